@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+
+/** One MCP server of a run: exactly one of `warp_id`, `command` (stdio) or `url` (streamable HTTP). */
+export const MCPServerConfig = z
+  .object({
+    warp_id: z.string().min(1).optional(),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    url: z.url().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const kinds = [v.warp_id, v.command, v.url].filter((x) => x !== undefined).length;
+    if (kinds !== 1) ctx.addIssue({ code: "custom", message: "set exactly one of warp_id, command or url" });
+    if (v.env && !v.command) ctx.addIssue({ code: "custom", path: ["env"], message: "env is only allowed with command" });
+    if (v.headers && !v.url) ctx.addIssue({ code: "custom", path: ["headers"], message: "headers are only allowed with url" });
+    if (v.args && !v.command) ctx.addIssue({ code: "custom", path: ["args"], message: "args are only allowed with command" });
+  });
+export type MCPServerConfig = z.infer<typeof MCPServerConfig>;
+
+export const HarnessType = z.enum(["ambit", "oz", "claude", "codex", "gemini", "opencode"]);
+export type HarnessType = z.infer<typeof HarnessType>;
+
+/** The agent configuration of a run (Oz `AmbientAgentConfig`); unknown fields are kept as given. */
+export const AmbientAgentConfig = z.looseObject({
+  name: z.string().max(200).optional(),
+  model_id: z.string().max(200).optional(),
+  base_prompt: z.string().max(100_000).optional(),
+  environment_id: z.string().max(200).optional(),
+  runner_id: z.string().max(200).optional(),
+  skill_spec: z.string().max(500).optional(),
+  skills: z.array(z.string().max(500)).max(50).optional(),
+  mcp_servers: z
+    .record(z.string().min(1).max(100), MCPServerConfig)
+    .optional(),
+  computer_use_enabled: z.boolean().optional(),
+  computer_use_model_id: z.string().optional(),
+  idle_timeout_minutes: z.number().int().min(1).max(60).optional(),
+  worker_host: z.string().min(1).max(200).optional(),
+  harness: z
+    .looseObject({
+      type: HarnessType.optional(),
+      model_id: z.string().optional(),
+      reasoning_level: z.string().optional(),
+    })
+    .optional(),
+  harness_auth_secrets: z
+    .looseObject({ claude_auth_secret_name: z.string().optional(), codex_auth_secret_name: z.string().optional() })
+    .optional(),
+  session_sharing: z.object({ public_access: z.enum(["VIEWER", "EDITOR"]).optional() }).optional(),
+  credential_strategy: z.enum(["CREATOR", "EXECUTOR"]).nullable().optional(),
+}).superRefine((v, ctx) => {
+  if (v.skill_spec !== undefined && v.skills !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["skills"], message: "set either skill_spec or skills, not both" });
+  }
+});
+export type AmbientAgentConfig = z.infer<typeof AmbientAgentConfig>;
+
+/** Run metadata: ≤20 string pairs; keys `[a-zA-Z0-9._-]{1,64}`, values ≤256 UTF-8 bytes without NUL. */
+export const RunMetadata = z
+  .record(
+    z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/, "metadata keys are 1-64 characters of a-z, A-Z, 0-9, '.', '_' or '-'"),
+    z
+      .string()
+      .refine((s) => utf8Bytes(s) <= 256, "metadata values are at most 256 bytes")
+      .refine((s) => !s.includes("\u0000"), "metadata values may not contain NUL"),
+  )
+  .refine((m) => Object.keys(m).length <= 20, "metadata has at most 20 keys");
+export type RunMetadata = z.infer<typeof RunMetadata>;

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
+import { PageInfo, Scope, Timestamp, UserProfile } from "./common.ts";
+import { ErrorCode } from "./errors.ts";
+
+export const RunState = z.enum([
+  "QUEUED",
+  "PENDING",
+  "CLAIMED",
+  "INPROGRESS",
+  "SUCCEEDED",
+  "FAILED",
+  "BLOCKED",
+  "ERROR",
+  "CANCELLED",
+]);
+export type RunState = z.infer<typeof RunState>;
+export const TERMINAL_STATES: readonly RunState[] = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
+
+export const RunSourceType = z.enum([
+  "LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT", "WEB_APP", "GITHUB_ACTION", "CLOUD_MODE", "CLI",
+  "JIRA", "SELF_IMPROVEMENT", "GITHUB_WEBHOOK", "GITLAB_WEBHOOK", "AUTOFIX", "RUN_SCORER", "ORCHESTRATION",
+]);
+export type RunSourceType = z.infer<typeof RunSourceType>;
+
+export const ExecutionLocation = z.enum(["LOCAL", "REMOTE"]);
+export type ExecutionLocation = z.infer<typeof ExecutionLocation>;
+
+export const AgentRunMode = z.enum(["normal", "plan", "orchestrate"]);
+export const ArtifactType = z.enum(["PLAN", "PULL_REQUEST", "SCREENSHOT", "FILE", "EXTERNAL_REFERENCE"]);
+export type ArtifactType = z.infer<typeof ArtifactType>;
+
+const ImageInput = z.object({
+  file_name: z.string().min(1).optional(),
+  mime_type: z.enum(["image/jpeg", "image/png", "image/gif", "image/webp"]),
+  data: z.base64(),
+});
+
+/** Body of `POST /agent/runs` (and the legacy `POST /agent/run`). */
+export const RunAgentRequest = z
+  .object({
+    prompt: z.string().max(100_000).optional(),
+    mode: AgentRunMode.optional(),
+    skill: z.string().max(500).optional(),
+    config: AmbientAgentConfig.optional(),
+    title: z.string().max(500).optional(),
+    team: z.boolean().optional(),
+    agent_identity_uid: z.string().optional(),
+    on_behalf_of: z.string().optional(),
+    conversation_id: z.string().optional(),
+    attachments: z.array(ImageInput).max(5).optional(),
+    images: z.array(ImageInput).max(5).optional().describe("legacy name of attachments"),
+    parent_run_id: z.string().optional(),
+    interactive: z.boolean().optional(),
+    metadata: RunMetadata.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const hasSkill = !!(v.skill || v.config?.skill_spec || v.config?.skills?.length);
+    if (!v.prompt?.trim() && !hasSkill && !v.conversation_id) {
+      ctx.addIssue({ code: "custom", path: ["prompt"], message: "prompt is required unless a skill or conversation_id is given" });
+    }
+  });
+export type RunAgentRequest = z.infer<typeof RunAgentRequest>;
+
+export const RunAgentResponse = z.object({
+  run_id: z.string(),
+  task_id: z.string().describe("deprecated: equal to run_id"),
+  state: RunState,
+  at_capacity: z.boolean().optional(),
+});
+export type RunAgentResponse = z.infer<typeof RunAgentResponse>;
+
+export const RunStatusMessage = z.object({
+  message: z.string(),
+  error_code: ErrorCode.optional(),
+  retryable: z.boolean().optional(),
+});
+export type RunStatusMessage = z.infer<typeof RunStatusMessage>;
+
+export const ScheduleInfo = z.object({ schedule_id: z.string(), schedule_name: z.string(), cron_schedule: z.string() });
+
+export const ArtifactItem = z.object({
+  artifact_type: ArtifactType,
+  created_at: Timestamp,
+  data: z.record(z.string(), z.unknown()),
+});
+export type ArtifactItem = z.infer<typeof ArtifactItem>;
+
+export const RunItem = z.object({
+  run_id: z.string(),
+  task_id: z.string().describe("deprecated: equal to run_id"),
+  title: z.string(),
+  state: RunState,
+  prompt: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  started_at: Timestamp.nullable().optional(),
+  run_time: z.string().optional().describe("ISO-8601 duration from start to end (or now)"),
+  execution_location: ExecutionLocation.optional(),
+  status_message: RunStatusMessage.optional(),
+  source: RunSourceType.optional(),
+  schedule: ScheduleInfo.optional(),
+  session_id: z.string().optional(),
+  session_link: z.string().optional(),
+  creator: UserProfile.optional(),
+  agent_config: AmbientAgentConfig.optional(),
+  conversation_id: z.string().optional(),
+  parent_run_id: z.string().optional(),
+  metadata: RunMetadata.optional(),
+  is_sandbox_running: z.boolean().optional(),
+  is_run_type_cancellable: z.boolean().optional(),
+  artifacts: z.array(ArtifactItem).optional(),
+  scope: Scope.optional(),
+});
+export type RunItem = z.infer<typeof RunItem>;
+
+export const ListRunsResponse = z.object({ runs: z.array(RunItem), page_info: PageInfo });
+export type ListRunsResponse = z.infer<typeof ListRunsResponse>;
+
+/** Legacy `TaskItem` of `/agent/tasks`. */
+export const TaskItem = z.object({
+  task_id: z.string(),
+  title: z.string(),
+  prompt: z.string(),
+  state: RunState,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  agent_config: AmbientAgentConfig.optional(),
+  creator: z.object({ type: z.string().optional(), uid: z.string().optional() }).optional(),
+  session_id: z.string().optional(),
+  session_link: z.string().optional(),
+  source: RunSourceType.optional(),
+  status_message: z.object({ message: z.string() }).optional(),
+});
+export type TaskItem = z.infer<typeof TaskItem>;
+
+export const ListTasksResponse = z.object({ tasks: z.array(TaskItem), page_info: PageInfo });
+
+export const RunSortBy = z.enum(["updated_at", "created_at", "title"]);
+export const SortOrder = z.enum(["asc", "desc"]);
+
+const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
+  z.preprocess((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]), z.array(t).optional());
+
+const rfc3339 = z.iso.datetime({ offset: true, message: "use an RFC 3339 timestamp such as 2026-01-31T12:00:00Z" });
+
+/** Query of `GET /agent/runs`; `metadata[key]=value` pairs arrive separately (see `parseMetadataFilter`). */
+export const ListRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(20),
+  cursor: z.string().max(2000).optional(),
+  sort_by: RunSortBy.default("updated_at"),
+  sort_order: SortOrder.default("desc"),
+  state: oneOrMany(RunState),
+  source: RunSourceType.optional(),
+  execution_location: ExecutionLocation.optional(),
+  creator: z.string().max(200).optional(),
+  name: z.string().max(200).optional(),
+  config_name: z.string().max(200).optional().describe("legacy alias of name"),
+  model_id: z.string().max(200).optional(),
+  environment_id: z.string().max(200).optional().describe("`empty-environment` selects runs without one"),
+  schedule_id: z.string().max(200).optional(),
+  skill: z.string().max(500).optional(),
+  skill_spec: z.string().max(500).optional(),
+  artifact_type: ArtifactType.optional(),
+  created_after: rfc3339.optional(),
+  created_before: rfc3339.optional(),
+  updated_after: rfc3339.optional(),
+  q: z.string().max(200).optional(),
+});
+export type ListRunsQuery = z.infer<typeof ListRunsQuery>;

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { Role, Timestamp } from "./common.ts";
+
+export const CreateTeamRequest = z.object({
+  name: z.string().trim().min(1).max(100),
+  owner: z.object({
+    email: z.email(),
+    display_name: z.string().trim().min(1).max(100).optional(),
+  }),
+});
+export type CreateTeamRequest = z.infer<typeof CreateTeamRequest>;
+
+export const TeamRef = z.object({ uid: z.string(), name: z.string() });
+export const UserRef = z.object({ uid: z.string(), email: z.string() });
+
+export const CreateTeamResponse = z.object({
+  team: TeamRef,
+  user: UserRef,
+  api_key: z.string().describe("the owner's API key; shown only in this response"),
+});
+export type CreateTeamResponse = z.infer<typeof CreateTeamResponse>;
+
+export const Team = z.object({
+  uid: z.string(),
+  name: z.string(),
+  created_at: Timestamp,
+  member_count: z.number().int(),
+  caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
+});
+export type Team = z.infer<typeof Team>;
+
+export const Member = z.object({
+  uid: z.string(),
+  email: z.string(),
+  display_name: z.string().nullable(),
+  role: Role,
+  joined_at: Timestamp,
+});
+export type Member = z.infer<typeof Member>;
+
+export const ListMembersResponse = z.object({ members: z.array(Member) });
+
+export const AddMemberRequest = z.object({
+  email: z.email(),
+  display_name: z.string().trim().min(1).max(100).optional(),
+  role: Role.default("member"),
+});
+export type AddMemberRequest = z.infer<typeof AddMemberRequest>;
+
+export const UpdateMemberRequest = z.object({ role: Role });
+
+export const ApiKey = z.object({
+  uid: z.string(),
+  name: z.string(),
+  prefix: z.string().describe("the first characters of the key, enough to recognise it"),
+  role: Role,
+  principal: z.object({ type: z.enum(["user", "service_account"]), uid: z.string() }),
+  created_at: Timestamp,
+  expires_at: Timestamp.nullable(),
+  last_used_at: Timestamp.nullable(),
+  revoked_at: Timestamp.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const CreateApiKeyRequest = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    role: Role.optional().describe("defaults to the caller's role (or the member's, if lower); may not exceed it"),
+    user_uid: z.string().min(1).max(64).optional().describe("mint the key for this member of the team (admins); defaults to the caller"),
+    expires_at: z.iso.datetime({ offset: true }).optional(),
+    expires_in_days: z.number().int().min(1).max(3650).optional(),
+  })
+  .refine((v) => !(v.expires_at && v.expires_in_days), { message: "set expires_at or expires_in_days, not both", path: ["expires_in_days"] });
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+export const CreateApiKeyResponse = ApiKey.extend({ key: z.string().describe("the secret key; shown only in this response") });
+export const ListApiKeysResponse = z.object({ api_keys: z.array(ApiKey) });

@@ -1,0 +1,134 @@
+// Starting and stopping a real `wrangler dev` from Node: used by `npm start`, the e2e tests and
+// the benchmarks. Node 22 (the project's) runs this file directly.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+
+/** Environment for wrangler: no telemetry, no network lookups, its logs inside the project. */
+export function wranglerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    XDG_CONFIG_HOME: path.join(ROOT, ".xdg"),
+    ...extra,
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a wrangler command to completion; rejects with its output when it fails. */
+export function wrangler(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: wranglerEnv({ CI: "1" }) });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${out}`))));
+    if (!opts.quiet) child.stdout.pipe(process.stdout);
+  });
+}
+
+/** Applies the D1 migrations to the local state directory `persistTo` (default `.wrangler/state`). */
+export async function applyMigrations(persistTo?: string, opts: { quiet?: boolean } = {}) {
+  return wrangler(["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])], opts);
+}
+
+/** The Worker's secrets for local use: read from .dev.vars, which is created with fresh random values if missing. */
+export function ensureDevVars(file = path.join(ROOT, ".dev.vars")): { created: boolean; vars: Record<string, string> } {
+  let created = false;
+  if (!existsSync(file)) {
+    const secret = () => randomBytes(32).toString("base64url");
+    writeFileSync(file, `# local secrets for wrangler dev (created by npm start; never commit)\nJWT_SECRET=${secret()}\nSECRETS_KEY=${secret()}\n`, { mode: 0o600 });
+    created = true;
+  }
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (m) vars[m[1]] = m[2];
+  }
+  return { created, vars };
+}
+
+export type DevServer = { url: string; port: number; child: ChildProcess; logs: () => string; stop: () => Promise<void> };
+
+/**
+ * Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. `vars` are passed with
+ * `--var` (so tests need no .dev.vars); `persistTo` keeps its state apart from the default.
+ */
+export async function startDevServer(opts: {
+  port?: number;
+  persistTo?: string;
+  vars?: Record<string, string>;
+  logLevel?: "error" | "warn" | "info" | "log" | "debug";
+  inherit?: boolean;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+} = {}): Promise<DevServer> {
+  const port = opts.port ?? (await freePort());
+  const inspector = await freePort();
+  const args = [
+    WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+    "--show-interactive-dev-session=false", "--log-level", opts.logLevel ?? "warn",
+    ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
+    ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ...(opts.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    env: wranglerEnv({ CI: "1" }),
+    stdio: opts.inherit ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+  });
+  let logs = "";
+  child.stdout?.on("data", (d) => (logs += d));
+  child.stderr?.on("data", (d) => (logs += d));
+  let exited: number | null | undefined;
+  child.on("exit", (code) => (exited = code));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (exited !== undefined) return resolve();
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          /* already gone */
+        }
+      };
+      const timer = setTimeout(() => kill("SIGKILL"), 5_000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      kill("SIGTERM");
+    });
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}) before it was ready:\n${logs}`);
+    try {
+      await fetch(`${url}/healthz`);
+      return { url, port, child, logs: () => logs, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await stop();
+  throw new Error(`wrangler dev did not answer within ${opts.readyTimeoutMs ?? 60_000} ms:\n${logs}`);
+}

@@ -1,0 +1,65 @@
+// `npm start`: the whole platform on this machine — local D1/KV/R2/Queues/DOs under wrangler dev,
+// migrations applied, secrets created on first run, and a bootstrap team whose key is printed once.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { applyMigrations, ensureDevVars, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+const stateDir = path.join(ROOT, ".wrangler/state");
+const marker = path.join(stateDir, "ambit-bootstrap.json");
+
+const { created } = ensureDevVars();
+if (created) console.log("• created .dev.vars with fresh random secrets");
+console.log("• applying D1 migrations to .wrangler/state");
+await applyMigrations(undefined, { quiet: true });
+console.log(`• starting wrangler dev on http://localhost:${port}`);
+const server = await startDevServer({ port, logLevel: "info", inherit: true });
+
+if (!existsSync(marker)) {
+  const res = await fetch(`${server.url}/api/v1/teams`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "default", owner: { email: "admin@ambit.local", display_name: "Local admin" } }),
+  });
+  const body = (await res.json()) as { team: { uid: string }; user: { uid: string }; api_key: string };
+  if (res.status !== 201) {
+    console.error("bootstrap team creation failed:", body);
+  } else {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(marker, JSON.stringify({ team_uid: body.team.uid, owner_uid: body.user.uid, created_at: new Date().toISOString() }, null, 2));
+    console.log(`
+  ┌────────────────────────────────────────────────────────────────────────────┐
+    Bootstrap team "default" created (owner admin@ambit.local).
+    Its owner API key — shown this once, save it now:
+
+      ${body.api_key}
+
+    export AMBIT_API_KEY=${body.api_key}
+    export AMBIT_BASE_URL=http://localhost:${port}
+  └────────────────────────────────────────────────────────────────────────────┘`);
+  }
+}
+console.log(`
+  Ambit is running at http://localhost:${port}   (API docs: http://localhost:${port}/docs)
+  Press Ctrl-C to stop. State lives in .wrangler/state; delete it to start over.`);
+
+// wrangler dev does not fire Cron Triggers by itself; fire the every-minute trigger on the minute.
+const tick = () => {
+  const now = Date.now();
+  fetch(`${server.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${now - (now % 60_000)}`).catch(() => {});
+};
+setTimeout(() => {
+  tick();
+  setInterval(tick, 60_000);
+}, 60_000 - (Date.now() % 60_000));
+
+const shutdown = async () => {
+  await server.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+server.child.on("exit", (code) => {
+  console.error(`wrangler dev exited (${code})`);
+  process.exit(code ?? 1);
+});

@@ -1,0 +1,68 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Problem } from "@ambit/protocol";
+import { HTTPException } from "hono/http-exception";
+import { AppError } from "./lib/errors.ts";
+import { problemResponse } from "./lib/problem.ts";
+import { requireAuth } from "./middleware/auth.ts";
+import { bodyLimit } from "./middleware/body-limit.ts";
+import { idempotency } from "./middleware/idempotency.ts";
+import { requestId } from "./middleware/request-id.ts";
+import type { AppEnv } from "./middleware/types.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { runsRoutes } from "./routes/runs.ts";
+import { teamRoutes } from "./routes/team.ts";
+import { teamsRoutes } from "./routes/teams.ts";
+
+export const API_VERSION = "0.1.0";
+
+/** The Worker's HTTP surface: public routes first, then everything behind an API key. */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", requestId);
+  app.route("/", healthRoutes);
+  app.get("/api/v1/openapi.json", (c) => c.json(document(new URL(c.req.url).origin)));
+  app.route("/", docsRoutes((origin) => document(origin) as never));
+
+  const api = new OpenAPIHono<AppEnv>();
+  api.use("*", bodyLimit);
+  api.route("/", teamsRoutes.use("/teams", idempotency)); // signup: no key
+  api.use("*", requireAuth, idempotency);
+  api.route("/", teamRoutes);
+  api.route("/", apiKeyRoutes);
+  api.route("/", runsRoutes);
+  app.route("/api/v1", api);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });
+  app.openAPIRegistry.register("Problem", Problem);
+  // Paths in the document are relative to the server URL (`/api/v1`), as generated SDKs expect.
+  function document(origin: string) {
+    const doc = app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Ambit API",
+        version: API_VERSION,
+        description: "Ambient coding agents: runs, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
+      },
+      servers: [{ url: `${origin}/api/v1` }],
+    });
+    doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [p.replace(/^\/api\/v1/, ""), v]));
+    return doc;
+  }
+
+  app.notFound((c) => {
+    throw new AppError("resource_not_found", `there is no ${c.req.method} ${c.req.path}; the API is described at /docs`);
+  });
+  app.onError((err, c) => {
+    const opts = { instance: c.req.path, traceId: c.get("requestId") ?? crypto.randomUUID(), origin: new URL(c.req.url).origin };
+    if (err instanceof AppError) return problemResponse(err, opts);
+    if (err instanceof HTTPException && err.status < 500) {
+      const message = err.message || "the request could not be read";
+      return problemResponse(new AppError(err.status === 413 ? "payload_too_large" : "invalid_request", message), opts);
+    }
+    console.error(JSON.stringify({ msg: "unhandled error", request_id: opts.traceId, path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+    return problemResponse(new AppError("internal_error", "something went wrong on our side; retry, and report the trace_id if it persists"), opts);
+  });
+  return app;
+}

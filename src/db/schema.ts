@@ -1,0 +1,144 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Timestamps are integer milliseconds since the epoch (sortable, exact keyset cursors);
+// the API renders them as RFC 3339.
+
+export const teams = sqliteTable("teams", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(), // stored lower-cased
+    displayName: text("display_name"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_email").on(t.email)],
+);
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    userId: text("user_id").notNull().references(() => users.id),
+    role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("memberships_user").on(t.userId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    principalType: text("principal_type", { enum: ["user", "service_account"] }).notNull(),
+    principalId: text("principal_id").notNull(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), index("api_keys_team").on(t.teamId, t.createdAt)],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    scope: text("scope", { enum: ["Team", "User"] }).notNull(),
+    creatorType: text("creator_type", { enum: ["user", "service_account"] }).notNull(),
+    creatorId: text("creator_id").notNull(),
+    title: text("title").notNull(),
+    prompt: text("prompt").notNull(),
+    mode: text("mode"),
+    state: text("state").notNull(),
+    source: text("source").notNull(),
+    executionLocation: text("execution_location").notNull().default("REMOTE"),
+    configName: text("config_name"),
+    modelId: text("model_id"),
+    environmentId: text("environment_id"),
+    skillSpec: text("skill_spec"),
+    scheduleId: text("schedule_id"),
+    workerHost: text("worker_host"),
+    agentConfig: text("agent_config", { mode: "json" }),
+    metadata: text("metadata", { mode: "json" }),
+    statusMessage: text("status_message", { mode: "json" }),
+    conversationId: text("conversation_id"),
+    parentRunId: text("parent_run_id"),
+    sessionId: text("session_id"),
+    hostId: text("host_id"),
+    attempts: integer("attempts").notNull().default(0),
+    /** seq of the RunSession event this summary reflects; write-backs only move forward */
+    summarySeq: integer("summary_seq").notNull().default(0),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("runs_team_updated").on(t.teamId, t.updatedAt, t.id),
+    index("runs_team_created").on(t.teamId, t.createdAt, t.id),
+    index("runs_team_title").on(t.teamId, t.title, t.id),
+    index("runs_team_state_updated").on(t.teamId, t.state, t.updatedAt, t.id),
+    index("runs_team_state_created").on(t.teamId, t.state, t.createdAt, t.id),
+    index("runs_team_source").on(t.teamId, t.source, t.updatedAt),
+    index("runs_team_creator").on(t.teamId, t.creatorId, t.updatedAt),
+    index("runs_team_name").on(t.teamId, t.configName, t.updatedAt),
+    index("runs_team_model").on(t.teamId, t.modelId, t.updatedAt),
+    index("runs_team_environment").on(t.teamId, t.environmentId, t.updatedAt),
+    index("runs_team_schedule").on(t.teamId, t.scheduleId, t.updatedAt),
+    index("runs_team_skill").on(t.teamId, t.skillSpec, t.updatedAt),
+    index("runs_team_location").on(t.teamId, t.executionLocation, t.updatedAt),
+  ],
+);
+
+export const runArtifacts = sqliteTable(
+  "run_artifacts",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id").notNull().references(() => runs.id),
+    teamId: text("team_id").notNull(),
+    artifactType: text("artifact_type").notNull(),
+    data: text("data", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("run_artifacts_run").on(t.runId, t.createdAt), index("run_artifacts_team_type").on(t.teamId, t.artifactType, t.runId)],
+);
+
+export const runMetadata = sqliteTable(
+  "run_metadata",
+  {
+    runId: text("run_id").notNull().references(() => runs.id),
+    teamId: text("team_id").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.key] }), index("run_metadata_lookup").on(t.teamId, t.key, t.value, t.runId)],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(), // team id, or "public" for unauthenticated endpoints
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: text("status", { enum: ["pending", "completed"] }).notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    lockedUntil: integer("locked_until").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_expires").on(t.expiresAt)],
+);

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { AppError } from "./lib/errors.ts";
+
+/** The Worker's configuration: vars from wrangler.toml and secrets, validated once per isolate. */
+const Config = z.object({
+  JWT_SECRET: z.string({ error: "is missing" }).min(32, "must be at least 32 characters"),
+  SECRETS_KEY: z.string({ error: "is missing" }).min(32, "must be at least 32 characters"),
+  SIGNUP: z.enum(["open", "closed"]).default("open"),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+});
+export type Config = z.infer<typeof Config>;
+
+const cache = new WeakMap<object, Config>();
+
+/**
+ * Parses the Worker's vars and secrets. A missing secret is a clear error naming the fix,
+ * never an `undefined` discovered deep inside a request.
+ */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = Config.safeParse(env);
+  if (!parsed.success) {
+    const what = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ");
+    throw new AppError(
+      "server_misconfigured",
+      `The server is misconfigured: ${what}. Locally, \`npm start\` writes fresh secrets to .dev.vars; ` +
+        "in production run `wrangler secret put <NAME>`.",
+    );
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

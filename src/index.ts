@@ -1,0 +1,14 @@
+import { createApp } from "./app.ts";
+import { runHousekeeping } from "./cron/housekeeping.ts";
+import { consumeRunsQueue } from "./queues/runs-consumer.ts";
+
+export { RunSession } from "../durable-objects/run-session/run-session.ts";
+export { HostPool } from "../durable-objects/host-pool/host-pool.ts";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  queue: consumeRunsQueue,
+  scheduled: (controller, env, ctx) => ctx.waitUntil(runHousekeeping(env, controller.scheduledTime)),
+} satisfies ExportedHandler<Env>;

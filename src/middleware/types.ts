@@ -1,0 +1,11 @@
+import type { Actor, IdempotencyClaim } from "../services/context.ts";
+
+/** The Hono environment of every route: bindings plus what middleware puts on the context. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    auth?: { teamId: string; actor: Extract<Actor, { keyId: string }> };
+    idempotency?: IdempotencyClaim;
+  };
+};

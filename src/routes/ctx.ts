@@ -1,0 +1,39 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createDb } from "../db/client.ts";
+import { validationError } from "../lib/problem.ts";
+import type { AppEnv } from "../middleware/types.ts";
+import type { Ctx } from "../services/context.ts";
+
+/** The service context of an authenticated request. */
+export function serviceCtx(c: Context<AppEnv>): Ctx {
+  const auth = c.get("auth");
+  if (!auth) throw new Error("serviceCtx used on a route without requireAuth");
+  return {
+    teamId: auth.teamId,
+    actor: auth.actor,
+    db: createDb(c.env.DB),
+    env: c.env,
+    requestId: c.get("requestId"),
+    baseUrl: new URL(c.req.url).origin,
+    idempotency: c.get("idempotency"),
+  };
+}
+
+/** A router whose zod failures become `invalid_request` problems naming each field. */
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+}
+
+export const bearer = [{ bearerAuth: [] }];
+
+/** Problem responses a route documents, by status. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: "RFC 7807 problem", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
+  );
+}

@@ -1,0 +1,71 @@
+import { Hono } from "hono";
+import { html, raw } from "hono/html";
+import { ERROR_CATALOG } from "../lib/errors.ts";
+import type { AppEnv } from "../middleware/types.ts";
+
+type OpenApiDoc = { info: { title: string; version: string; description?: string }; paths: Record<string, Record<string, Operation>> };
+type Operation = {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  deprecated?: boolean;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required?: boolean; schema?: unknown; description?: string }[];
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
+};
+
+const schemaText = (s: unknown) => JSON.stringify(s, null, 2);
+
+function operationHtml(method: string, path: string, op: Operation) {
+  const id = `${method}-${path}`.replace(/[^a-zA-Z0-9]+/g, "-");
+  const params = op.parameters ?? [];
+  const body = op.requestBody ? Object.values(op.requestBody.content)[0]?.schema : undefined;
+  return html`<section class="op" id="${id}">
+    <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>/api/v1${path}</code>${op.deprecated ? html` <em>deprecated</em>` : ""}${op.security?.length ? "" : html` <em>no key needed</em>`}</h3>
+    <p>${op.summary ?? ""}${op.description ? html`<br />${op.description}` : ""}</p>
+    ${params.length
+      ? html`<table><tr><th>parameter</th><th>in</th><th>schema</th></tr>${params.map(
+          (p) => html`<tr><td><code>${p.name}</code>${p.required ? " *" : ""}</td><td>${p.in}</td><td><code>${JSON.stringify(p.schema ?? {})}</code></td></tr>`,
+        )}</table>`
+      : ""}
+    ${body ? html`<details><summary>request body</summary><pre>${schemaText(body)}</pre></details>` : ""}
+    <ul>${Object.entries(op.responses).map(([status, r]) => html`<li><b>${status}</b> ${r.description}</li>`)}</ul>
+  </section>`;
+}
+
+/** `/docs`: a readable page rendered on the server from the OpenAPI document (no scripts, no CDN). */
+export function docsRoutes(getDoc: (origin: string) => OpenApiDoc) {
+  return new Hono<AppEnv>().get("/docs", (c) => {
+    const doc = getDoc(new URL(c.req.url).origin);
+    const byTag = new Map<string, ReturnType<typeof operationHtml>[]>();
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const tag = op.tags?.[0] ?? "Other";
+        byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, path, op)]);
+      }
+    }
+    return c.html(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8" /><title>${doc.info.title} — API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<style>
+body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+code,pre{font:13px ui-monospace,monospace}pre{background:#f5f6f8;padding:.75rem;overflow:auto}
+.op{border-top:1px solid #e3e6ea;padding:.5rem 0}.m{display:inline-block;min-width:4.5rem;font-size:13px;color:#fff;border-radius:3px;text-align:center}
+.get{background:#2b7de9}.post{background:#1f9d55}.delete{background:#d64545}.patch,.put{background:#c68a00}
+table{border-collapse:collapse}td,th{border:1px solid #e3e6ea;padding:.2rem .5rem;text-align:left}nav a{margin-right:1rem}
+</style></head><body>
+<h1>${doc.info.title} <small>${doc.info.version}</small></h1>
+<p>${doc.info.description ?? ""}</p>
+<p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>.</p>
+<nav>${[...byTag.keys()].map((t) => html`<a href="#tag-${t.replace(/\W+/g, "-")}">${t}</a>`)}<a href="#errors">Errors</a></nav>
+${[...byTag.entries()].map(([tag, ops]) => html`<h2 id="tag-${tag.replace(/\W+/g, "-")}">${tag}</h2>${ops}`)}
+<h2 id="errors">Errors</h2>
+<p>Every error is <code>application/problem+json</code> (RFC 7807) with <code>type, title, status, detail, instance, error, error_code, retryable, trace_id</code>.
+Non-retryable answers carry <code>x-should-retry: false</code>.</p>
+<table><tr><th>error_code</th><th>HTTP</th><th>retryable</th></tr>
+${Object.entries(ERROR_CATALOG).map(([code, e]) => html`<tr id="error-${code}"><td><code>${code}</code></td><td>${e.status}</td><td>${String(e.retryable)}</td></tr>`)}
+</table>${raw("")}
+</body></html>`);
+  });
+}

@@ -1,0 +1,106 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ListRunsQuery, ListRunsResponse, ListTasksResponse, RunAgentRequest, RunAgentResponse, RunItem, RunSourceType, TaskItem } from "@ambit/protocol";
+import type { Context } from "hono";
+import type { AppEnv } from "../middleware/types.ts";
+import { cancelRun } from "../services/runs/cancel-run.ts";
+import { createRun } from "../services/runs/create-run.ts";
+import { getRun } from "../services/runs/get-run.ts";
+import { listRuns } from "../services/runs/list-runs.ts";
+import { toTaskItem } from "../services/runs/run-item.ts";
+import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
+
+/** Sources a client may claim with `X-Oz-Api-Source`; the others are set by the platform itself. */
+const CLIENT_SOURCES = new Set<RunSourceType>(["API", "CLI", "WEB_APP", "GITHUB_ACTION", "LOCAL", "CLOUD_MODE"]);
+
+function sourceOf(c: Context<AppEnv>): RunSourceType {
+  const claimed = RunSourceType.safeParse(c.req.header("x-oz-api-source")?.toUpperCase());
+  return claimed.success && CLIENT_SOURCES.has(claimed.data) ? claimed.data : "API";
+}
+
+/** `metadata[key]=value` query pairs. */
+function metadataFilter(c: Context<AppEnv>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, values] of Object.entries(c.req.queries())) {
+    const m = /^metadata\[(.+)\]$/.exec(k);
+    if (m) out[m[1]] = values[0];
+  }
+  return out;
+}
+
+const RunParams = z.object({ runId: z.string().min(1).max(64) });
+const TaskParams = z.object({ taskId: z.string().min(1).max(64) });
+const createBody = { body: { required: true, content: { "application/json": { schema: RunAgentRequest } } } };
+const createResponses = {
+  200: { description: "The run was created (state QUEUED)", content: { "application/json": { schema: RunAgentResponse } } },
+  ...problems(400, 401, 403, 409, 413, 422),
+};
+const listResponses = (schema: typeof ListRunsResponse | typeof ListTasksResponse) => ({
+  200: { description: "One page", content: { "application/json": { schema } } },
+  ...problems(400, 401),
+});
+const cancelResponses = {
+  200: { description: "The run id", content: { "application/json": { schema: z.string() } } },
+  ...problems(400, 401, 403, 404),
+};
+
+export const runsRoutes = newRouter()
+  .openapi(
+    createRoute({ method: "post", path: "/agent/runs", tags: ["Runs"], security: bearer, summary: "Create a run", request: createBody, responses: createResponses }),
+    async (c) => c.json(await createRun({ ctx: serviceCtx(c), input: { request: c.req.valid("json"), source: sourceOf(c) } }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/agent/run", tags: ["Runs"], security: bearer, deprecated: true,
+      summary: "Create a run (legacy path of POST /agent/runs)", request: createBody, responses: createResponses,
+    }),
+    async (c) => c.json(await createRun({ ctx: serviceCtx(c), input: { request: c.req.valid("json"), source: sourceOf(c) } }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs", tags: ["Runs"], security: bearer, summary: "List runs",
+      description: "Cursor-paginated; also accepts `metadata[key]=value` filters (up to 5, combined with AND).",
+      request: { query: ListRunsQuery }, responses: listResponses(ListRunsResponse),
+    }),
+    async (c) => c.json(await listRuns({ ctx: serviceCtx(c), input: { ...c.req.valid("query"), metadata: metadataFilter(c) } }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs/{runId}", tags: ["Runs"], security: bearer, summary: "Get a run",
+      request: { params: RunParams },
+      responses: { 200: { description: "OK", content: { "application/json": { schema: RunItem } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.json(await getRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/agent/runs/{runId}/cancel", tags: ["Runs"], security: bearer, summary: "Cancel a run",
+      request: { params: RunParams }, responses: cancelResponses,
+    }),
+    async (c) => c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+  )
+  // Legacy task paths (Warp Agent API v0): the same runs in the TaskItem shape.
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/tasks", tags: ["Tasks (legacy)"], security: bearer, deprecated: true, summary: "List tasks",
+      request: { query: ListRunsQuery }, responses: listResponses(ListTasksResponse),
+    }),
+    async (c) => {
+      const page = await listRuns({ ctx: serviceCtx(c), input: { ...c.req.valid("query"), metadata: metadataFilter(c) } });
+      return c.json({ tasks: page.runs.map(toTaskItem), page_info: page.page_info }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/tasks/{taskId}", tags: ["Tasks (legacy)"], security: bearer, deprecated: true, summary: "Get a task",
+      request: { params: TaskParams },
+      responses: { 200: { description: "OK", content: { "application/json": { schema: TaskItem } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.json(toTaskItem(await getRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId })), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/agent/tasks/{taskId}/cancel", tags: ["Tasks (legacy)"], security: bearer, deprecated: true,
+      summary: "Cancel a task", request: { params: TaskParams }, responses: cancelResponses,
+    }),
+    async (c) => c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId }), 200),
+  );

@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { CreateTeamRequest, CreateTeamResponse } from "@ambit/protocol";
+import { createDb } from "../db/client.ts";
+import { getConfig } from "../env.ts";
+import { AppError } from "../lib/errors.ts";
+import { createTeam } from "../services/teams.ts";
+import { newRouter, problems } from "./ctx.ts";
+
+/** Signup: the one write that needs no API key (when SIGNUP is `open`). */
+export const teamsRoutes = newRouter().openapi(
+  createRoute({
+    method: "post",
+    path: "/teams",
+    tags: ["Team"],
+    summary: "Create a team (signup)",
+    description: "Creates a team, its owner and an owner API key, shown only in this response. Needs `SIGNUP=open`.",
+    request: { body: { required: true, content: { "application/json": { schema: CreateTeamRequest } } } },
+    responses: {
+      201: { description: "Created", content: { "application/json": { schema: CreateTeamResponse } } },
+      ...problems(400, 403, 413, 422),
+    },
+  }),
+  async (c) => {
+    if (getConfig(c.env).SIGNUP !== "open") {
+      throw new AppError("feature_not_available", "signup is closed on this server; ask an admin of an existing team to add you");
+    }
+    return c.json(await createTeam({ db: createDb(c.env.DB), input: c.req.valid("json") }), 201);
+  },
+);

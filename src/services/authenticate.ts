@@ -1,0 +1,65 @@
+import type { Role } from "@ambit/protocol";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { apiKeys, memberships } from "../db/schema.ts";
+import { AppError } from "../lib/errors.ts";
+import { sha256Hex } from "../lib/hash.ts";
+import { API_KEY_PREFIX } from "./api-keys.ts";
+import { type Actor, lowerRole } from "./context.ts";
+
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+const denied = (why: string) =>
+  new AppError("authentication_required", `${why}. Send 'Authorization: Bearer <API key>'; create a key with POST /api/v1/api-keys or \`ambit login\`.`);
+
+/**
+ * Resolves a bearer API key to its team and actor. The key's role is capped by the principal's
+ * current team role, so removing a member or lowering their role takes effect on the next request.
+ * `touch` (to run after the response) records the key's last use at most once a minute.
+ */
+export async function authenticateApiKey(
+  db: Db,
+  authorization: string | undefined,
+  now = Date.now(),
+): Promise<{ teamId: string; actor: Extract<Actor, { keyId: string }>; touch?: () => Promise<unknown> }> {
+  if (!authorization) throw denied("No API key was sent");
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match || !match[1].startsWith(API_KEY_PREFIX)) throw denied("The Authorization header is not a valid bearer API key");
+  const hash = await sha256Hex(match[1]);
+  const [row] = await db
+    .select({
+      id: apiKeys.id,
+      teamId: apiKeys.teamId,
+      principalType: apiKeys.principalType,
+      principalId: apiKeys.principalId,
+      role: apiKeys.role,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      memberRole: memberships.role,
+    })
+    .from(apiKeys)
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    .where(eq(apiKeys.keyHash, hash))
+    .limit(1);
+  if (!row) throw denied("This API key is not known");
+  if (row.revokedAt !== null) throw denied("This API key was revoked");
+  if (row.expiresAt !== null && row.expiresAt <= now) throw denied("This API key has expired");
+  let role: Role = row.role;
+  if (row.principalType === "user") {
+    if (!row.memberRole) throw denied("This API key's user is no longer a member of its team");
+    role = lowerRole(row.role, row.memberRole);
+  }
+  const stale = row.lastUsedAt === null || row.lastUsedAt < now - LAST_USED_GRANULARITY_MS;
+  return {
+    teamId: row.teamId,
+    actor: { type: row.principalType, id: row.principalId, role, keyId: row.id },
+    touch: stale
+      ? () =>
+          db
+            .update(apiKeys)
+            .set({ lastUsedAt: now })
+            .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`${now - LAST_USED_GRANULARITY_MS}`))))
+      : undefined,
+  };
+}

@@ -1,0 +1,39 @@
+import type { Role } from "@ambit/protocol";
+import type { Db } from "../db/client.ts";
+import { AppError } from "../lib/errors.ts";
+
+/** Who is acting: a user or service account through an API key, or the platform itself. */
+export type Actor =
+  | { type: "user"; id: string; role: Role; keyId: string }
+  | { type: "service_account"; id: string; role: Role; keyId: string }
+  | { type: "system"; id: "system"; role: "owner" };
+
+/** A reservation of an `Idempotency-Key`, which a service may complete inside its own batch. */
+export type IdempotencyClaim = { scope: string; key: string; requestHash: string; completed: boolean };
+
+/** What every service verb receives: the caller's team and identity, and the data handles. */
+export type Ctx = {
+  teamId: string;
+  actor: Actor;
+  db: Db;
+  env: Env;
+  requestId: string;
+  /** The platform's public origin, e.g. `http://localhost:8787` (for links in responses). */
+  baseUrl: string;
+  idempotency?: IdempotencyClaim;
+};
+
+const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export const roleAtLeast = (role: Role, min: Role) => RANK[role] >= RANK[min];
+export const lowerRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b);
+
+/** Throws `not_authorized` unless the caller's role is at least `min`. */
+export function requireRole(ctx: Ctx, min: Role, action: string): void {
+  if (!roleAtLeast(ctx.actor.role, min)) {
+    throw new AppError(
+      "not_authorized",
+      `${action} needs the '${min}' role or higher; this API key acts as '${ctx.actor.role}'. Ask a team admin for a key with more access.`,
+    );
+  }
+}

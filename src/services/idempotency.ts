@@ -1,0 +1,87 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { idempotencyKeys } from "../db/schema.ts";
+import { AppError } from "../lib/errors.ts";
+import type { IdempotencyClaim } from "./context.ts";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** How long a claimed key stays locked while its first request runs; after that a retry may take over. */
+const LOCK_MS = 60_000;
+
+export type StoredResponse = { status: number; body: string };
+
+/**
+ * Reserves `key` for this request. Returns the stored response when the same request already
+ * completed, or a claim the caller completes once it has answered. The same key with a different
+ * request is refused; a key whose first request is still running is a retryable conflict.
+ */
+export async function claimIdempotencyKey(
+  db: Db,
+  input: { scope: string; key: string; requestHash: string },
+  now = Date.now(),
+): Promise<{ replay: StoredResponse } | { claim: IdempotencyClaim }> {
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({
+      scope: input.scope,
+      key: input.key,
+      requestHash: input.requestHash,
+      status: "pending",
+      lockedUntil: now + LOCK_MS,
+      createdAt: now,
+      expiresAt: now + IDEMPOTENCY_TTL_MS,
+    })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (inserted.length) return { claim: { ...input, completed: false } };
+
+  const [row] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key)))
+    .limit(1);
+  if (!row || row.expiresAt <= now) {
+    // expired (or just pruned): start over with a fresh reservation
+    await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), lt(idempotencyKeys.expiresAt, now + 1)));
+    return claimIdempotencyKey(db, input, now);
+  }
+  if (row.requestHash !== input.requestHash) {
+    throw new AppError(
+      "idempotency_key_reused",
+      "this Idempotency-Key was already used with a different request; use a new key for a new request",
+    );
+  }
+  if (row.status === "completed") return { replay: { status: row.responseStatus!, body: row.responseBody! } };
+  if (row.lockedUntil > now) {
+    throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
+  }
+  // the first attempt died before answering: take the key over
+  const taken = await db
+    .update(idempotencyKeys)
+    .set({ lockedUntil: now + LOCK_MS })
+    .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), eq(idempotencyKeys.lockedUntil, row.lockedUntil)))
+    .returning({ key: idempotencyKeys.key });
+  if (!taken.length) throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
+  return { claim: { ...input, completed: false } };
+}
+
+/** The statement that stores the answer of a claimed key; services put it in their own batch. */
+export function completeIdempotencyStatement(db: Db, claim: IdempotencyClaim, response: StoredResponse) {
+  return db
+    .update(idempotencyKeys)
+    .set({ status: "completed", responseStatus: response.status, responseBody: response.body })
+    .where(and(eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key)));
+}
+
+/** Frees a claim whose request failed, so a retry runs it again. */
+export function releaseIdempotencyKey(db: Db, claim: IdempotencyClaim) {
+  return db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key), eq(idempotencyKeys.status, "pending")));
+}
+
+/** Housekeeping: drops records older than the 24 h window. Returns how many were removed. */
+export async function pruneIdempotencyKeys(db: Db, now = Date.now()) {
+  const res = await db.run(sql`DELETE FROM idempotency_keys WHERE expires_at <= ${now}`);
+  return res.meta.changes ?? 0;
+}

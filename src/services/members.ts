@@ -1,0 +1,116 @@
+import type { AddMemberRequest, Member, Role } from "@ambit/protocol";
+import { and, asc, count, eq } from "drizzle-orm";
+import { apiKeys, memberships, users } from "../db/schema.ts";
+import { AppError, notFound } from "../lib/errors.ts";
+import { iso } from "../lib/time.ts";
+import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
+import { findOrNewUser } from "./users.ts";
+
+const memberColumns = {
+  uid: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  role: memberships.role,
+  joinedAt: memberships.createdAt,
+};
+
+type MemberRow = { uid: string; email: string; displayName: string | null; role: Role; joinedAt: number };
+
+const toMember = (r: MemberRow): Member => ({
+  uid: r.uid,
+  email: r.email,
+  display_name: r.displayName,
+  role: r.role,
+  joined_at: iso(r.joinedAt),
+});
+
+async function getMemberInTeam(ctx: Ctx, uid: string): Promise<MemberRow> {
+  const [row] = await ctx.db
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid)))
+    .limit(1);
+  if (!row) throw notFound("Member", uid);
+  return row;
+}
+
+export async function listMembers({ ctx }: { ctx: Ctx }) {
+  const rows = await ctx.db
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.teamId, ctx.teamId))
+    .orderBy(asc(memberships.createdAt), asc(users.id));
+  return rows.map(toMember);
+}
+
+/** Owners are managed by owners only; nobody grants a role above their own. */
+function assertMayGrant(ctx: Ctx, role: Role, action: string) {
+  if (!roleAtLeast(ctx.actor.role, role)) {
+    throw new AppError("not_authorized", `${action}: you are '${ctx.actor.role}' and cannot grant '${role}'`);
+  }
+}
+
+export async function addMember({ ctx, input }: { ctx: Ctx; input: AddMemberRequest }) {
+  requireRole(ctx, "admin", "Adding members");
+  assertMayGrant(ctx, input.role, "Adding a member");
+  const now = Date.now();
+  const { user, insert } = await findOrNewUser(ctx.db, input, now);
+  const [existing] = await ctx.db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, user.id)))
+    .limit(1);
+  if (existing) {
+    throw new AppError("conflict", `${user.email} is already a member (role '${existing.role}'); change the role with PATCH /api/v1/team/members/${user.id}`, {
+      retryable: false,
+    });
+  }
+  const addMembership = ctx.db.insert(memberships).values({ teamId: ctx.teamId, userId: user.id, role: input.role, createdAt: now });
+  if (insert) await ctx.db.batch([insert, addMembership]);
+  else await addMembership;
+  return toMember({ uid: user.id, email: user.email, displayName: user.displayName, role: input.role, joinedAt: now });
+}
+
+async function ownerCount(ctx: Ctx) {
+  const [{ n }] = await ctx.db
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.role, "owner")));
+  return n;
+}
+
+export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; role: Role }) {
+  requireRole(ctx, "admin", "Changing member roles");
+  const member = await getMemberInTeam(ctx, uid);
+  if (member.role === "owner") assertMayGrant(ctx, "owner", "Changing an owner's role");
+  assertMayGrant(ctx, role, "Changing a role");
+  if (member.role === "owner" && role !== "owner" && (await ownerCount(ctx)) <= 1) {
+    throw new AppError("invalid_request", "this is the team's last owner; make another member owner first");
+  }
+  await ctx.db
+    .update(memberships)
+    .set({ role })
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid)));
+  return toMember({ ...member, role });
+}
+
+/** Removes a member (admins, or anyone leaving themselves) and revokes their keys for this team. */
+export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
+  const leaving = ctx.actor.id === uid;
+  if (!leaving) requireRole(ctx, "admin", "Removing members");
+  const member = await getMemberInTeam(ctx, uid);
+  if (member.role === "owner" && !leaving) assertMayGrant(ctx, "owner", "Removing an owner");
+  if (member.role === "owner" && (await ownerCount(ctx)) <= 1) {
+    throw new AppError("invalid_request", "the team's last owner cannot leave; make another member owner first");
+  }
+  const now = Date.now();
+  await ctx.db.batch([
+    ctx.db.delete(memberships).where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid))),
+    ctx.db
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalId, uid))),
+  ]);
+}

@@ -1,0 +1,123 @@
+import type { ExecutionLocation, RunAgentRequest, RunAgentResponse, RunSourceType, RunStatusMessage } from "@ambit/protocol";
+import { and, eq } from "drizzle-orm";
+import { runMetadata, runs } from "../../db/schema.ts";
+import { AppError } from "../../lib/errors.ts";
+import { uuidv7 } from "../../lib/ids.ts";
+import { titleFromPrompt } from "../../lib/title.ts";
+import { type Ctx, requireRole } from "../context.ts";
+import { completeIdempotencyStatement } from "../idempotency.ts";
+import { visibleTo } from "./get-run.ts";
+import type { RunRow } from "./run-item.ts";
+import { runSession } from "./session.ts";
+
+export type CreateRunInput = {
+  request: RunAgentRequest;
+  source: RunSourceType;
+  executionLocation?: ExecutionLocation;
+};
+
+const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
+
+/**
+ * Creates a run: validates what the request refers to, writes the run row (with its metadata rows
+ * and the idempotency answer) in one D1 batch, then opens the run's `RunSession`.
+ * Every trigger (API, schedules, webhooks, CLI) creates runs through this one verb.
+ */
+export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInput }): Promise<RunAgentResponse> {
+  requireRole(ctx, "member", "Creating runs");
+  const req = input.request;
+  if (req.agent_identity_uid || req.on_behalf_of) {
+    throw new AppError(
+      "feature_not_available",
+      "named agents (agent_identity_uid, on_behalf_of) are not available on this server yet; omit those fields",
+    );
+  }
+  if (req.parent_run_id) await assertParentVisible(ctx, req.parent_run_id);
+
+  const now = Date.now();
+  const id = uuidv7(now);
+  const config = { ...(req.config ?? {}) };
+  if (req.skill) config.skill_spec = req.skill;
+  const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
+  const attachments = req.attachments ?? req.images ?? [];
+  await Promise.all(
+    attachments.map((a, i) =>
+      ctx.env.ARTIFACTS.put(`runs/${id}/attachments/${i}-${a.file_name ?? "image"}`, Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0)), {
+        httpMetadata: { contentType: a.mime_type },
+      }),
+    ),
+  );
+
+  const row: RunRow = {
+    id,
+    teamId: ctx.teamId,
+    scope: req.team === false ? "User" : "Team",
+    creatorType: ctx.actor.type === "service_account" ? "service_account" : "user",
+    creatorId: ctx.actor.id,
+    title: req.title?.trim() || titleFromPrompt(req.prompt, skillSpec ?? "Untitled run"),
+    prompt: req.prompt ?? "",
+    mode: req.mode ?? null,
+    state: "QUEUED",
+    source: input.source,
+    executionLocation: input.executionLocation ?? "REMOTE",
+    configName: config.name ?? null,
+    modelId: config.model_id ?? null,
+    environmentId: config.environment_id ?? null,
+    skillSpec,
+    scheduleId: null,
+    workerHost: config.worker_host ?? null,
+    agentConfig: config,
+    metadata: req.metadata && Object.keys(req.metadata).length ? req.metadata : null,
+    statusMessage: QUEUED_MESSAGE,
+    conversationId: req.conversation_id ?? null,
+    parentRunId: req.parent_run_id ?? null,
+    sessionId: null,
+    hostId: null,
+    attempts: 0,
+    summarySeq: 1, // the RunSession's `run.created` event
+    startedAt: null,
+    endedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const response: RunAgentResponse = { run_id: id, task_id: id, state: "QUEUED" };
+  const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
+  await ctx.db.batch([
+    ctx.db.insert(runs).values(row),
+    ...(metadataRows.length ? [ctx.db.insert(runMetadata).values(metadataRows)] : []),
+    ...(ctx.idempotency ? [completeIdempotencyStatement(ctx.db, ctx.idempotency, { status: 200, body: JSON.stringify(response) })] : []),
+  ]);
+  if (ctx.idempotency) ctx.idempotency.completed = true;
+  await openSession(ctx, row);
+  return response;
+}
+
+/** Opens the run's session. The row is committed already, so a failure here must not fail the
+ * request: the session rebuilds itself from the D1 row on its first use. */
+async function openSession(ctx: Ctx, row: RunRow) {
+  try {
+    await runSession(ctx.env, row.id).init({
+      runId: row.id,
+      teamId: row.teamId,
+      state: "QUEUED",
+      createdAt: row.createdAt,
+      statusMessage: QUEUED_MESSAGE,
+      actor: { type: ctx.actor.type, id: ctx.actor.id },
+    });
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "run session init failed; it will rebuild from D1", run_id: row.id, request_id: ctx.requestId, error: String(err) }));
+  }
+}
+
+async function assertParentVisible(ctx: Ctx, parentRunId: string) {
+  const [parent] = await ctx.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.teamId, ctx.teamId), eq(runs.id, parentRunId), visibleTo(ctx)))
+    .limit(1);
+  if (!parent) {
+    throw new AppError("invalid_request", `parent_run_id '${parentRunId}' is not a run you can see in this team`, {
+      errors: [{ path: "parent_run_id", message: "unknown run" }],
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import type { RunItem, RunState, TaskItem } from "@ambit/protocol";
+import { runArtifacts, runs } from "../../db/schema.ts";
+import { iso, isoDuration } from "../../lib/time.ts";
+
+export type RunRow = typeof runs.$inferSelect;
+export type ArtifactRow = typeof runArtifacts.$inferSelect;
+export type CreatorRow = { displayName: string | null; email: string | null } | null;
+
+const HELD: RunState[] = ["CLAIMED", "INPROGRESS", "BLOCKED"];
+
+/** The one place that decides what of a run row is public. */
+export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactRow[]): RunItem {
+  const runTime = row.startedAt !== null ? isoDuration((row.endedAt ?? Date.now()) - row.startedAt) : undefined;
+  return {
+    run_id: row.id,
+    task_id: row.id,
+    title: row.title,
+    state: row.state as RunState,
+    prompt: row.prompt,
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
+    started_at: row.startedAt !== null ? iso(row.startedAt) : null,
+    ...(runTime ? { run_time: runTime } : {}),
+    execution_location: row.executionLocation as RunItem["execution_location"],
+    ...(row.statusMessage ? { status_message: row.statusMessage as RunItem["status_message"] } : {}),
+    source: row.source as RunItem["source"],
+    ...(row.sessionId ? { session_id: row.sessionId } : {}),
+    creator: {
+      type: row.creatorType,
+      uid: row.creatorId,
+      ...(creator?.displayName ? { display_name: creator.displayName } : {}),
+      ...(creator?.email ? { email: creator.email } : {}),
+    },
+    agent_config: (row.agentConfig ?? {}) as RunItem["agent_config"],
+    ...(row.conversationId ? { conversation_id: row.conversationId } : {}),
+    ...(row.parentRunId ? { parent_run_id: row.parentRunId } : {}),
+    ...(row.metadata ? { metadata: row.metadata as Record<string, string> } : {}),
+    is_sandbox_running: HELD.includes(row.state as RunState),
+    is_run_type_cancellable: row.executionLocation === "REMOTE",
+    artifacts: artifacts.map((a) => ({ artifact_type: a.artifactType as never, created_at: iso(a.createdAt), data: a.data as Record<string, unknown> })),
+    scope: row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.creatorId },
+  };
+}
+
+/** The legacy `TaskItem` view of a run (`/agent/tasks`). */
+export function toTaskItem(item: RunItem): TaskItem {
+  return {
+    task_id: item.run_id,
+    title: item.title,
+    prompt: item.prompt,
+    state: item.state,
+    created_at: item.created_at,
+    updated_at: item.updated_at,
+    agent_config: item.agent_config,
+    creator: { type: item.creator?.type, uid: item.creator?.uid },
+    ...(item.session_id ? { session_id: item.session_id } : {}),
+    ...(item.session_link ? { session_link: item.session_link } : {}),
+    source: item.source,
+    ...(item.status_message ? { status_message: { message: item.status_message.message } } : {}),
+  };
+}

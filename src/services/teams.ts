@@ -1,0 +1,51 @@
+import type { CreateTeamRequest, CreateTeamResponse, Team } from "@ambit/protocol";
+import { count, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { apiKeys, memberships, teams, users } from "../db/schema.ts";
+import { AppError } from "../lib/errors.ts";
+import { newUid } from "../lib/ids.ts";
+import { iso } from "../lib/time.ts";
+import { mintApiKey } from "./api-keys.ts";
+import type { Ctx } from "./context.ts";
+import { findOrNewUser } from "./users.ts";
+
+/**
+ * Signup: a team, its owner (an existing user if the email is known) and the owner's first API key,
+ * written in one batch. Callers decide whether signup is open.
+ */
+export async function createTeam({ db, input }: { db: Db; input: CreateTeamRequest }): Promise<CreateTeamResponse> {
+  const now = Date.now();
+  const team = { id: newUid(), name: input.name, createdAt: now };
+  const { user, insert: insertUser } = await findOrNewUser(db, input.owner, now);
+  const { key, row: keyRow } = await mintApiKey({
+    teamId: team.id,
+    principal: { type: "user", id: user.id },
+    name: "owner key (created at signup)",
+    role: "owner",
+    createdBy: user.id,
+    expiresAt: null,
+    now,
+  });
+  await db.batch([
+    db.insert(teams).values(team),
+    ...(insertUser ? [insertUser] : []),
+    db.insert(memberships).values({ teamId: team.id, userId: user.id, role: "owner", createdAt: now }),
+    db.insert(apiKeys).values(keyRow),
+  ]);
+  return { team: { uid: team.id, name: team.name }, user: { uid: user.id, email: user.email }, api_key: key };
+}
+
+export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
+  const [[team], [{ n }]] = await ctx.db.batch([
+    ctx.db.select().from(teams).where(eq(teams.id, ctx.teamId)).limit(1),
+    ctx.db.select({ n: count() }).from(memberships).where(eq(memberships.teamId, ctx.teamId)),
+  ]);
+  if (!team) throw new AppError("resource_not_found", "this API key's team no longer exists");
+  return {
+    uid: team.id,
+    name: team.name,
+    created_at: iso(team.createdAt),
+    member_count: n,
+    caller: { uid: ctx.actor.id, type: ctx.actor.type === "service_account" ? "service_account" : "user", role: ctx.actor.role },
+  };
+}
