@@ -2,18 +2,37 @@
 // migrations applied, secrets created on first run, and a bootstrap team whose key is printed once.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { applyMigrations, ensureDevVars, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
+import { applyMigrations, type DevServer, ensureDevVars, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
 
 const port = Number(process.env.PORT ?? 8787);
-const stateDir = path.join(ROOT, ".wrangler/state");
+// AMBIT_PERSIST_TO moves the local state (D1, KV, R2, DOs) elsewhere, e.g. for a second instance.
+const persistTo = process.env.AMBIT_PERSIST_TO ? path.resolve(process.env.AMBIT_PERSIST_TO) : undefined;
+const stateDir = persistTo ?? path.join(ROOT, ".wrangler/state");
 const marker = path.join(stateDir, "ambit-bootstrap.json");
 
 const { created } = ensureDevVars();
 if (created) console.log("• created .dev.vars with fresh random secrets");
-console.log("• applying D1 migrations to .wrangler/state");
-await applyMigrations(undefined, { quiet: true });
+console.log(`• applying D1 migrations to ${path.relative(ROOT, stateDir) || stateDir}`);
+await applyMigrations(persistTo, { quiet: true });
 console.log(`• starting wrangler dev on http://localhost:${port}`);
-const server = await startDevServer({ port, logLevel: "info", inherit: true });
+// Ctrl-C (SIGINT) or SIGTERM stops wrangler before we exit, also while it is still starting:
+// it runs in its own process group, so it would otherwise outlive us and keep the port.
+let running: DevServer | undefined;
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  if (!running) return; // still starting: stopped as soon as startDevServer hands it over (below)
+  await running.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+const server = (running = await startDevServer({ port, persistTo, logLevel: "info", inherit: true }));
+if (stopping) {
+  await server.stop();
+  process.exit(0);
+}
 
 if (!existsSync(marker)) {
   const res = await fetch(`${server.url}/api/v1/teams`, {
@@ -41,7 +60,7 @@ if (!existsSync(marker)) {
 }
 console.log(`
   Ambit is running at http://localhost:${port}   (API docs: http://localhost:${port}/docs)
-  Press Ctrl-C to stop. State lives in .wrangler/state; delete it to start over.`);
+  Press Ctrl-C to stop. State lives in ${path.relative(ROOT, stateDir) || stateDir}; delete it to start over.`);
 
 // wrangler dev does not fire Cron Triggers by itself; fire the every-minute trigger on the minute.
 const tick = () => {
@@ -53,13 +72,8 @@ setTimeout(() => {
   setInterval(tick, 60_000);
 }, 60_000 - (Date.now() % 60_000));
 
-const shutdown = async () => {
-  await server.stop();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
 server.child.on("exit", (code) => {
+  if (stopping) return; // our own shutdown: it exits 0 once wrangler is gone
   console.error(`wrangler dev exited (${code})`);
   process.exit(code ?? 1);
 });

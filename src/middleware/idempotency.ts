@@ -32,13 +32,15 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     return c.body(stored, status as 200, {
       "content-type": status >= 400 ? "application/problem+json" : "application/json",
       "idempotent-replayed": "true",
+      ...(status >= 400 ? { "x-should-retry": "false" } : {}), // only final answers are stored
     });
   }
   const claim = outcome.claim;
   c.set("idempotency", claim);
   await next();
   if (claim.completed) return;
-  if (c.error || !isFinal(c.res.status)) {
+  // thrown AppErrors arrive here already translated (c.error is set): a final 4xx is stored like any answer
+  if (!isFinal(c.res.status)) {
     await releaseIdempotencyKey(db, claim);
     return;
   }

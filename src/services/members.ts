@@ -4,7 +4,7 @@ import { apiKeys, memberships, users } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
 import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
-import { findOrNewUser } from "./users.ts";
+import { ensureUser } from "./users.ts";
 
 const memberColumns = {
   uid: users.id,
@@ -56,20 +56,25 @@ export async function addMember({ ctx, input }: { ctx: Ctx; input: AddMemberRequ
   requireRole(ctx, "admin", "Adding members");
   assertMayGrant(ctx, input.role, "Adding a member");
   const now = Date.now();
-  const { user, insert } = await findOrNewUser(ctx.db, input, now);
-  const [existing] = await ctx.db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, user.id)))
-    .limit(1);
-  if (existing) {
-    throw new AppError("conflict", `${user.email} is already a member (role '${existing.role}'); change the role with PATCH /api/v1/team/members/${user.id}`, {
-      retryable: false,
-    });
+  const user = await ensureUser(ctx.db, input, now);
+  // insert-or-nothing, so a concurrent add of the same member is the same 409, not a key violation
+  const added = await ctx.db
+    .insert(memberships)
+    .values({ teamId: ctx.teamId, userId: user.id, role: input.role, createdAt: now })
+    .onConflictDoNothing()
+    .returning({ role: memberships.role });
+  if (!added.length) {
+    const [existing] = await ctx.db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, user.id)))
+      .limit(1);
+    throw new AppError(
+      "conflict",
+      `${user.email} is already a member (role '${existing?.role ?? "unknown"}'); change the role with PATCH /api/v1/team/members/${user.id}`,
+      { retryable: false },
+    );
   }
-  const addMembership = ctx.db.insert(memberships).values({ teamId: ctx.teamId, userId: user.id, role: input.role, createdAt: now });
-  if (insert) await ctx.db.batch([insert, addMembership]);
-  else await addMembership;
   return toMember({ uid: user.id, email: user.email, displayName: user.displayName, role: input.role, joinedAt: now });
 }
 

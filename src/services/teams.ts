@@ -7,16 +7,17 @@ import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { mintApiKey } from "./api-keys.ts";
 import type { Ctx } from "./context.ts";
-import { findOrNewUser } from "./users.ts";
+import { ensureUser } from "./users.ts";
 
 /**
- * Signup: a team, its owner (an existing user if the email is known) and the owner's first API key,
- * written in one batch. Callers decide whether signup is open.
+ * Signup: a team, its owner (an existing user if the email is known) and the owner's first API key.
+ * The team, membership and key are written in one batch (a new user just before it, see
+ * `ensureUser`). Callers decide whether signup is open.
  */
 export async function createTeam({ db, input }: { db: Db; input: CreateTeamRequest }): Promise<CreateTeamResponse> {
   const now = Date.now();
   const team = { id: newUid(), name: input.name, createdAt: now };
-  const { user, insert: insertUser } = await findOrNewUser(db, input.owner, now);
+  const user = await ensureUser(db, input.owner, now);
   const { key, row: keyRow } = await mintApiKey({
     teamId: team.id,
     principal: { type: "user", id: user.id },
@@ -28,7 +29,6 @@ export async function createTeam({ db, input }: { db: Db; input: CreateTeamReque
   });
   await db.batch([
     db.insert(teams).values(team),
-    ...(insertUser ? [insertUser] : []),
     db.insert(memberships).values({ teamId: team.id, userId: user.id, role: "owner", createdAt: now }),
     db.insert(apiKeys).values(keyRow),
   ]);

@@ -1,19 +1,26 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { createApp } from "../../src/app.ts";
 
 export const BASE = "http://ambit.test";
 
 export type Json = Record<string, any>;
+export type Role = "owner" | "admin" | "member" | "viewer";
+type CallOpts = { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit };
 
-/** Calls the Worker's fetch handler in-process with a JSON body and an optional API key. */
-export async function call(method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}) {
+function buildRequest(method: string, path: string, opts: CallOpts): Request {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-  let body: string | undefined = opts.raw;
+  let body: BodyInit | undefined = opts.raw;
   if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
-    headers["content-type"] = "application/json";
+    headers["content-type"] ??= "application/json";
   }
-  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  return new Request(`${BASE}${path}`, { method, headers, body });
+}
+
+async function readResponse(res: Response) {
   const text = await res.text();
   let json: any;
   try {
@@ -22,6 +29,25 @@ export async function call(method: string, path: string, opts: { key?: string; b
     json = undefined;
   }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+/** Calls the Worker's fetch handler in-process with a JSON body and an optional API key. */
+export async function call(method: string, path: string, opts: CallOpts = {}) {
+  return readResponse(await exports.default.fetch(buildRequest(method, path, opts)));
+}
+
+/**
+ * Calls a fresh app with the test env changed by `patch` (keys set to `undefined` are removed),
+ * e.g. `SIGNUP: "closed"` or a missing secret. Waits for the request's `waitUntil` work.
+ */
+export async function callWithEnv(patch: Record<string, unknown>, method: string, path: string, opts: CallOpts = {}) {
+  const patched: Record<string, unknown> = { ...env, ...patch };
+  for (const [k, v] of Object.entries(patch)) if (v === undefined) delete patched[k];
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(buildRequest(method, path, opts), patched as unknown as Env, ctx);
+  const out = await readResponse(res);
+  await waitOnExecutionContext(ctx);
+  return out;
 }
 
 let counter = 0;
@@ -37,11 +63,18 @@ export async function newTeam(name = "team") {
 }
 
 /** Adds a member with `role` to the team of `ownerKey` and returns a key acting as them. */
-export async function memberKey(ownerKey: string, role: "owner" | "admin" | "member" | "viewer") {
+export async function memberKey(ownerKey: string, role: Role) {
   const email = `${role}-${crypto.randomUUID()}@example.com`;
   const added = await call("POST", "/api/v1/team/members", { key: ownerKey, body: { email, role } });
   if (added.status !== 201) throw new Error(`add member failed: ${added.status} ${added.text}`);
   const minted = await call("POST", "/api/v1/api-keys", { key: ownerKey, body: { name: `${role} key`, user_uid: added.json.uid } });
   if (minted.status !== 201) throw new Error(`key for member failed: ${minted.status} ${minted.text}`);
-  return { userId: added.json.uid as string, key: minted.json.key as string };
+  return { userId: added.json.uid as string, key: minted.json.key as string, email };
+}
+
+/** Asserts `res` is an RFC 7807 problem with this status and code; returns its body. */
+export function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string): Json {
+  expect({ status: res.status, error_code: res.json?.error_code }, res.text.slice(0, 500)).toEqual({ status, error_code: code });
+  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  return res.json;
 }

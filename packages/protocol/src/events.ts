@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { RunState, RunStatusMessage } from "./runs.ts";
+import { ArtifactType, RunState, RunStatusMessage } from "./runs.ts";
+import { ErrorCode } from "./errors.ts";
 
 export const EventActor = z.object({
   type: z.enum(["user", "service_account", "host", "system"]),
@@ -7,15 +8,64 @@ export const EventActor = z.object({
 });
 export type EventActor = z.infer<typeof EventActor>;
 
-/** Payloads of the run lifecycle events the platform itself writes. */
-export const RunCreatedPayload = z.object({ state: RunState, status_message: RunStatusMessage.optional() });
-export const RunStateChangedPayload = z.object({
-  from: RunState,
-  to: RunState,
-  command: z.string(),
-  status_message: RunStatusMessage.optional(),
-});
-export const RunCancelRequestedPayload = z.object({ state: RunState });
+/** Largest payload string kept in an event; longer text is cut with a marker (see `capPayload`). */
+export const MAX_EVENT_TEXT = 64 * 1024;
+export const TRUNCATION_MARKER = "…[truncated by Ambit: ";
+
+const text = z.string();
+
+/**
+ * The payload of each event type. Lifecycle events are written by the platform; the others come
+ * from the host running the run (or a local CLI run).
+ */
+export const EventPayloads = {
+  "run.created": z.object({ state: RunState, prompt: z.string().optional(), status_message: RunStatusMessage.optional() }),
+  "run.state_changed": z.object({
+    from: RunState,
+    to: RunState,
+    command: z.string(),
+    status_message: RunStatusMessage.optional(),
+    execution_id: z.number().int().optional(),
+  }),
+  "run.cancel_requested": z.object({ state: RunState }),
+  "agent.message": z.object({ text, message_id: z.string().optional(), role: z.enum(["assistant", "system"]).default("assistant") }),
+  "agent.tool_call": z.object({
+    call_id: z.string(),
+    name: z.string(),
+    category: z.enum(["command", "files", "search", "integration", "documents", "computer", "review", "skill"]).optional(),
+    input: z.record(z.string(), z.unknown()),
+  }),
+  "agent.tool_result": z.object({
+    call_id: z.string(),
+    name: z.string(),
+    state: z.enum(["completed", "failed", "denied"]),
+    output: z.record(z.string(), z.unknown()),
+  }),
+  "command.output": z.object({ call_id: z.string().optional(), stream: z.enum(["stdout", "stderr"]), chunk: text }),
+  "artifact.created": z.object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) }),
+  "followup.received": z.object({ message: text, mode: z.enum(["normal", "plan", "orchestrate"]).optional(), execution_id: z.number().int() }),
+  usage: z.object({
+    model_id: z.string().optional(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+    cache_read_tokens: z.number().int().nonnegative().optional(),
+    cache_write_tokens: z.number().int().nonnegative().optional(),
+  }),
+  "setup.step": z.object({
+    phase: z.enum(["workspace", "clone", "setup_command", "env", "mcp", "harness"]),
+    name: z.string(),
+    status: z.enum(["started", "succeeded", "failed"]),
+    duration_ms: z.number().int().nonnegative().optional(),
+    exit_code: z.number().int().optional(),
+    output_tail: text.optional(),
+  }),
+  error: z.object({ message: text, error_code: ErrorCode.optional(), retryable: z.boolean().optional() }),
+} as const;
+
+export type EventType = keyof typeof EventPayloads;
+export const EVENT_TYPES = Object.keys(EventPayloads) as EventType[];
+/** Events only the platform itself may write. */
+export const LIFECYCLE_EVENT_TYPES: EventType[] = ["run.created", "run.state_changed", "run.cancel_requested", "followup.received"];
 
 /** One entry of a run's append-only event log. `seq` starts at 1 and never skips. */
 export const RunEvent = z.object({
@@ -23,6 +73,36 @@ export const RunEvent = z.object({
   type: z.string(),
   at: z.string(),
   actor: EventActor,
+  execution_id: z.number().int().positive().optional(),
   payload: z.record(z.string(), z.unknown()),
 });
 export type RunEvent = z.infer<typeof RunEvent>;
+
+/** An event as a producer submits it: the type and its payload, validated against `EventPayloads`. */
+export const EventInput = z
+  .object({ type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]), payload: z.record(z.string(), z.unknown()) })
+  .transform((v, ctx) => {
+    const parsed = EventPayloads[v.type].safeParse(v.payload);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ["payload", ...issue.path] } as never);
+      return z.NEVER;
+    }
+    return { type: v.type, payload: parsed.data as Record<string, unknown> };
+  });
+export type EventInput = z.output<typeof EventInput>;
+
+/** Cuts every string in `payload` longer than `max` characters, saying how much was dropped. */
+export function capPayload<T>(payload: T, max = MAX_EVENT_TEXT): { value: T; truncated: boolean } {
+  let truncated = false;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string" && v.length > max) {
+      truncated = true;
+      return `${v.slice(0, max)}${TRUNCATION_MARKER}${v.length - max} more characters]`;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  const value = walk(payload) as T;
+  return { value, truncated };
+}

@@ -1,0 +1,19 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { wrangler } from "../../scripts/lib/wrangler-dev.ts";
+
+describe("wrangler deploy --dry-run", () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), "ambit-dry-run-"));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it("bundles the Worker with every binding of wrangler.toml", async () => {
+    const out = await wrangler(["deploy", "--dry-run", "--outdir", outdir], { quiet: true });
+    expect(out).toMatch(/--dry-run: exiting now/);
+    for (const binding of ["DB", "CONFIG", "ARTIFACTS", "RUNS", "RUN_SESSION", "HOST_POOL"]) expect(out, binding).toContain(binding);
+    const bundle = path.join(outdir, "index.js");
+    expect(existsSync(bundle), readdirSync(outdir).join(", ")).toBe(true);
+    expect(statSync(bundle).size).toBeGreaterThan(10_000);
+  }, 120_000);
+});

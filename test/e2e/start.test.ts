@@ -1,0 +1,222 @@
+// `npm start` as a newcomer meets it: the script itself, on a free port and its own state
+// directory, read through what it prints. (It creates the project's .dev.vars if missing, which
+// is gitignored and what `npm start` does anyway.)
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, ROOT } from "../../scripts/lib/wrangler-dev.ts";
+import { api, waitFor } from "./helpers.ts";
+
+const KEY_RE = /ambit_[A-Za-z0-9]{40}/;
+const RUNNING_RE = /Ambit is running at (http:\/\/\S+)/;
+
+type Started = {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** resolves with the first match of `re` in the output, or rejects after `timeoutMs` */
+  waitForOutput: (re: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
+};
+
+/** `node scripts/start.ts` (what `npm start` runs) in its own process group. */
+function startPlatform(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ["scripts/start.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return {
+    child,
+    output: () => out,
+    exited,
+    async waitForOutput(re, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const m = out.match(re);
+        if (m) return m;
+        if (gone) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no ${re} in the output of npm start${gone ? " (it exited)" : ""}:\n${out}`);
+    },
+  };
+}
+
+/** A process's parent, group and state from /proc, or undefined once it is gone. */
+function procStat(pid: number): { ppid: number; pgid: number; state: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // the command name may hold spaces
+    return { state: rest[0], ppid: Number(rest[1]), pgid: Number(rest[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `root` and every process below it (wrangler, its CLI child, workerd). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st) children.set(st.ppid, [...(children.get(st.ppid) ?? []), Number(name)]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Live (not zombie) processes whose command line mentions `port`, e.g. `--port 41234` or `entry=127.0.0.1:41234`. */
+function processesOnPort(port: number): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ");
+    } catch {
+      continue;
+    }
+    const st = procStat(Number(name));
+    if (!st || st.state === "Z") continue;
+    if (/wrangler|workerd/.test(cmd) && (cmd.includes(`--port ${port} `) || cmd.includes(`127.0.0.1:${port} `))) found.push(`${name}: ${cmd}`);
+  }
+  return found;
+}
+
+const alive = (pid: number) => {
+  const st = procStat(pid);
+  return st !== undefined && st.state !== "Z";
+};
+
+describe("npm start", () => {
+  let stateDir: string;
+  let port: number;
+  const started: Started[] = [];
+  const seenPids = new Set<number>();
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-start-"));
+    port = await freePort();
+  });
+  afterAll(async () => {
+    // whatever a failed test left running: the script's process group and wrangler's (its own)
+    for (const s of started) if (s.child.pid && alive(s.child.pid)) for (const pid of processTree(s.child.pid)) seenPids.add(pid);
+    const groups = new Set<number>();
+    for (const pid of seenPids) {
+      const pgid = alive(pid) ? procStat(pid)?.pgid : undefined;
+      if (pgid !== undefined && seenPids.has(pgid)) groups.add(pgid); // only groups one of ours leads
+    }
+    for (const pgid of groups) safeKill(-pgid, "SIGKILL");
+    if (groups.size) await waitFor(() => [...seenPids].every((pid) => !alive(pid)), 5_000);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  function safeKill(pid: number, signal: NodeJS.Signals) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Starts the platform and waits until it says it is running; records its process tree. */
+  async function boot() {
+    const s = startPlatform({ PORT: String(port), AMBIT_PERSIST_TO: stateDir });
+    started.push(s);
+    const [, url] = await s.waitForOutput(RUNNING_RE);
+    for (const pid of processTree(s.child.pid!)) seenPids.add(pid);
+    return { s, url };
+  }
+
+  /** Ctrl-C as a process manager sends it: SIGTERM to the script's process group. */
+  async function stop(s: Started, minProcesses = 3) {
+    const tree = processTree(s.child.pid!);
+    for (const pid of tree) seenPids.add(pid);
+    expect(tree.length, "wrangler (and workerd) run below the script").toBeGreaterThanOrEqual(minProcesses);
+    process.kill(-s.child.pid!, "SIGTERM");
+    const exit = await Promise.race([s.exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
+    expect(exit, s.output()).not.toBe("timeout");
+    expect(await waitFor(() => tree.every((pid) => !alive(pid)), 10_000), `still alive: ${tree.filter(alive).join(", ")}`).toBe(true);
+    expect(processesOnPort(port)).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    return exit;
+  }
+
+  let key: string;
+
+  it("first start: migrates, starts, prints the bootstrap team's owner key once", async () => {
+    const { s, url } = await boot();
+    const out = s.output();
+    const match = out.match(KEY_RE);
+    expect(match, out).not.toBeNull();
+    key = match![0];
+    expect(out.match(new RegExp(KEY_RE.source, "g"))!.every((k) => k === key)).toBe(true);
+    expect(out).toContain(`export AMBIT_API_KEY=${key}`);
+    expect(url).toBe(`http://localhost:${port}`);
+
+    const team = await api(url, "GET", "/api/v1/team", { key });
+    expect(team.status, team.text).toBe(200);
+    expect(team.json).toMatchObject({ name: "default", member_count: 1, caller: { type: "user", role: "owner" } });
+    const run = await api(url, "POST", "/api/v1/agent/runs", { key, body: { prompt: "Fix the flaky test in src/util" } });
+    expect(run.status, run.text).toBe(200);
+    const list = await api(url, "GET", "/api/v1/agent/runs", { key });
+    expect(list.json.runs.map((r: { run_id: string }) => r.run_id)).toEqual([run.json.run_id]);
+    expect(await api(url, "GET", "/docs")).toMatchObject({ status: 200 });
+
+    const exit = await stop(s);
+    expect(exit, s.output()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
+  it("second start on the same state: no new key, the old key and its data still work", async () => {
+    expect(key, "the first start printed a key").toMatch(KEY_RE);
+    const { s, url } = await boot();
+    expect(s.output()).not.toMatch(KEY_RE);
+    expect(s.output()).not.toMatch(/Bootstrap team/);
+
+    const team = await api(url, "GET", "/api/v1/team", { key });
+    expect(team.status, team.text).toBe(200);
+    expect(team.json.name).toBe("default");
+    const list = await api(url, "GET", "/api/v1/agent/runs", { key });
+    expect(list.json.runs).toHaveLength(1);
+    expect(list.json.runs[0]).toMatchObject({ prompt: "Fix the flaky test in src/util", state: "QUEUED" });
+
+    const exit = await stop(s);
+    expect(exit, s.output()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
+  it("Ctrl-C while wrangler is still starting leaves nothing running", async () => {
+    const s = startPlatform({ PORT: String(port), AMBIT_PERSIST_TO: stateDir });
+    started.push(s);
+    await s.waitForOutput(/starting wrangler dev/);
+    const wranglerDev = () =>
+      processTree(s.child.pid!).filter((pid) => {
+        try {
+          return /wrangler.*\0dev\0/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+        } catch {
+          return false;
+        }
+      });
+    expect(await waitFor(() => wranglerDev().length > 0, 30_000), s.output()).toBe(true);
+    expect(s.output()).not.toMatch(RUNNING_RE); // still starting
+    const exit = await stop(s, 2);
+    expect(exit, s.output()).toEqual({ code: 0, signal: null });
+    expect(s.output()).not.toMatch(RUNNING_RE);
+  }, 120_000);
+});

@@ -1,0 +1,114 @@
+import type { RunEvent } from "@ambit/protocol";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { uuidv7 } from "../../src/lib/ids.ts";
+import { call, type Json } from "./api.ts";
+
+export const RUNS = "/api/v1/agent/runs";
+
+/** Creates a run through the API (asserting 200) and returns its id. */
+export async function createRun(key: string, body: Json = { prompt: "Fix the flaky test" }, headers?: Record<string, string>, path = RUNS) {
+  const res = await call("POST", path, { key, body, headers });
+  expect(res.status, res.text).toBe(200);
+  return res.json.run_id as string;
+}
+
+/** Lists runs with a raw query string (e.g. `state=QUEUED&state=CANCELLED`), asserting 200. */
+export async function listRuns(key: string, query = "", path = RUNS): Promise<Json> {
+  const res = await call("GET", `${path}${query ? `?${query}` : ""}`, { key });
+  expect(res.status, res.text).toBe(200);
+  return res.json;
+}
+
+/** The ids a list answered, in order. */
+export const idsOf = (page: Json) => (page.runs ?? page.tasks).map((r: Json) => r.run_id ?? r.task_id) as string[];
+
+/** A D1 `runs` row as the database holds it (snake_case columns). */
+export type RunRowSql = {
+  id: string;
+  team_id: string;
+  scope: "Team" | "User";
+  creator_type: string;
+  creator_id: string;
+  title: string;
+  prompt: string;
+  state: string;
+  source: string;
+  execution_location: string;
+  config_name: string | null;
+  model_id: string | null;
+  environment_id: string | null;
+  skill_spec: string | null;
+  schedule_id: string | null;
+  agent_config: string | null;
+  metadata: string | null;
+  status_message: string | null;
+  summary_seq: number;
+  started_at: number | null;
+  ended_at: number | null;
+  created_at: number;
+  updated_at: number;
+};
+
+/**
+ * Inserts a run row straight into D1, for what the API cannot create yet (schedules, local runs,
+ * chosen timestamps) and for a run whose `RunSession` was never initialised.
+ */
+export async function insertRunRow(team: { teamId: string; userId: string }, overrides: Partial<RunRowSql> = {}): Promise<RunRowSql> {
+  const now = overrides.created_at ?? Date.now();
+  const row: RunRowSql = {
+    id: uuidv7(now),
+    team_id: team.teamId,
+    scope: "Team",
+    creator_type: "user",
+    creator_id: team.userId,
+    title: "Inserted run",
+    prompt: "Inserted straight into D1",
+    state: "QUEUED",
+    source: "API",
+    execution_location: "REMOTE",
+    config_name: null,
+    model_id: null,
+    environment_id: null,
+    skill_spec: null,
+    schedule_id: null,
+    agent_config: "{}",
+    metadata: null,
+    status_message: JSON.stringify({ message: "Queued: waiting to be dispatched to a host" }),
+    summary_seq: 0,
+    started_at: null,
+    ended_at: null,
+    created_at: now,
+    updated_at: now,
+    ...overrides,
+  };
+  const cols = Object.keys(row) as (keyof RunRowSql)[];
+  await env.DB.prepare(`INSERT INTO runs (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`)
+    .bind(...cols.map((c) => row[c]))
+    .run();
+  return row;
+}
+
+/** Sets a run's timestamps in D1 (lists sort and filter on them; the API cannot choose them). */
+export async function setRunTimes(runId: string, times: { created_at?: number; updated_at?: number }) {
+  const sets = Object.keys(times).map((c) => `${c} = ?`);
+  await env.DB.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?`)
+    .bind(...Object.values(times), runId)
+    .run();
+}
+
+/** The run's D1 row, or null. */
+export async function runRow(runId: string) {
+  return env.DB.prepare("SELECT * FROM runs WHERE id = ?").bind(runId).first<RunRowSql>();
+}
+
+/** The `RunSession` stub of a run (named by its id, as the services name it). */
+export const sessionOf = (runId: string) => env.RUN_SESSION.get(env.RUN_SESSION.idFromName(runId));
+
+/**
+ * A run's event log from its `RunSession` (null when the session does not know the run). Typed by
+ * hand: RPC typing turns `RunEvent`'s `Record<string, unknown>` payload into `never`.
+ */
+export async function eventsOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<RunEvent[] | null> {
+  return (await sessionOf(ref.runId).events(ref, after, limit)) as unknown as RunEvent[] | null;
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { ERROR_CATALOG } from "../../src/lib/errors.ts";
+import { BASE, call, callWithEnv, type Json } from "../helpers/api.ts";
+
+const ROUTES: Record<string, string[]> = {
+  "/teams": ["post"],
+  "/team": ["get"],
+  "/team/members": ["get", "post"],
+  "/team/members/{uid}": ["delete", "patch"],
+  "/api-keys": ["get", "post"],
+  "/api-keys/{uid}": ["delete"],
+  "/agent/runs": ["get", "post"],
+  "/agent/run": ["post"],
+  "/agent/runs/{runId}": ["get"],
+  "/agent/runs/{runId}/cancel": ["post"],
+  "/agent/tasks": ["get"],
+  "/agent/tasks/{taskId}": ["get"],
+  "/agent/tasks/{taskId}/cancel": ["post"],
+};
+
+async function openapi(): Promise<Json> {
+  const res = await call("GET", "/api/v1/openapi.json");
+  expect(res.status, res.text.slice(0, 300)).toBe(200);
+  return res.json;
+}
+
+/** Every `$ref` anywhere in `node`. */
+function refs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => refs(n, out));
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "$ref" && typeof v === "string") out.push(v);
+      else refs(v, out);
+    }
+  }
+  return out;
+}
+
+describe("GET /api/v1/openapi.json", () => {
+  it("is OpenAPI 3.1 served without a key, with the server URL carrying /api/v1", async () => {
+    const doc = await openapi();
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.info).toMatchObject({ title: "Ambit API", version: expect.any(String) });
+    expect(doc.servers).toEqual([{ url: `${BASE}/api/v1` }]);
+  });
+
+  it("lists every route, with paths relative to /api/v1", async () => {
+    const doc = await openapi();
+    const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, Json>).map(([p, ops]) => [p, Object.keys(ops).sort()]));
+    expect(listed).toEqual(ROUTES);
+  });
+
+  it("has the bearerAuth scheme on every route but signup, and marks the legacy ones deprecated", async () => {
+    const doc = await openapi();
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const label = `${method} ${path}`;
+        if (path === "/teams") expect(op.security ?? [], label).toEqual([]);
+        else expect(op.security, label).toEqual([{ bearerAuth: [] }]);
+        expect(op.deprecated ?? false, label).toBe(path === "/agent/run" || path.startsWith("/agent/tasks"));
+      }
+    }
+  });
+
+  it("describes errors with the Problem component, and every $ref resolves", async () => {
+    const doc = await openapi();
+    const problem = doc.components.schemas.Problem;
+    expect(Object.keys(problem.properties)).toEqual(
+      expect.arrayContaining(["type", "title", "status", "detail", "instance", "error", "error_code", "retryable", "trace_id", "errors"]),
+    );
+    expect(problem.properties.error_code.enum).toEqual(Object.keys(ERROR_CATALOG));
+    const notFound = doc.paths["/agent/runs/{runId}"].get.responses["404"];
+    expect(notFound.content["application/problem+json"].schema).toEqual({ $ref: "#/components/schemas/Problem" });
+    for (const ref of refs(doc)) {
+      const target = ref.replace(/^#\//, "").split("/").reduce<Json | undefined>((node, part) => node?.[part], doc);
+      expect(target, ref).toBeDefined();
+    }
+  });
+
+  it("documents the request shapes generated from the zod schemas", async () => {
+    const doc = await openapi();
+    const create = doc.paths["/agent/runs"].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(create.properties)).toEqual(expect.arrayContaining(["prompt", "config", "team", "metadata", "attachments"]));
+    const params = doc.paths["/agent/runs"].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(expect.arrayContaining(["limit", "cursor", "sort_by", "sort_order", "state", "created_after", "q"]));
+    const signup = doc.paths["/teams"].post.requestBody.content["application/json"].schema;
+    expect(signup.required).toEqual(expect.arrayContaining(["name", "owner"]));
+  });
+});
+
+describe("GET /docs", () => {
+  it("is an HTML page naming the routes and anchoring every error code", async () => {
+    const res = await call("GET", "/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/^<!doctype html>/i);
+    for (const path of Object.keys(ROUTES)) expect(res.text, path).toContain(`/api/v1${path}`);
+    expect(res.text).toContain('id="error-invalid_request"');
+    // every problem's `type` is a link to an anchor on this page
+    for (const code of Object.keys(ERROR_CATALOG)) expect(res.text, code).toContain(`id="error-${code}"`);
+    expect(res.text).not.toContain("<script");
+  });
+});
+
+describe("GET /healthz", () => {
+  it("answers {ok: true}", async () => {
+    const res = await call("GET", "/healthz");
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ ok: true });
+  });
+
+  it("touches no storage: it answers even without the D1 binding or secrets", async () => {
+    const res = await callWithEnv({ DB: undefined, JWT_SECRET: undefined, RUN_SESSION: undefined }, "GET", "/healthz");
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ ok: true });
+  });
+});
