@@ -14,7 +14,6 @@ export type SessionResult =
   | { ok: false; code: "invalid_request" | "resource_not_found"; message: string };
 
 const SYNC_RETRY_MS = 1_000;
-const EXPERIMENT_NOSTORAGE = true;
 
 /**
  * One per run: the authority for the run's state and its append-only event log.
@@ -25,7 +24,7 @@ export class RunSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    if (!EXPERIMENT_NOSTORAGE) ctx.blockConcurrencyWhile(async () => {
+    ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, ctx.storage.kv);
       this.run = readRun(ctx.storage.sql);
     });
@@ -33,7 +32,6 @@ export class RunSession extends DurableObject<Env> {
 
   /** Creates the session (idempotent: a second call answers with the current state). */
   async init(input: RunInit): Promise<SessionResult> {
-    if (EXPERIMENT_NOSTORAGE) return { ok: true, state: "QUEUED", seq: 1 };
     if (this.run) return this.run.id === input.runId ? { ok: true, state: this.run.state, seq: this.run.summary_seq } : notFound(input);
     return this.create(input);
   }

@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { createDb } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
-import { claimIdempotencyKey, completeIdempotencyStatement, releaseIdempotencyKey } from "../services/idempotency.ts";
+import { claimIdempotencyKey, completeIdempotencyStatement, releaseIdempotencyKey, sealResponse } from "../services/idempotency.ts";
 import type { AppEnv } from "./types.ts";
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -45,6 +45,6 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     return;
   }
   const text = await c.res.clone().text();
-  await completeIdempotencyStatement(db, claim, { status: c.res.status, body: text });
+  await completeIdempotencyStatement(db, claim, await sealResponse(claim, { status: c.res.status, body: text }));
   claim.completed = true;
 });

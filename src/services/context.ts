@@ -9,7 +9,15 @@ export type Actor =
   | { type: "system"; id: "system"; role: "owner" };
 
 /** A reservation of an `Idempotency-Key`, which a service may complete inside its own batch. */
-export type IdempotencyClaim = { scope: string; key: string; requestHash: string; completed: boolean };
+export type IdempotencyClaim = {
+  scope: string;
+  /** SHA-256 of the client's key: the stored identity of the record */
+  key: string;
+  /** the client's key itself, kept only in memory: it seals the stored answer */
+  secret: string;
+  requestHash: string;
+  completed: boolean;
+};
 
 /** What every service verb receives: the caller's team and identity, and the data handles. */
 export type Ctx = {

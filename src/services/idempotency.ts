@@ -2,6 +2,8 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { idempotencyKeys } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
+import { sha256Hex } from "../lib/hash.ts";
+import { seal, unseal } from "../lib/seal.ts";
 import type { IdempotencyClaim } from "./context.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -14,11 +16,24 @@ export type StoredResponse = { status: number; body: string };
  * Reserves `key` for this request. Returns the stored response when the same request already
  * completed, or a claim the caller completes once it has answered. The same key with a different
  * request is refused; a key whose first request is still running is a retryable conflict.
+ * Records are stored under the key's SHA-256 and their answers sealed with the key itself, so the
+ * table never holds a usable answer (some carry new API keys).
  */
 export async function claimIdempotencyKey(
   db: Db,
-  input: { scope: string; key: string; requestHash: string },
+  request: { scope: string; key: string; requestHash: string },
   now = Date.now(),
+): Promise<{ replay: StoredResponse } | { claim: IdempotencyClaim }> {
+  const input = { scope: request.scope, key: await sha256Hex(request.key), requestHash: request.requestHash };
+  const claim: IdempotencyClaim = { ...input, secret: request.key, completed: false };
+  return claimHashed(db, input, claim, now);
+}
+
+async function claimHashed(
+  db: Db,
+  input: { scope: string; key: string; requestHash: string },
+  claim: IdempotencyClaim,
+  now: number,
 ): Promise<{ replay: StoredResponse } | { claim: IdempotencyClaim }> {
   const inserted = await db
     .insert(idempotencyKeys)
@@ -33,7 +48,7 @@ export async function claimIdempotencyKey(
     })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
-  if (inserted.length) return { claim: { ...input, completed: false } };
+  if (inserted.length) return { claim };
 
   const [row] = await db
     .select()
@@ -43,7 +58,7 @@ export async function claimIdempotencyKey(
   if (!row || row.expiresAt <= now) {
     // expired (or just pruned): start over with a fresh reservation
     await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), lt(idempotencyKeys.expiresAt, now + 1)));
-    return claimIdempotencyKey(db, input, now);
+    return claimHashed(db, input, claim, now);
   }
   if (row.requestHash !== input.requestHash) {
     throw new AppError(
@@ -51,7 +66,7 @@ export async function claimIdempotencyKey(
       "this Idempotency-Key was already used with a different request; use a new key for a new request",
     );
   }
-  if (row.status === "completed") return { replay: { status: row.responseStatus!, body: row.responseBody! } };
+  if (row.status === "completed") return { replay: { status: row.responseStatus!, body: await unseal(claim.secret, row.responseBody!) } };
   if (row.lockedUntil > now) {
     throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
   }
@@ -62,14 +77,21 @@ export async function claimIdempotencyKey(
     .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), eq(idempotencyKeys.lockedUntil, row.lockedUntil)))
     .returning({ key: idempotencyKeys.key });
   if (!taken.length) throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
-  return { claim: { ...input, completed: false } };
+  return { claim };
+}
+
+export type SealedResponse = { status: number; sealedBody: string };
+
+/** Seals an answer for storage (await this before building the statement for a batch). */
+export async function sealResponse(claim: IdempotencyClaim, response: StoredResponse): Promise<SealedResponse> {
+  return { status: response.status, sealedBody: await seal(claim.secret, response.body) };
 }
 
 /** The statement that stores the answer of a claimed key; services put it in their own batch. */
-export function completeIdempotencyStatement(db: Db, claim: IdempotencyClaim, response: StoredResponse) {
+export function completeIdempotencyStatement(db: Db, claim: IdempotencyClaim, response: SealedResponse) {
   return db
     .update(idempotencyKeys)
-    .set({ status: "completed", responseStatus: response.status, responseBody: response.body })
+    .set({ status: "completed", responseStatus: response.status, responseBody: response.sealedBody })
     .where(and(eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key)));
 }
 

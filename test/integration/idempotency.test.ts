@@ -98,7 +98,7 @@ describe("Idempotency-Key on run creation", () => {
     const key = crypto.randomUUID();
     const first = await call("POST", runs, { key: t.key, body: { prompt: "yesterday" }, headers: idem(key) });
     expect(first.status).toBe(200);
-    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ? AND key = ?").bind(Date.now() - 1, t.teamId, key).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ? AND key = ?").bind(Date.now() - 1, t.teamId, await sha256Hex(key)).run();
     const fresh = await call("POST", runs, { key: t.key, body: { prompt: "today" }, headers: idem(key) });
     expect(fresh.status, fresh.text).toBe(200);
     expect(fresh.headers.get("idempotent-replayed")).toBeNull();
@@ -115,7 +115,7 @@ describe("Idempotency-Key on run creation", () => {
     await env.DB.prepare(
       "INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
     )
-      .bind(t.teamId, key, requestHash, now + 60_000, now, now + 86_400_000)
+      .bind(t.teamId, await sha256Hex(key), requestHash, now + 60_000, now, now + 86_400_000)
       .run();
 
     const busy = await call("POST", runs, { key: t.key, body, headers: idem(key) });
@@ -123,7 +123,7 @@ describe("Idempotency-Key on run creation", () => {
     expect(busy.headers.get("x-should-retry")).toBe("true");
     expect(await runCount(t.teamId)).toBe(0);
 
-    await env.DB.prepare("UPDATE idempotency_keys SET locked_until = ? WHERE scope = ? AND key = ?").bind(now - 1, t.teamId, key).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET locked_until = ? WHERE scope = ? AND key = ?").bind(now - 1, t.teamId, await sha256Hex(key)).run();
     const taken = await call("POST", runs, { key: t.key, body, headers: idem(key) });
     expect(taken.status, taken.text).toBe(200);
     expect(taken.headers.get("idempotent-replayed")).toBeNull();
@@ -182,7 +182,14 @@ describe("Idempotency-Key on other POST routes", () => {
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.json.uid).toBe(first.json.uid);
+    expect(again.json.key).toBe(first.json.key);
     expect((await call("GET", "/api/v1/api-keys", { key: t.key })).json.api_keys).toHaveLength(2);
+    // the stored record holds neither the client's key nor the minted secret in the clear
+    const stored = await env.DB.prepare("SELECT key, response_body FROM idempotency_keys WHERE scope = ?").bind(t.teamId).all<{ key: string; response_body: string }>();
+    expect(stored.results).toHaveLength(1);
+    expect(stored.results[0].key).toBe(await sha256Hex(key));
+    expect(stored.results[0].response_body).not.toContain(first.json.key);
+    expect(stored.results[0].response_body).not.toContain(first.json.uid);
     expectProblem(await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "cd" }, headers: idem(key) }), 422, "idempotency_key_reused");
   });
 

@@ -5,7 +5,7 @@ import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { completeIdempotencyStatement } from "../idempotency.ts";
+import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { visibleTo } from "./get-run.ts";
 import type { RunRow } from "./run-item.ts";
 import { runSession } from "./session.ts";
@@ -42,7 +42,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   const attachments = req.attachments ?? req.images ?? [];
   await Promise.all(
     attachments.map((a, i) =>
-      ctx.env.ARTIFACTS.put(`runs/${id}/attachments/${i}-${a.file_name ?? "image"}`, Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0)), {
+      ctx.env.ARTIFACTS.put(`runs/${id}/attachments/${i}-${safeFileName(a.file_name)}`, Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0)), {
         httpMetadata: { contentType: a.mime_type },
       }),
     ),
@@ -81,11 +81,12 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     updatedAt: now,
   };
   const response: RunAgentResponse = { run_id: id, task_id: id, state: "QUEUED" };
+  const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(response) }) : undefined;
   const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
   await ctx.db.batch([
     ctx.db.insert(runs).values(row),
     ...(metadataRows.length ? [ctx.db.insert(runMetadata).values(metadataRows)] : []),
-    ...(ctx.idempotency ? [completeIdempotencyStatement(ctx.db, ctx.idempotency, { status: 200, body: JSON.stringify(response) })] : []),
+    ...(ctx.idempotency && sealed ? [completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed)] : []),
   ]);
   if (ctx.idempotency) ctx.idempotency.completed = true;
   await openSession(ctx, row);
@@ -108,6 +109,9 @@ async function openSession(ctx: Ctx, row: RunRow) {
     console.error(JSON.stringify({ msg: "run session init failed; it will rebuild from D1", run_id: row.id, request_id: ctx.requestId, error: String(err) }));
   }
 }
+
+/** A file name safe as the last segment of an object key or a path: no separators, no dot-dot. */
+const safeFileName = (name: string | undefined) => (name ?? "image").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_").slice(0, 100) || "image";
 
 async function assertParentVisible(ctx: Ctx, parentRunId: string) {
   const [parent] = await ctx.db
