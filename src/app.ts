@@ -11,6 +11,7 @@ import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { runSessionRoutes } from "./routes/run-session.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
@@ -29,6 +30,7 @@ export function createApp() {
   api.use("*", bodyLimit);
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
+  api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves
   api.use("*", requireAuth, idempotency);
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
@@ -37,6 +39,7 @@ export function createApp() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });
   app.openAPIRegistry.register("Problem", Problem);
+  app.openAPIRegistry.registerComponent("securitySchemes", "attachToken", { type: "apiKey", in: "query", name: "token", description: "An attach token" });
   // Paths in the document are relative to the server URL (`/api/v1`), as generated SDKs expect.
   function document(origin: string) {
     const doc = app.getOpenAPI31Document({

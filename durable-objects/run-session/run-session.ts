@@ -1,26 +1,37 @@
 import { DurableObject } from "cloudflare:workers";
-import type { EventActor, RunEvent, RunState, RunStatusMessage } from "@ambit/protocol";
+import {
+  capPayload, ClientFrame, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
+  type RunStatusMessage, LIFECYCLE_EVENT_TYPES,
+} from "@ambit/protocol";
+import { archiveTranscript } from "./archive.ts";
+import { type AttachGrant, ATTACH_HEADER, broadcast, presence, send, type SocketState, stateOf } from "./sockets.ts";
 import { isTerminal, type RunCommand, transition } from "./state-machine.ts";
-import { appendEvent, insertRun, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
+import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
 import { readRunRow, writeSummary } from "./summary.ts";
 
 /** Identifies the run a call is about; the team is checked against the stored run. */
 export type RunRef = { runId: string; teamId: string };
 
-export type RunInit = RunRef & { state: RunState; createdAt: number; statusMessage: RunStatusMessage | null; actor: EventActor };
+export type RunInit = RunRef & { state: RunState; createdAt: number; statusMessage: RunStatusMessage | null; actor: EventActor; prompt?: string };
 
-export type SessionResult =
-  | { ok: true; state: RunState; seq: number }
-  | { ok: false; code: "invalid_request" | "resource_not_found"; message: string };
+type Refusal = { ok: false; code: "invalid_request" | "resource_not_found" | "not_authorized"; message: string };
+export type SessionResult = { ok: true; state: RunState; seq: number; execution_id: number } | Refusal;
+export type AppendResult = { ok: true; seqs: number[]; refused: { host_seq: number; reason: string }[] } | Refusal;
+type EventEntry = { type: string; actor: EventActor; payload: object };
 
-const SYNC_RETRY_MS = 1_000;
+const RETRY_MS = 1_000;
+const REPLAY_PAGE = 1_000;
+const encoder = new TextEncoder();
 
 /**
- * One per run: the authority for the run's state and its append-only event log.
- * Every change is an event persisted here first, then projected onto the run's D1 row.
+ * One per run: the authority for the run's state and its append-only event log, and the hub every
+ * attached client and the run's host talk through. Every change is an event persisted here first,
+ * then broadcast, then projected onto the run's D1 row.
  */
 export class RunSession extends DurableObject<Env> {
   private run: RunRecord | null = null;
+  /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
+  private sse = new Set<WritableStreamDefaultWriter<Uint8Array>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -30,10 +41,13 @@ export class RunSession extends DurableObject<Env> {
     });
   }
 
+  // ── RPC ────────────────────────────────────────────────────────────────────────────────────
+
   /** Creates the session (idempotent: a second call answers with the current state). */
   async init(input: RunInit): Promise<SessionResult> {
-    if (this.run) return this.run.id === input.runId ? { ok: true, state: this.run.state, seq: this.run.summary_seq } : notFound(input);
-    return this.create(input);
+    if (this.run) return this.run.id === input.runId ? this.ok(this.run, this.run.summary_seq) : notFound(input);
+    const seq = this.create(input);
+    return this.ok(this.run!, seq);
   }
 
   /** Cancels a run no host holds at once; a held run is marked and ends when its host confirms. */
@@ -46,16 +60,11 @@ export class RunSession extends DurableObject<Env> {
     if (run.state === "QUEUED" || run.state === "PENDING") {
       return this.apply(run, "cancel", actor, { message: `Cancelled by ${actor.type} ${actor.id} before a host started it` });
     }
-    if (run.cancel_requested_at === null) {
-      const seq = this.ctx.storage.transactionSync(() => {
-        run.cancel_requested_at = Date.now();
-        const s = appendEvent(this.ctx.storage.sql, { type: "run.cancel_requested", at: run.cancel_requested_at, actor, payload: { state: run.state } });
-        updateRun(this.ctx.storage.sql, run);
-        return s;
-      });
-      return { ok: true, state: run.state, seq };
-    }
-    return { ok: true, state: run.state, seq: run.summary_seq };
+    if (run.cancel_requested_at !== null) return this.ok(run, run.summary_seq);
+    const [e] = this.record(run, [{ type: "run.cancel_requested", actor, payload: { state: run.state } }], () => {
+      run.cancel_requested_at = Date.now();
+    });
+    return this.ok(run, e.seq);
   }
 
   /** Applies one state-machine command; refusals are values, not exceptions. */
@@ -65,18 +74,186 @@ export class RunSession extends DurableObject<Env> {
     return this.apply(run, command, actor, statusMessage ?? null);
   }
 
-  async events(ref: RunRef, after = 0, limit = 1000): Promise<RunEvent[] | null> {
+  /**
+   * A follow-up from an editor: delivered to the live host while the run is active, wakes a
+   * BLOCKED run, or starts the next execution of an ended run (back to QUEUED).
+   */
+  async followup(ref: RunRef, actor: EventActor, input: RunFollowupRequest): Promise<SessionResult> {
     const run = await this.load(ref);
-    return run ? listEvents(this.ctx.storage.sql, after, limit) : null;
+    if (!run) return notFound(ref);
+    if (isTerminal(run.state)) {
+      const reopened = await this.apply(run, "reopen", actor, { message: "Queued: a follow-up started a new execution" });
+      if (!reopened.ok) return reopened;
+    }
+    const payload = { message: input.message, ...(input.mode ? { mode: input.mode } : {}), execution_id: run.execution_id };
+    const [e] = this.record(run, [{ type: "followup.received", actor, payload }]);
+    const result = run.state === "BLOCKED" ? await this.apply(run, "unblock", actor, null) : this.ok(run, e.seq);
+    // the host of a BLOCKED run is waiting for exactly this message, so it gets it too
+    const hostFrame = { type: "followup" as const, message: input.message, mode: input.mode, execution_id: run.execution_id };
+    broadcast(this.ctx.getWebSockets("HOST"), hostFrame);
+    return result;
   }
 
-  /** Retries a summary write-back that D1 did not take. */
+  /**
+   * Events from the run's host. Each carries the host's own `host_seq`; a resend (at or below the
+   * last accepted one) or anything after the run ended is refused as a value, not appended.
+   */
+  async append(ref: RunRef, actor: EventActor, events: { host_seq: number; type: string; payload: Record<string, unknown> }[]): Promise<AppendResult> {
+    const run = await this.load(ref);
+    if (!run) return notFound(ref);
+    const refused: { host_seq: number; reason: string }[] = [];
+    const accepted: EventEntry[] = [];
+    let highest = run.host_seq;
+    for (const e of events) {
+      const parsed = EventInput.safeParse({ type: e.type, payload: e.payload });
+      const reason = isTerminal(run.state)
+        ? `the run already ended (${run.state}); no more events are accepted`
+        : e.host_seq <= highest
+          ? `duplicate or stale host_seq ${e.host_seq} (last accepted ${highest})`
+          : !parsed.success
+            ? `invalid event: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`
+            : LIFECYCLE_EVENT_TYPES.includes(parsed.data.type)
+              ? `${e.type} is written by the platform, not by hosts`
+              : null;
+      if (reason || !parsed.success) {
+        refused.push({ host_seq: e.host_seq, reason: reason ?? "invalid event" });
+        continue;
+      }
+      highest = e.host_seq;
+      accepted.push({ type: parsed.data.type, actor, payload: capPayload(parsed.data.payload).value });
+    }
+    const written = accepted.length ? this.record(run, accepted, () => (run.host_seq = highest)) : [];
+    return { ok: true, seqs: written.map((e) => e.seq), refused };
+  }
+
+  async events(ref: RunRef, after = 0, limit = REPLAY_PAGE): Promise<{ events: RunEvent[]; last_seq: number } | null> {
+    const run = await this.load(ref);
+    if (!run) return null;
+    return { events: listEvents(this.ctx.storage.sql, after, limit), last_seq: lastSeq(this.ctx.storage.sql) };
+  }
+
+  /** Retries a summary write-back or transcript archive that did not go through. */
   async alarm() {
     await this.syncSummary();
+    await this.archive();
   }
 
-  /** `times` carries a D1 row's own timestamps when the session rebuilds a run already under way. */
-  private create(input: RunInit, times?: Pick<RunRecord, "updated_at" | "started_at" | "ended_at">): SessionResult {
+  // ── Attach: websocket (hibernating) and Server-Sent Events ────────────────────────────────
+
+  /** Only the Worker calls this, with a grant for a caller it already authenticated. */
+  async fetch(request: Request): Promise<Response> {
+    const grant = JSON.parse(request.headers.get(ATTACH_HEADER) ?? "null") as AttachGrant | null;
+    if (!grant) return new Response("missing attach grant", { status: 400 });
+    const run = await this.load(grant);
+    if (!run) return new Response("run not found", { status: 404 });
+    return request.headers.get("upgrade")?.toLowerCase() === "websocket" ? this.attachSocket(run, grant) : this.attachSse(grant);
+  }
+
+  private attachSocket(run: RunRecord, grant: AttachGrant): Response {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [grant.access, `principal:${grant.principal.id}`]);
+    const state: SocketState = { conn: crypto.randomUUID(), principal: grant.principal, access: grant.access, joined_at: Date.now() };
+    server.serializeAttachment(state);
+    // Replay and registration happen with no await in between: no event can fall in a gap.
+    send(server, { type: "ready", run_id: run.id, state: run.state, last_seq: lastSeq(this.ctx.storage.sql), access: grant.access, execution_id: run.execution_id });
+    for (let after = grant.after; ; ) {
+      const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE);
+      for (const event of page) send(server, { type: "event", event });
+      if (page.length < REPLAY_PAGE) break;
+      after = page[page.length - 1].seq;
+    }
+    broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets()));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  private attachSse(grant: AttachGrant): Response {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    for (let after = grant.after; ; ) {
+      const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE);
+      for (const event of page) writer.write(encoder.encode(sseFrame(event))).catch(() => {});
+      if (page.length < REPLAY_PAGE) break;
+      after = page[page.length - 1].seq;
+    }
+    this.sse.add(writer);
+    writer.closed.then(() => this.sse.delete(writer), () => this.sse.delete(writer));
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
+    });
+  }
+
+  async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+    const who = stateOf(ws);
+    const run = this.run;
+    if (!who || !run) return ws.close(1011, "session state missing; reconnect");
+    let frame: ClientFrame;
+    try {
+      frame = ClientFrame.parse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
+    } catch (err) {
+      return ws.close(1008, `bad frame: ${err instanceof SyntaxError ? "not JSON" : "not a valid client frame"}`);
+    }
+    const ref = { runId: run.id, teamId: run.team_id };
+    const refuse = (message: string) => send(ws, { type: "error", ref: frame.ref, code: "not_authorized", message });
+    switch (frame.type) {
+      case "ping":
+        return send(ws, { type: "pong", ref: frame.ref });
+      case "followup":
+      case "cancel": {
+        if (who.access !== "EDITOR") return refuse(`${frame.type} needs EDITOR access; this connection has ${who.access}`);
+        const result = frame.type === "cancel" ? await this.cancel(ref, who.principal) : await this.followup(ref, who.principal, frame);
+        return result.ok ? send(ws, { type: "ack", ref: frame.ref, seqs: [result.seq] }) : send(ws, { type: "error", ref: frame.ref, code: result.code, message: result.message });
+      }
+      case "append": {
+        if (who.access !== "HOST") return refuse("only the run's host may append events");
+        const result = await this.append(ref, who.principal, frame.events);
+        return result.ok
+          ? send(ws, { type: "ack", ref: frame.ref, seqs: result.seqs, refused: result.refused })
+          : send(ws, { type: "error", ref: frame.ref, code: result.code, message: result.message });
+      }
+    }
+  }
+
+  async webSocketClose(ws: WebSocket, code: number) {
+    broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets(), ws), ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closed");
+    } catch {
+      /* already closed */
+    }
+  }
+
+  async webSocketError(ws: WebSocket) {
+    broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets(), ws), ws);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  private ok(run: RunRecord, seq: number): SessionResult {
+    return { ok: true, state: run.state, seq, execution_id: run.execution_id };
+  }
+
+  /** Appends events (and applies `mutate` to the run) in one transaction, then publishes them. */
+  private record(run: RunRecord, entries: EventEntry[], mutate?: () => void): RunEvent[] {
+    const now = Date.now();
+    const written = this.ctx.storage.transactionSync(() => {
+      const out = entries.map((e) => appendEvent(this.ctx.storage.sql, { ...e, at: now, execution_id: run.execution_id }));
+      mutate?.();
+      updateRun(this.ctx.storage.sql, run);
+      return out;
+    });
+    for (const event of written) this.publish(event);
+    return written;
+  }
+
+  private publish(event: RunEvent) {
+    broadcast(this.ctx.getWebSockets(), { type: "event", event });
+    if (this.sse.size) {
+      const bytes = encoder.encode(sseFrame(event));
+      for (const w of this.sse) w.write(bytes).catch(() => this.sse.delete(w));
+    }
+  }
+
+  private create(input: RunInit, times?: { updated_at: number; started_at: number | null; ended_at: number | null }): number {
     const sql = this.ctx.storage.sql;
     const run: RunRecord = {
       id: input.runId,
@@ -90,21 +267,29 @@ export class RunSession extends DurableObject<Env> {
       ended_at: times?.ended_at ?? null,
       summary_seq: 0,
       synced_seq: 0,
+      execution_id: 1,
+      host_seq: 0,
+      archived_seq: 0,
     };
     const seq = this.ctx.storage.transactionSync(() => {
-      const s = appendEvent(sql, {
+      const e = appendEvent(sql, {
         type: "run.created",
         at: input.createdAt,
         actor: input.actor,
-        payload: { state: input.state, ...(input.statusMessage ? { status_message: input.statusMessage } : {}) },
+        execution_id: 1,
+        payload: {
+          state: input.state,
+          ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
+          ...(input.statusMessage ? { status_message: input.statusMessage } : {}),
+        },
       });
-      // the D1 row was written with this very summary by createRun
-      run.summary_seq = run.synced_seq = s;
+      // the D1 row was written with this very summary by createRun (or is where it came from)
+      run.summary_seq = run.synced_seq = e.seq;
       insertRun(sql, run);
-      return s;
+      return e.seq;
     });
     this.run = run;
-    return { ok: true, state: run.state, seq };
+    return seq;
   }
 
   /** The stored run, or one rebuilt from D1 when this session was never initialised. */
@@ -118,6 +303,7 @@ export class RunSession extends DurableObject<Env> {
         teamId: row.team_id,
         state: row.state as RunState,
         createdAt: row.created_at,
+        prompt: row.prompt,
         statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
         actor: { type: "system", id: "system" },
       },
@@ -130,25 +316,29 @@ export class RunSession extends DurableObject<Env> {
     const t = transition(run.state, command);
     if (!t.ok) return { ok: false, code: "invalid_request", message: t.reason };
     const now = Date.now();
-    const seq = this.ctx.storage.transactionSync(() => {
-      const s = appendEvent(this.ctx.storage.sql, {
-        type: "run.state_changed",
-        at: now,
-        actor,
-        payload: { from: t.from, to: t.to, command, ...(statusMessage ? { status_message: statusMessage } : {}) },
-      });
-      run.state = t.to;
-      run.status_message = statusMessage;
-      run.updated_at = now;
-      if (t.to === "INPROGRESS" && run.started_at === null) run.started_at = now;
-      run.ended_at = isTerminal(t.to) ? now : null;
-      if (!isTerminal(t.to)) run.cancel_requested_at = null;
-      run.summary_seq = s;
-      updateRun(this.ctx.storage.sql, run);
-      return s;
-    });
+    // a reopened run starts its next execution, whose host numbers its events from 1 again
+    const nextExecution = command === "reopen" ? { execution_id: run.execution_id + 1 } : {};
+    const payload = { from: t.from, to: t.to, command, ...(statusMessage ? { status_message: statusMessage } : {}), ...nextExecution };
+    const [e] = this.record(
+      run,
+      [{ type: "run.state_changed", actor, payload }],
+      () => {
+        if (nextExecution.execution_id) {
+          run.execution_id = nextExecution.execution_id;
+          run.host_seq = 0;
+        }
+        run.state = t.to;
+        run.status_message = statusMessage;
+        run.updated_at = now;
+        if (t.to === "INPROGRESS" && run.started_at === null) run.started_at = now;
+        run.ended_at = isTerminal(t.to) ? now : null;
+        if (!isTerminal(t.to)) run.cancel_requested_at = null;
+        run.summary_seq = lastSeq(this.ctx.storage.sql);
+      },
+    );
     await this.syncSummary();
-    return { ok: true, state: run.state, seq };
+    if (isTerminal(t.to)) await this.archive();
+    return this.ok(run, e.seq);
   }
 
   private async syncSummary() {
@@ -163,9 +353,26 @@ export class RunSession extends DurableObject<Env> {
       }
     } catch (err) {
       console.error(JSON.stringify({ msg: "run summary write-back failed; retrying", run_id: run.id, error: String(err) }));
-      await this.ctx.storage.setAlarm(Date.now() + SYNC_RETRY_MS);
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    }
+  }
+
+  /** Writes an ended run's whole log to R2, so its record outlives this object's storage. */
+  private async archive() {
+    const run = this.run;
+    if (!run || !isTerminal(run.state)) return;
+    const upTo = lastSeq(this.ctx.storage.sql);
+    if (run.archived_seq >= upTo) return;
+    try {
+      await archiveTranscript(this.env.ARTIFACTS, run.id, listEvents(this.ctx.storage.sql, 0, Number.MAX_SAFE_INTEGER));
+      run.archived_seq = Math.max(run.archived_seq, upTo);
+      updateRun(this.ctx.storage.sql, run);
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "transcript archive failed; retrying", run_id: run.id, error: String(err) }));
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }
 }
 
-const notFound = (ref: RunRef): SessionResult => ({ ok: false, code: "resource_not_found", message: `run ${ref.runId} was not found` });
+const notFound = (ref: RunRef): Refusal => ({ ok: false, code: "resource_not_found", message: `run ${ref.runId} was not found` });
+const sseFrame = (e: RunEvent) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;

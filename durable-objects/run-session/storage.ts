@@ -15,21 +15,39 @@ export type RunRecord = {
   summary_seq: number;
   /** seq of the last summary D1 acknowledged */
   synced_seq: number;
+  /** 1 for the first execution; a follow-up on an ended run starts the next */
+  execution_id: number;
+  /** highest `host_seq` accepted from the host in this execution (resends at or below are refused) */
+  host_seq: number;
+  /** last seq written to the R2 transcript archive */
+  archived_seq: number;
 };
 
-const SCHEMA_VERSION = 1;
+/** Each entry upgrades the schema by one version; applied in order, never edited once released. */
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS run (
+      id TEXT PRIMARY KEY, team_id TEXT NOT NULL, state TEXT NOT NULL, status_message TEXT,
+      cancel_requested_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0)`,
+    `CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL)`,
+  ],
+  [
+    "ALTER TABLE run ADD COLUMN execution_id INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE run ADD COLUMN host_seq INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE run ADD COLUMN archived_seq INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE events ADD COLUMN execution_id INTEGER NOT NULL DEFAULT 1",
+  ],
+];
 
 /** Creates or upgrades the tables; call inside `blockConcurrencyWhile` from the constructor. */
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   const version = (kv.get<number>("schema_version") ?? 0) as number;
-  if (version >= SCHEMA_VERSION) return;
-  sql.exec(`CREATE TABLE IF NOT EXISTS run (
-    id TEXT PRIMARY KEY, team_id TEXT NOT NULL, state TEXT NOT NULL, status_message TEXT,
-    cancel_requested_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-    started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0)`);
-  sql.exec(`CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL)`);
-  kv.put("schema_version", SCHEMA_VERSION);
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    for (const stmt of MIGRATIONS[v]) sql.exec(stmt);
+    kv.put("schema_version", v + 1);
+  }
 }
 
 type RawRun = Omit<RunRecord, "status_message"> & { status_message: string | null };
@@ -41,39 +59,52 @@ export function readRun(sql: SqlStorage): RunRecord | null {
   return { ...r, status_message: r.status_message ? JSON.parse(r.status_message) : null };
 }
 
+const RUN_COLUMNS = [
+  "id", "team_id", "state", "status_message", "cancel_requested_at", "created_at", "updated_at", "started_at", "ended_at",
+  "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq",
+] as const;
+
+const values = (r: RunRecord) =>
+  RUN_COLUMNS.map((c) => (c === "status_message" ? (r.status_message ? JSON.stringify(r.status_message) : null) : r[c]));
+
 export function insertRun(sql: SqlStorage, r: RunRecord) {
-  sql.exec(
-    `INSERT INTO run (id, team_id, state, status_message, cancel_requested_at, created_at, updated_at, started_at, ended_at, summary_seq, synced_seq)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    r.id, r.team_id, r.state, r.status_message ? JSON.stringify(r.status_message) : null, r.cancel_requested_at,
-    r.created_at, r.updated_at, r.started_at, r.ended_at, r.summary_seq, r.synced_seq,
-  );
+  sql.exec(`INSERT INTO run (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map(() => "?").join(", ")})`, ...values(r));
 }
 
 export function updateRun(sql: SqlStorage, r: RunRecord) {
-  sql.exec(
-    `UPDATE run SET state = ?, status_message = ?, cancel_requested_at = ?, updated_at = ?, started_at = ?, ended_at = ?,
-     summary_seq = ?, synced_seq = ? WHERE id = ?`,
-    r.state, r.status_message ? JSON.stringify(r.status_message) : null, r.cancel_requested_at, r.updated_at,
-    r.started_at, r.ended_at, r.summary_seq, r.synced_seq, r.id,
-  );
+  const cols = RUN_COLUMNS.slice(1);
+  sql.exec(`UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`, ...values(r).slice(1), r.id);
 }
 
-/** Appends an event with the next seq; the caller broadcasts only after this returns. */
-export function appendEvent(sql: SqlStorage, e: { type: string; at: number; actor: EventActor; payload: object }): number {
+/** Appends an event with the next seq and returns it; the caller broadcasts only after this returns. */
+export function appendEvent(
+  sql: SqlStorage,
+  e: { type: string; at: number; actor: EventActor; payload: object; execution_id: number },
+): RunEvent {
   const { seq } = sql
     .exec<{ seq: number }>(
-      "INSERT INTO events (seq, type, at, actor, payload) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?) RETURNING seq",
-      e.type, e.at, JSON.stringify(e.actor), JSON.stringify(e.payload),
+      "INSERT INTO events (seq, type, at, actor, payload, execution_id) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?, ?) RETURNING seq",
+      e.type, e.at, JSON.stringify(e.actor), JSON.stringify(e.payload), e.execution_id,
     )
     .one();
-  return seq;
+  return { seq, type: e.type, at: new Date(e.at).toISOString(), actor: e.actor, execution_id: e.execution_id, payload: e.payload as Record<string, unknown> };
 }
 
+type RawEvent = { seq: number; type: string; at: number; actor: string; payload: string; execution_id: number };
+
+const toEvent = (e: RawEvent): RunEvent => ({
+  seq: e.seq,
+  type: e.type,
+  at: new Date(e.at).toISOString(),
+  actor: JSON.parse(e.actor),
+  execution_id: e.execution_id,
+  payload: JSON.parse(e.payload),
+});
+
 export function listEvents(sql: SqlStorage, after: number, limit: number): RunEvent[] {
-  return sql
-    .exec<{ seq: number; type: string; at: number; actor: string; payload: string }>(
-      "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
-    .toArray()
-    .map((e) => ({ seq: e.seq, type: e.type, at: new Date(e.at).toISOString(), actor: JSON.parse(e.actor), payload: JSON.parse(e.payload) }));
+  return sql.exec<RawEvent>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit).toArray().map(toEvent);
+}
+
+export function lastSeq(sql: SqlStorage): number {
+  return sql.exec<{ s: number }>("SELECT COALESCE(MAX(seq), 0) AS s FROM events").one().s;
 }

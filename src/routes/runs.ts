@@ -1,8 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ConversationResponse, RunFollowupRequest, SessionTokenResponse, TimelineResponse } from "@ambit/protocol";
 import { ListRunsQuery, ListRunsResponse, ListTasksResponse, RunAgentRequest, RunAgentResponse, RunItem, RunSourceType, TaskItem } from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
 import { cancelRun } from "../services/runs/cancel-run.ts";
+import { followupRun } from "../services/runs/followup-run.ts";
+import { runTranscript } from "../services/runs/run-events.ts";
+import { getConversation, getRunConversation, getRunTimeline } from "../services/runs/run-record.ts";
+import { mintSessionToken } from "../services/runs/session-access.ts";
 import { createRun } from "../services/runs/create-run.ts";
 import { getRun } from "../services/runs/get-run.ts";
 import { listRuns } from "../services/runs/list-runs.ts";
@@ -103,4 +108,58 @@ export const runsRoutes = newRouter()
       summary: "Cancel a task", request: { params: TaskParams }, responses: cancelResponses,
     }),
     async (c) => c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId }), 200),
+  )
+  // Live runs: steering and the views of the record.
+  .openapi(
+    createRoute({
+      method: "post", path: "/agent/runs/{runId}/session-token", tags: ["Live runs"], security: bearer,
+      summary: "Mint a short-lived attach token (for browsers: ?token= on /session and /events)",
+      request: { params: RunParams },
+      responses: { 200: { description: "Token", content: { "application/json": { schema: SessionTokenResponse } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.json(await mintSessionToken({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post", path: "/agent/runs/{runId}/followups", tags: ["Live runs"], security: bearer,
+      summary: "Send a follow-up (EDITOR): to the live agent, waking a BLOCKED run, or as a new execution of an ended one",
+      request: { params: RunParams, body: { required: true, content: { "application/json": { schema: RunFollowupRequest } } } },
+      responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({}) } } }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      await followupRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId, input: c.req.valid("json") });
+      return c.json({}, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs/{runId}/conversation", tags: ["Live runs"], security: bearer,
+      summary: "The run's normalized conversation (Oz ConversationResponse)", request: { params: RunParams },
+      responses: { 200: { description: "OK", content: { "application/json": { schema: ConversationResponse } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.json(await getRunConversation({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/conversations/{conversationId}", tags: ["Live runs"], security: bearer,
+      summary: "A conversation by id", request: { params: z.object({ conversationId: z.string().min(1).max(64) }) },
+      responses: { 200: { description: "OK", content: { "application/json": { schema: ConversationResponse } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.json(await getConversation({ ctx: serviceCtx(c), conversationId: c.req.valid("param").conversationId }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs/{runId}/timeline", tags: ["Live runs"], security: bearer,
+      summary: "Lifecycle milestones with timings (Oz GetRunTimelineResponse)", request: { params: RunParams },
+      responses: { 200: { description: "OK", content: { "application/json": { schema: TimelineResponse } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.json(await getRunTimeline({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs/{runId}/transcript", tags: ["Live runs"], security: bearer,
+      summary: "The whole event log as NDJSON (from the R2 archive once the run ended)", request: { params: RunParams },
+      responses: { 200: { description: "NDJSON, one event per line", content: { "application/x-ndjson": { schema: z.string() } } }, ...problems(401, 404) },
+    }),
+    async (c) => c.body(await runTranscript({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200, { "content-type": "application/x-ndjson" }) as never,
   );

@@ -38,7 +38,8 @@ describe("RunSession", () => {
         type: "run.created",
         at: new Date((await runRow(runId))!.created_at).toISOString(),
         actor: { type: "user", id: team.userId },
-        payload: { state: "QUEUED", status_message: { message: expect.any(String) } },
+        execution_id: 1,
+        payload: { state: "QUEUED", prompt: "Fix the flaky test", status_message: { message: expect.any(String) } },
       },
     ]);
     const { run } = await storageOf(runId);
@@ -50,11 +51,11 @@ describe("RunSession", () => {
     const { runId, ref } = await newRun();
     const row = (await runRow(runId))!;
     const init = { ...ref, state: "QUEUED" as const, createdAt: row.created_at, statusMessage: null, actor: SYSTEM };
-    expect(await sessionOf(runId).init(init)).toEqual({ ok: true, state: "QUEUED", seq: 1 });
-    expect(await sessionOf(runId).init(init)).toEqual({ ok: true, state: "QUEUED", seq: 1 });
+    expect(await sessionOf(runId).init(init)).toEqual({ ok: true, state: "QUEUED", seq: 1, execution_id: 1 });
+    expect(await sessionOf(runId).init(init)).toEqual({ ok: true, state: "QUEUED", seq: 1, execution_id: 1 });
     expect(await eventsOf(ref)).toHaveLength(1);
     await sessionOf(runId).cancel(ref, SYSTEM);
-    expect(await sessionOf(runId).init(init)).toEqual({ ok: true, state: "CANCELLED", seq: 2 });
+    expect(await sessionOf(runId).init(init)).toEqual({ ok: true, state: "CANCELLED", seq: 2, execution_id: 1 });
     expect((await storageOf(runId)).seqs).toEqual([1, 2]);
     // a session belongs to one run: init for another id is refused, as a value
     expect(await sessionOf(runId).init({ ...init, runId: uuidv7() })).toMatchObject({ ok: false, code: "resource_not_found" });
@@ -80,10 +81,12 @@ describe("RunSession", () => {
     let seq = 1;
     let lastUpdated = (await runRow(runId))!.updated_at;
     let firstStart: number | null = null;
+    let execution = 1;
     for (const [command, state] of steps) {
       const message = { message: `${command} happened` };
       const result = await sessionOf(runId).command(ref, command, HOST, message);
-      expect(result, command).toEqual({ ok: true, state, seq: ++seq });
+      if (command === "reopen") execution++; // a reopened run starts its next execution
+      expect(result, command).toEqual({ ok: true, state, seq: ++seq, execution_id: execution });
       const row = (await runRow(runId))!;
       const [stored] = (await storageOf(runId)).run;
       expect({ state: row.state, summary_seq: row.summary_seq }, command).toEqual({ state, summary_seq: seq });
@@ -102,6 +105,10 @@ describe("RunSession", () => {
     expect(events.slice(1).map((e) => [e.payload.from, e.payload.to, e.payload.command])).toEqual(
       steps.map(([command, to], i) => [i === 0 ? "QUEUED" : steps[i - 1][1], to, command]),
     );
+    // the reopen is recorded in the execution it ends and names the one it starts
+    const reopenAt = steps.findIndex(([c]) => c === "reopen") + 1;
+    expect(events.map((e) => e.execution_id)).toEqual(events.map((_, i) => (i <= reopenAt ? 1 : 2)));
+    expect(events[reopenAt].payload.execution_id).toBe(2);
     expect((await storageOf(runId)).seqs).toEqual(events.map((e) => e.seq));
     // the API reads the projection: no Durable Object in the list path, yet the state is current
     const got = (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json;
@@ -175,7 +182,7 @@ describe("RunSession", () => {
       const startedAt = Date.now() - 30_000;
       const row = await insertRunRow(team, { state: "INPROGRESS", started_at: startedAt, updated_at: startedAt, summary_seq: 1, created_at: startedAt - 5_000 });
       const ref = { runId: row.id, teamId: team.teamId };
-      expect(await sessionOf(row.id).command(ref, "succeed", HOST)).toEqual({ ok: true, state: "SUCCEEDED", seq: 2 });
+      expect(await sessionOf(row.id).command(ref, "succeed", HOST)).toEqual({ ok: true, state: "SUCCEEDED", seq: 2, execution_id: 1 });
       const after = (await runRow(row.id))!;
       expect(after).toMatchObject({ state: "SUCCEEDED", started_at: startedAt, summary_seq: 2 });
       expect(after.ended_at).toBeGreaterThanOrEqual(startedAt);
@@ -203,7 +210,7 @@ describe("RunSession", () => {
     const before = await eventsOf(ref);
     await evictDurableObject(sessionOf(runId));
     expect(await eventsOf(ref)).toEqual(before);
-    expect(await sessionOf(runId).command(ref, "start", HOST)).toEqual({ ok: true, state: "INPROGRESS", seq: 4 });
+    expect(await sessionOf(runId).command(ref, "start", HOST)).toEqual({ ok: true, state: "INPROGRESS", seq: 4, execution_id: 1 });
     await evictDurableObject(sessionOf(runId));
     const [stored] = (await storageOf(runId)).run;
     expect(stored).toMatchObject({ state: "INPROGRESS", summary_seq: 4, synced_seq: 4, started_at: expect.any(Number) });
@@ -233,8 +240,8 @@ describe("RunSession", () => {
     await sessionOf(runId).command(ref, "claim", HOST);
     const rowBefore = await runRow(runId);
     const user = { type: "user" as const, id: team.userId };
-    expect(await sessionOf(runId).cancel(ref, user)).toEqual({ ok: true, state: "CLAIMED", seq: 4 });
-    expect(await sessionOf(runId).cancel(ref, user)).toEqual({ ok: true, state: "CLAIMED", seq: 3 });
+    expect(await sessionOf(runId).cancel(ref, user)).toEqual({ ok: true, state: "CLAIMED", seq: 4, execution_id: 1 });
+    expect(await sessionOf(runId).cancel(ref, user)).toEqual({ ok: true, state: "CLAIMED", seq: 3, execution_id: 1 });
     const events = (await eventsOf(ref))!;
     expect(events.map((e) => e.type)).toEqual(["run.created", "run.state_changed", "run.state_changed", "run.cancel_requested"]);
     expect(events[3]).toMatchObject({ seq: 4, actor: user, payload: { state: "CLAIMED" } });
@@ -242,7 +249,7 @@ describe("RunSession", () => {
     expect(stored).toMatchObject({ state: "CLAIMED", cancel_requested_at: expect.any(Number), ended_at: null });
     expect(await runRow(runId)).toEqual(rowBefore);
     // the host confirms: the run ends CANCELLED, the mark is cleared by the next state
-    expect(await sessionOf(runId).command(ref, "cancel", HOST)).toEqual({ ok: true, state: "CANCELLED", seq: 5 });
+    expect(await sessionOf(runId).command(ref, "cancel", HOST)).toEqual({ ok: true, state: "CANCELLED", seq: 5, execution_id: 1 });
     expect(await runRow(runId)).toMatchObject({ state: "CANCELLED", summary_seq: 5 });
   });
 
@@ -254,6 +261,6 @@ describe("RunSession", () => {
     await sessionOf(runId).command(ref, "start", HOST);
     expect((await storageOf(runId)).run[0].cancel_requested_at).toBeNull();
     // a new request is recorded again
-    expect(await sessionOf(runId).cancel(ref, SYSTEM)).toEqual({ ok: true, state: "INPROGRESS", seq: 6 });
+    expect(await sessionOf(runId).cancel(ref, SYSTEM)).toEqual({ ok: true, state: "INPROGRESS", seq: 6, execution_id: 1 });
   });
 });

@@ -21,7 +21,8 @@ function buildRequest(method: string, path: string, opts: CallOpts): Request {
 }
 
 async function readResponse(res: Response) {
-  const text = await res.text();
+  // decoded by hand: workerd warns on .text() of types it does not know as text (NDJSON)
+  const text = new TextDecoder().decode(await res.arrayBuffer());
   let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;

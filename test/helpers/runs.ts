@@ -1,6 +1,7 @@
 import type { RunEvent } from "@ambit/protocol";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { RunCommand } from "../../durable-objects/run-session/state-machine.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { call, type Json } from "./api.ts";
 
@@ -105,10 +106,43 @@ export async function runRow(runId: string) {
 /** The `RunSession` stub of a run (named by its id, as the services name it). */
 export const sessionOf = (runId: string) => env.RUN_SESSION.get(env.RUN_SESSION.idFromName(runId));
 
+/** A page of a run's event log as the `RunSession` answers it (null when the session does not know the run). */
+export type EventPage = { events: RunEvent[]; last_seq: number };
+
 /**
- * A run's event log from its `RunSession` (null when the session does not know the run). Typed by
- * hand: RPC typing turns `RunEvent`'s `Record<string, unknown>` payload into `never`.
+ * A page of a run's event log from its `RunSession`, with the log's last seq. Typed by hand: RPC
+ * typing turns `RunEvent`'s `Record<string, unknown>` payload into `never`.
  */
-export async function eventsOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<RunEvent[] | null> {
-  return (await sessionOf(ref.runId).events(ref, after, limit)) as unknown as RunEvent[] | null;
+export async function eventPageOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<EventPage | null> {
+  return (await sessionOf(ref.runId).events(ref, after, limit)) as unknown as EventPage | null;
 }
+
+/** A run's event log (one page) from its `RunSession`, or null when the session does not know the run. */
+export async function eventsOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<RunEvent[] | null> {
+  const page = await eventPageOf(ref, after, limit);
+  if (page === null) return null;
+  expect(page.last_seq).toBeGreaterThanOrEqual(page.events.at(-1)?.seq ?? 0);
+  return page.events;
+}
+
+export const SYSTEM_ACTOR = { type: "system" as const, id: "system" };
+export const HOST_ACTOR = { type: "host" as const, id: "host-1" };
+
+/** Applies state-machine commands through the `RunSession` RPC, asserting each is accepted. */
+export async function advance(ref: { runId: string; teamId: string }, ...commands: RunCommand[]) {
+  for (const command of commands) {
+    const result = await sessionOf(ref.runId).command(ref, command, command === "dispatch" ? SYSTEM_ACTOR : HOST_ACTOR);
+    expect(result, command).toMatchObject({ ok: true });
+  }
+}
+
+export type HostEvent = { host_seq: number; type: string; payload: Json };
+
+/** Appends host events through the `append` RPC (what the host's socket frames do). */
+export async function hostAppend(ref: { runId: string; teamId: string }, events: HostEvent[], actor = HOST_ACTOR) {
+  return sessionOf(ref.runId).append(ref, actor, events);
+}
+
+/** `n` agent messages with host_seq from `from`, e.g. for filling a log. */
+export const messages = (from: number, n: number, text = "step"): HostEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ host_seq: from + i, type: "agent.message", payload: { text: `${text} ${from + i}` } }));

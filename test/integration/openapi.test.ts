@@ -16,7 +16,18 @@ const ROUTES: Record<string, string[]> = {
   "/agent/tasks": ["get"],
   "/agent/tasks/{taskId}": ["get"],
   "/agent/tasks/{taskId}/cancel": ["post"],
+  "/agent/runs/{runId}/session": ["get"],
+  "/agent/runs/{runId}/events": ["get"],
+  "/agent/runs/{runId}/session-token": ["post"],
+  "/agent/runs/{runId}/followups": ["post"],
+  "/agent/runs/{runId}/conversation": ["get"],
+  "/agent/conversations/{conversationId}": ["get"],
+  "/agent/runs/{runId}/timeline": ["get"],
+  "/agent/runs/{runId}/transcript": ["get"],
 };
+
+/** Routes that also take an attach token in `?token=` (they authenticate themselves). */
+const ATTACH_ROUTES = new Set(["/agent/runs/{runId}/session", "/agent/runs/{runId}/events"]);
 
 async function openapi(): Promise<Json> {
   const res = await call("GET", "/api/v1/openapi.json");
@@ -50,13 +61,15 @@ describe("GET /api/v1/openapi.json", () => {
     expect(listed).toEqual(ROUTES);
   });
 
-  it("has the bearerAuth scheme on every route but signup, and marks the legacy ones deprecated", async () => {
+  it("has the bearerAuth scheme on every route but signup (and attachToken on attach routes), and marks the legacy ones deprecated", async () => {
     const doc = await openapi();
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.components.securitySchemes.attachToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
         const label = `${method} ${path}`;
         if (path === "/teams") expect(op.security ?? [], label).toEqual([]);
+        else if (ATTACH_ROUTES.has(path)) expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
         else expect(op.security, label).toEqual([{ bearerAuth: [] }]);
         expect(op.deprecated ?? false, label).toBe(path === "/agent/run" || path.startsWith("/agent/tasks"));
       }

@@ -38,13 +38,15 @@ describe("POST /agent/runs/{id}/cancel", () => {
         type: "run.created",
         at: expect.any(String),
         actor: { type: "user", id: t.userId },
-        payload: { state: "QUEUED", status_message: { message: expect.any(String) } },
+        execution_id: 1,
+        payload: { state: "QUEUED", prompt: "cancel me", status_message: { message: expect.any(String) } },
       },
       {
         seq: 2,
         type: "run.state_changed",
         at: expect.any(String),
         actor: { type: "user", id: t.userId },
+        execution_id: 1,
         payload: { from: "QUEUED", to: "CANCELLED", command: "cancel", status_message: { message: expect.stringMatching(/cancelled/i) } },
       },
     ]);

@@ -342,6 +342,8 @@ describe("GET /agent/runs/{id}", () => {
       execution_location: "REMOTE",
       status_message: { message: expect.stringMatching(/queued/i) },
       source: "API",
+      session_id: id,
+      session_link: `ws://ambit.test${RUNS}/${id}/session`,
       creator: { type: "user", uid: t.userId, display_name: expect.stringMatching(/^Owner \d+$/), email: t.email },
       agent_config: config,
       metadata,

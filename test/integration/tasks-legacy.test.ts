@@ -5,7 +5,9 @@ import { createRun, idsOf, listRuns, RUNS, runRow } from "../helpers/runs.ts";
 const TASKS = "/api/v1/agent/tasks";
 const LEGACY_CREATE = "/api/v1/agent/run";
 
-const TASK_KEYS = ["task_id", "title", "prompt", "state", "created_at", "updated_at", "agent_config", "creator", "source", "status_message"];
+const TASK_KEYS = [
+  "task_id", "title", "prompt", "state", "created_at", "updated_at", "agent_config", "creator", "session_id", "session_link", "source", "status_message",
+];
 
 describe("GET /agent/tasks (legacy)", () => {
   it("lists runs as TaskItems", async () => {
@@ -26,6 +28,8 @@ describe("GET /agent/tasks (legacy)", () => {
         updated_at: new Date(row!.updated_at).toISOString(),
         agent_config: config,
         creator: { type: "user", uid: t.userId },
+        session_id: id,
+        session_link: `ws://ambit.test${RUNS}/${id}/session`,
         source: "API",
         status_message: { message: expect.stringMatching(/queued/i) },
       },
@@ -100,6 +104,7 @@ describe("GET /agent/tasks/{id} (legacy)", () => {
     expect(res.status, res.text).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...TASK_KEYS].sort());
     const run = (await call("GET", `${RUNS}/${id}`, { key: t.key })).json;
+    expect(run).toMatchObject({ session_id: id, session_link: `ws://ambit.test${RUNS}/${id}/session` });
     expect(res.json).toEqual({
       task_id: id,
       title: run.title,
@@ -109,6 +114,8 @@ describe("GET /agent/tasks/{id} (legacy)", () => {
       updated_at: run.updated_at,
       agent_config: { name: "n" },
       creator: { type: "user", uid: t.userId },
+      session_id: run.session_id,
+      session_link: run.session_link,
       source: "API",
       status_message: { message: run.status_message.message },
     });

@@ -73,8 +73,9 @@ export const RunEvent = z.object({
   type: z.string(),
   at: z.string(),
   actor: EventActor,
-  execution_id: z.number().int().positive().optional(),
-  payload: z.record(z.string(), z.unknown()),
+  execution_id: z.number().int().positive(),
+  // `any`, not `unknown`: payloads cross Durable Object RPC, whose types refuse `unknown`
+  payload: z.record(z.string(), z.any()),
 });
 export type RunEvent = z.infer<typeof RunEvent>;
 

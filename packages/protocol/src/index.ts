@@ -4,3 +4,4 @@ export * from "./errors.ts";
 export * from "./runs.ts";
 export * from "./teams.ts";
 export * from "./events.ts";
+export * from "./session.ts";

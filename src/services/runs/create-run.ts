@@ -103,6 +103,7 @@ async function openSession(ctx: Ctx, row: RunRow) {
       state: "QUEUED",
       createdAt: row.createdAt,
       statusMessage: QUEUED_MESSAGE,
+      prompt: row.prompt,
       actor: { type: ctx.actor.type, id: ctx.actor.id },
     });
   } catch (err) {

@@ -4,7 +4,7 @@ import { runArtifacts, runMetadata, runs, users } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import type { Ctx } from "../context.ts";
-import { artifactsOf, visibleTo } from "./get-run.ts";
+import { artifactsJson, parseArtifacts, visibleTo } from "./get-run.ts";
 import { toRunItem } from "./run-item.ts";
 
 export const EMPTY_ENVIRONMENT = "empty-environment";
@@ -29,7 +29,7 @@ export async function listRuns({ ctx, input }: { ctx: Ctx; input: ListRunsInput 
   }
   const dir = order === "desc" ? desc : asc;
   const rows = await ctx.db
-    .select({ row: runs, displayName: users.displayName, email: users.email })
+    .select({ row: runs, displayName: users.displayName, email: users.email, artifacts: artifactsJson })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.creatorId))
     .where(and(...where))
@@ -37,10 +37,9 @@ export async function listRuns({ ctx, input }: { ctx: Ctx; input: ListRunsInput 
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   const hasNext = rows.length > input.limit;
-  const artifacts = await artifactsOf(ctx, page.map((r) => r.row.id));
   const last = page.at(-1)?.row;
   return {
-    runs: page.map((r) => toRunItem(r.row, { displayName: r.displayName, email: r.email }, artifacts.get(r.row.id) ?? [])),
+    runs: page.map((r) => toRunItem(r.row, { displayName: r.displayName, email: r.email }, parseArtifacts(r.artifacts), ctx.baseUrl)),
     page_info: {
       has_next_page: hasNext,
       ...(hasNext && last

@@ -4,12 +4,13 @@ import { iso, isoDuration } from "../../lib/time.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 export type ArtifactRow = typeof runArtifacts.$inferSelect;
+export type ArtifactView = Pick<ArtifactRow, "artifactType" | "createdAt" | "data">;
 export type CreatorRow = { displayName: string | null; email: string | null } | null;
 
 const HELD: RunState[] = ["CLAIMED", "INPROGRESS", "BLOCKED"];
 
 /** The one place that decides what of a run row is public. */
-export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactRow[]): RunItem {
+export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactView[], baseUrl: string): RunItem {
   const runTime = row.startedAt !== null ? isoDuration((row.endedAt ?? Date.now()) - row.startedAt) : undefined;
   return {
     run_id: row.id,
@@ -24,7 +25,9 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactR
     execution_location: row.executionLocation as RunItem["execution_location"],
     ...(row.statusMessage ? { status_message: row.statusMessage as RunItem["status_message"] } : {}),
     source: row.source as RunItem["source"],
-    ...(row.sessionId ? { session_id: row.sessionId } : {}),
+    // the run's live session: attach with GET /agent/runs/{id}/session (websocket) or /events (SSE)
+    session_id: row.sessionId ?? row.id,
+    session_link: `${baseUrl.replace(/^http/, "ws")}/api/v1/agent/runs/${row.id}/session`,
     creator: {
       type: row.creatorType,
       uid: row.creatorId,

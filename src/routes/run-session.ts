@@ -1,0 +1,88 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { RunEvent } from "@ambit/protocol";
+import type { Context } from "hono";
+import { ATTACH_HEADER } from "../../durable-objects/run-session/sockets.ts";
+import { AppError } from "../lib/errors.ts";
+import type { AppEnv } from "../middleware/types.ts";
+import { readEventsPage } from "../services/runs/run-events.ts";
+import { authorizeAttach } from "../services/runs/session-access.ts";
+import { runSession } from "../services/runs/session.ts";
+import { bearer, newRouter, problems } from "./ctx.ts";
+
+// Attach routes authenticate themselves (API key header, or ?token= for browsers), so they are
+// mounted before the API-key middleware.
+
+const Params = z.object({ runId: z.string().min(1).max(64) });
+const StreamQuery = z.object({
+  after: z.coerce.number().int().min(0).optional().describe("replay events after this seq (default 0: everything)"),
+  token: z.string().max(4000).optional().describe("attach token from POST .../session-token, for clients that cannot send headers"),
+  limit: z.coerce.number().int().min(1).max(1000).default(500).describe("JSON page size"),
+});
+const security = [...bearer, { attachToken: [] }];
+
+async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof StreamQuery>) {
+  const lastEventId = Number(c.req.header("last-event-id"));
+  const after = query.after ?? (Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
+  return authorizeAttach({
+    env: c.env,
+    runId,
+    authorization: c.req.header("authorization"),
+    token: query.token,
+    after,
+    baseUrl: new URL(c.req.url).origin,
+    requestId: c.get("requestId"),
+  });
+}
+
+async function forward(c: Context<AppEnv>, grant: Awaited<ReturnType<typeof grantFor>>, upgrade: boolean) {
+  const headers = new Headers({ [ATTACH_HEADER]: JSON.stringify(grant) });
+  if (upgrade) headers.set("upgrade", "websocket");
+  const res = await runSession(c.env, grant.runId).fetch(new Request(c.req.url, { headers }));
+  if (res.status === 404) throw new AppError("resource_not_found", `run '${grant.runId}' was not found in this team`);
+  // a Durable Object's response has immutable headers; a copy lets middleware add its own (x-request-id)
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers, webSocket: res.webSocket });
+}
+
+export const runSessionRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs/{runId}/session", tags: ["Live runs"], security,
+      summary: "Attach to a run's live session (websocket)",
+      description:
+        "Upgrade to a websocket. The server sends `ready`, then every event after `after`, then live events and `presence`; " +
+        "EDITORs may send `followup` and `cancel` frames. Frames are described by `ClientFrame`/`ServerFrame` in @ambit/protocol.",
+      request: { params: Params, query: StreamQuery },
+      responses: { 101: { description: "Switching protocols" }, ...problems(401, 404, 426) },
+    }),
+    async (c) => {
+      const grant = await grantFor(c, c.req.valid("param").runId, c.req.valid("query"));
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        throw new AppError("invalid_request", "this endpoint needs a websocket upgrade (Upgrade: websocket); use GET .../events for Server-Sent Events");
+      }
+      return forward(c, grant, true) as never;
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get", path: "/agent/runs/{runId}/events", tags: ["Live runs"], security,
+      summary: "A run's events: a JSON page, or a live Server-Sent Events stream",
+      description: "With `Accept: text/event-stream`: every event after `after` (or `Last-Event-ID`), then live events; each SSE `id` is the event's seq. Otherwise a JSON page.",
+      request: { params: Params, query: StreamQuery },
+      responses: {
+        200: {
+          description: "Events",
+          content: {
+            "application/json": { schema: z.object({ events: z.array(RunEvent), last_seq: z.number().int(), has_more: z.boolean() }) },
+            "text/event-stream": { schema: z.string() },
+          },
+        },
+        ...problems(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const grant = await grantFor(c, c.req.valid("param").runId, query);
+      if (c.req.header("accept")?.includes("text/event-stream")) return forward(c, grant, false) as never;
+      return c.json(await readEventsPage(c.env, grant, grant.after, query.limit), 200);
+    },
+  );

@@ -1,0 +1,70 @@
+import type { AccessLevel } from "@ambit/protocol";
+import { createDb, type Db } from "../../db/client.ts";
+import { getConfig } from "../../env.ts";
+import { ATTACH_TOKEN_TTL_S, signAttachToken, verifyAttachToken } from "../../lib/attach-token.ts";
+import { AppError } from "../../lib/errors.ts";
+import type { AttachGrant } from "../../../durable-objects/run-session/sockets.ts";
+import { authenticateApiKey } from "../authenticate.ts";
+import { type Ctx, roleAtLeast } from "../context.ts";
+import { getRunInTeam } from "./get-run.ts";
+import type { RunRow } from "./run-item.ts";
+
+/**
+ * A caller's access to a run they can see: members and above steer (EDITOR), viewers watch —
+ * unless the run's `session_sharing.public_access` is EDITOR, which lets every teammate steer.
+ */
+export function accessFor(ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> {
+  const publicAccess = (row.agentConfig as { session_sharing?: { public_access?: string } } | null)?.session_sharing?.public_access;
+  return roleAtLeast(ctx.actor.role, "member") || publicAccess === "EDITOR" ? "EDITOR" : "VIEWER";
+}
+
+/** Mints an attach token for the caller's own access level on this run. */
+export async function mintSessionToken({ ctx, runId }: { ctx: Ctx; runId: string }) {
+  const { row } = await getRunInTeam(ctx, runId);
+  const access = accessFor(ctx, row);
+  const { token, expiresAt } = await signAttachToken(getConfig(ctx.env).JWT_SECRET, {
+    teamId: ctx.teamId,
+    runId: row.id,
+    principal: { type: ctx.actor.type, id: ctx.actor.id },
+    access,
+  });
+  const base = `${ctx.baseUrl}/api/v1/agent/runs/${row.id}`;
+  return {
+    token,
+    access,
+    expires_at: expiresAt.toISOString(),
+    session_url: `${base.replace(/^http/, "ws")}/session?token=${encodeURIComponent(token)}`,
+    events_url: `${base}/events?token=${encodeURIComponent(token)}`,
+  };
+}
+
+/**
+ * Authenticates an attach (websocket or SSE) by API key or by `?token=`, before the run's
+ * Durable Object is reached, and says with what access. Another team's run is not found.
+ */
+export async function authorizeAttach(input: {
+  env: Env;
+  runId: string;
+  authorization?: string;
+  token?: string;
+  after: number;
+  baseUrl: string;
+  requestId: string;
+}): Promise<AttachGrant> {
+  const { env, runId } = input;
+  if (!input.authorization && input.token) {
+    const claims = await verifyAttachToken(getConfig(env).JWT_SECRET, input.token);
+    if (!claims) {
+      throw new AppError("authentication_required", "the attach token is invalid or expired; mint a new one with POST /api/v1/agent/runs/{id}/session-token");
+    }
+    if (claims.runId !== runId) throw new AppError("resource_not_found", `run '${runId}' was not found in this team`);
+    return { ...claims, after: input.after };
+  }
+  const db: Db = createDb(env.DB);
+  const { teamId, actor } = await authenticateApiKey(db, input.authorization);
+  const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
+  const { row } = await getRunInTeam(ctx, runId);
+  return { runId: row.id, teamId, principal: { type: actor.type, id: actor.id }, access: accessFor(ctx, row), after: input.after };
+}
+
+export { ATTACH_TOKEN_TTL_S };
