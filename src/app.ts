@@ -11,6 +11,7 @@ import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { hostRoutes } from "./routes/hosts.ts";
 import { runSessionRoutes } from "./routes/run-session.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { teamRoutes } from "./routes/team.ts";
@@ -35,6 +36,7 @@ export function createApp() {
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
+  api.route("/", hostRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });

@@ -1,8 +1,405 @@
 import { DurableObject } from "cloudflare:workers";
+import { HostMessage, type HostInfo, type RunStatusMessage, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { signAttachToken } from "../../src/lib/attach-token.ts";
+import type { RunSession } from "../run-session/run-session.ts";
+import { chooseHost } from "./choose.ts";
+import { dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
+
+/** What the Worker tells the pool about a host connection it authenticated. */
+export type HostGrant = { teamId: string; pool: string; workerId: string; principal: { type: "user" | "service_account"; id: string } };
+export const HOST_GRANT_HEADER = "x-ambit-host";
+
+type HostState = { conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean };
+
+export const HEARTBEAT_MS = 10_000;
+/** A host silent for this long is considered gone; a run it held in progress is lost after LOST_GRACE_MS more. */
+export const SILENT_MS = 3 * HEARTBEAT_MS;
+export const LOST_GRACE_MS = 30_000;
+/** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
+export const MAX_ATTEMPTS = 3;
+
+const SYSTEM = { type: "system" as const, id: "dispatch" };
 
 /**
- * One per team and worker host: the connected hosts, their capacity and the runs waiting for them.
- * Declared now so the binding and its storage class exist from the first deployment; the dispatch
- * issue (#4) gives it its behaviour. It has no methods yet and nothing calls it.
+ * One per team and worker host: the connected hosts (hibernating websockets), the runs waiting in
+ * line (SQLite), and which connection holds which run. It assigns fairly within capacity and keeps
+ * each run's `RunSession` told of every step.
  */
-export class HostPool extends DurableObject<Env> {}
+export class HostPool extends DurableObject<Env> {
+  private pumping = false;
+  private pumpAgain = false;
+  private lastAssigned = new Map<string, number>();
+  private pool = "";
+  private teamId = "";
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage.sql, ctx.storage.kv);
+      this.pool = (ctx.storage.kv.get<string>("pool") ?? "") as string;
+      this.teamId = (ctx.storage.kv.get<string>("team_id") ?? "") as string;
+    });
+  }
+
+  // ── RPC ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Puts an execution of a run in line (idempotent: a redelivered offer changes nothing). */
+  async offer(input: { runId: string; teamId: string; pool: string; executionId: number }): Promise<{ ok: true; status: "waiting" | "assigned" | "duplicate" }> {
+    this.identify(input.teamId, input.pool);
+    const sql = this.ctx.storage.sql;
+    const held = heldGet(sql, input.runId);
+    if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return { ok: true, status: "duplicate" };
+    enqueue(sql, { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 });
+    await this.pump();
+    if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
+    await this.explainWaits();
+    return { ok: true, status: "waiting" };
+  }
+
+  /** Takes a run out of line, or tells the host holding it to stop. */
+  async cancel(runId: string, reason: string): Promise<{ ok: true; was: "waiting" | "held" | "none" }> {
+    const sql = this.ctx.storage.sql;
+    if (lineGet(sql, runId)) {
+      dropLine(sql, runId);
+      return { ok: true, was: "waiting" };
+    }
+    const held = heldGet(sql, runId);
+    if (!held) return { ok: true, was: "none" };
+    const ws = this.socketOf(held.conn);
+    if (ws) this.send(ws, { type: "task_cancellation", data: { task_id: runId, reason } });
+    if (!held.claimed) {
+      // never claimed: nothing runs yet, the RunSession already ended it
+      dropHeld(sql, runId);
+      await this.pump();
+    }
+    return { ok: true, was: "held" };
+  }
+
+  /** Every connected host connection with its capacity and running runs. */
+  async hosts(): Promise<HostInfo[]> {
+    const held = heldAll(this.ctx.storage.sql);
+    return this.hostSockets().map(({ state }) => ({
+      worker_id: state.worker_id,
+      connection_id: state.conn,
+      capacity: state.capacity,
+      running: held.filter((h) => h.conn === state.conn).map((h) => h.run_id),
+      labels: state.labels,
+      version: state.version,
+      connected_at: new Date(state.connected_at).toISOString(),
+      last_seen_at: new Date(state.last_seen_at).toISOString(),
+    }));
+  }
+
+  // ── host sockets ─────────────────────────────────────────────────────────────────────────
+
+  async fetch(request: Request): Promise<Response> {
+    const grant = JSON.parse(request.headers.get(HOST_GRANT_HEADER) ?? "null") as HostGrant | null;
+    if (!grant || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a host websocket", { status: 400 });
+    this.identify(grant.teamId, grant.pool);
+    const { 0: client, 1: server } = new WebSocketPair();
+    const now = Date.now();
+    const state: HostState = { conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false };
+    this.ctx.acceptWebSocket(server, ["host"]);
+    server.serializeAttachment(state);
+    this.send(server, { type: "welcome", data: { worker_id: grant.workerId, connection_id: state.conn, heartbeat_interval_ms: HEARTBEAT_MS } });
+    await this.scheduleAlarm(now + SILENT_MS);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+    const state = ws.deserializeAttachment() as HostState | null;
+    if (!state) return ws.close(1011, "connection state missing; reconnect");
+    let msg: HostMessage;
+    try {
+      msg = HostMessage.parse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
+    } catch (err) {
+      return ws.close(1008, err instanceof SyntaxError ? "bad message: not JSON" : "bad message: not a valid host message");
+    }
+    state.last_seen_at = Date.now();
+    if (msg.type === "hello") {
+      Object.assign(state, { capacity: msg.data.capacity, labels: msg.data.labels, version: msg.data.version ?? null, hello: true });
+      ws.serializeAttachment(state);
+      this.adopt(state, msg.data.running.map((r) => r.task_id));
+      await this.pump();
+      return;
+    }
+    ws.serializeAttachment(state);
+    if (msg.type === "heartbeat") return;
+    const held = heldGet(this.ctx.storage.sql, msg.data.task_id);
+    if (!held || held.conn !== state.conn) {
+      return this.send(ws, { type: "error", data: { code: "resource_not_found", message: `this connection does not hold run ${msg.data.task_id}` } });
+    }
+    await this.onTaskMessage(ws, state, held, msg);
+  }
+
+  async webSocketClose(ws: WebSocket, code: number) {
+    await this.hostGone(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closed");
+    } catch {
+      /* already closed */
+    }
+  }
+
+  async webSocketError(ws: WebSocket) {
+    await this.hostGone(ws);
+  }
+
+  /** Leases: silent hosts are closed; runs of hosts gone longer than the grace are lost. */
+  async alarm() {
+    const now = Date.now();
+    for (const { ws, state } of this.hostSockets()) {
+      if (now - state.last_seen_at > SILENT_MS) {
+        try {
+          ws.close(1011, `no heartbeat for ${Math.round((now - state.last_seen_at) / 1000)} s`);
+        } catch {
+          /* gone */
+        }
+        await this.hostGone(ws);
+      }
+    }
+    const sql = this.ctx.storage.sql;
+    for (const h of heldAll(sql)) {
+      if (h.lost_at === null || now - h.lost_at < LOST_GRACE_MS) continue;
+      dropHeld(sql, h.run_id);
+      const session = this.session(h.run_id);
+      const heard = new Date(h.lost_at).toISOString();
+      const cancelled = await session.command({ runId: h.run_id, teamId: h.team_id }, "cancel", SYSTEM, {
+        message: `Cancelled: host ${h.worker_id} went away at ${heard} while the run was being cancelled`,
+      });
+      if (!cancelled.ok || cancelled.state !== "CANCELLED") {
+        await session.command({ runId: h.run_id, teamId: h.team_id }, "error", SYSTEM, {
+          message: `Host ${h.worker_id} stopped answering (last heard at ${heard}) while it held this run; start a new run or send a follow-up to retry`,
+          error_code: "resource_unavailable",
+          retryable: true,
+        });
+      }
+    }
+    await this.pump();
+    if (this.hostSockets().length || heldAll(sql).some((h) => h.lost_at !== null)) await this.scheduleAlarm(Date.now() + HEARTBEAT_MS);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────
+
+  private async onTaskMessage(ws: WebSocket, state: HostState, held: HeldEntry, msg: Exclude<HostMessage, { type: "hello" | "heartbeat" }>) {
+    const sql = this.ctx.storage.sql;
+    const ref = { runId: held.run_id, teamId: held.team_id };
+    const session = this.session(held.run_id);
+    const host = { type: "host" as const, id: state.worker_id };
+    switch (msg.type) {
+      case "task_claimed": {
+        const r = await session.command(ref, "claim", host);
+        if (!r.ok) {
+          dropHeld(sql, held.run_id);
+          this.send(ws, { type: "task_cancellation", data: { task_id: held.run_id, reason: r.message } });
+        } else hold(sql, { ...held, claimed: 1 });
+        break;
+      }
+      case "task_started":
+        await session.command(ref, "start", host);
+        break;
+      case "task_rejected": {
+        dropHeld(sql, held.run_id);
+        await this.requeue(held, `host ${state.worker_id} rejected it: ${msg.data.reason}`);
+        break;
+      }
+      case "task_completed": {
+        dropHeld(sql, held.run_id);
+        const cancelled = msg.data.task_state === "CANCELLED";
+        await session.command(ref, cancelled ? "cancel" : "succeed", host, { message: msg.data.message || (cancelled ? "Cancelled on the host" : "Succeeded") });
+        break;
+      }
+      case "task_failed": {
+        dropHeld(sql, held.run_id);
+        const d = msg.data;
+        const command = d.task_state === "CANCELLED" ? "cancel" : d.task_state === "ERROR" ? "error" : "fail";
+        const status: RunStatusMessage = { message: d.message, ...(d.error_code ? { error_code: d.error_code } : {}), ...(d.retryable !== undefined ? { retryable: d.retryable } : {}) };
+        const r = await session.command(ref, command, host, status);
+        // a refused fail (e.g. never started) still ends the run, as a platform-side error
+        if (!r.ok) await session.command(ref, "error", host, status);
+        break;
+      }
+    }
+    await this.pump();
+  }
+
+  /** Hands a run back to the line, or ends it ERROR after MAX_ATTEMPTS offers. */
+  private async requeue(held: HeldEntry, why: string) {
+    const ref = { runId: held.run_id, teamId: held.team_id };
+    const attempts = held.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) {
+      await this.session(held.run_id).command(ref, "error", SYSTEM, {
+        message: `Could not be started after ${attempts} offers to hosts (last: ${why})`,
+        error_code: "resource_unavailable",
+        retryable: true,
+      });
+      return;
+    }
+    const r = await this.session(held.run_id).command(ref, "requeue", SYSTEM, { message: `Queued again: ${why}` });
+    if (r.ok) enqueue(this.ctx.storage.sql, { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts });
+  }
+
+  /** A reconnected host says which runs it still holds: they move to its new connection. */
+  private adopt(state: HostState, runIds: string[]) {
+    const sql = this.ctx.storage.sql;
+    for (const id of runIds) {
+      const h = heldGet(sql, id);
+      if (h && h.worker_id === state.worker_id) hold(sql, { ...h, conn: state.conn, lost_at: null });
+    }
+  }
+
+  private async hostGone(ws: WebSocket) {
+    const state = ws.deserializeAttachment() as HostState | null;
+    if (!state) return;
+    ws.serializeAttachment(null);
+    const sql = this.ctx.storage.sql;
+    for (const h of heldByConn(sql, state.conn)) {
+      if (!h.claimed) {
+        dropHeld(sql, h.run_id);
+        await this.requeue(h, `host ${state.worker_id} disconnected before claiming it`);
+      } else if (h.lost_at === null) {
+        hold(sql, { ...h, lost_at: Date.now() });
+      }
+    }
+    await this.scheduleAlarm(Date.now() + LOST_GRACE_MS);
+    await this.pump();
+  }
+
+  /** Assigns waiting runs to hosts with free capacity until one of the two runs out. */
+  private async pump() {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (await this.assignNext());
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async assignNext(): Promise<boolean> {
+    const sql = this.ctx.storage.sql;
+    const next = lineAll(sql)[0];
+    if (!next) return false;
+    const sockets = this.hostSockets().filter((s) => s.state.hello);
+    const held = heldAll(sql);
+    const choice = chooseHost(
+      sockets.map(({ state }) => ({
+        conn: state.conn,
+        capacity: state.capacity,
+        running: held.filter((h) => h.conn === state.conn).length,
+        lastAssignedAt: this.lastAssigned.get(state.conn) ?? 0,
+      })),
+    );
+    if (!choice) return false;
+    const target = sockets.find((s) => s.state.conn === choice.conn)!;
+    const ref = { runId: next.run_id, teamId: next.team_id };
+    const dispatched = await this.session(next.run_id).command(ref, "dispatch", SYSTEM, {
+      message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
+    });
+    if (!dispatched.ok) {
+      dropLine(sql, next.run_id); // cancelled or ended meanwhile
+      return true;
+    }
+    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id);
+    if (!assignment) {
+      dropLine(sql, next.run_id);
+      return true;
+    }
+    hold(sql, {
+      run_id: next.run_id, team_id: next.team_id, execution_id: dispatched.execution_id, conn: target.state.conn,
+      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts,
+    });
+    this.lastAssigned.set(target.state.conn, Date.now());
+    this.send(target.ws, { type: "task_assignment", data: assignment });
+    return true;
+  }
+
+  private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
+    const row = await this.env.DB.prepare("SELECT id, title, prompt, agent_config, created_at FROM runs WHERE id = ? AND team_id = ?")
+      .bind(runId, teamId)
+      .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number }>();
+    if (!row) return null;
+    const { token } = await signAttachToken((this.env as unknown as { JWT_SECRET: string }).JWT_SECRET, {
+      teamId,
+      runId,
+      principal: { type: "host", id: this.pool },
+      access: "HOST",
+    }, 24 * 3600);
+    return {
+      task_id: runId,
+      run_id: runId,
+      execution_id: executionId,
+      task: {
+        id: runId,
+        title: row.title,
+        prompt: row.prompt,
+        created_at: new Date(row.created_at).toISOString(),
+        agent_config: row.agent_config ? JSON.parse(row.agent_config) : {},
+        team_id: teamId,
+      },
+      session: { path: `/api/v1/agent/runs/${runId}/session`, token },
+      env_vars: {},
+    };
+  }
+
+  /** Tells every waiting run why it waits and where it stands in line. */
+  private async explainWaits() {
+    const line = lineAll(this.ctx.storage.sql);
+    const hosts = this.hostSockets().filter((s) => s.state.hello);
+    await Promise.all(
+      line.map((e, i) =>
+        this.session(e.run_id).waiting(
+          { runId: e.run_id, teamId: e.team_id },
+          {
+            message: hosts.length
+              ? `Waiting: all ${hosts.length} host${hosts.length === 1 ? "" : "s"} of worker_host=${this.pool} are busy (position ${i + 1} in line)`
+              : `Waiting: no host is connected for worker_host=${this.pool}; start one with \`ambit host start\``,
+          },
+        ),
+      ),
+    );
+  }
+
+  private hostSockets() {
+    return this.ctx
+      .getWebSockets("host")
+      .filter((ws) => ws.readyState === WebSocket.OPEN)
+      .map((ws) => ({ ws, state: ws.deserializeAttachment() as HostState | null }))
+      .filter((s): s is { ws: WebSocket; state: HostState } => s.state !== null);
+  }
+
+  private socketOf(conn: string) {
+    return this.hostSockets().find((s) => s.state.conn === conn)?.ws;
+  }
+
+  private session(runId: string): DurableObjectStub<RunSession> {
+    return this.env.RUN_SESSION.get(this.env.RUN_SESSION.idFromName(runId)) as DurableObjectStub<RunSession>;
+  }
+
+  private send(ws: WebSocket, msg: ServerHostMessage) {
+    try {
+      ws.send(JSON.stringify(msg));
+    } catch {
+      /* closing */
+    }
+  }
+
+  private identify(teamId: string, pool: string) {
+    if (this.pool) return;
+    this.pool = pool;
+    this.teamId = teamId;
+    this.ctx.storage.kv.put("pool", pool);
+    this.ctx.storage.kv.put("team_id", teamId);
+  }
+
+  private async scheduleAlarm(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}

@@ -12,7 +12,15 @@ import { readRunRow, writeSummary } from "./summary.ts";
 /** Identifies the run a call is about; the team is checked against the stored run. */
 export type RunRef = { runId: string; teamId: string };
 
-export type RunInit = RunRef & { state: RunState; createdAt: number; statusMessage: RunStatusMessage | null; actor: EventActor; prompt?: string };
+export type RunInit = RunRef & {
+  state: RunState;
+  createdAt: number;
+  statusMessage: RunStatusMessage | null;
+  actor: EventActor;
+  prompt?: string;
+  /** the HostPool the run is dispatched through (default: the platform pool) */
+  pool?: string;
+};
 
 type Refusal = { ok: false; code: "invalid_request" | "resource_not_found" | "not_authorized"; message: string };
 export type SessionResult = { ok: true; state: RunState; seq: number; execution_id: number } | Refusal;
@@ -58,13 +66,39 @@ export class RunSession extends DurableObject<Env> {
       return { ok: false, code: "invalid_request", message: `run ${run.id} already ended (${run.state}); there is nothing to cancel` };
     }
     if (run.state === "QUEUED" || run.state === "PENDING") {
-      return this.apply(run, "cancel", actor, { message: `Cancelled by ${actor.type} ${actor.id} before a host started it` });
+      const result = await this.apply(run, "cancel", actor, { message: `Cancelled by ${actor.type} ${actor.id} before a host started it` });
+      // out of line, and a host that was just offered it is told to drop it
+      await this.tellPool(run, (pool) => pool.cancel(run.id, "cancelled before it started"));
+      return result;
     }
     if (run.cancel_requested_at !== null) return this.ok(run, run.summary_seq);
     const [e] = this.record(run, [{ type: "run.cancel_requested", actor, payload: { state: run.state } }], () => {
       run.cancel_requested_at = Date.now();
     });
+    await this.tellPool(run, (pool) => pool.cancel(run.id, `cancelled by ${actor.type} ${actor.id}`));
     return this.ok(run, e.seq);
+  }
+
+  /** Says why a run is waiting (no host, all busy…), without changing its state. */
+  async waiting(ref: RunRef, statusMessage: RunStatusMessage): Promise<SessionResult> {
+    const run = await this.load(ref);
+    if (!run) return notFound(ref);
+    if (run.state !== "QUEUED" || run.status_message?.message === statusMessage.message) return this.ok(run, run.summary_seq);
+    const [e] = this.record(run, [{ type: "run.waiting", actor: { type: "system", id: "dispatch" }, payload: { status_message: statusMessage } }], () => {
+      run.status_message = statusMessage;
+      run.updated_at = Date.now();
+      run.summary_seq = lastSeq(this.ctx.storage.sql);
+    });
+    await this.syncSummary();
+    return this.ok(run, e.seq);
+  }
+
+  private async tellPool(run: RunRecord, call: (pool: DurableObjectStub<import("../host-pool/host-pool.ts").HostPool>) => Promise<unknown>) {
+    try {
+      await call(this.env.HOST_POOL.getByName(`${run.team_id}:${run.pool}`));
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "host pool call failed", run_id: run.id, error: String(err) }));
+    }
   }
 
   /** Applies one state-machine command; refusals are values, not exceptions. */
@@ -270,6 +304,7 @@ export class RunSession extends DurableObject<Env> {
       execution_id: 1,
       host_seq: 0,
       archived_seq: 0,
+      pool: input.pool ?? "warp",
     };
     const seq = this.ctx.storage.transactionSync(() => {
       const e = appendEvent(sql, {
@@ -304,6 +339,7 @@ export class RunSession extends DurableObject<Env> {
         state: row.state as RunState,
         createdAt: row.created_at,
         prompt: row.prompt,
+        pool: row.worker_host && row.worker_host !== "warp" ? row.worker_host : "warp",
         statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
         actor: { type: "system", id: "system" },
       },

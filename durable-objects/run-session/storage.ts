@@ -21,6 +21,8 @@ export type RunRecord = {
   host_seq: number;
   /** last seq written to the R2 transcript archive */
   archived_seq: number;
+  /** the HostPool this run is dispatched through (`poolOf(worker_host)`) */
+  pool: string;
 };
 
 /** Each entry upgrades the schema by one version; applied in order, never edited once released. */
@@ -39,6 +41,7 @@ const MIGRATIONS: string[][] = [
     "ALTER TABLE run ADD COLUMN archived_seq INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE events ADD COLUMN execution_id INTEGER NOT NULL DEFAULT 1",
   ],
+  ["ALTER TABLE run ADD COLUMN pool TEXT NOT NULL DEFAULT 'warp'"],
 ];
 
 /** Creates or upgrades the tables; call inside `blockConcurrencyWhile` from the constructor. */
@@ -61,7 +64,7 @@ export function readRun(sql: SqlStorage): RunRecord | null {
 
 const RUN_COLUMNS = [
   "id", "team_id", "state", "status_message", "cancel_requested_at", "created_at", "updated_at", "started_at", "ended_at",
-  "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq",
+  "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq", "pool",
 ] as const;
 
 const values = (r: RunRecord) =>

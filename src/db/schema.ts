@@ -142,3 +142,14 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_expires").on(t.expiresAt)],
 );
+
+/** Every worker host a team has connected, so host listings know which pools to ask. */
+export const hostPools = sqliteTable(
+  "host_pools",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    pool: text("pool").notNull(),
+    firstConnectedAt: integer("first_connected_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.pool] })],
+);

@@ -1,11 +1,35 @@
+import { DispatchMessage } from "@ambit/protocol";
+import { hostPool } from "../services/runs/dispatch.ts";
+import { runSession } from "../services/runs/session.ts";
+
 /**
- * Consumer of the `RUNS` dispatch queue and its dead-letter queue. Nothing produces dispatch
- * messages yet: the dispatch issue (#4) adds the producer in createRun and the HostPool hand-off.
- * Until then any message is logged and acknowledged so it cannot loop.
+ * Consumer of the `RUNS` queue: offers each run to its HostPool, which dedups redeliveries.
+ * A message that keeps failing goes to the dead-letter queue, whose consumer ends the run ERROR.
  */
-export async function consumeRunsQueue(batch: MessageBatch<unknown>, _env: Env): Promise<void> {
+export async function consumeRunsQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const dead = batch.queue.endsWith("-dlq");
   for (const msg of batch.messages) {
-    console.warn(JSON.stringify({ msg: "runs queue message ignored: dispatch is not implemented yet", queue: batch.queue, id: msg.id }));
-    msg.ack();
+    const parsed = DispatchMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      console.warn(JSON.stringify({ msg: "runs queue: unknown message dropped", queue: batch.queue, id: msg.id }));
+      msg.ack();
+      continue;
+    }
+    const m = parsed.data;
+    try {
+      if (dead) {
+        await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", { type: "system", id: "dispatch" }, {
+          message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
+          error_code: "internal_error",
+          retryable: true,
+        });
+      } else {
+        await hostPool(env, m.team_id, m.pool).offer({ runId: m.run_id, teamId: m.team_id, pool: m.pool, executionId: m.execution_id });
+      }
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "runs queue: delivery failed; will retry", queue: batch.queue, run_id: m.run_id, attempts: msg.attempts, error: String(err) }));
+      msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
+    }
   }
 }

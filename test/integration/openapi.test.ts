@@ -24,6 +24,9 @@ const ROUTES: Record<string, string[]> = {
   "/agent/conversations/{conversationId}": ["get"],
   "/agent/runs/{runId}/timeline": ["get"],
   "/agent/runs/{runId}/transcript": ["get"],
+  "/selfhosted/worker/ws": ["get"],
+  "/agent/connected-self-hosted-workers": ["get"],
+  "/hosts": ["get"],
 };
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */

@@ -28,6 +28,7 @@ export const EventPayloads = {
     execution_id: z.number().int().optional(),
   }),
   "run.cancel_requested": z.object({ state: RunState }),
+  "run.waiting": z.object({ status_message: RunStatusMessage }),
   "agent.message": z.object({ text, message_id: z.string().optional(), role: z.enum(["assistant", "system"]).default("assistant") }),
   "agent.tool_call": z.object({
     call_id: z.string(),
@@ -65,7 +66,7 @@ export const EventPayloads = {
 export type EventType = keyof typeof EventPayloads;
 export const EVENT_TYPES = Object.keys(EventPayloads) as EventType[];
 /** Events only the platform itself may write. */
-export const LIFECYCLE_EVENT_TYPES: EventType[] = ["run.created", "run.state_changed", "run.cancel_requested", "followup.received"];
+export const LIFECYCLE_EVENT_TYPES: EventType[] = ["run.created", "run.state_changed", "run.cancel_requested", "run.waiting", "followup.received"];
 
 /** One entry of a run's append-only event log. `seq` starts at 1 and never skips. */
 export const RunEvent = z.object({

@@ -5,3 +5,4 @@ export * from "./runs.ts";
 export * from "./teams.ts";
 export * from "./events.ts";
 export * from "./session.ts";
+export * from "./hosts.ts";

@@ -1,4 +1,4 @@
-import type { ExecutionLocation, RunAgentRequest, RunAgentResponse, RunSourceType, RunStatusMessage } from "@ambit/protocol";
+import { type DispatchMessage, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { runMetadata, runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -8,6 +8,7 @@ import { type Ctx, requireRole } from "../context.ts";
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { visibleTo } from "./get-run.ts";
 import type { RunRow } from "./run-item.ts";
+import { dispatchRun } from "./dispatch.ts";
 import { runSession } from "./session.ts";
 
 export type CreateRunInput = {
@@ -90,6 +91,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   ]);
   if (ctx.idempotency) ctx.idempotency.completed = true;
   await openSession(ctx, row);
+  await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
 }
 
@@ -104,6 +106,7 @@ async function openSession(ctx: Ctx, row: RunRow) {
       createdAt: row.createdAt,
       statusMessage: QUEUED_MESSAGE,
       prompt: row.prompt,
+      pool: poolOf(row.workerHost),
       actor: { type: ctx.actor.type, id: ctx.actor.id },
     });
   } catch (err) {

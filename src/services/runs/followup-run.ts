@@ -3,6 +3,7 @@ import { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { accessFor } from "./session-access.ts";
+import { dispatchRun } from "./dispatch.ts";
 import { runSession } from "./session.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
@@ -13,5 +14,9 @@ export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: stri
   }
   const result = await runSession(ctx.env, row.id).followup({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id }, input);
   if (!result.ok) throw new AppError(result.code, result.message);
+  // an ended run came back as a new execution: it needs a host again
+  if (result.state === "QUEUED" && result.execution_id > 1) {
+    await dispatchRun(ctx.env, { runId: row.id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: result.execution_id }, ctx.requestId);
+  }
   return result;
 }

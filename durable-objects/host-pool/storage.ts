@@ -1,0 +1,58 @@
+/** The pool's durable state: runs waiting in line, and runs held by a host connection. */
+export type LineEntry = { run_id: string; team_id: string; execution_id: number; enqueued_at: number; attempts: number };
+export type HeldEntry = {
+  run_id: string;
+  team_id: string;
+  execution_id: number;
+  conn: string;
+  worker_id: string;
+  assigned_at: number;
+  claimed: number;
+  /** when the holding connection went away (null while it is connected) */
+  lost_at: number | null;
+  attempts: number;
+};
+
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS line (run_id TEXT PRIMARY KEY, team_id TEXT NOT NULL, execution_id INTEGER NOT NULL,
+      enqueued_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
+    `CREATE TABLE IF NOT EXISTS held (run_id TEXT PRIMARY KEY, team_id TEXT NOT NULL, execution_id INTEGER NOT NULL, conn TEXT NOT NULL,
+      worker_id TEXT NOT NULL, assigned_at INTEGER NOT NULL, claimed INTEGER NOT NULL DEFAULT 0, lost_at INTEGER,
+      attempts INTEGER NOT NULL DEFAULT 0)`,
+    "CREATE INDEX IF NOT EXISTS held_conn ON held (conn)",
+  ],
+];
+
+export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
+  const version = (kv.get<number>("schema_version") ?? 0) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    for (const stmt of MIGRATIONS[v]) sql.exec(stmt);
+    kv.put("schema_version", v + 1);
+  }
+}
+
+export const lineAll = (sql: SqlStorage) => sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id").toArray();
+export const lineGet = (sql: SqlStorage, runId: string) => sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
+export const heldGet = (sql: SqlStorage, runId: string) => sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
+export const heldAll = (sql: SqlStorage) => sql.exec<HeldEntry>("SELECT * FROM held").toArray();
+export const heldByConn = (sql: SqlStorage, conn: string) => sql.exec<HeldEntry>("SELECT * FROM held WHERE conn = ?", conn).toArray();
+
+export function enqueue(sql: SqlStorage, e: LineEntry) {
+  sql.exec(
+    "INSERT OR IGNORE INTO line (run_id, team_id, execution_id, enqueued_at, attempts) VALUES (?, ?, ?, ?, ?)",
+    e.run_id, e.team_id, e.execution_id, e.enqueued_at, e.attempts,
+  );
+}
+
+export function hold(sql: SqlStorage, h: HeldEntry) {
+  sql.exec("DELETE FROM line WHERE run_id = ?", h.run_id);
+  sql.exec(
+    `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    h.run_id, h.team_id, h.execution_id, h.conn, h.worker_id, h.assigned_at, h.claimed, h.lost_at, h.attempts,
+  );
+}
+
+export const dropLine = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM line WHERE run_id = ?", runId);
+export const dropHeld = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM held WHERE run_id = ?", runId);

@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { AmbientAgentConfig } from "./agent-config.ts";
+import { ErrorCode } from "./errors.ts";
+
+/** Message on the `RUNS` queue: offer this execution of a run to its pool. */
+export const DispatchMessage = z.object({
+  kind: z.literal("dispatch"),
+  run_id: z.string(),
+  team_id: z.string(),
+  pool: z.string(),
+  execution_id: z.number().int().positive(),
+});
+export type DispatchMessage = z.infer<typeof DispatchMessage>;
+
+/** The pool of hosts a run goes to: its `worker_host`, or the team's platform pool. */
+export const PLATFORM_POOL = "warp";
+export const poolOf = (workerHost: string | null | undefined) => (!workerHost || workerHost === PLATFORM_POOL ? PLATFORM_POOL : workerHost);
+
+const envelope = <T extends string, D extends z.ZodTypeAny>(type: T, data: D) => z.object({ type: z.literal(type), data });
+
+const TaskRef = z.object({ task_id: z.string(), execution_id: z.number().int().positive().optional() });
+
+/** Messages a host sends on its pool socket. */
+export const HostMessage = z.discriminatedUnion("type", [
+  envelope("hello", z.object({
+    capacity: z.number().int().min(0).max(1000),
+    labels: z.array(z.string().max(100)).max(50).default([]),
+    version: z.string().max(100).optional(),
+    running: z.array(TaskRef).max(1000).default([]).describe("runs this host still holds (after a reconnect)"),
+  })),
+  envelope("task_claimed", TaskRef.extend({ worker_id: z.string().optional() })),
+  envelope("task_started", TaskRef),
+  envelope("task_rejected", TaskRef.extend({ reason: z.string().max(2000).default("rejected") })),
+  envelope("task_completed", TaskRef.extend({ message: z.string().max(10_000).default(""), task_state: z.enum(["SUCCEEDED", "CANCELLED"]).optional() })),
+  envelope("task_failed", TaskRef.extend({
+    message: z.string().max(10_000),
+    error_code: ErrorCode.optional(),
+    retryable: z.boolean().optional(),
+    exit_code: z.number().int().optional(),
+    task_state: z.enum(["FAILED", "ERROR", "CANCELLED"]).optional(),
+  })),
+  envelope("heartbeat", z.object({ running: z.array(z.string()).max(1000).default([]) }).default({ running: [] })),
+]);
+export type HostMessage = z.infer<typeof HostMessage>;
+
+export const TaskAssignment = z.object({
+  task_id: z.string(),
+  run_id: z.string(),
+  execution_id: z.number().int(),
+  task: z.object({
+    id: z.string(),
+    title: z.string(),
+    prompt: z.string(),
+    created_at: z.string(),
+    agent_config: AmbientAgentConfig,
+    team_id: z.string(),
+  }),
+  session: z.object({ path: z.string(), token: z.string().describe("HOST attach token for the run's session socket") }),
+  env_vars: z.record(z.string(), z.string()),
+});
+export type TaskAssignment = z.infer<typeof TaskAssignment>;
+
+/** Messages the pool sends to a host. */
+export const ServerHostMessage = z.discriminatedUnion("type", [
+  envelope("welcome", z.object({ worker_id: z.string(), connection_id: z.string(), heartbeat_interval_ms: z.number().int() })),
+  envelope("task_assignment", TaskAssignment),
+  envelope("task_cancellation", z.object({ task_id: z.string(), reason: z.string().optional() })),
+  envelope("error", z.object({ code: z.string(), message: z.string() })),
+]);
+export type ServerHostMessage = z.infer<typeof ServerHostMessage>;
+
+export const ConnectedSelfHostedWorker = z.object({
+  worker_host: z.string(),
+  connection_count: z.number().int(),
+  connected_at: z.string(),
+  last_seen_at: z.string(),
+});
+
+export const HostInfo = z.object({
+  worker_id: z.string(),
+  connection_id: z.string(),
+  capacity: z.number().int(),
+  running: z.array(z.string()),
+  labels: z.array(z.string()),
+  version: z.string().nullable(),
+  connected_at: z.string(),
+  last_seen_at: z.string(),
+});
+export type HostInfo = z.infer<typeof HostInfo>;

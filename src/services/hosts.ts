@@ -1,0 +1,58 @@
+import { type HostInfo, PLATFORM_POOL } from "@ambit/protocol";
+import { eq } from "drizzle-orm";
+import { HOST_GRANT_HEADER, type HostGrant } from "../../durable-objects/host-pool/host-pool.ts";
+import { hostPools } from "../db/schema.ts";
+import { AppError } from "../lib/errors.ts";
+import { type Ctx, requireRole } from "./context.ts";
+import { hostPool } from "./runs/dispatch.ts";
+
+const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Connects a host to its team's pool for `workerId` (admins only: a host receives the team's
+ * runs and their secrets). Several hosts may share a worker id; `warp` is the platform pool.
+ */
+export async function connectHost({ ctx, workerId, request }: { ctx: Ctx; workerId: string | undefined; request: Request }) {
+  requireRole(ctx, "admin", "Connecting a host");
+  if (!workerId || !WORKER_ID.test(workerId)) {
+    throw new AppError("invalid_request", "worker_id is required: 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit", {
+      errors: [{ path: "query.worker_id", message: "invalid" }],
+    });
+  }
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    throw new AppError("invalid_request", "this endpoint needs a websocket upgrade (Upgrade: websocket)");
+  }
+  await ctx.db.insert(hostPools).values({ teamId: ctx.teamId, pool: workerId, firstConnectedAt: Date.now() }).onConflictDoNothing();
+  const grant: HostGrant = {
+    teamId: ctx.teamId,
+    pool: workerId,
+    workerId,
+    principal: { type: ctx.actor.type === "service_account" ? "service_account" : "user", id: ctx.actor.id },
+  };
+  const res = await hostPool(ctx.env, ctx.teamId, workerId).fetch(new Request(request.url, { headers: { upgrade: "websocket", [HOST_GRANT_HEADER]: JSON.stringify(grant) } }));
+  // a Durable Object's response has immutable headers; a copy lets middleware add x-request-id
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers, webSocket: res.webSocket });
+}
+
+/** Every connected host connection of the team, pool by pool. */
+export async function listHosts({ ctx }: { ctx: Ctx }): Promise<HostInfo[]> {
+  const pools = await ctx.db.select({ pool: hostPools.pool }).from(hostPools).where(eq(hostPools.teamId, ctx.teamId));
+  const lists = await Promise.all(pools.map((p) => hostPool(ctx.env, ctx.teamId, p.pool).hosts()));
+  return lists.flat() as HostInfo[];
+}
+
+/** Oz `connected-self-hosted-workers`: one entry per worker id with its connection count. */
+export async function listConnectedWorkers({ ctx }: { ctx: Ctx }) {
+  const byWorker = new Map<string, { worker_host: string; connection_count: number; connected_at: string; last_seen_at: string }>();
+  for (const h of await listHosts({ ctx })) {
+    if (h.worker_id === PLATFORM_POOL) continue;
+    const w = byWorker.get(h.worker_id);
+    if (!w) byWorker.set(h.worker_id, { worker_host: h.worker_id, connection_count: 1, connected_at: h.connected_at, last_seen_at: h.last_seen_at });
+    else {
+      w.connection_count++;
+      if (h.connected_at < w.connected_at) w.connected_at = h.connected_at;
+      if (h.last_seen_at > w.last_seen_at) w.last_seen_at = h.last_seen_at;
+    }
+  }
+  return [...byWorker.values()];
+}

@@ -1,0 +1,20 @@
+import { type DispatchMessage, poolOf } from "@ambit/protocol";
+
+/**
+ * Sends a run's execution to the `RUNS` queue, whose consumer offers it to the run's HostPool.
+ * A failed send is logged, not thrown: the run is committed, and the pool's line is idempotent,
+ * so re-sending later (the next follow-up, or an operator) is always safe.
+ */
+export async function dispatchRun(env: Env, run: { runId: string; teamId: string; workerHost: string | null; executionId: number }, requestId: string) {
+  const msg: DispatchMessage = { kind: "dispatch", run_id: run.runId, team_id: run.teamId, pool: poolOf(run.workerHost), execution_id: run.executionId };
+  try {
+    await env.RUNS.send(msg, { contentType: "json" });
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "dispatch send failed", run_id: run.runId, request_id: requestId, error: String(err) }));
+  }
+}
+
+/** The HostPool Durable Object of a team's pool (`poolOf(worker_host)`). */
+export function hostPool(env: Env, teamId: string, pool: string) {
+  return env.HOST_POOL.getByName(`${teamId}:${pool}`);
+}
