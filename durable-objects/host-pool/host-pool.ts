@@ -29,6 +29,8 @@ export class HostPool extends DurableObject<Env> {
   private pumping = false;
   private pumpAgain = false;
   private lastAssigned = new Map<string, number>();
+  /** per connection: the tail of its events being handled (see `inOrder`) */
+  private inbox = new Map<string, Promise<void>>();
   private pool = "";
   private teamId = "";
 
@@ -44,12 +46,18 @@ export class HostPool extends DurableObject<Env> {
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────
 
   /** Puts an execution of a run in line (idempotent: a redelivered offer changes nothing). */
-  async offer(input: { runId: string; teamId: string; pool: string; executionId: number }): Promise<{ ok: true; status: "waiting" | "assigned" | "duplicate" }> {
+  async offer(input: { runId: string; teamId: string; pool: string; executionId: number }): Promise<{ ok: true; status: "waiting" | "assigned" | "duplicate" | "ended" }> {
     this.identify(input.teamId, input.pool);
     const sql = this.ctx.storage.sql;
     const held = heldGet(sql, input.runId);
     if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return { ok: true, status: "duplicate" };
     enqueue(sql, { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 });
+    // checked after enqueueing, so a cancel from now on finds the run in line
+    const now = await this.session(input.runId).status({ runId: input.runId, teamId: input.teamId });
+    if (!now.ok || now.state !== "QUEUED") {
+      if (lineGet(sql, input.runId)) dropLine(sql, input.runId);
+      return { ok: true, status: "ended" };
+    }
     await this.pump();
     if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
     await this.explainWaits();
@@ -107,6 +115,25 @@ export class HostPool extends DurableObject<Env> {
   }
 
   async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
+    await this.inOrder(ws, () => this.onMessage(ws, raw));
+  }
+
+  /**
+   * Handles one connection's events one at a time, in the order they came: a handler awaits its
+   * RunSession, and a `task_started` must not overtake the `task_claimed` sent just before it.
+   */
+  private inOrder(ws: WebSocket, work: () => Promise<unknown>): Promise<void> {
+    const conn = (ws.deserializeAttachment() as HostState | null)?.conn ?? "";
+    const done = (this.inbox.get(conn) ?? Promise.resolve()).then(work).then(
+      () => {},
+      (err) => console.error(JSON.stringify({ msg: "host message failed", pool: this.pool, error: String(err) })),
+    );
+    this.inbox.set(conn, done);
+    void done.then(() => this.inbox.get(conn) === done && this.inbox.delete(conn));
+    return done;
+  }
+
+  private async onMessage(ws: WebSocket, raw: string | ArrayBuffer) {
     const state = ws.deserializeAttachment() as HostState | null;
     if (!state) return ws.close(1011, "connection state missing; reconnect");
     let msg: HostMessage;
@@ -133,7 +160,7 @@ export class HostPool extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number) {
-    await this.hostGone(ws);
+    await this.inOrder(ws, () => this.hostGone(ws));
     try {
       ws.close(code === 1005 ? 1000 : code, "closed");
     } catch {
@@ -142,7 +169,7 @@ export class HostPool extends DurableObject<Env> {
   }
 
   async webSocketError(ws: WebSocket) {
-    await this.hostGone(ws);
+    await this.inOrder(ws, () => this.hostGone(ws));
   }
 
   /** Leases: silent hosts are closed; runs of hosts gone longer than the grace are lost. */
@@ -162,18 +189,15 @@ export class HostPool extends DurableObject<Env> {
     for (const h of heldAll(sql)) {
       if (h.lost_at === null || now - h.lost_at < LOST_GRACE_MS) continue;
       dropHeld(sql, h.run_id);
-      const session = this.session(h.run_id);
       const heard = new Date(h.lost_at).toISOString();
-      const cancelled = await session.command({ runId: h.run_id, teamId: h.team_id }, "cancel", SYSTEM, {
-        message: `Cancelled: host ${h.worker_id} went away at ${heard} while the run was being cancelled`,
-      });
-      if (!cancelled.ok || cancelled.state !== "CANCELLED") {
-        await session.command({ runId: h.run_id, teamId: h.team_id }, "error", SYSTEM, {
+      await this.session(h.run_id).hostLost({ runId: h.run_id, teamId: h.team_id }, SYSTEM, {
+        cancelled: { message: `Cancelled: host ${h.worker_id} went away at ${heard} while the run was being cancelled` },
+        error: {
           message: `Host ${h.worker_id} stopped answering (last heard at ${heard}) while it held this run; start a new run or send a follow-up to retry`,
           error_code: "resource_unavailable",
           retryable: true,
-        });
-      }
+        },
+      });
     }
     await this.pump();
     if (this.hostSockets().length || heldAll(sql).some((h) => h.lost_at !== null)) await this.scheduleAlarm(Date.now() + HEARTBEAT_MS);
@@ -206,7 +230,14 @@ export class HostPool extends DurableObject<Env> {
       case "task_completed": {
         dropHeld(sql, held.run_id);
         const cancelled = msg.data.task_state === "CANCELLED";
-        await session.command(ref, cancelled ? "cancel" : "succeed", host, { message: msg.data.message || (cancelled ? "Cancelled on the host" : "Succeeded") });
+        const status = { message: msg.data.message || (cancelled ? "Cancelled on the host" : "Succeeded") };
+        let r = await session.command(ref, cancelled ? "cancel" : "succeed", host, status);
+        // a host may finish without ever saying task_started; a run must not stay CLAIMED
+        if (!r.ok && !cancelled) {
+          await session.command(ref, "start", host);
+          r = await session.command(ref, "succeed", host, status);
+          if (!r.ok) await session.command(ref, "error", host, { message: `Host ${state.worker_id} reported success, but ${r.message}`, error_code: "internal_error" });
+        }
         break;
       }
       case "task_failed": {

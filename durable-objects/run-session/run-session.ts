@@ -4,6 +4,7 @@ import {
   type RunStatusMessage, LIFECYCLE_EVENT_TYPES,
 } from "@ambit/protocol";
 import { archiveTranscript } from "./archive.ts";
+import { Outbox } from "./fanout.ts";
 import { type AttachGrant, ATTACH_HEADER, broadcast, presence, send, type SocketState, stateOf } from "./sockets.ts";
 import { isTerminal, type RunCommand, transition } from "./state-machine.ts";
 import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
@@ -40,6 +41,8 @@ export class RunSession extends DurableObject<Env> {
   private run: RunRecord | null = null;
   /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
   private sse = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  /** Live events on their way to the clients, coalesced under load (see fanout.ts). */
+  private outbox = new Outbox((events) => this.deliver(events), () => this.ctx.getWebSockets().length + this.sse.size);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,6 +96,19 @@ export class RunSession extends DurableObject<Env> {
     return this.ok(run, e.seq);
   }
 
+  /** The run's state and execution, changing nothing. */
+  async status(ref: RunRef): Promise<SessionResult> {
+    const run = await this.load(ref);
+    return run ? this.ok(run, run.summary_seq) : notFound(ref);
+  }
+
+  /** Ends a run whose host went away for good: CANCELLED if a cancel was pending, else ERROR. */
+  async hostLost(ref: RunRef, actor: EventActor, messages: { cancelled: RunStatusMessage; error: RunStatusMessage }): Promise<SessionResult> {
+    const run = await this.load(ref);
+    if (!run) return notFound(ref);
+    return run.cancel_requested_at !== null ? this.apply(run, "cancel", actor, messages.cancelled) : this.apply(run, "error", actor, messages.error);
+  }
+
   private async tellPool(run: RunRecord, call: (pool: DurableObjectStub<import("../host-pool/host-pool.ts").HostPool>) => Promise<unknown>) {
     try {
       await call(this.env.HOST_POOL.getByName(`${run.team_id}:${run.pool}`));
@@ -124,6 +140,7 @@ export class RunSession extends DurableObject<Env> {
     const result = run.state === "BLOCKED" ? await this.apply(run, "unblock", actor, null) : this.ok(run, e.seq);
     // the host of a BLOCKED run is waiting for exactly this message, so it gets it too
     const hostFrame = { type: "followup" as const, message: input.message, mode: input.mode, execution_id: run.execution_id };
+    this.outbox.flush();
     broadcast(this.ctx.getWebSockets("HOST"), hostFrame);
     return result;
   }
@@ -184,6 +201,7 @@ export class RunSession extends DurableObject<Env> {
   }
 
   private attachSocket(run: RunRecord, grant: AttachGrant): Response {
+    this.outbox.flush(); // the sockets already attached get what is pending; this one gets it by replay
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [grant.access, `principal:${grant.principal.id}`]);
     const state: SocketState = { conn: crypto.randomUUID(), principal: grant.principal, access: grant.access, joined_at: Date.now() };
@@ -203,6 +221,7 @@ export class RunSession extends DurableObject<Env> {
   private attachSse(grant: AttachGrant): Response {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
+    this.outbox.flush();
     for (let after = grant.after; ; ) {
       const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE);
       for (const event of page) writer.write(encoder.encode(sseFrame(event))).catch(() => {});
@@ -248,6 +267,7 @@ export class RunSession extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number) {
+    this.outbox.flush();
     broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets(), ws), ws);
     try {
       ws.close(code === 1005 ? 1000 : code, "closed");
@@ -257,6 +277,7 @@ export class RunSession extends DurableObject<Env> {
   }
 
   async webSocketError(ws: WebSocket) {
+    this.outbox.flush();
     broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets(), ws), ws);
   }
 
@@ -275,14 +296,15 @@ export class RunSession extends DurableObject<Env> {
       updateRun(this.ctx.storage.sql, run);
       return out;
     });
-    for (const event of written) this.publish(event);
+    this.outbox.add(written);
     return written;
   }
 
-  private publish(event: RunEvent) {
-    broadcast(this.ctx.getWebSockets(), { type: "event", event });
+  /** Sends persisted events to every client: one `event` frame, or one `events` frame for several. */
+  private deliver(events: RunEvent[]) {
+    broadcast(this.ctx.getWebSockets(), events.length === 1 ? { type: "event", event: events[0] } : { type: "events", events });
     if (this.sse.size) {
-      const bytes = encoder.encode(sseFrame(event));
+      const bytes = encoder.encode(events.map(sseFrame).join(""));
       for (const w of this.sse) w.write(bytes).catch(() => this.sse.delete(w));
     }
   }

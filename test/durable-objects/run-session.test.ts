@@ -7,7 +7,7 @@ import type { RunRecord } from "../../durable-objects/run-session/storage.ts";
 import { writeSummary } from "../../durable-objects/run-session/summary.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { call, newTeam } from "../helpers/api.ts";
-import { createRun, eventsOf, insertRunRow, RUNS, runRow, sessionOf } from "../helpers/runs.ts";
+import { createRun, eventsOf, insertRunRow, RUNS, runRow, sessionOf, untilDispatched } from "../helpers/runs.ts";
 
 const SYSTEM = { type: "system" as const, id: "system" };
 const HOST = { type: "host" as const, id: "host-1" };
@@ -27,11 +27,12 @@ async function newRun(prompt = "Fix the flaky test") {
 }
 
 describe("RunSession", () => {
-  it("is created with its run: state QUEUED, one run.created event, D1 row at summary_seq 1", async () => {
+  it("is created with its run: state QUEUED, one run.created event, D1 row in step (then the dispatch's run.waiting)", async () => {
     const { team, runId, ref } = await newRun();
     const ids = await listDurableObjectIds(env.RUN_SESSION);
     expect(ids.some((id) => id.equals(env.RUN_SESSION.idFromName(runId)))).toBe(true);
-    const events = await eventsOf(ref);
+    // the RUNS queue offers the run to its pool asynchronously; with no host, that adds run.waiting
+    const events = await untilDispatched(ref);
     expect(events).toEqual([
       {
         seq: 1,
@@ -39,12 +40,20 @@ describe("RunSession", () => {
         at: new Date((await runRow(runId))!.created_at).toISOString(),
         actor: { type: "user", id: team.userId },
         execution_id: 1,
-        payload: { state: "QUEUED", prompt: "Fix the flaky test", status_message: { message: expect.any(String) } },
+        payload: { state: "QUEUED", prompt: "Fix the flaky test", status_message: { message: "Queued: waiting to be dispatched to a host" } },
+      },
+      {
+        seq: 2,
+        type: "run.waiting",
+        at: expect.any(String),
+        actor: { type: "system", id: "dispatch" },
+        execution_id: 1,
+        payload: { status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/) } },
       },
     ]);
     const { run } = await storageOf(runId);
-    expect(run).toEqual([expect.objectContaining({ id: runId, team_id: team.teamId, state: "QUEUED", summary_seq: 1, synced_seq: 1 })]);
-    expect((await runRow(runId))?.summary_seq).toBe(1);
+    expect(run).toEqual([expect.objectContaining({ id: runId, team_id: team.teamId, state: "QUEUED", summary_seq: 2, synced_seq: 2 })]);
+    expect((await runRow(runId))?.summary_seq).toBe(2);
   });
 
   it("init is idempotent and never resets a run", async () => {

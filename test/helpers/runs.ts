@@ -42,6 +42,7 @@ export type RunRowSql = {
   skill_spec: string | null;
   schedule_id: string | null;
   agent_config: string | null;
+  worker_host: string | null;
   metadata: string | null;
   status_message: string | null;
   summary_seq: number;
@@ -74,6 +75,7 @@ export async function insertRunRow(team: { teamId: string; userId: string }, ove
     skill_spec: null,
     schedule_id: null,
     agent_config: "{}",
+    worker_host: null,
     metadata: null,
     status_message: JSON.stringify({ message: "Queued: waiting to be dispatched to a host" }),
     summary_seq: 0,
@@ -146,3 +148,19 @@ export async function hostAppend(ref: { runId: string; teamId: string }, events:
 /** `n` agent messages with host_seq from `from`, e.g. for filling a log. */
 export const messages = (from: number, n: number, text = "step"): HostEvent[] =>
   Array.from({ length: n }, (_, i) => ({ host_seq: from + i, type: "agent.message", payload: { text: `${text} ${from + i}` } }));
+
+/**
+ * Waits until the `RUNS` queue has offered the run to its pool: with no host connected, the pool's
+ * `run.waiting` event (or a `dispatch` if a host took it). Runs created through the API are
+ * dispatched asynchronously (up to ~1 s later); a test that asserts exact timestamps or messages
+ * of a queued run waits for this first, so the dispatch cannot land in the middle of it.
+ */
+export async function untilDispatched(ref: { runId: string; teamId: string }, timeoutMs = 8_000): Promise<RunEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = (await eventsOf(ref)) ?? [];
+    if (events.some((e) => e.type === "run.waiting" || (e.type === "run.state_changed" && e.payload.command === "dispatch"))) return events;
+    if (Date.now() > deadline) throw new Error(`run ${ref.runId} was not dispatched within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -32,9 +32,9 @@ export class TestSocket {
     for (const w of this.wake.splice(0)) w();
   }
 
-  /** Resolves once `check` holds (checked now and on every frame or close), or fails after a timeout. */
-  async until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-    const deadline = Date.now() + WAIT_MS;
+  /** Resolves once `check` holds (checked now and on every frame or close), or fails after `timeoutMs`. */
+  async until<T>(what: string, check: () => T | undefined | false, timeoutMs = WAIT_MS): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = check();
       if (v) return v;
@@ -55,9 +55,9 @@ export class TestSocket {
     return this.frames.filter((f) => f.type === type);
   }
 
-  /** The events this socket received (replay and live), in arrival order. */
+  /** The events this socket received (replay and live; one per `event` frame, several per `events` frame), in arrival order. */
   events(): RunEvent[] {
-    return this.ofType("event").map((f) => f.event as RunEvent);
+    return this.frames.flatMap((f) => (f.type === "event" ? [f.event as RunEvent] : f.type === "events" ? (f.events as RunEvent[]) : []));
   }
 
   /** Waits until the socket has received events up to and including `seq`. */
@@ -80,7 +80,7 @@ export class TestSocket {
   }
 
   untilClosed() {
-    return this.until("the socket to close", () => this.closed);
+    return this.until("the socket to close", () => this.closed ?? undefined);
   }
 
   close() {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { UUID_RE } from "../../src/lib/ids.ts";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
-import { createRun, idsOf, listRuns, RUNS, runRow } from "../helpers/runs.ts";
+import { createRun, idsOf, listRuns, RUNS, runRow, untilDispatched } from "../helpers/runs.ts";
 
 const LEGACY = "/api/v1/agent/run";
 const UUIDV7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -328,6 +328,7 @@ describe("GET /agent/runs/{id}", () => {
     const config = { name: "nightly", model_id: "m1", environment_id: "env1", extra: { x: 1 } };
     const metadata = { ticket_id: "VIS-238" };
     const id = await createRun(t.key, { prompt: "Fix the flaky test\nmore words", config, metadata });
+    await untilDispatched({ runId: id, teamId: t.teamId }); // its row changes once more then, with why it waits
     const run = await getRun(t.key, id);
     const row = await runRow(id);
     expect(run).toEqual({
@@ -340,7 +341,7 @@ describe("GET /agent/runs/{id}", () => {
       updated_at: new Date(row!.updated_at).toISOString(),
       started_at: null,
       execution_location: "REMOTE",
-      status_message: { message: expect.stringMatching(/queued/i) },
+      status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/) },
       source: "API",
       session_id: id,
       session_link: `ws://ambit.test${RUNS}/${id}/session`,

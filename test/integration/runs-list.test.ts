@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
-import { createRun, idsOf, insertRunRow, listRuns, RUNS, type RunRowSql, setRunTimes } from "../helpers/runs.ts";
+import { createRun, idsOf, insertRunRow, listRuns, RUNS, type RunRowSql, setRunTimes, untilDispatched } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
@@ -135,6 +135,8 @@ describe("GET /agent/runs filters", () => {
     const jan = await createRun(t.key, { prompt: "jan" });
     const feb = await createRun(t.key, { prompt: "feb" });
     const mar = await createRun(t.key, { prompt: "mar" });
+    // the dispatch's run.waiting rewrites updated_at: let it land before choosing the times
+    for (const runId of [jan, feb, mar]) await untilDispatched({ runId, teamId: t.teamId });
     await setRunTimes(jan, { created_at: day("01-10"), updated_at: day("03-20") });
     await setRunTimes(feb, { created_at: day("02-10"), updated_at: day("02-11") });
     await setRunTimes(mar, { created_at: day("03-10"), updated_at: day("03-11") });

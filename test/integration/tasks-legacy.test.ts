@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
-import { createRun, idsOf, listRuns, RUNS, runRow } from "../helpers/runs.ts";
+import { createRun, idsOf, listRuns, RUNS, runRow, untilDispatched } from "../helpers/runs.ts";
 
 const TASKS = "/api/v1/agent/tasks";
 const LEGACY_CREATE = "/api/v1/agent/run";
@@ -14,6 +14,7 @@ describe("GET /agent/tasks (legacy)", () => {
     const t = await newTeam();
     const config = { name: "nightly", model_id: "m1" };
     const id = await createRun(t.key, { prompt: "Fix the flaky test\nsoon", config }, undefined, LEGACY_CREATE);
+    await untilDispatched({ runId: id, teamId: t.teamId }); // its row changes once more then, with why it waits
     const page = await listRuns(t.key, "", TASKS);
     expect(Object.keys(page).sort()).toEqual(["page_info", "tasks"]);
     expect(page.page_info).toEqual({ has_next_page: false });
@@ -31,7 +32,7 @@ describe("GET /agent/tasks (legacy)", () => {
         session_id: id,
         session_link: `ws://ambit.test${RUNS}/${id}/session`,
         source: "API",
-        status_message: { message: expect.stringMatching(/queued/i) },
+        status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/) },
       },
     ]);
     // the TaskItem carries no RunItem-only field
@@ -100,6 +101,7 @@ describe("GET /agent/tasks/{id} (legacy)", () => {
   it("returns the run as a TaskItem", async () => {
     const t = await newTeam();
     const id = await createRun(t.key, { prompt: "Look here", config: { name: "n" } });
+    await untilDispatched({ runId: id, teamId: t.teamId }); // so both reads below see the same row
     const res = await call("GET", `${TASKS}/${id}`, { key: t.key });
     expect(res.status, res.text).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...TASK_KEYS].sort());

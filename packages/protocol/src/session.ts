@@ -44,6 +44,7 @@ export const PresenceEntry = z.object({ principal: EventActor, access: AccessLev
 export const ServerFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), run_id: z.string(), state: RunState, last_seq: z.number().int(), access: AccessLevel, execution_id: z.number().int() }),
   z.object({ type: z.literal("event"), event: RunEvent }),
+  z.object({ type: z.literal("events"), events: z.array(RunEvent).describe("consecutive live events, in seq order, sent together under load") }),
   z.object({ type: z.literal("presence"), attached: z.array(PresenceEntry) }),
   z.object({ type: z.literal("ack"), ref, seqs: z.array(z.number().int()).optional(), refused: z.array(z.object({ host_seq: z.number().int(), reason: z.string() })).optional() }),
   z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() }),

@@ -1,0 +1,155 @@
+// `npm run bench -- api`: HTTP load on the API of a fresh local `wrangler dev` whose team holds
+// 100,000 runs. Writes bench/results/api-<timestamp>.json and prints a summary. See bench/README.md.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
+import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
+import { load, type LoadOptions, type RouteResult, round, sequential } from "./lib/load.ts";
+import { routeTable, verdict } from "./lib/report.ts";
+import { seedRuns } from "./lib/seed.ts";
+
+const TARGETS = { create_over_healthz: 0.25, list_p50_ms: 25 };
+const LIST_PATH = "/api/v1/agent/runs?state=QUEUED&limit=20";
+
+export async function benchApi(argv: string[]) {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string", default: "100000" },
+      duration: { type: "string", default: "10" },
+      warmup: { type: "string", default: "2" },
+      connections: { type: "string", default: "25" },
+      samples: { type: "string", default: "200" },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const cfg = { runs: Number(o.runs), duration: Number(o.duration), warmup: Number(o.warmup), connections: Number(o.connections), samples: Number(o.samples) };
+  const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-"));
+  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  let server: DevServer | undefined;
+  const cleanup = async () => {
+    await server?.stop();
+    if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const started = new Date();
+  const machine = machineInfo();
+  try {
+    log(`state in ${persistTo}; applying migrations`);
+    await applyMigrations(persistTo, { quiet: true });
+    server = await startDevServer({ persistTo, vars, logLevel: "warn" });
+    const signup = await json<{ team: { uid: string }; user: { uid: string }; api_key: string }>(
+      await fetch(`${server.url}/api/v1/teams`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "bench", owner: { email: "bench@ambit.local", display_name: "Bench" } }),
+      }),
+      201,
+    );
+    log(`signed up team ${signup.team.uid}; stopping the server to seed ${cfg.runs.toLocaleString("en")} runs`);
+    await server.stop();
+    server = undefined;
+
+    const seed = await seedRuns({
+      persistTo,
+      teamId: signup.team.uid,
+      creatorId: signup.user.uid,
+      count: cfg.runs,
+      onProgress: (done, total) => process.stdout.write(`\r  seeding runs: ${done.toLocaleString("en")} / ${total.toLocaleString("en")} (${Math.round((100 * done) / total)} %)`),
+    });
+    process.stdout.write("\n");
+    log(`seeded ${seed.runs.toLocaleString("en")} runs in ${round(seed.seconds, 1)} s (${seed.byState.QUEUED ?? 0} QUEUED); restarting the server`);
+    server = await startDevServer({ persistTo, vars, logLevel: "warn" });
+
+    const auth = { authorization: `Bearer ${signup.api_key}` };
+    const base = { connections: cfg.connections, duration: cfg.duration };
+    const routes: [string, LoadOptions][] = [
+      ["GET /healthz", { ...base, url: `${server.url}/healthz` }],
+      [`GET ${LIST_PATH}`, { ...base, url: server.url + LIST_PATH, headers: auth }],
+      ["GET /api/v1/agent/runs/{id}", { ...base, url: server.url, headers: auth, paths: seed.sampleIds.map((id) => `/api/v1/agent/runs/${id}`) }],
+      ["POST /api/v1/agent/runs", {
+        ...base, url: `${server.url}/api/v1/agent/runs`, method: "POST", headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "Benchmark run [<id>]: fix the flaky test in src/util" }),
+      }],
+    ];
+    const results: Record<string, RouteResult> = {};
+    const otherCpu = watchOtherCpu();
+    let listSeq;
+    for (const [name, opts] of routes) {
+      log(`${name}: ${cfg.warmup} s warm-up, then ${cfg.duration} s at ${cfg.connections} connections`);
+      if (cfg.warmup > 0) await load({ ...opts, duration: cfg.warmup });
+      const cpu0 = treeCpuMs(server.child.pid);
+      results[name] = await load(opts);
+      const cpu1 = treeCpuMs(server.child.pid);
+      // what the server (both workerd processes) spent per request: robust to other load on the machine
+      results[name].server_cpu_ms_per_request = cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / results[name].requests);
+      if (name.includes("state=QUEUED")) {
+        log(`${name}: ${cfg.samples} sequential requests on one connection`);
+        listSeq = await sequential(server.url + LIST_PATH, auth, cfg.samples);
+      }
+    }
+    const otherCpuSeconds = otherCpu();
+    const healthz = results["GET /healthz"];
+    const create = results["POST /api/v1/agent/runs"];
+    const list = results[`GET ${LIST_PATH}`];
+    const createRatio = round(create.requests_per_sec / healthz.requests_per_sec, 3);
+    const ratios = {
+      create_over_healthz: createRatio,
+      create_over_healthz_target: TARGETS.create_over_healthz,
+      create_over_healthz_pass: createRatio >= TARGETS.create_over_healthz,
+      list_p50_ms_sequential: listSeq!.latency_ms.p50,
+      list_p50_ms_under_load: list.latency_ms.p50,
+      list_p50_target_ms: TARGETS.list_p50_ms,
+      list_p50_pass_sequential: listSeq!.latency_ms.p50 < TARGETS.list_p50_ms,
+      list_p50_pass_under_load: list.latency_ms.p50 < TARGETS.list_p50_ms,
+    };
+    const report = {
+      bench: "api",
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+      machine: { ...machine, other_processes_cpu_s: otherCpuSeconds },
+      config: { ...cfg, list_path: LIST_PATH },
+      seed: { runs: seed.runs, by_state: seed.byState, seconds: round(seed.seconds, 1) },
+      routes: results,
+      list_sequential: listSeq,
+      ratios,
+    };
+    const dir = path.join(ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `api-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+
+    console.log(`\n${routeTable(results, { name: "  the same list: 1 connection, sequential", result: listSeq! })}\n`);
+    console.log(`create / healthz throughput: ${createRatio} (target >= ${TARGETS.create_over_healthz}) ${verdict(ratios.create_over_healthz_pass)}`);
+    console.log(`list p50, sequential:        ${ratios.list_p50_ms_sequential} ms (target < ${TARGETS.list_p50_ms} ms) ${verdict(ratios.list_p50_pass_sequential)}`);
+    console.log(`list p50, ${cfg.connections} connections:     ${ratios.list_p50_ms_under_load} ms ${verdict(ratios.list_p50_pass_under_load)}`);
+    console.log(`machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
+  } finally {
+    await cleanup();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function machineInfo() {
+  const cpus = os.cpus();
+  const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version as string;
+  return {
+    cpus: cpus.length, cpu_model: cpus[0]?.model ?? "unknown", memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, wrangler: version("wrangler"), autocannon: version("autocannon"),
+    loadavg_at_start: os.loadavg().map((x) => round(x)), // other work on the machine skews every figure: check this first
+  };
+}
+
+async function json<T>(res: Response, status: number): Promise<T> {
+  const body = await res.text();
+  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
+  return JSON.parse(body) as T;
+}
+
+const log = (msg: string) => console.log(`• ${msg}`);

@@ -1,0 +1,190 @@
+// The websocket clients of the fanout benchmark: the run's host (the producer) and the viewers.
+// Node 22's global WebSocket; times are `performance.timeOrigin + performance.now()` (ms, µs
+// resolution), the same clock the producer writes into each event's payload.
+
+export const now = () => performance.timeOrigin + performance.now();
+
+type Frame = { type: string; [k: string]: unknown };
+type BenchEvent = { seq: number; type: string; payload: { text?: string } };
+type EventFrame = { type: "event"; event: BenchEvent };
+
+/** Opens a socket and resolves with it once the server's `ready` frame arrived. */
+function open(url: string, onFrame: (f: Frame, raw: string, at: number) => void, timeoutMs = 30_000): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let ready = false;
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`no ready frame from ${url} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.onmessage = (ev) => {
+      const at = now();
+      const raw = ev.data as string;
+      const f = JSON.parse(raw) as Frame;
+      if (!ready && f.type === "ready") {
+        ready = true;
+        clearTimeout(timer);
+        resolve(ws);
+      }
+      onFrame(f, raw, at);
+    };
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (ready) return;
+      clearTimeout(timer);
+      reject(new Error(`socket closed before ready (${ev.code} ${ev.reason})`));
+    };
+  });
+}
+
+export function closeSocket(ws: WebSocket | undefined): Promise<void> {
+  if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    ws.addEventListener("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1000, "bench done");
+  });
+}
+
+/**
+ * One attached viewer: checks every event frame it gets for gaps, duplicates and order (by seq)
+ * and records the delivery latency of the benchmark's own events (receive time − the send time
+ * the producer put in the payload).
+ */
+export class Viewer {
+  ws?: WebSocket;
+  /** connections the last presence frame counted (host included) */
+  attached = 0;
+  delivered = 0;
+  /** frames that carried events (`event`: one, `events`: several, coalesced by the session under load) */
+  frames = 0;
+  duplicates = 0;
+  outOfOrder = 0;
+  maxSeq = 0;
+  readonly seen = new Set<number>();
+  latencies: number[] = [];
+  /** the producer's index of each event in `latencies` */
+  indices: number[] = [];
+  lastAt = 0;
+  closedEarly: string | null = null;
+
+  async connect(url: string) {
+    this.ws = await open(url, (f, _raw, at) => this.onFrame(f, at));
+    this.ws.onclose = (ev) => {
+      if (ev.code !== 1000) this.closedEarly = `${ev.code} ${ev.reason}`;
+    };
+  }
+
+  private onFrame(f: Frame, at: number) {
+    if (f.type === "presence") {
+      this.attached = (f.attached as { connections: number }[]).reduce((s, a) => s + a.connections, 0);
+      return;
+    }
+    if (f.type === "event") {
+      this.frames++;
+      this.onEvent((f as unknown as EventFrame).event, at);
+    } else if (f.type === "events") {
+      this.frames++;
+      for (const event of (f as unknown as { events: BenchEvent[] }).events) this.onEvent(event, at);
+    }
+  }
+
+  private onEvent(event: BenchEvent, at: number) {
+    if (event.type !== "agent.message" || !event.payload.text?.startsWith('{"bench"')) return;
+    if (this.seen.has(event.seq)) {
+      this.duplicates++;
+      return;
+    }
+    if (event.seq < this.maxSeq) this.outOfOrder++;
+    this.seen.add(event.seq);
+    this.maxSeq = Math.max(this.maxSeq, event.seq);
+    this.delivered++;
+    const sent = JSON.parse(event.payload.text) as { bench: number; t: number };
+    this.latencies.push(at - sent.t);
+    this.indices.push(sent.bench);
+    this.lastAt = at;
+  }
+
+  close() {
+    return closeSocket(this.ws);
+  }
+}
+
+/**
+ * The run's host: appends one `agent.message` per frame at a fixed rate and collects the acks
+ * (which seqs the session gave the events, and how long the append took end to end).
+ */
+export class Host {
+  ws?: WebSocket;
+  readonly seqs: number[] = [];
+  refused: { host_seq: number; reason: string }[] = [];
+  errors: string[] = [];
+  readonly ackLatencies: number[] = [];
+  private readonly sentAt = new Map<string, number>();
+  sent = 0;
+
+  async connect(url: string) {
+    this.ws = await open(url, (f, _raw, at) => {
+      if (f.type === "ack") {
+        const ref = f.ref as string;
+        const t = this.sentAt.get(ref);
+        if (t !== undefined) {
+          this.ackLatencies.push(at - t);
+          this.sentAt.delete(ref);
+        }
+        this.seqs.push(...((f.seqs as number[] | undefined) ?? []));
+        this.refused.push(...((f.refused as { host_seq: number; reason: string }[] | undefined) ?? []));
+      } else if (f.type === "error") {
+        this.errors.push(`${f.code}: ${f.message}`);
+      }
+    });
+  }
+
+  get acked() {
+    return this.seqs.length + this.refused.length;
+  }
+
+  private send(i: number) {
+    const t = now();
+    const text = JSON.stringify({ bench: i, t });
+    this.sentAt.set(String(i), t);
+    this.ws!.send(JSON.stringify({ type: "append", ref: String(i), events: [{ host_seq: i + 1, type: "agent.message", payload: { text } }] }));
+    this.sent++;
+  }
+
+  /**
+   * Sends `rate × seconds` events, event i due at start + i / rate; a late timer sends whatever is
+   * due at once (each carries its actual send time). Returns how late the sends were against schedule.
+   */
+  produce(rate: number, seconds: number, onTick?: (sent: number) => void): Promise<{ seconds: number; lateness_ms: number[] }> {
+    const total = Math.round(rate * seconds);
+    const interval = 1000 / rate;
+    const start = performance.now();
+    const lateness: number[] = [];
+    let i = 0;
+    let lastTick = start;
+    return new Promise((resolve) => {
+      const tick = () => {
+        const t = performance.now();
+        while (i < total && start + i * interval <= t) {
+          lateness.push(t - (start + i * interval));
+          this.send(i++);
+        }
+        if (onTick && t - lastTick >= 1000) {
+          lastTick = t;
+          onTick(i);
+        }
+        if (i >= total) return resolve({ seconds: (performance.now() - start) / 1000, lateness_ms: lateness });
+        setTimeout(tick, Math.max(0, start + i * interval - performance.now()));
+      };
+      tick();
+    });
+  }
+
+  close() {
+    return closeSocket(this.ws);
+  }
+}

@@ -1,0 +1,22 @@
+// `npm run bench -- <name> [options]`: runs one benchmark. Each writes JSON under bench/results/.
+import { benchApi } from "./api.ts";
+import { benchFanout } from "./fanout.ts";
+
+const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
+  api: {
+    run: benchApi,
+    about: "HTTP load on a local wrangler dev (team of 100,000 runs). Options: --runs N --duration S --warmup S --connections N --samples N --keep",
+  },
+  fanout: {
+    run: benchFanout,
+    about: "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --keep",
+  },
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const bench = name ? BENCHES[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(6)} ${b.about}`).join("\n")}`);
+  process.exit(name ? 2 : 1);
+}
+await bench.run(rest);
