@@ -11,7 +11,7 @@ import { applyMigrations, type DevServer, ROOT, startDevServer } from "../script
 import { signAttachToken } from "../src/lib/attach-token.ts";
 import { round } from "./lib/load.ts";
 import { verdict } from "./lib/report.ts";
-import { Host, now, Viewer } from "./lib/fanout-clients.ts";
+import { Host, now, setOfferDeflate, Viewer } from "./lib/fanout-clients.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
 
 const TARGETS = { p99_ms: 100, at_viewers: 200, at_rate: 200 };
@@ -24,6 +24,7 @@ export async function benchFanout(argv: string[]) {
       rate: { type: "string", default: "200" },
       duration: { type: "string", default: "10" },
       drain: { type: "string", default: "10" },
+      "no-deflate": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
   });
@@ -34,7 +35,10 @@ export async function benchFanout(argv: string[]) {
     /** after sending, wait while events still arrive; stop after this many seconds with none */
     drain_timeout_s: Number(o.drain),
     events_per_frame: 1,
+    /** whether the sockets offered permessage-deflate (Node's WebSocket and browsers do) */
+    deflate_offered: !o["no-deflate"],
   };
+  await setOfferDeflate(cfg.deflate_offered);
   const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-fanout-"));
   const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
   let server: DevServer | undefined;

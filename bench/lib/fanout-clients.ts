@@ -8,10 +8,27 @@ type Frame = { type: string; [k: string]: unknown };
 type BenchEvent = { seq: number; type: string; payload: { text?: string } };
 type EventFrame = { type: "event"; event: BenchEvent };
 
+/**
+ * Whether sockets offer `permessage-deflate` (Node's global WebSocket always does, as browsers do).
+ * Off, they are opened with the `ws` package, which can leave it out.
+ */
+let offerDeflate = true;
+let PlainWebSocket: (new (url: string, opts: object) => WebSocket) | undefined;
+export async function setOfferDeflate(on: boolean) {
+  offerDeflate = on;
+  if (!on && !PlainWebSocket) {
+    try {
+      PlainWebSocket = (await import("ws")).default as unknown as typeof PlainWebSocket;
+    } catch {
+      throw new Error("--no-deflate needs the `ws` package (a devDependency); it was not found");
+    }
+  }
+}
+
 /** Opens a socket and resolves with it once the server's `ready` frame arrived. */
 function open(url: string, onFrame: (f: Frame, raw: string, at: number) => void, timeoutMs = 30_000): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = offerDeflate ? new WebSocket(url) : new PlainWebSocket!(url, { perMessageDeflate: false });
     let ready = false;
     const timer = setTimeout(() => {
       ws.close();
@@ -19,7 +36,7 @@ function open(url: string, onFrame: (f: Frame, raw: string, at: number) => void,
     }, timeoutMs);
     ws.onmessage = (ev) => {
       const at = now();
-      const raw = ev.data as string;
+      const raw = String(ev.data);
       const f = JSON.parse(raw) as Frame;
       if (!ready && f.type === "ready") {
         ready = true;
