@@ -3,6 +3,7 @@ import { RunEvent } from "@ambit/protocol";
 import type { Context } from "hono";
 import { ATTACH_HEADER } from "../../durable-objects/run-session/sockets.ts";
 import { AppError } from "../lib/errors.ts";
+import { mutableResponse } from "../lib/mutable-response.ts";
 import type { AppEnv } from "../middleware/types.ts";
 import { readEventsPage } from "../services/runs/run-events.ts";
 import { authorizeAttach } from "../services/runs/session-access.ts";
@@ -39,8 +40,7 @@ async function forward(c: Context<AppEnv>, grant: Awaited<ReturnType<typeof gran
   if (upgrade) headers.set("upgrade", "websocket");
   const res = await runSession(c.env, grant.runId).fetch(new Request(c.req.url, { headers }));
   if (res.status === 404) throw new AppError("resource_not_found", `run '${grant.runId}' was not found in this team`);
-  // a Durable Object's response has immutable headers; a copy lets middleware add its own (x-request-id)
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers, webSocket: res.webSocket });
+  return mutableResponse(res);
 }
 
 export const runSessionRoutes = newRouter()

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { HOST_GRANT_HEADER, type HostGrant } from "../../durable-objects/host-pool/host-pool.ts";
 import { hostPools } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
+import { mutableResponse } from "../lib/mutable-response.ts";
 import { type Ctx, requireRole } from "./context.ts";
 import { hostPool } from "./runs/dispatch.ts";
 
@@ -30,8 +31,7 @@ export async function connectHost({ ctx, workerId, request }: { ctx: Ctx; worker
     principal: { type: ctx.actor.type === "service_account" ? "service_account" : "user", id: ctx.actor.id },
   };
   const res = await hostPool(ctx.env, ctx.teamId, workerId).fetch(new Request(request.url, { headers: { upgrade: "websocket", [HOST_GRANT_HEADER]: JSON.stringify(grant) } }));
-  // a Durable Object's response has immutable headers; a copy lets middleware add x-request-id
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers, webSocket: res.webSocket });
+  return mutableResponse(res);
 }
 
 /** Every connected host connection of the team, pool by pool. */
