@@ -34,7 +34,7 @@ export async function benchFanout(argv: string[]) {
     duration_s: Number(o.duration),
     /** after sending, wait while events still arrive; stop after this many seconds with none */
     drain_timeout_s: Number(o.drain),
-    events_per_frame: 1,
+    events_per_append_frame: 1,
     /** whether the sockets offered permessage-deflate (Node's WebSocket and browsers do) */
     deflate_offered: !o["no-deflate"],
   };
@@ -151,7 +151,7 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   const produced = await host.produce(cfg.rate, cfg.duration_s, progress);
   // drain: wait until every ack and every event arrived; give up after `drain` s without progress
   const drainStart = performance.now();
-  const done = () => host.acked >= total && viewers.every((v) => v.delivered >= total);
+  const done = () => host.acked >= host.sent && viewers.every((v) => v.delivered >= host.sent);
   for (let last = -1, lastAt = performance.now(), shown = performance.now(); !done(); await sleep(20)) {
     const got = host.acked + viewers.reduce((s, v) => s + v.delivered, 0);
     if (got !== last) [last, lastAt] = [got, performance.now()];
@@ -167,6 +167,10 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   if (process.stdout.isTTY) process.stdout.write("\n");
 
   const lastDelivery = Math.max(...viewers.map((v) => v.lastAt));
+  const dropped = [host, ...viewers].filter((c) => c.closedEarly);
+  if (dropped.length) {
+    log(`N=${n}: WARNING: the server closed ${dropped.length} socket(s) early (${dropped[0].closedEarly}); wrangler dev reloads when a source file changes: was the project edited while this ran?`);
+  }
   // expected: every event sent, at every viewer; `missing_acked` counts the ones the session
   // persisted (acked) that a viewer never got, which is loss proper rather than a backlog
   const expected = host.sent * n;
@@ -216,6 +220,8 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
     out_of_order: outOfOrder,
     unexpected_seqs: unexpected,
     viewers_closed_early: viewers.filter((v) => v.closedEarly).length,
+    host_closed_early: host.closedEarly,
+    host_unsent: host.unsent,
     latency_ms: summary(latencies),
     // by second of sending: where a tail comes from (a steady backlog, or one stall)
     latency_ms_by_second: bySecond.map((xs) => {

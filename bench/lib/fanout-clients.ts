@@ -142,6 +142,9 @@ export class Host {
   readonly ackLatencies: number[] = [];
   private readonly sentAt = new Map<string, number>();
   sent = 0;
+  /** sends attempted after the socket closed (not counted in `sent`) */
+  unsent = 0;
+  closedEarly: string | null = null;
 
   async connect(url: string) {
     this.ws = await open(url, (f, _raw, at) => {
@@ -158,6 +161,9 @@ export class Host {
         this.errors.push(`${f.code}: ${f.message}`);
       }
     });
+    this.ws.onclose = (ev) => {
+      if (ev.code !== 1000) this.closedEarly = `${ev.code} ${ev.reason}`;
+    };
   }
 
   get acked() {
@@ -165,6 +171,10 @@ export class Host {
   }
 
   private send(i: number) {
+    if (this.ws!.readyState !== WebSocket.OPEN) {
+      this.unsent++;
+      return;
+    }
     const t = now();
     const text = JSON.stringify({ bench: i, t });
     this.sentAt.set(String(i), t);

@@ -23,8 +23,8 @@ const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
  * role: `wrangler dev` runs a Node CLI, a proxy workerd (the public port) and the runtime workerd
  * (the Worker, its Durable Objects and the local D1).
  */
-function groupCpuSeconds(pgid: number): Record<string, number> {
-  const out: Record<string, number> = {};
+function groupCpuSeconds(pgid: number): Map<string, { role: string; cpu: number }> {
+  const out = new Map<string, { role: string; cpu: number }>();
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
@@ -33,7 +33,7 @@ function groupCpuSeconds(pgid: number): Record<string, number> {
       if (Number(f[2]) !== pgid) continue; // field 5: pgrp
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
       const role = !cmd.includes("workerd") ? "wrangler_cli" : /entry=127\.0\.0\.1:0\b/.test(cmd) ? "runtime_workerd" : "proxy_workerd";
-      out[role] = (out[role] ?? 0) + (Number(f[11]) + Number(f[12])) / TICK; // fields 14, 15: utime, stime
+      out.set(pid, { role, cpu: (Number(f[11]) + Number(f[12])) / TICK }); // fields 14, 15: utime, stime
     } catch {
       /* exited meanwhile */
     }
@@ -50,16 +50,18 @@ function machineTicks() {
 /** Starts a CPU meter; `stop()` says how busy the server, this process and the machine were meanwhile. */
 export function cpuMeter(serverPgid: number | undefined) {
   const t0 = performance.now();
-  const server0 = serverPgid ? groupCpuSeconds(serverPgid) : {};
+  const server0 = serverPgid ? groupCpuSeconds(serverPgid) : new Map<string, { role: string; cpu: number }>();
   const self0 = process.cpuUsage();
   const m0 = machineTicks();
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const self = process.cpuUsage(self0);
     const m1 = machineTicks();
-    const server1 = serverPgid ? groupCpuSeconds(serverPgid) : {};
-    const byRole = Object.fromEntries(Object.entries(server1).map(([k, v]) => [k, round((100 * (v - (server0[k] ?? 0))) / wall, 1)]));
-    const server = Object.entries(server1).reduce((s, [k, v]) => s + v - (server0[k] ?? 0), 0);
+    // by pid: a process that started meanwhile (wrangler restarts the runtime on a reload) counts whole
+    const used: Record<string, number> = {};
+    for (const [pid, p] of serverPgid ? groupCpuSeconds(serverPgid) : []) used[p.role] = (used[p.role] ?? 0) + p.cpu - (server0.get(pid)?.cpu ?? 0);
+    const byRole = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, round((100 * v) / wall, 1)]));
+    const server = Object.values(used).reduce((s, v) => s + v, 0);
     const busy = 1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total);
     // user + system time of every process on the machine, less ours (irq time is left out: our own
     // loopback traffic is much of it)
