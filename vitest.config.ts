@@ -33,6 +33,14 @@ export default defineConfig(async () => {
         },
         {
           test: {
+            name: "node",
+            environment: "node",
+            include: ["test/node/**/*.test.ts"],
+            testTimeout: 30_000,
+          },
+        },
+        {
+          test: {
             name: "e2e",
             environment: "node",
             include: ["test/e2e/**/*.test.ts"],

@@ -376,6 +376,8 @@ export class HostPool extends DurableObject<Env> {
       },
       session: { path: `/api/v1/agent/runs/${runId}/session`, token },
       env_vars: {},
+      environment: null,
+      secrets: [],
     };
   }
 

@@ -43,6 +43,24 @@ export const HostMessage = z.discriminatedUnion("type", [
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
+/** The environment a run is prepared in, resolved by the platform and sent with the assignment. */
+export const AssignedEnvironment = z.object({
+  uid: z.string(),
+  name: z.string(),
+  docker_image: z.string().nullable().optional(),
+  repositories: z.array(z.object({
+    url: z.string().describe("any git URL, `owner/repo` (GitHub), or a local path"),
+    ref: z.string().optional().describe("branch, tag or commit; the default branch when absent"),
+  })).default([]),
+  setup_commands: z.array(z.string()).default([]),
+  env_vars: z.record(z.string(), z.string()).default({}),
+});
+export type AssignedEnvironment = z.infer<typeof AssignedEnvironment>;
+
+/** A secret opened for one run: injected as the environment variable `name`, redacted from every event. */
+export const AssignedSecret = z.object({ name: z.string(), value: z.string(), type: z.string().optional() });
+export type AssignedSecret = z.infer<typeof AssignedSecret>;
+
 export const TaskAssignment = z.object({
   task_id: z.string(),
   run_id: z.string(),
@@ -57,6 +75,8 @@ export const TaskAssignment = z.object({
   }),
   session: z.object({ path: z.string(), token: z.string().describe("HOST attach token for the run's session socket") }),
   env_vars: z.record(z.string(), z.string()),
+  environment: AssignedEnvironment.nullable().optional(),
+  secrets: z.array(AssignedSecret).default([]).describe("opened only for this assignment; never logged"),
 });
 export type TaskAssignment = z.infer<typeof TaskAssignment>;
 

@@ -1,0 +1,47 @@
+import type { AmbientAgentConfig, ErrorCode, EventType } from "@ambit/protocol";
+import type { Backend } from "../backends/types.ts";
+
+/** An event a harness reports; the runner redacts secrets, numbers it and streams it to the session. */
+export type HarnessEvent = { type: EventType; payload: Record<string, unknown> };
+
+/** Follow-ups sent to the run while it is live, in arrival order. */
+export interface Followups {
+  /** every follow-up that arrived and was not taken yet (empty when none) */
+  drain(): string[];
+  /** waits for the next follow-up; rejects when `signal` aborts */
+  next(signal?: AbortSignal): Promise<string>;
+}
+
+/** Everything a harness gets to do one run. */
+export interface HarnessContext {
+  runId: string;
+  prompt: string;
+  /** the run's frozen `agent_config` (model, harness, MCP servers, base prompt, skills, …) */
+  config: AmbientAgentConfig;
+  /** absolute path of the run's workspace; repositories are cloned into it */
+  workspace: string;
+  /** the run's environment: environment env vars and secrets (no host variables beyond a baseline) */
+  env: Record<string, string>;
+  /** where processes run (`process` or `docker`); kills whole process trees */
+  backend: Backend;
+  emit(event: HarnessEvent): void;
+  followups: Followups;
+  /**
+   * Ask a person: the run becomes BLOCKED with `question` until a follow-up arrives, which is
+   * returned (the run is INPROGRESS again).
+   */
+  askUser(question: string, signal?: AbortSignal): Promise<string>;
+  /** aborted when the run is cancelled or times out: stop and kill what you started */
+  signal: AbortSignal;
+}
+
+/** How a harness ended the run. */
+export type HarnessOutcome =
+  | { state: "SUCCEEDED"; message: string }
+  | { state: "FAILED"; message: string; error_code?: ErrorCode }
+  | { state: "CANCELLED"; message: string };
+
+export interface Harness {
+  readonly type: string;
+  run(ctx: HarnessContext): Promise<HarnessOutcome>;
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { processBackend } from "../../../packages/runner/src/backends/process.ts";
+
+/** Running (a zombie waiting for a reaper counts as gone: it holds nothing and runs nothing). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+const text = async (s: NodeJS.ReadableStream) => {
+  let out = "";
+  for await (const c of s) out += c;
+  return out;
+};
+
+describe("process backend", () => {
+  let dir = "";
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs in the workspace with only the baseline and the run's variables", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+    process.env.AMBIT_TEST_HOST_ONLY = "leak";
+    const backend = processBackend(dir, { PATH: process.env.PATH!, RUN_VAR: "yes" });
+    const p = backend.spawn("sh", ["-c", 'pwd; echo "$RUN_VAR/${AMBIT_TEST_HOST_ONLY:-none}"']);
+    const [out, status] = await Promise.all([text(p.stdout), p.wait()]);
+    expect(status).toEqual({ exitCode: 0, signal: null, timedOut: false });
+    expect(out.trim().split("\n")).toEqual([dir, "yes/none"]);
+  });
+
+  it("kills the whole process tree on abort, grandchildren included", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+    const backend = processBackend(dir, { PATH: process.env.PATH! });
+    const ac = new AbortController();
+    const p = backend.spawn("sh", ["-c", "sleep 300 & echo $!; wait"], { signal: ac.signal });
+    let grandchild = 0;
+    for await (const c of p.stdout) {
+      grandchild = Number(String(c).trim());
+      break;
+    }
+    expect(alive(grandchild)).toBe(true);
+    ac.abort();
+    const status = await p.wait();
+    expect(status.signal).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it("times out, says so, and reports a missing program as exit 127", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+    const backend = processBackend(dir, { PATH: process.env.PATH! });
+    const slow = await backend.spawn("sleep", ["30"], { timeoutMs: 200 }).wait();
+    expect(slow.timedOut).toBe(true);
+    const missing = await backend.spawn("ambit-no-such-program", []).wait();
+    expect(missing.exitCode).toBe(127);
+  });
+});
