@@ -61,6 +61,16 @@ export type AssignedEnvironment = z.infer<typeof AssignedEnvironment>;
 export const AssignedSecret = z.object({ name: z.string(), value: z.string(), type: z.string().optional() });
 export type AssignedSecret = z.infer<typeof AssignedSecret>;
 
+/** A model of the team's catalog, resolved for the run: which API to speak, where, and which secret holds the key. */
+export const AssignedModel = z.object({
+  id: z.string().describe("the catalog id the run asked for (`agent_config.model_id`)"),
+  provider: z.enum(["openai", "anthropic"]).describe("`openai`: any OpenAI-compatible chat-completions server"),
+  model: z.string().describe("the model name sent to the provider"),
+  base_url: z.string().nullable().optional(),
+  api_key_secret: z.string().nullable().optional().describe("name of the secret (in `secrets`) holding the API key"),
+});
+export type AssignedModel = z.infer<typeof AssignedModel>;
+
 export const TaskAssignment = z.object({
   task_id: z.string(),
   run_id: z.string(),
@@ -76,6 +86,7 @@ export const TaskAssignment = z.object({
   session: z.object({ path: z.string(), token: z.string().describe("HOST attach token for the run's session socket") }),
   env_vars: z.record(z.string(), z.string()),
   environment: AssignedEnvironment.nullable().optional(),
+  model: AssignedModel.nullable().optional().describe("set when the team's model catalog lists `agent_config.model_id`"),
   secrets: z.array(AssignedSecret).default([]).describe("opened only for this assignment; never logged"),
 });
 export type TaskAssignment = z.infer<typeof TaskAssignment>;

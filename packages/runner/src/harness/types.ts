@@ -1,4 +1,4 @@
-import type { AmbientAgentConfig, ErrorCode, EventType } from "@ambit/protocol";
+import type { AmbientAgentConfig, AssignedModel, ErrorCode, EventType } from "@ambit/protocol";
 import type { Backend } from "../backends/types.ts";
 
 /** An event a harness reports; the runner redacts secrets, numbers it and streams it to the session. */
@@ -18,6 +18,11 @@ export interface HarnessContext {
   prompt: string;
   /** the run's frozen `agent_config` (model, harness, MCP servers, base prompt, skills, …) */
   config: AmbientAgentConfig;
+  /**
+   * the catalog model when the team's catalog lists `config.model_id` (its key is in `env` under
+   * `api_key_secret`); null → pick the provider from the model name and the vendors' variables
+   */
+  model: AssignedModel | null;
   /** absolute path of the run's workspace; repositories are cloned into it */
   workspace: string;
   /** the run's environment: environment env vars and secrets (no host variables beyond a baseline) */
