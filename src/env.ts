@@ -7,6 +7,13 @@ const Config = z.object({
   SECRETS_KEY: z.string({ error: "is missing" }).min(32, "must be at least 32 characters"),
   SIGNUP: z.enum(["open", "closed"]).default("open"),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  // Dispatch timings (milliseconds). The defaults suit production; tests shorten them.
+  /** how often hosts send a heartbeat; a host silent for 3 intervals is closed */
+  HOST_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** how long a run survives its host going away before it ends ERROR (the host may reconnect) */
+  HOST_LOST_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** how long a host has to confirm a cancellation (or a stop for exceeding the run time) */
+  CANCEL_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
 });
 export type Config = z.infer<typeof Config>;
 

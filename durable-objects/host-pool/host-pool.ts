@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { HostMessage, type HostInfo, type RunStatusMessage, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { getConfig } from "../../src/env.ts";
 import { signAttachToken } from "../../src/lib/attach-token.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { chooseHost } from "./choose.ts";
+import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
@@ -11,10 +13,13 @@ export const HOST_GRANT_HEADER = "x-ambit-host";
 
 type HostState = { conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean };
 
+/** Defaults of the `HOST_HEARTBEAT_MS` and `HOST_LOST_GRACE_MS` vars (see src/env.ts). */
 export const HEARTBEAT_MS = 10_000;
-/** A host silent for this long is considered gone; a run it held in progress is lost after LOST_GRACE_MS more. */
+/** A host silent for three heartbeats is considered gone; a run it held in progress is lost after the lost grace more. */
 export const SILENT_MS = 3 * HEARTBEAT_MS;
 export const LOST_GRACE_MS = 30_000;
+/** While the team is at its concurrency limit, how often the pool looks again (runs of other pools end unseen). */
+export const CAPACITY_POLL_MS = 5_000;
 /** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
 export const MAX_ATTEMPTS = 3;
 
@@ -33,6 +38,8 @@ export class HostPool extends DurableObject<Env> {
   private inbox = new Map<string, Promise<void>>();
   private pool = "";
   private teamId = "";
+  /** set while the head of the line waits for the team's concurrency limit */
+  private atLimit: TeamLoad | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,6 +90,15 @@ export class HostPool extends DurableObject<Env> {
     return { ok: true, was: "held" };
   }
 
+  /** Frees the slot of a run that ended without its host confirming (see RunSession timers). */
+  async release(runId: string): Promise<{ ok: true; released: boolean }> {
+    const held = heldGet(this.ctx.storage.sql, runId);
+    if (!held) return { ok: true, released: false };
+    dropHeld(this.ctx.storage.sql, runId);
+    await this.pump();
+    return { ok: true, released: true };
+  }
+
   /** Every connected host connection with its capacity and running runs. */
   async hosts(): Promise<HostInfo[]> {
     const held = heldAll(this.ctx.storage.sql);
@@ -109,8 +125,8 @@ export class HostPool extends DurableObject<Env> {
     const state: HostState = { conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false };
     this.ctx.acceptWebSocket(server, ["host"]);
     server.serializeAttachment(state);
-    this.send(server, { type: "welcome", data: { worker_id: grant.workerId, connection_id: state.conn, heartbeat_interval_ms: HEARTBEAT_MS } });
-    await this.scheduleAlarm(now + SILENT_MS);
+    this.send(server, { type: "welcome", data: { worker_id: grant.workerId, connection_id: state.conn, heartbeat_interval_ms: this.timings().heartbeat } });
+    await this.scheduleAlarm(now + this.timings().silent);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -175,8 +191,9 @@ export class HostPool extends DurableObject<Env> {
   /** Leases: silent hosts are closed; runs of hosts gone longer than the grace are lost. */
   async alarm() {
     const now = Date.now();
+    const { heartbeat, silent, lostGrace } = this.timings();
     for (const { ws, state } of this.hostSockets()) {
-      if (now - state.last_seen_at > SILENT_MS) {
+      if (now - state.last_seen_at > silent) {
         try {
           ws.close(1011, `no heartbeat for ${Math.round((now - state.last_seen_at) / 1000)} s`);
         } catch {
@@ -187,7 +204,7 @@ export class HostPool extends DurableObject<Env> {
     }
     const sql = this.ctx.storage.sql;
     for (const h of heldAll(sql)) {
-      if (h.lost_at === null || now - h.lost_at < LOST_GRACE_MS) continue;
+      if (h.lost_at === null || now - h.lost_at < lostGrace) continue;
       dropHeld(sql, h.run_id);
       const heard = new Date(h.lost_at).toISOString();
       await this.session(h.run_id).hostLost({ runId: h.run_id, teamId: h.team_id }, SYSTEM, {
@@ -200,7 +217,8 @@ export class HostPool extends DurableObject<Env> {
       });
     }
     await this.pump();
-    if (this.hostSockets().length || heldAll(sql).some((h) => h.lost_at !== null)) await this.scheduleAlarm(Date.now() + HEARTBEAT_MS);
+    if (this.hostSockets().length || heldAll(sql).some((h) => h.lost_at !== null)) await this.scheduleAlarm(Date.now() + heartbeat);
+    if (this.atLimit) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────
@@ -292,7 +310,7 @@ export class HostPool extends DurableObject<Env> {
         hold(sql, { ...h, lost_at: Date.now() });
       }
     }
-    await this.scheduleAlarm(Date.now() + LOST_GRACE_MS);
+    await this.scheduleAlarm(Date.now() + this.timings().lostGrace);
     await this.pump();
   }
 
@@ -328,11 +346,20 @@ export class HostPool extends DurableObject<Env> {
       })),
     );
     if (!choice) return false;
+    const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length);
+    if (load.active >= load.maxConcurrentRuns) {
+      // the team holds as many runs as it may: wait for one to end (here, or in another pool)
+      if (!this.atLimit) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
+      this.atLimit = load;
+      await this.explainWait(next.run_id);
+      return false;
+    }
+    this.atLimit = null;
     const target = sockets.find((s) => s.state.conn === choice.conn)!;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const dispatched = await this.session(next.run_id).command(ref, "dispatch", SYSTEM, {
       message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
-    });
+    }, { maxRunMs: load.maxRunTimeSeconds * 1000 });
     if (!dispatched.ok) {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
       return true;
@@ -389,12 +416,16 @@ export class HostPool extends DurableObject<Env> {
     const i = line.findIndex((e) => e.run_id === runId);
     if (i < 0) return;
     const hosts = this.hostSockets().filter((s) => s.state.hello);
+    const limit = this.atLimit;
     await this.session(runId).waiting(
       { runId, teamId: line[i].team_id },
       {
-        message: hosts.length
-          ? `Waiting: all ${hosts.length} host${hosts.length === 1 ? "" : "s"} of worker_host=${this.pool} are busy (position ${i + 1} in line)`
-          : `Waiting: no host is connected for worker_host=${this.pool}; start one with \`ambit host start\``,
+        message: limit
+          ? `Waiting: the team's concurrency limit is reached (${limit.active} of ${limit.maxConcurrentRuns} runs active; position ${i + 1} in line); ` +
+            "it starts when one ends, or an admin raises limits.max_concurrent_runs with PATCH /api/v1/team"
+          : hosts.length
+            ? `Waiting: all ${hosts.length} host${hosts.length === 1 ? "" : "s"} of worker_host=${this.pool} are busy (position ${i + 1} in line)`
+            : `Waiting: no host is connected for worker_host=${this.pool}; start one with \`ambit host start\``,
       },
     );
   }
@@ -421,6 +452,11 @@ export class HostPool extends DurableObject<Env> {
     } catch {
       /* closing */
     }
+  }
+
+  private timings() {
+    const c = getConfig(this.env);
+    return { heartbeat: c.HOST_HEARTBEAT_MS, silent: 3 * c.HOST_HEARTBEAT_MS, lostGrace: c.HOST_LOST_GRACE_MS };
   }
 
   private identify(teamId: string, pool: string) {

@@ -3,6 +3,7 @@ import {
   capPayload, ClientFrame, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
   type RunStatusMessage, LIFECYCLE_EVENT_TYPES,
 } from "@ambit/protocol";
+import { getConfig } from "../../src/env.ts";
 import { archiveTranscript } from "./archive.ts";
 import { Outbox } from "./fanout.ts";
 import { type AttachGrant, ATTACH_HEADER, broadcast, presence, send, type SocketState, stateOf } from "./sockets.ts";
@@ -27,6 +28,9 @@ type Refusal = { ok: false; code: "invalid_request" | "resource_not_found" | "no
 export type SessionResult = { ok: true; state: RunState; seq: number; execution_id: number } | Refusal;
 export type AppendResult = { ok: true; seqs: number[]; refused: { host_seq: number; reason: string }[] } | Refusal;
 type EventEntry = { type: string; actor: EventActor; payload: object };
+export type CommandOptions = { /** the team's maximum run time, given with `dispatch` */ maxRunMs?: number };
+
+const LIMITS: EventActor = { type: "system", id: "limits" };
 
 const RETRY_MS = 1_000;
 const REPLAY_PAGE = 1_000;
@@ -79,6 +83,7 @@ export class RunSession extends DurableObject<Env> {
       run.cancel_requested_at = Date.now();
     });
     await this.tellPool(run, (pool) => pool.cancel(run.id, `cancelled by ${actor.type} ${actor.id}`));
+    await this.armTimers(); // a host that never confirms does not keep the run alive
     return this.ok(run, e.seq);
   }
 
@@ -106,6 +111,7 @@ export class RunSession extends DurableObject<Env> {
   async hostLost(ref: RunRef, actor: EventActor, messages: { cancelled: RunStatusMessage; error: RunStatusMessage }): Promise<SessionResult> {
     const run = await this.load(ref);
     if (!run) return notFound(ref);
+    if (run.timed_out_at !== null) return this.apply(run, "fail", actor, timeoutStatus(run));
     return run.cancel_requested_at !== null ? this.apply(run, "cancel", actor, messages.cancelled) : this.apply(run, "error", actor, messages.error);
   }
 
@@ -118,9 +124,12 @@ export class RunSession extends DurableObject<Env> {
   }
 
   /** Applies one state-machine command; refusals are values, not exceptions. */
-  async command(ref: RunRef, command: RunCommand, actor: EventActor, statusMessage?: RunStatusMessage): Promise<SessionResult> {
+  async command(ref: RunRef, command: RunCommand, actor: EventActor, statusMessage?: RunStatusMessage, opts?: CommandOptions): Promise<SessionResult> {
     const run = await this.load(ref);
     if (!run) return notFound(ref);
+    if (opts?.maxRunMs !== undefined) run.max_run_ms = opts.maxRunMs;
+    // a host confirming the stop of a run that ran out of time: it failed, it was not cancelled
+    if (command === "cancel" && run.timed_out_at !== null) return this.apply(run, "fail", actor, timeoutStatus(run));
     return this.apply(run, command, actor, statusMessage ?? null);
   }
 
@@ -183,10 +192,12 @@ export class RunSession extends DurableObject<Env> {
     return { events: listEvents(this.ctx.storage.sql, after, limit), last_seq: lastSeq(this.ctx.storage.sql) };
   }
 
-  /** Retries a summary write-back or transcript archive that did not go through. */
+  /** Retries a summary write-back or transcript archive that did not go through, and fires the run's timers. */
   async alarm() {
     await this.syncSummary();
     await this.archive();
+    await this.fireTimers();
+    await this.armTimers();
   }
 
   // ── Attach: websocket (hibernating) and Server-Sent Events ────────────────────────────────
@@ -327,6 +338,9 @@ export class RunSession extends DurableObject<Env> {
       host_seq: 0,
       archived_seq: 0,
       pool: input.pool ?? "warp",
+      max_run_ms: null,
+      deadline_at: null,
+      timed_out_at: null,
     };
     const seq = this.ctx.storage.transactionSync(() => {
       const e = appendEvent(sql, {
@@ -389,14 +403,63 @@ export class RunSession extends DurableObject<Env> {
         run.status_message = statusMessage;
         run.updated_at = now;
         if (t.to === "INPROGRESS" && run.started_at === null) run.started_at = now;
+        if (command === "start") run.deadline_at = run.max_run_ms ? now + run.max_run_ms : null;
         run.ended_at = isTerminal(t.to) ? now : null;
-        if (!isTerminal(t.to)) run.cancel_requested_at = null;
+        // a new execution (or another offer) starts with no stop pending
+        if (t.to === "QUEUED") run.cancel_requested_at = run.timed_out_at = run.deadline_at = null;
         run.summary_seq = lastSeq(this.ctx.storage.sql);
       },
     );
     await this.syncSummary();
     if (isTerminal(t.to)) await this.archive();
+    else await this.armTimers();
     return this.ok(run, e.seq);
+  }
+
+  // ── timers: the run-time limit, and hosts that never confirm a stop ──────────────────────
+
+  /** When the next timer of an active run is due (null: none). */
+  private nextTimer(run: RunRecord): number | null {
+    if (isTerminal(run.state)) return null;
+    const grace = getConfig(this.env).CANCEL_GRACE_MS;
+    const due = [
+      run.timed_out_at === null ? run.deadline_at : run.timed_out_at + grace,
+      run.cancel_requested_at === null ? null : run.cancel_requested_at + grace,
+    ].filter((t): t is number => t !== null);
+    return due.length ? Math.min(...due) : null;
+  }
+
+  private async armTimers() {
+    const at = this.run && this.nextTimer(this.run);
+    if (!at) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * A run past its deadline is told to stop (its host gets `task_cancellation`) and ends FAILED
+   * with `budget_exceeded` when the host confirms. A stop or cancel the host does not confirm
+   * within the grace ends the run anyway, and the pool frees the host's slot.
+   */
+  private async fireTimers() {
+    const run = this.run;
+    if (!run || isTerminal(run.state)) return;
+    const now = Date.now();
+    const grace = getConfig(this.env).CANCEL_GRACE_MS;
+    const unconfirmed = `the host did not confirm within ${Math.round(grace / 1000)} s that it stopped`;
+    if (run.timed_out_at !== null && now >= run.timed_out_at + grace) {
+      const status = timeoutStatus(run);
+      await this.apply(run, "fail", LIMITS, { ...status, message: `${status.message} (${unconfirmed})` });
+      await this.tellPool(run, (pool) => pool.release(run.id));
+    } else if (run.timed_out_at === null && run.cancel_requested_at !== null && now >= run.cancel_requested_at + grace) {
+      await this.apply(run, "cancel", LIMITS, { message: `Cancelled: ${unconfirmed}; it was told to stop` });
+      await this.tellPool(run, (pool) => pool.release(run.id));
+    } else if (run.timed_out_at === null && run.deadline_at !== null && now >= run.deadline_at) {
+      this.record(run, [{ type: "run.cancel_requested", actor: LIMITS, payload: { state: run.state } }], () => {
+        run.timed_out_at = now;
+      });
+      await this.tellPool(run, (pool) => pool.cancel(run.id, timeoutStatus(run).message));
+    }
   }
 
   private async syncSummary() {
@@ -430,6 +493,17 @@ export class RunSession extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }
+}
+
+/** How a run that passed the team's maximum run time ends. */
+function timeoutStatus(run: RunRecord): RunStatusMessage {
+  const limit = run.max_run_ms ?? 0;
+  const human = limit % 3_600_000 === 0 ? `${limit / 3_600_000} h` : limit % 60_000 === 0 ? `${limit / 60_000} min` : `${Math.round(limit / 1000)} s`;
+  return {
+    message: `Stopped: the run passed the team's maximum run time of ${human}; an admin can raise limits.max_run_time_seconds with PATCH /api/v1/team`,
+    error_code: "budget_exceeded",
+    retryable: false,
+  };
 }
 
 const notFound = (ref: RunRef): Refusal => ({ ok: false, code: "resource_not_found", message: `run ${ref.runId} was not found` });

@@ -23,6 +23,12 @@ export type RunRecord = {
   archived_seq: number;
   /** the HostPool this run is dispatched through (`poolOf(worker_host)`) */
   pool: string;
+  /** the team's maximum run time, given at dispatch; null: no limit */
+  max_run_ms: number | null;
+  /** when the current execution must have ended (started + max_run_ms) */
+  deadline_at: number | null;
+  /** when the run was told to stop for passing its deadline */
+  timed_out_at: number | null;
 };
 
 /** Each entry upgrades the schema by one version; applied in order, never edited once released. */
@@ -42,6 +48,11 @@ const MIGRATIONS: string[][] = [
     "ALTER TABLE events ADD COLUMN execution_id INTEGER NOT NULL DEFAULT 1",
   ],
   ["ALTER TABLE run ADD COLUMN pool TEXT NOT NULL DEFAULT 'warp'"],
+  [
+    "ALTER TABLE run ADD COLUMN max_run_ms INTEGER",
+    "ALTER TABLE run ADD COLUMN deadline_at INTEGER",
+    "ALTER TABLE run ADD COLUMN timed_out_at INTEGER",
+  ],
 ];
 
 /** Creates or upgrades the tables; call inside `blockConcurrencyWhile` from the constructor. */
@@ -64,7 +75,7 @@ export function readRun(sql: SqlStorage): RunRecord | null {
 
 const RUN_COLUMNS = [
   "id", "team_id", "state", "status_message", "cancel_requested_at", "created_at", "updated_at", "started_at", "ended_at",
-  "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq", "pool",
+  "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at",
 ] as const;
 
 const values = (r: RunRecord) =>

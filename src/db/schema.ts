@@ -7,6 +7,10 @@ export const teams = sqliteTable("teams", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** runs of the team a host may hold at once (PENDING, CLAIMED, INPROGRESS, BLOCKED); more wait in line */
+  maxConcurrentRuns: integer("max_concurrent_runs").notNull().default(10),
+  /** a run still going this long after it started is stopped and ends FAILED (budget_exceeded) */
+  maxRunTimeSeconds: integer("max_run_time_seconds").notNull().default(14_400),
 });
 
 export const users = sqliteTable(

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { AddMemberRequest, ListMembersResponse, Member, Team, UpdateMemberRequest } from "@ambit/protocol";
+import { AddMemberRequest, ListMembersResponse, Member, Team, UpdateMemberRequest, UpdateTeamRequest } from "@ambit/protocol";
 import { addMember, listMembers, removeMember, updateMember } from "../services/members.ts";
-import { getTeam } from "../services/teams.ts";
+import { getTeam, updateTeam } from "../services/teams.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 const MemberParams = z.object({ uid: z.string().min(1).max(64) });
@@ -13,6 +13,14 @@ export const teamRoutes = newRouter()
       responses: { 200: { description: "OK", content: { "application/json": { schema: Team } } }, ...problems(401) },
     }),
     async (c) => c.json(await getTeam({ ctx: serviceCtx(c) }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "patch", path: "/team", tags: ["Team"], security: bearer, summary: "Rename the team or change its limits (admin)",
+      request: { body: { required: true, content: { "application/json": { schema: UpdateTeamRequest } } } },
+      responses: { 200: { description: "Updated", content: { "application/json": { schema: Team } } }, ...problems(400, 401, 403) },
+    }),
+    async (c) => c.json(await updateTeam({ ctx: serviceCtx(c), input: c.req.valid("json") }), 200),
   )
   .openapi(
     createRoute({

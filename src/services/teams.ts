@@ -1,4 +1,4 @@
-import type { CreateTeamRequest, CreateTeamResponse, Team } from "@ambit/protocol";
+import type { CreateTeamRequest, CreateTeamResponse, Team, UpdateTeamRequest } from "@ambit/protocol";
 import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships, teams, users } from "../db/schema.ts";
@@ -6,7 +6,7 @@ import { AppError } from "../lib/errors.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { mintApiKey } from "./api-keys.ts";
-import type { Ctx } from "./context.ts";
+import { type Ctx, requireRole } from "./context.ts";
 import { ensureUser } from "./users.ts";
 
 /**
@@ -35,6 +35,17 @@ export async function createTeam({ db, input }: { db: Db; input: CreateTeamReque
   return { team: { uid: team.id, name: team.name }, user: { uid: user.id, email: user.email }, api_key: key };
 }
 
+/** Renames the team or changes its limits (admin). Pools read the limits on their next assignment. */
+export async function updateTeam({ ctx, input }: { ctx: Ctx; input: UpdateTeamRequest }): Promise<Team> {
+  requireRole(ctx, "admin", "Changing the team's name or limits");
+  const set: Partial<typeof teams.$inferInsert> = {};
+  if (input.name !== undefined) set.name = input.name;
+  if (input.limits?.max_concurrent_runs !== undefined) set.maxConcurrentRuns = input.limits.max_concurrent_runs;
+  if (input.limits?.max_run_time_seconds !== undefined) set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
+  if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
+  return getTeam({ ctx });
+}
+
 export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
   const [[team], [{ n }]] = await ctx.db.batch([
     ctx.db.select().from(teams).where(eq(teams.id, ctx.teamId)).limit(1),
@@ -46,6 +57,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
     name: team.name,
     created_at: iso(team.createdAt),
     member_count: n,
+    limits: { max_concurrent_runs: team.maxConcurrentRuns, max_run_time_seconds: team.maxRunTimeSeconds },
     caller: { uid: ctx.actor.id, type: ctx.actor.type === "service_account" ? "service_account" : "user", role: ctx.actor.role },
   };
 }

@@ -364,15 +364,15 @@ describe("RunSession websocket: the run's host", () => {
 });
 
 describe("RunSession schema", () => {
-  it("is at schema version 3 with the execution, host_seq, archive and pool columns", async () => {
+  it("is at schema version 4 with the execution, host_seq, archive, pool and timer columns", async () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
       run: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('run')").toArray().map((c) => c.name),
       events: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('events')").toArray().map((c) => c.name),
     }));
-    expect(schema.version).toBe(3);
-    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool"]));
+    expect(schema.version).toBe(4);
+    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at"]));
     expect(schema.events).toEqual(expect.arrayContaining(["execution_id"]));
   });
 
@@ -410,9 +410,12 @@ describe("RunSession schema", () => {
     expect(log.map((e) => [e.seq, e.type, e.execution_id])).toEqual([[1, "run.created", 1], [2, "run.state_changed", 1]]);
     const after = await runInDurableObject(stub, (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
-      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool FROM run").toArray(),
+      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at FROM run").toArray(),
     }));
-    expect(after).toEqual({ version: 3, run: [{ state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp" }] });
+    expect(after).toEqual({
+      version: 4,
+      run: [{ state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp", max_run_ms: null, deadline_at: null }],
+    });
     // and it works as a current session
     expect(await hostAppend(ref, messages(1, 1))).toEqual({ ok: true, seqs: [3], refused: [] });
     expect((await eventsOf(ref, 2))![0]).toMatchObject({ seq: 3, execution_id: 1, payload: { text: "step 1" } });

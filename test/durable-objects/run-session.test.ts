@@ -262,14 +262,21 @@ describe("RunSession", () => {
     expect(await runRow(runId)).toMatchObject({ state: "CANCELLED", summary_seq: 5 });
   });
 
-  it("clears a cancel request when the run moves on without ending", async () => {
+  it("keeps a cancel request while the run moves on (the host was told and must confirm); a new execution drops it", async () => {
     const { runId, ref } = await newRun();
     await sessionOf(runId).command(ref, "dispatch", SYSTEM);
     await sessionOf(runId).command(ref, "claim", HOST);
     await sessionOf(runId).cancel(ref, SYSTEM);
-    await sessionOf(runId).command(ref, "start", HOST);
+    const requestedAt = (await storageOf(runId)).run[0].cancel_requested_at;
+    expect(requestedAt).toEqual(expect.any(Number));
+    await sessionOf(runId).command(ref, "start", HOST); // crossed the cancellation on the wire
+    expect((await storageOf(runId)).run[0].cancel_requested_at).toBe(requestedAt);
+    // asking again records nothing new
+    const again = await sessionOf(runId).cancel(ref, SYSTEM);
+    expect(again).toMatchObject({ ok: true, state: "INPROGRESS" });
+    expect((await eventsOf(ref))!.filter((e) => e.type === "run.cancel_requested")).toHaveLength(1);
+    await sessionOf(runId).command(ref, "error", SYSTEM);
+    await sessionOf(runId).followup(ref, SYSTEM, { message: "again" });
     expect((await storageOf(runId)).run[0].cancel_requested_at).toBeNull();
-    // a new request is recorded again
-    expect(await sessionOf(runId).cancel(ref, SYSTEM)).toEqual({ ok: true, state: "INPROGRESS", seq: 6, execution_id: 1 });
   });
 });

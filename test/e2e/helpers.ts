@@ -61,7 +61,7 @@ export async function signUp(url: string, name = "e2e") {
  * Starts `wrangler dev` on a temp state directory with migrations applied and random secrets
  * (passed with `--var`; the project's `.dev.vars` is ignored), then signs up a team.
  */
-export async function startE2eServer(opts: { teamName?: string } = {}): Promise<E2eServer> {
+export async function startE2eServer(opts: { teamName?: string; vars?: Record<string, string> } = {}): Promise<E2eServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-"));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let server: DevServer | undefined;
@@ -69,7 +69,7 @@ export async function startE2eServer(opts: { teamName?: string } = {}): Promise<
     await applyMigrations(dir, { quiet: true });
     server = await startDevServer({
       persistTo: dir,
-      vars: { JWT_SECRET: randomSecret(43), SECRETS_KEY: randomSecret(43) },
+      vars: { JWT_SECRET: randomSecret(43), SECRETS_KEY: randomSecret(43), ...opts.vars },
       extraArgs: ["--env-file", emptyEnvFile(dir)],
     });
     const signup = await signUp(server.url, opts.teamName);

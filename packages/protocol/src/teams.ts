@@ -20,11 +20,24 @@ export const CreateTeamResponse = z.object({
 });
 export type CreateTeamResponse = z.infer<typeof CreateTeamResponse>;
 
+/** Per-team limits (Oz policy `maxConcurrentAgents`, `maxInstanceRuntimeSeconds`). */
+export const TeamLimits = z.object({
+  max_concurrent_runs: z.number().int().min(1).max(10_000).describe("runs hosts may hold at once; more wait in line (`at_capacity` on create)"),
+  max_run_time_seconds: z.number().int().min(60).max(7 * 24 * 3600).describe("a run still going this long after it started is stopped and ends FAILED with budget_exceeded"),
+});
+export type TeamLimits = z.infer<typeof TeamLimits>;
+
+export const UpdateTeamRequest = z
+  .object({ name: z.string().trim().min(1).max(100).optional(), limits: TeamLimits.partial().optional() })
+  .refine((v) => v.name !== undefined || v.limits !== undefined, { message: "nothing to change: set name and/or limits" });
+export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
+
 export const Team = z.object({
   uid: z.string(),
   name: z.string(),
   created_at: Timestamp,
   member_count: z.number().int(),
+  limits: TeamLimits,
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;

@@ -1,6 +1,7 @@
 import { type DispatchMessage, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage } from "@ambit/protocol";
-import { and, eq } from "drizzle-orm";
-import { runMetadata, runs } from "../../db/schema.ts";
+import { and, eq, sql } from "drizzle-orm";
+import { HELD_STATES } from "../../../durable-objects/host-pool/team-load.ts";
+import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
@@ -84,12 +85,16 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   const response: RunAgentResponse = { run_id: id, task_id: id, state: "QUEUED" };
   const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(response) }) : undefined;
   const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
-  await ctx.db.batch([
+  const [[load]] = await ctx.db.batch([
+    teamLoadQuery(ctx),
     ctx.db.insert(runs).values(row),
     ...(metadataRows.length ? [ctx.db.insert(runMetadata).values(metadataRows)] : []),
     ...(ctx.idempotency && sealed ? [completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed)] : []),
   ]);
   if (ctx.idempotency) ctx.idempotency.completed = true;
+  // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
+  // replay of this answer omits it: it described that moment, not the run)
+  if (load && load.active >= load.max) response.at_capacity = true;
   await openSession(ctx, row);
   await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
@@ -112,6 +117,17 @@ async function openSession(ctx: Ctx, row: RunRow) {
   } catch (err) {
     console.error(JSON.stringify({ msg: "run session init failed; it will rebuild from D1", run_id: row.id, request_id: ctx.requestId, error: String(err) }));
   }
+}
+
+/** How many of the team's runs hosts hold, and how many they may (read in the create batch, before the insert). */
+function teamLoadQuery(ctx: Ctx) {
+  return ctx.db
+    .select({
+      max: teams.maxConcurrentRuns,
+      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]})`,
+    })
+    .from(teams)
+    .where(eq(teams.id, ctx.teamId));
 }
 
 /** A file name safe as the last segment of an object key or a path: no separators, no dot-dot. */

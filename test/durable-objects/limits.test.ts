@@ -1,0 +1,168 @@
+// Per-team limits (concurrent runs, run time) and the RunSession timers that make a stop final
+// even when a host never confirms it. Runs are inserted into D1 and offered to the pool directly.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CAPACITY_POLL_MS, type HostPool } from "../../durable-objects/host-pool/host-pool.ts";
+import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
+import { type RunRecord, updateRun } from "../../durable-objects/run-session/storage.ts";
+import { call, type Json, memberKey, newTeam } from "../helpers/api.ts";
+import { poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
+import { eventsOf, insertRunRow, RUNS, sessionOf } from "../helpers/runs.ts";
+
+type Team = Awaited<ReturnType<typeof newTeam>>;
+
+const queuedRun = async (team: Team, pool = "warp") =>
+  (await insertRunRow(team, { prompt: "Work", title: "Work", worker_host: pool === "warp" ? null : pool })).id;
+const offer = (team: Team, runId: string, pool = "warp") => poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId: 1 });
+const getRun = async (team: Team, runId: string) => (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
+const setLimits = (team: Team, limits: Json) => call("PATCH", "/api/v1/team", { key: team.key, body: { limits } });
+
+/** Moves the session's timers `ms` into the past (in memory and in storage) and fires its alarm. */
+async function elapse(runId: string, ms: number) {
+  await runInDurableObject(sessionOf(runId) as DurableObjectStub<RunSession>, (instance: RunSession, state) => {
+    const run = (instance as unknown as { run: RunRecord }).run;
+    for (const k of ["deadline_at", "timed_out_at", "cancel_requested_at"] as const) if (run[k] !== null) run[k] -= ms;
+    updateRun(state.storage.sql, run);
+  });
+  await runDurableObjectAlarm(sessionOf(runId));
+}
+
+describe("team limits: the API", () => {
+  it("GET /team shows the defaults; PATCH /team changes them (admin only) and validates", async () => {
+    const t = await newTeam("limits");
+    expect((await call("GET", "/api/v1/team", { key: t.key })).json.limits).toEqual({ max_concurrent_runs: 10, max_run_time_seconds: 14_400 });
+    const patched = await setLimits(t, { max_concurrent_runs: 3 });
+    expect(patched.status).toBe(200);
+    expect(patched.json.limits).toEqual({ max_concurrent_runs: 3, max_run_time_seconds: 14_400 });
+
+    const bad = await setLimits(t, { max_concurrent_runs: 0, max_run_time_seconds: 5 });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors.map((e: Json) => e.path).sort()).toEqual(["limits.max_concurrent_runs", "limits.max_run_time_seconds"]);
+    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: {} })).json.detail).toMatch(/nothing to change/);
+
+    const member = await memberKey(t.key, "admin");
+    expect((await setLimits({ ...t, key: member.key }, { max_concurrent_runs: 4 })).status).toBe(200);
+    const plain = await memberKey(t.key, "member");
+    const refused = await setLimits({ ...t, key: plain.key }, { max_concurrent_runs: 50 });
+    expect(refused.status).toBe(403);
+    const renamed = await call("PATCH", "/api/v1/team", { key: t.key, body: { name: "Renamed" } });
+    expect(renamed.json).toMatchObject({ name: "Renamed", limits: { max_concurrent_runs: 4 } });
+  });
+});
+
+describe("team limits: concurrent runs", () => {
+  it("holds the team to max_concurrent_runs across hosts, says why runs wait, and starts the next when one ends", async () => {
+    const t = await newTeam("limits");
+    await setLimits(t, { max_concurrent_runs: 2 });
+    const host = await TestHost.connect(t.key, "warp", { capacity: 5 });
+    const [a, b, c] = [await queuedRun(t), await queuedRun(t), await queuedRun(t)];
+    for (const r of [a, b, c]) await offer(t, r);
+    await host.assignmentOf(a);
+    await host.assignmentOf(b);
+    expect(host.assignments().map((x) => x.run_id)).toEqual([a, b]);
+    const waiting = await getRun(t, c);
+    expect(waiting.state).toBe("QUEUED");
+    expect(waiting.status_message.message).toMatch(/^Waiting: the team's concurrency limit is reached \(2 of 2 runs active; position 1 in line\)/);
+    expect(waiting.status_message.message).toMatch(/PATCH \/api\/v1\/team/);
+
+    await host.take(t.key, a);
+    host.complete(a, { message: "done" });
+    await host.assignmentOf(c);
+    expect((await poolState(t.teamId)).held.map((h) => h.run_id).sort()).toEqual([b, c].sort());
+    host.close();
+  });
+
+  it("counts runs held by the team's other pools, and looks again on its alarm when one of them ends", async () => {
+    const t = await newTeam("limits");
+    await setLimits(t, { max_concurrent_runs: 1 });
+    const other = await TestHost.connect(t.key, "w-other", { capacity: 1 });
+    const busy = await queuedRun(t, "w-other");
+    await offer(t, busy, "w-other");
+    await other.take(t.key, busy);
+
+    const host = await TestHost.connect(t.key, "warp", { capacity: 4 });
+    const r = await queuedRun(t);
+    await offer(t, r);
+    expect((await getRun(t, r)).status_message.message).toMatch(/1 of 1 runs active/);
+    expect(host.assignments()).toEqual([]);
+    const alarm = await runInDurableObject(poolStub(t.teamId) as DurableObjectStub<HostPool>, (_: HostPool, s) => s.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm! - Date.now()).toBeLessThanOrEqual(CAPACITY_POLL_MS);
+
+    other.complete(busy, { message: "done" });
+    await untilRun(t.key, busy, (x) => x.state === "SUCCEEDED");
+    await runDurableObjectAlarm(poolStub(t.teamId));
+    await host.assignmentOf(r);
+    host.close();
+    other.close();
+  });
+
+  it("POST /agent/runs answers at_capacity: true when the team is at its limit, and omits it otherwise", async () => {
+    const t = await newTeam("limits");
+    await setLimits(t, { max_concurrent_runs: 1 });
+    const create = (prompt: string) => call("POST", RUNS, { key: t.key, body: { prompt } });
+    const first = await create("one");
+    expect(first.json).toEqual({ run_id: expect.any(String), task_id: expect.any(String), state: "QUEUED" });
+    // a run a host holds (D1 says INPROGRESS)
+    await insertRunRow(t, { state: "INPROGRESS" });
+    const second = await create("two");
+    expect(second.json).toMatchObject({ state: "QUEUED", at_capacity: true });
+  });
+});
+
+describe("team limits: run time, and stops a host never confirms", () => {
+  it("a run past max_run_time_seconds is told to stop and ends FAILED (budget_exceeded) when its host confirms", async () => {
+    const t = await newTeam("limits");
+    await setLimits(t, { max_run_time_seconds: 600 });
+    const host = await TestHost.connect(t.key, "warp");
+    const r = await queuedRun(t);
+    await offer(t, r);
+    await host.take(t.key, r);
+    await elapse(r, 601_000);
+    const c = await host.cancellationOf(r);
+    expect(c.data.reason).toMatch(/maximum run time of 10 min/);
+    const stop = (await eventsOf({ runId: r, teamId: t.teamId }))!.filter((e) => e.type === "run.cancel_requested");
+    expect(stop).toMatchObject([{ actor: { type: "system", id: "limits" }, payload: { state: "INPROGRESS" } }]);
+    host.complete(r, { task_state: "CANCELLED", message: "stopped" });
+    const run = await untilRun(t.key, r, (x) => x.state === "FAILED");
+    expect(run.status_message).toMatchObject({ error_code: "budget_exceeded", retryable: false });
+    expect(run.status_message.message).toMatch(/limits\.max_run_time_seconds/);
+    host.close();
+  });
+
+  it("a host that never confirms the stop: the run ends FAILED after the grace and the slot is freed", async () => {
+    const t = await newTeam("limits");
+    await setLimits(t, { max_run_time_seconds: 60 });
+    const host = await TestHost.connect(t.key, "warp");
+    const r = await queuedRun(t);
+    await offer(t, r);
+    await host.take(t.key, r);
+    await elapse(r, 61_000);
+    await host.cancellationOf(r);
+    expect((await getRun(t, r)).state).toBe("INPROGRESS");
+    await elapse(r, 31_000);
+    const run = await untilRun(t.key, r, (x) => x.state === "FAILED");
+    expect(run.status_message.message).toMatch(/did not confirm within 30 s/);
+    expect((await poolState(t.teamId)).held).toEqual([]);
+    host.close();
+  });
+
+  it("a user's cancel the host never confirms ends CANCELLED after the grace, and the host's slot is free", async () => {
+    const t = await newTeam("limits");
+    const host = await TestHost.connect(t.key, "warp");
+    const r = await queuedRun(t);
+    await offer(t, r);
+    await host.take(t.key, r);
+    expect((await call("POST", `${RUNS}/${r}/cancel`, { key: t.key })).status).toBe(200);
+    await host.cancellationOf(r);
+    await elapse(r, 10_000);
+    expect((await getRun(t, r)).state).toBe("INPROGRESS"); // within the grace: still the host's to confirm
+    await elapse(r, 25_000);
+    const run = await untilRun(t.key, r, (x) => x.state === "CANCELLED");
+    expect(run.status_message.message).toMatch(/^Cancelled: the host did not confirm/);
+    const next = await queuedRun(t);
+    await offer(t, next);
+    await host.assignmentOf(next);
+    host.close();
+  });
+});
