@@ -152,10 +152,40 @@ describe("attach tokens", () => {
       expectProblem(await call("GET", `${RUNS}/${id}/session?token=${valid}`, { headers: UPGRADE }), 404, "resource_not_found");
       expectProblem(await call("GET", `${RUNS}/${id}/events?token=${valid}`), 404, "resource_not_found");
     }
-    // a token claiming another team for this run does not reach it either
-    const crossTeam = await tokenFor({ runId, teamId: other.team.teamId }, "EDITOR", principal);
+    // a token of another team (its own member) claiming this run does not reach it either
+    const crossTeam = await tokenFor({ runId, teamId: other.team.teamId }, "EDITOR", { type: "user", id: other.team.userId });
     expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${crossTeam}`), 404, "resource_not_found");
     expectProblem(await call("GET", `${RUNS}/${runId}/session?token=${crossTeam}`, { headers: UPGRADE }), 404, "resource_not_found");
+  });
+});
+
+describe("attach tokens after the team changed", () => {
+  it("a removed member's token no longer attaches (401), and a demoted member's EDITOR token only watches", async () => {
+    const { team, runId } = await newRun();
+    const leaving = await memberKey(team.key, "member");
+    const demoted = await memberKey(team.key, "member");
+    const leavingToken = (await mintToken(runId, leaving.key)).json.token;
+    const demotedToken = (await mintToken(runId, demoted.key)).json.token;
+    expect((await call("DELETE", `/api/v1/team/members/${leaving.userId}`, { key: team.key })).status).toBe(204);
+    expect((await call("PATCH", `/api/v1/team/members/${demoted.userId}`, { key: team.key, body: { role: "viewer" } })).status).toBe(200);
+
+    const refused = await call("GET", `${RUNS}/${runId}/session?token=${encodeURIComponent(leavingToken)}`, { headers: UPGRADE });
+    expectProblem(refused, 401, "authentication_required");
+    expect(refused.json.detail).toMatch(/no longer a member/);
+    expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(leavingToken)}`), 401, "authentication_required");
+
+    const s = await attach(runId, { token: demotedToken });
+    expect(s.frames[0]).toMatchObject({ type: "ready", access: "VIEWER" });
+    s.send({ type: "followup", message: "still steering?", ref: "f" });
+    expect(await s.nth("error", 1)).toMatchObject({ code: "not_authorized" });
+    s.close();
+  });
+
+  it("refuses a follow-up longer than the event text limit with a message that says what to do", async () => {
+    const { team, runId } = await newRun();
+    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: team.key, body: { message: "x".repeat(64 * 1024 + 1) } });
+    expectProblem(res, 400, "invalid_request");
+    expect(JSON.stringify(res.json.errors)).toMatch(/at most 65536 characters; put longer text in a file/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventActor, RunEvent } from "./events.ts";
+import { EventActor, MAX_EVENT_TEXT, RunEvent } from "./events.ts";
 import { AgentRunMode, RunState } from "./runs.ts";
 
 /** What an attached client may do: watch, watch and steer, or (the run's host) produce events. */
@@ -15,7 +15,11 @@ export const SessionTokenResponse = z.object({
 });
 
 export const RunFollowupRequest = z.object({
-  message: z.string().trim().min(1, "message may not be empty").max(100_000),
+  message: z
+    .string()
+    .trim()
+    .min(1, "message may not be empty")
+    .max(MAX_EVENT_TEXT, `message may be at most ${MAX_EVENT_TEXT} characters; put longer text in a file the agent can read`),
   mode: AgentRunMode.optional(),
 });
 export type RunFollowupRequest = z.infer<typeof RunFollowupRequest>;

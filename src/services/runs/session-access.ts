@@ -1,5 +1,7 @@
-import type { AccessLevel } from "@ambit/protocol";
+import type { AccessLevel, Role } from "@ambit/protocol";
+import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
+import { memberships } from "../../db/schema.ts";
 import { getConfig } from "../../env.ts";
 import { ATTACH_TOKEN_TTL_S, signAttachToken, verifyAttachToken } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -58,13 +60,33 @@ export async function authorizeAttach(input: {
       throw new AppError("authentication_required", "the attach token is invalid or expired; mint a new one with POST /api/v1/agent/runs/{id}/session-token");
     }
     if (claims.runId !== runId) throw new AppError("resource_not_found", `run '${runId}' was not found in this team`);
-    return { ...claims, after: input.after };
+    return { ...(await recheckMember(env, claims)), after: input.after };
   }
   const db: Db = createDb(env.DB);
   const { teamId, actor } = await authenticateApiKey(db, input.authorization);
   const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
   const { row } = await getRunInTeam(ctx, runId);
   return { runId: row.id, teamId, principal: { type: actor.type, id: actor.id }, access: accessFor(ctx, row), after: input.after };
+}
+
+/**
+ * A token outlives nothing its user lost since it was minted: a user no longer in the team is
+ * refused, and one whose role fell below `member` watches instead of steering (unless the run
+ * lets every teammate steer).
+ */
+async function recheckMember(env: Env, claims: Omit<AttachGrant, "after">): Promise<Omit<AttachGrant, "after">> {
+  if (claims.principal.type !== "user") return claims;
+  const db = createDb(env.DB);
+  const [m] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, claims.teamId), eq(memberships.userId, claims.principal.id)))
+    .limit(1);
+  if (!m) throw new AppError("authentication_required", "the attach token's user is no longer a member of this team");
+  if (claims.access !== "EDITOR" || roleAtLeast(m.role as Role, "member")) return claims;
+  const ctx: Ctx = { teamId: claims.teamId, actor: { type: "user", id: claims.principal.id, role: m.role as Role, keyId: "" }, db, env, requestId: "", baseUrl: "" };
+  const { row } = await getRunInTeam(ctx, claims.runId);
+  return { ...claims, access: accessFor(ctx, row) };
 }
 
 export { ATTACH_TOKEN_TTL_S };
