@@ -24,7 +24,7 @@ export async function benchFanout(argv: string[]) {
       rate: { type: "string", default: "200" },
       duration: { type: "string", default: "10" },
       drain: { type: "string", default: "10" },
-      "no-deflate": { type: "boolean", default: false },
+      deflate: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
   });
@@ -35,8 +35,12 @@ export async function benchFanout(argv: string[]) {
     /** after sending, wait while events still arrive; stop after this many seconds with none */
     drain_timeout_s: Number(o.drain),
     events_per_append_frame: 1,
-    /** whether the sockets offered permessage-deflate (Node's WebSocket and browsers do) */
-    deflate_offered: !o["no-deflate"],
+    /**
+     * whether the sockets offered permessage-deflate. The deployed Worker refuses it
+     * (`no_web_socket_compression`), but wrangler dev's proxy accepts it regardless, so by default
+     * the viewers do not offer it: that is what runs in production (`--deflate` measures the other).
+     */
+    deflate_offered: o.deflate!,
   };
   await setOfferDeflate(cfg.deflate_offered);
   const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-fanout-"));

@@ -9,7 +9,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   },
   fanout: {
     run: benchFanout,
-    about: "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --no-deflate --keep",
+    about: "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --deflate --keep",
   },
 };
 

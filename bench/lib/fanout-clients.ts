@@ -20,7 +20,7 @@ export async function setOfferDeflate(on: boolean) {
     try {
       PlainWebSocket = (await import("ws")).default as unknown as typeof PlainWebSocket;
     } catch {
-      throw new Error("--no-deflate needs the `ws` package (a devDependency); it was not found");
+      throw new Error("sockets without the deflate offer need the `ws` package (a devDependency); it was not found");
     }
   }
 }
