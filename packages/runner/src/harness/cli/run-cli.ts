@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline";
+import { forEachChunk, forEachLine } from "../streams.ts";
 import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
 import type { CliSpec } from "./types.ts";
@@ -28,25 +28,22 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
     p.stdin.end();
     const parser = spec.parser(ctx.emit, ctx);
     let stderr = "";
-    const readStdout = (async () => {
-      for await (const line of createInterface({ input: p.stdout, crlfDelay: Infinity })) {
-        if (!line.trim()) continue;
-        let obj: unknown;
-        try {
-          obj = JSON.parse(line);
-        } catch {
-          ctx.emit({ type: "command.output", payload: { stream: "stdout", chunk: `${line}\n` } });
-          continue;
-        }
-        if (obj && typeof obj === "object") parser.line(obj as Record<string, any>);
+    const readStdout = forEachLine(p.stdout, (line) => {
+      if (!line.trim()) return;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(line);
+      } catch {
+        // not one of the CLI's events (a warning, a banner): keep it visible as output
+        ctx.emit({ type: "command.output", payload: { stream: "stdout", chunk: `${line}\n` } });
+        return;
       }
-    })();
-    const readStderr = (async () => {
-      for await (const chunk of p.stderr) {
-        stderr = (stderr + String(chunk)).slice(-8000);
-        ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk: String(chunk) } });
-      }
-    })();
+      if (obj && typeof obj === "object") parser.line(obj as Record<string, any>);
+    });
+    const readStderr = forEachChunk(p.stderr, (chunk) => {
+      stderr = (stderr + chunk).slice(-8000);
+      ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk } });
+    });
     const [status] = await Promise.all([p.wait(), readStdout, readStderr]);
     if (ctx.signal.aborted) return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
     if (status.exitCode === 127) {

@@ -1,3 +1,4 @@
+import { forEachChunk } from "../streams.ts";
 import type { HarnessContext } from "../types.ts";
 import { num, ok, str, tail, type Tool } from "./types.ts";
 
@@ -43,14 +44,12 @@ export async function runStreamed(
   const p = ctx.backend.spawn(command, args, { timeoutMs: opts.timeoutMs, signal: ctx.signal });
   p.stdin.end();
   let output = "";
-  const pump = async (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {
-    for await (const chunk of stream) {
-      const text = String(chunk);
+  const pump = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") =>
+    forEachChunk(stream, (text) => {
       output += text;
       if (output.length > 4 * MAX_RESULT) output = output.slice(-2 * MAX_RESULT);
       if (!opts.quiet) ctx.emit({ type: "command.output", payload: { ...(opts.callId ? { call_id: opts.callId } : {}), stream: name, chunk: text } });
-    }
-  };
+    });
   const [status] = await Promise.all([p.wait(), pump(p.stdout, "stdout"), pump(p.stderr, "stderr")]);
   return { output, status };
 }
