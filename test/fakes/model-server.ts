@@ -11,6 +11,8 @@ export type ScriptedTurn = {
   text?: string;
   toolCalls?: { name: string; args: Record<string, unknown>; id?: string }[];
   usage?: { input: number; output: number };
+  /** stream the first chunk, then wait for this before the rest (to test cancelling mid-stream) */
+  hold?: Promise<unknown>;
   /** answer with this HTTP status and body instead of a stream */
   status?: number;
   body?: string;
@@ -51,11 +53,12 @@ const readBody = async (req: IncomingMessage) => {
 
 const pieces = (s: string, n: number) => (s.length ? s.match(new RegExp(`[\\s\\S]{1,${n}}`, "g"))! : []);
 
-function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
+async function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
   const chunk = (delta: unknown, finish: string | null = null) => send({ id: `chatcmpl-${index}`, object: "chat.completion.chunk", model, choices: [{ index: 0, delta, finish_reason: finish }] });
   chunk({ role: "assistant", content: "" });
+  await turn.hold;
   for (const p of pieces(turn.text ?? "", 5)) chunk({ content: p });
   (turn.toolCalls ?? []).forEach((c, i) => {
     chunk({ tool_calls: [{ index: i, id: c.id ?? `call_${index}_${i}`, type: "function", function: { name: c.name, arguments: "" } }] });

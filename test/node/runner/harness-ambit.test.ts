@@ -2,9 +2,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ambitHarness } from "../../../packages/runner/src/harness/ambit.ts";
+import { runAgentLoop } from "../../../packages/runner/src/harness/loop.ts";
+import { openAiProvider } from "../../../packages/runner/src/harness/providers/openai.ts";
+import { BUILTIN_TOOLS } from "../../../packages/runner/src/harness/tools/index.ts";
 import { createHarness, HARNESS_TYPES } from "../../../packages/runner/src/harness/index.ts";
 import { startModelServer, type ModelServer } from "../../fakes/model-server.ts";
-import { makeContext } from "./harness-context.ts";
+import { alive, makeContext } from "./harness-context.ts";
 
 let server: ModelServer | undefined;
 let run: ReturnType<typeof makeContext> | undefined;
@@ -203,6 +206,33 @@ describe("ambit harness", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("cancel while the model is streaming aborts the request and ends CANCELLED", async () => {
+    server = await startModelServer(() => {
+      setTimeout(() => run!.cancel("run timed out"), 50);
+      return { text: "never finished", hold: new Promise(() => {}) };
+    });
+    run = makeContext({ prompt: "x", config: { model_id: "gpt-test" }, env: openAiEnv(server) });
+    expect(await ambitHarness.run(run.ctx)).toEqual({ state: "CANCELLED", message: "run timed out" });
+    expect(run.of("agent.message")).toEqual([]);
+  });
+
+  it("cancel while waiting for a person's answer ends CANCELLED", async () => {
+    server = await startModelServer([{ toolCalls: [{ name: "ask_user", args: { question: "Proceed?" } }] }]);
+    run = makeContext({ prompt: "x", config: { model_id: "gpt-test" }, env: openAiEnv(server) });
+    run.onQuestion(() => setTimeout(() => run!.cancel("nobody answered"), 20));
+    expect(await ambitHarness.run(run.ctx)).toEqual({ state: "CANCELLED", message: "nobody answered" });
+  });
+
+  it("retries a model request that failed transiently, reporting it as a retryable error event", async () => {
+    server = await startModelServer([{ status: 503, body: "overloaded" }, { text: "Recovered." }]);
+    run = makeContext({ prompt: "x" });
+    const provider = openAiProvider({ apiKey: "k", baseUrl: server.url, model: "gpt-test" });
+    const outcome = await runAgentLoop(run.ctx, { provider, tools: BUILTIN_TOOLS, system: "s", maxSteps: 5, retryDelayMs: 10 });
+    expect(outcome).toEqual({ state: "SUCCEEDED", message: "Recovered." });
+    expect(server.requests.map((r) => r.path)).toEqual(["/v1/chat/completions", "/v1/chat/completions"]);
+    expect(run.of("error")).toEqual([{ message: "model request failed, retrying: OpenAI-compatible API answered 503: overloaded", retryable: true }]);
+  });
+
   it("puts base_prompt, rules, found skills and AGENTS.md in the system prompt and reports missing skills", async () => {
     server = await startModelServer([{ text: "ok" }]);
     run = makeContext({
@@ -221,11 +251,3 @@ describe("ambit harness", () => {
     expect(run.of("setup.step").find((s) => s.name === "skill nowhere")).toMatchObject({ phase: "harness", status: "failed" });
   });
 });
-
-function alive(pid: number) {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}

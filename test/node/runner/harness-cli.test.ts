@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness } from "../../../packages/runner/src/harness/index.ts";
-import { FAKES, makeContext } from "./harness-context.ts";
+import { alive, FAKES, makeContext } from "./harness-context.ts";
 
 let run: ReturnType<typeof makeContext> | undefined;
 afterEach(async () => {
@@ -23,8 +23,8 @@ const cases = [
 describe("CLI harnesses", () => {
   for (const c of cases) {
     it(`${c.type}: runs the CLI headless in the workspace and normalizes its JSON stream`, async () => {
-      run = makeContext({ prompt: "fix the bug", env: { ...c.env, FAKE_CLI_LOG: "" }, path: [BIN] });
-      const log = path.join(run.workspace, "..", `${path.basename(run.workspace)}.cli.log`);
+      run = makeContext({ prompt: "fix the bug", env: { ...c.env }, path: [BIN] });
+      const log = path.join(run.home, "cli.log");
       run.ctx.env.FAKE_CLI_LOG = log;
       const harness = createHarness(c.type)!;
       const outcome = await harness.run(run.ctx);
@@ -66,7 +66,7 @@ describe("CLI harnesses", () => {
     run.ctx.config = { harness_auth_secrets: { claude_auth_secret_name: "MY_CLAUDE" } };
     expect((await createHarness("claude")!.run(run.ctx)).message).toContain("harness_auth_secrets.claude_auth_secret_name names the secret MY_CLAUDE, which this run does not have");
 
-    const log = `${run.workspace}.auth.log`;
+    const log = path.join(run.home, "auth.log");
     Object.assign(run.ctx.env, { MY_CLAUDE: "sk-ant-api03-team", FAKE_CLI_LOG: log });
     expect((await createHarness("claude")!.run(run.ctx)).state).toBe("SUCCEEDED");
     expect(logged(log)[0].key).toBe("sk-ant-api03-team");
@@ -74,7 +74,7 @@ describe("CLI harnesses", () => {
 
   it("a follow-up that arrived during the run resumes the CLI's session", async () => {
     run = makeContext({ prompt: "first task", env: { ANTHROPIC_API_KEY: "k" }, path: [BIN] });
-    const log = `${run.workspace}.resume.log`;
+    const log = path.join(run.home, "resume.log");
     run.ctx.env.FAKE_CLI_LOG = log;
     run.followup("and also this");
     const outcome = await createHarness("claude")!.run(run.ctx);
@@ -91,11 +91,23 @@ describe("CLI harnesses", () => {
       env: { ANTHROPIC_API_KEY: "k", GH: "ghp_1" },
       path: [BIN],
     });
-    const log = `${run.workspace}.mcp.log`;
+    const log = path.join(run.home, "mcp.log");
     run.ctx.env.FAKE_CLI_LOG = log;
     expect((await createHarness("claude")!.run(run.ctx)).state).toBe("SUCCEEDED");
     const argv = logged(log)[0].argv;
     expect(argv[argv.indexOf("--model") + 1]).toBe("claude-opus-4");
     expect(JSON.parse(argv[argv.indexOf("--mcp-config") + 1])).toEqual({ mcpServers: { gh: { command: "gh-mcp", args: [], env: { TOKEN: "ghp_1" } } } });
+  });
+
+  it("cancel kills the CLI's whole process tree and ends CANCELLED", async () => {
+    run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", FAKE_CLI_HANG: "1" }, path: [BIN] });
+    const outcome = createHarness("claude")!.run(run.ctx);
+    while (!run.of("agent.message").length) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(run.of("agent.message")[0].text.replace("waiting on ", ""));
+    expect(alive(pid)).toBe(true);
+    run.cancel();
+    expect(await outcome).toEqual({ state: "CANCELLED", message: "the run was cancelled; claude was stopped" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AmbientAgentConfig, AssignedModel } from "@ambit/protocol";
@@ -61,6 +61,8 @@ export function makeContext(opts: { prompt: string; config?: AmbientAgentConfig;
     events,
     questions,
     workspace,
+    /** a scratch directory outside the workspace (the run's HOME), removed with it */
+    home,
     /** a person sends a follow-up to the run */
     followup(message: string) {
       const w = waiters.shift();
@@ -76,4 +78,13 @@ export function makeContext(opts: { prompt: string; config?: AmbientAgentConfig;
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether a process is running (a zombie waiting for its reaper counts as gone). */
+export function alive(pid: number) {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ambitHarness } from "../../../packages/runner/src/harness/ambit.ts";
+import { startMcpHttpServer } from "../../fakes/mcp-http-server.ts";
 import { startModelServer, type ModelServer } from "../../fakes/model-server.ts";
 import { FAKES, makeContext } from "./harness-context.ts";
 
@@ -89,5 +90,21 @@ describe("ambit harness with MCP servers", () => {
     expect(outcome.state).toBe("FAILED");
     expect(outcome.message).toContain(`MCP server "linear" (url: ${url}) answered HTTP 401`);
     expect(run.of("setup.step").find((s) => s.status === "failed")).toMatchObject({ phase: "mcp", name: "linear" });
+  });
+
+  it("uses a streamable-HTTP server's tools", async () => {
+    const mcp = await startMcpHttpServer("tok_9");
+    try {
+      server = await startModelServer([{ toolCalls: [{ name: "issues__issue_title", args: { number: 42 } }] }, { text: "Issue 42 is the crash." }]);
+      run = makeContext({
+        prompt: "what is issue 42?",
+        config: { model_id: "gpt-test", mcp_servers: { issues: { url: mcp.url, headers: { authorization: "Bearer ${ISSUES_TOKEN}" } } } },
+        env: { ...env(server), ISSUES_TOKEN: "tok_9" },
+      });
+      expect(await ambitHarness.run(run.ctx)).toEqual({ state: "SUCCEEDED", message: "Issue 42 is the crash." });
+      expect(server.requests[1].body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_0_0", content: "#42: Crash on start" });
+    } finally {
+      await mcp.close();
+    }
   });
 });
