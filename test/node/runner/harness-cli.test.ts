@@ -99,6 +99,34 @@ describe("CLI harnesses", () => {
     expect(JSON.parse(argv[argv.indexOf("--mcp-config") + 1])).toEqual({ mcpServers: { gh: { command: "gh-mcp", args: [], env: { TOKEN: "ghp_1" } } } });
   });
 
+  it("MCP servers become -c overrides for Codex; gemini and opencode refuse them clearly", async () => {
+    run = makeContext({
+      prompt: "x",
+      config: { mcp_servers: { gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: "${GH}" } }, "my docs": { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}" } } } },
+      env: { OPENAI_API_KEY: "k", GH: "ghp_1" },
+      path: [BIN],
+    });
+    const log = path.join(run.home, "codex.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
+    expect((await createHarness("codex")!.run(run.ctx)).state).toBe("SUCCEEDED");
+    const overrides = logged(log)[0].argv.filter((_, i, a) => a[i - 1] === "-c");
+    expect(overrides).toEqual([
+      'mcp_servers.gh.command="gh-mcp"',
+      'mcp_servers.gh.args=["--stdio"]',
+      'mcp_servers.gh.env={"TOKEN" = "ghp_1"}',
+      'mcp_servers."my docs".url="https://docs.example/mcp"',
+      'mcp_servers."my docs".http_headers={"authorization" = "Bearer ghp_1"}',
+    ]);
+    for (const type of ["gemini", "opencode"]) {
+      const outcome = await createHarness(type)!.run(run.ctx);
+      expect(outcome).toMatchObject({ state: "FAILED", error_code: "operation_not_supported" });
+      expect(outcome.message).toBe(`the ${type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`);
+    }
+    run.ctx.config = { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${MISSING}" } } } };
+    run.ctx.env.ANTHROPIC_API_KEY = "k";
+    expect((await createHarness("claude")!.run(run.ctx)).message).toBe("${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name");
+  });
+
   it("cancel kills the CLI's whole process tree and ends CANCELLED", async () => {
     run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", FAKE_CLI_HANG: "1" }, path: [BIN] });
     const outcome = createHarness("claude")!.run(run.ctx);

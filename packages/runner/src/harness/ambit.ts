@@ -18,7 +18,10 @@ export const ambitHarness: Harness = {
     const { provider } = choice;
 
     const mcp = await startMcpServers(ctx);
-    if (ctx.signal.aborted) return cancelled(ctx);
+    if (ctx.signal.aborted) {
+      if (mcp.ok) await mcp.servers.close();
+      return cancelled(ctx);
+    }
     if (!mcp.ok) return { state: "FAILED", message: mcp.message, error_code: "environment_setup_failed" };
     try {
       const prompt = await buildSystemPrompt(ctx);

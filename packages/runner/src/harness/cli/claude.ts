@@ -1,7 +1,6 @@
-import { resolvePlaceholders, resolveRecord } from "../placeholders.ts";
 import { tail } from "../tools/types.ts";
 import type { HarnessContext } from "../types.ts";
-import { asRecord, categorize, checkCredentials, cliModel } from "./common.ts";
+import { asRecord, checkCredentials, cliMcpServers, cliModel, optCategory } from "./common.ts";
 import type { CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -13,6 +12,7 @@ export const claudeSpec: CliSpec = {
   type: "claude",
   bin: "claude",
   install: "install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image",
+  passesMcpServers: true,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "claude",
@@ -21,6 +21,9 @@ export const claudeSpec: CliSpec = {
       loginFile: ".claude/.credentials.json",
       mapSecret: (v): Record<string, string> => (v.startsWith("sk-ant-oat") ? { CLAUDE_CODE_OAUTH_TOKEN: v } : { ANTHROPIC_API_KEY: v }),
     }),
+  // Claude Code refuses to skip permission prompts as root unless told it runs in a sandbox; a
+  // container run is one, and a root host runner is one by its operator's choice
+  env: (ctx): Record<string, string> => (ctx.backend.kind === "docker" || process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {}),
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
     const mcp = mcpConfig(ctx);
@@ -78,25 +81,12 @@ export const claudeSpec: CliSpec = {
   },
 };
 
-export const optCategory = (name: string) => {
-  const c = categorize(name);
-  return c ? { category: c } : {};
-};
-
-/** The run's MCP servers in Claude Code's `--mcp-config` shape, placeholders resolved. */
+/** The run's MCP servers in Claude Code's `--mcp-config` JSON. */
 function mcpConfig(ctx: HarnessContext): string | undefined {
-  const servers = Object.entries(ctx.config.mcp_servers ?? {}).filter(([, s]) => !s.warp_id);
+  const servers = cliMcpServers(ctx);
   if (!servers.length) return undefined;
   const mcpServers = Object.fromEntries(
-    servers.map(([name, s]) => {
-      const at = `mcp_servers.${name}`;
-      return [
-        name,
-        s.command
-          ? { command: resolvePlaceholders(s.command, ctx.env, `${at}.command`), args: (s.args ?? []).map((a) => resolvePlaceholders(a, ctx.env, `${at}.args`)), env: resolveRecord(s.env, ctx.env, `${at}.env`) }
-          : { type: "http", url: resolvePlaceholders(s.url ?? "", ctx.env, `${at}.url`), headers: resolveRecord(s.headers, ctx.env, `${at}.headers`) },
-      ];
-    }),
+    servers.map((s) => [s.name, s.kind === "stdio" ? { command: s.command, args: s.args, env: s.env } : { type: "http", url: s.url, headers: s.headers }]),
   );
   return JSON.stringify({ mcpServers });
 }

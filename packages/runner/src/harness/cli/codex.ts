@@ -1,5 +1,5 @@
 import { tail } from "../tools/types.ts";
-import { checkCredentials, cliModel } from "./common.ts";
+import { checkCredentials, cliMcpServers, cliModel } from "./common.ts";
 import type { CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -12,6 +12,7 @@ export const codexSpec: CliSpec = {
   type: "codex",
   bin: "codex",
   install: "install Codex on the host (npm i -g @openai/codex) or in the environment's image",
+  passesMcpServers: true,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "codex",
@@ -27,6 +28,7 @@ export const codexSpec: CliSpec = {
       // in a container the container is the sandbox; on the host keep Codex's own workspace sandbox
       ...(ctx.backend.kind === "docker" ? ["--dangerously-bypass-approvals-and-sandbox"] : ["--full-auto"]),
       ...(model ? ["-m", model] : []),
+      ...mcpOverrides(cliMcpServers(ctx)),
       ...(resume ? ["resume", resume] : []),
       prompt,
     ];
@@ -104,4 +106,19 @@ function result(item: any): Record<string, unknown> {
     case "mcp_tool_call": return item.error ? { error: item.error.message ?? item.error } : { result: item.result ?? null };
     default: return { status: item.status ?? "completed" };
   }
+}
+
+/**
+ * The run's MCP servers as `-c mcp_servers.<name>.<key>=<TOML value>` overrides: nothing is
+ * written to Codex's config and nothing outlives the run. JSON strings and string arrays are valid TOML.
+ */
+function mcpOverrides(servers: ReturnType<typeof cliMcpServers>): string[] {
+  const table = (rec: Record<string, string>) => `{${Object.entries(rec).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`).join(", ")}}`;
+  return servers.flatMap((s) => {
+    const key = /^[A-Za-z0-9_-]+$/.test(s.name) ? s.name : JSON.stringify(s.name);
+    const set = (k: string, v: string) => ["-c", `mcp_servers.${key}.${k}=${v}`];
+    return s.kind === "stdio"
+      ? [...set("command", JSON.stringify(s.command)), ...set("args", JSON.stringify(s.args)), ...(Object.keys(s.env).length ? set("env", table(s.env)) : [])]
+      : [...set("url", JSON.stringify(s.url)), ...(Object.keys(s.headers).length ? set("http_headers", table(s.headers)) : [])];
+  });
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
+import { resolvePlaceholders, resolveRecord } from "../placeholders.ts";
 import type { HarnessContext } from "../types.ts";
 import type { CredentialCheck } from "./types.ts";
 
@@ -14,6 +15,11 @@ export function categorize(name: string): ToolCategory | undefined {
   if (/read|write|edit|patch|file|ls|list|todo/i.test(name)) return "files";
   return undefined;
 }
+
+export const optCategory = (name: string) => {
+  const c = categorize(name);
+  return c ? { category: c } : {};
+};
 
 export const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : v === undefined ? {} : { value: v });
 
@@ -45,4 +51,26 @@ export function checkCredentials(
     ok: false,
     message: `the ${o.type} harness needs credentials: add a team secret named ${o.vars[0]} (type ${o.secretType}), set agent_config.harness_auth_secrets.${field} to the secret holding them, or log the ${o.type} CLI in on the host`,
   };
+}
+
+export type CliMcpServer =
+  | { name: string; kind: "stdio"; command: string; args: string[]; env: Record<string, string> }
+  | { name: string; kind: "http"; url: string; headers: Record<string, string> };
+
+/** The run's MCP servers with `${NAME}` placeholders resolved, for a CLI's own MCP settings; throws with a message to show. */
+export function cliMcpServers(ctx: HarnessContext): CliMcpServer[] {
+  return Object.entries(ctx.config.mcp_servers ?? {}).map(([name, s]) => {
+    const at = `mcp_servers.${name}`;
+    if (s.warp_id) throw new Error(`MCP server "${name}" is given by warp_id, which an Ambit host cannot resolve: give its command (stdio) or url (HTTP) instead`);
+    if (s.command) {
+      return {
+        name,
+        kind: "stdio",
+        command: resolvePlaceholders(s.command, ctx.env, `${at}.command`),
+        args: (s.args ?? []).map((a, i) => resolvePlaceholders(a, ctx.env, `${at}.args[${i}]`)),
+        env: resolveRecord(s.env, ctx.env, `${at}.env`),
+      };
+    }
+    return { name, kind: "http", url: resolvePlaceholders(s.url ?? "", ctx.env, `${at}.url`), headers: resolveRecord(s.headers, ctx.env, `${at}.headers`) };
+  });
 }

@@ -1,6 +1,5 @@
 import { tail } from "../tools/types.ts";
-import { optCategory } from "./claude.ts";
-import { asRecord, checkCredentials, cliModel } from "./common.ts";
+import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
 import type { CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -12,6 +11,7 @@ export const geminiSpec: CliSpec = {
   type: "gemini",
   bin: "gemini",
   install: "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
+  passesMcpServers: false,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "gemini",

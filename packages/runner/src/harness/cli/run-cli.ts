@@ -12,6 +12,13 @@ export function cliHarness(spec: CliSpec): Harness {
 }
 
 async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcome> {
+  if (!spec.passesMcpServers && Object.keys(ctx.config.mcp_servers ?? {}).length) {
+    return {
+      state: "FAILED",
+      message: `the ${spec.type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
+      error_code: "operation_not_supported",
+    };
+  }
   const creds = spec.credentials(ctx);
   if (!creds.ok) return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
   let prompt = ctx.prompt;
@@ -24,7 +31,7 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
     } catch (err) {
       return { state: "FAILED", message: (err as Error).message, error_code: "environment_setup_failed" };
     }
-    const p = ctx.backend.spawn(spec.bin, args, { env: creds.env, signal: ctx.signal });
+    const p = ctx.backend.spawn(spec.bin, args, { env: { ...spec.env?.(ctx), ...creds.env }, signal: ctx.signal });
     p.stdin.end();
     const parser = spec.parser(ctx.emit, ctx);
     let stderr = "";

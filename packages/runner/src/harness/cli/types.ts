@@ -20,6 +20,10 @@ export interface CliSpec {
   /** how to install the CLI, quoted when it is missing */
   install: string;
   credentials(ctx: HarnessContext): CredentialCheck;
+  /** whether the run's `mcp_servers` are handed to the CLI (a run that has some fails otherwise) */
+  passesMcpServers: boolean;
+  /** variables the CLI needs besides its credentials */
+  env?(ctx: HarnessContext): Record<string, string>;
   args(ctx: HarnessContext, prompt: string, resume: string | undefined): string[];
   parser(emit: (e: HarnessEvent) => void, ctx: HarnessContext): CliParser;
 }

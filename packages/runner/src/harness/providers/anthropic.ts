@@ -46,7 +46,8 @@ function toAnthropic(messages: ChatMessage[]) {
     if (m.role === "user") push("user", [{ type: "text", text: m.text }]);
     else if (m.role === "tool") {
       push("user", m.results.map((r) => ({ type: "tool_result", tool_use_id: r.callId, content: r.content, ...(r.isError ? { is_error: true } : {}) })));
-    } else {
+    } else if (m.text || m.toolCalls.length) {
+      // an empty answer is left out: the API refuses messages without content
       push("assistant", [
         ...(m.text ? [{ type: "text", text: m.text }] : []),
         ...m.toolCalls.map((c) => ({ type: "tool_use", id: c.id, name: c.name, input: c.input })),
