@@ -13,6 +13,8 @@ export type ScriptedTurn = {
   usage?: { input: number; output: number };
   /** stream the first chunk, then wait for this before the rest (to test cancelling mid-stream) */
   hold?: Promise<unknown>;
+  /** end the stream after its first event, as a dropped connection does */
+  cut?: boolean;
   /** answer with this HTTP status and body instead of a stream */
   status?: number;
   body?: string;
@@ -58,6 +60,7 @@ async function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, in
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
   const chunk = (delta: unknown, finish: string | null = null) => send({ id: `chatcmpl-${index}`, object: "chat.completion.chunk", model, choices: [{ index: 0, delta, finish_reason: finish }] });
   chunk({ role: "assistant", content: "" });
+  if (turn.cut) return void res.end();
   await turn.hold;
   for (const p of pieces(turn.text ?? "", 5)) chunk({ content: p });
   (turn.toolCalls ?? []).forEach((c, i) => {
@@ -75,6 +78,7 @@ function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index
   const send = (event: string, obj: Record<string, unknown>) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...obj })}\n\n`);
   const u = turn.usage ?? { input: 100, output: 20 };
   send("message_start", { message: { id: `msg_${index}`, type: "message", role: "assistant", model, content: [], stop_reason: null, usage: { input_tokens: u.input, output_tokens: 1 } } });
+  if (turn.cut) return void res.end();
   let block = 0;
   if (turn.text) {
     send("content_block_start", { index: block, content_block: { type: "text", text: "" } });

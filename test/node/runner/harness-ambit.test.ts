@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ambitHarness } from "../../../packages/runner/src/harness/ambit.ts";
 import { runAgentLoop } from "../../../packages/runner/src/harness/loop.ts";
+import { anthropicProvider } from "../../../packages/runner/src/harness/providers/anthropic.ts";
 import { openAiProvider } from "../../../packages/runner/src/harness/providers/openai.ts";
 import { BUILTIN_TOOLS } from "../../../packages/runner/src/harness/tools/index.ts";
 import { createHarness, HARNESS_TYPES } from "../../../packages/runner/src/harness/index.ts";
@@ -231,6 +232,19 @@ describe("ambit harness", () => {
     expect(outcome).toEqual({ state: "SUCCEEDED", message: "Recovered." });
     expect(server.requests.map((r) => r.path)).toEqual(["/v1/chat/completions", "/v1/chat/completions"]);
     expect(run.of("error")).toEqual([{ message: "model request failed, retrying: OpenAI-compatible API answered 503: overloaded", retryable: true }]);
+  });
+
+  it("a stream cut short is not taken for a complete answer: it is retried (both APIs)", async () => {
+    server = await startModelServer([{ cut: true, text: "partial" }, { text: "Whole answer." }, { cut: true, text: "partial" }, { text: "Whole again." }]);
+    run = makeContext({ prompt: "x" });
+    const openai = openAiProvider({ apiKey: "k", baseUrl: `${server.url}/v1`, model: "m" });
+    expect(await runAgentLoop(run.ctx, { provider: openai, tools: [], system: "s", maxSteps: 2, retryDelayMs: 10 })).toEqual({ state: "SUCCEEDED", message: "Whole answer." });
+    const anthropic = anthropicProvider({ apiKey: "k", baseUrl: server.url, model: "claude-x" });
+    expect(await runAgentLoop(run.ctx, { provider: anthropic, tools: [], system: "s", maxSteps: 2, retryDelayMs: 10 })).toEqual({ state: "SUCCEEDED", message: "Whole again." });
+    expect(run.of("error").map((e) => e.message)).toEqual([
+      "model request failed, retrying: OpenAI-compatible API: the response stream ended before the response was complete",
+      "model request failed, retrying: Anthropic API: the response stream ended before the response was complete",
+    ]);
   });
 
   it("puts base_prompt, rules, found skills and AGENTS.md in the system prompt and reports missing skills", async () => {

@@ -17,6 +17,7 @@ export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Prom
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
   let lastText = "";
   for (let step = 1; step <= opts.maxSteps; step++) {
+    ctx.signal.throwIfAborted();
     for (const text of ctx.followups.drain()) messages.push({ role: "user", text });
     const turn = await completeWithRetry(ctx, opts, messages);
     ctx.emit({

@@ -1,5 +1,5 @@
 import { readSse } from "../sse.ts";
-import { ensureOk, parseArguments, ProviderError, type ChatMessage, type Provider, type Turn } from "./types.ts";
+import { ensureOk, parseArguments, parseEvent, ProviderError, truncatedStream, type ChatMessage, type Provider, type Turn } from "./types.ts";
 
 export type AnthropicOptions = { baseUrl: string; apiKey: string; model: string; maxTokens?: number };
 
@@ -72,6 +72,7 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
   const blocks = new Map<number, { kind: string; id: string; name: string; text: string }>();
   const turn: Turn = { text: "", toolCalls: [], stop: "end", usage: { inputTokens: 0, outputTokens: 0 }, model };
   let stopReason = "";
+  let stopped = false;
   const addUsage = (u: AnthropicUsage | undefined) => {
     if (!u) return;
     if (u.input_tokens !== undefined) turn.usage.inputTokens = u.input_tokens;
@@ -80,7 +81,7 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
     if (u.cache_creation_input_tokens) turn.usage.cacheWriteTokens = u.cache_creation_input_tokens;
   };
   for await (const ev of readSse(body)) {
-    const data = JSON.parse(ev.data) as StreamEvent;
+    const data = parseEvent<StreamEvent>("Anthropic", ev.data);
     switch (data.type) {
       case "message_start":
         if (data.message?.model) turn.model = data.message.model;
@@ -102,10 +103,14 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
         stopReason = data.delta?.stop_reason ?? stopReason;
         addUsage(data.usage);
         break;
+      case "message_stop":
+        stopped = true;
+        break;
       case "error":
         throw new ProviderError("Anthropic", data.error?.type === "overloaded_error" ? 529 : 0, data.error?.message ?? ev.data);
     }
   }
+  if (!stopped) throw truncatedStream("Anthropic");
   const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, b]) => b);
   turn.text = ordered.filter((b) => b.kind === "text").map((b) => b.text).join("");
   turn.toolCalls = ordered.filter((b) => b.kind === "tool_use").map((b) => ({ id: b.id, name: b.name, input: parseArguments(b.text) }));

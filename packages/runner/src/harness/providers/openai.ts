@@ -1,5 +1,5 @@
 import { readSse } from "../sse.ts";
-import { ensureOk, parseArguments, ProviderError, type ChatMessage, type CompletionRequest, type Provider, type Turn } from "./types.ts";
+import { ensureOk, parseArguments, parseEvent, ProviderError, truncatedStream, type ChatMessage, type CompletionRequest, type Provider, type Turn } from "./types.ts";
 
 export type OpenAiOptions = { baseUrl: string; apiKey: string; model: string };
 
@@ -66,9 +66,13 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
   let finish: string | null | undefined;
   const calls = new Map<number, { id: string; name: string; args: string }>();
   const turn: Turn = { text: "", toolCalls: [], stop: "end", usage: { inputTokens: 0, outputTokens: 0 }, model };
+  let done = false;
   for await (const ev of readSse(body)) {
-    if (ev.data === "[DONE]") break;
-    const chunk = JSON.parse(ev.data) as Chunk;
+    if (ev.data === "[DONE]") {
+      done = true;
+      break;
+    }
+    const chunk = parseEvent<Chunk>("OpenAI-compatible", ev.data);
     if (chunk.error) throw new ProviderError("OpenAI-compatible", 0, chunk.error.message ?? ev.data);
     if (chunk.model) turn.model = chunk.model;
     if (chunk.usage) {
@@ -91,6 +95,8 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
       if (choice.finish_reason) finish = choice.finish_reason;
     }
   }
+  // some servers omit [DONE]; a finish_reason is as good an end marker
+  if (!done && !finish) throw truncatedStream("OpenAI-compatible");
   turn.text = text;
   turn.toolCalls = [...calls.entries()]
     .sort(([a], [b]) => a - b)

@@ -36,7 +36,7 @@ export class ProviderError extends Error {
     readonly status: number,
     detail: string,
   ) {
-    super(`${provider} API answered ${status || "an error"}: ${detail}`);
+    super(status ? `${provider} API answered ${status}: ${detail}` : `${provider} API: ${detail}`);
   }
   get retryable() {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
@@ -61,3 +61,15 @@ export async function ensureOk(provider: string, res: Response): Promise<Readabl
   const body = (await res.text().catch(() => "")).slice(0, 2000);
   throw new ProviderError(provider, res.status, body || res.statusText);
 }
+
+/** Parses one SSE `data` payload; a server that sends something else is a provider error (retried). */
+export function parseEvent<T>(provider: string, data: string): T {
+  try {
+    return JSON.parse(data) as T;
+  } catch {
+    throw new ProviderError(provider, 0, `sent a stream event that is not JSON: ${data.slice(0, 200)}`);
+  }
+}
+
+/** A stream that stopped before its end marker (connection lost): the turn is incomplete. */
+export const truncatedStream = (provider: string) => new ProviderError(provider, 0, "the response stream ended before the response was complete");
