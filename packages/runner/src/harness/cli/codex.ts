@@ -77,7 +77,9 @@ export const codexSpec: CliSpec = {
             p.error = ev.error?.message ?? "the Codex turn failed";
             break;
           case "error":
-            p.error = ev.message ?? "Codex reported an error";
+            // also sent for retries it recovers from ("Reconnecting… 1/5"); the exit code decides
+            p.hint = ev.message ?? "Codex reported an error";
+            emit({ type: "error", payload: { message: p.hint } });
             break;
         }
       },

@@ -68,7 +68,8 @@ export const geminiSpec: CliSpec = {
             });
             break;
           case "error":
-            emit({ type: "error", payload: { message: ev.message ?? "Gemini CLI reported an error" } });
+            p.hint = ev.message ?? "Gemini CLI reported an error";
+            emit({ type: "error", payload: { message: p.hint } });
             break;
           case "result": {
             flush();

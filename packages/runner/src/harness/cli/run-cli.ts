@@ -57,7 +57,7 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
       return { state: "FAILED", message: `the ${spec.bin} CLI is not installed where this run executes (${ctx.backend.kind} backend): ${spec.install}`, error_code: "environment_setup_failed" };
     }
     if (status.exitCode !== 0 || parser.error) {
-      const why = parser.error ?? (tail(stderr.trim(), 2000) || "no error output");
+      const why = parser.error ?? parser.hint ?? (tail(stderr.trim(), 2000) || "no error output");
       const how = status.exitCode === null ? `was killed by ${status.signal}` : `exited with code ${status.exitCode}`;
       return { state: "FAILED", message: `${spec.bin} ${how} after ${Math.round((Date.now() - started) / 1000)} s: ${why}` };
     }

@@ -7,8 +7,10 @@ export interface CliParser {
   sessionId?: string;
   /** the agent's last message */
   finalText: string;
-  /** an error the stream reported as fatal */
+  /** an error the stream reported as fatal: the run fails even if the CLI exits 0 */
   error?: string;
+  /** the last non-fatal error the stream reported: the reason shown if the CLI then exits non-zero */
+  hint?: string;
 }
 
 export type CredentialCheck = { ok: true; env: Record<string, string> } | { ok: false; message: string };
