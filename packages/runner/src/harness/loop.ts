@@ -75,7 +75,7 @@ async function completeWithRetry(ctx: HarnessContext, opts: LoopOptions, message
 
 async function runTool(ctx: HarnessContext, tools: Map<string, Tool>, call: ToolCall): Promise<ToolResult> {
   const tool = tools.get(call.name);
-  ctx.emit({ type: "agent.tool_call", payload: { call_id: call.id, name: call.name, ...(tool ? { category: tool.category } : {}), input: call.input } });
+  ctx.emit({ type: "agent.tool_call", payload: { call_id: call.id, name: call.name, ...(tool?.category ? { category: tool.category } : {}), input: call.input } });
   let content: string;
   let isError = true;
   let output: Record<string, unknown>;

@@ -7,7 +7,7 @@ export type ToolCategory = "command" | "files" | "search" | "integration" | "doc
 export type ToolOutcome = { content: string; isError: boolean; output: Record<string, unknown> };
 
 export interface Tool extends ToolSpec {
-  readonly category: ToolCategory;
+  readonly category?: ToolCategory;
   run(input: Record<string, unknown>, call: { id: string }, ctx: HarnessContext): Promise<ToolOutcome>;
 }
 
