@@ -247,6 +247,18 @@ describe("ambit harness", () => {
     ]);
   });
 
+  it("cuts the oldest tool outputs once the conversation outgrows its budget, never the latest", async () => {
+    const big = { name: "run_shell_command", args: { command: "head -c 3000 /dev/zero | tr '\\0' x" } };
+    server = await startModelServer([{ toolCalls: [big] }, { toolCalls: [big] }, { text: "ok" }]);
+    run = makeContext({ prompt: "x" });
+    const provider = openAiProvider({ apiKey: "k", baseUrl: server.url, model: "m" });
+    await runAgentLoop(run.ctx, { provider, tools: BUILTIN_TOOLS, system: "s", maxSteps: 5, historyBudgetChars: 4000 });
+    const [older, latest] = toolMessages(server.requests[2].body);
+    expect(older.content).toMatch(/^x{300}\n\[\d+ more characters dropped to keep the conversation within the model's context/);
+    expect(latest.content).toMatch(/^x{3000}\n\[the command exited with code 0\]$/);
+    expect(toolMessages(server.requests[1].body)[0].content).toMatch(/^x{3000}/);
+  });
+
   it("puts base_prompt, rules, found skills and AGENTS.md in the system prompt and reports missing skills", async () => {
     server = await startModelServer([{ text: "ok" }]);
     run = makeContext({

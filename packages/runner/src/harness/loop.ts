@@ -1,11 +1,20 @@
 import { ProviderError, type ChatMessage, type Provider, type ToolCall, type ToolResult, type Turn } from "./providers/types.ts";
+import { elideOldToolResults } from "./history.ts";
 import { ToolInputError, type Tool } from "./tools/types.ts";
 import type { HarnessContext, HarnessOutcome } from "./types.ts";
 
 export const DEFAULT_MAX_STEPS = 50;
 const RETRIES = 2;
 
-export type LoopOptions = { provider: Provider; tools: Tool[]; system: string; maxSteps: number; retryDelayMs?: number };
+export type LoopOptions = {
+  provider: Provider;
+  tools: Tool[];
+  system: string;
+  maxSteps: number;
+  retryDelayMs?: number;
+  /** characters of conversation kept before old tool outputs are cut (see `elideOldToolResults`) */
+  historyBudgetChars?: number;
+};
 
 /**
  * The agent loop: ask the model, run the tools it calls, hand back the results, until it ends its
@@ -19,6 +28,7 @@ export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Prom
   for (let step = 1; step <= opts.maxSteps; step++) {
     ctx.signal.throwIfAborted();
     for (const text of ctx.followups.drain()) messages.push({ role: "user", text });
+    elideOldToolResults(messages, opts.historyBudgetChars);
     const turn = await completeWithRetry(ctx, opts, messages);
     ctx.emit({
       type: "usage",
