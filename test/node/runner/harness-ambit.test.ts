@@ -98,7 +98,8 @@ describe("ambit harness", () => {
     expect(first.headers["x-api-key"]).toBe("sk-ant-team");
     expect(first.headers["anthropic-version"]).toBe("2023-06-01");
     expect(first.body).toMatchObject({ model: "claude-test", stream: true });
-    expect(first.body.system).toContain("You are Ambit");
+    expect(first.body.system).toEqual([{ type: "text", text: expect.stringContaining("You are Ambit"), cache_control: { type: "ephemeral" } }]);
+    expect(first.body.messages).toEqual([{ role: "user", content: [{ type: "text", text: "write a.txt", cache_control: { type: "ephemeral" } }] }]);
     expect(first.body.tools.find((t: any) => t.name === "edit_file").input_schema.required).toEqual(["path", "old_string", "new_string"]);
 
     const assistant = second.body.messages[1];
@@ -111,6 +112,8 @@ describe("ambit harness", () => {
     const results = second.body.messages[2];
     expect(results.role).toBe("user");
     expect(results.content.map((b: any) => [b.type, b.tool_use_id])).toEqual([["tool_result", "toolu_0_0"], ["tool_result", "toolu_0_1"]]);
+    expect(second.body.messages[0].content[0].cache_control).toBeUndefined();
+    expect(results.content[1].cache_control).toEqual({ type: "ephemeral" });
     expect(results.content[1].content).toContain("a.txt");
     expect(run.of("usage")[0]).toEqual({ model_id: "claude-test", input_tokens: 50, output_tokens: 7 });
   });

@@ -22,8 +22,10 @@ export function anthropicProvider(opts: AnthropicOptions): Provider {
           model: opts.model,
           max_tokens: opts.maxTokens ?? 8192,
           stream: true,
-          system: req.system,
-          messages: toAnthropic(req.messages),
+          // cache breakpoints on the system prompt and the newest message: each step re-sends the
+          // whole conversation, so all but the newest part is read from the prompt cache
+          system: [{ type: "text", text: req.system, cache_control: { type: "ephemeral" } }],
+          messages: withCacheBreakpoint(toAnthropic(req.messages)),
           ...(req.tools.length ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) } : {}),
         }),
       });
@@ -55,6 +57,12 @@ function toAnthropic(messages: ChatMessage[]) {
     }
   }
   return out;
+}
+
+function withCacheBreakpoint(messages: ReturnType<typeof toAnthropic>) {
+  const last = messages.at(-1)?.content.at(-1);
+  if (last) last.cache_control = { type: "ephemeral" };
+  return messages;
 }
 
 type StreamEvent = {
