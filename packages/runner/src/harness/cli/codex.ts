@@ -1,0 +1,126 @@
+import { tail } from "../tools/types.ts";
+import { checkCredentials, cliMcpServers, cliModel } from "./common.ts";
+import type { CliParser, CliSpec } from "./types.ts";
+
+/**
+ * Codex: `codex exec --json`. Lines are `thread.started` (thread_id), `turn.started`,
+ * `item.started` / `item.updated` / `item.completed` (items `agent_message`, `command_execution`,
+ * `file_change`, `mcp_tool_call`, `web_search`, `reasoning`, `todo_list`, `error`),
+ * `turn.completed` (usage), `turn.failed` and `error`.
+ */
+export const codexSpec: CliSpec = {
+  type: "codex",
+  bin: "codex",
+  install: "install Codex on the host (npm i -g @openai/codex) or in the environment's image",
+  passesMcpServers: true,
+  credentials: (ctx) =>
+    checkCredentials(ctx, {
+      type: "codex",
+      vars: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+      secretType: "openai_api_key",
+      loginFile: ".codex/auth.json",
+      mapSecret: (v) => ({ OPENAI_API_KEY: v, CODEX_API_KEY: v }),
+    }),
+  args(ctx, prompt, resume) {
+    const model = cliModel(ctx);
+    return [
+      "exec", "--json", "--skip-git-repo-check",
+      // in a container the container is the sandbox; on the host keep Codex's own workspace sandbox
+      ...(ctx.backend.kind === "docker" ? ["--dangerously-bypass-approvals-and-sandbox"] : ["--full-auto"]),
+      ...(model ? ["-m", model] : []),
+      ...mcpOverrides(cliMcpServers(ctx)),
+      ...(resume ? ["resume", resume] : []),
+      prompt,
+    ];
+  },
+  parser(emit, ctx) {
+    const announced = new Set<string>();
+    const model = cliModel(ctx);
+    const call = (item: any) => {
+      if (announced.has(item.id)) return;
+      announced.add(item.id);
+      const [name, category, input] = describe(item);
+      emit({ type: "agent.tool_call", payload: { call_id: item.id, name, category, input } });
+    };
+    const p: CliParser = {
+      finalText: "",
+      line(ev) {
+        const item = ev.item;
+        switch (ev.type) {
+          case "thread.started":
+            p.sessionId = ev.thread_id;
+            break;
+          case "item.started":
+            if (item && isTool(item.type)) call(item);
+            break;
+          case "item.completed":
+            if (!item) break;
+            if (item.type === "agent_message") {
+              p.finalText = item.text ?? "";
+              emit({ type: "agent.message", payload: { text: item.text ?? "", message_id: item.id, role: "assistant" } });
+            } else if (item.type === "error") {
+              emit({ type: "error", payload: { message: item.message ?? "codex reported an error" } });
+            } else if (isTool(item.type)) {
+              call(item);
+              if (item.type === "command_execution" && item.aggregated_output) {
+                emit({ type: "command.output", payload: { call_id: item.id, stream: "stdout", chunk: item.aggregated_output } });
+              }
+              emit({ type: "agent.tool_result", payload: { call_id: item.id, name: describe(item)[0], state: failed(item) ? "failed" : "completed", output: result(item) } });
+            }
+            break;
+          case "turn.completed": {
+            const u = ev.usage ?? {};
+            emit({ type: "usage", payload: { ...(model ? { model_id: model } : {}), input_tokens: u.input_tokens ?? 0, output_tokens: u.output_tokens ?? 0, ...(u.cached_input_tokens ? { cache_read_tokens: u.cached_input_tokens } : {}) } });
+            break;
+          }
+          case "turn.failed":
+            p.error = ev.error?.message ?? "the Codex turn failed";
+            break;
+          case "error":
+            // also sent for retries it recovers from ("Reconnecting… 1/5"); the exit code decides
+            p.hint = ev.message ?? "Codex reported an error";
+            emit({ type: "error", payload: { message: p.hint } });
+            break;
+        }
+      },
+    };
+    return p;
+  },
+};
+
+const TOOL_ITEMS = ["command_execution", "file_change", "mcp_tool_call", "web_search"];
+const isTool = (type: string) => TOOL_ITEMS.includes(type);
+const failed = (item: any) => item.status === "failed" || item.status === "declined" || (item.type === "command_execution" && item.exit_code !== 0 && item.exit_code != null);
+
+function describe(item: any): [string, "command" | "files" | "integration" | "search", Record<string, unknown>] {
+  switch (item.type) {
+    case "command_execution": return ["shell", "command", { command: item.command }];
+    case "file_change": return ["apply_patch", "files", { changes: item.changes ?? [] }];
+    case "mcp_tool_call": return [`${item.server}__${item.tool}`, "integration", { arguments: item.arguments ?? {} }];
+    default: return ["web_search", "search", { query: item.query }];
+  }
+}
+
+function result(item: any): Record<string, unknown> {
+  switch (item.type) {
+    case "command_execution": return { exit_code: item.exit_code ?? null, output: tail(item.aggregated_output ?? "", 4000) };
+    case "file_change": return { status: item.status, changes: item.changes ?? [] };
+    case "mcp_tool_call": return item.error ? { error: item.error.message ?? item.error } : { result: item.result ?? null };
+    default: return { status: item.status ?? "completed" };
+  }
+}
+
+/**
+ * The run's MCP servers as `-c mcp_servers.<name>.<key>=<TOML value>` overrides: nothing is
+ * written to Codex's config and nothing outlives the run. JSON strings and string arrays are valid TOML.
+ */
+function mcpOverrides(servers: ReturnType<typeof cliMcpServers>): string[] {
+  const table = (rec: Record<string, string>) => `{${Object.entries(rec).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`).join(", ")}}`;
+  return servers.flatMap((s) => {
+    const key = /^[A-Za-z0-9_-]+$/.test(s.name) ? s.name : JSON.stringify(s.name);
+    const set = (k: string, v: string) => ["-c", `mcp_servers.${key}.${k}=${v}`];
+    return s.kind === "stdio"
+      ? [...set("command", JSON.stringify(s.command)), ...set("args", JSON.stringify(s.args)), ...(Object.keys(s.env).length ? set("env", table(s.env)) : [])]
+      : [...set("url", JSON.stringify(s.url)), ...(Object.keys(s.headers).length ? set("http_headers", table(s.headers)) : [])];
+  });
+}

@@ -1,0 +1,86 @@
+import { tail } from "../tools/types.ts";
+import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
+import type { CliParser, CliSpec } from "./types.ts";
+
+/**
+ * Gemini CLI: `gemini -p <prompt> --output-format stream-json`. Lines are `init` (session_id,
+ * model), `message` (role, content, `delta` for chunks), `tool_use` (tool_name, tool_id,
+ * parameters), `tool_result` (tool_id, status, output / error), `error` and `result` (status, stats).
+ */
+export const geminiSpec: CliSpec = {
+  type: "gemini",
+  bin: "gemini",
+  install: "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
+  passesMcpServers: false,
+  credentials: (ctx) =>
+    checkCredentials(ctx, {
+      type: "gemini",
+      vars: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+      secretType: "gemini_api_key",
+      loginFile: ".gemini/oauth_creds.json",
+      mapSecret: (v) => ({ GEMINI_API_KEY: v }),
+    }),
+  args(ctx, prompt, resume) {
+    const model = cliModel(ctx);
+    return ["-p", prompt, "--output-format", "stream-json", "--yolo", ...(model ? ["-m", model] : []), ...(resume ? ["--resume", resume] : [])];
+  },
+  parser(emit) {
+    const names = new Map<string, string>();
+    let model: string | undefined;
+    let text = "";
+    const flush = () => {
+      if (!text) return;
+      p.finalText = text;
+      emit({ type: "agent.message", payload: { text, role: "assistant" } });
+      text = "";
+    };
+    const p: CliParser = {
+      finalText: "",
+      line(ev) {
+        switch (ev.type) {
+          case "init":
+            p.sessionId = ev.session_id;
+            model = ev.model;
+            break;
+          case "message":
+            if (ev.role !== "assistant") break;
+            if (ev.delta) text += ev.content ?? "";
+            else {
+              flush();
+              text = ev.content ?? "";
+              flush();
+            }
+            break;
+          case "tool_use":
+            flush();
+            names.set(ev.tool_id, ev.tool_name);
+            emit({ type: "agent.tool_call", payload: { call_id: ev.tool_id, name: ev.tool_name, ...optCategory(ev.tool_name), input: asRecord(ev.parameters) } });
+            break;
+          case "tool_result":
+            emit({
+              type: "agent.tool_result",
+              payload: {
+                call_id: ev.tool_id,
+                name: names.get(ev.tool_id) ?? "tool",
+                state: ev.status === "success" ? "completed" : "failed",
+                output: ev.error ? { error: ev.error.message ?? ev.error } : { output: tail(String(ev.output ?? ""), 4000) },
+              },
+            });
+            break;
+          case "error":
+            p.hint = ev.message ?? "Gemini CLI reported an error";
+            emit({ type: "error", payload: { message: p.hint } });
+            break;
+          case "result": {
+            flush();
+            const s = ev.stats ?? {};
+            emit({ type: "usage", payload: { ...(model ? { model_id: model } : {}), input_tokens: s.input_tokens ?? 0, output_tokens: s.output_tokens ?? 0, ...(s.cached ? { cache_read_tokens: s.cached } : {}) } });
+            if (ev.status && ev.status !== "success") p.error = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
+            break;
+          }
+        }
+      },
+    };
+    return p;
+  },
+};

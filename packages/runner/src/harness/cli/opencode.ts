@@ -1,0 +1,76 @@
+import { tail } from "../tools/types.ts";
+import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
+import type { CliParser, CliSpec } from "./types.ts";
+
+/**
+ * OpenCode: `opencode run --format json <prompt>`. Lines are `{type, timestamp, sessionID, part}`
+ * with types `step_start`, `text` (a finished text part), `tool_use` (a finished tool part:
+ * callID, tool, state {status, input, output | error}), `step_finish` (tokens) and `error`.
+ */
+export const opencodeSpec: CliSpec = {
+  type: "opencode",
+  bin: "opencode",
+  install: "install OpenCode on the host (npm i -g opencode-ai) or in the environment's image",
+  passesMcpServers: false,
+  credentials: (ctx) =>
+    checkCredentials(ctx, {
+      type: "opencode",
+      vars: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "GROQ_API_KEY"],
+      secretType: "anthropic_api_key",
+      loginFile: ".local/share/opencode/auth.json",
+      mapSecret: (v): Record<string, string> => (v.startsWith("sk-ant-") ? { ANTHROPIC_API_KEY: v } : { OPENAI_API_KEY: v }),
+    }),
+  args(ctx, prompt, resume) {
+    const model = cliModel(ctx);
+    return ["run", "--format", "json", ...(model ? ["-m", model] : []), ...(resume ? ["--session", resume] : []), prompt];
+  },
+  parser(emit, ctx) {
+    const model = cliModel(ctx);
+    const p: CliParser = {
+      finalText: "",
+      line(ev) {
+        if (typeof ev.sessionID === "string") p.sessionId = ev.sessionID;
+        const part = ev.part ?? {};
+        switch (ev.type) {
+          case "text":
+            if (!part.text) break;
+            p.finalText = part.text;
+            emit({ type: "agent.message", payload: { text: part.text, ...(part.messageID ? { message_id: part.messageID } : {}), role: "assistant" } });
+            break;
+          case "tool_use": {
+            const st = part.state ?? {};
+            emit({ type: "agent.tool_call", payload: { call_id: part.callID, name: part.tool, ...optCategory(part.tool ?? ""), input: asRecord(st.input) } });
+            emit({
+              type: "agent.tool_result",
+              payload: {
+                call_id: part.callID,
+                name: part.tool,
+                state: st.status === "completed" ? "completed" : "failed",
+                output: st.status === "completed" ? { output: tail(String(st.output ?? ""), 4000), ...(st.title ? { title: st.title } : {}) } : { error: st.error ?? st.status },
+              },
+            });
+            break;
+          }
+          case "step_finish": {
+            const t = part.tokens ?? {};
+            emit({
+              type: "usage",
+              payload: {
+                ...(model ? { model_id: model } : {}),
+                input_tokens: t.input ?? 0,
+                output_tokens: (t.output ?? 0) + (t.reasoning ?? 0),
+                ...(t.cache?.read ? { cache_read_tokens: t.cache.read } : {}),
+                ...(t.cache?.write ? { cache_write_tokens: t.cache.write } : {}),
+              },
+            });
+            break;
+          }
+          case "error":
+            p.error = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? "OpenCode reported an error";
+            break;
+        }
+      },
+    };
+    return p;
+  },
+};

@@ -1,0 +1,70 @@
+import { forEachChunk, forEachLine } from "../streams.ts";
+import { tail } from "../tools/types.ts";
+import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
+import type { CliSpec } from "./types.ts";
+
+/**
+ * Runs a vendor agent CLI headless in the run's backend and normalizes its JSON lines into our
+ * events. Follow-ups that arrived while it ran resume the CLI's session once it has finished.
+ */
+export function cliHarness(spec: CliSpec): Harness {
+  return { type: spec.type, run: (ctx) => runCli(spec, ctx) };
+}
+
+async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcome> {
+  if (!spec.passesMcpServers && Object.keys(ctx.config.mcp_servers ?? {}).length) {
+    return {
+      state: "FAILED",
+      message: `the ${spec.type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
+      error_code: "operation_not_supported",
+    };
+  }
+  const creds = spec.credentials(ctx);
+  if (!creds.ok) return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
+  let prompt = ctx.prompt;
+  let resume: string | undefined;
+  for (;;) {
+    const started = Date.now();
+    let args: string[];
+    try {
+      args = spec.args(ctx, prompt, resume);
+    } catch (err) {
+      return { state: "FAILED", message: (err as Error).message, error_code: "environment_setup_failed" };
+    }
+    const p = ctx.backend.spawn(spec.bin, args, { env: { ...spec.env?.(ctx), ...creds.env }, signal: ctx.signal });
+    p.stdin.end();
+    const parser = spec.parser(ctx.emit, ctx);
+    let stderr = "";
+    const readStdout = forEachLine(p.stdout, (line) => {
+      if (!line.trim()) return;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(line);
+      } catch {
+        // not one of the CLI's events (a warning, a banner): keep it visible as output
+        ctx.emit({ type: "command.output", payload: { stream: "stdout", chunk: `${line}\n` } });
+        return;
+      }
+      if (obj && typeof obj === "object") parser.line(obj as Record<string, any>);
+    });
+    const readStderr = forEachChunk(p.stderr, (chunk) => {
+      stderr = (stderr + chunk).slice(-8000);
+      ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk } });
+    });
+    const [status] = await Promise.all([p.wait(), readStdout, readStderr]);
+    if (ctx.signal.aborted) return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
+    if (status.exitCode === 127) {
+      return { state: "FAILED", message: `the ${spec.bin} CLI is not installed where this run executes (${ctx.backend.kind} backend): ${spec.install}`, error_code: "environment_setup_failed" };
+    }
+    if (status.exitCode !== 0 || parser.error) {
+      const why = parser.error ?? parser.hint ?? (tail(stderr.trim(), 2000) || "no error output");
+      const how = status.exitCode === null ? `was killed by ${status.signal}` : `exited with code ${status.exitCode}`;
+      return { state: "FAILED", message: `${spec.bin} ${how} after ${Math.round((Date.now() - started) / 1000)} s: ${why}` };
+    }
+    const followups = ctx.followups.drain();
+    if (!followups.length) return { state: "SUCCEEDED", message: parser.finalText || `${spec.bin} finished without a final message` };
+    // resume the CLI's conversation; without a session id, start over with the whole exchange
+    resume = parser.sessionId;
+    prompt = resume ? followups.join("\n\n") : `${ctx.prompt}\n\nYou answered:\n${parser.finalText}\n\nFollow-up:\n${followups.join("\n\n")}`;
+  }
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createHarness } from "../../../packages/runner/src/harness/index.ts";
+import { alive, FAKES, makeContext } from "./harness-context.ts";
+
+let run: ReturnType<typeof makeContext> | undefined;
+afterEach(async () => {
+  await run?.dispose();
+  run = undefined;
+});
+
+const BIN = path.join(FAKES, "bin");
+const logged = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { bin: string; argv: string[]; key: string | null });
+
+const cases = [
+  { type: "claude", env: { ANTHROPIC_API_KEY: "sk-ant-1" }, flags: ["-p", "fix the bug", "--output-format", "stream-json", "--verbose"], usage: { model_id: "claude-sonnet-4-5-20250929", input_tokens: 1200, output_tokens: 85, cache_read_tokens: 300 }, tool: "Bash", category: "command", messages: ["I'll look at the workspace.", "done: fix the bug"] },
+  { type: "codex", env: { OPENAI_API_KEY: "sk-oa-1" }, flags: ["exec", "--json", "--skip-git-repo-check", "--full-auto", "fix the bug"], usage: { input_tokens: 24763, output_tokens: 122, cache_read_tokens: 24448 }, tool: "shell", category: "command", messages: ["done: fix the bug"] },
+  { type: "gemini", env: { GEMINI_API_KEY: "gm-1" }, flags: ["-p", "fix the bug", "--output-format", "stream-json", "--yolo"], usage: { model_id: "gemini-2.5-pro", input_tokens: 5200, output_tokens: 200, cache_read_tokens: 1000 }, tool: "run_shell_command", category: "command", messages: ["Let me list the files.", "done: fix the bug"] },
+  { type: "opencode", env: { ANTHROPIC_API_KEY: "sk-ant-2" }, flags: ["run", "--format", "json", "fix the bug"], usage: { input_tokens: 900, output_tokens: 40 }, tool: "bash", category: "command", messages: ["done: fix the bug"] },
+] as const;
+
+describe("CLI harnesses", () => {
+  for (const c of cases) {
+    it(`${c.type}: runs the CLI headless in the workspace and normalizes its JSON stream`, async () => {
+      run = makeContext({ prompt: "fix the bug", env: { ...c.env }, path: [BIN] });
+      const log = path.join(run.home, "cli.log");
+      run.ctx.env.FAKE_CLI_LOG = log;
+      const harness = createHarness(c.type)!;
+      const outcome = await harness.run(run.ctx);
+      expect(outcome).toEqual({ state: "SUCCEEDED", message: "done: fix the bug" });
+
+      const [call] = logged(log);
+      expect(call.bin).toBe(c.type);
+      expect(call.argv.join(" ")).toContain(c.flags.join(" "));
+      expect(run.of("agent.message").map((m) => m.text)).toEqual(c.messages);
+      const [toolCall] = run.of("agent.tool_call");
+      expect(toolCall).toMatchObject({ name: c.tool, category: c.category });
+      const [result] = run.of("agent.tool_result");
+      expect(result).toMatchObject({ call_id: toolCall.call_id, state: "completed" });
+      expect(JSON.stringify(result.output)).toContain("README.md");
+      expect(run.of("usage")[0]).toEqual(c.usage);
+    });
+
+    it(`${c.type}: the CLI's own failure ends FAILED with its message`, async () => {
+      run = makeContext({ prompt: "x", env: { ...c.env, FAKE_CLI_FAIL: "1" }, path: [BIN] });
+      const outcome = await createHarness(c.type)!.run(run.ctx);
+      expect(outcome.state).toBe("FAILED");
+      expect(outcome.message).toMatch(new RegExp(`^${c.type} exited with code 1 after \\d+ s: .*(API key|api-key|Unauthorized|login)`, "i"));
+    });
+  }
+
+  it("a missing CLI ends FAILED with how to install it", async () => {
+    run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", PATH: "/nonexistent-bin" } });
+    const outcome = await createHarness("claude")!.run(run.ctx);
+    expect(outcome).toMatchObject({ state: "FAILED", error_code: "environment_setup_failed" });
+    expect(outcome.message).toBe("the claude CLI is not installed where this run executes (process backend): install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image");
+  });
+
+  it("missing credentials end FAILED naming the secret to add; harness_auth_secrets picks the secret", async () => {
+    run = makeContext({ prompt: "x", path: [BIN] });
+    const none = await createHarness("codex")!.run(run.ctx);
+    expect(none).toMatchObject({ state: "FAILED", error_code: "integration_not_configured" });
+    expect(none.message).toContain("add a team secret named OPENAI_API_KEY (type openai_api_key), set agent_config.harness_auth_secrets.codex_auth_secret_name");
+
+    run.ctx.config = { harness_auth_secrets: { claude_auth_secret_name: "MY_CLAUDE" } };
+    expect((await createHarness("claude")!.run(run.ctx)).message).toContain("harness_auth_secrets.claude_auth_secret_name names the secret MY_CLAUDE, which this run does not have");
+
+    const log = path.join(run.home, "auth.log");
+    Object.assign(run.ctx.env, { MY_CLAUDE: "sk-ant-api03-team", FAKE_CLI_LOG: log });
+    expect((await createHarness("claude")!.run(run.ctx)).state).toBe("SUCCEEDED");
+    expect(logged(log)[0].key).toBe("sk-ant-api03-team");
+  });
+
+  it("a follow-up that arrived during the run resumes the CLI's session", async () => {
+    run = makeContext({ prompt: "first task", env: { ANTHROPIC_API_KEY: "k" }, path: [BIN] });
+    const log = path.join(run.home, "resume.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
+    run.followup("and also this");
+    const outcome = await createHarness("claude")!.run(run.ctx);
+    expect(outcome).toEqual({ state: "SUCCEEDED", message: "resumed 9f1c2d3e-claude-session: and also this" });
+    const calls = logged(log);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].argv).toEqual(expect.arrayContaining(["--resume", "9f1c2d3e-claude-session", "-p", "and also this"]));
+  });
+
+  it("model and MCP servers are passed to Claude Code (placeholders resolved)", async () => {
+    run = makeContext({
+      prompt: "x",
+      config: { harness: { type: "claude", model_id: "claude-opus-4" }, mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}" } } } },
+      env: { ANTHROPIC_API_KEY: "k", GH: "ghp_1" },
+      path: [BIN],
+    });
+    const log = path.join(run.home, "mcp.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
+    expect((await createHarness("claude")!.run(run.ctx)).state).toBe("SUCCEEDED");
+    const argv = logged(log)[0].argv;
+    expect(argv[argv.indexOf("--model") + 1]).toBe("claude-opus-4");
+    expect(JSON.parse(argv[argv.indexOf("--mcp-config") + 1])).toEqual({ mcpServers: { gh: { command: "gh-mcp", args: [], env: { TOKEN: "ghp_1" } } } });
+  });
+
+  it("MCP servers become -c overrides for Codex; gemini and opencode refuse them clearly", async () => {
+    run = makeContext({
+      prompt: "x",
+      config: { mcp_servers: { gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: "${GH}" } }, "my docs": { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}" } } } },
+      env: { OPENAI_API_KEY: "k", GH: "ghp_1" },
+      path: [BIN],
+    });
+    const log = path.join(run.home, "codex.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
+    expect((await createHarness("codex")!.run(run.ctx)).state).toBe("SUCCEEDED");
+    const overrides = logged(log)[0].argv.filter((_, i, a) => a[i - 1] === "-c");
+    expect(overrides).toEqual([
+      'mcp_servers.gh.command="gh-mcp"',
+      'mcp_servers.gh.args=["--stdio"]',
+      'mcp_servers.gh.env={"TOKEN" = "ghp_1"}',
+      'mcp_servers."my docs".url="https://docs.example/mcp"',
+      'mcp_servers."my docs".http_headers={"authorization" = "Bearer ghp_1"}',
+    ]);
+    for (const type of ["gemini", "opencode"]) {
+      const outcome = await createHarness(type)!.run(run.ctx);
+      expect(outcome).toMatchObject({ state: "FAILED", error_code: "operation_not_supported" });
+      expect(outcome.message).toBe(`the ${type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`);
+    }
+    run.ctx.config = { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${MISSING}" } } } };
+    run.ctx.env.ANTHROPIC_API_KEY = "k";
+    expect((await createHarness("claude")!.run(run.ctx)).message).toBe("${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name");
+  });
+
+  it("cancel kills the CLI's whole process tree and ends CANCELLED", async () => {
+    run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", FAKE_CLI_HANG: "1" }, path: [BIN] });
+    const outcome = createHarness("claude")!.run(run.ctx);
+    while (!run.of("agent.message").length) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(run.of("agent.message")[0].text.replace("waiting on ", ""));
+    expect(alive(pid)).toBe(true);
+    run.cancel();
+    expect(await outcome).toEqual({ state: "CANCELLED", message: "the run was cancelled; claude was stopped" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
+  });
+});
