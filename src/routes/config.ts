@@ -1,0 +1,6 @@
+import { environmentRoutes } from "./environments.ts";
+import { newRouter } from "./ctx.ts";
+import { secretRoutes } from "./secrets.ts";
+
+/** Shared configuration (environments, secrets, models, MCP servers, rules, prompts, env vars, named agents, skills). */
+export const configRoutes = newRouter().route("/", secretRoutes).route("/", environmentRoutes);
