@@ -105,10 +105,12 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
   });
 
   it("accepts every AgentRunParams field of the SDK and stores the config", async () => {
+    const environment = await api(s.url, "POST", "/api/v1/agent/environments", { key: s.key, body: { name: "api" } });
+    expect(environment.status, environment.text).toBe(201);
     const config = {
       name: `full-${randomUUID()}`,
       model_id: "gpt-5",
-      environment_id: "SVhg783GBFQHk1OfdPfFU9",
+      environment_id: environment.json.uid as string,
       base_prompt: "You are careful.",
       computer_use_enabled: false,
       skill_spec: "acme/api:.claude/skills/deploy/SKILL.md",

@@ -1,6 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { agentIdentities, environments, envVars, mcpServers, models, rules, savedPrompts, secrets, teamConfigVersions } from "../../db/schema.ts";
+import type { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 
 export type EnvironmentRow = typeof environments.$inferSelect;
@@ -64,12 +65,18 @@ export async function loadTeamConfig(ctx: Ctx): Promise<TeamConfig> {
  * Writes configuration: the statements and the version bump in one D1 batch, then drops the
  * cached entry of the old version. Every configuration write goes through here.
  */
-export async function writeTeamConfig(ctx: Ctx, statements: BatchItem<"sqlite">[]): Promise<void> {
+export async function writeTeamConfig(ctx: Ctx, statements: BatchItem<"sqlite">[], onDuplicate?: () => AppError): Promise<void> {
   const before = await currentVersion(ctx);
   const bump = ctx.db
     .insert(teamConfigVersions)
     .values({ teamId: ctx.teamId, version: 1 })
     .onConflictDoUpdate({ target: teamConfigVersions.teamId, set: { version: sql`${teamConfigVersions.version} + 1` } });
-  await ctx.db.batch([bump, ...statements]);
+  try {
+    await ctx.db.batch([bump, ...statements]);
+  } catch (err) {
+    // a concurrent write took the name between our check and this batch
+    if (onDuplicate && /UNIQUE constraint failed/i.test(String((err as Error)?.message) + String((err as { cause?: unknown })?.cause))) throw onDuplicate();
+    throw err;
+  }
   await ctx.env.CONFIG.delete(cacheKey(ctx.teamId, before));
 }
