@@ -364,6 +364,7 @@ export class HostPool extends DurableObject<Env> {
       secrets = await openRunSecrets(this.env, teamId, row.creator_id);
     } catch (err) {
       if (!(err instanceof SecretUnavailable)) throw err;
+      console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
       await this.session(runId).command({ runId, teamId }, "error", SYSTEM, {
         message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
         error_code: "internal_error",
