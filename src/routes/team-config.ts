@@ -18,7 +18,7 @@ const valid = (c: Context<AppEnv>, target: "json" | "param") => (c.req.valid as 
 
 /** The five routes of a team-scoped collection of uid-named items (list, create, get, replace, delete). */
 function collection<Req extends z.ZodTypeAny, Item extends z.ZodTypeAny>(opts: {
-  path: string; tag: string; listKey: string; list: z.ZodTypeAny; item: Item; request: Req; writer: string;
+  path: string; tag: string; noun: string; listKey: string; list: z.ZodTypeAny; item: Item; request: Req; writer: string;
   verbs: {
     list: (a: { ctx: Ctx }) => Promise<unknown[]>;
     create: (a: { ctx: Ctx; input: z.infer<Req> }) => Promise<unknown>;
@@ -31,31 +31,31 @@ function collection<Req extends z.ZodTypeAny, Item extends z.ZodTypeAny>(opts: {
   const tags = [tag];
   return newRouter()
     .openapi(
-      createRoute({ method: "get", path, tags, security: bearer, summary: `List ${opts.listKey.replace("_", " ")}`, responses: { 200: { description: "OK", ...json(opts.list) }, ...problems(401) } }),
+      createRoute({ method: "get", path, tags, security: bearer, summary: `List the team's ${opts.tag.toLowerCase()}`, responses: { 200: { description: "OK", ...json(opts.list) }, ...problems(401) } }),
       async (c) => c.json({ [opts.listKey]: await verbs.list({ ctx: serviceCtx(c) }) } as never, 200),
     )
     .openapi(
       createRoute({
-        method: "post", path, tags, security: bearer, summary: `Create (${opts.writer})`,
+        method: "post", path, tags, security: bearer, summary: `Create ${opts.noun} (${opts.writer})`,
         request: { body: { required: true, ...json(opts.request) } },
         responses: { 201: { description: "Created", ...json(opts.item) }, ...problems(400, 401, 403, 409) },
       }),
       async (c) => c.json((await verbs.create({ ctx: serviceCtx(c), input: valid(c, "json") })) as never, 201),
     )
     .openapi(
-      createRoute({ method: "get", path: `${path}/{uid}`, tags, security: bearer, summary: "Get one", request: { params: UidParams }, responses: { 200: { description: "OK", ...json(opts.item) }, ...problems(401, 404) } }),
+      createRoute({ method: "get", path: `${path}/{uid}`, tags, security: bearer, summary: `Get ${opts.noun}`, request: { params: UidParams }, responses: { 200: { description: "OK", ...json(opts.item) }, ...problems(401, 404) } }),
       async (c) => c.json((await verbs.get({ ctx: serviceCtx(c), uid: valid(c, "param").uid })) as never, 200),
     )
     .openapi(
       createRoute({
-        method: "put", path: `${path}/{uid}`, tags, security: bearer, summary: `Replace (${opts.writer})`,
+        method: "put", path: `${path}/{uid}`, tags, security: bearer, summary: `Replace ${opts.noun} (${opts.writer})`,
         request: { params: UidParams, body: { required: true, ...json(opts.request) } },
         responses: { 200: { description: "Updated", ...json(opts.item) }, ...problems(400, 401, 403, 404, 409) },
       }),
       async (c) => c.json((await verbs.update({ ctx: serviceCtx(c), uid: valid(c, "param").uid, input: valid(c, "json") })) as never, 200),
     )
     .openapi(
-      createRoute({ method: "delete", path: `${path}/{uid}`, tags, security: bearer, summary: `Delete (${opts.writer})`, request: { params: UidParams }, responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) } }),
+      createRoute({ method: "delete", path: `${path}/{uid}`, tags, security: bearer, summary: `Delete ${opts.noun} (${opts.writer})`, request: { params: UidParams }, responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) } }),
       async (c) => {
         await verbs.remove({ ctx: serviceCtx(c), uid: valid(c, "param").uid });
         return c.body(null, 204);
@@ -64,15 +64,15 @@ function collection<Req extends z.ZodTypeAny, Item extends z.ZodTypeAny>(opts: {
 }
 
 const mcpRoutes = collection({
-  path: "/agent/mcp-servers", tag: "MCP servers", listKey: "mcp_servers", list: ListMcpServersResponse, item: McpServer, request: McpServerRequest, writer: "admin",
+  path: "/agent/mcp-servers", tag: "MCP servers", noun: "an MCP server", listKey: "mcp_servers", list: ListMcpServersResponse, item: McpServer, request: McpServerRequest, writer: "admin",
   verbs: { list: listMcpServers, create: createMcpServer, get: getMcpServer, update: updateMcpServer, remove: deleteMcpServer },
 });
 const ruleRoutes = collection({
-  path: "/agent/rules", tag: "Rules", listKey: "rules", list: ListRulesResponse, item: Rule, request: RuleRequest, writer: "admin",
+  path: "/agent/rules", tag: "Rules", noun: "a rule", listKey: "rules", list: ListRulesResponse, item: Rule, request: RuleRequest, writer: "admin",
   verbs: { list: listRules, create: createRule, get: getRule, update: updateRule, remove: deleteRule },
 });
 const promptRoutes = collection({
-  path: "/agent/prompts", tag: "Saved prompts", listKey: "prompts", list: ListSavedPromptsResponse, item: SavedPrompt, request: SavedPromptRequest, writer: "member",
+  path: "/agent/prompts", tag: "Saved prompts", noun: "a saved prompt", listKey: "prompts", list: ListSavedPromptsResponse, item: SavedPrompt, request: SavedPromptRequest, writer: "member",
   verbs: { list: listPrompts, create: createPrompt, get: getPrompt, update: updatePrompt, remove: deletePrompt },
 });
 
