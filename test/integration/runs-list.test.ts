@@ -153,7 +153,7 @@ describe("GET /agent/runs filters", () => {
       ["updated_after=2026-03-01T00:00:00Z&created_after=2026-02-01T00:00:00Z", [mar]],
     ];
     for (const [query, expected] of cases) expect(sorted(idsOf(await listRuns(t.key, query))), query).toEqual(sorted(expected));
-  });
+  }, 30_000); // waits for three dispatches through the RUNS queue, which the file's other tests keep busy
 
   it("escapes % and _ in q, matching them literally", async () => {
     const t = await newTeam();
