@@ -3,6 +3,7 @@
 // errors, then scans every response, D1 table, KV entry, event log and console line for them.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../../src/lib/hash.ts";
 import { call, memberKey, newTeam } from "../helpers/api.ts";
 import { TestHost, untilRun } from "../helpers/hosts.ts";
 import { createRun, eventsOf, RUNS } from "../helpers/runs.ts";
@@ -51,7 +52,10 @@ describe("secret values never leave through any interface but the assignment", (
     };
 
     // every way a value goes in, including refused ones
-    await record(call("POST", `${A}/secrets`, { key: t.key, body: { name: "TEAM_TOKEN", value: canary(1), description: "team" } }));
+    const firstBody = { name: "TEAM_TOKEN", value: canary(1), description: "team" };
+    await record(call("POST", `${A}/secrets`, { key: t.key, body: firstBody, headers: { "idempotency-key": "create-team-token" } }));
+    // the idempotency record holds no guessable digest of a body that carries a value
+    const plainDigest = await sha256Hex(`POST ${A}/secrets\n${JSON.stringify(firstBody)}`);
     await record(call("POST", `${A}/secrets`, { key: member.key, body: { name: "MY_TOKEN", value: canary(2), scope: "personal" } }));
     await record(call("PUT", `${A}/secrets/TEAM_TOKEN`, { key: t.key, body: { value: canary(3) } }));
     await record(call("POST", `${A}/secrets`, { key: t.key, body: { name: "TEAM_TOKEN", value: canary(4) } })); // 409
@@ -92,6 +96,8 @@ describe("secret values never leave through any interface but the assignment", (
     }
 
     const events = JSON.stringify(await eventsOf({ runId, teamId: t.teamId }));
+    expect((await d1Dump()).includes(plainDigest), "an unkeyed digest of a secret-carrying body is in D1").toBe(false);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE scope = ?").bind(t.teamId).first("n")).toBe(1);
     const places = { responses: responses.join("\n"), d1: await d1Dump(), kv: await kvDump(), events, logs: logged.join("\n") };
     for (const [where, text] of Object.entries(places)) {
       expect(text.length, `${where} was scanned`).toBeGreaterThan(0);
