@@ -8,7 +8,8 @@
  *   owner and name, so a ciphertext moved to another row (or renamed) does not open.
  * - Rotation: deploy the new key as `SECRETS_KEY` and the old one as `SECRETS_KEY_PREVIOUS`. Data
  *   keys wrapped by the previous key still open; `rewrapDataKey` wraps them again under the current
- *   key (lazily on the next secret write, or for a whole team with `POST /agent/secrets/rotate`).
+ *   key (lazily on a team's next use, by the every-minute cron, or at once with
+ *   `POST /agent/secrets/rotate`; see src/lib/team-data-key.ts).
  *   Secret values are never re-entered: only the small wrapped data key changes.
  */
 const enc = new TextEncoder();

@@ -1,5 +1,5 @@
 import { getConfig } from "../env.ts";
-import { type PlatformKeys, newDataKey, openDataKey, rewrapDataKey } from "./envelope.ts";
+import { keyId, type PlatformKeys, newDataKey, openDataKey, rewrapDataKey } from "./envelope.ts";
 
 // Raw D1 rather than drizzle: both the secrets service and the HostPool Durable Object (which
 // opens secrets at assignment and may not import services) read the team's data key.
@@ -47,4 +47,27 @@ export async function rewrapTeamKey(env: Env, teamId: string, stored?: Stored | 
     .bind(next.wrappedKey, next.kid, Date.now(), teamId, stored.kid)
     .run();
   return { rewrapped: true, kid: next.kid };
+}
+
+/**
+ * After a `SECRETS_KEY` rotation: rewraps up to `limit` teams' data keys still wrapped by another
+ * key (the every-minute cron calls this, so every team converges without anyone writing a secret).
+ * A key that opens with neither key is left alone and logged by team, never by content.
+ */
+export async function rewrapStaleTeamKeys(env: Env, limit = 100): Promise<number> {
+  const keys = platformKeys(env);
+  if (!keys.previous) return 0;
+  const current = await keyId(keys.current);
+  const { results } = await env.DB.prepare("SELECT team_id AS teamId, wrapped_key AS wrappedKey, kid FROM team_keys WHERE kid != ? LIMIT ?")
+    .bind(current, limit)
+    .all<Stored & { teamId: string }>();
+  let rewrapped = 0;
+  for (const row of results) {
+    try {
+      if ((await rewrapTeamKey(env, row.teamId, row)).rewrapped) rewrapped++;
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "team data key opens with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS", team_id: row.teamId, kid: row.kid, error: String(err) }));
+    }
+  }
+  return rewrapped;
 }

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runHousekeeping } from "../../src/cron/housekeeping.ts";
 import { keyId, openDataKey, openValue } from "../../src/lib/envelope.ts";
 import { call, callWithEnv, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 
@@ -120,6 +121,26 @@ describe("secrets", () => {
     expect(after.kid).toBe(await keyId(ROTATED_KEY));
     expect(await openStored(t.teamId, "KEEP_ME", { current: ROTATED_KEY })).toBe("survives-rotation");
     expect((await callWithEnv(rotated, "POST", `${SECRETS}/rotate`, { key: t.key })).json.rewrapped).toBe(false);
+  });
+
+  it("rotation: the every-minute cron rewraps every team still on the previous key", async () => {
+    const a = await newTeam("secrets");
+    const b = await newTeam("secrets");
+    await call("POST", SECRETS, { key: a.key, body: { name: "A_SECRET", value: "a-value" } });
+    await call("POST", SECRETS, { key: b.key, body: { name: "B_SECRET", value: "b-value" } });
+    // without a previous key there is nothing to do
+    expect((await runHousekeeping(env, Date.now())).teamKeysRewrapped).toBe(0);
+    const rotated = { ...env, SECRETS_KEY: ROTATED_KEY, SECRETS_KEY_PREVIOUS: env.SECRETS_KEY } as Env;
+    const first = await runHousekeeping(rotated, Date.now());
+    expect(first.teamKeysRewrapped).toBeGreaterThanOrEqual(2);
+    expect(await runHousekeeping(rotated, Date.now())).toMatchObject({ teamKeysRewrapped: 0 });
+    for (const [t, name, value] of [[a, "A_SECRET", "a-value"], [b, "B_SECRET", "b-value"]] as const) {
+      expect((await teamKeyRow(t.teamId))!.kid).toBe(await keyId(ROTATED_KEY));
+      expect(await openStored(t.teamId, name, { current: ROTATED_KEY })).toBe(value);
+    }
+    // put every team back under the test key (storage is per test, but be a good neighbour)
+    await runHousekeeping({ ...env, SECRETS_KEY: env.SECRETS_KEY, SECRETS_KEY_PREVIOUS: ROTATED_KEY } as Env, Date.now());
+    expect((await teamKeyRow(a.teamId))!.kid).toBe(await keyId(env.SECRETS_KEY));
   });
 
   it("rotation happens lazily on the next secret write", async () => {
