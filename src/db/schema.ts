@@ -154,7 +154,7 @@ export const hostPools = sqliteTable(
   (t) => [primaryKey({ columns: [t.teamId, t.pool] })],
 );
 
-// ── Shared configuration (issue 6) ───────────────────────────────────────────────────────────
+// ── Shared configuration ───────────────────────────────────────────────────────────────────
 
 /** Each team's data key, AES-GCM-wrapped by the platform key `kid` (see src/lib/envelope.ts). */
 export const teamKeys = sqliteTable("team_keys", {

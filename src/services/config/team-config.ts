@@ -41,7 +41,8 @@ async function currentVersion(ctx: Ctx): Promise<number> {
 export async function loadTeamConfig(ctx: Ctx): Promise<TeamConfig> {
   const version = await currentVersion(ctx);
   const key = cacheKey(ctx.teamId, version);
-  const hit = await ctx.env.CONFIG.get<TeamConfig>(key, "json");
+  // KV is a cache: if it fails, D1 answers (and a failed put only costs the next read)
+  const hit = await ctx.env.CONFIG.get<TeamConfig>(key, "json").catch(() => null);
   if (hit) return hit;
   const t = ctx.teamId;
   const [envs, mods, mcps, rls, prompts, vars, agents, names] = await ctx.db.batch([
@@ -57,7 +58,9 @@ export async function loadTeamConfig(ctx: Ctx): Promise<TeamConfig> {
   const config: TeamConfig = {
     version, environments: envs, models: mods, mcpServers: mcps, rules: rls, prompts, envVars: vars, agents, teamSecretNames: names.map((n) => n.name),
   };
-  await ctx.env.CONFIG.put(key, JSON.stringify(config), { expirationTtl: TTL_SECONDS });
+  await ctx.env.CONFIG.put(key, JSON.stringify(config), { expirationTtl: TTL_SECONDS }).catch((err) =>
+    console.error(JSON.stringify({ msg: "team config cache put failed", team_id: ctx.teamId, request_id: ctx.requestId, error: String(err) })),
+  );
   return config;
 }
 
@@ -78,5 +81,6 @@ export async function writeTeamConfig(ctx: Ctx, statements: BatchItem<"sqlite">[
     if (onDuplicate && /UNIQUE constraint failed/i.test(String((err as Error)?.message) + String((err as { cause?: unknown })?.cause))) throw onDuplicate();
     throw err;
   }
-  await ctx.env.CONFIG.delete(cacheKey(ctx.teamId, before));
+  // correctness does not depend on this delete (the version moved on); it only frees the entry
+  await ctx.env.CONFIG.delete(cacheKey(ctx.teamId, before)).catch(() => {});
 }
