@@ -9,6 +9,7 @@ import { idempotency } from "./middleware/idempotency.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { configRoutes } from "./routes/config.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
@@ -37,6 +38,7 @@ export function createApp() {
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
   api.route("/", hostRoutes);
+  api.route("/", configRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });

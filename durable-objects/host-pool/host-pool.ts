@@ -5,6 +5,7 @@ import { signAttachToken } from "../../src/lib/attach-token.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { chooseHost } from "./choose.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
+import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
 import { dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
@@ -379,10 +380,25 @@ export class HostPool extends DurableObject<Env> {
   }
 
   private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
-    const row = await this.env.DB.prepare("SELECT id, title, prompt, agent_config, created_at FROM runs WHERE id = ? AND team_id = ?")
+    const row = await this.env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
       .bind(runId, teamId)
-      .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number }>();
+      .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string }>();
     if (!row) return null;
+    // the configuration was resolved and frozen at creation; only secret values are opened now
+    const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
+    let secrets: TaskAssignment["secrets"];
+    try {
+      secrets = await openRunSecrets(this.env, teamId, row.creator_id);
+    } catch (err) {
+      if (!(err instanceof SecretUnavailable)) throw err;
+      console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
+      await this.session(runId).command({ runId, teamId }, "error", SYSTEM, {
+        message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
+        error_code: "internal_error",
+        retryable: false,
+      });
+      return null;
+    }
     const { token } = await signAttachToken((this.env as unknown as { JWT_SECRET: string }).JWT_SECRET, {
       teamId,
       runId,
@@ -398,13 +414,14 @@ export class HostPool extends DurableObject<Env> {
         title: row.title,
         prompt: row.prompt,
         created_at: new Date(row.created_at).toISOString(),
-        agent_config: row.agent_config ? JSON.parse(row.agent_config) : {},
+        agent_config: config,
         team_id: teamId,
       },
       session: { path: `/api/v1/agent/runs/${runId}/session`, token },
-      env_vars: {},
-      environment: null,
-      secrets: [],
+      env_vars: config.env_vars ?? {},
+      environment: config.environment ?? null,
+      model: config.model ?? null,
+      secrets,
     };
   }
 

@@ -1,9 +1,14 @@
 import { createDb } from "../db/client.ts";
+import { rewrapStaleTeamKeys } from "../lib/team-data-key.ts";
 import { pruneIdempotencyKeys } from "../services/idempotency.ts";
 
-/** Every minute: drop idempotency records past their 24 h window. Schedules join here later. */
+/**
+ * Every minute: drop idempotency records past their 24 h window, and after a `SECRETS_KEY`
+ * rotation rewrap teams' data keys under the new key. Schedules join here later.
+ */
 export async function runHousekeeping(env: Env, now: number) {
   const pruned = await pruneIdempotencyKeys(createDb(env.DB), now);
-  if (pruned) console.log(JSON.stringify({ msg: "housekeeping", idempotency_keys_pruned: pruned }));
-  return { idempotencyKeysPruned: pruned };
+  const rewrapped = await rewrapStaleTeamKeys(env);
+  if (pruned || rewrapped) console.log(JSON.stringify({ msg: "housekeeping", idempotency_keys_pruned: pruned, team_keys_rewrapped: rewrapped }));
+  return { idempotencyKeysPruned: pruned, teamKeysRewrapped: rewrapped };
 }

@@ -157,3 +157,169 @@ export const hostPools = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.teamId, t.pool] })],
 );
+
+// ── Shared configuration ───────────────────────────────────────────────────────────────────
+
+/** Each team's data key, AES-GCM-wrapped by the platform key `kid` (see src/lib/envelope.ts). */
+export const teamKeys = sqliteTable("team_keys", {
+  teamId: text("team_id").primaryKey().references(() => teams.id),
+  wrappedKey: text("wrapped_key").notNull(),
+  kid: text("kid").notNull(),
+  createdAt: integer("created_at").notNull(),
+  rotatedAt: integer("rotated_at"),
+});
+
+/** Secrets, sealed under the team's data key; `ownerId` is '' for team secrets. */
+export const secrets = sqliteTable(
+  "secrets",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    scope: text("scope", { enum: ["team", "personal"] }).notNull(),
+    ownerId: text("owner_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    type: text("type").notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.scope, t.ownerId, t.name] })],
+);
+
+export const environments = sqliteTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    description: text("description"),
+    dockerImage: text("docker_image"),
+    repositories: text("repositories", { mode: "json" }).notNull().$type<{ url: string; ref?: string }[]>(),
+    setupCommands: text("setup_commands", { mode: "json" }).notNull().$type<string[]>(),
+    envVars: text("env_vars", { mode: "json" }).notNull().$type<Record<string, string>>(),
+    secretNames: text("secret_names", { mode: "json" }).notNull().$type<string[]>(),
+    workerHost: text("worker_host"),
+    createdBy: text("created_by").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("environments_team").on(t.teamId, t.updatedAt)],
+);
+
+export const models = sqliteTable(
+  "models",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    id: text("id").notNull(),
+    displayName: text("display_name").notNull(),
+    provider: text("provider", { enum: ["openai", "anthropic"] }).notNull(),
+    model: text("model").notNull(),
+    baseUrl: text("base_url"),
+    apiKeySecret: text("api_key_secret"),
+    visionSupported: integer("vision_supported", { mode: "boolean" }).notNull(),
+    description: text("description"),
+    reasoningLevel: text("reasoning_level"),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.id] })],
+);
+
+export const mcpServers = sqliteTable(
+  "mcp_servers",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    description: text("description"),
+    config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("mcp_servers_team_name").on(t.teamId, t.name)],
+);
+
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    content: text("content").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("rules_team_name").on(t.teamId, t.name)],
+);
+
+export const savedPrompts = sqliteTable(
+  "saved_prompts",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    prompt: text("prompt").notNull(),
+    description: text("description"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("saved_prompts_team_name").on(t.teamId, t.name)],
+);
+
+export const envVars = sqliteTable(
+  "env_vars",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+    description: text("description"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.name] })],
+);
+
+/** Named agents: their run defaults, stored as the Oz `AgentResponse` fields they set. */
+export const agentIdentities = sqliteTable(
+  "agent_identities",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("agent_identities_team").on(t.teamId, t.name)],
+);
+
+/** Skills (`SKILL.md`) registered by hosts or people, by spec `owner/repo:path`. */
+export const skills = sqliteTable(
+  "skills",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id),
+    id: text("id").notNull(),
+    name: text("name"),
+    description: text("description").notNull(),
+    basePrompt: text("base_prompt").notNull(),
+    owner: text("owner").notNull(),
+    repo: text("repo").notNull(),
+    skillPath: text("skill_path").notNull(),
+    workerHost: text("worker_host"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.id] })],
+);
+
+/** Bumped in the same batch as every write to a team's configuration: it names the KV cache entry. */
+export const teamConfigVersions = sqliteTable("team_config_versions", {
+  teamId: text("team_id").primaryKey().references(() => teams.id),
+  version: integer("version").notNull(),
+});

@@ -24,7 +24,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
   const db = createDb(c.env.DB);
   const body = await c.req.text();
-  const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
+  // keyed by the client's key (never stored): a body may hold a secret value, and a plain hash of
+  // it in D1 could be checked against guesses
+  const requestHash = await sha256Hex(`${key}\n${c.req.method} ${c.req.path}\n${body}`);
   const scope = c.get("auth")?.teamId ?? "public";
   const outcome = await claimIdempotencyKey(db, { scope, key, requestHash });
   if ("replay" in outcome) {

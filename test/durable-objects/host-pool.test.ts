@@ -49,6 +49,7 @@ describe("HostPool: assignment", () => {
       session: { path: `${RUNS}/${runId}/session`, token: expect.any(String) },
       env_vars: {},
       environment: null,
+      model: null,
       secrets: [],
     });
     const run = await untilRun(t.key, runId, stateIs("PENDING"));

@@ -105,10 +105,12 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
   });
 
   it("accepts every AgentRunParams field of the SDK and stores the config", async () => {
+    const environment = await api(s.url, "POST", "/api/v1/agent/environments", { key: s.key, body: { name: "api" } });
+    expect(environment.status, environment.text).toBe(201);
     const config = {
       name: `full-${randomUUID()}`,
       model_id: "gpt-5",
-      environment_id: "SVhg783GBFQHk1OfdPfFU9",
+      environment_id: environment.json.uid as string,
       base_prompt: "You are careful.",
       computer_use_enabled: false,
       skill_spec: "acme/api:.claude/skills/deploy/SKILL.md",
@@ -200,6 +202,35 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
     const err = await rejection(client.agent.runs.cancel(run_id));
     const body = expectProblem(err, BadRequestError, 400, "invalid_request");
     expect(body.detail).toMatch(/CANCELLED/);
+  });
+});
+
+describe("oz-agent-sdk against wrangler dev: skills, environments and models", () => {
+  it("agent.list returns registered skills in the SDK's AgentSkill shape; GET /agent/environments and /agent/models answer the Oz shapes", async () => {
+    const repo = `acme-${randomUUID().slice(0, 8)}/tools`;
+    const env = await api(s.url, "POST", "/api/v1/agent/environments", { key: s.key, body: { name: `tools-${randomUUID()}`, github_repos: [{ owner: repo.split("/")[0], repo: "tools" }] } });
+    expect(env.status, env.text).toBe(201);
+    const reg = await api(s.url, "POST", "/api/v1/agent/skills", { key: s.key, body: { repo, skill_path: "skills/review/SKILL.md", content: "---\nname: review\ndescription: Reviews a PR\n---\nReview it." } });
+    expect(reg.status, reg.text).toBe(200);
+    const { agents } = await client.agent.list({ repo, sort_by: "name", refresh: true });
+    expect(agents).toEqual([{
+      name: "review",
+      variants: [{
+        id: `${repo}:skills/review/SKILL.md`, description: "Reviews a PR", base_prompt: "Review it.",
+        source: { owner: repo.split("/")[0], name: "tools", skill_path: "skills/review/SKILL.md" },
+        environments: [{ uid: env.json.uid, name: env.json.config.name }], last_run_timestamp: null,
+      }],
+    }]);
+    const envs = await client.get<unknown, { environments: Json[] }>("/agent/environments");
+    expect(envs.environments.find((e) => e.uid === env.json.uid)).toMatchObject({ config: { github_repos: [{ owner: repo.split("/")[0], repo: "tools" }] }, setup_failed: false });
+    const models = await client.get<unknown, { default_model_id: string; models: Json[] }>("/agent/models");
+    expect(models).toEqual({ default_model_id: expect.any(String), models: expect.any(Array) });
+  });
+
+  it("agent.run with an unknown environment is a BadRequestError naming it", async () => {
+    const err = await client.agent.run({ prompt: "p", config: { environment_id: "NoSuchEnvironmentAtAll" } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as APIError).message).toMatch(/NoSuchEnvironmentAtAll/);
   });
 });
 

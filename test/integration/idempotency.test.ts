@@ -110,7 +110,7 @@ describe("Idempotency-Key on run creation", () => {
     const t = await newTeam();
     const key = crypto.randomUUID();
     const body = { prompt: "the first attempt died" };
-    const requestHash = await sha256Hex(`POST ${runs}\n${JSON.stringify(body)}`);
+    const requestHash = await sha256Hex(`${key}\nPOST ${runs}\n${JSON.stringify(body)}`); // as the middleware computes it
     const now = Date.now();
     await env.DB.prepare(
       "INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",

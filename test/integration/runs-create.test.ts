@@ -106,28 +106,36 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
     });
   });
 
-  it("stores config as given, unknown fields included", async () => {
+  it("stores config as given, unknown fields included, with its references resolved", async () => {
     const t = await newTeam();
+    const env123 = (await call("POST", "/api/v1/agent/environments", { key: t.key, body: { name: "env123", docker_image: "node:22" } })).json.uid;
+    const linear = { url: "https://mcp.linear.app/mcp", headers: { authorization: "Bearer ${LINEAR_TOKEN}" } };
+    const mcp = (await call("POST", "/api/v1/agent/mcp-servers", { key: t.key, body: { name: "linear", config: linear } })).json.uid;
     const config = {
       name: "nightly",
       model_id: "claude-sonnet",
-      environment_id: "env123",
+      environment_id: env123,
       base_prompt: "Be brief",
       computer_use_enabled: false,
       idle_timeout_minutes: 5,
       harness: { type: "claude", model_id: "opus", future_knob: 3 },
       mcp_servers: {
-        linear: { warp_id: "linear" },
+        linear: { warp_id: mcp },
         local: { command: "npx", args: ["-y", "server"], env: { TOKEN: "${TOKEN}" } },
         remote: { url: "https://mcp.example.com/mcp", headers: { authorization: "Bearer x" } },
       },
       some_future_field: { nested: [1, "two", { three: true }] },
     };
     const id = await createRun(t.key, { prompt: "p", config });
-    expect((await getRun(t.key, id)).agent_config).toEqual(config);
+    const resolved = {
+      ...config,
+      mcp_servers: { ...config.mcp_servers, linear },
+      environment: { uid: env123, name: "env123", docker_image: "node:22", repositories: [], setup_commands: [], env_vars: {} },
+    };
+    expect((await getRun(t.key, id)).agent_config).toEqual(resolved);
     const row = await runRow(id);
-    expect(row).toMatchObject({ config_name: "nightly", model_id: "claude-sonnet", environment_id: "env123" });
-    expect(JSON.parse(row!.agent_config!)).toEqual(config);
+    expect(row).toMatchObject({ config_name: "nightly", model_id: "claude-sonnet", environment_id: env123 });
+    expect(JSON.parse(row!.agent_config!)).toEqual(resolved);
   });
 
   describe("MCP server config", () => {
@@ -229,12 +237,16 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
     });
   });
 
-  it.each([
-    ["agent_identity_uid", { agent_identity_uid: "0190f5a2-0000-7000-8000-000000000000" }],
-    ["on_behalf_of", { on_behalf_of: "someone@example.com" }],
-  ])("answers %s with 403 feature_not_available", async (_, extra) => {
+  it("answers on_behalf_of with 403 feature_not_available", async () => {
     const t = await newTeam();
-    expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", ...extra } }), 403, "feature_not_available");
+    expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", on_behalf_of: "someone@example.com" } }), 403, "feature_not_available");
+    expect((await listRuns(t.key)).runs).toEqual([]);
+  });
+
+  it("answers an unknown agent_identity_uid with 400 naming it", async () => {
+    const t = await newTeam();
+    const problem = expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", agent_identity_uid: "0190f5a2-0000-7000-8000-000000000000" } }), 400, "invalid_request");
+    expect(problem.errors).toEqual([{ path: "agent_identity_uid", message: expect.stringContaining("'0190f5a2-0000-7000-8000-000000000000'") }]);
     expect((await listRuns(t.key)).runs).toEqual([]);
   });
 
@@ -325,7 +337,7 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
 describe("GET /agent/runs/{id}", () => {
   it("returns every RunItem field a queued run has", async () => {
     const t = await newTeam();
-    const config = { name: "nightly", model_id: "m1", environment_id: "env1", extra: { x: 1 } };
+    const config = { name: "nightly", model_id: "m1", extra: { x: 1 } };
     const metadata = { ticket_id: "VIS-238" };
     const id = await createRun(t.key, { prompt: "Fix the flaky test\nmore words", config, metadata });
     await untilDispatched({ runId: id, teamId: t.teamId }); // its row changes once more then, with why it waits

@@ -15,7 +15,7 @@ async function insertArtifact(team: Team, runId: string, artifactType: string, d
 
 /**
  * A team holding one run of each kind the filters tell apart:
- * - alpha: API, owner, name nightly, model m-a, env-1, metadata env=prod team=a, a PR and a FILE artifact
+ * - alpha: API, owner, name nightly, model m-a, environment env-1, metadata env=prod team=a, a PR and a FILE artifact
  * - beta: CLI, owner, name weekly, model m-b, metadata env=prod team=b, then cancelled
  * - triage: a member's skill run, metadata env=dev
  * - scheduled: inserted in D1 (schedules do not exist yet): SCHEDULED_AGENT, LOCAL, SUCCEEDED, schedule sched-1, a PLAN artifact
@@ -23,9 +23,11 @@ async function insertArtifact(team: Team, runId: string, artifactType: string, d
 async function seed() {
   const team = await newTeam("filters");
   const member = await memberKey(team.key, "member");
+  const environment = await call("POST", "/api/v1/agent/environments", { key: team.key, body: { name: "env-1" } });
+  expect(environment.status, environment.text).toBe(201);
   const alpha = await createRun(team.key, {
     prompt: "alpha: fix the parser",
-    config: { name: "nightly", model_id: "m-a", environment_id: "env-1" },
+    config: { name: "nightly", model_id: "m-a", environment_id: environment.json.uid },
     metadata: { env: "prod", team: "a" },
   });
   const beta = await createRun(team.key, { prompt: "beta: bump deps", config: { name: "weekly", model_id: "m-b" }, metadata: { env: "prod", team: "b" } }, { "x-oz-api-source": "CLI" });
@@ -46,7 +48,7 @@ async function seed() {
   await insertArtifact(team, alpha, "PULL_REQUEST", { url: "https://github.com/acme/tools/pull/1", branch: "fix" });
   await insertArtifact(team, alpha, "FILE", { artifact_uid: "f1", filepath: "out/report.md", filename: "report.md", mime_type: "text/markdown" });
   await insertArtifact(team, scheduled, "PLAN", { document_uid: "d1" });
-  return { team, member, runs: { alpha, beta, triage, scheduled } };
+  return { team, member, environmentId: environment.json.uid as string, runs: { alpha, beta, triage, scheduled } };
 }
 
 type Seeded = Awaited<ReturnType<typeof seed>>;
@@ -67,7 +69,7 @@ const FILTERS: [string, (s: Seeded) => string, Name[]][] = [
   ["name", () => "name=nightly", ["alpha"]],
   ["config_name (legacy)", () => "config_name=weekly", ["beta"]],
   ["model_id", () => "model_id=m-b", ["beta"]],
-  ["environment_id", () => "environment_id=env-1", ["alpha"]],
+  ["environment_id", (s) => `environment_id=${s.environmentId}`, ["alpha"]],
   ["environment_id=empty-environment", () => "environment_id=empty-environment", ["beta", "triage", "scheduled"]],
   ["schedule_id", () => "schedule_id=sched-1", ["scheduled"]],
   ["schedule_id unknown", () => "schedule_id=sched-2", []],
@@ -151,7 +153,7 @@ describe("GET /agent/runs filters", () => {
       ["updated_after=2026-03-01T00:00:00Z&created_after=2026-02-01T00:00:00Z", [mar]],
     ];
     for (const [query, expected] of cases) expect(sorted(idsOf(await listRuns(t.key, query))), query).toEqual(sorted(expected));
-  });
+  }, 30_000); // waits for three dispatches through the RUNS queue, which the file's other tests keep busy
 
   it("escapes % and _ in q, matching them literally", async () => {
     const t = await newTeam();

@@ -24,6 +24,41 @@ export type MCPServerConfig = z.infer<typeof MCPServerConfig>;
 export const HarnessType = z.enum(["ambit", "oz", "claude", "codex", "gemini", "opencode"]);
 export type HarnessType = z.infer<typeof HarnessType>;
 
+/**
+ * What the platform adds when it resolves a run's configuration (run > named agent > schedule >
+ * environment > team), so the run record and the host see one frozen snapshot. Set only by the
+ * platform: values a client sends for these keys are replaced.
+ */
+export const ResolvedConfigFields = {
+  environment: z
+    .object({
+      uid: z.string(),
+      name: z.string(),
+      docker_image: z.string().nullable().optional(),
+      repositories: z.array(z.object({ url: z.string(), ref: z.string().optional() })),
+      setup_commands: z.array(z.string()),
+      env_vars: z.record(z.string(), z.string()),
+    })
+    .optional()
+    .describe("Ambit: the environment as it was when the run was created"),
+  env_vars: z.record(z.string(), z.string()).optional().describe("Ambit: the team's environment variables"),
+  rules: z.array(z.object({ name: z.string(), content: z.string() })).optional().describe("Ambit: the team's enabled rules"),
+  model: z
+    .object({
+      id: z.string(),
+      provider: z.enum(["openai", "anthropic"]),
+      model: z.string(),
+      base_url: z.string().nullable().optional(),
+      api_key_secret: z.string().nullable().optional(),
+    })
+    .optional()
+    .describe("Ambit: the catalog entry of model_id, when the team's catalog lists it"),
+  secret_names: z.array(z.string()).optional().describe("Ambit: secrets this configuration names (validated at creation)"),
+  agent_identity_uid: z.string().optional().describe("Ambit: the named agent the run executes as"),
+  saved_prompt: z.string().optional().describe("Ambit: uid of the saved prompt the run started from"),
+};
+export const RESOLVED_KEYS = Object.keys(ResolvedConfigFields) as (keyof typeof ResolvedConfigFields)[];
+
 /** The agent configuration of a run (Oz `AmbientAgentConfig`); unknown fields are kept as given. */
 export const AmbientAgentConfig = z.looseObject({
   name: z.string().max(200).optional(),
@@ -52,6 +87,7 @@ export const AmbientAgentConfig = z.looseObject({
     .optional(),
   session_sharing: z.object({ public_access: z.enum(["VIEWER", "EDITOR"]).optional() }).optional(),
   credential_strategy: z.enum(["CREATOR", "EXECUTOR"]).nullable().optional(),
+  ...ResolvedConfigFields,
 }).superRefine((v, ctx) => {
   if (v.skill_spec !== undefined && v.skills !== undefined) {
     ctx.addIssue({ code: "custom", path: ["skills"], message: "set either skill_spec or skills, not both" });

@@ -53,11 +53,12 @@ export const RunAgentRequest = z
     parent_run_id: z.string().optional(),
     interactive: z.boolean().optional(),
     metadata: RunMetadata.optional(),
+    saved_prompt: z.string().min(1).max(100).optional().describe("uid or name of a saved prompt (`/agent/prompts`); `prompt`, if given, is appended"),
   })
   .superRefine((v, ctx) => {
     const hasSkill = !!(v.skill || v.config?.skill_spec || v.config?.skills?.length);
-    if (!v.prompt?.trim() && !hasSkill && !v.conversation_id) {
-      ctx.addIssue({ code: "custom", path: ["prompt"], message: "prompt is required unless a skill or conversation_id is given" });
+    if (!v.prompt?.trim() && !hasSkill && !v.conversation_id && !v.saved_prompt && !v.agent_identity_uid) {
+      ctx.addIssue({ code: "custom", path: ["prompt"], message: "prompt is required unless a skill, saved_prompt, agent_identity_uid or conversation_id is given" });
     }
   });
 export type RunAgentRequest = z.infer<typeof RunAgentRequest>;
@@ -103,6 +104,7 @@ export const RunItem = z.object({
   session_id: z.string().optional(),
   session_link: z.string().optional(),
   creator: UserProfile.optional(),
+  executor: UserProfile.optional().describe("the named agent the run executes as (`agent_identity_uid`)"),
   agent_config: AmbientAgentConfig.optional(),
   conversation_id: z.string().optional(),
   parent_run_id: z.string().optional(),

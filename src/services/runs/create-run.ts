@@ -1,10 +1,11 @@
-import { type DispatchMessage, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage } from "@ambit/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import { HELD_STATES } from "../../../durable-objects/host-pool/team-load.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
+import { resolveRunConfig } from "../config/resolve-run.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { visibleTo } from "./get-run.ts";
@@ -16,6 +17,8 @@ export type CreateRunInput = {
   request: RunAgentRequest;
   source: RunSourceType;
   executionLocation?: ExecutionLocation;
+  /** the `agent_config` of the schedule or integration that started the run (below the run and its named agent) */
+  triggerConfig?: AmbientAgentConfig;
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
@@ -28,19 +31,30 @@ const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispa
 export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInput }): Promise<RunAgentResponse> {
   requireRole(ctx, "member", "Creating runs");
   const req = input.request;
-  if (req.agent_identity_uid || req.on_behalf_of) {
-    throw new AppError(
-      "feature_not_available",
-      "named agents (agent_identity_uid, on_behalf_of) are not available on this server yet; omit those fields",
-    );
+  if (req.on_behalf_of) {
+    throw new AppError("feature_not_available", "on_behalf_of is not available on this server yet; omit it");
+  }
+  if (req.agent_identity_uid && req.team === false) {
+    throw new AppError("invalid_request", "agent_identity_uid is only allowed on team runs; omit team or set it to true", {
+      errors: [{ path: "agent_identity_uid", message: "team runs only" }],
+    });
   }
   if (req.parent_run_id) await assertParentVisible(ctx, req.parent_run_id);
 
+  const requested = { ...(req.config ?? {}) };
+  if (req.skill) {
+    requested.skill_spec = req.skill;
+    delete requested.skills;
+  }
+  const { config, prompt } = await resolveRunConfig(ctx, {
+    config: requested, prompt: req.prompt ?? "", savedPrompt: req.saved_prompt, agentIdentityUid: req.agent_identity_uid, trigger: input.triggerConfig,
+  });
+  const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
+  if (!prompt.trim() && !skillSpec && !req.conversation_id) {
+    throw new AppError("invalid_request", "prompt is required unless a skill, a saved prompt or conversation_id provides one", { errors: [{ path: "prompt", message: "required" }] });
+  }
   const now = Date.now();
   const id = uuidv7(now);
-  const config = { ...(req.config ?? {}) };
-  if (req.skill) config.skill_spec = req.skill;
-  const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
   const attachments = req.attachments ?? req.images ?? [];
   await Promise.all(
     attachments.map((a, i) =>
@@ -56,8 +70,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     scope: req.team === false ? "User" : "Team",
     creatorType: ctx.actor.type === "service_account" ? "service_account" : "user",
     creatorId: ctx.actor.id,
-    title: req.title?.trim() || titleFromPrompt(req.prompt, skillSpec ?? "Untitled run"),
-    prompt: req.prompt ?? "",
+    title: req.title?.trim() || titleFromPrompt(prompt, skillSpec ?? "Untitled run"),
+    prompt,
     mode: req.mode ?? null,
     state: "QUEUED",
     source: input.source,

@@ -34,6 +34,7 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
       ...(creator?.displayName ? { display_name: creator.displayName } : {}),
       ...(creator?.email ? { email: creator.email } : {}),
     },
+    ...executorOf(row),
     agent_config: (row.agentConfig ?? {}) as RunItem["agent_config"],
     ...(row.conversationId ? { conversation_id: row.conversationId } : {}),
     ...(row.parentRunId ? { parent_run_id: row.parentRunId } : {}),
@@ -43,6 +44,12 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
     artifacts: artifacts.map((a) => ({ artifact_type: a.artifactType as never, created_at: iso(a.createdAt), data: a.data as Record<string, unknown> })),
     scope: row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.creatorId },
   };
+}
+
+/** A run started as a named agent executes as that service account. */
+function executorOf(row: RunRow): Pick<RunItem, "executor"> {
+  const uid = (row.agentConfig as { agent_identity_uid?: string } | null)?.agent_identity_uid;
+  return uid ? { executor: { type: "service_account", uid } } : {};
 }
 
 /** The legacy `TaskItem` view of a run (`/agent/tasks`). */

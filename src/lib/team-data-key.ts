@@ -1,0 +1,73 @@
+import { getConfig } from "../env.ts";
+import { keyId, type PlatformKeys, newDataKey, openDataKey, rewrapDataKey } from "./envelope.ts";
+
+// Raw D1 rather than drizzle: both the secrets service and the HostPool Durable Object (which
+// opens secrets at assignment and may not import services) read the team's data key.
+
+type Stored = { wrappedKey: string; kid: string };
+
+export const platformKeys = (env: Env): PlatformKeys => {
+  const c = getConfig(env);
+  return { current: c.SECRETS_KEY, previous: c.SECRETS_KEY_PREVIOUS };
+};
+
+async function readStored(db: D1Database, teamId: string): Promise<Stored | null> {
+  return db.prepare("SELECT wrapped_key AS wrappedKey, kid FROM team_keys WHERE team_id = ?").bind(teamId).first<Stored>();
+}
+
+/**
+ * The team's data key. `create` makes one on first use (a concurrent creator wins, and both then
+ * use the stored key). A key still wrapped by `SECRETS_KEY_PREVIOUS` is rewrapped under the current key.
+ */
+export async function teamDataKey(env: Env, teamId: string, create: boolean): Promise<CryptoKey | null> {
+  const keys = platformKeys(env);
+  let stored = await readStored(env.DB, teamId);
+  if (!stored) {
+    if (!create) return null;
+    const fresh = await newDataKey(keys, teamId);
+    await env.DB.prepare("INSERT INTO team_keys (team_id, wrapped_key, kid, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id) DO NOTHING")
+      .bind(teamId, fresh.wrappedKey, fresh.kid, Date.now())
+      .run();
+    stored = (await readStored(env.DB, teamId))!;
+  }
+  const opened = await openDataKey(keys, teamId, stored);
+  if (opened.stale) await rewrapTeamKey(env, teamId, stored);
+  return opened.key;
+}
+
+/** Wraps the team's data key under the current platform key; true when it was wrapped by an older one. */
+export async function rewrapTeamKey(env: Env, teamId: string, stored?: Stored | null): Promise<{ rewrapped: boolean; kid: string | null }> {
+  const keys = platformKeys(env);
+  stored ??= await readStored(env.DB, teamId);
+  if (!stored) return { rewrapped: false, kid: null };
+  const next = await rewrapDataKey(keys, teamId, stored);
+  if (next.kid === stored.kid) return { rewrapped: false, kid: stored.kid };
+  // conditional on the old wrapping, so two concurrent rewraps cannot interleave badly
+  await env.DB.prepare("UPDATE team_keys SET wrapped_key = ?, kid = ?, rotated_at = ? WHERE team_id = ? AND kid = ?")
+    .bind(next.wrappedKey, next.kid, Date.now(), teamId, stored.kid)
+    .run();
+  return { rewrapped: true, kid: next.kid };
+}
+
+/**
+ * After a `SECRETS_KEY` rotation: rewraps up to `limit` teams' data keys still wrapped by another
+ * key (the every-minute cron calls this, so every team converges without anyone writing a secret).
+ * A key that opens with neither key is left alone and logged by team, never by content.
+ */
+export async function rewrapStaleTeamKeys(env: Env, limit = 100): Promise<number> {
+  const keys = platformKeys(env);
+  if (!keys.previous) return 0;
+  const current = await keyId(keys.current);
+  const { results } = await env.DB.prepare("SELECT team_id AS teamId, wrapped_key AS wrappedKey, kid FROM team_keys WHERE kid != ? LIMIT ?")
+    .bind(current, limit)
+    .all<Stored & { teamId: string }>();
+  let rewrapped = 0;
+  for (const row of results) {
+    try {
+      if ((await rewrapTeamKey(env, row.teamId, row)).rewrapped) rewrapped++;
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "team data key opens with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS", team_id: row.teamId, kid: row.kid, error: String(err) }));
+    }
+  }
+  return rewrapped;
+}

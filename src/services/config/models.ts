@@ -1,0 +1,78 @@
+import type { CreateModelRequest, ListModelsResponse, ModelInfo, UpdateModelRequest } from "@ambit/protocol";
+import { and, eq, ne } from "drizzle-orm";
+import { models } from "../../db/schema.ts";
+import { AppError, notFound } from "../../lib/errors.ts";
+import { type Ctx, requireRole } from "../context.ts";
+import { loadTeamConfig, type ModelRow, writeTeamConfig } from "./team-config.ts";
+
+const OZ_PROVIDER = { openai: "OPENAI", anthropic: "ANTHROPIC" } as const;
+
+function toModelInfo(row: ModelRow): ModelInfo {
+  return {
+    id: row.id,
+    display_name: row.displayName,
+    provider: OZ_PROVIDER[row.provider],
+    vision_supported: row.visionSupported,
+    ...(row.description ? { description: row.description } : {}),
+    ...(row.reasoningLevel ? { reasoning_level: row.reasoningLevel } : {}),
+    api: row.provider,
+    model: row.model,
+    base_url: row.baseUrl,
+    api_key_secret: row.apiKeySecret,
+    is_default: row.isDefault,
+  };
+}
+
+/** The default model: the one marked default, else the first added; none for an empty catalog. */
+export const defaultModel = (rows: ModelRow[]) => rows.find((m) => m.isDefault) ?? rows[0];
+
+export async function listModels({ ctx }: { ctx: Ctx }): Promise<ListModelsResponse> {
+  const rows = (await loadTeamConfig(ctx)).models;
+  return { default_model_id: defaultModel(rows)?.id ?? "", models: rows.map((r) => ({ ...toModelInfo(r), is_default: r === defaultModel(rows) })) };
+}
+
+const modelKey = (ctx: Ctx, id: string) => and(eq(models.teamId, ctx.teamId), eq(models.id, id));
+
+function fields(input: UpdateModelRequest, id: string) {
+  return {
+    displayName: input.display_name ?? id,
+    provider: input.provider,
+    model: input.model,
+    baseUrl: input.base_url ?? null,
+    apiKeySecret: input.api_key_secret ?? null,
+    visionSupported: input.vision_supported,
+    description: input.description ?? null,
+    reasoningLevel: input.reasoning_level ?? null,
+    isDefault: input.default ?? false,
+  };
+}
+
+/** Marking a model default unmarks the others, in the same batch. */
+const clearOtherDefaults = (ctx: Ctx, id: string) => ctx.db.update(models).set({ isDefault: false }).where(and(eq(models.teamId, ctx.teamId), ne(models.id, id)));
+
+export async function createModel({ ctx, input }: { ctx: Ctx; input: CreateModelRequest }): Promise<ModelInfo> {
+  requireRole(ctx, "admin", "Adding models to the catalog");
+  const now = Date.now();
+  const row: ModelRow = { teamId: ctx.teamId, id: input.id, ...fields(input, input.id), createdAt: now, updatedAt: now };
+  const [existing] = await ctx.db.select({ id: models.id }).from(models).where(modelKey(ctx, input.id)).limit(1);
+  if (existing) throw new AppError("conflict", `the catalog already has a model '${input.id}'; change it with PUT /api/v1/agent/models/${input.id}`, { retryable: false });
+  await writeTeamConfig(ctx, [ctx.db.insert(models).values(row).onConflictDoNothing(), ...(row.isDefault ? [clearOtherDefaults(ctx, row.id)] : [])]);
+  return toModelInfo(row);
+}
+
+/** Full replacement of a catalog entry. */
+export async function updateModel({ ctx, id, input }: { ctx: Ctx; id: string; input: UpdateModelRequest }): Promise<ModelInfo> {
+  requireRole(ctx, "admin", "Changing the model catalog");
+  const [row] = await ctx.db.select().from(models).where(modelKey(ctx, id)).limit(1);
+  if (!row) throw notFound("Model", id);
+  const next: ModelRow = { ...row, ...fields(input, id), updatedAt: Date.now() };
+  await writeTeamConfig(ctx, [ctx.db.update(models).set(next).where(modelKey(ctx, id)), ...(next.isDefault ? [clearOtherDefaults(ctx, id)] : [])]);
+  return toModelInfo(next);
+}
+
+export async function deleteModel({ ctx, id }: { ctx: Ctx; id: string }): Promise<void> {
+  requireRole(ctx, "admin", "Changing the model catalog");
+  const [row] = await ctx.db.select({ id: models.id }).from(models).where(modelKey(ctx, id)).limit(1);
+  if (!row) throw notFound("Model", id);
+  await writeTeamConfig(ctx, [ctx.db.delete(models).where(modelKey(ctx, id))]);
+}

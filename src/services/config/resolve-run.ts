@@ -1,0 +1,33 @@
+import type { AmbientAgentConfig } from "@ambit/protocol";
+import { AppError } from "../../lib/errors.ts";
+import type { Ctx } from "../context.ts";
+import { resolveConfig } from "./resolve.ts";
+import { personalSecretNames } from "./secrets.ts";
+import { loadTeamConfig } from "./team-config.ts";
+
+/**
+ * Resolves a new run's configuration for `ctx`'s team (see `resolveConfig`) and checks every
+ * reference, answering 400 `invalid_request` naming each one that does not exist. Secret names
+ * may be team secrets or personal secrets of the run's creator (the caller).
+ */
+export async function resolveRunConfig(
+  ctx: Ctx,
+  input: { config?: AmbientAgentConfig; prompt: string; savedPrompt?: string; agentIdentityUid?: string; trigger?: AmbientAgentConfig },
+) {
+  const team = await loadTeamConfig(ctx);
+  const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team });
+  const errors = [...resolved.errors];
+  let missing = (resolved.config.secret_names ?? []).filter((n) => !team.teamSecretNames.includes(n));
+  if (missing.length && ctx.actor.type !== "system") {
+    const personal = await personalSecretNames(ctx, ctx.actor.id);
+    missing = missing.filter((n) => !personal.includes(n));
+  }
+  for (const name of missing) {
+    errors.push({ path: "secrets", message: `secret '${name}' is named by this run's configuration but is neither a team secret nor one of your personal secrets (create it with POST /api/v1/agent/secrets)` });
+  }
+  if (errors.length) {
+    const summary = errors.slice(0, 3).map((e) => e.message).join("; ");
+    throw new AppError("invalid_request", `The run refers to configuration that does not exist: ${summary}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ""}`, { errors });
+  }
+  return { config: resolved.config, prompt: resolved.prompt };
+}

@@ -1,0 +1,90 @@
+import type { AgentSkill, RegisterSkillRequest } from "@ambit/protocol";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { skills } from "../../db/schema.ts";
+import { notFound } from "../../lib/errors.ts";
+import { iso } from "../../lib/time.ts";
+import { type Ctx, requireRole } from "../context.ts";
+import { githubRepoOf } from "./environments.ts";
+import { loadTeamConfig } from "./team-config.ts";
+
+type SkillRow = typeof skills.$inferSelect;
+
+/**
+ * Reads a `SKILL.md`: YAML front matter between `---` lines with `name` and `description`
+ * (plain or quoted scalars), then the instructions. Returns why it is malformed instead of throwing.
+ */
+export function parseSkillMd(content: string): { name: string | null; description: string; body: string; error: string | null } {
+  const m = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(content);
+  if (!m) return { name: null, description: "", body: content, error: "SKILL.md has no front matter: start it with '---', then 'name:' and 'description:' lines, then '---'" };
+  const fields: Record<string, string> = {};
+  for (const line of m[1].split(/\r?\n/)) {
+    const kv = /^([A-Za-z_][\w-]*):\s*(.*)$/.exec(line);
+    if (kv) fields[kv[1]] = kv[2].trim().replace(/^(['"])(.*)\1$/, "$2");
+  }
+  const missing = ["name", "description"].filter((k) => !fields[k]);
+  return {
+    name: fields.name || null,
+    description: fields.description ?? "",
+    body: m[2].trim(),
+    error: missing.length ? `SKILL.md front matter lacks ${missing.join(" and ")}` : null,
+  };
+}
+
+/** Registers (or refreshes) a skill found in a repository: by hosts after cloning, or by people. */
+export async function registerSkill({ ctx, input }: { ctx: Ctx; input: RegisterSkillRequest }) {
+  requireRole(ctx, "member", "Registering skills");
+  const [owner, repo] = input.repo.split("/");
+  const parsed = parseSkillMd(input.content);
+  const now = Date.now();
+  const row: SkillRow = {
+    teamId: ctx.teamId, id: `${input.repo}:${input.skill_path}`, name: parsed.name, description: parsed.description, basePrompt: parsed.body,
+    owner, repo, skillPath: input.skill_path, workerHost: input.worker_host ?? null, error: parsed.error, createdAt: now, updatedAt: now,
+  };
+  const { teamId: _t, id: _i, createdAt: _c, ...changes } = row;
+  await ctx.db.insert(skills).values(row).onConflictDoUpdate({ target: [skills.teamId, skills.id], set: changes });
+  return { id: row.id, name: row.name, error: row.error };
+}
+
+export async function deleteSkill({ ctx, id }: { ctx: Ctx; id: string }) {
+  requireRole(ctx, "member", "Removing skills");
+  const key = and(eq(skills.teamId, ctx.teamId), eq(skills.id, id));
+  const [row] = await ctx.db.select({ id: skills.id }).from(skills).where(key).limit(1);
+  if (!row) throw notFound("Skill", id);
+  await ctx.db.delete(skills).where(key);
+}
+
+/** Oz `GET /agent`: skills grouped by name, each variant with the environments that clone its repository. */
+export async function listSkills({ ctx, query }: { ctx: Ctx; query: { repo?: string; sort_by: "name" | "last_run"; include_malformed_skills: boolean } }): Promise<AgentSkill[]> {
+  const where = [eq(skills.teamId, ctx.teamId)];
+  if (query.repo) {
+    const [owner, repo] = query.repo.split("/");
+    where.push(eq(skills.owner, owner), eq(skills.repo, repo));
+  }
+  const [rows, lastRuns, team] = await Promise.all([
+    ctx.db.select().from(skills).where(and(...where)).orderBy(asc(skills.name), asc(skills.id)),
+    ctx.db.all<{ skill_spec: string; at: number }>(sql`SELECT skill_spec, MAX(created_at) AS at FROM runs
+      WHERE team_id = ${ctx.teamId} AND skill_spec IS NOT NULL AND (scope = 'Team' OR creator_id = ${ctx.actor.id}) GROUP BY skill_spec`),
+    loadTeamConfig(ctx),
+  ]);
+  const lastRun = new Map(lastRuns.map((r) => [r.skill_spec, r.at]));
+  const groups = new Map<string, AgentSkill & { last: number }>();
+  for (const r of rows) {
+    if (r.error && !query.include_malformed_skills) continue;
+    const name = r.name ?? r.skillPath;
+    const environments = team.environments
+      .filter((e) => e.repositories.some((repo) => githubRepoOf(repo.url)?.owner === r.owner && githubRepoOf(repo.url)?.repo === r.repo))
+      .map((e) => ({ uid: e.id, name: e.name }));
+    const last = lastRun.get(r.id) ?? null;
+    const group = groups.get(name) ?? { name, variants: [], last: 0 };
+    group.variants.push({
+      id: r.id, description: r.description, base_prompt: r.basePrompt,
+      source: { owner: r.owner, name: r.repo, skill_path: r.skillPath, ...(r.workerHost ? { worker_host: r.workerHost } : {}) },
+      environments, last_run_timestamp: last === null ? null : iso(last), ...(r.error ? { error: r.error } : {}),
+    });
+    group.last = Math.max(group.last, last ?? 0);
+    groups.set(name, group);
+  }
+  const out = [...groups.values()];
+  if (query.sort_by === "last_run") out.sort((a, b) => b.last - a.last || a.name.localeCompare(b.name));
+  return out.map(({ last: _l, ...s }) => s);
+}
