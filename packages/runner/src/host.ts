@@ -49,7 +49,7 @@ export type Host = {
   drain(): Promise<void>;
   /** stops at once: runs in flight are cancelled and reported CANCELLED */
   stop(): Promise<void>;
-  /** drops the pool connection as a network failure would (it reconnects) */
+  /** drops the pool connection and every run's session connection as a network failure would (they reconnect) */
   reconnect(): void;
 };
 
@@ -230,7 +230,10 @@ export function startHost(options: HostOptions): Host {
     },
     drain,
     stop,
-    reconnect: () => socket.reconnect(),
+    reconnect: () => {
+      socket.reconnect();
+      for (const r of runs.values()) r.reconnectSession();
+    },
   };
 }
 

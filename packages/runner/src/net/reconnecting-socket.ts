@@ -31,12 +31,16 @@ export class ReconnectingSocket {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(
-    private readonly url: () => string,
-    private readonly headers: Record<string, string>,
-    private readonly handlers: SocketHandlers,
-    private readonly backoff: Backoff = DEFAULT_BACKOFF,
-  ) {
+  private readonly url: () => string;
+  private readonly headers: Record<string, string>;
+  private readonly handlers: SocketHandlers;
+  private readonly backoff: Backoff;
+
+  constructor(url: () => string, headers: Record<string, string>, handlers: SocketHandlers, backoff: Backoff = DEFAULT_BACKOFF) {
+    this.url = url;
+    this.headers = headers;
+    this.handlers = handlers;
+    this.backoff = backoff;
     this.connect();
   }
 

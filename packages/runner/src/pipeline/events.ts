@@ -16,11 +16,15 @@ export const TAIL_IDLE_MS = 250;
 export class EventPipeline {
   private tails = new Map<string, { call_id?: string; stream: "stdout" | "stderr"; held: string; timer?: NodeJS.Timeout }>();
 
-  constructor(
-    private readonly redactor: Redactor,
-    private readonly sink: EventSink,
-    private readonly idleMs = TAIL_IDLE_MS,
-  ) {}
+  private readonly redactor: Redactor;
+  private readonly sink: EventSink;
+  private readonly idleMs: number;
+
+  constructor(redactor: Redactor, sink: EventSink, idleMs = TAIL_IDLE_MS) {
+    this.redactor = redactor;
+    this.sink = sink;
+    this.idleMs = idleMs;
+  }
 
   emit(event: HarnessEvent) {
     if (event.type === "command.output") return this.output(event.payload);

@@ -47,7 +47,10 @@ export class SessionClient {
   /** events the session accepted */
   acked = 0;
 
-  constructor(private readonly opts: SessionClientOptions) {
+  private readonly opts: SessionClientOptions;
+
+  constructor(opts: SessionClientOptions) {
+    this.opts = opts;
     const ws = opts.baseUrl.replace(/^http/, "ws").replace(/\/$/, "");
     this.socket = new ReconnectingSocket(
       () => `${ws}${opts.path}?token=${encodeURIComponent(opts.token)}&after=${this.lastSeq}`,

@@ -5,7 +5,10 @@ import type { RunProcess } from "../backends/types.ts";
 /** The last `max` characters of a process's output, kept while it streams. */
 export class Tail {
   private text = "";
-  constructor(private readonly max = 4_000) {}
+  private readonly max: number;
+  constructor(max = 4_000) {
+    this.max = max;
+  }
   add(chunk: string) {
     this.text = (this.text + chunk).slice(-this.max);
   }

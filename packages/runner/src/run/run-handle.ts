@@ -53,10 +53,12 @@ export class RunHandle {
   private session: SessionClient | null = null;
   private readonly assignedAt = performance.now();
 
-  constructor(
-    readonly assignment: TaskAssignment,
-    private readonly deps: RunDeps,
-  ) {
+  readonly assignment: TaskAssignment;
+  private readonly deps: RunDeps;
+
+  constructor(assignment: TaskAssignment, deps: RunDeps) {
+    this.assignment = assignment;
+    this.deps = deps;
     this.taskId = assignment.task_id;
     this.executionId = assignment.execution_id;
     this.redactor = new Redactor(assignment.secrets);
@@ -71,6 +73,11 @@ export class RunHandle {
     if (this.cancelReason !== null) return;
     this.cancelReason = reason || "cancelled";
     this.abort.abort(new Error(this.cancelReason));
+  }
+
+  /** Drops the session connection as a network failure would (it reconnects and resends). */
+  reconnectSession() {
+    this.session?.reconnect();
   }
 
   /** Gives the run back to the pool if it has not started (drain); false once it has. */

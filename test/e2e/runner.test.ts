@@ -1,0 +1,240 @@
+// The host runner against a real `wrangler dev`: runs created with POST /agent/runs travel the
+// queue and the pool to a runner (in this process, or in a child process when the test must kill
+// it), which prepares a workspace, runs the shell test harness (test/fakes/shell-harness.ts) and
+// streams every event into the run's session.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Host, startHost } from "../../packages/runner/src/host.ts";
+import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
+import { shellHarness } from "../fakes/shell-harness.ts";
+import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+
+let s: E2eServer;
+let dir: string;
+let origin: string;
+const hosts: Host[] = [];
+const children: ChildProcess[] = [];
+const strays: number[] = [];
+
+beforeAll(async () => {
+  s = await startE2eServer({ teamName: "e2e-runner" });
+  dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-runner-"));
+  origin = path.join(dir, "origin");
+  execFileSync("mkdir", ["-p", origin]);
+  const g = (...args: string[]) => execFileSync("git", args, { cwd: origin, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+  g("init", "--quiet", "-b", "main");
+  writeFileSync(path.join(origin, "README.md"), "hello\n");
+  g("add", "-A");
+  g("commit", "--quiet", "-m", "init");
+});
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const pid of strays) safeKill(-pid);
+  await s?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function safeKill(pid: number) {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    /* gone */
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+/** A runner in this process with the shell test harness, on its own workdir. */
+async function inProcessHost(workerId: string, capacity = 2) {
+  const host = startHost({
+    url: s.url, apiKey: s.key, workerId, capacity, workdir: mkdtempSync(path.join(dir, "wd-")),
+    harnesses: { ambit: shellHarness }, backoff: { initialMs: 100, maxMs: 1_000 }, log: () => {},
+  });
+  hosts.push(host);
+  await host.ready;
+  await untilHosts(workerId, 1);
+  return host;
+}
+
+/** A runner in a child process (test/fakes/runner-process.ts). */
+function childHost(workerId: string, workdir: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, "test/fakes/runner-process.ts"), s.url, workerId, workdir], {
+    cwd: ROOT, env: { ...process.env, AMBIT_API_KEY: s.key }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+async function createRun(prompt: string, workerId: string) {
+  const res = await api(s.url, "POST", "/api/v1/agent/runs", { key: s.key, body: { prompt, config: { worker_host: workerId } } });
+  expect(res.status, res.text).toBe(200);
+  return res.json.run_id as string;
+}
+
+const getRun = async (runId: string) => (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json as Json;
+
+async function untilRun(runId: string, pred: (r: Json) => boolean, timeoutMs = 20_000): Promise<Json> {
+  let run: Json = {};
+  const ok = await waitFor(async () => pred((run = await getRun(runId))), timeoutMs, 100);
+  if (!ok) throw new Error(`run ${runId}: expected state not reached in ${timeoutMs} ms; last: ${JSON.stringify({ state: run.state, status_message: run.status_message })}`);
+  return run;
+}
+
+async function untilHosts(workerId: string, n: number, timeoutMs = 15_000) {
+  const ok = await waitFor(async () => {
+    const res = await api(s.url, "GET", "/api/v1/hosts", { key: s.key });
+    return res.json.hosts.filter((h: Json) => h.worker_id === workerId && h.capacity > 0).length === n;
+  }, timeoutMs);
+  expect(ok, `${n} hosts of ${workerId}`).toBe(true);
+}
+
+async function eventsOf(runId: string): Promise<Json[]> {
+  const out: Json[] = [];
+  for (let after = 0; ; ) {
+    const res = await api(s.url, "GET", `/api/v1/agent/runs/${runId}/events?after=${after}&limit=1000`, { key: s.key });
+    expect(res.status, res.text).toBe(200);
+    out.push(...res.json.events);
+    if (!res.json.has_more) return out;
+    after = out[out.length - 1].seq;
+  }
+}
+
+const stdoutOf = (events: Json[], callId?: string) =>
+  events.filter((e) => e.type === "command.output" && e.payload.stream === "stdout" && (!callId || e.payload.call_id === callId)).map((e) => e.payload.chunk).join("");
+
+describe("the host runner (wrangler dev)", () => {
+  it("runs a prompt to SUCCEEDED: tool calls, streamed output, usage, run_time and started_at filled in", async () => {
+    await inProcessHost("e2e-runner-full");
+    const runId = await createRun(`git clone --quiet ${origin} repo\necho fixed >> repo/README.md\ncat repo/README.md\n#say all done`, "e2e-runner-full");
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
+    expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
+    expect(run.status_message.message).toBe("ran 3 commands");
+    expect(run.started_at).toBeTruthy();
+    expect(run.run_time).toMatch(/^P/);
+    const events = await eventsOf(runId);
+    const types = events.map((e) => e.type);
+    expect(types.filter((t) => t === "agent.tool_call")).toHaveLength(3);
+    expect(types.filter((t) => t === "agent.tool_result")).toHaveLength(3);
+    expect(stdoutOf(events, "call-3")).toBe("hello\nfixed\n");
+    expect(events.some((e) => e.type === "agent.message" && e.payload.text === "all done")).toBe(true);
+    expect(events.some((e) => e.type === "usage")).toBe(true);
+    const steps = events.filter((e) => e.type === "setup.step").map((e) => `${e.payload.phase}:${e.payload.status}`);
+    expect(steps).toEqual(["workspace:started", "workspace:succeeded", "env:started", "env:succeeded"]);
+    // every host event comes before the state change that ended the run
+    const end = events.findIndex((e) => e.type === "run.state_changed" && e.payload.to === "SUCCEEDED");
+    expect(end).toBe(events.length - 1);
+  });
+
+  it("loses and doubles nothing when its connections drop mid-stream", async () => {
+    const host = await inProcessHost("e2e-runner-drop");
+    const runId = await createRun("seq 1 20000", "e2e-runner-drop");
+    await untilRun(runId, (r) => r.state === "INPROGRESS");
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      host.reconnect();
+    }
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state), 40_000);
+    expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
+    const events = await eventsOf(runId);
+    const expected = Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join("");
+    expect(stdoutOf(events, "call-1") === expected, "the output arrived whole, in order, once").toBe(true);
+  });
+
+  it("cancel mid-command kills the whole process tree and ends CANCELLED", async () => {
+    await inProcessHost("e2e-runner-cancel");
+    const runId = await createRun("sleep 300 & echo child=$!; wait", "e2e-runner-cancel");
+    let child = 0;
+    expect(await waitFor(async () => {
+      const m = stdoutOf(await eventsOf(runId)).match(/child=(\d+)/);
+      return !!m && (child = Number(m[1])) > 0;
+    }, 20_000)).toBe(true);
+    strays.push(child);
+    expect(alive(child)).toBe(true);
+    const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/cancel`, { key: s.key });
+    expect(res.status, res.text).toBeLessThan(300);
+    const run = await untilRun(runId, (r) => r.state === "CANCELLED");
+    expect(run.status_message.message).toMatch(/Cancelled on the host/);
+    expect(await waitFor(() => !alive(child), 5_000), `process ${child} survived the cancel`).toBe(true);
+  });
+
+  it("delivers a follow-up mid-run to the harness", async () => {
+    await inProcessHost("e2e-runner-followup");
+    const runId = await createRun("#say waiting\n#wait-followup\necho got: $FOLLOWUP", "e2e-runner-followup");
+    expect(await waitFor(async () => (await eventsOf(runId)).some((e) => e.type === "agent.message" && e.payload.text === "waiting"), 20_000)).toBe(true);
+    const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/followups`, { key: s.key, body: { message: "use tabs" } });
+    expect(res.status, res.text).toBeLessThan(300);
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
+    expect(run.state).toBe("SUCCEEDED");
+    expect(stdoutOf(await eventsOf(runId))).toBe("got: use tabs\n");
+  });
+
+  it("BLOCKED on a question, resumed by the answer", async () => {
+    await inProcessHost("e2e-runner-blocked");
+    const runId = await createRun("#ask Which color should the button be?\necho color=$ANSWER", "e2e-runner-blocked");
+    const blocked = await untilRun(runId, (r) => r.state === "BLOCKED");
+    expect(blocked.status_message.message).toBe("Waiting for a person: Which color should the button be?");
+    const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/followups`, { key: s.key, body: { message: "blue" } });
+    expect(res.status, res.text).toBeLessThan(300);
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
+    expect(run.state).toBe("SUCCEEDED");
+    const events = await eventsOf(runId);
+    expect(stdoutOf(events)).toBe("color=blue\n");
+    const states = events.filter((e) => e.type === "run.state_changed").map((e) => e.payload.to);
+    expect(states).toEqual(["PENDING", "CLAIMED", "INPROGRESS", "BLOCKED", "INPROGRESS", "SUCCEEDED"]);
+  });
+
+  it("SIGTERM drains: the running run finishes, the runner exits 0, nothing new is taken", async () => {
+    const workdir = mkdtempSync(path.join(dir, "wd-drain-"));
+    const h = childHost("e2e-runner-drain", workdir);
+    await untilHosts("e2e-runner-drain", 1, 30_000);
+    const runId = await createRun("sleep 2\necho finished", "e2e-runner-drain");
+    await untilRun(runId, (r) => r.state === "INPROGRESS");
+    h.child.kill("SIGTERM");
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
+    expect(run.state, h.output()).toBe("SUCCEEDED");
+    expect(await h.exited, h.output()).toBe(0);
+    const later = await createRun("echo never", "e2e-runner-drain");
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await getRun(later)).state).toBe("QUEUED");
+  });
+
+  it("a runner killed mid-run leaves no run stuck: the run ends ERROR (retryable), a follow-up runs it again on the restarted runner", async () => {
+    const workdir = mkdtempSync(path.join(dir, "wd-kill-"));
+    const first = childHost("e2e-runner-kill", workdir);
+    await untilHosts("e2e-runner-kill", 1, 30_000);
+    const runId = await createRun("echo pid=$$\n#wait-followup\necho resumed with: $FOLLOWUP", "e2e-runner-kill");
+    let pid = 0;
+    expect(await waitFor(async () => {
+      const m = stdoutOf(await eventsOf(runId)).match(/pid=(\d+)/);
+      return !!m && (pid = Number(m[1])) > 0;
+    }, 20_000)).toBe(true);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const second = childHost("e2e-runner-kill", workdir);
+    await waitFor(() => second.output().includes('"ready"'), 30_000);
+    const lost = await untilRun(runId, (r) => r.state === "ERROR", 60_000);
+    expect(lost.status_message).toMatchObject({ error_code: "resource_unavailable", retryable: true });
+    expect(lost.status_message.message).toMatch(/stopped answering/);
+    const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/followups`, { key: s.key, body: { message: "try again" } });
+    expect(res.status, res.text).toBeLessThan(300);
+    const run = await untilRun(runId, (r) => r.state === "SUCCEEDED", 30_000);
+    expect(run.state, second.output()).toBe("SUCCEEDED");
+    expect(stdoutOf(await eventsOf(runId))).toContain("resumed with: try again\n");
+    second.child.kill("SIGKILL");
+  }, 120_000);
+});
