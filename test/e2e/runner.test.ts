@@ -7,7 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TaskAssignment } from "@ambit/protocol";
+import { processBackend } from "../../packages/runner/src/backends/process.ts";
 import { type Host, startHost } from "../../packages/runner/src/host.ts";
+import { artifactCollector } from "../../packages/runner/src/run/artifacts.ts";
+import { prepareRun } from "../../packages/runner/src/run/prepare.ts";
+import { startFakeGitHub } from "../fakes/github.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { shellHarness } from "../fakes/shell-harness.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
@@ -114,30 +119,92 @@ async function eventsOf(runId: string): Promise<Json[]> {
   }
 }
 
+/** A file artifact's bytes, through GET /download's signed link. */
+async function download(uid: string) {
+  const res = await fetch(`${s.url}/api/v1/agent/artifacts/${uid}/download`, { headers: { authorization: `Bearer ${s.key}` } });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
 const stdoutOf = (events: Json[], callId?: string) =>
   events.filter((e) => e.type === "command.output" && e.payload.stream === "stdout" && (!callId || e.payload.call_id === callId)).map((e) => e.payload.chunk).join("");
 
 describe("the host runner (wrangler dev)", () => {
   it("runs a prompt to SUCCEEDED: tool calls, streamed output, usage, run_time and started_at filled in", async () => {
     await inProcessHost("e2e-runner-full");
-    const runId = await createRun(`git clone --quiet ${origin} repo\necho fixed >> repo/README.md\ncat repo/README.md\n#say all done`, "e2e-runner-full");
+    const runId = await createRun(`git clone --quiet ${origin} repo\necho fixed >> repo/README.md\ncat repo/README.md\necho "# Report" > artifacts/report.md\n#say all done`, "e2e-runner-full");
     const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
     expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
-    expect(run.status_message.message).toBe("ran 3 commands");
+    expect(run.status_message.message).toBe("ran 4 commands");
     expect(run.started_at).toBeTruthy();
     expect(run.run_time).toMatch(/^P/);
     const events = await eventsOf(runId);
     const types = events.map((e) => e.type);
-    expect(types.filter((t) => t === "agent.tool_call")).toHaveLength(3);
-    expect(types.filter((t) => t === "agent.tool_result")).toHaveLength(3);
+    expect(types.filter((t) => t === "agent.tool_call")).toHaveLength(4);
+    expect(types.filter((t) => t === "agent.tool_result")).toHaveLength(4);
     expect(stdoutOf(events, "call-3")).toBe("hello\nfixed\n");
     expect(events.some((e) => e.type === "agent.message" && e.payload.text === "all done")).toBe(true);
     expect(events.some((e) => e.type === "usage")).toBe(true);
     const steps = events.filter((e) => e.type === "setup.step").map((e) => `${e.payload.phase}:${e.payload.status}`);
     expect(steps).toEqual(["workspace:started", "workspace:succeeded", "env:started", "env:succeeded"]);
+    // the change was committed to ambit/<run> and, with no GitHub remote, reported as a diff; artifacts/ was uploaded
+    expect(run.artifacts.map((a: Json) => `${a.artifact_type}:${a.data.filename}`)).toEqual(["FILE:repo.diff", "FILE:report.md"]);
+    expect(run.artifacts[0].data.description).toBe(`Changes in repo, pushed as branch ambit/${runId}`);
+    expect(execFileSync("git", ["log", "--format=%s", `ambit/${runId}`, "-1"], { cwd: origin }).toString().trim()).toBe(run.title);
+    const diff = await download(run.artifacts[0].data.artifact_uid);
+    expect(diff).toContain("+++ b/README.md");
+    expect(diff).toContain("+fixed");
+    expect(await download(run.artifacts[1].data.artifact_uid)).toBe("# Report\n");
+    expect(events.filter((e) => e.type === "artifact.created").map((e) => e.payload.data.filename)).toEqual(["repo.diff", "report.md"]);
     // every host event comes before the state change that ended the run
     const end = events.findIndex((e) => e.type === "run.state_changed" && e.payload.to === "SUCCEEDED");
     expect(end).toBe(events.length - 1);
+  });
+
+  it("a changed GitHub repository is pushed to ambit/<run> and opened as a pull request (PULL_REQUEST); without a token the private clone is refused", async () => {
+    const gh = await startFakeGitHub("ghp_fake_token_123");
+    process.env.AMBIT_GITHUB_URL = gh.url; // what `owner/repo` and GitHub remotes mean, for prepareRun
+    try {
+      gh.createRepo("acme/widgets");
+      const runId = await createRun("Polish the README", "e2e-runner-pr-nobody");
+      const title = (await getRun(runId)).title as string;
+      const assignment = (secrets: { name: string; value: string }[]) => TaskAssignment.parse({
+        task_id: runId, run_id: runId, execution_id: 1,
+        task: { id: runId, title, prompt: "Polish the README", created_at: new Date().toISOString(), agent_config: {}, team_id: s.team.uid },
+        session: { path: `/api/v1/agent/runs/${runId}/session`, token: "unused: the admin key authenticates" },
+        env_vars: {}, environment: { uid: "e", name: "e", repositories: [{ url: "acme/widgets" }] }, secrets,
+      });
+      const collect = artifactCollector({ baseUrl: s.url, githubApiUrl: gh.apiUrl, githubUrl: gh.url });
+      const events: Json[] = [];
+      const prepareAndChange = async (a: TaskAssignment, name: string) => {
+        const prep = await prepareRun({ assignment: a, workspace: path.join(dir, name), emit: (e) => events.push(e), signal: new AbortController().signal, makeBackend: async (ws, env) => processBackend(ws, env) });
+        expect(prep.ok, JSON.stringify(events.filter((e) => e.type === "setup.step").at(-1))).toBe(true);
+        if (!prep.ok) throw new Error("prepare failed");
+        writeFileSync(path.join(prep.prepared.workspace, "widgets/README.md"), "hello, polished\n");
+        return prep.prepared;
+      };
+
+      const withToken = assignment([{ name: "GITHUB_TOKEN", value: "ghp_fake_token_123" }]);
+      const prepared = await prepareAndChange(withToken, "pr-ws");
+      const reported = await collect({ assignment: withToken, prepared, emit: (e) => events.push(e), signal: new AbortController().signal, authorization: `Bearer ${s.key}` });
+      expect(reported).toEqual([{ artifact_type: "PULL_REQUEST", data: { url: `${gh.url}/acme/widgets/pull/1`, branch: `ambit/${runId}` } }]);
+      expect(gh.pulls).toMatchObject([{ repo: "acme/widgets", head: `ambit/${runId}`, base: "main", title }]);
+      expect(gh.branches("acme/widgets").sort()).toEqual([`ambit/${runId}`, "main"]);
+      expect(events.some((e) => e.type === "artifact.created" && e.payload.artifact_type === "PULL_REQUEST")).toBe(true);
+
+      const noToken = assignment([]);
+      const clonedBefore = gh.refused.length;
+      const prepared2 = await prepareAndChange({ ...noToken, execution_id: 2 }, "pr-ws-2").catch(() => null);
+      // the fake demands credentials even to clone, like a private repository: without a token the clone fails
+      expect(prepared2).toBeNull();
+      expect(gh.refused.length).toBeGreaterThan(clonedBefore);
+
+      const run = await getRun(runId);
+      expect(run.artifacts).toEqual([expect.objectContaining({ artifact_type: "PULL_REQUEST", data: { url: `${gh.url}/acme/widgets/pull/1`, branch: `ambit/${runId}` } })]);
+    } finally {
+      delete process.env.AMBIT_GITHUB_URL;
+      await gh.stop();
+    }
   });
 
   it("loses and doubles nothing when its connections drop mid-stream", async () => {

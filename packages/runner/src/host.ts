@@ -6,6 +6,7 @@ import type { Backend } from "./backends/types.ts";
 import { createHarness } from "./harness/index.ts";
 import type { Harness } from "./harness/types.ts";
 import { type Backoff, ReconnectingSocket } from "./net/reconnecting-socket.ts";
+import { type ArtifactOptions, artifactCollector } from "./run/artifacts.ts";
 import type { RunDeps } from "./run/run-handle.ts";
 import { RunHandle } from "./run/run-handle.ts";
 
@@ -32,7 +33,8 @@ export type HostOptions = {
   resolveHarness?: (type: string) => Harness | null;
   /** how the run's backend is made; by default from `backend` */
   makeBackend?: RunDeps["makeBackend"];
-  collectArtifacts?: RunDeps["collectArtifacts"];
+  /** where PRs are opened (GitHub API URLs); false: collect no artifacts */
+  artifacts?: Omit<ArtifactOptions, "baseUrl"> | false;
   /** one JSON-able line per notable thing; default: JSON lines on stderr */
   log?: (entry: Record<string, unknown>) => void;
   backoff?: Backoff;
@@ -113,7 +115,7 @@ export function startHost(options: HostOptions): Host {
     resolveHarness,
     send: (msg) => send(msg),
     log,
-    collectArtifacts: options.collectArtifacts,
+    collectArtifacts: options.artifacts === false ? undefined : artifactCollector({ baseUrl: base, ...options.artifacts }),
     sessionBackoff: options.backoff,
     onHarnessStart: options.onHarnessStart,
   };

@@ -29,7 +29,7 @@ export type RunDeps = {
   send(msg: HostMessage): void;
   log(entry: Record<string, unknown>): void;
   /** after the harness finished: commit, push, open a PR, upload `artifacts/` (see artifacts.ts) */
-  collectArtifacts?(input: { assignment: TaskAssignment; prepared: Prepared; emit: (e: HarnessEvent) => void; signal: AbortSignal }): Promise<void>;
+  collectArtifacts?(input: { assignment: TaskAssignment; prepared: Prepared; emit: (e: HarnessEvent) => void; signal: AbortSignal; redact: (text: string) => string }): Promise<unknown>;
   sessionBackoff?: Backoff;
   /** observed by benchmarks: the harness is about to start, `ms` after the assignment arrived */
   onHarnessStart?(runId: string, ms: number): void;
@@ -132,7 +132,7 @@ export class RunHandle {
       const final = await this.runHarness(harness, prep.prepared, emit);
       if (final.state !== "CANCELLED" && this.deps.collectArtifacts) {
         try {
-          await this.deps.collectArtifacts({ assignment: a, prepared: prep.prepared, emit, signal });
+          await this.deps.collectArtifacts({ assignment: a, prepared: prep.prepared, emit, signal, redact: (s) => this.redactor.text(s) });
         } catch (err) {
           emit({ type: "error", payload: { message: `Collecting the run's artifacts failed: ${String(err)}`, retryable: true } });
         }
