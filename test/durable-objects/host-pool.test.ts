@@ -48,6 +48,8 @@ describe("HostPool: assignment", () => {
       },
       session: { path: `${RUNS}/${runId}/session`, token: expect.any(String) },
       env_vars: {},
+      environment: null,
+      secrets: [],
     });
     const run = await untilRun(t.key, runId, stateIs("PENDING"));
     expect(run.status_message.message).toMatch(/Offered to host warp/);

@@ -209,8 +209,9 @@ describe("the host runner (wrangler dev)", () => {
 
   it("loses and doubles nothing when its connections drop mid-stream", async () => {
     const host = await inProcessHost("e2e-runner-drop");
-    const runId = await createRun("seq 1 20000", "e2e-runner-drop");
-    await untilRun(runId, (r) => r.state === "INPROGRESS");
+    // 40,000 lines over ~2 s, so the drops land mid-stream
+    const runId = await createRun("for i in $(seq 0 39); do seq $((i*1000+1)) $((i*1000+1000)); sleep 0.05; done", "e2e-runner-drop");
+    await untilRun(runId, (r) => r.state !== "QUEUED" && r.state !== "PENDING");
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 150));
       host.reconnect();
@@ -218,7 +219,7 @@ describe("the host runner (wrangler dev)", () => {
     const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state), 40_000);
     expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
     const events = await eventsOf(runId);
-    const expected = Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join("");
+    const expected = Array.from({ length: 40000 }, (_, i) => `${i + 1}\n`).join("");
     expect(stdoutOf(events, "call-1") === expected, "the output arrived whole, in order, once").toBe(true);
   });
 

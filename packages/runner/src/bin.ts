@@ -1,8 +1,11 @@
+#!/usr/bin/env node
 // `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--workdir DIR]`
 // The API key comes from AMBIT_API_KEY. SIGTERM/SIGINT drains (no new runs, the unstarted ones are
 // handed back, the others finish); a second signal stops at once (runs in flight are cancelled).
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { dockerAvailable } from "./backends/docker.ts";
 import { startHost } from "./host.ts";
@@ -69,4 +72,5 @@ export async function main(argv: string[]) {
   process.on("SIGINT", () => onSignal("SIGINT"));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
+// run as a program (also through an npm bin symlink), not when imported
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main(process.argv.slice(2));

@@ -6,3 +6,5 @@ export { startHost, RUNNER_VERSION, type Host, type HostOptions } from "./host.t
 export { Redactor, redactionOf } from "./pipeline/redact.ts";
 export { EventPipeline } from "./pipeline/events.ts";
 export { prepareRun, runEnv } from "./run/prepare.ts";
+export { artifactCollector, type ArtifactOptions } from "./run/artifacts.ts";
+export { SessionClient } from "./pipeline/session-client.ts";
