@@ -12,6 +12,8 @@ import { processBackend } from "../../packages/runner/src/backends/process.ts";
 import { type Host, startHost } from "../../packages/runner/src/host.ts";
 import { artifactCollector } from "../../packages/runner/src/run/artifacts.ts";
 import { prepareRun } from "../../packages/runner/src/run/prepare.ts";
+import { RunHandle } from "../../packages/runner/src/run/run-handle.ts";
+import WebSocket from "ws";
 import { startFakeGitHub } from "../fakes/github.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { shellHarness } from "../fakes/shell-harness.ts";
@@ -205,6 +207,45 @@ describe("the host runner (wrangler dev)", () => {
       delete process.env.AMBIT_GITHUB_URL;
       await gh.stop();
     }
+  });
+
+  it("redacts secret values from every event it sends, a value split across output chunks included", async () => {
+    // The platform sends no secrets in assignments yet (the secrets store is another change), so
+    // this host takes a real assignment from the pool and adds one before running it, as the
+    // Worker will: everything after that is the runner's real path into the real session.
+    const secret = "tok_9f8e7d6c5b4a3f2e1d0c";
+    const ws = new WebSocket(`${s.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=e2e-runner-secrets`, { headers: { authorization: `Bearer ${s.key}` } });
+    const frames: Json[] = [];
+    ws.on("message", (d) => frames.push(JSON.parse(d.toString())));
+    expect(await waitFor(() => frames.some((f) => f.type === "welcome"), 10_000)).toBe(true);
+    ws.send(JSON.stringify({ type: "hello", data: { capacity: 1 } }));
+    const prompt = [
+      'echo "plain: $API_TOKEN"',
+      // two writes 100 ms apart: two output chunks, the value split between them
+      `printf "split: %s" "\${API_TOKEN%${"?".repeat(secret.length / 2)}}"; sleep 0.1; printf "%s\\n" "\${API_TOKEN#${"?".repeat(secret.length / 2)}}"`,
+      `#say I found ${secret} in the environment`,
+    ].join("\n");
+    const runId = await createRun(prompt, "e2e-runner-secrets");
+    expect(await waitFor(() => frames.some((f) => f.type === "task_assignment" && f.data.task_id === runId), 15_000)).toBe(true);
+    const assignment = frames.find((f) => f.type === "task_assignment")!.data as TaskAssignment;
+    const withSecret = { ...assignment, secrets: [{ name: "API_TOKEN", value: secret }] };
+    const handle = new RunHandle(withSecret, {
+      baseUrl: s.url,
+      workdir: mkdtempSync(path.join(dir, "wd-secrets-")),
+      makeBackend: async (_a, ws, env) => processBackend(ws, env),
+      resolveHarness: () => shellHarness,
+      send: (m) => ws.send(JSON.stringify(m)),
+      log: () => {},
+    });
+    expect(await handle.done).toMatchObject({ state: "SUCCEEDED" });
+    const run = await untilRun(runId, (r) => r.state === "SUCCEEDED");
+    expect(run.state).toBe("SUCCEEDED");
+    const events = await eventsOf(runId);
+    const hostEvents = JSON.stringify(events.filter((e) => e.actor.type === "host"));
+    expect(stdoutOf(events)).toBe("plain: [REDACTED:API_TOKEN]\nsplit: [REDACTED:API_TOKEN]\n");
+    expect(events.some((e) => e.type === "agent.message" && e.payload.text === "I found [REDACTED:API_TOKEN] in the environment")).toBe(true);
+    for (let i = 0; i + 6 <= secret.length; i++) expect(hostEvents).not.toContain(secret.slice(i, i + 6));
+    ws.close();
   });
 
   it("loses and doubles nothing when its connections drop mid-stream", async () => {
