@@ -121,6 +121,34 @@ async function eventsOf(runId: string): Promise<Json[]> {
   }
 }
 
+/**
+ * A host on a raw pool socket that takes the assignment of a new run: the platform fills no
+ * secrets or environments into assignments yet (other changes do), so tests add them to a real
+ * assignment and run it with the runner's own RunHandle, as startHost would.
+ */
+async function takeAssignment(workerId: string, prompt: string) {
+  const ws = new WebSocket(`${s.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${workerId}`, { headers: { authorization: `Bearer ${s.key}` } });
+  const frames: Json[] = [];
+  ws.on("message", (d) => frames.push(JSON.parse(d.toString())));
+  expect(await waitFor(() => frames.some((f) => f.type === "welcome"), 10_000)).toBe(true);
+  ws.send(JSON.stringify({ type: "hello", data: { capacity: 1 } }));
+  await untilHosts(workerId, 1);
+  const runId = await createRun(prompt, workerId);
+  expect(await waitFor(() => frames.some((f) => f.type === "task_assignment" && f.data.task_id === runId), 15_000)).toBe(true);
+  return { ws, runId, assignment: frames.find((f) => f.type === "task_assignment")!.data as TaskAssignment };
+}
+
+function runAssignment(ws: WebSocket, assignment: TaskAssignment) {
+  return new RunHandle(assignment, {
+    baseUrl: s.url,
+    workdir: mkdtempSync(path.join(dir, "wd-handle-")),
+    makeBackend: async (_a, workspace, env) => processBackend(workspace, env),
+    resolveHarness: () => shellHarness,
+    send: (m) => ws.send(JSON.stringify(m)),
+    log: () => {},
+  });
+}
+
 /** A file artifact's bytes, through GET /download's signed link. */
 async function download(uid: string) {
   const res = await fetch(`${s.url}/api/v1/agent/artifacts/${uid}/download`, { headers: { authorization: `Bearer ${s.key}` } });
@@ -214,29 +242,14 @@ describe("the host runner (wrangler dev)", () => {
     // this host takes a real assignment from the pool and adds one before running it, as the
     // Worker will: everything after that is the runner's real path into the real session.
     const secret = "tok_9f8e7d6c5b4a3f2e1d0c";
-    const ws = new WebSocket(`${s.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=e2e-runner-secrets`, { headers: { authorization: `Bearer ${s.key}` } });
-    const frames: Json[] = [];
-    ws.on("message", (d) => frames.push(JSON.parse(d.toString())));
-    expect(await waitFor(() => frames.some((f) => f.type === "welcome"), 10_000)).toBe(true);
-    ws.send(JSON.stringify({ type: "hello", data: { capacity: 1 } }));
     const prompt = [
       'echo "plain: $API_TOKEN"',
       // two writes 100 ms apart: two output chunks, the value split between them
       `printf "split: %s" "\${API_TOKEN%${"?".repeat(secret.length / 2)}}"; sleep 0.1; printf "%s\\n" "\${API_TOKEN#${"?".repeat(secret.length / 2)}}"`,
       `#say I found ${secret} in the environment`,
     ].join("\n");
-    const runId = await createRun(prompt, "e2e-runner-secrets");
-    expect(await waitFor(() => frames.some((f) => f.type === "task_assignment" && f.data.task_id === runId), 15_000)).toBe(true);
-    const assignment = frames.find((f) => f.type === "task_assignment")!.data as TaskAssignment;
-    const withSecret = { ...assignment, secrets: [{ name: "API_TOKEN", value: secret }] };
-    const handle = new RunHandle(withSecret, {
-      baseUrl: s.url,
-      workdir: mkdtempSync(path.join(dir, "wd-secrets-")),
-      makeBackend: async (_a, ws, env) => processBackend(ws, env),
-      resolveHarness: () => shellHarness,
-      send: (m) => ws.send(JSON.stringify(m)),
-      log: () => {},
-    });
+    const { ws, assignment, runId } = await takeAssignment("e2e-runner-secrets", prompt);
+    const handle = runAssignment(ws, { ...assignment, secrets: [{ name: "API_TOKEN", value: secret }] });
     expect(await handle.done).toMatchObject({ state: "SUCCEEDED" });
     const run = await untilRun(runId, (r) => r.state === "SUCCEEDED");
     expect(run.state).toBe("SUCCEEDED");
@@ -245,6 +258,25 @@ describe("the host runner (wrangler dev)", () => {
     expect(stdoutOf(events)).toBe("plain: [REDACTED:API_TOKEN]\nsplit: [REDACTED:API_TOKEN]\n");
     expect(events.some((e) => e.type === "agent.message" && e.payload.text === "I found [REDACTED:API_TOKEN] in the environment")).toBe(true);
     for (let i = 0; i + 6 <= secret.length; i++) expect(hostEvents).not.toContain(secret.slice(i, i + 6));
+    ws.close();
+  });
+
+  it("a failing setup command ends the run FAILED with environment_setup_failed, naming the step, exit code and output tail", async () => {
+    // environments reach assignments with the configuration change; this host adds one to a real assignment
+    const { ws, assignment, runId } = await takeAssignment("e2e-runner-setup", "echo never runs");
+    const environment = { uid: "env", name: "broken", repositories: [{ url: origin }], setup_commands: ["test -f origin/README.md", "echo compiling; echo 'error: cannot find module x' >&2; exit 7", "echo never"], env_vars: {} };
+    const handle = runAssignment(ws, { ...assignment, environment });
+    expect(await handle.done).toMatchObject({ state: "FAILED", error_code: "environment_setup_failed", exit_code: 7 });
+    const run = await untilRun(runId, (r) => r.state === "FAILED");
+    expect(run.status_message.error_code).toBe("environment_setup_failed");
+    expect(run.status_message.message).toMatch(/^Environment setup failed: setup command 2 `echo compiling.*` exited with code 7\. Last output:\n/);
+    expect(run.status_message.message).toContain("error: cannot find module x");
+    const events = await eventsOf(runId);
+    const steps = events.filter((e) => e.type === "setup.step").map((e) => `${e.payload.phase}:${e.payload.status}`);
+    expect(steps).toEqual(["workspace:started", "workspace:succeeded", "env:started", "env:succeeded", "clone:started", "clone:succeeded", "setup_command:started", "setup_command:succeeded", "setup_command:started", "setup_command:failed"]);
+    expect(events.find((e) => e.type === "setup.step" && e.payload.status === "failed")!.payload).toMatchObject({ exit_code: 7, output_tail: expect.stringContaining("cannot find module x") });
+    expect(stdoutOf(events, "setup-2")).toBe("compiling\n");
+    expect(events.some((e) => e.type === "agent.tool_call")).toBe(false); // the harness never started
     ws.close();
   });
 
