@@ -178,7 +178,14 @@ export function startHost(options: HostOptions): Host {
 
   function assign(a: TaskAssignment) {
     const current = runs.get(a.task_id);
-    if (current && current.executionId >= a.execution_id) return; // a repeated offer of what we hold
+    if (current && current.executionId >= a.execution_id) {
+      // offered again what this host already runs: the pool lost our claim (we were disconnected
+      // before it arrived) and put the run back in line; claim it again rather than run it twice
+      const ref = { task_id: a.task_id, execution_id: current.executionId };
+      send({ type: "task_claimed", data: ref });
+      if (current.started) send({ type: "task_started", data: ref });
+      return;
+    }
     const reject = (reason: string) => send({ type: "task_rejected", data: { task_id: a.task_id, execution_id: a.execution_id, reason } });
     if (draining || stopped) return reject("the host is shutting down");
     if (runs.size >= capacity) return reject(`the host is at capacity (${capacity})`);
