@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: runs one benchmark. Each writes JSON under bench/results/.
 import { benchApi } from "./api.ts";
 import { benchFanout } from "./fanout.ts";
+import { benchRunner } from "./runner.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
@@ -10,6 +11,10 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   fanout: {
     run: benchFanout,
     about: "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --deflate --keep",
+  },
+  runner: {
+    run: benchRunner,
+    about: "the host runner on a local wrangler dev: assignment → harness start, events/s forwarded, resident memory idle and with 4 runs. Options: --samples N --events N --keep",
   },
 };
 

@@ -1,8 +1,13 @@
 // `npm start`: the whole platform on this machine — local D1/KV/R2/Queues/DOs under wrangler dev,
-// migrations applied, secrets created on first run, and a bootstrap team whose key is printed once.
+// migrations applied, secrets created on first run, a bootstrap team whose key is printed once,
+// and a host runner on this machine as that team's platform pool (worker_host "warp").
+// AMBIT_RUNNER=off starts no runner; AMBIT_RUNNER_CAPACITY sets how many runs it takes at once (default 2).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { PLATFORM_POOL } from "@ambit/protocol";
+import type { Host } from "../packages/runner/src/host.ts";
 import { applyMigrations, type DevServer, ensureDevVars, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
+import { mintRunnerKey, readRunnerKey, startLocalRunner } from "./lib/local-runner.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 // AMBIT_PERSIST_TO moves the local state (D1, KV, R2, DOs) elsewhere, e.g. for a second instance.
@@ -18,11 +23,14 @@ console.log(`• starting wrangler dev on http://localhost:${port}`);
 // Ctrl-C (SIGINT) or SIGTERM stops wrangler before we exit, also while it is still starting:
 // it runs in its own process group, so it would otherwise outlive us and keep the port.
 let running: DevServer | undefined;
+let runner: Host | undefined;
 let stopping = false;
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   if (!running) return; // still starting: stopped as soon as startDevServer hands it over (below)
+  // runs in flight are cancelled (and say so) before the platform goes away
+  await runner?.stop().catch(() => {});
   await running.stop();
   process.exit(0);
 };
@@ -46,6 +54,7 @@ if (!existsSync(marker)) {
   } else {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(marker, JSON.stringify({ team_uid: body.team.uid, owner_uid: body.user.uid, created_at: new Date().toISOString() }, null, 2));
+    if (process.env.AMBIT_RUNNER !== "off") await mintRunnerKey(server.url, body.api_key, stateDir).catch((err) => console.error(`• could not create the local runner's key: ${err.message}`));
     console.log(`
   ┌────────────────────────────────────────────────────────────────────────────┐
     Bootstrap team "default" created (owner admin@ambit.local).
@@ -56,6 +65,17 @@ if (!existsSync(marker)) {
     export AMBIT_API_KEY=${body.api_key}
     export AMBIT_BASE_URL=http://localhost:${port}
   └────────────────────────────────────────────────────────────────────────────┘`);
+  }
+}
+if (process.env.AMBIT_RUNNER !== "off" && !stopping) {
+  const key = process.env.AMBIT_API_KEY ?? readRunnerKey(stateDir);
+  if (!key) {
+    console.log("• no local runner: this state has no runner key (it predates it); export AMBIT_API_KEY=<an admin key> and start again");
+  } else {
+    const capacity = Number(process.env.AMBIT_RUNNER_CAPACITY ?? 2);
+    runner = startLocalRunner({ url: server.url, apiKey: key, workdir: path.join(stateDir, "runner"), capacity });
+    const ok = await runner.ready.then(() => true, (err: Error) => (console.error(`• the local runner could not connect: ${err.message}`), false));
+    if (ok) console.log(`• host runner connected as the platform pool (worker_host "${PLATFORM_POOL}", capacity ${capacity}, workspaces in ${path.relative(ROOT, path.join(stateDir, "runner")) || stateDir})`);
   }
 }
 console.log(`

@@ -10,6 +10,7 @@ import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { configRoutes } from "./routes/config.ts";
+import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
@@ -33,12 +34,14 @@ export function createApp() {
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
   api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves
+  api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
   api.use("*", requireAuth, idempotency);
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
   api.route("/", hostRoutes);
   api.route("/", configRoutes);
+  api.route("/", artifactRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });

@@ -241,6 +241,13 @@ export class HostPool extends DurableObject<Env> {
       case "task_started":
         await session.command(ref, "start", host);
         break;
+      case "task_blocked":
+        // refused (not INPROGRESS, e.g. a follow-up already answered) → nothing to do
+        await session.command(ref, "block", host, { message: `Waiting for a person: ${msg.data.question}` });
+        break;
+      case "task_unblocked":
+        await session.command(ref, "unblock", host);
+        break;
       case "task_rejected": {
         dropHeld(sql, held.run_id);
         await this.requeue(held, `host ${state.worker_id} rejected it: ${msg.data.reason}`);

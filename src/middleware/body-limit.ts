@@ -2,11 +2,13 @@ import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { getConfig } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
+import { MAX_ARTIFACT_BYTES } from "../services/artifacts.ts";
 import type { AppEnv } from "./types.ts";
 
 /** Refuses request bodies over `MAX_BODY_BYTES` with 413 before anything reads them. */
 export const bodyLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const maxSize = getConfig(c.env).MAX_BODY_BYTES;
+  // file artifacts are uploaded whole; everything else is JSON
+  const maxSize = c.req.path.endsWith("/artifacts/files") ? MAX_ARTIFACT_BYTES : getConfig(c.env).MAX_BODY_BYTES;
   return honoBodyLimit({
     maxSize,
     onError: () => {

@@ -174,7 +174,12 @@ describe("npm start", () => {
     const team = await api(url, "GET", "/api/v1/team", { key });
     expect(team.status, team.text).toBe(200);
     expect(team.json).toMatchObject({ name: "default", member_count: 1, caller: { type: "user", role: "owner" } });
-    const run = await api(url, "POST", "/api/v1/agent/runs", { key, body: { prompt: "Fix the flaky test in src/util" } });
+    // the local runner is the platform pool's host
+    expect(s.output()).toMatch(/host runner connected as the platform pool \(worker_host "warp", capacity 2/);
+    const hosts = await api(url, "GET", "/api/v1/hosts", { key });
+    expect(hosts.json.hosts).toMatchObject([{ worker_id: "warp", capacity: 2, labels: ["local"], running: [] }]);
+    // a run for a host that is not connected stays QUEUED, so the next start can find it as it was
+    const run = await api(url, "POST", "/api/v1/agent/runs", { key, body: { prompt: "Fix the flaky test in src/util", config: { worker_host: "e2e-nobody" } } });
     expect(run.status, run.text).toBe(200);
     const list = await api(url, "GET", "/api/v1/agent/runs", { key });
     expect(list.json.runs.map((r: { run_id: string }) => r.run_id)).toEqual([run.json.run_id]);
@@ -196,6 +201,9 @@ describe("npm start", () => {
     const list = await api(url, "GET", "/api/v1/agent/runs", { key });
     expect(list.json.runs).toHaveLength(1);
     expect(list.json.runs[0]).toMatchObject({ prompt: "Fix the flaky test in src/util", state: "QUEUED" });
+    // the runner's key was kept: it connects again
+    expect(s.output()).toMatch(/host runner connected as the platform pool/);
+    expect(await waitFor(async () => (await api(url, "GET", "/api/v1/hosts", { key })).json.hosts.some((h: { worker_id: string }) => h.worker_id === "warp"), 10_000)).toBe(true);
 
     const exit = await stop(s);
     expect(exit, s.output()).toEqual({ code: 0, signal: null });

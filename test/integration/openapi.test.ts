@@ -46,10 +46,17 @@ const ROUTES: Record<string, string[]> = {
   "/agent/identities/{uid}": ["delete", "get", "put"],
   "/agent": ["get"],
   "/agent/skills": ["delete", "post"],
+  "/agent/runs/{runId}/artifacts": ["post"],
+  "/agent/runs/{runId}/artifacts/files": ["post"],
+  "/agent/artifacts/{artifactUid}": ["get"],
+  "/agent/artifacts/{artifactUid}/download": ["get"],
+  "/agent/artifacts/{artifactUid}/content": ["get"],
 };
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */
-const ATTACH_ROUTES = new Set(["/agent/runs/{runId}/session", "/agent/runs/{runId}/events"]);
+const ATTACH_ROUTES = new Set(["/agent/runs/{runId}/session", "/agent/runs/{runId}/events", "/agent/runs/{runId}/artifacts", "/agent/runs/{runId}/artifacts/files"]);
+/** Routes authenticated by a token in the URL itself (a signed download link). */
+const SIGNED_LINK_ROUTES = new Set(["/agent/artifacts/{artifactUid}/content"]);
 
 async function openapi(): Promise<Json> {
   const res = await call("GET", "/api/v1/openapi.json");
@@ -90,7 +97,7 @@ describe("GET /api/v1/openapi.json", () => {
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
         const label = `${method} ${path}`;
-        if (path === "/teams") expect(op.security ?? [], label).toEqual([]);
+        if (path === "/teams" || SIGNED_LINK_ROUTES.has(path)) expect(op.security ?? [], label).toEqual([]);
         else if (ATTACH_ROUTES.has(path)) expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
         else expect(op.security, label).toEqual([{ bearerAuth: [] }]);
         expect(op.deprecated ?? false, label).toBe(path === "/agent/run" || path.startsWith("/agent/tasks"));

@@ -39,6 +39,8 @@ export const HostMessage = z.discriminatedUnion("type", [
     exit_code: z.number().int().optional(),
     task_state: z.enum(["FAILED", "ERROR", "CANCELLED"]).optional(),
   })),
+  envelope("task_blocked", TaskRef.extend({ question: z.string().min(1).max(10_000).describe("what the agent asks; the run is BLOCKED until a follow-up answers it") })),
+  envelope("task_unblocked", TaskRef.describe("the harness continues (a follow-up answered it); a no-op when the follow-up already unblocked the run")),
   envelope("heartbeat", z.object({ running: z.array(z.string()).max(1000).default([]) }).default({ running: [] })),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;

@@ -12,3 +12,4 @@ export * from "./models.ts";
 export * from "./team-config.ts";
 export * from "./identities.ts";
 export * from "./skills.ts";
+export * from "./artifacts.ts";

@@ -19,12 +19,17 @@ export class BackendStdioTransport implements Transport {
   private proc: RunProcess | undefined;
   private readonly buffer = new ReadBuffer();
 
-  constructor(
-    private readonly backend: Backend,
-    private readonly command: string,
-    private readonly args: string[],
-    private readonly env: Record<string, string>,
-  ) {}
+  private readonly backend: Backend;
+  private readonly command: string;
+  private readonly args: string[];
+  private readonly env: Record<string, string>;
+
+  constructor(backend: Backend, command: string, args: string[], env: Record<string, string>) {
+    this.backend = backend;
+    this.command = command;
+    this.args = args;
+    this.env = env;
+  }
 
   async start() {
     const proc = this.backend.spawn(this.command, this.args, { env: this.env });

@@ -2,12 +2,13 @@
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export class UnknownPlaceholderError extends Error {
-  constructor(
-    readonly names: string[],
-    readonly where: string,
-  ) {
+  readonly names: string[];
+  readonly where: string;
+  constructor(names: string[], where: string) {
     const list = names.map((n) => "${" + n + "}").join(", ");
     super(`${list} in ${where} names no secret or environment variable of this run: add a team secret named ${names.join(", ")} or fix the name`);
+    this.names = names;
+    this.where = where;
   }
 }
 

@@ -31,12 +31,12 @@ export interface Provider {
 
 /** The provider answered with an HTTP error (or an error event in its stream). */
 export class ProviderError extends Error {
-  constructor(
-    readonly provider: string,
-    readonly status: number,
-    detail: string,
-  ) {
+  readonly provider: string;
+  readonly status: number;
+  constructor(provider: string, status: number, detail: string) {
     super(status ? `${provider} API answered ${status}: ${detail}` : `${provider} API: ${detail}`);
+    this.provider = provider;
+    this.status = status;
   }
   get retryable() {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;

@@ -1,0 +1,257 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { processBackend } from "./backends/process.ts";
+import type { Backend } from "./backends/types.ts";
+import { createHarness } from "./harness/index.ts";
+import type { Harness } from "./harness/types.ts";
+import { type Backoff, ReconnectingSocket } from "./net/reconnecting-socket.ts";
+import { type ArtifactOptions, artifactCollector } from "./run/artifacts.ts";
+import type { RunDeps } from "./run/run-handle.ts";
+import { RunHandle } from "./run/run-handle.ts";
+
+type FinalMessage = Extract<HostMessage, { type: "task_completed" | "task_failed" | "task_rejected" }>;
+
+export const RUNNER_VERSION = "0.1.0";
+/** Final reports are sent again after a reconnect for this long (the pool ignores one it already has). */
+const FINAL_RESEND_MS = 60_000;
+
+export type HostOptions = {
+  /** the platform, e.g. `http://localhost:8787` */
+  url: string;
+  apiKey: string;
+  workerId: string;
+  /** runs at once (default 1) */
+  capacity?: number;
+  /** `process` (default) or `docker` */
+  backend?: "process" | "docker";
+  /** where run workspaces live (`<workdir>/runs/<run>.<execution>`) */
+  workdir: string;
+  labels?: string[];
+  /** harnesses by type; falls back to `resolveHarness`, then to the built-in ones */
+  harnesses?: Record<string, Harness>;
+  resolveHarness?: (type: string) => Harness | null;
+  /** how the run's backend is made; by default from `backend` */
+  makeBackend?: RunDeps["makeBackend"];
+  /** where PRs are opened (GitHub API URLs); false: collect no artifacts */
+  artifacts?: Omit<ArtifactOptions, "baseUrl"> | false;
+  /** one JSON-able line per notable thing; default: JSON lines on stderr */
+  log?: (entry: Record<string, unknown>) => void;
+  backoff?: Backoff;
+  onHarnessStart?: RunDeps["onHarnessStart"];
+};
+
+export type Host = {
+  /** resolves once the pool welcomed this host the first time (rejects if it refused the key) */
+  ready: Promise<void>;
+  /** task ids of the runs in flight */
+  running(): string[];
+  readonly connected: boolean;
+  /** no new runs; hands back those not started, waits for the others, then disconnects */
+  drain(): Promise<void>;
+  /** stops at once: runs in flight are cancelled and reported CANCELLED */
+  stop(): Promise<void>;
+  /** drops the pool connection and every run's session connection as a network failure would (they reconnect) */
+  reconnect(): void;
+};
+
+/**
+ * Starts a host: connects to the team's pool for `workerId`, says hello with its capacity, takes
+ * assignments within it and runs each (see RunHandle), heartbeats, and reconnects with backoff.
+ * Runs in flight survive a reconnect: the new hello lists them and the pool moves them over.
+ */
+export function startHost(options: HostOptions): Host {
+  const capacity = options.capacity ?? 1;
+  const log = options.log ?? ((e) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`));
+  const runs = new Map<string, RunHandle>();
+  /** reports of runs that ended recently, sent again after a reconnect */
+  const finals = new Map<string, { msg: FinalMessage; at: number }>();
+  /** messages that could not be sent while disconnected, in order */
+  let outbox: HostMessage[] = [];
+  let draining = false;
+  let stopped = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let welcomed = false;
+  let resolveReady!: () => void;
+  let rejectReady!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => {});
+
+  mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
+  const resolveHarness = (type: string) => options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
+  const makeBackend = options.makeBackend ?? defaultBackend(options.backend ?? "process");
+
+  const base = options.url.replace(/\/$/, "");
+  const socket = new ReconnectingSocket(
+    () => `${base.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${encodeURIComponent(options.workerId)}`,
+    { authorization: `Bearer ${options.apiKey}` },
+    {
+      onOpen: () => log({ msg: "connected to the pool", worker_id: options.workerId }),
+      onMessage: (text) => onMessage(text),
+      onClose: (code, reason) => {
+        clearInterval(heartbeat);
+        if (!stopped) log({ msg: "pool connection lost; reconnecting", code, reason, running: [...runs.keys()] });
+      },
+      onRefused: (status, body) => {
+        const fatal = status === 401 || status === 403 || status === 400;
+        log({ msg: fatal ? "the pool refused this host; stopping" : "the pool refused the connection; retrying", status, body: body.slice(0, 500) });
+        if (fatal) {
+          rejectReady(new Error(`the platform refused the host connection (${status}): ${body.slice(0, 300)}`));
+          stopped = true;
+        }
+        return fatal;
+      },
+    },
+    options.backoff,
+  );
+
+  const runDeps: RunDeps = {
+    baseUrl: base,
+    workdir: options.workdir,
+    makeBackend,
+    resolveHarness,
+    send: (msg) => send(msg),
+    log,
+    collectArtifacts: options.artifacts === false ? undefined : artifactCollector({ baseUrl: base, ...options.artifacts }),
+    sessionBackoff: options.backoff,
+    onHarnessStart: options.onHarnessStart,
+  };
+
+  function send(msg: HostMessage) {
+    if (msg.type === "task_completed" || msg.type === "task_failed" || msg.type === "task_rejected") {
+      finals.set(msg.data.task_id, { msg: msg as FinalMessage, at: Date.now() });
+    }
+    if (!socket.send(JSON.stringify(msg))) outbox.push(msg);
+  }
+
+  function hello() {
+    const now = Date.now();
+    for (const [id, f] of finals) if (now - f.at > FINAL_RESEND_MS) finals.delete(id);
+    const held = [...runs.values()].map((r) => ({ task_id: r.taskId, execution_id: r.executionId }));
+    const ended = [...finals.values()].filter((f) => !runs.has(f.msg.data.task_id) && f.msg.type !== "task_rejected");
+    socket.send(JSON.stringify({
+      type: "hello",
+      data: {
+        capacity: draining ? 0 : capacity,
+        labels: options.labels ?? [],
+        version: RUNNER_VERSION,
+        running: [...held, ...ended.map((f) => ({ task_id: f.msg.data.task_id }))],
+      },
+    } satisfies HostMessage));
+    // what could not be sent while disconnected, then the reports the old connection may have lost
+    const queued = outbox;
+    outbox = [];
+    const resend = ended.map((f) => f.msg).filter((m) => !queued.includes(m));
+    for (const m of [...queued, ...resend]) socket.send(JSON.stringify(m));
+  }
+
+  function onMessage(text: string) {
+    let msg: ServerHostMessage;
+    try {
+      msg = ServerHostMessage.parse(JSON.parse(text));
+    } catch {
+      return log({ msg: "unreadable pool message", text: text.slice(0, 200) });
+    }
+    switch (msg.type) {
+      case "welcome": {
+        hello();
+        clearInterval(heartbeat);
+        heartbeat = setInterval(() => socket.send(JSON.stringify({ type: "heartbeat", data: { running: [...runs.keys()] } } satisfies HostMessage)), msg.data.heartbeat_interval_ms);
+        heartbeat.unref();
+        if (!welcomed) {
+          welcomed = true;
+          resolveReady();
+        }
+        return;
+      }
+      case "task_assignment":
+        return assign(msg.data);
+      case "task_cancellation":
+        return runs.get(msg.data.task_id)?.cancel(msg.data.reason ?? "cancelled");
+      case "error":
+        return log({ msg: "the pool reported an error", code: msg.data.code, message: msg.data.message });
+    }
+  }
+
+  function assign(a: TaskAssignment) {
+    const current = runs.get(a.task_id);
+    if (current && current.executionId >= a.execution_id) {
+      // offered again what this host already runs: the pool lost our claim (we were disconnected
+      // before it arrived) and put the run back in line; claim it again rather than run it twice
+      const ref = { task_id: a.task_id, execution_id: current.executionId };
+      send({ type: "task_claimed", data: ref });
+      if (current.started) send({ type: "task_started", data: ref });
+      return;
+    }
+    const reject = (reason: string) => send({ type: "task_rejected", data: { task_id: a.task_id, execution_id: a.execution_id, reason } });
+    if (draining || stopped) return reject("the host is shutting down");
+    if (runs.size >= capacity) return reject(`the host is at capacity (${capacity})`);
+    finals.delete(a.task_id);
+    const run = new RunHandle(a, runDeps);
+    runs.set(a.task_id, run);
+    log({ msg: "run assigned", task_id: a.task_id, execution_id: a.execution_id });
+    void run.done.then((final) => {
+      if (runs.get(a.task_id) === run) runs.delete(a.task_id);
+      log({ msg: "run ended", task_id: a.task_id, state: final?.state ?? "handed back" });
+    });
+  }
+
+  async function drain() {
+    if (draining) return;
+    draining = true;
+    log({ msg: "draining: no new runs", running: [...runs.keys()] });
+    socket.send(JSON.stringify({ type: "hello", data: { capacity: 0, labels: options.labels ?? [], version: RUNNER_VERSION, running: [...runs.values()].map((r) => ({ task_id: r.taskId, execution_id: r.executionId })) } } satisfies HostMessage));
+    for (const r of runs.values()) r.handBack("the host is shutting down");
+    await Promise.all([...runs.values()].map((r) => r.done));
+    await flushOutbox();
+    close();
+  }
+
+  async function stop() {
+    draining = true;
+    for (const r of runs.values()) r.cancel("the host is shutting down");
+    await Promise.all([...runs.values()].map((r) => r.done));
+    await flushOutbox();
+    close();
+  }
+
+  /** Gives the socket a moment to deliver the last reports (and to reconnect if it is down). */
+  async function flushOutbox(timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while ((outbox.length || !socket.open) && Date.now() < deadline && !stopped) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  function close() {
+    stopped = true;
+    clearInterval(heartbeat);
+    socket.close(1000, "host stopped");
+  }
+
+  return {
+    ready,
+    running: () => [...runs.keys()],
+    get connected() {
+      return socket.open;
+    },
+    drain,
+    stop,
+    reconnect: () => {
+      socket.reconnect();
+      for (const r of runs.values()) r.reconnectSession();
+    },
+  };
+}
+
+function defaultBackend(kind: "process" | "docker"): RunDeps["makeBackend"] {
+  return async (a, workspace, env): Promise<Backend> => {
+    if (kind === "docker") {
+      const { dockerBackend } = await import("./backends/docker.ts");
+      return dockerBackend({ image: a.environment?.docker_image ?? undefined, workspace, env, name: `ambit-${a.run_id}-${a.execution_id}` });
+    }
+    return processBackend(workspace, env);
+  };
+}

@@ -1,0 +1,161 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import type { ArtifactType, TaskAssignment } from "@ambit/protocol";
+import type { HarnessEvent } from "../harness/types.ts";
+import { git, gitAuthEnv, githubRepoOf } from "./git.ts";
+import type { Prepared } from "./prepare.ts";
+import { baselineEnv } from "../backends/process.ts";
+
+/** Largest file the platform takes (its upload limit); bigger ones are reported, not uploaded. */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+
+export type ArtifactOptions = {
+  /** the platform, e.g. `http://localhost:8787` */
+  baseUrl: string;
+  /** GitHub's REST API (default `AMBIT_GITHUB_API_URL` or https://api.github.com) */
+  githubApiUrl?: string;
+  /** GitHub's web/git host, to recognise GitHub remotes (default `AMBIT_GITHUB_URL` or https://github.com) */
+  githubUrl?: string;
+};
+
+export type CollectInput = {
+  assignment: TaskAssignment;
+  prepared: Pick<Prepared, "workspace" | "env" | "repos">;
+  emit: (e: HarnessEvent) => void;
+  signal: AbortSignal;
+  /** secret values replaced in text that leaves the host (diffs) */
+  redact?: (text: string) => string;
+  /** how to authenticate to the platform (default: the run's HOST token) */
+  authorization?: string;
+};
+
+type Reported = { artifact_type: ArtifactType; data: Record<string, unknown> };
+
+/**
+ * After the harness: every workspace repository with changes is committed to `ambit/<run_id>`
+ * and pushed where credentials allow; a GitHub remote with a `GITHUB_TOKEN` secret gets a pull
+ * request (`PULL_REQUEST` artifact), any other change is uploaded as a diff (`FILE`). Files the
+ * agent wrote under `artifacts/` are uploaded as `FILE` artifacts. Each becomes an `artifact.created` event.
+ */
+export function artifactCollector(opts: ArtifactOptions) {
+  const githubApi = (opts.githubApiUrl ?? process.env.AMBIT_GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, "");
+  const githubUrl = opts.githubUrl ?? process.env.AMBIT_GITHUB_URL ?? "https://github.com";
+  const base = opts.baseUrl.replace(/\/$/, "");
+
+  return async function collectArtifacts(input: CollectInput): Promise<Reported[]> {
+    const { assignment: a, prepared, emit, signal } = input;
+    const redact = input.redact ?? ((s: string) => s);
+    const auth = input.authorization ?? `Bearer ${a.session.token}`;
+    const runUrl = `${base}/api/v1/agent/runs/${encodeURIComponent(a.run_id)}/artifacts`;
+    const reported: Reported[] = [];
+    const note = (r: Reported) => {
+      reported.push(r);
+      emit({ type: "artifact.created", payload: r });
+    };
+    const warn = (message: string) => emit({ type: "error", payload: { message: redact(message), retryable: false } });
+
+    const upload = async (bytes: Uint8Array<ArrayBuffer> | string, q: Record<string, string>, contentType: string) => {
+      const res = await fetch(`${runUrl}/files?${new URLSearchParams(q)}`, { method: "POST", headers: { authorization: auth, "content-type": contentType }, body: bytes, signal });
+      const body = (await res.json().catch(() => ({}))) as { artifact_type?: ArtifactType; data?: Record<string, unknown>; detail?: string };
+      if (res.status !== 201) throw new Error(`uploading ${q.filename} failed (${res.status}): ${body.detail ?? "no detail"}`);
+      note({ artifact_type: "FILE", data: body.data ?? {} });
+    };
+
+    const branch = a.execution_id > 1 ? `ambit/${a.run_id}-${a.execution_id}` : `ambit/${a.run_id}`;
+    for (const dir of repositoriesIn(prepared.workspace, prepared.repos.map((r) => r.dir))) {
+      const name = path.basename(dir);
+      const env = { ...baselineEnv(), GIT_SSH_COMMAND: "ssh -o BatchMode=yes" };
+      const status = await git(["status", "--porcelain"], { cwd: dir, env, signal });
+      if (!status.ok || !status.stdout.trim()) continue;
+      const baseRef = (await git(["rev-parse", "--abbrev-ref", "HEAD"], { cwd: dir, env })).stdout.trim();
+      const baseSha = (await git(["rev-parse", "HEAD"], { cwd: dir, env })).stdout.trim();
+      await git(["checkout", "--quiet", "-B", branch], { cwd: dir, env, signal });
+      await git(["add", "-A"], { cwd: dir, env, signal });
+      const commit = await git(["commit", "--quiet", "-m", `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`], { cwd: dir, env, signal });
+      if (!commit.ok) {
+        warn(`Could not commit the changes in ${name}: ${commit.stderr.trim().slice(-500)}`);
+        continue;
+      }
+      const remote = (await git(["remote", "get-url", "origin"], { cwd: dir, env })).stdout.trim();
+      const github = remote ? githubRepoOf(remote, githubUrl) : null;
+      const token = prepared.env.GITHUB_TOKEN;
+      let pushed = false;
+      if (remote && (!github || token)) {
+        const push = await git(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], { cwd: dir, env: { ...env, ...(github ? gitAuthEnv(token) : {}) }, signal });
+        pushed = push.ok;
+        if (!push.ok) warn(`Could not push ${branch} of ${name}: ${push.stderr.trim().slice(-500)}`);
+      }
+      if (pushed && github && token) {
+        const pr = await openPullRequest(githubApi, github, token, { head: branch, base: baseRef === "HEAD" ? "main" : baseRef, title: a.task.title, body: `Made by Ambit run \`${a.run_id}\`.\n\n${a.task.prompt.slice(0, 2_000)}` }, signal);
+        if (pr.ok) {
+          const res = await fetch(runUrl, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ artifact_type: "PULL_REQUEST", data: { url: pr.url, branch } }), signal });
+          if (res.status === 201) {
+            note({ artifact_type: "PULL_REQUEST", data: { url: pr.url, branch } });
+            continue;
+          }
+          warn(`Opened ${pr.url}, but reporting it failed (${res.status})`);
+        } else warn(`Could not open a pull request on ${github}: ${pr.message}`);
+      }
+      const diff = await git(["diff", "--binary", baseSha, "HEAD"], { cwd: dir, env, signal });
+      await upload(redact(diff.stdout), {
+        filename: `${name}.diff`,
+        filepath: `${name}.diff`,
+        title: "Changes",
+        description: `Changes in ${name}${pushed ? `, pushed as branch ${branch}` : ` (committed locally on ${branch}; not pushed)`}`,
+      }, "text/x-diff").catch((err) => warn(String(err.message ?? err)));
+    }
+
+    const artifactsDir = path.join(prepared.workspace, "artifacts");
+    for (const file of filesUnder(artifactsDir)) {
+      const rel = path.relative(prepared.workspace, file);
+      const size = statSync(file).size;
+      if (size > MAX_UPLOAD_BYTES) {
+        warn(`${rel} is ${size} bytes, over the ${MAX_UPLOAD_BYTES}-byte limit of an artifact; it was not uploaded`);
+        continue;
+      }
+      await upload(new Uint8Array(readFileSync(file)), { filename: path.basename(file), filepath: rel }, mimeOf(file)).catch((err) => warn(String(err.message ?? err)));
+    }
+    return reported;
+  };
+}
+
+async function openPullRequest(api: string, repo: string, token: string, pr: { head: string; base: string; title: string; body: string }, signal: AbortSignal) {
+  try {
+    const res = await fetch(`${api}/repos/${repo}/pulls`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "content-type": "application/json", "user-agent": "ambit-runner" },
+      body: JSON.stringify(pr),
+      signal,
+    });
+    const body = (await res.json().catch(() => ({}))) as { html_url?: string; message?: string };
+    if (res.status === 201 && body.html_url) return { ok: true as const, url: body.html_url };
+    return { ok: false as const, message: `${res.status} ${body.message ?? ""}`.trim() };
+  } catch (err) {
+    return { ok: false as const, message: String(err) };
+  }
+}
+
+/** The repositories of the workspace: those the environment cloned, and any the agent made or cloned at its top level. */
+function repositoriesIn(workspace: string, known: string[]): string[] {
+  const found = new Set(known.filter((d) => existsSync(path.join(d, ".git"))));
+  if (existsSync(path.join(workspace, ".git"))) found.add(workspace);
+  for (const entry of existsSync(workspace) ? readdirSync(workspace, { withFileTypes: true }) : []) {
+    if (entry.isDirectory() && existsSync(path.join(workspace, entry.name, ".git"))) found.add(path.join(workspace, entry.name));
+  }
+  return [...found];
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+const MIME: Record<string, string> = {
+  ".txt": "text/plain", ".md": "text/markdown", ".json": "application/json", ".html": "text/html", ".csv": "text/csv",
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
+  ".pdf": "application/pdf", ".diff": "text/x-diff", ".patch": "text/x-diff", ".log": "text/plain", ".zip": "application/zip",
+};
+const mimeOf = (file: string) => MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream";
