@@ -170,7 +170,7 @@ async function parseBody(response: Response): Promise<unknown> {
   if (response.status === 204) return undefined;
   const text = await response.text();
   if (!text) return undefined;
-  return (response.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text;
+  return /^application\/([\w.-]+\+)?json\b/.test(response.headers.get("content-type") ?? "") ? JSON.parse(text) : text;
 }
 
 async function readError(response: Response) {

@@ -84,6 +84,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
           if (ended()) return conn.close();
           for await (const batch of conn.frames) {
             for (const event of batch) {
+              if (this.closed) return;
               if (event.seq <= this.lastSeq) continue;
               if (event.type === "run.state_changed") this.state = event.payload.to as RunState;
               else if (event.type === "run.created") this.state = event.payload.state as RunState;
@@ -106,9 +107,9 @@ export class RunStream implements AsyncIterable<RunEvent> {
   }
 
   private async openSocket(): Promise<Connection> {
-    const minted = await this.client.post<{ session_url: string; access: AccessLevel }>(path`/agent/runs/${this.runId}/session-token`);
-    const url = new URL(minted.session_url);
-    url.searchParams.set("after", String(this.lastSeq));
+    const minted = await this.client.post<{ token: string; access: AccessLevel }>(path`/agent/runs/${this.runId}/session-token`);
+    // built from our base URL rather than the answer's session_url: the address we reached the API at also reaches the socket
+    const url = new URL(this.client.buildURL(path`/agent/runs/${this.runId}/session`, { token: minted.token, after: this.lastSeq }).replace(/^http/, "ws"));
     const ws = new WebSocket(url.toString());
     const channel = new Channel<RunEvent[]>();
     let ready: (tail: Tail) => void;
