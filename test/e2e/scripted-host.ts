@@ -37,6 +37,11 @@ export class ScriptedHost {
     return found;
   }
 
+  /** Waits for the assignment of the run whose prompt is `prompt`; answers its run id. */
+  async assignedRun(prompt: string): Promise<string> {
+    return (await this.until(`a run with prompt ${prompt}`, (f) => f.type === "task_assignment" && f.data.task.prompt === prompt)).data.task_id;
+  }
+
   /** Waits for the run's assignment, claims and starts it, and opens its session socket as HOST. */
   async take(runId: string) {
     const a = await this.until(`the assignment of ${runId}`, (f) => f.type === "task_assignment" && f.data.task_id === runId);
