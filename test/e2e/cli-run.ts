@@ -51,3 +51,10 @@ export function startCli(bin: string, args: string[], opts: CliOptions = {}): Cl
 }
 
 export const runCli = (bin: string, args: string[], opts: CliOptions = {}) => startCli(bin, args, opts).done;
+
+/** Runs a shell command line under script(1), so the CLI's stdout and stdin are a pseudo-terminal. */
+export function startInTerminal(commandLine: string, opts: Pick<CliOptions, "env"> = {}): CliProcess {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TERM: "xterm", NO_COLOR: "1", XDG_CONFIG_HOME: freshConfigHome(), ...opts.env };
+  const child = spawn("script", ["-q", "-e", "-f", "-c", commandLine, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
+  return new CliProcess(child);
+}

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { Ambit } from "@ambit/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
-import { runCli, startCli } from "./cli-run.ts";
+import { runCli, startCli, startInTerminal } from "./cli-run.ts";
 import { type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import { ScriptedHost } from "./scripted-host.ts";
 
@@ -138,6 +138,35 @@ describe("ambit agent run --follow", () => {
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^SUCCEEDED after .+ — done on Node 20$/m);
+  });
+});
+
+describe("in a terminal", () => {
+  it("agent run follows by default and keeps a live status line (state, elapsed time)", async () => {
+    const prompt = `In a terminal ${randomUUID()}`;
+    const line = [process.execPath, bin, "agent", "run", "-p", JSON.stringify(prompt), "--host", POOL].join(" ");
+    const cli = startInTerminal(line, { env: env() });
+    const runId = await hostWorks(prompt);
+    await cli.output(/1 failing/);
+    await cli.output(/● INPROGRESS \d\d:\d\d · run [0-9a-f-]+ · Ctrl-C to detach/);
+    host.complete(runId, "done in a terminal");
+    const r = await cli.done;
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/SUCCEEDED after .+ — done in a terminal/);
+  });
+
+  it("Ctrl-C while following detaches: exit 130, the run goes on", async () => {
+    const { run_id: runId } = await sdk.agent.runs.create({ prompt: `Detach ${randomUUID()}`, config: { worker_host: POOL } });
+    await host.take(runId);
+    await host.append(runId, work);
+    const cli = startCli(bin, ["run", "follow", runId, "--no-input"], { env: env() });
+    await cli.output(/1 failing/);
+    cli.child.kill("SIGINT");
+    const r = await cli.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain(`detached; the run goes on. Attach again with: ambit run follow ${runId}`);
+    expect((await sdk.agent.runs.retrieve(runId)).state).toBe("INPROGRESS");
+    host.complete(runId);
   });
 });
 
