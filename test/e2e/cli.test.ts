@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { freePort } from "../../scripts/lib/wrangler-dev.ts";
-import { freshConfigHome, runCli } from "./cli-run.ts";
+import { freshConfigHome, runCli, startInTerminal } from "./cli-run.ts";
 import { type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import { ScriptedHost } from "./scripted-host.ts";
 
@@ -59,6 +59,18 @@ describe("login, whoami and where the settings come from", () => {
     expect(logout.code).toBe(0);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ base_url: s.url });
     expect((await runCli(bin, ["whoami"], { env: { XDG_CONFIG_HOME: home } })).code).toBe(3);
+  });
+
+  it("on a terminal, login asks for the key with a hidden prompt (the key is never echoed)", async () => {
+    const home = freshConfigHome();
+    const cli = startInTerminal(`${process.execPath} ${bin} login --url ${s.url}`, { env: { XDG_CONFIG_HOME: home } });
+    await cli.output(/API key for http:\/\/127\.0\.0\.1:\d+: /);
+    cli.child.stdin!.write(`${s.key}\r`);
+    const r = await cli.done;
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/Logged in to /);
+    expect(r.stdout).not.toContain(s.key);
+    expect(JSON.parse(readFileSync(path.join(home, "ambit", "config.json"), "utf8")).api_key).toBe(s.key);
   });
 
   it("login --key works for CI but warns; a refused key is not saved", async () => {
