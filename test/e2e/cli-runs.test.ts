@@ -4,6 +4,9 @@
 // and the run commands' text and --json output.
 import { randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Ambit } from "@ambit/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
@@ -222,6 +225,14 @@ describe("run list, get, logs, conversation, cancel", () => {
     expect(created).toEqual({ run_id: expect.any(String), task_id: created.run_id, state: "QUEUED" });
     const run = await sdk.agent.runs.retrieve(created.run_id);
     expect(run).toMatchObject({ scope: { type: "User" }, agent_config: { name: marker, model_id: "m-9", mcp_servers: { docs: { url: "https://mcp.example.com" } } } });
+    // --mcp from a file in the editors' {"mcpServers": …} form, plus a registered server id
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "ambit-mcp-")), "mcp.json");
+    writeFileSync(file, JSON.stringify({ mcpServers: { fs: { command: "npx", args: ["-y", "mcp-fs"] } } }));
+    const fromFile = parsed(await ambit(["agent", "run", "-p", `MCP ${marker}`, "--mcp", file, "--mcp", "linear", "--no-follow", "--json"]));
+    expect((await sdk.agent.runs.retrieve(fromFile.run_id)).agent_config?.mcp_servers).toEqual({ fs: { command: "npx", args: ["-y", "mcp-fs"] }, linear: { warp_id: "linear" } });
+    const badMcp = await ambit(["agent", "run", "-p", "x", "--mcp", "{not json", "--no-follow"]);
+    expect(badMcp.code).toBe(2);
+    expect(badMcp.stderr).toMatch(/--mcp JSON is not valid JSON/);
     const plain = await ambit(["agent", "run", "-p", `Plain ${marker}`, "--name", marker]); // stdout is not a terminal: no follow
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/^[0-9a-f-]{36}\n$/);
@@ -239,7 +250,7 @@ describe("run list, get, logs, conversation, cancel", () => {
     const rest = parsed(await ambit(["run", "list", "--name", marker, "--sort-by", "created-at", "--sort-order", "asc", "--cursor", paged.page_info.next_cursor, "--json"]));
     expect(rest.runs).toHaveLength(1);
     const filtered = parsed(await ambit(["run", "list", "-q", marker, "--source", "cli", "--execution-location", "remote", "--created-after", "2020-01-01T00:00:00Z", "--json"]));
-    expect(filtered.runs).toHaveLength(2); // the two created by the CLI
+    expect(filtered.runs).toHaveLength(3); // the three created by the CLI
     const table = await ambit(["run", "list", "--name", marker, "--state", "succeeded"]);
     expect(table.stdout).toMatch(/^RUN ID +STATE +SOURCE +UPDATED +TITLE\n/);
     expect(table.stdout).toMatch(new RegExp(`^${runId} +SUCCEEDED +API +\\d+[smhd] ago +Title ${marker}$`, "m"));

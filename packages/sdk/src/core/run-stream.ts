@@ -120,7 +120,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
       try {
         frame = JSON.parse(String(msg.data)) as ServerFrame;
       } catch {
-        return ws.close(1002, "not JSON");
+        return ws.close(4000, "not JSON"); // clients may only close with 1000 or 3000-4999
       }
       if (frame.type === "ready") ready({ state: frame.state, lastSeq: frame.last_seq, access: frame.access });
       else if (frame.type === "event") channel.push([frame.event]);
