@@ -192,6 +192,22 @@ describe("ambit run follow", () => {
     expect(events.filter((e) => e.type === "followup.received").map((e) => e.payload.message)).toEqual(["also update the changelog"]);
   });
 
+  it("a viewer's key watches read-only: what it types is not sent", async () => {
+    const member = await sdk.team.members.add({ email: `watcher-${randomUUID()}@example.com`, role: "viewer" });
+    const { key } = await sdk.apiKeys.create({ name: "watcher", user_uid: member.uid });
+    const { run_id: runId } = await sdk.agent.runs.create({ prompt: `Watch me ${randomUUID()}`, config: { worker_host: POOL } });
+    await host.take(runId);
+    const cli = startCli(bin, ["run", "follow", runId], { env: { ...env(), AMBIT_API_KEY: key }, input: "let me steer\n" });
+    await cli.output(/CLAIMED → INPROGRESS/);
+    await host.append(runId, work);
+    await cli.output(/1 failing/);
+    host.complete(runId);
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/follow-up/);
+    expect((await sdk.agent.runs.events(runId)).events.map((e) => e.type)).not.toContain("followup.received");
+  });
+
   it("replays a finished run and exits with its outcome; --after skips what was seen", async () => {
     const prompt = `Finished ${randomUUID()}`;
     const { run_id: runId } = await sdk.agent.runs.create({ prompt, config: { worker_host: POOL } });
