@@ -63,6 +63,9 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
     for await (const event of stream) {
       if (event.type === "run.state_changed") state = event.payload.to;
       show(event);
+      if (state === "BLOCKED" && event.type === "run.state_changed" && !opts.json && !opts.input) {
+        print(paint("yellow", `The agent waits for an answer: ambit run follow ${runId}, then type it (or POST …/followups).`));
+      }
     }
   } finally {
     clearInterval(timer);
