@@ -1,6 +1,7 @@
 // A TCP proxy between a client under test and a real server, to inject transport faults the
 // server cannot: drop a connection after the server answered (so the client never sees the
-// answer of a committed request), or cut every open connection (websockets and streams included).
+// answer of a committed request), cut every open connection (websockets and streams included), or
+// make them go silent without closing, as a dead link does.
 import net from "node:net";
 
 export type SeenRequest = { requestLine: string; idempotencyKey?: string; dropped: boolean };
@@ -10,6 +11,7 @@ export class FaultProxy {
   readonly seen: SeenRequest[] = [];
   private drops: Array<{ prefix: string; left: number }> = [];
   private readonly open = new Set<net.Socket>();
+  private readonly frozen = new WeakSet<net.Socket>();
 
   private constructor(
     private readonly server: net.Server,
@@ -27,6 +29,11 @@ export class FaultProxy {
   /** The next `count` requests whose request line starts with `prefix` reach the server, whose answer is then thrown away with the connection. */
   dropAnswers(prefix: string, count = 1) {
     this.drops.push({ prefix, left: count });
+  }
+
+  /** Every open connection goes silent both ways without closing, as a dead link does; new connections work. */
+  freezeAll() {
+    for (const s of this.open) this.frozen.add(s);
   }
 
   /** Destroys every open connection (both sides), as a network failure would. */
@@ -55,6 +62,7 @@ export class FaultProxy {
       this.open.delete(upstream);
     };
     client.on("data", (chunk) => {
+      if (this.frozen.has(client)) return;
       const head = chunk.toString("latin1");
       const requestLine = /^[A-Z]+ \S+ HTTP\/1\.1/.exec(head)?.[0];
       if (requestLine) {
@@ -69,6 +77,7 @@ export class FaultProxy {
       upstream.write(chunk);
     });
     upstream.on("data", (chunk) => {
+      if (this.frozen.has(upstream)) return;
       if (dropThisAnswer) return destroyBoth(); // the server answered: it committed; the client never hears it
       client.write(chunk);
     });

@@ -325,6 +325,27 @@ describe("the live run stream", () => {
     });
   }
 
+  it("websocket: a connection gone silent without closing is noticed by its pings and replaced", async () => {
+    const runId = await liveRun("silent link");
+    // a short timeout: a frozen keep-alive connection reused for the new attach token is abandoned quickly too
+    const viaProxy = new Ambit({ apiKey: s.key, baseURL: proxy.url, timeout: 1_000 });
+    const stream = viaProxy.agent.runs.stream(runId, { transport: "websocket", idleTimeoutMs: 1_500 });
+    let frozenAt = 0;
+    const got = await collect(stream, async (e) => {
+      if (e.type === "run.state_changed" && e.payload.to === "INPROGRESS") {
+        frozenAt = Date.now();
+        proxy.freezeAll();
+        await host.append(runId, [{ type: "agent.message", payload: { text: "said while the link was dead" } }]);
+        host.complete(runId);
+      }
+    });
+    expect(stream.reconnects).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(1_500);
+    expect(got.map((e) => e.seq)).toEqual(got.map((_, i) => i + 1));
+    expect(got.some((e) => e.payload.text === "said while the link was dead")).toBe(true);
+    expect(stream.state).toBe("SUCCEEDED");
+  });
+
   it("stops when the signal aborts, and the record endpoints answer", async () => {
     const runId = await liveRun("abort me");
     const ac = new AbortController();

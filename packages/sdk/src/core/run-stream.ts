@@ -16,6 +16,8 @@ export type RunStreamOptions = {
   untilTerminal?: boolean;
   /** Consecutive failed reconnects before giving up. Default 10. */
   maxReconnects?: number;
+  /** Websocket only: a connection silent this long (no event, no answer to our pings) is dropped and reopened. Default 45 000 ms. */
+  idleTimeoutMs?: number;
   /** Stops the stream (the iteration ends quietly). */
   signal?: AbortSignal;
 };
@@ -112,10 +114,21 @@ export class RunStream implements AsyncIterable<RunEvent> {
     const url = new URL(this.client.buildURL(path`/agent/runs/${this.runId}/session`, { token: minted.token, after: this.lastSeq }).replace(/^http/, "ws"));
     const ws = new WebSocket(url.toString());
     const channel = new Channel<RunEvent[]>();
+    // a connection that died without a close (a sleeping laptop, a dropped NAT entry) is noticed by pinging it
+    const idleMs = this.options.idleTimeoutMs ?? 45_000;
+    let heardAt = Date.now();
+    const watchdog = setInterval(() => {
+      if (Date.now() - heardAt > idleMs) {
+        // a dead link may never complete the close handshake: give up on it now rather than on its close event
+        drop(new StreamDisconnected(`session socket silent for ${idleMs} ms`));
+        ws.close(4001, "no answer to pings");
+      } else if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
+    }, Math.max(100, Math.floor(idleMs / 3)));
     let ready: (tail: Tail) => void;
     let failed: (err: unknown) => void;
     const opened = new Promise<Tail>((resolve, reject) => ((ready = resolve), (failed = reject)));
     ws.addEventListener("message", (msg) => {
+      heardAt = Date.now();
       let frame: ServerFrame;
       try {
         frame = JSON.parse(String(msg.data)) as ServerFrame;
@@ -126,11 +139,12 @@ export class RunStream implements AsyncIterable<RunEvent> {
       else if (frame.type === "event") channel.push([frame.event]);
       else if (frame.type === "events") channel.push(frame.events);
     });
-    ws.addEventListener("close", (e) => {
-      const err = new StreamDisconnected(`session socket closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`);
+    const drop = (err: StreamDisconnected) => {
+      clearInterval(watchdog);
       failed(err);
       channel.end(this.closed ? undefined : err);
-    });
+    };
+    ws.addEventListener("close", (e) => drop(new StreamDisconnected(`session socket closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`)));
     const tail = await opened;
     return { tail: { ...tail, access: tail.access ?? minted.access }, frames: channel, close: () => ws.close(1000) };
   }
@@ -144,7 +158,6 @@ export class RunStream implements AsyncIterable<RunEvent> {
         query: { after: this.lastSeq },
         headers: { accept: "text/event-stream" },
         signal: controller.signal,
-        timeout: 24 * 3600_000, // the stream stays open; a dead connection ends it instead
       })
       .asResponse();
     const body = response.body;
@@ -176,11 +189,13 @@ class Channel<T> implements AsyncIterable<T> {
   private error: unknown;
 
   push(item: T) {
+    if (this.done) return;
     this.items.push(item);
     this.waiter?.();
   }
 
   end(error?: unknown) {
+    if (this.done) return;
     this.done = true;
     this.error = error;
     this.waiter?.();
