@@ -9,3 +9,4 @@ export { EventPipeline } from "./pipeline/events.ts";
 export { prepareRun, runEnv } from "./run/prepare.ts";
 export { artifactCollector, type ArtifactOptions } from "./run/artifacts.ts";
 export { SessionClient } from "./pipeline/session-client.ts";
+export { serveHost, serveProblems, type ServeOptions } from "./serve.ts";

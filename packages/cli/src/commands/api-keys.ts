@@ -1,0 +1,64 @@
+import type { ApiKeyCreateParams } from "@ambit/sdk";
+import { type Command, str, UsageError } from "../command.ts";
+import { ago, printJson, table } from "../output.ts";
+
+export const apiKeyList: Command = {
+  path: ["api-key", "list"],
+  summary: "List the team's API keys (admins); secrets are never shown again",
+  examples: ["ambit api-key list", "ambit api-key list --json"],
+  async run({ client, io, json }) {
+    const { api_keys } = await client().apiKeys.list();
+    if (json) return printJson(io, { api_keys }), 0;
+    io.out.write(
+      table(
+        ["UID", "NAME", "PREFIX", "ROLE", "PRINCIPAL", "LAST USED", "EXPIRES", "STATUS"],
+        api_keys.map((k) => [k.uid, k.name, `${k.prefix}…`, k.role, `${k.principal.type} ${k.principal.uid}`, ago(k.last_used_at), k.expires_at ?? "never", k.revoked_at ? "revoked" : "active"]),
+      ),
+    );
+    return 0;
+  },
+};
+
+export const apiKeyCreate: Command = {
+  path: ["api-key", "create"],
+  summary: "Create an API key (admins); the key is shown once",
+  args: "<name>",
+  minArgs: 1,
+  options: {
+    role: { type: "string", value: "<role>", description: "owner, admin, member or viewer (default: yours, or the member's if lower)" },
+    user: { type: "string", value: "<uid>", description: "mint the key for this member of the team (default: you)" },
+    "expires-in-days": { type: "string", value: "<n>", description: "expire after n days" },
+    "expires-at": { type: "string", value: "<time>", description: "expire at this RFC 3339 time" },
+  },
+  examples: ["ambit api-key create ci --role member --expires-in-days 90", "ambit api-key create ada-laptop --user $MEMBER_UID", "ambit api-key create ci --json | jq -r .key"],
+  async run({ positionals, values, client, io, json }) {
+    const days = str(values["expires-in-days"]);
+    if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError("--expires-in-days wants a whole number of days", "ambit api-key create");
+    const body: ApiKeyCreateParams = {
+      name: positionals[0],
+      ...(str(values.role) ? { role: str(values.role) as ApiKeyCreateParams["role"] } : {}),
+      ...(str(values.user) ? { user_uid: str(values.user) } : {}),
+      ...(days ? { expires_in_days: Number(days) } : {}),
+      ...(str(values["expires-at"]) ? { expires_at: str(values["expires-at"]) } : {}),
+    };
+    const created = await client().apiKeys.create(body);
+    if (json) return printJson(io, created), 0;
+    io.out.write(`${created.key}\n`);
+    io.err.write(`Created key '${created.name}' (${created.uid}, role ${created.role}${created.expires_at ? `, expires ${created.expires_at}` : ""}). Store it now: it is not shown again.\n`);
+    return 0;
+  },
+};
+
+export const apiKeyDelete: Command = {
+  path: ["api-key", "delete"],
+  summary: "Revoke an API key at once (admins)",
+  args: "<uid>",
+  minArgs: 1,
+  examples: ["ambit api-key delete $KEY_UID"],
+  async run({ positionals, client, io, json }) {
+    await client().apiKeys.delete(positionals[0]);
+    if (json) printJson(io, { uid: positionals[0], revoked: true });
+    else io.out.write(`Revoked ${positionals[0]}\n`);
+    return 0;
+  },
+};

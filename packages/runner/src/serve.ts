@@ -1,0 +1,60 @@
+// Runs a host in the foreground until a signal: what `ambit host start` and `ambit-runner host start`
+// both do once they know the platform, the key and the options.
+import { homedir } from "node:os";
+import path from "node:path";
+import { dockerAvailable } from "./backends/docker.ts";
+import { startHost } from "./host.ts";
+
+export type ServeOptions = {
+  url: string;
+  apiKey: string;
+  workerId: string;
+  capacity: number;
+  backend: "process" | "docker";
+  /** where run workspaces go; default ~/.ambit/runner */
+  workdir?: string;
+  labels?: string[];
+  /** where progress lines go (stderr by default) */
+  log?: (line: string) => void;
+};
+
+/** The options' problems, each a sentence naming the fix (empty when they are fine). */
+export function serveProblems(o: { workerId?: string; capacity: number; backend: string }): string[] {
+  const problems: string[] = [];
+  if (!o.workerId) problems.push("--worker-id is required (the pool's name: runs with config.worker_host=<id> go to it; `warp` is the team's platform pool)");
+  if (!Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > 1000) problems.push(`--capacity must be a whole number from 1 to 1000, not '${o.capacity}'`);
+  if (o.backend !== "process" && o.backend !== "docker") problems.push(`--backend must be 'process' or 'docker', not '${o.backend}'`);
+  return problems;
+}
+
+/**
+ * Connects and serves runs until SIGTERM/SIGINT: the first drains (no new runs, the unstarted ones
+ * are handed back, the others finish), a second cancels the runs in flight. Resolves with the
+ * process exit code; rejects when the host cannot start (e.g. no Docker engine, refused key).
+ */
+export async function serveHost(o: ServeOptions): Promise<number> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (o.backend === "docker") {
+    const docker = await dockerAvailable();
+    if (!docker.ok) throw new Error(`cannot use --backend docker: ${docker.message}`);
+  }
+  const workdir = path.resolve(o.workdir ?? path.join(homedir(), ".ambit", "runner"));
+  const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, workdir, labels: o.labels ?? [] });
+  await host.ready;
+  log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend, workdir ${workdir})`);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: string) => {
+      signals++;
+      if (signals === 1) {
+        log(`ambit runner: ${sig}: draining (no new runs; running ones finish). Send it again to stop now.`);
+        void host.drain().then(() => resolve(0));
+      } else {
+        log(`ambit runner: ${sig} again: cancelling the runs in flight`);
+        void host.stop().then(() => resolve(0));
+      }
+    };
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    process.on("SIGINT", () => onSignal("SIGINT"));
+  });
+}

@@ -1,0 +1,33 @@
+import { AmbitCore, type ClientOptions } from "./core/client.ts";
+import { Agent } from "./resources/agent.ts";
+import { ApiKeys } from "./resources/api-keys.ts";
+import { Hosts } from "./resources/hosts.ts";
+import { Team } from "./resources/team.ts";
+import { Teams } from "./resources/teams.ts";
+
+/**
+ * The Ambit API client. Reads `AMBIT_API_KEY` and `AMBIT_BASE_URL` when they are not passed.
+ * A new resource is one class over the shared core, added here as a field.
+ *
+ * @example
+ * import { Ambit } from "@ambit/sdk";
+ * const client = new Ambit({ baseURL: "http://localhost:8787" });
+ * const { run_id } = await client.agent.runs.create({ prompt: "Fix the flaky test" });
+ * for await (const event of client.agent.runs.stream(run_id)) console.log(event.type);
+ */
+export class Ambit extends AmbitCore {
+  readonly agent: Agent;
+  readonly apiKeys: ApiKeys;
+  readonly team: Team;
+  readonly teams: Teams;
+  readonly hosts: Hosts;
+
+  constructor(options: ClientOptions = {}) {
+    super(options);
+    this.agent = new Agent(this);
+    this.apiKeys = new ApiKeys(this);
+    this.team = new Team(this);
+    this.teams = new Teams(this);
+    this.hosts = new Hosts(this);
+  }
+}

@@ -1,0 +1,60 @@
+// Runs the BUILT `ambit` binary (packages/cli/dist/ambit.js) in a child process with a clean
+// environment of the test's choosing: its own config directory, no inherited AMBIT_* variables.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { waitFor } from "./helpers.ts";
+
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+export class CliProcess {
+  stdout = "";
+  stderr = "";
+  readonly done: Promise<CliResult>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (this.stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (this.stderr += d));
+    this.done = new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout: this.stdout, stderr: this.stderr })));
+  }
+
+  /** Waits until stdout matches `re`. */
+  async output(re: RegExp, timeoutMs = 20_000) {
+    if (!(await waitFor(() => re.test(this.stdout), timeoutMs, 25))) {
+      throw new Error(`ambit printed no ${re} within ${timeoutMs} ms; stdout: ${this.stdout.slice(-2000)}\nstderr: ${this.stderr.slice(-2000)}`);
+    }
+  }
+}
+
+export type CliOptions = {
+  /** Variables on top of a minimal PATH/HOME environment (e.g. AMBIT_BASE_URL, AMBIT_API_KEY, XDG_CONFIG_HOME). */
+  env?: Record<string, string>;
+  /** Written to stdin, which is then closed; without it stdin is closed at once. */
+  input?: string;
+  /** Keep stdin open (for follow-ups written later with `child.stdin.write`). */
+  keepStdin?: boolean;
+  /** The Node binary (default: the test's own, Node 22). */
+  node?: string;
+};
+
+/** A fresh config directory for one test. */
+export const freshConfigHome = () => mkdtempSync(path.join(tmpdir(), "ambit-cli-config-"));
+
+export function startCli(bin: string, args: string[], opts: CliOptions = {}): CliProcess {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...opts.env };
+  if (!env.XDG_CONFIG_HOME) env.XDG_CONFIG_HOME = freshConfigHome();
+  const child = spawn(opts.node ?? process.execPath, [bin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  else if (!opts.keepStdin) child.stdin!.end();
+  return new CliProcess(child);
+}
+
+export const runCli = (bin: string, args: string[], opts: CliOptions = {}) => startCli(bin, args, opts).done;
+
+/** Runs a shell command line under script(1), so the CLI's stdout and stdin are a pseudo-terminal. */
+export function startInTerminal(commandLine: string, opts: Pick<CliOptions, "env"> = {}): CliProcess {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TERM: "xterm", NO_COLOR: "1", XDG_CONFIG_HOME: freshConfigHome(), ...opts.env };
+  const child = spawn("script", ["-q", "-e", "-f", "-c", commandLine, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
+  return new CliProcess(child);
+}
