@@ -4,7 +4,7 @@
 // The same two measurements with BullMQ on a local redis-server, in the same run, are the
 // baseline. Writes bench/results/dispatch-<timestamp>.json and prints a table. See bench/README.md.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -14,6 +14,7 @@ import { BenchHost } from "./lib/dispatch-hosts.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
 import { round } from "./lib/load.ts";
 import { bounded, everySecond, log, sleep, until } from "./lib/progress.ts";
+import { configWithBatchTimeout, runsQueueConsumer } from "./lib/queue-config.ts";
 
 /** The platform pool: runs without `config.worker_host` go there; hosts join it with `worker_id=warp`. */
 const POOL = "warp";
@@ -26,6 +27,7 @@ export async function benchDispatch(argv: string[]) {
       hosts: { type: "string", default: "4" },
       capacity: { type: "string", default: "8" },
       concurrency: { type: "string", default: "16" },
+      "skip-unbatched": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
   });
@@ -40,6 +42,8 @@ export async function benchDispatch(argv: string[]) {
     team_max_concurrent_runs: Math.max(10, Number(o.hosts) * Number(o.capacity)),
     /** the RUNS queue consumer as wrangler.toml sets it (production settings, unchanged) */
     runs_queue_consumer: runsQueueConsumer(),
+    /** the latency case again on a server whose RUNS consumer has max_batch_timeout = 0 (a bench-only copy of the config) */
+    unbatched_latency_case: !o["skip-unbatched"],
   };
   for (const [k, v] of Object.entries({ runs: cfg.runs, hosts: cfg.hosts, capacity: cfg.capacity, concurrency: cfg.concurrency })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer (got ${v})`);
@@ -48,11 +52,13 @@ export async function benchDispatch(argv: string[]) {
   const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
   let server: DevServer | undefined;
   let redis: RedisServer | undefined;
+  let unbatchedConfig: { file: string; remove: () => void } | undefined;
   const hosts: BenchHost[] = [];
   const cleanup = async () => {
     await Promise.all(hosts.map((h) => h.close()));
     await server?.stop();
     await redis?.stop();
+    unbatchedConfig?.remove();
     if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
   };
   const onSignal = () => void cleanup().finally(() => process.exit(130));
@@ -77,13 +83,22 @@ export async function benchDispatch(argv: string[]) {
     const api = new Api(server.url, signup.api_key);
     const team = await json<{ limits: { max_concurrent_runs: number } }>(await api.call("PATCH", "/team", { limits: { max_concurrent_runs: cfg.team_max_concurrent_runs } }), 200);
     log(`wrangler dev on ${server.url}; signed up team ${signup.team.uid}; limits.max_concurrent_runs raised to ${team.limits.max_concurrent_runs}`);
-    const hostUrl = `${server.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${POOL}`;
-    const ctx = { api, hostUrl, pgid: server.child.pid, hosts };
+    const ctx = { api, hostUrl: poolSocketUrl(server.url), pgid: server.child.pid, hosts };
 
     const ambitLatency = await latencyCase(ctx, cfg);
     const ambitThroughput = await throughputCase(ctx, cfg);
-    // the server stops before the baseline runs, so it does not compete for the CPU
     await server.stop();
+    let ambitUnbatched = null;
+    if (cfg.unbatched_latency_case) {
+      // the same state and team, on a server whose RUNS consumer delivers each message at once
+      unbatchedConfig = configWithBatchTimeout(0);
+      server = await startDevServer({ persistTo, vars, logLevel: "warn", extraArgs: ["--config", unbatchedConfig.file] });
+      log(`wrangler dev on ${server.url} with the RUNS consumer's max_batch_timeout = 0 (${path.relative(ROOT, unbatchedConfig.file)})`);
+      const unbatchedCtx = { ...ctx, api: new Api(server.url, signup.api_key), hostUrl: poolSocketUrl(server.url), pgid: server.child.pid };
+      ambitUnbatched = await latencyCase(unbatchedCtx, { ...cfg, runs_queue_consumer: { ...cfg.runs_queue_consumer, max_batch_timeout_s: 0 } }, "ambit latency, unbatched");
+      await server.stop();
+    }
+    // the server is stopped before the baseline runs, so it does not compete for the CPU
 
     // ── BullMQ ──
     const bin = findRedisServer();
@@ -105,6 +120,13 @@ export async function benchDispatch(argv: string[]) {
     const ratios = bullmq && {
       latency_p50: ratio(ambitLatency.latency_ms.p50, bullmq.latency.latency_ms.p50),
       latency_p99: ratio(ambitLatency.latency_ms.p99, bullmq.latency.latency_ms.p99),
+      // from the request sent (POST / add) rather than answered
+      from_request_p50: ratio(ambitLatency.from_request_ms.p50, bullmq.latency.from_request_ms.p50),
+      from_request_p99: ratio(ambitLatency.from_request_ms.p99, bullmq.latency.from_request_ms.p99),
+      // without the RUNS queue's batch wait (max_batch_timeout = 0), from the request sent: the
+      // assignment often beats the POST's answer there, so answered → assignment is no measure
+      unbatched_from_request_p50: ambitUnbatched && ratio(ambitUnbatched.from_request_ms.p50, bullmq.latency.from_request_ms.p50),
+      unbatched_from_request_p99: ambitUnbatched && ratio(ambitUnbatched.from_request_ms.p99, bullmq.latency.from_request_ms.p99),
       runs_per_sec: round(ambitThroughput.runs_per_sec / bullmq.throughput.runs_per_sec, 4),
       server_cpu_ms_per_run: ratio(ambitThroughput.cpu.server_cpu_ms_per_run, bullmq.throughput.cpu.server_cpu_ms_per_job),
     };
@@ -114,7 +136,7 @@ export async function benchDispatch(argv: string[]) {
       finished_at: new Date().toISOString(),
       machine: { ...machine, loadavg_at_end: os.loadavg().map((x) => round(x)) },
       config: cfg,
-      ambit: { latency: ambitLatency, throughput: ambitThroughput },
+      ambit: { latency: ambitLatency, throughput: ambitThroughput, latency_unbatched: ambitUnbatched },
       bullmq: bullmq ?? { skipped: "redis-server not found on PATH (sudo apt-get install redis-server)" },
       // ambit ÷ bullmq: latency above 1 = Ambit slower; runs_per_sec below 1 = Ambit slower
       ratios,
@@ -125,11 +147,19 @@ export async function benchDispatch(argv: string[]) {
     writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
 
     console.log(`\n${table(report.ambit, bullmq)}\n`);
-    if (ratios) console.log(`ambit ÷ bullmq: latency p50 × ${ratios.latency_p50}, p99 × ${ratios.latency_p99}; runs/s × ${ratios.runs_per_sec}; server cpu per run × ${ratios.server_cpu_ms_per_run}`);
+    if (ratios) {
+      console.log(
+        `ambit ÷ bullmq: latency p50 × ${ratios.latency_p50}, p99 × ${ratios.latency_p99}` +
+          `; from the request sent p50 × ${ratios.from_request_p50}, p99 × ${ratios.from_request_p99}` +
+          (ambitUnbatched ? ` (unbatched: p50 × ${ratios.unbatched_from_request_p50}, p99 × ${ratios.unbatched_from_request_p99})` : "") +
+          `; runs/s × ${ratios.runs_per_sec}; server cpu per run × ${ratios.server_cpu_ms_per_run}`,
+      );
+    }
     const q = cfg.runs_queue_consumer;
     console.log(
       `the RUNS queue delivers a batch when it holds ${q.max_batch_size} messages or ${q.max_batch_timeout_s} s after the first (wrangler.toml): ` +
-        `a lone run waits the whole timeout, so the latency p50 is ~${q.max_batch_timeout_s * 1000} ms of batching plus ${ambitLatency.latency_minus_batch_timeout_ms.p50} ms of dispatch.`,
+        `a lone run waits the whole timeout, so the latency p50 is ~${q.max_batch_timeout_s * 1000} ms of batching plus at least ${ambitLatency.latency_minus_batch_timeout_ms.p50} ms of dispatch` +
+        (ambitUnbatched ? `; with max_batch_timeout = 0 the host has the run ${ambitUnbatched.from_request_ms.p50} ms (p50) after the POST is sent, the POST itself answers in ${ambitUnbatched.post_ms.p50} ms.` : "."),
     );
     console.log(
       `machine: ${machine.cpus} × ${machine.cpu_model}, node ${machine.node}, load average ${machine.loadavg_at_start[0]} at start, ` +
@@ -147,18 +177,20 @@ type Cfg = { runs: number; hosts: number; capacity: number; concurrency: number;
 type Ctx = { api: Api; hostUrl: string; pgid: number | undefined; hosts: BenchHost[] };
 
 /** One idle host; runs created one after another, each waited for until the host has it. */
-async function latencyCase(ctx: Ctx, cfg: Cfg) {
+async function latencyCase(ctx: Ctx, cfg: Cfg, label = "ambit latency") {
   const host = new BenchHost("latency", cfg.capacity);
   ctx.hosts.push(host);
   await host.connect(ctx.hostUrl, ctx.api.key);
   await untilHosts(ctx.api, 1);
+  const succeededBefore = (await countSucceeded(ctx.api)).count;
   const waiters = new Map<string, (at: number) => void>();
   host.onAssigned((id, at) => waiters.get(id)?.(at));
   const latencies: number[] = [];
+  const fromRequest: number[] = [];
   const postMs: number[] = [];
   let atCapacity = 0;
   log(`latency: 1 host of capacity ${cfg.capacity} in pool ${POOL}; ${cfg.runs} runs, one after another`);
-  const stopProgress = everySecond(() => `  ambit latency: ${latencies.length}/${cfg.runs} runs assigned; last ${latencies.length ? round(latencies.at(-1)!) : "-"} ms`);
+  const stopProgress = everySecond(() => `  ${label}: ${latencies.length}/${cfg.runs} runs assigned; last ${latencies.length ? round(latencies.at(-1)!) : "-"} ms`);
   const cpu = cpuMeter(ctx.pgid);
   try {
     for (let i = 0; i < cfg.runs; i++) {
@@ -175,19 +207,24 @@ async function latencyCase(ctx: Ctx, cfg: Cfg) {
       waiters.delete(run.run_id);
       postMs.push(answered - t0);
       latencies.push(at - answered);
+      fromRequest.push(at - t0);
     }
   } finally {
     stopProgress();
   }
   const usage = cpu();
-  const succeeded = await waitSucceeded(ctx.api, cfg.runs, 0);
+  const succeeded = await waitSucceeded(ctx.api, cfg.runs, succeededBefore);
   await host.close();
   ctx.hosts.splice(ctx.hosts.indexOf(host), 1);
   const batchMs = cfg.runs_queue_consumer.max_batch_timeout_s * 1000;
   const result = {
     runs: cfg.runs,
     host_capacity: cfg.capacity,
+    runs_queue_max_batch_timeout_s: cfg.runs_queue_consumer.max_batch_timeout_s,
+    // POST answered → task_assignment received (negative: the host had the run before its creator heard back)
     latency_ms: summary(latencies),
+    // POST sent → task_assignment received
+    from_request_ms: summary(fromRequest),
     // what is left once the queue's batch timeout (every lone message waits it out) is taken off
     latency_minus_batch_timeout_ms: summary(latencies.map((l) => l - batchMs)),
     post_ms: summary(postMs),
@@ -198,7 +235,7 @@ async function latencyCase(ctx: Ctx, cfg: Cfg) {
     host_closed_early: host.closedEarly,
     cpu: { ...usage, server_cpu_ms_per_run: round((1000 * usage.server_cpu_s) / cfg.runs, 2) },
   };
-  log(`ambit latency: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms (POST p50 ${result.post_ms.p50} ms); ${succeeded.count}/${cfg.runs} SUCCEEDED`);
+  log(`${label}: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms (POST p50 ${result.post_ms.p50} ms); ${succeeded.count}/${cfg.runs} SUCCEEDED`);
   return result;
 }
 
@@ -212,6 +249,7 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
   const assignedAt = new Map<string, number>();
   for (const h of hosts) h.onAssigned((id, at) => assignedAt.has(id) || assignedAt.set(id, at));
   const answeredAt = new Map<string, number>();
+  const sentAt = new Map<string, number>();
   const postMs: number[] = [];
   let atCapacity = 0;
   log(`throughput: ${cfg.hosts} hosts × capacity ${cfg.capacity} in pool ${POOL}; ${cfg.runs} runs, ${cfg.concurrency} POSTs in flight`);
@@ -226,6 +264,7 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
       lastPost = performance.now();
       postMs.push(lastPost - t0);
       answeredAt.set(run.run_id, lastPost);
+      sentAt.set(run.run_id, t0);
       if (run.at_capacity) atCapacity++;
     });
     // every run assigned; give up after 60 s without a new assignment
@@ -245,7 +284,7 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
   const perSecond: number[] = [];
   for (const at of assignedAt.values()) perSecond[Math.floor((at - start) / 1000)] = (perSecond[Math.floor((at - start) / 1000)] ?? 0) + 1;
   const perHost = hosts.map((h) => h.assignments);
-  const queueing = [...answeredAt].filter(([id]) => assignedAt.has(id)).map(([id, a]) => assignedAt.get(id)! - a);
+  const queueing = [...sentAt].filter(([id]) => assignedAt.has(id)).map(([id, t]) => assignedAt.get(id)! - t);
   await Promise.all(hosts.map((h) => h.close()));
   const result = {
     runs: cfg.runs,
@@ -265,7 +304,7 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
     fairness_min_over_max: round(Math.min(...perHost) / Math.max(...perHost)),
     assignments_by_second: Array.from(perSecond, (x) => x ?? 0),
     duplicate_assignments: hosts.reduce((s, h) => s + h.duplicates, 0),
-    // POST answered → assignment, under load (includes waiting behind earlier runs)
+    // POST sent → assignment, under load (includes waiting behind earlier runs)
     queueing_ms: summary(queueing),
     post_ms: summary(postMs),
     at_capacity_answers: atCapacity,
@@ -283,19 +322,24 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
 
 type LatencyResult = Awaited<ReturnType<typeof latencyCase>>;
 type ThroughputResult = Awaited<ReturnType<typeof throughputCase>>;
-type Bull = { latency: Awaited<ReturnType<typeof bullmqLatency>>; throughput: Awaited<ReturnType<typeof bullmqThroughput>> } | null;
+type Bull = { redis_version: string; latency: Awaited<ReturnType<typeof bullmqLatency>>; throughput: Awaited<ReturnType<typeof bullmqThroughput>> } | null;
 
-function table(ambit: { latency: LatencyResult; throughput: ThroughputResult }, bullmq: Bull) {
+function table(ambit: { latency: LatencyResult; throughput: ThroughputResult; latency_unbatched: LatencyResult | null }, bullmq: Bull) {
   const pad = (s: unknown, n: number) => String(s ?? "-").padStart(n);
-  const lat = (name: string, l: { p50: number | null; p90: number | null; p99: number | null; max: number | null }, enqueue: number | null, cpuMs: number, other: number) =>
-    `${name.padEnd(10)}${pad(l.p50, 10)}${pad(l.p90, 10)}${pad(l.p99, 10)}${pad(l.max, 10)}${pad(enqueue, 12)}${pad(cpuMs, 14)}${pad(other, 12)}`;
-  const latHead = `${"latency".padEnd(10)}${pad("p50 ms", 10)}${pad("p90 ms", 10)}${pad("p99 ms", 10)}${pad("max ms", 10)}${pad("enqueue p50", 12)}${pad("srv cpu ms/run", 14)}${pad("other cpu%", 12)}`;
+  type L = { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+  const lat = (name: string, l: L, r: L, enqueue: number | null, cpuMs: number, other: number) =>
+    `${name.padEnd(12)}${pad(l.p50, 10)}${pad(l.p90, 10)}${pad(l.p99, 10)}${pad(l.max, 10)}${pad(r.p50, 11)}${pad(r.p99, 11)}${pad(enqueue, 13)}${pad(cpuMs, 16)}${pad(other, 12)}`;
+  const latHead =
+    `${"latency".padEnd(12)}${pad("p50 ms", 10)}${pad("p90 ms", 10)}${pad("p99 ms", 10)}${pad("max ms", 10)}${pad("req→ p50", 11)}${pad("req→ p99", 11)}` +
+    `${pad("enqueue p50", 13)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
   const al = ambit.latency;
-  const latRows = [lat("ambit", al.latency_ms, al.post_ms.p50, al.cpu.server_cpu_ms_per_run, al.cpu.other_cpu_pct)];
-  if (bullmq) latRows.push(lat("bullmq", bullmq.latency.latency_ms, bullmq.latency.add_ms.p50, bullmq.latency.cpu.server_cpu_ms_per_job, bullmq.latency.cpu.other_cpu_pct));
+  const latRows = [lat("ambit", al.latency_ms, al.from_request_ms, al.post_ms.p50, al.cpu.server_cpu_ms_per_run, al.cpu.other_cpu_pct)];
+  const au = ambit.latency_unbatched;
+  if (au) latRows.push(lat("ambit t=0", au.latency_ms, au.from_request_ms, au.post_ms.p50, au.cpu.server_cpu_ms_per_run, au.cpu.other_cpu_pct));
+  if (bullmq) latRows.push(lat("bullmq", bullmq.latency.latency_ms, bullmq.latency.from_request_ms, bullmq.latency.add_ms.p50, bullmq.latency.cpu.server_cpu_ms_per_job, bullmq.latency.cpu.other_cpu_pct));
   const thr = (name: string, perSec: number, seconds: number, done: number | null, perHost: number[], queueP50: number | null, cpuMs: number, other: number) =>
-    `${name.padEnd(10)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(done, 12)}${pad(perHost.join("/"), 16)}${pad(queueP50, 12)}${pad(cpuMs, 14)}${pad(other, 12)}`;
-  const thrHead = `${"throughput".padEnd(10)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("done/s", 12)}${pad("per host", 16)}${pad("queue p50", 12)}${pad("srv cpu ms/run", 14)}${pad("other cpu%", 12)}`;
+    `${name.padEnd(12)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(done, 12)}${pad(perHost.join("/"), 16)}${pad(queueP50, 12)}${pad(cpuMs, 16)}${pad(other, 12)}`;
+  const thrHead = `${"throughput".padEnd(12)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("done/s", 12)}${pad("per host", 16)}${pad("req→ p50", 12)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
   const at = ambit.throughput;
   const thrRows = [thr("ambit", at.runs_per_sec, at.to_last_assignment_seconds, at.succeeded_per_sec, at.assignments_per_host, at.queueing_ms.p50, at.cpu.server_cpu_ms_per_run, at.cpu.other_cpu_pct)];
   if (bullmq) {
@@ -304,6 +348,8 @@ function table(ambit: { latency: LatencyResult; throughput: ThroughputResult }, 
   }
   return [latHead, "-".repeat(latHead.length), ...latRows, "", thrHead, "-".repeat(thrHead.length), ...thrRows].join("\n");
 }
+
+const poolSocketUrl = (serverUrl: string) => `${serverUrl.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${POOL}`;
 
 /** The team's API, with the owner's key. */
 class Api {
@@ -362,14 +408,6 @@ async function waitSucceeded(api: Api, n: number, before: number): Promise<{ cou
     if (count !== last) [last, lastAt] = [count, performance.now()];
     else if (performance.now() - lastAt > 30_000) return { count, at: null };
   }
-}
-
-/** The `ambit-runs` consumer's batching, read from wrangler.toml. */
-function runsQueueConsumer() {
-  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
-  const block = toml.split("[[").find((b) => b.startsWith("queues.consumers]]") && /queue\s*=\s*"ambit-runs"/.test(b)) ?? "";
-  const num = (key: string) => Number(new RegExp(`^${key}\\s*=\\s*(\\d+)`, "m").exec(block)?.[1] ?? NaN);
-  return { max_batch_size: num("max_batch_size"), max_batch_timeout_s: num("max_batch_timeout") };
 }
 
 async function json<T>(res: Response, status: number): Promise<T> {

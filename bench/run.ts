@@ -14,7 +14,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   },
   dispatch: {
     run: benchDispatch,
-    about: "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --keep",
+    about: "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
   },
 };
 
