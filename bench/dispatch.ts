@@ -276,6 +276,7 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
     stopProgress();
   }
   const usage = cpu();
+  if (!assignedAt.size) throw new Error(`none of the ${cfg.runs} runs was assigned within 60 s of the last POST; hosts' errors: ${hosts.flatMap((h) => h.errors).slice(0, 3).join("; ") || "none"}`);
   const lastAssignment = Math.max(...assignedAt.values());
   const seconds = (lastAssignment - start) / 1000;
   // then, polled: when the platform had recorded every run SUCCEEDED (the hosts' completions)
@@ -338,8 +339,8 @@ function table(ambit: { latency: LatencyResult; throughput: ThroughputResult; la
   if (au) latRows.push(lat("ambit t=0", au.latency_ms, au.from_request_ms, au.post_ms.p50, au.cpu.server_cpu_ms_per_run, au.cpu.other_cpu_pct));
   if (bullmq) latRows.push(lat("bullmq", bullmq.latency.latency_ms, bullmq.latency.from_request_ms, bullmq.latency.add_ms.p50, bullmq.latency.cpu.server_cpu_ms_per_job, bullmq.latency.cpu.other_cpu_pct));
   const thr = (name: string, perSec: number, seconds: number, done: number | null, perHost: number[], queueP50: number | null, cpuMs: number, other: number) =>
-    `${name.padEnd(12)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(done, 12)}${pad(perHost.join("/"), 16)}${pad(queueP50, 12)}${pad(cpuMs, 16)}${pad(other, 12)}`;
-  const thrHead = `${"throughput".padEnd(12)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("done/s", 12)}${pad("per host", 16)}${pad("req→ p50", 12)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
+    `${name.padEnd(12)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(done, 12)}${pad(perHost.join("/"), 18)}${pad(queueP50, 12)}${pad(cpuMs, 16)}${pad(other, 12)}`;
+  const thrHead = `${"throughput".padEnd(12)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("done/s", 12)}${pad("per host", 18)}${pad("req→ p50", 12)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
   const at = ambit.throughput;
   const thrRows = [thr("ambit", at.runs_per_sec, at.to_last_assignment_seconds, at.succeeded_per_sec, at.assignments_per_host, at.queueing_ms.p50, at.cpu.server_cpu_ms_per_run, at.cpu.other_cpu_pct)];
   if (bullmq) {
