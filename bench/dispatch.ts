@@ -338,14 +338,14 @@ function table(ambit: { latency: LatencyResult; throughput: ThroughputResult; la
   const au = ambit.latency_unbatched;
   if (au) latRows.push(lat("ambit t=0", au.latency_ms, au.from_request_ms, au.post_ms.p50, au.cpu.server_cpu_ms_per_run, au.cpu.other_cpu_pct));
   if (bullmq) latRows.push(lat("bullmq", bullmq.latency.latency_ms, bullmq.latency.from_request_ms, bullmq.latency.add_ms.p50, bullmq.latency.cpu.server_cpu_ms_per_job, bullmq.latency.cpu.other_cpu_pct));
-  const thr = (name: string, perSec: number, seconds: number, done: number | null, perHost: number[], queueP50: number | null, cpuMs: number, other: number) =>
-    `${name.padEnd(12)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(done, 12)}${pad(perHost.join("/"), 18)}${pad(queueP50, 12)}${pad(cpuMs, 16)}${pad(other, 12)}`;
-  const thrHead = `${"throughput".padEnd(12)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("done/s", 12)}${pad("per host", 18)}${pad("req→ p50", 12)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
+  const thr = (name: string, perSec: number, seconds: number, created: number, done: number | null, perHost: number[], queueP50: number | null, cpuMs: number, other: number) =>
+    `${name.padEnd(12)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(created, 12)}${pad(done, 12)}${pad(perHost.join("/"), 18)}${pad(queueP50, 12)}${pad(cpuMs, 16)}${pad(other, 12)}`;
+  const thrHead = `${"throughput".padEnd(12)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("enqueued/s", 12)}${pad("done/s", 12)}${pad("per host", 18)}${pad("req→ p50", 12)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
   const at = ambit.throughput;
-  const thrRows = [thr("ambit", at.runs_per_sec, at.to_last_assignment_seconds, at.succeeded_per_sec, at.assignments_per_host, at.queueing_ms.p50, at.cpu.server_cpu_ms_per_run, at.cpu.other_cpu_pct)];
+  const thrRows = [thr("ambit", at.runs_per_sec, at.to_last_assignment_seconds, at.creates_per_sec, at.succeeded_per_sec, at.assignments_per_host, at.queueing_ms.p50, at.cpu.server_cpu_ms_per_run, at.cpu.other_cpu_pct)];
   if (bullmq) {
     const b = bullmq.throughput;
-    thrRows.push(thr("bullmq", b.runs_per_sec, b.to_last_pickup_seconds, b.completed_per_sec, b.picked_up_per_worker, b.queueing_ms.p50, b.cpu.server_cpu_ms_per_job, b.cpu.other_cpu_pct));
+    thrRows.push(thr("bullmq", b.runs_per_sec, b.to_last_pickup_seconds, b.adds_per_sec, b.completed_per_sec, b.picked_up_per_worker, b.queueing_ms.p50, b.cpu.server_cpu_ms_per_job, b.cpu.other_cpu_pct));
   }
   return [latHead, "-".repeat(latHead.length), ...latRows, "", thrHead, "-".repeat(thrHead.length), ...thrRows].join("\n");
 }

@@ -185,6 +185,7 @@ export async function bullmqThroughput(redis: RedisServer, n: number, workers: n
     worker_concurrency: capacity,
     adds_in_flight: inFlight,
     add_seconds: round((lastAdded - start) / 1000, 3),
+    adds_per_sec: round(n / ((lastAdded - start) / 1000)),
     to_last_pickup_seconds: round(toPickup, 3),
     to_last_completed_seconds: round((lastCompleted - start) / 1000, 3),
     runs_per_sec: round(n / toPickup),
