@@ -65,7 +65,14 @@ export async function benchDispatch(argv: string[]) {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const started = new Date();
-  const machine = { ...machineInfo(), busy_pct_before: await machineBusy() };
+  const info = machineInfo();
+  const machine = {
+    ...info,
+    shared_machine:
+      `the load generator, the hosts and the BullMQ workers (this Node process) and the server (wrangler dev's workerd, or redis-server) ` +
+      `run on the same ${info.cpus}-core machine and compete for it; see cpu.* per case`,
+    busy_pct_before: await machineBusy(),
+  };
   if (machine.busy_pct_before > 20) log(`warning: the machine is already ${machine.busy_pct_before} % busy; the figures will be skewed (see cpu.other_cpu_pct)`);
   try {
     // ── Ambit ──
