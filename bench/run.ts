@@ -1,5 +1,6 @@
 // `npm run bench -- <name> [options]`: runs one benchmark. Each writes JSON under bench/results/.
 import { benchApi } from "./api.ts";
+import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
 import { benchRunner } from "./runner.ts";
 
@@ -16,12 +17,16 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchRunner,
     about: "the host runner on a local wrangler dev: assignment → harness start, events/s forwarded, resident memory idle and with 4 runs. Options: --samples N --events N --keep",
   },
+  dispatch: {
+    run: benchDispatch,
+    about: "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
+  },
 };
 
 const [name, ...rest] = process.argv.slice(2);
 const bench = name ? BENCHES[name] : undefined;
 if (!bench) {
-  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(6)} ${b.about}`).join("\n")}`);
+  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(8)} ${b.about}`).join("\n")}`);
   process.exit(name ? 2 : 1);
 }
 await bench.run(rest);

@@ -21,7 +21,8 @@ const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
 /**
  * CPU seconds (user + system) used so far by each live process of the process group `pgid`, by
  * role: `wrangler dev` runs a Node CLI, a proxy workerd (the public port) and the runtime workerd
- * (the Worker, its Durable Objects and the local D1).
+ * (the Worker, its Durable Objects and the local D1). The dispatch benchmark's `redis-server` is
+ * measured the same way (`redis_server`).
  */
 function groupCpuSeconds(pgid: number): Map<string, { role: string; cpu: number }> {
   const out = new Map<string, { role: string; cpu: number }>();
@@ -32,7 +33,7 @@ function groupCpuSeconds(pgid: number): Map<string, { role: string; cpu: number 
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
       if (Number(f[2]) !== pgid) continue; // field 5: pgrp
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      const role = !cmd.includes("workerd") ? "wrangler_cli" : /entry=127\.0\.0\.1:0\b/.test(cmd) ? "runtime_workerd" : "proxy_workerd";
+      const role = cmd.startsWith("redis-server") || cmd.includes("/redis-server") ? "redis_server" : !cmd.includes("workerd") ? "wrangler_cli" : /entry=127\.0\.0\.1:0\b/.test(cmd) ? "runtime_workerd" : "proxy_workerd";
       out.set(pid, { role, cpu: (Number(f[11]) + Number(f[12])) / TICK }); // fields 14, 15: utime, stime
     } catch {
       /* exited meanwhile */
