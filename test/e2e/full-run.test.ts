@@ -26,7 +26,7 @@ let host: CliProcess | undefined;
 beforeAll(async () => {
   [bin, s] = await Promise.all([buildCli(), startE2eServer({ teamName: "e2e-full-run" })]);
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-full-"));
-  origin = path.join(dir, "origin");
+  origin = path.join(dir, "repo"); // cloned into the workspace as repo/
   const git = (...args: string[]) =>
     execFileSync("git", args, { cwd: origin, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
   execFileSync("mkdir", ["-p", origin]);
@@ -98,7 +98,7 @@ describe("a run end to end: API configuration, `ambit host start`, the ambit har
     expect(calls.map((e) => e.payload.name)).toEqual(["run_shell_command"]);
     expect(events.filter((e) => e.type === "usage").map((e) => e.payload.input_tokens)).toEqual([120, 200]);
     expect(events.some((e) => e.type === "agent.message" && e.payload.text === "Fixed the README.")).toBe(true);
-    // the model got the tool's output back, redacted on the host too? no: the host gives the model the real output
+    // the model got the tool's output back
     expect(JSON.stringify(model.requests[1].body.messages)).toContain("fixed");
     expect(model.requests[0].headers.authorization).toBe("Bearer sk-fake-model-key");
     expect(run.artifacts.map((a: Json) => `${a.artifact_type}:${a.data.filename}`)).toContain("FILE:repo.diff");
