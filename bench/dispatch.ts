@@ -42,8 +42,11 @@ export async function benchDispatch(argv: string[]) {
     team_max_concurrent_runs: Math.max(10, Number(o.hosts) * Number(o.capacity)),
     /** the RUNS queue consumer as wrangler.toml sets it (production settings, unchanged) */
     runs_queue_consumer: runsQueueConsumer(),
-    /** the latency case again on a server whose RUNS consumer has max_batch_timeout = 0 (a bench-only copy of the config) */
-    unbatched_latency_case: !o["skip-unbatched"],
+    /**
+     * the latency case again on a server whose RUNS consumer has max_batch_timeout = 0 (a
+     * bench-only copy of the config); needless while wrangler.toml itself says 0
+     */
+    unbatched_latency_case: !o["skip-unbatched"] && runsQueueConsumer().max_batch_timeout_s > 0,
   };
   for (const [k, v] of Object.entries({ runs: cfg.runs, hosts: cfg.hosts, capacity: cfg.capacity, concurrency: cfg.concurrency })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer (got ${v})`);

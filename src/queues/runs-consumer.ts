@@ -4,10 +4,13 @@ import { runSession } from "../services/runs/session.ts";
 
 /**
  * Consumer of the `RUNS` queue: offers each run to its HostPool, which dedups redeliveries.
- * A message that keeps failing goes to the dead-letter queue, whose consumer ends the run ERROR.
+ * Runs of different pools are offered concurrently; runs of one pool in the order they came, so
+ * its line stays first come, first served. A message that keeps failing goes to the dead-letter
+ * queue, whose consumer ends the run ERROR.
  */
 export async function consumeRunsQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const dead = batch.queue.endsWith("-dlq");
+  const byPool = new Map<string, { msg: Message<unknown>; m: DispatchMessage }[]>();
   for (const msg of batch.messages) {
     const parsed = DispatchMessage.safeParse(msg.body);
     if (!parsed.success) {
@@ -15,21 +18,30 @@ export async function consumeRunsQueue(batch: MessageBatch<unknown>, env: Env): 
       msg.ack();
       continue;
     }
-    const m = parsed.data;
-    try {
-      if (dead) {
-        await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", { type: "system", id: "dispatch" }, {
-          message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
-          error_code: "internal_error",
-          retryable: true,
-        });
-      } else {
-        await hostPool(env, m.team_id, m.pool).offer({ runId: m.run_id, teamId: m.team_id, pool: m.pool, executionId: m.execution_id });
-      }
-      msg.ack();
-    } catch (err) {
-      console.error(JSON.stringify({ msg: "runs queue: delivery failed; will retry", queue: batch.queue, run_id: m.run_id, attempts: msg.attempts, error: String(err) }));
-      msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
+    const key = `${parsed.data.team_id}:${parsed.data.pool}`;
+    byPool.set(key, [...(byPool.get(key) ?? []), { msg, m: parsed.data }]);
+  }
+  await Promise.all(
+    [...byPool.values()].map(async (group) => {
+      for (const { msg, m } of group) await deliver(env, dead, msg, m);
+    }),
+  );
+}
+
+async function deliver(env: Env, dead: boolean, msg: Message<unknown>, m: DispatchMessage) {
+  try {
+    if (dead) {
+      await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", { type: "system", id: "dispatch" }, {
+        message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
+        error_code: "internal_error",
+        retryable: true,
+      });
+    } else {
+      await hostPool(env, m.team_id, m.pool).offer({ runId: m.run_id, teamId: m.team_id, pool: m.pool, executionId: m.execution_id });
     }
+    msg.ack();
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "runs queue: delivery failed; will retry", queue: "runs", run_id: m.run_id, attempts: msg.attempts, error: String(err) }));
+    msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
   }
 }

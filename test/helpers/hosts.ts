@@ -10,7 +10,7 @@ import { RUNS } from "./runs.ts";
 import { TestSocket } from "./sockets.ts";
 
 export const HOST_WS = "/api/v1/selfhosted/worker/ws";
-/** Runs created through the API reach their pool through the `RUNS` queue (batches wait up to 1 s). */
+/** Runs created through the API reach their pool through the `RUNS` queue. */
 export const DISPATCH_WAIT_MS = 8_000;
 
 /** `GET /selfhosted/worker/ws` as a host sends it; the raw response (for refusals). */
