@@ -11,7 +11,7 @@ import { Ambit } from "@ambit/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { runCli, startCli, startInTerminal } from "./cli-run.ts";
-import { type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import { ScriptedHost } from "./scripted-host.ts";
 
 const POOL = "cli-runs";
@@ -244,8 +244,15 @@ describe("run list, get, logs, conversation, cancel", () => {
     // --mcp from a file in the editors' {"mcpServers": …} form, plus a registered server id
     const file = path.join(mkdtempSync(path.join(tmpdir(), "ambit-mcp-")), "mcp.json");
     writeFileSync(file, JSON.stringify({ mcpServers: { fs: { command: "npx", args: ["-y", "mcp-fs"] } } }));
-    const fromFile = parsed(await ambit(["agent", "run", "-p", `MCP ${marker}`, "--mcp", file, "--mcp", "linear", "--no-follow", "--json"]));
-    expect((await sdk.agent.runs.retrieve(fromFile.run_id)).agent_config?.mcp_servers).toEqual({ fs: { command: "npx", args: ["-y", "mcp-fs"] }, linear: { warp_id: "linear" } });
+    const registered = await api(s.url, "POST", "/api/v1/agent/mcp-servers", { key: s.key, body: { name: "linear", config: { url: "https://mcp.linear.example/mcp" } } });
+    expect(registered.status, JSON.stringify(registered.json)).toBe(201);
+    const uid = registered.json.uid as string;
+    const fromFile = parsed(await ambit(["agent", "run", "-p", `MCP ${marker}`, "--mcp", file, "--mcp", uid, "--no-follow", "--json"]));
+    // the registered server is frozen into the run as it was defined
+    expect((await sdk.agent.runs.retrieve(fromFile.run_id)).agent_config?.mcp_servers).toEqual({
+      fs: { command: "npx", args: ["-y", "mcp-fs"] },
+      [uid]: expect.objectContaining({ url: "https://mcp.linear.example/mcp" }),
+    });
     const badMcp = await ambit(["agent", "run", "-p", "x", "--mcp", "{not json", "--no-follow"]);
     expect(badMcp.code).toBe(2);
     expect(badMcp.stderr).toMatch(/--mcp JSON is not valid JSON/);
