@@ -14,6 +14,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
 import { runSessionRoutes } from "./routes/run-session.ts";
 import { runsRoutes } from "./routes/runs.ts";
+import { schedulesRoutes } from "./routes/schedules.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 
@@ -36,6 +37,7 @@ export function createApp() {
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
+  api.route("/", schedulesRoutes);
   api.route("/", hostRoutes);
   app.route("/api/v1", api);
 
@@ -49,7 +51,7 @@ export function createApp() {
       info: {
         title: "Ambit API",
         version: API_VERSION,
-        description: "Ambient coding agents: runs, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
+        description: "Ambient coding agents: runs, schedules, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
       },
       servers: [{ url: `${origin}/api/v1` }],
     });

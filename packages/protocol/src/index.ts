@@ -6,3 +6,4 @@ export * from "./teams.ts";
 export * from "./events.ts";
 export * from "./session.ts";
 export * from "./hosts.ts";
+export * from "./schedules.ts";

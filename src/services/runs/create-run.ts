@@ -1,4 +1,4 @@
-import { type DispatchMessage, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage } from "@ambit/protocol";
+import { type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { runMetadata, runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -15,6 +15,8 @@ export type CreateRunInput = {
   request: RunAgentRequest;
   source: RunSourceType;
   executionLocation?: ExecutionLocation;
+  /** the schedule that starts this run (Oz `ScheduleInfo`, as the schedule was at that moment) */
+  schedule?: ScheduleInfo;
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
@@ -65,7 +67,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     modelId: config.model_id ?? null,
     environmentId: config.environment_id ?? null,
     skillSpec,
-    scheduleId: null,
+    scheduleId: input.schedule?.schedule_id ?? null,
+    scheduleInfo: input.schedule ?? null,
     workerHost: config.worker_host ?? null,
     agentConfig: config,
     metadata: req.metadata && Object.keys(req.metadata).length ? req.metadata : null,

@@ -1,0 +1,45 @@
+import type { ScheduleSpawnMessage } from "@ambit/protocol";
+import { parseCron, slotsAt } from "./cron.ts";
+
+type DueRow = { id: string; team_id: string; cron_schedule: string; timezone: string; next_run: number };
+
+/** Schedules read and claimed per round trip: one SELECT and one UPDATE, whatever the size. */
+export const CLAIM_PAGE = 500;
+
+const SELECT_DUE = `SELECT id, team_id, cron_schedule, timezone, next_run FROM schedules
+  WHERE enabled = 1 AND next_run <= ?1 ORDER BY next_run LIMIT ?2`;
+
+// One statement claims a whole page: each row moves `next_run` from the slot this tick read to
+// the slot after the tick, only if nobody moved it meanwhile (another tick, an edit, a pause).
+// The rows it returns are the slots this tick owns; every other claimant gets nothing back.
+const CLAIM = `UPDATE schedules SET next_run = json_extract(c.value, '$.n')
+  FROM json_each(?1) AS c
+  WHERE schedules.id = json_extract(c.value, '$.i') AND schedules.next_run = json_extract(c.value, '$.o') AND schedules.enabled = 1
+  RETURNING schedules.id AS id`;
+
+/**
+ * Claims one page of due slots at `tick` (ms): for each enabled schedule whose `next_run` has come,
+ * the latest slot not after `tick` (earlier missed slots are counted, not replayed) and the next
+ * slot after it. Returns the spawn messages of the slots claimed and how many were due.
+ * Claiming is a compare-and-set on `next_run`, so concurrent or repeated ticks never claim a slot
+ * twice.
+ */
+export async function claimDueSlots(d1: D1Database, tick: number, limit = CLAIM_PAGE): Promise<{ due: number; claimed: ScheduleSpawnMessage[] }> {
+  const { results: due } = await d1.prepare(SELECT_DUE).bind(tick, limit).all<DueRow>();
+  if (!due.length) return { due: 0, claimed: [] };
+  const plans = new Map<string, ScheduleSpawnMessage>();
+  const claims: { i: string; o: number; n: number | null }[] = [];
+  for (const row of due) {
+    let slots;
+    try {
+      slots = slotsAt(parseCron(row.cron_schedule, row.timezone), row.next_run, tick);
+    } catch {
+      // validated when saved; a cron the parser no longer reads stops rather than blocking the page
+      slots = { slot: row.next_run, missed: 0, next: null };
+    }
+    claims.push({ i: row.id, o: row.next_run, n: slots.next });
+    plans.set(row.id, { kind: "spawn", schedule_id: row.id, team_id: row.team_id, slot: slots.slot, tick, missed: slots.missed });
+  }
+  const { results: won } = await d1.prepare(CLAIM).bind(JSON.stringify(claims)).all<{ id: string }>();
+  return { due: due.length, claimed: won.map((w) => plans.get(w.id)!) };
+}
