@@ -90,7 +90,9 @@ export function slotsAt(cron: Cron, due: number, tick: number): { slot: number; 
     slot = s;
     if (++missed >= MAX_COUNTED_MISSES) {
       // a long outage: jump straight to the latest slot instead of walking every one
-      slot = cron.previousRuns(1, new Date(tick + 1))[0]?.getTime() ?? slot;
+      // croner looks back from whole seconds: 1 s past the tick includes a slot at the tick itself
+      const latest = cron.previousRuns(1, new Date(tick + 1_000))[0]?.getTime();
+      if (latest !== undefined && latest <= tick) slot = latest;
       break;
     }
   }
