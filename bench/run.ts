@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [options]`: runs one benchmark. Each writes JSON under bench/results/.
 import { benchApi } from "./api.ts";
 import { benchFanout } from "./fanout.ts";
+import { benchSchedules } from "./schedules.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
@@ -11,12 +12,16 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchFanout,
     about: "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --no-deflate --keep",
   },
+  schedules: {
+    run: benchSchedules,
+    about: "one Cron Trigger tick starting the runs of N due schedules, against N runs created through the API. Options: --sizes 1000,5000 --connections N --timeout S --keep",
+  },
 };
 
 const [name, ...rest] = process.argv.slice(2);
 const bench = name ? BENCHES[name] : undefined;
 if (!bench) {
-  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(6)} ${b.about}`).join("\n")}`);
+  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(9)} ${b.about}`).join("\n")}`);
   process.exit(name ? 2 : 1);
 }
 await bench.run(rest);
