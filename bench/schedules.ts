@@ -35,6 +35,9 @@ export async function benchSchedules(argv: string[]) {
     await server?.stop();
     if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
   };
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const started = new Date();
   try {
     log(`state in ${persistTo}; applying migrations`);
@@ -133,6 +136,8 @@ export async function benchSchedules(argv: string[]) {
     console.log(`no-op tick ${report.noop_tick_ms.median} ms; other processes used ${report.machine.other_processes_cpu_s ?? "?"} CPU s (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
   } finally {
     await cleanup();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

@@ -12,9 +12,12 @@ const SELECT_DUE = `SELECT id, team_id, cron_schedule, timezone, next_run FROM s
 // One statement claims a whole page: each row moves `next_run` from the slot this tick read to
 // the slot after the tick, only if nobody moved it meanwhile (another tick, an edit, a pause).
 // The rows it returns are the slots this tick owns; every other claimant gets nothing back.
-const CLAIM = `UPDATE schedules SET next_run = json_extract(c.value, '$.n')
-  FROM json_each(?1) AS c
-  WHERE schedules.id = json_extract(c.value, '$.i') AND schedules.next_run = json_extract(c.value, '$.o') AND schedules.enabled = 1
+// The claims are materialized first, so each is one primary-key lookup (joining json_each
+// directly made SQLite scan the page's JSON for every schedule: 3.5 s instead of 5 ms per 500).
+const CLAIM = `WITH c(i, o, n) AS MATERIALIZED (
+    SELECT json_extract(value, '$.i'), json_extract(value, '$.o'), json_extract(value, '$.n') FROM json_each(?1))
+  UPDATE schedules SET next_run = c.n FROM c
+  WHERE schedules.id = c.i AND schedules.next_run = c.o AND schedules.enabled = 1
   RETURNING schedules.id AS id`;
 
 /**

@@ -40,7 +40,8 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
   const row = hit.row;
   const requestId = `schedule:${row.id}:${msg.slot}`;
 
-  const outcome = await claimIdempotencyKey(db, { scope: row.teamId, key: requestId, requestHash: await sha256Hex(requestId) });
+  // a scope of its own: a client's Idempotency-Key (scoped by team id) can never collide with a slot
+  const outcome = await claimIdempotencyKey(db, { scope: `schedules:${row.teamId}`, key: requestId, requestHash: await sha256Hex(requestId) });
   if ("replay" in outcome) return { outcome: "duplicate" };
   const claim = outcome.claim;
 
