@@ -27,6 +27,10 @@ const ROUTES: Record<string, string[]> = {
   "/selfhosted/worker/ws": ["get"],
   "/agent/connected-self-hosted-workers": ["get"],
   "/hosts": ["get"],
+  "/agent/schedules": ["get", "post"],
+  "/agent/schedules/{scheduleId}": ["delete", "get", "put"],
+  "/agent/schedules/{scheduleId}/pause": ["post"],
+  "/agent/schedules/{scheduleId}/resume": ["post"],
 };
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */
