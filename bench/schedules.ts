@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round } from "./lib/load.ts";
-import { seedSchedules } from "./lib/seed-schedules.ts";
+import { distinctCrons, seedSchedules } from "./lib/seed-schedules.ts";
 
 type Team = { team: { uid: string }; user: { uid: string }; api_key: string };
 
@@ -20,6 +20,7 @@ export async function benchSchedules(argv: string[]) {
     options: {
       sizes: { type: "string", default: "1000,5000" },
       connections: { type: "string", default: "10" },
+      "same-cron": { type: "boolean", default: false },
       timeout: { type: "string", default: "900" },
       keep: { type: "boolean", default: false },
     },
@@ -49,11 +50,13 @@ export async function benchSchedules(argv: string[]) {
     await server.stop();
 
     // Each size gets its own slot: Feb 29, 09:00, 10:00, … UTC (2028). After its tick a schedule's
-    // next slot is four years later, so one size's tick never starts another size's runs.
+    // next slot is later that day, after every size's tick (or four years later), so one size's
+    // tick never starts another size's runs. Every schedule has its own cron unless --same-cron.
     const slots = sizes.map((_, k) => Date.UTC(2028, 1, 29, 9 + k));
     for (const [k, n] of sizes.entries()) {
       log(`seeding ${n.toLocaleString("en")} schedules due at ${new Date(slots[k]).toISOString()}`);
-      await seedSchedules({ persistTo, teamId: teams[k].team.uid, ownerId: teams[k].user.uid, count: n, cron: `0 ${9 + k} 29 2 *`, nextRun: slots[k], tag: `size-${n}` });
+      const crons = o["same-cron"] ? [`0 ${9 + k} 29 2 *`] : distinctCrons(n, 9 + k, 9 + sizes.length);
+      await seedSchedules({ persistTo, teamId: teams[k].team.uid, ownerId: teams[k].user.uid, count: n, crons, nextRun: slots[k], tag: `size-${n}` });
     }
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
     db = new DatabaseSync(d1File(persistTo), { readOnly: true });
@@ -121,7 +124,7 @@ export async function benchSchedules(argv: string[]) {
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? "unknown", node: process.version, loadavg_at_start: os.loadavg().map((x) => round(x)), other_processes_cpu_s: otherCpu() },
-      config: { sizes, connections },
+      config: { sizes, connections, distinct_crons: !o["same-cron"] },
       noop_tick_ms: { median: round(median(noop)), samples: noop.map((x) => round(x)) },
       cases,
     };

@@ -32,13 +32,19 @@ export async function claimDueSlots(d1: D1Database, tick: number, limit = CLAIM_
   if (!due.length) return { due: 0, claimed: [] };
   const plans = new Map<string, ScheduleSpawnMessage>();
   const claims: { i: string; o: number; n: number | null }[] = [];
+  // schedules that share a cron, zone and due slot (every "0 9 * * *" of a morning) share the work
+  const memo = new Map<string, ReturnType<typeof slotsAt>>();
   for (const row of due) {
-    let slots;
-    try {
-      slots = slotsAt(parseCron(row.cron_schedule, row.timezone), row.next_run, tick);
-    } catch {
-      // validated when saved; a cron the parser no longer reads stops rather than blocking the page
-      slots = { slot: row.next_run, missed: 0, next: null };
+    const key = `${row.timezone}\u0000${row.cron_schedule}\u0000${row.next_run}`;
+    let slots = memo.get(key);
+    if (!slots) {
+      try {
+        slots = slotsAt(parseCron(row.cron_schedule, row.timezone), row.next_run, tick);
+      } catch {
+        // validated when saved; a cron the parser no longer reads stops rather than blocking the page
+        slots = { slot: row.next_run, missed: 0, next: null };
+      }
+      memo.set(key, slots);
     }
     claims.push({ i: row.id, o: row.next_run, n: slots.next });
     plans.set(row.id, { kind: "spawn", schedule_id: row.id, team_id: row.team_id, slot: slots.slot, tick, missed: slots.missed });
