@@ -3,6 +3,7 @@ import { benchApi } from "./api.ts";
 import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
 import { benchRunner } from "./runner.ts";
+import { benchSchedules } from "./schedules.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
@@ -21,12 +22,16 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchDispatch,
     about: "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
   },
+  schedules: {
+    run: benchSchedules,
+    about: "one Cron Trigger tick starting the runs of N due schedules, against N runs created through the API. Options: --sizes 1000,5000 --connections N --timeout S --keep",
+  },
 };
 
 const [name, ...rest] = process.argv.slice(2);
 const bench = name ? BENCHES[name] : undefined;
 if (!bench) {
-  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(8)} ${b.about}`).join("\n")}`);
+  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(9)} ${b.about}`).join("\n")}`);
   process.exit(name ? 2 : 1);
 }
 await bench.run(rest);

@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
 import { runSessionRoutes } from "./routes/run-session.ts";
 import { runsRoutes } from "./routes/runs.ts";
+import { schedulesRoutes } from "./routes/schedules.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 
@@ -39,6 +40,7 @@ export function createApp() {
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
+  api.route("/", schedulesRoutes);
   api.route("/", hostRoutes);
   api.route("/", configRoutes);
   api.route("/", artifactRoutes);
@@ -54,7 +56,7 @@ export function createApp() {
       info: {
         title: "Ambit API",
         version: API_VERSION,
-        description: "Ambient coding agents: runs, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
+        description: "Ambient coding agents: runs, schedules, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
       },
       servers: [{ url: `${origin}/api/v1` }],
     });

@@ -1,6 +1,8 @@
 import { createApp } from "./app.ts";
 import { runHousekeeping } from "./cron/housekeeping.ts";
+import { fireSchedules } from "./cron/schedules.ts";
 import { consumeRunsQueue } from "./queues/runs-consumer.ts";
+import { consumeSchedulesQueue } from "./queues/schedules-consumer.ts";
 
 export { RunSession } from "../durable-objects/run-session/run-session.ts";
 export { HostPool } from "../durable-objects/host-pool/host-pool.ts";
@@ -9,6 +11,10 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: consumeRunsQueue,
-  scheduled: (controller, env, ctx) => ctx.waitUntil(runHousekeeping(env, controller.scheduledTime)),
+  queue: (batch, env) => (batch.queue.startsWith("ambit-schedules") ? consumeSchedulesQueue(batch, env) : consumeRunsQueue(batch, env)),
+  // both run to completion within the invocation; one failing does not stop the other
+  scheduled: async (controller, env, _ctx) => {
+    const results = await Promise.allSettled([fireSchedules(env, controller.scheduledTime), runHousekeeping(env, controller.scheduledTime)]);
+    for (const r of results) if (r.status === "rejected") console.error(JSON.stringify({ msg: "cron task failed", error: String(r.reason) }));
+  },
 } satisfies ExportedHandler<Env>;

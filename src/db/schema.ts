@@ -74,6 +74,8 @@ export const runs = sqliteTable(
     environmentId: text("environment_id"),
     skillSpec: text("skill_spec"),
     scheduleId: text("schedule_id"),
+    /** Oz `ScheduleInfo` of a scheduled run: the schedule's name and cron when the run was spawned */
+    scheduleInfo: text("schedule_info", { mode: "json" }),
     workerHost: text("worker_host"),
     agentConfig: text("agent_config", { mode: "json" }),
     metadata: text("metadata", { mode: "json" }),
@@ -323,3 +325,40 @@ export const teamConfigVersions = sqliteTable("team_config_versions", {
   teamId: text("team_id").primaryKey().references(() => teams.id),
   version: integer("version").notNull(),
 });
+/**
+ * Scheduled agents. `next_run` is the slot the schedule waits for; the Cron Trigger claims a due
+ * slot by moving `next_run` forward with a compare-and-set, so each slot is claimed exactly once.
+ */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    scope: text("scope", { enum: ["Team", "User"] }).notNull(),
+    name: text("name").notNull(),
+    cronSchedule: text("cron_schedule").notNull(),
+    timezone: text("timezone").notNull().default("UTC"),
+    overlapPolicy: text("overlap_policy", { enum: ["skip", "allow", "cancel_previous"] }).notNull().default("skip"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    prompt: text("prompt").notNull(),
+    mode: text("mode"),
+    agentConfig: text("agent_config", { mode: "json" }),
+    metadata: text("metadata", { mode: "json" }),
+    ownerType: text("owner_type", { enum: ["user", "service_account"] }).notNull(),
+    ownerId: text("owner_id").notNull(),
+    updatedByType: text("updated_by_type", { enum: ["user", "service_account"] }).notNull(),
+    updatedById: text("updated_by_id").notNull(),
+    /** the next slot (ms); null while paused */
+    nextRun: integer("next_run"),
+    /** the slot of the last spawned run (ms) */
+    lastRan: integer("last_ran"),
+    lastRunId: text("last_run_id"),
+    lastSpawnError: text("last_spawn_error"),
+    /** the last slot not started because of the overlap policy, and why */
+    lastSkippedAt: integer("last_skipped_at"),
+    lastSkipReason: text("last_skip_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("schedules_due").on(t.enabled, t.nextRun), index("schedules_team_name").on(t.teamId, t.name, t.id)],
+);

@@ -51,6 +51,10 @@ const ROUTES: Record<string, string[]> = {
   "/agent/artifacts/{artifactUid}": ["get"],
   "/agent/artifacts/{artifactUid}/download": ["get"],
   "/agent/artifacts/{artifactUid}/content": ["get"],
+  "/agent/schedules": ["get", "post"],
+  "/agent/schedules/{scheduleId}": ["delete", "get", "put"],
+  "/agent/schedules/{scheduleId}/pause": ["post"],
+  "/agent/schedules/{scheduleId}/resume": ["post"],
 };
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */

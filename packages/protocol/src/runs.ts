@@ -79,6 +79,7 @@ export const RunStatusMessage = z.object({
 export type RunStatusMessage = z.infer<typeof RunStatusMessage>;
 
 export const ScheduleInfo = z.object({ schedule_id: z.string(), schedule_name: z.string(), cron_schedule: z.string() });
+export type ScheduleInfo = z.infer<typeof ScheduleInfo>;
 
 export const ArtifactItem = z.object({
   artifact_type: ArtifactType,

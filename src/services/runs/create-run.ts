@@ -1,4 +1,4 @@
-import { type AmbientAgentConfig, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import { HELD_STATES } from "../../../durable-objects/host-pool/team-load.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
@@ -19,6 +19,8 @@ export type CreateRunInput = {
   executionLocation?: ExecutionLocation;
   /** the `agent_config` of the schedule or integration that started the run (below the run and its named agent) */
   triggerConfig?: AmbientAgentConfig;
+  /** the schedule that starts this run (Oz `ScheduleInfo`, as the schedule was at that moment) */
+  schedule?: ScheduleInfo;
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
@@ -80,7 +82,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     modelId: config.model_id ?? null,
     environmentId: config.environment_id ?? null,
     skillSpec,
-    scheduleId: null,
+    scheduleId: input.schedule?.schedule_id ?? null,
+    scheduleInfo: input.schedule ?? null,
     workerHost: config.worker_host ?? null,
     agentConfig: config,
     metadata: req.metadata && Object.keys(req.metadata).length ? req.metadata : null,

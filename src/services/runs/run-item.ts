@@ -25,6 +25,7 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
     execution_location: row.executionLocation as RunItem["execution_location"],
     ...(row.statusMessage ? { status_message: row.statusMessage as RunItem["status_message"] } : {}),
     source: row.source as RunItem["source"],
+    ...(row.scheduleInfo ? { schedule: row.scheduleInfo as RunItem["schedule"] } : {}),
     // the run's live session: attach with GET /agent/runs/{id}/session (websocket) or /events (SSE)
     session_id: row.sessionId ?? row.id,
     session_link: `${baseUrl.replace(/^http/, "ws")}/api/v1/agent/runs/${row.id}/session`,

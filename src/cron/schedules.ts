@@ -1,0 +1,52 @@
+import type { ScheduleSpawnMessage } from "@ambit/protocol";
+import { claimDueSlots } from "../services/schedules/claim-slots.ts";
+import { recordQueueFailure } from "../services/schedules/spawn-run.ts";
+
+/** Stop claiming after this long; what is left is due at the next tick, which starts it late, once. */
+const TICK_BUDGET_MS = 20_000;
+const SEND_BATCH = 100; // Queues: at most 100 messages per sendBatch
+
+/**
+ * Every minute: claims the due slot of every enabled schedule, a page at a time, and sends one
+ * message per claimed slot to the `SCHEDULES` queue, whose consumer starts the runs through
+ * `createRun`. The tick's own work stays small (2 queries per 500 schedules, 1 send per 100), so
+ * thousands of schedules due in one minute fit the Cron Trigger's limits; starting the runs is
+ * spread over queue consumer invocations, each with its own limits.
+ */
+export async function fireSchedules(env: Env, scheduledTime: number) {
+  const tick = Math.floor(scheduledTime / 60_000) * 60_000; // cron slots are whole minutes
+  const started = Date.now();
+  let due = 0;
+  let claimed = 0;
+  let lost = 0;
+  for (let page = 0; Date.now() - started < TICK_BUDGET_MS; page++) {
+    const result = await claimDueSlots(env.DB, tick);
+    due += result.due;
+    claimed += result.claimed.length;
+    lost += await send(env, result.claimed);
+    if (result.due === 0) break;
+  }
+  const summary = { msg: "schedules tick", tick: new Date(scheduledTime).toISOString(), due, claimed, queue_failures: lost, ms: Date.now() - started };
+  if (due) console.log(JSON.stringify(summary));
+  return summary;
+}
+
+async function send(env: Env, messages: ScheduleSpawnMessage[]): Promise<number> {
+  let lost = 0;
+  for (let i = 0; i < messages.length; i += SEND_BATCH) {
+    const chunk = messages.slice(i, i + SEND_BATCH);
+    const batch = chunk.map((body) => ({ body, contentType: "json" as const }));
+    try {
+      await env.SCHEDULES.sendBatch(batch);
+    } catch {
+      try {
+        await env.SCHEDULES.sendBatch(batch);
+      } catch (err) {
+        // the slots are claimed: say on each schedule that this one did not start, never drop it silently
+        lost += chunk.length;
+        await recordQueueFailure(env, chunk, String(err));
+      }
+    }
+  }
+  return lost;
+}

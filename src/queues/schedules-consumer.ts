@@ -1,0 +1,42 @@
+import { ScheduleSpawnMessage } from "@ambit/protocol";
+import { recordDeadLetters, spawnScheduledRun } from "../services/schedules/spawn-run.ts";
+
+/** Slots started at once per batch: enough to overlap the D1 and Durable Object round trips. */
+const CONCURRENCY = 10;
+
+/**
+ * Consumer of the `SCHEDULES` queue: starts the run of each claimed slot (`spawnScheduledRun`).
+ * A message that keeps failing lands in the dead-letter queue, whose consumer records the failure
+ * as the schedule's `last_spawn_error`.
+ */
+export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const valid: { msg: Message<unknown>; body: ScheduleSpawnMessage }[] = [];
+  for (const msg of batch.messages) {
+    const parsed = ScheduleSpawnMessage.safeParse(msg.body);
+    if (parsed.success) valid.push({ msg, body: parsed.data });
+    else {
+      console.warn(JSON.stringify({ msg: "schedules queue: unknown message dropped", queue: batch.queue, id: msg.id }));
+      msg.ack();
+    }
+  }
+  if (batch.queue.endsWith("-dlq")) {
+    await recordDeadLetters(env, valid.map((v) => v.body));
+    for (const v of valid) v.msg.ack();
+    return;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < valid.length) {
+      const { msg, body } = valid[next++];
+      try {
+        const result = await spawnScheduledRun(env, body);
+        if (result.outcome === "failed") console.warn(JSON.stringify({ msg: "schedule spawn refused", schedule_id: body.schedule_id, error: result.error }));
+        msg.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ msg: "schedules queue: spawn failed; will retry", schedule_id: body.schedule_id, slot: body.slot, attempts: msg.attempts, error: String(err) }));
+        msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, valid.length) }, worker));
+}

@@ -1,0 +1,100 @@
+import { Cron } from "croner";
+import { AppError } from "../../lib/errors.ts";
+
+const FIELDS = [
+  { name: "minute", hint: "0-59" },
+  { name: "hour", hint: "0-23" },
+  { name: "day of month", hint: "1-31" },
+  { name: "month", hint: "1-12 or JAN-DEC" },
+  { name: "day of week", hint: "0-7 or SUN-SAT (0 and 7 are Sunday)" },
+];
+const FORMS = "a value, *, a range a-b, a list a,b or a step */n";
+
+const cache = new Map<string, Cron>();
+const MAX_CACHED = 2_000;
+
+const build = (expr: string, timezone: string) => new Cron(expr, { mode: "5-part", timezone, paused: true });
+
+/** A bad cron as a 400 that names the wrong field and how to write it. */
+function invalidCron(expr: string, why: string) {
+  return new AppError("invalid_request", `cron_schedule '${expr}' is invalid: ${why}`, { errors: [{ path: "cron_schedule", message: why }] });
+}
+
+/** The first field of a 5-field expression croner refuses, judged one field at a time. */
+function wrongField(parts: string[], timezone: string): string | undefined {
+  for (let i = 0; i < 5; i++) {
+    const probe = parts.map((p, j) => (j === i ? p : "*")).join(" ");
+    try {
+      build(probe, timezone);
+    } catch {
+      return `field ${i + 1} (${FIELDS[i].name}) '${parts[i]}' is not valid; use ${FORMS} within ${FIELDS[i].hint}`;
+    }
+  }
+  return undefined;
+}
+
+/** Checks an IANA time zone name; a 400 naming it otherwise. */
+export function assertTimezone(timezone: string) {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+  } catch {
+    throw new AppError("invalid_request", `timezone '${timezone}' is not an IANA time zone; use a name such as UTC, Europe/Berlin or America/New_York`, {
+      errors: [{ path: "timezone", message: "unknown time zone" }],
+    });
+  }
+}
+
+/**
+ * The parsed cron of a schedule, read in `timezone`. Standard 5-field expressions (minute hour
+ * day-of-month month day-of-week; day-of-month and day-of-week combine with OR, as in Vixie cron)
+ * and the nicknames @hourly, @daily, @weekly, @monthly, @yearly. Throws a 400 naming the field.
+ */
+export function parseCron(expr: string, timezone = "UTC"): Cron {
+  const key = `${timezone}\u0000${expr}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  assertTimezone(timezone);
+  const trimmed = expr.trim();
+  const parts = trimmed.split(/\s+/);
+  if (!trimmed.startsWith("@") && parts.length !== 5) {
+    throw invalidCron(expr, `it has ${parts.length} field${parts.length === 1 ? "" : "s"}; write exactly 5: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'`);
+  }
+  let cron: Cron;
+  try {
+    cron = build(trimmed, timezone);
+  } catch (err) {
+    throw invalidCron(expr, (parts.length === 5 && wrongField(parts, timezone)) || String((err as Error).message).replace(/^CronPattern: /, ""));
+  }
+  if (!cron.nextRun(new Date())) throw invalidCron(expr, "it never matches a date (check day of month against month)");
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, cron);
+  return cron;
+}
+
+/** The first slot strictly after `after` (ms), or null if the cron never fires again. */
+export function nextSlot(cron: Cron, after: number): number | null {
+  return cron.nextRun(new Date(after))?.getTime() ?? null;
+}
+
+/** Missed slots are counted up to this many (walking slot by slot costs CPU); beyond it the count reads "100+". */
+export const MAX_COUNTED_MISSES = 100;
+
+/**
+ * For a schedule whose slot `due` has come by `tick`: the latest slot not after `tick` (the one to
+ * start), how many earlier slots it stands in for, and the slot after `tick`.
+ */
+export function slotsAt(cron: Cron, due: number, tick: number): { slot: number; missed: number; next: number | null } {
+  let slot = due;
+  let missed = 0;
+  for (let s = nextSlot(cron, due); s !== null && s <= tick; s = nextSlot(cron, s)) {
+    slot = s;
+    if (++missed >= MAX_COUNTED_MISSES) {
+      // a long outage: jump straight to the latest slot instead of walking every one
+      // croner looks back from whole seconds: 1 s past the tick includes a slot at the tick itself
+      const latest = cron.previousRuns(1, new Date(tick + 1_000))[0]?.getTime();
+      if (latest !== undefined && latest <= tick) slot = latest;
+      break;
+    }
+  }
+  return { slot, missed, next: nextSlot(cron, tick) };
+}
