@@ -11,6 +11,7 @@ import { runFollow } from "./run-follow.ts";
 import { runGet } from "./run-get.ts";
 import { runList } from "./run-list.ts";
 import { runLogs } from "./run-logs.ts";
+import { scheduleCreate, scheduleDelete, scheduleGet, scheduleList, schedulePause, scheduleResume, scheduleUpdate } from "./schedules.ts";
 import { whoami } from "./whoami.ts";
 
 /** Every command; a new one is a file plus a line here. */
@@ -34,6 +35,13 @@ export const COMMANDS: Command[] = [
   memberRemove,
   hostList,
   hostStart,
+  scheduleList,
+  scheduleGet,
+  scheduleCreate,
+  scheduleUpdate,
+  schedulePause,
+  scheduleResume,
+  scheduleDelete,
 ];
 
 /** Other names a command answers to (Oz's and the obvious ones). */
@@ -45,4 +53,6 @@ export const ALIASES: Record<string, string[]> = {
   "api-key revoke": ["api-key", "delete"],
   "member set-role": ["member", "update"],
   "host ls": ["host", "list"],
+  "schedule ls": ["schedule", "list"],
+  "schedule rm": ["schedule", "delete"],
 };

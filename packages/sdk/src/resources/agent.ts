@@ -3,16 +3,19 @@ import type { AmbitCore, RequestOptions } from "../core/client.ts";
 import { APIResource } from "../core/resource.ts";
 import { Conversations } from "./conversations.ts";
 import { type RunCreateParams, Runs } from "./runs.ts";
+import { Schedules } from "./schedules.ts";
 
 /** `client.agent`: the Oz-compatible agent API. */
 export class Agent extends APIResource {
   readonly runs: Runs;
   readonly conversations: Conversations;
+  readonly schedules: Schedules;
 
   constructor(client: AmbitCore) {
     super(client);
     this.runs = new Runs(client);
     this.conversations = new Conversations(client);
+    this.schedules = new Schedules(client);
   }
 
   /**
