@@ -198,6 +198,26 @@ describe("Cron Trigger: downtime and failures", () => {
     expect(gone.last_spawn_error).toMatch(/no longer a member/);
   });
 
+  it("the schedule's configuration resolves like any run's: a deleted environment is a spawn error naming it", async () => {
+    const t = await newTeam();
+    const made = await call("POST", "/api/v1/agent/environments", { key: t.key, body: { name: "widgets" } });
+    expect(made.status, made.text).toBe(201);
+    const envId = made.json.uid as string;
+    const s = await createSchedule(t.key, { overlap_policy: "allow", agent_config: { environment_id: envId } });
+    const slot = await nextRunOf(t.key, s.id);
+    await fireCron(slot);
+    await untilSchedule(t.key, s.id, (x) => x.history.last_ran !== null);
+    const [first] = await runsOfSchedule(s.id);
+    expect(first.environment_id).toBe(envId);
+
+    expect((await call("DELETE", `/api/v1/agent/environments/${envId}`, { key: t.key })).status).toBe(204);
+    await fireCron(slot + MINUTE);
+    const failed = await untilSchedule(t.key, s.id, (x) => x.last_spawn_error !== null);
+    expect(failed.last_spawn_error).toContain(iso(slot + MINUTE));
+    expect(failed.last_spawn_error).toContain(envId);
+    await expectRuns([s.id], 1, { settleMs: 200 });
+  });
+
   it("a deleted schedule stops: its claimed slot starts nothing, its past runs stay", async () => {
     const t = await newTeam();
     const s = await createSchedule(t.key, { overlap_policy: "allow" });
