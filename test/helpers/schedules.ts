@@ -33,7 +33,7 @@ export async function nextRunOf(key: string, id: string): Promise<number> {
   return Date.parse(s.history.next_run);
 }
 
-export type ScheduledRunRow = { id: string; prompt: string; title: string; scope: string; source: string; state: string; creator_id: string; metadata: string | null; schedule_info: string | null };
+export type ScheduledRunRow = { id: string; prompt: string; title: string; scope: string; source: string; state: string; creator_id: string; metadata: string | null; schedule_info: string | null; environment_id: string | null };
 
 /** The runs a schedule started, oldest first, straight from D1. */
 export async function runsOfSchedule(scheduleId: string): Promise<ScheduledRunRow[]> {
