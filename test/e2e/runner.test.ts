@@ -2,22 +2,23 @@
 // queue and the pool to a runner (in this process, or in a child process when the test must kill
 // it), which prepares a workspace, runs the shell test harness (test/fakes/shell-harness.ts) and
 // streams every event into the run's session.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TaskAssignment } from "@ambit/protocol";
 import { processBackend } from "../../packages/runner/src/backends/process.ts";
-import { type Host, startHost } from "../../packages/runner/src/host.ts";
+import type { Host } from "../../packages/runner/src/host.ts";
 import { artifactCollector } from "../../packages/runner/src/run/artifacts.ts";
 import { prepareRun } from "../../packages/runner/src/run/prepare.ts";
-import { RunHandle } from "../../packages/runner/src/run/run-handle.ts";
-import WebSocket from "ws";
 import { startFakeGitHub } from "../fakes/github.ts";
-import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { shellHarness } from "../fakes/shell-harness.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import {
+  alive, childHost as startChildHost, configure, createRun as createRunFor, eventsOf as eventsOfRun, getRun as getRunOf,
+  inProcessHost as startInProcessHost, safeKill, stdoutOf, untilHosts as untilHostsOf, untilRun as untilRunOf,
+} from "./runner-setup.ts";
 
 let s: E2eServer;
 let dir: string;
@@ -46,108 +47,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function safeKill(pid: number) {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    /* gone */
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
-
 /** A runner in this process with the shell test harness, on its own workdir. */
 async function inProcessHost(workerId: string, capacity = 2) {
-  const host = startHost({
-    url: s.url, apiKey: s.key, workerId, capacity, workdir: mkdtempSync(path.join(dir, "wd-")),
-    harnesses: { ambit: shellHarness }, backoff: { initialMs: 100, maxMs: 1_000 }, log: () => {},
-  });
+  const host = await startInProcessHost(s, dir, workerId, { capacity, harnesses: { ambit: shellHarness } });
   hosts.push(host);
-  await host.ready;
-  await untilHosts(workerId, 1);
   return host;
 }
 
-/** A runner in a child process (test/fakes/runner-process.ts). */
+/** A runner in a child process (test/fakes/runner-process.ts) with the shell test harness. */
 function childHost(workerId: string, workdir: string) {
-  const child = spawn(process.execPath, [path.join(ROOT, "test/fakes/runner-process.ts"), s.url, workerId, workdir], {
-    cwd: ROOT, env: { ...process.env, AMBIT_API_KEY: s.key }, stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, output: () => out, exited };
+  const h = startChildHost(s, workerId, workdir);
+  children.push(h.child);
+  return h;
 }
 
-async function createRun(prompt: string, workerId: string) {
-  const res = await api(s.url, "POST", "/api/v1/agent/runs", { key: s.key, body: { prompt, config: { worker_host: workerId } } });
-  expect(res.status, res.text).toBe(200);
-  return res.json.run_id as string;
-}
-
-const getRun = async (runId: string) => (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json as Json;
-
-async function untilRun(runId: string, pred: (r: Json) => boolean, timeoutMs = 20_000): Promise<Json> {
-  let run: Json = {};
-  const ok = await waitFor(async () => pred((run = await getRun(runId))), timeoutMs, 100);
-  if (!ok) throw new Error(`run ${runId}: expected state not reached in ${timeoutMs} ms; last: ${JSON.stringify({ state: run.state, status_message: run.status_message })}`);
-  return run;
-}
-
-async function untilHosts(workerId: string, n: number, timeoutMs = 15_000) {
-  const ok = await waitFor(async () => {
-    const res = await api(s.url, "GET", "/api/v1/hosts", { key: s.key });
-    return res.json.hosts.filter((h: Json) => h.worker_id === workerId && h.capacity > 0).length === n;
-  }, timeoutMs);
-  expect(ok, `${n} hosts of ${workerId}`).toBe(true);
-}
-
-async function eventsOf(runId: string): Promise<Json[]> {
-  const out: Json[] = [];
-  for (let after = 0; ; ) {
-    const res = await api(s.url, "GET", `/api/v1/agent/runs/${runId}/events?after=${after}&limit=1000`, { key: s.key });
-    expect(res.status, res.text).toBe(200);
-    out.push(...res.json.events);
-    if (!res.json.has_more) return out;
-    after = out[out.length - 1].seq;
-  }
-}
-
-/**
- * A host on a raw pool socket that takes the assignment of a new run: the platform fills no
- * secrets or environments into assignments yet (other changes do), so tests add them to a real
- * assignment and run it with the runner's own RunHandle, as startHost would.
- */
-async function takeAssignment(workerId: string, prompt: string) {
-  const ws = new WebSocket(`${s.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${workerId}`, { headers: { authorization: `Bearer ${s.key}` } });
-  const frames: Json[] = [];
-  ws.on("message", (d) => frames.push(JSON.parse(d.toString())));
-  expect(await waitFor(() => frames.some((f) => f.type === "welcome"), 10_000)).toBe(true);
-  ws.send(JSON.stringify({ type: "hello", data: { capacity: 1 } }));
-  await untilHosts(workerId, 1);
-  const runId = await createRun(prompt, workerId);
-  expect(await waitFor(() => frames.some((f) => f.type === "task_assignment" && f.data.task_id === runId), 15_000)).toBe(true);
-  return { ws, runId, assignment: frames.find((f) => f.type === "task_assignment")!.data as TaskAssignment };
-}
-
-function runAssignment(ws: WebSocket, assignment: TaskAssignment) {
-  return new RunHandle(assignment, {
-    baseUrl: s.url,
-    workdir: mkdtempSync(path.join(dir, "wd-handle-")),
-    makeBackend: async (_a, workspace, env) => processBackend(workspace, env),
-    resolveHarness: () => shellHarness,
-    send: (m) => ws.send(JSON.stringify(m)),
-    log: () => {},
-  });
-}
+const createRun = (prompt: string, workerId: string, config: Json = {}) => createRunFor(s, prompt, workerId, config);
+const getRun = (runId: string) => getRunOf(s, runId);
+const untilRun = (runId: string, pred: (r: Json) => boolean, timeoutMs = 20_000) => untilRunOf(s, runId, pred, timeoutMs);
+const untilHosts = (workerId: string, n: number, timeoutMs = 15_000) => untilHostsOf(s, workerId, n, timeoutMs);
+const eventsOf = (runId: string) => eventsOfRun(s, runId);
 
 /** A file artifact's bytes, through GET /download's signed link. */
 async function download(uid: string) {
@@ -156,8 +74,6 @@ async function download(uid: string) {
   return res.text();
 }
 
-const stdoutOf = (events: Json[], callId?: string) =>
-  events.filter((e) => e.type === "command.output" && e.payload.stream === "stdout" && (!callId || e.payload.call_id === callId)).map((e) => e.payload.chunk).join("");
 
 describe("the host runner (wrangler dev)", () => {
   it("runs a prompt to SUCCEEDED: tool calls, streamed output, usage, run_time and started_at filled in", async () => {
@@ -238,36 +154,37 @@ describe("the host runner (wrangler dev)", () => {
   });
 
   it("redacts secret values from every event it sends, a value split across output chunks included", async () => {
-    // The platform sends no secrets in assignments yet (the secrets store is another change), so
-    // this host takes a real assignment from the pool and adds one before running it, as the
-    // Worker will: everything after that is the runner's real path into the real session.
+    // a team secret made over the API reaches the run's environment through the pool's assignment
     const secret = "tok_9f8e7d6c5b4a3f2e1d0c";
+    await configure(s).secret("API_TOKEN", secret);
+    await inProcessHost("e2e-runner-secrets");
     const prompt = [
       'echo "plain: $API_TOKEN"',
       // two writes 100 ms apart: two output chunks, the value split between them
       `printf "split: %s" "\${API_TOKEN%${"?".repeat(secret.length / 2)}}"; sleep 0.1; printf "%s\\n" "\${API_TOKEN#${"?".repeat(secret.length / 2)}}"`,
       `#say I found ${secret} in the environment`,
     ].join("\n");
-    const { ws, assignment, runId } = await takeAssignment("e2e-runner-secrets", prompt);
-    const handle = runAssignment(ws, { ...assignment, secrets: [{ name: "API_TOKEN", value: secret }] });
-    expect(await handle.done).toMatchObject({ state: "SUCCEEDED" });
-    const run = await untilRun(runId, (r) => r.state === "SUCCEEDED");
-    expect(run.state).toBe("SUCCEEDED");
+    const runId = await createRun(prompt, "e2e-runner-secrets");
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
+    expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
     const events = await eventsOf(runId);
     const hostEvents = JSON.stringify(events.filter((e) => e.actor.type === "host"));
     expect(stdoutOf(events)).toBe("plain: [REDACTED:API_TOKEN]\nsplit: [REDACTED:API_TOKEN]\n");
     expect(events.some((e) => e.type === "agent.message" && e.payload.text === "I found [REDACTED:API_TOKEN] in the environment")).toBe(true);
     for (let i = 0; i + 6 <= secret.length; i++) expect(hostEvents).not.toContain(secret.slice(i, i + 6));
-    ws.close();
   });
 
   it("a failing setup command ends the run FAILED with environment_setup_failed, naming the step, exit code and output tail", async () => {
-    // environments reach assignments with the configuration change; this host adds one to a real assignment
-    const { ws, assignment, runId } = await takeAssignment("e2e-runner-setup", "echo never runs");
-    const environment = { uid: "env", name: "broken", repositories: [{ url: origin }], setup_commands: ["test -f origin/README.md", "echo compiling; echo 'error: cannot find module x' >&2; exit 7", "echo never"], env_vars: {} };
-    const handle = runAssignment(ws, { ...assignment, environment });
-    expect(await handle.done).toMatchObject({ state: "FAILED", error_code: "environment_setup_failed", exit_code: 7 });
-    const run = await untilRun(runId, (r) => r.state === "FAILED");
+    // an environment made over the API, named by the run: the pool's assignment carries it
+    const environmentId = await configure(s).environment({
+      name: "broken",
+      repositories: [{ url: origin }],
+      setup_commands: ["test -f origin/README.md", "echo compiling; echo 'error: cannot find module x' >&2; exit 7", "echo never"],
+    });
+    await inProcessHost("e2e-runner-setup");
+    const runId = await createRun("echo never runs", "e2e-runner-setup", { environment_id: environmentId });
+    const run = await untilRun(runId, (r) => ["SUCCEEDED", "FAILED", "ERROR"].includes(r.state));
+    expect(run.state).toBe("FAILED");
     expect(run.status_message.error_code).toBe("environment_setup_failed");
     expect(run.status_message.message).toMatch(/^Environment setup failed: setup command 2 `echo compiling.*` exited with code 7\. Last output:\n/);
     expect(run.status_message.message).toContain("error: cannot find module x");
@@ -277,7 +194,6 @@ describe("the host runner (wrangler dev)", () => {
     expect(events.find((e) => e.type === "setup.step" && e.payload.status === "failed")!.payload).toMatchObject({ exit_code: 7, output_tail: expect.stringContaining("cannot find module x") });
     expect(stdoutOf(events, "setup-2")).toBe("compiling\n");
     expect(events.some((e) => e.type === "agent.tool_call")).toBe(false); // the harness never started
-    ws.close();
   });
 
   it("loses and doubles nothing when its connections drop mid-stream", async () => {

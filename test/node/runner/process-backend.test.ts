@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -57,5 +57,22 @@ describe("process backend", () => {
     expect(slow.timedOut).toBe(true);
     const missing = await backend.spawn("ambit-no-such-program", []).wait();
     expect(missing.exitCode).toBe(127);
+  });
+
+  it("a program that cannot be started ends with empty, cleanly ended output streams (127 missing, 126 not executable)", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+    const backend = processBackend(dir, { PATH: process.env.PATH! });
+    const missing = backend.spawn("ambit-no-such-program", ["x"]);
+    // read as a harness does, from the start: the streams end, they do not fail
+    expect(await Promise.all([text(missing.stdout), text(missing.stderr), missing.wait()])).toEqual(["", "", { exitCode: 127, signal: null, timedOut: false }]);
+    expect(missing.stdout.readableEnded && missing.stderr.readableEnded).toBe(true);
+
+    const script = path.join(dir, "not-executable.sh");
+    writeFileSync(script, "echo hi\n");
+    chmodSync(script, 0o644);
+    const denied = backend.spawn(script, []);
+    expect(await Promise.all([text(denied.stdout), text(denied.stderr), denied.wait()])).toEqual(["", "", { exitCode: 126, signal: null, timedOut: false }]);
+    // a stream read only after the failure is ended too
+    expect(await text(denied.stdout)).toBe("");
   });
 });

@@ -71,12 +71,15 @@ export function spawnTree(command: string, args: string[], opts: SpawnOptions & 
       clearTimeout(graceTimer);
       resolve({ exitCode, signal, timedOut });
     };
+    // The program could not be started (ENOENT: 127, like a shell; else 126). Node then ends
+    // stdout and stderr empty and cleanly, as for a process that printed nothing, and emits
+    // `close` (with the errno as code), which the status below wins over.
     child.once("error", (err) => {
-      child.stderr?.destroy();
-      child.stdout?.destroy();
-      resolve({ exitCode: (err as NodeJS.ErrnoException).code === "ENOENT" ? 127 : 126, signal: null, timedOut });
+      if (child.pid !== undefined) return; // a started process: its `close` tells how it ended
       exited = true;
       clearTimeout(timeout);
+      opts.signal?.removeEventListener("abort", onAbort);
+      resolve({ exitCode: (err as NodeJS.ErrnoException).code === "ENOENT" ? 127 : 126, signal: null, timedOut });
     });
     child.once("close", finish);
   });

@@ -20,6 +20,8 @@ export interface RunProcess {
   readonly stdin: Writable;
   readonly stdout: Readable;
   readonly stderr: Readable;
+  // A program that cannot be started has pid undefined, empty stdout/stderr that end cleanly (never
+  // an error), and exit code 127 (not found) or 126 (not executable).
   /** resolves once the process has exited and its output streams have closed */
   wait(): Promise<ExitStatus>;
   kill(signal?: NodeJS.Signals): void;

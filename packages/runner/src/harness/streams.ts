@@ -1,14 +1,10 @@
 /**
- * Reads a process's output stream chunk by chunk. A stream the backend destroyed (the command
- * could not be started: ENOENT) just ends; how the process ended is told by its exit status.
+ * Reads a process's output stream chunk by chunk until it ends. A command that could not be
+ * started has empty, ended streams (the backend's contract); how it ended is its exit status.
  */
 export async function forEachChunk(stream: NodeJS.ReadableStream, fn: (chunk: string) => void) {
   stream.setEncoding("utf8"); // a multi-byte character split across chunks stays whole
-  try {
-    for await (const chunk of stream) fn(String(chunk));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw err;
-  }
+  for await (const chunk of stream) fn(String(chunk));
 }
 
 /** Like `forEachChunk`, line by line (the last line may lack its newline). */

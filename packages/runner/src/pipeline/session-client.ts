@@ -41,6 +41,9 @@ export class SessionClient {
   private lastSeq = 0;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** the session's `last_seq` when this client first attached; null until then */
+  private replayTarget: number | null = null;
+  private replayWaiters: (() => void)[] = [];
   private stopped = false;
   /** events the session refused (invalid, or the run ended) — counted, and logged */
   refused = 0;
@@ -104,6 +107,34 @@ export class SessionClient {
     });
   }
 
+  /**
+   * Resolves true once the session's history up to the moment this client first attached has
+   * been replayed (so every follow-up sent before then — the one that started this execution
+   * among them — has reached `onFollowup`), false after `timeoutMs`.
+   */
+  caughtUp(timeoutMs = 10_000): Promise<boolean> {
+    if (this.isCaughtUp()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.replayWaiters = this.replayWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.replayWaiters.push(done);
+    });
+  }
+
+  private isCaughtUp() {
+    return this.stopped || (this.replayTarget !== null && this.lastSeq >= this.replayTarget);
+  }
+
+  private checkCaughtUp() {
+    if (this.isCaughtUp()) for (const w of this.replayWaiters.splice(0)) w();
+  }
+
   /** Drops the connection as a network failure would (tests, and the runner after a pool reconnect). */
   reconnect() {
     this.socket.reconnect();
@@ -119,6 +150,7 @@ export class SessionClient {
     this.socket.close();
     this.unacked = [];
     for (const w of this.idleWaiters.splice(0)) w();
+    for (const w of this.replayWaiters.splice(0)) w();
   }
 
   private schedule() {
@@ -156,6 +188,9 @@ export class SessionClient {
       return this.log({ msg: "unreadable session frame", frame: text.slice(0, 200) });
     }
     switch (frame.type) {
+      case "ready":
+        this.replayTarget ??= frame.last_seq;
+        return this.checkCaughtUp();
       case "event":
         return this.onEvents([frame.event]);
       case "events":
@@ -193,6 +228,7 @@ export class SessionClient {
         this.opts.onFollowup(e.payload.message);
       }
     }
+    this.checkCaughtUp();
   }
 
   private log(entry: Record<string, unknown>) {

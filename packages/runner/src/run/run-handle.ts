@@ -129,6 +129,9 @@ export class RunHandle {
       this.started = true;
       this.deps.send({ type: "task_started", data: { task_id: a.task_id, execution_id: a.execution_id } });
       this.deps.onHarnessStart?.(a.run_id, performance.now() - this.assignedAt);
+      // the follow-ups sent before this host attached (the one that started this execution among
+      // them) are in the harness's queue before its first step
+      await session.caughtUp();
       const final = await this.runHarness(harness, prep.prepared, emit);
       if (final.state !== "CANCELLED" && this.deps.collectArtifacts) {
         try {
