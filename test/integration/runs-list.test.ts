@@ -138,7 +138,7 @@ describe("GET /agent/runs filters", () => {
     const feb = await createRun(t.key, { prompt: "feb" });
     const mar = await createRun(t.key, { prompt: "mar" });
     // the dispatch's run.waiting rewrites updated_at: let it land before choosing the times
-    for (const runId of [jan, feb, mar]) await untilDispatched({ runId, teamId: t.teamId });
+    for (const runId of [jan, feb, mar]) await untilDispatched({ runId, teamId: t.teamId }, 25_000);
     await setRunTimes(jan, { created_at: day("01-10"), updated_at: day("03-20") });
     await setRunTimes(feb, { created_at: day("02-10"), updated_at: day("02-11") });
     await setRunTimes(mar, { created_at: day("03-10"), updated_at: day("03-11") });
@@ -153,7 +153,7 @@ describe("GET /agent/runs filters", () => {
       ["updated_after=2026-03-01T00:00:00Z&created_after=2026-02-01T00:00:00Z", [mar]],
     ];
     for (const [query, expected] of cases) expect(sorted(idsOf(await listRuns(t.key, query))), query).toEqual(sorted(expected));
-  }, 30_000); // waits for three dispatches through the RUNS queue, which the file's other tests keep busy
+  }, 90_000); // waits for three dispatches through the RUNS queue, which the file's other tests keep busy
 
   it("escapes % and _ in q, matching them literally", async () => {
     const t = await newTeam();
