@@ -22,6 +22,8 @@ const MIGRATIONS: string[][] = [
       attempts INTEGER NOT NULL DEFAULT 0)`,
     "CREATE INDEX IF NOT EXISTS held_conn ON held (conn)",
   ],
+  // runner containers started for waiting runs (PLATFORM_HOSTS=containers): at most one per run in line
+  ["CREATE TABLE IF NOT EXISTS containers (run_id TEXT PRIMARY KEY, started_at INTEGER NOT NULL)"],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -56,3 +58,11 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
 
 export const dropLine = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM line WHERE run_id = ?", runId);
 export const dropHeld = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM held WHERE run_id = ?", runId);
+
+/** Forgets the containers of runs no longer in line (assigned, cancelled or ended). */
+export const pruneContainers = (sql: SqlStorage) => sql.exec("DELETE FROM containers WHERE run_id NOT IN (SELECT run_id FROM line)");
+/** Records a container for a run; false when the run already has one. */
+export const claimContainer = (sql: SqlStorage, runId: string) =>
+  sql.exec("INSERT OR IGNORE INTO containers (run_id, started_at) VALUES (?, ?)", runId, Date.now()).rowsWritten > 0;
+export const dropContainer = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM containers WHERE run_id = ?", runId);
+export const hasContainer = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM containers WHERE run_id = ?", runId).toArray().length > 0;

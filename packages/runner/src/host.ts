@@ -39,6 +39,8 @@ export type HostOptions = {
   log?: (entry: Record<string, unknown>) => void;
   backoff?: Backoff;
   onHarnessStart?: RunDeps["onHarnessStart"];
+  /** serve one run, then drain and disconnect (a runner container the platform started per run) */
+  once?: boolean;
 };
 
 export type Host = {
@@ -53,6 +55,8 @@ export type Host = {
   stop(): Promise<void>;
   /** drops the pool connection and every run's session connection as a network failure would (they reconnect) */
   reconnect(): void;
+  /** resolves once the host has disconnected for good (after `drain`, `stop`, or its one run with `once`) */
+  closed: Promise<void>;
 };
 
 /**
@@ -79,6 +83,8 @@ export function startHost(options: HostOptions): Host {
     rejectReady = rej;
   });
   ready.catch(() => {});
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((res) => (resolveClosed = res));
 
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   const resolveHarness = (type: string) => options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
@@ -196,6 +202,10 @@ export function startHost(options: HostOptions): Host {
     void run.done.then((final) => {
       if (runs.get(a.task_id) === run) runs.delete(a.task_id);
       log({ msg: "run ended", task_id: a.task_id, state: final?.state ?? "handed back" });
+      if (options.once) {
+        log({ msg: "served its one run (--once): draining" });
+        void drain();
+      }
     });
   }
 
@@ -229,6 +239,7 @@ export function startHost(options: HostOptions): Host {
     stopped = true;
     clearInterval(heartbeat);
     socket.close(1000, "host stopped");
+    resolveClosed();
   }
 
   return {
@@ -239,6 +250,7 @@ export function startHost(options: HostOptions): Host {
     },
     drain,
     stop,
+    closed,
     reconnect: () => {
       socket.reconnect();
       for (const r of runs.values()) r.reconnectSession();
