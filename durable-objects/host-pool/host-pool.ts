@@ -195,7 +195,9 @@ export class HostPool extends DurableObject<Env> {
     }
     state.last_seen_at = Date.now();
     if (msg.type === "hello") {
-      // a single-run connection serves one run at most, however much it offers
+      // a single-run connection serves one run at most, however much it offers (a reconnected one
+      // that still holds its run has had it)
+      if (state.single && msg.data.running.length) state.served = true;
       const capacity = state.single ? (state.served ? 0 : Math.min(1, msg.data.capacity)) : msg.data.capacity;
       Object.assign(state, { capacity, labels: msg.data.labels, version: msg.data.version ?? null, hello: true });
       ws.serializeAttachment(state);

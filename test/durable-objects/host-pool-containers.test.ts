@@ -8,7 +8,7 @@ import type { RunnerStarter, StartResult } from "../../durable-objects/host-pool
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { signHostToken } from "../../src/lib/host-token.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
-import { poolHosts, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
+import { type Hello, poolHosts, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { insertRunRow, RUNS } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
@@ -34,9 +34,9 @@ const containerRows = (team: Team) =>
   runInDurableObject(poolStub(team.teamId), (_: HostPool, state) => state.storage.sql.exec<{ run_id: string }>("SELECT run_id FROM containers").toArray().map((r) => r.run_id));
 
 /** A host connected with a platform host credential, as a runner container connects. */
-async function containerHost(team: Team, runId: string, capacity = 1) {
+async function containerHost(team: Team, runId: string, hello: Hello | false = { capacity: 1 }) {
   const token = await signHostToken(env.JWT_SECRET, { teamId: team.teamId, runId });
-  return TestHost.connect(token, "warp", { capacity });
+  return TestHost.connect(token, "warp", hello);
 }
 
 const getRun = async (team: Team, runId: string) => (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
@@ -81,7 +81,7 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     await offer(t, b);
     expect(starts).toHaveLength(2);
 
-    const host = await containerHost(t, a, 5);
+    const host = await containerHost(t, a, { capacity: 5 });
     await host.take(t.key, a);
     expect((await poolHosts(t.teamId)).map((h) => [h.capacity, h.running])).toEqual([[0, [a]]]);
     host.complete(a);
@@ -93,6 +93,22 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     expect(await poolStub(t.teamId).containerWanted(b)).toBe(true); // not connected yet, b waits
     expect(starts).toHaveLength(2);
     host.close();
+  });
+
+  it("a container that reconnects while holding its run is not given another", async () => {
+    const t = await newTeam("containers-reconnect");
+    await watchStarts(t);
+    const [a, b] = [await queuedRun(t), await queuedRun(t)];
+    await offer(t, a);
+    const first = await containerHost(t, a);
+    await first.take(t.key, a);
+    first.close();
+    const again = await containerHost(t, a, { capacity: 1, running: [{ task_id: a }] });
+    await offer(t, b);
+    await sleep(200);
+    expect(again.assignedIds()).toEqual([]);
+    expect((await poolHosts(t.teamId)).map((h) => [h.capacity, h.running])).toEqual([[0, [a]]]);
+    again.close();
   });
 
   it("a container that did not start is tried again from the alarm", async () => {

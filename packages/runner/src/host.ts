@@ -73,6 +73,8 @@ export function startHost(options: HostOptions): Host {
   /** messages that could not be sent while disconnected, in order */
   let outbox: HostMessage[] = [];
   let draining = false;
+  /** a run was taken (with `once`, no other is) */
+  let served = false;
   let stopped = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let welcomed = false;
@@ -194,8 +196,10 @@ export function startHost(options: HostOptions): Host {
     }
     const reject = (reason: string) => send({ type: "task_rejected", data: { task_id: a.task_id, execution_id: a.execution_id, reason } });
     if (draining || stopped) return reject("the host is shutting down");
+    if (options.once && served) return reject("this host serves one run (--once) and has had it");
     if (runs.size >= capacity) return reject(`the host is at capacity (${capacity})`);
     finals.delete(a.task_id);
+    served = true;
     const run = new RunHandle(a, runDeps);
     runs.set(a.task_id, run);
     log({ msg: "run assigned", task_id: a.task_id, execution_id: a.execution_id });
