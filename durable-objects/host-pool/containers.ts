@@ -1,6 +1,7 @@
 import { getConfig } from "../../src/env.ts";
 import { signHostToken } from "../../src/lib/host-token.ts";
 import type { RunnerContainer } from "../runner-container/runner-container.ts";
+import { claimContainer, dropContainer, lineAll, pruneContainers } from "./storage.ts";
 
 export type StartResult = { ok: true } | { ok: false; message: string };
 
@@ -28,4 +29,25 @@ export function platformHosting(env: Env): PlatformHosting {
       },
     },
   };
+}
+
+/**
+ * Gives every run waiting in line one runner container, once (the `containers` table; a run handed
+ * back to the line is a new attempt and gets a new one). None while the team is at its concurrency
+ * limit. A start that fails is forgotten, so the next call tries again; returns whether one failed.
+ */
+export async function startWaitingContainers(sql: SqlStorage, starter: RunnerStarter, atLimit: boolean): Promise<boolean> {
+  pruneContainers(sql);
+  if (atLimit) return false;
+  const wanting = lineAll(sql).filter((e) => claimContainer(sql, e.run_id));
+  const results = await Promise.all(
+    wanting.map(async (e) => {
+      const r = await starter.start({ runId: e.run_id, teamId: e.team_id }).catch((err): StartResult => ({ ok: false, message: String(err) }));
+      if (r.ok) return true;
+      console.error(JSON.stringify({ msg: "runner container did not start; retrying", run_id: e.run_id, team_id: e.team_id, error: r.message }));
+      dropContainer(sql, e.run_id);
+      return false;
+    }),
+  );
+  return results.includes(false);
 }

@@ -4,12 +4,10 @@ import { getConfig } from "../../src/env.ts";
 import { signAttachToken } from "../../src/lib/attach-token.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { chooseHost } from "./choose.ts";
-import { type PlatformHosting, platformHosting } from "./containers.ts";
+import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
-import {
-  claimContainer, dropContainer, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate, pruneContainers,
-} from "./storage.ts";
+import { dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -434,21 +432,9 @@ export class HostPool extends DurableObject<Env> {
   private async startContainers() {
     if (this.pool !== PLATFORM_POOL) return;
     this.hosting ??= platformHosting(this.env);
-    const starter = this.hosting.starter;
-    if (!starter) return;
-    const sql = this.ctx.storage.sql;
-    pruneContainers(sql);
-    if (this.atLimit) return;
-    const wanting = lineAll(sql).filter((e) => claimContainer(sql, e.run_id));
-    await Promise.all(
-      wanting.map(async (e) => {
-        const r = await starter.start({ runId: e.run_id, teamId: e.team_id }).catch((err) => ({ ok: false as const, message: String(err) }));
-        if (r.ok) return;
-        console.error(JSON.stringify({ msg: "runner container did not start; retrying", pool: this.pool, run_id: e.run_id, error: r.message }));
-        dropContainer(sql, e.run_id);
-        await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
-      }),
-    );
+    if (!this.hosting.starter) return;
+    const failed = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
   private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
