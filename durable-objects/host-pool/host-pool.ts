@@ -7,7 +7,7 @@ import { chooseHost } from "./choose.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
-import { dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
+import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -36,8 +36,10 @@ export const SILENT_MS = 3 * HEARTBEAT_MS;
 export const LOST_GRACE_MS = 30_000;
 /** While the team is at its concurrency limit, how often the pool looks again (runs of other pools end unseen). */
 export const CAPACITY_POLL_MS = 5_000;
-/** After a runner container failed to start, when the pool tries again. */
+/** After a runner container failed to start, or stopped while its run still waits, when the pool tries again. */
 export const CONTAINER_RETRY_MS = 30_000;
+/** Containers started for one attempt of a run that all stopped without it before it ends ERROR. */
+export const MAX_CONTAINER_STARTS = 3;
 /** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
 export const MAX_ATTEMPTS = 3;
 
@@ -142,6 +144,29 @@ export class HostPool extends DurableObject<Env> {
     const mine = this.hostSockets().filter((s) => s.state.principal === `container:${runId}`);
     if (mine.length) return heldAll(this.ctx.storage.sql).some((h) => mine.some((s) => s.state.conn === h.conn));
     return lineAll(this.ctx.storage.sql).length > 0;
+  }
+
+  /**
+   * The container started for `runId` stopped (its runner exited). While the run still waits
+   * (the runner never took it: refused, crashed, misconfigured), another is started after
+   * CONTAINER_RETRY_MS, up to MAX_CONTAINER_STARTS; then the run ends ERROR saying why.
+   */
+  async containerStopped(runId: string, exitCode: number): Promise<{ ok: true; action: "none" | "retry" | "ended" }> {
+    const sql = this.ctx.storage.sql;
+    const entry = lineGet(sql, runId);
+    const starts = entry ? markContainerStopped(sql, runId) : null;
+    if (!entry || starts === null) return { ok: true, action: "none" };
+    if (starts < MAX_CONTAINER_STARTS) {
+      await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
+      return { ok: true, action: "retry" };
+    }
+    dropLine(sql, runId);
+    await this.session(runId).command({ runId, teamId: entry.team_id }, "error", SYSTEM, {
+      message: `${starts} runner containers stopped without taking this run (last exit code ${exitCode}); check PUBLIC_URL and the container logs (wrangler tail), then start a new run`,
+      error_code: "resource_unavailable",
+      retryable: true,
+    });
+    return { ok: true, action: "ended" };
   }
 
   // ── host sockets ─────────────────────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
-import { Container } from "@cloudflare/containers";
+import { PLATFORM_POOL } from "@ambit/protocol";
+import { Container, type StopParams } from "@cloudflare/containers";
 import type { HostPool } from "../host-pool/host-pool.ts";
 
 type Started = { runId: string; teamId: string };
@@ -32,9 +33,22 @@ export class RunnerContainer extends Container<Env> {
    * holding its run, or still booting while the run waits, keeps going; an idle one is stopped.
    */
   override async onActivityExpired(): Promise<void> {
-    const started = this.ctx.storage.kv.get<Started>("started");
-    const pool = started && (this.env.HOST_POOL.getByName(`${started.teamId}:warp`) as unknown as DurableObjectStub<HostPool>);
-    if (pool && (await pool.containerWanted(started.runId))) return this.renewActivityTimeout();
+    const started = this.started();
+    if (started && (await this.pool(started).containerWanted(started.runId))) return this.renewActivityTimeout();
     await this.stop();
+  }
+
+  /** The runner exited: the pool starts another if its run still waits (see HostPool.containerStopped). */
+  override async onStop(params: StopParams): Promise<void> {
+    const started = this.started();
+    if (started) await this.pool(started).containerStopped(started.runId, params.exitCode);
+  }
+
+  private started() {
+    return this.ctx.storage.kv.get<Started>("started") ?? null;
+  }
+
+  private pool(started: Started) {
+    return this.env.HOST_POOL.getByName(`${started.teamId}:${PLATFORM_POOL}`) as unknown as DurableObjectStub<HostPool>;
   }
 }

@@ -5,7 +5,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RunnerStarter, StartResult } from "../../durable-objects/host-pool/containers.ts";
-import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
+import { type HostPool, MAX_CONTAINER_STARTS } from "../../durable-objects/host-pool/host-pool.ts";
 import { signHostToken } from "../../src/lib/host-token.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
 import { type Hello, poolHosts, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
@@ -126,6 +126,38 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     expect(await containerRows(t)).toEqual([runId]);
     await runDurableObjectAlarm(poolStub(t.teamId));
     expect(starts).toHaveLength(2);
+  });
+
+  it("a container that stops while its run waits is replaced from the alarm, up to MAX_CONTAINER_STARTS; then the run ends ERROR", async () => {
+    const t = await newTeam("containers-stopped");
+    const starts = await watchStarts(t);
+    const runId = await queuedRun(t);
+    await offer(t, runId);
+    expect(starts).toHaveLength(1);
+    const pool = poolStub(t.teamId);
+    for (let n = 2; n <= MAX_CONTAINER_STARTS; n++) {
+      expect(await pool.containerStopped(runId, 1)).toEqual({ ok: true, action: "retry" });
+      await runDurableObjectAlarm(pool);
+      expect(starts).toHaveLength(n);
+    }
+    expect(await pool.containerStopped(runId, 2)).toEqual({ ok: true, action: "ended" });
+    const run = await untilRun(t.key, runId, (r) => r.state === "ERROR", "ERROR");
+    expect(run.status_message).toMatchObject({ error_code: "resource_unavailable", message: expect.stringMatching(/3 runner containers stopped without taking this run \(last exit code 2\)/) });
+    await runDurableObjectAlarm(pool);
+    expect(starts).toHaveLength(MAX_CONTAINER_STARTS);
+  });
+
+  it("a container stopping after its run was taken changes nothing", async () => {
+    const t = await newTeam("containers-done");
+    const starts = await watchStarts(t);
+    const runId = await queuedRun(t);
+    await offer(t, runId);
+    const host = await containerHost(t, runId);
+    await host.take(t.key, runId);
+    expect(await poolStub(t.teamId).containerStopped(runId, 0)).toEqual({ ok: true, action: "none" });
+    expect((await getRun(t, runId)).state).toBe("INPROGRESS");
+    expect(starts).toHaveLength(1);
+    host.close();
   });
 
   it("starts nothing for a self-hosted pool, nor for the platform pool when the setting is local (the default)", async () => {
