@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { AppError } from "./lib/errors.ts";
 import { problemResponse } from "./lib/problem.ts";
 import { requireAuth } from "./middleware/auth.ts";
+import { hostTokenAuth } from "./middleware/host-token.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -36,6 +37,7 @@ export function createApp() {
   api.route("/", teamsRoutes);
   api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
+  api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
   api.use("*", requireAuth, idempotency);
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);

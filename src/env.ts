@@ -16,6 +16,17 @@ const Config = z.object({
   HOST_LOST_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
   /** how long a host has to confirm a cancellation (or a stop for exceeding the run time) */
   CANCEL_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * Who serves the platform pool (`warp`): "local", hosts that connect themselves (`npm start`,
+   * `ambit host start`); "containers", a Cloudflare Container per waiting run (the `containers`
+   * wrangler environment, README "Deploy"), with the local kind still welcome.
+   */
+  PLATFORM_HOSTS: z.enum(["local", "containers"]).default("local"),
+  /** the Worker's public origin, where runner containers connect back to (needed by "containers") */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+}).refine((c) => c.PLATFORM_HOSTS !== "containers" || c.PUBLIC_URL, {
+  path: ["PUBLIC_URL"],
+  message: "is required when PLATFORM_HOSTS is 'containers' (the https origin runner containers connect to, e.g. https://ambit.example.workers.dev)",
 });
 export type Config = z.infer<typeof Config>;
 

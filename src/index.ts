@@ -6,6 +6,8 @@ import { consumeSchedulesQueue } from "./queues/schedules-consumer.ts";
 
 export { RunSession } from "../durable-objects/run-session/run-session.ts";
 export { HostPool } from "../durable-objects/host-pool/host-pool.ts";
+// bound only in the `containers` wrangler environment (PLATFORM_HOSTS=containers)
+export { RunnerContainer } from "../durable-objects/runner-container/runner-container.ts";
 
 const app = createApp();
 

@@ -1,18 +1,33 @@
 import { DurableObject } from "cloudflare:workers";
-import { HostMessage, type HostInfo, type RunStatusMessage, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { HostMessage, type HostInfo, PLATFORM_POOL, type RunStatusMessage, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { signAttachToken } from "../../src/lib/attach-token.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { chooseHost } from "./choose.ts";
+import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
-import { dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
+import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
-export type HostGrant = { teamId: string; pool: string; workerId: string; principal: { type: "user" | "service_account"; id: string } };
+export type HostGrant = {
+  teamId: string;
+  pool: string;
+  workerId: string;
+  principal: { type: "user" | "service_account" | "host"; id: string };
+  /** a platform runner container: capacity 1, and one run for the life of the connection */
+  single?: boolean;
+};
 export const HOST_GRANT_HEADER = "x-ambit-host";
 
-type HostState = { conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean };
+type HostState = {
+  conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean;
+  /** who connected it (`container:<run>` for a platform runner container) */
+  principal?: string;
+  /** single-run connection (see HostGrant.single); `served` once it was given its run */
+  single?: boolean;
+  served?: boolean;
+};
 
 /** Defaults of the `HOST_HEARTBEAT_MS` and `HOST_LOST_GRACE_MS` vars (see src/env.ts). */
 export const HEARTBEAT_MS = 10_000;
@@ -21,6 +36,10 @@ export const SILENT_MS = 3 * HEARTBEAT_MS;
 export const LOST_GRACE_MS = 30_000;
 /** While the team is at its concurrency limit, how often the pool looks again (runs of other pools end unseen). */
 export const CAPACITY_POLL_MS = 5_000;
+/** After a runner container failed to start, or stopped while its run still waits, when the pool tries again. */
+export const CONTAINER_RETRY_MS = 30_000;
+/** Containers started for one attempt of a run that all stopped without it before it ends ERROR. */
+export const MAX_CONTAINER_STARTS = 3;
 /** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
 export const MAX_ATTEMPTS = 3;
 
@@ -41,6 +60,8 @@ export class HostPool extends DurableObject<Env> {
   private teamId = "";
   /** set while the head of the line waits for the team's concurrency limit */
   private atLimit: TeamLoad | null = null;
+  /** how the platform pool gets hosts (PLATFORM_HOSTS); tests replace it to watch the starts */
+  hosting: PlatformHosting | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -115,6 +136,39 @@ export class HostPool extends DurableObject<Env> {
     }));
   }
 
+  /**
+   * Whether the runner container started for `runId` still has work: its connection holds a run,
+   * or it has not connected yet and runs are waiting. Asked by an idle `RunnerContainer`.
+   */
+  async containerWanted(runId: string): Promise<boolean> {
+    const mine = this.hostSockets().filter((s) => s.state.principal === `container:${runId}`);
+    if (mine.length) return heldAll(this.ctx.storage.sql).some((h) => mine.some((s) => s.state.conn === h.conn));
+    return lineAll(this.ctx.storage.sql).length > 0;
+  }
+
+  /**
+   * The container started for `runId` stopped (its runner exited). While the run still waits
+   * (the runner never took it: refused, crashed, misconfigured), another is started after
+   * CONTAINER_RETRY_MS, up to MAX_CONTAINER_STARTS; then the run ends ERROR saying why.
+   */
+  async containerStopped(runId: string, exitCode: number): Promise<{ ok: true; action: "none" | "retry" | "ended" }> {
+    const sql = this.ctx.storage.sql;
+    const entry = lineGet(sql, runId);
+    const starts = entry ? markContainerStopped(sql, runId) : null;
+    if (!entry || starts === null) return { ok: true, action: "none" };
+    if (starts < MAX_CONTAINER_STARTS) {
+      await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
+      return { ok: true, action: "retry" };
+    }
+    dropLine(sql, runId);
+    await this.session(runId).command({ runId, teamId: entry.team_id }, "error", SYSTEM, {
+      message: `${starts} runner containers stopped without taking this run (last exit code ${exitCode}); check PUBLIC_URL and the container logs (wrangler tail), then start a new run`,
+      error_code: "resource_unavailable",
+      retryable: true,
+    });
+    return { ok: true, action: "ended" };
+  }
+
   // ── host sockets ─────────────────────────────────────────────────────────────────────────
 
   async fetch(request: Request): Promise<Response> {
@@ -123,7 +177,10 @@ export class HostPool extends DurableObject<Env> {
     this.identify(grant.teamId, grant.pool);
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
-    const state: HostState = { conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false };
+    const state: HostState = {
+      conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false,
+      principal: grant.principal.id, single: grant.single === true,
+    };
     this.ctx.acceptWebSocket(server, ["host"]);
     server.serializeAttachment(state);
     this.send(server, { type: "welcome", data: { worker_id: grant.workerId, connection_id: state.conn, heartbeat_interval_ms: this.timings().heartbeat } });
@@ -161,7 +218,11 @@ export class HostPool extends DurableObject<Env> {
     }
     state.last_seen_at = Date.now();
     if (msg.type === "hello") {
-      Object.assign(state, { capacity: msg.data.capacity, labels: msg.data.labels, version: msg.data.version ?? null, hello: true });
+      // a single-run connection serves one run at most, however much it offers (a reconnected one
+      // that still holds its run has had it)
+      if (state.single && msg.data.running.length) state.served = true;
+      const capacity = state.single ? (state.served ? 0 : Math.min(1, msg.data.capacity)) : msg.data.capacity;
+      Object.assign(state, { capacity, labels: msg.data.labels, version: msg.data.version ?? null, hello: true });
       ws.serializeAttachment(state);
       this.adopt(state, msg.data.running.map((r) => r.task_id));
       await this.pump();
@@ -333,6 +394,7 @@ export class HostPool extends DurableObject<Env> {
       do {
         this.pumpAgain = false;
         while (await this.assignNext());
+        await this.startContainers();
       } while (this.pumpAgain);
     } finally {
       this.pumping = false;
@@ -382,8 +444,22 @@ export class HostPool extends DurableObject<Env> {
       worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts,
     });
     this.lastAssigned.set(target.state.conn, Date.now());
+    if (target.state.single) target.ws.serializeAttachment({ ...target.state, served: true, capacity: 0 } satisfies HostState);
     this.send(target.ws, { type: "task_assignment", data: assignment });
     return true;
+  }
+
+  /**
+   * PLATFORM_HOSTS=containers: every run still waiting in the platform pool after the hosts took
+   * what they could gets one runner container, once (the `containers` table; a run handed back to
+   * the line is a new attempt and gets a new one). Not while the team is at its concurrency limit.
+   */
+  private async startContainers() {
+    if (this.pool !== PLATFORM_POOL) return;
+    this.hosting ??= platformHosting(this.env);
+    if (!this.hosting.starter) return;
+    const failed = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
   private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
@@ -447,7 +523,9 @@ export class HostPool extends DurableObject<Env> {
         message: limit
           ? `Waiting: the team's concurrency limit is reached (${limit.active} of ${limit.maxConcurrentRuns} runs active; position ${i + 1} in line); ` +
             "it starts when one ends, or an admin raises limits.max_concurrent_runs with PATCH /api/v1/team"
-          : hosts.length
+          : this.pool === PLATFORM_POOL && hasContainer(this.ctx.storage.sql, runId)
+            ? "Waiting: a runner container is starting for this run"
+            : hosts.length
             ? `Waiting: all ${hosts.length} host${hosts.length === 1 ? "" : "s"} of worker_host=${this.pool} are busy (position ${i + 1} in line)`
             : `Waiting: no host is connected for worker_host=${this.pool}; start one with \`ambit host start\``,
       },

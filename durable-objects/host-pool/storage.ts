@@ -22,6 +22,11 @@ const MIGRATIONS: string[][] = [
       attempts INTEGER NOT NULL DEFAULT 0)`,
     "CREATE INDEX IF NOT EXISTS held_conn ON held (conn)",
   ],
+  // runner containers started for waiting runs (PLATFORM_HOSTS=containers): at most one per run in line
+  [
+    `CREATE TABLE IF NOT EXISTS containers (run_id TEXT PRIMARY KEY, started_at INTEGER NOT NULL,
+      starts INTEGER NOT NULL DEFAULT 1, stopped INTEGER NOT NULL DEFAULT 0)`,
+  ],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -56,3 +61,18 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
 
 export const dropLine = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM line WHERE run_id = ?", runId);
 export const dropHeld = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM held WHERE run_id = ?", runId);
+
+/** Forgets the containers of runs no longer in line (assigned, cancelled or ended). */
+export const pruneContainers = (sql: SqlStorage) => sql.exec("DELETE FROM containers WHERE run_id NOT IN (SELECT run_id FROM line)");
+/** Records a container for a run; false when the run already has one that has not stopped. */
+export const claimContainer = (sql: SqlStorage, runId: string) =>
+  sql.exec(
+    `INSERT INTO containers (run_id, started_at, starts, stopped) VALUES (?, ?, 1, 0)
+     ON CONFLICT (run_id) DO UPDATE SET starts = starts + 1, stopped = 0, started_at = excluded.started_at WHERE stopped = 1`,
+    runId, Date.now(),
+  ).rowsWritten > 0;
+/** A run's container stopped while the run still waits: the next start call starts another. */
+export const containerStopped = (sql: SqlStorage, runId: string) =>
+  sql.exec<{ starts: number }>("UPDATE containers SET stopped = 1 WHERE run_id = ? RETURNING starts", runId).toArray()[0]?.starts ?? null;
+export const dropContainer = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM containers WHERE run_id = ?", runId);
+export const hasContainer = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM containers WHERE run_id = ?", runId).toArray().length > 0;

@@ -1,8 +1,10 @@
 import { type HostInfo, PLATFORM_POOL } from "@ambit/protocol";
 import { eq } from "drizzle-orm";
 import { HOST_GRANT_HEADER, type HostGrant } from "../../durable-objects/host-pool/host-pool.ts";
+import { createDb } from "../db/client.ts";
 import { hostPools } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
+import type { HostTokenClaims } from "../lib/host-token.ts";
 import { mutableResponse } from "../lib/mutable-response.ts";
 import { type Ctx, requireRole } from "./context.ts";
 import { hostPool } from "./runs/dispatch.ts";
@@ -15,6 +17,31 @@ const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  */
 export async function connectHost({ ctx, workerId, request }: { ctx: Ctx; workerId: string | undefined; request: Request }) {
   requireRole(ctx, "admin", "Connecting a host");
+  checkHostRequest(workerId, request);
+  await ctx.db.insert(hostPools).values({ teamId: ctx.teamId, pool: workerId!, firstConnectedAt: Date.now() }).onConflictDoNothing();
+  return forward(ctx.env, request, {
+    teamId: ctx.teamId,
+    pool: workerId!,
+    workerId: workerId!,
+    principal: { type: ctx.actor.type === "service_account" ? "service_account" : "user", id: ctx.actor.id },
+  });
+}
+
+/**
+ * Connects a runner container the platform started for one run (`PLATFORM_HOSTS=containers`):
+ * its host credential names the team and admits it to the platform pool only, as a host of
+ * capacity 1 that the pool gives a single run.
+ */
+export async function connectPlatformHost({ env, claims, workerId, request }: { env: Env; claims: HostTokenClaims; workerId: string | undefined; request: Request }) {
+  checkHostRequest(workerId, request);
+  if (workerId !== claims.pool) {
+    throw new AppError("not_authorized", `This host credential connects to worker_id=${claims.pool} only, not '${workerId}'; other pools need an admin API key.`);
+  }
+  await createDb(env.DB).insert(hostPools).values({ teamId: claims.teamId, pool: claims.pool, firstConnectedAt: Date.now() }).onConflictDoNothing();
+  return forward(env, request, { teamId: claims.teamId, pool: claims.pool, workerId: claims.pool, principal: { type: "host", id: `container:${claims.runId}` }, single: true });
+}
+
+function checkHostRequest(workerId: string | undefined, request: Request) {
   if (!workerId || !WORKER_ID.test(workerId)) {
     throw new AppError("invalid_request", "worker_id is required: 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit", {
       errors: [{ path: "query.worker_id", message: "invalid" }],
@@ -23,14 +50,10 @@ export async function connectHost({ ctx, workerId, request }: { ctx: Ctx; worker
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new AppError("invalid_request", "this endpoint needs a websocket upgrade (Upgrade: websocket)");
   }
-  await ctx.db.insert(hostPools).values({ teamId: ctx.teamId, pool: workerId, firstConnectedAt: Date.now() }).onConflictDoNothing();
-  const grant: HostGrant = {
-    teamId: ctx.teamId,
-    pool: workerId,
-    workerId,
-    principal: { type: ctx.actor.type === "service_account" ? "service_account" : "user", id: ctx.actor.id },
-  };
-  const res = await hostPool(ctx.env, ctx.teamId, workerId).fetch(new Request(request.url, { headers: { upgrade: "websocket", [HOST_GRANT_HEADER]: JSON.stringify(grant) } }));
+}
+
+async function forward(env: Env, request: Request, grant: HostGrant) {
+  const res = await hostPool(env, grant.teamId, grant.pool).fetch(new Request(request.url, { headers: { upgrade: "websocket", [HOST_GRANT_HEADER]: JSON.stringify(grant) } }));
   return mutableResponse(res);
 }
 

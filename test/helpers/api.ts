@@ -20,7 +20,7 @@ function buildRequest(method: string, path: string, opts: CallOpts): Request {
   return new Request(`${BASE}${path}`, { method, headers, body });
 }
 
-async function readResponse(res: Response) {
+export async function readResponse(res: Response) {
   // decoded by hand: workerd warns on .text() of types it does not know as text (NDJSON)
   const text = new TextDecoder().decode(await res.arrayBuffer());
   let json: any;

@@ -39,6 +39,8 @@ export type HostOptions = {
   log?: (entry: Record<string, unknown>) => void;
   backoff?: Backoff;
   onHarnessStart?: RunDeps["onHarnessStart"];
+  /** serve one run, then drain and disconnect (a runner container the platform started per run) */
+  once?: boolean;
 };
 
 export type Host = {
@@ -53,6 +55,8 @@ export type Host = {
   stop(): Promise<void>;
   /** drops the pool connection and every run's session connection as a network failure would (they reconnect) */
   reconnect(): void;
+  /** resolves once the host has disconnected for good (after `drain`, `stop`, or its one run with `once`) */
+  closed: Promise<void>;
 };
 
 /**
@@ -69,6 +73,8 @@ export function startHost(options: HostOptions): Host {
   /** messages that could not be sent while disconnected, in order */
   let outbox: HostMessage[] = [];
   let draining = false;
+  /** a run was taken (with `once`, no other is) */
+  let served = false;
   let stopped = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let welcomed = false;
@@ -79,6 +85,8 @@ export function startHost(options: HostOptions): Host {
     rejectReady = rej;
   });
   ready.catch(() => {});
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((res) => (resolveClosed = res));
 
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   const resolveHarness = (type: string) => options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
@@ -188,14 +196,20 @@ export function startHost(options: HostOptions): Host {
     }
     const reject = (reason: string) => send({ type: "task_rejected", data: { task_id: a.task_id, execution_id: a.execution_id, reason } });
     if (draining || stopped) return reject("the host is shutting down");
+    if (options.once && served) return reject("this host serves one run (--once) and has had it");
     if (runs.size >= capacity) return reject(`the host is at capacity (${capacity})`);
     finals.delete(a.task_id);
+    served = true;
     const run = new RunHandle(a, runDeps);
     runs.set(a.task_id, run);
     log({ msg: "run assigned", task_id: a.task_id, execution_id: a.execution_id });
     void run.done.then((final) => {
       if (runs.get(a.task_id) === run) runs.delete(a.task_id);
       log({ msg: "run ended", task_id: a.task_id, state: final?.state ?? "handed back" });
+      if (options.once) {
+        log({ msg: "served its one run (--once): draining" });
+        void drain();
+      }
     });
   }
 
@@ -229,6 +243,7 @@ export function startHost(options: HostOptions): Host {
     stopped = true;
     clearInterval(heartbeat);
     socket.close(1000, "host stopped");
+    resolveClosed();
   }
 
   return {
@@ -239,6 +254,7 @@ export function startHost(options: HostOptions): Host {
     },
     drain,
     stop,
+    closed,
     reconnect: () => {
       socket.reconnect();
       for (const r of runs.values()) r.reconnectSession();

@@ -14,6 +14,8 @@ export type ServeOptions = {
   /** where run workspaces go; default ~/.ambit/runner */
   workdir?: string;
   labels?: string[];
+  /** serve one run, then exit (see HostOptions.once) */
+  once?: boolean;
   /** where progress lines go (stderr by default) */
   log?: (line: string) => void;
 };
@@ -39,10 +41,11 @@ export async function serveHost(o: ServeOptions): Promise<number> {
     if (!docker.ok) throw new Error(`cannot use --backend docker: ${docker.message}`);
   }
   const workdir = path.resolve(o.workdir ?? path.join(homedir(), ".ambit", "runner"));
-  const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, workdir, labels: o.labels ?? [] });
+  const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, workdir, labels: o.labels ?? [], once: o.once });
   await host.ready;
-  log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend, workdir ${workdir})`);
+  log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend, workdir ${workdir}${o.once ? ", one run" : ""})`);
   return new Promise<number>((resolve) => {
+    if (o.once) void host.closed.then(() => resolve(0));
     let signals = 0;
     const onSignal = (sig: string) => {
       signals++;
