@@ -15,6 +15,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
 import { runSessionRoutes } from "./routes/run-session.ts";
+import { localRunRoutes } from "./routes/local-runs.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
@@ -39,6 +40,7 @@ export function createApp() {
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
+  api.route("/", localRunRoutes);
   api.route("/", hostRoutes);
   api.route("/", configRoutes);
   api.route("/", artifactRoutes);

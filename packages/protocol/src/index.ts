@@ -13,3 +13,4 @@ export * from "./team-config.ts";
 export * from "./identities.ts";
 export * from "./skills.ts";
 export * from "./artifacts.ts";
+export * from "./local-runs.ts";
