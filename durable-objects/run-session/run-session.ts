@@ -476,7 +476,7 @@ export class RunSession extends DurableObject<Env> {
       const silent = Math.round(getConfig(this.env).LOCAL_RUN_LEASE_MS / 1000);
       await this.apply(run, run.cancel_requested_at !== null ? "cancel" : "error", LIMITS, {
         message: `The CLI running this LOCAL run stopped reporting for ${silent} s (its machine went offline, or the process was killed); the run was ended. Its events up to then are kept`,
-        error_code: "internal_error",
+        error_code: "resource_unavailable",
         retryable: true,
       });
     } else if (run.timed_out_at !== null && now >= run.timed_out_at + grace) {
