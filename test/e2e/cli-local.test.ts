@@ -162,9 +162,12 @@ describe("ambit agent run --local", () => {
     const runId = await runIdOf(cli);
     expect(await waitFor(async () => outputOf(await transcript(runId)).includes("line-3\n"), 30_000)).toBe(true);
     await s.restart();
+    // the restart happened mid-run: the command was still counting
+    expect(outputOf(await transcript(runId))).not.toContain(`line-${LINES}\n`);
 
     const result = await cli.done;
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stderr).toMatch(/connection lost|unreachable|reconnect/i); // the CLI saw the outage
     const all = await transcript(runId);
     const lines = outputOf(all).split("\n").filter((l) => l.startsWith("line-"));
     expect(lines).toEqual(Array.from({ length: LINES }, (_, i) => `line-${i + 1}`)); // each once, in order
