@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { type ModelServer, type RecordedRequest, type ScriptedTurn, startModelServer } from "../fakes/model-server.ts";
 import { type CliProcess, startCli } from "./cli-run.ts";
+import { FaultProxy } from "./fault-proxy.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 
 const CANARY = "canary-local-token-51c0ffee";
@@ -56,9 +57,9 @@ function workdir() {
   return d;
 }
 
-function runLocal(prompt: string, dir: string) {
-  const cli = startCli(bin, ["agent", "run", "--local", "-p", prompt, "-C", dir, "--model", "fake-gpt"], {
-    env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key, LOCAL_ONLY_VAR: "from-the-user-env" },
+function runLocal(prompt: string, dir: string, server = { url: s.url, key: s.key }, model = "fake-gpt") {
+  const cli = startCli(bin, ["agent", "run", "--local", "-p", prompt, "-C", dir, "--model", model], {
+    env: { AMBIT_BASE_URL: server.url, AMBIT_API_KEY: server.key, LOCAL_ONLY_VAR: "from-the-user-env" },
   });
   clis.push(cli);
   return cli;
@@ -174,6 +175,39 @@ describe("ambit agent run --local", () => {
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
     expect((await client.agent.runs.retrieve(runId)).state).toBe("SUCCEEDED");
   }, 180_000);
+});
+
+describe("ambit agent run --local when the network never comes back", () => {
+  it("the platform ends the run ERROR once the lease lapses; the CLI stops the agent and says why", async () => {
+    const short = await startE2eServer({ teamName: "e2e-local-lease", vars: { LOCAL_RUN_LEASE_MS: "3000" } });
+    const proxy = await FaultProxy.start(short.server.port);
+    try {
+      const post = async (route: string, body: Json) => expect((await api(short.url, "POST", route, { key: short.key, body })).status).toBe(201);
+      await post("/api/v1/agent/secrets", { name: "MODEL_KEY", value: "sk-fake-local-model-key", type: "openai_api_key" });
+      await post("/api/v1/agent/models", { id: "fake-gpt-2", provider: "openai", model: "gpt-fake", base_url: `${model.url}/v1`, api_key_secret: "MODEL_KEY" });
+      scripts.set("LOCAL-LOST", (_req, n) =>
+        n === 0 ? { toolCalls: [{ name: "run_shell_command", args: { command: "sleep 60 & echo $! > sleep.pid; wait" } }] } : { text: "should not get here" },
+      );
+      const dir = workdir();
+      const cli = runLocal("LOCAL-LOST: wait for the network", dir, { url: proxy.url, key: short.key }, "fake-gpt-2");
+      const runId = await runIdOf(cli);
+      const pidFile = path.join(dir, "sleep.pid");
+      expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 30_000), cli.stderr).toBe(true);
+      const pid = Number(readFileSync(pidFile, "utf8").trim());
+
+      proxy.blockAll();
+      const result = await cli.done;
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(11);
+      expect(result.stderr).toMatch(/was unreachable for longer than the run's lease, so it ended the run ERROR/);
+      expect(await waitFor(() => !alive(pid), 5_000)).toBe(true);
+      const run = (await api(short.url, "GET", `/api/v1/agent/runs/${runId}`, { key: short.key })).json;
+      expect(run.state).toBe("ERROR");
+      expect(run.status_message.message).toMatch(/stopped reporting for 3 s/);
+    } finally {
+      await proxy.stop();
+      await short.stop();
+    }
+  }, 120_000);
 });
 
 function alive(pid: number) {

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Ambit, RunCreateParams } from "@ambit/sdk";
 import { CliError, UsageError } from "./command.ts";
 import type { Resolved } from "./config.ts";
-import { EXIT } from "./exit-codes.ts";
+import { EXIT, exitForState } from "./exit-codes.ts";
 import { followRun } from "./follow.ts";
 import type { Io } from "./output.ts";
 
@@ -54,19 +54,22 @@ export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunC
       return true;
     },
   });
-  const first = await Promise.race([view.then((code) => ({ code })), local.done.then((outcome) => ({ outcome }))]);
-  if ("code" in first) {
-    if (first.code !== EXIT.INTERRUPTED) await local.done;
-    return first.code;
-  }
-  if (first.outcome.lost) {
+  // the view may fail (the network is gone) while the agent goes on here: the run's own end decides
+  const viewed = view.then((code) => ({ code }), (error: unknown) => ({ error }));
+  const first = await Promise.race([viewed, local.done]);
+  if ("code" in first && first.code === EXIT.INTERRUPTED) return first.code; // a second Ctrl-C
+  const { final, lost } = await local.done;
+  if (lost) {
     stopView.abort();
-    await view.catch(() => {});
+    await viewed;
     io.err.write(
       `LOCAL run ${created.run_id}: the platform (${settings.baseURL}) was unreachable for longer than the run's lease, so it ended the run ERROR; ` +
         "the agent was stopped. Events sent before the loss are kept; see them with `ambit run logs`.\n",
     );
     return EXIT.RUN_ERROR;
   }
-  return view;
+  const shown = await viewed;
+  if ("code" in shown) return shown.code;
+  note(`The live view stopped (${shown.error instanceof Error ? shown.error.message : String(shown.error)}); the run ended ${final?.state ?? "FAILED"} here.`);
+  return exitForState(final?.state ?? "FAILED");
 }
