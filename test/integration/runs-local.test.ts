@@ -124,6 +124,16 @@ describe("LOCAL runs", () => {
     expect((await report(t.key, id, { type: "task_completed", data: { task_id: id, message: "late" } })).json.state).toBe("ERROR");
   });
 
+  it("takes none of the team's concurrent slots: hosts' runs are not held back by it", async () => {
+    const t = await newTeam();
+    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: { limits: { max_concurrent_runs: 1 } } })).status).toBe(200);
+    const id = await local(t.key);
+    await claim(t.key, id);
+    await report(t.key, id, { type: "task_started", data: { task_id: id } });
+    const remote = await call("POST", RUNS, { key: t.key, body: { prompt: "on a host" } });
+    expect(remote.json).toEqual({ run_id: expect.any(String), task_id: expect.any(String), state: "QUEUED" }); // no at_capacity
+  });
+
   it("a LOCAL run whose CLI never claims it does not stay QUEUED", async () => {
     const t = await newTeam();
     const id = await local(t.key);

@@ -147,7 +147,7 @@ function teamLoadQuery(ctx: Ctx) {
   return ctx.db
     .select({
       max: teams.maxConcurrentRuns,
-      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]})`,
+      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE')`,
     })
     .from(teams)
     .where(eq(teams.id, ctx.teamId));
