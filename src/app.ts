@@ -16,6 +16,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
 import { runSessionRoutes } from "./routes/run-session.ts";
+import { localRunRoutes } from "./routes/local-runs.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { teamRoutes } from "./routes/team.ts";
@@ -43,6 +44,7 @@ export function createApp() {
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
   api.route("/", schedulesRoutes);
+  api.route("/", localRunRoutes);
   api.route("/", hostRoutes);
   api.route("/", configRoutes);
   api.route("/", artifactRoutes);

@@ -16,6 +16,8 @@ const Config = z.object({
   HOST_LOST_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
   /** how long a host has to confirm a cancellation (or a stop for exceeding the run time) */
   CANCEL_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** how long a LOCAL run lives without a report from the CLI running it before it ends ERROR */
+  LOCAL_RUN_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
   /**
    * Who serves the platform pool (`warp`): "local", hosts that connect themselves (`npm start`,
    * `ambit host start`); "containers", a Cloudflare Container per waiting run (the `containers`

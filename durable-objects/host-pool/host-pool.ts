@@ -1,12 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { HostMessage, type HostInfo, PLATFORM_POOL, type RunStatusMessage, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
-import { signAttachToken } from "../../src/lib/attach-token.ts";
 import type { RunSession } from "../run-session/run-session.ts";
+import { buildAssignment } from "./assignment.ts";
 import { chooseHost } from "./choose.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
+import { applyHostReport } from "./host-report.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
-import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
 import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
@@ -300,43 +300,20 @@ export class HostPool extends DurableObject<Env> {
         break;
       }
       case "task_started":
-        await session.command(ref, "start", host);
-        break;
       case "task_blocked":
-        // refused (not INPROGRESS, e.g. a follow-up already answered) → nothing to do
-        await session.command(ref, "block", host, { message: `Waiting for a person: ${msg.data.question}` });
-        break;
       case "task_unblocked":
-        await session.command(ref, "unblock", host);
+        await applyHostReport(session, ref, host, msg);
         break;
       case "task_rejected": {
         dropHeld(sql, held.run_id);
         await this.requeue(held, `host ${state.worker_id} rejected it: ${msg.data.reason}`);
         break;
       }
-      case "task_completed": {
+      case "task_completed":
+      case "task_failed":
         dropHeld(sql, held.run_id);
-        const cancelled = msg.data.task_state === "CANCELLED";
-        const status = { message: msg.data.message || (cancelled ? "Cancelled on the host" : "Succeeded") };
-        let r = await session.command(ref, cancelled ? "cancel" : "succeed", host, status);
-        // a host may finish without ever saying task_started; a run must not stay CLAIMED
-        if (!r.ok && !cancelled) {
-          await session.command(ref, "start", host);
-          r = await session.command(ref, "succeed", host, status);
-          if (!r.ok) await session.command(ref, "error", host, { message: `Host ${state.worker_id} reported success, but ${r.message}`, error_code: "internal_error" });
-        }
+        await applyHostReport(session, ref, host, msg);
         break;
-      }
-      case "task_failed": {
-        dropHeld(sql, held.run_id);
-        const d = msg.data;
-        const command = d.task_state === "CANCELLED" ? "cancel" : d.task_state === "ERROR" ? "error" : "fail";
-        const status: RunStatusMessage = { message: d.message, ...(d.error_code ? { error_code: d.error_code } : {}), ...(d.retryable !== undefined ? { retryable: d.retryable } : {}) };
-        const r = await session.command(ref, command, host, status);
-        // a refused fail (e.g. never started) still ends the run, as a platform-side error
-        if (!r.ok) await session.command(ref, "error", host, status);
-        break;
-      }
     }
     await this.pump();
   }
@@ -463,49 +440,12 @@ export class HostPool extends DurableObject<Env> {
   }
 
   private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
-    const row = await this.env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
-      .bind(runId, teamId)
-      .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string }>();
-    if (!row) return null;
-    // the configuration was resolved and frozen at creation; only secret values are opened now
-    const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
-    let secrets: TaskAssignment["secrets"];
-    try {
-      secrets = await openRunSecrets(this.env, teamId, row.creator_id);
-    } catch (err) {
-      if (!(err instanceof SecretUnavailable)) throw err;
-      console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
-      await this.session(runId).command({ runId, teamId }, "error", SYSTEM, {
-        message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
-        error_code: "internal_error",
-        retryable: false,
-      });
-      return null;
+    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { type: "host", id: this.pool } });
+    if (r.ok) return r.assignment;
+    if (r.code === "internal_error") {
+      await this.session(runId).command({ runId, teamId }, "error", SYSTEM, { message: r.message, error_code: "internal_error", retryable: false });
     }
-    const { token } = await signAttachToken((this.env as unknown as { JWT_SECRET: string }).JWT_SECRET, {
-      teamId,
-      runId,
-      principal: { type: "host", id: this.pool },
-      access: "HOST",
-    }, 24 * 3600);
-    return {
-      task_id: runId,
-      run_id: runId,
-      execution_id: executionId,
-      task: {
-        id: runId,
-        title: row.title,
-        prompt: row.prompt,
-        created_at: new Date(row.created_at).toISOString(),
-        agent_config: config,
-        team_id: teamId,
-      },
-      session: { path: `/api/v1/agent/runs/${runId}/session`, token },
-      env_vars: config.env_vars ?? {},
-      environment: config.environment ?? null,
-      model: config.model ?? null,
-      secrets,
-    };
+    return null;
   }
 
   /** Tells every waiting run why it waits and where it stands in line. */

@@ -3,7 +3,7 @@ import { poolOf } from "@ambit/protocol";
 /** A team's limits and how many of its runs hosts hold right now. */
 export type TeamLoad = { maxConcurrentRuns: number; maxRunTimeSeconds: number; active: number };
 
-/** The states in which a run occupies one of the team's concurrent slots. */
+/** The states in which a run occupies one of the team's concurrent slots (LOCAL runs use their creator's machine, not a slot). */
 export const HELD_STATES = ["PENDING", "CLAIMED", "INPROGRESS", "BLOCKED"] as const;
 
 /**
@@ -17,7 +17,7 @@ export async function readTeamLoad(db: D1Database, teamId: string, pool: string,
   const row = await db
     .prepare(
       `SELECT t.max_concurrent_runs AS max_concurrent_runs, t.max_run_time_seconds AS max_run_time_seconds,
-        (SELECT count(*) FROM runs r WHERE r.team_id = t.id AND r.state IN (${HELD_STATES.map(() => "?").join(", ")}) AND ${otherPools.replaceAll("worker_host", "r.worker_host")}) AS elsewhere
+        (SELECT count(*) FROM runs r WHERE r.team_id = t.id AND r.state IN (${HELD_STATES.map(() => "?").join(", ")}) AND r.execution_location = 'REMOTE' AND ${otherPools.replaceAll("worker_host", "r.worker_host")}) AS elsewhere
        FROM teams t WHERE t.id = ?`,
     )
     .bind(...HELD_STATES, pool, teamId)

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   capPayload, ClientFrame, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
-  type RunStatusMessage, LIFECYCLE_EVENT_TYPES,
+  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL,
 } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { archiveTranscript } from "./archive.ts";
@@ -26,6 +26,8 @@ export type RunInit = RunRef & {
 
 type Refusal = { ok: false; code: "invalid_request" | "resource_not_found" | "not_authorized"; message: string };
 export type SessionResult = { ok: true; state: RunState; seq: number; execution_id: number } | Refusal;
+/** Where a LOCAL run stands for the CLI that holds it (its lease was just renewed if it is active). */
+export type LeaseResult = { ok: true; state: RunState; execution_id: number; cancel_requested: boolean; lease_ms: number } | Refusal;
 export type AppendResult = { ok: true; seqs: number[]; refused: { host_seq: number; reason: string }[] } | Refusal;
 type EventEntry = { type: string; actor: EventActor; payload: object };
 export type CommandOptions = { /** the team's maximum run time, given with `dispatch` */ maxRunMs?: number };
@@ -62,6 +64,7 @@ export class RunSession extends DurableObject<Env> {
   async init(input: RunInit): Promise<SessionResult> {
     if (this.run) return this.run.id === input.runId ? this.ok(this.run, this.run.summary_seq) : notFound(input);
     const seq = this.create(input);
+    await this.armTimers(); // a LOCAL run's lease starts now: a CLI that never claims it does not leave it QUEUED
     return this.ok(this.run!, seq);
   }
 
@@ -115,7 +118,24 @@ export class RunSession extends DurableObject<Env> {
     return run.cancel_requested_at !== null ? this.apply(run, "cancel", actor, messages.cancelled) : this.apply(run, "error", actor, messages.error);
   }
 
+  /**
+   * Renews a LOCAL run's lease (its CLI reported) and says whether it must stop. The lease is what
+   * keeps a run whose machine went away from staying active: see fireTimers.
+   */
+  async lease(ref: RunRef): Promise<LeaseResult> {
+    const run = await this.load(ref);
+    if (!run || run.pool !== LOCAL_POOL) return notFound(ref);
+    const leaseMs = getConfig(this.env).LOCAL_RUN_LEASE_MS;
+    if (!isTerminal(run.state)) {
+      run.lease_until = Date.now() + leaseMs;
+      updateRun(this.ctx.storage.sql, run);
+      await this.armTimers();
+    }
+    return { ok: true, state: run.state, execution_id: run.execution_id, cancel_requested: run.cancel_requested_at !== null, lease_ms: leaseMs };
+  }
+
   private async tellPool(run: RunRecord, call: (pool: DurableObjectStub<import("../host-pool/host-pool.ts").HostPool>) => Promise<unknown>) {
+    if (run.pool === LOCAL_POOL) return; // its CLI learns of a cancel from its next report (cancel_requested)
     try {
       await call(this.env.HOST_POOL.getByName(`${run.team_id}:${run.pool}`));
     } catch (err) {
@@ -140,6 +160,9 @@ export class RunSession extends DurableObject<Env> {
   async followup(ref: RunRef, actor: EventActor, input: RunFollowupRequest): Promise<SessionResult> {
     const run = await this.load(ref);
     if (!run) return notFound(ref);
+    if (isTerminal(run.state) && run.pool === LOCAL_POOL) {
+      return { ok: false, code: "invalid_request", message: `run ${run.id} ran on its creator's machine (LOCAL) and ended (${run.state}); a follow-up cannot restart it there. Start a new run: ambit agent run --local, or ambit agent run-cloud` };
+    }
     if (isTerminal(run.state)) {
       const reopened = await this.apply(run, "reopen", actor, { message: "Queued: a follow-up started a new execution" });
       if (!reopened.ok) return reopened;
@@ -341,6 +364,7 @@ export class RunSession extends DurableObject<Env> {
       max_run_ms: null,
       deadline_at: null,
       timed_out_at: null,
+      lease_until: input.pool === LOCAL_POOL ? input.createdAt + getConfig(this.env).LOCAL_RUN_LEASE_MS : null,
     };
     const seq = this.ctx.storage.transactionSync(() => {
       const e = appendEvent(sql, {
@@ -375,7 +399,7 @@ export class RunSession extends DurableObject<Env> {
         state: row.state as RunState,
         createdAt: row.created_at,
         prompt: row.prompt,
-        pool: row.worker_host && row.worker_host !== "warp" ? row.worker_host : "warp",
+        pool: row.execution_location === "LOCAL" ? LOCAL_POOL : row.worker_host && row.worker_host !== "warp" ? row.worker_host : "warp",
         statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
         actor: { type: "system", id: "system" },
       },
@@ -425,6 +449,7 @@ export class RunSession extends DurableObject<Env> {
     const due = [
       run.timed_out_at === null ? run.deadline_at : run.timed_out_at + grace,
       run.cancel_requested_at === null ? null : run.cancel_requested_at + grace,
+      run.lease_until,
     ].filter((t): t is number => t !== null);
     return due.length ? Math.min(...due) : null;
   }
@@ -447,7 +472,14 @@ export class RunSession extends DurableObject<Env> {
     const now = Date.now();
     const grace = getConfig(this.env).CANCEL_GRACE_MS;
     const unconfirmed = `the host did not confirm within ${Math.round(grace / 1000)} s that it stopped`;
-    if (run.timed_out_at !== null && now >= run.timed_out_at + grace) {
+    if (run.lease_until !== null && now >= run.lease_until) {
+      const silent = Math.round(getConfig(this.env).LOCAL_RUN_LEASE_MS / 1000);
+      await this.apply(run, run.cancel_requested_at !== null ? "cancel" : "error", LIMITS, {
+        message: `The CLI running this LOCAL run stopped reporting for ${silent} s (its machine went offline, or the process was killed); the run was ended. Its events up to then are kept`,
+        error_code: "resource_unavailable",
+        retryable: true,
+      });
+    } else if (run.timed_out_at !== null && now >= run.timed_out_at + grace) {
       const status = timeoutStatus(run);
       await this.apply(run, "fail", LIMITS, { ...status, message: `${status.message} (${unconfirmed})` });
       await this.tellPool(run, (pool) => pool.release(run.id));

@@ -29,6 +29,8 @@ export type RunRecord = {
   deadline_at: number | null;
   /** when the run was told to stop for passing its deadline */
   timed_out_at: number | null;
+  /** a LOCAL run (pool LOCAL_POOL) ends ERROR at this time unless its CLI reports again */
+  lease_until: number | null;
 };
 
 /** Each entry upgrades the schema by one version; applied in order, never edited once released. */
@@ -53,6 +55,7 @@ const MIGRATIONS: string[][] = [
     "ALTER TABLE run ADD COLUMN deadline_at INTEGER",
     "ALTER TABLE run ADD COLUMN timed_out_at INTEGER",
   ],
+  ["ALTER TABLE run ADD COLUMN lease_until INTEGER"],
 ];
 
 /** Creates or upgrades the tables; call inside `blockConcurrencyWhile` from the constructor. */
@@ -76,6 +79,7 @@ export function readRun(sql: SqlStorage): RunRecord | null {
 const RUN_COLUMNS = [
   "id", "team_id", "state", "status_message", "cancel_requested_at", "created_at", "updated_at", "started_at", "ended_at",
   "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at",
+  "lease_until",
 ] as const;
 
 const values = (r: RunRecord) =>

@@ -27,7 +27,7 @@ export async function writeSummary(db: D1Database, r: RunRecord): Promise<void> 
 /** The run's row as D1 has it, for a session whose Durable Object was never initialised. */
 export async function readRunRow(db: D1Database, runId: string, teamId: string) {
   return db
-    .prepare("SELECT id, team_id, state, status_message, prompt, worker_host, created_at, updated_at, started_at, ended_at, summary_seq FROM runs WHERE id = ? AND team_id = ?")
+    .prepare("SELECT id, team_id, state, status_message, prompt, worker_host, execution_location, created_at, updated_at, started_at, ended_at, summary_seq FROM runs WHERE id = ? AND team_id = ?")
     .bind(runId, teamId)
-    .first<{ id: string; team_id: string; state: string; status_message: string | null; prompt: string; worker_host: string | null; created_at: number; updated_at: number; started_at: number | null; ended_at: number | null; summary_seq: number }>();
+    .first<{ id: string; team_id: string; state: string; status_message: string | null; prompt: string; worker_host: string | null; execution_location: string; created_at: number; updated_at: number; started_at: number | null; ended_at: number | null; summary_seq: number }>();
 }

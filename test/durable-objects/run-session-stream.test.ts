@@ -364,15 +364,15 @@ describe("RunSession websocket: the run's host", () => {
 });
 
 describe("RunSession schema", () => {
-  it("is at schema version 4 with the execution, host_seq, archive, pool and timer columns", async () => {
+  it("is at schema version 5 with the execution, host_seq, archive, pool, timer and lease columns", async () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
       run: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('run')").toArray().map((c) => c.name),
       events: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('events')").toArray().map((c) => c.name),
     }));
-    expect(schema.version).toBe(4);
-    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at"]));
+    expect(schema.version).toBe(5);
+    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at", "lease_until"]));
     expect(schema.events).toEqual(expect.arrayContaining(["execution_id"]));
   });
 
@@ -410,11 +410,11 @@ describe("RunSession schema", () => {
     expect(log.map((e) => [e.seq, e.type, e.execution_id])).toEqual([[1, "run.created", 1], [2, "run.state_changed", 1]]);
     const after = await runInDurableObject(stub, (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
-      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at FROM run").toArray(),
+      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at, lease_until FROM run").toArray(),
     }));
     expect(after).toEqual({
-      version: 4,
-      run: [{ state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp", max_run_ms: null, deadline_at: null }],
+      version: 5,
+      run: [{ state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp", max_run_ms: null, deadline_at: null, lease_until: null }],
     });
     // and it works as a current session
     expect(await hostAppend(ref, messages(1, 1))).toEqual({ ok: true, seqs: [3], refused: [] });

@@ -12,6 +12,7 @@ export class FaultProxy {
   private drops: Array<{ prefix: string; left: number }> = [];
   private readonly open = new Set<net.Socket>();
   private readonly frozen = new WeakSet<net.Socket>();
+  private blocked = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -42,6 +43,16 @@ export class FaultProxy {
     this.open.clear();
   }
 
+  /** Cuts every connection and refuses new ones until `restore()`, as a network that is gone does. */
+  blockAll() {
+    this.blocked = true;
+    this.cutAll();
+  }
+
+  restore() {
+    this.blocked = false;
+  }
+
   requests(prefix: string) {
     return this.seen.filter((r) => r.requestLine.startsWith(prefix));
   }
@@ -52,6 +63,7 @@ export class FaultProxy {
   }
 
   private handle(client: net.Socket, upstreamPort: number) {
+    if (this.blocked) return void client.destroy();
     const upstream = net.connect(upstreamPort, "127.0.0.1");
     this.open.add(client).add(upstream);
     let dropThisAnswer = false;

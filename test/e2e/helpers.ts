@@ -17,6 +17,8 @@ export type E2eServer = {
   owner: { uid: string; email: string };
   server: DevServer;
   stop: () => Promise<void>;
+  /** Stops `wrangler dev` and starts it again on the same port, state directory and secrets (a server restart). */
+  restart: () => Promise<void>;
 };
 
 /** A random secret of `n` URL-safe characters. */
@@ -67,24 +69,29 @@ export async function startE2eServer(opts: { teamName?: string; vars?: Record<st
   let server: DevServer | undefined;
   try {
     await applyMigrations(dir, { quiet: true });
-    server = await startDevServer({
+    const settings = {
       persistTo: dir,
       vars: { JWT_SECRET: randomSecret(43), SECRETS_KEY: randomSecret(43), ...opts.vars },
       extraArgs: ["--env-file", emptyEnvFile(dir)],
-    });
+    };
+    server = await startDevServer(settings);
     const signup = await signUp(server.url, opts.teamName);
-    const s = server;
-    return {
-      url: s.url,
+    const e2e: E2eServer = {
+      url: server.url,
       key: signup.api_key,
       team: signup.team,
       owner: signup.user,
-      server: s,
+      server,
       stop: async () => {
-        await s.stop();
+        await e2e.server.stop();
         cleanup();
       },
+      restart: async () => {
+        await e2e.server.stop();
+        e2e.server = await startDevServer({ ...settings, port: e2e.server.port });
+      },
     };
+    return e2e;
   } catch (err) {
     await server?.stop();
     cleanup();

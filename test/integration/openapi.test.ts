@@ -19,6 +19,8 @@ const ROUTES: Record<string, string[]> = {
   "/agent/runs/{runId}/session": ["get"],
   "/agent/runs/{runId}/events": ["get"],
   "/agent/runs/{runId}/session-token": ["post"],
+  "/agent/runs/{runId}/local/claim": ["post"],
+  "/agent/runs/{runId}/local/report": ["post"],
   "/agent/runs/{runId}/followups": ["post"],
   "/agent/runs/{runId}/conversation": ["get"],
   "/agent/conversations/{conversationId}": ["get"],

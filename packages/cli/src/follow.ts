@@ -11,6 +11,10 @@ export type FollowOptions = {
   input: boolean;
   /** Replay from this seq (default 0: the whole log). */
   after?: number;
+  /** Ctrl-C calls this first; when it answers true the view goes on (e.g. to show the run being cancelled). */
+  onInterrupt?: () => boolean;
+  /** Ends the view early (as a detach). */
+  signal?: AbortSignal;
 };
 
 const TERMINAL = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
@@ -31,7 +35,7 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
 
   const drawStatus = () => {
     if (!statusLine) return;
-    status = `${paint("bold", `● ${state}`)} ${paint("gray", `${elapsed()} · run ${runId} · Ctrl-C to detach`)}`;
+    status = `${paint("bold", `● ${state}`)} ${paint("gray", `${elapsed()} · run ${runId} · Ctrl-C to ${opts.onInterrupt ? "cancel" : "detach"}`)}`;
     io.out.write(`\r\x1b[K${status}`);
   };
   const print = (text: string) => {
@@ -52,10 +56,12 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
   const ac = new AbortController();
   let interrupted = false;
   const onSigint = () => {
+    if (opts.onInterrupt?.()) return;
     interrupted = true;
     ac.abort();
   };
-  process.once("SIGINT", onSigint);
+  process.on("SIGINT", onSigint);
+  opts.signal?.addEventListener("abort", () => ac.abort(), { once: true });
   const timer = statusLine ? setInterval(drawStatus, 1000) : undefined;
   const stopInput = opts.input && !TERMINAL.includes(run.state) ? await readFollowups(client, io, runId, print, paint) : () => {};
   try {
@@ -73,6 +79,7 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
     process.off("SIGINT", onSigint);
     if (statusLine && status) io.out.write("\r\x1b[K");
   }
+  if (opts.signal?.aborted) return EXIT.INTERRUPTED;
   if (interrupted) {
     io.err.write(`detached; the run goes on. Attach again with: ambit run follow ${runId}\n`);
     return EXIT.INTERRUPTED;

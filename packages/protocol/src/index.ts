@@ -14,3 +14,4 @@ export * from "./identities.ts";
 export * from "./skills.ts";
 export * from "./artifacts.ts";
 export * from "./schedules.ts";
+export * from "./local-runs.ts";

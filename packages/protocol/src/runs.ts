@@ -54,6 +54,9 @@ export const RunAgentRequest = z
     interactive: z.boolean().optional(),
     metadata: RunMetadata.optional(),
     saved_prompt: z.string().min(1).max(100).optional().describe("uid or name of a saved prompt (`/agent/prompts`); `prompt`, if given, is appended"),
+    execution_location: ExecutionLocation.optional().describe(
+      "REMOTE (default): dispatched to a host. LOCAL: run by the caller's own machine (`ambit agent run --local`), which claims it with POST /agent/runs/{id}/local/claim",
+    ),
   })
   .superRefine((v, ctx) => {
     const hasSkill = !!(v.skill || v.config?.skill_spec || v.config?.skills?.length);

@@ -10,3 +10,4 @@ export { prepareRun, runEnv } from "./run/prepare.ts";
 export { artifactCollector, type ArtifactOptions } from "./run/artifacts.ts";
 export { SessionClient } from "./pipeline/session-client.ts";
 export { serveHost, serveProblems, type ServeOptions } from "./serve.ts";
+export { runLocal, type LocalRun, type LocalRunOptions } from "./local.ts";

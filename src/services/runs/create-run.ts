@@ -1,4 +1,4 @@
-import { type AmbientAgentConfig, type ExecutionLocation, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, LOCAL_POOL, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import { HELD_STATES } from "../../../durable-objects/host-pool/team-load.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
@@ -24,6 +24,7 @@ export type CreateRunInput = {
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
+const LOCAL_MESSAGE: RunStatusMessage = { message: "Waiting for the CLI that created it to start it on its machine (LOCAL run)" };
 
 /**
  * Creates a run: validates what the request refers to, writes the run row (with its metadata rows
@@ -43,6 +44,12 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   }
   if (req.parent_run_id) await assertParentVisible(ctx, req.parent_run_id);
 
+  const location = req.execution_location ?? input.executionLocation ?? "REMOTE";
+  if (location === "LOCAL" && req.config?.worker_host) {
+    throw new AppError("invalid_request", "a LOCAL run runs on the creator's machine, not on a host pool; omit config.worker_host or execution_location", {
+      errors: [{ path: "config.worker_host", message: "not allowed with execution_location LOCAL" }],
+    });
+  }
   const requested = { ...(req.config ?? {}) };
   if (req.skill) {
     requested.skill_spec = req.skill;
@@ -77,7 +84,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     mode: req.mode ?? null,
     state: "QUEUED",
     source: input.source,
-    executionLocation: input.executionLocation ?? "REMOTE",
+    executionLocation: location,
     configName: config.name ?? null,
     modelId: config.model_id ?? null,
     environmentId: config.environment_id ?? null,
@@ -87,7 +94,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     workerHost: config.worker_host ?? null,
     agentConfig: config,
     metadata: req.metadata && Object.keys(req.metadata).length ? req.metadata : null,
-    statusMessage: QUEUED_MESSAGE,
+    statusMessage: location === "LOCAL" ? LOCAL_MESSAGE : QUEUED_MESSAGE,
     conversationId: req.conversation_id ?? null,
     parentRunId: req.parent_run_id ?? null,
     sessionId: null,
@@ -113,6 +120,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   // replay of this answer omits it: it described that moment, not the run)
   if (load && load.active >= load.max) response.at_capacity = true;
   await openSession(ctx, row);
+  // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
+  if (location === "LOCAL") return response;
   await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
 }
@@ -126,9 +135,9 @@ async function openSession(ctx: Ctx, row: RunRow) {
       teamId: row.teamId,
       state: "QUEUED",
       createdAt: row.createdAt,
-      statusMessage: QUEUED_MESSAGE,
+      statusMessage: row.statusMessage as RunStatusMessage,
       prompt: row.prompt,
-      pool: poolOf(row.workerHost),
+      pool: row.executionLocation === "LOCAL" ? LOCAL_POOL : poolOf(row.workerHost),
       actor: { type: ctx.actor.type, id: ctx.actor.id },
     });
   } catch (err) {
@@ -141,7 +150,7 @@ function teamLoadQuery(ctx: Ctx) {
   return ctx.db
     .select({
       max: teams.maxConcurrentRuns,
-      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]})`,
+      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE')`,
     })
     .from(teams)
     .where(eq(teams.id, ctx.teamId));

@@ -1,5 +1,5 @@
 import type { Command } from "../command.ts";
-import { agentRun } from "./agent-run.ts";
+import { agentRun, agentRunCloud } from "./agent-run.ts";
 import { apiKeyCreate, apiKeyDelete, apiKeyList } from "./api-keys.ts";
 import { hostList } from "./host-list.ts";
 import { hostStart } from "./host-start.ts";
@@ -20,6 +20,7 @@ export const COMMANDS: Command[] = [
   logout,
   whoami,
   agentRun,
+  agentRunCloud,
   runList,
   runGet,
   runFollow,

@@ -45,6 +45,8 @@ export class SessionClient {
   private replayTarget: number | null = null;
   private replayWaiters: (() => void)[] = [];
   private stopped = false;
+  /** the connection dropped and has not come back yet */
+  private lost = false;
   /** events the session refused (invalid, or the run ended) — counted, and logged */
   refused = 0;
   /** events the session accepted */
@@ -60,12 +62,19 @@ export class SessionClient {
       {},
       {
         onOpen: () => {
+          if (this.lost) this.log({ msg: "session reconnected; resending what it has not acknowledged", backlog: this.unacked.length });
+          this.lost = false;
           // everything not acknowledged goes again, on this connection
           this.sentUpTo = 0;
           this.inFlight = 0;
           this.schedule();
         },
         onMessage: (text) => this.onFrame(text),
+        onClose: () => {
+          if (this.stopped || this.lost) return;
+          this.lost = true;
+          this.log({ msg: "session connection lost; events are kept and sent after reconnecting", backlog: this.unacked.length });
+        },
         onRefused: (status, body) => {
           this.log({ msg: "session attach refused", status, body: body.slice(0, 300) });
           // the token expired, or the run is gone: no retry can fix that

@@ -17,15 +17,21 @@ export type PrepareInput = {
   assignment: TaskAssignment;
   /** a directory that does not exist yet; it becomes the run's workspace */
   workspace: string;
+  /**
+   * The workspace is an existing directory used as it is (a LOCAL run: the user's checkout): no
+   * `artifacts/` folder, no clones, no setup commands, and the whole environment of this process
+   * (the user's) below the run's variables and secrets instead of the baseline.
+   */
+  existing?: boolean;
   makeBackend: (workspace: string, env: Record<string, string>) => Promise<Backend>;
   emit: (e: HarnessEvent) => void;
   signal: AbortSignal;
 };
 
 /** The run's whole environment: a baseline of this machine, then the environment's and the run's variables, then secrets. */
-export function runEnv(a: TaskAssignment): Record<string, string> {
+export function runEnv(a: TaskAssignment, base: Record<string, string> = baselineEnv()): Record<string, string> {
   return {
-    ...baselineEnv(),
+    ...base,
     ...(a.environment?.env_vars ?? {}),
     ...a.env_vars,
     ...Object.fromEntries(a.secrets.map((s) => [s.name, s.value])),
@@ -42,18 +48,18 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
   const { assignment: a, workspace, emit, signal } = input;
   const step = startStep(emit);
 
-  let done = step("workspace", workspace);
-  mkdirSync(path.join(workspace, "artifacts"), { recursive: true });
+  let done = step("workspace", input.existing ? `${workspace} (this directory, as it is)` : workspace);
+  if (!input.existing) mkdirSync(path.join(workspace, "artifacts"), { recursive: true });
   done({ ok: true });
 
-  const env = runEnv(a);
+  const env = runEnv(a, input.existing ? userEnv() : baselineEnv());
   done = step("env", `${Object.keys(env).length} variables (${a.secrets.length} secrets: ${a.secrets.map((s) => s.name).join(", ") || "none"})`);
   done({ ok: true });
 
   const repos: PreparedRepo[] = [];
   const taken = new Set<string>(["artifacts"]);
   const auth = gitAuthEnv(env.GITHUB_TOKEN);
-  for (const [i, r] of (a.environment?.repositories ?? []).entries()) {
+  for (const [i, r] of (input.existing ? [] : (a.environment?.repositories ?? [])).entries()) {
     const cloneUrl = cloneUrlOf(r.url);
     let name = repoDirName(cloneUrl);
     while (taken.has(name)) name = `${name}-${i + 1}`;
@@ -78,7 +84,7 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
   }
 
   const backend = await input.makeBackend(workspace, env);
-  for (const [i, command] of (a.environment?.setup_commands ?? []).entries()) {
+  for (const [i, command] of (input.existing ? [] : (a.environment?.setup_commands ?? [])).entries()) {
     const label = command;
     const finish = step("setup_command", label);
     const p = backend.spawn("sh", ["-c", command], { signal });
@@ -93,6 +99,9 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
   }
   return { ok: true, prepared: { workspace, env, repos, backend } };
 }
+
+/** This process's whole environment (a LOCAL run runs with the user's). */
+const userEnv = () => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 
 type StepEnd = { ok: boolean; exitCode?: number | null; tail?: string };
 

@@ -23,6 +23,10 @@ export type Final =
 export type RunDeps = {
   baseUrl: string;
   workdir: string;
+  /** an existing directory that IS the run's workspace (a LOCAL run): used as it is, never removed */
+  workspace?: string;
+  /** how long the run waits for the session to acknowledge its last events (default 30 s) */
+  settleMs?: number;
   makeBackend(a: TaskAssignment, workspace: string, env: Record<string, string>): Promise<Backend>;
   resolveHarness(type: string): Harness | null;
   /** a message to the pool (queued by the host while its socket is down) */
@@ -110,11 +114,12 @@ export class RunHandle {
     const pipeline = new EventPipeline(this.redactor, (e) => session.emit(e));
     const emit = (e: HarnessEvent) => pipeline.emit(e);
     const signal = this.abort.signal;
-    const workspace = path.join(this.deps.workdir, "runs", `${a.run_id}.${a.execution_id}`);
-    rmSync(workspace, { recursive: true, force: true }); // left by a runner that died mid-run
+    const existing = this.deps.workspace !== undefined;
+    const workspace = this.deps.workspace ?? path.join(this.deps.workdir, "runs", `${a.run_id}.${a.execution_id}`);
+    if (!existing) rmSync(workspace, { recursive: true, force: true }); // left by a runner that died mid-run
     let backend: Backend | undefined;
     try {
-      const prep = await prepareRun({ assignment: a, workspace, emit, signal, makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env) });
+      const prep = await prepareRun({ assignment: a, workspace, existing, emit, signal, makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env) });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
       if (this.handedBack !== null) return this.handBackNow();
       if (signal.aborted) return await this.end(pipeline, this.cancelled());
@@ -144,7 +149,7 @@ export class RunHandle {
     } finally {
       await backend?.dispose().catch(() => {});
       session.close();
-      rmSync(workspace, { recursive: true, force: true });
+      if (!existing) rmSync(workspace, { recursive: true, force: true });
     }
   }
 
@@ -211,7 +216,7 @@ export class RunHandle {
   /** Sends what is left of the events, waits for the session to take them, then reports. */
   private async end(pipeline: EventPipeline, final: Final): Promise<Final> {
     pipeline.flush();
-    const settled = await this.session!.settled(SETTLE_MS);
+    const settled = await this.session!.settled(this.deps.settleMs ?? SETTLE_MS);
     if (!settled) this.deps.log({ msg: "events not acknowledged before the run ended", task_id: this.taskId, backlog: this.session!.backlog });
     return this.report(final);
   }

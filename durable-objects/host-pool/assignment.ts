@@ -1,0 +1,58 @@
+import type { EventActor, TaskAssignment } from "@ambit/protocol";
+import { signAttachToken } from "../../src/lib/attach-token.ts";
+import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
+
+export type AssignmentResult =
+  | { ok: true; assignment: TaskAssignment }
+  | { ok: false; code: "resource_not_found" }
+  /** a secret did not open: the run cannot be given to anyone and should end ERROR with `message` */
+  | { ok: false; code: "internal_error"; message: string };
+
+/**
+ * What the holder of a run gets to run it: the frozen `agent_config` with its environment, model
+ * and variables, the run's secrets (opened here, see run-secrets.ts) and a HOST token for the
+ * run's session. The same for a host of a pool and for the CLI of a LOCAL run.
+ */
+export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: EventActor }): Promise<AssignmentResult> {
+  const { runId, teamId } = input;
+  const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
+    .bind(runId, teamId)
+    .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string }>();
+  if (!row) return { ok: false, code: "resource_not_found" };
+  // the configuration was resolved and frozen at creation; only secret values are opened now
+  const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
+  let secrets: TaskAssignment["secrets"];
+  try {
+    secrets = await openRunSecrets(env, teamId, row.creator_id);
+  } catch (err) {
+    if (!(err instanceof SecretUnavailable)) throw err;
+    console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
+    return {
+      ok: false,
+      code: "internal_error",
+      message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
+    };
+  }
+  const { token } = await signAttachToken((env as unknown as { JWT_SECRET: string }).JWT_SECRET, { teamId, runId, principal: input.holder, access: "HOST" }, 24 * 3600);
+  return {
+    ok: true,
+    assignment: {
+      task_id: runId,
+      run_id: runId,
+      execution_id: input.executionId,
+      task: {
+        id: runId,
+        title: row.title,
+        prompt: row.prompt,
+        created_at: new Date(row.created_at).toISOString(),
+        agent_config: config,
+        team_id: teamId,
+      },
+      session: { path: `/api/v1/agent/runs/${runId}/session`, token },
+      env_vars: config.env_vars ?? {},
+      environment: config.environment ?? null,
+      model: config.model ?? null,
+      secrets,
+    },
+  };
+}

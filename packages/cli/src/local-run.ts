@@ -1,0 +1,75 @@
+// `ambit agent run --local`: creates a LOCAL run and runs its agent in this process with the
+// runner's code (runLocal), while the usual live view follows the run's session.
+import { statSync } from "node:fs";
+import path from "node:path";
+import type { Ambit, RunCreateParams } from "@ambit/sdk";
+import { CliError, UsageError } from "./command.ts";
+import type { Resolved } from "./config.ts";
+import { EXIT, exitForState } from "./exit-codes.ts";
+import { followRun } from "./follow.ts";
+import type { Io } from "./output.ts";
+
+export type RunHereOptions = { dir: string; json: boolean };
+
+/** Creates the LOCAL run, claims it, runs the agent in `dir` and shows the live view; answers the exit code. */
+export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunCreateParams, opts: RunHereOptions): Promise<number> {
+  const dir = path.resolve(opts.dir);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch { /* missing */ }
+  if (!isDir) throw new UsageError(`-C ${opts.dir}: no such directory; the agent works in an existing directory, as it is`, "ambit agent run --local");
+  if (!settings.apiKey) throw new CliError("no API key: run `ambit login` or set AMBIT_API_KEY", EXIT.AUTH);
+  // the runner (harnesses, MCP, websockets) loads only for local runs
+  const { runLocal } = await import("@ambit/runner");
+  const created = await api.agent.runs.create(body);
+  const note = (text: string) => {
+    if (!opts.json) io.err.write(`${text}\n`);
+  };
+  let local: Awaited<ReturnType<typeof runLocal>>;
+  try {
+    local = await runLocal({
+      url: settings.baseURL,
+      apiKey: settings.apiKey,
+      runId: created.run_id,
+      dir,
+      log: (e) => note(`ambit: ${String(e.msg)}${e.error ? ` (${String(e.error)})` : ""}`),
+    });
+  } catch (err) {
+    throw new CliError(`could not start LOCAL run ${created.run_id}: ${(err as Error).message}`, EXIT.ERROR, "the run ends ERROR on the platform once its lease lapses");
+  }
+  note(`Running ${created.run_id} here, in ${dir}. Ctrl-C cancels it.`);
+
+  let cancelling = false;
+  const stopView = new AbortController();
+  const view = followRun(api, io, created.run_id, {
+    json: opts.json,
+    input: false,
+    signal: stopView.signal,
+    onInterrupt: () => {
+      if (cancelling) return false; // a second Ctrl-C: leave now (the agent's processes are already being killed)
+      cancelling = true;
+      note("Cancelling the run: stopping the agent… (Ctrl-C again to exit now)");
+      local.cancel("Ctrl-C on the machine running it");
+      return true;
+    },
+  });
+  // the view may fail (the network is gone) while the agent goes on here: the run's own end decides
+  const viewed = view.then((code) => ({ code }), (error: unknown) => ({ error }));
+  const first = await Promise.race([viewed, local.done]);
+  if ("code" in first && first.code === EXIT.INTERRUPTED) return first.code; // a second Ctrl-C
+  const { final, lost } = await local.done;
+  if (lost) {
+    stopView.abort();
+    await viewed;
+    io.err.write(
+      `LOCAL run ${created.run_id}: the platform (${settings.baseURL}) was unreachable for longer than the run's lease, so it ended the run ERROR; ` +
+        "the agent was stopped. Events sent before the loss are kept; see them with `ambit run logs`.\n",
+    );
+    return EXIT.RUN_ERROR;
+  }
+  const shown = await viewed;
+  if ("code" in shown) return shown.code;
+  note(`The live view stopped (${shown.error instanceof Error ? shown.error.message : String(shown.error)}); the run ended ${final?.state ?? "FAILED"} here.`);
+  return exitForState(final?.state ?? "FAILED");
+}

@@ -1,0 +1,63 @@
+import type { LocalRunClaim, LocalRunReport, LocalRunStatus } from "@ambit/protocol";
+import { buildAssignment } from "../../../durable-objects/host-pool/assignment.ts";
+import { applyHostReport } from "../../../durable-objects/host-pool/host-report.ts";
+import type { RunRef } from "../../../durable-objects/run-session/run-session.ts";
+import { AppError } from "../../lib/errors.ts";
+import { type Ctx, requireRole } from "../context.ts";
+import { getRunInTeam } from "./get-run.ts";
+import { runSession } from "./session.ts";
+
+/** The part of a LOCAL run's lease its CLI waits between reports (four chances before it lapses). */
+const HEARTBEATS_PER_LEASE = 4;
+
+/**
+ * Only the creator of a LOCAL run holds it: another team's run is not found, someone else's run
+ * or a run a host pool runs is refused, saying why.
+ */
+async function localRunOf(ctx: Ctx, runId: string, action: string) {
+  requireRole(ctx, "member", action);
+  const { row } = await getRunInTeam(ctx, runId);
+  if (row.executionLocation !== "LOCAL") {
+    throw new AppError("invalid_request", `run ${row.id} is dispatched to a host pool (execution_location ${row.executionLocation}); only LOCAL runs are run by the CLI`);
+  }
+  if (row.creatorId !== ctx.actor.id) {
+    throw new AppError("not_authorized", `run ${row.id} is a LOCAL run of another member; only the key that created it runs it`);
+  }
+  const ref: RunRef = { runId: row.id, teamId: ctx.teamId };
+  return { row, ref, session: runSession(ctx.env, row.id), holder: { type: "host" as const, id: `local:${ctx.actor.id}` } };
+}
+
+/**
+ * The creator's CLI takes its LOCAL run: the run moves to CLAIMED and the CLI gets what a host's
+ * `task_assignment` carries (the run's frozen config, model, variables, its secrets and a HOST
+ * token for the session), plus the lease it must keep with reports.
+ */
+export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string }): Promise<LocalRunClaim> {
+  const { ref, session, holder } = await localRunOf(ctx, runId, "Running a LOCAL run");
+  const dispatched = await session.command(ref, "dispatch", holder, { message: "Claimed by the CLI on its creator's machine" });
+  if (!dispatched.ok) throw new AppError(dispatched.code, `${dispatched.message}; a LOCAL run is claimed once, right after it is created`);
+  const claimed = await session.command(ref, "claim", holder);
+  if (!claimed.ok) throw new AppError(claimed.code, claimed.message);
+  const built = await buildAssignment(ctx.env, { runId: ref.runId, teamId: ref.teamId, executionId: claimed.execution_id, holder });
+  if (!built.ok) {
+    const message = built.code === "internal_error" ? built.message : `run ${ref.runId} was not found`;
+    await session.command(ref, "error", holder, { message, error_code: "internal_error", retryable: false });
+    throw new AppError(built.code, message);
+  }
+  const lease = await session.lease(ref);
+  if (!lease.ok) throw new AppError(lease.code, lease.message);
+  return { assignment: built.assignment, lease_ms: lease.lease_ms, heartbeat_interval_ms: Math.floor(lease.lease_ms / HEARTBEATS_PER_LEASE) };
+}
+
+/**
+ * A report of the CLI running a LOCAL run: the same messages a host sends its pool, applied by
+ * the same rules (applyHostReport), and every report renews the lease. A report for a run that
+ * already ended changes nothing and says so through `state`.
+ */
+export async function reportLocalRun({ ctx, runId, report }: { ctx: Ctx; runId: string; report: LocalRunReport }): Promise<LocalRunStatus> {
+  const { ref, session, holder } = await localRunOf(ctx, runId, "Reporting on a LOCAL run");
+  if (report.type !== "heartbeat") await applyHostReport(session, ref, holder, report);
+  const lease = await session.lease(ref);
+  if (!lease.ok) throw new AppError(lease.code, lease.message);
+  return { run_id: ref.runId, state: lease.state, execution_id: lease.execution_id, cancel_requested: lease.cancel_requested, lease_ms: lease.lease_ms };
+}
