@@ -15,6 +15,8 @@ export const agentRun: Command = {
   options: {
     prompt: { type: "string", short: "p", value: "<text>", description: "what the agent should do" },
     skill: { type: "string", value: "<spec>", description: "a skill to run, e.g. acme/api:.claude/skills/review/SKILL.md (with or without a prompt)" },
+    "saved-prompt": { type: "string", value: "<uid|name>", description: "start from a saved prompt (ambit prompt list); -p is appended to it" },
+    agent: { type: "string", value: "<uid>", description: "run as this named agent, with its defaults (ambit agent list)" },
     environment: { type: "string", short: "e", value: "<id>", description: "the environment to run in" },
     model: { type: "string", value: "<id>", description: "the model id" },
     host: { type: "string", value: "<worker-id>", description: "run on this self-hosted worker pool (default: the platform's hosts)" },
@@ -31,11 +33,14 @@ export const agentRun: Command = {
     'ambit agent run -p "Upgrade dependencies" --host my-box --model gpt-5 --title "Deps" --no-follow',
     'ambit agent run --skill acme/api:review -p "Review PR 42" --mcp \'{"docs": {"url": "https://mcp.example.com"}}\'',
     'ambit agent run -p "Summarize open issues" --json --no-follow | jq -r .run_id',
+    'ambit agent run --saved-prompt triage --agent $AGENT_UID -p "Only the api repo"',
   ],
   async run({ values, client, io, json }) {
     const prompt = str(values.prompt);
     const skill = str(values.skill);
-    if (!prompt && !skill) throw new UsageError("ambit agent run needs -p <prompt> or --skill <spec>", "ambit agent run");
+    const savedPrompt = str(values["saved-prompt"]);
+    const agent = str(values.agent);
+    if (!prompt && !skill && !savedPrompt && !agent) throw new UsageError("ambit agent run needs -p <prompt>, --saved-prompt <name>, --skill <spec> or --agent <uid>", "ambit agent run");
     if (values.personal && values.team) throw new UsageError("choose --personal or --team, not both", "ambit agent run");
     if (values.follow && values["no-follow"]) throw new UsageError("choose --follow or --no-follow, not both", "ambit agent run");
     const mcp = strs(values.mcp).reduce((all, spec) => ({ ...all, ...parseMcpSpec(spec) }), {} as Record<string, Record<string, unknown>>);
@@ -49,6 +54,8 @@ export const agentRun: Command = {
     const body: RunCreateParams = {
       ...(prompt ? { prompt } : {}),
       ...(skill ? { skill } : {}),
+      ...(savedPrompt ? { saved_prompt: savedPrompt } : {}),
+      ...(agent ? { agent_identity_uid: agent } : {}),
       ...(str(values.title) ? { title: str(values.title) } : {}),
       ...(values.personal ? { team: false } : values.team ? { team: true } : {}),
       ...(Object.keys(config).length ? { config } : {}),
