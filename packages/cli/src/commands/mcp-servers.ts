@@ -7,7 +7,7 @@ type Definition = McpServerCreateParams["config"];
 
 const fieldOptions = {
   command: { type: "string", value: "<cmd>", description: "a stdio server: the command to start" },
-  arg: { type: "string", multiple: true, value: "<arg>", description: "an argument of --command" },
+  arg: { type: "string", multiple: true, value: "<arg>", description: "an argument of --command (one starting with a dash: --arg=-y)" },
   env: { type: "string", multiple: true, value: "<KEY=VALUE>", description: "an environment variable of --command; ${NAME} is filled from the run's secrets" },
   url: { type: "string", value: "<url>", description: "a streamable-HTTP server's address" },
   header: { type: "string", multiple: true, value: "<KEY=VALUE>", description: "an HTTP header of --url; ${NAME} is filled from the run's secrets" },
@@ -75,7 +75,7 @@ export const mcpAdd: Command = {
   minArgs: 1,
   options: fieldOptions,
   examples: [
-    "ambit mcp add github --command npx --arg -y --arg @modelcontextprotocol/server-github --env 'GITHUB_TOKEN=${GITHUB_TOKEN}'",
+    "ambit mcp add github --command npx --arg=-y --arg @modelcontextprotocol/server-github --env 'GITHUB_TOKEN=${GITHUB_TOKEN}'",
     "ambit mcp add docs --url https://mcp.example.com/mcp --header 'Authorization=Bearer ${DOCS_TOKEN}'",
     "ambit mcp add linear --file linear.json",
   ],
