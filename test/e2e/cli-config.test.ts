@@ -75,6 +75,7 @@ describe("ambit secret", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: .*\(invalid_request\)$/m);
     expect(bad.stderr).toMatch(/^ {2}name: a secret name is a valid environment variable name/m);
+    expect(bad.stderr).toMatch(/^fix: correct the values named above/m);
     const noFile = await ambit(["secret", "set", "X", "--from-file", path.join(dir, "nope")]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toContain(`error: cannot read --from-file ${path.join(dir, "nope")}: no such file`);
@@ -84,6 +85,13 @@ describe("ambit secret", () => {
     expect(empty.stderr).toMatch(/empty\nfix: pipe it in/);
     expect((await ambit(["secret", "set", "X", "--personal", "--team"], "v")).code).toBe(2);
     expect((await ambit(["secret", "set", "X", "--value", "leak"])).code).toBe(2); // there is no flag for the value
+
+    const m = parsed(await ambit(["member", "add", `sec-${randomUUID()}@example.com`, "--json"]));
+    const key = parsed(await ambit(["api-key", "create", "sec", "--user", m.uid, "--json"])).key;
+    const denied = await ambit(["secret", "set", "MINE"], "v", { AMBIT_API_KEY: key });
+    expect(denied.code).toBe(4);
+    expect(denied.stderr).toMatch(/^fix: only admins write team secrets; keep it to yourself with `ambit secret set MINE --personal`/m);
+    expect((await ambit(["secret", "set", "MINE", "--personal"], "v", { AMBIT_API_KEY: key })).stdout).toBe("Created personal secret MINE\n");
   });
 });
 

@@ -1,4 +1,4 @@
-import { ConflictError, type SecretScope, type SecretType } from "@ambit/sdk";
+import { ConflictError, PermissionDeniedError, type SecretScope, type SecretType } from "@ambit/sdk";
 import { CliError, type Command, str, UsageError, type Values } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { readTextFile } from "../input.ts";
@@ -62,6 +62,9 @@ export const secretSet: Command = {
     const meta = { ...(description !== undefined ? { description } : {}), ...(type ? { type: type as SecretType } : {}) };
     let created = true;
     const secret = await api.agent.secrets.create({ name, value, scope, ...meta }).catch(async (err) => {
+      if (err instanceof PermissionDeniedError && scope === "team") {
+        throw new CliError(`${err.detail ?? err.message} (${err.error_code})`, EXIT.PERMISSION, `only admins write team secrets; keep it to yourself with \`${cmd} ${name} --personal\`, or ask an admin`);
+      }
       if (!(err instanceof ConflictError)) throw err;
       created = false;
       return api.agent.secrets.update(name, { value, ...meta }, { scope });
