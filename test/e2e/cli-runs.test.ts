@@ -244,8 +244,10 @@ describe("run list, get, logs, conversation, cancel", () => {
     // --mcp from a file in the editors' {"mcpServers": …} form, plus a registered server id
     const file = path.join(mkdtempSync(path.join(tmpdir(), "ambit-mcp-")), "mcp.json");
     writeFileSync(file, JSON.stringify({ mcpServers: { fs: { command: "npx", args: ["-y", "mcp-fs"] } } }));
-    const fromFile = parsed(await ambit(["agent", "run", "-p", `MCP ${marker}`, "--mcp", file, "--mcp", "linear", "--no-follow", "--json"]));
-    expect((await sdk.agent.runs.retrieve(fromFile.run_id)).agent_config?.mcp_servers).toEqual({ fs: { command: "npx", args: ["-y", "mcp-fs"] }, linear: { warp_id: "linear" } });
+    // a registered server's uid is sent as {warp_id}; the run freezes the registered definition
+    const linear = await sdk.agent.mcpServers.create({ name: "linear", config: { url: "https://mcp.linear.example.com/mcp" } });
+    const fromFile = parsed(await ambit(["agent", "run", "-p", `MCP ${marker}`, "--mcp", file, "--mcp", linear.uid, "--no-follow", "--json"]));
+    expect((await sdk.agent.runs.retrieve(fromFile.run_id)).agent_config?.mcp_servers).toEqual({ fs: { command: "npx", args: ["-y", "mcp-fs"] }, [linear.uid]: { url: "https://mcp.linear.example.com/mcp" } });
     const badMcp = await ambit(["agent", "run", "-p", "x", "--mcp", "{not json", "--no-follow"]);
     expect(badMcp.code).toBe(2);
     expect(badMcp.stderr).toMatch(/--mcp JSON is not valid JSON/);
