@@ -36,6 +36,8 @@ export type CliOptions = {
   keepStdin?: boolean;
   /** The Node binary (default: the test's own, Node 22). */
   node?: string;
+  /** The working directory (default: the test's). */
+  cwd?: string;
 };
 
 /** A fresh config directory for one test. */
@@ -44,7 +46,7 @@ export const freshConfigHome = () => mkdtempSync(path.join(tmpdir(), "ambit-cli-
 export function startCli(bin: string, args: string[], opts: CliOptions = {}): CliProcess {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...opts.env };
   if (!env.XDG_CONFIG_HOME) env.XDG_CONFIG_HOME = freshConfigHome();
-  const child = spawn(opts.node ?? process.execPath, [bin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(opts.node ?? process.execPath, [bin, ...args], { env, cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
   if (opts.input !== undefined) child.stdin!.end(opts.input);
   else if (!opts.keepStdin) child.stdin!.end();
   return new CliProcess(child);

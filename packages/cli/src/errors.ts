@@ -11,6 +11,8 @@ const HINTS: Record<string, string> = {
   not_authorized: "your key's role is too low for this; ask a team admin (see `ambit member list`) to raise it or to do it for you",
   resource_not_found: "check the id (`ambit run list` lists the runs you can see); another team's or another member's personal resource is not visible",
   feature_not_available: "this server has the feature turned off; ask its operator",
+  invalid_request: "correct the values named above and run it again (the command's --help shows what each flag takes)",
+  conflict: "it already exists: change it with the matching `update` (or `set`) command, or pick another name",
   idempotency_key_reused: "the Idempotency-Key was used for a different request; use a new key",
   server_misconfigured: "the server is missing configuration; its operator must fix it (see the message)",
 };

@@ -10,8 +10,31 @@ export type * from "./resources/api-keys.ts";
 export type * from "./resources/team.ts";
 export type * from "./resources/hosts.ts";
 export type * from "./resources/schedules.ts";
+export type * from "./resources/environments.ts";
+export type * from "./resources/secrets.ts";
+export type * from "./resources/models.ts";
+export type * from "./resources/mcp-servers.ts";
+export type * from "./resources/rules.ts";
+export type * from "./resources/prompts.ts";
+export type * from "./resources/env-vars.ts";
+export type * from "./resources/identities.ts";
+export type * from "./resources/skills.ts";
 export type {
   AccessLevel,
+  AgentResponse,
+  AgentSkill,
+  CloudEnvironment,
+  CloudEnvironmentConfig,
+  EnvVar,
+  ListModelsResponse,
+  McpServer,
+  ModelInfo,
+  Rule,
+  SavedPrompt,
+  Secret,
+  SecretScope,
+  SecretType,
+  TeamLimits,
   ApiKey,
   ArtifactItem,
   CreateTeamRequest,

@@ -13,6 +13,8 @@ const LOCAL_OPTIONS: Command["options"] = {
 const COMMON_OPTIONS: Command["options"] = {
   prompt: { type: "string", short: "p", value: "<text>", description: "what the agent should do" },
   skill: { type: "string", value: "<spec>", description: "a skill to run, e.g. acme/api:.claude/skills/review/SKILL.md (with or without a prompt)" },
+  "saved-prompt": { type: "string", value: "<uid|name>", description: "start from a saved prompt (ambit prompt list); -p is appended to it" },
+  agent: { type: "string", value: "<uid>", description: "run as this named agent, with its defaults (ambit agent list)" },
   environment: { type: "string", short: "e", value: "<id>", description: "the environment to run in" },
   model: { type: "string", value: "<id>", description: "the model id" },
   harness: { type: "string", value: "<type>", description: "the agent harness: ambit (default), claude, codex, gemini, opencode" },
@@ -45,6 +47,7 @@ export const agentRun: Command = {
     'ambit agent run -p "Upgrade dependencies" --host my-box --model gpt-5 --title "Deps" --no-follow',
     'ambit agent run --skill acme/api:review -p "Review PR 42" --mcp \'{"docs": {"url": "https://mcp.example.com"}}\'',
     'ambit agent run -p "Summarize open issues" --json --no-follow | jq -r .run_id',
+    'ambit agent run --saved-prompt triage --agent $AGENT_UID -p "Only the api repo"',
   ],
   run: (ctx) => startRun(ctx, ["agent", "run"]),
 };
@@ -67,7 +70,9 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
   if (local && values["no-follow"]) throw new UsageError("--local runs the agent in this process until it ends; --no-follow does not apply", usage);
   const prompt = str(values.prompt);
   const skill = str(values.skill);
-  if (!prompt && !skill) throw new UsageError(`${usage} needs -p <prompt> or --skill <spec>`, usage);
+  const savedPrompt = str(values["saved-prompt"]);
+  const agent = str(values.agent);
+  if (!prompt && !skill && !savedPrompt && !agent) throw new UsageError(`${usage} needs -p <prompt>, --saved-prompt <name>, --skill <spec> or --agent <uid>`, usage);
   if (values.personal && values.team) throw new UsageError("choose --personal or --team, not both", usage);
   if (values.follow && values["no-follow"]) throw new UsageError("choose --follow or --no-follow, not both", usage);
   const mcp = strs(values.mcp).reduce((all, spec) => ({ ...all, ...parseMcpSpec(spec) }), {} as Record<string, Record<string, unknown>>);
@@ -82,6 +87,8 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
   const body: RunCreateParams = {
     ...(prompt ? { prompt } : {}),
     ...(skill ? { skill } : {}),
+    ...(savedPrompt ? { saved_prompt: savedPrompt } : {}),
+    ...(agent ? { agent_identity_uid: agent } : {}),
     ...(str(values.title) ? { title: str(values.title) } : {}),
     ...(values.personal ? { team: false } : values.team ? { team: true } : {}),
     ...(Object.keys(config).length ? { config } : {}),

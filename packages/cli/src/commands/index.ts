@@ -1,10 +1,17 @@
 import type { Command } from "../command.ts";
 import { agentRun, agentRunCloud } from "./agent-run.ts";
+import { agentCreate, agentDelete, agentGet, agentList, agentUpdate } from "./agents.ts";
 import { apiKeyCreate, apiKeyDelete, apiKeyList } from "./api-keys.ts";
+import { environmentCreate, environmentDelete, environmentGet, environmentList, environmentUpdate } from "./environments.ts";
+import { envVarList, envVarSet, envVarUnset } from "./env-vars.ts";
 import { hostList } from "./host-list.ts";
 import { hostStart } from "./host-start.ts";
 import { login, logout } from "./login.ts";
+import { mcpAdd, mcpGet, mcpList, mcpRemove, mcpUpdate } from "./mcp-servers.ts";
 import { memberAdd, memberList, memberRemove, memberUpdate } from "./members.ts";
+import { modelAdd, modelDefault, modelList, modelRemove, modelUpdate } from "./models.ts";
+import { promptCreate, promptDelete, promptGet, promptList, promptUpdate } from "./prompts.ts";
+import { ruleCreate, ruleDelete, ruleGet, ruleList, ruleUpdate } from "./rules.ts";
 import { runCancel } from "./run-cancel.ts";
 import { runConversation } from "./run-conversation.ts";
 import { runFollow } from "./run-follow.ts";
@@ -12,6 +19,9 @@ import { runGet } from "./run-get.ts";
 import { runList } from "./run-list.ts";
 import { runLogs } from "./run-logs.ts";
 import { scheduleCreate, scheduleDelete, scheduleGet, scheduleList, schedulePause, scheduleResume, scheduleUpdate } from "./schedules.ts";
+import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
+import { skillAdd, skillList, skillRemove } from "./skills.ts";
+import { teamGet, teamUpdate } from "./team.ts";
 import { whoami } from "./whoami.ts";
 
 /** Every command; a new one is a file plus a line here. */
@@ -21,6 +31,11 @@ export const COMMANDS: Command[] = [
   whoami,
   agentRun,
   agentRunCloud,
+  agentList,
+  agentGet,
+  agentCreate,
+  agentUpdate,
+  agentDelete,
   runList,
   runGet,
   runFollow,
@@ -43,6 +58,43 @@ export const COMMANDS: Command[] = [
   schedulePause,
   scheduleResume,
   scheduleDelete,
+  teamGet,
+  teamUpdate,
+  environmentList,
+  environmentGet,
+  environmentCreate,
+  environmentUpdate,
+  environmentDelete,
+  secretList,
+  secretSet,
+  secretDelete,
+  secretRotate,
+  modelList,
+  modelAdd,
+  modelUpdate,
+  modelDefault,
+  modelRemove,
+  mcpList,
+  mcpGet,
+  mcpAdd,
+  mcpUpdate,
+  mcpRemove,
+  ruleList,
+  ruleGet,
+  ruleCreate,
+  ruleUpdate,
+  ruleDelete,
+  promptList,
+  promptGet,
+  promptCreate,
+  promptUpdate,
+  promptDelete,
+  envVarList,
+  envVarSet,
+  envVarUnset,
+  skillList,
+  skillAdd,
+  skillRemove,
 ];
 
 /** Other names a command answers to (Oz's and the obvious ones). */
@@ -56,4 +108,25 @@ export const ALIASES: Record<string, string[]> = {
   "host ls": ["host", "list"],
   "schedule ls": ["schedule", "list"],
   "schedule rm": ["schedule", "delete"],
+  "agent ls": ["agent", "list"],
+  "agent skills": ["skill", "list"],
+  "environment ls": ["environment", "list"],
+  "env-var ls": ["env-var", "list"],
+  "env-var delete": ["env-var", "unset"],
+  "secret ls": ["secret", "list"],
+  "secret create": ["secret", "set"],
+  "secret update": ["secret", "set"],
+  "model ls": ["model", "list"],
+  "model delete": ["model", "remove"],
+  "mcp ls": ["mcp", "list"],
+  "mcp delete": ["mcp", "remove"],
+  "rule ls": ["rule", "list"],
+  "rule add": ["rule", "create"],
+  "rule remove": ["rule", "delete"],
+  "prompt ls": ["prompt", "list"],
+  "prompt add": ["prompt", "create"],
+  "prompt remove": ["prompt", "delete"],
+  "skill ls": ["skill", "list"],
+  "skill delete": ["skill", "remove"],
 };
+

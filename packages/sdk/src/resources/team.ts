@@ -1,9 +1,10 @@
-import type { AddMemberRequest, Member, Role, Team as TeamInfo } from "@ambit/protocol";
+import type { AddMemberRequest, Member, Role, Team as TeamInfo, UpdateTeamRequest } from "@ambit/protocol";
 import type { z } from "zod";
 import type { AmbitCore, RequestOptions } from "../core/client.ts";
 import { APIResource, path } from "../core/resource.ts";
 
 export type MemberAddParams = z.input<typeof AddMemberRequest>;
+export type TeamUpdateParams = z.input<typeof UpdateTeamRequest>;
 
 /** `client.team.members`: who is on the team, with which role. */
 export class Members extends APIResource {
@@ -63,5 +64,15 @@ export class Team extends APIResource {
    */
   retrieve(options?: RequestOptions) {
     return this._client.get<TeamInfo>("/team", options);
+  }
+
+  /**
+   * Renames the team or changes its limits (admins); omitted limits stay as they are.
+   *
+   * @example
+   * const { limits } = await client.team.update({ limits: { max_concurrent_runs: 4, max_run_time_seconds: 4 * 3600 } });
+   */
+  update(body: TeamUpdateParams, options?: RequestOptions) {
+    return this._client.patch<TeamInfo>("/team", { body, ...options });
   }
 }

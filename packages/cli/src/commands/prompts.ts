@@ -1,0 +1,94 @@
+import { type Command, str, UsageError, type Values } from "../command.ts";
+import { readTextFile } from "../input.ts";
+import { clip, printJson, table } from "../output.ts";
+
+function promptOf(values: Values, cmd: string): string | undefined {
+  if (str(values.prompt) !== undefined && str(values.file) !== undefined) throw new UsageError("choose -p/--prompt or --file, not both", cmd);
+  return str(values.file) !== undefined ? readTextFile(str(values.file)!, "--file", cmd) : str(values.prompt);
+}
+
+const fieldOptions = {
+  prompt: { type: "string", short: "p", value: "<text>", description: "the prompt" },
+  file: { type: "string", value: "<path>", description: "read the prompt from this file" },
+  description: { type: "string", value: "<text>", description: "what it is for" },
+} as const;
+
+export const promptList: Command = {
+  path: ["prompt", "list"],
+  summary: "List the team's saved prompts",
+  examples: ["ambit prompt list", "ambit prompt list --json"],
+  async run({ client, io, json }) {
+    const { prompts } = await client().agent.prompts.list();
+    if (json) return printJson(io, { prompts }), 0;
+    if (!prompts.length) return io.out.write('No saved prompts. Save one: ambit prompt create <name> -p "…"\n'), 0;
+    io.out.write(table(["UID", "NAME", "PROMPT"], prompts.map((p) => [p.uid, p.name, clip(p.prompt, 60)])));
+    return 0;
+  },
+};
+
+export const promptGet: Command = {
+  path: ["prompt", "get"],
+  summary: "Show one saved prompt",
+  args: "<uid>",
+  minArgs: 1,
+  examples: ["ambit prompt get $PROMPT", "ambit prompt get $PROMPT --json | jq -r .prompt"],
+  async run({ positionals, client, io, json }) {
+    const p = await client().agent.prompts.retrieve(positionals[0]);
+    if (json) return printJson(io, p), 0;
+    io.out.write(`Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`);
+    return 0;
+  },
+};
+
+export const promptCreate: Command = {
+  path: ["prompt", "create"],
+  summary: "Save a prompt (members); start a run from it with `ambit agent run --saved-prompt <name>`",
+  args: "<name>",
+  minArgs: 1,
+  options: fieldOptions,
+  examples: ['ambit prompt create triage -p "Triage the newest open issues and label them."', "ambit prompt create release --file prompts/release.md --description 'cut a release'"],
+  async run({ positionals, values, client, io, json }) {
+    const prompt = promptOf(values, "ambit prompt create");
+    if (!prompt) throw new UsageError("a saved prompt needs -p <text> or --file <path>", "ambit prompt create");
+    const p = await client().agent.prompts.create({ name: positionals[0], prompt, ...(str(values.description) !== undefined ? { description: str(values.description) } : {}) });
+    if (json) return printJson(io, p), 0;
+    io.out.write(`Saved prompt ${p.name} (${p.uid}). Run it: ambit agent run --saved-prompt ${p.name}\n`);
+    return 0;
+  },
+};
+
+export const promptUpdate: Command = {
+  path: ["prompt", "update"],
+  summary: "Change a saved prompt (members); only what you name changes",
+  args: "<uid>",
+  minArgs: 1,
+  options: { ...fieldOptions, name: { type: "string", short: "n", value: "<name>", description: "rename it" } },
+  examples: ['ambit prompt update $PROMPT -p "Triage and assign the newest issues."', "ambit prompt update $PROMPT --name triage-v2"],
+  async run({ positionals, values, client, io, json }) {
+    const prompt = promptOf(values, "ambit prompt update");
+    const api = client();
+    const current = await api.agent.prompts.retrieve(positionals[0]);
+    const p = await api.agent.prompts.update(positionals[0], {
+      name: str(values.name) ?? current.name,
+      prompt: prompt ?? current.prompt,
+      description: str(values.description) ?? current.description,
+    });
+    if (json) return printJson(io, p), 0;
+    io.out.write(`Updated saved prompt ${p.name} (${p.uid})\n`);
+    return 0;
+  },
+};
+
+export const promptDelete: Command = {
+  path: ["prompt", "delete"],
+  summary: "Delete a saved prompt (members)",
+  args: "<uid>",
+  minArgs: 1,
+  examples: ["ambit prompt delete $PROMPT"],
+  async run({ positionals, client, io, json }) {
+    await client().agent.prompts.delete(positionals[0]);
+    if (json) printJson(io, { uid: positionals[0], deleted: true });
+    else io.out.write(`Deleted saved prompt ${positionals[0]}\n`);
+    return 0;
+  },
+};
