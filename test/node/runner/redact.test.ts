@@ -59,9 +59,9 @@ describe("Redactor", () => {
 });
 
 describe("EventPipeline", () => {
-  const collect = (idleMs = 10_000) => {
+  const collect = () => {
     const events: HarnessEvent[] = [];
-    return { events, pipeline: new EventPipeline(new Redactor(SECRETS), (e) => events.push(e), idleMs) };
+    return { events, pipeline: new EventPipeline(new Redactor(SECRETS), (e) => events.push(e)) };
   };
 
   it("redacts values split across consecutive command.output chunks of the same stream, never leaking a piece", () => {
@@ -83,13 +83,20 @@ describe("EventPipeline", () => {
     expect(events[events.length - 1].type).toBe("agent.tool_result");
   });
 
-  it("sends a held-back tail after the stream goes idle", async () => {
-    const { events, pipeline } = collect(20);
+  it("holds back only an end that could begin a secret, and never sends it on its own while the stream idles", async () => {
+    const { events, pipeline } = collect();
     pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "Password: " } });
-    const before = joined(events);
-    expect(before.length).toBeLessThan("Password: ".length);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(joined(events)).toBe("Password: ");
+    expect(joined(events)).toBe("Password: "); // nothing there can begin a secret: sent whole at once
+    pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "token tok_3f9" } });
+    expect(joined(events)).toBe("Password: token "); // "tok_3f9" may be API_TOKEN's start
+    await new Promise((r) => setTimeout(r, 300)); // a slow printer: the start stays on the host
+    expect(joined(events)).toBe("Password: token ");
+    pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "a8b7c6d5e ok\n" } });
+    expect(joined(events)).toBe("Password: token [REDACTED:API_TOKEN] ok\n");
+    // a tail that turns out not to be a secret goes out with the next event
+    pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "hunter" } });
+    pipeline.emit({ type: "agent.message", payload: { text: "done" } });
+    expect(joined(events)).toBe("Password: token [REDACTED:API_TOKEN] ok\nhunter");
   });
 
   it("keeps text within MAX_EVENT_TEXT: long output is split, other text is cut with a marker", () => {

@@ -4,9 +4,6 @@ import type { Redactor } from "./redact.ts";
 
 export type EventSink = (event: HarnessEvent) => void;
 
-/** How long a stream's held-back tail waits for the next chunk before it is sent as it is. */
-export const TAIL_IDLE_MS = 250;
-
 /**
  * Between a run's producers (setup, harness) and its session: every secret value is redacted from
  * every payload, `command.output` chunks are redacted as streams (a value split across chunks of
@@ -14,16 +11,19 @@ export const TAIL_IDLE_MS = 250;
  * several events, other text is cut with a marker).
  */
 export class EventPipeline {
-  private tails = new Map<string, { call_id?: string; stream: "stdout" | "stderr"; held: string; timer?: NodeJS.Timeout }>();
+  /**
+   * Per stream, an end of its output that could begin a secret value. It waits for the stream's
+   * next chunk (or the next other event, or the end of the run) however long that takes: sent on
+   * a timer, a secret printed slowly would leave the host in pieces.
+   */
+  private tails = new Map<string, { call_id?: string; stream: "stdout" | "stderr"; held: string }>();
 
   private readonly redactor: Redactor;
   private readonly sink: EventSink;
-  private readonly idleMs: number;
 
-  constructor(redactor: Redactor, sink: EventSink, idleMs = TAIL_IDLE_MS) {
+  constructor(redactor: Redactor, sink: EventSink) {
     this.redactor = redactor;
     this.sink = sink;
-    this.idleMs = idleMs;
   }
 
   emit(event: HarnessEvent) {
@@ -44,7 +44,6 @@ export class EventPipeline {
     const chunk = typeof payload.chunk === "string" ? payload.chunk : String(payload.chunk ?? "");
     const key = `${call_id ?? ""}\u0000${stream}`;
     const tail = this.tails.get(key) ?? { call_id, stream, held: "" };
-    clearTimeout(tail.timer);
     const { out, held } = this.redactor.stream(tail.held, chunk);
     this.send(call_id, stream, out);
     if (!held) {
@@ -52,15 +51,12 @@ export class EventPipeline {
       return;
     }
     tail.held = held;
-    tail.timer = setTimeout(() => this.flushTail(key), this.idleMs);
-    tail.timer.unref?.();
     this.tails.set(key, tail);
   }
 
   private flushTail(key: string) {
     const tail = this.tails.get(key);
     if (!tail) return;
-    clearTimeout(tail.timer);
     this.tails.delete(key);
     // the tail was held because it might begin a secret; on its own it can still hold a whole one
     this.send(tail.call_id, tail.stream, this.redactor.text(tail.held));

@@ -11,8 +11,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * short: a short secret mangles some output, but leaking it is worse.
  */
 export class Redactor {
-  /** the longest secret value's length: a stream holds back one character less than this */
+  /** the longest secret value's length */
   readonly maxLength: number;
+  private readonly values: string[];
   private readonly pattern: RegExp | null;
   private readonly names = new Map<string, string>();
 
@@ -21,6 +22,7 @@ export class Redactor {
     for (const s of values) if (!this.names.has(s.value)) this.names.set(s.value, s.name);
     const sorted = [...this.names.keys()].sort((a, b) => b.length - a.length);
     this.maxLength = sorted[0]?.length ?? 0;
+    this.values = sorted;
     this.pattern = sorted.length ? new RegExp(sorted.map(escape).join("|"), "g") : null;
   }
 
@@ -46,15 +48,24 @@ export class Redactor {
     return walk(value) as T;
   }
 
+  /** Length of the longest end of `text` that a secret value begins with (and is longer than). */
+  pendingLength(text: string): number {
+    for (let n = Math.min(this.maxLength - 1, text.length); n > 0; n--) {
+      const end = text.slice(text.length - n);
+      if (this.values.some((v) => v.length > n && v.startsWith(end))) return n;
+    }
+    return 0;
+  }
+
   /**
-   * Redacts the stream `held + chunk` as far as it can be decided: a secret may begin in the last
-   * `maxLength - 1` characters and end in the next chunk, so those are held back (unless a match
-   * that starts earlier already covers them). Returns the text to send and the new tail to hold.
+   * Redacts the stream `held + chunk` as far as it can be decided. Only an end of the text that
+   * could begin a secret value (which the next chunk may complete) is held back; everything
+   * before it is sent. Returns the text to send and the new tail to hold.
    */
   stream(held: string, chunk: string): { out: string; held: string } {
     const text = held + chunk;
     if (!this.pattern) return { out: text, held: "" };
-    let cutoff = Math.max(0, text.length - (this.maxLength - 1));
+    let cutoff = text.length - this.pendingLength(text);
     let out = "";
     let pos = 0;
     this.pattern.lastIndex = 0;
