@@ -1,10 +1,7 @@
-import { poolOf } from "@ambit/protocol";
+import { HELD_STATES, poolOf } from "@ambit/protocol";
 
 /** A team's limits and how many of its runs hosts hold right now. */
 export type TeamLoad = { maxConcurrentRuns: number; maxRunTimeSeconds: number; active: number };
-
-/** The states in which a run occupies one of the team's concurrent slots (LOCAL runs use their creator's machine, not a slot). */
-export const HELD_STATES = ["PENDING", "CLAIMED", "INPROGRESS", "BLOCKED"] as const;
 
 /**
  * The team's load as one pool sees it: its own held runs exactly (`heldHere`, from its storage),

@@ -16,6 +16,8 @@ export const RunState = z.enum([
 ]);
 export type RunState = z.infer<typeof RunState>;
 export const TERMINAL_STATES: readonly RunState[] = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
+/** The states in which a run occupies one of its team's `max_concurrent_runs` slots (LOCAL runs use their creator's machine, not a slot). */
+export const HELD_STATES = ["PENDING", "CLAIMED", "INPROGRESS", "BLOCKED"] as const satisfies readonly RunState[];
 
 export const RunSourceType = z.enum([
   "LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT", "WEB_APP", "GITHUB_ACTION", "CLOUD_MODE", "CLI",

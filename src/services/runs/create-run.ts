@@ -1,6 +1,5 @@
-import { type AmbientAgentConfig, type ExecutionLocation, LOCAL_POOL, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POOL, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq, sql } from "drizzle-orm";
-import { HELD_STATES } from "../../../durable-objects/host-pool/team-load.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";

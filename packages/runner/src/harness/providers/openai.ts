@@ -1,5 +1,5 @@
 import { readSse } from "../sse.ts";
-import { ensureOk, parseArguments, parseEvent, ProviderError, truncatedStream, type ChatMessage, type CompletionRequest, type Provider, type Turn } from "./types.ts";
+import { ensureOk, parseArguments, parseEvent, ProviderError, truncatedStream, type ChatMessage, type Provider, type Turn } from "./types.ts";
 
 export type OpenAiOptions = { baseUrl: string; apiKey: string; model: string };
 
