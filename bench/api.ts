@@ -1,7 +1,6 @@
 // `npm run bench -- api`: HTTP load on the API of a fresh local `wrangler dev` whose team holds
 // 100,000 runs. Writes bench/results/api-<timestamp>.json and prints a summary. See bench/README.md.
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -10,6 +9,7 @@ import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { load, type LoadOptions, type RouteResult, round, sequential } from "./lib/load.ts";
 import { routeTable, verdict } from "./lib/report.ts";
 import { seedRuns } from "./lib/seed.ts";
+import { benchState, signUp } from "./lib/bench-state.ts";
 
 const TARGETS = { create_over_healthz: 0.25, list_p50_ms: 25 };
 const LIST_PATH = "/api/v1/agent/runs?state=QUEUED&limit=20";
@@ -27,30 +27,17 @@ export async function benchApi(argv: string[]) {
     },
   });
   const cfg = { runs: Number(o.runs), duration: Number(o.duration), warmup: Number(o.warmup), connections: Number(o.connections), samples: Number(o.samples) };
-  const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-"));
-  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const state = benchState("api", o.keep!);
+  const { persistTo, vars } = state;
   let server: DevServer | undefined;
-  const cleanup = async () => {
-    await server?.stop();
-    if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  state.onCleanup(() => server?.stop());
   const started = new Date();
   const machine = machineInfo();
   try {
     log(`state in ${persistTo}; applying migrations`);
     await applyMigrations(persistTo, { quiet: true });
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
-    const signup = await json<{ team: { uid: string }; user: { uid: string }; api_key: string }>(
-      await fetch(`${server.url}/api/v1/teams`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "bench", owner: { email: "bench@ambit.local", display_name: "Bench" } }),
-      }),
-      201,
-    );
+    const signup = await signUp(server.url);
     log(`signed up team ${signup.team.uid}; stopping the server to seed ${cfg.runs.toLocaleString("en")} runs`);
     await server.stop();
     server = undefined;
@@ -130,9 +117,7 @@ export async function benchApi(argv: string[]) {
     console.log(`list p50, ${cfg.connections} connections:     ${ratios.list_p50_ms_under_load} ms ${verdict(ratios.list_p50_pass_under_load)}`);
     console.log(`machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
   } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    await state.dispose();
   }
 }
 
@@ -144,12 +129,6 @@ function machineInfo() {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, wrangler: version("wrangler"), autocannon: version("autocannon"),
     loadavg_at_start: os.loadavg().map((x) => round(x)), // other work on the machine skews every figure: check this first
   };
-}
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
-  return JSON.parse(body) as T;
 }
 
 const log = (msg: string) => console.log(`• ${msg}`);

@@ -3,8 +3,7 @@
 // idle connected host. Throughput: runs/s dispatched to H hosts of capacity C doing no-op work.
 // The same two measurements with BullMQ on a local redis-server, in the same run, are the
 // baseline. Writes bench/results/dispatch-<timestamp>.json and prints a table. See bench/README.md.
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +14,7 @@ import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.
 import { round } from "./lib/load.ts";
 import { bounded, everySecond, log, sleep, until } from "./lib/progress.ts";
 import { configWithBatchTimeout, runsQueueConsumer } from "./lib/queue-config.ts";
+import { benchState, json, signUp } from "./lib/bench-state.ts";
 
 /** The platform pool: runs without `config.worker_host` go there; hosts join it with `worker_id=warp`. */
 const POOL = "warp";
@@ -51,22 +51,18 @@ export async function benchDispatch(argv: string[]) {
   for (const [k, v] of Object.entries({ runs: cfg.runs, hosts: cfg.hosts, capacity: cfg.capacity, concurrency: cfg.concurrency })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer (got ${v})`);
   }
-  const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-dispatch-"));
-  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const state = benchState("dispatch", o.keep!);
+  const { persistTo, vars } = state;
   let server: DevServer | undefined;
   let redis: RedisServer | undefined;
   let unbatchedConfig: { file: string; remove: () => void } | undefined;
   const hosts: BenchHost[] = [];
-  const cleanup = async () => {
+  state.onCleanup(async () => {
     await Promise.all(hosts.map((h) => h.close()));
     await server?.stop();
     await redis?.stop();
     unbatchedConfig?.remove();
-    if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
   const started = new Date();
   const info = machineInfo();
   const machine = {
@@ -82,14 +78,7 @@ export async function benchDispatch(argv: string[]) {
     log(`state in ${persistTo}; applying migrations`);
     await applyMigrations(persistTo, { quiet: true });
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
-    const signup = await json<{ team: { uid: string }; api_key: string }>(
-      await fetch(`${server.url}/api/v1/teams`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "bench", owner: { email: "bench@ambit.local", display_name: "Bench" } }),
-      }),
-      201,
-    );
+    const signup = await signUp(server.url);
     const api = new Api(server.url, signup.api_key);
     const team = await json<{ limits: { max_concurrent_runs: number } }>(await api.call("PATCH", "/team", { limits: { max_concurrent_runs: cfg.team_max_concurrent_runs } }), 200);
     log(`wrangler dev on ${server.url}; signed up team ${signup.team.uid}; limits.max_concurrent_runs raised to ${team.limits.max_concurrent_runs}`);
@@ -167,9 +156,11 @@ export async function benchDispatch(argv: string[]) {
     }
     const q = cfg.runs_queue_consumer;
     console.log(
-      `the RUNS queue delivers a batch when it holds ${q.max_batch_size} messages or ${q.max_batch_timeout_s} s after the first (wrangler.toml): ` +
-        `a lone run waits the whole timeout, so the latency p50 is ~${q.max_batch_timeout_s * 1000} ms of batching plus at least ${ambitLatency.latency_minus_batch_timeout_ms.p50} ms of dispatch` +
-        (ambitUnbatched ? `; with max_batch_timeout = 0 the host has the run ${ambitUnbatched.from_request_ms.p50} ms (p50) after the POST is sent, the POST itself answers in ${ambitUnbatched.post_ms.p50} ms.` : "."),
+      q.max_batch_timeout_s > 0
+        ? `the RUNS queue delivers a batch when it holds ${q.max_batch_size} messages or ${q.max_batch_timeout_s} s after the first (wrangler.toml): ` +
+            `a lone run waits the whole timeout, so the latency p50 is ~${q.max_batch_timeout_s * 1000} ms of batching plus at least ${ambitLatency.latency_minus_batch_timeout_ms.p50} ms of dispatch` +
+            (ambitUnbatched ? `; with max_batch_timeout = 0 the host has the run ${ambitUnbatched.from_request_ms.p50} ms (p50) after the POST is sent, the POST itself answers in ${ambitUnbatched.post_ms.p50} ms.` : ".")
+        : `the RUNS queue delivers each message at once (max_batch_timeout = 0 in wrangler.toml): the host has the run ${ambitLatency.from_request_ms.p50} ms (p50) after the POST is sent.`,
     );
     console.log(
       `machine: ${machine.cpus} × ${machine.cpu_model}, node ${machine.node}, load average ${machine.loadavg_at_start[0]} at start, ` +
@@ -177,9 +168,7 @@ export async function benchDispatch(argv: string[]) {
         `results: ${path.relative(ROOT, file)}`,
     );
   } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    await state.dispose();
   }
 }
 
@@ -421,8 +410,3 @@ async function waitSucceeded(api: Api, n: number, before: number): Promise<{ cou
   }
 }
 
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
-  return JSON.parse(body) as T;
-}

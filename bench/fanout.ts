@@ -2,8 +2,7 @@
 // fixed rate over its websocket while N viewers are attached; for each N we count what every
 // viewer got (lost, duplicated, out of order by seq) and the delivery latency. Writes
 // bench/results/fanout-<timestamp>.json and prints a table. See bench/README.md.
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -13,6 +12,7 @@ import { round } from "./lib/load.ts";
 import { verdict } from "./lib/report.ts";
 import { Host, now, setOfferDeflate, Viewer } from "./lib/fanout-clients.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
+import { benchState, json, signUp } from "./lib/bench-state.ts";
 
 const TARGETS = { p99_ms: 100, at_viewers: 200, at_rate: 200 };
 
@@ -43,16 +43,10 @@ export async function benchFanout(argv: string[]) {
     deflate_offered: o.deflate!,
   };
   await setOfferDeflate(cfg.deflate_offered);
-  const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-fanout-"));
-  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const state = benchState("fanout", o.keep!);
+  const { persistTo, vars } = state;
   let server: DevServer | undefined;
-  const cleanup = async () => {
-    await server?.stop();
-    if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  state.onCleanup(() => server?.stop());
   const started = new Date();
   const machine = { ...machineInfo(), busy_pct_before: await machineBusy() };
   if (machine.busy_pct_before > 20) log(`warning: the machine is already ${machine.busy_pct_before} % busy; the figures will be skewed (see cpu.other_cpu_pct)`);
@@ -60,14 +54,7 @@ export async function benchFanout(argv: string[]) {
     log(`state in ${persistTo}; applying migrations`);
     await applyMigrations(persistTo, { quiet: true });
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
-    const signup = await json<{ team: { uid: string }; api_key: string }>(
-      await fetch(`${server.url}/api/v1/teams`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "bench", owner: { email: "bench@ambit.local", display_name: "Bench" } }),
-      }),
-      201,
-    );
+    const signup = await signUp(server.url);
     log(`wrangler dev on ${server.url}; signed up team ${signup.team.uid}`);
     const ctx = { url: server.url, apiKey: signup.api_key, teamId: signup.team.uid, secret: vars.JWT_SECRET, pgid: server.child.pid };
     const cases = [];
@@ -104,9 +91,7 @@ export async function benchFanout(argv: string[]) {
         `results: ${path.relative(ROOT, file)}`,
     );
   } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    await state.dispose();
   }
 }
 
@@ -298,12 +283,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function status(line: string) {
   if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${line}`);
   else console.log(line);
-}
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
-  return JSON.parse(body) as T;
 }
 
 const log = (msg: string) => console.log(`• ${msg}`);

@@ -15,6 +15,7 @@ import { Redactor } from "../packages/runner/src/pipeline/redact.ts";
 import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
 import { signAttachToken } from "../src/lib/attach-token.ts";
 import { verdict } from "./lib/report.ts";
+import { benchState, signUp } from "./lib/bench-state.ts";
 
 const TARGETS = { overhead_ms: 200, events_per_sec: 5_000, idle_rss_mb: 150 };
 const WORKER = "bench-runner";
@@ -24,16 +25,20 @@ type Line = { t: number; msg: string; run?: string; ms?: number; state?: string 
 export async function benchRunner(argv: string[]) {
   const { values: o } = parseArgs({ args: argv, options: { samples: { type: "string", default: "20" }, events: { type: "string", default: "20000" }, keep: { type: "boolean", default: false } } });
   const cfg = { samples: Number(o.samples), events: Number(o.events), concurrent_runs: 4 };
-  const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-runner-"));
-  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const state = benchState("runner", o.keep!);
+  const { persistTo, vars } = state;
   let server: DevServer | undefined;
   let child: ChildProcess | undefined;
+  state.onCleanup(async () => {
+    child?.kill("SIGKILL");
+    await server?.stop();
+  });
   const started = new Date();
   try {
     log(`state in ${persistTo}; applying migrations`);
     await applyMigrations(persistTo, { quiet: true });
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
-    const signup = await (await fetch(`${server.url}/api/v1/teams`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "bench", owner: { email: "bench@ambit.local" } }) })).json() as { team: { uid: string }; api_key: string };
+    const signup = await signUp(server.url);
     const ctx = { url: server.url, key: signup.api_key, teamId: signup.team.uid, secret: vars.JWT_SECRET };
     log(`wrangler dev on ${server.url}`);
 
@@ -117,9 +122,7 @@ events forwarded             ${figures.events.runner_events_per_sec}/s (target >
 resident memory idle         ${idleRssMb} MB (target < ${TARGETS.idle_rss_mb})  ${verdict(targets.idle_rss_pass)}   = ${ratios.idle_rss_over_bare_node} × a bare node process (${bareRssMb} MB); with 4 runs ${busyRssMb} MB
 results: ${path.relative(ROOT, file)}`);
   } finally {
-    child?.kill("SIGKILL");
-    await server?.stop();
-    if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
+    await state.dispose();
   }
 }
 

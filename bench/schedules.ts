@@ -1,8 +1,7 @@
 // `npm run bench -- schedules`: how long one Cron Trigger tick takes to start the runs of 1,000 and
 // 5,000 schedules due in the same minute, against the same number of runs created through the API
 // on the same server. Writes bench/results/schedules-<timestamp>.json. See bench/README.md.
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -11,8 +10,9 @@ import { applyMigrations, type DevServer, ROOT, startDevServer } from "../script
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round } from "./lib/load.ts";
 import { distinctCrons, seedSchedules } from "./lib/seed-schedules.ts";
+import { benchState, type SignedUp, signUp } from "./lib/bench-state.ts";
 
-type Team = { team: { uid: string }; user: { uid: string }; api_key: string };
+type Team = SignedUp;
 
 export async function benchSchedules(argv: string[]) {
   const { values: o } = parseArgs({
@@ -27,18 +27,14 @@ export async function benchSchedules(argv: string[]) {
   });
   const sizes = o.sizes.split(",").map(Number);
   const connections = Number(o.connections);
-  const persistTo = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-"));
-  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const state = benchState("schedules", o.keep!);
+  const { persistTo, vars } = state;
   let server: DevServer | undefined;
   let db: DatabaseSync | undefined;
-  const cleanup = async () => {
+  state.onCleanup(async () => {
     db?.close();
     await server?.stop();
-    if (!o.keep) rmSync(persistTo, { recursive: true, force: true });
-  };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
   const started = new Date();
   try {
     log(`state in ${persistTo}; applying migrations`);
@@ -138,21 +134,10 @@ export async function benchSchedules(argv: string[]) {
     }
     console.log(`no-op tick ${report.noop_tick_ms.median} ms; other processes used ${report.machine.other_processes_cpu_s ?? "?"} CPU s (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
   } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    await state.dispose();
   }
 }
 
-async function signUp(url: string, name: string): Promise<Team> {
-  const res = await fetch(`${url}/api/v1/teams`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, owner: { email: `${name}@ambit.local`, display_name: name } }),
-  });
-  if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as Team;
-}
 
 /** Fires the Cron Trigger at `time`; resolves with how long the handler took (it answers when done). */
 async function tick(url: string, time: number) {

@@ -1,0 +1,62 @@
+// What every benchmark starts from: its own platform state in a temporary directory, fresh random
+// secrets, cleanup that runs on success, failure and Ctrl-C alike, and a team signed up the way a
+// user does it.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export type SignedUp = { team: { uid: string }; user: { uid: string }; api_key: string };
+
+export type BenchState = {
+  /** the `--persist-to` directory of this run's `wrangler dev` */
+  persistTo: string;
+  /** the Worker's secrets, passed as vars */
+  vars: { JWT_SECRET: string; SECRETS_KEY: string };
+  /** runs `fn` at cleanup, latest registered first */
+  onCleanup(fn: () => unknown): void;
+  /** cleans up (servers, then the directory unless `keep`) and stops listening for signals */
+  dispose(): Promise<void>;
+};
+
+export function benchState(name: string, keep: boolean): BenchState {
+  const persistTo = mkdtempSync(path.join(os.tmpdir(), `ambit-bench-${name}-`));
+  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const closers: (() => unknown)[] = [];
+  const cleanup = async () => {
+    for (const fn of closers.splice(0).reverse()) await fn();
+    if (!keep) rmSync(persistTo, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return {
+    persistTo,
+    vars,
+    onCleanup: (fn) => void closers.push(fn),
+    async dispose() {
+      await cleanup();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** The JSON body of `res`, which must have `status`; otherwise an error with what came instead. */
+export async function json<T>(res: Response, status: number): Promise<T> {
+  const body = await res.text();
+  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
+  return JSON.parse(body) as T;
+}
+
+/** Signs a team up with `POST /api/v1/teams`, as a user does. */
+export async function signUp(url: string, name = "bench"): Promise<SignedUp> {
+  return json<SignedUp>(
+    await fetch(`${url}/api/v1/teams`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name, owner: { email: `${name}@ambit.local`, display_name: name } }),
+    }),
+    201,
+  );
+}
