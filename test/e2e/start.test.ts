@@ -1,109 +1,13 @@
 // `npm start` as a newcomer meets it: the script itself, on a free port and its own state
 // directory, read through what it prints. (It creates the project's .dev.vars if missing, which
 // is gitignored and what `npm start` does anyway.)
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, ROOT } from "../../scripts/lib/wrangler-dev.ts";
+import { freePort } from "../../scripts/lib/wrangler-dev.ts";
 import { api, waitFor } from "./helpers.ts";
-
-const KEY_RE = /ambit_[A-Za-z0-9]{40}/;
-const RUNNING_RE = /Ambit is running at (http:\/\/\S+)/;
-
-type Started = {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** resolves with the first match of `re` in the output, or rejects after `timeoutMs` */
-  waitForOutput: (re: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
-};
-
-/** `node scripts/start.ts` (what `npm start` runs) in its own process group. */
-function startPlatform(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ["scripts/start.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  let gone = false;
-  void exited.then(() => (gone = true));
-  return {
-    child,
-    output: () => out,
-    exited,
-    async waitForOutput(re, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const m = out.match(re);
-        if (m) return m;
-        if (gone) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`no ${re} in the output of npm start${gone ? " (it exited)" : ""}:\n${out}`);
-    },
-  };
-}
-
-/** A process's parent, group and state from /proc, or undefined once it is gone. */
-function procStat(pid: number): { ppid: number; pgid: number; state: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // the command name may hold spaces
-    return { state: rest[0], ppid: Number(rest[1]), pgid: Number(rest[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** `root` and every process below it (wrangler, its CLI child, workerd). */
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const st = procStat(Number(name));
-    if (st) children.set(st.ppid, [...(children.get(st.ppid) ?? []), Number(name)]);
-  }
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.shift()!;
-    out.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return out;
-}
-
-/** Live (not zombie) processes whose command line mentions `port`, e.g. `--port 41234` or `entry=127.0.0.1:41234`. */
-function processesOnPort(port: number): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ");
-    } catch {
-      continue;
-    }
-    const st = procStat(Number(name));
-    if (!st || st.state === "Z") continue;
-    if (/wrangler|workerd/.test(cmd) && (cmd.includes(`--port ${port} `) || cmd.includes(`127.0.0.1:${port} `))) found.push(`${name}: ${cmd}`);
-  }
-  return found;
-}
-
-const alive = (pid: number) => {
-  const st = procStat(pid);
-  return st !== undefined && st.state !== "Z";
-};
+import { alive, KEY_RE, processesOnPort, processTree, procStat, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
 
 describe("npm start", () => {
   let stateDir: string;
