@@ -41,7 +41,7 @@ describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, rea
     cfg = configure(s);
     await cfg.secret("MODEL_KEY", "sk-docker-model-key-71c2", "openai_api_key");
     environmentId = await cfg.environment({ name: "in-docker", docker_image: image.tag, env_vars: { GREETING: "hello from the environment" } });
-    runner = spawn(process.execPath, [BIN, "host", "start", "--url", s.url, "--worker-id", WORKER, "--backend", "docker", "--workdir", path.join(dir, "wd")], {
+    runner = spawn(process.execPath, [BIN, "host", "start", "--url", s.url, "--worker-id", WORKER, "--backend", "docker", "--docker-image", image.tag, "--workdir", path.join(dir, "wd")], {
       cwd: ROOT, env: { ...process.env, AMBIT_API_KEY: s.key }, stdio: ["ignore", "pipe", "pipe"],
     });
     runner.stdout!.on("data", (d) => (output += d));
@@ -90,6 +90,15 @@ describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, rea
     const res = await fetch(`${s.url}/api/v1/agent/artifacts/${proof.data.artifact_uid}/download`, { headers: { authorization: `Bearer ${s.key}` } });
     expect(await res.text()).toBe("hello from the environment\n");
     expect(await waitFor(() => containersOf(runId) === "", 10_000), "the run's container was removed").toBe(true);
+  }, 180_000);
+
+  it("a run whose environment names no image runs in the runner's --docker-image", async () => {
+    const command = `test -e ${path.join(ROOT, "package.json")} && echo where=host || echo where=container`;
+    await scriptedModel("m-docker-default", [{ toolCalls: [{ name: "run_shell_command", args: { command } }] }, { text: "Checked." }]);
+    const runId = await createRun(s, "Where am I?", WORKER, { model_id: "m-docker-default" });
+    const run = await untilEnded(s, runId, 120_000);
+    expect(run.state, `${JSON.stringify(run.status_message)}\nrunner output:\n${output}`).toBe("SUCCEEDED");
+    expect(stdoutOf(await eventsOf(s, runId))).toBe("where=container\n");
   }, 180_000);
 
   it("cancel mid-tool-call ends the run CANCELLED and removes its container", async () => {
