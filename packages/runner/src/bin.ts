@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--workdir DIR] [--once]`
+// `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--once]`
 // The API key comes from AMBIT_API_KEY. SIGTERM/SIGINT drains (no new runs, the unstarted ones are
 // handed back, the others finish); a second signal stops at once (runs in flight are cancelled).
 import { realpathSync } from "node:fs";
@@ -7,7 +7,8 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { serveHost, serveProblems } from "./serve.ts";
 
-const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--workdir DIR] [--label L ...] [--once]
+const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--label L ...] [--once]
+  --docker-image: with --backend docker, the image of runs whose environment names none (default ubuntu:24.04)
   --once: serve one run, then exit (a runner container the platform starts per run)
   the API key (an admin's, or a service account's) is read from AMBIT_API_KEY`;
 
@@ -28,6 +29,7 @@ export async function main(argv: string[]) {
         "worker-id": { type: "string" },
         capacity: { type: "string", default: "1" },
         backend: { type: "string", default: "process" },
+        "docker-image": { type: "string" },
         workdir: { type: "string" },
         label: { type: "string", multiple: true },
         once: { type: "boolean", default: false },
@@ -45,7 +47,7 @@ export async function main(argv: string[]) {
   if (problems.length) die(`${problems.join("\n")}\n${USAGE}`);
   try {
     process.exit(await serveHost({
-      url, apiKey, workerId: values["worker-id"]!, capacity, backend: values.backend as "process" | "docker", workdir: values.workdir, labels: values.label ?? [], once: values.once,
+      url, apiKey, workerId: values["worker-id"]!, capacity, backend: values.backend as "process" | "docker", dockerImage: values["docker-image"], workdir: values.workdir, labels: values.label ?? [], once: values.once,
     }));
   } catch (err) {
     die(`ambit runner: ${(err as Error).message}`, 1);

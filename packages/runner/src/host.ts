@@ -25,6 +25,8 @@ export type HostOptions = {
   capacity?: number;
   /** `process` (default) or `docker` */
   backend?: "process" | "docker";
+  /** with the docker backend: the image of runs whose environment names none (default `ubuntu:24.04`) */
+  dockerImage?: string;
   /** where run workspaces live (`<workdir>/runs/<run>.<execution>`) */
   workdir: string;
   labels?: string[];
@@ -90,7 +92,7 @@ export function startHost(options: HostOptions): Host {
 
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   const resolveHarness = (type: string) => options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
-  const makeBackend = options.makeBackend ?? defaultBackend(options.backend ?? "process");
+  const makeBackend = options.makeBackend ?? defaultBackend(options.backend ?? "process", options.dockerImage);
 
   const base = options.url.replace(/\/$/, "");
   const socket = new ReconnectingSocket(
@@ -262,11 +264,11 @@ export function startHost(options: HostOptions): Host {
   };
 }
 
-function defaultBackend(kind: "process" | "docker"): RunDeps["makeBackend"] {
+function defaultBackend(kind: "process" | "docker", dockerImage?: string): RunDeps["makeBackend"] {
   return async (a, workspace, env): Promise<Backend> => {
     if (kind === "docker") {
       const { dockerBackend } = await import("./backends/docker.ts");
-      return dockerBackend({ image: a.environment?.docker_image ?? undefined, workspace, env, name: `ambit-${a.run_id}-${a.execution_id}` });
+      return dockerBackend({ image: a.environment?.docker_image || dockerImage, workspace, env, name: `ambit-${a.run_id}-${a.execution_id}` });
     }
     return processBackend(workspace, env);
   };

@@ -11,6 +11,8 @@ export type ServeOptions = {
   workerId: string;
   capacity: number;
   backend: "process" | "docker";
+  /** with the docker backend: the image of runs whose environment names none (default `ubuntu:24.04`) */
+  dockerImage?: string;
   /** where run workspaces go; default ~/.ambit/runner */
   workdir?: string;
   labels?: string[];
@@ -41,9 +43,9 @@ export async function serveHost(o: ServeOptions): Promise<number> {
     if (!docker.ok) throw new Error(`cannot use --backend docker: ${docker.message}`);
   }
   const workdir = path.resolve(o.workdir ?? path.join(homedir(), ".ambit", "runner"));
-  const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, workdir, labels: o.labels ?? [], once: o.once });
+  const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, dockerImage: o.dockerImage, workdir, labels: o.labels ?? [], once: o.once });
   await host.ready;
-  log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend, workdir ${workdir}${o.once ? ", one run" : ""})`);
+  log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend${o.backend === "docker" && o.dockerImage ? ` (default image ${o.dockerImage})` : ""}, workdir ${workdir}${o.once ? ", one run" : ""})`);
   return new Promise<number>((resolve) => {
     if (o.once) void host.closed.then(() => resolve(0));
     let signals = 0;

@@ -83,7 +83,16 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
     repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github });
   }
 
-  const backend = await input.makeBackend(workspace, env);
+  let backend: Backend;
+  try {
+    backend = await input.makeBackend(workspace, env);
+  } catch (err) {
+    // e.g. the docker backend's image is missing: a failed step saying what to do, not a crashed run
+    const why = (err as Error).message;
+    const label = "start the run's isolation backend";
+    step("workspace", label)({ ok: false, tail: why });
+    return { ok: false, failure: { step: label, phase: "workspace", exitCode: null, tail: why, message: `Environment setup failed: ${why}` } };
+  }
   for (const [i, command] of (input.existing ? [] : (a.environment?.setup_commands ?? [])).entries()) {
     const label = command;
     const finish = step("setup_command", label);
