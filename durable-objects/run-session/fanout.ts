@@ -4,8 +4,8 @@ import type { RunEvent } from "@ambit/protocol";
  * Live fan-out budget of one session: frames per second to all its clients together. Every send
  * is one frame per attached socket, and a frame costs the runtime more than its bytes do, so
  * under load the events are coalesced to stay near this budget however many clients watch.
- * Uncompressed (`no_web_socket_compression`), a frame costs the local runtime ~20 µs and the
- * wrangler dev proxy as much again (bench/README.md, fanout): 10,000 frames/s is a fifth to a
+ * Uncompressed (`no_web_socket_compression`), a frame costs the local runtime ~20–30 µs and
+ * the wrangler dev proxy ~20 µs (bench/README.md, fanout): 10,000 frames/s is a fifth to a
  * half of a core, and makes the window at 200 clients 20 ms, the most a live event waits.
  */
 export const FANOUT_FRAMES_PER_S = 10_000;
