@@ -10,9 +10,10 @@ import { applyMigrations, type DevServer, ROOT, startDevServer } from "../script
 import { signAttachToken } from "../src/lib/attach-token.ts";
 import { round } from "./lib/load.ts";
 import { verdict } from "./lib/report.ts";
-import { Host, now, setOfferDeflate, Viewer } from "./lib/fanout-clients.ts";
+import { Host, now, setOfferDeflate } from "./lib/fanout-clients.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
+import { ViewerPool } from "./lib/viewer-pool.ts";
 
 const TARGETS = { p99_ms: 100, at_viewers: 200, at_rate: 200 };
 
@@ -26,6 +27,7 @@ export async function benchFanout(argv: string[]) {
       drain: { type: "string", default: "10" },
       deflate: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      threads: { type: "string", default: String(os.cpus().length) },
     },
   });
   const cfg = {
@@ -41,6 +43,8 @@ export async function benchFanout(argv: string[]) {
      * the viewers do not offer it: that is what runs in production (`--deflate` measures the other).
      */
     deflate_offered: o.deflate!,
+    /** worker threads the viewer sockets are spread over (the host stays on the main thread) */
+    viewer_threads: Number(o.threads),
   };
   await setOfferDeflate(cfg.deflate_offered);
   const state = benchState("fanout", o.keep!);
@@ -96,7 +100,7 @@ export async function benchFanout(argv: string[]) {
 }
 
 type Ctx = { url: string; apiKey: string; teamId: string; secret: string; pgid: number | undefined };
-type Cfg = { rate: number; duration_s: number; drain_timeout_s: number };
+type Cfg = { rate: number; duration_s: number; drain_timeout_s: number; viewer_threads: number; deflate_offered: boolean };
 
 /** One N: a fresh run, its host, N viewers, `rate × duration` events; the figures of what arrived. */
 async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
@@ -117,22 +121,25 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   const { token: hostToken } = await signAttachToken(ctx.secret, { teamId: ctx.teamId, runId, principal: { type: "host", id: "bench-host" }, access: "HOST" });
   await host.connect(sessionUrl(hostToken));
 
-  // Viewers: each mints its own attach token with the owner's API key, as a browser tab would.
-  const viewers = Array.from({ length: n }, () => new Viewer());
+  // Viewers: each mints its own attach token with the owner's API key, as a browser tab would; the
+  // sockets are spread over worker threads (bench/lib/viewer-pool.ts)
   const connectStart = performance.now();
-  await inBatches(viewers, 20, async (v) => {
+  const urls: string[] = [];
+  await inBatches(Array.from({ length: n }, (_, i) => i), 20, async () => {
     const { token } = await json<{ token: string }>(await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/session-token`, { method: "POST", headers: auth }), 200);
-    await v.connect(sessionUrl(token));
+    urls.push(sessionUrl(token));
   });
+  const pool = new ViewerPool(urls, cfg.viewer_threads, cfg.deflate_offered);
+  await pool.connect();
   // every join broadcasts presence: wait until each viewer has seen everyone, so joins are over
-  await until(() => viewers.every((v) => v.attached === n + 1), 30_000, `presence of ${n + 1} connections`);
+  await until(() => pool.attachedMin === n + 1, 30_000, `presence of ${n + 1} connections`);
   const connectSeconds = (performance.now() - connectStart) / 1000;
   await sleep(300);
   log(`N=${n}: attached in ${round(connectSeconds)} s; appending ${cfg.rate} events/s for ${cfg.duration_s} s`);
 
   const total = Math.round(cfg.rate * cfg.duration_s);
   const progress = (sent: number) => {
-    const delivered = viewers.reduce((s, v) => s + v.delivered, 0);
+    const delivered = pool.deliveredSum;
     status(`  N=${n}: sent ${sent}/${total}, acked ${host.acked}, delivered ${delivered.toLocaleString("en")}/${(sent * n).toLocaleString("en")}`);
   };
   const stopCpu = cpuMeter(ctx.pgid);
@@ -140,9 +147,9 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   const produced = await host.produce(cfg.rate, cfg.duration_s, progress);
   // drain: wait until every ack and every event arrived; give up after `drain` s without progress
   const drainStart = performance.now();
-  const done = () => host.acked >= host.sent && viewers.every((v) => v.delivered >= host.sent);
+  const done = () => host.acked >= host.sent && pool.deliveredMin >= host.sent;
   for (let last = -1, lastAt = performance.now(), shown = performance.now(); !done(); await sleep(20)) {
-    const got = host.acked + viewers.reduce((s, v) => s + v.delivered, 0);
+    const got = host.acked + pool.deliveredSum;
     if (got !== last) [last, lastAt] = [got, performance.now()];
     else if (performance.now() - lastAt > cfg.drain_timeout_s * 1000) break;
     if (performance.now() - shown >= 1000) {
@@ -152,6 +159,7 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   }
   const drainSeconds = (performance.now() - drainStart) / 1000;
   const cpu = stopCpu();
+  const viewers = await pool.collect();
   progress(total);
   if (process.stdout.isTTY) process.stdout.write("\n");
 
@@ -164,6 +172,7 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   // persisted (acked) that a viewer never got, which is loss proper rather than a backlog
   const expected = host.sent * n;
   const acked = new Set(host.seqs);
+  const seen = viewers.map((v) => new Set(v.seen));
   let missingAcked = 0;
   let duplicates = 0;
   let outOfOrder = 0;
@@ -171,8 +180,8 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   let unexpected = 0;
   const latencies: number[] = [];
   const bySecond: number[][] = Array.from({ length: Math.ceil(cfg.duration_s) }, () => []);
-  for (const v of viewers) {
-    for (const seq of acked) if (!v.seen.has(seq)) missingAcked++;
+  viewers.forEach((v, i) => {
+    for (const seq of acked) if (!seen[i].has(seq)) missingAcked++;
     for (const seq of v.seen) if (!acked.has(seq)) unexpected++;
     duplicates += v.duplicates;
     outOfOrder += v.outOfOrder;
@@ -181,9 +190,9 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
       latencies.push(l);
       bySecond[Math.min(bySecond.length - 1, Math.floor(v.indices[k] / cfg.rate))].push(l);
     });
-  }
+  });
   const lastSeq = (await json<{ last_seq: number }>(await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/events?limit=1`, { headers: auth }), 200)).last_seq;
-  await Promise.all([host.close(), ...viewers.map((v) => v.close())]);
+  await Promise.all([host.close(), pool.close()]);
 
   const perViewer = viewers.map((v) => v.delivered);
   const frames = viewers.reduce((s, v) => s + v.frames, 0);
@@ -225,6 +234,7 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
     // CPU the server's processes spent per event delivered to one viewer: steadier than latency
     // when other work competes for the machine, so the figure to compare code changes by
     server_cpu_us_per_event: round((1e6 * cpu.server_cpu_s) / Math.max(1, delivered), 1),
+    viewer_threads: pool.size,
     attach_seconds: round(connectSeconds),
     drain_seconds: round(drainSeconds),
     cpu,

@@ -1,8 +1,9 @@
-// The websocket clients of the fanout benchmark: the run's host (the producer) and the viewers.
-// Node 22's global WebSocket; times are `performance.timeOrigin + performance.now()` (ms, µs
-// resolution), the same clock the producer writes into each event's payload.
+// The websocket clients of the fanout benchmark: the run's host (the producer) and the viewers
+// (which run in worker threads: viewer-thread.ts). Times are in ms on the process's monotonic
+// clock (`process.hrtime`, ns resolution), one clock for every thread of the process: the host
+// writes it into each event's payload, a viewer reads it on receipt.
 
-export const now = () => performance.timeOrigin + performance.now();
+export const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 type Frame = { type: string; [k: string]: unknown };
 type BenchEvent = { seq: number; type: string; payload: { text?: string } };
