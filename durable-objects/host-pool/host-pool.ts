@@ -7,7 +7,7 @@ import { chooseHost } from "./choose.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { applyHostReport } from "./host-report.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
-import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
+import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineFirst, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -380,7 +380,7 @@ export class HostPool extends DurableObject<Env> {
 
   private async assignNext(): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    const next = lineAll(sql)[0];
+    const next = lineFirst(sql);
     if (!next) return false;
     const sockets = this.hostSockets().filter((s) => s.state.hello);
     const held = heldAll(sql);
