@@ -145,12 +145,17 @@ async function openSession(ctx: Ctx, row: RunRow) {
   }
 }
 
-/** How many of the team's runs hosts hold, and how many they may (read in the create batch, before the insert). */
+/**
+ * How many runs the team may have held by hosts, and how many are (read in the create batch,
+ * before the insert). Only `active >= max` matters, so the count stops at `max`: a team with
+ * thousands of runs in flight does not make every creation count them all.
+ */
 function teamLoadQuery(ctx: Ctx) {
   return ctx.db
     .select({
       max: teams.maxConcurrentRuns,
-      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE')`,
+      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE'
+        LIMIT (SELECT max_concurrent_runs FROM teams WHERE id = ${ctx.teamId})))`,
     })
     .from(teams)
     .where(eq(teams.id, ctx.teamId));
