@@ -7,7 +7,7 @@ import { chooseHost } from "./choose.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { applyHostReport } from "./host-report.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
-import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineGet, migrate } from "./storage.ts";
+import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineFirst, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -80,16 +80,16 @@ export class HostPool extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const held = heldGet(sql, input.runId);
     if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return { ok: true, status: "duplicate" };
+    // in line before its session is asked anything, so a cancel from now on finds it there
     enqueue(sql, { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 });
-    // checked after enqueueing, so a cancel from now on finds the run in line
-    const now = await this.session(input.runId).status({ runId: input.runId, teamId: input.teamId });
-    if (!now.ok || now.state !== "QUEUED") {
+    await this.pump(); // a run that ended meanwhile refuses `dispatch` and leaves the line
+    if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
+    // telling it why it waits also says where it stands: one session call per offer, not two
+    const now = await this.explainWait(input.runId);
+    if (!now?.ok || now.state !== "QUEUED") {
       if (lineGet(sql, input.runId)) dropLine(sql, input.runId);
       return { ok: true, status: "ended" };
     }
-    await this.pump();
-    if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
-    await this.explainWait(input.runId);
     return { ok: true, status: "waiting" };
   }
 
@@ -380,7 +380,7 @@ export class HostPool extends DurableObject<Env> {
 
   private async assignNext(): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    const next = lineAll(sql)[0];
+    const next = lineFirst(sql);
     if (!next) return false;
     const sockets = this.hostSockets().filter((s) => s.state.hello);
     const held = heldAll(sql);
@@ -448,16 +448,16 @@ export class HostPool extends DurableObject<Env> {
     return null;
   }
 
-  /** Tells every waiting run why it waits and where it stands in line. */
+  /** Tells a waiting run why it waits and where it stands in line; answers the session's reply (its state), or null when the run is not in line. */
   // Only the run just offered is told: rewriting every waiting run on each offer made a long line
   // cost O(n) Durable Object calls per new run (measured: run creation fell to 2 % of the floor).
   private async explainWait(runId: string) {
     const line = lineAll(this.ctx.storage.sql);
     const i = line.findIndex((e) => e.run_id === runId);
-    if (i < 0) return;
+    if (i < 0) return null;
     const hosts = this.hostSockets().filter((s) => s.state.hello);
     const limit = this.atLimit;
-    await this.session(runId).waiting(
+    return this.session(runId).waiting(
       { runId, teamId: line[i].team_id },
       {
         message: limit

@@ -38,6 +38,8 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
 }
 
 export const lineAll = (sql: SqlStorage) => sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id").toArray();
+/** The head of the line (what `lineAll(sql)[0]` is, without reading the whole line). */
+export const lineFirst = (sql: SqlStorage) => sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id LIMIT 1").toArray()[0] ?? null;
 export const lineGet = (sql: SqlStorage, runId: string) => sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
 export const heldGet = (sql: SqlStorage, runId: string) => sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
 export const heldAll = (sql: SqlStorage) => sql.exec<HeldEntry>("SELECT * FROM held").toArray();

@@ -58,9 +58,34 @@ const MIGRATIONS: string[][] = [
   ["ALTER TABLE run ADD COLUMN lease_until INTEGER"],
 ];
 
-/** Creates or upgrades the tables; call inside `blockConcurrencyWhile` from the constructor. */
+/**
+ * The schema MIGRATIONS end at, created in one step by a new session (one per run, so every run
+ * creation pays for it: replaying five versions of ALTER TABLE cost a new session several times
+ * more). Any change to MIGRATIONS changes this too; a test checks the two give the same tables.
+ */
+const CURRENT: string[] = [
+  `CREATE TABLE IF NOT EXISTS run (
+    id TEXT PRIMARY KEY, team_id TEXT NOT NULL, state TEXT NOT NULL, status_message TEXT,
+    cancel_requested_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0,
+    execution_id INTEGER NOT NULL DEFAULT 1, host_seq INTEGER NOT NULL DEFAULT 0, archived_seq INTEGER NOT NULL DEFAULT 0,
+    pool TEXT NOT NULL DEFAULT 'warp', max_run_ms INTEGER, deadline_at INTEGER, timed_out_at INTEGER, lease_until INTEGER)`,
+  `CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL,
+    execution_id INTEGER NOT NULL DEFAULT 1)`,
+];
+
+/**
+ * Creates the tables (a new session: the current schema at once) or upgrades them version by
+ * version; call inside `blockConcurrencyWhile` from the constructor.
+ */
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   const version = (kv.get<number>("schema_version") ?? 0) as number;
+  if (version === 0 && !sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'run'").toArray().length) {
+    for (const stmt of CURRENT) sql.exec(stmt);
+    kv.put("schema_version", MIGRATIONS.length);
+    return;
+  }
   for (let v = version; v < MIGRATIONS.length; v++) {
     for (const stmt of MIGRATIONS[v]) sql.exec(stmt);
     kv.put("schema_version", v + 1);

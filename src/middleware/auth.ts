@@ -8,8 +8,8 @@ import type { AppEnv } from "./types.ts";
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   getConfig(c.env); // a misconfigured server says so before anything else
   if (c.get("hostToken")) return next(); // a platform host on its websocket route, already verified
-  const { teamId, actor, touch } = await authenticateApiKey(createDb(c.env.DB), c.req.header("authorization"));
-  c.set("auth", { teamId, actor });
+  const { teamId, actor, configVersion, touch } = await authenticateApiKey(createDb(c.env.DB), c.req.header("authorization"));
+  c.set("auth", { teamId, actor, configVersion });
   if (touch) c.executionCtx.waitUntil(touch().catch((err) => console.error("api key last_used update failed", String(err))));
   await next();
 });

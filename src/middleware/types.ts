@@ -6,7 +6,7 @@ export type AppEnv = {
   Bindings: Env;
   Variables: {
     requestId: string;
-    auth?: { teamId: string; actor: Extract<Actor, { keyId: string }> };
+    auth?: { teamId: string; actor: Extract<Actor, { keyId: string }>; configVersion?: number };
     idempotency?: IdempotencyClaim;
     /** a platform host credential (only on the host websocket route; see middleware/host-token.ts) */
     hostToken?: HostTokenClaims;

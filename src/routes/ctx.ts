@@ -12,6 +12,7 @@ export function serviceCtx(c: Context<AppEnv>): Ctx {
   return {
     teamId: auth.teamId,
     actor: auth.actor,
+    configVersion: auth.configVersion,
     db: createDb(c.env.DB),
     env: c.env,
     requestId: c.get("requestId"),

@@ -1,7 +1,7 @@
 import type { Role } from "@ambit/protocol";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, memberships } from "../db/schema.ts";
+import { apiKeys, memberships, teamConfigVersions } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { API_KEY_PREFIX } from "./api-keys.ts";
@@ -15,13 +15,14 @@ const denied = (why: string) =>
 /**
  * Resolves a bearer API key to its team and actor. The key's role is capped by the principal's
  * current team role, so removing a member or lowering their role takes effect on the next request.
+ * `configVersion` is the team's configuration version at this moment (see `loadTeamConfig`).
  * `touch` (to run after the response) records the key's last use at most once a minute.
  */
 export async function authenticateApiKey(
   db: Db,
   authorization: string | undefined,
   now = Date.now(),
-): Promise<{ teamId: string; actor: Extract<Actor, { keyId: string }>; touch?: () => Promise<unknown> }> {
+): Promise<{ teamId: string; actor: Extract<Actor, { keyId: string }>; configVersion: number; touch?: () => Promise<unknown> }> {
   if (!authorization) throw denied("No API key was sent");
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match || !match[1].startsWith(API_KEY_PREFIX)) throw denied("The Authorization header is not a valid bearer API key");
@@ -37,9 +38,12 @@ export async function authenticateApiKey(
       revokedAt: apiKeys.revokedAt,
       lastUsedAt: apiKeys.lastUsedAt,
       memberRole: memberships.role,
+      configVersion: teamConfigVersions.version,
     })
     .from(apiKeys)
     .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    // read here so that creating a run needs no query of its own for it (see loadTeamConfig)
+    .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, apiKeys.teamId))
     .where(eq(apiKeys.keyHash, hash))
     .limit(1);
   if (!row) throw denied("This API key is not known");
@@ -54,6 +58,7 @@ export async function authenticateApiKey(
   return {
     teamId: row.teamId,
     actor: { type: row.principalType, id: row.principalId, role, keyId: row.id },
+    configVersion: row.configVersion ?? 0,
     touch: stale
       ? () =>
           db

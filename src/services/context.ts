@@ -29,6 +29,8 @@ export type Ctx = {
   /** The platform's public origin, e.g. `http://localhost:8787` (for links in responses). */
   baseUrl: string;
   idempotency?: IdempotencyClaim;
+  /** The team's configuration version, read with the caller's API key as the request began (absent for the platform's own work). */
+  configVersion?: number;
 };
 
 const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };

@@ -419,5 +419,12 @@ describe("RunSession schema", () => {
     // and it works as a current session
     expect(await hostAppend(ref, messages(1, 1))).toEqual({ ok: true, seqs: [3], refused: [] });
     expect((await eventsOf(ref, 2))![0]).toMatchObject({ seq: 3, execution_id: 1, payload: { text: "step 1" } });
+    // a new session creates the current schema in one step: exactly the tables the upgrade led to
+    const columns = (s: typeof stub) =>
+      runInDurableObject(s, (_: RunSession, state) =>
+        ["run", "events"].map((t) => state.storage.sql.exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${t}')`).toArray()),
+      );
+    const fresh = await newRun();
+    expect(await columns(sessionOf(fresh.runId))).toEqual(await columns(stub));
   });
 });

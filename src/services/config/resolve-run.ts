@@ -14,7 +14,8 @@ export async function resolveRunConfig(
   ctx: Ctx,
   input: { config?: AmbientAgentConfig; prompt: string; savedPrompt?: string; agentIdentityUid?: string; trigger?: AmbientAgentConfig },
 ) {
-  const team = await loadTeamConfig(ctx);
+  // the version read with the API key: nothing in a run creation writes configuration before this
+  const team = await loadTeamConfig(ctx, ctx.configVersion);
   const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team });
   const errors = [...resolved.errors];
   let missing = (resolved.config.secret_names ?? []).filter((n) => !team.teamSecretNames.includes(n));

@@ -34,16 +34,41 @@ async function currentVersion(ctx: Ctx): Promise<number> {
 }
 
 /**
- * The team's configuration, from KV when cached. The cache entry is named by the version D1
- * bumps with every write, so a read after a write never sees the old entry (KV's own propagation
- * delay cannot serve a stale version either); the old entry is also deleted explicitly.
+ * Configurations this isolate already read, by cache key (version included, so never stale),
+ * frozen: every request of the isolate shares them. A few teams' worth; the oldest goes first.
  */
-export async function loadTeamConfig(ctx: Ctx): Promise<TeamConfig> {
-  const version = await currentVersion(ctx);
+const memory = new Map<string, TeamConfig>();
+const MEMORY_ENTRIES = 32;
+
+function remember(key: string, config: TeamConfig): TeamConfig {
+  if (memory.size >= MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
+  memory.set(key, deepFreeze(config));
+  return config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * The team's configuration (frozen: copy before changing anything), from this isolate's memory
+ * or KV when cached. The cache entry is named by the version D1 bumps with every write, so a read
+ * after a write never sees the old entry (KV's own propagation delay cannot serve a stale version
+ * either); the old entry is also deleted explicitly. `knownVersion`: the version the caller read
+ * already in this request, before any write of its own (the API key's lookup reads it).
+ */
+export async function loadTeamConfig(ctx: Ctx, knownVersion?: number): Promise<TeamConfig> {
+  const version = knownVersion ?? (await currentVersion(ctx));
   const key = cacheKey(ctx.teamId, version);
+  const known = memory.get(key);
+  if (known) return known;
   // KV is a cache: if it fails, D1 answers (and a failed put only costs the next read)
   const hit = await ctx.env.CONFIG.get<TeamConfig>(key, "json").catch(() => null);
-  if (hit) return hit;
+  if (hit) return remember(key, hit);
   const t = ctx.teamId;
   const [envs, mods, mcps, rls, prompts, vars, agents, names] = await ctx.db.batch([
     ctx.db.select().from(environments).where(eq(environments.teamId, t)).orderBy(asc(environments.name)),
@@ -61,7 +86,7 @@ export async function loadTeamConfig(ctx: Ctx): Promise<TeamConfig> {
   await ctx.env.CONFIG.put(key, JSON.stringify(config), { expirationTtl: TTL_SECONDS }).catch((err) =>
     console.error(JSON.stringify({ msg: "team config cache put failed", team_id: ctx.teamId, request_id: ctx.requestId, error: String(err) })),
   );
-  return config;
+  return remember(key, config);
 }
 
 /**

