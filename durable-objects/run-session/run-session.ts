@@ -9,7 +9,7 @@ import { Outbox } from "./fanout.ts";
 import { type AttachGrant, ATTACH_HEADER, broadcast, presence, send, type SocketState, stateOf } from "./sockets.ts";
 import { isTerminal, type RunCommand, transition } from "./state-machine.ts";
 import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
-import { readRunRow, writeSummary } from "./summary.ts";
+import { type D1Columns, d1Columns, readRunRow, writeSummary } from "./summary.ts";
 
 /** Identifies the run a call is about; the team is checked against the stored run. */
 export type RunRef = { runId: string; teamId: string };
@@ -45,6 +45,9 @@ const encoder = new TextEncoder();
  */
 export class RunSession extends DurableObject<Env> {
   private run: RunRecord | null = null;
+  /** what the run's D1 row holds, as far as this instance knows (null: unknown, write it all) */
+  private d1: D1Columns | null = null;
+  private syncing: Promise<void> = Promise.resolve();
   /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
   private sse = new Set<WritableStreamDefaultWriter<Uint8Array>>();
   /** Live events on their way to the clients, coalesced under load (see fanout.ts). */
@@ -96,8 +99,9 @@ export class RunSession extends DurableObject<Env> {
     if (!run) return notFound(ref);
     if (run.state !== "QUEUED" || run.status_message?.message === statusMessage.message) return this.ok(run, run.summary_seq);
     const [e] = this.record(run, [{ type: "run.waiting", actor: { type: "system", id: "dispatch" }, payload: { status_message: statusMessage } }], () => {
+      // a wait reason is live status, not a change to the run: updated_at (and with it every
+      // list sorted by it) stays put while a run waits
       run.status_message = statusMessage;
-      run.updated_at = Date.now();
       run.summary_seq = lastSeq(this.ctx.storage.sql);
     });
     await this.syncSummary();
@@ -384,6 +388,7 @@ export class RunSession extends DurableObject<Env> {
       return e.seq;
     });
     this.run = run;
+    this.d1 = d1Columns(run);
     return seq;
   }
 
@@ -494,17 +499,30 @@ export class RunSession extends DurableObject<Env> {
     }
   }
 
-  private async syncSummary() {
+  /**
+   * Brings the run's D1 row up to date. Writes run one at a time, in order, so each is computed
+   * against what the previous one left (see `d1`).
+   */
+  private syncSummary(): Promise<void> {
+    const next = this.syncing.then(() => this.writeSummaryNow());
+    this.syncing = next.catch(() => {});
+    return next;
+  }
+
+  private async writeSummaryNow() {
     const run = this.run;
     if (!run || run.synced_seq >= run.summary_seq) return;
     const target = run.summary_seq;
     try {
-      await writeSummary(this.env.DB, run);
+      const written = d1Columns(run);
+      const took = await writeSummary(this.env.DB, run, this.d1);
+      this.d1 = took ? written : null;
       if (target > run.synced_seq) {
         run.synced_seq = target;
         updateRun(this.ctx.storage.sql, run);
       }
     } catch (err) {
+      this.d1 = null; // the write may or may not have landed
       console.error(JSON.stringify({ msg: "run summary write-back failed; retrying", run_id: run.id, error: String(err) }));
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }

@@ -9,9 +9,17 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 
-/** Environment for wrangler: no telemetry, no network lookups, its logs inside the project. */
+/**
+ * Environment for wrangler: no telemetry, no network lookups, its logs inside the project, and
+ * no local trace collector unless asked for. Wrangler's local observability (on by default since
+ * 4.15x, `X_LOCAL_OBSERVABILITY`) traces every invocation, Durable Object call and D1 query to
+ * disk for its dev dashboard; Ambit has its own logs and events, and the collector cost about 40 %
+ * of the runtime's time per run creation (`npm run bench -- api`). Set
+ * `X_LOCAL_OBSERVABILITY=true` to have it back.
+ */
 export function wranglerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
+    X_LOCAL_OBSERVABILITY: "false",
     ...process.env,
     WRANGLER_SEND_METRICS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",

@@ -151,6 +151,35 @@ describe("RunSession", () => {
     expect(await runRow(runId)).toMatchObject({ state: "INPROGRESS", summary_seq: 4, started_at: 123 });
   });
 
+  it("a wait reason updates the row's status_message without moving updated_at (lists sorted by it stay put)", async () => {
+    const { runId, ref } = await newRun();
+    const created = (await runRow(runId))!;
+    await untilDispatched(ref);
+    const waiting = (await runRow(runId))!;
+    expect(JSON.parse(waiting.status_message as string).message).toMatch(/^Waiting: no host is connected/);
+    expect(waiting).toMatchObject({ state: "QUEUED", updated_at: created.updated_at, summary_seq: 2 });
+    // a real change still moves it
+    await sessionOf(runId).cancel(ref, SYSTEM);
+    const cancelled = (await runRow(runId))!;
+    expect(cancelled.state).toBe("CANCELLED");
+    expect(cancelled.updated_at).toBeGreaterThanOrEqual(created.updated_at);
+    expect(cancelled.ended_at).toEqual(expect.any(Number));
+  });
+
+  it("leaves out of the UPDATE only the columns the row is known to hold already", async () => {
+    const { runId } = await newRun();
+    const before = (await runRow(runId))!;
+    const [stored] = (await storageOf(runId)).run;
+    const record: RunRecord = { ...stored, status_message: { message: "m" } };
+    const known = { state: "QUEUED" as const, updated_at: before.updated_at, started_at: null, ended_at: null };
+    // `known` says what D1 holds: a column equal to it is not written, one that differs is
+    await writeSummary(env.DB, { ...record, summary_seq: 10, state: "PENDING" }, { ...known, state: "PENDING" });
+    expect(await runRow(runId)).toMatchObject({ state: "QUEUED", status_message: JSON.stringify({ message: "m" }), summary_seq: 10 });
+    await writeSummary(env.DB, { ...record, summary_seq: 11, state: "PENDING", started_at: 5 }, known);
+    expect(await runRow(runId)).toMatchObject({ state: "PENDING", started_at: 5, summary_seq: 11, updated_at: before.updated_at });
+    expect(await writeSummary(env.DB, { ...record, summary_seq: 11 }, known)).toBe(false); // not newer: refused
+  });
+
   it("writes a summary only to its own team's row", async () => {
     const { runId } = await newRun();
     const before = await runRow(runId);
