@@ -104,6 +104,19 @@ describe("PATCH /agent/runs/{id}/sharing", () => {
     mine.close();
   });
 
+  it("an attach token minted while the run was shared stops working once it is not", async () => {
+    const { creator, member } = await teamWithPeople();
+    const runId = await createRun(creator.key, { prompt: "shared for a while", team: false, sharing: { team: "EDITOR" } });
+    const minted = await call("POST", `${RUNS}/${runId}/session-token`, { key: member.key });
+    expect(minted.json.access).toBe("EDITOR");
+    await share(runId, creator.key, { team: "VIEWER" });
+    const s = await attach(runId, { token: minted.json.token });
+    expect(s.frames[0]).toMatchObject({ access: "VIEWER" }); // the token's EDITOR fell with the sharing
+    s.close();
+    await share(runId, creator.key, { team: "NONE" });
+    expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(minted.json.token)}`), 404, "resource_not_found");
+  });
+
   it("an admin may change a run shared with them; a member who is not the creator and a viewer may not (403)", async () => {
     const { creator, member, viewer, admin } = await teamWithPeople();
     const runId = await createRun(creator.key, { prompt: "shared", team: false, sharing: { team: "VIEWER" } });
