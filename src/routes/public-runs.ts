@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { RunEvent, RunItem } from "@ambit/protocol";
 import { AppError } from "../lib/errors.ts";
 import { readEventsPage } from "../services/runs/run-events.ts";
-import { authorizePublicAttach, getPublicRun } from "../services/runs/public-run.ts";
+import { authorizePublicAttach, getPublicRun, NO_LINK } from "../services/runs/public-run.ts";
 import { newRouter, problems } from "./ctx.ts";
 import { afterOf, forward, StreamQuery } from "./run-session.ts";
 
@@ -43,7 +43,7 @@ export const publicRunRoutes = newRouter()
     async (c) => {
       const query = c.req.valid("query");
       const grant = await authorizePublicAttach({ env: c.env, shareId: c.req.valid("param").shareId, after: afterOf(c, query) });
-      if (c.req.header("accept")?.includes("text/event-stream")) return forward(c, grant, false) as never;
+      if (c.req.header("accept")?.includes("text/event-stream")) return forward(c, grant, false, NO_LINK) as never;
       return c.json(await readEventsPage(c.env, grant, grant.after, query.limit), 200);
     },
   )
@@ -59,6 +59,6 @@ export const publicRunRoutes = newRouter()
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new AppError("invalid_request", "this endpoint needs a websocket upgrade (Upgrade: websocket); use GET .../events for Server-Sent Events");
       }
-      return forward(c, grant, true) as never;
+      return forward(c, grant, true, NO_LINK) as never;
     },
   );

@@ -41,11 +41,11 @@ async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof
 }
 
 /** Hands an authorized attach (websocket upgrade or SSE) to the run's Durable Object. */
-export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: boolean) {
+export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: boolean, notFound = `run '${grant.runId}' was not found in this team`) {
   const headers = new Headers({ [ATTACH_HEADER]: JSON.stringify(grant) });
   if (upgrade) headers.set("upgrade", "websocket");
   const res = await runSession(c.env, grant.runId).fetch(new Request(c.req.url, { headers }));
-  if (res.status === 404) throw new AppError("resource_not_found", `run '${grant.runId}' was not found in this team`);
+  if (res.status === 404) throw new AppError("resource_not_found", notFound);
   return mutableResponse(res);
 }
 

@@ -30,6 +30,7 @@ beforeAll(async () => {
   [bin, s] = await Promise.all([buildCli(), startE2eServer({ teamName: "e2e-cli-share" })]);
   let turn = 0;
   model = await startModelServer((req) => {
+    if (JSON.stringify(req.body.messages ?? []).includes("LOCAL-JSON")) return { text: "Nothing to do." };
     if (!isShareRun(req)) return { text: "no script" };
     return turn++ === 0 ? { text: "Looking at it.", hold: held } : { text: "Done, and handled the teammate's note." };
   });
@@ -146,6 +147,18 @@ describe("ambit agent run --local --share", () => {
     expect(both.stderr).toMatch(/names team twice/);
     const help = await runCli(bin, ["agent", "run", "--help"], { env: env() });
     expect(help.stdout).toMatch(/--share <recipient>/);
+  });
+
+  it("--local --json --share: the first line is the created run with its sharing, then one event per line", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ambit-share-"));
+    dirs.push(dir);
+    const r = await runCli(bin, ["agent", "run", "--local", "-p", "LOCAL-JSON: nothing", "-C", dir, "--model", "fake-gpt", "--share", "public:view", "--json"], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const [first, ...events] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ run_id: expect.any(String), sharing: { team: "EDITOR", public: "VIEWER", public_url: expect.any(String) } });
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.every((e) => typeof e.seq === "number" && e.type)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: "run.state_changed", payload: { to: "SUCCEEDED" } });
   });
 
   it("a cloud run created with --share --json --no-follow prints its sharing", async () => {

@@ -260,6 +260,20 @@ describe("the public link (public VIEWER)", () => {
     expectProblem(await call("GET", publicPath(sharing.public_url)), 404, "resource_not_found");
   });
 
+  it("Oz's config.session_sharing.public_access EDITOR shares a personal run with the team, every role steering (as before)", async () => {
+    const { creator, viewer } = await teamWithPeople();
+    const create = await call("POST", RUNS, { key: creator.key, body: { prompt: "oz editor", team: false, config: { session_sharing: { public_access: "EDITOR" } } } });
+    expect(create.json.sharing).toBeUndefined(); // the Oz answer stays Oz's when no public link was made
+    const runId = create.json.run_id;
+    expect((await call("GET", `${RUNS}/${runId}`, { key: viewer.key })).json.sharing).toEqual({ team: "EDITOR", public: "NONE" });
+    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: viewer.key, body: { message: "oz lets me" } })).status).toBe(200);
+    const clash = await call("POST", RUNS, {
+      key: creator.key,
+      body: { prompt: "p", team: false, config: { session_sharing: { public_access: "EDITOR" } }, sharing: { team: "VIEWER" } },
+    });
+    expect(expectProblem(clash, 400, "invalid_request").errors).toEqual([{ path: "sharing.team", message: expect.stringMatching(/give only one/) }]);
+  });
+
   it("Oz's config.session_sharing.public_access VIEWER makes the same link", async () => {
     const team = await newTeam("share");
     const create = await call("POST", RUNS, { key: team.key, body: { prompt: "oz style", config: { session_sharing: { public_access: "VIEWER" } } } });

@@ -12,7 +12,7 @@ import { publicLinks } from "./sharing.ts";
 // read-only. The share id is the only credential, so a wrong or revoked one says nothing more
 // than "no such link".
 
-const NO_LINK = "this public link does not exist or was revoked; ask the run's creator for a current link";
+export const NO_LINK = "this public link does not exist or was revoked; ask the run's creator for a current link";
 
 async function findShared(env: Env, shareId: string) {
   const [hit] = await createDb(env.DB)
