@@ -15,7 +15,9 @@ import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
+import { publicRunRoutes } from "./routes/public-runs.ts";
 import { runSessionRoutes } from "./routes/run-session.ts";
+import { runSharingRoutes } from "./routes/run-sharing.ts";
 import { localRunRoutes } from "./routes/local-runs.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
@@ -37,12 +39,14 @@ export function createApp() {
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
   api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves
+  api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
   api.use("*", requireAuth, idempotency);
   api.route("/", teamRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
+  api.route("/", runSharingRoutes);
   api.route("/", schedulesRoutes);
   api.route("/", localRunRoutes);
   api.route("/", hostRoutes);

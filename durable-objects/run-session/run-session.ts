@@ -49,7 +49,7 @@ export class RunSession extends DurableObject<Env> {
   private d1: D1Columns | null = null;
   private syncing: Promise<void> = Promise.resolve();
   /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
-  private sse = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  private sse = new Map<WritableStreamDefaultWriter<Uint8Array>, EventActor>();
   /** Live events on their way to the clients, coalesced under load (see fanout.ts). */
   private outbox = new Outbox((events) => this.deliver(events), () => this.ctx.getWebSockets().length + this.sse.size);
 
@@ -219,6 +219,28 @@ export class RunSession extends DurableObject<Env> {
     return { events: listEvents(this.ctx.storage.sql, after, limit), last_seq: lastSeq(this.ctx.storage.sql) };
   }
 
+  /**
+   * Disconnects every watcher and steerer but `keepPrincipalId` (the run's creator) and the host:
+   * the run's sharing shrank, so each reconnects and is authorized again with what it has now.
+   */
+  async dropWatchers(ref: RunRef, keepPrincipalId: string): Promise<number> {
+    if (!(await this.load(ref))) return 0;
+    let dropped = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const who = stateOf(ws);
+      if (!who || who.access === "HOST" || who.principal.id === keepPrincipalId) continue;
+      ws.close(4003, "the run's sharing changed; reconnect to be authorized again");
+      dropped++;
+    }
+    for (const [writer, principal] of this.sse) {
+      if (principal.type === "host" || principal.id === keepPrincipalId) continue;
+      this.sse.delete(writer);
+      writer.close().catch(() => {});
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** Retries a summary write-back or transcript archive that did not go through, and fires the run's timers. */
   async alarm() {
     await this.syncSummary();
@@ -266,7 +288,7 @@ export class RunSession extends DurableObject<Env> {
       if (page.length < REPLAY_PAGE) break;
       after = page[page.length - 1].seq;
     }
-    this.sse.add(writer);
+    this.sse.set(writer, grant.principal);
     writer.closed.then(() => this.sse.delete(writer), () => this.sse.delete(writer));
     return new Response(readable, {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
@@ -343,7 +365,7 @@ export class RunSession extends DurableObject<Env> {
     broadcast(this.ctx.getWebSockets(), events.length === 1 ? { type: "event", event: events[0] } : { type: "events", events });
     if (this.sse.size) {
       const bytes = encoder.encode(events.map(sseFrame).join(""));
-      for (const w of this.sse) w.write(bytes).catch(() => this.sse.delete(w));
+      for (const w of this.sse.keys()) w.write(bytes).catch(() => this.sse.delete(w));
     }
   }
 

@@ -84,6 +84,10 @@ export const runs = sqliteTable(
     parentRunId: text("parent_run_id"),
     sessionId: text("session_id"),
     hostId: text("host_id"),
+    /** what teammates other than the creator get (NONE, VIEWER, EDITOR); null: the scope's default (Team EDITOR, User NONE) */
+    shareTeam: text("share_team", { enum: ["NONE", "VIEWER", "EDITOR"] }),
+    /** the random id of the run's read-only public link; null: no link (revoking clears it, so an old link never works again) */
+    sharePublicId: text("share_public_id"),
     attempts: integer("attempts").notNull().default(0),
     /** seq of the RunSession event this summary reflects; write-backs only move forward */
     summarySeq: integer("summary_seq").notNull().default(0),
@@ -106,6 +110,7 @@ export const runs = sqliteTable(
     index("runs_team_schedule").on(t.teamId, t.scheduleId, t.updatedAt),
     index("runs_team_skill").on(t.teamId, t.skillSpec, t.updatedAt),
     index("runs_team_location").on(t.teamId, t.executionLocation, t.updatedAt),
+    uniqueIndex("runs_share_public").on(t.sharePublicId),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { RunEvent } from "@ambit/protocol";
 import type { Context } from "hono";
-import { ATTACH_HEADER } from "../../durable-objects/run-session/sockets.ts";
+import { ATTACH_HEADER, type AttachGrant } from "../../durable-objects/run-session/sockets.ts";
 import { AppError } from "../lib/errors.ts";
 import { mutableResponse } from "../lib/mutable-response.ts";
 import type { AppEnv } from "../middleware/types.ts";
@@ -14,16 +14,21 @@ import { bearer, newRouter, problems } from "./ctx.ts";
 // mounted before the API-key middleware.
 
 const Params = z.object({ runId: z.string().min(1).max(64) });
-const StreamQuery = z.object({
+export const StreamQuery = z.object({
   after: z.coerce.number().int().min(0).optional().describe("replay events after this seq (default 0: everything)"),
   token: z.string().max(4000).optional().describe("attach token from POST .../session-token, for clients that cannot send headers"),
   limit: z.coerce.number().int().min(1).max(1000).default(500).describe("JSON page size"),
 });
 const security = [...bearer, { attachToken: [] }];
 
-async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof StreamQuery>) {
+/** Where a stream resumes: `?after=`, else the SSE `Last-Event-ID` header, else the start. */
+export function afterOf(c: Context<AppEnv>, query: { after?: number }) {
   const lastEventId = Number(c.req.header("last-event-id"));
-  const after = query.after ?? (Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
+  return query.after ?? (Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
+}
+
+async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof StreamQuery>) {
+  const after = afterOf(c, query);
   return authorizeAttach({
     env: c.env,
     runId,
@@ -35,11 +40,12 @@ async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof
   });
 }
 
-async function forward(c: Context<AppEnv>, grant: Awaited<ReturnType<typeof grantFor>>, upgrade: boolean) {
+/** Hands an authorized attach (websocket upgrade or SSE) to the run's Durable Object. */
+export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: boolean, notFound = `run '${grant.runId}' was not found in this team`) {
   const headers = new Headers({ [ATTACH_HEADER]: JSON.stringify(grant) });
   if (upgrade) headers.set("upgrade", "websocket");
   const res = await runSession(c.env, grant.runId).fetch(new Request(c.req.url, { headers }));
-  if (res.status === 404) throw new AppError("resource_not_found", `run '${grant.runId}' was not found in this team`);
+  if (res.status === 404) throw new AppError("resource_not_found", notFound);
   return mutableResponse(res);
 }
 

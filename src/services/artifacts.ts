@@ -10,7 +10,7 @@ import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { authenticateApiKey } from "./authenticate.ts";
 import { type Ctx, requireRole } from "./context.ts";
-import { visibleTo } from "./runs/get-run.ts";
+import { visibleTo } from "./runs/sharing.ts";
 
 /** Largest file artifact accepted (the request body limit of the upload route). */
 export const MAX_ARTIFACT_BYTES = 25 * 1024 * 1024;

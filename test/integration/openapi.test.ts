@@ -13,6 +13,10 @@ const ROUTES: Record<string, string[]> = {
   "/agent/run": ["post"],
   "/agent/runs/{runId}": ["get"],
   "/agent/runs/{runId}/cancel": ["post"],
+  "/agent/runs/{runId}/sharing": ["patch"],
+  "/public/runs/{shareId}": ["get"],
+  "/public/runs/{shareId}/events": ["get"],
+  "/public/runs/{shareId}/session": ["get"],
   "/agent/tasks": ["get"],
   "/agent/tasks/{taskId}": ["get"],
   "/agent/tasks/{taskId}/cancel": ["post"],
@@ -61,8 +65,13 @@ const ROUTES: Record<string, string[]> = {
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */
 const ATTACH_ROUTES = new Set(["/agent/runs/{runId}/session", "/agent/runs/{runId}/events", "/agent/runs/{runId}/artifacts", "/agent/runs/{runId}/artifacts/files"]);
-/** Routes authenticated by a token in the URL itself (a signed download link). */
-const SIGNED_LINK_ROUTES = new Set(["/agent/artifacts/{artifactUid}/content"]);
+/** Routes authenticated by a token in the URL itself (a signed download link, a run's public link). */
+const SIGNED_LINK_ROUTES = new Set([
+  "/agent/artifacts/{artifactUid}/content",
+  "/public/runs/{shareId}",
+  "/public/runs/{shareId}/events",
+  "/public/runs/{shareId}/session",
+]);
 
 async function openapi(): Promise<Json> {
   const res = await call("GET", "/api/v1/openapi.json");

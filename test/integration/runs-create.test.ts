@@ -364,6 +364,7 @@ describe("GET /agent/runs/{id}", () => {
       is_run_type_cancellable: true,
       artifacts: [],
       scope: { type: "Team", uid: t.teamId },
+      sharing: { team: "EDITOR", public: "NONE" },
     });
     expect(Date.parse(run.created_at)).not.toBeNaN();
   });

@@ -8,6 +8,7 @@ import type { Resolved } from "./config.ts";
 import { EXIT, exitForState } from "./exit-codes.ts";
 import { followRun } from "./follow.ts";
 import type { Io } from "./output.ts";
+import { describeSharing } from "./share-spec.ts";
 
 export type RunHereOptions = { dir: string; json: boolean };
 
@@ -39,6 +40,10 @@ export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunC
     throw new CliError(`could not start LOCAL run ${created.run_id}: ${(err as Error).message}`, EXIT.ERROR, "the run ends ERROR on the platform once its lease lapses");
   }
   note(`Running ${created.run_id} here, in ${dir}. Ctrl-C cancels it.`);
+  if (created.sharing) {
+    note(describeSharing(created.sharing));
+    if (opts.json) io.out.write(`${JSON.stringify(created)}\n`);
+  }
 
   let cancelling = false;
   const stopView = new AbortController();

@@ -3,7 +3,7 @@ import { ArtifactType, RunState, RunStatusMessage } from "./runs.ts";
 import { ErrorCode } from "./errors.ts";
 
 export const EventActor = z.object({
-  type: z.enum(["user", "service_account", "host", "system"]),
+  type: z.enum(["user", "service_account", "host", "system", "public"]).describe("public: someone watching through the run's public link"),
   id: z.string(),
 });
 export type EventActor = z.infer<typeof EventActor>;

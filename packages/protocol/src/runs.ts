@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
 import { PageInfo, Scope, Timestamp, UserProfile } from "./common.ts";
 import { ErrorCode } from "./errors.ts";
+import { RunSharing, RunSharingRequest } from "./sharing.ts";
 
 export const RunState = z.enum([
   "QUEUED",
@@ -59,6 +60,10 @@ export const RunAgentRequest = z
     execution_location: ExecutionLocation.optional().describe(
       "REMOTE (default): dispatched to a host. LOCAL: run by the caller's own machine (`ambit agent run --local`), which claims it with POST /agent/runs/{id}/local/claim",
     ),
+    sharing: RunSharingRequest.optional().describe(
+      "Ambit extension: who besides the creator sees and steers the run (team NONE|VIEWER|EDITOR, public NONE|VIEWER for a read-only link without a key); " +
+        "defaults: team EDITOR for team runs, NONE for personal ones; config.session_sharing.public_access VIEWER means public VIEWER",
+    ),
   })
   .superRefine((v, ctx) => {
     const hasSkill = !!(v.skill || v.config?.skill_spec || v.config?.skills?.length);
@@ -73,6 +78,7 @@ export const RunAgentResponse = z.object({
   task_id: z.string().describe("deprecated: equal to run_id"),
   state: RunState,
   at_capacity: z.boolean().optional(),
+  sharing: RunSharing.optional().describe("Ambit extension: who can see the run, and its public link"),
 });
 export type RunAgentResponse = z.infer<typeof RunAgentResponse>;
 
@@ -119,6 +125,7 @@ export const RunItem = z.object({
   is_run_type_cancellable: z.boolean().optional(),
   artifacts: z.array(ArtifactItem).optional(),
   scope: Scope.optional(),
+  sharing: RunSharing.optional().describe("Ambit extension: who besides the creator sees and steers the run (change it with PATCH /agent/runs/{id}/sharing)"),
 });
 export type RunItem = z.infer<typeof RunItem>;
 

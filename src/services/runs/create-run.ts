@@ -7,7 +7,7 @@ import { titleFromPrompt } from "../../lib/title.ts";
 import { resolveRunConfig } from "../config/resolve-run.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
-import { visibleTo } from "./get-run.ts";
+import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
 import { dispatchRun } from "./dispatch.ts";
 import { runSession } from "./session.ts";
@@ -62,6 +62,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   if (!prompt.trim() && !skillSpec && !req.conversation_id) {
     throw new AppError("invalid_request", "prompt is required unless a skill, a saved prompt or conversation_id provides one", { errors: [{ path: "prompt", message: "required" }] });
   }
+  const scope = req.team === false ? "User" : "Team";
+  const sharing = resolveSharing(req, scope, config);
   const now = Date.now();
   const id = uuidv7(now);
   const attachments = req.attachments ?? req.images ?? [];
@@ -76,7 +78,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   const row: RunRow = {
     id,
     teamId: ctx.teamId,
-    scope: req.team === false ? "User" : "Team",
+    scope,
     creatorType: ctx.actor.type === "service_account" ? "service_account" : "user",
     creatorId: ctx.actor.id,
     title: req.title?.trim() || titleFromPrompt(prompt, skillSpec ?? "Untitled run"),
@@ -99,6 +101,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     parentRunId: req.parent_run_id ?? null,
     sessionId: null,
     hostId: null,
+    shareTeam: sharing.shareTeam,
+    sharePublicId: sharing.publicLink ? newShareId() : null,
     attempts: 0,
     summarySeq: 1, // the RunSession's `run.created` event
     startedAt: null,
@@ -107,6 +111,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     updatedAt: now,
   };
   const response: RunAgentResponse = { run_id: id, task_id: id, state: "QUEUED" };
+  // only a request about sharing (or one whose config made a public link) hears about it: Oz's answer stays Oz's
+  if (req.sharing || row.sharePublicId) response.sharing = sharingOf(row, ctx.baseUrl);
   const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(response) }) : undefined;
   const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
   const [[load]] = await ctx.db.batch([

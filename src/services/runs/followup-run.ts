@@ -2,16 +2,14 @@ import type { RunFollowupRequest } from "@ambit/protocol";
 import { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
-import { accessFor } from "./session-access.ts";
+import { requireEditor } from "./sharing.ts";
 import { dispatchRun } from "./dispatch.ts";
 import { runSession } from "./session.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
 export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: string; input: RunFollowupRequest }) {
   const { row } = await getRunInTeam(ctx, runId);
-  if (accessFor(ctx, row) !== "EDITOR") {
-    throw new AppError("not_authorized", "sending follow-ups needs EDITOR access to the run (the 'member' role or higher)");
-  }
+  requireEditor(ctx, row, "Sending follow-ups");
   const result = await runSession(ctx.env, row.id).followup({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id }, input);
   if (!result.ok) throw new AppError(result.code, result.message);
   // an ended run came back as a new execution: it needs a host again

@@ -1,11 +1,9 @@
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { runs, users } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { type ArtifactView, type RunRow, toRunItem } from "./run-item.ts";
-
-/** Runs the caller may see: team runs, and their own personal runs. */
-export const visibleTo = (ctx: Ctx) => or(eq(runs.scope, "Team"), eq(runs.creatorId, ctx.actor.id));
+import { visibleTo } from "./sharing.ts";
 
 /**
  * A run's artifacts as one JSON column, in creation order, so a run (or a page of runs) and its

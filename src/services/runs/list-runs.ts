@@ -4,7 +4,8 @@ import { runArtifacts, runMetadata, runs, users } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import type { Ctx } from "../context.ts";
-import { artifactsJson, parseArtifacts, visibleTo } from "./get-run.ts";
+import { artifactsJson, parseArtifacts } from "./get-run.ts";
+import { visibleTo } from "./sharing.ts";
 import { toRunItem } from "./run-item.ts";
 
 export const EMPTY_ENVIRONMENT = "empty-environment";

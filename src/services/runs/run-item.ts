@@ -1,6 +1,7 @@
 import type { RunItem, RunState, TaskItem } from "@ambit/protocol";
 import { runArtifacts, runs } from "../../db/schema.ts";
 import { iso, isoDuration } from "../../lib/time.ts";
+import { sharingOf } from "./sharing.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 export type ArtifactRow = typeof runArtifacts.$inferSelect;
@@ -44,6 +45,7 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
     is_run_type_cancellable: row.executionLocation === "REMOTE",
     artifacts: artifacts.map((a) => ({ artifact_type: a.artifactType as never, created_at: iso(a.createdAt), data: a.data as Record<string, unknown> })),
     scope: row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.creatorId },
+    sharing: sharingOf(row, baseUrl),
   };
 }
 

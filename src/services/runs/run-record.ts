@@ -2,7 +2,8 @@ import { and, eq, or } from "drizzle-orm";
 import { runs } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
-import { getRunInTeam, visibleTo } from "./get-run.ts";
+import { getRunInTeam } from "./get-run.ts";
+import { visibleTo } from "./sharing.ts";
 import { allRunEvents } from "./run-events.ts";
 import { buildConversation, buildTimeline } from "./views.ts";
 

@@ -1,4 +1,4 @@
-import type { AccessLevel, Role } from "@ambit/protocol";
+import type { Role } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
 import { memberships } from "../../db/schema.ts";
@@ -7,18 +7,9 @@ import { ATTACH_TOKEN_TTL_S, signAttachToken, verifyAttachToken } from "../../li
 import { AppError } from "../../lib/errors.ts";
 import type { AttachGrant } from "../../../durable-objects/run-session/sockets.ts";
 import { authenticateApiKey } from "../authenticate.ts";
-import { type Ctx, roleAtLeast } from "../context.ts";
+import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
-import type { RunRow } from "./run-item.ts";
-
-/**
- * A caller's access to a run they can see: members and above steer (EDITOR), viewers watch —
- * unless the run's `session_sharing.public_access` is EDITOR, which lets every teammate steer.
- */
-export function accessFor(ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> {
-  const publicAccess = (row.agentConfig as { session_sharing?: { public_access?: string } } | null)?.session_sharing?.public_access;
-  return roleAtLeast(ctx.actor.role, "member") || publicAccess === "EDITOR" ? "EDITOR" : "VIEWER";
-}
+import { accessFor } from "./sharing.ts";
 
 /** Mints an attach token for the caller's own access level on this run. */
 export async function mintSessionToken({ ctx, runId }: { ctx: Ctx; runId: string }) {
@@ -71,8 +62,8 @@ export async function authorizeAttach(input: {
 
 /**
  * A token outlives nothing its user lost since it was minted: a user no longer in the team is
- * refused, and one whose role fell below `member` watches instead of steering (unless the run
- * lets every teammate steer).
+ * refused, one who can no longer see the run (its sharing changed) finds it not found, and one
+ * whose access fell (a lower role, or sharing to watch only) watches instead of steering.
  */
 async function recheckMember(env: Env, claims: Omit<AttachGrant, "after">): Promise<Omit<AttachGrant, "after">> {
   if (claims.principal.type !== "user") return claims;
@@ -83,10 +74,9 @@ async function recheckMember(env: Env, claims: Omit<AttachGrant, "after">): Prom
     .where(and(eq(memberships.teamId, claims.teamId), eq(memberships.userId, claims.principal.id)))
     .limit(1);
   if (!m) throw new AppError("authentication_required", "the attach token's user is no longer a member of this team");
-  if (claims.access !== "EDITOR" || roleAtLeast(m.role as Role, "member")) return claims;
   const ctx: Ctx = { teamId: claims.teamId, actor: { type: "user", id: claims.principal.id, role: m.role as Role, keyId: "" }, db, env, requestId: "", baseUrl: "" };
   const { row } = await getRunInTeam(ctx, claims.runId);
-  return { ...claims, access: accessFor(ctx, row) };
+  return { ...claims, access: claims.access === "EDITOR" ? accessFor(ctx, row) : claims.access };
 }
 
 export { ATTACH_TOKEN_TTL_S };

@@ -4,6 +4,7 @@ import { followRun } from "../follow.ts";
 import { runHere } from "../local-run.ts";
 import { parseMcpSpec } from "../mcp-spec.ts";
 import { printJson } from "../output.ts";
+import { describeSharing, parseShareSpecs, SHARE_FORMS } from "../share-spec.ts";
 
 const LOCAL_OPTIONS: Command["options"] = {
   local: { type: "boolean", description: "run the agent on this machine, in --dir, tracked by the platform (execution_location LOCAL)" },
@@ -24,6 +25,10 @@ const COMMON_OPTIONS: Command["options"] = {
   mcp: { type: "string", multiple: true, value: "<json|file|id>", description: "MCP servers: inline JSON or a JSON file of {name: server}, or a registered server id" },
   personal: { type: "boolean", description: "only you can see the run" },
   team: { type: "boolean", description: "the team can see the run (the default)" },
+  share: {
+    type: "string", multiple: true, value: "<recipient>",
+    description: `who else sees the run (repeatable): ${SHARE_FORMS}; change it later with ambit run share`,
+  },
   follow: { type: "boolean", short: "f", description: "stream the run until it ends (default on a terminal)" },
   "no-follow": { type: "boolean", description: "print the run id and return at once" },
 };
@@ -39,10 +44,15 @@ export const agentRun: Command = {
     "Otherwise (and with `ambit agent run-cloud`): creates a run (POST /agent/runs) for a host. With --follow (the default when stdout is a terminal) it streams the run: state, elapsed\n" +
     "time, the agent's messages, tool calls and command output, and exits with the run's outcome (0 SUCCEEDED, 10 FAILED,\n" +
     "11 ERROR, 12 CANCELLED). Ctrl-C detaches and leaves the run going. With --json: the created run, or with --follow one\n" +
-    "JSON event per line.",
+    "JSON event per line.\n" +
+    "--share decides who besides you sees the run: `team` lets teammates watch (and shares a --personal run), `team:edit`\n" +
+    "lets teammates with the member role or higher also steer it, `public:view` makes a read-only link anyone can open\n" +
+    "without a key. The CLI says who can see the run once it is created (with --json and --share, the first line is the\n" +
+    "created run with its `sharing`). public:edit and sharing with a person (email) are refused.",
   options: { ...COMMON_OPTIONS, ...LOCAL_OPTIONS },
   examples: [
     'ambit agent run --local -p "Fix the failing test" -C ~/src/api',
+    'ambit agent run --local --personal -p "Try the new parser" --share team:edit --share public:view',
     'ambit agent run -p "Fix the flaky test in src/util"',
     'ambit agent run -p "Upgrade dependencies" --host my-box --model gpt-5 --title "Deps" --no-follow',
     'ambit agent run --skill acme/api:review -p "Review PR 42" --mcp \'{"docs": {"url": "https://mcp.example.com"}}\'',
@@ -75,6 +85,8 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
   if (!prompt && !skill && !savedPrompt && !agent) throw new UsageError(`${usage} needs -p <prompt>, --saved-prompt <name>, --skill <spec> or --agent <uid>`, usage);
   if (values.personal && values.team) throw new UsageError("choose --personal or --team, not both", usage);
   if (values.follow && values["no-follow"]) throw new UsageError("choose --follow or --no-follow, not both", usage);
+  const shares = strs(values.share);
+  const sharing = shares.length ? parseShareSpecs(shares, usage) : undefined;
   const mcp = strs(values.mcp).reduce((all, spec) => ({ ...all, ...parseMcpSpec(spec) }), {} as Record<string, Record<string, unknown>>);
   const config: NonNullable<RunCreateParams["config"]> = {
     ...(str(values.environment) ? { environment_id: str(values.environment) } : {}),
@@ -93,16 +105,19 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
     ...(values.personal ? { team: false } : values.team ? { team: true } : {}),
     ...(Object.keys(config).length ? { config } : {}),
     ...(local ? { execution_location: "LOCAL" as const } : {}),
+    ...(sharing ? { sharing } : {}),
   };
   const api = client();
   if (local) return runHere(api, settings(), io, body, { dir: str(values.dir) ?? process.cwd(), json });
   const created = await api.agent.runs.create(body);
   const follow = values.follow ? true : values["no-follow"] ? false : !!io.out.isTTY;
+  if (created.sharing && !json) io.err.write(`${describeSharing(created.sharing)}\n`);
   if (!follow) {
     if (json) printJson(io, created);
     else io.out.write(`${created.run_id}\n`);
     if (!json && io.err.isTTY) io.err.write(`Run ${created.run_id} is ${created.state}. Follow it: ambit run follow ${created.run_id}\n`);
     return 0;
   }
+  if (json && created.sharing) io.out.write(`${JSON.stringify(created)}\n`);
   return followRun(api, io, created.run_id, { json, input: false });
 }

@@ -18,6 +18,7 @@ import { runFollow } from "./run-follow.ts";
 import { runGet } from "./run-get.ts";
 import { runList } from "./run-list.ts";
 import { runLogs } from "./run-logs.ts";
+import { runShare } from "./run-share.ts";
 import { scheduleCreate, scheduleDelete, scheduleGet, scheduleList, schedulePause, scheduleResume, scheduleUpdate } from "./schedules.ts";
 import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
@@ -42,6 +43,7 @@ export const COMMANDS: Command[] = [
   runLogs,
   runConversation,
   runCancel,
+  runShare,
   apiKeyList,
   apiKeyCreate,
   apiKeyDelete,

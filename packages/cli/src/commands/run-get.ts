@@ -18,6 +18,8 @@ export const runGet: Command = {
       ["Status", run.status_message ? `${run.status_message.message}${run.status_message.error_code ? ` (${run.status_message.error_code})` : ""}` : undefined],
       ["Source", run.source],
       ["Scope", run.scope ? `${run.scope.type}` : undefined],
+      ["Shared", run.sharing ? `team ${run.sharing.team.toLowerCase()}, public ${run.sharing.public.toLowerCase()}` : undefined],
+      ["Public link", run.sharing?.public_url],
       ["Creator", run.creator ? `${run.creator.type} ${run.creator.uid}${run.creator.email ? ` <${run.creator.email}>` : ""}` : undefined],
       ["Created", run.created_at],
       ["Started", run.started_at ?? undefined],

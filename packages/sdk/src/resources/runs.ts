@@ -1,4 +1,7 @@
-import type { ConversationResponse, ListRunsQuery, ListRunsResponse, RunAgentRequest, RunAgentResponse, RunEvent, RunFollowupRequest, RunItem, SessionTokenResponse, TimelineResponse } from "@ambit/protocol";
+import type {
+  ConversationResponse, ListRunsQuery, ListRunsResponse, RunAgentRequest, RunAgentResponse, RunEvent, RunFollowupRequest, RunItem, RunSharing,
+  SessionTokenResponse, TimelineResponse, UpdateRunSharingRequest,
+} from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
 import { PagePromise } from "../core/pagination.ts";
@@ -9,6 +12,7 @@ export type RunCreateParams = z.input<typeof RunAgentRequest>;
 /** Every filter of `GET /agent/runs`; `metadata` becomes `metadata[key]=value` pairs (AND, up to 5). */
 export type RunListParams = Partial<ListRunsQuery> & { metadata?: Record<string, string> };
 export type RunFollowupParams = z.input<typeof RunFollowupRequest>;
+export type RunShareParams = z.input<typeof UpdateRunSharingRequest>;
 export type SessionToken = z.infer<typeof SessionTokenResponse>;
 export type Conversation = z.infer<typeof ConversationResponse>;
 export type Timeline = z.infer<typeof TimelineResponse>;
@@ -72,6 +76,17 @@ export class Runs extends APIResource {
    */
   followup(runId: string, body: RunFollowupParams, options?: RequestOptions) {
     return this._client.post<Record<string, never>>(path`/agent/runs/${runId}/followups`, { body, ...options });
+  }
+
+  /**
+   * Changes who besides its creator sees and steers the run (the creator or an admin): `team`
+   * NONE | VIEWER | EDITOR, `public` NONE | VIEWER (a read-only link without a key; NONE revokes it).
+   *
+   * @example
+   * const { public_url } = await client.agent.runs.share(runId, { team: "EDITOR", public: "VIEWER" });
+   */
+  share(runId: string, body: RunShareParams, options?: RequestOptions) {
+    return this._client.patch<RunSharing>(path`/agent/runs/${runId}/sharing`, { body, ...options });
   }
 
   /**
