@@ -74,7 +74,7 @@ export function ensureDevVars(file = path.join(ROOT, ".dev.vars")): { created: b
   return { created, vars };
 }
 
-export type DevServer = { url: string; port: number; child: ChildProcess; logs: () => string; stop: () => Promise<void> };
+export type DevServer = { url: string; port: number; inspectorPort: number; child: ChildProcess; logs: () => string; stop: () => Promise<void> };
 
 /**
  * Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. `vars` are passed with
@@ -132,7 +132,7 @@ export async function startDevServer(opts: {
     if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}) before it was ready:\n${logs}`);
     try {
       await fetch(`${url}/healthz`);
-      return { url, port, child, logs: () => logs, stop };
+      return { url, port, inspectorPort: inspector, child, logs: () => logs, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
