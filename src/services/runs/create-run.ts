@@ -128,7 +128,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   await openSession(ctx, row);
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") return response;
-  if (!(globalThis as any).__NODISPATCH) await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
+  await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
 }
 
