@@ -1,6 +1,6 @@
 // `npm run bench -- api`: HTTP load on the API of a fresh local `wrangler dev` whose team holds
 // 100,000 runs. Writes bench/results/api-<timestamp>.json and prints a summary. See bench/README.md.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -103,7 +103,7 @@ export async function benchApi(argv: string[]) {
       bench: "api",
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
-      machine: { ...machine, other_processes_cpu_s: otherCpuSeconds },
+      machine: { ...machine, other_processes_cpu_s: otherCpuSeconds, state_dir: persistTo, state_fs: fsType(persistTo) },
       config: { ...cfg, list_path: LIST_PATH },
       seed: { runs: seed.runs, by_state: seed.byState, seconds: round(seed.seconds, 1) },
       routes: results,
@@ -119,7 +119,7 @@ export async function benchApi(argv: string[]) {
     if (createRatio !== null) console.log(`create / healthz throughput: ${createRatio} (target >= ${TARGETS.create_over_healthz}) ${verdict(ratios.create_over_healthz_pass!)}`);
     if (listSeq) console.log(`list p50, sequential:        ${ratios.list_p50_ms_sequential} ms (target < ${TARGETS.list_p50_ms} ms) ${verdict(ratios.list_p50_pass_sequential!)}`);
     if (list) console.log(`list p50, ${cfg.connections} connections:     ${ratios.list_p50_ms_under_load} ms ${verdict(ratios.list_p50_pass_under_load!)}`);
-    console.log(`machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
+    console.log(`machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, state on ${report.machine.state_fs}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
   } finally {
     await state.dispose();
   }
@@ -133,6 +133,12 @@ function machineInfo() {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, wrangler: version("wrangler"), autocannon: version("autocannon"),
     loadavg_at_start: os.loadavg().map((x) => round(x)), // other work on the machine skews every figure: check this first
   };
+}
+
+/** The kind of file system the server's state is on: local D1 and every Durable Object are SQLite files there. */
+function fsType(dir: string): string {
+  const type = statfsSync(dir).type;
+  return ({ 0x01021994: "tmpfs", 0xef53: "ext4", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" } as Record<number, string>)[type] ?? `0x${type.toString(16)}`;
 }
 
 const log = (msg: string) => console.log(`• ${msg}`);
