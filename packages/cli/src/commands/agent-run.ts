@@ -27,7 +27,7 @@ const COMMON_OPTIONS: Command["options"] = {
   team: { type: "boolean", description: "the team can see the run (the default)" },
   share: {
     type: "string", multiple: true, value: "<recipient>",
-    description: `who else sees the run (repeatable): ${SHARE_FORMS}; change it later with ambit run share`,
+    description: `who else sees the run: ${SHARE_FORMS}; change it later with ambit run share`,
   },
   follow: { type: "boolean", short: "f", description: "stream the run until it ends (default on a terminal)" },
   "no-follow": { type: "boolean", description: "print the run id and return at once" },
