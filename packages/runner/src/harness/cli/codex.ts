@@ -122,7 +122,9 @@ function result(item: any): Record<string, unknown> {
  * environment: an HTTP header through `env_http_headers` (header → variable; Codex sends the
  * variable's value), a stdio server's variable through `env_vars` (variables Codex forwards from
  * its own environment to the server, under the same name). Codex has no such indirection for a
- * command, an argument or a URL, so a placeholder there is refused rather than leaked. A private
+ * command, an argument or a URL, so a placeholder there is refused rather than leaked.
+ * (A stdio server's variable is thereby in Codex's own environment too, as the run's secrets are
+ * already: the backend hands every process of the run its secrets.) A private
  * config file is no option: Codex reads config only from `$CODEX_HOME` (replacing it would lose the
  * host's login, `auth.json`) and from a trusted project's `.codex/` (the workspace, which is committed).
  */
