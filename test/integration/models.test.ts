@@ -19,9 +19,10 @@ describe("models catalog", () => {
     const created = await call("POST", MODELS, { key: t.key, body: gpt });
     expect(created.status, created.text).toBe(201);
     expect(created.json).toEqual({
-      id: "gpt-5", display_name: "GPT-5", provider: "OPENAI", vision_supported: true, api: "openai", model: "gpt-5", base_url: null, api_key_secret: "OPENAI_API_KEY", is_default: false,
+      id: "gpt-5", display_name: "GPT-5", provider: "OPENAI", vision_supported: true, api: "openai", model: "gpt-5", base_url: null, api_key_secret: "OPENAI_API_KEY", is_default: true,
     });
-    await call("POST", MODELS, { key: t.key, body: local });
+    // the second is not the default: the answer agrees with the list
+    expect((await call("POST", MODELS, { key: t.key, body: local })).json.is_default).toBe(false);
     let list = (await call("GET", MODELS, { key: t.key })).json;
     expect(list.default_model_id).toBe("gpt-5"); // the first added, until one is marked default
     expect(list.models.map((m: any) => [m.id, m.is_default])).toEqual([["gpt-5", true], ["qwen-local", false]]);
@@ -39,6 +40,10 @@ describe("models catalog", () => {
 
     expect((await call("DELETE", `${MODELS}/gpt-5`, { key: t.key })).status).toBe(204);
     expect((await call("GET", MODELS, { key: t.key })).json.default_model_id).toBe("qwen-local");
+    // the only model is the default even when a replacement does not mark it: PUT says what GET says
+    const unmarked = await call("PUT", `${MODELS}/qwen-local`, { key: t.key, body: { provider: "openai", model: "qwen3:8b" } });
+    expect(unmarked.json.is_default).toBe(true);
+    expect((await call("GET", MODELS, { key: t.key })).json.models.map((m: any) => [m.id, m.is_default])).toEqual([["qwen-local", true]]);
     expectProblem(await call("DELETE", `${MODELS}/gpt-5`, { key: t.key }), 404, "resource_not_found");
   });
 

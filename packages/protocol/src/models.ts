@@ -15,7 +15,7 @@ export const ModelInfo = z.object({
   model: z.string().describe("the model name sent to the provider"),
   base_url: z.string().nullable(),
   api_key_secret: z.string().nullable(),
-  is_default: z.boolean(),
+  is_default: z.boolean().describe("whether this is the team's default model (the one marked default, else the first added), in every answer the same as the list's"),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 

@@ -1,5 +1,5 @@
 import type { CreateModelRequest, ListModelsResponse, ModelInfo, UpdateModelRequest } from "@ambit/protocol";
-import { and, eq, ne } from "drizzle-orm";
+import { and, asc, eq, ne } from "drizzle-orm";
 import { models } from "../../db/schema.ts";
 import { AppError, notFound } from "../../lib/errors.ts";
 import { type Ctx, requireRole } from "../context.ts";
@@ -24,7 +24,16 @@ function toModelInfo(row: ModelRow): ModelInfo {
 }
 
 /** The default model: the one marked default, else the first added; none for an empty catalog. */
-export const defaultModel = (rows: ModelRow[]) => rows.find((m) => m.isDefault) ?? rows[0];
+export const defaultModel = <T extends Pick<ModelRow, "isDefault">>(rows: T[]) => rows.find((m) => m.isDefault) ?? rows[0];
+
+/**
+ * Whether `id` is the team's default model now, as the list answers it (the first added counts
+ * when none is marked): read after a write, in the list's order.
+ */
+async function isDefaultNow(ctx: Ctx, id: string): Promise<boolean> {
+  const rows = await ctx.db.select({ id: models.id, isDefault: models.isDefault }).from(models).where(eq(models.teamId, ctx.teamId)).orderBy(asc(models.createdAt), asc(models.id));
+  return defaultModel(rows)?.id === id;
+}
 
 export async function listModels({ ctx }: { ctx: Ctx }): Promise<ListModelsResponse> {
   const rows = (await loadTeamConfig(ctx)).models;
@@ -57,7 +66,7 @@ export async function createModel({ ctx, input }: { ctx: Ctx; input: CreateModel
   const [existing] = await ctx.db.select({ id: models.id }).from(models).where(modelKey(ctx, input.id)).limit(1);
   if (existing) throw new AppError("conflict", `the catalog already has a model '${input.id}'; change it with PUT /api/v1/agent/models/${input.id}`, { retryable: false });
   await writeTeamConfig(ctx, [ctx.db.insert(models).values(row).onConflictDoNothing(), ...(row.isDefault ? [clearOtherDefaults(ctx, row.id)] : [])]);
-  return toModelInfo(row);
+  return { ...toModelInfo(row), is_default: await isDefaultNow(ctx, row.id) };
 }
 
 /** Full replacement of a catalog entry. */
@@ -67,7 +76,7 @@ export async function updateModel({ ctx, id, input }: { ctx: Ctx; id: string; in
   if (!row) throw notFound("Model", id);
   const next: ModelRow = { ...row, ...fields(input, id), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(models).set(next).where(modelKey(ctx, id)), ...(next.isDefault ? [clearOtherDefaults(ctx, id)] : [])]);
-  return toModelInfo(next);
+  return { ...toModelInfo(next), is_default: await isDefaultNow(ctx, id) };
 }
 
 export async function deleteModel({ ctx, id }: { ctx: Ctx; id: string }): Promise<void> {

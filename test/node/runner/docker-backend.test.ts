@@ -2,7 +2,7 @@
 // (docker-image.ts: no registry needed). Skipped, with a message saying why, where no Docker engine
 // is reachable (as on CI). An engine from Debian's `docker.io` works; see packages/runner/README.md.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,9 +60,16 @@ describe.skipIf(!engine.ok)("docker backend (real engine)", () => {
       expect(failed.exitCode).toBe(3);
       expect(err).toBe("oops\n");
       expect((await backend.spawn("no-such-program", []).wait()).exitCode).toBe(127);
+
+      // the private directory: the host's, 0700, seen in the container at the same path
+      expect(statSync(backend.privateDir).mode & 0o777).toBe(0o700);
+      writeFileSync(path.join(backend.privateDir, "f"), "private", { mode: 0o600 });
+      const cat = backend.spawn("cat", [path.join(backend.privateDir, "f")]);
+      expect(await text(cat.stdout)).toBe("private");
     } finally {
       await backend.dispose();
     }
+    expect(existsSync(backend.privateDir)).toBe(false);
   }, 120_000);
 
   it("kill, timeout and abort end the whole process tree inside the container; dispose removes the container", async () => {

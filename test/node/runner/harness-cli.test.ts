@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness } from "../../../packages/runner/src/harness/index.ts";
@@ -11,7 +11,9 @@ afterEach(async () => {
 });
 
 const BIN = path.join(FAKES, "bin");
-const logged = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { bin: string; argv: string[]; key: string | null });
+const logged = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Logged);
+type Logged = { bin: string; argv: string[]; cmdline: string; key: string | null; mcp: Record<string, unknown> | null; mcpFile: { path: string; mode: number } | null };
+const SECRET = "ghp_s3cr3t-value";
 
 const cases = [
   { type: "claude", env: { ANTHROPIC_API_KEY: "sk-ant-1" }, flags: ["-p", "fix the bug", "--output-format", "stream-json", "--verbose"], usage: { model_id: "claude-sonnet-4-5-20250929", input_tokens: 1200, output_tokens: 85, cache_read_tokens: 300 }, tool: "Bash", category: "command", messages: ["I'll look at the workspace.", "done: fix the bug"] },
@@ -84,46 +86,108 @@ describe("CLI harnesses", () => {
     expect(calls[1].argv).toEqual(expect.arrayContaining(["--resume", "9f1c2d3e-claude-session", "-p", "and also this"]));
   });
 
-  it("model and MCP servers are passed to Claude Code (placeholders resolved)", async () => {
+  it("model and MCP servers reach Claude Code in a private file, resolved; no secret in its argv; the file is gone after", async () => {
     run = makeContext({
       prompt: "x",
-      config: { harness: { type: "claude", model_id: "claude-opus-4" }, mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}" } } } },
-      env: { ANTHROPIC_API_KEY: "k", GH: "ghp_1" },
+      config: {
+        harness: { type: "claude", model_id: "claude-opus-4" },
+        mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}", MODE: "ro" } }, docs: { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}" } } },
+      },
+      env: { ANTHROPIC_API_KEY: "k", GH: SECRET },
       path: [BIN],
     });
     const log = path.join(run.home, "mcp.log");
     run.ctx.env.FAKE_CLI_LOG = log;
     expect((await createHarness("claude")!.run(run.ctx)).state).toBe("SUCCEEDED");
-    const argv = logged(log)[0].argv;
-    expect(argv[argv.indexOf("--model") + 1]).toBe("claude-opus-4");
-    expect(JSON.parse(argv[argv.indexOf("--mcp-config") + 1])).toEqual({ mcpServers: { gh: { command: "gh-mcp", args: [], env: { TOKEN: "ghp_1" } } } });
+    const [call] = logged(log);
+    expect(call.argv[call.argv.indexOf("--model") + 1]).toBe("claude-opus-4");
+    expect(call.mcp).toEqual({
+      gh: { command: "gh-mcp", args: [], env: { TOKEN: SECRET, MODE: "ro" } },
+      docs: { type: "http", url: "https://docs.example/mcp", headers: { authorization: `Bearer ${SECRET}` } },
+    });
+    expect(call.cmdline).not.toContain(SECRET);
+    expect(call.argv.join(" ")).not.toContain(SECRET);
+    // a file only the run's user reads, in the backend's private directory (not the workspace)
+    expect(call.mcpFile).toEqual({ path: path.join(run.ctx.backend.privateDir, "claude-mcp.json"), mode: 0o600 });
+    expect(call.mcpFile!.path.startsWith(run.workspace)).toBe(false);
+    expect(existsSync(call.mcpFile!.path)).toBe(false);
   });
 
-  it("MCP servers become -c overrides for Codex; gemini and opencode refuse them clearly", async () => {
+  it("the Claude Code MCP file is removed when the run is cancelled, and when the CLI fails", async () => {
+    run = makeContext({ prompt: "x", config: { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}" } } } }, env: { ANTHROPIC_API_KEY: "k", GH: SECRET, FAKE_CLI_HANG: "1" }, path: [BIN] });
+    const log = path.join(run.home, "cancel.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
+    const outcome = createHarness("claude")!.run(run.ctx);
+    while (!run.of("agent.message").length) await new Promise((r) => setTimeout(r, 20));
+    const file = logged(log)[0].mcpFile!.path;
+    expect(existsSync(file)).toBe(true);
+    run.cancel();
+    expect((await outcome).state).toBe("CANCELLED");
+    expect(existsSync(file)).toBe(false);
+
+    delete run.ctx.env.FAKE_CLI_HANG;
+    run.ctx.env.FAKE_CLI_FAIL = "1";
+    run.ctx.signal = new AbortController().signal;
+    expect((await createHarness("claude")!.run(run.ctx)).state).toBe("FAILED");
+    expect(logged(log)[1].mcpFile!.path).toBe(file);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("MCP servers reach Codex through -c overrides naming variables: resolved values in its environment, none in its argv", async () => {
     run = makeContext({
       prompt: "x",
-      config: { mcp_servers: { gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: "${GH}" } }, "my docs": { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}" } } } },
-      env: { OPENAI_API_KEY: "k", GH: "ghp_1" },
+      config: {
+        mcp_servers: {
+          gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: "${GH}", MODE: "ro" } },
+          "my docs": { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}", "x-client": "ambit" } },
+        },
+      },
+      env: { OPENAI_API_KEY: "k", GH: SECRET },
       path: [BIN],
     });
     const log = path.join(run.home, "codex.log");
     run.ctx.env.FAKE_CLI_LOG = log;
     expect((await createHarness("codex")!.run(run.ctx)).state).toBe("SUCCEEDED");
-    const overrides = logged(log)[0].argv.filter((_, i, a) => a[i - 1] === "-c");
-    expect(overrides).toEqual([
+    const [call] = logged(log);
+    expect(call.mcp).toEqual({
+      gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: SECRET, MODE: "ro" } },
+      "my docs": { url: "https://docs.example/mcp", headers: { authorization: `Bearer ${SECRET}`, "x-client": "ambit" } },
+    });
+    expect(call.cmdline).not.toContain(SECRET);
+    expect(call.argv.filter((_, i, a) => a[i - 1] === "-c")).toEqual([
       'mcp_servers.gh.command="gh-mcp"',
       'mcp_servers.gh.args=["--stdio"]',
-      'mcp_servers.gh.env={"TOKEN" = "ghp_1"}',
+      'mcp_servers.gh.env={"MODE" = "ro"}',
+      'mcp_servers.gh.env_vars=["TOKEN"]',
       'mcp_servers."my docs".url="https://docs.example/mcp"',
-      'mcp_servers."my docs".http_headers={"authorization" = "Bearer ghp_1"}',
+      'mcp_servers."my docs".http_headers={"x-client" = "ambit"}',
+      'mcp_servers."my docs".env_http_headers={"authorization" = "AMBIT_MCP_1_HEADER_0"}',
     ]);
+  });
+
+  it("Codex refuses a placeholder it could only get on its command line, and one variable with two values", async () => {
+    run = makeContext({ prompt: "x", config: { mcp_servers: { gh: { command: "gh-mcp", args: ["--token=${GH}"] } } }, env: { OPENAI_API_KEY: "k", GH: SECRET }, path: [BIN] });
+    const log = path.join(run.home, "refuse.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
+    const args = await createHarness("codex")!.run(run.ctx);
+    expect(args).toMatchObject({ state: "FAILED", error_code: "environment_setup_failed" });
+    expect(args.message).toBe("mcp_servers.gh.args[0] holds a ${…} placeholder, which Codex could only get on its command line, readable by every local user: move the secret to the server's env, or run with the claude or ambit harness");
+    run.ctx.config = { mcp_servers: { a: { url: "https://a.example/mcp?key=${GH}" } } };
+    expect((await createHarness("codex")!.run(run.ctx)).message).toMatch(/^mcp_servers\.a\.url holds a \$\{…\} placeholder/);
+    run.ctx.env.OTHER = "x";
+    run.ctx.config = { mcp_servers: { a: { command: "a", env: { TOKEN: "${GH}" } }, b: { command: "b", env: { TOKEN: "${OTHER}" } } } };
+    expect((await createHarness("codex")!.run(run.ctx)).message).toMatch(/^two MCP servers set TOKEN to different values/);
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it("gemini and opencode refuse MCP servers clearly; an unknown placeholder fails naming it", async () => {
+    run = makeContext({ prompt: "x", config: { mcp_servers: { gh: { command: "gh-mcp" } } }, env: { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" }, path: [BIN] });
     for (const type of ["gemini", "opencode"]) {
       const outcome = await createHarness(type)!.run(run.ctx);
       expect(outcome).toMatchObject({ state: "FAILED", error_code: "operation_not_supported" });
       expect(outcome.message).toBe(`the ${type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`);
     }
     run.ctx.config = { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${MISSING}" } } } };
-    run.ctx.env.ANTHROPIC_API_KEY = "k";
     expect((await createHarness("claude")!.run(run.ctx)).message).toBe("${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name");
   });
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, statSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -30,6 +30,18 @@ describe("process backend", () => {
     const [out, status] = await Promise.all([text(p.stdout), p.wait()]);
     expect(status).toEqual({ exitCode: 0, signal: null, timedOut: false });
     expect(out.trim().split("\n")).toEqual([dir, "yes/none"]);
+  });
+
+  it("has a private directory (0700, outside the workspace) its processes read; dispose removes it", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+    const backend = processBackend(dir, { PATH: process.env.PATH! });
+    expect(statSync(backend.privateDir).mode & 0o777).toBe(0o700);
+    expect(path.relative(dir, backend.privateDir).startsWith("..")).toBe(true);
+    writeFileSync(path.join(backend.privateDir, "f"), "private", { mode: 0o600 });
+    const p = backend.spawn("cat", [path.join(backend.privateDir, "f")]);
+    expect(await text(p.stdout)).toBe("private");
+    await backend.dispose();
+    expect(existsSync(backend.privateDir)).toBe(false);
   });
 
   it("kills the whole process tree on abort, grandchildren included", async () => {

@@ -1,7 +1,9 @@
 import { type ChildProcess, execFile, spawn as nodeSpawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
-import { constants } from "node:os";
 import { KILL_GRACE_MS, spawnTree } from "./process.ts";
 import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 
@@ -50,15 +52,25 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
   const uid = process.getuid?.();
   const user = uid !== undefined && uid !== 0 ? ["--user", `${uid}:${process.getgid?.()}`] : [];
   await run("docker", ["rm", "-f", name]).catch(() => {});
-  const holder = await startContainer(image, cliEnv, [
-    "run", "-i", "--rm", "--name", name, "--init", "--label", `${RUN_LABEL}=${name}`, ...user,
-    "-v", `${opts.workspace}:${opts.workspace}`, "-w", opts.workspace, ...names.flatMap((k) => ["-e", k]),
-    image, "sh", "-c", "echo ready; read line; exit 0",
-  ]);
+  // on the host (0700, the runner's), mounted at the same path: the container's processes run as
+  // the runner's uid (or root), so they read what the runner writes there, and nobody else does
+  const privateDir = mkdtempSync(path.join(tmpdir(), "ambit-private-"));
+  let holder: ChildProcess;
+  try {
+    holder = await startContainer(image, cliEnv, [
+      "run", "-i", "--rm", "--name", name, "--init", "--label", `${RUN_LABEL}=${name}`, ...user,
+      "-v", `${opts.workspace}:${opts.workspace}`, "-v", `${privateDir}:${privateDir}`, "-w", opts.workspace, ...names.flatMap((k) => ["-e", k]),
+      image, "sh", "-c", "echo ready; read line; exit 0",
+    ]);
+  } catch (err) {
+    rmSync(privateDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const live = new Set<RunProcess>();
   return {
     kind: "docker",
+    privateDir,
     spawn(command: string, args: string[], o: SpawnOptions = {}) {
       const extra = Object.keys(o.env ?? {}).filter((k) => k !== "PATH" && k !== "HOME");
       const p = execIn(name, opts.workspace, [...names, ...extra], { ...cliEnv, ...o.env, ...hostOwn } as Record<string, string>, command, args, o);
@@ -72,6 +84,7 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
       holder.kill("SIGKILL");
       for (const p of live) p.kill("SIGKILL");
       await Promise.all([...live].map((p) => p.wait()));
+      rmSync(privateDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,7 @@
 import { spawn as nodeSpawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 
 /** Variables a process needs to work at all; everything else of the host's environment stays out. */
@@ -18,8 +21,11 @@ export const KILL_GRACE_MS = 2_000;
  */
 export function processBackend(workspace: string, env: Record<string, string>): Backend {
   const live = new Set<RunProcess>();
+  // mkdtemp makes it 0700
+  const privateDir = mkdtempSync(path.join(tmpdir(), "ambit-private-"));
   return {
     kind: "process",
+    privateDir,
     spawn(command, args, opts: SpawnOptions = {}) {
       const p = spawnTree(command, args, { ...opts, cwd: opts.cwd ?? workspace }, { ...env, ...opts.env });
       live.add(p);
@@ -29,6 +35,7 @@ export function processBackend(workspace: string, env: Record<string, string>): 
     async dispose() {
       for (const p of live) p.kill("SIGKILL");
       await Promise.all([...live].map((p) => p.wait()));
+      rmSync(privateDir, { recursive: true, force: true });
     },
   };
 }

@@ -33,6 +33,12 @@ export interface RunProcess {
  */
 export interface Backend {
   readonly kind: "process" | "docker";
+  /**
+   * A directory only the runner's user can enter (0700), outside the workspace (never committed
+   * nor uploaded), that the run's processes see at this same path; `dispose` removes it. For
+   * files a process must read that may hold secrets (a CLI's MCP config): never its command line.
+   */
+  readonly privateDir: string;
   /** Start `command` with `args` (no shell). */
   spawn(command: string, args: string[], opts?: SpawnOptions): RunProcess;
   /** Release everything the run holds (containers, processes still alive). */

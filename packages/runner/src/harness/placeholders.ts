@@ -25,3 +25,6 @@ export function resolvePlaceholders(value: string, env: Record<string, string>, 
 export function resolveRecord(rec: Record<string, string> | undefined, env: Record<string, string>, where: string) {
   return Object.fromEntries(Object.entries(rec ?? {}).map(([k, v]) => [k, resolvePlaceholders(v, env, `${where}.${k}`)]));
 }
+
+/** Whether `value` holds a `${NAME}` placeholder (its resolved value may be a secret). */
+export const hasPlaceholder = (value: string) => new RegExp(PLACEHOLDER.source).test(value);

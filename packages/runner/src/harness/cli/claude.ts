@@ -1,7 +1,7 @@
+import path from "node:path";
 import { tail } from "../tools/types.ts";
-import type { HarnessContext } from "../types.ts";
-import { asRecord, checkCredentials, cliMcpServers, cliModel, optCategory } from "./common.ts";
-import type { CliParser, CliSpec } from "./types.ts";
+import { asRecord, checkCredentials, type CliMcpServer, cliModel, optCategory } from "./common.ts";
+import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * Claude Code: `claude -p <prompt> --output-format stream-json --verbose`. Lines are `system`
@@ -12,7 +12,7 @@ export const claudeSpec: CliSpec = {
   type: "claude",
   bin: "claude",
   install: "install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image",
-  passesMcpServers: true,
+  mcp: mcpConfig,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "claude",
@@ -24,14 +24,13 @@ export const claudeSpec: CliSpec = {
   // Claude Code refuses to skip permission prompts as root unless told it runs in a sandbox; a
   // container run is one, and a root host runner is one by its operator's choice
   env: (ctx): Record<string, string> => (ctx.backend.kind === "docker" || process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {}),
-  args(ctx, prompt, resume) {
+  args(ctx, prompt, resume, mcpArgs) {
     const model = cliModel(ctx);
-    const mcp = mcpConfig(ctx);
     return [
       "-p", prompt, "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions",
       ...(model ? ["--model", model] : []),
       ...(resume ? ["--resume", resume] : []),
-      ...(mcp ? ["--mcp-config", mcp] : []),
+      ...mcpArgs,
       ...(ctx.config.base_prompt ? ["--append-system-prompt", ctx.config.base_prompt] : []),
     ];
   },
@@ -81,12 +80,16 @@ export const claudeSpec: CliSpec = {
   },
 };
 
-/** The run's MCP servers in Claude Code's `--mcp-config` JSON. */
-function mcpConfig(ctx: HarnessContext): string | undefined {
-  const servers = cliMcpServers(ctx);
-  if (!servers.length) return undefined;
+/**
+ * The run's MCP servers in Claude Code's `--mcp-config` JSON, written to a file in the run's
+ * private directory (`--mcp-config` takes a path as well as JSON): the resolved env and headers
+ * hold secrets, which must not be on the command line (`ps`, /proc/<pid>/cmdline).
+ */
+function mcpConfig(servers: CliMcpServer[], _ctx: unknown, privateDir: string): CliMcpHandoff {
+  if (!servers.length) return { args: [], env: {}, files: {} };
   const mcpServers = Object.fromEntries(
     servers.map((s) => [s.name, s.kind === "stdio" ? { command: s.command, args: s.args, env: s.env } : { type: "http", url: s.url, headers: s.headers }]),
   );
-  return JSON.stringify({ mcpServers });
+  const file = path.join(privateDir, "claude-mcp.json");
+  return { args: ["--mcp-config", file], env: {}, files: { [file]: JSON.stringify({ mcpServers }) } };
 }

@@ -1,6 +1,8 @@
 import { tail } from "../tools/types.ts";
-import { checkCredentials, cliMcpServers, cliModel } from "./common.ts";
-import type { CliParser, CliSpec } from "./types.ts";
+import { hasPlaceholder } from "../placeholders.ts";
+import type { HarnessContext } from "../types.ts";
+import { checkCredentials, type CliMcpServer, cliModel } from "./common.ts";
+import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * Codex: `codex exec --json`. Lines are `thread.started` (thread_id), `turn.started`,
@@ -12,7 +14,7 @@ export const codexSpec: CliSpec = {
   type: "codex",
   bin: "codex",
   install: "install Codex on the host (npm i -g @openai/codex) or in the environment's image",
-  passesMcpServers: true,
+  mcp: mcpOverrides,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "codex",
@@ -21,14 +23,14 @@ export const codexSpec: CliSpec = {
       loginFile: ".codex/auth.json",
       mapSecret: (v) => ({ OPENAI_API_KEY: v, CODEX_API_KEY: v }),
     }),
-  args(ctx, prompt, resume) {
+  args(ctx, prompt, resume, mcpArgs) {
     const model = cliModel(ctx);
     return [
       "exec", "--json", "--skip-git-repo-check",
       // in a container the container is the sandbox; on the host keep Codex's own workspace sandbox
       ...(ctx.backend.kind === "docker" ? ["--dangerously-bypass-approvals-and-sandbox"] : ["--full-auto"]),
       ...(model ? ["-m", model] : []),
-      ...mcpOverrides(cliMcpServers(ctx)),
+      ...mcpArgs,
       ...(resume ? ["resume", resume] : []),
       prompt,
     ];
@@ -113,14 +115,61 @@ function result(item: any): Record<string, unknown> {
 /**
  * The run's MCP servers as `-c mcp_servers.<name>.<key>=<TOML value>` overrides: nothing is
  * written to Codex's config and nothing outlives the run. JSON strings and string arrays are valid TOML.
+ *
+ * What the run's config holds verbatim goes on the command line; a value resolved from a
+ * `${NAME}` placeholder (a secret, as a rule) never does, since argv is readable by every local
+ * user (`ps`). It reaches Codex through its own indirection by variable name, the value in Codex's
+ * environment: an HTTP header through `env_http_headers` (header → variable; Codex sends the
+ * variable's value), a stdio server's variable through `env_vars` (variables Codex forwards from
+ * its own environment to the server, under the same name). Codex has no such indirection for a
+ * command, an argument or a URL, so a placeholder there is refused rather than leaked.
+ * (A stdio server's variable is thereby in Codex's own environment too, as the run's secrets are
+ * already: the backend hands every process of the run its secrets.) A private
+ * config file is no option: Codex reads config only from `$CODEX_HOME` (replacing it would lose the
+ * host's login, `auth.json`) and from a trusted project's `.codex/` (the workspace, which is committed).
  */
-function mcpOverrides(servers: ReturnType<typeof cliMcpServers>): string[] {
+function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHandoff {
   const table = (rec: Record<string, string>) => `{${Object.entries(rec).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`).join(", ")}}`;
-  return servers.flatMap((s) => {
+  const env: Record<string, string> = {};
+  const args = servers.flatMap((s, i) => {
     const key = /^[A-Za-z0-9_-]+$/.test(s.name) ? s.name : JSON.stringify(s.name);
+    const raw = ctx.config.mcp_servers?.[s.name] ?? {};
     const set = (k: string, v: string) => ["-c", `mcp_servers.${key}.${k}=${v}`];
-    return s.kind === "stdio"
-      ? [...set("command", JSON.stringify(s.command)), ...set("args", JSON.stringify(s.args)), ...(Object.keys(s.env).length ? set("env", table(s.env)) : [])]
-      : [...set("url", JSON.stringify(s.url)), ...(Object.keys(s.headers).length ? set("http_headers", table(s.headers)) : [])];
+    const split = (resolved: Record<string, string>, given: Record<string, string> | undefined) => {
+      const literal: Record<string, string> = {};
+      const secret: Record<string, string> = {};
+      for (const [k, v] of Object.entries(resolved)) (hasPlaceholder(given?.[k] ?? "") ? secret : literal)[k] = v;
+      return [literal, secret];
+    };
+    const refuse = (field: string) => {
+      throw new Error(`mcp_servers.${s.name}.${field} holds a \${…} placeholder, which Codex could only get on its command line, readable by every local user: move the secret to the server's ${s.kind === "stdio" ? "env" : "headers"}, or run with the claude or ambit harness`);
+    };
+    if (s.kind === "stdio") {
+      if (hasPlaceholder(raw.command ?? "")) refuse("command");
+      (raw.args ?? []).forEach((a, j) => hasPlaceholder(a) && refuse(`args[${j}]`));
+      const [literal, secret] = split(s.env, raw.env);
+      for (const [k, v] of Object.entries(secret)) {
+        if (k in env && env[k] !== v) {
+          throw new Error(`two MCP servers set ${k} to different values; Codex forwards a variable to its MCP servers under the name it has in Codex's environment, so one name has one value: rename the variable of one server, or run with the claude or ambit harness`);
+        }
+        env[k] = v;
+      }
+      return [
+        ...set("command", JSON.stringify(s.command)),
+        ...set("args", JSON.stringify(s.args)),
+        ...(Object.keys(literal).length ? set("env", table(literal)) : []),
+        ...(Object.keys(secret).length ? set("env_vars", JSON.stringify(Object.keys(secret))) : []),
+      ];
+    }
+    if (hasPlaceholder(raw.url ?? "")) refuse("url");
+    const [literal, secret] = split(s.headers, raw.headers);
+    const byVar = Object.fromEntries(Object.keys(secret).map((h, j) => [h, `AMBIT_MCP_${i}_HEADER_${j}`]));
+    for (const [h, name] of Object.entries(byVar)) env[name] = secret[h];
+    return [
+      ...set("url", JSON.stringify(s.url)),
+      ...(Object.keys(literal).length ? set("http_headers", table(literal)) : []),
+      ...(Object.keys(byVar).length ? set("env_http_headers", table(byVar)) : []),
+    ];
   });
+  return { args, env, files: {} };
 }

@@ -11,7 +11,6 @@ export const geminiSpec: CliSpec = {
   type: "gemini",
   bin: "gemini",
   install: "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
-  passesMcpServers: false,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "gemini",

@@ -11,7 +11,6 @@ export const opencodeSpec: CliSpec = {
   type: "opencode",
   bin: "opencode",
   install: "install OpenCode on the host (npm i -g opencode-ai) or in the environment's image",
-  passesMcpServers: false,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "opencode",

@@ -1,7 +1,9 @@
+import { rmSync, writeFileSync } from "node:fs";
 import { forEachChunk, forEachLine } from "../streams.ts";
 import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
-import type { CliSpec } from "./types.ts";
+import { cliMcpServers } from "./common.ts";
+import type { CliMcpHandoff, CliSpec } from "./types.ts";
 
 /**
  * Runs a vendor agent CLI headless in the run's backend and normalizes its JSON lines into our
@@ -12,7 +14,7 @@ export function cliHarness(spec: CliSpec): Harness {
 }
 
 async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcome> {
-  if (!spec.passesMcpServers && Object.keys(ctx.config.mcp_servers ?? {}).length) {
+  if (!spec.mcp && Object.keys(ctx.config.mcp_servers ?? {}).length) {
     return {
       state: "FAILED",
       message: `the ${spec.type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
@@ -21,17 +23,34 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
   }
   const creds = spec.credentials(ctx);
   if (!creds.ok) return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
+  let mcp: CliMcpHandoff;
+  try {
+    mcp = spec.mcp?.(cliMcpServers(ctx), ctx, ctx.backend.privateDir) ?? { args: [], env: {}, files: {} };
+  } catch (err) {
+    return { state: "FAILED", message: (err as Error).message, error_code: "environment_setup_failed" };
+  }
+  try {
+    // wx: a fresh file, never one planted at that path; 0600 though the directory is 0700 already
+    for (const [file, content] of Object.entries(mcp.files)) writeFileSync(file, content, { mode: 0o600, flag: "wx" });
+    return await converse(spec, ctx, creds.env, mcp);
+  } finally {
+    // whatever the end (success, failure, cancel, a throw): the secrets leave the disk with the CLI
+    for (const file of Object.keys(mcp.files)) rmSync(file, { force: true });
+  }
+}
+
+async function converse(spec: CliSpec, ctx: HarnessContext, credsEnv: Record<string, string>, mcp: CliMcpHandoff): Promise<HarnessOutcome> {
   let prompt = ctx.prompt;
   let resume: string | undefined;
   for (;;) {
     const started = Date.now();
     let args: string[];
     try {
-      args = spec.args(ctx, prompt, resume);
+      args = spec.args(ctx, prompt, resume, mcp.args);
     } catch (err) {
       return { state: "FAILED", message: (err as Error).message, error_code: "environment_setup_failed" };
     }
-    const p = ctx.backend.spawn(spec.bin, args, { env: { ...spec.env?.(ctx), ...creds.env }, signal: ctx.signal });
+    const p = ctx.backend.spawn(spec.bin, args, { env: { ...spec.env?.(ctx), ...mcp.env, ...credsEnv }, signal: ctx.signal });
     p.stdin.end();
     const parser = spec.parser(ctx.emit, ctx);
     let stderr = "";

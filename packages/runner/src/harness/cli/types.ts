@@ -1,4 +1,5 @@
 import type { HarnessContext, HarnessEvent } from "../types.ts";
+import type { CliMcpServer } from "./common.ts";
 
 /** Turns one vendor CLI's JSON lines into our events and remembers what the run needs at the end. */
 export interface CliParser {
@@ -22,10 +23,25 @@ export interface CliSpec {
   /** how to install the CLI, quoted when it is missing */
   install: string;
   credentials(ctx: HarnessContext): CredentialCheck;
-  /** whether the run's `mcp_servers` are handed to the CLI (a run that has some fails otherwise) */
-  passesMcpServers: boolean;
+  /**
+   * How the run's `mcp_servers` reach the CLI (a run that has some fails when absent). Resolved
+   * secrets never go on the command line: they travel in `env` or in `files`, which `runCli`
+   * writes (0600) at the given paths in the backend's private directory and removes at the end.
+   */
+  mcp?(servers: CliMcpServer[], ctx: HarnessContext, privateDir: string): CliMcpHandoff;
   /** variables the CLI needs besides its credentials */
   env?(ctx: HarnessContext): Record<string, string>;
-  args(ctx: HarnessContext, prompt: string, resume: string | undefined): string[];
+  /** the command line; `mcpArgs` is what `mcp` returned, for the spec to place */
+  args(ctx: HarnessContext, prompt: string, resume: string | undefined, mcpArgs: string[]): string[];
   parser(emit: (e: HarnessEvent) => void, ctx: HarnessContext): CliParser;
 }
+
+/** What a CLI is handed so that it starts the run's MCP servers. */
+export type CliMcpHandoff = {
+  /** arguments (never a secret value) */
+  args: string[];
+  /** variables added to the CLI's environment */
+  env: Record<string, string>;
+  /** absolute path → content: files to write (0600) before the CLI starts */
+  files: Record<string, string>;
+};
