@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
 import type { Backend } from "./backends/types.ts";
 import { createHarness } from "./harness/index.ts";
@@ -69,6 +70,8 @@ export type Host = {
 export function startHost(options: HostOptions): Host {
   const capacity = options.capacity ?? 1;
   const log = options.log ?? ((e) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`));
+  const swept = sweepPrivateDirs();
+  if (swept) log({ msg: "removed private run directories that runners killed earlier left behind", count: swept });
   const runs = new Map<string, RunHandle>();
   /** reports of runs that ended recently, sent again after a reconnect */
   const finals = new Map<string, { msg: FinalMessage; at: number }>();

@@ -2,6 +2,7 @@
 // host holds an assigned one — the same RunHandle, harnesses, backend and event pipeline — but
 // claimed and reported over the creator's REST endpoints instead of a pool socket.
 import { type HostMessage, LocalRunClaim, LocalRunStatus, type LocalRunReport } from "@ambit/protocol";
+import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
 import { createHarness } from "./harness/index.ts";
 import type { Harness } from "./harness/types.ts";
@@ -43,6 +44,7 @@ export type LocalRun = {
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   const base = opts.url.replace(/\/$/, "");
   const log = opts.log ?? (() => {});
+  sweepPrivateDirs(); // what earlier runs on this machine left if they were killed outright
   const post = async (path: string, body?: unknown) => {
     const res = await fetch(`${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/local/${path}`, {
       method: "POST",

@@ -1,10 +1,9 @@
 import { type ChildProcess, execFile, spawn as nodeSpawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { constants, tmpdir } from "node:os";
-import path from "node:path";
+import { constants } from "node:os";
 import { promisify } from "node:util";
 import { KILL_GRACE_MS, spawnTree } from "./process.ts";
+import { makePrivateDir, removePrivateDir } from "./private-dir.ts";
 import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 
 const run = promisify(execFile);
@@ -54,7 +53,7 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
   await run("docker", ["rm", "-f", name]).catch(() => {});
   // on the host (0700, the runner's), mounted at the same path: the container's processes run as
   // the runner's uid (or root), so they read what the runner writes there, and nobody else does
-  const privateDir = mkdtempSync(path.join(tmpdir(), "ambit-private-"));
+  const privateDir = makePrivateDir();
   let holder: ChildProcess;
   try {
     holder = await startContainer(image, cliEnv, [
@@ -63,7 +62,7 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
       image, "sh", "-c", "echo ready; read line; exit 0",
     ]);
   } catch (err) {
-    rmSync(privateDir, { recursive: true, force: true });
+    removePrivateDir(privateDir);
     throw err;
   }
 
@@ -84,7 +83,7 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
       holder.kill("SIGKILL");
       for (const p of live) p.kill("SIGKILL");
       await Promise.all([...live].map((p) => p.wait()));
-      rmSync(privateDir, { recursive: true, force: true });
+      removePrivateDir(privateDir);
     },
   };
 }

@@ -1,7 +1,5 @@
 import { spawn as nodeSpawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { makePrivateDir, removePrivateDir } from "./private-dir.ts";
 import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 
 /** Variables a process needs to work at all; everything else of the host's environment stays out. */
@@ -21,8 +19,7 @@ export const KILL_GRACE_MS = 2_000;
  */
 export function processBackend(workspace: string, env: Record<string, string>): Backend {
   const live = new Set<RunProcess>();
-  // mkdtemp makes it 0700
-  const privateDir = mkdtempSync(path.join(tmpdir(), "ambit-private-"));
+  const privateDir = makePrivateDir();
   return {
     kind: "process",
     privateDir,
@@ -35,7 +32,7 @@ export function processBackend(workspace: string, env: Record<string, string>): 
     async dispose() {
       for (const p of live) p.kill("SIGKILL");
       await Promise.all([...live].map((p) => p.wait()));
-      rmSync(privateDir, { recursive: true, force: true });
+      removePrivateDir(privateDir);
     },
   };
 }
