@@ -9,7 +9,7 @@ import { applyHostReport } from "./host-report.ts";
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
-import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineFirst, lineGet, migrate } from "./storage.ts";
+import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -91,7 +91,9 @@ export class HostPool extends DurableObject<Env> {
     const held = heldGet(sql, input.runId);
     if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return { ok: true, status: "duplicate" };
     // in line before its session is asked anything, so a cancel from now on finds it there
-    enqueue(sql, { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 });
+    const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 };
+    enqueue(sql, entry);
+    this.line.enqueued(entry);
     await this.pump(); // a run that ended meanwhile refuses `dispatch` and leaves the line
     if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
     // telling it why it waits also says whether it still may (a run cancelled meanwhile leaves
@@ -151,7 +153,7 @@ export class HostPool extends DurableObject<Env> {
   async containerWanted(runId: string): Promise<boolean> {
     const mine = this.hostSockets().filter((s) => s.state.principal === `container:${runId}`);
     if (mine.length) return heldAll(this.ctx.storage.sql).some((h) => mine.some((s) => s.state.conn === h.conn));
-    return lineAll(this.ctx.storage.sql).length > 0;
+    return lineFirst(this.ctx.storage.sql) !== null;
   }
 
   /**
@@ -288,7 +290,8 @@ export class HostPool extends DurableObject<Env> {
       });
     }
     await this.pump();
-    // also what a refresh that never finished (the object was evicted) left untold
+    // also what a refresh that never finished (the object was evicted) left untold, anywhere in line
+    this.line.behindChanged();
     const untold = await this.line.refresh();
     if (this.hostSockets().length || heldAll(sql).some((h) => h.lost_at !== null)) await this.scheduleAlarm(Date.now() + heartbeat);
     if (this.atLimit) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
@@ -343,7 +346,10 @@ export class HostPool extends DurableObject<Env> {
       return;
     }
     const r = await this.session(held.run_id).command(ref, "requeue", SYSTEM, { message: `Queued again: ${why}` });
-    if (r.ok) enqueue(this.ctx.storage.sql, { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts });
+    if (!r.ok) return;
+    const entry = { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts };
+    enqueue(this.ctx.storage.sql, entry);
+    this.line.enqueued(entry);
   }
 
   /** A reconnected host says which runs it still holds: they move to its new connection. */
@@ -452,7 +458,8 @@ export class HostPool extends DurableObject<Env> {
     if (this.pool !== PLATFORM_POOL) return;
     this.hosting ??= platformHosting(this.env);
     if (!this.hosting.starter) return;
-    const failed = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    const { tried, failed } = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    if (tried) this.line.behindChanged(); // runs got a container (or lost one that failed): they are told so
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 

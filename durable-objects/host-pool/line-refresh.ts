@@ -1,6 +1,6 @@
 import type { RunState } from "@ambit/protocol";
 import { behindMessages, EXACT_POSITIONS, headMessages, type LineReason, waitMessage } from "./line-status.ts";
-import { dropStay, hasContainer, lineBehindStale, lineGet, lineHead, linePosition, setTold } from "./storage.ts";
+import { dropStay, hasContainer, lineBehindStale, lineGet, lineHasAfter, lineHead, linePosition, type LineEntry, setTold } from "./storage.ts";
 
 /** A run session's answer to a waiting message: its state (a message reaches only a QUEUED run). */
 type Answer = { ok: true; state: RunState } | { ok: false };
@@ -22,20 +22,45 @@ const PARALLEL = 16;
  * call at a time per run, each message computed when it is sent: the last one a run gets is
  * always from the newest state. Refreshes run one after another; a request while one runs folds
  * into one more.
+ *
+ * The runs behind the head are looked at only when their message may have changed: a new reason,
+ * a run put in line ahead of others (they moved back, maybe out of the head), a container started
+ * or gone, a message that could not be delivered. Otherwise a refresh reads the head only.
  */
 export class LineRefresh {
   private chains = new Map<string, Promise<unknown>>();
   private running: Promise<number> | null = null;
   private again = false;
+  /** the behind-the-head messages every run back there was last found told (null: look again) */
+  private behindTold: string | null = null;
+  /** bumped by each thing that may leave a run behind the head told something else */
+  private behindGen = 0;
 
   constructor(private deps: LineRefreshDeps) {}
+
+  /** A run was put in line: the runs it went ahead of moved back (a requeued run goes first). */
+  enqueued(e: LineEntry) {
+    if (lineHasAfter(this.deps.sql, e)) this.behindChanged();
+  }
+
+  /** Something the runs behind the head are told may have changed (e.g. a container started for some). */
+  behindChanged() {
+    this.behindTold = null;
+    this.behindGen++;
+  }
 
   /**
    * Tells one run why it waits, now. Answers whether it is still in line afterwards: false when its
    * session says it is no longer QUEUED (cancelled or ended meanwhile; it leaves the line).
    */
   tell(runId: string): Promise<boolean> {
-    const next = (this.chains.get(runId) ?? Promise.resolve()).catch(() => {}).then(() => this.tellNow(runId));
+    const next = (this.chains.get(runId) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => this.tellNow(runId))
+      .catch((err) => {
+        this.behindChanged(); // it may be a run back there: it is still to be told
+        throw err;
+      });
     this.chains.set(runId, next);
     void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => {});
     return next;
@@ -68,7 +93,10 @@ export class LineRefresh {
     const { sql } = this.deps;
     const reason = this.deps.reason();
     const head = lineHead(sql, EXACT_POSITIONS).map((e) => ({ ...e, told: e.told ?? null, container: e.container === 1 }));
-    const stale = [...headMessages(reason, head).map((m) => m.run_id), ...lineBehindStale(sql, EXACT_POSITIONS, behindMessages(reason))];
+    const behind = behindMessages(reason);
+    const behindKey = `${behind.plain}\n${behind.container}`;
+    const gen = this.behindGen;
+    const stale = [...headMessages(reason, head).map((m) => m.run_id), ...(this.behindTold === behindKey ? [] : lineBehindStale(sql, EXACT_POSITIONS, behind))];
     let failed = 0;
     for (let i = 0; i < stale.length; i += PARALLEL) {
       await Promise.all(
@@ -80,6 +108,7 @@ export class LineRefresh {
         ),
       );
     }
+    if (!failed && gen === this.behindGen) this.behindTold = behindKey;
     return failed;
   }
 

@@ -84,6 +84,10 @@ export const lineBehindStale = (sql: SqlStorage, skip: number, messages: { plain
     .toArray()
     .map((r) => r.run_id);
 
+/** Whether any run in line comes after `e` (false: `e` is the last). */
+export const lineHasAfter = (sql: SqlStorage, e: LineEntry) =>
+  sql.exec("SELECT 1 FROM line WHERE enqueued_at > ? OR (enqueued_at = ? AND run_id > ?) LIMIT 1", e.enqueued_at, e.enqueued_at, e.run_id).toArray().length > 0;
+
 /** A run's 1-based position in line, counted no further than `cap`. */
 export const linePosition = (sql: SqlStorage, e: LineEntry, cap: number) =>
   1 +

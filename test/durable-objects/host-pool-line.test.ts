@@ -105,6 +105,24 @@ describe("HostPool: the line's messages stay true", () => {
     host.close();
    }, 30_000);
 
+  it(`a run handed back goes first: the runs it went ahead of move back, the ${EXACT_POSITIONS}th out of the head`, async () => {
+    const t = await newTeam("line");
+    const { host, waiting } = await busyLine(t, "w-back", EXACT_POSITIONS + 2);
+    // a second host takes the first waiting run, then stops taking work and hands it back
+    const second = await TestHost.connect(t.key, "w-back", { capacity: 1 });
+    await second.assignmentOf(waiting[0]);
+    const behind = waiting.slice(1);
+    await untilMessages(t, behind, (i) => (i < EXACT_POSITIONS ? busy(2, "w-back", i + 1) : busyFar(2, "w-back")));
+    second.hello({ capacity: 0 });
+    await eventually("capacity 0", async () => (await poolHosts(t.teamId, "w-back")).some((h) => h.capacity === 0));
+    second.reject(waiting[0], "draining");
+    // same reason (2 hosts, all busy): only the move tells the runs behind the head anything
+    await untilMessages(t, waiting, (i) => (i < EXACT_POSITIONS ? busy(2, "w-back", i + 1) : busyFar(2, "w-back")));
+    expect((await waitingEvents(t, waiting[EXACT_POSITIONS])).slice(-2)).toEqual([busy(2, "w-back", EXACT_POSITIONS), busyFar(2, "w-back")]);
+    host.close();
+    second.close();
+  });
+
   it("the last host going away turns every message (head and further back) into 'no host connected'; a new host turns them back", async () => {
     const t = await newTeam("line");
     const { host, held, waiting } = await busyLine(t, "w-gone", 12);
