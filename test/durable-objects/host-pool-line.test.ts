@@ -162,7 +162,7 @@ describe("HostPool: the line's messages stay true", () => {
       await offer(t, runs[i], "w-limit");
     }
     await host.take(t.key, runs[0]);
-    const limit = (position: number) => new RegExp(`^Waiting: the team's concurrency limit is reached \\(1 of 1 runs active; position ${position} in line\\)`);
+    const limit = (position: number, max = 1) => new RegExp(`^Waiting: the team's concurrency limit is reached \\(${max} of ${max} runs active; position ${position} in line\\)`);
     for (const [i, r] of runs.slice(1).entries()) expect(await messageOf(t, r)).toMatch(limit(i + 1));
 
     await finishAndTakeNext(t, host, runs[0], runs[1]);
@@ -170,6 +170,21 @@ describe("HostPool: the line's messages stay true", () => {
       const [a, b] = await Promise.all([messageOf(t, runs[2]), messageOf(t, runs[3])]);
       return limit(1).test(a) && limit(2).test(b);
     });
+
+    // an admin raises the limit: the pool sees it when it looks again (its alarm), starts one more
+    // run, and the last one is told the new limit
+    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: { limits: { max_concurrent_runs: 2 } } })).status).toBe(200);
+    await runDurableObjectAlarm(poolStub(t.teamId, "w-limit"));
+    await host.assignmentOf(runs[2]);
+    await eventually("position 1 of a limit of 2", async () => limit(1, 2).test(await messageOf(t, runs[3])));
+    // raised past what the host can hold: it is the host that is busy now
+    await host.take(t.key, runs[2]);
+    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: { limits: { max_concurrent_runs: 10 } } })).status).toBe(200);
+    await runDurableObjectAlarm(poolStub(t.teamId, "w-limit"));
+    await host.assignmentOf(runs[3]);
+    const fifth = await queuedRun(t, "w-limit", "run 4");
+    await offer(t, fifth, "w-limit");
+    expect(await messageOf(t, fifth)).toBe(busy(1, "w-limit", 1));
     host.close();
   });
 
