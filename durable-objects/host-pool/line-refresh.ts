@@ -15,13 +15,19 @@ export type LineRefreshDeps = {
 
 /** RunSession calls in flight at once while a whole line is told something new. */
 const PARALLEL = 16;
+/**
+ * The least time between two refreshes. A lone change is told at once; while the line moves
+ * faster than this (a burst of assignments), the moves in between fold into one refresh, so the
+ * head is told at most ~EXACT_POSITIONS × 4 messages a second however fast runs are assigned.
+ */
+export const REFRESH_INTERVAL_MS = 250;
 
 /**
  * Keeps the `status_message` of every run in line true as the line moves (line-status.ts says what
  * each run is told). A run is told only when its message changed (`told` in the line table), one
  * call at a time per run, each message computed when it is sent: the last one a run gets is
- * always from the newest state. Refreshes run one after another; a request while one runs folds
- * into one more.
+ * always from the newest state. Refreshes run one after another, at most one per
+ * REFRESH_INTERVAL_MS; requests meanwhile fold into the next.
  *
  * The runs behind the head are looked at only when their message may have changed: a new reason,
  * a run put in line ahead of others (they moved back, maybe out of the head), a container started
@@ -31,6 +37,7 @@ export class LineRefresh {
   private chains = new Map<string, Promise<unknown>>();
   private running: Promise<number> | null = null;
   private again = false;
+  private lastPassAt = 0;
   /** the behind-the-head messages every run back there was last found told (null: look again) */
   private behindTold: string | null = null;
   /** bumped by each thing that may leave a run behind the head told something else */
@@ -80,7 +87,10 @@ export class LineRefresh {
     let failed = 0;
     try {
       while (this.again) {
+        const wait = this.lastPassAt + REFRESH_INTERVAL_MS - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         this.again = false;
+        this.lastPassAt = Date.now();
         failed = await this.pass();
       }
       return failed;
