@@ -18,9 +18,9 @@ const PARALLEL = 16;
 /**
  * The least time between two refreshes. A lone change is told at once; while the line moves
  * faster than this (a burst of assignments), the moves in between fold into one refresh, so the
- * head is told at most ~EXACT_POSITIONS × 4 messages a second however fast runs are assigned.
+ * head is told at most ~EXACT_POSITIONS × 2 messages a second however fast runs are assigned.
  */
-export const REFRESH_INTERVAL_MS = 250;
+export const REFRESH_INTERVAL_MS = 500;
 
 /**
  * Keeps the `status_message` of every run in line true as the line moves (line-status.ts says what
