@@ -91,7 +91,10 @@ export class LineRefresh {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         this.again = false;
         this.lastPassAt = Date.now();
-        failed = await this.pass();
+        failed = await this.pass().catch((err) => {
+          console.error(JSON.stringify({ msg: "line refresh failed; retrying later", error: String(err) }));
+          return 1;
+        });
       }
       return failed;
     } finally {
