@@ -34,11 +34,12 @@ export function platformHosting(env: Env): PlatformHosting {
 /**
  * Gives every run waiting in line one runner container, once (the `containers` table; a run handed
  * back to the line is a new attempt and gets a new one). None while the team is at its concurrency
- * limit. A start that fails is forgotten, so the next call tries again; returns whether one failed.
+ * limit. A start that fails is forgotten, so the next call tries again; answers how many starts
+ * were tried and whether one failed.
  */
-export async function startWaitingContainers(sql: SqlStorage, starter: RunnerStarter, atLimit: boolean): Promise<boolean> {
+export async function startWaitingContainers(sql: SqlStorage, starter: RunnerStarter, atLimit: boolean): Promise<{ tried: number; failed: boolean }> {
   pruneContainers(sql);
-  if (atLimit) return false;
+  if (atLimit) return { tried: 0, failed: false };
   const wanting = lineAll(sql).filter((e) => claimContainer(sql, e.run_id));
   const results = await Promise.all(
     wanting.map(async (e) => {
@@ -49,5 +50,5 @@ export async function startWaitingContainers(sql: SqlStorage, starter: RunnerSta
       return false;
     }),
   );
-  return results.includes(false);
+  return { tried: wanting.length, failed: results.includes(false) };
 }

@@ -1,13 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
-import { HostMessage, type HostInfo, PLATFORM_POOL, type RunStatusMessage, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { buildAssignment } from "./assignment.ts";
-import { chooseHost } from "./choose.ts";
+import { chooseHost, type HostLoad } from "./choose.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { applyHostReport } from "./host-report.ts";
+import { LineRefresh } from "./line-refresh.ts";
+import { lineReason } from "./line-status.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
-import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, hasContainer, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineAll, lineFirst, lineGet, migrate } from "./storage.ts";
+import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, migrate } from "./storage.ts";
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -42,6 +44,8 @@ export const CONTAINER_RETRY_MS = 30_000;
 export const MAX_CONTAINER_STARTS = 3;
 /** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
 export const MAX_ATTEMPTS = 3;
+/** When some waiting runs could not be told why they wait (their session call failed), when the pool tries again. */
+export const LINE_RETRY_MS = 5_000;
 
 const SYSTEM = { type: "system" as const, id: "dispatch" };
 
@@ -62,6 +66,12 @@ export class HostPool extends DurableObject<Env> {
   private atLimit: TeamLoad | null = null;
   /** how the platform pool gets hosts (PLATFORM_HOSTS); tests replace it to watch the starts */
   hosting: PlatformHosting | null = null;
+  /** keeps every waiting run's status_message true as the line moves */
+  private line = new LineRefresh({
+    sql: this.ctx.storage.sql,
+    reason: () => lineReason(this.pool, this.hostLoads(), this.atLimit),
+    waiting: (ref, message) => this.session(ref.runId).waiting(ref, { message }),
+  });
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -81,16 +91,15 @@ export class HostPool extends DurableObject<Env> {
     const held = heldGet(sql, input.runId);
     if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return { ok: true, status: "duplicate" };
     // in line before its session is asked anything, so a cancel from now on finds it there
-    enqueue(sql, { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 });
+    const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 };
+    enqueue(sql, entry);
+    this.line.enqueued(entry);
     await this.pump(); // a run that ended meanwhile refuses `dispatch` and leaves the line
     if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
-    // telling it why it waits also says where it stands: one session call per offer, not two
-    const now = await this.explainWait(input.runId);
-    if (!now?.ok || now.state !== "QUEUED") {
-      if (lineGet(sql, input.runId)) dropLine(sql, input.runId);
-      return { ok: true, status: "ended" };
-    }
-    return { ok: true, status: "waiting" };
+    // telling it why it waits also says whether it still may (a run cancelled meanwhile leaves
+    // the line): one session call per offer, not two
+    if (await this.line.tell(input.runId)) return { ok: true, status: "waiting" };
+    return { ok: true, status: heldGet(sql, input.runId) ? "assigned" : "ended" };
   }
 
   /** Takes a run out of line, or tells the host holding it to stop. */
@@ -98,6 +107,7 @@ export class HostPool extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     if (lineGet(sql, runId)) {
       dropLine(sql, runId);
+      this.refreshLine(); // the runs behind it moved up
       return { ok: true, was: "waiting" };
     }
     const held = heldGet(sql, runId);
@@ -143,7 +153,7 @@ export class HostPool extends DurableObject<Env> {
   async containerWanted(runId: string): Promise<boolean> {
     const mine = this.hostSockets().filter((s) => s.state.principal === `container:${runId}`);
     if (mine.length) return heldAll(this.ctx.storage.sql).some((h) => mine.some((s) => s.state.conn === h.conn));
-    return lineAll(this.ctx.storage.sql).length > 0;
+    return lineFirst(this.ctx.storage.sql) !== null;
   }
 
   /**
@@ -161,6 +171,7 @@ export class HostPool extends DurableObject<Env> {
       return { ok: true, action: "retry" };
     }
     dropLine(sql, runId);
+    this.refreshLine();
     await this.session(runId).command({ runId, teamId: entry.team_id }, "error", SYSTEM, {
       message: `${starts} runner containers stopped without taking this run (last exit code ${exitCode}); check PUBLIC_URL and the container logs (wrangler tail), then start a new run`,
       error_code: "resource_unavailable",
@@ -279,8 +290,12 @@ export class HostPool extends DurableObject<Env> {
       });
     }
     await this.pump();
+    // also what a refresh that never finished (the object was evicted) left untold, anywhere in line
+    this.line.behindChanged();
+    const untold = await this.line.refresh();
     if (this.hostSockets().length || heldAll(sql).some((h) => h.lost_at !== null)) await this.scheduleAlarm(Date.now() + heartbeat);
     if (this.atLimit) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
+    if (untold) await this.scheduleAlarm(Date.now() + LINE_RETRY_MS);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────
@@ -331,7 +346,10 @@ export class HostPool extends DurableObject<Env> {
       return;
     }
     const r = await this.session(held.run_id).command(ref, "requeue", SYSTEM, { message: `Queued again: ${why}` });
-    if (r.ok) enqueue(this.ctx.storage.sql, { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts });
+    if (!r.ok) return;
+    const entry = { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts };
+    enqueue(this.ctx.storage.sql, entry);
+    this.line.enqueued(entry);
   }
 
   /** A reconnected host says which runs it still holds: they move to its new connection. */
@@ -376,6 +394,18 @@ export class HostPool extends DurableObject<Env> {
     } finally {
       this.pumping = false;
     }
+    this.refreshLine();
+  }
+
+  /**
+   * Brings the waiting runs' messages up to date after the line or its reason changed, without
+   * holding up the caller (an assignment, a host's report): the refresh runs behind it.
+   */
+  private refreshLine() {
+    void this.line.refresh().then(
+      (untold) => (untold ? this.scheduleAlarm(Date.now() + LINE_RETRY_MS) : undefined),
+      (err) => console.error(JSON.stringify({ msg: "line refresh failed", pool: this.pool, error: String(err) })),
+    );
   }
 
   private async assignNext(): Promise<boolean> {
@@ -384,21 +414,14 @@ export class HostPool extends DurableObject<Env> {
     if (!next) return false;
     const sockets = this.hostSockets().filter((s) => s.state.hello);
     const held = heldAll(sql);
-    const choice = chooseHost(
-      sockets.map(({ state }) => ({
-        conn: state.conn,
-        capacity: state.capacity,
-        running: held.filter((h) => h.conn === state.conn).length,
-        lastAssignedAt: this.lastAssigned.get(state.conn) ?? 0,
-      })),
-    );
+    const choice = chooseHost(this.hostLoads(sockets, held));
     if (!choice) return false;
     const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length);
     if (load.active >= load.maxConcurrentRuns) {
-      // the team holds as many runs as it may: wait for one to end (here, or in another pool)
+      // the team holds as many runs as it may: wait for one to end (here, or in another pool);
+      // the line is told so by the refresh after the pump
       if (!this.atLimit) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
       this.atLimit = load;
-      await this.explainWait(next.run_id);
       return false;
     }
     this.atLimit = null;
@@ -435,7 +458,8 @@ export class HostPool extends DurableObject<Env> {
     if (this.pool !== PLATFORM_POOL) return;
     this.hosting ??= platformHosting(this.env);
     if (!this.hosting.starter) return;
-    const failed = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    const { tried, failed } = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    if (tried) this.line.behindChanged(); // runs got a container (or lost one that failed): they are told so
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
@@ -448,28 +472,14 @@ export class HostPool extends DurableObject<Env> {
     return null;
   }
 
-  /** Tells a waiting run why it waits and where it stands in line; answers the session's reply (its state), or null when the run is not in line. */
-  // Only the run just offered is told: rewriting every waiting run on each offer made a long line
-  // cost O(n) Durable Object calls per new run (measured: run creation fell to 2 % of the floor).
-  private async explainWait(runId: string) {
-    const line = lineAll(this.ctx.storage.sql);
-    const i = line.findIndex((e) => e.run_id === runId);
-    if (i < 0) return null;
-    const hosts = this.hostSockets().filter((s) => s.state.hello);
-    const limit = this.atLimit;
-    return this.session(runId).waiting(
-      { runId, teamId: line[i].team_id },
-      {
-        message: limit
-          ? `Waiting: the team's concurrency limit is reached (${limit.active} of ${limit.maxConcurrentRuns} runs active; position ${i + 1} in line); ` +
-            "it starts when one ends, or an admin raises limits.max_concurrent_runs with PATCH /api/v1/team"
-          : this.pool === PLATFORM_POOL && hasContainer(this.ctx.storage.sql, runId)
-            ? "Waiting: a runner container is starting for this run"
-            : hosts.length
-            ? `Waiting: all ${hosts.length} host${hosts.length === 1 ? "" : "s"} of worker_host=${this.pool} are busy (position ${i + 1} in line)`
-            : `Waiting: no host is connected for worker_host=${this.pool}; start one with \`ambit host start\``,
-      },
-    );
+  /** The connected hosts that said hello, as the host choice sees them. */
+  private hostLoads(sockets = this.hostSockets().filter((s) => s.state.hello), held = heldAll(this.ctx.storage.sql)): HostLoad[] {
+    return sockets.map(({ state }) => ({
+      conn: state.conn,
+      capacity: state.capacity,
+      running: held.filter((h) => h.conn === state.conn).length,
+      lastAssignedAt: this.lastAssigned.get(state.conn) ?? 0,
+    }));
   }
 
   private hostSockets() {

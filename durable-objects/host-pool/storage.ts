@@ -1,5 +1,13 @@
 /** The pool's durable state: runs waiting in line, and runs held by a host connection. */
-export type LineEntry = { run_id: string; team_id: string; execution_id: number; enqueued_at: number; attempts: number };
+export type LineEntry = {
+  run_id: string;
+  team_id: string;
+  execution_id: number;
+  enqueued_at: number;
+  attempts: number;
+  /** the waiting message the run's session last accepted for this stay in line (null: none yet) */
+  told?: string | null;
+};
 export type HeldEntry = {
   run_id: string;
   team_id: string;
@@ -27,6 +35,8 @@ const MIGRATIONS: string[][] = [
     `CREATE TABLE IF NOT EXISTS containers (run_id TEXT PRIMARY KEY, started_at INTEGER NOT NULL,
       starts INTEGER NOT NULL DEFAULT 1, stopped INTEGER NOT NULL DEFAULT 0)`,
   ],
+  // what each waiting run was told (line-status.ts), and the line's order as an index
+  ["ALTER TABLE line ADD COLUMN told TEXT", "CREATE INDEX IF NOT EXISTS line_order ON line (enqueued_at, run_id)"],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -51,6 +61,50 @@ export function enqueue(sql: SqlStorage, e: LineEntry) {
     e.run_id, e.team_id, e.execution_id, e.enqueued_at, e.attempts,
   );
 }
+
+/** The first `n` runs in line, each with whether a runner container was started for it. */
+export const lineHead = (sql: SqlStorage, n: number) =>
+  sql
+    .exec<LineEntry & { container: number }>(
+      `SELECT l.*, EXISTS (SELECT 1 FROM containers c WHERE c.run_id = l.run_id) AS container FROM line l ORDER BY l.enqueued_at, l.run_id LIMIT ?`,
+      n,
+    )
+    .toArray();
+
+/** The runs behind the first `skip` whose last message is not the one runs back there are told now (`plain`, or `container`). */
+export const lineBehindStale = (sql: SqlStorage, skip: number, messages: { plain: string; container: string }) =>
+  sql
+    .exec<{ run_id: string }>(
+      `SELECT run_id FROM (
+         SELECT l.run_id, l.told, EXISTS (SELECT 1 FROM containers c WHERE c.run_id = l.run_id) AS container
+         FROM line l ORDER BY l.enqueued_at, l.run_id LIMIT -1 OFFSET ?)
+       WHERE told IS NOT (CASE WHEN container THEN ? ELSE ? END)`,
+      skip, messages.container, messages.plain,
+    )
+    .toArray()
+    .map((r) => r.run_id);
+
+/** Whether any run in line comes after `e` (false: `e` is the last). */
+export const lineHasAfter = (sql: SqlStorage, e: LineEntry) =>
+  sql.exec("SELECT 1 FROM line WHERE enqueued_at > ? OR (enqueued_at = ? AND run_id > ?) LIMIT 1", e.enqueued_at, e.enqueued_at, e.run_id).toArray().length > 0;
+
+/** A run's 1-based position in line, counted no further than `cap`. */
+export const linePosition = (sql: SqlStorage, e: LineEntry, cap: number) =>
+  1 +
+  sql
+    .exec<{ n: number }>(
+      "SELECT count(*) AS n FROM (SELECT 1 FROM line WHERE enqueued_at < ? OR (enqueued_at = ? AND run_id < ?) LIMIT ?)",
+      e.enqueued_at, e.enqueued_at, e.run_id, cap - 1,
+    )
+    .one().n;
+
+/** Records what a run's session accepted, for the same stay in line only (not a later requeue or execution of the run). */
+export const setTold = (sql: SqlStorage, e: LineEntry, message: string) =>
+  sql.exec("UPDATE line SET told = ? WHERE run_id = ? AND execution_id = ? AND attempts = ?", message, e.run_id, e.execution_id, e.attempts);
+
+/** Takes a run out of line, if it is still the same stay (see setTold). */
+export const dropStay = (sql: SqlStorage, e: LineEntry) =>
+  sql.exec("DELETE FROM line WHERE run_id = ? AND execution_id = ? AND attempts = ?", e.run_id, e.execution_id, e.attempts);
 
 export function hold(sql: SqlStorage, h: HeldEntry) {
   sql.exec("DELETE FROM line WHERE run_id = ?", h.run_id);

@@ -390,8 +390,11 @@ describe("HostPool: hosts that go away", () => {
     await offer(t, runId);
     await a.nthAssignment(1);
     a.close();
-    const requeued = await untilRun(t.key, runId, stateIs("QUEUED"));
-    expect(requeued.status_message.message).toMatch(/Queued again: host warp disconnected before claiming it/);
+    await untilRun(t.key, runId, stateIs("QUEUED"));
+    const requeue = (await eventsOf({ runId, teamId: t.teamId }))!.find((e) => e.payload.command === "requeue");
+    expect(requeue?.payload).toMatchObject({ to: "QUEUED", status_message: { message: "Queued again: host warp disconnected before claiming it" } });
+    // back in line, it is told why it waits now
+    await untilRun(t.key, runId, (r) => /^Waiting: no host is connected for worker_host=warp/.test(r.status_message?.message), "no host connected");
     expect((await poolState(t.teamId)).line).toMatchObject([{ run_id: runId, attempts: 1 }]);
     const b = await TestHost.connect(t.key, "warp");
     await b.assignmentOf(runId);
