@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { RunEvent, RunItem } from "@ambit/protocol";
+import { RunItem } from "@ambit/protocol";
 import { AppError } from "../lib/errors.ts";
 import { readEventsPage } from "../services/runs/run-events.ts";
 import { authorizePublicAttach, getPublicRun, NO_LINK } from "../services/runs/public-run.ts";
 import { newRouter, problems } from "./ctx.ts";
-import { afterOf, forward, StreamQuery } from "./run-session.ts";
+import { afterOf, EVENTS_RESPONSE, forward, StreamQuery } from "./run-session.ts";
 
 // A run's public link (sharing.public VIEWER): no API key, read-only, that one run only. Mounted
 // before the API-key middleware; the share id in the path is the credential.
@@ -30,13 +30,7 @@ export const publicRunRoutes = newRouter()
       description: "With `Accept: text/event-stream`: every event after `after` (or `Last-Event-ID`), then live events. Otherwise a JSON page.",
       request: { params: Params, query: Query },
       responses: {
-        200: {
-          description: "Events",
-          content: {
-            "application/json": { schema: z.object({ events: z.array(RunEvent), last_seq: z.number().int(), has_more: z.boolean() }) },
-            "text/event-stream": { schema: z.string() },
-          },
-        },
+        200: EVENTS_RESPONSE,
         ...problems(400, 404),
       },
     }),

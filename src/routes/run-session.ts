@@ -49,6 +49,15 @@ export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: b
   return mutableResponse(res);
 }
 
+/** The 200 answer of a run's events: a JSON page, or a Server-Sent Events stream. */
+export const EVENTS_RESPONSE = {
+  description: "Events",
+  content: {
+    "application/json": { schema: z.object({ events: z.array(RunEvent), last_seq: z.number().int(), has_more: z.boolean() }) },
+    "text/event-stream": { schema: z.string() },
+  },
+};
+
 export const runSessionRoutes = newRouter()
   .openapi(
     createRoute({
@@ -75,13 +84,7 @@ export const runSessionRoutes = newRouter()
       description: "With `Accept: text/event-stream`: every event after `after` (or `Last-Event-ID`), then live events; each SSE `id` is the event's seq. Otherwise a JSON page.",
       request: { params: Params, query: StreamQuery },
       responses: {
-        200: {
-          description: "Events",
-          content: {
-            "application/json": { schema: z.object({ events: z.array(RunEvent), last_seq: z.number().int(), has_more: z.boolean() }) },
-            "text/event-stream": { schema: z.string() },
-          },
-        },
+        200: EVENTS_RESPONSE,
         ...problems(400, 401, 404),
       },
     }),
