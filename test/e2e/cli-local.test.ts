@@ -12,6 +12,7 @@ import { type ModelServer, type RecordedRequest, type ScriptedTurn, startModelSe
 import { type CliProcess, startCli } from "./cli-run.ts";
 import { FaultProxy } from "./fault-proxy.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { configure, useModelServer } from "./runner-setup.ts";
 
 const CANARY = "canary-local-token-51c0ffee";
 
@@ -38,10 +39,8 @@ beforeAll(async () => {
     const script = scripts.get(marker);
     return script ? script(req, n) : { text: `no script for '${marker}'` };
   });
-  const post = async (route: string, body: Json) => expect((await api(s.url, "POST", route, { key: s.key, body })).status).toBe(201);
-  await post("/api/v1/agent/secrets", { name: "MODEL_KEY", value: "sk-fake-local-model-key", type: "openai_api_key" });
-  await post("/api/v1/agent/secrets", { name: "DEPLOY_TOKEN", value: CANARY });
-  await post("/api/v1/agent/models", { id: "fake-gpt", provider: "openai", model: "gpt-fake", base_url: `${model.url}/v1`, api_key_secret: "MODEL_KEY" });
+  await useModelServer(s, "fake-gpt", model.url);
+  await configure(s).secret("DEPLOY_TOKEN", CANARY);
 }, 120_000);
 
 afterAll(async () => {
@@ -182,9 +181,7 @@ describe("ambit agent run --local when the network never comes back", () => {
     const short = await startE2eServer({ teamName: "e2e-local-lease", vars: { LOCAL_RUN_LEASE_MS: "3000" } });
     const proxy = await FaultProxy.start(short.server.port);
     try {
-      const post = async (route: string, body: Json) => expect((await api(short.url, "POST", route, { key: short.key, body })).status).toBe(201);
-      await post("/api/v1/agent/secrets", { name: "MODEL_KEY", value: "sk-fake-local-model-key", type: "openai_api_key" });
-      await post("/api/v1/agent/models", { id: "fake-gpt-2", provider: "openai", model: "gpt-fake", base_url: `${model.url}/v1`, api_key_secret: "MODEL_KEY" });
+      await useModelServer(short, "fake-gpt-2", model.url);
       scripts.set("LOCAL-LOST", (_req, n) =>
         n === 0 ? { toolCalls: [{ name: "run_shell_command", args: { command: "sleep 60 & echo $! > sleep.pid; wait" } }] } : { text: "should not get here" },
       );

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { type ModelServer, type RecordedRequest, startModelServer } from "../fakes/model-server.ts";
 import { type CliProcess, runCli, startCli } from "./cli-run.ts";
-import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { type E2eServer, startE2eServer, waitFor } from "./helpers.ts";
+import { useModelServer } from "./runner-setup.ts";
 
 let s: E2eServer;
 let bin: string;
@@ -40,9 +41,7 @@ beforeAll(async () => {
     return new Ambit({ apiKey: (await owner.apiKeys.create({ name: role, user_uid: m.uid })).key, baseURL: s.url });
   };
   [teammate, viewer] = await Promise.all([keyFor("member"), keyFor("viewer")]);
-  const post = async (route: string, body: Json) => expect((await api(s.url, "POST", route, { key: s.key, body })).status).toBe(201);
-  await post("/api/v1/agent/secrets", { name: "MODEL_KEY", value: "sk-fake-share-model-key", type: "openai_api_key" });
-  await post("/api/v1/agent/models", { id: "fake-gpt", provider: "openai", model: "gpt-fake", base_url: `${model.url}/v1`, api_key_secret: "MODEL_KEY" });
+  await useModelServer(s, "fake-gpt", model.url);
 }, 120_000);
 
 afterAll(async () => {

@@ -37,6 +37,13 @@ export const configure = (s: E2eServer) => ({
   mcpServer: async (name: string, config: Json) => (await post(s, "/api/v1/agent/mcp-servers", { name, config })).uid as string,
 });
 
+/** The scripted model server (test/fakes/model-server.ts) as the team's catalog model `id`, its key in the secret MODEL_KEY. */
+export async function useModelServer(s: E2eServer, id: string, serverUrl: string, key = "sk-fake-model-key") {
+  const cfg = configure(s);
+  await cfg.secret("MODEL_KEY", key, "openai_api_key");
+  await cfg.model(id, serverUrl, "MODEL_KEY");
+}
+
 /** POST /agent/runs for `workerId`'s hosts; returns the run id. */
 export async function createRun(s: E2eServer, prompt: string, workerId: string, config: Json = {}) {
   const created = await post(s, "/api/v1/agent/runs", { prompt, config: { ...config, worker_host: workerId } }, 200);
