@@ -9,7 +9,15 @@ import { applyHostReport } from "./host-report.ts";
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
-import { containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, migrate } from "./storage.ts";
+import { WaitWrites } from "../run-session/summary.ts";
+import {
+  containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, markSession, migrate,
+  sessionOpen,
+} from "./storage.ts";
+
+/** An execution of a run to put in line (a `DispatchMessage`). */
+export type Offer = { runId: string; teamId: string; pool: string; executionId: number; sessionOpen?: boolean };
+export type OfferResult = { ok: true; status: "waiting" | "assigned" | "duplicate" | "ended" };
 
 /** What the Worker tells the pool about a host connection it authenticated. */
 export type HostGrant = {
@@ -66,11 +74,17 @@ export class HostPool extends DurableObject<Env> {
   private atLimit: TeamLoad | null = null;
   /** how the platform pool gets hosts (PLATFORM_HOSTS); tests replace it to watch the starts */
   hosting: PlatformHosting | null = null;
+  /** wait messages of runs that have no session yet, written to their D1 rows together */
+  private waitWrites = new WaitWrites(this.env.DB);
   /** keeps every waiting run's status_message true as the line moves */
   private line = new LineRefresh({
     sql: this.ctx.storage.sql,
     reason: () => lineReason(this.pool, this.hostLoads(), this.atLimit),
-    waiting: (ref, message) => this.session(ref.runId).waiting(ref, { message }),
+    // a run whose session does not exist yet is told through its D1 row, which is what its
+    // session starts from when something opens it (RunSession.load); creating a session just to
+    // say "no host connected" would cost every queued run a Durable Object of its own
+    waiting: (ref, message) =>
+      sessionOpen(this.ctx.storage.sql, ref.runId) ? this.session(ref.runId).waiting(ref, { message }) : this.waitWrites.write(ref, message),
   });
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -85,21 +99,45 @@ export class HostPool extends DurableObject<Env> {
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────
 
   /** Puts an execution of a run in line (idempotent: a redelivered offer changes nothing). */
-  async offer(input: { runId: string; teamId: string; pool: string; executionId: number }): Promise<{ ok: true; status: "waiting" | "assigned" | "duplicate" | "ended" }> {
-    this.identify(input.teamId, input.pool);
+  async offer(input: Offer): Promise<OfferResult> {
+    return (await this.offerAll([input]))[0];
+  }
+
+  /** Puts executions of runs in line, in the order given: what the RUNS queue's consumer sends. */
+  async offerAll(inputs: Offer[]): Promise<OfferResult[]> {
     const sql = this.ctx.storage.sql;
-    const held = heldGet(sql, input.runId);
-    if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return { ok: true, status: "duplicate" };
-    // in line before its session is asked anything, so a cancel from now on finds it there
-    const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 };
-    enqueue(sql, entry);
-    this.line.enqueued(entry);
+    const fresh = inputs.map((input) => {
+      this.identify(input.teamId, input.pool);
+      const held = heldGet(sql, input.runId);
+      if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return false;
+      if (input.sessionOpen) markSession(sql, input.runId);
+      // in line before its session is asked anything, so a cancel from now on finds it there
+      const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 };
+      enqueue(sql, entry);
+      this.line.enqueued(entry);
+      return true;
+    });
     await this.pump(); // a run that ended meanwhile refuses `dispatch` and leaves the line
-    if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
-    // telling it why it waits also says whether it still may (a run cancelled meanwhile leaves
-    // the line): one session call per offer, not two
-    if (await this.line.tell(input.runId)) return { ok: true, status: "waiting" };
-    return { ok: true, status: heldGet(sql, input.runId) ? "assigned" : "ended" };
+    return Promise.all(
+      inputs.map(async (input, i): Promise<OfferResult> => {
+        if (!fresh[i]) return { ok: true, status: "duplicate" };
+        if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
+        // telling it why it waits also says whether it still may (a run cancelled meanwhile
+        // leaves the line): one call per offer, not two
+        if (await this.line.tell(input.runId)) return { ok: true, status: "waiting" };
+        return { ok: true, status: heldGet(sql, input.runId) ? "assigned" : "ended" };
+      }),
+    );
+  }
+
+  /**
+   * A run's session opened while the run is (or is about to be) in line: from now on it is told
+   * why the run waits. Answers what the run was last told, which its session may not have seen.
+   */
+  async watch(runId: string): Promise<{ told: string | null }> {
+    const sql = this.ctx.storage.sql;
+    if (!heldGet(sql, runId)) markSession(sql, runId);
+    return { told: lineGet(sql, runId)?.told ?? null };
   }
 
   /** Takes a run out of line, or tells the host holding it to stop. */
@@ -349,6 +387,7 @@ export class HostPool extends DurableObject<Env> {
     if (!r.ok) return;
     const entry = { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts };
     enqueue(this.ctx.storage.sql, entry);
+    markSession(this.ctx.storage.sql, held.run_id); // it just answered the requeue
     this.line.enqueued(entry);
   }
 

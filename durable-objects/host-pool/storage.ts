@@ -37,6 +37,8 @@ const MIGRATIONS: string[][] = [
   ],
   // what each waiting run was told (line-status.ts), and the line's order as an index
   ["ALTER TABLE line ADD COLUMN told TEXT", "CREATE INDEX IF NOT EXISTS line_order ON line (enqueued_at, run_id)"],
+  // the runs waiting here whose RunSession exists (see sessionOpen); the others' messages go to D1
+  ["CREATE TABLE IF NOT EXISTS sessions (run_id TEXT PRIMARY KEY)"],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -103,11 +105,23 @@ export const setTold = (sql: SqlStorage, e: LineEntry, message: string) =>
   sql.exec("UPDATE line SET told = ? WHERE run_id = ? AND execution_id = ? AND attempts = ?", message, e.run_id, e.execution_id, e.attempts);
 
 /** Takes a run out of line, if it is still the same stay (see setTold). */
-export const dropStay = (sql: SqlStorage, e: LineEntry) =>
-  sql.exec("DELETE FROM line WHERE run_id = ? AND execution_id = ? AND attempts = ?", e.run_id, e.execution_id, e.attempts);
+export function dropStay(sql: SqlStorage, e: LineEntry) {
+  if (sql.exec("DELETE FROM line WHERE run_id = ? AND execution_id = ? AND attempts = ?", e.run_id, e.execution_id, e.attempts).rowsWritten) {
+    sql.exec("DELETE FROM sessions WHERE run_id = ?", e.run_id);
+  }
+}
+
+/**
+ * A run's `RunSession` is created on the run's first use, not with the run (see RunSession.load):
+ * until it exists, why the run waits is written to its D1 row alone. These record the runs whose
+ * session is known to exist (it asked to be told, or the pool or a follow-up made it), which are
+ * told through it instead. A row lives while its run is in line (or about to be offered).
+ */
+export const markSession = (sql: SqlStorage, runId: string) => sql.exec("INSERT OR IGNORE INTO sessions (run_id) VALUES (?)", runId);
+export const sessionOpen = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM sessions WHERE run_id = ?", runId).toArray().length > 0;
 
 export function hold(sql: SqlStorage, h: HeldEntry) {
-  sql.exec("DELETE FROM line WHERE run_id = ?", h.run_id);
+  dropLine(sql, h.run_id);
   sql.exec(
     `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -115,7 +129,10 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
   );
 }
 
-export const dropLine = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM line WHERE run_id = ?", runId);
+export function dropLine(sql: SqlStorage, runId: string) {
+  sql.exec("DELETE FROM line WHERE run_id = ?", runId);
+  sql.exec("DELETE FROM sessions WHERE run_id = ?", runId);
+}
 export const dropHeld = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM held WHERE run_id = ?", runId);
 
 /** Forgets the containers of runs no longer in line (assigned, cancelled or ended). */

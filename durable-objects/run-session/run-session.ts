@@ -48,6 +48,8 @@ export class RunSession extends DurableObject<Env> {
   /** what the run's D1 row holds, as far as this instance knows (null: unknown, write it all) */
   private d1: D1Columns | null = null;
   private syncing: Promise<void> = Promise.resolve();
+  /** whether this instance asked its pool to tell it why the run waits (see watchLine) */
+  private watching = false;
   /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
   private sse = new Map<WritableStreamDefaultWriter<Uint8Array>, EventActor>();
   /** Live events on their way to the clients, coalesced under load (see fanout.ts). */
@@ -216,6 +218,7 @@ export class RunSession extends DurableObject<Env> {
   async events(ref: RunRef, after = 0, limit = REPLAY_PAGE): Promise<{ events: RunEvent[]; last_seq: number } | null> {
     const run = await this.load(ref);
     if (!run) return null;
+    await this.watchLine(run);
     return { events: listEvents(this.ctx.storage.sql, after, limit), last_seq: lastSeq(this.ctx.storage.sql) };
   }
 
@@ -257,6 +260,7 @@ export class RunSession extends DurableObject<Env> {
     if (!grant) return new Response("missing attach grant", { status: 400 });
     const run = await this.load(grant);
     if (!run) return new Response("run not found", { status: 404 });
+    await this.watchLine(run);
     return request.headers.get("upgrade")?.toLowerCase() === "websocket" ? this.attachSocket(run, grant) : this.attachSse(grant);
   }
 
@@ -414,11 +418,17 @@ export class RunSession extends DurableObject<Env> {
     return seq;
   }
 
-  /** The stored run, or one rebuilt from D1 when this session was never initialised. */
+  /**
+   * The stored run, or, on this session's first use, the run as its D1 row has it. A run's session
+   * opens on first use, not with the run: its host taking it, a client attaching, reading its
+   * events, a follow-up, a cancel. Until then the D1 row is the whole of the run (a QUEUED run,
+   * the creation in its columns, why it waits in `status_message`), and the log starts from it.
+   */
   private async load(ref: RunRef): Promise<RunRecord | null> {
     if (this.run) return this.run.id === ref.runId && this.run.team_id === ref.teamId ? this.run : null;
     const row = await readRunRow(this.env.DB, ref.runId, ref.teamId);
     if (!row || this.run) return this.run;
+    const creator: EventActor = row.creator_id === "system" ? { type: "system", id: "system" } : { type: row.creator_type, id: row.creator_id };
     this.create(
       {
         runId: row.id,
@@ -428,11 +438,25 @@ export class RunSession extends DurableObject<Env> {
         prompt: row.prompt,
         pool: row.execution_location === "LOCAL" ? LOCAL_POOL : row.worker_host && row.worker_host !== "warp" ? row.worker_host : "warp",
         statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
-        actor: { type: "system", id: "system" },
+        actor: creator,
       },
       { updated_at: row.updated_at, started_at: row.started_at, ended_at: row.ended_at },
     );
     return this.run;
+  }
+
+  /**
+   * Someone looks at a QUEUED run (reads its events, attaches): from now on its pool tells this
+   * session, not only the D1 row, why the run waits, so what they see stays live. Asked once per
+   * instance; the pool tells the sessions it opened itself (a dispatch, a requeue) unasked.
+   */
+  private async watchLine(run: RunRecord) {
+    if (this.watching || run.state !== "QUEUED" || run.pool === LOCAL_POOL) return;
+    this.watching = true;
+    await this.tellPool(run, async (pool) => {
+      const { told } = await pool.watch(run.id);
+      if (told) await this.waiting({ runId: run.id, teamId: run.team_id }, { message: told });
+    });
   }
 
   private async apply(run: RunRecord, command: RunCommand, actor: EventActor, statusMessage: RunStatusMessage | null): Promise<SessionResult> {

@@ -1,3 +1,4 @@
+import type { RunState } from "@ambit/protocol";
 import type { RunRecord } from "./storage.ts";
 
 /** The summary columns of a run's D1 row that its indexes cover (state, updated_at) or that rarely change. */
@@ -27,10 +28,76 @@ export async function writeSummary(db: D1Database, r: RunRecord, known?: D1Colum
   return result.meta.changes > 0;
 }
 
-/** The run's row as D1 has it, for a session whose Durable Object was never initialised. */
+type WaitAnswer = { ok: true; state: RunState } | { ok: false };
+
+/**
+ * Says why runs wait on their D1 rows alone, for runs whose session does not exist yet (the pool
+ * tells an existing session instead: HostPool `sessions`), in one D1 batch. Only a QUEUED row
+ * takes it. Each answer is the row's state, as a session's `waiting` gives it, or not ok for an
+ * unknown run.
+ */
+export async function writeWaiting(db: D1Database, items: { ref: { runId: string; teamId: string }; message: string }[]): Promise<WaitAnswer[]> {
+  const updates = await db.batch<{ state: RunState }>(
+    items.map(({ ref, message }) =>
+      db
+        .prepare("UPDATE runs SET status_message = ? WHERE id = ? AND team_id = ? AND state = 'QUEUED' RETURNING state")
+        .bind(JSON.stringify({ message }), ref.runId, ref.teamId),
+    ),
+  );
+  const answers: (WaitAnswer | null)[] = updates.map((u) => (u.results[0] ? { ok: true, state: u.results[0].state } : null));
+  const others = items.filter((_, i) => !answers[i]);
+  if (!others.length) return answers as WaitAnswer[];
+  // not QUEUED (any more), or not a run of that team: what is it?
+  const rows = await db.batch<{ state: RunState }>(
+    others.map(({ ref }) => db.prepare("SELECT state FROM runs WHERE id = ? AND team_id = ?").bind(ref.runId, ref.teamId)),
+  );
+  let k = 0;
+  return answers.map((a) => {
+    if (a) return a;
+    const row = rows[k++].results[0];
+    return row ? { ok: true, state: row.state } : { ok: false };
+  });
+}
+
+/**
+ * Gathers the `writeWaiting` calls made in one turn of the event loop into one D1 batch: a
+ * refresh of the line, or a batch of offers, tells many runs at once.
+ */
+export class WaitWrites {
+  private pending: { item: { ref: { runId: string; teamId: string }; message: string }; resolve(a: WaitAnswer): void; reject(err: unknown): void }[] = [];
+
+  constructor(private db: D1Database) {}
+
+  write(ref: { runId: string; teamId: string }, message: string): Promise<WaitAnswer> {
+    return new Promise((resolve, reject) => {
+      if (!this.pending.length) setTimeout(() => void this.flush(), 0);
+      this.pending.push({ item: { ref, message }, resolve, reject });
+    });
+  }
+
+  private async flush() {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const answers = await writeWaiting(this.db, batch.map((p) => p.item));
+      batch.forEach((p, i) => p.resolve(answers[i]));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+}
+
+/** The run's row as D1 has it, for a session that was never opened (see RunSession.load). */
 export async function readRunRow(db: D1Database, runId: string, teamId: string) {
   return db
-    .prepare("SELECT id, team_id, state, status_message, prompt, worker_host, execution_location, created_at, updated_at, started_at, ended_at, summary_seq FROM runs WHERE id = ? AND team_id = ?")
+    .prepare(
+      `SELECT id, team_id, state, status_message, prompt, worker_host, execution_location, creator_type, creator_id, created_at, updated_at,
+         started_at, ended_at, summary_seq FROM runs WHERE id = ? AND team_id = ?`,
+    )
     .bind(runId, teamId)
-    .first<{ id: string; team_id: string; state: string; status_message: string | null; prompt: string; worker_host: string | null; execution_location: string; created_at: number; updated_at: number; started_at: number | null; ended_at: number | null; summary_seq: number }>();
+    .first<{
+      id: string; team_id: string; state: string; status_message: string | null; prompt: string; worker_host: string | null; execution_location: string;
+      creator_type: "user" | "service_account"; creator_id: string; created_at: number; updated_at: number; started_at: number | null; ended_at: number | null;
+      summary_seq: number;
+    }>();
 }

@@ -4,9 +4,9 @@ import { runSession } from "../services/runs/session.ts";
 
 /**
  * Consumer of the `RUNS` queue: offers each run to its HostPool, which dedups redeliveries.
- * Runs of different pools are offered concurrently; runs of one pool in the order they came, so
- * its line stays first come, first served. A message that keeps failing goes to the dead-letter
- * queue, whose consumer ends the run ERROR.
+ * Runs of different pools are offered concurrently; the runs of one pool in one call, in the order
+ * they came, so its line stays first come, first served. A message that keeps failing goes to the
+ * dead-letter queue, whose consumer ends the run ERROR.
  */
 export async function consumeRunsQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const dead = batch.queue.endsWith("-dlq");
@@ -23,25 +23,40 @@ export async function consumeRunsQueue(batch: MessageBatch<unknown>, env: Env): 
   }
   await Promise.all(
     [...byPool.values()].map(async (group) => {
-      for (const { msg, m } of group) await deliver(env, dead, msg, m);
+      if (!dead) return offer(env, group);
+      for (const { msg, m } of group) await endUndeliverable(env, msg, m);
     }),
   );
 }
 
-async function deliver(env: Env, dead: boolean, msg: Message<unknown>, m: DispatchMessage) {
+type Delivery = { msg: Message<unknown>; m: DispatchMessage };
+
+async function offer(env: Env, group: Delivery[]) {
+  const { m } = group[0];
   try {
-    if (dead) {
-      await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", { type: "system", id: "dispatch" }, {
-        message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
-        error_code: "internal_error",
-        retryable: true,
-      });
-    } else {
-      await hostPool(env, m.team_id, m.pool).offer({ runId: m.run_id, teamId: m.team_id, pool: m.pool, executionId: m.execution_id });
-    }
+    await hostPool(env, m.team_id, m.pool).offerAll(
+      group.map(({ m }) => ({ runId: m.run_id, teamId: m.team_id, pool: m.pool, executionId: m.execution_id, sessionOpen: m.session_open })),
+    );
+    for (const { msg } of group) msg.ack();
+  } catch (err) {
+    for (const d of group) retry(d, err);
+  }
+}
+
+async function endUndeliverable(env: Env, msg: Message<unknown>, m: DispatchMessage) {
+  try {
+    await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", { type: "system", id: "dispatch" }, {
+      message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
+      error_code: "internal_error",
+      retryable: true,
+    });
     msg.ack();
   } catch (err) {
-    console.error(JSON.stringify({ msg: "runs queue: delivery failed; will retry", queue: "runs", run_id: m.run_id, attempts: msg.attempts, error: String(err) }));
-    msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
+    retry({ msg, m }, err);
   }
+}
+
+function retry({ msg, m }: Delivery, err: unknown) {
+  console.error(JSON.stringify({ msg: "runs queue: delivery failed; will retry", queue: "runs", run_id: m.run_id, attempts: msg.attempts, error: String(err) }));
+  msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
 }

@@ -1,7 +1,8 @@
 // The waiting runs' status_message as the line moves: every run in line is told again when what
 // it was told stopped being true (a run ahead assigned or cancelled, hosts connecting or leaving),
 // and only then. Runs are inserted into D1 and offered to the pool directly, as in host-pool.test.ts.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { EXACT_POSITIONS } from "../../durable-objects/host-pool/line-status.ts";
@@ -12,8 +13,16 @@ import { eventsOf, insertRunRow, RUNS } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
-const queuedRun = async (team: Team, pool: string, prompt = "Work") =>
-  (await insertRunRow(team, { prompt, title: prompt, worker_host: pool === "warp" ? null : pool })).id;
+/**
+ * A QUEUED run of `pool`, not offered yet. Its session is opened (its log read), so the pool
+ * tells it each message and its `run.waiting` events count them; `{ open: false }` leaves it
+ * unopened, told on its D1 row alone.
+ */
+async function queuedRun(team: Team, pool: string, prompt = "Work", { open = true } = {}) {
+  const { id } = await insertRunRow(team, { prompt, title: prompt, worker_host: pool === "warp" ? null : pool });
+  if (open) await eventsOf({ runId: id, teamId: team.teamId });
+  return id;
+}
 const offer = (team: Team, runId: string, pool: string) => poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId: 1 });
 const messageOf = async (team: Team, runId: string) => ((await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json).status_message?.message as string;
 /** The messages of a run's `run.waiting` events, in order. */
@@ -35,7 +44,7 @@ async function untilMessages(team: Team, runs: string[], expected: (i: number) =
 }
 
 /** A host of capacity 1 holding one run of `pool`, and `n` runs waiting behind it (offered in order). */
-async function busyLine(team: Team, pool: string, n: number) {
+async function busyLine(team: Team, pool: string, n: number, { open = true } = {}) {
   const host = await TestHost.connect(team.key, pool, { capacity: 1 });
   await eventually("hello", async () => (await poolHosts(team.teamId, pool))[0]?.capacity === 1);
   const held = await queuedRun(team, pool, "held");
@@ -43,7 +52,7 @@ async function busyLine(team: Team, pool: string, n: number) {
   await host.take(team.key, held);
   const waiting: string[] = [];
   for (let i = 0; i < n; i++) {
-    waiting.push(await queuedRun(team, pool, `waiting ${i + 1}`));
+    waiting.push(await queuedRun(team, pool, `waiting ${i + 1}`, { open }));
     expect(await offer(team, waiting[i], pool)).toMatchObject({ status: "waiting" });
   }
   return { host, held, waiting };
@@ -67,6 +76,23 @@ describe("HostPool: the line's messages stay true", () => {
     await untilMessages(t, rest, (i) => busy(1, "w-line", i + 1));
     // each told once per change: the old position, then the new one
     for (const [i, r] of rest.entries()) expect(await waitingEvents(t, r)).toEqual([busy(1, "w-line", i + 2), busy(1, "w-line", i + 1)]);
+    host.close();
+  });
+
+  it("runs whose sessions are not open are told on their D1 rows alone, and move up all the same", async () => {
+    const t = await newTeam("line");
+    const { host, held, waiting } = await busyLine(t, "w-rows", 4, { open: false });
+    await untilMessages(t, waiting, (i) => busy(1, "w-rows", i + 1));
+    await finishAndTakeNext(t, host, held, waiting[0]);
+    await untilMessages(t, waiting.slice(1), (i) => busy(1, "w-rows", i + 1));
+    // not one of the waiting runs got a Durable Object for it (the one taken did: the pool dispatched it)
+    const ids = await listDurableObjectIds(env.RUN_SESSION);
+    const opened = (runId: string) => ids.some((id) => id.equals(env.RUN_SESSION.idFromName(runId)));
+    expect(waiting.map(opened)).toEqual([true, false, false, false]);
+    // the row is what a session starts from when someone looks
+    expect(await eventsOf({ runId: waiting[3], teamId: t.teamId })).toMatchObject([
+      { type: "run.created", payload: { status_message: { message: busy(1, "w-rows", 3) } } },
+    ]);
     host.close();
   });
 

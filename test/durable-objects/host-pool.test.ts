@@ -353,8 +353,8 @@ describe("HostPool: why a run waits", () => {
     const run = await getRun(t, runId);
     expect(run.state).toBe("QUEUED");
     expect(run.status_message.message).toMatch(/^Waiting: no host is connected for worker_host=gpu-box/);
-    const waiting = (await eventsOf({ runId, teamId: t.teamId }))!.filter((e) => e.type === "run.waiting");
-    expect(waiting).toMatchObject([{ actor: { type: "system", id: "dispatch" }, payload: { status_message: run.status_message } }]);
+    // its session is not open: the row alone was told, and the session opens from it
+    expect(await eventsOf({ runId, teamId: t.teamId })).toMatchObject([{ type: "run.created", payload: { status_message: run.status_message } }]);
   });
 
   it("says all N hosts are busy and each run's position in line; the line is first come, first served", async () => {

@@ -20,40 +20,60 @@ async function storageOf(runId: string) {
   }));
 }
 
+/** A run created through the API, offered to its pool (no host: it waits), with its session open. */
 async function newRun(prompt = "Fix the flaky test") {
   const team = await newTeam("session");
   const runId = await createRun(team.key, { prompt });
-  return { team, runId, ref: { runId, teamId: team.teamId } };
+  const ref = { runId, teamId: team.teamId };
+  await untilDispatched(ref);
+  await eventsOf(ref);
+  return { team, runId, ref };
 }
 
+const hasSession = async (runId: string) => (await listDurableObjectIds(env.RUN_SESSION)).some((id) => id.equals(env.RUN_SESSION.idFromName(runId)));
+
 describe("RunSession", () => {
-  it("is created with its run: state QUEUED, one run.created event, D1 row in step (then the dispatch's run.waiting)", async () => {
-    const { team, runId, ref } = await newRun();
-    const ids = await listDurableObjectIds(env.RUN_SESSION);
-    expect(ids.some((id) => id.equals(env.RUN_SESSION.idFromName(runId)))).toBe(true);
-    // the RUNS queue offers the run to its pool asynchronously; with no host, that adds run.waiting
-    const events = await untilDispatched(ref);
-    expect(events).toEqual([
+  it("opens on the run's first use, from its D1 row: until then the pool says on the row alone why the run waits", async () => {
+    const team = await newTeam("session");
+    const runId = await createRun(team.key, { prompt: "Fix the flaky test" });
+    const ref = { runId, teamId: team.teamId };
+    const row = await untilDispatched(ref);
+    const waiting = JSON.parse(row.status_message!);
+    expect(waiting.message).toMatch(/^Waiting: no host is connected for worker_host=warp/);
+    expect(row).toMatchObject({ state: "QUEUED", summary_seq: 1 });
+    // created, offered to its pool and told why it waits: no Durable Object of its own yet
+    expect(await hasSession(runId)).toBe(false);
+    // the first read opens it: its log starts with the run as the row has it, created by its creator
+    expect(await eventsOf(ref)).toEqual([
       {
         seq: 1,
         type: "run.created",
-        at: new Date((await runRow(runId))!.created_at).toISOString(),
+        at: new Date(row.created_at).toISOString(),
         actor: { type: "user", id: team.userId },
         execution_id: 1,
-        payload: { state: "QUEUED", prompt: "Fix the flaky test", status_message: { message: "Queued: waiting to be dispatched to a host" } },
-      },
-      {
-        seq: 2,
-        type: "run.waiting",
-        at: expect.any(String),
-        actor: { type: "system", id: "dispatch" },
-        execution_id: 1,
-        payload: { status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/) } },
+        payload: { state: "QUEUED", prompt: "Fix the flaky test", status_message: waiting },
       },
     ]);
+    expect(await hasSession(runId)).toBe(true);
     const { run } = await storageOf(runId);
-    expect(run).toEqual([expect.objectContaining({ id: runId, team_id: team.teamId, state: "QUEUED", summary_seq: 2, synced_seq: 2 })]);
-    expect((await runRow(runId))?.summary_seq).toBe(2);
+    expect(run).toEqual([expect.objectContaining({ id: runId, team_id: team.teamId, state: "QUEUED", summary_seq: 1, synced_seq: 1 })]);
+    expect(await runRow(runId)).toEqual(row);
+  });
+
+  it("once open, a waiting run's session is told by its pool why it waits (run.waiting), and keeps the row in step", async () => {
+    const team = await newTeam("session");
+    const row = await insertRunRow(team, { worker_host: "w-open" }); // QUEUED, not offered yet
+    const ref = { runId: row.id, teamId: team.teamId };
+    expect(await eventsOf(ref)).toHaveLength(1); // opened before its pool had it: it asked to be told
+    const pool = env.HOST_POOL.getByName(`${team.teamId}:w-open`);
+    expect(await pool.offer({ runId: row.id, teamId: team.teamId, pool: "w-open", executionId: 1 })).toEqual({ ok: true, status: "waiting" });
+    const events = (await eventsOf(ref))!;
+    expect(events.map((e) => [e.seq, e.type])).toEqual([[1, "run.created"], [2, "run.waiting"]]);
+    expect(events[1]).toMatchObject({
+      actor: { type: "system", id: "dispatch" },
+      payload: { status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=w-open/) } },
+    });
+    expect(await runRow(row.id)).toMatchObject({ summary_seq: 2, status_message: JSON.stringify(events[1].payload.status_message) });
   });
 
   it("init is idempotent and never resets a run", async () => {
@@ -152,12 +172,19 @@ describe("RunSession", () => {
   });
 
   it("a wait reason updates the row's status_message without moving updated_at (lists sorted by it stay put)", async () => {
-    const { runId, ref } = await newRun();
-    const created = (await runRow(runId))!;
-    await untilDispatched(ref);
+    const team = await newTeam("session");
+    const runId = await createRun(team.key);
+    const ref = { runId, teamId: team.teamId };
+    // told by its pool before its session opened: on the row alone
+    const told = await untilDispatched(ref);
+    expect(JSON.parse(told.status_message as string).message).toMatch(/^Waiting: no host is connected/);
+    expect(told).toMatchObject({ state: "QUEUED", updated_at: told.created_at, summary_seq: 1 });
+    // told through its open session
+    await eventsOf(ref);
+    expect(await sessionOf(runId).waiting(ref, { message: "Waiting: the team is at its limit" })).toMatchObject({ ok: true, seq: 2 });
     const waiting = (await runRow(runId))!;
-    expect(JSON.parse(waiting.status_message as string).message).toMatch(/^Waiting: no host is connected/);
-    expect(waiting).toMatchObject({ state: "QUEUED", updated_at: created.updated_at, summary_seq: 2 });
+    expect(waiting).toMatchObject({ state: "QUEUED", updated_at: told.created_at, summary_seq: 2, status_message: JSON.stringify({ message: "Waiting: the team is at its limit" }) });
+    const created = told;
     // a real change still moves it
     await sessionOf(runId).cancel(ref, SYSTEM);
     const cancelled = (await runRow(runId))!;
@@ -198,7 +225,7 @@ describe("RunSession", () => {
       expect(res.status, res.text).toBe(200);
       const events = (await eventsOf(ref))!;
       expect(events.map((e) => [e.seq, e.type])).toEqual([[1, "run.created"], [2, "run.state_changed"]]);
-      expect(events[0]).toMatchObject({ actor: SYSTEM, at: new Date(row.created_at).toISOString(), payload: { state: "QUEUED" } });
+      expect(events[0]).toMatchObject({ actor: { type: "user", id: team.userId }, at: new Date(row.created_at).toISOString(), payload: { state: "QUEUED" } });
       expect(events[1]).toMatchObject({ actor: { type: "user", id: team.userId }, payload: { from: "QUEUED", to: "CANCELLED" } });
       expect(await runRow(row.id)).toMatchObject({ state: "CANCELLED", summary_seq: 2, ended_at: expect.any(Number) });
       const [stored] = (await storageOf(row.id)).run;

@@ -150,16 +150,17 @@ export const messages = (from: number, n: number, text = "step"): HostEvent[] =>
   Array.from({ length: n }, (_, i) => ({ host_seq: from + i, type: "agent.message", payload: { text: `${text} ${from + i}` } }));
 
 /**
- * Waits until the `RUNS` queue has offered the run to its pool: with no host connected, the pool's
- * `run.waiting` event (or a `dispatch` if a host took it). Runs created through the API are
- * dispatched asynchronously (up to ~1 s later); a test that asserts exact timestamps or messages
- * of a queued run waits for this first, so the dispatch cannot land in the middle of it.
+ * Waits until the `RUNS` queue has offered the run to its pool: its D1 row says why it waits (no
+ * host connected…), or a host took it. Runs created through the API are dispatched asynchronously
+ * (up to ~1 s later); a test that asserts exact timestamps or messages of a queued run waits for
+ * this first, so the dispatch cannot land in the middle of it. Reads D1 only: it does not open
+ * the run's session.
  */
-export async function untilDispatched(ref: { runId: string; teamId: string }, timeoutMs = 8_000): Promise<RunEvent[]> {
+export async function untilDispatched(ref: { runId: string; teamId: string }, timeoutMs = 8_000): Promise<RunRowSql> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const events = (await eventsOf(ref)) ?? [];
-    if (events.some((e) => e.type === "run.waiting" || (e.type === "run.state_changed" && e.payload.command === "dispatch"))) return events;
+    const row = await runRow(ref.runId);
+    if (row && (row.state !== "QUEUED" || !row.status_message?.includes("Queued: waiting to be dispatched"))) return row;
     if (Date.now() > deadline) throw new Error(`run ${ref.runId} was not dispatched within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -9,6 +9,9 @@ export const DispatchMessage = z.object({
   team_id: z.string(),
   pool: z.string(),
   execution_id: z.number().int().positive(),
+  /** the run's RunSession exists already (a follow-up's new execution): the pool tells it why the
+   * run waits; otherwise those messages go to the run's D1 row until a session opens (see HostPool.watch) */
+  session_open: z.boolean().optional(),
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;
 

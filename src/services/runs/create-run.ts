@@ -1,4 +1,4 @@
-import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POOL, poolOf, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -27,7 +27,10 @@ const LOCAL_MESSAGE: RunStatusMessage = { message: "Waiting for the CLI that cre
 
 /**
  * Creates a run: validates what the request refers to, writes the run row (with its metadata rows
- * and the idempotency answer) in one D1 batch, then opens the run's `RunSession`.
+ * and the idempotency answer) in one D1 batch, and sends it to its pool's line. The run's
+ * `RunSession` opens on its first use (RunSession.load): the row is all it starts from, and a run
+ * that waits for a host costs no Durable Object of its own until then. A LOCAL run's session
+ * opens here, as its lease (the CLI must claim it) starts now.
  * Every trigger (API, schedules, webhooks, CLI) creates runs through this one verb.
  */
 
@@ -125,15 +128,17 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
   if (load && load.active >= load.max) response.at_capacity = true;
-  await openSession(ctx, row);
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
-  if (location === "LOCAL") return response;
+  if (location === "LOCAL") {
+    await openSession(ctx, row);
+    return response;
+  }
   await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
   return response;
 }
 
-/** Opens the run's session. The row is committed already, so a failure here must not fail the
- * request: the session rebuilds itself from the D1 row on its first use. */
+/** Opens a LOCAL run's session. The row is committed already, so a failure here must not fail the
+ * request: the session builds itself from the D1 row on its first use (and the lease starts then). */
 async function openSession(ctx: Ctx, row: RunRow) {
   try {
     await runSession(ctx.env, row.id).init({
@@ -143,7 +148,7 @@ async function openSession(ctx: Ctx, row: RunRow) {
       createdAt: row.createdAt,
       statusMessage: row.statusMessage as RunStatusMessage,
       prompt: row.prompt,
-      pool: row.executionLocation === "LOCAL" ? LOCAL_POOL : poolOf(row.workerHost),
+      pool: LOCAL_POOL,
       actor: { type: ctx.actor.type, id: ctx.actor.id },
     });
   } catch (err) {

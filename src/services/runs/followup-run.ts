@@ -14,7 +14,7 @@ export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: stri
   if (!result.ok) throw new AppError(result.code, result.message);
   // an ended run came back as a new execution: it needs a host again
   if (result.state === "QUEUED" && result.execution_id > 1) {
-    await dispatchRun(ctx.env, { runId: row.id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: result.execution_id }, ctx.requestId);
+    await dispatchRun(ctx.env, { runId: row.id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: result.execution_id, sessionOpen: true }, ctx.requestId);
   }
   return result;
 }
