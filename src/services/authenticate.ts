@@ -2,12 +2,43 @@ import type { Role } from "@ambit/protocol";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships, teamConfigVersions } from "../db/schema.ts";
+import { statementOnce } from "../db/statements.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { API_KEY_PREFIX } from "./api-keys.ts";
 import { type Actor, lowerRole } from "./context.ts";
 
 const LAST_USED_GRANULARITY_MS = 60_000;
+
+const KEY_FIELDS = {
+  id: apiKeys.id,
+  teamId: apiKeys.teamId,
+  principalType: apiKeys.principalType,
+  principalId: apiKeys.principalId,
+  role: apiKeys.role,
+  expiresAt: apiKeys.expiresAt,
+  revokedAt: apiKeys.revokedAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+  memberRole: memberships.role,
+  configVersion: teamConfigVersions.version,
+};
+type KeyRow = {
+  id: string; teamId: string; principalType: "user" | "service_account"; principalId: string; role: Role; expiresAt: number | null;
+  revokedAt: number | null; lastUsedAt: number | null; memberRole: Role | null; configVersion: number | null;
+};
+
+/** An API key by its hash, with its principal's team role and the team's configuration version (built once: every request runs it). */
+const keyLookup = statementOnce<{ hash: string }>((db) =>
+  db
+    .select(KEY_FIELDS)
+    .from(apiKeys)
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    // read here so that creating a run needs no query of its own for it (see loadTeamConfig)
+    .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, apiKeys.teamId))
+    .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
+    .limit(1),
+);
+const FIELD_NAMES = Object.keys(KEY_FIELDS);
 
 const denied = (why: string) =>
   new AppError("authentication_required", `${why}. Send 'Authorization: Bearer <API key>'; create a key with POST /api/v1/api-keys or \`ambit login\`.`);
@@ -27,26 +58,10 @@ export async function authenticateApiKey(
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match || !match[1].startsWith(API_KEY_PREFIX)) throw denied("The Authorization header is not a valid bearer API key");
   const hash = await sha256Hex(match[1]);
-  const [row] = await db
-    .select({
-      id: apiKeys.id,
-      teamId: apiKeys.teamId,
-      principalType: apiKeys.principalType,
-      principalId: apiKeys.principalId,
-      role: apiKeys.role,
-      expiresAt: apiKeys.expiresAt,
-      revokedAt: apiKeys.revokedAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-      memberRole: memberships.role,
-      configVersion: teamConfigVersions.version,
-    })
-    .from(apiKeys)
-    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
-    // read here so that creating a run needs no query of its own for it (see loadTeamConfig)
-    .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, apiKeys.teamId))
-    .where(eq(apiKeys.keyHash, hash))
-    .limit(1);
-  if (!row) throw denied("This API key is not known");
+  // positional: two of the columns are named `role`
+  const [values] = await keyLookup(db, { hash }).raw();
+  if (!values) throw denied("This API key is not known");
+  const row = Object.fromEntries(FIELD_NAMES.map((name, i) => [name, values[i]])) as KeyRow;
   if (row.revokedAt !== null) throw denied("This API key was revoked");
   if (row.expiresAt !== null && row.expiresAt <= now) throw denied("This API key has expired");
   let role: Role = row.role;

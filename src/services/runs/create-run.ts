@@ -1,6 +1,7 @@
 import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
+import { asStatement, statementOnce } from "../../db/statements.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
@@ -118,12 +119,13 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   if (req.sharing || row.sharePublicId) response.sharing = sharingOf(row, ctx.baseUrl);
   const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(response) }) : undefined;
   const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
-  const [[load]] = await ctx.db.batch([
-    teamLoadQuery(ctx),
-    ctx.db.insert(runs).values(row),
-    ...(metadataRows.length ? [ctx.db.insert(runMetadata).values(metadataRows)] : []),
-    ...(ctx.idempotency && sealed ? [completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed)] : []),
+  const [loaded] = await ctx.env.DB.batch<TeamLoad>([
+    teamLoad(ctx.db, { teamId: ctx.teamId }),
+    insertRun(ctx.db, row),
+    ...(metadataRows.length ? [asStatement(ctx.db, ctx.db.insert(runMetadata).values(metadataRows))] : []),
+    ...(ctx.idempotency && sealed ? [asStatement(ctx.db, completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed))] : []),
   ]);
+  const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
@@ -156,21 +158,28 @@ async function openSession(ctx: Ctx, row: RunRow) {
   }
 }
 
+/** The run row's INSERT (every column), built once: see statementOnce. */
+const insertRun = statementOnce<RunRow>((db) =>
+  db.insert(runs).values(Object.fromEntries(Object.keys(getTableColumns(runs)).map((k) => [k, sql.placeholder(k)])) as unknown as RunRow),
+);
+
+type TeamLoad = { max: number; active: number };
+
 /**
  * How many runs the team may have held by hosts, and how many are (read in the create batch,
  * before the insert). Only `active >= max` matters, so the count stops at `max`: a team with
  * thousands of runs in flight does not make every creation count them all.
  */
-function teamLoadQuery(ctx: Ctx) {
-  return ctx.db
+const teamLoad = statementOnce<{ teamId: string }>((db) =>
+  db
     .select({
-      max: teams.maxConcurrentRuns,
-      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM runs WHERE team_id = ${ctx.teamId} AND state IN ${[...HELD_STATES]} AND execution_location = 'REMOTE'
-        LIMIT (SELECT max_concurrent_runs FROM teams WHERE id = ${ctx.teamId})))`,
+      max: sql<number>`${teams.maxConcurrentRuns}`.as("max"),
+      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM runs WHERE team_id = ${sql.placeholder("teamId")} AND state IN ${[...HELD_STATES]}
+        AND execution_location = 'REMOTE' LIMIT (SELECT max_concurrent_runs FROM teams WHERE id = ${sql.placeholder("teamId")})))`.as("active"),
     })
     .from(teams)
-    .where(eq(teams.id, ctx.teamId));
-}
+    .where(eq(teams.id, sql.placeholder("teamId"))),
+);
 
 /** A file name safe as the last segment of an object key or a path: no separators, no dot-dot. */
 const safeFileName = (name: string | undefined) => (name ?? "image").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_").slice(0, 100) || "image";
