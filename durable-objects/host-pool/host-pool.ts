@@ -66,6 +66,7 @@ export class HostPool extends DurableObject<Env> {
   private pumping = false;
   private pumpAgain = false;
   private lastAssigned = new Map<string, number>();
+  private lastEnqueuedAt = 0;
   /** per connection: the tail of its events being handled (see `inOrder`) */
   private inbox = new Map<string, Promise<void>>();
   private pool = "";
@@ -112,7 +113,7 @@ export class HostPool extends DurableObject<Env> {
       if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return false;
       if (input.sessionOpen) markSession(sql, input.runId);
       // in line before its session is asked anything, so a cancel from now on finds it there
-      const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: Date.now(), attempts: 0 };
+      const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: this.enqueueTime(), attempts: 0 };
       enqueue(sql, entry);
       this.line.enqueued(entry);
       return true;
@@ -509,6 +510,15 @@ export class HostPool extends DurableObject<Env> {
       await this.session(runId).command({ runId, teamId }, "error", SYSTEM, { message: r.message, error_code: "internal_error", retryable: false });
     }
     return null;
+  }
+
+  /**
+   * When a run joins the line: now, but always after the run before it, so runs offered in the
+   * same millisecond (a batch) keep their order (the line is ordered by this, then by run id).
+   */
+  private enqueueTime() {
+    this.lastEnqueuedAt = Math.max(Date.now(), this.lastEnqueuedAt + 1);
+    return this.lastEnqueuedAt;
   }
 
   /** The connected hosts that said hello, as the host choice sees them. */

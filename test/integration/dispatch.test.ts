@@ -1,6 +1,6 @@
 // Dispatch end to end inside workerd: runs created through the API travel the real RUNS queue to
 // their team's HostPool and reach scripted hosts connected to the host websocket.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
@@ -102,6 +102,24 @@ describe("dispatch through the RUNS queue", () => {
     const host = await TestHost.connect(t.key, "gpu-box");
     await host.assignmentOf(runId);
     await untilRun(t.key, runId, stateIs("PENDING"));
+    host.close();
+  });
+
+  it("a batch's runs of one pool are offered together, in the order they came; the waiting ones are told on their rows, with no session opened", async () => {
+    const t = await newTeam("dispatch");
+    const host = await TestHost.connect(t.key, "w-batch", { capacity: 1 });
+    await helloed(t, "w-batch", 1);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await insertRunRow(t, { worker_host: "w-batch" })).id);
+    const { ids: msgIds, result } = await deliver("ambit-runs", ids.map((id) => dispatchBody(t, id, "w-batch")));
+    expect(result.explicitAcks.sort()).toEqual(msgIds.sort());
+    await host.assignmentOf(ids[0]);
+    for (const [i, id] of ids.slice(1).entries()) {
+      await untilRun(t.key, id, waitingWith(new RegExp(`all 1 host of worker_host=w-batch are busy \\(position ${i + 1} in line\\)`)), `position ${i + 1}`);
+    }
+    expect((await poolState(t.teamId, "w-batch")).line.map((e) => e.run_id)).toEqual(ids.slice(1));
+    const sessions = await listDurableObjectIds(env.RUN_SESSION);
+    expect(ids.map((id) => sessions.some((s) => s.equals(env.RUN_SESSION.idFromName(id))))).toEqual([true, false, false, false]);
     host.close();
   });
 
