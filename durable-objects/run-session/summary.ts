@@ -59,9 +59,13 @@ export async function writeWaiting(db: D1Database, items: { ref: { runId: string
   });
 }
 
+/** How long wait messages for D1 gather before they are written together. */
+export const WAIT_WRITE_DELAY_MS = 20;
+
 /**
- * Gathers the `writeWaiting` calls made in one turn of the event loop into one D1 batch: a
- * refresh of the line, or a batch of offers, tells many runs at once.
+ * Gathers the `writeWaiting` calls of WAIT_WRITE_DELAY_MS into one D1 batch: a refresh of the
+ * line, or the offers of a busy queue, tell many runs at once. A message reaches the row that
+ * much later; an offer is answered after it (the queue gathers the next runs meanwhile).
  */
 export class WaitWrites {
   private pending: { item: { ref: { runId: string; teamId: string }; message: string }; resolve(a: WaitAnswer): void; reject(err: unknown): void }[] = [];
@@ -70,7 +74,7 @@ export class WaitWrites {
 
   write(ref: { runId: string; teamId: string }, message: string): Promise<WaitAnswer> {
     return new Promise((resolve, reject) => {
-      if (!this.pending.length) setTimeout(() => void this.flush(), 0);
+      if (!this.pending.length) setTimeout(() => void this.flush(), WAIT_WRITE_DELAY_MS);
       this.pending.push({ item: { ref, message }, resolve, reject });
     });
   }
