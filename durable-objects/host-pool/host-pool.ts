@@ -12,7 +12,7 @@ import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { WaitWrites } from "../run-session/summary.ts";
 import {
   containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, markSession, migrate,
-  sessionOpen,
+  pruneSessions, sessionOpen,
 } from "./storage.ts";
 
 /** An execution of a run to put in line (a `DispatchMessage`). */
@@ -52,6 +52,8 @@ export const CONTAINER_RETRY_MS = 30_000;
 export const MAX_CONTAINER_STARTS = 3;
 /** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
 export const MAX_ATTEMPTS = 3;
+/** A session that asked to be told about a run that never came into line is forgotten after this. */
+export const SESSION_MARK_TTL_MS = 3_600_000;
 /** When some waiting runs could not be told why they wait (their session call failed), when the pool tries again. */
 export const LINE_RETRY_MS = 5_000;
 
@@ -138,6 +140,7 @@ export class HostPool extends DurableObject<Env> {
   async watch(runId: string): Promise<{ told: string | null }> {
     const sql = this.ctx.storage.sql;
     if (!heldGet(sql, runId)) markSession(sql, runId);
+    pruneSessions(sql, Date.now() - SESSION_MARK_TTL_MS);
     return { told: lineGet(sql, runId)?.told ?? null };
   }
 

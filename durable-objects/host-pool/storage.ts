@@ -38,7 +38,7 @@ const MIGRATIONS: string[][] = [
   // what each waiting run was told (line-status.ts), and the line's order as an index
   ["ALTER TABLE line ADD COLUMN told TEXT", "CREATE INDEX IF NOT EXISTS line_order ON line (enqueued_at, run_id)"],
   // the runs waiting here whose RunSession exists (see sessionOpen); the others' messages go to D1
-  ["CREATE TABLE IF NOT EXISTS sessions (run_id TEXT PRIMARY KEY)"],
+  ["CREATE TABLE IF NOT EXISTS sessions (run_id TEXT PRIMARY KEY, at INTEGER NOT NULL)"],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -115,9 +115,14 @@ export function dropStay(sql: SqlStorage, e: LineEntry) {
  * A run's `RunSession` is created on the run's first use, not with the run (see RunSession.load):
  * until it exists, why the run waits is written to its D1 row alone. These record the runs whose
  * session is known to exist (it asked to be told, or the pool or a follow-up made it), which are
- * told through it instead. A row lives while its run is in line (or about to be offered).
+ * told through it instead. A row lives while its run is in line (or about to be offered: see
+ * pruneSessions).
  */
-export const markSession = (sql: SqlStorage, runId: string) => sql.exec("INSERT OR IGNORE INTO sessions (run_id) VALUES (?)", runId);
+export const markSession = (sql: SqlStorage, runId: string, at = Date.now()) =>
+  sql.exec("INSERT OR REPLACE INTO sessions (run_id, at) VALUES (?, ?)", runId, at);
+/** Forgets the sessions marked before `before` whose run never came into line (its offer was lost). */
+export const pruneSessions = (sql: SqlStorage, before: number) =>
+  sql.exec("DELETE FROM sessions WHERE at < ? AND run_id NOT IN (SELECT run_id FROM line)", before);
 export const sessionOpen = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM sessions WHERE run_id = ?", runId).toArray().length > 0;
 
 export function hold(sql: SqlStorage, h: HeldEntry) {

@@ -2,7 +2,7 @@
 // websockets. Runs are inserted straight into D1, so no RUNS queue message races these tests.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { type HostPool, LOST_GRACE_MS, MAX_ATTEMPTS, SILENT_MS } from "../../durable-objects/host-pool/host-pool.ts";
+import { type HostPool, LOST_GRACE_MS, MAX_ATTEMPTS, SESSION_MARK_TTL_MS, SILENT_MS } from "../../durable-objects/host-pool/host-pool.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
 import { eventually, poolHosts, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { eventsOf, insertRunRow, RUNS } from "../helpers/runs.ts";
@@ -346,6 +346,20 @@ describe("HostPool: rejections and duplicates", () => {
 });
 
 describe("HostPool: why a run waits", () => {
+  it("remembers which runs' sessions asked to be told, and forgets those whose run never came into line", async () => {
+    const t = await newTeam("pool");
+    const [waiting, lost, fresh] = [await queuedRun(t, "w-marks"), await queuedRun(t, "w-marks"), await queuedRun(t, "w-marks")];
+    await offer(t, waiting, "w-marks");
+    const pool = poolStub(t.teamId, "w-marks");
+    const marks = () => runInDurableObject(pool, (_: HostPool, s) => s.storage.sql.exec<{ run_id: string }>("SELECT run_id FROM sessions").toArray().map((r) => r.run_id).sort());
+    expect(await pool.watch(waiting)).toEqual({ told: expect.stringMatching(/^Waiting: no host is connected/) });
+    expect(await pool.watch(lost)).toEqual({ told: null }); // not offered (yet)
+    // an hour later: the run in line keeps its mark, the one never offered loses it
+    await runInDurableObject(pool, (_: HostPool, s) => s.storage.sql.exec("UPDATE sessions SET at = at - ?", SESSION_MARK_TTL_MS + 1));
+    await pool.watch(fresh);
+    expect(await marks()).toEqual([waiting, fresh].sort());
+  });
+
   it("says no host is connected for the run's worker_host", async () => {
     const t = await newTeam("pool");
     const runId = await queuedRun(t, "gpu-box");
