@@ -2,14 +2,14 @@
 // server: the agent runs in a temporary directory on this machine while the platform tracks the
 // run — a second client watches every event and steers it, Ctrl-C cancels mid-tool-call, and a
 // server restart mid-run loses no event.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ambit, type RunEvent } from "@ambit/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { type ModelServer, type RecordedRequest, type ScriptedTurn, startModelServer } from "../fakes/model-server.ts";
-import { type CliProcess, startCli } from "./cli-run.ts";
+import { type CliProcess, startCli, tearDown } from "./cli-run.ts";
 import { FaultProxy } from "./fault-proxy.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import { configure, useModelServer } from "./runner-setup.ts";
@@ -43,12 +43,7 @@ beforeAll(async () => {
   await configure(s).secret("DEPLOY_TOKEN", CANARY);
 }, 120_000);
 
-afterAll(async () => {
-  for (const c of clis) if (c.child.exitCode === null) c.child.kill("SIGKILL");
-  await model?.close();
-  await s?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clis, servers: [model && (() => model.close()), s && (() => s.stop())], dirs }));
 
 function workdir() {
   const d = mkdtempSync(path.join(tmpdir(), "ambit-local-"));

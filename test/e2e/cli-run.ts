@@ -1,7 +1,7 @@
 // Runs the BUILT `ambit` binary (packages/cli/dist/ambit.js) in a child process with a clean
 // environment of the test's choosing: its own config directory, no inherited AMBIT_* variables.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitFor } from "./helpers.ts";
@@ -41,6 +41,16 @@ export type CliOptions = {
 };
 
 /** A fresh config directory for one test. */
+/**
+ * A CLI test file's teardown: kills the CLIs still running, closes the servers it started (in
+ * order; undefined ones were never started) and removes its directories.
+ */
+export async function tearDown({ clis, servers, dirs }: { clis: CliProcess[]; servers: (undefined | (() => Promise<unknown>))[]; dirs: string[] }) {
+  for (const c of clis) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+  for (const stop of servers) await stop?.();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
 export const freshConfigHome = () => mkdtempSync(path.join(tmpdir(), "ambit-cli-config-"));
 
 export function startCli(bin: string, args: string[], opts: CliOptions = {}): CliProcess {

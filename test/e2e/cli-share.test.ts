@@ -3,14 +3,14 @@
 // teammate's key, whose follow-up reaches the agent on this machine; its `public:view` link is
 // opened without any key and shows the events live; `ambit run share … public:none` revokes it.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ambit, type RunEvent } from "@ambit/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { type ModelServer, type RecordedRequest, startModelServer } from "../fakes/model-server.ts";
-import { type CliProcess, runCli, startCli } from "./cli-run.ts";
+import { type CliProcess, runCli, startCli, tearDown } from "./cli-run.ts";
 import { type E2eServer, startE2eServer, waitFor } from "./helpers.ts";
 import { useModelServer } from "./runner-setup.ts";
 
@@ -44,12 +44,7 @@ beforeAll(async () => {
   await useModelServer(s, "fake-gpt", model.url);
 }, 120_000);
 
-afterAll(async () => {
-  for (const c of clis) if (c.child.exitCode === null) c.child.kill("SIGKILL");
-  await model?.close();
-  await s?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clis, servers: [model && (() => model.close()), s && (() => s.stop())], dirs }));
 
 /** Reads a Server-Sent Events stream (no key) into events until `stop` says so. */
 async function readSse(url: string, stop: (events: RunEvent[]) => boolean, signal: AbortSignal): Promise<RunEvent[]> {
