@@ -27,7 +27,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "worker",
-            include: ["test/{unit,integration,durable-objects,cron,queues}/**/*.test.ts"],
+            include: ["test/{unit,integration,durable-objects,cron,queues}/**/*.test.ts", "test/security/*.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
           },
         },
@@ -35,7 +35,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             environment: "node",
-            include: ["test/node/**/*.test.ts"],
+            include: ["test/node/**/*.test.ts", "test/security/node/**/*.test.ts"],
             testTimeout: 30_000,
           },
         },
