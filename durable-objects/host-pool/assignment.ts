@@ -1,6 +1,8 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
 import { signAttachToken } from "../../src/lib/attach-token.ts";
-import { openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
+import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
+import type { RunSession } from "../run-session/run-session.ts";
+import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
 
 export type AssignmentResult =
   | { ok: true; assignment: TaskAssignment }
@@ -11,9 +13,14 @@ export type AssignmentResult =
 /**
  * What the holder of a run gets to run it: the frozen `agent_config` with its environment, model
  * and variables, the run's secrets (opened here, see run-secrets.ts) and a HOST token for the
- * run's session. The same for a host of a pool and for the CLI of a LOCAL run.
+ * run's session. The same for a host of a pool and for the CLI of a LOCAL run. `startedBy`: who
+ * started this execution (the session's `dispatch` answer); with the frozen configuration it
+ * decides whether the creator's personal secrets go (src/lib/personal-secrets.ts).
  */
-export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: EventActor }): Promise<AssignmentResult> {
+export async function buildAssignment(
+  env: Env,
+  input: { runId: string; teamId: string; executionId: number; holder: EventActor; startedBy: EventActor | undefined },
+): Promise<AssignmentResult> {
   const { runId, teamId } = input;
   const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
     .bind(runId, teamId)
@@ -21,9 +28,10 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
+  const personal = personalSecretsFor({ creatorId: row.creator_id, lowerRoleChanges: config.lower_role_changes }, input.startedBy);
   let secrets: TaskAssignment["secrets"];
   try {
-    secrets = await openRunSecrets(env, teamId, row.creator_id);
+    secrets = await openRunSecrets(env, teamId, personal.of);
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
     console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
@@ -33,6 +41,7 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
       message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
     };
   }
+  if (personal.of === null) await noteWithheld(env, { runId, teamId, executionId: input.executionId, creatorId: row.creator_id }, personal);
   const { token } = await signAttachToken((env as unknown as { JWT_SECRET: string }).JWT_SECRET, { teamId, runId, principal: input.holder, access: "HOST" }, 24 * 3600);
   return {
     ok: true,
@@ -55,4 +64,29 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
       secrets,
     },
   };
+}
+
+/**
+ * Tells the run's events that this execution got none of its creator's personal secrets, and why
+ * (only when the creator has some). Best effort: the secrets were withheld either way.
+ */
+async function noteWithheld(
+  env: Env,
+  run: { runId: string; teamId: string; executionId: number; creatorId: string },
+  d: Exclude<PersonalSecrets, { of: string }>,
+) {
+  try {
+    const count = await countPersonalSecrets(env, run.teamId, run.creatorId);
+    if (!count) return;
+    const payload = {
+      reason: d.reason,
+      message: withheldMessage(d, count),
+      withheld: count,
+      ...(d.reason === "started_by_other" ? { started_by: d.startedBy } : { changes: d.changes }),
+    };
+    const session = env.RUN_SESSION.get(env.RUN_SESSION.idFromName(run.runId)) as DurableObjectStub<RunSession>;
+    await session.secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "could not record that personal secrets were withheld", run_id: run.runId, error: String(err) }));
+  }
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { type EventActor, HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { buildAssignment } from "./assignment.ts";
@@ -477,7 +477,7 @@ export class HostPool extends DurableObject<Env> {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
       return true;
     }
-    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id);
+    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id, dispatched.started_by);
     if (!assignment) {
       dropLine(sql, next.run_id);
       return true;
@@ -506,8 +506,8 @@ export class HostPool extends DurableObject<Env> {
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
-  private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
-    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { type: "host", id: this.pool } });
+  private async assignment(runId: string, teamId: string, executionId: number, startedBy: EventActor | undefined): Promise<TaskAssignment | null> {
+    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { type: "host", id: this.pool }, startedBy });
     if (r.ok) return r.assignment;
     if (r.code === "internal_error") {
       await this.session(runId).command({ runId, teamId }, "error", SYSTEM, { message: r.message, error_code: "internal_error", retryable: false });

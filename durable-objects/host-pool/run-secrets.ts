@@ -12,16 +12,18 @@ export class SecretUnavailable extends Error {
 }
 
 /**
- * Opens the secrets a run receives: every team secret of its team plus the personal secrets of the
- * run's creator (a personal secret wins over a team secret of the same name). This is the only
+ * Opens the secrets an execution receives: every team secret of its team plus the personal
+ * secrets of `personalOf` (a personal secret wins over a team secret of the same name); null:
+ * nobody's. Who that is, is decided by src/lib/personal-secrets.ts, never here. This is the only
  * place values are decrypted ("opened by the Worker only at assignment"); they go to the host
  * over its authenticated socket and are never stored, logged or evented.
  */
-export async function openRunSecrets(env: Env, teamId: string, creatorId: string): Promise<AssignedSecret[]> {
+export async function openRunSecrets(env: Env, teamId: string, personalOf: string | null): Promise<AssignedSecret[]> {
   const { results } = await env.DB.prepare(
     "SELECT scope, owner_id, name, type, ciphertext FROM secrets WHERE team_id = ? AND (scope = 'team' OR (scope = 'personal' AND owner_id = ?)) ORDER BY name, scope DESC",
   )
-    .bind(teamId, creatorId)
+    // '' is no personal secret's owner (team secrets have it, and they are matched by scope)
+    .bind(teamId, personalOf ?? "")
     .all<Row>();
   if (!results.length) return [];
   const key = await teamDataKey(env, teamId, false);
@@ -38,4 +40,10 @@ export async function openRunSecrets(env: Env, teamId: string, creatorId: string
     byName.set(row.name, { name: row.name, value, type: row.type });
   }
   return [...byName.values()];
+}
+
+/** How many personal secrets `ownerId` has in the team (to say that some were withheld; never which). */
+export async function countPersonalSecrets(env: Env, teamId: string, ownerId: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM secrets WHERE team_id = ? AND scope = 'personal' AND owner_id = ?").bind(teamId, ownerId).first<{ n: number }>();
+  return row?.n ?? 0;
 }

@@ -25,7 +25,16 @@ export type RunInit = RunRef & {
 };
 
 type Refusal = { ok: false; code: "invalid_request" | "resource_not_found" | "not_authorized"; message: string };
-export type SessionResult = { ok: true; state: RunState; seq: number; execution_id: number } | Refusal;
+export type SessionResult =
+  | {
+      ok: true;
+      state: RunState;
+      seq: number;
+      execution_id: number;
+      /** with `dispatch` only: who started this execution (whose personal secrets it may get, src/lib/personal-secrets.ts) */
+      started_by?: EventActor;
+    }
+  | Refusal;
 /** Where a LOCAL run stands for the CLI that holds it (its lease was just renewed if it is active). */
 export type LeaseResult = { ok: true; state: RunState; execution_id: number; cancel_requested: boolean; lease_ms: number } | Refusal;
 export type AppendResult = { ok: true; seqs: number[]; refused: { host_seq: number; reason: string }[] } | Refusal;
@@ -107,6 +116,18 @@ export class RunSession extends DurableObject<Env> {
       run.summary_seq = lastSeq(this.ctx.storage.sql);
     });
     await this.syncSummary();
+    return this.ok(run, e.seq);
+  }
+
+  /**
+   * Records that execution `executionId` was given no personal secrets, and why (the assignment
+   * decides: src/lib/personal-secrets.ts). A note about an execution that is no longer current is dropped.
+   */
+  async secretsWithheld(ref: RunRef, executionId: number, payload: Record<string, unknown>): Promise<SessionResult> {
+    const run = await this.load(ref);
+    if (!run) return notFound(ref);
+    if (run.execution_id !== executionId || isTerminal(run.state)) return this.ok(run, run.summary_seq);
+    const [e] = this.record(run, [{ type: "secrets.withheld", actor: { type: "system", id: "secrets" }, payload }]);
     return this.ok(run, e.seq);
   }
 
@@ -347,7 +368,7 @@ export class RunSession extends DurableObject<Env> {
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
-  private ok(run: RunRecord, seq: number): SessionResult {
+  private ok(run: RunRecord, seq: number): SessionResult & { ok: true } {
     return { ok: true, state: run.state, seq, execution_id: run.execution_id };
   }
 
@@ -395,6 +416,7 @@ export class RunSession extends DurableObject<Env> {
       deadline_at: null,
       timed_out_at: null,
       lease_until: input.pool === LOCAL_POOL ? input.createdAt + getConfig(this.env).LOCAL_RUN_LEASE_MS : null,
+      started_by: input.actor,
     };
     const seq = this.ctx.storage.transactionSync(() => {
       const e = appendEvent(sql, {
@@ -473,6 +495,7 @@ export class RunSession extends DurableObject<Env> {
         if (nextExecution.execution_id) {
           run.execution_id = nextExecution.execution_id;
           run.host_seq = 0;
+          run.started_by = actor; // the follow-up's sender
         }
         run.state = t.to;
         run.status_message = statusMessage;
@@ -488,7 +511,8 @@ export class RunSession extends DurableObject<Env> {
     await this.syncSummary();
     if (isTerminal(t.to)) await this.archive();
     else await this.armTimers();
-    return this.ok(run, e.seq);
+    // whoever builds the assignment next needs to know whose execution it is
+    return { ...this.ok(run, e.seq), ...(command === "dispatch" ? { started_by: run.started_by } : {}) };
   }
 
   // ── timers: the run-time limit, and hosts that never confirm a stop ──────────────────────

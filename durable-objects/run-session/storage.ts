@@ -1,4 +1,5 @@
 import type { EventActor, RunEvent, RunState, RunStatusMessage } from "@ambit/protocol";
+import { UNKNOWN_STARTER } from "../../src/lib/personal-secrets.ts";
 
 /** The run's own row inside its Durable Object: the authority for its state. */
 export type RunRecord = {
@@ -31,6 +32,8 @@ export type RunRecord = {
   timed_out_at: number | null;
   /** a LOCAL run (pool LOCAL_POOL) ends ERROR at this time unless its CLI reports again */
   lease_until: number | null;
+  /** who started the current execution: the creator (execution 1), or the follow-up's sender (src/lib/personal-secrets.ts) */
+  started_by: EventActor;
 };
 
 /** Each entry upgrades the schema by one version; applied in order, never edited once released. */
@@ -56,6 +59,13 @@ const MIGRATIONS: string[][] = [
     "ALTER TABLE run ADD COLUMN timed_out_at INTEGER",
   ],
   ["ALTER TABLE run ADD COLUMN lease_until INTEGER"],
+  [
+    "ALTER TABLE run ADD COLUMN started_by TEXT",
+    // the sender of the follow-up that reopened the run last, else the creator
+    `UPDATE run SET started_by = COALESCE(
+      (SELECT actor FROM events WHERE type = 'run.state_changed' AND json_extract(payload, '$.command') = 'reopen' ORDER BY seq DESC LIMIT 1),
+      (SELECT actor FROM events WHERE type = 'run.created' ORDER BY seq LIMIT 1))`,
+  ],
 ];
 
 /**
@@ -69,7 +79,8 @@ const CURRENT: string[] = [
     cancel_requested_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
     started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0,
     execution_id INTEGER NOT NULL DEFAULT 1, host_seq INTEGER NOT NULL DEFAULT 0, archived_seq INTEGER NOT NULL DEFAULT 0,
-    pool TEXT NOT NULL DEFAULT 'warp', max_run_ms INTEGER, deadline_at INTEGER, timed_out_at INTEGER, lease_until INTEGER)`,
+    pool TEXT NOT NULL DEFAULT 'warp', max_run_ms INTEGER, deadline_at INTEGER, timed_out_at INTEGER, lease_until INTEGER,
+    started_by TEXT)`,
   `CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL,
     execution_id INTEGER NOT NULL DEFAULT 1)`,
@@ -92,23 +103,23 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   }
 }
 
-type RawRun = Omit<RunRecord, "status_message"> & { status_message: string | null };
+type RawRun = Omit<RunRecord, "status_message" | "started_by"> & { status_message: string | null; started_by: string };
 
 export function readRun(sql: SqlStorage): RunRecord | null {
   const rows = sql.exec<RawRun>("SELECT * FROM run LIMIT 1").toArray();
   if (!rows.length) return null;
   const r = rows[0];
-  return { ...r, status_message: r.status_message ? JSON.parse(r.status_message) : null };
+  return { ...r, status_message: r.status_message ? JSON.parse(r.status_message) : null, started_by: r.started_by ? JSON.parse(r.started_by) : UNKNOWN_STARTER };
 }
 
 const RUN_COLUMNS = [
   "id", "team_id", "state", "status_message", "cancel_requested_at", "created_at", "updated_at", "started_at", "ended_at",
   "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at",
-  "lease_until",
+  "lease_until", "started_by",
 ] as const;
 
 const values = (r: RunRecord) =>
-  RUN_COLUMNS.map((c) => (c === "status_message" ? (r.status_message ? JSON.stringify(r.status_message) : null) : r[c]));
+  RUN_COLUMNS.map((c) => (c === "status_message" ? (r.status_message ? JSON.stringify(r.status_message) : null) : c === "started_by" ? JSON.stringify(r.started_by) : r[c]));
 
 export function insertRun(sql: SqlStorage, r: RunRecord) {
   sql.exec(`INSERT INTO run (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map(() => "?").join(", ")})`, ...values(r));

@@ -364,19 +364,19 @@ describe("RunSession websocket: the run's host", () => {
 });
 
 describe("RunSession schema", () => {
-  it("is at schema version 5 with the execution, host_seq, archive, pool, timer and lease columns", async () => {
+  it("is at schema version 6 with the execution, host_seq, archive, pool, timer, lease and started_by columns", async () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
       run: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('run')").toArray().map((c) => c.name),
       events: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('events')").toArray().map((c) => c.name),
     }));
-    expect(schema.version).toBe(5);
-    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at", "lease_until"]));
+    expect(schema.version).toBe(6);
+    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at", "lease_until", "started_by"]));
     expect(schema.events).toEqual(expect.arrayContaining(["execution_id"]));
   });
 
-  it("upgrades a session stored at version 1, keeping its run and log", async () => {
+  it("upgrades a session stored at version 1, keeping its run and log; started_by is the last reopener", async () => {
     const team = await newTeam("schema");
     const runId = uuidv7();
     const ref = { runId, teamId: team.teamId };
@@ -401,24 +401,36 @@ describe("RunSession schema", () => {
         "INSERT INTO events VALUES (2, 'run.state_changed', ?, ?, ?)",
         createdAt + 1_000, JSON.stringify(HOST_ACTOR), JSON.stringify({ from: "QUEUED", to: "INPROGRESS", command: "start" }),
       );
+      // a follow-up by a teammate reopened it once (the store does not yet know who started the execution)
+      sql.exec(
+        "INSERT INTO events VALUES (3, 'run.state_changed', ?, ?, ?)",
+        createdAt + 2_000, JSON.stringify({ type: "user", id: "teammate" }), JSON.stringify({ from: "SUCCEEDED", to: "QUEUED", command: "reopen" }),
+      );
+      sql.exec(
+        "INSERT INTO events VALUES (4, 'run.state_changed', ?, ?, ?)",
+        createdAt + 3_000, JSON.stringify(HOST_ACTOR), JSON.stringify({ from: "QUEUED", to: "INPROGRESS", command: "start" }),
+      );
       state.storage.kv.put("schema_version", 1);
     });
     await evictDurableObject(stub);
 
     // the next instance migrates in its constructor; the old log reads as execution 1
     const log = (await eventsOf(ref))!;
-    expect(log.map((e) => [e.seq, e.type, e.execution_id])).toEqual([[1, "run.created", 1], [2, "run.state_changed", 1]]);
+    expect(log.map((e) => [e.seq, e.type, e.execution_id])).toEqual([[1, "run.created", 1], [2, "run.state_changed", 1], [3, "run.state_changed", 1], [4, "run.state_changed", 1]]);
     const after = await runInDurableObject(stub, (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
-      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at, lease_until FROM run").toArray(),
+      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at, lease_until, started_by FROM run").toArray(),
     }));
     expect(after).toEqual({
-      version: 5,
-      run: [{ state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp", max_run_ms: null, deadline_at: null, lease_until: null }],
+      version: 6,
+      run: [{
+        state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp", max_run_ms: null, deadline_at: null, lease_until: null,
+        started_by: JSON.stringify({ type: "user", id: "teammate" }),
+      }],
     });
     // and it works as a current session
-    expect(await hostAppend(ref, messages(1, 1))).toEqual({ ok: true, seqs: [3], refused: [] });
-    expect((await eventsOf(ref, 2))![0]).toMatchObject({ seq: 3, execution_id: 1, payload: { text: "step 1" } });
+    expect(await hostAppend(ref, messages(1, 1))).toEqual({ ok: true, seqs: [5], refused: [] });
+    expect((await eventsOf(ref, 4))![0]).toMatchObject({ seq: 5, execution_id: 1, payload: { text: "step 1" } });
     // a new session creates the current schema in one step: exactly the tables the upgrade led to
     const columns = (s: typeof stub) =>
       runInDurableObject(s, (_: RunSession, state) =>

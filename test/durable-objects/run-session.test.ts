@@ -15,7 +15,10 @@ const HOST = { type: "host" as const, id: "host-1" };
 /** The session's own SQLite tables, read inside the Durable Object. */
 async function storageOf(runId: string) {
   return runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
-    run: state.storage.sql.exec<RunRecord & { status_message: string | null }>("SELECT * FROM run").toArray(),
+    run: state.storage.sql
+      .exec<Omit<RunRecord, "started_by"> & { status_message: string | null; started_by: string }>("SELECT * FROM run")
+      .toArray()
+      .map((r) => ({ ...r, started_by: JSON.parse(r.started_by) as RunRecord["started_by"] })),
     seqs: state.storage.sql.exec<{ seq: number }>("SELECT seq FROM events ORDER BY seq").toArray().map((r) => r.seq),
   }));
 }
@@ -115,7 +118,9 @@ describe("RunSession", () => {
       const message = { message: `${command} happened` };
       const result = await sessionOf(runId).command(ref, command, HOST, message);
       if (command === "reopen") execution++; // a reopened run starts its next execution
-      expect(result, command).toEqual({ ok: true, state, seq: ++seq, execution_id: execution });
+      // a dispatch also says who started the execution: the creator, then whoever reopened it (here HOST)
+      const startedBy = command === "dispatch" ? { started_by: execution === 1 ? { type: "user", id: team.userId } : HOST } : {};
+      expect(result, command).toEqual({ ok: true, state, seq: ++seq, execution_id: execution, ...startedBy });
       const row = (await runRow(runId))!;
       const [stored] = (await storageOf(runId)).run;
       expect({ state: row.state, summary_seq: row.summary_seq }, command).toEqual({ state, summary_seq: seq });

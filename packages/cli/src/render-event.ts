@@ -40,6 +40,8 @@ export function renderEvent(e: RunEvent): Rendered {
       return { text: `setup ${p.phase} ${p.name}: ${p.status}${p.exit_code !== undefined ? ` (exit ${p.exit_code})` : ""}`, style: p.status === "failed" ? "red" : "gray" };
     case "error":
       return { text: `error: ${p.message}`, style: "red" };
+    case "secrets.withheld":
+      return { text: p.message, style: "yellow" };
     case "usage":
       return null;
     default:

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Role } from "./common.ts";
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -23,6 +24,19 @@ export type MCPServerConfig = z.infer<typeof MCPServerConfig>;
 
 export const HarnessType = z.enum(["ambit", "oz", "claude", "codex", "gemini", "opencode"]);
 export type HarnessType = z.infer<typeof HarnessType>;
+
+/**
+ * A piece of shared configuration a run froze that was last written by someone of a lower role
+ * than the run's creator (see `lower_role_changes`).
+ */
+export const ConfigChange = z.object({
+  kind: z.enum(["environment", "model", "mcp_server", "rule", "env_var", "named_agent", "saved_prompt"]),
+  id: z.string(),
+  name: z.string(),
+  written_by: z.string().nullable().describe("who last wrote it (null: before Ambit recorded writers)"),
+  role: Role.describe("their role when they wrote it"),
+});
+export type ConfigChange = z.infer<typeof ConfigChange>;
 
 /**
  * What the platform adds when it resolves a run's configuration (run > named agent > schedule >
@@ -56,6 +70,12 @@ export const ResolvedConfigFields = {
   secret_names: z.array(z.string()).optional().describe("Ambit: secrets this configuration names (validated at creation)"),
   agent_identity_uid: z.string().optional().describe("Ambit: the named agent the run executes as"),
   saved_prompt: z.string().optional().describe("Ambit: uid of the saved prompt the run started from"),
+  lower_role_changes: z
+    .array(ConfigChange)
+    .optional()
+    .describe(
+      "Ambit: the shared configuration this run froze that was last written by someone of a lower role than its creator; while any is listed, the run's executions get no personal secrets (the creator consents by saving the piece again)",
+    ),
 };
 export const RESOLVED_KEYS = Object.keys(ResolvedConfigFields) as (keyof typeof ResolvedConfigFields)[];
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ArtifactType, RunState, RunStatusMessage } from "./runs.ts";
 import { ErrorCode } from "./errors.ts";
+import { ConfigChange } from "./agent-config.ts";
 
 export const EventActor = z.object({
   type: z.enum(["user", "service_account", "host", "system", "public"]).describe("public: someone watching through the run's public link"),
@@ -61,12 +62,20 @@ export const EventPayloads = {
     output_tail: text.optional(),
   }),
   error: z.object({ message: text, error_code: ErrorCode.optional(), retryable: z.boolean().optional() }),
+  /** an execution was given no personal secrets (names and values are never in it) */
+  "secrets.withheld": z.object({
+    reason: z.enum(["started_by_other", "lower_role_change"]),
+    message: text,
+    withheld: z.number().int().positive().describe("how many personal secrets of the run's creator were held back"),
+    started_by: EventActor.optional().describe("started_by_other: who started this execution"),
+    changes: z.array(ConfigChange).optional().describe("lower_role_change: the pieces last written below the creator's role"),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;
 export const EVENT_TYPES = Object.keys(EventPayloads) as EventType[];
 /** Events only the platform itself may write. */
-export const LIFECYCLE_EVENT_TYPES: EventType[] = ["run.created", "run.state_changed", "run.cancel_requested", "run.waiting", "followup.received"];
+export const LIFECYCLE_EVENT_TYPES: EventType[] = ["run.created", "run.state_changed", "run.cancel_requested", "run.waiting", "followup.received", "secrets.withheld"];
 
 /** One entry of a run's append-only event log. `seq` starts at 1 and never skips. */
 export const RunEvent = z.object({

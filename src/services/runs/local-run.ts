@@ -38,7 +38,8 @@ export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string })
   if (!dispatched.ok) throw new AppError(dispatched.code, `${dispatched.message}; a LOCAL run is claimed once, right after it is created`);
   const claimed = await session.command(ref, "claim", holder);
   if (!claimed.ok) throw new AppError(claimed.code, claimed.message);
-  const built = await buildAssignment(ctx.env, { runId: ref.runId, teamId: ref.teamId, executionId: claimed.execution_id, holder });
+  // a LOCAL run has one execution, started by its creator (the only one who may claim it)
+  const built = await buildAssignment(ctx.env, { runId: ref.runId, teamId: ref.teamId, executionId: claimed.execution_id, holder, startedBy: dispatched.started_by });
   if (!built.ok) {
     const message = built.code === "internal_error" ? built.message : `run ${ref.runId} was not found`;
     await session.command(ref, "error", holder, { message, error_code: "internal_error", retryable: false });

@@ -12,7 +12,7 @@ type ContentBlock =
 type Message = { role: "user" | "assistant" | "tool" | "system"; timestamp: string; content: ContentBlock[]; message_ids?: string[] };
 type Step = { id: string; started_at?: string; completed_at?: string; messages: Message[]; steps: Step[] };
 
-const VISIBLE_EVENTS = new Set(["setup.step", "error", "artifact.created", "usage"]);
+const VISIBLE_EVENTS = new Set(["setup.step", "error", "artifact.created", "usage", "secrets.withheld"]);
 
 /** Oz `ConversationResponse`: one step per execution; prompt and follow-ups as user messages. */
 export function buildConversation(conversationId: string, events: RunEvent[]): z.infer<typeof ConversationResponse> {
