@@ -80,7 +80,9 @@ export const ScheduledAgentItem = z.object({
   agent_config: AmbientAgentConfig.optional(),
   metadata: RunMetadata.optional(),
   created_by: UserProfile.optional(),
-  updated_by: UserProfile.optional(),
+  updated_by: UserProfile.optional().describe(
+    "who last changed what the schedule runs (created, replaced it with PUT, or resumed it; a pause does not count): its runs act as them, with their current role and personal secrets",
+  ),
   history: ScheduledAgentHistory.optional(),
   scope: Scope.optional(),
   timezone: z.string(),

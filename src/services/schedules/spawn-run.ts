@@ -22,10 +22,11 @@ export type SpawnOutcome =
 const SYSTEM = { type: "system" as const, id: "schedules" };
 
 /**
- * Starts the run of one claimed slot through `createRun`, as the schedule's owner, applying the
+ * Starts the run of one claimed slot through `createRun`, as whoever last changed what the
+ * schedule runs (scheduleActor), applying the
  * overlap policy. Exactly once per slot even when the queue delivers the message again: the slot
  * is an idempotency key completed in createRun's own batch. A refusal (a bad config, an owner who
- * lost access) is recorded as `last_spawn_error` and does not stop later slots; a success clears
+ * lost access, left the team) is recorded as `last_spawn_error` and does not stop later slots; a success clears
  * it. Anything else throws, so the queue retries.
  */
 export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Promise<SpawnOutcome> {

@@ -52,7 +52,8 @@ export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateSc
 /**
  * Replaces a schedule (Oz PUT semantics; `timezone` and `overlap_policy` keep their value when
  * omitted). A new cron or time zone, or turning the schedule on, moves its next slot to the first
- * cron time after now; changes to what it runs take effect at the next slot.
+ * cron time after now; changes to what it runs take effect at the next slot, and its runs act as
+ * the editor from then on (`updated_by`, see scheduleActor).
  */
 export async function updateSchedule({ ctx, scheduleId, input }: { ctx: Ctx; scheduleId: string; input: UpdateScheduledAgentRequest }) {
   const row = await getScheduleRow(ctx, scheduleId);
@@ -84,16 +85,21 @@ export async function updateSchedule({ ctx, scheduleId, input }: { ctx: Ctx; sch
   return getSchedule({ ctx, scheduleId: row.id });
 }
 
-/** Pause (`enabled: false`) or resume; a resumed schedule waits for the first slot after now (no catch-up for the pause). */
+/**
+ * Pause (`enabled: false`) or resume; a resumed schedule waits for the first slot after now (no
+ * catch-up for the pause). Resuming a paused schedule makes the resumer the one its runs act as
+ * (`updated_by`, see scheduleActor); a pause, or a resume of a schedule that is on, leaves that alone.
+ */
 export async function setScheduleEnabled({ ctx, scheduleId, enabled }: { ctx: Ctx; scheduleId: string; enabled: boolean }) {
   const row = await getScheduleRow(ctx, scheduleId);
   requireRole(ctx, "member", enabled ? "Resuming schedules" : "Pausing schedules");
   const now = Date.now();
+  const resumed = enabled && !row.enabled;
   const who = principal(ctx);
-  const nextRun = enabled && !row.enabled ? nextSlot(parseCron(row.cronSchedule, row.timezone), now) : row.nextRun;
+  const nextRun = resumed ? nextSlot(parseCron(row.cronSchedule, row.timezone), now) : row.nextRun;
   await ctx.db
     .update(schedules)
-    .set({ enabled, nextRun, updatedByType: who.type, updatedById: who.id, updatedAt: now })
+    .set({ enabled, nextRun, ...(resumed ? { updatedByType: who.type, updatedById: who.id } : {}), updatedAt: now })
     .where(and(eq(schedules.teamId, ctx.teamId), eq(schedules.id, row.id)));
   return getSchedule({ ctx, scheduleId: row.id });
 }
