@@ -209,6 +209,8 @@ export const environments = sqliteTable(
     workerHost: text("worker_host"),
     createdBy: text("created_by").notNull(),
     updatedBy: text("updated_by").notNull(),
+    /** the role `updatedBy` had when writing it (see src/lib/personal-secrets.ts) */
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("member"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -229,6 +231,9 @@ export const models = sqliteTable(
     description: text("description"),
     reasoningLevel: text("reasoning_level"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull(),
+    /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
+    updatedBy: text("updated_by"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -243,6 +248,9 @@ export const mcpServers = sqliteTable(
     name: text("name").notNull(),
     description: text("description"),
     config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
+    updatedBy: text("updated_by"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -257,6 +265,9 @@ export const rules = sqliteTable(
     name: text("name").notNull(),
     content: text("content").notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
+    updatedBy: text("updated_by"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -271,6 +282,9 @@ export const savedPrompts = sqliteTable(
     name: text("name").notNull(),
     prompt: text("prompt").notNull(),
     description: text("description"),
+    /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
+    updatedBy: text("updated_by"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("member"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -284,6 +298,9 @@ export const envVars = sqliteTable(
     name: text("name").notNull(),
     value: text("value").notNull(),
     description: text("description"),
+    /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
+    updatedBy: text("updated_by"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -299,6 +316,9 @@ export const agentIdentities = sqliteTable(
     name: text("name").notNull(),
     settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
     createdBy: text("created_by").notNull(),
+    /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
+    updatedBy: text("updated_by"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

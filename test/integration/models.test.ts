@@ -8,7 +8,7 @@ const local = { id: "qwen-local", provider: "openai", model: "qwen3:8b", base_ur
 
 /** The team's cached configuration entries in KV. */
 async function cachedEntries(teamId: string) {
-  const { keys } = await env.CONFIG.list({ prefix: `team-config:v1:${teamId}:` });
+  const { keys } = await env.CONFIG.list({ prefix: `team-config:v2:${teamId}:` });
   return keys.map((k) => k.name);
 }
 

@@ -3,24 +3,26 @@ import { resolveConfig } from "../../src/services/config/resolve.ts";
 import type { TeamConfig } from "../../src/services/config/team-config.ts";
 
 const T = 1_800_000_000_000;
+/** who last wrote a row (the owner: no row holds a creator's personal secrets back) */
+const W = { updatedBy: "u", updatedByRole: "owner" as const };
 const envRow = (id: string, over: Partial<TeamConfig["environments"][number]> = {}): TeamConfig["environments"][number] => ({
   id, teamId: "t", name: `env ${id}`, description: null, dockerImage: `img-${id}`, repositories: [{ url: `acme/${id}` }], setupCommands: [`setup ${id}`],
-  envVars: { FROM: id }, secretNames: [], workerHost: null, createdBy: "u", updatedBy: "u", createdAt: T, updatedAt: T, ...over,
+  envVars: { FROM: id }, secretNames: [], workerHost: null, createdBy: "u", ...W, createdAt: T, updatedAt: T, ...over,
 });
 const modelRow = (id: string, isDefault = false): TeamConfig["models"][number] => ({
   teamId: "t", id, displayName: id, provider: "openai", model: `${id}-name`, baseUrl: null, apiKeySecret: null, visionSupported: false,
-  description: null, reasoningLevel: null, isDefault, createdAt: T, updatedAt: T,
+  description: null, reasoningLevel: null, isDefault, ...W, createdAt: T, updatedAt: T,
 });
-const agentRow = (id: string, settings: Record<string, unknown>): TeamConfig["agents"][number] => ({ id, teamId: "t", name: id, settings, createdBy: "u", createdAt: T, updatedAt: T });
+const agentRow = (id: string, settings: Record<string, unknown>): TeamConfig["agents"][number] => ({ id, teamId: "t", name: id, settings, createdBy: "u", ...W, ...W, createdAt: T, updatedAt: T });
 
 const team = (over: Partial<TeamConfig> = {}): TeamConfig => ({
   version: 1,
   environments: [envRow("E_RUN"), envRow("E_AGENT", { workerHost: "agent-env-host" }), envRow("E_TRIGGER", { workerHost: "env-host" })],
   models: [modelRow("m-team"), modelRow("m-default", true), modelRow("m-run"), modelRow("m-agent"), modelRow("m-trigger")],
-  mcpServers: [{ id: "MCP1", teamId: "t", name: "gh", description: null, config: { command: "gh-mcp", env: { T: "${GH}" } }, createdAt: T, updatedAt: T }],
-  rules: [{ id: "R1", teamId: "t", name: "r", content: "be kind", enabled: true, createdAt: T, updatedAt: T }],
-  prompts: [{ id: "P1", teamId: "t", name: "triage", prompt: "Triage the issue.", description: null, createdAt: T, updatedAt: T }],
-  envVars: [{ teamId: "t", name: "A", value: "1", description: null, createdAt: T, updatedAt: T }],
+  mcpServers: [{ id: "MCP1", teamId: "t", name: "gh", description: null, config: { command: "gh-mcp", env: { T: "${GH}" } }, ...W, createdAt: T, updatedAt: T }],
+  rules: [{ id: "R1", teamId: "t", name: "r", content: "be kind", enabled: true, ...W, createdAt: T, updatedAt: T }],
+  prompts: [{ id: "P1", teamId: "t", name: "triage", prompt: "Triage the issue.", description: null, ...W, createdAt: T, updatedAt: T }],
+  envVars: [{ teamId: "t", name: "A", value: "1", description: null, ...W, createdAt: T, updatedAt: T }],
   agents: [agentRow("AG", { environment_id: "E_AGENT", base_model: "m-agent", prompt: "agent prompt", worker_host: "agent-host", harness: { type: "claude" }, skills: ["a/b:SKILL.md"], secrets: [{ name: "AGENT_SECRET" }], mcp_servers: { x: { url: "https://agent.example/mcp" }, y: { url: "https://agent.example/y" } } })],
   teamSecretNames: [],
   ...over,
@@ -74,7 +76,7 @@ describe("resolveConfig: run > named agent > schedule/integration > environment 
   });
 
   it("freezes the environment, catalog model, team env vars and enabled rules, and collects secret names", () => {
-    const t = team({ rules: [...team().rules, { id: "R2", teamId: "t", name: "off", content: "no", enabled: false, createdAt: T, updatedAt: T }] });
+    const t = team({ rules: [...team().rules, { id: "R2", teamId: "t", name: "off", content: "no", enabled: false, ...W, createdAt: T, updatedAt: T }] });
     t.environments[0].secretNames = ["ENV_SECRET"];
     t.models[2].apiKeySecret = "MODEL_KEY";
     const r = resolve({ environment_id: "E_RUN", model_id: "m-run", harness_auth_secrets: { claude_auth_secret_name: "CLAUDE" } }, { agent: true, team: t });

@@ -5,7 +5,7 @@ import { notFound } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
 import { iso, isoOrNull } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { type EnvironmentRow, loadTeamConfig, writeTeamConfig } from "./team-config.ts";
+import { type EnvironmentRow, loadTeamConfig, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 type LastTask = { environment_id: string; id: string; title: string; state: string; created_at: number; updated_at: number; started_at: number | null; status_message: string | null };
 
@@ -86,7 +86,7 @@ function fields(input: EnvironmentRequest) {
 export async function createEnvironment({ ctx, input }: { ctx: Ctx; input: EnvironmentRequest }) {
   requireRole(ctx, "member", "Creating environments");
   const now = Date.now();
-  const row: EnvironmentRow = { id: newUid(), teamId: ctx.teamId, ...fields(input), createdBy: ctx.actor.id, updatedBy: ctx.actor.id, createdAt: now, updatedAt: now };
+  const row: EnvironmentRow = { id: newUid(), teamId: ctx.teamId, ...fields(input), createdBy: ctx.actor.id, ...writtenBy(ctx), createdAt: now, updatedAt: now };
   await writeTeamConfig(ctx, [ctx.db.insert(environments).values(row)]);
   return toCloudEnvironment(row);
 }
@@ -96,7 +96,7 @@ export async function updateEnvironment({ ctx, uid, input }: { ctx: Ctx; uid: st
   requireRole(ctx, "member", "Changing environments");
   const [row] = await ctx.db.select().from(environments).where(and(eq(environments.teamId, ctx.teamId), eq(environments.id, uid))).limit(1);
   if (!row) throw notFound("Environment", uid);
-  const next: EnvironmentRow = { ...row, ...fields(input), updatedBy: ctx.actor.id, updatedAt: Date.now() };
+  const next: EnvironmentRow = { ...row, ...fields(input), ...writtenBy(ctx), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(environments).set(next).where(and(eq(environments.teamId, ctx.teamId), eq(environments.id, uid)))]);
   return toCloudEnvironment(next, (await lastTasks(ctx, [uid])).get(uid));
 }

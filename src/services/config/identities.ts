@@ -5,7 +5,7 @@ import { AppError, notFound } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { type AgentRow, loadTeamConfig, writeTeamConfig } from "./team-config.ts";
+import { type AgentRow, loadTeamConfig, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 /** The run defaults a named agent stores (the Oz `AgentResponse` fields it may set). */
 export type AgentSettings = Partial<Pick<AgentResponse,
@@ -73,7 +73,7 @@ export async function createAgent({ ctx, input }: { ctx: Ctx; input: CreateAgent
   const { name, ...settings } = input;
   await assertEnvironment(ctx, settings.environment_id);
   const now = Date.now();
-  const row: AgentRow = { id: uuidv7(now), teamId: ctx.teamId, name, settings: applySettings({}, settings), createdBy: ctx.actor.id, createdAt: now, updatedAt: now };
+  const row: AgentRow = { id: uuidv7(now), teamId: ctx.teamId, name, settings: applySettings({}, settings), createdBy: ctx.actor.id, ...writtenBy(ctx), createdAt: now, updatedAt: now };
   await writeTeamConfig(ctx, [ctx.db.insert(agentIdentities).values(row)]);
   return toAgentResponse(row);
 }
@@ -85,7 +85,7 @@ export async function updateAgent({ ctx, uid, input }: { ctx: Ctx; uid: string; 
   if (!row) throw notFound("Agent", uid);
   const { name, ...settings } = input;
   await assertEnvironment(ctx, settings.environment_id);
-  const next: AgentRow = { ...row, name: name || row.name, settings: applySettings(row.settings as AgentSettings, settings), updatedAt: Date.now() };
+  const next: AgentRow = { ...row, name: name || row.name, settings: applySettings(row.settings as AgentSettings, settings), ...writtenBy(ctx), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(agentIdentities).set(next).where(key)]);
   return toAgentResponse(next);
 }

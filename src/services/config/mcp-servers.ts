@@ -5,7 +5,7 @@ import { AppError, notFound } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { loadTeamConfig, type McpServerRow, writeTeamConfig } from "./team-config.ts";
+import { loadTeamConfig, type McpServerRow, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 export const toMcpServer = (row: McpServerRow): McpServer => ({
   uid: row.id, name: row.name, description: row.description, config: row.config as McpServer["config"], created_at: iso(row.createdAt), updated_at: iso(row.updatedAt),
@@ -33,7 +33,7 @@ export async function createMcpServer({ ctx, input }: { ctx: Ctx; input: McpServ
   requireRole(ctx, "admin", "Registering MCP servers");
   await assertNameFree(ctx, input.name);
   const now = Date.now();
-  const row: McpServerRow = { id: newUid(), teamId: ctx.teamId, name: input.name, description: input.description ?? null, config: input.config, createdAt: now, updatedAt: now };
+  const row: McpServerRow = { id: newUid(), teamId: ctx.teamId, name: input.name, description: input.description ?? null, config: input.config, ...writtenBy(ctx), createdAt: now, updatedAt: now };
   await writeTeamConfig(ctx, [ctx.db.insert(mcpServers).values(row)], () => nameTaken(input.name));
   return toMcpServer(row);
 }
@@ -43,7 +43,7 @@ export async function updateMcpServer({ ctx, uid, input }: { ctx: Ctx; uid: stri
   const [row] = await ctx.db.select().from(mcpServers).where(key(ctx, uid)).limit(1);
   if (!row) throw notFound("MCP server", uid);
   await assertNameFree(ctx, input.name, uid);
-  const next: McpServerRow = { ...row, name: input.name, description: input.description ?? null, config: input.config, updatedAt: Date.now() };
+  const next: McpServerRow = { ...row, name: input.name, description: input.description ?? null, config: input.config, ...writtenBy(ctx), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(mcpServers).set(next).where(key(ctx, uid))], () => nameTaken(input.name));
   return toMcpServer(next);
 }

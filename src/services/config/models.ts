@@ -3,7 +3,7 @@ import { and, asc, eq, ne } from "drizzle-orm";
 import { models } from "../../db/schema.ts";
 import { AppError, notFound } from "../../lib/errors.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { loadTeamConfig, type ModelRow, writeTeamConfig } from "./team-config.ts";
+import { loadTeamConfig, type ModelRow, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 const OZ_PROVIDER = { openai: "OPENAI", anthropic: "ANTHROPIC" } as const;
 
@@ -62,7 +62,7 @@ const clearOtherDefaults = (ctx: Ctx, id: string) => ctx.db.update(models).set({
 export async function createModel({ ctx, input }: { ctx: Ctx; input: CreateModelRequest }): Promise<ModelInfo> {
   requireRole(ctx, "admin", "Adding models to the catalog");
   const now = Date.now();
-  const row: ModelRow = { teamId: ctx.teamId, id: input.id, ...fields(input, input.id), createdAt: now, updatedAt: now };
+  const row: ModelRow = { teamId: ctx.teamId, id: input.id, ...fields(input, input.id), ...writtenBy(ctx), createdAt: now, updatedAt: now };
   const [existing] = await ctx.db.select({ id: models.id }).from(models).where(modelKey(ctx, input.id)).limit(1);
   if (existing) throw new AppError("conflict", `the catalog already has a model '${input.id}'; change it with PUT /api/v1/agent/models/${input.id}`, { retryable: false });
   await writeTeamConfig(ctx, [ctx.db.insert(models).values(row).onConflictDoNothing(), ...(row.isDefault ? [clearOtherDefaults(ctx, row.id)] : [])]);
@@ -74,7 +74,7 @@ export async function updateModel({ ctx, id, input }: { ctx: Ctx; id: string; in
   requireRole(ctx, "admin", "Changing the model catalog");
   const [row] = await ctx.db.select().from(models).where(modelKey(ctx, id)).limit(1);
   if (!row) throw notFound("Model", id);
-  const next: ModelRow = { ...row, ...fields(input, id), updatedAt: Date.now() };
+  const next: ModelRow = { ...row, ...fields(input, id), ...writtenBy(ctx), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(models).set(next).where(modelKey(ctx, id)), ...(next.isDefault ? [clearOtherDefaults(ctx, id)] : [])]);
   return { ...toModelInfo(next), is_default: await isDefaultNow(ctx, id) };
 }

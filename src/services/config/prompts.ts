@@ -5,7 +5,7 @@ import { AppError, notFound } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { loadTeamConfig, type PromptRow, writeTeamConfig } from "./team-config.ts";
+import { loadTeamConfig, type PromptRow, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 const toPrompt = (r: PromptRow): SavedPrompt => ({
   uid: r.id, name: r.name, prompt: r.prompt, description: r.description, created_at: iso(r.createdAt), updated_at: iso(r.updatedAt),
@@ -29,7 +29,7 @@ export async function createPrompt({ ctx, input }: { ctx: Ctx; input: SavedPromp
   requireRole(ctx, "member", "Saving prompts");
   await assertNameFree(ctx, input.name);
   const now = Date.now();
-  const row: PromptRow = { id: newUid(), teamId: ctx.teamId, name: input.name, prompt: input.prompt, description: input.description ?? null, createdAt: now, updatedAt: now };
+  const row: PromptRow = { id: newUid(), teamId: ctx.teamId, name: input.name, prompt: input.prompt, description: input.description ?? null, ...writtenBy(ctx), createdAt: now, updatedAt: now };
   await writeTeamConfig(ctx, [ctx.db.insert(savedPrompts).values(row)], () => nameTaken(input.name));
   return toPrompt(row);
 }
@@ -39,7 +39,7 @@ export async function updatePrompt({ ctx, uid, input }: { ctx: Ctx; uid: string;
   const [row] = await ctx.db.select().from(savedPrompts).where(key(ctx, uid)).limit(1);
   if (!row) throw notFound("Saved prompt", uid);
   await assertNameFree(ctx, input.name, uid);
-  const next: PromptRow = { ...row, name: input.name, prompt: input.prompt, description: input.description ?? null, updatedAt: Date.now() };
+  const next: PromptRow = { ...row, name: input.name, prompt: input.prompt, description: input.description ?? null, ...writtenBy(ctx), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(savedPrompts).set(next).where(key(ctx, uid))], () => nameTaken(input.name));
   return toPrompt(next);
 }

@@ -16,7 +16,8 @@ export async function resolveRunConfig(
 ) {
   // the version read with the API key: nothing in a run creation writes configuration before this
   const team = await loadTeamConfig(ctx, ctx.configVersion);
-  const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team });
+  const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team,
+    ...(ctx.actor.type === "system" ? {} : { creator: { id: ctx.actor.id, role: ctx.actor.role } }) });
   const errors = [...resolved.errors];
   let missing = (resolved.config.secret_names ?? []).filter((n) => !team.teamSecretNames.includes(n));
   if (missing.length && ctx.actor.type !== "system") {

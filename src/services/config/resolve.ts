@@ -1,5 +1,6 @@
-import { type AmbientAgentConfig, type MCPServerConfig, RESOLVED_KEYS } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ConfigChange, type MCPServerConfig, RESOLVED_KEYS, type Role } from "@ambit/protocol";
 import type { FieldError } from "../../lib/errors.ts";
+import { lowerRoleChanges } from "../../lib/personal-secrets.ts";
 import type { AgentSettings } from "./identities.ts";
 import { defaultModel } from "./models.ts";
 import type { AgentRow, TeamConfig } from "./team-config.ts";
@@ -14,6 +15,8 @@ export type ResolveInput = {
   /** the schedule's or integration's `agent_config`, when one started the run */
   trigger?: AmbientAgentConfig;
   team: TeamConfig;
+  /** who creates the run, with the role they act with (absent: the platform, which has no personal secrets) */
+  creator?: { id: string; role: Role };
 };
 
 export type Resolved = { config: AmbientAgentConfig; prompt: string; errors: FieldError[] };
@@ -47,10 +50,16 @@ function agentLayer(s: AgentSettings): AmbientAgentConfig {
  * MCP servers, the team's env vars and enabled rules are copied in, so later changes to them never
  * change this run. Pure: `errors` names every reference that does not exist (the caller answers 400).
  * Secret names are collected in `secret_names`; the caller checks them (personal secrets live apart).
+ * The pieces copied in that were last written by someone of a lower role than the creator are
+ * frozen as `lower_role_changes` (src/lib/personal-secrets.ts, rule 3).
  */
 export function resolveConfig(input: ResolveInput): Resolved {
   const { team } = input;
   const errors: FieldError[] = [];
+  // every piece of shared configuration copied into the run, with who last wrote it
+  const pieces: ConfigChange[] = [];
+  const piece = (kind: ConfigChange["kind"], id: string, name: string, row: { updatedBy: string | null; updatedByRole: Role }) =>
+    pieces.push({ kind, id, name, written_by: row.updatedBy, role: row.updatedByRole });
   const run = clientConfig(input.run);
   const trigger = clientConfig(input.trigger);
 
@@ -59,6 +68,7 @@ export function resolveConfig(input: ResolveInput): Resolved {
     agent = team.agents.find((a) => a.id === input.agentIdentityUid);
     if (!agent) errors.push({ path: "agent_identity_uid", message: `named agent '${input.agentIdentityUid}' does not exist in this team` });
   }
+  if (agent) piece("named_agent", agent.id, agent.name, agent);
   const agentSettings = (agent?.settings ?? {}) as AgentSettings;
   const fromAgent = agentLayer(agentSettings);
 
@@ -77,6 +87,7 @@ export function resolveConfig(input: ResolveInput): Resolved {
     errors.push({ path: envSource === "config.environment_id" ? envSource : "config.environment_id", message: `environment '${merged.environment_id}' does not exist in this team${envSource === "agent_identity_uid" ? " (named by the agent's defaults)" : envSource === "trigger" ? " (named by the schedule)" : ""}` });
   }
   if (environment) {
+    piece("environment", environment.id, environment.name, environment);
     merged.environment = {
       uid: environment.id, name: environment.name, docker_image: environment.dockerImage,
       repositories: environment.repositories, setup_commands: environment.setupCommands, env_vars: environment.envVars,
@@ -90,7 +101,10 @@ export function resolveConfig(input: ResolveInput): Resolved {
     if (server.warp_id === undefined) continue;
     const registered = team.mcpServers.find((m) => m.id === server.warp_id);
     if (!registered) errors.push({ path: `config.mcp_servers.${name}.warp_id`, message: `MCP server '${server.warp_id}' is not registered in this team (see GET /api/v1/agent/mcp-servers)` });
-    else servers[name] = registered.config as MCPServerConfig;
+    else {
+      servers[name] = registered.config as MCPServerConfig;
+      piece("mcp_server", registered.id, registered.name, registered);
+    }
   }
   if (Object.keys(servers).length) merged.mcp_servers = servers;
   else delete merged.mcp_servers;
@@ -99,10 +113,14 @@ export function resolveConfig(input: ResolveInput): Resolved {
   merged.model_id ??= defaultModel(team.models)?.id;
   if (merged.model_id === undefined) delete merged.model_id;
   const model = team.models.find((m) => m.id === merged.model_id);
+  if (model) piece("model", model.id, model.displayName, model);
   if (model) merged.model = { id: model.id, provider: model.provider, model: model.model, base_url: model.baseUrl, api_key_secret: model.apiKeySecret };
 
   if (team.envVars.length) merged.env_vars = Object.fromEntries(team.envVars.map((v) => [v.name, v.value]));
-  const rules = team.rules.filter((r) => r.enabled).map((r) => ({ name: r.name, content: r.content }));
+  for (const v of team.envVars) piece("env_var", v.name, v.name, v);
+  const enabledRules = team.rules.filter((r) => r.enabled);
+  for (const r of enabledRules) piece("rule", r.id, r.name, r);
+  const rules = enabledRules.map((r) => ({ name: r.name, content: r.content }));
   if (rules.length) merged.rules = rules;
 
   const secretNames = new Set<string>([
@@ -120,8 +138,11 @@ export function resolveConfig(input: ResolveInput): Resolved {
     if (!saved) errors.push({ path: "saved_prompt", message: `saved prompt '${input.savedPrompt}' does not exist in this team (see GET /api/v1/agent/prompts)` });
     else {
       merged.saved_prompt = saved.id;
+      piece("saved_prompt", saved.id, saved.name, saved);
       prompt = prompt.trim() ? `${saved.prompt}\n\n${prompt}` : saved.prompt;
     }
   }
+  const changes = input.creator ? lowerRoleChanges(pieces, input.creator) : [];
+  if (changes.length) merged.lower_role_changes = changes;
   return { config: merged, prompt, errors };
 }

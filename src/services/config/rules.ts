@@ -5,7 +5,7 @@ import { AppError, notFound } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { loadTeamConfig, type RuleRow, writeTeamConfig } from "./team-config.ts";
+import { loadTeamConfig, type RuleRow, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 const toRule = (r: RuleRow): Rule => ({ uid: r.id, name: r.name, content: r.content, enabled: r.enabled, created_at: iso(r.createdAt), updated_at: iso(r.updatedAt) });
 const key = (ctx: Ctx, uid: string) => and(eq(rules.teamId, ctx.teamId), eq(rules.id, uid));
@@ -27,7 +27,7 @@ export async function createRule({ ctx, input }: { ctx: Ctx; input: RuleRequest 
   requireRole(ctx, "admin", "Creating team rules");
   await assertNameFree(ctx, input.name);
   const now = Date.now();
-  const row: RuleRow = { id: newUid(), teamId: ctx.teamId, name: input.name, content: input.content, enabled: input.enabled, createdAt: now, updatedAt: now };
+  const row: RuleRow = { id: newUid(), teamId: ctx.teamId, name: input.name, content: input.content, enabled: input.enabled, ...writtenBy(ctx), createdAt: now, updatedAt: now };
   await writeTeamConfig(ctx, [ctx.db.insert(rules).values(row)], () => nameTaken(input.name));
   return toRule(row);
 }
@@ -37,7 +37,7 @@ export async function updateRule({ ctx, uid, input }: { ctx: Ctx; uid: string; i
   const [row] = await ctx.db.select().from(rules).where(key(ctx, uid)).limit(1);
   if (!row) throw notFound("Rule", uid);
   await assertNameFree(ctx, input.name, uid);
-  const next: RuleRow = { ...row, name: input.name, content: input.content, enabled: input.enabled, updatedAt: Date.now() };
+  const next: RuleRow = { ...row, name: input.name, content: input.content, enabled: input.enabled, ...writtenBy(ctx), updatedAt: Date.now() };
   await writeTeamConfig(ctx, [ctx.db.update(rules).set(next).where(key(ctx, uid))], () => nameTaken(input.name));
   return toRule(next);
 }

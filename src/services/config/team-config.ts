@@ -26,7 +26,8 @@ export type TeamConfig = {
 };
 
 const TTL_SECONDS = 3600;
-const cacheKey = (teamId: string, version: number) => `team-config:v1:${teamId}:${version}`;
+// v2: rows carry their last writer (updated_by, updated_by_role)
+const cacheKey = (teamId: string, version: number) => `team-config:v2:${teamId}:${version}`;
 
 async function currentVersion(ctx: Ctx): Promise<number> {
   const [row] = await ctx.db.select({ v: teamConfigVersions.version }).from(teamConfigVersions).where(eq(teamConfigVersions.teamId, ctx.teamId)).limit(1);
@@ -88,6 +89,12 @@ export async function loadTeamConfig(ctx: Ctx, knownVersion?: number): Promise<T
   );
   return remember(key, config);
 }
+
+/**
+ * Who is writing a piece of shared configuration, and their role now: stored with every write of
+ * configuration that executes in other people's runs (see src/lib/personal-secrets.ts, rule 3).
+ */
+export const writtenBy = (ctx: Ctx) => ({ updatedBy: ctx.actor.id, updatedByRole: ctx.actor.role });
 
 /**
  * Writes configuration: the statements and the version bump in one D1 batch, then drops the
