@@ -9,8 +9,9 @@ import { roleAtLeast } from "./roles.ts";
  *    follow-up's sender (the RunSession records it, `started_by`). An execution started by anyone
  *    but the creator gets the team's secrets only: no personal secrets of anybody, not the
  *    creator's and not the sender's either (the run's configuration was chosen by the creator).
- *    A follow-up to a live run (active or BLOCKED) goes to the agent that already holds the
- *    creator's secrets: sharing a run as EDITOR is letting teammates steer that agent.
+ *    A follow-up to a run that has not ended (queued, active or BLOCKED) joins the creator's
+ *    execution, whose agent has (or will have) the creator's secrets: sharing a run as EDITOR is
+ *    letting teammates steer that agent. That is deliberate; it is not a new execution.
  * 2. A schedule's runs are created as whoever last changed what it runs (`scheduleActor`), with
  *    that person's current role and personal secrets; so rule 1 needs nothing more for them.
  * 3. A run gets its creator's personal secrets only if every piece of shared configuration it
