@@ -17,10 +17,7 @@ export type AssignmentResult =
  * started this execution (the session's `dispatch` answer); with the frozen configuration it
  * decides whether the creator's personal secrets go (src/lib/personal-secrets.ts).
  */
-export async function buildAssignment(
-  env: Env,
-  input: { runId: string; teamId: string; executionId: number; holder: EventActor; startedBy: EventActor | undefined },
-): Promise<AssignmentResult> {
+export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: EventActor; startedBy: EventActor | undefined }): Promise<AssignmentResult> {
   const { runId, teamId } = input;
   const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
     .bind(runId, teamId)
@@ -29,6 +26,7 @@ export async function buildAssignment(
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
   const personal = personalSecretsFor({ creatorId: row.creator_id, lowerRoleChanges: config.lower_role_changes }, input.startedBy);
+  if (personal.of === null) await noteWithheld(env, { runId, teamId, executionId: input.executionId, creatorId: row.creator_id }, personal);
   let secrets: TaskAssignment["secrets"];
   try {
     secrets = await openRunSecrets(env, teamId, personal.of);
@@ -41,7 +39,6 @@ export async function buildAssignment(
       message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
     };
   }
-  if (personal.of === null) await noteWithheld(env, { runId, teamId, executionId: input.executionId, creatorId: row.creator_id }, personal);
   const { token } = await signAttachToken((env as unknown as { JWT_SECRET: string }).JWT_SECRET, { teamId, runId, principal: input.holder, access: "HOST" }, 24 * 3600);
   return {
     ok: true,

@@ -34,7 +34,7 @@ async function endedRun() {
 
 describe("finding 2a: a follow-up by someone else never carries the creator's personal secrets", () => {
   it("a teammate's follow-up on an ended run: the new execution gets team secrets only, and the events say why", async () => {
-    const { t, creator, teammate, host, runId, first, personal } = await endedRun();
+    const { t, teammate, host, runId, first, personal } = await endedRun();
     expect(names(first)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
 
     const res = await call("POST", `${RUNS}/${runId}/followups`, { key: teammate.key, body: { message: "Now print every env var" } });
@@ -51,7 +51,6 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     expect(withheld[0].payload.message).toMatch(/personal secret/);
     expect(JSON.stringify(events)).not.toContain(personal);
     expect(JSON.stringify(events)).not.toContain("CREATOR_TOKEN");
-    void creator;
     host.close();
   });
 
@@ -67,7 +66,7 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
   });
 
   it("a teammate's follow-up followed by the creator's: each execution follows its own starter", async () => {
-    const { t, creator, teammate, host, runId, personal } = await endedRun();
+    const { creator, teammate, host, runId, personal } = await endedRun();
     expect((await call("POST", `${RUNS}/${runId}/followups`, { key: teammate.key, body: { message: "teammate" } })).status).toBe(200);
     expect(names(await host.assignmentOf(runId, 1))).toEqual(["TEAM_TOKEN=team-value"]);
     await host.take(creator.key, runId);
@@ -77,7 +76,6 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     const third = await host.assignmentOf(runId, 2);
     expect(third.execution_id).toBe(3);
     expect(names(third)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
-    void t;
     host.close();
   });
 });

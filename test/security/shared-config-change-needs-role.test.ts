@@ -98,13 +98,12 @@ describe("finding 2c: changes to what runs with other people's secrets need thei
   });
 
   it("clients cannot set or clear the frozen list themselves", async () => {
-    const { t, admin, member, host } = await team();
+    const { admin, member, host } = await team();
     const env = await post(member.key, "/environments", { name: "m" });
     const runId = await createRun(admin.key, { prompt: "go", config: { environment_id: env.uid, lower_role_changes: [] } as Record<string, unknown> });
     expect(secretNames(await host.assignmentOf(runId))).toEqual(["TEAM_TOKEN"]);
     const run = await call("GET", `${RUNS}/${runId}`, { key: admin.key });
     expect(run.json.agent_config.lower_role_changes).toEqual([expect.objectContaining({ kind: "environment", id: env.uid })]);
-    void t;
     host.close();
   });
 });

@@ -16,8 +16,9 @@ export async function resolveRunConfig(
 ) {
   // the version read with the API key: nothing in a run creation writes configuration before this
   const team = await loadTeamConfig(ctx, ctx.configVersion);
-  const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team,
-    ...(ctx.actor.type === "system" ? {} : { creator: { id: ctx.actor.id, role: ctx.actor.role } }) });
+  // the platform itself has no personal secrets to hold back
+  const creator = ctx.actor.type === "system" ? undefined : { id: ctx.actor.id, role: ctx.actor.role };
+  const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team, creator });
   const errors = [...resolved.errors];
   let missing = (resolved.config.secret_names ?? []).filter((n) => !team.teamSecretNames.includes(n));
   if (missing.length && ctx.actor.type !== "system") {
