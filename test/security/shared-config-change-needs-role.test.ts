@@ -3,6 +3,7 @@
 // people's runs records who last wrote it; a run whose frozen configuration holds a piece last
 // written by someone of a lower role than the run's creator gets no personal secrets, and its
 // events name the piece and how the creator consents (saving it again).
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { call, memberKey, newTeam } from "../helpers/api.ts";
 import { TestHost } from "../helpers/hosts.ts";
@@ -105,5 +106,50 @@ describe("finding 2c: changes to what runs with other people's secrets need thei
     const run = await call("GET", `${RUNS}/${runId}`, { key: admin.key });
     expect(run.json.agent_config.lower_role_changes).toEqual([expect.objectContaining({ kind: "environment", id: env.uid })]);
     host.close();
+  });
+});
+
+describe("finding 2c: rows written before writers were recorded (migration 0006)", () => {
+  const backfill = () => {
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0006_"))!;
+    return migration.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*UPDATE/.test(q));
+  };
+  /** Forgets who wrote the team's rows, as they were before 0006, then runs its backfill again. */
+  async function asBeforeMigration(teamId: string) {
+    const tables = ["models", "mcp_servers", "rules", "saved_prompts", "env_vars", "agent_identities"];
+    await env.DB.batch([
+      env.DB.prepare("UPDATE environments SET updated_by_role = 'member' WHERE team_id = ?").bind(teamId),
+      ...tables.map((t) => env.DB.prepare(`UPDATE ${t} SET updated_by = NULL, updated_by_role = 'viewer' WHERE team_id = ?`).bind(teamId)),
+    ]);
+    const updates = backfill();
+    expect(updates).toHaveLength(7);
+    for (const q of updates) await env.DB.prepare(q).run();
+    const roles: Record<string, string[]> = {};
+    for (const t of ["environments", ...tables]) {
+      const { results } = await env.DB.prepare(`SELECT updated_by_role AS r FROM ${t} WHERE team_id = ?`).bind(teamId).all<{ r: string }>();
+      roles[t] = results.map((x) => x.r);
+    }
+    return roles;
+  }
+
+  it("a team that only ever had its owner: everything reads as the owner's", async () => {
+    const t = await newTeam("backfill");
+    await post(t.key, "/rules", { name: "r", content: "c", enabled: true });
+    await post(t.key, "/prompts", { name: "p", prompt: "x" });
+    await post(t.key, "/environments", { name: "e" });
+    expect(await asBeforeMigration(t.teamId)).toMatchObject({ rules: ["owner"], saved_prompts: ["owner"], environments: ["owner"] });
+  });
+
+  it("a team with admins and members: the lowest role that could have written each", async () => {
+    const t = await newTeam("backfill");
+    const admin = await memberKey(t.key, "admin");
+    const member = await memberKey(t.key, "member");
+    await post(admin.key, "/rules", { name: "r", content: "c", enabled: true });
+    await post(t.key, "/prompts", { name: "p", prompt: "x" });
+    await post(member.key, "/environments", { name: "by member" });
+    await post(t.key, "/environments", { name: "by owner" });
+    const roles = await asBeforeMigration(t.teamId);
+    expect(roles).toMatchObject({ rules: ["admin"], saved_prompts: ["member"] });
+    expect(roles.environments.sort()).toEqual(["member", "owner"]); // the writer is known for environments
   });
 });
