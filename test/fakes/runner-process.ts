@@ -14,6 +14,7 @@ if (!url || !workerId || !workdir || !apiKey) {
 const host = startHost({
   url, apiKey, workerId, workdir, capacity: Number(capacity ?? 1),
   harnesses: process.env.RUNNER_HARNESS === "builtin" ? undefined : { ambit: shellHarness },
+  allowLocalRepos: true, // the tests' repositories are on this disk
   backoff: { initialMs: 200, maxMs: 2_000 },
   log: (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
 });
