@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "../../../packages/runner/src/harness/types.ts";
 import { runLocal } from "../../../packages/runner/src/local.ts";
-import { startLocalPlatform } from "../../fakes/local-platform.ts";
+import { startFakePlatform } from "../../fakes/platform.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 let dir = "";
@@ -42,7 +42,7 @@ const printEnv: Harness = {
 };
 
 async function agentEnv(passEnv?: string[]) {
-  const platform = await startLocalPlatform("run_local_env", { env_vars: { RUN_VAR: "from-run" }, secrets: [{ name: "TEAM_SECRET", value: "team-secret-value" }] });
+  const platform = await startFakePlatform("run_local_env", { env_vars: { RUN_VAR: "from-run" }, secrets: [{ name: "TEAM_SECRET", value: "team-secret-value" }] });
   try {
     const run = await runLocal({ url: platform.url, apiKey: "k", runId: "run_local_env", dir, harnesses: { ambit: printEnv }, passEnv, log: () => {} });
     const { final } = await run.done;

@@ -1,3 +1,4 @@
+import { lchownSync } from "node:fs";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { OutsideError, readInside, writeInside } from "../../backends/confined-fs.ts";
@@ -34,8 +35,11 @@ export const writeFileTool: Tool = {
   async run(input, _call, ctx) {
     const { abs, rel } = await resolveInWorkspace(ctx.workspace, str(input, "path"));
     const content = str(input, "content", false);
-    await mkdir(path.dirname(abs), { recursive: true });
-    writeText(ctx.workspace, abs, rel, content, ctx.backend.owner);
+    const first = await mkdir(path.dirname(abs), { recursive: true });
+    const owner = ctx.backend.owner;
+    // directories made for the agent's user (--agent-user) are its own, as if its shell had made them
+    if (first && owner) for (let d = path.dirname(abs); d.length >= first.length; d = path.dirname(d)) lchownSync(d, owner.uid, owner.gid);
+    writeText(ctx.workspace, abs, rel, content, owner);
     return ok(`wrote ${Buffer.byteLength(content)} bytes to ${rel}`, { path: rel, bytes: Buffer.byteLength(content) });
   },
 };

@@ -1,7 +1,8 @@
-// The three doors a LOCAL run's holder (`runLocal`, `ambit agent run --local`) knocks on, for node
-// tests that need no `wrangler dev`: POST …/local/claim answers one assignment, POST …/local/report
-// records reports, and the run's session socket says `ready` and acknowledges every `append`,
-// keeping the events. Any bearer key is taken.
+// The doors a runner knocks on, for node tests that need no `wrangler dev`, serving one run: a
+// LOCAL run's holder (`runLocal`) gets it from POST …/local/claim and reports to POST
+// …/local/report; a host (`startHost`) gets it as the `task_assignment` after its `hello` on the
+// pool socket, which records its messages. The run's session socket says `ready` and acknowledges
+// every `append`, keeping the events. Any bearer key is taken.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { TaskAssignment } from "@ambit/protocol";
@@ -10,8 +11,9 @@ import { WebSocketServer } from "ws";
 export type FakeEvent = { host_seq: number; type: string; payload: Record<string, unknown> };
 
 /** Serves one LOCAL run `runId` whose assignment carries `extra` (env_vars, secrets, agent_config, …). */
-export async function startLocalPlatform(runId: string, extra: Record<string, unknown> = {}) {
+export async function startFakePlatform(runId: string, extra: Record<string, unknown> = {}) {
   const events: FakeEvent[] = [];
+  /** LOCAL reports, and the host's messages on the pool socket */
   const reports: { type: string; data: Record<string, unknown> }[] = [];
   const assignment = TaskAssignment.parse({
     task_id: runId, run_id: runId, execution_id: 1,
@@ -36,7 +38,20 @@ export async function startLocalPlatform(runId: string, extra: Record<string, un
     });
   });
   const wss = new WebSocketServer({ server });
-  wss.on("connection", (ws) => {
+  let assigned = false;
+  wss.on("connection", (ws, req) => {
+    if (req.url?.startsWith("/api/v1/selfhosted/worker/ws")) {
+      ws.send(JSON.stringify({ type: "welcome", data: { worker_id: "fake", connection_id: "c1", heartbeat_interval_ms: 5_000 } }));
+      ws.on("message", (data) => {
+        const msg = JSON.parse(String(data));
+        reports.push(msg);
+        if (msg.type === "hello" && !assigned) {
+          assigned = true;
+          ws.send(JSON.stringify({ type: "task_assignment", data: assignment }));
+        }
+      });
+      return;
+    }
     ws.send(JSON.stringify({ type: "ready", run_id: runId, state: "INPROGRESS", last_seq: 0, access: "HOST", execution_id: 1 }));
     ws.on("message", (data) => {
       const frame = JSON.parse(String(data));
@@ -49,6 +64,8 @@ export async function startLocalPlatform(runId: string, extra: Record<string, un
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    /** what it hands out; a test may change it until the runner claims it (e.g. a prompt naming the runner's pid) */
+    assignment,
     events,
     reports,
     close: () => new Promise<void>((r) => {
