@@ -48,6 +48,8 @@ export async function main(argv: string[]) {
   const capacity = Number(values.capacity);
   if (!url) die(`--url is required (or set AMBIT_BASE_URL)\n${USAGE}`);
   if (!apiKey) die("AMBIT_API_KEY is not set: create an API key (admin role) and export AMBIT_API_KEY=<key>");
+  // held by the host from here on; nothing that copies process.env (a docker CLI's) carries it along
+  delete process.env.AMBIT_API_KEY;
   const problems = serveProblems({ workerId: values["worker-id"], capacity, backend: values.backend!, agentUser: values["agent-user"] });
   if (problems.length) die(`${problems.join("\n")}\n${USAGE}`);
   try {

@@ -50,6 +50,9 @@ export async function serveHost(o: ServeOptions): Promise<number> {
   const workdir = path.resolve(o.workdir ?? path.join(homedir(), ".ambit", "runner"));
   const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, dockerImage: o.dockerImage, workdir, labels: o.labels ?? [], once: o.once, agentUser: o.agentUser, allowLocalRepos: o.allowLocalRepos });
   await host.ready;
+  if (o.backend === "process" && !o.agentUser) {
+    log("ambit runner: the process backend runs each run's processes as this user, who can read this runner's key (/proc/<pid>/environ); for runs you do not trust as your own shell, start it as root with --agent-user <user>, or use --backend docker");
+  }
   log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend${o.backend === "docker" && o.dockerImage ? ` (default image ${o.dockerImage})` : ""}, workdir ${workdir}${o.agentUser ? `, runs as ${o.agentUser}` : ""}${o.allowLocalRepos ? ", local repositories allowed" : ""}${o.once ? ", one run" : ""})`);
   return new Promise<number>((resolve) => {
     if (o.once) void host.closed.then(() => resolve(0));
