@@ -52,7 +52,8 @@ function workdir() {
 }
 
 function runLocal(prompt: string, dir: string, server = { url: s.url, key: s.key }, model = "fake-gpt") {
-  const cli = startCli(bin, ["agent", "run", "--local", "-p", prompt, "-C", dir, "--model", model], {
+  // the agent gets none of the caller's shell but what --env names
+  const cli = startCli(bin, ["agent", "run", "--local", "-p", prompt, "-C", dir, "--model", model, "--env", "LOCAL_ONLY_VAR"], {
     env: { AMBIT_BASE_URL: server.url, AMBIT_API_KEY: server.key, LOCAL_ONLY_VAR: "from-the-user-env" },
   });
   clis.push(cli);

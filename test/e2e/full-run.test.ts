@@ -67,7 +67,8 @@ describe("a run end to end: API configuration, `ambit host start`, the ambit har
     const envId = env.uid ?? env.id ?? env.environment?.uid;
     expect(envId, JSON.stringify(env)).toBeTruthy();
 
-    host = startCli(bin, ["host", "start", "--worker-id", WORKER, "--workdir", path.join(dir, "work")], {
+    // the environment's repository is on this disk: --allow-local-repos
+    host = startCli(bin, ["host", "start", "--worker-id", WORKER, "--workdir", path.join(dir, "work"), "--allow-local-repos"], {
       env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key },
     });
     const connected = await waitFor(async () => {

@@ -49,7 +49,8 @@ afterAll(async () => {
 
 /** A runner in this process with the shell test harness, on its own workdir. */
 async function inProcessHost(workerId: string, capacity = 2) {
-  const host = await startInProcessHost(s, dir, workerId, { capacity, harnesses: { ambit: shellHarness } });
+  // the tests' repositories are on this disk (origin): --allow-local-repos
+  const host = await startInProcessHost(s, dir, workerId, { capacity, harnesses: { ambit: shellHarness }, allowLocalRepos: true });
   hosts.push(host);
   return host;
 }

@@ -10,7 +10,12 @@ import { followRun } from "./follow.ts";
 import type { Io } from "./output.ts";
 import { describeSharing } from "./share-spec.ts";
 
-export type RunHereOptions = { dir: string; json: boolean };
+export type RunHereOptions = {
+  dir: string;
+  json: boolean;
+  /** variables of this shell the agent gets (`--env NAME`); it gets none of the others */
+  passEnv?: string[];
+};
 
 /** Creates the LOCAL run, claims it, runs the agent in `dir` and shows the live view; answers the exit code. */
 export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunCreateParams, opts: RunHereOptions): Promise<number> {
@@ -34,6 +39,7 @@ export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunC
       apiKey: settings.apiKey,
       runId: created.run_id,
       dir,
+      passEnv: opts.passEnv,
       log: (e) => note(`ambit: ${String(e.msg)}${e.error ? ` (${String(e.error)})` : ""}`),
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--once]`
+// `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--agent-user NAME] [--allow-local-repos] [--once]`
 // The API key comes from AMBIT_API_KEY. SIGTERM/SIGINT drains (no new runs, the unstarted ones are
 // handed back, the others finish); a second signal stops at once (runs in flight are cancelled).
 import { realpathSync } from "node:fs";
@@ -7,8 +7,11 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { serveHost, serveProblems } from "./serve.ts";
 
-const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--label L ...] [--once]
+const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--label L ...] [--agent-user NAME] [--allow-local-repos] [--once]
   --docker-image: with --backend docker, the image of runs whose environment names none (default ubuntu:24.04)
+  --agent-user: with --backend process and a root runner, run every process of a run as this unprivileged user,
+    so nothing a run starts can read the runner's key (its environment, /proc/<runner>/environ)
+  --allow-local-repos: let runs clone (and push to) local paths and file:// URLs, i.e. this machine's disk (tests)
   --once: serve one run, then exit (a runner container the platform starts per run)
   the API key (an admin's, or a service account's) is read from AMBIT_API_KEY`;
 
@@ -33,6 +36,8 @@ export async function main(argv: string[]) {
         workdir: { type: "string" },
         label: { type: "string", multiple: true },
         once: { type: "boolean", default: false },
+        "agent-user": { type: "string" },
+        "allow-local-repos": { type: "boolean", default: false },
       },
     }));
   } catch (err) {
@@ -43,11 +48,14 @@ export async function main(argv: string[]) {
   const capacity = Number(values.capacity);
   if (!url) die(`--url is required (or set AMBIT_BASE_URL)\n${USAGE}`);
   if (!apiKey) die("AMBIT_API_KEY is not set: create an API key (admin role) and export AMBIT_API_KEY=<key>");
-  const problems = serveProblems({ workerId: values["worker-id"], capacity, backend: values.backend! });
+  // held by the host from here on; nothing that copies process.env (a docker CLI's) carries it along
+  delete process.env.AMBIT_API_KEY;
+  const problems = serveProblems({ workerId: values["worker-id"], capacity, backend: values.backend!, agentUser: values["agent-user"] });
   if (problems.length) die(`${problems.join("\n")}\n${USAGE}`);
   try {
     process.exit(await serveHost({
       url, apiKey, workerId: values["worker-id"]!, capacity, backend: values.backend as "process" | "docker", dockerImage: values["docker-image"], workdir: values.workdir, labels: values.label ?? [], once: values.once,
+      agentUser: values["agent-user"], allowLocalRepos: values["allow-local-repos"],
     }));
   } catch (err) {
     die(`ambit runner: ${(err as Error).message}`, 1);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { type AgentUser, checkAgentUserReaches, resolveAgentUser } from "./backends/agent-user.ts";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
 import type { Backend } from "./backends/types.ts";
@@ -28,6 +29,17 @@ export type HostOptions = {
   backend?: "process" | "docker";
   /** with the docker backend: the image of runs whose environment names none (default `ubuntu:24.04`) */
   dockerImage?: string;
+  /**
+   * Clone and push to local paths and file:// URLs too (`--allow-local-repos`). Off by default: a
+   * run's repository URL would otherwise read (or its push write) this machine's disk.
+   */
+  allowLocalRepos?: boolean;
+  /**
+   * With the process backend, a root runner: run every process of a run as this unprivileged user
+   * (`--agent-user`), so nothing the agent runs can read the runner's credential (its environment,
+   * `/proc/<runner>/environ`). See backends/agent-user.ts.
+   */
+  agentUser?: string;
   /** where run workspaces live (`<workdir>/runs/<run>.<execution>`) */
   workdir: string;
   labels?: string[];
@@ -70,7 +82,9 @@ export type Host = {
 export function startHost(options: HostOptions): Host {
   const capacity = options.capacity ?? 1;
   const log = options.log ?? ((e) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`));
-  const swept = sweepPrivateDirs();
+  const agentUser = options.agentUser ? resolveAgentUser(options.agentUser) : undefined;
+  if (agentUser && options.backend === "docker") throw new Error("--agent-user is for the process backend; the docker backend runs a run's processes in its container");
+  const swept = sweepPrivateDirs(undefined, agentUser?.uid);
   if (swept) log({ msg: "removed private run directories that runners killed earlier left behind", count: swept });
   const runs = new Map<string, RunHandle>();
   /** reports of runs that ended recently, sent again after a reconnect */
@@ -94,8 +108,9 @@ export function startHost(options: HostOptions): Host {
   const closed = new Promise<void>((res) => (resolveClosed = res));
 
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
+  if (agentUser) checkAgentUserReaches(agentUser, path.join(options.workdir, "runs"));
   const resolveHarness = (type: string) => options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
-  const makeBackend = options.makeBackend ?? defaultBackend(options.backend ?? "process", options.dockerImage);
+  const makeBackend = options.makeBackend ?? defaultBackend(options.backend ?? "process", options.dockerImage, agentUser);
 
   const base = options.url.replace(/\/$/, "");
   const socket = new ReconnectingSocket(
@@ -126,9 +141,10 @@ export function startHost(options: HostOptions): Host {
     workdir: options.workdir,
     makeBackend,
     resolveHarness,
+    allowLocalRepos: options.allowLocalRepos,
     send: (msg) => send(msg),
     log,
-    collectArtifacts: options.artifacts === false ? undefined : artifactCollector({ baseUrl: base, ...options.artifacts }),
+    collectArtifacts: options.artifacts === false ? undefined : artifactCollector({ baseUrl: base, allowLocalRepos: options.allowLocalRepos, ...options.artifacts }),
     sessionBackoff: options.backoff,
     onHarnessStart: options.onHarnessStart,
   };
@@ -267,12 +283,12 @@ export function startHost(options: HostOptions): Host {
   };
 }
 
-function defaultBackend(kind: "process" | "docker", dockerImage?: string): RunDeps["makeBackend"] {
+function defaultBackend(kind: "process" | "docker", dockerImage?: string, agentUser?: AgentUser): RunDeps["makeBackend"] {
   return async (a, workspace, env): Promise<Backend> => {
     if (kind === "docker") {
       const { dockerBackend } = await import("./backends/docker.ts");
       return dockerBackend({ image: a.environment?.docker_image || dockerImage, workspace, env, name: `ambit-${a.run_id}-${a.execution_id}` });
     }
-    return processBackend(workspace, env);
+    return processBackend(workspace, env, { user: agentUser });
   };
 }

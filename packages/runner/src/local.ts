@@ -22,6 +22,12 @@ export type LocalRunOptions = {
   runId: string;
   /** the directory the agent works in, as it is */
   dir: string;
+  /**
+   * Variables of this process the agent gets (`--env NAME`). Nothing else of the caller's shell
+   * (its AMBIT_API_KEY, cloud credentials) reaches the agent: it gets a host's clean baseline and
+   * the run's variables and secrets.
+   */
+  passEnv?: string[];
   /** harnesses by type (default: the built-in ones of createHarness) */
   harnesses?: Record<string, Harness>;
   log?: (entry: Record<string, unknown>) => void;
@@ -124,6 +130,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
     baseUrl: base,
     workdir: opts.dir,
     workspace: opts.dir,
+    passEnv: opts.passEnv,
     makeBackend: async (_a, workspace, env) => processBackend(workspace, env),
     resolveHarness: (type) => opts.harnesses?.[type] ?? createHarness(type),
     send,

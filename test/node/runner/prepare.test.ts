@@ -46,7 +46,8 @@ const assignment = (environment: Record<string, unknown>, extra: Record<string, 
 async function prepare(a: TaskAssignment, name: string) {
   const events: HarnessEvent[] = [];
   const workspace = path.join(root, name);
-  const result = await prepareRun({ assignment: a, workspace, emit: (e) => events.push(e), signal: new AbortController().signal, makeBackend: async (ws, env) => processBackend(ws, env) });
+  // local repositories on this disk: the runner's --allow-local-repos
+  const result = await prepareRun({ assignment: a, workspace, allowLocalRepos: true, emit: (e) => events.push(e), signal: new AbortController().signal, makeBackend: async (ws, env) => processBackend(ws, env) });
   return { result, events, workspace, steps: events.filter((e) => e.type === "setup.step").map((e) => e.payload) };
 }
 
@@ -111,6 +112,7 @@ describe("repository URLs", () => {
     expect(cloneUrlOf("acme/widgets", "https://github.com")).toBe("https://github.com/acme/widgets.git");
     expect(cloneUrlOf("https://gitlab.com/a/b.git")).toBe("https://gitlab.com/a/b.git");
     expect(cloneUrlOf("/tmp/x")).toBe("/tmp/x");
+    expect(cloneUrlOf("./x/y")).toBe("./x/y");
     expect(githubRepoOf("https://github.com/acme/widgets.git", "https://github.com")).toBe("acme/widgets");
     expect(githubRepoOf("git@github.com:acme/widgets.git", "https://github.com")).toBe("acme/widgets");
     expect(githubRepoOf("https://gitlab.com/acme/widgets.git", "https://github.com")).toBeNull();

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, statSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { resolveAgentUser } from "../../../packages/runner/src/backends/agent-user.ts";
 import { processBackend } from "../../../packages/runner/src/backends/process.ts";
 
 /** Running (a zombie waiting for a reaper counts as gone: it holds nothing and runs nothing). */
@@ -86,5 +87,18 @@ describe("process backend", () => {
     expect(await Promise.all([text(denied.stdout), text(denied.stderr), denied.wait()])).toEqual(["", "", { exitCode: 126, signal: null, timedOut: false }]);
     // a stream read only after the failure is ended too
     expect(await text(denied.stdout)).toBe("");
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("with an agent user (a root runner), runs as that user with its HOME, and gives it the workspace and the private directory", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+    const user = resolveAgentUser("nobody");
+    const backend = processBackend(dir, { PATH: process.env.PATH!, HOME: "/root" }, { user });
+    expect(backend.owner).toEqual({ uid: user.uid, gid: user.gid });
+    for (const d of [dir, backend.privateDir]) expect(statSync(d).uid).toBe(user.uid);
+    const p = backend.spawn("sh", ["-c", 'id -u; echo "$HOME"; touch made-by-agent']);
+    const [out] = await Promise.all([text(p.stdout), p.wait()]);
+    expect(out.trim().split("\n")).toEqual([String(user.uid), user.home]);
+    expect(statSync(path.join(dir, "made-by-agent")).uid).toBe(user.uid);
+    await backend.dispose();
   });
 });

@@ -9,6 +9,10 @@ import { describeSharing, parseShareSpecs, SHARE_FORMS } from "../share-spec.ts"
 const LOCAL_OPTIONS: Command["options"] = {
   local: { type: "boolean", description: "run the agent on this machine, in --dir, tracked by the platform (execution_location LOCAL)" },
   dir: { type: "string", short: "C", value: "<dir>", description: "with --local: the directory the agent works in, as it is (default: the current one)" },
+  env: {
+    type: "string", multiple: true, value: "<NAME>",
+    description: "with --local: pass this variable of your shell to the agent (repeatable); it gets none of your shell otherwise",
+  },
 };
 
 const COMMON_OPTIONS: Command["options"] = {
@@ -38,7 +42,9 @@ export const agentRun: Command = {
   summary: "Start an agent run (on a host, or with --local on this machine), and follow it live",
   description:
     "With --local: creates a LOCAL run and runs its agent here, in --dir (default: the current directory, used as it is:\n" +
-    "no clone), with your environment plus the team's and your secrets (values redacted from the stream). Every event\n" +
+    "no clone), with a clean environment like a host's (PATH, HOME, LANG, …) plus the run's variables and the team's and your\n" +
+    "secrets (values redacted from the stream); nothing else of your shell (your AMBIT_API_KEY, cloud credentials) unless\n" +
+    "you name it with --env NAME. Every event\n" +
     "streams to the run's session, so teammates can watch and send follow-ups; the terminal shows the live view. Ctrl-C\n" +
     "cancels the run (the agent's processes are killed, the run ends CANCELLED); a second Ctrl-C exits at once.\n" +
     "Otherwise (and with `ambit agent run-cloud`): creates a run (POST /agent/runs) for a host. With --follow (the default when stdout is a terminal) it streams the run: state, elapsed\n" +
@@ -52,6 +58,7 @@ export const agentRun: Command = {
   options: { ...COMMON_OPTIONS, ...LOCAL_OPTIONS },
   examples: [
     'ambit agent run --local -p "Fix the failing test" -C ~/src/api',
+    'ambit agent run --local --harness claude --env ANTHROPIC_API_KEY -p "Review the diff"',
     'ambit agent run --local --personal -p "Try the new parser" --share team:edit --share public:view',
     'ambit agent run -p "Fix the flaky test in src/util"',
     'ambit agent run -p "Upgrade dependencies" --host my-box --model gpt-5 --title "Deps" --no-follow',
@@ -77,6 +84,10 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
   const local = !!values.local;
   if (local && str(values.host)) throw new UsageError("--local runs on this machine; --host names a host pool. Choose one", usage);
   if (!local && str(values.dir)) throw new UsageError("-C/--dir is for --local runs (a host clones the environment's repositories)", usage);
+  const passEnv = strs(values.env);
+  if (!local && passEnv.length) throw new UsageError("--env is for --local runs (a host's runs get the environment's variables and the team's secrets)", usage);
+  const badName = passEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (badName !== undefined) throw new UsageError(`--env takes a variable's name (e.g. --env ANTHROPIC_API_KEY), not '${badName}'`, usage);
   if (local && values["no-follow"]) throw new UsageError("--local runs the agent in this process until it ends; --no-follow does not apply", usage);
   const prompt = str(values.prompt);
   const skill = str(values.skill);
@@ -108,7 +119,7 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
     ...(sharing ? { sharing } : {}),
   };
   const api = client();
-  if (local) return runHere(api, settings(), io, body, { dir: str(values.dir) ?? process.cwd(), json });
+  if (local) return runHere(api, settings(), io, body, { dir: str(values.dir) ?? process.cwd(), json, passEnv });
   const created = await api.agent.runs.create(body);
   const follow = values.follow ? true : values["no-follow"] ? false : !!io.out.isTTY;
   if (created.sharing && !json) io.err.write(`${describeSharing(created.sharing)}\n`);

@@ -17,6 +17,8 @@ export const hostStart: Command = {
     "docker-image": { type: "string", value: "<image>", description: "with --backend docker: the image of runs whose environment names none (default ubuntu:24.04)" },
     workdir: { type: "string", value: "<dir>", description: "where run workspaces go (default ~/.ambit/runner)" },
     label: { type: "string", multiple: true, value: "<label>", description: "a label shown in `ambit host list`" },
+    "agent-user": { type: "string", value: "<user>", description: "with the process backend and a root runner: run every process of a run as this unprivileged user, out of reach of the key" },
+    "allow-local-repos": { type: "boolean", description: "let runs clone (and push to) local paths and file:// URLs, this machine's disk (tests)" },
     url: { type: "string", value: "<url>", description: "the platform (default: AMBIT_BASE_URL or the login's)" },
   },
   examples: [
@@ -30,7 +32,7 @@ export const hostStart: Command = {
     const s = settings();
     const capacity = Number(str(values.capacity) ?? "1");
     const backend = str(values.backend) ?? "process";
-    const problems = serveProblems({ workerId: str(values["worker-id"]), capacity, backend });
+    const problems = serveProblems({ workerId: str(values["worker-id"]), capacity, backend, agentUser: str(values["agent-user"]) });
     if (problems.length) throw new UsageError(problems.join("\n"), "ambit host start");
     if (!s.apiKey) throw new CliError("no API key: run `ambit login` or set AMBIT_API_KEY", EXIT.AUTH, "hosting needs a key with the admin role");
     try {
@@ -43,6 +45,8 @@ export const hostStart: Command = {
         dockerImage: str(values["docker-image"]),
         workdir: str(values.workdir),
         labels: strs(values.label),
+        agentUser: str(values["agent-user"]),
+        allowLocalRepos: !!values["allow-local-repos"],
         log: (line) => io.err.write(`${line}\n`),
       });
     } catch (err) {

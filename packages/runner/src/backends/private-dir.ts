@@ -30,10 +30,11 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Removes the private directories of runners that no longer run, among those this user owns;
- * answers how many. A live runner's directories, and other users', are left alone.
+ * Removes the private directories of runners that no longer run, among those this user (or the
+ * runner's `--agent-user`, who is given them) owns; answers how many. A live runner's
+ * directories, and other users', are left alone.
  */
-export function sweepPrivateDirs(dir = tmpdir()): number {
+export function sweepPrivateDirs(dir = tmpdir(), agentUid?: number): number {
   const uid = process.getuid?.();
   let removed = 0;
   for (const name of readdirSync(dir)) {
@@ -41,7 +42,8 @@ export function sweepPrivateDirs(dir = tmpdir()): number {
     if (!pid || Number(pid) === process.pid || alive(Number(pid))) continue;
     const full = path.join(dir, name);
     try {
-      if (uid !== undefined && statSync(full).uid !== uid) continue;
+      const owner = statSync(full).uid;
+      if (uid !== undefined && owner !== uid && owner !== agentUid) continue;
       removePrivateDir(full);
       removed++;
     } catch {

@@ -1,4 +1,7 @@
 import { spawn as nodeSpawn } from "node:child_process";
+import { existsSync, lchownSync } from "node:fs";
+import path from "node:path";
+import type { AgentUser } from "./agent-user.ts";
 import { makePrivateDir, removePrivateDir } from "./private-dir.ts";
 import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 
@@ -15,16 +18,24 @@ export const KILL_GRACE_MS = 2_000;
 /**
  * The `process` backend: every process runs in `workspace` with `env` (baseline + the run's env
  * vars and secrets) as the whole environment, in its own process group so that `kill` reaches
- * every descendant (a shell's children, a test runner's workers).
+ * every descendant (a shell's children, a test runner's workers). With `user` (`--agent-user`, a
+ * root runner) they run as that user, with its HOME, and the workspace and private directory are
+ * given to it: the runner's own process, and the credential in its environment, are out of reach.
  */
-export function processBackend(workspace: string, env: Record<string, string>): Backend {
+export function processBackend(workspace: string, env: Record<string, string>, { user }: { user?: AgentUser } = {}): Backend {
   const live = new Set<RunProcess>();
   const privateDir = makePrivateDir();
+  const owner = user && { uid: user.uid, gid: user.gid };
+  const runEnv = user ? { ...env, HOME: user.home, USER: user.name, LOGNAME: user.name } : env;
+  if (owner) {
+    for (const dir of [workspace, path.join(workspace, "artifacts"), privateDir]) if (existsSync(dir)) lchownSync(dir, owner.uid, owner.gid);
+  }
   return {
     kind: "process",
     privateDir,
+    owner,
     spawn(command, args, opts: SpawnOptions = {}) {
-      const p = spawnTree(command, args, { ...opts, cwd: opts.cwd ?? workspace }, { ...env, ...opts.env });
+      const p = spawnTree(command, args, { ...opts, cwd: opts.cwd ?? workspace, user: owner }, { ...runEnv, ...opts.env });
       live.add(p);
       void p.wait().then(() => live.delete(p));
       return p;
@@ -37,9 +48,9 @@ export function processBackend(workspace: string, env: Record<string, string>): 
   };
 }
 
-/** Spawns a process as the leader of a new process group; `kill` signals the whole group. */
-export function spawnTree(command: string, args: string[], opts: SpawnOptions & { cwd: string }, env: Record<string, string>): RunProcess {
-  const child = nodeSpawn(command, args, { cwd: opts.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+/** Spawns a process (as `user` when given) as the leader of a new process group; `kill` signals the whole group. */
+export function spawnTree(command: string, args: string[], opts: SpawnOptions & { cwd: string; user?: { uid: number; gid: number } }, env: Record<string, string>): RunProcess {
+  const child = nodeSpawn(command, args, { cwd: opts.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"], ...opts.user });
   let timedOut = false;
   let exited = false;
   let graceTimer: NodeJS.Timeout | undefined;

@@ -39,6 +39,11 @@ export interface Backend {
    * files a process must read that may hold secrets (a CLI's MCP config): never its command line.
    */
   readonly privateDir: string;
+  /**
+   * The uid:gid the run's processes run as when it is not the runner's (`--agent-user`): files the
+   * runner makes for them (the file tools' writes, a CLI's MCP config) are given to it.
+   */
+  readonly owner?: { uid: number; gid: number };
   /** Start `command` with `args` (no shell). */
   spawn(command: string, args: string[], opts?: SpawnOptions): RunProcess;
   /** Release everything the run holds (containers, processes still alive). */

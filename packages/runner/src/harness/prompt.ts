@@ -1,5 +1,6 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { readInside } from "../backends/confined-fs.ts";
 import type { HarnessContext } from "./types.ts";
 
 const MAX_DOC = 50_000;
@@ -28,7 +29,7 @@ export async function buildSystemPrompt(ctx: HarnessContext): Promise<{ text: st
   const rules = [...configRules(ctx.config.rules)];
   for (const root of roots) {
     for (const file of RULE_FILES) {
-      const text = await readCapped(path.join(root, file));
+      const text = readCapped(ctx.workspace, path.join(root, file));
       if (text) rules.push(`From ${path.relative(ctx.workspace, path.join(root, file))}:\n${text}`);
     }
   }
@@ -69,16 +70,19 @@ async function findSkill(spec: string, workspace: string, roots: string[]): Prom
     const candidates = skill.endsWith(".md") ? [path.join(base, skill)] : SKILL_DIRS.map((d) => path.join(base, d, skill, "SKILL.md"));
     for (const file of candidates) {
       if (!path.resolve(file).startsWith(workspace)) continue;
-      const text = await readCapped(file);
+      const text = readCapped(workspace, file);
       if (text) return text;
     }
   }
   return null;
 }
 
-async function readCapped(file: string): Promise<string | null> {
+/** A rule or skill file of the workspace (never through a link out of it: it could name a host file), cut to MAX_DOC. */
+function readCapped(workspace: string, file: string): string | null {
   try {
-    const text = await readFile(file, "utf8");
+    const bytes = readInside(workspace, file, 4 * 1024 * 1024).bytes;
+    if (!bytes) return null;
+    const text = bytes.toString("utf8");
     return text.length > MAX_DOC ? `${text.slice(0, MAX_DOC)}\n[cut]` : text;
   } catch {
     return null;

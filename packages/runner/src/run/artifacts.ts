@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { ArtifactType, TaskAssignment } from "@ambit/protocol";
+import { readInside } from "../backends/confined-fs.ts";
 import type { HarnessEvent } from "../harness/types.ts";
-import { git, gitAuthEnv, githubRepoOf } from "./git.ts";
+import { git, gitAuthEnv, githubRepoOf, repoUrlProblem } from "./git.ts";
 import type { Prepared } from "./prepare.ts";
-import { baselineEnv } from "../backends/process.ts";
+import { sanitizeRepoConfig } from "./repo-config.ts";
 
 /** Largest file the platform takes (its upload limit); bigger ones are reported, not uploaded. */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -16,11 +17,14 @@ export type ArtifactOptions = {
   githubApiUrl?: string;
   /** GitHub's web/git host, to recognise GitHub remotes (default `AMBIT_GITHUB_URL` or https://github.com) */
   githubUrl?: string;
+  /** push to local paths and file:// remotes too (`--allow-local-repos`: tests, a machine whose disk runs may write) */
+  allowLocalRepos?: boolean;
 };
 
 export type CollectInput = {
   assignment: TaskAssignment;
-  prepared: Pick<Prepared, "workspace" | "env" | "repos">;
+  /** the backend runs the git commands (in the run's container, or its environment and user) */
+  prepared: Pick<Prepared, "workspace" | "env" | "repos" | "backend">;
   emit: (e: HarnessEvent) => void;
   signal: AbortSignal;
   /** secret values replaced in text that leaves the host (diffs) */
@@ -62,26 +66,36 @@ export function artifactCollector(opts: ArtifactOptions) {
     };
 
     const branch = a.execution_id > 1 ? `ambit/${a.run_id}-${a.execution_id}` : `ambit/${a.run_id}`;
+    const allowLocal = !!opts.allowLocalRepos;
     for (const dir of repositoriesIn(prepared.workspace, prepared.repos.map((r) => r.dir))) {
       const name = path.basename(dir);
-      const env = { ...baselineEnv(), GIT_SSH_COMMAND: "ssh -o BatchMode=yes" };
-      const status = await git(["status", "--porcelain"], { cwd: dir, env, signal });
+      // the agent had this repository in its hands: its config goes before git reads it
+      const clean = await sanitizeRepoConfig(prepared.backend, dir, signal);
+      if (!clean.ok) {
+        warn(`Left ${name} alone: ${clean.why}`);
+        continue;
+      }
+      const g = (args: string[], env?: Record<string, string>) => git(prepared.backend, args, { cwd: dir, repo: dir, env, allowLocal, signal });
+      const status = await g(["status", "--porcelain"]);
       if (!status.ok || !status.stdout.trim()) continue;
-      const baseRef = (await git(["rev-parse", "--abbrev-ref", "HEAD"], { cwd: dir, env })).stdout.trim();
-      const baseSha = (await git(["rev-parse", "HEAD"], { cwd: dir, env })).stdout.trim();
-      await git(["checkout", "--quiet", "-B", branch], { cwd: dir, env, signal });
-      await git(["add", "-A"], { cwd: dir, env, signal });
-      const commit = await git(["commit", "--quiet", "-m", `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`], { cwd: dir, env, signal });
+      const baseRef = (await g(["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
+      const baseSha = (await g(["rev-parse", "HEAD"])).stdout.trim();
+      await g(["checkout", "--quiet", "-B", branch, "--"]);
+      await g(["add", "-A"]);
+      const commit = await g(["commit", "--quiet", "--no-verify", "-m", `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`]);
       if (!commit.ok) {
         warn(`Could not commit the changes in ${name}: ${commit.stderr.trim().slice(-500)}`);
         continue;
       }
-      const remote = (await git(["remote", "get-url", "origin"], { cwd: dir, env })).stdout.trim();
-      const github = remote ? githubRepoOf(remote, githubUrl) : null;
+      // an environment's repository is pushed where it was cloned from; one the agent made, to its origin if that is allowed
+      const remote = prepared.repos.find((r) => r.dir === dir)?.cloneUrl ?? clean.remote;
+      const refused = remote ? repoUrlProblem(remote, allowLocal) : null;
+      if (refused) warn(`Did not push ${name}: ${refused}`);
+      const github = remote && !refused ? githubRepoOf(remote, githubUrl) : null;
       const token = prepared.env.GITHUB_TOKEN;
       let pushed = false;
-      if (remote && (!github || token)) {
-        const push = await git(["push", "--quiet", "origin", `HEAD:refs/heads/${branch}`], { cwd: dir, env: { ...env, ...(github ? gitAuthEnv(token) : {}) }, signal });
+      if (remote && !refused && (!github || token)) {
+        const push = await g(["push", "--quiet", "--no-verify", "--", remote, `HEAD:refs/heads/${branch}`], github ? gitAuthEnv(token) : undefined);
         pushed = push.ok;
         if (!push.ok) warn(`Could not push ${branch} of ${name}: ${push.stderr.trim().slice(-500)}`);
       }
@@ -96,7 +110,7 @@ export function artifactCollector(opts: ArtifactOptions) {
           warn(`Opened ${pr.url}, but reporting it failed (${res.status})`);
         } else warn(`Could not open a pull request on ${github}: ${pr.message}`);
       }
-      const diff = await git(["diff", "--binary", baseSha, "HEAD"], { cwd: dir, env, signal });
+      const diff = await g(["diff", "--binary", "--no-ext-diff", "--no-textconv", baseSha, "HEAD", "--"]);
       await upload(redact(diff.stdout), {
         filename: `${name}.diff`,
         filepath: `${name}.diff`,
@@ -108,12 +122,19 @@ export function artifactCollector(opts: ArtifactOptions) {
     const artifactsDir = path.join(prepared.workspace, "artifacts");
     for (const file of filesUnder(artifactsDir)) {
       const rel = path.relative(prepared.workspace, file);
-      const size = statSync(file).size;
-      if (size > MAX_UPLOAD_BYTES) {
-        warn(`${rel} is ${size} bytes, over the ${MAX_UPLOAD_BYTES}-byte limit of an artifact; it was not uploaded`);
+      let read: ReturnType<typeof readInside>;
+      try {
+        // never through a link out of the workspace (the run may have made one meanwhile)
+        read = readInside(prepared.workspace, file, MAX_UPLOAD_BYTES);
+      } catch {
+        warn(`${rel} is not a regular file of the workspace; it was not uploaded`);
         continue;
       }
-      await upload(new Uint8Array(readFileSync(file)), { filename: path.basename(file), filepath: rel }, mimeOf(file)).catch((err) => warn(String(err.message ?? err)));
+      if (!read.bytes) {
+        warn(`${rel} is ${read.size} bytes, over the ${MAX_UPLOAD_BYTES}-byte limit of an artifact; it was not uploaded`);
+        continue;
+      }
+      await upload(new Uint8Array(read.bytes), { filename: path.basename(file), filepath: rel }, mimeOf(file)).catch((err) => warn(String(err.message ?? err)));
     }
     return reported;
   };
@@ -145,8 +166,9 @@ function repositoriesIn(workspace: string, known: string[]): string[] {
   return [...found];
 }
 
+/** The regular files under `dir` (a real directory, not a link), its links not followed. */
 function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
+  if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))

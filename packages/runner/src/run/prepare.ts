@@ -4,7 +4,7 @@ import type { TaskAssignment } from "@ambit/protocol";
 import { baselineEnv } from "../backends/process.ts";
 import type { Backend } from "../backends/types.ts";
 import type { HarnessEvent } from "../harness/types.ts";
-import { cloneUrlOf, git, gitAuthEnv, githubRepoOf, repoDirName } from "./git.ts";
+import { cloneUrlOf, git, gitAuthEnv, githubRepoOf, refProblem, repoDirName, repoUrlProblem } from "./git.ts";
 import { streamProcess, Tail } from "./output.ts";
 
 export type PreparedRepo = { url: string; cloneUrl: string; ref?: string; dir: string; github: string | null };
@@ -19,10 +19,15 @@ export type PrepareInput = {
   workspace: string;
   /**
    * The workspace is an existing directory used as it is (a LOCAL run: the user's checkout): no
-   * `artifacts/` folder, no clones, no setup commands, and the whole environment of this process
-   * (the user's) below the run's variables and secrets instead of the baseline.
+   * `artifacts/` folder, no clones, no setup commands. Its environment is a host's all the same
+   * (baseline, the run's variables and secrets): the user's shell (their AMBIT_API_KEY, cloud
+   * credentials, …) stays out but for the names in `passEnv`.
    */
   existing?: boolean;
+  /** a LOCAL run: the names of this process's variables the agent gets too (`--env NAME`) */
+  passEnv?: string[];
+  /** clone local paths and file:// URLs too (`--allow-local-repos`: tests, a machine whose disk runs may read) */
+  allowLocalRepos?: boolean;
   makeBackend: (workspace: string, env: Record<string, string>) => Promise<Backend>;
   emit: (e: HarnessEvent) => void;
   signal: AbortSignal;
@@ -52,36 +57,9 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
   if (!input.existing) mkdirSync(path.join(workspace, "artifacts"), { recursive: true });
   done({ ok: true });
 
-  const env = runEnv(a, input.existing ? userEnv() : baselineEnv());
+  const env = runEnv(a, { ...baselineEnv(), ...passedEnv(input.passEnv) });
   done = step("env", `${Object.keys(env).length} variables (${a.secrets.length} secrets: ${a.secrets.map((s) => s.name).join(", ") || "none"})`);
   done({ ok: true });
-
-  const repos: PreparedRepo[] = [];
-  const taken = new Set<string>(["artifacts"]);
-  const auth = gitAuthEnv(env.GITHUB_TOKEN);
-  for (const [i, r] of (input.existing ? [] : (a.environment?.repositories ?? [])).entries()) {
-    const cloneUrl = cloneUrlOf(r.url);
-    let name = repoDirName(cloneUrl);
-    while (taken.has(name)) name = `${name}-${i + 1}`;
-    taken.add(name);
-    const dir = path.join(workspace, name);
-    const github = githubRepoOf(cloneUrl);
-    const label = `clone ${r.url}${r.ref ? `@${r.ref}` : ""}`;
-    const finish = step("clone", label);
-    const tail = new Tail();
-    const callId = `setup-clone-${i + 1}`;
-    const onOutput = (stream: "stdout" | "stderr", chunk: string) => emit({ type: "command.output", payload: { call_id: callId, stream, chunk } });
-    const gitEnv = { ...baselineEnv(), ...(github ? auth : {}) };
-    let res = await git(["clone", "--quiet", cloneUrl, dir], { cwd: workspace, env: gitEnv, signal, tail, onOutput });
-    if (res.ok && r.ref) res = await git(["-c", "advice.detachedHead=false", "checkout", "--quiet", r.ref], { cwd: dir, env: gitEnv, signal, tail, onOutput });
-    if (!res.ok) {
-      const failure = fail("clone", label, res.exitCode, tail.toString(), signal);
-      finish({ ok: false, exitCode: res.exitCode, tail: failure.tail });
-      return { ok: false, failure };
-    }
-    finish({ ok: true, exitCode: 0 });
-    repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github });
-  }
 
   let backend: Backend;
   try {
@@ -93,6 +71,40 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
     step("workspace", label)({ ok: false, tail: why });
     return { ok: false, failure: { step: label, phase: "workspace", exitCode: null, tail: why, message: `Environment setup failed: ${why}` } };
   }
+
+  const repos: PreparedRepo[] = [];
+  const taken = new Set<string>(["artifacts"]);
+  const allowLocal = !!input.allowLocalRepos;
+  for (const [i, r] of (input.existing ? [] : (a.environment?.repositories ?? [])).entries()) {
+    const cloneUrl = cloneUrlOf(r.url);
+    let name = repoDirName(cloneUrl);
+    while (taken.has(name)) name = `${name}-${i + 1}`;
+    taken.add(name);
+    const dir = path.join(workspace, name);
+    const github = githubRepoOf(cloneUrl);
+    const label = `clone ${r.url}${r.ref ? `@${r.ref}` : ""}`;
+    const finish = step("clone", label);
+    // refused before git sees them: an option (`--upload-pack=…`, `--pathspec-from-file=…`), this machine's disk, a remote helper
+    const refused = repoUrlProblem(cloneUrl, allowLocal) ?? (r.ref !== undefined ? refProblem(r.ref) : null);
+    if (refused) {
+      finish({ ok: false, tail: refused });
+      return { ok: false, failure: { step: label, phase: "clone", exitCode: null, tail: refused, message: `Environment setup failed: ${refused}` }, backend };
+    }
+    const tail = new Tail();
+    const callId = `setup-clone-${i + 1}`;
+    const onOutput = (stream: "stdout" | "stderr", chunk: string) => emit({ type: "command.output", payload: { call_id: callId, stream, chunk } });
+    const opts = { cwd: workspace, env: github ? gitAuthEnv(env.GITHUB_TOKEN) : undefined, allowLocal, signal, tail, onOutput };
+    let res = await git(backend, ["clone", "--quiet", "--no-recurse-submodules", "--", cloneUrl, dir], opts);
+    if (res.ok && r.ref) res = await git(backend, ["checkout", "--quiet", r.ref, "--"], { ...opts, cwd: dir, repo: dir });
+    if (!res.ok) {
+      const failure = fail("clone", label, res.exitCode, tail.toString(), signal);
+      finish({ ok: false, exitCode: res.exitCode, tail: failure.tail });
+      return { ok: false, failure, backend };
+    }
+    finish({ ok: true, exitCode: 0 });
+    repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github });
+  }
+
   for (const [i, command] of (input.existing ? [] : (a.environment?.setup_commands ?? [])).entries()) {
     const label = command;
     const finish = step("setup_command", label);
@@ -109,8 +121,8 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
   return { ok: true, prepared: { workspace, env, repos, backend } };
 }
 
-/** This process's whole environment (a LOCAL run runs with the user's). */
-const userEnv = () => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+/** The variables of this process that `names` (`--env NAME`) lets through; nothing else of it. */
+const passedEnv = (names: string[] = []) => Object.fromEntries(names.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])));
 
 type StepEnd = { ok: boolean; exitCode?: number | null; tail?: string };
 

@@ -25,6 +25,10 @@ export type RunDeps = {
   workdir: string;
   /** an existing directory that IS the run's workspace (a LOCAL run): used as it is, never removed */
   workspace?: string;
+  /** clone (and push to) local paths and file:// URLs too (`--allow-local-repos`) */
+  allowLocalRepos?: boolean;
+  /** a LOCAL run: variables of this process the agent gets too (`--env NAME`) */
+  passEnv?: string[];
   /** how long the run waits for the session to acknowledge its last events (default 30 s) */
   settleMs?: number;
   makeBackend(a: TaskAssignment, workspace: string, env: Record<string, string>): Promise<Backend>;
@@ -119,7 +123,7 @@ export class RunHandle {
     if (!existing) rmSync(workspace, { recursive: true, force: true }); // left by a runner that died mid-run
     let backend: Backend | undefined;
     try {
-      const prep = await prepareRun({ assignment: a, workspace, existing, emit, signal, makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env) });
+      const prep = await prepareRun({ assignment: a, workspace, existing, passEnv: this.deps.passEnv, allowLocalRepos: this.deps.allowLocalRepos, emit, signal, makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env) });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
       if (this.handedBack !== null) return this.handBackNow();
       if (signal.aborted) return await this.end(pipeline, this.cancelled());

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { closeSync, fchownSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { forEachChunk, forEachLine } from "../streams.ts";
 import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
@@ -31,7 +31,16 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
   }
   try {
     // wx: a fresh file, never one planted at that path; 0600 though the directory is 0700 already
-    for (const [file, content] of Object.entries(mcp.files)) writeFileSync(file, content, { mode: 0o600, flag: "wx" });
+    for (const [file, content] of Object.entries(mcp.files)) {
+      const fd = openSync(file, "wx", 0o600);
+      try {
+        writeFileSync(fd, content);
+        // the CLI runs as the backend's user (--agent-user): the file is its to read, still nobody else's
+        if (ctx.backend.owner) fchownSync(fd, ctx.backend.owner.uid, ctx.backend.owner.gid);
+      } finally {
+        closeSync(fd);
+      }
+    }
     return await converse(spec, ctx, creds.env, mcp);
   } finally {
     // whatever the end (success, failure, cancel, a throw): the secrets leave the disk with the CLI

@@ -1,5 +1,7 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { lchownSync } from "node:fs";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { OutsideError, readInside, writeInside } from "../../backends/confined-fs.ts";
 import { resolveInWorkspace } from "./paths.ts";
 import { num, ok, str, ToolInputError, type Tool } from "./types.ts";
 
@@ -16,7 +18,7 @@ export const readFileTool: Tool = {
   },
   async run(input, _call, ctx) {
     const { abs, rel } = await resolveInWorkspace(ctx.workspace, str(input, "path"));
-    const text = await readFile(abs, "utf8");
+    const text = readText(ctx.workspace, abs, rel);
     const lines = text.split("\n");
     const from = num(input, "offset", 1) - 1;
     const slice = lines.slice(from, from + num(input, "limit", lines.length)).join("\n");
@@ -33,8 +35,11 @@ export const writeFileTool: Tool = {
   async run(input, _call, ctx) {
     const { abs, rel } = await resolveInWorkspace(ctx.workspace, str(input, "path"));
     const content = str(input, "content", false);
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, content);
+    const first = await mkdir(path.dirname(abs), { recursive: true });
+    const owner = ctx.backend.owner;
+    // directories made for the agent's user (--agent-user) are its own, as if its shell had made them
+    if (first && owner) for (let d = path.dirname(abs); d.length >= first.length; d = path.dirname(d)) lchownSync(d, owner.uid, owner.gid);
+    writeText(ctx.workspace, abs, rel, content, owner);
     return ok(`wrote ${Buffer.byteLength(content)} bytes to ${rel}`, { path: rel, bytes: Buffer.byteLength(content) });
   },
 };
@@ -53,13 +58,13 @@ export const editFileTool: Tool = {
     const { abs, rel } = await resolveInWorkspace(ctx.workspace, str(input, "path"));
     const oldString = str(input, "old_string");
     const newString = str(input, "new_string", false);
-    const text = await readFile(abs, "utf8");
+    const text = readText(ctx.workspace, abs, rel);
     const count = text.split(oldString).length - 1;
     if (count === 0) throw new ToolInputError(`old_string was not found in ${rel}; read the file and copy the text exactly`);
     if (count > 1 && input.replace_all !== true) {
       throw new ToolInputError(`old_string occurs ${count} times in ${rel}; add surrounding lines to make it unique or set replace_all`);
     }
-    await writeFile(abs, input.replace_all === true ? text.split(oldString).join(newString) : text.replace(oldString, () => newString));
+    writeText(ctx.workspace, abs, rel, input.replace_all === true ? text.split(oldString).join(newString) : text.replace(oldString, () => newString), ctx.backend.owner);
     return ok(`replaced ${count} occurrence${count > 1 ? "s" : ""} in ${rel}`, { path: rel, replacements: count });
   },
 };
@@ -82,3 +87,23 @@ export const listDirectoryTool: Tool = {
     return ok(shownEntries.join("\n") + more, { path: rel, entries: entries.length });
   },
 };
+
+// The run's processes may swap a checked path for a link out of the workspace at any moment: the
+// bytes are read and written through confined-fs, which checks what it actually opened.
+function readText(workspace: string, abs: string, rel: string): string {
+  try {
+    return readInside(workspace, abs).bytes!.toString("utf8");
+  } catch (err) {
+    if (err instanceof OutsideError) throw new ToolInputError(`${rel} is not a regular file inside the workspace`);
+    throw err;
+  }
+}
+
+function writeText(workspace: string, abs: string, rel: string, content: string, owner?: { uid: number; gid: number }): void {
+  try {
+    writeInside(workspace, abs, content, owner);
+  } catch (err) {
+    if (err instanceof OutsideError) throw new ToolInputError(`${rel} is not a regular file inside the workspace`);
+    throw err;
+  }
+}
