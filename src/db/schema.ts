@@ -141,9 +141,12 @@ export const runMetadata = sqliteTable(
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
-    scope: text("scope").notNull(), // team id, or "public" for unauthenticated endpoints
+    /** the caller: `<team id>/<API key id>`, "public" for signup, `schedules:<team id>` for schedule slots */
+    scope: text("scope").notNull(),
     key: text("key").notNull(),
     requestHash: text("request_hash").notNull(),
+    /** the caller's role when the record was made: a replay to a weaker role is refused; null for anonymous and platform callers */
+    callerRole: text("caller_role", { enum: ["owner", "admin", "member", "viewer"] }),
     status: text("status", { enum: ["pending", "completed"] }).notNull(),
     responseStatus: integer("response_status"),
     responseBody: text("response_body"),

@@ -117,7 +117,9 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   const response: RunAgentResponse = { run_id: id, task_id: id, state: "QUEUED" };
   // only a request about sharing (or one whose config made a public link) hears about it: Oz's answer stays Oz's
   if (req.sharing || row.sharePublicId) response.sharing = sharingOf(row, ctx.baseUrl);
-  const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(response) }) : undefined;
+  // the public link is a credential: a replay names the sharing, and GET /agent/runs/{id} shows the link
+  const stored = response.sharing ? { ...response, sharing: { team: response.sharing.team, public: response.sharing.public } } : response;
+  const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(stored) }) : undefined;
   const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
   const [loaded] = await ctx.env.DB.batch<TeamLoad>([
     teamLoad(ctx.db, { teamId: ctx.teamId }),
