@@ -15,15 +15,15 @@ export type AssignmentResult =
  */
 export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: EventActor }): Promise<AssignmentResult> {
   const { runId, teamId } = input;
-  const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
+  const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id, personal_access FROM runs WHERE id = ? AND team_id = ?")
     .bind(runId, teamId)
-    .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string }>();
+    .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string; personal_access: number }>();
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
   let secrets: TaskAssignment["secrets"];
   try {
-    secrets = await openRunSecrets(env, teamId, row.creator_id);
+    secrets = await openRunSecrets(env, teamId, row.personal_access ? row.creator_id : null);
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
     console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));

@@ -12,16 +12,17 @@ export class SecretUnavailable extends Error {
 }
 
 /**
- * Opens the secrets a run receives: every team secret of its team plus the personal secrets of the
- * run's creator (a personal secret wins over a team secret of the same name). This is the only
+ * Opens the secrets a run receives: every team secret of its team plus the personal secrets of
+ * `personalOwner`, the run's creator when the run may have them (a personal secret wins over a team
+ * secret of the same name; null: team secrets only, see the run's `personal_access`). This is the only
  * place values are decrypted ("opened by the Worker only at assignment"); they go to the host
  * over its authenticated socket and are never stored, logged or evented.
  */
-export async function openRunSecrets(env: Env, teamId: string, creatorId: string): Promise<AssignedSecret[]> {
+export async function openRunSecrets(env: Env, teamId: string, personalOwner: string | null): Promise<AssignedSecret[]> {
   const { results } = await env.DB.prepare(
     "SELECT scope, owner_id, name, type, ciphertext FROM secrets WHERE team_id = ? AND (scope = 'team' OR (scope = 'personal' AND owner_id = ?)) ORDER BY name, scope DESC",
   )
-    .bind(teamId, creatorId)
+    .bind(teamId, personalOwner) // `owner_id = NULL` matches nothing
     .all<Row>();
   if (!results.length) return [];
   const key = await teamDataKey(env, teamId, false);

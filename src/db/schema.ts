@@ -47,6 +47,11 @@ export const apiKeys = sqliteTable(
     keyHash: text("key_hash").notNull(),
     role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
     createdBy: text("created_by"),
+    /**
+     * whether the key reaches its principal's personal resources (personal runs and secrets, LOCAL
+     * runs, personal schedules): false for a key someone else minted for them (see services/api-keys.ts)
+     */
+    personalAccess: integer("personal_access", { mode: "boolean" }).notNull().default(true),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at"),
     lastUsedAt: integer("last_used_at"),
@@ -88,6 +93,8 @@ export const runs = sqliteTable(
     shareTeam: text("share_team", { enum: ["NONE", "VIEWER", "EDITOR"] }),
     /** the random id of the run's read-only public link; null: no link (revoking clears it, so an old link never works again) */
     sharePublicId: text("share_public_id"),
+    /** whether the run's executions receive its creator's personal secrets: false when a key minted by someone else created it */
+    personalAccess: integer("personal_access", { mode: "boolean" }).notNull().default(true),
     attempts: integer("attempts").notNull().default(0),
     /** seq of the RunSession event this summary reflects; write-backs only move forward */
     summarySeq: integer("summary_seq").notNull().default(0),
@@ -356,6 +363,8 @@ export const schedules = sqliteTable(
     ownerId: text("owner_id").notNull(),
     updatedByType: text("updated_by_type", { enum: ["user", "service_account"] }).notNull(),
     updatedById: text("updated_by_id").notNull(),
+    /** whether its runs act with the owner's personal access: false once anyone but the owner (through their own key) wrote it */
+    personalAccess: integer("personal_access", { mode: "boolean" }).notNull().default(true),
     /** the next slot (ms); null while paused */
     nextRun: integer("next_run"),
     /** the slot of the last spawned run (ms) */

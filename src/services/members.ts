@@ -3,7 +3,7 @@ import { and, asc, count, eq } from "drizzle-orm";
 import { apiKeys, memberships, users } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
-import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
+import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "./context.ts";
 import { ensureUser } from "./users.ts";
 
 const memberColumns = {
@@ -101,9 +101,13 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
   return toMember({ ...member, role });
 }
 
-/** Removes a member (admins, or anyone leaving themselves) and revokes their keys for this team. */
+/**
+ * Removes a member (admins, or anyone leaving themselves) and revokes their keys for this team.
+ * Leaving takes a key of one's own: a key someone else minted for the member is treated like its
+ * minter's (the admin path, with its owner rule).
+ */
 export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
-  const leaving = ctx.actor.id === uid;
+  const leaving = actsPersonallyAs(ctx, uid);
   if (!leaving) requireRole(ctx, "admin", "Removing members");
   const member = await getMemberInTeam(ctx, uid);
   if (member.role === "owner" && !leaving) assertMayGrant(ctx, "owner", "Removing an owner");

@@ -24,6 +24,7 @@ export async function createTeam({ db, input }: { db: Db; input: CreateTeamReque
     name: "owner key (created at signup)",
     role: "owner",
     createdBy: user.id,
+    personalAccess: true,
     expiresAt: null,
     now,
   });

@@ -25,9 +25,10 @@ describe("idempotent replays are bound to their caller and never carry a secret"
     const admin = await memberKey(t.key, "admin");
     const viewer = await memberKey(t.key, "viewer");
     const key = crypto.randomUUID();
-    const minted = await call("POST", "/api/v1/api-keys", { key: admin.key, body: { name: "ci" }, headers: idem(key) });
+    const body = { name: "ci", role: "admin" };
+    const minted = await call("POST", "/api/v1/api-keys", { key: admin.key, body, headers: idem(key) });
     expect(minted.status, minted.text).toBe(201);
-    const replay = await call("POST", "/api/v1/api-keys", { key: viewer.key, body: { name: "ci" }, headers: idem(key) });
+    const replay = await call("POST", "/api/v1/api-keys", { key: viewer.key, body, headers: idem(key) });
     expectProblem(replay, 403, "not_authorized");
     expect(replay.headers.get("idempotent-replayed")).toBeNull();
     expect(replay.text).not.toContain(minted.json.key);
