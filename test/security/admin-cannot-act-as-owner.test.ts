@@ -3,7 +3,11 @@
 // removed an owner through the "leave" path; admins could also revoke owners' keys.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import { buildAssignment } from "../../durable-objects/host-pool/assignment.ts";
+import { createDb } from "../../src/db/client.ts";
+import { schedules } from "../../src/db/schema.ts";
+import { scheduleActor } from "../../src/services/schedules/schedule-actor.ts";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
 import { createSchedule } from "../helpers/schedules.ts";
 import { createRun, RUNS } from "../helpers/runs.ts";
@@ -86,6 +90,22 @@ describe("an admin cannot act as an owner, nor reach a member's personal resourc
     const mine = await createSchedule(member.key, { name: "mine", team: false });
     const delegated = await mintFor(admin.key, member.userId);
     expectProblem(await call("GET", `/api/v1/agent/schedules/${mine.id}`, { key: delegated.key }), 404, "resource_not_found");
+  });
+
+  it("a team schedule rewritten by anyone but its owner starts runs without the owner's personal secrets", async () => {
+    const { admin, member } = await memberWithPersonalThings();
+    const s = await createSchedule(member.key, { name: "nightly" });
+    const actor = async () => {
+      const [row] = await createDb(env.DB).select().from(schedules).where(eq(schedules.id, s.id));
+      return scheduleActor(createDb(env.DB), row);
+    };
+    expect(await actor()).toMatchObject({ id: member.userId, personal: true });
+    const body = { name: "nightly", cron_schedule: "* * * * *", enabled: true, prompt: "print env" };
+    expect((await call("PUT", `/api/v1/agent/schedules/${s.id}`, { key: admin.key, body })).status).toBe(200);
+    expect(await actor()).toMatchObject({ id: member.userId, personal: false });
+    // the owner saving it again, with their own key, gives it back
+    expect((await call("PUT", `/api/v1/agent/schedules/${s.id}`, { key: member.key, body: { ...body, prompt: "triage" } })).status).toBe(200);
+    expect(await actor()).toMatchObject({ personal: true });
   });
 
   it("an admin-minted key for a member cannot take the member's 'leave' path", async () => {
