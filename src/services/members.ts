@@ -1,6 +1,6 @@
 import type { AddMemberRequest, Member, Role } from "@ambit/protocol";
 import { and, asc, count, eq } from "drizzle-orm";
-import { apiKeys, memberships, users } from "../db/schema.ts";
+import { apiKeys, memberships, secrets, users } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
 import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "./context.ts";
@@ -102,7 +102,8 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
 }
 
 /**
- * Removes a member (admins, or anyone leaving themselves) and revokes their keys for this team.
+ * Removes a member (admins, or anyone leaving themselves), revokes their keys for this team and
+ * deletes their personal secrets.
  * Leaving takes a key of one's own: a key someone else minted for the member is treated like its
  * minter's (the admin path, with its owner rule).
  */
@@ -121,5 +122,8 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
       .update(apiKeys)
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalId, uid))),
+    // nobody can use them any more, and whoever takes the personal key of a member added again
+    // (services/api-keys.ts) must not find them
+    ctx.db.delete(secrets).where(and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, "personal"), eq(secrets.ownerId, uid))),
   ]);
 }

@@ -118,6 +118,13 @@ describe("an admin cannot act as an owner, nor reach a member's personal resourc
     expect((await call("DELETE", `/api/v1/team/members/${member.userId}`, { key: member.key })).status).toBe(204);
   });
 
+  it("removing a member deletes their personal secrets, so whoever takes the key of the member added again finds none", async () => {
+    const { t, admin, member } = await memberWithPersonalThings();
+    expect((await call("DELETE", `/api/v1/team/members/${member.userId}`, { key: admin.key })).status).toBe(204);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM secrets WHERE team_id = ? AND owner_id = ?").bind(t.teamId, member.userId).first<{ n: number }>();
+    expect(left!.n).toBe(0);
+  });
+
   it("an admin-minted key cannot turn itself into the member's personal key", async () => {
     const { admin, member, personalRun } = await memberWithPersonalThings();
     const delegated = await mintFor(admin.key, member.userId);
