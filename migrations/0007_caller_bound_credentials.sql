@@ -11,3 +11,9 @@ ALTER TABLE `schedules` ADD `personal_access` integer DEFAULT true NOT NULL;
 -- mints their own personal key with it, once: see services/api-keys.ts)
 UPDATE `api_keys` SET `personal_access` = false
   WHERE `principal_type` = 'user' AND (`created_by` IS NULL OR `created_by` <> `principal_id`);
+-- when each member took their personal key (signup, or once with a key minted for them)
+ALTER TABLE `memberships` ADD `personal_key_at` integer;
+UPDATE `memberships` SET `personal_key_at` = (
+  SELECT MIN(`created_at`) FROM `api_keys`
+  WHERE `api_keys`.`team_id` = `memberships`.`team_id` AND `api_keys`.`principal_id` = `memberships`.`user_id` AND `api_keys`.`personal_access` = true
+);

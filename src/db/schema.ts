@@ -31,6 +31,8 @@ export const memberships = sqliteTable(
     userId: text("user_id").notNull().references(() => users.id),
     role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
     createdAt: integer("created_at").notNull(),
+    /** when the member took their personal key (at signup, or with a key minted for them: once, see services/api-keys.ts) */
+    personalKeyAt: integer("personal_key_at"),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("memberships_user").on(t.userId)],
 );

@@ -1,5 +1,5 @@
 import type { ApiKey, CreateApiKeyRequest, Role } from "@ambit/protocol";
-import { and, desc, eq, gte, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { apiKeys, memberships } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
@@ -91,7 +91,7 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
     const parent = await callingKeyExpiry(ctx);
     if (parent !== null && (expiresAt === null || expiresAt > parent)) expiresAt = parent;
   }
-  if (principal.self && ownPersonal(ctx) === undefined) await assertPersonalKeyUntaken(ctx, now);
+  if (principal.self && ownPersonal(ctx) === undefined) await takePersonalKey(ctx, now);
   const { key, row } = await mintApiKey({
     teamId: ctx.teamId,
     principal: { type: principal.type, id: principal.id },
@@ -130,28 +130,28 @@ async function callingKeyExpiry(ctx: Ctx): Promise<number | null> {
 }
 
 /**
- * A delegated key's holder may take their personal key if none was taken since they joined the
- * team (trust on first use: a member whose first key was used by its minter to take it is refused
- * here, and knows; removing and adding them again revokes every key of theirs and starts afresh).
+ * A delegated key's holder takes their personal key, once per membership (trust on first use,
+ * marked atomically on the membership): a member whose first key was used by its minter to take it
+ * is refused here, and knows; removing and adding them again revokes every key of theirs, deletes
+ * their personal secrets and starts afresh.
  */
-async function assertPersonalKeyUntaken(ctx: Ctx, now: number): Promise<void> {
+async function takePersonalKey(ctx: Ctx, now: number): Promise<void> {
   if (ctx.actor.type !== "user") return; // a service account's keys are its own: nobody is behind it
+  const marked = await ctx.db
+    .update(memberships)
+    .set({ personalKeyAt: now })
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, ctx.actor.id), isNull(memberships.personalKeyAt)))
+    .returning({ at: memberships.personalKeyAt });
+  if (marked.length) return;
   const [m] = await ctx.db
-    .select({ joinedAt: memberships.createdAt })
+    .select({ at: memberships.personalKeyAt })
     .from(memberships)
     .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, ctx.actor.id)))
     .limit(1);
-  const [taken] = await ctx.db
-    .select({ createdAt: apiKeys.createdAt })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalId, ctx.actor.id), eq(apiKeys.personalAccess, true), gte(apiKeys.createdAt, m?.joinedAt ?? now)))
-    .limit(1);
-  if (taken) {
-    throw new AppError(
-      "not_authorized",
-      `this API key was minted for you by someone else, and your personal key was already taken with such a key on ${new Date(taken.createdAt).toISOString()}: mint further keys with that personal key. If you did not take it, tell a team owner: removing you from the team and adding you again revokes every key of yours.`,
-    );
-  }
+  throw new AppError(
+    "not_authorized",
+    `this API key was minted for you by someone else, and your personal key was already taken${m?.at ? ` on ${new Date(m.at).toISOString()}` : ""}: mint further keys with that personal key. If you did not take it, tell a team owner: removing you from the team and adding you again revokes every key of yours.`,
+  );
 }
 
 export async function listApiKeys({ ctx }: { ctx: Ctx }) {

@@ -90,6 +90,14 @@ describe("POST /api/v1/api-keys", () => {
     expect((await createKey(own.key, { name: "laptop" })).personal_access).toBe(true);
   });
 
+  it("of two handed-over keys racing to take the member's personal key, exactly one wins", async () => {
+    const t = await newTeam();
+    const added = (await call("POST", "/api/v1/team/members", { key: t.key, body: { email: `m-${crypto.randomUUID()}@example.com`, role: "member" } })).json;
+    const [a, b] = await Promise.all([createKey(t.key, { name: "a", user_uid: added.uid }), createKey(t.key, { name: "b", user_uid: added.uid })]);
+    const results = await Promise.all([a, b].map((k) => call("POST", keys, { key: k.key, body: { name: "mine" } })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 403]);
+  });
+
   it("a key minted for yourself never outlives the key you call with", async () => {
     const t = await newTeam();
     const short = await createKey(t.key, { name: "a week", expires_in_days: 7 });
