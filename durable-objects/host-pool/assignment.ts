@@ -19,13 +19,13 @@ export type AssignmentResult =
  */
 export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: EventActor; startedBy: EventActor | undefined }): Promise<AssignmentResult> {
   const { runId, teamId } = input;
-  const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id FROM runs WHERE id = ? AND team_id = ?")
+  const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id, personal_access FROM runs WHERE id = ? AND team_id = ?")
     .bind(runId, teamId)
-    .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string }>();
+    .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string; personal_access: number }>();
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
-  const personal = personalSecretsFor({ creatorId: row.creator_id, lowerRoleChanges: config.lower_role_changes }, input.startedBy);
+  const personal = personalSecretsFor({ creatorId: row.creator_id, personalAccess: row.personal_access !== 0, lowerRoleChanges: config.lower_role_changes }, input.startedBy);
   if (personal.of === null) await noteWithheld(env, { runId, teamId, executionId: input.executionId, creatorId: row.creator_id }, personal);
   let secrets: TaskAssignment["secrets"];
   try {
@@ -79,7 +79,7 @@ async function noteWithheld(
       reason: d.reason,
       message: withheldMessage(d, count),
       withheld: count,
-      ...(d.reason === "started_by_other" ? { started_by: d.startedBy } : { changes: d.changes }),
+      ...(d.reason === "started_by_other" ? { started_by: d.startedBy } : d.reason === "lower_role_change" ? { changes: d.changes } : {}),
     };
     const session = env.RUN_SESSION.get(env.RUN_SESSION.idFromName(run.runId)) as DurableObjectStub<RunSession>;
     await session.secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);

@@ -31,6 +31,8 @@ export const memberships = sqliteTable(
     userId: text("user_id").notNull().references(() => users.id),
     role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
     createdAt: integer("created_at").notNull(),
+    /** when the member took their personal key (at signup, or with a key minted for them: once, see services/api-keys.ts) */
+    personalKeyAt: integer("personal_key_at"),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("memberships_user").on(t.userId)],
 );
@@ -47,6 +49,11 @@ export const apiKeys = sqliteTable(
     keyHash: text("key_hash").notNull(),
     role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
     createdBy: text("created_by"),
+    /**
+     * whether the key reaches its principal's personal resources (personal runs and secrets, LOCAL
+     * runs, personal schedules): false for a key someone else minted for them (see services/api-keys.ts)
+     */
+    personalAccess: integer("personal_access", { mode: "boolean" }).notNull().default(true),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at"),
     lastUsedAt: integer("last_used_at"),
@@ -88,6 +95,8 @@ export const runs = sqliteTable(
     shareTeam: text("share_team", { enum: ["NONE", "VIEWER", "EDITOR"] }),
     /** the random id of the run's read-only public link; null: no link (revoking clears it, so an old link never works again) */
     sharePublicId: text("share_public_id"),
+    /** whether the run's executions receive its creator's personal secrets: false when a key minted by someone else created it */
+    personalAccess: integer("personal_access", { mode: "boolean" }).notNull().default(true),
     attempts: integer("attempts").notNull().default(0),
     /** seq of the RunSession event this summary reflects; write-backs only move forward */
     summarySeq: integer("summary_seq").notNull().default(0),
@@ -141,9 +150,12 @@ export const runMetadata = sqliteTable(
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
-    scope: text("scope").notNull(), // team id, or "public" for unauthenticated endpoints
+    /** the caller: `<team id>/<API key id>`, "public" for signup, `schedules:<team id>` for schedule slots */
+    scope: text("scope").notNull(),
     key: text("key").notNull(),
     requestHash: text("request_hash").notNull(),
+    /** the caller's role when the record was made: a replay to a weaker role is refused; null for anonymous and platform callers */
+    callerRole: text("caller_role", { enum: ["owner", "admin", "member", "viewer"] }),
     status: text("status", { enum: ["pending", "completed"] }).notNull(),
     responseStatus: integer("response_status"),
     responseBody: text("response_body"),
@@ -373,6 +385,8 @@ export const schedules = sqliteTable(
     ownerId: text("owner_id").notNull(),
     updatedByType: text("updated_by_type", { enum: ["user", "service_account"] }).notNull(),
     updatedById: text("updated_by_id").notNull(),
+    /** whether its runs act with the owner's personal access: false once anyone but the owner (through their own key) wrote it */
+    personalAccess: integer("personal_access", { mode: "boolean" }).notNull().default(true),
     /** the next slot (ms); null while paused */
     nextRun: integer("next_run"),
     /** the slot of the last spawned run (ms) */

@@ -20,7 +20,11 @@ import { roleAtLeast } from "./roles.ts";
  *    The pieces that were not are frozen with the run (`lower_role_changes`, computed at creation
  *    by `lowerRoleChanges`); the creator consents to one by saving it again.
  *
- * `personalSecretsFor` applies 1 and 3 at every assignment (a host's or a LOCAL run's CLI); when it
+ * 4. A run made, or an execution started, through a key someone else minted for its principal
+ *    (a delegated key: `personal_access` false, see `ownPersonal` in src/services/context.ts)
+ *    gets no personal secrets: whoever minted the key holds it too.
+ *
+ * `personalSecretsFor` applies 1, 3 and 4 at every assignment (a host's or a LOCAL run's CLI); when it
  * holds secrets back, the run's events say so and why (`withheldMessage`), never which or what.
  */
 
@@ -32,14 +36,22 @@ export function lowerRoleChanges(pieces: ConfigChange[], creator: { id: string; 
 export type PersonalSecrets =
   | { of: string }
   | { of: null; reason: "started_by_other"; startedBy: EventActor }
+  | { of: null; reason: "delegated_key" }
   | { of: null; reason: "lower_role_change"; changes: ConfigChange[] };
 
 /** Stands for the starter of an execution nobody recorded: it gets what a stranger's would. */
 export const UNKNOWN_STARTER: EventActor = { type: "system", id: "unknown" };
 
+/** Who started an execution; `delegated` when it came through a key someone else minted for them. */
+export type Starter = EventActor & { delegated?: true };
+
 /** Whose personal secrets the execution `startedBy` started gets: the creator's, or nobody's and why. */
-export function personalSecretsFor(run: { creatorId: string; lowerRoleChanges?: ConfigChange[] }, startedBy = UNKNOWN_STARTER): PersonalSecrets {
-  if (startedBy.id !== run.creatorId) return { of: null, reason: "started_by_other", startedBy };
+export function personalSecretsFor(
+  run: { creatorId: string; personalAccess: boolean; lowerRoleChanges?: ConfigChange[] },
+  startedBy: Starter = UNKNOWN_STARTER,
+): PersonalSecrets {
+  if (startedBy.id !== run.creatorId) return { of: null, reason: "started_by_other", startedBy: { type: startedBy.type, id: startedBy.id } };
+  if (!run.personalAccess || startedBy.delegated) return { of: null, reason: "delegated_key" };
   if (run.lowerRoleChanges?.length) return { of: null, reason: "lower_role_change", changes: run.lowerRoleChanges };
   return { of: run.creatorId };
 }
@@ -59,6 +71,9 @@ export function withheldMessage(d: Exclude<PersonalSecrets, { of: string }>, cou
   const what = `${count} personal secret${count === 1 ? "" : "s"} of the run's creator ${count === 1 ? "was" : "were"} withheld; this execution has the team's secrets only`;
   if (d.reason === "started_by_other") {
     return `${what}: it was started by ${d.startedBy.type} ${d.startedBy.id}'s follow-up, and personal secrets go only to executions their owner started. The creator can send the follow-up to run with theirs.`;
+  }
+  if (d.reason === "delegated_key") {
+    return `${what}: it was started through an API key someone else minted for the creator, and such a key never reaches its holder's personal secrets. The creator can send a follow-up with a key of their own (POST /api/v1/api-keys with the key they were given mints one).`;
   }
   const pieces = d.changes.map((c) => `${SAVE_AGAIN[c.kind](c)}, last written by ${c.written_by ?? "someone before writers were recorded"} as ${c.role}`);
   return `${what}: shared configuration it runs was last written by someone of a lower role than the creator: ${pieces.join("; ")}. To consent, the creator reviews each and saves it again, then starts a new run.`;

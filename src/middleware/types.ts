@@ -1,6 +1,9 @@
 import type { HostTokenClaims } from "../lib/host-token.ts";
 import type { Actor, IdempotencyClaim } from "../services/context.ts";
 
+/** How a route whose answer holds a secret treats an idempotent retry (see middleware/idempotency.ts). */
+export type SecretAnswer = { retry: "reexecute" } | { retry: "withhold"; what: string; hint: string };
+
 /** The Hono environment of every route: bindings plus what middleware puts on the context. */
 export type AppEnv = {
   Bindings: Env;
@@ -8,6 +11,8 @@ export type AppEnv = {
     requestId: string;
     auth?: { teamId: string; actor: Extract<Actor, { keyId: string }>; configVersion?: number };
     idempotency?: IdempotencyClaim;
+    /** set by `answerHoldsSecret` on routes whose answer must never be stored */
+    secretAnswer?: SecretAnswer;
     /** a platform host credential (only on the host websocket route; see middleware/host-token.ts) */
     hostToken?: HostTokenClaims;
   };

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LocalRunClaim, LocalRunReport, LocalRunStatus } from "@ambit/protocol";
+import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { claimLocalRun, reportLocalRun } from "../services/runs/local-run.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
@@ -13,6 +14,7 @@ export const localRunRoutes = newRouter()
       summary: "Claim your LOCAL run to run it on this machine: its assignment (config, secrets, HOST session token) and lease",
       description: "Only the key that created the run (with execution_location LOCAL), once, while it is QUEUED. The run is CLAIMED; keep its lease with POST …/local/report.",
       request: { params: RunParams },
+      middleware: [answerHoldsSecret({ retry: "withhold", what: "the run's secrets and HOST token", hint: "A LOCAL run is claimed once: cancel this run and create a new one." })],
       responses: { 200: { description: "Claimed", content: { "application/json": { schema: LocalRunClaim } } }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => c.json(await claimLocalRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),

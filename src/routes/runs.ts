@@ -3,6 +3,7 @@ import { ConversationResponse, RunFollowupRequest, SessionTokenResponse, Timelin
 import { ListRunsQuery, ListRunsResponse, ListTasksResponse, RunAgentRequest, RunAgentResponse, RunItem, RunSourceType, TaskItem } from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
+import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { cancelRun } from "../services/runs/cancel-run.ts";
 import { followupRun } from "../services/runs/followup-run.ts";
 import { runTranscript } from "../services/runs/run-events.ts";
@@ -115,6 +116,7 @@ export const runsRoutes = newRouter()
       method: "post", path: "/agent/runs/{runId}/session-token", tags: ["Live runs"], security: bearer,
       summary: "Mint a short-lived attach token (for browsers: ?token= on /session and /events)",
       request: { params: RunParams },
+      middleware: [answerHoldsSecret({ retry: "reexecute" })], // a retry mints another short-lived token for the same caller
       responses: { 200: { description: "Token", content: { "application/json": { schema: SessionTokenResponse } } }, ...problems(401, 404) },
     }),
     async (c) => c.json(await mintSessionToken({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),

@@ -3,6 +3,7 @@ import { CreateTeamRequest, CreateTeamResponse } from "@ambit/protocol";
 import { createDb } from "../db/client.ts";
 import { getConfig } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
+import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { createTeam } from "../services/teams.ts";
 import { newRouter, problems } from "./ctx.ts";
 
@@ -15,6 +16,8 @@ export const teamsRoutes = newRouter().openapi(
     summary: "Create a team (signup)",
     description: "Creates a team, its owner and an owner API key, shown only in this response. Needs `SIGNUP=open`.",
     request: { body: { required: true, content: { "application/json": { schema: CreateTeamRequest } } } },
+    // a retry gets no key: anyone who knows the Idempotency-Key and the body could send it
+    middleware: [answerHoldsSecret({ retry: "withhold", what: "the new team's owner API key", hint: "If you lost it, sign up again with a new Idempotency-Key (it creates another team)." })],
     responses: {
       201: { description: "Created", content: { "application/json": { schema: CreateTeamResponse } } },
       ...problems(400, 403, 413, 422),

@@ -5,7 +5,7 @@ import { AppError, notFound } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso, isoOrNull } from "../lib/time.ts";
-import { type Ctx, lowerRole, requireRole, roleAtLeast } from "./context.ts";
+import { type Ctx, lowerRole, ownPersonal, requireRole, roleAtLeast } from "./context.ts";
 
 export const API_KEY_PREFIX = "ambit_";
 const VISIBLE_CHARS = API_KEY_PREFIX.length + 6;
@@ -19,6 +19,8 @@ export async function mintApiKey(input: {
   name: string;
   role: Role;
   createdBy: string | null;
+  /** whether the key reaches its principal's personal resources (never for a key minted for someone else) */
+  personalAccess: boolean;
   expiresAt: number | null;
   now: number;
 }): Promise<{ key: string; row: KeyRow }> {
@@ -33,6 +35,7 @@ export async function mintApiKey(input: {
     keyHash: await sha256Hex(key),
     role: input.role,
     createdBy: input.createdBy,
+    personalAccess: input.personalAccess,
     createdAt: input.now,
     expiresAt: input.expiresAt,
     lastUsedAt: null,
@@ -48,6 +51,7 @@ export function toApiKey(row: KeyRow): ApiKey {
     prefix: row.prefix,
     role: row.role,
     principal: { type: row.principalType, uid: row.principalId },
+    personal_access: row.personalAccess,
     created_at: iso(row.createdAt),
     expires_at: isoOrNull(row.expiresAt),
     last_used_at: isoOrNull(row.lastUsedAt),
@@ -55,8 +59,15 @@ export function toApiKey(row: KeyRow): ApiKey {
   };
 }
 
+/**
+ * Mints a key. Anyone may mint keys for themselves (a role up to their own, expiring no later than
+ * the key they call with); admins may also mint for another member whose role is not above theirs.
+ * A key minted for someone else is delegated: whoever minted it holds it too, so it acts as its
+ * principal on the team's resources only, never on their personal ones (`personal_access` false).
+ * Its holder turns it into a personal key by minting one for themselves with it, once per membership:
+ * if someone else did that first, the member is refused and learns it.
+ */
 export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiKeyRequest }) {
-  requireRole(ctx, "admin", "Creating API keys");
   const principal = await keyPrincipal(ctx, input.user_uid);
   const ceiling = lowerRole(ctx.actor.role, principal.role);
   const role = input.role ?? ceiling;
@@ -67,7 +78,7 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
     );
   }
   const now = Date.now();
-  const expiresAt = input.expires_at
+  let expiresAt = input.expires_at
     ? Date.parse(input.expires_at)
     : input.expires_in_days
       ? now + input.expires_in_days * 86_400_000
@@ -75,12 +86,19 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
   if (expiresAt !== null && expiresAt <= now) {
     throw new AppError("invalid_request", "expires_at must be in the future", { errors: [{ path: "expires_at", message: "in the past" }] });
   }
+  if (principal.self) {
+    // a key never outlives the key that minted it for the same holder
+    const parent = await callingKeyExpiry(ctx);
+    if (parent !== null && (expiresAt === null || expiresAt > parent)) expiresAt = parent;
+  }
+  if (principal.self && ownPersonal(ctx) === undefined) await takePersonalKey(ctx, now);
   const { key, row } = await mintApiKey({
     teamId: ctx.teamId,
     principal: { type: principal.type, id: principal.id },
     name: input.name,
     role,
     createdBy: ctx.actor.id,
+    personalAccess: principal.self,
     expiresAt,
     now,
   });
@@ -88,17 +106,52 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
   return { ...toApiKey(row), key };
 }
 
-/** Whom a new key acts as: the caller, or another member of the team. */
-async function keyPrincipal(ctx: Ctx, userUid: string | undefined): Promise<{ type: "user" | "service_account"; id: string; role: Role }> {
+/** Whom a new key acts as: the caller, or (admins) another member of the team of a role not above theirs. */
+async function keyPrincipal(ctx: Ctx, userUid: string | undefined): Promise<{ type: "user" | "service_account"; id: string; role: Role; self: boolean }> {
   if (ctx.actor.type === "system") throw new AppError("operation_not_supported", "the system actor cannot own API keys");
-  if (!userUid || userUid === ctx.actor.id) return { type: ctx.actor.type, id: ctx.actor.id, role: ctx.actor.role };
+  if (!userUid || userUid === ctx.actor.id) return { type: ctx.actor.type, id: ctx.actor.id, role: ctx.actor.role, self: true };
+  requireRole(ctx, "admin", "Creating API keys for other members");
   const [m] = await ctx.db
     .select({ role: memberships.role })
     .from(memberships)
     .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, userUid)))
     .limit(1);
   if (!m) throw notFound("Member", userUid);
-  return { type: "user", id: userUid, role: m.role };
+  if (!roleAtLeast(ctx.actor.role, m.role)) {
+    throw new AppError("not_authorized", `member ${userUid} is '${m.role}' and you act as '${ctx.actor.role}': only a '${m.role}' mints keys for a '${m.role}'`);
+  }
+  return { type: "user", id: userUid, role: m.role, self: false };
+}
+
+async function callingKeyExpiry(ctx: Ctx): Promise<number | null> {
+  if (ctx.actor.type === "system") return null;
+  const [k] = await ctx.db.select({ expiresAt: apiKeys.expiresAt }).from(apiKeys).where(eq(apiKeys.id, ctx.actor.keyId)).limit(1);
+  return k?.expiresAt ?? null;
+}
+
+/**
+ * A delegated key's holder takes their personal key, once per membership (trust on first use,
+ * marked atomically on the membership): a member whose first key was used by its minter to take it
+ * is refused here, and knows; removing and adding them again revokes every key of theirs, deletes
+ * their personal secrets and starts afresh.
+ */
+async function takePersonalKey(ctx: Ctx, now: number): Promise<void> {
+  if (ctx.actor.type !== "user") return; // a service account's keys are its own: nobody is behind it
+  const marked = await ctx.db
+    .update(memberships)
+    .set({ personalKeyAt: now })
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, ctx.actor.id), isNull(memberships.personalKeyAt)))
+    .returning({ at: memberships.personalKeyAt });
+  if (marked.length) return;
+  const [m] = await ctx.db
+    .select({ at: memberships.personalKeyAt })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, ctx.actor.id)))
+    .limit(1);
+  throw new AppError(
+    "not_authorized",
+    `this API key was minted for you by someone else, and your personal key was already taken${m?.at ? ` on ${new Date(m.at).toISOString()}` : ""}: mint further keys with that personal key. If you did not take it, tell a team owner: removing you from the team and adding you again revokes every key of yours.`,
+  );
 }
 
 export async function listApiKeys({ ctx }: { ctx: Ctx }) {
@@ -107,14 +160,19 @@ export async function listApiKeys({ ctx }: { ctx: Ctx }) {
   return rows.map(toApiKey);
 }
 
+/** Revokes a key (admins); a key of a member whose role is above the caller's (an owner's, for an admin) is refused. */
 export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
   requireRole(ctx, "admin", "Revoking API keys");
   const [row] = await ctx.db
-    .select()
+    .select({ revokedAt: apiKeys.revokedAt, principalId: apiKeys.principalId, holderRole: memberships.role })
     .from(apiKeys)
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
     .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.id, uid)))
     .limit(1);
   if (!row) throw notFound("API key", uid);
+  if (row.holderRole && !roleAtLeast(ctx.actor.role, row.holderRole)) {
+    throw new AppError("not_authorized", `API key ${uid} belongs to a '${row.holderRole}' and you act as '${ctx.actor.role}': only a '${row.holderRole}' revokes it`);
+  }
   if (row.revokedAt !== null) return;
   await ctx.db
     .update(apiKeys)

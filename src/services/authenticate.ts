@@ -16,6 +16,7 @@ const KEY_FIELDS = {
   principalType: apiKeys.principalType,
   principalId: apiKeys.principalId,
   role: apiKeys.role,
+  personalAccess: apiKeys.personalAccess,
   expiresAt: apiKeys.expiresAt,
   revokedAt: apiKeys.revokedAt,
   lastUsedAt: apiKeys.lastUsedAt,
@@ -23,7 +24,7 @@ const KEY_FIELDS = {
   configVersion: teamConfigVersions.version,
 };
 type KeyRow = {
-  id: string; teamId: string; principalType: "user" | "service_account"; principalId: string; role: Role; expiresAt: number | null;
+  id: string; teamId: string; principalType: "user" | "service_account"; principalId: string; role: Role; personalAccess: number | boolean; expiresAt: number | null;
   revokedAt: number | null; lastUsedAt: number | null; memberRole: Role | null; configVersion: number | null;
 };
 
@@ -46,6 +47,7 @@ const denied = (why: string) =>
 /**
  * Resolves a bearer API key to its team and actor. The key's role is capped by the principal's
  * current team role, so removing a member or lowering their role takes effect on the next request.
+ * `actor.personal` says whether the key reaches its principal's personal resources (services/context.ts `ownPersonal`).
  * `configVersion` is the team's configuration version at this moment (see `loadTeamConfig`).
  * `touch` (to run after the response) records the key's last use at most once a minute.
  */
@@ -72,7 +74,8 @@ export async function authenticateApiKey(
   const stale = row.lastUsedAt === null || row.lastUsedAt < now - LAST_USED_GRANULARITY_MS;
   return {
     teamId: row.teamId,
-    actor: { type: row.principalType, id: row.principalId, role, keyId: row.id },
+    // raw values: D1 gives the boolean column as 0/1
+    actor: { type: row.principalType, id: row.principalId, role, keyId: row.id, personal: Boolean(row.personalAccess) },
     configVersion: row.configVersion ?? 0,
     touch: stale
       ? () =>

@@ -3,10 +3,13 @@ import type { Db } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import { roleAtLeast } from "../lib/roles.ts";
 
-/** Who is acting: a user or service account through an API key, or the platform itself. */
+/**
+ * Who is acting: a user or service account through an API key, or the platform itself.
+ * `personal`: whether this credential reaches the principal's personal resources (see `ownPersonal`).
+ */
 export type Actor =
-  | { type: "user"; id: string; role: Role; keyId: string }
-  | { type: "service_account"; id: string; role: Role; keyId: string }
+  | { type: "user"; id: string; role: Role; keyId: string; personal: boolean }
+  | { type: "service_account"; id: string; role: Role; keyId: string; personal: boolean }
   | { type: "system"; id: "system"; role: "owner" };
 
 /** A reservation of an `Idempotency-Key`, which a service may complete inside its own batch. */
@@ -44,4 +47,25 @@ export function requireRole(ctx: Ctx, min: Role, action: string): void {
       `${action} needs the '${min}' role or higher; this API key acts as '${ctx.actor.role}'. Ask a team admin for a key with more access.`,
     );
   }
+}
+
+/**
+ * The principal whose personal resources the caller reaches (personal runs and secrets, LOCAL
+ * runs, personal schedules, the "leave" path), or undefined. A key someone else minted for its
+ * principal (an admin's key for a member) acts as them on the team's resources only: whoever
+ * minted it holds it too. The one rule every personal resource goes through.
+ */
+export const ownPersonal = (ctx: Ctx): string | undefined => (ctx.actor.type !== "system" && ctx.actor.personal ? ctx.actor.id : undefined);
+
+/** Whether the caller acts as `principalId` in person (the creator of a run, the owner of a secret or schedule). */
+export const actsPersonallyAs = (ctx: Ctx, principalId: string) => ownPersonal(ctx) === principalId;
+
+/** Throws `not_authorized` unless the caller's key reaches its principal's personal resources. */
+export function requirePersonal(ctx: Ctx, action: string): string {
+  const own = ownPersonal(ctx);
+  if (own !== undefined) return own;
+  throw new AppError(
+    "not_authorized",
+    `${action} needs a key you hold yourself: this API key was minted for you by someone else, so it reaches the team's resources but not your personal runs, personal secrets, LOCAL runs or personal schedules. Mint your own key with it (POST /api/v1/api-keys without user_uid) and use that one.`,
+  );
 }

@@ -1,10 +1,11 @@
+import type { Role } from "@ambit/protocol";
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { idempotencyKeys } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { seal, unseal } from "../lib/seal.ts";
-import type { IdempotencyClaim } from "./context.ts";
+import { type IdempotencyClaim, roleAtLeast } from "./context.ts";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /** How long a claimed key stays locked while its first request runs; after that a retry may take over. */
@@ -16,22 +17,29 @@ export type StoredResponse = { status: number; body: string };
  * Reserves `key` for this request. Returns the stored response when the same request already
  * completed, or a claim the caller completes once it has answered. The same key with a different
  * request is refused; a key whose first request is still running is a retryable conflict.
- * Records are stored under the key's SHA-256 and their answers sealed with the key itself, so the
- * table never holds a usable answer (some carry new API keys).
+ * Records are stored under the key's SHA-256 and their answers sealed with the key itself; answers
+ * that carry a secret are never stored at all (see middleware/idempotency.ts).
+ *
+ * `scope` names the caller (an API key's team and id, see `callerScope`), so a record answers only
+ * the caller that made it. `callerRole` is the caller's role now: an answer stored for a stronger
+ * role is not replayed to a weaker one (a demoted key gets the 403 a fresh request would get).
  */
 export async function claimIdempotencyKey(
   db: Db,
-  request: { scope: string; key: string; requestHash: string },
+  request: { scope: string; key: string; requestHash: string; callerRole?: Role },
   now = Date.now(),
 ): Promise<{ replay: StoredResponse } | { claim: IdempotencyClaim }> {
-  const input = { scope: request.scope, key: await sha256Hex(request.key), requestHash: request.requestHash };
-  const claim: IdempotencyClaim = { ...input, secret: request.key, completed: false };
+  const input = { scope: request.scope, key: await sha256Hex(request.key), requestHash: request.requestHash, callerRole: request.callerRole ?? null };
+  const claim: IdempotencyClaim = { scope: input.scope, key: input.key, requestHash: input.requestHash, secret: request.key, completed: false };
   return claimHashed(db, input, claim, now);
 }
 
+/** The scope of an API key's records: its team and the key itself (another key is another caller). */
+export const callerScope = (teamId: string, keyId: string) => `${teamId}/${keyId}`;
+
 async function claimHashed(
   db: Db,
-  input: { scope: string; key: string; requestHash: string },
+  input: { scope: string; key: string; requestHash: string; callerRole: Role | null },
   claim: IdempotencyClaim,
   now: number,
 ): Promise<{ replay: StoredResponse } | { claim: IdempotencyClaim }> {
@@ -41,6 +49,7 @@ async function claimHashed(
       scope: input.scope,
       key: input.key,
       requestHash: input.requestHash,
+      callerRole: input.callerRole,
       status: "pending",
       lockedUntil: now + LOCK_MS,
       createdAt: now,
@@ -66,6 +75,12 @@ async function claimHashed(
       "this Idempotency-Key was already used with a different request; use a new key for a new request",
     );
   }
+  if (row.callerRole && !(input.callerRole && roleAtLeast(input.callerRole, row.callerRole))) {
+    throw new AppError(
+      "not_authorized",
+      `this Idempotency-Key was first answered when this API key acted as '${row.callerRole}'; it now acts as '${input.callerRole ?? "nobody"}', so the answer is not replayed. Ask a team admin for the access this request needs.`,
+    );
+  }
   if (row.status === "completed") return { replay: { status: row.responseStatus!, body: await unseal(claim.secret, row.responseBody!) } };
   if (row.lockedUntil > now) {
     throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
@@ -73,7 +88,7 @@ async function claimHashed(
   // the first attempt died before answering: take the key over
   const taken = await db
     .update(idempotencyKeys)
-    .set({ lockedUntil: now + LOCK_MS })
+    .set({ lockedUntil: now + LOCK_MS, callerRole: input.callerRole })
     .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), eq(idempotencyKeys.lockedUntil, row.lockedUntil)))
     .returning({ key: idempotencyKeys.key });
   if (!taken.length) throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");

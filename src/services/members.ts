@@ -1,9 +1,9 @@
 import type { AddMemberRequest, Member, Role } from "@ambit/protocol";
 import { and, asc, count, eq } from "drizzle-orm";
-import { apiKeys, memberships, users } from "../db/schema.ts";
+import { apiKeys, memberships, secrets, users } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
-import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
+import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "./context.ts";
 import { ensureUser } from "./users.ts";
 
 const memberColumns = {
@@ -101,9 +101,14 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
   return toMember({ ...member, role });
 }
 
-/** Removes a member (admins, or anyone leaving themselves) and revokes their keys for this team. */
+/**
+ * Removes a member (admins, or anyone leaving themselves), revokes their keys for this team and
+ * deletes their personal secrets.
+ * Leaving takes a key of one's own: a key someone else minted for the member is treated like its
+ * minter's (the admin path, with its owner rule).
+ */
 export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
-  const leaving = ctx.actor.id === uid;
+  const leaving = actsPersonallyAs(ctx, uid);
   if (!leaving) requireRole(ctx, "admin", "Removing members");
   const member = await getMemberInTeam(ctx, uid);
   if (member.role === "owner" && !leaving) assertMayGrant(ctx, "owner", "Removing an owner");
@@ -117,5 +122,8 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
       .update(apiKeys)
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalId, uid))),
+    // nobody can use them any more, and whoever takes the personal key of a member added again
+    // (services/api-keys.ts) must not find them
+    ctx.db.delete(secrets).where(and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, "personal"), eq(secrets.ownerId, uid))),
   ]);
 }

@@ -24,12 +24,13 @@ export async function createTeam({ db, input }: { db: Db; input: CreateTeamReque
     name: "owner key (created at signup)",
     role: "owner",
     createdBy: user.id,
+    personalAccess: true,
     expiresAt: null,
     now,
   });
   await db.batch([
     db.insert(teams).values(team),
-    db.insert(memberships).values({ teamId: team.id, userId: user.id, role: "owner", createdAt: now }),
+    db.insert(memberships).values({ teamId: team.id, userId: user.id, role: "owner", createdAt: now, personalKeyAt: now }),
     db.insert(apiKeys).values(keyRow),
   ]);
   return { team: { uid: team.id, name: team.name }, user: { uid: user.id, email: user.email }, api_key: key };

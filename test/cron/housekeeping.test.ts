@@ -49,10 +49,12 @@ describe("scheduled housekeeping", () => {
     const key = crypto.randomUUID();
     const headers = { "idempotency-key": key };
     expect((await call("POST", "/api/v1/agent/runs", { key: t.key, body: { prompt: "first" }, headers })).status).toBe(200);
-    expect(await keysOf(t.teamId)).toHaveLength(1); // stored under the key's hash
-    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ?").bind(Date.now() - 1, t.teamId).run();
+    // stored under the key's hash, in the scope of the API key that sent it (`<team>/<key id>`)
+    const { scope } = (await env.DB.prepare("SELECT scope FROM idempotency_keys WHERE scope LIKE ?").bind(`${t.teamId}/%`).first<{ scope: string }>())!;
+    expect(await keysOf(scope)).toHaveLength(1);
+    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ?").bind(Date.now() - 1, scope).run();
     await fireCron(Date.now());
-    expect(await keysOf(t.teamId)).toEqual([]);
+    expect(await keysOf(scope)).toEqual([]);
     const again = await call("POST", "/api/v1/agent/runs", { key: t.key, body: { prompt: "second" }, headers });
     expect(again.status, again.text).toBe(200);
     expect(again.headers.get("idempotent-replayed")).toBeNull();

@@ -17,7 +17,9 @@ beforeAll(async () => {
   client = new Ambit({ apiKey: s.key, baseURL: s.url });
   const keyFor = async (role: "member" | "viewer") => {
     const m = await client.team.members.add({ email: `${role}-${randomUUID()}@example.com`, role });
-    return new Ambit({ apiKey: (await client.apiKeys.create({ name: role, user_uid: m.uid })).key, baseURL: s.url });
+    // the owner's key for them is delegated; the member makes their own with it (personal secrets need it)
+    const delegated = new Ambit({ apiKey: (await client.apiKeys.create({ name: role, user_uid: m.uid })).key, baseURL: s.url });
+    return new Ambit({ apiKey: (await delegated.apiKeys.create({ name: `${role}'s own` })).key, baseURL: s.url });
   };
   [member, viewer] = await Promise.all([keyFor("member"), keyFor("viewer")]);
 });

@@ -63,14 +63,20 @@ export async function newTeam(name = "team") {
   return { teamId: res.json.team.uid as string, userId: res.json.user.uid as string, key: res.json.api_key as string, email: res.json.user.email as string };
 }
 
-/** Adds a member with `role` to the team of `ownerKey` and returns a key acting as them. */
+/**
+ * Adds a member with `role` to the team of `ownerKey` and returns a key of their own: the owner
+ * mints them a (delegated) key, which the member exchanges for their personal key, as a new member
+ * does. `delegatedKey` is the one the owner minted (it acts on team resources only).
+ */
 export async function memberKey(ownerKey: string, role: Role) {
   const email = `${role}-${crypto.randomUUID()}@example.com`;
   const added = await call("POST", "/api/v1/team/members", { key: ownerKey, body: { email, role } });
   if (added.status !== 201) throw new Error(`add member failed: ${added.status} ${added.text}`);
   const minted = await call("POST", "/api/v1/api-keys", { key: ownerKey, body: { name: `${role} key`, user_uid: added.json.uid } });
   if (minted.status !== 201) throw new Error(`key for member failed: ${minted.status} ${minted.text}`);
-  return { userId: added.json.uid as string, key: minted.json.key as string, email };
+  const own = await call("POST", "/api/v1/api-keys", { key: minted.json.key, body: { name: `${role}'s own key` } });
+  if (own.status !== 201) throw new Error(`member's own key failed: ${own.status} ${own.text}`);
+  return { userId: added.json.uid as string, key: own.json.key as string, delegatedKey: minted.json.key as string, email };
 }
 
 /** Asserts `res` is an RFC 7807 problem with this status and code; returns its body. */

@@ -21,6 +21,7 @@ describe("POST /api/v1/api-keys", () => {
       prefix: expect.stringMatching(/^ambit_\w{6}$/),
       role: "owner",
       principal: { type: "user", uid: t.userId },
+      personal_access: true,
       created_at: expect.any(String),
       expires_at: null,
       last_used_at: null,
@@ -66,11 +67,44 @@ describe("POST /api/v1/api-keys", () => {
     expectProblem(await call("POST", keys, { key: a.key, body: { name: "x", user_uid: "nobody" } }), 404, "resource_not_found");
   });
 
-  it.each(["member", "viewer"] as const)("refuses a %s with 403", async (role) => {
+  it.each(["member", "viewer"] as const)("lets a %s mint keys for themselves only (403 for another member)", async (role) => {
     const t = await newTeam();
     const weak = await memberKey(t.key, role);
-    expectProblem(await call("POST", keys, { key: weak.key, body: { name: "mine" } }), 403, "not_authorized");
-    expect((await call("GET", keys, { key: t.key })).json.api_keys).toHaveLength(2);
+    const other = await memberKey(t.key, "viewer");
+    expectProblem(await call("POST", keys, { key: weak.key, body: { name: "theirs", user_uid: other.userId } }), 403, "not_authorized");
+    const mine = await createKey(weak.key, { name: "mine" });
+    expect(mine).toMatchObject({ role, principal: { uid: weak.userId }, personal_access: true });
+  });
+
+  it("a key minted for another member is delegated; its holder takes their personal key with it once", async () => {
+    const t = await newTeam();
+    const added = (await call("POST", "/api/v1/team/members", { key: t.key, body: { email: `m-${crypto.randomUUID()}@example.com`, role: "member" } })).json;
+    const delegated = await createKey(t.key, { name: "handoff", user_uid: added.uid });
+    expect(delegated.personal_access).toBe(false);
+    const own = await createKey(delegated.key, { name: "mine" });
+    expect(own).toMatchObject({ personal_access: true, principal: { uid: added.uid } });
+    // a second handed-over key cannot take it again (whoever took it first holds the member's personal access)
+    const again = await createKey(t.key, { name: "handoff 2", user_uid: added.uid });
+    expect(expectProblem(await call("POST", keys, { key: again.key, body: { name: "mine too" } }), 403, "not_authorized").detail).toMatch(/already taken/);
+    // the personal key mints more personal keys
+    expect((await createKey(own.key, { name: "laptop" })).personal_access).toBe(true);
+  });
+
+  it("of two handed-over keys racing to take the member's personal key, exactly one wins", async () => {
+    const t = await newTeam();
+    const added = (await call("POST", "/api/v1/team/members", { key: t.key, body: { email: `m-${crypto.randomUUID()}@example.com`, role: "member" } })).json;
+    const [a, b] = await Promise.all([createKey(t.key, { name: "a", user_uid: added.uid }), createKey(t.key, { name: "b", user_uid: added.uid })]);
+    const results = await Promise.all([a, b].map((k) => call("POST", keys, { key: k.key, body: { name: "mine" } })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 403]);
+  });
+
+  it("a key minted for yourself never outlives the key you call with", async () => {
+    const t = await newTeam();
+    const short = await createKey(t.key, { name: "a week", expires_in_days: 7 });
+    const child = await createKey(short.key, { name: "forever?" });
+    expect(child.expires_at).toBe(short.expires_at);
+    const sooner = await createKey(short.key, { name: "a day", expires_in_days: 1 });
+    expect(Date.parse(sooner.expires_at)).toBeLessThan(Date.parse(short.expires_at));
   });
 
   it("sets an expiry from expires_in_days or expires_at, and refuses one in the past", async () => {

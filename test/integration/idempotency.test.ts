@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { unseal } from "../../src/lib/seal.ts";
 import { call, expectProblem, newTeam } from "../helpers/api.ts";
 
 const runs = "/api/v1/agent/runs";
@@ -13,6 +14,12 @@ async function runCount(teamId: string) {
 async function sha256Hex(s: string) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The scope of the records an API key makes: its team and its id. */
+async function scopeOf(t: { teamId: string; key: string }) {
+  const row = await env.DB.prepare("SELECT id FROM api_keys WHERE key_hash = ?").bind(await sha256Hex(t.key)).first<{ id: string }>();
+  return `${t.teamId}/${row!.id}`;
 }
 
 describe("Idempotency-Key on run creation", () => {
@@ -98,7 +105,7 @@ describe("Idempotency-Key on run creation", () => {
     const key = crypto.randomUUID();
     const first = await call("POST", runs, { key: t.key, body: { prompt: "yesterday" }, headers: idem(key) });
     expect(first.status).toBe(200);
-    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ? AND key = ?").bind(Date.now() - 1, t.teamId, await sha256Hex(key)).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ? AND key = ?").bind(Date.now() - 1, await scopeOf(t), await sha256Hex(key)).run();
     const fresh = await call("POST", runs, { key: t.key, body: { prompt: "today" }, headers: idem(key) });
     expect(fresh.status, fresh.text).toBe(200);
     expect(fresh.headers.get("idempotent-replayed")).toBeNull();
@@ -115,7 +122,7 @@ describe("Idempotency-Key on run creation", () => {
     await env.DB.prepare(
       "INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
     )
-      .bind(t.teamId, await sha256Hex(key), requestHash, now + 60_000, now, now + 86_400_000)
+      .bind(await scopeOf(t), await sha256Hex(key), requestHash, now + 60_000, now, now + 86_400_000)
       .run();
 
     const busy = await call("POST", runs, { key: t.key, body, headers: idem(key) });
@@ -123,7 +130,7 @@ describe("Idempotency-Key on run creation", () => {
     expect(busy.headers.get("x-should-retry")).toBe("true");
     expect(await runCount(t.teamId)).toBe(0);
 
-    await env.DB.prepare("UPDATE idempotency_keys SET locked_until = ? WHERE scope = ? AND key = ?").bind(now - 1, t.teamId, await sha256Hex(key)).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET locked_until = ? WHERE scope = ? AND key = ?").bind(now - 1, await scopeOf(t), await sha256Hex(key)).run();
     const taken = await call("POST", runs, { key: t.key, body, headers: idem(key) });
     expect(taken.status, taken.text).toBe(200);
     expect(taken.headers.get("idempotent-replayed")).toBeNull();
@@ -158,39 +165,50 @@ describe("Idempotency-Key on run creation", () => {
 });
 
 describe("Idempotency-Key on other POST routes", () => {
-  it("replays signup (unauthenticated, scope public) without creating a second team", async () => {
+  it("answers a signup retry (unauthenticated, scope public) with a final 409 instead of the owner's key, creating no second team", async () => {
     const key = crypto.randomUUID();
     const name = `idem-${key}`;
     const body = { name, owner: { email: `${key}@example.com` } };
     const first = await call("POST", "/api/v1/teams", { body, headers: idem(key) });
     expect(first.status, first.text).toBe(201);
     const again = await call("POST", "/api/v1/teams", { body, headers: idem(key) });
-    expect(again.status).toBe(201);
+    expectProblem(again, 409, "conflict");
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(again.json).toEqual(first.json);
+    expect(again.headers.get("x-should-retry")).toBe("false");
+    expect(again.text).not.toContain(first.json.api_key);
     const teams = await env.DB.prepare("SELECT count(*) AS n FROM teams WHERE name = ?").bind(name).first<{ n: number }>();
     expect(teams!.n).toBe(1);
     expectProblem(await call("POST", "/api/v1/teams", { body: { ...body, name: `${name}-2` }, headers: idem(key) }), 422, "idempotency_key_reused");
   });
 
-  it("replays API key creation without minting a second key", async () => {
+  it("answers an API key creation retry with a final 409 instead of the secret, minting no second key", async () => {
     const t = await newTeam();
     const key = crypto.randomUUID();
     const first = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "ci" }, headers: idem(key) });
     expect(first.status, first.text).toBe(201);
     const again = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "ci" }, headers: idem(key) });
-    expect(again.status).toBe(201);
+    expect(expectProblem(again, 409, "conflict").detail).toMatch(/GET \/api\/v1\/api-keys/);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(again.json.uid).toBe(first.json.uid);
-    expect(again.json.key).toBe(first.json.key);
+    expect(again.text).not.toContain(first.json.key);
     expect((await call("GET", "/api/v1/api-keys", { key: t.key })).json.api_keys).toHaveLength(2);
-    // the stored record holds neither the client's key nor the minted secret in the clear
-    const stored = await env.DB.prepare("SELECT key, response_body FROM idempotency_keys WHERE scope = ?").bind(t.teamId).all<{ key: string; response_body: string }>();
+    // the stored record holds neither the client's key nor the minted secret, even opened with the client's key
+    const stored = await env.DB.prepare("SELECT key, response_body FROM idempotency_keys WHERE scope = ?").bind(await scopeOf(t)).all<{ key: string; response_body: string }>();
     expect(stored.results).toHaveLength(1);
     expect(stored.results[0].key).toBe(await sha256Hex(key));
-    expect(stored.results[0].response_body).not.toContain(first.json.key);
-    expect(stored.results[0].response_body).not.toContain(first.json.uid);
+    expect(await unseal(key, stored.results[0].response_body)).not.toContain(first.json.key);
     expectProblem(await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "cd" }, headers: idem(key) }), 422, "idempotency_key_reused");
+  });
+
+  it("runs an attach token request again on a retry (its answer is never stored)", async () => {
+    const t = await newTeam();
+    const run = await call("POST", runs, { key: t.key, body: { prompt: "watch me" } });
+    const key = crypto.randomUUID();
+    const first = await call("POST", `${runs}/${run.json.run_id}/session-token`, { key: t.key, headers: idem(key) });
+    const again = await call("POST", `${runs}/${run.json.run_id}/session-token`, { key: t.key, headers: idem(key) });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get("idempotent-replayed")).toBeNull();
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE scope = ?").bind(await scopeOf(t)).first<{ n: number }>();
+    expect(stored!.n).toBe(0);
   });
 
   it("leaves a non-final 409 unstored, so the retry is judged afresh", async () => {

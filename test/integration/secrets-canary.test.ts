@@ -97,7 +97,7 @@ describe("secret values never leave through any interface but the assignment", (
 
     const events = JSON.stringify(await eventsOf({ runId, teamId: t.teamId }));
     expect((await d1Dump()).includes(plainDigest), "an unkeyed digest of a secret-carrying body is in D1").toBe(false);
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE scope = ?").bind(t.teamId).first("n")).toBe(1);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE scope LIKE ?").bind(`${t.teamId}/%`).first("n")).toBe(1);
     const places = { responses: responses.join("\n"), d1: await d1Dump(), kv: await kvDump(), events, logs: logged.join("\n") };
     for (const [where, text] of Object.entries(places)) {
       expect(text.length, `${where} was scanned`).toBeGreaterThan(0);

@@ -22,17 +22,23 @@ describe("lowerRoleChanges", () => {
 describe("personalSecretsFor", () => {
   const creator = { type: "user" as const, id: "u-creator" };
   it("gives the creator's when the creator started the execution and nothing was written below them", () => {
-    expect(personalSecretsFor({ creatorId: "u-creator" }, creator)).toEqual({ of: "u-creator" });
-    expect(personalSecretsFor({ creatorId: "u-creator", lowerRoleChanges: [] }, creator)).toEqual({ of: "u-creator" });
+    expect(personalSecretsFor({ creatorId: "u-creator", personalAccess: true }, creator)).toEqual({ of: "u-creator" });
+    expect(personalSecretsFor({ creatorId: "u-creator", personalAccess: true, lowerRoleChanges: [] }, creator)).toEqual({ of: "u-creator" });
   });
   it("gives nobody's to an execution someone else started, or one nobody recorded", () => {
     const teammate = { type: "user" as const, id: "u-teammate" };
-    expect(personalSecretsFor({ creatorId: "u-creator" }, teammate)).toEqual({ of: null, reason: "started_by_other", startedBy: teammate });
-    expect(personalSecretsFor({ creatorId: "u-creator" }, undefined)).toEqual({ of: null, reason: "started_by_other", startedBy: UNKNOWN_STARTER });
+    expect(personalSecretsFor({ creatorId: "u-creator", personalAccess: true }, teammate)).toEqual({ of: null, reason: "started_by_other", startedBy: teammate });
+    expect(personalSecretsFor({ creatorId: "u-creator", personalAccess: true }, undefined)).toEqual({ of: null, reason: "started_by_other", startedBy: UNKNOWN_STARTER });
+  });
+  it("gives nobody's to a run made, or an execution started, through a key someone else minted for the creator", () => {
+    expect(personalSecretsFor({ creatorId: "u-creator", personalAccess: false }, creator)).toEqual({ of: null, reason: "delegated_key" });
+    const d = personalSecretsFor({ creatorId: "u-creator", personalAccess: true }, { ...creator, delegated: true });
+    expect(d).toEqual({ of: null, reason: "delegated_key" });
+    if (d.of === null) expect(withheldMessage(d, 1)).toMatch(/1 personal secret of the run's creator was withheld.*minted for the creator/);
   });
   it("gives nobody's when a frozen piece was written below the creator's role", () => {
     const changes = [piece({})];
-    const d = personalSecretsFor({ creatorId: "u-creator", lowerRoleChanges: changes }, creator);
+    const d = personalSecretsFor({ creatorId: "u-creator", personalAccess: true, lowerRoleChanges: changes }, creator);
     expect(d).toEqual({ of: null, reason: "lower_role_change", changes });
     if (d.of === null) expect(withheldMessage(d, 2)).toMatch(/2 personal secrets .* were withheld.*environment 'build' \(PUT \/api\/v1\/agent\/environments\/E1\), last written by u-member as member/);
   });

@@ -64,7 +64,7 @@ export const EventPayloads = {
   error: z.object({ message: text, error_code: ErrorCode.optional(), retryable: z.boolean().optional() }),
   /** an execution was given no personal secrets (names and values are never in it) */
   "secrets.withheld": z.object({
-    reason: z.enum(["started_by_other", "lower_role_change"]),
+    reason: z.enum(["started_by_other", "lower_role_change", "delegated_key"]),
     message: text,
     withheld: z.number().int().positive().describe("how many personal secrets of the run's creator were held back"),
     started_by: EventActor.optional().describe("started_by_other: who started this execution"),

@@ -68,6 +68,9 @@ export const ApiKey = z.object({
   prefix: z.string().describe("the first characters of the key, enough to recognise it"),
   role: Role,
   principal: z.object({ type: z.enum(["user", "service_account"]), uid: z.string() }),
+  personal_access: z
+    .boolean()
+    .describe("false for a key minted for its holder by someone else: it acts on the team's resources, never on the holder's personal runs, secrets, LOCAL runs or schedules"),
   created_at: Timestamp,
   expires_at: Timestamp.nullable(),
   last_used_at: Timestamp.nullable(),
@@ -79,8 +82,13 @@ export const CreateApiKeyRequest = z
   .object({
     name: z.string().trim().min(1).max(100),
     role: Role.optional().describe("defaults to the caller's role (or the member's, if lower); may not exceed it"),
-    user_uid: z.string().min(1).max(64).optional().describe("mint the key for this member of the team (admins); defaults to the caller"),
-    expires_at: z.iso.datetime({ offset: true }).optional(),
+    user_uid: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("mint the key for this member of the team (admins, for a member whose role is not above theirs; the key has no personal access); defaults to the caller"),
+    expires_at: z.iso.datetime({ offset: true }).optional().describe("a key you mint for yourself never outlives the key you call with"),
     expires_in_days: z.number().int().min(1).max(3650).optional(),
   })
   .refine((v) => !(v.expires_at && v.expires_in_days), { message: "set expires_at or expires_in_days, not both", path: ["expires_in_days"] });

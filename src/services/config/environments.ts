@@ -4,7 +4,7 @@ import { environments } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
 import { iso, isoOrNull } from "../../lib/time.ts";
-import { type Ctx, requireRole } from "../context.ts";
+import { type Ctx, ownPersonal, requireRole } from "../context.ts";
 import { type EnvironmentRow, loadTeamConfig, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 type LastTask = { environment_id: string; id: string; title: string; state: string; created_at: number; updated_at: number; started_at: number | null; status_message: string | null };
@@ -51,7 +51,7 @@ async function lastTasks(ctx: Ctx, ids: string[]): Promise<Map<string, LastTask>
       SELECT environment_id, id, title, state, created_at, updated_at, started_at, status_message,
              ROW_NUMBER() OVER (PARTITION BY environment_id ORDER BY created_at DESC, id DESC) AS n
       FROM runs WHERE team_id = ${ctx.teamId} AND environment_id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})
-        AND (scope = 'Team' OR creator_id = ${ctx.actor.id})
+        AND (scope = 'Team' OR creator_id = ${ownPersonal(ctx) ?? null})
     ) WHERE n = 1`);
   return new Map(rows.map((r) => [r.environment_id, r]));
 }

@@ -1,6 +1,6 @@
 import type { AmbientAgentConfig } from "@ambit/protocol";
 import { AppError } from "../../lib/errors.ts";
-import type { Ctx } from "../context.ts";
+import { type Ctx, ownPersonal } from "../context.ts";
 import { resolveConfig } from "./resolve.ts";
 import { personalSecretNames } from "./secrets.ts";
 import { loadTeamConfig } from "./team-config.ts";
@@ -8,7 +8,7 @@ import { loadTeamConfig } from "./team-config.ts";
 /**
  * Resolves a new run's configuration for `ctx`'s team (see `resolveConfig`) and checks every
  * reference, answering 400 `invalid_request` naming each one that does not exist. Secret names
- * may be team secrets or personal secrets of the run's creator (the caller).
+ * may be team secrets or personal secrets of the run's creator (the caller, through a key of their own).
  */
 export async function resolveRunConfig(
   ctx: Ctx,
@@ -21,8 +21,9 @@ export async function resolveRunConfig(
   const resolved = resolveConfig({ run: input.config ?? {}, prompt: input.prompt, savedPrompt: input.savedPrompt, agentIdentityUid: input.agentIdentityUid, trigger: input.trigger, team, creator });
   const errors = [...resolved.errors];
   let missing = (resolved.config.secret_names ?? []).filter((n) => !team.teamSecretNames.includes(n));
-  if (missing.length && ctx.actor.type !== "system") {
-    const personal = await personalSecretNames(ctx, ctx.actor.id);
+  const own = ownPersonal(ctx);
+  if (missing.length && own !== undefined) {
+    const personal = await personalSecretNames(ctx, own);
     missing = missing.filter((n) => !personal.includes(n));
   }
   for (const name of missing) {

@@ -5,7 +5,7 @@ import { sealValue } from "../../lib/envelope.ts";
 import { AppError, notFound } from "../../lib/errors.ts";
 import { rewrapTeamKey, teamDataKey } from "../../lib/team-data-key.ts";
 import { iso } from "../../lib/time.ts";
-import { type Ctx, requireRole } from "../context.ts";
+import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.ts";
 import { writeTeamConfig } from "./team-config.ts";
 
 type SecretRow = typeof secrets.$inferSelect;
@@ -23,7 +23,7 @@ function toSecret(row: SecretRow): Secret {
   };
 }
 
-/** Team secrets need admin; personal secrets belong to the caller (a user or a named agent's key). */
+/** Team secrets need admin; personal secrets belong to the caller (a user or a named agent's key), through a key of their own. */
 function authorize(ctx: Ctx, scope: SecretScope, action: string): string {
   if (scope === "team") {
     requireRole(ctx, "admin", `${action} team secrets`);
@@ -31,7 +31,7 @@ function authorize(ctx: Ctx, scope: SecretScope, action: string): string {
   }
   requireRole(ctx, "member", `${action} personal secrets`);
   if (ctx.actor.type === "system") throw new AppError("operation_not_supported", "the system actor has no personal secrets");
-  return ctx.actor.id;
+  return requirePersonal(ctx, `${action} personal secrets`);
 }
 
 const rowKey = (ctx: Ctx, scope: SecretScope, ownerId: string, name: string) =>
@@ -44,10 +44,11 @@ async function seal(ctx: Ctx, scope: SecretScope, ownerId: string, name: string,
 
 /** Team secrets and the caller's own personal secrets (names and descriptions only). */
 export async function listSecrets({ ctx }: { ctx: Ctx }): Promise<Secret[]> {
+  const own = ownPersonal(ctx);
   const rows = await ctx.db
     .select()
     .from(secrets)
-    .where(and(eq(secrets.teamId, ctx.teamId), or(eq(secrets.scope, "team"), and(eq(secrets.scope, "personal"), eq(secrets.ownerId, ctx.actor.id)))))
+    .where(and(eq(secrets.teamId, ctx.teamId), or(eq(secrets.scope, "team"), own === undefined ? undefined : and(eq(secrets.scope, "personal"), eq(secrets.ownerId, own)))))
     .orderBy(desc(secrets.scope), asc(secrets.name)); // team first
   return rows.map(toSecret);
 }

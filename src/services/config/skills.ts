@@ -3,7 +3,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { skills } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
 import { iso } from "../../lib/time.ts";
-import { type Ctx, requireRole } from "../context.ts";
+import { type Ctx, ownPersonal, requireRole } from "../context.ts";
 import { githubRepoOf } from "./environments.ts";
 import { loadTeamConfig } from "./team-config.ts";
 
@@ -63,7 +63,7 @@ export async function listSkills({ ctx, query }: { ctx: Ctx; query: { repo?: str
   const [rows, lastRuns, team] = await Promise.all([
     ctx.db.select().from(skills).where(and(...where)).orderBy(asc(skills.name), asc(skills.id)),
     ctx.db.all<{ skill_spec: string; at: number }>(sql`SELECT skill_spec, MAX(created_at) AS at FROM runs
-      WHERE team_id = ${ctx.teamId} AND skill_spec IS NOT NULL AND (scope = 'Team' OR creator_id = ${ctx.actor.id}) GROUP BY skill_spec`),
+      WHERE team_id = ${ctx.teamId} AND skill_spec IS NOT NULL AND (scope = 'Team' OR creator_id = ${ownPersonal(ctx) ?? null}) GROUP BY skill_spec`),
     loadTeamConfig(ctx),
   ]);
   const lastRun = new Map(lastRuns.map((r) => [r.skill_spec, r.at]));

@@ -6,7 +6,7 @@ import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
 import { resolveRunConfig } from "../config/resolve-run.ts";
-import { type Ctx, requireRole } from "../context.ts";
+import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.ts";
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
@@ -49,6 +49,9 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   if (req.parent_run_id) await assertParentVisible(ctx, req.parent_run_id);
 
   const location = req.execution_location ?? input.executionLocation ?? "REMOTE";
+  // both are the creator's own: a key minted for them by someone else could never see or claim them
+  if (req.team === false) requirePersonal(ctx, "Creating a personal run (team: false)");
+  if (location === "LOCAL") requirePersonal(ctx, "Creating a LOCAL run");
   if (location === "LOCAL" && req.config?.worker_host) {
     throw new AppError("invalid_request", "a LOCAL run runs on the creator's machine, not on a host pool; omit config.worker_host or execution_location", {
       errors: [{ path: "config.worker_host", message: "not allowed with execution_location LOCAL" }],
@@ -107,6 +110,8 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     hostId: null,
     shareTeam: sharing.shareTeam,
     sharePublicId: sharing.publicLink ? newShareId() : null,
+    // a run made through a key someone else minted gets the team's secrets, not its creator's personal ones
+    personalAccess: ownPersonal(ctx) !== undefined,
     attempts: 0,
     summarySeq: 1, // the RunSession's `run.created` event
     startedAt: null,
@@ -117,7 +122,9 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   const response: RunAgentResponse = { run_id: id, task_id: id, state: "QUEUED" };
   // only a request about sharing (or one whose config made a public link) hears about it: Oz's answer stays Oz's
   if (req.sharing || row.sharePublicId) response.sharing = sharingOf(row, ctx.baseUrl);
-  const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(response) }) : undefined;
+  // the public link is a credential: a replay names the sharing, and GET /agent/runs/{id} shows the link
+  const stored = response.sharing ? { ...response, sharing: { team: response.sharing.team, public: response.sharing.public } } : response;
+  const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(stored) }) : undefined;
   const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
   const [loaded] = await ctx.env.DB.batch<TeamLoad>([
     teamLoad(ctx.db, { teamId: ctx.teamId }),

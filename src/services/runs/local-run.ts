@@ -3,7 +3,7 @@ import { buildAssignment } from "../../../durable-objects/host-pool/assignment.t
 import { applyHostReport } from "../../../durable-objects/host-pool/host-report.ts";
 import type { RunRef } from "../../../durable-objects/run-session/run-session.ts";
 import { AppError } from "../../lib/errors.ts";
-import { type Ctx, requireRole } from "../context.ts";
+import { type Ctx, requirePersonal, requireRole } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { runSession } from "./session.ts";
 
@@ -23,6 +23,8 @@ async function localRunOf(ctx: Ctx, runId: string, action: string) {
   if (row.creatorId !== ctx.actor.id) {
     throw new AppError("not_authorized", `run ${row.id} is a LOCAL run of another member; only the key that created it runs it`);
   }
+  // its claim opens the creator's personal secrets: a key someone else minted for them does not get them
+  requirePersonal(ctx, `Running LOCAL run ${row.id}`);
   const ref: RunRef = { runId: row.id, teamId: ctx.teamId };
   return { row, ref, session: runSession(ctx.env, row.id), holder: { type: "host" as const, id: `local:${ctx.actor.id}` } };
 }

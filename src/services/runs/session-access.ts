@@ -74,7 +74,9 @@ async function recheckMember(env: Env, claims: Omit<AttachGrant, "after">): Prom
     .where(and(eq(memberships.teamId, claims.teamId), eq(memberships.userId, claims.principal.id)))
     .limit(1);
   if (!m) throw new AppError("authentication_required", "the attach token's user is no longer a member of this team");
-  const ctx: Ctx = { teamId: claims.teamId, actor: { type: "user", id: claims.principal.id, role: m.role as Role, keyId: "" }, db, env, requestId: "", baseUrl: "" };
+  // personal: the token's access was decided by the key that minted it (a key minted by someone else
+  // never got one for a personal run); this check can only lower it
+  const ctx: Ctx = { teamId: claims.teamId, actor: { type: "user", id: claims.principal.id, role: m.role as Role, keyId: "", personal: true }, db, env, requestId: "", baseUrl: "" };
   const { row } = await getRunInTeam(ctx, claims.runId);
   return { ...claims, access: claims.access === "EDITOR" ? accessFor(ctx, row) : claims.access };
 }

@@ -2,12 +2,13 @@ import type { AccessLevel, AmbientAgentConfig, RunAgentRequest, RunSharing, Team
 import { eq, inArray, or } from "drizzle-orm";
 import { runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
-import { type Ctx, roleAtLeast } from "../context.ts";
+import { actsPersonallyAs, type Ctx, ownPersonal, roleAtLeast } from "../context.ts";
 import type { RunRow } from "./run-item.ts";
 
 // The one place that decides who sees and steers a run. Lists, gets, attach, follow-ups, cancel
 // and the public link all ask here:
-// - the creator sees their run; they steer it while their role is `member` or higher;
+// - the creator sees their run; they steer it while their role is `member` or higher (the creator
+//   through a key of their own: one someone else minted for them counts as a teammate's, context.ts);
 // - teammates get the run's team access: NONE (not found), VIEWER (watch) or EDITOR (members and
 //   above steer; a viewer-role key only watches — unless the run's Oz `session_sharing.public_access`
 //   is EDITOR, Oz's "anyone who can open it steers", which lets every teammate steer);
@@ -17,14 +18,17 @@ import type { RunRow } from "./run-item.ts";
 export const teamAccessOf = (row: Pick<RunRow, "shareTeam" | "scope">): TeamAccess => row.shareTeam ?? (row.scope === "Team" ? "EDITOR" : "NONE");
 
 /** Runs the caller may see: team runs, their own, and personal runs shared with the team. */
-export const visibleTo = (ctx: Ctx) => or(eq(runs.scope, "Team"), eq(runs.creatorId, ctx.actor.id), inArray(runs.shareTeam, ["VIEWER", "EDITOR"]));
+export const visibleTo = (ctx: Ctx) => {
+  const own = ownPersonal(ctx);
+  return or(eq(runs.scope, "Team"), own === undefined ? undefined : eq(runs.creatorId, own), inArray(runs.shareTeam, ["VIEWER", "EDITOR"]));
+};
 
 const ozEditor = (row: RunRow) =>
   (row.agentConfig as { session_sharing?: { public_access?: string } } | null)?.session_sharing?.public_access === "EDITOR";
 
 /** A caller's access to a run they can see (`visibleTo`). */
 export function accessFor(ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> {
-  const level = row.creatorId === ctx.actor.id ? "EDITOR" : teamAccessOf(row);
+  const level = actsPersonallyAs(ctx, row.creatorId) ? "EDITOR" : teamAccessOf(row);
   return level === "EDITOR" && (roleAtLeast(ctx.actor.role, "member") || ozEditor(row)) ? "EDITOR" : "VIEWER";
 }
 
@@ -32,7 +36,7 @@ export function accessFor(ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> {
 export function requireEditor(ctx: Ctx, row: RunRow, action: string): void {
   if (accessFor(ctx, row) === "EDITOR") return;
   const why =
-    row.creatorId !== ctx.actor.id && teamAccessOf(row) !== "EDITOR"
+    !actsPersonallyAs(ctx, row.creatorId) && teamAccessOf(row) !== "EDITOR"
       ? "this run is shared with the team to watch only; its creator can share it for editing (ambit run share <id> team:edit)"
       : `this API key acts as '${ctx.actor.role}'; steering needs the 'member' role or higher`;
   throw new AppError("not_authorized", `${action} needs EDITOR access to the run: ${why}`);

@@ -2,7 +2,7 @@ import type { RunSharing, UpdateRunSharingRequest } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
-import { type Ctx, requireRole, roleAtLeast } from "../context.ts";
+import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { runSession } from "./session.ts";
 import { assertTeamAccessFits, newShareId, sharingOf, teamAccessOf } from "./sharing.ts";
@@ -17,7 +17,7 @@ const RANK = { NONE: 0, VIEWER: 1, EDITOR: 2 } as const;
 export async function updateRunSharing({ ctx, runId, input }: { ctx: Ctx; runId: string; input: UpdateRunSharingRequest }): Promise<RunSharing> {
   requireRole(ctx, "member", "Changing a run's sharing");
   const { row } = await getRunInTeam(ctx, runId);
-  if (row.creatorId !== ctx.actor.id && !roleAtLeast(ctx.actor.role, "admin")) {
+  if (!actsPersonallyAs(ctx, row.creatorId) && !roleAtLeast(ctx.actor.role, "admin")) {
     throw new AppError("not_authorized", "only the run's creator or a team admin may change who it is shared with; ask them to share it");
   }
   const team = input.team ?? teamAccessOf(row);

@@ -3,11 +3,14 @@ import { and, asc, eq, or } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { schedules, users } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
-import type { Ctx } from "../context.ts";
+import { type Ctx, ownPersonal } from "../context.ts";
 import { type ScheduleRow, toScheduledAgentItem } from "./schedule-item.ts";
 
-/** Schedules the caller may see and edit: the team's, and their own personal ones. */
-export const scheduleVisibleTo = (ctx: Ctx) => or(eq(schedules.scope, "Team"), eq(schedules.ownerId, ctx.actor.id));
+/** Schedules the caller may see and edit: the team's, and their own personal ones (through a key of their own). */
+export const scheduleVisibleTo = (ctx: Ctx) => {
+  const own = ownPersonal(ctx);
+  return or(eq(schedules.scope, "Team"), own === undefined ? undefined : eq(schedules.ownerId, own));
+};
 
 const owner = alias(users, "owner");
 const editor = alias(users, "editor");

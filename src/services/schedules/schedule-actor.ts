@@ -14,7 +14,8 @@ const TAKE_OVER = "a current member can take it over by saving it (PUT /api/v1/a
  * now, and so with their personal secrets (src/lib/personal-secrets.ts, rule 2). Never the owner
  * on an editor's behalf: a member who rewrites an admin's schedule gets a member's run. A user
  * who left the team or a service account without an active key cannot start runs; the spawn
- * error says so.
+ * error says so. `personal_access`: whether
+ * that last change came through a key of the editor's own (not one an admin minted for them).
  */
 export async function scheduleActor(db: Db, row: ScheduleRow, now = Date.now()): Promise<Actor> {
   const keyId = `schedule:${row.id}`;
@@ -27,7 +28,7 @@ export async function scheduleActor(db: Db, row: ScheduleRow, now = Date.now()):
       .where(and(eq(memberships.teamId, row.teamId), eq(memberships.userId, id)))
       .limit(1);
     if (!m) throw new AppError("not_authorized", `the schedule runs as whoever last changed it, user ${id}, who is no longer a member of the team; ${takeOver}`);
-    return { type: "user", id, role: m.role, keyId };
+    return { type: "user", id, role: m.role, keyId, personal: row.personalAccess };
   }
   const keys = await db
     .select({ role: apiKeys.role })
@@ -36,5 +37,5 @@ export async function scheduleActor(db: Db, row: ScheduleRow, now = Date.now()):
   if (!keys.length) throw new AppError("not_authorized", `the schedule runs as whoever last changed it, service account ${id}, which has no active API key; mint one, or ${takeOver}`);
   const rank = (r: Role) => RoleEnum.options.length - RoleEnum.options.indexOf(r); // owner first in the enum
   const role = keys.map((k) => k.role).sort((a, b) => rank(b) - rank(a))[0];
-  return { type: "service_account", id, role, keyId };
+  return { type: "service_account", id, role, keyId, personal: row.personalAccess };
 }

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { schedules } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
-import { type Ctx, requireRole } from "../context.ts";
+import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.ts";
 import { nextSlot, parseCron } from "./cron.ts";
 import { getSchedule, getScheduleRow } from "./get-schedule.ts";
 
@@ -19,6 +19,7 @@ const emptyToNull = <T extends object>(v: T | undefined) => (v && Object.keys(v)
 /** Creates a schedule; its first slot is the first cron time after now. */
 export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateScheduledAgentRequest }): Promise<ScheduledAgentItem> {
   requireRole(ctx, "member", "Creating schedules");
+  if (input.team === false) requirePersonal(ctx, "Creating a personal schedule (team: false)");
   refuseNamedAgent(input.agent_uid);
   const timezone = input.timezone ?? "UTC";
   const cron = parseCron(input.cron_schedule, timezone);
@@ -42,6 +43,7 @@ export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateSc
     ownerId: who.id,
     updatedByType: who.type,
     updatedById: who.id,
+    personalAccess: ownPersonal(ctx) !== undefined,
     nextRun: nextSlot(cron, now),
     createdAt: now,
     updatedAt: now,
@@ -78,6 +80,9 @@ export async function updateSchedule({ ctx, scheduleId, input }: { ctx: Ctx; sch
       metadata: emptyToNull(input.metadata),
       updatedByType: who.type,
       updatedById: who.id,
+      // its runs act as this editor (scheduleActor), with their personal secrets only if this
+      // change came through a key of their own
+      personalAccess: ownPersonal(ctx) !== undefined,
       nextRun: retimed ? nextSlot(cron, now) : row.nextRun,
       updatedAt: now,
     })
@@ -99,7 +104,7 @@ export async function setScheduleEnabled({ ctx, scheduleId, enabled }: { ctx: Ct
   const nextRun = resumed ? nextSlot(parseCron(row.cronSchedule, row.timezone), now) : row.nextRun;
   await ctx.db
     .update(schedules)
-    .set({ enabled, nextRun, ...(resumed ? { updatedByType: who.type, updatedById: who.id } : {}), updatedAt: now })
+    .set({ enabled, nextRun, ...(resumed ? { updatedByType: who.type, updatedById: who.id, personalAccess: ownPersonal(ctx) !== undefined } : {}), updatedAt: now })
     .where(and(eq(schedules.teamId, ctx.teamId), eq(schedules.id, row.id)));
   return getSchedule({ ctx, scheduleId: row.id });
 }

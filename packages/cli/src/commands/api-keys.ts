@@ -21,12 +21,16 @@ export const apiKeyList: Command = {
 
 export const apiKeyCreate: Command = {
   path: ["api-key", "create"],
-  summary: "Create an API key (admins); the key is shown once",
+  summary: "Create an API key for yourself (or, admins, for another member); the key is shown once",
   args: "<name>",
   minArgs: 1,
   options: {
     role: { type: "string", value: "<role>", description: "owner, admin, member or viewer (default: yours, or the member's if lower)" },
-    user: { type: "string", value: "<uid>", description: "mint the key for this member of the team (default: you)" },
+    user: {
+      type: "string",
+      value: "<uid>",
+      description: "mint the key for this member of the team (admins; default: you). It is delegated: it never reaches their personal runs or secrets; they make their own key with it, once",
+    },
     "expires-in-days": { type: "string", value: "<n>", description: "expire after n days" },
     "expires-at": { type: "string", value: "<time>", description: "expire at this RFC 3339 time" },
   },

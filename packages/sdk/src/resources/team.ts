@@ -17,7 +17,8 @@ export class Members extends APIResource {
   }
 
   /**
-   * Adds a member (admins); give them a first key with `client.apiKeys.create({ user_uid })`.
+   * Adds a member (admins); give them a first key with `client.apiKeys.create({ user_uid })`. That
+   * key is delegated (no personal access): the member mints their own key with it, once.
    *
    * @example
    * const member = await client.team.members.add({ email: "ada@example.com", role: "member" });
