@@ -4,6 +4,7 @@ import { getConfig } from "../../src/env.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { buildAssignment } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
+import { admitContainer, type BoundRun, containerPrincipal, mayAdopt, mayTake } from "./container-conn.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { applyHostReport } from "./host-report.ts";
 import { LineRefresh } from "./line-refresh.ts";
@@ -11,8 +12,8 @@ import { lineReason } from "./line-status.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { WaitWrites } from "../run-session/summary.ts";
 import {
-  containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, markSession, migrate,
-  pruneSessions, sessionOpen,
+  containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, type LineEntry, lineFirst, lineGet, markSession,
+  migrate, pruneSessions, sessionOpen,
 } from "./storage.ts";
 
 /** An execution of a run to put in line (a `DispatchMessage`). */
@@ -25,8 +26,8 @@ export type HostGrant = {
   pool: string;
   workerId: string;
   principal: { type: "user" | "service_account" | "host"; id: string };
-  /** a platform runner container: capacity 1, and one run for the life of the connection */
-  single?: boolean;
+  /** a platform runner container, whose credential names the one run execution it may take (see container-conn.ts) */
+  container?: BoundRun;
 };
 export const HOST_GRANT_HEADER = "x-ambit-host";
 
@@ -34,8 +35,9 @@ type HostState = {
   conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean;
   /** who connected it (`container:<run>` for a platform runner container) */
   principal?: string;
-  /** single-run connection (see HostGrant.single); `served` once it was given its run */
+  /** a runner container's connection: capacity 1, only the `bound` run, once (`served` once it was given it) */
   single?: boolean;
+  bound?: BoundRun;
   served?: boolean;
 };
 
@@ -193,9 +195,9 @@ export class HostPool extends DurableObject<Env> {
    * or it has not connected yet and runs are waiting. Asked by an idle `RunnerContainer`.
    */
   async containerWanted(runId: string): Promise<boolean> {
-    const mine = this.hostSockets().filter((s) => s.state.principal === `container:${runId}`);
+    const mine = this.hostSockets().filter((s) => s.state.principal === containerPrincipal(runId));
     if (mine.length) return heldAll(this.ctx.storage.sql).some((h) => mine.some((s) => s.state.conn === h.conn));
-    return lineFirst(this.ctx.storage.sql) !== null;
+    return lineGet(this.ctx.storage.sql, runId) !== null; // it can only ever take its own run
   }
 
   /**
@@ -228,11 +230,16 @@ export class HostPool extends DurableObject<Env> {
     const grant = JSON.parse(request.headers.get(HOST_GRANT_HEADER) ?? "null") as HostGrant | null;
     if (!grant || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a host websocket", { status: 400 });
     this.identify(grant.teamId, grant.pool);
+    if (grant.container) {
+      // no await from this check to acceptWebSocket: a second connection cannot slip in between
+      const admitted = admitContainer(this.ctx.storage.sql, this.hostSockets().map((s) => s.state), grant.container);
+      if (!admitted.ok) return Response.json({ ok: false, code: admitted.code, message: admitted.message }, { status: admitted.status });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
     const state: HostState = {
       conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false,
-      principal: grant.principal.id, single: grant.single === true,
+      principal: grant.principal.id, ...(grant.container ? { single: true, bound: grant.container } : {}),
     };
     this.ctx.acceptWebSocket(server, ["host"]);
     server.serializeAttachment(state);
@@ -395,12 +402,12 @@ export class HostPool extends DurableObject<Env> {
     this.line.enqueued(entry);
   }
 
-  /** A reconnected host says which runs it still holds: they move to its new connection. */
+  /** A reconnected host says which runs it still holds: those it may take over move to its new connection. */
   private adopt(state: HostState, runIds: string[]) {
     const sql = this.ctx.storage.sql;
     for (const id of runIds) {
       const h = heldGet(sql, id);
-      if (h && h.worker_id === state.worker_id) hold(sql, { ...h, conn: state.conn, lost_at: null });
+      if (h && mayAdopt(state, h)) hold(sql, { ...h, conn: state.conn, lost_at: null });
     }
   }
 
@@ -453,12 +460,11 @@ export class HostPool extends DurableObject<Env> {
 
   private async assignNext(): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    const next = lineFirst(sql);
-    if (!next) return false;
     const sockets = this.hostSockets().filter((s) => s.state.hello);
     const held = heldAll(sql);
-    const choice = chooseHost(this.hostLoads(sockets, held));
-    if (!choice) return false;
+    const pick = this.nextPick(sockets, held);
+    if (!pick) return false;
+    const { next, choice } = pick;
     const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length);
     if (load.active >= load.maxConcurrentRuns) {
       // the team holds as many runs as it may: wait for one to end (here, or in another pool);
@@ -484,12 +490,35 @@ export class HostPool extends DurableObject<Env> {
     }
     hold(sql, {
       run_id: next.run_id, team_id: next.team_id, execution_id: dispatched.execution_id, conn: target.state.conn,
-      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts,
+      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts, principal: target.state.principal ?? null,
     });
     this.lastAssigned.set(target.state.conn, Date.now());
     if (target.state.single) target.ws.serializeAttachment({ ...target.state, served: true, capacity: 0 } satisfies HostState);
     this.send(target.ws, { type: "task_assignment", data: assignment });
     return true;
+  }
+
+  /**
+   * The run to assign next and where: the head of the line, to a host that may take it (any but a
+   * runner container started for another run); else a run further back whose own runner container
+   * is connected and free (it may take nothing else, so it takes no one's turn).
+   */
+  private nextPick(sockets: { ws: WebSocket; state: HostState }[], held: HeldEntry[]): { next: LineEntry; choice: HostLoad } | null {
+    const sql = this.ctx.storage.sql;
+    const head = lineFirst(sql);
+    if (!head) return null;
+    const choice = chooseHost(this.hostLoads(sockets.filter((s) => mayTake(s.state, head)), held));
+    if (choice) return { next: head, choice };
+    const ready = sockets
+      .filter((s) => s.state.bound && !s.state.served)
+      .map((s) => ({ s, entry: lineGet(sql, s.state.bound!.runId) }))
+      .filter((c): c is { s: (typeof sockets)[number]; entry: LineEntry } => c.entry !== null && mayTake(c.s.state, c.entry))
+      .sort((a, b) => a.entry.enqueued_at - b.entry.enqueued_at);
+    for (const { s, entry } of ready) {
+      const own = chooseHost(this.hostLoads([s], held));
+      if (own) return { next: entry, choice: own };
+    }
+    return null;
   }
 
   /**
