@@ -483,7 +483,7 @@ export class HostPool extends DurableObject<Env> {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
       return true;
     }
-    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id);
+    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id, load.maxRunTimeSeconds);
     if (!assignment) {
       dropLine(sql, next.run_id);
       return true;
@@ -535,8 +535,8 @@ export class HostPool extends DurableObject<Env> {
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
-  private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {
-    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { type: "host", id: this.pool } });
+  private async assignment(runId: string, teamId: string, executionId: number, maxRunTimeSeconds: number): Promise<TaskAssignment | null> {
+    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { actor: { type: "host", id: this.pool }, maxRunTimeSeconds } });
     if (r.ok) return r.assignment;
     if (r.code === "internal_error") {
       await this.session(runId).command({ runId, teamId }, "error", SYSTEM, { message: r.message, error_code: "internal_error", retryable: false });
