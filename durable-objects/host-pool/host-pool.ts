@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { createDb } from "../../src/db/client.ts";
 import { getConfig } from "../../src/env.ts";
+import { keyRoleNow } from "../../src/lib/key-role.ts";
+import { roleAtLeast } from "../../src/lib/roles.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { buildAssignment } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
@@ -28,13 +31,16 @@ export type HostGrant = {
   principal: { type: "user" | "service_account" | "host"; id: string };
   /** a platform runner container, whose credential names the one run execution it may take (see container-conn.ts) */
   container?: BoundRun;
+  /** the API key it connected with: checked again before each run it is given */
+  keyId?: string;
 };
 export const HOST_GRANT_HEADER = "x-ambit-host";
 
 type HostState = {
   conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean;
-  /** who connected it (`container:<run>` for a platform runner container) */
+  /** who connected it (`container:<run>` for a platform runner container), and with which API key */
   principal?: string;
+  key_id?: string;
   /** a runner container's connection: capacity 1, only the `bound` run, once (`served` once it was given it) */
   single?: boolean;
   bound?: BoundRun;
@@ -239,7 +245,7 @@ export class HostPool extends DurableObject<Env> {
     const now = Date.now();
     const state: HostState = {
       conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false,
-      principal: grant.principal.id, ...(grant.container ? { single: true, bound: grant.container } : {}),
+      principal: grant.principal.id, ...(grant.container ? { single: true, bound: grant.container } : {}), ...(grant.keyId ? { key_id: grant.keyId } : {}),
     };
     this.ctx.acceptWebSocket(server, ["host"]);
     server.serializeAttachment(state);
@@ -465,7 +471,18 @@ export class HostPool extends DurableObject<Env> {
     const pick = this.nextPick(sockets, held);
     if (!pick) return false;
     const { next, choice } = pick;
-    const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length);
+    const target = sockets.find((s) => s.state.conn === choice.conn)!;
+    const [load, keyHolds] = await Promise.all([readTeamLoad(this.env.DB, next.team_id, this.pool, held.length), this.keyStillAdmits(target.state)]);
+    if (!keyHolds) {
+      // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
+      try {
+        target.ws.close(4003, "the API key this host connected with was revoked, expired, or lost the admin role; reconnect with a valid admin key");
+      } catch {
+        /* gone */
+      }
+      await this.hostGone(target.ws);
+      return true;
+    }
     if (load.active >= load.maxConcurrentRuns) {
       // the team holds as many runs as it may: wait for one to end (here, or in another pool);
       // the line is told so by the refresh after the pump
@@ -474,7 +491,6 @@ export class HostPool extends DurableObject<Env> {
       return false;
     }
     this.atLimit = null;
-    const target = sockets.find((s) => s.state.conn === choice.conn)!;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const dispatched = await this.session(next.run_id).command(ref, "dispatch", SYSTEM, {
       message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
@@ -496,6 +512,13 @@ export class HostPool extends DurableObject<Env> {
     if (target.state.single) target.ws.serializeAttachment({ ...target.state, served: true, capacity: 0 } satisfies HostState);
     this.send(target.ws, { type: "task_assignment", data: assignment });
     return true;
+  }
+
+  /** Whether the API key a host connected with still grants connecting it (a container's credential was checked at connect). */
+  private async keyStillAdmits(state: HostState): Promise<boolean> {
+    if (!state.key_id || !state.principal) return true;
+    const role = await keyRoleNow(createDb(this.env.DB), { teamId: this.teamId, keyId: state.key_id, principalId: state.principal });
+    return role !== null && roleAtLeast(role, "admin");
   }
 
   /**

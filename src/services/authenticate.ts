@@ -84,19 +84,3 @@ export async function authenticateApiKey(
   };
 }
 
-/**
- * What an API key grants now, for a credential minted through it (an attach token, a download
- * link, a LOCAL run's HOST token): its role capped by its user's current team role, or null when
- * the key was revoked, expired, is another principal's, or its user left the team.
- */
-export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; principalId: string }, now = Date.now()): Promise<Role | null> {
-  const [row] = await db
-    .select({ principalType: apiKeys.principalType, principalId: apiKeys.principalId, role: apiKeys.role, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, memberRole: memberships.role })
-    .from(apiKeys)
-    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
-    .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
-    .limit(1);
-  if (!row || row.principalId !== key.principalId || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  if (row.principalType !== "user") return row.role;
-  return row.memberRole ? lowerRole(row.role, row.memberRole) : null;
-}

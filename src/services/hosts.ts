@@ -24,6 +24,7 @@ export async function connectHost({ ctx, workerId, request }: { ctx: Ctx; worker
     pool: workerId!,
     workerId: workerId!,
     principal: { type: ctx.actor.type === "service_account" ? "service_account" : "user", id: ctx.actor.id },
+    ...("keyId" in ctx.actor ? { keyId: ctx.actor.keyId } : {}),
   });
 }
 

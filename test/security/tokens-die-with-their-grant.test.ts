@@ -5,12 +5,13 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE, call, expectProblem, newTeam } from "../helpers/api.ts";
+import { sleep, TestHost } from "../helpers/hosts.ts";
 import { advance, createRun, RUNS } from "../helpers/runs.ts";
 import { attachRequest, tokenFor } from "../helpers/sockets.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
-async function memberWithKey(t: Team, role: "member" | "viewer") {
+async function memberWithKey(t: Team, role: "admin" | "member" | "viewer") {
   const added = await call("POST", "/api/v1/team/members", { key: t.key, body: { email: `${role}-${crypto.randomUUID()}@example.com`, role } });
   expect(added.status, added.text).toBe(201);
   const minted = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "k", user_uid: added.json.uid } });
@@ -70,5 +71,26 @@ describe("tokens die with what granted them", () => {
     expect((await call("DELETE", `/api/v1/api-keys/${m.keyUid}`, { key: t.key })).status).toBeLessThan(300);
     expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`), 401, "authentication_required");
     expect((await attachRequest(runId, { token })).status).toBe(401);
+  });
+
+  it("a host connected with an admin's key is given no run once that key is revoked, or its user demoted; its socket closes", async () => {
+    for (const change of ["revoke", "demote"] as const) {
+      const t = await newTeam(`host-key-${change}`);
+      const admin = await memberWithKey(t, "admin");
+      const host = await TestHost.connect(admin.key, "lab", { capacity: 4 });
+      const first = await createRun(t.key, { prompt: "one", config: { worker_host: "lab" } });
+      await host.assignmentOf(first);
+      const changed =
+        change === "revoke"
+          ? await call("DELETE", `/api/v1/api-keys/${admin.keyUid}`, { key: t.key })
+          : await call("PATCH", `/api/v1/team/members/${admin.userId}`, { key: t.key, body: { role: "member" } });
+      expect(changed.status, changed.text).toBeLessThan(300);
+      const second = await createRun(t.key, { prompt: "two", config: { worker_host: "lab" } });
+      const closed = await host.untilClosed();
+      expect(closed.code).toBe(4003);
+      await sleep(100);
+      expect(host.assignedIds()).toEqual([first]);
+      expect((await call("GET", `${RUNS}/${second}`, { key: t.key })).json.state).toBe("QUEUED");
+    }
   });
 });

@@ -2,7 +2,7 @@ import { HELD_STATES, type RunState } from "@ambit/protocol";
 import { createDb } from "../../db/client.ts";
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
-import { keyRoleNow } from "../authenticate.ts";
+import { keyRoleNow } from "../../lib/key-role.ts";
 import { roleAtLeast } from "../context.ts";
 import { runSession } from "./session.ts";
 
