@@ -11,7 +11,7 @@ export type AssignmentResult =
 /** Who holds a run's execution, for its HOST token (see src/services/runs/token-checks.ts). */
 export type Holder = {
   actor: EventActor;
-  /** the API key that claimed a LOCAL run: the token dies with it */
+  /** the API key that claimed a LOCAL run, or that the host connected with: the token dies with it */
   keyId?: string;
   /** the team's maximum run time: the token lives that plus RUN_TOKEN_MARGIN_S */
   maxRunTimeSeconds: number;

@@ -5,7 +5,7 @@ import { getConfig } from "../../src/env.ts";
 import { keyRoleNow } from "../../src/lib/key-role.ts";
 import { roleAtLeast } from "../../src/lib/roles.ts";
 import type { RunSession } from "../run-session/run-session.ts";
-import { buildAssignment } from "./assignment.ts";
+import { buildAssignment, type Holder } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
 import { admitContainer, type BoundRun, containerPrincipal, mayAdopt, mayTake } from "./container-conn.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
@@ -499,7 +499,7 @@ export class HostPool extends DurableObject<Env> {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
       return true;
     }
-    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id, load.maxRunTimeSeconds);
+    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id, { maxRunTimeSeconds: load.maxRunTimeSeconds, keyId: target.state.key_id });
     if (!assignment) {
       dropLine(sql, next.run_id);
       return true;
@@ -558,8 +558,8 @@ export class HostPool extends DurableObject<Env> {
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
-  private async assignment(runId: string, teamId: string, executionId: number, maxRunTimeSeconds: number): Promise<TaskAssignment | null> {
-    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { actor: { type: "host", id: this.pool }, maxRunTimeSeconds } });
+  private async assignment(runId: string, teamId: string, executionId: number, token: Omit<Holder, "actor">): Promise<TaskAssignment | null> {
+    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { actor: { type: "host", id: this.pool }, ...token } });
     if (r.ok) return r.assignment;
     if (r.code === "internal_error") {
       await this.session(runId).command({ runId, teamId }, "error", SYSTEM, { message: r.message, error_code: "internal_error", retryable: false });

@@ -12,14 +12,14 @@ import { lowerRole } from "./roles.ts";
  * token, a download link, a LOCAL run's HOST token, a host's pool connection): its role capped by its user's current team role, or null when
  * the key was revoked, expired, is another principal's, or its user left the team.
  */
-export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; principalId: string }, now = Date.now()): Promise<Role | null> {
+export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<Role | null> {
   const [row] = await db
     .select({ principalType: apiKeys.principalType, principalId: apiKeys.principalId, role: apiKeys.role, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, memberRole: memberships.role })
     .from(apiKeys)
     .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
     .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
     .limit(1);
-  if (!row || row.principalId !== key.principalId || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+  if (!row || (key.principalId !== undefined && row.principalId !== key.principalId) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   if (row.principalType !== "user") return row.role;
   return row.memberRole ? lowerRole(row.role, row.memberRole) : null;
 }

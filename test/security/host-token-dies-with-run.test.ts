@@ -118,4 +118,18 @@ describe("a HOST token dies with its run's execution and its holder's right", ()
     expect(hosted).toMatchObject({ run: runId, exec: 1 });
     host.close();
   });
+
+  it("a pool host's token is refused once the admin key its host connected with is revoked", async () => {
+    const t = await newTeam("host-token-host-key");
+    const admin = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "host key", user_uid: t.userId } });
+    expect(admin.status, admin.text).toBe(201);
+    const host = await TestHost.connect(admin.json.key, "lab", { capacity: 1 });
+    const runId = await createRun(t.key, { prompt: "p", config: { worker_host: "lab" } });
+    await host.take(t.key, runId);
+    const token = host.assignments()[0].session.token;
+    expect((await upload(runId, token)).status).toBe(201);
+    expect((await call("DELETE", `/api/v1/api-keys/${admin.json.uid}`, { key: t.key })).status).toBeLessThan(300);
+    await expectRefused(runId, token);
+    host.close();
+  });
 });

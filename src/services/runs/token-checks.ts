@@ -18,7 +18,9 @@ const LOCAL_HOLDER = /^local:(.+)$/;
  * A HOST token (a run's holder: a host of a pool, or the CLI of a LOCAL run) grants its one
  * execution of the run while that execution is held (PENDING to BLOCKED): not once it ended, was
  * handed back or a newer execution began. A LOCAL run's token also needs its user still a member
- * (or more) of the team, and the key that claimed the run unrevoked.
+ * (or more) of the team, and the key that claimed the run unrevoked; a pool host's, the key the
+ * host connected with still valid and admin (a runner container's has no key: its credential was
+ * bound to the run).
  */
 export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<void> {
   const dead = (why: string) =>
@@ -29,9 +31,14 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
   if (status.execution_id !== claims.executionId) throw dead(`it was for execution ${claims.executionId}, and execution ${status.execution_id} began since`);
   if (!(HELD_STATES as readonly RunState[]).includes(status.state)) throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
   const local = LOCAL_HOLDER.exec(claims.principal.id);
-  if (!local) return;
-  const role = claims.keyId ? await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId, principalId: local[1] }) : null;
-  if (!role || !roleAtLeast(role, "member")) throw dead("the user whose CLI runs this LOCAL run is no longer a member of the team, or the key that claimed it was revoked");
+  if (local) {
+    const role = claims.keyId ? await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId, principalId: local[1] }) : null;
+    if (!role || !roleAtLeast(role, "member")) throw dead("the user whose CLI runs this LOCAL run is no longer a member of the team, or the key that claimed it was revoked");
+  } else if (claims.keyId) {
+    // a host that connected with an API key holds the run while that key admits it to the pool
+    const role = await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId });
+    if (!role || !roleAtLeast(role, "admin")) throw dead("the API key its host connected with was revoked or expired, or lost the admin role");
+  }
 }
 
 /**
