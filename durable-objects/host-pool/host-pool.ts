@@ -197,8 +197,8 @@ export class HostPool extends DurableObject<Env> {
   }
 
   /**
-   * Whether the runner container started for `runId` still has work: its connection holds a run,
-   * or it has not connected yet and runs are waiting. Asked by an idle `RunnerContainer`.
+   * Whether the runner container started for `runId` still has work: its connection holds its run,
+   * or it has not connected yet and its run still waits. Asked by an idle `RunnerContainer`.
    */
   async containerWanted(runId: string): Promise<boolean> {
     const mine = this.hostSockets().filter((s) => s.state.principal === containerPrincipal(runId));
