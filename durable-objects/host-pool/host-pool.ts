@@ -1,13 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
-import { createDb } from "../../src/db/client.ts";
 import { getConfig } from "../../src/env.ts";
-import { keyRoleNow } from "../../src/lib/key-role.ts";
-import { roleAtLeast } from "../../src/lib/roles.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { buildAssignment, type Holder } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
-import { admitContainer, type BoundRun, containerPrincipal, mayAdopt, mayTake } from "./container-conn.ts";
+import { admitContainer, type BoundRun, containerPrincipal, hostKeyAdmits, mayAdopt, mayTake, ownRunsWaiting } from "./admission.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { applyHostReport } from "./host-report.ts";
 import { LineRefresh } from "./line-refresh.ts";
@@ -29,7 +26,7 @@ export type HostGrant = {
   pool: string;
   workerId: string;
   principal: { type: "user" | "service_account" | "host"; id: string };
-  /** a platform runner container, whose credential names the one run execution it may take (see container-conn.ts) */
+  /** a platform runner container, whose credential names the one run execution it may take (see admission.ts) */
   container?: BoundRun;
   /** the API key it connected with: checked again before each run it is given */
   keyId?: string;
@@ -472,7 +469,7 @@ export class HostPool extends DurableObject<Env> {
     if (!pick) return false;
     const { next, choice } = pick;
     const target = sockets.find((s) => s.state.conn === choice.conn)!;
-    const [load, keyHolds] = await Promise.all([readTeamLoad(this.env.DB, next.team_id, this.pool, held.length), this.keyStillAdmits(target.state)]);
+    const [load, keyHolds] = await Promise.all([readTeamLoad(this.env.DB, next.team_id, this.pool, held.length), hostKeyAdmits(this.env, this.teamId, target.state)]);
     if (!keyHolds) {
       // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
       try {
@@ -514,13 +511,6 @@ export class HostPool extends DurableObject<Env> {
     return true;
   }
 
-  /** Whether the API key a host connected with still grants connecting it (a container's credential was checked at connect). */
-  private async keyStillAdmits(state: HostState): Promise<boolean> {
-    if (!state.key_id || !state.principal) return true;
-    const role = await keyRoleNow(createDb(this.env.DB), { teamId: this.teamId, keyId: state.key_id, principalId: state.principal });
-    return role !== null && roleAtLeast(role, "admin");
-  }
-
   /**
    * The run to assign next and where: the head of the line, to a host that may take it (any but a
    * runner container started for another run); else a run further back whose own runner container
@@ -532,12 +522,7 @@ export class HostPool extends DurableObject<Env> {
     if (!head) return null;
     const choice = chooseHost(this.hostLoads(sockets.filter((s) => mayTake(s.state, head)), held));
     if (choice) return { next: head, choice };
-    const ready = sockets
-      .filter((s) => s.state.bound && !s.state.served)
-      .map((s) => ({ s, entry: lineGet(sql, s.state.bound!.runId) }))
-      .filter((c): c is { s: (typeof sockets)[number]; entry: LineEntry } => c.entry !== null && mayTake(c.s.state, c.entry))
-      .sort((a, b) => a.entry.enqueued_at - b.entry.enqueued_at);
-    for (const { s, entry } of ready) {
+    for (const { conn: s, entry } of ownRunsWaiting(sql, sockets)) {
       const own = chooseHost(this.hostLoads([s], held));
       if (own) return { next: entry, choice: own };
     }

@@ -1,10 +1,15 @@
-import { heldGet, type HeldEntry, lineGet } from "./storage.ts";
+// Which host connections the pool admits and what each may be given: a runner container's is
+// bound to its one run (its credential's claims); any other host to the API key it connected with.
+import { createDb } from "../../src/db/client.ts";
+import { keyRoleNow } from "../../src/lib/key-role.ts";
+import { roleAtLeast } from "../../src/lib/roles.ts";
+import { heldGet, type HeldEntry, type LineEntry, lineGet } from "./storage.ts";
 
 /** The run execution a runner container's connection is bound to (its host credential's claims). */
 export type BoundRun = { runId: string; executionId: number };
 
 /** What the pool keeps of a host connection that decides what it may be given. */
-export type ConnBinding = { principal?: string; single?: boolean; bound?: BoundRun };
+export type ConnBinding = { principal?: string; single?: boolean; bound?: BoundRun; served?: boolean; key_id?: string };
 
 export type Admission = { ok: true } | { ok: false; status: 403 | 409; code: "not_authorized" | "conflict"; message: string };
 
@@ -46,4 +51,23 @@ export function mayTake(conn: ConnBinding, run: { run_id: string; execution_id: 
 export function mayAdopt(conn: ConnBinding & { worker_id: string }, held: HeldEntry): boolean {
   if (conn.single) return mayTake(conn, held) && held.principal === conn.principal;
   return held.worker_id === conn.worker_id && !held.principal?.startsWith(containerPrincipal(""));
+}
+
+/** The connected runner containers not yet given their run whose run waits in line, earliest in line first. */
+export function ownRunsWaiting<C extends { state: ConnBinding }>(sql: SqlStorage, conns: C[]): { conn: C; entry: LineEntry }[] {
+  return conns
+    .filter((c) => c.state.bound && !c.state.served)
+    .map((c) => ({ conn: c, entry: lineGet(sql, c.state.bound!.runId) }))
+    .filter((c): c is { conn: C; entry: LineEntry } => c.entry !== null && mayTake(c.conn.state, c.entry))
+    .sort((a, b) => a.entry.enqueued_at - b.entry.enqueued_at);
+}
+
+/**
+ * Whether the API key a host connected with still admits it (valid, admin): checked before each run
+ * it is given. A runner container has no key: its credential was checked against its run at connect.
+ */
+export async function hostKeyAdmits(env: Env, teamId: string, conn: ConnBinding): Promise<boolean> {
+  if (!conn.key_id || !conn.principal) return true;
+  const role = await keyRoleNow(createDb(env.DB), { teamId, keyId: conn.key_id, principalId: conn.principal });
+  return role !== null && roleAtLeast(role, "admin");
 }
