@@ -7,12 +7,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
-import { signAttachToken } from "../src/lib/attach-token.ts";
 import { round } from "./lib/load.ts";
 import { verdict } from "./lib/report.ts";
 import { Host, now, setOfferDeflate } from "./lib/fanout-clients.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
+import { heldRun } from "./lib/held-run.ts";
 import { ViewerPool } from "./lib/viewer-pool.ts";
 
 const TARGETS = { p99_ms: 100, at_viewers: 200, at_rate: 200 };
@@ -105,21 +105,15 @@ type Cfg = { rate: number; duration_s: number; drain_timeout_s: number; viewer_t
 /** One N: a fresh run, its host, N viewers, `rate × duration` events; the figures of what arrived. */
 async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   const auth = { authorization: `Bearer ${ctx.apiKey}` };
-  const { run_id: runId } = await json<{ run_id: string }>(
-    await fetch(`${ctx.url}/api/v1/agent/runs`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ prompt: `fanout bench: ${n} viewers` }),
-    }),
-    200,
-  );
+  // a bare host takes the run: its assignment's HOST token is what the bench's host attaches with
+  const held = await heldRun({ url: ctx.url, key: ctx.apiKey }, `fanout bench: ${n} viewers`);
+  const { runId } = held;
   const sessionUrl = (token: string) => `${ctx.url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}`;
   log(`N=${n}: run ${runId}; attaching the host and ${n} viewer${n === 1 ? "" : "s"}`);
 
-  // The host: the token the dispatch code mints for a real host (the bench knows the server's secret).
+  // The host: the token of the run's assignment, as a real host attaches
   const host = new Host();
-  const { token: hostToken } = await signAttachToken(ctx.secret, { teamId: ctx.teamId, runId, principal: { type: "host", id: "bench-host" }, access: "HOST" });
-  await host.connect(sessionUrl(hostToken));
+  await host.connect(sessionUrl(held.token));
 
   // Viewers: each mints its own attach token with the owner's API key, as a browser tab would; the
   // sockets are spread over worker threads (bench/lib/viewer-pool.ts)
@@ -193,6 +187,7 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   });
   const lastSeq = (await json<{ last_seq: number }>(await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/events?limit=1`, { headers: auth }), 200)).last_seq;
   await Promise.all([host.close(), pool.close()]);
+  await held.release();
 
   const perViewer = viewers.map((v) => v.delivered);
   const frames = viewers.reduce((s, v) => s + v.frames, 0);

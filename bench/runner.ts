@@ -13,9 +13,9 @@ import { processBackend } from "../packages/runner/src/backends/process.ts";
 import { EventPipeline } from "../packages/runner/src/pipeline/events.ts";
 import { Redactor } from "../packages/runner/src/pipeline/redact.ts";
 import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
-import { signAttachToken } from "../src/lib/attach-token.ts";
 import { verdict } from "./lib/report.ts";
 import { benchState, signUp } from "./lib/bench-state.ts";
+import { heldRun } from "./lib/held-run.ts";
 
 const TARGETS = { overhead_ms: 200, events_per_sec: 5_000, idle_rss_mb: 150 };
 const WORKER = "bench-runner";
@@ -139,8 +139,8 @@ async function lastSeq(ctx: { url: string; key: string }, runId: string) {
 
 /** The same events a runner sends, appended by a bare `ws` client with the same batching (500 a frame, 4 frames in flight). */
 async function rawAppendEventsPerSec(ctx: { url: string; key: string; teamId: string; secret: string }, n: number) {
-  const runId = await createRun(ctx, "never taken"); // QUEUED: appends are accepted in any non-terminal state
-  const { token } = await signAttachToken(ctx.secret, { teamId: ctx.teamId, runId, principal: { type: "host", id: "bench-raw" }, access: "HOST" });
+  const held = await heldRun(ctx, "raw appends"); // a bare host holds it: its HOST token attaches
+  const { runId, token } = held;
   const ws = new WebSocket(`${ctx.url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}`, { perMessageDeflate: false });
   await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
   const text = "x".repeat(100);
@@ -169,6 +169,7 @@ async function rawAppendEventsPerSec(ctx: { url: string; key: string; teamId: st
   });
   const secs = (performance.now() - t0) / 1000;
   ws.close();
+  await held.release();
   return n / secs;
 }
 

@@ -1,5 +1,5 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
-import { signAttachToken } from "../../src/lib/attach-token.ts";
+import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
 import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
 import type { RunSession } from "../run-session/run-session.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
@@ -10,14 +10,24 @@ export type AssignmentResult =
   /** a secret did not open: the run cannot be given to anyone and should end ERROR with `message` */
   | { ok: false; code: "internal_error"; message: string };
 
+/** Who holds a run's execution, for its HOST token (see src/services/runs/token-checks.ts). */
+export type Holder = {
+  actor: EventActor;
+  /** the API key that claimed a LOCAL run, or that the host connected with: the token dies with it */
+  keyId?: string;
+  /** the team's maximum run time: the token lives that plus RUN_TOKEN_MARGIN_S */
+  maxRunTimeSeconds: number;
+};
+
 /**
  * What the holder of a run gets to run it: the frozen `agent_config` with its environment, model
  * and variables, the run's secrets (opened here, see run-secrets.ts) and a HOST token for the
- * run's session. The same for a host of a pool and for the CLI of a LOCAL run. `startedBy`: who
- * started this execution (the session's `dispatch` answer); with the frozen configuration it
- * decides whether the creator's personal secrets go (src/lib/personal-secrets.ts).
+ * run's session, bound to this execution. The same for a host of a pool and for the CLI of a
+ * LOCAL run. `startedBy`: who started this execution (the session's `dispatch` answer); with the
+ * frozen configuration it decides whether the creator's personal secrets go
+ * (src/lib/personal-secrets.ts).
  */
-export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: EventActor; startedBy: EventActor | undefined }): Promise<AssignmentResult> {
+export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: Holder; startedBy: EventActor | undefined }): Promise<AssignmentResult> {
   const { runId, teamId } = input;
   const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id, personal_access FROM runs WHERE id = ? AND team_id = ?")
     .bind(runId, teamId)
@@ -39,7 +49,12 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
       message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
     };
   }
-  const { token } = await signAttachToken((env as unknown as { JWT_SECRET: string }).JWT_SECRET, { teamId, runId, principal: input.holder, access: "HOST" }, 24 * 3600);
+  const { holder } = input;
+  const { token } = await signAttachToken(
+    (env as unknown as { JWT_SECRET: string }).JWT_SECRET,
+    { teamId, runId, principal: holder.actor, access: "HOST", executionId: input.executionId, ...(holder.keyId ? { keyId: holder.keyId } : {}) },
+    holder.maxRunTimeSeconds + RUN_TOKEN_MARGIN_S,
+  );
   return {
     ok: true,
     assignment: {

@@ -2,8 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { type EventActor, HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import type { RunSession } from "../run-session/run-session.ts";
-import { buildAssignment } from "./assignment.ts";
+import { buildAssignment, type Holder } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
+import { admitContainer, type BoundRun, containerPrincipal, hostKeyAdmits, mayAdopt, mayTake, ownRunsWaiting } from "./admission.ts";
 import { type PlatformHosting, platformHosting, startWaitingContainers } from "./containers.ts";
 import { applyHostReport } from "./host-report.ts";
 import { LineRefresh } from "./line-refresh.ts";
@@ -11,8 +12,8 @@ import { lineReason } from "./line-status.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 import { WaitWrites } from "../run-session/summary.ts";
 import {
-  containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, lineFirst, lineGet, markSession, migrate,
-  pruneSessions, sessionOpen,
+  containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, type LineEntry, lineFirst, lineGet, markSession,
+  migrate, pruneSessions, sessionOpen,
 } from "./storage.ts";
 
 /** An execution of a run to put in line (a `DispatchMessage`). */
@@ -25,17 +26,21 @@ export type HostGrant = {
   pool: string;
   workerId: string;
   principal: { type: "user" | "service_account" | "host"; id: string };
-  /** a platform runner container: capacity 1, and one run for the life of the connection */
-  single?: boolean;
+  /** a platform runner container, whose credential names the one run execution it may take (see admission.ts) */
+  container?: BoundRun;
+  /** the API key it connected with: checked again before each run it is given */
+  keyId?: string;
 };
 export const HOST_GRANT_HEADER = "x-ambit-host";
 
 type HostState = {
   conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean;
-  /** who connected it (`container:<run>` for a platform runner container) */
+  /** who connected it (`container:<run>` for a platform runner container), and with which API key */
   principal?: string;
-  /** single-run connection (see HostGrant.single); `served` once it was given its run */
+  key_id?: string;
+  /** a runner container's connection: capacity 1, only the `bound` run, once (`served` once it was given it) */
   single?: boolean;
+  bound?: BoundRun;
   served?: boolean;
 };
 
@@ -189,13 +194,13 @@ export class HostPool extends DurableObject<Env> {
   }
 
   /**
-   * Whether the runner container started for `runId` still has work: its connection holds a run,
-   * or it has not connected yet and runs are waiting. Asked by an idle `RunnerContainer`.
+   * Whether the runner container started for `runId` still has work: its connection holds its run,
+   * or it has not connected yet and its run still waits. Asked by an idle `RunnerContainer`.
    */
   async containerWanted(runId: string): Promise<boolean> {
-    const mine = this.hostSockets().filter((s) => s.state.principal === `container:${runId}`);
+    const mine = this.hostSockets().filter((s) => s.state.principal === containerPrincipal(runId));
     if (mine.length) return heldAll(this.ctx.storage.sql).some((h) => mine.some((s) => s.state.conn === h.conn));
-    return lineFirst(this.ctx.storage.sql) !== null;
+    return lineGet(this.ctx.storage.sql, runId) !== null; // it can only ever take its own run
   }
 
   /**
@@ -228,11 +233,16 @@ export class HostPool extends DurableObject<Env> {
     const grant = JSON.parse(request.headers.get(HOST_GRANT_HEADER) ?? "null") as HostGrant | null;
     if (!grant || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a host websocket", { status: 400 });
     this.identify(grant.teamId, grant.pool);
+    if (grant.container) {
+      // no await from this check to acceptWebSocket: a second connection cannot slip in between
+      const admitted = admitContainer(this.ctx.storage.sql, this.hostSockets().map((s) => s.state), grant.container);
+      if (!admitted.ok) return Response.json({ ok: false, code: admitted.code, message: admitted.message }, { status: admitted.status });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
     const state: HostState = {
       conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false,
-      principal: grant.principal.id, single: grant.single === true,
+      principal: grant.principal.id, ...(grant.container ? { single: true, bound: grant.container } : {}), ...(grant.keyId ? { key_id: grant.keyId } : {}),
     };
     this.ctx.acceptWebSocket(server, ["host"]);
     server.serializeAttachment(state);
@@ -395,12 +405,12 @@ export class HostPool extends DurableObject<Env> {
     this.line.enqueued(entry);
   }
 
-  /** A reconnected host says which runs it still holds: they move to its new connection. */
+  /** A reconnected host says which runs it still holds: those it may take over move to its new connection. */
   private adopt(state: HostState, runIds: string[]) {
     const sql = this.ctx.storage.sql;
     for (const id of runIds) {
       const h = heldGet(sql, id);
-      if (h && h.worker_id === state.worker_id) hold(sql, { ...h, conn: state.conn, lost_at: null });
+      if (h && mayAdopt(state, h)) hold(sql, { ...h, conn: state.conn, lost_at: null });
     }
   }
 
@@ -453,13 +463,23 @@ export class HostPool extends DurableObject<Env> {
 
   private async assignNext(): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    const next = lineFirst(sql);
-    if (!next) return false;
     const sockets = this.hostSockets().filter((s) => s.state.hello);
     const held = heldAll(sql);
-    const choice = chooseHost(this.hostLoads(sockets, held));
-    if (!choice) return false;
-    const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length);
+    const pick = this.nextPick(sockets, held);
+    if (!pick) return false;
+    const { next, choice } = pick;
+    const target = sockets.find((s) => s.state.conn === choice.conn)!;
+    const [load, keyHolds] = await Promise.all([readTeamLoad(this.env.DB, next.team_id, this.pool, held.length), hostKeyAdmits(this.env, this.teamId, target.state)]);
+    if (!keyHolds) {
+      // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
+      try {
+        target.ws.close(4003, "the API key this host connected with was revoked, expired, or lost the admin role; reconnect with a valid admin key");
+      } catch {
+        /* gone */
+      }
+      await this.hostGone(target.ws);
+      return true;
+    }
     if (load.active >= load.maxConcurrentRuns) {
       // the team holds as many runs as it may: wait for one to end (here, or in another pool);
       // the line is told so by the refresh after the pump
@@ -468,7 +488,6 @@ export class HostPool extends DurableObject<Env> {
       return false;
     }
     this.atLimit = null;
-    const target = sockets.find((s) => s.state.conn === choice.conn)!;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const dispatched = await this.session(next.run_id).command(ref, "dispatch", SYSTEM, {
       message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
@@ -477,19 +496,37 @@ export class HostPool extends DurableObject<Env> {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
       return true;
     }
-    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id, dispatched.started_by);
+    const assignment = await this.assignment(next.run_id, next.team_id, dispatched.execution_id, dispatched.started_by, { maxRunTimeSeconds: load.maxRunTimeSeconds, keyId: target.state.key_id });
     if (!assignment) {
       dropLine(sql, next.run_id);
       return true;
     }
     hold(sql, {
       run_id: next.run_id, team_id: next.team_id, execution_id: dispatched.execution_id, conn: target.state.conn,
-      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts,
+      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts, principal: target.state.principal ?? null,
     });
     this.lastAssigned.set(target.state.conn, Date.now());
     if (target.state.single) target.ws.serializeAttachment({ ...target.state, served: true, capacity: 0 } satisfies HostState);
     this.send(target.ws, { type: "task_assignment", data: assignment });
     return true;
+  }
+
+  /**
+   * The run to assign next and where: the head of the line, to a host that may take it (any but a
+   * runner container started for another run); else a run further back whose own runner container
+   * is connected and free (it may take nothing else, so it takes no one's turn).
+   */
+  private nextPick(sockets: { ws: WebSocket; state: HostState }[], held: HeldEntry[]): { next: LineEntry; choice: HostLoad } | null {
+    const sql = this.ctx.storage.sql;
+    const head = lineFirst(sql);
+    if (!head) return null;
+    const choice = chooseHost(this.hostLoads(sockets.filter((s) => mayTake(s.state, head)), held));
+    if (choice) return { next: head, choice };
+    for (const { conn: s, entry } of ownRunsWaiting(sql, sockets)) {
+      const own = chooseHost(this.hostLoads([s], held));
+      if (own) return { next: entry, choice: own };
+    }
+    return null;
   }
 
   /**
@@ -506,8 +543,8 @@ export class HostPool extends DurableObject<Env> {
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
   }
 
-  private async assignment(runId: string, teamId: string, executionId: number, startedBy: EventActor | undefined): Promise<TaskAssignment | null> {
-    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { type: "host", id: this.pool }, startedBy });
+  private async assignment(runId: string, teamId: string, executionId: number, startedBy: EventActor | undefined, token: Omit<Holder, "actor">): Promise<TaskAssignment | null> {
+    const r = await buildAssignment(this.env, { runId, teamId, executionId, holder: { actor: { type: "host", id: this.pool }, ...token }, startedBy });
     if (r.ok) return r.assignment;
     if (r.code === "internal_error") {
       await this.session(runId).command({ runId, teamId }, "error", SYSTEM, { message: r.message, error_code: "internal_error", retryable: false });

@@ -19,6 +19,8 @@ export type HeldEntry = {
   /** when the holding connection went away (null while it is connected) */
   lost_at: number | null;
   attempts: number;
+  /** who connected the holding connection (`container:<run>` for a runner container; null: held before this was recorded) */
+  principal?: string | null;
 };
 
 const MIGRATIONS: string[][] = [
@@ -39,6 +41,8 @@ const MIGRATIONS: string[][] = [
   ["ALTER TABLE line ADD COLUMN told TEXT", "CREATE INDEX IF NOT EXISTS line_order ON line (enqueued_at, run_id)"],
   // the runs waiting here whose RunSession exists (see sessionOpen); the others' messages go to D1
   ["CREATE TABLE IF NOT EXISTS sessions (run_id TEXT PRIMARY KEY, at INTEGER NOT NULL)"],
+  // who holds a run: a runner container's credential reconnects only to the run its container holds
+  ["ALTER TABLE held ADD COLUMN principal TEXT"],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -128,9 +132,9 @@ export const sessionOpen = (sql: SqlStorage, runId: string) => sql.exec("SELECT 
 export function hold(sql: SqlStorage, h: HeldEntry) {
   dropLine(sql, h.run_id);
   sql.exec(
-    `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    h.run_id, h.team_id, h.execution_id, h.conn, h.worker_id, h.assigned_at, h.claimed, h.lost_at, h.attempts,
+    `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts, principal)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    h.run_id, h.team_id, h.execution_id, h.conn, h.worker_id, h.assigned_at, h.claimed, h.lost_at, h.attempts, h.principal ?? null,
   );
 }
 

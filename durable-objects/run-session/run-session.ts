@@ -289,7 +289,10 @@ export class RunSession extends DurableObject<Env> {
     this.outbox.flush(); // the sockets already attached get what is pending; this one gets it by replay
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [grant.access, `principal:${grant.principal.id}`]);
-    const state: SocketState = { conn: crypto.randomUUID(), principal: grant.principal, access: grant.access, joined_at: Date.now() };
+    const state: SocketState = {
+      conn: crypto.randomUUID(), principal: grant.principal, access: grant.access, joined_at: Date.now(),
+      ...(grant.access === "HOST" ? { execution_id: grant.executionId } : {}),
+    };
     server.serializeAttachment(state);
     // Replay and registration happen with no await in between: no event can fall in a gap.
     send(server, { type: "ready", run_id: run.id, state: run.state, last_seq: lastSeq(this.ctx.storage.sql), access: grant.access, execution_id: run.execution_id });
@@ -343,6 +346,7 @@ export class RunSession extends DurableObject<Env> {
       }
       case "append": {
         if (who.access !== "HOST") return refuse("only the run's host may append events");
+        if (who.execution_id !== run.execution_id) return refuse(`this connection holds execution ${who.execution_id ?? "?"} of the run, not the current ${run.execution_id}`);
         const result = await this.append(ref, who.principal, frame.events);
         return result.ok
           ? send(ws, { type: "ack", ref: frame.ref, seqs: result.seqs, refused: result.refused })
@@ -509,10 +513,25 @@ export class RunSession extends DurableObject<Env> {
       },
     );
     await this.syncSummary();
+    if (isTerminal(t.to) || nextExecution.execution_id) this.dropEndedHolders(run);
     if (isTerminal(t.to)) await this.archive();
     else await this.armTimers();
     // whoever builds the assignment next needs to know whose execution it is
     return { ...this.ok(run, e.seq), ...(command === "dispatch" ? { started_by: run.started_by } : {}) };
+  }
+
+  /** The execution a HOST socket held ended (or a newer one began): its token grants nothing more, so it goes. */
+  private dropEndedHolders(run: RunRecord) {
+    this.outbox.flush(); // they get the events of their execution's end first
+    for (const ws of this.ctx.getWebSockets("HOST")) {
+      if (!isTerminal(run.state) && stateOf(ws)?.execution_id === run.execution_id) continue;
+      ws.close(4001, "this execution of the run ended; its HOST token no longer attaches");
+    }
+    for (const [writer, principal] of this.sse) {
+      if (principal.type !== "host") continue;
+      this.sse.delete(writer);
+      writer.close().catch(() => {});
+    }
   }
 
   // ── timers: the run-time limit, and hosts that never confirm a stop ──────────────────────

@@ -1,10 +1,18 @@
 import type { AccessLevel, EventActor, ServerFrame } from "@ambit/protocol";
 
 /** Per-socket state, kept in the socket's serialized attachment so it survives hibernation. */
-export type SocketState = { conn: string; principal: EventActor; access: AccessLevel; joined_at: number };
+export type SocketState = {
+  conn: string; principal: EventActor; access: AccessLevel; joined_at: number;
+  /** HOST sockets: the execution their token was for; the socket closes when it ends */
+  execution_id?: number;
+};
 
 /** What the Worker tells the Durable Object about a connection it already authenticated. */
-export type AttachGrant = { runId: string; teamId: string; principal: EventActor; access: AccessLevel; after: number };
+export type AttachGrant = {
+  runId: string; teamId: string; principal: EventActor; access: AccessLevel; after: number;
+  /** HOST: the execution of the run its token holds */
+  executionId?: number;
+};
 export const ATTACH_HEADER = "x-ambit-attach";
 
 export const stateOf = (ws: WebSocket) => ws.deserializeAttachment() as SocketState | null;

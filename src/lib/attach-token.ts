@@ -3,15 +3,36 @@ import { jwtVerify, SignJWT } from "jose";
 
 const AUDIENCE = "ambit:session";
 export const ATTACH_TOKEN_TTL_S = 600;
+/**
+ * What a run's HOST token lives beyond the team's maximum run time: the wait before the run
+ * starts and its environment setup, which come before the run's clock starts, and the grace of a stop.
+ */
+export const RUN_TOKEN_MARGIN_S = 30 * 60;
 
-export type AttachClaims = { teamId: string; runId: string; principal: EventActor; access: AccessLevel };
+export type AttachClaims = {
+  teamId: string;
+  runId: string;
+  principal: EventActor;
+  access: AccessLevel;
+  /** HOST tokens: the execution of the run it was given for; it dies with it */
+  executionId?: number;
+  /** the API key it was minted through (or that claimed a LOCAL run); it dies with it */
+  keyId?: string;
+};
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** A short-lived token (HS256) that lets its bearer attach to one run at one access level. */
 export async function signAttachToken(secret: string, claims: AttachClaims, ttlSeconds = ATTACH_TOKEN_TTL_S) {
   const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-  const token = await new SignJWT({ team: claims.teamId, run: claims.runId, ptype: claims.principal.type, access: claims.access })
+  const token = await new SignJWT({
+    team: claims.teamId,
+    run: claims.runId,
+    ptype: claims.principal.type,
+    access: claims.access,
+    ...(claims.executionId !== undefined ? { exec: claims.executionId } : {}),
+    ...(claims.keyId ? { key: claims.keyId } : {}),
+  })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(claims.principal.id)
     .setAudience(AUDIENCE)
@@ -21,15 +42,27 @@ export async function signAttachToken(secret: string, claims: AttachClaims, ttlS
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-/** The token's claims, or null when it is malformed, forged, expired or for something else. */
+/**
+ * The token's claims, or null when it is malformed, forged, expired or for something else. Valid
+ * claims are not yet a grant: the caller checks them against what they grant now (see
+ * services/runs/token-checks.ts).
+ */
 export async function verifyAttachToken(secret: string, token: string): Promise<AttachClaims | null> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ["HS256"] });
-    const { team, run, ptype, access, sub } = payload as Record<string, unknown>;
+    const { team, run, ptype, access, sub, exec, key } = payload as Record<string, unknown>;
     if (typeof team !== "string" || typeof run !== "string" || typeof sub !== "string") return null;
     if (access !== "VIEWER" && access !== "EDITOR" && access !== "HOST") return null;
     if (ptype !== "user" && ptype !== "service_account" && ptype !== "host" && ptype !== "system") return null;
-    return { teamId: team, runId: run, principal: { type: ptype, id: sub }, access };
+    if ((exec !== undefined && !Number.isInteger(exec)) || (key !== undefined && typeof key !== "string")) return null;
+    return {
+      teamId: team,
+      runId: run,
+      principal: { type: ptype, id: sub },
+      access,
+      ...(exec !== undefined ? { executionId: exec as number } : {}),
+      ...(key !== undefined ? { keyId: key as string } : {}),
+    };
   } catch {
     return null;
   }

@@ -2,20 +2,24 @@ import { PLATFORM_POOL } from "@ambit/protocol";
 import { jwtVerify, SignJWT } from "jose";
 
 const AUDIENCE = "ambit:host";
-/** Long enough for a container to boot, take its run and reconnect during it (runs last at most a day). */
-export const HOST_TOKEN_TTL_S = 24 * 3600;
+/**
+ * What a runner container's credential lives beyond the team's maximum run time: the container's
+ * boot, its wait for the run, and the run's environment setup (which comes before the run's clock starts).
+ */
+export const CONTAINER_BOOT_MARGIN_S = 30 * 60;
 
 /**
  * What a platform host credential allows: connect one host of capacity 1 to the team's platform
- * pool, for one run (`runId` is the run its container was started for; it names the connection).
+ * pool, for one execution of one run (the one its container was started for), and be given that
+ * run and no other. The pool checks it against the run's current state at every connection.
  */
-export type HostTokenClaims = { teamId: string; pool: typeof PLATFORM_POOL; runId: string };
+export type HostTokenClaims = { teamId: string; pool: typeof PLATFORM_POOL; runId: string; executionId: number };
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
-/** A short-lived credential (HS256) for a runner container the platform started itself. */
-export async function signHostToken(secret: string, claims: { teamId: string; runId: string }, ttlSeconds = HOST_TOKEN_TTL_S) {
-  return new SignJWT({ team: claims.teamId, pool: PLATFORM_POOL, run: claims.runId })
+/** A credential (HS256) for a runner container the platform started itself for one run's execution. */
+export async function signHostToken(secret: string, claims: { teamId: string; runId: string; executionId: number }, ttlSeconds: number) {
+  return new SignJWT({ team: claims.teamId, pool: PLATFORM_POOL, run: claims.runId, exec: claims.executionId })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(`container:${claims.runId}`)
     .setAudience(AUDIENCE)
@@ -28,9 +32,9 @@ export async function signHostToken(secret: string, claims: { teamId: string; ru
 export async function verifyHostToken(secret: string, token: string): Promise<HostTokenClaims | null> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ["HS256"] });
-    const { team, pool, run } = payload as Record<string, unknown>;
-    if (typeof team !== "string" || typeof run !== "string" || pool !== PLATFORM_POOL) return null;
-    return { teamId: team, pool, runId: run };
+    const { team, pool, run, exec } = payload as Record<string, unknown>;
+    if (typeof team !== "string" || typeof run !== "string" || pool !== PLATFORM_POOL || !Number.isInteger(exec)) return null;
+    return { teamId: team, pool, runId: run, executionId: exec as number };
   } catch {
     return null;
   }

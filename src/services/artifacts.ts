@@ -11,6 +11,7 @@ import { iso } from "../lib/time.ts";
 import { authenticateApiKey } from "./authenticate.ts";
 import { type Ctx, requireRole } from "./context.ts";
 import { visibleTo } from "./runs/sharing.ts";
+import { recheckHostToken, recheckMintingKey } from "./runs/token-checks.ts";
 
 /** Largest file artifact accepted (the request body limit of the upload route). */
 export const MAX_ARTIFACT_BYTES = 25 * 1024 * 1024;
@@ -32,6 +33,7 @@ export async function authorizeArtifactWrite(input: { env: Env; runId: string; a
     if (!claims) throw new AppError("authentication_required", "the host token is invalid or expired; it comes with the run's task_assignment");
     if (claims.runId !== input.runId) throw notFound("Run", input.runId);
     if (claims.access !== "HOST") throw new AppError("not_authorized", `adding artifacts needs the run's HOST token; this token gives ${claims.access} access`);
+    await recheckHostToken(input.env, claims);
     return { teamId: claims.teamId, runId: claims.runId };
   }
   const db = createDb(input.env.DB);
@@ -106,19 +108,25 @@ export async function artifactDownloadUrl({ ctx, uid }: { ctx: Ctx; uid: string 
 }
 
 async function downloadLink(ctx: Ctx, uid: string) {
-  const { token, expiresAt } = await signArtifactToken(getConfig(ctx.env).JWT_SECRET, { teamId: ctx.teamId, artifactUid: uid });
+  if (ctx.actor.type === "system") throw new AppError("internal_error", "download links are minted for a caller with an API key");
+  const { token, expiresAt } = await signArtifactToken(getConfig(ctx.env).JWT_SECRET, { teamId: ctx.teamId, artifactUid: uid, principal: { type: ctx.actor.type, id: ctx.actor.id }, keyId: ctx.actor.keyId });
   return { url: `${ctx.baseUrl}/api/v1/agent/artifacts/${uid}/content?token=${encodeURIComponent(token)}`, expiresAt };
 }
 
-/** The bytes behind a signed download link. */
+/**
+ * The bytes behind a signed download link, while whoever got the link may still read the artifact:
+ * the key it was minted with is still valid and its holder still sees the run.
+ */
 export async function readArtifactContent({ env, uid, token }: { env: Env; uid: string; token: string }) {
   const claims = await verifyArtifactToken(getConfig(env).JWT_SECRET, token);
   if (!claims || claims.artifactUid !== uid) {
     throw new AppError("authentication_required", "this download link is invalid or expired; get a new one with GET /api/v1/agent/artifacts/{uid}/download");
   }
-  const [a] = await createDb(env.DB).select().from(runArtifacts).where(and(eq(runArtifacts.id, uid), eq(runArtifacts.teamId, claims.teamId))).limit(1);
-  const obj = a ? await env.ARTIFACTS.get(r2Key(a.teamId, a.runId, a.id)) : null;
-  if (!a || !obj) throw notFound("Artifact", uid);
+  const { role, personal } = await recheckMintingKey(env, claims, "download link");
+  const ctx: Ctx = { teamId: claims.teamId, actor: { ...claims.principal, role, keyId: claims.keyId, personal }, db: createDb(env.DB), env, requestId: "", baseUrl: "" };
+  const a = await artifactInTeam(ctx, uid);
+  const obj = await env.ARTIFACTS.get(r2Key(a.teamId, a.runId, a.id));
+  if (!obj) throw notFound("Artifact", uid);
   const data = a.data as { filename?: string; mime_type?: string };
   return { body: obj.body, size: obj.size, contentType: data.mime_type ?? "application/octet-stream", filename: data.filename ?? uid };
 }

@@ -1,7 +1,7 @@
 import type { Role } from "@ambit/protocol";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
-import { roleAtLeast } from "../lib/roles.ts";
+import { lowerRole, roleAtLeast } from "../lib/roles.ts";
 
 /**
  * Who is acting: a user or service account through an API key, or the platform itself.
@@ -37,7 +37,7 @@ export type Ctx = {
   configVersion?: number;
 };
 
-export { lowerRole, roleAtLeast } from "../lib/roles.ts";
+export { lowerRole, roleAtLeast };
 
 /** Throws `not_authorized` unless the caller's role is at least `min`. */
 export function requireRole(ctx: Ctx, min: Role, action: string): void {

@@ -24,13 +24,16 @@ export async function connectHost({ ctx, workerId, request }: { ctx: Ctx; worker
     pool: workerId!,
     workerId: workerId!,
     principal: { type: ctx.actor.type === "service_account" ? "service_account" : "user", id: ctx.actor.id },
+    ...("keyId" in ctx.actor ? { keyId: ctx.actor.keyId } : {}),
   });
 }
 
 /**
  * Connects a runner container the platform started for one run (`PLATFORM_HOSTS=containers`):
- * its host credential names the team and admits it to the platform pool only, as a host of
- * capacity 1 that the pool gives a single run.
+ * its host credential names the team, the run and its execution, and admits it to the platform
+ * pool only, as a host of capacity 1 that the pool gives that run and no other. The pool refuses
+ * it while another connection of it is open (409), and once the run's execution no longer waits
+ * for or is held by its container (403).
  */
 export async function connectPlatformHost({ env, claims, workerId, request }: { env: Env; claims: HostTokenClaims; workerId: string | undefined; request: Request }) {
   checkHostRequest(workerId, request);
@@ -38,7 +41,13 @@ export async function connectPlatformHost({ env, claims, workerId, request }: { 
     throw new AppError("not_authorized", `This host credential connects to worker_id=${claims.pool} only, not '${workerId}'; other pools need an admin API key.`);
   }
   await createDb(env.DB).insert(hostPools).values({ teamId: claims.teamId, pool: claims.pool, firstConnectedAt: Date.now() }).onConflictDoNothing();
-  return forward(env, request, { teamId: claims.teamId, pool: claims.pool, workerId: claims.pool, principal: { type: "host", id: `container:${claims.runId}` }, single: true });
+  return forward(env, request, {
+    teamId: claims.teamId,
+    pool: claims.pool,
+    workerId: claims.pool,
+    principal: { type: "host", id: `container:${claims.runId}` },
+    container: { runId: claims.runId, executionId: claims.executionId },
+  });
 }
 
 function checkHostRequest(workerId: string | undefined, request: Request) {
@@ -54,6 +63,11 @@ function checkHostRequest(workerId: string | undefined, request: Request) {
 
 async function forward(env: Env, request: Request, grant: HostGrant) {
   const res = await hostPool(env, grant.teamId, grant.pool).fetch(new Request(request.url, { headers: { upgrade: "websocket", [HOST_GRANT_HEADER]: JSON.stringify(grant) } }));
+  if (res.status !== 101) {
+    // the pool refused the connection (a runner container's credential it no longer admits)
+    const refusal = (await res.json().catch(() => null)) as { code?: "conflict" | "not_authorized"; message?: string } | null;
+    throw new AppError(refusal?.code ?? "internal_error", refusal?.message ?? `the host pool refused the connection (${res.status})`);
+  }
   return mutableResponse(res);
 }
 

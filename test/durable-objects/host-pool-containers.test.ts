@@ -12,7 +12,7 @@ import { type Hello, poolHosts, poolStub, sleep, TestHost, untilRun } from "../h
 import { insertRunRow, RUNS } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
-type Start = { runId: string; teamId: string };
+type Start = { runId: string; teamId: string; executionId: number };
 
 async function queuedRun(team: Team, pool = "warp") {
   return (await insertRunRow(team, { prompt: "Do it", title: "Do it", worker_host: pool === "warp" ? null : pool })).id;
@@ -35,7 +35,7 @@ const containerRows = (team: Team) =>
 
 /** A host connected with a platform host credential, as a runner container connects. */
 async function containerHost(team: Team, runId: string, hello: Hello | false = { capacity: 1 }) {
-  const token = await signHostToken(env.JWT_SECRET, { teamId: team.teamId, runId });
+  const token = await signHostToken(env.JWT_SECRET, { teamId: team.teamId, runId, executionId: 1 }, 3600);
   return TestHost.connect(token, "warp", hello);
 }
 
@@ -47,7 +47,7 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     const starts = await watchStarts(t);
     const runId = await queuedRun(t);
     expect(await offer(t, runId)).toEqual({ ok: true, status: "waiting" });
-    expect(starts).toEqual([{ runId, teamId: t.teamId }]);
+    expect(starts).toEqual([{ runId, teamId: t.teamId, executionId: 1 }]);
     expect((await getRun(t, runId)).status_message.message).toBe("Waiting: a runner container is starting for this run");
 
     expect(await offer(t, runId)).toEqual({ ok: true, status: "duplicate" });

@@ -5,7 +5,7 @@ import type { RunSession } from "../../durable-objects/run-session/run-session.t
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { type Json, memberKey, newTeam } from "../helpers/api.ts";
 import { advance, createRun, eventsOf, HOST_ACTOR, hostAppend, messages, runRow, sessionOf } from "../helpers/runs.ts";
-import { attach, type TestSocket, tokenFor } from "../helpers/sockets.ts";
+import { attach, attachRequest, type TestSocket, tokenFor } from "../helpers/sockets.ts";
 
 async function newRun() {
   const team = await newTeam("stream");
@@ -335,22 +335,24 @@ describe("RunSession websocket: the run's host", () => {
     host.close();
   });
 
-  it("refuses every event once the run has ended", async () => {
+  it("refuses every event once the run has ended: the host's socket gets the end, then closes", async () => {
     const { runId, ref } = await runningRun();
-    const host = await attach(runId, { token: await tokenFor(ref, "HOST"), after: 4 });
+    const token = await tokenFor(ref, "HOST");
+    const host = await attach(runId, { token, after: 4 });
     await advance(ref, "succeed");
     await host.untilSeq(5);
-    host.send({ type: "append", ref: "late", events: messages(1, 2) });
-    const ack = await host.nth("ack", 1);
-    expect(ack).toMatchObject({ ref: "late", seqs: [] });
-    expect(ack.refused).toEqual([
-      { host_seq: 1, reason: expect.stringContaining("already ended (SUCCEEDED)") },
-      { host_seq: 2, reason: expect.stringContaining("already ended (SUCCEEDED)") },
-    ]);
+    expect((await host.untilClosed()).code).toBe(4001);
+    expect((await attachRequest(runId, { token })).status).toBe(401);
     expect((await inside(runId)).seqs).toEqual([1, 2, 3, 4, 5]);
-    // the RPC answers the same, as a value
-    expect(await hostAppend(ref, messages(3, 1))).toMatchObject({ ok: true, seqs: [], refused: [{ host_seq: 3 }] });
-    host.close();
+    // the RPC answers as a value
+    expect(await hostAppend(ref, messages(1, 2))).toMatchObject({
+      ok: true,
+      seqs: [],
+      refused: [
+        { host_seq: 1, reason: expect.stringContaining("already ended (SUCCEEDED)") },
+        { host_seq: 2, reason: expect.stringContaining("already ended (SUCCEEDED)") },
+      ],
+    });
   });
 
   it("answers the append RPC for an unknown run or another team with resource_not_found, as a value", async () => {

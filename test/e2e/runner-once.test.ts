@@ -65,19 +65,22 @@ describe("runner --once", () => {
     expect(run.state).toBe("QUEUED");
   });
 
-  it("with a platform host credential: joins the team's warp pool at capacity 1, runs one run, exits", async () => {
-    const token = await signHostToken(JWT_SECRET, { teamId: s.team.uid, runId: "for-the-test" });
-    const host = onceHost(token, "warp", ["container:for-the-test"]);
-    await host.ready;
-    expect(await waitFor(async () => (await hostsOf("warp")).some((h) => h.capacity === 1 && h.labels.includes("container:for-the-test")), 10_000)).toBe(true);
+  it("with a platform host credential: joins the team's warp pool, runs the one run it was started for, exits", async () => {
+    // what the platform does: a run waits in the warp pool, and a container is started for it
     const runId = await createRun("echo from the platform pool");
+    expect(await waitFor(async () => /no host is connected/.test((await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json.status_message?.message ?? ""), 10_000)).toBe(true);
+    const token = await signHostToken(JWT_SECRET, { teamId: s.team.uid, runId, executionId: 1 }, 3600);
+    const host = onceHost(token, "warp", [`container:${runId}`]);
+    await host.ready;
     await untilState(runId, "SUCCEEDED");
     await host.closed;
     expect(await waitFor(async () => (await hostsOf("warp")).length === 0, 10_000)).toBe(true);
 
-    // the same credential opens nothing else
+    // the same credential opens nothing else, and not its pool again: its run ended
     expect((await api(s.url, "GET", "/api/v1/agent/runs", { key: token })).status).toBe(401);
     const other = onceHost(token, "e2e-other-pool");
     await expect(other.ready).rejects.toThrow(/403/);
+    const again = onceHost(token, "warp");
+    await expect(again.ready).rejects.toThrow(/403/);
   });
 });

@@ -111,14 +111,19 @@ export async function attach(runId: string, auth: AttachAuth) {
   return socket;
 }
 
-/** An attach token, as the run's host (or anyone) would get it from the platform. */
+/**
+ * An attach token, as the run's host (or anyone) would get it from the platform. A HOST token is
+ * for execution 1 unless told otherwise, and works only while that execution is held (see
+ * services/runs/token-checks.ts): advance the run to PENDING or later first.
+ */
 export async function tokenFor(
   run: { runId: string; teamId: string },
   access: "VIEWER" | "EDITOR" | "HOST",
   principal: { type: "user" | "service_account" | "host" | "system"; id: string } = { type: "host", id: "host-1" },
   ttlSeconds?: number,
+  executionId = access === "HOST" ? 1 : undefined,
 ) {
-  const { token } = await signAttachToken(env.JWT_SECRET, { ...run, principal, access }, ttlSeconds);
+  const { token } = await signAttachToken(env.JWT_SECRET, { ...run, principal, access, ...(executionId !== undefined ? { executionId } : {}) }, ttlSeconds);
   return token;
 }
 

@@ -4,8 +4,15 @@
 import { describe, expect, it } from "vitest";
 import { exports } from "cloudflare:workers";
 import { BASE, call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
-import { createRun, RUNS } from "../helpers/runs.ts";
+import { advance, createRun, RUNS } from "../helpers/runs.ts";
 import { tokenFor } from "../helpers/sockets.ts";
+
+/** A run its host holds (a HOST token grants its execution only while it is held). */
+async function heldRun(team: { key: string; teamId: string }) {
+  const runId = await createRun(team.key, { prompt: "p" });
+  await advance({ runId, teamId: team.teamId }, "dispatch", "claim", "start");
+  return runId;
+}
 
 const upload = (runId: string, auth: string, body: string, query = "filename=notes.txt&filepath=artifacts/notes.txt", type = "text/plain") =>
   call("POST", `${RUNS}/${runId}/artifacts/files?${query}`, { raw: body, headers: { authorization: `Bearer ${auth}`, "content-type": type } });
@@ -13,7 +20,7 @@ const upload = (runId: string, auth: string, body: string, query = "filename=not
 describe("artifacts", () => {
   it("the run's host uploads a file; it shows on the run, and GET + /download serve it to the team", async () => {
     const t = await newTeam("artifacts");
-    const runId = await createRun(t.key, { prompt: "p" });
+    const runId = await heldRun(t);
     const token = await tokenFor({ runId, teamId: t.teamId }, "HOST");
     const up = await upload(runId, token, "line 1\nline 2\n");
     expect(up.status, up.text).toBe(201);
@@ -49,7 +56,7 @@ describe("artifacts", () => {
 
   it("reports a pull request with the host token or an admin key; members and viewers may not; bad bodies are 400", async () => {
     const t = await newTeam("artifacts-pr");
-    const runId = await createRun(t.key, { prompt: "p" });
+    const runId = await heldRun(t);
     const token = await tokenFor({ runId, teamId: t.teamId }, "HOST");
     const pr = { artifact_type: "PULL_REQUEST", data: { url: "https://github.com/acme/app/pull/7", branch: `ambit/${runId}` } };
     const byHost = await call("POST", `${RUNS}/${runId}/artifacts`, { body: pr, headers: { authorization: `Bearer ${token}` } });
@@ -75,7 +82,7 @@ describe("artifacts", () => {
   it("another team's run and artifacts are not found; a host token of another run is refused", async () => {
     const a = await newTeam("artifacts-a");
     const b = await newTeam("artifacts-b");
-    const runA = await createRun(a.key, { prompt: "p" });
+    const runA = await heldRun(a);
     const runB = await createRun(b.key, { prompt: "p" });
     const token = await tokenFor({ runId: runA, teamId: a.teamId }, "HOST");
     const up = await upload(runA, token, "secret plans");
@@ -90,7 +97,7 @@ describe("artifacts", () => {
 
   it("accepts files above the JSON body limit, up to 25 MiB", async () => {
     const t = await newTeam("artifacts-big");
-    const runId = await createRun(t.key, { prompt: "p" });
+    const runId = await heldRun(t);
     const token = await tokenFor({ runId, teamId: t.teamId }, "HOST");
     const big = "x".repeat(2 * 1024 * 1024);
     const up = await upload(runId, token, big, "filename=big.txt", "application/octet-stream");

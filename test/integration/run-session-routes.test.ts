@@ -110,6 +110,7 @@ describe("attach tokens", () => {
       runId,
       principal: { type: "user", id: team.userId },
       access: "EDITOR",
+      keyId: expect.any(String), // the key it was minted with: it dies with it
     });
   });
 

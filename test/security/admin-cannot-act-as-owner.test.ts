@@ -69,7 +69,7 @@ describe("an admin cannot act as an owner, nor reach a member's personal resourc
     expectProblem(await call("POST", SECRETS, { key: delegated.key, body: { name: "PLANTED", value: "x", scope: "personal" } }), 403, "not_authorized");
     // a run it starts as the member gets the team's secrets, never the member's personal ones
     const runId = await createRun(delegated.key, { prompt: "print env" });
-    const built = await buildAssignment(env, { runId, teamId: t.teamId, executionId: 1, holder: { type: "host", id: "h" }, startedBy: { type: "user", id: member.userId } });
+    const built = await buildAssignment(env, { runId, teamId: t.teamId, executionId: 1, holder: { actor: { type: "host", id: "h" }, maxRunTimeSeconds: 3600 }, startedBy: { type: "user", id: member.userId } });
     expect(built.ok).toBe(true);
     if (built.ok) expect(JSON.stringify(built.assignment.secrets)).not.toContain("member-private-value");
   });

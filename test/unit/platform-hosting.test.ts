@@ -21,7 +21,7 @@ describe("platformHosting", () => {
   it("containers without the RUNNER_CONTAINER binding answers why the container did not start", async () => {
     const hosting = platformHosting(withVars({ PLATFORM_HOSTS: "containers", PUBLIC_URL: "https://ambit.example.com" }));
     expect(hosting.mode).toBe("containers");
-    expect(await hosting.starter!.start({ runId: "r", teamId: "t" })).toEqual({
+    expect(await hosting.starter!.start({ runId: "r", teamId: "t", executionId: 1 })).toEqual({
       ok: false,
       message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`",
     });

@@ -2,6 +2,8 @@ import type { LocalRunClaim, LocalRunReport, LocalRunStatus } from "@ambit/proto
 import { buildAssignment } from "../../../durable-objects/host-pool/assignment.ts";
 import { applyHostReport } from "../../../durable-objects/host-pool/host-report.ts";
 import type { RunRef } from "../../../durable-objects/run-session/run-session.ts";
+import { eq } from "drizzle-orm";
+import { teams } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { type Ctx, requirePersonal, requireRole } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
@@ -40,8 +42,17 @@ export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string })
   if (!dispatched.ok) throw new AppError(dispatched.code, `${dispatched.message}; a LOCAL run is claimed once, right after it is created`);
   const claimed = await session.command(ref, "claim", holder);
   if (!claimed.ok) throw new AppError(claimed.code, claimed.message);
-  // a LOCAL run has one execution, started by its creator (the only one who may claim it)
-  const built = await buildAssignment(ctx.env, { runId: ref.runId, teamId: ref.teamId, executionId: claimed.execution_id, holder, startedBy: dispatched.started_by });
+  // its HOST token lives the team's maximum run time (plus a margin) and dies with the claiming key
+  const [team] = await ctx.db.select({ maxRunTimeSeconds: teams.maxRunTimeSeconds }).from(teams).where(eq(teams.id, ctx.teamId)).limit(1);
+  const keyId = "keyId" in ctx.actor ? ctx.actor.keyId : undefined;
+  const built = await buildAssignment(ctx.env, {
+    runId: ref.runId,
+    teamId: ref.teamId,
+    executionId: claimed.execution_id,
+    holder: { actor: holder, keyId, maxRunTimeSeconds: team?.maxRunTimeSeconds ?? 0 },
+    // a LOCAL run has one execution, started by its creator (the only one who may claim it)
+    startedBy: dispatched.started_by,
+  });
   if (!built.ok) {
     const message = built.code === "internal_error" ? built.message : `run ${ref.runId} was not found`;
     await session.command(ref, "error", holder, { message, error_code: "internal_error", retryable: false });

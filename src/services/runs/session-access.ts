@@ -10,6 +10,7 @@ import { authenticateApiKey } from "../authenticate.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { accessFor } from "./sharing.ts";
+import { recheckHostToken, recheckMintingKey } from "./token-checks.ts";
 
 /** Mints an attach token for the caller's own access level on this run. */
 export async function mintSessionToken({ ctx, runId }: { ctx: Ctx; runId: string }) {
@@ -20,6 +21,7 @@ export async function mintSessionToken({ ctx, runId }: { ctx: Ctx; runId: string
     runId: row.id,
     principal: { type: ctx.actor.type, id: ctx.actor.id },
     access,
+    ...("keyId" in ctx.actor ? { keyId: ctx.actor.keyId } : {}),
   });
   const base = `${ctx.baseUrl}/api/v1/agent/runs/${row.id}`;
   return {
@@ -51,7 +53,13 @@ export async function authorizeAttach(input: {
       throw new AppError("authentication_required", "the attach token is invalid or expired; mint a new one with POST /api/v1/agent/runs/{id}/session-token");
     }
     if (claims.runId !== runId) throw new AppError("resource_not_found", `run '${runId}' was not found in this team`);
-    return { ...(await recheckMember(env, claims)), after: input.after };
+    if (claims.access === "HOST") {
+      await recheckHostToken(env, claims);
+      return { runId, teamId: claims.teamId, principal: claims.principal, access: "HOST", executionId: claims.executionId, after: input.after };
+    }
+    const grant = await recheckMember(env, claims);
+    if (claims.keyId) await recheckMintingKey(env, { ...claims, keyId: claims.keyId }, "attach token");
+    return { ...grant, after: input.after };
   }
   const db: Db = createDb(env.DB);
   const { teamId, actor } = await authenticateApiKey(db, input.authorization);

@@ -1,0 +1,33 @@
+import type { Role } from "@ambit/protocol";
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { apiKeys, memberships } from "../db/schema.ts";
+import { lowerRole } from "./roles.ts";
+
+// Here rather than in services/: the HostPool Durable Object (which may not import services)
+// checks the key a host connected with before it gives the host a run.
+
+/**
+ * What an API key grants now, for a credential minted or a connection opened through it (an attach
+ * token, a download link, a LOCAL run's HOST token, a host's pool connection): its role capped by its user's current team role, or null when
+ * the key was revoked, expired, is another principal's, or its user left the team.
+ */
+export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<Role | null> {
+  return (await keyGrantNow(db, key, now))?.role ?? null;
+}
+
+/** `keyRoleNow` with whether the key reaches its principal's personal resources (`personal_access`). */
+export async function keyGrantNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<{ role: Role; personal: boolean } | null> {
+  const [row] = await db
+    .select({
+      principalType: apiKeys.principalType, principalId: apiKeys.principalId, role: apiKeys.role, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt,
+      personal: apiKeys.personalAccess, memberRole: memberships.role,
+    })
+    .from(apiKeys)
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
+    .limit(1);
+  if (!row || (key.principalId !== undefined && row.principalId !== key.principalId) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+  if (row.principalType !== "user") return { role: row.role, personal: row.personal };
+  return row.memberRole ? { role: lowerRole(row.role, row.memberRole), personal: row.personal } : null;
+}
