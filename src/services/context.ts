@@ -1,6 +1,7 @@
 import type { Role } from "@ambit/protocol";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
+import { roleAtLeast } from "../lib/roles.ts";
 
 /** Who is acting: a user or service account through an API key, or the platform itself. */
 export type Actor =
@@ -33,10 +34,7 @@ export type Ctx = {
   configVersion?: number;
 };
 
-const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-
-export const roleAtLeast = (role: Role, min: Role) => RANK[role] >= RANK[min];
-export const lowerRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b);
+export { lowerRole, roleAtLeast } from "../lib/roles.ts";
 
 /** Throws `not_authorized` unless the caller's role is at least `min`. */
 export function requireRole(ctx: Ctx, min: Role, action: string): void {

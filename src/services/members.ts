@@ -4,6 +4,7 @@ import { apiKeys, memberships, users } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
 import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
+import { recheckLiveAccess } from "./runs/live-access.ts";
 import { ensureUser } from "./users.ts";
 
 const memberColumns = {
@@ -98,6 +99,7 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
     .update(memberships)
     .set({ role })
     .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid)));
+  await recheckLiveAccess(ctx, { principalId: uid });
   return toMember({ ...member, role });
 }
 
@@ -118,4 +120,5 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalId, uid))),
   ]);
+  await recheckLiveAccess(ctx, { principalId: uid });
 }

@@ -67,7 +67,8 @@ describe("removing a member", () => {
     await env.DB.prepare("DELETE FROM memberships WHERE team_id = ? AND user_id = ?").bind(team.teamId, member.userId).run();
     const before = await typesOf(ref);
     expect(await answer(s, { type: "followup", ref: "f", message: "still steering?" })).toMatchObject({ type: "error", code: "not_authorized" });
-    expect(await answer(s, { type: "cancel", ref: "c" })).toMatchObject({ type: "error", code: "not_authorized" });
+    // and the connection, which no longer admits anything, is closed
+    expect(await s.untilClosed()).toMatchObject({ code: 4003 });
     expect(await typesOf(ref)).toEqual(before);
     expect((await call("GET", `${RUNS}/${runId}`, { key: team.key })).json.state).toBe("INPROGRESS");
     s.close();
@@ -94,10 +95,15 @@ describe("demoting a member to viewer", () => {
     await env.DB.prepare("UPDATE memberships SET role = 'viewer' WHERE team_id = ? AND user_id = ?").bind(team.teamId, member.userId).run();
     expect(await answer(s, { type: "cancel", ref: "c" })).toMatchObject({ type: "error", code: "not_authorized" });
     expect(await typesOf(ref)).not.toContain("run.cancel_requested");
-    // promoted back, the same socket steers again: the check reads the current role, not a cache
+    // the socket was downgraded: it watches on, and steers no more even if the role comes back
+    expect(s.closed).toBeNull();
     await env.DB.prepare("UPDATE memberships SET role = 'member' WHERE team_id = ? AND user_id = ?").bind(team.teamId, member.userId).run();
-    expect(await answer(s, { type: "followup", ref: "f", message: "back" })).toMatchObject({ type: "ack" });
+    expect(await answer(s, { type: "followup", ref: "f", message: "back" })).toMatchObject({ type: "error", message: expect.stringContaining("has VIEWER") });
     s.close();
+    // a new attach reads the current role
+    const again = await attach(runId, { key: member.key });
+    expect(await answer(again, { type: "followup", ref: "f", message: "back" })).toMatchObject({ type: "ack" });
+    again.close();
   });
 
   it("leaves a socket alone when the demotion does not lower its access (a viewer socket of an admin made member)", async () => {
