@@ -61,6 +61,8 @@ type Rows = [
 
 function decide(who: Who, [[run], [member], [key]]: Rows, now: number): Standing {
   if (!isTeamPrincipal(who.principal)) return none("kind");
+  // a user no longer in the team says so first (their keys were revoked with the membership)
+  if (who.principal.type === "user" && !member) return none("not_member");
   let role: Role;
   if (who.keyId) {
     if (!key) return none("revoked");
