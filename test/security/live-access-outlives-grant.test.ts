@@ -151,6 +151,23 @@ describe("revoking an API key", () => {
   });
 });
 
+describe("deleting a named agent (a service account)", () => {
+  it("closes the sockets its keys opened, as revoking them does", async () => {
+    const team = await newTeam("live-grant");
+    const uid = (await call("POST", "/api/v1/agent/identities", { key: team.key, body: { name: "bot" } })).json.uid;
+    const secret = `ambit_${crypto.randomUUID().replaceAll("-", "")}`;
+    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    await env.DB.prepare(
+      "INSERT INTO api_keys (id, team_id, principal_type, principal_id, name, prefix, key_hash, role, created_at) VALUES (?, ?, 'service_account', ?, 'bot key', 'ambit_x', ?, 'member', ?)",
+    ).bind(`k-${uid}`, team.teamId, uid, hash, Date.now()).run();
+    const runId = await createRun(team.key, { prompt: "the bot watches" });
+    const s = await attach(runId, { key: secret });
+    expect(s.frames[0]).toMatchObject({ access: "EDITOR" });
+    expect((await call("DELETE", `/api/v1/agent/identities/${uid}`, { key: team.key })).status).toBe(204);
+    expect(await s.untilClosed()).toMatchObject({ code: 4003 });
+  });
+});
+
 describe("a run's sharing shrinking", () => {
   it("a steering frame after the team lost EDITOR access (no push) is refused", async () => {
     const team = await newTeam("live-grant");
