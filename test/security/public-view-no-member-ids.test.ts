@@ -81,6 +81,18 @@ describe("a public view names no member", () => {
     mate.close();
   });
 
+  it("a LOCAL run's host (its creator's CLI, `local:<user id>`) is anonymous too", async () => {
+    const team = await newTeam("anon");
+    const member = await memberKey(team.key, "member");
+    const runId = await createRun(member.key, { prompt: "here", execution_location: "LOCAL", sharing: { public: "VIEWER" } }, { "x-oz-api-source": "CLI" });
+    expect((await call("POST", `${RUNS}/${runId}/local/claim`, { key: member.key })).status).toBe(200);
+    expect((await call("POST", `${RUNS}/${runId}/local/report`, { key: member.key, body: { type: "task_started", data: { task_id: runId } } })).status).toBe(200);
+    const item = await call("GET", `${RUNS}/${runId}`, { key: member.key });
+    const events = await call("GET", pathOf(item.json.sharing.public_events_url));
+    expect(events.json.events.map((e: Json) => e.actor)).toContainEqual({ type: "host", id: "anonymous" });
+    expectNoIds(events.text, [member.userId]);
+  });
+
   it("a run cancelled before it started says so without naming who (its status message is public)", async () => {
     const team = await newTeam("anon");
     const member = await memberKey(team.key, "member");
