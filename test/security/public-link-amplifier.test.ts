@@ -62,6 +62,14 @@ describe("viewer caps", () => {
     await sse.body!.cancel();
   });
 
+  it("counts an IPv6 viewer by its /64: cycling through one prefix's addresses does not escape the cap", async () => {
+    const { session } = await publicRun();
+    const sockets = await Promise.all(Array.from({ length: PER_IP }, (_, i) => socket(session, `2001:db8:1:2::${(i + 1).toString(16)}`)));
+    await expectTooMany(await open(session, "2001:0db8:0001:0002:ffff:0:0:1"), /PUBLIC_VIEWERS_PER_IP_MAX/);
+    (await socket(session, "2001:db8:1:3::1")).close(); // the next /64 is another subscriber
+    for (const s of sockets) s.close();
+  });
+
   it("a run takes at most RUN_VIEWERS_MAX viewers of all kinds: the next one, public or teammate, gets 429", async () => {
     const { team, runId, session } = await publicRun();
     const sockets: TestSocket[] = [];
