@@ -39,6 +39,8 @@ export type CommandOptions = { /** the team's maximum run time, given with `disp
 const LIMITS: EventActor = { type: "system", id: "limits" };
 
 const RETRY_MS = 1_000;
+/** The default page of the `events` RPC (its callers page with their own limits). */
+const EVENTS_PAGE = 1_000;
 const encoder = new TextEncoder();
 
 /** An open Server-Sent Events stream: who holds it, and whether its replay is done (then it gets live events). */
@@ -227,7 +229,7 @@ export class RunSession extends DurableObject<Env> {
     return { ok: true, seqs: written.map((e) => e.seq), refused };
   }
 
-  async events(ref: RunRef, after = 0, limit = REPLAY_PAGE_EVENTS): Promise<{ events: RunEvent[]; last_seq: number } | null> {
+  async events(ref: RunRef, after = 0, limit = EVENTS_PAGE): Promise<{ events: RunEvent[]; last_seq: number } | null> {
     const run = await this.load(ref);
     if (!run) return null;
     await this.watchLine(run);
@@ -350,7 +352,9 @@ export class RunSession extends DurableObject<Env> {
     server.serializeAttachment(state);
     send(server, { type: "ready", run_id: run.id, state: run.state, last_seq: lastSeq(this.ctx.storage.sql), access: grant.access, execution_id: run.execution_id });
     if (grant.access === "HOST") {
-      // the host replays at once, as before: it is one, authenticated, and a follow-up frame must not overtake its replay
+      // the host replays at once, as before: it is one, authenticated, and a follow-up frame must
+      // not overtake its replay. Replay and registration happen with no await in between: no
+      // event can fall in a gap.
       this.outbox.flush();
       for (let after = grant.after; ; ) {
         const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE_EVENTS);
