@@ -26,6 +26,11 @@ const Config = z.object({
   PLATFORM_HOSTS: z.enum(["local", "containers"]).default("local"),
   /** the Worker's public origin, where runner containers connect back to (needed by "containers") */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // Live viewers (finding 7): what one run's session serves at once; more are answered 429.
+  /** websockets and SSE streams of one run, of every kind (teammates and the public link; the host aside) */
+  RUN_VIEWERS_MAX: z.coerce.number().int().min(1).default(100),
+  /** of those, through the run's public link from one address (`cf-connecting-ip`) */
+  PUBLIC_VIEWERS_PER_IP_MAX: z.coerce.number().int().min(1).default(10),
 }).refine((c) => c.PLATFORM_HOSTS !== "containers" || c.PUBLIC_URL, {
   path: ["PUBLIC_URL"],
   message: "is required when PLATFORM_HOSTS is 'containers' (the https origin runner containers connect to, e.g. https://ambit.example.workers.dev)",

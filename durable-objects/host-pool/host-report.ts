@@ -29,7 +29,8 @@ export async function applyHostReport(session: DurableObjectStub<RunSession>, re
       if (!r.ok && !cancelled) {
         await session.command(ref, "start", actor);
         r = await session.command(ref, "succeed", actor, status);
-        if (!r.ok) await session.command(ref, "error", actor, { message: `Host ${actor.id} reported success, but ${r.message}`, error_code: "internal_error" });
+        // no host id in the message: a run's status is public on its link, and a LOCAL run's host id names its creator
+        if (!r.ok) await session.command(ref, "error", actor, { message: `The host reported success, but ${r.message}`, error_code: "internal_error" });
       }
       return;
     }

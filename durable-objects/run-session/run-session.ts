@@ -1,15 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import {
-  capPayload, ClientFrame, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
-  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL,
+  capPayload, ClientFrame, type DispatchMessage, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
+  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, type ServerFrame,
 } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
+import { anonymousActor, anonymousEvent } from "../../src/lib/anonymous.ts";
+import type { Starter } from "../../src/lib/personal-secrets.ts";
 import { archiveTranscript } from "./archive.ts";
 import { Outbox } from "./fanout.ts";
-import { type AttachGrant, ATTACH_HEADER, broadcast, presence, send, type SocketState, stateOf } from "./sockets.ts";
+import { nextTurn, PresenceTimer, REPLAY_PAGE_EVENTS, replayFrames } from "./replay.ts";
+import { type AttachGrant, ATTACH_HEADER, broadcast, ipTag, presence, PUBLIC_TAG, send, sendText, type SocketState, stateOf } from "./sockets.ts";
+import { forgetAttachment, isTeamPrincipal, pruneAttachments, registerAttachment, type Standing, standingOf } from "./standing.ts";
 import { isTerminal, type RunCommand, transition } from "./state-machine.ts";
 import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
 import { type D1Columns, d1Columns, readRunRow, writeSummary } from "./summary.ts";
+import { viewerRefusal } from "./viewers.ts";
 
 /** Identifies the run a call is about; the team is checked against the stored run. */
 export type RunRef = { runId: string; teamId: string };
@@ -32,7 +37,7 @@ export type SessionResult =
       seq: number;
       execution_id: number;
       /** with `dispatch` only: who started this execution (whose personal secrets it may get, src/lib/personal-secrets.ts) */
-      started_by?: EventActor;
+      started_by?: Starter;
     }
   | Refusal;
 /** Where a LOCAL run stands for the CLI that holds it (its lease was just renewed if it is active). */
@@ -44,8 +49,14 @@ export type CommandOptions = { /** the team's maximum run time, given with `disp
 const LIMITS: EventActor = { type: "system", id: "limits" };
 
 const RETRY_MS = 1_000;
-const REPLAY_PAGE = 1_000;
+/** The default page of the `events` RPC (its callers page with their own limits). */
+const EVENTS_PAGE = 1_000;
 const encoder = new TextEncoder();
+
+/** An open Server-Sent Events stream: who holds it, and whether its replay is done (then it gets live events). */
+type SseClient = { conn: string; principal: EventActor; keyId?: string; ip?: string; live: boolean };
+/** Whose standing changed: every connection of a principal, or every one made with one API key. */
+export type StandingChange = { principalId: string } | { keyId: string };
 
 /**
  * One per run: the authority for the run's state and its append-only event log, and the hub every
@@ -60,9 +71,12 @@ export class RunSession extends DurableObject<Env> {
   /** whether this instance asked its pool to tell it why the run waits (see watchLine) */
   private watching = false;
   /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
-  private sse = new Map<WritableStreamDefaultWriter<Uint8Array>, EventActor>();
+  private sse = new Map<WritableStreamDefaultWriter<Uint8Array>, SseClient>();
+  /** Sockets still being sent their replay: live events reach them once it is done (replay.ts). */
+  private replaying = new Set<WebSocket>();
   /** Live events on their way to the clients, coalesced under load (see fanout.ts). */
   private outbox = new Outbox((events) => this.deliver(events), () => this.ctx.getWebSockets().length + this.sse.size);
+  private presenceTimer = new PresenceTimer(() => this.sendPresence());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,7 +104,8 @@ export class RunSession extends DurableObject<Env> {
       return { ok: false, code: "invalid_request", message: `run ${run.id} already ended (${run.state}); there is nothing to cancel` };
     }
     if (run.state === "QUEUED" || run.state === "PENDING") {
-      const result = await this.apply(run, "cancel", actor, { message: `Cancelled by ${actor.type} ${actor.id} before a host started it` });
+      // the message is the run's public status (a public link shows it): it names no one
+      const result = await this.apply(run, "cancel", actor, { message: `Cancelled by ${actor.type === "service_account" ? "a service account" : `a ${actor.type}`} before a host started it` });
       // out of line, and a host that was just offered it is told to drop it
       await this.tellPool(run, (pool) => pool.cancel(run.id, "cancelled before it started"));
       return result;
@@ -182,17 +197,22 @@ export class RunSession extends DurableObject<Env> {
 
   /**
    * A follow-up from an editor: delivered to the live host while the run is active, wakes a
-   * BLOCKED run, or starts the next execution of an ended run (back to QUEUED).
+   * BLOCKED run, or starts the next execution of an ended run (back to QUEUED), which is sent to
+   * its pool from here, whichever way the follow-up came (the REST route or a websocket frame).
+   * `delegated`: it came through a key someone else minted for `actor`; an execution it starts
+   * gets no personal secrets (src/lib/personal-secrets.ts).
    */
-  async followup(ref: RunRef, actor: EventActor, input: RunFollowupRequest): Promise<SessionResult> {
+  async followup(ref: RunRef, actor: EventActor, input: RunFollowupRequest, opts: { delegated?: boolean } = {}): Promise<SessionResult> {
     const run = await this.load(ref);
     if (!run) return notFound(ref);
     if (isTerminal(run.state) && run.pool === LOCAL_POOL) {
       return { ok: false, code: "invalid_request", message: `run ${run.id} ran on its creator's machine (LOCAL) and ended (${run.state}); a follow-up cannot restart it there. Start a new run: ambit agent run --local, or ambit agent run-cloud` };
     }
     if (isTerminal(run.state)) {
-      const reopened = await this.apply(run, "reopen", actor, { message: "Queued: a follow-up started a new execution" });
+      const starter: Starter = opts.delegated ? { ...actor, delegated: true } : actor;
+      const reopened = await this.apply(run, "reopen", actor, { message: "Queued: a follow-up started a new execution" }, starter);
       if (!reopened.ok) return reopened;
+      await this.dispatchExecution(run);
     }
     const payload = { message: input.message, ...(input.mode ? { mode: input.mode } : {}), execution_id: run.execution_id };
     const [e] = this.record(run, [{ type: "followup.received", actor, payload }]);
@@ -236,7 +256,7 @@ export class RunSession extends DurableObject<Env> {
     return { ok: true, seqs: written.map((e) => e.seq), refused };
   }
 
-  async events(ref: RunRef, after = 0, limit = REPLAY_PAGE): Promise<{ events: RunEvent[]; last_seq: number } | null> {
+  async events(ref: RunRef, after = 0, limit = EVENTS_PAGE): Promise<{ events: RunEvent[]; last_seq: number } | null> {
     const run = await this.load(ref);
     if (!run) return null;
     await this.watchLine(run);
@@ -256,13 +276,51 @@ export class RunSession extends DurableObject<Env> {
       ws.close(4003, "the run's sharing changed; reconnect to be authorized again");
       dropped++;
     }
-    for (const [writer, principal] of this.sse) {
+    for (const [writer, { principal }] of this.sse) {
       if (principal.type === "host" || principal.id === keepPrincipalId) continue;
-      this.sse.delete(writer);
-      writer.close().catch(() => {});
+      this.closeSse(writer);
       dropped++;
     }
     return dropped;
+  }
+
+  /**
+   * A principal's standing changed (removed from the team, another role, a key revoked): each of
+   * their connections here is checked against D1 again, and one whose access fell is closed (4003)
+   * so it attaches again with what it has now, if anything. Rows of connections gone unseen are
+   * pruned from `live_attachments` on the way.
+   */
+  async recheckAccess(ref: RunRef, change: StandingChange): Promise<{ ok: true; closed: number }> {
+    const run = await this.load(ref);
+    if (!run) return { ok: true, closed: 0 };
+    const hit = (p: EventActor, keyId?: string) => isTeamPrincipal(p) && ("keyId" in change ? keyId === change.keyId : p.id === change.principalId);
+    const sockets = this.ctx.getWebSockets().filter((ws) => {
+      const s = stateOf(ws);
+      return s && s.access !== "HOST" && hit(s.principal, s.key_id);
+    });
+    const streams = [...this.sse].filter(([, c]) => hit(c.principal, c.keyId));
+    const standings = new Map<string, Promise<Standing>>();
+    const standing = (principal: EventActor, keyId?: string) => {
+      const k = `${principal.id}:${keyId ?? ""}`;
+      if (!standings.has(k)) standings.set(k, standingOf(this.env.DB, { runId: run.id, teamId: run.team_id, principal, keyId }));
+      return standings.get(k)!;
+    };
+    let closed = 0;
+    for (const ws of sockets) {
+      const s = stateOf(ws)!;
+      const now = await standing(s.principal, s.key_id);
+      if (now.access === s.access || (now.access === "EDITOR" && s.access === "VIEWER")) continue;
+      ws.close(4003, now.access === "NONE" ? `access to this run ended: ${now.why}` : "your access to this run changed; reconnect to watch");
+      closed++;
+    }
+    for (const [writer, c] of streams) {
+      if ((await standing(c.principal, c.keyId)).access !== "NONE") continue;
+      this.closeSse(writer);
+      closed++;
+    }
+    const open = [...this.ctx.getWebSockets().flatMap((ws) => (ws.readyState === WebSocket.OPEN ? [stateOf(ws)?.conn ?? ""] : [])), ...[...this.sse.values()].map((c) => c.conn)];
+    await pruneAttachments(this.env.DB, run.id, open).catch(() => {});
+    return { ok: true, closed };
   }
 
   /** Retries a summary write-back or transcript archive that did not go through, and fires the run's timers. */
@@ -275,52 +333,135 @@ export class RunSession extends DurableObject<Env> {
 
   // ── Attach: websocket (hibernating) and Server-Sent Events ────────────────────────────────
 
-  /** Only the Worker calls this, with a grant for a caller it already authenticated. */
+  /**
+   * Only the Worker calls this, with a grant for a caller it already authenticated. A teammate's
+   * connection is recorded in `live_attachments` and their standing read again in the same D1
+   * batch (a removal racing the attach either is seen here or sees the row); a run at its viewer
+   * caps answers 429 (viewers.ts).
+   */
   async fetch(request: Request): Promise<Response> {
     const grant = JSON.parse(request.headers.get(ATTACH_HEADER) ?? "null") as AttachGrant | null;
     if (!grant) return new Response("missing attach grant", { status: 400 });
     const run = await this.load(grant);
     if (!run) return new Response("run not found", { status: 404 });
     await this.watchLine(run);
-    return request.headers.get("upgrade")?.toLowerCase() === "websocket" ? this.attachSocket(run, grant) : this.attachSse(grant);
+    const full = this.viewerRefusal(grant);
+    if (full) return full;
+    const conn = crypto.randomUUID();
+    let access = grant.access;
+    if (access !== "HOST" && isTeamPrincipal(grant.principal)) {
+      const standing = await registerAttachment(this.env.DB, grant, conn);
+      const refusal = standing.access === "NONE" ? new Response(standing.why, { status: 403 }) : this.viewerRefusal(grant);
+      if (refusal) {
+        await forgetAttachment(this.env.DB, conn);
+        return refusal;
+      }
+      if (standing.access === "VIEWER") access = "VIEWER";
+    }
+    const attached = { ...grant, access };
+    return request.headers.get("upgrade")?.toLowerCase() === "websocket" ? this.attachSocket(run, attached, conn) : this.attachSse(attached, conn);
   }
 
-  private attachSocket(run: RunRecord, grant: AttachGrant): Response {
-    this.outbox.flush(); // the sockets already attached get what is pending; this one gets it by replay
+  private viewerRefusal(grant: AttachGrant) {
+    const open = (ws: WebSocket) => ws.readyState === WebSocket.OPEN;
+    const streams = [...this.sse.values()].filter((c) => c.principal.type !== "host");
+    return viewerRefusal(getConfig(this.env), grant.access, grant.ip, {
+      all: this.ctx.getWebSockets().filter(open).length - this.ctx.getWebSockets("HOST").filter(open).length + streams.length,
+      fromIp: grant.ip === undefined ? 0 : this.ctx.getWebSockets(ipTag(grant.ip)).filter(open).length + streams.filter((c) => c.ip === grant.ip).length,
+    });
+  }
+
+  private attachSocket(run: RunRecord, grant: AttachGrant, conn: string): Response {
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [grant.access, `principal:${grant.principal.id}`]);
+    const tags = [grant.access, `principal:${grant.principal.id}`.slice(0, 256), ...(grant.ip !== undefined ? [PUBLIC_TAG, ipTag(grant.ip)] : [])];
+    this.ctx.acceptWebSocket(server, tags);
     const state: SocketState = {
-      conn: crypto.randomUUID(), principal: grant.principal, access: grant.access, joined_at: Date.now(),
+      conn, principal: grant.principal, access: grant.access, joined_at: Date.now(),
+      ...(grant.keyId ? { key_id: grant.keyId } : {}),
       ...(grant.access === "HOST" ? { execution_id: grant.executionId } : {}),
     };
     server.serializeAttachment(state);
-    // Replay and registration happen with no await in between: no event can fall in a gap.
     send(server, { type: "ready", run_id: run.id, state: run.state, last_seq: lastSeq(this.ctx.storage.sql), access: grant.access, execution_id: run.execution_id });
-    for (let after = grant.after; ; ) {
-      const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE);
-      for (const event of page) send(server, { type: "event", event });
-      if (page.length < REPLAY_PAGE) break;
-      after = page[page.length - 1].seq;
+    if (grant.access === "HOST") {
+      // the host replays at once, as before: it is one, authenticated, and a follow-up frame must
+      // not overtake its replay. Replay and registration happen with no await in between: no
+      // event can fall in a gap.
+      this.outbox.flush();
+      for (let after = grant.after; ; ) {
+        const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE_EVENTS);
+        for (const frame of replayFrames(page)) sendText(server, frame);
+        if (page.length < REPLAY_PAGE_EVENTS) break;
+        after = page[page.length - 1].seq;
+      }
+    } else {
+      this.replaying.add(server);
+      void this.replaySocket(server, grant.after, grant.principal.type === "public");
     }
-    broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets()));
+    this.presenceTimer.poke();
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  private attachSse(grant: AttachGrant): Response {
+  /**
+   * Sends a socket the log after `after`, a page per turn (replay.ts). Live events skip it
+   * meanwhile; each page is read right after the outbox is flushed and the last one (short) ends
+   * the replay in the same turn, so no event is lost between replay and live, nor sent twice.
+   */
+  private async replaySocket(ws: WebSocket, after: number, anonymous: boolean) {
+    try {
+      for (;;) {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        this.outbox.flush();
+        const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE_EVENTS);
+        for (const frame of replayFrames(anonymous ? page.map(anonymousEvent) : page)) sendText(ws, frame);
+        if (page.length < REPLAY_PAGE_EVENTS) return;
+        after = page[page.length - 1].seq;
+        await nextTurn();
+      }
+    } finally {
+      this.replaying.delete(ws);
+    }
+  }
+
+  private attachSse(grant: AttachGrant, conn: string): Response {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    this.outbox.flush();
-    for (let after = grant.after; ; ) {
-      const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE);
-      for (const event of page) writer.write(encoder.encode(sseFrame(event))).catch(() => {});
-      if (page.length < REPLAY_PAGE) break;
-      after = page[page.length - 1].seq;
-    }
-    this.sse.set(writer, grant.principal);
-    writer.closed.then(() => this.sse.delete(writer), () => this.sse.delete(writer));
+    const client: SseClient = { conn, principal: grant.principal, keyId: grant.keyId, ip: grant.ip, live: false };
+    this.sse.set(writer, client);
+    writer.closed.then(() => this.closeSse(writer), () => this.closeSse(writer));
+    void this.replaySse(writer, client, grant.after);
     return new Response(readable, {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
     });
+  }
+
+  /** Sends a stream the log after `after`, a page at a time as its reader takes them (`writer.ready`), then live events. */
+  private async replaySse(writer: WritableStreamDefaultWriter<Uint8Array>, client: SseClient, after: number) {
+    const anonymous = client.principal.type === "public";
+    try {
+      for (;;) {
+        await writer.ready;
+        if (!this.sse.has(writer)) return;
+        this.outbox.flush();
+        const page = listEvents(this.ctx.storage.sql, after, REPLAY_PAGE_EVENTS);
+        if (page.length) writer.write(encoder.encode((anonymous ? page.map(anonymousEvent) : page).map(sseFrame).join(""))).catch(() => {});
+        if (page.length < REPLAY_PAGE_EVENTS) {
+          client.live = true;
+          return;
+        }
+        after = page[page.length - 1].seq;
+      }
+    } catch {
+      this.closeSse(writer); // the reader went away
+    }
+  }
+
+  /** Ends a stream (or forgets one its reader ended), once. */
+  private closeSse(writer: WritableStreamDefaultWriter<Uint8Array>) {
+    const client = this.sse.get(writer);
+    if (!client) return;
+    this.sse.delete(writer);
+    writer.close().catch(() => {});
+    if (isTeamPrincipal(client.principal)) void forgetAttachment(this.env.DB, client.conn);
   }
 
   async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
@@ -341,7 +482,15 @@ export class RunSession extends DurableObject<Env> {
       case "followup":
       case "cancel": {
         if (who.access !== "EDITOR") return refuse(`${frame.type} needs EDITOR access; this connection has ${who.access}`);
-        const result = frame.type === "cancel" ? await this.cancel(ref, who.principal) : await this.followup(ref, who.principal, frame);
+        // what the connection was granted is not enough: steering is authorized against D1 as it is now
+        const now = await standingOf(this.env.DB, { ...ref, principal: who.principal, keyId: who.key_id });
+        if (now.access !== "EDITOR") {
+          refuse(`${frame.type} needs EDITOR access, and this connection's has ended: ${now.access === "NONE" ? now.why : "its principal may only watch the run now"}`);
+          if (now.access === "NONE") ws.close(4003, `access to this run ended: ${now.why}`);
+          else ws.serializeAttachment({ ...who, access: "VIEWER" }); // it watches on
+          return;
+        }
+        const result = frame.type === "cancel" ? await this.cancel(ref, who.principal) : await this.followup(ref, who.principal, frame, { delegated: !now.personal });
         return result.ok ? send(ws, { type: "ack", ref: frame.ref, seqs: [result.seq] }) : send(ws, { type: "error", ref: frame.ref, code: result.code, message: result.message });
       }
       case "append": {
@@ -356,8 +505,7 @@ export class RunSession extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number) {
-    this.outbox.flush();
-    broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets(), ws), ws);
+    this.left(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, "closed");
     } catch {
@@ -366,8 +514,23 @@ export class RunSession extends DurableObject<Env> {
   }
 
   async webSocketError(ws: WebSocket) {
-    this.outbox.flush();
-    broadcast(this.ctx.getWebSockets(), presence(this.ctx.getWebSockets(), ws), ws);
+    this.left(ws);
+  }
+
+  /** A socket went away: the others are told (coalesced), and it leaves `live_attachments`. */
+  private left(ws: WebSocket) {
+    this.replaying.delete(ws);
+    this.presenceTimer.poke();
+    const s = stateOf(ws);
+    if (s && s.access !== "HOST" && isTeamPrincipal(s.principal)) void forgetAttachment(this.env.DB, s.conn);
+  }
+
+  /** One presence frame to every socket: the public link's show no ids (see lib/anonymous.ts). */
+  private sendPresence() {
+    const sockets = this.ctx.getWebSockets();
+    const publicOnes = new Set(this.ctx.getWebSockets(PUBLIC_TAG));
+    broadcast(sockets.filter((ws) => !publicOnes.has(ws)), presence(sockets));
+    if (publicOnes.size) broadcast([...publicOnes], presence(sockets, anonymousActor));
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
@@ -389,12 +552,23 @@ export class RunSession extends DurableObject<Env> {
     return written;
   }
 
-  /** Sends persisted events to every client: one `event` frame, or one `events` frame for several. */
+  /**
+   * Sends persisted events to every client past its replay: one `event` frame, or one `events`
+   * frame for several; the public link's with anonymous actors (lib/anonymous.ts).
+   */
   private deliver(events: RunEvent[]) {
-    broadcast(this.ctx.getWebSockets(), events.length === 1 ? { type: "event", event: events[0] } : { type: "events", events });
+    const frameOf = (list: RunEvent[]): ServerFrame => (list.length === 1 ? { type: "event", event: list[0] } : { type: "events", events: list });
+    const publicOnes = new Set(this.ctx.getWebSockets(PUBLIC_TAG));
+    const live = this.ctx.getWebSockets().filter((ws) => !this.replaying.has(ws));
+    broadcast(live.filter((ws) => !publicOnes.has(ws)), frameOf(events));
+    const anonymous = publicOnes.size || [...this.sse.values()].some((c) => c.principal.type === "public") ? events.map(anonymousEvent) : events;
+    if (publicOnes.size) broadcast(live.filter((ws) => publicOnes.has(ws)), frameOf(anonymous));
     if (this.sse.size) {
       const bytes = encoder.encode(events.map(sseFrame).join(""));
-      for (const w of this.sse.keys()) w.write(bytes).catch(() => this.sse.delete(w));
+      const anonymousBytes = anonymous === events ? bytes : encoder.encode(anonymous.map(sseFrame).join(""));
+      for (const [w, c] of this.sse) {
+        if (c.live) w.write(c.principal.type === "public" ? anonymousBytes : bytes).catch(() => this.closeSse(w));
+      }
     }
   }
 
@@ -485,7 +659,22 @@ export class RunSession extends DurableObject<Env> {
     });
   }
 
-  private async apply(run: RunRecord, command: RunCommand, actor: EventActor, statusMessage: RunStatusMessage | null): Promise<SessionResult> {
+  /**
+   * Sends the run's current execution to the `RUNS` queue, whose consumer offers it to the run's
+   * pool. A failed send is logged, not thrown: the run is committed, and an offer is idempotent,
+   * so sending again (the next follow-up, or an operator) is always safe.
+   */
+  private async dispatchExecution(run: RunRecord) {
+    const msg: DispatchMessage = { kind: "dispatch", run_id: run.id, team_id: run.team_id, pool: run.pool, execution_id: run.execution_id, session_open: true };
+    try {
+      await this.env.RUNS.send(msg, { contentType: "json" });
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "dispatch send failed", run_id: run.id, execution_id: run.execution_id, error: String(err) }));
+    }
+  }
+
+  /** `starter`: who starts the execution a `reopen` begins (the follow-up's sender, see `followup`). */
+  private async apply(run: RunRecord, command: RunCommand, actor: EventActor, statusMessage: RunStatusMessage | null, starter: Starter = actor): Promise<SessionResult> {
     const t = transition(run.state, command);
     if (!t.ok) return { ok: false, code: "invalid_request", message: t.reason };
     const now = Date.now();
@@ -499,7 +688,7 @@ export class RunSession extends DurableObject<Env> {
         if (nextExecution.execution_id) {
           run.execution_id = nextExecution.execution_id;
           run.host_seq = 0;
-          run.started_by = actor; // the follow-up's sender
+          run.started_by = starter; // the follow-up's sender
         }
         run.state = t.to;
         run.status_message = statusMessage;
@@ -527,8 +716,8 @@ export class RunSession extends DurableObject<Env> {
       if (!isTerminal(run.state) && stateOf(ws)?.execution_id === run.execution_id) continue;
       ws.close(4001, "this execution of the run ended; its HOST token no longer attaches");
     }
-    for (const [writer, principal] of this.sse) {
-      if (principal.type !== "host") continue;
+    for (const [writer, client] of this.sse) {
+      if (client.principal.type !== "host") continue;
       this.sse.delete(writer);
       writer.close().catch(() => {});
     }

@@ -5,21 +5,35 @@ export type SocketState = {
   conn: string; principal: EventActor; access: AccessLevel; joined_at: number;
   /** HOST sockets: the execution their token was for; the socket closes when it ends */
   execution_id?: number;
+  /** the API key behind a teammate's connection (directly, or through the attach token it minted) */
+  key_id?: string;
 };
 
-/** What the Worker tells the Durable Object about a connection it already authenticated. */
+/**
+ * What the Worker tells the Durable Object about a connection it already authenticated: `keyId`
+ * is the API key behind it (directly, or through the attach token it minted), `ip` the address
+ * of a public-link viewer (its per-address cap).
+ */
 export type AttachGrant = {
-  runId: string; teamId: string; principal: EventActor; access: AccessLevel; after: number;
+  runId: string; teamId: string; principal: EventActor; access: AccessLevel; after: number; keyId?: string; ip?: string;
   /** HOST: the execution of the run its token holds */
   executionId?: number;
 };
 export const ATTACH_HEADER = "x-ambit-attach";
 
+/** Socket tags: a public-link viewer's sockets carry `public` and their address's tag. */
+export const PUBLIC_TAG = "public";
+export const ipTag = (ip: string) => `ip:${ip}`.slice(0, 256);
+
 export const stateOf = (ws: WebSocket) => ws.deserializeAttachment() as SocketState | null;
 
 export function send(ws: WebSocket, frame: ServerFrame) {
+  sendText(ws, JSON.stringify(frame));
+}
+
+export function sendText(ws: WebSocket, text: string) {
   try {
-    ws.send(JSON.stringify(frame));
+    ws.send(text);
   } catch {
     // the socket closed under us; its close handler cleans up
   }
@@ -30,23 +44,23 @@ export function broadcast(sockets: WebSocket[], frame: ServerFrame, except?: Web
   const text = JSON.stringify(frame);
   for (const ws of sockets) {
     if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
-    try {
-      ws.send(text);
-    } catch {
-      /* closing */
-    }
+    sendText(ws, text);
   }
 }
 
-/** Who is attached, with what access and how many connections, from the sockets' attachments. */
-export function presence(sockets: WebSocket[], except?: WebSocket): ServerFrame {
+/**
+ * Who is attached, with what access and how many connections, from the sockets' attachments;
+ * `view` shows each principal as the audience may see it (the public link: without ids).
+ */
+export function presence(sockets: WebSocket[], view: (p: EventActor) => EventActor = (p) => p): ServerFrame {
   const byKey = new Map<string, { principal: EventActor; access: AccessLevel; connections: number }>();
   for (const ws of sockets) {
-    if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
+    if (ws.readyState !== WebSocket.OPEN) continue;
     const s = stateOf(ws);
     if (!s) continue;
-    const key = `${s.principal.type}:${s.principal.id}:${s.access}`;
-    const entry = byKey.get(key) ?? { principal: s.principal, access: s.access, connections: 0 };
+    const principal = view(s.principal);
+    const key = `${principal.type}:${principal.id}:${s.access}`;
+    const entry = byKey.get(key) ?? { principal, access: s.access, connections: 0 };
     entry.connections++;
     byKey.set(key, entry);
   }

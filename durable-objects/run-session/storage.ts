@@ -1,5 +1,5 @@
 import type { EventActor, RunEvent, RunState, RunStatusMessage } from "@ambit/protocol";
-import { UNKNOWN_STARTER } from "../../src/lib/personal-secrets.ts";
+import { type Starter, UNKNOWN_STARTER } from "../../src/lib/personal-secrets.ts";
 
 /** The run's own row inside its Durable Object: the authority for its state. */
 export type RunRecord = {
@@ -33,7 +33,8 @@ export type RunRecord = {
   /** a LOCAL run (pool LOCAL_POOL) ends ERROR at this time unless its CLI reports again */
   lease_until: number | null;
   /** who started the current execution: the creator (execution 1), or the follow-up's sender (src/lib/personal-secrets.ts) */
-  started_by: EventActor;
+  /** who started the current execution (`delegated`: through a key someone else minted for them) */
+  started_by: Starter;
 };
 
 /** Each entry upgrades the schema by one version; applied in order, never edited once released. */

@@ -401,3 +401,28 @@ export const schedules = sqliteTable(
   },
   (t) => [index("schedules_due").on(t.enabled, t.nextRun), index("schedules_team_name").on(t.teamId, t.name, t.id)],
 );
+
+/**
+ * Who is attached live to which run (websockets and SSE streams of users and service accounts;
+ * not the public link, not hosts): written by the run's `RunSession` as a connection opens and
+ * closes, read by the services that remove a member, change a role or revoke a key, so they tell
+ * only the sessions that principal is attached to. A row whose connection died unseen is pruned
+ * by its session the next time it is told.
+ */
+export const liveAttachments = sqliteTable(
+  "live_attachments",
+  {
+    connId: text("conn_id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    runId: text("run_id").notNull(),
+    principalId: text("principal_id").notNull(),
+    /** the API key the connection was attached with (directly, or through an attach token it minted) */
+    keyId: text("key_id"),
+    attachedAt: integer("attached_at").notNull(),
+  },
+  (t) => [
+    index("live_attachments_principal").on(t.teamId, t.principalId),
+    index("live_attachments_key").on(t.keyId),
+    index("live_attachments_run").on(t.runId),
+  ],
+);

@@ -23,6 +23,7 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
   internal_error: { status: 500, title: "Internal error", retryable: true },
   resource_unavailable: { status: 503, title: "Resource unavailable", retryable: true },
   server_misconfigured: { status: 500, title: "Server misconfigured", retryable: false },
+  rate_limited: { status: 429, title: "Too many requests", retryable: true },
 };
 
 export type FieldError = { path: string; message: string };

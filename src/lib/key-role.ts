@@ -2,7 +2,7 @@ import type { Role } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships } from "../db/schema.ts";
-import { lowerRole } from "./roles.ts";
+import { keyStanding } from "./roles.ts";
 
 // Here rather than in services/: the HostPool Durable Object (which may not import services)
 // checks the key a host connected with before it gives the host a run.
@@ -27,7 +27,7 @@ export async function keyGrantNow(db: Db, key: { teamId: string; keyId: string; 
     .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
     .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
     .limit(1);
-  if (!row || (key.principalId !== undefined && row.principalId !== key.principalId) || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  if (row.principalType !== "user") return { role: row.role, personal: row.personal };
-  return row.memberRole ? { role: lowerRole(row.role, row.memberRole), personal: row.personal } : null;
+  if (!row || (key.principalId !== undefined && row.principalId !== key.principalId)) return null;
+  const standing = keyStanding(row, row.memberRole, now);
+  return "role" in standing ? { role: standing.role, personal: row.personal } : null;
 }

@@ -25,6 +25,8 @@ export function problemResponse(err: AppError, opts: { instance: string; traceId
       // generated SDKs retry 409/429/5xx by default; say so explicitly either way
       "x-should-retry": String(retryable),
       "x-request-id": opts.traceId,
+      // a limit that says when to come back (details.retry_after, seconds) says it the HTTP way too
+      ...(typeof err.details?.retry_after === "number" ? { "retry-after": String(err.details.retry_after) } : {}),
     },
   });
 }

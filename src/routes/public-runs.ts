@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { RunItem } from "@ambit/protocol";
+import { addressBucket } from "../lib/address-bucket.ts";
 import { AppError } from "../lib/errors.ts";
-import { readEventsPage } from "../services/runs/run-events.ts";
-import { authorizePublicAttach, getPublicRun, NO_LINK } from "../services/runs/public-run.ts";
+import { authorizePublicAttach, getPublicRun, NO_LINK, readPublicEventsPage } from "../services/runs/public-run.ts";
 import { newRouter, problems } from "./ctx.ts";
 import { afterOf, EVENTS_RESPONSE, forward, StreamQuery } from "./run-session.ts";
 
@@ -12,6 +12,8 @@ import { afterOf, EVENTS_RESPONSE, forward, StreamQuery } from "./run-session.ts
 const Params = z.object({ shareId: z.string().min(1).max(100).describe("the share id of the run's public link") });
 const Query = StreamQuery.omit({ token: true });
 const security: { [name: string]: string[] }[] = [];
+/** The viewer's address, for the per-address viewer cap (Cloudflare sets it; local dev may not). */
+const ipOf = (c: { req: { header: (name: string) => string | undefined } }) => addressBucket(c.req.header("cf-connecting-ip") ?? "unknown");
 
 export const publicRunRoutes = newRouter()
   .openapi(
@@ -31,14 +33,14 @@ export const publicRunRoutes = newRouter()
       request: { params: Params, query: Query },
       responses: {
         200: EVENTS_RESPONSE,
-        ...problems(400, 404),
+        ...problems(400, 404, 429),
       },
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const grant = await authorizePublicAttach({ env: c.env, shareId: c.req.valid("param").shareId, after: afterOf(c, query) });
+      const grant = await authorizePublicAttach({ env: c.env, shareId: c.req.valid("param").shareId, after: afterOf(c, query), ip: ipOf(c) });
       if (c.req.header("accept")?.includes("text/event-stream")) return forward(c, grant, false, NO_LINK) as never;
-      return c.json(await readEventsPage(c.env, grant, grant.after, query.limit), 200);
+      return c.json(await readPublicEventsPage(c.env, grant, query.limit), 200);
     },
   )
   .openapi(
@@ -46,10 +48,10 @@ export const publicRunRoutes = newRouter()
       method: "get", path: "/public/runs/{shareId}/session", tags: ["Public links"], security,
       summary: "Watch the linked run's live session (websocket, read-only: follow-up and cancel frames are refused)",
       request: { params: Params, query: Query },
-      responses: { 101: { description: "Switching protocols" }, ...problems(400, 404) },
+      responses: { 101: { description: "Switching protocols" }, ...problems(400, 404, 429) },
     }),
     async (c) => {
-      const grant = await authorizePublicAttach({ env: c.env, shareId: c.req.valid("param").shareId, after: afterOf(c, c.req.valid("query")) });
+      const grant = await authorizePublicAttach({ env: c.env, shareId: c.req.valid("param").shareId, after: afterOf(c, c.req.valid("query")), ip: ipOf(c) });
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new AppError("invalid_request", "this endpoint needs a websocket upgrade (Upgrade: websocket); use GET .../events for Server-Sent Events");
       }

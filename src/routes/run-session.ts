@@ -46,6 +46,12 @@ export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: b
   if (upgrade) headers.set("upgrade", "websocket");
   const res = await runSession(c.env, grant.runId).fetch(new Request(c.req.url, { headers }));
   if (res.status === 404) throw new AppError("resource_not_found", notFound);
+  // the session's own refusals: at its viewer caps (viewers.ts), or a principal whose standing ended as it attached
+  if (res.status === 429) {
+    const { limit, max, message } = (await res.json()) as { limit: string; max: number; message: string };
+    throw new AppError("rate_limited", message, { limit, max, retry_after: Number(res.headers.get("retry-after")) });
+  }
+  if (res.status === 403) throw new AppError("authentication_required", `this credential no longer admits to the run: ${await res.text()}`);
   return mutableResponse(res);
 }
 
@@ -67,7 +73,7 @@ export const runSessionRoutes = newRouter()
         "Upgrade to a websocket. The server sends `ready`, then every event after `after`, then live events and `presence`; " +
         "EDITORs may send `followup` and `cancel` frames. Frames are described by `ClientFrame`/`ServerFrame` in @ambit/protocol.",
       request: { params: Params, query: StreamQuery },
-      responses: { 101: { description: "Switching protocols" }, ...problems(401, 404, 426) },
+      responses: { 101: { description: "Switching protocols" }, ...problems(401, 404, 426, 429) },
     }),
     async (c) => {
       const grant = await grantFor(c, c.req.valid("param").runId, c.req.valid("query"));
@@ -85,7 +91,7 @@ export const runSessionRoutes = newRouter()
       request: { params: Params, query: StreamQuery },
       responses: {
         200: EVENTS_RESPONSE,
-        ...problems(400, 401, 404),
+        ...problems(400, 401, 404, 429),
       },
     }),
     async (c) => {

@@ -6,6 +6,7 @@ import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso, isoOrNull } from "../lib/time.ts";
 import { type Ctx, lowerRole, ownPersonal, requireRole, roleAtLeast } from "./context.ts";
+import { recheckLiveAccess } from "./runs/live-access.ts";
 
 export const API_KEY_PREFIX = "ambit_";
 const VISIBLE_CHARS = API_KEY_PREFIX.length + 6;
@@ -178,4 +179,5 @@ export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
     .update(apiKeys)
     .set({ revokedAt: Date.now() })
     .where(and(eq(apiKeys.id, uid), isNull(apiKeys.revokedAt)));
+  await recheckLiveAccess(ctx, { keyId: uid });
 }

@@ -6,7 +6,8 @@ import { statementOnce } from "../db/statements.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { API_KEY_PREFIX } from "./api-keys.ts";
-import { type Actor, lowerRole } from "./context.ts";
+import { type KeyDenial, keyStanding } from "../lib/roles.ts";
+import type { Actor } from "./context.ts";
 
 const LAST_USED_GRANULARITY_MS = 60_000;
 
@@ -41,6 +42,12 @@ const keyLookup = statementOnce<{ hash: string }>((db) =>
 );
 const FIELD_NAMES = Object.keys(KEY_FIELDS);
 
+const KEY_DENIED: Record<KeyDenial, string> = {
+  revoked: "This API key was revoked",
+  expired: "This API key has expired",
+  not_member: "This API key's user is no longer a member of its team",
+};
+
 const denied = (why: string) =>
   new AppError("authentication_required", `${why}. Send 'Authorization: Bearer <API key>'; create a key with POST /api/v1/api-keys or \`ambit login\`.`);
 
@@ -64,13 +71,9 @@ export async function authenticateApiKey(
   const [values] = await keyLookup(db, { hash }).raw();
   if (!values) throw denied("This API key is not known");
   const row = Object.fromEntries(FIELD_NAMES.map((name, i) => [name, values[i]])) as KeyRow;
-  if (row.revokedAt !== null) throw denied("This API key was revoked");
-  if (row.expiresAt !== null && row.expiresAt <= now) throw denied("This API key has expired");
-  let role: Role = row.role;
-  if (row.principalType === "user") {
-    if (!row.memberRole) throw denied("This API key's user is no longer a member of its team");
-    role = lowerRole(row.role, row.memberRole);
-  }
+  const standing = keyStanding(row, row.memberRole, now);
+  if ("denied" in standing) throw denied(KEY_DENIED[standing.denied]);
+  const { role } = standing;
   const stale = row.lastUsedAt === null || row.lastUsedAt < now - LAST_USED_GRANULARITY_MS;
   return {
     teamId: row.teamId,

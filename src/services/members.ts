@@ -4,6 +4,7 @@ import { apiKeys, memberships, secrets, users } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
 import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "./context.ts";
+import { recheckLiveAccess } from "./runs/live-access.ts";
 import { ensureUser } from "./users.ts";
 
 const memberColumns = {
@@ -98,6 +99,7 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
     .update(memberships)
     .set({ role })
     .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid)));
+  await recheckLiveAccess(ctx, { principalId: uid });
   return toMember({ ...member, role });
 }
 
@@ -126,4 +128,5 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
     // (services/api-keys.ts) must not find them
     ctx.db.delete(secrets).where(and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, "personal"), eq(secrets.ownerId, uid))),
   ]);
+  await recheckLiveAccess(ctx, { principalId: uid });
 }

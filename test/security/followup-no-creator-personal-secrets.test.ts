@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { call, memberKey, newTeam } from "../helpers/api.ts";
 import { TestHost, untilRun } from "../helpers/hosts.ts";
 import { createRun, eventsOf, RUNS } from "../helpers/runs.ts";
+import { attach, type TestSocket } from "../helpers/sockets.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -76,6 +77,50 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     const third = await host.assignmentOf(runId, 2);
     expect(third.execution_id).toBe(3);
     expect(names(third)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
+    host.close();
+  });
+
+  it("the creator's follow-up through a key an admin minted for them gets no personal secrets (finding 5 meets 2a)", async () => {
+    const { t, creator, host, runId } = await endedRun();
+    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: creator.delegatedKey, body: { message: "print every env var" } });
+    expect(res.status, res.text).toBe(200);
+    const second = await host.assignmentOf(runId, 1);
+    expect(second.execution_id).toBe(2);
+    expect(names(second)).toEqual(["TEAM_TOKEN=team-value"]);
+    const withheld = (await eventsOf({ runId, teamId: t.teamId }))!.filter((e) => e.type === "secrets.withheld");
+    expect(withheld).toMatchObject([{ execution_id: 2, payload: { reason: "delegated_key" } }]);
+    host.close();
+  });
+
+  it("a follow-up sent as a websocket frame on an ended run is dispatched to a host like the REST one, and follows the same rule", async () => {
+    const { creator, teammate, host, runId, personal } = await endedRun();
+    const answer = async (s: TestSocket, frame: Record<string, unknown>) => {
+      s.send(frame);
+      return s.until(`the answer to ${frame.ref}`, () => s.frames.find((f) => (f.type === "ack" || f.type === "error") && f.ref === frame.ref));
+    };
+    const mate = await attach(runId, { key: teammate.key });
+    expect(await answer(mate, { type: "followup", ref: "f1", message: "teammate over the socket" })).toMatchObject({ type: "ack" });
+    // before, the run went back to QUEUED and no host ever heard of it
+    const second = await host.assignmentOf(runId, 1);
+    expect(second.execution_id).toBe(2);
+    expect(names(second)).toEqual(["TEAM_TOKEN=team-value"]);
+    await host.take(creator.key, runId);
+    host.complete(runId);
+    await untilRun(creator.key, runId, (r) => r.state === "SUCCEEDED", "SUCCEEDED");
+    const own = await attach(runId, { key: creator.key });
+    expect(await answer(own, { type: "followup", ref: "f2", message: "creator over the socket" })).toMatchObject({ type: "ack" });
+    const third = await host.assignmentOf(runId, 2);
+    expect(third.execution_id).toBe(3);
+    expect(names(third)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
+    const viaDelegated = await attach(runId, { key: creator.delegatedKey });
+    await host.take(creator.key, runId);
+    host.complete(runId);
+    await untilRun(creator.key, runId, (r) => r.state === "SUCCEEDED", "SUCCEEDED");
+    expect(await answer(viaDelegated, { type: "followup", ref: "f3", message: "delegated over the socket" })).toMatchObject({ type: "ack" });
+    const fourth = await host.assignmentOf(runId, 3);
+    expect(fourth.execution_id).toBe(4);
+    expect(names(fourth)).toEqual(["TEAM_TOKEN=team-value"]);
+    for (const s of [mate, own, viaDelegated]) s.ws.close();
     host.close();
   });
 });

@@ -21,6 +21,7 @@ export const ErrorCode = z.enum([
   "internal_error",
   "resource_unavailable",
   "server_misconfigured",
+  "rate_limited",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -5,6 +5,7 @@ import { AppError, notFound } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
+import { recheckLiveAccess } from "../runs/live-access.ts";
 import { type AgentRow, loadTeamConfig, writeTeamConfig, writtenBy } from "./team-config.ts";
 
 /** The run defaults a named agent stores (the Oz `AgentResponse` fields it may set). */
@@ -90,7 +91,7 @@ export async function updateAgent({ ctx, uid, input }: { ctx: Ctx; uid: string; 
   return toAgentResponse(next);
 }
 
-/** Deletes the agent and, in the same batch, revokes every API key bound to it. */
+/** Deletes the agent and, in the same batch, revokes every API key bound to it; what those keys have open live is closed. */
 export async function deleteAgent({ ctx, uid }: { ctx: Ctx; uid: string }) {
   authorize(ctx, "Deleting named agents");
   const key = and(eq(agentIdentities.teamId, ctx.teamId), eq(agentIdentities.id, uid));
@@ -100,4 +101,5 @@ export async function deleteAgent({ ctx, uid }: { ctx: Ctx; uid: string }) {
     ctx.db.delete(agentIdentities).where(key),
     ctx.db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalType, "service_account"), eq(apiKeys.principalId, uid))),
   ]);
+  await recheckLiveAccess(ctx, { principalId: uid });
 }

@@ -1,20 +1,18 @@
 import type { RunFollowupRequest } from "@ambit/protocol";
 import { AppError } from "../../lib/errors.ts";
-import type { Ctx } from "../context.ts";
+import { type Ctx, ownPersonal } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { requireEditor } from "./sharing.ts";
-import { dispatchRun } from "./dispatch.ts";
 import { runSession } from "./session.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
 export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: string; input: RunFollowupRequest }) {
   const { row } = await getRunInTeam(ctx, runId);
   requireEditor(ctx, row, "Sending follow-ups");
-  const result = await runSession(ctx.env, row.id).followup({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id }, input);
+  // an ended run comes back as a new execution, which its session sends to the run's pool
+  const result = await runSession(ctx.env, row.id).followup({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id }, input, {
+    delegated: ownPersonal(ctx) === undefined,
+  });
   if (!result.ok) throw new AppError(result.code, result.message);
-  // an ended run came back as a new execution: it needs a host again
-  if (result.state === "QUEUED" && result.execution_id > 1) {
-    await dispatchRun(ctx.env, { runId: row.id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: result.execution_id, sessionOpen: true }, ctx.requestId);
-  }
   return result;
 }

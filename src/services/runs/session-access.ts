@@ -1,11 +1,9 @@
-import type { Role } from "@ambit/protocol";
-import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
-import { memberships } from "../../db/schema.ts";
 import { getConfig } from "../../env.ts";
 import { ATTACH_TOKEN_TTL_S, signAttachToken, verifyAttachToken } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { AttachGrant } from "../../../durable-objects/run-session/sockets.ts";
+import { standingOf } from "../../../durable-objects/run-session/standing.ts";
 import { authenticateApiKey } from "../authenticate.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
@@ -65,28 +63,23 @@ export async function authorizeAttach(input: {
   const { teamId, actor } = await authenticateApiKey(db, input.authorization);
   const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
   const { row } = await getRunInTeam(ctx, runId);
-  return { runId: row.id, teamId, principal: { type: actor.type, id: actor.id }, access: accessFor(ctx, row), after: input.after };
+  return { runId: row.id, teamId, principal: { type: actor.type, id: actor.id }, access: accessFor(ctx, row), after: input.after, keyId: actor.keyId };
 }
 
 /**
- * A token outlives nothing its user lost since it was minted: a user no longer in the team is
- * refused, one who can no longer see the run (its sharing changed) finds it not found, and one
- * whose access fell (a lower role, or sharing to watch only) watches instead of steering.
+ * A token outlives nothing its user lost since it was minted: the key it was minted with revoked
+ * or expired, or its user no longer in the team, is refused; one who can no longer see the run
+ * (its sharing changed) finds it not found, and one whose access fell (a lower role, or sharing
+ * to watch only) watches instead of steering. The rule is the one every steering frame is held to.
  */
 async function recheckMember(env: Env, claims: Omit<AttachGrant, "after">): Promise<Omit<AttachGrant, "after">> {
-  if (claims.principal.type !== "user") return claims;
-  const db = createDb(env.DB);
-  const [m] = await db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.teamId, claims.teamId), eq(memberships.userId, claims.principal.id)))
-    .limit(1);
-  if (!m) throw new AppError("authentication_required", "the attach token's user is no longer a member of this team");
-  // personal: the token's access was decided by the key that minted it (a key minted by someone else
-  // never got one for a personal run); this check can only lower it
-  const ctx: Ctx = { teamId: claims.teamId, actor: { type: "user", id: claims.principal.id, role: m.role as Role, keyId: "", personal: true }, db, env, requestId: "", baseUrl: "" };
-  const { row } = await getRunInTeam(ctx, claims.runId);
-  return { ...claims, access: claims.access === "EDITOR" ? accessFor(ctx, row) : claims.access };
+  if (claims.principal.type !== "user" && claims.principal.type !== "service_account") return claims;
+  const now = await standingOf(env.DB, claims);
+  if (now.access === "NONE") {
+    if (now.reason === "run") throw new AppError("resource_not_found", `run '${claims.runId}' was not found in this team`);
+    throw new AppError("authentication_required", `the attach token no longer admits: ${now.why}; mint a new one with POST /api/v1/agent/runs/{id}/session-token`);
+  }
+  return { ...claims, access: claims.access === "EDITOR" ? now.access : claims.access };
 }
 
 export { ATTACH_TOKEN_TTL_S };

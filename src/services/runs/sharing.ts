@@ -2,7 +2,8 @@ import type { AccessLevel, AmbientAgentConfig, RunAgentRequest, RunSharing, Team
 import { eq, inArray, or } from "drizzle-orm";
 import { runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
-import { actsPersonallyAs, type Ctx, ownPersonal, roleAtLeast } from "../context.ts";
+import { accessOf, teamAccessOf } from "../../lib/run-access.ts";
+import { actsPersonallyAs, type Ctx, ownPersonal } from "../context.ts";
 import type { RunRow } from "./run-item.ts";
 
 // The one place that decides who sees and steers a run. Lists, gets, attach, follow-ups, cancel
@@ -14,8 +15,7 @@ import type { RunRow } from "./run-item.ts";
 //   is EDITOR, Oz's "anyone who can open it steers", which lets every teammate steer);
 // - anyone holding the public link (no key) watches that one run, read-only.
 
-/** Teammates' access to the run: its stored sharing, else its scope's default (Team EDITOR, User NONE). */
-export const teamAccessOf = (row: Pick<RunRow, "shareTeam" | "scope">): TeamAccess => row.shareTeam ?? (row.scope === "Team" ? "EDITOR" : "NONE");
+export { teamAccessOf };
 
 /** Runs the caller may see: team runs, their own, and personal runs shared with the team. */
 export const visibleTo = (ctx: Ctx) => {
@@ -23,14 +23,9 @@ export const visibleTo = (ctx: Ctx) => {
   return or(eq(runs.scope, "Team"), own === undefined ? undefined : eq(runs.creatorId, own), inArray(runs.shareTeam, ["VIEWER", "EDITOR"]));
 };
 
-const ozEditor = (row: RunRow) =>
-  (row.agentConfig as { session_sharing?: { public_access?: string } } | null)?.session_sharing?.public_access === "EDITOR";
-
-/** A caller's access to a run they can see (`visibleTo`). */
-export function accessFor(ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> {
-  const level = actsPersonallyAs(ctx, row.creatorId) ? "EDITOR" : teamAccessOf(row);
-  return level === "EDITOR" && (roleAtLeast(ctx.actor.role, "member") || ozEditor(row)) ? "EDITOR" : "VIEWER";
-}
+/** A caller's access to a run they can see (`visibleTo`); the rule itself is `lib/run-access.ts`. */
+export const accessFor = (ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> =>
+  accessOf(row, { id: ctx.actor.id, role: ctx.actor.role, personal: ownPersonal(ctx) !== undefined });
 
 /** Throws `not_authorized` unless the caller may steer the run (follow-ups, cancel). */
 export function requireEditor(ctx: Ctx, row: RunRow, action: string): void {
