@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { boundedJson, EVENT_PAYLOAD_BOUNDS, unsafeLinkReason } from "./bounds.ts";
 import { ArtifactType, RunState, RunStatusMessage } from "./runs.ts";
 import { ErrorCode } from "./errors.ts";
 
@@ -43,7 +44,12 @@ export const EventPayloads = {
     output: z.record(z.string(), z.unknown()),
   }),
   "command.output": z.object({ call_id: z.string().optional(), stream: z.enum(["stdout", "stderr"]), chunk: text }),
-  "artifact.created": z.object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) }),
+  "artifact.created": z.object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) }).superRefine((v, ctx) => {
+    // the same rule as a reported artifact's url (safeLinkUrl): a viewer may open it as a link
+    const url = v.data.url;
+    const why = url === undefined ? null : typeof url === "string" ? unsafeLinkReason(url) : "must be a string";
+    if (why) ctx.addIssue({ code: "custom", path: ["data", "url"], message: why });
+  }),
   "followup.received": z.object({ message: text, mode: z.enum(["normal", "plan", "orchestrate"]).optional(), execution_id: z.number().int() }),
   usage: z.object({
     model_id: z.string().optional(),
@@ -82,7 +88,10 @@ export type RunEvent = z.infer<typeof RunEvent>;
 
 /** An event as a producer submits it: the type and its payload, validated against `EventPayloads`. */
 export const EventInput = z
-  .object({ type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]), payload: z.record(z.string(), z.unknown()) })
+  .object({
+    type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]),
+    payload: z.record(z.string(), z.unknown()).superRefine(boundedJson(EVENT_PAYLOAD_BOUNDS)),
+  })
   .transform((v, ctx) => {
     const parsed = EventPayloads[v.type].safeParse(v.payload);
     if (!parsed.success) {
