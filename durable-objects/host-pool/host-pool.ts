@@ -459,7 +459,7 @@ export class HostPool extends DurableObject<Env> {
     const held = heldAll(sql);
     const choice = chooseHost(this.hostLoads(sockets, held));
     if (!choice) return false;
-    const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length);
+    const load = await readTeamLoad(this.env.DB, next.team_id, this.pool, held.length, getConfig(this.env));
     if (load.active >= load.maxConcurrentRuns) {
       // the team holds as many runs as it may: wait for one to end (here, or in another pool);
       // the line is told so by the refresh after the pump

@@ -5,7 +5,7 @@ import { AppError, ERROR_CATALOG, type FieldError } from "./errors.ts";
 export function problemResponse(err: AppError, opts: { instance: string; traceId: string; origin: string }): Response {
   const entry = ERROR_CATALOG[err.code];
   const retryable = err.details?.retryable ?? entry.retryable;
-  const { retryable: _r, ...extensions } = err.details ?? {};
+  const { retryable: _r, headers, ...extensions } = err.details ?? {};
   const body = {
     type: `${opts.origin}/docs#error-${err.code}`,
     title: entry.title,
@@ -25,6 +25,7 @@ export function problemResponse(err: AppError, opts: { instance: string; traceId
       // generated SDKs retry 409/429/5xx by default; say so explicitly either way
       "x-should-retry": String(retryable),
       "x-request-id": opts.traceId,
+      ...headers,
     },
   });
 }

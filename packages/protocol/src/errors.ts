@@ -21,6 +21,8 @@ export const ErrorCode = z.enum([
   "internal_error",
   "resource_unavailable",
   "server_misconfigured",
+  "rate_limited",
+  "quota_exceeded",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
