@@ -2,6 +2,7 @@
 // bound on depth or size: a 9,000-deep agent_config answered 500 (stack overflow). Every free-form
 // field is now checked by one helper (`boundedJson`, @ambit/protocol), iteratively, and refused
 // with 400 invalid_request naming the field and the limit.
+import { capPayload, EventInput, jsonBoundsExceeded } from "@ambit/protocol";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, type Json, newTeam } from "../helpers/api.ts";
 import { RUNS, createRun } from "../helpers/runs.ts";
@@ -80,5 +81,18 @@ describe("free-form JSON fields are bounded in depth and size", () => {
     host.send({ type: "append", ref: "ok", events: [{ host_seq: 2, type: "agent.message", payload: { text: "still here" } }] });
     const next = await host.nth("ack", 2);
     expect(next.seqs).toHaveLength(1);
+  });
+
+  it("capPayload (which the runner applies to its own events) cuts what is nested too deep instead of recursing into it", () => {
+    const { value, truncated } = capPayload({ call_id: "c", name: "n", input: nested(9_000) });
+    expect(truncated).toBe(true);
+    expect(jsonBoundsExceeded(value, { maxDepth: 32, maxBytes: 1 << 20 })).toBeNull();
+    expect(EventInput.safeParse({ type: "agent.tool_call", payload: value }).success).toBe(true);
+  });
+
+  it("the bounds check itself stops at the bound: no recursion, no walk of the rest", () => {
+    const wide = Array.from({ length: 100_000 }, (_, i) => ({ i }));
+    expect(jsonBoundsExceeded(nested(1_000_000), { maxDepth: 32, maxBytes: 1 << 20 })).toMatch(/32 levels/);
+    expect(jsonBoundsExceeded(wide, { maxDepth: 32, maxBytes: 1024 })).toMatch(/1 KiB/);
   });
 });

@@ -102,18 +102,26 @@ export const EventInput = z
   });
 export type EventInput = z.output<typeof EventInput>;
 
-/** Cuts every string in `payload` longer than `max` characters, saying how much was dropped. */
+/**
+ * Cuts every string in `payload` longer than `max` characters, saying how much was dropped, and
+ * every object or array nested deeper than the platform accepts (`EVENT_PAYLOAD_BOUNDS`), so the
+ * walk never recurses past that depth (a tool's output may be nested arbitrarily deep).
+ */
 export function capPayload<T>(payload: T, max = MAX_EVENT_TEXT): { value: T; truncated: boolean } {
   let truncated = false;
-  const walk = (v: unknown): unknown => {
+  const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === "string" && v.length > max) {
       truncated = true;
       return `${v.slice(0, max)}${TRUNCATION_MARKER}${v.length - max} more characters]`;
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
+    if (!v || typeof v !== "object") return v;
+    if (depth > EVENT_PAYLOAD_BOUNDS.maxDepth) {
+      truncated = true;
+      return `${TRUNCATION_MARKER}nested more than ${EVENT_PAYLOAD_BOUNDS.maxDepth} levels]`;
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
   };
-  const value = walk(payload) as T;
+  const value = walk(payload, 1) as T;
   return { value, truncated };
 }
