@@ -30,6 +30,13 @@ describe("free-form JSON fields are bounded in depth and size", () => {
     refusedFor(res, "config", /nested more than 32 levels/);
   });
 
+  it("a body nested 400,000 deep (within the body limit) is still a 400: parsing is not where it breaks", async () => {
+    const t = await newTeam();
+    const raw = `{"prompt":"p","config":{"x":${"[".repeat(400_000)}${"]".repeat(400_000)}}}`;
+    const res = await call("POST", RUNS, { key: t.key, raw, headers: { "content-type": "application/json" } });
+    refusedFor(res, "config", /32 levels/);
+  });
+
   it("depth just over the limit is refused; ordinary nesting is kept as given", async () => {
     const t = await newTeam();
     refusedFor(await call("POST", RUNS, { key: t.key, body: { prompt: "p", config: { extra: nested(40) } } }), "config", /32 levels/);
