@@ -82,6 +82,10 @@ describe("per-team counts", () => {
     expect((await callWithEnv(vars, "POST", RUNS, { key: other.key, body: { prompt: "p" } })).status).toBe(200);
     expect((await call("POST", `${RUNS}/${a.json.run_id}/cancel`, { key: t.key })).status).toBe(200);
     expect((await create()).status).toBe(200);
+    // a follow-up would queue the cancelled run again: refused the same way while the line is full
+    const followup = await callWithEnv(vars, "POST", `${RUNS}/${a.json.run_id}/followups`, { key: t.key, body: { message: "again" } });
+    expect(expectProblem(followup, 429, "rate_limited").detail).toMatch(/MAX_QUEUED_RUNS_PER_TEAM/);
+    expect((await callWithEnv({ MAX_QUEUED_RUNS_PER_TEAM: "3" }, "POST", `${RUNS}/${a.json.run_id}/followups`, { key: t.key, body: { message: "again" } })).status).toBe(200);
   });
 });
 
