@@ -495,15 +495,23 @@ export class HostPool extends DurableObject<Env> {
   /**
    * PLATFORM_HOSTS=containers: every run still waiting in the platform pool after the hosts took
    * what they could gets one runner container, once (the `containers` table; a run handed back to
-   * the line is a new attempt and gets a new one). Not while the team is at its concurrency limit.
+   * the line is a new attempt and gets a new one), as many as the team may still run: none while
+   * it is at its concurrency limit; the rest are looked at again from the alarm.
    */
   private async startContainers() {
     if (this.pool !== PLATFORM_POOL) return;
     this.hosting ??= platformHosting(this.env);
     if (!this.hosting.starter) return;
-    const { tried, failed } = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    const sql = this.ctx.storage.sql;
+    const room = async () => {
+      if (this.atLimit) return 0;
+      const load = await readTeamLoad(this.env.DB, this.teamId, this.pool, heldAll(sql).length, getConfig(this.env));
+      return load.maxConcurrentRuns - load.active;
+    };
+    const { tried, failed, deferred } = await startWaitingContainers(sql, this.hosting.starter, room);
     if (tried) this.line.behindChanged(); // runs got a container (or lost one that failed): they are told so
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
+    else if (deferred) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
   }
 
   private async assignment(runId: string, teamId: string, executionId: number): Promise<TaskAssignment | null> {

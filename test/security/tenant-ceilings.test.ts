@@ -2,12 +2,16 @@
 // MAX_RUN_TIME_CEILING_SECONDS, MAX_SCHEDULES_PER_TEAM, MAX_QUEUED_RUNS_PER_TEAM,
 // MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK) bound what any team may set or hold; one team's schedules
 // cannot take a whole cron tick from the others.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import type { RunnerStarter } from "../../durable-objects/host-pool/containers.ts";
+import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { fireSchedules } from "../../src/cron/schedules.ts";
 import { claimDueSlots } from "../../src/services/schedules/claim-slots.ts";
 import { call, callWithEnv, expectProblem, newTeam } from "../helpers/api.ts";
-import { RUNS } from "../helpers/runs.ts";
+import { poolStub } from "../helpers/hosts.ts";
+import { insertRunRow, RUNS } from "../helpers/runs.ts";
 import { createSchedule, MINUTE, pauseAllSchedules, SCHEDULES, setNextRun } from "../helpers/schedules.ts";
 
 afterEach(pauseAllSchedules);
@@ -123,5 +127,27 @@ describe("one team's schedules cannot starve the others in a tick", () => {
     const bigNext = await Promise.all(bigIds.map(nextOf));
     expect(bigNext.filter((n) => n === tick + 60 * MINUTE)).toHaveLength(2);
     expect(bigNext.filter((n) => n === tick)).toHaveLength(3); // still due: the next tick starts them (late)
+  });
+});
+
+describe("with PLATFORM_HOSTS=containers, waiting runs get no more containers than the team may run", () => {
+  it("a team limited to 2 runs queues 5: 2 containers start; another starts when a run leaves the line", async () => {
+    const t = await newTeam("containers-cap");
+    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: { limits: { max_concurrent_runs: 2 } } })).status).toBe(200);
+    const starts: string[] = [];
+    const starter: RunnerStarter = { start: async (s) => (starts.push(s.runId), { ok: true }) };
+    await runInDurableObject(poolStub(t.teamId), (p: HostPool) => {
+      p.hosting = { mode: "containers", starter };
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = (await insertRunRow(t, { prompt: "p", title: "p" })).id;
+      ids.push(id);
+      await poolStub(t.teamId).offer({ runId: id, teamId: t.teamId, pool: "warp", executionId: 1 });
+    }
+    expect(starts).toEqual(ids.slice(0, 2)); // before: one container per waiting run, 5
+    expect((await call("POST", `${RUNS}/${ids[0]}/cancel`, { key: t.key })).status).toBe(200);
+    await runDurableObjectAlarm(poolStub(t.teamId));
+    expect(starts).toEqual(ids.slice(0, 3));
   });
 });
