@@ -21,6 +21,7 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnop",
                   SECRETS_KEY: "test-secrets-key-0123456789abcdefghijklmno",
+                  SIGNUPS_PER_IP_PER_HOUR: "1000000", // the suite signs up thousands of teams from no address; test/security/signup-rate-limit.test.ts sets its own
                 },
               },
             }),

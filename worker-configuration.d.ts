@@ -13,11 +13,12 @@ interface __BaseEnv_Env {
 	MAX_BODY_BYTES: "1048576";
 	RUN_SESSION: DurableObjectNamespace<import("./src/index").RunSession>;
 	HOST_POOL: DurableObjectNamespace<import("./src/index").HostPool>;
+	RATE_LIMITER: DurableObjectNamespace<import("./src/index").RateLimiter>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "RunSession" | "HostPool";
+		durableNamespaces: "RunSession" | "HostPool" | "RateLimiter";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -7,6 +7,7 @@ import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
+import { signupRateLimit } from "./middleware/signup-rate-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -36,6 +37,7 @@ export function createApp() {
 
   const api = new OpenAPIHono<AppEnv>();
   api.use("*", bodyLimit);
+  api.on("POST", "/teams", signupRateLimit); // signup: limited per client address
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
   api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves

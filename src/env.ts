@@ -31,6 +31,20 @@ const Config = z.object({
   RUN_VIEWERS_MAX: z.coerce.number().int().min(1).default(100),
   /** of those, through the run's public link from one address (`cf-connecting-ip`) */
   PUBLIC_VIEWERS_PER_IP_MAX: z.coerce.number().int().min(1).default(10),
+
+  // ── Platform ceilings: what the operator allows every team; no team setting can pass them ──
+  /** the highest `limits.max_concurrent_runs` a team may set (a lower ceiling caps teams that set more) */
+  MAX_CONCURRENT_RUNS_CEILING: z.coerce.number().int().min(1).default(50),
+  /** the highest `limits.max_run_time_seconds` a team may set, likewise */
+  MAX_RUN_TIME_CEILING_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  /** schedules a team may have (enabled or paused) */
+  MAX_SCHEDULES_PER_TEAM: z.coerce.number().int().min(0).default(100),
+  /** runs a team may have waiting (QUEUED) at once; past it, creating one is 429 until some start */
+  MAX_QUEUED_RUNS_PER_TEAM: z.coerce.number().int().min(1).default(500),
+  /** slots of one team's schedules a cron tick starts; the rest start at the next tick (late) */
+  MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK: z.coerce.number().int().min(1).default(50),
+  /** signups (POST /teams) per client address (cf-connecting-ip; IPv6 per /64) per hour */
+  SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(10),
 }).refine((c) => c.PLATFORM_HOSTS !== "containers" || c.PUBLIC_URL, {
   path: ["PUBLIC_URL"],
   message: "is required when PLATFORM_HOSTS is 'containers' (the https origin runner containers connect to, e.g. https://ambit.example.workers.dev)",

@@ -11,8 +11,8 @@ export type SignedUp = { team: { uid: string }; user: { uid: string }; api_key: 
 export type BenchState = {
   /** the `--persist-to` directory of this run's `wrangler dev` */
   persistTo: string;
-  /** the Worker's secrets, passed as vars */
-  vars: { JWT_SECRET: string; SECRETS_KEY: string };
+  /** the Worker's secrets, and the platform ceilings raised out of the way, passed as vars */
+  vars: Record<string, string> & { JWT_SECRET: string; SECRETS_KEY: string };
   /** runs `fn` at cleanup, latest registered first */
   onCleanup(fn: () => unknown): void;
   /** cleans up (servers, then the directory unless `keep`) and stops listening for signals */
@@ -21,7 +21,15 @@ export type BenchState = {
 
 export function benchState(name: string, keep: boolean): BenchState {
   const persistTo = mkdtempSync(path.join(os.tmpdir(), `ambit-bench-${name}-`));
-  const vars = { JWT_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64url") };
+  const vars = {
+    JWT_SECRET: randomBytes(32).toString("base64url"),
+    SECRETS_KEY: randomBytes(32).toString("base64url"),
+    // a bench loads one team with far more runs and hosts than a tenant may have: it measures the platform, not its ceilings
+    MAX_QUEUED_RUNS_PER_TEAM: "10000000",
+    MAX_CONCURRENT_RUNS_CEILING: "100000",
+    MAX_SCHEDULES_PER_TEAM: "10000000",
+    MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK: "10000000",
+  };
   const closers: (() => unknown)[] = [];
   const cleanup = async () => {
     for (const fn of closers.splice(0).reverse()) await fn();

@@ -1,7 +1,7 @@
 import { getConfig } from "../../src/env.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
 import type { RunnerContainer } from "../runner-container/runner-container.ts";
-import { claimContainer, dropContainer, lineAll, pruneContainers } from "./storage.ts";
+import { claimContainer, dropContainer, lineAll, liveContainers, pruneContainers } from "./storage.ts";
 
 export type StartResult = { ok: true } | { ok: false; message: string };
 
@@ -38,15 +38,25 @@ async function containerCredentialTtl(db: D1Database, teamId: string) {
 }
 
 /**
- * Gives every run waiting in line one runner container, once (the `containers` table; a run handed
- * back to the line is a new attempt and gets a new one). None while the team is at its concurrency
- * limit. A start that fails is forgotten, so the next call tries again; answers how many starts
- * were tried and whether one failed.
+ * Gives runs waiting in line one runner container each, once (the `containers` table; a run handed
+ * back to the line is a new attempt and gets a new one), in line order and no more than the team
+ * may run: `room()` is how many more runs it may hold (its concurrency limit, capped by the
+ * operator's ceiling, less what it holds), and containers already starting count against it. So
+ * a team's waiting runs never hold more containers than it could use, however many it queues.
+ * A start that fails is forgotten, so the next call tries again; answers how many starts were
+ * tried, whether one failed, and how many runs still wait for room.
  */
-export async function startWaitingContainers(sql: SqlStorage, starter: RunnerStarter, atLimit: boolean): Promise<{ tried: number; failed: boolean }> {
+export async function startWaitingContainers(
+  sql: SqlStorage,
+  starter: RunnerStarter,
+  room: () => Promise<number>,
+): Promise<{ tried: number; failed: boolean; deferred: number }> {
   pruneContainers(sql);
-  if (atLimit) return { tried: 0, failed: false };
-  const wanting = lineAll(sql).filter((e) => claimContainer(sql, e.run_id));
+  const live = liveContainers(sql);
+  const needing = lineAll(sql).filter((e) => !live.has(e.run_id));
+  if (!needing.length) return { tried: 0, failed: false, deferred: 0 };
+  const free = Math.max(0, (await room()) - live.size);
+  const wanting = needing.slice(0, free).filter((e) => claimContainer(sql, e.run_id));
   const results = await Promise.all(
     wanting.map(async (e) => {
       const r = await starter.start({ runId: e.run_id, teamId: e.team_id, executionId: e.execution_id }).catch((err): StartResult => ({ ok: false, message: String(err) }));
@@ -56,5 +66,5 @@ export async function startWaitingContainers(sql: SqlStorage, starter: RunnerSta
       return false;
     }),
   );
-  return { tried: wanting.length, failed: results.includes(false) };
+  return { tried: wanting.length, failed: results.includes(false), deferred: needing.length - wanting.length };
 }

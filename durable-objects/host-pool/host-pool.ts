@@ -469,7 +469,7 @@ export class HostPool extends DurableObject<Env> {
     if (!pick) return false;
     const { next, choice } = pick;
     const target = sockets.find((s) => s.state.conn === choice.conn)!;
-    const [load, keyHolds] = await Promise.all([readTeamLoad(this.env.DB, next.team_id, this.pool, held.length), hostKeyAdmits(this.env, this.teamId, target.state)]);
+    const [load, keyHolds] = await Promise.all([readTeamLoad(this.env.DB, next.team_id, this.pool, held.length, getConfig(this.env)), hostKeyAdmits(this.env, this.teamId, target.state)]);
     if (!keyHolds) {
       // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
       try {
@@ -532,15 +532,23 @@ export class HostPool extends DurableObject<Env> {
   /**
    * PLATFORM_HOSTS=containers: every run still waiting in the platform pool after the hosts took
    * what they could gets one runner container, once (the `containers` table; a run handed back to
-   * the line is a new attempt and gets a new one). Not while the team is at its concurrency limit.
+   * the line is a new attempt and gets a new one), as many as the team may still run: none while
+   * it is at its concurrency limit; the rest are looked at again from the alarm.
    */
   private async startContainers() {
     if (this.pool !== PLATFORM_POOL) return;
     this.hosting ??= platformHosting(this.env);
     if (!this.hosting.starter) return;
-    const { tried, failed } = await startWaitingContainers(this.ctx.storage.sql, this.hosting.starter, this.atLimit !== null);
+    const sql = this.ctx.storage.sql;
+    const room = async () => {
+      if (this.atLimit) return 0;
+      const load = await readTeamLoad(this.env.DB, this.teamId, this.pool, heldAll(sql).length, getConfig(this.env));
+      return load.maxConcurrentRuns - load.active;
+    };
+    const { tried, failed, deferred } = await startWaitingContainers(sql, this.hosting.starter, room);
     if (tried) this.line.behindChanged(); // runs got a container (or lost one that failed): they are told so
     if (failed) await this.scheduleAlarm(Date.now() + CONTAINER_RETRY_MS);
+    else if (deferred) await this.scheduleAlarm(Date.now() + CAPACITY_POLL_MS);
   }
 
   private async assignment(runId: string, teamId: string, executionId: number, startedBy: EventActor | undefined, token: Omit<Holder, "actor">): Promise<TaskAssignment | null> {

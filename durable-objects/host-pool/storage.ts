@@ -157,4 +157,7 @@ export const claimContainer = (sql: SqlStorage, runId: string) =>
 export const containerStopped = (sql: SqlStorage, runId: string) =>
   sql.exec<{ starts: number }>("UPDATE containers SET stopped = 1 WHERE run_id = ? RETURNING starts", runId).toArray()[0]?.starts ?? null;
 export const dropContainer = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM containers WHERE run_id = ?", runId);
+/** The runs in line whose container is starting or running (not stopped). */
+export const liveContainers = (sql: SqlStorage) =>
+  new Set(sql.exec<{ run_id: string }>("SELECT run_id FROM containers WHERE stopped = 0").toArray().map((r) => r.run_id));
 export const hasContainer = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM containers WHERE run_id = ?", runId).toArray().length > 0;

@@ -1,4 +1,5 @@
 import type { ScheduleSpawnMessage } from "@ambit/protocol";
+import { getConfig } from "../env.ts";
 import { claimDueSlots } from "../services/schedules/claim-slots.ts";
 import { recordQueueFailure } from "../services/schedules/spawn-run.ts";
 
@@ -11,7 +12,9 @@ const SEND_BATCH = 100; // Queues: at most 100 messages per sendBatch
  * message per claimed slot to the `SCHEDULES` queue, whose consumer starts the runs through
  * `createRun`. The tick's own work stays small (2 queries per 500 schedules, 1 send per 100), so
  * thousands of schedules due in one minute fit the Cron Trigger's limits; starting the runs is
- * spread over queue consumer invocations, each with its own limits.
+ * spread over queue consumer invocations, each with its own limits. One team gets at most
+ * `MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK` slots a tick, and every team's first slot comes before
+ * any team's second, so a team with many schedules cannot use up the tick's budget (claim-slots.ts).
  */
 export async function fireSchedules(env: Env, scheduledTime: number) {
   const tick = Math.floor(scheduledTime / 60_000) * 60_000; // cron slots are whole minutes
@@ -19,8 +22,11 @@ export async function fireSchedules(env: Env, scheduledTime: number) {
   let due = 0;
   let claimed = 0;
   let lost = 0;
+  const perTeam = getConfig(env).MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK;
+  const spent = new Map<string, number>();
   for (let page = 0; Date.now() - started < TICK_BUDGET_MS; page++) {
-    const result = await claimDueSlots(env.DB, tick);
+    const result = await claimDueSlots(env.DB, tick, undefined, { perTeam, spent });
+    for (const m of result.claimed) spent.set(m.team_id, (spent.get(m.team_id) ?? 0) + 1);
     due += result.due;
     claimed += result.claimed.length;
     lost += await send(env, result.claimed);

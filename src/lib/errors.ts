@@ -23,7 +23,10 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
   internal_error: { status: 500, title: "Internal error", retryable: true },
   resource_unavailable: { status: 503, title: "Resource unavailable", retryable: true },
   server_misconfigured: { status: 500, title: "Server misconfigured", retryable: false },
+  // a transient limit (requests per time, runs waiting in line): retry after `Retry-After` seconds
   rate_limited: { status: 429, title: "Too many requests", retryable: true },
+  // a count the platform operator caps (schedules per team): retrying does not help, removing does
+  quota_exceeded: { status: 403, title: "Quota exceeded", retryable: false },
 };
 
 export type FieldError = { path: string; message: string };
@@ -31,7 +34,8 @@ export type FieldError = { path: string; message: string };
 /** The one error type of the Worker. `message` says what went wrong and how to fix it. */
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly details?: { errors?: FieldError[]; retryable?: boolean; [k: string]: unknown };
+  /** `headers` go on the response (e.g. `Retry-After`), everything else into the problem body */
+  readonly details?: { errors?: FieldError[]; retryable?: boolean; headers?: Record<string, string>; [k: string]: unknown };
 
   constructor(code: ErrorCode, message: string, details?: AppError["details"]) {
     super(message);

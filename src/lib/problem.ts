@@ -5,7 +5,7 @@ import { AppError, ERROR_CATALOG, type FieldError } from "./errors.ts";
 export function problemResponse(err: AppError, opts: { instance: string; traceId: string; origin: string }): Response {
   const entry = ERROR_CATALOG[err.code];
   const retryable = err.details?.retryable ?? entry.retryable;
-  const { retryable: _r, ...extensions } = err.details ?? {};
+  const { retryable: _r, headers, ...extensions } = err.details ?? {};
   const body = {
     type: `${opts.origin}/docs#error-${err.code}`,
     title: entry.title,
@@ -25,8 +25,8 @@ export function problemResponse(err: AppError, opts: { instance: string; traceId
       // generated SDKs retry 409/429/5xx by default; say so explicitly either way
       "x-should-retry": String(retryable),
       "x-request-id": opts.traceId,
-      // a limit that says when to come back (details.retry_after, seconds) says it the HTTP way too
-      ...(typeof err.details?.retry_after === "number" ? { "retry-after": String(err.details.retry_after) } : {}),
+      // what a limit says the HTTP way (Retry-After, RateLimit): details.headers, never in the body
+      ...headers,
     },
   });
 }

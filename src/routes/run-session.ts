@@ -49,7 +49,7 @@ export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: b
   // the session's own refusals: at its viewer caps (viewers.ts), or a principal whose standing ended as it attached
   if (res.status === 429) {
     const { limit, max, message } = (await res.json()) as { limit: string; max: number; message: string };
-    throw new AppError("rate_limited", message, { limit, max, retry_after: Number(res.headers.get("retry-after")) });
+    throw new AppError("rate_limited", message, { limit, max, headers: { "retry-after": res.headers.get("retry-after") ?? "30" } });
   }
   if (res.status === 403) throw new AppError("authentication_required", `this credential no longer admits to the run: ${await res.text()}`);
   return mutableResponse(res);

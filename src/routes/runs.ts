@@ -38,7 +38,7 @@ const TaskParams = z.object({ taskId: z.string().min(1).max(64) });
 const createBody = { body: { required: true, content: { "application/json": { schema: RunAgentRequest } } } };
 const createResponses = {
   200: { description: "The run was created (state QUEUED)", content: { "application/json": { schema: RunAgentResponse } } },
-  ...problems(400, 401, 403, 409, 413, 422),
+  ...problems(400, 401, 403, 409, 413, 422, 429),
 };
 const listResponses = (schema: typeof ListRunsResponse | typeof ListTasksResponse) => ({
   200: { description: "One page", content: { "application/json": { schema } } },
@@ -126,7 +126,7 @@ export const runsRoutes = newRouter()
       method: "post", path: "/agent/runs/{runId}/followups", tags: ["Live runs"], security: bearer,
       summary: "Send a follow-up (EDITOR): to the live agent, waking a BLOCKED run, or as a new execution of an ended one",
       request: { params: RunParams, body: { required: true, content: { "application/json": { schema: RunFollowupRequest } } } },
-      responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({}) } } }, ...problems(400, 401, 403, 404) },
+      responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({}) } } }, ...problems(400, 401, 403, 404, 429) },
     }),
     async (c) => {
       await followupRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId, input: c.req.valid("json") });

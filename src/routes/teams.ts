@@ -14,13 +14,15 @@ export const teamsRoutes = newRouter().openapi(
     path: "/teams",
     tags: ["Team"],
     summary: "Create a team (signup)",
-    description: "Creates a team, its owner and an owner API key, shown only in this response. Needs `SIGNUP=open`.",
+    description:
+      "Creates a team, its owner and an owner API key, shown only in this response. Needs `SIGNUP=open`. " +
+      "Limited per client address (`SIGNUPS_PER_IP_PER_HOUR`): past it 429 with `Retry-After`; every answer carries `RateLimit` and `RateLimit-Policy`.",
     request: { body: { required: true, content: { "application/json": { schema: CreateTeamRequest } } } },
     // a retry gets no key: anyone who knows the Idempotency-Key and the body could send it
     middleware: [answerHoldsSecret({ retry: "withhold", what: "the new team's owner API key", hint: "If you lost it, sign up again with a new Idempotency-Key (it creates another team)." })],
     responses: {
       201: { description: "Created", content: { "application/json": { schema: CreateTeamResponse } } },
-      ...problems(400, 403, 413, 422),
+      ...problems(400, 403, 413, 422, 429),
     },
   }),
   async (c) => {

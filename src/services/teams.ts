@@ -2,6 +2,8 @@ import type { CreateTeamRequest, CreateTeamResponse, Team, UpdateTeamRequest } f
 import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships, teams, users } from "../db/schema.ts";
+import { getConfig } from "../env.ts";
+import { assertUnderCeilings, capLimits } from "../lib/ceilings.ts";
 import { AppError } from "../lib/errors.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
@@ -36,9 +38,10 @@ export async function createTeam({ db, input }: { db: Db; input: CreateTeamReque
   return { team: { uid: team.id, name: team.name }, user: { uid: user.id, email: user.email }, api_key: key };
 }
 
-/** Renames the team or changes its limits (admin). Pools read the limits on their next assignment. */
+/** Renames the team or changes its limits (admin), within the operator's ceilings. Pools read the limits on their next assignment. */
 export async function updateTeam({ ctx, input }: { ctx: Ctx; input: UpdateTeamRequest }): Promise<Team> {
   requireRole(ctx, "admin", "Changing the team's name or limits");
+  assertUnderCeilings({ maxConcurrentRuns: input.limits?.max_concurrent_runs, maxRunTimeSeconds: input.limits?.max_run_time_seconds }, getConfig(ctx.env));
   const set: Partial<typeof teams.$inferInsert> = {};
   if (input.name !== undefined) set.name = input.name;
   if (input.limits?.max_concurrent_runs !== undefined) set.maxConcurrentRuns = input.limits.max_concurrent_runs;
@@ -53,12 +56,13 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
     ctx.db.select({ n: count() }).from(memberships).where(eq(memberships.teamId, ctx.teamId)),
   ]);
   if (!team) throw new AppError("resource_not_found", "this API key's team no longer exists");
+  const limits = capLimits(team, getConfig(ctx.env));
   return {
     uid: team.id,
     name: team.name,
     created_at: iso(team.createdAt),
     member_count: n,
-    limits: { max_concurrent_runs: team.maxConcurrentRuns, max_run_time_seconds: team.maxRunTimeSeconds },
+    limits: { max_concurrent_runs: limits.maxConcurrentRuns, max_run_time_seconds: limits.maxRunTimeSeconds },
     caller: { uid: ctx.actor.id, type: ctx.actor.type === "service_account" ? "service_account" : "user", role: ctx.actor.role },
   };
 }

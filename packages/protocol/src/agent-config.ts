@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Role } from "./common.ts";
+import { AGENT_CONFIG_BOUNDS, boundedJson, ServiceUrl, StringMap } from "./bounds.ts";
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -9,9 +10,9 @@ export const MCPServerConfig = z
     warp_id: z.string().min(1).optional(),
     command: z.string().min(1).optional(),
     args: z.array(z.string()).optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    url: z.url().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
+    env: StringMap(64 * 1024).optional(),
+    url: ServiceUrl.optional(),
+    headers: StringMap(64 * 1024).optional(),
   })
   .superRefine((v, ctx) => {
     const kinds = [v.warp_id, v.command, v.url].filter((x) => x !== undefined).length;
@@ -114,6 +115,13 @@ export const AmbientAgentConfig = z.looseObject({
   }
 });
 export type AmbientAgentConfig = z.infer<typeof AmbientAgentConfig>;
+
+/**
+ * `agent_config` as a client sends it (runs, schedules): its unknown keys are kept as given, so the
+ * whole is bounded in depth and size. The resolved snapshot a host receives is not: the platform
+ * adds the environment, rules and variables to it.
+ */
+export const AgentConfigInput = AmbientAgentConfig.superRefine(boundedJson(AGENT_CONFIG_BOUNDS));
 
 /** Run metadata: ≤20 string pairs; keys `[a-zA-Z0-9._-]{1,64}`, values ≤256 UTF-8 bytes without NUL. */
 export const RunMetadata = z

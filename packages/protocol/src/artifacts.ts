@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeLinkUrl, StringMap } from "./bounds.ts";
 import { ArtifactType } from "./runs.ts";
 import { Timestamp } from "./common.ts";
 
@@ -6,15 +7,15 @@ import { Timestamp } from "./common.ts";
 export const ReportArtifactRequest = z.discriminatedUnion("artifact_type", [
   z.object({
     artifact_type: z.literal("PULL_REQUEST"),
-    data: z.object({ url: z.url().max(2048), branch: z.string().min(1).max(500) }),
+    data: z.object({ url: safeLinkUrl(), branch: z.string().min(1).max(500) }),
   }),
   z.object({
     artifact_type: z.literal("EXTERNAL_REFERENCE"),
     data: z.object({
       reference_type: z.string().min(1).max(256),
-      url: z.url().max(2048),
+      url: safeLinkUrl(),
       title: z.string().max(500).optional(),
-      metadata: z.record(z.string(), z.string().max(1000)).optional(),
+      metadata: StringMap(16 * 1024, z.string().max(1000)).optional(),
     }),
   }),
 ]);

@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   "resource_unavailable",
   "server_misconfigured",
   "rate_limited",
+  "quota_exceeded",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

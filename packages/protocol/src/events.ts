@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { boundedJson, EVENT_PAYLOAD_BOUNDS, unsafeLinkReason } from "./bounds.ts";
 import { ArtifactType, RunState, RunStatusMessage } from "./runs.ts";
 import { ErrorCode } from "./errors.ts";
 import { ConfigChange } from "./agent-config.ts";
@@ -44,7 +45,12 @@ export const EventPayloads = {
     output: z.record(z.string(), z.unknown()),
   }),
   "command.output": z.object({ call_id: z.string().optional(), stream: z.enum(["stdout", "stderr"]), chunk: text }),
-  "artifact.created": z.object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) }),
+  "artifact.created": z.object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) }).superRefine((v, ctx) => {
+    // the same rule as a reported artifact's url (safeLinkUrl): a viewer may open it as a link
+    const url = v.data.url;
+    const why = url === undefined ? null : typeof url === "string" ? unsafeLinkReason(url) : "must be a string";
+    if (why) ctx.addIssue({ code: "custom", path: ["data", "url"], message: why });
+  }),
   "followup.received": z.object({ message: text, mode: z.enum(["normal", "plan", "orchestrate"]).optional(), execution_id: z.number().int() }),
   usage: z.object({
     model_id: z.string().optional(),
@@ -91,7 +97,10 @@ export type RunEvent = z.infer<typeof RunEvent>;
 
 /** An event as a producer submits it: the type and its payload, validated against `EventPayloads`. */
 export const EventInput = z
-  .object({ type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]), payload: z.record(z.string(), z.unknown()) })
+  .object({
+    type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]),
+    payload: z.record(z.string(), z.unknown()).superRefine(boundedJson(EVENT_PAYLOAD_BOUNDS)),
+  })
   .transform((v, ctx) => {
     const parsed = EventPayloads[v.type].safeParse(v.payload);
     if (!parsed.success) {
@@ -102,18 +111,26 @@ export const EventInput = z
   });
 export type EventInput = z.output<typeof EventInput>;
 
-/** Cuts every string in `payload` longer than `max` characters, saying how much was dropped. */
+/**
+ * Cuts every string in `payload` longer than `max` characters, saying how much was dropped, and
+ * every object or array nested deeper than the platform accepts (`EVENT_PAYLOAD_BOUNDS`), so the
+ * walk never recurses past that depth (a tool's output may be nested arbitrarily deep).
+ */
 export function capPayload<T>(payload: T, max = MAX_EVENT_TEXT): { value: T; truncated: boolean } {
   let truncated = false;
-  const walk = (v: unknown): unknown => {
+  const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === "string" && v.length > max) {
       truncated = true;
       return `${v.slice(0, max)}${TRUNCATION_MARKER}${v.length - max} more characters]`;
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
+    if (!v || typeof v !== "object") return v;
+    if (depth > EVENT_PAYLOAD_BOUNDS.maxDepth) {
+      truncated = true;
+      return `${TRUNCATION_MARKER}nested more than ${EVENT_PAYLOAD_BOUNDS.maxDepth} levels]`;
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
   };
-  const value = walk(payload) as T;
+  const value = walk(payload, 1) as T;
   return { value, truncated };
 }

@@ -16,3 +16,4 @@ export * from "./skills.ts";
 export * from "./artifacts.ts";
 export * from "./schedules.ts";
 export * from "./local-runs.ts";
+export * from "./bounds.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ServiceUrl } from "./bounds.ts";
 import { SecretName } from "./secrets.ts";
 
 export const ModelProvider = z.enum(["openai", "anthropic"]);
@@ -31,7 +32,7 @@ const modelFields = {
   display_name: z.string().trim().min(1).max(100).optional(),
   provider: ModelProvider.describe("which API the host speaks"),
   model: z.string().min(1).max(200).describe("the model name sent to the provider"),
-  base_url: z.url().nullable().optional(),
+  base_url: ServiceUrl.nullable().optional(),
   api_key_secret: SecretName.nullable().optional().describe("name of the secret holding the API key"),
   vision_supported: z.boolean().default(false),
   description: z.string().max(500).optional(),

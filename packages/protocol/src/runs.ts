@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
+import { AgentConfigInput, AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
 import { PageInfo, Scope, Timestamp, UserProfile } from "./common.ts";
 import { ErrorCode } from "./errors.ts";
 import { RunSharing, RunSharingRequest } from "./sharing.ts";
@@ -45,7 +45,7 @@ export const RunAgentRequest = z
     prompt: z.string().max(100_000).optional(),
     mode: AgentRunMode.optional(),
     skill: z.string().max(500).optional(),
-    config: AmbientAgentConfig.optional(),
+    config: AgentConfigInput.optional(),
     title: z.string().max(500).optional(),
     team: z.boolean().optional(),
     agent_identity_uid: z.string().optional(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
+import { AgentConfigInput, AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
 import { Scope, Timestamp, UserProfile } from "./common.ts";
 import { AgentRunMode } from "./runs.ts";
 
@@ -32,7 +32,7 @@ const fields = {
   prompt: z.string().max(100_000).optional(),
   mode: AgentRunMode.optional(),
   agent_uid: z.string().max(200).optional(),
-  agent_config: AmbientAgentConfig.optional(),
+  agent_config: AgentConfigInput.optional(),
   metadata: ScheduleMetadata.optional().describe("stamped on every run the schedule starts"),
   timezone: Timezone.optional(),
   overlap_policy: OverlapPolicy.optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ServiceUrl, StringMap } from "./bounds.ts";
 import { Timestamp } from "./common.ts";
 
 const ConfigName = z.string().trim().min(1).max(100);
@@ -9,9 +10,9 @@ export const McpServerDefinition = z
   .object({
     command: z.string().min(1).max(1000).optional(),
     args: z.array(z.string().max(2000)).max(50).optional(),
-    env: z.record(z.string(), z.string().max(10_000)).optional(),
-    url: z.url().optional(),
-    headers: z.record(z.string(), z.string().max(10_000)).optional(),
+    env: StringMap(64 * 1024, z.string().max(10_000)).optional(),
+    url: ServiceUrl.optional(),
+    headers: StringMap(64 * 1024, z.string().max(10_000)).optional(),
   })
   .superRefine((v, ctx) => {
     if ((v.command === undefined) === (v.url === undefined)) ctx.addIssue({ code: "custom", message: "set exactly one of command or url" });

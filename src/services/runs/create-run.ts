@@ -2,6 +2,7 @@ import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POO
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { asStatement, statementOnce } from "../../db/statements.ts";
+import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
@@ -11,6 +12,7 @@ import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
 import { dispatchRun } from "./dispatch.ts";
+import { assertQueueRoom } from "./queue-room.ts";
 import { runSession } from "./session.ts";
 
 export type CreateRunInput = {
@@ -62,9 +64,12 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
     requested.skill_spec = req.skill;
     delete requested.skills;
   }
-  const { config, prompt } = await resolveRunConfig(ctx, {
-    config: requested, prompt: req.prompt ?? "", savedPrompt: req.saved_prompt, agentIdentityUid: req.agent_identity_uid, trigger: input.triggerConfig,
-  });
+  const [{ config, prompt }] = await Promise.all([
+    resolveRunConfig(ctx, {
+      config: requested, prompt: req.prompt ?? "", savedPrompt: req.saved_prompt, agentIdentityUid: req.agent_identity_uid, trigger: input.triggerConfig,
+    }),
+    assertQueueRoom(ctx), // alongside, not after: the check costs the request no round trip of its own
+  ]);
   const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
   if (!prompt.trim() && !skillSpec && !req.conversation_id) {
     throw new AppError("invalid_request", "prompt is required unless a skill, a saved prompt or conversation_id provides one", { errors: [{ path: "prompt", message: "required" }] });
@@ -136,7 +141,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   if (ctx.idempotency) ctx.idempotency.completed = true;
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
-  if (load && load.active >= load.max) response.at_capacity = true;
+  if (load && load.active >= Math.min(load.max, getConfig(ctx.env).MAX_CONCURRENT_RUNS_CEILING)) response.at_capacity = true;
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") {
     await openSession(ctx, row);

@@ -6,8 +6,18 @@ type DueRow = { id: string; team_id: string; cron_schedule: string; timezone: st
 /** Schedules read and claimed per round trip: one SELECT and one UPDATE, whatever the size. */
 export const CLAIM_PAGE = 500;
 
-const SELECT_DUE = `SELECT id, team_id, cron_schedule, timezone, next_run FROM schedules
-  WHERE enabled = 1 AND next_run <= ?1 ORDER BY next_run LIMIT ?2`;
+// Fair across teams: each due schedule is ranked within its team (oldest slot first), and a page
+// takes every team's first before any team's second, and so on; a team that has had `spent` slots
+// this tick ranks behind, and none gets more than `perTeam` in the tick. What a cap leaves due is
+// claimed by the next tick (late, counted as missed), so no team's schedules crowd out the rest.
+const SELECT_DUE = `WITH spent(team_id, n) AS (
+    SELECT json_extract(value, '$.t'), json_extract(value, '$.n') FROM json_each(?3)),
+  ranked AS (
+    SELECT id, team_id, cron_schedule, timezone, next_run,
+      ROW_NUMBER() OVER (PARTITION BY team_id ORDER BY next_run, id) AS k
+    FROM schedules WHERE enabled = 1 AND next_run <= ?1)
+  SELECT r.id, r.team_id, r.cron_schedule, r.timezone, r.next_run FROM ranked r LEFT JOIN spent s ON s.team_id = r.team_id
+  WHERE r.k + coalesce(s.n, 0) <= ?4 ORDER BY r.k + coalesce(s.n, 0), r.next_run, r.id LIMIT ?2`;
 
 // One statement claims a whole page: each row moves `next_run` from the slot this tick read to
 // the slot after the tick, only if nobody moved it meanwhile (another tick, an edit, a pause).
@@ -25,10 +35,17 @@ const CLAIM = `WITH c(i, o, n) AS MATERIALIZED (
  * the latest slot not after `tick` (earlier missed slots are counted, not replayed) and the next
  * slot after it. Returns the spawn messages of the slots claimed and how many were due.
  * Claiming is a compare-and-set on `next_run`, so concurrent or repeated ticks never claim a slot
- * twice.
+ * twice. `fair` bounds one team's share of the tick (see SELECT_DUE): `spent` is what each team
+ * was given by this tick's earlier pages.
  */
-export async function claimDueSlots(d1: D1Database, tick: number, limit = CLAIM_PAGE): Promise<{ due: number; claimed: ScheduleSpawnMessage[] }> {
-  const { results: due } = await d1.prepare(SELECT_DUE).bind(tick, limit).all<DueRow>();
+export async function claimDueSlots(
+  d1: D1Database,
+  tick: number,
+  limit = CLAIM_PAGE,
+  fair: { perTeam?: number; spent?: ReadonlyMap<string, number> } = {},
+): Promise<{ due: number; claimed: ScheduleSpawnMessage[] }> {
+  const spent = JSON.stringify([...(fair.spent ?? [])].map(([t, n]) => ({ t, n })));
+  const { results: due } = await d1.prepare(SELECT_DUE).bind(tick, limit, spent, fair.perTeam ?? Number.MAX_SAFE_INTEGER).all<DueRow>();
   if (!due.length) return { due: 0, claimed: [] };
   const plans = new Map<string, ScheduleSpawnMessage>();
   const claims: { i: string; o: number; n: number | null }[] = [];

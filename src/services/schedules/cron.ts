@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { AppError } from "../../lib/errors.ts";
+import { canFire } from "./cron-possible.ts";
 
 const FIELDS = [
   { name: "minute", hint: "0-59" },
@@ -65,7 +66,8 @@ export function parseCron(expr: string, timezone = "UTC"): Cron {
   } catch (err) {
     throw invalidCron(expr, (parts.length === 5 && wrongField(parts, timezone)) || String((err as Error).message).replace(/^CronPattern: /, ""));
   }
-  if (!cron.nextRun(new Date())) throw invalidCron(expr, "it never matches a date (check day of month against month)");
+  const never = "it never fires: it never matches a date (check day of month against month: April has 30 days, February 29)";
+  if (!canFire(parts) || nextSlot(cron, Date.now()) === null) throw invalidCron(expr, never);
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(key, cron);
   return cron;
@@ -73,7 +75,14 @@ export function parseCron(expr: string, timezone = "UTC"): Cron {
 
 /** The first slot strictly after `after` (ms), or null if the cron never fires again. */
 export function nextSlot(cron: Cron, after: number): number | null {
-  return cron.nextRun(new Date(after))?.getTime() ?? null;
+  try {
+    return cron.nextRun(new Date(after))?.getTime() ?? null;
+  } catch (err) {
+    // croner searches recursively: a cron that never fires overflows the stack instead of
+    // answering null (parseCron refuses those; this keeps any it missed from failing a request)
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
 }
 
 /** Missed slots are counted up to this many (walking slot by slot costs CPU); beyond it the count reads "100+". */
@@ -91,10 +100,20 @@ export function slotsAt(cron: Cron, due: number, tick: number): { slot: number; 
     if (++missed >= MAX_COUNTED_MISSES) {
       // a long outage: jump straight to the latest slot instead of walking every one
       // croner looks back from whole seconds: 1 s past the tick includes a slot at the tick itself
-      const latest = cron.previousRuns(1, new Date(tick + 1_000))[0]?.getTime();
+      const latest = previousSlot(cron, tick + 1_000);
       if (latest !== undefined && latest <= tick) slot = latest;
       break;
     }
   }
   return { slot, missed, next: nextSlot(cron, tick) };
+}
+
+/** The latest slot before `before` (ms), or undefined; a RangeError of croner's search is "none". */
+function previousSlot(cron: Cron, before: number): number | undefined {
+  try {
+    return cron.previousRuns(1, new Date(before))[0]?.getTime();
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
 }

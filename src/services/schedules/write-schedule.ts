@@ -1,6 +1,7 @@
 import type { CreateScheduledAgentRequest, ScheduledAgentItem, UpdateScheduledAgentRequest } from "@ambit/protocol";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { schedules } from "../../db/schema.ts";
+import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { newUid } from "../../lib/ids.ts";
 import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.ts";
@@ -16,7 +17,11 @@ function refuseNamedAgent(agentUid: string | undefined) {
 
 const emptyToNull = <T extends object>(v: T | undefined) => (v && Object.keys(v).length ? v : null);
 
-/** Creates a schedule; its first slot is the first cron time after now. */
+/**
+ * Creates a schedule; its first slot is the first cron time after now. A team has at most
+ * `MAX_SCHEDULES_PER_TEAM`: the insert and a delete of it when the team is then over the cap run in
+ * one D1 batch (a transaction), so concurrent creations cannot pass the cap together.
+ */
 export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateScheduledAgentRequest }): Promise<ScheduledAgentItem> {
   requireRole(ctx, "member", "Creating schedules");
   if (input.team === false) requirePersonal(ctx, "Creating a personal schedule (team: false)");
@@ -26,7 +31,8 @@ export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateSc
   const now = Date.now();
   const who = principal(ctx);
   const id = newUid();
-  await ctx.db.insert(schedules).values({
+  const max = getConfig(ctx.env).MAX_SCHEDULES_PER_TEAM;
+  const insert = ctx.db.insert(schedules).values({
     id,
     teamId: ctx.teamId,
     scope: input.team === false ? "User" : "Team",
@@ -48,6 +54,18 @@ export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateSc
     createdAt: now,
     updatedAt: now,
   });
+  const overCap = ctx.db
+    .delete(schedules)
+    .where(and(eq(schedules.id, id), sql`(SELECT count(*) FROM ${schedules} WHERE ${schedules.teamId} = ${ctx.teamId}) > ${max}`))
+    .returning({ id: schedules.id });
+  const [, refused] = await ctx.db.batch([insert, overCap]);
+  if (refused.length) {
+    throw new AppError(
+      "quota_exceeded",
+      `this team already has ${max} schedules, the most this server allows (MAX_SCHEDULES_PER_TEAM); ` +
+        "delete schedules it no longer needs, or ask the server's operator to raise the limit",
+    );
+  }
   return getSchedule({ ctx, scheduleId: id });
 }
 

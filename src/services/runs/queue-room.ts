@@ -1,0 +1,33 @@
+import { and, count, eq, sql } from "drizzle-orm";
+import { runs } from "../../db/schema.ts";
+import { getConfig } from "../../env.ts";
+import { AppError } from "../../lib/errors.ts";
+import type { Ctx } from "../context.ts";
+
+/** Seconds a client is told to wait when its team's line is full: long enough for some runs to start. */
+export const QUEUE_FULL_RETRY_AFTER_S = 30;
+
+/**
+ * Refuses a new run (429, `Retry-After`) while the team already has `MAX_QUEUED_RUNS_PER_TEAM`
+ * runs waiting to start, so one team cannot fill the platform's lines and storage with runs no
+ * host will take for hours. The count stops at the cap (an index range of at most that many rows).
+ * Checked before the run is written, not in its batch: concurrent creations may pass the cap by
+ * as many as race, once; the next creation sees them.
+ */
+export async function assertQueueRoom(ctx: Ctx): Promise<void> {
+  const max = getConfig(ctx.env).MAX_QUEUED_RUNS_PER_TEAM;
+  const waiting = ctx.db
+    .select({ one: sql`1` })
+    .from(runs)
+    .where(and(eq(runs.teamId, ctx.teamId), eq(runs.state, "QUEUED")))
+    .limit(max)
+    .as("waiting");
+  const [{ n }] = await ctx.db.select({ n: count() }).from(waiting);
+  if (n < max) return;
+  throw new AppError(
+    "rate_limited",
+    `this team already has ${max} runs waiting to start (QUEUED), the most this server allows (MAX_QUEUED_RUNS_PER_TEAM); ` +
+      `retry in ${QUEUE_FULL_RETRY_AFTER_S} s, when some have started, or cancel runs you no longer need`,
+    { headers: { "retry-after": String(QUEUE_FULL_RETRY_AFTER_S) } },
+  );
+}
