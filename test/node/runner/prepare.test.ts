@@ -5,6 +5,7 @@ import path from "node:path";
 import { TaskAssignment } from "@ambit/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processBackend } from "../../../packages/runner/src/backends/process.ts";
+import type { Backend } from "../../../packages/runner/src/backends/types.ts";
 import type { HarnessEvent } from "../../../packages/runner/src/harness/types.ts";
 import { cloneUrlOf, githubRepoOf } from "../../../packages/runner/src/run/git.ts";
 import { prepareRun } from "../../../packages/runner/src/run/prepare.ts";
@@ -43,11 +44,11 @@ const assignment = (environment: Record<string, unknown>, extra: Record<string, 
     ...extra,
   });
 
-async function prepare(a: TaskAssignment, name: string) {
+async function prepare(a: TaskAssignment, name: string, makeBackend = async (ws: string, env: Record<string, string>): Promise<Backend> => processBackend(ws, env)) {
   const events: HarnessEvent[] = [];
   const workspace = path.join(root, name);
   // local repositories on this disk: the runner's --allow-local-repos
-  const result = await prepareRun({ assignment: a, workspace, allowLocalRepos: true, emit: (e) => events.push(e), signal: new AbortController().signal, makeBackend: async (ws, env) => processBackend(ws, env) });
+  const result = await prepareRun({ assignment: a, workspace, allowLocalRepos: true, emit: (e) => events.push(e), signal: new AbortController().signal, makeBackend });
   return { result, events, workspace, steps: events.filter((e) => e.type === "setup.step").map((e) => e.payload) };
 }
 
@@ -98,6 +99,20 @@ describe("prepareRun", () => {
     expect(result.failure.message).toMatch(/clone .*no-such-repo exited with code 128/);
     expect(result.failure.tail).toMatch(/does not exist|not a git repository|Could not read/i);
     expect(steps.at(-1)).toMatchObject({ phase: "clone", status: "failed", exit_code: 128 });
+  });
+
+  it("a run whose image has no git (a shell's exit 127) is told to use an image with git", async () => {
+    // what a docker backend's `ubuntu:24.04` answers: git runs inside the run's container
+    const noGit = async (ws: string, env: Record<string, string>): Promise<Backend> => {
+      const inner = processBackend(ws, env);
+      return { ...inner, spawn: (command, args, opts) => (command === "git" ? inner.spawn("sh", ["-c", "echo 'sh: 1: git: not found' >&2; exit 127"], opts) : inner.spawn(command, args, opts)) };
+    };
+    const a = assignment({ repositories: [{ url: origin }] });
+    const { result } = await prepare(a, "no-git", noGit);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.failure.exitCode).toBe(127);
+    expect(result.failure.tail).toMatch(/git was not found where this run's commands run.*image with git/);
   });
 
   it("a missing ref fails the clone step", async () => {

@@ -156,5 +156,16 @@ export async function git(backend: Backend, args: string[], opts: GitOptions) {
     opts.onOutput?.("stderr", c);
   });
   const status = await p.wait();
+  if (status.exitCode === 127) {
+    // the shell's "command not found": a run's git runs where its commands run (its container)
+    const why = `\n${NO_GIT}\n`;
+    stderr += why;
+    opts.tail?.add(why);
+    opts.onOutput?.("stderr", why);
+  }
   return { ...status, stdout, stderr, ok: status.exitCode === 0 };
 }
+
+/** What a run whose image has no git is told (the docker backend's default `ubuntu:24.04` has none). */
+export const NO_GIT =
+  "git was not found where this run's commands run: with --backend docker, git runs inside the run's image; use an image with git (e.g. buildpack-deps:scm), or set the environment's docker_image to one";
