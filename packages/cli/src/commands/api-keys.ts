@@ -49,6 +49,9 @@ export const apiKeyCreate: Command = {
     if (json) return printJson(io, created), 0;
     io.out.write(`${created.key}\n`);
     io.err.write(`Created key '${created.name}' (${created.uid}, role ${created.role}${created.expires_at ? `, expires ${created.expires_at}` : ""}). Store it now: it is not shown again.\n`);
+    if (created.personal_access === false) {
+      io.err.write("It is delegated: it acts on the team's resources only. Its holder makes a key of their own with it, once: AMBIT_API_KEY=<this key> ambit api-key create <name>\n");
+    }
     return 0;
   },
 };
