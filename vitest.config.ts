@@ -22,6 +22,7 @@ export default defineConfig(async () => {
                   JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnop",
                   SECRETS_KEY: "test-secrets-key-0123456789abcdefghijklmno",
                   SIGNUPS_PER_IP_PER_HOUR: "1000000", // the suite signs up thousands of teams from no address; test/security/signup-rate-limit.test.ts sets its own
+                  PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "1000000", // likewise for public links; test/security/public-link-amplifier.test.ts sets its own
                 },
               },
             }),

@@ -7,6 +7,7 @@ import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
+import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
 import { signupRateLimit } from "./middleware/signup-rate-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
@@ -41,6 +42,7 @@ export function createApp() {
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
   api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves
+  api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key

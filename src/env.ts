@@ -45,6 +45,8 @@ const Config = z.object({
   MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK: z.coerce.number().int().min(1).default(50),
   /** signups (POST /teams) per client address (cf-connecting-ip; IPv6 per /64) per hour */
   SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(10),
+  /** requests to public links (any run's) per client address per minute */
+  PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
 }).refine((c) => c.PLATFORM_HOSTS !== "containers" || c.PUBLIC_URL, {
   path: ["PUBLIC_URL"],
   message: "is required when PLATFORM_HOSTS is 'containers' (the https origin runner containers connect to, e.g. https://ambit.example.workers.dev)",

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { RunItem } from "@ambit/protocol";
-import { addressBucket } from "../lib/address-bucket.ts";
 import { AppError } from "../lib/errors.ts";
+import { addressKey } from "../lib/rate-limit.ts";
 import { authorizePublicAttach, getPublicRun, NO_LINK, readPublicEventsPage } from "../services/runs/public-run.ts";
 import { newRouter, problems } from "./ctx.ts";
 import { afterOf, EVENTS_RESPONSE, forward, StreamQuery } from "./run-session.ts";
@@ -13,7 +13,7 @@ const Params = z.object({ shareId: z.string().min(1).max(100).describe("the shar
 const Query = StreamQuery.omit({ token: true });
 const security: { [name: string]: string[] }[] = [];
 /** The viewer's address, for the per-address viewer cap (Cloudflare sets it; local dev may not). */
-const ipOf = (c: { req: { header: (name: string) => string | undefined } }) => addressBucket(c.req.header("cf-connecting-ip") ?? "unknown");
+const ipOf = (c: { req: { header: (name: string) => string | undefined } }) => addressKey(c.req.header("cf-connecting-ip"));
 
 export const publicRunRoutes = newRouter()
   .openapi(

@@ -6,7 +6,7 @@
 // replay goes out in bounded pages.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, call, expectProblem, type Json, newTeam, readResponse } from "../helpers/api.ts";
+import { BASE, call, callWithEnv, expectProblem, type Json, newTeam, readResponse } from "../helpers/api.ts";
 import { advance, hostAppend, messages, RUNS } from "../helpers/runs.ts";
 import { attachRequest, TestSocket } from "../helpers/sockets.ts";
 
@@ -138,5 +138,25 @@ describe("replay", () => {
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids).toEqual(Array.from({ length: 1_504 }, (_, i) => i + 1));
     await reader.cancel();
+  });
+});
+
+describe("public link requests", () => {
+  it("are limited per client address across every link (PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE): the next is 429 with Retry-After", async () => {
+    const { events } = await publicRun();
+    const item = events.replace(/\/events$/, "");
+    const get = (path: string, ip: string) => callWithEnv({ PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "3" }, "GET", path, { headers: { "cf-connecting-ip": ip } });
+    const ip = `10.9.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
+    for (const path of [item, events, item]) {
+      const ok = await get(path, ip);
+      expect(ok.status, ok.text).toBe(200);
+      expect(ok.headers.get("ratelimit-policy")).toBe('"public-link";q=3;w=60');
+    }
+    const refused = expectProblem(await get(events, ip), 429, "rate_limited");
+    expect(refused.detail).toMatch(/PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE/);
+    // a link that does not exist counts too: guessing share ids is limited the same way
+    expectProblem(await get("/api/v1/public/runs/no-such-link", ip), 429, "rate_limited");
+    // another address has its own budget
+    expect((await get(item, "198.51.100.77")).status).toBe(200);
   });
 });
