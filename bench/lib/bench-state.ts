@@ -29,6 +29,9 @@ export function benchState(name: string, keep: boolean): BenchState {
     MAX_CONCURRENT_RUNS_CEILING: "100000",
     MAX_SCHEDULES_PER_TEAM: "10000000",
     MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK: "10000000",
+    // benches sign up and watch from one local address
+    SIGNUPS_PER_IP_PER_HOUR: "10000000",
+    PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "10000000",
   };
   const closers: (() => unknown)[] = [];
   const cleanup = async () => {

@@ -91,7 +91,13 @@ describe("ambit secret", () => {
     const denied = await ambit(["secret", "set", "MINE"], "v", { AMBIT_API_KEY: key });
     expect(denied.code).toBe(4);
     expect(denied.stderr).toMatch(/^fix: only admins write team secrets; keep it to yourself with `ambit secret set MINE --personal`/m);
-    expect((await ambit(["secret", "set", "MINE", "--personal"], "v", { AMBIT_API_KEY: key })).stdout).toBe("Created personal secret MINE\n");
+    // the key an admin minted for the member is delegated: it reaches no personal secret …
+    const delegated = await ambit(["secret", "set", "MINE", "--personal"], "v", { AMBIT_API_KEY: key });
+    expect(delegated.code).toBe(4);
+    expect(delegated.stderr).toMatch(/needs a key you hold yourself/);
+    // … until the member makes a key of their own with it
+    const own = parsed(await ambit(["api-key", "create", "mine", "--json"], undefined, { AMBIT_API_KEY: key })).key;
+    expect((await ambit(["secret", "set", "MINE", "--personal"], "v", { AMBIT_API_KEY: own })).stdout).toBe("Created personal secret MINE\n");
   });
 });
 

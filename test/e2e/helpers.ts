@@ -71,7 +71,15 @@ export async function startE2eServer(opts: { teamName?: string; vars?: Record<st
     await applyMigrations(dir, { quiet: true });
     const settings = {
       persistTo: dir,
-      vars: { JWT_SECRET: randomSecret(43), SECRETS_KEY: randomSecret(43), ...opts.vars },
+      vars: {
+        JWT_SECRET: randomSecret(43),
+        SECRETS_KEY: randomSecret(43),
+        // the tests sign up many teams and read public links from one address (no cf-connecting-ip
+        // locally); the per-address limits themselves are tested in test/security/
+        SIGNUPS_PER_IP_PER_HOUR: "100000",
+        PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "100000",
+        ...opts.vars,
+      },
       extraArgs: ["--env-file", emptyEnvFile(dir)],
     };
     server = await startDevServer(settings);
