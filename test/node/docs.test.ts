@@ -4,7 +4,7 @@
 //   which test/e2e/quickstart.test.ts runs line for line, or marked `<!-- illustrative -->` on the
 //   line before its fence;
 // - nothing points at `../shared`, which readers of this repository do not have;
-// - every relative link names a file or folder that exists.
+// - every relative link names a file or folder that exists, and a heading its Markdown file has.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -54,11 +54,11 @@ export function unmarkedShellBlocks(file: string, text: string): string[] {
     .map((f) => `${file}:${f.line}: a \`\`\`${f.info} block neither marked ${ILLUSTRATIVE} nor tested`);
 }
 
-/** The text with fenced blocks and inline code blanked, so links inside code are not links. */
-function prose(text: string): string {
-  const lines = text.split("\n");
+/** The text with its fenced blocks blanked (their lines kept, empty). */
+function outsideFences(text: string): string {
   let inFence: string | null = null;
-  return lines
+  return text
+    .split("\n")
     .map((l) => {
       const m = l.match(/^\s*(`{3,}|~{3,})/);
       if (inFence) {
@@ -69,20 +69,48 @@ function prose(text: string): string {
         inFence = m[1];
         return "";
       }
-      return l.replace(/`+[^`]*`+/g, "``");
+      return l;
     })
     .join("\n");
 }
 
-/** Relative link targets that do not exist, as `file: target`. */
+/** The text with fenced blocks and inline code blanked, so links inside code are not links. */
+function prose(text: string): string {
+  return outsideFences(text).replace(/`+[^`\n]*`+/g, "``");
+}
+
+/** The anchors GitHub gives a Markdown text's headings (github-slugger's rule). */
+export function anchors(text: string): Set<string> {
+  const seen = new Map<string, number>();
+  const out = new Set<string>();
+  for (const line of outsideFences(text).split("\n")) {
+    const h = line.match(/^#{1,6}\s+(.*?)\s*#*\s*$/);
+    if (!h) continue;
+    const base = h[1]
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M}\p{Pc} -]/gu, "")
+      .replace(/ /g, "-");
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n ? `${base}-${n}` : base);
+  }
+  return out;
+}
+
+/** Relative links to a file that does not exist, or to a heading a Markdown file does not have. */
 export function brokenLinks(file: string, text: string, root = ROOT): string[] {
   const broken: string[] = [];
   const dir = path.dirname(path.join(root, file));
   for (const m of prose(text).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
     const target = m[1];
-    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("#")) continue; // URLs, anchors
-    const file_ = decodeURIComponent(target.split("#")[0]);
-    if (!existsSync(path.resolve(dir, file_))) broken.push(`${file}: ${target}`);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // URLs
+    const [name, fragment] = target.split("#");
+    const resolved = name ? path.resolve(dir, decodeURIComponent(name)) : path.join(root, file);
+    if (!existsSync(resolved)) {
+      broken.push(`${file}: ${target}`);
+    } else if (fragment && resolved.endsWith(".md") && !anchors(readFileSync(resolved, "utf8")).has(fragment)) {
+      broken.push(`${file}: ${target} (no such heading)`);
+    }
   }
   return broken;
 }
@@ -106,7 +134,7 @@ describe("the documentation", () => {
     expect(mentions).toEqual([]);
   });
 
-  it("links only to files that exist", () => {
+  it("links only to files and headings that exist", () => {
     const broken = files.flatMap((f) => brokenLinks(f, readFileSync(path.join(ROOT, f), "utf8")));
     expect(broken).toEqual([]);
   });
@@ -128,7 +156,13 @@ describe("the documentation", () => {
   });
 
   it("finds a broken relative link and ignores URLs, anchors and code", () => {
-    const text = "[a](docs/security.md) [b](docs/nope.md#x) [c](https://x.test/y) [d](#here) `[e](gone.md)`\n```\n[f](gone.md)\n```";
+    const text = "[a](docs/security.md) [b](docs/nope.md#x) [c](https://x.test/y) `[e](gone.md)`\n```\n[f](gone.md)\n```";
     expect(brokenLinks("README.md", text)).toEqual(["README.md: docs/nope.md#x"]);
+  });
+
+  it("checks anchors against GitHub's heading ids", () => {
+    const text = "# The API\n## Auth and API keys\n## Harnesses (`src/harness/`)\n## Rotating `SECRETS_KEY`\n## Runs\n## Runs\n```\n# not a heading\n```";
+    expect([...anchors(text)]).toEqual(["the-api", "auth-and-api-keys", "harnesses-srcharness", "rotating-secrets_key", "runs", "runs-1"]);
+    expect(brokenLinks("docs/security.md", "[a](#the-parties) [b](#nowhere) [c](api.md#runs)")).toEqual(["docs/security.md: #nowhere (no such heading)"]);
   });
 });
