@@ -21,7 +21,7 @@ const Config = z.object({
   /**
    * Who serves the platform pool (`warp`): "local", hosts that connect themselves (`npm start`,
    * `ambit host start`); "containers", a Cloudflare Container per waiting run (the `containers`
-   * wrangler environment, README "Deploy"), with the local kind still welcome.
+   * wrangler environment, docs/deploy.md), with the local kind still welcome.
    */
   PLATFORM_HOSTS: z.enum(["local", "containers"]).default("local"),
   /** the Worker's public origin, where runner containers connect back to (needed by "containers") */

@@ -9,7 +9,7 @@ import { accessOf, canSee } from "../../src/lib/run-access.ts";
 // and the API key they attached with (directly or through an attach token it minted). Read at
 // every steering frame, at every attach (with the registration of the connection in
 // `live_attachments`, in one batch) and when a service says a principal's standing changed.
-// A Durable Object does not import services (STYLE §1), so it reads D1 itself; the rules are the
+// A Durable Object does not import services (durable-objects/README.md), so it reads D1 itself; the rules are the
 // pure ones the services use (`lib/run-access.ts`, `lib/roles.ts`).
 
 /** Whose standing: a connection's principal on one run, with the key behind it. */

@@ -4,7 +4,7 @@ import { pruneIdempotencyKeys } from "../services/idempotency.ts";
 
 /**
  * Every minute: drop idempotency records past their 24 h window, and after a `SECRETS_KEY`
- * rotation rewrap teams' data keys under the new key. Schedules join here later.
+ * rotation rewrap teams' data keys under the new key. (Schedules have their own: cron/schedules.ts.)
  */
 export async function runHousekeeping(env: Env, now: number) {
   const pruned = await pruneIdempotencyKeys(createDb(env.DB), now);

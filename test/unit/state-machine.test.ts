@@ -6,7 +6,7 @@ const STATES = RunState.options;
 const COMMANDS = Object.keys(TRANSITIONS) as RunCommand[];
 
 /**
- * The run lifecycle written out by hand, state by state (shared/DESIGN.md §1–2): every pair not
+ * The run lifecycle written out by hand, state by state (docs/architecture.md): every pair not
  * listed must be refused. Kept independent of `TRANSITIONS` so a wrong edit to the table fails here.
  */
 const EXPECTED: Record<RunState, Partial<Record<RunCommand, RunState>>> = {
