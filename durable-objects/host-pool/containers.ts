@@ -23,7 +23,7 @@ export function platformHosting(env: Env): PlatformHosting {
     starter: {
       async start({ runId, teamId, executionId }) {
         if (!ns) return { ok: false, message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`" };
-        const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId));
+        const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId, config.MAX_RUN_TIME_CEILING_SECONDS));
         // one container per run, named by it: a second start of the same run reaches the same instance
         return ns.getByName(runId).startRunner({ url: config.PUBLIC_URL!, token, runId, teamId });
       },
@@ -31,10 +31,10 @@ export function platformHosting(env: Env): PlatformHosting {
   };
 }
 
-/** How long a container's credential lives: the team's maximum run time plus the boot margin. */
-async function containerCredentialTtl(db: D1Database, teamId: string) {
+/** How long a container's credential lives: the team's maximum run time (under the operator's ceiling) plus the boot margin. */
+async function containerCredentialTtl(db: D1Database, teamId: string, ceilingSeconds: number) {
   const team = await db.prepare("SELECT max_run_time_seconds FROM teams WHERE id = ?").bind(teamId).first<{ max_run_time_seconds: number }>();
-  return (team?.max_run_time_seconds ?? 0) + CONTAINER_BOOT_MARGIN_S;
+  return Math.min(team?.max_run_time_seconds ?? 0, ceilingSeconds) + CONTAINER_BOOT_MARGIN_S;
 }
 
 /**

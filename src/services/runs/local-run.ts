@@ -4,6 +4,7 @@ import { applyHostReport } from "../../../durable-objects/host-pool/host-report.
 import type { RunRef } from "../../../durable-objects/run-session/run-session.ts";
 import { eq } from "drizzle-orm";
 import { teams } from "../../db/schema.ts";
+import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { type Ctx, requirePersonal, requireRole } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
@@ -49,7 +50,7 @@ export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string })
     runId: ref.runId,
     teamId: ref.teamId,
     executionId: claimed.execution_id,
-    holder: { actor: holder, keyId, maxRunTimeSeconds: team?.maxRunTimeSeconds ?? 0 },
+    holder: { actor: holder, keyId, maxRunTimeSeconds: Math.min(team?.maxRunTimeSeconds ?? 0, getConfig(ctx.env).MAX_RUN_TIME_CEILING_SECONDS) },
     // a LOCAL run has one execution, started by its creator (the only one who may claim it)
     startedBy: dispatched.started_by,
   });
