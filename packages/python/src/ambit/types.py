@@ -1,0 +1,196 @@
+"""``TypedDict`` shapes of the main API objects (see ``packages/protocol`` for the authoritative schemas).
+
+Fields the API may omit are in the ``total=False`` part of each shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Optional, TypedDict
+
+RunState = Literal["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED", "BLOCKED", "ERROR", "CANCELLED"]
+TERMINAL_STATES = ("SUCCEEDED", "FAILED", "ERROR", "CANCELLED")
+
+Role = Literal["owner", "admin", "member", "viewer"]
+
+
+class PageInfo(TypedDict, total=False):
+    has_next_page: bool
+    next_cursor: str
+
+
+class UserProfile(TypedDict, total=False):
+    type: str
+    uid: str
+    display_name: str
+    email: str
+    photo_url: str
+
+
+class Scope(TypedDict, total=False):
+    type: str
+    uid: str
+
+
+class RunStatusMessage(TypedDict, total=False):
+    message: str
+    error_code: str
+    retryable: bool
+
+
+class ArtifactItem(TypedDict):
+    artifact_type: str
+    created_at: str
+    data: Dict[str, Any]
+
+
+class _RunItemRequired(TypedDict):
+    run_id: str
+    task_id: str
+    title: str
+    state: RunState
+    prompt: str
+    created_at: str
+    updated_at: str
+
+
+class RunItem(_RunItemRequired, total=False):
+    started_at: Optional[str]
+    run_time: str
+    execution_location: str
+    status_message: RunStatusMessage
+    source: str
+    schedule: Dict[str, str]
+    session_id: str
+    session_link: str
+    creator: UserProfile
+    executor: UserProfile
+    agent_config: Dict[str, Any]
+    conversation_id: str
+    parent_run_id: str
+    metadata: Dict[str, str]
+    is_sandbox_running: bool
+    is_run_type_cancellable: bool
+    artifacts: List[ArtifactItem]
+    scope: Scope
+    sharing: Dict[str, Any]
+
+
+class _RunCreatedRequired(TypedDict):
+    run_id: str
+    task_id: str
+    state: RunState
+
+
+class RunCreated(_RunCreatedRequired, total=False):
+    """The answer of ``runs.create``."""
+
+    at_capacity: bool
+    sharing: Dict[str, Any]
+
+
+class RunEvent(TypedDict):
+    """One entry of a run's append-only event log; ``seq`` starts at 1 and never skips."""
+
+    seq: int
+    type: str
+    at: str
+    actor: Dict[str, Any]
+    execution_id: int
+    payload: Dict[str, Any]
+
+
+class _ScheduledAgentItemRequired(TypedDict):
+    id: str
+    name: str
+    cron_schedule: str
+    enabled: bool
+    prompt: str
+    created_at: str
+    updated_at: str
+    timezone: str
+    overlap_policy: Literal["skip", "allow", "cancel_previous"]
+
+
+class ScheduledAgentItem(_ScheduledAgentItemRequired, total=False):
+    mode: str
+    last_spawn_error: Optional[str]
+    agent_config: Dict[str, Any]
+    metadata: Dict[str, str]
+    created_by: UserProfile
+    updated_by: UserProfile
+    history: Dict[str, Any]
+    scope: Scope
+
+
+class Secret(TypedDict):
+    """A secret as the API shows it: the value is write-only and never appears."""
+
+    name: str
+    description: Optional[str]
+    type: str
+    scope: Scope
+    created_at: str
+    updated_at: str
+    created_by: Optional[str]
+
+
+class _CloudEnvironmentRequired(TypedDict):
+    uid: str
+    config: Dict[str, Any]
+    last_updated: str
+    setup_failed: bool
+
+
+class CloudEnvironment(_CloudEnvironmentRequired, total=False):
+    last_task_run_timestamp: Optional[str]
+    last_task_created: Dict[str, Any]
+    scope: Scope
+    creator: UserProfile
+    last_editor: UserProfile
+
+
+class TeamLimits(TypedDict):
+    max_concurrent_runs: int
+    max_run_time_seconds: int
+
+
+class TeamCaller(TypedDict):
+    uid: str
+    type: str
+    role: Role
+
+
+class Team(TypedDict):
+    uid: str
+    name: str
+    created_at: str
+    member_count: int
+    limits: TeamLimits
+    caller: TeamCaller
+
+
+class Member(TypedDict):
+    uid: str
+    email: str
+    display_name: Optional[str]
+    role: Role
+    joined_at: str
+
+
+class ApiKey(TypedDict):
+    uid: str
+    name: str
+    prefix: str
+    role: Role
+    principal: Dict[str, str]
+    personal_access: bool
+    created_at: str
+    expires_at: Optional[str]
+    last_used_at: Optional[str]
+    revoked_at: Optional[str]
+
+
+class CreatedApiKey(ApiKey):
+    """``api_keys.create``'s answer: ``key`` is the secret, shown only here."""
+
+    key: str
