@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import unittest
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
@@ -142,6 +143,10 @@ class BareServer:
 
     def stop(self) -> None:
         self._running = False
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        except OSError:
+            pass
         self.sock.close()
         for c in self._held:
             c.close()

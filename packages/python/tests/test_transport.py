@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 import unittest
 import uuid
@@ -100,9 +101,10 @@ class RetryTest(unittest.TestCase):
             bare.stop()
 
     def test_a_refused_connection(self) -> None:
-        bare = BareServer("close")
-        url = bare.url
-        bare.stop()
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.bind(("127.0.0.1", 0))  # a port nobody listens on
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        probe.close()
         err = raises(self, ambit.APIConnectionError, lambda: Ambit(api_key="k", base_url=url, max_retries=0).team.retrieve())
         self.assertIn("ECONNREFUSED", str(err))
 

@@ -26,8 +26,11 @@ class UserProfile(TypedDict, total=False):
     photo_url: str
 
 
-class Scope(TypedDict, total=False):
-    type: str
+class _ScopeRequired(TypedDict):
+    type: Literal["User", "Team"]
+
+
+class Scope(_ScopeRequired, total=False):
     uid: str
 
 

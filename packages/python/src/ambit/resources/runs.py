@@ -65,6 +65,7 @@ class Runs(APIResource):
         execution_location: Optional[str] = None,
         creator: Optional[str] = None,
         name: Optional[str] = None,
+        config_name: Optional[str] = None,
         model_id: Optional[str] = None,
         environment_id: Optional[str] = None,
         schedule_id: Optional[str] = None,
@@ -88,7 +89,7 @@ class Runs(APIResource):
         query: Dict[str, QueryValue] = {
             "limit": limit, "sort_by": sort_by, "sort_order": sort_order,
             "state": [state] if isinstance(state, str) else state,
-            "source": source, "execution_location": execution_location, "creator": creator, "name": name,
+            "source": source, "execution_location": execution_location, "creator": creator, "name": name, "config_name": config_name,
             "model_id": model_id, "environment_id": environment_id, "schedule_id": schedule_id, "skill": skill,
             "skill_spec": skill_spec, "artifact_type": artifact_type, "created_after": created_after,
             "created_before": created_before, "updated_after": updated_after, "q": q, "metadata": metadata,

@@ -1,0 +1,280 @@
+"""The SDK against a real `wrangler dev` (started by test/e2e/python-sdk.test.ts, with a scripted host on AMBIT_TEST_POOL)."""
+
+from __future__ import annotations
+
+import time
+import unittest
+import uuid
+from typing import Any, Callable, Dict, List, Type
+
+from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, need_server, raw_json
+
+import ambit
+from ambit import Ambit
+from ambit.types import RunEvent
+
+
+def raises(case: unittest.TestCase, cls: Type[BaseException], fn: Callable[[], object]) -> Any:
+    with case.assertRaises(cls) as ctx:
+        fn()
+    return ctx.exception
+
+
+class ApiTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        need_server(self)
+        self.client = Ambit(api_key=API_KEY, base_url=BASE_URL)
+
+
+class RunsTest(ApiTestCase):
+    def test_create_retrieve_and_raw_response_on_both_base_url_forms(self) -> None:
+        name = f"paths-{uuid.uuid4()}"
+        created = self.client.agent.runs.create(prompt="Fix the flaky test", title="Flaky", config={"name": name})
+        self.assertEqual(created["state"], "QUEUED")
+        self.assertEqual(created["task_id"], created["run_id"])
+        raw = self.client.last_response
+        assert raw is not None
+        self.assertEqual(raw.status, 200)
+        self.assertIn("json", raw.header("content-type") or "")
+        with_suffix = Ambit(api_key=API_KEY, base_url=BASE_URL.rstrip("/") + "/api/v1/")
+        other = with_suffix.agent.runs.create(prompt="Other path", config={"name": name})
+        run = self.client.agent.runs.retrieve(created["run_id"])
+        self.assertEqual((run["run_id"], run["title"], run["prompt"], run["state"]), (created["run_id"], "Flaky", "Fix the flaky test", "QUEUED"))
+        self.assertEqual(run.get("agent_config", {}).get("name"), name)
+        self.assertEqual(sorted(r["run_id"] for r in self.client.agent.runs.list(name=name)), sorted([created["run_id"], other["run_id"]]))
+        for r in (created, other):
+            self.client.agent.runs.cancel(r["run_id"])
+
+    def test_list_filters_and_lazy_paging_across_pages(self) -> None:
+        # 25 runs with limit 5: five pages
+        name = f"pages-{uuid.uuid4()}"
+        created: List[str] = []
+        for i in range(25):
+            run = self.client.agent.runs.create(prompt=f"page {i}", config={"name": name, "model_id": "m-1"}, metadata={"batch": name[:40], "i": str(i)})
+            created.append(run["run_id"])
+        try:
+            listing = self.client.agent.runs.list(name=name, limit=5, sort_by="created_at", sort_order="asc")
+            self.assertEqual([r["run_id"] for r in listing], created)
+            pages = list(self.client.agent.runs.list(name=name, limit=5).pages())
+            self.assertEqual([len(p) for p in pages], [5, 5, 5, 5, 5])
+            self.assertEqual([p.has_next_page for p in pages], [True, True, True, True, False])
+            first = self.client.agent.runs.list(name=name, limit=5).first_page()
+            self.assertTrue(first.has_next_page)
+            self.assertIsInstance(first.next_cursor, str)
+            second = self.client.agent.runs.list(name=name, limit=5, cursor=first.next_cursor).first_page()
+            self.assertEqual(len({r["run_id"] for r in first} | {r["run_id"] for r in second}), 10)
+            # the lazy iterator sends nothing until iterated, and stops early when the caller does
+            lazy = self.client.agent.runs.list(name=name, limit=5, sort_by="created_at", sort_order="asc")
+            it = iter(lazy)
+            self.assertEqual([next(it)["run_id"] for _ in range(7)], created[:7])
+            # every filter reaches the server
+            self.assertEqual([r["run_id"] for r in self.client.agent.runs.list(name=name, metadata={"i": "3"})], [created[3]])
+            all_five = self.client.agent.runs.list(
+                name=name, state=["QUEUED", "PENDING"], model_id="m-1", source="API", execution_location="REMOTE", limit=100
+            )
+            self.assertEqual(len(list(all_five)), 25)
+            self.assertEqual(len(list(self.client.agent.runs.list(config_name=name, state="QUEUED"))), 25)
+            self.assertEqual([r["run_id"] for r in self.client.agent.runs.list(name=name, q="page 17")], [created[17]])
+            self.assertEqual(list(self.client.agent.runs.list(name=name, created_after="2099-01-01T00:00:00Z")), [])
+            self.assertEqual(len(list(self.client.agent.runs.list(name=name, created_before="2099-01-01T00:00:00Z", updated_after="2000-01-01T00:00:00Z"))), 25)
+            self.assertEqual(list(self.client.agent.runs.list(name=name, state="SUCCEEDED")), [])
+            self.assertEqual(list(self.client.agent.runs.list(name=name, schedule_id="nope")), [])
+            self.assertEqual(list(self.client.agent.runs.list(name=name, artifact_type="PULL_REQUEST")), [])
+            self.assertEqual(len(list(self.client.agent.runs.list(name=name, environment_id="empty-environment"))), 25)
+        finally:
+            for run_id in created:
+                self.client.agent.runs.cancel(run_id)
+
+    def test_followup_and_cancel(self) -> None:
+        run_id = self.client.agent.runs.create(prompt="cancel me")["run_id"]
+        self.assertEqual(self.client.agent.runs.followup(run_id, message="also update the docs"), {})
+        self.assertEqual(self.client.agent.runs.cancel(run_id), run_id)
+        self.assertEqual(self.client.agent.runs.retrieve(run_id)["state"], "CANCELLED")
+        again = raises(self, ambit.BadRequestError, lambda: self.client.agent.runs.cancel(run_id))
+        self.assertIn("CANCELLED", again.detail or "")
+
+    def test_wait_returns_the_ended_run_and_times_out(self) -> None:
+        if not POOL:
+            self.skipTest("no scripted host (AMBIT_TEST_POOL)")
+        ok = self.client.agent.runs.create(prompt=f"py:succeed {uuid.uuid4()}", config={"worker_host": POOL})
+        ended = self.client.agent.runs.wait(ok["run_id"], timeout=60, poll_interval=0.2)
+        self.assertEqual(ended["state"], "SUCCEEDED")
+        failed = self.client.agent.runs.create(prompt=f"py:fail {uuid.uuid4()}", config={"worker_host": POOL})
+        run = self.client.agent.runs.wait(failed["run_id"], timeout=60, poll_interval=0.2)
+        self.assertEqual(run["state"], "FAILED")
+        self.assertIn("tests still failing", run.get("status_message", {}).get("message", ""))
+        queued = self.client.agent.runs.create(prompt="never taken")
+        err = raises(self, ambit.RunWaitTimeoutError, lambda: self.client.agent.runs.wait(queued["run_id"], timeout=0.5, poll_interval=0.1))
+        self.assertIsInstance(err, TimeoutError)
+        self.assertEqual(err.run["state"], "QUEUED")
+        self.client.agent.runs.cancel(queued["run_id"])
+
+
+class StreamTest(ApiTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        if not POOL:
+            self.skipTest("no scripted host (AMBIT_TEST_POOL)")
+
+    def test_streams_to_the_end_reconnecting_after_a_forced_disconnect_without_gap_or_duplicate(self) -> None:
+        run_id = self.client.agent.runs.create(prompt=f"py:stream {uuid.uuid4()}", config={"worker_host": POOL})["run_id"]
+        stream = self.client.agent.runs.stream(run_id)
+        got: List[RunEvent] = []
+        cuts = 0
+        for event in stream:
+            got.append(event)
+            if event["type"] == "agent.message" and event["payload"].get("text") in ("m2", "m5"):
+                assert stream.response is not None
+                stream.response.close()  # the connection drops mid-stream
+                cuts += 1
+        self.assertEqual(cuts, 2)
+        self.assertGreaterEqual(stream.reconnects, 2)
+        self.assertEqual([e["seq"] for e in got], list(range(1, len(got) + 1)))
+        self.assertEqual([e["payload"]["text"] for e in got if e["type"] == "agent.message"], [f"m{i}" for i in range(1, 9)])
+        self.assertEqual(got[0]["type"], "run.created")
+        self.assertEqual((got[-1]["type"], got[-1]["payload"].get("to")), ("run.state_changed", "SUCCEEDED"))
+        self.assertEqual(stream.state, "SUCCEEDED")
+
+        # `after` replays only what came later; a finished run's stream ends by itself
+        tail = list(self.client.agent.runs.stream(run_id, after=len(got) - 2))
+        self.assertEqual([e["seq"] for e in tail], [len(got) - 1, len(got)])
+        self.assertEqual(list(self.client.agent.runs.stream(run_id, after=len(got))), [])
+        page = self.client.agent.runs.events(run_id, after=0, limit=2)
+        self.assertEqual((page["last_seq"], page["has_more"], len(page["events"])), (len(got), True, 2))
+
+    def test_close_ends_the_stream_and_a_missing_run_is_not_retried(self) -> None:
+        run_id = self.client.agent.runs.create(prompt=f"py:stream {uuid.uuid4()}", config={"worker_host": POOL})["run_id"]
+        got: List[RunEvent] = []
+        with self.client.agent.runs.stream(run_id) as stream:
+            for event in stream:
+                got.append(event)
+                if event["type"] == "agent.message":
+                    stream.close()
+        self.assertEqual(got[-1]["type"], "agent.message")
+        self.assertEqual(stream.reconnects, 0)
+        self.client.agent.runs.wait(run_id, timeout=60, poll_interval=0.2)
+        missing = self.client.agent.runs.stream(str(uuid.uuid4()))
+        raises(self, ambit.NotFoundError, lambda: list(missing))
+
+
+class ErrorsTest(ApiTestCase):
+    def test_400_with_every_invalid_field(self) -> None:
+        bad = raises(self, ambit.BadRequestError, lambda: self.client.agent.runs.create())
+        self.assertEqual((bad.status, bad.code, bad.error_code, bad.retryable), (400, "invalid_request", "invalid_request", False))
+        self.assertIsInstance(bad.trace_id, str)
+        self.assertIsInstance(bad.detail, str)
+        self.assertIn("prompt", [e["path"] for e in bad.errors])
+        self.assertRegex(str(bad), r"^400 invalid_request: .*prompt")
+
+    def test_401_403_404(self) -> None:
+        unauth = raises(self, ambit.AuthenticationError, lambda: Ambit(api_key="ambit_nope", base_url=BASE_URL).agent.runs.list().first_page())
+        self.assertEqual((unauth.status, unauth.code), (401, "authentication_required"))
+
+        member: Dict[str, Any] = self.client.request("POST", "/team/members", body={"email": f"viewer-{uuid.uuid4()}@example.com", "role": "viewer"})
+        key = self.client.api_keys.create(name="viewer", user_uid=member["uid"])
+        viewer = Ambit(api_key=key["key"], base_url=BASE_URL)
+        denied = raises(self, ambit.PermissionDeniedError, lambda: viewer.agent.runs.create(prompt="no"))
+        self.assertEqual((denied.status, denied.code), (403, "not_authorized"))
+
+        missing = raises(self, ambit.NotFoundError, lambda: self.client.agent.runs.retrieve(str(uuid.uuid4())))
+        self.assertEqual((missing.status, missing.code), (404, "resource_not_found"))
+
+    def test_409_and_422(self) -> None:
+        name = f"PY_DUP_{uuid.uuid4().hex[:8].upper()}"
+        self.client.agent.secrets.create(name=name, value="one")
+        dup = raises(self, ambit.ConflictError, lambda: self.client.agent.secrets.create(name=name, value="two"))
+        self.assertEqual(dup.status, 409)
+        self.assertIs(dup.retryable, False)
+        self.client.agent.secrets.delete(name)
+
+        key = str(uuid.uuid4())
+        first = self.client.agent.runs.create(prompt="A", idempotency_key=key)
+        reused = raises(self, ambit.UnprocessableEntityError, lambda: self.client.agent.runs.create(prompt="B", idempotency_key=key))
+        self.assertEqual((reused.status, reused.code), (422, "idempotency_key_reused"))
+        # the same key with the same body answers the same run
+        self.assertEqual(self.client.agent.runs.create(prompt="A", idempotency_key=key)["run_id"], first["run_id"])
+        self.client.agent.runs.cancel(first["run_id"])
+
+    def test_429_when_the_queue_is_full(self) -> None:
+        if not MAX_QUEUED:
+            self.skipTest("AMBIT_TEST_MAX_QUEUED_RUNS is not set")
+        status, signup = raw_json("POST", "/api/v1/teams", {"name": "py-full", "owner": {"email": f"full-{uuid.uuid4()}@example.com"}})
+        self.assertEqual(status, 201)
+        full = Ambit(api_key=signup["api_key"], base_url=BASE_URL, max_retries=0)
+        for i in range(MAX_QUEUED):
+            full.agent.runs.create(prompt=f"fill {i}")
+        limited = raises(self, ambit.RateLimitError, lambda: full.agent.runs.create(prompt="one too many"))
+        self.assertEqual(limited.status, 429)
+        self.assertIsInstance(limited.code, str)
+        self.assertIsNotNone(limited.retry_after)
+        self.assertTrue(limited.retryable)
+
+
+class ConfigResourcesTest(ApiTestCase):
+    def test_schedules_round_trip(self) -> None:
+        s = self.client.agent.schedules
+        created = s.create(name=f"nightly-{uuid.uuid4().hex[:6]}", cron_schedule="0 3 * * *", prompt="Run the nightly checks",
+                           timezone="Europe/Berlin", metadata={"kind": "nightly"}, agent_config={"worker_host": "nowhere"})
+        sid = created["id"]
+        self.assertEqual((created["cron_schedule"], created["enabled"], created["timezone"]), ("0 3 * * *", True, "Europe/Berlin"))
+        self.assertEqual(s.retrieve(sid)["prompt"], "Run the nightly checks")
+        self.assertIn(sid, [x["id"] for x in s.list()])
+        updated = s.update(sid, name=created["name"], cron_schedule="30 4 * * 1-5", enabled=True, prompt="Weekday checks")
+        self.assertEqual((updated["cron_schedule"], updated["prompt"], updated["timezone"]), ("30 4 * * 1-5", "Weekday checks", "Europe/Berlin"))
+        self.assertFalse(s.pause(sid)["enabled"])
+        self.assertTrue(s.resume(sid)["enabled"])
+        s.delete(sid)
+        raises(self, ambit.NotFoundError, lambda: s.retrieve(sid))
+
+    def test_secrets_round_trip_without_values(self) -> None:
+        sec = self.client.agent.secrets
+        name = f"PY_SECRET_{uuid.uuid4().hex[:8].upper()}"
+        created = sec.create(name=name, value="s3cret", description="for the tests")
+        self.assertEqual((created["name"], created["description"]), (name, "for the tests"))
+        self.assertNotIn("value", created)
+        listed = [x for x in sec.list() if x["name"] == name]
+        self.assertEqual(len(listed), 1)
+        self.assertNotIn("s3cret", repr(listed))
+        self.assertEqual(sec.set(name, "rotated", description="rotated")["description"], "rotated")
+        personal = sec.set(f"{name}_P", "mine", scope="personal")
+        self.assertEqual(personal["scope"]["type"], "User")
+        sec.delete(f"{name}_P", scope="personal")
+        sec.delete(name)
+        self.assertNotIn(name, [x["name"] for x in sec.list()])
+        raises(self, ambit.NotFoundError, lambda: sec.delete(name))
+
+    def test_environments_round_trip(self) -> None:
+        envs = self.client.agent.environments
+        created = envs.create(name=f"py-env-{uuid.uuid4().hex[:6]}", docker_image="node:22", setup_commands=["npm ci"],
+                              env_vars={"CI": "1"}, repositories=[{"url": "octo/repo"}])
+        uid = created["uid"]
+        self.assertEqual((created["config"]["docker_image"], created["config"]["env_vars"]), ("node:22", {"CI": "1"}))
+        self.assertEqual(envs.retrieve(uid)["config"]["setup_commands"], ["npm ci"])
+        updated = envs.update(uid, name=created["config"]["name"], docker_image="python:3.12", description="py")
+        self.assertEqual((updated["config"]["docker_image"], updated["config"].get("description")), ("python:3.12", "py"))
+        self.assertIn(uid, [e["uid"] for e in envs.list(sort_by="name")])
+        envs.delete(uid)
+        raises(self, ambit.NotFoundError, lambda: envs.retrieve(uid))
+
+    def test_team_members_and_api_keys(self) -> None:
+        team = self.client.team.retrieve()
+        self.assertEqual(team["caller"]["role"], "owner")
+        self.assertIn(team["caller"]["uid"], [m["uid"] for m in self.client.team.members.list()])
+
+        created = self.client.api_keys.create(name="ci", expires_in_days=30)
+        self.assertTrue(created["key"].startswith("ambit_"))
+        listed = [k for k in self.client.api_keys.list() if k["uid"] == created["uid"]]
+        self.assertEqual(len(listed), 1)
+        self.assertEqual((listed[0]["name"], listed[0]["prefix"], listed[0]["revoked_at"]), ("ci", created["prefix"], None))
+        self.assertNotIn("key", listed[0])
+        self.assertEqual(Ambit(api_key=created["key"], base_url=BASE_URL).team.retrieve()["uid"], team["uid"])
+        self.client.api_keys.delete(created["uid"])
+        raw = self.client.last_response
+        assert raw is not None
+        self.assertEqual(raw.status, 204)
+        time.sleep(0.1)
+        raises(self, ambit.AuthenticationError, lambda: Ambit(api_key=created["key"], base_url=BASE_URL).team.retrieve())
+
+
+if __name__ == "__main__":
+    unittest.main()

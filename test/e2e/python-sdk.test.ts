@@ -1,0 +1,111 @@
+// The Python SDK (packages/python) against a real `wrangler dev`: runs its unittest suite
+// (packages/python/tests) with AMBIT_BASE_URL/AMBIT_API_KEY pointing at the server, while a scripted
+// host in this process takes the runs sent to its pool and plays them by their prompt
+// (`py:stream` eight messages then SUCCEEDED, `py:succeed`, `py:fail`); and installs the package
+// from its directory with pip, offline, as `pip install ./packages/python` would.
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type E2eServer, startE2eServer } from "./helpers.ts";
+import { ScriptedHost } from "./scripted-host.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const PACKAGE = path.join(ROOT, "packages/python");
+const POOL = "py-sdk";
+const MAX_QUEUED = 60;
+
+const hasPython = spawnSync("python3", ["--version"]).status === 0;
+const canBuildWheel = hasPython && spawnSync("python3", ["-c", "import pip, setuptools, wheel"]).status === 0;
+if (!hasPython) console.warn("python-sdk.test.ts: skipped, no python3 on PATH");
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
+  let s: E2eServer;
+  let host: ScriptedHost;
+  let timer: NodeJS.Timeout | undefined;
+  const handled = new Set<string>();
+  const hostErrors: string[] = [];
+
+  /** Plays a run taken from the pool as its prompt says. */
+  async function play(runId: string, prompt: string) {
+    await host.take(runId);
+    if (prompt.startsWith("py:stream")) {
+      for (let i = 1; i <= 8; i++) {
+        await sleep(150);
+        await host.append(runId, [{ type: "agent.message", payload: { text: `m${i}` } }]);
+      }
+      await sleep(150);
+      host.complete(runId, "all green");
+    } else if (prompt.startsWith("py:succeed")) {
+      await host.append(runId, [{ type: "agent.message", payload: { text: "done" } }]);
+      host.complete(runId, "all green");
+    } else if (prompt.startsWith("py:fail")) {
+      host.fail(runId, "tests still failing");
+    }
+  }
+
+  beforeAll(async () => {
+    s = await startE2eServer({ teamName: "python-sdk", vars: { MAX_QUEUED_RUNS_PER_TEAM: String(MAX_QUEUED) } });
+    host = await ScriptedHost.connect(s.url, s.key, POOL, 16);
+    timer = setInterval(() => {
+      for (const f of host.frames) {
+        if (f.type !== "task_assignment" || handled.has(f.data.task_id)) continue;
+        handled.add(f.data.task_id);
+        play(f.data.task_id, String(f.data.task?.prompt ?? "")).catch((err) => hostErrors.push(String(err)));
+      }
+    }, 50);
+  });
+  afterAll(async () => {
+    clearInterval(timer);
+    host?.close();
+    await s?.stop();
+  });
+
+  it("passes its unittest suite against the server", { timeout: 300_000 }, async () => {
+    const child = spawn("python3", ["-m", "unittest", "discover", "-s", "packages/python/tests", "-v"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AMBIT_BASE_URL: s.url,
+        AMBIT_API_KEY: s.key,
+        AMBIT_TEST_POOL: POOL,
+        AMBIT_TEST_MAX_QUEUED_RUNS: String(MAX_QUEUED),
+        PYTHONPATH: path.join(PACKAGE, "src"),
+        PYTHONDONTWRITEBYTECODE: "1",
+        PYTHONUNBUFFERED: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0 || hostErrors.length) console.log(output, hostErrors);
+    expect(hostErrors).toEqual([]);
+    expect(code).toBe(0);
+    expect(output).toMatch(/^OK/m);
+    expect(output).not.toMatch(/skipped '/); // with a server and a host, every test runs
+  });
+
+  it.skipIf(!canBuildWheel)("installs offline with pip from its directory", { timeout: 120_000 }, () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ambit-py-"));
+    try {
+      const src = path.join(dir, "src");
+      cpSync(PACKAGE, src, { recursive: true, filter: (p) => !/__pycache__|\.egg-info|[\\/]build$/.test(p) });
+      const target = path.join(dir, "site");
+      const pip = spawnSync("python3", ["-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", "--target", target, src], { encoding: "utf8" });
+      expect(pip.status, pip.stdout + pip.stderr).toBe(0);
+      const check = spawnSync("python3", ["-c", "import ambit, pathlib; print(ambit.__version__, (pathlib.Path(ambit.__file__).parent / 'py.typed').exists())"], {
+        cwd: dir,
+        env: { ...process.env, PYTHONPATH: target },
+        encoding: "utf8",
+      });
+      expect(check.stdout.trim()).toBe("0.1.0 True");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
