@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 import unittest
 import uuid
-from typing import Any, Callable, Dict, List, Type
+from typing import Any, Callable, List, Type
 
 from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, need_server, raw_json
 
@@ -142,6 +143,15 @@ class StreamTest(ApiTestCase):
         page = self.client.agent.runs.events(run_id, after=0, limit=2)
         self.assertEqual((page["last_seq"], page["has_more"], len(page["events"])), (len(got), True, 2))
 
+        # the record endpoints of the ended run
+        self.assertEqual([e["seq"] for e in self.client.agent.runs.transcript(run_id)], [e["seq"] for e in got])
+        self.assertGreater(len(self.client.agent.runs.timeline(run_id)["events"]), 0)
+        self.assertIn("m8", json.dumps(self.client.agent.runs.conversation(run_id)))
+        shared = self.client.agent.runs.share(run_id, team="VIEWER", public="VIEWER")
+        self.assertEqual((shared["team"], shared["public"]), ("VIEWER", "VIEWER"))
+        self.assertIsInstance(shared.get("public_url"), str)
+        self.assertEqual(self.client.agent.runs.share(run_id, public="NONE")["public"], "NONE")
+
     def test_close_ends_the_stream_and_a_missing_run_is_not_retried(self) -> None:
         run_id = self.client.agent.runs.create(prompt=f"py:stream {uuid.uuid4()}", config={"worker_host": POOL})["run_id"]
         got: List[RunEvent] = []
@@ -170,7 +180,7 @@ class ErrorsTest(ApiTestCase):
         unauth = raises(self, ambit.AuthenticationError, lambda: Ambit(api_key="ambit_nope", base_url=BASE_URL).agent.runs.list().first_page())
         self.assertEqual((unauth.status, unauth.code), (401, "authentication_required"))
 
-        member: Dict[str, Any] = self.client.request("POST", "/team/members", body={"email": f"viewer-{uuid.uuid4()}@example.com", "role": "viewer"})
+        member = self.client.team.members.add(email=f"viewer-{uuid.uuid4()}@example.com", role="viewer")
         key = self.client.api_keys.create(name="viewer", user_uid=member["uid"])
         viewer = Ambit(api_key=key["key"], base_url=BASE_URL)
         denied = raises(self, ambit.PermissionDeniedError, lambda: viewer.agent.runs.create(prompt="no"))
@@ -260,6 +270,18 @@ class ConfigResourcesTest(ApiTestCase):
         team = self.client.team.retrieve()
         self.assertEqual(team["caller"]["role"], "owner")
         self.assertIn(team["caller"]["uid"], [m["uid"] for m in self.client.team.members.list()])
+        renamed = self.client.team.update(name="py renamed", limits={"max_concurrent_runs": 7})
+        self.assertEqual((renamed["name"], renamed["limits"]["max_concurrent_runs"]), ("py renamed", 7))
+        self.client.team.update(name=team["name"], limits={"max_concurrent_runs": team["limits"]["max_concurrent_runs"]})
+
+        members = self.client.team.members
+        m = members.add(email=f"m-{uuid.uuid4()}@example.com", display_name="M")
+        self.assertEqual(m["role"], "member")
+        self.assertEqual(members.update(m["uid"], role="admin")["role"], "admin")
+        dup = raises(self, ambit.ConflictError, lambda: members.add(email=m["email"]))
+        self.assertEqual(dup.status, 409)
+        members.remove(m["uid"])
+        self.assertNotIn(m["uid"], [x["uid"] for x in members.list()])
 
         created = self.client.api_keys.create(name="ci", expires_in_days=30)
         self.assertTrue(created["key"].startswith("ambit_"))

@@ -183,8 +183,8 @@ class BaseClient:
         if response.status == 204 or not data:
             return None
         text = data.decode("utf-8")
-        content_type = response.getheader("content-type") or ""
-        if "json" in content_type.split(";")[0]:
+        media_type = (response.getheader("content-type") or "").split(";")[0].strip().lower()
+        if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
             return json.loads(text)
         return text
 

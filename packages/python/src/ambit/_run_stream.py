@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Protocol, Tuple
 
 from ._client import path_of, retry_delay
 from ._errors import APIError, StreamDisconnected
@@ -22,7 +22,12 @@ class SseMessage:
         self.event = event
 
 
-def parse_sse(response: http.client.HTTPResponse) -> Iterator[SseMessage]:
+class _Body(Protocol):
+    def read1(self, n: int = ...) -> bytes: ...
+    def isclosed(self) -> bool: ...
+
+
+def parse_sse(response: _Body) -> Iterator[SseMessage]:
     """Parses a ``text/event-stream`` body (WHATWG rules: fields, blank-line dispatch, comments) as it arrives."""
     buffer = b""
     data: List[str] = []
@@ -31,7 +36,10 @@ def parse_sse(response: http.client.HTTPResponse) -> Iterator[SseMessage]:
     while True:
         chunk = b"" if response.isclosed() else response.read1(65536)
         if not chunk:
-            return
+            if not buffer.endswith(b"\r"):
+                return
+            chunk = b"\n"  # the stream ended on a CR: it ended that line
+            response = _Ended()
         buffer += chunk
         while True:
             cut = _line_end(buffer)
@@ -57,16 +65,23 @@ def parse_sse(response: http.client.HTTPResponse) -> Iterator[SseMessage]:
                 msg_id = value
 
 
+class _Ended:
+    def read1(self, n: int = -1) -> bytes:
+        return b""
+
+    def isclosed(self) -> bool:
+        return True
+
+
 def _line_end(buffer: bytes) -> Optional[Tuple[int, int]]:
     """(end of the first line, start of the next), or None when no whole line is buffered yet."""
-    for i, b in enumerate(buffer):
-        if b == 0x0A:
-            return i, i + 1
-        if b == 0x0D:
-            if i + 1 == len(buffer):
-                return None  # a "\n" may follow in the next chunk
-            return (i, i + 2) if buffer[i + 1] == 0x0A else (i, i + 1)
-    return None
+    lf = buffer.find(b"\n")
+    cr = buffer.find(b"\r", 0, lf if lf >= 0 else len(buffer))
+    if cr < 0:
+        return (lf, lf + 1) if lf >= 0 else None
+    if cr + 1 == len(buffer):
+        return None  # a "\n" may follow in the next chunk
+    return (cr, cr + 2) if cr + 1 == lf else (cr, cr + 1)
 
 
 class RunStream:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, cast
 
@@ -140,6 +141,32 @@ class Runs(APIResource):
             "GET", path_of("/agent/runs/{}/events", run_id), query={"after": after, "limit": limit}, timeout=timeout
         )
         return result
+
+    def share(
+        self, run_id: str, *, team: Optional[str] = None, public: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
+    ) -> Dict[str, Any]:
+        """Changes who besides its creator sees and steers the run: ``team`` NONE | VIEWER | EDITOR, ``public`` NONE | VIEWER."""
+        result: Dict[str, Any] = self._client.request(
+            "PATCH", path_of("/agent/runs/{}/sharing", run_id), body=compact(team=team, public=public), timeout=timeout, max_retries=max_retries
+        )
+        return result
+
+    def conversation(self, run_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Dict[str, Any]:
+        """The run's normalized conversation (Oz ``ConversationResponse``)."""
+        result: Dict[str, Any] = self._client.request("GET", path_of("/agent/runs/{}/conversation", run_id), timeout=timeout, max_retries=max_retries)
+        return result
+
+    def timeline(self, run_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Dict[str, Any]:
+        """Lifecycle milestones with timings: ``{events: [...]}``."""
+        result: Dict[str, Any] = self._client.request("GET", path_of("/agent/runs/{}/timeline", run_id), timeout=timeout, max_retries=max_retries)
+        return result
+
+    def transcript(self, run_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[RunEvent]:
+        """The whole event log (read as NDJSON), one event per entry."""
+        text: Optional[str] = self._client.request(
+            "GET", path_of("/agent/runs/{}/transcript", run_id), headers={"accept": "application/x-ndjson"}, timeout=timeout, max_retries=max_retries
+        )
+        return [cast(RunEvent, json.loads(line)) for line in (text or "").splitlines() if line.strip()]
 
     def stream(
         self,
