@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import pathlib
 import socket
 import time
 import unittest
@@ -39,6 +41,14 @@ class ConfigurationTest(unittest.TestCase):
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+
+    def test_the_sources_parse_as_python_3_9(self) -> None:
+        root = pathlib.Path(ambit.__file__).parent
+        files = sorted(root.rglob("*.py"))
+        self.assertGreater(len(files), 5)
+        for f in files:
+            ast.parse(f.read_text(encoding="utf-8"), filename=str(f), feature_version=(3, 9))
+        self.assertTrue((root / "py.typed").exists())
 
     def test_query_encoding(self) -> None:
         c = Ambit(api_key="k", base_url="http://h")
