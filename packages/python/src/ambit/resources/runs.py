@@ -180,7 +180,9 @@ class Runs(APIResource):
         """The run's events live over Server-Sent Events: those after ``after``, then new ones.
 
         Reconnects after a dropped connection from the last seq seen (no gap, no duplicate); ends
-        once the run is terminal (unless ``until_terminal=False``).
+        once the run is terminal (unless ``until_terminal=False``). ``timeout`` (default: the
+        client's) is also how long a silent connection is kept before it is reopened; a reopen is
+        harmless. ``max_reconnects`` consecutive failed reconnects raise the last error.
         """
         return RunStream(self._client, run_id, after=after, until_terminal=until_terminal, max_reconnects=max_reconnects, timeout=timeout)
 
