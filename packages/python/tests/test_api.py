@@ -251,6 +251,9 @@ class ConfigResourcesTest(ApiTestCase):
         sec.delete(f"{name}_P", scope="personal")
         sec.delete(name)
         self.assertNotIn(name, [x["name"] for x in sec.list()])
+        rotation = sec.rotate()
+        self.assertIsInstance(rotation["key_id"], str)
+        self.assertIs(rotation["rewrapped"], False)
         raises(self, ambit.NotFoundError, lambda: sec.delete(name))
 
     def test_environments_round_trip(self) -> None:
@@ -265,6 +268,13 @@ class ConfigResourcesTest(ApiTestCase):
         self.assertIn(uid, [e["uid"] for e in envs.list(sort_by="name")])
         envs.delete(uid)
         raises(self, ambit.NotFoundError, lambda: envs.retrieve(uid))
+
+    def test_hosts_lists_the_scripted_host(self) -> None:
+        if not POOL:
+            self.skipTest("no scripted host (AMBIT_TEST_POOL)")
+        hosts = [h for h in self.client.hosts.list() if h["worker_id"] == POOL]
+        self.assertEqual(len(hosts), 1)
+        self.assertEqual(hosts[0]["capacity"], 16)
 
     def test_team_members_and_api_keys(self) -> None:
         team = self.client.team.retrieve()

@@ -32,6 +32,7 @@ from ._pagination import Page, Paginator
 from ._run_stream import RunStream
 from .resources._base import APIResource
 from .resources.environments import Environments
+from .resources.hosts import Hosts
 from .resources.runs import Runs
 from .resources.schedules import Schedules
 from .resources.secrets import Secrets
@@ -73,6 +74,7 @@ class Ambit(BaseClient):
         self.agent = Agent(self)
         self.team = TeamResource(self)
         self.api_keys = ApiKeys(self)
+        self.hosts = Hosts(self)
 
     def with_options(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> "Ambit":
         """A copy of this client with other defaults."""
@@ -87,7 +89,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

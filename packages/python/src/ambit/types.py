@@ -197,3 +197,19 @@ class CreatedApiKey(ApiKey):
     """``api_keys.create``'s answer: ``key`` is the secret, shown only here."""
 
     key: str
+
+
+class HostInfo(TypedDict):
+    worker_id: str
+    connection_id: str
+    capacity: int
+    running: List[str]
+    labels: List[str]
+    version: Optional[str]
+    connected_at: str
+    last_seen_at: str
+
+
+class SecretsKeyRotation(TypedDict):
+    rewrapped: bool
+    key_id: str

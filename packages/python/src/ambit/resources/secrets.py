@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Optional, cast
 
 from .._client import path_of
 from .._errors import ConflictError
-from ..types import Secret
+from ..types import Secret, SecretsKeyRotation
 from ._base import APIResource, compact
 
 
@@ -65,3 +65,7 @@ class Secrets(APIResource):
 
     def delete(self, name: str, *, scope: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
         self._client.request("DELETE", path_of("/agent/secrets/{}", name), query={"scope": scope}, timeout=timeout, max_retries=max_retries)
+
+    def rotate(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> SecretsKeyRotation:
+        """Re-wraps the team's data key with the platform's current key (after an operator rotated it); admins."""
+        return cast(SecretsKeyRotation, self._client.request("POST", "/agent/secrets/rotate", timeout=timeout, max_retries=max_retries))
