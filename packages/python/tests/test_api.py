@@ -269,6 +269,44 @@ class ConfigResourcesTest(ApiTestCase):
         envs.delete(uid)
         raises(self, ambit.NotFoundError, lambda: envs.retrieve(uid))
 
+    def test_rules_prompts_env_vars_and_mcp_servers_round_trip(self) -> None:
+        a = self.client.agent
+        rule = a.rules.create(name=f"rule-{uuid.uuid4().hex[:6]}", content="Always run the tests")
+        self.assertTrue(rule["enabled"])
+        self.assertEqual(a.rules.retrieve(rule["uid"])["content"], "Always run the tests")
+        self.assertFalse(a.rules.update(rule["uid"], name=rule["name"], content="Run the tests", enabled=False)["enabled"])
+        self.assertIn(rule["uid"], [r["uid"] for r in a.rules.list()])
+        a.rules.delete(rule["uid"])
+        raises(self, ambit.NotFoundError, lambda: a.rules.retrieve(rule["uid"]))
+
+        prompt = a.prompts.create(name=f"triage-{uuid.uuid4().hex[:6]}", prompt="Triage the failing tests", description="d")
+        self.assertEqual(a.prompts.retrieve(prompt["uid"])["prompt"], "Triage the failing tests")
+        self.assertEqual(a.prompts.update(prompt["uid"], name=prompt["name"], prompt="Triage again")["prompt"], "Triage again")
+        run = a.runs.create(saved_prompt=prompt["name"])
+        self.assertIn("Triage again", a.runs.retrieve(run["run_id"])["prompt"])
+        a.runs.cancel(run["run_id"])
+        self.assertIn(prompt["uid"], [p["uid"] for p in a.prompts.list()])
+        a.prompts.delete(prompt["uid"])
+
+        var = f"PY_VAR_{uuid.uuid4().hex[:6].upper()}"
+        self.assertEqual(a.env_vars.set(var, "one", description="x")["value"], "one")
+        self.assertEqual(a.env_vars.set(var, "two")["value"], "two")
+        self.assertEqual([v["value"] for v in a.env_vars.list() if v["name"] == var], ["two"])
+        a.env_vars.delete(var)
+        self.assertNotIn(var, [v["name"] for v in a.env_vars.list()])
+
+        mcp = a.mcp_servers.create(name=f"mcp-{uuid.uuid4().hex[:6]}", command="npx", args=["-y", "some-mcp"], env={"TOKEN": "${TOKEN}"})
+        self.assertEqual((mcp["config"]["command"], mcp["config"]["env"]), ("npx", {"TOKEN": "${TOKEN}"}))
+        updated = a.mcp_servers.update(mcp["uid"], name=mcp["name"], url="https://mcp.example.com/mcp", headers={"authorization": "Bearer ${T}"})
+        self.assertEqual(updated["config"].get("url"), "https://mcp.example.com/mcp")
+        self.assertNotIn("command", updated["config"])
+        self.assertEqual(a.mcp_servers.retrieve(mcp["uid"])["name"], mcp["name"])
+        self.assertIn(mcp["uid"], [m["uid"] for m in a.mcp_servers.list()])
+        bad = raises(self, ambit.BadRequestError, lambda: a.mcp_servers.create(name="neither"))
+        self.assertEqual(bad.code, "invalid_request")
+        a.mcp_servers.delete(mcp["uid"])
+        raises(self, ambit.NotFoundError, lambda: a.mcp_servers.retrieve(mcp["uid"]))
+
     def test_hosts_lists_the_scripted_host(self) -> None:
         if not POOL:
             self.skipTest("no scripted host (AMBIT_TEST_POOL)")

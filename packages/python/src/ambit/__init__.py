@@ -33,6 +33,7 @@ from ._run_stream import RunStream
 from .resources._base import APIResource
 from .resources.environments import Environments
 from .resources.hosts import Hosts
+from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .resources.runs import Runs
 from .resources.schedules import Schedules
 from .resources.secrets import Secrets
@@ -50,6 +51,10 @@ class Agent(APIResource):
         self.schedules = Schedules(client)
         self.secrets = Secrets(client)
         self.environments = Environments(client)
+        self.rules = Rules(client)
+        self.prompts = Prompts(client)
+        self.env_vars = EnvVars(client)
+        self.mcp_servers = McpServers(client)
 
 
 class Ambit(BaseClient):
@@ -89,7 +94,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

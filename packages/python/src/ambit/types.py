@@ -213,3 +213,38 @@ class HostInfo(TypedDict):
 class SecretsKeyRotation(TypedDict):
     rewrapped: bool
     key_id: str
+
+
+class Rule(TypedDict):
+    uid: str
+    name: str
+    content: str
+    enabled: bool
+    created_at: str
+    updated_at: str
+
+
+class SavedPrompt(TypedDict):
+    uid: str
+    name: str
+    prompt: str
+    description: Optional[str]
+    created_at: str
+    updated_at: str
+
+
+class EnvVar(TypedDict):
+    name: str
+    value: str
+    description: Optional[str]
+    created_at: str
+    updated_at: str
+
+
+class McpServer(TypedDict):
+    uid: str
+    name: str
+    description: Optional[str]
+    config: Dict[str, Any]
+    created_at: str
+    updated_at: str
