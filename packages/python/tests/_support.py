@@ -8,8 +8,6 @@ import os
 import socket
 import threading
 import unittest
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
@@ -23,21 +21,6 @@ MAX_QUEUED = int(os.environ.get("AMBIT_TEST_MAX_QUEUED_RUNS", "0") or "0")
 def need_server(case: unittest.TestCase) -> None:
     if not BASE_URL or not API_KEY:
         case.skipTest("AMBIT_BASE_URL and AMBIT_API_KEY are not set (run through test/e2e/python-sdk.test.ts)")
-
-
-def raw_json(method: str, path: str, body: Optional[Dict[str, Any]] = None, key: Optional[str] = None) -> Tuple[int, Any]:
-    """A request without the SDK (e.g. a signup, which has no key yet)."""
-    headers = {"content-type": "application/json"}
-    if key:
-        headers["authorization"] = f"Bearer {key}"
-    req = urllib.request.Request(
-        BASE_URL.rstrip("/") + path, method=method, headers=headers, data=json.dumps(body).encode() if body is not None else None
-    )
-    try:
-        with urllib.request.urlopen(req) as res:
-            return res.status, json.loads(res.read() or b"null")
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
 
 
 class Recorded:

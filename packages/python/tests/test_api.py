@@ -8,7 +8,7 @@ import unittest
 import uuid
 from typing import Any, Callable, List, Type
 
-from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, need_server, raw_json
+from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, need_server
 
 import ambit
 from ambit import Ambit
@@ -208,9 +208,10 @@ class ErrorsTest(ApiTestCase):
     def test_429_when_the_queue_is_full(self) -> None:
         if not MAX_QUEUED:
             self.skipTest("AMBIT_TEST_MAX_QUEUED_RUNS is not set")
-        status, signup = raw_json("POST", "/api/v1/teams", {"name": "py-full", "owner": {"email": f"full-{uuid.uuid4()}@example.com"}})
-        self.assertEqual(status, 201)
+        signup = Ambit.sign_up(name="py-full", owner_email=f"full-{uuid.uuid4()}@example.com", base_url=BASE_URL)
+        self.assertTrue(signup["api_key"].startswith("ambit_"))
         full = Ambit(api_key=signup["api_key"], base_url=BASE_URL, max_retries=0)
+        self.assertEqual(full.team.retrieve()["name"], "py-full")
         for i in range(MAX_QUEUED):
             full.agent.runs.create(prompt=f"fill {i}")
         limited = raises(self, ambit.RateLimitError, lambda: full.agent.runs.create(prompt="one too many"))
@@ -306,6 +307,20 @@ class ConfigResourcesTest(ApiTestCase):
         self.assertEqual(bad.code, "invalid_request")
         a.mcp_servers.delete(mcp["uid"])
         raises(self, ambit.NotFoundError, lambda: a.mcp_servers.retrieve(mcp["uid"]))
+
+    def test_models_round_trip(self) -> None:
+        models = self.client.agent.models
+        mid = f"py-{uuid.uuid4().hex[:6]}"
+        created = models.create(id=mid, provider="openai", model="gpt-test", base_url="https://models.example.com/v1", display_name="Py")
+        self.assertEqual((created["id"], created["api"], created["model"]), (mid, "openai", "gpt-test"))
+        catalog = models.list()
+        self.assertIn(mid, [m["id"] for m in catalog["models"]])
+        self.assertIsInstance(catalog["default_model_id"], str)
+        updated = models.update(mid, provider="anthropic", model="claude-test", default=True)
+        self.assertEqual((updated["api"], updated["model"], updated["is_default"]), ("anthropic", "claude-test", True))
+        self.assertEqual(models.list()["default_model_id"], mid)
+        models.delete(mid)
+        self.assertNotIn(mid, [m["id"] for m in models.list()["models"]])
 
     def test_hosts_lists_the_scripted_host(self) -> None:
         if not POOL:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Mapping, Optional, cast
 
 from ._client import BaseClient, RawResponse
 from ._errors import (
@@ -32,7 +32,9 @@ from ._pagination import Page, Paginator
 from ._run_stream import RunStream
 from .resources._base import APIResource
 from .resources.environments import Environments
+from .types import SignUp
 from .resources.hosts import Hosts
+from .resources.models import Models
 from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .resources.runs import Runs
 from .resources.schedules import Schedules
@@ -55,6 +57,7 @@ class Agent(APIResource):
         self.prompts = Prompts(client)
         self.env_vars = EnvVars(client)
         self.mcp_servers = McpServers(client)
+        self.models = Models(client)
 
 
 class Ambit(BaseClient):
@@ -81,6 +84,23 @@ class Ambit(BaseClient):
         self.api_keys = ApiKeys(self)
         self.hosts = Hosts(self)
 
+    @staticmethod
+    def sign_up(
+        *,
+        name: str,
+        owner_email: str,
+        owner_display_name: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> SignUp:
+        """Creates a team (``POST /teams``, no key needed) and answers its owner's API key (shown only here).
+
+        ``Ambit(api_key=Ambit.sign_up(name="acme", owner_email="me@acme.dev")["api_key"])``
+        """
+        anonymous = BaseClient(base_url=base_url, timeout=timeout, _keyless=True)
+        owner = {"email": owner_email, **({"display_name": owner_display_name} if owner_display_name else {})}
+        return cast(SignUp, anonymous.request("POST", "/teams", body={"name": name, "owner": owner}))
+
     def with_options(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> "Ambit":
         """A copy of this client with other defaults."""
         return Ambit(
@@ -94,7 +114,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

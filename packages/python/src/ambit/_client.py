@@ -116,9 +116,10 @@ class BaseClient:
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         default_headers: Optional[Mapping[str, str]] = None,
+        _keyless: bool = False,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("AMBIT_API_KEY")
-        if not key:
+        key: str = "" if _keyless else (api_key if api_key is not None else os.environ.get("AMBIT_API_KEY", ""))
+        if not key and not _keyless:
             raise AmbitError(
                 "no API key: pass Ambit(api_key=...) or set AMBIT_API_KEY "
                 "(create one with `ambit api-key create` or POST /api/v1/api-keys)"
@@ -204,7 +205,9 @@ class BaseClient:
         url = self.build_url(path, query)
         retries = self.max_retries if max_retries is None else max_retries
         seconds = self._timeout(timeout)
-        sent: Dict[str, str] = {"accept": "application/json", "authorization": f"Bearer {self.api_key}", "user-agent": "ambit-sdk-python/0.1.0"}
+        sent: Dict[str, str] = {"accept": "application/json", "user-agent": "ambit-sdk-python/0.1.0"}
+        if self.api_key:
+            sent["authorization"] = f"Bearer {self.api_key}"
         sent.update({k.lower(): v for k, v in self.default_headers.items()})
         payload: Optional[bytes] = None
         if body is not None:

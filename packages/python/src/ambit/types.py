@@ -248,3 +248,33 @@ class McpServer(TypedDict):
     config: Dict[str, Any]
     created_at: str
     updated_at: str
+
+
+class _ModelInfoRequired(TypedDict):
+    id: str
+    display_name: str
+    provider: str
+    vision_supported: bool
+    api: Literal["openai", "anthropic"]
+    model: str
+    base_url: Optional[str]
+    api_key_secret: Optional[str]
+    is_default: bool
+
+
+class ModelInfo(_ModelInfoRequired, total=False):
+    description: str
+    reasoning_level: str
+
+
+class ModelList(TypedDict):
+    default_model_id: str
+    models: List[ModelInfo]
+
+
+class SignUp(TypedDict):
+    """``Ambit.sign_up``'s answer: the new team, its owner, and the owner's API key (shown only here)."""
+
+    team: Dict[str, str]
+    user: Dict[str, str]
+    api_key: str
