@@ -322,6 +322,21 @@ class ConfigResourcesTest(ApiTestCase):
         models.delete(mid)
         self.assertNotIn(mid, [m["id"] for m in models.list()["models"]])
 
+    def test_identities_round_trip_and_run_as_one(self) -> None:
+        ids = self.client.agent.identities
+        created = ids.create(name=f"reviewer-{uuid.uuid4().hex[:6]}", description="reviews PRs", prompt="You review pull requests", skills=["review"])
+        uid = created["uid"]
+        self.assertEqual((created.get("description"), created["skills"]), ("reviews PRs", ["review"]))
+        self.assertEqual(ids.retrieve(uid).get("prompt"), "You review pull requests")
+        updated = ids.update(uid, description="reviews carefully")
+        self.assertEqual((updated.get("description"), updated.get("prompt")), ("reviews carefully", "You review pull requests"))
+        self.assertIn(uid, [i["uid"] for i in ids.list()])
+        run = self.client.agent.runs.create(prompt="review #12", agent_identity_uid=uid)
+        self.assertEqual(self.client.agent.runs.retrieve(run["run_id"]).get("executor", {}).get("uid"), uid)
+        self.client.agent.runs.cancel(run["run_id"])
+        ids.delete(uid)
+        raises(self, ambit.NotFoundError, lambda: ids.retrieve(uid))
+
     def test_hosts_lists_the_scripted_host(self) -> None:
         if not POOL:
             self.skipTest("no scripted host (AMBIT_TEST_POOL)")

@@ -34,6 +34,7 @@ from .resources._base import APIResource
 from .resources.environments import Environments
 from .types import SignUp
 from .resources.hosts import Hosts
+from .resources.identities import Identities
 from .resources.models import Models
 from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .resources.runs import Runs
@@ -58,6 +59,7 @@ class Agent(APIResource):
         self.env_vars = EnvVars(client)
         self.mcp_servers = McpServers(client)
         self.models = Models(client)
+        self.identities = Identities(client)
 
 
 class Ambit(BaseClient):
@@ -114,7 +116,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

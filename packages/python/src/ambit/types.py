@@ -278,3 +278,32 @@ class SignUp(TypedDict):
     team: Dict[str, str]
     user: Dict[str, str]
     api_key: str
+
+
+class _AgentIdentityRequired(TypedDict):
+    uid: str
+    name: str
+    available: bool
+    created_at: str
+    updated_at: str
+    secrets: List[Dict[str, str]]
+    skills: List[str]
+    memory: Dict[str, Any]
+    default_runner_uid: Optional[str]
+
+
+class AgentIdentity(_AgentIdentityRequired, total=False):
+    """Oz ``AgentResponse``: a named agent and its run defaults."""
+
+    description: Optional[str]
+    prompt: Optional[str]
+    environment_id: str
+    base_model: str
+    harness: Dict[str, str]
+    credential_strategy: Literal["CREATOR", "EXECUTOR"]
+    harness_auth_secrets: Dict[str, str]
+    mcp_servers: Dict[str, Any]
+    on_behalf_of_enabled: bool
+    worker_host: str
+    agent_type: str
+    factory_uid: Optional[str]
