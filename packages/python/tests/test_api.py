@@ -86,6 +86,15 @@ class RunsTest(ApiTestCase):
             for run_id in created:
                 self.client.agent.runs.cancel(run_id)
 
+    def test_a_conversation_by_id(self) -> None:
+        conversation_id = f"conv-{uuid.uuid4().hex[:12]}"
+        run = self.client.agent.runs.create(prompt="first turn", conversation_id=conversation_id)
+        self.assertEqual(self.client.agent.runs.retrieve(run["run_id"]).get("conversation_id"), conversation_id)
+        conversation = self.client.agent.conversations.retrieve(conversation_id)
+        self.assertIsInstance(conversation, dict)
+        raises(self, ambit.NotFoundError, lambda: self.client.agent.conversations.retrieve(f"conv-{uuid.uuid4().hex[:12]}"))
+        self.client.agent.runs.cancel(run["run_id"])
+
     def test_followup_and_cancel(self) -> None:
         run_id = self.client.agent.runs.create(prompt="cancel me")["run_id"]
         self.assertEqual(self.client.agent.runs.followup(run_id, message="also update the docs"), {})
@@ -151,6 +160,10 @@ class StreamTest(ApiTestCase):
         self.assertEqual((shared["team"], shared["public"]), ("VIEWER", "VIEWER"))
         self.assertIsInstance(shared.get("public_url"), str)
         self.assertEqual(self.client.agent.runs.share(run_id, public="NONE")["public"], "NONE")
+        token = self.client.agent.runs.session_token(run_id)
+        self.assertEqual(token["access"], "EDITOR")
+        self.assertTrue(str(token["session_url"]).startswith("ws"))
+        self.assertIsInstance(token["token"], str)
 
     def test_close_ends_the_stream_and_a_missing_run_is_not_retried(self) -> None:
         run_id = self.client.agent.runs.create(prompt=f"py:stream {uuid.uuid4()}", config={"worker_host": POOL})["run_id"]

@@ -33,6 +33,7 @@ from ._run_stream import RunStream
 from .resources._base import APIResource
 from .resources.environments import Environments
 from .types import SignUp
+from .resources.conversations import Conversations
 from .resources.hosts import Hosts
 from .resources.identities import Identities
 from .resources.models import Models
@@ -60,6 +61,7 @@ class Agent(APIResource):
         self.mcp_servers = McpServers(client)
         self.models = Models(client)
         self.identities = Identities(client)
+        self.conversations = Conversations(client)
 
 
 class Ambit(BaseClient):
@@ -116,7 +118,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities", "Conversations",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

@@ -168,6 +168,14 @@ class Runs(APIResource):
         )
         return [cast(RunEvent, json.loads(line)) for line in (text or "").splitlines() if line.strip()]
 
+    def session_token(self, run_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Dict[str, Any]:
+        """A short-lived attach token for ``/session`` and ``/events`` (for clients that cannot send headers):
+        ``{token, access, expires_at, session_url, events_url}``."""
+        result: Dict[str, Any] = self._client.request(
+            "POST", path_of("/agent/runs/{}/session-token", run_id), timeout=timeout, max_retries=max_retries
+        )
+        return result
+
     def stream(
         self,
         run_id: str,
