@@ -350,6 +350,18 @@ class ConfigResourcesTest(ApiTestCase):
         ids.delete(uid)
         raises(self, ambit.NotFoundError, lambda: ids.retrieve(uid))
 
+    def test_skills_register_list_delete(self) -> None:
+        repo = f"acme/py-{uuid.uuid4().hex[:6]}"
+        content = "---\nname: triage\ndescription: Triage failing tests\n---\nRead the failures, then fix them.\n"
+        registered = self.client.agent.skills.register(repo=repo, skill_path=".agents/skills/triage/SKILL.md", content=content)
+        self.assertEqual((registered["name"], registered["error"]), ("triage", None))
+        listed = self.client.agent.skills.list(repo=repo)
+        self.assertEqual([s["name"] for s in listed], ["triage"])
+        self.assertEqual([v["id"] for v in listed[0]["variants"]], [registered["id"]])
+        self.assertEqual(listed[0]["variants"][0]["description"], "Triage failing tests")
+        self.client.agent.skills.delete(registered["id"])
+        self.assertEqual(self.client.agent.skills.list(repo=repo), [])
+
     def test_hosts_lists_the_scripted_host(self) -> None:
         if not POOL:
             self.skipTest("no scripted host (AMBIT_TEST_POOL)")

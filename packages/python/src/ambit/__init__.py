@@ -41,6 +41,7 @@ from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .resources.runs import Runs
 from .resources.schedules import Schedules
 from .resources.secrets import Secrets
+from .resources.skills import Skills
 from .resources.team import ApiKeys, Members, TeamResource
 
 __version__ = "0.1.0"
@@ -62,6 +63,7 @@ class Agent(APIResource):
         self.models = Models(client)
         self.identities = Identities(client)
         self.conversations = Conversations(client)
+        self.skills = Skills(client)
 
 
 class Ambit(BaseClient):
@@ -118,7 +120,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities", "Conversations",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities", "Conversations", "Skills",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

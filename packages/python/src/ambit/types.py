@@ -307,3 +307,29 @@ class AgentIdentity(_AgentIdentityRequired, total=False):
     worker_host: str
     agent_type: str
     factory_uid: Optional[str]
+
+
+class _SkillVariantRequired(TypedDict):
+    id: str
+    description: str
+    base_prompt: str
+    source: Dict[str, str]
+    environments: List[Dict[str, str]]
+
+
+class SkillVariant(_SkillVariantRequired, total=False):
+    last_run_timestamp: Optional[str]
+    error: str
+
+
+class AgentSkill(TypedDict):
+    """Oz ``AgentSkill``: one skill name and its variants."""
+
+    name: str
+    variants: List[SkillVariant]
+
+
+class RegisteredSkill(TypedDict):
+    id: str
+    name: Optional[str]
+    error: Optional[str]
