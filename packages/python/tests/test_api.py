@@ -368,6 +368,7 @@ class ConfigResourcesTest(ApiTestCase):
         hosts = [h for h in self.client.hosts.list() if h["worker_id"] == POOL]
         self.assertEqual(len(hosts), 1)
         self.assertEqual(hosts[0]["capacity"], 16)
+        self.assertIn(POOL, [w.get("worker_host") for w in self.client.hosts.connected_workers()])
 
     def test_team_members_and_api_keys(self) -> None:
         team = self.client.team.retrieve()
