@@ -31,18 +31,18 @@ from ._errors import (
 from ._pagination import Page, Paginator
 from ._run_stream import RunStream
 from .resources._base import APIResource
-from .resources.environments import Environments
-from .types import SignUp
 from .resources.conversations import Conversations
+from .resources.environments import Environments
 from .resources.hosts import Hosts
 from .resources.identities import Identities
 from .resources.models import Models
-from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .resources.runs import Runs
 from .resources.schedules import Schedules
 from .resources.secrets import Secrets
 from .resources.skills import Skills
 from .resources.team import ApiKeys, Members, TeamResource
+from .resources.team_config import EnvVars, McpServers, Prompts, Rules
+from .types import SignUp
 
 __version__ = "0.1.0"
 
