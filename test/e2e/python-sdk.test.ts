@@ -36,8 +36,9 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   async function play(runId: string, prompt: string) {
     await host.take(runId);
     if (prompt.startsWith("py:stream")) {
+      // spaced out, so that the client's cuts at m2 and m5 come while later messages are still unsent
       for (let i = 1; i <= 8; i++) {
-        await sleep(150);
+        await sleep(250);
         await host.append(runId, [{ type: "agent.message", payload: { text: `m${i}` } }]);
       }
       await sleep(150);
