@@ -1,7 +1,7 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
 import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
 import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
-import type { RunSession } from "../run-session/run-session.ts";
+import { runSession } from "../stubs.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
 
 export type AssignmentResult =
@@ -96,8 +96,7 @@ async function noteWithheld(
       withheld: count,
       ...(d.reason === "started_by_other" ? { started_by: d.startedBy } : d.reason === "lower_role_change" ? { changes: d.changes } : {}),
     };
-    const session = env.RUN_SESSION.get(env.RUN_SESSION.idFromName(run.runId)) as DurableObjectStub<RunSession>;
-    await session.secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
+    await runSession(env, run.runId).secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
   } catch (err) {
     console.error(JSON.stringify({ msg: "could not record that personal secrets were withheld", run_id: run.runId, error: String(err) }));
   }

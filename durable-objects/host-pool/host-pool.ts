@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type EventActor, HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
-import type { RunSession } from "../run-session/run-session.ts";
+import { runSession } from "../stubs.ts";
 import { buildAssignment, type Holder } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
 import { admitContainer, type BoundRun, containerPrincipal, hostKeyAdmits, mayAdopt, mayTake, ownRunsWaiting } from "./admission.ts";
@@ -591,8 +591,8 @@ export class HostPool extends DurableObject<Env> {
     return this.hostSockets().find((s) => s.state.conn === conn)?.ws;
   }
 
-  private session(runId: string): DurableObjectStub<RunSession> {
-    return this.env.RUN_SESSION.get(this.env.RUN_SESSION.idFromName(runId)) as DurableObjectStub<RunSession>;
+  private session(runId: string) {
+    return runSession(this.env, runId);
   }
 
   private send(ws: WebSocket, msg: ServerHostMessage) {

@@ -1,11 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   capPayload, ClientFrame, type DispatchMessage, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
-  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, type ServerFrame,
+  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, poolOf, type ServerFrame,
 } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { anonymousActor, anonymousEvent } from "../../src/lib/anonymous.ts";
 import type { Starter } from "../../src/lib/personal-secrets.ts";
+import { hostPool, type HostPoolStub } from "../stubs.ts";
 import { archiveTranscript } from "./archive.ts";
 import { Outbox } from "./fanout.ts";
 import { nextTurn, PresenceTimer, REPLAY_PAGE_EVENTS, replayFrames } from "./replay.ts";
@@ -176,10 +177,10 @@ export class RunSession extends DurableObject<Env> {
     return { ok: true, state: run.state, execution_id: run.execution_id, cancel_requested: run.cancel_requested_at !== null, lease_ms: leaseMs };
   }
 
-  private async tellPool(run: RunRecord, call: (pool: DurableObjectStub<import("../host-pool/host-pool.ts").HostPool>) => Promise<unknown>) {
+  private async tellPool(run: RunRecord, call: (pool: HostPoolStub) => Promise<unknown>) {
     if (run.pool === LOCAL_POOL) return; // its CLI learns of a cancel from its next report (cancel_requested)
     try {
-      await call(this.env.HOST_POOL.getByName(`${run.team_id}:${run.pool}`));
+      await call(hostPool(this.env, run.team_id, run.pool));
     } catch (err) {
       console.error(JSON.stringify({ msg: "host pool call failed", run_id: run.id, error: String(err) }));
     }
@@ -636,7 +637,7 @@ export class RunSession extends DurableObject<Env> {
         state: row.state as RunState,
         createdAt: row.created_at,
         prompt: row.prompt,
-        pool: row.execution_location === "LOCAL" ? LOCAL_POOL : row.worker_host && row.worker_host !== "warp" ? row.worker_host : "warp",
+        pool: row.execution_location === "LOCAL" ? LOCAL_POOL : poolOf(row.worker_host),
         statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
         actor: creator,
       },

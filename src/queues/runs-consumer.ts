@@ -1,6 +1,5 @@
 import { DispatchMessage } from "@ambit/protocol";
-import { hostPool } from "../services/runs/dispatch.ts";
-import { runSession } from "../services/runs/session.ts";
+import { hostPool, runSession } from "../../durable-objects/stubs.ts";
 
 /**
  * Consumer of the `RUNS` queue: offers each run to its HostPool, which dedups redeliveries.

@@ -13,7 +13,7 @@ import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
 import { dispatchRun } from "./dispatch.ts";
 import { assertQueueRoom } from "./queue-room.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 export type CreateRunInput = {
   request: RunAgentRequest;

@@ -20,8 +20,3 @@ export async function dispatchRun(
     console.error(JSON.stringify({ msg: "dispatch send failed", run_id: run.runId, request_id: requestId, error: String(err) }));
   }
 }
-
-/** The HostPool Durable Object of a team's pool (`poolOf(worker_host)`). */
-export function hostPool(env: Env, teamId: string, pool: string) {
-  return env.HOST_POOL.getByName(`${teamId}:${pool}`);
-}

@@ -4,7 +4,7 @@ import { type Ctx, ownPersonal } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { requireEditor } from "./sharing.ts";
 import { assertQueueRoom } from "./queue-room.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
 export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: string; input: RunFollowupRequest }) {

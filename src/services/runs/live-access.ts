@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { StandingChange } from "../../../durable-objects/run-session/run-session.ts";
 import { liveAttachments } from "../../db/schema.ts";
 import type { Ctx } from "../context.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /**
  * A principal's standing changed (removed, another role, a key revoked): the sessions of the runs

@@ -4,7 +4,7 @@ import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
 import { keyGrantNow, keyRoleNow } from "../../lib/key-role.ts";
 import { roleAtLeast } from "../context.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /**
  * A valid signature only says a token was issued. These check it against what it grants now,

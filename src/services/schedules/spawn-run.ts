@@ -8,7 +8,7 @@ import { iso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
 import { claimIdempotencyKey, completeIdempotencyStatement, releaseIdempotencyKey, sealResponse } from "../idempotency.ts";
 import { createRun } from "../runs/create-run.ts";
-import { runSession } from "../runs/session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 import { MAX_COUNTED_MISSES } from "./cron.ts";
 import { scheduleActor } from "./schedule-actor.ts";
 import type { ScheduleRow } from "./schedule-item.ts";
