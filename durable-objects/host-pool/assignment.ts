@@ -1,4 +1,5 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
+import { getConfig } from "../../src/env.ts";
 import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
 import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
 import { runSession } from "../stubs.ts";
@@ -51,7 +52,7 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
   }
   const { holder } = input;
   const { token } = await signAttachToken(
-    (env as unknown as { JWT_SECRET: string }).JWT_SECRET,
+    getConfig(env).JWT_SECRET,
     { teamId, runId, principal: holder.actor, access: "HOST", executionId: input.executionId, ...(holder.keyId ? { keyId: holder.keyId } : {}) },
     holder.maxRunTimeSeconds + RUN_TOKEN_MARGIN_S,
   );

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   capPayload, ClientFrame, type DispatchMessage, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
-  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, poolOf, type ServerFrame,
+  type RunStatusMessage, isTerminal, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, poolOf, type ServerFrame,
 } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { anonymousActor, anonymousEvent } from "../../src/lib/anonymous.ts";
@@ -12,7 +12,7 @@ import { Outbox } from "./fanout.ts";
 import { nextTurn, PresenceTimer, REPLAY_PAGE_EVENTS, replayFrames } from "./replay.ts";
 import { type AttachGrant, ATTACH_HEADER, broadcast, ipTag, presence, PUBLIC_TAG, send, sendText, type SocketState, stateOf } from "./sockets.ts";
 import { forgetAttachment, isTeamPrincipal, pruneAttachments, registerAttachment, type Standing, standingOf } from "./standing.ts";
-import { isTerminal, type RunCommand, transition } from "./state-machine.ts";
+import { type RunCommand, transition } from "./state-machine.ts";
 import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
 import { type D1Columns, d1Columns, readRunRow, writeSummary } from "./summary.ts";
 import { viewerRefusal } from "./viewers.ts";

@@ -1,4 +1,4 @@
-import { type AmbientAgentConfig, type RunAgentRequest, type RunState, type ScheduleSpawnMessage, TERMINAL_STATES } from "@ambit/protocol";
+import { type AmbientAgentConfig, isTerminal, type RunAgentRequest, type RunState, type ScheduleSpawnMessage } from "@ambit/protocol";
 import { and, eq, isNull, lte, or } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
 import { runs, schedules } from "../../db/schema.ts";
@@ -46,7 +46,7 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
   if ("replay" in outcome) return { outcome: "duplicate" };
   const claim = outcome.claim;
 
-  const previousActive = row.lastRunId && hit.lastState && !TERMINAL_STATES.includes(hit.lastState as RunState);
+  const previousActive = row.lastRunId && hit.lastState && !isTerminal(hit.lastState as RunState);
   if (previousActive && row.overlapPolicy === "skip") {
     const reason = `the previous run ${row.lastRunId} was still ${hit.lastState} (overlap_policy skip)`;
     const sealed = await sealResponse(claim, { status: 204, body: JSON.stringify({ skipped: reason }) });
