@@ -4,6 +4,7 @@ import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.
 import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
 import { runSession } from "../stubs.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
+import { log } from "../../src/lib/log.ts";
 
 export type AssignmentResult =
   | { ok: true; assignment: TaskAssignment }
@@ -43,7 +44,7 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
     secrets = await openRunSecrets(env, teamId, personal.of);
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
-    console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
+    log.error("secret did not open at assignment; the run ends ERROR", { run_id: runId, team_id: teamId, secret: err.secretName });
     return {
       ok: false,
       code: "internal_error",
@@ -99,6 +100,6 @@ async function noteWithheld(
     };
     await runSession(env, run.runId).secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
   } catch (err) {
-    console.error(JSON.stringify({ msg: "could not record that personal secrets were withheld", run_id: run.runId, error: String(err) }));
+    log.error("could not record that personal secrets were withheld", { run_id: run.runId, error: err });
   }
 }

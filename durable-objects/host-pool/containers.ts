@@ -2,6 +2,7 @@ import { getConfig } from "../../src/env.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
 import { runnerContainer } from "../stubs.ts";
 import { claimContainer, dropContainer, lineAll, liveContainers, pruneContainers } from "./storage.ts";
+import { log } from "../../src/lib/log.ts";
 
 export type StartResult = { ok: true } | { ok: false; message: string };
 
@@ -58,7 +59,7 @@ export async function startWaitingContainers(
     wanting.map(async (e) => {
       const r = await starter.start({ runId: e.run_id, teamId: e.team_id, executionId: e.execution_id }).catch((err): StartResult => ({ ok: false, message: String(err) }));
       if (r.ok) return true;
-      console.error(JSON.stringify({ msg: "runner container did not start; retrying", run_id: e.run_id, team_id: e.team_id, error: r.message }));
+      log.error("runner container did not start; retrying", { run_id: e.run_id, team_id: e.team_id, error: r.message });
       dropContainer(sql, e.run_id);
       return false;
     }),

@@ -16,6 +16,7 @@ import { type RunCommand, transition } from "./state-machine.ts";
 import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
 import { type D1Columns, d1Columns, readRunRow, writeSummary } from "./summary.ts";
 import { viewerRefusal } from "./viewers.ts";
+import { log } from "../../src/lib/log.ts";
 
 /** Identifies the run a call is about; the team is checked against the stored run. */
 export type RunRef = { runId: string; teamId: string };
@@ -182,7 +183,7 @@ export class RunSession extends DurableObject<Env> {
     try {
       await call(hostPool(this.env, run.team_id, run.pool));
     } catch (err) {
-      console.error(JSON.stringify({ msg: "host pool call failed", run_id: run.id, error: String(err) }));
+      log.error("host pool call failed", { run_id: run.id, error: err });
     }
   }
 
@@ -670,7 +671,7 @@ export class RunSession extends DurableObject<Env> {
     try {
       await this.env.RUNS.send(msg, { contentType: "json" });
     } catch (err) {
-      console.error(JSON.stringify({ msg: "dispatch send failed", run_id: run.id, execution_id: run.execution_id, error: String(err) }));
+      log.error("dispatch send failed", { run_id: run.id, execution_id: run.execution_id, error: err });
     }
   }
 
@@ -802,7 +803,7 @@ export class RunSession extends DurableObject<Env> {
       }
     } catch (err) {
       this.d1 = null; // the write may or may not have landed
-      console.error(JSON.stringify({ msg: "run summary write-back failed; retrying", run_id: run.id, error: String(err) }));
+      log.error("run summary write-back failed; retrying", { run_id: run.id, error: err });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }
@@ -818,7 +819,7 @@ export class RunSession extends DurableObject<Env> {
       run.archived_seq = Math.max(run.archived_seq, upTo);
       updateRun(this.ctx.storage.sql, run);
     } catch (err) {
-      console.error(JSON.stringify({ msg: "transcript archive failed; retrying", run_id: run.id, error: String(err) }));
+      log.error("transcript archive failed; retrying", { run_id: run.id, error: err });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }

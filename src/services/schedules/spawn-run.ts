@@ -12,6 +12,7 @@ import { runSession } from "../../../durable-objects/stubs.ts";
 import { MAX_COUNTED_MISSES } from "./cron.ts";
 import { scheduleActor } from "./schedule-actor.ts";
 import type { ScheduleRow } from "./schedule-item.ts";
+import { log } from "../../lib/log.ts";
 
 export type SpawnOutcome =
   | { outcome: "spawned"; runId: string }
@@ -62,7 +63,7 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
     const ctx: Ctx = { teamId: row.teamId, actor: await scheduleActor(db, row), db, env, requestId, baseUrl: "", idempotency: claim };
     if (previousActive && row.overlapPolicy === "cancel_previous") {
       const cancelled = await runSession(env, row.lastRunId!).cancel({ runId: row.lastRunId!, teamId: row.teamId }, SYSTEM);
-      if (!cancelled.ok) console.warn(JSON.stringify({ msg: "schedule: cancelling the previous run failed", request_id: requestId, run_id: row.lastRunId, code: cancelled.code }));
+      if (!cancelled.ok) log.warn("schedule: cancelling the previous run failed", { request_id: requestId, run_id: row.lastRunId, code: cancelled.code });
     }
     ({ run_id: runId } = await createRun({
       ctx,
