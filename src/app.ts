@@ -25,6 +25,7 @@ import { runsRoutes } from "./routes/runs.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
+import { log } from "./lib/log.ts";
 
 export const API_VERSION = "0.1.0";
 
@@ -86,7 +87,7 @@ export function createApp() {
       const message = err.message || "the request could not be read";
       return problemResponse(new AppError(err.status === 413 ? "payload_too_large" : "invalid_request", message), opts);
     }
-    console.error(JSON.stringify({ msg: "unhandled error", request_id: opts.traceId, path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+    log.error("unhandled error", { request_id: opts.traceId, path: c.req.path, error: err, stack: (err as Error)?.stack });
     return problemResponse(new AppError("internal_error", "something went wrong on our side; retry, and report the trace_id if it persists"), opts);
   });
   return app;

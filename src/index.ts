@@ -3,6 +3,7 @@ import { runHousekeeping } from "./cron/housekeeping.ts";
 import { fireSchedules } from "./cron/schedules.ts";
 import { consumeRunsQueue } from "./queues/runs-consumer.ts";
 import { consumeSchedulesQueue } from "./queues/schedules-consumer.ts";
+import { log } from "./lib/log.ts";
 
 export { RunSession } from "../durable-objects/run-session/run-session.ts";
 export { HostPool } from "../durable-objects/host-pool/host-pool.ts";
@@ -18,6 +19,6 @@ export default {
   // both run to completion within the invocation; one failing does not stop the other
   scheduled: async (controller, env, _ctx) => {
     const results = await Promise.allSettled([fireSchedules(env, controller.scheduledTime), runHousekeeping(env, controller.scheduledTime)]);
-    for (const r of results) if (r.status === "rejected") console.error(JSON.stringify({ msg: "cron task failed", error: String(r.reason) }));
+    for (const r of results) if (r.status === "rejected") log.error("cron task failed", { error: r.reason });
   },
 } satisfies ExportedHandler<Env>;

@@ -1,8 +1,10 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
+import { getConfig } from "../../src/env.ts";
 import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
 import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
-import type { RunSession } from "../run-session/run-session.ts";
+import { runSession } from "../stubs.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
+import { log } from "../../src/lib/log.ts";
 
 export type AssignmentResult =
   | { ok: true; assignment: TaskAssignment }
@@ -42,7 +44,7 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
     secrets = await openRunSecrets(env, teamId, personal.of);
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
-    console.error(JSON.stringify({ msg: "secret did not open at assignment; the run ends ERROR", run_id: runId, team_id: teamId, secret: err.secretName }));
+    log.error("secret did not open at assignment; the run ends ERROR", { run_id: runId, team_id: teamId, secret: err.secretName });
     return {
       ok: false,
       code: "internal_error",
@@ -51,7 +53,7 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
   }
   const { holder } = input;
   const { token } = await signAttachToken(
-    (env as unknown as { JWT_SECRET: string }).JWT_SECRET,
+    getConfig(env).JWT_SECRET,
     { teamId, runId, principal: holder.actor, access: "HOST", executionId: input.executionId, ...(holder.keyId ? { keyId: holder.keyId } : {}) },
     holder.maxRunTimeSeconds + RUN_TOKEN_MARGIN_S,
   );
@@ -96,9 +98,8 @@ async function noteWithheld(
       withheld: count,
       ...(d.reason === "started_by_other" ? { started_by: d.startedBy } : d.reason === "lower_role_change" ? { changes: d.changes } : {}),
     };
-    const session = env.RUN_SESSION.get(env.RUN_SESSION.idFromName(run.runId)) as DurableObjectStub<RunSession>;
-    await session.secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
+    await runSession(env, run.runId).secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
   } catch (err) {
-    console.error(JSON.stringify({ msg: "could not record that personal secrets were withheld", run_id: run.runId, error: String(err) }));
+    log.error("could not record that personal secrets were withheld", { run_id: run.runId, error: err });
   }
 }

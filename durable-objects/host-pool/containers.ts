@@ -1,7 +1,8 @@
 import { getConfig } from "../../src/env.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
-import type { RunnerContainer } from "../runner-container/runner-container.ts";
+import { runnerContainer } from "../stubs.ts";
 import { claimContainer, dropContainer, lineAll, liveContainers, pruneContainers } from "./storage.ts";
+import { log } from "../../src/lib/log.ts";
 
 export type StartResult = { ok: true } | { ok: false; message: string };
 
@@ -11,21 +12,18 @@ export type RunnerStarter = { start(input: { runId: string; teamId: string; exec
 /** How the platform pool gets hosts: `starter` is null when hosts connect themselves. */
 export type PlatformHosting = { mode: "local" | "containers"; starter: RunnerStarter | null };
 
-type ContainerEnv = { RUNNER_CONTAINER?: DurableObjectNamespace<RunnerContainer> };
-
 /** The hosting of the `PLATFORM_HOSTS` setting; "containers" starts `RunnerContainer`s. */
 export function platformHosting(env: Env): PlatformHosting {
   const config = getConfig(env);
   if (config.PLATFORM_HOSTS === "local") return { mode: "local", starter: null };
-  const ns = (env as unknown as ContainerEnv).RUNNER_CONTAINER;
   return {
     mode: "containers",
     starter: {
       async start({ runId, teamId, executionId }) {
-        if (!ns) return { ok: false, message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`" };
+        const container = runnerContainer(env, runId);
+        if (!container) return { ok: false, message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`" };
         const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId, config.MAX_RUN_TIME_CEILING_SECONDS));
-        // one container per run, named by it: a second start of the same run reaches the same instance
-        return ns.getByName(runId).startRunner({ url: config.PUBLIC_URL!, token, runId, teamId });
+        return container.startRunner({ url: config.PUBLIC_URL!, token, runId, teamId });
       },
     },
   };
@@ -61,7 +59,7 @@ export async function startWaitingContainers(
     wanting.map(async (e) => {
       const r = await starter.start({ runId: e.run_id, teamId: e.team_id, executionId: e.execution_id }).catch((err): StartResult => ({ ok: false, message: String(err) }));
       if (r.ok) return true;
-      console.error(JSON.stringify({ msg: "runner container did not start; retrying", run_id: e.run_id, team_id: e.team_id, error: r.message }));
+      log.error("runner container did not start; retrying", { run_id: e.run_id, team_id: e.team_id, error: r.message });
       dropContainer(sql, e.run_id);
       return false;
     }),

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type EventActor, HostMessage, type HostInfo, PLATFORM_POOL, type ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
-import type { RunSession } from "../run-session/run-session.ts";
+import { runSession } from "../stubs.ts";
 import { buildAssignment, type Holder } from "./assignment.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
 import { admitContainer, type BoundRun, containerPrincipal, hostKeyAdmits, mayAdopt, mayTake, ownRunsWaiting } from "./admission.ts";
@@ -15,6 +15,7 @@ import {
   containerStopped as markContainerStopped, dropHeld, dropLine, enqueue, heldAll, heldByConn, heldGet, hold, type HeldEntry, type LineEntry, lineFirst, lineGet, markSession,
   migrate, pruneSessions, sessionOpen,
 } from "./storage.ts";
+import { log } from "../../src/lib/log.ts";
 
 /** An execution of a run to put in line (a `DispatchMessage`). */
 export type Offer = { runId: string; teamId: string; pool: string; executionId: number; sessionOpen?: boolean };
@@ -263,7 +264,7 @@ export class HostPool extends DurableObject<Env> {
     const conn = (ws.deserializeAttachment() as HostState | null)?.conn ?? "";
     const done = (this.inbox.get(conn) ?? Promise.resolve()).then(work).then(
       () => {},
-      (err) => console.error(JSON.stringify({ msg: "host message failed", pool: this.pool, error: String(err) })),
+      (err) => log.error("host message failed", { pool: this.pool, error: err }),
     );
     this.inbox.set(conn, done);
     void done.then(() => this.inbox.get(conn) === done && this.inbox.delete(conn));
@@ -457,7 +458,7 @@ export class HostPool extends DurableObject<Env> {
   private refreshLine() {
     void this.line.refresh().then(
       (untold) => (untold ? this.scheduleAlarm(Date.now() + LINE_RETRY_MS) : undefined),
-      (err) => console.error(JSON.stringify({ msg: "line refresh failed", pool: this.pool, error: String(err) })),
+      (err) => log.error("line refresh failed", { pool: this.pool, error: err }),
     );
   }
 
@@ -591,8 +592,8 @@ export class HostPool extends DurableObject<Env> {
     return this.hostSockets().find((s) => s.state.conn === conn)?.ws;
   }
 
-  private session(runId: string): DurableObjectStub<RunSession> {
-    return this.env.RUN_SESSION.get(this.env.RUN_SESSION.idFromName(runId)) as DurableObjectStub<RunSession>;
+  private session(runId: string) {
+    return runSession(this.env, runId);
   }
 
   private send(ws: WebSocket, msg: ServerHostMessage) {

@@ -1,5 +1,6 @@
 import type { EventActor, HostMessage, RunStatusMessage } from "@ambit/protocol";
-import type { RunRef, RunSession } from "../run-session/run-session.ts";
+import type { RunRef } from "../run-session/run-session.ts";
+import type { RunSessionStub } from "../stubs.ts";
 
 /** What a run's holder reports about it once it has claimed it (a host over its pool socket, or a LOCAL run's CLI). */
 export type HostReport = Extract<HostMessage, { type: "task_started" | "task_blocked" | "task_unblocked" | "task_completed" | "task_failed" }>;
@@ -10,7 +11,7 @@ export type HostReport = Extract<HostMessage, { type: "task_started" | "task_blo
  * Refusals of start/block/unblock change nothing (a follow-up already woke the run, a resend);
  * a final report always ends the run.
  */
-export async function applyHostReport(session: DurableObjectStub<RunSession>, ref: RunRef, actor: EventActor, msg: HostReport) {
+export async function applyHostReport(session: RunSessionStub, ref: RunRef, actor: EventActor, msg: HostReport) {
   switch (msg.type) {
     case "task_started":
       await session.command(ref, "start", actor);

@@ -1,6 +1,7 @@
 import type { RunState } from "@ambit/protocol";
 import { behindMessages, EXACT_POSITIONS, headMessages, type LineReason, waitMessage } from "./line-status.ts";
 import { dropStay, hasContainer, lineBehindStale, lineGet, lineHasAfter, lineHead, linePosition, type LineEntry, setTold } from "./storage.ts";
+import { log } from "../../src/lib/log.ts";
 
 /** A run session's answer to a waiting message: its state (a message reaches only a QUEUED run). */
 type Answer = { ok: true; state: RunState } | { ok: false };
@@ -92,7 +93,7 @@ export class LineRefresh {
         this.again = false;
         this.lastPassAt = Date.now();
         failed = await this.pass().catch((err) => {
-          console.error(JSON.stringify({ msg: "line refresh failed; retrying later", error: String(err) }));
+          log.error("line refresh failed; retrying later", { error: err });
           return 1;
         });
       }
@@ -116,7 +117,7 @@ export class LineRefresh {
         stale.slice(i, i + PARALLEL).map((id) =>
           this.tell(id).catch((err) => {
             failed++;
-            console.error(JSON.stringify({ msg: "waiting message not delivered; retrying later", run_id: id, error: String(err) }));
+            log.error("waiting message not delivered; retrying later", { run_id: id, error: err });
           }),
         ),
       );

@@ -1,20 +1,22 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   capPayload, ClientFrame, type DispatchMessage, EventInput, type EventActor, type RunEvent, type RunFollowupRequest, type RunState,
-  type RunStatusMessage, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, type ServerFrame,
+  type RunStatusMessage, isTerminal, LIFECYCLE_EVENT_TYPES, LOCAL_POOL, poolOf, type ServerFrame,
 } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { anonymousActor, anonymousEvent } from "../../src/lib/anonymous.ts";
 import type { Starter } from "../../src/lib/personal-secrets.ts";
+import { hostPool, type HostPoolStub } from "../stubs.ts";
 import { archiveTranscript } from "./archive.ts";
 import { Outbox } from "./fanout.ts";
 import { nextTurn, PresenceTimer, REPLAY_PAGE_EVENTS, replayFrames } from "./replay.ts";
 import { type AttachGrant, ATTACH_HEADER, broadcast, ipTag, presence, PUBLIC_TAG, send, sendText, type SocketState, stateOf } from "./sockets.ts";
 import { forgetAttachment, isTeamPrincipal, pruneAttachments, registerAttachment, type Standing, standingOf } from "./standing.ts";
-import { isTerminal, type RunCommand, transition } from "./state-machine.ts";
+import { type RunCommand, transition } from "./state-machine.ts";
 import { appendEvent, insertRun, lastSeq, listEvents, migrate, readRun, type RunRecord, updateRun } from "./storage.ts";
 import { type D1Columns, d1Columns, readRunRow, writeSummary } from "./summary.ts";
 import { viewerRefusal } from "./viewers.ts";
+import { log } from "../../src/lib/log.ts";
 
 /** Identifies the run a call is about; the team is checked against the stored run. */
 export type RunRef = { runId: string; teamId: string };
@@ -176,12 +178,12 @@ export class RunSession extends DurableObject<Env> {
     return { ok: true, state: run.state, execution_id: run.execution_id, cancel_requested: run.cancel_requested_at !== null, lease_ms: leaseMs };
   }
 
-  private async tellPool(run: RunRecord, call: (pool: DurableObjectStub<import("../host-pool/host-pool.ts").HostPool>) => Promise<unknown>) {
+  private async tellPool(run: RunRecord, call: (pool: HostPoolStub) => Promise<unknown>) {
     if (run.pool === LOCAL_POOL) return; // its CLI learns of a cancel from its next report (cancel_requested)
     try {
-      await call(this.env.HOST_POOL.getByName(`${run.team_id}:${run.pool}`));
+      await call(hostPool(this.env, run.team_id, run.pool));
     } catch (err) {
-      console.error(JSON.stringify({ msg: "host pool call failed", run_id: run.id, error: String(err) }));
+      log.error("host pool call failed", { run_id: run.id, error: err });
     }
   }
 
@@ -636,7 +638,7 @@ export class RunSession extends DurableObject<Env> {
         state: row.state as RunState,
         createdAt: row.created_at,
         prompt: row.prompt,
-        pool: row.execution_location === "LOCAL" ? LOCAL_POOL : row.worker_host && row.worker_host !== "warp" ? row.worker_host : "warp",
+        pool: row.execution_location === "LOCAL" ? LOCAL_POOL : poolOf(row.worker_host),
         statusMessage: row.status_message ? JSON.parse(row.status_message) : null,
         actor: creator,
       },
@@ -669,7 +671,7 @@ export class RunSession extends DurableObject<Env> {
     try {
       await this.env.RUNS.send(msg, { contentType: "json" });
     } catch (err) {
-      console.error(JSON.stringify({ msg: "dispatch send failed", run_id: run.id, execution_id: run.execution_id, error: String(err) }));
+      log.error("dispatch send failed", { run_id: run.id, execution_id: run.execution_id, error: err });
     }
   }
 
@@ -801,7 +803,7 @@ export class RunSession extends DurableObject<Env> {
       }
     } catch (err) {
       this.d1 = null; // the write may or may not have landed
-      console.error(JSON.stringify({ msg: "run summary write-back failed; retrying", run_id: run.id, error: String(err) }));
+      log.error("run summary write-back failed; retrying", { run_id: run.id, error: err });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }
@@ -817,7 +819,7 @@ export class RunSession extends DurableObject<Env> {
       run.archived_seq = Math.max(run.archived_seq, upTo);
       updateRun(this.ctx.storage.sql, run);
     } catch (err) {
-      console.error(JSON.stringify({ msg: "transcript archive failed; retrying", run_id: run.id, error: String(err) }));
+      log.error("transcript archive failed; retrying", { run_id: run.id, error: err });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
   }

@@ -4,6 +4,7 @@ import { createDb } from "../../src/db/client.ts";
 import { apiKeys, liveAttachments, memberships, runs } from "../../src/db/schema.ts";
 import { keyStanding } from "../../src/lib/roles.ts";
 import { accessOf, canSee } from "../../src/lib/run-access.ts";
+import { log } from "../../src/lib/log.ts";
 
 // A principal's access to a run as D1 has it now: the run's sharing, their membership and role,
 // and the API key they attached with (directly or through an attach token it minted). Read at
@@ -110,7 +111,7 @@ export async function forgetAttachment(d1: D1Database, connId: string) {
   await createDb(d1)
     .delete(liveAttachments)
     .where(eq(liveAttachments.connId, connId))
-    .catch((err: unknown) => console.error(JSON.stringify({ msg: "live attachment not forgotten", conn: connId, error: String(err) })));
+    .catch((err: unknown) => log.error("live attachment not forgotten", { conn: connId, error: err }));
 }
 
 /** Forgets the run's connections that are not open here any more (closed while nobody listened). */

@@ -1,4 +1,4 @@
-import type { RunState } from "@ambit/protocol";
+import { isTerminal, RunState, TERMINAL_STATES } from "@ambit/protocol";
 
 /** What can happen to a run. Each command moves it between states along the table below. */
 export type RunCommand =
@@ -14,8 +14,8 @@ export type RunCommand =
   | "cancel"
   | "reopen"; // a follow-up on an ended run starts a new execution
 
-const ACTIVE: RunState[] = ["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "BLOCKED"];
-const ENDED: RunState[] = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
+/** every state but the terminal ones (`TERMINAL_STATES`, from the protocol), in the protocol's order */
+const ACTIVE: RunState[] = RunState.options.filter((s) => !isTerminal(s));
 
 /** The one transition table: command → the states it may start from → the state it leads to. */
 export const TRANSITIONS: Record<RunCommand, { from: RunState[]; to: RunState }> = {
@@ -29,10 +29,8 @@ export const TRANSITIONS: Record<RunCommand, { from: RunState[]; to: RunState }>
   fail: { from: ["CLAIMED", "INPROGRESS", "BLOCKED"], to: "FAILED" },
   error: { from: ACTIVE, to: "ERROR" },
   cancel: { from: ACTIVE, to: "CANCELLED" },
-  reopen: { from: ENDED, to: "QUEUED" },
+  reopen: { from: [...TERMINAL_STATES], to: "QUEUED" },
 };
-
-export const isTerminal = (s: RunState) => ENDED.includes(s);
 
 export type TransitionResult = { ok: true; from: RunState; to: RunState } | { ok: false; from: RunState; reason: string };
 

@@ -1,6 +1,6 @@
 import { PLATFORM_POOL } from "@ambit/protocol";
 import { Container, type StopParams } from "@cloudflare/containers";
-import type { HostPool } from "../host-pool/host-pool.ts";
+import { hostPool } from "../stubs.ts";
 
 type Started = { runId: string; teamId: string };
 
@@ -49,6 +49,6 @@ export class RunnerContainer extends Container<Env> {
   }
 
   private pool(started: Started) {
-    return this.env.HOST_POOL.getByName(`${started.teamId}:${PLATFORM_POOL}`) as unknown as DurableObjectStub<HostPool>;
+    return hostPool(this.env, started.teamId, PLATFORM_POOL);
   }
 }

@@ -1,6 +1,7 @@
 import { createDb } from "../db/client.ts";
 import { rewrapStaleTeamKeys } from "../lib/team-data-key.ts";
 import { pruneIdempotencyKeys } from "../services/idempotency.ts";
+import { log } from "../lib/log.ts";
 
 /**
  * Every minute: drop idempotency records past their 24 h window, and after a `SECRETS_KEY`
@@ -9,6 +10,6 @@ import { pruneIdempotencyKeys } from "../services/idempotency.ts";
 export async function runHousekeeping(env: Env, now: number) {
   const pruned = await pruneIdempotencyKeys(createDb(env.DB), now);
   const rewrapped = await rewrapStaleTeamKeys(env);
-  if (pruned || rewrapped) console.log(JSON.stringify({ msg: "housekeeping", idempotency_keys_pruned: pruned, team_keys_rewrapped: rewrapped }));
+  if (pruned || rewrapped) log.info("housekeeping", { idempotency_keys_pruned: pruned, team_keys_rewrapped: rewrapped });
   return { idempotencyKeysPruned: pruned, teamKeysRewrapped: rewrapped };
 }

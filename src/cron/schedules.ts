@@ -2,6 +2,7 @@ import type { ScheduleSpawnMessage } from "@ambit/protocol";
 import { getConfig } from "../env.ts";
 import { claimDueSlots } from "../services/schedules/claim-slots.ts";
 import { recordQueueFailure } from "../services/schedules/spawn-run.ts";
+import { log } from "../lib/log.ts";
 
 /** Stop claiming after this long; what is left is due at the next tick, which starts it late, once. */
 const TICK_BUDGET_MS = 20_000;
@@ -33,7 +34,10 @@ export async function fireSchedules(env: Env, scheduledTime: number) {
     if (result.due === 0) break;
   }
   const summary = { msg: "schedules tick", tick: new Date(scheduledTime).toISOString(), due, claimed, queue_failures: lost, ms: Date.now() - started };
-  if (due) console.log(JSON.stringify(summary));
+  if (due) {
+    const { msg, ...fields } = summary;
+    log.info(msg, fields);
+  }
   return summary;
 }
 

@@ -1,5 +1,6 @@
 import { getConfig } from "../env.ts";
 import { keyId, type PlatformKeys, newDataKey, openDataKey, rewrapDataKey } from "./envelope.ts";
+import { log } from "./log.ts";
 
 // Raw D1 rather than drizzle: both the secrets service and the HostPool Durable Object (which
 // opens secrets at assignment and may not import services) read the team's data key.
@@ -66,7 +67,7 @@ export async function rewrapStaleTeamKeys(env: Env, limit = 100): Promise<number
     try {
       if ((await rewrapTeamKey(env, row.teamId, row)).rewrapped) rewrapped++;
     } catch (err) {
-      console.error(JSON.stringify({ msg: "team data key opens with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS", team_id: row.teamId, kid: row.kid, error: String(err) }));
+      log.error("team data key opens with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS", { team_id: row.teamId, kid: row.kid, error: err });
     }
   }
   return rewrapped;

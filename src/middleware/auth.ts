@@ -3,6 +3,7 @@ import { createDb } from "../db/client.ts";
 import { getConfig } from "../env.ts";
 import { authenticateApiKey } from "../services/authenticate.ts";
 import type { AppEnv } from "./types.ts";
+import { log } from "../lib/log.ts";
 
 /** Requires a valid bearer API key and puts the caller's team and actor on the context. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -10,6 +11,6 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get("hostToken")) return next(); // a platform host on its websocket route, already verified
   const { teamId, actor, configVersion, touch } = await authenticateApiKey(createDb(c.env.DB), c.req.header("authorization"));
   c.set("auth", { teamId, actor, configVersion });
-  if (touch) c.executionCtx.waitUntil(touch().catch((err) => console.error("api key last_used update failed", String(err))));
+  if (touch) c.executionCtx.waitUntil(touch().catch((err) => log.error("api key last_used update failed", { error: err })));
   await next();
 });

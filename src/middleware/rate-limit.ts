@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { rateLimiter } from "../../durable-objects/stubs.ts";
 import { AppError } from "../lib/errors.ts";
 import { rateLimitHeaders, type RateRule } from "../lib/rate-limit.ts";
 import type { AppEnv } from "./types.ts";
@@ -13,7 +14,7 @@ export function rateLimit(
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { rule, key, refusal } = limitOf(c);
-    const decision = await c.env.RATE_LIMITER.getByName(`${rule.name}:${key}`).take(rule);
+    const decision = await rateLimiter(c.env, rule.name, key).take(rule);
     const headers = rateLimitHeaders(rule, decision);
     if (!decision.ok) throw new AppError("rate_limited", refusal(decision.retryAfterSeconds), { headers });
     for (const [k, v] of Object.entries(headers)) c.header(k, v);

@@ -1,6 +1,6 @@
 import { DispatchMessage } from "@ambit/protocol";
-import { hostPool } from "../services/runs/dispatch.ts";
-import { runSession } from "../services/runs/session.ts";
+import { hostPool, runSession } from "../../durable-objects/stubs.ts";
+import { log } from "../lib/log.ts";
 
 /**
  * Consumer of the `RUNS` queue: offers each run to its HostPool, which dedups redeliveries.
@@ -14,7 +14,7 @@ export async function consumeRunsQueue(batch: MessageBatch<unknown>, env: Env): 
   for (const msg of batch.messages) {
     const parsed = DispatchMessage.safeParse(msg.body);
     if (!parsed.success) {
-      console.warn(JSON.stringify({ msg: "runs queue: unknown message dropped", queue: batch.queue, id: msg.id }));
+      log.warn("runs queue: unknown message dropped", { queue: batch.queue, id: msg.id });
       msg.ack();
       continue;
     }
@@ -57,6 +57,6 @@ async function endUndeliverable(env: Env, msg: Message<unknown>, m: DispatchMess
 }
 
 function retry({ msg, m }: Delivery, err: unknown) {
-  console.error(JSON.stringify({ msg: "runs queue: delivery failed; will retry", queue: "runs", run_id: m.run_id, attempts: msg.attempts, error: String(err) }));
+  log.error("runs queue: delivery failed; will retry", { queue: "runs", run_id: m.run_id, attempts: msg.attempts, error: err });
   msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
 }

@@ -1,5 +1,6 @@
 import { ScheduleSpawnMessage } from "@ambit/protocol";
 import { recordDeadLetters, spawnScheduledRun } from "../services/schedules/spawn-run.ts";
+import { log } from "../lib/log.ts";
 
 /** Slots started at once per batch: enough to overlap the D1 and Durable Object round trips. */
 const CONCURRENCY = 10;
@@ -15,7 +16,7 @@ export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: E
     const parsed = ScheduleSpawnMessage.safeParse(msg.body);
     if (parsed.success) valid.push({ msg, body: parsed.data });
     else {
-      console.warn(JSON.stringify({ msg: "schedules queue: unknown message dropped", queue: batch.queue, id: msg.id }));
+      log.warn("schedules queue: unknown message dropped", { queue: batch.queue, id: msg.id });
       msg.ack();
     }
   }
@@ -30,10 +31,10 @@ export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: E
       const { msg, body } = valid[next++];
       try {
         const result = await spawnScheduledRun(env, body);
-        if (result.outcome === "failed") console.warn(JSON.stringify({ msg: "schedule spawn refused", schedule_id: body.schedule_id, error: result.error }));
+        if (result.outcome === "failed") log.warn("schedule spawn refused", { schedule_id: body.schedule_id, error: result.error });
         msg.ack();
       } catch (err) {
-        console.error(JSON.stringify({ msg: "schedules queue: spawn failed; will retry", schedule_id: body.schedule_id, slot: body.slot, attempts: msg.attempts, error: String(err) }));
+        log.error("schedules queue: spawn failed; will retry", { schedule_id: body.schedule_id, slot: body.slot, attempts: msg.attempts, error: err });
         msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
       }
     }

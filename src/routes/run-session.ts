@@ -7,7 +7,7 @@ import { mutableResponse } from "../lib/mutable-response.ts";
 import type { AppEnv } from "../middleware/types.ts";
 import { readEventsPage } from "../services/runs/run-events.ts";
 import { authorizeAttach } from "../services/runs/session-access.ts";
-import { runSession } from "../services/runs/session.ts";
+import { runSession } from "../../durable-objects/stubs.ts";
 import { bearer, newRouter, problems } from "./ctx.ts";
 
 // Attach routes authenticate themselves (API key header, or ?token= for browsers), so they are

@@ -7,7 +7,7 @@ import { AppError } from "../lib/errors.ts";
 import type { HostTokenClaims } from "../lib/host-token.ts";
 import { mutableResponse } from "../lib/mutable-response.ts";
 import { type Ctx, requireRole } from "./context.ts";
-import { hostPool } from "./runs/dispatch.ts";
+import { hostPool } from "../../durable-objects/stubs.ts";
 
 const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

@@ -5,6 +5,7 @@ import type { RunSession } from "../../durable-objects/run-session/run-session.t
 import type { RunCommand } from "../../durable-objects/run-session/state-machine.ts";
 import type { RunRecord } from "../../durable-objects/run-session/storage.ts";
 import { writeSummary } from "../../durable-objects/run-session/summary.ts";
+import { hostPool } from "../../durable-objects/stubs.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { call, newTeam } from "../helpers/api.ts";
 import { createRun, eventsOf, insertRunRow, RUNS, runRow, sessionOf, untilDispatched } from "../helpers/runs.ts";
@@ -68,7 +69,7 @@ describe("RunSession", () => {
     const row = await insertRunRow(team, { worker_host: "w-open" }); // QUEUED, not offered yet
     const ref = { runId: row.id, teamId: team.teamId };
     expect(await eventsOf(ref)).toHaveLength(1); // opened before its pool had it: it asked to be told
-    const pool = env.HOST_POOL.getByName(`${team.teamId}:w-open`);
+    const pool = hostPool(env, team.teamId, "w-open");
     expect(await pool.offer({ runId: row.id, teamId: team.teamId, pool: "w-open", executionId: 1 })).toEqual({ ok: true, status: "waiting" });
     const events = (await eventsOf(ref))!;
     expect(events.map((e) => [e.seq, e.type])).toEqual([[1, "run.created"], [2, "run.waiting"]]);

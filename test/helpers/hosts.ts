@@ -4,7 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import type { HeldEntry, LineEntry } from "../../durable-objects/host-pool/storage.ts";
-import { hostPool } from "../../src/services/runs/dispatch.ts";
+import { hostPool } from "../../durable-objects/stubs.ts";
 import { BASE, call, type Json } from "./api.ts";
 import { RUNS } from "./runs.ts";
 import { TestSocket } from "./sockets.ts";
@@ -116,7 +116,7 @@ export class TestHost extends TestSocket {
 }
 
 /** The `HostPool` stub of a team's pool, named as the services name it. */
-export const poolStub = (teamId: string, pool = "warp") => hostPool(env, teamId, pool) as DurableObjectStub<HostPool>;
+export const poolStub = (teamId: string, pool = "warp") => hostPool(env, teamId, pool);
 
 /** The pool's durable line and held runs, read inside the object. */
 export async function poolState(teamId: string, pool = "warp") {

@@ -2,6 +2,7 @@ import type { RunEvent } from "@ambit/protocol";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { RunCommand } from "../../durable-objects/run-session/state-machine.ts";
+import { runSession } from "../../durable-objects/stubs.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { call, type Json } from "./api.ts";
 
@@ -106,7 +107,7 @@ export async function runRow(runId: string) {
 }
 
 /** The `RunSession` stub of a run (named by its id, as the services name it). */
-export const sessionOf = (runId: string) => env.RUN_SESSION.get(env.RUN_SESSION.idFromName(runId));
+export const sessionOf = (runId: string) => runSession(env, runId);
 
 /** A page of a run's event log as the `RunSession` answers it (null when the session does not know the run). */
 export type EventPage = { events: RunEvent[]; last_seq: number };

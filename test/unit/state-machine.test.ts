@@ -1,6 +1,6 @@
-import { RunState, TERMINAL_STATES } from "@ambit/protocol";
+import { isTerminal, RunState, TERMINAL_STATES } from "@ambit/protocol";
 import { describe, expect, it } from "vitest";
-import { isTerminal, type RunCommand, TRANSITIONS, transition } from "../../durable-objects/run-session/state-machine.ts";
+import { type RunCommand, TRANSITIONS, transition } from "../../durable-objects/run-session/state-machine.ts";
 
 const STATES = RunState.options;
 const COMMANDS = Object.keys(TRANSITIONS) as RunCommand[];

@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline";
+import { isTerminal } from "@ambit/protocol";
 import type { Ambit, RunEvent, RunItem } from "@ambit/sdk";
 import { exitForState, EXIT } from "./exit-codes.ts";
 import { clock, type Io, painter } from "./output.ts";
@@ -16,8 +17,6 @@ export type FollowOptions = {
   /** Ends the view early (as a detach). */
   signal?: AbortSignal;
 };
-
-const TERMINAL = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
 
 /**
  * Streams a run until it ends: the progress view (state, elapsed time, the agent's messages,
@@ -63,7 +62,7 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
   process.on("SIGINT", onSigint);
   opts.signal?.addEventListener("abort", () => ac.abort(), { once: true });
   const timer = statusLine ? setInterval(drawStatus, 1000) : undefined;
-  const stopInput = opts.input && !TERMINAL.includes(run.state) ? await readFollowups(client, io, runId, print, paint) : () => {};
+  const stopInput = opts.input && !isTerminal(run.state) ? await readFollowups(client, io, runId, print, paint) : () => {};
   try {
     const stream = client.agent.runs.stream(runId, { after: opts.after ?? 0, signal: ac.signal });
     for await (const event of stream) {

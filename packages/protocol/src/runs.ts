@@ -16,9 +16,14 @@ export const RunState = z.enum([
   "CANCELLED",
 ]);
 export type RunState = z.infer<typeof RunState>;
-export const TERMINAL_STATES: readonly RunState[] = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
+export const TERMINAL_STATES = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"] as const satisfies readonly RunState[];
+export type TerminalState = (typeof TERMINAL_STATES)[number];
 /** The states in which a run occupies one of its team's `max_concurrent_runs` slots (LOCAL runs use their creator's machine, not a slot). */
 export const HELD_STATES = ["PENDING", "CLAIMED", "INPROGRESS", "BLOCKED"] as const satisfies readonly RunState[];
+/** Whether a run in this state has ended (`TERMINAL_STATES`); only a follow-up reopens it. */
+export const isTerminal = (state: RunState) => (TERMINAL_STATES as readonly RunState[]).includes(state);
+/** Whether a run in this state holds one of its team's slots (`HELD_STATES`). */
+export const isHeld = (state: RunState) => (HELD_STATES as readonly RunState[]).includes(state);
 
 export const RunSourceType = z.enum([
   "LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT", "WEB_APP", "GITHUB_ACTION", "CLOUD_MODE", "CLI",

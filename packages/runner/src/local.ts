@@ -1,7 +1,7 @@
 // A LOCAL run (`ambit agent run --local`): this machine holds a run its user created, the way a
 // host holds an assigned one — the same RunHandle, harnesses, backend and event pipeline — but
 // claimed and reported over the creator's REST endpoints instead of a pool socket.
-import { type HostMessage, LocalRunClaim, LocalRunStatus, type LocalRunReport } from "@ambit/protocol";
+import { type HostMessage, isTerminal, LocalRunClaim, LocalRunStatus, type LocalRunReport } from "@ambit/protocol";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
 import { createHarness } from "./harness/index.ts";
@@ -9,7 +9,6 @@ import type { Harness } from "./harness/types.ts";
 import type { Backoff } from "./net/reconnecting-socket.ts";
 import { type Final, RunHandle } from "./run/run-handle.ts";
 
-const TERMINAL = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
 const RETRY_MS = { initial: 250, max: 3_000 };
 /** The session socket reconnects quickly: a local run's user is watching. */
 const SESSION_BACKOFF: Backoff = { initialMs: 250, maxMs: 3_000 };
@@ -78,7 +77,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   const onStatus = (status: LocalRunStatus) => {
     lastHeard = Date.now();
     if (status.cancel_requested) handle.cancel("cancelled on the platform");
-    else if (TERMINAL.includes(status.state)) handle.cancel(`the platform ended the run (${status.state})`);
+    else if (isTerminal(status.state)) handle.cancel(`the platform ended the run (${status.state})`);
   };
 
   /** Sends the reports in order, one at a time; a network failure or 5xx is retried until the lease is gone. */

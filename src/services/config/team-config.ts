@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { agentIdentities, environments, envVars, mcpServers, models, rules, savedPrompts, secrets, teamConfigVersions } from "../../db/schema.ts";
 import type { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
+import { log } from "../../lib/log.ts";
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 export type ModelRow = typeof models.$inferSelect;
@@ -85,7 +86,7 @@ export async function loadTeamConfig(ctx: Ctx, knownVersion?: number): Promise<T
     version, environments: envs, models: mods, mcpServers: mcps, rules: rls, prompts, envVars: vars, agents, teamSecretNames: names.map((n) => n.name),
   };
   await ctx.env.CONFIG.put(key, JSON.stringify(config), { expirationTtl: TTL_SECONDS }).catch((err) =>
-    console.error(JSON.stringify({ msg: "team config cache put failed", team_id: ctx.teamId, request_id: ctx.requestId, error: String(err) })),
+    log.error("team config cache put failed", { team_id: ctx.teamId, request_id: ctx.requestId, error: err }),
   );
   return remember(key, config);
 }

@@ -2,7 +2,7 @@ import { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { requireEditor } from "./sharing.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /**
  * Cancels a run. One that no host holds yet ends `CANCELLED` at once; one a host holds is marked,

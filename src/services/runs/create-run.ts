@@ -13,7 +13,8 @@ import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
 import { dispatchRun } from "./dispatch.ts";
 import { assertQueueRoom } from "./queue-room.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
+import { log } from "../../lib/log.ts";
 
 export type CreateRunInput = {
   request: RunAgentRequest;
@@ -166,7 +167,7 @@ async function openSession(ctx: Ctx, row: RunRow) {
       actor: { type: ctx.actor.type, id: ctx.actor.id },
     });
   } catch (err) {
-    console.error(JSON.stringify({ msg: "run session init failed; it will rebuild from D1", run_id: row.id, request_id: ctx.requestId, error: String(err) }));
+    log.error("run session init failed; it will rebuild from D1", { run_id: row.id, request_id: ctx.requestId, error: err });
   }
 }
 

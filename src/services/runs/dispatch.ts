@@ -1,4 +1,5 @@
 import { type DispatchMessage, poolOf } from "@ambit/protocol";
+import { log } from "../../lib/log.ts";
 
 /**
  * Sends a run's execution to the `RUNS` queue, whose consumer offers it to the run's HostPool.
@@ -17,11 +18,6 @@ export async function dispatchRun(
   try {
     await env.RUNS.send(msg, { contentType: "json" });
   } catch (err) {
-    console.error(JSON.stringify({ msg: "dispatch send failed", run_id: run.runId, request_id: requestId, error: String(err) }));
+    log.error("dispatch send failed", { run_id: run.runId, request_id: requestId, error: err });
   }
-}
-
-/** The HostPool Durable Object of a team's pool (`poolOf(worker_host)`). */
-export function hostPool(env: Env, teamId: string, pool: string) {
-  return env.HOST_POOL.getByName(`${teamId}:${pool}`);
 }

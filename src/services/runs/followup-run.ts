@@ -1,17 +1,17 @@
-import { type RunFollowupRequest, type RunState, TERMINAL_STATES } from "@ambit/protocol";
+import { isTerminal, type RunFollowupRequest, type RunState } from "@ambit/protocol";
 import { AppError } from "../../lib/errors.ts";
 import { type Ctx, ownPersonal } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { requireEditor } from "./sharing.ts";
 import { assertQueueRoom } from "./queue-room.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
 export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: string; input: RunFollowupRequest }) {
   const { row } = await getRunInTeam(ctx, runId);
   requireEditor(ctx, row, "Sending follow-ups");
   // a follow-up to an ended run queues it again: it counts against the team's waiting runs like a new one
-  if (TERMINAL_STATES.includes(row.state as RunState)) await assertQueueRoom(ctx);
+  if (isTerminal(row.state as RunState)) await assertQueueRoom(ctx);
   // an ended run comes back as a new execution, which its session sends to the run's pool
   const result = await runSession(ctx.env, row.id).followup({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id }, input, {
     delegated: ownPersonal(ctx) === undefined,

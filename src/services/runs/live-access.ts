@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { StandingChange } from "../../../durable-objects/run-session/run-session.ts";
 import { liveAttachments } from "../../db/schema.ts";
 import type { Ctx } from "../context.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
+import { log } from "../../lib/log.ts";
 
 /**
  * A principal's standing changed (removed, another role, a key revoked): the sessions of the runs
@@ -21,7 +22,7 @@ export async function recheckLiveAccess(ctx: Ctx, change: StandingChange): Promi
     rows.map(({ runId }) =>
       runSession(ctx.env, runId)
         .recheckAccess({ runId, teamId: ctx.teamId }, change)
-        .catch((err: unknown) => console.error(JSON.stringify({ msg: "live access recheck failed", run_id: runId, request_id: ctx.requestId, error: String(err) }))),
+        .catch((err: unknown) => log.error("live access recheck failed", { run_id: runId, request_id: ctx.requestId, error: err })),
     ),
   );
 }

@@ -8,7 +8,7 @@ import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { type Ctx, requirePersonal, requireRole } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /** The part of a LOCAL run's lease its CLI waits between reports (four chances before it lapses). */
 const HEARTBEATS_PER_LEASE = 4;

@@ -3,7 +3,7 @@ import { transcriptKey } from "../../../durable-objects/run-session/archive.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 const MAX_PAGE = 1_000;
 

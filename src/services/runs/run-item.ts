@@ -1,4 +1,4 @@
-import type { RunItem, RunState, TaskItem } from "@ambit/protocol";
+import { HELD_STATES, type RunItem, type RunState, type TaskItem } from "@ambit/protocol";
 import { runArtifacts, runs } from "../../db/schema.ts";
 import { iso, isoDuration } from "../../lib/time.ts";
 import { sharingOf } from "./sharing.ts";
@@ -8,7 +8,8 @@ export type ArtifactRow = typeof runArtifacts.$inferSelect;
 export type ArtifactView = Pick<ArtifactRow, "artifactType" | "createdAt" | "data">;
 export type CreatorRow = { displayName: string | null; email: string | null } | null;
 
-const HELD: RunState[] = ["CLAIMED", "INPROGRESS", "BLOCKED"];
+/** a host claimed it and holds it: the held states (`HELD_STATES`) past PENDING (offered, not yet claimed) */
+const SANDBOX_RUNNING: readonly RunState[] = HELD_STATES.filter((s) => s !== "PENDING");
 
 /** The one place that decides what of a run row is public. */
 export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactView[], baseUrl: string): RunItem {
@@ -41,7 +42,7 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
     ...(row.conversationId ? { conversation_id: row.conversationId } : {}),
     ...(row.parentRunId ? { parent_run_id: row.parentRunId } : {}),
     ...(row.metadata ? { metadata: row.metadata as Record<string, string> } : {}),
-    is_sandbox_running: HELD.includes(row.state as RunState),
+    is_sandbox_running: SANDBOX_RUNNING.includes(row.state as RunState),
     is_run_type_cancellable: row.executionLocation === "REMOTE",
     artifacts: artifacts.map((a) => ({ artifact_type: a.artifactType as never, created_at: iso(a.createdAt), data: a.data as Record<string, unknown> })),
     scope: row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.creatorId },

@@ -1,10 +1,10 @@
-import { HELD_STATES, type RunState } from "@ambit/protocol";
+import { isHeld } from "@ambit/protocol";
 import { createDb } from "../../db/client.ts";
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
 import { keyGrantNow, keyRoleNow } from "../../lib/key-role.ts";
 import { roleAtLeast } from "../context.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 
 /**
  * A valid signature only says a token was issued. These check it against what it grants now,
@@ -29,7 +29,7 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
   const status = await runSession(env, claims.runId).status({ runId: claims.runId, teamId: claims.teamId });
   if (!status.ok) throw dead("the run was not found");
   if (status.execution_id !== claims.executionId) throw dead(`it was for execution ${claims.executionId}, and execution ${status.execution_id} began since`);
-  if (!(HELD_STATES as readonly RunState[]).includes(status.state)) throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
+  if (!isHeld(status.state)) throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
   const local = LOCAL_HOLDER.exec(claims.principal.id);
   if (local) {
     const role = claims.keyId ? await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId, principalId: local[1] }) : null;

@@ -4,7 +4,7 @@ import { runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
-import { runSession } from "./session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 import { assertTeamAccessFits, newShareId, sharingOf, teamAccessOf } from "./sharing.ts";
 
 const RANK = { NONE: 0, VIEWER: 1, EDITOR: 2 } as const;

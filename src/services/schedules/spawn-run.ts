@@ -1,4 +1,4 @@
-import { type AmbientAgentConfig, type RunAgentRequest, type RunState, type ScheduleSpawnMessage, TERMINAL_STATES } from "@ambit/protocol";
+import { type AmbientAgentConfig, isTerminal, type RunAgentRequest, type RunState, type ScheduleSpawnMessage } from "@ambit/protocol";
 import { and, eq, isNull, lte, or } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
 import { runs, schedules } from "../../db/schema.ts";
@@ -8,10 +8,11 @@ import { iso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
 import { claimIdempotencyKey, completeIdempotencyStatement, releaseIdempotencyKey, sealResponse } from "../idempotency.ts";
 import { createRun } from "../runs/create-run.ts";
-import { runSession } from "../runs/session.ts";
+import { runSession } from "../../../durable-objects/stubs.ts";
 import { MAX_COUNTED_MISSES } from "./cron.ts";
 import { scheduleActor } from "./schedule-actor.ts";
 import type { ScheduleRow } from "./schedule-item.ts";
+import { log } from "../../lib/log.ts";
 
 export type SpawnOutcome =
   | { outcome: "spawned"; runId: string }
@@ -46,7 +47,7 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
   if ("replay" in outcome) return { outcome: "duplicate" };
   const claim = outcome.claim;
 
-  const previousActive = row.lastRunId && hit.lastState && !TERMINAL_STATES.includes(hit.lastState as RunState);
+  const previousActive = row.lastRunId && hit.lastState && !isTerminal(hit.lastState as RunState);
   if (previousActive && row.overlapPolicy === "skip") {
     const reason = `the previous run ${row.lastRunId} was still ${hit.lastState} (overlap_policy skip)`;
     const sealed = await sealResponse(claim, { status: 204, body: JSON.stringify({ skipped: reason }) });
@@ -62,7 +63,7 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
     const ctx: Ctx = { teamId: row.teamId, actor: await scheduleActor(db, row), db, env, requestId, baseUrl: "", idempotency: claim };
     if (previousActive && row.overlapPolicy === "cancel_previous") {
       const cancelled = await runSession(env, row.lastRunId!).cancel({ runId: row.lastRunId!, teamId: row.teamId }, SYSTEM);
-      if (!cancelled.ok) console.warn(JSON.stringify({ msg: "schedule: cancelling the previous run failed", request_id: requestId, run_id: row.lastRunId, code: cancelled.code }));
+      if (!cancelled.ok) log.warn("schedule: cancelling the previous run failed", { request_id: requestId, run_id: row.lastRunId, code: cancelled.code });
     }
     ({ run_id: runId } = await createRun({
       ctx,

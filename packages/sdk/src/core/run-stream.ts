@@ -1,4 +1,4 @@
-import type { AccessLevel, RunEvent, RunItem, RunState, ServerFrame } from "@ambit/protocol";
+import type { AccessLevel, RunEvent, RunItem, RunState, ServerFrame, TerminalState } from "@ambit/protocol";
 import type { AmbitCore } from "./client.ts";
 import { APIError, AmbitError } from "./errors.ts";
 import { path } from "./resource.ts";
@@ -22,7 +22,11 @@ export type RunStreamOptions = {
   signal?: AbortSignal;
 };
 
-const TERMINAL: RunState[] = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"];
+/**
+ * The protocol's `TERMINAL_STATES`, restated because the SDK takes only types from
+ * `@ambit/protocol` (it bundles without it); tsc checks that the two name the same states.
+ */
+const TERMINAL: Record<TerminalState, true> = { SUCCEEDED: true, FAILED: true, ERROR: true, CANCELLED: true };
 
 /** Where a connection starts: the run's state and last seq at that moment. */
 type Tail = { state: RunState; lastSeq: number; access?: AccessLevel };
@@ -85,7 +89,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
           const tailSeq = conn.tail.lastSeq;
           this.access = conn.tail.access ?? this.access;
           this.state = conn.tail.state;
-          const ended = () => untilTerminal && TERMINAL.includes(this.state!) && this.lastSeq >= tailSeq;
+          const ended = () => untilTerminal && Object.hasOwn(TERMINAL, this.state!) && this.lastSeq >= tailSeq;
           if (ended()) return conn.close();
           for await (const batch of conn.frames) {
             for (const event of batch) {
