@@ -66,6 +66,9 @@ if (!existsSync(marker)) {
     export AMBIT_BASE_URL=http://localhost:${port}
   └────────────────────────────────────────────────────────────────────────────┘`);
   }
+} else {
+  const env = `${process.env.PORT ? `PORT=${port} ` : ""}${persistTo ? `AMBIT_PERSIST_TO=${process.env.AMBIT_PERSIST_TO} ` : ""}`;
+  console.log(`• bootstrap team "default" exists; its owner key was printed on the first start. Lost it? \`${env}npm run owner-key\` mints a new one (local state only)`);
 }
 if (process.env.AMBIT_RUNNER !== "off" && !stopping) {
   const key = process.env.AMBIT_API_KEY ?? readRunnerKey(stateDir);

@@ -49,7 +49,7 @@ const KEY_DENIED: Record<KeyDenial, string> = {
 };
 
 const denied = (why: string) =>
-  new AppError("authentication_required", `${why}. Send 'Authorization: Bearer <API key>'; create a key with POST /api/v1/api-keys or \`ambit login\`.`);
+  new AppError("authentication_required", `${why}. Send 'Authorization: Bearer <API key>' with a key of this team: one your team's admin made for you (\`ambit api-key create\`), or, on a platform started locally with \`npm start\`, the bootstrap owner's key it printed or a new one from \`npm run owner-key\`.`);
 
 /**
  * Resolves a bearer API key to its team and actor. The key's role is capped by the principal's

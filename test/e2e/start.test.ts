@@ -1,11 +1,12 @@
 // `npm start` as a newcomer meets it: the script itself, on a free port and its own state
 // directory, read through what it prints. (It creates the project's .dev.vars if missing, which
 // is gitignored and what `npm start` does anyway.)
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/lib/wrangler-dev.ts";
+import { freePort, ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { api, waitFor } from "./helpers.ts";
 import { alive, KEY_RE, processesOnPort, processTree, procStat, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
 
@@ -65,6 +66,16 @@ describe("npm start", () => {
 
   let key: string;
 
+  /** `npm run owner-key` against this state, as the hint names it. */
+  async function ownerKey(): Promise<{ code: number | null; out: string }> {
+    const child = spawn("npm", ["run", "owner-key"], { cwd: ROOT, env: { ...process.env, PORT: String(port), AMBIT_PERSIST_TO: stateDir }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.once("close", r));
+    return { code, out };
+  }
+
   it("first start: migrates, starts, prints the bootstrap team's owner key once", async () => {
     const { s, url } = await boot();
     const out = s.output();
@@ -93,7 +104,7 @@ describe("npm start", () => {
     expect(exit, s.output()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
-  it("second start on the same state: no new key, the old key and its data still work", async () => {
+  it("second start on the same state: no new key, the old key and its data still work; npm run owner-key mints an owner key", async () => {
     expect(key, "the first start printed a key").toMatch(KEY_RE);
     const { s, url } = await boot();
     expect(s.output()).not.toMatch(KEY_RE);
@@ -108,6 +119,32 @@ describe("npm start", () => {
     // the runner's key was kept: it connects again
     expect(s.output()).toMatch(/host runner connected as the platform pool/);
     expect(await waitFor(async () => (await api(url, "GET", "/api/v1/hosts", { key })).json.hosts.some((h: { worker_id: string }) => h.worker_id === "warp"), 10_000)).toBe(true);
+
+    // it says how to get in without the first key: the local-only command, which mints an owner key
+    expect(s.output()).toContain(`Lost it? \`PORT=${port} AMBIT_PERSIST_TO=${stateDir} npm run owner-key\` mints a new one`);
+    const minted = await ownerKey();
+    expect(minted.code, minted.out).toBe(0);
+    const fresh = minted.out.match(KEY_RE)![0];
+    expect(fresh).not.toBe(key);
+    expect(minted.out.match(new RegExp(KEY_RE.source, "g"))).toEqual([fresh, fresh]); // the key and its export line
+    expect(minted.out).toContain(`export AMBIT_API_KEY=${fresh}`);
+    expect(minted.out).toContain(`export AMBIT_BASE_URL=http://localhost:${port}`);
+    expect(minted.out).toContain("npx ambit api-key delete");
+    const asFresh = await api(url, "GET", "/api/v1/team", { key: fresh });
+    expect(asFresh.status, asFresh.text).toBe(200);
+    expect(asFresh.json).toMatchObject({ name: "default", caller: { type: "user", role: "owner" } });
+    // it acts as the owner: it lists the keys and revokes the lost one
+    const keys = await api(url, "GET", "/api/v1/api-keys", { key: fresh });
+    expect(keys.status, keys.text).toBe(200);
+    const lost = keys.json.api_keys.find((k: { prefix: string }) => key.startsWith(k.prefix));
+    expect(keys.json.api_keys.find((k: { prefix: string }) => fresh.startsWith(k.prefix))).toMatchObject({ role: "owner", name: "owner key (npm run owner-key)" });
+    expect((await api(url, "DELETE", `/api/v1/api-keys/${lost.uid}`, { key: fresh })).status).toBeLessThan(300);
+    const revoked = await api(url, "GET", "/api/v1/team", { key });
+    expect(revoked.status).toBe(401);
+    // a refused key is told the ways in, not to make a key with a key
+    expect(revoked.json.detail).toContain("npm run owner-key");
+    expect(revoked.json.detail).not.toContain("POST /api/v1/api-keys");
+    key = fresh;
 
     const exit = await stop(s);
     expect(exit, s.output()).toEqual({ code: 0, signal: null });

@@ -25,7 +25,7 @@ export type Script = ScriptedTurn[] | ((req: RecordedRequest, index: number) => 
 
 export type ModelServer = { url: string; requests: RecordedRequest[]; close(): Promise<void> };
 
-export async function startModelServer(script: Script): Promise<ModelServer> {
+export async function startModelServer(script: Script, opts: { port?: number } = {}): Promise<ModelServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer(async (req, res) => {
     const raw = await readBody(req);
@@ -38,7 +38,7 @@ export async function startModelServer(script: Script): Promise<ModelServer> {
     if (req.method === "POST" && req.url === "/v1/messages") return anthropic(res, rec.body.model, turn, index);
     res.writeHead(404).end("not found");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
