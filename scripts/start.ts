@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on this machine — local D1/KV/R2/Queues/DOs under wrangler dev,
-// migrations applied, secrets created on first run, a bootstrap team whose key is printed once,
+// migrations applied, secrets created on first run, a bootstrap team whose key is printed once
+// (later starts name `npm run owner-key`, which mints a new one from the local state),
 // and a host runner on this machine as that team's platform pool (worker_host "warp").
 // AMBIT_RUNNER=off starts no runner; AMBIT_RUNNER_CAPACITY sets how many runs it takes at once (default 2).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -64,6 +65,8 @@ if (!existsSync(marker)) {
 
     export AMBIT_API_KEY=${body.api_key}
     export AMBIT_BASE_URL=http://localhost:${port}
+
+    Lost it later? \`npm run owner-key\` mints a new one from this local state.
   └────────────────────────────────────────────────────────────────────────────┘`);
   }
 } else {

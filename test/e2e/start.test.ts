@@ -76,6 +76,13 @@ describe("npm start", () => {
     return { code, out };
   }
 
+  it("npm run owner-key before any start: no key, and it says to run npm start", async () => {
+    const none = await ownerKey();
+    expect(none.code, none.out).toBe(1);
+    expect(none.out).toMatch(/no bootstrap team in .*: run npm start first/);
+    expect(none.out).not.toMatch(KEY_RE);
+  }, 60_000);
+
   it("first start: migrates, starts, prints the bootstrap team's owner key once", async () => {
     const { s, url } = await boot();
     const out = s.output();
@@ -84,6 +91,7 @@ describe("npm start", () => {
     key = match![0];
     expect(out.match(new RegExp(KEY_RE.source, "g"))!.every((k) => k === key)).toBe(true);
     expect(out).toContain(`export AMBIT_API_KEY=${key}`);
+    expect(out).toContain("Lost it later? `npm run owner-key`");
     expect(url).toBe(`http://localhost:${port}`);
 
     const team = await api(url, "GET", "/api/v1/team", { key });
