@@ -1,8 +1,9 @@
 // The Python SDK (packages/python) against a real `wrangler dev`: runs its unittest suite
 // (packages/python/tests) with AMBIT_BASE_URL/AMBIT_API_KEY pointing at the server, while a scripted
 // host in this process takes the runs sent to its pool and plays them by their prompt
-// (`py:stream` eight messages then SUCCEEDED, `py:succeed`, `py:fail`); and installs the package
-// from its directory with pip, offline, as `pip install ./packages/python` would.
+// (`py:stream` eight messages then SUCCEEDED, `py:succeed`, `py:fail`, `py:artifacts` a file and a
+// pull request); and installs the package from its directory with pip, offline, as
+// `pip install ./packages/python` would.
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,9 +33,21 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   const handled = new Set<string>();
   const hostErrors: string[] = [];
 
+  /** Adds an artifact to the run with its HOST token, as a runner does; answers the 201 body. */
+  async function addArtifact(runId: string, token: string, route: string, init: { body: string | Uint8Array; contentType: string }) {
+    const res = await fetch(`${s.url}/api/v1/agent/runs/${runId}/${route}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": init.contentType },
+      body: init.body as BodyInit,
+    });
+    const body = (await res.json()) as { artifact_uid: string; artifact_type: string; data: Record<string, unknown> };
+    if (res.status !== 201) throw new Error(`POST ${route}: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
   /** Plays a run taken from the pool as its prompt says. */
   async function play(runId: string, prompt: string) {
-    await host.take(runId);
+    const assignment = await host.take(runId);
     if (prompt.startsWith("py:stream")) {
       // spaced out, so that the client's cuts at m2 and m5 come while later messages are still unsent
       for (let i = 1; i <= 8; i++) {
@@ -46,6 +59,18 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
     } else if (prompt.startsWith("py:succeed")) {
       await host.append(runId, [{ type: "agent.message", payload: { text: "done" } }]);
       host.complete(runId, "all green");
+    } else if (prompt.startsWith("py:artifacts")) {
+      // a file (bytes the test recomputes: text, then bytes that are not UTF-8) and a pull request,
+      // each announced by an artifact.created event carrying its artifact_uid
+      const token = String(assignment.session.token);
+      const bytes = Buffer.concat([Buffer.from(`report of ${runId}\n`), Buffer.from([0, 255, 254, 10, 13, 128])]);
+      const file = await addArtifact(runId, token, "artifacts/files?filename=report.bin&filepath=out%2Freport.bin&title=Report", { body: bytes, contentType: "application/x-ambit-report" });
+      const pr = await addArtifact(runId, token, "artifacts", {
+        body: JSON.stringify({ artifact_type: "PULL_REQUEST", data: { url: "https://github.com/acme/web/pull/7", branch: `ambit/${runId}` } }),
+        contentType: "application/json",
+      });
+      await host.append(runId, [file, pr].map((a) => ({ type: "artifact.created", payload: { artifact_type: a.artifact_type, data: { ...a.data, artifact_uid: a.artifact_uid } } })));
+      host.complete(runId, "opened a pull request");
     } else if (prompt.startsWith("py:fail")) {
       host.fail(runId, "tests still failing");
     }

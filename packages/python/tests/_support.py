@@ -136,11 +136,12 @@ class BareServer:
 
 
 class ScriptedAnswers:
-    """An HTTP server answering from a list of (status, headers, body); records each request's headers."""
+    """An HTTP server answering from a list of (status, headers, body); records each request's headers and path."""
 
     def __init__(self, answers: List[Tuple[int, Dict[str, str], Any]]) -> None:
         self.answers = list(answers)
         self.seen: List[Dict[str, str]] = []
+        self.paths: List[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -154,6 +155,7 @@ class ScriptedAnswers:
                 if length:
                     self.rfile.read(length)
                 outer.seen.append({k.lower(): v for k, v in self.headers.items()})
+                outer.paths.append(self.path)
                 status, headers, body = outer.answers.pop(0) if outer.answers else (500, {}, {"detail": "no more answers"})
                 data = json.dumps(body).encode()
                 self.send_response(status)

@@ -6,13 +6,14 @@ import json
 import time
 import unittest
 import uuid
-from typing import Any, Callable, List, Type
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, List, Tuple, Type
 
-from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, need_server
+from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, FaultProxy, need_server
 
 import ambit
 from ambit import Ambit
-from ambit.types import RunEvent
+from ambit.types import RunEvent, RunItem
 
 
 def raises(case: unittest.TestCase, cls: Type[BaseException], fn: Callable[[], object]) -> Any:
@@ -85,6 +86,48 @@ class RunsTest(ApiTestCase):
         finally:
             for run_id in created:
                 self.client.agent.runs.cancel(run_id)
+
+    def test_lazy_paging_across_250_runs_in_three_pages(self) -> None:
+        name = f"many-{uuid.uuid4()}"
+
+        def make(i: int) -> str:
+            run_id = self.client.agent.runs.create(prompt=f"many {i}", config={"name": name})["run_id"]
+            # out of the line at once, so the team stays far below its cap of queued runs (the 429 test's)
+            self.client.agent.runs.cancel(run_id)
+            return run_id
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            created = list(pool.map(make, range(250)))
+        proxy = FaultProxy(BASE_URL)
+        try:
+            via = Ambit(api_key=API_KEY, base_url=proxy.url)
+
+            def gets() -> int:
+                return len(proxy.matching("GET /api/v1/agent/runs"))
+
+            it = iter(via.agent.runs.list(name=name, limit=100, sort_by="created_at", sort_order="asc"))
+            self.assertEqual(gets(), 0)  # nothing is sent before the first run is asked for
+            walked: List[RunItem] = []
+            sent_by: List[Tuple[int, int]] = []
+            for run in it:
+                walked.append(run)
+                if len(walked) in (1, 100, 101, 200, 201, 250):
+                    sent_by.append((len(walked), gets()))
+            # each page is asked for when its first run is needed, and none after the last
+            self.assertEqual(sent_by, [(1, 1), (100, 1), (101, 2), (200, 2), (201, 3), (250, 3)])
+            self.assertEqual(gets(), 3)
+        finally:
+            proxy.stop()
+        ids = [r["run_id"] for r in walked]
+        self.assertEqual(len(set(ids)), 250)  # no duplicate
+        self.assertEqual(set(ids), set(created))  # none missing
+        keys = [(r["created_at"], r["run_id"]) for r in walked]
+        self.assertEqual(keys, sorted(keys))  # in order: created_at, then run_id for runs of the same millisecond
+        pages = list(self.client.agent.runs.list(name=name, limit=100, sort_by="created_at", sort_order="asc").pages())
+        self.assertEqual([(len(p), p.has_next_page) for p in pages], [(100, True), (100, True), (50, False)])
+        self.assertEqual([r["run_id"] for p in pages for r in p], ids)
+        newest_first = [r["run_id"] for r in self.client.agent.runs.list(name=name, limit=100, sort_by="created_at", sort_order="desc")]
+        self.assertEqual(newest_first, ids[::-1])
 
     def test_a_conversation_by_id(self) -> None:
         conversation_id = f"conv-{uuid.uuid4().hex[:12]}"
@@ -179,6 +222,52 @@ class StreamTest(ApiTestCase):
         self.client.agent.runs.wait(run_id, timeout=60, poll_interval=0.2)
         missing = self.client.agent.runs.stream(str(uuid.uuid4()))
         raises(self, ambit.NotFoundError, lambda: list(missing))
+
+
+class ArtifactsTest(ApiTestCase):
+    def test_a_runs_file_and_pull_request_listed_retrieved_and_downloaded(self) -> None:
+        if not POOL:
+            self.skipTest("no scripted host (AMBIT_TEST_POOL)")
+        runs, artifacts = self.client.agent.runs, self.client.agent.artifacts
+        run_id = runs.create(prompt=f"py:artifacts {uuid.uuid4()}", config={"worker_host": POOL})["run_id"]
+        self.assertEqual(runs.wait(run_id, timeout=60, poll_interval=0.2)["state"], "SUCCEEDED")
+        expected = f"report of {run_id}\n".encode() + bytes([0, 255, 254, 10, 13, 128])
+
+        listed = runs.artifacts(run_id)
+        self.assertEqual([a["artifact_type"] for a in listed], ["FILE", "PULL_REQUEST"])
+        file_item, pr_item = listed
+        self.assertEqual(
+            {k: file_item["data"].get(k) for k in ("filename", "filepath", "mime_type", "size_bytes", "title")},
+            {"filename": "report.bin", "filepath": "out/report.bin", "mime_type": "application/x-ambit-report", "size_bytes": len(expected), "title": "Report"},
+        )
+        self.assertEqual(pr_item["data"], {"url": "https://github.com/acme/web/pull/7", "branch": f"ambit/{run_id}"})
+        self.assertEqual(listed, runs.retrieve(run_id).get("artifacts"))
+
+        file_uid: str = file_item["data"]["artifact_uid"]
+        got = artifacts.retrieve(file_uid)
+        self.assertEqual((got["artifact_uid"], got["artifact_type"], got["created_at"]), (file_uid, "FILE", file_item["created_at"]))
+        self.assertEqual((got["data"]["filename"], got["data"]["content_type"], got["data"]["size_bytes"]), ("report.bin", "application/x-ambit-report", len(expected)))
+        self.assertTrue(got["data"]["download_url"].startswith(f"{BASE_URL.rstrip('/')}/api/v1/agent/artifacts/{file_uid}/content?token="))
+        self.assertIsInstance(got["data"]["expires_at"], str)
+
+        # the 302 is followed to the signed link, which gets no API key
+        self.assertEqual(artifacts.download(file_uid), expected)
+        raw = self.client.last_response
+        assert raw is not None
+        self.assertEqual((raw.status, raw.url.split("?")[0]), (200, f"{BASE_URL.rstrip('/')}/api/v1/agent/artifacts/{file_uid}/content"))
+        self.assertEqual(raw.header("content-type"), "application/x-ambit-report")
+        self.assertIn('filename="report.bin"', raw.header("content-disposition") or "")
+
+        # the pull request, by the uid its artifact.created event carries: readable, nothing to download
+        announced = [e["payload"]["data"] for e in runs.transcript(run_id) if e["type"] == "artifact.created"]
+        self.assertEqual([d["artifact_uid"] for d in announced][:1], [file_uid])
+        pr_uid: str = announced[1]["artifact_uid"]
+        pr = artifacts.retrieve(pr_uid)
+        self.assertEqual((pr["artifact_type"], pr["data"]), ("PULL_REQUEST", pr_item["data"]))
+        no_file = raises(self, ambit.BadRequestError, lambda: artifacts.download(pr_uid))
+        self.assertIn("no file to download", no_file.detail or "")
+        raises(self, ambit.NotFoundError, lambda: artifacts.retrieve(str(uuid.uuid4())))
+        raises(self, ambit.NotFoundError, lambda: artifacts.download(str(uuid.uuid4())))
 
 
 class ErrorsTest(ApiTestCase):

@@ -118,6 +118,20 @@ class RetryTest(unittest.TestCase):
         err = raises(self, ambit.APIConnectionError, lambda: Ambit(api_key="k", base_url=url, max_retries=0).team.retrieve())
         self.assertIn("ECONNREFUSED", str(err))
 
+    def test_a_download_follows_the_redirect_without_the_api_key_and_retries_the_link(self) -> None:
+        fake = ScriptedAnswers([
+            (302, {"location": "/signed/content?token=t"}, None),
+            (503, {"retry-after": "0"}, {"error_code": "unavailable", "detail": "busy"}),
+            (200, {}, "the bytes"),
+        ])
+        try:
+            got = Ambit(api_key="k", base_url=fake.url).agent.artifacts.download("a/1", max_retries=1)
+            self.assertEqual(got, b'"the bytes"')  # the body as sent, not parsed
+            self.assertEqual(fake.paths, ["/api/v1/agent/artifacts/a%2F1/download", "/signed/content?token=t", "/signed/content?token=t"])
+            self.assertEqual([h.get("authorization") for h in fake.seen], ["Bearer k", None, None])
+        finally:
+            fake.stop()
+
     def test_a_silent_server_times_out_per_request_and_is_retried(self) -> None:
         bare = BareServer("hold")
         try:

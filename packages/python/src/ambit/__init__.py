@@ -31,6 +31,7 @@ from ._errors import (
 from ._pagination import Page, Paginator
 from ._run_stream import RunStream
 from .resources._base import APIResource
+from .resources.artifacts import Artifacts
 from .resources.conversations import Conversations
 from .resources.environments import Environments
 from .resources.hosts import Hosts
@@ -64,6 +65,7 @@ class Agent(APIResource):
         self.identities = Identities(client)
         self.conversations = Conversations(client)
         self.skills = Skills(client)
+        self.artifacts = Artifacts(client)
 
 
 class Ambit(BaseClient):
@@ -120,7 +122,7 @@ class Ambit(BaseClient):
 
 __all__ = [
     "Ambit", "Agent", "RawResponse", "Page", "Paginator", "RunStream",
-    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities", "Conversations", "Skills",
+    "Runs", "Schedules", "Secrets", "Environments", "TeamResource", "Members", "ApiKeys", "Hosts", "Rules", "Prompts", "EnvVars", "McpServers", "Models", "Identities", "Conversations", "Skills", "Artifacts",
     "AmbitError", "APIError", "APIConnectionError", "APITimeoutError", "AuthenticationError", "BadRequestError",
     "ConflictError", "InternalServerError", "NotFoundError", "PayloadTooLargeError", "PermissionDeniedError",
     "RateLimitError", "RunWaitTimeoutError", "StreamDisconnected", "UnprocessableEntityError",

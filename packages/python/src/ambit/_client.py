@@ -21,6 +21,7 @@ __all__ = ["BaseClient", "RawResponse", "api_base_of", "path_of", "retry_delay",
 DEFAULT_BASE_URL = "http://localhost:8787"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
+USER_AGENT = "ambit-sdk-python/0.1.0"
 
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
@@ -171,16 +172,7 @@ class BaseClient:
             method, path, query=query, body=body, headers=headers,
             timeout=timeout, max_retries=max_retries, idempotency_key=idempotency_key,
         )
-        try:
-            try:
-                data = response.read()
-            except socket.timeout as err:
-                raise APITimeoutError(f"the answer from {self._origin()} stalled past {self._timeout(timeout)} s") from err
-            except (OSError, http.client.HTTPException) as err:
-                raise APIConnectionError(f"the answer from {self._origin()} broke off: {err!r}") from err
-        finally:
-            response.close()
-            conn.close()
+        data = self.read_body(response, conn, timeout=timeout)
         if response.status == 204 or not data:
             return None
         text = data.decode("utf-8")
@@ -188,6 +180,20 @@ class BaseClient:
         if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
             return json.loads(text)
         return text
+
+    def read_body(self, response: http.client.HTTPResponse, conn: http.client.HTTPConnection, *, timeout: Optional[float] = None) -> bytes:
+        """Reads an opened response to its end and closes it and its connection."""
+        origin = _conn_origin(conn)
+        try:
+            try:
+                return response.read()
+            except socket.timeout as err:
+                raise APITimeoutError(f"the answer from {origin} stalled past {self._timeout(timeout)} s") from err
+            except (OSError, http.client.HTTPException) as err:
+                raise APIConnectionError(f"the answer from {origin} broke off: {err!r}") from err
+        finally:
+            response.close()
+            conn.close()
 
     def open(
         self,
@@ -200,12 +206,16 @@ class BaseClient:
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         idempotency_key: Optional[str] = None,
+        redirects: bool = False,
     ) -> Tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
-        """Sends a request with retries and answers the open 2xx response (its body unread) and its connection."""
+        """Sends a request with retries and answers the open 2xx response (its body unread) and its connection.
+
+        With ``redirects=True`` a 3xx answer is returned too (unread), for the caller to follow.
+        """
         url = self.build_url(path, query)
         retries = self.max_retries if max_retries is None else max_retries
         seconds = self._timeout(timeout)
-        sent: Dict[str, str] = {"accept": "application/json", "user-agent": "ambit-sdk-python/0.1.0"}
+        sent: Dict[str, str] = {"accept": "application/json", "user-agent": USER_AGENT}
         if self.api_key:
             sent["authorization"] = f"Bearer {self.api_key}"
         sent.update({k.lower(): v for k, v in self.default_headers.items()})
@@ -216,7 +226,21 @@ class BaseClient:
         if method.upper() == "POST":
             sent["idempotency-key"] = idempotency_key or f"ambit-sdk-{uuid.uuid4()}"
         sent.update({k.lower(): v for k, v in (headers or {}).items()})
+        return self._send(method, url, sent, payload, retries, seconds, redirects)
 
+    def open_url(
+        self, url: str, *, headers: Optional[Mapping[str, str]] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
+    ) -> Tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
+        """GETs an absolute URL that carries its own credentials (a signed link), with the same retries
+        and errors as ``open`` but without the API key, which never leaves for another address."""
+        sent: Dict[str, str] = {"accept": "*/*", "user-agent": USER_AGENT}
+        sent.update({k.lower(): v for k, v in (headers or {}).items()})
+        retries = self.max_retries if max_retries is None else max_retries
+        return self._send("GET", url, sent, None, retries, self._timeout(timeout), False)
+
+    def _send(
+        self, method: str, url: str, sent: Dict[str, str], payload: Optional[bytes], retries: int, seconds: float, redirects: bool
+    ) -> Tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
         attempt = 0
         while True:
             sent["x-ambit-retry-count"] = str(attempt)
@@ -230,7 +254,7 @@ class BaseClient:
                 continue
             answer_headers = {k.lower(): v for k, v in response.getheaders()}
             self._local.last_response = RawResponse(response.status, answer_headers, url, method.upper())
-            if 200 <= response.status < 300:
+            if 200 <= response.status < 300 or (redirects and 300 <= response.status < 400):
                 return response, conn
             if attempt < retries and should_retry(response.status, answer_headers):
                 response.close()
@@ -269,17 +293,24 @@ class BaseClient:
             return conn.getresponse(), conn
         except socket.timeout as err:
             conn.close()
-            raise APITimeoutError(f"no answer from {self._origin()} within {timeout} s") from err
+            raise APITimeoutError(f"no answer from {_origin_of(url)} within {timeout} s") from err
         except (OSError, http.client.HTTPException) as err:
             conn.close()
-            raise APIConnectionError(f"could not reach {self._origin()}: {_cause_text(err)}") from err
+            raise APIConnectionError(f"could not reach {_origin_of(url)}: {_cause_text(err)}") from err
 
     def _timeout(self, timeout: Optional[float]) -> float:
         return self.timeout if timeout is None else timeout
 
-    def _origin(self) -> str:
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}"
+
+def _conn_origin(conn: http.client.HTTPConnection) -> str:
+    https = isinstance(conn, http.client.HTTPSConnection)
+    default = 443 if https else 80
+    return f"{'https' if https else 'http'}://{conn.host}" + ("" if conn.port == default else f":{conn.port}")
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _scalar(v: QueryScalar) -> str:

@@ -41,6 +41,19 @@ class RunStatusMessage(TypedDict, total=False):
 
 
 class ArtifactItem(TypedDict):
+    """An artifact as a run lists it (``runs.artifacts``); a ``FILE``'s ``data`` has its ``artifact_uid``,
+    ``filename``, ``filepath``, ``mime_type`` and ``size_bytes``; a ``PULL_REQUEST``'s its ``url`` and ``branch``."""
+
+    artifact_type: str
+    created_at: str
+    data: Dict[str, Any]
+
+
+class Artifact(TypedDict):
+    """One artifact (``artifacts.retrieve``); a file's ``data`` carries a short-lived ``download_url``
+    (with ``expires_at``), its ``content_type``, ``filename`` and ``size_bytes``."""
+
+    artifact_uid: str
     artifact_type: str
     created_at: str
     data: Dict[str, Any]

@@ -8,7 +8,7 @@ from .._client import QueryValue, path_of
 from .._errors import RunWaitTimeoutError
 from .._pagination import Page, Paginator
 from .._run_stream import RunStream
-from ..types import TERMINAL_STATES, RunCreated, RunEvent, RunItem
+from ..types import TERMINAL_STATES, ArtifactItem, RunCreated, RunEvent, RunItem
 from ._base import APIResource, compact
 
 
@@ -107,6 +107,11 @@ class Runs(APIResource):
     def retrieve(self, run_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> RunItem:
         """One run with its resolved config, status message and artifacts."""
         return cast(RunItem, self._client.request("GET", path_of("/agent/runs/{}", run_id), timeout=timeout, max_retries=max_retries))
+
+    def artifacts(self, run_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[ArtifactItem]:
+        """The run's artifacts in the order they were made (as ``retrieve`` carries them); a file's
+        ``data["artifact_uid"]`` is what ``client.agent.artifacts.retrieve`` and ``download`` take."""
+        return list(self.retrieve(run_id, timeout=timeout, max_retries=max_retries).get("artifacts", []))
 
     def cancel(
         self, run_id: str, *, idempotency_key: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
