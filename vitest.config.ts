@@ -47,7 +47,9 @@ export default defineConfig(async () => {
             environment: "node",
             include: ["test/e2e/**/*.test.ts"],
             testTimeout: 60_000,
-            hookTimeout: 120_000,
+            // a server's start (migrations, then wrangler dev until it answers) took over two minutes
+            // once on a loaded 2-core machine; a start that never comes still fails, with its logs
+            hookTimeout: 240_000,
             fileParallelism: false,
           },
         },

@@ -74,6 +74,9 @@ export function ensureDevVars(file = path.join(ROOT, ".dev.vars")): { created: b
   return { created, vars };
 }
 
+/** How long `wrangler dev` may take to answer (under load on 2 cores its start has taken over a minute). */
+const READY_TIMEOUT_MS = 150_000;
+
 export type DevServer = { url: string; port: number; inspectorPort: number; child: ChildProcess; logs: () => string; stop: () => Promise<void> };
 
 /**
@@ -127,7 +130,7 @@ export async function startDevServer(opts: {
       });
       kill("SIGTERM");
     });
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}) before it was ready:\n${logs}`);
     try {
@@ -138,5 +141,5 @@ export async function startDevServer(opts: {
     }
   }
   await stop();
-  throw new Error(`wrangler dev did not answer within ${opts.readyTimeoutMs ?? 60_000} ms:\n${logs}`);
+  throw new Error(`wrangler dev did not answer within ${opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms:\n${logs}`);
 }
