@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createDb } from "../db/client.ts";
 import { validationError } from "../lib/problem.ts";
@@ -31,6 +31,9 @@ export function newRouter() {
 }
 
 export const bearer = [{ bearerAuth: [] }];
+
+/** A JSON body or answer of this schema, as a route declares it. */
+export const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
 
 /** Problem responses a route documents, by status. */
 export function problems(...statuses: number[]) {

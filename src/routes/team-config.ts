@@ -1,78 +1,34 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import {
   EnvVar, EnvVarParams, EnvVarRequest, ListEnvVarsResponse, ListMcpServersResponse, ListRulesResponse, ListSavedPromptsResponse,
-  McpServer, McpServerRequest, Rule, RuleRequest, SavedPrompt, SavedPromptRequest, UidParams,
+  McpServer, McpServerRequest, Rule, RuleRequest, SavedPrompt, SavedPromptRequest,
 } from "@ambit/protocol";
 import { deleteEnvVar, listEnvVars, putEnvVar } from "../services/config/env-vars.ts";
 import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from "../services/config/mcp-servers.ts";
 import { createPrompt, deletePrompt, getPrompt, listPrompts, updatePrompt } from "../services/config/prompts.ts";
 import { createRule, deleteRule, getRule, listRules, updateRule } from "../services/config/rules.ts";
-import type { Ctx } from "../services/context.ts";
-import type { Context } from "hono";
-import type { AppEnv } from "../middleware/types.ts";
-import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
+import { collectionRoutes } from "./collection.ts";
+import { bearer, json, newRouter, problems, serviceCtx } from "./ctx.ts";
 
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
-// Hono cannot infer validated targets through a generic route declaration; the zod schemas still validate.
-const valid = (c: Context<AppEnv>, target: "json" | "param") => (c.req.valid as unknown as (t: string) => any)(target);
+/** The summaries of a collection whose writes need `writer`'s role. */
+const summaries = (tag: string, noun: string, writer: string) => ({
+  list: `List the team's ${tag.toLowerCase()}`, create: `Create ${noun} (${writer})`, get: `Get ${noun}`,
+  update: `Replace ${noun} (${writer})`, remove: `Delete ${noun} (${writer})`,
+});
 
-/** The five routes of a team-scoped collection of uid-named items (list, create, get, replace, delete). */
-function collection<Req extends z.ZodTypeAny, Item extends z.ZodTypeAny>(opts: {
-  path: string; tag: string; noun: string; listKey: string; list: z.ZodTypeAny; item: Item; request: Req; writer: string;
-  verbs: {
-    list: (a: { ctx: Ctx }) => Promise<unknown[]>;
-    create: (a: { ctx: Ctx; input: z.infer<Req> }) => Promise<unknown>;
-    get: (a: { ctx: Ctx; uid: string }) => Promise<unknown>;
-    update: (a: { ctx: Ctx; uid: string; input: z.infer<Req> }) => Promise<unknown>;
-    remove: (a: { ctx: Ctx; uid: string }) => Promise<void>;
-  };
-}) {
-  const { path, tag, verbs } = opts;
-  const tags = [tag];
-  return newRouter()
-    .openapi(
-      createRoute({ method: "get", path, tags, security: bearer, summary: `List the team's ${opts.tag.toLowerCase()}`, responses: { 200: { description: "OK", ...json(opts.list) }, ...problems(401) } }),
-      async (c) => c.json({ [opts.listKey]: await verbs.list({ ctx: serviceCtx(c) }) } as never, 200),
-    )
-    .openapi(
-      createRoute({
-        method: "post", path, tags, security: bearer, summary: `Create ${opts.noun} (${opts.writer})`,
-        request: { body: { required: true, ...json(opts.request) } },
-        responses: { 201: { description: "Created", ...json(opts.item) }, ...problems(400, 401, 403, 409) },
-      }),
-      async (c) => c.json((await verbs.create({ ctx: serviceCtx(c), input: valid(c, "json") })) as never, 201),
-    )
-    .openapi(
-      createRoute({ method: "get", path: `${path}/{uid}`, tags, security: bearer, summary: `Get ${opts.noun}`, request: { params: UidParams }, responses: { 200: { description: "OK", ...json(opts.item) }, ...problems(401, 404) } }),
-      async (c) => c.json((await verbs.get({ ctx: serviceCtx(c), uid: valid(c, "param").uid })) as never, 200),
-    )
-    .openapi(
-      createRoute({
-        method: "put", path: `${path}/{uid}`, tags, security: bearer, summary: `Replace ${opts.noun} (${opts.writer})`,
-        request: { params: UidParams, body: { required: true, ...json(opts.request) } },
-        responses: { 200: { description: "Updated", ...json(opts.item) }, ...problems(400, 401, 403, 404, 409) },
-      }),
-      async (c) => c.json((await verbs.update({ ctx: serviceCtx(c), uid: valid(c, "param").uid, input: valid(c, "json") })) as never, 200),
-    )
-    .openapi(
-      createRoute({ method: "delete", path: `${path}/{uid}`, tags, security: bearer, summary: `Delete ${opts.noun} (${opts.writer})`, request: { params: UidParams }, responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) } }),
-      async (c) => {
-        await verbs.remove({ ctx: serviceCtx(c), uid: valid(c, "param").uid });
-        return c.body(null, 204);
-      },
-    );
-}
-
-const mcpRoutes = collection({
-  path: "/agent/mcp-servers", tag: "MCP servers", noun: "an MCP server", listKey: "mcp_servers", list: ListMcpServersResponse, item: McpServer, request: McpServerRequest, writer: "admin",
+const mcpRoutes = collectionRoutes({
+  path: "/agent/mcp-servers", tag: "MCP servers", listKey: "mcp_servers", list: ListMcpServersResponse, item: McpServer,
+  create: McpServerRequest, update: McpServerRequest, summaries: summaries("MCP servers", "an MCP server", "admin"), uniqueNames: true,
   verbs: { list: listMcpServers, create: createMcpServer, get: getMcpServer, update: updateMcpServer, remove: deleteMcpServer },
 });
-const ruleRoutes = collection({
-  path: "/agent/rules", tag: "Rules", noun: "a rule", listKey: "rules", list: ListRulesResponse, item: Rule, request: RuleRequest, writer: "admin",
+const ruleRoutes = collectionRoutes({
+  path: "/agent/rules", tag: "Rules", listKey: "rules", list: ListRulesResponse, item: Rule,
+  create: RuleRequest, update: RuleRequest, summaries: summaries("Rules", "a rule", "admin"), uniqueNames: true,
   verbs: { list: listRules, create: createRule, get: getRule, update: updateRule, remove: deleteRule },
 });
-const promptRoutes = collection({
-  path: "/agent/prompts", tag: "Saved prompts", noun: "a saved prompt", listKey: "prompts", list: ListSavedPromptsResponse, item: SavedPrompt, request: SavedPromptRequest, writer: "member",
+const promptRoutes = collectionRoutes({
+  path: "/agent/prompts", tag: "Saved prompts", listKey: "prompts", list: ListSavedPromptsResponse, item: SavedPrompt,
+  create: SavedPromptRequest, update: SavedPromptRequest, summaries: summaries("Saved prompts", "a saved prompt", "member"), uniqueNames: true,
   verbs: { list: listPrompts, create: createPrompt, get: getPrompt, update: updatePrompt, remove: deletePrompt },
 });
 

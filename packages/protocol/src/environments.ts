@@ -51,6 +51,7 @@ export type CloudEnvironment = z.infer<typeof CloudEnvironment>;
 
 export const ListEnvironmentsResponse = z.object({ environments: z.array(CloudEnvironment) });
 export const ListEnvironmentsQuery = z.object({ sort_by: z.enum(["name", "last_updated"]).default("last_updated") });
+export type ListEnvironmentsQuery = z.infer<typeof ListEnvironmentsQuery>;
 
 /** Body of `POST /agent/environments` and (full replacement) `PUT /agent/environments/{uid}`. */
 export const EnvironmentRequest = z

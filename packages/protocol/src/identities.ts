@@ -68,4 +68,8 @@ export const UpdateAgentRequest = z
   .superRefine(noDuplicateSecrets);
 export type UpdateAgentRequest = z.infer<typeof UpdateAgentRequest>;
 
+/** Query of `GET /agent/identities`: only the agents of this factory. */
+export const ListAgentsQuery = z.object({ factory_uid: z.string().max(64).optional() });
+export type ListAgentsQuery = z.infer<typeof ListAgentsQuery>;
+
 export const ListAgentsResponse = z.object({ agents: z.array(AgentResponse) });

@@ -1,11 +1,10 @@
-import type { CloudEnvironment, EnvironmentRequest, RunState } from "@ambit/protocol";
-import { and, eq, sql } from "drizzle-orm";
+import type { CloudEnvironment, EnvironmentRequest, ListEnvironmentsQuery, RunState } from "@ambit/protocol";
+import { sql } from "drizzle-orm";
 import { environments } from "../../db/schema.ts";
-import { notFound } from "../../lib/errors.ts";
-import { newUid } from "../../lib/ids.ts";
 import { iso, isoOrNull } from "../../lib/time.ts";
-import { type Ctx, ownPersonal, requireRole } from "../context.ts";
-import { type EnvironmentRow, loadTeamConfig, writeTeamConfig, writtenBy } from "./team-config.ts";
+import { type Ctx, ownPersonal } from "../context.ts";
+import { configCollection } from "./collection.ts";
+import { type EnvironmentRow, loadTeamConfig } from "./team-config.ts";
 
 type LastTask = { environment_id: string; id: string; title: string; state: string; created_at: number; updated_at: number; started_at: number | null; status_message: string | null };
 
@@ -56,17 +55,10 @@ async function lastTasks(ctx: Ctx, ids: string[]): Promise<Map<string, LastTask>
   return new Map(rows.map((r) => [r.environment_id, r]));
 }
 
-export async function listEnvironments({ ctx, sortBy }: { ctx: Ctx; sortBy: "name" | "last_updated" }) {
-  const rows = [...(await loadTeamConfig(ctx)).environments];
-  rows.sort(sortBy === "name" ? (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id) : (a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
+/** The items of these rows, each with the latest run the caller can see in it. */
+async function present(ctx: Ctx, rows: EnvironmentRow[]) {
   const last = await lastTasks(ctx, rows.map((r) => r.id));
   return rows.map((r) => toCloudEnvironment(r, last.get(r.id)));
-}
-
-export async function getEnvironment({ ctx, uid }: { ctx: Ctx; uid: string }) {
-  const row = (await loadTeamConfig(ctx)).environments.find((e) => e.id === uid);
-  if (!row) throw notFound("Environment", uid);
-  return toCloudEnvironment(row, (await lastTasks(ctx, [uid])).get(uid));
 }
 
 function fields(input: EnvironmentRequest) {
@@ -83,27 +75,20 @@ function fields(input: EnvironmentRequest) {
   };
 }
 
-export async function createEnvironment({ ctx, input }: { ctx: Ctx; input: EnvironmentRequest }) {
-  requireRole(ctx, "member", "Creating environments");
-  const now = Date.now();
-  const row: EnvironmentRow = { id: newUid(), teamId: ctx.teamId, ...fields(input), createdBy: ctx.actor.id, ...writtenBy(ctx), createdAt: now, updatedAt: now };
-  await writeTeamConfig(ctx, [ctx.db.insert(environments).values(row)]);
-  return toCloudEnvironment(row);
-}
+/**
+ * Environments: members write them. An update is a full replacement (like Oz's PUT of
+ * schedules); runs already created keep their frozen copy.
+ */
+export const {
+  get: getEnvironment, create: createEnvironment, update: updateEnvironment, remove: deleteEnvironment,
+} = configCollection<EnvironmentRow, CloudEnvironment, EnvironmentRequest>({
+  table: environments, noun: "Environment", cached: (c) => c.environments, toItem: (row) => toCloudEnvironment(row), present,
+  authorize: "member", actions: { create: "Creating environments", update: "Changing environments", remove: "Deleting environments" },
+  fields, recordsCreator: true,
+});
 
-/** Full replacement (like Oz's PUT of schedules); runs already created keep their frozen copy. */
-export async function updateEnvironment({ ctx, uid, input }: { ctx: Ctx; uid: string; input: EnvironmentRequest }) {
-  requireRole(ctx, "member", "Changing environments");
-  const [row] = await ctx.db.select().from(environments).where(and(eq(environments.teamId, ctx.teamId), eq(environments.id, uid))).limit(1);
-  if (!row) throw notFound("Environment", uid);
-  const next: EnvironmentRow = { ...row, ...fields(input), ...writtenBy(ctx), updatedAt: Date.now() };
-  await writeTeamConfig(ctx, [ctx.db.update(environments).set(next).where(and(eq(environments.teamId, ctx.teamId), eq(environments.id, uid)))]);
-  return toCloudEnvironment(next, (await lastTasks(ctx, [uid])).get(uid));
-}
-
-export async function deleteEnvironment({ ctx, uid }: { ctx: Ctx; uid: string }) {
-  requireRole(ctx, "member", "Deleting environments");
-  const [row] = await ctx.db.select({ id: environments.id }).from(environments).where(and(eq(environments.teamId, ctx.teamId), eq(environments.id, uid))).limit(1);
-  if (!row) throw notFound("Environment", uid);
-  await writeTeamConfig(ctx, [ctx.db.delete(environments).where(and(eq(environments.teamId, ctx.teamId), eq(environments.id, uid)))]);
+export async function listEnvironments({ ctx, query }: { ctx: Ctx; query: ListEnvironmentsQuery }) {
+  const rows = [...(await loadTeamConfig(ctx)).environments];
+  rows.sort(query.sort_by === "name" ? (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id) : (a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
+  return present(ctx, rows);
 }

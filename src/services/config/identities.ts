@@ -1,12 +1,13 @@
-import type { AgentResponse, CreateAgentRequest, UpdateAgentRequest } from "@ambit/protocol";
+import type { AgentResponse, CreateAgentRequest, ListAgentsQuery, UpdateAgentRequest } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { agentIdentities, apiKeys } from "../../db/schema.ts";
-import { AppError, notFound } from "../../lib/errors.ts";
+import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { recheckLiveAccess } from "../runs/live-access.ts";
-import { type AgentRow, loadTeamConfig, writeTeamConfig, writtenBy } from "./team-config.ts";
+import { configCollection } from "./collection.ts";
+import { type AgentRow, loadTeamConfig } from "./team-config.ts";
 
 /** The run defaults a named agent stores (the Oz `AgentResponse` fields it may set). */
 export type AgentSettings = Partial<Pick<AgentResponse,
@@ -61,45 +62,32 @@ async function assertEnvironment(ctx: Ctx, environmentId: string | null | undefi
   }
 }
 
-export const listAgents = async ({ ctx }: { ctx: Ctx }) => (await loadTeamConfig(ctx)).agents.map(toAgentResponse);
+/** Named agents: a delete also revokes, in the same batch, every API key bound to the agent. */
+const agents = configCollection<AgentRow, AgentResponse, UpdateAgentRequest, CreateAgentRequest>({
+  table: agentIdentities, noun: "Agent", cached: (c) => c.agents, toItem: toAgentResponse,
+  authorize, actions: { create: "Creating named agents", update: "Changing named agents", remove: "Deleting named agents" },
+  check: (ctx, input) => assertEnvironment(ctx, input.environment_id),
+  fields: ({ name, ...settings }, current) => ({
+    name: name || current?.name || "",
+    settings: applySettings((current?.settings ?? {}) as AgentSettings, settings),
+  }),
+  newId: uuidv7, recordsCreator: true,
+  alsoOnDelete: (ctx, uid) => [
+    ctx.db.update(apiKeys).set({ revokedAt: Date.now() })
+      .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalType, "service_account"), eq(apiKeys.principalId, uid))),
+  ],
+});
 
-export async function getAgent({ ctx, uid }: { ctx: Ctx; uid: string }) {
-  const row = (await loadTeamConfig(ctx)).agents.find((a) => a.id === uid);
-  if (!row) throw notFound("Agent", uid);
-  return toAgentResponse(row);
+export const { get: getAgent, create: createAgent, update: updateAgent } = agents;
+
+/** The team's named agents; with `factory_uid`, only that factory's. */
+export async function listAgents({ ctx, query }: { ctx: Ctx; query: ListAgentsQuery }) {
+  const all = await agents.list({ ctx });
+  return query.factory_uid ? all.filter((a) => a.factory_uid === query.factory_uid) : all;
 }
 
-export async function createAgent({ ctx, input }: { ctx: Ctx; input: CreateAgentRequest }) {
-  authorize(ctx, "Creating named agents");
-  const { name, ...settings } = input;
-  await assertEnvironment(ctx, settings.environment_id);
-  const now = Date.now();
-  const row: AgentRow = { id: uuidv7(now), teamId: ctx.teamId, name, settings: applySettings({}, settings), createdBy: ctx.actor.id, ...writtenBy(ctx), createdAt: now, updatedAt: now };
-  await writeTeamConfig(ctx, [ctx.db.insert(agentIdentities).values(row)]);
-  return toAgentResponse(row);
-}
-
-export async function updateAgent({ ctx, uid, input }: { ctx: Ctx; uid: string; input: UpdateAgentRequest }) {
-  authorize(ctx, "Changing named agents");
-  const key = and(eq(agentIdentities.teamId, ctx.teamId), eq(agentIdentities.id, uid));
-  const [row] = await ctx.db.select().from(agentIdentities).where(key).limit(1);
-  if (!row) throw notFound("Agent", uid);
-  const { name, ...settings } = input;
-  await assertEnvironment(ctx, settings.environment_id);
-  const next: AgentRow = { ...row, name: name || row.name, settings: applySettings(row.settings as AgentSettings, settings), ...writtenBy(ctx), updatedAt: Date.now() };
-  await writeTeamConfig(ctx, [ctx.db.update(agentIdentities).set(next).where(key)]);
-  return toAgentResponse(next);
-}
-
-/** Deletes the agent and, in the same batch, revokes every API key bound to it; what those keys have open live is closed. */
+/** Deletes the agent and revokes its API keys; what those keys have open live is closed. */
 export async function deleteAgent({ ctx, uid }: { ctx: Ctx; uid: string }) {
-  authorize(ctx, "Deleting named agents");
-  const key = and(eq(agentIdentities.teamId, ctx.teamId), eq(agentIdentities.id, uid));
-  const [row] = await ctx.db.select({ id: agentIdentities.id }).from(agentIdentities).where(key).limit(1);
-  if (!row) throw notFound("Agent", uid);
-  await writeTeamConfig(ctx, [
-    ctx.db.delete(agentIdentities).where(key),
-    ctx.db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalType, "service_account"), eq(apiKeys.principalId, uid))),
-  ]);
+  await agents.remove({ ctx, uid });
   await recheckLiveAccess(ctx, { principalId: uid });
 }
