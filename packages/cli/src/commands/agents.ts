@@ -2,7 +2,7 @@ import type { AgentResponse, IdentityCreateParams, IdentityUpdateParams } from "
 import { type Command, str, strs, UsageError, type Values } from "../command.ts";
 import { readJsonFile } from "../input.ts";
 import { parseMcpSpec } from "../mcp-spec.ts";
-import { printJson, table } from "../output.ts";
+import { collectionCommands, reply } from "./collection.ts";
 
 const HARNESSES = ["oz", "ambit", "claude", "codex", "gemini", "opencode"];
 const fieldOptions = {
@@ -48,32 +48,32 @@ function show(a: AgentResponse): string {
   return rows.filter(([, v]) => v).map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join("");
 }
 
-export const agentList: Command = {
-  path: ["agent", "list"],
-  summary: "List the team's named agents (start a run as one with `agent run --agent <uid>`)",
-  examples: ["ambit agent list", "ambit agent list --json | jq -r '.agents[].uid'"],
-  async run({ client, io, json }) {
-    const { agents } = await client().agent.identities.list();
-    if (json) return printJson(io, { agents }), 0;
-    if (!agents.length) return io.out.write('No named agents. Create one: ambit agent create -n <name> --prompt "…"\n'), 0;
-    io.out.write(table(["UID", "NAME", "MODEL", "ENVIRONMENT", "DESCRIPTION"], agents.map((a) => [a.uid, a.name, a.base_model ?? "-", a.environment_id ?? "-", a.description ?? ""])));
-    return 0;
+const { list: agentList, get: agentGet, remove: agentDelete } = collectionCommands({
+  noun: "agent",
+  title: "named agent",
+  list: {
+    summary: "List the team's named agents (start a run as one with `agent run --agent <uid>`)",
+    examples: ["ambit agent list", "ambit agent list --json | jq -r '.agents[].uid'"],
+    key: "agents",
+    fetch: async (api) => (await api.agent.identities.list()).agents,
+    empty: 'No named agents. Create one: ambit agent create -n <name> --prompt "…"',
+    columns: ["UID", "NAME", "MODEL", "ENVIRONMENT", "DESCRIPTION"],
+    row: (a) => [a.uid, a.name, a.base_model ?? "-", a.environment_id ?? "-", a.description ?? ""],
   },
-};
-
-export const agentGet: Command = {
-  path: ["agent", "get"],
-  summary: "Show one named agent",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit agent get $AGENT", "ambit agent get $AGENT --json"],
-  async run({ positionals, client, io, json }) {
-    const a = await client().agent.identities.retrieve(positionals[0]);
-    if (json) return printJson(io, a), 0;
-    io.out.write(show(a));
-    return 0;
+  get: {
+    summary: "Show one named agent",
+    examples: ["ambit agent get $AGENT", "ambit agent get $AGENT --json"],
+    retrieve: (api, uid) => api.agent.identities.retrieve(uid),
+    show,
   },
-};
+  remove: {
+    verb: "delete",
+    summary: "Delete a named agent and revoke its API keys (admins)",
+    examples: ["ambit agent delete $AGENT"],
+    remove: (api, uid) => api.agent.identities.delete(uid),
+  },
+});
+export { agentDelete, agentGet, agentList };
 
 export const agentCreate: Command = {
   path: ["agent", "create"],
@@ -91,9 +91,7 @@ export const agentCreate: Command = {
     const body = { ...(str(values.file) ? readJsonFile(str(values.file)!, cmd) : {}), ...(positionals[0] ? { name: positionals[0] } : {}), ...fromFlags(values, cmd) } as IdentityCreateParams;
     if (!body.name) throw new UsageError("a named agent needs a name: ambit agent create <name> (or -n, or \"name\" in --file)", cmd);
     const a = await client().agent.identities.create(body);
-    if (json) return printJson(io, a), 0;
-    io.out.write(`Created named agent ${a.name} (${a.uid}). Run as it: ambit agent run --agent ${a.uid} -p "…"\n`);
-    return 0;
+    return reply(io, json, a, () => `Created named agent ${a.name} (${a.uid}). Run as it: ambit agent run --agent ${a.uid} -p "…"\n`);
   },
 };
 
@@ -126,22 +124,6 @@ export const agentUpdate: Command = {
     const body = { ...(str(values.file) ? readJsonFile(str(values.file)!, cmd) : {}), ...clear, ...fromFlags(values, cmd) } as IdentityUpdateParams;
     if (!Object.keys(body).length) throw new UsageError("nothing to change: name a field to set or remove (see --help)", cmd);
     const a = await client().agent.identities.update(positionals[0], body);
-    if (json) return printJson(io, a), 0;
-    io.out.write(`Updated named agent ${a.name} (${a.uid})\n${show(a)}`);
-    return 0;
-  },
-};
-
-export const agentDelete: Command = {
-  path: ["agent", "delete"],
-  summary: "Delete a named agent and revoke its API keys (admins)",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit agent delete $AGENT"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.identities.delete(positionals[0]);
-    if (json) printJson(io, { uid: positionals[0], deleted: true });
-    else io.out.write(`Deleted named agent ${positionals[0]}\n`);
-    return 0;
+    return reply(io, json, a, () => `Updated named agent ${a.name} (${a.uid})\n${show(a)}`);
   },
 };

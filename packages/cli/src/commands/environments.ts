@@ -1,7 +1,8 @@
 import type { CloudEnvironment, EnvironmentCreateParams } from "@ambit/sdk";
 import { type Command, str, strs, UsageError, type Values } from "../command.ts";
 import { keyValues, readJsonFile } from "../input.ts";
-import { ago, printJson, table } from "../output.ts";
+import { ago } from "../output.ts";
+import { collectionCommands, reply } from "./collection.ts";
 
 const FILE_HELP =
   "--file takes the API's JSON body: {name, description, docker_image, repositories: [{url, ref}], setup_commands: [],\n" +
@@ -52,37 +53,40 @@ function summary(e: CloudEnvironment): string {
   return rows.filter(([, v]) => v).map(([k, v]) => `${`${k}:`.padEnd(14)}${v}\n`).join("");
 }
 
-export const environmentList: Command = {
-  path: ["environment", "list"],
-  summary: "List the team's environments",
-  options: { "sort-by": { type: "string", value: "<key>", description: "name or last-updated (default)" } },
-  examples: ["ambit environment list", "ambit environment list --sort-by name --json"],
-  async run({ values, client, io, json }) {
-    const sort = str(values["sort-by"])?.replace("-", "_");
-    if (sort !== undefined && sort !== "name" && sort !== "last_updated") throw new UsageError("--sort-by must be name or last-updated", "ambit environment list");
-    const { environments } = await client().agent.environments.list(sort ? { sort_by: sort } : {});
-    if (json) return printJson(io, { environments }), 0;
-    if (!environments.length) return io.out.write("No environments. Create one: ambit environment create -n <name> -r owner/repo\n"), 0;
-    io.out.write(table(["UID", "NAME", "REPOSITORIES", "UPDATED", "LAST RUN"], environments.map((e) => [
-      e.uid, e.config.name, (e.config.repositories ?? []).map((r) => r.url).join(",") || "-", ago(e.last_updated), e.last_task_created ? `${e.last_task_created.state}${e.setup_failed ? " (setup failed)" : ""}` : "-",
-    ])));
-    return 0;
+const { list: environmentList, get: environmentGet, remove: environmentDelete } = collectionCommands({
+  noun: "environment",
+  title: "environment",
+  list: {
+    summary: "List the team's environments",
+    options: { "sort-by": { type: "string", value: "<key>", description: "name or last-updated (default)" } },
+    examples: ["ambit environment list", "ambit environment list --sort-by name --json"],
+    key: "environments",
+    async fetch(api, values, cmd) {
+      const sort = str(values["sort-by"])?.replace("-", "_");
+      if (sort !== undefined && sort !== "name" && sort !== "last_updated") throw new UsageError("--sort-by must be name or last-updated", cmd);
+      return (await api.agent.environments.list(sort ? { sort_by: sort } : {})).environments;
+    },
+    empty: "No environments. Create one: ambit environment create -n <name> -r owner/repo",
+    columns: ["UID", "NAME", "REPOSITORIES", "UPDATED", "LAST RUN"],
+    row: (e) => [
+      e.uid, e.config.name, (e.config.repositories ?? []).map((r) => r.url).join(",") || "-", ago(e.last_updated),
+      e.last_task_created ? `${e.last_task_created.state}${e.setup_failed ? " (setup failed)" : ""}` : "-",
+    ],
   },
-};
-
-export const environmentGet: Command = {
-  path: ["environment", "get"],
-  summary: "Show one environment",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit environment get $ENV", "ambit environment get $ENV --json | jq .config"],
-  async run({ positionals, client, io, json }) {
-    const env = await client().agent.environments.retrieve(positionals[0]);
-    if (json) return printJson(io, env), 0;
-    io.out.write(summary(env));
-    return 0;
+  get: {
+    summary: "Show one environment",
+    examples: ["ambit environment get $ENV", "ambit environment get $ENV --json | jq .config"],
+    retrieve: (api, uid) => api.agent.environments.retrieve(uid),
+    show: summary,
   },
-};
+  remove: {
+    verb: "delete",
+    summary: "Delete an environment (members); runs already started keep their copy",
+    examples: ["ambit environment delete $ENV"],
+    remove: (api, uid) => api.agent.environments.delete(uid),
+  },
+});
+export { environmentDelete, environmentGet, environmentList };
 
 export const environmentCreate: Command = {
   path: ["environment", "create"],
@@ -106,9 +110,7 @@ export const environmentCreate: Command = {
     } as EnvironmentCreateParams;
     if (!body.name) throw new UsageError("an environment needs a name: -n <name> (or \"name\" in --file)", cmd);
     const env = await client().agent.environments.create(body);
-    if (json) return printJson(io, env), 0;
-    io.out.write(`Created environment ${env.config.name} (${env.uid}). Use it: ambit agent run -e ${env.uid} -p "…"\n`);
-    return 0;
+    return reply(io, json, env, () => `Created environment ${env.config.name} (${env.uid}). Use it: ambit agent run -e ${env.uid} -p "…"\n`);
   },
 };
 
@@ -158,22 +160,6 @@ export const environmentUpdate: Command = {
       env_vars: env,
     };
     const updated = await api.agent.environments.update(positionals[0], body);
-    if (json) return printJson(io, updated), 0;
-    io.out.write(`Updated environment ${updated.config.name} (${updated.uid})\n${summary(updated)}`);
-    return 0;
-  },
-};
-
-export const environmentDelete: Command = {
-  path: ["environment", "delete"],
-  summary: "Delete an environment (members); runs already started keep their copy",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit environment delete $ENV"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.environments.delete(positionals[0]);
-    if (json) printJson(io, { uid: positionals[0], deleted: true });
-    else io.out.write(`Deleted environment ${positionals[0]}\n`);
-    return 0;
+    return reply(io, json, updated, () => `Updated environment ${updated.config.name} (${updated.uid})\n${summary(updated)}`);
   },
 };

@@ -1,7 +1,7 @@
 import type { McpServer, McpServerCreateParams } from "@ambit/sdk";
 import { type Command, str, strs, UsageError, type Values } from "../command.ts";
 import { keyValues, readJsonFile } from "../input.ts";
-import { printJson, table } from "../output.ts";
+import { collectionCommands, reply } from "./collection.ts";
 
 type Definition = McpServerCreateParams["config"];
 
@@ -41,32 +41,32 @@ function fromFile(values: Values, cmd: string): Partial<McpServerCreateParams> {
 
 const describe = (m: McpServer) => ("command" in m.config && m.config.command ? [m.config.command, ...(m.config.args ?? [])].join(" ") : (m.config.url ?? ""));
 
-export const mcpList: Command = {
-  path: ["mcp", "list"],
-  summary: "List the team's registered MCP servers",
-  examples: ["ambit mcp list", "ambit mcp list --json"],
-  async run({ client, io, json }) {
-    const { mcp_servers } = await client().agent.mcpServers.list();
-    if (json) return printJson(io, { mcp_servers }), 0;
-    if (!mcp_servers.length) return io.out.write("No MCP servers. Register one: ambit mcp add <name> --url <url>\n"), 0;
-    io.out.write(table(["UID", "NAME", "SERVER", "DESCRIPTION"], mcp_servers.map((m) => [m.uid, m.name, describe(m), m.description ?? ""])));
-    return 0;
+const { list: mcpList, get: mcpGet, remove: mcpRemove } = collectionCommands({
+  noun: "mcp",
+  title: "MCP server",
+  list: {
+    summary: "List the team's registered MCP servers",
+    examples: ["ambit mcp list", "ambit mcp list --json"],
+    key: "mcp_servers",
+    fetch: async (api) => (await api.agent.mcpServers.list()).mcp_servers,
+    empty: "No MCP servers. Register one: ambit mcp add <name> --url <url>",
+    columns: ["UID", "NAME", "SERVER", "DESCRIPTION"],
+    row: (m) => [m.uid, m.name, describe(m), m.description ?? ""],
   },
-};
-
-export const mcpGet: Command = {
-  path: ["mcp", "get"],
-  summary: "Show one registered MCP server",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit mcp get $MCP --json"],
-  async run({ positionals, client, io, json }) {
-    const m = await client().agent.mcpServers.retrieve(positionals[0]);
-    if (json) return printJson(io, m), 0;
-    io.out.write(`MCP server:  ${m.name} (${m.uid})\n${m.description ? `Description: ${m.description}\n` : ""}Config:      ${JSON.stringify(m.config)}\n`);
-    return 0;
+  get: {
+    summary: "Show one registered MCP server",
+    examples: ["ambit mcp get $MCP --json"],
+    retrieve: (api, uid) => api.agent.mcpServers.retrieve(uid),
+    show: (m) => `MCP server:  ${m.name} (${m.uid})\n${m.description ? `Description: ${m.description}\n` : ""}Config:      ${JSON.stringify(m.config)}\n`,
   },
-};
+  remove: {
+    verb: "remove",
+    summary: "Remove a registered MCP server (admins)",
+    examples: ["ambit mcp remove $MCP"],
+    remove: (api, uid) => api.agent.mcpServers.delete(uid),
+  },
+});
+export { mcpGet, mcpList, mcpRemove };
 
 export const mcpAdd: Command = {
   path: ["mcp", "add"],
@@ -90,9 +90,7 @@ export const mcpAdd: Command = {
     };
     if (!body.config.command && !body.config.url) throw new UsageError("an MCP server needs --command <cmd> (stdio) or --url <url> (HTTP), or --file", cmd);
     const m = await client().agent.mcpServers.create(body);
-    if (json) return printJson(io, m), 0;
-    io.out.write(`Registered MCP server ${m.name} (${m.uid}). Use it: ambit agent run --mcp ${m.uid} -p "…"\n`);
-    return 0;
+    return reply(io, json, m, () => `Registered MCP server ${m.name} (${m.uid}). Use it: ambit agent run --mcp ${m.uid} -p "…"\n`);
   },
 };
 
@@ -114,22 +112,6 @@ export const mcpUpdate: Command = {
       config: definition(values, file.config ?? current.config, cmd),
     };
     const m = await api.agent.mcpServers.update(positionals[0], body);
-    if (json) return printJson(io, m), 0;
-    io.out.write(`Updated MCP server ${m.name} (${m.uid})\n`);
-    return 0;
-  },
-};
-
-export const mcpRemove: Command = {
-  path: ["mcp", "remove"],
-  summary: "Remove a registered MCP server (admins)",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit mcp remove $MCP"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.mcpServers.delete(positionals[0]);
-    if (json) printJson(io, { uid: positionals[0], removed: true });
-    else io.out.write(`Removed MCP server ${positionals[0]}\n`);
-    return 0;
+    return reply(io, json, m, () => `Updated MCP server ${m.name} (${m.uid})\n`);
   },
 };

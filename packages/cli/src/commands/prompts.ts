@@ -1,6 +1,7 @@
 import { type Command, str, UsageError, type Values } from "../command.ts";
 import { readTextFile } from "../input.ts";
-import { clip, printJson, table } from "../output.ts";
+import { clip } from "../output.ts";
+import { collectionCommands, reply } from "./collection.ts";
 
 function promptOf(values: Values, cmd: string): string | undefined {
   if (str(values.prompt) !== undefined && str(values.file) !== undefined) throw new UsageError("choose -p/--prompt or --file, not both", cmd);
@@ -13,32 +14,32 @@ const fieldOptions = {
   description: { type: "string", value: "<text>", description: "what it is for" },
 } as const;
 
-export const promptList: Command = {
-  path: ["prompt", "list"],
-  summary: "List the team's saved prompts",
-  examples: ["ambit prompt list", "ambit prompt list --json"],
-  async run({ client, io, json }) {
-    const { prompts } = await client().agent.prompts.list();
-    if (json) return printJson(io, { prompts }), 0;
-    if (!prompts.length) return io.out.write('No saved prompts. Save one: ambit prompt create <name> -p "…"\n'), 0;
-    io.out.write(table(["UID", "NAME", "PROMPT"], prompts.map((p) => [p.uid, p.name, clip(p.prompt, 60)])));
-    return 0;
+const { list: promptList, get: promptGet, remove: promptDelete } = collectionCommands({
+  noun: "prompt",
+  title: "saved prompt",
+  list: {
+    summary: "List the team's saved prompts",
+    examples: ["ambit prompt list", "ambit prompt list --json"],
+    key: "prompts",
+    fetch: async (api) => (await api.agent.prompts.list()).prompts,
+    empty: 'No saved prompts. Save one: ambit prompt create <name> -p "…"',
+    columns: ["UID", "NAME", "PROMPT"],
+    row: (p) => [p.uid, p.name, clip(p.prompt, 60)],
   },
-};
-
-export const promptGet: Command = {
-  path: ["prompt", "get"],
-  summary: "Show one saved prompt",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit prompt get $PROMPT", "ambit prompt get $PROMPT --json | jq -r .prompt"],
-  async run({ positionals, client, io, json }) {
-    const p = await client().agent.prompts.retrieve(positionals[0]);
-    if (json) return printJson(io, p), 0;
-    io.out.write(`Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`);
-    return 0;
+  get: {
+    summary: "Show one saved prompt",
+    examples: ["ambit prompt get $PROMPT", "ambit prompt get $PROMPT --json | jq -r .prompt"],
+    retrieve: (api, uid) => api.agent.prompts.retrieve(uid),
+    show: (p) => `Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`,
   },
-};
+  remove: {
+    verb: "delete",
+    summary: "Delete a saved prompt (members)",
+    examples: ["ambit prompt delete $PROMPT"],
+    remove: (api, uid) => api.agent.prompts.delete(uid),
+  },
+});
+export { promptDelete, promptGet, promptList };
 
 export const promptCreate: Command = {
   path: ["prompt", "create"],
@@ -51,9 +52,7 @@ export const promptCreate: Command = {
     const prompt = promptOf(values, "ambit prompt create");
     if (!prompt) throw new UsageError("a saved prompt needs -p <text> or --file <path>", "ambit prompt create");
     const p = await client().agent.prompts.create({ name: positionals[0], prompt, ...(str(values.description) !== undefined ? { description: str(values.description) } : {}) });
-    if (json) return printJson(io, p), 0;
-    io.out.write(`Saved prompt ${p.name} (${p.uid}). Run it: ambit agent run --saved-prompt ${p.name}\n`);
-    return 0;
+    return reply(io, json, p, () => `Saved prompt ${p.name} (${p.uid}). Run it: ambit agent run --saved-prompt ${p.name}\n`);
   },
 };
 
@@ -73,22 +72,6 @@ export const promptUpdate: Command = {
       prompt: prompt ?? current.prompt,
       description: str(values.description) ?? current.description,
     });
-    if (json) return printJson(io, p), 0;
-    io.out.write(`Updated saved prompt ${p.name} (${p.uid})\n`);
-    return 0;
-  },
-};
-
-export const promptDelete: Command = {
-  path: ["prompt", "delete"],
-  summary: "Delete a saved prompt (members)",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit prompt delete $PROMPT"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.prompts.delete(positionals[0]);
-    if (json) printJson(io, { uid: positionals[0], deleted: true });
-    else io.out.write(`Deleted saved prompt ${positionals[0]}\n`);
-    return 0;
+    return reply(io, json, p, () => `Updated saved prompt ${p.name} (${p.uid})\n`);
   },
 };

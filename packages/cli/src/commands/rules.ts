@@ -1,6 +1,7 @@
 import { type Command, str, UsageError, type Values } from "../command.ts";
 import { readTextFile } from "../input.ts";
-import { clip, printJson, table } from "../output.ts";
+import { clip } from "../output.ts";
+import { collectionCommands, reply } from "./collection.ts";
 
 /** The rule's text from --content or --file (one of them at most). */
 function contentOf(values: Values, cmd: string): string | undefined {
@@ -13,32 +14,32 @@ const contentOptions = {
   file: { type: "string", value: "<path>", description: "read the instructions from this file (e.g. a Markdown file)" },
 } as const;
 
-export const ruleList: Command = {
-  path: ["rule", "list"],
-  summary: "List the team's rules (instructions every run receives)",
-  examples: ["ambit rule list", "ambit rule list --json"],
-  async run({ client, io, json }) {
-    const { rules } = await client().agent.rules.list();
-    if (json) return printJson(io, { rules }), 0;
-    if (!rules.length) return io.out.write("No rules. Add one: ambit rule create <name> --file RULES.md\n"), 0;
-    io.out.write(table(["UID", "NAME", "ENABLED", "CONTENT"], rules.map((r) => [r.uid, r.name, r.enabled ? "yes" : "no", clip(r.content, 60)])));
-    return 0;
+const { list: ruleList, get: ruleGet, remove: ruleDelete } = collectionCommands({
+  noun: "rule",
+  title: "rule",
+  list: {
+    summary: "List the team's rules (instructions every run receives)",
+    examples: ["ambit rule list", "ambit rule list --json"],
+    key: "rules",
+    fetch: async (api) => (await api.agent.rules.list()).rules,
+    empty: "No rules. Add one: ambit rule create <name> --file RULES.md",
+    columns: ["UID", "NAME", "ENABLED", "CONTENT"],
+    row: (r) => [r.uid, r.name, r.enabled ? "yes" : "no", clip(r.content, 60)],
   },
-};
-
-export const ruleGet: Command = {
-  path: ["rule", "get"],
-  summary: "Show one rule",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit rule get $RULE", "ambit rule get $RULE --json | jq -r .content"],
-  async run({ positionals, client, io, json }) {
-    const r = await client().agent.rules.retrieve(positionals[0]);
-    if (json) return printJson(io, r), 0;
-    io.out.write(`Rule:    ${r.name} (${r.uid})${r.enabled ? "" : " — disabled"}\n\n${r.content}\n`);
-    return 0;
+  get: {
+    summary: "Show one rule",
+    examples: ["ambit rule get $RULE", "ambit rule get $RULE --json | jq -r .content"],
+    retrieve: (api, uid) => api.agent.rules.retrieve(uid),
+    show: (r) => `Rule:    ${r.name} (${r.uid})${r.enabled ? "" : " — disabled"}\n\n${r.content}\n`,
   },
-};
+  remove: {
+    verb: "delete",
+    summary: "Delete a rule (admins)",
+    examples: ["ambit rule delete $RULE"],
+    remove: (api, uid) => api.agent.rules.delete(uid),
+  },
+});
+export { ruleDelete, ruleGet, ruleList };
 
 export const ruleCreate: Command = {
   path: ["rule", "create"],
@@ -51,9 +52,7 @@ export const ruleCreate: Command = {
     const content = contentOf(values, "ambit rule create");
     if (!content) throw new UsageError("a rule needs --content <text> or --file <path>", "ambit rule create");
     const r = await client().agent.rules.create({ name: positionals[0], content, enabled: !values.disabled });
-    if (json) return printJson(io, r), 0;
-    io.out.write(`Created rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`);
-    return 0;
+    return reply(io, json, r, () => `Created rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`);
   },
 };
 
@@ -80,22 +79,6 @@ export const ruleUpdate: Command = {
       content: content ?? current.content,
       enabled: values.enable ? true : values.disable ? false : current.enabled,
     });
-    if (json) return printJson(io, r), 0;
-    io.out.write(`Updated rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`);
-    return 0;
-  },
-};
-
-export const ruleDelete: Command = {
-  path: ["rule", "delete"],
-  summary: "Delete a rule (admins)",
-  args: "<uid>",
-  minArgs: 1,
-  examples: ["ambit rule delete $RULE"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.rules.delete(positionals[0]);
-    if (json) printJson(io, { uid: positionals[0], deleted: true });
-    else io.out.write(`Deleted rule ${positionals[0]}\n`);
-    return 0;
+    return reply(io, json, r, () => `Updated rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`);
   },
 };
