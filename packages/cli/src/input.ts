@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
-import { CliError, UsageError } from "./command.ts";
+import { CliError, str, UsageError, type Values } from "./command.ts";
 import { EXIT } from "./exit-codes.ts";
+
+/** The text of `--<key>` (`flags` names it in the error), or of the file `--file` names: one at most. */
+export function textOrFile(values: Values, key: string, flags: string, cmd: string): string | undefined {
+  if (str(values[key]) !== undefined && str(values.file) !== undefined) throw new UsageError(`choose ${flags} or --file, not both`, cmd);
+  return str(values.file) !== undefined ? readTextFile(str(values.file)!, "--file", cmd) : str(values[key]);
+}
 
 /** A file's text; a file that cannot be read is a command-line mistake (exit 2) that names it. */
 export function readTextFile(file: string, flag: string, cmd: string): string {

@@ -2,7 +2,7 @@ import type { AgentResponse, IdentityCreateParams, IdentityUpdateParams } from "
 import { type Command, str, strs, UsageError, type Values } from "../command.ts";
 import { readJsonFile } from "../input.ts";
 import { parseMcpSpec } from "../mcp-spec.ts";
-import { collectionCommands, reply } from "./collection.ts";
+import { getCommand, listCommand, removeCommand, reply } from "./collection.ts";
 
 const HARNESSES = ["oz", "ambit", "claude", "codex", "gemini", "opencode"];
 const fieldOptions = {
@@ -48,32 +48,33 @@ function show(a: AgentResponse): string {
   return rows.filter(([, v]) => v).map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join("");
 }
 
-const { list: agentList, get: agentGet, remove: agentDelete } = collectionCommands({
-  noun: "agent",
-  title: "named agent",
-  list: {
-    summary: "List the team's named agents (start a run as one with `agent run --agent <uid>`)",
-    examples: ["ambit agent list", "ambit agent list --json | jq -r '.agents[].uid'"],
-    key: "agents",
-    fetch: async (api) => (await api.agent.identities.list()).agents,
-    empty: 'No named agents. Create one: ambit agent create -n <name> --prompt "…"',
-    columns: ["UID", "NAME", "MODEL", "ENVIRONMENT", "DESCRIPTION"],
-    row: (a) => [a.uid, a.name, a.base_model ?? "-", a.environment_id ?? "-", a.description ?? ""],
-  },
-  get: {
-    summary: "Show one named agent",
-    examples: ["ambit agent get $AGENT", "ambit agent get $AGENT --json"],
-    retrieve: (api, uid) => api.agent.identities.retrieve(uid),
-    show,
-  },
-  remove: {
-    verb: "delete",
-    summary: "Delete a named agent and revoke its API keys (admins)",
-    examples: ["ambit agent delete $AGENT"],
-    remove: (api, uid) => api.agent.identities.delete(uid),
-  },
+export const agentList = listCommand({
+  path: ["agent", "list"],
+  summary: "List the team's named agents (start a run as one with `agent run --agent <uid>`)",
+  examples: ["ambit agent list", "ambit agent list --json | jq -r '.agents[].uid'"],
+  key: "agents",
+  fetch: async (api) => (await api.agent.identities.list()).agents,
+  empty: 'No named agents. Create one: ambit agent create -n <name> --prompt "…"',
+  columns: ["UID", "NAME", "MODEL", "ENVIRONMENT", "DESCRIPTION"],
+  row: (a) => [a.uid, a.name, a.base_model ?? "-", a.environment_id ?? "-", a.description ?? ""],
 });
-export { agentDelete, agentGet, agentList };
+
+export const agentGet = getCommand({
+  path: ["agent", "get"],
+  summary: "Show one named agent",
+  examples: ["ambit agent get $AGENT", "ambit agent get $AGENT --json"],
+  retrieve: (api, uid) => api.agent.identities.retrieve(uid),
+  show,
+});
+
+export const agentDelete = removeCommand({
+  path: ["agent", "delete"],
+  done: "deleted",
+  title: "named agent",
+  summary: "Delete a named agent and revoke its API keys (admins)",
+  examples: ["ambit agent delete $AGENT"],
+  remove: (api, uid) => api.agent.identities.delete(uid),
+});
 
 export const agentCreate: Command = {
   path: ["agent", "create"],

@@ -2,6 +2,12 @@ import type { Ambit } from "@ambit/sdk";
 import type { Command, OptionSpec, Values } from "../command.ts";
 import { type Io, printJson, table } from "../output.ts";
 
+/*
+ * The `list`, `get` and `delete` commands of the team's shared configuration: the same arguments,
+ * `--json` output and messages for every resource; each names its words, columns and text.
+ * Create and update, where the resources differ, are written in their own files (with `reply`).
+ */
+
 /** What a command prints: the API's JSON with `--json`, else `text`; exit 0. */
 export function reply(io: Io, json: boolean, value: unknown, text: () => string): number {
   if (json) printJson(io, value);
@@ -9,69 +15,77 @@ export function reply(io: Io, json: boolean, value: unknown, text: () => string)
   return 0;
 }
 
-type Listing<Item> = {
+/** `ambit <noun> list`: `--json` prints `{key: [...]}`, else a table or how to add the first one. */
+export function listCommand<Item>(spec: {
+  path: string[];
   summary: string;
-  examples: string[];
   options?: Record<string, OptionSpec>;
-  /** The answer's key (`--json` prints `{key: [...]}`) and its items. */
+  examples: string[];
   key: string;
   fetch: (api: Ambit, values: Values, cmd: string) => PromiseLike<Item[]>;
   /** What to print when there is none, with how to add one. */
   empty: string;
   columns: string[];
   row: (item: Item) => string[];
-};
+}): Command {
+  const { key, fetch, empty, columns, row, ...command } = spec;
+  return {
+    ...command,
+    async run({ values, client, io, json }) {
+      const items = await fetch(client(), values, `ambit ${spec.path.join(" ")}`);
+      if (json) return printJson(io, { [key]: items }), 0;
+      io.out.write(items.length ? table(columns, items.map(row)) : `${empty}\n`);
+      return 0;
+    },
+  };
+}
+
+/** `ambit <noun> get <uid>`: the API's JSON, or `show`'s text. */
+export function getCommand<Item>(spec: {
+  path: string[];
+  summary: string;
+  examples: string[];
+  retrieve: (api: Ambit, uid: string) => PromiseLike<Item>;
+  show: (item: Item) => string;
+}): Command {
+  const { retrieve, show, ...command } = spec;
+  return {
+    ...command,
+    args: "<uid>",
+    minArgs: 1,
+    async run({ positionals, client, io, json }) {
+      const item = await retrieve(client(), positionals[0]);
+      return reply(io, json, item, () => show(item));
+    },
+  };
+}
 
 /**
- * `ambit <noun> list|get|delete` of a team collection: the same arguments, `--json` output and
- * messages for every resource; each names its words, columns and text. Create and update, where
- * the resources differ, are written in their own files (with `reply`).
+ * `ambit <noun> delete|remove <key>`: `--json` prints `{<key>: …, deleted|removed: true}`, else
+ * "Deleted <title> <key>" (or `said`).
  */
-export function collectionCommands<Item>(spec: {
-  /** The command's noun (`prompt`) and how messages name one (`saved prompt`). */
-  noun: string;
+export function removeCommand(spec: {
+  path: string[];
+  summary: string;
+  examples: string[];
+  /** How the argument is named: `uid` (the default), `id` or `name`. */
+  key?: "uid" | "id" | "name";
+  args?: string;
+  done: "deleted" | "removed";
   title: string;
-  list: Listing<Item>;
-  get: { summary: string; examples: string[]; retrieve: (api: Ambit, uid: string) => PromiseLike<Item>; show: (item: Item) => string };
-  remove: { verb: "delete" | "remove"; summary: string; examples: string[]; remove: (api: Ambit, uid: string) => PromiseLike<unknown> };
-}): { list: Command; get: Command; remove: Command } {
-  const { noun, title, list, get, remove } = spec;
-  const done = remove.verb === "delete" ? "deleted" : "removed";
+  said?: (id: string) => string;
+  remove: (api: Ambit, id: string) => PromiseLike<unknown>;
+}): Command {
+  const { key = "uid", args = `<${key}>`, done, title, said, remove, ...command } = spec;
   return {
-    list: {
-      path: [noun, "list"],
-      summary: list.summary,
-      ...(list.options ? { options: list.options } : {}),
-      examples: list.examples,
-      async run({ values, client, io, json }) {
-        const items = await list.fetch(client(), values, `ambit ${noun} list`);
-        if (json) return printJson(io, { [list.key]: items }), 0;
-        io.out.write(items.length ? table(list.columns, items.map(list.row)) : `${list.empty}\n`);
-        return 0;
-      },
-    },
-    get: {
-      path: [noun, "get"],
-      summary: get.summary,
-      args: "<uid>",
-      minArgs: 1,
-      examples: get.examples,
-      async run({ positionals, client, io, json }) {
-        const item = await get.retrieve(client(), positionals[0]);
-        return reply(io, json, item, () => get.show(item));
-      },
-    },
-    remove: {
-      path: [noun, remove.verb],
-      summary: remove.summary,
-      args: "<uid>",
-      minArgs: 1,
-      examples: remove.examples,
-      async run({ positionals, client, io, json }) {
-        await remove.remove(client(), positionals[0]);
-        const text = `${done[0].toUpperCase()}${done.slice(1)} ${title} ${positionals[0]}\n`;
-        return reply(io, json, { uid: positionals[0], [done]: true }, () => text);
-      },
+    ...command,
+    args,
+    minArgs: 1,
+    async run({ positionals, client, io, json }) {
+      const id = positionals[0];
+      await remove(client(), id);
+      const text = said ? said(id) : `${done[0].toUpperCase()}${done.slice(1)} ${title} ${id}`;
+      return reply(io, json, { [key]: id, [done]: true }, () => `${text}\n`);
     },
   };
 }

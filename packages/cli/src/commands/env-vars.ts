@@ -1,18 +1,17 @@
 import { type Command, str } from "../command.ts";
-import { clip, printJson, table } from "../output.ts";
+import { clip, printJson } from "../output.ts";
+import { listCommand, removeCommand } from "./collection.ts";
 
-export const envVarList: Command = {
+export const envVarList = listCommand({
   path: ["env-var", "list"],
   summary: "List the team's environment variables (every run receives them; not secret)",
   examples: ["ambit env-var list", "ambit env-var list --json"],
-  async run({ client, io, json }) {
-    const { env_vars } = await client().agent.envVars.list();
-    if (json) return printJson(io, { env_vars }), 0;
-    if (!env_vars.length) return io.out.write("No environment variables. Set one: ambit env-var set NAME value\n"), 0;
-    io.out.write(table(["NAME", "VALUE", "DESCRIPTION"], env_vars.map((v) => [v.name, clip(v.value, 50), v.description ?? ""])));
-    return 0;
-  },
-};
+  key: "env_vars",
+  fetch: async (api) => (await api.agent.envVars.list()).env_vars,
+  empty: "No environment variables. Set one: ambit env-var set NAME value",
+  columns: ["NAME", "VALUE", "DESCRIPTION"],
+  row: (v) => [v.name, clip(v.value, 50), v.description ?? ""],
+});
 
 export const envVarSet: Command = {
   path: ["env-var", "set"],
@@ -29,16 +28,14 @@ export const envVarSet: Command = {
   },
 };
 
-export const envVarUnset: Command = {
+export const envVarUnset = removeCommand({
   path: ["env-var", "unset"],
   summary: "Remove a team environment variable (admins)",
+  key: "name",
   args: "<NAME>",
-  minArgs: 1,
   examples: ["ambit env-var unset NODE_ENV"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.envVars.delete(positionals[0]);
-    if (json) printJson(io, { name: positionals[0], deleted: true });
-    else io.out.write(`Unset ${positionals[0]}\n`);
-    return 0;
-  },
-};
+  done: "deleted",
+  title: "environment variable",
+  said: (name) => `Unset ${name}`,
+  remove: (api, name) => api.agent.envVars.delete(name),
+});

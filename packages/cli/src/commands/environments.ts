@@ -2,7 +2,7 @@ import type { CloudEnvironment, EnvironmentCreateParams } from "@ambit/sdk";
 import { type Command, str, strs, UsageError, type Values } from "../command.ts";
 import { keyValues, readJsonFile } from "../input.ts";
 import { ago } from "../output.ts";
-import { collectionCommands, reply } from "./collection.ts";
+import { getCommand, listCommand, removeCommand, reply } from "./collection.ts";
 
 const FILE_HELP =
   "--file takes the API's JSON body: {name, description, docker_image, repositories: [{url, ref}], setup_commands: [],\n" +
@@ -53,40 +53,41 @@ function summary(e: CloudEnvironment): string {
   return rows.filter(([, v]) => v).map(([k, v]) => `${`${k}:`.padEnd(14)}${v}\n`).join("");
 }
 
-const { list: environmentList, get: environmentGet, remove: environmentDelete } = collectionCommands({
-  noun: "environment",
-  title: "environment",
-  list: {
-    summary: "List the team's environments",
-    options: { "sort-by": { type: "string", value: "<key>", description: "name or last-updated (default)" } },
-    examples: ["ambit environment list", "ambit environment list --sort-by name --json"],
-    key: "environments",
-    async fetch(api, values, cmd) {
-      const sort = str(values["sort-by"])?.replace("-", "_");
-      if (sort !== undefined && sort !== "name" && sort !== "last_updated") throw new UsageError("--sort-by must be name or last-updated", cmd);
-      return (await api.agent.environments.list(sort ? { sort_by: sort } : {})).environments;
-    },
-    empty: "No environments. Create one: ambit environment create -n <name> -r owner/repo",
-    columns: ["UID", "NAME", "REPOSITORIES", "UPDATED", "LAST RUN"],
-    row: (e) => [
-      e.uid, e.config.name, (e.config.repositories ?? []).map((r) => r.url).join(",") || "-", ago(e.last_updated),
-      e.last_task_created ? `${e.last_task_created.state}${e.setup_failed ? " (setup failed)" : ""}` : "-",
-    ],
+export const environmentList = listCommand({
+  path: ["environment", "list"],
+  summary: "List the team's environments",
+  options: { "sort-by": { type: "string", value: "<key>", description: "name or last-updated (default)" } },
+  examples: ["ambit environment list", "ambit environment list --sort-by name --json"],
+  key: "environments",
+  async fetch(api, values, cmd) {
+    const sort = str(values["sort-by"])?.replace("-", "_");
+    if (sort !== undefined && sort !== "name" && sort !== "last_updated") throw new UsageError("--sort-by must be name or last-updated", cmd);
+    return (await api.agent.environments.list(sort ? { sort_by: sort } : {})).environments;
   },
-  get: {
-    summary: "Show one environment",
-    examples: ["ambit environment get $ENV", "ambit environment get $ENV --json | jq .config"],
-    retrieve: (api, uid) => api.agent.environments.retrieve(uid),
-    show: summary,
-  },
-  remove: {
-    verb: "delete",
-    summary: "Delete an environment (members); runs already started keep their copy",
-    examples: ["ambit environment delete $ENV"],
-    remove: (api, uid) => api.agent.environments.delete(uid),
-  },
+  empty: "No environments. Create one: ambit environment create -n <name> -r owner/repo",
+  columns: ["UID", "NAME", "REPOSITORIES", "UPDATED", "LAST RUN"],
+  row: (e) => [
+    e.uid, e.config.name, (e.config.repositories ?? []).map((r) => r.url).join(",") || "-", ago(e.last_updated),
+    e.last_task_created ? `${e.last_task_created.state}${e.setup_failed ? " (setup failed)" : ""}` : "-",
+  ],
 });
-export { environmentDelete, environmentGet, environmentList };
+
+export const environmentGet = getCommand({
+  path: ["environment", "get"],
+  summary: "Show one environment",
+  examples: ["ambit environment get $ENV", "ambit environment get $ENV --json | jq .config"],
+  retrieve: (api, uid) => api.agent.environments.retrieve(uid),
+  show: summary,
+});
+
+export const environmentDelete = removeCommand({
+  path: ["environment", "delete"],
+  done: "deleted",
+  title: "environment",
+  summary: "Delete an environment (members); runs already started keep their copy",
+  examples: ["ambit environment delete $ENV"],
+  remove: (api, uid) => api.agent.environments.delete(uid),
+});
 
 export const environmentCreate: Command = {
   path: ["environment", "create"],

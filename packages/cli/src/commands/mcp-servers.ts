@@ -1,7 +1,7 @@
 import type { McpServer, McpServerCreateParams } from "@ambit/sdk";
 import { type Command, str, strs, UsageError, type Values } from "../command.ts";
 import { keyValues, readJsonFile } from "../input.ts";
-import { collectionCommands, reply } from "./collection.ts";
+import { getCommand, listCommand, removeCommand, reply } from "./collection.ts";
 
 type Definition = McpServerCreateParams["config"];
 
@@ -41,32 +41,33 @@ function fromFile(values: Values, cmd: string): Partial<McpServerCreateParams> {
 
 const describe = (m: McpServer) => ("command" in m.config && m.config.command ? [m.config.command, ...(m.config.args ?? [])].join(" ") : (m.config.url ?? ""));
 
-const { list: mcpList, get: mcpGet, remove: mcpRemove } = collectionCommands({
-  noun: "mcp",
-  title: "MCP server",
-  list: {
-    summary: "List the team's registered MCP servers",
-    examples: ["ambit mcp list", "ambit mcp list --json"],
-    key: "mcp_servers",
-    fetch: async (api) => (await api.agent.mcpServers.list()).mcp_servers,
-    empty: "No MCP servers. Register one: ambit mcp add <name> --url <url>",
-    columns: ["UID", "NAME", "SERVER", "DESCRIPTION"],
-    row: (m) => [m.uid, m.name, describe(m), m.description ?? ""],
-  },
-  get: {
-    summary: "Show one registered MCP server",
-    examples: ["ambit mcp get $MCP --json"],
-    retrieve: (api, uid) => api.agent.mcpServers.retrieve(uid),
-    show: (m) => `MCP server:  ${m.name} (${m.uid})\n${m.description ? `Description: ${m.description}\n` : ""}Config:      ${JSON.stringify(m.config)}\n`,
-  },
-  remove: {
-    verb: "remove",
-    summary: "Remove a registered MCP server (admins)",
-    examples: ["ambit mcp remove $MCP"],
-    remove: (api, uid) => api.agent.mcpServers.delete(uid),
-  },
+export const mcpList = listCommand({
+  path: ["mcp", "list"],
+  summary: "List the team's registered MCP servers",
+  examples: ["ambit mcp list", "ambit mcp list --json"],
+  key: "mcp_servers",
+  fetch: async (api) => (await api.agent.mcpServers.list()).mcp_servers,
+  empty: "No MCP servers. Register one: ambit mcp add <name> --url <url>",
+  columns: ["UID", "NAME", "SERVER", "DESCRIPTION"],
+  row: (m) => [m.uid, m.name, describe(m), m.description ?? ""],
 });
-export { mcpGet, mcpList, mcpRemove };
+
+export const mcpGet = getCommand({
+  path: ["mcp", "get"],
+  summary: "Show one registered MCP server",
+  examples: ["ambit mcp get $MCP --json"],
+  retrieve: (api, uid) => api.agent.mcpServers.retrieve(uid),
+  show: (m) => `MCP server:  ${m.name} (${m.uid})\n${m.description ? `Description: ${m.description}\n` : ""}Config:      ${JSON.stringify(m.config)}\n`,
+});
+
+export const mcpRemove = removeCommand({
+  path: ["mcp", "remove"],
+  done: "removed",
+  title: "MCP server",
+  summary: "Remove a registered MCP server (admins)",
+  examples: ["ambit mcp remove $MCP"],
+  remove: (api, uid) => api.agent.mcpServers.delete(uid),
+});
 
 export const mcpAdd: Command = {
   path: ["mcp", "add"],

@@ -2,6 +2,7 @@ import { type Ambit, ConflictError, type ModelInfo, type ModelUpdateParams } fro
 import { CliError, type Command, str, UsageError, type Values } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { printJson, table } from "../output.ts";
+import { removeCommand } from "./collection.ts";
 
 const PROVIDERS = ["openai", "anthropic"];
 const fieldOptions = {
@@ -114,16 +115,12 @@ export const modelDefault: Command = {
   },
 };
 
-export const modelRemove: Command = {
+export const modelRemove = removeCommand({
   path: ["model", "remove"],
   summary: "Remove a model from the catalog (admins)",
-  args: "<id>",
-  minArgs: 1,
+  key: "id",
   examples: ["ambit model remove local"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.models.delete(positionals[0]);
-    if (json) printJson(io, { id: positionals[0], removed: true });
-    else io.out.write(`Removed model ${positionals[0]}\n`);
-    return 0;
-  },
-};
+  done: "removed",
+  title: "model",
+  remove: (api, id) => api.agent.models.delete(id),
+});

@@ -1,12 +1,9 @@
 import { type Command, str, UsageError, type Values } from "../command.ts";
-import { readTextFile } from "../input.ts";
+import { textOrFile } from "../input.ts";
 import { clip } from "../output.ts";
-import { collectionCommands, reply } from "./collection.ts";
+import { getCommand, listCommand, removeCommand, reply } from "./collection.ts";
 
-function promptOf(values: Values, cmd: string): string | undefined {
-  if (str(values.prompt) !== undefined && str(values.file) !== undefined) throw new UsageError("choose -p/--prompt or --file, not both", cmd);
-  return str(values.file) !== undefined ? readTextFile(str(values.file)!, "--file", cmd) : str(values.prompt);
-}
+const promptOf = (values: Values, cmd: string) => textOrFile(values, "prompt", "-p/--prompt", cmd);
 
 const fieldOptions = {
   prompt: { type: "string", short: "p", value: "<text>", description: "the prompt" },
@@ -14,32 +11,33 @@ const fieldOptions = {
   description: { type: "string", value: "<text>", description: "what it is for" },
 } as const;
 
-const { list: promptList, get: promptGet, remove: promptDelete } = collectionCommands({
-  noun: "prompt",
-  title: "saved prompt",
-  list: {
-    summary: "List the team's saved prompts",
-    examples: ["ambit prompt list", "ambit prompt list --json"],
-    key: "prompts",
-    fetch: async (api) => (await api.agent.prompts.list()).prompts,
-    empty: 'No saved prompts. Save one: ambit prompt create <name> -p "…"',
-    columns: ["UID", "NAME", "PROMPT"],
-    row: (p) => [p.uid, p.name, clip(p.prompt, 60)],
-  },
-  get: {
-    summary: "Show one saved prompt",
-    examples: ["ambit prompt get $PROMPT", "ambit prompt get $PROMPT --json | jq -r .prompt"],
-    retrieve: (api, uid) => api.agent.prompts.retrieve(uid),
-    show: (p) => `Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`,
-  },
-  remove: {
-    verb: "delete",
-    summary: "Delete a saved prompt (members)",
-    examples: ["ambit prompt delete $PROMPT"],
-    remove: (api, uid) => api.agent.prompts.delete(uid),
-  },
+export const promptList = listCommand({
+  path: ["prompt", "list"],
+  summary: "List the team's saved prompts",
+  examples: ["ambit prompt list", "ambit prompt list --json"],
+  key: "prompts",
+  fetch: async (api) => (await api.agent.prompts.list()).prompts,
+  empty: 'No saved prompts. Save one: ambit prompt create <name> -p "…"',
+  columns: ["UID", "NAME", "PROMPT"],
+  row: (p) => [p.uid, p.name, clip(p.prompt, 60)],
 });
-export { promptDelete, promptGet, promptList };
+
+export const promptGet = getCommand({
+  path: ["prompt", "get"],
+  summary: "Show one saved prompt",
+  examples: ["ambit prompt get $PROMPT", "ambit prompt get $PROMPT --json | jq -r .prompt"],
+  retrieve: (api, uid) => api.agent.prompts.retrieve(uid),
+  show: (p) => `Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`,
+});
+
+export const promptDelete = removeCommand({
+  path: ["prompt", "delete"],
+  done: "deleted",
+  title: "saved prompt",
+  summary: "Delete a saved prompt (members)",
+  examples: ["ambit prompt delete $PROMPT"],
+  remove: (api, uid) => api.agent.prompts.delete(uid),
+});
 
 export const promptCreate: Command = {
   path: ["prompt", "create"],

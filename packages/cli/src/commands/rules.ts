@@ -1,45 +1,43 @@
 import { type Command, str, UsageError, type Values } from "../command.ts";
-import { readTextFile } from "../input.ts";
+import { textOrFile } from "../input.ts";
 import { clip } from "../output.ts";
-import { collectionCommands, reply } from "./collection.ts";
+import { getCommand, listCommand, removeCommand, reply } from "./collection.ts";
 
 /** The rule's text from --content or --file (one of them at most). */
-function contentOf(values: Values, cmd: string): string | undefined {
-  if (str(values.content) !== undefined && str(values.file) !== undefined) throw new UsageError("choose --content or --file, not both", cmd);
-  return str(values.file) !== undefined ? readTextFile(str(values.file)!, "--file", cmd) : str(values.content);
-}
+const contentOf = (values: Values, cmd: string) => textOrFile(values, "content", "--content", cmd);
 
 const contentOptions = {
   content: { type: "string", value: "<text>", description: "the instructions" },
   file: { type: "string", value: "<path>", description: "read the instructions from this file (e.g. a Markdown file)" },
 } as const;
 
-const { list: ruleList, get: ruleGet, remove: ruleDelete } = collectionCommands({
-  noun: "rule",
-  title: "rule",
-  list: {
-    summary: "List the team's rules (instructions every run receives)",
-    examples: ["ambit rule list", "ambit rule list --json"],
-    key: "rules",
-    fetch: async (api) => (await api.agent.rules.list()).rules,
-    empty: "No rules. Add one: ambit rule create <name> --file RULES.md",
-    columns: ["UID", "NAME", "ENABLED", "CONTENT"],
-    row: (r) => [r.uid, r.name, r.enabled ? "yes" : "no", clip(r.content, 60)],
-  },
-  get: {
-    summary: "Show one rule",
-    examples: ["ambit rule get $RULE", "ambit rule get $RULE --json | jq -r .content"],
-    retrieve: (api, uid) => api.agent.rules.retrieve(uid),
-    show: (r) => `Rule:    ${r.name} (${r.uid})${r.enabled ? "" : " — disabled"}\n\n${r.content}\n`,
-  },
-  remove: {
-    verb: "delete",
-    summary: "Delete a rule (admins)",
-    examples: ["ambit rule delete $RULE"],
-    remove: (api, uid) => api.agent.rules.delete(uid),
-  },
+export const ruleList = listCommand({
+  path: ["rule", "list"],
+  summary: "List the team's rules (instructions every run receives)",
+  examples: ["ambit rule list", "ambit rule list --json"],
+  key: "rules",
+  fetch: async (api) => (await api.agent.rules.list()).rules,
+  empty: "No rules. Add one: ambit rule create <name> --file RULES.md",
+  columns: ["UID", "NAME", "ENABLED", "CONTENT"],
+  row: (r) => [r.uid, r.name, r.enabled ? "yes" : "no", clip(r.content, 60)],
 });
-export { ruleDelete, ruleGet, ruleList };
+
+export const ruleGet = getCommand({
+  path: ["rule", "get"],
+  summary: "Show one rule",
+  examples: ["ambit rule get $RULE", "ambit rule get $RULE --json | jq -r .content"],
+  retrieve: (api, uid) => api.agent.rules.retrieve(uid),
+  show: (r) => `Rule:    ${r.name} (${r.uid})${r.enabled ? "" : " — disabled"}\n\n${r.content}\n`,
+});
+
+export const ruleDelete = removeCommand({
+  path: ["rule", "delete"],
+  done: "deleted",
+  title: "rule",
+  summary: "Delete a rule (admins)",
+  examples: ["ambit rule delete $RULE"],
+  remove: (api, uid) => api.agent.rules.delete(uid),
+});
 
 export const ruleCreate: Command = {
   path: ["rule", "create"],

@@ -2,6 +2,7 @@ import path from "node:path";
 import { type Command, str, UsageError } from "../command.ts";
 import { readTextFile } from "../input.ts";
 import { printJson, table } from "../output.ts";
+import { removeCommand } from "./collection.ts";
 
 export const skillList: Command = {
   path: ["skill", "list"],
@@ -49,16 +50,12 @@ export const skillAdd: Command = {
   },
 };
 
-export const skillRemove: Command = {
+export const skillRemove = removeCommand({
   path: ["skill", "remove"],
   summary: "Remove a registered skill (members)",
-  args: "<id>",
-  minArgs: 1,
+  key: "id",
   examples: ["ambit skill remove acme/api:.claude/skills/review/SKILL.md"],
-  async run({ positionals, client, io, json }) {
-    await client().agent.skills.delete(positionals[0]);
-    if (json) printJson(io, { id: positionals[0], removed: true });
-    else io.out.write(`Removed skill ${positionals[0]}\n`);
-    return 0;
-  },
-};
+  done: "removed",
+  title: "skill",
+  remove: (api, id) => api.agent.skills.delete(id),
+});
