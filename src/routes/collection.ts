@@ -15,7 +15,10 @@ type Out<S> = S extends z.ZodTypeAny ? z.output<S> : undefined;
  * Inside a generic helper Hono cannot compute it from the declaration (its conditional types
  * wait for the schema types), so each handler states it from the same schema objects it declares.
  */
-type Validated<S extends Schemas> = { in: { [K in keyof S]: In<S[K]> }; out: { [K in keyof S]: Out<S[K]> } };
+type Validated<S extends Schemas> = {
+  in: { [K in keyof S]: In<S[K]> };
+  out: { [K in keyof S]: Out<S[K]> };
+};
 type Handler<S extends Schemas> = Context<AppEnv, string, Validated<S>>;
 
 /**
@@ -23,7 +26,10 @@ type Handler<S extends Schemas> = Context<AppEnv, string, Validated<S>>;
  * (or update), delete. `Query` is the list's query (none: `undefined` reaches the verb).
  */
 export function collectionRoutes<
-  Item extends z.ZodTypeAny, Create extends z.ZodTypeAny, Update extends z.ZodTypeAny, Query extends z.ZodObject | undefined = undefined,
+  Item extends z.ZodTypeAny,
+  Create extends z.ZodTypeAny,
+  Update extends z.ZodTypeAny,
+  Query extends z.ZodObject | undefined = undefined,
 >(opts: {
   path: string;
   tag: string;
@@ -45,45 +51,63 @@ export function collectionRoutes<
     remove: (a: { ctx: Ctx; uid: string }) => Promise<void>;
   };
 }): OpenAPIHono<AppEnv> {
-  const { path, verbs, summaries: summary } = opts;
-  const tags = [opts.tag];
+  const { path, verbs, summaries: summary, query } = opts;
+  const common = { tags: [opts.tag], security: bearer };
   const item = `${path}/{uid}`;
   const conflict = opts.uniqueNames ? [409] : [];
+  const params = { params: UidParams };
   return newRouter()
     .openapi(
       createRoute({
-        method: "get", path, tags, security: bearer, summary: summary.list, ...(opts.query ? { request: { query: opts.query } } : {}),
-        responses: { 200: { description: "OK", ...json(opts.list) }, ...problems(...(opts.query ? [400] : []), 401) },
+        method: "get", path, ...common, summary: summary.list,
+        ...(query ? { request: { query } } : {}),
+        responses: {
+          200: { description: "OK", ...json(opts.list) },
+          ...problems(...(query ? [400] : []), 401),
+        },
       }),
-      async (c: Handler<{ query: Query }>) => c.json({ [opts.listKey]: await verbs.list({ ctx: serviceCtx(c), query: c.req.valid("query") }) }, 200),
+      async (c: Handler<{ query: Query }>) => {
+        const items = await verbs.list({ ctx: serviceCtx(c), query: c.req.valid("query") });
+        return c.json({ [opts.listKey]: items }, 200);
+      },
     )
     .openapi(
       createRoute({
-        method: "post", path, tags, security: bearer, summary: summary.create,
+        method: "post", path, ...common, summary: summary.create,
         request: { body: { required: true, ...json(opts.create) } },
-        responses: { 201: { description: "Created", ...json(opts.item) }, ...problems(400, 401, 403, ...conflict) },
+        responses: {
+          201: { description: "Created", ...json(opts.item) },
+          ...problems(400, 401, 403, ...conflict),
+        },
       }),
-      async (c: Handler<{ json: Create }>) => c.json(await verbs.create({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+      async (c: Handler<{ json: Create }>) =>
+        c.json(await verbs.create({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
     )
     .openapi(
       createRoute({
-        method: "get", path: item, tags, security: bearer, summary: summary.get, request: { params: UidParams },
+        method: "get", path: item, ...common, summary: summary.get, request: params,
         responses: { 200: { description: "OK", ...json(opts.item) }, ...problems(401, 404) },
       }),
-      async (c: Handler<{ param: typeof UidParams }>) => c.json(await verbs.get({ ctx: serviceCtx(c), uid: c.req.valid("param").uid }), 200),
+      async (c: Handler<{ param: typeof UidParams }>) =>
+        c.json(await verbs.get({ ctx: serviceCtx(c), uid: c.req.valid("param").uid }), 200),
     )
     .openapi(
       createRoute({
-        method: "put", path: item, tags, security: bearer, summary: summary.update,
-        request: { params: UidParams, body: { required: true, ...json(opts.update) } },
-        responses: { 200: { description: "Updated", ...json(opts.item) }, ...problems(400, 401, 403, 404, ...conflict) },
+        method: "put", path: item, ...common, summary: summary.update,
+        request: { ...params, body: { required: true, ...json(opts.update) } },
+        responses: {
+          200: { description: "Updated", ...json(opts.item) },
+          ...problems(400, 401, 403, 404, ...conflict),
+        },
       }),
-      async (c: Handler<{ param: typeof UidParams; json: Update }>) =>
-        c.json(await verbs.update({ ctx: serviceCtx(c), uid: c.req.valid("param").uid, input: c.req.valid("json") }), 200),
+      async (c: Handler<{ param: typeof UidParams; json: Update }>) => {
+        const [uid, input] = [c.req.valid("param").uid, c.req.valid("json")];
+        return c.json(await verbs.update({ ctx: serviceCtx(c), uid, input }), 200);
+      },
     )
     .openapi(
       createRoute({
-        method: "delete", path: item, tags, security: bearer, summary: summary.remove, request: { params: UidParams },
+        method: "delete", path: item, ...common, summary: summary.remove, request: params,
         responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
       }),
       async (c: Handler<{ param: typeof UidParams }>) => {

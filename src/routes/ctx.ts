@@ -33,7 +33,9 @@ export function newRouter() {
 export const bearer = [{ bearerAuth: [] }];
 
 /** A JSON body or answer of this schema, as a route declares it. */
-export const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+export const json = <T extends z.ZodTypeAny>(schema: T) => ({
+  content: { "application/json": { schema } },
+});
 
 /** Problem responses a route documents, by status. */
 export function problems(...statuses: number[]) {

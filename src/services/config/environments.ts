@@ -82,9 +82,15 @@ function fields(input: EnvironmentRequest) {
 export const {
   get: getEnvironment, create: createEnvironment, update: updateEnvironment, remove: deleteEnvironment,
 } = configCollection<EnvironmentRow, CloudEnvironment, EnvironmentRequest>({
-  table: environments, noun: "Environment", cached: (c) => c.environments, toItem: (row) => toCloudEnvironment(row), present,
-  authorize: "member", actions: { create: "Creating environments", update: "Changing environments", remove: "Deleting environments" },
-  fields, recordsCreator: true,
+  table: environments,
+  noun: "Environment",
+  cached: (c) => c.environments,
+  toItem: (row) => toCloudEnvironment(row),
+  present,
+  authorize: "member",
+  actions: { create: "Creating environments", update: "Changing environments", remove: "Deleting environments" },
+  fields,
+  recordsCreator: true,
 });
 
 export async function listEnvironments({ ctx, query }: { ctx: Ctx; query: ListEnvironmentsQuery }) {

@@ -64,17 +64,23 @@ async function assertEnvironment(ctx: Ctx, environmentId: string | null | undefi
 
 /** Named agents: a delete also revokes, in the same batch, every API key bound to the agent. */
 const agents = configCollection<AgentRow, AgentResponse, UpdateAgentRequest, CreateAgentRequest>({
-  table: agentIdentities, noun: "Agent", cached: (c) => c.agents, toItem: toAgentResponse,
-  authorize, actions: { create: "Creating named agents", update: "Changing named agents", remove: "Deleting named agents" },
+  table: agentIdentities,
+  noun: "Agent",
+  cached: (c) => c.agents,
+  toItem: toAgentResponse,
+  authorize,
+  actions: { create: "Creating named agents", update: "Changing named agents", remove: "Deleting named agents" },
   check: (ctx, input) => assertEnvironment(ctx, input.environment_id),
   fields: ({ name, ...settings }, current) => ({
     name: name || current?.name || "",
     settings: applySettings((current?.settings ?? {}) as AgentSettings, settings),
   }),
-  newId: uuidv7, recordsCreator: true,
+  newId: uuidv7,
+  recordsCreator: true,
   alsoOnDelete: (ctx, uid) => [
-    ctx.db.update(apiKeys).set({ revokedAt: Date.now() })
-      .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalType, "service_account"), eq(apiKeys.principalId, uid))),
+    ctx.db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(
+      eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalType, "service_account"), eq(apiKeys.principalId, uid),
+    )),
   ],
 });
 

@@ -12,7 +12,12 @@ export const toMcpServer = (row: McpServerRow): McpServer => ({
 export const {
   list: listMcpServers, get: getMcpServer, create: createMcpServer, update: updateMcpServer, remove: deleteMcpServer,
 } = configCollection<McpServerRow, McpServer, McpServerRequest>({
-  table: mcpServers, noun: "MCP server", uniqueName: "an MCP server", cached: (c) => c.mcpServers, toItem: toMcpServer,
-  authorize: "admin", actions: { create: "Registering MCP servers", update: "Changing MCP servers", remove: "Removing MCP servers" },
+  table: mcpServers,
+  noun: "MCP server",
+  uniqueName: "an MCP server",
+  cached: (c) => c.mcpServers,
+  toItem: toMcpServer,
+  authorize: "admin",
+  actions: { create: "Registering MCP servers", update: "Changing MCP servers", remove: "Removing MCP servers" },
   fields: (input) => ({ name: input.name, description: input.description ?? null, config: input.config }),
 });

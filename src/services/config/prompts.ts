@@ -12,7 +12,12 @@ const toPrompt = (r: PromptRow): SavedPrompt => ({
 export const {
   list: listPrompts, get: getPrompt, create: createPrompt, update: updatePrompt, remove: deletePrompt,
 } = configCollection<PromptRow, SavedPrompt, SavedPromptRequest>({
-  table: savedPrompts, noun: "Saved prompt", uniqueName: "a saved prompt", cached: (c) => c.prompts, toItem: toPrompt,
-  authorize: "member", actions: { create: "Saving prompts", update: "Changing saved prompts", remove: "Deleting saved prompts" },
+  table: savedPrompts,
+  noun: "Saved prompt",
+  uniqueName: "a saved prompt",
+  cached: (c) => c.prompts,
+  toItem: toPrompt,
+  authorize: "member",
+  actions: { create: "Saving prompts", update: "Changing saved prompts", remove: "Deleting saved prompts" },
   fields: (input) => ({ name: input.name, prompt: input.prompt, description: input.description ?? null }),
 });

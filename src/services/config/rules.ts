@@ -10,7 +10,12 @@ const toRule = (r: RuleRow): Rule => ({ uid: r.id, name: r.name, content: r.cont
 export const {
   list: listRules, get: getRule, create: createRule, update: updateRule, remove: deleteRule,
 } = configCollection<RuleRow, Rule, RuleRequest>({
-  table: rules, noun: "Rule", uniqueName: "a rule", cached: (c) => c.rules, toItem: toRule,
-  authorize: "admin", actions: { create: "Creating team rules", update: "Changing team rules", remove: "Deleting team rules" },
+  table: rules,
+  noun: "Rule",
+  uniqueName: "a rule",
+  cached: (c) => c.rules,
+  toItem: toRule,
+  authorize: "admin",
+  actions: { create: "Creating team rules", update: "Changing team rules", remove: "Deleting team rules" },
   fields: (input) => ({ name: input.name, content: input.content, enabled: input.enabled }),
 });
