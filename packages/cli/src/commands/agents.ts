@@ -69,7 +69,6 @@ export const agentGet = getCommand({
 
 export const agentDelete = removeCommand({
   path: ["agent", "delete"],
-  done: "deleted",
   title: "named agent",
   summary: "Delete a named agent and revoke its API keys (admins)",
   examples: ["ambit agent delete $AGENT"],

@@ -61,8 +61,8 @@ export function getCommand<Item>(spec: {
 }
 
 /**
- * `ambit <noun> delete|remove <key>`: `--json` prints `{<key>: …, deleted|removed: true}`, else
- * "Deleted <title> <key>" (or `said`).
+ * `ambit <noun> delete|remove <key>`: `--json` prints `{<key>: …, removed: true}` for `remove`,
+ * `deleted: true` for any other verb; else "Deleted <title> <key>" (or `said`).
  */
 export function removeCommand(spec: {
   path: string[];
@@ -71,12 +71,12 @@ export function removeCommand(spec: {
   /** How the argument is named: `uid` (the default), `id` or `name`. */
   key?: "uid" | "id" | "name";
   args?: string;
-  done: "deleted" | "removed";
   title: string;
   said?: (id: string) => string;
   remove: (api: Ambit, id: string) => PromiseLike<unknown>;
 }): Command {
-  const { key = "uid", args = `<${key}>`, done, title, said, remove, ...command } = spec;
+  const { key = "uid", args = `<${key}>`, title, said, remove, ...command } = spec;
+  const done = spec.path[1] === "remove" ? "removed" : "deleted";
   return {
     ...command,
     args,

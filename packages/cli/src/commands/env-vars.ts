@@ -34,7 +34,6 @@ export const envVarUnset = removeCommand({
   key: "name",
   args: "<NAME>",
   examples: ["ambit env-var unset NODE_ENV"],
-  done: "deleted",
   title: "environment variable",
   said: (name) => `Unset ${name}`,
   remove: (api, name) => api.agent.envVars.delete(name),

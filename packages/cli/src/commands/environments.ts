@@ -82,7 +82,6 @@ export const environmentGet = getCommand({
 
 export const environmentDelete = removeCommand({
   path: ["environment", "delete"],
-  done: "deleted",
   title: "environment",
   summary: "Delete an environment (members); runs already started keep their copy",
   examples: ["ambit environment delete $ENV"],

@@ -62,7 +62,6 @@ export const mcpGet = getCommand({
 
 export const mcpRemove = removeCommand({
   path: ["mcp", "remove"],
-  done: "removed",
   title: "MCP server",
   summary: "Remove a registered MCP server (admins)",
   examples: ["ambit mcp remove $MCP"],

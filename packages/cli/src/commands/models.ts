@@ -120,7 +120,6 @@ export const modelRemove = removeCommand({
   summary: "Remove a model from the catalog (admins)",
   key: "id",
   examples: ["ambit model remove local"],
-  done: "removed",
   title: "model",
   remove: (api, id) => api.agent.models.delete(id),
 });

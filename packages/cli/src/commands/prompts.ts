@@ -32,7 +32,6 @@ export const promptGet = getCommand({
 
 export const promptDelete = removeCommand({
   path: ["prompt", "delete"],
-  done: "deleted",
   title: "saved prompt",
   summary: "Delete a saved prompt (members)",
   examples: ["ambit prompt delete $PROMPT"],

@@ -32,7 +32,6 @@ export const ruleGet = getCommand({
 
 export const ruleDelete = removeCommand({
   path: ["rule", "delete"],
-  done: "deleted",
   title: "rule",
   summary: "Delete a rule (admins)",
   examples: ["ambit rule delete $RULE"],

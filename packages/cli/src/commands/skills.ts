@@ -55,7 +55,6 @@ export const skillRemove = removeCommand({
   summary: "Remove a registered skill (members)",
   key: "id",
   examples: ["ambit skill remove acme/api:.claude/skills/review/SKILL.md"],
-  done: "removed",
   title: "skill",
   remove: (api, id) => api.agent.skills.delete(id),
 });
