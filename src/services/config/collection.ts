@@ -10,8 +10,8 @@ import { loadTeamConfig, type TeamConfig, writeTeamConfig, writtenBy } from "./t
 /** A team's configuration table whose rows are named by a generated uid (`id`). */
 type UidTable = SQLiteTable & { id: SQLiteColumn; teamId: SQLiteColumn };
 type UidRow = { id: string; teamId: string; name: string; createdAt: number; updatedAt: number };
-/** What a request sets of a row: all but its keys, times and writers. */
 type Writers = "updatedBy" | "updatedByRole" | "createdBy";
+/** What a request sets of a row: all but its keys, times and writers. */
 type Fields<Row> = Omit<Row, keyof UidRow | Writers> & { name: string };
 
 /** What one resource declares; the verbs below do the rest the same way for all. */
