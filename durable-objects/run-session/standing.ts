@@ -57,11 +57,9 @@ function queries(d1: D1Database, who: Who) {
   ] as const;
 }
 
-type Rows = [
-  { creatorId: string; scope: "Team" | "User"; shareTeam: "NONE" | "VIEWER" | "EDITOR" | null; agentConfig: unknown }[],
-  { role: Role }[],
-  { role: Role; revokedAt: number | null; expiresAt: number | null; principalType: "user" | "service_account"; personal: boolean }[],
-];
+/** What the three queries answer, in order (a drizzle query awaits to its rows). */
+type Rows = Answers<ReturnType<typeof queries>>;
+type Answers<Q extends readonly unknown[]> = { -readonly [K in keyof Q]: Awaited<Q[K]> };
 
 function decide(who: Who, [[run], [member], [key]]: Rows, now: number): Standing {
   if (!isTeamPrincipal(who.principal)) return none("kind");
@@ -82,14 +80,14 @@ function decide(who: Who, [[run], [member], [key]]: Rows, now: number): Standing
     return none(who.principal.type === "user" ? "not_member" : "no_key");
   }
   const caller = { id: who.principal.id, role, personal };
-  if (!run || !canSee(run as Parameters<typeof canSee>[0], caller)) return none("run");
-  return { access: accessOf(run as Parameters<typeof accessOf>[0], caller), personal };
+  if (!run || !canSee(run, caller)) return none("run");
+  return { access: accessOf(run, caller), personal };
 }
 
 /** The principal's access to the run now. */
 export async function standingOf(d1: D1Database, who: Who, now = Date.now()): Promise<Standing> {
   const [run, member, key] = queries(d1, who);
-  return decide(who, (await createDb(d1).batch([run, member, key])) as unknown as Rows, now);
+  return decide(who, await createDb(d1).batch([run, member, key]), now);
 }
 
 /**
@@ -103,7 +101,7 @@ export async function registerAttachment(d1: D1Database, who: Who, connId: strin
   });
   const [run, member, key] = queries(d1, who);
   const [, ...rows] = await db.batch([insert, run, member, key]);
-  return decide(who, rows as unknown as Rows, now);
+  return decide(who, rows, now);
 }
 
 /** Forgets a connection that closed (best effort: a row left behind is pruned by `pruneAttachments`). */

@@ -20,7 +20,7 @@ const setLimits = (team: Team, limits: Json) => call("PATCH", "/api/v1/team", { 
 /** Moves the session's timers `ms` into the past (in memory and in storage) and fires its alarm. */
 async function elapse(runId: string, ms: number) {
   await runInDurableObject(sessionOf(runId) as DurableObjectStub<RunSession>, (instance: RunSession, state) => {
-    const run = (instance as unknown as { run: RunRecord }).run;
+    const run = (instance as unknown as { session: { run: RunRecord } }).session.run;
     for (const k of ["deadline_at", "timed_out_at", "cancel_requested_at"] as const) if (run[k] !== null) run[k] -= ms;
     updateRun(state.storage.sql, run);
   });

@@ -17,7 +17,7 @@ const get = async (key: string, id: string) => (await call("GET", `${RUNS}/${id}
 /** Moves the run's lease (and any cancel mark) `ms` into the past, then fires its alarm. */
 async function lapse(runId: string, ms: number) {
   await runInDurableObject(sessionOf(runId) as DurableObjectStub<RunSession>, (instance: RunSession, state) => {
-    const run = (instance as unknown as { run: RunRecord }).run;
+    const run = (instance as unknown as { session: { run: RunRecord } }).session.run;
     if (run.lease_until !== null) run.lease_until -= ms;
     updateRun(state.storage.sql, run);
   });

@@ -1,6 +1,5 @@
 import type { LocalRunClaim, LocalRunReport, LocalRunStatus } from "@ambit/protocol";
 import { buildAssignment } from "../../../durable-objects/host-pool/assignment.ts";
-import { applyHostReport } from "../../../durable-objects/host-pool/host-report.ts";
 import type { RunRef } from "../../../durable-objects/run-session/run-session.ts";
 import { eq } from "drizzle-orm";
 import { teams } from "../../db/schema.ts";
@@ -66,13 +65,14 @@ export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string })
 
 /**
  * A report of the CLI running a LOCAL run: the same messages a host sends its pool, applied by
- * the same rules (applyHostReport), and every report renews the lease. A report for a run that
- * already ended changes nothing and says so through `state`.
+ * the same rules in one call to the session (`report`), which renews the lease with it; a
+ * heartbeat only renews the lease. A report for a run that already ended changes nothing and
+ * says so through `state`.
  */
 export async function reportLocalRun({ ctx, runId, report }: { ctx: Ctx; runId: string; report: LocalRunReport }): Promise<LocalRunStatus> {
   const { ref, session, holder } = await localRunOf(ctx, runId, "Reporting on a LOCAL run");
-  if (report.type !== "heartbeat") await applyHostReport(session, ref, holder, report);
-  const lease = await session.lease(ref);
-  if (!lease.ok) throw new AppError(lease.code, lease.message);
-  return { run_id: ref.runId, state: lease.state, execution_id: lease.execution_id, cancel_requested: lease.cancel_requested, lease_ms: lease.lease_ms };
+  const now = report.type === "heartbeat" ? await session.lease(ref) : await session.report(ref, holder, report);
+  if (!now.ok) throw new AppError(now.code, now.message);
+  const leaseMs = getConfig(ctx.env).LOCAL_RUN_LEASE_MS;
+  return { run_id: ref.runId, state: now.state, execution_id: now.execution_id, cancel_requested: now.cancel_requested, lease_ms: leaseMs };
 }

@@ -1,0 +1,55 @@
+import { isTerminal, type RunStatusMessage } from "@ambit/protocol";
+import type { RunRecord } from "./storage.ts";
+
+// A run's timers, pure: the team's maximum run time (`deadline_at`, set when its host starts it),
+// the grace a host has to confirm a stop (a cancel, or the stop its deadline asked for), and a
+// LOCAL run's lease. `timers.ts` acts on them from the session's alarm.
+
+/** The timers a run may have, in the order they are checked. */
+export type DueTimer =
+  | "lease" // a LOCAL run's CLI stopped reporting
+  | "timeout_unconfirmed" // told to stop at its deadline; the host never confirmed
+  | "cancel_unconfirmed" // cancelled; the host never confirmed
+  | "deadline"; // the run reached the team's maximum run time
+
+/** When the next timer of an active run is due (null: none). */
+export function nextTimer(run: RunRecord, graceMs: number): number | null {
+  if (isTerminal(run.state)) return null;
+  const due = [
+    run.timed_out_at === null ? run.deadline_at : run.timed_out_at + graceMs,
+    run.cancel_requested_at === null ? null : run.cancel_requested_at + graceMs,
+    run.lease_until,
+  ].filter((t): t is number => t !== null);
+  return due.length ? Math.min(...due) : null;
+}
+
+/** The timer of the run due at `now`, if any: one at a time, the alarm re-arms for the next. */
+export function dueTimer(run: RunRecord, now: number, graceMs: number): DueTimer | null {
+  if (isTerminal(run.state)) return null;
+  if (run.lease_until !== null && now >= run.lease_until) return "lease";
+  if (run.timed_out_at !== null) {
+    return now >= run.timed_out_at + graceMs ? "timeout_unconfirmed" : null;
+  }
+  if (run.cancel_requested_at !== null && now >= run.cancel_requested_at + graceMs) {
+    return "cancel_unconfirmed";
+  }
+  return run.deadline_at !== null && now >= run.deadline_at ? "deadline" : null;
+}
+
+/** How a run that passed the team's maximum run time ends. */
+export function timeoutStatus(run: Pick<RunRecord, "max_run_ms">): RunStatusMessage {
+  const limit = run.max_run_ms ?? 0;
+  const human =
+    limit % 3_600_000 === 0
+      ? `${limit / 3_600_000} h`
+      : limit % 60_000 === 0
+        ? `${limit / 60_000} min`
+        : `${Math.round(limit / 1000)} s`;
+  return {
+    message:
+      "Stopped: the run passed the team's maximum run time of " +
+      `${human}; an admin can raise limits.max_run_time_seconds with PATCH /api/v1/team`,
+    error_code: "budget_exceeded",
+    retryable: false,
+  };
+}

@@ -1,0 +1,87 @@
+import { type DispatchMessage, type EventActor, isTerminal, LOCAL_POOL } from "@ambit/protocol";
+import type { RunFollowupRequest } from "@ambit/protocol";
+import { log } from "../../src/lib/log.ts";
+import type { Starter } from "../../src/lib/personal-secrets.ts";
+import { load } from "./open.ts";
+import { notFound, type RunRef, type SessionResult } from "./results.ts";
+import type { Session } from "./session.ts";
+import { broadcast } from "./sockets.ts";
+import type { RunRecord } from "./storage.ts";
+import { apply } from "./transitions.ts";
+
+/**
+ * A follow-up from an editor: delivered to the live host while the run is active, wakes a
+ * BLOCKED run, or starts the next execution of an ended run (back to QUEUED), which is sent to
+ * its pool from here, whichever way the follow-up came (the REST route or a websocket frame).
+ * `delegated`: it came through a key someone else minted for `actor`; an execution it starts
+ * gets no personal secrets (src/lib/personal-secrets.ts).
+ */
+export async function followup(
+  s: Session,
+  ref: RunRef,
+  actor: EventActor,
+  input: RunFollowupRequest,
+  opts: { delegated?: boolean } = {},
+): Promise<SessionResult> {
+  const run = await load(s, ref);
+  if (!run) return notFound(ref);
+  if (isTerminal(run.state) && run.pool === LOCAL_POOL) {
+    return {
+      ok: false,
+      code: "invalid_request",
+      message:
+        `run ${run.id} ran on its creator's machine (LOCAL) and ended (${run.state}); a ` +
+        "follow-up cannot restart it there. Start a new run: ambit agent run --local, or " +
+        "ambit agent run-cloud",
+    };
+  }
+  if (isTerminal(run.state)) {
+    const starter: Starter = opts.delegated ? { ...actor, delegated: true } : actor;
+    const status = { message: "Queued: a follow-up started a new execution" };
+    const reopened = await apply(s, run, "reopen", actor, status, starter);
+    if (!reopened.ok) return reopened;
+    await dispatchExecution(s, run);
+  }
+  const payload = {
+    message: input.message,
+    ...(input.mode ? { mode: input.mode } : {}),
+    execution_id: run.execution_id,
+  };
+  const [e] = s.record(run, [{ type: "followup.received", actor, payload }]);
+  const result =
+    run.state === "BLOCKED" ? await apply(s, run, "unblock", actor, null) : s.ok(run, e.seq);
+  // the host of a BLOCKED run is waiting for exactly this message, so it gets it too
+  s.outbox.flush();
+  broadcast(s.ctx.getWebSockets("HOST"), {
+    type: "followup",
+    message: input.message,
+    mode: input.mode,
+    execution_id: run.execution_id,
+  });
+  return result;
+}
+
+/**
+ * Sends the run's current execution to the `RUNS` queue, whose consumer offers it to the run's
+ * pool. A failed send is logged, not thrown: the run is committed, and an offer is idempotent,
+ * so sending again (the next follow-up, or an operator) is always safe.
+ */
+async function dispatchExecution(s: Session, run: RunRecord) {
+  const msg: DispatchMessage = {
+    kind: "dispatch",
+    run_id: run.id,
+    team_id: run.team_id,
+    pool: run.pool,
+    execution_id: run.execution_id,
+    session_open: true,
+  };
+  try {
+    await s.env.RUNS.send(msg, { contentType: "json" });
+  } catch (err) {
+    log.error("dispatch send failed", {
+      run_id: run.id,
+      execution_id: run.execution_id,
+      error: err,
+    });
+  }
+}

@@ -1,0 +1,156 @@
+import { type EventActor, isTerminal, LOCAL_POOL, type RunEvent } from "@ambit/protocol";
+import { getConfig } from "../../src/env.ts";
+import { log } from "../../src/lib/log.ts";
+import { hostPool, type HostPoolStub } from "../stubs.ts";
+import { archiveTranscript } from "./archive.ts";
+import { deliver, sendPresence } from "./audience.ts";
+import { nextTimer } from "./deadlines.ts";
+import { Outbox } from "./fanout.ts";
+import { PresenceTimer } from "./replay.ts";
+import type { Position } from "./results.ts";
+import { appendEvent, lastSeq, listEvents, type RunRecord, updateRun } from "./storage.ts";
+import { type D1Columns, d1Columns, writeSummary } from "./summary.ts";
+
+/** How long a failed summary write-back or archive waits to be tried again (from the alarm). */
+const RETRY_MS = 1_000;
+
+export type SseWriter = WritableStreamDefaultWriter<Uint8Array>;
+/**
+ * An open Server-Sent Events stream: who holds it, and whether its replay is done (then it gets
+ * live events).
+ */
+export type SseClient = {
+  conn: string;
+  principal: EventActor;
+  keyId?: string;
+  ip?: string;
+  live: boolean;
+};
+/** One event to append: its seq, time and execution are the session's. */
+export type EventEntry = { type: string; actor: EventActor; payload: object };
+
+/**
+ * What one instance of a run's session holds in memory, and the steps every part of it takes
+ * the same way: persist events and the run in one transaction, then publish them (`record`);
+ * project the run onto its D1 row (`syncSummary`); archive an ended run's log to R2; arm the
+ * alarm for the next timer; tell the run's pool. The modules beside it take it as their first
+ * argument; `RunSession` holds one.
+ */
+export class Session {
+  run: RunRecord | null = null;
+  /** what the run's D1 row holds, as far as this instance knows (null: unknown, write it all) */
+  private d1: D1Columns | null = null;
+  private syncing: Promise<void> = Promise.resolve();
+  /** whether this instance asked its pool to tell it why the run waits (line.ts `watchLine`) */
+  watching = false;
+  /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
+  readonly sse = new Map<SseWriter, SseClient>();
+  /** Sockets still being sent their replay: live events reach them once it is done (replay.ts). */
+  readonly replaying = new Set<WebSocket>();
+  /** Live events on their way to the clients, coalesced under load (see fanout.ts). */
+  readonly outbox: Outbox;
+  readonly presence: PresenceTimer;
+
+  constructor(
+    readonly ctx: DurableObjectState,
+    readonly env: Env,
+  ) {
+    const audience = () => ctx.getWebSockets().length + this.sse.size;
+    this.outbox = new Outbox((events) => deliver(this, events), audience);
+    this.presence = new PresenceTimer(() => sendPresence(this));
+  }
+
+  get sql(): SqlStorage {
+    return this.ctx.storage.sql;
+  }
+
+  ok(run: RunRecord, seq: number): Position {
+    return { ok: true, state: run.state, seq, execution_id: run.execution_id };
+  }
+
+  /** The run as it was just created or rebuilt: D1 holds exactly its summary. */
+  opened(run: RunRecord) {
+    this.run = run;
+    this.d1 = d1Columns(run);
+  }
+
+  /** Appends events (and applies `mutate` to the run) in one transaction, then publishes them. */
+  record(run: RunRecord, entries: EventEntry[], mutate?: () => void): RunEvent[] {
+    const now = Date.now();
+    const written = this.ctx.storage.transactionSync(() => {
+      const out = entries.map((e) =>
+        appendEvent(this.sql, { ...e, at: now, execution_id: run.execution_id }),
+      );
+      mutate?.();
+      updateRun(this.sql, run);
+      return out;
+    });
+    this.outbox.add(written);
+    return written;
+  }
+
+  /**
+   * Brings the run's D1 row up to date. Writes run one at a time, in order, so each is computed
+   * against what the previous one left (see `d1`).
+   */
+  syncSummary(): Promise<void> {
+    const next = this.syncing.then(() => this.writeSummaryNow());
+    this.syncing = next.catch(() => {});
+    return next;
+  }
+
+  private async writeSummaryNow() {
+    const run = this.run;
+    if (!run || run.synced_seq >= run.summary_seq) return;
+    const target = run.summary_seq;
+    try {
+      const written = d1Columns(run);
+      const took = await writeSummary(this.env.DB, run, this.d1);
+      this.d1 = took ? written : null;
+      if (target > run.synced_seq) {
+        run.synced_seq = target;
+        updateRun(this.sql, run);
+      }
+    } catch (err) {
+      this.d1 = null; // the write may or may not have landed
+      log.error("run summary write-back failed; retrying", { run_id: run.id, error: err });
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    }
+  }
+
+  /** Writes an ended run's whole log to R2, so its record outlives this object's storage. */
+  async archive() {
+    const run = this.run;
+    if (!run || !isTerminal(run.state)) return;
+    const upTo = lastSeq(this.sql);
+    if (run.archived_seq >= upTo) return;
+    try {
+      const events = listEvents(this.sql, 0, Number.MAX_SAFE_INTEGER);
+      await archiveTranscript(this.env.ARTIFACTS, run.id, events);
+      run.archived_seq = Math.max(run.archived_seq, upTo);
+      updateRun(this.sql, run);
+    } catch (err) {
+      log.error("transcript archive failed; retrying", { run_id: run.id, error: err });
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    }
+  }
+
+  /** Sets the alarm for the run's next timer (timers.ts), unless one is due sooner. */
+  async armTimers() {
+    const at = this.run && nextTimer(this.run, getConfig(this.env).CANCEL_GRACE_MS);
+    if (!at) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Calls the run's pool; a failure is logged, not thrown. */
+  async tellPool(run: RunRecord, call: (pool: HostPoolStub) => Promise<unknown>) {
+    // a LOCAL run's CLI learns of a cancel from its next report (cancel_requested)
+    if (run.pool === LOCAL_POOL) return;
+    try {
+      await call(hostPool(this.env, run.team_id, run.pool));
+    } catch (err) {
+      log.error("host pool call failed", { run_id: run.id, error: err });
+    }
+  }
+}
