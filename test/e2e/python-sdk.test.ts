@@ -38,6 +38,7 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   let s: E2eServer;
   let host: ScriptedHost;
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   const handled = new Set<string>();
   const hostErrors: string[] = [];
 
@@ -87,6 +88,9 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   beforeAll(async () => {
     s = await startE2eServer({ teamName: "python-sdk", vars: { MAX_QUEUED_RUNS_PER_TEAM: String(MAX_QUEUED) } });
     host = await ScriptedHost.connect(s.url, s.key, POOL, 16);
+    // the pool closes a host silent for three heartbeats (30 s), and some tests run longer than that
+    // without a run for this host (the 250 runs)
+    heartbeat = setInterval(() => host.send("heartbeat", { running: [] }), 5_000);
     timer = setInterval(() => {
       for (const f of host.frames) {
         if (f.type !== "task_assignment" || handled.has(f.data.task_id)) continue;
@@ -97,6 +101,7 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   });
   afterAll(async () => {
     clearInterval(timer);
+    clearInterval(heartbeat);
     host?.close();
     await s?.stop();
   });

@@ -91,7 +91,9 @@ class RunsTest(ApiTestCase):
         name = f"many-{uuid.uuid4()}"
 
         def make(i: int) -> str:
-            run_id = self.client.agent.runs.create(prompt=f"many {i}", config={"name": name})["run_id"]
+            # LOCAL: never offered to a host pool; the listing needs no dispatch, and 250 of them
+            # would only load the machine
+            run_id = self.client.agent.runs.create(prompt=f"many {i}", config={"name": name}, execution_location="LOCAL")["run_id"]
             # out of the line at once, so the team stays far below its cap of queued runs (the 429 test's)
             self.client.agent.runs.cancel(run_id)
             return run_id

@@ -26,7 +26,9 @@ def blocks() -> List[Tuple[str, str]]:
     """(the heading above it, its code) of every ```python block."""
     found: List[Tuple[str, str]] = []
     heading = ""
-    for part in re.split(r"(^## [^\n]*$|^```python\n.*?^```$)", README.read_text(encoding="utf-8"), flags=re.M | re.S):
+    for part in re.split(
+        r"(^## [^\n]*$|^```python\n.*?^```$)", README.read_text(encoding="utf-8"), flags=re.M | re.S
+    ):
         if part.startswith("## "):
             heading = part[3:].strip()
         elif part.startswith("```python"):
@@ -48,11 +50,19 @@ def swap(code: str, replacements: Dict[str, str]) -> str:
 
 
 def run(code: str) -> "subprocess.CompletedProcess[str]":
-    env = {**os.environ, "AMBIT_BASE_URL": BASE_URL, "AMBIT_API_KEY": API_KEY, "PYTHONPATH": str(SOURCES)}
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "AMBIT_BASE_URL": BASE_URL,
+        "AMBIT_API_KEY": API_KEY,
+        "PYTHONPATH": str(SOURCES),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 CLIENT = "from ambit import Ambit\nclient = Ambit()\n"
+TO_POOL = f'config={{"worker_host": "{POOL}"}}'
 
 
 class ReadmeTest(unittest.TestCase):
@@ -72,43 +82,72 @@ class ReadmeTest(unittest.TestCase):
         self.need_host()
         code = example("Fail a CI job when the run fails")
         for play, exit_code in (("py:fail", 1), ("py:succeed", 0)):
-            done = run(swap(code, {
-                'prompt="Review this PR for security issues"': f'prompt="{play} {uuid.uuid4()}", config={{"worker_host": "{POOL}"}}',
-            }))
+            prompt = f'prompt="{play} {uuid.uuid4()}", {TO_POOL}'
+            done = run(swap(code, {'prompt="Review this PR for security issues"': prompt}))
             self.assertEqual(done.returncode, exit_code, done.stderr)
             if exit_code:
-                self.assertRegex(done.stderr, r"^agent run \S+ ended FAILED: tests still failing\n$")
+                self.assertRegex(
+                    done.stderr, r"^agent run \S+ ended FAILED: tests still failing\n$"
+                )
 
     def test_start_a_run_and_wait_for_it(self) -> None:
         self.need_host()
-        done = run(CLIENT + swap(example("Start a run and wait for it"), {
-            '"Upgrade the lodash dependency and fix what breaks"': f'"py:succeed {uuid.uuid4()}"',
-            '{"environment_id": "env_…", "model_id": "gpt-5"}': f'{{"worker_host": "{POOL}"}}',
-        }))
+        token = uuid.uuid4()
+        done = run(
+            CLIENT
+            + swap(
+                example("Start a run and wait for it"),
+                {
+                    '"Upgrade the lodash dependency and fix what breaks"': f'"py:succeed {token}"',
+                    'config={"environment_id": "env_…", "model_id": "gpt-5"}': TO_POOL,
+                },
+            )
+        )
         self.assertEqual((done.returncode, done.stdout), (0, "SUCCEEDED all green\n"), done.stderr)
 
     def test_asyncio(self) -> None:
         self.need_host()
-        done = run(swap(example("asyncio"), {
-            '"Fix the flaky test in test/cart.test.ts"': f'"py:stream {uuid.uuid4()}", config={{"worker_host": "{POOL}"}}',
-            'limit=20)': 'limit=20, q="no run has this title")',
-        }))
-        self.assertEqual((done.returncode, done.stdout), (0, "".join(f"m{i}\n" for i in range(1, 9)) + "SUCCEEDED\n"), done.stderr)
+        token = uuid.uuid4()
+        done = run(
+            swap(
+                example("asyncio"),
+                {
+                    '"Fix the flaky test in test/cart.test.ts"': f'"py:stream {token}", {TO_POOL}',
+                    "limit=20)": 'limit=20, q="no run has this title")',
+                },
+            )
+        )
+        self.assertEqual(
+            (done.returncode, done.stdout),
+            (0, "".join(f"m{i}\n" for i in range(1, 9)) + "SUCCEEDED\n"),
+            done.stderr,
+        )
 
     def test_a_nightly_schedule(self) -> None:
         need_server(self)
         client = Ambit(api_key=API_KEY, base_url=BASE_URL)
-        env = client.agent.environments.create(name=f"readme-{uuid.uuid4().hex[:6]}", docker_image="node:22")
+        env = client.agent.environments.create(
+            name=f"readme-{uuid.uuid4().hex[:6]}", docker_image="node:22"
+        )
         name = f"nightly dependency check {uuid.uuid4().hex[:6]}"
-        done = run(CLIENT + swap(example("A nightly schedule"), {
-            '"nightly dependency check"': repr(name),
-            '"env_…"': repr(env["uid"]),
-        }))
+        done = run(
+            CLIENT
+            + swap(
+                example("A nightly schedule"),
+                {
+                    '"nightly dependency check"': repr(name),
+                    '"env_…"': repr(env["uid"]),
+                },
+            )
+        )
         try:
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertIn(f"{name} True ", done.stdout)  # resumed, with its next run
             made = [s for s in client.agent.schedules.list() if s["name"] == name]
-            self.assertEqual([(s["cron_schedule"], s["timezone"], s["enabled"]) for s in made], [("0 3 * * *", "Europe/Berlin", True)])
+            self.assertEqual(
+                [(s["cron_schedule"], s["timezone"], s["enabled"]) for s in made],
+                [("0 3 * * *", "Europe/Berlin", True)],
+            )
         finally:
             for s in client.agent.schedules.list():
                 if s["name"] == name:

@@ -1,4 +1,5 @@
-"""The two clients, ``Ambit`` and ``AsyncAmbit``: the same resources over blocking sockets or asyncio."""
+"""The two clients, ``Ambit`` and ``AsyncAmbit``: the same resources over blocking sockets or
+asyncio."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class Agent(APIResource[C]):
 
     @endpoint
     def run(self, **params: Unpack[RunCreateParams]) -> Flow[RunCreated]:
-        """Creates a run on the legacy path ``POST /agent/run`` (as ``oz-agent-sdk``'s ``agent.run``);
+        """Creates a run on the legacy path ``POST /agent/run`` (as ``oz-agent-sdk``'s
+        ``agent.run``);
         prefer ``runs.create``, which takes the same fields."""
         return create_run_flow(self, "/agent/run", params)
 
@@ -59,7 +61,8 @@ class ClientConfig(TypedDict, total=False):
     api_key: Optional[str]
     """Default: ``AMBIT_API_KEY``."""
     base_url: Optional[str]
-    """An origin, or one ending in ``/api/v1``. Default: ``AMBIT_BASE_URL``, then ``http://localhost:8787``."""
+    """An origin, or one ending in ``/api/v1``. Default: ``AMBIT_BASE_URL``, then
+    ``http://localhost:8787``."""
     timeout: Optional[float]
     """Seconds per attempt (default 60)."""
     max_retries: Optional[int]
@@ -93,9 +96,13 @@ class _Resources(Generic[C]):
 
 
 def _signup(client: BaseClient, params: SignUpParams) -> Flow[SignUp]:
-    anonymous = type(client)(base_url=params.get("base_url"), timeout=params.get("timeout"), _keyless=True)
+    anonymous = type(client)(
+        base_url=params.get("base_url"), timeout=params.get("timeout"), _keyless=True
+    )
     return Teams.create.flow(
-        Teams(anonymous), name=params["name"], owner_email=params["owner_email"],
+        Teams(anonymous),
+        name=params["name"],
+        owner_email=params["owner_email"],
         owner_display_name=params.get("owner_display_name"),
     )
 
@@ -103,7 +110,8 @@ def _signup(client: BaseClient, params: SignUpParams) -> Flow[SignUp]:
 class Ambit(SyncClient, _Resources[SyncClient]):
     """A client of one Ambit platform; each call blocks until its answer.
 
-    ``api_key`` defaults to ``AMBIT_API_KEY``; ``base_url`` (an origin, or one ending in ``/api/v1``)
+    ``api_key`` defaults to ``AMBIT_API_KEY``; ``base_url`` (an origin, or one ending in
+    ``/api/v1``)
     to ``AMBIT_BASE_URL``, then ``http://localhost:8787``. ``timeout`` (seconds per attempt, default
     60) and ``max_retries`` (default 2) apply to every request; each method also takes them.
     ``last_response`` holds the status and headers of this thread's last answer.
@@ -115,8 +123,10 @@ class Ambit(SyncClient, _Resources[SyncClient]):
 
     @staticmethod
     def sign_up(**params: Unpack[SignUpParams]) -> SignUp:
-        """Creates a team (``POST /teams``, no key needed) and answers its owner's API key (shown only here):
-        ``name``, ``owner_email``, ``owner_display_name``, and the ``base_url`` and ``timeout`` to use.
+        """Creates a team (``POST /teams``, no key needed) and answers its owner's API key (shown
+        only here):
+        ``name``, ``owner_email``, ``owner_display_name``, and the ``base_url`` and ``timeout`` to
+        use.
 
         ``Ambit(api_key=Ambit.sign_up(name="acme", owner_email="me@acme.dev")["api_key"])``
         """
@@ -126,7 +136,8 @@ class Ambit(SyncClient, _Resources[SyncClient]):
 
 class AsyncAmbit(AsyncClient, _Resources[AsyncClient]):
     """``Ambit`` for asyncio: the same resources, each call a coroutine (``await``), lists and run
-    streams iterated with ``async for``. Standard library only: HTTP/1.1 on ``asyncio.open_connection``.
+    streams iterated with ``async for``. Standard library only: HTTP/1.1 on
+    ``asyncio.open_connection``.
 
     ``last_response`` holds the status and headers of the calling task's last answer.
     """

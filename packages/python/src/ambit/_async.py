@@ -23,7 +23,14 @@ R = TypeVar("R")
 class AsyncResponse:
     """An answer read up to its body, on its own connection (closed with the response)."""
 
-    def __init__(self, status: int, headers: Dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter, url: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: Dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        url: str,
+    ) -> None:
         self.status = status
         self.headers = headers
         self.url = url
@@ -32,7 +39,9 @@ class AsyncResponse:
         self._closed = False
         self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         length = headers.get("content-length")
-        self._left: Optional[int] = int(length) if length is not None and not self._chunked else None
+        self._left: Optional[int] = (
+            int(length) if length is not None and not self._chunked else None
+        )
         self._chunk_left = 0  # bytes of the current chunk still unread
         self._ended = status in (204, 304) or self._left == 0
 
@@ -88,8 +97,10 @@ class AsyncClient(BaseClient):
     """A client whose calls are coroutines; one connection per request, nothing blocks the loop."""
 
     async def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """Any request under ``/api/v1`` with the client's auth, retries and errors; answers the parsed
-        JSON body (None for 204, text for non-JSON). For endpoints this SDK has no method for yet."""
+        """Any request under ``/api/v1`` with the client's auth, retries and errors; answers the
+        parsed
+        JSON body (None for 204, text for non-JSON). For endpoints this SDK has no method for yet.
+        """
         return await self.drive(self.request_flow(method, path, **options))
 
     async def drive(self, flow: Flow[T]) -> T:
@@ -122,7 +133,12 @@ class AsyncClient(BaseClient):
             assert isinstance(response, AsyncResponse)
             whole = isinstance(step, ReadAll)
             try:
-                return await _io(response.read_all() if whole else response.read_some(), step.timeout, response.url, reading=True)
+                return await _io(
+                    response.read_all() if whole else response.read_some(),
+                    step.timeout,
+                    response.url,
+                    reading=True,
+                )
             except AmbitError:
                 response.close()
                 raise
@@ -137,14 +153,26 @@ class AsyncClient(BaseClient):
         host = parts.hostname or "localhost"
         port = parts.port or (443 if https else 80)
         context = ssl.create_default_context() if https else None
-        reader, writer = await _io(asyncio.open_connection(host, port, ssl=context), timeout, request.url)
+        reader, writer = await _io(
+            asyncio.open_connection(host, port, ssl=context), timeout, request.url
+        )
         try:
             target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
-            lines = [f"{request.method} {target} HTTP/1.1", f"host: {parts.netloc}", "connection: close"]
-            lines += [f"{k}: {v}" for k, v in request.headers.items() if k not in ("host", "connection", "content-length")]
+            lines = [
+                f"{request.method} {target} HTTP/1.1",
+                f"host: {parts.netloc}",
+                "connection: close",
+            ]
+            lines += [
+                f"{k}: {v}"
+                for k, v in request.headers.items()
+                if k not in ("host", "connection", "content-length")
+            ]
             if request.payload is not None or request.method in ("POST", "PUT", "PATCH"):
                 lines.append(f"content-length: {len(request.payload or b'')}")
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (request.payload or b""))
+            writer.write(
+                ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (request.payload or b"")
+            )
             await _io(writer.drain(), timeout, request.url)
             status, headers = await _io(_read_head(reader), timeout, request.url)
             return AsyncResponse(status, headers, reader, writer, request.url)
@@ -182,8 +210,18 @@ async def _io(work: Awaitable[R], timeout: float, url: str, *, reading: bool = F
     try:
         return await asyncio.wait_for(work, timeout)
     except asyncio.TimeoutError as err:
-        what = f"the answer from {origin} stalled past" if reading else f"no answer from {origin} within"
+        what = (
+            f"the answer from {origin} stalled past"
+            if reading
+            else f"no answer from {origin} within"
+        )
         raise APITimeoutError(f"{what} {timeout} s") from err
-    except (OSError, EOFError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as err:
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        asyncio.IncompleteReadError,
+        asyncio.LimitOverrunError,
+    ) as err:
         what = f"the answer from {origin} broke off" if reading else f"could not reach {origin}"
         raise APIConnectionError(f"{what}: {cause_text(err)}") from err

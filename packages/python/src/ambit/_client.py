@@ -14,7 +14,19 @@ import os
 import random
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple, TypedDict, TypeVar, Union, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+    TypeVar,
+    Union,
+    cast,
+)
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._errors import AmbitError, APIConnectionError, make_status_error
@@ -23,7 +35,15 @@ from ._flow import Flow, Prepared, ReadAll, Response, Send, Sleep
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["BaseClient", "RawResponse", "RequestOptions", "api_base_of", "path_of", "retry_delay", "QueryValue"]
+__all__ = [
+    "BaseClient",
+    "RawResponse",
+    "RequestOptions",
+    "api_base_of",
+    "path_of",
+    "retry_delay",
+    "QueryValue",
+]
 
 DEFAULT_BASE_URL = "http://localhost:8787"
 DEFAULT_TIMEOUT = 60.0
@@ -39,7 +59,8 @@ QueryValue = Union[QueryScalar, Sequence[QueryScalar], Mapping[str, str], None]
 
 
 def api_base_of(base_url: str) -> str:
-    """``http://host:8787``, ``http://host:8787/``, ``http://host:8787/api/v1`` → ``http://host:8787/api/v1``."""
+    """``http://host:8787``, ``http://host:8787/``, ``http://host:8787/api/v1`` →
+    ``http://host:8787/api/v1``."""
     trimmed = base_url.rstrip("/")
     return trimmed if trimmed.endswith("/api/v1") else trimmed + "/api/v1"
 
@@ -50,7 +71,8 @@ def path_of(template: str, *segments: str) -> str:
 
 
 class RawResponse:
-    """What the server answered, besides the body: ``status``, ``headers`` (lower-case names), ``url``."""
+    """What the server answered, besides the body: ``status``, ``headers`` (lower-case names),
+    ``url``."""
 
     def __init__(self, status: int, headers: Mapping[str, str], url: str, method: str) -> None:
         self.status = status
@@ -66,7 +88,8 @@ class RawResponse:
 
 
 def should_retry(status: int, headers: Mapping[str, str]) -> bool:
-    """Whether an answer is worth trying again: ``x-should-retry`` wins, else 408, 409, 429 and 5xx."""
+    """Whether an answer is worth trying again: ``x-should-retry`` wins, else 408, 409, 429 and
+    5xx."""
     flag = headers.get("x-should-retry")
     if flag == "true":
         return True
@@ -76,7 +99,8 @@ def should_retry(status: int, headers: Mapping[str, str]) -> bool:
 
 
 def retry_delay(retry: int, headers: Optional[Mapping[str, str]] = None) -> float:
-    """Seconds to wait before retry number ``retry`` (1-based): ``retry-after-ms``, ``retry-after``, else backoff with jitter."""
+    """Seconds to wait before retry number ``retry`` (1-based): ``retry-after-ms``,
+    ``retry-after``, else backoff with jitter."""
     asked = _server_wait(headers)
     if asked is not None and 0 <= asked <= MAX_HONOURED_WAIT:
         return asked
@@ -122,7 +146,8 @@ class RequestOptions(TypedDict, total=False):
 
 
 class BaseClient:
-    """Holds the configuration, builds requests under ``/api/v1`` and defines how they are sent (as flows)."""
+    """Holds the configuration, builds requests under ``/api/v1`` and defines how they are sent (as
+    flows)."""
 
     api_key: str
     base_url: str
@@ -140,14 +165,20 @@ class BaseClient:
         default_headers: Optional[Mapping[str, str]] = None,
         _keyless: bool = False,
     ) -> None:
-        key = "" if _keyless else (api_key if api_key is not None else os.environ.get("AMBIT_API_KEY", ""))
+        key = (
+            ""
+            if _keyless
+            else (api_key if api_key is not None else os.environ.get("AMBIT_API_KEY", ""))
+        )
         if not key and not _keyless:
             raise AmbitError(
                 "no API key: pass Ambit(api_key=...) or set AMBIT_API_KEY "
                 "(create one with `ambit api-key create` or POST /api/v1/api-keys)"
             )
         self.api_key = key
-        self.base_url = api_base_of(base_url or os.environ.get("AMBIT_BASE_URL") or DEFAULT_BASE_URL)
+        self.base_url = api_base_of(
+            base_url or os.environ.get("AMBIT_BASE_URL") or DEFAULT_BASE_URL
+        )
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
         self.default_headers = dict(default_headers or {})
@@ -158,11 +189,13 @@ class BaseClient:
 
     @property
     def last_response(self) -> Optional[RawResponse]:
-        """The answer to the last request this thread (or asyncio task) made with this client, or None."""
+        """The answer to the last request this thread (or asyncio task) made with this client, or
+        None."""
         return self._last.get()
 
     def build_url(self, path: str, query: Optional[Mapping[str, QueryValue]] = None) -> str:
-        """The full URL of ``path`` (under ``/api/v1``) with ``query``; lists repeat the key, mappings become ``key[k]=v``."""
+        """The full URL of ``path`` (under ``/api/v1``) with ``query``; lists repeat the key,
+        mappings become ``key[k]=v``."""
         pairs: list[Tuple[str, str]] = []
         for key, value in (query or {}).items():
             if value is None:
@@ -188,7 +221,8 @@ class BaseClient:
         headers: Optional[Mapping[str, str]] = None,
         idempotency_key: Optional[str] = None,
     ) -> Prepared:
-        """The request for ``path``: the key, JSON body, and for a POST an ``Idempotency-Key`` its retries keep."""
+        """The request for ``path``: the key, JSON body, and for a POST an ``Idempotency-Key`` its
+        retries keep."""
         sent: Dict[str, str] = {"accept": "application/json", "user-agent": USER_AGENT}
         if self.api_key:
             sent["authorization"] = f"Bearer {self.api_key}"
@@ -208,9 +242,15 @@ class BaseClient:
         return Prepared("GET", url, {"accept": "*/*", "user-agent": USER_AGENT}, None)
 
     def send_flow(
-        self, request: Prepared, *, timeout: Optional[float] = None, max_retries: Optional[int] = None, redirects: bool = False
+        self,
+        request: Prepared,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        redirects: bool = False,
     ) -> Flow[Response]:
-        """Sends with retries; answers the open 2xx response (body unread), or raises the status's error class.
+        """Sends with retries; answers the open 2xx response (body unread), or raises the status's
+        error class.
 
         With ``redirects=True`` a 3xx answer is returned too (unread), for the caller to follow.
         """
@@ -227,7 +267,9 @@ class BaseClient:
                 attempt += 1
                 yield Sleep(retry_delay(attempt))
                 continue
-            self._last.set(RawResponse(response.status, response.headers, request.url, request.method))
+            self._last.set(
+                RawResponse(response.status, response.headers, request.url, request.method)
+            )
             if 200 <= response.status < 300 or (redirects and 300 <= response.status < 400):
                 return response
             if attempt < retries and should_retry(response.status, response.headers):
@@ -239,20 +281,31 @@ class BaseClient:
                 data: bytes = yield ReadAll(response, seconds)
             except APIConnectionError:
                 data = b""
-            raise make_status_error(response.status, _problem(data.decode("utf-8", "replace")), response.headers)
+            raise make_status_error(
+                response.status, _problem(data.decode("utf-8", "replace")), response.headers
+            )
 
     def request_flow(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Flow[Any]:
-        """A request and its parsed answer: JSON, text for other media types, None for an empty body."""
+        """A request and its parsed answer: JSON, text for other media types, None for an empty
+        body."""
         timeout = options.get("timeout")
         request = self.prepare(
-            method, path, query=options.get("query"), body=options.get("body"), headers=options.get("headers"),
+            method,
+            path,
+            query=options.get("query"),
+            body=options.get("body"),
+            headers=options.get("headers"),
             idempotency_key=options.get("idempotency_key"),
         )
-        response = yield from self.send_flow(request, timeout=timeout, max_retries=options.get("max_retries"))
+        response = yield from self.send_flow(
+            request, timeout=timeout, max_retries=options.get("max_retries")
+        )
         data: bytes = yield ReadAll(response, self.effective_timeout(timeout))
         return decode_body(response, data)
 
-    def with_options(self: _Client, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> _Client:
+    def with_options(
+        self: _Client, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
+    ) -> _Client:
         """A copy of this client with other defaults."""
         return type(self)(
             api_key=self.api_key,
@@ -273,7 +326,9 @@ def decode_body(response: Response, data: bytes) -> Any:
         return None
     text = data.decode("utf-8")
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
+    if media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
         return json.loads(text)
     return text
 

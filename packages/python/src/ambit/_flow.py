@@ -13,18 +13,22 @@ T = TypeVar("T")
 
 
 class Response(Protocol):
-    """An answer whose head was read: ``status``, ``headers`` (lower-case names); the body is read by steps."""
+    """An answer whose head was read: ``status``, ``headers`` (lower-case names); the body is read
+    by steps."""
 
     status: int
     headers: Dict[str, str]
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        ...
 
 
 class Prepared:
     """A request ready to send: method, absolute URL, headers, body bytes."""
 
-    def __init__(self, method: str, url: str, headers: Dict[str, str], payload: Optional[bytes]) -> None:
+    def __init__(
+        self, method: str, url: str, headers: Dict[str, str], payload: Optional[bytes]
+    ) -> None:
         self.method = method
         self.url = url
         self.headers = headers
@@ -32,7 +36,8 @@ class Prepared:
 
 
 class Send:
-    """Send ``request`` once; the result is a ``Response`` (body unread), or an ``APIConnectionError`` is thrown in."""
+    """Send ``request`` once; the result is a ``Response`` (body unread), or an
+    ``APIConnectionError`` is thrown in."""
 
     def __init__(self, request: Prepared, timeout: float) -> None:
         self.request = request
@@ -48,7 +53,8 @@ class ReadAll:
 
 
 class ReadSome:
-    """Read what has arrived of ``response``'s body (waiting for at least a byte); ``b""`` at its end."""
+    """Read what has arrived of ``response``'s body (waiting for at least a byte); ``b""`` at its
+    end."""
 
     def __init__(self, response: Response, timeout: float) -> None:
         self.response = response
@@ -79,8 +85,11 @@ class Done:
         self.value = value
 
 
-def resume(flow: Generator[Step, Any, Any], value: Any, error: Optional[BaseException]) -> Union[Step, Done]:
-    """Hands a step's result (or error) to the flow; answers its next step, or ``Done`` when it returned."""
+def resume(
+    flow: Generator[Step, Any, Any], value: Any, error: Optional[BaseException]
+) -> Union[Step, Done]:
+    """Hands a step's result (or error) to the flow; answers its next step, or ``Done`` when it
+    returned."""
     try:
         return flow.send(value) if error is None else flow.throw(error)
     except StopIteration as stop:

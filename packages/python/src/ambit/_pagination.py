@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    TypeVar,
+)
 
 from ._flow import Flow
 from .types import PageInfo
@@ -51,7 +62,12 @@ class Paginator(Generic[T]):
     ``paginator.first_page()`` answers one page; ``paginator.pages()`` yields the pages.
     """
 
-    def __init__(self, fetch: FetchPage[T], drive: Callable[[Flow[Page[T]]], Page[T]], cursor: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        drive: Callable[[Flow[Page[T]]], Page[T]],
+        cursor: Optional[str] = None,
+    ) -> None:
         self._fetch = fetch
         self._drive = drive
         self._cursor = cursor
@@ -78,7 +94,12 @@ class AsyncPaginator(Generic[T]):
     """The asyncio ``Paginator``: ``async for item in paginator``, ``await paginator.first_page()``,
     ``async for page in paginator.pages()``."""
 
-    def __init__(self, fetch: FetchPage[T], drive: Callable[[Flow[Page[T]]], Awaitable[Page[T]]], cursor: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        drive: Callable[[Flow[Page[T]]], Awaitable[Page[T]]],
+        cursor: Optional[str] = None,
+    ) -> None:
         self._fetch = fetch
         self._drive = drive
         self._cursor = cursor

@@ -1,4 +1,5 @@
-"""A run's events, live, over Server-Sent Events, with reconnects that neither skip nor repeat an event.
+"""A run's events, live, over Server-Sent Events, with reconnects that neither skip nor repeat an
+event.
 
 The reconnecting is one flow (``stream_flow``); ``RunStream`` iterates it on blocking sockets,
 ``AsyncRunStream`` on asyncio.
@@ -55,7 +56,9 @@ class SseParser:
 
     def _line(self, line: str) -> Optional[SseMessage]:
         if line == "":
-            message = SseMessage("\n".join(self._data), self._id, self._event) if self._data else None
+            message = (
+                SseMessage("\n".join(self._data), self._id, self._event) if self._data else None
+            )
             self._data, self._event = [], None
             return message
         if line.startswith(":"):
@@ -139,24 +142,37 @@ class _StreamBase:
                     self.reconnects += 1
                 first = False
                 try:
-                    # where the log ends now, and the run's state there: replayed events rewrite it in order
-                    run = yield from client.request_flow("GET", path_of("/agent/runs/{}", self.run_id), timeout=self.timeout)
+                    # where the log ends now, and the run's state there: replayed events rewrite it
+                    # in order
+                    run = yield from client.request_flow(
+                        "GET", path_of("/agent/runs/{}", self.run_id), timeout=self.timeout
+                    )
                     page = yield from client.request_flow(
-                        "GET", events_path, query={"after": self.last_seq, "limit": 1}, timeout=self.timeout
+                        "GET",
+                        events_path,
+                        query={"after": self.last_seq, "limit": 1},
+                        timeout=self.timeout,
                     )
                     tail_seq = int(page["last_seq"])
                     self.state = str(run["state"])
                     if self._ended(tail_seq):
                         return
                     request = client.prepare(
-                        "GET", events_path, query={"after": self.last_seq},
-                        headers={"accept": "text/event-stream", "last-event-id": str(self.last_seq)},
+                        "GET",
+                        events_path,
+                        query={"after": self.last_seq},
+                        headers={
+                            "accept": "text/event-stream",
+                            "last-event-id": str(self.last_seq),
+                        },
                     )
                     self.response = yield from client.send_flow(request, timeout=self.timeout)
                     failures = 0
                     parser = SseParser()
                     while True:
-                        chunk: bytes = yield ReadSome(self.response, client.effective_timeout(self.timeout))
+                        chunk: bytes = yield ReadSome(
+                            self.response, client.effective_timeout(self.timeout)
+                        )
                         for msg in parser.feed(chunk):
                             event = self._accept(json.loads(msg.data))
                             if event is None:
@@ -166,7 +182,9 @@ class _StreamBase:
                                 return
                         if not chunk:
                             raise StreamDisconnected("the event stream ended")
-                except Exception as err:  # noqa: BLE001 - every transport failure is worth a reconnect
+                except (
+                    Exception
+                ) as err:  # noqa: BLE001 - every transport failure is worth a reconnect
                     failures += 1
                     if not _is_transient(err) or failures > self.max_reconnects:
                         raise
@@ -177,7 +195,8 @@ class _StreamBase:
             self._drop()
 
     def _accept(self, event: RunEvent) -> Optional[RunEvent]:
-        """The event if it is new (after ``last_seq``), with the stream's state moved along; else None."""
+        """The event if it is new (after ``last_seq``), with the stream's state moved along; else
+        None."""
         if event["seq"] <= self.last_seq:
             return None
         if event["type"] == "run.state_changed":

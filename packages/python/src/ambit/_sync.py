@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 class SyncResponse:
     """An ``http.client`` response and its connection; closing it closes both."""
 
-    def __init__(self, response: http.client.HTTPResponse, conn: http.client.HTTPConnection, url: str) -> None:
+    def __init__(
+        self, response: http.client.HTTPResponse, conn: http.client.HTTPConnection, url: str
+    ) -> None:
         self.raw = response
         self.conn = conn
         self.url = url
@@ -35,8 +37,10 @@ class SyncClient(BaseClient):
     """A client that runs its flows here and now, blocking the calling thread."""
 
     def request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> Any:
-        """Any request under ``/api/v1`` with the client's auth, retries and errors; answers the parsed
-        JSON body (None for 204, text for non-JSON). For endpoints this SDK has no method for yet."""
+        """Any request under ``/api/v1`` with the client's auth, retries and errors; answers the
+        parsed
+        JSON body (None for 204, text for non-JSON). For endpoints this SDK has no method for yet.
+        """
         return self.drive(self.request_flow(method, path, **options))
 
     def drive(self, flow: Flow[T]) -> T:
@@ -84,10 +88,14 @@ class SyncClient(BaseClient):
             return SyncResponse(conn.getresponse(), conn, request.url)
         except socket.timeout as err:
             conn.close()
-            raise APITimeoutError(f"no answer from {origin_of(request.url)} within {timeout} s") from err
+            raise APITimeoutError(
+                f"no answer from {origin_of(request.url)} within {timeout} s"
+            ) from err
         except (OSError, http.client.HTTPException) as err:
             conn.close()
-            raise APIConnectionError(f"could not reach {origin_of(request.url)}: {cause_text(err)}") from err
+            raise APIConnectionError(
+                f"could not reach {origin_of(request.url)}: {cause_text(err)}"
+            ) from err
 
 
 def _read(response: SyncResponse, timeout: float, *, whole: bool) -> bytes:

@@ -1,1 +1,2 @@
-"""The API's resources, reached from an ``Ambit`` client (``client.agent.runs``, ``client.team``, …)."""
+"""The API's resources, reached from an ``Ambit`` client (``client.agent.runs``, ``client.team``,
+…)."""

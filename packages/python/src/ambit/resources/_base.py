@@ -11,7 +11,19 @@ import functools
 import inspect
 import re
 from typing import (
-    TYPE_CHECKING, Any, Callable, ClassVar, Coroutine, Dict, Generic, List, Mapping, Optional, Tuple, TypedDict, TypeVar,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Coroutine,
+    Dict,
+    Generic,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypedDict,
+    TypeVar,
     overload,
 )
 
@@ -53,7 +65,11 @@ class APIResource(Generic[C]):
         self._client = client
 
     def _list_at(
-        self, path: str, key: str, query: Optional[Mapping[str, QueryValue]] = None, **options: Unpack[Options]
+        self,
+        path: str,
+        key: str,
+        query: Optional[Mapping[str, QueryValue]] = None,
+        **options: Unpack[Options],
     ) -> Flow[Any]:
         """The list under ``key`` of the answer to ``GET path``."""
         body = yield from self._client.request_flow("GET", path, query=query, **options)
@@ -69,11 +85,19 @@ class endpoint(Generic[P, T]):
         self.__doc__ = fn.__doc__
 
     @overload
-    def __get__(self, obj: None, owner: Any) -> "endpoint[P, T]": ...
+    def __get__(self, obj: None, owner: Any) -> "endpoint[P, T]":
+        ...
+
     @overload
-    def __get__(self, obj: APIResource[SyncClient], owner: Any) -> Callable[P, T]: ...
+    def __get__(self, obj: APIResource[SyncClient], owner: Any) -> Callable[P, T]:
+        ...
+
     @overload
-    def __get__(self, obj: APIResource[AsyncClient], owner: Any) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    def __get__(
+        self, obj: APIResource[AsyncClient], owner: Any
+    ) -> Callable[P, Coroutine[Any, Any, T]]:
+        ...
+
     def __get__(self, obj: Optional[APIResource[Any]], owner: Any) -> Any:
         if obj is None:
             return self
@@ -84,23 +108,31 @@ class endpoint(Generic[P, T]):
         def call(*args: Any, **kwargs: Any) -> Any:
             return client.drive(fn(obj, *args, **kwargs))
 
-        call.__signature__ = _signature_of(fn, "Awaitable[{}]" if isinstance(client, AsyncClient) else "{}")  # type: ignore[attr-defined]
+        answer = "Awaitable[{}]" if isinstance(client, AsyncClient) else "{}"
+        setattr(call, "__signature__", _signature_of(fn, answer))
         return call
 
 
 class paginated(Generic[P, T]):
-    """Makes a method answering a page fetcher answer a ``Paginator`` (``Ambit``) or ``AsyncPaginator``."""
+    """Makes a method answering a page fetcher answer a ``Paginator`` (``Ambit``) or
+    ``AsyncPaginator``."""
 
     def __init__(self, fn: Callable[Concatenate[Any, P], FetchPage[T]]) -> None:
         self.fn = fn
         self.__doc__ = fn.__doc__
 
     @overload
-    def __get__(self, obj: None, owner: Any) -> "paginated[P, T]": ...
+    def __get__(self, obj: None, owner: Any) -> "paginated[P, T]":
+        ...
+
     @overload
-    def __get__(self, obj: APIResource[SyncClient], owner: Any) -> Callable[P, Paginator[T]]: ...
+    def __get__(self, obj: APIResource[SyncClient], owner: Any) -> Callable[P, Paginator[T]]:
+        ...
+
     @overload
-    def __get__(self, obj: APIResource[AsyncClient], owner: Any) -> Callable[P, AsyncPaginator[T]]: ...
+    def __get__(self, obj: APIResource[AsyncClient], owner: Any) -> Callable[P, AsyncPaginator[T]]:
+        ...
+
     def __get__(self, obj: Optional[APIResource[Any]], owner: Any) -> Any:
         if obj is None:
             return self
@@ -112,14 +144,16 @@ class paginated(Generic[P, T]):
         def call(*args: Any, **kwargs: Any) -> Any:
             return cls(fn(obj, *args, **kwargs), client.drive)
 
-        call.__signature__ = _signature_of(fn, f"{cls.__name__}[{{}}]")  # type: ignore[attr-defined]
+        setattr(call, "__signature__", _signature_of(fn, f"{cls.__name__}[{{}}]"))
         return call
 
 
 @functools.lru_cache(maxsize=None)
 def _signature_of(fn: Callable[..., Any], answer: str) -> inspect.Signature:
     """``fn``'s signature as callers see it (for ``help()``): without ``self``, and answering
-    ``answer`` around what its flow answers (``Flow[Rule]`` becomes ``Rule`` or ``Awaitable[Rule]``)."""
+    ``answer`` around what its flow answers (``Flow[Rule]`` becomes ``Rule`` or
+    ``Awaitable[Rule]``).
+    """
     signature = inspect.signature(fn)
     returned = str(signature.return_annotation)
     inner = re.sub(r"^(Flow|FetchPage)\[(.*)\]$", r"\2", returned)
@@ -134,7 +168,11 @@ OPTION_KEYS = ("timeout", "max_retries", "idempotency_key")
 def split_params(params: Mapping[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """(the JSON body, the call options) of a method's keyword arguments: ``None`` fields are left
     out and ``extra_body`` (fields this SDK does not name yet) is merged into the body."""
-    body = {k: v for k, v in params.items() if k not in OPTION_KEYS and k != "extra_body" and v is not None}
+    body = {
+        k: v
+        for k, v in params.items()
+        if k not in OPTION_KEYS and k != "extra_body" and v is not None
+    }
     body.update(params.get("extra_body") or {})
     return body, {k: params[k] for k in OPTION_KEYS if k in params}
 
@@ -167,15 +205,20 @@ class Collection(APIResource[C], Generic[C, Item]):
         """Deletes the item; ``NotFoundError`` if there is none."""
         return self._client.request_flow("DELETE", path_of(self.path + "/{}", uid), **options)
 
-    def _items(self, query: Optional[Mapping[str, QueryValue]], **options: Unpack[Options]) -> Flow[List[Item]]:
+    def _items(
+        self, query: Optional[Mapping[str, QueryValue]], **options: Unpack[Options]
+    ) -> Flow[List[Item]]:
         return self._list_at(self.path, self.key, query, **options)
 
     def _create(self, params: Mapping[str, Any]) -> Flow[Item]:
-        """``POST path`` with ``params`` (a method's keyword arguments: body fields and call options)."""
+        """``POST path`` with ``params`` (a method's keyword arguments: body fields and call
+        options)."""
         body, options = split_params(params)
         return self._client.request_flow("POST", self.path, body=body, **options)
 
     def _replace(self, uid: str, params: Mapping[str, Any]) -> Flow[Item]:
         """``PUT path/{uid}`` with ``params``."""
         body, options = split_params(params)
-        return self._client.request_flow("PUT", path_of(self.path + "/{}", uid), body=body, **options)
+        return self._client.request_flow(
+            "PUT", path_of(self.path + "/{}", uid), body=body, **options
+        )

@@ -18,25 +18,32 @@ MAX_REDIRECTS = 5
 class Artifacts(APIResource[C]):
     """``client.agent.artifacts``: what runs produced (files, pull requests, external references).
 
-    A run lists its artifacts (``client.agent.runs.artifacts(run_id)``); a file's ``data`` carries its
+    A run lists its artifacts (``client.agent.runs.artifacts(run_id)``); a file's ``data`` carries
+    its
     ``artifact_uid``.
     """
 
     @endpoint
     def retrieve(self, artifact_uid: str, **options: Unpack[Options]) -> Flow[Artifact]:
-        """One artifact (``GET /agent/artifacts/{uid}``); a file comes with a short-lived ``data["download_url"]``."""
-        return self._client.request_flow("GET", path_of("/agent/artifacts/{}", artifact_uid), **options)
+        """One artifact (``GET /agent/artifacts/{uid}``); a file comes with a short-lived
+        ``data["download_url"]``."""
+        return self._client.request_flow(
+            "GET", path_of("/agent/artifacts/{}", artifact_uid), **options
+        )
 
     @endpoint
     def download(self, artifact_uid: str, **options: Unpack[Options]) -> Flow[bytes]:
-        """A file artifact's bytes: ``GET /agent/artifacts/{uid}/download``, then the signed link it redirects to.
+        """A file artifact's bytes: ``GET /agent/artifacts/{uid}/download``, then the signed link
+        it redirects to.
 
         The API key is sent to the API only, never to the link. An artifact without a file (a pull
         request) raises ``BadRequestError``; a refused link an ``APIError`` too.
         """
         client = self._client
         seconds = client.effective_timeout(options.get("timeout"))
-        request = client.prepare("GET", path_of("/agent/artifacts/{}/download", artifact_uid), headers={"accept": "*/*"})
+        request = client.prepare(
+            "GET", path_of("/agent/artifacts/{}/download", artifact_uid), headers={"accept": "*/*"}
+        )
         response = yield from client.send_flow(request, redirects=True, **options)
         for _ in range(MAX_REDIRECTS):
             if not 300 <= response.status < 400:

@@ -11,9 +11,12 @@ if TYPE_CHECKING:
 
 
 class Conversations(APIResource[C]):
-    """``client.agent.conversations``: the runs that share a ``conversation_id``, as one conversation."""
+    """``client.agent.conversations``: the runs that share a ``conversation_id``, as one
+    conversation."""
 
     @endpoint
     def retrieve(self, conversation_id: str, **options: Unpack[Options]) -> Flow[Dict[str, Any]]:
         """The normalized conversation (Oz ``ConversationResponse``)."""
-        return self._client.request_flow("GET", path_of("/agent/conversations/{}", conversation_id), **options)
+        return self._client.request_flow(
+            "GET", path_of("/agent/conversations/{}", conversation_id), **options
+        )

@@ -15,7 +15,8 @@ class Hosts(APIResource[C]):
 
     @endpoint
     def list(self, **options: Unpack[Options]) -> Flow[List[HostInfo]]:
-        """Every connected host: its ``worker_id`` (pool), ``capacity`` and the runs it is ``running``."""
+        """Every connected host: its ``worker_id`` (pool), ``capacity`` and the runs it is
+        ``running``."""
         return self._list_at("/hosts", "hosts", **options)
 
     @endpoint

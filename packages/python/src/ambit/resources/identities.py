@@ -36,7 +36,8 @@ class IdentityUpdate(_IdentityFields, total=False):
 
 
 class Identities(Collection[C, AgentIdentity]):
-    """``client.agent.identities``: named agents (team service accounts) with their run defaults; use
+    """``client.agent.identities``: named agents (team service accounts) with their run defaults;
+    use
     one with ``runs.create(agent_identity_uid=...)``."""
 
     path = "/agent/identities"
@@ -45,7 +46,8 @@ class Identities(Collection[C, AgentIdentity]):
     # one filter more than Collection.list; every call of that one still works
     @endpoint
     def list(  # pyright: ignore[reportIncompatibleVariableOverride]
-        self, *, factory_uid: Optional[str] = None, **options: Unpack[Options]) -> Flow[List[AgentIdentity]]:
+        self, *, factory_uid: Optional[str] = None, **options: Unpack[Options]
+    ) -> Flow[List[AgentIdentity]]:
         """Every named agent (of one factory with ``factory_uid``)."""
         return (yield from self._items({"factory_uid": factory_uid}, **options))
 
@@ -56,5 +58,6 @@ class Identities(Collection[C, AgentIdentity]):
 
     @endpoint
     def update(self, uid: str, **fields: Unpack[IdentityUpdate]) -> Flow[AgentIdentity]:
-        """A partial update: omitted fields are unchanged; an empty string, list or mapping clears one."""
+        """A partial update: omitted fields are unchanged; an empty string, list or mapping clears
+        one."""
         return self._replace(uid, fields)

@@ -33,7 +33,8 @@ class NewModel(ModelFields, PostOptions, total=False):
 
 
 class Models(APIResource[C]):
-    """``client.agent.models``: the team's model catalog (which API, where, which secret holds the key)."""
+    """``client.agent.models``: the team's model catalog (which API, where, which secret holds the
+    key)."""
 
     @endpoint
     def list(self, **options: Unpack[Options]) -> Flow[ModelList]:
@@ -50,7 +51,9 @@ class Models(APIResource[C]):
     def update(self, id: str, **fields: Unpack[ModelFields]) -> Flow[ModelInfo]:
         """Replaces the model's entry (``PUT``)."""
         body, options = split_params(fields)
-        return self._client.request_flow("PUT", path_of("/agent/models/{}", id), body=body, **options)
+        return self._client.request_flow(
+            "PUT", path_of("/agent/models/{}", id), body=body, **options
+        )
 
     @endpoint
     def delete(self, id: str, **options: Unpack[Options]) -> Flow[None]:

@@ -42,7 +42,9 @@ class Schedules(Collection[C, ScheduledAgentItem]):
         return self._create(fields)
 
     @endpoint
-    def update(self, schedule_id: str, **fields: Unpack[ScheduleFields]) -> Flow[ScheduledAgentItem]:
+    def update(
+        self, schedule_id: str, **fields: Unpack[ScheduleFields]
+    ) -> Flow[ScheduledAgentItem]:
         """Replaces the schedule (``PUT``): omitted ``metadata``, ``agent_config`` and ``mode`` are
         cleared; ``enabled`` is needed."""
         return self._replace(schedule_id, fields)
@@ -50,8 +52,12 @@ class Schedules(Collection[C, ScheduledAgentItem]):
     @endpoint
     def pause(self, schedule_id: str, **options: Unpack[PostOptions]) -> Flow[ScheduledAgentItem]:
         """Stops the schedule from starting runs until ``resume``."""
-        return self._client.request_flow("POST", path_of("/agent/schedules/{}/pause", schedule_id), **options)
+        return self._client.request_flow(
+            "POST", path_of("/agent/schedules/{}/pause", schedule_id), **options
+        )
 
     @endpoint
     def resume(self, schedule_id: str, **options: Unpack[PostOptions]) -> Flow[ScheduledAgentItem]:
-        return self._client.request_flow("POST", path_of("/agent/schedules/{}/resume", schedule_id), **options)
+        return self._client.request_flow(
+            "POST", path_of("/agent/schedules/{}/resume", schedule_id), **options
+        )

@@ -34,12 +34,15 @@ class Secrets(APIResource[C]):
 
     @endpoint
     def create(self, **fields: Unpack[NewSecret]) -> Flow[Secret]:
-        """Creates a secret (``scope`` ``team``, the default, or ``personal``); a ``ConflictError`` if it exists."""
+        """Creates a secret (``scope`` ``team``, the default, or ``personal``); a ``ConflictError``
+        if it exists."""
         body, options = split_params(fields)
         return self._client.request_flow("POST", "/agent/secrets", body=body, **options)
 
     @endpoint
-    def update(self, name: str, *, value: Optional[str] = None, **fields: Unpack[SecretFields]) -> Flow[Secret]:
+    def update(
+        self, name: str, *, value: Optional[str] = None, **fields: Unpack[SecretFields]
+    ) -> Flow[Secret]:
         """Changes a secret's value, description or type (omitted: unchanged)."""
         body, options = split_params({**fields, "value": value})
         scope = body.pop("scope", None)
@@ -56,10 +59,15 @@ class Secrets(APIResource[C]):
             return (yield from Secrets.update.flow(self, name, value=value, **fields))
 
     @endpoint
-    def delete(self, name: str, *, scope: Optional[str] = None, **options: Unpack[Options]) -> Flow[None]:
-        return self._client.request_flow("DELETE", path_of("/agent/secrets/{}", name), query={"scope": scope}, **options)
+    def delete(
+        self, name: str, *, scope: Optional[str] = None, **options: Unpack[Options]
+    ) -> Flow[None]:
+        return self._client.request_flow(
+            "DELETE", path_of("/agent/secrets/{}", name), query={"scope": scope}, **options
+        )
 
     @endpoint
     def rotate(self, **options: Unpack[PostOptions]) -> Flow[SecretsKeyRotation]:
-        """Re-wraps the team's data key with the platform's current key (after an operator rotated it); admins."""
+        """Re-wraps the team's data key with the platform's current key (after an operator rotated
+        it); admins."""
         return self._client.request_flow("POST", "/agent/secrets/rotate", **options)

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 class Skills(APIResource[C]):
-    """``client.agent.skills``: ``SKILL.md`` files found in repositories; run one with ``runs.create(skill=...)``."""
+    """``client.agent.skills``: ``SKILL.md`` files found in repositories; run one with
+    ``runs.create(skill=...)``."""
 
     @endpoint
     def list(
@@ -23,14 +24,25 @@ class Skills(APIResource[C]):
         **options: Unpack[Options],
     ) -> Flow[List[AgentSkill]]:
         """Every skill by name with its variants (``GET /agent``); ``repo`` is ``owner/repo``."""
-        query = {"repo": repo, "sort_by": sort_by, "include_malformed_skills": include_malformed_skills}
+        query = {
+            "repo": repo,
+            "sort_by": sort_by,
+            "include_malformed_skills": include_malformed_skills,
+        }
         return self._list_at("/agent", "agents", query, **options)
 
     @endpoint
     def register(
-        self, *, repo: str, skill_path: str, content: str, worker_host: Optional[str] = None, **options: Unpack[PostOptions]
+        self,
+        *,
+        repo: str,
+        skill_path: str,
+        content: str,
+        worker_host: Optional[str] = None,
+        **options: Unpack[PostOptions],
     ) -> Flow[RegisteredSkill]:
-        """Registers the ``SKILL.md`` at ``skill_path`` in ``repo`` (its text in ``content``, with ``name``
+        """Registers the ``SKILL.md`` at ``skill_path`` in ``repo`` (its text in ``content``, with
+        ``name``
         and ``description`` front matter)."""
         body = compact(repo=repo, skill_path=skill_path, content=content, worker_host=worker_host)
         return self._client.request_flow("POST", "/agent/skills", body=body, **options)

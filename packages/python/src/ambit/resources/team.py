@@ -20,16 +20,24 @@ class Members(APIResource[C]):
 
     @endpoint
     def add(
-        self, *, email: str, display_name: Optional[str] = None, role: Optional[str] = None, **options: Unpack[PostOptions]
+        self,
+        *,
+        email: str,
+        display_name: Optional[str] = None,
+        role: Optional[str] = None,
+        **options: Unpack[PostOptions],
     ) -> Flow[Member]:
-        """Adds a member (``role`` defaults to ``member``); a ``ConflictError`` if the email is already one."""
+        """Adds a member (``role`` defaults to ``member``); a ``ConflictError`` if the email is
+        already one."""
         body = compact(email=email, display_name=display_name, role=role)
         return self._client.request_flow("POST", "/team/members", body=body, **options)
 
     @endpoint
     def update(self, uid: str, *, role: str, **options: Unpack[Options]) -> Flow[Member]:
         """Changes a member's role."""
-        return self._client.request_flow("PATCH", path_of("/team/members/{}", uid), body={"role": role}, **options)
+        return self._client.request_flow(
+            "PATCH", path_of("/team/members/{}", uid), body={"role": role}, **options
+        )
 
     @endpoint
     def remove(self, uid: str, **options: Unpack[Options]) -> Flow[None]:
@@ -50,10 +58,17 @@ class TeamResource(APIResource[C]):
 
     @endpoint
     def update(
-        self, *, name: Optional[str] = None, limits: Optional[Mapping[str, int]] = None, **options: Unpack[Options]
+        self,
+        *,
+        name: Optional[str] = None,
+        limits: Optional[Mapping[str, int]] = None,
+        **options: Unpack[Options],
     ) -> Flow[Team]:
-        """Renames the team and/or changes its limits (``max_concurrent_runs``, ``max_run_time_seconds``); admins."""
-        return self._client.request_flow("PATCH", "/team", body=compact(name=name, limits=limits), **options)
+        """Renames the team and/or changes its limits (``max_concurrent_runs``,
+        ``max_run_time_seconds``); admins."""
+        return self._client.request_flow(
+            "PATCH", "/team", body=compact(name=name, limits=limits), **options
+        )
 
 
 class Teams(APIResource[C]):
@@ -61,12 +76,20 @@ class Teams(APIResource[C]):
 
     @endpoint
     def create(
-        self, *, name: str, owner_email: str, owner_display_name: Optional[str] = None, **options: Unpack[PostOptions]
+        self,
+        *,
+        name: str,
+        owner_email: str,
+        owner_display_name: Optional[str] = None,
+        **options: Unpack[PostOptions],
     ) -> Flow[SignUp]:
-        """Creates a team, its owner and an owner API key (``api_key``, shown only here); the server must
+        """Creates a team, its owner and an owner API key (``api_key``, shown only here); the
+        server must
         allow signup (``SIGNUP=open``)."""
         owner = compact(email=owner_email, display_name=owner_display_name)
-        return self._client.request_flow("POST", "/teams", body={"name": name, "owner": owner}, **options)
+        return self._client.request_flow(
+            "POST", "/teams", body={"name": name, "owner": owner}, **options
+        )
 
 
 class ApiKeys(APIResource[C]):
@@ -87,8 +110,15 @@ class ApiKeys(APIResource[C]):
         expires_in_days: Optional[int] = None,
         **options: Unpack[PostOptions],
     ) -> Flow[CreatedApiKey]:
-        """Creates a key (``role`` at most the caller's); its secret ``key`` is in this answer only."""
-        body = compact(name=name, role=role, user_uid=user_uid, expires_at=expires_at, expires_in_days=expires_in_days)
+        """Creates a key (``role`` at most the caller's); its secret ``key`` is in this answer
+        only."""
+        body = compact(
+            name=name,
+            role=role,
+            user_uid=user_uid,
+            expires_at=expires_at,
+            expires_in_days=expires_in_days,
+        )
         return self._client.request_flow("POST", "/api-keys", body=body, **options)
 
     @endpoint

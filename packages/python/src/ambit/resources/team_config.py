@@ -1,4 +1,5 @@
-"""The team's shared agent configuration: rules, saved prompts, environment variables, MCP servers."""
+"""The team's shared agent configuration: rules, saved prompts, environment variables, MCP
+servers."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ class NewPrompt(PromptFields, PostOptions, total=False):
 
 
 class Prompts(Collection[C, SavedPrompt]):
-    """``client.agent.prompts``: saved prompts, usable as ``saved_prompt`` (uid or name) in ``runs.create``."""
+    """``client.agent.prompts``: saved prompts, usable as ``saved_prompt`` (uid or name) in
+    ``runs.create``."""
 
     path = "/agent/prompts"
     key = "prompts"
@@ -67,7 +69,8 @@ class Prompts(Collection[C, SavedPrompt]):
 
 
 class EnvVars(APIResource[C]):
-    """``client.agent.env_vars``: the team's environment variables (not secret: values are shown)."""
+    """``client.agent.env_vars``: the team's environment variables (not secret: values are
+    shown)."""
 
     @endpoint
     def list(self, **options: Unpack[Options]) -> Flow[List[EnvVar]]:
@@ -75,11 +78,18 @@ class EnvVars(APIResource[C]):
 
     @endpoint
     def set(
-        self, name: str, value: str, *, description: Optional[str] = None, **options: Unpack[Options]
+        self,
+        name: str,
+        value: str,
+        *,
+        description: Optional[str] = None,
+        **options: Unpack[Options],
     ) -> Flow[EnvVar]:
         """Creates or replaces the variable."""
         body = compact(value=value, description=description)
-        return self._client.request_flow("PUT", path_of("/agent/env-vars/{}", name), body=body, **options)
+        return self._client.request_flow(
+            "PUT", path_of("/agent/env-vars/{}", name), body=body, **options
+        )
 
     @endpoint
     def delete(self, name: str, **options: Unpack[Options]) -> Flow[None]:
@@ -113,7 +123,8 @@ def _mcp_params(fields: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 class McpServers(Collection[C, McpServer]):
-    """``client.agent.mcp_servers``: registered MCP servers (a stdio ``command`` or a streamable-HTTP ``url``)."""
+    """``client.agent.mcp_servers``: registered MCP servers (a stdio ``command`` or a
+    streamable-HTTP ``url``)."""
 
     path = "/agent/mcp-servers"
     key = "mcp_servers"
