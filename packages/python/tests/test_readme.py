@@ -105,6 +105,29 @@ class ReadmeTest(unittest.TestCase):
         )
         self.assertEqual((done.returncode, done.stdout), (0, "SUCCEEDED all green\n"), done.stderr)
 
+    def test_stream_a_runs_events_then_its_artifacts(self) -> None:
+        self.need_host()
+        created = f"run = client.agent.runs.create(prompt='py:stream {uuid.uuid4()}', {TO_POOL})\n"
+        done = run(CLIENT + created + example("Stream a run's events"))
+        self.assertEqual(
+            (done.returncode, done.stdout),
+            (0, "".join(f"m{i}\n" for i in range(1, 9))),
+            done.stderr,
+        )
+        # the artifacts example, after a run that made a file and a pull request
+        prompt = f"prompt='py:artifacts {uuid.uuid4()}'"
+        made = f"run_id = client.agent.runs.create({prompt}, {TO_POOL})['run_id']\n"
+        waited = "client.agent.runs.wait(run_id, timeout=60)\n"
+        shown = "print(len(data), info['data']['content_type'])\n"
+        done = run(CLIENT + made + waited + example("A run's artifacts") + shown)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertRegex(
+            done.stdout,
+            r"^report.bin (\d+)\n"
+            r"https://github.com/acme/web/pull/7 ambit/\S+\n"
+            r"\1 application/x-ambit-report\n$",
+        )
+
     def test_asyncio(self) -> None:
         self.need_host()
         token = uuid.uuid4()
