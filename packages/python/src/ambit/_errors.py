@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Type, Union, cast
+from typing import Any, Dict, List, Mapping, Optional, Type, Union
 
 
 class AmbitError(Exception):
@@ -30,9 +30,7 @@ class APIError(AmbitError):
     trace_id: Optional[str]
     errors: List[Dict[str, str]]
 
-    def __init__(
-        self, status: int, body: Union[Dict[str, Any], str, None], headers: Mapping[str, str]
-    ) -> None:
+    def __init__(self, status: int, body: Union[Dict[str, Any], str, None], headers: Mapping[str, str]) -> None:
         self.status = status
         self.headers = {k.lower(): v for k, v in headers.items()}
         self.body = body
@@ -46,10 +44,10 @@ class APIError(AmbitError):
         self.retryable = retryable if isinstance(retryable, bool) else None
         self.trace_id = _str(p.get("trace_id")) or self.headers.get("x-request-id")
         errors: Any = p.get("errors")
-        items: List[Any] = cast(List[Any], errors) if isinstance(errors, list) else []
         self.errors = [
-            {"path": str(e.get("path", "")), "message": str(e.get("message", ""))}
-            for e in (cast(Dict[str, Any], e) for e in items if isinstance(e, dict))
+            {"path": str(e.get("path", "")), "message": str(e.get("message", ""))}  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            for e in (errors if isinstance(errors, list) else [])  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(e, dict)
         ]
         super().__init__(self._message())
 
@@ -62,9 +60,7 @@ class APIError(AmbitError):
         if isinstance(self.body, dict):
             fields = "; ".join(f"{e['path']}: {e['message']}" for e in self.errors)
             text = self.detail or self.title or json.dumps(self.body)
-            return f"{self.status} {self.code or 'error'}: {text}" + (
-                f" [{fields}]" if fields else ""
-            )
+            return f"{self.status} {self.code or 'error'}: {text}" + (f" [{fields}]" if fields else "")
         return f"{self.status} {self.body[:500] if self.body else '(no body)'}"
 
 
@@ -124,17 +120,14 @@ _STATUS_CLASSES: Dict[int, Type[APIError]] = {
 }
 
 
-def make_status_error(
-    status: int, body: Union[Dict[str, Any], str, None], headers: Mapping[str, str]
-) -> APIError:
+def make_status_error(status: int, body: Union[Dict[str, Any], str, None], headers: Mapping[str, str]) -> APIError:
     """The error class for a status."""
     cls = _STATUS_CLASSES.get(status) or (InternalServerError if status >= 500 else APIError)
     return cls(status, body, headers)
 
 
 class APIConnectionError(AmbitError):
-    """The request never got an answer (refused, reset, DNS…); ``__cause__`` holds the transport
-    error."""
+    """The request never got an answer (refused, reset, DNS…); ``__cause__`` holds the transport error."""
 
 
 class APITimeoutError(APIConnectionError):

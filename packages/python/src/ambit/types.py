@@ -1,5 +1,4 @@
-"""``TypedDict`` shapes of the main API objects (see ``packages/protocol`` for the authoritative
-schemas).
+"""``TypedDict`` shapes of the main API objects (see ``packages/protocol`` for the authoritative schemas).
 
 Fields the API may omit are in the ``total=False`` part of each shape.
 """
@@ -8,17 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Literal, Optional, TypedDict
 
-RunState = Literal[
-    "QUEUED",
-    "PENDING",
-    "CLAIMED",
-    "INPROGRESS",
-    "SUCCEEDED",
-    "FAILED",
-    "BLOCKED",
-    "ERROR",
-    "CANCELLED",
-]
+RunState = Literal["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED", "BLOCKED", "ERROR", "CANCELLED"]
 TERMINAL_STATES = ("SUCCEEDED", "FAILED", "ERROR", "CANCELLED")
 
 Role = Literal["owner", "admin", "member", "viewer"]
@@ -52,11 +41,8 @@ class RunStatusMessage(TypedDict, total=False):
 
 
 class ArtifactItem(TypedDict):
-    """An artifact as a run lists it (``runs.artifacts``); a ``FILE``'s ``data`` has its
-    ``artifact_uid``,
-    ``filename``, ``filepath``, ``mime_type`` and ``size_bytes``; a ``PULL_REQUEST``'s its ``url``
-    and ``branch``.
-    """
+    """An artifact as a run lists it (``runs.artifacts``); a ``FILE``'s ``data`` has its ``artifact_uid``,
+    ``filename``, ``filepath``, ``mime_type`` and ``size_bytes``; a ``PULL_REQUEST``'s its ``url`` and ``branch``."""
 
     artifact_type: str
     created_at: str
@@ -64,8 +50,7 @@ class ArtifactItem(TypedDict):
 
 
 class Artifact(TypedDict):
-    """One artifact (``artifacts.retrieve``); a file's ``data`` carries a short-lived
-    ``download_url``
+    """One artifact (``artifacts.retrieve``); a file's ``data`` carries a short-lived ``download_url``
     (with ``expires_at``), its ``content_type``, ``filename`` and ``size_bytes``."""
 
     artifact_uid: str
@@ -301,8 +286,7 @@ class ModelList(TypedDict):
 
 
 class SignUp(TypedDict):
-    """``Ambit.sign_up``'s answer: the new team, its owner, and the owner's API key (shown only
-    here)."""
+    """``Ambit.sign_up``'s answer: the new team, its owner, and the owner's API key (shown only here)."""
 
     team: Dict[str, str]
     user: Dict[str, str]

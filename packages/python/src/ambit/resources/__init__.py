@@ -1,2 +1,1 @@
-"""The API's resources, reached from an ``Ambit`` client (``client.agent.runs``, ``client.team``,
-…)."""
+"""The API's resources, reached from an ``Ambit`` client (``client.agent.runs``, ``client.team``, …)."""
