@@ -2,10 +2,10 @@
 // (packages/python/tests) with AMBIT_BASE_URL/AMBIT_API_KEY pointing at the server, while a scripted
 // host in this process takes the runs sent to its pool and plays them by their prompt
 // (`py:stream` eight messages then SUCCEEDED, `py:succeed`, `py:fail`, `py:artifacts` a file and a
-// pull request); and installs the package from its directory with pip, offline, as
-// `pip install ./packages/python` would.
+// pull request); and builds the package into a wheel offline, installs it into a fresh venv and
+// calls the server from there.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,11 +18,19 @@ const POOL = "py-sdk";
 const MAX_QUEUED = 60;
 
 const hasPython = spawnSync("python3", ["--version"]).status === 0;
-// an offline build needs setuptools' bdist_wheel: in setuptools itself from 70.1, before that in `wheel`
-const WHEEL_CHECK = "import setuptools\ntry:\n    import wheel\nexcept ImportError:\n    from setuptools.command import bdist_wheel";
-const canBuildWheel = hasPython && spawnSync("python3", ["-m", "pip", "--version"]).status === 0 && spawnSync("python3", ["-c", WHEEL_CHECK]).status === 0;
+// An interpreter that can build a wheel offline: pip, setuptools with a bdist_wheel (its own from 70.1,
+// before that the `wheel` package's) and venv with ensurepip. pyenv's python3 may lack `wheel`;
+// Debian's /usr/bin/python3 has it with python3-setuptools, python3-wheel and python3-venv (.ci/run
+// installs them).
+const BUILD_CHECK = [
+  "import ensurepip, setuptools, venv",
+  "try:\n    import wheel\nexcept ImportError:\n    from setuptools.command import bdist_wheel",
+].join("\n");
+const builder = ["python3", "/usr/bin/python3"].find(
+  (py) => spawnSync(py, ["-m", "pip", "--version"]).status === 0 && spawnSync(py, ["-c", BUILD_CHECK]).status === 0,
+);
 if (!hasPython) console.warn("python-sdk.test.ts: skipped, no python3 on PATH");
-else if (!canBuildWheel) console.warn("python-sdk.test.ts: the offline pip install is skipped: python3 has no pip, or setuptools can build no wheel (setuptools < 70.1 without `wheel`)");
+else if (!builder) console.warn("python-sdk.test.ts: the wheel test is skipped: neither python3 nor /usr/bin/python3 has pip, venv and a setuptools that builds wheels (Debian: apt-get install python3-setuptools python3-wheel python3-venv python3-pip)");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,6 +38,7 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   let s: E2eServer;
   let host: ScriptedHost;
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   const handled = new Set<string>();
   const hostErrors: string[] = [];
 
@@ -79,6 +88,9 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   beforeAll(async () => {
     s = await startE2eServer({ teamName: "python-sdk", vars: { MAX_QUEUED_RUNS_PER_TEAM: String(MAX_QUEUED) } });
     host = await ScriptedHost.connect(s.url, s.key, POOL, 16);
+    // the pool closes a host silent for three heartbeats (30 s), and some tests run longer than that
+    // without a run for this host (the 250 runs)
+    heartbeat = setInterval(() => host.send("heartbeat", { running: [] }), 5_000);
     timer = setInterval(() => {
       for (const f of host.frames) {
         if (f.type !== "task_assignment" || handled.has(f.data.task_id)) continue;
@@ -89,12 +101,15 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
   });
   afterAll(async () => {
     clearInterval(timer);
+    clearInterval(heartbeat);
     host?.close();
     await s?.stop();
   });
 
-  it("passes its unittest suite against the server", { timeout: 300_000 }, async () => {
-    const child = spawn("python3", ["-m", "unittest", "discover", "-s", "packages/python/tests", "-v"], {
+  it("passes its unittest suite against the server", { timeout: 420_000 }, async () => {
+    // PY_SDK_TESTS=a,b runs only the tests matching a or b (unittest -k), while working on them
+    const only = (process.env.PY_SDK_TESTS ?? "").split(",").filter(Boolean).flatMap((k) => ["-k", k]);
+    const child = spawn("python3", ["-m", "unittest", "discover", "-s", "packages/python/tests", "-v", ...only], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -105,13 +120,17 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
         PYTHONPATH: path.join(PACKAGE, "src"),
         PYTHONDONTWRITEBYTECODE: "1",
         PYTHONUNBUFFERED: "1",
+        PYTHONFAULTHANDLER: "1", // a hung suite, ended with SIGABRT below, prints where each thread was
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
+    // ended before the test's own timeout, so that a hung suite still shows how far it got
+    const killer = setTimeout(() => child.kill("SIGABRT"), 400_000);
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(killer);
     if (code !== 0 || hostErrors.length) console.log(output, hostErrors);
     expect(hostErrors).toEqual([]);
     expect(code).toBe(0);
@@ -119,20 +138,37 @@ describe.skipIf(!hasPython)("Python SDK (ambit-sdk)", () => {
     expect(output).not.toMatch(/skipped '/); // with a server and a host, every test runs
   });
 
-  it.skipIf(!canBuildWheel)("installs offline with pip from its directory", { timeout: 120_000 }, () => {
+  it.skipIf(!builder)("builds a wheel offline that installs into a fresh venv and works there", { timeout: 240_000 }, () => {
+    const py = builder as string;
     const dir = mkdtempSync(path.join(tmpdir(), "ambit-py-"));
+    const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
+      const r = spawnSync(cmd, args, { cwd: dir, env, encoding: "utf8", timeout: 180_000 });
+      expect(r.status, `${cmd} ${args.join(" ")}\n${r.stdout}${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
     try {
       const src = path.join(dir, "src");
       cpSync(PACKAGE, src, { recursive: true, filter: (p) => !/__pycache__|\.egg-info|[\\/]build$/.test(p) });
-      const target = path.join(dir, "site");
-      const pip = spawnSync("python3", ["-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index", "--target", target, src], { encoding: "utf8" });
-      expect(pip.status, pip.stdout + pip.stderr).toBe(0);
-      const check = spawnSync("python3", ["-c", "import ambit, pathlib; print(ambit.__version__, (pathlib.Path(ambit.__file__).parent / 'py.typed').exists())"], {
-        cwd: dir,
-        env: { ...process.env, PYTHONPATH: target },
-        encoding: "utf8",
-      });
-      expect(check.stdout.trim()).toBe("0.1.0 True");
+      // no network: the build backend is the interpreter's own setuptools, the install reads only dist/
+      run(py, ["-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index", "-w", "dist", src]);
+      const wheels = readdirSync(path.join(dir, "dist"));
+      expect(wheels).toEqual(["ambit_sdk-0.1.0-py3-none-any.whl"]);
+      run(py, ["-m", "venv", "venv"]);
+      const venvPython = path.join(dir, "venv", "bin", "python");
+      run(venvPython, ["-m", "pip", "install", "--no-index", "--no-deps", path.join(dir, "dist", wheels[0])]);
+      // from the venv alone (no PYTHONPATH, cwd outside the sources): the package, its marker, a real call each way
+      const { PYTHONPATH: _, ...env } = process.env;
+      const script = [
+        "import asyncio, json, pathlib, ambit",
+        "from ambit import Ambit, AsyncAmbit",
+        "home = pathlib.Path(ambit.__file__).parent",
+        "team = Ambit().team.retrieve()",
+        "async def main():",
+        "    return await AsyncAmbit().team.retrieve()",
+        "print(json.dumps([ambit.__version__, 'site-packages' in str(home), (home / 'py.typed').exists(), team['name'], asyncio.run(main())['name']]))",
+      ].join("\n");
+      const out = run(venvPython, ["-c", script], { ...env, AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key });
+      expect(JSON.parse(out)).toEqual(["0.1.0", true, true, "python-sdk", "python-sdk"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import threading
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -136,9 +137,10 @@ class BareServer:
 
 
 class ScriptedAnswers:
-    """An HTTP server answering from a list of (status, headers, body); records each request's headers and path."""
+    """An HTTP server answering from a list of (status, headers, body); records each request's headers and path.
+    With ``tls=(cert_file, key_file)`` it answers over TLS, at ``https://localhost:…``."""
 
-    def __init__(self, answers: List[Tuple[int, Dict[str, str], Any]]) -> None:
+    def __init__(self, answers: List[Tuple[int, Dict[str, str], Any]], tls: Optional[Tuple[str, str]] = None) -> None:
         self.answers = list(answers)
         self.seen: List[Dict[str, str]] = []
         self.paths: List[str] = []
@@ -170,6 +172,11 @@ class ScriptedAnswers:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

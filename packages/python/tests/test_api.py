@@ -91,7 +91,9 @@ class RunsTest(ApiTestCase):
         name = f"many-{uuid.uuid4()}"
 
         def make(i: int) -> str:
-            run_id = self.client.agent.runs.create(prompt=f"many {i}", config={"name": name})["run_id"]
+            # LOCAL: never offered to a host pool; the listing needs no dispatch, and 250 of them
+            # would only load the machine
+            run_id = self.client.agent.runs.create(prompt=f"many {i}", config={"name": name}, execution_location="LOCAL")["run_id"]
             # out of the line at once, so the team stays far below its cap of queued runs (the 429 test's)
             self.client.agent.runs.cancel(run_id)
             return run_id
@@ -128,6 +130,23 @@ class RunsTest(ApiTestCase):
         self.assertEqual([r["run_id"] for p in pages for r in p], ids)
         newest_first = [r["run_id"] for r in self.client.agent.runs.list(name=name, limit=100, sort_by="created_at", sort_order="desc")]
         self.assertEqual(newest_first, ids[::-1])
+
+    def test_the_legacy_run_path_and_signup_through_teams(self) -> None:
+        # agent.run: POST /agent/run (as oz-agent-sdk's), the same fields and answer as runs.create
+        token = f"legacy{uuid.uuid4().hex[:8]}"
+        created = self.client.agent.run(prompt=f"Legacy {token}", title="legacy", metadata={"via": "agent.run"})
+        self.assertEqual((created["state"], created["task_id"]), ("QUEUED", created["run_id"]))
+        raw = self.client.last_response
+        assert raw is not None
+        self.assertTrue(raw.url.endswith("/api/v1/agent/run"))
+        run = self.client.agent.runs.retrieve(created["run_id"])
+        self.assertEqual((run["title"], run.get("metadata")), ("legacy", {"via": "agent.run"}))
+        self.client.agent.runs.cancel(created["run_id"])
+        # teams.create is POST /teams (what Ambit.sign_up sends without a key)
+        team = self.client.teams.create(name="py-teams", owner_email=f"owner-{uuid.uuid4()}@example.com", owner_display_name="Ada")
+        other = Ambit(api_key=team["api_key"], base_url=BASE_URL)
+        self.assertEqual(other.team.retrieve()["name"], "py-teams")
+        self.assertEqual([m["display_name"] for m in other.team.members.list()], ["Ada"])
 
     def test_a_conversation_by_id(self) -> None:
         conversation_id = f"conv-{uuid.uuid4().hex[:12]}"

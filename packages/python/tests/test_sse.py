@@ -8,15 +8,8 @@ from typing import List
 from ambit._run_stream import parse_sse
 
 
-class Chunks:
-    def __init__(self, chunks: List[bytes]) -> None:
-        self.chunks = list(chunks)
-
-    def read1(self, n: int = -1) -> bytes:
-        return self.chunks.pop(0) if self.chunks else b""
-
-    def isclosed(self) -> bool:
-        return False
+def Chunks(chunks: List[bytes]) -> List[bytes]:
+    return chunks
 
 
 class ParseSseTest(unittest.TestCase):

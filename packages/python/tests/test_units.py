@@ -7,7 +7,8 @@ import time
 import unittest
 from typing import Dict, List, Optional, Tuple
 
-from ambit import APIError, BadRequestError, InternalServerError, Page, Paginator, RateLimitError
+from ambit import Ambit, APIError, BadRequestError, InternalServerError, Page, Paginator, RateLimitError
+from ambit._flow import Flow, Sleep
 from ambit._client import retry_delay, should_retry
 from ambit._errors import make_status_error
 
@@ -54,12 +55,13 @@ class PaginatorTest(unittest.TestCase):
         calls: List[Optional[str]] = []
         pages: Dict[Optional[str], Tuple[List[int], str]] = {None: ([1, 2], "c1"), "c1": ([3], "c2"), "c2": ([], "c3")}
 
-        def fetch(cursor: Optional[str]) -> Page[int]:
+        def fetch(cursor: Optional[str]) -> Flow[Page[int]]:
             calls.append(cursor)
             items, nxt = pages[cursor]
+            yield Sleep(0)
             return Page(items, {"has_next_page": True, "next_cursor": nxt}, {})
 
-        paginator = Paginator(fetch)
+        paginator = Paginator(fetch, Ambit(api_key="k", base_url="http://unused").drive)
         self.assertEqual(calls, [])
         self.assertEqual(list(paginator), [1, 2, 3])
         self.assertEqual(calls, [None, "c1", "c2"])  # an empty page ends it even if it claims a next one

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Optional,
+    TypeVar,
+)
 
+from ._flow import Flow
 from .types import PageInfo
 
 T = TypeVar("T")
@@ -25,6 +37,10 @@ class Page(Generic[T]):
     def next_cursor(self) -> Optional[str]:
         return self.page_info.get("next_cursor")
 
+    def following(self) -> Optional[str]:
+        """The cursor of the page after this one, or None when this is the last."""
+        return self.next_cursor if self.has_next_page and self.next_cursor and self.items else None
+
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
@@ -35,6 +51,10 @@ class Page(Generic[T]):
         return f"Page({len(self.items)} items, has_next_page={self.has_next_page})"
 
 
+FetchPage = Callable[[Optional[str]], Flow[Page[T]]]
+"""The flow that fetches the page at a cursor (None: the first)."""
+
+
 class Paginator(Generic[T]):
     """A list request, sent only when iterated.
 
@@ -42,20 +62,62 @@ class Paginator(Generic[T]):
     ``paginator.first_page()`` answers one page; ``paginator.pages()`` yields the pages.
     """
 
-    def __init__(self, fetch: Callable[[Optional[str]], Page[T]], cursor: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        drive: Callable[[Flow[Page[T]]], Page[T]],
+        cursor: Optional[str] = None,
+    ) -> None:
         self._fetch = fetch
+        self._drive = drive
         self._cursor = cursor
 
     def first_page(self) -> Page[T]:
-        return self._fetch(self._cursor)
+        return self._drive(self._fetch(self._cursor))
 
     def pages(self) -> Iterator[Page[T]]:
-        page = self._fetch(self._cursor)
+        page = self.first_page()
         yield page
-        while page.has_next_page and page.next_cursor and page.items:
-            page = self._fetch(page.next_cursor)
+        while True:
+            cursor = page.following()
+            if cursor is None:
+                return
+            page = self._drive(self._fetch(cursor))
             yield page
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
             yield from page.items
+
+
+class AsyncPaginator(Generic[T]):
+    """The asyncio ``Paginator``: ``async for item in paginator``, ``await paginator.first_page()``,
+    ``async for page in paginator.pages()``."""
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        drive: Callable[[Flow[Page[T]]], Awaitable[Page[T]]],
+        cursor: Optional[str] = None,
+    ) -> None:
+        self._fetch = fetch
+        self._drive = drive
+        self._cursor = cursor
+
+    async def first_page(self) -> Page[T]:
+        return await self._drive(self._fetch(self._cursor))
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        page = await self.first_page()
+        yield page
+        while True:
+            cursor = page.following()
+            if cursor is None:
+                return
+            page = await self._drive(self._fetch(cursor))
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item

@@ -1,18 +1,24 @@
-"""A run's events, live, over Server-Sent Events, with reconnects that neither skip nor repeat an event."""
+"""A run's events, live, over Server-Sent Events, with reconnects that neither skip nor repeat an
+event.
+
+The reconnecting is one flow (``stream_flow``); ``RunStream`` iterates it on blocking sockets,
+``AsyncRunStream`` on asyncio.
+"""
 
 from __future__ import annotations
 
-import http.client
 import json
-import time
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Iterator, List, Optional, Tuple
 
 from ._client import path_of, retry_delay
 from ._errors import APIError, StreamDisconnected
+from ._flow import Done, Emit, Flow, ReadSome, Response, Sleep
 from .types import TERMINAL_STATES, RunEvent
 
 if TYPE_CHECKING:
+    from ._async import AsyncClient
     from ._client import BaseClient
+    from ._sync import SyncClient
 
 
 class SseMessage:
@@ -22,55 +28,60 @@ class SseMessage:
         self.event = event
 
 
-class _Body(Protocol):
-    def read1(self, n: int = ...) -> bytes: ...
-    def isclosed(self) -> bool: ...
+class SseParser:
+    """A ``text/event-stream`` parser fed bytes as they arrive (WHATWG rules: fields, blank-line
+    dispatch, comments; lines end in LF, CRLF or CR, and may be cut anywhere)."""
 
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._data: List[str] = []
+        self._id: Optional[str] = None
+        self._event: Optional[str] = None
 
-def parse_sse(response: _Body) -> Iterator[SseMessage]:
-    """Parses a ``text/event-stream`` body (WHATWG rules: fields, blank-line dispatch, comments) as it arrives."""
-    buffer = b""
-    data: List[str] = []
-    msg_id: Optional[str] = None
-    event: Optional[str] = None
-    while True:
-        chunk = b"" if response.isclosed() else response.read1(65536)
+    def feed(self, chunk: bytes) -> List[SseMessage]:
+        """The messages ``chunk`` completes; ``feed(b"")`` says the stream ended."""
         if not chunk:
-            if not buffer.endswith(b"\r"):
-                return
-            chunk = b"\n"  # the stream ended on a CR: it ended that line
-            response = _Ended()
-        buffer += chunk
+            # a stream that ended on a CR ended that line; an unfinished message is dropped
+            chunk = b"\n" if self._buffer.endswith(b"\r") else b""
+        self._buffer += chunk
+        messages: List[SseMessage] = []
         while True:
-            cut = _line_end(buffer)
+            cut = _line_end(self._buffer)
             if cut is None:
-                break
-            line_bytes, buffer = buffer[: cut[0]], buffer[cut[1] :]
-            line = line_bytes.decode("utf-8", "replace")
-            if line == "":
-                if data:
-                    yield SseMessage("\n".join(data), msg_id, event)
-                data, event = [], None
-                continue
-            if line.startswith(":"):
-                continue
-            field, _, value = line.partition(":")
-            if value.startswith(" "):
-                value = value[1:]
-            if field == "data":
-                data.append(value)
-            elif field == "event":
-                event = value
-            elif field == "id":
-                msg_id = value
+                return messages
+            line_bytes, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1] :]
+            message = self._line(line_bytes.decode("utf-8", "replace"))
+            if message is not None:
+                messages.append(message)
+
+    def _line(self, line: str) -> Optional[SseMessage]:
+        if line == "":
+            message = (
+                SseMessage("\n".join(self._data), self._id, self._event) if self._data else None
+            )
+            self._data, self._event = [], None
+            return message
+        if line.startswith(":"):
+            return None
+        field, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if field == "data":
+            self._data.append(value)
+        elif field == "event":
+            self._event = value
+        elif field == "id":
+            self._id = value
+        return None
 
 
-class _Ended:
-    def read1(self, n: int = -1) -> bytes:
-        return b""
-
-    def isclosed(self) -> bool:
-        return True
+def parse_sse(chunks: Iterable[bytes]) -> Iterator[SseMessage]:
+    """Every message of a stream given as its chunks."""
+    parser = SseParser()
+    for chunk in chunks:
+        if chunk:
+            yield from parser.feed(chunk)
+    yield from parser.feed(b"")
 
 
 def _line_end(buffer: bytes) -> Optional[Tuple[int, int]]:
@@ -84,16 +95,9 @@ def _line_end(buffer: bytes) -> Optional[Tuple[int, int]]:
     return (cr, cr + 2) if cr + 1 == lf else (cr, cr + 1)
 
 
-class RunStream:
-    """Iterate it for a run's events in seq order: those after ``after``, then live ones.
-
-    A dropped connection is reopened with ``after`` (and ``Last-Event-ID``) = the last seq yielded,
-    so no event is missed or repeated. With ``until_terminal`` (the default) the iteration ends once
-    the run is in a terminal state and every event up to it was yielded.
-
-    Attributes: ``last_seq``, ``state`` (the run's state as of the last event), ``reconnects``,
-    ``response`` (the open HTTP response; closing it simulates a dropped connection).
-    """
+class _StreamBase:
+    """What both run streams hold: where they are (``last_seq``, ``state``, ``reconnects``) and the
+    flow that reads, reconnects and decides when the run's log is over."""
 
     def __init__(
         self,
@@ -105,7 +109,6 @@ class RunStream:
         max_reconnects: int = 10,
         timeout: Optional[float] = None,
     ) -> None:
-        self._client = client
         self.run_id = run_id
         self.last_seq: int = after
         self.state: Optional[str] = None
@@ -113,15 +116,114 @@ class RunStream:
         self.until_terminal = until_terminal
         self.max_reconnects = max_reconnects
         self.timeout = timeout
-        self.response: Optional[http.client.HTTPResponse] = None
-        self._conn: Optional[http.client.HTTPConnection] = None
+        self.response: Optional[Response] = None
+        """The open HTTP response; closing it is a dropped connection (the stream reconnects)."""
         self._closed = False
-        self._iterator: Optional[Iterator[RunEvent]] = None
+        self._flow = self._stream_flow(client)
 
     def close(self) -> None:
         """Ends the stream: the iteration stops and the connection is closed."""
         self._closed = True
+        self._flow.close()
         self._drop()
+
+    def _drop(self) -> None:
+        if self.response is not None:
+            self.response.close()
+        self.response = None
+
+    def _stream_flow(self, client: "BaseClient") -> Flow[None]:
+        failures = 0
+        first = True
+        events_path = path_of("/agent/runs/{}/events", self.run_id)
+        try:
+            while not self._closed:
+                if not first:
+                    self.reconnects += 1
+                first = False
+                try:
+                    # where the log ends now, and the run's state there: replayed events rewrite it
+                    # in order
+                    run = yield from client.request_flow(
+                        "GET", path_of("/agent/runs/{}", self.run_id), timeout=self.timeout
+                    )
+                    page = yield from client.request_flow(
+                        "GET",
+                        events_path,
+                        query={"after": self.last_seq, "limit": 1},
+                        timeout=self.timeout,
+                    )
+                    tail_seq = int(page["last_seq"])
+                    self.state = str(run["state"])
+                    if self._ended(tail_seq):
+                        return
+                    request = client.prepare(
+                        "GET",
+                        events_path,
+                        query={"after": self.last_seq},
+                        headers={
+                            "accept": "text/event-stream",
+                            "last-event-id": str(self.last_seq),
+                        },
+                    )
+                    self.response = yield from client.send_flow(request, timeout=self.timeout)
+                    failures = 0
+                    parser = SseParser()
+                    while True:
+                        chunk: bytes = yield ReadSome(
+                            self.response, client.effective_timeout(self.timeout)
+                        )
+                        for msg in parser.feed(chunk):
+                            event = self._accept(json.loads(msg.data))
+                            if event is None:
+                                continue
+                            yield Emit(event)
+                            if self._ended(tail_seq):
+                                return
+                        if not chunk:
+                            raise StreamDisconnected("the event stream ended")
+                except (
+                    Exception
+                ) as err:  # noqa: BLE001 - every transport failure is worth a reconnect
+                    failures += 1
+                    if not _is_transient(err) or failures > self.max_reconnects:
+                        raise
+                finally:
+                    self._drop()
+                yield Sleep(retry_delay(max(failures, 1)))
+        finally:
+            self._drop()
+
+    def _accept(self, event: RunEvent) -> Optional[RunEvent]:
+        """The event if it is new (after ``last_seq``), with the stream's state moved along; else
+        None."""
+        if event["seq"] <= self.last_seq:
+            return None
+        if event["type"] == "run.state_changed":
+            self.state = str(event["payload"].get("to"))
+        elif event["type"] == "run.created":
+            self.state = str(event["payload"].get("state"))
+        self.last_seq = int(event["seq"])
+        return event
+
+    def _ended(self, tail_seq: int) -> bool:
+        return self.until_terminal and self.state in TERMINAL_STATES and self.last_seq >= tail_seq
+
+
+class RunStream(_StreamBase):
+    """Iterate it for a run's events in seq order: those after ``after``, then live ones.
+
+    A dropped connection is reopened with ``after`` (and ``Last-Event-ID``) = the last seq yielded,
+    so no event is missed or repeated. With ``until_terminal`` (the default) the iteration ends once
+    the run is in a terminal state and every event up to it was yielded.
+
+    Attributes: ``last_seq``, ``state`` (the run's state as of the last event), ``reconnects``,
+    ``response`` (the open HTTP response; closing it simulates a dropped connection).
+    """
+
+    def __init__(self, client: "SyncClient", run_id: str, **options: Any) -> None:
+        super().__init__(client, run_id, **options)
+        self._client = client
 
     def __enter__(self) -> "RunStream":
         return self
@@ -133,75 +235,40 @@ class RunStream:
         return self
 
     def __next__(self) -> RunEvent:
-        if self._iterator is None:
-            self._iterator = self._events()
-        return next(self._iterator)
+        if self._closed:
+            raise StopIteration
+        outcome = self._client.advance(self._flow)
+        if isinstance(outcome, Done):
+            raise StopIteration
+        event: RunEvent = outcome.value
+        return event
 
-    def _drop(self) -> None:
-        if self.response is not None:
-            self.response.close()
-        if self._conn is not None:
-            self._conn.close()
-        self.response = None
-        self._conn = None
 
-    def _events(self) -> Iterator[RunEvent]:
-        failures = 0
-        first = True
-        try:
-            while not self._closed:
-                if not first:
-                    self.reconnects += 1
-                first = False
-                try:
-                    # where the log ends now, and the run's state there: replayed events rewrite it in order
-                    run: Any = self._client.request("GET", path_of("/agent/runs/{}", self.run_id), timeout=self.timeout)
-                    page: Any = self._client.request(
-                        "GET", path_of("/agent/runs/{}/events", self.run_id), query={"after": self.last_seq, "limit": 1}, timeout=self.timeout
-                    )
-                    tail_seq = int(page["last_seq"])
-                    self.state = str(run["state"])
-                    if self._ended(tail_seq):
-                        return
-                    self.response, self._conn = self._client.open(
-                        "GET",
-                        path_of("/agent/runs/{}/events", self.run_id),
-                        query={"after": self.last_seq},
-                        headers={"accept": "text/event-stream", "last-event-id": str(self.last_seq)},
-                        timeout=self.timeout,
-                    )
-                    failures = 0
-                    for msg in parse_sse(self.response):
-                        if self._closed:
-                            return
-                        event: RunEvent = json.loads(msg.data)
-                        if event["seq"] <= self.last_seq:
-                            continue
-                        if event["type"] == "run.state_changed":
-                            self.state = str(event["payload"].get("to"))
-                        elif event["type"] == "run.created":
-                            self.state = str(event["payload"].get("state"))
-                        self.last_seq = int(event["seq"])
-                        yield event
-                        if self._ended(tail_seq):
-                            return
-                    raise StreamDisconnected("the event stream ended")
-                except Exception as err:  # noqa: BLE001 - every transport failure is worth a reconnect
-                    if self._closed:
-                        return
-                    failures += 1
-                    if not _is_transient(err) or failures > self.max_reconnects:
-                        raise
-                finally:
-                    self._drop()
-                if self._closed:
-                    return
-                time.sleep(retry_delay(max(failures, 1)))
-        finally:
-            self._drop()
+class AsyncRunStream(_StreamBase):
+    """The asyncio ``RunStream``: ``async for event in client.agent.runs.stream(run_id)``, the same
+    reconnects and attributes; ``async with`` closes it."""
 
-    def _ended(self, tail_seq: int) -> bool:
-        return self.until_terminal and self.state in TERMINAL_STATES and self.last_seq >= tail_seq
+    def __init__(self, client: "AsyncClient", run_id: str, **options: Any) -> None:
+        super().__init__(client, run_id, **options)
+        self._client = client
+
+    async def __aenter__(self) -> "AsyncRunStream":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def __aiter__(self) -> AsyncIterator[RunEvent]:
+        return self
+
+    async def __anext__(self) -> RunEvent:
+        if self._closed:
+            raise StopAsyncIteration
+        outcome = await self._client.advance(self._flow)
+        if isinstance(outcome, Done):
+            raise StopAsyncIteration
+        event: RunEvent = outcome.value
+        return event
 
 
 def _is_transient(err: Exception) -> bool:
@@ -209,3 +276,6 @@ def _is_transient(err: Exception) -> bool:
     if isinstance(err, APIError):
         return err.retryable if err.retryable is not None else err.status >= 500
     return not isinstance(err, (ValueError, KeyError, TypeError))
+
+
+__all__ = ["RunStream", "AsyncRunStream", "SseParser", "SseMessage", "parse_sse", "Emit"]

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict
 
 from .._client import path_of
-from ._base import APIResource
+from .._flow import Flow
+from ._base import APIResource, C, Options, endpoint
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
-class Conversations(APIResource):
-    """``client.agent.conversations``: the runs that share a ``conversation_id``, as one conversation."""
+class Conversations(APIResource[C]):
+    """``client.agent.conversations``: the runs that share a ``conversation_id``, as one
+    conversation."""
 
-    def retrieve(self, conversation_id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Dict[str, Any]:
+    @endpoint
+    def retrieve(self, conversation_id: str, **options: Unpack[Options]) -> Flow[Dict[str, Any]]:
         """The normalized conversation (Oz ``ConversationResponse``)."""
-        result: Dict[str, Any] = self._client.request(
-            "GET", path_of("/agent/conversations/{}", conversation_id), timeout=timeout, max_retries=max_retries
+        return self._client.request_flow(
+            "GET", path_of("/agent/conversations/{}", conversation_id), **options
         )
-        return result

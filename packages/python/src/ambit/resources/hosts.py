@@ -1,20 +1,25 @@
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, cast
+from typing import TYPE_CHECKING, Any, Dict, List
 
+from .._flow import Flow
 from ..types import HostInfo
-from ._base import APIResource
+from ._base import APIResource, C, Options, endpoint
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
-class Hosts(APIResource):
+class Hosts(APIResource[C]):
     """``client.hosts``: the team's connected hosts (the machines that execute runs)."""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[HostInfo]:
-        """Every connected host: its ``worker_id`` (pool), ``capacity`` and the runs it is ``running``."""
-        body: Dict[str, Any] = self._client.request("GET", "/hosts", timeout=timeout, max_retries=max_retries)
-        return cast(List[HostInfo], body["hosts"])
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[List[HostInfo]]:
+        """Every connected host: its ``worker_id`` (pool), ``capacity`` and the runs it is
+        ``running``."""
+        return self._list_at("/hosts", "hosts", **options)
 
-    def connected_workers(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[Dict[str, Any]]:
+    @endpoint
+    def connected_workers(self, **options: Unpack[Options]) -> Flow[List[Dict[str, Any]]]:
         """The connected self-hosted workers as Oz lists them (``worker_host``, …)."""
-        body: Dict[str, Any] = self._client.request("GET", "/agent/connected-self-hosted-workers", timeout=timeout, max_retries=max_retries)
-        return cast(List[Dict[str, Any]], body["workers"])
+        return self._list_at("/agent/connected-self-hosted-workers", "workers", **options)

@@ -1,64 +1,60 @@
 from __future__ import annotations
 
-from typing import Optional, cast
+from typing import TYPE_CHECKING
 
 from .._client import path_of
+from .._flow import Flow
 from ..types import ModelInfo, ModelList
-from ._base import APIResource, compact
+from ._base import APIResource, C, Options, PostOptions, endpoint, split_params
+
+if TYPE_CHECKING:
+    from typing_extensions import Required, Unpack
 
 
-class Models(APIResource):
-    """``client.agent.models``: the team's model catalog (which API, where, which secret holds the key)."""
+class ModelFields(Options, total=False):
+    """A model's entry: ``provider`` ``openai`` (any OpenAI-compatible server) or ``anthropic``;
+    ``model`` is the provider's name for it."""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> ModelList:
+    provider: Required[str]
+    model: Required[str]
+    display_name: str
+    base_url: str
+    api_key_secret: str
+    """The name of the secret holding the provider's API key."""
+    vision_supported: bool
+    description: str
+    reasoning_level: str
+    default: bool
+    """Make it the team's default model."""
+
+
+class NewModel(ModelFields, PostOptions, total=False):
+    id: Required[str]
+
+
+class Models(APIResource[C]):
+    """``client.agent.models``: the team's model catalog (which API, where, which secret holds the
+    key)."""
+
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[ModelList]:
         """``{default_model_id, models}``."""
-        return cast(ModelList, self._client.request("GET", "/agent/models", timeout=timeout, max_retries=max_retries))
+        return self._client.request_flow("GET", "/agent/models", **options)
 
-    def create(
-        self,
-        *,
-        id: str,
-        provider: str,
-        model: str,
-        display_name: Optional[str] = None,
-        base_url: Optional[str] = None,
-        api_key_secret: Optional[str] = None,
-        vision_supported: Optional[bool] = None,
-        description: Optional[str] = None,
-        reasoning_level: Optional[str] = None,
-        default: Optional[bool] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> ModelInfo:
-        """Adds a model: ``provider`` ``openai`` (any OpenAI-compatible server) or ``anthropic``; ``model`` is the provider's name for it."""
-        body = compact(
-            id=id, provider=provider, model=model, display_name=display_name, base_url=base_url, api_key_secret=api_key_secret,
-            vision_supported=vision_supported, description=description, reasoning_level=reasoning_level, default=default,
-        )
-        return cast(ModelInfo, self._client.request("POST", "/agent/models", body=body, timeout=timeout, max_retries=max_retries))
+    @endpoint
+    def create(self, **fields: Unpack[NewModel]) -> Flow[ModelInfo]:
+        """Adds a model."""
+        body, options = split_params(fields)
+        return self._client.request_flow("POST", "/agent/models", body=body, **options)
 
-    def update(
-        self,
-        id: str,
-        *,
-        provider: str,
-        model: str,
-        display_name: Optional[str] = None,
-        base_url: Optional[str] = None,
-        api_key_secret: Optional[str] = None,
-        vision_supported: Optional[bool] = None,
-        description: Optional[str] = None,
-        reasoning_level: Optional[str] = None,
-        default: Optional[bool] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> ModelInfo:
+    @endpoint
+    def update(self, id: str, **fields: Unpack[ModelFields]) -> Flow[ModelInfo]:
         """Replaces the model's entry (``PUT``)."""
-        body = compact(
-            provider=provider, model=model, display_name=display_name, base_url=base_url, api_key_secret=api_key_secret,
-            vision_supported=vision_supported, description=description, reasoning_level=reasoning_level, default=default,
+        body, options = split_params(fields)
+        return self._client.request_flow(
+            "PUT", path_of("/agent/models/{}", id), body=body, **options
         )
-        return cast(ModelInfo, self._client.request("PUT", path_of("/agent/models/{}", id), body=body, timeout=timeout, max_retries=max_retries))
 
-    def delete(self, id: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/agent/models/{}", id), timeout=timeout, max_retries=max_retries)
+    @endpoint
+    def delete(self, id: str, **options: Unpack[Options]) -> Flow[None]:
+        return self._client.request_flow("DELETE", path_of("/agent/models/{}", id), **options)

@@ -1,71 +1,73 @@
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, cast
+from typing import TYPE_CHECKING, List, Optional
 
 from .._client import path_of
 from .._errors import ConflictError
+from .._flow import Flow
 from ..types import Secret, SecretsKeyRotation
-from ._base import APIResource, compact
+from ._base import APIResource, C, Options, PostOptions, endpoint, split_params
+
+if TYPE_CHECKING:
+    from typing_extensions import Required, Unpack
 
 
-class Secrets(APIResource):
+class SecretFields(Options, total=False):
+    description: Optional[str]
+    type: Optional[str]
+    scope: Optional[str]
+    """``team`` (the default) or ``personal``."""
+
+
+class NewSecret(SecretFields, PostOptions, total=False):
+    name: Required[str]
+    value: Required[str]
+
+
+class Secrets(APIResource[C]):
     """``client.agent.secrets``: values handed to runs as environment variables; write-only."""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[Secret]:
-        body: Dict[str, Any] = self._client.request("GET", "/agent/secrets", timeout=timeout, max_retries=max_retries)
-        return cast(List[Secret], body["secrets"])
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[List[Secret]]:
+        """Every secret the caller sees (names and descriptions; values are never answered)."""
+        return self._list_at("/agent/secrets", "secrets", **options)
 
-    def create(
-        self,
-        *,
-        name: str,
-        value: str,
-        description: Optional[str] = None,
-        type: Optional[str] = None,
-        scope: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> Secret:
-        """Creates a secret (``scope`` ``team``, the default, or ``personal``); a ``ConflictError`` if it exists."""
-        body = compact(name=name, value=value, description=description, type=type, scope=scope)
-        return cast(Secret, self._client.request("POST", "/agent/secrets", body=body, timeout=timeout, max_retries=max_retries))
+    @endpoint
+    def create(self, **fields: Unpack[NewSecret]) -> Flow[Secret]:
+        """Creates a secret (``scope`` ``team``, the default, or ``personal``); a ``ConflictError``
+        if it exists."""
+        body, options = split_params(fields)
+        return self._client.request_flow("POST", "/agent/secrets", body=body, **options)
 
+    @endpoint
     def update(
-        self,
-        name: str,
-        *,
-        value: Optional[str] = None,
-        description: Optional[str] = None,
-        type: Optional[str] = None,
-        scope: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> Secret:
+        self, name: str, *, value: Optional[str] = None, **fields: Unpack[SecretFields]
+    ) -> Flow[Secret]:
         """Changes a secret's value, description or type (omitted: unchanged)."""
-        body = compact(value=value, description=description, type=type)
-        return cast(Secret, self._client.request(
-            "PUT", path_of("/agent/secrets/{}", name), query={"scope": scope}, body=body, timeout=timeout, max_retries=max_retries
-        ))
+        body, options = split_params({**fields, "value": value})
+        scope = body.pop("scope", None)
+        return self._client.request_flow(
+            "PUT", path_of("/agent/secrets/{}", name), query={"scope": scope}, body=body, **options
+        )
 
-    def set(
-        self,
-        name: str,
-        value: str,
-        *,
-        description: Optional[str] = None,
-        type: Optional[str] = None,
-        scope: Optional[str] = None,
-        timeout: Optional[float] = None,
-    ) -> Secret:
+    @endpoint
+    def set(self, name: str, value: str, **fields: Unpack[SecretFields]) -> Flow[Secret]:
         """Creates the secret, or replaces the value of the existing one."""
         try:
-            return self.create(name=name, value=value, description=description, type=type, scope=scope, timeout=timeout)
+            return (yield from Secrets.create.flow(self, name=name, value=value, **fields))
         except ConflictError:
-            return self.update(name, value=value, description=description, type=type, scope=scope, timeout=timeout)
+            return (yield from Secrets.update.flow(self, name, value=value, **fields))
 
-    def delete(self, name: str, *, scope: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/agent/secrets/{}", name), query={"scope": scope}, timeout=timeout, max_retries=max_retries)
+    @endpoint
+    def delete(
+        self, name: str, *, scope: Optional[str] = None, **options: Unpack[Options]
+    ) -> Flow[None]:
+        return self._client.request_flow(
+            "DELETE", path_of("/agent/secrets/{}", name), query={"scope": scope}, **options
+        )
 
-    def rotate(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> SecretsKeyRotation:
-        """Re-wraps the team's data key with the platform's current key (after an operator rotated it); admins."""
-        return cast(SecretsKeyRotation, self._client.request("POST", "/agent/secrets/rotate", timeout=timeout, max_retries=max_retries))
+    @endpoint
+    def rotate(self, **options: Unpack[PostOptions]) -> Flow[SecretsKeyRotation]:
+        """Re-wraps the team's data key with the platform's current key (after an operator rotated
+        it); admins."""
+        return self._client.request_flow("POST", "/agent/secrets/rotate", **options)

@@ -1,75 +1,105 @@
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, cast
+from typing import TYPE_CHECKING, List, Mapping, Optional
 
-from .._client import BaseClient, path_of
-from ..types import ApiKey, CreatedApiKey, Member, Team
-from ._base import APIResource, compact
+from .._client import path_of
+from .._flow import Flow
+from ..types import ApiKey, CreatedApiKey, Member, SignUp, Team
+from ._base import APIResource, C, Options, PostOptions, compact, endpoint
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
-class Members(APIResource):
+class Members(APIResource[C]):
     """``client.team.members``"""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[Member]:
-        body: Dict[str, Any] = self._client.request("GET", "/team/members", timeout=timeout, max_retries=max_retries)
-        return cast(List[Member], body["members"])
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[List[Member]]:
+        return self._list_at("/team/members", "members", **options)
 
+    @endpoint
     def add(
         self,
         *,
         email: str,
         display_name: Optional[str] = None,
         role: Optional[str] = None,
-        idempotency_key: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> Member:
-        """Adds a member (``role`` defaults to ``member``); a ``ConflictError`` if the email is already one."""
-        return cast(Member, self._client.request(
-            "POST", "/team/members", body=compact(email=email, display_name=display_name, role=role),
-            idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries,
-        ))
+        **options: Unpack[PostOptions],
+    ) -> Flow[Member]:
+        """Adds a member (``role`` defaults to ``member``); a ``ConflictError`` if the email is
+        already one."""
+        body = compact(email=email, display_name=display_name, role=role)
+        return self._client.request_flow("POST", "/team/members", body=body, **options)
 
-    def update(self, uid: str, *, role: str, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Member:
+    @endpoint
+    def update(self, uid: str, *, role: str, **options: Unpack[Options]) -> Flow[Member]:
         """Changes a member's role."""
-        return cast(Member, self._client.request(
-            "PATCH", path_of("/team/members/{}", uid), body={"role": role}, timeout=timeout, max_retries=max_retries
-        ))
+        return self._client.request_flow(
+            "PATCH", path_of("/team/members/{}", uid), body={"role": role}, **options
+        )
 
-    def remove(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/team/members/{}", uid), timeout=timeout, max_retries=max_retries)
+    @endpoint
+    def remove(self, uid: str, **options: Unpack[Options]) -> Flow[None]:
+        return self._client.request_flow("DELETE", path_of("/team/members/{}", uid), **options)
 
 
-class TeamResource(APIResource):
+class TeamResource(APIResource[C]):
     """``client.team``: the caller's team."""
 
-    def __init__(self, client: BaseClient) -> None:
+    def __init__(self, client: C) -> None:
         super().__init__(client)
         self.members = Members(client)
 
-    def retrieve(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Team:
+    @endpoint
+    def retrieve(self, **options: Unpack[Options]) -> Flow[Team]:
         """The team, its limits, and the caller's role in it."""
-        return cast(Team, self._client.request("GET", "/team", timeout=timeout, max_retries=max_retries))
+        return self._client.request_flow("GET", "/team", **options)
 
+    @endpoint
     def update(
         self,
         *,
         name: Optional[str] = None,
         limits: Optional[Mapping[str, int]] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> Team:
-        """Renames the team and/or changes its limits (``max_concurrent_runs``, ``max_run_time_seconds``); admins."""
-        return cast(Team, self._client.request("PATCH", "/team", body=compact(name=name, limits=limits), timeout=timeout, max_retries=max_retries))
+        **options: Unpack[Options],
+    ) -> Flow[Team]:
+        """Renames the team and/or changes its limits (``max_concurrent_runs``,
+        ``max_run_time_seconds``); admins."""
+        return self._client.request_flow(
+            "PATCH", "/team", body=compact(name=name, limits=limits), **options
+        )
 
 
-class ApiKeys(APIResource):
+class Teams(APIResource[C]):
+    """``client.teams``: signing a new team up (no key needed: see ``Ambit.sign_up``)."""
+
+    @endpoint
+    def create(
+        self,
+        *,
+        name: str,
+        owner_email: str,
+        owner_display_name: Optional[str] = None,
+        **options: Unpack[PostOptions],
+    ) -> Flow[SignUp]:
+        """Creates a team, its owner and an owner API key (``api_key``, shown only here); the
+        server must
+        allow signup (``SIGNUP=open``)."""
+        owner = compact(email=owner_email, display_name=owner_display_name)
+        return self._client.request_flow(
+            "POST", "/teams", body={"name": name, "owner": owner}, **options
+        )
+
+
+class ApiKeys(APIResource[C]):
     """``client.api_keys``: the team's API keys (a key's secret is shown only when created)."""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[ApiKey]:
-        body: Dict[str, Any] = self._client.request("GET", "/api-keys", timeout=timeout, max_retries=max_retries)
-        return cast(List[ApiKey], body["api_keys"])
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[List[ApiKey]]:
+        return self._list_at("/api-keys", "api_keys", **options)
 
+    @endpoint
     def create(
         self,
         *,
@@ -78,15 +108,20 @@ class ApiKeys(APIResource):
         user_uid: Optional[str] = None,
         expires_at: Optional[str] = None,
         expires_in_days: Optional[int] = None,
-        idempotency_key: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> CreatedApiKey:
-        body = compact(name=name, role=role, user_uid=user_uid, expires_at=expires_at, expires_in_days=expires_in_days)
-        return cast(CreatedApiKey, self._client.request(
-            "POST", "/api-keys", body=body, idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries
-        ))
+        **options: Unpack[PostOptions],
+    ) -> Flow[CreatedApiKey]:
+        """Creates a key (``role`` at most the caller's); its secret ``key`` is in this answer
+        only."""
+        body = compact(
+            name=name,
+            role=role,
+            user_uid=user_uid,
+            expires_at=expires_at,
+            expires_in_days=expires_in_days,
+        )
+        return self._client.request_flow("POST", "/api-keys", body=body, **options)
 
-    def delete(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
+    @endpoint
+    def delete(self, uid: str, **options: Unpack[Options]) -> Flow[None]:
         """Revokes the key."""
-        self._client.request("DELETE", path_of("/api-keys/{}", uid), timeout=timeout, max_retries=max_retries)
+        return self._client.request_flow("DELETE", path_of("/api-keys/{}", uid), **options)

@@ -1,134 +1,140 @@
-"""The team's shared agent configuration: rules, saved prompts, environment variables, MCP servers."""
+"""The team's shared agent configuration: rules, saved prompts, environment variables, MCP
+servers."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence
 
 from .._client import path_of
+from .._flow import Flow
 from ..types import EnvVar, McpServer, Rule, SavedPrompt
-from ._base import APIResource, compact
+from ._base import APIResource, C, Collection, Options, PostOptions, compact, endpoint
+
+if TYPE_CHECKING:
+    from typing_extensions import Required, Unpack
 
 
-class Rules(APIResource):
+class RuleFields(Options, total=False):
+    name: Required[str]
+    content: Required[str]
+    enabled: Optional[bool]
+    """Default true."""
+
+
+class NewRule(RuleFields, PostOptions, total=False):
+    pass
+
+
+class Rules(Collection[C, Rule]):
     """``client.agent.rules``: instructions every run of the team receives."""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[Rule]:
-        body: Dict[str, Any] = self._client.request("GET", "/agent/rules", timeout=timeout, max_retries=max_retries)
-        return cast(List[Rule], body["rules"])
+    path = "/agent/rules"
+    key = "rules"
 
-    def create(
-        self, *, name: str, content: str, enabled: Optional[bool] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
-    ) -> Rule:
-        return cast(Rule, self._client.request(
-            "POST", "/agent/rules", body=compact(name=name, content=content, enabled=enabled), timeout=timeout, max_retries=max_retries
-        ))
+    @endpoint
+    def create(self, **fields: Unpack[NewRule]) -> Flow[Rule]:
+        return self._create(fields)
 
-    def retrieve(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> Rule:
-        return cast(Rule, self._client.request("GET", path_of("/agent/rules/{}", uid), timeout=timeout, max_retries=max_retries))
-
-    def update(
-        self, uid: str, *, name: str, content: str, enabled: Optional[bool] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
-    ) -> Rule:
+    @endpoint
+    def update(self, uid: str, **fields: Unpack[RuleFields]) -> Flow[Rule]:
         """Replaces the rule (``PUT``; ``enabled`` defaults to true)."""
-        return cast(Rule, self._client.request(
-            "PUT", path_of("/agent/rules/{}", uid), body=compact(name=name, content=content, enabled=enabled), timeout=timeout, max_retries=max_retries
-        ))
-
-    def delete(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/agent/rules/{}", uid), timeout=timeout, max_retries=max_retries)
+        return self._replace(uid, fields)
 
 
-class Prompts(APIResource):
-    """``client.agent.prompts``: saved prompts, usable as ``saved_prompt`` (uid or name) in ``runs.create``."""
-
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[SavedPrompt]:
-        body: Dict[str, Any] = self._client.request("GET", "/agent/prompts", timeout=timeout, max_retries=max_retries)
-        return cast(List[SavedPrompt], body["prompts"])
-
-    def create(
-        self, *, name: str, prompt: str, description: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
-    ) -> SavedPrompt:
-        return cast(SavedPrompt, self._client.request(
-            "POST", "/agent/prompts", body=compact(name=name, prompt=prompt, description=description), timeout=timeout, max_retries=max_retries
-        ))
-
-    def retrieve(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> SavedPrompt:
-        return cast(SavedPrompt, self._client.request("GET", path_of("/agent/prompts/{}", uid), timeout=timeout, max_retries=max_retries))
-
-    def update(
-        self, uid: str, *, name: str, prompt: str, description: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
-    ) -> SavedPrompt:
-        return cast(SavedPrompt, self._client.request(
-            "PUT", path_of("/agent/prompts/{}", uid), body=compact(name=name, prompt=prompt, description=description), timeout=timeout, max_retries=max_retries
-        ))
-
-    def delete(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/agent/prompts/{}", uid), timeout=timeout, max_retries=max_retries)
+class PromptFields(Options, total=False):
+    name: Required[str]
+    prompt: Required[str]
+    description: Optional[str]
 
 
-class EnvVars(APIResource):
-    """``client.agent.env_vars``: the team's environment variables (not secret: values are shown)."""
+class NewPrompt(PromptFields, PostOptions, total=False):
+    pass
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[EnvVar]:
-        body: Dict[str, Any] = self._client.request("GET", "/agent/env-vars", timeout=timeout, max_retries=max_retries)
-        return cast(List[EnvVar], body["env_vars"])
 
+class Prompts(Collection[C, SavedPrompt]):
+    """``client.agent.prompts``: saved prompts, usable as ``saved_prompt`` (uid or name) in
+    ``runs.create``."""
+
+    path = "/agent/prompts"
+    key = "prompts"
+
+    @endpoint
+    def create(self, **fields: Unpack[NewPrompt]) -> Flow[SavedPrompt]:
+        return self._create(fields)
+
+    @endpoint
+    def update(self, uid: str, **fields: Unpack[PromptFields]) -> Flow[SavedPrompt]:
+        """Replaces the saved prompt (``PUT``)."""
+        return self._replace(uid, fields)
+
+
+class EnvVars(APIResource[C]):
+    """``client.agent.env_vars``: the team's environment variables (not secret: values are
+    shown)."""
+
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[List[EnvVar]]:
+        return self._list_at("/agent/env-vars", "env_vars", **options)
+
+    @endpoint
     def set(
-        self, name: str, value: str, *, description: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None
-    ) -> EnvVar:
+        self,
+        name: str,
+        value: str,
+        *,
+        description: Optional[str] = None,
+        **options: Unpack[Options],
+    ) -> Flow[EnvVar]:
         """Creates or replaces the variable."""
-        return cast(EnvVar, self._client.request(
-            "PUT", path_of("/agent/env-vars/{}", name), body=compact(value=value, description=description), timeout=timeout, max_retries=max_retries
-        ))
+        body = compact(value=value, description=description)
+        return self._client.request_flow(
+            "PUT", path_of("/agent/env-vars/{}", name), body=body, **options
+        )
 
-    def delete(self, name: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/agent/env-vars/{}", name), timeout=timeout, max_retries=max_retries)
+    @endpoint
+    def delete(self, name: str, **options: Unpack[Options]) -> Flow[None]:
+        return self._client.request_flow("DELETE", path_of("/agent/env-vars/{}", name), **options)
 
 
-class McpServers(APIResource):
-    """``client.agent.mcp_servers``: registered MCP servers (a stdio ``command`` or a streamable-HTTP ``url``)."""
+class McpServerFields(Options, total=False):
+    """A server's registration: exactly one of ``command`` (with ``args``, ``env``) or ``url`` (with
+    ``headers``)."""
 
-    def list(self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> List[McpServer]:
-        body: Dict[str, Any] = self._client.request("GET", "/agent/mcp-servers", timeout=timeout, max_retries=max_retries)
-        return cast(List[McpServer], body["mcp_servers"])
+    name: Required[str]
+    description: Optional[str]
+    command: Optional[str]
+    args: Optional[Sequence[str]]
+    env: Optional[Mapping[str, str]]
+    url: Optional[str]
+    headers: Optional[Mapping[str, str]]
 
-    def create(
-        self,
-        *,
-        name: str,
-        command: Optional[str] = None,
-        args: Optional[Sequence[str]] = None,
-        env: Optional[Mapping[str, str]] = None,
-        url: Optional[str] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        description: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> McpServer:
-        """Registers a server: exactly one of ``command`` (with ``args``, ``env``) or ``url`` (with ``headers``)."""
-        body = compact(name=name, description=description, config=compact(command=command, args=args, env=env, url=url, headers=headers))
-        return cast(McpServer, self._client.request("POST", "/agent/mcp-servers", body=body, timeout=timeout, max_retries=max_retries))
 
-    def retrieve(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> McpServer:
-        return cast(McpServer, self._client.request("GET", path_of("/agent/mcp-servers/{}", uid), timeout=timeout, max_retries=max_retries))
+class NewMcpServer(McpServerFields, PostOptions, total=False):
+    pass
 
-    def update(
-        self,
-        uid: str,
-        *,
-        name: str,
-        command: Optional[str] = None,
-        args: Optional[Sequence[str]] = None,
-        env: Optional[Mapping[str, str]] = None,
-        url: Optional[str] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        description: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-    ) -> McpServer:
+
+_MCP_CONFIG = ("command", "args", "env", "url", "headers")
+
+
+def _mcp_params(fields: Mapping[str, Any]) -> Dict[str, Any]:
+    """The flat keyword arguments with the server's launch fields moved under ``config``."""
+    params = {k: v for k, v in fields.items() if k not in _MCP_CONFIG}
+    return {**params, "config": {k: fields[k] for k in _MCP_CONFIG if fields.get(k) is not None}}
+
+
+class McpServers(Collection[C, McpServer]):
+    """``client.agent.mcp_servers``: registered MCP servers (a stdio ``command`` or a
+    streamable-HTTP ``url``)."""
+
+    path = "/agent/mcp-servers"
+    key = "mcp_servers"
+
+    @endpoint
+    def create(self, **fields: Unpack[NewMcpServer]) -> Flow[McpServer]:
+        """Registers a server."""
+        return self._create(_mcp_params(fields))
+
+    @endpoint
+    def update(self, uid: str, **fields: Unpack[McpServerFields]) -> Flow[McpServer]:
         """Replaces the registration (``PUT``)."""
-        body = compact(name=name, description=description, config=compact(command=command, args=args, env=env, url=url, headers=headers))
-        return cast(McpServer, self._client.request("PUT", path_of("/agent/mcp-servers/{}", uid), body=body, timeout=timeout, max_retries=max_retries))
-
-    def delete(self, uid: str, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> None:
-        self._client.request("DELETE", path_of("/agent/mcp-servers/{}", uid), timeout=timeout, max_retries=max_retries)
+        return self._replace(uid, _mcp_params(fields))
