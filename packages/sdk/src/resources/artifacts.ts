@@ -1,4 +1,4 @@
-import type { ArtifactResponse } from "@ambit/protocol";
+import type { ArtifactResponse, Problem } from "@ambit/protocol";
 import type { RequestOptions } from "../core/client.ts";
 import { AmbitError, APIConnectionError, APIError } from "../core/errors.ts";
 import { APIResource, path } from "../core/resource.ts";
@@ -33,7 +33,7 @@ export class Artifacts extends APIResource {
     const res = await this._client.fetch(url, { signal: options?.signal }).catch((err: unknown) => {
       throw new APIConnectionError(`could not download artifact ${artifactUid}: ${String(err)}`, { cause: err });
     });
-    if (!res.ok) throw APIError.generate(res.status, await res.json().catch(() => undefined), res.headers);
+    if (!res.ok) throw APIError.generate(res.status, (await res.json().catch(() => undefined)) as Partial<Problem> | undefined, res.headers);
     const filename = typeof artifact.data.filename === "string" ? artifact.data.filename : artifactUid;
     return { filename, contentType: res.headers.get("content-type") ?? "application/octet-stream", bytes: new Uint8Array(await res.arrayBuffer()) };
   }
