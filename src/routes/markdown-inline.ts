@@ -1,6 +1,8 @@
 import { raw } from "hono/html";
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+};
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 /**

@@ -5,12 +5,15 @@
  */
 export const OPENAPI_TAGS = [
   { name: "Runs", description: "Start agent runs, list and read them, cancel and share them." },
-  { name: "Live runs", description: "Follow a run as it happens, steer it with follow-ups, read its conversation and transcript." },
-  { name: "Artifacts", description: "What runs produced: files, pull requests, external references." },
+  {
+    name: "Live runs",
+    description: "Follow a run live, steer it with follow-ups, read its conversation.",
+  },
+  { name: "Artifacts", description: "What runs produced: files, pull requests, links." },
   { name: "Schedules", description: "Runs started on a cron schedule." },
-  { name: "Public links", description: "A run shared read-only with anyone who has the link; no API key." },
-  { name: "Hosts", description: "The machines that execute runs, and the socket they connect with." },
-  { name: "Environments", description: "Repositories, setup commands and variables a run starts from." },
+  { name: "Public links", description: "A run shared read-only with anyone who has its link." },
+  { name: "Hosts", description: "The machines that execute runs, and how they connect." },
+  { name: "Environments", description: "What runs start from: repositories, setup commands." },
   { name: "Secrets", description: "Values a run gets without anyone reading them back." },
   { name: "Models", description: "The team's model catalog and its default." },
   { name: "MCP servers", description: "Tool servers offered to agents." },

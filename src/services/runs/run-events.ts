@@ -8,12 +8,13 @@ import { runSession } from "../../../durable-objects/stubs.ts";
 
 const MAX_PAGE = 1_000;
 
-/** `RunSession.events`'s own result: tsc cannot expand its RPC-mapped type (a recursive payload). */
+/** `RunSession.events`'s own result: tsc cannot expand its RPC-mapped type (recursive payloads). */
 type EventsPage = Awaited<ReturnType<RunSession["events"]>>;
 
 /** A page of a run's event log after `after`, for a caller already allowed to read it. */
 export async function readEventsPage(env: Env, ref: { runId: string; teamId: string }, after: number, limit: number) {
-  const page = (await runSession(env, ref.runId).events(ref, after, Math.min(limit, MAX_PAGE))) as EventsPage;
+  const session = runSession(env, ref.runId);
+  const page = (await session.events(ref, after, Math.min(limit, MAX_PAGE))) as EventsPage;
   if (!page) throw new AppError("resource_not_found", `run '${ref.runId}' was not found in this team`);
   const last = page.events.at(-1)?.seq ?? after;
   return { events: page.events, last_seq: page.last_seq, has_more: last < page.last_seq };

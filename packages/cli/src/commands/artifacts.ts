@@ -5,6 +5,7 @@ import { EXIT } from "../exit-codes.ts";
 import { printJson, table } from "../output.ts";
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
+const field = (k: string, v: string) => `${`${k}:`.padEnd(13)}${v}\n`;
 
 export const artifactList: Command = {
   path: ["artifact", "list"],
@@ -12,19 +13,23 @@ export const artifactList: Command = {
   args: "<run-id>",
   minArgs: 1,
   maxArgs: 1,
-  examples: ["ambit artifact list $RUN", "ambit artifact list $RUN --json | jq -r '.[].data.artifact_uid'"],
+  examples: [
+    "ambit artifact list $RUN",
+    "ambit artifact list $RUN --json | jq -r '.[].data.artifact_uid'",
+  ],
   async run({ positionals, client, io, json }) {
     const run = await client().agent.runs.retrieve(positionals[0]);
     const artifacts = run.artifacts ?? [];
     if (json) return printJson(io, artifacts), EXIT.OK;
     if (!artifacts.length) return io.err.write(`Run ${run.run_id} has no artifacts.\n`), EXIT.OK;
-    const rows = artifacts.map((a) => {
-      const d = a.data;
+    const rows = artifacts.map(({ artifact_type, data: d }) => {
       const size = typeof d.size_bytes === "number" ? `${d.size_bytes} B` : "";
-      return [str(d.artifact_uid) || "-", a.artifact_type, str(d.filepath) || str(d.url) || str(d.title), size, str(d.description)];
+      const what = str(d.filepath) || str(d.url) || str(d.title);
+      return [str(d.artifact_uid) || "-", artifact_type, what, size, str(d.description)];
     });
     io.out.write(table(["UID", "TYPE", "FILE OR URL", "SIZE", "DESCRIPTION"], rows));
-    if (io.err.isTTY && artifacts.some((a) => a.artifact_type === "FILE")) io.err.write("Download a file: ambit artifact download <uid>\n");
+    const files = artifacts.some((a) => a.artifact_type === "FILE");
+    if (io.err.isTTY && files) io.err.write("Download a file: ambit artifact download <uid>\n");
     return EXIT.OK;
   },
 };
@@ -35,42 +40,60 @@ export const artifactGet: Command = {
   args: "<artifact-uid>",
   minArgs: 1,
   maxArgs: 1,
-  examples: ["ambit artifact get $UID", "ambit artifact get $UID --json | jq -r .data.download_url"],
+  examples: [
+    "ambit artifact get $UID",
+    "ambit artifact get $UID --json | jq -r .data.download_url",
+  ],
   async run({ positionals, client, io, json }) {
-    const artifact = await client().agent.artifacts.retrieve(positionals[0]);
-    if (json) return printJson(io, artifact), EXIT.OK;
-    io.out.write(`${"Artifact:".padEnd(13)}${artifact.artifact_uid}\n${"Type:".padEnd(13)}${artifact.artifact_type}\n${"Created:".padEnd(13)}${artifact.created_at}\n`);
-    for (const [k, v] of Object.entries(artifact.data)) io.out.write(`${`${k}:`.padEnd(13)}${typeof v === "string" ? v : JSON.stringify(v)}\n`);
+    const a = await client().agent.artifacts.retrieve(positionals[0]);
+    if (json) return printJson(io, a), EXIT.OK;
+    io.out.write(field("Artifact", a.artifact_uid) + field("Type", a.artifact_type));
+    io.out.write(field("Created", a.created_at));
+    for (const [k, v] of Object.entries(a.data)) {
+      io.out.write(field(k, typeof v === "string" ? v : JSON.stringify(v)));
+    }
     return EXIT.OK;
   },
 };
 
 export const artifactDownload: Command = {
   path: ["artifact", "download"],
-  summary: "Save a file artifact: to its file name in this directory, or -o <path> (- for stdout)",
+  summary: "Save a file artifact: under its name here, or -o <path> (- for stdout)",
   args: "<artifact-uid>",
   minArgs: 1,
   maxArgs: 1,
   options: {
-    out: { type: "string", short: "o", value: "<path>", description: "where to write it (default: its file name here; - for stdout)" },
+    out: {
+      type: "string",
+      short: "o",
+      value: "<path>",
+      description: "where to write it (default: its file name here; - for stdout)",
+    },
     force: { type: "boolean", description: "replace a file that is already there" },
   },
-  examples: ["ambit artifact download $UID", "ambit artifact download $UID -o /tmp/report.md", "ambit artifact download $UID -o - | less"],
+  examples: [
+    "ambit artifact download $UID",
+    "ambit artifact download $UID -o /tmp/report.md",
+    "ambit artifact download $UID -o - | less",
+  ],
   async run({ positionals, values, client, io, json }) {
     const file = await client().agent.artifacts.download(positionals[0]);
-    const out = typeof values.out === "string" ? values.out : safeName(file.filename, positionals[0]);
+    const uid = positionals[0];
+    const out = typeof values.out === "string" ? values.out : safeName(file.filename, uid);
     if (out === "-") return io.out.write(file.bytes), EXIT.OK;
     if (existsSync(out) && !values.force) {
-      throw new CliError(`${out} already exists`, EXIT.ERROR, `choose another path with -o <path>, or replace it with --force`);
+      const fix = "choose another path with -o <path>, or replace it with --force";
+      throw new CliError(`${out} already exists`, EXIT.ERROR, fix);
     }
     writeFileSync(out, file.bytes);
-    if (json) printJson(io, { path: path.resolve(out), bytes: file.bytes.length, content_type: file.contentType });
-    else io.err.write(`Saved ${out} (${file.bytes.length} bytes)\n`);
+    const bytes = file.bytes.length;
+    if (json) printJson(io, { path: path.resolve(out), bytes, content_type: file.contentType });
+    else io.err.write(`Saved ${out} (${bytes} bytes)\n`);
     return EXIT.OK;
   },
 };
 
-/** The artifact's own file name, when it is one (no directory part, not `.` or `..`); else its uid. */
+/** The artifact's own file name when it is one (no directory, not `.` or `..`), else its uid. */
 function safeName(filename: string, uid: string) {
   const base = path.basename(filename);
   return base && base === filename && base !== "." && base !== ".." ? base : uid;

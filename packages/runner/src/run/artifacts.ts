@@ -6,7 +6,7 @@ import type { HarnessEvent } from "../harness/types.ts";
 import { git, gitAuthEnv, githubRepoOf, repoUrlProblem } from "./git.ts";
 import type { Prepared } from "./prepare.ts";
 import { sanitizeRepoConfig } from "./repo-config.ts";
-import { changedFiles, KEEP_LIMITS } from "./workspace-files.ts";
+import { keepChangedFiles } from "./workspace-files.ts";
 
 /** Largest file the platform takes (its upload limit); bigger ones are reported, not uploaded. */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -141,35 +141,11 @@ export function artifactCollector(opts: ArtifactOptions) {
     }
 
     if (prepared.before) {
-      const left: string[] = [];
-      let kept = 0;
-      let bytes = 0;
-      for (const rel of changedFiles(prepared.workspace, prepared.before)) {
-        let read: ReturnType<typeof readInside>;
-        try {
-          read = readInside(prepared.workspace, path.join(prepared.workspace, rel), KEEP_LIMITS.bytes - bytes);
-        } catch {
-          continue; // removed, or swapped for a link, since the walk
-        }
-        if (!read.bytes || kept >= KEEP_LIMITS.files) {
-          left.push(rel);
-          continue;
-        }
-        // uploaded as they are (no redaction that would change the bytes), so never with a secret in them
-        const text = read.bytes.toString("utf8");
-        if (redact(text) !== text) {
-          warn(`${rel} holds the value of one of the run's secrets; it was not kept`);
-          continue;
-        }
-        kept++;
-        bytes += read.size;
-        const description = prepared.before.has(rel) ? "Changed by the run" : "Created by the run";
-        await upload(new Uint8Array(read.bytes), { filename: path.basename(rel), filepath: rel, description }, mimeOf(rel)).catch((err) => warn(String(err.message ?? err)));
-      }
-      if (left.length) {
-        const named = `${left.slice(0, 10).join(", ")}${left.length > 10 ? ` and ${left.length - 10} more` : ""}`;
-        warn(`Kept ${kept} of the files the run created or changed (at most ${KEEP_LIMITS.files} files and ${KEEP_LIMITS.bytes / 1024 / 1024} MiB in all); not kept: ${named}. Files the agent writes under artifacts/ are always kept.`);
-      }
+      // a run without repositories: what its agent created or changed (workspace-files.ts)
+      const uploadFile = (bytes: Uint8Array<ArrayBuffer>, q: Record<string, string>) =>
+        upload(bytes, q, mimeOf(q.filename)).catch((err) => warn(String(err.message ?? err)));
+      const { workspace, before } = prepared;
+      await keepChangedFiles({ workspace, before, redact, warn, upload: uploadFile });
     }
     return reported;
   };

@@ -4,6 +4,7 @@ import { AmbitError, APIConnectionError, APIError } from "../core/errors.ts";
 import { APIResource, path } from "../core/resource.ts";
 
 export type Artifact = ArtifactResponse;
+export type ArtifactFile = { filename: string; contentType: string; bytes: Uint8Array };
 
 /** `client.agent.artifacts`: what runs produced (files, pull requests, external references). */
 export class Artifacts extends APIResource {
@@ -12,7 +13,7 @@ export class Artifacts extends APIResource {
    * short-lived `data.download_url`.
    *
    * @example
-   * const artifact = await client.agent.artifacts.retrieve(run.artifacts![0].data.artifact_uid as string);
+   * const artifact = await client.agent.artifacts.retrieve(uid);
    */
   retrieve(artifactUid: string, options?: RequestOptions) {
     return this._client.get<Artifact>(path`/agent/artifacts/${artifactUid}`, options);
@@ -26,15 +27,25 @@ export class Artifacts extends APIResource {
    * const file = await client.agent.artifacts.download(uid);
    * await writeFile(file.filename, file.bytes);
    */
-  async download(artifactUid: string, options?: RequestOptions): Promise<{ filename: string; contentType: string; bytes: Uint8Array }> {
-    const artifact = await this.retrieve(artifactUid, options);
-    const url = artifact.data.download_url;
-    if (typeof url !== "string") throw new AmbitError(`artifact ${artifactUid} is a ${artifact.artifact_type}, which has no file to download`);
-    const res = await this._client.fetch(url, { signal: options?.signal }).catch((err: unknown) => {
-      throw new APIConnectionError(`could not download artifact ${artifactUid}: ${String(err)}`, { cause: err });
-    });
-    if (!res.ok) throw APIError.generate(res.status, (await res.json().catch(() => undefined)) as Partial<Problem> | undefined, res.headers);
-    const filename = typeof artifact.data.filename === "string" ? artifact.data.filename : artifactUid;
-    return { filename, contentType: res.headers.get("content-type") ?? "application/octet-stream", bytes: new Uint8Array(await res.arrayBuffer()) };
+  async download(artifactUid: string, options?: RequestOptions): Promise<ArtifactFile> {
+    const { artifact_type: type, data } = await this.retrieve(artifactUid, options);
+    if (typeof data.download_url !== "string") {
+      throw new AmbitError(`artifact ${artifactUid} is a ${type}, which has no file to download`);
+    }
+    const res = await this._client
+      .fetch(data.download_url, { signal: options?.signal })
+      .catch((cause: unknown) => {
+        const why = `could not download artifact ${artifactUid}: ${String(cause)}`;
+        throw new APIConnectionError(why, { cause });
+      });
+    if (!res.ok) {
+      const problem = (await res.json().catch(() => undefined)) as Partial<Problem> | undefined;
+      throw APIError.generate(res.status, problem, res.headers);
+    }
+    return {
+      filename: typeof data.filename === "string" ? data.filename : artifactUid,
+      contentType: res.headers.get("content-type") ?? "application/octet-stream",
+      bytes: new Uint8Array(await res.arrayBuffer()),
+    };
   }
 }
