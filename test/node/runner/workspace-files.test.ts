@@ -11,7 +11,9 @@ import { processBackend } from "../../../packages/runner/src/backends/process.ts
 import type { HarnessEvent } from "../../../packages/runner/src/harness/types.ts";
 import { artifactCollector } from "../../../packages/runner/src/run/artifacts.ts";
 import { prepareRun } from "../../../packages/runner/src/run/prepare.ts";
-import { changedFiles, KEEP_LIMITS, snapshotWorkspace } from "../../../packages/runner/src/run/workspace-files.ts";
+import {
+  changedFiles, KEEP_LIMITS, snapshotWorkspace, type WorkspaceSnapshot,
+} from "../../../packages/runner/src/run/workspace-files.ts";
 
 let root = "";
 let server: Server;
@@ -28,7 +30,8 @@ beforeAll(async () => {
     req.on("end", () => {
       const query = Object.fromEntries(new URL(req.url ?? "/", "http://x").searchParams);
       uploads.push({ query, body });
-      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ artifact_type: "FILE", data: { filepath: query.filepath } }));
+      const created = { artifact_type: "FILE", data: { filepath: query.filepath } };
+      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(created));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -54,13 +57,16 @@ function write(ws: string, rel: string, content: string) {
 
 const assignment = TaskAssignment.parse({
   task_id: "run_ws", run_id: "run_ws", execution_id: 1,
-  task: { id: "run_ws", title: "t", prompt: "p", created_at: new Date().toISOString(), agent_config: {}, team_id: "team_1" },
+  task: {
+    id: "run_ws", title: "t", prompt: "p", created_at: new Date().toISOString(), agent_config: {},
+    team_id: "team_1",
+  },
   session: { path: "/api/v1/agent/runs/run_ws/session", token: "x" },
   env_vars: {},
 });
 
 /** Runs the artifact collector on `ws` as after a harness; answers the uploads and the warnings. */
-async function collect(ws: string, before: ReturnType<typeof snapshotWorkspace> | undefined, secret?: string) {
+async function collect(ws: string, before: WorkspaceSnapshot | undefined, secret?: string) {
   uploads = [];
   const backend = processBackend(ws, {});
   const events: HarnessEvent[] = [];
@@ -71,11 +77,12 @@ async function collect(ws: string, before: ReturnType<typeof snapshotWorkspace> 
   });
   await backend.dispose();
   const warnings = events.flatMap((e) => (e.type === "error" ? [String(e.payload.message)] : []));
-  return { uploads: [...uploads].sort((a, b) => a.query.filepath.localeCompare(b.query.filepath)), warnings };
+  const sorted = [...uploads].sort((a, b) => a.query.filepath.localeCompare(b.query.filepath));
+  return { uploads: sorted, warnings };
 }
 
 describe("the files a run without repositories created or changed", () => {
-  it("are the new and changed regular files, outside dependencies, caches, repositories and artifacts/", () => {
+  it("are the new and changed regular files, not dependencies, caches, repos, artifacts/", () => {
     const ws = workspaceWith({ "same.txt": "same\n", "edited.txt": "old\n", "src/kept.ts": "x\n" });
     const before = snapshotWorkspace(ws);
     write(ws, "hello.txt", "hello\n");
@@ -92,10 +99,15 @@ describe("the files a run without repositories created or changed", () => {
     expect(changedFiles(ws, before)).toEqual(["edited.txt", "hello.txt", "src/deep/new.ts"]);
   });
 
-  it("are counted from the workspace as preparation left it: a setup command's output is not the agent's", async () => {
+  it("are counted from the workspace as preparation left it, not the setup commands'", async () => {
     const ws = path.join(root, `ws-${++n}`);
-    const a = TaskAssignment.parse({ ...assignment, environment: { uid: "env_1", name: "e", setup_commands: ["echo from-setup > setup.txt"] } });
-    const prep = await prepareRun({ assignment: a, workspace: ws, emit: () => {}, signal: new AbortController().signal, makeBackend: async (w, env) => processBackend(w, env) });
+    const environment = { uid: "env_1", name: "e", setup_commands: ["echo setup > setup.txt"] };
+    const prep = await prepareRun({
+      assignment: TaskAssignment.parse({ ...assignment, environment }),
+      workspace: ws,
+      emit: () => {},
+      signal: new AbortController().signal, makeBackend: async (w, env) => processBackend(w, env),
+    });
     expect(prep.ok).toBe(true);
     if (!prep.ok) return;
     await prep.prepared.backend.dispose();
@@ -112,18 +124,19 @@ describe("the files a run without repositories created or changed", () => {
     expect(changedFiles(ws, before)).toEqual([]);
   });
 
-  it("are uploaded as FILE artifacts with their path and content, and only in a run that took a snapshot", async () => {
+  it("are uploaded as FILE artifacts, path and content, only by a run with a snapshot", async () => {
     const ws = workspaceWith({ "setup.txt": "from a setup command\n" });
     const before = snapshotWorkspace(ws);
     write(ws, "hello.txt", "hello\n");
     write(ws, "docs/notes.md", "# notes\n");
     const { uploads: up, warnings } = await collect(ws, before);
     expect(warnings).toEqual([]);
-    expect(up.map((u) => [u.query.filepath, u.query.filename, u.query.description, u.body])).toEqual([
+    const sent = up.map((u) => [u.query.filepath, u.query.filename, u.query.description, u.body]);
+    expect(sent).toEqual([
       ["docs/notes.md", "notes.md", "Created by the run", "# notes\n"],
       ["hello.txt", "hello.txt", "Created by the run", "hello\n"],
     ]);
-    // a run with repositories (or a LOCAL run) has no snapshot: nothing of the workspace is uploaded
+    // a run with repositories (or a LOCAL run) has no snapshot: none of its workspace is uploaded
     expect((await collect(ws, undefined)).uploads).toEqual([]);
   });
 
@@ -135,10 +148,11 @@ describe("the files a run without repositories created or changed", () => {
     const { uploads: up, warnings } = await collect(ws, before);
     expect(up).toHaveLength(KEEP_LIMITS.files);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`^Kept ${KEEP_LIMITS.files} of the files .*not kept: out/f050.txt, out/f051.txt, out/f052.txt\\.`));
+    const leftOut = "not kept: out/f050.txt, out/f051.txt, out/f052.txt\\.";
+    expect(warnings[0]).toMatch(new RegExp(`^Kept ${KEEP_LIMITS.files} of the files .*${leftOut}`));
   });
 
-  it("keeps at most KEEP_LIMITS.bytes in all: a file past it is left out, smaller ones after it still fit", async () => {
+  it("keeps at most KEEP_LIMITS.bytes: a file past it is left out, smaller ones fit", async () => {
     const ws = workspaceWith();
     const before = snapshotWorkspace(ws);
     write(ws, "a-big.bin", "x".repeat(KEEP_LIMITS.bytes - 10));
