@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PLATFORM_POOL } from "@ambit/protocol";
 import type { Host } from "../packages/runner/src/host.ts";
-import { applyMigrations, type DevServer, ensureDevVars, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
+import { applyMigrations, type DevServer, ensureDevVars, HARMLESS_DEV_LINES, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
 import { mintRunnerKey, readRunnerKey, startLocalRunner } from "./lib/local-runner.ts";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -37,7 +37,10 @@ const shutdown = async () => {
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
-const server = (running = await startDevServer({ port, persistTo, logLevel: "info", inherit: true }));
+// --test-scheduled: the Cron Trigger is fired below, so wrangler need not warn that it fires none
+const server = (running = await startDevServer({
+  port, persistTo, logLevel: "info", inherit: true, drop: HARMLESS_DEV_LINES, extraArgs: ["--test-scheduled"],
+}));
 if (stopping) {
   await server.stop();
   process.exit(0);

@@ -15,6 +15,7 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { configRoutes } from "./routes/config.ts";
 import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { OPENAPI_TAGS } from "./routes/openapi-tags.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
 import { publicRunRoutes } from "./routes/public-runs.ts";
@@ -72,6 +73,7 @@ export function createApp() {
         description: "Ambient coding agents: runs, schedules, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
       },
       servers: [{ url: `${origin}/api/v1` }],
+      tags: OPENAPI_TAGS,
     });
     doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [p.replace(/^\/api\/v1/, ""), v]));
     return doc;

@@ -3,11 +3,11 @@
 // clock (`process.hrtime`, ns resolution), one clock for every thread of the process: the host
 // writes it into each event's payload, a viewer reads it on receipt.
 
+import type { RunEvent, ServerFrame } from "@ambit/protocol";
+
 export const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-type Frame = { type: string; [k: string]: unknown };
-type BenchEvent = { seq: number; type: string; payload: { text?: string } };
-type EventFrame = { type: "event"; event: BenchEvent };
+type Frame = ServerFrame;
 
 /**
  * Whether sockets offer `permessage-deflate` (Node's global WebSocket always does, as browsers do).
@@ -98,19 +98,19 @@ export class Viewer {
 
   private onFrame(f: Frame, at: number) {
     if (f.type === "presence") {
-      this.attached = (f.attached as { connections: number }[]).reduce((s, a) => s + a.connections, 0);
+      this.attached = f.attached.reduce((s, a) => s + a.connections, 0);
       return;
     }
     if (f.type === "event") {
       this.frames++;
-      this.onEvent((f as unknown as EventFrame).event, at);
+      this.onEvent(f.event, at);
     } else if (f.type === "events") {
       this.frames++;
-      for (const event of (f as unknown as { events: BenchEvent[] }).events) this.onEvent(event, at);
+      for (const event of f.events) this.onEvent(event, at);
     }
   }
 
-  private onEvent(event: BenchEvent, at: number) {
+  private onEvent(event: RunEvent, at: number) {
     if (event.type !== "agent.message" || !event.payload.text?.startsWith('{"bench"')) return;
     if (this.seen.has(event.seq)) {
       this.duplicates++;
@@ -150,14 +150,14 @@ export class Host {
   async connect(url: string) {
     this.ws = await open(url, (f, _raw, at) => {
       if (f.type === "ack") {
-        const ref = f.ref as string;
+        const ref = f.ref ?? "";
         const t = this.sentAt.get(ref);
         if (t !== undefined) {
           this.ackLatencies.push(at - t);
           this.sentAt.delete(ref);
         }
-        this.seqs.push(...((f.seqs as number[] | undefined) ?? []));
-        this.refused.push(...((f.refused as { host_seq: number; reason: string }[] | undefined) ?? []));
+        this.seqs.push(...(f.seqs ?? []));
+        this.refused.push(...(f.refused ?? []));
       } else if (f.type === "error") {
         this.errors.push(`${f.code}: ${f.message}`);
       }

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -74,6 +75,28 @@ export function ensureDevVars(file = path.join(ROOT, ".dev.vars")): { created: b
   return { created, vars };
 }
 
+/**
+ * Lines of `wrangler dev`'s output that `npm start` does not pass on, each harmless: workerd notes
+ * that a Durable Object alarm scheduled before a restart was skipped because the object had since
+ * moved or deleted it (the object's own alarm still runs when it is due).
+ */
+export const HARMLESS_DEV_LINES = /NOSENTRY (SQLite|actor-cache) alarm handler canceled/;
+
+/** Copies `from` to `to` line by line, less the lines `drop` matches. */
+function forwardLines(from: Readable, to: Writable, drop: RegExp) {
+  let held = "";
+  from.setEncoding("utf8");
+  from.on("data", (chunk: string) => {
+    const lines = (held + chunk).split("\n");
+    held = lines.pop() ?? "";
+    const kept = lines.filter((l) => !drop.test(l));
+    if (kept.length) to.write(`${kept.join("\n")}\n`);
+  });
+  from.on("end", () => {
+    if (held && !drop.test(held)) to.write(held);
+  });
+}
+
 /** How long `wrangler dev` may take to answer (under load on 2 cores its start has taken over a minute). */
 const READY_TIMEOUT_MS = 150_000;
 
@@ -88,7 +111,9 @@ export async function startDevServer(opts: {
   persistTo?: string;
   vars?: Record<string, string>;
   logLevel?: "error" | "warn" | "info" | "log" | "debug";
+  /** wrangler's output goes to ours (less the lines `drop` matches) */
   inherit?: boolean;
+  drop?: RegExp;
   extraArgs?: string[];
   readyTimeoutMs?: number;
 } = {}): Promise<DevServer> {
@@ -101,12 +126,18 @@ export async function startDevServer(opts: {
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ...(opts.extraArgs ?? []),
   ];
+  const filtered = !!(opts.inherit && opts.drop);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true,
-    env: wranglerEnv({ CI: "1" }),
-    stdio: opts.inherit ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    // piped through the filter, it keeps the colours it would have on our terminal
+    env: wranglerEnv({ CI: "1", ...(filtered && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) }),
+    stdio: opts.inherit && !filtered ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
   });
+  if (filtered) {
+    forwardLines(child.stdout!, process.stdout, opts.drop!);
+    forwardLines(child.stderr!, process.stderr, opts.drop!);
+  }
   let logs = "";
   child.stdout?.on("data", (d) => (logs += d));
   child.stderr?.on("data", (d) => (logs += d));

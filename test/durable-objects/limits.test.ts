@@ -4,7 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CAPACITY_POLL_MS, type HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
-import { type RunRecord, updateRun } from "../../durable-objects/run-session/storage.ts";
+import { updateRun } from "../../durable-objects/run-session/storage.ts";
 import { call, type Json, memberKey, newTeam } from "../helpers/api.ts";
 import { poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
 import { eventsOf, insertRunRow, RUNS, sessionOf } from "../helpers/runs.ts";
@@ -20,7 +20,8 @@ const setLimits = (team: Team, limits: Json) => call("PATCH", "/api/v1/team", { 
 /** Moves the session's timers `ms` into the past (in memory and in storage) and fires its alarm. */
 async function elapse(runId: string, ms: number) {
   await runInDurableObject(sessionOf(runId) as DurableObjectStub<RunSession>, (instance: RunSession, state) => {
-    const run = (instance as unknown as { session: { run: RunRecord } }).session.run;
+    const run = instance["session"].run; // private: the record the alarm reads, reached by name
+    if (!run) throw new Error(`the session of ${runId} holds no run`);
     for (const k of ["deadline_at", "timed_out_at", "cancel_requested_at"] as const) if (run[k] !== null) run[k] -= ms;
     updateRun(state.storage.sql, run);
   });

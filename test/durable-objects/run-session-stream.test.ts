@@ -163,10 +163,10 @@ describe("RunSession websocket: hibernation", () => {
     await b.untilSeq(6);
 
     // a marker in memory shows the instance really is replaced
-    await runInDurableObject(sessionOf(runId), (instance: RunSession) => void ((instance as unknown as { marker: number }).marker = 1));
+    await runInDurableObject(sessionOf(runId), (instance: RunSession) => void Object.assign(instance, { marker: 1 }));
     await evictDurableObject(sessionOf(runId));
     const fresh = await runInDurableObject(sessionOf(runId), (instance: RunSession, state) => ({
-      marker: (instance as unknown as { marker?: number }).marker,
+      marker: Reflect.get(instance, "marker"),
       sockets: state.getWebSockets().length,
     }));
     expect(fresh).toEqual({ marker: undefined, sockets: 2 });

@@ -4,7 +4,7 @@
 // and the run commands' text and --json output.
 import { randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ambit } from "@ambit/sdk";
@@ -310,5 +310,37 @@ describe("run list, get, logs, conversation, cancel", () => {
     const again = await ambit(["run", "cancel", runId]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/SUCCEEDED.*\(invalid_request\)/);
+  });
+});
+
+describe("ambit artifact", () => {
+  it("lists a run's files and saves one: under its name here, never over a file without --force, or to stdout", async () => {
+    const { run_id: runId } = await sdk.agent.runs.create({ prompt: `Keep a file ${randomUUID()}`, config: { worker_host: POOL } });
+    // uploaded as a runner does (an admin key may too)
+    const q = new URLSearchParams({ filename: "notes.md", filepath: "docs/notes.md", description: "Created by the run" });
+    const up = await fetch(`${s.url}/api/v1/agent/runs/${runId}/artifacts/files?${q}`, {
+      method: "POST", headers: { authorization: `Bearer ${s.key}`, "content-type": "text/markdown" }, body: "# notes\n",
+    });
+    expect(up.status).toBe(201);
+    const uid = ((await up.json()) as Json).artifact_uid as string;
+
+    const list = await ambit(["artifact", "list", runId]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^UID\\s+TYPE\\s+FILE OR URL\\s+SIZE\\s+DESCRIPTION\\n${uid}\\s+FILE\\s+docs/notes\\.md\\s+8 B\\s+Created by the run\\n$`));
+
+    const here = mkdtempSync(path.join(tmpdir(), "ambit-artifact-"));
+    const saved = await runCli(bin, ["artifact", "download", uid], { env: env(), cwd: here });
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(saved.stderr).toBe("Saved notes.md (8 bytes)\n");
+    expect(readFileSync(path.join(here, "notes.md"), "utf8")).toBe("# notes\n");
+    writeFileSync(path.join(here, "notes.md"), "mine\n");
+    const refused = await runCli(bin, ["artifact", "download", uid], { env: env(), cwd: here });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/notes\.md already exists[\s\S]*--force/);
+    expect(readFileSync(path.join(here, "notes.md"), "utf8")).toBe("mine\n");
+    expect((await runCli(bin, ["artifact", "download", uid, "--force"], { env: env(), cwd: here })).code).toBe(0);
+    expect(readFileSync(path.join(here, "notes.md"), "utf8")).toBe("# notes\n");
+    expect((await ambit(["artifact", "download", uid, "-o", "-"])).stdout).toBe("# notes\n");
+    expect(parsed(await ambit(["artifact", "get", uid, "--json"]))).toMatchObject({ artifact_uid: uid, artifact_type: "FILE", data: { filename: "notes.md", download_url: expect.stringContaining("/content?token=") } });
   });
 });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { Ambit, type RunEvent } from "@ambit/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
+import { parseSse } from "../../packages/sdk/src/core/sse.ts";
 import { type ModelServer, type RecordedRequest, startModelServer } from "../fakes/model-server.ts";
 import { type CliProcess, runCli, startCli, tearDown } from "./cli-run.ts";
 import { type E2eServer, startE2eServer, waitFor } from "./helpers.ts";
@@ -51,15 +52,8 @@ async function readSse(url: string, stop: (events: RunEvent[]) => boolean, signa
   const res = await fetch(url, { headers: { accept: "text/event-stream" }, signal });
   expect(res.status).toBe(200);
   const events: RunEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    for (let i = buffer.indexOf("\n\n"); i >= 0; i = buffer.indexOf("\n\n")) {
-      const data = buffer.slice(0, i).split("\n").find((l) => l.startsWith("data: "));
-      buffer = buffer.slice(i + 2);
-      if (data) events.push(JSON.parse(data.slice(6)));
-    }
+  for await (const message of parseSse(res.body!)) {
+    events.push(JSON.parse(message.data));
     if (stop(events)) break;
   }
   return events;

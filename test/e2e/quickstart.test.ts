@@ -4,8 +4,8 @@
 // in a terminal: `agent run` follows the run live there. The only outside service is the
 // model: the test's scripted OpenAI-compatible server, named by OPENAI_BASE_URL in npm start's
 // environment (which the README documents), with a fake OPENAI_API_KEY in the shell.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +23,12 @@ function quickstartCommands(): string[] {
   const m = readme.match(/<!-- quickstart:cli[^>]*-->\s*```sh\n([\s\S]*?)```/);
   if (!m) throw new Error("README.md has no ```sh block after <!-- quickstart:cli -->");
   return m[1].split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+}
+
+/** The README's commands that list and save a run's kept files (`npx ambit artifact …`). */
+function artifactCommands(): string[] {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  return [...readme.matchAll(/^npx ambit artifact .*$/gm)].map((m) => m[0].replace(/\s+#.*$/, ""));
 }
 
 let model: ModelServer;
@@ -90,5 +96,23 @@ describe("the README quick start", () => {
     const [run] = runs.json.runs;
     expect(run).toMatchObject({ prompt: "Create hello.txt that says hello", state: "SUCCEEDED", source: "CLI" });
     expect(out).toContain(run.run_id); // `run list` printed it
+
+    // the file the agent created outlives the workspace: the live view named how to save it, and
+    // the README's two commands (placeholders filled in, outside the repository) list and save it
+    const uid = out.match(/artifact FILE hello\.txt: ambit artifact download (\S+)/)?.[1];
+    expect(uid, out).toBeDefined();
+    const [list, download] = artifactCommands();
+    expect([list, download]).toEqual(["npx ambit artifact list <run-id>", "npx ambit artifact download <uid>"]);
+    const here = mkdtempSync(path.join(tmpdir(), "ambit-quickstart-download-"));
+    const ambit = (command: string) => {
+      const argv = command.replace("<run-id>", run.run_id).replace("<uid>", uid!).split(" ").slice(2);
+      const env = { PATH: process.env.PATH ?? "", HOME: here, XDG_CONFIG_HOME: here, AMBIT_API_KEY: key, AMBIT_BASE_URL: `http://localhost:${port}` };
+      return execFileSync(process.execPath, [path.join(ROOT, "packages/cli/dist/ambit.js"), ...argv], { cwd: here, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    };
+    expect(ambit(list)).toMatch(new RegExp(`${uid}\\s+FILE\\s+hello\\.txt\\s+6 B\\s+Created by the run`));
+    ambit(download);
+    expect(readdirSync(here)).toContain("hello.txt");
+    expect(readFileSync(path.join(here, "hello.txt"), "utf8")).toBe("hello\n");
+    rmSync(here, { recursive: true, force: true });
   }, 240_000);
 });

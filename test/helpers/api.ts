@@ -37,15 +37,18 @@ export async function call(method: string, path: string, opts: CallOpts = {}) {
   return readResponse(await exports.default.fetch(buildRequest(method, path, opts)));
 }
 
+/** Bindings and vars to change, and the secrets (typed by `src/env.ts`, not the generated `Env`). */
+type EnvPatch = { [K in keyof Env]?: Env[K] } & { [K in "JWT_SECRET" | "SECRETS_KEY"]?: string };
+
 /**
  * Calls a fresh app with the test env changed by `patch` (keys set to `undefined` are removed),
  * e.g. `SIGNUP: "closed"` or a missing secret. Waits for the request's `waitUntil` work.
  */
-export async function callWithEnv(patch: Record<string, unknown>, method: string, path: string, opts: CallOpts = {}) {
-  const patched: Record<string, unknown> = { ...env, ...patch };
-  for (const [k, v] of Object.entries(patch)) if (v === undefined) delete patched[k];
+export async function callWithEnv(patch: EnvPatch, method: string, path: string, opts: CallOpts = {}) {
+  const patched: Env = { ...env, ...patch };
+  for (const [k, v] of Object.entries(patch)) if (v === undefined) Reflect.deleteProperty(patched, k);
   const ctx = createExecutionContext();
-  const res = await createApp().fetch(buildRequest(method, path, opts), patched as unknown as Env, ctx);
+  const res = await createApp().fetch(buildRequest(method, path, opts), patched, ctx);
   const out = await readResponse(res);
   await waitOnExecutionContext(ctx);
   return out;

@@ -128,7 +128,7 @@ export async function poolState(teamId: string, pool = "warp") {
 
 /** The pool's connected hosts as its `hosts` RPC answers. */
 export async function poolHosts(teamId: string, pool = "warp") {
-  return (await poolStub(teamId, pool).hosts()) as unknown as HostInfo[];
+  return poolStub(teamId, pool).hosts();
 }
 
 /** Polls `GET /agent/runs/{id}` until `pred` holds; returns the run. */

@@ -1,6 +1,7 @@
 import type { RunEvent } from "@ambit/protocol";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
 import type { RunCommand } from "../../durable-objects/run-session/state-machine.ts";
 import { runSession } from "../../durable-objects/stubs.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
@@ -110,14 +111,14 @@ export async function runRow(runId: string) {
 export const sessionOf = (runId: string) => runSession(env, runId);
 
 /** A page of a run's event log as the `RunSession` answers it (null when the session does not know the run). */
-export type EventPage = { events: RunEvent[]; last_seq: number };
+export type EventPage = NonNullable<Awaited<ReturnType<RunSession["events"]>>>;
 
 /**
- * A page of a run's event log from its `RunSession`, with the log's last seq. Typed by hand: RPC
- * typing turns `RunEvent`'s `Record<string, unknown>` payload into `never`.
+ * A page of a run's event log from its `RunSession`, with the log's last seq. Typed with the
+ * method's own result: RPC typing turns `RunEvent`'s `Record<string, unknown>` payload into `never`.
  */
 export async function eventPageOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<EventPage | null> {
-  return (await sessionOf(ref.runId).events(ref, after, limit)) as unknown as EventPage | null;
+  return (await sessionOf(ref.runId).events(ref, after, limit)) as EventPage | null;
 }
 
 /** A run's event log (one page) from its `RunSession`, or null when the session does not know the run. */

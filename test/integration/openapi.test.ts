@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CATALOG } from "../../src/lib/errors.ts";
+import { markdownInline } from "../../src/routes/markdown-inline.ts";
+import { OPENAPI_TAGS } from "../../src/routes/openapi-tags.ts";
 import { BASE, call, callWithEnv, type Json } from "../helpers/api.ts";
 
 const ROUTES: Record<string, string[]> = {
@@ -157,6 +159,39 @@ describe("GET /docs", () => {
     // every problem's `type` is a link to an anchor on this page
     for (const code of Object.keys(ERROR_CATALOG)) expect(res.text, code).toContain(`id="error-${code}"`);
     expect(res.text).not.toContain("<script");
+  });
+
+  it("is titled as the API reference, its sections in the document's tag order: runs first", async () => {
+    const doc = await openapi();
+    const names = OPENAPI_TAGS.map((t) => t.name);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(names);
+    expect(names[0]).toBe("Runs");
+    // every section has its place in the order: a new tag is added to OPENAPI_TAGS
+    const used = new Set(Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((ops) => Object.values(ops).map((op) => op.tags[0])));
+    expect([...used].filter((t) => !names.includes(t))).toEqual([]);
+
+    const res = await call("GET", "/docs");
+    expect(res.text).toMatch(/<title>Ambit API reference<\/title>/);
+    const nav = [...res.text.match(/<nav>(.*?)<\/nav>/s)![1].matchAll(/>([^<]+)<\/a>/g)].map((m) => m[1]);
+    expect(nav).toEqual([...names.filter((n) => used.has(n)), "Errors"]);
+    const headings = [...res.text.matchAll(/<h2 id="tag-[^"]*">([^<]+)<\/h2>/g)].map((m) => m[1]);
+    expect(headings).toEqual(nav.slice(0, -1));
+  });
+
+  it("renders the descriptions' Markdown: no backtick or ** is left in its text", async () => {
+    const res = await call("GET", "/docs");
+    // signup's description: "Needs `SIGNUP=open`."
+    expect(res.text).toContain("Needs <code>SIGNUP=open</code>");
+    const text = res.text.replace(/<(pre|code|style)[^>]*>[\s\S]*?<\/\1>/g, "").replace(/<[^>]+>/g, "");
+    expect(text.match(/.{0,40}[`].{0,40}|.{0,40}\*\*.{0,40}/g) ?? []).toEqual([]);
+  });
+
+  it("renders inline Markdown escaped, with links only to http(s), relative and # targets", () => {
+    const html = (s: string) => String(markdownInline(s));
+    expect(html("a `<b>` **bold** *em* [docs](/docs) [x](javascript:alert(1)) <i>")).toBe(
+      'a <code>&lt;b&gt;</code> <strong>bold</strong> <em>em</em> <a href="/docs">docs</a> [x](javascript:alert(1)) &lt;i&gt;',
+    );
+    expect(html("no *emphasis* in a*b*c, or 2 * 3 * 4")).toBe("no <em>emphasis</em> in a*b*c, or 2 * 3 * 4");
   });
 });
 

@@ -418,10 +418,10 @@ describe("GET /agent/runs query plans", () => {
     const t = await newTeam();
     await insertMany(t, 30);
     await env.DB.prepare("UPDATE runs SET state = 'CANCELLED' WHERE team_id = ? AND title = 'Run A'").bind(t.teamId).run();
-    const { results } = await env.DB.prepare(LIST_SQL(false)).bind(t.teamId, t.userId, "QUEUED").all<{ id: string }>();
+    const { results } = await env.DB.prepare(LIST_SQL(false)).bind(t.teamId, t.userId, "QUEUED").all<Pick<RunRowSql, "id" | "updated_at">>();
     const page = await listRuns(t.key, "state=QUEUED&limit=20");
     expect(results.slice(0, 20).map((r) => r.id)).toEqual(idsOf(page));
-    const cursorAt = results[19] as unknown as RunRowSql;
+    const cursorAt = results[19];
     const { results: next } = await env.DB.prepare(LIST_SQL(true))
       .bind(t.teamId, t.userId, "QUEUED", cursorAt.updated_at, cursorAt.id)
       .all<{ id: string }>();

@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
-import { type RunRecord, updateRun } from "../../durable-objects/run-session/storage.ts";
+import { updateRun } from "../../durable-objects/run-session/storage.ts";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
 import { attach } from "../helpers/sockets.ts";
 import { createRun, eventsOf, idsOf, listRuns, RUNS, sessionOf } from "../helpers/runs.ts";
@@ -17,7 +17,8 @@ const get = async (key: string, id: string) => (await call("GET", `${RUNS}/${id}
 /** Moves the run's lease (and any cancel mark) `ms` into the past, then fires its alarm. */
 async function lapse(runId: string, ms: number) {
   await runInDurableObject(sessionOf(runId) as DurableObjectStub<RunSession>, (instance: RunSession, state) => {
-    const run = (instance as unknown as { session: { run: RunRecord } }).session.run;
+    const run = instance["session"].run; // private: the record the alarm reads, reached by name
+    if (!run) throw new Error(`the session of ${runId} holds no run`);
     if (run.lease_until !== null) run.lease_until -= ms;
     updateRun(state.storage.sql, run);
   });

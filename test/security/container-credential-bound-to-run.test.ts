@@ -141,8 +141,10 @@ describe("a runner container's host credential is bound to its run", () => {
     const patched = await call("PATCH", "/api/v1/team", { key: t.key, body: { limits: { max_run_time_seconds: 1800 } } });
     expect(patched.status, patched.text).toBe(200);
     let minted = "";
+    // a stand-in for the containers environment's namespace: only getByName(…).startRunner is called
     const fakeNamespace = { getByName: () => ({ startRunner: async (input: { token: string }) => ((minted = input.token), { ok: true }) }) };
-    const hosting = platformHosting({ ...env, PLATFORM_HOSTS: "containers", PUBLIC_URL: "https://ambit.example", RUNNER_CONTAINER: fakeNamespace } as unknown as Env);
+    const RUNNER_CONTAINER = fakeNamespace as unknown as Env["RUNNER_CONTAINER"];
+    const hosting = platformHosting({ ...env, PLATFORM_HOSTS: "containers", PUBLIC_URL: "https://ambit.example", RUNNER_CONTAINER });
     const runId = (await insertRunRow(t)).id;
     expect(await hosting.starter!.start({ runId, teamId: t.teamId, executionId: 1 })).toEqual({ ok: true });
     const claims = decodeJwt(minted);

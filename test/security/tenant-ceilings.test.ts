@@ -120,7 +120,7 @@ describe("one team's schedules cannot starve the others in a tick", () => {
     }
     const mine = await createSchedule(small.key, { name: "small", cron_schedule: "0 * * * *" });
     await setNextRun(mine.id, tick);
-    const summary = await fireSchedules({ ...env, MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK: "2" } as Env, tick);
+    const summary = await fireSchedules({ ...env, MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK: "2" }, tick);
     expect(summary.claimed).toBe(3);
     const nextOf = async (id: string) => (await env.DB.prepare("SELECT next_run FROM schedules WHERE id = ?").bind(id).first<{ next_run: number }>())!.next_run;
     expect(await nextOf(mine.id)).toBe(tick + 60 * MINUTE);

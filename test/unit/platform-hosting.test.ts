@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { platformHosting } from "../../durable-objects/host-pool/containers.ts";
 import { getConfig } from "../../src/env.ts";
 
-const withVars = (vars: Record<string, string>) => ({ ...env, ...vars }) as unknown as Env;
+const withVars = (vars: Partial<Env>): Env => ({ ...env, ...vars });
 
 describe("platformHosting", () => {
   it("local by default: no starter", () => {

@@ -87,7 +87,8 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
   if (!opts.json) {
     const style = final.state === "SUCCEEDED" ? "green" : final.state === "CANCELLED" ? "yellow" : "red";
     const msg = final.status_message?.message ? ` — ${final.status_message.message}` : "";
-    print(`${paint(style, paint("bold", final.state))} after ${final.run_time ? final.run_time.replace(/^PT/, "").toLowerCase() : elapsed()}${msg}`);
+    // written as it is, not through print(): the run is over, no live status line goes under it
+    io.out.write(`${paint(style, paint("bold", final.state))} after ${final.run_time ? final.run_time.replace(/^PT/, "").toLowerCase() : elapsed()}${msg}\n`);
   }
   return exitForState(final.state);
 }

@@ -34,8 +34,14 @@ export function renderEvent(e: RunEvent): Rendered {
       return { text: indent(String(p.chunk ?? ""), "  │ "), style: p.stream === "stderr" ? "yellow" : "dim" };
     case "followup.received":
       return { text: `follow-up: ${p.message}`, style: "magenta" };
-    case "artifact.created":
-      return { text: `artifact ${p.artifact_type}: ${JSON.stringify(p.data)}`, style: "green" };
+    case "artifact.created": {
+      const d = p.data ?? {};
+      // a kept file says how to get it; other artifacts show their data (a pull request's url, …)
+      if (p.artifact_type === "FILE" && typeof d.artifact_uid === "string") {
+        return { text: `artifact FILE ${d.filepath ?? d.filename}: ambit artifact download ${d.artifact_uid}`, style: "green" };
+      }
+      return { text: `artifact ${p.artifact_type}: ${JSON.stringify(d)}`, style: "green" };
+    }
     case "setup.step":
       return { text: `setup ${p.phase} ${p.name}: ${p.status}${p.exit_code !== undefined ? ` (exit ${p.exit_code})` : ""}`, style: p.status === "failed" ? "red" : "gray" };
     case "error":

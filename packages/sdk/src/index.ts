@@ -19,6 +19,7 @@ export type * from "./resources/prompts.ts";
 export type * from "./resources/env-vars.ts";
 export type * from "./resources/identities.ts";
 export type * from "./resources/skills.ts";
+export type * from "./resources/artifacts.ts";
 export type {
   AccessLevel,
   AgentResponse,

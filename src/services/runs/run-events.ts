@@ -3,17 +3,18 @@ import { transcriptKey } from "../../../durable-objects/run-session/archive.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
+import type { RunSession } from "../../../durable-objects/run-session/run-session.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 
 const MAX_PAGE = 1_000;
 
+/** `RunSession.events`'s own result: tsc cannot expand its RPC-mapped type (recursive payloads). */
+type EventsPage = Awaited<ReturnType<RunSession["events"]>>;
+
 /** A page of a run's event log after `after`, for a caller already allowed to read it. */
 export async function readEventsPage(env: Env, ref: { runId: string; teamId: string }, after: number, limit: number) {
-  // RPC result types of a recursive payload are too deep for tsc; the shape is the DO's own
-  const page = (await runSession(env, ref.runId).events(ref, after, Math.min(limit, MAX_PAGE))) as unknown as {
-    events: RunEvent[];
-    last_seq: number;
-  } | null;
+  const session = runSession(env, ref.runId);
+  const page = (await session.events(ref, after, Math.min(limit, MAX_PAGE))) as EventsPage;
   if (!page) throw new AppError("resource_not_found", `run '${ref.runId}' was not found in this team`);
   const last = page.events.at(-1)?.seq ?? after;
   return { events: page.events, last_seq: page.last_seq, has_more: last < page.last_seq };

@@ -46,10 +46,10 @@ export const agentRun: Command = {
     "secrets (values redacted from the stream); nothing else of your shell (your AMBIT_API_KEY, cloud credentials) unless\n" +
     "you name it with --env NAME. Every event\n" +
     "streams to the run's session, so teammates can watch and send follow-ups; the terminal shows the live view. Ctrl-C\n" +
-    "cancels the run (the agent's processes are killed, the run ends CANCELLED); a second Ctrl-C exits at once.\n" +
+    "cancels the run (the agent's processes are killed, the run ends CANCELLED, exit 12); a second Ctrl-C exits at once (130).\n" +
     "Otherwise (and with `ambit agent run-cloud`): creates a run (POST /agent/runs) for a host. With --follow (the default when stdout is a terminal) it streams the run: state, elapsed\n" +
     "time, the agent's messages, tool calls and command output, and exits with the run's outcome (0 SUCCEEDED, 10 FAILED,\n" +
-    "11 ERROR, 12 CANCELLED). Ctrl-C detaches and leaves the run going. With --json: the created run, or with --follow one\n" +
+    "11 ERROR, 12 CANCELLED). Ctrl-C detaches and leaves the run going (exit 130). With --json: the created run, or with --follow one\n" +
     "JSON event per line.\n" +
     "--share decides who besides you sees the run: `team` lets teammates watch (and shares a --personal run), `team:edit`\n" +
     "lets teammates with the member role or higher also steer it, `public:view` makes a read-only link anyone can open\n" +

@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { agentRun, agentRunCloud } from "./agent-run.ts";
 import { agentCreate, agentDelete, agentGet, agentList, agentUpdate } from "./agents.ts";
 import { apiKeyCreate, apiKeyDelete, apiKeyList } from "./api-keys.ts";
+import { artifactDownload, artifactGet, artifactList } from "./artifacts.ts";
 import { environmentCreate, environmentDelete, environmentGet, environmentList, environmentUpdate } from "./environments.ts";
 import { envVarList, envVarSet, envVarUnset } from "./env-vars.ts";
 import { hostList } from "./host-list.ts";
@@ -44,6 +45,9 @@ export const COMMANDS: Command[] = [
   runConversation,
   runCancel,
   runShare,
+  artifactList,
+  artifactGet,
+  artifactDownload,
   apiKeyList,
   apiKeyCreate,
   apiKeyDelete,
@@ -104,6 +108,7 @@ export const ALIASES: Record<string, string[]> = {
   "agent r": ["agent", "run"],
   "run ls": ["run", "list"],
   "run attach": ["run", "follow"],
+  "artifact ls": ["artifact", "list"],
   "api-key expire": ["api-key", "delete"],
   "api-key revoke": ["api-key", "delete"],
   "member set-role": ["member", "update"],

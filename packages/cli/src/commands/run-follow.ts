@@ -8,7 +8,7 @@ export const runFollow: Command = {
   minArgs: 1,
   description:
     "Each line typed (or piped) on stdin is sent to the agent as a follow-up when your key may steer the run (EDITOR).\n" +
-    "Exits when the run ends, with its outcome (0 SUCCEEDED, 10 FAILED, 11 ERROR, 12 CANCELLED); Ctrl-C detaches.",
+    "Exits when the run ends, with its outcome (0 SUCCEEDED, 10 FAILED, 11 ERROR, 12 CANCELLED); Ctrl-C detaches (exit 130).",
   options: {
     after: { type: "string", value: "<seq>", description: "replay only events after this seq (default 0: everything)" },
     "no-input": { type: "boolean", description: "do not read follow-ups from stdin" },

@@ -6,6 +6,7 @@ import type { HarnessEvent } from "../harness/types.ts";
 import { git, gitAuthEnv, githubRepoOf, repoUrlProblem } from "./git.ts";
 import type { Prepared } from "./prepare.ts";
 import { sanitizeRepoConfig } from "./repo-config.ts";
+import { keepChangedFiles } from "./workspace-files.ts";
 
 /** Largest file the platform takes (its upload limit); bigger ones are reported, not uploaded. */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -24,7 +25,7 @@ export type ArtifactOptions = {
 export type CollectInput = {
   assignment: TaskAssignment;
   /** the backend runs the git commands (in the run's container, or its environment and user) */
-  prepared: Pick<Prepared, "workspace" | "env" | "repos" | "backend">;
+  prepared: Pick<Prepared, "workspace" | "env" | "repos" | "backend" | "before">;
   emit: (e: HarnessEvent) => void;
   signal: AbortSignal;
   /** secret values replaced in text that leaves the host (diffs) */
@@ -39,7 +40,9 @@ type Reported = { artifact_type: ArtifactType; data: Record<string, unknown> };
  * After the harness: every workspace repository with changes is committed to `ambit/<run_id>`
  * and pushed where credentials allow; a GitHub remote with a `GITHUB_TOKEN` secret gets a pull
  * request (`PULL_REQUEST` artifact), any other change is uploaded as a diff (`FILE`). Files the
- * agent wrote under `artifacts/` are uploaded as `FILE` artifacts. Each becomes an `artifact.created` event.
+ * agent wrote under `artifacts/` are uploaded as `FILE` artifacts, and so, in a run without
+ * repositories, are the files it created or changed in the workspace (`workspace-files.ts`). Each
+ * becomes an `artifact.created` event.
  */
 export function artifactCollector(opts: ArtifactOptions) {
   const githubApi = (opts.githubApiUrl ?? process.env.AMBIT_GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, "");
@@ -135,6 +138,14 @@ export function artifactCollector(opts: ArtifactOptions) {
         continue;
       }
       await upload(new Uint8Array(read.bytes), { filename: path.basename(file), filepath: rel }, mimeOf(file)).catch((err) => warn(String(err.message ?? err)));
+    }
+
+    if (prepared.before) {
+      // a run without repositories: what its agent created or changed (workspace-files.ts)
+      const uploadFile = (bytes: Uint8Array<ArrayBuffer>, q: Record<string, string>) =>
+        upload(bytes, q, mimeOf(q.filename)).catch((err) => warn(String(err.message ?? err)));
+      const { workspace, before } = prepared;
+      await keepChangedFiles({ workspace, before, redact, warn, upload: uploadFile });
     }
     return reported;
   };

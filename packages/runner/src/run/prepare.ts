@@ -6,10 +6,18 @@ import type { Backend } from "../backends/types.ts";
 import type { HarnessEvent } from "../harness/types.ts";
 import { cloneUrlOf, git, gitAuthEnv, githubRepoOf, refProblem, repoDirName, repoUrlProblem } from "./git.ts";
 import { streamProcess, Tail } from "./output.ts";
+import { snapshotWorkspace, type WorkspaceSnapshot } from "./workspace-files.ts";
 
 export type PreparedRepo = { url: string; cloneUrl: string; ref?: string; dir: string; github: string | null };
 
-export type Prepared = { workspace: string; env: Record<string, string>; repos: PreparedRepo[]; backend: Backend };
+export type Prepared = {
+  workspace: string;
+  env: Record<string, string>;
+  repos: PreparedRepo[];
+  backend: Backend;
+  /** a run without repositories: its workspace once prepared, to keep what the agent changes */
+  before?: WorkspaceSnapshot;
+};
 
 export type SetupFailure = { step: string; phase: "workspace" | "clone" | "setup_command"; exitCode: number | null; tail: string; message: string };
 
@@ -118,7 +126,8 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
     }
     finish({ ok: true, exitCode: 0 });
   }
-  return { ok: true, prepared: { workspace, env, repos, backend } };
+  const before = !input.existing && !repos.length ? snapshotWorkspace(workspace) : undefined;
+  return { ok: true, prepared: { workspace, env, repos, backend, before } };
 }
 
 /** The variables of this process that `names` (`--env NAME`) lets through; nothing else of it. */

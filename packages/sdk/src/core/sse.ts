@@ -3,14 +3,15 @@ export type SseMessage = { id?: string; event?: string; data: string };
 
 /** Parses a `text/event-stream` body into messages (WHATWG rules: fields, blank-line dispatch, comments). */
 export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const reader = body.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder(); // `stream: true` keeps a character split across chunks whole
   let buffer = "";
   let msg: { id?: string; event?: string; data: string[] } = { data: [] };
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
       let nl: number;
       while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
         if (buffer[nl] === "\r" && nl === buffer.length - 1) break; // a "\n" may follow in the next chunk

@@ -1,6 +1,7 @@
 import type { RunAgentResponse } from "@ambit/protocol";
 import type { AmbitCore, RequestOptions } from "../core/client.ts";
 import { APIResource } from "../core/resource.ts";
+import { Artifacts } from "./artifacts.ts";
 import { Conversations } from "./conversations.ts";
 import { EnvVars } from "./env-vars.ts";
 import { Environments } from "./environments.ts";
@@ -28,6 +29,7 @@ export class Agent extends APIResource {
   readonly envVars: EnvVars;
   readonly identities: Identities;
   readonly skills: Skills;
+  readonly artifacts: Artifacts;
 
   constructor(client: AmbitCore) {
     super(client);
@@ -43,6 +45,7 @@ export class Agent extends APIResource {
     this.envVars = new EnvVars(client);
     this.identities = new Identities(client);
     this.skills = new Skills(client);
+    this.artifacts = new Artifacts(client);
   }
 
   /**
