@@ -1,5 +1,7 @@
+import { Ambit, BadRequestError } from "@ambit/sdk";
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
+import { BASE, call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
 import { insertRunRow, type RunRowSql } from "../helpers/runs.ts";
 
 const STATS = "/api/v1/stats/runs";
@@ -45,7 +47,7 @@ async function seed() {
   const viewer = await memberKey(team.key, "viewer");
   const m1 = { model_id: "m1" };
   await seedRun(team, "2026-03-01T00:00:00.000Z", "SUCCEEDED", { queue: 1000, run: 10_000, ...m1, environment_id: "e1" });
-  await seedRun(team, "2026-03-01T02:00:00Z", "SUCCEEDED", { queue: 2000, run: 20_000, ...m1, scope: "User", share_team: null }); // the owner's personal run
+  await seedRun(team, "2026-03-01T02:00:00Z", "SUCCEEDED", { queue: 2000, run: 20_000, ...m1, scope: "User" }); // the owner's personal run
   await seedRun(team, "2026-03-01T03:00:00Z", "FAILED", { queue: 3000, run: 30_000, source: "SLACK", model_id: "m2", reason: SETUP });
   await seedRun(team, "2026-03-02T04:00:00Z", "FAILED", { queue: 4000, run: 40_000, source: "SLACK", model_id: "m2", reason: SETUP });
   await seedRun(team, "2026-03-02T05:00:00Z", "ERROR", { queue: 5000, run: 50_000, reason: { message: "host lost" } });
@@ -59,7 +61,7 @@ async function seed() {
   const other = await newTeam("stats-other");
   await seedRun(other, "2026-03-02T12:00:00Z", "FAILED", { queue: 1, run: 1, reason: { message: "another team" } });
   await seedRun(team, "2026-03-02T12:00:00Z", "FAILED", {
-    queue: 7, run: 7, creator_id: member.userId, scope: "User", share_team: null, reason: { message: "a member's own" },
+    queue: 7, run: 7, creator_id: member.userId, scope: "User", reason: { message: "a member's own" },
   });
   return { team, member, viewer, other };
 }
@@ -188,6 +190,15 @@ describe("GET /api/v1/stats/runs", () => {
     const problem = expectProblem(res, 400, "invalid_request");
     expect(problem.errors.map((e: Json) => e.path)).toContain(path);
     expect(problem.detail).toMatch(hint);
+  });
+
+  it("answers the SDK's client.stats.runs, and its bad query is a BadRequestError", async () => {
+    const fetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
+    const client = new Ambit({ apiKey: s.team.key, baseURL: BASE, fetch, maxRetries: 0 });
+    const body = await client.stats.runs({ from: "2026-03-01", to: "2026-03-03", group_by: "model" });
+    expect(body).toMatchObject({ total: 9, group_by: "model", run_time_ms: { p50: 30_000 } });
+    expect(body.series.map((b) => b.key)).toEqual([null, "m1", "m2"]);
+    await expect(client.stats.runs({ tz: "Nowhere/Atlantis" })).rejects.toBeInstanceOf(BadRequestError);
   });
 
   it("needs an API key", async () => {
