@@ -46,15 +46,15 @@ async function seed() {
   const member = await memberKey(team.key, "member");
   const viewer = await memberKey(team.key, "viewer");
   const m1 = { model_id: "m1" };
-  await seedRun(team, "2026-03-01T00:00:00.000Z", "SUCCEEDED", { queue: 1000, run: 10_000, ...m1, environment_id: "e1" });
-  await seedRun(team, "2026-03-01T02:00:00Z", "SUCCEEDED", { queue: 2000, run: 20_000, ...m1, scope: "User" }); // the owner's personal run
-  await seedRun(team, "2026-03-01T03:00:00Z", "FAILED", { queue: 3000, run: 30_000, source: "SLACK", model_id: "m2", reason: SETUP });
-  await seedRun(team, "2026-03-02T04:00:00Z", "FAILED", { queue: 4000, run: 40_000, source: "SLACK", model_id: "m2", reason: SETUP });
-  await seedRun(team, "2026-03-02T05:00:00Z", "ERROR", { queue: 5000, run: 50_000, reason: { message: "host lost" } });
+  await seedRun(team, "2026-03-01T00:00:00.000Z", "SUCCEEDED", { queue: 9000, run: 40_000, ...m1, environment_id: "e1" });
+  await seedRun(team, "2026-03-01T02:00:00Z", "SUCCEEDED", { queue: 2000, run: 90_000, ...m1, scope: "User" }); // the owner's personal run
+  await seedRun(team, "2026-03-01T03:00:00Z", "FAILED", { queue: 8000, run: 50_000, source: "SLACK", model_id: "m2", reason: SETUP });
+  await seedRun(team, "2026-03-02T04:00:00Z", "FAILED", { queue: 1000, run: 30_000, source: "SLACK", model_id: "m2", reason: SETUP });
+  await seedRun(team, "2026-03-02T05:00:00Z", "ERROR", { queue: 5000, run: 10_000, reason: { message: "host lost" } });
   await seedRun(team, "2026-03-02T06:00:00Z", "CANCELLED", { source: "CLI" });
   await seedRun(team, "2026-03-03T07:00:00Z", "QUEUED", { source: "CLI" });
-  await seedRun(team, "2026-03-03T08:00:00Z", "INPROGRESS", { queue: 8000, source: "CLI" });
-  await seedRun(team, "2026-03-03T23:59:59.999Z", "SUCCEEDED", { queue: 9000, run: 90_000, ...m1, source: "SCHEDULED_AGENT", environment_id: "e1" });
+  await seedRun(team, "2026-03-03T08:00:00Z", "INPROGRESS", { queue: 3000, source: "CLI" });
+  await seedRun(team, "2026-03-03T23:59:59.999Z", "SUCCEEDED", { queue: 4000, run: 20_000, ...m1, source: "SCHEDULED_AGENT", environment_id: "e1" });
   // never counted in RANGE: just outside it, another team's, a member's personal run
   await seedRun(team, "2026-02-28T23:59:59.999Z", "FAILED", { queue: 1, run: 1, reason: { message: "too early" } });
   await seedRun(team, "2026-03-04T00:00:00.000Z", "FAILED", { queue: 1, run: 1, reason: { message: "too late" } });
@@ -83,9 +83,9 @@ describe("GET /api/v1/stats/runs", () => {
       by_state: { QUEUED: 0 + 1, PENDING: 0, CLAIMED: 0, INPROGRESS: 1, SUCCEEDED: 3, FAILED: 2, BLOCKED: 0, ERROR: 1, CANCELLED: 1 },
       // 3 SUCCEEDED of 6 ended with an outcome: the CANCELLED run is left out
       success_rate: 0.5,
-      // run times 10, 20, 30, 40, 50, 90 s: ranks ⌈3⌉ and ⌈5.7⌉
+      // run times 40, 90, 50, 30, 10, 20 s in creation order; sorted, ranks ⌈3⌉ and ⌈5.7⌉
       run_time_ms: { count: 6, p50: 30_000, p95: 90_000 },
-      // queue times 1, 2, 3, 4, 5, 8, 9 s: ranks ⌈3.5⌉ and ⌈6.65⌉
+      // queue times 9, 2, 8, 1, 5, 3, 4 s; sorted, ranks ⌈3.5⌉ and ⌈6.65⌉
       queue_time_ms: { count: 7, p50: 4000, p95: 9000 },
       failure_reasons: [
         { error_code: "environment_setup_failed", message: "setup failed", count: 2 },

@@ -21,13 +21,15 @@ const GROUP_COLUMNS = { source: runs.source, model: runs.modelId, environment: r
  * frequent failure reasons, and a series by day or by a field. Any role may read it.
  *
  * Everything is computed in D1, in one batch of four queries over the team's `(team_id,
- * created_at)` range: the percentiles with a window (`row_number()` over the sorted durations,
- * nearest rank), so no per-run row crosses into the Worker.
+ * created_at)` range, which `runs_team_stats` covers (but for the failure messages), so no run
+ * row is read for the counts and percentiles and none crosses into the Worker.
  */
 export async function getRunStats({ ctx, input }: { ctx: Ctx; input: RunStatsQuery }): Promise<RunStats> {
   const { from, to } = resolveRange(input, Date.now());
   const where = and(eq(runs.teamId, ctx.teamId), visibleTo(ctx), gte(runs.createdAt, from), lt(runs.createdAt, to))!;
-  const key = input.group_by === "day" ? localDay(from, to, input.tz) : GROUP_COLUMNS[input.group_by];
+  // `+column`: a bare column would let SQLite group along that column's `(team_id, column,
+  // updated_at)` index, reading the team's whole history instead of the range
+  const key = input.group_by === "day" ? localDay(from, to, input.tz) : sql`+${GROUP_COLUMNS[input.group_by]}`;
   const db = ctx.db;
   const runTime = sql<number>`${runs.endedAt} - ${runs.startedAt}`;
   const queueTime = sql<number>`${runs.startedAt} - ${runs.createdAt}`;
@@ -77,8 +79,8 @@ export async function getRunStats({ ctx, input }: { ctx: Ctx; input: RunStatsQue
     total: sum(byState),
     by_state: byState,
     success_rate: successRate(byState),
-    run_time_ms: run[0] ?? { count: 0, p50: null, p95: null },
-    queue_time_ms: queue[0] ?? { count: 0, p50: null, p95: null },
+    run_time_ms: run[0],
+    queue_time_ms: queue[0],
     failure_reasons: reasons.map((r) => ({ error_code: r.code, message: r.message, count: r.n })),
     series,
     series_truncated: truncated,
@@ -86,26 +88,19 @@ export async function getRunStats({ ctx, input }: { ctx: Ctx; input: RunStatsQue
 }
 
 /**
- * Nearest-rank p50 and p95 of `value` over the rows `where` selects: rank ⌈p·n⌉ of the sorted
- * values. One sort in SQLite (`row_number()` and `count(*)` windows) instead of reading the column
- * into the Worker: at 100,000 runs that would be 100,000 rows serialized across D1.
+ * Nearest-rank p50 and p95 of `value` over the rows `where` selects: the value at rank ⌈p·n⌉ of
+ * the sorted values. SQLite sorts them once into a MATERIALIZED table (drizzle's `$with` cannot
+ * say so, and without it SQLite re-ran the sort for each rank), counts it and skips to each rank
+ * with `OFFSET`. Measured at 100,000 runs: a third of the CPU of `row_number()`/`count(*)`
+ * windows; and no per-run row crosses into the Worker, as reading the column would.
  */
 function percentiles(ctx: Ctx, where: SQL, value: SQL<number>) {
-  const ranked = ctx.db.$with("ranked").as(
-    ctx.db
-      .select({
-        v: sql<number>`${value}`.as("v"),
-        rn: sql<number>`row_number() over (order by ${value})`.as("rn"),
-        n: sql<number>`count(*) over ()`.as("n"),
-      })
-      .from(runs)
-      .where(where),
-  );
-  const at = (p: number) => sql<number | null>`max(case when ${ranked.rn} = (${ranked.n} * ${sql.raw(String(p))} + 99) / 100 then ${ranked.v} end)`;
+  const sorted = ctx.db.select({ v: sql<number>`${value}`.as("v") }).from(runs).where(where).orderBy(sql`v`);
+  const at = (p: number) => sql`(SELECT v FROM sorted LIMIT 1 OFFSET (SELECT (c * ${sql.raw(String(p))} + 99) / 100 - 1 FROM n))`;
   return ctx.db
-    .with(ranked)
-    .select({ count: sql<number>`coalesce(max(${ranked.n}), 0)`, p50: at(50), p95: at(95) })
-    .from(ranked);
+    .select({ count: sql<number>`count`, p50: sql<number | null>`p50`, p95: sql<number | null>`p95` })
+    .from(sql`(WITH sorted AS MATERIALIZED ${sorted}, n AS (SELECT count(*) AS c FROM sorted)
+      SELECT c AS count, ${at(50)} AS p50, ${at(95)} AS p95 FROM n)`);
 }
 
 /**
