@@ -6,7 +6,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../scripts/lib/wrangler-dev.ts";
 import { benchState } from "./lib/bench-state.ts";
-import { watchOtherCpu } from "./lib/cpu.ts";
+import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round, type SampleResult, sequential, summarizeSamples, timeRequests } from "./lib/load.ts";
 import { fsType, machineInfo } from "./lib/machine.ts";
 import { verdict } from "./lib/report.ts";
@@ -57,20 +57,33 @@ export async function benchStats(argv: string[]) {
     log(`${cfg.rounds} rounds of ${Math.ceil(cfg.samples / cfg.rounds)} sequential requests per case, one keep-alive connection`);
     const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
     const non2xx = new Map<string, number>(cases.map(([name]) => [name, 0]));
+    // CPU of the server's processes per case: it moves far less than latency when other work competes
+    const cpuMs = new Map<string, number | null>(cases.map(([name]) => [name, 0]));
     const otherCpu = watchOtherCpu();
     for (let r = 0; r < cfg.rounds; r++) {
       for (const [name, p, headers] of cases) {
+        const cpu0 = treeCpuMs(server.child.pid);
         const s = await timeRequests(server.url + p, headers, Math.ceil(cfg.samples / cfg.rounds));
+        const cpu1 = treeCpuMs(server.child.pid);
+        const spent = cpuMs.get(name);
+        cpuMs.set(name, spent === null || cpu0 === null || cpu1 === null ? null : spent! + cpu1 - cpu0);
         times.get(name)!.push(...s.times);
         non2xx.set(name, non2xx.get(name)! + s.non2xx);
       }
     }
     const otherCpuSeconds = otherCpu();
-    const results: Record<string, SampleResult & { over_floor_p50: number; over_floor_p95: number }> = {};
+    type CaseResult = SampleResult & { over_floor_p50: number; over_floor_p95: number; server_cpu_ms_per_request: number | null };
+    const results: Record<string, CaseResult> = {};
     const summaries = new Map(cases.map(([name]) => [name, summarizeSamples(times.get(name)!, non2xx.get(name)!)]));
     const floor = summaries.get(cases[0][0])!;
     for (const [name, s] of summaries) {
-      results[name] = { ...s, over_floor_p50: round(s.latency_ms.p50 / floor.latency_ms.p50, 1), over_floor_p95: round(s.latency_ms.p95 / floor.latency_ms.p95, 1) };
+      const cpu = cpuMs.get(name);
+      results[name] = {
+        ...s,
+        over_floor_p50: round(s.latency_ms.p50 / floor.latency_ms.p50, 1),
+        over_floor_p95: round(s.latency_ms.p95 / floor.latency_ms.p95, 1),
+        server_cpu_ms_per_request: cpu == null ? null : round(cpu / s.samples, 1),
+      };
     }
     const worst = Math.max(...Object.entries(results).filter(([n]) => n.startsWith("stats")).map(([, r]) => r.latency_ms.p50));
     const report = {
@@ -90,10 +103,10 @@ export async function benchStats(argv: string[]) {
     writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
 
     const pad = (v: string | number, n: number) => String(v).padStart(n);
-    const head = `${"case".padEnd(40)}${pad("runs", 8)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p50 ×floor", 12)}${pad("p95 ×floor", 12)}${pad("non2xx", 8)}`;
+    const head = `${"case".padEnd(40)}${pad("runs", 8)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p50 ×floor", 12)}${pad("p95 ×floor", 12)}${pad("cpu ms", 8)}${pad("non2xx", 8)}`;
     console.log(`\n${head}\n${"-".repeat(head.length)}`);
     for (const [name, r] of Object.entries(results)) {
-      console.log(`${name.padEnd(40)}${pad(totals[name] ?? "-", 8)}${pad(r.latency_ms.p50, 9)}${pad(r.latency_ms.p95, 9)}${pad(r.over_floor_p50, 12)}${pad(r.over_floor_p95, 12)}${pad(r.non_2xx, 8)}`);
+      console.log(`${name.padEnd(40)}${pad(totals[name] ?? "-", 8)}${pad(r.latency_ms.p50, 9)}${pad(r.latency_ms.p95, 9)}${pad(r.over_floor_p50, 12)}${pad(r.over_floor_p95, 12)}${pad(r.server_cpu_ms_per_request ?? "-", 8)}${pad(r.non_2xx, 8)}`);
     }
     console.log(`\nslowest stats p50: ${worst} ms (target < ${TARGET_P50_MS} ms) ${verdict(report.target.pass)}`);
     console.log(`machine: ${machine.cpus} × ${machine.cpu_model}, load average ${machine.loadavg_at_start[0]} at start; other processes used ${otherCpuSeconds ?? "?"} CPU s while measuring (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
