@@ -9,8 +9,18 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function format(tz: string): Intl.DateTimeFormat {
   let f = formats.get(tz);
   if (!f) {
-    const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" } as const;
-    formats.set(tz, (f = new Intl.DateTimeFormat("en-US", { ...opts, timeZone: tz, hourCycle: "h23" })));
+    const two = "2-digit";
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: two,
+      day: two,
+      hour: two,
+      minute: two,
+      second: two,
+    });
+    formats.set(tz, f);
   }
   return f;
 }
@@ -20,11 +30,13 @@ export function offsetAt(ms: number, tz: string): number {
   if (tz === "UTC") return 0;
   const p: Record<string, number> = {};
   for (const part of format(tz).formatToParts(new Date(ms))) p[part.type] = Number(part.value);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return wall - Math.floor(ms / 1000) * 1000;
 }
 
 /** The calendar date (YYYY-MM-DD) of an instant in `tz`. */
-export const localDate = (ms: number, tz: string) => dateOfDay(Math.floor((ms + offsetAt(ms, tz)) / DAY_MS));
+export const localDate = (ms: number, tz: string) =>
+  dateOfDay(Math.floor((ms + offsetAt(ms, tz)) / DAY_MS));
 
 /** The date of a day number (days since 1970-01-01), and back. */
 export const dateOfDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -47,7 +59,7 @@ export function startOfDate(date: string, tz: string): number {
 /** The offset in force from `from` on (until the next segment's `from`). */
 export type OffsetSegment = { from: number; offset: number };
 
-/** The offsets of `tz` over [from, to): one segment per transition in the range, first one first. */
+/** The offsets of `tz` over [from, to): one segment per transition in the range, in order. */
 export function offsetSegments(from: number, to: number, tz: string): OffsetSegment[] {
   const out: OffsetSegment[] = [{ from, offset: offsetAt(from, tz) }];
   if (tz === "UTC") return out;

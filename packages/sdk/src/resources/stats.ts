@@ -14,7 +14,9 @@ export class Stats extends APIResource {
    * at most 92). Dates are midnights in `tz`; a date as `to` includes that day.
    *
    * @example
-   * const week = await client.stats.runs({ from: "2026-03-01", to: "2026-03-07", group_by: "model", tz: "Europe/Paris" });
+   * const week = await client.stats.runs({
+   *   from: "2026-03-01", to: "2026-03-07", group_by: "model", tz: "Europe/Paris",
+   * });
    * console.log(week.success_rate, week.run_time_ms.p95, week.series.map((b) => b.key));
    */
   runs(query: StatsRunsParams = {}, options?: RequestOptions) {
