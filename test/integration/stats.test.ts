@@ -80,7 +80,7 @@ describe("GET /api/v1/stats/runs", () => {
       tz: "UTC",
       group_by: "day",
       total: 9,
-      by_state: { QUEUED: 0 + 1, PENDING: 0, CLAIMED: 0, INPROGRESS: 1, SUCCEEDED: 3, FAILED: 2, BLOCKED: 0, ERROR: 1, CANCELLED: 1 },
+      by_state: { QUEUED: 1, PENDING: 0, CLAIMED: 0, INPROGRESS: 1, SUCCEEDED: 3, FAILED: 2, BLOCKED: 0, ERROR: 1, CANCELLED: 1 },
       // 3 SUCCEEDED of 6 ended with an outcome: the CANCELLED run is left out
       success_rate: 0.5,
       // run times 40, 90, 50, 30, 10, 20 s in creation order; sorted, ranks ⌈3⌉ and ⌈5.7⌉
