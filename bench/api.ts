@@ -1,15 +1,15 @@
 // `npm run bench -- api`: HTTP load on the API of a fresh local `wrangler dev` whose team holds
 // 100,000 runs. Writes bench/results/api-<timestamp>.json and prints a summary. See bench/README.md.
-import { mkdirSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
+import { ROOT } from "../scripts/lib/wrangler-dev.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { load, type LoadOptions, type RouteResult, round, sequential } from "./lib/load.ts";
+import { fsType, machineInfo } from "./lib/machine.ts";
 import { routeTable, verdict } from "./lib/report.ts";
-import { seedRuns } from "./lib/seed.ts";
-import { benchState, signUp } from "./lib/bench-state.ts";
+import { benchState } from "./lib/bench-state.ts";
+import { seededTeam } from "./lib/seeded-team.ts";
 
 const TARGETS = { create_over_healthz: 0.25, list_p50_ms: 25 };
 const LIST_PATH = "/api/v1/agent/runs?state=QUEUED&limit=20";
@@ -34,30 +34,11 @@ export async function benchApi(argv: string[]) {
     rounds: Math.max(0, Number(o.rounds)), slice: Number(o.slice),
   };
   const state = benchState("api", o.keep!);
-  const { persistTo, vars } = state;
-  let server: DevServer | undefined;
-  state.onCleanup(() => server?.stop());
+  const { persistTo } = state;
   const started = new Date();
   const machine = machineInfo();
   try {
-    log(`state in ${persistTo}; applying migrations`);
-    await applyMigrations(persistTo, { quiet: true });
-    server = await startDevServer({ persistTo, vars, logLevel: "warn" });
-    const signup = await signUp(server.url);
-    log(`signed up team ${signup.team.uid}; stopping the server to seed ${cfg.runs.toLocaleString("en")} runs`);
-    await server.stop();
-    server = undefined;
-
-    const seed = await seedRuns({
-      persistTo,
-      teamId: signup.team.uid,
-      creatorId: signup.user.uid,
-      count: cfg.runs,
-      onProgress: (done, total) => process.stdout.write(`\r  seeding runs: ${done.toLocaleString("en")} / ${total.toLocaleString("en")} (${Math.round((100 * done) / total)} %)`),
-    });
-    process.stdout.write("\n");
-    log(`seeded ${seed.runs.toLocaleString("en")} runs in ${round(seed.seconds, 1)} s (${seed.byState.QUEUED ?? 0} QUEUED); restarting the server`);
-    server = await startDevServer({ persistTo, vars, logLevel: "warn" });
+    const { server, signup, seed } = await seededTeam(state, cfg.runs, log);
 
     const auth = { authorization: `Bearer ${signup.api_key}` };
     const base = { connections: cfg.connections, duration: cfg.duration };
@@ -197,21 +178,5 @@ async function untilIdle(pid: number | undefined): Promise<number> {
 type Interleaved = { healthz: Side; create: Side; turns: number[] };
 /** requests answered, seconds the server was busy with them, and the CPU its processes spent meanwhile */
 type Side = { requests: number; seconds: number; cpu_ms: number };
-
-function machineInfo() {
-  const cpus = os.cpus();
-  const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version as string;
-  return {
-    cpus: cpus.length, cpu_model: cpus[0]?.model ?? "unknown", memory_gb: round(os.totalmem() / 2 ** 30, 1),
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version, wrangler: version("wrangler"), autocannon: version("autocannon"),
-    loadavg_at_start: os.loadavg().map((x) => round(x)), // other work on the machine skews every figure: check this first
-  };
-}
-
-/** The kind of file system the server's state is on: local D1 and every Durable Object are SQLite files there. */
-function fsType(dir: string): string {
-  const type = statfsSync(dir).type;
-  return ({ 0x01021994: "tmpfs", 0xef53: "ext4", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" } as Record<number, string>)[type] ?? `0x${type.toString(16)}`;
-}
 
 const log = (msg: string) => console.log(`• ${msg}`);

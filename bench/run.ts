@@ -4,6 +4,7 @@ import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
 import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
+import { benchStats } from "./stats.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
@@ -21,6 +22,10 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   dispatch: {
     run: benchDispatch,
     about: "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
+  },
+  stats: {
+    run: benchStats,
+    about: "GET /api/v1/stats/runs on a team of 100,000 runs (each group_by, 30 and 90 days) against GET /healthz. Options: --runs N --samples N --rounds N --warmup N --keep",
   },
   schedules: {
     run: benchSchedules,

@@ -24,6 +24,7 @@ import { runSharingRoutes } from "./routes/run-sharing.ts";
 import { localRunRoutes } from "./routes/local-runs.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 import { log } from "./lib/log.ts";
@@ -58,6 +59,7 @@ export function createApp() {
   api.route("/", hostRoutes);
   api.route("/", configRoutes);
   api.route("/", artifactRoutes);
+  api.route("/", statsRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });

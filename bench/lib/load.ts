@@ -51,10 +51,16 @@ export async function load(opts: LoadOptions): Promise<RouteResult> {
   };
 }
 
-export type SampleResult = { samples: number; non_2xx: number; latency_ms: { p50: number; p90: number; p99: number; mean: number; min: number; max: number } };
+export type SampleResult = { samples: number; non_2xx: number; latency_ms: { p50: number; p90: number; p95: number; p99: number; mean: number; min: number; max: number } };
 
 /** `n` requests one after another on one keep-alive connection, timed to the microsecond. */
 export async function sequential(url: string, headers: Record<string, string>, n: number): Promise<SampleResult> {
+  const { times, non2xx } = await timeRequests(url, headers, n);
+  return summarizeSamples(times, non2xx);
+}
+
+/** The milliseconds each of `n` sequential requests took, and how many were not 2xx. */
+export async function timeRequests(url: string, headers: Record<string, string>, n: number): Promise<{ times: number[]; non2xx: number }> {
   const times: number[] = [];
   let non2xx = 0;
   for (let i = 0; i < n; i++) {
@@ -64,12 +70,20 @@ export async function sequential(url: string, headers: Record<string, string>, n
     times.push(performance.now() - t0);
     if (res.status < 200 || res.status > 299) non2xx++;
   }
-  times.sort((a, b) => a - b);
-  const pct = (p: number) => round(times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]);
+  return { times, non2xx };
+}
+
+/** Nearest-rank percentiles of request times. */
+export function summarizeSamples(times: number[], non2xx: number): SampleResult {
+  const sorted = [...times].sort((a, b) => a - b);
+  const pct = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
   return {
-    samples: n,
+    samples: sorted.length,
     non_2xx: non2xx,
-    latency_ms: { p50: pct(50), p90: pct(90), p99: pct(99), mean: round(times.reduce((s, t) => s + t, 0) / n), min: round(times[0]), max: round(times.at(-1)!) },
+    latency_ms: {
+      p50: pct(50), p90: pct(90), p95: pct(95), p99: pct(99),
+      mean: round(sorted.reduce((s, t) => s + t, 0) / sorted.length), min: round(sorted[0]), max: round(sorted.at(-1)!),
+    },
   };
 }
 

@@ -28,6 +28,14 @@ const SOURCES: [string, number][] = [
 const MODELS = ["claude-4-sonnet", "gpt-5", "gemini-2.5-pro", null];
 const TASKS = ["Fix the flaky test in", "Add logging to", "Refactor", "Bump dependencies of", "Write docs for", "Investigate the crash in"];
 const PATHS = ["src/util", "src/routes/runs.ts", "the billing service", "packages/protocol", "the CI pipeline", "web/app"];
+// what the stats' failure reasons group: a few frequent messages, with and without an error code
+const FAILURES: [{ message: string; error_code?: string }, number][] = [
+  [{ message: "The agent exited with an error" }, 6],
+  [{ message: "Environment setup failed: npm ci exited with 1", error_code: "environment_setup_failed" }, 3],
+  [{ message: "The run went past its team's max_run_time_seconds", error_code: "budget_exceeded" }, 2],
+  [{ message: "The model provider refused the request", error_code: "content_policy_violation" }, 1],
+];
+const HOST_LOST = { message: "The host stopped answering; the run was ended", error_code: "internal_error" };
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "ERROR"]);
 const STARTED = new Set(["INPROGRESS", "BLOCKED", "SUCCEEDED", "FAILED", "ERROR"]);
 
@@ -81,7 +89,7 @@ function* rows(opts: SeedOptions, byState: Record<string, number>, sampleIds: st
     const model = MODELS[i % MODELS.length];
     const schedule = source === "SCHEDULED_AGENT" ? `sched-${i % 7}` : null;
     const config = model ? { model_id: model } : {};
-    const message = state === "QUEUED" ? { message: "Queued: waiting to be dispatched to a host" } : state === "FAILED" ? { message: "The agent exited with an error" } : null;
+    const message = state === "QUEUED" ? { message: "Queued: waiting to be dispatched to a host" } : state === "FAILED" ? pick(FAILURES, r()) : state === "ERROR" ? HOST_LOST : null;
     byState[state] = (byState[state] ?? 0) + 1;
     if (scope === "Team" && sampleIds.length < 1000 && i % 97 === 0) sampleIds.push(id);
     yield [

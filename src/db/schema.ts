@@ -120,6 +120,10 @@ export const runs = sqliteTable(
     index("runs_team_skill").on(t.teamId, t.skillSpec, t.updatedAt),
     index("runs_team_location").on(t.teamId, t.executionLocation, t.updatedAt),
     uniqueIndex("runs_share_public").on(t.sharePublicId),
+    // covers every column GET /stats/runs reads but status_message (migrations/0010_run_stats.sql)
+    index("runs_team_stats").on(
+      t.teamId, t.createdAt, t.state, t.startedAt, t.endedAt, t.scope, t.creatorId, t.shareTeam, t.source, t.modelId, t.environmentId,
+    ),
   ],
 );
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { freePort } from "../../scripts/lib/wrangler-dev.ts";
 import { freshConfigHome, runCli, startInTerminal } from "./cli-run.ts";
-import { type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { api, type E2eServer, type Json, signUp, startE2eServer, waitFor } from "./helpers.ts";
 import { ScriptedHost } from "./scripted-host.ts";
 
 let s: E2eServer;
@@ -191,5 +191,39 @@ describe("--json output of the admin commands", () => {
     } finally {
       host.close();
     }
+  });
+});
+
+describe("stats", () => {
+  it("ambit stats: the last 30 days as a table, --json the API's answer, --group-by; bad input says what to fix", async () => {
+    const team = await signUp(s.url, "cli-stats");
+    const env = { AMBIT_API_KEY: team.api_key };
+    // two runs for a host that never comes: one waits (QUEUED), one is cancelled
+    const ids: string[] = [];
+    for (const prompt of ["one", "two"]) {
+      const created = await api(s.url, "POST", "/api/v1/agent/runs", { key: team.api_key, body: { prompt, config: { worker_host: "nobody" } } });
+      ids.push(created.json.run_id);
+    }
+    expect((await api(s.url, "POST", `/api/v1/agent/runs/${ids[1]}/cancel`, { key: team.api_key })).status).toBe(200);
+
+    const json = parsed(await ambit(["stats", "--json"], env));
+    expect(json).toMatchObject({ group_by: "day", tz: "UTC", total: 2, by_state: { QUEUED: 1, CANCELLED: 1 }, success_rate: null });
+    expect(json.series).toHaveLength(30);
+    const today = new Date().toISOString().slice(0, 10);
+    const human = await ambit(["stats"], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Total: +2$/m);
+    expect(human.stdout).toMatch(/^DAY +TOTAL +SUCCEEDED +FAILED +ERROR +CANCELLED +IN FLIGHT +SUCCESS$/m);
+    expect(human.stdout).toMatch(new RegExp(`^${today} +2 +0 +0 +0 +1 +1 +-$`, "m"));
+    const byState = await ambit(["stats", "--group-by", "state", "--tz", "Europe/Paris"], env);
+    expect(byState.stdout).toMatch(/^QUEUED +1 /m);
+    expect(byState.stdout).toMatch(/\(Europe\/Paris\), by state/);
+
+    const usage = await ambit(["stats", "--group-by", "week"], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--group-by is one of day, source/);
+    const invalid = await ambit(["stats", "--from", "2020-01-01"], env);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/at most 92/);
   });
 });

@@ -35,6 +35,7 @@ const ROUTES: Record<string, string[]> = {
   "/selfhosted/worker/ws": ["get"],
   "/agent/connected-self-hosted-workers": ["get"],
   "/hosts": ["get"],
+  "/stats/runs": ["get"],
   "/agent/secrets": ["get", "post"],
   "/agent/secrets/{name}": ["delete", "put"],
   "/agent/secrets/rotate": ["post"],

@@ -16,4 +16,5 @@ export * from "./skills.ts";
 export * from "./artifacts.ts";
 export * from "./schedules.ts";
 export * from "./local-runs.ts";
+export * from "./stats.ts";
 export * from "./bounds.ts";

@@ -2,6 +2,7 @@ import { AmbitCore, type ClientOptions } from "./core/client.ts";
 import { Agent } from "./resources/agent.ts";
 import { ApiKeys } from "./resources/api-keys.ts";
 import { Hosts } from "./resources/hosts.ts";
+import { Stats } from "./resources/stats.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 
@@ -21,6 +22,7 @@ export class Ambit extends AmbitCore {
   readonly team: Team;
   readonly teams: Teams;
   readonly hosts: Hosts;
+  readonly stats: Stats;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -29,5 +31,6 @@ export class Ambit extends AmbitCore {
     this.team = new Team(this);
     this.teams = new Teams(this);
     this.hosts = new Hosts(this);
+    this.stats = new Stats(this);
   }
 }

@@ -9,6 +9,7 @@ export type * from "./resources/runs.ts";
 export type * from "./resources/api-keys.ts";
 export type * from "./resources/team.ts";
 export type * from "./resources/hosts.ts";
+export type * from "./resources/stats.ts";
 export type * from "./resources/schedules.ts";
 export type * from "./resources/environments.ts";
 export type * from "./resources/secrets.ts";

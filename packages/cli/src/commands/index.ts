@@ -23,6 +23,7 @@ import { runShare } from "./run-share.ts";
 import { scheduleCreate, scheduleDelete, scheduleGet, scheduleList, schedulePause, scheduleResume, scheduleUpdate } from "./schedules.ts";
 import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
+import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
 import { whoami } from "./whoami.ts";
 
@@ -57,6 +58,7 @@ export const COMMANDS: Command[] = [
   memberRemove,
   hostList,
   hostStart,
+  stats,
   scheduleList,
   scheduleGet,
   scheduleCreate,
