@@ -1,8 +1,17 @@
 import { getConfig } from "../../src/env.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
 import { runnerContainer } from "../stubs.ts";
-import { claimContainer, dropContainer, lineAll, liveContainers, pruneContainers } from "./storage.ts";
+import { type ConnBinding, containerPrincipal } from "./admission.ts";
+import type { Dispatch } from "./dispatch.ts";
+import {
+  claimContainer, containerStopped as markStopped, dropContainer, dropLine, heldAll, lineAll, lineGet, liveContainers, pruneContainers,
+} from "./storage.ts";
 import { log } from "../../src/lib/log.ts";
+
+/** After a runner container failed to start, or stopped while its run still waits, when the pool tries again. */
+export const CONTAINER_RETRY_MS = 30_000;
+/** Containers started for one attempt of a run that all stopped without it before it ends ERROR. */
+export const MAX_CONTAINER_STARTS = 3;
 
 export type StartResult = { ok: true } | { ok: false; message: string };
 
@@ -65,4 +74,34 @@ export async function startWaitingContainers(
     }),
   );
   return { tried: wanting.length, failed: results.includes(false), deferred: needing.length - wanting.length };
+}
+
+/**
+ * Whether the runner container started for `runId` still has work: its connection holds its run,
+ * or it has not connected yet and its run still waits (`open`: the pool's connections).
+ */
+export function containerWanted(sql: SqlStorage, open: { state: ConnBinding & { conn: string } }[], runId: string): boolean {
+  const mine = open.filter((s) => s.state.principal === containerPrincipal(runId));
+  if (mine.length) return heldAll(sql).some((h) => mine.some((s) => s.state.conn === h.conn));
+  return lineGet(sql, runId) !== null; // it can only ever take its own run
+}
+
+/**
+ * The container started for `runId` stopped (its runner exited). While the run still waits (the
+ * runner never took it: refused, crashed, misconfigured), another is started after
+ * CONTAINER_RETRY_MS, up to MAX_CONTAINER_STARTS; then the run ends ERROR saying why.
+ */
+export async function containerStopped(sql: SqlStorage, dispatch: Dispatch, runId: string, exitCode: number): Promise<"none" | "retry" | "ended"> {
+  const entry = lineGet(sql, runId);
+  const starts = entry ? markStopped(sql, runId) : null;
+  if (!entry || starts === null) return "none";
+  if (starts < MAX_CONTAINER_STARTS) {
+    await dispatch.alarmIn(CONTAINER_RETRY_MS);
+    return "retry";
+  }
+  dropLine(sql, runId);
+  dispatch.refreshLine();
+  const why = `${starts} runner containers stopped without taking this run (last exit code ${exitCode})`;
+  await dispatch.end({ runId, teamId: entry.team_id }, `${why}; check PUBLIC_URL and the container logs (wrangler tail), then start a new run`);
+  return "ended";
 }
