@@ -1,4 +1,8 @@
-import { getConfig } from "../../src/env.ts";
+import { eq } from "drizzle-orm";
+import { createDb } from "../../src/db/client.ts";
+import { teams } from "../../src/db/schema.ts";
+import { type Config, getConfig } from "../../src/env.ts";
+import { capLimits } from "../../src/lib/ceilings.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
 import { runnerContainer } from "../stubs.ts";
 import { type ConnBinding, containerPrincipal } from "./admission.ts";
@@ -31,7 +35,7 @@ export function platformHosting(env: Env): PlatformHosting {
       async start({ runId, teamId, executionId }) {
         const container = runnerContainer(env, runId);
         if (!container) return { ok: false, message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`" };
-        const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId, config.MAX_RUN_TIME_CEILING_SECONDS));
+        const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId, config));
         return container.startRunner({ url: config.PUBLIC_URL!, token, runId, teamId });
       },
     },
@@ -39,9 +43,12 @@ export function platformHosting(env: Env): PlatformHosting {
 }
 
 /** How long a container's credential lives: the team's maximum run time (under the operator's ceiling) plus the boot margin. */
-async function containerCredentialTtl(db: D1Database, teamId: string, ceilingSeconds: number) {
-  const team = await db.prepare("SELECT max_run_time_seconds FROM teams WHERE id = ?").bind(teamId).first<{ max_run_time_seconds: number }>();
-  return Math.min(team?.max_run_time_seconds ?? 0, ceilingSeconds) + CONTAINER_BOOT_MARGIN_S;
+async function containerCredentialTtl(db: D1Database, teamId: string, config: Config) {
+  const [team] = await createDb(db)
+    .select({ maxConcurrentRuns: teams.maxConcurrentRuns, maxRunTimeSeconds: teams.maxRunTimeSeconds })
+    .from(teams)
+    .where(eq(teams.id, teamId));
+  return (team ? capLimits(team, config).maxRunTimeSeconds : 0) + CONTAINER_BOOT_MARGIN_S;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { holdingSlot } from "../../db/runs.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { asStatement, statementOnce } from "../../db/statements.ts";
 import { getConfig } from "../../env.ts";
@@ -187,8 +188,8 @@ const teamLoad = statementOnce<{ teamId: string }>((db) =>
   db
     .select({
       max: sql<number>`${teams.maxConcurrentRuns}`.as("max"),
-      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM runs WHERE team_id = ${sql.placeholder("teamId")} AND state IN ${[...HELD_STATES]}
-        AND execution_location = 'REMOTE' LIMIT (SELECT max_concurrent_runs FROM teams WHERE id = ${sql.placeholder("teamId")})))`.as("active"),
+      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM ${runs} WHERE ${holdingSlot(sql.placeholder("teamId"))}
+        LIMIT (SELECT ${teams.maxConcurrentRuns} FROM ${teams} WHERE ${eq(teams.id, sql.placeholder("teamId"))})))`.as("active"),
     })
     .from(teams)
     .where(eq(teams.id, sql.placeholder("teamId"))),
