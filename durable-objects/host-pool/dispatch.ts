@@ -52,14 +52,14 @@ export class Dispatch {
   private lastEnqueuedAt = 0;
   /** set while the head of the line waits for the team's concurrency limit */
   atLimit: TeamLoad | null = null;
-  /** wait messages of runs that have no session yet, written to their D1 rows together */
-  private waitWrites: WaitWrites;
   /** keeps every waiting run's status_message true as the line moves */
   readonly line: LineRefresh;
+  private readonly sql: SqlStorage;
 
   constructor(private deps: PoolDeps) {
-    const sql = deps.ctx.storage.sql;
-    this.waitWrites = new WaitWrites(deps.env.DB);
+    const sql = (this.sql = deps.ctx.storage.sql);
+    // wait messages of runs that have no session yet, written to their D1 rows together
+    const waitWrites = new WaitWrites(deps.env.DB);
     this.line = new LineRefresh({
       sql,
       reason: () => lineReason(deps.who().pool, this.loads(), this.atLimit),
@@ -67,12 +67,8 @@ export class Dispatch {
       // session starts from when something opens it (RunSession.load); creating a session just to
       // say "no host connected" would cost every queued run a Durable Object of its own
       waiting: (ref, message) =>
-        sessionOpen(sql, ref.runId) ? runSession(deps.env, ref.runId).waiting(ref, { message }) : this.waitWrites.write(ref, message),
+        sessionOpen(sql, ref.runId) ? runSession(deps.env, ref.runId).waiting(ref, { message }) : waitWrites.write(ref, message),
     });
-  }
-
-  private get sql() {
-    return this.deps.ctx.storage.sql;
   }
 
   /** Puts executions of runs in line, in the order given (idempotent: a redelivered offer changes nothing). */
