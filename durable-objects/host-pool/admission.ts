@@ -3,7 +3,8 @@
 import { createDb } from "../../src/db/client.ts";
 import { keyRoleNow } from "../../src/lib/key-role.ts";
 import { roleAtLeast } from "../../src/lib/roles.ts";
-import { heldGet, type HeldEntry, type LineEntry, lineGet } from "./storage.ts";
+import { chooseHost, type HostLoad } from "./choose.ts";
+import { heldGet, type HeldEntry, type LineEntry, lineFirst, lineGet } from "./storage.ts";
 
 /** The run execution a runner container's connection is bound to (its host credential's claims). */
 export type BoundRun = { runId: string; executionId: number };
@@ -53,8 +54,26 @@ export function mayAdopt(conn: ConnBinding & { worker_id: string }, held: HeldEn
   return held.worker_id === conn.worker_id && !held.principal?.startsWith(containerPrincipal(""));
 }
 
+/**
+ * The run to assign next and where: the head of the line, to a host that may take it (any but a
+ * runner container started for another run); else a run further back whose own runner container
+ * is connected and free (it may take nothing else, so it takes no one's turn). `loads`: the given
+ * connections as the host choice sees them.
+ */
+export function nextPick<C extends { state: ConnBinding }>(sql: SqlStorage, conns: C[], loads: (some: C[]) => HostLoad[]): { next: LineEntry; choice: HostLoad } | null {
+  const head = lineFirst(sql);
+  if (!head) return null;
+  const choice = chooseHost(loads(conns.filter((c) => mayTake(c.state, head))));
+  if (choice) return { next: head, choice };
+  for (const { conn, entry } of ownRunsWaiting(sql, conns)) {
+    const own = chooseHost(loads([conn]));
+    if (own) return { next: entry, choice: own };
+  }
+  return null;
+}
+
 /** The connected runner containers not yet given their run whose run waits in line, earliest in line first. */
-export function ownRunsWaiting<C extends { state: ConnBinding }>(sql: SqlStorage, conns: C[]): { conn: C; entry: LineEntry }[] {
+function ownRunsWaiting<C extends { state: ConnBinding }>(sql: SqlStorage, conns: C[]): { conn: C; entry: LineEntry }[] {
   return conns
     .filter((c) => c.state.bound && !c.state.served)
     .map((c) => ({ conn: c, entry: lineGet(sql, c.state.bound!.runId) }))

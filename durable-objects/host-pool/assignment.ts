@@ -2,6 +2,7 @@ import type { EventActor, TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
 import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
+import { readRunRow } from "../run-session/summary.ts";
 import { runSession } from "../stubs.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
 import { log } from "../../src/lib/log.ts";
@@ -31,9 +32,7 @@ export type Holder = {
  */
 export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: Holder; startedBy: EventActor | undefined }): Promise<AssignmentResult> {
   const { runId, teamId } = input;
-  const row = await env.DB.prepare("SELECT id, title, prompt, agent_config, created_at, creator_id, personal_access FROM runs WHERE id = ? AND team_id = ?")
-    .bind(runId, teamId)
-    .first<{ id: string; title: string; prompt: string; agent_config: string | null; created_at: number; creator_id: string; personal_access: number }>();
+  const row = await readRunRow(env.DB, runId, teamId);
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];

@@ -1,8 +1,21 @@
-import { getConfig } from "../../src/env.ts";
+import { eq } from "drizzle-orm";
+import { createDb } from "../../src/db/client.ts";
+import { teams } from "../../src/db/schema.ts";
+import { type Config, getConfig } from "../../src/env.ts";
+import { capLimits } from "../../src/lib/ceilings.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
 import { runnerContainer } from "../stubs.ts";
-import { claimContainer, dropContainer, lineAll, liveContainers, pruneContainers } from "./storage.ts";
+import { type ConnBinding, containerPrincipal } from "./admission.ts";
+import type { Dispatch } from "./dispatch.ts";
+import {
+  claimContainer, containerStopped as markStopped, dropContainer, dropLine, heldAll, lineAll, lineGet, liveContainers, pruneContainers,
+} from "./storage.ts";
 import { log } from "../../src/lib/log.ts";
+
+/** After a runner container failed to start, or stopped while its run still waits, when the pool tries again. */
+export const CONTAINER_RETRY_MS = 30_000;
+/** Containers started for one attempt of a run that all stopped without it before it ends ERROR. */
+export const MAX_CONTAINER_STARTS = 3;
 
 export type StartResult = { ok: true } | { ok: false; message: string };
 
@@ -22,7 +35,7 @@ export function platformHosting(env: Env): PlatformHosting {
       async start({ runId, teamId, executionId }) {
         const container = runnerContainer(env, runId);
         if (!container) return { ok: false, message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`" };
-        const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId, config.MAX_RUN_TIME_CEILING_SECONDS));
+        const token = await signHostToken(config.JWT_SECRET, { teamId, runId, executionId }, await containerCredentialTtl(env.DB, teamId, config));
         return container.startRunner({ url: config.PUBLIC_URL!, token, runId, teamId });
       },
     },
@@ -30,9 +43,12 @@ export function platformHosting(env: Env): PlatformHosting {
 }
 
 /** How long a container's credential lives: the team's maximum run time (under the operator's ceiling) plus the boot margin. */
-async function containerCredentialTtl(db: D1Database, teamId: string, ceilingSeconds: number) {
-  const team = await db.prepare("SELECT max_run_time_seconds FROM teams WHERE id = ?").bind(teamId).first<{ max_run_time_seconds: number }>();
-  return Math.min(team?.max_run_time_seconds ?? 0, ceilingSeconds) + CONTAINER_BOOT_MARGIN_S;
+async function containerCredentialTtl(db: D1Database, teamId: string, config: Config) {
+  const [team] = await createDb(db)
+    .select({ maxConcurrentRuns: teams.maxConcurrentRuns, maxRunTimeSeconds: teams.maxRunTimeSeconds })
+    .from(teams)
+    .where(eq(teams.id, teamId));
+  return (team ? capLimits(team, config).maxRunTimeSeconds : 0) + CONTAINER_BOOT_MARGIN_S;
 }
 
 /**
@@ -65,4 +81,34 @@ export async function startWaitingContainers(
     }),
   );
   return { tried: wanting.length, failed: results.includes(false), deferred: needing.length - wanting.length };
+}
+
+/**
+ * Whether the runner container started for `runId` still has work: its connection holds its run,
+ * or it has not connected yet and its run still waits (`open`: the pool's connections).
+ */
+export function containerWanted(sql: SqlStorage, open: { state: ConnBinding & { conn: string } }[], runId: string): boolean {
+  const mine = open.filter((s) => s.state.principal === containerPrincipal(runId));
+  if (mine.length) return heldAll(sql).some((h) => mine.some((s) => s.state.conn === h.conn));
+  return lineGet(sql, runId) !== null; // it can only ever take its own run
+}
+
+/**
+ * The container started for `runId` stopped (its runner exited). While the run still waits (the
+ * runner never took it: refused, crashed, misconfigured), another is started after
+ * CONTAINER_RETRY_MS, up to MAX_CONTAINER_STARTS; then the run ends ERROR saying why.
+ */
+export async function containerStopped(sql: SqlStorage, dispatch: Dispatch, runId: string, exitCode: number): Promise<"none" | "retry" | "ended"> {
+  const entry = lineGet(sql, runId);
+  const starts = entry ? markStopped(sql, runId) : null;
+  if (!entry || starts === null) return "none";
+  if (starts < MAX_CONTAINER_STARTS) {
+    await dispatch.alarmIn(CONTAINER_RETRY_MS);
+    return "retry";
+  }
+  dropLine(sql, runId);
+  dispatch.refreshLine();
+  const why = `${starts} runner containers stopped without taking this run (last exit code ${exitCode})`;
+  await dispatch.end({ runId, teamId: entry.team_id }, `${why}; check PUBLIC_URL and the container logs (wrangler tail), then start a new run`);
+  return "ended";
 }

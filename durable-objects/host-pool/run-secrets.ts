@@ -1,8 +1,12 @@
 import type { AssignedSecret } from "@ambit/protocol";
+import { and, asc, desc, eq, or } from "drizzle-orm";
+import { createDb } from "../../src/db/client.ts";
+import { secrets } from "../../src/db/schema.ts";
 import { openValue } from "../../src/lib/envelope.ts";
 import { teamDataKey } from "../../src/lib/team-data-key.ts";
 
-type Row = { scope: "team" | "personal"; owner_id: string; name: string; type: string; ciphertext: string };
+/** The personal secrets of `ownerId`. */
+const ownedBy = (ownerId: string) => and(eq(secrets.scope, "personal"), eq(secrets.ownerId, ownerId));
 
 /** A secret that did not open (tampered, or sealed under a key this deployment no longer has). */
 export class SecretUnavailable extends Error {
@@ -19,12 +23,11 @@ export class SecretUnavailable extends Error {
  * over its authenticated socket and are never stored, logged or evented.
  */
 export async function openRunSecrets(env: Env, teamId: string, personalOf: string | null): Promise<AssignedSecret[]> {
-  const { results } = await env.DB.prepare(
-    "SELECT scope, owner_id, name, type, ciphertext FROM secrets WHERE team_id = ? AND (scope = 'team' OR (scope = 'personal' AND owner_id = ?)) ORDER BY name, scope DESC",
-  )
-    // '' is no personal secret's owner (team secrets have it, and they are matched by scope)
-    .bind(teamId, personalOf ?? "")
-    .all<Row>();
+  const results = await createDb(env.DB)
+    .select({ scope: secrets.scope, ownerId: secrets.ownerId, name: secrets.name, type: secrets.type, ciphertext: secrets.ciphertext })
+    .from(secrets)
+    .where(and(eq(secrets.teamId, teamId), or(eq(secrets.scope, "team"), personalOf === null ? undefined : ownedBy(personalOf))))
+    .orderBy(asc(secrets.name), desc(secrets.scope));
   if (!results.length) return [];
   const key = await teamDataKey(env, teamId, false);
   if (!key) throw new SecretUnavailable(results[0].name);
@@ -33,7 +36,7 @@ export async function openRunSecrets(env: Env, teamId: string, personalOf: strin
     // rows come team first per name, so a personal secret replaces the team one
     let value: string;
     try {
-      value = await openValue(key, { teamId, scope: row.scope, ownerId: row.owner_id, name: row.name }, row.ciphertext);
+      value = await openValue(key, { teamId, scope: row.scope, ownerId: row.ownerId, name: row.name }, row.ciphertext);
     } catch {
       throw new SecretUnavailable(row.name);
     }
@@ -44,6 +47,5 @@ export async function openRunSecrets(env: Env, teamId: string, personalOf: strin
 
 /** How many personal secrets `ownerId` has in the team (to say that some were withheld; never which). */
 export async function countPersonalSecrets(env: Env, teamId: string, ownerId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM secrets WHERE team_id = ? AND scope = 'personal' AND owner_id = ?").bind(teamId, ownerId).first<{ n: number }>();
-  return row?.n ?? 0;
+  return createDb(env.DB).$count(secrets, and(eq(secrets.teamId, teamId), ownedBy(ownerId)));
 }

@@ -124,6 +124,8 @@ export function dropStay(sql: SqlStorage, e: LineEntry) {
  */
 export const markSession = (sql: SqlStorage, runId: string, at = Date.now()) =>
   sql.exec("INSERT OR REPLACE INTO sessions (run_id, at) VALUES (?, ?)", runId, at);
+/** A session that asked to be told about a run that never came into line is forgotten after this. */
+export const SESSION_MARK_TTL_MS = 3_600_000;
 /** Forgets the sessions marked before `before` whose run never came into line (its offer was lost). */
 export const pruneSessions = (sql: SqlStorage, before: number) =>
   sql.exec("DELETE FROM sessions WHERE at < ? AND run_id NOT IN (SELECT run_id FROM line)", before);
@@ -161,3 +163,9 @@ export const dropContainer = (sql: SqlStorage, runId: string) => sql.exec("DELET
 export const liveContainers = (sql: SqlStorage) =>
   new Set(sql.exec<{ run_id: string }>("SELECT run_id FROM containers WHERE stopped = 0").toArray().map((r) => r.run_id));
 export const hasContainer = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM containers WHERE run_id = ?", runId).toArray().length > 0;
+
+/** Sets the object's alarm to `at` unless it is due sooner already. */
+export async function scheduleAlarm(storage: DurableObjectStorage, at: number) {
+  const current = await storage.getAlarm();
+  if (current === null || current > at) await storage.setAlarm(at);
+}

@@ -1,9 +1,28 @@
-import { HELD_STATES, poolOf } from "@ambit/protocol";
+import { and, count, eq, ne, sql } from "drizzle-orm";
+import { createDb } from "../../src/db/client.ts";
+import { holdingSlot, runPool } from "../../src/db/runs.ts";
+import { runs, teams } from "../../src/db/schema.ts";
+import { statementOnce } from "../../src/db/statements.ts";
 import type { Config } from "../../src/env.ts";
 import { capLimits } from "../../src/lib/ceilings.ts";
 
 /** A team's limits and how many of its runs hosts hold right now. */
 export type TeamLoad = { maxConcurrentRuns: number; maxRunTimeSeconds: number; active: number };
+
+/** The team's limits and the slots its other pools hold, read before each assignment (built once: see statementOnce). */
+const limitsAndElsewhere = statementOnce<{ teamId: string; pool: string }>((db) =>
+  db
+    .select({
+      max_concurrent_runs: teams.maxConcurrentRuns,
+      max_run_time_seconds: teams.maxRunTimeSeconds,
+      elsewhere: sql<number>`(${db
+        .select({ n: count() })
+        .from(runs)
+        .where(and(holdingSlot(sql.placeholder("teamId")), ne(runPool, sql.placeholder("pool"))))})`.as("elsewhere"),
+    })
+    .from(teams)
+    .where(eq(teams.id, sql.placeholder("teamId"))),
+);
 
 /**
  * The team's load as one pool sees it: its own held runs exactly (`heldHere`, from its storage),
@@ -12,15 +31,7 @@ export type TeamLoad = { maxConcurrentRuns: number; maxRunTimeSeconds: number; a
  * run per other pool of the team; it is never passed within a pool.
  */
 export async function readTeamLoad(db: D1Database, teamId: string, pool: string, heldHere: number, config: Config): Promise<TeamLoad> {
-  const otherPools = pool === poolOf(null) ? "worker_host IS NOT NULL AND worker_host != ?" : "(worker_host IS NULL OR worker_host != ?)";
-  const row = await db
-    .prepare(
-      `SELECT t.max_concurrent_runs AS max_concurrent_runs, t.max_run_time_seconds AS max_run_time_seconds,
-        (SELECT count(*) FROM runs r WHERE r.team_id = t.id AND r.state IN (${HELD_STATES.map(() => "?").join(", ")}) AND r.execution_location = 'REMOTE' AND ${otherPools.replaceAll("worker_host", "r.worker_host")}) AS elsewhere
-       FROM teams t WHERE t.id = ?`,
-    )
-    .bind(...HELD_STATES, pool, teamId)
-    .first<{ max_concurrent_runs: number; max_run_time_seconds: number; elsewhere: number }>();
+  const row = await limitsAndElsewhere(createDb(db), { teamId, pool }).first<{ max_concurrent_runs: number; max_run_time_seconds: number; elsewhere: number }>();
   // a team deleted under its pool: nothing to enforce
   if (!row) return { maxConcurrentRuns: Number.MAX_SAFE_INTEGER, maxRunTimeSeconds: 0, active: heldHere };
   // the team's own limits, capped by the operator's ceilings

@@ -1,4 +1,8 @@
-import type { RunState } from "@ambit/protocol";
+import type { RunState, RunStatusMessage } from "@ambit/protocol";
+import { and, eq, getTableColumns, lt, sql } from "drizzle-orm";
+import { createDb, type Db } from "../../src/db/client.ts";
+import { runs } from "../../src/db/schema.ts";
+import { statementOnce } from "../../src/db/statements.ts";
 import type { RunRecord } from "./storage.ts";
 
 /** The summary columns of a run's D1 row that its indexes cover (state, updated_at) or that rarely change. */
@@ -18,14 +22,30 @@ export const d1Columns = (r: RunRecord): D1Columns => ({ state: r.state, updated
  */
 export async function writeSummary(db: D1Database, r: RunRecord, known?: D1Columns | null): Promise<boolean> {
   const changed = TRACKED.filter((c) => !known || known[c] !== r[c]);
-  const result = await db
-    .prepare(
-      `UPDATE runs SET ${[...changed, "status_message", "summary_seq"].map((c) => `${c} = ?`).join(", ")}
-       WHERE id = ? AND team_id = ? AND summary_seq < ?`,
-    )
-    .bind(...changed.map((c) => r[c]), r.status_message ? JSON.stringify(r.status_message) : null, r.summary_seq, r.id, r.team_id, r.summary_seq)
-    .run();
+  const result = await summaryUpdate(changed)(createDb(db), r).run();
   return result.meta.changes > 0;
+}
+
+/** The schema's key of each `runs` column, by its D1 name (the run record's keys are D1 names). */
+const KEY_OF = Object.fromEntries(Object.entries(getTableColumns(runs)).map(([key, column]) => [column.name, key]));
+const summaryUpdates = new Map<string, (db: Db, r: RunRecord) => D1PreparedStatement>();
+
+/** The summary's UPDATE setting these tracked columns (one statement per set of them, each built once). */
+function summaryUpdate(changed: (typeof TRACKED)[number][]) {
+  const key = changed.join(",");
+  let update = summaryUpdates.get(key);
+  if (!update) {
+    // placeholders where values go: drizzle's types want the values themselves
+    const set = Object.fromEntries([...changed, "status_message", "summary_seq"].map((c) => [KEY_OF[c], sql.placeholder(c)]));
+    update = statementOnce<RunRecord>((db) =>
+      db
+        .update(runs)
+        .set(set as Partial<typeof runs.$inferInsert>)
+        .where(and(eq(runs.id, sql.placeholder("id")), eq(runs.teamId, sql.placeholder("team_id")), lt(runs.summarySeq, sql.placeholder("summary_seq")))),
+    );
+    summaryUpdates.set(key, update);
+  }
+  return update;
 }
 
 type WaitAnswer = { ok: true; state: RunState } | { ok: false };
@@ -37,20 +57,13 @@ type WaitAnswer = { ok: true; state: RunState } | { ok: false };
  * unknown run.
  */
 export async function writeWaiting(db: D1Database, items: { ref: { runId: string; teamId: string }; message: string }[]): Promise<WaitAnswer[]> {
-  const updates = await db.batch<{ state: RunState }>(
-    items.map(({ ref, message }) =>
-      db
-        .prepare("UPDATE runs SET status_message = ? WHERE id = ? AND team_id = ? AND state = 'QUEUED' RETURNING state")
-        .bind(JSON.stringify({ message }), ref.runId, ref.teamId),
-    ),
-  );
+  const d = createDb(db);
+  const updates = await db.batch<{ state: RunState }>(items.map(({ ref, message }) => waitingUpdate(d, { ...ref, statusMessage: { message } })));
   const answers: (WaitAnswer | null)[] = updates.map((u) => (u.results[0] ? { ok: true, state: u.results[0].state } : null));
   const others = items.filter((_, i) => !answers[i]);
   if (!others.length) return answers as WaitAnswer[];
   // not QUEUED (any more), or not a run of that team: what is it?
-  const rows = await db.batch<{ state: RunState }>(
-    others.map(({ ref }) => db.prepare("SELECT state FROM runs WHERE id = ? AND team_id = ?").bind(ref.runId, ref.teamId)),
-  );
+  const rows = await db.batch<{ state: RunState }>(others.map(({ ref }) => runState(d, ref)));
   let k = 0;
   return answers.map((a) => {
     if (a) return a;
@@ -58,6 +71,18 @@ export async function writeWaiting(db: D1Database, items: { ref: { runId: string
     return row ? { ok: true, state: row.state } : { ok: false };
   });
 }
+
+const ofRun = () => and(eq(runs.id, sql.placeholder("runId")), eq(runs.teamId, sql.placeholder("teamId")));
+
+/** A wait message, taken only by a QUEUED row; answers the row's state. */
+const waitingUpdate = statementOnce<{ runId: string; teamId: string; statusMessage: RunStatusMessage }>((db) =>
+  db
+    .update(runs)
+    .set({ statusMessage: sql.placeholder("statusMessage") })
+    .where(and(ofRun(), eq(runs.state, "QUEUED")))
+    .returning({ state: runs.state }),
+);
+const runState = statementOnce<{ runId: string; teamId: string }>((db) => db.select({ state: runs.state }).from(runs).where(ofRun()));
 
 /** How long wait messages for D1 gather before they are written together. */
 export const WAIT_WRITE_DELAY_MS = 20;
@@ -91,17 +116,30 @@ export class WaitWrites {
   }
 }
 
-/** The run's row as D1 has it, for a session that was never opened (see RunSession.load). */
-export async function readRunRow(db: D1Database, runId: string, teamId: string) {
-  return db
-    .prepare(
-      `SELECT id, team_id, state, status_message, prompt, worker_host, execution_location, creator_type, creator_id, created_at, updated_at,
-         started_at, ended_at, summary_seq FROM runs WHERE id = ? AND team_id = ?`,
-    )
-    .bind(runId, teamId)
-    .first<{
-      id: string; team_id: string; state: string; status_message: string | null; prompt: string; worker_host: string | null; execution_location: string;
-      creator_type: "user" | "service_account"; creator_id: string; created_at: number; updated_at: number; started_at: number | null; ended_at: number | null;
-      summary_seq: number;
-    }>();
+/** A run's D1 row as dispatch needs it: its columns under their D1 names, JSON ones as stored (text). */
+export type DispatchRow = {
+  id: string; team_id: string; state: string; status_message: string | null; title: string; prompt: string; agent_config: string | null;
+  worker_host: string | null; execution_location: string; creator_type: "user" | "service_account"; creator_id: string; personal_access: number;
+  created_at: number; updated_at: number; started_at: number | null; ended_at: number | null; summary_seq: number;
+};
+
+const dispatchRow = statementOnce<{ runId: string; teamId: string }>((db) =>
+  db
+    .select({
+      id: runs.id, team_id: runs.teamId, state: runs.state, status_message: runs.statusMessage, title: runs.title, prompt: runs.prompt,
+      agent_config: runs.agentConfig, worker_host: runs.workerHost, execution_location: runs.executionLocation, creator_type: runs.creatorType,
+      creator_id: runs.creatorId, personal_access: runs.personalAccess, created_at: runs.createdAt, updated_at: runs.updatedAt,
+      started_at: runs.startedAt, ended_at: runs.endedAt, summary_seq: runs.summarySeq,
+    })
+    .from(runs)
+    .where(ofRun()),
+);
+
+/**
+ * The one read of a run as dispatch needs it: what a session that was never opened starts from
+ * (see RunSession.load), and what its holder is given (the frozen configuration, the creator, see
+ * host-pool/assignment.ts). Null: no such run in that team.
+ */
+export async function readRunRow(db: D1Database, runId: string, teamId: string): Promise<DispatchRow | null> {
+  return dispatchRow(createDb(db), { runId, teamId }).first<DispatchRow>();
 }

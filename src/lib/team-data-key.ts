@@ -1,8 +1,11 @@
+import { and, eq, ne } from "drizzle-orm";
+import { createDb } from "../db/client.ts";
+import { teamKeys } from "../db/schema.ts";
 import { getConfig } from "../env.ts";
 import { keyId, type PlatformKeys, newDataKey, openDataKey, rewrapDataKey } from "./envelope.ts";
 import { log } from "./log.ts";
 
-// Raw D1 rather than drizzle: both the secrets service and the HostPool Durable Object (which
+// Here rather than in services/: both the secrets service and the HostPool Durable Object (which
 // opens secrets at assignment and may not import services) read the team's data key.
 
 type Stored = { wrappedKey: string; kid: string };
@@ -12,8 +15,11 @@ export const platformKeys = (env: Env): PlatformKeys => {
   return { current: c.SECRETS_KEY, previous: c.SECRETS_KEY_PREVIOUS };
 };
 
+const storedColumns = { wrappedKey: teamKeys.wrappedKey, kid: teamKeys.kid };
+
 async function readStored(db: D1Database, teamId: string): Promise<Stored | null> {
-  return db.prepare("SELECT wrapped_key AS wrappedKey, kid FROM team_keys WHERE team_id = ?").bind(teamId).first<Stored>();
+  const [row] = await createDb(db).select(storedColumns).from(teamKeys).where(eq(teamKeys.teamId, teamId));
+  return row ?? null;
 }
 
 /**
@@ -26,9 +32,10 @@ export async function teamDataKey(env: Env, teamId: string, create: boolean): Pr
   if (!stored) {
     if (!create) return null;
     const fresh = await newDataKey(keys, teamId);
-    await env.DB.prepare("INSERT INTO team_keys (team_id, wrapped_key, kid, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id) DO NOTHING")
-      .bind(teamId, fresh.wrappedKey, fresh.kid, Date.now())
-      .run();
+    await createDb(env.DB)
+      .insert(teamKeys)
+      .values({ teamId, wrappedKey: fresh.wrappedKey, kid: fresh.kid, createdAt: Date.now() })
+      .onConflictDoNothing({ target: teamKeys.teamId });
     stored = (await readStored(env.DB, teamId))!;
   }
   const opened = await openDataKey(keys, teamId, stored);
@@ -44,9 +51,10 @@ export async function rewrapTeamKey(env: Env, teamId: string, stored?: Stored | 
   const next = await rewrapDataKey(keys, teamId, stored);
   if (next.kid === stored.kid) return { rewrapped: false, kid: stored.kid };
   // conditional on the old wrapping, so two concurrent rewraps cannot interleave badly
-  await env.DB.prepare("UPDATE team_keys SET wrapped_key = ?, kid = ?, rotated_at = ? WHERE team_id = ? AND kid = ?")
-    .bind(next.wrappedKey, next.kid, Date.now(), teamId, stored.kid)
-    .run();
+  await createDb(env.DB)
+    .update(teamKeys)
+    .set({ wrappedKey: next.wrappedKey, kid: next.kid, rotatedAt: Date.now() })
+    .where(and(eq(teamKeys.teamId, teamId), eq(teamKeys.kid, stored.kid)));
   return { rewrapped: true, kid: next.kid };
 }
 
@@ -59,9 +67,11 @@ export async function rewrapStaleTeamKeys(env: Env, limit = 100): Promise<number
   const keys = platformKeys(env);
   if (!keys.previous) return 0;
   const current = await keyId(keys.current);
-  const { results } = await env.DB.prepare("SELECT team_id AS teamId, wrapped_key AS wrappedKey, kid FROM team_keys WHERE kid != ? LIMIT ?")
-    .bind(current, limit)
-    .all<Stored & { teamId: string }>();
+  const results = await createDb(env.DB)
+    .select({ teamId: teamKeys.teamId, ...storedColumns })
+    .from(teamKeys)
+    .where(ne(teamKeys.kid, current))
+    .limit(limit);
   let rewrapped = 0;
   for (const row of results) {
     try {

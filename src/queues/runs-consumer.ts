@@ -1,4 +1,5 @@
 import { DispatchMessage } from "@ambit/protocol";
+import { SYSTEM } from "../../durable-objects/host-pool/dispatch.ts";
 import { hostPool, runSession } from "../../durable-objects/stubs.ts";
 import { log } from "../lib/log.ts";
 
@@ -45,7 +46,7 @@ async function offer(env: Env, group: Delivery[]) {
 
 async function endUndeliverable(env: Env, msg: Message<unknown>, m: DispatchMessage) {
   try {
-    await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", { type: "system", id: "dispatch" }, {
+    await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", SYSTEM, {
       message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
       error_code: "internal_error",
       retryable: true,

@@ -1,6 +1,6 @@
 import { type HostInfo, PLATFORM_POOL } from "@ambit/protocol";
 import { eq } from "drizzle-orm";
-import { HOST_GRANT_HEADER, type HostGrant } from "../../durable-objects/host-pool/host-pool.ts";
+import { HOST_GRANT_HEADER, type HostGrant } from "../../durable-objects/host-pool/connections.ts";
 import { createDb } from "../db/client.ts";
 import { hostPools } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";

@@ -1,5 +1,5 @@
 import type { Role } from "@ambit/protocol";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, lte } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { idempotencyKeys } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
@@ -119,6 +119,6 @@ export function releaseIdempotencyKey(db: Db, claim: IdempotencyClaim) {
 
 /** Housekeeping: drops records older than the 24 h window. Returns how many were removed. */
 export async function pruneIdempotencyKeys(db: Db, now = Date.now()) {
-  const res = await db.run(sql`DELETE FROM idempotency_keys WHERE expires_at <= ${now}`);
+  const res = await db.delete(idempotencyKeys).where(lte(idempotencyKeys.expiresAt, now));
   return res.meta.changes ?? 0;
 }

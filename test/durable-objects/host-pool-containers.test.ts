@@ -4,8 +4,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RunnerStarter, StartResult } from "../../durable-objects/host-pool/containers.ts";
-import { type HostPool, MAX_CONTAINER_STARTS } from "../../durable-objects/host-pool/host-pool.ts";
+import { MAX_CONTAINER_STARTS, type RunnerStarter, type StartResult } from "../../durable-objects/host-pool/containers.ts";
+import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { signHostToken } from "../../src/lib/host-token.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
 import { type Hello, poolHosts, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";

@@ -2,7 +2,10 @@
 // websockets. Runs are inserted straight into D1, so no RUNS queue message races these tests.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { type HostPool, LOST_GRACE_MS, MAX_ATTEMPTS, SESSION_MARK_TTL_MS, SILENT_MS } from "../../durable-objects/host-pool/host-pool.ts";
+import { LOST_GRACE_MS, SILENT_MS } from "../../durable-objects/host-pool/connections.ts";
+import { MAX_ATTEMPTS } from "../../durable-objects/host-pool/dispatch.ts";
+import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
+import { SESSION_MARK_TTL_MS } from "../../durable-objects/host-pool/storage.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
 import { eventually, poolHosts, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { eventsOf, insertRunRow, RUNS } from "../helpers/runs.ts";

@@ -2,7 +2,8 @@
 // even when a host never confirms it. Runs are inserted into D1 and offered to the pool directly.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CAPACITY_POLL_MS, type HostPool } from "../../durable-objects/host-pool/host-pool.ts";
+import { CAPACITY_POLL_MS } from "../../durable-objects/host-pool/dispatch.ts";
+import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
 import { updateRun } from "../../durable-objects/run-session/storage.ts";
 import { call, type Json, memberKey, newTeam } from "../helpers/api.ts";

@@ -52,6 +52,8 @@ export type RunRowSql = {
   ended_at: number | null;
   created_at: number;
   updated_at: number;
+  /** left out: the column's default (NULL, the scope's default sharing) */
+  share_team?: "NONE" | "VIEWER" | "EDITOR" | null;
 };
 
 /**

@@ -113,5 +113,9 @@ describe("environments", () => {
     const member = await memberKey(t.key, "member");
     await insertRunRow({ teamId: t.teamId, userId: member.userId }, { environment_id: uid, title: "private", scope: "User", created_at: Date.now() + 1000 });
     expect((await call("GET", ENVS, { key: t.key })).json.environments[0].last_task_created.title).toBe("newest");
+    // one shared with the team is: the run list's rule (visibleTo)
+    const shared = { environment_id: uid, title: "shared", scope: "User" as const, created_at: Date.now() + 2000, share_team: "VIEWER" as const };
+    await insertRunRow({ teamId: t.teamId, userId: member.userId }, shared);
+    expect((await call("GET", ENVS, { key: t.key })).json.environments[0].last_task_created.title).toBe("shared");
   });
 });

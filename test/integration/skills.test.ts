@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
-import { createRun } from "../helpers/runs.ts";
+import { createRun, insertRunRow } from "../helpers/runs.ts";
 
 const SKILLS = "/api/v1/agent/skills";
 const skillMd = (name: string, description: string, body = "Do the steps.") => `---\nname: ${name}\ndescription: "${description}"\n---\n${body}\n`;
@@ -46,6 +46,19 @@ describe("skills (GET /agent, POST/DELETE /agent/skills)", () => {
     expect((await call("GET", "/api/v1/agent?repo=acme/web", { key: t.key })).json.agents.map((a: any) => a.name)).toEqual(["ship"]);
     expect((await call("DELETE", `${SKILLS}?id=${encodeURIComponent("acme/web:skills/deploy/SKILL.md")}`, { key: t.key })).status).toBe(204);
     expect((await call("GET", "/api/v1/agent?repo=acme/web", { key: t.key })).json.agents).toEqual([]);
+  });
+
+  it("last_run_timestamp counts the runs the caller can see (the run list's rule)", async () => {
+    const t = await newTeam("skills");
+    const id = "acme/tools:skills/x/SKILL.md";
+    await call("POST", SKILLS, { key: t.key, body: { repo: "acme/tools", skill_path: "skills/x/SKILL.md", content: skillMd("x", "X") } });
+    const member = await memberKey(t.key, "member");
+    const theirs = { teamId: t.teamId, userId: member.userId };
+    const lastRun = async () => (await call("GET", "/api/v1/agent", { key: t.key })).json.agents[0].variants[0].last_run_timestamp;
+    await insertRunRow(theirs, { skill_spec: id, scope: "User", created_at: 1_000_000 });
+    expect(await lastRun()).toBeNull(); // someone else's personal run
+    await insertRunRow(theirs, { skill_spec: id, scope: "User", share_team: "VIEWER", created_at: 2_000_000 });
+    expect(await lastRun()).toBe(new Date(2_000_000).toISOString()); // shared with the team
   });
 
   it("validates; viewers cannot register; other teams see nothing", async () => {

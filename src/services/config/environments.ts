@@ -1,12 +1,18 @@
-import type { CloudEnvironment, EnvironmentRequest, ListEnvironmentsQuery, RunState } from "@ambit/protocol";
-import { sql } from "drizzle-orm";
-import { environments } from "../../db/schema.ts";
+import type {
+  CloudEnvironment,
+  EnvironmentRequest,
+  ListEnvironmentsQuery,
+  RunState,
+} from "@ambit/protocol";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { environments, runs } from "../../db/schema.ts";
 import { iso, isoOrNull } from "../../lib/time.ts";
-import { type Ctx, ownPersonal } from "../context.ts";
+import type { Ctx } from "../context.ts";
+import { visibleTo } from "../runs/sharing.ts";
 import { configCollection } from "./collection.ts";
 import { type EnvironmentRow, loadTeamConfig } from "./team-config.ts";
 
-type LastTask = { environment_id: string; id: string; title: string; state: string; created_at: number; updated_at: number; started_at: number | null; status_message: string | null };
+type LastTask = { id: string; title: string; state: string; createdAt: number; updatedAt: number; startedAt: number | null; statusMessage: unknown };
 
 const GITHUB = /^(?:https:\/\/github\.com\/)?([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/;
 
@@ -17,7 +23,7 @@ export const githubRepoOf = (url: string) => {
 };
 
 export function toCloudEnvironment(row: EnvironmentRow, last?: LastTask): CloudEnvironment {
-  const status = last?.status_message ? (JSON.parse(last.status_message) as { error_code?: string }) : null;
+  const status = last?.statusMessage as { error_code?: string } | null | undefined;
   return {
     uid: row.id,
     config: {
@@ -33,9 +39,9 @@ export function toCloudEnvironment(row: EnvironmentRow, last?: LastTask): CloudE
     },
     last_updated: iso(row.updatedAt),
     setup_failed: status?.error_code === "environment_setup_failed",
-    last_task_run_timestamp: last ? isoOrNull(last.started_at ?? last.created_at) : null,
+    last_task_run_timestamp: last ? isoOrNull(last.startedAt ?? last.createdAt) : null,
     ...(last
-      ? { last_task_created: { id: last.id, title: last.title, state: last.state as RunState, created_at: iso(last.created_at), updated_at: iso(last.updated_at), started_at: isoOrNull(last.started_at) } }
+      ? { last_task_created: { id: last.id, title: last.title, state: last.state as RunState, created_at: iso(last.createdAt), updated_at: iso(last.updatedAt), started_at: isoOrNull(last.startedAt) } }
       : {}),
     scope: { type: "Team", uid: row.teamId },
     creator: { type: "user", uid: row.createdBy },
@@ -46,13 +52,17 @@ export function toCloudEnvironment(row: EnvironmentRow, last?: LastTask): CloudE
 /** The latest run the caller can see in each of these environments (one query). */
 async function lastTasks(ctx: Ctx, ids: string[]): Promise<Map<string, LastTask>> {
   if (!ids.length) return new Map();
-  const rows = await ctx.db.all<LastTask>(sql`SELECT * FROM (
-      SELECT environment_id, id, title, state, created_at, updated_at, started_at, status_message,
-             ROW_NUMBER() OVER (PARTITION BY environment_id ORDER BY created_at DESC, id DESC) AS n
-      FROM runs WHERE team_id = ${ctx.teamId} AND environment_id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})
-        AND (scope = 'Team' OR creator_id = ${ownPersonal(ctx) ?? null})
-    ) WHERE n = 1`);
-  return new Map(rows.map((r) => [r.environment_id, r]));
+  const ranked = ctx.db
+    .select({
+      environmentId: runs.environmentId, id: runs.id, title: runs.title, state: runs.state, createdAt: runs.createdAt,
+      updatedAt: runs.updatedAt, startedAt: runs.startedAt, statusMessage: runs.statusMessage,
+      n: sql<number>`ROW_NUMBER() OVER (PARTITION BY ${runs.environmentId} ORDER BY ${runs.createdAt} DESC, ${runs.id} DESC)`.as("n"),
+    })
+    .from(runs)
+    .where(and(eq(runs.teamId, ctx.teamId), inArray(runs.environmentId, ids), visibleTo(ctx)))
+    .as("ranked");
+  const rows = await ctx.db.select().from(ranked).where(eq(ranked.n, 1));
+  return new Map(rows.map((r) => [r.environmentId!, r]));
 }
 
 /** The items of these rows, each with the latest run the caller can see in it. */

@@ -1,9 +1,10 @@
 import type { AgentSkill, RegisterSkillRequest } from "@ambit/protocol";
-import { and, asc, eq, sql } from "drizzle-orm";
-import { skills } from "../../db/schema.ts";
+import { and, asc, eq, isNotNull, max } from "drizzle-orm";
+import { runs, skills } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
 import { iso } from "../../lib/time.ts";
-import { type Ctx, ownPersonal, requireRole } from "../context.ts";
+import { type Ctx, requireRole } from "../context.ts";
+import { visibleTo } from "../runs/sharing.ts";
 import { githubRepoOf } from "./environments.ts";
 import { loadTeamConfig } from "./team-config.ts";
 
@@ -62,11 +63,14 @@ export async function listSkills({ ctx, query }: { ctx: Ctx; query: { repo?: str
   }
   const [rows, lastRuns, team] = await Promise.all([
     ctx.db.select().from(skills).where(and(...where)).orderBy(asc(skills.name), asc(skills.id)),
-    ctx.db.all<{ skill_spec: string; at: number }>(sql`SELECT skill_spec, MAX(created_at) AS at FROM runs
-      WHERE team_id = ${ctx.teamId} AND skill_spec IS NOT NULL AND (scope = 'Team' OR creator_id = ${ownPersonal(ctx) ?? null}) GROUP BY skill_spec`),
+    ctx.db
+      .select({ skillSpec: runs.skillSpec, at: max(runs.createdAt) })
+      .from(runs)
+      .where(and(eq(runs.teamId, ctx.teamId), isNotNull(runs.skillSpec), visibleTo(ctx)))
+      .groupBy(runs.skillSpec),
     loadTeamConfig(ctx),
   ]);
-  const lastRun = new Map(lastRuns.map((r) => [r.skill_spec, r.at]));
+  const lastRun = new Map(lastRuns.map((r) => [r.skillSpec, r.at]));
   const groups = new Map<string, AgentSkill & { last: number }>();
   for (const r of rows) {
     if (r.error && !query.include_malformed_skills) continue;

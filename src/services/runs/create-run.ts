@@ -1,8 +1,10 @@
-import { type AmbientAgentConfig, type ExecutionLocation, HELD_STATES, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
+import { type AmbientAgentConfig, type ExecutionLocation, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { holdingSlot } from "../../db/runs.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
 import { asStatement, statementOnce } from "../../db/statements.ts";
 import { getConfig } from "../../env.ts";
+import { capLimits, type RunLimits } from "../../lib/ceilings.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { titleFromPrompt } from "../../lib/title.ts";
@@ -142,7 +144,7 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   if (ctx.idempotency) ctx.idempotency.completed = true;
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
-  if (load && load.active >= Math.min(load.max, getConfig(ctx.env).MAX_CONCURRENT_RUNS_CEILING)) response.at_capacity = true;
+  if (load && load.active >= capLimits(load, getConfig(ctx.env)).maxConcurrentRuns) response.at_capacity = true;
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") {
     await openSession(ctx, row);
@@ -176,7 +178,7 @@ const insertRun = statementOnce<RunRow>((db) =>
   db.insert(runs).values(Object.fromEntries(Object.keys(getTableColumns(runs)).map((k) => [k, sql.placeholder(k)])) as unknown as RunRow),
 );
 
-type TeamLoad = { max: number; active: number };
+type TeamLoad = RunLimits & { active: number };
 
 /**
  * How many runs the team may have held by hosts, and how many are (read in the create batch,
@@ -186,9 +188,10 @@ type TeamLoad = { max: number; active: number };
 const teamLoad = statementOnce<{ teamId: string }>((db) =>
   db
     .select({
-      max: sql<number>`${teams.maxConcurrentRuns}`.as("max"),
-      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM runs WHERE team_id = ${sql.placeholder("teamId")} AND state IN ${[...HELD_STATES]}
-        AND execution_location = 'REMOTE' LIMIT (SELECT max_concurrent_runs FROM teams WHERE id = ${sql.placeholder("teamId")})))`.as("active"),
+      maxConcurrentRuns: sql<number>`${teams.maxConcurrentRuns}`.as("maxConcurrentRuns"),
+      maxRunTimeSeconds: sql<number>`${teams.maxRunTimeSeconds}`.as("maxRunTimeSeconds"),
+      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM ${runs} WHERE ${holdingSlot(sql.placeholder("teamId"))}
+        LIMIT (SELECT ${teams.maxConcurrentRuns} FROM ${teams} WHERE ${eq(teams.id, sql.placeholder("teamId"))})))`.as("active"),
     })
     .from(teams)
     .where(eq(teams.id, sql.placeholder("teamId"))),

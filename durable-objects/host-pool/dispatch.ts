@@ -1,0 +1,250 @@
+import { PLATFORM_POOL } from "@ambit/protocol";
+import { getConfig } from "../../src/env.ts";
+import { log } from "../../src/lib/log.ts";
+import { WaitWrites } from "../run-session/summary.ts";
+import { runSession } from "../stubs.ts";
+import { hostKeyAdmits, nextPick } from "./admission.ts";
+import { buildAssignment } from "./assignment.ts";
+import type { HostLoad } from "./choose.ts";
+import { close, hostLoads, hostSockets, markServed, send } from "./connections.ts";
+import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from "./containers.ts";
+import { LineRefresh } from "./line-refresh.ts";
+import { lineReason } from "./line-status.ts";
+import {
+  dropLine, enqueue, heldAll, heldGet, hold, type HeldEntry, lineGet, markSession, scheduleAlarm, sessionOpen,
+} from "./storage.ts";
+import { readTeamLoad, type TeamLoad } from "./team-load.ts";
+
+/** An execution of a run to put in line (a `DispatchMessage`). */
+export type Offer = { runId: string; teamId: string; pool: string; executionId: number; sessionOpen?: boolean };
+export type OfferResult = { ok: true; status: "waiting" | "assigned" | "duplicate" | "ended" };
+
+/** While the team is at its concurrency limit, how often the pool looks again (runs of other pools end unseen). */
+export const CAPACITY_POLL_MS = 5_000;
+/** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
+export const MAX_ATTEMPTS = 3;
+/** When some waiting runs could not be told why they wait (their session call failed), when the pool tries again. */
+export const LINE_RETRY_MS = 5_000;
+
+/** The actor of what the pool does to a run by itself. */
+export const SYSTEM = { type: "system" as const, id: "dispatch" };
+
+/** What dispatch needs of its HostPool. */
+export type PoolDeps = {
+  ctx: DurableObjectState;
+  env: Env;
+  /** the pool's name and team, known from its first offer or connection */
+  who(): { pool: string; teamId: string };
+  /** how the platform pool gets hosts (PLATFORM_HOSTS) */
+  hosting(): PlatformHosting;
+  /** a connection is gone: its runs are handed back or kept for its return (holds.ts) */
+  hostGone(ws: WebSocket): Promise<void>;
+};
+
+/**
+ * The line's way to the hosts: puts runs in line, assigns them fairly within the hosts' capacity
+ * and the team's concurrency limit, hands runs back, and keeps each waiting run told why it waits.
+ */
+export class Dispatch {
+  private pumping = false;
+  private pumpAgain = false;
+  private lastAssigned = new Map<string, number>();
+  private lastEnqueuedAt = 0;
+  /** set while the head of the line waits for the team's concurrency limit */
+  atLimit: TeamLoad | null = null;
+  /** keeps every waiting run's status_message true as the line moves */
+  readonly line: LineRefresh;
+  private readonly sql: SqlStorage;
+
+  constructor(private deps: PoolDeps) {
+    const sql = (this.sql = deps.ctx.storage.sql);
+    // wait messages of runs that have no session yet, written to their D1 rows together
+    const waitWrites = new WaitWrites(deps.env.DB);
+    this.line = new LineRefresh({
+      sql,
+      reason: () => lineReason(deps.who().pool, this.loads(), this.atLimit),
+      // a run whose session does not exist yet is told through its D1 row, which is what its
+      // session starts from when something opens it (RunSession.load); creating a session just to
+      // say "no host connected" would cost every queued run a Durable Object of its own
+      waiting: (ref, message) =>
+        sessionOpen(sql, ref.runId) ? runSession(deps.env, ref.runId).waiting(ref, { message }) : waitWrites.write(ref, message),
+    });
+  }
+
+  /** Puts executions of runs in line, in the order given (idempotent: a redelivered offer changes nothing). */
+  async offerAll(inputs: Offer[]): Promise<OfferResult[]> {
+    const sql = this.sql;
+    const fresh = inputs.map((input) => {
+      const held = heldGet(sql, input.runId);
+      if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return false;
+      if (input.sessionOpen) markSession(sql, input.runId);
+      // in line before its session is asked anything, so a cancel from now on finds it there
+      const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: this.enqueueTime(), attempts: 0 };
+      enqueue(sql, entry);
+      this.line.enqueued(entry);
+      return true;
+    });
+    await this.pump(); // a run that ended meanwhile refuses `dispatch` and leaves the line
+    return Promise.all(
+      inputs.map(async (input, i): Promise<OfferResult> => {
+        if (!fresh[i]) return { ok: true, status: "duplicate" };
+        if (heldGet(sql, input.runId)) return { ok: true, status: "assigned" };
+        // telling it why it waits also says whether it still may (a run cancelled meanwhile
+        // leaves the line): one call per offer, not two
+        if (await this.line.tell(input.runId)) return { ok: true, status: "waiting" };
+        return { ok: true, status: heldGet(sql, input.runId) ? "assigned" : "ended" };
+      }),
+    );
+  }
+
+  /** Hands a run back to the line, or ends it ERROR after MAX_ATTEMPTS offers. */
+  async requeue(held: HeldEntry, why: string) {
+    const ref = { runId: held.run_id, teamId: held.team_id };
+    const session = runSession(this.deps.env, held.run_id);
+    const attempts = held.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) return this.end(ref, `Could not be started after ${attempts} offers to hosts (last: ${why})`);
+    const r = await session.command(ref, "requeue", SYSTEM, { message: `Queued again: ${why}` });
+    if (!r.ok) return;
+    const entry = { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts };
+    enqueue(this.sql, entry);
+    markSession(this.sql, held.run_id); // it just answered the requeue
+    this.line.enqueued(entry);
+  }
+
+  /**
+   * Ends a run ERROR on the pool's behalf: `resource_unavailable` (retryable: a new run may find
+   * a host) unless `code` says otherwise.
+   */
+  async end(ref: { runId: string; teamId: string }, message: string, code: "resource_unavailable" | "internal_error" = "resource_unavailable") {
+    const status = { message, error_code: code, retryable: code === "resource_unavailable" };
+    await runSession(this.deps.env, ref.runId).command(ref, "error", SYSTEM, status);
+  }
+
+  /** Assigns waiting runs to hosts with free capacity until one of the two runs out. */
+  async pump() {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (await this.assignNext());
+        await this.startContainers();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+    this.refreshLine();
+  }
+
+  /**
+   * Brings the waiting runs' messages up to date after the line or its reason changed, without
+   * holding up the caller (an assignment, a host's report): the refresh runs behind it.
+   */
+  refreshLine() {
+    void this.line.refresh().then(
+      (untold) => (untold ? this.alarmIn(LINE_RETRY_MS) : undefined),
+      (err) => log.error("line refresh failed", { pool: this.deps.who().pool, error: err }),
+    );
+  }
+
+  /** The connected hosts that said hello, as the host choice sees them. */
+  loads(sockets = this.ready(), held = heldAll(this.sql)): HostLoad[] {
+    return hostLoads(sockets, held, this.lastAssigned);
+  }
+
+  alarmIn(ms: number) {
+    return scheduleAlarm(this.deps.ctx.storage, Date.now() + ms);
+  }
+
+  private ready = () => hostSockets(this.deps.ctx).filter((s) => s.state.hello);
+
+  private teamLoad(teamId: string, heldHere: number) {
+    return readTeamLoad(this.deps.env.DB, teamId, this.deps.who().pool, heldHere, getConfig(this.deps.env));
+  }
+
+  private async assignNext(): Promise<boolean> {
+    const { env } = this.deps;
+    const sql = this.sql;
+    const sockets = this.ready();
+    const held = heldAll(sql);
+    const pick = nextPick(sql, sockets, (some) => this.loads(some, held));
+    if (!pick) return false;
+    const { next, choice } = pick;
+    const target = sockets.find((s) => s.state.conn === choice.conn)!;
+    const [load, keyHolds] = await Promise.all([this.teamLoad(next.team_id, held.length), hostKeyAdmits(env, this.deps.who().teamId, target.state)]);
+    if (!keyHolds) {
+      // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
+      close(target.ws, 4003, "the API key this host connected with was revoked, expired, or lost the admin role; reconnect with a valid admin key");
+      await this.deps.hostGone(target.ws);
+      return true;
+    }
+    if (load.active >= load.maxConcurrentRuns) {
+      // the team holds as many runs as it may: wait for one to end (here, or in another pool);
+      // the line is told so by the refresh after the pump
+      if (!this.atLimit) await this.alarmIn(CAPACITY_POLL_MS);
+      this.atLimit = load;
+      return false;
+    }
+    this.atLimit = null;
+    const ref = { runId: next.run_id, teamId: next.team_id };
+    const session = runSession(env, next.run_id);
+    const dispatched = await session.command(ref, "dispatch", SYSTEM, {
+      message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
+    }, { maxRunMs: load.maxRunTimeSeconds * 1000 });
+    if (!dispatched.ok) {
+      dropLine(sql, next.run_id); // cancelled or ended meanwhile
+      return true;
+    }
+    const built = await buildAssignment(env, {
+      ...ref, executionId: dispatched.execution_id, startedBy: dispatched.started_by,
+      holder: { actor: { type: "host", id: this.deps.who().pool }, maxRunTimeSeconds: load.maxRunTimeSeconds, keyId: target.state.key_id },
+    });
+    if (!built.ok) {
+      if (built.code === "internal_error") await this.end(ref, built.message, "internal_error");
+      dropLine(sql, next.run_id);
+      return true;
+    }
+    hold(sql, {
+      run_id: next.run_id, team_id: next.team_id, execution_id: dispatched.execution_id, conn: target.state.conn,
+      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts, principal: target.state.principal ?? null,
+    });
+    this.lastAssigned.set(target.state.conn, Date.now());
+    if (target.state.single) markServed(target);
+    send(target.ws, { type: "task_assignment", data: built.assignment });
+    return true;
+  }
+
+  /**
+   * PLATFORM_HOSTS=containers: every run still waiting in the platform pool after the hosts took
+   * what they could gets one runner container, once (the `containers` table; a run handed back to
+   * the line is a new attempt and gets a new one), as many as the team may still run: none while
+   * it is at its concurrency limit; the rest are looked at again from the alarm.
+   */
+  private async startContainers() {
+    const { pool, teamId } = this.deps.who();
+    if (pool !== PLATFORM_POOL) return;
+    const { starter } = this.deps.hosting();
+    if (!starter) return;
+    const room = async () => {
+      if (this.atLimit) return 0;
+      const load = await this.teamLoad(teamId, heldAll(this.sql).length);
+      return load.maxConcurrentRuns - load.active;
+    };
+    const { tried, failed, deferred } = await startWaitingContainers(this.sql, starter, room);
+    if (tried) this.line.behindChanged(); // runs got a container (or lost one that failed): they are told so
+    if (failed) await this.alarmIn(CONTAINER_RETRY_MS);
+    else if (deferred) await this.alarmIn(CAPACITY_POLL_MS);
+  }
+
+  /**
+   * When a run joins the line: now, but always after the run before it, so runs offered in the
+   * same millisecond (a batch) keep their order (the line is ordered by this, then by run id).
+   */
+  private enqueueTime() {
+    this.lastEnqueuedAt = Math.max(Date.now(), this.lastEnqueuedAt + 1);
+    return this.lastEnqueuedAt;
+  }
+}

@@ -1,0 +1,139 @@
+import type { HostMessage } from "@ambit/protocol";
+import { runSession } from "../stubs.ts";
+import { mayAdopt } from "./admission.ts";
+import { forget, type HostState, send, socketOf, timings } from "./connections.ts";
+import { type Dispatch, type PoolDeps, SYSTEM } from "./dispatch.ts";
+import { applyHostReport } from "./host-report.ts";
+import { dropHeld, dropLine, heldAll, heldByConn, heldGet, hold, lineGet, scheduleAlarm } from "./storage.ts";
+
+type TaskMessage = Exclude<HostMessage, { type: "hello" | "heartbeat" }>;
+
+/**
+ * The runs host connections hold: what their holders report, what becomes of them when a holder
+ * goes away (handed back, or lost after a grace) or comes back, and a cancel or release of one.
+ */
+export class Holds {
+  constructor(
+    private deps: Pick<PoolDeps, "ctx" | "env">,
+    private dispatch: Dispatch,
+  ) {}
+
+  private get sql() {
+    return this.deps.ctx.storage.sql;
+  }
+
+  private session(runId: string) {
+    return runSession(this.deps.env, runId);
+  }
+
+  /** Takes a run out of line, or tells the host holding it to stop. */
+  async cancel(runId: string, reason: string): Promise<{ ok: true; was: "waiting" | "held" | "none" }> {
+    const sql = this.sql;
+    if (lineGet(sql, runId)) {
+      dropLine(sql, runId);
+      this.dispatch.refreshLine(); // the runs behind it moved up
+      return { ok: true, was: "waiting" };
+    }
+    const held = heldGet(sql, runId);
+    if (!held) return { ok: true, was: "none" };
+    const ws = socketOf(this.deps.ctx, held.conn);
+    if (ws) send(ws, { type: "task_cancellation", data: { task_id: runId, reason } });
+    if (!held.claimed) {
+      // never claimed: nothing runs yet, the RunSession already ended it
+      dropHeld(sql, runId);
+      await this.dispatch.pump();
+    }
+    return { ok: true, was: "held" };
+  }
+
+  /** Frees the slot of a run that ended without its host confirming (see RunSession timers). */
+  async release(runId: string): Promise<{ ok: true; released: boolean }> {
+    if (!heldGet(this.sql, runId)) return { ok: true, released: false };
+    dropHeld(this.sql, runId);
+    await this.dispatch.pump();
+    return { ok: true, released: true };
+  }
+
+  /** A message about a run from the connection that holds it (else answered with an error). */
+  async report(ws: WebSocket, state: HostState, msg: TaskMessage) {
+    const sql = this.sql;
+    const held = heldGet(sql, msg.data.task_id);
+    if (!held || held.conn !== state.conn) {
+      return send(ws, { type: "error", data: { code: "resource_not_found", message: `this connection does not hold run ${msg.data.task_id}` } });
+    }
+    const ref = { runId: held.run_id, teamId: held.team_id };
+    const session = this.session(held.run_id);
+    const host = { type: "host" as const, id: state.worker_id };
+    switch (msg.type) {
+      case "task_claimed": {
+        const r = await session.command(ref, "claim", host);
+        if (!r.ok) {
+          dropHeld(sql, held.run_id);
+          send(ws, { type: "task_cancellation", data: { task_id: held.run_id, reason: r.message } });
+        } else hold(sql, { ...held, claimed: 1 });
+        break;
+      }
+      case "task_started":
+      case "task_blocked":
+      case "task_unblocked":
+        await applyHostReport(session, ref, host, msg);
+        break;
+      case "task_rejected": {
+        dropHeld(sql, held.run_id);
+        await this.dispatch.requeue(held, `host ${state.worker_id} rejected it: ${msg.data.reason}`);
+        break;
+      }
+      case "task_completed":
+      case "task_failed":
+        dropHeld(sql, held.run_id);
+        await applyHostReport(session, ref, host, msg);
+        break;
+    }
+    await this.dispatch.pump();
+  }
+
+  /** A reconnected host says which runs it still holds: those it may take over move to its new connection. */
+  adopt(state: HostState, runIds: string[]) {
+    for (const id of runIds) {
+      const h = heldGet(this.sql, id);
+      if (h && mayAdopt(state, h)) hold(this.sql, { ...h, conn: state.conn, lost_at: null });
+    }
+  }
+
+  /** A connection closed: runs it never claimed go back to the line; the others wait the lost grace for it. */
+  async hostGone(ws: WebSocket) {
+    const state = forget(ws);
+    if (!state) return;
+    const sql = this.sql;
+    for (const h of heldByConn(sql, state.conn)) {
+      if (!h.claimed) {
+        dropHeld(sql, h.run_id);
+        await this.dispatch.requeue(h, `host ${state.worker_id} disconnected before claiming it`);
+      } else if (h.lost_at === null) {
+        hold(sql, { ...h, lost_at: Date.now() });
+      }
+    }
+    await scheduleAlarm(this.deps.ctx.storage, Date.now() + timings(this.deps.env).lostGrace);
+    await this.dispatch.pump();
+  }
+
+  /** Ends the runs whose host has been gone longer than the lost grace (cancelled if it was being cancelled, else ERROR). */
+  async loseExpired(now: number, lostGrace: number) {
+    for (const h of heldAll(this.sql)) {
+      if (h.lost_at === null || now - h.lost_at < lostGrace) continue;
+      dropHeld(this.sql, h.run_id);
+      const heard = new Date(h.lost_at).toISOString();
+      await this.session(h.run_id).hostLost({ runId: h.run_id, teamId: h.team_id }, SYSTEM, {
+        cancelled: { message: `Cancelled: host ${h.worker_id} went away at ${heard} while the run was being cancelled` },
+        error: {
+          message: `Host ${h.worker_id} stopped answering (last heard at ${heard}) while it held this run; start a new run or send a follow-up to retry`,
+          error_code: "resource_unavailable",
+          retryable: true,
+        },
+      });
+    }
+  }
+
+  /** Whether runs are held by hosts gone for now (the alarm keeps watching for their return). */
+  anyLost = () => heldAll(this.sql).some((h) => h.lost_at !== null);
+}
