@@ -1,12 +1,14 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { ensureConsoleAssets } from "./scripts/lib/console-assets.ts";
 
 if (Number(process.versions.node.split(".")[0]) < 22) {
   throw new Error(`vitest is running on Node ${process.version}; run it through npm ("npm test"), which uses the project's Node 22`);
 }
 
 export default defineConfig(async () => {
+  ensureConsoleAssets(); // wrangler.toml's [assets] directory must exist before the console is built
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {

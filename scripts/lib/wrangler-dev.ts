@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { ensureConsoleAssets } from "./console-assets.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -42,6 +43,7 @@ export async function freePort(): Promise<number> {
 
 /** Runs a wrangler command to completion; rejects with its output when it fails. */
 export function wrangler(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
+  ensureConsoleAssets();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: wranglerEnv({ CI: "1" }) });
     let out = "";
@@ -92,6 +94,7 @@ export async function startDevServer(opts: {
   extraArgs?: string[];
   readyTimeoutMs?: number;
 } = {}): Promise<DevServer> {
+  ensureConsoleAssets();
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
   const args = [

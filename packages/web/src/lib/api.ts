@@ -1,0 +1,35 @@
+// The console's one client: the public API through @ambit/sdk, with no key. The browser sends the
+// session cookie along (same origin), so whatever the console does, an API key could do too.
+import { Ambit, APIError } from "@ambit/sdk";
+
+export const client = new Ambit({ apiKey: null, baseURL: window.location.origin, maxRetries: 1 });
+
+/** Who is signed in (`GET /api/v1/me`). */
+export type Me = {
+  user: { uid: string; name?: string | null; email?: string | null } | null;
+  team: { uid: string; name: string };
+  role: "owner" | "admin" | "member" | "viewer";
+  personal: boolean;
+  via: "session" | "api_key";
+};
+
+export const fetchMe = async () => client.get<Me>("/me");
+
+/** A role that may start and steer runs (the API checks again). */
+export const canWrite = (me: Me | undefined) => !!me && me.role !== "viewer";
+
+export const isUnauthorized = (err: unknown) => err instanceof APIError && err.status === 401;
+
+/** Where the sign-in page sends you back to: the current path with its query. */
+export function signInHref(next = window.location.pathname + window.location.search): string {
+  return next.startsWith("/sign-in") ? "/sign-in" : `/sign-in?next=${encodeURIComponent(next)}`;
+}
+
+/** A problem's human text: its detail when the API gave one. */
+export function problemText(err: unknown): string {
+  if (err instanceof APIError) {
+    const fields = err.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
+    return [err.detail ?? err.title ?? err.message, fields].filter(Boolean).join(" — ");
+  }
+  return err instanceof Error ? err.message : String(err);
+}
