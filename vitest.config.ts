@@ -55,6 +55,17 @@ export default defineConfig(async () => {
             fileParallelism: false,
           },
         },
+        {
+          test: {
+            // the web console in Debian's chromium (playwright-core) against a real platform; one platform per file
+            name: "browser",
+            environment: "node",
+            include: ["test/browser/**/*.test.ts"],
+            testTimeout: 120_000,
+            hookTimeout: 240_000,
+            fileParallelism: false,
+          },
+        },
       ],
     },
   };

@@ -1,0 +1,223 @@
+// The web console in a real browser against a real platform: sign in, start a run and watch it
+// succeed live, steer it, cancel one, a viewer's read-only screens, a dropped session websocket
+// resumed with every event exactly once, axe-core on every screen, a screenshot of each.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../fakes/model-server.ts";
+import { api, waitFor } from "../e2e/helpers.ts";
+import { eventsOf, untilRun } from "../e2e/runner-setup.ts";
+import { axeViolations } from "./axe.ts";
+import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { addMember, type ConsolePlatform, hasSignIn, MODEL, POOL, startConsolePlatform } from "./platform.ts";
+
+if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
+
+const FOLLOWUP = "please also check the docs";
+const holds: Array<() => void> = [];
+
+/** The model: holds a HANG run forever, answers the follow-up, and finishes anything else at once. */
+function script(req: RecordedRequest) {
+  const all = JSON.stringify(req.body?.messages ?? []);
+  const last = JSON.stringify(req.body?.messages?.at(-1) ?? {});
+  if (all.includes("HANG")) return { text: "Working on it", hold: new Promise<void>((r) => holds.push(r)) };
+  if (last.includes(FOLLOWUP)) return { text: "Follow-up handled: **docs checked**." };
+  return { text: "All done: the **README** is fine." };
+}
+
+let p: ConsolePlatform;
+let browser: Browser;
+let signInRoutes = false;
+let succeededRunId = "";
+
+beforeAll(async () => {
+  if (NO_BROWSER) return;
+  [p, browser] = await Promise.all([startConsolePlatform(script), launch()]);
+  signInRoutes = await hasSignIn(p.s);
+});
+
+afterAll(async () => {
+  for (const release of holds) release();
+  await browser?.close();
+  await p?.stop();
+});
+
+/** A browser context signed in with `key` through the sign-in page (or, before the sign-in routes exist, its bearer header). */
+async function signedIn(key: string): Promise<BrowserContext> {
+  if (!signInRoutes) return browser.newContext({ baseURL: p.s.url, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
+  const context = await browser.newContext({ baseURL: p.s.url });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/runs");
+  await page.close();
+  return context;
+}
+
+async function expectAccessible(page: Page, screen: string) {
+  await shot(page, screen);
+  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
+}
+
+const stateOf = (page: Page) => page.locator(".run-header .badge").getAttribute("data-state");
+
+describe.skipIf(!!NO_BROWSER)("the web console", () => {
+  it("signs in with an API key and returns to the page that asked", async (t) => {
+    if (!signInRoutes) return t.skip("the sign-in routes (POST /auth/sign-in) are not on this platform yet");
+    const context = await browser.newContext({ baseURL: p.s.url });
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/runs?view=failed&state=FAILED&state=ERROR");
+    await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel("API key").fill("ambit_not-a-real-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toBeTruthy();
+    await expectAccessible(page, "sign-in-error");
+    await page.getByLabel("API key").fill(p.s.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/runs\?view=failed/);
+    await expect.poll(() => page.getByTestId("who").textContent()).toContain("owner");
+    expect(await page.locator("header.shell").textContent()).toContain("Browser team");
+    // the signed-out /me and the refused key answer 401: the browser logs each, nothing else may fail
+    expect(errors.filter((e) => !/401 \(Unauthorized\)/.test(e))).toEqual([]);
+    await context.close();
+  });
+
+  it("creates a run from the console and shows it succeed live, in the run and in the list", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/runs/new");
+    await page.getByLabel("Prompt").fill("Check the README");
+    await page.getByLabel("Model").selectOption(MODEL);
+    await page.getByLabel("Host pool").selectOption(POOL);
+    await expectAccessible(page, "new-run");
+    await page.getByRole("button", { name: "Start run" }).click();
+    await page.waitForURL(/\/runs\/(?!new)[^/?]+$/);
+    succeededRunId = page.url().split("/").pop()!;
+    // the answer and the end arrive over the websocket: no reload
+    await page.getByText("All done: the").waitFor({ timeout: 60_000 });
+    await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
+    expect(await page.locator(".t-message strong").first().textContent()).toBe("README"); // Markdown
+    await expectAccessible(page, "run-succeeded");
+
+    await page.goto("/runs");
+    const row = page.locator(`tr[data-run-id="${succeededRunId}"]`);
+    await expect.poll(() => row.locator(".badge").getAttribute("data-state")).toBe("SUCCEEDED");
+    expect(await row.textContent()).toContain(MODEL);
+    await expectAccessible(page, "runs");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("sends a follow-up that reaches the agent, and shows who sent it and the answer", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`/runs/${succeededRunId}`);
+    await page.getByText("All done: the").waitFor();
+    await page.getByLabel("Follow-up").fill(FOLLOWUP);
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.locator(".t-followup").getByText(FOLLOWUP).waitFor({ timeout: 30_000 });
+    await page.getByText("Follow-up handled:").waitFor({ timeout: 60_000 });
+    expect(p.model.requests.some((r) => JSON.stringify(r.body).includes(FOLLOWUP))).toBe(true);
+    await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
+    await expectAccessible(page, "run-followup");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("cancels a run after a confirmation; the runs list shows the new state within 3 s", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    const list = await context.newPage();
+    const created = await api(p.s.url, "POST", "/api/v1/agent/runs", { key: p.s.key, body: { prompt: "HANG until cancelled", title: "Hangs", config: { model_id: MODEL, worker_host: POOL } } });
+    expect(created.status, created.text).toBe(200);
+    const runId = created.json.run_id as string;
+    await list.goto("/runs");
+    await page.goto(`/runs/${runId}`);
+    await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("INPROGRESS");
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await expectAccessible(page, "run-cancel-dialog");
+    await page.getByRole("button", { name: "Yes, cancel the run" }).click();
+    await untilRun(p.s, runId, (r) => r.state === "CANCELLED", 30_000);
+    const cancelledAt = Date.now();
+    await expect.poll(() => stateOf(page), { timeout: 3_000 }).toBe("CANCELLED");
+    await expect.poll(() => list.locator(`tr[data-run-id="${runId}"] .badge`).getAttribute("data-state"), { timeout: 3_000 }).toBe("CANCELLED");
+    expect(Date.now() - cancelledAt).toBeLessThan(3_000);
+    expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a viewer no write controls", async () => {
+    const viewer = await addMember(p.s, "viewer");
+    const context = await signedIn(viewer.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/runs");
+    await expect.poll(() => page.getByTestId("who").textContent()).toContain("viewer");
+    await page.locator(`tr[data-run-id="${succeededRunId}"]`).waitFor();
+    expect(await page.getByRole("link", { name: "New run" }).count()).toBe(0);
+    await expectAccessible(page, "runs-viewer");
+    await page.goto(`/runs/${succeededRunId}`);
+    await page.getByText("All done: the").waitFor();
+    await expect.poll(() => page.locator("[data-live-status]").getAttribute("data-live-status")).toBe("live");
+    expect(await page.getByLabel("Follow-up").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);
+    await expectAccessible(page, "run-viewer");
+    await page.goto("/runs/new");
+    await page.getByText("may watch runs but not start them").waitFor();
+    expect(await page.getByRole("button", { name: "Start run" }).count()).toBe(0);
+    // and the API refuses anyway
+    const refused = await api(p.s.url, "POST", "/api/v1/agent/runs", { key: viewer.key, body: { prompt: "x" } });
+    expect(refused.status).toBe(403);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("resumes a dropped session websocket with every event exactly once, then follows live", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.setViewportSize({ width: 1280, height: 4000 }); // every row of the transcript in the window
+    let connections = 0;
+    await page.routeWebSocket(/\/session\?/, (ws) => {
+      const server = ws.connectToServer();
+      const first = ++connections === 1;
+      let dropped = false;
+      server.onMessage((message) => {
+        if (dropped) return;
+        const frame = JSON.parse(String(message));
+        const events = frame.type === "events" ? frame.events : frame.type === "event" ? [frame.event] : null;
+        if (!first || !events) return ws.send(message);
+        // the first connection dies in the middle of its replay, after a part of a batch
+        dropped = true;
+        const part = events.slice(0, Math.max(1, Math.floor(events.length / 2)));
+        ws.send(JSON.stringify({ type: "events", events: part }));
+        ws.close({ code: 4002, reason: "dropped by the test" });
+        server.close();
+      });
+    });
+    await page.goto(`/runs/${succeededRunId}`);
+    const seqsOnScreen = async () =>
+      (await page.locator("[data-seqs]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.seqs!))).flatMap((s) => s.split(" ").map(Number));
+    const logSeqs = async () => (await eventsOf(p.s, succeededRunId)).map((e) => e.seq as number);
+    let expected = await logSeqs();
+    await expect.poll(seqsOnScreen, { timeout: 30_000 }).toHaveLength(expected.length);
+    expect(connections).toBe(2);
+    expect((await seqsOnScreen()).sort((a, b) => a - b)).toEqual(expected);
+
+    // live again after the resume: a new execution's events arrive once each
+    const sent = await api(p.s.url, "POST", `/api/v1/agent/runs/${succeededRunId}/followups`, { key: p.s.key, body: { message: FOLLOWUP } });
+    expect(sent.status, sent.text).toBeLessThan(300);
+    const before = expected.length;
+    const ended = await waitFor(async () => {
+      const events = await eventsOf(p.s, succeededRunId);
+      const last = events.at(-1)!;
+      return events.length > before && last.type === "run.state_changed" && last.payload.to === "SUCCEEDED";
+    }, 60_000, 250);
+    expect(ended, "the follow-up's execution ended").toBe(true);
+    expected = await logSeqs();
+    await expect.poll(seqsOnScreen, { timeout: 10_000 }).toHaveLength(expected.length);
+    expect((await seqsOnScreen()).sort((a, b) => a - b)).toEqual(expected);
+    expect(connections).toBe(2);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
