@@ -17,3 +17,4 @@ export * from "./artifacts.ts";
 export * from "./schedules.ts";
 export * from "./local-runs.ts";
 export * from "./bounds.ts";
+export * from "./web-sessions.ts";
