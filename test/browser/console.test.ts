@@ -8,7 +8,7 @@ import { api, waitFor } from "../e2e/helpers.ts";
 import { eventsOf, untilRun } from "../e2e/runner-setup.ts";
 import { axeViolations } from "./axe.ts";
 import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
-import { addMember, type ConsolePlatform, hasSignIn, MODEL, POOL, startConsolePlatform } from "./platform.ts";
+import { addMember, type ConsolePlatform, MODEL, ownerSignInLink, POOL, startConsolePlatform } from "./platform.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
 
@@ -26,13 +26,11 @@ function script(req: RecordedRequest) {
 
 let p: ConsolePlatform;
 let browser: Browser;
-let signInRoutes = false;
 let succeededRunId = "";
 
 beforeAll(async () => {
   if (NO_BROWSER) return;
   [p, browser] = await Promise.all([startConsolePlatform(script), launch()]);
-  signInRoutes = await hasSignIn(p.s);
 });
 
 afterAll(async () => {
@@ -41,9 +39,8 @@ afterAll(async () => {
   await p?.stop();
 });
 
-/** A browser context signed in with `key` through the sign-in page (or, before the sign-in routes exist, its bearer header). */
+/** A browser context signed in with `key` through the sign-in page. */
 async function signedIn(key: string): Promise<BrowserContext> {
-  if (!signInRoutes) return browser.newContext({ baseURL: p.s.url, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
   const context = await browser.newContext({ baseURL: p.s.url });
   const page = await context.newPage();
   await page.goto("/sign-in");
@@ -62,8 +59,7 @@ async function expectAccessible(page: Page, screen: string) {
 const stateOf = (page: Page) => page.locator(".run-header .badge").getAttribute("data-state");
 
 describe.skipIf(!!NO_BROWSER)("the web console", () => {
-  it("signs in with an API key and returns to the page that asked", async (t) => {
-    if (!signInRoutes) return t.skip("the sign-in routes (POST /auth/sign-in) are not on this platform yet");
+  it("signs in with an API key and returns to the page that asked", async () => {
     const context = await browser.newContext({ baseURL: p.s.url });
     const { page, errors } = await watchedPage(context);
     await page.goto("/runs?view=failed&state=FAILED&state=ERROR");
@@ -82,11 +78,44 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await context.close();
   });
 
+  it("signs in by a one-time link; an ended session returns to the page after signing in again", async () => {
+    const context = await browser.newContext({ baseURL: p.s.url });
+    const { page, errors } = await watchedPage(context);
+    const link = await ownerSignInLink(p.s);
+    await page.goto(`${link}?next=${encodeURIComponent("/runs?view=active")}`);
+    await page.waitForURL(/\/runs\?view=active/);
+    await expect.poll(() => page.getByTestId("who").textContent()).toContain("owner");
+    await page.goto("/runs/new");
+    await page.getByLabel("Prompt", { exact: true }).waitFor();
+    // the session ends (here: its cookie is gone): the next request's 401 leads to sign-in and back
+    await context.clearCookies();
+    await page.goto("/runs/new?from=expiry");
+    await page.waitForURL(/\/sign-in\?next=/);
+    expect(decodeURIComponent(page.url())).toContain("next=/runs/new?from=expiry");
+    await expectAccessible(page, "sign-in");
+    await page.getByLabel("API key").fill(p.s.key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/runs\/new\?from=expiry/);
+    // a link works once
+    await page.goto(link);
+    await page.waitForURL(/\/sign-in\?error=link_expired/);
+    await page.getByText("expired or was already used").waitFor();
+    await expectAccessible(page, "sign-in-link-expired");
+    // sign-out ends it
+    await page.goto("/runs");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.goto("/runs");
+    await page.waitForURL(/\/sign-in\?next=/);
+    expect(errors.filter((e) => !/401 \(Unauthorized\)/.test(e))).toEqual([]);
+    await context.close();
+  });
+
   it("creates a run from the console and shows it succeed live, in the run and in the list", async () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto("/runs/new");
-    await page.getByLabel("Prompt").fill("Check the README");
+    await page.getByLabel("Prompt", { exact: true }).fill("Check the README");
     await page.getByLabel("Model").selectOption(MODEL);
     await page.getByLabel("Host pool").selectOption(POOL);
     await expectAccessible(page, "new-run");
@@ -94,7 +123,7 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.waitForURL(/\/runs\/(?!new)[^/?]+$/);
     succeededRunId = page.url().split("/").pop()!;
     // the answer and the end arrive over the websocket: no reload
-    await page.getByText("All done: the").waitFor({ timeout: 60_000 });
+    await page.locator(".t-message").getByText("All done: the").first().waitFor({ timeout: 60_000 });
     await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
     expect(await page.locator(".t-message strong").first().textContent()).toBe("README"); // Markdown
     await expectAccessible(page, "run-succeeded");
@@ -112,11 +141,11 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto(`/runs/${succeededRunId}`);
-    await page.getByText("All done: the").waitFor();
+    await page.locator(".t-message").getByText("All done: the").first().waitFor();
     await page.getByLabel("Follow-up").fill(FOLLOWUP);
     await page.getByRole("button", { name: "Send" }).click();
     await page.locator(".t-followup").getByText(FOLLOWUP).waitFor({ timeout: 30_000 });
-    await page.getByText("Follow-up handled:").waitFor({ timeout: 60_000 });
+    await page.locator(".t-message").getByText("Follow-up handled:").waitFor({ timeout: 60_000 });
     expect(p.model.requests.some((r) => JSON.stringify(r.body).includes(FOLLOWUP))).toBe(true);
     await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
     await expectAccessible(page, "run-followup");
@@ -157,7 +186,7 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     expect(await page.getByRole("link", { name: "New run" }).count()).toBe(0);
     await expectAccessible(page, "runs-viewer");
     await page.goto(`/runs/${succeededRunId}`);
-    await page.getByText("All done: the").waitFor();
+    await page.locator(".t-message").getByText("All done: the").first().waitFor();
     await expect.poll(() => page.locator("[data-live-status]").getAttribute("data-live-status")).toBe("live");
     expect(await page.getByLabel("Follow-up").count()).toBe(0);
     expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);

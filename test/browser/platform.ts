@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Host } from "../../packages/runner/src/host.ts";
 import { type ModelServer, type Script, startModelServer } from "../fakes/model-server.ts";
+import { mintSignInLink } from "../../scripts/lib/bootstrap.ts";
 import { api, type E2eServer, startE2eServer } from "../e2e/helpers.ts";
 import { inProcessHost, post, useModelServer } from "../e2e/runner-setup.ts";
 
@@ -41,8 +42,10 @@ export async function addMember(s: E2eServer, role: "viewer" | "member" | "admin
   return { uid: uid as string, key: key.key as string };
 }
 
-/** Whether this platform has the sign-in routes (POST /auth/sign-in). */
-export async function hasSignIn(s: E2eServer): Promise<boolean> {
-  const res = await api(s.url, "POST", "/auth/sign-in", { body: {} });
-  return res.status !== 404 && !res.text.startsWith("<!doctype");
+/** A one-time sign-in link for the team's owner, written into the platform's D1 as `npm run sign-in-link` does. */
+export async function ownerSignInLink(s: E2eServer): Promise<string> {
+  const state = { port: s.server.port, persistTo: s.stateDir, stateDir: s.stateDir, marker: "" };
+  const link = await mintSignInLink(state, { teamId: s.team.uid, ownerId: s.owner.uid });
+  if (!link) throw new Error("no sign-in link: the owner is not a member");
+  return link.replace(/^http:\/\/localhost:\d+/, s.url);
 }

@@ -92,11 +92,11 @@ export class RunStream implements AsyncIterable<RunEvent> {
         try {
           const conn = (this.current = await (this.transport === "websocket" ? this.openSocket() : this.openSse()));
           failures = 0;
-          this.options.onStatus?.("live");
           // the run's state at the tail of the log when we connected; replayed events rewrite it in order
           const tailSeq = conn.tail.lastSeq;
           this.access = conn.tail.access ?? this.access;
           this.state = conn.tail.state;
+          this.options.onStatus?.("live");
           const ended = () => untilTerminal && Object.hasOwn(TERMINAL, this.state!) && this.lastSeq >= tailSeq;
           if (ended()) return conn.close();
           for await (const batch of conn.frames) {

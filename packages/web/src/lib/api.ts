@@ -1,18 +1,13 @@
 // The console's one client: the public API through @ambit/sdk, with no key. The browser sends the
 // session cookie along (same origin), so whatever the console does, an API key could do too.
+import type { Me } from "@ambit/protocol";
 import { Ambit, APIError } from "@ambit/sdk";
 
 export const client = new Ambit({ apiKey: null, baseURL: window.location.origin, maxRetries: 1 });
 
-/** Who is signed in (`GET /api/v1/me`). */
-export type Me = {
-  user: { uid: string; name?: string | null; email?: string | null } | null;
-  team: { uid: string; name: string };
-  role: "owner" | "admin" | "member" | "viewer";
-  personal: boolean;
-  via: "session" | "api_key";
-};
+export type { Me };
 
+/** Who is signed in (`GET /api/v1/me`). */
 export const fetchMe = async () => client.get<Me>("/me");
 
 /** A role that may start and steer runs (the API checks again). */

@@ -52,11 +52,11 @@ export function NewRunPage() {
         <label htmlFor="title">Title (optional)</label>
         <input id="title" value={f.title} onChange={set("title")} />
         <div className="grid">
-          <Choice id="environment" label="Environment" value={f.environment} onChange={set("environment")} options={o.environments.data} none="No environment" />
-          <Choice id="model" label="Model" value={f.model} onChange={set("model")} options={o.models.data?.options} none={`Team default${o.models.data?.default ? ` (${o.models.data.default})` : ""}`} />
-          <Choice id="agent" label="Named agent" value={f.agent} onChange={set("agent")} options={o.agents.data} none="None (run as you)" />
-          <Choice id="saved-prompt" label="Saved prompt" value={f.savedPrompt} onChange={set("savedPrompt")} options={o.prompts.data} none="None" />
-          <Choice id="pool" label="Host pool" value={f.pool} onChange={set("pool")} options={o.pools.data} none="Platform pool" />
+          <Choice id="environment" label="Environment" value={f.environment} onChange={set("environment")} options={o.environments.data} failed={o.environments.isError} none="No environment" />
+          <Choice id="model" label="Model" value={f.model} onChange={set("model")} options={o.models.data?.options} failed={o.models.isError} none={`Team default${o.models.data?.default ? ` (${o.models.data.default})` : ""}`} />
+          <Choice id="agent" label="Named agent" value={f.agent} onChange={set("agent")} options={o.agents.data} failed={o.agents.isError} none="None (run as you)" />
+          <Choice id="saved-prompt" label="Saved prompt" value={f.savedPrompt} onChange={set("savedPrompt")} options={o.prompts.data} failed={o.prompts.isError} none="None" />
+          <Choice id="pool" label="Host pool" value={f.pool} onChange={set("pool")} options={o.pools.data} failed={o.pools.isError} none="Platform pool" />
           <Choice
             id="team-access"
             label="Team access"
@@ -79,15 +79,15 @@ export function NewRunPage() {
   );
 }
 
-/** A select of `options`, or a text box when the list could not be read. */
-function Choice(props: { id: string; label: string; value: string; onChange: (e: { target: { value: string } }) => void; options?: Option[]; none: string }) {
+/** A select of `options` (disabled while they load), or a text box when the list could not be read. */
+function Choice(props: { id: string; label: string; value: string; onChange: (e: { target: { value: string } }) => void; options?: Option[]; failed?: boolean; none: string }) {
   return (
     <div>
       <label htmlFor={props.id}>{props.label}</label>
-      {props.options ? (
-        <select id={props.id} value={props.value} onChange={props.onChange}>
+      {!props.failed ? (
+        <select id={props.id} value={props.value} onChange={props.onChange} disabled={!props.options}>
           <option value="">{props.none}</option>
-          {props.options.map((o) => (
+          {props.options?.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
             </option>

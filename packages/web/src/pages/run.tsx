@@ -1,6 +1,7 @@
 // One run: its header, then tabs (the live transcript, the timeline, artifacts), the follow-up box
 // and cancel for those who may steer it, who else is watching, and the transcript's download.
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Link, useParams, useSearch } from "@tanstack/react-router";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
@@ -26,6 +27,11 @@ export function RunPage() {
   const run = useQuery({ queryKey: ["run", runId], queryFn: async () => client.agent.runs.retrieve(runId), refetchInterval: 3_000 });
   const live = useRunEvents(runId);
   const state = live.state ?? run.data?.state;
+  // a state change seen live: read the run again now (timings, status message), not at the next poll
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (live.state) void queryClient.invalidateQueries({ queryKey: ["run", runId] });
+  }, [live.state, runId, queryClient]);
   const mayWrite = canWrite(me.data) && live.access === "EDITOR";
 
   if (run.error) return <Problem error={run.error} what="Could not load the run" />;
