@@ -7,7 +7,7 @@ import type { RecordedRequest } from "../fakes/model-server.ts";
 import { api, waitFor } from "../e2e/helpers.ts";
 import { eventsOf, untilRun } from "../e2e/runner-setup.ts";
 import { axeViolations } from "./axe.ts";
-import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { buildConsoleIfMissing, launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
 import { addMember, type ConsolePlatform, MODEL, ownerSignInLink, POOL, startConsolePlatform } from "./platform.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
@@ -30,6 +30,7 @@ let succeededRunId = "";
 
 beforeAll(async () => {
   if (NO_BROWSER) return;
+  buildConsoleIfMissing();
   [p, browser] = await Promise.all([startConsolePlatform(script), launch()]);
 });
 
