@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/model-server.ts";
 import { api, waitFor } from "../e2e/helpers.ts";
 import { eventsOf, untilRun } from "../e2e/runner-setup.ts";
+import { ScriptedHost } from "../e2e/scripted-host.ts";
 import { axeViolations } from "./axe.ts";
 import { buildConsoleIfMissing, launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
 import { addMember, type ConsolePlatform, MODEL, ownerSignInLink, POOL, startConsolePlatform } from "./platform.ts";
@@ -13,6 +14,7 @@ import { addMember, type ConsolePlatform, MODEL, ownerSignInLink, POOL, startCon
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
 
 const FOLLOWUP = "please also check the docs";
+const EVENTS = 10_000;
 const holds: Array<() => void> = [];
 
 /** The model: holds a HANG run forever, answers the follow-up, and finishes anything else at once. */
@@ -134,6 +136,23 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await expect.poll(() => row.locator(".badge").getAttribute("data-state")).toBe("SUCCEEDED");
     expect(await row.textContent()).toContain(MODEL);
     await expectAccessible(page, "runs");
+    // quick views and filters live in the URL, as chips
+    await page.getByRole("link", { name: "Failed" }).click();
+    await page.waitForURL(/state=FAILED&state=ERROR/);
+    await page.getByText("No runs match.").waitFor();
+    await page.getByRole("button", { name: "Remove filter state: FAILED" }).click();
+    await page.getByRole("button", { name: "Remove filter state: ERROR" }).click();
+    await row.waitFor();
+    await page.getByLabel("Filter", { exact: true }).selectOption("model_id");
+    await page.getByLabel("Value").fill(MODEL);
+    await page.getByRole("button", { name: "Add filter" }).click();
+    await page.waitForURL(/model_id=fake-gpt/);
+    await row.waitFor();
+    await page.getByLabel("Search runs").fill("no such words anywhere");
+    await page.keyboard.press("Enter");
+    await page.getByText("No runs match.").waitFor();
+    await page.reload(); // the URL alone restores the screen
+    expect(await page.locator(".chip").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("fake-gpt"), expect.stringContaining("no such words")]));
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -248,6 +267,38 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     expect((await seqsOnScreen()).sort((a, b) => a - b)).toEqual(expected);
     expect(connections).toBe(2);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("replays 10,000 events into a windowed transcript that scrolls and jumps to the latest", async () => {
+    // a scripted host (test/e2e/scripted-host.ts) writes the events, as a runner's harness would
+    const host = await ScriptedHost.connect(p.s.url, p.s.key, "bulk");
+    const created = await api(p.s.url, "POST", "/api/v1/agent/runs", { key: p.s.key, body: { prompt: "many events", config: { worker_host: "bulk" } } });
+    const runId = created.json.run_id as string;
+    await host.take(runId);
+    for (let i = 0; i < EVENTS; i += 500) {
+      await host.append(runId, Array.from({ length: 500 }, (_, j) => ({ type: "agent.message", payload: { text: `Step **${i + j + 1}** of the long run` } })));
+    }
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    const started = Date.now();
+    await page.goto(`/runs/${runId}`);
+    const panel = page.locator("[data-events]");
+    await expect.poll(async () => Number(await panel.getAttribute("data-events")), { timeout: 60_000 }).toBeGreaterThanOrEqual(EVENTS);
+    await page.getByText(`Step ${EVENTS} of the long run`).waitFor(); // followed to the end
+    const replayMs = Date.now() - started;
+    const rows = await page.locator(".vrow").count();
+    console.log(`10,000 events: replayed and drawn in ${replayMs} ms; ${rows} rows in the page`);
+    expect(rows).toBeLessThan(200);
+    // scrolled up: earlier rows are drawn, and "Jump to latest" brings back the end
+    await page.locator(".vlist").evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await page.getByRole("button", { name: "Jump to latest ↓" }).waitFor();
+    expect(await page.getByText(/Step \d+ of the long run/).first().textContent()).not.toContain(String(EVENTS));
+    await page.getByRole("button", { name: "Jump to latest ↓" }).click();
+    await page.getByText(`Step ${EVENTS} of the long run`).waitFor();
+    await expectAccessible(page, "run-10000-events");
+    expect(errors).toEqual([]);
+    host.close();
     await context.close();
   });
 });

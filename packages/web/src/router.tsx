@@ -46,7 +46,30 @@ export const runRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([signInRoute, appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute])]);
 
-export const router = createRouter({ routeTree, defaultPreload: "intent", scrollRestoration: true });
+/**
+ * Search parameters as plain query strings, a list as a repeated key (`state=FAILED&state=ERROR`,
+ * like the API's own), rather than the router's default JSON: URLs people can read and write.
+ */
+function parseSearch(query: string): Record<string, unknown> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(query)) {
+    const had = out[k];
+    out[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+  }
+  return out;
+}
+
+function stringifySearch(search: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(search)) {
+    if (v === undefined || v === null) continue;
+    for (const one of Array.isArray(v) ? v : [v]) params.append(k, String(one));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export const router = createRouter({ routeTree, defaultPreload: "intent", scrollRestoration: true, parseSearch, stringifySearch });
 
 declare module "@tanstack/react-router" {
   interface Register {

@@ -28,6 +28,7 @@ export function RunFilters({ search }: { search: RunsSearch }) {
 
   return (
     <div className="filters">
+      {chips.length > 0 && (
       <ul className="chips" aria-label="Active filters">
         {chips.map((c) => (
           <li key={c.label} className="chip">
@@ -37,14 +38,13 @@ export function RunFilters({ search }: { search: RunsSearch }) {
             </button>
           </li>
         ))}
-        {chips.length > 0 && (
-          <li>
-            <button type="button" className="link" onClick={() => navigate({ search: {} })}>
-              Clear all
-            </button>
-          </li>
-        )}
+        <li>
+          <button type="button" className="link" onClick={() => navigate({ search: {} })}>
+            Clear all
+          </button>
+        </li>
       </ul>
+      )}
       <form onSubmit={add} className="add-filter" aria-label="Add a filter">
         <label htmlFor="filter-field" className="sr-only">
           Filter
