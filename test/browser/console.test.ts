@@ -121,6 +121,12 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.getByLabel("Prompt", { exact: true }).fill("Check the README");
     await page.getByLabel("Model").selectOption(MODEL);
     await page.getByLabel("Host pool").selectOption(POOL);
+    // the API's refusal is shown where it happened, with the problem's detail
+    await page.getByLabel("Title (optional)").fill("x".repeat(501));
+    await page.getByRole("button", { name: "Start run" }).click();
+    await page.getByRole("alert").getByText("The run was not created").waitFor();
+    expect(await page.getByRole("alert").textContent()).toContain("title");
+    await page.getByLabel("Title (optional)").fill("");
     await expectAccessible(page, "new-run");
     await page.getByRole("button", { name: "Start run" }).click();
     await page.waitForURL(/\/runs\/(?!new)[^/?]+$/);
@@ -136,6 +142,8 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await expect.poll(() => row.locator(".badge").getAttribute("data-state")).toBe("SUCCEEDED");
     expect(await row.textContent()).toContain(MODEL);
     await expectAccessible(page, "runs");
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]); // the refused create above
+    errors.length = 0;
     // quick views and filters live in the URL, as chips
     await page.getByRole("link", { name: "Failed" }).click();
     await page.waitForURL(/state=FAILED&state=ERROR/);
@@ -152,7 +160,9 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.keyboard.press("Enter");
     await page.getByText("No runs match.").waitFor();
     await page.reload(); // the URL alone restores the screen
-    expect(await page.locator(".chip").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("fake-gpt"), expect.stringContaining("no such words")]));
+    await expect
+      .poll(() => page.locator(".chip").allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining("fake-gpt"), expect.stringContaining("no such words")]));
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -243,7 +253,9 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
         server.close();
       });
     });
+    const banner = page.getByText("Connection lost — reconnecting").waitFor({ timeout: 20_000 });
     await page.goto(`/runs/${succeededRunId}`);
+    await banner; // the drop is shown while it lasts
     const seqsOnScreen = async () =>
       (await page.locator("[data-seqs]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.seqs!))).flatMap((s) => s.split(" ").map(Number));
     const logSeqs = async () => (await eventsOf(p.s, succeededRunId)).map((e) => e.seq as number);
