@@ -76,6 +76,13 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.waitForURL(/\/runs\?view=failed/);
     await expect.poll(() => page.getByTestId("who").textContent()).toContain("owner");
     expect(await page.locator("header.shell").textContent()).toContain("Browser team");
+    // your sessions: this one listed; ending it signs you out here
+    await page.getByTestId("who").click();
+    await page.waitForURL(/\/settings\/sessions$/);
+    await page.locator("tr[data-current]").waitFor();
+    await expectAccessible(page, "sessions");
+    await page.locator("tr[data-current]").getByRole("button", { name: "End session" }).click();
+    await page.waitForURL(/\/sign-in\?next=%2Fsettings%2Fsessions/);
     // the signed-out /me and the refused key answer 401: the browser logs each, nothing else may fail
     expect(errors.filter((e) => !/401 \(Unauthorized\)/.test(e))).toEqual([]);
     await context.close();

@@ -5,6 +5,7 @@ import { NotFound } from "./components/not-found.tsx";
 import { NewRunPage } from "./pages/new-run.tsx";
 import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
 import { RunsPage } from "./pages/runs.tsx";
+import { SessionsPage } from "./pages/sessions.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
 
@@ -44,7 +45,9 @@ export const runRoute = createRoute({
   component: RunPage,
 });
 
-const routeTree = rootRoute.addChildren([signInRoute, appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute])]);
+const sessionsRoute = createRoute({ getParentRoute: () => appRoute, path: "/settings/sessions", component: SessionsPage });
+
+const routeTree = rootRoute.addChildren([signInRoute, appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute])]);
 
 /**
  * Search parameters as plain query strings, a list as a repeated key (`state=FAILED&state=ERROR`,

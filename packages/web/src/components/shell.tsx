@@ -34,9 +34,9 @@ export function Shell() {
         </nav>
         {me.data && (
           <div className="who">
-            <span data-testid="who">
+            <Link to="/settings/sessions" data-testid="who" title="Your sessions">
               {me.data.user?.name || me.data.user?.email || "API key"} · <span className="role">{me.data.role}</span>
-            </span>
+            </Link>
             <button type="button" className="link" onClick={signOut}>
               Sign out
             </button>
