@@ -138,23 +138,37 @@ describe("the run session websocket with a cookie (cross-site websocket hijackin
     s.close();
   });
 
-  it("signing out, revoking the session, or revoking its key closes what it attached (4003)", async () => {
-    const { team, runId, session } = await run();
-    const s1 = await attach(runId, { headers: asConsole(session) });
+  it("signing out closes what the session attached (4003)", async () => {
+    const { runId, session } = await run();
+    const s = await attach(runId, { headers: asConsole(session) });
     expect((await call("POST", "/auth/sign-out", { headers: asConsole(session) })).status).toBe(204);
-    expect(await s1.untilClosed()).toMatchObject({ code: 4003 });
+    expect(await s.untilClosed()).toMatchObject({ code: 4003 });
+  });
 
-    const second = await signIn(team.key);
-    const s2 = await attach(runId, { headers: asConsole(second) });
-    const uid = (await sessionRow(second))!.id;
+  it("revoking the session from another closes what it attached (4003)", async () => {
+    const { team, runId, session } = await run();
+    const s = await attach(runId, { headers: asConsole(session) });
+    const uid = (await sessionRow(session))!.id;
     expect((await call("DELETE", `/api/v1/auth/sessions/${uid}`, { key: team.key })).status).toBe(204);
-    expect(await s2.untilClosed()).toMatchObject({ code: 4003 });
+    expect(await s.untilClosed()).toMatchObject({ code: 4003 });
+  });
 
+  it("revoking the key the session came from closes what it attached (4003)", async () => {
+    const { team, runId } = await run();
     const member = await memberKey(team.key, "member");
-    const third = await signIn(member.key);
-    const s3 = await attach(runId, { headers: asConsole(third) });
+    const session = await signIn(member.key);
+    const s = await attach(runId, { headers: asConsole(session) });
     await call("DELETE", `/api/v1/api-keys/${await keyUid(team.key, member.userId)}`, { key: team.key });
-    expect(await s3.untilClosed()).toMatchObject({ code: 4003 });
+    expect(await s.untilClosed()).toMatchObject({ code: 4003 });
+  });
+
+  it("a steering frame through a session ended behind the run's back is refused (the per-frame check)", async () => {
+    const { runId, session } = await run();
+    const s = await attach(runId, { headers: asConsole(session) });
+    await env.DB.prepare("DELETE FROM web_sessions WHERE token_hash = (SELECT token_hash FROM web_sessions WHERE id = ?)").bind((await sessionRow(session))!.id).run();
+    s.send({ type: "followup", ref: "f", message: "still here?" });
+    const answer = await s.until("the answer", () => s.frames.find((f) => (f.type === "ack" || f.type === "error") && f.ref === "f"));
+    expect(answer).toMatchObject({ type: "error", code: "not_authorized" });
   });
 
   it("an attach token minted through a session dies with it", async () => {
