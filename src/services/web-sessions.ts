@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt } from "drizzle-orm";
+import { and, desc, eq, gt, lt, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { memberships, signInLinks, teamConfigVersions, webSessions } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
@@ -166,4 +166,13 @@ export async function deleteWebSession({ ctx, uid }: { ctx: Ctx; uid: string }) 
 function ownSessions(ctx: Ctx) {
   const personalOnly = ctx.actor.type !== "system" && ctx.actor.personal ? [] : [eq(webSessions.personal, false)];
   return [eq(webSessions.teamId, ctx.teamId), eq(webSessions.userId, ctx.actor.id), ...personalOnly];
+}
+
+/** Deletes sessions and sign-in links past their end (the cron's housekeeping); how many went. */
+export async function pruneWebSessions(db: Db, now = Date.now()) {
+  const [sessions, links] = await db.batch([
+    db.delete(webSessions).where(or(lt(webSessions.expiresAt, now), lt(webSessions.lastSeenAt, now - SESSION_IDLE_MS))),
+    db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
+  ]);
+  return (sessions.meta.changes ?? 0) + (links.meta.changes ?? 0);
 }

@@ -2,6 +2,7 @@
 // in an HttpOnly cookie; /me, the list of one's sessions, revoking one, signing out, and the ends of
 // a session (absolute and idle expiry).
 import { env } from "cloudflare:workers";
+import { runHousekeeping } from "../../src/cron/housekeeping.ts";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 import { asConsole, mintLink, openLink, ORIGIN, serviceAccountKey, sessionRow, sessionSet, signIn } from "../helpers/web-sessions.ts";
@@ -182,6 +183,18 @@ describe("a session's end", () => {
     await env.DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?").bind(Date.now() - 7 * day - 1, row.id).run();
     expectProblem(await call("GET", "/api/v1/me", { headers: asConsole(session) }), 401, "authentication_required");
     expect((await call("GET", "/api/v1/auth/sessions", { key: team.key })).json.sessions).toEqual([]);
+  });
+
+  it("the cron's housekeeping deletes ended sessions and expired links, and keeps live ones", async () => {
+    const team = await newTeam("prune");
+    const [ended, live] = [await signIn(team.key), await signIn(team.key)];
+    await env.DB.prepare("UPDATE web_sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, (await sessionRow(ended))!.id).run();
+    const link = await mintLink(team, -1);
+    expect((await runHousekeeping(env, Date.now())).webSessionsPruned).toBeGreaterThanOrEqual(2);
+    expect(await sessionRow(ended)).toBeNull();
+    expect(await sessionRow(live)).not.toBeNull();
+    expect((await openLink(`/auth/link/${link}`)).headers.get("location")).toBe("/sign-in?error=link_expired");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM sign_in_links WHERE expires_at < ?").bind(Date.now()).first("n")).toBe(0);
   });
 
   it("the OpenAPI document has the sign-in routes at the root and /me, /auth/sessions under the API", async () => {
