@@ -83,8 +83,8 @@ describe("npm start", () => {
     expect(again.headers.get("location")).toBe("/sign-in?error=link_expired");
   }
 
-  /** `npm run owner-key` against this state, as the hint names it. */
-  async function ownerKey(script = "owner-key"): Promise<{ code: number | null; out: string }> {
+  /** `npm run <script>` (`owner-key`, `sign-in-link`) against this state, as the hints name them. */
+  async function npmRun(script: "owner-key" | "sign-in-link"): Promise<{ code: number | null; out: string }> {
     const child = spawn("npm", ["run", script], { cwd: ROOT, env: { ...process.env, PORT: String(port), AMBIT_PERSIST_TO: stateDir }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
@@ -94,13 +94,13 @@ describe("npm start", () => {
   }
 
   it("npm run owner-key before any start: no key, and it says to run npm start", async () => {
-    const none = await ownerKey();
+    const none = await npmRun("owner-key");
     expect(none.code, none.out).toBe(1);
     expect(none.out).toMatch(/no bootstrap team in .*: run npm start first/);
     expect(none.out).not.toMatch(KEY_RE);
   }, 60_000);
 
-  it("first start: migrates, starts, prints the bootstrap team's owner key once", async () => {
+  it("first start: migrates, starts, prints the bootstrap team's owner key once and a sign-in link that works once", async () => {
     const { s, url } = await boot();
     const out = s.output();
     const match = out.match(KEY_RE);
@@ -133,14 +133,14 @@ describe("npm start", () => {
     expect(exit, s.output()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
-  it("second start on the same state: no new key, the old key and its data still work; npm run owner-key mints an owner key", async () => {
+  it("second start on the same state: no new key but a new sign-in link, the old key and its data still work; npm run owner-key mints an owner key, npm run sign-in-link a link", async () => {
     expect(key, "the first start printed a key").toMatch(KEY_RE);
     const { s, url } = await boot();
     expect(s.output()).not.toMatch(KEY_RE);
     expect(s.output()).not.toMatch(/Bootstrap team/);
     // every start prints a fresh sign-in link; `npm run sign-in-link` mints another
     await signInWith(s.output().match(LINK_RE)![0]);
-    const minted = await ownerKey("sign-in-link");
+    const minted = await npmRun("sign-in-link");
     expect(minted.code, minted.out).toBe(0);
     await signInWith(minted.out.match(LINK_RE)![0]);
 
@@ -156,7 +156,7 @@ describe("npm start", () => {
 
     // it says how to get in without the first key: the local-only command, which mints an owner key
     expect(s.output()).toContain(`Lost it? \`PORT=${port} AMBIT_PERSIST_TO=${stateDir} npm run owner-key\` mints a new one`);
-    const mintedKey = await ownerKey();
+    const mintedKey = await npmRun("owner-key");
     expect(mintedKey.code, mintedKey.out).toBe(0);
     const fresh = mintedKey.out.match(KEY_RE)![0];
     expect(fresh).not.toBe(key);
