@@ -65,7 +65,12 @@ async function memberRole(db: Db, teamId: string, userId: string) {
  * key is refused: the console is for people.
  */
 export async function signInWithKey({ db, apiKey, userAgent }: { db: Db; apiKey: string; userAgent?: string }, now = Date.now()): Promise<NewSession> {
-  const { teamId, actor } = await authenticateApiKey(db, `Bearer ${apiKey}`, now);
+  const { teamId, actor } = await authenticateApiKey(db, `Bearer ${apiKey.trim()}`, now).catch((err: unknown) => {
+    if (!(err instanceof AppError)) throw err;
+    // the key's own refusal says why (unknown, revoked, expired, left the team); the way in differs here
+    const why = err.message.split(". ")[0].replace(/^The Authorization header is not a valid bearer API key$/, "This is not an API key (they start with ambit_)");
+    throw new AppError(err.code, `${why}. Sign in with an API key of your own (\`ambit api-key create\`, or one your team's admin made for you), or, on a platform started with \`npm start\`, the link it printed or a new one from \`npm run sign-in-link\`.`);
+  });
   if (actor.type !== "user") {
     throw new AppError(
       "not_authorized",

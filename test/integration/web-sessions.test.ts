@@ -86,7 +86,10 @@ describe("API key sign-in", () => {
   it("a bad key is 401, a service account's key 403 naming why; neither sets a cookie", async () => {
     const team = await newTeam("key-refused");
     const bad = await call("POST", "/auth/sign-in", { body: { api_key: "ambit_nope" } });
-    expectProblem(bad, 401, "authentication_required");
+    expect(expectProblem(bad, 401, "authentication_required").detail).toMatch(/^This API key is not known\. Sign in with an API key of your own/);
+    const notAKey = await call("POST", "/auth/sign-in", { body: { api_key: "hunter2" } });
+    expect(expectProblem(notAKey, 401, "authentication_required").detail).toMatch(/^This is not an API key \(they start with ambit_\)/);
+    expect(notAKey.text).not.toContain("hunter2");
     expect(bad.headers.get("set-cookie")).toBeNull();
     const agentKey = await serviceAccountKey(team);
     const refused = await call("POST", "/auth/sign-in", { body: { api_key: agentKey } });
