@@ -1,7 +1,7 @@
 // Signing in to the web console: a one-time link or a user's API key becomes a server-side session
 // in an HttpOnly cookie; /me, the list of one's sessions, revoking one, signing out, and the ends of
 // a session (absolute and idle expiry).
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { runHousekeeping } from "../../src/cron/housekeeping.ts";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
@@ -41,6 +41,13 @@ describe("sign-in link", () => {
     expect(again.status).toBe(303);
     expect(again.headers.get("location")).toBe("/sign-in?error=link_expired");
     expect(sessionSet(again).token).toBeUndefined();
+  });
+
+  it("the cookie is Secure on https", async () => {
+    const team = await newTeam("link-https");
+    const res = await exports.default.fetch(new Request(`https://ambit.test/auth/link/${await mintLink(team)}`, { redirect: "manual" }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get("set-cookie")).toMatch(/; Secure/);
   });
 
   it("an expired or unknown link redirects to /sign-in?error=link_expired and sets nothing", async () => {

@@ -3,8 +3,12 @@
 // connections when it ends); cookie-authenticated writes and websocket attaches from another
 // origin are refused (CSRF, cross-site websocket hijacking); sign-in is rate limited per address;
 // the link and session tokens are echoed nowhere; secret-bearing answers are not replayed.
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { idempotency } from "../../src/middleware/idempotency.ts";
+import type { AppEnv } from "../../src/middleware/types.ts";
 import { call, callWithEnv, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 import { advance, createRun, RUNS } from "../helpers/runs.ts";
 import { attach, attachRequest } from "../helpers/sockets.ts";
@@ -199,6 +203,24 @@ describe("secrets in answers", () => {
     const again = await mint();
     expectProblem(again, 409, "conflict");
     expect(again.text).not.toContain(first.json.key);
+  });
+
+  it("the idempotency middleware never stores an answer that sets a cookie: a retry runs again", async () => {
+    let runs = 0;
+    const keyId = `k-${crypto.randomUUID()}`;
+    const app = new Hono<AppEnv>()
+      .use(async (c, next) => {
+        c.set("requestId", "r");
+        c.set("auth", { teamId: "t-cookie", actor: { type: "user", id: "u", role: "owner", keyId, personal: true } });
+        await next();
+      })
+      .use(idempotency)
+      .post("/x", (c) => c.body(null, 204, { "set-cookie": `ambit_session=secret-${++runs}` }));
+    const post = () =>
+      app.fetch(new Request("http://ambit.test/x", { method: "POST", headers: { "idempotency-key": "k" } }), env, createExecutionContext());
+    const [a, b] = [await post(), await post()];
+    expect(b.headers.get("idempotent-replayed")).toBeNull();
+    expect([a.headers.get("set-cookie"), b.headers.get("set-cookie")]).toEqual(["ambit_session=secret-1", "ambit_session=secret-2"]);
   });
 
   it("the link's token is echoed in no answer, and the session token only in Set-Cookie", async () => {
