@@ -11,6 +11,8 @@ describe("sign-in link", () => {
   it("sets an HttpOnly, SameSite=Lax session cookie and redirects (303) to next=, once", async () => {
     const team = await newTeam("link");
     const token = await mintLink(team);
+    const head = await call("HEAD", `/auth/link/${token}`, { redirect: "manual" });
+    expect([head.status, head.headers.get("set-cookie")]).toEqual([200, null]);
     const res = await openLink(`/auth/link/${token}?next=${encodeURIComponent("/runs/abc?x=1")}`);
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/runs/abc?x=1");
@@ -36,7 +38,7 @@ describe("sign-in link", () => {
       via: "session",
     });
 
-    // single use: the same link again signs nobody in
+    // single use: the same link again signs nobody in (a HEAD before would not have used it)
     const again = await openLink(`/auth/link/${token}`);
     expect(again.status).toBe(303);
     expect(again.headers.get("location")).toBe("/sign-in?error=link_expired");
