@@ -30,7 +30,10 @@ export function newRouter() {
   });
 }
 
-export const bearer = [{ bearerAuth: [] }];
+/** An API key, or the web console's session cookie (middleware/session.ts): every route behind `requireAuth`. */
+export const bearer: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
+/** An API key only (routes that authenticate themselves and take no session). */
+export const bearerOnly: Record<string, string[]>[] = [{ bearerAuth: [] }];
 
 /** Problem responses a route documents, by status. */
 export function problems(...statuses: number[]) {

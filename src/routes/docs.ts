@@ -3,7 +3,8 @@ import { html, raw } from "hono/html";
 import { ERROR_CATALOG } from "../lib/errors.ts";
 import type { AppEnv } from "../middleware/types.ts";
 
-type OpenApiDoc = { info: { title: string; version: string; description?: string }; paths: Record<string, Record<string, Operation>> };
+type OpenApiDoc = { info: { title: string; version: string; description?: string }; paths: Record<string, Record<string, Operation | unknown>> };
+const METHODS = new Set(["get", "post", "put", "patch", "delete"]);
 type Operation = {
   summary?: string;
   description?: string;
@@ -22,7 +23,7 @@ function operationHtml(method: string, path: string, op: Operation) {
   const params = op.parameters ?? [];
   const body = op.requestBody ? Object.values(op.requestBody.content)[0]?.schema : undefined;
   return html`<section class="op" id="${id}">
-    <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>/api/v1${path}</code>${op.deprecated ? html` <em>deprecated</em>` : ""}${op.security?.length ? "" : html` <em>no key needed</em>`}</h3>
+    <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code>${op.deprecated ? html` <em>deprecated</em>` : ""}${op.security?.length ? "" : html` <em>no key needed</em>`}</h3>
     <p>${op.summary ?? ""}${op.description ? html`<br />${op.description}` : ""}</p>
     ${params.length
       ? html`<table><tr><th>parameter</th><th>in</th><th>schema</th></tr>${params.map(
@@ -39,10 +40,13 @@ export function docsRoutes(getDoc: (origin: string) => OpenApiDoc) {
   return new Hono<AppEnv>().get("/docs", (c) => {
     const doc = getDoc(new URL(c.req.url).origin);
     const byTag = new Map<string, ReturnType<typeof operationHtml>[]>();
-    for (const [path, methods] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(methods)) {
-        const tag = op.tags?.[0] ?? "Other";
-        byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, path, op)]);
+    for (const [path, item] of Object.entries(doc.paths)) {
+      // a path with its own `servers` is at the root (the console's sign-in), the others under /api/v1
+      const full = "servers" in item ? path : `/api/v1${path}`;
+      for (const [method, op] of Object.entries(item)) {
+        if (!METHODS.has(method)) continue;
+        const tag = (op as Operation).tags?.[0] ?? "Other";
+        byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, full, op as Operation)]);
       }
     }
     return c.html(html`<!doctype html>

@@ -19,7 +19,7 @@ export const StreamQuery = z.object({
   token: z.string().max(4000).optional().describe("attach token from POST .../session-token, for clients that cannot send headers"),
   limit: z.coerce.number().int().min(1).max(1000).default(500).describe("JSON page size"),
 });
-const security: Record<string, string[]>[] = [...bearer, { attachToken: [] }, { sessionCookie: [] }];
+const security = [...bearer, { attachToken: [] }];
 
 /** Where a stream resumes: `?after=`, else the SSE `Last-Event-ID` header, else the start. */
 export function afterOf(c: Context<AppEnv>, query: { after?: number }) {

@@ -48,6 +48,8 @@ webAuthRoutes
       responses: { 303: { description: "Signed in (or not): see `Location`" }, ...problems(429) },
     }),
     async (c) => {
+      // a HEAD (a link checker, a preview) does not use up the link
+      if (c.req.method === "HEAD") return c.body(null, 200, NO_STORE);
       const origin = new URL(c.req.url).origin;
       const session = await signInWithLink({ db: createDb(c.env.DB), token: c.req.valid("param").token, userAgent: userAgent(c) });
       // the link's URL (with its token) is not passed on to the next page

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt } from "drizzle-orm";
+import { and, desc, eq, gt, lt, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { memberships, signInLinks, teamConfigVersions, webSessions } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
@@ -65,7 +65,12 @@ async function memberRole(db: Db, teamId: string, userId: string) {
  * key is refused: the console is for people.
  */
 export async function signInWithKey({ db, apiKey, userAgent }: { db: Db; apiKey: string; userAgent?: string }, now = Date.now()): Promise<NewSession> {
-  const { teamId, actor } = await authenticateApiKey(db, `Bearer ${apiKey}`, now);
+  const { teamId, actor } = await authenticateApiKey(db, `Bearer ${apiKey.trim()}`, now).catch((err: unknown) => {
+    if (!(err instanceof AppError)) throw err;
+    // the key's own refusal says why (unknown, revoked, expired, left the team); the way in differs here
+    const why = err.message.split(". ")[0].replace(/^The Authorization header is not a valid bearer API key$/, "This is not an API key (they start with ambit_)");
+    throw new AppError(err.code, `${why}. Sign in with an API key of your own (\`ambit api-key create\`, or one your team's admin made for you), or, on a platform started with \`npm start\`, the link it printed or a new one from \`npm run sign-in-link\`.`);
+  });
   if (actor.type !== "user") {
     throw new AppError(
       "not_authorized",
@@ -166,4 +171,13 @@ export async function deleteWebSession({ ctx, uid }: { ctx: Ctx; uid: string }) 
 function ownSessions(ctx: Ctx) {
   const personalOnly = ctx.actor.type !== "system" && ctx.actor.personal ? [] : [eq(webSessions.personal, false)];
   return [eq(webSessions.teamId, ctx.teamId), eq(webSessions.userId, ctx.actor.id), ...personalOnly];
+}
+
+/** Deletes sessions and sign-in links past their end (the cron's housekeeping); how many went. */
+export async function pruneWebSessions(db: Db, now = Date.now()) {
+  const [sessions, links] = await db.batch([
+    db.delete(webSessions).where(or(lt(webSessions.expiresAt, now), lt(webSessions.lastSeenAt, now - SESSION_IDLE_MS))),
+    db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
+  ]);
+  return (sessions.meta.changes ?? 0) + (links.meta.changes ?? 0);
 }

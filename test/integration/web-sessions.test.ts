@@ -1,7 +1,8 @@
 // Signing in to the web console: a one-time link or a user's API key becomes a server-side session
 // in an HttpOnly cookie; /me, the list of one's sessions, revoking one, signing out, and the ends of
 // a session (absolute and idle expiry).
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { runHousekeeping } from "../../src/cron/housekeeping.ts";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 import { asConsole, mintLink, openLink, ORIGIN, serviceAccountKey, sessionRow, sessionSet, signIn } from "../helpers/web-sessions.ts";
@@ -10,6 +11,8 @@ describe("sign-in link", () => {
   it("sets an HttpOnly, SameSite=Lax session cookie and redirects (303) to next=, once", async () => {
     const team = await newTeam("link");
     const token = await mintLink(team);
+    const head = await call("HEAD", `/auth/link/${token}`, { redirect: "manual" });
+    expect([head.status, head.headers.get("set-cookie")]).toEqual([200, null]);
     const res = await openLink(`/auth/link/${token}?next=${encodeURIComponent("/runs/abc?x=1")}`);
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/runs/abc?x=1");
@@ -35,11 +38,18 @@ describe("sign-in link", () => {
       via: "session",
     });
 
-    // single use: the same link again signs nobody in
+    // single use: the same link again signs nobody in (a HEAD before would not have used it)
     const again = await openLink(`/auth/link/${token}`);
     expect(again.status).toBe(303);
     expect(again.headers.get("location")).toBe("/sign-in?error=link_expired");
     expect(sessionSet(again).token).toBeUndefined();
+  });
+
+  it("the cookie is Secure on https", async () => {
+    const team = await newTeam("link-https");
+    const res = await exports.default.fetch(new Request(`https://ambit.test/auth/link/${await mintLink(team)}`, { redirect: "manual" }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get("set-cookie")).toMatch(/; Secure/);
   });
 
   it("an expired or unknown link redirects to /sign-in?error=link_expired and sets nothing", async () => {
@@ -85,7 +95,10 @@ describe("API key sign-in", () => {
   it("a bad key is 401, a service account's key 403 naming why; neither sets a cookie", async () => {
     const team = await newTeam("key-refused");
     const bad = await call("POST", "/auth/sign-in", { body: { api_key: "ambit_nope" } });
-    expectProblem(bad, 401, "authentication_required");
+    expect(expectProblem(bad, 401, "authentication_required").detail).toMatch(/^This API key is not known\. Sign in with an API key of your own/);
+    const notAKey = await call("POST", "/auth/sign-in", { body: { api_key: "hunter2" } });
+    expect(expectProblem(notAKey, 401, "authentication_required").detail).toMatch(/^This is not an API key \(they start with ambit_\)/);
+    expect(notAKey.text).not.toContain("hunter2");
     expect(bad.headers.get("set-cookie")).toBeNull();
     const agentKey = await serviceAccountKey(team);
     const refused = await call("POST", "/auth/sign-in", { body: { api_key: agentKey } });
@@ -182,6 +195,18 @@ describe("a session's end", () => {
     await env.DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?").bind(Date.now() - 7 * day - 1, row.id).run();
     expectProblem(await call("GET", "/api/v1/me", { headers: asConsole(session) }), 401, "authentication_required");
     expect((await call("GET", "/api/v1/auth/sessions", { key: team.key })).json.sessions).toEqual([]);
+  });
+
+  it("the cron's housekeeping deletes ended sessions and expired links, and keeps live ones", async () => {
+    const team = await newTeam("prune");
+    const [ended, live] = [await signIn(team.key), await signIn(team.key)];
+    await env.DB.prepare("UPDATE web_sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, (await sessionRow(ended))!.id).run();
+    const link = await mintLink(team, -1);
+    expect((await runHousekeeping(env, Date.now())).webSessionsPruned).toBeGreaterThanOrEqual(2);
+    expect(await sessionRow(ended)).toBeNull();
+    expect(await sessionRow(live)).not.toBeNull();
+    expect((await openLink(`/auth/link/${link}`)).headers.get("location")).toBe("/sign-in?error=link_expired");
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM sign_in_links WHERE expires_at < ?").bind(Date.now()).first("n")).toBe(0);
   });
 
   it("the OpenAPI document has the sign-in routes at the root and /me, /auth/sessions under the API", async () => {

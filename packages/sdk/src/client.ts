@@ -1,7 +1,9 @@
 import { AmbitCore, type ClientOptions } from "./core/client.ts";
 import { Agent } from "./resources/agent.ts";
 import { ApiKeys } from "./resources/api-keys.ts";
+import { Auth } from "./resources/auth.ts";
 import { Hosts } from "./resources/hosts.ts";
+import { Me } from "./resources/me.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 
@@ -21,6 +23,8 @@ export class Ambit extends AmbitCore {
   readonly team: Team;
   readonly teams: Teams;
   readonly hosts: Hosts;
+  readonly me: Me;
+  readonly auth: Auth;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -29,5 +33,7 @@ export class Ambit extends AmbitCore {
     this.team = new Team(this);
     this.teams = new Teams(this);
     this.hosts = new Hosts(this);
+    this.me = new Me(this);
+    this.auth = new Auth(this);
   }
 }

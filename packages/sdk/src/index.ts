@@ -19,6 +19,8 @@ export type * from "./resources/prompts.ts";
 export type * from "./resources/env-vars.ts";
 export type * from "./resources/identities.ts";
 export type * from "./resources/skills.ts";
+export type * from "./resources/me.ts";
+export type * from "./resources/auth.ts";
 export type {
   AccessLevel,
   AgentResponse,
@@ -57,4 +59,6 @@ export type {
   RunStatusMessage,
   ServerFrame,
   Team as TeamInfo,
+  Me as MeInfo,
+  WebSession,
 } from "@ambit/protocol";
