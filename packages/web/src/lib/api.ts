@@ -8,7 +8,7 @@ export const client = new Ambit({ apiKey: null, baseURL: window.location.origin,
 export type { Me };
 
 /** Who is signed in (`GET /api/v1/me`). */
-export const fetchMe = async () => client.get<Me>("/me");
+export const fetchMe = async () => client.me.retrieve();
 
 /** A role that may start and steer runs (the API checks again). */
 export const canWrite = (me: Me | undefined) => !!me && me.role !== "viewer";

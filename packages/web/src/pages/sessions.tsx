@@ -1,5 +1,4 @@
 // Your own web sessions (where you are signed in), and ending any of them.
-import type { WebSession } from "@ambit/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
@@ -7,9 +6,9 @@ import { formatTime } from "../lib/format.ts";
 
 export function SessionsPage() {
   const queryClient = useQueryClient();
-  const sessions = useQuery({ queryKey: ["sessions"], queryFn: async () => client.get<{ sessions: WebSession[] }>("/auth/sessions") });
+  const sessions = useQuery({ queryKey: ["sessions"], queryFn: async () => client.auth.sessions.list() });
   const end = useMutation({
-    mutationFn: async (uid: string) => client.delete(`/auth/sessions/${encodeURIComponent(uid)}`),
+    mutationFn: async (uid: string) => client.auth.sessions.delete(uid),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["sessions"] }),
   });
   return (
