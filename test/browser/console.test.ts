@@ -144,8 +144,15 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     expect(await page.locator(".t-message strong").first().textContent()).toBe("README"); // Markdown
     await expectAccessible(page, "run-succeeded");
 
+    // a child run sits right under its parent
+    const child = await api(p.s.url, "POST", "/api/v1/agent/runs", {
+      key: p.s.key,
+      body: { prompt: "A child task", title: "Child", parent_run_id: succeededRunId, config: { model_id: MODEL, worker_host: POOL } },
+    });
+    expect(child.status, child.text).toBe(200);
     await page.goto("/runs");
     const row = page.locator(`tr[data-run-id="${succeededRunId}"]`);
+    await row.locator("xpath=following-sibling::tr[1]").and(page.locator(`tr.child[data-run-id="${child.json.run_id}"]`)).waitFor();
     await expect.poll(() => row.locator(".badge").getAttribute("data-state")).toBe("SUCCEEDED");
     expect(await row.textContent()).toContain(MODEL);
     await expectAccessible(page, "runs");

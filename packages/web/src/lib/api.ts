@@ -23,8 +23,10 @@ export function signInHref(next = window.location.pathname + window.location.sea
 /** A problem's human text: its detail when the API gave one. */
 export function problemText(err: unknown): string {
   if (err instanceof APIError) {
-    const fields = err.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
-    return [err.detail ?? err.title ?? err.message, fields].filter(Boolean).join(" — ");
+    const text = err.detail ?? err.title ?? err.message;
+    // the fields that failed validation, unless the detail already names them
+    const fields = err.errors?.map((e) => `${e.path}: ${e.message}`).filter((f) => !text.includes(f));
+    return fields?.length ? `${text} — ${fields.join("; ")}` : text;
   }
   return err instanceof Error ? err.message : String(err);
 }
