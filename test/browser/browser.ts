@@ -1,10 +1,8 @@
 // Debian's chromium driven by playwright-core (no browser download): found, launched, and every
 // page watched for console errors. Without chromium the browser tests skip with one line.
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
-import { CONSOLE_DIST } from "../../scripts/lib/console-assets.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[];
@@ -30,13 +28,3 @@ export async function watchedPage(context: BrowserContext): Promise<{ page: Page
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-
-/**
- * Builds the console when `npm install` did not (only the stand-in page is there), as production:
- * vitest's NODE_ENV=test would make Vite build React's development JSX.
- */
-export function buildConsoleIfMissing(): void {
-  if (existsSync(path.join(CONSOLE_DIST, "assets"))) return;
-  const vite = path.join(ROOT, "node_modules/vite/bin/vite.js");
-  execFileSync(process.execPath, [vite, "build", "packages/web", "--logLevel", "warn"], { cwd: ROOT, env: { ...process.env, NODE_ENV: "production" } });
-}

@@ -4,8 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { expect, it } from "vitest";
-import { CONSOLE_DIST } from "../../scripts/lib/console-assets.ts";
-import { buildConsoleIfMissing } from "./browser.ts";
+import { buildConsoleIfMissing, CONSOLE_DIST } from "../../scripts/lib/console-assets.ts";
 
 const BUDGET = 250 * 1024;
 

@@ -8,7 +8,8 @@ import { api, waitFor } from "../e2e/helpers.ts";
 import { eventsOf, untilRun } from "../e2e/runner-setup.ts";
 import { ScriptedHost } from "../e2e/scripted-host.ts";
 import { axeViolations } from "./axe.ts";
-import { buildConsoleIfMissing, launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
+import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
 import { addMember, type ConsolePlatform, MODEL, ownerSignInLink, POOL, startConsolePlatform } from "./platform.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);

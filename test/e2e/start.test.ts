@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { freePort, ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { api, waitFor } from "./helpers.ts";
 import { alive, KEY_RE, LINK_RE, processesOnPort, processTree, procStat, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
@@ -19,6 +20,7 @@ describe("npm start", () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-start-"));
     port = await freePort();
+    buildConsoleIfMissing(); // npm install built it; a checkout that skipped it builds it here
   });
   afterAll(async () => {
     // whatever a failed test left running: the script's process group and wrangler's (its own)
@@ -128,6 +130,12 @@ describe("npm start", () => {
     const list = await api(url, "GET", "/api/v1/agent/runs", { key });
     expect(list.json.runs.map((r: { run_id: string }) => r.run_id)).toEqual([run.json.run_id]);
     expect(await api(url, "GET", "/docs")).toMatchObject({ status: 200 });
+    // the web console at / (Workers Static Assets); any other path of it gets the same page
+    for (const route of ["/", "/runs/some-run?tab=timeline"]) {
+      const page = await fetch(`${url}${route}`);
+      expect(page.status, route).toBe(200);
+      expect(await page.text(), route).toContain('<div id="root">');
+    }
 
     const exit = await stop(s);
     expect(exit, s.output()).toEqual({ code: 0, signal: null });
