@@ -1,6 +1,7 @@
 // The web console in a real browser against a real platform: sign in, start a run and watch it
 // succeed live, steer it, cancel one, a viewer's read-only screens, a dropped session websocket
 // resumed with every event exactly once, axe-core on every screen, a screenshot of each.
+import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/model-server.ts";
@@ -194,6 +195,16 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     expect(p.model.requests.some((r) => JSON.stringify(r.body).includes(FOLLOWUP))).toBe(true);
     await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
     await expectAccessible(page, "run-followup");
+    // the whole log, downloaded as NDJSON
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download transcript" }).click()]);
+    expect(download.suggestedFilename()).toBe(`${succeededRunId}.ndjson`);
+    const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.seq)).toEqual((await eventsOf(p.s, succeededRunId)).map((e) => e.seq));
+    // the timeline tab is a URL of its own
+    await page.getByRole("link", { name: "Timeline" }).click();
+    await page.waitForURL(/\?tab=timeline$/);
+    await page.locator(".timeline li").first().waitFor();
+    await expectAccessible(page, "run-timeline");
     expect(errors).toEqual([]);
     await context.close();
   });
