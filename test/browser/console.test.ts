@@ -183,7 +183,7 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await context.close();
   });
 
-  it("sends a follow-up that reaches the agent, and shows who sent it and the answer", async () => {
+  it("sends a follow-up that reaches the agent; downloads the transcript; shows the timeline; shares a public link and copies it", async () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto(`/runs/${succeededRunId}`);
@@ -205,6 +205,20 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.waitForURL(/\?tab=timeline$/);
     await page.locator(".timeline li").first().waitFor();
     await expectAccessible(page, "run-timeline");
+    // share: a public link, copied
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByLabel("Public link").first().selectOption("VIEWER");
+    await page.getByRole("button", { name: "Save" }).click();
+    const linkBox = page.getByRole("textbox", { name: "Public link" });
+    await linkBox.waitFor();
+    await expectAccessible(page, "run-share");
+    const publicUrl = await linkBox.inputValue();
+    expect((await fetch(publicUrl)).status, publicUrl).toBe(200); // no key, no cookie
+    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByRole("button", { name: "Copied" }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(publicUrl);
+    await page.getByRole("button", { name: "Close" }).click();
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -246,6 +260,7 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await expect.poll(() => page.locator("[data-live-status]").getAttribute("data-live-status")).toBe("live");
     expect(await page.getByLabel("Follow-up").count()).toBe(0);
     expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Share" }).count()).toBe(0);
     await expectAccessible(page, "run-viewer");
     await page.goto("/runs/new");
     await page.getByText("may watch runs but not start them").waitFor();

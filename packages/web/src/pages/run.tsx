@@ -11,6 +11,7 @@ import { Artifacts } from "../run/artifacts.tsx";
 import { CancelButton } from "../run/cancel-button.tsx";
 import { FollowupBox } from "../run/followup-box.tsx";
 import { RunHeader } from "../run/run-header.tsx";
+import { ShareDialog } from "../run/share-dialog.tsx";
 import { Timeline } from "../run/timeline.tsx";
 import { Transcript } from "../run/transcript.tsx";
 import { useRunEvents } from "../run/use-run-events.ts";
@@ -33,6 +34,8 @@ export function RunPage() {
     if (live.state) void queryClient.invalidateQueries({ queryKey: ["run", runId] });
   }, [live.state, runId, queryClient]);
   const mayWrite = canWrite(me.data) && live.access === "EDITOR";
+  // the creator or an admin changes sharing (the API decides; this only hides a button that would be refused)
+  const mayShare = !!me.data && (me.data.role === "owner" || me.data.role === "admin" || (canWrite(me.data) && run.data?.creator?.uid === me.data.user?.uid));
 
   if (run.error) return <Problem error={run.error} what="Could not load the run" />;
   if (!run.data) return <p>Loading…</p>;
@@ -41,6 +44,7 @@ export function RunPage() {
       <RunHeader run={run.data} liveState={state} />
       <div className="run-actions">
         {mayWrite && !isTerminal(state) && <CancelButton runId={runId} />}
+        {mayShare && <ShareDialog runId={runId} sharing={run.data.sharing} />}
         <a className="button" href={client.buildURL(`/agent/runs/${encodeURIComponent(runId)}/transcript`)} download={`${runId}.ndjson`}>
           Download transcript
         </a>
