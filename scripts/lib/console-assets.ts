@@ -1,6 +1,6 @@
 // The web console's build output, which wrangler.toml's [assets] names. Wrangler (dev, deploy, d1,
 // and the worker tests' Miniflare) refuses a missing assets directory, so before the console is
-// built (a fresh clone, or `npm install --ignore-scripts`) it gets a one-page stand-in that says how
+// built (a fresh clone, `npm install --ignore-scripts`) it gets a one-page stand-in that says how
 // to build it: the API and every test still work without the console.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -24,11 +24,14 @@ export function ensureConsoleAssets(): void {
 
 /**
  * Builds the console when `npm install` did not (only the stand-in page is there), for tests that
- * need it; as production, since vitest's NODE_ENV=test would make Vite build React's development JSX.
+ * need it; as production, since vitest's NODE_ENV=test would make Vite build development JSX.
  */
 export function buildConsoleIfMissing(): void {
   if (existsSync(path.join(CONSOLE_DIST, "assets"))) return;
   const root = path.resolve(CONSOLE_DIST, "../../..");
   const vite = path.join(root, "node_modules/vite/bin/vite.js");
-  execFileSync(process.execPath, [vite, "build", "packages/web", "--logLevel", "warn"], { cwd: root, env: { ...process.env, NODE_ENV: "production" } });
+  execFileSync(process.execPath, [vite, "build", "packages/web", "--logLevel", "warn"], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production" },
+  });
 }

@@ -2,22 +2,39 @@
 // page watched for console errors. Without chromium the browser tests skip with one line.
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type ConsoleMessage,
+  type Page,
+} from "playwright-core";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[];
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+].filter(Boolean) as string[];
 export const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
-export const NO_BROWSER = CHROMIUM ? undefined : `no chromium at ${CANDIDATES.join(" or ")} (apt-get install -y chromium; CI installs it)`;
+export const NO_BROWSER = CHROMIUM
+  ? undefined
+  : `no chromium at ${CANDIDATES.join(" or ")} (apt-get install -y chromium; CI installs it)`;
 
 export const SHOTS = path.join(ROOT, "test-results/browser");
 
 export async function launch(): Promise<Browser> {
   mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM!, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  return chromium.launch({
+    executablePath: CHROMIUM!,
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
 }
 
 /** A page whose console errors and uncaught exceptions are collected (`errors`). */
-export async function watchedPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+export async function watchedPage(
+  context: BrowserContext,
+): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (m: ConsoleMessage) => {
@@ -27,4 +44,5 @@ export async function watchedPage(context: BrowserContext): Promise<{ page: Page
   return { page, errors };
 }
 
-export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+export const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -10,7 +10,10 @@ const BUDGET = 250 * 1024;
 
 /** The scripts and module preloads index.html names: the JavaScript of the first screen. */
 function initialScripts(html: string): string[] {
-  const srcs = [...html.matchAll(/<script[^>]+src="([^"]+)"/g), ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g)];
+  const srcs = [
+    ...html.matchAll(/<script[^>]+src="([^"]+)"/g),
+    ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g),
+  ];
   return srcs.map((m) => m[1]);
 }
 
@@ -18,7 +21,12 @@ it("keeps the console's initial JavaScript under 250 KB gzipped", () => {
   buildConsoleIfMissing();
   const scripts = initialScripts(readFileSync(path.join(CONSOLE_DIST, "index.html"), "utf8"));
   expect(scripts.length).toBeGreaterThan(0);
-  const gzipped = scripts.reduce((sum, src) => sum + gzipSync(readFileSync(path.join(CONSOLE_DIST, src)), { level: 9 }).length, 0);
-  console.log(`console initial JavaScript: ${(gzipped / 1024).toFixed(1)} KB gzipped in ${scripts.length} file(s)`);
+  const gzipped = scripts.reduce(
+    (sum, src) => sum + gzipSync(readFileSync(path.join(CONSOLE_DIST, src)), { level: 9 }).length,
+    0,
+  );
+  console.log(
+    `console initial JavaScript: ${(gzipped / 1024).toFixed(1)} KB gzipped in ${scripts.length} file(s)`,
+  );
   expect(gzipped).toBeLessThan(BUDGET);
 });

@@ -11,7 +11,14 @@ import { ScriptedHost } from "../e2e/scripted-host.ts";
 import { axeViolations } from "./axe.ts";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
-import { addMember, type ConsolePlatform, MODEL, ownerSignInLink, POOL, startConsolePlatform } from "./platform.ts";
+import {
+  addMember,
+  type ConsolePlatform,
+  MODEL,
+  ownerSignInLink,
+  POOL,
+  startConsolePlatform,
+} from "./platform.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
 
@@ -23,7 +30,8 @@ const holds: Array<() => void> = [];
 function script(req: RecordedRequest) {
   const all = JSON.stringify(req.body?.messages ?? []);
   const last = JSON.stringify(req.body?.messages?.at(-1) ?? {});
-  if (all.includes("HANG")) return { text: "Working on it", hold: new Promise<void>((r) => holds.push(r)) };
+  if (all.includes("HANG"))
+    return { text: "Working on it", hold: new Promise<void>((r) => holds.push(r)) };
   if (last.includes(FOLLOWUP)) return { text: "Follow-up handled: **docs checked**." };
   return { text: "All done: the **README** is fine." };
 }
@@ -141,7 +149,11 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.waitForURL(/\/runs\/(?!new)[^/?]+$/);
     succeededRunId = page.url().split("/").pop()!;
     // the answer and the end arrive over the websocket: no reload
-    await page.locator(".t-message").getByText("All done: the").first().waitFor({ timeout: 60_000 });
+    await page
+      .locator(".t-message")
+      .getByText("All done: the")
+      .first()
+      .waitFor({ timeout: 60_000 });
     await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
     expect(await page.locator(".t-message strong").first().textContent()).toBe("README"); // Markdown
     await expectAccessible(page, "run-succeeded");
@@ -149,12 +161,20 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     // a child run sits right under its parent
     const child = await api(p.s.url, "POST", "/api/v1/agent/runs", {
       key: p.s.key,
-      body: { prompt: "A child task", title: "Child", parent_run_id: succeededRunId, config: { model_id: MODEL, worker_host: POOL } },
+      body: {
+        prompt: "A child task",
+        title: "Child",
+        parent_run_id: succeededRunId,
+        config: { model_id: MODEL, worker_host: POOL },
+      },
     });
     expect(child.status, child.text).toBe(200);
     await page.goto("/runs");
     const row = page.locator(`tr[data-run-id="${succeededRunId}"]`);
-    await row.locator("xpath=following-sibling::tr[1]").and(page.locator(`tr.child[data-run-id="${child.json.run_id}"]`)).waitFor();
+    await row
+      .locator("xpath=following-sibling::tr[1]")
+      .and(page.locator(`tr.child[data-run-id="${child.json.run_id}"]`))
+      .waitFor();
     await expect.poll(() => row.locator(".badge").getAttribute("data-state")).toBe("SUCCEEDED");
     expect(await row.textContent()).toContain(MODEL);
     await expectAccessible(page, "runs");
@@ -178,7 +198,12 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.reload(); // the URL alone restores the screen
     await expect
       .poll(() => page.locator(".chip").allTextContents())
-      .toEqual(expect.arrayContaining([expect.stringContaining("fake-gpt"), expect.stringContaining("no such words")]));
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining("fake-gpt"),
+          expect.stringContaining("no such words"),
+        ]),
+      );
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -196,10 +221,18 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await expect.poll(() => stateOf(page), { timeout: 30_000 }).toBe("SUCCEEDED");
     await expectAccessible(page, "run-followup");
     // the whole log, downloaded as NDJSON
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download transcript" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Download transcript" }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`${succeededRunId}.ndjson`);
-    const lines = readFileSync((await download.path())!, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.map((e) => e.seq)).toEqual((await eventsOf(p.s, succeededRunId)).map((e) => e.seq));
+    const lines = readFileSync((await download.path())!, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.seq)).toEqual(
+      (await eventsOf(p.s, succeededRunId)).map((e) => e.seq),
+    );
     // the timeline tab is a URL of its own
     await page.getByRole("link", { name: "Timeline" }).click();
     await page.waitForURL(/\?tab=timeline$/);
@@ -227,7 +260,14 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     const list = await context.newPage();
-    const created = await api(p.s.url, "POST", "/api/v1/agent/runs", { key: p.s.key, body: { prompt: "HANG until cancelled", title: "Hangs", config: { model_id: MODEL, worker_host: POOL } } });
+    const created = await api(p.s.url, "POST", "/api/v1/agent/runs", {
+      key: p.s.key,
+      body: {
+        prompt: "HANG until cancelled",
+        title: "Hangs",
+        config: { model_id: MODEL, worker_host: POOL },
+      },
+    });
     expect(created.status, created.text).toBe(200);
     const runId = created.json.run_id as string;
     await list.goto("/runs");
@@ -239,7 +279,11 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await untilRun(p.s, runId, (r) => r.state === "CANCELLED", 30_000);
     const cancelledAt = Date.now();
     await expect.poll(() => stateOf(page), { timeout: 3_000 }).toBe("CANCELLED");
-    await expect.poll(() => list.locator(`tr[data-run-id="${runId}"] .badge`).getAttribute("data-state"), { timeout: 3_000 }).toBe("CANCELLED");
+    await expect
+      .poll(() => list.locator(`tr[data-run-id="${runId}"] .badge`).getAttribute("data-state"), {
+        timeout: 3_000,
+      })
+      .toBe("CANCELLED");
     expect(Date.now() - cancelledAt).toBeLessThan(3_000);
     expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);
     expect(errors).toEqual([]);
@@ -257,7 +301,9 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await expectAccessible(page, "runs-viewer");
     await page.goto(`/runs/${succeededRunId}`);
     await page.locator(".t-message").getByText("All done: the").first().waitFor();
-    await expect.poll(() => page.locator("[data-live-status]").getAttribute("data-live-status")).toBe("live");
+    await expect
+      .poll(() => page.locator("[data-live-status]").getAttribute("data-live-status"))
+      .toBe("live");
     expect(await page.getByLabel("Follow-up").count()).toBe(0);
     expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Share" }).count()).toBe(0);
@@ -266,7 +312,10 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.getByText("may watch runs but not start them").waitFor();
     expect(await page.getByRole("button", { name: "Start run" }).count()).toBe(0);
     // and the API refuses anyway
-    const refused = await api(p.s.url, "POST", "/api/v1/agent/runs", { key: viewer.key, body: { prompt: "x" } });
+    const refused = await api(p.s.url, "POST", "/api/v1/agent/runs", {
+      key: viewer.key,
+      body: { prompt: "x" },
+    });
     expect(refused.status).toBe(403);
     expect(errors).toEqual([]);
     await context.close();
@@ -284,7 +333,8 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
       server.onMessage((message) => {
         if (dropped) return;
         const frame = JSON.parse(String(message));
-        const events = frame.type === "events" ? frame.events : frame.type === "event" ? [frame.event] : null;
+        const events =
+          frame.type === "events" ? frame.events : frame.type === "event" ? [frame.event] : null;
         if (!first || !events) return ws.send(message);
         // the first connection dies in the middle of its replay, after a part of a batch
         dropped = true;
@@ -298,7 +348,11 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.goto(`/runs/${succeededRunId}`);
     await banner; // the drop is shown while it lasts
     const seqsOnScreen = async () =>
-      (await page.locator("[data-seqs]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.seqs!))).flatMap((s) => s.split(" ").map(Number));
+      (
+        await page
+          .locator("[data-seqs]")
+          .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.seqs!))
+      ).flatMap((s) => s.split(" ").map(Number));
     const logSeqs = async () => (await eventsOf(p.s, succeededRunId)).map((e) => e.seq as number);
     let expected = await logSeqs();
     await expect.poll(seqsOnScreen, { timeout: 30_000 }).toHaveLength(expected.length);
@@ -306,14 +360,25 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     expect((await seqsOnScreen()).sort((a, b) => a - b)).toEqual(expected);
 
     // live again after the resume: a new execution's events arrive once each
-    const sent = await api(p.s.url, "POST", `/api/v1/agent/runs/${succeededRunId}/followups`, { key: p.s.key, body: { message: FOLLOWUP } });
+    const sent = await api(p.s.url, "POST", `/api/v1/agent/runs/${succeededRunId}/followups`, {
+      key: p.s.key,
+      body: { message: FOLLOWUP },
+    });
     expect(sent.status, sent.text).toBeLessThan(300);
     const before = expected.length;
-    const ended = await waitFor(async () => {
-      const events = await eventsOf(p.s, succeededRunId);
-      const last = events.at(-1)!;
-      return events.length > before && last.type === "run.state_changed" && last.payload.to === "SUCCEEDED";
-    }, 60_000, 250);
+    const ended = await waitFor(
+      async () => {
+        const events = await eventsOf(p.s, succeededRunId);
+        const last = events.at(-1)!;
+        return (
+          events.length > before &&
+          last.type === "run.state_changed" &&
+          last.payload.to === "SUCCEEDED"
+        );
+      },
+      60_000,
+      250,
+    );
     expect(ended, "the follow-up's execution ended").toBe(true);
     expected = await logSeqs();
     await expect.poll(seqsOnScreen, { timeout: 10_000 }).toHaveLength(expected.length);
@@ -326,18 +391,29 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
   it("replays 10,000 events into a windowed transcript that scrolls and jumps to the latest", async () => {
     // a scripted host (test/e2e/scripted-host.ts) writes the events, as a runner's harness would
     const host = await ScriptedHost.connect(p.s.url, p.s.key, "bulk");
-    const created = await api(p.s.url, "POST", "/api/v1/agent/runs", { key: p.s.key, body: { prompt: "many events", config: { worker_host: "bulk" } } });
+    const created = await api(p.s.url, "POST", "/api/v1/agent/runs", {
+      key: p.s.key,
+      body: { prompt: "many events", config: { worker_host: "bulk" } },
+    });
     const runId = created.json.run_id as string;
     await host.take(runId);
     for (let i = 0; i < EVENTS; i += 500) {
-      await host.append(runId, Array.from({ length: 500 }, (_, j) => ({ type: "agent.message", payload: { text: `Step **${i + j + 1}** of the long run` } })));
+      await host.append(
+        runId,
+        Array.from({ length: 500 }, (_, j) => ({
+          type: "agent.message",
+          payload: { text: `Step **${i + j + 1}** of the long run` },
+        })),
+      );
     }
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     const started = Date.now();
     await page.goto(`/runs/${runId}`);
     const panel = page.locator("[data-events]");
-    await expect.poll(async () => Number(await panel.getAttribute("data-events")), { timeout: 60_000 }).toBeGreaterThanOrEqual(EVENTS);
+    await expect
+      .poll(async () => Number(await panel.getAttribute("data-events")), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(EVENTS);
     await page.getByText(`Step ${EVENTS} of the long run`).waitFor(); // followed to the end
     const replayMs = Date.now() - started;
     const rows = await page.locator(".vrow").count();
@@ -346,7 +422,12 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     // scrolled up: earlier rows are drawn, and "Jump to latest" brings back the end
     await page.locator(".vlist").evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
     await page.getByRole("button", { name: "Jump to latest ↓" }).waitFor();
-    expect(await page.getByText(/Step \d+ of the long run/).first().textContent()).not.toContain(String(EVENTS));
+    expect(
+      await page
+        .getByText(/Step \d+ of the long run/)
+        .first()
+        .textContent(),
+    ).not.toContain(String(EVENTS));
     await page.getByRole("button", { name: "Jump to latest ↓" }).click();
     await page.getByText(`Step ${EVENTS} of the long run`).waitFor();
     await expectAccessible(page, "run-10000-events");

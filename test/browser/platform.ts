@@ -14,10 +14,18 @@ import { inProcessHost, post, useModelServer } from "../e2e/runner-setup.ts";
 export const MODEL = "fake-gpt";
 export const POOL = "browser-pool";
 
-export type ConsolePlatform = { s: E2eServer; model: ModelServer; host: Host; stop: () => Promise<void> };
+export type ConsolePlatform = {
+  s: E2eServer;
+  model: ModelServer;
+  host: Host;
+  stop: () => Promise<void>;
+};
 
 export async function startConsolePlatform(script: Script): Promise<ConsolePlatform> {
-  const [s, model] = await Promise.all([startE2eServer({ teamName: "Browser team" }), startModelServer(script)]);
+  const [s, model] = await Promise.all([
+    startE2eServer({ teamName: "Browser team" }),
+    startModelServer(script),
+  ]);
   const dir = mkdtempSync(path.join(tmpdir(), "ambit-browser-"));
   await useModelServer(s, MODEL, model.url);
   const host = await inProcessHost(s, dir, POOL, { capacity: 4 });
@@ -36,13 +44,17 @@ export async function startConsolePlatform(script: Script): Promise<ConsolePlatf
 
 /** A new member of the team with `role`, and an API key of theirs (minted by the owner). */
 export async function addMember(s: E2eServer, role: "viewer" | "member" | "admin") {
-  const member = await post(s, "/api/v1/team/members", { email: `${role}-${randomUUID()}@example.com`, display_name: `A ${role}`, role });
+  const member = await post(s, "/api/v1/team/members", {
+    email: `${role}-${randomUUID()}@example.com`,
+    display_name: `A ${role}`,
+    role,
+  });
   const uid = member.uid ?? member.user_uid ?? member.member?.uid ?? member.user?.uid;
   const key = await post(s, "/api/v1/api-keys", { name: `${role} key`, user_uid: uid });
   return { uid: uid as string, key: key.key as string };
 }
 
-/** A one-time sign-in link for the team's owner, written into the platform's D1 as `npm run sign-in-link` does. */
+/** A one-time sign-in link for the team's owner, written into its D1 as `npm run sign-in-link` does. */
 export async function ownerSignInLink(s: E2eServer): Promise<string> {
   const state = { port: s.server.port, persistTo: s.stateDir, stateDir: s.stateDir, marker: "" };
   const link = await mintSignInLink(state, { teamId: s.team.uid, ownerId: s.owner.uid });

@@ -1,5 +1,11 @@
 // Every screen has a URL; search parameters (filters, tabs) are the screen's state.
-import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Outlet,
+  redirect,
+} from "@tanstack/react-router";
 import { Shell } from "./components/shell.tsx";
 import { NotFound } from "./components/not-found.tsx";
 import { NewRunPage } from "./pages/new-run.tsx";
@@ -36,7 +42,11 @@ export const runsRoute = createRoute({
   component: RunsPage,
 });
 
-export const newRunRoute = createRoute({ getParentRoute: () => appRoute, path: "/runs/new", component: NewRunPage });
+export const newRunRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/runs/new",
+  component: NewRunPage,
+});
 
 export const runRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -45,9 +55,16 @@ export const runRoute = createRoute({
   component: RunPage,
 });
 
-const sessionsRoute = createRoute({ getParentRoute: () => appRoute, path: "/settings/sessions", component: SessionsPage });
+const sessionsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings/sessions",
+  component: SessionsPage,
+});
 
-const routeTree = rootRoute.addChildren([signInRoute, appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute])]);
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
+]);
 
 /**
  * Search parameters as plain query strings, a list as a repeated key (`state=FAILED&state=ERROR`,
@@ -72,7 +89,13 @@ function stringifySearch(search: Record<string, unknown>): string {
   return text ? `?${text}` : "";
 }
 
-export const router = createRouter({ routeTree, defaultPreload: "intent", scrollRestoration: true, parseSearch, stringifySearch });
+export const router = createRouter({
+  routeTree,
+  defaultPreload: "intent",
+  scrollRestoration: true,
+  parseSearch,
+  stringifySearch,
+});
 
 declare module "@tanstack/react-router" {
   interface Register {

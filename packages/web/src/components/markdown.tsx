@@ -30,7 +30,11 @@ function block(t: Token, key: number): ReactNode {
       return <blockquote key={key}>{blocks((t as Tokens.Blockquote).tokens)}</blockquote>;
     case "list": {
       const l = t as Tokens.List;
-      const items = l.items.map((item, j) => <li key={j}>{item.tokens.some((x) => x.type !== "text") ? blocks(item.tokens) : inline(item.tokens)}</li>);
+      const items = l.items.map((item, j) => (
+        <li key={j}>
+          {item.tokens.some((x) => x.type !== "text") ? blocks(item.tokens) : inline(item.tokens)}
+        </li>
+      ));
       return l.ordered ? <ol key={key}>{items}</ol> : <ul key={key}>{items}</ul>;
     }
     case "table": {
@@ -38,11 +42,19 @@ function block(t: Token, key: number): ReactNode {
       return (
         <table key={key}>
           <thead>
-            <tr>{tb.header.map((c, j) => <th key={j}>{inline(c.tokens)}</th>)}</tr>
+            <tr>
+              {tb.header.map((c, j) => (
+                <th key={j}>{inline(c.tokens)}</th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {tb.rows.map((r, j) => (
-              <tr key={j}>{r.map((c, k) => <td key={k}>{inline(c.tokens)}</td>)}</tr>
+              <tr key={j}>
+                {r.map((c, k) => (
+                  <td key={k}>{inline(c.tokens)}</td>
+                ))}
+              </tr>
             ))}
           </tbody>
         </table>
@@ -96,5 +108,8 @@ function inline(tokens: Token[] | undefined): ReactNode[] {
 
 /** marked escapes `&<>"'` in inline text; React escapes again, so undo marked's. */
 function decode(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!);
+  return s.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!,
+  );
 }

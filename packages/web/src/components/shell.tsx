@@ -26,7 +26,11 @@ export function Shell() {
           <Link to="/runs" className="brand">
             Ambit
           </Link>
-          {me.data && <span className="team" title="Your team">{me.data.team.name}</span>}
+          {me.data && (
+            <span className="team" title="Your team">
+              {me.data.team.name}
+            </span>
+          )}
           <Link to="/runs" search={{}} activeOptions={{ exact: true, includeSearch: false }}>
             Runs
           </Link>
@@ -35,7 +39,8 @@ export function Shell() {
         {me.data && (
           <div className="who">
             <Link to="/settings/sessions" data-testid="who" title="Your sessions">
-              {me.data.user?.name || me.data.user?.email || "API key"} · <span className="role">{me.data.role}</span>
+              {me.data.user?.name || me.data.user?.email || "API key"} ·{" "}
+              <span className="role">{me.data.role}</span>
             </Link>
             <button type="button" className="link" onClick={signOut}>
               Sign out
@@ -44,7 +49,13 @@ export function Shell() {
         )}
       </header>
       <main id="main" className="page" tabIndex={-1}>
-        {me.error ? <Problem error={me.error} what="Could not read who you are" /> : me.data ? <Outlet /> : <p>Loading…</p>}
+        {me.error ? (
+          <Problem error={me.error} what="Could not read who you are" />
+        ) : me.data ? (
+          <Outlet />
+        ) : (
+          <p>Loading…</p>
+        )}
       </main>
     </>
   );

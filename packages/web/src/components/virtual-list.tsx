@@ -6,7 +6,17 @@ import { type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useSta
 const ESTIMATE = 48;
 const OVERSCAN_PX = 600;
 
-export function VirtualList<T>({ items, keyOf, render, label }: { items: T[]; keyOf: (item: T) => string | number; render: (item: T) => ReactNode; label: string }) {
+export function VirtualList<T>({
+  items,
+  keyOf,
+  render,
+  label,
+}: {
+  items: T[];
+  keyOf: (item: T) => string | number;
+  render: (item: T) => ReactNode;
+  label: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
@@ -15,12 +25,16 @@ export function VirtualList<T>({ items, keyOf, render, label }: { items: T[]; ke
 
   const offsets: number[] = new Array(items.length + 1);
   offsets[0] = 0;
-  for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i] + (heights.current.get(String(keyOf(items[i]))) ?? ESTIMATE);
+  for (let i = 0; i < items.length; i++)
+    offsets[i + 1] = offsets[i] + (heights.current.get(String(keyOf(items[i]))) ?? ESTIMATE);
   const total = offsets[items.length];
 
   let first = lowerBound(offsets, scroll.top - OVERSCAN_PX);
   first = Math.max(0, first - 1);
-  const last = Math.min(items.length, lowerBound(offsets, scroll.top + scroll.height + OVERSCAN_PX) + 1);
+  const last = Math.min(
+    items.length,
+    lowerBound(offsets, scroll.top + scroll.height + OVERSCAN_PX) + 1,
+  );
 
   const onScroll = useCallback(() => {
     const el = box.current!;
@@ -54,7 +68,8 @@ export function VirtualList<T>({ items, keyOf, render, label }: { items: T[]; ke
       for (const entry of entries) {
         const key = (entry.target as HTMLElement).dataset.key!;
         const h = entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height;
-        if (h > 0 && heights.current.get(key) !== h) (heights.current.set(key, h), (changed = true));
+        if (h > 0 && heights.current.get(key) !== h)
+          (heights.current.set(key, h), (changed = true));
       }
       if (changed) remeasured((n) => n + 1);
     });
@@ -64,12 +79,26 @@ export function VirtualList<T>({ items, keyOf, render, label }: { items: T[]; ke
 
   return (
     <div className="vlist-wrap">
-      <div ref={box} className="vlist" onScroll={onScroll} role="log" aria-label={label} aria-live="off" tabIndex={0}>
+      <div
+        ref={box}
+        className="vlist"
+        onScroll={onScroll}
+        role="log"
+        aria-label={label}
+        aria-live="off"
+        tabIndex={0}
+      >
         <div style={{ height: total, position: "relative" }}>
           {items.slice(first, last).map((item, i) => {
             const key = String(keyOf(item));
             return (
-              <div key={key} data-key={key} ref={measure} className="vrow" style={{ position: "absolute", top: offsets[first + i], left: 0, right: 0 }}>
+              <div
+                key={key}
+                data-key={key}
+                ref={measure}
+                className="vrow"
+                style={{ position: "absolute", top: offsets[first + i], left: 0, right: 0 }}
+              >
                 {render(item)}
               </div>
             );

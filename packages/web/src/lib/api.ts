@@ -25,7 +25,9 @@ export function problemText(err: unknown): string {
   if (err instanceof APIError) {
     const text = err.detail ?? err.title ?? err.message;
     // the fields that failed validation, unless the detail already names them
-    const fields = err.errors?.map((e) => `${e.path}: ${e.message}`).filter((f) => !text.includes(f));
+    const fields = err.errors
+      ?.map((e) => `${e.path}: ${e.message}`)
+      .filter((f) => !text.includes(f));
     return fields?.length ? `${text} — ${fields.join("; ")}` : text;
   }
   return err instanceof Error ? err.message : String(err);

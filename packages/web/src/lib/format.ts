@@ -12,7 +12,10 @@ export function formatDuration(ms: number): string {
 }
 
 /** A run's duration: from its start to its end (its last update once terminal) or now. */
-export function runDuration(run: { started_at?: string | null; updated_at: string; state: string }, now = Date.now()): string {
+export function runDuration(
+  run: { started_at?: string | null; updated_at: string; state: string },
+  now = Date.now(),
+): string {
   if (!run.started_at) return "—";
   const end = isTerminal(run.state) ? Date.parse(run.updated_at) : now;
   return formatDuration(end - Date.parse(run.started_at));
@@ -28,6 +31,8 @@ export function formatTime(iso: string | null | undefined): string {
 }
 
 /** A user profile's readable name. */
-export function personName(p: { display_name?: string | null; email?: string | null; uid?: string } | undefined): string {
+export function personName(
+  p: { display_name?: string | null; email?: string | null; uid?: string } | undefined,
+): string {
   return p?.display_name || p?.email || p?.uid || "—";
 }

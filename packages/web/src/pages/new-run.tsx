@@ -9,20 +9,48 @@ import { canWrite, client } from "../lib/api.ts";
 import { useMe } from "../lib/me.ts";
 import { type Option, useRunOptions } from "../run/config-options.ts";
 
-type Form = { prompt: string; title: string; environment: string; model: string; agent: string; savedPrompt: string; pool: string; team: string; public: string; personal: boolean };
+type Form = {
+  prompt: string;
+  title: string;
+  environment: string;
+  model: string;
+  agent: string;
+  savedPrompt: string;
+  pool: string;
+  team: string;
+  public: string;
+  personal: boolean;
+};
 
 export function NewRunPage() {
   const me = useMe();
   const navigate = useNavigate();
   const o = useRunOptions();
-  const [f, setF] = useState<Form>({ prompt: "", title: "", environment: "", model: "", agent: "", savedPrompt: "", pool: "", team: "", public: "", personal: false });
-  const set = (k: keyof Form) => (e: { target: { value: string } }) => setF((v) => ({ ...v, [k]: e.target.value }));
+  const [f, setF] = useState<Form>({
+    prompt: "",
+    title: "",
+    environment: "",
+    model: "",
+    agent: "",
+    savedPrompt: "",
+    pool: "",
+    team: "",
+    public: "",
+    personal: false,
+  });
+  const set = (k: keyof Form) => (e: { target: { value: string } }) =>
+    setF((v) => ({ ...v, [k]: e.target.value }));
   const create = useMutation({
     mutationFn: async (body: RunCreateParams) => client.agent.runs.create(body),
     onSuccess: (r) => navigate({ to: "/runs/$runId", params: { runId: r.run_id } }),
   });
 
-  if (!canWrite(me.data)) return <p role="alert" className="problem">Your role ({me.data?.role}) may watch runs but not start them.</p>;
+  if (!canWrite(me.data))
+    return (
+      <p role="alert" className="problem">
+        Your role ({me.data?.role}) may watch runs but not start them.
+      </p>
+    );
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -31,7 +59,10 @@ export function NewRunPage() {
       ...(f.model && { model_id: f.model }),
       ...(f.pool && { worker_host: f.pool }),
     };
-    const sharing = { ...(f.team && { team: f.team }), ...(f.public && { public: f.public }) } as RunCreateParams["sharing"];
+    const sharing = {
+      ...(f.team && { team: f.team }),
+      ...(f.public && { public: f.public }),
+    } as RunCreateParams["sharing"];
     create.mutate({
       ...(f.prompt.trim() && { prompt: f.prompt }),
       ...(f.title.trim() && { title: f.title.trim() }),
@@ -48,27 +79,90 @@ export function NewRunPage() {
       <h1>New run</h1>
       <form className="new-run" onSubmit={submit}>
         <label htmlFor="prompt">Prompt</label>
-        <textarea id="prompt" rows={6} value={f.prompt} onChange={set("prompt")} required={!f.savedPrompt} placeholder="What should the agent do?" />
+        <textarea
+          id="prompt"
+          rows={6}
+          value={f.prompt}
+          onChange={set("prompt")}
+          required={!f.savedPrompt}
+          placeholder="What should the agent do?"
+        />
         <label htmlFor="title">Title (optional)</label>
         <input id="title" value={f.title} onChange={set("title")} />
         <div className="grid">
-          <Choice id="environment" label="Environment" value={f.environment} onChange={set("environment")} options={o.environments.data} failed={o.environments.isError} none="No environment" />
-          <Choice id="model" label="Model" value={f.model} onChange={set("model")} options={o.models.data?.options} failed={o.models.isError} none={`Team default${o.models.data?.default ? ` (${o.models.data.default})` : ""}`} />
-          <Choice id="agent" label="Named agent" value={f.agent} onChange={set("agent")} options={o.agents.data} failed={o.agents.isError} none="None (run as you)" />
-          <Choice id="saved-prompt" label="Saved prompt" value={f.savedPrompt} onChange={set("savedPrompt")} options={o.prompts.data} failed={o.prompts.isError} none="None" />
-          <Choice id="pool" label="Host pool" value={f.pool} onChange={set("pool")} options={o.pools.data} failed={o.pools.isError} none="Platform pool" />
+          <Choice
+            id="environment"
+            label="Environment"
+            value={f.environment}
+            onChange={set("environment")}
+            options={o.environments.data}
+            failed={o.environments.isError}
+            none="No environment"
+          />
+          <Choice
+            id="model"
+            label="Model"
+            value={f.model}
+            onChange={set("model")}
+            options={o.models.data?.options}
+            failed={o.models.isError}
+            none={`Team default${o.models.data?.default ? ` (${o.models.data.default})` : ""}`}
+          />
+          <Choice
+            id="agent"
+            label="Named agent"
+            value={f.agent}
+            onChange={set("agent")}
+            options={o.agents.data}
+            failed={o.agents.isError}
+            none="None (run as you)"
+          />
+          <Choice
+            id="saved-prompt"
+            label="Saved prompt"
+            value={f.savedPrompt}
+            onChange={set("savedPrompt")}
+            options={o.prompts.data}
+            failed={o.prompts.isError}
+            none="None"
+          />
+          <Choice
+            id="pool"
+            label="Host pool"
+            value={f.pool}
+            onChange={set("pool")}
+            options={o.pools.data}
+            failed={o.pools.isError}
+            none="Platform pool"
+          />
           <Choice
             id="team-access"
             label="Team access"
             value={f.team}
             onChange={set("team")}
-            options={[{ value: "NONE", label: "None" }, { value: "VIEWER", label: "Can watch" }, { value: "EDITOR", label: "Can steer" }]}
+            options={[
+              { value: "NONE", label: "None" },
+              { value: "VIEWER", label: "Can watch" },
+              { value: "EDITOR", label: "Can steer" },
+            ]}
             none="Team default"
           />
-          <Choice id="public-access" label="Public link" value={f.public} onChange={set("public")} options={[{ value: "VIEWER", label: "Anyone with the link can watch" }]} none="No public link" />
+          <Choice
+            id="public-access"
+            label="Public link"
+            value={f.public}
+            onChange={set("public")}
+            options={[{ value: "VIEWER", label: "Anyone with the link can watch" }]}
+            none="No public link"
+          />
         </div>
         <label className="check">
-          <input type="checkbox" checked={f.personal} onChange={(e) => setF((v) => ({ ...v, personal: e.target.checked }))} /> Personal (only you see it)
+          <input
+            type="checkbox"
+            checked={f.personal}
+            onChange={(e) => setF((v) => ({ ...v, personal: e.target.checked }))}
+          />{" "}
+          Personal (only you see it)
         </label>
         <Problem error={create.error} what="The run was not created" />
         <button type="submit" className="primary" disabled={create.isPending}>
@@ -79,13 +173,26 @@ export function NewRunPage() {
   );
 }
 
-/** A select of `options` (disabled while they load), or a text box when the list could not be read. */
-function Choice(props: { id: string; label: string; value: string; onChange: (e: { target: { value: string } }) => void; options?: Option[]; failed?: boolean; none: string }) {
+/** A select of `options`, disabled while they load, or a text box when the list cannot be read. */
+function Choice(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+  options?: Option[];
+  failed?: boolean;
+  none: string;
+}) {
   return (
     <div>
       <label htmlFor={props.id}>{props.label}</label>
       {!props.failed ? (
-        <select id={props.id} value={props.value} onChange={props.onChange} disabled={!props.options}>
+        <select
+          id={props.id}
+          value={props.value}
+          onChange={props.onChange}
+          disabled={!props.options}
+        >
           <option value="">{props.none}</option>
           {props.options?.map((o) => (
             <option key={o.value} value={o.value}>
@@ -94,7 +201,12 @@ function Choice(props: { id: string; label: string; value: string; onChange: (e:
           ))}
         </select>
       ) : (
-        <input id={props.id} value={props.value} onChange={props.onChange} placeholder={props.none} />
+        <input
+          id={props.id}
+          value={props.value}
+          onChange={props.onChange}
+          placeholder={props.none}
+        />
       )}
     </div>
   );

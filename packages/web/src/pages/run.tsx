@@ -19,23 +19,32 @@ import { useRunEvents } from "../run/use-run-events.ts";
 const TABS = { transcript: "Transcript", timeline: "Timeline", artifacts: "Artifacts" } as const;
 type Tab = keyof typeof TABS;
 export type RunSearch = { tab?: Tab };
-export const parseRunSearch = (s: Record<string, unknown>): RunSearch => (s.tab && Object.hasOwn(TABS, s.tab as string) ? { tab: s.tab as Tab } : {});
+export const parseRunSearch = (s: Record<string, unknown>): RunSearch =>
+  s.tab && Object.hasOwn(TABS, s.tab as string) ? { tab: s.tab as Tab } : {};
 
 export function RunPage() {
   const { runId } = useParams({ from: "/app/runs/$runId" });
   const { tab = "transcript" } = useSearch({ from: "/app/runs/$runId" });
   const me = useMe();
-  const run = useQuery({ queryKey: ["run", runId], queryFn: async () => client.agent.runs.retrieve(runId), refetchInterval: 3_000 });
+  const run = useQuery({
+    queryKey: ["run", runId],
+    queryFn: async () => client.agent.runs.retrieve(runId),
+    refetchInterval: 3_000,
+  });
   const live = useRunEvents(runId);
   const state = live.state ?? run.data?.state;
-  // a state change seen live: read the run again now (timings, status message), not at the next poll
+  // a state change seen live: read the run again now (timings, status message), not at next poll
   const queryClient = useQueryClient();
   useEffect(() => {
     if (live.state) void queryClient.invalidateQueries({ queryKey: ["run", runId] });
   }, [live.state, runId, queryClient]);
   const mayWrite = canWrite(me.data) && live.access === "EDITOR";
-  // the creator or an admin changes sharing (the API decides; this only hides a button that would be refused)
-  const mayShare = !!me.data && (me.data.role === "owner" || me.data.role === "admin" || (canWrite(me.data) && run.data?.creator?.uid === me.data.user?.uid));
+  // the creator or an admin changes sharing (the API decides; this hides a button it would refuse)
+  const mayShare =
+    !!me.data &&
+    (me.data.role === "owner" ||
+      me.data.role === "admin" ||
+      (canWrite(me.data) && run.data?.creator?.uid === me.data.user?.uid));
 
   if (run.error) return <Problem error={run.error} what="Could not load the run" />;
   if (!run.data) return <p>Loading…</p>;
@@ -45,11 +54,18 @@ export function RunPage() {
       <div className="run-actions">
         {mayWrite && !isTerminal(state) && <CancelButton runId={runId} />}
         {mayShare && <ShareDialog runId={runId} sharing={run.data.sharing} />}
-        <a className="button" href={client.buildURL(`/agent/runs/${encodeURIComponent(runId)}/transcript`)} download={`${runId}.ndjson`}>
+        <a
+          className="button"
+          href={client.buildURL(`/agent/runs/${encodeURIComponent(runId)}/transcript`)}
+          download={`${runId}.ndjson`}
+        >
           Download transcript
         </a>
         <span className="presence" aria-live="polite">
-          {live.presence.length > 0 && `Watching: ${live.presence.map((p) => `${p.principal.type} ${p.principal.id}`).join(", ")}`}
+          {live.presence.length > 0 &&
+            `Watching: ${live.presence
+              .map((p) => `${p.principal.type} ${p.principal.id}`)
+              .join(", ")}`}
         </span>
       </div>
       {live.status === "reconnecting" && (
@@ -60,12 +76,23 @@ export function RunPage() {
       {live.status === "failed" && <Problem error={live.error} what="The live view stopped" />}
       <nav className="tabs" aria-label="Run views">
         {(Object.keys(TABS) as Tab[]).map((t) => (
-          <Link key={t} to="/runs/$runId" params={{ runId }} search={t === "transcript" ? {} : { tab: t }} aria-current={tab === t ? "page" : undefined}>
+          <Link
+            key={t}
+            to="/runs/$runId"
+            params={{ runId }}
+            search={t === "transcript" ? {} : { tab: t }}
+            aria-current={tab === t ? "page" : undefined}
+          >
             {TABS[t]}
           </Link>
         ))}
       </nav>
-      <section aria-label={TABS[tab]} className="tab-panel" data-live-status={live.status} data-events={live.events.length}>
+      <section
+        aria-label={TABS[tab]}
+        className="tab-panel"
+        data-live-status={live.status}
+        data-events={live.events.length}
+      >
         {tab === "transcript" && <Transcript events={live.events} />}
         {tab === "timeline" && <Timeline runId={runId} />}
         {tab === "artifacts" && <Artifacts artifacts={run.data.artifacts ?? []} />}

@@ -21,7 +21,8 @@ export function RunsPage() {
   const params = toListParams(search, PAGE_SIZE);
   const runs = useQuery({
     queryKey: ["runs", params, search.cursor],
-    queryFn: async () => client.agent.runs.list({ ...params, ...(search.cursor ? { cursor: search.cursor } : {}) }),
+    queryFn: async () =>
+      client.agent.runs.list({ ...params, ...(search.cursor ? { cursor: search.cursor } : {}) }),
     refetchInterval: RUNS_POLL_MS,
     placeholderData: keepPreviousData,
   });
@@ -45,7 +46,12 @@ export function RunsPage() {
       </div>
       <nav aria-label="Quick views" className="views">
         {QUICK_VIEWS.map((v) => (
-          <Link key={v} to="/runs" search={quickViewSearch(v, me.data?.user?.uid)} aria-current={view === v ? "page" : undefined}>
+          <Link
+            key={v}
+            to="/runs"
+            search={quickViewSearch(v, me.data?.user?.uid)}
+            aria-current={view === v ? "page" : undefined}
+          >
             {v[0].toUpperCase() + v.slice(1)}
           </Link>
         ))}
@@ -55,7 +61,13 @@ export function RunsPage() {
           <label htmlFor="runs-q" className="sr-only">
             Search runs
           </label>
-          <input id="runs-q" type="search" placeholder="Search title and prompt" value={q} onChange={(e) => setQ(e.target.value)} />
+          <input
+            id="runs-q"
+            type="search"
+            placeholder="Search title and prompt"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+          />
           <button type="submit">Search</button>
         </form>
         <label>
@@ -63,7 +75,10 @@ export function RunsPage() {
           <select
             value={`${search.sort_by ?? "updated_at"}:${search.sort_order ?? "desc"}`}
             onChange={(e) => {
-              const [sort_by, sort_order] = e.target.value.split(":") as [RunsSearch["sort_by"], RunsSearch["sort_order"]];
+              const [sort_by, sort_order] = e.target.value.split(":") as [
+                RunsSearch["sort_by"],
+                RunsSearch["sort_order"],
+              ];
               go({ ...search, sort_by, sort_order, cursor: undefined });
             }}
           >
@@ -77,7 +92,12 @@ export function RunsPage() {
       </div>
       <RunFilters search={search} />
       <Problem error={runs.error} what="Could not list runs" />
-      {runs.data && (runs.data.runs.length ? <RunsTable runs={runs.data.runs} /> : <p className="empty">No runs match.</p>)}
+      {runs.data &&
+        (runs.data.runs.length ? (
+          <RunsTable runs={runs.data.runs} />
+        ) : (
+          <p className="empty">No runs match.</p>
+        ))}
       <nav aria-label="Pages" className="pager">
         {search.cursor && (
           <Link to="/runs" search={{ ...search, cursor: undefined }}>

@@ -6,7 +6,10 @@ import { formatTime } from "../lib/format.ts";
 
 export function SessionsPage() {
   const queryClient = useQueryClient();
-  const sessions = useQuery({ queryKey: ["sessions"], queryFn: async () => client.auth.sessions.list() });
+  const sessions = useQuery({
+    queryKey: ["sessions"],
+    queryFn: async () => client.auth.sessions.list(),
+  });
   const end = useMutation({
     mutationFn: async (uid: string) => client.auth.sessions.delete(uid),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["sessions"] }),
@@ -14,7 +17,9 @@ export function SessionsPage() {
   return (
     <>
       <h1>Your sessions</h1>
-      <p className="help">Where you are signed in to the console. Ending the current one signs you out here.</p>
+      <p className="help">
+        Where you are signed in to the console. Ending the current one signs you out here.
+      </p>
       <Problem error={sessions.error} what="Could not list your sessions" />
       <Problem error={end.error} what="The session was not ended" />
       {sessions.data && (

@@ -16,7 +16,9 @@ export const parseSignInSearch = (s: Record<string, unknown>): SignInSearch => (
 });
 
 const LINK_ERRORS: Record<string, string> = {
-  link_expired: "That sign-in link has expired or was already used. Links work once, for 15 minutes: ask for a new one, or sign in with an API key below.",
+  link_expired:
+    "That sign-in link has expired or was already used. Links work once, for 15 minutes: " +
+    "ask for a new one, or sign in with an API key below.",
 };
 
 export function SignInPage() {
@@ -45,7 +47,9 @@ export function SignInPage() {
       queryClient.clear();
       await navigate({ href: next ?? "/runs", replace: true });
     } catch (err) {
-      setProblem(`could not reach the platform: ${err instanceof Error ? err.message : String(err)}`);
+      setProblem(
+        `could not reach the platform: ${err instanceof Error ? err.message : String(err)}`,
+      );
     } finally {
       setBusy(false);
     }
@@ -56,7 +60,8 @@ export function SignInPage() {
       <h1>Sign in to Ambit</h1>
       {error && (
         <p role="alert" className="problem">
-          {LINK_ERRORS[error] ?? `Sign-in failed (${error}). Try again, or sign in with an API key below.`}
+          {LINK_ERRORS[error] ??
+            `Sign-in failed (${error}). Try again, or sign in with an API key below.`}
         </p>
       )}
       <form onSubmit={submit}>
@@ -73,8 +78,8 @@ export function SignInPage() {
           aria-describedby="api-key-help"
         />
         <p id="api-key-help" className="help">
-          A personal key of yours (<code>ambit api-key create</code>). A sign-in link from <code>npm start</code> or{" "}
-          <code>npm run sign-in-link</code> signs you in without one.
+          A personal key of yours (<code>ambit api-key create</code>). A sign-in link from{" "}
+          <code>npm start</code> or <code>npm run sign-in-link</code> signs you in without one.
         </p>
         {problem && (
           <p role="alert" className="problem">

@@ -23,7 +23,12 @@ export function CancelButton({ runId }: { runId: string }) {
           <button type="button" autoFocus onClick={() => dialog.current?.close()}>
             Keep running
           </button>
-          <button type="button" className="danger" disabled={cancel.isPending} onClick={() => cancel.mutate()}>
+          <button
+            type="button"
+            className="danger"
+            disabled={cancel.isPending}
+            onClick={() => cancel.mutate()}
+          >
             {cancel.isPending ? "Cancelling…" : "Yes, cancel the run"}
           </button>
         </div>

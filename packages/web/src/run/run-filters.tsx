@@ -1,4 +1,4 @@
-// The runs list's filters as removable chips, and a small form to add one. Each change is a new URL.
+// The list's filters as removable chips, and a small form to add one. Each change: a new URL.
 import { useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { RUN_STATES, type RunsSearch, TEXT_FILTERS, type TextFilter } from "./runs-search.ts";
@@ -7,15 +7,25 @@ export function RunFilters({ search }: { search: RunsSearch }) {
   const navigate = useNavigate({ from: "/runs" });
   const [field, setField] = useState<TextFilter | "state">("state");
   const [value, setValue] = useState("");
-  const set = (next: RunsSearch) => navigate({ search: { ...next, cursor: undefined, view: undefined } });
+  const set = (next: RunsSearch) =>
+    navigate({ search: { ...next, cursor: undefined, view: undefined } });
 
   const chips: Array<{ label: string; remove: () => void }> = [];
-  for (const s of search.state ?? []) chips.push({ label: `state: ${s}`, remove: () => set({ ...search, state: search.state!.filter((x) => x !== s) }) });
+  for (const s of search.state ?? [])
+    chips.push({
+      label: `state: ${s}`,
+      remove: () => set({ ...search, state: search.state!.filter((x) => x !== s) }),
+    });
   for (const key of Object.keys(TEXT_FILTERS) as TextFilter[]) {
     const v = search[key];
-    if (v) chips.push({ label: `${TEXT_FILTERS[key].toLowerCase()}: ${v}`, remove: () => set({ ...search, [key]: undefined }) });
+    if (v)
+      chips.push({
+        label: `${TEXT_FILTERS[key].toLowerCase()}: ${v}`,
+        remove: () => set({ ...search, [key]: undefined }),
+      });
   }
-  if (search.q) chips.push({ label: `text: ${search.q}`, remove: () => set({ ...search, q: undefined }) });
+  if (search.q)
+    chips.push({ label: `text: ${search.q}`, remove: () => set({ ...search, q: undefined }) });
 
   function add(e: FormEvent) {
     e.preventDefault();
@@ -29,27 +39,31 @@ export function RunFilters({ search }: { search: RunsSearch }) {
   return (
     <div className="filters">
       {chips.length > 0 && (
-      <ul className="chips" aria-label="Active filters">
-        {chips.map((c) => (
-          <li key={c.label} className="chip">
-            {c.label}
-            <button type="button" onClick={c.remove} aria-label={`Remove filter ${c.label}`}>
-              ×
+        <ul className="chips" aria-label="Active filters">
+          {chips.map((c) => (
+            <li key={c.label} className="chip">
+              {c.label}
+              <button type="button" onClick={c.remove} aria-label={`Remove filter ${c.label}`}>
+                ×
+              </button>
+            </li>
+          ))}
+          <li>
+            <button type="button" className="link" onClick={() => navigate({ search: {} })}>
+              Clear all
             </button>
           </li>
-        ))}
-        <li>
-          <button type="button" className="link" onClick={() => navigate({ search: {} })}>
-            Clear all
-          </button>
-        </li>
-      </ul>
+        </ul>
       )}
       <form onSubmit={add} className="add-filter" aria-label="Add a filter">
         <label htmlFor="filter-field" className="sr-only">
           Filter
         </label>
-        <select id="filter-field" value={field} onChange={(e) => (setField(e.target.value as TextFilter | "state"), setValue(""))}>
+        <select
+          id="filter-field"
+          value={field}
+          onChange={(e) => (setField(e.target.value as TextFilter | "state"), setValue(""))}
+        >
           <option value="state">State</option>
           {(Object.keys(TEXT_FILTERS) as TextFilter[]).map((k) => (
             <option key={k} value={k}>
@@ -72,7 +86,11 @@ export function RunFilters({ search }: { search: RunsSearch }) {
             id="filter-value"
             value={value}
             onChange={(e) => setValue(e.target.value)}
-            placeholder={field.endsWith("_after") || field.endsWith("_before") ? "2026-01-31T00:00:00Z" : "value"}
+            placeholder={
+              field.endsWith("_after") || field.endsWith("_before")
+                ? "2026-01-31T00:00:00Z"
+                : "value"
+            }
           />
         )}
         <button type="submit">Add filter</button>

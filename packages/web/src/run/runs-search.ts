@@ -19,7 +19,17 @@ export const TEXT_FILTERS = {
 } as const;
 export type TextFilter = keyof typeof TEXT_FILTERS;
 
-export const RUN_STATES = ["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "BLOCKED", "SUCCEEDED", "FAILED", "ERROR", "CANCELLED"] as const;
+export const RUN_STATES = [
+  "QUEUED",
+  "PENDING",
+  "CLAIMED",
+  "INPROGRESS",
+  "BLOCKED",
+  "SUCCEEDED",
+  "FAILED",
+  "ERROR",
+  "CANCELLED",
+] as const;
 
 export type RunsSearch = Partial<Record<TextFilter, string>> & {
   view?: QuickView;
@@ -49,7 +59,8 @@ export function quickViewSearch(view: QuickView, myUid: string | undefined): Run
   }
 }
 
-const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
+const str = (v: unknown) =>
+  typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
 
 export function parseRunsSearch(s: Record<string, unknown>): RunsSearch {
   const out: RunsSearch = {};
@@ -57,11 +68,14 @@ export function parseRunsSearch(s: Record<string, unknown>): RunsSearch {
     const v = str(s[key]);
     if (v) out[key] = v;
   }
-  const states = (Array.isArray(s.state) ? s.state : [s.state]).filter((x): x is string => RUN_STATES.includes(x as never));
+  const states = (Array.isArray(s.state) ? s.state : [s.state]).filter((x): x is string =>
+    RUN_STATES.includes(x as never),
+  );
   if (states.length) out.state = states;
   if (QUICK_VIEWS.includes(s.view as never)) out.view = s.view as QuickView;
   if (str(s.q)) out.q = str(s.q);
-  if (["updated_at", "created_at", "title"].includes(s.sort_by as string)) out.sort_by = s.sort_by as RunsSearch["sort_by"];
+  if (["updated_at", "created_at", "title"].includes(s.sort_by as string))
+    out.sort_by = s.sort_by as RunsSearch["sort_by"];
   if (s.sort_order === "asc" || s.sort_order === "desc") out.sort_order = s.sort_order;
   if (str(s.cursor)) out.cursor = str(s.cursor);
   return out;

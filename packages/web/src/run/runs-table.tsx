@@ -8,7 +8,9 @@ import { formatTime, personName, runDuration } from "../lib/format.ts";
 export function nestChildren(runs: RunItem[]): Array<{ run: RunItem; depth: number }> {
   const ids = new Set(runs.map((r) => r.run_id));
   const children = new Map<string, RunItem[]>();
-  for (const r of runs) if (r.parent_run_id && ids.has(r.parent_run_id)) children.set(r.parent_run_id, [...(children.get(r.parent_run_id) ?? []), r]);
+  for (const r of runs)
+    if (r.parent_run_id && ids.has(r.parent_run_id))
+      children.set(r.parent_run_id, [...(children.get(r.parent_run_id) ?? []), r]);
   const out: Array<{ run: RunItem; depth: number }> = [];
   const visit = (r: RunItem, depth: number) => {
     out.push({ run: r, depth });

@@ -42,19 +42,32 @@ export function ShareDialog({ runId, sharing }: { runId: string; sharing?: RunSh
         <form onSubmit={submit} className="share">
           <h2 id="share-title">Share this run</h2>
           <label htmlFor="share-team">Your team</label>
-          <select id="share-team" value={team} onChange={(e) => setTeam(e.target.value as typeof team)}>
+          <select
+            id="share-team"
+            value={team}
+            onChange={(e) => setTeam(e.target.value as typeof team)}
+          >
             <option value="NONE">Cannot see it</option>
             <option value="VIEWER">Can watch</option>
             <option value="EDITOR">Can watch and steer</option>
           </select>
           <label htmlFor="share-public">Public link</label>
-          <select id="share-public" value={pub} onChange={(e) => setPub(e.target.value as typeof pub)}>
+          <select
+            id="share-public"
+            value={pub}
+            onChange={(e) => setPub(e.target.value as typeof pub)}
+          >
             <option value="NONE">Off</option>
             <option value="VIEWER">Anyone with the link can watch</option>
           </select>
           {link && (
             <p className="public-link">
-              <input aria-label="Public link" readOnly value={link} onFocus={(e) => e.target.select()} />
+              <input
+                aria-label="Public link"
+                readOnly
+                value={link}
+                onFocus={(e) => e.target.select()}
+              />
               <button type="button" onClick={copy}>
                 {copied ? "Copied" : "Copy"}
               </button>

@@ -4,10 +4,37 @@ import type { RunEvent } from "@ambit/sdk";
 
 export type Item =
   | { kind: "message"; key: string; seqs: number[]; at: string; text: string; role: string }
-  | { kind: "tool"; key: string; seqs: number[]; at: string; name: string; input: Record<string, unknown>; output: string; result?: string }
-  | { kind: "setup"; key: string; seqs: number[]; at: string; name: string; phase: string; status: string; durationMs?: number; tail?: string }
+  | {
+      kind: "tool";
+      key: string;
+      seqs: number[];
+      at: string;
+      name: string;
+      input: Record<string, unknown>;
+      output: string;
+      result?: string;
+    }
+  | {
+      kind: "setup";
+      key: string;
+      seqs: number[];
+      at: string;
+      name: string;
+      phase: string;
+      status: string;
+      durationMs?: number;
+      tail?: string;
+    }
   | { kind: "followup"; key: string; seqs: number[]; at: string; message: string; by: string }
-  | { kind: "state"; key: string; seqs: number[]; at: string; from?: string; to: string; why?: string }
+  | {
+      kind: "state";
+      key: string;
+      seqs: number[];
+      at: string;
+      from?: string;
+      to: string;
+      why?: string;
+    }
   | { kind: "note"; key: string; seqs: number[]; at: string; text: string; tone: "error" | "info" };
 
 /**
@@ -40,9 +67,23 @@ export class TranscriptBuilder {
     const base = { key: `e${e.seq}`, seqs: [e.seq], at: e.at };
     switch (e.type) {
       case "agent.message":
-        return void this.push({ ...base, kind: "message", text: String(p.text ?? ""), role: p.role ?? "assistant" });
+        return void this.push({
+          ...base,
+          kind: "message",
+          text: String(p.text ?? ""),
+          role: p.role ?? "assistant",
+        });
       case "agent.tool_call": {
-        this.tools.set(p.call_id, this.push({ ...base, kind: "tool", name: String(p.name), input: p.input ?? {}, output: "" }));
+        this.tools.set(
+          p.call_id,
+          this.push({
+            ...base,
+            kind: "tool",
+            name: String(p.name),
+            input: p.input ?? {},
+            output: "",
+          }),
+        );
         return;
       }
       case "command.output":
@@ -53,7 +94,10 @@ export class TranscriptBuilder {
           return void this.push({ ...base, kind: "note", tone: "info", text });
         }
         const tool = this.items[index] as Extract<Item, { kind: "tool" }>;
-        const change = e.type === "command.output" ? { output: tool.output + String(p.chunk) } : { result: String(p.state) };
+        const change =
+          e.type === "command.output"
+            ? { output: tool.output + String(p.chunk) }
+            : { result: String(p.state) };
         return this.touch(index, change, e.seq);
       }
       case "setup.step": {
@@ -61,30 +105,80 @@ export class TranscriptBuilder {
         const open = this.steps.get(id);
         if (open !== undefined && p.status !== "started") {
           this.steps.delete(id);
-          return this.touch(open, { status: p.status, durationMs: p.duration_ms, tail: p.output_tail }, e.seq);
+          return this.touch(
+            open,
+            { status: p.status, durationMs: p.duration_ms, tail: p.output_tail },
+            e.seq,
+          );
         }
-        const index = this.push({ ...base, kind: "setup", name: String(p.name), phase: String(p.phase), status: String(p.status), durationMs: p.duration_ms, tail: p.output_tail });
+        const index = this.push({
+          ...base,
+          kind: "setup",
+          name: String(p.name),
+          phase: String(p.phase),
+          status: String(p.status),
+          durationMs: p.duration_ms,
+          tail: p.output_tail,
+        });
         if (p.status === "started") this.steps.set(id, index);
         return;
       }
       case "followup.received":
-        return void this.push({ ...base, kind: "followup", message: String(p.message), by: `${e.actor.type} ${e.actor.id}` });
+        return void this.push({
+          ...base,
+          kind: "followup",
+          message: String(p.message),
+          by: `${e.actor.type} ${e.actor.id}`,
+        });
       case "run.created":
-        return void this.push({ ...base, kind: "state", to: String(p.state), why: p.status_message?.message });
+        return void this.push({
+          ...base,
+          kind: "state",
+          to: String(p.state),
+          why: p.status_message?.message,
+        });
       case "run.state_changed":
-        return void this.push({ ...base, kind: "state", from: p.from, to: p.to, why: p.status_message?.message });
+        return void this.push({
+          ...base,
+          kind: "state",
+          from: p.from,
+          to: p.to,
+          why: p.status_message?.message,
+        });
       case "run.waiting":
-        return void this.push({ ...base, kind: "note", tone: "info", text: String(p.status_message?.message ?? "waiting") });
+        return void this.push({
+          ...base,
+          kind: "note",
+          tone: "info",
+          text: String(p.status_message?.message ?? "waiting"),
+        });
       case "run.cancel_requested":
-        return void this.push({ ...base, kind: "note", tone: "info", text: `Cancel requested by ${e.actor.type} ${e.actor.id}` });
+        return void this.push({
+          ...base,
+          kind: "note",
+          tone: "info",
+          text: `Cancel requested by ${e.actor.type} ${e.actor.id}`,
+        });
       case "error":
         return void this.push({ ...base, kind: "note", tone: "error", text: String(p.message) });
       case "secrets.withheld":
         return void this.push({ ...base, kind: "note", tone: "info", text: String(p.message) });
       case "usage":
-        return void this.push({ ...base, kind: "note", tone: "info", text: `Tokens: ${p.input_tokens} in, ${p.output_tokens} out${p.model_id ? ` (${p.model_id})` : ""}` });
+        return void this.push({
+          ...base,
+          kind: "note",
+          tone: "info",
+          text: `Tokens: ${p.input_tokens} in, ${p.output_tokens} out${
+            p.model_id ? ` (${p.model_id})` : ""
+          }`,
+        });
       default:
-        return void this.push({ ...base, kind: "note", tone: "info", text: `${e.type}: ${JSON.stringify(p)}` });
+        return void this.push({
+          ...base,
+          kind: "note",
+          tone: "info",
+          text: `${e.type}: ${JSON.stringify(p)}`,
+        });
     }
   }
 }

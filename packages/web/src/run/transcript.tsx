@@ -8,7 +8,8 @@ import { type Item, TranscriptBuilder } from "./transcript-items.ts";
 
 export function Transcript({ events }: { events: RunEvent[] }) {
   const built = useRef({ builder: new TranscriptBuilder(), seen: 0 });
-  if (events.length < built.current.seen) built.current = { builder: new TranscriptBuilder(), seen: 0 };
+  if (events.length < built.current.seen)
+    built.current = { builder: new TranscriptBuilder(), seen: 0 };
   if (events.length > built.current.seen) {
     built.current.builder.add(events.slice(built.current.seen));
     built.current.seen = events.length;
@@ -16,7 +17,14 @@ export function Transcript({ events }: { events: RunEvent[] }) {
   // a new array each time it grew, so the list sees the change
   const items = built.current.builder.items.slice();
   if (!items.length) return <p className="empty">No events yet.</p>;
-  return <VirtualList items={items} keyOf={(i) => i.key} render={(i) => <Row item={i} />} label="Transcript" />;
+  return (
+    <VirtualList
+      items={items}
+      keyOf={(i) => i.key}
+      render={(i) => <Row item={i} />}
+      label="Transcript"
+    />
+  );
 }
 
 const Row = memo(function Row({ item }: { item: Item }) {
@@ -33,11 +41,13 @@ const Row = memo(function Row({ item }: { item: Item }) {
         </article>
       );
     case "tool": {
-      const command = typeof item.input.command === "string" ? item.input.command : JSON.stringify(item.input);
+      const command =
+        typeof item.input.command === "string" ? item.input.command : JSON.stringify(item.input);
       return (
         <details className={`t-tool ${item.result ?? "running"}`} data-seqs={seqs}>
           <summary>
-            <span className="tool-name">{item.name}</span> <code>{command}</code> <span className="result">{item.result ?? "running…"}</span>
+            <span className="tool-name">{item.name}</span> <code>{command}</code>{" "}
+            <span className="result">{item.result ?? "running…"}</span>
           </summary>
           <pre>{item.output || "(no output)"}</pre>
         </details>

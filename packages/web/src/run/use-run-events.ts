@@ -5,11 +5,15 @@ import type { AccessLevel, RunEvent } from "@ambit/sdk";
 import { useEffect, useState } from "react";
 import { client } from "../lib/api.ts";
 
-export type Presence = Array<{ principal: { type: string; id: string }; access: string; connections: number }>;
+export type Presence = Array<{
+  principal: { type: string; id: string };
+  access: string;
+  connections: number;
+}>;
 
 export type RunEvents = {
   events: RunEvent[];
-  /** `connecting` until the first `ready`; `reconnecting` while a dropped connection is reopened. */
+  /** `connecting` until the first `ready`; `reconnecting` while a dropped socket is reopened. */
   status: "connecting" | "live" | "reconnecting" | "failed";
   access?: AccessLevel;
   state?: string;
