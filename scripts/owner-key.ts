@@ -10,7 +10,8 @@ import { ROOT } from "./lib/wrangler-dev.ts";
 const state = localState();
 const owner = readBootstrap(state.marker);
 if (!owner) {
-  console.error(`no bootstrap team in ${path.relative(ROOT, state.stateDir) || state.stateDir}: run npm start first (it creates one and prints its key)`);
+  const where = path.relative(ROOT, state.stateDir) || state.stateDir;
+  console.error(`no bootstrap team in ${where}: run npm start first (it creates one and prints its key)`);
   process.exit(1);
 }
 const { teamId, ownerId } = owner;

@@ -9,12 +9,16 @@ import { ROOT } from "./lib/wrangler-dev.ts";
 const state = localState();
 const owner = readBootstrap(state.marker);
 if (!owner) {
-  console.error(`no bootstrap team in ${path.relative(ROOT, state.stateDir) || state.stateDir}: run npm start first (it creates one)`);
+  const where = path.relative(ROOT, state.stateDir) || state.stateDir;
+  console.error(`no bootstrap team in ${where}: run npm start first (it creates one)`);
   process.exit(1);
 }
 const link = await mintSignInLink(state, owner);
 if (!link) {
-  console.error("the bootstrap owner (admin@ambit.local) is no longer a member of team \"default\": no link was made; sign in with an API key instead");
+  console.error(
+    'the bootstrap owner (admin@ambit.local) is no longer a member of team "default": ' +
+      "no link was made; sign in with an API key instead",
+  );
   process.exit(1);
 }
 console.log(`  Sign in to the console (once, within 15 minutes): ${link}`);

@@ -75,8 +75,11 @@ if (!existsSync(marker)) {
 }
 // a fresh one-time console sign-in link at every start (the key is printed only the first time)
 const owner = readBootstrap(marker);
-const link = owner && !stopping ? await mintSignInLink(state, owner).catch((err: Error) => (console.error(`• no sign-in link: ${err.message}`), undefined)) : undefined;
-if (link) console.log(`• sign in to the console (once, within 15 minutes): ${link}   (another: \`npm run sign-in-link\`)`);
+const noLink = (err: Error) => void console.error(`• no sign-in link: ${err.message}`);
+const link = owner && !stopping ? await mintSignInLink(state, owner).catch(noLink) : undefined;
+if (link) {
+  console.log(`• sign in to the console (once, within 15 minutes): ${link}   (another: \`npm run sign-in-link\`)`);
+}
 if (process.env.AMBIT_RUNNER !== "off" && !stopping) {
   const key = process.env.AMBIT_API_KEY ?? readRunnerKey(stateDir);
   if (!key) {

@@ -57,7 +57,13 @@ const Config = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, "must be origins like https://console.example.com (no path)"))),
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/ })
+          .refine((o) => new URL(o).origin === o, "must be origins like https://console.example.com (no path)"),
+      ),
+    ),
 }).refine((c) => c.PLATFORM_HOSTS !== "containers" || c.PUBLIC_URL, {
   path: ["PUBLIC_URL"],
   message: "is required when PLATFORM_HOSTS is 'containers' (the https origin runner containers connect to, e.g. https://ambit.example.workers.dev)",

@@ -14,7 +14,15 @@ export async function runHousekeeping(env: Env, now: number) {
   const sessionsPruned = await pruneWebSessions(createDb(env.DB), now);
   const rewrapped = await rewrapStaleTeamKeys(env);
   if (pruned || rewrapped || sessionsPruned) {
-    log.info("housekeeping", { idempotency_keys_pruned: pruned, web_sessions_pruned: sessionsPruned, team_keys_rewrapped: rewrapped });
+    log.info("housekeeping", {
+      idempotency_keys_pruned: pruned,
+      web_sessions_pruned: sessionsPruned,
+      team_keys_rewrapped: rewrapped,
+    });
   }
-  return { idempotencyKeysPruned: pruned, webSessionsPruned: sessionsPruned, teamKeysRewrapped: rewrapped };
+  return {
+    idempotencyKeysPruned: pruned,
+    webSessionsPruned: sessionsPruned,
+    teamKeysRewrapped: rewrapped,
+  };
 }

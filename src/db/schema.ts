@@ -430,7 +430,8 @@ export const liveAttachments = sqliteTable(
 /**
  * Web console sessions (src/services/web-sessions.ts): a random token in an HttpOnly cookie, only
  * its SHA-256 stored. It acts as its user with their role now, capped by the API key it came from
- * (`key_id`, null for a sign-in link); `personal` is that key's `personal_access` (true for a link).
+ * (`key_id`, null for a sign-in link); `personal` is that key's `personal_access` (true for a
+ * link).
  * Deleting the row ends it (sign-out, revocation, the key revoked, the member removed).
  */
 export const webSessions = sqliteTable(
@@ -456,7 +457,7 @@ export const webSessions = sqliteTable(
   ],
 );
 
-/** One-time sign-in links (`npm start`, `npm run sign-in-link`): only the token's SHA-256; used once. */
+/** One-time sign-in links (`npm start`, `npm run sign-in-link`): the token's SHA-256; used once. */
 export const signInLinks = sqliteTable("sign_in_links", {
   tokenHash: text("token_hash").primaryKey(),
   teamId: text("team_id").notNull(),

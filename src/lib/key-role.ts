@@ -24,9 +24,11 @@ export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; p
 export async function keyGrantNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<{ role: Role; personal: boolean } | null> {
   const session = sessionUidOf(key.keyId);
   if (session !== undefined) {
-    const [row] = await sessionAsKey(db, { teamId: key.teamId, uid: session, userId: key.principalId });
+    const ref = { teamId: key.teamId, uid: session, userId: key.principalId };
+    const [row] = await sessionAsKey(db, ref);
     const standing = row ? keyStanding(row, row.memberRole, now) : undefined;
-    return standing && "role" in standing ? { role: standing.role, personal: Boolean(row.personal) } : null;
+    if (!standing || !("role" in standing)) return null;
+    return { role: standing.role, personal: Boolean(row.personal) };
   }
   const [row] = await db
     .select({

@@ -19,7 +19,8 @@ export const SESSION_IDLE_MS = 7 * 24 * 3_600_000;
 const PREFIX = "session:";
 export const sessionCredential = (uid: string) => `${PREFIX}${uid}`;
 /** The session's uid if `keyId` names a web session. */
-export const sessionUidOf = (keyId: string | undefined) => (keyId?.startsWith(PREFIX) ? keyId.slice(PREFIX.length) : undefined);
+export const sessionUidOf = (keyId: string | undefined) =>
+  keyId?.startsWith(PREFIX) ? keyId.slice(PREFIX.length) : undefined;
 
 /**
  * A session read as the API key it acts like, for `keyStanding` (lib/roles.ts): the role of the
@@ -31,8 +32,11 @@ export const SESSION_AS_KEY = {
   userId: webSessions.userId,
   role: sql<Role>`coalesce(${apiKeys.role}, 'owner')`.as("key_role"),
   // a session whose key row is gone acts no more
-  revokedAt: sql<number | null>`case when ${webSessions.keyId} is not null and ${apiKeys.id} is null then 0 else ${apiKeys.revokedAt} end`.as("key_revoked"),
-  expiresAt: sql<number>`min(${webSessions.expiresAt}, ${webSessions.lastSeenAt} + ${SESSION_IDLE_MS}, coalesce(${apiKeys.expiresAt}, ${webSessions.expiresAt}))`.as("key_expires"),
+  revokedAt: sql<number | null>`case when ${webSessions.keyId} is not null and ${apiKeys.id} is null
+    then 0 else ${apiKeys.revokedAt} end`.as("key_revoked"),
+  expiresAt: sql<number>`min(${webSessions.expiresAt},
+    ${webSessions.lastSeenAt} + ${SESSION_IDLE_MS},
+    coalesce(${apiKeys.expiresAt}, ${webSessions.expiresAt}))`.as("key_expires"),
   principalType: sql<"user">`'user'`.as("principal_type"),
   personal: webSessions.personal,
   memberRole: memberships.role,
@@ -44,12 +48,16 @@ export function selectSessionsAsKeys<E extends SelectedFields>(db: Db, extra: E)
     .select({ ...SESSION_AS_KEY, ...extra })
     .from(webSessions)
     .leftJoin(apiKeys, eq(apiKeys.id, webSessions.keyId))
-    .leftJoin(memberships, and(eq(memberships.teamId, webSessions.teamId), eq(memberships.userId, webSessions.userId)));
+    .leftJoin(
+      memberships,
+      and(eq(memberships.teamId, webSessions.teamId), eq(memberships.userId, webSessions.userId)),
+    );
 }
 
 /** `SESSION_AS_KEY` of the session `uid` of this team (and user, when given). */
 export function sessionAsKey(db: Db, ref: { teamId: string; uid: string; userId?: string }) {
+  const user = ref.userId ? [eq(webSessions.userId, ref.userId)] : [];
   return selectSessionsAsKeys(db, {})
-    .where(and(eq(webSessions.id, ref.uid), eq(webSessions.teamId, ref.teamId), ...(ref.userId ? [eq(webSessions.userId, ref.userId)] : [])))
+    .where(and(eq(webSessions.id, ref.uid), eq(webSessions.teamId, ref.teamId), ...user))
     .limit(1);
 }

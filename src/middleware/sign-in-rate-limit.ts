@@ -13,6 +13,7 @@ export const signInRateLimit = rateLimit((c) => {
     rule: { name: "sign-in", limit, windowSeconds: 60 },
     key: addressKey(c.req.header("cf-connecting-ip")),
     refusal: (retryAfter) =>
-      `too many sign-in attempts from this address: ${limit} a minute are allowed (SIGN_INS_PER_IP_PER_MINUTE); retry in ${retryAfter} s`,
+      `too many sign-in attempts from this address: ${limit} a minute are allowed ` +
+      `(SIGN_INS_PER_IP_PER_MINUTE); retry in ${retryAfter} s`,
   };
 });

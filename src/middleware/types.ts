@@ -16,7 +16,10 @@ export type AppEnv = {
     secretAnswer?: SecretAnswer;
     /** a platform host credential (only on the host websocket route; see middleware/host-token.ts) */
     hostToken?: HostTokenClaims;
-    /** the request's session cookie names no live session (and it sent no key): the 401 to answer where a credential is needed */
+    /**
+     * the request's session cookie names no live session (and it sent no key): the 401 to answer
+     * where a credential is needed
+     */
     sessionEnded?: AppError;
   };
 };

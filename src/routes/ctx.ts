@@ -30,7 +30,7 @@ export function newRouter() {
   });
 }
 
-/** An API key, or the web console's session cookie (middleware/session.ts): every route behind `requireAuth`. */
+/** An API key, or the console's session cookie (middleware/session.ts): routes behind `requireAuth`. */
 export const bearer: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
 /** An API key only (routes that authenticate themselves and take no session). */
 export const bearerOnly: Record<string, string[]>[] = [{ bearerAuth: [] }];

@@ -29,7 +29,8 @@ export function afterOf(c: Context<AppEnv>, query: { after?: number }) {
 
 async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof StreamQuery>) {
   const after = afterOf(c, query);
-  const session = c.get("auth"); // a web session cookie (middleware/session.ts), origin already checked
+  // a web session cookie (middleware/session.ts), its origin already checked
+  const session = c.get("auth");
   const ended = c.get("sessionEnded");
   if (ended && !session && query.token === undefined) throw ended;
   return authorizeAttach({

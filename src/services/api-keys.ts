@@ -130,9 +130,15 @@ async function callingKeyExpiry(ctx: Ctx): Promise<number | null> {
   if (ctx.actor.type === "system") return null;
   // a web session: the key it came from (a sign-in link's session is its user in person)
   const session = sessionUidOf(ctx.actor.keyId);
+  const expiry = { expiresAt: apiKeys.expiresAt };
   const [k] = session
-    ? await ctx.db.select({ expiresAt: apiKeys.expiresAt }).from(webSessions).innerJoin(apiKeys, eq(apiKeys.id, webSessions.keyId)).where(eq(webSessions.id, session)).limit(1)
-    : await ctx.db.select({ expiresAt: apiKeys.expiresAt }).from(apiKeys).where(eq(apiKeys.id, ctx.actor.keyId)).limit(1);
+    ? await ctx.db
+        .select(expiry)
+        .from(webSessions)
+        .innerJoin(apiKeys, eq(apiKeys.id, webSessions.keyId))
+        .where(eq(webSessions.id, session))
+        .limit(1)
+    : await ctx.db.select(expiry).from(apiKeys).where(eq(apiKeys.id, ctx.actor.keyId)).limit(1);
   return k?.expiresAt ?? null;
 }
 

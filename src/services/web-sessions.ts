@@ -6,7 +6,13 @@ import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
 import { keyStanding } from "../lib/roles.ts";
 import { iso } from "../lib/time.ts";
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, selectSessionsAsKeys, sessionCredential, sessionUidOf } from "../lib/web-session.ts";
+import {
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+  selectSessionsAsKeys,
+  sessionCredential,
+  sessionUidOf,
+} from "../lib/web-session.ts";
 import { authenticateApiKey } from "./authenticate.ts";
 import type { Actor, Ctx } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
@@ -19,20 +25,36 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 /** A fresh session for a sign-in: its token (for the cookie, never stored) and when it ends. */
 export type NewSession = { token: string; uid: string; expiresAt: number };
+type NewSessionOf = {
+  teamId: string;
+  userId: string;
+  keyId: string | null;
+  personal: boolean;
+  userAgent?: string;
+};
 
-const newToken = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/** 32 random bytes, base64url (43 characters). */
+function newToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
 
-async function createSession(
-  db: Db,
-  s: { teamId: string; userId: string; keyId: string | null; personal: boolean; userAgent?: string },
-  now: number,
-): Promise<NewSession> {
+async function createSession(db: Db, s: NewSessionOf, now: number): Promise<NewSession> {
   const token = newToken();
   const uid = newUid();
   const expiresAt = now + SESSION_ABSOLUTE_MS;
   await db.insert(webSessions).values({
-    id: uid, tokenHash: await sha256Hex(token), teamId: s.teamId, userId: s.userId, keyId: s.keyId, personal: s.personal,
-    createdAt: now, lastSeenAt: now, expiresAt, userAgent: s.userAgent?.slice(0, 300) ?? null,
+    id: uid,
+    tokenHash: await sha256Hex(token),
+    teamId: s.teamId,
+    userId: s.userId,
+    keyId: s.keyId,
+    personal: s.personal,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+    userAgent: s.userAgent?.slice(0, 300) ?? null,
   });
   return { token, uid, expiresAt };
 }
@@ -42,46 +64,69 @@ async function createSession(
  * opens a session as its user, in person. Null when the link is unknown, used or expired, or its
  * user left the team: the caller says only that the link no longer works.
  */
-export async function signInWithLink({ db, token, userAgent }: { db: Db; token: string; userAgent?: string }, now = Date.now()): Promise<NewSession | null> {
-  const [link] = await db.delete(signInLinks).where(eq(signInLinks.tokenHash, await sha256Hex(token))).returning();
+export async function signInWithLink(
+  { db, token, userAgent }: { db: Db; token: string; userAgent?: string },
+  now = Date.now(),
+): Promise<NewSession | null> {
+  const hash = await sha256Hex(token);
+  const [link] = await db.delete(signInLinks).where(eq(signInLinks.tokenHash, hash)).returning();
   if (!link || link.expiresAt <= now) return null;
-  const member = await memberRole(db, link.teamId, link.userId);
-  if (!member) return null;
-  return createSession(db, { teamId: link.teamId, userId: link.userId, keyId: null, personal: true, userAgent }, now);
-}
-
-async function memberRole(db: Db, teamId: string, userId: string) {
-  const [m] = await db
+  const [member] = await db
     .select({ role: memberships.role })
     .from(memberships)
-    .where(and(eq(memberships.teamId, teamId), eq(memberships.userId, userId)))
+    .where(and(eq(memberships.teamId, link.teamId), eq(memberships.userId, link.userId)))
     .limit(1);
-  return m?.role;
+  if (!member) return null;
+  const { teamId, userId } = link;
+  return createSession(db, { teamId, userId, keyId: null, personal: true, userAgent }, now);
 }
+
+const KEY_WAYS_IN =
+  "Sign in with an API key of your own (`ambit api-key create`, or one your team's admin made " +
+  "for you), or, on a platform started with `npm start`, the link it printed or a new one from " +
+  "`npm run sign-in-link`.";
 
 /**
  * Opens a session from a user's API key: it acts no higher than the key, ends when the key is
  * revoked or expires, and reaches personal resources only if the key does. A service account's
  * key is refused: the console is for people.
  */
-export async function signInWithKey({ db, apiKey, userAgent }: { db: Db; apiKey: string; userAgent?: string }, now = Date.now()): Promise<NewSession> {
-  const { teamId, actor } = await authenticateApiKey(db, `Bearer ${apiKey.trim()}`, now).catch((err: unknown) => {
-    if (!(err instanceof AppError)) throw err;
-    // the key's own refusal says why (unknown, revoked, expired, left the team); the way in differs here
-    const why = err.message.split(". ")[0].replace(/^The Authorization header is not a valid bearer API key$/, "This is not an API key (they start with ambit_)");
-    throw new AppError(err.code, `${why}. Sign in with an API key of your own (\`ambit api-key create\`, or one your team's admin made for you), or, on a platform started with \`npm start\`, the link it printed or a new one from \`npm run sign-in-link\`.`);
-  });
+export async function signInWithKey(
+  { db, apiKey, userAgent }: { db: Db; apiKey: string; userAgent?: string },
+  now = Date.now(),
+): Promise<NewSession> {
+  const { teamId, actor } = await authenticateApiKey(db, `Bearer ${apiKey.trim()}`, now).catch(
+    (err: unknown) => {
+      if (!(err instanceof AppError)) throw err;
+      // the key's refusal says why (unknown, revoked, expired, left the team); the way in differs
+      const notAKey = "This is not an API key (they start with ambit_)";
+      const why = err.message.split(". ")[0].replace(/^The Authorization header .*/, notAKey);
+      throw new AppError(err.code, `${why}. ${KEY_WAYS_IN}`);
+    },
+  );
   if (actor.type !== "user") {
     throw new AppError(
       "not_authorized",
-      "this is a service account's API key (a named agent's), and only people sign in to the console: sign in with an API key of your own user (`ambit api-key create` as yourself), or a sign-in link (`npm run sign-in-link` on a local platform)",
+      "this is a service account's API key (a named agent's), and only people sign in to the " +
+        "console: sign in with an API key of your own user (`ambit api-key create` as yourself), " +
+        "or a sign-in link (`npm run sign-in-link` on a local platform)",
     );
   }
-  return createSession(db, { teamId, userId: actor.id, keyId: actor.keyId, personal: actor.personal, userAgent }, now);
+  const { keyId, personal } = actor;
+  return createSession(db, { teamId, userId: actor.id, keyId, personal, userAgent }, now);
 }
 
 const ENDED =
-  "Your web session has ended (signed out, revoked, expired, or unused for 7 days, or the API key it came from was revoked). Sign in again at /sign-in, or send 'Authorization: Bearer <API key>' instead of the cookie.";
+  "Your web session has ended (signed out, revoked, expired, or unused for 7 days, or the API " +
+  "key it came from was revoked). Sign in again at /sign-in, or send 'Authorization: Bearer " +
+  "<API key>' instead of the cookie.";
+
+type SessionAuth = {
+  teamId: string;
+  actor: Extract<Actor, { keyId: string }>;
+  configVersion: number;
+  touch?: () => Promise<unknown>;
+};
 
 /**
  * Resolves a session cookie's token to its team and actor, like `authenticateApiKey` does a key:
@@ -92,28 +137,56 @@ export async function authenticateSession(
   db: Db,
   token: string,
   now = Date.now(),
-): Promise<{ teamId: string; actor: Extract<Actor, { keyId: string }>; configVersion: number; touch?: () => Promise<unknown> }> {
+): Promise<SessionAuth> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw new AppError("authentication_required", ENDED);
-  const [row] = await selectSessionsAsKeys(db, { uid: webSessions.id, teamId: webSessions.teamId, lastSeenAt: webSessions.lastSeenAt, configVersion: teamConfigVersions.version })
+  const extra = {
+    uid: webSessions.id,
+    teamId: webSessions.teamId,
+    lastSeenAt: webSessions.lastSeenAt,
+    configVersion: teamConfigVersions.version,
+  };
+  const [row] = await selectSessionsAsKeys(db, extra)
     .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, webSessions.teamId))
     .where(eq(webSessions.tokenHash, await sha256Hex(token)))
     .limit(1);
   const standing = row ? keyStanding(row, row.memberRole, now) : undefined;
-  if (!row || !standing || "denied" in standing) throw new AppError("authentication_required", ENDED);
-  const stale = row.lastSeenAt < now - LAST_SEEN_GRANULARITY_MS;
+  if (!row || !standing || "denied" in standing) {
+    throw new AppError("authentication_required", ENDED);
+  }
+  const staleBefore = now - LAST_SEEN_GRANULARITY_MS;
+  const touch = () =>
+    db
+      .update(webSessions)
+      .set({ lastSeenAt: now })
+      .where(and(eq(webSessions.id, row.uid), lt(webSessions.lastSeenAt, staleBefore)));
   return {
     teamId: row.teamId,
-    actor: { type: "user", id: row.userId, role: standing.role, keyId: sessionCredential(row.uid), personal: Boolean(row.personal) },
+    actor: {
+      type: "user",
+      id: row.userId,
+      role: standing.role,
+      keyId: sessionCredential(row.uid),
+      personal: Boolean(row.personal),
+    },
     configVersion: row.configVersion ?? 0,
-    touch: stale ? () => db.update(webSessions).set({ lastSeenAt: now }).where(and(eq(webSessions.id, row.uid), lt(webSessions.lastSeenAt, now - LAST_SEEN_GRANULARITY_MS))) : undefined,
+    touch: row.lastSeenAt < staleBefore ? touch : undefined,
   };
 }
 
 /** Ends the session of this cookie token, if any (signing out twice, or signed out, is fine). */
-export async function signOut({ db, env, token, requestId }: { db: Db; env: Env; token: string | undefined; requestId: string }): Promise<void> {
+export async function signOut(input: {
+  db: Db;
+  env: Env;
+  token: string | undefined;
+  requestId: string;
+}): Promise<void> {
+  const { db, token } = input;
   if (!token) return;
-  const [ended] = await db.delete(webSessions).where(eq(webSessions.tokenHash, await sha256Hex(token))).returning({ uid: webSessions.id, teamId: webSessions.teamId });
-  if (ended) await endLive({ db, env, requestId, teamId: ended.teamId }, [ended.uid]);
+  const [ended] = await db
+    .delete(webSessions)
+    .where(eq(webSessions.tokenHash, await sha256Hex(token)))
+    .returning({ uid: webSessions.id, teamId: webSessions.teamId });
+  if (ended) await endLive({ ...input, teamId: ended.teamId }, [ended.uid]);
 }
 
 /** Closes the live connections (websockets, SSE) attached through these sessions. */
@@ -135,17 +208,20 @@ export async function endSessionsOfKey(ctx: Ctx, keyId: string): Promise<void> {
 
 /** The statement that deletes a member's sessions, for the batch that removes them. */
 export const deleteSessionsOfMember = (ctx: Ctx, userId: string) =>
-  ctx.db.delete(webSessions).where(and(eq(webSessions.teamId, ctx.teamId), eq(webSessions.userId, userId)));
+  ctx.db
+    .delete(webSessions)
+    .where(and(eq(webSessions.teamId, ctx.teamId), eq(webSessions.userId, userId)));
 
 /**
  * The caller's own sessions, live ones only. A credential that does not reach its user's personal
  * resources (a key an admin minted for them, or a session from one) sees only sessions like it.
  */
 export async function listWebSessions({ ctx }: { ctx: Ctx }, now = Date.now()) {
+  const live = [gt(webSessions.expiresAt, now), gt(webSessions.lastSeenAt, now - SESSION_IDLE_MS)];
   const rows = await ctx.db
     .select()
     .from(webSessions)
-    .where(and(...ownSessions(ctx), gt(webSessions.expiresAt, now), gt(webSessions.lastSeenAt, now - SESSION_IDLE_MS)))
+    .where(and(...ownSessions(ctx), ...live))
     .orderBy(desc(webSessions.lastSeenAt));
   const current = sessionUidOf("keyId" in ctx.actor ? ctx.actor.keyId : undefined);
   return rows.map((r) => ({
@@ -169,14 +245,17 @@ export async function deleteWebSession({ ctx, uid }: { ctx: Ctx; uid: string }) 
 }
 
 function ownSessions(ctx: Ctx) {
-  const personalOnly = ctx.actor.type !== "system" && ctx.actor.personal ? [] : [eq(webSessions.personal, false)];
-  return [eq(webSessions.teamId, ctx.teamId), eq(webSessions.userId, ctx.actor.id), ...personalOnly];
+  const personal = ctx.actor.type !== "system" && ctx.actor.personal;
+  const mine = [eq(webSessions.teamId, ctx.teamId), eq(webSessions.userId, ctx.actor.id)];
+  return personal ? mine : [...mine, eq(webSessions.personal, false)];
 }
 
 /** Deletes sessions and sign-in links past their end (the cron's housekeeping); how many went. */
 export async function pruneWebSessions(db: Db, now = Date.now()) {
+  const idleSince = now - SESSION_IDLE_MS;
+  const ended = or(lt(webSessions.expiresAt, now), lt(webSessions.lastSeenAt, idleSince));
   const [sessions, links] = await db.batch([
-    db.delete(webSessions).where(or(lt(webSessions.expiresAt, now), lt(webSessions.lastSeenAt, now - SESSION_IDLE_MS))),
+    db.delete(webSessions).where(ended),
     db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
   ]);
   return (sessions.meta.changes ?? 0) + (links.meta.changes ?? 0);

@@ -89,7 +89,7 @@ describe("cross-site request forgery", () => {
     const none = expectProblem(await write(asConsole(session, null)), 403, "csrf_rejected");
     expect(none.detail).toMatch(/no Origin header.*Authorization: Bearer/);
     const foreign = expectProblem(await write(asConsole(session, "https://evil.example")), 403, "csrf_rejected");
-    expect(foreign.detail).toMatch(/another origin \(https:\/\/evil\.example\).*CONSOLE_ORIGINS/);
+    expect(foreign.detail).toMatch(/another origin's page \(https:\/\/evil\.example\).*CONSOLE_ORIGINS/);
     expectProblem(await write(asConsole(session, "null")), 403, "csrf_rejected");
     for (const method of ["PATCH", "PUT", "DELETE"]) {
       expectProblem(await call(method, "/api/v1/team", { headers: asConsole(session, "https://evil.example"), body: { name: "x" } }), 403, "csrf_rejected");

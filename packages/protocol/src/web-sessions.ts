@@ -3,16 +3,25 @@ import { Role, Timestamp } from "./common.ts";
 
 /** `POST /auth/sign-in`: a user API key becomes a web session (a cookie). */
 export const SignInRequest = z.object({
-  api_key: z.string().min(1).max(200).describe("a user's API key (`ambit_…`); a service account's key is refused"),
+  api_key: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe("a user's API key (`ambit_…`); a service account's key is refused"),
 });
 export type SignInRequest = z.infer<typeof SignInRequest>;
 
 /** `GET /me`: who the caller is, in which team, with what role now, and how they authenticated. */
 export const Me = z.object({
-  user: z.object({ uid: z.string(), name: z.string().nullable(), email: z.string() }).nullable().describe("null for a service account"),
+  user: z
+    .object({ uid: z.string(), name: z.string().nullable(), email: z.string() })
+    .nullable()
+    .describe("null for a service account"),
   team: z.object({ uid: z.string(), name: z.string() }),
-  role: Role.describe("the role this credential acts with now (never above the member's team role)"),
-  personal: z.boolean().describe("whether it reaches the user's personal runs and secrets (false for a key someone else minted)"),
+  role: Role.describe("the role this credential acts with now (never above the member's role)"),
+  personal: z
+    .boolean()
+    .describe("whether it reaches the user's personal runs and secrets (not for a key someone else minted)"),
   via: z.enum(["session", "api_key"]),
 });
 export type Me = z.infer<typeof Me>;

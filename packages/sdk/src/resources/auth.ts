@@ -5,7 +5,7 @@ import { APIResource, path } from "../core/resource.ts";
 /** `client.auth.sessions`: the caller's own web console sessions. */
 export class Sessions extends APIResource {
   /**
-   * The caller's live web sessions (never their tokens); `current` marks the one this request came with.
+   * The caller's live web sessions (never their tokens); `current` marks this request's own.
    *
    * @example
    * const { sessions } = await client.auth.sessions.list();
