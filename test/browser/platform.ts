@@ -23,7 +23,11 @@ export type ConsolePlatform = {
 
 export async function startConsolePlatform(script: Script): Promise<ConsolePlatform> {
   const [s, model] = await Promise.all([
-    startE2eServer({ teamName: "Browser team" }),
+    startE2eServer({
+      teamName: "Browser team",
+      // every test signs in from 127.0.0.1; the limit itself is tested in test/security/
+      vars: { SIGN_INS_PER_IP_PER_MINUTE: "1000" },
+    }),
     startModelServer(script),
   ]);
   const dir = mkdtempSync(path.join(tmpdir(), "ambit-browser-"));
