@@ -7,7 +7,7 @@ import { type FormEvent, useState } from "react";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
 import { useMe } from "../lib/me.ts";
-import { type Option, useRunOptions } from "../run/config-options.ts";
+import { type Choices, type Option, useRunOptions } from "../run/config-options.ts";
 
 type Form = {
   prompt: string;
@@ -20,6 +20,21 @@ type Form = {
   team: string;
   public: string;
   personal: boolean;
+};
+
+type ChoiceField = Exclude<keyof Form, "prompt" | "title" | "personal">;
+
+const TEAM_ACCESS: Choices = {
+  failed: false,
+  options: [
+    { value: "NONE", label: "None" },
+    { value: "VIEWER", label: "Can watch" },
+    { value: "EDITOR", label: "Can steer" },
+  ],
+};
+const PUBLIC_ACCESS: Choices = {
+  failed: false,
+  options: [{ value: "VIEWER", label: "Anyone with the link can watch" }],
 };
 
 export function NewRunPage() {
@@ -74,6 +89,17 @@ export function NewRunPage() {
     } as RunCreateParams);
   }
 
+  const defaultModel = o.defaultModel ? ` (${o.defaultModel})` : "";
+  const fields: Array<[ChoiceField, string, string, Choices, string]> = [
+    ["environment", "environment", "Environment", o.environment, "No environment"],
+    ["model", "model", "Model", o.model, `Team default${defaultModel}`],
+    ["agent", "agent", "Named agent", o.agent, "None (run as you)"],
+    ["savedPrompt", "saved-prompt", "Saved prompt", o.savedPrompt, "None"],
+    ["pool", "pool", "Host pool", o.pool, "Platform pool"],
+    ["team", "team-access", "Team access", TEAM_ACCESS, "Team default"],
+    ["public", "public-access", "Public link", PUBLIC_ACCESS, "No public link"],
+  ];
+
   return (
     <>
       <h1>New run</h1>
@@ -90,71 +116,17 @@ export function NewRunPage() {
         <label htmlFor="title">Title (optional)</label>
         <input id="title" value={f.title} onChange={set("title")} />
         <div className="grid">
-          <Choice
-            id="environment"
-            label="Environment"
-            value={f.environment}
-            onChange={set("environment")}
-            options={o.environments.data}
-            failed={o.environments.isError}
-            none="No environment"
-          />
-          <Choice
-            id="model"
-            label="Model"
-            value={f.model}
-            onChange={set("model")}
-            options={o.models.data?.options}
-            failed={o.models.isError}
-            none={`Team default${o.models.data?.default ? ` (${o.models.data.default})` : ""}`}
-          />
-          <Choice
-            id="agent"
-            label="Named agent"
-            value={f.agent}
-            onChange={set("agent")}
-            options={o.agents.data}
-            failed={o.agents.isError}
-            none="None (run as you)"
-          />
-          <Choice
-            id="saved-prompt"
-            label="Saved prompt"
-            value={f.savedPrompt}
-            onChange={set("savedPrompt")}
-            options={o.prompts.data}
-            failed={o.prompts.isError}
-            none="None"
-          />
-          <Choice
-            id="pool"
-            label="Host pool"
-            value={f.pool}
-            onChange={set("pool")}
-            options={o.pools.data}
-            failed={o.pools.isError}
-            none="Platform pool"
-          />
-          <Choice
-            id="team-access"
-            label="Team access"
-            value={f.team}
-            onChange={set("team")}
-            options={[
-              { value: "NONE", label: "None" },
-              { value: "VIEWER", label: "Can watch" },
-              { value: "EDITOR", label: "Can steer" },
-            ]}
-            none="Team default"
-          />
-          <Choice
-            id="public-access"
-            label="Public link"
-            value={f.public}
-            onChange={set("public")}
-            options={[{ value: "VIEWER", label: "Anyone with the link can watch" }]}
-            none="No public link"
-          />
+          {fields.map(([key, id, label, choices, none]) => (
+            <Choice
+              key={id}
+              id={id}
+              label={label}
+              value={f[key]}
+              onChange={set(key)}
+              {...choices}
+              none={none}
+            />
+          ))}
         </div>
         <label className="check">
           <input

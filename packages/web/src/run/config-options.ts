@@ -4,56 +4,47 @@ import { useQuery } from "@tanstack/react-query";
 import { client } from "../lib/api.ts";
 
 export type Option = { value: string; label: string };
+/** A field's choices: undefined while they load; `failed` when they cannot be read. */
+export type Choices = { options?: Option[]; failed: boolean };
 
-const opts = { staleTime: 30_000, retry: false } as const;
+const option = (value: string, label = value): Option => ({ value, label });
+
+function useChoices(key: string, load: () => Promise<Option[]>): Choices {
+  const q = useQuery({
+    queryKey: ["choices", key],
+    queryFn: load,
+    staleTime: 30_000,
+    retry: false,
+  });
+  return { options: q.data, failed: q.isError };
+}
 
 export function useRunOptions() {
-  const environments = useQuery({
-    ...opts,
-    queryKey: ["environments"],
-    queryFn: async () =>
-      (await client.agent.environments.list()).environments.map((e): Option => ({
-        value: e.uid,
-        label: e.config.name ?? e.uid,
-      })),
-  });
   const models = useQuery({
-    ...opts,
     queryKey: ["models"],
-    queryFn: async () => {
-      const r = await client.agent.models.list();
-      return {
-        default: r.default_model_id,
-        options: r.models.map((m): Option => ({ value: m.id, label: m.display_name || m.id })),
-      };
-    },
+    queryFn: async () => client.agent.models.list(),
+    staleTime: 30_000,
+    retry: false,
   });
-  const agents = useQuery({
-    ...opts,
-    queryKey: ["identities"],
-    queryFn: async () =>
-      (await client.agent.identities.list()).agents.map((a): Option => ({
-        value: a.uid,
-        label: a.name,
-      })),
-  });
-  const prompts = useQuery({
-    ...opts,
-    queryKey: ["prompts"],
-    queryFn: async () =>
-      (await client.agent.prompts.list()).prompts.map((p): Option => ({
-        value: p.name,
-        label: p.name,
-      })),
-  });
-  const pools = useQuery({
-    ...opts,
-    queryKey: ["hosts"],
-    queryFn: async () =>
-      [...new Set((await client.hosts.list()).hosts.map((h) => h.worker_id))].map((w): Option => ({
-        value: w,
-        label: w,
-      })),
-  });
-  return { environments, models, agents, prompts, pools };
+  return {
+    environment: useChoices("environments", async () =>
+      (await client.agent.environments.list()).environments.map((e) =>
+        option(e.uid, e.config.name),
+      ),
+    ),
+    model: {
+      options: models.data?.models.map((m) => option(m.id, m.display_name || m.id)),
+      failed: models.isError,
+    } satisfies Choices,
+    defaultModel: models.data?.default_model_id,
+    agent: useChoices("identities", async () =>
+      (await client.agent.identities.list()).agents.map((a) => option(a.uid, a.name)),
+    ),
+    savedPrompt: useChoices("prompts", async () =>
+      (await client.agent.prompts.list()).prompts.map((p) => option(p.name)),
+    ),
+    pool: useChoices("hosts", async () =>
+      [...new Set((await client.hosts.list()).hosts.map((h) => h.worker_id))].map((w) => option(w)),
+    ),
+  };
 }
