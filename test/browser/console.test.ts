@@ -208,7 +208,7 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await context.close();
   });
 
-  it("sends a follow-up that reaches the agent; downloads the transcript; shows the timeline; shares a public link and copies it", async () => {
+  it("sends a follow-up that reaches the agent; downloads the transcript; shows the timeline and conversation; shares a public link and copies it", async () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto(`/runs/${succeededRunId}`);
@@ -238,6 +238,11 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     await page.waitForURL(/\?tab=timeline$/);
     await page.locator(".timeline li").first().waitFor();
     await expectAccessible(page, "run-timeline");
+    await page.getByRole("link", { name: "Conversation" }).click();
+    await page.waitForURL(/\?tab=conversation$/);
+    await page.locator(".c-user").getByText(FOLLOWUP).waitFor(); // what was said, by whom
+    await page.locator(".c-assistant").getByText("Follow-up handled:").waitFor();
+    await expectAccessible(page, "run-conversation");
     // share: a public link, copied
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
     await page.getByRole("button", { name: "Share" }).click();

@@ -9,6 +9,7 @@ import { isTerminal } from "../lib/format.ts";
 import { useMe } from "../lib/me.ts";
 import { Artifacts } from "../run/artifacts.tsx";
 import { CancelButton } from "../run/cancel-button.tsx";
+import { Conversation } from "../run/conversation.tsx";
 import { FollowupBox } from "../run/followup-box.tsx";
 import { RunHeader } from "../run/run-header.tsx";
 import { ShareDialog } from "../run/share-dialog.tsx";
@@ -16,7 +17,12 @@ import { Timeline } from "../run/timeline.tsx";
 import { Transcript } from "../run/transcript.tsx";
 import { useRunEvents } from "../run/use-run-events.ts";
 
-const TABS = { transcript: "Transcript", timeline: "Timeline", artifacts: "Artifacts" } as const;
+const TABS = {
+  transcript: "Transcript",
+  conversation: "Conversation",
+  timeline: "Timeline",
+  artifacts: "Artifacts",
+} as const;
 type Tab = keyof typeof TABS;
 export type RunSearch = { tab?: Tab };
 export const parseRunSearch = (s: Record<string, unknown>): RunSearch =>
@@ -94,6 +100,7 @@ export function RunPage() {
         data-events={live.events.length}
       >
         {tab === "transcript" && <Transcript events={live.events} />}
+        {tab === "conversation" && <Conversation runId={runId} />}
         {tab === "timeline" && <Timeline runId={runId} />}
         {tab === "artifacts" && <Artifacts artifacts={run.data.artifacts ?? []} />}
       </section>
