@@ -1,12 +1,14 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { ensureConsoleAssets } from "./scripts/lib/console-assets.ts";
 
 if (Number(process.versions.node.split(".")[0]) < 22) {
   throw new Error(`vitest is running on Node ${process.version}; run it through npm ("npm test"), which uses the project's Node 22`);
 }
 
 export default defineConfig(async () => {
+  ensureConsoleAssets(); // wrangler.toml's [assets] directory must exist before the console is built
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
@@ -23,6 +25,7 @@ export default defineConfig(async () => {
                   SECRETS_KEY: "test-secrets-key-0123456789abcdefghijklmno",
                   SIGNUPS_PER_IP_PER_HOUR: "1000000", // the suite signs up thousands of teams from no address; test/security/signup-rate-limit.test.ts sets its own
                   PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "1000000", // likewise for public links; test/security/public-link-amplifier.test.ts sets its own
+                  SIGN_INS_PER_IP_PER_MINUTE: "1000000", // likewise for console sign-ins; test/security/web-sessions.test.ts sets its own
                 },
               },
             }),
@@ -49,6 +52,17 @@ export default defineConfig(async () => {
             testTimeout: 60_000,
             // a server's start (migrations, then wrangler dev until it answers) took over two minutes
             // once on a loaded 2-core machine; a start that never comes still fails, with its logs
+            hookTimeout: 240_000,
+            fileParallelism: false,
+          },
+        },
+        {
+          test: {
+            // the web console in Debian's chromium (playwright-core) against a real platform; one platform per file
+            name: "browser",
+            environment: "node",
+            include: ["test/browser/**/*.test.ts"],
+            testTimeout: 120_000,
             hookTimeout: 240_000,
             fileParallelism: false,
           },

@@ -2,6 +2,7 @@
 // state directory the server will use (`--persist-to`, default .wrangler/state).
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { ensureConsoleAssets } from "./lib/console-assets.ts";
 import { applyMigrations, ensureDevVars, ROOT, wranglerEnv } from "./lib/wrangler-dev.ts";
 
 const args = process.argv.slice(2);
@@ -9,6 +10,7 @@ const i = args.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-
 const persistTo = i < 0 ? undefined : args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
 
 ensureDevVars();
+ensureConsoleAssets();
 await applyMigrations(persistTo, { quiet: true });
 const child = spawn(process.execPath, [path.join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", ...args], {
   cwd: ROOT,

@@ -1,6 +1,7 @@
 // `npm start`: the whole platform on this machine — local D1/KV/R2/Queues/DOs under wrangler dev,
 // migrations applied, secrets created on first run, a bootstrap team whose key is printed once
-// (later starts name `npm run owner-key`, which mints a new one from the local state),
+// (later starts name `npm run owner-key`, which mints a new one from the local state), a one-time
+// console sign-in link for its owner at every start (`npm run sign-in-link` mints another),
 // and a host runner on this machine as that team's platform pool (worker_host "warp").
 // AMBIT_RUNNER=off starts no runner; AMBIT_RUNNER_CAPACITY sets how many runs it takes at once (default 2).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -8,13 +9,12 @@ import path from "node:path";
 import { PLATFORM_POOL } from "@ambit/protocol";
 import type { Host } from "../packages/runner/src/host.ts";
 import { applyMigrations, type DevServer, ensureDevVars, HARMLESS_DEV_LINES, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
+import { localState, mintSignInLink, readBootstrap } from "./lib/bootstrap.ts";
 import { mintRunnerKey, readRunnerKey, startLocalRunner } from "./lib/local-runner.ts";
 
-const port = Number(process.env.PORT ?? 8787);
 // AMBIT_PERSIST_TO moves the local state (D1, KV, R2, DOs) elsewhere, e.g. for a second instance.
-const persistTo = process.env.AMBIT_PERSIST_TO ? path.resolve(process.env.AMBIT_PERSIST_TO) : undefined;
-const stateDir = persistTo ?? path.join(ROOT, ".wrangler/state");
-const marker = path.join(stateDir, "ambit-bootstrap.json");
+const state = localState();
+const { port, persistTo, stateDir, marker } = state;
 
 const { created } = ensureDevVars();
 if (created) console.log("• created .dev.vars with fresh random secrets");
@@ -75,6 +75,13 @@ if (!existsSync(marker)) {
 } else {
   const env = `${process.env.PORT ? `PORT=${port} ` : ""}${persistTo ? `AMBIT_PERSIST_TO=${process.env.AMBIT_PERSIST_TO} ` : ""}`;
   console.log(`• bootstrap team "default" exists; its owner key was printed on the first start. Lost it? \`${env}npm run owner-key\` mints a new one (local state only)`);
+}
+// a fresh one-time console sign-in link at every start (the key is printed only the first time)
+const owner = readBootstrap(marker);
+const noLink = (err: Error) => void console.error(`• no sign-in link: ${err.message}`);
+const link = owner && !stopping ? await mintSignInLink(state, owner).catch(noLink) : undefined;
+if (link) {
+  console.log(`• sign in to the console (once, within 15 minutes): ${link}   (another: \`npm run sign-in-link\`)`);
 }
 if (process.env.AMBIT_RUNNER !== "off" && !stopping) {
   const key = process.env.AMBIT_API_KEY ?? readRunnerKey(stateDir);

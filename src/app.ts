@@ -2,13 +2,14 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Problem } from "@ambit/protocol";
 import { HTTPException } from "hono/http-exception";
 import { AppError } from "./lib/errors.ts";
-import { problemResponse } from "./lib/problem.ts";
+import { problemResponse, redactedPath } from "./lib/problem.ts";
 import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
 import { signupRateLimit } from "./middleware/signup-rate-limit.ts";
+import { sessionAuth } from "./middleware/session.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -27,6 +28,8 @@ import { schedulesRoutes } from "./routes/schedules.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
+import { meRoutes } from "./routes/me.ts";
+import { webAuthRoutes } from "./routes/web-auth.ts";
 import { log } from "./lib/log.ts";
 
 export const API_VERSION = "0.1.0";
@@ -38,19 +41,22 @@ export function createApp() {
   app.route("/", healthRoutes);
   app.get("/api/v1/openapi.json", (c) => c.json(document(new URL(c.req.url).origin)));
   app.route("/", docsRoutes((origin) => document(origin) as never));
+  app.route("/", webAuthRoutes); // the console's sign-in (a link or a key) and sign-out
 
   const api = new OpenAPIHono<AppEnv>();
   api.use("*", bodyLimit);
   api.on("POST", "/teams", signupRateLimit); // signup: limited per client address
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
-  api.route("/", runSessionRoutes); // attach: API key or ?token=, checked by the routes themselves
   api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
+  api.use("*", sessionAuth); // a console session cookie stands for a key where none is sent
+  api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
   api.use("*", requireAuth, idempotency);
   api.route("/", teamRoutes);
+  api.route("/", meRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", runsRoutes);
   api.route("/", runSharingRoutes);
@@ -65,6 +71,9 @@ export function createApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });
   app.openAPIRegistry.register("Problem", Problem);
   app.openAPIRegistry.registerComponent("securitySchemes", "attachToken", { type: "apiKey", in: "query", name: "token", description: "An attach token" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey", in: "cookie", name: "ambit_session", description: "The web console's session (POST /auth/sign-in); writes need a same-origin Origin header",
+  });
   // Paths in the document are relative to the server URL (`/api/v1`), as generated SDKs expect.
   function document(origin: string) {
     const doc = app.getOpenAPI31Document({
@@ -77,21 +86,24 @@ export function createApp() {
       servers: [{ url: `${origin}/api/v1` }],
       tags: OPENAPI_TAGS,
     });
-    doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [p.replace(/^\/api\/v1/, ""), v]));
+    // the console's sign-in lives at the root (/auth/…): its paths name their own server
+    doc.paths = Object.fromEntries(
+      Object.entries(doc.paths ?? {}).map(([p, v]) => (p.startsWith("/api/v1/") ? [p.slice("/api/v1".length), v] : [p, { ...v, servers: [{ url: origin }] }])),
+    );
     return doc;
   }
 
   app.notFound((c) => {
-    throw new AppError("resource_not_found", `there is no ${c.req.method} ${c.req.path}; the API is described at /docs`);
+    throw new AppError("resource_not_found", `there is no ${c.req.method} ${redactedPath(c.req.path)}; the API is described at /docs`);
   });
   app.onError((err, c) => {
-    const opts = { instance: c.req.path, traceId: c.get("requestId") ?? crypto.randomUUID(), origin: new URL(c.req.url).origin };
+    const opts = { instance: redactedPath(c.req.path), traceId: c.get("requestId") ?? crypto.randomUUID(), origin: new URL(c.req.url).origin };
     if (err instanceof AppError) return problemResponse(err, opts);
     if (err instanceof HTTPException && err.status < 500) {
       const message = err.message || "the request could not be read";
       return problemResponse(new AppError(err.status === 413 ? "payload_too_large" : "invalid_request", message), opts);
     }
-    log.error("unhandled error", { request_id: opts.traceId, path: c.req.path, error: err, stack: (err as Error)?.stack });
+    log.error("unhandled error", { request_id: opts.traceId, path: opts.instance, error: err, stack: (err as Error)?.stack });
     return problemResponse(new AppError("internal_error", "something went wrong on our side; retry, and report the trace_id if it persists"), opts);
   });
   return app;

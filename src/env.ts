@@ -47,6 +47,23 @@ const Config = z.object({
   SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(10),
   /** requests to public links (any run's) per client address per minute */
   PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
+  SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /**
+   * Origins besides the Worker's own whose pages may make cookie-authenticated writes and open
+   * websockets (a console served elsewhere), comma-separated, e.g. `https://console.example.com`.
+   */
+  CONSOLE_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/ })
+          .refine((o) => new URL(o).origin === o, "must be origins like https://console.example.com (no path)"),
+      ),
+    ),
 }).refine((c) => c.PLATFORM_HOSTS !== "containers" || c.PUBLIC_URL, {
   path: ["PUBLIC_URL"],
   message: "is required when PLATFORM_HOSTS is 'containers' (the https origin runner containers connect to, e.g. https://ambit.example.workers.dev)",

@@ -3,6 +3,7 @@ import { and, eq, notInArray } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
 import { apiKeys, liveAttachments, memberships, runs } from "../../src/db/schema.ts";
 import { keyStanding } from "../../src/lib/roles.ts";
+import { sessionAsKey, sessionUidOf } from "../../src/lib/web-session.ts";
 import { accessOf, canSee } from "../../src/lib/run-access.ts";
 import { log } from "../../src/lib/log.ts";
 
@@ -26,8 +27,8 @@ export const isTeamPrincipal = (p: EventActor): p is EventActor & { type: "user"
   p.type === "user" || p.type === "service_account";
 
 const WHY = {
-  revoked: "the API key it was attached with was revoked",
-  expired: "the API key it was attached with expired",
+  revoked: "the API key (or web session) it was attached with was revoked",
+  expired: "the API key (or web session) it was attached with expired",
   not_member: "its user is no longer a member of the team",
   no_key: "it names no API key; attach again with a current key or token",
   run: "the run is no longer shared with it",
@@ -38,6 +39,7 @@ const none = (reason: keyof typeof WHY): Standing => ({ access: "NONE", reason, 
 
 function queries(d1: D1Database, who: Who) {
   const db = createDb(d1);
+  const session = sessionUidOf(who.keyId);
   return [
     db
       .select({ creatorId: runs.creatorId, scope: runs.scope, shareTeam: runs.shareTeam, agentConfig: runs.agentConfig })
@@ -49,11 +51,14 @@ function queries(d1: D1Database, who: Who) {
       .from(memberships)
       .where(and(eq(memberships.teamId, who.teamId), eq(memberships.userId, who.principal.id)))
       .limit(1),
-    db
-      .select({ role: apiKeys.role, revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, principalType: apiKeys.principalType, personal: apiKeys.personalAccess })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.id, who.keyId ?? ""), eq(apiKeys.teamId, who.teamId), eq(apiKeys.principalId, who.principal.id)))
-      .limit(1),
+    session === undefined
+      ? db
+          .select({ role: apiKeys.role, revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, principalType: apiKeys.principalType, personal: apiKeys.personalAccess })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.id, who.keyId ?? ""), eq(apiKeys.teamId, who.teamId), eq(apiKeys.principalId, who.principal.id)))
+          .limit(1)
+      : // a web session stands for the key it came from (or its user, for a sign-in link's)
+        sessionAsKey(db, { teamId: who.teamId, uid: session, userId: who.principal.id }),
   ] as const;
 }
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { ensureConsoleAssets } from "./console-assets.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -43,6 +44,7 @@ export async function freePort(): Promise<number> {
 
 /** Runs a wrangler command to completion; rejects with its output when it fails. */
 export function wrangler(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
+  ensureConsoleAssets();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: wranglerEnv({ CI: "1" }) });
     let out = "";
@@ -117,6 +119,7 @@ export async function startDevServer(opts: {
   extraArgs?: string[];
   readyTimeoutMs?: number;
 } = {}): Promise<DevServer> {
+  ensureConsoleAssets();
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
   const args = [

@@ -430,3 +430,42 @@ export const liveAttachments = sqliteTable(
     index("live_attachments_run").on(t.runId),
   ],
 );
+
+/**
+ * Web console sessions (src/services/web-sessions.ts): a random token in an HttpOnly cookie, only
+ * its SHA-256 stored. It acts as its user with their role now, capped by the API key it came from
+ * (`key_id`, null for a sign-in link); `personal` is that key's `personal_access` (true for a
+ * link).
+ * Deleting the row ends it (sign-out, revocation, the key revoked, the member removed).
+ */
+export const webSessions = sqliteTable(
+  "web_sessions",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    teamId: text("team_id").notNull(),
+    userId: text("user_id").notNull(),
+    keyId: text("key_id"),
+    personal: integer("personal", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** written at most once a minute; 7 days without use end the session */
+    lastSeenAt: integer("last_seen_at").notNull(),
+    /** the absolute end: 30 days after sign-in */
+    expiresAt: integer("expires_at").notNull(),
+    userAgent: text("user_agent"),
+  },
+  (t) => [
+    uniqueIndex("web_sessions_token").on(t.tokenHash),
+    index("web_sessions_user").on(t.teamId, t.userId),
+    index("web_sessions_key").on(t.keyId),
+  ],
+);
+
+/** One-time sign-in links (`npm start`, `npm run sign-in-link`): the token's SHA-256; used once. */
+export const signInLinks = sqliteTable("sign_in_links", {
+  tokenHash: text("token_hash").primaryKey(),
+  teamId: text("team_id").notNull(),
+  userId: text("user_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});

@@ -27,6 +27,8 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
   rate_limited: { status: 429, title: "Too many requests", retryable: true },
   // a count the platform operator caps (schedules per team): retrying does not help, removing does
   quota_exceeded: { status: 403, title: "Quota exceeded", retryable: false },
+  // a cookie-authenticated write (or websocket) from another origin's page: request forgery
+  csrf_rejected: { status: 403, title: "Cross-site request refused", retryable: false },
 };
 
 export type FieldError = { path: string; message: string };

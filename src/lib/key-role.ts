@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships } from "../db/schema.ts";
 import { keyStanding } from "./roles.ts";
+import { sessionAsKey, sessionUidOf } from "./web-session.ts";
 
 // Here rather than in services/: the HostPool Durable Object (which may not import services)
 // checks the key a host connected with before it gives the host a run.
@@ -16,8 +17,19 @@ export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; p
   return (await keyGrantNow(db, key, now))?.role ?? null;
 }
 
-/** `keyRoleNow` with whether the key reaches its principal's personal resources (`personal_access`). */
+/**
+ * `keyRoleNow` with whether the key reaches its principal's personal resources (`personal_access`).
+ * A web session (`session:<uid>`, lib/web-session.ts) is read like the key it came from.
+ */
 export async function keyGrantNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<{ role: Role; personal: boolean } | null> {
+  const session = sessionUidOf(key.keyId);
+  if (session !== undefined) {
+    const ref = { teamId: key.teamId, uid: session, userId: key.principalId };
+    const [row] = await sessionAsKey(db, ref);
+    const standing = row ? keyStanding(row, row.memberRole, now) : undefined;
+    if (!standing || !("role" in standing)) return null;
+    return { role: standing.role, personal: Boolean(row.personal) };
+  }
   const [row] = await db
     .select({
       principalType: apiKeys.principalType, principalId: apiKeys.principalId, role: apiKeys.role, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt,

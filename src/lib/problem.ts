@@ -42,3 +42,7 @@ export function validationError(error: ZodError, target?: string): AppError {
     errors,
   });
 }
+
+/** A request path as errors and logs may show it: a sign-in link's token is a credential. */
+export const redactedPath = (path: string) =>
+  path.replace(/^(\/auth\/link\/)[^/]*/, "$1[redacted]");

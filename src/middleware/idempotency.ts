@@ -51,7 +51,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   if (claim.completed) return;
   const secret = c.get("secretAnswer");
   // thrown AppErrors arrive here already translated (c.error is set): a final 4xx is stored like any answer
-  if (!isFinal(c.res.status) || (secret?.retry === "reexecute" && c.res.status < 300)) {
+  // an answer that sets a cookie (a session) is a credential too: never stored
+  if (!isFinal(c.res.status) || (secret?.retry === "reexecute" && c.res.status < 300) || c.res.headers.has("set-cookie")) {
     await releaseIdempotencyKey(db, claim);
     return;
   }

@@ -1,3 +1,4 @@
+import type { AppError } from "../lib/errors.ts";
 import type { HostTokenClaims } from "../lib/host-token.ts";
 import type { Actor, IdempotencyClaim } from "../services/context.ts";
 
@@ -15,5 +16,10 @@ export type AppEnv = {
     secretAnswer?: SecretAnswer;
     /** a platform host credential (only on the host websocket route; see middleware/host-token.ts) */
     hostToken?: HostTokenClaims;
+    /**
+     * the request's session cookie names no live session (and it sent no key): the 401 to answer
+     * where a credential is needed
+     */
+    sessionEnded?: AppError;
   };
 };

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ArtifactItem, ArtifactResponse, ReportArtifactRequest, UploadFileArtifactQuery } from "@ambit/protocol";
 import { artifactDownloadUrl, authorizeArtifactWrite, getArtifact, readArtifactContent, reportArtifact, uploadFileArtifact } from "../services/artifacts.ts";
-import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
+import { bearer, bearerOnly, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
 const UidParams = z.object({ artifactUid: z.string().min(1).max(64) });
-const hostSecurity = [...bearer, { attachToken: [] }];
+const hostSecurity = [...bearerOnly, { attachToken: [] }];
 const created = { 201: { description: "The artifact", content: { "application/json": { schema: ArtifactItem.extend({ artifact_uid: z.string() }) } } } };
 
 // Uploads authenticate themselves (the run's HOST token, or an admin's API key), and the signed

@@ -30,7 +30,10 @@ export function newRouter() {
   });
 }
 
-export const bearer = [{ bearerAuth: [] }];
+/** An API key, or the console's session cookie (middleware/session.ts): routes behind `requireAuth`. */
+export const bearer: Record<string, string[]>[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
+/** An API key only (routes that authenticate themselves and take no session). */
+export const bearerOnly: Record<string, string[]>[] = [{ bearerAuth: [] }];
 
 /** A JSON body or answer of this schema, as a route declares it. */
 export const json = <T extends z.ZodTypeAny>(schema: T) => ({

@@ -7,8 +7,9 @@ import { markdownInline as md } from "./markdown-inline.ts";
 type OpenApiDoc = {
   info: { title: string; version: string; description?: string };
   tags?: { name: string; description?: string }[];
-  paths: Record<string, Record<string, Operation>>;
+  paths: Record<string, Record<string, Operation | unknown>>;
 };
+const METHODS = new Set(["get", "post", "put", "patch", "delete"]);
 type Operation = {
   summary?: string;
   description?: string;
@@ -27,7 +28,7 @@ function operationHtml(method: string, path: string, op: Operation) {
   const params = op.parameters ?? [];
   const body = op.requestBody ? Object.values(op.requestBody.content)[0]?.schema : undefined;
   return html`<section class="op" id="${id}">
-    <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>/api/v1${path}</code>${op.deprecated ? html` <em>deprecated</em>` : ""}${op.security?.length ? "" : html` <em>no key needed</em>`}</h3>
+    <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code>${op.deprecated ? html` <em>deprecated</em>` : ""}${op.security?.length ? "" : html` <em>no key needed</em>`}</h3>
     <p>${md(op.summary)}${op.description ? html`<br />${md(op.description)}` : ""}</p>
     ${params.length
       ? html`<table class="params"><tr><th>parameter</th><th>in</th><th>schema</th><th>description</th></tr>${params.map(
@@ -46,10 +47,13 @@ export function docsRoutes(getDoc: (origin: string) => OpenApiDoc) {
     // sections in the document's tag order (src/routes/openapi-tags.ts), any other tag after them
     const byTag = new Map<string, ReturnType<typeof operationHtml>[]>((doc.tags ?? []).map((t) => [t.name, []]));
     const about = new Map((doc.tags ?? []).map((t) => [t.name, t.description]));
-    for (const [path, methods] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(methods)) {
-        const tag = op.tags?.[0] ?? "Other";
-        byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, path, op)]);
+    for (const [path, item] of Object.entries(doc.paths)) {
+      // a path with its own `servers` is at the root (the console's sign-in), the others under /api/v1
+      const full = "servers" in item ? path : `/api/v1${path}`;
+      for (const [method, op] of Object.entries(item)) {
+        if (!METHODS.has(method)) continue;
+        const tag = (op as Operation).tags?.[0] ?? "Other";
+        byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, full, op as Operation)]);
       }
     }
     const sections = [...byTag].filter(([, ops]) => ops.length);

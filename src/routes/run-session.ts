@@ -10,8 +10,8 @@ import { authorizeAttach } from "../services/runs/session-access.ts";
 import { runSession } from "../../durable-objects/stubs.ts";
 import { bearer, newRouter, problems } from "./ctx.ts";
 
-// Attach routes authenticate themselves (API key header, or ?token= for browsers), so they are
-// mounted before the API-key middleware.
+// Attach routes authenticate themselves (API key header, ?token=, or the console's session cookie
+// that middleware/session.ts checked), so they are mounted before the API-key middleware.
 
 const Params = z.object({ runId: z.string().min(1).max(64) });
 export const StreamQuery = z.object({
@@ -29,7 +29,12 @@ export function afterOf(c: Context<AppEnv>, query: { after?: number }) {
 
 async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof StreamQuery>) {
   const after = afterOf(c, query);
+  // a web session cookie (middleware/session.ts), its origin already checked
+  const session = c.get("auth");
+  const ended = c.get("sessionEnded");
+  if (ended && !session && query.token === undefined) throw ended;
   return authorizeAttach({
+    session,
     env: c.env,
     runId,
     authorization: c.req.header("authorization"),

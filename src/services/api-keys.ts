@@ -1,12 +1,14 @@
 import type { ApiKey, CreateApiKeyRequest, Role } from "@ambit/protocol";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { apiKeys, memberships } from "../db/schema.ts";
+import { apiKeys, memberships, webSessions } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso, isoOrNull } from "../lib/time.ts";
+import { sessionUidOf } from "../lib/web-session.ts";
 import { type Ctx, lowerRole, ownPersonal, requireRole, roleAtLeast } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
+import { endSessionsOfKey } from "./web-sessions.ts";
 
 export const API_KEY_PREFIX = "ambit_";
 const VISIBLE_CHARS = API_KEY_PREFIX.length + 6;
@@ -126,7 +128,17 @@ async function keyPrincipal(ctx: Ctx, userUid: string | undefined): Promise<{ ty
 
 async function callingKeyExpiry(ctx: Ctx): Promise<number | null> {
   if (ctx.actor.type === "system") return null;
-  const [k] = await ctx.db.select({ expiresAt: apiKeys.expiresAt }).from(apiKeys).where(eq(apiKeys.id, ctx.actor.keyId)).limit(1);
+  // a web session: the key it came from (a sign-in link's session is its user in person)
+  const session = sessionUidOf(ctx.actor.keyId);
+  const expiry = { expiresAt: apiKeys.expiresAt };
+  const [k] = session
+    ? await ctx.db
+        .select(expiry)
+        .from(webSessions)
+        .innerJoin(apiKeys, eq(apiKeys.id, webSessions.keyId))
+        .where(eq(webSessions.id, session))
+        .limit(1)
+    : await ctx.db.select(expiry).from(apiKeys).where(eq(apiKeys.id, ctx.actor.keyId)).limit(1);
   return k?.expiresAt ?? null;
 }
 
@@ -180,4 +192,5 @@ export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
     .set({ revokedAt: Date.now() })
     .where(and(eq(apiKeys.id, uid), isNull(apiKeys.revokedAt)));
   await recheckLiveAccess(ctx, { keyId: uid });
+  await endSessionsOfKey(ctx, uid);
 }

@@ -5,6 +5,7 @@ import { AppError, notFound } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
 import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
+import { deleteSessionsOfMember } from "./web-sessions.ts";
 import { ensureUser } from "./users.ts";
 
 const memberColumns = {
@@ -127,6 +128,8 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
     // nobody can use them any more, and whoever takes the personal key of a member added again
     // (services/api-keys.ts) must not find them
     ctx.db.delete(secrets).where(and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, "personal"), eq(secrets.ownerId, uid))),
+    // a member added again starts signed out
+    deleteSessionsOfMember(ctx, uid),
   ]);
   await recheckLiveAccess(ctx, { principalId: uid });
 }

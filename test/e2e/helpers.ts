@@ -16,6 +16,8 @@ export type E2eServer = {
   team: { uid: string; name: string };
   owner: { uid: string; email: string };
   server: DevServer;
+  /** its local state (`--persist-to`): D1 rows can be written there with `wrangler d1 execute --local` */
+  stateDir: string;
   stop: () => Promise<void>;
   /** Stops `wrangler dev` and starts it again on the same port, state directory and secrets (a server restart). */
   restart: () => Promise<void>;
@@ -90,6 +92,7 @@ export async function startE2eServer(opts: { teamName?: string; vars?: Record<st
       team: signup.team,
       owner: signup.user,
       server,
+      stateDir: dir,
       stop: async () => {
         await e2e.server.stop();
         cleanup();

@@ -6,6 +6,8 @@ import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 
 export const KEY_RE = /ambit_[A-Za-z0-9]{40}/;
 export const RUNNING_RE = /Ambit is running at (http:\/\/\S+)/;
+/** A one-time console sign-in link as `npm start` and `npm run sign-in-link` print it. */
+export const LINK_RE = /http:\/\/localhost:\d+\/auth\/link\/[A-Za-z0-9_-]{43}/;
 
 export type Started = {
   child: ChildProcess;

@@ -9,10 +9,13 @@ export class ScriptedHost {
   private hostSeq = 0;
   private sessions = new Map<string, WebSocket>();
 
-  private constructor(
-    readonly baseUrl: string,
-    private readonly pool: WebSocket,
-  ) {
+  readonly baseUrl: string;
+  private readonly pool: WebSocket;
+
+  // fields assigned by hand, not as parameter properties: Node runs this file by type stripping
+  private constructor(baseUrl: string, pool: WebSocket) {
+    this.baseUrl = baseUrl;
+    this.pool = pool;
     pool.on("message", (d) => this.frames.push(JSON.parse(d.toString())));
   }
 

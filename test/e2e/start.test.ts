@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, HARMLESS_DEV_LINES, ROOT } from "../../scripts/lib/wrangler-dev.ts";
+import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { api, waitFor } from "./helpers.ts";
-import { alive, KEY_RE, processesOnPort, processTree, procStat, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
+import { alive, KEY_RE, LINK_RE, processesOnPort, processTree, procStat, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
 
 describe("npm start", () => {
   let stateDir: string;
@@ -19,6 +20,7 @@ describe("npm start", () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-start-"));
     port = await freePort();
+    buildConsoleIfMissing(); // npm install built it; a checkout that skipped it builds it here
   });
   afterAll(async () => {
     // whatever a failed test left running: the script's process group and wrangler's (its own)
@@ -66,9 +68,26 @@ describe("npm start", () => {
 
   let key: string;
 
-  /** `npm run owner-key` against this state, as the hint names it. */
-  async function ownerKey(): Promise<{ code: number | null; out: string }> {
-    const child = spawn("npm", ["run", "owner-key"], { cwd: ROOT, env: { ...process.env, PORT: String(port), AMBIT_PERSIST_TO: stateDir }, stdio: ["ignore", "pipe", "pipe"] });
+  /**
+   * Opens a sign-in link as a browser does: a 303 with the session cookie, which then acts as the
+   * bootstrap owner; the link works once.
+   */
+  async function signInWith(link: string) {
+    const res = await fetch(link, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = /ambit_session=[^;]+/.exec(res.headers.get("set-cookie") ?? "")?.[0];
+    expect(cookie, "the link sets the session cookie").toBeTruthy();
+    const me = await fetch(new URL("/api/v1/me", link), { headers: { cookie: cookie! } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ user: { email: "admin@ambit.local" }, team: { name: "default" }, role: "owner", via: "session" });
+    const again = await fetch(link, { redirect: "manual" });
+    expect(again.headers.get("location")).toBe("/sign-in?error=link_expired");
+  }
+
+  /** `npm run <script>` (`owner-key`, `sign-in-link`) against this state, as the hints name them. */
+  async function npmRun(script: "owner-key" | "sign-in-link"): Promise<{ code: number | null; out: string }> {
+    const child = spawn("npm", ["run", script], { cwd: ROOT, env: { ...process.env, PORT: String(port), AMBIT_PERSIST_TO: stateDir }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -77,13 +96,13 @@ describe("npm start", () => {
   }
 
   it("npm run owner-key before any start: no key, and it says to run npm start", async () => {
-    const none = await ownerKey();
+    const none = await npmRun("owner-key");
     expect(none.code, none.out).toBe(1);
     expect(none.out).toMatch(/no bootstrap team in .*: run npm start first/);
     expect(none.out).not.toMatch(KEY_RE);
   }, 60_000);
 
-  it("first start: migrates, starts, prints the bootstrap team's owner key once", async () => {
+  it("first start: migrates, starts, prints the bootstrap team's owner key once and a sign-in link that works once", async () => {
     const { s, url } = await boot();
     const out = s.output();
     const match = out.match(KEY_RE);
@@ -93,6 +112,10 @@ describe("npm start", () => {
     expect(out).toContain(`export AMBIT_API_KEY=${key}`);
     expect(out).toContain("Lost it later? `npm run owner-key`");
     expect(url).toBe(`http://localhost:${port}`);
+    // a one-time sign-in link for the console, next to the key
+    const link = out.match(LINK_RE)?.[0];
+    expect(link, out).toMatch(new RegExp(`^http://localhost:${port}/auth/link/`));
+    await signInWith(link!);
 
     const team = await api(url, "GET", "/api/v1/team", { key });
     expect(team.status, team.text).toBe(200);
@@ -110,16 +133,27 @@ describe("npm start", () => {
     // no alarming line on the happy path: the Cron Trigger is ours to fire (--test-scheduled)
     expect(s.output()).not.toMatch(/Scheduled Workers are not automatically triggered|WARNING|NOSENTRY/);
     expect(HARMLESS_DEV_LINES.test("NOSENTRY SQLite alarm handler canceled.")).toBe(true); // workerd's own words
+    // the web console at / (Workers Static Assets); any other path of it gets the same page
+    for (const route of ["/", "/runs/some-run?tab=timeline"]) {
+      const page = await fetch(`${url}${route}`);
+      expect(page.status, route).toBe(200);
+      expect(await page.text(), route).toContain('<div id="root">');
+    }
 
     const exit = await stop(s);
     expect(exit, s.output()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
-  it("second start on the same state: no new key, the old key and its data still work; npm run owner-key mints an owner key", async () => {
+  it("second start on the same state: no new key but a new sign-in link, the old key and its data still work; npm run owner-key mints an owner key, npm run sign-in-link a link", async () => {
     expect(key, "the first start printed a key").toMatch(KEY_RE);
     const { s, url } = await boot();
     expect(s.output()).not.toMatch(KEY_RE);
     expect(s.output()).not.toMatch(/Bootstrap team/);
+    // every start prints a fresh sign-in link; `npm run sign-in-link` mints another
+    await signInWith(s.output().match(LINK_RE)![0]);
+    const minted = await npmRun("sign-in-link");
+    expect(minted.code, minted.out).toBe(0);
+    await signInWith(minted.out.match(LINK_RE)![0]);
 
     const team = await api(url, "GET", "/api/v1/team", { key });
     expect(team.status, team.text).toBe(200);
@@ -133,14 +167,14 @@ describe("npm start", () => {
 
     // it says how to get in without the first key: the local-only command, which mints an owner key
     expect(s.output()).toContain(`Lost it? \`PORT=${port} AMBIT_PERSIST_TO=${stateDir} npm run owner-key\` mints a new one`);
-    const minted = await ownerKey();
-    expect(minted.code, minted.out).toBe(0);
-    const fresh = minted.out.match(KEY_RE)![0];
+    const mintedKey = await npmRun("owner-key");
+    expect(mintedKey.code, mintedKey.out).toBe(0);
+    const fresh = mintedKey.out.match(KEY_RE)![0];
     expect(fresh).not.toBe(key);
-    expect(minted.out.match(new RegExp(KEY_RE.source, "g"))).toEqual([fresh, fresh]); // the key and its export line
-    expect(minted.out).toContain(`export AMBIT_API_KEY=${fresh}`);
-    expect(minted.out).toContain(`export AMBIT_BASE_URL=http://localhost:${port}`);
-    expect(minted.out).toContain("npx ambit api-key delete");
+    expect(mintedKey.out.match(new RegExp(KEY_RE.source, "g"))).toEqual([fresh, fresh]); // the key and its export line
+    expect(mintedKey.out).toContain(`export AMBIT_API_KEY=${fresh}`);
+    expect(mintedKey.out).toContain(`export AMBIT_BASE_URL=http://localhost:${port}`);
+    expect(mintedKey.out).toContain("npx ambit api-key delete");
     const asFresh = await api(url, "GET", "/api/v1/team", { key: fresh });
     expect(asFresh.status, asFresh.text).toBe(200);
     expect(asFresh.json).toMatchObject({ name: "default", caller: { type: "user", role: "owner" } });

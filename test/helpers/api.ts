@@ -7,7 +7,7 @@ export const BASE = "http://ambit.test";
 
 export type Json = Record<string, any>;
 export type Role = "owner" | "admin" | "member" | "viewer";
-type CallOpts = { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit };
+type CallOpts = { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit; redirect?: "manual" };
 
 function buildRequest(method: string, path: string, opts: CallOpts): Request {
   const headers: Record<string, string> = { ...opts.headers };
@@ -17,7 +17,7 @@ function buildRequest(method: string, path: string, opts: CallOpts): Request {
     body = JSON.stringify(opts.body);
     headers["content-type"] ??= "application/json";
   }
-  return new Request(`${BASE}${path}`, { method, headers, body });
+  return new Request(`${BASE}${path}`, { method, headers, body, redirect: opts.redirect });
 }
 
 export async function readResponse(res: Response) {

@@ -88,14 +88,14 @@ export class TestSocket {
   }
 }
 
-export type AttachAuth = { key?: string; token?: string; after?: number };
+export type AttachAuth = { key?: string; token?: string; after?: number; headers?: Record<string, string> };
 
 /** `GET /agent/runs/{id}/session` with `Upgrade: websocket`; the raw response (for refusals). */
 export async function attachRequest(runId: string, auth: AttachAuth, upgrade = true) {
   const q = new URLSearchParams();
   if (auth.after !== undefined) q.set("after", String(auth.after));
   if (auth.token) q.set("token", auth.token);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...auth.headers };
   if (upgrade) headers.upgrade = "websocket";
   if (auth.key) headers.authorization = `Bearer ${auth.key}`;
   return exports.default.fetch(new Request(`${BASE}${RUNS}/${runId}/session${q.size ? `?${q}` : ""}`, { headers }));

@@ -64,7 +64,16 @@ const ROUTES: Record<string, string[]> = {
   "/agent/schedules/{scheduleId}": ["delete", "get", "put"],
   "/agent/schedules/{scheduleId}/pause": ["post"],
   "/agent/schedules/{scheduleId}/resume": ["post"],
+  "/me": ["get"],
+  "/auth/sessions": ["get"],
+  "/auth/sessions/{uid}": ["delete"],
+  // the console's sign-in, at the root (each with its own `servers`)
+  "/auth/link/{token}": ["get"],
+  "/auth/sign-in": ["post"],
+  "/auth/sign-out": ["post"],
 };
+/** Routes at the root, not under /api/v1: the console's sign-in, which takes no credential yet. */
+const ROOT_ROUTES = new Set(["/auth/link/{token}", "/auth/sign-in", "/auth/sign-out"]);
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */
 const ATTACH_ROUTES = new Set(["/agent/runs/{runId}/session", "/agent/runs/{runId}/events", "/agent/runs/{runId}/artifacts", "/agent/runs/{runId}/artifacts/files"]);
@@ -104,20 +113,26 @@ describe("GET /api/v1/openapi.json", () => {
 
   it("lists every route, with paths relative to /api/v1", async () => {
     const doc = await openapi();
-    const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, Json>).map(([p, ops]) => [p, Object.keys(ops).sort()]));
+    const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, Json>).map(([p, ops]) => [p, Object.keys(ops).filter((k) => k !== "servers").sort()]));
     expect(listed).toEqual(ROUTES);
+    for (const p of Object.keys(ROUTES)) expect(doc.paths[p].servers, p).toEqual(ROOT_ROUTES.has(p) ? [{ url: BASE }] : undefined);
   });
 
-  it("has the bearerAuth scheme on every route but signup (and attachToken on attach routes), and marks the legacy ones deprecated", async () => {
+  it("has the bearerAuth and sessionCookie schemes on every route but signup and sign-in (and attachToken on attach routes), and marks the legacy ones deprecated", async () => {
     const doc = await openapi();
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.components.securitySchemes.attachToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "ambit_session" });
+    const keyOrSession = [{ bearerAuth: [] }, { sessionCookie: [] }];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
+        if (method === "servers") continue;
         const label = `${method} ${path}`;
-        if (path === "/teams" || SIGNED_LINK_ROUTES.has(path)) expect(op.security ?? [], label).toEqual([]);
-        else if (ATTACH_ROUTES.has(path)) expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
-        else expect(op.security, label).toEqual([{ bearerAuth: [] }]);
+        if (path === "/teams" || SIGNED_LINK_ROUTES.has(path) || ROOT_ROUTES.has(path)) expect(op.security ?? [], label).toEqual([]);
+        // artifact uploads: an admin's key or the run's HOST token, no session
+        else if (path.endsWith("/artifacts") || path.endsWith("/artifacts/files")) expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
+        else if (ATTACH_ROUTES.has(path)) expect(op.security, label).toEqual([...keyOrSession, { attachToken: [] }]);
+        else expect(op.security, label).toEqual(keyOrSession);
         expect(op.deprecated ?? false, label).toBe(path === "/agent/run" || path.startsWith("/agent/tasks"));
       }
     }
@@ -155,7 +170,7 @@ describe("GET /docs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(res.text).toMatch(/^<!doctype html>/i);
-    for (const path of Object.keys(ROUTES)) expect(res.text, path).toContain(`/api/v1${path}`);
+    for (const path of Object.keys(ROUTES)) expect(res.text, path).toContain(ROOT_ROUTES.has(path) ? `<code>${path}</code>` : `/api/v1${path}`);
     expect(res.text).toContain('id="error-invalid_request"');
     // every problem's `type` is a link to an anchor on this page
     for (const code of Object.keys(ERROR_CATALOG)) expect(res.text, code).toContain(`id="error-${code}"`);

@@ -4,6 +4,7 @@ import { exports } from "cloudflare:workers";
 import { Ambit, NotFoundError } from "@ambit/sdk";
 import { describe, expect, it } from "vitest";
 import { BASE, newTeam } from "../helpers/api.ts";
+import { asConsole, signIn } from "../helpers/web-sessions.ts";
 
 const sdk = (key: string) => new Ambit({ apiKey: key, baseURL: BASE, fetch: (input, init) => exports.default.fetch(new Request(input, init)) });
 
@@ -29,5 +30,31 @@ describe("@ambit/sdk in workerd", () => {
     for await (const e of client.agent.runs.stream(run_id, { transport: "sse" })) events.push(e);
     expect(events[0]).toMatchObject({ seq: 1, type: "run.created" });
     expect(events.at(-1)).toMatchObject({ type: "run.state_changed", payload: { to: "CANCELLED" } });
+  });
+
+  it("me.retrieve() with a key; as the console (apiKey: null, the session cookie) me, auth.sessions.list() and delete()", async () => {
+    const t = await newTeam("sdk-workerd");
+    expect(await sdk(t.key).me.retrieve()).toMatchObject({ user: { uid: t.userId }, team: { uid: t.teamId }, role: "owner", via: "api_key" });
+    // what a browser adds to the console's same-origin requests
+    const asBrowser = (token: string) =>
+      new Ambit({
+        apiKey: null,
+        baseURL: BASE,
+        fetch: (input, init) => {
+          const req = new Request(input, init);
+          for (const [k, v] of Object.entries(asConsole(token))) req.headers.set(k, v);
+          return exports.default.fetch(req);
+        },
+      });
+    const [mine, other] = [await signIn(t.key), await signIn(t.key)];
+    const console_ = asBrowser(mine);
+    expect(await console_.me.retrieve()).toMatchObject({ user: { uid: t.userId }, role: "owner", via: "session" });
+    const { sessions } = await console_.auth.sessions.list();
+    expect(sessions).toHaveLength(2);
+    const otherUid = sessions.find((s) => !s.current)!.uid;
+    await console_.auth.sessions.delete(otherUid);
+    await expect(asBrowser(other).me.retrieve()).rejects.toMatchObject({ status: 401 });
+    await expect(console_.auth.sessions.delete(otherUid)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await console_.auth.sessions.list()).sessions.map((s) => s.current)).toEqual([true]);
   });
 });

@@ -23,6 +23,7 @@ export const ErrorCode = z.enum([
   "server_misconfigured",
   "rate_limited",
   "quota_exceeded",
+  "csrf_rejected",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

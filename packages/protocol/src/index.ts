@@ -18,3 +18,4 @@ export * from "./schedules.ts";
 export * from "./local-runs.ts";
 export * from "./stats.ts";
 export * from "./bounds.ts";
+export * from "./web-sessions.ts";

@@ -1,8 +1,10 @@
 import { AmbitCore, type ClientOptions } from "./core/client.ts";
 import { Agent } from "./resources/agent.ts";
 import { ApiKeys } from "./resources/api-keys.ts";
+import { Auth } from "./resources/auth.ts";
 import { Hosts } from "./resources/hosts.ts";
 import { Stats } from "./resources/stats.ts";
+import { Me } from "./resources/me.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 
@@ -23,6 +25,8 @@ export class Ambit extends AmbitCore {
   readonly teams: Teams;
   readonly hosts: Hosts;
   readonly stats: Stats;
+  readonly me: Me;
+  readonly auth: Auth;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -32,5 +36,7 @@ export class Ambit extends AmbitCore {
     this.teams = new Teams(this);
     this.hosts = new Hosts(this);
     this.stats = new Stats(this);
+    this.me = new Me(this);
+    this.auth = new Auth(this);
   }
 }

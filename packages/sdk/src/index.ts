@@ -21,6 +21,8 @@ export type * from "./resources/env-vars.ts";
 export type * from "./resources/identities.ts";
 export type * from "./resources/skills.ts";
 export type * from "./resources/artifacts.ts";
+export type * from "./resources/me.ts";
+export type * from "./resources/auth.ts";
 export type {
   AccessLevel,
   AgentResponse,
@@ -59,4 +61,6 @@ export type {
   RunStatusMessage,
   ServerFrame,
   Team as TeamInfo,
+  Me as MeInfo,
+  WebSession,
 } from "@ambit/protocol";

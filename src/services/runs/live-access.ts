@@ -13,7 +13,10 @@ import { log } from "../../lib/log.ts";
  * cannot be told is logged, not retried: every steering frame is checked against D1 anyway, so
  * what is left open at worst watches.
  */
-export async function recheckLiveAccess(ctx: Ctx, change: StandingChange): Promise<void> {
+export async function recheckLiveAccess(
+  ctx: Pick<Ctx, "db" | "env" | "teamId" | "requestId">,
+  change: StandingChange,
+): Promise<void> {
   const rows = await ctx.db
     .selectDistinct({ runId: liveAttachments.runId })
     .from(liveAttachments)

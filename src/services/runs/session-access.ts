@@ -32,14 +32,16 @@ export async function mintSessionToken({ ctx, runId }: { ctx: Ctx; runId: string
 }
 
 /**
- * Authenticates an attach (websocket or SSE) by API key or by `?token=`, before the run's
- * Durable Object is reached, and says with what access. Another team's run is not found.
+ * Authenticates an attach (websocket or SSE) by API key, by `?token=` or by a web session the
+ * middleware already checked (`session`), before the run's Durable Object is reached, and says
+ * with what access. Another team's run is not found.
  */
 export async function authorizeAttach(input: {
   env: Env;
   runId: string;
   authorization?: string;
   token?: string;
+  session?: { teamId: string; actor: Extract<Ctx["actor"], { keyId: string }> };
   after: number;
   baseUrl: string;
   requestId: string;
@@ -60,7 +62,7 @@ export async function authorizeAttach(input: {
     return { ...grant, after: input.after };
   }
   const db: Db = createDb(env.DB);
-  const { teamId, actor } = await authenticateApiKey(db, input.authorization);
+  const { teamId, actor } = input.session ?? (await authenticateApiKey(db, input.authorization));
   const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
   const { row } = await getRunInTeam(ctx, runId);
   return { runId: row.id, teamId, principal: { type: actor.type, id: actor.id }, access: accessFor(ctx, row), after: input.after, keyId: actor.keyId };

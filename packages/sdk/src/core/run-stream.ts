@@ -20,6 +20,13 @@ export type RunStreamOptions = {
   idleTimeoutMs?: number;
   /** Stops the stream (the iteration ends quietly). */
   signal?: AbortSignal;
+  /**
+   * Told when a connection is up (`live`, after its `ready`) and when one dropped and a reconnect
+   * is coming (`reconnecting`): for a "connection lost" banner.
+   */
+  onStatus?: (status: "live" | "reconnecting") => void;
+  /** Websocket only: who is attached to the run, each time that changes. */
+  onPresence?: (attached: Extract<ServerFrame, { type: "presence" }>["attached"]) => void;
 };
 
 /**
@@ -89,6 +96,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
           const tailSeq = conn.tail.lastSeq;
           this.access = conn.tail.access ?? this.access;
           this.state = conn.tail.state;
+          this.options.onStatus?.("live");
           const ended = () => untilTerminal && Object.hasOwn(TERMINAL, this.state!) && this.lastSeq >= tailSeq;
           if (ended()) return conn.close();
           for await (const batch of conn.frames) {
@@ -106,6 +114,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
           if (this.closed || signal?.aborted) return;
           if (!isTransient(err) || ++failures > maxReconnects) throw err;
         }
+        if (!this.closed && !signal?.aborted) this.options.onStatus?.("reconnecting");
         if (this.closed || signal?.aborted) return;
         await sleep(retryDelayMs(Math.max(failures, 1)), signal).catch(() => {});
       }
@@ -145,6 +154,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
       if (frame.type === "ready") ready({ state: frame.state, lastSeq: frame.last_seq, access: frame.access });
       else if (frame.type === "event") channel.push([frame.event]);
       else if (frame.type === "events") channel.push(frame.events);
+      else if (frame.type === "presence") this.options.onPresence?.(frame.attached);
     });
     const drop = (err: StreamDisconnected) => {
       clearInterval(watchdog);

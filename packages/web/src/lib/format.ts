@@ -1,0 +1,38 @@
+// How times and durations read on screen.
+
+/** "12 s", "4 min 5 s", "2 h 3 min". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A run's duration: from its start to its end (its last update once terminal) or now. */
+export function runDuration(
+  run: { started_at?: string | null; updated_at: string; state: string },
+  now = Date.now(),
+): string {
+  if (!run.started_at) return "—";
+  const end = isTerminal(run.state) ? Date.parse(run.updated_at) : now;
+  return formatDuration(end - Date.parse(run.started_at));
+}
+
+const TERMINAL = new Set(["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"]);
+export const isTerminal = (state: string | undefined) => !!state && TERMINAL.has(state);
+
+/** A local date and time, short. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A user profile's readable name. */
+export function personName(
+  p: { display_name?: string | null; email?: string | null; uid?: string } | undefined,
+): string {
+  return p?.display_name || p?.email || p?.uid || "—";
+}

@@ -1,0 +1,104 @@
+// Every screen has a URL; search parameters (filters, tabs) are the screen's state.
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Outlet,
+  redirect,
+} from "@tanstack/react-router";
+import { Shell } from "./components/shell.tsx";
+import { NotFound } from "./components/not-found.tsx";
+import { NewRunPage } from "./pages/new-run.tsx";
+import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
+import { RunsPage } from "./pages/runs.tsx";
+import { SessionsPage } from "./pages/sessions.tsx";
+import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
+import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
+
+const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
+
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/sign-in",
+  validateSearch: (s: Record<string, unknown>): SignInSearch => parseSignInSearch(s),
+  component: SignInPage,
+});
+
+/** The signed-in part: the shell around every other screen. */
+const appRoute = createRoute({ getParentRoute: () => rootRoute, id: "app", component: Shell });
+
+const indexRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/",
+  beforeLoad: () => {
+    throw redirect({ to: "/runs" });
+  },
+});
+
+export const runsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/runs",
+  validateSearch: (s: Record<string, unknown>): RunsSearch => parseRunsSearch(s),
+  component: RunsPage,
+});
+
+export const newRunRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/runs/new",
+  component: NewRunPage,
+});
+
+export const runRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/runs/$runId",
+  validateSearch: (s: Record<string, unknown>): RunSearch => parseRunSearch(s),
+  component: RunPage,
+});
+
+const sessionsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings/sessions",
+  component: SessionsPage,
+});
+
+const routeTree = rootRoute.addChildren([
+  signInRoute,
+  appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
+]);
+
+/**
+ * Search parameters as plain query strings, a list as a repeated key (`state=FAILED&state=ERROR`,
+ * like the API's own), rather than the router's default JSON: URLs people can read and write.
+ */
+function parseSearch(query: string): Record<string, unknown> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(query)) {
+    const had = out[k];
+    out[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+  }
+  return out;
+}
+
+function stringifySearch(search: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(search)) {
+    if (v === undefined || v === null) continue;
+    for (const one of Array.isArray(v) ? v : [v]) params.append(k, String(one));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export const router = createRouter({
+  routeTree,
+  defaultPreload: "intent",
+  scrollRestoration: true,
+  parseSearch,
+  stringifySearch,
+});
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}
