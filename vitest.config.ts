@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
 import { ensureConsoleAssets } from "./scripts/lib/console-assets.ts";
 
 if (Number(process.versions.node.split(".")[0]) < 22) {
-  throw new Error(`vitest is running on Node ${process.version}; run it through npm ("npm test"), which uses the project's Node 22`);
+  throw new Error(
+    `vitest is running on Node ${process.version}; run it through npm ("npm test"), which uses the project's Node 22`,
+  );
 }
 
 export default defineConfig(async () => {
@@ -12,7 +14,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
-      reporters: process.env.VITEST_JSON ? ["default", ["json", { outputFile: process.env.VITEST_JSON }]] : ["default"],
+      reporters: process.env.VITEST_JSON
+        ? ["default", ["json", { outputFile: process.env.VITEST_JSON }]]
+        : ["default"],
       projects: [
         {
           plugins: [
@@ -32,7 +36,10 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "worker",
-            include: ["test/{unit,integration,durable-objects,cron,queues}/**/*.test.ts", "test/security/*.test.ts"],
+            include: [
+              "test/{unit,integration,durable-objects,cron,queues}/**/*.test.ts",
+              "test/security/*.test.ts",
+            ],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
           },
         },

@@ -30,8 +30,13 @@ export async function benchApi(argv: string[]) {
     },
   });
   const cfg = {
-    runs: Number(o.runs), duration: Number(o.duration), warmup: Number(o.warmup), connections: Number(o.connections), samples: Number(o.samples),
-    rounds: Math.max(0, Number(o.rounds)), slice: Number(o.slice),
+    runs: Number(o.runs),
+    duration: Number(o.duration),
+    warmup: Number(o.warmup),
+    connections: Number(o.connections),
+    samples: Number(o.samples),
+    rounds: Math.max(0, Number(o.rounds)),
+    slice: Number(o.slice),
   };
   const state = benchState("api", o.keep!);
   const { persistTo } = state;
@@ -45,26 +50,49 @@ export async function benchApi(argv: string[]) {
     const routes: [string, LoadOptions][] = [
       ["GET /healthz", { ...base, url: `${server.url}/healthz` }],
       [`GET ${LIST_PATH}`, { ...base, url: server.url + LIST_PATH, headers: auth }],
-      ["GET /api/v1/agent/runs/{id}", { ...base, url: server.url, headers: auth, paths: seed.sampleIds.map((id) => `/api/v1/agent/runs/${id}`) }],
-      ["POST /api/v1/agent/runs", {
-        ...base, url: `${server.url}/api/v1/agent/runs`, method: "POST", headers: { ...auth, "content-type": "application/json" },
-        body: JSON.stringify({ prompt: "Benchmark run [<id>]: fix the flaky test in src/util" }),
-      }],
+      [
+        "GET /api/v1/agent/runs/{id}",
+        {
+          ...base,
+          url: server.url,
+          headers: auth,
+          paths: seed.sampleIds.map((id) => `/api/v1/agent/runs/${id}`),
+        },
+      ],
+      [
+        "POST /api/v1/agent/runs",
+        {
+          ...base,
+          url: `${server.url}/api/v1/agent/runs`,
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ prompt: "Benchmark run [<id>]: fix the flaky test in src/util" }),
+        },
+      ],
     ];
     // `--only healthz,create`: the routes whose name contains one of these words (the rest are skipped)
-    const only = o.only?.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean);
-    const selected = routes.filter(([name]) => !only || only.some((w) => name.toLowerCase().includes(w === "create" ? "post" : w)));
+    const only = o.only
+      ?.split(",")
+      .map((w) => w.trim().toLowerCase())
+      .filter(Boolean);
+    const selected = routes.filter(
+      ([name]) =>
+        !only || only.some((w) => name.toLowerCase().includes(w === "create" ? "post" : w)),
+    );
     const results: Record<string, RouteResult> = {};
     const otherCpu = watchOtherCpu();
     let listSeq: Awaited<ReturnType<typeof sequential>> | undefined;
     const measure = async (name: string, opts: LoadOptions) => {
-      log(`${name}: ${cfg.warmup} s warm-up, then ${cfg.duration} s at ${cfg.connections} connections`);
+      log(
+        `${name}: ${cfg.warmup} s warm-up, then ${cfg.duration} s at ${cfg.connections} connections`,
+      );
       if (cfg.warmup > 0) await load({ ...opts, duration: cfg.warmup });
       const cpu0 = treeCpuMs(server!.child.pid);
       const result = await load(opts);
       const cpu1 = treeCpuMs(server!.child.pid);
       // what the server (both workerd processes) spent per request: robust to other load on the machine
-      result.server_cpu_ms_per_request = cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / result.requests);
+      result.server_cpu_ms_per_request =
+        cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / result.requests);
       return result;
     };
     for (const [name, opts] of selected) {
@@ -102,19 +130,27 @@ export async function benchApi(argv: string[]) {
         const h = await slice(hOpts, interleaved.healthz);
         interleaved.turns.push(round((await slice(cOpts, interleaved.create)) / h, 3));
       }
-      for (const side of [interleaved.healthz, interleaved.create]) side.seconds = round(side.seconds, 2);
+      for (const side of [interleaved.healthz, interleaved.create])
+        side.seconds = round(side.seconds, 2);
     }
     const otherCpuSeconds = otherCpu();
-    const firstPass = healthz && create ? round(create.requests_per_sec / healthz.requests_per_sec, 3) : null;
+    const firstPass =
+      healthz && create ? round(create.requests_per_sec / healthz.requests_per_sec, 3) : null;
     const createRatio = interleaved
-      ? round(interleaved.create.requests / interleaved.create.seconds / (interleaved.healthz.requests / interleaved.healthz.seconds), 3)
+      ? round(
+          interleaved.create.requests /
+            interleaved.create.seconds /
+            (interleaved.healthz.requests / interleaved.healthz.seconds),
+          3,
+        )
       : firstPass;
     const ratios = {
       create_over_healthz: createRatio,
       create_over_healthz_interleaved: interleaved,
       create_over_healthz_first_pass: firstPass,
       create_over_healthz_target: TARGETS.create_over_healthz,
-      create_over_healthz_pass: createRatio === null ? null : createRatio >= TARGETS.create_over_healthz,
+      create_over_healthz_pass:
+        createRatio === null ? null : createRatio >= TARGETS.create_over_healthz,
       list_p50_ms_sequential: listSeq?.latency_ms.p50 ?? null,
       list_p50_ms_under_load: list?.latency_ms.p50 ?? null,
       list_p50_target_ms: TARGETS.list_p50_ms,
@@ -125,7 +161,12 @@ export async function benchApi(argv: string[]) {
       bench: "api",
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
-      machine: { ...machine, other_processes_cpu_s: otherCpuSeconds, state_dir: persistTo, state_fs: fsType(persistTo) },
+      machine: {
+        ...machine,
+        other_processes_cpu_s: otherCpuSeconds,
+        state_dir: persistTo,
+        state_fs: fsType(persistTo),
+      },
       config: { ...cfg, list_path: LIST_PATH },
       seed: { runs: seed.runs, by_state: seed.byState, seconds: round(seed.seconds, 1) },
       routes: results,
@@ -137,7 +178,9 @@ export async function benchApi(argv: string[]) {
     const file = path.join(dir, `api-${started.toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
 
-    console.log(`\n${routeTable(results, listSeq && { name: "  the same list: 1 connection, sequential", result: listSeq })}\n`);
+    console.log(
+      `\n${routeTable(results, listSeq && { name: "  the same list: 1 connection, sequential", result: listSeq })}\n`,
+    );
     if (createRatio !== null) {
       console.log(
         `create / healthz throughput: ${createRatio} (target >= ${TARGETS.create_over_healthz}) ${verdict(ratios.create_over_healthz_pass!)}` +
@@ -148,9 +191,17 @@ export async function benchApi(argv: string[]) {
             : ""),
       );
     }
-    if (listSeq) console.log(`list p50, sequential:        ${ratios.list_p50_ms_sequential} ms (target < ${TARGETS.list_p50_ms} ms) ${verdict(ratios.list_p50_pass_sequential!)}`);
-    if (list) console.log(`list p50, ${cfg.connections} connections:     ${ratios.list_p50_ms_under_load} ms ${verdict(ratios.list_p50_pass_under_load!)}`);
-    console.log(`machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, state on ${report.machine.state_fs}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`);
+    if (listSeq)
+      console.log(
+        `list p50, sequential:        ${ratios.list_p50_ms_sequential} ms (target < ${TARGETS.list_p50_ms} ms) ${verdict(ratios.list_p50_pass_sequential!)}`,
+      );
+    if (list)
+      console.log(
+        `list p50, ${cfg.connections} connections:     ${ratios.list_p50_ms_under_load} ms ${verdict(ratios.list_p50_pass_under_load!)}`,
+      );
+    console.log(
+      `machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, state on ${report.machine.state_fs}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`,
+    );
   } finally {
     await state.dispose();
   }

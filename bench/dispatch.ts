@@ -7,8 +7,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
-import { bullmqLatency, bullmqThroughput, findRedisServer, type RedisServer, startRedis } from "./lib/bullmq-baseline.ts";
+import {
+  applyMigrations,
+  type DevServer,
+  ROOT,
+  startDevServer,
+} from "../scripts/lib/wrangler-dev.ts";
+import {
+  bullmqLatency,
+  bullmqThroughput,
+  findRedisServer,
+  type RedisServer,
+  startRedis,
+} from "./lib/bullmq-baseline.ts";
 import { BenchHost } from "./lib/dispatch-hosts.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
 import { round } from "./lib/load.ts";
@@ -48,8 +59,14 @@ export async function benchDispatch(argv: string[]) {
      */
     unbatched_latency_case: !o["skip-unbatched"] && runsQueueConsumer().max_batch_timeout_s > 0,
   };
-  for (const [k, v] of Object.entries({ runs: cfg.runs, hosts: cfg.hosts, capacity: cfg.capacity, concurrency: cfg.concurrency })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer (got ${v})`);
+  for (const [k, v] of Object.entries({
+    runs: cfg.runs,
+    hosts: cfg.hosts,
+    capacity: cfg.capacity,
+    concurrency: cfg.concurrency,
+  })) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`--${k} must be a positive integer (got ${v})`);
   }
   const state = benchState("dispatch", o.keep!);
   const { persistTo, vars } = state;
@@ -72,7 +89,10 @@ export async function benchDispatch(argv: string[]) {
       `run on the same ${info.cpus}-core machine and compete for it; see cpu.* per case`,
     busy_pct_before: await machineBusy(),
   };
-  if (machine.busy_pct_before > 20) log(`warning: the machine is already ${machine.busy_pct_before} % busy; the figures will be skewed (see cpu.other_cpu_pct)`);
+  if (machine.busy_pct_before > 20)
+    log(
+      `warning: the machine is already ${machine.busy_pct_before} % busy; the figures will be skewed (see cpu.other_cpu_pct)`,
+    );
   try {
     // ── Ambit ──
     log(`state in ${persistTo}; applying migrations`);
@@ -80,8 +100,15 @@ export async function benchDispatch(argv: string[]) {
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
     const signup = await signUp(server.url);
     const api = new Api(server.url, signup.api_key);
-    const team = await json<{ limits: { max_concurrent_runs: number } }>(await api.call("PATCH", "/team", { limits: { max_concurrent_runs: cfg.team_max_concurrent_runs } }), 200);
-    log(`wrangler dev on ${server.url}; signed up team ${signup.team.uid}; limits.max_concurrent_runs raised to ${team.limits.max_concurrent_runs}`);
+    const team = await json<{ limits: { max_concurrent_runs: number } }>(
+      await api.call("PATCH", "/team", {
+        limits: { max_concurrent_runs: cfg.team_max_concurrent_runs },
+      }),
+      200,
+    );
+    log(
+      `wrangler dev on ${server.url}; signed up team ${signup.team.uid}; limits.max_concurrent_runs raised to ${team.limits.max_concurrent_runs}`,
+    );
     const ctx = { api, hostUrl: poolSocketUrl(server.url), pgid: server.child.pid, hosts };
 
     const ambitLatency = await latencyCase(ctx, cfg);
@@ -91,10 +118,26 @@ export async function benchDispatch(argv: string[]) {
     if (cfg.unbatched_latency_case) {
       // the same state and team, on a server whose RUNS consumer delivers each message at once
       unbatchedConfig = configWithBatchTimeout(0);
-      server = await startDevServer({ persistTo, vars, logLevel: "warn", extraArgs: ["--config", unbatchedConfig.file] });
-      log(`wrangler dev on ${server.url} with the RUNS consumer's max_batch_timeout = 0 (${path.relative(ROOT, unbatchedConfig.file)})`);
-      const unbatchedCtx = { ...ctx, api: new Api(server.url, signup.api_key), hostUrl: poolSocketUrl(server.url), pgid: server.child.pid };
-      ambitUnbatched = await latencyCase(unbatchedCtx, { ...cfg, runs_queue_consumer: { ...cfg.runs_queue_consumer, max_batch_timeout_s: 0 } }, "ambit latency, unbatched");
+      server = await startDevServer({
+        persistTo,
+        vars,
+        logLevel: "warn",
+        extraArgs: ["--config", unbatchedConfig.file],
+      });
+      log(
+        `wrangler dev on ${server.url} with the RUNS consumer's max_batch_timeout = 0 (${path.relative(ROOT, unbatchedConfig.file)})`,
+      );
+      const unbatchedCtx = {
+        ...ctx,
+        api: new Api(server.url, signup.api_key),
+        hostUrl: poolSocketUrl(server.url),
+        pgid: server.child.pid,
+      };
+      ambitUnbatched = await latencyCase(
+        unbatchedCtx,
+        { ...cfg, runs_queue_consumer: { ...cfg.runs_queue_consumer, max_batch_timeout_s: 0 } },
+        "ambit latency, unbatched",
+      );
       await server.stop();
     }
     // the server is stopped before the baseline runs, so it does not compete for the CPU
@@ -103,19 +146,32 @@ export async function benchDispatch(argv: string[]) {
     const bin = findRedisServer();
     let bullmq = null;
     if (!bin) {
-      log("redis-server not found on PATH: skipping the BullMQ baseline (install it with `sudo apt-get install redis-server`)");
+      log(
+        "redis-server not found on PATH: skipping the BullMQ baseline (install it with `sudo apt-get install redis-server`)",
+      );
     } else {
       redis = await startRedis(bin);
-      log(`bullmq baseline: redis-server ${redis.version} on 127.0.0.1:${redis.port} (no persistence)`);
+      log(
+        `bullmq baseline: redis-server ${redis.version} on 127.0.0.1:${redis.port} (no persistence)`,
+      );
       const latency = await bullmqLatency(redis, cfg.runs, cfg.capacity);
       log(`bullmq latency: p50 ${latency.latency_ms.p50} ms, p99 ${latency.latency_ms.p99} ms`);
-      const throughput = await bullmqThroughput(redis, cfg.runs, cfg.hosts, cfg.capacity, cfg.concurrency);
-      log(`bullmq throughput: ${throughput.runs_per_sec} jobs/s to the last pickup (per worker ${throughput.picked_up_per_worker.join("/")})`);
+      const throughput = await bullmqThroughput(
+        redis,
+        cfg.runs,
+        cfg.hosts,
+        cfg.capacity,
+        cfg.concurrency,
+      );
+      log(
+        `bullmq throughput: ${throughput.runs_per_sec} jobs/s to the last pickup (per worker ${throughput.picked_up_per_worker.join("/")})`,
+      );
       bullmq = { redis_version: redis.version, latency, throughput };
       await redis.stop();
     }
 
-    const ratio = (a: number | null, b: number | null | undefined) => (a === null || !b ? null : round(a / b, 1));
+    const ratio = (a: number | null, b: number | null | undefined) =>
+      a === null || !b ? null : round(a / b, 1);
     const ratios = bullmq && {
       latency_p50: ratio(ambitLatency.latency_ms.p50, bullmq.latency.latency_ms.p50),
       latency_p99: ratio(ambitLatency.latency_ms.p99, bullmq.latency.latency_ms.p99),
@@ -124,10 +180,17 @@ export async function benchDispatch(argv: string[]) {
       from_request_p99: ratio(ambitLatency.from_request_ms.p99, bullmq.latency.from_request_ms.p99),
       // without the RUNS queue's batch wait (max_batch_timeout = 0), from the request sent: the
       // assignment often beats the POST's answer there, so answered → assignment is no measure
-      unbatched_from_request_p50: ambitUnbatched && ratio(ambitUnbatched.from_request_ms.p50, bullmq.latency.from_request_ms.p50),
-      unbatched_from_request_p99: ambitUnbatched && ratio(ambitUnbatched.from_request_ms.p99, bullmq.latency.from_request_ms.p99),
+      unbatched_from_request_p50:
+        ambitUnbatched &&
+        ratio(ambitUnbatched.from_request_ms.p50, bullmq.latency.from_request_ms.p50),
+      unbatched_from_request_p99:
+        ambitUnbatched &&
+        ratio(ambitUnbatched.from_request_ms.p99, bullmq.latency.from_request_ms.p99),
       runs_per_sec: round(ambitThroughput.runs_per_sec / bullmq.throughput.runs_per_sec, 4),
-      server_cpu_ms_per_run: ratio(ambitThroughput.cpu.server_cpu_ms_per_run, bullmq.throughput.cpu.server_cpu_ms_per_job),
+      server_cpu_ms_per_run: ratio(
+        ambitThroughput.cpu.server_cpu_ms_per_run,
+        bullmq.throughput.cpu.server_cpu_ms_per_job,
+      ),
     };
     const report = {
       bench: "dispatch",
@@ -135,8 +198,14 @@ export async function benchDispatch(argv: string[]) {
       finished_at: new Date().toISOString(),
       machine: { ...machine, loadavg_at_end: os.loadavg().map((x) => round(x)) },
       config: cfg,
-      ambit: { latency: ambitLatency, throughput: ambitThroughput, latency_unbatched: ambitUnbatched },
-      bullmq: bullmq ?? { skipped: "redis-server not found on PATH (sudo apt-get install redis-server)" },
+      ambit: {
+        latency: ambitLatency,
+        throughput: ambitThroughput,
+        latency_unbatched: ambitUnbatched,
+      },
+      bullmq: bullmq ?? {
+        skipped: "redis-server not found on PATH (sudo apt-get install redis-server)",
+      },
       // ambit ÷ bullmq: latency above 1 = Ambit slower; runs_per_sec below 1 = Ambit slower
       ratios,
     };
@@ -150,7 +219,9 @@ export async function benchDispatch(argv: string[]) {
       console.log(
         `ambit ÷ bullmq: latency p50 × ${ratios.latency_p50}, p99 × ${ratios.latency_p99}` +
           `; from the request sent p50 × ${ratios.from_request_p50}, p99 × ${ratios.from_request_p99}` +
-          (ambitUnbatched ? ` (unbatched: p50 × ${ratios.unbatched_from_request_p50}, p99 × ${ratios.unbatched_from_request_p99})` : "") +
+          (ambitUnbatched
+            ? ` (unbatched: p50 × ${ratios.unbatched_from_request_p50}, p99 × ${ratios.unbatched_from_request_p99})`
+            : "") +
           `; runs/s × ${ratios.runs_per_sec}; server cpu per run × ${ratios.server_cpu_ms_per_run}`,
       );
     }
@@ -159,7 +230,9 @@ export async function benchDispatch(argv: string[]) {
       q.max_batch_timeout_s > 0
         ? `the RUNS queue delivers a batch when it holds ${q.max_batch_size} messages or ${q.max_batch_timeout_s} s after the first (wrangler.toml): ` +
             `a lone run waits the whole timeout, so the latency p50 is ~${q.max_batch_timeout_s * 1000} ms of batching plus at least ${ambitLatency.latency_minus_batch_timeout_ms.p50} ms of dispatch` +
-            (ambitUnbatched ? `; with max_batch_timeout = 0 the host has the run ${ambitUnbatched.from_request_ms.p50} ms (p50) after the POST is sent, the POST itself answers in ${ambitUnbatched.post_ms.p50} ms.` : ".")
+            (ambitUnbatched
+              ? `; with max_batch_timeout = 0 the host has the run ${ambitUnbatched.from_request_ms.p50} ms (p50) after the POST is sent, the POST itself answers in ${ambitUnbatched.post_ms.p50} ms.`
+              : ".")
         : `the RUNS queue delivers each message at once (max_batch_timeout = 0 in wrangler.toml): the host has the run ${ambitLatency.from_request_ms.p50} ms (p50) after the POST is sent.`,
     );
     console.log(
@@ -172,7 +245,13 @@ export async function benchDispatch(argv: string[]) {
   }
 }
 
-type Cfg = { runs: number; hosts: number; capacity: number; concurrency: number; runs_queue_consumer: { max_batch_size: number; max_batch_timeout_s: number } };
+type Cfg = {
+  runs: number;
+  hosts: number;
+  capacity: number;
+  concurrency: number;
+  runs_queue_consumer: { max_batch_size: number; max_batch_timeout_s: number };
+};
 type Ctx = { api: Api; hostUrl: string; pgid: number | undefined; hosts: BenchHost[] };
 
 /** One idle host; runs created one after another, each waited for until the host has it. */
@@ -188,8 +267,13 @@ async function latencyCase(ctx: Ctx, cfg: Cfg, label = "ambit latency") {
   const fromRequest: number[] = [];
   const postMs: number[] = [];
   let atCapacity = 0;
-  log(`latency: 1 host of capacity ${cfg.capacity} in pool ${POOL}; ${cfg.runs} runs, one after another`);
-  const stopProgress = everySecond(() => `  ${label}: ${latencies.length}/${cfg.runs} runs assigned; last ${latencies.length ? round(latencies.at(-1)!) : "-"} ms`);
+  log(
+    `latency: 1 host of capacity ${cfg.capacity} in pool ${POOL}; ${cfg.runs} runs, one after another`,
+  );
+  const stopProgress = everySecond(
+    () =>
+      `  ${label}: ${latencies.length}/${cfg.runs} runs assigned; last ${latencies.length ? round(latencies.at(-1)!) : "-"} ms`,
+  );
   const cpu = cpuMeter(ctx.pgid);
   try {
     for (let i = 0; i < cfg.runs; i++) {
@@ -200,7 +284,10 @@ async function latencyCase(ctx: Ctx, cfg: Cfg, label = "ambit latency") {
       const at =
         host.assignedAt.get(run.run_id) ??
         (await new Promise<number>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`run ${run.run_id} was not assigned within 30 s`)), 30_000);
+          const timer = setTimeout(
+            () => reject(new Error(`run ${run.run_id} was not assigned within 30 s`)),
+            30_000,
+          );
           waiters.set(run.run_id, (t) => (clearTimeout(timer), resolve(t)));
         }));
       waiters.delete(run.run_id);
@@ -234,13 +321,18 @@ async function latencyCase(ctx: Ctx, cfg: Cfg, label = "ambit latency") {
     host_closed_early: host.closedEarly,
     cpu: { ...usage, server_cpu_ms_per_run: round((1000 * usage.server_cpu_s) / cfg.runs, 2) },
   };
-  log(`${label}: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms (POST p50 ${result.post_ms.p50} ms); ${succeeded.count}/${cfg.runs} SUCCEEDED`);
+  log(
+    `${label}: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms (POST p50 ${result.post_ms.p50} ms); ${succeeded.count}/${cfg.runs} SUCCEEDED`,
+  );
   return result;
 }
 
 /** H hosts of capacity C; runs created with `concurrency` POSTs in flight; runs/s to the last assignment. */
 async function throughputCase(ctx: Ctx, cfg: Cfg) {
-  const hosts = Array.from({ length: cfg.hosts }, (_, k) => new BenchHost(`h${k + 1}`, cfg.capacity));
+  const hosts = Array.from(
+    { length: cfg.hosts },
+    (_, k) => new BenchHost(`h${k + 1}`, cfg.capacity),
+  );
   ctx.hosts.push(...hosts);
   await Promise.all(hosts.map((h) => h.connect(ctx.hostUrl, ctx.api.key)));
   await untilHosts(ctx.api, cfg.hosts);
@@ -251,8 +343,13 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
   const sentAt = new Map<string, number>();
   const postMs: number[] = [];
   let atCapacity = 0;
-  log(`throughput: ${cfg.hosts} hosts × capacity ${cfg.capacity} in pool ${POOL}; ${cfg.runs} runs, ${cfg.concurrency} POSTs in flight`);
-  const stopProgress = everySecond(() => `  ambit throughput: created ${answeredAt.size}/${cfg.runs}, assigned ${assignedAt.size} (${hosts.map((h) => h.assignments).join("/")})`);
+  log(
+    `throughput: ${cfg.hosts} hosts × capacity ${cfg.capacity} in pool ${POOL}; ${cfg.runs} runs, ${cfg.concurrency} POSTs in flight`,
+  );
+  const stopProgress = everySecond(
+    () =>
+      `  ambit throughput: created ${answeredAt.size}/${cfg.runs}, assigned ${assignedAt.size} (${hosts.map((h) => h.assignments).join("/")})`,
+  );
   const cpu = cpuMeter(ctx.pgid);
   const start = performance.now();
   let lastPost = start;
@@ -275,16 +372,28 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
     stopProgress();
   }
   const usage = cpu();
-  if (!assignedAt.size) throw new Error(`none of the ${cfg.runs} runs was assigned within 60 s of the last POST; hosts' errors: ${hosts.flatMap((h) => h.errors).slice(0, 3).join("; ") || "none"}`);
+  if (!assignedAt.size)
+    throw new Error(
+      `none of the ${cfg.runs} runs was assigned within 60 s of the last POST; hosts' errors: ${
+        hosts
+          .flatMap((h) => h.errors)
+          .slice(0, 3)
+          .join("; ") || "none"
+      }`,
+    );
   const lastAssignment = Math.max(...assignedAt.values());
   const seconds = (lastAssignment - start) / 1000;
   // then, polled: when the platform had recorded every run SUCCEEDED (the hosts' completions)
   const succeeded = await waitSucceeded(ctx.api, cfg.runs, succeededBefore);
   const toSucceeded = succeeded.at === null ? null : (succeeded.at - start) / 1000;
   const perSecond: number[] = [];
-  for (const at of assignedAt.values()) perSecond[Math.floor((at - start) / 1000)] = (perSecond[Math.floor((at - start) / 1000)] ?? 0) + 1;
+  for (const at of assignedAt.values())
+    perSecond[Math.floor((at - start) / 1000)] =
+      (perSecond[Math.floor((at - start) / 1000)] ?? 0) + 1;
   const perHost = hosts.map((h) => h.assignments);
-  const queueing = [...sentAt].filter(([id]) => assignedAt.has(id)).map(([id, t]) => assignedAt.get(id)! - t);
+  const queueing = [...sentAt]
+    .filter(([id]) => assignedAt.has(id))
+    .map(([id, t]) => assignedAt.get(id)! - t);
   await Promise.all(hosts.map((h) => h.close()));
   const result = {
     runs: cfg.runs,
@@ -322,9 +431,20 @@ async function throughputCase(ctx: Ctx, cfg: Cfg) {
 
 type LatencyResult = Awaited<ReturnType<typeof latencyCase>>;
 type ThroughputResult = Awaited<ReturnType<typeof throughputCase>>;
-type Bull = { redis_version: string; latency: Awaited<ReturnType<typeof bullmqLatency>>; throughput: Awaited<ReturnType<typeof bullmqThroughput>> } | null;
+type Bull = {
+  redis_version: string;
+  latency: Awaited<ReturnType<typeof bullmqLatency>>;
+  throughput: Awaited<ReturnType<typeof bullmqThroughput>>;
+} | null;
 
-function table(ambit: { latency: LatencyResult; throughput: ThroughputResult; latency_unbatched: LatencyResult | null }, bullmq: Bull) {
+function table(
+  ambit: {
+    latency: LatencyResult;
+    throughput: ThroughputResult;
+    latency_unbatched: LatencyResult | null;
+  },
+  bullmq: Bull,
+) {
   const pad = (s: unknown, n: number) => String(s ?? "-").padStart(n);
   type L = { p50: number | null; p90: number | null; p99: number | null; max: number | null };
   const lat = (name: string, l: L, r: L, enqueue: number | null, cpuMs: number, other: number) =>
@@ -333,23 +453,95 @@ function table(ambit: { latency: LatencyResult; throughput: ThroughputResult; la
     `${"latency".padEnd(12)}${pad("p50 ms", 10)}${pad("p90 ms", 10)}${pad("p99 ms", 10)}${pad("max ms", 10)}${pad("req→ p50", 11)}${pad("req→ p99", 11)}` +
     `${pad("enqueue p50", 13)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
   const al = ambit.latency;
-  const latRows = [lat("ambit", al.latency_ms, al.from_request_ms, al.post_ms.p50, al.cpu.server_cpu_ms_per_run, al.cpu.other_cpu_pct)];
+  const latRows = [
+    lat(
+      "ambit",
+      al.latency_ms,
+      al.from_request_ms,
+      al.post_ms.p50,
+      al.cpu.server_cpu_ms_per_run,
+      al.cpu.other_cpu_pct,
+    ),
+  ];
   const au = ambit.latency_unbatched;
-  if (au) latRows.push(lat("ambit t=0", au.latency_ms, au.from_request_ms, au.post_ms.p50, au.cpu.server_cpu_ms_per_run, au.cpu.other_cpu_pct));
-  if (bullmq) latRows.push(lat("bullmq", bullmq.latency.latency_ms, bullmq.latency.from_request_ms, bullmq.latency.add_ms.p50, bullmq.latency.cpu.server_cpu_ms_per_job, bullmq.latency.cpu.other_cpu_pct));
-  const thr = (name: string, perSec: number, seconds: number, created: number, done: number | null, perHost: number[], queueP50: number | null, cpuMs: number, other: number) =>
+  if (au)
+    latRows.push(
+      lat(
+        "ambit t=0",
+        au.latency_ms,
+        au.from_request_ms,
+        au.post_ms.p50,
+        au.cpu.server_cpu_ms_per_run,
+        au.cpu.other_cpu_pct,
+      ),
+    );
+  if (bullmq)
+    latRows.push(
+      lat(
+        "bullmq",
+        bullmq.latency.latency_ms,
+        bullmq.latency.from_request_ms,
+        bullmq.latency.add_ms.p50,
+        bullmq.latency.cpu.server_cpu_ms_per_job,
+        bullmq.latency.cpu.other_cpu_pct,
+      ),
+    );
+  const thr = (
+    name: string,
+    perSec: number,
+    seconds: number,
+    created: number,
+    done: number | null,
+    perHost: number[],
+    queueP50: number | null,
+    cpuMs: number,
+    other: number,
+  ) =>
     `${name.padEnd(12)}${pad(perSec, 10)}${pad(seconds, 10)}${pad(created, 12)}${pad(done, 12)}${pad(perHost.join("/"), 18)}${pad(queueP50, 12)}${pad(cpuMs, 16)}${pad(other, 12)}`;
   const thrHead = `${"throughput".padEnd(12)}${pad("runs/s", 10)}${pad("seconds", 10)}${pad("enqueued/s", 12)}${pad("done/s", 12)}${pad("per host", 18)}${pad("req→ p50", 12)}${pad("srv cpu ms/run", 16)}${pad("other cpu%", 12)}`;
   const at = ambit.throughput;
-  const thrRows = [thr("ambit", at.runs_per_sec, at.to_last_assignment_seconds, at.creates_per_sec, at.succeeded_per_sec, at.assignments_per_host, at.queueing_ms.p50, at.cpu.server_cpu_ms_per_run, at.cpu.other_cpu_pct)];
+  const thrRows = [
+    thr(
+      "ambit",
+      at.runs_per_sec,
+      at.to_last_assignment_seconds,
+      at.creates_per_sec,
+      at.succeeded_per_sec,
+      at.assignments_per_host,
+      at.queueing_ms.p50,
+      at.cpu.server_cpu_ms_per_run,
+      at.cpu.other_cpu_pct,
+    ),
+  ];
   if (bullmq) {
     const b = bullmq.throughput;
-    thrRows.push(thr("bullmq", b.runs_per_sec, b.to_last_pickup_seconds, b.adds_per_sec, b.completed_per_sec, b.picked_up_per_worker, b.queueing_ms.p50, b.cpu.server_cpu_ms_per_job, b.cpu.other_cpu_pct));
+    thrRows.push(
+      thr(
+        "bullmq",
+        b.runs_per_sec,
+        b.to_last_pickup_seconds,
+        b.adds_per_sec,
+        b.completed_per_sec,
+        b.picked_up_per_worker,
+        b.queueing_ms.p50,
+        b.cpu.server_cpu_ms_per_job,
+        b.cpu.other_cpu_pct,
+      ),
+    );
   }
-  return [latHead, "-".repeat(latHead.length), ...latRows, "", thrHead, "-".repeat(thrHead.length), ...thrRows].join("\n");
+  return [
+    latHead,
+    "-".repeat(latHead.length),
+    ...latRows,
+    "",
+    thrHead,
+    "-".repeat(thrHead.length),
+    ...thrRows,
+  ].join("\n");
 }
 
-const poolSocketUrl = (serverUrl: string) => `${serverUrl.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${POOL}`;
+const poolSocketUrl = (serverUrl: string) =>
+  `${serverUrl.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${POOL}`;
 
 /** The team's API, with the owner's key. */
 class Api {
@@ -364,20 +556,32 @@ class Api {
   call(method: string, route: string, body?: unknown) {
     return fetch(`${this.url}/api/v1${route}`, {
       method,
-      headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${this.key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
 
   async createRun(prompt: string) {
-    return json<{ run_id: string; at_capacity?: boolean }>(await this.call("POST", "/agent/runs", { prompt }), 200);
+    return json<{ run_id: string; at_capacity?: boolean }>(
+      await this.call("POST", "/agent/runs", { prompt }),
+      200,
+    );
   }
 }
 
 /** Waits until `n` host connections of the pool said hello (capacity > 0). */
 async function untilHosts(api: Api, n: number) {
   await until(
-    async () => (await json<{ hosts: { worker_id: string; capacity: number }[] }>(await api.call("GET", "/hosts"), 200)).hosts.filter((h) => h.worker_id === POOL && h.capacity > 0).length === n,
+    async () =>
+      (
+        await json<{ hosts: { worker_id: string; capacity: number }[] }>(
+          await api.call("GET", "/hosts"),
+          200,
+        )
+      ).hosts.filter((h) => h.worker_id === POOL && h.capacity > 0).length === n,
     15_000,
     `${n} host(s) in pool ${POOL}`,
     100,
@@ -389,8 +593,14 @@ async function countSucceeded(api: Api) {
   const ids = new Set<string>();
   let cursor: string | undefined;
   do {
-    const page = await json<{ runs: { run_id: string }[]; page_info: { has_next_page: boolean; next_cursor?: string } }>(
-      await api.call("GET", `/agent/runs?state=SUCCEEDED&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+    const page = await json<{
+      runs: { run_id: string }[];
+      page_info: { has_next_page: boolean; next_cursor?: string };
+    }>(
+      await api.call(
+        "GET",
+        `/agent/runs?state=SUCCEEDED&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      ),
       200,
     );
     for (const r of page.runs) ids.add(r.run_id);
@@ -400,7 +610,11 @@ async function countSucceeded(api: Api) {
 }
 
 /** Polls every 250 ms until `n` more runs than `before` are SUCCEEDED (or 30 s pass without progress). */
-async function waitSucceeded(api: Api, n: number, before: number): Promise<{ count: number; at: number | null }> {
+async function waitSucceeded(
+  api: Api,
+  n: number,
+  before: number,
+): Promise<{ count: number; at: number | null }> {
   let count = 0;
   for (let lastAt = performance.now(), last = -1; ; await sleep(250)) {
     count = (await countSucceeded(api)).count - before;
@@ -409,4 +623,3 @@ async function waitSucceeded(api: Api, n: number, before: number): Promise<{ cou
     else if (performance.now() - lastAt > 30_000) return { count, at: null };
   }
 }
-

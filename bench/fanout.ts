@@ -6,7 +6,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
+import {
+  applyMigrations,
+  type DevServer,
+  ROOT,
+  startDevServer,
+} from "../scripts/lib/wrangler-dev.ts";
 import { round } from "./lib/load.ts";
 import { verdict } from "./lib/report.ts";
 import { Host, now, setOfferDeflate } from "./lib/fanout-clients.ts";
@@ -53,24 +58,39 @@ export async function benchFanout(argv: string[]) {
   state.onCleanup(() => server?.stop());
   const started = new Date();
   const machine = { ...machineInfo(), busy_pct_before: await machineBusy() };
-  if (machine.busy_pct_before > 20) log(`warning: the machine is already ${machine.busy_pct_before} % busy; the figures will be skewed (see cpu.other_cpu_pct)`);
+  if (machine.busy_pct_before > 20)
+    log(
+      `warning: the machine is already ${machine.busy_pct_before} % busy; the figures will be skewed (see cpu.other_cpu_pct)`,
+    );
   try {
     log(`state in ${persistTo}; applying migrations`);
     await applyMigrations(persistTo, { quiet: true });
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
     const signup = await signUp(server.url);
     log(`wrangler dev on ${server.url}; signed up team ${signup.team.uid}`);
-    const ctx = { url: server.url, apiKey: signup.api_key, teamId: signup.team.uid, secret: vars.JWT_SECRET, pgid: server.child.pid };
+    const ctx = {
+      url: server.url,
+      apiKey: signup.api_key,
+      teamId: signup.team.uid,
+      secret: vars.JWT_SECRET,
+      pgid: server.child.pid,
+    };
     const cases = [];
     for (const n of cfg.viewers) cases.push(await fanoutCase(ctx, n, cfg));
 
     const at = cases.find((c) => c.viewers === TARGETS.at_viewers);
-    const intact = cases.every((c) => c.lost === 0 && c.duplicates === 0 && c.out_of_order === 0 && c.delivered === c.expected);
+    const intact = cases.every(
+      (c) =>
+        c.lost === 0 && c.duplicates === 0 && c.out_of_order === 0 && c.delivered === c.expected,
+    );
     const targets = {
       nothing_lost_or_reordered: intact,
       p99_ms_at_200_viewers: at?.latency_ms.p99 ?? null,
       p99_target_ms: TARGETS.p99_ms,
-      p99_pass: at && cfg.rate === TARGETS.at_rate ? (at.latency_ms.p99 ?? Infinity) < TARGETS.p99_ms : null,
+      p99_pass:
+        at && cfg.rate === TARGETS.at_rate
+          ? (at.latency_ms.p99 ?? Infinity) < TARGETS.p99_ms
+          : null,
     };
     const report = {
       bench: "fanout",
@@ -88,7 +108,9 @@ export async function benchFanout(argv: string[]) {
 
     console.log(`\n${table(cases)}\n`);
     console.log(`nothing lost, duplicated or reordered:    ${verdict(intact)}`);
-    console.log(`p99 at ${TARGETS.at_viewers} viewers, ${TARGETS.at_rate} events/s:      ${targets.p99_ms_at_200_viewers ?? "-"} ms (target < ${TARGETS.p99_ms} ms) ${targets.p99_pass === null ? "(not measured)" : verdict(targets.p99_pass)}`);
+    console.log(
+      `p99 at ${TARGETS.at_viewers} viewers, ${TARGETS.at_rate} events/s:      ${targets.p99_ms_at_200_viewers ?? "-"} ms (target < ${TARGETS.p99_ms} ms) ${targets.p99_pass === null ? "(not measured)" : verdict(targets.p99_pass)}`,
+    );
     console.log(
       `machine: ${machine.cpus} × ${machine.cpu_model}, node ${machine.node}, load average ${machine.loadavg_at_start[0]} at start, ` +
         `${report.machine.loadavg_at_end[0]} at end. The load generator and the server share these ${machine.cpus} cores (cpu % columns).\n` +
@@ -99,8 +121,20 @@ export async function benchFanout(argv: string[]) {
   }
 }
 
-type Ctx = { url: string; apiKey: string; teamId: string; secret: string; pgid: number | undefined };
-type Cfg = { rate: number; duration_s: number; drain_timeout_s: number; viewer_threads: number; deflate_offered: boolean };
+type Ctx = {
+  url: string;
+  apiKey: string;
+  teamId: string;
+  secret: string;
+  pgid: number | undefined;
+};
+type Cfg = {
+  rate: number;
+  duration_s: number;
+  drain_timeout_s: number;
+  viewer_threads: number;
+  deflate_offered: boolean;
+};
 
 /** One N: a fresh run, its host, N viewers, `rate × duration` events; the figures of what arrived. */
 async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
@@ -108,7 +142,8 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   // a bare host takes the run: its assignment's HOST token is what the bench's host attaches with
   const held = await heldRun({ url: ctx.url, key: ctx.apiKey }, `fanout bench: ${n} viewers`);
   const { runId } = held;
-  const sessionUrl = (token: string) => `${ctx.url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}`;
+  const sessionUrl = (token: string) =>
+    `${ctx.url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}`;
   log(`N=${n}: run ${runId}; attaching the host and ${n} viewer${n === 1 ? "" : "s"}`);
 
   // The host: the token of the run's assignment, as a real host attaches
@@ -119,22 +154,36 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   // sockets are spread over worker threads (bench/lib/viewer-pool.ts)
   const connectStart = performance.now();
   const urls: string[] = [];
-  await inBatches(Array.from({ length: n }, (_, i) => i), 20, async () => {
-    const { token } = await json<{ token: string }>(await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/session-token`, { method: "POST", headers: auth }), 200);
-    urls.push(sessionUrl(token));
-  });
+  await inBatches(
+    Array.from({ length: n }, (_, i) => i),
+    20,
+    async () => {
+      const { token } = await json<{ token: string }>(
+        await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/session-token`, {
+          method: "POST",
+          headers: auth,
+        }),
+        200,
+      );
+      urls.push(sessionUrl(token));
+    },
+  );
   const pool = new ViewerPool(urls, cfg.viewer_threads, cfg.deflate_offered);
   await pool.connect();
   // every join broadcasts presence: wait until each viewer has seen everyone, so joins are over
   await until(() => pool.attachedMin === n + 1, 30_000, `presence of ${n + 1} connections`);
   const connectSeconds = (performance.now() - connectStart) / 1000;
   await sleep(300);
-  log(`N=${n}: attached in ${round(connectSeconds)} s; appending ${cfg.rate} events/s for ${cfg.duration_s} s`);
+  log(
+    `N=${n}: attached in ${round(connectSeconds)} s; appending ${cfg.rate} events/s for ${cfg.duration_s} s`,
+  );
 
   const total = Math.round(cfg.rate * cfg.duration_s);
   const progress = (sent: number) => {
     const delivered = pool.deliveredSum;
-    status(`  N=${n}: sent ${sent}/${total}, acked ${host.acked}, delivered ${delivered.toLocaleString("en")}/${(sent * n).toLocaleString("en")}`);
+    status(
+      `  N=${n}: sent ${sent}/${total}, acked ${host.acked}, delivered ${delivered.toLocaleString("en")}/${(sent * n).toLocaleString("en")}`,
+    );
   };
   const stopCpu = cpuMeter(ctx.pgid);
   const firstSend = now();
@@ -142,7 +191,11 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   // drain: wait until every ack and every event arrived; give up after `drain` s without progress
   const drainStart = performance.now();
   const done = () => host.acked >= host.sent && pool.deliveredMin >= host.sent;
-  for (let last = -1, lastAt = performance.now(), shown = performance.now(); !done(); await sleep(20)) {
+  for (
+    let last = -1, lastAt = performance.now(), shown = performance.now();
+    !done();
+    await sleep(20)
+  ) {
     const got = host.acked + pool.deliveredSum;
     if (got !== last) [last, lastAt] = [got, performance.now()];
     else if (performance.now() - lastAt > cfg.drain_timeout_s * 1000) break;
@@ -160,7 +213,9 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   const lastDelivery = Math.max(...viewers.map((v) => v.lastAt));
   const dropped = [host, ...viewers].filter((c) => c.closedEarly);
   if (dropped.length) {
-    log(`N=${n}: WARNING: the server closed ${dropped.length} socket(s) early (${dropped[0].closedEarly}); wrangler dev reloads when a source file changes: was the project edited while this ran?`);
+    log(
+      `N=${n}: WARNING: the server closed ${dropped.length} socket(s) early (${dropped[0].closedEarly}); wrangler dev reloads when a source file changes: was the project edited while this ran?`,
+    );
   }
   // expected: every event sent, at every viewer; `missing_acked` counts the ones the session
   // persisted (acked) that a viewer never got, which is loss proper rather than a backlog
@@ -185,7 +240,12 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
       bySecond[Math.min(bySecond.length - 1, Math.floor(v.indices[k] / cfg.rate))].push(l);
     });
   });
-  const lastSeq = (await json<{ last_seq: number }>(await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/events?limit=1`, { headers: auth }), 200)).last_seq;
+  const lastSeq = (
+    await json<{ last_seq: number }>(
+      await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/events?limit=1`, { headers: auth }),
+      200,
+    )
+  ).last_seq;
   await Promise.all([host.close(), pool.close()]);
   await held.release();
 
@@ -236,7 +296,11 @@ async function fanoutCase(ctx: Ctx, n: number, cfg: Cfg) {
   };
   log(
     `N=${n}: delivered ${delivered.toLocaleString("en")}/${result.expected.toLocaleString("en")}, lost ${lost}, dup ${duplicates}, out of order ${outOfOrder}; ` +
-      `latency p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms; server ${cpu.server_cpu_pct} % cpu (${Object.entries(cpu.server_cpu_pct_by_process).map(([k, v]) => `${k} ${v}`).join(", ")}), bench ${cpu.bench_cpu_pct} %, other ${cpu.other_cpu_pct} %`,
+      `latency p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms; server ${cpu.server_cpu_pct} % cpu (${Object.entries(
+        cpu.server_cpu_pct_by_process,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}), bench ${cpu.bench_cpu_pct} %, other ${cpu.other_cpu_pct} %`,
   );
   return result;
 }
@@ -262,7 +326,11 @@ function table(cases: Awaited<ReturnType<typeof fanoutCase>>[]) {
     ["other cpu%", 12, (c) => c.cpu.other_cpu_pct],
   ];
   const head = cols.map(([h, w]) => h.padStart(w)).join("");
-  return [head, "-".repeat(head.length), ...cases.map((c) => cols.map(([, w, f]) => String(f(c) ?? "-").padStart(w)).join(""))].join("\n");
+  return [
+    head,
+    "-".repeat(head.length),
+    ...cases.map((c) => cols.map(([, w, f]) => String(f(c) ?? "-").padStart(w)).join("")),
+  ].join("\n");
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>) {

@@ -9,34 +9,44 @@ import { benchStats } from "./stats.ts";
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
     run: benchApi,
-    about: "HTTP load on a local wrangler dev (team of 100,000 runs). Options: --runs N --duration S --warmup S --connections N --samples N --keep",
+    about:
+      "HTTP load on a local wrangler dev (team of 100,000 runs). Options: --runs N --duration S --warmup S --connections N --samples N --keep",
   },
   fanout: {
     run: benchFanout,
-    about: "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --deflate --keep",
+    about:
+      "one run's live session: a host appending events, N websocket viewers. Options: --viewers 1,50,200 --rate 200 --duration S --drain S --deflate --keep",
   },
   runner: {
     run: benchRunner,
-    about: "the host runner on a local wrangler dev: assignment → harness start, events/s forwarded, resident memory idle and with 4 runs. Options: --samples N --events N --keep",
+    about:
+      "the host runner on a local wrangler dev: assignment → harness start, events/s forwarded, resident memory idle and with 4 runs. Options: --samples N --events N --keep",
   },
   dispatch: {
     run: benchDispatch,
-    about: "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
+    about:
+      "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
   },
   stats: {
     run: benchStats,
-    about: "GET /api/v1/stats/runs on a team of 100,000 runs (each group_by, 30 and 90 days) against GET /healthz. Options: --runs N --samples N --rounds N --warmup N --keep",
+    about:
+      "GET /api/v1/stats/runs on a team of 100,000 runs (each group_by, 30 and 90 days) against GET /healthz. Options: --runs N --samples N --rounds N --warmup N --keep",
   },
   schedules: {
     run: benchSchedules,
-    about: "one Cron Trigger tick starting the runs of N due schedules, against N runs created through the API. Options: --sizes 1000,5000 --connections N --timeout S --keep",
+    about:
+      "one Cron Trigger tick starting the runs of N due schedules, against N runs created through the API. Options: --sizes 1000,5000 --connections N --timeout S --keep",
   },
 };
 
 const [name, ...rest] = process.argv.slice(2);
 const bench = name ? BENCHES[name] : undefined;
 if (!bench) {
-  console.error(`usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(9)} ${b.about}`).join("\n")}`);
+  console.error(
+    `usage: npm run bench -- <name> [options]\n\n${Object.entries(BENCHES)
+      .map(([n, b]) => `  ${n.padEnd(9)} ${b.about}`)
+      .join("\n")}`,
+  );
   process.exit(name ? 2 : 1);
 }
 await bench.run(rest);

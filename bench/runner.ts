@@ -12,7 +12,12 @@ import WebSocket from "ws";
 import { processBackend } from "../packages/runner/src/backends/process.ts";
 import { EventPipeline } from "../packages/runner/src/pipeline/events.ts";
 import { Redactor } from "../packages/runner/src/pipeline/redact.ts";
-import { applyMigrations, type DevServer, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
+import {
+  applyMigrations,
+  type DevServer,
+  ROOT,
+  startDevServer,
+} from "../scripts/lib/wrangler-dev.ts";
 import { verdict } from "./lib/report.ts";
 import { benchState, signUp } from "./lib/bench-state.ts";
 import { heldRun } from "./lib/held-run.ts";
@@ -23,7 +28,14 @@ const WORKER = "bench-runner";
 type Line = { t: number; msg: string; run?: string; ms?: number; state?: string };
 
 export async function benchRunner(argv: string[]) {
-  const { values: o } = parseArgs({ args: argv, options: { samples: { type: "string", default: "20" }, events: { type: "string", default: "20000" }, keep: { type: "boolean", default: false } } });
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      samples: { type: "string", default: "20" },
+      events: { type: "string", default: "20000" },
+      keep: { type: "boolean", default: false },
+    },
+  });
   const cfg = { samples: Number(o.samples), events: Number(o.events), concurrent_runs: 4 };
   const state = benchState("runner", o.keep!);
   const { persistTo, vars } = state;
@@ -39,7 +51,12 @@ export async function benchRunner(argv: string[]) {
     await applyMigrations(persistTo, { quiet: true });
     server = await startDevServer({ persistTo, vars, logLevel: "warn" });
     const signup = await signUp(server.url);
-    const ctx = { url: server.url, key: signup.api_key, teamId: signup.team.uid, secret: vars.JWT_SECRET };
+    const ctx = {
+      url: server.url,
+      key: signup.api_key,
+      teamId: signup.team.uid,
+      secret: vars.JWT_SECRET,
+    };
     log(`wrangler dev on ${server.url}`);
 
     // baselines: a bare Node process's memory, spawning `true`, and a raw host client's append rate
@@ -49,9 +66,21 @@ export async function benchRunner(argv: string[]) {
 
     const lines: Line[] = [];
     const workdir = mkdtempSync(path.join(persistTo, "runner-"));
-    child = spawn(process.execPath, [path.join(ROOT, "bench/lib/runner-child.ts"), ctx.url, WORKER, workdir, String(cfg.concurrent_runs)], {
-      cwd: ROOT, env: { ...process.env, AMBIT_API_KEY: ctx.key }, stdio: ["ignore", "pipe", "inherit"],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "bench/lib/runner-child.ts"),
+        ctx.url,
+        WORKER,
+        workdir,
+        String(cfg.concurrent_runs),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AMBIT_API_KEY: ctx.key },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let buf = "";
     child.stdout!.on("data", (d) => {
       buf += d;
@@ -70,35 +99,64 @@ export async function benchRunner(argv: string[]) {
     const overheads: number[] = [];
     for (let i = 0; i < cfg.samples; i++) {
       const runId = await createRun(ctx, "noop");
-      await until(() => lines.some((l) => l.msg === "run_ended" && l.run === runId), 30_000, `noop run ${i + 1}`);
+      await until(
+        () => lines.some((l) => l.msg === "run_ended" && l.run === runId),
+        30_000,
+        `noop run ${i + 1}`,
+      );
       overheads.push(lines.find((l) => l.msg === "harness_start" && l.run === runId)!.ms!);
     }
     log(`assignment → harness start: p50 ${round(median(overheads))} ms over ${cfg.samples} runs`);
 
     // events/s: one run emitting cfg.events messages, from the first emit until the run ended (all acknowledged)
     const emitRun = await createRun(ctx, `emit ${cfg.events}`);
-    await until(() => lines.some((l) => l.msg === "run_ended" && l.run === emitRun), 300_000, "the emitting run");
+    await until(
+      () => lines.some((l) => l.msg === "run_ended" && l.run === emitRun),
+      300_000,
+      "the emitting run",
+    );
     const t0 = lines.find((l) => l.msg === "emitting" && l.run === emitRun)!.t;
     const t1 = lines.find((l) => l.msg === "run_ended" && l.run === emitRun)!.t;
     const runnerEps = cfg.events / ((t1 - t0) / 1000);
     const stored = await lastSeq(ctx, emitRun);
-    log(`runner forwarded ${cfg.events} events at ${Math.round(runnerEps)}/s (the session holds ${stored} events)`);
+    log(
+      `runner forwarded ${cfg.events} events at ${Math.round(runnerEps)}/s (the session holds ${stored} events)`,
+    );
     const rawEps = await rawAppendEventsPerSec(ctx, cfg.events);
     log(`raw host client: ${Math.round(rawEps)} events/s`);
 
     // memory with 4 runs held open
     const held: string[] = [];
     for (let i = 0; i < cfg.concurrent_runs; i++) held.push(await createRun(ctx, "hold"));
-    await until(() => held.every((id) => lines.some((l) => l.msg === "harness_start" && l.run === id)), 60_000, "4 runs to start");
+    await until(
+      () => held.every((id) => lines.some((l) => l.msg === "harness_start" && l.run === id)),
+      60_000,
+      "4 runs to start",
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     const busyRssMb = rssMb(child.pid!);
-    for (const id of held) await fetch(`${ctx.url}/api/v1/agent/runs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${ctx.key}` } });
+    for (const id of held)
+      await fetch(`${ctx.url}/api/v1/agent/runs/${id}/cancel`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ctx.key}` },
+      });
     log(`runner with ${cfg.concurrent_runs} runs: ${busyRssMb} MB resident`);
 
     const figures = {
-      overhead_ms: { p50: round(median(overheads)), p90: round(pct(overheads, 0.9)), max: round(Math.max(...overheads)), samples: overheads.length },
+      overhead_ms: {
+        p50: round(median(overheads)),
+        p90: round(pct(overheads, 0.9)),
+        max: round(Math.max(...overheads)),
+        samples: overheads.length,
+      },
       spawn_true_ms_p50: round(spawnMs),
-      events: { sent: cfg.events, stored_in_session: stored, runner_events_per_sec: Math.round(runnerEps), raw_client_events_per_sec: Math.round(rawEps), pipeline_only_events_per_sec: Math.round(pipelineEps) },
+      events: {
+        sent: cfg.events,
+        stored_in_session: stored,
+        runner_events_per_sec: Math.round(runnerEps),
+        raw_client_events_per_sec: Math.round(rawEps),
+        pipeline_only_events_per_sec: Math.round(pipelineEps),
+      },
       rss_mb: { runner_idle: idleRssMb, runner_with_4_runs: busyRssMb, bare_node_idle: bareRssMb },
     };
     const ratios = {
@@ -111,7 +169,21 @@ export async function benchRunner(argv: string[]) {
       events_per_sec_pass: runnerEps > TARGETS.events_per_sec,
       idle_rss_pass: idleRssMb < TARGETS.idle_rss_mb,
     };
-    const report = { bench: "runner", started_at: started.toISOString(), finished_at: new Date().toISOString(), machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, config: cfg, figures, ratios, targets };
+    const report = {
+      bench: "runner",
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpu_model: os.cpus()[0]?.model,
+        node: process.version,
+        loadavg: os.loadavg(),
+      },
+      config: cfg,
+      figures,
+      ratios,
+      targets,
+    };
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `runner-${started.toISOString().replace(/[:.]/g, "-")}.json`);
@@ -127,21 +199,33 @@ results: ${path.relative(ROOT, file)}`);
 }
 
 async function createRun(ctx: { url: string; key: string }, prompt: string) {
-  const res = await fetch(`${ctx.url}/api/v1/agent/runs`, { method: "POST", headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" }, body: JSON.stringify({ prompt, config: { worker_host: WORKER } }) });
+  const res = await fetch(`${ctx.url}/api/v1/agent/runs`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ prompt, config: { worker_host: WORKER } }),
+  });
   if (res.status !== 200) throw new Error(`create run: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { run_id: string }).run_id;
 }
 
 async function lastSeq(ctx: { url: string; key: string }, runId: string) {
-  const res = await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/events?after=0&limit=1`, { headers: { authorization: `Bearer ${ctx.key}` } });
+  const res = await fetch(`${ctx.url}/api/v1/agent/runs/${runId}/events?after=0&limit=1`, {
+    headers: { authorization: `Bearer ${ctx.key}` },
+  });
   return ((await res.json()) as { last_seq: number }).last_seq;
 }
 
 /** The same events a runner sends, appended by a bare `ws` client with the same batching (500 a frame, 4 frames in flight). */
-async function rawAppendEventsPerSec(ctx: { url: string; key: string; teamId: string; secret: string }, n: number) {
+async function rawAppendEventsPerSec(
+  ctx: { url: string; key: string; teamId: string; secret: string },
+  n: number,
+) {
   const held = await heldRun(ctx, "raw appends"); // a bare host holds it: its HOST token attaches
   const { runId, token } = held;
-  const ws = new WebSocket(`${ctx.url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}`, { perMessageDeflate: false });
+  const ws = new WebSocket(
+    `${ctx.url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}`,
+    { perMessageDeflate: false },
+  );
   await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
   const text = "x".repeat(100);
   let next = 1;
@@ -152,7 +236,12 @@ async function rawAppendEventsPerSec(ctx: { url: string; key: string; teamId: st
     const pump = () => {
       while (inFlight < 4 && next <= n) {
         const events = [];
-        for (let i = 0; i < 500 && next <= n; i++, next++) events.push({ host_seq: next, type: "agent.message", payload: { text: `${next} ${text}` } });
+        for (let i = 0; i < 500 && next <= n; i++, next++)
+          events.push({
+            host_seq: next,
+            type: "agent.message",
+            payload: { text: `${next} ${text}` },
+          });
         ws.send(JSON.stringify({ type: "append", ref: String(next - 1), events }));
         inFlight++;
       }
@@ -175,7 +264,10 @@ async function rawAppendEventsPerSec(ctx: { url: string; key: string; teamId: st
 
 /** The runner's pipeline alone (redaction with 5 secrets, caps) into a sink: its ceiling on this machine. */
 function pipelineEventsPerSec(n: number) {
-  const secrets = Array.from({ length: 5 }, (_, i) => ({ name: `SECRET_${i}`, value: randomBytes(16).toString("hex") }));
+  const secrets = Array.from({ length: 5 }, (_, i) => ({
+    name: `SECRET_${i}`,
+    value: randomBytes(16).toString("hex"),
+  }));
   let count = 0;
   const p = new EventPipeline(new Redactor(secrets), () => count++);
   const text = "x".repeat(100);
@@ -223,6 +315,7 @@ async function until(cond: () => boolean, timeoutMs: number, what: string) {
 }
 
 const median = (xs: number[]) => pct(xs, 0.5);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const round = (x: number) => Math.round(x * 100) / 100;
 const log = (line: string) => console.log(`[runner bench] ${line}`);

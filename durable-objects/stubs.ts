@@ -34,7 +34,10 @@ type ContainerBindings = { RUNNER_CONTAINER?: DurableObjectNamespace<RunnerConta
  * The `RunnerContainer` of a platform-pool run, named by the run (a second start of the same run
  * reaches the same instance), or null where the `RUNNER_CONTAINER` binding is missing.
  */
-export function runnerContainer(env: Env, runId: string): DurableObjectStub<RunnerContainer> | null {
+export function runnerContainer(
+  env: Env,
+  runId: string,
+): DurableObjectStub<RunnerContainer> | null {
   const ns = (env as Env & ContainerBindings).RUNNER_CONTAINER;
   return ns ? ns.getByName(runId) : null;
 }

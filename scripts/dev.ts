@@ -12,10 +12,14 @@ const persistTo = i < 0 ? undefined : args[i].includes("=") ? args[i].split("=")
 ensureDevVars();
 ensureConsoleAssets();
 await applyMigrations(persistTo, { quiet: true });
-const child = spawn(process.execPath, [path.join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", ...args], {
-  cwd: ROOT,
-  stdio: "inherit",
-  env: wranglerEnv(),
-});
+const child = spawn(
+  process.execPath,
+  [path.join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", ...args],
+  {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: wranglerEnv(),
+  },
+);
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 0));

@@ -10,7 +10,9 @@ const reply =
 
 const server = await startModelServer(
   (req) => {
-    console.log(`  [fake-model] ${req.path} (model ${req.body?.model ?? "?"}): answered with the scripted reply`);
+    console.log(
+      `  [fake-model] ${req.path} (model ${req.body?.model ?? "?"}): answered with the scripted reply`,
+    );
     return { text: reply, usage: { input: 100, output: 30 } };
   },
   { port: Number(process.env.FAKE_MODEL_PORT ?? 0) },

@@ -11,7 +11,9 @@ const state = localState();
 const owner = readBootstrap(state.marker);
 if (!owner) {
   const where = path.relative(ROOT, state.stateDir) || state.stateDir;
-  console.error(`no bootstrap team in ${where}: run npm start first (it creates one and prints its key)`);
+  console.error(
+    `no bootstrap team in ${where}: run npm start first (it creates one and prints its key)`,
+  );
   process.exit(1);
 }
 const { teamId, ownerId } = owner;
@@ -27,7 +29,9 @@ SELECT '${uid(22)}', team_id, 'user', user_id, 'owner key (npm run owner-key)', 
 FROM memberships WHERE team_id = '${teamId}' AND user_id = '${ownerId}' AND role = 'owner';
 SELECT count(*) AS n FROM api_keys WHERE key_hash = '${hash}';`;
 if ((await localD1(sql, state.persistTo))[0]?.n !== 1) {
-  console.error("the bootstrap owner (admin@ambit.local) is no longer the owner of team \"default\": no key was made; ask the team's owner for one");
+  console.error(
+    'the bootstrap owner (admin@ambit.local) is no longer the owner of team "default": no key was made; ask the team\'s owner for one',
+  );
   process.exit(1);
 }
 console.log(`

@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PLATFORM_POOL } from "@ambit/protocol";
 import type { Host } from "../packages/runner/src/host.ts";
-import { applyMigrations, type DevServer, ensureDevVars, HARMLESS_DEV_LINES, ROOT, startDevServer } from "./lib/wrangler-dev.ts";
+import {
+  applyMigrations,
+  type DevServer,
+  ensureDevVars,
+  HARMLESS_DEV_LINES,
+  ROOT,
+  startDevServer,
+} from "./lib/wrangler-dev.ts";
 import { localState, mintSignInLink, readBootstrap } from "./lib/bootstrap.ts";
 import { mintRunnerKey, readRunnerKey, startLocalRunner } from "./lib/local-runner.ts";
 
@@ -39,7 +46,12 @@ process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
 // --test-scheduled: the Cron Trigger is fired below, so wrangler need not warn that it fires none
 const server = (running = await startDevServer({
-  port, persistTo, logLevel: "info", inherit: true, drop: HARMLESS_DEV_LINES, extraArgs: ["--test-scheduled"],
+  port,
+  persistTo,
+  logLevel: "info",
+  inherit: true,
+  drop: HARMLESS_DEV_LINES,
+  extraArgs: ["--test-scheduled"],
 }));
 if (stopping) {
   await server.stop();
@@ -50,15 +62,32 @@ if (!existsSync(marker)) {
   const res = await fetch(`${server.url}/api/v1/teams`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "default", owner: { email: "admin@ambit.local", display_name: "Local admin" } }),
+    body: JSON.stringify({
+      name: "default",
+      owner: { email: "admin@ambit.local", display_name: "Local admin" },
+    }),
   });
-  const body = (await res.json()) as { team: { uid: string }; user: { uid: string }; api_key: string };
+  const body = (await res.json()) as {
+    team: { uid: string };
+    user: { uid: string };
+    api_key: string;
+  };
   if (res.status !== 201) {
     console.error("bootstrap team creation failed:", body);
   } else {
     mkdirSync(stateDir, { recursive: true });
-    writeFileSync(marker, JSON.stringify({ team_uid: body.team.uid, owner_uid: body.user.uid, created_at: new Date().toISOString() }, null, 2));
-    if (process.env.AMBIT_RUNNER !== "off") await mintRunnerKey(server.url, body.api_key, stateDir).catch((err) => console.error(`• could not create the local runner's key: ${err.message}`));
+    writeFileSync(
+      marker,
+      JSON.stringify(
+        { team_uid: body.team.uid, owner_uid: body.user.uid, created_at: new Date().toISOString() },
+        null,
+        2,
+      ),
+    );
+    if (process.env.AMBIT_RUNNER !== "off")
+      await mintRunnerKey(server.url, body.api_key, stateDir).catch((err) =>
+        console.error(`• could not create the local runner's key: ${err.message}`),
+      );
     console.log(`
   ┌────────────────────────────────────────────────────────────────────────────┐
     Bootstrap team "default" created (owner admin@ambit.local).
@@ -74,24 +103,43 @@ if (!existsSync(marker)) {
   }
 } else {
   const env = `${process.env.PORT ? `PORT=${port} ` : ""}${persistTo ? `AMBIT_PERSIST_TO=${process.env.AMBIT_PERSIST_TO} ` : ""}`;
-  console.log(`• bootstrap team "default" exists; its owner key was printed on the first start. Lost it? \`${env}npm run owner-key\` mints a new one (local state only)`);
+  console.log(
+    `• bootstrap team "default" exists; its owner key was printed on the first start. Lost it? \`${env}npm run owner-key\` mints a new one (local state only)`,
+  );
 }
 // a fresh one-time console sign-in link at every start (the key is printed only the first time)
 const owner = readBootstrap(marker);
 const noLink = (err: Error) => void console.error(`• no sign-in link: ${err.message}`);
 const link = owner && !stopping ? await mintSignInLink(state, owner).catch(noLink) : undefined;
 if (link) {
-  console.log(`• sign in to the console (once, within 15 minutes): ${link}   (another: \`npm run sign-in-link\`)`);
+  console.log(
+    `• sign in to the console (once, within 15 minutes): ${link}   (another: \`npm run sign-in-link\`)`,
+  );
 }
 if (process.env.AMBIT_RUNNER !== "off" && !stopping) {
   const key = process.env.AMBIT_API_KEY ?? readRunnerKey(stateDir);
   if (!key) {
-    console.log("• no local runner: this state has no runner key (it predates it); export AMBIT_API_KEY=<an admin key> and start again");
+    console.log(
+      "• no local runner: this state has no runner key (it predates it); export AMBIT_API_KEY=<an admin key> and start again",
+    );
   } else {
     const capacity = Number(process.env.AMBIT_RUNNER_CAPACITY ?? 2);
-    runner = startLocalRunner({ url: server.url, apiKey: key, workdir: path.join(stateDir, "runner"), capacity });
-    const ok = await runner.ready.then(() => true, (err: Error) => (console.error(`• the local runner could not connect: ${err.message}`), false));
-    if (ok) console.log(`• host runner connected as the platform pool (worker_host "${PLATFORM_POOL}", capacity ${capacity}, workspaces in ${path.relative(ROOT, path.join(stateDir, "runner")) || stateDir})`);
+    runner = startLocalRunner({
+      url: server.url,
+      apiKey: key,
+      workdir: path.join(stateDir, "runner"),
+      capacity,
+    });
+    const ok = await runner.ready.then(
+      () => true,
+      (err: Error) => (
+        console.error(`• the local runner could not connect: ${err.message}`), false
+      ),
+    );
+    if (ok)
+      console.log(
+        `• host runner connected as the platform pool (worker_host "${PLATFORM_POOL}", capacity ${capacity}, workspaces in ${path.relative(ROOT, path.join(stateDir, "runner")) || stateDir})`,
+      );
   }
 }
 console.log(`
@@ -101,12 +149,17 @@ console.log(`
 // wrangler dev does not fire Cron Triggers by itself; fire the every-minute trigger on the minute.
 const tick = () => {
   const now = Date.now();
-  fetch(`${server.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${now - (now % 60_000)}`).catch(() => {});
+  fetch(
+    `${server.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${now - (now % 60_000)}`,
+  ).catch(() => {});
 };
-setTimeout(() => {
-  tick();
-  setInterval(tick, 60_000);
-}, 60_000 - (Date.now() % 60_000));
+setTimeout(
+  () => {
+    tick();
+    setInterval(tick, 60_000);
+  },
+  60_000 - (Date.now() % 60_000),
+);
 
 server.child.on("exit", (code) => {
   if (stopping) return; // our own shutdown: it exits 0 once wrangler is gone

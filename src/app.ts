@@ -40,7 +40,10 @@ export function createApp() {
   app.use("*", requestId);
   app.route("/", healthRoutes);
   app.get("/api/v1/openapi.json", (c) => c.json(document(new URL(c.req.url).origin)));
-  app.route("/", docsRoutes((origin) => document(origin) as never));
+  app.route(
+    "/",
+    docsRoutes((origin) => document(origin) as never),
+  );
   app.route("/", webAuthRoutes); // the console's sign-in (a link or a key) and sign-out
 
   const api = new OpenAPIHono<AppEnv>();
@@ -68,11 +71,24 @@ export function createApp() {
   api.route("/", statsRoutes);
   app.route("/api/v1", api);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", description: "An Ambit API key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An Ambit API key",
+  });
   app.openAPIRegistry.register("Problem", Problem);
-  app.openAPIRegistry.registerComponent("securitySchemes", "attachToken", { type: "apiKey", in: "query", name: "token", description: "An attach token" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "attachToken", {
+    type: "apiKey",
+    in: "query",
+    name: "token",
+    description: "An attach token",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
-    type: "apiKey", in: "cookie", name: "ambit_session", description: "The web console's session (POST /auth/sign-in); writes need a same-origin Origin header",
+    type: "apiKey",
+    in: "cookie",
+    name: "ambit_session",
+    description:
+      "The web console's session (POST /auth/sign-in); writes need a same-origin Origin header",
   });
   // Paths in the document are relative to the server URL (`/api/v1`), as generated SDKs expect.
   function document(origin: string) {
@@ -81,30 +97,56 @@ export function createApp() {
       info: {
         title: "Ambit API",
         version: API_VERSION,
-        description: "Ambient coding agents: runs, schedules, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
+        description:
+          "Ambient coding agents: runs, schedules, teams and API keys. Compatible with the Oz Agent API (oz-agent-sdk).",
       },
       servers: [{ url: `${origin}/api/v1` }],
       tags: OPENAPI_TAGS,
     });
     // the console's sign-in lives at the root (/auth/…): its paths name their own server
     doc.paths = Object.fromEntries(
-      Object.entries(doc.paths ?? {}).map(([p, v]) => (p.startsWith("/api/v1/") ? [p.slice("/api/v1".length), v] : [p, { ...v, servers: [{ url: origin }] }])),
+      Object.entries(doc.paths ?? {}).map(([p, v]) =>
+        p.startsWith("/api/v1/")
+          ? [p.slice("/api/v1".length), v]
+          : [p, { ...v, servers: [{ url: origin }] }],
+      ),
     );
     return doc;
   }
 
   app.notFound((c) => {
-    throw new AppError("resource_not_found", `there is no ${c.req.method} ${redactedPath(c.req.path)}; the API is described at /docs`);
+    throw new AppError(
+      "resource_not_found",
+      `there is no ${c.req.method} ${redactedPath(c.req.path)}; the API is described at /docs`,
+    );
   });
   app.onError((err, c) => {
-    const opts = { instance: redactedPath(c.req.path), traceId: c.get("requestId") ?? crypto.randomUUID(), origin: new URL(c.req.url).origin };
+    const opts = {
+      instance: redactedPath(c.req.path),
+      traceId: c.get("requestId") ?? crypto.randomUUID(),
+      origin: new URL(c.req.url).origin,
+    };
     if (err instanceof AppError) return problemResponse(err, opts);
     if (err instanceof HTTPException && err.status < 500) {
       const message = err.message || "the request could not be read";
-      return problemResponse(new AppError(err.status === 413 ? "payload_too_large" : "invalid_request", message), opts);
+      return problemResponse(
+        new AppError(err.status === 413 ? "payload_too_large" : "invalid_request", message),
+        opts,
+      );
     }
-    log.error("unhandled error", { request_id: opts.traceId, path: opts.instance, error: err, stack: (err as Error)?.stack });
-    return problemResponse(new AppError("internal_error", "something went wrong on our side; retry, and report the trace_id if it persists"), opts);
+    log.error("unhandled error", {
+      request_id: opts.traceId,
+      path: opts.instance,
+      error: err,
+      stack: (err as Error)?.stack,
+    });
+    return problemResponse(
+      new AppError(
+        "internal_error",
+        "something went wrong on our side; retry, and report the trace_id if it persists",
+      ),
+      opts,
+    );
   });
   return app;
 }

@@ -15,10 +15,17 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => (batch.queue.startsWith("ambit-schedules") ? consumeSchedulesQueue(batch, env) : consumeRunsQueue(batch, env)),
+  queue: (batch, env) =>
+    batch.queue.startsWith("ambit-schedules")
+      ? consumeSchedulesQueue(batch, env)
+      : consumeRunsQueue(batch, env),
   // both run to completion within the invocation; one failing does not stop the other
   scheduled: async (controller, env, _ctx) => {
-    const results = await Promise.allSettled([fireSchedules(env, controller.scheduledTime), runHousekeeping(env, controller.scheduledTime)]);
-    for (const r of results) if (r.status === "rejected") log.error("cron task failed", { error: r.reason });
+    const results = await Promise.allSettled([
+      fireSchedules(env, controller.scheduledTime),
+      runHousekeeping(env, controller.scheduledTime),
+    ]);
+    for (const r of results)
+      if (r.status === "rejected") log.error("cron task failed", { error: r.reason });
   },
 } satisfies ExportedHandler<Env>;

@@ -56,7 +56,8 @@ export function benchState(name: string, keep: boolean): BenchState {
 /** The JSON body of `res`, which must have `status`; otherwise an error with what came instead. */
 export async function json<T>(res: Response, status: number): Promise<T> {
   const body = await res.text();
-  if (res.status !== status) throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
+  if (res.status !== status)
+    throw new Error(`${res.url} answered ${res.status}, expected ${status}: ${body}`);
   return JSON.parse(body) as T;
 }
 

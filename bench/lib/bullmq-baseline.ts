@@ -27,11 +27,28 @@ export type RedisServer = { port: number; pid: number; version: string; stop: ()
 export async function startRedis(bin: string): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "ambit-bench-redis-"));
   const port = await freePort();
-  const child: ChildProcess = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning"], {
-    cwd: dir,
-    detached: true, // its own process group, so the CPU meter can find it
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    bin,
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--loglevel",
+      "warning",
+    ],
+    {
+      cwd: dir,
+      detached: true, // its own process group, so the CPU meter can find it
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -54,14 +71,26 @@ export async function startRedis(bin: string): Promise<RedisServer> {
   const { default: Redis } = await import("ioredis");
   const deadline = performance.now() + 10_000;
   for (;;) {
-    if (exited !== undefined) throw new Error(`redis-server exited (${exited}) before it was ready:\n${out}`);
-    const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    if (exited !== undefined)
+      throw new Error(`redis-server exited (${exited}) before it was ready:\n${out}`);
+    const client = new Redis({
+      host: "127.0.0.1",
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on("error", () => {});
     try {
       await client.connect();
       const info = await client.info("server");
       client.disconnect();
-      return { port, pid: child.pid!, version: /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown", stop };
+      return {
+        port,
+        pid: child.pid!,
+        version: /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown",
+        stop,
+      };
     } catch {
       client.disconnect();
       if (performance.now() > deadline) {
@@ -93,7 +122,9 @@ export async function bullmqLatency(redis: RedisServer, n: number, capacity: num
   const latencies: number[] = [];
   const fromRequest: number[] = [];
   const addMs: number[] = [];
-  const stopProgress = everySecond(() => `  bullmq latency: ${latencies.length}/${n} jobs picked up`);
+  const stopProgress = everySecond(
+    () => `  bullmq latency: ${latencies.length}/${n} jobs picked up`,
+  );
   const cpu = cpuMeter(redis.pid);
   try {
     for (let i = 0; i < n; i++) {
@@ -127,7 +158,13 @@ export async function bullmqLatency(redis: RedisServer, n: number, capacity: num
 }
 
 /** `n` jobs added with `inFlight` adds at a time, picked up by `workers` workers of concurrency `capacity`. */
-export async function bullmqThroughput(redis: RedisServer, n: number, workers: number, capacity: number, inFlight: number) {
+export async function bullmqThroughput(
+  redis: RedisServer,
+  n: number,
+  workers: number,
+  capacity: number,
+  inFlight: number,
+) {
   const connection: Connection = { host: "127.0.0.1", port: redis.port };
   const name = "bench-throughput";
   const queue = new Queue(name, { connection });
@@ -158,7 +195,9 @@ export async function bullmqThroughput(redis: RedisServer, n: number, workers: n
   });
   await Promise.all([queue.waitUntilReady(), ...pool.map((w) => w.waitUntilReady())]);
   let added = 0;
-  const stopProgress = everySecond(() => `  bullmq throughput: added ${added}/${n}, picked up ${picked}, completed ${completed}`);
+  const stopProgress = everySecond(
+    () => `  bullmq throughput: added ${added}/${n}, picked up ${picked}, completed ${completed}`,
+  );
   const cpu = cpuMeter(redis.pid);
   const start = performance.now();
   let lastAdded = start;
@@ -170,7 +209,12 @@ export async function bullmqThroughput(redis: RedisServer, n: number, workers: n
       lastAdded = performance.now();
       added++;
     });
-    await until(() => completed >= n, 60_000, `${n} jobs to complete (picked up ${picked}, completed ${completed})`, 5);
+    await until(
+      () => completed >= n,
+      60_000,
+      `${n} jobs to complete (picked up ${picked}, completed ${completed})`,
+      5,
+    );
   } finally {
     stopProgress();
   }
@@ -199,7 +243,10 @@ export async function bullmqThroughput(redis: RedisServer, n: number, workers: n
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)),
+      ms,
+    );
     p.then(
       (v) => (clearTimeout(timer), resolve(v)),
       (e) => (clearTimeout(timer), reject(e)),

@@ -12,7 +12,10 @@ function processes(): Map<string, Proc> {
     try {
       const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
       // utime + stime + the reaped children's cutime + cstime
-      out.set(pid, { ppid: f[1], cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+      out.set(pid, {
+        ppid: f[1],
+        cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+      });
     } catch {
       /* exited meanwhile */
     }
@@ -25,7 +28,7 @@ function ours(procs: Map<string, Proc>): Set<string> {
   const set = new Set([String(process.pid), "2"]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, p] of procs) if (!set.has(pid) && set.has(p.ppid)) (set.add(pid), (grew = true));
+    for (const [pid, p] of procs) if (!set.has(pid) && set.has(p.ppid)) set.add(pid), (grew = true);
   }
   return set;
 }
@@ -42,7 +45,9 @@ export function watchOtherCpu(): () => number | null {
     const end = processes();
     const mine = ours(end);
     let jiffies = 0;
-    for (const [pid, p] of end) if (!mine.has(pid)) jiffies += p.cpu - (start.get(pid)?.ppid === p.ppid ? start.get(pid)!.cpu : 0);
+    for (const [pid, p] of end)
+      if (!mine.has(pid))
+        jiffies += p.cpu - (start.get(pid)?.ppid === p.ppid ? start.get(pid)!.cpu : 0);
     return Math.round((jiffies / HZ) * 10) / 10;
   };
 }
@@ -55,7 +60,7 @@ export function treeCpuMs(pid: number | undefined): number | null {
     const tree = new Set([String(pid)]);
     for (let grew = true; grew; ) {
       grew = false;
-      for (const [p, s] of procs) if (!tree.has(p) && tree.has(s.ppid)) (tree.add(p), (grew = true));
+      for (const [p, s] of procs) if (!tree.has(p) && tree.has(s.ppid)) tree.add(p), (grew = true);
     }
     return ([...tree].reduce((t, p) => t + (procs.get(p)?.cpu ?? 0), 0) * 1000) / HZ;
   } catch {

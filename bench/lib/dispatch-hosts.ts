@@ -5,7 +5,10 @@
 // WebSocket cannot send an `Authorization` header. Times are `performance.now()` of this process.
 import WebSocket from "ws";
 
-type Frame = { type: string; data?: { task_id?: string; heartbeat_interval_ms?: number; code?: string; message?: string } };
+type Frame = {
+  type: string;
+  data?: { task_id?: string; heartbeat_interval_ms?: number; code?: string; message?: string };
+};
 
 export class BenchHost {
   /** run id → performance.now() when its `task_assignment` arrived */
@@ -30,7 +33,10 @@ export class BenchHost {
   /** Connects, waits for `welcome` and says `hello {capacity}`; heartbeats at the pool's interval. */
   connect(url: string, apiKey: string, timeoutMs = 30_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${apiKey}` }, perMessageDeflate: false });
+      const ws = new WebSocket(url, {
+        headers: { authorization: `Bearer ${apiKey}` },
+        perMessageDeflate: false,
+      });
       this.ws = ws;
       let welcomed = false;
       const timer = setTimeout(() => {

@@ -21,15 +21,23 @@ export async function setOfferDeflate(on: boolean) {
     try {
       PlainWebSocket = (await import("ws")).default as unknown as typeof PlainWebSocket;
     } catch {
-      throw new Error("sockets without the deflate offer need the `ws` package (a devDependency); it was not found");
+      throw new Error(
+        "sockets without the deflate offer need the `ws` package (a devDependency); it was not found",
+      );
     }
   }
 }
 
 /** Opens a socket and resolves with it once the server's `ready` frame arrived. */
-function open(url: string, onFrame: (f: Frame, raw: string, at: number) => void, timeoutMs = 30_000): Promise<WebSocket> {
+function open(
+  url: string,
+  onFrame: (f: Frame, raw: string, at: number) => void,
+  timeoutMs = 30_000,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = offerDeflate ? new WebSocket(url) : new PlainWebSocket!(url, { perMessageDeflate: false });
+    const ws = offerDeflate
+      ? new WebSocket(url)
+      : new PlainWebSocket!(url, { perMessageDeflate: false });
     let ready = false;
     const timer = setTimeout(() => {
       ws.close();
@@ -179,7 +187,13 @@ export class Host {
     const t = now();
     const text = JSON.stringify({ bench: i, t });
     this.sentAt.set(String(i), t);
-    this.ws!.send(JSON.stringify({ type: "append", ref: String(i), events: [{ host_seq: i + 1, type: "agent.message", payload: { text } }] }));
+    this.ws!.send(
+      JSON.stringify({
+        type: "append",
+        ref: String(i),
+        events: [{ host_seq: i + 1, type: "agent.message", payload: { text } }],
+      }),
+    );
     this.sent++;
   }
 
@@ -187,7 +201,11 @@ export class Host {
    * Sends `rate × seconds` events, event i due at start + i / rate; a late timer sends whatever is
    * due at once (each carries its actual send time). Returns how late the sends were against schedule.
    */
-  produce(rate: number, seconds: number, onTick?: (sent: number) => void): Promise<{ seconds: number; lateness_ms: number[] }> {
+  produce(
+    rate: number,
+    seconds: number,
+    onTick?: (sent: number) => void,
+  ): Promise<{ seconds: number; lateness_ms: number[] }> {
     const total = Math.round(rate * seconds);
     const interval = 1000 / rate;
     const start = performance.now();
@@ -205,7 +223,8 @@ export class Host {
           lastTick = t;
           onTick(i);
         }
-        if (i >= total) return resolve({ seconds: (performance.now() - start) / 1000, lateness_ms: lateness });
+        if (i >= total)
+          return resolve({ seconds: (performance.now() - start) / 1000, lateness_ms: lateness });
         setTimeout(tick, Math.max(0, start + i * interval - performance.now()));
       };
       tick();

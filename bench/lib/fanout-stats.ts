@@ -13,7 +13,14 @@ export function summary(xs: ArrayLike<number>) {
   const pct = (p: number) => round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]);
   let sum = 0;
   for (const x of s) sum += x;
-  return { p50: pct(50), p90: pct(90), p99: pct(99), max: round(s[s.length - 1]), mean: round(sum / s.length), samples: s.length };
+  return {
+    p50: pct(50),
+    p90: pct(90),
+    p99: pct(99),
+    max: round(s[s.length - 1]),
+    mean: round(sum / s.length),
+    samples: s.length,
+  };
 }
 
 const TICK = 100; // USER_HZ: /proc times are in 1/100 s on Linux
@@ -33,7 +40,14 @@ function groupCpuSeconds(pgid: number): Map<string, { role: string; cpu: number 
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
       if (Number(f[2]) !== pgid) continue; // field 5: pgrp
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      const role = cmd.startsWith("redis-server") || cmd.includes("/redis-server") ? "redis_server" : !cmd.includes("workerd") ? "wrangler_cli" : /entry=127\.0\.0\.1:0\b/.test(cmd) ? "runtime_workerd" : "proxy_workerd";
+      const role =
+        cmd.startsWith("redis-server") || cmd.includes("/redis-server")
+          ? "redis_server"
+          : !cmd.includes("workerd")
+            ? "wrangler_cli"
+            : /entry=127\.0\.0\.1:0\b/.test(cmd)
+              ? "runtime_workerd"
+              : "proxy_workerd";
       out.set(pid, { role, cpu: (Number(f[11]) + Number(f[12])) / TICK }); // fields 14, 15: utime, stime
     } catch {
       /* exited meanwhile */
@@ -44,14 +58,24 @@ function groupCpuSeconds(pgid: number): Map<string, { role: string; cpu: number 
 
 function machineTicks() {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice
-  const [, ...v] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
-  return { total: v.slice(0, 8).reduce((s, x) => s + x, 0), idle: v[3] + v[4], process: v[0] + v[1] + v[2] };
+  const [, ...v] = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return {
+    total: v.slice(0, 8).reduce((s, x) => s + x, 0),
+    idle: v[3] + v[4],
+    process: v[0] + v[1] + v[2],
+  };
 }
 
 /** Starts a CPU meter; `stop()` says how busy the server, this process and the machine were meanwhile. */
 export function cpuMeter(serverPgid: number | undefined) {
   const t0 = performance.now();
-  const server0 = serverPgid ? groupCpuSeconds(serverPgid) : new Map<string, { role: string; cpu: number }>();
+  const server0 = serverPgid
+    ? groupCpuSeconds(serverPgid)
+    : new Map<string, { role: string; cpu: number }>();
   const self0 = process.cpuUsage();
   const m0 = machineTicks();
   return () => {
@@ -60,8 +84,11 @@ export function cpuMeter(serverPgid: number | undefined) {
     const m1 = machineTicks();
     // by pid: a process that started meanwhile (wrangler restarts the runtime on a reload) counts whole
     const used: Record<string, number> = {};
-    for (const [pid, p] of serverPgid ? groupCpuSeconds(serverPgid) : []) used[p.role] = (used[p.role] ?? 0) + p.cpu - (server0.get(pid)?.cpu ?? 0);
-    const byRole = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, round((100 * v) / wall, 1)]));
+    for (const [pid, p] of serverPgid ? groupCpuSeconds(serverPgid) : [])
+      used[p.role] = (used[p.role] ?? 0) + p.cpu - (server0.get(pid)?.cpu ?? 0);
+    const byRole = Object.fromEntries(
+      Object.entries(used).map(([k, v]) => [k, round((100 * v) / wall, 1)]),
+    );
     const server = Object.values(used).reduce((s, v) => s + v, 0);
     const busy = 1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total);
     // user + system time of every process on the machine, less ours (irq time is left out: our own
@@ -94,7 +121,9 @@ export async function machineBusy(ms = 1000) {
 
 export function machineInfo() {
   const cpus = os.cpus();
-  const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version as string;
+  const version = (pkg: string) =>
+    JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8"))
+      .version as string;
   return {
     cpus: cpus.length,
     cpu_model: cpus[0]?.model ?? "unknown",

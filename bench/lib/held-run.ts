@@ -7,23 +7,38 @@ import WebSocket from "ws";
 type Assignment = { task_id: string; execution_id: number; session: { token: string } };
 export type HeldRun = { runId: string; token: string; release(): Promise<void> };
 
-export async function heldRun(ctx: { url: string; key: string }, prompt: string, timeoutMs = 30_000): Promise<HeldRun> {
+export async function heldRun(
+  ctx: { url: string; key: string },
+  prompt: string,
+  timeoutMs = 30_000,
+): Promise<HeldRun> {
   const workerId = `bench-held-${Math.random().toString(36).slice(2, 10)}`;
-  const ws = new WebSocket(`${ctx.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${workerId}`, {
-    headers: { authorization: `Bearer ${ctx.key}` },
-    perMessageDeflate: false,
-  });
+  const ws = new WebSocket(
+    `${ctx.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${workerId}`,
+    {
+      headers: { authorization: `Bearer ${ctx.key}` },
+      perMessageDeflate: false,
+    },
+  );
   const send = (type: string, data: object) => ws.send(JSON.stringify({ type, data }));
   let heartbeat: NodeJS.Timeout | undefined;
   let running: string[] = [];
   const welcomed = new Promise<void>((resolve, reject) => {
-    ws.on("unexpected-response", (_req, res) => reject(new Error(`held run: the pool socket answered HTTP ${res.statusCode}`)));
+    ws.on("unexpected-response", (_req, res) =>
+      reject(new Error(`held run: the pool socket answered HTTP ${res.statusCode}`)),
+    );
     ws.on("error", reject);
     ws.on("message", (raw) => {
-      const f = JSON.parse(raw.toString()) as { type: string; data: { heartbeat_interval_ms?: number } };
+      const f = JSON.parse(raw.toString()) as {
+        type: string;
+        data: { heartbeat_interval_ms?: number };
+      };
       if (f.type !== "welcome") return;
       send("hello", { capacity: 1, version: "bench" });
-      heartbeat = setInterval(() => send("heartbeat", { running }), f.data.heartbeat_interval_ms ?? 10_000);
+      heartbeat = setInterval(
+        () => send("heartbeat", { running }),
+        f.data.heartbeat_interval_ms ?? 10_000,
+      );
       resolve();
     });
   });
@@ -39,10 +54,20 @@ export async function heldRun(ctx: { url: string; key: string }, prompt: string,
     headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
     body: JSON.stringify({ prompt, config: { worker_host: workerId } }),
   });
-  if (res.status !== 200) throw new Error(`held run: create answered ${res.status} ${await res.text()}`);
+  if (res.status !== 200)
+    throw new Error(`held run: create answered ${res.status} ${await res.text()}`);
   const runId = ((await res.json()) as { run_id: string }).run_id;
   let timer: NodeJS.Timeout | undefined;
-  const a = await Promise.race([assigned, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`held run: ${runId} was not assigned within ${timeoutMs} ms`)), timeoutMs)))]);
+  const a = await Promise.race([
+    assigned,
+    new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(
+          () => reject(new Error(`held run: ${runId} was not assigned within ${timeoutMs} ms`)),
+          timeoutMs,
+        )),
+    ),
+  ]);
   clearTimeout(timer);
   const ref = { task_id: a.task_id, execution_id: a.execution_id };
   send("task_claimed", ref);

@@ -37,12 +37,29 @@ export async function load(opts: LoadOptions): Promise<RouteResult> {
     idReplacement: opts.body?.includes("[<id>]") ?? false,
     connections: opts.connections,
     duration: opts.duration,
-    ...(paths ? { requests: [{ setupRequest: (req: object) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) }] } : {}),
+    ...(paths
+      ? {
+          requests: [
+            {
+              setupRequest: (req: object) => ({
+                ...req,
+                path: paths[Math.floor(Math.random() * paths.length)],
+              }),
+            },
+          ],
+        }
+      : {}),
   });
   return {
     requests_per_sec: round(r.requests.average),
     requests: r.requests.total,
-    latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, mean: round(r.latency.average), max: r.latency.max },
+    latency_ms: {
+      p50: r.latency.p50,
+      p90: r.latency.p90,
+      p99: r.latency.p99,
+      mean: round(r.latency.average),
+      max: r.latency.max,
+    },
     errors: r.errors,
     timeouts: r.timeouts,
     non_2xx: r.non2xx,
@@ -51,16 +68,36 @@ export async function load(opts: LoadOptions): Promise<RouteResult> {
   };
 }
 
-export type SampleResult = { samples: number; non_2xx: number; latency_ms: { p50: number; p90: number; p95: number; p99: number; mean: number; min: number; max: number } };
+export type SampleResult = {
+  samples: number;
+  non_2xx: number;
+  latency_ms: {
+    p50: number;
+    p90: number;
+    p95: number;
+    p99: number;
+    mean: number;
+    min: number;
+    max: number;
+  };
+};
 
 /** `n` requests one after another on one keep-alive connection, timed to the microsecond. */
-export async function sequential(url: string, headers: Record<string, string>, n: number): Promise<SampleResult> {
+export async function sequential(
+  url: string,
+  headers: Record<string, string>,
+  n: number,
+): Promise<SampleResult> {
   const { times, non2xx } = await timeRequests(url, headers, n);
   return summarizeSamples(times, non2xx);
 }
 
 /** The milliseconds each of `n` sequential requests took, and how many were not 2xx. */
-export async function timeRequests(url: string, headers: Record<string, string>, n: number): Promise<{ times: number[]; non2xx: number }> {
+export async function timeRequests(
+  url: string,
+  headers: Record<string, string>,
+  n: number,
+): Promise<{ times: number[]; non2xx: number }> {
   const times: number[] = [];
   let non2xx = 0;
   for (let i = 0; i < n; i++) {
@@ -76,13 +113,19 @@ export async function timeRequests(url: string, headers: Record<string, string>,
 /** Nearest-rank percentiles of request times. */
 export function summarizeSamples(times: number[], non2xx: number): SampleResult {
   const sorted = [...times].sort((a, b) => a - b);
-  const pct = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+  const pct = (p: number) =>
+    round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
   return {
     samples: sorted.length,
     non_2xx: non2xx,
     latency_ms: {
-      p50: pct(50), p90: pct(90), p95: pct(95), p99: pct(99),
-      mean: round(sorted.reduce((s, t) => s + t, 0) / sorted.length), min: round(sorted[0]), max: round(sorted.at(-1)!),
+      p50: pct(50),
+      p90: pct(90),
+      p95: pct(95),
+      p99: pct(99),
+      mean: round(sorted.reduce((s, t) => s + t, 0) / sorted.length),
+      min: round(sorted[0]),
+      max: round(sorted.at(-1)!),
     },
   };
 }

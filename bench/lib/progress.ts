@@ -31,10 +31,16 @@ export async function bounded(n: number, limit: number, fn: (i: number) => Promi
 }
 
 /** Resolves once `cond()` holds (checked every `tickMs`); throws after `timeoutMs`. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, tickMs = 20) {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  tickMs = 20,
+) {
   const deadline = performance.now() + timeoutMs;
   while (!(await cond())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(tickMs);
   }
 }

@@ -7,7 +7,8 @@ import { startHost } from "../../packages/runner/src/host.ts";
 import type { Harness } from "../../packages/runner/src/harness/types.ts";
 
 const [url, workerId, workdir, capacity] = process.argv.slice(2);
-const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: performance.now(), ...o })}\n`);
+const out = (o: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ t: performance.now(), ...o })}\n`);
 const TEXT = "x".repeat(100);
 
 const bench: Harness = {
@@ -30,8 +31,13 @@ const bench: Harness = {
 };
 
 const host = startHost({
-  url, apiKey: process.env.AMBIT_API_KEY!, workerId, workdir, capacity: Number(capacity),
-  harnesses: { ambit: bench }, artifacts: false,
+  url,
+  apiKey: process.env.AMBIT_API_KEY!,
+  workerId,
+  workdir,
+  capacity: Number(capacity),
+  harnesses: { ambit: bench },
+  artifacts: false,
   onHarnessStart: (run, ms) => out({ msg: "harness_start", run, ms }),
   log: (e) => {
     if (e.msg === "run ended") out({ msg: "run_ended", run: e.task_id, state: e.state });

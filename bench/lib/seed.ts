@@ -15,27 +15,74 @@ export type SeedOptions = {
   onProgress?: (done: number, total: number) => void;
 };
 
-export type SeedResult = { runs: number; byState: Record<string, number>; sampleIds: string[]; seconds: number };
+export type SeedResult = {
+  runs: number;
+  byState: Record<string, number>;
+  sampleIds: string[];
+  seconds: number;
+};
 
 // Weighted mixes: [value, weight]
 const STATES: [string, number][] = [
-  ["SUCCEEDED", 50], ["FAILED", 12], ["QUEUED", 10], ["CANCELLED", 10], ["ERROR", 6],
-  ["INPROGRESS", 5], ["PENDING", 3], ["CLAIMED", 2], ["BLOCKED", 2],
+  ["SUCCEEDED", 50],
+  ["FAILED", 12],
+  ["QUEUED", 10],
+  ["CANCELLED", 10],
+  ["ERROR", 6],
+  ["INPROGRESS", 5],
+  ["PENDING", 3],
+  ["CLAIMED", 2],
+  ["BLOCKED", 2],
 ];
 const SOURCES: [string, number][] = [
-  ["API", 40], ["SCHEDULED_AGENT", 15], ["SLACK", 10], ["GITHUB_ACTION", 10], ["WEB_APP", 10], ["CLI", 10], ["LINEAR", 5],
+  ["API", 40],
+  ["SCHEDULED_AGENT", 15],
+  ["SLACK", 10],
+  ["GITHUB_ACTION", 10],
+  ["WEB_APP", 10],
+  ["CLI", 10],
+  ["LINEAR", 5],
 ];
 const MODELS = ["claude-4-sonnet", "gpt-5", "gemini-2.5-pro", null];
-const TASKS = ["Fix the flaky test in", "Add logging to", "Refactor", "Bump dependencies of", "Write docs for", "Investigate the crash in"];
-const PATHS = ["src/util", "src/routes/runs.ts", "the billing service", "packages/protocol", "the CI pipeline", "web/app"];
+const TASKS = [
+  "Fix the flaky test in",
+  "Add logging to",
+  "Refactor",
+  "Bump dependencies of",
+  "Write docs for",
+  "Investigate the crash in",
+];
+const PATHS = [
+  "src/util",
+  "src/routes/runs.ts",
+  "the billing service",
+  "packages/protocol",
+  "the CI pipeline",
+  "web/app",
+];
 // what the stats' failure reasons group: a few frequent messages, with and without an error code
 const FAILURES: [{ message: string; error_code?: string }, number][] = [
   [{ message: "The agent exited with an error" }, 6],
-  [{ message: "Environment setup failed: npm ci exited with 1", error_code: "environment_setup_failed" }, 3],
-  [{ message: "The run went past its team's max_run_time_seconds", error_code: "budget_exceeded" }, 2],
-  [{ message: "The model provider refused the request", error_code: "content_policy_violation" }, 1],
+  [
+    {
+      message: "Environment setup failed: npm ci exited with 1",
+      error_code: "environment_setup_failed",
+    },
+    3,
+  ],
+  [
+    { message: "The run went past its team's max_run_time_seconds", error_code: "budget_exceeded" },
+    2,
+  ],
+  [
+    { message: "The model provider refused the request", error_code: "content_policy_violation" },
+    1,
+  ],
 ];
-const HOST_LOST = { message: "The host stopped answering; the run was ended", error_code: "internal_error" };
+const HOST_LOST = {
+  message: "The host stopped answering; the run was ended",
+  error_code: "internal_error",
+};
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "ERROR"]);
 const STARTED = new Set(["INPROGRESS", "BLOCKED", "SUCCEEDED", "FAILED", "ERROR"]);
 
@@ -56,12 +103,34 @@ function uuidv7(ms: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const q = (v: string | number | null) => (v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`);
+const q = (v: string | number | null) =>
+  v === null ? "NULL" : typeof v === "number" ? String(v) : `'${v.replace(/'/g, "''")}'`;
 
 const COLUMNS = [
-  "id", "team_id", "scope", "creator_type", "creator_id", "title", "prompt", "mode", "state", "source",
-  "execution_location", "config_name", "model_id", "environment_id", "skill_spec", "schedule_id",
-  "agent_config", "status_message", "attempts", "summary_seq", "started_at", "ended_at", "created_at", "updated_at",
+  "id",
+  "team_id",
+  "scope",
+  "creator_type",
+  "creator_id",
+  "title",
+  "prompt",
+  "mode",
+  "state",
+  "source",
+  "execution_location",
+  "config_name",
+  "model_id",
+  "environment_id",
+  "skill_spec",
+  "schedule_id",
+  "agent_config",
+  "status_message",
+  "attempts",
+  "summary_seq",
+  "started_at",
+  "ended_at",
+  "created_at",
+  "updated_at",
 ];
 
 /** Generates the rows: spread over the last 90 days, every `updated_at` distinct. */
@@ -76,7 +145,9 @@ function* rows(opts: SeedOptions, byState: Record<string, number>, sampleIds: st
     const state = pick(STATES, r());
     const source = pick(SOURCES, r());
     const started = STARTED.has(state) ? createdAt + 2_000 + Math.floor(r() * 60_000) : null;
-    const ended = TERMINAL.has(state) ? (started ?? createdAt) + 1_000 + Math.floor(r() * 1_800_000) : null;
+    const ended = TERMINAL.has(state)
+      ? (started ?? createdAt) + 1_000 + Math.floor(r() * 1_800_000)
+      : null;
     let updatedAt = ended ?? started ?? createdAt;
     while (usedUpdated.has(updatedAt)) updatedAt++;
     usedUpdated.add(updatedAt);
@@ -89,14 +160,41 @@ function* rows(opts: SeedOptions, byState: Record<string, number>, sampleIds: st
     const model = MODELS[i % MODELS.length];
     const schedule = source === "SCHEDULED_AGENT" ? `sched-${i % 7}` : null;
     const config = model ? { model_id: model } : {};
-    const message = state === "QUEUED" ? { message: "Queued: waiting to be dispatched to a host" } : state === "FAILED" ? pick(FAILURES, r()) : state === "ERROR" ? HOST_LOST : null;
+    const message =
+      state === "QUEUED"
+        ? { message: "Queued: waiting to be dispatched to a host" }
+        : state === "FAILED"
+          ? pick(FAILURES, r())
+          : state === "ERROR"
+            ? HOST_LOST
+            : null;
     byState[state] = (byState[state] ?? 0) + 1;
     if (scope === "Team" && sampleIds.length < 1000 && i % 97 === 0) sampleIds.push(id);
     yield [
-      id, opts.teamId, scope, "user", creator, prompt.slice(0, 60), prompt, null, state, source,
-      r() < 0.05 ? "LOCAL" : "REMOTE", null, model, i % 5 === 0 ? `env-${i % 3}` : null, null, schedule,
-      JSON.stringify(config), message ? JSON.stringify(message) : null, STARTED.has(state) ? 1 : 0, TERMINAL.has(state) ? 3 : 1,
-      started, ended, createdAt, updatedAt,
+      id,
+      opts.teamId,
+      scope,
+      "user",
+      creator,
+      prompt.slice(0, 60),
+      prompt,
+      null,
+      state,
+      source,
+      r() < 0.05 ? "LOCAL" : "REMOTE",
+      null,
+      model,
+      i % 5 === 0 ? `env-${i % 3}` : null,
+      null,
+      schedule,
+      JSON.stringify(config),
+      message ? JSON.stringify(message) : null,
+      STARTED.has(state) ? 1 : 0,
+      TERMINAL.has(state) ? 3 : 1,
+      started,
+      ended,
+      createdAt,
+      updatedAt,
     ].map(q);
   }
 }
@@ -119,7 +217,10 @@ export async function seedRuns(opts: SeedOptions): Promise<SeedResult> {
     const f = path.join(opts.persistTo, `seed-${file++}.sql`);
     writeFileSync(f, chunk.join("\n"));
     chunk = [];
-    await wrangler(["d1", "execute", "DB", "--local", "--persist-to", opts.persistTo, "--file", f], { quiet: true });
+    await wrangler(
+      ["d1", "execute", "DB", "--local", "--persist-to", opts.persistTo, "--file", f],
+      { quiet: true },
+    );
   };
   opts.onProgress?.(0, opts.count);
   for (const values of rows(opts, byState, sampleIds)) {

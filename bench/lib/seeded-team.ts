@@ -9,7 +9,11 @@ import { type SeedResult, seedRuns } from "./seed.ts";
 export type SeededTeam = { server: DevServer; signup: SignedUp; seed: SeedResult };
 
 /** Starts the server on `state` with a team of `runs` runs; the server is stopped at cleanup. */
-export async function seededTeam(state: BenchState, runs: number, log: (msg: string) => void): Promise<SeededTeam> {
+export async function seededTeam(
+  state: BenchState,
+  runs: number,
+  log: (msg: string) => void,
+): Promise<SeededTeam> {
   const { persistTo, vars } = state;
   let server: DevServer | undefined;
   state.onCleanup(() => server?.stop());
@@ -17,7 +21,9 @@ export async function seededTeam(state: BenchState, runs: number, log: (msg: str
   await applyMigrations(persistTo, { quiet: true });
   server = await startDevServer({ persistTo, vars, logLevel: "warn" });
   const signup = await signUp(server.url);
-  log(`signed up team ${signup.team.uid}; stopping the server to seed ${runs.toLocaleString("en")} runs`);
+  log(
+    `signed up team ${signup.team.uid}; stopping the server to seed ${runs.toLocaleString("en")} runs`,
+  );
   await server.stop();
   server = undefined;
   const seed = await seedRuns({
@@ -25,10 +31,15 @@ export async function seededTeam(state: BenchState, runs: number, log: (msg: str
     teamId: signup.team.uid,
     creatorId: signup.user.uid,
     count: runs,
-    onProgress: (done, total) => process.stdout.write(`\r  seeding runs: ${done.toLocaleString("en")} / ${total.toLocaleString("en")} (${Math.round((100 * done) / total)} %)`),
+    onProgress: (done, total) =>
+      process.stdout.write(
+        `\r  seeding runs: ${done.toLocaleString("en")} / ${total.toLocaleString("en")} (${Math.round((100 * done) / total)} %)`,
+      ),
   });
   process.stdout.write("\n");
-  log(`seeded ${seed.runs.toLocaleString("en")} runs in ${round(seed.seconds, 1)} s (${seed.byState.QUEUED ?? 0} QUEUED); restarting the server`);
+  log(
+    `seeded ${seed.runs.toLocaleString("en")} runs in ${round(seed.seconds, 1)} s (${seed.byState.QUEUED ?? 0} QUEUED); restarting the server`,
+  );
   server = await startDevServer({ persistTo, vars, logLevel: "warn" });
   return { server, signup, seed };
 }

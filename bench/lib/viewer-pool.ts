@@ -6,7 +6,11 @@
 import { Worker } from "node:worker_threads";
 import type { FromThread, ToThread, ViewerResult } from "./viewer-thread.ts";
 
-type Thread = { worker: Worker; last: Extract<FromThread, { type: "status" }> | null; waiting: ((m: FromThread) => void) | null };
+type Thread = {
+  worker: Worker;
+  last: Extract<FromThread, { type: "status" }> | null;
+  waiting: ((m: FromThread) => void) | null;
+};
 
 export class ViewerPool {
   private readonly threads: Thread[] = [];
@@ -17,7 +21,9 @@ export class ViewerPool {
     this.urls = urls;
     const count = Math.max(1, Math.min(threads, urls.length));
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL("./viewer-thread.ts", import.meta.url), { workerData: { deflate } });
+      const worker = new Worker(new URL("./viewer-thread.ts", import.meta.url), {
+        workerData: { deflate },
+      });
       const t: Thread = { worker, last: null, waiting: null };
       worker.on("message", (m: FromThread) => {
         if (m.type === "status") t.last = m;
@@ -40,10 +46,15 @@ export class ViewerPool {
   }
 
   async connect() {
-    const shares = this.threads.map((_, i) => this.urls.filter((__, k) => k % this.threads.length === i));
-    const answers = await Promise.all(this.threads.map((t, i) => this.ask(t, { type: "connect", urls: shares[i] })));
+    const shares = this.threads.map((_, i) =>
+      this.urls.filter((__, k) => k % this.threads.length === i),
+    );
+    const answers = await Promise.all(
+      this.threads.map((t, i) => this.ask(t, { type: "connect", urls: shares[i] })),
+    );
     const failed = answers.find((a) => a.type === "failed");
-    if (failed) throw new Error(`a viewer could not attach: ${(failed as { error: string }).error}`);
+    if (failed)
+      throw new Error(`a viewer could not attach: ${(failed as { error: string }).error}`);
   }
 
   /** The fewest connections any viewer's last presence frame counted (as of the threads' last status). */

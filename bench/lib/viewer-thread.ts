@@ -6,7 +6,10 @@ import { parentPort, workerData } from "node:worker_threads";
 import { setOfferDeflate, Viewer } from "./fanout-clients.ts";
 
 /** What the pool sends: open these sockets; report the figures; close the sockets. */
-export type ToThread = { type: "connect"; urls: string[] } | { type: "collect" } | { type: "close" };
+export type ToThread =
+  | { type: "connect"; urls: string[] }
+  | { type: "collect" }
+  | { type: "close" };
 /** What the thread answers. `status` comes every STATUS_MS while any socket is open. */
 export type FromThread =
   | { type: "connected" }
@@ -44,7 +47,8 @@ port.on("message", async (m: ToThread) => {
     viewers = m.urls.map(() => new Viewer());
     try {
       // 20 at a time, as the single-threaded bench did: the joins broadcast presence to everyone
-      for (let i = 0; i < viewers.length; i += 20) await Promise.all(viewers.slice(i, i + 20).map((v, k) => v.connect(m.urls[i + k])));
+      for (let i = 0; i < viewers.length; i += 20)
+        await Promise.all(viewers.slice(i, i + 20).map((v, k) => v.connect(m.urls[i + k])));
     } catch (err) {
       return port.postMessage({ type: "failed", error: String(err) } satisfies FromThread);
     }
@@ -63,7 +67,10 @@ port.on("message", async (m: ToThread) => {
       latencies: Float64Array.from(v.latencies),
       indices: Int32Array.from(v.indices),
     }));
-    port.postMessage({ type: "results", viewers: results } satisfies FromThread, results.flatMap((r) => [r.seen.buffer, r.latencies.buffer, r.indices.buffer]));
+    port.postMessage(
+      { type: "results", viewers: results } satisfies FromThread,
+      results.flatMap((r) => [r.seen.buffer, r.latencies.buffer, r.indices.buffer]),
+    );
   } else if (m.type === "close") {
     clearInterval(timer);
     await Promise.all(viewers.map((v) => v.close()));

@@ -10,9 +10,17 @@ import { heldGet, type HeldEntry, type LineEntry, lineFirst, lineGet } from "./s
 export type BoundRun = { runId: string; executionId: number };
 
 /** What the pool keeps of a host connection that decides what it may be given. */
-export type ConnBinding = { principal?: string; single?: boolean; bound?: BoundRun; served?: boolean; key_id?: string };
+export type ConnBinding = {
+  principal?: string;
+  single?: boolean;
+  bound?: BoundRun;
+  served?: boolean;
+  key_id?: string;
+};
 
-export type Admission = { ok: true } | { ok: false; status: 403 | 409; code: "not_authorized" | "conflict"; message: string };
+export type Admission =
+  | { ok: true }
+  | { ok: false; status: 403 | 409; code: "not_authorized" | "conflict"; message: string };
 
 export const containerPrincipal = (runId: string) => `container:${runId}`;
 
@@ -25,11 +33,20 @@ export const containerPrincipal = (runId: string) => `container:${runId}`;
 export function admitContainer(sql: SqlStorage, open: ConnBinding[], bound: BoundRun): Admission {
   const { runId, executionId } = bound;
   if (open.some((c) => c.bound?.runId === runId)) {
-    return { ok: false, status: 409, code: "conflict", message: `a runner container for run ${runId} is already connected; a host credential opens one connection at a time (retry once that one closed)` };
+    return {
+      ok: false,
+      status: 409,
+      code: "conflict",
+      message: `a runner container for run ${runId} is already connected; a host credential opens one connection at a time (retry once that one closed)`,
+    };
   }
   const waiting = lineGet(sql, runId);
   const held = heldGet(sql, runId);
-  if (waiting?.execution_id === executionId || (held?.execution_id === executionId && held.principal === containerPrincipal(runId))) return { ok: true };
+  if (
+    waiting?.execution_id === executionId ||
+    (held?.execution_id === executionId && held.principal === containerPrincipal(runId))
+  )
+    return { ok: true };
   return {
     ok: false,
     status: 403,
@@ -60,7 +77,11 @@ export function mayAdopt(conn: ConnBinding & { worker_id: string }, held: HeldEn
  * is connected and free (it may take nothing else, so it takes no one's turn). `loads`: the given
  * connections as the host choice sees them.
  */
-export function nextPick<C extends { state: ConnBinding }>(sql: SqlStorage, conns: C[], loads: (some: C[]) => HostLoad[]): { next: LineEntry; choice: HostLoad } | null {
+export function nextPick<C extends { state: ConnBinding }>(
+  sql: SqlStorage,
+  conns: C[],
+  loads: (some: C[]) => HostLoad[],
+): { next: LineEntry; choice: HostLoad } | null {
   const head = lineFirst(sql);
   if (!head) return null;
   const choice = chooseHost(loads(conns.filter((c) => mayTake(c.state, head))));
@@ -73,11 +94,16 @@ export function nextPick<C extends { state: ConnBinding }>(sql: SqlStorage, conn
 }
 
 /** The connected runner containers not yet given their run whose run waits in line, earliest in line first. */
-function ownRunsWaiting<C extends { state: ConnBinding }>(sql: SqlStorage, conns: C[]): { conn: C; entry: LineEntry }[] {
+function ownRunsWaiting<C extends { state: ConnBinding }>(
+  sql: SqlStorage,
+  conns: C[],
+): { conn: C; entry: LineEntry }[] {
   return conns
     .filter((c) => c.state.bound && !c.state.served)
     .map((c) => ({ conn: c, entry: lineGet(sql, c.state.bound!.runId) }))
-    .filter((c): c is { conn: C; entry: LineEntry } => c.entry !== null && mayTake(c.conn.state, c.entry))
+    .filter(
+      (c): c is { conn: C; entry: LineEntry } => c.entry !== null && mayTake(c.conn.state, c.entry),
+    )
     .sort((a, b) => a.entry.enqueued_at - b.entry.enqueued_at);
 }
 
@@ -87,6 +113,10 @@ function ownRunsWaiting<C extends { state: ConnBinding }>(sql: SqlStorage, conns
  */
 export async function hostKeyAdmits(env: Env, teamId: string, conn: ConnBinding): Promise<boolean> {
   if (!conn.key_id || !conn.principal) return true;
-  const role = await keyRoleNow(createDb(env.DB), { teamId, keyId: conn.key_id, principalId: conn.principal });
+  const role = await keyRoleNow(createDb(env.DB), {
+    teamId,
+    keyId: conn.key_id,
+    principalId: conn.principal,
+  });
   return role !== null && roleAtLeast(role, "admin");
 }

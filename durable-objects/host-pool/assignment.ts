@@ -1,7 +1,11 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
-import { type PersonalSecrets, personalSecretsFor, withheldMessage } from "../../src/lib/personal-secrets.ts";
+import {
+  type PersonalSecrets,
+  personalSecretsFor,
+  withheldMessage,
+} from "../../src/lib/personal-secrets.ts";
 import { readRunRow } from "../run-session/summary.ts";
 import { runSession } from "../stubs.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
@@ -30,20 +34,47 @@ export type Holder = {
  * frozen configuration it decides whether the creator's personal secrets go
  * (src/lib/personal-secrets.ts).
  */
-export async function buildAssignment(env: Env, input: { runId: string; teamId: string; executionId: number; holder: Holder; startedBy: EventActor | undefined }): Promise<AssignmentResult> {
+export async function buildAssignment(
+  env: Env,
+  input: {
+    runId: string;
+    teamId: string;
+    executionId: number;
+    holder: Holder;
+    startedBy: EventActor | undefined;
+  },
+): Promise<AssignmentResult> {
   const { runId, teamId } = input;
   const row = await readRunRow(env.DB, runId, teamId);
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
-  const config = (row.agent_config ? JSON.parse(row.agent_config) : {}) as TaskAssignment["task"]["agent_config"];
-  const personal = personalSecretsFor({ creatorId: row.creator_id, personalAccess: row.personal_access !== 0, lowerRoleChanges: config.lower_role_changes }, input.startedBy);
-  if (personal.of === null) await noteWithheld(env, { runId, teamId, executionId: input.executionId, creatorId: row.creator_id }, personal);
+  const config = (
+    row.agent_config ? JSON.parse(row.agent_config) : {}
+  ) as TaskAssignment["task"]["agent_config"];
+  const personal = personalSecretsFor(
+    {
+      creatorId: row.creator_id,
+      personalAccess: row.personal_access !== 0,
+      lowerRoleChanges: config.lower_role_changes,
+    },
+    input.startedBy,
+  );
+  if (personal.of === null)
+    await noteWithheld(
+      env,
+      { runId, teamId, executionId: input.executionId, creatorId: row.creator_id },
+      personal,
+    );
   let secrets: TaskAssignment["secrets"];
   try {
     secrets = await openRunSecrets(env, teamId, personal.of);
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
-    log.error("secret did not open at assignment; the run ends ERROR", { run_id: runId, team_id: teamId, secret: err.secretName });
+    log.error("secret did not open at assignment; the run ends ERROR", {
+      run_id: runId,
+      team_id: teamId,
+      secret: err.secretName,
+    });
     return {
       ok: false,
       code: "internal_error",
@@ -53,7 +84,14 @@ export async function buildAssignment(env: Env, input: { runId: string; teamId: 
   const { holder } = input;
   const { token } = await signAttachToken(
     getConfig(env).JWT_SECRET,
-    { teamId, runId, principal: holder.actor, access: "HOST", executionId: input.executionId, ...(holder.keyId ? { keyId: holder.keyId } : {}) },
+    {
+      teamId,
+      runId,
+      principal: holder.actor,
+      access: "HOST",
+      executionId: input.executionId,
+      ...(holder.keyId ? { keyId: holder.keyId } : {}),
+    },
     holder.maxRunTimeSeconds + RUN_TOKEN_MARGIN_S,
   );
   return {
@@ -95,10 +133,21 @@ async function noteWithheld(
       reason: d.reason,
       message: withheldMessage(d, count),
       withheld: count,
-      ...(d.reason === "started_by_other" ? { started_by: d.startedBy } : d.reason === "lower_role_change" ? { changes: d.changes } : {}),
+      ...(d.reason === "started_by_other"
+        ? { started_by: d.startedBy }
+        : d.reason === "lower_role_change"
+          ? { changes: d.changes }
+          : {}),
     };
-    await runSession(env, run.runId).secretsWithheld({ runId: run.runId, teamId: run.teamId }, run.executionId, payload);
+    await runSession(env, run.runId).secretsWithheld(
+      { runId: run.runId, teamId: run.teamId },
+      run.executionId,
+      payload,
+    );
   } catch (err) {
-    log.error("could not record that personal secrets were withheld", { run_id: run.runId, error: err });
+    log.error("could not record that personal secrets were withheld", {
+      run_id: run.runId,
+      error: err,
+    });
   }
 }

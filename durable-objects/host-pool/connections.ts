@@ -21,7 +21,14 @@ export type HostGrant = {
 export const HOST_GRANT_HEADER = "x-ambit-host";
 
 export type HostState = {
-  conn: string; worker_id: string; capacity: number; labels: string[]; version: string | null; connected_at: number; last_seen_at: number; hello: boolean;
+  conn: string;
+  worker_id: string;
+  capacity: number;
+  labels: string[];
+  version: string | null;
+  connected_at: number;
+  last_seen_at: number;
+  hello: boolean;
   /** who connected it (`container:<run>` for a platform runner container), and with which API key */
   principal?: string;
   key_id?: string;
@@ -40,7 +47,11 @@ export const LOST_GRACE_MS = 30_000;
 
 export function timings(env: Env) {
   const c = getConfig(env);
-  return { heartbeat: c.HOST_HEARTBEAT_MS, silent: 3 * c.HOST_HEARTBEAT_MS, lostGrace: c.HOST_LOST_GRACE_MS };
+  return {
+    heartbeat: c.HOST_HEARTBEAT_MS,
+    silent: 3 * c.HOST_HEARTBEAT_MS,
+    lostGrace: c.HOST_LOST_GRACE_MS,
+  };
 }
 
 /** The open host connections that have a state (not yet forgotten by `forget`). */
@@ -52,7 +63,8 @@ export function hostSockets(ctx: DurableObjectState): HostSocket[] {
     .filter((s): s is HostSocket => s.state !== null);
 }
 
-export const socketOf = (ctx: DurableObjectState, conn: string) => hostSockets(ctx).find((s) => s.state.conn === conn)?.ws;
+export const socketOf = (ctx: DurableObjectState, conn: string) =>
+  hostSockets(ctx).find((s) => s.state.conn === conn)?.ws;
 
 export function send(ws: WebSocket, msg: ServerHostMessage) {
   try {
@@ -71,16 +83,36 @@ export function close(ws: WebSocket, code: number, reason: string) {
 }
 
 /** Accepts an authenticated host's websocket and welcomes it; its state waits for its `hello`. */
-export function acceptHost(ctx: DurableObjectState, grant: HostGrant, heartbeatMs: number): Response {
+export function acceptHost(
+  ctx: DurableObjectState,
+  grant: HostGrant,
+  heartbeatMs: number,
+): Response {
   const { 0: client, 1: server } = new WebSocketPair();
   const now = Date.now();
   const state: HostState = {
-    conn: crypto.randomUUID(), worker_id: grant.workerId, capacity: 0, labels: [], version: null, connected_at: now, last_seen_at: now, hello: false,
-    principal: grant.principal.id, ...(grant.container ? { single: true, bound: grant.container } : {}), ...(grant.keyId ? { key_id: grant.keyId } : {}),
+    conn: crypto.randomUUID(),
+    worker_id: grant.workerId,
+    capacity: 0,
+    labels: [],
+    version: null,
+    connected_at: now,
+    last_seen_at: now,
+    hello: false,
+    principal: grant.principal.id,
+    ...(grant.container ? { single: true, bound: grant.container } : {}),
+    ...(grant.keyId ? { key_id: grant.keyId } : {}),
   };
   ctx.acceptWebSocket(server, ["host"]);
   server.serializeAttachment(state);
-  send(server, { type: "welcome", data: { worker_id: grant.workerId, connection_id: state.conn, heartbeat_interval_ms: heartbeatMs } });
+  send(server, {
+    type: "welcome",
+    data: {
+      worker_id: grant.workerId,
+      connection_id: state.conn,
+      heartbeat_interval_ms: heartbeatMs,
+    },
+  });
   return new Response(null, { status: 101, webSocket: client });
 }
 
@@ -88,22 +120,44 @@ export function acceptHost(ctx: DurableObjectState, grant: HostGrant, heartbeatM
  * One frame of a host, parsed, with its connection's state (seen now, saved). Null when there is
  * nothing to act on: the connection is closed (1008 for a bad frame, 1011 without a state).
  */
-export function readFrame(ws: WebSocket, raw: string | ArrayBuffer): { state: HostState; msg: HostMessage } | null {
+export function readFrame(
+  ws: WebSocket,
+  raw: string | ArrayBuffer,
+): { state: HostState; msg: HostMessage } | null {
   const state = ws.deserializeAttachment() as HostState | null;
   if (!state) return (ws.close(1011, "connection state missing; reconnect"), null);
   let msg: HostMessage;
   try {
-    msg = HostMessage.parse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
+    msg = HostMessage.parse(
+      JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)),
+    );
   } catch (err) {
-    return (ws.close(1008, err instanceof SyntaxError ? "bad message: not JSON" : "bad message: not a valid host message"), null);
+    return (
+      ws.close(
+        1008,
+        err instanceof SyntaxError
+          ? "bad message: not JSON"
+          : "bad message: not a valid host message",
+      ),
+      null
+    );
   }
   state.last_seen_at = Date.now();
   if (msg.type === "hello") {
     // a single-run connection serves one run at most, however much it offers (a reconnected one
     // that still holds its run has had it)
     if (state.single && msg.data.running.length) state.served = true;
-    const capacity = state.single ? (state.served ? 0 : Math.min(1, msg.data.capacity)) : msg.data.capacity;
-    Object.assign(state, { capacity, labels: msg.data.labels, version: msg.data.version ?? null, hello: true });
+    const capacity = state.single
+      ? state.served
+        ? 0
+        : Math.min(1, msg.data.capacity)
+      : msg.data.capacity;
+    Object.assign(state, {
+      capacity,
+      labels: msg.data.labels,
+      version: msg.data.version ?? null,
+      hello: true,
+    });
   }
   ws.serializeAttachment(state);
   return { state, msg };
@@ -117,10 +171,15 @@ export function forget(ws: WebSocket): HostState | null {
 }
 
 /** A runner container's connection was given its one run: it takes nothing more. */
-export const markServed = ({ ws, state }: HostSocket) => ws.serializeAttachment({ ...state, served: true, capacity: 0 } satisfies HostState);
+export const markServed = ({ ws, state }: HostSocket) =>
+  ws.serializeAttachment({ ...state, served: true, capacity: 0 } satisfies HostState);
 
 /** The connections that said hello, as the host choice sees them. */
-export function hostLoads(sockets: HostSocket[], held: HeldEntry[], lastAssigned: Map<string, number>): HostLoad[] {
+export function hostLoads(
+  sockets: HostSocket[],
+  held: HeldEntry[],
+  lastAssigned: Map<string, number>,
+): HostLoad[] {
   return sockets.map(({ state }) => ({
     conn: state.conn,
     capacity: state.capacity,
@@ -144,9 +203,14 @@ export function hostInfos(sockets: HostSocket[], held: HeldEntry[]): HostInfo[] 
 }
 
 /** Closes the connections silent for longer than `silentMs` (1011); answers them. */
-export function closeSilent(ctx: DurableObjectState, silentMs: number, now = Date.now()): WebSocket[] {
+export function closeSilent(
+  ctx: DurableObjectState,
+  silentMs: number,
+  now = Date.now(),
+): WebSocket[] {
   const silent = hostSockets(ctx).filter(({ state }) => now - state.last_seen_at > silentMs);
-  for (const { ws, state } of silent) close(ws, 1011, `no heartbeat for ${Math.round((now - state.last_seen_at) / 1000)} s`);
+  for (const { ws, state } of silent)
+    close(ws, 1011, `no heartbeat for ${Math.round((now - state.last_seen_at) / 1000)} s`);
   return silent.map((s) => s.ws);
 }
 

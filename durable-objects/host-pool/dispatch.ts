@@ -11,12 +11,27 @@ import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
 import {
-  dropLine, enqueue, heldAll, heldGet, hold, type HeldEntry, lineGet, markSession, scheduleAlarm, sessionOpen,
+  dropLine,
+  enqueue,
+  heldAll,
+  heldGet,
+  hold,
+  type HeldEntry,
+  lineGet,
+  markSession,
+  scheduleAlarm,
+  sessionOpen,
 } from "./storage.ts";
 import { readTeamLoad, type TeamLoad } from "./team-load.ts";
 
 /** An execution of a run to put in line (a `DispatchMessage`). */
-export type Offer = { runId: string; teamId: string; pool: string; executionId: number; sessionOpen?: boolean };
+export type Offer = {
+  runId: string;
+  teamId: string;
+  pool: string;
+  executionId: number;
+  sessionOpen?: boolean;
+};
 export type OfferResult = { ok: true; status: "waiting" | "assigned" | "duplicate" | "ended" };
 
 /** While the team is at its concurrency limit, how often the pool looks again (runs of other pools end unseen). */
@@ -67,7 +82,9 @@ export class Dispatch {
       // session starts from when something opens it (RunSession.load); creating a session just to
       // say "no host connected" would cost every queued run a Durable Object of its own
       waiting: (ref, message) =>
-        sessionOpen(sql, ref.runId) ? runSession(deps.env, ref.runId).waiting(ref, { message }) : waitWrites.write(ref, message),
+        sessionOpen(sql, ref.runId)
+          ? runSession(deps.env, ref.runId).waiting(ref, { message })
+          : waitWrites.write(ref, message),
     });
   }
 
@@ -76,10 +93,17 @@ export class Dispatch {
     const sql = this.sql;
     const fresh = inputs.map((input) => {
       const held = heldGet(sql, input.runId);
-      if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId)) return false;
+      if ((held && held.execution_id >= input.executionId) || lineGet(sql, input.runId))
+        return false;
       if (input.sessionOpen) markSession(sql, input.runId);
       // in line before its session is asked anything, so a cancel from now on finds it there
-      const entry = { run_id: input.runId, team_id: input.teamId, execution_id: input.executionId, enqueued_at: this.enqueueTime(), attempts: 0 };
+      const entry = {
+        run_id: input.runId,
+        team_id: input.teamId,
+        execution_id: input.executionId,
+        enqueued_at: this.enqueueTime(),
+        attempts: 0,
+      };
       enqueue(sql, entry);
       this.line.enqueued(entry);
       return true;
@@ -102,10 +126,17 @@ export class Dispatch {
     const ref = { runId: held.run_id, teamId: held.team_id };
     const session = runSession(this.deps.env, held.run_id);
     const attempts = held.attempts + 1;
-    if (attempts >= MAX_ATTEMPTS) return this.end(ref, `Could not be started after ${attempts} offers to hosts (last: ${why})`);
+    if (attempts >= MAX_ATTEMPTS)
+      return this.end(ref, `Could not be started after ${attempts} offers to hosts (last: ${why})`);
     const r = await session.command(ref, "requeue", SYSTEM, { message: `Queued again: ${why}` });
     if (!r.ok) return;
-    const entry = { run_id: held.run_id, team_id: held.team_id, execution_id: held.execution_id, enqueued_at: 0, attempts };
+    const entry = {
+      run_id: held.run_id,
+      team_id: held.team_id,
+      execution_id: held.execution_id,
+      enqueued_at: 0,
+      attempts,
+    };
     enqueue(this.sql, entry);
     markSession(this.sql, held.run_id); // it just answered the requeue
     this.line.enqueued(entry);
@@ -115,7 +146,11 @@ export class Dispatch {
    * Ends a run ERROR on the pool's behalf: `resource_unavailable` (retryable: a new run may find
    * a host) unless `code` says otherwise.
    */
-  async end(ref: { runId: string; teamId: string }, message: string, code: "resource_unavailable" | "internal_error" = "resource_unavailable") {
+  async end(
+    ref: { runId: string; teamId: string },
+    message: string,
+    code: "resource_unavailable" | "internal_error" = "resource_unavailable",
+  ) {
     const status = { message, error_code: code, retryable: code === "resource_unavailable" };
     await runSession(this.deps.env, ref.runId).command(ref, "error", SYSTEM, status);
   }
@@ -162,7 +197,13 @@ export class Dispatch {
   private ready = () => hostSockets(this.deps.ctx).filter((s) => s.state.hello);
 
   private teamLoad(teamId: string, heldHere: number) {
-    return readTeamLoad(this.deps.env.DB, teamId, this.deps.who().pool, heldHere, getConfig(this.deps.env));
+    return readTeamLoad(
+      this.deps.env.DB,
+      teamId,
+      this.deps.who().pool,
+      heldHere,
+      getConfig(this.deps.env),
+    );
   }
 
   private async assignNext(): Promise<boolean> {
@@ -174,10 +215,17 @@ export class Dispatch {
     if (!pick) return false;
     const { next, choice } = pick;
     const target = sockets.find((s) => s.state.conn === choice.conn)!;
-    const [load, keyHolds] = await Promise.all([this.teamLoad(next.team_id, held.length), hostKeyAdmits(env, this.deps.who().teamId, target.state)]);
+    const [load, keyHolds] = await Promise.all([
+      this.teamLoad(next.team_id, held.length),
+      hostKeyAdmits(env, this.deps.who().teamId, target.state),
+    ]);
     if (!keyHolds) {
       // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
-      close(target.ws, 4003, "the API key this host connected with was revoked, expired, or lost the admin role; reconnect with a valid admin key");
+      close(
+        target.ws,
+        4003,
+        "the API key this host connected with was revoked, expired, or lost the admin role; reconnect with a valid admin key",
+      );
       await this.deps.hostGone(target.ws);
       return true;
     }
@@ -191,16 +239,28 @@ export class Dispatch {
     this.atLimit = null;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const session = runSession(env, next.run_id);
-    const dispatched = await session.command(ref, "dispatch", SYSTEM, {
-      message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
-    }, { maxRunMs: load.maxRunTimeSeconds * 1000 });
+    const dispatched = await session.command(
+      ref,
+      "dispatch",
+      SYSTEM,
+      {
+        message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
+      },
+      { maxRunMs: load.maxRunTimeSeconds * 1000 },
+    );
     if (!dispatched.ok) {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
       return true;
     }
     const built = await buildAssignment(env, {
-      ...ref, executionId: dispatched.execution_id, startedBy: dispatched.started_by,
-      holder: { actor: { type: "host", id: this.deps.who().pool }, maxRunTimeSeconds: load.maxRunTimeSeconds, keyId: target.state.key_id },
+      ...ref,
+      executionId: dispatched.execution_id,
+      startedBy: dispatched.started_by,
+      holder: {
+        actor: { type: "host", id: this.deps.who().pool },
+        maxRunTimeSeconds: load.maxRunTimeSeconds,
+        keyId: target.state.key_id,
+      },
     });
     if (!built.ok) {
       if (built.code === "internal_error") await this.end(ref, built.message, "internal_error");
@@ -208,8 +268,16 @@ export class Dispatch {
       return true;
     }
     hold(sql, {
-      run_id: next.run_id, team_id: next.team_id, execution_id: dispatched.execution_id, conn: target.state.conn,
-      worker_id: target.state.worker_id, assigned_at: Date.now(), claimed: 0, lost_at: null, attempts: next.attempts, principal: target.state.principal ?? null,
+      run_id: next.run_id,
+      team_id: next.team_id,
+      execution_id: dispatched.execution_id,
+      conn: target.state.conn,
+      worker_id: target.state.worker_id,
+      assigned_at: Date.now(),
+      claimed: 0,
+      lost_at: null,
+      attempts: next.attempts,
+      principal: target.state.principal ?? null,
     });
     this.lastAssigned.set(target.state.conn, Date.now());
     if (target.state.single) markServed(target);

@@ -4,7 +4,16 @@ import { mayAdopt } from "./admission.ts";
 import { forget, type HostState, send, socketOf, timings } from "./connections.ts";
 import { type Dispatch, type PoolDeps, SYSTEM } from "./dispatch.ts";
 import { applyHostReport } from "./host-report.ts";
-import { dropHeld, dropLine, heldAll, heldByConn, heldGet, hold, lineGet, scheduleAlarm } from "./storage.ts";
+import {
+  dropHeld,
+  dropLine,
+  heldAll,
+  heldByConn,
+  heldGet,
+  hold,
+  lineGet,
+  scheduleAlarm,
+} from "./storage.ts";
 
 type TaskMessage = Exclude<HostMessage, { type: "hello" | "heartbeat" }>;
 
@@ -27,7 +36,10 @@ export class Holds {
   }
 
   /** Takes a run out of line, or tells the host holding it to stop. */
-  async cancel(runId: string, reason: string): Promise<{ ok: true; was: "waiting" | "held" | "none" }> {
+  async cancel(
+    runId: string,
+    reason: string,
+  ): Promise<{ ok: true; was: "waiting" | "held" | "none" }> {
     const sql = this.sql;
     if (lineGet(sql, runId)) {
       dropLine(sql, runId);
@@ -59,7 +71,13 @@ export class Holds {
     const sql = this.sql;
     const held = heldGet(sql, msg.data.task_id);
     if (!held || held.conn !== state.conn) {
-      return send(ws, { type: "error", data: { code: "resource_not_found", message: `this connection does not hold run ${msg.data.task_id}` } });
+      return send(ws, {
+        type: "error",
+        data: {
+          code: "resource_not_found",
+          message: `this connection does not hold run ${msg.data.task_id}`,
+        },
+      });
     }
     const ref = { runId: held.run_id, teamId: held.team_id };
     const session = this.session(held.run_id);
@@ -69,7 +87,10 @@ export class Holds {
         const r = await session.command(ref, "claim", host);
         if (!r.ok) {
           dropHeld(sql, held.run_id);
-          send(ws, { type: "task_cancellation", data: { task_id: held.run_id, reason: r.message } });
+          send(ws, {
+            type: "task_cancellation",
+            data: { task_id: held.run_id, reason: r.message },
+          });
         } else hold(sql, { ...held, claimed: 1 });
         break;
       }
@@ -80,7 +101,10 @@ export class Holds {
         break;
       case "task_rejected": {
         dropHeld(sql, held.run_id);
-        await this.dispatch.requeue(held, `host ${state.worker_id} rejected it: ${msg.data.reason}`);
+        await this.dispatch.requeue(
+          held,
+          `host ${state.worker_id} rejected it: ${msg.data.reason}`,
+        );
         break;
       }
       case "task_completed":
@@ -124,7 +148,9 @@ export class Holds {
       dropHeld(this.sql, h.run_id);
       const heard = new Date(h.lost_at).toISOString();
       await this.session(h.run_id).hostLost({ runId: h.run_id, teamId: h.team_id }, SYSTEM, {
-        cancelled: { message: `Cancelled: host ${h.worker_id} went away at ${heard} while the run was being cancelled` },
+        cancelled: {
+          message: `Cancelled: host ${h.worker_id} went away at ${heard} while the run was being cancelled`,
+        },
         error: {
           message: `Host ${h.worker_id} stopped answering (last heard at ${heard}) while it held this run; start a new run or send a follow-up to retry`,
           error_code: "resource_unavailable",

@@ -2,12 +2,40 @@ import { DurableObject } from "cloudflare:workers";
 import type { HostInfo } from "@ambit/protocol";
 import { admitContainer } from "./admission.ts";
 import {
-  acceptHost, closeSilent, HOST_GRANT_HEADER, type HostGrant, hostInfos, hostSockets, Inbox, readFrame, timings,
+  acceptHost,
+  closeSilent,
+  HOST_GRANT_HEADER,
+  type HostGrant,
+  hostInfos,
+  hostSockets,
+  Inbox,
+  readFrame,
+  timings,
 } from "./connections.ts";
-import { containerStopped, containerWanted, type PlatformHosting, platformHosting } from "./containers.ts";
-import { CAPACITY_POLL_MS, Dispatch, LINE_RETRY_MS, type Offer, type OfferResult } from "./dispatch.ts";
+import {
+  containerStopped,
+  containerWanted,
+  type PlatformHosting,
+  platformHosting,
+} from "./containers.ts";
+import {
+  CAPACITY_POLL_MS,
+  Dispatch,
+  LINE_RETRY_MS,
+  type Offer,
+  type OfferResult,
+} from "./dispatch.ts";
 import { Holds } from "./holds.ts";
-import { heldAll, heldGet, lineGet, markSession, migrate, pruneSessions, scheduleAlarm, SESSION_MARK_TTL_MS } from "./storage.ts";
+import {
+  heldAll,
+  heldGet,
+  lineGet,
+  markSession,
+  migrate,
+  pruneSessions,
+  scheduleAlarm,
+  SESSION_MARK_TTL_MS,
+} from "./storage.ts";
 
 /**
  * One per team and worker host: the connected hosts (hibernating websockets, connections.ts), the
@@ -64,7 +92,10 @@ export class HostPool extends DurableObject<Env> {
   }
 
   /** Takes a run out of line, or tells the host holding it to stop. */
-  async cancel(runId: string, reason: string): Promise<{ ok: true; was: "waiting" | "held" | "none" }> {
+  async cancel(
+    runId: string,
+    reason: string,
+  ): Promise<{ ok: true; was: "waiting" | "held" | "none" }> {
     return this.holds.cancel(runId, reason);
   }
 
@@ -84,20 +115,35 @@ export class HostPool extends DurableObject<Env> {
   }
 
   /** The container started for `runId` stopped (its runner exited): see containers.ts. */
-  async containerStopped(runId: string, exitCode: number): Promise<{ ok: true; action: "none" | "retry" | "ended" }> {
-    return { ok: true, action: await containerStopped(this.ctx.storage.sql, this.dispatch, runId, exitCode) };
+  async containerStopped(
+    runId: string,
+    exitCode: number,
+  ): Promise<{ ok: true; action: "none" | "retry" | "ended" }> {
+    return {
+      ok: true,
+      action: await containerStopped(this.ctx.storage.sql, this.dispatch, runId, exitCode),
+    };
   }
 
   // ── host sockets ─────────────────────────────────────────────────────────────────────────
 
   async fetch(request: Request): Promise<Response> {
     const grant = JSON.parse(request.headers.get(HOST_GRANT_HEADER) ?? "null") as HostGrant | null;
-    if (!grant || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a host websocket", { status: 400 });
+    if (!grant || request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected a host websocket", { status: 400 });
     this.identify(grant.teamId, grant.pool);
     if (grant.container) {
       // no await from this check to acceptWebSocket: a second connection cannot slip in between
-      const admitted = admitContainer(this.ctx.storage.sql, hostSockets(this.ctx).map((s) => s.state), grant.container);
-      if (!admitted.ok) return Response.json({ ok: false, code: admitted.code, message: admitted.message }, { status: admitted.status });
+      const admitted = admitContainer(
+        this.ctx.storage.sql,
+        hostSockets(this.ctx).map((s) => s.state),
+        grant.container,
+      );
+      if (!admitted.ok)
+        return Response.json(
+          { ok: false, code: admitted.code, message: admitted.message },
+          { status: admitted.status },
+        );
     }
     const { heartbeat, silent } = timings(this.env);
     const response = acceptHost(this.ctx, grant, heartbeat);
@@ -110,7 +156,10 @@ export class HostPool extends DurableObject<Env> {
       const frame = readFrame(ws, raw);
       if (!frame || frame.msg.type === "heartbeat") return;
       if (frame.msg.type !== "hello") return this.holds.report(ws, frame.state, frame.msg);
-      this.holds.adopt(frame.state, frame.msg.data.running.map((r) => r.task_id));
+      this.holds.adopt(
+        frame.state,
+        frame.msg.data.running.map((r) => r.task_id),
+      );
       await this.dispatch.pump();
     });
   }
@@ -138,7 +187,8 @@ export class HostPool extends DurableObject<Env> {
     // also what a refresh that never finished (the object was evicted) left untold, anywhere in line
     this.dispatch.line.behindChanged();
     const untold = await this.dispatch.line.refresh();
-    if (hostSockets(this.ctx).length || this.holds.anyLost()) await this.dispatch.alarmIn(heartbeat);
+    if (hostSockets(this.ctx).length || this.holds.anyLost())
+      await this.dispatch.alarmIn(heartbeat);
     if (this.dispatch.atLimit) await this.dispatch.alarmIn(CAPACITY_POLL_MS);
     if (untold) await this.dispatch.alarmIn(LINE_RETRY_MS);
   }

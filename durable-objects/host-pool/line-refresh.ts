@@ -1,6 +1,22 @@
 import type { RunState } from "@ambit/protocol";
-import { behindMessages, EXACT_POSITIONS, headMessages, type LineReason, waitMessage } from "./line-status.ts";
-import { dropStay, hasContainer, lineBehindStale, lineGet, lineHasAfter, lineHead, linePosition, type LineEntry, setTold } from "./storage.ts";
+import {
+  behindMessages,
+  EXACT_POSITIONS,
+  headMessages,
+  type LineReason,
+  waitMessage,
+} from "./line-status.ts";
+import {
+  dropStay,
+  hasContainer,
+  lineBehindStale,
+  lineGet,
+  lineHasAfter,
+  lineHead,
+  linePosition,
+  type LineEntry,
+  setTold,
+} from "./storage.ts";
 import { log } from "../../src/lib/log.ts";
 
 /** A run session's answer to a waiting message: its state (a message reaches only a QUEUED run). */
@@ -70,7 +86,9 @@ export class LineRefresh {
         throw err;
       });
     this.chains.set(runId, next);
-    void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => {});
+    void next
+      .finally(() => this.chains.get(runId) === next && this.chains.delete(runId))
+      .catch(() => {});
     return next;
   }
 
@@ -106,11 +124,18 @@ export class LineRefresh {
   private async pass(): Promise<number> {
     const { sql } = this.deps;
     const reason = this.deps.reason();
-    const head = lineHead(sql, EXACT_POSITIONS).map((e) => ({ ...e, told: e.told ?? null, container: e.container === 1 }));
+    const head = lineHead(sql, EXACT_POSITIONS).map((e) => ({
+      ...e,
+      told: e.told ?? null,
+      container: e.container === 1,
+    }));
     const behind = behindMessages(reason);
     const behindKey = `${behind.plain}\n${behind.container}`;
     const gen = this.behindGen;
-    const stale = [...headMessages(reason, head).map((m) => m.run_id), ...(this.behindTold === behindKey ? [] : lineBehindStale(sql, EXACT_POSITIONS, behind))];
+    const stale = [
+      ...headMessages(reason, head).map((m) => m.run_id),
+      ...(this.behindTold === behindKey ? [] : lineBehindStale(sql, EXACT_POSITIONS, behind)),
+    ];
     let failed = 0;
     for (let i = 0; i < stale.length; i += PARALLEL) {
       await Promise.all(
@@ -130,7 +155,11 @@ export class LineRefresh {
     const { sql } = this.deps;
     const entry = lineGet(sql, runId);
     if (!entry) return false;
-    const message = waitMessage(this.deps.reason(), linePosition(sql, entry, EXACT_POSITIONS + 1), hasContainer(sql, runId));
+    const message = waitMessage(
+      this.deps.reason(),
+      linePosition(sql, entry, EXACT_POSITIONS + 1),
+      hasContainer(sql, runId),
+    );
     if (entry.told === message) return true;
     const answer = await this.deps.waiting({ runId, teamId: entry.team_id }, message);
     if (answer.ok && answer.state === "QUEUED") {

@@ -22,7 +22,8 @@ export type LineReason =
  */
 export function lineReason(pool: string, hosts: HostLoad[], atLimit: TeamLoad | null): LineReason {
   if (!hosts.length) return { kind: "no_host", pool };
-  if (atLimit && chooseHost(hosts)) return { kind: "limit", pool, active: atLimit.active, max: atLimit.maxConcurrentRuns };
+  if (atLimit && chooseHost(hosts))
+    return { kind: "limit", pool, active: atLimit.active, max: atLimit.maxConcurrentRuns };
   return { kind: "busy", pool, hosts: hosts.length };
 }
 
@@ -34,7 +35,10 @@ export function lineReason(pool: string, hosts: HostLoad[], atLimit: TeamLoad | 
  * @example waitMessage({ kind: "busy", pool: "gpu", hosts: 2 }, 3) // "Waiting: all 2 hosts of worker_host=gpu are busy (position 3 in line)"
  */
 export function waitMessage(reason: LineReason, position: number, container = false): string {
-  const where = position <= EXACT_POSITIONS ? `position ${position} in line` : `${EXACT_POSITIONS} or more runs ahead of it in line`;
+  const where =
+    position <= EXACT_POSITIONS
+      ? `position ${position} in line`
+      : `${EXACT_POSITIONS} or more runs ahead of it in line`;
   if (reason.kind === "limit") {
     return (
       `Waiting: the team's concurrency limit is reached (${reason.active} of ${reason.max} runs active; ${where}); ` +
@@ -42,7 +46,8 @@ export function waitMessage(reason: LineReason, position: number, container = fa
     );
   }
   if (container) return "Waiting: a runner container is starting for this run";
-  if (reason.kind === "busy") return `Waiting: all ${reason.hosts} host${reason.hosts === 1 ? "" : "s"} of worker_host=${reason.pool} are busy (${where})`;
+  if (reason.kind === "busy")
+    return `Waiting: all ${reason.hosts} host${reason.hosts === 1 ? "" : "s"} of worker_host=${reason.pool} are busy (${where})`;
   return `Waiting: no host is connected for worker_host=${reason.pool}; start one with \`ambit host start\``;
 }
 
@@ -53,13 +58,23 @@ export type LineSlot = { run_id: string; told: string | null; container: boolean
  * Pure: the runs at the head of the line (in order, at most EXACT_POSITIONS) whose message is no
  * longer what they were told, with the message they must be told now.
  */
-export function headMessages(reason: LineReason, head: LineSlot[]): { run_id: string; message: string }[] {
+export function headMessages(
+  reason: LineReason,
+  head: LineSlot[],
+): { run_id: string; message: string }[] {
   return head
     .slice(0, EXACT_POSITIONS)
-    .map((slot, i) => ({ run_id: slot.run_id, message: waitMessage(reason, i + 1, slot.container), told: slot.told }))
+    .map((slot, i) => ({
+      run_id: slot.run_id,
+      message: waitMessage(reason, i + 1, slot.container),
+      told: slot.told,
+    }))
     .filter((m) => m.message !== m.told)
     .map(({ run_id, message }) => ({ run_id, message }));
 }
 
 /** Pure: the messages of every run behind the head, without and with a container starting for it. */
-export const behindMessages = (reason: LineReason) => ({ plain: waitMessage(reason, EXACT_POSITIONS + 1), container: waitMessage(reason, EXACT_POSITIONS + 1, true) });
+export const behindMessages = (reason: LineReason) => ({
+  plain: waitMessage(reason, EXACT_POSITIONS + 1),
+  container: waitMessage(reason, EXACT_POSITIONS + 1, true),
+});

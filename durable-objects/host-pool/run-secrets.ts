@@ -6,7 +6,8 @@ import { openValue } from "../../src/lib/envelope.ts";
 import { teamDataKey } from "../../src/lib/team-data-key.ts";
 
 /** The personal secrets of `ownerId`. */
-const ownedBy = (ownerId: string) => and(eq(secrets.scope, "personal"), eq(secrets.ownerId, ownerId));
+const ownedBy = (ownerId: string) =>
+  and(eq(secrets.scope, "personal"), eq(secrets.ownerId, ownerId));
 
 /** A secret that did not open (tampered, or sealed under a key this deployment no longer has). */
 export class SecretUnavailable extends Error {
@@ -22,11 +23,26 @@ export class SecretUnavailable extends Error {
  * place values are decrypted ("opened by the Worker only at assignment"); they go to the host
  * over its authenticated socket and are never stored, logged or evented.
  */
-export async function openRunSecrets(env: Env, teamId: string, personalOf: string | null): Promise<AssignedSecret[]> {
+export async function openRunSecrets(
+  env: Env,
+  teamId: string,
+  personalOf: string | null,
+): Promise<AssignedSecret[]> {
   const results = await createDb(env.DB)
-    .select({ scope: secrets.scope, ownerId: secrets.ownerId, name: secrets.name, type: secrets.type, ciphertext: secrets.ciphertext })
+    .select({
+      scope: secrets.scope,
+      ownerId: secrets.ownerId,
+      name: secrets.name,
+      type: secrets.type,
+      ciphertext: secrets.ciphertext,
+    })
     .from(secrets)
-    .where(and(eq(secrets.teamId, teamId), or(eq(secrets.scope, "team"), personalOf === null ? undefined : ownedBy(personalOf))))
+    .where(
+      and(
+        eq(secrets.teamId, teamId),
+        or(eq(secrets.scope, "team"), personalOf === null ? undefined : ownedBy(personalOf)),
+      ),
+    )
     .orderBy(asc(secrets.name), desc(secrets.scope));
   if (!results.length) return [];
   const key = await teamDataKey(env, teamId, false);
@@ -36,7 +52,11 @@ export async function openRunSecrets(env: Env, teamId: string, personalOf: strin
     // rows come team first per name, so a personal secret replaces the team one
     let value: string;
     try {
-      value = await openValue(key, { teamId, scope: row.scope, ownerId: row.ownerId, name: row.name }, row.ciphertext);
+      value = await openValue(
+        key,
+        { teamId, scope: row.scope, ownerId: row.ownerId, name: row.name },
+        row.ciphertext,
+      );
     } catch {
       throw new SecretUnavailable(row.name);
     }
@@ -46,6 +66,10 @@ export async function openRunSecrets(env: Env, teamId: string, personalOf: strin
 }
 
 /** How many personal secrets `ownerId` has in the team (to say that some were withheld; never which). */
-export async function countPersonalSecrets(env: Env, teamId: string, ownerId: string): Promise<number> {
+export async function countPersonalSecrets(
+  env: Env,
+  teamId: string,
+  ownerId: string,
+): Promise<number> {
   return createDb(env.DB).$count(secrets, and(eq(secrets.teamId, teamId), ownedBy(ownerId)));
 }

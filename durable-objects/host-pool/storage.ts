@@ -38,7 +38,10 @@ const MIGRATIONS: string[][] = [
       starts INTEGER NOT NULL DEFAULT 1, stopped INTEGER NOT NULL DEFAULT 0)`,
   ],
   // what each waiting run was told (line-status.ts), and the line's order as an index
-  ["ALTER TABLE line ADD COLUMN told TEXT", "CREATE INDEX IF NOT EXISTS line_order ON line (enqueued_at, run_id)"],
+  [
+    "ALTER TABLE line ADD COLUMN told TEXT",
+    "CREATE INDEX IF NOT EXISTS line_order ON line (enqueued_at, run_id)",
+  ],
   // the runs waiting here whose RunSession exists (see sessionOpen); the others' messages go to D1
   ["CREATE TABLE IF NOT EXISTS sessions (run_id TEXT PRIMARY KEY, at INTEGER NOT NULL)"],
   // who holds a run: a runner container's credential reconnects only to the run its container holds
@@ -53,18 +56,28 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   }
 }
 
-export const lineAll = (sql: SqlStorage) => sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id").toArray();
+export const lineAll = (sql: SqlStorage) =>
+  sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id").toArray();
 /** The head of the line (what `lineAll(sql)[0]` is, without reading the whole line). */
-export const lineFirst = (sql: SqlStorage) => sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id LIMIT 1").toArray()[0] ?? null;
-export const lineGet = (sql: SqlStorage, runId: string) => sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
-export const heldGet = (sql: SqlStorage, runId: string) => sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
+export const lineFirst = (sql: SqlStorage) =>
+  sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id LIMIT 1").toArray()[0] ??
+  null;
+export const lineGet = (sql: SqlStorage, runId: string) =>
+  sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
+export const heldGet = (sql: SqlStorage, runId: string) =>
+  sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
 export const heldAll = (sql: SqlStorage) => sql.exec<HeldEntry>("SELECT * FROM held").toArray();
-export const heldByConn = (sql: SqlStorage, conn: string) => sql.exec<HeldEntry>("SELECT * FROM held WHERE conn = ?", conn).toArray();
+export const heldByConn = (sql: SqlStorage, conn: string) =>
+  sql.exec<HeldEntry>("SELECT * FROM held WHERE conn = ?", conn).toArray();
 
 export function enqueue(sql: SqlStorage, e: LineEntry) {
   sql.exec(
     "INSERT OR IGNORE INTO line (run_id, team_id, execution_id, enqueued_at, attempts) VALUES (?, ?, ?, ?, ?)",
-    e.run_id, e.team_id, e.execution_id, e.enqueued_at, e.attempts,
+    e.run_id,
+    e.team_id,
+    e.execution_id,
+    e.enqueued_at,
+    e.attempts,
   );
 }
 
@@ -78,21 +91,34 @@ export const lineHead = (sql: SqlStorage, n: number) =>
     .toArray();
 
 /** The runs behind the first `skip` whose last message is not the one runs back there are told now (`plain`, or `container`). */
-export const lineBehindStale = (sql: SqlStorage, skip: number, messages: { plain: string; container: string }) =>
+export const lineBehindStale = (
+  sql: SqlStorage,
+  skip: number,
+  messages: { plain: string; container: string },
+) =>
   sql
     .exec<{ run_id: string }>(
       `SELECT run_id FROM (
          SELECT l.run_id, l.told, EXISTS (SELECT 1 FROM containers c WHERE c.run_id = l.run_id) AS container
          FROM line l ORDER BY l.enqueued_at, l.run_id LIMIT -1 OFFSET ?)
        WHERE told IS NOT (CASE WHEN container THEN ? ELSE ? END)`,
-      skip, messages.container, messages.plain,
+      skip,
+      messages.container,
+      messages.plain,
     )
     .toArray()
     .map((r) => r.run_id);
 
 /** Whether any run in line comes after `e` (false: `e` is the last). */
 export const lineHasAfter = (sql: SqlStorage, e: LineEntry) =>
-  sql.exec("SELECT 1 FROM line WHERE enqueued_at > ? OR (enqueued_at = ? AND run_id > ?) LIMIT 1", e.enqueued_at, e.enqueued_at, e.run_id).toArray().length > 0;
+  sql
+    .exec(
+      "SELECT 1 FROM line WHERE enqueued_at > ? OR (enqueued_at = ? AND run_id > ?) LIMIT 1",
+      e.enqueued_at,
+      e.enqueued_at,
+      e.run_id,
+    )
+    .toArray().length > 0;
 
 /** A run's 1-based position in line, counted no further than `cap`. */
 export const linePosition = (sql: SqlStorage, e: LineEntry, cap: number) =>
@@ -100,17 +126,33 @@ export const linePosition = (sql: SqlStorage, e: LineEntry, cap: number) =>
   sql
     .exec<{ n: number }>(
       "SELECT count(*) AS n FROM (SELECT 1 FROM line WHERE enqueued_at < ? OR (enqueued_at = ? AND run_id < ?) LIMIT ?)",
-      e.enqueued_at, e.enqueued_at, e.run_id, cap - 1,
+      e.enqueued_at,
+      e.enqueued_at,
+      e.run_id,
+      cap - 1,
     )
     .one().n;
 
 /** Records what a run's session accepted, for the same stay in line only (not a later requeue or execution of the run). */
 export const setTold = (sql: SqlStorage, e: LineEntry, message: string) =>
-  sql.exec("UPDATE line SET told = ? WHERE run_id = ? AND execution_id = ? AND attempts = ?", message, e.run_id, e.execution_id, e.attempts);
+  sql.exec(
+    "UPDATE line SET told = ? WHERE run_id = ? AND execution_id = ? AND attempts = ?",
+    message,
+    e.run_id,
+    e.execution_id,
+    e.attempts,
+  );
 
 /** Takes a run out of line, if it is still the same stay (see setTold). */
 export function dropStay(sql: SqlStorage, e: LineEntry) {
-  if (sql.exec("DELETE FROM line WHERE run_id = ? AND execution_id = ? AND attempts = ?", e.run_id, e.execution_id, e.attempts).rowsWritten) {
+  if (
+    sql.exec(
+      "DELETE FROM line WHERE run_id = ? AND execution_id = ? AND attempts = ?",
+      e.run_id,
+      e.execution_id,
+      e.attempts,
+    ).rowsWritten
+  ) {
     sql.exec("DELETE FROM sessions WHERE run_id = ?", e.run_id);
   }
 }
@@ -129,14 +171,24 @@ export const SESSION_MARK_TTL_MS = 3_600_000;
 /** Forgets the sessions marked before `before` whose run never came into line (its offer was lost). */
 export const pruneSessions = (sql: SqlStorage, before: number) =>
   sql.exec("DELETE FROM sessions WHERE at < ? AND run_id NOT IN (SELECT run_id FROM line)", before);
-export const sessionOpen = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM sessions WHERE run_id = ?", runId).toArray().length > 0;
+export const sessionOpen = (sql: SqlStorage, runId: string) =>
+  sql.exec("SELECT 1 FROM sessions WHERE run_id = ?", runId).toArray().length > 0;
 
 export function hold(sql: SqlStorage, h: HeldEntry) {
   dropLine(sql, h.run_id);
   sql.exec(
     `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts, principal)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    h.run_id, h.team_id, h.execution_id, h.conn, h.worker_id, h.assigned_at, h.claimed, h.lost_at, h.attempts, h.principal ?? null,
+    h.run_id,
+    h.team_id,
+    h.execution_id,
+    h.conn,
+    h.worker_id,
+    h.assigned_at,
+    h.claimed,
+    h.lost_at,
+    h.attempts,
+    h.principal ?? null,
   );
 }
 
@@ -144,25 +196,40 @@ export function dropLine(sql: SqlStorage, runId: string) {
   sql.exec("DELETE FROM line WHERE run_id = ?", runId);
   sql.exec("DELETE FROM sessions WHERE run_id = ?", runId);
 }
-export const dropHeld = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM held WHERE run_id = ?", runId);
+export const dropHeld = (sql: SqlStorage, runId: string) =>
+  sql.exec("DELETE FROM held WHERE run_id = ?", runId);
 
 /** Forgets the containers of runs no longer in line (assigned, cancelled or ended). */
-export const pruneContainers = (sql: SqlStorage) => sql.exec("DELETE FROM containers WHERE run_id NOT IN (SELECT run_id FROM line)");
+export const pruneContainers = (sql: SqlStorage) =>
+  sql.exec("DELETE FROM containers WHERE run_id NOT IN (SELECT run_id FROM line)");
 /** Records a container for a run; false when the run already has one that has not stopped. */
 export const claimContainer = (sql: SqlStorage, runId: string) =>
   sql.exec(
     `INSERT INTO containers (run_id, started_at, starts, stopped) VALUES (?, ?, 1, 0)
      ON CONFLICT (run_id) DO UPDATE SET starts = starts + 1, stopped = 0, started_at = excluded.started_at WHERE stopped = 1`,
-    runId, Date.now(),
+    runId,
+    Date.now(),
   ).rowsWritten > 0;
 /** A run's container stopped while the run still waits: the next start call starts another. */
 export const containerStopped = (sql: SqlStorage, runId: string) =>
-  sql.exec<{ starts: number }>("UPDATE containers SET stopped = 1 WHERE run_id = ? RETURNING starts", runId).toArray()[0]?.starts ?? null;
-export const dropContainer = (sql: SqlStorage, runId: string) => sql.exec("DELETE FROM containers WHERE run_id = ?", runId);
+  sql
+    .exec<{ starts: number }>(
+      "UPDATE containers SET stopped = 1 WHERE run_id = ? RETURNING starts",
+      runId,
+    )
+    .toArray()[0]?.starts ?? null;
+export const dropContainer = (sql: SqlStorage, runId: string) =>
+  sql.exec("DELETE FROM containers WHERE run_id = ?", runId);
 /** The runs in line whose container is starting or running (not stopped). */
 export const liveContainers = (sql: SqlStorage) =>
-  new Set(sql.exec<{ run_id: string }>("SELECT run_id FROM containers WHERE stopped = 0").toArray().map((r) => r.run_id));
-export const hasContainer = (sql: SqlStorage, runId: string) => sql.exec("SELECT 1 FROM containers WHERE run_id = ?", runId).toArray().length > 0;
+  new Set(
+    sql
+      .exec<{ run_id: string }>("SELECT run_id FROM containers WHERE stopped = 0")
+      .toArray()
+      .map((r) => r.run_id),
+  );
+export const hasContainer = (sql: SqlStorage, runId: string) =>
+  sql.exec("SELECT 1 FROM containers WHERE run_id = ?", runId).toArray().length > 0;
 
 /** Sets the object's alarm to `at` unless it is due sooner already. */
 export async function scheduleAlarm(storage: DurableObjectStorage, at: number) {

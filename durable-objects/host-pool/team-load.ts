@@ -18,7 +18,9 @@ const limitsAndElsewhere = statementOnce<{ teamId: string; pool: string }>((db) 
       elsewhere: sql<number>`(${db
         .select({ n: count() })
         .from(runs)
-        .where(and(holdingSlot(sql.placeholder("teamId")), ne(runPool, sql.placeholder("pool"))))})`.as("elsewhere"),
+        .where(
+          and(holdingSlot(sql.placeholder("teamId")), ne(runPool, sql.placeholder("pool"))),
+        )})`.as("elsewhere"),
     })
     .from(teams)
     .where(eq(teams.id, sql.placeholder("teamId"))),
@@ -30,11 +32,25 @@ const limitsAndElsewhere = statementOnce<{ teamId: string; pool: string }>((db) 
  * can each see the other's newest run a moment late, so the limit may be passed by at most one
  * run per other pool of the team; it is never passed within a pool.
  */
-export async function readTeamLoad(db: D1Database, teamId: string, pool: string, heldHere: number, config: Config): Promise<TeamLoad> {
-  const row = await limitsAndElsewhere(createDb(db), { teamId, pool }).first<{ max_concurrent_runs: number; max_run_time_seconds: number; elsewhere: number }>();
+export async function readTeamLoad(
+  db: D1Database,
+  teamId: string,
+  pool: string,
+  heldHere: number,
+  config: Config,
+): Promise<TeamLoad> {
+  const row = await limitsAndElsewhere(createDb(db), { teamId, pool }).first<{
+    max_concurrent_runs: number;
+    max_run_time_seconds: number;
+    elsewhere: number;
+  }>();
   // a team deleted under its pool: nothing to enforce
-  if (!row) return { maxConcurrentRuns: Number.MAX_SAFE_INTEGER, maxRunTimeSeconds: 0, active: heldHere };
+  if (!row)
+    return { maxConcurrentRuns: Number.MAX_SAFE_INTEGER, maxRunTimeSeconds: 0, active: heldHere };
   // the team's own limits, capped by the operator's ceilings
-  const limits = capLimits({ maxConcurrentRuns: row.max_concurrent_runs, maxRunTimeSeconds: row.max_run_time_seconds }, config);
+  const limits = capLimits(
+    { maxConcurrentRuns: row.max_concurrent_runs, maxRunTimeSeconds: row.max_run_time_seconds },
+    config,
+  );
   return { ...limits, active: row.elsewhere + heldHere };
 }

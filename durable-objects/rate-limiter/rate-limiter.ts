@@ -1,5 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { type Bucket, fullAt, type RateDecision, type RateRule, takeToken } from "../../src/lib/rate-limit.ts";
+import {
+  type Bucket,
+  fullAt,
+  type RateDecision,
+  type RateRule,
+  takeToken,
+} from "../../src/lib/rate-limit.ts";
 
 const BUCKET = "bucket";
 
@@ -13,7 +19,12 @@ export class RateLimiter extends DurableObject<Env> {
   /** Takes `cost` tokens; `{ok: false, code: "rate_limited", retryAfterSeconds}` when there are not enough. */
   async take(rule: RateRule, cost = 1): Promise<RateDecision> {
     const now = Date.now();
-    const { bucket, decision } = takeToken(this.ctx.storage.kv.get<Bucket>(BUCKET) ?? null, rule, now, cost);
+    const { bucket, decision } = takeToken(
+      this.ctx.storage.kv.get<Bucket>(BUCKET) ?? null,
+      rule,
+      now,
+      cost,
+    );
     this.ctx.storage.kv.put(BUCKET, bucket);
     await this.ctx.storage.setAlarm(fullAt(bucket, rule));
     return decision;

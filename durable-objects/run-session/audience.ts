@@ -25,11 +25,18 @@ export function deliver(s: Session, events: RunEvent[]) {
     list.length === 1 ? { type: "event", event: list[0] } : { type: "events", events: list };
   const publicOnes = new Set(s.ctx.getWebSockets(PUBLIC_TAG));
   const live = s.ctx.getWebSockets().filter((ws) => !s.replaying.has(ws));
-  broadcast(live.filter((ws) => !publicOnes.has(ws)), frameOf(events));
+  broadcast(
+    live.filter((ws) => !publicOnes.has(ws)),
+    frameOf(events),
+  );
   const anyPublic =
     publicOnes.size > 0 || [...s.sse.values()].some((c) => c.principal.type === "public");
   const anonymous = anyPublic ? events.map(anonymousEvent) : events;
-  if (publicOnes.size) broadcast(live.filter((ws) => publicOnes.has(ws)), frameOf(anonymous));
+  if (publicOnes.size)
+    broadcast(
+      live.filter((ws) => publicOnes.has(ws)),
+      frameOf(anonymous),
+    );
   if (!s.sse.size) return;
   const bytes = sseBytes(events);
   const anonymousBytes = anonymous === events ? bytes : sseBytes(anonymous);
@@ -43,7 +50,10 @@ export function deliver(s: Session, events: RunEvent[]) {
 export function sendPresence(s: Session) {
   const sockets = s.ctx.getWebSockets();
   const publicOnes = new Set(s.ctx.getWebSockets(PUBLIC_TAG));
-  broadcast(sockets.filter((ws) => !publicOnes.has(ws)), presence(sockets));
+  broadcast(
+    sockets.filter((ws) => !publicOnes.has(ws)),
+    presence(sockets),
+  );
   if (publicOnes.size) broadcast([...publicOnes], presence(sockets, anonymousActor));
 }
 

@@ -13,7 +13,8 @@ export const FANOUT_FRAMES_PER_S = 10_000;
 export const MAX_COALESCE_MS = 50;
 
 /** How long events wait to go out together when `audience` clients are attached. */
-export const coalesceWindowMs = (audience: number) => Math.min(MAX_COALESCE_MS, (1000 * audience) / FANOUT_FRAMES_PER_S);
+export const coalesceWindowMs = (audience: number) =>
+  Math.min(MAX_COALESCE_MS, (1000 * audience) / FANOUT_FRAMES_PER_S);
 
 /**
  * The events persisted but not yet sent to the attached clients. A send goes out at once when the

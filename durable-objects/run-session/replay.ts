@@ -16,7 +16,11 @@ export function replayFrames(events: RunEvent[]): string[] {
   let bytes = 0;
   const close = () => {
     if (!batch.length) return;
-    frames.push(batch.length === 1 ? `{"type":"event","event":${batch[0]}}` : `{"type":"events","events":[${batch.join(",")}]}`);
+    frames.push(
+      batch.length === 1
+        ? `{"type":"event","event":${batch[0]}}`
+        : `{"type":"events","events":[${batch.join(",")}]}`,
+    );
     batch = [];
     bytes = 0;
   };

@@ -10,7 +10,13 @@ import { append, report } from "./holder.ts";
 import { waiting, watchLine } from "./line.ts";
 import { init, load } from "./open.ts";
 import type { HostReport } from "./report.ts";
-import type { AppendResult, CommandOptions, LeaseResult, ReportResult, RunInit } from "./results.ts";
+import type {
+  AppendResult,
+  CommandOptions,
+  LeaseResult,
+  ReportResult,
+  RunInit,
+} from "./results.ts";
 import { notFound, type RunRef, type SessionResult, type StandingChange } from "./results.ts";
 import { Session } from "./session.ts";
 import type { RunCommand } from "./state-machine.ts";

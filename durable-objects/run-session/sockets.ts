@@ -2,7 +2,10 @@ import type { AccessLevel, EventActor, ServerFrame } from "@ambit/protocol";
 
 /** Per-socket state, kept in the socket's serialized attachment so it survives hibernation. */
 export type SocketState = {
-  conn: string; principal: EventActor; access: AccessLevel; joined_at: number;
+  conn: string;
+  principal: EventActor;
+  access: AccessLevel;
+  joined_at: number;
   /** HOST sockets: the execution their token was for; the socket closes when it ends */
   execution_id?: number;
   /** the API key behind a teammate's connection (directly, or through the attach token it minted) */
@@ -15,7 +18,13 @@ export type SocketState = {
  * of a public-link viewer (its per-address cap).
  */
 export type AttachGrant = {
-  runId: string; teamId: string; principal: EventActor; access: AccessLevel; after: number; keyId?: string; ip?: string;
+  runId: string;
+  teamId: string;
+  principal: EventActor;
+  access: AccessLevel;
+  after: number;
+  keyId?: string;
+  ip?: string;
   /** HOST: the execution of the run its token holds */
   executionId?: number;
 };
@@ -52,8 +61,14 @@ export function broadcast(sockets: WebSocket[], frame: ServerFrame, except?: Web
  * Who is attached, with what access and how many connections, from the sockets' attachments;
  * `view` shows each principal as the audience may see it (the public link: without ids).
  */
-export function presence(sockets: WebSocket[], view: (p: EventActor) => EventActor = (p) => p): ServerFrame {
-  const byKey = new Map<string, { principal: EventActor; access: AccessLevel; connections: number }>();
+export function presence(
+  sockets: WebSocket[],
+  view: (p: EventActor) => EventActor = (p) => p,
+): ServerFrame {
+  const byKey = new Map<
+    string,
+    { principal: EventActor; access: AccessLevel; connections: number }
+  >();
   for (const ws of sockets) {
     if (ws.readyState !== WebSocket.OPEN) continue;
     const s = stateOf(ws);

@@ -23,7 +23,9 @@ export type Standing =
   | { access: "NONE"; reason: keyof typeof WHY; why: string };
 
 /** Principals whose standing lives in D1 (the public link and hosts have theirs elsewhere). */
-export const isTeamPrincipal = (p: EventActor): p is EventActor & { type: "user" | "service_account" } =>
+export const isTeamPrincipal = (
+  p: EventActor,
+): p is EventActor & { type: "user" | "service_account" } =>
   p.type === "user" || p.type === "service_account";
 
 const WHY = {
@@ -42,7 +44,12 @@ function queries(d1: D1Database, who: Who) {
   const session = sessionUidOf(who.keyId);
   return [
     db
-      .select({ creatorId: runs.creatorId, scope: runs.scope, shareTeam: runs.shareTeam, agentConfig: runs.agentConfig })
+      .select({
+        creatorId: runs.creatorId,
+        scope: runs.scope,
+        shareTeam: runs.shareTeam,
+        agentConfig: runs.agentConfig,
+      })
       .from(runs)
       .where(and(eq(runs.id, who.runId), eq(runs.teamId, who.teamId)))
       .limit(1),
@@ -53,9 +60,21 @@ function queries(d1: D1Database, who: Who) {
       .limit(1),
     session === undefined
       ? db
-          .select({ role: apiKeys.role, revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, principalType: apiKeys.principalType, personal: apiKeys.personalAccess })
+          .select({
+            role: apiKeys.role,
+            revokedAt: apiKeys.revokedAt,
+            expiresAt: apiKeys.expiresAt,
+            principalType: apiKeys.principalType,
+            personal: apiKeys.personalAccess,
+          })
           .from(apiKeys)
-          .where(and(eq(apiKeys.id, who.keyId ?? ""), eq(apiKeys.teamId, who.teamId), eq(apiKeys.principalId, who.principal.id)))
+          .where(
+            and(
+              eq(apiKeys.id, who.keyId ?? ""),
+              eq(apiKeys.teamId, who.teamId),
+              eq(apiKeys.principalId, who.principal.id),
+            ),
+          )
           .limit(1)
       : // a web session stands for the key it came from (or its user, for a sign-in link's)
         sessionAsKey(db, { teamId: who.teamId, uid: session, userId: who.principal.id }),
@@ -99,10 +118,20 @@ export async function standingOf(d1: D1Database, who: Who, now = Date.now()): Pr
  * Records a new connection in `live_attachments` and reads its principal's standing, in one D1
  * batch: a removal that commits before it is seen here, one after it finds the row and is told.
  */
-export async function registerAttachment(d1: D1Database, who: Who, connId: string, now = Date.now()): Promise<Standing> {
+export async function registerAttachment(
+  d1: D1Database,
+  who: Who,
+  connId: string,
+  now = Date.now(),
+): Promise<Standing> {
   const db = createDb(d1);
   const insert = db.insert(liveAttachments).values({
-    connId, teamId: who.teamId, runId: who.runId, principalId: who.principal.id, keyId: who.keyId ?? null, attachedAt: now,
+    connId,
+    teamId: who.teamId,
+    runId: who.runId,
+    principalId: who.principal.id,
+    keyId: who.keyId ?? null,
+    attachedAt: now,
   });
   const [run, member, key] = queries(d1, who);
   const [, ...rows] = await db.batch([insert, run, member, key]);
@@ -114,12 +143,16 @@ export async function forgetAttachment(d1: D1Database, connId: string) {
   await createDb(d1)
     .delete(liveAttachments)
     .where(eq(liveAttachments.connId, connId))
-    .catch((err: unknown) => log.error("live attachment not forgotten", { conn: connId, error: err }));
+    .catch((err: unknown) =>
+      log.error("live attachment not forgotten", { conn: connId, error: err }),
+    );
 }
 
 /** Forgets the run's connections that are not open here any more (closed while nobody listened). */
 export async function pruneAttachments(d1: D1Database, runId: string, open: string[]) {
   const db = createDb(d1);
   const mine = eq(liveAttachments.runId, runId);
-  await db.delete(liveAttachments).where(open.length ? and(mine, notInArray(liveAttachments.connId, open)) : mine);
+  await db
+    .delete(liveAttachments)
+    .where(open.length ? and(mine, notInArray(liveAttachments.connId, open)) : mine);
 }

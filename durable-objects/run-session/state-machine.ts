@@ -32,7 +32,9 @@ export const TRANSITIONS: Record<RunCommand, { from: RunState[]; to: RunState }>
   reopen: { from: [...TERMINAL_STATES], to: "QUEUED" },
 };
 
-export type TransitionResult = { ok: true; from: RunState; to: RunState } | { ok: false; from: RunState; reason: string };
+export type TransitionResult =
+  | { ok: true; from: RunState; to: RunState }
+  | { ok: false; from: RunState; reason: string };
 
 /** Pure: where `command` takes a run in state `from`, or why it cannot. */
 export function transition(from: RunState, command: RunCommand): TransitionResult {
@@ -41,8 +43,9 @@ export function transition(from: RunState, command: RunCommand): TransitionResul
   return {
     ok: false,
     from,
-    reason: isTerminal(from) && command !== "reopen"
-      ? `the run already ended (${from})`
-      : `a run in state ${from} cannot ${command} (allowed from ${rule.from.join(", ")})`,
+    reason:
+      isTerminal(from) && command !== "reopen"
+        ? `the run already ended (${from})`
+        : `a run in state ${from} cannot ${command} (allowed from ${rule.from.join(", ")})`,
   };
 }

@@ -93,7 +93,10 @@ const CURRENT: string[] = [
  */
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   const version = (kv.get<number>("schema_version") ?? 0) as number;
-  if (version === 0 && !sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'run'").toArray().length) {
+  if (
+    version === 0 &&
+    !sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'run'").toArray().length
+  ) {
     for (const stmt of CURRENT) sql.exec(stmt);
     kv.put("schema_version", MIGRATIONS.length);
     return;
@@ -104,31 +107,70 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   }
 }
 
-type RawRun = Omit<RunRecord, "status_message" | "started_by"> & { status_message: string | null; started_by: string };
+type RawRun = Omit<RunRecord, "status_message" | "started_by"> & {
+  status_message: string | null;
+  started_by: string;
+};
 
 export function readRun(sql: SqlStorage): RunRecord | null {
   const rows = sql.exec<RawRun>("SELECT * FROM run LIMIT 1").toArray();
   if (!rows.length) return null;
   const r = rows[0];
-  return { ...r, status_message: r.status_message ? JSON.parse(r.status_message) : null, started_by: r.started_by ? JSON.parse(r.started_by) : UNKNOWN_STARTER };
+  return {
+    ...r,
+    status_message: r.status_message ? JSON.parse(r.status_message) : null,
+    started_by: r.started_by ? JSON.parse(r.started_by) : UNKNOWN_STARTER,
+  };
 }
 
 const RUN_COLUMNS = [
-  "id", "team_id", "state", "status_message", "cancel_requested_at", "created_at", "updated_at", "started_at", "ended_at",
-  "summary_seq", "synced_seq", "execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at",
-  "lease_until", "started_by",
+  "id",
+  "team_id",
+  "state",
+  "status_message",
+  "cancel_requested_at",
+  "created_at",
+  "updated_at",
+  "started_at",
+  "ended_at",
+  "summary_seq",
+  "synced_seq",
+  "execution_id",
+  "host_seq",
+  "archived_seq",
+  "pool",
+  "max_run_ms",
+  "deadline_at",
+  "timed_out_at",
+  "lease_until",
+  "started_by",
 ] as const;
 
 const values = (r: RunRecord) =>
-  RUN_COLUMNS.map((c) => (c === "status_message" ? (r.status_message ? JSON.stringify(r.status_message) : null) : c === "started_by" ? JSON.stringify(r.started_by) : r[c]));
+  RUN_COLUMNS.map((c) =>
+    c === "status_message"
+      ? r.status_message
+        ? JSON.stringify(r.status_message)
+        : null
+      : c === "started_by"
+        ? JSON.stringify(r.started_by)
+        : r[c],
+  );
 
 export function insertRun(sql: SqlStorage, r: RunRecord) {
-  sql.exec(`INSERT INTO run (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map(() => "?").join(", ")})`, ...values(r));
+  sql.exec(
+    `INSERT INTO run (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map(() => "?").join(", ")})`,
+    ...values(r),
+  );
 }
 
 export function updateRun(sql: SqlStorage, r: RunRecord) {
   const cols = RUN_COLUMNS.slice(1);
-  sql.exec(`UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`, ...values(r).slice(1), r.id);
+  sql.exec(
+    `UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
+    ...values(r).slice(1),
+    r.id,
+  );
 }
 
 /** Appends an event with the next seq and returns it; the caller broadcasts only after this returns. */
@@ -139,13 +181,31 @@ export function appendEvent(
   const { seq } = sql
     .exec<{ seq: number }>(
       "INSERT INTO events (seq, type, at, actor, payload, execution_id) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?, ?) RETURNING seq",
-      e.type, e.at, JSON.stringify(e.actor), JSON.stringify(e.payload), e.execution_id,
+      e.type,
+      e.at,
+      JSON.stringify(e.actor),
+      JSON.stringify(e.payload),
+      e.execution_id,
     )
     .one();
-  return { seq, type: e.type, at: new Date(e.at).toISOString(), actor: e.actor, execution_id: e.execution_id, payload: e.payload as Record<string, unknown> };
+  return {
+    seq,
+    type: e.type,
+    at: new Date(e.at).toISOString(),
+    actor: e.actor,
+    execution_id: e.execution_id,
+    payload: e.payload as Record<string, unknown>,
+  };
 }
 
-type RawEvent = { seq: number; type: string; at: number; actor: string; payload: string; execution_id: number };
+type RawEvent = {
+  seq: number;
+  type: string;
+  at: number;
+  actor: string;
+  payload: string;
+  execution_id: number;
+};
 
 const toEvent = (e: RawEvent): RunEvent => ({
   seq: e.seq,
@@ -157,7 +217,10 @@ const toEvent = (e: RawEvent): RunEvent => ({
 });
 
 export function listEvents(sql: SqlStorage, after: number, limit: number): RunEvent[] {
-  return sql.exec<RawEvent>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit).toArray().map(toEvent);
+  return sql
+    .exec<RawEvent>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+    .toArray()
+    .map(toEvent);
 }
 
 export function lastSeq(sql: SqlStorage): number {

@@ -9,7 +9,12 @@ import type { RunRecord } from "./storage.ts";
 const TRACKED = ["state", "updated_at", "started_at", "ended_at"] as const;
 export type D1Columns = Pick<RunRecord, (typeof TRACKED)[number]>;
 
-export const d1Columns = (r: RunRecord): D1Columns => ({ state: r.state, updated_at: r.updated_at, started_at: r.started_at, ended_at: r.ended_at });
+export const d1Columns = (r: RunRecord): D1Columns => ({
+  state: r.state,
+  updated_at: r.updated_at,
+  started_at: r.started_at,
+  ended_at: r.ended_at,
+});
 
 /**
  * Writes the run's summary to its D1 row so lists and filters never touch a Durable Object.
@@ -20,14 +25,20 @@ export const d1Columns = (r: RunRecord): D1Columns => ({ state: r.state, updated
  * column an UPDATE sets, even to the same value; a status message alone touches none of them.
  * Without `known` every column is written. Answers whether the row took the write.
  */
-export async function writeSummary(db: D1Database, r: RunRecord, known?: D1Columns | null): Promise<boolean> {
+export async function writeSummary(
+  db: D1Database,
+  r: RunRecord,
+  known?: D1Columns | null,
+): Promise<boolean> {
   const changed = TRACKED.filter((c) => !known || known[c] !== r[c]);
   const result = await summaryUpdate(changed)(createDb(db), r).run();
   return result.meta.changes > 0;
 }
 
 /** The schema's key of each `runs` column, by its D1 name (the run record's keys are D1 names). */
-const KEY_OF = Object.fromEntries(Object.entries(getTableColumns(runs)).map(([key, column]) => [column.name, key]));
+const KEY_OF = Object.fromEntries(
+  Object.entries(getTableColumns(runs)).map(([key, column]) => [column.name, key]),
+);
 const summaryUpdates = new Map<string, (db: Db, r: RunRecord) => D1PreparedStatement>();
 
 /** The summary's UPDATE setting these tracked columns (one statement per set of them, each built once). */
@@ -36,12 +47,20 @@ function summaryUpdate(changed: (typeof TRACKED)[number][]) {
   let update = summaryUpdates.get(key);
   if (!update) {
     // placeholders where values go: drizzle's types want the values themselves
-    const set = Object.fromEntries([...changed, "status_message", "summary_seq"].map((c) => [KEY_OF[c], sql.placeholder(c)]));
+    const set = Object.fromEntries(
+      [...changed, "status_message", "summary_seq"].map((c) => [KEY_OF[c], sql.placeholder(c)]),
+    );
     update = statementOnce<RunRecord>((db) =>
       db
         .update(runs)
         .set(set as Partial<typeof runs.$inferInsert>)
-        .where(and(eq(runs.id, sql.placeholder("id")), eq(runs.teamId, sql.placeholder("team_id")), lt(runs.summarySeq, sql.placeholder("summary_seq")))),
+        .where(
+          and(
+            eq(runs.id, sql.placeholder("id")),
+            eq(runs.teamId, sql.placeholder("team_id")),
+            lt(runs.summarySeq, sql.placeholder("summary_seq")),
+          ),
+        ),
     );
     summaryUpdates.set(key, update);
   }
@@ -56,10 +75,17 @@ type WaitAnswer = { ok: true; state: RunState } | { ok: false };
  * takes it. Each answer is the row's state, as a session's `waiting` gives it, or not ok for an
  * unknown run.
  */
-export async function writeWaiting(db: D1Database, items: { ref: { runId: string; teamId: string }; message: string }[]): Promise<WaitAnswer[]> {
+export async function writeWaiting(
+  db: D1Database,
+  items: { ref: { runId: string; teamId: string }; message: string }[],
+): Promise<WaitAnswer[]> {
   const d = createDb(db);
-  const updates = await db.batch<{ state: RunState }>(items.map(({ ref, message }) => waitingUpdate(d, { ...ref, statusMessage: { message } })));
-  const answers: (WaitAnswer | null)[] = updates.map((u) => (u.results[0] ? { ok: true, state: u.results[0].state } : null));
+  const updates = await db.batch<{ state: RunState }>(
+    items.map(({ ref, message }) => waitingUpdate(d, { ...ref, statusMessage: { message } })),
+  );
+  const answers: (WaitAnswer | null)[] = updates.map((u) =>
+    u.results[0] ? { ok: true, state: u.results[0].state } : null,
+  );
   const others = items.filter((_, i) => !answers[i]);
   if (!others.length) return answers as WaitAnswer[];
   // not QUEUED (any more), or not a run of that team: what is it?
@@ -72,17 +98,24 @@ export async function writeWaiting(db: D1Database, items: { ref: { runId: string
   });
 }
 
-const ofRun = () => and(eq(runs.id, sql.placeholder("runId")), eq(runs.teamId, sql.placeholder("teamId")));
+const ofRun = () =>
+  and(eq(runs.id, sql.placeholder("runId")), eq(runs.teamId, sql.placeholder("teamId")));
 
 /** A wait message, taken only by a QUEUED row; answers the row's state. */
-const waitingUpdate = statementOnce<{ runId: string; teamId: string; statusMessage: RunStatusMessage }>((db) =>
+const waitingUpdate = statementOnce<{
+  runId: string;
+  teamId: string;
+  statusMessage: RunStatusMessage;
+}>((db) =>
   db
     .update(runs)
     .set({ statusMessage: sql.placeholder("statusMessage") })
     .where(and(ofRun(), eq(runs.state, "QUEUED")))
     .returning({ state: runs.state }),
 );
-const runState = statementOnce<{ runId: string; teamId: string }>((db) => db.select({ state: runs.state }).from(runs).where(ofRun()));
+const runState = statementOnce<{ runId: string; teamId: string }>((db) =>
+  db.select({ state: runs.state }).from(runs).where(ofRun()),
+);
 
 /** How long wait messages for D1 gather before they are written together. */
 export const WAIT_WRITE_DELAY_MS = 20;
@@ -93,7 +126,11 @@ export const WAIT_WRITE_DELAY_MS = 20;
  * much later; an offer is answered after it (the queue gathers the next runs meanwhile).
  */
 export class WaitWrites {
-  private pending: { item: { ref: { runId: string; teamId: string }; message: string }; resolve(a: WaitAnswer): void; reject(err: unknown): void }[] = [];
+  private pending: {
+    item: { ref: { runId: string; teamId: string }; message: string };
+    resolve(a: WaitAnswer): void;
+    reject(err: unknown): void;
+  }[] = [];
 
   constructor(private db: D1Database) {}
 
@@ -108,7 +145,10 @@ export class WaitWrites {
     const batch = this.pending;
     this.pending = [];
     try {
-      const answers = await writeWaiting(this.db, batch.map((p) => p.item));
+      const answers = await writeWaiting(
+        this.db,
+        batch.map((p) => p.item),
+      );
       batch.forEach((p, i) => p.resolve(answers[i]));
     } catch (err) {
       for (const p of batch) p.reject(err);
@@ -118,18 +158,45 @@ export class WaitWrites {
 
 /** A run's D1 row as dispatch needs it: its columns under their D1 names, JSON ones as stored (text). */
 export type DispatchRow = {
-  id: string; team_id: string; state: string; status_message: string | null; title: string; prompt: string; agent_config: string | null;
-  worker_host: string | null; execution_location: string; creator_type: "user" | "service_account"; creator_id: string; personal_access: number;
-  created_at: number; updated_at: number; started_at: number | null; ended_at: number | null; summary_seq: number;
+  id: string;
+  team_id: string;
+  state: string;
+  status_message: string | null;
+  title: string;
+  prompt: string;
+  agent_config: string | null;
+  worker_host: string | null;
+  execution_location: string;
+  creator_type: "user" | "service_account";
+  creator_id: string;
+  personal_access: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  summary_seq: number;
 };
 
 const dispatchRow = statementOnce<{ runId: string; teamId: string }>((db) =>
   db
     .select({
-      id: runs.id, team_id: runs.teamId, state: runs.state, status_message: runs.statusMessage, title: runs.title, prompt: runs.prompt,
-      agent_config: runs.agentConfig, worker_host: runs.workerHost, execution_location: runs.executionLocation, creator_type: runs.creatorType,
-      creator_id: runs.creatorId, personal_access: runs.personalAccess, created_at: runs.createdAt, updated_at: runs.updatedAt,
-      started_at: runs.startedAt, ended_at: runs.endedAt, summary_seq: runs.summarySeq,
+      id: runs.id,
+      team_id: runs.teamId,
+      state: runs.state,
+      status_message: runs.statusMessage,
+      title: runs.title,
+      prompt: runs.prompt,
+      agent_config: runs.agentConfig,
+      worker_host: runs.workerHost,
+      execution_location: runs.executionLocation,
+      creator_type: runs.creatorType,
+      creator_id: runs.creatorId,
+      personal_access: runs.personalAccess,
+      created_at: runs.createdAt,
+      updated_at: runs.updatedAt,
+      started_at: runs.startedAt,
+      ended_at: runs.endedAt,
+      summary_seq: runs.summarySeq,
     })
     .from(runs)
     .where(ofRun()),
@@ -140,6 +207,10 @@ const dispatchRow = statementOnce<{ runId: string; teamId: string }>((db) =>
  * (see RunSession.load), and what its holder is given (the frozen configuration, the creator, see
  * host-pool/assignment.ts). Null: no such run in that team.
  */
-export async function readRunRow(db: D1Database, runId: string, teamId: string): Promise<DispatchRow | null> {
+export async function readRunRow(
+  db: D1Database,
+  runId: string,
+  teamId: string,
+): Promise<DispatchRow | null> {
   return dispatchRow(createDb(db), { runId, teamId }).first<DispatchRow>();
 }

@@ -16,12 +16,27 @@ export class RunnerContainer extends Container<Env> {
   enableInternet = true;
 
   /** Starts the runner (idempotent: a running container is left as it is). */
-  async startRunner(input: { url: string; token: string; runId: string; teamId: string }): Promise<{ ok: true } | { ok: false; message: string }> {
-    this.ctx.storage.kv.put("started", { runId: input.runId, teamId: input.teamId } satisfies Started);
+  async startRunner(input: {
+    url: string;
+    token: string;
+    runId: string;
+    teamId: string;
+  }): Promise<{ ok: true } | { ok: false; message: string }> {
+    this.ctx.storage.kv.put("started", {
+      runId: input.runId,
+      teamId: input.teamId,
+    } satisfies Started);
     try {
       const { status } = await this.getState();
       if (status === "running" || status === "healthy") return { ok: true };
-      await this.start({ envVars: { AMBIT_BASE_URL: input.url, AMBIT_API_KEY: input.token, AMBIT_CONTAINER_RUN: input.runId }, enableInternet: true });
+      await this.start({
+        envVars: {
+          AMBIT_BASE_URL: input.url,
+          AMBIT_API_KEY: input.token,
+          AMBIT_CONTAINER_RUN: input.runId,
+        },
+        enableInternet: true,
+      });
       return { ok: true };
     } catch (err) {
       return { ok: false, message: `the runner container did not start: ${String(err)}` };
@@ -34,7 +49,8 @@ export class RunnerContainer extends Container<Env> {
    */
   override async onActivityExpired(): Promise<void> {
     const started = this.started();
-    if (started && (await this.pool(started).containerWanted(started.runId))) return this.renewActivityTimeout();
+    if (started && (await this.pool(started).containerWanted(started.runId)))
+      return this.renewActivityTimeout();
     await this.stop();
   }
 

@@ -28,7 +28,12 @@ export function readRunnerKey(stateDir: string): string | undefined {
 }
 
 /** A runner in this process, logging one line per notable event. */
-export function startLocalRunner(opts: { url: string; apiKey: string; workdir: string; capacity: number }): Host {
+export function startLocalRunner(opts: {
+  url: string;
+  apiKey: string;
+  workdir: string;
+  capacity: number;
+}): Host {
   return startHost({
     url: opts.url,
     apiKey: opts.apiKey,
@@ -37,7 +42,12 @@ export function startLocalRunner(opts: { url: string; apiKey: string; workdir: s
     workdir: opts.workdir,
     labels: ["local"],
     log: (e) => {
-      if (e.msg === "run assigned" || e.msg === "run ended" || /refused|failed|crashed/.test(String(e.msg))) console.log(`  [runner] ${JSON.stringify(e)}`);
+      if (
+        e.msg === "run assigned" ||
+        e.msg === "run ended" ||
+        /refused|failed|crashed/.test(String(e.msg))
+      )
+        console.log(`  [runner] ${JSON.stringify(e)}`);
     },
   });
 }

@@ -46,27 +46,51 @@ export async function freePort(): Promise<number> {
 export function wrangler(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
   ensureConsoleAssets();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: wranglerEnv({ CI: "1" }) });
+    const child = spawn(process.execPath, [WRANGLER, ...args], {
+      cwd: ROOT,
+      env: wranglerEnv({ CI: "1" }),
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${out}`))));
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${out}`)),
+    );
     if (!opts.quiet) child.stdout.pipe(process.stdout);
   });
 }
 
 /** Applies the D1 migrations to the local state directory `persistTo` (default `.wrangler/state`). */
 export async function applyMigrations(persistTo?: string, opts: { quiet?: boolean } = {}) {
-  return wrangler(["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])], opts);
+  return wrangler(
+    [
+      "d1",
+      "migrations",
+      "apply",
+      "DB",
+      "--local",
+      ...(persistTo ? ["--persist-to", persistTo] : []),
+    ],
+    opts,
+  );
 }
 
 /** The Worker's secrets for local use: read from .dev.vars, which is created with fresh random values if missing. */
-export function ensureDevVars(file = path.join(ROOT, ".dev.vars")): { created: boolean; vars: Record<string, string> } {
+export function ensureDevVars(file = path.join(ROOT, ".dev.vars")): {
+  created: boolean;
+  vars: Record<string, string>;
+} {
   let created = false;
   if (!existsSync(file)) {
     const secret = () => randomBytes(32).toString("base64url");
-    writeFileSync(file, `# local secrets for wrangler dev (created by npm start; never commit)\nJWT_SECRET=${secret()}\nSECRETS_KEY=${secret()}\n`, { mode: 0o600 });
+    writeFileSync(
+      file,
+      `# local secrets for wrangler dev (created by npm start; never commit)\nJWT_SECRET=${secret()}\nSECRETS_KEY=${secret()}\n`,
+      { mode: 0o600 },
+    );
     created = true;
   }
   const vars: Record<string, string> = {};
@@ -102,29 +126,47 @@ function forwardLines(from: Readable, to: Writable, drop: RegExp) {
 /** How long `wrangler dev` may take to answer (under load on 2 cores its start has taken over a minute). */
 const READY_TIMEOUT_MS = 150_000;
 
-export type DevServer = { url: string; port: number; inspectorPort: number; child: ChildProcess; logs: () => string; stop: () => Promise<void> };
+export type DevServer = {
+  url: string;
+  port: number;
+  inspectorPort: number;
+  child: ChildProcess;
+  logs: () => string;
+  stop: () => Promise<void>;
+};
 
 /**
  * Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. `vars` are passed with
  * `--var` (so tests need no .dev.vars); `persistTo` keeps its state apart from the default.
  */
-export async function startDevServer(opts: {
-  port?: number;
-  persistTo?: string;
-  vars?: Record<string, string>;
-  logLevel?: "error" | "warn" | "info" | "log" | "debug";
-  /** wrangler's output goes to ours (less the lines `drop` matches) */
-  inherit?: boolean;
-  drop?: RegExp;
-  extraArgs?: string[];
-  readyTimeoutMs?: number;
-} = {}): Promise<DevServer> {
+export async function startDevServer(
+  opts: {
+    port?: number;
+    persistTo?: string;
+    vars?: Record<string, string>;
+    logLevel?: "error" | "warn" | "info" | "log" | "debug";
+    /** wrangler's output goes to ours (less the lines `drop` matches) */
+    inherit?: boolean;
+    drop?: RegExp;
+    extraArgs?: string[];
+    readyTimeoutMs?: number;
+  } = {},
+): Promise<DevServer> {
   ensureConsoleAssets();
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
   const args = [
-    WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-    "--show-interactive-dev-session=false", "--log-level", opts.logLevel ?? "warn",
+    WRANGLER,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    opts.logLevel ?? "warn",
     ...(opts.persistTo ? ["--persist-to", opts.persistTo] : []),
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ...(opts.extraArgs ?? []),
@@ -134,8 +176,12 @@ export async function startDevServer(opts: {
     cwd: ROOT,
     detached: true,
     // piped through the filter, it keeps the colours it would have on our terminal
-    env: wranglerEnv({ CI: "1", ...(filtered && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) }),
-    stdio: opts.inherit && !filtered ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    env: wranglerEnv({
+      CI: "1",
+      ...(filtered && process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}),
+    }),
+    stdio:
+      opts.inherit && !filtered ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
   });
   if (filtered) {
     forwardLines(child.stdout!, process.stdout, opts.drop!);
@@ -166,7 +212,8 @@ export async function startDevServer(opts: {
     });
   const deadline = Date.now() + (opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`wrangler dev exited (${exited}) before it was ready:\n${logs}`);
+    if (exited !== undefined)
+      throw new Error(`wrangler dev exited (${exited}) before it was ready:\n${logs}`);
     try {
       await fetch(`${url}/healthz`);
       return { url, port, inspectorPort: inspector, child, logs: () => logs, stop };
@@ -175,5 +222,7 @@ export async function startDevServer(opts: {
     }
   }
   await stop();
-  throw new Error(`wrangler dev did not answer within ${opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms:\n${logs}`);
+  throw new Error(
+    `wrangler dev did not answer within ${opts.readyTimeoutMs ?? READY_TIMEOUT_MS} ms:\n${logs}`,
+  );
 }

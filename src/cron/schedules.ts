@@ -33,7 +33,14 @@ export async function fireSchedules(env: Env, scheduledTime: number) {
     lost += await send(env, result.claimed);
     if (result.due === 0) break;
   }
-  const summary = { msg: "schedules tick", tick: new Date(scheduledTime).toISOString(), due, claimed, queue_failures: lost, ms: Date.now() - started };
+  const summary = {
+    msg: "schedules tick",
+    tick: new Date(scheduledTime).toISOString(),
+    due,
+    claimed,
+    queue_failures: lost,
+    ms: Date.now() - started,
+  };
   if (due) {
     const { msg, ...fields } = summary;
     log.info(msg, fields);

@@ -14,4 +14,8 @@ export const runPool = sql<string>`coalesce(nullif(${runs.workerHost}, ''), ${PL
  * (`HELD_STATES`), and not LOCAL (a LOCAL run uses its creator's machine, not a slot).
  */
 export const holdingSlot = (teamId: string | Placeholder): SQL =>
-  and(eq(runs.teamId, teamId), inArray(runs.state, [...HELD_STATES]), eq(runs.executionLocation, "REMOTE"))!;
+  and(
+    eq(runs.teamId, teamId),
+    inArray(runs.state, [...HELD_STATES]),
+    eq(runs.executionLocation, "REMOTE"),
+  )!;

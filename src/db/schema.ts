@@ -1,4 +1,11 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 // Timestamps are integer milliseconds since the epoch (sortable, exact keyset cursors);
 // the API renders them as RFC 3339.
@@ -27,8 +34,12 @@ export const users = sqliteTable(
 export const memberships = sqliteTable(
   "memberships",
   {
-    teamId: text("team_id").notNull().references(() => teams.id),
-    userId: text("user_id").notNull().references(() => users.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
     role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
     createdAt: integer("created_at").notNull(),
     /** when the member took their personal key (at signup, or with a key minted for them: once, see services/api-keys.ts) */
@@ -41,7 +52,9 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     principalType: text("principal_type", { enum: ["user", "service_account"] }).notNull(),
     principalId: text("principal_id").notNull(),
     name: text("name").notNull(),
@@ -59,14 +72,19 @@ export const apiKeys = sqliteTable(
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
   },
-  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), index("api_keys_team").on(t.teamId, t.createdAt)],
+  (t) => [
+    uniqueIndex("api_keys_hash").on(t.keyHash),
+    index("api_keys_team").on(t.teamId, t.createdAt),
+  ],
 );
 
 export const runs = sqliteTable(
   "runs",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     scope: text("scope", { enum: ["Team", "User"] }).notNull(),
     creatorType: text("creator_type", { enum: ["user", "service_account"] }).notNull(),
     creatorId: text("creator_id").notNull(),
@@ -122,7 +140,17 @@ export const runs = sqliteTable(
     uniqueIndex("runs_share_public").on(t.sharePublicId),
     // covers every column GET /stats/runs reads but status_message (migrations/0010_run_stats.sql)
     index("runs_team_stats").on(
-      t.teamId, t.createdAt, t.state, t.startedAt, t.endedAt, t.scope, t.creatorId, t.shareTeam, t.source, t.modelId, t.environmentId,
+      t.teamId,
+      t.createdAt,
+      t.state,
+      t.startedAt,
+      t.endedAt,
+      t.scope,
+      t.creatorId,
+      t.shareTeam,
+      t.source,
+      t.modelId,
+      t.environmentId,
     ),
   ],
 );
@@ -131,24 +159,34 @@ export const runArtifacts = sqliteTable(
   "run_artifacts",
   {
     id: text("id").primaryKey(),
-    runId: text("run_id").notNull().references(() => runs.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
     teamId: text("team_id").notNull(),
     artifactType: text("artifact_type").notNull(),
     data: text("data", { mode: "json" }).notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("run_artifacts_run").on(t.runId, t.createdAt), index("run_artifacts_team_type").on(t.teamId, t.artifactType, t.runId)],
+  (t) => [
+    index("run_artifacts_run").on(t.runId, t.createdAt),
+    index("run_artifacts_team_type").on(t.teamId, t.artifactType, t.runId),
+  ],
 );
 
 export const runMetadata = sqliteTable(
   "run_metadata",
   {
-    runId: text("run_id").notNull().references(() => runs.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
     teamId: text("team_id").notNull(),
     key: text("key").notNull(),
     value: text("value").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.key] }), index("run_metadata_lookup").on(t.teamId, t.key, t.value, t.runId)],
+  (t) => [
+    primaryKey({ columns: [t.runId, t.key] }),
+    index("run_metadata_lookup").on(t.teamId, t.key, t.value, t.runId),
+  ],
 );
 
 export const idempotencyKeys = sqliteTable(
@@ -174,7 +212,9 @@ export const idempotencyKeys = sqliteTable(
 export const hostPools = sqliteTable(
   "host_pools",
   {
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     pool: text("pool").notNull(),
     firstConnectedAt: integer("first_connected_at").notNull(),
   },
@@ -185,7 +225,9 @@ export const hostPools = sqliteTable(
 
 /** Each team's data key, AES-GCM-wrapped by the platform key `kid` (see src/lib/envelope.ts). */
 export const teamKeys = sqliteTable("team_keys", {
-  teamId: text("team_id").primaryKey().references(() => teams.id),
+  teamId: text("team_id")
+    .primaryKey()
+    .references(() => teams.id),
   wrappedKey: text("wrapped_key").notNull(),
   kid: text("kid").notNull(),
   createdAt: integer("created_at").notNull(),
@@ -196,7 +238,9 @@ export const teamKeys = sqliteTable("team_keys", {
 export const secrets = sqliteTable(
   "secrets",
   {
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     scope: text("scope", { enum: ["team", "personal"] }).notNull(),
     ownerId: text("owner_id").notNull(),
     name: text("name").notNull(),
@@ -214,11 +258,15 @@ export const environments = sqliteTable(
   "environments",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     name: text("name").notNull(),
     description: text("description"),
     dockerImage: text("docker_image"),
-    repositories: text("repositories", { mode: "json" }).notNull().$type<{ url: string; ref?: string }[]>(),
+    repositories: text("repositories", { mode: "json" })
+      .notNull()
+      .$type<{ url: string; ref?: string }[]>(),
     setupCommands: text("setup_commands", { mode: "json" }).notNull().$type<string[]>(),
     envVars: text("env_vars", { mode: "json" }).notNull().$type<Record<string, string>>(),
     secretNames: text("secret_names", { mode: "json" }).notNull().$type<string[]>(),
@@ -226,7 +274,9 @@ export const environments = sqliteTable(
     createdBy: text("created_by").notNull(),
     updatedBy: text("updated_by").notNull(),
     /** the role `updatedBy` had when writing it (see src/lib/personal-secrets.ts) */
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("member"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("member"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -236,7 +286,9 @@ export const environments = sqliteTable(
 export const models = sqliteTable(
   "models",
   {
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     id: text("id").notNull(),
     displayName: text("display_name").notNull(),
     provider: text("provider", { enum: ["openai", "anthropic"] }).notNull(),
@@ -249,7 +301,9 @@ export const models = sqliteTable(
     isDefault: integer("is_default", { mode: "boolean" }).notNull(),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -260,13 +314,17 @@ export const mcpServers = sqliteTable(
   "mcp_servers",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     name: text("name").notNull(),
     description: text("description"),
     config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -277,13 +335,17 @@ export const rules = sqliteTable(
   "rules",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     name: text("name").notNull(),
     content: text("content").notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -294,13 +356,17 @@ export const savedPrompts = sqliteTable(
   "saved_prompts",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     name: text("name").notNull(),
     prompt: text("prompt").notNull(),
     description: text("description"),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("member"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("member"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -310,13 +376,17 @@ export const savedPrompts = sqliteTable(
 export const envVars = sqliteTable(
   "env_vars",
   {
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     name: text("name").notNull(),
     value: text("value").notNull(),
     description: text("description"),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -328,13 +398,17 @@ export const agentIdentities = sqliteTable(
   "agent_identities",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     name: text("name").notNull(),
     settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
     createdBy: text("created_by").notNull(),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
-    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] }).notNull().default("admin"),
+    updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
+      .notNull()
+      .default("admin"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -345,7 +419,9 @@ export const agentIdentities = sqliteTable(
 export const skills = sqliteTable(
   "skills",
   {
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     id: text("id").notNull(),
     name: text("name"),
     description: text("description").notNull(),
@@ -363,7 +439,9 @@ export const skills = sqliteTable(
 
 /** Bumped in the same batch as every write to a team's configuration: it names the KV cache entry. */
 export const teamConfigVersions = sqliteTable("team_config_versions", {
-  teamId: text("team_id").primaryKey().references(() => teams.id),
+  teamId: text("team_id")
+    .primaryKey()
+    .references(() => teams.id),
   version: integer("version").notNull(),
 });
 /**
@@ -374,12 +452,16 @@ export const schedules = sqliteTable(
   "schedules",
   {
     id: text("id").primaryKey(),
-    teamId: text("team_id").notNull().references(() => teams.id),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
     scope: text("scope", { enum: ["Team", "User"] }).notNull(),
     name: text("name").notNull(),
     cronSchedule: text("cron_schedule").notNull(),
     timezone: text("timezone").notNull().default("UTC"),
-    overlapPolicy: text("overlap_policy", { enum: ["skip", "allow", "cancel_previous"] }).notNull().default("skip"),
+    overlapPolicy: text("overlap_policy", { enum: ["skip", "allow", "cancel_previous"] })
+      .notNull()
+      .default("skip"),
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
     prompt: text("prompt").notNull(),
     mode: text("mode"),
@@ -403,7 +485,10 @@ export const schedules = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("schedules_due").on(t.enabled, t.nextRun), index("schedules_team_name").on(t.teamId, t.name, t.id)],
+  (t) => [
+    index("schedules_due").on(t.enabled, t.nextRun),
+    index("schedules_team_name").on(t.teamId, t.name, t.id),
+  ],
 );
 
 /**

@@ -11,11 +11,15 @@ type Query = { toSQL(): Built };
  * costs more CPU than D1 takes to run a simple one: the hot paths (run creation) build theirs once.
  * A null or missing value is bound as NULL.
  */
-export function statementOnce<V extends object>(build: (db: Db) => Query): (db: Db, values: V) => D1PreparedStatement {
+export function statementOnce<V extends object>(
+  build: (db: Db) => Query,
+): (db: Db, values: V) => D1PreparedStatement {
   let compiled: { sql: string; fill: ((v: Record<string, unknown>) => unknown)[] } | null = null;
   return (db, values) => {
     compiled ??= compile(build(db).toSQL());
-    return db.$client.prepare(compiled.sql).bind(...compiled.fill.map((f) => f(values as Record<string, unknown>)));
+    return db.$client
+      .prepare(compiled.sql)
+      .bind(...compiled.fill.map((f) => f(values as Record<string, unknown>)));
   };
 }
 
@@ -26,7 +30,8 @@ function compile({ sql, params }: Built) {
       if (is(p, Param) && is(p.value, Placeholder)) {
         const { name } = p.value;
         const encoder = p.encoder;
-        return (v) => (v[name] == null ? null : encoder ? encoder.mapToDriverValue(v[name]) : v[name]);
+        return (v) =>
+          v[name] == null ? null : encoder ? encoder.mapToDriverValue(v[name]) : v[name];
       }
       if (is(p, Placeholder)) {
         const { name } = p;

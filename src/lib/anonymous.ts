@@ -5,6 +5,7 @@ import type { EventActor, RunEvent } from "@ambit/protocol";
 
 export const ANONYMOUS_ID = "anonymous";
 
-export const anonymousActor = (a: EventActor): EventActor => (a.type === "system" || a.type === "public" ? a : { type: a.type, id: ANONYMOUS_ID });
+export const anonymousActor = (a: EventActor): EventActor =>
+  a.type === "system" || a.type === "public" ? a : { type: a.type, id: ANONYMOUS_ID };
 
 export const anonymousEvent = (e: RunEvent): RunEvent => ({ ...e, actor: anonymousActor(e.actor) });

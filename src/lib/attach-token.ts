@@ -23,7 +23,11 @@ export type AttachClaims = {
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** A short-lived token (HS256) that lets its bearer attach to one run at one access level. */
-export async function signAttachToken(secret: string, claims: AttachClaims, ttlSeconds = ATTACH_TOKEN_TTL_S) {
+export async function signAttachToken(
+  secret: string,
+  claims: AttachClaims,
+  ttlSeconds = ATTACH_TOKEN_TTL_S,
+) {
   const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
   const token = await new SignJWT({
     team: claims.teamId,
@@ -47,14 +51,25 @@ export async function signAttachToken(secret: string, claims: AttachClaims, ttlS
  * claims are not yet a grant: the caller checks them against what they grant now (see
  * services/runs/token-checks.ts).
  */
-export async function verifyAttachToken(secret: string, token: string): Promise<AttachClaims | null> {
+export async function verifyAttachToken(
+  secret: string,
+  token: string,
+): Promise<AttachClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      audience: AUDIENCE,
+      algorithms: ["HS256"],
+    });
     const { team, run, ptype, access, sub, exec, key } = payload as Record<string, unknown>;
     if (typeof team !== "string" || typeof run !== "string" || typeof sub !== "string") return null;
     if (access !== "VIEWER" && access !== "EDITOR" && access !== "HOST") return null;
-    if (ptype !== "user" && ptype !== "service_account" && ptype !== "host" && ptype !== "system") return null;
-    if ((exec !== undefined && !Number.isInteger(exec)) || (key !== undefined && typeof key !== "string")) return null;
+    if (ptype !== "user" && ptype !== "service_account" && ptype !== "host" && ptype !== "system")
+      return null;
+    if (
+      (exec !== undefined && !Number.isInteger(exec)) ||
+      (key !== undefined && typeof key !== "string")
+    )
+      return null;
     return {
       teamId: team,
       runId: run,

@@ -5,8 +5,16 @@ import { AppError, type FieldError } from "./errors.ts";
 export type RunLimits = { maxConcurrentRuns: number; maxRunTimeSeconds: number };
 
 const CEILINGS = [
-  { key: "maxConcurrentRuns", field: "max_concurrent_runs", ceiling: "MAX_CONCURRENT_RUNS_CEILING" },
-  { key: "maxRunTimeSeconds", field: "max_run_time_seconds", ceiling: "MAX_RUN_TIME_CEILING_SECONDS" },
+  {
+    key: "maxConcurrentRuns",
+    field: "max_concurrent_runs",
+    ceiling: "MAX_CONCURRENT_RUNS_CEILING",
+  },
+  {
+    key: "maxRunTimeSeconds",
+    field: "max_run_time_seconds",
+    ceiling: "MAX_RUN_TIME_CEILING_SECONDS",
+  },
 ] as const;
 
 /**
@@ -36,6 +44,10 @@ export function assertUnderCeilings(limits: Partial<RunLimits>, config: Config):
   }
   if (errors.length) {
     const what = errors.map((e) => `${e.path} ${e.message}`).join("; ");
-    throw new AppError("invalid_request", `${what} (an operator sets it in wrangler.toml [vars] and redeploys)`, { errors });
+    throw new AppError(
+      "invalid_request",
+      `${what} (an operator sets it in wrangler.toml [vars] and redeploys)`,
+      { errors },
+    );
   }
 }

@@ -5,9 +5,17 @@ type CatalogEntry = { status: number; title: string; retryable: boolean };
 /** The one table of error codes: HTTP status, title and whether a client may retry. */
 export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
   invalid_request: { status: 400, title: "Invalid request", retryable: false },
-  integration_not_configured: { status: 400, title: "Integration not configured", retryable: false },
+  integration_not_configured: {
+    status: 400,
+    title: "Integration not configured",
+    retryable: false,
+  },
   authentication_required: { status: 401, title: "Authentication required", retryable: false },
-  external_authentication_required: { status: 401, title: "External authentication required", retryable: false },
+  external_authentication_required: {
+    status: 401,
+    title: "External authentication required",
+    retryable: false,
+  },
   not_authorized: { status: 403, title: "Not authorized", retryable: false },
   feature_not_available: { status: 403, title: "Feature not available", retryable: false },
   insufficient_credits: { status: 403, title: "Insufficient credits", retryable: false },
@@ -37,7 +45,12 @@ export type FieldError = { path: string; message: string };
 export class AppError extends Error {
   readonly code: ErrorCode;
   /** `headers` go on the response (e.g. `Retry-After`), everything else into the problem body */
-  readonly details?: { errors?: FieldError[]; retryable?: boolean; headers?: Record<string, string>; [k: string]: unknown };
+  readonly details?: {
+    errors?: FieldError[];
+    retryable?: boolean;
+    headers?: Record<string, string>;
+    [k: string]: unknown;
+  };
 
   constructor(code: ErrorCode, message: string, details?: AppError["details"]) {
     super(message);

@@ -13,13 +13,27 @@ export const CONTAINER_BOOT_MARGIN_S = 30 * 60;
  * pool, for one execution of one run (the one its container was started for), and be given that
  * run and no other. The pool checks it against the run's current state at every connection.
  */
-export type HostTokenClaims = { teamId: string; pool: typeof PLATFORM_POOL; runId: string; executionId: number };
+export type HostTokenClaims = {
+  teamId: string;
+  pool: typeof PLATFORM_POOL;
+  runId: string;
+  executionId: number;
+};
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** A credential (HS256) for a runner container the platform started itself for one run's execution. */
-export async function signHostToken(secret: string, claims: { teamId: string; runId: string; executionId: number }, ttlSeconds: number) {
-  return new SignJWT({ team: claims.teamId, pool: PLATFORM_POOL, run: claims.runId, exec: claims.executionId })
+export async function signHostToken(
+  secret: string,
+  claims: { teamId: string; runId: string; executionId: number },
+  ttlSeconds: number,
+) {
+  return new SignJWT({
+    team: claims.teamId,
+    pool: PLATFORM_POOL,
+    run: claims.runId,
+    exec: claims.executionId,
+  })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(`container:${claims.runId}`)
     .setAudience(AUDIENCE)
@@ -29,11 +43,23 @@ export async function signHostToken(secret: string, claims: { teamId: string; ru
 }
 
 /** The credential's claims, or null when it is malformed, forged, expired or not a host credential. */
-export async function verifyHostToken(secret: string, token: string): Promise<HostTokenClaims | null> {
+export async function verifyHostToken(
+  secret: string,
+  token: string,
+): Promise<HostTokenClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      audience: AUDIENCE,
+      algorithms: ["HS256"],
+    });
     const { team, pool, run, exec } = payload as Record<string, unknown>;
-    if (typeof team !== "string" || typeof run !== "string" || pool !== PLATFORM_POOL || !Number.isInteger(exec)) return null;
+    if (
+      typeof team !== "string" ||
+      typeof run !== "string" ||
+      pool !== PLATFORM_POOL ||
+      !Number.isInteger(exec)
+    )
+      return null;
     return { teamId: team, pool, runId: run, executionId: exec as number };
   } catch {
     return null;

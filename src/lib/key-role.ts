@@ -13,7 +13,11 @@ import { sessionAsKey, sessionUidOf } from "./web-session.ts";
  * token, a download link, a LOCAL run's HOST token, a host's pool connection): its role capped by its user's current team role, or null when
  * the key was revoked, expired, is another principal's, or its user left the team.
  */
-export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<Role | null> {
+export async function keyRoleNow(
+  db: Db,
+  key: { teamId: string; keyId: string; principalId?: string },
+  now = Date.now(),
+): Promise<Role | null> {
   return (await keyGrantNow(db, key, now))?.role ?? null;
 }
 
@@ -21,7 +25,11 @@ export async function keyRoleNow(db: Db, key: { teamId: string; keyId: string; p
  * `keyRoleNow` with whether the key reaches its principal's personal resources (`personal_access`).
  * A web session (`session:<uid>`, lib/web-session.ts) is read like the key it came from.
  */
-export async function keyGrantNow(db: Db, key: { teamId: string; keyId: string; principalId?: string }, now = Date.now()): Promise<{ role: Role; personal: boolean } | null> {
+export async function keyGrantNow(
+  db: Db,
+  key: { teamId: string; keyId: string; principalId?: string },
+  now = Date.now(),
+): Promise<{ role: Role; personal: boolean } | null> {
   const session = sessionUidOf(key.keyId);
   if (session !== undefined) {
     const ref = { teamId: key.teamId, uid: session, userId: key.principalId };
@@ -32,11 +40,19 @@ export async function keyGrantNow(db: Db, key: { teamId: string; keyId: string; 
   }
   const [row] = await db
     .select({
-      principalType: apiKeys.principalType, principalId: apiKeys.principalId, role: apiKeys.role, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt,
-      personal: apiKeys.personalAccess, memberRole: memberships.role,
+      principalType: apiKeys.principalType,
+      principalId: apiKeys.principalId,
+      role: apiKeys.role,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      personal: apiKeys.personalAccess,
+      memberRole: memberships.role,
     })
     .from(apiKeys)
-    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)),
+    )
     .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
     .limit(1);
   if (!row || (key.principalId !== undefined && row.principalId !== key.principalId)) return null;

@@ -29,7 +29,10 @@ import { roleAtLeast } from "./roles.ts";
  */
 
 /** The frozen pieces the creator has not vouched for: last written by someone else of a lower role. */
-export function lowerRoleChanges(pieces: ConfigChange[], creator: { id: string; role: Role }): ConfigChange[] {
+export function lowerRoleChanges(
+  pieces: ConfigChange[],
+  creator: { id: string; role: Role },
+): ConfigChange[] {
   return pieces.filter((p) => p.written_by !== creator.id && !roleAtLeast(p.role, creator.role));
 }
 
@@ -50,9 +53,15 @@ export function personalSecretsFor(
   run: { creatorId: string; personalAccess: boolean; lowerRoleChanges?: ConfigChange[] },
   startedBy: Starter = UNKNOWN_STARTER,
 ): PersonalSecrets {
-  if (startedBy.id !== run.creatorId) return { of: null, reason: "started_by_other", startedBy: { type: startedBy.type, id: startedBy.id } };
+  if (startedBy.id !== run.creatorId)
+    return {
+      of: null,
+      reason: "started_by_other",
+      startedBy: { type: startedBy.type, id: startedBy.id },
+    };
   if (!run.personalAccess || startedBy.delegated) return { of: null, reason: "delegated_key" };
-  if (run.lowerRoleChanges?.length) return { of: null, reason: "lower_role_change", changes: run.lowerRoleChanges };
+  if (run.lowerRoleChanges?.length)
+    return { of: null, reason: "lower_role_change", changes: run.lowerRoleChanges };
   return { of: run.creatorId };
 }
 
@@ -67,7 +76,10 @@ const SAVE_AGAIN: Record<ConfigChange["kind"], (c: ConfigChange) => string> = {
 };
 
 /** What the run's events say when `count` personal secrets of the creator were held back. */
-export function withheldMessage(d: Exclude<PersonalSecrets, { of: string }>, count: number): string {
+export function withheldMessage(
+  d: Exclude<PersonalSecrets, { of: string }>,
+  count: number,
+): string {
   const what = `${count} personal secret${count === 1 ? "" : "s"} of the run's creator ${count === 1 ? "was" : "were"} withheld; this execution has the team's secrets only`;
   if (d.reason === "started_by_other") {
     return `${what}: it was started by ${d.startedBy.type} ${d.startedBy.id}'s follow-up, and personal secrets go only to executions their owner started. The creator can send the follow-up to run with theirs.`;
@@ -75,6 +87,9 @@ export function withheldMessage(d: Exclude<PersonalSecrets, { of: string }>, cou
   if (d.reason === "delegated_key") {
     return `${what}: it was started through an API key someone else minted for the creator, and such a key never reaches its holder's personal secrets. The creator can send a follow-up with a key of their own (POST /api/v1/api-keys with the key they were given mints one).`;
   }
-  const pieces = d.changes.map((c) => `${SAVE_AGAIN[c.kind](c)}, last written by ${c.written_by ?? "someone before writers were recorded"} as ${c.role}`);
+  const pieces = d.changes.map(
+    (c) =>
+      `${SAVE_AGAIN[c.kind](c)}, last written by ${c.written_by ?? "someone before writers were recorded"} as ${c.role}`,
+  );
   return `${what}: shared configuration it runs was last written by someone of a lower role than the creator: ${pieces.join("; ")}. To consent, the creator reviews each and saves it again, then starts a new run.`;
 }

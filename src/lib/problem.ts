@@ -2,7 +2,10 @@ import type { ZodError } from "zod";
 import { AppError, ERROR_CATALOG, type FieldError } from "./errors.ts";
 
 /** An RFC 7807 `application/problem+json` response for `err`. */
-export function problemResponse(err: AppError, opts: { instance: string; traceId: string; origin: string }): Response {
+export function problemResponse(
+  err: AppError,
+  opts: { instance: string; traceId: string; origin: string },
+): Response {
   const entry = ERROR_CATALOG[err.code];
   const retryable = err.details?.retryable ?? entry.retryable;
   const { retryable: _r, headers, ...extensions } = err.details ?? {};
@@ -34,13 +37,22 @@ export function problemResponse(err: AppError, opts: { instance: string; traceId
 /** A zod failure as `invalid_request`, naming every field and what is wrong with it. */
 export function validationError(error: ZodError, target?: string): AppError {
   const errors: FieldError[] = error.issues.map((i) => ({
-    path: [...(target && target !== "json" ? [target] : []), ...i.path.map(String)].join(".") || (target ?? "body"),
+    path:
+      [...(target && target !== "json" ? [target] : []), ...i.path.map(String)].join(".") ||
+      (target ?? "body"),
     message: i.message,
   }));
-  const summary = errors.slice(0, 5).map((e) => `${e.path}: ${e.message}`).join("; ");
-  return new AppError("invalid_request", `The request is not valid: ${summary}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ""}`, {
-    errors,
-  });
+  const summary = errors
+    .slice(0, 5)
+    .map((e) => `${e.path}: ${e.message}`)
+    .join("; ");
+  return new AppError(
+    "invalid_request",
+    `The request is not valid: ${summary}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ""}`,
+    {
+      errors,
+    },
+  );
 }
 
 /** A request path as errors and logs may show it: a sign-in link's token is a credential. */

@@ -13,21 +13,34 @@ export type RateDecision =
   | { ok: false; code: "rate_limited"; retryAfterSeconds: number; resetSeconds: number };
 
 /** Takes `cost` tokens from `bucket` (null: never used, so full) at `now` (ms). */
-export function takeToken(bucket: Bucket | null, rule: RateRule, now: number, cost = 1): { bucket: Bucket; decision: RateDecision } {
+export function takeToken(
+  bucket: Bucket | null,
+  rule: RateRule,
+  now: number,
+  cost = 1,
+): { bucket: Bucket; decision: RateDecision } {
   const elapsed = bucket ? Math.max(0, now - bucket.at) : 0;
-  const tokens = bucket ? Math.min(rule.limit, bucket.tokens + (elapsed * rule.limit) / (rule.windowSeconds * 1000)) : rule.limit;
+  const tokens = bucket
+    ? Math.min(rule.limit, bucket.tokens + (elapsed * rule.limit) / (rule.windowSeconds * 1000))
+    : rule.limit;
   const ok = tokens >= cost;
   const left = ok ? tokens - cost : tokens;
   const secondsFor = (n: number) => Math.ceil((n * rule.windowSeconds) / rule.limit); // multiply first: exact for whole tokens
   const resetSeconds = secondsFor(rule.limit - left);
   const decision: RateDecision = ok
     ? { ok, remaining: Math.floor(left), resetSeconds }
-    : { ok, code: "rate_limited", retryAfterSeconds: Math.max(1, secondsFor(cost - left)), resetSeconds };
+    : {
+        ok,
+        code: "rate_limited",
+        retryAfterSeconds: Math.max(1, secondsFor(cost - left)),
+        resetSeconds,
+      };
   return { bucket: { tokens: left, at: now }, decision };
 }
 
 /** When the bucket is full again (ms), after which its state is the same as none. */
-export const fullAt = (bucket: Bucket, rule: RateRule) => bucket.at + Math.ceil(((rule.limit - bucket.tokens) * rule.windowSeconds * 1000) / rule.limit);
+export const fullAt = (bucket: Bucket, rule: RateRule) =>
+  bucket.at + Math.ceil(((rule.limit - bucket.tokens) * rule.windowSeconds * 1000) / rule.limit);
 
 /**
  * `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers), and `Retry-After`
@@ -54,6 +67,12 @@ export function addressKey(ip: string | null | undefined): string {
   const [head, tail] = v.split("::");
   const left = head ? head.split(":") : [];
   const right = tail === undefined ? [] : tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : g)).join(":")}::/64`;
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : g))
+    .join(":")}::/64`;
 }

@@ -15,7 +15,12 @@ export type KeyDenial = "revoked" | "expired" | "not_member";
  * more. `memberRole` is null for a user no longer in the team (and ignored for service accounts).
  */
 export function keyStanding(
-  key: { role: Role; revokedAt: number | null; expiresAt: number | null; principalType: "user" | "service_account" },
+  key: {
+    role: Role;
+    revokedAt: number | null;
+    expiresAt: number | null;
+    principalType: "user" | "service_account";
+  },
   memberRole: Role | null,
   now: number,
 ): { role: Role } | { denied: KeyDenial } {

@@ -18,7 +18,10 @@ export const platformKeys = (env: Env): PlatformKeys => {
 const storedColumns = { wrappedKey: teamKeys.wrappedKey, kid: teamKeys.kid };
 
 async function readStored(db: D1Database, teamId: string): Promise<Stored | null> {
-  const [row] = await createDb(db).select(storedColumns).from(teamKeys).where(eq(teamKeys.teamId, teamId));
+  const [row] = await createDb(db)
+    .select(storedColumns)
+    .from(teamKeys)
+    .where(eq(teamKeys.teamId, teamId));
   return row ?? null;
 }
 
@@ -26,7 +29,11 @@ async function readStored(db: D1Database, teamId: string): Promise<Stored | null
  * The team's data key. `create` makes one on first use (a concurrent creator wins, and both then
  * use the stored key). A key still wrapped by `SECRETS_KEY_PREVIOUS` is rewrapped under the current key.
  */
-export async function teamDataKey(env: Env, teamId: string, create: boolean): Promise<CryptoKey | null> {
+export async function teamDataKey(
+  env: Env,
+  teamId: string,
+  create: boolean,
+): Promise<CryptoKey | null> {
   const keys = platformKeys(env);
   let stored = await readStored(env.DB, teamId);
   if (!stored) {
@@ -44,7 +51,11 @@ export async function teamDataKey(env: Env, teamId: string, create: boolean): Pr
 }
 
 /** Wraps the team's data key under the current platform key; true when it was wrapped by an older one. */
-export async function rewrapTeamKey(env: Env, teamId: string, stored?: Stored | null): Promise<{ rewrapped: boolean; kid: string | null }> {
+export async function rewrapTeamKey(
+  env: Env,
+  teamId: string,
+  stored?: Stored | null,
+): Promise<{ rewrapped: boolean; kid: string | null }> {
   const keys = platformKeys(env);
   stored ??= await readStored(env.DB, teamId);
   if (!stored) return { rewrapped: false, kid: null };
@@ -77,7 +88,11 @@ export async function rewrapStaleTeamKeys(env: Env, limit = 100): Promise<number
     try {
       if ((await rewrapTeamKey(env, row.teamId, row)).rewrapped) rewrapped++;
     } catch (err) {
-      log.error("team data key opens with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS", { team_id: row.teamId, kid: row.kid, error: err });
+      log.error("team data key opens with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS", {
+        team_id: row.teamId,
+        kid: row.kid,
+        error: err,
+      });
     }
   }
   return rewrapped;

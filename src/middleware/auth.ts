@@ -15,8 +15,14 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get("auth")) return next(); // a web session (middleware/session.ts)
   const ended = c.get("sessionEnded");
   if (ended) throw ended;
-  const { teamId, actor, configVersion, touch } = await authenticateApiKey(createDb(c.env.DB), c.req.header("authorization"));
+  const { teamId, actor, configVersion, touch } = await authenticateApiKey(
+    createDb(c.env.DB),
+    c.req.header("authorization"),
+  );
   c.set("auth", { teamId, actor, configVersion });
-  if (touch) c.executionCtx.waitUntil(touch().catch((err) => log.error("api key last_used update failed", { error: err })));
+  if (touch)
+    c.executionCtx.waitUntil(
+      touch().catch((err) => log.error("api key last_used update failed", { error: err })),
+    );
   await next();
 });

@@ -8,11 +8,16 @@ import type { AppEnv } from "./types.ts";
 /** Refuses request bodies over `MAX_BODY_BYTES` with 413 before anything reads them. */
 export const bodyLimit = createMiddleware<AppEnv>(async (c, next) => {
   // file artifacts are uploaded whole; everything else is JSON
-  const maxSize = c.req.path.endsWith("/artifacts/files") ? MAX_ARTIFACT_BYTES : getConfig(c.env).MAX_BODY_BYTES;
+  const maxSize = c.req.path.endsWith("/artifacts/files")
+    ? MAX_ARTIFACT_BYTES
+    : getConfig(c.env).MAX_BODY_BYTES;
   return honoBodyLimit({
     maxSize,
     onError: () => {
-      throw new AppError("payload_too_large", `the request body is larger than the limit of ${maxSize} bytes; send less`);
+      throw new AppError(
+        "payload_too_large",
+        `the request body is larger than the limit of ${maxSize} bytes; send less`,
+      );
     },
   })(c, next);
 });

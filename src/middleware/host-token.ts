@@ -15,7 +15,10 @@ export const hostTokenAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (bearer && !bearer.startsWith(API_KEY_PREFIX)) {
     const claims = await verifyHostToken(getConfig(c.env).JWT_SECRET, bearer);
     if (!claims) {
-      throw new AppError("authentication_required", "This host credential is not valid (forged, expired, or not a host credential). Connect with an admin API key: 'Authorization: Bearer <API key>'.");
+      throw new AppError(
+        "authentication_required",
+        "This host credential is not valid (forged, expired, or not a host credential). Connect with an admin API key: 'Authorization: Bearer <API key>'.",
+      );
     }
     c.set("hostToken", claims);
   }

@@ -4,7 +4,13 @@ import { createDb } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { problemResponse } from "../lib/problem.ts";
-import { callerScope, claimIdempotencyKey, completeIdempotencyStatement, releaseIdempotencyKey, sealResponse } from "../services/idempotency.ts";
+import {
+  callerScope,
+  claimIdempotencyKey,
+  completeIdempotencyStatement,
+  releaseIdempotencyKey,
+  sealResponse,
+} from "../services/idempotency.ts";
 import type { AppEnv, SecretAnswer } from "./types.ts";
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -23,9 +29,13 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (c.req.method !== "POST" || key === undefined) return next();
   if (!KEY_RE.test(key)) {
-    throw new AppError("invalid_request", "Idempotency-Key must be 1-255 printable ASCII characters, such as a UUID", {
-      errors: [{ path: "header.Idempotency-Key", message: "invalid format" }],
-    });
+    throw new AppError(
+      "invalid_request",
+      "Idempotency-Key must be 1-255 printable ASCII characters, such as a UUID",
+      {
+        errors: [{ path: "header.Idempotency-Key", message: "invalid format" }],
+      },
+    );
   }
   const db = createDb(c.env.DB);
   const body = await c.req.text();
@@ -36,7 +46,12 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   // signup is the one anonymous POST: its record is found only with the client's key and body,
   // and its answer (the owner's key) is never stored, so a guess of both gets no credential
   const scope = auth ? callerScope(auth.teamId, auth.actor.keyId) : "public";
-  const outcome = await claimIdempotencyKey(db, { scope, key, requestHash, callerRole: auth?.actor.role });
+  const outcome = await claimIdempotencyKey(db, {
+    scope,
+    key,
+    requestHash,
+    callerRole: auth?.actor.role,
+  });
   if ("replay" in outcome) {
     const { status, body: stored } = outcome.replay;
     return c.body(stored, status as 200, {
@@ -52,12 +67,19 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const secret = c.get("secretAnswer");
   // thrown AppErrors arrive here already translated (c.error is set): a final 4xx is stored like any answer
   // an answer that sets a cookie (a session) is a credential too: never stored
-  if (!isFinal(c.res.status) || (secret?.retry === "reexecute" && c.res.status < 300) || c.res.headers.has("set-cookie")) {
+  if (
+    !isFinal(c.res.status) ||
+    (secret?.retry === "reexecute" && c.res.status < 300) ||
+    c.res.headers.has("set-cookie")
+  ) {
     await releaseIdempotencyKey(db, claim);
     return;
   }
-  const withheld = secret?.retry === "withhold" && c.res.status < 300 ? withheldAnswer(c, secret) : undefined;
-  const answer = withheld ? { status: withheld.status, body: await withheld.text() } : { status: c.res.status, body: await c.res.clone().text() };
+  const withheld =
+    secret?.retry === "withhold" && c.res.status < 300 ? withheldAnswer(c, secret) : undefined;
+  const answer = withheld
+    ? { status: withheld.status, body: await withheld.text() }
+    : { status: c.res.status, body: await c.res.clone().text() };
   await completeIdempotencyStatement(db, claim, await sealResponse(claim, answer));
   claim.completed = true;
 });
@@ -69,7 +91,11 @@ function withheldAnswer(c: Context<AppEnv>, secret: Extract<SecretAnswer, { retr
     `this request (same Idempotency-Key and body) was already answered, and its answer held ${secret.what}, shown only once and never stored. ${secret.hint}`,
     { retryable: false },
   );
-  return problemResponse(err, { instance: c.req.path, traceId: c.get("requestId"), origin: new URL(c.req.url).origin });
+  return problemResponse(err, {
+    instance: c.req.path,
+    traceId: c.get("requestId"),
+    origin: new URL(c.req.url).origin,
+  });
 }
 
 /**

@@ -10,13 +10,18 @@ import type { AppEnv } from "./types.ts";
  * `rate_limited` with `Retry-After`, and `refusal` says what was refused and how to go on.
  */
 export function rateLimit(
-  limitOf: (c: Context<AppEnv>) => { rule: RateRule; key: string; refusal: (retryAfterSeconds: number) => string },
+  limitOf: (c: Context<AppEnv>) => {
+    rule: RateRule;
+    key: string;
+    refusal: (retryAfterSeconds: number) => string;
+  },
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { rule, key, refusal } = limitOf(c);
     const decision = await rateLimiter(c.env, rule.name, key).take(rule);
     const headers = rateLimitHeaders(rule, decision);
-    if (!decision.ok) throw new AppError("rate_limited", refusal(decision.retryAfterSeconds), { headers });
+    if (!decision.ok)
+      throw new AppError("rate_limited", refusal(decision.retryAfterSeconds), { headers });
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
     await next();
   };

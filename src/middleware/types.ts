@@ -3,7 +3,9 @@ import type { HostTokenClaims } from "../lib/host-token.ts";
 import type { Actor, IdempotencyClaim } from "../services/context.ts";
 
 /** How a route whose answer holds a secret treats an idempotent retry (see middleware/idempotency.ts). */
-export type SecretAnswer = { retry: "reexecute" } | { retry: "withhold"; what: string; hint: string };
+export type SecretAnswer =
+  | { retry: "reexecute" }
+  | { retry: "withhold"; what: string; hint: string };
 
 /** The Hono environment of every route: bindings plus what middleware puts on the context. */
 export type AppEnv = {

@@ -36,7 +36,13 @@ async function offer(env: Env, group: Delivery[]) {
   const { m } = group[0];
   try {
     await hostPool(env, m.team_id, m.pool).offerAll(
-      group.map(({ m }) => ({ runId: m.run_id, teamId: m.team_id, pool: m.pool, executionId: m.execution_id, sessionOpen: m.session_open })),
+      group.map(({ m }) => ({
+        runId: m.run_id,
+        teamId: m.team_id,
+        pool: m.pool,
+        executionId: m.execution_id,
+        sessionOpen: m.session_open,
+      })),
     );
     for (const { msg } of group) msg.ack();
   } catch (err) {
@@ -46,11 +52,16 @@ async function offer(env: Env, group: Delivery[]) {
 
 async function endUndeliverable(env: Env, msg: Message<unknown>, m: DispatchMessage) {
   try {
-    await runSession(env, m.run_id).command({ runId: m.run_id, teamId: m.team_id }, "error", SYSTEM, {
-      message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
-      error_code: "internal_error",
-      retryable: true,
-    });
+    await runSession(env, m.run_id).command(
+      { runId: m.run_id, teamId: m.team_id },
+      "error",
+      SYSTEM,
+      {
+        message: `Could not be dispatched to worker_host=${m.pool} after ${msg.attempts} attempts; start a new run, and check the platform's logs if it repeats`,
+        error_code: "internal_error",
+        retryable: true,
+      },
+    );
     msg.ack();
   } catch (err) {
     retry({ msg, m }, err);
@@ -58,6 +69,11 @@ async function endUndeliverable(env: Env, msg: Message<unknown>, m: DispatchMess
 }
 
 function retry({ msg, m }: Delivery, err: unknown) {
-  log.error("runs queue: delivery failed; will retry", { queue: "runs", run_id: m.run_id, attempts: msg.attempts, error: err });
+  log.error("runs queue: delivery failed; will retry", {
+    queue: "runs",
+    run_id: m.run_id,
+    attempts: msg.attempts,
+    error: err,
+  });
   msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
 }

@@ -21,7 +21,10 @@ export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: E
     }
   }
   if (batch.queue.endsWith("-dlq")) {
-    await recordDeadLetters(env, valid.map((v) => v.body));
+    await recordDeadLetters(
+      env,
+      valid.map((v) => v.body),
+    );
     for (const v of valid) v.msg.ack();
     return;
   }
@@ -31,10 +34,19 @@ export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: E
       const { msg, body } = valid[next++];
       try {
         const result = await spawnScheduledRun(env, body);
-        if (result.outcome === "failed") log.warn("schedule spawn refused", { schedule_id: body.schedule_id, error: result.error });
+        if (result.outcome === "failed")
+          log.warn("schedule spawn refused", {
+            schedule_id: body.schedule_id,
+            error: result.error,
+          });
         msg.ack();
       } catch (err) {
-        log.error("schedules queue: spawn failed; will retry", { schedule_id: body.schedule_id, slot: body.slot, attempts: msg.attempts, error: err });
+        log.error("schedules queue: spawn failed; will retry", {
+          schedule_id: body.schedule_id,
+          slot: body.slot,
+          attempts: msg.attempts,
+          error: err,
+        });
         msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
       }
     }

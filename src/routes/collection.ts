@@ -59,7 +59,10 @@ export function collectionRoutes<
   return newRouter()
     .openapi(
       createRoute({
-        method: "get", path, ...common, summary: summary.list,
+        method: "get",
+        path,
+        ...common,
+        summary: summary.list,
         ...(query ? { request: { query } } : {}),
         responses: {
           200: { description: "OK", ...json(opts.list) },
@@ -73,7 +76,10 @@ export function collectionRoutes<
     )
     .openapi(
       createRoute({
-        method: "post", path, ...common, summary: summary.create,
+        method: "post",
+        path,
+        ...common,
+        summary: summary.create,
         request: { body: { required: true, ...json(opts.create) } },
         responses: {
           201: { description: "Created", ...json(opts.item) },
@@ -85,7 +91,11 @@ export function collectionRoutes<
     )
     .openapi(
       createRoute({
-        method: "get", path: item, ...common, summary: summary.get, request: params,
+        method: "get",
+        path: item,
+        ...common,
+        summary: summary.get,
+        request: params,
         responses: { 200: { description: "OK", ...json(opts.item) }, ...problems(401, 404) },
       }),
       async (c: Handler<{ param: typeof UidParams }>) =>
@@ -93,7 +103,10 @@ export function collectionRoutes<
     )
     .openapi(
       createRoute({
-        method: "put", path: item, ...common, summary: summary.update,
+        method: "put",
+        path: item,
+        ...common,
+        summary: summary.update,
         request: { ...params, body: { required: true, ...json(opts.update) } },
         responses: {
           200: { description: "Updated", ...json(opts.item) },
@@ -107,7 +120,11 @@ export function collectionRoutes<
     )
     .openapi(
       createRoute({
-        method: "delete", path: item, ...common, summary: summary.remove, request: params,
+        method: "delete",
+        path: item,
+        ...common,
+        summary: summary.remove,
+        request: params,
         responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
       }),
       async (c: Handler<{ param: typeof UidParams }>) => {

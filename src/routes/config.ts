@@ -6,5 +6,9 @@ import { secretRoutes } from "./secrets.ts";
 import { teamConfigRoutes } from "./team-config.ts";
 
 /** Shared configuration (environments, secrets, models, MCP servers, rules, prompts, env vars, named agents, skills). */
-export const configRoutes = newRouter().route("/", secretRoutes).route("/", environmentRoutes).route("/", modelRoutes).route("/", teamConfigRoutes)
+export const configRoutes = newRouter()
+  .route("/", secretRoutes)
+  .route("/", environmentRoutes)
+  .route("/", modelRoutes)
+  .route("/", teamConfigRoutes)
   .route("/", agentRoutes);

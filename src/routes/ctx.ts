@@ -43,6 +43,14 @@ export const json = <T extends z.ZodTypeAny>(schema: T) => ({
 /** Problem responses a route documents, by status. */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: "RFC 7807 problem", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } }]),
+    statuses.map((s) => [
+      s,
+      {
+        description: "RFC 7807 problem",
+        content: {
+          "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } },
+        },
+      },
+    ]),
   );
 }

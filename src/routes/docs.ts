@@ -16,7 +16,13 @@ type Operation = {
   tags?: string[];
   deprecated?: boolean;
   security?: unknown[];
-  parameters?: { name: string; in: string; required?: boolean; schema?: { description?: string }; description?: string }[];
+  parameters?: {
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: { description?: string };
+    description?: string;
+  }[];
   requestBody?: { content: Record<string, { schema: unknown }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
 };
@@ -30,11 +36,14 @@ function operationHtml(method: string, path: string, op: Operation) {
   return html`<section class="op" id="${id}">
     <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code>${op.deprecated ? html` <em>deprecated</em>` : ""}${op.security?.length ? "" : html` <em>no key needed</em>`}</h3>
     <p>${md(op.summary)}${op.description ? html`<br />${md(op.description)}` : ""}</p>
-    ${params.length
-      ? html`<table class="params"><tr><th>parameter</th><th>in</th><th>schema</th><th>description</th></tr>${params.map(
-          (p) => html`<tr><td><code>${p.name}</code>${p.required ? " *" : ""}</td><td>${p.in}</td><td><code>${JSON.stringify(p.schema ?? {})}</code></td><td>${md(p.description ?? p.schema?.description)}</td></tr>`,
-        )}</table>`
-      : ""}
+    ${
+      params.length
+        ? html`<table class="params"><tr><th>parameter</th><th>in</th><th>schema</th><th>description</th></tr>${params.map(
+            (p) =>
+              html`<tr><td><code>${p.name}</code>${p.required ? " *" : ""}</td><td>${p.in}</td><td><code>${JSON.stringify(p.schema ?? {})}</code></td><td>${md(p.description ?? p.schema?.description)}</td></tr>`,
+          )}</table>`
+        : ""
+    }
     ${body ? html`<details><summary>request body</summary><pre>${schemaText(body)}</pre></details>` : ""}
     <ul>${Object.entries(op.responses).map(([status, r]) => html`<li><b>${status}</b> ${md(r.description)}</li>`)}</ul>
   </section>`;
@@ -45,7 +54,9 @@ export function docsRoutes(getDoc: (origin: string) => OpenApiDoc) {
   return new Hono<AppEnv>().get("/docs", (c) => {
     const doc = getDoc(new URL(c.req.url).origin);
     // sections in the document's tag order (src/routes/openapi-tags.ts), any other tag after them
-    const byTag = new Map<string, ReturnType<typeof operationHtml>[]>((doc.tags ?? []).map((t) => [t.name, []]));
+    const byTag = new Map<string, ReturnType<typeof operationHtml>[]>(
+      (doc.tags ?? []).map((t) => [t.name, []]),
+    );
     const about = new Map((doc.tags ?? []).map((t) => [t.name, t.description]));
     for (const [path, item] of Object.entries(doc.paths)) {
       // a path with its own `servers` is at the root (the console's sign-in), the others under /api/v1

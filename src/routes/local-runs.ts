@@ -10,22 +10,59 @@ const RunParams = z.object({ runId: z.string().min(1).max(64) });
 export const localRunRoutes = newRouter()
   .openapi(
     createRoute({
-      method: "post", path: "/agent/runs/{runId}/local/claim", tags: ["Live runs"], security: bearer,
-      summary: "Claim your LOCAL run to run it on this machine: its assignment (config, secrets, HOST session token) and lease",
-      description: "Only the key that created the run (with execution_location LOCAL), once, while it is QUEUED. The run is CLAIMED; keep its lease with POST …/local/report.",
+      method: "post",
+      path: "/agent/runs/{runId}/local/claim",
+      tags: ["Live runs"],
+      security: bearer,
+      summary:
+        "Claim your LOCAL run to run it on this machine: its assignment (config, secrets, HOST session token) and lease",
+      description:
+        "Only the key that created the run (with execution_location LOCAL), once, while it is QUEUED. The run is CLAIMED; keep its lease with POST …/local/report.",
       request: { params: RunParams },
-      middleware: [answerHoldsSecret({ retry: "withhold", what: "the run's secrets and HOST token", hint: "A LOCAL run is claimed once: cancel this run and create a new one." })],
-      responses: { 200: { description: "Claimed", content: { "application/json": { schema: LocalRunClaim } } }, ...problems(400, 401, 403, 404) },
+      middleware: [
+        answerHoldsSecret({
+          retry: "withhold",
+          what: "the run's secrets and HOST token",
+          hint: "A LOCAL run is claimed once: cancel this run and create a new one.",
+        }),
+      ],
+      responses: {
+        200: { description: "Claimed", content: { "application/json": { schema: LocalRunClaim } } },
+        ...problems(400, 401, 403, 404),
+      },
     }),
-    async (c) => c.json(await claimLocalRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+    async (c) =>
+      c.json(await claimLocalRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
   )
   .openapi(
     createRoute({
-      method: "post", path: "/agent/runs/{runId}/local/report", tags: ["Live runs"], security: bearer,
-      summary: "Report on your LOCAL run (started, blocked, unblocked, completed, failed, heartbeat); renews its lease",
-      description: "The messages a host sends its pool, applied the same way. The answer says whether the run was cancelled (stop the agent and report CANCELLED).",
-      request: { params: RunParams, body: { required: true, content: { "application/json": { schema: LocalRunReport } } } },
-      responses: { 200: { description: "Where the run stands", content: { "application/json": { schema: LocalRunStatus } } }, ...problems(400, 401, 403, 404) },
+      method: "post",
+      path: "/agent/runs/{runId}/local/report",
+      tags: ["Live runs"],
+      security: bearer,
+      summary:
+        "Report on your LOCAL run (started, blocked, unblocked, completed, failed, heartbeat); renews its lease",
+      description:
+        "The messages a host sends its pool, applied the same way. The answer says whether the run was cancelled (stop the agent and report CANCELLED).",
+      request: {
+        params: RunParams,
+        body: { required: true, content: { "application/json": { schema: LocalRunReport } } },
+      },
+      responses: {
+        200: {
+          description: "Where the run stands",
+          content: { "application/json": { schema: LocalRunStatus } },
+        },
+        ...problems(400, 401, 403, 404),
+      },
     }),
-    async (c) => c.json(await reportLocalRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId, report: c.req.valid("json") }), 200),
+    async (c) =>
+      c.json(
+        await reportLocalRun({
+          ctx: serviceCtx(c),
+          runId: c.req.valid("param").runId,
+          report: c.req.valid("json"),
+        }),
+        200,
+      ),
   );

@@ -1,7 +1,11 @@
 import { raw } from "hono/html";
 
 const ESCAPES: Record<string, string> = {
-  "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
 };
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 

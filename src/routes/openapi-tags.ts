@@ -11,7 +11,10 @@ export const OPENAPI_TAGS = [
   },
   { name: "Artifacts", description: "What runs produced: files, pull requests, links." },
   { name: "Schedules", description: "Runs started on a cron schedule." },
-  { name: "Stats", description: "What a team's runs add up to over a range: counts, times, failures." },
+  {
+    name: "Stats",
+    description: "What a team's runs add up to over a range: counts, times, failures.",
+  },
   { name: "Public links", description: "A run shared read-only with anyone who has its link." },
   { name: "Hosts", description: "The machines that execute runs, and how they connect." },
   { name: "Environments", description: "What runs start from: repositories, setup commands." },

@@ -15,8 +15,17 @@ import { bearer, newRouter, problems } from "./ctx.ts";
 
 const Params = z.object({ runId: z.string().min(1).max(64) });
 export const StreamQuery = z.object({
-  after: z.coerce.number().int().min(0).optional().describe("replay events after this seq (default 0: everything)"),
-  token: z.string().max(4000).optional().describe("attach token from POST .../session-token, for clients that cannot send headers"),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("replay events after this seq (default 0: everything)"),
+  token: z
+    .string()
+    .max(4000)
+    .optional()
+    .describe("attach token from POST .../session-token, for clients that cannot send headers"),
   limit: z.coerce.number().int().min(1).max(1000).default(500).describe("JSON page size"),
 });
 const security = [...bearer, { attachToken: [] }];
@@ -46,17 +55,34 @@ async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof
 }
 
 /** Hands an authorized attach (websocket upgrade or SSE) to the run's Durable Object. */
-export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: boolean, notFound = `run '${grant.runId}' was not found in this team`) {
+export async function forward(
+  c: Context<AppEnv>,
+  grant: AttachGrant,
+  upgrade: boolean,
+  notFound = `run '${grant.runId}' was not found in this team`,
+) {
   const headers = new Headers({ [ATTACH_HEADER]: JSON.stringify(grant) });
   if (upgrade) headers.set("upgrade", "websocket");
   const res = await runSession(c.env, grant.runId).fetch(new Request(c.req.url, { headers }));
   if (res.status === 404) throw new AppError("resource_not_found", notFound);
   // the session's own refusals: at its viewer caps (viewers.ts), or a principal whose standing ended as it attached
   if (res.status === 429) {
-    const { limit, max, message } = (await res.json()) as { limit: string; max: number; message: string };
-    throw new AppError("rate_limited", message, { limit, max, headers: { "retry-after": res.headers.get("retry-after") ?? "30" } });
+    const { limit, max, message } = (await res.json()) as {
+      limit: string;
+      max: number;
+      message: string;
+    };
+    throw new AppError("rate_limited", message, {
+      limit,
+      max,
+      headers: { "retry-after": res.headers.get("retry-after") ?? "30" },
+    });
   }
-  if (res.status === 403) throw new AppError("authentication_required", `this credential no longer admits to the run: ${await res.text()}`);
+  if (res.status === 403)
+    throw new AppError(
+      "authentication_required",
+      `this credential no longer admits to the run: ${await res.text()}`,
+    );
   return mutableResponse(res);
 }
 
@@ -64,7 +90,13 @@ export async function forward(c: Context<AppEnv>, grant: AttachGrant, upgrade: b
 export const EVENTS_RESPONSE = {
   description: "Events",
   content: {
-    "application/json": { schema: z.object({ events: z.array(RunEvent), last_seq: z.number().int(), has_more: z.boolean() }) },
+    "application/json": {
+      schema: z.object({
+        events: z.array(RunEvent),
+        last_seq: z.number().int(),
+        has_more: z.boolean(),
+      }),
+    },
     "text/event-stream": { schema: z.string() },
   },
 };
@@ -72,7 +104,10 @@ export const EVENTS_RESPONSE = {
 export const runSessionRoutes = newRouter()
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs/{runId}/session", tags: ["Live runs"], security,
+      method: "get",
+      path: "/agent/runs/{runId}/session",
+      tags: ["Live runs"],
+      security,
       summary: "Attach to a run's live session (websocket)",
       description:
         "Upgrade to a websocket. The server sends `ready`, then every event after `after`, then live events and `presence`; " +
@@ -83,16 +118,23 @@ export const runSessionRoutes = newRouter()
     async (c) => {
       const grant = await grantFor(c, c.req.valid("param").runId, c.req.valid("query"));
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-        throw new AppError("invalid_request", "this endpoint needs a websocket upgrade (Upgrade: websocket); use GET .../events for Server-Sent Events");
+        throw new AppError(
+          "invalid_request",
+          "this endpoint needs a websocket upgrade (Upgrade: websocket); use GET .../events for Server-Sent Events",
+        );
       }
       return forward(c, grant, true) as never;
     },
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs/{runId}/events", tags: ["Live runs"], security,
+      method: "get",
+      path: "/agent/runs/{runId}/events",
+      tags: ["Live runs"],
+      security,
       summary: "A run's events: a JSON page, or a live Server-Sent Events stream",
-      description: "With `Accept: text/event-stream`: every event after `after` (or `Last-Event-ID`), then live events; each SSE `id` is the event's seq. Otherwise a JSON page.",
+      description:
+        "With `Accept: text/event-stream`: every event after `after` (or `Last-Event-ID`), then live events; each SSE `id` is the event's seq. Otherwise a JSON page.",
       request: { params: Params, query: StreamQuery },
       responses: {
         200: EVENTS_RESPONSE,
@@ -102,7 +144,8 @@ export const runSessionRoutes = newRouter()
     async (c) => {
       const query = c.req.valid("query");
       const grant = await grantFor(c, c.req.valid("param").runId, query);
-      if (c.req.header("accept")?.includes("text/event-stream")) return forward(c, grant, false) as never;
+      if (c.req.header("accept")?.includes("text/event-stream"))
+        return forward(c, grant, false) as never;
       return c.json(await readEventsPage(c.env, grant, grant.after, query.limit), 200);
     },
   );

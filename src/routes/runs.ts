@@ -1,13 +1,31 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ConversationResponse, RunFollowupRequest, SessionTokenResponse, TimelineResponse } from "@ambit/protocol";
-import { ListRunsQuery, ListRunsResponse, ListTasksResponse, RunAgentRequest, RunAgentResponse, RunItem, RunSourceType, TaskItem } from "@ambit/protocol";
+import {
+  ConversationResponse,
+  RunFollowupRequest,
+  SessionTokenResponse,
+  TimelineResponse,
+} from "@ambit/protocol";
+import {
+  ListRunsQuery,
+  ListRunsResponse,
+  ListTasksResponse,
+  RunAgentRequest,
+  RunAgentResponse,
+  RunItem,
+  RunSourceType,
+  TaskItem,
+} from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { cancelRun } from "../services/runs/cancel-run.ts";
 import { followupRun } from "../services/runs/followup-run.ts";
 import { runTranscript } from "../services/runs/run-events.ts";
-import { getConversation, getRunConversation, getRunTimeline } from "../services/runs/run-record.ts";
+import {
+  getConversation,
+  getRunConversation,
+  getRunTimeline,
+} from "../services/runs/run-record.ts";
 import { mintSessionToken } from "../services/runs/session-access.ts";
 import { createRun } from "../services/runs/create-run.ts";
 import { getRun } from "../services/runs/get-run.ts";
@@ -16,7 +34,14 @@ import { toTaskItem } from "../services/runs/run-item.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 /** Sources a client may claim with `X-Oz-Api-Source`; the others are set by the platform itself. */
-const CLIENT_SOURCES = new Set<RunSourceType>(["API", "CLI", "WEB_APP", "GITHUB_ACTION", "LOCAL", "CLOUD_MODE"]);
+const CLIENT_SOURCES = new Set<RunSourceType>([
+  "API",
+  "CLI",
+  "WEB_APP",
+  "GITHUB_ACTION",
+  "LOCAL",
+  "CLOUD_MODE",
+]);
 
 function sourceOf(c: Context<AppEnv>): RunSourceType {
   const claimed = RunSourceType.safeParse(c.req.header("x-oz-api-source")?.toUpperCase());
@@ -35,9 +60,14 @@ function metadataFilter(c: Context<AppEnv>): Record<string, string> {
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
 const TaskParams = z.object({ taskId: z.string().min(1).max(64) });
-const createBody = { body: { required: true, content: { "application/json": { schema: RunAgentRequest } } } };
+const createBody = {
+  body: { required: true, content: { "application/json": { schema: RunAgentRequest } } },
+};
 const createResponses = {
-  200: { description: "The run was created (state QUEUED)", content: { "application/json": { schema: RunAgentResponse } } },
+  200: {
+    description: "The run was created (state QUEUED)",
+    content: { "application/json": { schema: RunAgentResponse } },
+  },
   ...problems(400, 401, 403, 409, 413, 422, 429),
 };
 const listResponses = (schema: typeof ListRunsResponse | typeof ListTasksResponse) => ({
@@ -51,117 +81,279 @@ const cancelResponses = {
 
 export const runsRoutes = newRouter()
   .openapi(
-    createRoute({ method: "post", path: "/agent/runs", tags: ["Runs"], security: bearer, summary: "Create a run", request: createBody, responses: createResponses }),
-    async (c) => c.json(await createRun({ ctx: serviceCtx(c), input: { request: c.req.valid("json"), source: sourceOf(c) } }), 200),
-  )
-  .openapi(
     createRoute({
-      method: "post", path: "/agent/run", tags: ["Runs"], security: bearer, deprecated: true,
-      summary: "Create a run (legacy path of POST /agent/runs)", request: createBody, responses: createResponses,
+      method: "post",
+      path: "/agent/runs",
+      tags: ["Runs"],
+      security: bearer,
+      summary: "Create a run",
+      request: createBody,
+      responses: createResponses,
     }),
-    async (c) => c.json(await createRun({ ctx: serviceCtx(c), input: { request: c.req.valid("json"), source: sourceOf(c) } }), 200),
+    async (c) =>
+      c.json(
+        await createRun({
+          ctx: serviceCtx(c),
+          input: { request: c.req.valid("json"), source: sourceOf(c) },
+        }),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs", tags: ["Runs"], security: bearer, summary: "List runs",
-      description: "Cursor-paginated; also accepts `metadata[key]=value` filters (up to 5, combined with AND).",
-      request: { query: ListRunsQuery }, responses: listResponses(ListRunsResponse),
+      method: "post",
+      path: "/agent/run",
+      tags: ["Runs"],
+      security: bearer,
+      deprecated: true,
+      summary: "Create a run (legacy path of POST /agent/runs)",
+      request: createBody,
+      responses: createResponses,
     }),
-    async (c) => c.json(await listRuns({ ctx: serviceCtx(c), input: { ...c.req.valid("query"), metadata: metadataFilter(c) } }), 200),
+    async (c) =>
+      c.json(
+        await createRun({
+          ctx: serviceCtx(c),
+          input: { request: c.req.valid("json"), source: sourceOf(c) },
+        }),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs/{runId}", tags: ["Runs"], security: bearer, summary: "Get a run",
+      method: "get",
+      path: "/agent/runs",
+      tags: ["Runs"],
+      security: bearer,
+      summary: "List runs",
+      description:
+        "Cursor-paginated; also accepts `metadata[key]=value` filters (up to 5, combined with AND).",
+      request: { query: ListRunsQuery },
+      responses: listResponses(ListRunsResponse),
+    }),
+    async (c) =>
+      c.json(
+        await listRuns({
+          ctx: serviceCtx(c),
+          input: { ...c.req.valid("query"), metadata: metadataFilter(c) },
+        }),
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/agent/runs/{runId}",
+      tags: ["Runs"],
+      security: bearer,
+      summary: "Get a run",
       request: { params: RunParams },
-      responses: { 200: { description: "OK", content: { "application/json": { schema: RunItem } } }, ...problems(401, 404) },
+      responses: {
+        200: { description: "OK", content: { "application/json": { schema: RunItem } } },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.json(await getRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+    async (c) =>
+      c.json(await getRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
   )
   .openapi(
     createRoute({
-      method: "post", path: "/agent/runs/{runId}/cancel", tags: ["Runs"], security: bearer, summary: "Cancel a run",
-      request: { params: RunParams }, responses: cancelResponses,
+      method: "post",
+      path: "/agent/runs/{runId}/cancel",
+      tags: ["Runs"],
+      security: bearer,
+      summary: "Cancel a run",
+      request: { params: RunParams },
+      responses: cancelResponses,
     }),
-    async (c) => c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+    async (c) =>
+      c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
   )
   // Legacy task paths (Warp Agent API v0): the same runs in the TaskItem shape.
   .openapi(
     createRoute({
-      method: "get", path: "/agent/tasks", tags: ["Tasks (legacy)"], security: bearer, deprecated: true, summary: "List tasks",
-      request: { query: ListRunsQuery }, responses: listResponses(ListTasksResponse),
+      method: "get",
+      path: "/agent/tasks",
+      tags: ["Tasks (legacy)"],
+      security: bearer,
+      deprecated: true,
+      summary: "List tasks",
+      request: { query: ListRunsQuery },
+      responses: listResponses(ListTasksResponse),
     }),
     async (c) => {
-      const page = await listRuns({ ctx: serviceCtx(c), input: { ...c.req.valid("query"), metadata: metadataFilter(c) } });
+      const page = await listRuns({
+        ctx: serviceCtx(c),
+        input: { ...c.req.valid("query"), metadata: metadataFilter(c) },
+      });
       return c.json({ tasks: page.runs.map(toTaskItem), page_info: page.page_info }, 200);
     },
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/tasks/{taskId}", tags: ["Tasks (legacy)"], security: bearer, deprecated: true, summary: "Get a task",
+      method: "get",
+      path: "/agent/tasks/{taskId}",
+      tags: ["Tasks (legacy)"],
+      security: bearer,
+      deprecated: true,
+      summary: "Get a task",
       request: { params: TaskParams },
-      responses: { 200: { description: "OK", content: { "application/json": { schema: TaskItem } } }, ...problems(401, 404) },
+      responses: {
+        200: { description: "OK", content: { "application/json": { schema: TaskItem } } },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.json(toTaskItem(await getRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId })), 200),
+    async (c) =>
+      c.json(
+        toTaskItem(await getRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId })),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: "post", path: "/agent/tasks/{taskId}/cancel", tags: ["Tasks (legacy)"], security: bearer, deprecated: true,
-      summary: "Cancel a task", request: { params: TaskParams }, responses: cancelResponses,
+      method: "post",
+      path: "/agent/tasks/{taskId}/cancel",
+      tags: ["Tasks (legacy)"],
+      security: bearer,
+      deprecated: true,
+      summary: "Cancel a task",
+      request: { params: TaskParams },
+      responses: cancelResponses,
     }),
-    async (c) => c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId }), 200),
+    async (c) =>
+      c.json(await cancelRun({ ctx: serviceCtx(c), runId: c.req.valid("param").taskId }), 200),
   )
   // Live runs: steering and the views of the record.
   .openapi(
     createRoute({
-      method: "post", path: "/agent/runs/{runId}/session-token", tags: ["Live runs"], security: bearer,
+      method: "post",
+      path: "/agent/runs/{runId}/session-token",
+      tags: ["Live runs"],
+      security: bearer,
       summary: "Mint a short-lived attach token (for browsers: ?token= on /session and /events)",
       request: { params: RunParams },
       middleware: [answerHoldsSecret({ retry: "reexecute" })], // a retry mints another short-lived token for the same caller
-      responses: { 200: { description: "Token", content: { "application/json": { schema: SessionTokenResponse } } }, ...problems(401, 404) },
+      responses: {
+        200: {
+          description: "Token",
+          content: { "application/json": { schema: SessionTokenResponse } },
+        },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.json(await mintSessionToken({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+    async (c) =>
+      c.json(
+        await mintSessionToken({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: "post", path: "/agent/runs/{runId}/followups", tags: ["Live runs"], security: bearer,
-      summary: "Send a follow-up (EDITOR): to the live agent, waking a BLOCKED run, or as a new execution of an ended one",
-      request: { params: RunParams, body: { required: true, content: { "application/json": { schema: RunFollowupRequest } } } },
-      responses: { 200: { description: "Accepted", content: { "application/json": { schema: z.object({}) } } }, ...problems(400, 401, 403, 404, 429) },
+      method: "post",
+      path: "/agent/runs/{runId}/followups",
+      tags: ["Live runs"],
+      security: bearer,
+      summary:
+        "Send a follow-up (EDITOR): to the live agent, waking a BLOCKED run, or as a new execution of an ended one",
+      request: {
+        params: RunParams,
+        body: { required: true, content: { "application/json": { schema: RunFollowupRequest } } },
+      },
+      responses: {
+        200: { description: "Accepted", content: { "application/json": { schema: z.object({}) } } },
+        ...problems(400, 401, 403, 404, 429),
+      },
     }),
     async (c) => {
-      await followupRun({ ctx: serviceCtx(c), runId: c.req.valid("param").runId, input: c.req.valid("json") });
+      await followupRun({
+        ctx: serviceCtx(c),
+        runId: c.req.valid("param").runId,
+        input: c.req.valid("json"),
+      });
       return c.json({}, 200);
     },
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs/{runId}/conversation", tags: ["Live runs"], security: bearer,
-      summary: "The run's normalized conversation (Oz ConversationResponse)", request: { params: RunParams },
-      responses: { 200: { description: "OK", content: { "application/json": { schema: ConversationResponse } } }, ...problems(401, 404) },
+      method: "get",
+      path: "/agent/runs/{runId}/conversation",
+      tags: ["Live runs"],
+      security: bearer,
+      summary: "The run's normalized conversation (Oz ConversationResponse)",
+      request: { params: RunParams },
+      responses: {
+        200: {
+          description: "OK",
+          content: { "application/json": { schema: ConversationResponse } },
+        },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.json(await getRunConversation({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+    async (c) =>
+      c.json(
+        await getRunConversation({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/conversations/{conversationId}", tags: ["Live runs"], security: bearer,
-      summary: "A conversation by id", request: { params: z.object({ conversationId: z.string().min(1).max(64) }) },
-      responses: { 200: { description: "OK", content: { "application/json": { schema: ConversationResponse } } }, ...problems(401, 404) },
+      method: "get",
+      path: "/agent/conversations/{conversationId}",
+      tags: ["Live runs"],
+      security: bearer,
+      summary: "A conversation by id",
+      request: { params: z.object({ conversationId: z.string().min(1).max(64) }) },
+      responses: {
+        200: {
+          description: "OK",
+          content: { "application/json": { schema: ConversationResponse } },
+        },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.json(await getConversation({ ctx: serviceCtx(c), conversationId: c.req.valid("param").conversationId }), 200),
+    async (c) =>
+      c.json(
+        await getConversation({
+          ctx: serviceCtx(c),
+          conversationId: c.req.valid("param").conversationId,
+        }),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs/{runId}/timeline", tags: ["Live runs"], security: bearer,
-      summary: "Lifecycle milestones with timings (Oz GetRunTimelineResponse)", request: { params: RunParams },
-      responses: { 200: { description: "OK", content: { "application/json": { schema: TimelineResponse } } }, ...problems(401, 404) },
+      method: "get",
+      path: "/agent/runs/{runId}/timeline",
+      tags: ["Live runs"],
+      security: bearer,
+      summary: "Lifecycle milestones with timings (Oz GetRunTimelineResponse)",
+      request: { params: RunParams },
+      responses: {
+        200: { description: "OK", content: { "application/json": { schema: TimelineResponse } } },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.json(await getRunTimeline({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
+    async (c) =>
+      c.json(await getRunTimeline({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200),
   )
   .openapi(
     createRoute({
-      method: "get", path: "/agent/runs/{runId}/transcript", tags: ["Live runs"], security: bearer,
-      summary: "The whole event log as NDJSON (from the R2 archive once the run ended)", request: { params: RunParams },
-      responses: { 200: { description: "NDJSON, one event per line", content: { "application/x-ndjson": { schema: z.string() } } }, ...problems(401, 404) },
+      method: "get",
+      path: "/agent/runs/{runId}/transcript",
+      tags: ["Live runs"],
+      security: bearer,
+      summary: "The whole event log as NDJSON (from the R2 archive once the run ended)",
+      request: { params: RunParams },
+      responses: {
+        200: {
+          description: "NDJSON, one event per line",
+          content: { "application/x-ndjson": { schema: z.string() } },
+        },
+        ...problems(401, 404),
+      },
     }),
-    async (c) => c.body(await runTranscript({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200, { "content-type": "application/x-ndjson" }) as never,
+    async (c) =>
+      c.body(await runTranscript({ ctx: serviceCtx(c), runId: c.req.valid("param").runId }), 200, {
+        "content-type": "application/x-ndjson",
+      }) as never,
   );

@@ -5,7 +5,10 @@ import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 export const statsRoutes = newRouter().openapi(
   createRoute({
-    method: "get", path: "/stats/runs", tags: ["Stats"], security: bearer,
+    method: "get",
+    path: "/stats/runs",
+    tags: ["Stats"],
+    security: bearer,
     summary: "Run statistics: counts by state, success rate, run and queue times, failure reasons",
     description:
       "Counts the runs the caller can see that were created in [from, to) (default: the last 30 " +

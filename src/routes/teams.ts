@@ -17,17 +17,31 @@ export const teamsRoutes = newRouter().openapi(
     description:
       "Creates a team, its owner and an owner API key, shown only in this response. Needs `SIGNUP=open`. " +
       "Limited per client address (`SIGNUPS_PER_IP_PER_HOUR`): past it 429 with `Retry-After`; every answer carries `RateLimit` and `RateLimit-Policy`.",
-    request: { body: { required: true, content: { "application/json": { schema: CreateTeamRequest } } } },
+    request: {
+      body: { required: true, content: { "application/json": { schema: CreateTeamRequest } } },
+    },
     // a retry gets no key: anyone who knows the Idempotency-Key and the body could send it
-    middleware: [answerHoldsSecret({ retry: "withhold", what: "the new team's owner API key", hint: "If you lost it, sign up again with a new Idempotency-Key (it creates another team)." })],
+    middleware: [
+      answerHoldsSecret({
+        retry: "withhold",
+        what: "the new team's owner API key",
+        hint: "If you lost it, sign up again with a new Idempotency-Key (it creates another team).",
+      }),
+    ],
     responses: {
-      201: { description: "Created", content: { "application/json": { schema: CreateTeamResponse } } },
+      201: {
+        description: "Created",
+        content: { "application/json": { schema: CreateTeamResponse } },
+      },
       ...problems(400, 403, 413, 422, 429),
     },
   }),
   async (c) => {
     if (getConfig(c.env).SIGNUP !== "open") {
-      throw new AppError("feature_not_available", "signup is closed on this server; ask an admin of an existing team to add you");
+      throw new AppError(
+        "feature_not_available",
+        "signup is closed on this server; ask an admin of an existing team to add you",
+      );
     }
     return c.json(await createTeam({ db: createDb(c.env.DB), input: c.req.valid("json") }), 201);
   },

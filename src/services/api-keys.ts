@@ -87,7 +87,9 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
       ? now + input.expires_in_days * 86_400_000
       : null;
   if (expiresAt !== null && expiresAt <= now) {
-    throw new AppError("invalid_request", "expires_at must be in the future", { errors: [{ path: "expires_at", message: "in the past" }] });
+    throw new AppError("invalid_request", "expires_at must be in the future", {
+      errors: [{ path: "expires_at", message: "in the past" }],
+    });
   }
   if (principal.self) {
     // a key never outlives the key that minted it for the same holder
@@ -110,9 +112,14 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
 }
 
 /** Whom a new key acts as: the caller, or (admins) another member of the team of a role not above theirs. */
-async function keyPrincipal(ctx: Ctx, userUid: string | undefined): Promise<{ type: "user" | "service_account"; id: string; role: Role; self: boolean }> {
-  if (ctx.actor.type === "system") throw new AppError("operation_not_supported", "the system actor cannot own API keys");
-  if (!userUid || userUid === ctx.actor.id) return { type: ctx.actor.type, id: ctx.actor.id, role: ctx.actor.role, self: true };
+async function keyPrincipal(
+  ctx: Ctx,
+  userUid: string | undefined,
+): Promise<{ type: "user" | "service_account"; id: string; role: Role; self: boolean }> {
+  if (ctx.actor.type === "system")
+    throw new AppError("operation_not_supported", "the system actor cannot own API keys");
+  if (!userUid || userUid === ctx.actor.id)
+    return { type: ctx.actor.type, id: ctx.actor.id, role: ctx.actor.role, self: true };
   requireRole(ctx, "admin", "Creating API keys for other members");
   const [m] = await ctx.db
     .select({ role: memberships.role })
@@ -121,7 +128,10 @@ async function keyPrincipal(ctx: Ctx, userUid: string | undefined): Promise<{ ty
     .limit(1);
   if (!m) throw notFound("Member", userUid);
   if (!roleAtLeast(ctx.actor.role, m.role)) {
-    throw new AppError("not_authorized", `member ${userUid} is '${m.role}' and you act as '${ctx.actor.role}': only a '${m.role}' mints keys for a '${m.role}'`);
+    throw new AppError(
+      "not_authorized",
+      `member ${userUid} is '${m.role}' and you act as '${ctx.actor.role}': only a '${m.role}' mints keys for a '${m.role}'`,
+    );
   }
   return { type: "user", id: userUid, role: m.role, self: false };
 }
@@ -153,7 +163,13 @@ async function takePersonalKey(ctx: Ctx, now: number): Promise<void> {
   const marked = await ctx.db
     .update(memberships)
     .set({ personalKeyAt: now })
-    .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, ctx.actor.id), isNull(memberships.personalKeyAt)))
+    .where(
+      and(
+        eq(memberships.teamId, ctx.teamId),
+        eq(memberships.userId, ctx.actor.id),
+        isNull(memberships.personalKeyAt),
+      ),
+    )
     .returning({ at: memberships.personalKeyAt });
   if (marked.length) return;
   const [m] = await ctx.db
@@ -169,7 +185,11 @@ async function takePersonalKey(ctx: Ctx, now: number): Promise<void> {
 
 export async function listApiKeys({ ctx }: { ctx: Ctx }) {
   requireRole(ctx, "admin", "Listing API keys");
-  const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.teamId, ctx.teamId)).orderBy(desc(apiKeys.createdAt));
+  const rows = await ctx.db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.teamId, ctx.teamId))
+    .orderBy(desc(apiKeys.createdAt));
   return rows.map(toApiKey);
 }
 
@@ -177,14 +197,24 @@ export async function listApiKeys({ ctx }: { ctx: Ctx }) {
 export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
   requireRole(ctx, "admin", "Revoking API keys");
   const [row] = await ctx.db
-    .select({ revokedAt: apiKeys.revokedAt, principalId: apiKeys.principalId, holderRole: memberships.role })
+    .select({
+      revokedAt: apiKeys.revokedAt,
+      principalId: apiKeys.principalId,
+      holderRole: memberships.role,
+    })
     .from(apiKeys)
-    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)),
+    )
     .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.id, uid)))
     .limit(1);
   if (!row) throw notFound("API key", uid);
   if (row.holderRole && !roleAtLeast(ctx.actor.role, row.holderRole)) {
-    throw new AppError("not_authorized", `API key ${uid} belongs to a '${row.holderRole}' and you act as '${ctx.actor.role}': only a '${row.holderRole}' revokes it`);
+    throw new AppError(
+      "not_authorized",
+      `API key ${uid} belongs to a '${row.holderRole}' and you act as '${ctx.actor.role}': only a '${row.holderRole}' revokes it`,
+    );
   }
   if (row.revokedAt !== null) return;
   await ctx.db

@@ -25,8 +25,17 @@ const KEY_FIELDS = {
   configVersion: teamConfigVersions.version,
 };
 type KeyRow = {
-  id: string; teamId: string; principalType: "user" | "service_account"; principalId: string; role: Role; personalAccess: number | boolean; expiresAt: number | null;
-  revokedAt: number | null; lastUsedAt: number | null; memberRole: Role | null; configVersion: number | null;
+  id: string;
+  teamId: string;
+  principalType: "user" | "service_account";
+  principalId: string;
+  role: Role;
+  personalAccess: number | boolean;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  memberRole: Role | null;
+  configVersion: number | null;
 };
 
 /** An API key by its hash, with its principal's team role and the team's configuration version (built once: every request runs it). */
@@ -34,7 +43,10 @@ const keyLookup = statementOnce<{ hash: string }>((db) =>
   db
     .select(KEY_FIELDS)
     .from(apiKeys)
-    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)),
+    )
     // read here so that creating a run needs no query of its own for it (see loadTeamConfig)
     .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, apiKeys.teamId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
@@ -49,7 +61,10 @@ const KEY_DENIED: Record<KeyDenial, string> = {
 };
 
 const denied = (why: string) =>
-  new AppError("authentication_required", `${why}. Send 'Authorization: Bearer <API key>' with a key of this team: one your team's admin made for you (\`ambit api-key create\`), or, on a platform started locally with \`npm start\`, the bootstrap owner's key it printed or a new one from \`npm run owner-key\`.`);
+  new AppError(
+    "authentication_required",
+    `${why}. Send 'Authorization: Bearer <API key>' with a key of this team: one your team's admin made for you (\`ambit api-key create\`), or, on a platform started locally with \`npm start\`, the bootstrap owner's key it printed or a new one from \`npm run owner-key\`.`,
+  );
 
 /**
  * Resolves a bearer API key to its team and actor. The key's role is capped by the principal's
@@ -62,10 +77,16 @@ export async function authenticateApiKey(
   db: Db,
   authorization: string | undefined,
   now = Date.now(),
-): Promise<{ teamId: string; actor: Extract<Actor, { keyId: string }>; configVersion: number; touch?: () => Promise<unknown> }> {
+): Promise<{
+  teamId: string;
+  actor: Extract<Actor, { keyId: string }>;
+  configVersion: number;
+  touch?: () => Promise<unknown>;
+}> {
   if (!authorization) throw denied("No API key was sent");
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match || !match[1].startsWith(API_KEY_PREFIX)) throw denied("The Authorization header is not a valid bearer API key");
+  if (!match || !match[1].startsWith(API_KEY_PREFIX))
+    throw denied("The Authorization header is not a valid bearer API key");
   const hash = await sha256Hex(match[1]);
   // positional: two of the columns are named `role`
   const [values] = await keyLookup(db, { hash }).raw();
@@ -78,15 +99,28 @@ export async function authenticateApiKey(
   return {
     teamId: row.teamId,
     // raw values: D1 gives the boolean column as 0/1
-    actor: { type: row.principalType, id: row.principalId, role, keyId: row.id, personal: Boolean(row.personalAccess) },
+    actor: {
+      type: row.principalType,
+      id: row.principalId,
+      role,
+      keyId: row.id,
+      personal: Boolean(row.personalAccess),
+    },
     configVersion: row.configVersion ?? 0,
     touch: stale
       ? () =>
           db
             .update(apiKeys)
             .set({ lastUsedAt: now })
-            .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`${now - LAST_USED_GRANULARITY_MS}`))))
+            .where(
+              and(
+                eq(apiKeys.id, row.id),
+                or(
+                  isNull(apiKeys.lastUsedAt),
+                  lt(apiKeys.lastUsedAt, sql`${now - LAST_USED_GRANULARITY_MS}`),
+                ),
+              ),
+            )
       : undefined,
   };
 }
-

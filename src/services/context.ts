@@ -55,7 +55,8 @@ export function requireRole(ctx: Ctx, min: Role, action: string): void {
  * principal (an admin's key for a member) acts as them on the team's resources only: whoever
  * minted it holds it too. The one rule every personal resource goes through.
  */
-export const ownPersonal = (ctx: Ctx): string | undefined => (ctx.actor.type !== "system" && ctx.actor.personal ? ctx.actor.id : undefined);
+export const ownPersonal = (ctx: Ctx): string | undefined =>
+  ctx.actor.type !== "system" && ctx.actor.personal ? ctx.actor.id : undefined;
 
 /** Whether the caller acts as `principalId` in person (the creator of a run, the owner of a secret or schedule). */
 export const actsPersonallyAs = (ctx: Ctx, principalId: string) => ownPersonal(ctx) === principalId;

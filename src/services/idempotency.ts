@@ -29,8 +29,19 @@ export async function claimIdempotencyKey(
   request: { scope: string; key: string; requestHash: string; callerRole?: Role },
   now = Date.now(),
 ): Promise<{ replay: StoredResponse } | { claim: IdempotencyClaim }> {
-  const input = { scope: request.scope, key: await sha256Hex(request.key), requestHash: request.requestHash, callerRole: request.callerRole ?? null };
-  const claim: IdempotencyClaim = { scope: input.scope, key: input.key, requestHash: input.requestHash, secret: request.key, completed: false };
+  const input = {
+    scope: request.scope,
+    key: await sha256Hex(request.key),
+    requestHash: request.requestHash,
+    callerRole: request.callerRole ?? null,
+  };
+  const claim: IdempotencyClaim = {
+    scope: input.scope,
+    key: input.key,
+    requestHash: input.requestHash,
+    secret: request.key,
+    completed: false,
+  };
   return claimHashed(db, input, claim, now);
 }
 
@@ -66,7 +77,15 @@ async function claimHashed(
     .limit(1);
   if (!row || row.expiresAt <= now) {
     // expired (or just pruned): start over with a fresh reservation
-    await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), lt(idempotencyKeys.expiresAt, now + 1)));
+    await db
+      .delete(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.scope, input.scope),
+          eq(idempotencyKeys.key, input.key),
+          lt(idempotencyKeys.expiresAt, now + 1),
+        ),
+      );
     return claimHashed(db, input, claim, now);
   }
   if (row.requestHash !== input.requestHash) {
@@ -81,32 +100,59 @@ async function claimHashed(
       `this Idempotency-Key was first answered when this API key acted as '${row.callerRole}'; it now acts as '${input.callerRole ?? "nobody"}', so the answer is not replayed. Ask a team admin for the access this request needs.`,
     );
   }
-  if (row.status === "completed") return { replay: { status: row.responseStatus!, body: await unseal(claim.secret, row.responseBody!) } };
+  if (row.status === "completed")
+    return {
+      replay: { status: row.responseStatus!, body: await unseal(claim.secret, row.responseBody!) },
+    };
   if (row.lockedUntil > now) {
-    throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
+    throw new AppError(
+      "conflict",
+      "a request with this Idempotency-Key is still being processed; retry in a moment",
+    );
   }
   // the first attempt died before answering: take the key over
   const taken = await db
     .update(idempotencyKeys)
     .set({ lockedUntil: now + LOCK_MS, callerRole: input.callerRole })
-    .where(and(eq(idempotencyKeys.scope, input.scope), eq(idempotencyKeys.key, input.key), eq(idempotencyKeys.lockedUntil, row.lockedUntil)))
+    .where(
+      and(
+        eq(idempotencyKeys.scope, input.scope),
+        eq(idempotencyKeys.key, input.key),
+        eq(idempotencyKeys.lockedUntil, row.lockedUntil),
+      ),
+    )
     .returning({ key: idempotencyKeys.key });
-  if (!taken.length) throw new AppError("conflict", "a request with this Idempotency-Key is still being processed; retry in a moment");
+  if (!taken.length)
+    throw new AppError(
+      "conflict",
+      "a request with this Idempotency-Key is still being processed; retry in a moment",
+    );
   return { claim };
 }
 
 export type SealedResponse = { status: number; sealedBody: string };
 
 /** Seals an answer for storage (await this before building the statement for a batch). */
-export async function sealResponse(claim: IdempotencyClaim, response: StoredResponse): Promise<SealedResponse> {
+export async function sealResponse(
+  claim: IdempotencyClaim,
+  response: StoredResponse,
+): Promise<SealedResponse> {
   return { status: response.status, sealedBody: await seal(claim.secret, response.body) };
 }
 
 /** The statement that stores the answer of a claimed key; services put it in their own batch. */
-export function completeIdempotencyStatement(db: Db, claim: IdempotencyClaim, response: SealedResponse) {
+export function completeIdempotencyStatement(
+  db: Db,
+  claim: IdempotencyClaim,
+  response: SealedResponse,
+) {
   return db
     .update(idempotencyKeys)
-    .set({ status: "completed", responseStatus: response.status, responseBody: response.sealedBody })
+    .set({
+      status: "completed",
+      responseStatus: response.status,
+      responseBody: response.sealedBody,
+    })
     .where(and(eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key)));
 }
 
@@ -114,7 +160,13 @@ export function completeIdempotencyStatement(db: Db, claim: IdempotencyClaim, re
 export function releaseIdempotencyKey(db: Db, claim: IdempotencyClaim) {
   return db
     .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key), eq(idempotencyKeys.status, "pending")));
+    .where(
+      and(
+        eq(idempotencyKeys.scope, claim.scope),
+        eq(idempotencyKeys.key, claim.key),
+        eq(idempotencyKeys.status, "pending"),
+      ),
+    );
 }
 
 /** Housekeeping: drops records older than the 24 h window. Returns how many were removed. */

@@ -16,7 +16,13 @@ const memberColumns = {
   joinedAt: memberships.createdAt,
 };
 
-type MemberRow = { uid: string; email: string; displayName: string | null; role: Role; joinedAt: number };
+type MemberRow = {
+  uid: string;
+  email: string;
+  displayName: string | null;
+  role: Role;
+  joinedAt: number;
+};
 
 const toMember = (r: MemberRow): Member => ({
   uid: r.uid,
@@ -50,7 +56,10 @@ export async function listMembers({ ctx }: { ctx: Ctx }) {
 /** Owners are managed by owners only; nobody grants a role above their own. */
 function assertMayGrant(ctx: Ctx, role: Role, action: string) {
   if (!roleAtLeast(ctx.actor.role, role)) {
-    throw new AppError("not_authorized", `${action}: you are '${ctx.actor.role}' and cannot grant '${role}'`);
+    throw new AppError(
+      "not_authorized",
+      `${action}: you are '${ctx.actor.role}' and cannot grant '${role}'`,
+    );
   }
 }
 
@@ -77,7 +86,13 @@ export async function addMember({ ctx, input }: { ctx: Ctx; input: AddMemberRequ
       { retryable: false },
     );
   }
-  return toMember({ uid: user.id, email: user.email, displayName: user.displayName, role: input.role, joinedAt: now });
+  return toMember({
+    uid: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: input.role,
+    joinedAt: now,
+  });
 }
 
 async function ownerCount(ctx: Ctx) {
@@ -94,7 +109,10 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
   if (member.role === "owner") assertMayGrant(ctx, "owner", "Changing an owner's role");
   assertMayGrant(ctx, role, "Changing a role");
   if (member.role === "owner" && role !== "owner" && (await ownerCount(ctx)) <= 1) {
-    throw new AppError("invalid_request", "this is the team's last owner; make another member owner first");
+    throw new AppError(
+      "invalid_request",
+      "this is the team's last owner; make another member owner first",
+    );
   }
   await ctx.db
     .update(memberships)
@@ -116,18 +134,31 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
   const member = await getMemberInTeam(ctx, uid);
   if (member.role === "owner" && !leaving) assertMayGrant(ctx, "owner", "Removing an owner");
   if (member.role === "owner" && (await ownerCount(ctx)) <= 1) {
-    throw new AppError("invalid_request", "the team's last owner cannot leave; make another member owner first");
+    throw new AppError(
+      "invalid_request",
+      "the team's last owner cannot leave; make another member owner first",
+    );
   }
   const now = Date.now();
   await ctx.db.batch([
-    ctx.db.delete(memberships).where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid))),
+    ctx.db
+      .delete(memberships)
+      .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid))),
     ctx.db
       .update(apiKeys)
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalId, uid))),
     // nobody can use them any more, and whoever takes the personal key of a member added again
     // (services/api-keys.ts) must not find them
-    ctx.db.delete(secrets).where(and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, "personal"), eq(secrets.ownerId, uid))),
+    ctx.db
+      .delete(secrets)
+      .where(
+        and(
+          eq(secrets.teamId, ctx.teamId),
+          eq(secrets.scope, "personal"),
+          eq(secrets.ownerId, uid),
+        ),
+      ),
     // a member added again starts signed out
     deleteSessionsOfMember(ctx, uid),
   ]);

@@ -1,4 +1,9 @@
-import type { CreateTeamRequest, CreateTeamResponse, Team, UpdateTeamRequest } from "@ambit/protocol";
+import type {
+  CreateTeamRequest,
+  CreateTeamResponse,
+  Team,
+  UpdateTeamRequest,
+} from "@ambit/protocol";
 import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships, teams, users } from "../db/schema.ts";
@@ -16,7 +21,13 @@ import { ensureUser } from "./users.ts";
  * The team, membership and key are written in one batch (a new user just before it, see
  * `ensureUser`). Callers decide whether signup is open.
  */
-export async function createTeam({ db, input }: { db: Db; input: CreateTeamRequest }): Promise<CreateTeamResponse> {
+export async function createTeam({
+  db,
+  input,
+}: {
+  db: Db;
+  input: CreateTeamRequest;
+}): Promise<CreateTeamResponse> {
   const now = Date.now();
   const team = { id: newUid(), name: input.name, createdAt: now };
   const user = await ensureUser(db, input.owner, now);
@@ -32,20 +43,46 @@ export async function createTeam({ db, input }: { db: Db; input: CreateTeamReque
   });
   await db.batch([
     db.insert(teams).values(team),
-    db.insert(memberships).values({ teamId: team.id, userId: user.id, role: "owner", createdAt: now, personalKeyAt: now }),
+    db
+      .insert(memberships)
+      .values({
+        teamId: team.id,
+        userId: user.id,
+        role: "owner",
+        createdAt: now,
+        personalKeyAt: now,
+      }),
     db.insert(apiKeys).values(keyRow),
   ]);
-  return { team: { uid: team.id, name: team.name }, user: { uid: user.id, email: user.email }, api_key: key };
+  return {
+    team: { uid: team.id, name: team.name },
+    user: { uid: user.id, email: user.email },
+    api_key: key,
+  };
 }
 
 /** Renames the team or changes its limits (admin), within the operator's ceilings. Pools read the limits on their next assignment. */
-export async function updateTeam({ ctx, input }: { ctx: Ctx; input: UpdateTeamRequest }): Promise<Team> {
+export async function updateTeam({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: UpdateTeamRequest;
+}): Promise<Team> {
   requireRole(ctx, "admin", "Changing the team's name or limits");
-  assertUnderCeilings({ maxConcurrentRuns: input.limits?.max_concurrent_runs, maxRunTimeSeconds: input.limits?.max_run_time_seconds }, getConfig(ctx.env));
+  assertUnderCeilings(
+    {
+      maxConcurrentRuns: input.limits?.max_concurrent_runs,
+      maxRunTimeSeconds: input.limits?.max_run_time_seconds,
+    },
+    getConfig(ctx.env),
+  );
   const set: Partial<typeof teams.$inferInsert> = {};
   if (input.name !== undefined) set.name = input.name;
-  if (input.limits?.max_concurrent_runs !== undefined) set.maxConcurrentRuns = input.limits.max_concurrent_runs;
-  if (input.limits?.max_run_time_seconds !== undefined) set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
+  if (input.limits?.max_concurrent_runs !== undefined)
+    set.maxConcurrentRuns = input.limits.max_concurrent_runs;
+  if (input.limits?.max_run_time_seconds !== undefined)
+    set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
   return getTeam({ ctx });
 }
@@ -62,7 +99,14 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
     name: team.name,
     created_at: iso(team.createdAt),
     member_count: n,
-    limits: { max_concurrent_runs: limits.maxConcurrentRuns, max_run_time_seconds: limits.maxRunTimeSeconds },
-    caller: { uid: ctx.actor.id, type: ctx.actor.type === "service_account" ? "service_account" : "user", role: ctx.actor.role },
+    limits: {
+      max_concurrent_runs: limits.maxConcurrentRuns,
+      max_run_time_seconds: limits.maxRunTimeSeconds,
+    },
+    caller: {
+      uid: ctx.actor.id,
+      type: ctx.actor.type === "service_account" ? "service_account" : "user",
+      role: ctx.actor.role,
+    },
   };
 }

@@ -10,7 +10,11 @@ type UserRow = typeof users.$inferSelect;
  * caller's batch) so that concurrent requests for the same new email all end with the one row
  * that won: a batch referencing a losing id would fail its foreign key.
  */
-export async function ensureUser(db: Db, input: { email: string; display_name?: string }, now: number): Promise<UserRow> {
+export async function ensureUser(
+  db: Db,
+  input: { email: string; display_name?: string },
+  now: number,
+): Promise<UserRow> {
   const email = input.email.trim().toLowerCase();
   const byEmail = () => db.select().from(users).where(eq(users.email, email)).limit(1);
   const [existing] = await byEmail();

@@ -203,7 +203,10 @@ export async function endSessionsOfKey(ctx: Ctx, keyId: string): Promise<void> {
     .delete(webSessions)
     .where(and(eq(webSessions.teamId, ctx.teamId), eq(webSessions.keyId, keyId)))
     .returning({ uid: webSessions.id });
-  await endLive(ctx, ended.map((e) => e.uid));
+  await endLive(
+    ctx,
+    ended.map((e) => e.uid),
+  );
 }
 
 /** The statement that deletes a member's sessions, for the batch that removes them. */

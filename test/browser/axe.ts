@@ -27,6 +27,7 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map(
       (v) =>
-        `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.map((n) => JSON.stringify(n.target)).join(", "),
+        `${v.impact} ${v.id}: ${v.help} — ` +
+        v.nodes.map((n) => JSON.stringify(n.target)).join(", "),
     );
 }

@@ -1,4 +1,8 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
@@ -20,7 +24,11 @@ async function insertRecord(scope: string, key: string, expiresAt: number) {
 }
 
 async function keysOf(scope: string) {
-  const { results } = await env.DB.prepare("SELECT key FROM idempotency_keys WHERE scope = ? ORDER BY key").bind(scope).all<{ key: string }>();
+  const { results } = await env.DB.prepare(
+    "SELECT key FROM idempotency_keys WHERE scope = ? ORDER BY key",
+  )
+    .bind(scope)
+    .all<{ key: string }>();
   return results.map((r) => r.key);
 }
 
@@ -48,14 +56,25 @@ describe("scheduled housekeeping", () => {
     const t = await newTeam();
     const key = crypto.randomUUID();
     const headers = { "idempotency-key": key };
-    expect((await call("POST", "/api/v1/agent/runs", { key: t.key, body: { prompt: "first" }, headers })).status).toBe(200);
+    expect(
+      (await call("POST", "/api/v1/agent/runs", { key: t.key, body: { prompt: "first" }, headers }))
+        .status,
+    ).toBe(200);
     // stored under the key's hash, in the scope of the API key that sent it (`<team>/<key id>`)
-    const { scope } = (await env.DB.prepare("SELECT scope FROM idempotency_keys WHERE scope LIKE ?").bind(`${t.teamId}/%`).first<{ scope: string }>())!;
+    const { scope } = (await env.DB.prepare("SELECT scope FROM idempotency_keys WHERE scope LIKE ?")
+      .bind(`${t.teamId}/%`)
+      .first<{ scope: string }>())!;
     expect(await keysOf(scope)).toHaveLength(1);
-    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ?").bind(Date.now() - 1, scope).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET expires_at = ? WHERE scope = ?")
+      .bind(Date.now() - 1, scope)
+      .run();
     await fireCron(Date.now());
     expect(await keysOf(scope)).toEqual([]);
-    const again = await call("POST", "/api/v1/agent/runs", { key: t.key, body: { prompt: "second" }, headers });
+    const again = await call("POST", "/api/v1/agent/runs", {
+      key: t.key,
+      body: { prompt: "second" },
+      headers,
+    });
     expect(again.status, again.text).toBe(200);
     expect(again.headers.get("idempotent-replayed")).toBeNull();
   });

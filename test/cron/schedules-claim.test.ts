@@ -4,7 +4,13 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { claimDueSlots } from "../../src/services/schedules/claim-slots.ts";
 import { newTeam } from "../helpers/api.ts";
-import { createSchedule, getSchedule, MINUTE, pauseAllSchedules, setNextRun } from "../helpers/schedules.ts";
+import {
+  createSchedule,
+  getSchedule,
+  MINUTE,
+  pauseAllSchedules,
+  setNextRun,
+} from "../helpers/schedules.ts";
 
 afterEach(pauseAllSchedules);
 
@@ -24,13 +30,17 @@ describe("claimDueSlots", () => {
       for (;;) {
         const page = await claimDueSlots(env.DB, tick, 4);
         claimed.push(...page.claimed.map((m) => m.schedule_id));
-        for (const m of page.claimed) expect(m).toMatchObject({ kind: "spawn", team_id: t.teamId, slot: tick, tick });
+        for (const m of page.claimed)
+          expect(m).toMatchObject({ kind: "spawn", team_id: t.teamId, slot: tick, tick });
         if (page.due === 0) return;
       }
     };
     await Promise.all([claimant(), claimant(), claimant()]);
     expect(claimed.sort()).toEqual([...ids].sort());
-    for (const id of ids) expect((await getSchedule(t.key, id)).history.next_run).toBe(new Date(tick + 5 * MINUTE).toISOString());
+    for (const id of ids)
+      expect((await getSchedule(t.key, id)).history.next_run).toBe(
+        new Date(tick + 5 * MINUTE).toISOString(),
+      );
     expect((await claimDueSlots(env.DB, tick)).due).toBe(0);
   });
 
@@ -41,7 +51,16 @@ describe("claimDueSlots", () => {
     const tick = Date.parse("2029-06-01T12:30:00Z");
     await setNextRun(s.id, Date.parse("2029-06-01T08:00:00Z"));
     const { claimed } = await claimDueSlots(env.DB, tick);
-    expect(claimed).toEqual([{ kind: "spawn", schedule_id: s.id, team_id: t.teamId, slot: Date.parse("2029-06-01T12:00:00Z"), tick, missed: 4 }]);
+    expect(claimed).toEqual([
+      {
+        kind: "spawn",
+        schedule_id: s.id,
+        team_id: t.teamId,
+        slot: Date.parse("2029-06-01T12:00:00Z"),
+        tick,
+        missed: 4,
+      },
+    ]);
     expect((await getSchedule(t.key, s.id)).history.next_run).toBe("2029-06-01T13:00:00.000Z");
   });
 });

@@ -3,19 +3,35 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 import { idsOf, listRuns, runRow } from "../helpers/runs.ts";
 import {
-  createSchedule, expectRuns, fireCron, getSchedule, MINUTE, nextRunOf, pauseAllSchedules, runsOfSchedule, SCHEDULES, setNextRun, untilSchedule,
+  createSchedule,
+  expectRuns,
+  fireCron,
+  getSchedule,
+  MINUTE,
+  nextRunOf,
+  pauseAllSchedules,
+  runsOfSchedule,
+  SCHEDULES,
+  setNextRun,
+  untilSchedule,
 } from "../helpers/schedules.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 afterEach(pauseAllSchedules);
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const meta = (row: { metadata: string | null }) => JSON.parse(row.metadata ?? "{}") as Record<string, string>;
+const meta = (row: { metadata: string | null }) =>
+  JSON.parse(row.metadata ?? "{}") as Record<string, string>;
 
 describe("Cron Trigger: slots fire once", () => {
   it("starts the run of a due slot through createRun: source, schedule info, metadata, history", async () => {
     const t = await newTeam();
-    const s = await createSchedule(t.key, { name: "Every minute", prompt: "Check the build", metadata: { team: "ci" }, agent_config: { model_id: "gpt-5", name: "ci-check" } });
+    const s = await createSchedule(t.key, {
+      name: "Every minute",
+      prompt: "Check the build",
+      metadata: { team: "ci" },
+      agent_config: { model_id: "gpt-5", name: "ci-check" },
+    });
     const slot = await nextRunOf(t.key, s.id);
     await fireCron(slot - MINUTE); // a minute early: nothing is due
     await fireCron(slot);
@@ -35,7 +51,11 @@ describe("Cron Trigger: slots fire once", () => {
     });
     expect(run.json.metadata["ambit.catch_up"]).toBeUndefined();
     const after = await getSchedule(t.key, s.id);
-    expect(after.history).toMatchObject({ last_ran: iso(slot), next_run: iso(slot + MINUTE), last_run_id: row.id });
+    expect(after.history).toMatchObject({
+      last_ran: iso(slot),
+      next_run: iso(slot + MINUTE),
+      last_run_id: row.id,
+    });
     expect(after.last_spawn_error).toBeNull();
     // the runs list filters by schedule
     expect(idsOf(await listRuns(t.key, `schedule_id=${s.id}`))).toEqual([row.id]);
@@ -49,7 +69,8 @@ describe("Cron Trigger: slots fire once", () => {
   it("duplicated and overlapping handler invocations start exactly one run per schedule per slot", async () => {
     const t = await newTeam();
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push((await createSchedule(t.key, { name: `dup ${i}`, overlap_policy: "allow" })).id);
+    for (let i = 0; i < 12; i++)
+      ids.push((await createSchedule(t.key, { name: `dup ${i}`, overlap_policy: "allow" })).id);
     const slot = Math.max(...(await Promise.all(ids.map((id) => nextRunOf(t.key, id)))));
     for (const id of ids) await setNextRun(id, slot);
     await Promise.all([fireCron(slot), fireCron(slot), fireCron(slot + 30_000), fireCron(slot)]);
@@ -58,7 +79,11 @@ describe("Cron Trigger: slots fire once", () => {
     // the next minute's two ticks overlap as well: one more each
     await Promise.all([fireCron(slot + MINUTE), fireCron(slot + MINUTE)]);
     await expectRuns(ids, 24);
-    for (const id of ids) expect((await runsOfSchedule(id)).map((r) => meta(r)["ambit.schedule_slot"]).sort(), id).toEqual([iso(slot), iso(slot + MINUTE)]);
+    for (const id of ids)
+      expect(
+        (await runsOfSchedule(id)).map((r) => meta(r)["ambit.schedule_slot"]).sort(),
+        id,
+      ).toEqual([iso(slot), iso(slot + MINUTE)]);
   });
 });
 
@@ -82,12 +107,25 @@ describe("Cron Trigger: pause, resume, edit", () => {
 
   it("an edit takes effect at the next slot", async () => {
     const t = await newTeam();
-    const s = await createSchedule(t.key, { prompt: "old prompt", metadata: { v: "1" }, overlap_policy: "allow" });
+    const s = await createSchedule(t.key, {
+      prompt: "old prompt",
+      metadata: { v: "1" },
+      overlap_policy: "allow",
+    });
     const slot = await nextRunOf(t.key, s.id);
     await fireCron(slot);
     await expectRuns([s.id], 1);
     // same cron: the next slot stays; what it runs changes
-    const put = await call("PUT", `${SCHEDULES}/${s.id}`, { key: t.key, body: { name: "renamed", cron_schedule: "* * * * *", enabled: true, prompt: "new prompt", metadata: { v: "2" } } });
+    const put = await call("PUT", `${SCHEDULES}/${s.id}`, {
+      key: t.key,
+      body: {
+        name: "renamed",
+        cron_schedule: "* * * * *",
+        enabled: true,
+        prompt: "new prompt",
+        metadata: { v: "2" },
+      },
+    });
     expect(put.status).toBe(200);
     expect(Date.parse(put.json.history.next_run)).toBe(slot + MINUTE);
     await fireCron(slot + MINUTE);
@@ -95,9 +133,16 @@ describe("Cron Trigger: pause, resume, edit", () => {
     const [first, second] = await runsOfSchedule(s.id);
     expect([first.prompt, meta(first).v]).toEqual(["old prompt", "1"]);
     expect([second.prompt, second.title, meta(second).v]).toEqual(["new prompt", "renamed", "2"]);
-    expect(JSON.parse(second.schedule_info!)).toEqual({ schedule_id: s.id, schedule_name: "renamed", cron_schedule: "* * * * *" });
+    expect(JSON.parse(second.schedule_info!)).toEqual({
+      schedule_id: s.id,
+      schedule_name: "renamed",
+      cron_schedule: "* * * * *",
+    });
     // a new cron moves the next slot
-    const hourly = await call("PUT", `${SCHEDULES}/${s.id}`, { key: t.key, body: { name: "renamed", cron_schedule: "0 * * * *", enabled: true, prompt: "new prompt" } });
+    const hourly = await call("PUT", `${SCHEDULES}/${s.id}`, {
+      key: t.key,
+      body: { name: "renamed", cron_schedule: "0 * * * *", enabled: true, prompt: "new prompt" },
+    });
     const nextHour = Date.parse(hourly.json.history.next_run);
     expect(new Date(nextHour).getUTCMinutes()).toBe(0);
     await fireCron(slot + 2 * MINUTE);
@@ -121,12 +166,18 @@ describe("Cron Trigger: overlap policies", () => {
   it("skip (the default): no new run while the previous one is active, and the schedule says why", async () => {
     const { t, s, slot, first } = await twoSlots("skip");
     const after = await untilSchedule(t.key, s.id, (x) => x.history.last_skipped_at !== null);
-    expect(after.history).toMatchObject({ last_skipped_at: iso(slot + MINUTE), last_run_id: first.id, last_ran: iso(slot) });
+    expect(after.history).toMatchObject({
+      last_skipped_at: iso(slot + MINUTE),
+      last_run_id: first.id,
+      last_ran: iso(slot),
+    });
     expect(after.history.last_skip_reason).toContain(first.id);
     expect(after.last_spawn_error).toBeNull();
     await expectRuns([s.id], 1);
     // once the previous run ended, the next slot starts again
-    expect((await call("POST", `/api/v1/agent/runs/${first.id}/cancel`, { key: t.key })).status).toBe(200);
+    expect(
+      (await call("POST", `/api/v1/agent/runs/${first.id}/cancel`, { key: t.key })).status,
+    ).toBe(200);
     await fireCron(slot + 2 * MINUTE);
     await expectRuns([s.id], 2);
   });
@@ -157,7 +208,11 @@ describe("Cron Trigger: downtime and failures", () => {
     await fireCron(tick);
     await expectRuns([daily.id, minutely.id], 2);
     const [d] = await runsOfSchedule(daily.id);
-    expect(meta(d)).toEqual({ "ambit.schedule_slot": "2027-01-10T09:00:00.000Z", "ambit.catch_up": "true", "ambit.missed_slots": "3" });
+    expect(meta(d)).toEqual({
+      "ambit.schedule_slot": "2027-01-10T09:00:00.000Z",
+      "ambit.catch_up": "true",
+      "ambit.missed_slots": "3",
+    });
     const [m] = await runsOfSchedule(minutely.id);
     // the current minute is itself a slot: it starts on time, and says how many it stands in for
     expect(meta(m)).toEqual({ "ambit.schedule_slot": iso(tick), "ambit.missed_slots": "30" });
@@ -167,7 +222,10 @@ describe("Cron Trigger: downtime and failures", () => {
     await setNextRun(minutely.id, tick - 5 * 86_400_000);
     await fireCron(tick + 10 * MINUTE);
     await expectRuns([minutely.id], 2);
-    expect(meta((await runsOfSchedule(minutely.id))[1])).toEqual({ "ambit.schedule_slot": iso(tick + 10 * MINUTE), "ambit.missed_slots": "100+" });
+    expect(meta((await runsOfSchedule(minutely.id))[1])).toEqual({
+      "ambit.schedule_slot": iso(tick + 10 * MINUTE),
+      "ambit.missed_slots": "100+",
+    });
   });
 
   it("a spawn failure records last_spawn_error and does not stop later slots; a success clears it", async () => {
@@ -175,7 +233,10 @@ describe("Cron Trigger: downtime and failures", () => {
     const member = await memberKey(t.key, "member");
     const s = await createSchedule(member.key, { overlap_policy: "allow" });
     const slot = await nextRunOf(t.key, s.id);
-    const demote = await call("PATCH", `/api/v1/team/members/${member.userId}`, { key: t.key, body: { role: "viewer" } });
+    const demote = await call("PATCH", `/api/v1/team/members/${member.userId}`, {
+      key: t.key,
+      body: { role: "viewer" },
+    });
     expect(demote.status, demote.text).toBe(200);
     await fireCron(slot);
     const failed = await untilSchedule(t.key, s.id, (x) => x.last_spawn_error !== null);
@@ -184,7 +245,14 @@ describe("Cron Trigger: downtime and failures", () => {
     expect(failed.history).toMatchObject({ last_ran: null, next_run: iso(slot + MINUTE) });
     await expectRuns([s.id], 0, { settleMs: 200 });
 
-    expect((await call("PATCH", `/api/v1/team/members/${member.userId}`, { key: t.key, body: { role: "member" } })).status).toBe(200);
+    expect(
+      (
+        await call("PATCH", `/api/v1/team/members/${member.userId}`, {
+          key: t.key,
+          body: { role: "member" },
+        })
+      ).status,
+    ).toBe(200);
     await fireCron(slot + MINUTE);
     const ok = await untilSchedule(t.key, s.id, (x) => x.history.last_ran !== null);
     expect(ok.last_spawn_error).toBeNull();
@@ -192,7 +260,9 @@ describe("Cron Trigger: downtime and failures", () => {
     await expectRuns([s.id], 1);
 
     // an owner who left the team: the error says so
-    expect((await call("DELETE", `/api/v1/team/members/${member.userId}`, { key: t.key })).status).toBe(204);
+    expect(
+      (await call("DELETE", `/api/v1/team/members/${member.userId}`, { key: t.key })).status,
+    ).toBe(204);
     await fireCron(slot + 2 * MINUTE);
     const gone = await untilSchedule(t.key, s.id, (x) => x.last_spawn_error !== null);
     expect(gone.last_spawn_error).toMatch(/no longer a member/);
@@ -200,17 +270,25 @@ describe("Cron Trigger: downtime and failures", () => {
 
   it("the schedule's configuration resolves like any run's: a deleted environment is a spawn error naming it", async () => {
     const t = await newTeam();
-    const made = await call("POST", "/api/v1/agent/environments", { key: t.key, body: { name: "widgets" } });
+    const made = await call("POST", "/api/v1/agent/environments", {
+      key: t.key,
+      body: { name: "widgets" },
+    });
     expect(made.status, made.text).toBe(201);
     const envId = made.json.uid as string;
-    const s = await createSchedule(t.key, { overlap_policy: "allow", agent_config: { environment_id: envId } });
+    const s = await createSchedule(t.key, {
+      overlap_policy: "allow",
+      agent_config: { environment_id: envId },
+    });
     const slot = await nextRunOf(t.key, s.id);
     await fireCron(slot);
     await untilSchedule(t.key, s.id, (x) => x.history.last_ran !== null);
     const [first] = await runsOfSchedule(s.id);
     expect(first.environment_id).toBe(envId);
 
-    expect((await call("DELETE", `/api/v1/agent/environments/${envId}`, { key: t.key })).status).toBe(204);
+    expect(
+      (await call("DELETE", `/api/v1/agent/environments/${envId}`, { key: t.key })).status,
+    ).toBe(204);
     await fireCron(slot + MINUTE);
     const failed = await untilSchedule(t.key, s.id, (x) => x.last_spawn_error !== null);
     expect(failed.last_spawn_error).toContain(iso(slot + MINUTE));
@@ -241,15 +319,31 @@ describe("Cron Trigger: personal schedules and time zones", () => {
     await expectRuns([s.id], 1);
     const [row] = await runsOfSchedule(s.id);
     expect([row.scope, row.creator_id]).toEqual(["User", member.userId]);
-    expect((await call("GET", `/api/v1/agent/runs/${row.id}`, { key: member.key })).json.scope).toEqual({ type: "User", uid: member.userId });
-    expectProblem(await call("GET", `/api/v1/agent/runs/${row.id}`, { key: t.key }), 404, "resource_not_found");
+    expect(
+      (await call("GET", `/api/v1/agent/runs/${row.id}`, { key: member.key })).json.scope,
+    ).toEqual({ type: "User", uid: member.userId });
+    expectProblem(
+      await call("GET", `/api/v1/agent/runs/${row.id}`, { key: t.key }),
+      404,
+      "resource_not_found",
+    );
     expect(idsOf(await listRuns(t.key, `schedule_id=${s.id}`))).toEqual([]);
   });
 
   it("fires at the local time of its zone across DST: a skipped hour runs once an hour late, a repeated hour once", async () => {
     const t = await newTeam();
-    const spring = await createSchedule(t.key, { name: "spring", cron_schedule: "30 2 * * *", timezone: "America/New_York", overlap_policy: "allow" });
-    const fall = await createSchedule(t.key, { name: "fall", cron_schedule: "30 1 * * *", timezone: "America/New_York", overlap_policy: "allow" });
+    const spring = await createSchedule(t.key, {
+      name: "spring",
+      cron_schedule: "30 2 * * *",
+      timezone: "America/New_York",
+      overlap_policy: "allow",
+    });
+    const fall = await createSchedule(t.key, {
+      name: "fall",
+      cron_schedule: "30 1 * * *",
+      timezone: "America/New_York",
+      overlap_policy: "allow",
+    });
     await setNextRun(fall.id, Date.parse("2027-11-06T05:30:00Z")); // 01:30 EDT
     // US DST 2027 starts Mar 14 (02:00 → 03:00) and ends Nov 7 (02:00 → 01:00)
     await setNextRun(spring.id, Date.parse("2027-03-13T07:30:00Z")); // 02:30 EST
@@ -269,7 +363,9 @@ describe("Cron Trigger: personal schedules and time zones", () => {
     expect((await getSchedule(t.key, fall.id)).history.next_run).toBe("2027-11-08T06:30:00.000Z");
     await expectRuns([fall.id], 2);
     // the two ticks' messages may be started in one consumer batch, in either order
-    expect((await runsOfSchedule(fall.id)).map((r) => meta(r)["ambit.schedule_slot"]).sort()).toEqual(["2027-11-06T05:30:00.000Z", "2027-11-07T05:30:00.000Z"]);
+    expect(
+      (await runsOfSchedule(fall.id)).map((r) => meta(r)["ambit.schedule_slot"]).sort(),
+    ).toEqual(["2027-11-06T05:30:00.000Z", "2027-11-07T05:30:00.000Z"]);
   });
 });
 
@@ -278,9 +374,13 @@ describe("Cron Trigger: housekeeping still runs", () => {
     const t = await newTeam();
     const s = await createSchedule(t.key);
     const slot = await nextRunOf(t.key, s.id);
-    await env.DB.prepare("INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, created_at, expires_at) VALUES ('cron-x', 'old', 'h', 'completed', 0, 0, 1)").run();
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, created_at, expires_at) VALUES ('cron-x', 'old', 'h', 'completed', 0, 0, 1)",
+    ).run();
     await fireCron(slot);
-    expect(await env.DB.prepare("SELECT key FROM idempotency_keys WHERE scope = 'cron-x'").first()).toBeNull();
+    expect(
+      await env.DB.prepare("SELECT key FROM idempotency_keys WHERE scope = 'cron-x'").first(),
+    ).toBeNull();
     await expectRuns([s.id], 1);
   });
 });

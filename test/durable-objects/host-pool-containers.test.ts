@@ -4,7 +4,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_CONTAINER_STARTS, type RunnerStarter, type StartResult } from "../../durable-objects/host-pool/containers.ts";
+import {
+  MAX_CONTAINER_STARTS,
+  type RunnerStarter,
+  type StartResult,
+} from "../../durable-objects/host-pool/containers.ts";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { signHostToken } from "../../src/lib/host-token.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
@@ -15,13 +19,24 @@ type Team = Awaited<ReturnType<typeof newTeam>>;
 type Start = { runId: string; teamId: string; executionId: number };
 
 async function queuedRun(team: Team, pool = "warp") {
-  return (await insertRunRow(team, { prompt: "Do it", title: "Do it", worker_host: pool === "warp" ? null : pool })).id;
+  return (
+    await insertRunRow(team, {
+      prompt: "Do it",
+      title: "Do it",
+      worker_host: pool === "warp" ? null : pool,
+    })
+  ).id;
 }
 
-const offer = (team: Team, runId: string, pool = "warp", executionId = 1) => poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId });
+const offer = (team: Team, runId: string, pool = "warp", executionId = 1) =>
+  poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId });
 
 /** Puts a recording starter in the team's pool; `answer` decides each start's result. */
-async function watchStarts(team: Team, pool = "warp", answer: (s: Start) => StartResult = () => ({ ok: true })) {
+async function watchStarts(
+  team: Team,
+  pool = "warp",
+  answer: (s: Start) => StartResult = () => ({ ok: true }),
+) {
   const starts: Start[] = [];
   const starter: RunnerStarter = { start: async (s) => (starts.push(s), answer(s)) };
   await runInDurableObject(poolStub(team.teamId, pool), (p: HostPool) => {
@@ -31,15 +46,25 @@ async function watchStarts(team: Team, pool = "warp", answer: (s: Start) => Star
 }
 
 const containerRows = (team: Team) =>
-  runInDurableObject(poolStub(team.teamId), (_: HostPool, state) => state.storage.sql.exec<{ run_id: string }>("SELECT run_id FROM containers").toArray().map((r) => r.run_id));
+  runInDurableObject(poolStub(team.teamId), (_: HostPool, state) =>
+    state.storage.sql
+      .exec<{ run_id: string }>("SELECT run_id FROM containers")
+      .toArray()
+      .map((r) => r.run_id),
+  );
 
 /** A host connected with a platform host credential, as a runner container connects. */
 async function containerHost(team: Team, runId: string, hello: Hello | false = { capacity: 1 }) {
-  const token = await signHostToken(env.JWT_SECRET, { teamId: team.teamId, runId, executionId: 1 }, 3600);
+  const token = await signHostToken(
+    env.JWT_SECRET,
+    { teamId: team.teamId, runId, executionId: 1 },
+    3600,
+  );
   return TestHost.connect(token, "warp", hello);
 }
 
-const getRun = async (team: Team, runId: string) => (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
+const getRun = async (team: Team, runId: string) =>
+  (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
 
 describe("HostPool with PLATFORM_HOSTS=containers", () => {
   it("starts one container for a run waiting with no host, and never again for it (redelivered offer, alarm)", async () => {
@@ -48,7 +73,9 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     const runId = await queuedRun(t);
     expect(await offer(t, runId)).toEqual({ ok: true, status: "waiting" });
     expect(starts).toEqual([{ runId, teamId: t.teamId, executionId: 1 }]);
-    expect((await getRun(t, runId)).status_message.message).toBe("Waiting: a runner container is starting for this run");
+    expect((await getRun(t, runId)).status_message.message).toBe(
+      "Waiting: a runner container is starting for this run",
+    );
 
     expect(await offer(t, runId)).toEqual({ ok: true, status: "duplicate" });
     await runDurableObjectAlarm(poolStub(t.teamId));
@@ -114,7 +141,9 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
   it("a container that did not start is tried again from the alarm", async () => {
     const t = await newTeam("containers-retry");
     let fail = true;
-    const starts = await watchStarts(t, "warp", () => (fail ? { ok: false, message: "no capacity in the region" } : { ok: true }));
+    const starts = await watchStarts(t, "warp", () =>
+      fail ? { ok: false, message: "no capacity in the region" } : { ok: true },
+    );
     const runId = await queuedRun(t);
     await offer(t, runId);
     expect(starts).toHaveLength(1);
@@ -142,7 +171,12 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     }
     expect(await pool.containerStopped(runId, 2)).toEqual({ ok: true, action: "ended" });
     const run = await untilRun(t.key, runId, (r) => r.state === "ERROR", "ERROR");
-    expect(run.status_message).toMatchObject({ error_code: "resource_unavailable", message: expect.stringMatching(/3 runner containers stopped without taking this run \(last exit code 2\)/) });
+    expect(run.status_message).toMatchObject({
+      error_code: "resource_unavailable",
+      message: expect.stringMatching(
+        /3 runner containers stopped without taking this run \(last exit code 2\)/,
+      ),
+    });
     await runDurableObjectAlarm(pool);
     expect(starts).toHaveLength(MAX_CONTAINER_STARTS);
   });
@@ -154,7 +188,10 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
     await offer(t, runId);
     const host = await containerHost(t, runId);
     await host.take(t.key, runId);
-    expect(await poolStub(t.teamId).containerStopped(runId, 0)).toEqual({ ok: true, action: "none" });
+    expect(await poolStub(t.teamId).containerStopped(runId, 0)).toEqual({
+      ok: true,
+      action: "none",
+    });
     expect((await getRun(t, runId)).state).toBe("INPROGRESS");
     expect(starts).toHaveLength(1);
     host.close();
@@ -168,8 +205,13 @@ describe("HostPool with PLATFORM_HOSTS=containers", () => {
 
     const runId = await queuedRun(t);
     expect(await offer(t, runId)).toEqual({ ok: true, status: "waiting" });
-    expect(await runInDurableObject(poolStub(t.teamId), (p: HostPool) => p.hosting)).toEqual({ mode: "local", starter: null });
+    expect(await runInDurableObject(poolStub(t.teamId), (p: HostPool) => p.hosting)).toEqual({
+      mode: "local",
+      starter: null,
+    });
     expect(await containerRows(t)).toEqual([]);
-    expect((await getRun(t, runId)).status_message.message).toMatch(/no host is connected for worker_host=warp/);
+    expect((await getRun(t, runId)).status_message.message).toMatch(
+      /no host is connected for worker_host=warp/,
+    );
   });
 });

@@ -7,7 +7,15 @@ import { MAX_ATTEMPTS } from "../../durable-objects/host-pool/dispatch.ts";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { SESSION_MARK_TTL_MS } from "../../durable-objects/host-pool/storage.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
-import { eventually, poolHosts, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
+import {
+  eventually,
+  poolHosts,
+  poolState,
+  poolStub,
+  sleep,
+  TestHost,
+  untilRun,
+} from "../helpers/hosts.ts";
 import { eventsOf, insertRunRow, RUNS } from "../helpers/runs.ts";
 import { attach } from "../helpers/sockets.ts";
 
@@ -15,21 +23,30 @@ type Team = Awaited<ReturnType<typeof newTeam>>;
 
 /** A QUEUED run of `team` in `pool`, known to D1 only (its RunSession rebuilds itself on first use). */
 async function queuedRun(team: Team, pool = "warp", prompt = "Do the thing") {
-  const row = await insertRunRow(team, { prompt, title: prompt, worker_host: pool === "warp" ? null : pool });
+  const row = await insertRunRow(team, {
+    prompt,
+    title: prompt,
+    worker_host: pool === "warp" ? null : pool,
+  });
   return row.id;
 }
 
 const offer = (team: Team, runId: string, pool = "warp", executionId = 1) =>
   poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId });
 
-const getRun = async (team: Team, runId: string) => (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
+const getRun = async (team: Team, runId: string) =>
+  (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
 const stateIs = (state: string) => (r: Json) => r.state === state;
 
 describe("HostPool: assignment", () => {
   it("gives no work before hello; after hello the run goes PENDING and the host gets a full task_assignment", async () => {
     const t = await newTeam("pool");
     const host = await TestHost.connect(t.key, "warp", false);
-    expect(host.welcome).toEqual({ worker_id: "warp", connection_id: expect.any(String), heartbeat_interval_ms: expect.any(Number) });
+    expect(host.welcome).toEqual({
+      worker_id: "warp",
+      connection_id: expect.any(String),
+      heartbeat_interval_ms: expect.any(Number),
+    });
     const runId = await queuedRun(t, "warp", "Fix the flaky test");
     expect(await offer(t, runId)).toEqual({ ok: true, status: "waiting" });
     expect((await getRun(t, runId)).state).toBe("QUEUED");
@@ -57,7 +74,9 @@ describe("HostPool: assignment", () => {
     });
     const run = await untilRun(t.key, runId, stateIs("PENDING"));
     expect(run.status_message.message).toMatch(/Offered to host warp/);
-    expect((await poolState(t.teamId)).held).toMatchObject([{ run_id: runId, conn: host.connectionId, claimed: 0, lost_at: null, attempts: 0 }]);
+    expect((await poolState(t.teamId)).held).toMatchObject([
+      { run_id: runId, conn: host.connectionId, claimed: 0, lost_at: null, attempts: 0 },
+    ]);
     host.close();
   });
 
@@ -71,13 +90,28 @@ describe("HostPool: assignment", () => {
     host.start(runId);
     await untilRun(t.key, runId, stateIs("INPROGRESS"));
     const session = await attach(runId, { token: a.session.token });
-    expect(session.frames[0]).toMatchObject({ type: "ready", run_id: runId, access: "HOST", state: "INPROGRESS", execution_id: 1 });
-    session.send({ type: "append", ref: "r1", events: [{ host_seq: 1, type: "agent.message", payload: { text: "hello from the host" } }] });
+    expect(session.frames[0]).toMatchObject({
+      type: "ready",
+      run_id: runId,
+      access: "HOST",
+      state: "INPROGRESS",
+      execution_id: 1,
+    });
+    session.send({
+      type: "append",
+      ref: "r1",
+      events: [{ host_seq: 1, type: "agent.message", payload: { text: "hello from the host" } }],
+    });
     const ack = await session.next("ack", (f) => f.type === "ack" && f.ref === "r1");
     expect(ack.seqs).toHaveLength(1);
     expect(ack.refused).toEqual([]);
     const events = (await eventsOf({ runId, teamId: t.teamId }))!;
-    expect(events.at(-1)).toMatchObject({ seq: ack.seqs[0], type: "agent.message", actor: { type: "host" }, payload: { text: "hello from the host" } });
+    expect(events.at(-1)).toMatchObject({
+      seq: ack.seqs[0],
+      type: "agent.message",
+      actor: { type: "host" },
+      payload: { text: "hello from the host" },
+    });
     session.close();
     host.close();
   });
@@ -86,7 +120,11 @@ describe("HostPool: assignment", () => {
     const t = await newTeam("pool");
     const host = await TestHost.connect(t.key, "warp", { capacity: 2 });
     await eventually("hello", async () => (await poolHosts(t.teamId))[0]?.capacity === 2);
-    const [r1, r2, r3] = [await queuedRun(t, "warp", "one"), await queuedRun(t, "warp", "two"), await queuedRun(t, "warp", "three")];
+    const [r1, r2, r3] = [
+      await queuedRun(t, "warp", "one"),
+      await queuedRun(t, "warp", "two"),
+      await queuedRun(t, "warp", "three"),
+    ];
     expect(await offer(t, r1)).toMatchObject({ status: "assigned" });
     expect(await offer(t, r2)).toMatchObject({ status: "assigned" });
     expect(await offer(t, r3)).toMatchObject({ status: "waiting" });
@@ -95,8 +133,13 @@ describe("HostPool: assignment", () => {
     expect(host.assignedIds()).toEqual([r1, r2]);
     const waiting = await getRun(t, r3);
     expect(waiting.state).toBe("QUEUED");
-    expect(waiting.status_message.message).toBe("Waiting: all 1 host of worker_host=warp are busy (position 1 in line)");
-    expect((await poolHosts(t.teamId))[0]).toMatchObject({ capacity: 2, running: expect.arrayContaining([r1, r2]) });
+    expect(waiting.status_message.message).toBe(
+      "Waiting: all 1 host of worker_host=warp are busy (position 1 in line)",
+    );
+    expect((await poolHosts(t.teamId))[0]).toMatchObject({
+      capacity: 2,
+      running: expect.arrayContaining([r1, r2]),
+    });
 
     host.claim(r1);
     host.start(r1);
@@ -111,7 +154,10 @@ describe("HostPool: assignment", () => {
     const t = await newTeam("pool");
     const a = await TestHost.connect(t.key, "warp", { capacity: 3 });
     const b = await TestHost.connect(t.key, "warp", { capacity: 3 });
-    await eventually("both hellos", async () => (await poolHosts(t.teamId)).filter((h) => h.capacity === 3).length === 2);
+    await eventually(
+      "both hellos",
+      async () => (await poolHosts(t.teamId)).filter((h) => h.capacity === 3).length === 2,
+    );
     const runs: string[] = [];
     for (let i = 0; i < 4; i++) {
       runs.push(await queuedRun(t, "warp", `run ${i}`));
@@ -143,7 +189,10 @@ describe("HostPool: assignment", () => {
     const t = await newTeam("pool");
     const big = await TestHost.connect(t.key, "warp", { capacity: 4 });
     const small = await TestHost.connect(t.key, "warp", { capacity: 1 });
-    await eventually("both hellos", async () => (await poolHosts(t.teamId)).filter((h) => h.capacity > 0).length === 2);
+    await eventually(
+      "both hellos",
+      async () => (await poolHosts(t.teamId)).filter((h) => h.capacity > 0).length === 2,
+    );
     const runs: string[] = [];
     for (let i = 0; i < 5; i++) {
       runs.push(await queuedRun(t, "warp", `run ${i}`));
@@ -173,7 +222,9 @@ describe("HostPool: host messages drive the run", () => {
     host.complete(runId, { message: "Opened PR #12" });
     const done = await untilRun(t.key, runId, stateIs("SUCCEEDED"));
     expect(done.status_message).toEqual({ message: "Opened PR #12" });
-    const events = (await eventsOf({ runId, teamId: t.teamId }))!.filter((e) => e.type === "run.state_changed");
+    const events = (await eventsOf({ runId, teamId: t.teamId }))!.filter(
+      (e) => e.type === "run.state_changed",
+    );
     expect(events.map((e) => [e.payload.command, e.actor])).toEqual([
       ["dispatch", { type: "system", id: "dispatch" }],
       ["claim", { type: "host", id: "warp" }],
@@ -195,7 +246,9 @@ describe("HostPool: host messages drive the run", () => {
       host.claim(runId);
       host.start(runId);
       host.complete(runId, { message: `done ${i}` });
-      expect((await untilRun(t.key, runId, stateIs("SUCCEEDED"))).status_message).toEqual({ message: `done ${i}` });
+      expect((await untilRun(t.key, runId, stateIs("SUCCEEDED"))).status_message).toEqual({
+        message: `done ${i}`,
+      });
       await eventually("the slot freed", async () => (await poolState(t.teamId)).held.length === 0);
     }
     expect(host.ofType("error")).toEqual([]);
@@ -224,9 +277,18 @@ describe("HostPool: host messages drive the run", () => {
     host.claim(runId);
     host.start(runId);
     await untilRun(t.key, runId, stateIs("INPROGRESS"));
-    host.fail(runId, { message: "tests failed", error_code: "external_authentication_required", retryable: false, exit_code: 1 });
+    host.fail(runId, {
+      message: "tests failed",
+      error_code: "external_authentication_required",
+      retryable: false,
+      exit_code: 1,
+    });
     const run = await untilRun(t.key, runId, stateIs("FAILED"));
-    expect(run.status_message).toEqual({ message: "tests failed", error_code: "external_authentication_required", retryable: false });
+    expect(run.status_message).toEqual({
+      message: "tests failed",
+      error_code: "external_authentication_required",
+      retryable: false,
+    });
     host.close();
   });
 
@@ -241,9 +303,14 @@ describe("HostPool: host messages drive the run", () => {
     host.start(r1);
     await untilRun(t.key, r1, stateIs("INPROGRESS"));
     host.fail(r1, { message: "disk full", task_state: "ERROR", retryable: true });
-    expect((await untilRun(t.key, r1, stateIs("ERROR"))).status_message).toEqual({ message: "disk full", retryable: true });
+    expect((await untilRun(t.key, r1, stateIs("ERROR"))).status_message).toEqual({
+      message: "disk full",
+      retryable: true,
+    });
     host.fail(r2, { message: "could not clone" }); // PENDING: fail is not allowed, error is
-    expect((await untilRun(t.key, r2, stateIs("ERROR"))).status_message).toEqual({ message: "could not clone" });
+    expect((await untilRun(t.key, r2, stateIs("ERROR"))).status_message).toEqual({
+      message: "could not clone",
+    });
     expect((await poolState(t.teamId)).held).toEqual([]);
     host.close();
   });
@@ -257,7 +324,10 @@ describe("HostPool: host messages drive the run", () => {
     await a.nthAssignment(1);
     b.complete(runId, { message: "not mine" });
     const err = await b.nth("error", 1);
-    expect(err.data).toEqual({ code: "resource_not_found", message: `this connection does not hold run ${runId}` });
+    expect(err.data).toEqual({
+      code: "resource_not_found",
+      message: `this connection does not hold run ${runId}`,
+    });
     b.claim("no-such-run");
     await b.nth("error", 2);
     expect((await getRun(t, runId)).state).toBe("PENDING");
@@ -267,7 +337,11 @@ describe("HostPool: host messages drive the run", () => {
 
   it("closes the socket with 1008 on a malformed message (not JSON, unknown type, bad data)", async () => {
     const t = await newTeam("pool");
-    for (const bad of ["not json {", JSON.stringify({ type: "explode", data: {} }), JSON.stringify({ type: "hello", data: { capacity: -1 } })]) {
+    for (const bad of [
+      "not json {",
+      JSON.stringify({ type: "explode", data: {} }),
+      JSON.stringify({ type: "hello", data: { capacity: -1 } }),
+    ]) {
       const host = await TestHost.connect(t.key, "warp", false);
       host.send(bad);
       const closed = await host.untilClosed();
@@ -282,7 +356,10 @@ describe("HostPool: rejections and duplicates", () => {
     const t = await newTeam("pool");
     const a = await TestHost.connect(t.key, "warp");
     const b = await TestHost.connect(t.key, "warp");
-    await eventually("both hellos", async () => (await poolHosts(t.teamId)).filter((h) => h.capacity === 1).length === 2);
+    await eventually(
+      "both hellos",
+      async () => (await poolHosts(t.teamId)).filter((h) => h.capacity === 1).length === 2,
+    );
     const runId = await queuedRun(t);
     await offer(t, runId);
     const [first, second] = await eventually("an assignment", async () => {
@@ -294,9 +371,17 @@ describe("HostPool: rejections and duplicates", () => {
     expect(first.assignedIds()).toEqual([runId]);
     const run = await untilRun(t.key, runId, stateIs("PENDING"));
     expect(run.status_message.message).toMatch(/Offered to host warp/);
-    const requeue = (await eventsOf({ runId, teamId: t.teamId }))!.find((e) => e.payload.command === "requeue");
-    expect(requeue?.payload).toMatchObject({ from: "PENDING", to: "QUEUED", status_message: { message: "Queued again: host warp rejected it: no GPU here" } });
-    expect((await poolState(t.teamId)).held).toMatchObject([{ run_id: runId, conn: second.connectionId, attempts: 1 }]);
+    const requeue = (await eventsOf({ runId, teamId: t.teamId }))!.find(
+      (e) => e.payload.command === "requeue",
+    );
+    expect(requeue?.payload).toMatchObject({
+      from: "PENDING",
+      to: "QUEUED",
+      status_message: { message: "Queued again: host warp rejected it: no GPU here" },
+    });
+    expect((await poolState(t.teamId)).held).toMatchObject([
+      { run_id: runId, conn: second.connectionId, attempts: 1 },
+    ]);
     a.close();
     b.close();
   });
@@ -351,14 +436,29 @@ describe("HostPool: rejections and duplicates", () => {
 describe("HostPool: why a run waits", () => {
   it("remembers which runs' sessions asked to be told, and forgets those whose run never came into line", async () => {
     const t = await newTeam("pool");
-    const [waiting, lost, fresh] = [await queuedRun(t, "w-marks"), await queuedRun(t, "w-marks"), await queuedRun(t, "w-marks")];
+    const [waiting, lost, fresh] = [
+      await queuedRun(t, "w-marks"),
+      await queuedRun(t, "w-marks"),
+      await queuedRun(t, "w-marks"),
+    ];
     await offer(t, waiting, "w-marks");
     const pool = poolStub(t.teamId, "w-marks");
-    const marks = () => runInDurableObject(pool, (_: HostPool, s) => s.storage.sql.exec<{ run_id: string }>("SELECT run_id FROM sessions").toArray().map((r) => r.run_id).sort());
-    expect(await pool.watch(waiting)).toEqual({ told: expect.stringMatching(/^Waiting: no host is connected/) });
+    const marks = () =>
+      runInDurableObject(pool, (_: HostPool, s) =>
+        s.storage.sql
+          .exec<{ run_id: string }>("SELECT run_id FROM sessions")
+          .toArray()
+          .map((r) => r.run_id)
+          .sort(),
+      );
+    expect(await pool.watch(waiting)).toEqual({
+      told: expect.stringMatching(/^Waiting: no host is connected/),
+    });
     expect(await pool.watch(lost)).toEqual({ told: null }); // not offered (yet)
     // an hour later: the run in line keeps its mark, the one never offered loses it
-    await runInDurableObject(pool, (_: HostPool, s) => s.storage.sql.exec("UPDATE sessions SET at = at - ?", SESSION_MARK_TTL_MS + 1));
+    await runInDurableObject(pool, (_: HostPool, s) =>
+      s.storage.sql.exec("UPDATE sessions SET at = at - ?", SESSION_MARK_TTL_MS + 1),
+    );
     await pool.watch(fresh);
     expect(await marks()).toEqual([waiting, fresh].sort());
   });
@@ -369,23 +469,34 @@ describe("HostPool: why a run waits", () => {
     expect(await offer(t, runId, "gpu-box")).toEqual({ ok: true, status: "waiting" });
     const run = await getRun(t, runId);
     expect(run.state).toBe("QUEUED");
-    expect(run.status_message.message).toMatch(/^Waiting: no host is connected for worker_host=gpu-box/);
+    expect(run.status_message.message).toMatch(
+      /^Waiting: no host is connected for worker_host=gpu-box/,
+    );
     // its session is not open: the row alone was told, and the session opens from it
-    expect(await eventsOf({ runId, teamId: t.teamId })).toMatchObject([{ type: "run.created", payload: { status_message: run.status_message } }]);
+    expect(await eventsOf({ runId, teamId: t.teamId })).toMatchObject([
+      { type: "run.created", payload: { status_message: run.status_message } },
+    ]);
   });
 
   it("says all N hosts are busy and each run's position in line; the line is first come, first served", async () => {
     const t = await newTeam("pool");
     const a = await TestHost.connect(t.key, "w1");
     const b = await TestHost.connect(t.key, "w1");
-    await eventually("both hellos", async () => (await poolHosts(t.teamId, "w1")).filter((h) => h.capacity === 1).length === 2);
+    await eventually(
+      "both hellos",
+      async () => (await poolHosts(t.teamId, "w1")).filter((h) => h.capacity === 1).length === 2,
+    );
     const runs: string[] = [];
     for (let i = 0; i < 4; i++) {
       runs.push(await queuedRun(t, "w1", `run ${i}`));
       await offer(t, runs[i], "w1");
     }
-    expect((await getRun(t, runs[2])).status_message.message).toBe("Waiting: all 2 hosts of worker_host=w1 are busy (position 1 in line)");
-    expect((await getRun(t, runs[3])).status_message.message).toBe("Waiting: all 2 hosts of worker_host=w1 are busy (position 2 in line)");
+    expect((await getRun(t, runs[2])).status_message.message).toBe(
+      "Waiting: all 2 hosts of worker_host=w1 are busy (position 1 in line)",
+    );
+    expect((await getRun(t, runs[3])).status_message.message).toBe(
+      "Waiting: all 2 hosts of worker_host=w1 are busy (position 2 in line)",
+    );
     expect((await poolState(t.teamId, "w1")).line.map((e) => e.run_id)).toEqual([runs[2], runs[3]]);
     // the first in line goes first when a host frees up
     const holder = a.assignedIds()[0] === runs[0] ? a : b;
@@ -408,10 +519,20 @@ describe("HostPool: hosts that go away", () => {
     await a.nthAssignment(1);
     a.close();
     await untilRun(t.key, runId, stateIs("QUEUED"));
-    const requeue = (await eventsOf({ runId, teamId: t.teamId }))!.find((e) => e.payload.command === "requeue");
-    expect(requeue?.payload).toMatchObject({ to: "QUEUED", status_message: { message: "Queued again: host warp disconnected before claiming it" } });
+    const requeue = (await eventsOf({ runId, teamId: t.teamId }))!.find(
+      (e) => e.payload.command === "requeue",
+    );
+    expect(requeue?.payload).toMatchObject({
+      to: "QUEUED",
+      status_message: { message: "Queued again: host warp disconnected before claiming it" },
+    });
     // back in line, it is told why it waits now
-    await untilRun(t.key, runId, (r) => /^Waiting: no host is connected for worker_host=warp/.test(r.status_message?.message), "no host connected");
+    await untilRun(
+      t.key,
+      runId,
+      (r) => /^Waiting: no host is connected for worker_host=warp/.test(r.status_message?.message),
+      "no host connected",
+    );
     expect((await poolState(t.teamId)).line).toMatchObject([{ run_id: runId, attempts: 1 }]);
     const b = await TestHost.connect(t.key, "warp");
     await b.assignmentOf(runId);
@@ -426,7 +547,10 @@ describe("HostPool: hosts that go away", () => {
     await offer(t, runId, "w-lost");
     await host.take(t.key, runId);
     host.close();
-    await eventually("the run marked lost", async () => (await poolState(t.teamId, "w-lost")).held[0]?.lost_at);
+    await eventually(
+      "the run marked lost",
+      async () => (await poolState(t.teamId, "w-lost")).held[0]?.lost_at,
+    );
     // within the grace the alarm leaves it alone
     await runDurableObjectAlarm(poolStub(t.teamId, "w-lost"));
     expect((await getRun(t, runId)).state).toBe("INPROGRESS");
@@ -435,7 +559,9 @@ describe("HostPool: hosts that go away", () => {
     const run = await untilRun(t.key, runId, (r) => r.state !== "INPROGRESS", "the end");
     expect(run.state).toBe("ERROR");
     expect(run.status_message).toEqual({
-      message: expect.stringMatching(/^Host w-lost stopped answering \(last heard at \d{4}-\d\d-\d\dT[\d:.]+Z\) while it held this run/),
+      message: expect.stringMatching(
+        /^Host w-lost stopped answering \(last heard at \d{4}-\d\d-\d\dT[\d:.]+Z\) while it held this run/,
+      ),
       error_code: "resource_unavailable",
       retryable: true,
     });
@@ -449,15 +575,26 @@ describe("HostPool: hosts that go away", () => {
     await offer(t, runId, "w-back");
     await first.take(t.key, runId);
     first.close();
-    await eventually("the run marked lost", async () => (await poolState(t.teamId, "w-back")).held[0]?.lost_at);
-    const again = await TestHost.connect(t.key, "w-back", { capacity: 1, running: [{ task_id: runId }] });
-    await eventually("the run adopted", async () => (await poolState(t.teamId, "w-back")).held[0]?.conn === again.connectionId);
+    await eventually(
+      "the run marked lost",
+      async () => (await poolState(t.teamId, "w-back")).held[0]?.lost_at,
+    );
+    const again = await TestHost.connect(t.key, "w-back", {
+      capacity: 1,
+      running: [{ task_id: runId }],
+    });
+    await eventually(
+      "the run adopted",
+      async () => (await poolState(t.teamId, "w-back")).held[0]?.conn === again.connectionId,
+    );
     expect((await poolState(t.teamId, "w-back")).held[0].lost_at).toBeNull();
     await backdateLost(t.teamId, "w-back", LOST_GRACE_MS + 1_000); // nothing is lost any more
     await runDurableObjectAlarm(poolStub(t.teamId, "w-back"));
     expect((await getRun(t, runId)).state).toBe("INPROGRESS");
     again.complete(runId, { message: "finished after the reconnect" });
-    expect((await untilRun(t.key, runId, stateIs("SUCCEEDED"))).status_message).toEqual({ message: "finished after the reconnect" });
+    expect((await untilRun(t.key, runId, stateIs("SUCCEEDED"))).status_message).toEqual({
+      message: "finished after the reconnect",
+    });
     again.close();
   });
 
@@ -468,9 +605,14 @@ describe("HostPool: hosts that go away", () => {
     await offer(t, runId);
     await owner.take(t.key, runId);
     // same pool, same worker id would adopt; a stranger naming the run in hello is ignored
-    const stranger = await TestHost.connect(t.key, "warp", { capacity: 1, running: [{ task_id: "someone-elses-run" }] });
+    const stranger = await TestHost.connect(t.key, "warp", {
+      capacity: 1,
+      running: [{ task_id: "someone-elses-run" }],
+    });
     await sleep(50);
-    expect((await poolState(t.teamId)).held).toMatchObject([{ run_id: runId, conn: owner.connectionId }]);
+    expect((await poolState(t.teamId)).held).toMatchObject([
+      { run_id: runId, conn: owner.connectionId },
+    ]);
     owner.close();
     stranger.close();
   });
@@ -493,7 +635,9 @@ describe("HostPool: hosts that go away", () => {
     const closed = await host.untilClosed();
     expect(closed.code).toBe(1011);
     expect(closed.reason).toMatch(/no heartbeat/);
-    expect((await poolState(t.teamId, "w-silent")).held).toMatchObject([{ run_id: runId, lost_at: expect.any(Number) }]);
+    expect((await poolState(t.teamId, "w-silent")).held).toMatchObject([
+      { run_id: runId, lost_at: expect.any(Number) },
+    ]);
     expect(await poolHosts(t.teamId, "w-silent")).toEqual([]);
   });
 });
@@ -525,7 +669,9 @@ describe("HostPool: cancel", () => {
     expect((await poolState(t.teamId)).line).toEqual([]);
     const other = await queuedRun(t);
     await offer(t, other);
-    expect((await getRun(t, other)).status_message.message).toBe("Waiting: all 1 host of worker_host=warp are busy (position 1 in line)");
+    expect((await getRun(t, other)).status_message.message).toBe(
+      "Waiting: all 1 host of worker_host=warp are busy (position 1 in line)",
+    );
     expect((await getRun(t, runId)).state).toBe("CANCELLED");
     host.close();
   });
@@ -539,7 +685,10 @@ describe("HostPool: cancel", () => {
     await host.nthAssignment(1);
     expect((await call("POST", `${RUNS}/${r1}/cancel`, { key: t.key })).status).toBe(200);
     expect((await getRun(t, r1)).state).toBe("CANCELLED");
-    expect((await host.cancellationOf(r1)).data).toEqual({ task_id: r1, reason: "cancelled before it started" });
+    expect((await host.cancellationOf(r1)).data).toEqual({
+      task_id: r1,
+      reason: "cancelled before it started",
+    });
     await host.assignmentOf(r2);
     // a claim that crosses the cancellation is refused: the connection no longer holds the run
     host.claim(r1);
@@ -558,8 +707,13 @@ describe("HostPool: cancel", () => {
     const c = await host.cancellationOf(runId);
     expect(c.data).toEqual({ task_id: runId, reason: `cancelled by user ${t.userId}` });
     expect((await getRun(t, runId)).state).toBe("INPROGRESS");
-    const requested = (await eventsOf({ runId, teamId: t.teamId }))!.find((e) => e.type === "run.cancel_requested");
-    expect(requested).toMatchObject({ actor: { type: "user", id: t.userId }, payload: { state: "INPROGRESS" } });
+    const requested = (await eventsOf({ runId, teamId: t.teamId }))!.find(
+      (e) => e.type === "run.cancel_requested",
+    );
+    expect(requested).toMatchObject({
+      actor: { type: "user", id: t.userId },
+      payload: { state: "INPROGRESS" },
+    });
     host.complete(runId, { task_state: "CANCELLED", message: "stopped" });
     const run = await untilRun(t.key, runId, stateIs("CANCELLED"));
     expect(run.status_message).toEqual({ message: "stopped" });
@@ -576,7 +730,9 @@ describe("HostPool: cancel", () => {
     await call("POST", `${RUNS}/${runId}/cancel`, { key: t.key });
     await host.cancellationOf(runId);
     host.fail(runId, { message: "killed", task_state: "CANCELLED" });
-    expect((await untilRun(t.key, runId, stateIs("CANCELLED"))).status_message).toEqual({ message: "killed" });
+    expect((await untilRun(t.key, runId, stateIs("CANCELLED"))).status_message).toEqual({
+      message: "killed",
+    });
     host.close();
   });
 
@@ -589,7 +745,10 @@ describe("HostPool: cancel", () => {
     await call("POST", `${RUNS}/${runId}/cancel`, { key: t.key });
     await host.cancellationOf(runId);
     host.close();
-    await eventually("the run marked lost", async () => (await poolState(t.teamId, "w-cx")).held[0]?.lost_at);
+    await eventually(
+      "the run marked lost",
+      async () => (await poolState(t.teamId, "w-cx")).held[0]?.lost_at,
+    );
     await backdateLost(t.teamId, "w-cx", LOST_GRACE_MS + 1_000);
     await runDurableObjectAlarm(poolStub(t.teamId, "w-cx"));
     const run = await untilRun(t.key, runId, (r) => r.state !== "INPROGRESS", "the end");
@@ -601,6 +760,9 @@ describe("HostPool: cancel", () => {
 /** Moves every held run's `lost_at` `ms` into the past, as if the host had gone that long ago. */
 async function backdateLost(teamId: string, pool: string, ms: number) {
   await runInDurableObject(poolStub(teamId, pool), (_: HostPool, state) => {
-    state.storage.sql.exec("UPDATE held SET lost_at = ? WHERE lost_at IS NOT NULL", Date.now() - ms);
+    state.storage.sql.exec(
+      "UPDATE held SET lost_at = ? WHERE lost_at IS NOT NULL",
+      Date.now() - ms,
+    );
   });
 }

@@ -13,37 +13,60 @@ import { eventsOf, insertRunRow, RUNS, sessionOf } from "../helpers/runs.ts";
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
 const queuedRun = async (team: Team, pool = "warp") =>
-  (await insertRunRow(team, { prompt: "Work", title: "Work", worker_host: pool === "warp" ? null : pool })).id;
-const offer = (team: Team, runId: string, pool = "warp") => poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId: 1 });
-const getRun = async (team: Team, runId: string) => (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
-const setLimits = (team: Team, limits: Json) => call("PATCH", "/api/v1/team", { key: team.key, body: { limits } });
+  (
+    await insertRunRow(team, {
+      prompt: "Work",
+      title: "Work",
+      worker_host: pool === "warp" ? null : pool,
+    })
+  ).id;
+const offer = (team: Team, runId: string, pool = "warp") =>
+  poolStub(team.teamId, pool).offer({ runId, teamId: team.teamId, pool, executionId: 1 });
+const getRun = async (team: Team, runId: string) =>
+  (await call("GET", `${RUNS}/${runId}`, { key: team.key })).json as Json;
+const setLimits = (team: Team, limits: Json) =>
+  call("PATCH", "/api/v1/team", { key: team.key, body: { limits } });
 
 /** Moves the session's timers `ms` into the past (in memory and in storage) and fires its alarm. */
 async function elapse(runId: string, ms: number) {
-  await runInDurableObject(sessionOf(runId) as DurableObjectStub<RunSession>, (instance: RunSession, state) => {
-    const run = instance["session"].run; // private: the record the alarm reads, reached by name
-    if (!run) throw new Error(`the session of ${runId} holds no run`);
-    for (const k of ["deadline_at", "timed_out_at", "cancel_requested_at"] as const) if (run[k] !== null) run[k] -= ms;
-    updateRun(state.storage.sql, run);
-  });
+  await runInDurableObject(
+    sessionOf(runId) as DurableObjectStub<RunSession>,
+    (instance: RunSession, state) => {
+      const run = instance["session"].run; // private: the record the alarm reads, reached by name
+      if (!run) throw new Error(`the session of ${runId} holds no run`);
+      for (const k of ["deadline_at", "timed_out_at", "cancel_requested_at"] as const)
+        if (run[k] !== null) run[k] -= ms;
+      updateRun(state.storage.sql, run);
+    },
+  );
   await runDurableObjectAlarm(sessionOf(runId));
 }
 
 describe("team limits: the API", () => {
   it("GET /team shows the defaults; PATCH /team changes them (admin only) and validates", async () => {
     const t = await newTeam("limits");
-    expect((await call("GET", "/api/v1/team", { key: t.key })).json.limits).toEqual({ max_concurrent_runs: 10, max_run_time_seconds: 14_400 });
+    expect((await call("GET", "/api/v1/team", { key: t.key })).json.limits).toEqual({
+      max_concurrent_runs: 10,
+      max_run_time_seconds: 14_400,
+    });
     const patched = await setLimits(t, { max_concurrent_runs: 3 });
     expect(patched.status).toBe(200);
     expect(patched.json.limits).toEqual({ max_concurrent_runs: 3, max_run_time_seconds: 14_400 });
 
     const bad = await setLimits(t, { max_concurrent_runs: 0, max_run_time_seconds: 5 });
     expect(bad.status).toBe(400);
-    expect(bad.json.errors.map((e: Json) => e.path).sort()).toEqual(["limits.max_concurrent_runs", "limits.max_run_time_seconds"]);
-    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: {} })).json.detail).toMatch(/nothing to change/);
+    expect(bad.json.errors.map((e: Json) => e.path).sort()).toEqual([
+      "limits.max_concurrent_runs",
+      "limits.max_run_time_seconds",
+    ]);
+    expect((await call("PATCH", "/api/v1/team", { key: t.key, body: {} })).json.detail).toMatch(
+      /nothing to change/,
+    );
 
     const member = await memberKey(t.key, "admin");
-    expect((await setLimits({ ...t, key: member.key }, { max_concurrent_runs: 4 })).status).toBe(200);
+    expect((await setLimits({ ...t, key: member.key }, { max_concurrent_runs: 4 })).status).toBe(
+      200,
+    );
     const plain = await memberKey(t.key, "member");
     const refused = await setLimits({ ...t, key: plain.key }, { max_concurrent_runs: 50 });
     expect(refused.status).toBe(403);
@@ -64,7 +87,9 @@ describe("team limits: concurrent runs", () => {
     expect(host.assignments().map((x) => x.run_id)).toEqual([a, b]);
     const waiting = await getRun(t, c);
     expect(waiting.state).toBe("QUEUED");
-    expect(waiting.status_message.message).toMatch(/^Waiting: the team's concurrency limit is reached \(2 of 2 runs active; position 1 in line\)/);
+    expect(waiting.status_message.message).toMatch(
+      /^Waiting: the team's concurrency limit is reached \(2 of 2 runs active; position 1 in line\)/,
+    );
     expect(waiting.status_message.message).toMatch(/PATCH \/api\/v1\/team/);
 
     await host.take(t.key, a);
@@ -87,7 +112,10 @@ describe("team limits: concurrent runs", () => {
     await offer(t, r);
     expect((await getRun(t, r)).status_message.message).toMatch(/1 of 1 runs active/);
     expect(host.assignments()).toEqual([]);
-    const alarm = await runInDurableObject(poolStub(t.teamId) as DurableObjectStub<HostPool>, (_: HostPool, s) => s.storage.getAlarm());
+    const alarm = await runInDurableObject(
+      poolStub(t.teamId) as DurableObjectStub<HostPool>,
+      (_: HostPool, s) => s.storage.getAlarm(),
+    );
     expect(alarm).not.toBeNull();
     expect(alarm! - Date.now()).toBeLessThanOrEqual(CAPACITY_POLL_MS);
 
@@ -104,7 +132,11 @@ describe("team limits: concurrent runs", () => {
     await setLimits(t, { max_concurrent_runs: 1 });
     const create = (prompt: string) => call("POST", RUNS, { key: t.key, body: { prompt } });
     const first = await create("one");
-    expect(first.json).toEqual({ run_id: expect.any(String), task_id: expect.any(String), state: "QUEUED" });
+    expect(first.json).toEqual({
+      run_id: expect.any(String),
+      task_id: expect.any(String),
+      state: "QUEUED",
+    });
     // a run a host holds (D1 says INPROGRESS)
     await insertRunRow(t, { state: "INPROGRESS" });
     const second = await create("two");
@@ -123,8 +155,12 @@ describe("team limits: run time, and stops a host never confirms", () => {
     await elapse(r, 601_000);
     const c = await host.cancellationOf(r);
     expect(c.data.reason).toMatch(/maximum run time of 10 min/);
-    const stop = (await eventsOf({ runId: r, teamId: t.teamId }))!.filter((e) => e.type === "run.cancel_requested");
-    expect(stop).toMatchObject([{ actor: { type: "system", id: "limits" }, payload: { state: "INPROGRESS" } }]);
+    const stop = (await eventsOf({ runId: r, teamId: t.teamId }))!.filter(
+      (e) => e.type === "run.cancel_requested",
+    );
+    expect(stop).toMatchObject([
+      { actor: { type: "system", id: "limits" }, payload: { state: "INPROGRESS" } },
+    ]);
     host.complete(r, { task_state: "CANCELLED", message: "stopped" });
     const run = await untilRun(t.key, r, (x) => x.state === "FAILED");
     expect(run.status_message).toMatchObject({ error_code: "budget_exceeded", retryable: false });

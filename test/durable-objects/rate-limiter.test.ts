@@ -10,10 +10,16 @@ describe("RateLimiter", () => {
     const stub = rateLimiter(env, "t", crypto.randomUUID());
     expect(await stub.take(rule)).toMatchObject({ ok: true, remaining: 1 });
     expect(await stub.take(rule)).toMatchObject({ ok: true, remaining: 0 });
-    expect(await stub.take(rule)).toMatchObject({ ok: false, code: "rate_limited", retryAfterSeconds: 30 });
+    expect(await stub.take(rule)).toMatchObject({
+      ok: false,
+      code: "rate_limited",
+      retryAfterSeconds: 30,
+    });
     expect(await rateLimiter(env, "t", crypto.randomUUID()).take(rule)).toMatchObject({ ok: true });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    await runInDurableObject(stub, (_i: RateLimiter, state) => expect([...state.storage.kv.list()]).toEqual([]));
+    await runInDurableObject(stub, (_i: RateLimiter, state) =>
+      expect([...state.storage.kv.list()]).toEqual([]),
+    );
     expect(await stub.take(rule)).toMatchObject({ ok: true, remaining: 1 });
   });
 });

@@ -4,7 +4,16 @@ import { describe, expect, it } from "vitest";
 import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { type Json, memberKey, newTeam } from "../helpers/api.ts";
-import { advance, createRun, eventsOf, HOST_ACTOR, hostAppend, messages, runRow, sessionOf } from "../helpers/runs.ts";
+import {
+  advance,
+  createRun,
+  eventsOf,
+  HOST_ACTOR,
+  hostAppend,
+  messages,
+  runRow,
+  sessionOf,
+} from "../helpers/runs.ts";
 import { attach, attachRequest, type TestSocket, tokenFor } from "../helpers/sockets.ts";
 
 async function newRun() {
@@ -23,7 +32,9 @@ async function runningRun() {
 /** A presence frame's entries in a stable order (the session lists them in socket order). */
 type Entry = { principal: { id: string; type?: string }; access: string; connections?: number };
 const sorted = <T extends Entry>(entries: T[]) =>
-  [...entries].sort((x, y) => `${x.principal.id}:${x.access}`.localeCompare(`${y.principal.id}:${y.access}`));
+  [...entries].sort((x, y) =>
+    `${x.principal.id}:${x.access}`.localeCompare(`${y.principal.id}:${y.access}`),
+  );
 const attachedOf = (frame: Json) => sorted(frame.attached as Entry[]);
 /**
  * Waits until the latest presence frame a socket got lists `expected`. Presence is coalesced (at
@@ -37,12 +48,16 @@ const untilPresence = (s: TestSocket, expected: (Entry & Json)[]) =>
   });
 
 const seqsOf = (s: TestSocket) => s.events().map((e) => e.seq);
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** The session's own SQLite view: seqs in the log and the sockets it holds. */
 async function inside(runId: string) {
   return runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
-    seqs: state.storage.sql.exec<{ seq: number }>("SELECT seq FROM events ORDER BY seq").toArray().map((r) => r.seq),
+    seqs: state.storage.sql
+      .exec<{ seq: number }>("SELECT seq FROM events ORDER BY seq")
+      .toArray()
+      .map((r) => r.seq),
     sockets: state.getWebSockets().length,
   }));
 }
@@ -50,10 +65,21 @@ async function inside(runId: string) {
 describe("RunSession websocket: replay, then live", () => {
   it("sends ready, then every event after `after`, then live events, in order, with no gap or duplicate", async () => {
     const { team, runId, ref } = await runningRun();
-    expect(await hostAppend(ref, messages(1, 3))).toEqual({ ok: true, seqs: [5, 6, 7], refused: [] });
+    expect(await hostAppend(ref, messages(1, 3))).toEqual({
+      ok: true,
+      seqs: [5, 6, 7],
+      refused: [],
+    });
 
     const s = await attach(runId, { key: team.key, after: 2 });
-    expect(s.frames[0]).toEqual({ type: "ready", run_id: runId, state: "INPROGRESS", last_seq: 7, access: "EDITOR", execution_id: 1 });
+    expect(s.frames[0]).toEqual({
+      type: "ready",
+      run_id: runId,
+      state: "INPROGRESS",
+      last_seq: 7,
+      access: "EDITOR",
+      execution_id: 1,
+    });
     await s.untilSeq(7);
     await s.nth("presence", 1);
     // replay first (one page: one frame), then presence: nothing live was interleaved into the replay
@@ -61,7 +87,10 @@ describe("RunSession websocket: replay, then live", () => {
     expect(s.events()).toEqual(await eventsOf(ref, 2));
 
     // live: several producers at once; the socket sees each event once, in seq order
-    const results = await Promise.all([hostAppend(ref, messages(4, 5)), sessionOf(runId).followup(ref, { type: "user", id: team.userId }, { message: "also this" })]);
+    const results = await Promise.all([
+      hostAppend(ref, messages(4, 5)),
+      sessionOf(runId).followup(ref, { type: "user", id: team.userId }, { message: "also this" }),
+    ]);
     expect(results.every((r) => r.ok)).toBe(true);
     await s.untilSeq(13);
     expect(seqsOf(s)).toEqual(range(3, 13));
@@ -134,7 +163,12 @@ describe("RunSession websocket: fan-out and presence", () => {
     await hostAppend(ref, messages(1, 2));
     for (const s of [a, b, a2]) {
       await s.untilSeq(6);
-      expect(s.events().filter((e) => e.seq > 4).map((e) => e.payload.text)).toEqual(["step 1", "step 2"]);
+      expect(
+        s
+          .events()
+          .filter((e) => e.seq > 4)
+          .map((e) => e.payload.text),
+      ).toEqual(["step 1", "step 2"]);
     }
 
     b.close();
@@ -163,7 +197,10 @@ describe("RunSession websocket: hibernation", () => {
     await b.untilSeq(6);
 
     // a marker in memory shows the instance really is replaced
-    await runInDurableObject(sessionOf(runId), (instance: RunSession) => void Object.assign(instance, { marker: 1 }));
+    await runInDurableObject(
+      sessionOf(runId),
+      (instance: RunSession) => void Object.assign(instance, { marker: 1 }),
+    );
     await evictDurableObject(sessionOf(runId));
     const fresh = await runInDurableObject(sessionOf(runId), (instance: RunSession, state) => ({
       marker: Reflect.get(instance, "marker"),
@@ -186,7 +223,9 @@ describe("RunSession websocket: hibernation", () => {
     await a.nth("pong", 1);
     await evictDurableObject(sessionOf(runId));
     b.close();
-    await untilPresence(a, [{ principal: { type: "user", id: team.userId }, access: "EDITOR", connections: 1 }]);
+    await untilPresence(a, [
+      { principal: { type: "user", id: team.userId }, access: "EDITOR", connections: 1 },
+    ]);
 
     // a client that reconnects after the eviction gets exactly the log
     const c = await attach(runId, { key: team.key, after: 4 });
@@ -209,13 +248,17 @@ describe("RunSession websocket: inbound frames", () => {
     const { team, runId } = await runningRun();
     const s = await attach(runId, { key: team.key });
     const other = await attach(runId, { key: team.key });
-    await untilPresence(s, [{ principal: { type: "user", id: team.userId }, access: "EDITOR", connections: 2 }]);
+    await untilPresence(s, [
+      { principal: { type: "user", id: team.userId }, access: "EDITOR", connections: 2 },
+    ]);
     s.send(frame);
     expect(await s.untilClosed()).toMatchObject({ code: 1008 });
     expect((await inside(runId)).seqs).toEqual([1, 2, 3, 4]);
     expect((await runRow(runId))?.state).toBe("INPROGRESS");
     // the other socket is unaffected and sees the bad one leave
-    await untilPresence(other, [{ principal: { type: "user", id: team.userId }, access: "EDITOR", connections: 1 }]);
+    await untilPresence(other, [
+      { principal: { type: "user", id: team.userId }, access: "EDITOR", connections: 1 },
+    ]);
     other.close();
   });
 
@@ -229,11 +272,29 @@ describe("RunSession websocket: inbound frames", () => {
     s.send({ type: "followup", ref: "f1", message: "go on" });
     s.send({ type: "cancel", ref: "c1" });
     s.send({ type: "append", ref: "a1", events: messages(1, 1) });
-    const errors = await s.until("three errors", () => s.ofType("error").length === 3 && s.ofType("error"));
+    const errors = await s.until(
+      "three errors",
+      () => s.ofType("error").length === 3 && s.ofType("error"),
+    );
     expect(errors).toEqual([
-      { type: "error", ref: "f1", code: "not_authorized", message: expect.stringContaining("EDITOR") },
-      { type: "error", ref: "c1", code: "not_authorized", message: expect.stringContaining("EDITOR") },
-      { type: "error", ref: "a1", code: "not_authorized", message: expect.stringContaining("host") },
+      {
+        type: "error",
+        ref: "f1",
+        code: "not_authorized",
+        message: expect.stringContaining("EDITOR"),
+      },
+      {
+        type: "error",
+        ref: "c1",
+        code: "not_authorized",
+        message: expect.stringContaining("EDITOR"),
+      },
+      {
+        type: "error",
+        ref: "a1",
+        code: "not_authorized",
+        message: expect.stringContaining("host"),
+      },
     ]);
     expect(s.closed).toBeNull();
     expect((await inside(runId)).seqs).toEqual([1, 2, 3, 4, 5]);
@@ -257,13 +318,27 @@ describe("RunSession websocket: inbound frames", () => {
     expect(await s.nth("ack", 2)).toEqual({ type: "ack", ref: "c1", seqs: [3] });
     await s.untilSeq(3);
     expect(s.events().slice(1)).toEqual([
-      expect.objectContaining({ seq: 2, type: "followup.received", actor: author, payload: { message: "use the fast path", execution_id: 1 } }),
-      expect.objectContaining({ seq: 3, type: "run.state_changed", actor: author, payload: expect.objectContaining({ from: "QUEUED", to: "CANCELLED" }) }),
+      expect.objectContaining({
+        seq: 2,
+        type: "followup.received",
+        actor: author,
+        payload: { message: "use the fast path", execution_id: 1 },
+      }),
+      expect.objectContaining({
+        seq: 3,
+        type: "run.state_changed",
+        actor: author,
+        payload: expect.objectContaining({ from: "QUEUED", to: "CANCELLED" }),
+      }),
     ]);
     expect(await runRow(runId)).toMatchObject({ state: "CANCELLED", summary_seq: 3 });
     // a refusal from the session comes back as an error frame, not a closed socket
     s.send({ type: "cancel", ref: "c2" });
-    expect(await s.nth("error", 2)).toMatchObject({ ref: "c2", code: "invalid_request", message: expect.stringContaining("already ended") });
+    expect(await s.nth("error", 2)).toMatchObject({
+      ref: "c2",
+      code: "invalid_request",
+      message: expect.stringContaining("already ended"),
+    });
     expect(s.closed).toBeNull();
     expect((await eventsOf(ref))!.length).toBe(3);
     s.close();
@@ -278,8 +353,20 @@ describe("RunSession websocket: the run's host", () => {
     const host = await attach(runId, { token: await tokenFor(ref, "HOST"), after: 4 });
     expect(host.frames[0]).toMatchObject({ type: "ready", access: "HOST", state: "INPROGRESS" });
 
-    host.send({ type: "append", ref: "h1", events: [...messages(1, 2), { host_seq: 3, type: "command.output", payload: { stream: "stdout", chunk: "ok\n" } }] });
-    expect(await host.nth("ack", 1)).toEqual({ type: "ack", ref: "h1", seqs: [5, 6, 7], refused: [] });
+    host.send({
+      type: "append",
+      ref: "h1",
+      events: [
+        ...messages(1, 2),
+        { host_seq: 3, type: "command.output", payload: { stream: "stdout", chunk: "ok\n" } },
+      ],
+    });
+    expect(await host.nth("ack", 1)).toEqual({
+      type: "ack",
+      ref: "h1",
+      seqs: [5, 6, 7],
+      refused: [],
+    });
 
     host.send({
       type: "append",
@@ -287,8 +374,16 @@ describe("RunSession websocket: the run's host", () => {
       events: [
         { host_seq: 3, type: "agent.message", payload: { text: "resent" } }, // duplicate
         { host_seq: 2, type: "agent.message", payload: { text: "stale" } }, // stale
-        { host_seq: 4, type: "run.state_changed", payload: { from: "INPROGRESS", to: "SUCCEEDED", command: "succeed" } }, // lifecycle
-        { host_seq: 5, type: "followup.received", payload: { message: "self-steer", execution_id: 1 } }, // lifecycle
+        {
+          host_seq: 4,
+          type: "run.state_changed",
+          payload: { from: "INPROGRESS", to: "SUCCEEDED", command: "succeed" },
+        }, // lifecycle
+        {
+          host_seq: 5,
+          type: "followup.received",
+          payload: { message: "self-steer", execution_id: 1 },
+        }, // lifecycle
         { host_seq: 6, type: "agent.message", payload: { nope: 1 } }, // bad payload
         { host_seq: 7, type: "no.such.type", payload: {} }, // unknown type
         { host_seq: 8, type: "agent.message", payload: { text: "accepted" } },
@@ -313,7 +408,11 @@ describe("RunSession websocket: the run's host", () => {
       [7, "command.output", "ok\n"],
       [8, "agent.message", "accepted"],
     ]);
-    expect(log.every((e) => e.actor.type === "host" && e.actor.id === HOST_ACTOR.id && e.execution_id === 1)).toBe(true);
+    expect(
+      log.every(
+        (e) => e.actor.type === "host" && e.actor.id === HOST_ACTOR.id && e.execution_id === 1,
+      ),
+    ).toBe(true);
     // role defaults are filled in by the event schema
     expect(log[0].payload).toEqual({ text: "step 1", role: "assistant" });
     await watcher.untilSeq(8);
@@ -332,7 +431,15 @@ describe("RunSession websocket: the run's host", () => {
       type: "append",
       events: [
         { host_seq: 1, type: "command.output", payload: { stream: "stdout", chunk: long } },
-        { host_seq: 2, type: "agent.tool_call", payload: { call_id: "c1", name: "write", input: { files: [{ body: long }], small: "kept" } } },
+        {
+          host_seq: 2,
+          type: "agent.tool_call",
+          payload: {
+            call_id: "c1",
+            name: "write",
+            input: { files: [{ body: long }], small: "kept" },
+          },
+        },
         { host_seq: 3, type: "agent.message", payload: { text: exact } },
       ],
     });
@@ -370,9 +477,15 @@ describe("RunSession websocket: the run's host", () => {
   it("answers the append RPC for an unknown run or another team with resource_not_found, as a value", async () => {
     const { ref } = await runningRun();
     const other = await newTeam("stream");
-    expect(await hostAppend({ ...ref, teamId: other.teamId }, messages(1, 1))).toMatchObject({ ok: false, code: "resource_not_found" });
+    expect(await hostAppend({ ...ref, teamId: other.teamId }, messages(1, 1))).toMatchObject({
+      ok: false,
+      code: "resource_not_found",
+    });
     const ghost = uuidv7();
-    expect(await hostAppend({ runId: ghost, teamId: ref.teamId }, messages(1, 1))).toMatchObject({ ok: false, code: "resource_not_found" });
+    expect(await hostAppend({ runId: ghost, teamId: ref.teamId }, messages(1, 1))).toMatchObject({
+      ok: false,
+      code: "resource_not_found",
+    });
     expect((await eventsOf(ref))!.length).toBe(4);
   });
 });
@@ -382,11 +495,29 @@ describe("RunSession schema", () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
-      run: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('run')").toArray().map((c) => c.name),
-      events: state.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('events')").toArray().map((c) => c.name),
+      run: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('run')")
+        .toArray()
+        .map((c) => c.name),
+      events: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('events')")
+        .toArray()
+        .map((c) => c.name),
     }));
     expect(schema.version).toBe(6);
-    expect(schema.run).toEqual(expect.arrayContaining(["execution_id", "host_seq", "archived_seq", "pool", "max_run_ms", "deadline_at", "timed_out_at", "lease_until", "started_by"]));
+    expect(schema.run).toEqual(
+      expect.arrayContaining([
+        "execution_id",
+        "host_seq",
+        "archived_seq",
+        "pool",
+        "max_run_ms",
+        "deadline_at",
+        "timed_out_at",
+        "lease_until",
+        "started_by",
+      ]),
+    );
     expect(schema.events).toEqual(expect.arrayContaining(["execution_id"]));
   });
 
@@ -405,24 +536,41 @@ describe("RunSession schema", () => {
         id TEXT PRIMARY KEY, team_id TEXT NOT NULL, state TEXT NOT NULL, status_message TEXT,
         cancel_requested_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
         started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0)`);
-      sql.exec("CREATE TABLE events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL)");
+      sql.exec(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL)",
+      );
       sql.exec(
         "INSERT INTO run (id, team_id, state, status_message, created_at, updated_at, started_at, summary_seq, synced_seq) VALUES (?, ?, 'INPROGRESS', NULL, ?, ?, ?, 2, 2)",
-        runId, team.teamId, createdAt, createdAt + 1_000, createdAt + 1_000,
+        runId,
+        team.teamId,
+        createdAt,
+        createdAt + 1_000,
+        createdAt + 1_000,
       );
-      sql.exec("INSERT INTO events VALUES (1, 'run.created', ?, ?, ?)", createdAt, JSON.stringify({ type: "system", id: "system" }), JSON.stringify({ state: "QUEUED" }));
+      sql.exec(
+        "INSERT INTO events VALUES (1, 'run.created', ?, ?, ?)",
+        createdAt,
+        JSON.stringify({ type: "system", id: "system" }),
+        JSON.stringify({ state: "QUEUED" }),
+      );
       sql.exec(
         "INSERT INTO events VALUES (2, 'run.state_changed', ?, ?, ?)",
-        createdAt + 1_000, JSON.stringify(HOST_ACTOR), JSON.stringify({ from: "QUEUED", to: "INPROGRESS", command: "start" }),
+        createdAt + 1_000,
+        JSON.stringify(HOST_ACTOR),
+        JSON.stringify({ from: "QUEUED", to: "INPROGRESS", command: "start" }),
       );
       // a follow-up by a teammate reopened it once (the store does not yet know who started the execution)
       sql.exec(
         "INSERT INTO events VALUES (3, 'run.state_changed', ?, ?, ?)",
-        createdAt + 2_000, JSON.stringify({ type: "user", id: "teammate" }), JSON.stringify({ from: "SUCCEEDED", to: "QUEUED", command: "reopen" }),
+        createdAt + 2_000,
+        JSON.stringify({ type: "user", id: "teammate" }),
+        JSON.stringify({ from: "SUCCEEDED", to: "QUEUED", command: "reopen" }),
       );
       sql.exec(
         "INSERT INTO events VALUES (4, 'run.state_changed', ?, ?, ?)",
-        createdAt + 3_000, JSON.stringify(HOST_ACTOR), JSON.stringify({ from: "QUEUED", to: "INPROGRESS", command: "start" }),
+        createdAt + 3_000,
+        JSON.stringify(HOST_ACTOR),
+        JSON.stringify({ from: "QUEUED", to: "INPROGRESS", command: "start" }),
       );
       state.storage.kv.put("schema_version", 1);
     });
@@ -430,25 +578,51 @@ describe("RunSession schema", () => {
 
     // the next instance migrates in its constructor; the old log reads as execution 1
     const log = (await eventsOf(ref))!;
-    expect(log.map((e) => [e.seq, e.type, e.execution_id])).toEqual([[1, "run.created", 1], [2, "run.state_changed", 1], [3, "run.state_changed", 1], [4, "run.state_changed", 1]]);
+    expect(log.map((e) => [e.seq, e.type, e.execution_id])).toEqual([
+      [1, "run.created", 1],
+      [2, "run.state_changed", 1],
+      [3, "run.state_changed", 1],
+      [4, "run.state_changed", 1],
+    ]);
     const after = await runInDurableObject(stub, (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
-      run: state.storage.sql.exec("SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at, lease_until, started_by FROM run").toArray(),
+      run: state.storage.sql
+        .exec(
+          "SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at, lease_until, started_by FROM run",
+        )
+        .toArray(),
     }));
     expect(after).toEqual({
       version: 6,
-      run: [{
-        state: "INPROGRESS", execution_id: 1, host_seq: 0, archived_seq: 0, pool: "warp", max_run_ms: null, deadline_at: null, lease_until: null,
-        started_by: JSON.stringify({ type: "user", id: "teammate" }),
-      }],
+      run: [
+        {
+          state: "INPROGRESS",
+          execution_id: 1,
+          host_seq: 0,
+          archived_seq: 0,
+          pool: "warp",
+          max_run_ms: null,
+          deadline_at: null,
+          lease_until: null,
+          started_by: JSON.stringify({ type: "user", id: "teammate" }),
+        },
+      ],
     });
     // and it works as a current session
     expect(await hostAppend(ref, messages(1, 1))).toEqual({ ok: true, seqs: [5], refused: [] });
-    expect((await eventsOf(ref, 4))![0]).toMatchObject({ seq: 5, execution_id: 1, payload: { text: "step 1" } });
+    expect((await eventsOf(ref, 4))![0]).toMatchObject({
+      seq: 5,
+      execution_id: 1,
+      payload: { text: "step 1" },
+    });
     // a new session creates the current schema in one step: exactly the tables the upgrade led to
     const columns = (s: typeof stub) =>
       runInDurableObject(s, (_: RunSession, state) =>
-        ["run", "events"].map((t) => state.storage.sql.exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${t}')`).toArray()),
+        ["run", "events"].map((t) =>
+          state.storage.sql
+            .exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${t}')`)
+            .toArray(),
+        ),
       );
     const fresh = await newRun();
     expect(await columns(sessionOf(fresh.runId))).toEqual(await columns(stub));

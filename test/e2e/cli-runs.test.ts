@@ -39,9 +39,23 @@ const parsed = (r: { code: number | null; stdout: string; stderr: string }) => {
 
 const work = [
   { type: "agent.message", payload: { text: "Looking at the flaky test" } },
-  { type: "agent.tool_call", payload: { call_id: "c1", name: "shell", category: "command", input: { command: "npm test -- util" } } },
-  { type: "command.output", payload: { call_id: "c1", stream: "stdout", chunk: "3 passing\n1 failing\n" } },
-  { type: "agent.tool_result", payload: { call_id: "c1", name: "shell", state: "completed", output: { exit_code: 1 } } },
+  {
+    type: "agent.tool_call",
+    payload: {
+      call_id: "c1",
+      name: "shell",
+      category: "command",
+      input: { command: "npm test -- util" },
+    },
+  },
+  {
+    type: "command.output",
+    payload: { call_id: "c1", stream: "stdout", chunk: "3 passing\n1 failing\n" },
+  },
+  {
+    type: "agent.tool_result",
+    payload: { call_id: "c1", name: "shell", state: "completed", output: { exit_code: 1 } },
+  },
 ];
 
 /** The scripted host takes the run the CLI started (found by its prompt) and does some work. */
@@ -55,7 +69,11 @@ async function hostWorks(prompt: string) {
 describe("ambit agent run --follow", () => {
   it("streams a whole run — state, elapsed time, messages, tool calls, command output — and exits 0 when it succeeds", async () => {
     const prompt = `Fix the flaky test ${randomUUID()}`;
-    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--title", "Flaky", "--follow"], { env: env() });
+    const cli = startCli(
+      bin,
+      ["agent", "run", "-p", prompt, "--host", POOL, "--title", "Flaky", "--follow"],
+      { env: env() },
+    );
     const runId = await hostWorks(prompt);
     await cli.output(/1 failing/);
     host.complete(runId, "Fixed: the test no longer races");
@@ -82,12 +100,19 @@ describe("ambit agent run --follow", () => {
       at = i + 1;
     }
     const run = await sdk.agent.runs.retrieve(runId);
-    expect(run).toMatchObject({ state: "SUCCEEDED", title: "Flaky", source: "CLI", agent_config: { worker_host: POOL } });
+    expect(run).toMatchObject({
+      state: "SUCCEEDED",
+      title: "Flaky",
+      source: "CLI",
+      agent_config: { worker_host: POOL },
+    });
   });
 
   it("exits 10 when the run fails, printing why", async () => {
     const prompt = `Deploy to prod ${randomUUID()}`;
-    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow"], { env: env() });
+    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow"], {
+      env: env(),
+    });
     const runId = await hostWorks(prompt);
     await cli.output(/agent: Looking at the flaky test/);
     host.fail(runId, "the tests still fail after 3 attempts", { error_code: "invalid_request" });
@@ -99,12 +124,24 @@ describe("ambit agent run --follow", () => {
 
   it("exits 12 when the run is cancelled while followed", async () => {
     const prompt = `Cancel me ${randomUUID()}`;
-    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow"], { env: env() });
+    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow"], {
+      env: env(),
+    });
     const runId = await hostWorks(prompt);
     await cli.output(/agent: Looking/);
-    expect(parsed(await ambit(["run", "cancel", runId, "--json"]))).toEqual({ run_id: runId, cancel_requested: true });
-    await host.until("the cancellation", (f) => f.type === "task_cancellation" && f.data.task_id === runId);
-    host.send("task_completed", { task_id: runId, task_state: "CANCELLED", message: "stopped by the host" });
+    expect(parsed(await ambit(["run", "cancel", runId, "--json"]))).toEqual({
+      run_id: runId,
+      cancel_requested: true,
+    });
+    await host.until(
+      "the cancellation",
+      (f) => f.type === "task_cancellation" && f.data.task_id === runId,
+    );
+    host.send("task_completed", {
+      task_id: runId,
+      task_state: "CANCELLED",
+      message: "stopped by the host",
+    });
     const r = await cli.done;
     expect(r.code).toBe(12);
     expect(r.stdout).toMatch(/cancel requested/);
@@ -113,15 +150,25 @@ describe("ambit agent run --follow", () => {
 
   it("--json --follow prints one parsable event per line, in seq order, ending with the terminal state", async () => {
     const prompt = `JSON follow ${randomUUID()}`;
-    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow", "--json"], { env: env() });
+    const cli = startCli(
+      bin,
+      ["agent", "run", "-p", prompt, "--host", POOL, "--follow", "--json"],
+      { env: env() },
+    );
     const runId = await hostWorks(prompt);
     host.complete(runId);
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Json);
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Json);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(work.map((w) => w.type)));
-    expect(events.at(-1)).toMatchObject({ type: "run.state_changed", payload: { to: "SUCCEEDED" } });
+    expect(events.at(-1)).toMatchObject({
+      type: "run.state_changed",
+      payload: { to: "SUCCEEDED" },
+    });
   });
 
   it("runs on plain Node 20 (no global WebSocket: the stream falls back to SSE)", async () => {
@@ -134,7 +181,10 @@ describe("ambit agent run --follow", () => {
     }
     expect(version).toMatch(/^v(2\d|[3-9]\d)\./);
     const prompt = `On Node 20 ${randomUUID()}`;
-    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow"], { env: env(), node: node20 });
+    const cli = startCli(bin, ["agent", "run", "-p", prompt, "--host", POOL, "--follow"], {
+      env: env(),
+      node: node20,
+    });
     const runId = await hostWorks(prompt);
     await cli.output(/1 failing/);
     host.complete(runId, "done on Node 20");
@@ -147,7 +197,16 @@ describe("ambit agent run --follow", () => {
 describe("in a terminal", () => {
   it("agent run follows by default and keeps a live status line (state, elapsed time)", async () => {
     const prompt = `In a terminal ${randomUUID()}`;
-    const line = [process.execPath, bin, "agent", "run", "-p", JSON.stringify(prompt), "--host", POOL].join(" ");
+    const line = [
+      process.execPath,
+      bin,
+      "agent",
+      "run",
+      "-p",
+      JSON.stringify(prompt),
+      "--host",
+      POOL,
+    ].join(" ");
     const cli = startInTerminal(line, { env: env() });
     const runId = await hostWorks(prompt);
     await cli.output(/1 failing/);
@@ -159,7 +218,10 @@ describe("in a terminal", () => {
   });
 
   it("Ctrl-C while following detaches: exit 130, the run goes on", async () => {
-    const { run_id: runId } = await sdk.agent.runs.create({ prompt: `Detach ${randomUUID()}`, config: { worker_host: POOL } });
+    const { run_id: runId } = await sdk.agent.runs.create({
+      prompt: `Detach ${randomUUID()}`,
+      config: { worker_host: POOL },
+    });
     await host.take(runId);
     await host.append(runId, work);
     const cli = startCli(bin, ["run", "follow", runId, "--no-input"], { env: env() });
@@ -167,7 +229,9 @@ describe("in a terminal", () => {
     cli.child.kill("SIGINT");
     const r = await cli.done;
     expect(r.code).toBe(130);
-    expect(r.stderr).toContain(`detached; the run goes on. Attach again with: ambit run follow ${runId}`);
+    expect(r.stderr).toContain(
+      `detached; the run goes on. Attach again with: ambit run follow ${runId}`,
+    );
     expect((await sdk.agent.runs.retrieve(runId)).state).toBe("INPROGRESS");
     host.complete(runId);
   });
@@ -176,7 +240,10 @@ describe("in a terminal", () => {
 describe("ambit run follow", () => {
   it("attaches to a running run, sends each line typed on stdin as a follow-up, and exits when the run ends", async () => {
     const prompt = `Steer me ${randomUUID()}`;
-    const { run_id: runId } = await sdk.agent.runs.create({ prompt, config: { worker_host: POOL } });
+    const { run_id: runId } = await sdk.agent.runs.create({
+      prompt,
+      config: { worker_host: POOL },
+    });
     await host.take(runId);
     await host.append(runId, work);
     const cli = startCli(bin, ["run", "follow", runId], { env: env(), keepStdin: true });
@@ -189,15 +256,26 @@ describe("ambit run follow", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^SUCCEEDED after .+ — done, changelog too$/m);
     const events = (await sdk.agent.runs.events(runId)).events;
-    expect(events.filter((e) => e.type === "followup.received").map((e) => e.payload.message)).toEqual(["also update the changelog"]);
+    expect(
+      events.filter((e) => e.type === "followup.received").map((e) => e.payload.message),
+    ).toEqual(["also update the changelog"]);
   });
 
   it("a viewer's key watches read-only: what it types is not sent", async () => {
-    const member = await sdk.team.members.add({ email: `watcher-${randomUUID()}@example.com`, role: "viewer" });
+    const member = await sdk.team.members.add({
+      email: `watcher-${randomUUID()}@example.com`,
+      role: "viewer",
+    });
     const { key } = await sdk.apiKeys.create({ name: "watcher", user_uid: member.uid });
-    const { run_id: runId } = await sdk.agent.runs.create({ prompt: `Watch me ${randomUUID()}`, config: { worker_host: POOL } });
+    const { run_id: runId } = await sdk.agent.runs.create({
+      prompt: `Watch me ${randomUUID()}`,
+      config: { worker_host: POOL },
+    });
     await host.take(runId);
-    const cli = startCli(bin, ["run", "follow", runId], { env: { ...env(), AMBIT_API_KEY: key }, input: "let me steer\n" });
+    const cli = startCli(bin, ["run", "follow", runId], {
+      env: { ...env(), AMBIT_API_KEY: key },
+      input: "let me steer\n",
+    });
     await cli.output(/CLAIMED → INPROGRESS/);
     await host.append(runId, work);
     await cli.output(/1 failing/);
@@ -205,22 +283,34 @@ describe("ambit run follow", () => {
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/follow-up/);
-    expect((await sdk.agent.runs.events(runId)).events.map((e) => e.type)).not.toContain("followup.received");
+    expect((await sdk.agent.runs.events(runId)).events.map((e) => e.type)).not.toContain(
+      "followup.received",
+    );
   });
 
   it("replays a finished run and exits with its outcome; --after skips what was seen", async () => {
     const prompt = `Finished ${randomUUID()}`;
-    const { run_id: runId } = await sdk.agent.runs.create({ prompt, config: { worker_host: POOL } });
+    const { run_id: runId } = await sdk.agent.runs.create({
+      prompt,
+      config: { worker_host: POOL },
+    });
     await host.take(runId);
     await host.append(runId, work);
     host.fail(runId, "gave up");
-    await expect.poll(async () => (await sdk.agent.runs.retrieve(runId)).state, { timeout: 10_000 }).toBe("FAILED");
+    await expect
+      .poll(async () => (await sdk.agent.runs.retrieve(runId)).state, { timeout: 10_000 })
+      .toBe("FAILED");
     const r = await ambit(["run", "follow", runId, "--no-input"]);
     expect(r.code).toBe(10);
     expect(r.stdout).toMatch(/agent: Looking at the flaky test/);
     const all = (await ambit(["run", "follow", runId, "--json"])).stdout.trim().split("\n");
     const tail = await ambit(["run", "follow", runId, "--json", "--after", String(all.length - 1)]);
-    expect(tail.stdout.trim().split("\n").map((l) => JSON.parse(l).seq)).toEqual([all.length]);
+    expect(
+      tail.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([all.length]);
   });
 });
 
@@ -229,25 +319,82 @@ describe("run list, get, logs, conversation, cancel", () => {
   const marker = `listing${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    runId = (await sdk.agent.runs.create({ prompt: `Explain ${marker}`, title: `Title ${marker}`, config: { worker_host: POOL, name: marker } })).run_id;
+    runId = (
+      await sdk.agent.runs.create({
+        prompt: `Explain ${marker}`,
+        title: `Title ${marker}`,
+        config: { worker_host: POOL, name: marker },
+      })
+    ).run_id;
     await host.take(runId);
     await host.append(runId, work);
     host.complete(runId, "explained");
-    expect(await waitFor(async () => (await sdk.agent.runs.retrieve(runId)).state === "SUCCEEDED", 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await sdk.agent.runs.retrieve(runId)).state === "SUCCEEDED",
+        10_000,
+      ),
+    ).toBe(true);
   });
 
   it("agent run --no-follow --json prints the created run", async () => {
-    const created = parsed(await ambit(["agent", "run", "-p", `Queued ${marker}`, "--name", marker, "--model", "m-9", "--personal", "--no-follow", "--json", "--mcp", '{"docs": {"url": "https://mcp.example.com"}}']));
-    expect(created).toEqual({ run_id: expect.any(String), task_id: created.run_id, state: "QUEUED" });
+    const created = parsed(
+      await ambit([
+        "agent",
+        "run",
+        "-p",
+        `Queued ${marker}`,
+        "--name",
+        marker,
+        "--model",
+        "m-9",
+        "--personal",
+        "--no-follow",
+        "--json",
+        "--mcp",
+        '{"docs": {"url": "https://mcp.example.com"}}',
+      ]),
+    );
+    expect(created).toEqual({
+      run_id: expect.any(String),
+      task_id: created.run_id,
+      state: "QUEUED",
+    });
     const run = await sdk.agent.runs.retrieve(created.run_id);
-    expect(run).toMatchObject({ scope: { type: "User" }, agent_config: { name: marker, model_id: "m-9", mcp_servers: { docs: { url: "https://mcp.example.com" } } } });
+    expect(run).toMatchObject({
+      scope: { type: "User" },
+      agent_config: {
+        name: marker,
+        model_id: "m-9",
+        mcp_servers: { docs: { url: "https://mcp.example.com" } },
+      },
+    });
     // --mcp from a file in the editors' {"mcpServers": …} form, plus a registered server id
     const file = path.join(mkdtempSync(path.join(tmpdir(), "ambit-mcp-")), "mcp.json");
-    writeFileSync(file, JSON.stringify({ mcpServers: { fs: { command: "npx", args: ["-y", "mcp-fs"] } } }));
-    const registered = await api(s.url, "POST", "/api/v1/agent/mcp-servers", { key: s.key, body: { name: "linear", config: { url: "https://mcp.linear.example/mcp" } } });
+    writeFileSync(
+      file,
+      JSON.stringify({ mcpServers: { fs: { command: "npx", args: ["-y", "mcp-fs"] } } }),
+    );
+    const registered = await api(s.url, "POST", "/api/v1/agent/mcp-servers", {
+      key: s.key,
+      body: { name: "linear", config: { url: "https://mcp.linear.example/mcp" } },
+    });
     expect(registered.status, JSON.stringify(registered.json)).toBe(201);
     const uid = registered.json.uid as string;
-    const fromFile = parsed(await ambit(["agent", "run", "-p", `MCP ${marker}`, "--mcp", file, "--mcp", uid, "--no-follow", "--json"]));
+    const fromFile = parsed(
+      await ambit([
+        "agent",
+        "run",
+        "-p",
+        `MCP ${marker}`,
+        "--mcp",
+        file,
+        "--mcp",
+        uid,
+        "--no-follow",
+        "--json",
+      ]),
+    );
     // the registered server is frozen into the run as it was defined
     expect((await sdk.agent.runs.retrieve(fromFile.run_id)).agent_config?.mcp_servers).toEqual({
       fs: { command: "npx", args: ["-y", "mcp-fs"] },
@@ -262,26 +409,78 @@ describe("run list, get, logs, conversation, cancel", () => {
   });
 
   it("run list: filters, a readable table, and --json", async () => {
-    const json = parsed(await ambit(["run", "list", "--name", marker, "--state", "succeeded", "--json"]));
+    const json = parsed(
+      await ambit(["run", "list", "--name", marker, "--state", "succeeded", "--json"]),
+    );
     expect(json.runs.map((r: Json) => r.run_id)).toEqual([runId]);
     expect(json.page_info).toEqual({ has_next_page: false });
     const all = parsed(await ambit(["run", "list", "--name", marker, "--json"]));
     expect(all.runs.length).toBe(3);
-    const paged = parsed(await ambit(["run", "list", "--name", marker, "-L", "2", "--sort-by", "created-at", "--sort-order", "asc", "--json"]));
+    const paged = parsed(
+      await ambit([
+        "run",
+        "list",
+        "--name",
+        marker,
+        "-L",
+        "2",
+        "--sort-by",
+        "created-at",
+        "--sort-order",
+        "asc",
+        "--json",
+      ]),
+    );
     expect(paged.runs.map((r: Json) => r.run_id)[0]).toBe(runId);
     expect(paged.page_info.has_next_page).toBe(true);
-    const rest = parsed(await ambit(["run", "list", "--name", marker, "--sort-by", "created-at", "--sort-order", "asc", "--cursor", paged.page_info.next_cursor, "--json"]));
+    const rest = parsed(
+      await ambit([
+        "run",
+        "list",
+        "--name",
+        marker,
+        "--sort-by",
+        "created-at",
+        "--sort-order",
+        "asc",
+        "--cursor",
+        paged.page_info.next_cursor,
+        "--json",
+      ]),
+    );
     expect(rest.runs).toHaveLength(1);
-    const filtered = parsed(await ambit(["run", "list", "-q", marker, "--source", "cli", "--execution-location", "remote", "--created-after", "2020-01-01T00:00:00Z", "--json"]));
+    const filtered = parsed(
+      await ambit([
+        "run",
+        "list",
+        "-q",
+        marker,
+        "--source",
+        "cli",
+        "--execution-location",
+        "remote",
+        "--created-after",
+        "2020-01-01T00:00:00Z",
+        "--json",
+      ]),
+    );
     expect(filtered.runs).toHaveLength(3); // the three created by the CLI
     const table = await ambit(["run", "list", "--name", marker, "--state", "succeeded"]);
     expect(table.stdout).toMatch(/^RUN ID +STATE +SOURCE +UPDATED +TITLE\n/);
-    expect(table.stdout).toMatch(new RegExp(`^${runId} +SUCCEEDED +API +\\d+[smhd] ago +Title ${marker}$`, "m"));
-    expect((await ambit(["run", "list", "--name", "no-such-name"])).stdout).toBe("No runs match.\n");
+    expect(table.stdout).toMatch(
+      new RegExp(`^${runId} +SUCCEEDED +API +\\d+[smhd] ago +Title ${marker}$`, "m"),
+    );
+    expect((await ambit(["run", "list", "--name", "no-such-name"])).stdout).toBe(
+      "No runs match.\n",
+    );
   });
 
   it("run get, logs, conversation", async () => {
-    expect(parsed(await ambit(["run", "get", runId, "--json"]))).toMatchObject({ run_id: runId, state: "SUCCEEDED", status_message: { message: "explained" } });
+    expect(parsed(await ambit(["run", "get", runId, "--json"]))).toMatchObject({
+      run_id: runId,
+      state: "SUCCEEDED",
+      status_message: { message: "explained" },
+    });
     const get = await ambit(["run", "get", runId]);
     expect(get.stdout).toMatch(/^State: +SUCCEEDED$/m);
     expect(get.stdout).toMatch(/^Status: +explained$/m);
@@ -292,21 +491,31 @@ describe("run list, get, logs, conversation, cancel", () => {
     expect(logs.stdout).toMatch(/agent: Looking at the flaky test/);
     expect(logs.stdout).toMatch(/\$ npm test -- util/);
     expect(logs.stdout).toMatch(/INPROGRESS → SUCCEEDED — explained/);
-    const ndjson = (await ambit(["run", "logs", runId, "--json"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const ndjson = (await ambit(["run", "logs", runId, "--json"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(ndjson.map((e) => e.seq)).toEqual(ndjson.map((_, i) => i + 1));
 
     const conversation = await ambit(["run", "conversation", runId]);
     expect(conversation.stdout).toMatch(new RegExp(`^user: Explain ${marker}$`, "m"));
     expect(conversation.stdout).toMatch(/^assistant: Looking at the flaky test$/m);
     expect(conversation.stdout).toMatch(/^assistant: \$ npm test -- util$/m);
-    expect(parsed(await ambit(["run", "conversation", runId, "--json"])).steps.length).toBeGreaterThan(0);
+    expect(
+      parsed(await ambit(["run", "conversation", runId, "--json"])).steps.length,
+    ).toBeGreaterThan(0);
   });
 
   it("run cancel on a queued run, and on a finished one (the API's message)", async () => {
-    const { run_id } = await sdk.agent.runs.create({ prompt: "cancel me", config: { worker_host: "nobody-home" } });
+    const { run_id } = await sdk.agent.runs.create({
+      prompt: "cancel me",
+      config: { worker_host: "nobody-home" },
+    });
     const r = await ambit(["run", "cancel", run_id]);
     expect(r.stdout).toBe(`Cancel requested for ${run_id}\n`);
-    await expect.poll(async () => (await sdk.agent.runs.retrieve(run_id)).state, { timeout: 10_000 }).toBe("CANCELLED");
+    await expect
+      .poll(async () => (await sdk.agent.runs.retrieve(run_id)).state, { timeout: 10_000 })
+      .toBe("CANCELLED");
     const again = await ambit(["run", "cancel", runId]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/SUCCEEDED.*\(invalid_request\)/);
@@ -315,18 +524,31 @@ describe("run list, get, logs, conversation, cancel", () => {
 
 describe("ambit artifact", () => {
   it("lists a run's files and saves one: under its name here, never over a file without --force, or to stdout", async () => {
-    const { run_id: runId } = await sdk.agent.runs.create({ prompt: `Keep a file ${randomUUID()}`, config: { worker_host: POOL } });
+    const { run_id: runId } = await sdk.agent.runs.create({
+      prompt: `Keep a file ${randomUUID()}`,
+      config: { worker_host: POOL },
+    });
     // uploaded as a runner does (an admin key may too)
-    const q = new URLSearchParams({ filename: "notes.md", filepath: "docs/notes.md", description: "Created by the run" });
+    const q = new URLSearchParams({
+      filename: "notes.md",
+      filepath: "docs/notes.md",
+      description: "Created by the run",
+    });
     const up = await fetch(`${s.url}/api/v1/agent/runs/${runId}/artifacts/files?${q}`, {
-      method: "POST", headers: { authorization: `Bearer ${s.key}`, "content-type": "text/markdown" }, body: "# notes\n",
+      method: "POST",
+      headers: { authorization: `Bearer ${s.key}`, "content-type": "text/markdown" },
+      body: "# notes\n",
     });
     expect(up.status).toBe(201);
     const uid = ((await up.json()) as Json).artifact_uid as string;
 
     const list = await ambit(["artifact", "list", runId]);
     expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`^UID\\s+TYPE\\s+FILE OR URL\\s+SIZE\\s+DESCRIPTION\\n${uid}\\s+FILE\\s+docs/notes\\.md\\s+8 B\\s+Created by the run\\n$`));
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^UID\\s+TYPE\\s+FILE OR URL\\s+SIZE\\s+DESCRIPTION\\n${uid}\\s+FILE\\s+docs/notes\\.md\\s+8 B\\s+Created by the run\\n$`,
+      ),
+    );
 
     const here = mkdtempSync(path.join(tmpdir(), "ambit-artifact-"));
     const saved = await runCli(bin, ["artifact", "download", uid], { env: env(), cwd: here });
@@ -338,9 +560,15 @@ describe("ambit artifact", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/notes\.md already exists[\s\S]*--force/);
     expect(readFileSync(path.join(here, "notes.md"), "utf8")).toBe("mine\n");
-    expect((await runCli(bin, ["artifact", "download", uid, "--force"], { env: env(), cwd: here })).code).toBe(0);
+    expect(
+      (await runCli(bin, ["artifact", "download", uid, "--force"], { env: env(), cwd: here })).code,
+    ).toBe(0);
     expect(readFileSync(path.join(here, "notes.md"), "utf8")).toBe("# notes\n");
     expect((await ambit(["artifact", "download", uid, "-o", "-"])).stdout).toBe("# notes\n");
-    expect(parsed(await ambit(["artifact", "get", uid, "--json"]))).toMatchObject({ artifact_uid: uid, artifact_type: "FILE", data: { filename: "notes.md", download_url: expect.stringContaining("/content?token=") } });
+    expect(parsed(await ambit(["artifact", "get", uid, "--json"]))).toMatchObject({
+      artifact_uid: uid,
+      artifact_type: "FILE",
+      data: { filename: "notes.md", download_url: expect.stringContaining("/content?token=") },
+    });
   });
 });

@@ -19,7 +19,8 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const ambit = (args: string[]) => runCli(bin, args, { env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key } });
+const ambit = (args: string[]) =>
+  runCli(bin, args, { env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key } });
 const parsed = (r: { code: number | null; stdout: string; stderr: string }) => {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Json;
@@ -27,39 +28,96 @@ const parsed = (r: { code: number | null; stdout: string; stderr: string }) => {
 
 describe("schedules from the SDK", () => {
   it("create, retrieve, list, update, pause, resume, delete; errors as typed classes", async () => {
-    const created = await sdk.agent.schedules.create({ name: "sdk nightly", cron_schedule: "0 3 * * *", prompt: "Upgrade dependencies", timezone: "Europe/Berlin" });
-    expect(created).toMatchObject({ name: "sdk nightly", enabled: true, timezone: "Europe/Berlin", overlap_policy: "skip" });
+    const created = await sdk.agent.schedules.create({
+      name: "sdk nightly",
+      cron_schedule: "0 3 * * *",
+      prompt: "Upgrade dependencies",
+      timezone: "Europe/Berlin",
+    });
+    expect(created).toMatchObject({
+      name: "sdk nightly",
+      enabled: true,
+      timezone: "Europe/Berlin",
+      overlap_policy: "skip",
+    });
     expect(created.history?.next_run).toBeTruthy();
     expect((await sdk.agent.schedules.retrieve(created.id)).id).toBe(created.id);
     expect((await sdk.agent.schedules.list()).schedules.map((x) => x.id)).toContain(created.id);
-    const updated = await sdk.agent.schedules.update(created.id, { name: "sdk nightly", cron_schedule: "30 4 * * *", prompt: "Upgrade dependencies", enabled: true });
+    const updated = await sdk.agent.schedules.update(created.id, {
+      name: "sdk nightly",
+      cron_schedule: "30 4 * * *",
+      prompt: "Upgrade dependencies",
+      enabled: true,
+    });
     expect(updated).toMatchObject({ cron_schedule: "30 4 * * *", timezone: "Europe/Berlin" });
     expect((await sdk.agent.schedules.pause(created.id)).enabled).toBe(false);
     expect((await sdk.agent.schedules.resume(created.id)).enabled).toBe(true);
-    const bad = await sdk.agent.schedules.create({ name: "bad", cron_schedule: "0 25 * * *", prompt: "x" }).catch((e: unknown) => e);
+    const bad = await sdk.agent.schedules
+      .create({ name: "bad", cron_schedule: "0 25 * * *", prompt: "x" })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(BadRequestError);
     expect((bad as BadRequestError).message).toMatch(/hour/);
     expect(await sdk.agent.schedules.delete(created.id)).toEqual({ success: true });
-    expect(await sdk.agent.schedules.retrieve(created.id).catch((e: unknown) => e)).toBeInstanceOf(NotFoundError);
+    expect(await sdk.agent.schedules.retrieve(created.id).catch((e: unknown) => e)).toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });
 
 describe("ambit schedule", () => {
   it("create → list → get → update (keeping the rest) → pause → resume → delete, with --json and text", async () => {
-    const created = parsed(await ambit(["schedule", "create", "cli nightly", "--cron", "0 3 * * *", "-p", "Triage issues", "--timezone", "America/New_York", "--overlap", "allow", "--host", "box", "--json"]));
-    expect(created).toMatchObject({ name: "cli nightly", cron_schedule: "0 3 * * *", timezone: "America/New_York", overlap_policy: "allow", agent_config: { worker_host: "box" } });
+    const created = parsed(
+      await ambit([
+        "schedule",
+        "create",
+        "cli nightly",
+        "--cron",
+        "0 3 * * *",
+        "-p",
+        "Triage issues",
+        "--timezone",
+        "America/New_York",
+        "--overlap",
+        "allow",
+        "--host",
+        "box",
+        "--json",
+      ]),
+    );
+    expect(created).toMatchObject({
+      name: "cli nightly",
+      cron_schedule: "0 3 * * *",
+      timezone: "America/New_York",
+      overlap_policy: "allow",
+      agent_config: { worker_host: "box" },
+    });
     const id = created.id as string;
 
     const list = await ambit(["schedule", "list"]);
     expect(list.stdout).toMatch(/^ID +NAME +CRON +ENABLED +NEXT RUN +LAST RAN +ERROR$/m);
-    expect(list.stdout).toMatch(new RegExp(`^${id} +cli nightly +0 3 \\* \\* \\* America/New_York +yes`, "m"));
-    expect(parsed(await ambit(["schedule", "ls", "--json"])).schedules.map((x: Json) => x.id)).toContain(id);
+    expect(list.stdout).toMatch(
+      new RegExp(`^${id} +cli nightly +0 3 \\* \\* \\* America/New_York +yes`, "m"),
+    );
+    expect(
+      parsed(await ambit(["schedule", "ls", "--json"])).schedules.map((x: Json) => x.id),
+    ).toContain(id);
 
     const get = await ambit(["schedule", "get", id]);
     expect(get.stdout).toMatch(/^Cron: +0 3 \* \* \* \(America\/New_York\)$/m);
     expect(get.stdout).toMatch(/^Overlap: +allow$/m);
 
-    const updated = parsed(await ambit(["schedule", "update", id, "--cron", "15 6 * * 1-5", "--model", "gpt-x", "--json"]));
+    const updated = parsed(
+      await ambit([
+        "schedule",
+        "update",
+        id,
+        "--cron",
+        "15 6 * * 1-5",
+        "--model",
+        "gpt-x",
+        "--json",
+      ]),
+    );
     expect(updated).toMatchObject({
       cron_schedule: "15 6 * * 1-5",
       prompt: "Triage issues",
@@ -70,7 +128,9 @@ describe("ambit schedule", () => {
 
     expect((await ambit(["schedule", "pause", id])).stdout).toBe("Paused cli nightly\n");
     expect(parsed(await ambit(["schedule", "get", id, "--json"])).enabled).toBe(false);
-    expect((await ambit(["schedule", "resume", id])).stdout).toMatch(/^Resumed cli nightly; next run /);
+    expect((await ambit(["schedule", "resume", id])).stdout).toMatch(
+      /^Resumed cli nightly; next run /,
+    );
     expect((await ambit(["schedule", "delete", id])).stdout).toBe(`Deleted ${id}\n`);
     const gone = await ambit(["schedule", "get", id]);
     expect(gone.code).toBe(5);
@@ -83,7 +143,17 @@ describe("ambit schedule", () => {
     const missing = await ambit(["schedule", "create", "nocron", "-p", "x"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--cron is required/);
-    const overlap = await ambit(["schedule", "create", "x", "--cron", "* * * * *", "-p", "x", "--overlap", "sometimes"]);
+    const overlap = await ambit([
+      "schedule",
+      "create",
+      "x",
+      "--cron",
+      "* * * * *",
+      "-p",
+      "x",
+      "--overlap",
+      "sometimes",
+    ]);
     expect(overlap.code).toBe(2);
     expect(overlap.stderr).toMatch(/--overlap must be one of skip, allow, cancel_previous/);
   });

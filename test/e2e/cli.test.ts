@@ -32,7 +32,10 @@ const parsed = (r: { code: number | null; stdout: string; stderr: string }) => {
 describe("login, whoami and where the settings come from", () => {
   it("login reads the key from stdin, checks it, and stores URL and key with mode 0600; whoami uses them", async () => {
     const home = freshConfigHome();
-    const login = await runCli(bin, ["login", "--url", s.url], { env: { XDG_CONFIG_HOME: home }, input: `${s.key}\n` });
+    const login = await runCli(bin, ["login", "--url", s.url], {
+      env: { XDG_CONFIG_HOME: home },
+      input: `${s.key}\n`,
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stdout).toMatch(/Logged in to .* as user .* \(owner\) on team cli/);
     expect(login.stderr).not.toMatch(/warning/);
@@ -46,13 +49,25 @@ describe("login, whoami and where the settings come from", () => {
     expect(who.stdout).toContain(`Principal: user ${s.owner.uid}`);
     expect(who.stdout).toContain("Role:      owner");
     expect(who.stdout).toContain("Key from:  ambit login (config file)");
-    const whoJson = parsed(await runCli(bin, ["whoami", "--json"], { env: { XDG_CONFIG_HOME: home } }));
-    expect(whoJson).toMatchObject({ uid: s.team.uid, name: "cli", caller: { uid: s.owner.uid, role: "owner" }, base_url: s.url, key_source: "config" });
+    const whoJson = parsed(
+      await runCli(bin, ["whoami", "--json"], { env: { XDG_CONFIG_HOME: home } }),
+    );
+    expect(whoJson).toMatchObject({
+      uid: s.team.uid,
+      name: "cli",
+      caller: { uid: s.owner.uid, role: "owner" },
+      base_url: s.url,
+      key_source: "config",
+    });
 
     // AMBIT_API_KEY overrides the stored key (here with a bad one), AMBIT_BASE_URL the stored URL
-    const bad = await runCli(bin, ["whoami"], { env: { XDG_CONFIG_HOME: home, AMBIT_API_KEY: "ambit_not_a_key" } });
+    const bad = await runCli(bin, ["whoami"], {
+      env: { XDG_CONFIG_HOME: home, AMBIT_API_KEY: "ambit_not_a_key" },
+    });
     expect(bad.code).toBe(3);
-    const elsewhere = await runCli(bin, ["whoami"], { env: { XDG_CONFIG_HOME: home, AMBIT_BASE_URL: `http://127.0.0.1:${await freePort()}` } });
+    const elsewhere = await runCli(bin, ["whoami"], {
+      env: { XDG_CONFIG_HOME: home, AMBIT_BASE_URL: `http://127.0.0.1:${await freePort()}` },
+    });
     expect(elsewhere.code).toBe(6);
 
     const logout = await runCli(bin, ["logout"], { env: { XDG_CONFIG_HOME: home } });
@@ -63,24 +78,36 @@ describe("login, whoami and where the settings come from", () => {
 
   it("on a terminal, login asks for the key with a hidden prompt (the key is never echoed)", async () => {
     const home = freshConfigHome();
-    const cli = startInTerminal(`${process.execPath} ${bin} login --url ${s.url}`, { env: { XDG_CONFIG_HOME: home } });
+    const cli = startInTerminal(`${process.execPath} ${bin} login --url ${s.url}`, {
+      env: { XDG_CONFIG_HOME: home },
+    });
     await cli.output(/API key for http:\/\/127\.0\.0\.1:\d+: /);
     cli.child.stdin!.write(`${s.key}\r`);
     const r = await cli.done;
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/Logged in to /);
     expect(r.stdout).not.toContain(s.key);
-    expect(JSON.parse(readFileSync(path.join(home, "ambit", "config.json"), "utf8")).api_key).toBe(s.key);
+    expect(JSON.parse(readFileSync(path.join(home, "ambit", "config.json"), "utf8")).api_key).toBe(
+      s.key,
+    );
   });
 
   it("login --key works for CI but warns; a refused key is not saved", async () => {
     const home = freshConfigHome();
-    const withFlag = await runCli(bin, ["login", "--url", s.url, "--key", s.key, "--json"], { env: { XDG_CONFIG_HOME: home } });
-    expect(parsed(withFlag)).toMatchObject({ team: { uid: s.team.uid }, config_path: path.join(home, "ambit", "config.json") });
+    const withFlag = await runCli(bin, ["login", "--url", s.url, "--key", s.key, "--json"], {
+      env: { XDG_CONFIG_HOME: home },
+    });
+    expect(parsed(withFlag)).toMatchObject({
+      team: { uid: s.team.uid },
+      config_path: path.join(home, "ambit", "config.json"),
+    });
     expect(withFlag.stderr).toMatch(/warning: --key puts the key in your shell history/);
 
     const other = freshConfigHome();
-    const refused = await runCli(bin, ["login", "--url", s.url], { env: { XDG_CONFIG_HOME: other }, input: "ambit_wrong\n" });
+    const refused = await runCli(bin, ["login", "--url", s.url], {
+      env: { XDG_CONFIG_HOME: other },
+      input: "ambit_wrong\n",
+    });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/refused this key/);
     expect(refused.stderr).toMatch(/fix: /);
@@ -97,7 +124,10 @@ describe("errors say what happened and how to fix it", () => {
     expect(r.stdout).toBe("");
     const asJson = await ambit(["run", "list", "--json"], { AMBIT_API_KEY: "ambit_bogus" });
     expect(asJson.code).toBe(3);
-    expect(JSON.parse(asJson.stderr).error).toMatchObject({ exit_code: 3, problem: { error_code: "authentication_required", status: 401 } });
+    expect(JSON.parse(asJson.stderr).error).toMatchObject({
+      exit_code: 3,
+      problem: { error_code: "authentication_required", status: 401 },
+    });
   });
 
   it("an unreachable server: what was tried, the fix, exit 6", async () => {
@@ -127,9 +157,22 @@ describe("errors say what happened and how to fix it", () => {
   });
 
   it("a viewer's key may not create runs: 403 with the fix, exit 4", async () => {
-    const member = parsed(await ambit(["member", "add", `viewer-${randomUUID()}@example.com`, "--role", "viewer", "--json"]));
-    const key = parsed(await ambit(["api-key", "create", "viewer-key", "--user", member.uid, "--json"])).key;
-    const r = await ambit(["agent", "run", "-p", "not allowed", "--no-follow"], { AMBIT_API_KEY: key });
+    const member = parsed(
+      await ambit([
+        "member",
+        "add",
+        `viewer-${randomUUID()}@example.com`,
+        "--role",
+        "viewer",
+        "--json",
+      ]),
+    );
+    const key = parsed(
+      await ambit(["api-key", "create", "viewer-key", "--user", member.uid, "--json"]),
+    ).key;
+    const r = await ambit(["agent", "run", "-p", "not allowed", "--no-follow"], {
+      AMBIT_API_KEY: key,
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/\(not_authorized\)/);
     expect(r.stderr).toMatch(/^fix: your key's role is too low/m);
@@ -140,8 +183,21 @@ describe("help", () => {
   it("every command has help with examples", async () => {
     const top = await runCli(bin, ["--help"]);
     expect(top.code).toBe(0);
-    const commands = [...top.stdout.matchAll(/^ {2}([a-z-]+(?: [a-z-]+)?)(?: <[^>]+>)? {2,}/gm)].map((m) => m[1]);
-    expect(commands).toEqual(expect.arrayContaining(["login", "whoami", "agent run", "run list", "run follow", "api-key create", "member add", "host list"]));
+    const commands = [
+      ...top.stdout.matchAll(/^ {2}([a-z-]+(?: [a-z-]+)?)(?: <[^>]+>)? {2,}/gm),
+    ].map((m) => m[1]);
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        "login",
+        "whoami",
+        "agent run",
+        "run list",
+        "run follow",
+        "api-key create",
+        "member add",
+        "host list",
+      ]),
+    );
     for (const c of commands) {
       const h = await runCli(bin, [...c.split(" "), "--help"]);
       expect(h.code, c).toBe(0);
@@ -153,8 +209,24 @@ describe("help", () => {
 
 describe("--json output of the admin commands", () => {
   it("api-key create/list/delete", async () => {
-    const created = parsed(await ambit(["api-key", "create", "ci", "--role", "member", "--expires-in-days", "30", "--json"]));
-    expect(created).toMatchObject({ name: "ci", role: "member", key: expect.stringMatching(/^ambit_/), expires_at: expect.any(String) });
+    const created = parsed(
+      await ambit([
+        "api-key",
+        "create",
+        "ci",
+        "--role",
+        "member",
+        "--expires-in-days",
+        "30",
+        "--json",
+      ]),
+    );
+    expect(created).toMatchObject({
+      name: "ci",
+      role: "member",
+      key: expect.stringMatching(/^ambit_/),
+      expires_at: expect.any(String),
+    });
     const plain = await ambit(["api-key", "create", "plain"]);
     expect(plain.stdout).toMatch(/^ambit_\S+\n$/); // only the key on stdout, for `$(ambit api-key create …)`
     expect(plain.stderr).toMatch(/not shown again/);
@@ -163,7 +235,10 @@ describe("--json output of the admin commands", () => {
     expect(JSON.stringify(list)).not.toContain(created.key);
     const table = await ambit(["api-key", "list"]);
     expect(table.stdout).toMatch(/^UID +NAME +PREFIX +ROLE/);
-    expect(parsed(await ambit(["api-key", "delete", created.uid, "--json"]))).toEqual({ uid: created.uid, revoked: true });
+    expect(parsed(await ambit(["api-key", "delete", created.uid, "--json"]))).toEqual({
+      uid: created.uid,
+      revoked: true,
+    });
     expect((await ambit(["whoami"], { AMBIT_API_KEY: created.key })).code).toBe(3);
   });
 
@@ -171,11 +246,20 @@ describe("--json output of the admin commands", () => {
     const email = `m-${randomUUID()}@example.com`;
     const m = parsed(await ambit(["member", "add", email, "--name", "Ada", "--json"]));
     expect(m).toMatchObject({ email, role: "member", display_name: "Ada" });
-    expect(parsed(await ambit(["member", "update", m.uid, "--role", "admin", "--json"])).role).toBe("admin");
-    expect(parsed(await ambit(["member", "list", "--json"])).members.map((x: Json) => x.email)).toContain(email);
+    expect(parsed(await ambit(["member", "update", m.uid, "--role", "admin", "--json"])).role).toBe(
+      "admin",
+    );
+    expect(
+      parsed(await ambit(["member", "list", "--json"])).members.map((x: Json) => x.email),
+    ).toContain(email);
     expect((await ambit(["member", "list"])).stdout).toContain(email);
-    expect(parsed(await ambit(["member", "remove", m.uid, "--json"]))).toEqual({ uid: m.uid, removed: true });
-    expect(parsed(await ambit(["member", "list", "--json"])).members.map((x: Json) => x.email)).not.toContain(email);
+    expect(parsed(await ambit(["member", "remove", m.uid, "--json"]))).toEqual({
+      uid: m.uid,
+      removed: true,
+    });
+    expect(
+      parsed(await ambit(["member", "list", "--json"])).members.map((x: Json) => x.email),
+    ).not.toContain(email);
     const dup = await ambit(["member", "add", s.owner.email]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/\(conflict\)/);
@@ -185,8 +269,19 @@ describe("--json output of the admin commands", () => {
     const host = await ScriptedHost.connect(s.url, s.key, "cli-hosts", 2);
     try {
       let hosts: Json[] = [];
-      await waitFor(async () => (hosts = parsed(await ambit(["host", "list", "--json"])).hosts).some((h: Json) => h.worker_id === "cli-hosts" && h.capacity === 2), 10_000, 200);
-      expect(hosts).toEqual(expect.arrayContaining([expect.objectContaining({ worker_id: "cli-hosts", capacity: 2, running: [] })]));
+      await waitFor(
+        async () =>
+          (hosts = parsed(await ambit(["host", "list", "--json"])).hosts).some(
+            (h: Json) => h.worker_id === "cli-hosts" && h.capacity === 2,
+          ),
+        10_000,
+        200,
+      );
+      expect(hosts).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ worker_id: "cli-hosts", capacity: 2, running: [] }),
+        ]),
+      );
       expect((await ambit(["host", "list"])).stdout).toMatch(/^cli-hosts +\S+ +0\/2 /m);
     } finally {
       host.close();
@@ -201,19 +296,33 @@ describe("stats", () => {
     // two runs for a host that never comes: one waits (QUEUED), one is cancelled
     const ids: string[] = [];
     for (const prompt of ["one", "two"]) {
-      const created = await api(s.url, "POST", "/api/v1/agent/runs", { key: team.api_key, body: { prompt, config: { worker_host: "nobody" } } });
+      const created = await api(s.url, "POST", "/api/v1/agent/runs", {
+        key: team.api_key,
+        body: { prompt, config: { worker_host: "nobody" } },
+      });
       ids.push(created.json.run_id);
     }
-    expect((await api(s.url, "POST", `/api/v1/agent/runs/${ids[1]}/cancel`, { key: team.api_key })).status).toBe(200);
+    expect(
+      (await api(s.url, "POST", `/api/v1/agent/runs/${ids[1]}/cancel`, { key: team.api_key }))
+        .status,
+    ).toBe(200);
 
     const json = parsed(await ambit(["stats", "--json"], env));
-    expect(json).toMatchObject({ group_by: "day", tz: "UTC", total: 2, by_state: { QUEUED: 1, CANCELLED: 1 }, success_rate: null });
+    expect(json).toMatchObject({
+      group_by: "day",
+      tz: "UTC",
+      total: 2,
+      by_state: { QUEUED: 1, CANCELLED: 1 },
+      success_rate: null,
+    });
     expect(json.series).toHaveLength(30);
     const today = new Date().toISOString().slice(0, 10);
     const human = await ambit(["stats"], env);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^Total: +2$/m);
-    expect(human.stdout).toMatch(/^DAY +TOTAL +SUCCEEDED +FAILED +ERROR +CANCELLED +IN FLIGHT +SUCCESS$/m);
+    expect(human.stdout).toMatch(
+      /^DAY +TOTAL +SUCCEEDED +FAILED +ERROR +CANCELLED +IN FLIGHT +SUCCESS$/m,
+    );
     expect(human.stdout).toMatch(new RegExp(`^${today} +2 +0 +0 +0 +1 +1 +-$`, "m"));
     const byState = await ambit(["stats", "--group-by", "state", "--tz", "Europe/Paris"], env);
     expect(byState.stdout).toMatch(/^QUEUED +1 /m);

@@ -49,10 +49,17 @@ class HostProcess {
 
   static async start(workerId: string, hello: Json = { capacity: 1 }) {
     const url = `${s.url.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${encodeURIComponent(workerId)}`;
-    const child = spawn(process.execPath, [path.join(ROOT, "test/e2e/host-process.ts"), url, s.key], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "test/e2e/host-process.ts"), url, s.key],
+      { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] },
+    );
     const host = new HostProcess(workerId, child);
     hosts.push(host);
-    const welcome = await host.until("welcome", (f) => f.type === "welcome" || f.type === "_refused");
+    const welcome = await host.until(
+      "welcome",
+      (f) => f.type === "welcome" || f.type === "_refused",
+    );
     expect(welcome.type).toBe("welcome");
     host.send("hello", hello);
     return host;
@@ -65,7 +72,10 @@ class HostProcess {
   async until(what: string, pred: (f: Json) => boolean, timeoutMs = 15_000): Promise<Json> {
     let found: Json | undefined;
     const ok = await waitFor(() => !!(found = this.frames.find(pred)), timeoutMs, 20);
-    if (!ok || !found) throw new Error(`host ${this.workerId}: no ${what} within ${timeoutMs} ms; frames: ${JSON.stringify(this.frames).slice(0, 1500)}`);
+    if (!ok || !found)
+      throw new Error(
+        `host ${this.workerId}: no ${what} within ${timeoutMs} ms; frames: ${JSON.stringify(this.frames).slice(0, 1500)}`,
+      );
     return found;
   }
 
@@ -91,13 +101,21 @@ const createRun = async (body: Json) => {
   return res.json.run_id as string;
 };
 
-const getRun = async (runId: string) => (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json as Json;
+const getRun = async (runId: string) =>
+  (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json as Json;
 
 /** Polls the run until `pred` holds; returns it (or fails with its last state). */
-async function untilRun(runId: string, pred: (r: Json) => boolean, timeoutMs = 15_000): Promise<Json> {
+async function untilRun(
+  runId: string,
+  pred: (r: Json) => boolean,
+  timeoutMs = 15_000,
+): Promise<Json> {
   let run: Json = {};
   const ok = await waitFor(async () => pred((run = await getRun(runId))), timeoutMs, 100);
-  if (!ok) throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify({ state: run.state, status_message: run.status_message })}`);
+  if (!ok)
+    throw new Error(
+      `run ${runId} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify({ state: run.state, status_message: run.status_message })}`,
+    );
   return run;
 }
 
@@ -105,7 +123,9 @@ async function untilRun(runId: string, pred: (r: Json) => boolean, timeoutMs = 1
 async function untilHosts(workerId: string, n: number) {
   const ok = await waitFor(async () => {
     const res = await api(s.url, "GET", "/api/v1/hosts", { key: s.key });
-    return res.json.hosts.filter((h: Json) => h.worker_id === workerId && h.capacity > 0).length === n;
+    return (
+      res.json.hosts.filter((h: Json) => h.worker_id === workerId && h.capacity > 0).length === n
+    );
   }, 15_000);
   expect(ok, `${n} hosts of ${workerId}`).toBe(true);
 }
@@ -116,7 +136,8 @@ describe("dispatch to hosts in other processes (wrangler dev)", () => {
     const b = await HostProcess.start("e2e-share", { capacity: 4 });
     await untilHosts("e2e-share", 2);
     const runs: string[] = [];
-    for (let i = 0; i < 8; i++) runs.push(await createRun({ prompt: `shared ${i}`, config: { worker_host: "e2e-share" } }));
+    for (let i = 0; i < 8; i++)
+      runs.push(await createRun({ prompt: `shared ${i}`, config: { worker_host: "e2e-share" } }));
     const all = await waitFor(() => a.assignedIds().length + b.assignedIds().length === 8, 20_000);
     expect(all, `assigned: a=${a.assignedIds().length} b=${b.assignedIds().length}`).toBe(true);
     expect(a.assignedIds()).toHaveLength(4);
@@ -128,7 +149,8 @@ describe("dispatch to hosts in other processes (wrangler dev)", () => {
         h.send("task_completed", { task_id: id, message: `done by ${h.child.pid}` });
       }
     }
-    for (const id of runs) expect((await untilRun(id, (r) => r.state === "SUCCEEDED")).state).toBe("SUCCEEDED");
+    for (const id of runs)
+      expect((await untilRun(id, (r) => r.state === "SUCCEEDED")).state).toBe("SUCCEEDED");
     a.kill();
     b.kill();
   });
@@ -137,15 +159,23 @@ describe("dispatch to hosts in other processes (wrangler dev)", () => {
     const host = await HostProcess.start("e2e-cancel");
     await untilHosts("e2e-cancel", 1);
     const runId = await createRun({ prompt: "cancel me", config: { worker_host: "e2e-cancel" } });
-    await host.until("the assignment", (f) => f.type === "task_assignment" && f.data.task_id === runId);
+    await host.until(
+      "the assignment",
+      (f) => f.type === "task_assignment" && f.data.task_id === runId,
+    );
     host.take(runId);
     await untilRun(runId, (r) => r.state === "INPROGRESS");
     const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/cancel`, { key: s.key });
     expect(res.status, res.text).toBe(200);
-    const c = await host.until("task_cancellation", (f) => f.type === "task_cancellation" && f.data.task_id === runId);
+    const c = await host.until(
+      "task_cancellation",
+      (f) => f.type === "task_cancellation" && f.data.task_id === runId,
+    );
     expect(c.data.reason).toMatch(/^cancelled by user /);
     host.send("task_completed", { task_id: runId, task_state: "CANCELLED", message: "stopped" });
-    expect((await untilRun(runId, (r) => r.state === "CANCELLED")).status_message).toEqual({ message: "stopped" });
+    expect((await untilRun(runId, (r) => r.state === "CANCELLED")).status_message).toEqual({
+      message: "stopped",
+    });
     host.kill();
   });
 
@@ -154,12 +184,24 @@ describe("dispatch to hosts in other processes (wrangler dev)", () => {
     async () => {
       const doomed = await HostProcess.start("e2e-kill", { capacity: 2 });
       await untilHosts("e2e-kill", 1);
-      const running = await createRun({ prompt: "in progress when the host dies", config: { worker_host: "e2e-kill" } });
-      await doomed.until("the first assignment", (f) => f.type === "task_assignment" && f.data.task_id === running);
+      const running = await createRun({
+        prompt: "in progress when the host dies",
+        config: { worker_host: "e2e-kill" },
+      });
+      await doomed.until(
+        "the first assignment",
+        (f) => f.type === "task_assignment" && f.data.task_id === running,
+      );
       doomed.take(running);
       await untilRun(running, (r) => r.state === "INPROGRESS");
-      const offered = await createRun({ prompt: "offered, never claimed", config: { worker_host: "e2e-kill" } });
-      await doomed.until("the second assignment", (f) => f.type === "task_assignment" && f.data.task_id === offered);
+      const offered = await createRun({
+        prompt: "offered, never claimed",
+        config: { worker_host: "e2e-kill" },
+      });
+      await doomed.until(
+        "the second assignment",
+        (f) => f.type === "task_assignment" && f.data.task_id === offered,
+      );
       await untilRun(offered, (r) => r.state === "PENDING");
 
       const killedAt = Date.now();
@@ -170,14 +212,23 @@ describe("dispatch to hosts in other processes (wrangler dev)", () => {
       expect(requeued.status_message.message).toMatch(/disconnected before claiming it/);
       // ...and to the next host of that worker id, while the held run waits out the grace
       const next = await HostProcess.start("e2e-kill");
-      await next.until("the requeued run", (f) => f.type === "task_assignment" && f.data.task_id === offered);
+      await next.until(
+        "the requeued run",
+        (f) => f.type === "task_assignment" && f.data.task_id === offered,
+      );
       expect((await getRun(running)).state).toBe("INPROGRESS");
 
-      const ended = await untilRun(running, (r) => r.state !== "INPROGRESS", LOST_AFTER_MS + 15_000);
+      const ended = await untilRun(
+        running,
+        (r) => r.state !== "INPROGRESS",
+        LOST_AFTER_MS + 15_000,
+      );
       const tookMs = Date.now() - killedAt;
       expect(ended.state).toBe("ERROR");
       expect(ended.status_message).toEqual({
-        message: expect.stringMatching(/^Host e2e-kill stopped answering \(last heard at .+\) while it held this run/),
+        message: expect.stringMatching(
+          /^Host e2e-kill stopped answering \(last heard at .+\) while it held this run/,
+        ),
         error_code: "resource_unavailable",
         retryable: true,
       });

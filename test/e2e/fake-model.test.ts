@@ -10,10 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { freePort, ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { api } from "./helpers.ts";
-import { alive, KEY_RE, processTree, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
+import {
+  alive,
+  KEY_RE,
+  processTree,
+  RUNNING_RE,
+  type Started,
+  startPlatform,
+} from "./platform-process.ts";
 
 // what the platform and runner would otherwise read: the fake must be the only model in play
-const NO_MODEL = { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", ANTHROPIC_API_KEY: "", ANTHROPIC_BASE_URL: "" };
+const NO_MODEL = {
+  OPENAI_API_KEY: "",
+  OPENAI_BASE_URL: "",
+  ANTHROPIC_API_KEY: "",
+  ANTHROPIC_BASE_URL: "",
+};
 
 let platform: Started | undefined;
 let fake: ChildProcess | undefined;
@@ -30,7 +42,8 @@ afterAll(async () => {
     const pids = processTree(p.pid);
     process.kill(-p.pid, "SIGTERM");
     await new Promise((r) => setTimeout(r, 100));
-    if (p === platform?.child) await Promise.race([platform.exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (p === platform?.child)
+      await Promise.race([platform.exited, new Promise((r) => setTimeout(r, 20_000))]);
     for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
   }
   rmSync(stateDir, { recursive: true, force: true });
@@ -38,30 +51,58 @@ afterAll(async () => {
 
 describe("npm run fake-model", () => {
   it("prints its URL and the commands; run as printed, a run against it SUCCEEDS", async () => {
-    fake = spawn("npm", ["run", "fake-model"], { cwd: ROOT, env: { ...process.env, ...NO_MODEL }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    fake = spawn("npm", ["run", "fake-model"], {
+      cwd: ROOT,
+      env: { ...process.env, ...NO_MODEL },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let fakeOut = "";
     fake.stdout!.on("data", (d) => (fakeOut += d));
     fake.stderr!.on("data", (d) => (fakeOut += d));
     const deadline = Date.now() + 30_000;
-    while (!/Press Ctrl-C/.test(fakeOut) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/Press Ctrl-C/.test(fakeOut) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const base = fakeOut.match(/at (http:\/\/127\.0\.0\.1:\d+\/v1)\s*$/m)?.[1];
     expect(base, fakeOut).toBeDefined();
-    const printed = fakeOut.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("printf ") || l.startsWith("npx ambit agent run"));
-    expect(printed, fakeOut).toEqual([`printf %s ${base} | npx ambit secret set OPENAI_BASE_URL`, expect.stringMatching(/^npx ambit agent run -p "/)]);
+    const printed = fakeOut
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("printf ") || l.startsWith("npx ambit agent run"));
+    expect(printed, fakeOut).toEqual([
+      `printf %s ${base} | npx ambit secret set OPENAI_BASE_URL`,
+      expect.stringMatching(/^npx ambit agent run -p "/),
+    ]);
 
     const port = await freePort();
-    platform = startPlatform({ PORT: String(port), AMBIT_PERSIST_TO: stateDir, ...NO_MODEL }, ["npm", "start"]);
+    platform = startPlatform({ PORT: String(port), AMBIT_PERSIST_TO: stateDir, ...NO_MODEL }, [
+      "npm",
+      "start",
+    ]);
     await platform.waitForOutput(RUNNING_RE, 120_000);
     await platform.waitForOutput(/host runner connected as the platform pool/, 10_000);
-    const exports = platform.output().match(/^\s*export AMBIT_[A-Z_]+=\S+$/gm)?.map((l) => l.trim()) ?? [];
-    expect(exports.map((l) => l.split("=")[0]), platform.output()).toEqual(["export AMBIT_API_KEY", "export AMBIT_BASE_URL"]);
+    const exports =
+      platform
+        .output()
+        .match(/^\s*export AMBIT_[A-Z_]+=\S+$/gm)
+        ?.map((l) => l.trim()) ?? [];
+    expect(
+      exports.map((l) => l.split("=")[0]),
+      platform.output(),
+    ).toEqual(["export AMBIT_API_KEY", "export AMBIT_BASE_URL"]);
 
     const configHome = mkdtempSync(path.join(tmpdir(), "ambit-fake-model-config-"));
     const scriptFile = path.join(configHome, "try.sh");
     writeFileSync(scriptFile, ["set -euo pipefail", ...exports, ...printed, ""].join("\n"));
     const shell = spawn("script", ["-q", "-e", "-f", "-c", `bash ${scriptFile}`, "/dev/null"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TERM: "xterm", XDG_CONFIG_HOME: configHome, NO_COLOR: "1" },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? tmpdir(),
+        TERM: "xterm",
+        XDG_CONFIG_HOME: configHome,
+        NO_COLOR: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -23,7 +23,10 @@ export class FaultProxy {
     let proxy!: FaultProxy;
     const server = net.createServer((client) => proxy.handle(client, upstreamPort));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new FaultProxy(server, `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    proxy = new FaultProxy(
+      server,
+      `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    );
     return proxy;
   }
 

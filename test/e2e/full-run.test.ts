@@ -28,7 +28,16 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-full-"));
   origin = path.join(dir, "repo"); // cloned into the workspace as repo/
   const git = (...args: string[]) =>
-    execFileSync("git", args, { cwd: origin, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    execFileSync("git", args, {
+      cwd: origin,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@t",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@t",
+      },
+    });
   execFileSync("mkdir", ["-p", origin]);
   git("init", "--quiet", "-b", "main");
   writeFileSync(path.join(origin, "README.md"), "hello\n");
@@ -36,7 +45,18 @@ beforeAll(async () => {
   git("commit", "--quiet", "-m", "init");
   // turn 1: a shell command that prints the secret and edits the repository; turn 2: the answer
   model = await startModelServer([
-    { toolCalls: [{ name: "run_shell_command", args: { command: 'echo "token is $DEPLOY_TOKEN"; echo fixed >> repo/README.md; cat repo/README.md' } }], usage: { input: 120, output: 30 } },
+    {
+      toolCalls: [
+        {
+          name: "run_shell_command",
+          args: {
+            command:
+              'echo "token is $DEPLOY_TOKEN"; echo fixed >> repo/README.md; cat repo/README.md',
+          },
+        },
+      ],
+      usage: { input: 120, output: 30 },
+    },
     { text: "Fixed the README.", usage: { input: 200, output: 8 } },
   ]);
 });
@@ -56,9 +76,19 @@ const post = async (route: string, body: Json, status = 201) => {
 
 describe("a run end to end: API configuration, `ambit host start`, the ambit harness", () => {
   it("prepares the environment, runs the model's tool call with the secret redacted, reports a diff and succeeds", async () => {
-    await post("/api/v1/agent/secrets", { name: "MODEL_KEY", value: "sk-fake-model-key", type: "openai_api_key" });
+    await post("/api/v1/agent/secrets", {
+      name: "MODEL_KEY",
+      value: "sk-fake-model-key",
+      type: "openai_api_key",
+    });
     await post("/api/v1/agent/secrets", { name: "DEPLOY_TOKEN", value: CANARY });
-    await post("/api/v1/agent/models", { id: "fake-gpt", provider: "openai", model: "gpt-fake", base_url: `${model.url}/v1`, api_key_secret: "MODEL_KEY" });
+    await post("/api/v1/agent/models", {
+      id: "fake-gpt",
+      provider: "openai",
+      model: "gpt-fake",
+      base_url: `${model.url}/v1`,
+      api_key_secret: "MODEL_KEY",
+    });
     const env = await post("/api/v1/agent/environments", {
       name: "widgets",
       repositories: [{ url: origin }],
@@ -68,41 +98,79 @@ describe("a run end to end: API configuration, `ambit host start`, the ambit har
     expect(envId, JSON.stringify(env)).toBeTruthy();
 
     // the environment's repository is on this disk: --allow-local-repos
-    host = startCli(bin, ["host", "start", "--worker-id", WORKER, "--workdir", path.join(dir, "work"), "--allow-local-repos"], {
-      env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key },
-    });
+    host = startCli(
+      bin,
+      [
+        "host",
+        "start",
+        "--worker-id",
+        WORKER,
+        "--workdir",
+        path.join(dir, "work"),
+        "--allow-local-repos",
+      ],
+      {
+        env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key },
+      },
+    );
     const connected = await waitFor(async () => {
       const res = await api(s.url, "GET", "/api/v1/hosts", { key: s.key });
       return (res.json.hosts ?? []).some((h: Json) => h.worker_id === WORKER);
     }, 30_000);
     expect(connected, host.stderr).toBe(true);
 
-    const created = await post("/api/v1/agent/runs", { prompt: "Fix the README", config: { environment_id: envId, model_id: "fake-gpt", worker_host: WORKER } }, 200);
+    const created = await post(
+      "/api/v1/agent/runs",
+      {
+        prompt: "Fix the README",
+        config: { environment_id: envId, model_id: "fake-gpt", worker_host: WORKER },
+      },
+      200,
+    );
     const runId = created.run_id as string;
     let run: Json = {};
-    await waitFor(async () => {
-      run = (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json;
-      return ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"].includes(run.state);
-    }, 60_000, 250);
-    expect(run.state, `${JSON.stringify(run.status_message)}\nhost stderr: ${host.stderr}`).toBe("SUCCEEDED");
+    await waitFor(
+      async () => {
+        run = (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json;
+        return ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"].includes(run.state);
+      },
+      60_000,
+      250,
+    );
+    expect(run.state, `${JSON.stringify(run.status_message)}\nhost stderr: ${host.stderr}`).toBe(
+      "SUCCEEDED",
+    );
 
-    const { events } = (await api(s.url, "GET", `/api/v1/agent/runs/${runId}/events?limit=1000`, { key: s.key })).json as { events: Json[] };
+    const { events } = (
+      await api(s.url, "GET", `/api/v1/agent/runs/${runId}/events?limit=1000`, { key: s.key })
+    ).json as { events: Json[] };
     const all = JSON.stringify(events);
     expect(all).not.toContain(CANARY); // the secret reached the command but never left the host
     expect(all).not.toContain("sk-fake-model-key");
-    const out = events.filter((e) => e.type === "command.output").map((e) => e.payload.chunk).join("");
+    const out = events
+      .filter((e) => e.type === "command.output")
+      .map((e) => e.payload.chunk)
+      .join("");
     expect(out).toContain("token is [REDACTED:DEPLOY_TOKEN]");
     expect(out).toContain("preparing");
-    const steps = events.filter((e) => e.type === "setup.step").map((e) => `${e.payload.phase}:${e.payload.status}`);
+    const steps = events
+      .filter((e) => e.type === "setup.step")
+      .map((e) => `${e.payload.phase}:${e.payload.status}`);
     expect(steps).toEqual(expect.arrayContaining(["clone:succeeded", "setup_command:succeeded"]));
     const calls = events.filter((e) => e.type === "agent.tool_call");
     expect(calls.map((e) => e.payload.name)).toEqual(["run_shell_command"]);
-    expect(events.filter((e) => e.type === "usage").map((e) => e.payload.input_tokens)).toEqual([120, 200]);
-    expect(events.some((e) => e.type === "agent.message" && e.payload.text === "Fixed the README.")).toBe(true);
+    expect(events.filter((e) => e.type === "usage").map((e) => e.payload.input_tokens)).toEqual([
+      120, 200,
+    ]);
+    expect(
+      events.some((e) => e.type === "agent.message" && e.payload.text === "Fixed the README."),
+    ).toBe(true);
     // the model got the tool's output back
     expect(JSON.stringify(model.requests[1].body.messages)).toContain("fixed");
     expect(model.requests[0].headers.authorization).toBe("Bearer sk-fake-model-key");
-    expect(run.artifacts.map((a: Json) => `${a.artifact_type}:${a.data.filename}`)).toContain("FILE:repo.diff");
+    expect(run.artifacts.map((a: Json) => `${a.artifact_type}:${a.data.filename}`)).toContain(
+      "FILE:repo.diff",
+    );
 
     // Ctrl-C drains the host and it exits 0
     host.child.kill("SIGINT");

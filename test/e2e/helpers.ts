@@ -24,7 +24,10 @@ export type E2eServer = {
 };
 
 /** A random secret of `n` URL-safe characters. */
-export const randomSecret = (n = 43) => randomBytes(Math.ceil((n * 3) / 4) + 1).toString("base64url").slice(0, n);
+export const randomSecret = (n = 43) =>
+  randomBytes(Math.ceil((n * 3) / 4) + 1)
+    .toString("base64url")
+    .slice(0, n);
 
 /**
  * An empty env file for `wrangler dev --env-file`: with it wrangler reads neither the project's
@@ -37,11 +40,20 @@ export function emptyEnvFile(dir: string): string {
 }
 
 /** JSON over HTTP against a running server; `key` becomes a bearer token. */
-export async function api(url: string, method: string, route: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function api(
+  url: string,
+  method: string,
+  route: string,
+  opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
   if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${url}${route}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -55,17 +67,26 @@ export async function api(url: string, method: string, route: string, opts: { ke
 /** Signs up a new team over HTTP and returns its owner and owner key. */
 export async function signUp(url: string, name = "e2e") {
   const res = await api(url, "POST", "/api/v1/teams", {
-    body: { name, owner: { email: `owner-${randomUUID()}@example.com`, display_name: "E2E owner" } },
+    body: {
+      name,
+      owner: { email: `owner-${randomUUID()}@example.com`, display_name: "E2E owner" },
+    },
   });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
-  return res.json as { team: { uid: string; name: string }; user: { uid: string; email: string }; api_key: string };
+  return res.json as {
+    team: { uid: string; name: string };
+    user: { uid: string; email: string };
+    api_key: string;
+  };
 }
 
 /**
  * Starts `wrangler dev` on a temp state directory with migrations applied and random secrets
  * (passed with `--var`; the project's `.dev.vars` is ignored), then signs up a team.
  */
-export async function startE2eServer(opts: { teamName?: string; vars?: Record<string, string> } = {}): Promise<E2eServer> {
+export async function startE2eServer(
+  opts: { teamName?: string; vars?: Record<string, string> } = {},
+): Promise<E2eServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-"));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let server: DevServer | undefined;
@@ -111,7 +132,11 @@ export async function startE2eServer(opts: { teamName?: string; vars?: Record<st
 }
 
 /** Polls `fn` until it returns true or `timeoutMs` passes. */
-export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 100): Promise<boolean> {
+export async function waitFor(
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  stepMs = 100,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fn()) return true;

@@ -19,16 +19,29 @@ import OzAPI, {
 } from "oz-agent-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, freePort, startDevServer } from "../../scripts/lib/wrangler-dev.ts";
-import { api, type E2eServer, emptyEnvFile, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import {
+  api,
+  type E2eServer,
+  emptyEnvFile,
+  type Json,
+  startE2eServer,
+  waitFor,
+} from "./helpers.ts";
 
 type RunAgentResponse = { run_id: string; task_id: string; state: string };
-type ListPage = { runs: Json[]; page_info: { has_next_page: boolean; next_cursor?: string | null } };
+type ListPage = {
+  runs: Json[];
+  page_info: { has_next_page: boolean; next_cursor?: string | null };
+};
 
 let s: E2eServer;
 let client: OzAPI;
 
-const sdk = (apiKey: string, extra: Partial<ConstructorParameters<typeof OzAPI>[0]> = {}, url = s.url) =>
-  new OzAPI({ apiKey, baseURL: `${url}/api/v1`, maxRetries: 0, ...extra });
+const sdk = (
+  apiKey: string,
+  extra: Partial<ConstructorParameters<typeof OzAPI>[0]> = {},
+  url = s.url,
+) => new OzAPI({ apiKey, baseURL: `${url}/api/v1`, maxRetries: 0, ...extra });
 
 /** `POST /agent/runs` (the current path) through the SDK's generic request method. */
 const createRun = (body: Json, opts: { headers?: Record<string, string> } = {}) =>
@@ -45,7 +58,12 @@ async function rejection(p: Promise<unknown>): Promise<APIError> {
 }
 
 /** The SDK error class for the status, with an RFC 7807 body carrying the error code. */
-function expectProblem(err: APIError, cls: new (...a: any[]) => APIError, status: number, code: string) {
+function expectProblem(
+  err: APIError,
+  cls: new (...a: any[]) => APIError,
+  status: number,
+  code: string,
+) {
   expect(err, String(err)).toBeInstanceOf(cls);
   expect(err.status).toBe(status);
   expect(err.headers?.get("content-type")).toMatch(/^application\/problem\+json/);
@@ -76,12 +94,25 @@ afterAll(async () => {
 describe("oz-agent-sdk against wrangler dev: runs", () => {
   it("creates runs through the legacy agent.run and POST /agent/runs, and retrieves them", async () => {
     const name = `both-paths-${randomUUID()}`;
-    const legacy = await client.agent.run({ prompt: "Fix the flaky test in src/util", config: { name, model_id: "claude-4" } });
+    const legacy = await client.agent.run({
+      prompt: "Fix the flaky test in src/util",
+      config: { name, model_id: "claude-4" },
+    });
     expect(legacy).toEqual({ run_id: expect.any(String), task_id: legacy.run_id, state: "QUEUED" });
-    const current = await createRun({ prompt: "Add a changelog entry", title: "Changelog", config: { name } });
-    expect(current).toEqual({ run_id: expect.any(String), task_id: current.run_id, state: "QUEUED" });
+    const current = await createRun({
+      prompt: "Add a changelog entry",
+      title: "Changelog",
+      config: { name },
+    });
+    expect(current).toEqual({
+      run_id: expect.any(String),
+      task_id: current.run_id,
+      state: "QUEUED",
+    });
     expect(current.run_id).not.toBe(legacy.run_id);
-    expect(legacy.run_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(legacy.run_id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
 
     const a = await client.agent.runs.retrieve(legacy.run_id);
     expect(a).toMatchObject({
@@ -101,11 +132,19 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
     expect(Date.parse(a.created_at)).not.toBeNaN();
     expect(Date.parse(a.updated_at)).toBeGreaterThanOrEqual(Date.parse(a.created_at)); // the pool may already have said why it waits
     const b = await client.agent.runs.retrieve(current.run_id);
-    expect(b).toMatchObject({ run_id: current.run_id, title: "Changelog", prompt: "Add a changelog entry", state: "QUEUED" });
+    expect(b).toMatchObject({
+      run_id: current.run_id,
+      title: "Changelog",
+      prompt: "Add a changelog entry",
+      state: "QUEUED",
+    });
   });
 
   it("accepts every AgentRunParams field of the SDK and stores the config", async () => {
-    const environment = await api(s.url, "POST", "/api/v1/agent/environments", { key: s.key, body: { name: "api" } });
+    const environment = await api(s.url, "POST", "/api/v1/agent/environments", {
+      key: s.key,
+      body: { name: "api" },
+    });
     expect(environment.status, environment.text).toBe(201);
     const config = {
       name: `full-${randomUUID()}`,
@@ -115,43 +154,73 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
       computer_use_enabled: false,
       skill_spec: "acme/api:.claude/skills/deploy/SKILL.md",
       worker_host: "warp",
-      mcp_servers: { docs: { url: "https://mcp.example.com/sse", headers: { "x-team": "a" } }, local: { command: "npx", args: ["srv"], env: { A: "1" } } },
+      mcp_servers: {
+        docs: { url: "https://mcp.example.com/sse", headers: { "x-team": "a" } },
+        local: { command: "npx", args: ["srv"], env: { A: "1" } },
+      },
     };
     const { run_id } = await client.agent.run({
       prompt: "Deploy the API",
       title: "Deploy",
       team: false,
       config,
-      images: [{ data: Buffer.from("not really a png").toString("base64"), mime_type: "image/png" }],
+      images: [
+        { data: Buffer.from("not really a png").toString("base64"), mime_type: "image/png" },
+      ],
     });
     const run = await client.agent.runs.retrieve(run_id);
-    expect(run).toMatchObject({ title: "Deploy", prompt: "Deploy the API", agent_config: config, scope: { type: "User", uid: s.owner.uid } });
-    const bySkill = await client.agent.runs.list({ skill_spec: config.skill_spec, model_id: "gpt-5", environment_id: config.environment_id });
+    expect(run).toMatchObject({
+      title: "Deploy",
+      prompt: "Deploy the API",
+      agent_config: config,
+      scope: { type: "User", uid: s.owner.uid },
+    });
+    const bySkill = await client.agent.runs.list({
+      skill_spec: config.skill_spec,
+      model_id: "gpt-5",
+      environment_id: config.environment_id,
+    });
     expect(bySkill.runs.map((r) => r.run_id)).toEqual([run_id]);
-    const { run_id: skillOnly } = await client.agent.run({ skill: "acme/api:.claude/skills/review/SKILL.md" });
-    expect((await client.agent.runs.retrieve(skillOnly)).agent_config?.skill_spec).toBe("acme/api:.claude/skills/review/SKILL.md");
+    const { run_id: skillOnly } = await client.agent.run({
+      skill: "acme/api:.claude/skills/review/SKILL.md",
+    });
+    expect((await client.agent.runs.retrieve(skillOnly)).agent_config?.skill_spec).toBe(
+      "acme/api:.claude/skills/review/SKILL.md",
+    );
   });
 
   it("lists with the state, source, name, creator and q filters", async () => {
     const name = `filters-${randomUUID()}`;
     const token = `needle${randomUUID().slice(0, 8)}`;
     const queued = await client.agent.run({ prompt: `Queued run ${token}`, config: { name } });
-    const fromCli = await client.agent.run({ prompt: "Started from the CLI", config: { name } }, { headers: { "X-Oz-Api-Source": "CLI" } });
+    const fromCli = await client.agent.run(
+      { prompt: "Started from the CLI", config: { name } },
+      { headers: { "X-Oz-Api-Source": "CLI" } },
+    );
     const toCancel = await createRun({ prompt: "Cancelled soon", config: { name } });
     await client.agent.runs.cancel(toCancel.run_id);
 
-    const ids = (page: { runs: Array<{ run_id: string }> }) => page.runs.map((r) => r.run_id).sort();
+    const ids = (page: { runs: Array<{ run_id: string }> }) =>
+      page.runs.map((r) => r.run_id).sort();
     const all = await client.agent.runs.list({ name });
     expect(ids(all)).toEqual([queued.run_id, fromCli.run_id, toCancel.run_id].sort());
     expect(all.page_info.has_next_page).toBe(false);
 
-    expect(ids(await client.agent.runs.list({ name, state: ["QUEUED"] }))).toEqual([queued.run_id, fromCli.run_id].sort());
-    expect(ids(await client.agent.runs.list({ name, state: ["CANCELLED"] }))).toEqual([toCancel.run_id]);
-    expect(ids(await client.agent.runs.list({ name, state: ["CANCELLED", "QUEUED"] }))).toHaveLength(3);
+    expect(ids(await client.agent.runs.list({ name, state: ["QUEUED"] }))).toEqual(
+      [queued.run_id, fromCli.run_id].sort(),
+    );
+    expect(ids(await client.agent.runs.list({ name, state: ["CANCELLED"] }))).toEqual([
+      toCancel.run_id,
+    ]);
+    expect(
+      ids(await client.agent.runs.list({ name, state: ["CANCELLED", "QUEUED"] })),
+    ).toHaveLength(3);
     expect(ids(await client.agent.runs.list({ name, state: ["SUCCEEDED"] }))).toEqual([]);
 
     expect(ids(await client.agent.runs.list({ name, source: "CLI" }))).toEqual([fromCli.run_id]);
-    expect(ids(await client.agent.runs.list({ name, source: "API" }))).toEqual([queued.run_id, toCancel.run_id].sort());
+    expect(ids(await client.agent.runs.list({ name, source: "API" }))).toEqual(
+      [queued.run_id, toCancel.run_id].sort(),
+    );
     expect(ids(await client.agent.runs.list({ name, creator: s.owner.uid }))).toHaveLength(3);
     expect(ids(await client.agent.runs.list({ name, creator: "someone-else" }))).toEqual([]);
     // q searches the whole team, not only this config name
@@ -162,14 +231,19 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
   it("paginates with limit 2 following page_info.next_cursor until has_next_page is false, stable under inserts", async () => {
     const name = `pages-${randomUUID()}`;
     const created: string[] = [];
-    for (let i = 0; i < 5; i++) created.push((await createRun({ prompt: `page run ${i}`, config: { name } })).run_id);
+    for (let i = 0; i < 5; i++)
+      created.push((await createRun({ prompt: `page run ${i}`, config: { name } })).run_id);
 
     const seen: string[] = [];
     const items: Json[] = [];
     let cursor: string | undefined;
     let pages = 0;
     for (;;) {
-      const page = (await client.agent.runs.list({ name, limit: 2, ...(cursor ? { cursor } : {}) })) as ListPage;
+      const page = (await client.agent.runs.list({
+        name,
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      })) as ListPage;
       pages++;
       expect(page.runs.length).toBeLessThanOrEqual(2);
       seen.push(...page.runs.map((r) => r.run_id));
@@ -208,27 +282,58 @@ describe("oz-agent-sdk against wrangler dev: runs", () => {
 describe("oz-agent-sdk against wrangler dev: skills, environments and models", () => {
   it("agent.list returns registered skills in the SDK's AgentSkill shape; GET /agent/environments and /agent/models answer the Oz shapes", async () => {
     const repo = `acme-${randomUUID().slice(0, 8)}/tools`;
-    const env = await api(s.url, "POST", "/api/v1/agent/environments", { key: s.key, body: { name: `tools-${randomUUID()}`, github_repos: [{ owner: repo.split("/")[0], repo: "tools" }] } });
+    const env = await api(s.url, "POST", "/api/v1/agent/environments", {
+      key: s.key,
+      body: {
+        name: `tools-${randomUUID()}`,
+        github_repos: [{ owner: repo.split("/")[0], repo: "tools" }],
+      },
+    });
     expect(env.status, env.text).toBe(201);
-    const reg = await api(s.url, "POST", "/api/v1/agent/skills", { key: s.key, body: { repo, skill_path: "skills/review/SKILL.md", content: "---\nname: review\ndescription: Reviews a PR\n---\nReview it." } });
+    const reg = await api(s.url, "POST", "/api/v1/agent/skills", {
+      key: s.key,
+      body: {
+        repo,
+        skill_path: "skills/review/SKILL.md",
+        content: "---\nname: review\ndescription: Reviews a PR\n---\nReview it.",
+      },
+    });
     expect(reg.status, reg.text).toBe(200);
     const { agents } = await client.agent.list({ repo, sort_by: "name", refresh: true });
-    expect(agents).toEqual([{
-      name: "review",
-      variants: [{
-        id: `${repo}:skills/review/SKILL.md`, description: "Reviews a PR", base_prompt: "Review it.",
-        source: { owner: repo.split("/")[0], name: "tools", skill_path: "skills/review/SKILL.md" },
-        environments: [{ uid: env.json.uid, name: env.json.config.name }], last_run_timestamp: null,
-      }],
-    }]);
+    expect(agents).toEqual([
+      {
+        name: "review",
+        variants: [
+          {
+            id: `${repo}:skills/review/SKILL.md`,
+            description: "Reviews a PR",
+            base_prompt: "Review it.",
+            source: {
+              owner: repo.split("/")[0],
+              name: "tools",
+              skill_path: "skills/review/SKILL.md",
+            },
+            environments: [{ uid: env.json.uid, name: env.json.config.name }],
+            last_run_timestamp: null,
+          },
+        ],
+      },
+    ]);
     const envs = await client.get<unknown, { environments: Json[] }>("/agent/environments");
-    expect(envs.environments.find((e) => e.uid === env.json.uid)).toMatchObject({ config: { github_repos: [{ owner: repo.split("/")[0], repo: "tools" }] }, setup_failed: false });
-    const models = await client.get<unknown, { default_model_id: string; models: Json[] }>("/agent/models");
+    expect(envs.environments.find((e) => e.uid === env.json.uid)).toMatchObject({
+      config: { github_repos: [{ owner: repo.split("/")[0], repo: "tools" }] },
+      setup_failed: false,
+    });
+    const models = await client.get<unknown, { default_model_id: string; models: Json[] }>(
+      "/agent/models",
+    );
     expect(models).toEqual({ default_model_id: expect.any(String), models: expect.any(Array) });
   });
 
   it("agent.run with an unknown environment is a BadRequestError naming it", async () => {
-    const err = await client.agent.run({ prompt: "p", config: { environment_id: "NoSuchEnvironmentAtAll" } }).catch((e: unknown) => e);
+    const err = await client.agent
+      .run({ prompt: "p", config: { environment_id: "NoSuchEnvironmentAtAll" } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as APIError).message).toMatch(/NoSuchEnvironmentAtAll/);
   });
@@ -238,61 +343,133 @@ describe("oz-agent-sdk against wrangler dev: every error class from the right st
   let viewer: OzAPI;
 
   beforeAll(async () => {
-    const member = (await client.post("/team/members", { body: { email: `viewer-${randomUUID()}@example.com`, role: "viewer" } })) as Json;
+    const member = (await client.post("/team/members", {
+      body: { email: `viewer-${randomUUID()}@example.com`, role: "viewer" },
+    })) as Json;
     expect(member.role).toBe("viewer");
-    const minted = (await client.post("/api-keys", { body: { name: "viewer key", user_uid: member.uid } })) as Json;
-    expect(minted).toMatchObject({ role: "viewer", principal: { type: "user", uid: member.uid }, key: expect.stringMatching(/^ambit_/) });
+    const minted = (await client.post("/api-keys", {
+      body: { name: "viewer key", user_uid: member.uid },
+    })) as Json;
+    expect(minted).toMatchObject({
+      role: "viewer",
+      principal: { type: "user", uid: member.uid },
+      key: expect.stringMatching(/^ambit_/),
+    });
     viewer = sdk(minted.key);
   });
 
   it("BadRequestError: 400 invalid_request naming the invalid field", async () => {
     const err = await rejection(client.agent.run({} as never));
     const body = expectProblem(err, BadRequestError, 400, "invalid_request");
-    expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: "prompt" })]));
+    expect(body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: "prompt" })]),
+    );
     const typed = await rejection(createRun({ prompt: 42 }));
-    expect(expectProblem(typed, BadRequestError, 400, "invalid_request").errors[0].path).toBe("prompt");
-    expectProblem(await rejection(client.agent.runs.list({ limit: 0 })), BadRequestError, 400, "invalid_request");
+    expect(expectProblem(typed, BadRequestError, 400, "invalid_request").errors[0].path).toBe(
+      "prompt",
+    );
+    expectProblem(
+      await rejection(client.agent.runs.list({ limit: 0 })),
+      BadRequestError,
+      400,
+      "invalid_request",
+    );
   });
 
   it("AuthenticationError: 401 authentication_required for an unknown key", async () => {
     const stranger = sdk(`ambit_${"x".repeat(40)}`);
-    expectProblem(await rejection(stranger.agent.runs.list()), AuthenticationError, 401, "authentication_required");
-    expectProblem(await rejection(sdk("wk-not-ours").agent.run({ prompt: "hi" })), AuthenticationError, 401, "authentication_required");
+    expectProblem(
+      await rejection(stranger.agent.runs.list()),
+      AuthenticationError,
+      401,
+      "authentication_required",
+    );
+    expectProblem(
+      await rejection(sdk("wk-not-ours").agent.run({ prompt: "hi" })),
+      AuthenticationError,
+      401,
+      "authentication_required",
+    );
   });
 
   it("PermissionDeniedError: 403 not_authorized for a viewer creating or cancelling a run", async () => {
     const { run_id } = await client.agent.run({ prompt: "owned by the owner" });
     expect((await viewer.agent.runs.retrieve(run_id)).run_id).toBe(run_id); // viewers read
-    expectProblem(await rejection(viewer.agent.run({ prompt: "viewers may not" })), PermissionDeniedError, 403, "not_authorized");
-    expectProblem(await rejection(viewer.post("/agent/runs", { body: { prompt: "nor here" } })), PermissionDeniedError, 403, "not_authorized");
-    expectProblem(await rejection(viewer.agent.runs.cancel(run_id)), PermissionDeniedError, 403, "not_authorized");
+    expectProblem(
+      await rejection(viewer.agent.run({ prompt: "viewers may not" })),
+      PermissionDeniedError,
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await rejection(viewer.post("/agent/runs", { body: { prompt: "nor here" } })),
+      PermissionDeniedError,
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await rejection(viewer.agent.runs.cancel(run_id)),
+      PermissionDeniedError,
+      403,
+      "not_authorized",
+    );
     expect((await client.agent.runs.retrieve(run_id)).state).toBe("QUEUED");
   });
 
   it("NotFoundError: 404 resource_not_found for an unknown run", async () => {
     const unknown = randomUUID();
-    expectProblem(await rejection(client.agent.runs.retrieve(unknown)), NotFoundError, 404, "resource_not_found");
-    expectProblem(await rejection(client.agent.runs.cancel(unknown)), NotFoundError, 404, "resource_not_found");
+    expectProblem(
+      await rejection(client.agent.runs.retrieve(unknown)),
+      NotFoundError,
+      404,
+      "resource_not_found",
+    );
+    expectProblem(
+      await rejection(client.agent.runs.cancel(unknown)),
+      NotFoundError,
+      404,
+      "resource_not_found",
+    );
   });
 
   it("NotFoundError: 404 for another member's personal run (team: false)", async () => {
     const { run_id } = await client.agent.run({ prompt: "just for me", team: false });
-    expect((await client.agent.runs.retrieve(run_id)).scope).toEqual({ type: "User", uid: s.owner.uid });
-    expectProblem(await rejection(viewer.agent.runs.retrieve(run_id)), NotFoundError, 404, "resource_not_found");
+    expect((await client.agent.runs.retrieve(run_id)).scope).toEqual({
+      type: "User",
+      uid: s.owner.uid,
+    });
+    expectProblem(
+      await rejection(viewer.agent.runs.retrieve(run_id)),
+      NotFoundError,
+      404,
+      "resource_not_found",
+    );
     expect((await viewer.agent.runs.list({ q: "just for me" })).runs).toEqual([]);
   });
 
   it("NotFoundError: 404 for another team's run", async () => {
-    const other = await api(s.url, "POST", "/api/v1/teams", { body: { name: "other", owner: { email: `o-${randomUUID()}@example.com` } } });
+    const other = await api(s.url, "POST", "/api/v1/teams", {
+      body: { name: "other", owner: { email: `o-${randomUUID()}@example.com` } },
+    });
     expect(other.status).toBe(201);
     const { run_id } = await sdk(other.json.api_key).agent.run({ prompt: "not yours" });
-    expectProblem(await rejection(client.agent.runs.retrieve(run_id)), NotFoundError, 404, "resource_not_found");
+    expectProblem(
+      await rejection(client.agent.runs.retrieve(run_id)),
+      NotFoundError,
+      404,
+      "resource_not_found",
+    );
   });
 
   it("ConflictError: 409 conflict for adding an existing member, not retryable", async () => {
     const email = `dup-${randomUUID()}@example.com`;
     await client.post("/team/members", { body: { email } });
-    const body = expectProblem(await rejection(client.post("/team/members", { body: { email } })), ConflictError, 409, "conflict");
+    const body = expectProblem(
+      await rejection(client.post("/team/members", { body: { email } })),
+      ConflictError,
+      409,
+      "conflict",
+    );
     expect(body.retryable).toBe(false);
   });
 
@@ -323,13 +500,25 @@ describe("oz-agent-sdk against wrangler dev: every error class from the right st
 
     it("answers 500 naming the missing secrets, and the SDK does not retry it", async () => {
       let requests = 0;
-      const counting = sdk(s.key, { maxRetries: 2, fetch: (url, init) => (requests++, fetch(url, init)) }, bare.url);
-      const body = expectProblem(await rejection(counting.agent.runs.list()), InternalServerError, 500, "server_misconfigured");
+      const counting = sdk(
+        s.key,
+        { maxRetries: 2, fetch: (url, init) => (requests++, fetch(url, init)) },
+        bare.url,
+      );
+      const body = expectProblem(
+        await rejection(counting.agent.runs.list()),
+        InternalServerError,
+        500,
+        "server_misconfigured",
+      );
       expect(body.detail).toMatch(/JWT_SECRET is missing/);
       expect(body.detail).toMatch(/SECRETS_KEY is missing/);
       expect(body.retryable).toBe(false);
       expect(requests).toBe(1);
-      expect(await api(bare.url, "GET", "/healthz")).toMatchObject({ status: 200, json: { ok: true } });
+      expect(await api(bare.url, "GET", "/healthz")).toMatchObject({
+        status: 200,
+        json: { ok: true },
+      });
     });
   });
 });
@@ -337,12 +526,22 @@ describe("oz-agent-sdk against wrangler dev: every error class from the right st
 describe("oz-agent-sdk against wrangler dev: retries", () => {
   it("does not retry non-retryable 4xx (x-should-retry: false)", async () => {
     let requests = 0;
-    const counting = sdk(s.key, { maxRetries: 2, fetch: (url, init) => (requests++, fetch(url, init)) });
+    const counting = sdk(s.key, {
+      maxRetries: 2,
+      fetch: (url, init) => (requests++, fetch(url, init)),
+    });
     const email = `retry-${randomUUID()}@example.com`;
     await counting.post("/team/members", { body: { email } });
     const cases: Array<[() => Promise<unknown>, number]> = [
       [() => counting.agent.run({} as never), 400],
-      [() => sdk("ambit_unknown", { maxRetries: 2, fetch: (u, i) => (requests++, fetch(u, i)) }).agent.runs.list(), 401],
+      [
+        () =>
+          sdk("ambit_unknown", {
+            maxRetries: 2,
+            fetch: (u, i) => (requests++, fetch(u, i)),
+          }).agent.runs.list(),
+        401,
+      ],
       [() => counting.agent.runs.retrieve(randomUUID()), 404],
       [() => counting.post("/team/members", { body: { email } }), 409],
     ];
@@ -356,21 +555,29 @@ describe("oz-agent-sdk against wrangler dev: retries", () => {
     const key = { "Idempotency-Key": randomUUID() };
     await counting.post("/agent/runs", { body: { prompt: "x" }, headers: key });
     requests = 0;
-    expect((await rejection(counting.post("/agent/runs", { body: { prompt: "y" }, headers: key }))).status).toBe(422);
+    expect(
+      (await rejection(counting.post("/agent/runs", { body: { prompt: "y" }, headers: key })))
+        .status,
+    ).toBe(422);
     expect(requests).toBe(1);
   });
 
   it("does retry what is retryable (control: a refused connection is tried 1 + maxRetries times)", async () => {
     let requests = 0;
     const port = await freePort();
-    const counting = sdk(s.key, { maxRetries: 2, fetch: (url, init) => (requests++, fetch(url, init)) }, `http://127.0.0.1:${port}`);
+    const counting = sdk(
+      s.key,
+      { maxRetries: 2, fetch: (url, init) => (requests++, fetch(url, init)) },
+      `http://127.0.0.1:${port}`,
+    );
     expect(await rejection(counting.agent.runs.list())).toBeInstanceOf(APIConnectionError);
     expect(requests).toBe(3);
   });
 });
 
 describe("idempotency across a dropped connection (raw HTTP)", () => {
-  const listByQ = async (q: string) => (await client.agent.runs.list({ q })).runs.map((r) => r.run_id);
+  const listByQ = async (q: string) =>
+    (await client.agent.runs.list({ q })).runs.map((r) => r.run_id);
 
   it("a retry after the client dropped the connection answers the committed run and creates nothing", async () => {
     const token = `dropped${randomUUID().slice(0, 8)}`;
@@ -392,12 +599,19 @@ describe("idempotency across a dropped connection (raw HTTP)", () => {
         body,
       ].join("\r\n"),
     );
-    expect(await waitFor(async () => (await listByQ(token)).length > 0, 15_000), "the server never committed the run").toBe(true);
+    expect(
+      await waitFor(async () => (await listByQ(token)).length > 0, 15_000),
+      "the server never committed the run",
+    ).toBe(true);
     socket.destroy(); // the client side drops: it never saw the response
 
     const retry = await fetch(`${s.url}/api/v1/agent/runs`, {
       method: "POST",
-      headers: { authorization: `Bearer ${s.key}`, "content-type": "application/json", "idempotency-key": key },
+      headers: {
+        authorization: `Bearer ${s.key}`,
+        "content-type": "application/json",
+        "idempotency-key": key,
+      },
       body,
     });
     expect(retry.status).toBe(200);
@@ -414,7 +628,11 @@ describe("idempotency across a dropped connection (raw HTTP)", () => {
       fetch(`${s.url}/api/v1/agent/runs`, {
         method: "POST",
         signal,
-        headers: { authorization: `Bearer ${s.key}`, "content-type": "application/json", "idempotency-key": key },
+        headers: {
+          authorization: `Bearer ${s.key}`,
+          "content-type": "application/json",
+          "idempotency-key": key,
+        },
         body,
       });
     const ac = new AbortController();
@@ -440,7 +658,11 @@ describe("idempotency across a dropped connection (raw HTTP)", () => {
     const send = () =>
       fetch(`${s.url}/api/v1/agent/runs`, {
         method: "POST",
-        headers: { authorization: `Bearer ${s.key}`, "content-type": "application/json", "idempotency-key": key },
+        headers: {
+          authorization: `Bearer ${s.key}`,
+          "content-type": "application/json",
+          "idempotency-key": key,
+        },
         body,
       });
     const answers = await Promise.all([send(), send(), send()]);

@@ -21,7 +21,10 @@ export type Started = {
  * `node scripts/start.ts` (what `npm start` runs) in its own process group, or another command
  * line such as `["npm", "start"]` itself.
  */
-export function startPlatform(env: Record<string, string>, command: string[] = [process.execPath, "scripts/start.ts"]): Started {
+export function startPlatform(
+  env: Record<string, string>,
+  command: string[] = [process.execPath, "scripts/start.ts"],
+): Started {
   const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -95,7 +98,11 @@ export function processesOnPort(port: number): string[] {
     }
     const st = procStat(Number(name));
     if (!st || st.state === "Z") continue;
-    if (/wrangler|workerd/.test(cmd) && (cmd.includes(`--port ${port} `) || cmd.includes(`127.0.0.1:${port} `))) found.push(`${name}: ${cmd}`);
+    if (
+      /wrangler|workerd/.test(cmd) &&
+      (cmd.includes(`--port ${port} `) || cmd.includes(`127.0.0.1:${port} `))
+    )
+      found.push(`${name}: ${cmd}`);
   }
   return found;
 }

@@ -13,7 +13,14 @@ import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { freePort, ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { type ModelServer, startModelServer } from "../fakes/model-server.ts";
 import { api } from "./helpers.ts";
-import { alive, KEY_RE, processTree, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
+import {
+  alive,
+  KEY_RE,
+  processTree,
+  RUNNING_RE,
+  type Started,
+  startPlatform,
+} from "./platform-process.ts";
 
 const FAKE_OPENAI_KEY = "sk-quickstart-0b6c2f1e9d";
 
@@ -39,7 +46,10 @@ let pids: number[] = [];
 beforeAll(async () => {
   stateDir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-quickstart-"));
   model = await startModelServer([
-    { toolCalls: [{ name: "write_file", args: { path: "hello.txt", content: "hello\n" } }], usage: { input: 90, output: 20 } },
+    {
+      toolCalls: [{ name: "write_file", args: { path: "hello.txt", content: "hello\n" } }],
+      usage: { input: 90, output: 20 },
+    },
     { text: "Created hello.txt.", usage: { input: 120, output: 6 } },
   ]);
   await buildCli(); // what `npm install` did (the `prepare` script); this test may run on a changed tree
@@ -59,11 +69,21 @@ afterAll(async () => {
 describe("the README quick start", () => {
   it("npm start, the printed exports, then the CLI block as written: the run succeeds and is listed", async () => {
     const port = await freePort();
-    platform = startPlatform({ PORT: String(port), AMBIT_PERSIST_TO: stateDir, OPENAI_BASE_URL: `${model.url}/v1` }, ["npm", "start"]);
+    platform = startPlatform(
+      { PORT: String(port), AMBIT_PERSIST_TO: stateDir, OPENAI_BASE_URL: `${model.url}/v1` },
+      ["npm", "start"],
+    );
     await platform.waitForOutput(RUNNING_RE, 120_000);
     await platform.waitForOutput(/host runner connected as the platform pool/, 10_000);
-    const exports = platform.output().match(/^\s*export AMBIT_[A-Z_]+=\S+$/gm)?.map((l) => l.trim()) ?? [];
-    expect(exports.map((l) => l.split("=")[0]), platform.output()).toEqual(["export AMBIT_API_KEY", "export AMBIT_BASE_URL"]);
+    const exports =
+      platform
+        .output()
+        .match(/^\s*export AMBIT_[A-Z_]+=\S+$/gm)
+        ?.map((l) => l.trim()) ?? [];
+    expect(
+      exports.map((l) => l.split("=")[0]),
+      platform.output(),
+    ).toEqual(["export AMBIT_API_KEY", "export AMBIT_BASE_URL"]);
 
     const commands = quickstartCommands();
     expect(commands.length).toBeGreaterThanOrEqual(2);
@@ -72,7 +92,14 @@ describe("the README quick start", () => {
     writeFileSync(scriptFile, ["set -euo pipefail", ...exports, ...commands, ""].join("\n"));
     const shell = spawn("script", ["-q", "-e", "-f", "-c", `bash ${scriptFile}`, "/dev/null"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TERM: "xterm", XDG_CONFIG_HOME: configHome, NO_COLOR: "1", OPENAI_API_KEY: FAKE_OPENAI_KEY },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? tmpdir(),
+        TERM: "xterm",
+        XDG_CONFIG_HOME: configHome,
+        NO_COLOR: "1",
+        OPENAI_API_KEY: FAKE_OPENAI_KEY,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -94,7 +121,11 @@ describe("the README quick start", () => {
     const runs = await api(`http://localhost:${port}`, "GET", "/api/v1/agent/runs", { key });
     expect(runs.json.runs).toHaveLength(1);
     const [run] = runs.json.runs;
-    expect(run).toMatchObject({ prompt: "Create hello.txt that says hello", state: "SUCCEEDED", source: "CLI" });
+    expect(run).toMatchObject({
+      prompt: "Create hello.txt that says hello",
+      state: "SUCCEEDED",
+      source: "CLI",
+    });
     expect(out).toContain(run.run_id); // `run list` printed it
 
     // the file the agent created outlives the workspace: the live view named how to save it, and
@@ -102,14 +133,33 @@ describe("the README quick start", () => {
     const uid = out.match(/artifact FILE hello\.txt: ambit artifact download (\S+)/)?.[1];
     expect(uid, out).toBeDefined();
     const [list, download] = artifactCommands();
-    expect([list, download]).toEqual(["npx ambit artifact list <run-id>", "npx ambit artifact download <uid>"]);
+    expect([list, download]).toEqual([
+      "npx ambit artifact list <run-id>",
+      "npx ambit artifact download <uid>",
+    ]);
     const here = mkdtempSync(path.join(tmpdir(), "ambit-quickstart-download-"));
     const ambit = (command: string) => {
-      const argv = command.replace("<run-id>", run.run_id).replace("<uid>", uid!).split(" ").slice(2);
-      const env = { PATH: process.env.PATH ?? "", HOME: here, XDG_CONFIG_HOME: here, AMBIT_API_KEY: key, AMBIT_BASE_URL: `http://localhost:${port}` };
-      return execFileSync(process.execPath, [path.join(ROOT, "packages/cli/dist/ambit.js"), ...argv], { cwd: here, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const argv = command
+        .replace("<run-id>", run.run_id)
+        .replace("<uid>", uid!)
+        .split(" ")
+        .slice(2);
+      const env = {
+        PATH: process.env.PATH ?? "",
+        HOME: here,
+        XDG_CONFIG_HOME: here,
+        AMBIT_API_KEY: key,
+        AMBIT_BASE_URL: `http://localhost:${port}`,
+      };
+      return execFileSync(
+        process.execPath,
+        [path.join(ROOT, "packages/cli/dist/ambit.js"), ...argv],
+        { cwd: here, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+      );
     };
-    expect(ambit(list)).toMatch(new RegExp(`${uid}\\s+FILE\\s+hello\\.txt\\s+6 B\\s+Created by the run`));
+    expect(ambit(list)).toMatch(
+      new RegExp(`${uid}\\s+FILE\\s+hello\\.txt\\s+6 B\\s+Created by the run`),
+    );
     ambit(download);
     expect(readdirSync(here)).toContain("hello.txt");
     expect(readFileSync(path.join(here, "hello.txt"), "utf8")).toBe("hello\n");

@@ -13,7 +13,16 @@ import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { type ModelServer, type Script, startModelServer } from "../fakes/model-server.ts";
 import { buildTestImage, type TestImage } from "../node/runner/docker-image.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
-import { configure, createRun, eventsOf, payloadsOf, stdoutOf, untilEnded, untilHosts, untilRun } from "./runner-setup.ts";
+import {
+  configure,
+  createRun,
+  eventsOf,
+  payloadsOf,
+  stdoutOf,
+  untilEnded,
+  untilHosts,
+  untilRun,
+} from "./runner-setup.ts";
 
 const engine = await dockerAvailable();
 if (!engine.ok) console.warn(`[docker runner e2e tests skipped] ${engine.message}`);
@@ -22,7 +31,10 @@ const WORKER = "e2e-docker";
 const BIN = path.join(ROOT, "packages/runner/src/bin.ts");
 
 /** IDs of the containers (running or not) of a run. */
-const containersOf = (runId: string) => execFileSync("docker", ["ps", "-a", "-q", "--filter", `name=ambit-${runId}-`], { encoding: "utf8" }).trim();
+const containersOf = (runId: string) =>
+  execFileSync("docker", ["ps", "-a", "-q", "--filter", `name=ambit-${runId}-`], {
+    encoding: "utf8",
+  }).trim();
 
 describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, real engine)", () => {
   let s: E2eServer;
@@ -40,10 +52,34 @@ describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, rea
     dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-docker-"));
     cfg = configure(s);
     await cfg.secret("MODEL_KEY", "sk-docker-model-key-71c2", "openai_api_key");
-    environmentId = await cfg.environment({ name: "in-docker", docker_image: image.tag, env_vars: { GREETING: "hello from the environment" } });
-    runner = spawn(process.execPath, [BIN, "host", "start", "--url", s.url, "--worker-id", WORKER, "--backend", "docker", "--docker-image", image.tag, "--workdir", path.join(dir, "wd")], {
-      cwd: ROOT, env: { ...process.env, AMBIT_API_KEY: s.key }, stdio: ["ignore", "pipe", "pipe"],
+    environmentId = await cfg.environment({
+      name: "in-docker",
+      docker_image: image.tag,
+      env_vars: { GREETING: "hello from the environment" },
     });
+    runner = spawn(
+      process.execPath,
+      [
+        BIN,
+        "host",
+        "start",
+        "--url",
+        s.url,
+        "--worker-id",
+        WORKER,
+        "--backend",
+        "docker",
+        "--docker-image",
+        image.tag,
+        "--workdir",
+        path.join(dir, "wd"),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AMBIT_API_KEY: s.key },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     runner.stdout!.on("data", (d) => (output += d));
     runner.stderr!.on("data", (d) => (output += d));
     await untilHosts(s, WORKER, 1, 30_000).catch((e) => {
@@ -73,10 +109,18 @@ describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, rea
   it("runs the agent's shell tool in a container of the environment's image; the file it writes is in the workspace and the run SUCCEEDS", async () => {
     // this repository is on the host, not in the container (only the workspace is mounted)
     const command = `echo "$GREETING" > artifacts/proof.txt; test -e ${path.join(ROOT, "package.json")} && echo where=host || echo where=container; cat artifacts/proof.txt`;
-    const model = await scriptedModel("m-docker", [{ toolCalls: [{ name: "run_shell_command", args: { command } }] }, { text: "Wrote the proof." }]);
-    const runId = await createRun(s, "Write the proof", WORKER, { model_id: "m-docker", environment_id: environmentId });
+    const model = await scriptedModel("m-docker", [
+      { toolCalls: [{ name: "run_shell_command", args: { command } }] },
+      { text: "Wrote the proof." },
+    ]);
+    const runId = await createRun(s, "Write the proof", WORKER, {
+      model_id: "m-docker",
+      environment_id: environmentId,
+    });
     const run = await untilEnded(s, runId, 120_000);
-    expect(run.state, `${JSON.stringify(run.status_message)}\nrunner output:\n${output}`).toBe("SUCCEEDED");
+    expect(run.state, `${JSON.stringify(run.status_message)}\nrunner output:\n${output}`).toBe(
+      "SUCCEEDED",
+    );
     expect(run.status_message.message).toBe("Wrote the proof.");
 
     const events = await eventsOf(s, runId);
@@ -87,41 +131,68 @@ describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, rea
     // the file the container wrote into the mounted workspace was read by the runner on the host and uploaded
     const proof = run.artifacts.find((a: Json) => a.data.filename === "proof.txt");
     expect(proof, JSON.stringify(run.artifacts)).toBeTruthy();
-    const res = await fetch(`${s.url}/api/v1/agent/artifacts/${proof.data.artifact_uid}/download`, { headers: { authorization: `Bearer ${s.key}` } });
+    const res = await fetch(`${s.url}/api/v1/agent/artifacts/${proof.data.artifact_uid}/download`, {
+      headers: { authorization: `Bearer ${s.key}` },
+    });
     expect(await res.text()).toBe("hello from the environment\n");
-    expect(await waitFor(() => containersOf(runId) === "", 10_000), "the run's container was removed").toBe(true);
+    expect(
+      await waitFor(() => containersOf(runId) === "", 10_000),
+      "the run's container was removed",
+    ).toBe(true);
   }, 180_000);
 
   it("a run whose environment names no image runs in the runner's --docker-image", async () => {
     const command = `test -e ${path.join(ROOT, "package.json")} && echo where=host || echo where=container`;
-    await scriptedModel("m-docker-default", [{ toolCalls: [{ name: "run_shell_command", args: { command } }] }, { text: "Checked." }]);
+    await scriptedModel("m-docker-default", [
+      { toolCalls: [{ name: "run_shell_command", args: { command } }] },
+      { text: "Checked." },
+    ]);
     const runId = await createRun(s, "Where am I?", WORKER, { model_id: "m-docker-default" });
     const run = await untilEnded(s, runId, 120_000);
-    expect(run.state, `${JSON.stringify(run.status_message)}\nrunner output:\n${output}`).toBe("SUCCEEDED");
+    expect(run.state, `${JSON.stringify(run.status_message)}\nrunner output:\n${output}`).toBe(
+      "SUCCEEDED",
+    );
     expect(stdoutOf(await eventsOf(s, runId))).toBe("where=container\n");
   }, 180_000);
 
   it("cancel mid-tool-call ends the run CANCELLED and removes its container", async () => {
-    await scriptedModel("m-docker-cancel", [{ toolCalls: [{ name: "run_shell_command", args: { command: "echo started; sleep 300" } }] }, { text: "not reached" }]);
-    const runId = await createRun(s, "Wait a long while", WORKER, { model_id: "m-docker-cancel", environment_id: environmentId });
-    expect(await waitFor(async () => stdoutOf(await eventsOf(s, runId)).includes("started"), 60_000), `the command started\n${output}`).toBe(true);
+    await scriptedModel("m-docker-cancel", [
+      { toolCalls: [{ name: "run_shell_command", args: { command: "echo started; sleep 300" } }] },
+      { text: "not reached" },
+    ]);
+    const runId = await createRun(s, "Wait a long while", WORKER, {
+      model_id: "m-docker-cancel",
+      environment_id: environmentId,
+    });
+    expect(
+      await waitFor(async () => stdoutOf(await eventsOf(s, runId)).includes("started"), 60_000),
+      `the command started\n${output}`,
+    ).toBe(true);
     expect(containersOf(runId), "the run has a container").not.toBe("");
     const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/cancel`, { key: s.key });
     expect(res.status, res.text).toBeLessThan(300);
     const run = await untilRun(s, runId, (r) => r.state === "CANCELLED", 30_000);
     expect(run.status_message.message).toMatch(/Cancelled on the host/);
-    expect(await waitFor(() => containersOf(runId) === "", 10_000), "the run's container was removed").toBe(true);
+    expect(
+      await waitFor(() => containersOf(runId) === "", 10_000),
+      "the run's container was removed",
+    ).toBe(true);
   }, 180_000);
 
   it("an environment whose image the engine does not have fails the run with the fix", async () => {
     const missing = `ambit-missing-${Date.now()}:none`;
     const env = await cfg.environment({ name: "missing-image", docker_image: missing });
     await scriptedModel("m-docker-missing", [{ text: "never asked" }]);
-    const runId = await createRun(s, "Anything", WORKER, { model_id: "m-docker-missing", environment_id: env });
+    const runId = await createRun(s, "Anything", WORKER, {
+      model_id: "m-docker-missing",
+      environment_id: env,
+    });
     const run = await untilEnded(s, runId, 60_000);
     expect(run.state).toBe("FAILED");
     expect(run.status_message.error_code).toBe("environment_setup_failed");
-    expect(run.status_message.message).toContain(`the image ${missing} is not on this machine and could not be pulled`);
+    expect(run.status_message.message).toContain(
+      `the image ${missing} is not on this machine and could not be pulled`,
+    );
     expect(run.status_message.message).toContain(`docker pull ${missing}`);
   }, 120_000);
 });

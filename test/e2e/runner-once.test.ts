@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Host, startHost } from "../../packages/runner/src/host.ts";
 import { signHostToken } from "../../src/lib/host-token.ts";
 import { shellHarness } from "../fakes/shell-harness.ts";
-import { api, type E2eServer, type Json, randomSecret, startE2eServer, waitFor } from "./helpers.ts";
+import {
+  api,
+  type E2eServer,
+  type Json,
+  randomSecret,
+  startE2eServer,
+  waitFor,
+} from "./helpers.ts";
 
 const JWT_SECRET = randomSecret(43);
 let s: E2eServer;
@@ -28,27 +35,49 @@ afterAll(async () => {
 
 function onceHost(apiKey: string, workerId: string, labels: string[] = []) {
   const host = startHost({
-    url: s.url, apiKey, workerId, capacity: 1, once: true, labels, workdir: mkdtempSync(path.join(dir, "wd-")),
-    harnesses: { ambit: shellHarness }, backoff: { initialMs: 100, maxMs: 1_000 }, log: () => {},
+    url: s.url,
+    apiKey,
+    workerId,
+    capacity: 1,
+    once: true,
+    labels,
+    workdir: mkdtempSync(path.join(dir, "wd-")),
+    harnesses: { ambit: shellHarness },
+    backoff: { initialMs: 100, maxMs: 1_000 },
+    log: () => {},
   });
   hosts.push(host);
   return host;
 }
 
 async function createRun(prompt: string, workerHost?: string) {
-  const res = await api(s.url, "POST", "/api/v1/agent/runs", { key: s.key, body: { prompt, ...(workerHost ? { config: { worker_host: workerHost } } : {}) } });
+  const res = await api(s.url, "POST", "/api/v1/agent/runs", {
+    key: s.key,
+    body: { prompt, ...(workerHost ? { config: { worker_host: workerHost } } : {}) },
+  });
   expect(res.status, res.text).toBe(200);
   return res.json.run_id as string;
 }
 
 async function untilState(runId: string, state: string, timeoutMs = 20_000) {
   let run: Json = {};
-  const ok = await waitFor(async () => (run = (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json).state === state, timeoutMs);
-  expect(ok, `run ${runId} ${state}; last: ${run.state} ${JSON.stringify(run.status_message)}`).toBe(true);
+  const ok = await waitFor(
+    async () =>
+      (run = (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json)
+        .state === state,
+    timeoutMs,
+  );
+  expect(
+    ok,
+    `run ${runId} ${state}; last: ${run.state} ${JSON.stringify(run.status_message)}`,
+  ).toBe(true);
   return run;
 }
 
-const hostsOf = async (workerId: string) => ((await api(s.url, "GET", "/api/v1/hosts", { key: s.key })).json.hosts as Json[]).filter((h) => h.worker_id === workerId);
+const hostsOf = async (workerId: string) =>
+  ((await api(s.url, "GET", "/api/v1/hosts", { key: s.key })).json.hosts as Json[]).filter(
+    (h) => h.worker_id === workerId,
+  );
 
 describe("runner --once", () => {
   it("serves its first run, then drains and disconnects; the next run waits for another host", async () => {
@@ -61,15 +90,37 @@ describe("runner --once", () => {
 
     const second = await createRun("echo two", "e2e-once");
     const run = await untilState(second, "QUEUED");
-    expect(await waitFor(async () => /no host is connected/.test((await api(s.url, "GET", `/api/v1/agent/runs/${second}`, { key: s.key })).json.status_message?.message ?? ""), 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          /no host is connected/.test(
+            (await api(s.url, "GET", `/api/v1/agent/runs/${second}`, { key: s.key })).json
+              .status_message?.message ?? "",
+          ),
+        10_000,
+      ),
+    ).toBe(true);
     expect(run.state).toBe("QUEUED");
   });
 
   it("with a platform host credential: joins the team's warp pool, runs the one run it was started for, exits", async () => {
     // what the platform does: a run waits in the warp pool, and a container is started for it
     const runId = await createRun("echo from the platform pool");
-    expect(await waitFor(async () => /no host is connected/.test((await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json.status_message?.message ?? ""), 10_000)).toBe(true);
-    const token = await signHostToken(JWT_SECRET, { teamId: s.team.uid, runId, executionId: 1 }, 3600);
+    expect(
+      await waitFor(
+        async () =>
+          /no host is connected/.test(
+            (await api(s.url, "GET", `/api/v1/agent/runs/${runId}`, { key: s.key })).json
+              .status_message?.message ?? "",
+          ),
+        10_000,
+      ),
+    ).toBe(true);
+    const token = await signHostToken(
+      JWT_SECRET,
+      { teamId: s.team.uid, runId, executionId: 1 },
+      3600,
+    );
     const host = onceHost(token, "warp", [`container:${runId}`]);
     await host.ready;
     await untilState(runId, "SUCCEEDED");

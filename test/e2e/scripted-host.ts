@@ -36,18 +36,29 @@ export class ScriptedHost {
   async until(what: string, pred: (f: Json) => boolean, timeoutMs = 20_000): Promise<Json> {
     let found: Json | undefined;
     const ok = await waitFor(() => !!(found = this.frames.find(pred)), timeoutMs, 20);
-    if (!ok || !found) throw new Error(`host: no ${what} within ${timeoutMs} ms; frames: ${JSON.stringify(this.frames).slice(0, 1500)}`);
+    if (!ok || !found)
+      throw new Error(
+        `host: no ${what} within ${timeoutMs} ms; frames: ${JSON.stringify(this.frames).slice(0, 1500)}`,
+      );
     return found;
   }
 
   /** Waits for the assignment of the run whose prompt is `prompt`; answers its run id. */
   async assignedRun(prompt: string): Promise<string> {
-    return (await this.until(`a run with prompt ${prompt}`, (f) => f.type === "task_assignment" && f.data.task.prompt === prompt)).data.task_id;
+    return (
+      await this.until(
+        `a run with prompt ${prompt}`,
+        (f) => f.type === "task_assignment" && f.data.task.prompt === prompt,
+      )
+    ).data.task_id;
   }
 
   /** Waits for the run's assignment, claims and starts it, and opens its session socket as HOST. */
   async take(runId: string) {
-    const a = await this.until(`the assignment of ${runId}`, (f) => f.type === "task_assignment" && f.data.task_id === runId);
+    const a = await this.until(
+      `the assignment of ${runId}`,
+      (f) => f.type === "task_assignment" && f.data.task_id === runId,
+    );
     this.send("task_claimed", { task_id: runId });
     this.send("task_started", { task_id: runId });
     const url = `${this.baseUrl.replace(/^http/, "ws")}${a.data.session.path}?token=${encodeURIComponent(a.data.session.token)}`;
@@ -74,7 +85,13 @@ export class ScriptedHost {
       };
       ws.on("message", onMsg);
     });
-    ws.send(JSON.stringify({ type: "append", ref, events: events.map((e) => ({ host_seq: ++this.hostSeq, ...e })) }));
+    ws.send(
+      JSON.stringify({
+        type: "append",
+        ref,
+        events: events.map((e) => ({ host_seq: ++this.hostSeq, ...e })),
+      }),
+    );
     const ack = await acked;
     if (ack.refused?.length) throw new Error(`events refused: ${JSON.stringify(ack.refused)}`);
     return ack;

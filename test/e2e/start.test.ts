@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, HARMLESS_DEV_LINES, ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { api, waitFor } from "./helpers.ts";
-import { alive, KEY_RE, LINK_RE, processesOnPort, processTree, procStat, RUNNING_RE, type Started, startPlatform } from "./platform-process.ts";
+import {
+  alive,
+  KEY_RE,
+  LINK_RE,
+  processesOnPort,
+  processTree,
+  procStat,
+  RUNNING_RE,
+  type Started,
+  startPlatform,
+} from "./platform-process.ts";
 
 describe("npm start", () => {
   let stateDir: string;
@@ -24,7 +34,9 @@ describe("npm start", () => {
   });
   afterAll(async () => {
     // whatever a failed test left running: the script's process group and wrangler's (its own)
-    for (const s of started) if (s.child.pid && alive(s.child.pid)) for (const pid of processTree(s.child.pid)) seenPids.add(pid);
+    for (const s of started)
+      if (s.child.pid && alive(s.child.pid))
+        for (const pid of processTree(s.child.pid)) seenPids.add(pid);
     const groups = new Set<number>();
     for (const pid of seenPids) {
       const pgid = alive(pid) ? procStat(pid)?.pgid : undefined;
@@ -56,11 +68,19 @@ describe("npm start", () => {
   async function stop(s: Started, minProcesses = 3) {
     const tree = processTree(s.child.pid!);
     for (const pid of tree) seenPids.add(pid);
-    expect(tree.length, "wrangler (and workerd) run below the script").toBeGreaterThanOrEqual(minProcesses);
+    expect(tree.length, "wrangler (and workerd) run below the script").toBeGreaterThanOrEqual(
+      minProcesses,
+    );
     process.kill(-s.child.pid!, "SIGTERM");
-    const exit = await Promise.race([s.exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
+    const exit = await Promise.race([
+      s.exited,
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000)),
+    ]);
     expect(exit, s.output()).not.toBe("timeout");
-    expect(await waitFor(() => tree.every((pid) => !alive(pid)), 10_000), `still alive: ${tree.filter(alive).join(", ")}`).toBe(true);
+    expect(
+      await waitFor(() => tree.every((pid) => !alive(pid)), 10_000),
+      `still alive: ${tree.filter(alive).join(", ")}`,
+    ).toBe(true);
     expect(processesOnPort(port)).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     return exit;
@@ -80,14 +100,25 @@ describe("npm start", () => {
     expect(cookie, "the link sets the session cookie").toBeTruthy();
     const me = await fetch(new URL("/api/v1/me", link), { headers: { cookie: cookie! } });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ user: { email: "admin@ambit.local" }, team: { name: "default" }, role: "owner", via: "session" });
+    expect(await me.json()).toMatchObject({
+      user: { email: "admin@ambit.local" },
+      team: { name: "default" },
+      role: "owner",
+      via: "session",
+    });
     const again = await fetch(link, { redirect: "manual" });
     expect(again.headers.get("location")).toBe("/sign-in?error=link_expired");
   }
 
   /** `npm run <script>` (`owner-key`, `sign-in-link`) against this state, as the hints name them. */
-  async function npmRun(script: "owner-key" | "sign-in-link"): Promise<{ code: number | null; out: string }> {
-    const child = spawn("npm", ["run", script], { cwd: ROOT, env: { ...process.env, PORT: String(port), AMBIT_PERSIST_TO: stateDir }, stdio: ["ignore", "pipe", "pipe"] });
+  async function npmRun(
+    script: "owner-key" | "sign-in-link",
+  ): Promise<{ code: number | null; out: string }> {
+    const child = spawn("npm", ["run", script], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), AMBIT_PERSIST_TO: stateDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -119,19 +150,32 @@ describe("npm start", () => {
 
     const team = await api(url, "GET", "/api/v1/team", { key });
     expect(team.status, team.text).toBe(200);
-    expect(team.json).toMatchObject({ name: "default", member_count: 1, caller: { type: "user", role: "owner" } });
+    expect(team.json).toMatchObject({
+      name: "default",
+      member_count: 1,
+      caller: { type: "user", role: "owner" },
+    });
     // the local runner is the platform pool's host
-    expect(s.output()).toMatch(/host runner connected as the platform pool \(worker_host "warp", capacity 2/);
+    expect(s.output()).toMatch(
+      /host runner connected as the platform pool \(worker_host "warp", capacity 2/,
+    );
     const hosts = await api(url, "GET", "/api/v1/hosts", { key });
-    expect(hosts.json.hosts).toMatchObject([{ worker_id: "warp", capacity: 2, labels: ["local"], running: [] }]);
+    expect(hosts.json.hosts).toMatchObject([
+      { worker_id: "warp", capacity: 2, labels: ["local"], running: [] },
+    ]);
     // a run for a host that is not connected stays QUEUED, so the next start can find it as it was
-    const run = await api(url, "POST", "/api/v1/agent/runs", { key, body: { prompt: "Fix the flaky test in src/util", config: { worker_host: "e2e-nobody" } } });
+    const run = await api(url, "POST", "/api/v1/agent/runs", {
+      key,
+      body: { prompt: "Fix the flaky test in src/util", config: { worker_host: "e2e-nobody" } },
+    });
     expect(run.status, run.text).toBe(200);
     const list = await api(url, "GET", "/api/v1/agent/runs", { key });
     expect(list.json.runs.map((r: { run_id: string }) => r.run_id)).toEqual([run.json.run_id]);
     expect(await api(url, "GET", "/docs")).toMatchObject({ status: 200 });
     // no alarming line on the happy path: the Cron Trigger is ours to fire (--test-scheduled)
-    expect(s.output()).not.toMatch(/Scheduled Workers are not automatically triggered|WARNING|NOSENTRY/);
+    expect(s.output()).not.toMatch(
+      /Scheduled Workers are not automatically triggered|WARNING|NOSENTRY/,
+    );
     expect(HARMLESS_DEV_LINES.test("NOSENTRY SQLite alarm handler canceled.")).toBe(true); // workerd's own words
     // the web console at / (Workers Static Assets); any other path of it gets the same page
     for (const route of ["/", "/runs/some-run?tab=timeline"]) {
@@ -160,13 +204,26 @@ describe("npm start", () => {
     expect(team.json.name).toBe("default");
     const list = await api(url, "GET", "/api/v1/agent/runs", { key });
     expect(list.json.runs).toHaveLength(1);
-    expect(list.json.runs[0]).toMatchObject({ prompt: "Fix the flaky test in src/util", state: "QUEUED" });
+    expect(list.json.runs[0]).toMatchObject({
+      prompt: "Fix the flaky test in src/util",
+      state: "QUEUED",
+    });
     // the runner's key was kept: it connects again
     expect(s.output()).toMatch(/host runner connected as the platform pool/);
-    expect(await waitFor(async () => (await api(url, "GET", "/api/v1/hosts", { key })).json.hosts.some((h: { worker_id: string }) => h.worker_id === "warp"), 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          (await api(url, "GET", "/api/v1/hosts", { key })).json.hosts.some(
+            (h: { worker_id: string }) => h.worker_id === "warp",
+          ),
+        10_000,
+      ),
+    ).toBe(true);
 
     // it says how to get in without the first key: the local-only command, which mints an owner key
-    expect(s.output()).toContain(`Lost it? \`PORT=${port} AMBIT_PERSIST_TO=${stateDir} npm run owner-key\` mints a new one`);
+    expect(s.output()).toContain(
+      `Lost it? \`PORT=${port} AMBIT_PERSIST_TO=${stateDir} npm run owner-key\` mints a new one`,
+    );
     const mintedKey = await npmRun("owner-key");
     expect(mintedKey.code, mintedKey.out).toBe(0);
     const fresh = mintedKey.out.match(KEY_RE)![0];
@@ -177,13 +234,20 @@ describe("npm start", () => {
     expect(mintedKey.out).toContain("npx ambit api-key delete");
     const asFresh = await api(url, "GET", "/api/v1/team", { key: fresh });
     expect(asFresh.status, asFresh.text).toBe(200);
-    expect(asFresh.json).toMatchObject({ name: "default", caller: { type: "user", role: "owner" } });
+    expect(asFresh.json).toMatchObject({
+      name: "default",
+      caller: { type: "user", role: "owner" },
+    });
     // it acts as the owner: it lists the keys and revokes the lost one
     const keys = await api(url, "GET", "/api/v1/api-keys", { key: fresh });
     expect(keys.status, keys.text).toBe(200);
     const lost = keys.json.api_keys.find((k: { prefix: string }) => key.startsWith(k.prefix));
-    expect(keys.json.api_keys.find((k: { prefix: string }) => fresh.startsWith(k.prefix))).toMatchObject({ role: "owner", name: "owner key (npm run owner-key)" });
-    expect((await api(url, "DELETE", `/api/v1/api-keys/${lost.uid}`, { key: fresh })).status).toBeLessThan(300);
+    expect(
+      keys.json.api_keys.find((k: { prefix: string }) => fresh.startsWith(k.prefix)),
+    ).toMatchObject({ role: "owner", name: "owner key (npm run owner-key)" });
+    expect(
+      (await api(url, "DELETE", `/api/v1/api-keys/${lost.uid}`, { key: fresh })).status,
+    ).toBeLessThan(300);
     const revoked = await api(url, "GET", "/api/v1/team", { key });
     expect(revoked.status).toBe(401);
     // a refused key is told the ways in, not to make a key with a key

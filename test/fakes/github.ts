@@ -8,9 +8,22 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-export type FakePull = { repo: string; head: string; base: string; title: string; body: string; number: number; html_url: string };
+export type FakePull = {
+  repo: string;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  number: number;
+  html_url: string;
+};
 
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@t",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@t",
+};
 
 export async function startFakeGitHub(token: string) {
   const root = mkdtempSync(path.join(tmpdir(), "ambit-fake-github-"));
@@ -24,7 +37,9 @@ export async function startFakeGitHub(token: string) {
     const basic = `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
     if (req.headers.authorization !== basic) {
       refused.push(url.pathname);
-      res.writeHead(401, { "www-authenticate": 'Basic realm="fake github"' }).end("bad credentials");
+      res
+        .writeHead(401, { "www-authenticate": 'Basic realm="fake github"' })
+        .end("bad credentials");
       return;
     }
     gitBackend(req, res, url);
@@ -35,14 +50,25 @@ export async function startFakeGitHub(token: string) {
     req.on("data", (d) => (raw += d));
     req.on("end", () => {
       if (req.headers.authorization !== `Bearer ${token}`) {
-        res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ message: "Bad credentials" }));
+        res
+          .writeHead(401, { "content-type": "application/json" })
+          .end(JSON.stringify({ message: "Bad credentials" }));
         return;
       }
       const body = JSON.parse(raw) as Omit<FakePull, "repo" | "number" | "html_url">;
       const number = pulls.length + 1;
       const pr = { ...body, repo, number, html_url: `${base}/${repo}/pull/${number}` };
       pulls.push(pr);
-      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ number, html_url: pr.html_url, head: { ref: body.head }, base: { ref: body.base } }));
+      res
+        .writeHead(201, { "content-type": "application/json" })
+        .end(
+          JSON.stringify({
+            number,
+            html_url: pr.html_url,
+            head: { ref: body.head },
+            base: { ref: body.base },
+          }),
+        );
     });
   }
 
@@ -101,7 +127,8 @@ export async function startFakeGitHub(token: string) {
       const bare = path.join(root, `${fullName}.git`);
       execFileSync("git", ["init", "--quiet", "--bare", "-b", "main", bare]);
       const work = mkdtempSync(path.join(root, "seed-"));
-      const g = (...args: string[]) => execFileSync("git", args, { cwd: work, env: { ...process.env, ...GIT_ENV } });
+      const g = (...args: string[]) =>
+        execFileSync("git", args, { cwd: work, env: { ...process.env, ...GIT_ENV } });
       g("init", "--quiet", "-b", "main");
       writeFileSync(path.join(work, "README.md"), "hello\n");
       g("add", "-A");
@@ -112,7 +139,12 @@ export async function startFakeGitHub(token: string) {
     },
     /** the branches of a repository, read from its bare copy */
     branches(fullName: string) {
-      return execFileSync("git", ["for-each-ref", "--format=%(refname:short)", "refs/heads"], { cwd: path.join(root, `${fullName}.git`) }).toString().trim().split("\n");
+      return execFileSync("git", ["for-each-ref", "--format=%(refname:short)", "refs/heads"], {
+        cwd: path.join(root, `${fullName}.git`),
+      })
+        .toString()
+        .trim()
+        .split("\n");
     },
     stop: async () => {
       await new Promise((r) => server.close(r));

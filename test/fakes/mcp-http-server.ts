@@ -10,7 +10,8 @@ import { z } from "zod";
  */
 export async function startMcpHttpServer(token: string) {
   const http = createServer(async (req, res) => {
-    if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end("missing or wrong token");
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return void res.writeHead(401).end("missing or wrong token");
     const server = new McpServer({ name: "fake-issues", version: "1.0.0" });
     server.registerTool(
       "issue_title",
@@ -27,6 +28,10 @@ export async function startMcpHttpServer(token: string) {
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
-    close: () => new Promise<void>((r) => { http.closeAllConnections(); http.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        http.closeAllConnections();
+        http.close(() => r());
+      }),
   };
 }

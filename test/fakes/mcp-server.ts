@@ -7,6 +7,8 @@ const server = new McpServer({ name: "fake-lookup", version: "1.0.0" });
 server.registerTool(
   "lookup",
   { description: "Look up the value stored under a key", inputSchema: { key: z.string() } },
-  async ({ key }) => ({ content: [{ type: "text", text: `${key}=${process.env.LOOKUP_TOKEN ?? "no-token"}` }] }),
+  async ({ key }) => ({
+    content: [{ type: "text", text: `${key}=${process.env.LOOKUP_TOKEN ?? "no-token"}` }],
+  }),
 );
 await server.connect(new StdioServerTransport());

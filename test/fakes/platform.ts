@@ -16,23 +16,41 @@ export async function startFakePlatform(runId: string, extra: Record<string, unk
   /** LOCAL reports, and the host's messages on the pool socket */
   const reports: { type: string; data: Record<string, unknown> }[] = [];
   const assignment = TaskAssignment.parse({
-    task_id: runId, run_id: runId, execution_id: 1,
-    task: { id: runId, title: "local", prompt: "p", created_at: new Date().toISOString(), agent_config: {}, team_id: "team_1" },
+    task_id: runId,
+    run_id: runId,
+    execution_id: 1,
+    task: {
+      id: runId,
+      title: "local",
+      prompt: "p",
+      created_at: new Date().toISOString(),
+      agent_config: {},
+      team_id: "team_1",
+    },
     session: { path: `/api/v1/agent/runs/${runId}/session`, token: "host-token" },
-    env_vars: {}, secrets: [],
+    env_vars: {},
+    secrets: [],
     ...extra,
   });
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      const json = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
-      if (req.url?.endsWith("/local/claim")) return json(200, { assignment, lease_ms: 5_000, heartbeat_interval_ms: 1_000 });
+      const json = (status: number, value: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+      if (req.url?.endsWith("/local/claim"))
+        return json(200, { assignment, lease_ms: 5_000, heartbeat_interval_ms: 1_000 });
       if (req.url?.endsWith("/local/report")) {
         const report = JSON.parse(body);
         reports.push(report);
         const ended = report.type === "task_completed" || report.type === "task_failed";
-        return json(200, { run_id: runId, state: ended ? (report.data.task_state ?? "SUCCEEDED") : "INPROGRESS", execution_id: 1, cancel_requested: false, lease_ms: 5_000 });
+        return json(200, {
+          run_id: runId,
+          state: ended ? (report.data.task_state ?? "SUCCEEDED") : "INPROGRESS",
+          execution_id: 1,
+          cancel_requested: false,
+          lease_ms: 5_000,
+        });
       }
       json(404, { detail: "not found" });
     });
@@ -41,7 +59,12 @@ export async function startFakePlatform(runId: string, extra: Record<string, unk
   let assigned = false;
   wss.on("connection", (ws, req) => {
     if (req.url?.startsWith("/api/v1/selfhosted/worker/ws")) {
-      ws.send(JSON.stringify({ type: "welcome", data: { worker_id: "fake", connection_id: "c1", heartbeat_interval_ms: 5_000 } }));
+      ws.send(
+        JSON.stringify({
+          type: "welcome",
+          data: { worker_id: "fake", connection_id: "c1", heartbeat_interval_ms: 5_000 },
+        }),
+      );
       ws.on("message", (data) => {
         const msg = JSON.parse(String(data));
         reports.push(msg);
@@ -52,12 +75,27 @@ export async function startFakePlatform(runId: string, extra: Record<string, unk
       });
       return;
     }
-    ws.send(JSON.stringify({ type: "ready", run_id: runId, state: "INPROGRESS", last_seq: 0, access: "HOST", execution_id: 1 }));
+    ws.send(
+      JSON.stringify({
+        type: "ready",
+        run_id: runId,
+        state: "INPROGRESS",
+        last_seq: 0,
+        access: "HOST",
+        execution_id: 1,
+      }),
+    );
     ws.on("message", (data) => {
       const frame = JSON.parse(String(data));
       if (frame.type !== "append") return;
       events.push(...frame.events);
-      ws.send(JSON.stringify({ type: "ack", ref: frame.ref, seqs: frame.events.map((e: FakeEvent) => e.host_seq) }));
+      ws.send(
+        JSON.stringify({
+          type: "ack",
+          ref: frame.ref,
+          seqs: frame.events.map((e: FakeEvent) => e.host_seq),
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -68,10 +106,11 @@ export async function startFakePlatform(runId: string, extra: Record<string, unk
     assignment,
     events,
     reports,
-    close: () => new Promise<void>((r) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.close(() => r());
+      }),
   };
 }

@@ -8,11 +8,17 @@ import { shellHarness } from "./shell-harness.ts";
 const [url, workerId, workdir, capacity] = process.argv.slice(2);
 const apiKey = process.env.AMBIT_API_KEY;
 if (!url || !workerId || !workdir || !apiKey) {
-  console.error("usage: AMBIT_API_KEY=… node test/fakes/runner-process.ts <url> <worker-id> <workdir> [capacity]");
+  console.error(
+    "usage: AMBIT_API_KEY=… node test/fakes/runner-process.ts <url> <worker-id> <workdir> [capacity]",
+  );
   process.exit(2);
 }
 const host = startHost({
-  url, apiKey, workerId, workdir, capacity: Number(capacity ?? 1),
+  url,
+  apiKey,
+  workerId,
+  workdir,
+  capacity: Number(capacity ?? 1),
   harnesses: process.env.RUNNER_HARNESS === "builtin" ? undefined : { ambit: shellHarness },
   allowLocalRepos: true, // the tests' repositories are on this disk
   agentUser: process.env.RUNNER_AGENT_USER || undefined,

@@ -7,7 +7,11 @@
 //   #say <text>       an agent message
 // A failing command ends the run FAILED. Never part of the product: the real harnesses live in
 // packages/runner/src/harness/.
-import type { Harness, HarnessContext, HarnessOutcome } from "../../packages/runner/src/harness/types.ts";
+import type {
+  Harness,
+  HarnessContext,
+  HarnessOutcome,
+} from "../../packages/runner/src/harness/types.ts";
 
 export const shellHarness: Harness = {
   type: "shell-test",
@@ -34,21 +38,42 @@ export const shellHarness: Harness = {
         continue;
       }
       const call_id = `call-${++n}`;
-      ctx.emit({ type: "agent.tool_call", payload: { call_id, name: "run_command", category: "command", input: { command: line } } });
+      ctx.emit({
+        type: "agent.tool_call",
+        payload: { call_id, name: "run_command", category: "command", input: { command: line } },
+      });
       const p = ctx.backend.spawn("sh", ["-c", line], { signal: ctx.signal, env: vars });
       p.stdin.end();
       const pipe = (s: NodeJS.ReadableStream, stream: "stdout" | "stderr") =>
         new Promise<void>((resolve) => {
           s.setEncoding("utf8");
-          s.on("data", (chunk: string) => ctx.emit({ type: "command.output", payload: { call_id, stream, chunk } }));
+          s.on("data", (chunk: string) =>
+            ctx.emit({ type: "command.output", payload: { call_id, stream, chunk } }),
+          );
           s.on("end", resolve);
           s.on("close", resolve);
         });
-      const [status] = await Promise.all([p.wait(), pipe(p.stdout, "stdout"), pipe(p.stderr, "stderr")]);
+      const [status] = await Promise.all([
+        p.wait(),
+        pipe(p.stdout, "stdout"),
+        pipe(p.stderr, "stderr"),
+      ]);
       const ok = status.exitCode === 0;
-      ctx.emit({ type: "agent.tool_result", payload: { call_id, name: "run_command", state: ok ? "completed" : "failed", output: { exit_code: status.exitCode } } });
+      ctx.emit({
+        type: "agent.tool_result",
+        payload: {
+          call_id,
+          name: "run_command",
+          state: ok ? "completed" : "failed",
+          output: { exit_code: status.exitCode },
+        },
+      });
       if (ctx.signal.aborted) return { state: "CANCELLED", message: "cancelled" };
-      if (!ok) return { state: "FAILED", message: `\`${line}\` exited with ${status.exitCode ?? status.signal}` };
+      if (!ok)
+        return {
+          state: "FAILED",
+          message: `\`${line}\` exited with ${status.exitCode ?? status.signal}`,
+        };
     }
     ctx.emit({ type: "usage", payload: { input_tokens: 10, output_tokens: 5 } });
     return { state: "SUCCEEDED", message: `ran ${n} commands` };

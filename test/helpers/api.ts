@@ -7,7 +7,13 @@ export const BASE = "http://ambit.test";
 
 export type Json = Record<string, any>;
 export type Role = "owner" | "admin" | "member" | "viewer";
-type CallOpts = { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit; redirect?: "manual" };
+type CallOpts = {
+  key?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  raw?: BodyInit;
+  redirect?: "manual";
+};
 
 function buildRequest(method: string, path: string, opts: CallOpts): Request {
   const headers: Record<string, string> = { ...opts.headers };
@@ -44,9 +50,15 @@ type EnvPatch = { [K in keyof Env]?: Env[K] } & { [K in "JWT_SECRET" | "SECRETS_
  * Calls a fresh app with the test env changed by `patch` (keys set to `undefined` are removed),
  * e.g. `SIGNUP: "closed"` or a missing secret. Waits for the request's `waitUntil` work.
  */
-export async function callWithEnv(patch: EnvPatch, method: string, path: string, opts: CallOpts = {}) {
+export async function callWithEnv(
+  patch: EnvPatch,
+  method: string,
+  path: string,
+  opts: CallOpts = {},
+) {
   const patched: Env = { ...env, ...patch };
-  for (const [k, v] of Object.entries(patch)) if (v === undefined) Reflect.deleteProperty(patched, k);
+  for (const [k, v] of Object.entries(patch))
+    if (v === undefined) Reflect.deleteProperty(patched, k);
   const ctx = createExecutionContext();
   const res = await createApp().fetch(buildRequest(method, path, opts), patched, ctx);
   const out = await readResponse(res);
@@ -60,10 +72,18 @@ let counter = 0;
 export async function newTeam(name = "team") {
   const n = ++counter;
   const res = await call("POST", "/api/v1/teams", {
-    body: { name: `${name}-${n}`, owner: { email: `owner-${n}-${crypto.randomUUID()}@example.com`, display_name: `Owner ${n}` } },
+    body: {
+      name: `${name}-${n}`,
+      owner: { email: `owner-${n}-${crypto.randomUUID()}@example.com`, display_name: `Owner ${n}` },
+    },
   });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
-  return { teamId: res.json.team.uid as string, userId: res.json.user.uid as string, key: res.json.api_key as string, email: res.json.user.email as string };
+  return {
+    teamId: res.json.team.uid as string,
+    userId: res.json.user.uid as string,
+    key: res.json.api_key as string,
+    email: res.json.user.email as string,
+  };
 }
 
 /**
@@ -73,18 +93,40 @@ export async function newTeam(name = "team") {
  */
 export async function memberKey(ownerKey: string, role: Role) {
   const email = `${role}-${crypto.randomUUID()}@example.com`;
-  const added = await call("POST", "/api/v1/team/members", { key: ownerKey, body: { email, role } });
+  const added = await call("POST", "/api/v1/team/members", {
+    key: ownerKey,
+    body: { email, role },
+  });
   if (added.status !== 201) throw new Error(`add member failed: ${added.status} ${added.text}`);
-  const minted = await call("POST", "/api/v1/api-keys", { key: ownerKey, body: { name: `${role} key`, user_uid: added.json.uid } });
-  if (minted.status !== 201) throw new Error(`key for member failed: ${minted.status} ${minted.text}`);
-  const own = await call("POST", "/api/v1/api-keys", { key: minted.json.key, body: { name: `${role}'s own key` } });
+  const minted = await call("POST", "/api/v1/api-keys", {
+    key: ownerKey,
+    body: { name: `${role} key`, user_uid: added.json.uid },
+  });
+  if (minted.status !== 201)
+    throw new Error(`key for member failed: ${minted.status} ${minted.text}`);
+  const own = await call("POST", "/api/v1/api-keys", {
+    key: minted.json.key,
+    body: { name: `${role}'s own key` },
+  });
   if (own.status !== 201) throw new Error(`member's own key failed: ${own.status} ${own.text}`);
-  return { userId: added.json.uid as string, key: own.json.key as string, delegatedKey: minted.json.key as string, email };
+  return {
+    userId: added.json.uid as string,
+    key: own.json.key as string,
+    delegatedKey: minted.json.key as string,
+    email,
+  };
 }
 
 /** Asserts `res` is an RFC 7807 problem with this status and code; returns its body. */
-export function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string): Json {
-  expect({ status: res.status, error_code: res.json?.error_code }, res.text.slice(0, 500)).toEqual({ status, error_code: code });
+export function expectProblem(
+  res: Awaited<ReturnType<typeof call>>,
+  status: number,
+  code: string,
+): Json {
+  expect({ status: res.status, error_code: res.json?.error_code }, res.text.slice(0, 500)).toEqual({
+    status,
+    error_code: code,
+  });
   expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   return res.json;
 }

@@ -22,7 +22,12 @@ export function hostRequest(workerId: string | undefined, key?: string, upgrade 
   return exports.default.fetch(new Request(`${BASE}${HOST_WS}${q}`, { headers }));
 }
 
-export type Hello = { capacity: number; labels?: string[]; version?: string; running?: { task_id: string }[] };
+export type Hello = {
+  capacity: number;
+  labels?: string[];
+  version?: string;
+  running?: { task_id: string }[];
+};
 
 /**
  * A scripted host on its pool socket: keeps every frame, answers nothing by itself, and has one
@@ -40,7 +45,11 @@ export class TestHost extends TestSocket {
   }
 
   get welcome() {
-    return this.ofType("welcome")[0]?.data as { worker_id: string; connection_id: string; heartbeat_interval_ms: number };
+    return this.ofType("welcome")[0]?.data as {
+      worker_id: string;
+      connection_id: string;
+      heartbeat_interval_ms: number;
+    };
   }
 
   get connectionId() {
@@ -95,12 +104,23 @@ export class TestHost extends TestSocket {
 
   /** Waits for an assignment of `runId` (the first one after the first `from` assignments). */
   assignmentOf(runId: string, from = 0, timeoutMs = DISPATCH_WAIT_MS) {
-    return this.until(`task_assignment of ${runId}`, () => this.assignments().slice(from).find((a) => a.task_id === runId), timeoutMs);
+    return this.until(
+      `task_assignment of ${runId}`,
+      () =>
+        this.assignments()
+          .slice(from)
+          .find((a) => a.task_id === runId),
+      timeoutMs,
+    );
   }
 
   /** Waits for the `task_cancellation` of `runId`. */
   cancellationOf(runId: string, timeoutMs = DISPATCH_WAIT_MS) {
-    return this.until(`task_cancellation of ${runId}`, () => this.ofType("task_cancellation").find((f) => f.data.task_id === runId), timeoutMs);
+    return this.until(
+      `task_cancellation of ${runId}`,
+      () => this.ofType("task_cancellation").find((f) => f.data.task_id === runId),
+      timeoutMs,
+    );
   }
 
   /** Assigned and claimed (CLAIMED), and started (INPROGRESS) unless `start` is false. */
@@ -121,7 +141,9 @@ export const poolStub = (teamId: string, pool = "warp") => hostPool(env, teamId,
 /** The pool's durable line and held runs, read inside the object. */
 export async function poolState(teamId: string, pool = "warp") {
   return runInDurableObject(poolStub(teamId, pool), (_: HostPool, state) => ({
-    line: state.storage.sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id").toArray(),
+    line: state.storage.sql
+      .exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id")
+      .toArray(),
     held: state.storage.sql.exec<HeldEntry>("SELECT * FROM held").toArray(),
   }));
 }
@@ -132,7 +154,13 @@ export async function poolHosts(teamId: string, pool = "warp") {
 }
 
 /** Polls `GET /agent/runs/{id}` until `pred` holds; returns the run. */
-export async function untilRun(key: string, runId: string, pred: (run: Json) => boolean, what = "the expected run", timeoutMs = DISPATCH_WAIT_MS) {
+export async function untilRun(
+  key: string,
+  runId: string,
+  pred: (run: Json) => boolean,
+  what = "the expected run",
+  timeoutMs = DISPATCH_WAIT_MS,
+) {
   const deadline = Date.now() + timeoutMs;
   let run: Json = {};
   for (;;) {
@@ -140,13 +168,20 @@ export async function untilRun(key: string, runId: string, pred: (run: Json) => 
     expect(res.status, res.text).toBe(200);
     run = res.json;
     if (pred(run)) return run;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} of run ${runId}; last: ${JSON.stringify({ state: run.state, status_message: run.status_message })}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what} of run ${runId}; last: ${JSON.stringify({ state: run.state, status_message: run.status_message })}`,
+      );
     await sleep(25);
   }
 }
 
 /** Polls `check` until it returns a truthy value. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = DISPATCH_WAIT_MS): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false | null>,
+  timeoutMs = DISPATCH_WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -10,7 +10,12 @@ import { call, type Json } from "./api.ts";
 export const RUNS = "/api/v1/agent/runs";
 
 /** Creates a run through the API (asserting 200) and returns its id. */
-export async function createRun(key: string, body: Json = { prompt: "Fix the flaky test" }, headers?: Record<string, string>, path = RUNS) {
+export async function createRun(
+  key: string,
+  body: Json = { prompt: "Fix the flaky test" },
+  headers?: Record<string, string>,
+  path = RUNS,
+) {
   const res = await call("POST", path, { key, body, headers });
   expect(res.status, res.text).toBe(200);
   return res.json.run_id as string;
@@ -24,7 +29,8 @@ export async function listRuns(key: string, query = "", path = RUNS): Promise<Js
 }
 
 /** The ids a list answered, in order. */
-export const idsOf = (page: Json) => (page.runs ?? page.tasks).map((r: Json) => r.run_id ?? r.task_id) as string[];
+export const idsOf = (page: Json) =>
+  (page.runs ?? page.tasks).map((r: Json) => r.run_id ?? r.task_id) as string[];
 
 /** A D1 `runs` row as the database holds it (snake_case columns). */
 export type RunRowSql = {
@@ -60,7 +66,10 @@ export type RunRowSql = {
  * Inserts a run row straight into D1, for what the API cannot create yet (schedules, local runs,
  * chosen timestamps) and for a run whose `RunSession` was never initialised.
  */
-export async function insertRunRow(team: { teamId: string; userId: string }, overrides: Partial<RunRowSql> = {}): Promise<RunRowSql> {
+export async function insertRunRow(
+  team: { teamId: string; userId: string },
+  overrides: Partial<RunRowSql> = {},
+): Promise<RunRowSql> {
   const now = overrides.created_at ?? Date.now();
   const row: RunRowSql = {
     id: uuidv7(now),
@@ -90,14 +99,19 @@ export async function insertRunRow(team: { teamId: string; userId: string }, ove
     ...overrides,
   };
   const cols = Object.keys(row) as (keyof RunRowSql)[];
-  await env.DB.prepare(`INSERT INTO runs (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`)
+  await env.DB.prepare(
+    `INSERT INTO runs (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+  )
     .bind(...cols.map((c) => row[c]))
     .run();
   return row;
 }
 
 /** Sets a run's timestamps in D1 (lists sort and filter on them; the API cannot choose them). */
-export async function setRunTimes(runId: string, times: { created_at?: number; updated_at?: number }) {
+export async function setRunTimes(
+  runId: string,
+  times: { created_at?: number; updated_at?: number },
+) {
   const sets = Object.keys(times).map((c) => `${c} = ?`);
   await env.DB.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?`)
     .bind(...Object.values(times), runId)
@@ -119,12 +133,20 @@ export type EventPage = NonNullable<Awaited<ReturnType<RunSession["events"]>>>;
  * A page of a run's event log from its `RunSession`, with the log's last seq. Typed with the
  * method's own result: RPC typing turns `RunEvent`'s `Record<string, unknown>` payload into `never`.
  */
-export async function eventPageOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<EventPage | null> {
+export async function eventPageOf(
+  ref: { runId: string; teamId: string },
+  after?: number,
+  limit?: number,
+): Promise<EventPage | null> {
   return (await sessionOf(ref.runId).events(ref, after, limit)) as EventPage | null;
 }
 
 /** A run's event log (one page) from its `RunSession`, or null when the session does not know the run. */
-export async function eventsOf(ref: { runId: string; teamId: string }, after?: number, limit?: number): Promise<RunEvent[] | null> {
+export async function eventsOf(
+  ref: { runId: string; teamId: string },
+  after?: number,
+  limit?: number,
+): Promise<RunEvent[] | null> {
   const page = await eventPageOf(ref, after, limit);
   if (page === null) return null;
   expect(page.last_seq).toBeGreaterThanOrEqual(page.events.at(-1)?.seq ?? 0);
@@ -137,7 +159,11 @@ export const HOST_ACTOR = { type: "host" as const, id: "host-1" };
 /** Applies state-machine commands through the `RunSession` RPC, asserting each is accepted. */
 export async function advance(ref: { runId: string; teamId: string }, ...commands: RunCommand[]) {
   for (const command of commands) {
-    const result = await sessionOf(ref.runId).command(ref, command, command === "dispatch" ? SYSTEM_ACTOR : HOST_ACTOR);
+    const result = await sessionOf(ref.runId).command(
+      ref,
+      command,
+      command === "dispatch" ? SYSTEM_ACTOR : HOST_ACTOR,
+    );
     expect(result, command).toMatchObject({ ok: true });
   }
 }
@@ -145,13 +171,21 @@ export async function advance(ref: { runId: string; teamId: string }, ...command
 export type HostEvent = { host_seq: number; type: string; payload: Json };
 
 /** Appends host events through the `append` RPC (what the host's socket frames do). */
-export async function hostAppend(ref: { runId: string; teamId: string }, events: HostEvent[], actor = HOST_ACTOR) {
+export async function hostAppend(
+  ref: { runId: string; teamId: string },
+  events: HostEvent[],
+  actor = HOST_ACTOR,
+) {
   return sessionOf(ref.runId).append(ref, actor, events);
 }
 
 /** `n` agent messages with host_seq from `from`, e.g. for filling a log. */
 export const messages = (from: number, n: number, text = "step"): HostEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ host_seq: from + i, type: "agent.message", payload: { text: `${text} ${from + i}` } }));
+  Array.from({ length: n }, (_, i) => ({
+    host_seq: from + i,
+    type: "agent.message",
+    payload: { text: `${text} ${from + i}` },
+  }));
 
 /**
  * Waits until the `RUNS` queue has offered the run to its pool: its D1 row says why it waits (no
@@ -160,12 +194,20 @@ export const messages = (from: number, n: number, text = "step"): HostEvent[] =>
  * this first, so the dispatch cannot land in the middle of it. Reads D1 only: it does not open
  * the run's session.
  */
-export async function untilDispatched(ref: { runId: string; teamId: string }, timeoutMs = 8_000): Promise<RunRowSql> {
+export async function untilDispatched(
+  ref: { runId: string; teamId: string },
+  timeoutMs = 8_000,
+): Promise<RunRowSql> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await runRow(ref.runId);
-    if (row && (row.state !== "QUEUED" || !row.status_message?.includes("Queued: waiting to be dispatched"))) return row;
-    if (Date.now() > deadline) throw new Error(`run ${ref.runId} was not dispatched within ${timeoutMs} ms`);
+    if (
+      row &&
+      (row.state !== "QUEUED" || !row.status_message?.includes("Queued: waiting to be dispatched"))
+    )
+      return row;
+    if (Date.now() > deadline)
+      throw new Error(`run ${ref.runId} was not dispatched within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -1,4 +1,8 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../../src/index.ts";
@@ -8,7 +12,15 @@ export const SCHEDULES = "/api/v1/agent/schedules";
 
 /** Creates a schedule through the API (asserting 201) and returns it. */
 export async function createSchedule(key: string, body: Json = {}): Promise<Json> {
-  const res = await call("POST", SCHEDULES, { key, body: { name: "Nightly triage", cron_schedule: "* * * * *", prompt: "Triage new issues", ...body } });
+  const res = await call("POST", SCHEDULES, {
+    key,
+    body: {
+      name: "Nightly triage",
+      cron_schedule: "* * * * *",
+      prompt: "Triage new issues",
+      ...body,
+    },
+  });
   expect(res.status, res.text).toBe(201);
   return res.json;
 }
@@ -33,11 +45,26 @@ export async function nextRunOf(key: string, id: string): Promise<number> {
   return Date.parse(s.history.next_run);
 }
 
-export type ScheduledRunRow = { id: string; prompt: string; title: string; scope: string; source: string; state: string; creator_id: string; metadata: string | null; schedule_info: string | null; environment_id: string | null };
+export type ScheduledRunRow = {
+  id: string;
+  prompt: string;
+  title: string;
+  scope: string;
+  source: string;
+  state: string;
+  creator_id: string;
+  metadata: string | null;
+  schedule_info: string | null;
+  environment_id: string | null;
+};
 
 /** The runs a schedule started, oldest first, straight from D1. */
 export async function runsOfSchedule(scheduleId: string): Promise<ScheduledRunRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM runs WHERE schedule_id = ? ORDER BY created_at, id").bind(scheduleId).all<ScheduledRunRow>();
+  const { results } = await env.DB.prepare(
+    "SELECT * FROM runs WHERE schedule_id = ? ORDER BY created_at, id",
+  )
+    .bind(scheduleId)
+    .all<ScheduledRunRow>();
   return results;
 }
 
@@ -45,7 +72,11 @@ export async function runsOfSchedule(scheduleId: string): Promise<ScheduledRunRo
  * Waits until the schedules have started `count` runs in all (the queue consumer starts them
  * within ~1 s of the tick), then a further `settleMs` in which no further run may appear.
  */
-export async function expectRuns(scheduleIds: string[], count: number, { timeoutMs = 10_000, settleMs = 1_500 } = {}) {
+export async function expectRuns(
+  scheduleIds: string[],
+  count: number,
+  { timeoutMs = 10_000, settleMs = 1_500 } = {},
+) {
   const total = async () => {
     let n = 0;
     for (const id of scheduleIds) n += (await runsOfSchedule(id)).length;
@@ -58,12 +89,18 @@ export async function expectRuns(scheduleIds: string[], count: number, { timeout
 }
 
 /** Waits until `check` on the schedule (as the API shows it) holds. */
-export async function untilSchedule(key: string, id: string, check: (s: Json) => boolean, timeoutMs = 10_000): Promise<Json> {
+export async function untilSchedule(
+  key: string,
+  id: string,
+  check: (s: Json) => boolean,
+  timeoutMs = 10_000,
+): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await getSchedule(key, id);
     if (check(s)) return s;
-    if (Date.now() > deadline) throw new Error(`schedule ${id} never reached the expected state: ${JSON.stringify(s)}`);
+    if (Date.now() > deadline)
+      throw new Error(`schedule ${id} never reached the expected state: ${JSON.stringify(s)}`);
     await sleep(50);
   }
 }

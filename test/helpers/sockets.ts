@@ -18,7 +18,11 @@ export class TestSocket {
 
   constructor(readonly ws: WebSocket) {
     ws.addEventListener("message", (m) => {
-      this.frames.push(JSON.parse(typeof m.data === "string" ? m.data : new TextDecoder().decode(m.data as ArrayBuffer)));
+      this.frames.push(
+        JSON.parse(
+          typeof m.data === "string" ? m.data : new TextDecoder().decode(m.data as ArrayBuffer),
+        ),
+      );
       this.notify();
     });
     ws.addEventListener("close", (e) => {
@@ -33,13 +37,20 @@ export class TestSocket {
   }
 
   /** Resolves once `check` holds (checked now and on every frame or close), or fails after `timeoutMs`. */
-  async until<T>(what: string, check: () => T | undefined | false, timeoutMs = WAIT_MS): Promise<T> {
+  async until<T>(
+    what: string,
+    check: () => T | undefined | false,
+    timeoutMs = WAIT_MS,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = check();
       if (v) return v;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; frames so far: ${JSON.stringify(this.frames).slice(0, 2000)}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; frames so far: ${JSON.stringify(this.frames).slice(0, 2000)}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.wake.push(() => {
@@ -57,12 +68,21 @@ export class TestSocket {
 
   /** The events this socket received (replay and live; one per `event` frame, several per `events` frame), in arrival order. */
   events(): RunEvent[] {
-    return this.frames.flatMap((f) => (f.type === "event" ? [f.event as RunEvent] : f.type === "events" ? (f.events as RunEvent[]) : []));
+    return this.frames.flatMap((f) =>
+      f.type === "event"
+        ? [f.event as RunEvent]
+        : f.type === "events"
+          ? (f.events as RunEvent[])
+          : [],
+    );
   }
 
   /** Waits until the socket has received events up to and including `seq`. */
   untilSeq(seq: number) {
-    return this.until(`event seq ${seq}`, () => this.events().some((e) => e.seq >= seq) && this.events());
+    return this.until(
+      `event seq ${seq}`,
+      () => this.events().some((e) => e.seq >= seq) && this.events(),
+    );
   }
 
   /** Waits for the n-th (1-based) frame of `type`. */
@@ -88,7 +108,12 @@ export class TestSocket {
   }
 }
 
-export type AttachAuth = { key?: string; token?: string; after?: number; headers?: Record<string, string> };
+export type AttachAuth = {
+  key?: string;
+  token?: string;
+  after?: number;
+  headers?: Record<string, string>;
+};
 
 /** `GET /agent/runs/{id}/session` with `Upgrade: websocket`; the raw response (for refusals). */
 export async function attachRequest(runId: string, auth: AttachAuth, upgrade = true) {
@@ -98,7 +123,9 @@ export async function attachRequest(runId: string, auth: AttachAuth, upgrade = t
   const headers: Record<string, string> = { ...auth.headers };
   if (upgrade) headers.upgrade = "websocket";
   if (auth.key) headers.authorization = `Bearer ${auth.key}`;
-  return exports.default.fetch(new Request(`${BASE}${RUNS}/${runId}/session${q.size ? `?${q}` : ""}`, { headers }));
+  return exports.default.fetch(
+    new Request(`${BASE}${RUNS}/${runId}/session${q.size ? `?${q}` : ""}`, { headers }),
+  );
 }
 
 /** Attaches a websocket (asserting 101) and waits for its `ready` frame. */
@@ -119,11 +146,18 @@ export async function attach(runId: string, auth: AttachAuth) {
 export async function tokenFor(
   run: { runId: string; teamId: string },
   access: "VIEWER" | "EDITOR" | "HOST",
-  principal: { type: "user" | "service_account" | "host" | "system"; id: string } = { type: "host", id: "host-1" },
+  principal: { type: "user" | "service_account" | "host" | "system"; id: string } = {
+    type: "host",
+    id: "host-1",
+  },
   ttlSeconds?: number,
   executionId = access === "HOST" ? 1 : undefined,
 ) {
-  const { token } = await signAttachToken(env.JWT_SECRET, { ...run, principal, access, ...(executionId !== undefined ? { executionId } : {}) }, ttlSeconds);
+  const { token } = await signAttachToken(
+    env.JWT_SECRET,
+    { ...run, principal, access, ...(executionId !== undefined ? { executionId } : {}) },
+    ttlSeconds,
+  );
   return token;
 }
 
@@ -146,16 +180,25 @@ export class SseReader {
     while (this.frames.length < count) {
       const left = deadline - Date.now();
       let timer: ReturnType<typeof setTimeout> | null = null;
-      const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), Math.max(left, 0))));
+      const timeout = new Promise<"timeout">(
+        (resolve) => (timer = setTimeout(() => resolve("timeout"), Math.max(left, 0))),
+      );
       const chunk = await Promise.race([this.reader.read(), timeout]);
       clearTimeout(timer);
-      if (chunk === "timeout") throw new Error(`timed out waiting for SSE frame #${count}; got ${JSON.stringify(this.frames).slice(0, 1000)}`);
+      if (chunk === "timeout")
+        throw new Error(
+          `timed out waiting for SSE frame #${count}; got ${JSON.stringify(this.frames).slice(0, 1000)}`,
+        );
       if (chunk.done) throw new Error(`the SSE stream ended after ${this.frames.length} frames`);
       this.buffer += this.decoder.decode(chunk.value, { stream: true });
       for (let i = this.buffer.indexOf("\n\n"); i >= 0; i = this.buffer.indexOf("\n\n")) {
         const block = this.buffer.slice(0, i);
         this.buffer = this.buffer.slice(i + 2);
-        const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        const field = (name: string) =>
+          block
+            .split("\n")
+            .find((l) => l.startsWith(`${name}: `))
+            ?.slice(name.length + 2);
         this.frames.push({ id: field("id"), event: field("event"), data: field("data") ?? "" });
       }
     }

@@ -1,11 +1,25 @@
 // Dispatch end to end inside workerd: runs created through the API travel the real RUNS queue to
 // their team's HostPool and reach scripted hosts connected to the host websocket.
-import { createExecutionContext, createMessageBatch, getQueueResult, listDurableObjectIds } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  listDurableObjectIds,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
-import { eventually, HOST_WS, hostRequest, poolHosts, poolState, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
+import {
+  eventually,
+  HOST_WS,
+  hostRequest,
+  poolHosts,
+  poolState,
+  sleep,
+  TestHost,
+  untilRun,
+} from "../helpers/hosts.ts";
 import { createRun, eventsOf, insertRunRow, RUNS } from "../helpers/runs.ts";
 import { attach } from "../helpers/sockets.ts";
 
@@ -14,11 +28,15 @@ vi.setConfig({ testTimeout: 30_000 });
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
 const stateIs = (state: string) => (r: Json) => r.state === state;
-const waitingWith = (re: RegExp) => (r: Json) => r.state === "QUEUED" && re.test(r.status_message?.message ?? "");
+const waitingWith = (re: RegExp) => (r: Json) =>
+  r.state === "QUEUED" && re.test(r.status_message?.message ?? "");
 
 /** Waits until every host of the pool has said hello (so a run created now goes to them). */
 const helloed = (t: Team, pool: string, n: number) =>
-  eventually(`${n} hosts in ${pool}`, async () => (await poolHosts(t.teamId, pool)).filter((h) => h.capacity > 0).length === n);
+  eventually(
+    `${n} hosts in ${pool}`,
+    async () => (await poolHosts(t.teamId, pool)).filter((h) => h.capacity > 0).length === n,
+  );
 
 /** Delivers `bodies` to the Worker's queue handler as one batch, as the queue would; answers the ack/retry result. */
 async function deliver(queue: "ambit-runs" | "ambit-runs-dlq", bodies: unknown[], attempts = 1) {
@@ -48,14 +66,21 @@ describe("dispatch through the RUNS queue", () => {
     await helloed(t, "warp", 1);
     const forW1 = await createRun(t.key, { prompt: "on w1", config: { worker_host: "w1" } });
     const forWarp = await createRun(t.key, { prompt: "anywhere" });
-    const namedWarp = await createRun(t.key, { prompt: "explicitly warp", config: { worker_host: "warp" } });
+    const namedWarp = await createRun(t.key, {
+      prompt: "explicitly warp",
+      config: { worker_host: "warp" },
+    });
     await w1.assignmentOf(forW1);
     await warp.assignmentOf(forWarp);
     await warp.assignmentOf(namedWarp);
     await sleep(200);
     expect(w1.assignedIds()).toEqual([forW1]);
     expect(warp.assignedIds().sort()).toEqual([forWarp, namedWarp].sort());
-    expect((await w1.assignmentOf(forW1)).task).toMatchObject({ prompt: "on w1", agent_config: { worker_host: "w1" }, team_id: t.teamId });
+    expect((await w1.assignmentOf(forW1)).task).toMatchObject({
+      prompt: "on w1",
+      agent_config: { worker_host: "w1" },
+      team_id: t.teamId,
+    });
     w1.close();
     warp.close();
   });
@@ -66,7 +91,12 @@ describe("dispatch through the RUNS queue", () => {
     await helloed(t, "warp", 1);
     const runId = await createRun(t.key, { prompt: "Fix the flaky test" });
     const a = await host.assignmentOf(runId);
-    expect(a).toMatchObject({ task_id: runId, execution_id: 1, task: { prompt: "Fix the flaky test" }, session: { path: `${RUNS}/${runId}/session` } });
+    expect(a).toMatchObject({
+      task_id: runId,
+      execution_id: 1,
+      task: { prompt: "Fix the flaky test" },
+      session: { path: `${RUNS}/${runId}/session` },
+    });
     await untilRun(t.key, runId, stateIs("PENDING"));
     host.claim(runId);
     await untilRun(t.key, runId, stateIs("CLAIMED"));
@@ -75,29 +105,49 @@ describe("dispatch through the RUNS queue", () => {
 
     const session = await attach(runId, { token: a.session.token });
     expect(session.frames[0]).toMatchObject({ type: "ready", access: "HOST", execution_id: 1 });
-    session.send({ type: "append", ref: "a", events: [{ host_seq: 1, type: "agent.message", payload: { text: "working" } }] });
+    session.send({
+      type: "append",
+      ref: "a",
+      events: [{ host_seq: 1, type: "agent.message", payload: { text: "working" } }],
+    });
     expect((await session.next("ack", (f) => f.ref === "a")).refused).toEqual([]);
     host.complete(runId, { message: "Done: opened PR #7" });
     const done = await untilRun(t.key, runId, stateIs("SUCCEEDED"));
     expect(done.status_message).toEqual({ message: "Done: opened PR #7" });
     session.close();
 
-    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: t.key, body: { message: "also update the docs" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/followups`, {
+          key: t.key,
+          body: { message: "also update the docs" },
+        })
+      ).status,
+    ).toBe(200);
     const second = await host.assignmentOf(runId, 1);
     expect(second.execution_id).toBe(2);
     await untilRun(t.key, runId, stateIs("PENDING"));
     const log = (await eventsOf({ runId, teamId: t.teamId }))!;
-    expect(log.filter((e) => e.type === "run.state_changed").map((e) => e.payload.command)).toEqual(["dispatch", "claim", "start", "succeed", "reopen", "dispatch"]);
+    expect(log.filter((e) => e.type === "run.state_changed").map((e) => e.payload.command)).toEqual(
+      ["dispatch", "claim", "start", "succeed", "reopen", "dispatch"],
+    );
     host.close();
   });
 
   it("with no host, status_message says so for the run's worker_host (and the run's log, opened later, starts from it)", async () => {
     const t = await newTeam("dispatch");
-    const runId = await createRun(t.key, { prompt: "nobody home", config: { worker_host: "gpu-box" } });
+    const runId = await createRun(t.key, {
+      prompt: "nobody home",
+      config: { worker_host: "gpu-box" },
+    });
     const run = await untilRun(t.key, runId, waitingWith(/no host/), "the no-host message");
-    expect(run.status_message.message).toMatch(/^Waiting: no host is connected for worker_host=gpu-box/);
+    expect(run.status_message.message).toMatch(
+      /^Waiting: no host is connected for worker_host=gpu-box/,
+    );
     // told on the row alone (its session was not open); the session opens from the row
-    expect(await eventsOf({ runId, teamId: t.teamId })).toMatchObject([{ type: "run.created", payload: { status_message: run.status_message } }]);
+    expect(await eventsOf({ runId, teamId: t.teamId })).toMatchObject([
+      { type: "run.created", payload: { status_message: run.status_message } },
+    ]);
     // a host that connects later gets it
     const host = await TestHost.connect(t.key, "gpu-box");
     await host.assignmentOf(runId);
@@ -111,15 +161,27 @@ describe("dispatch through the RUNS queue", () => {
     await helloed(t, "w-batch", 1);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await insertRunRow(t, { worker_host: "w-batch" })).id);
-    const { ids: msgIds, result } = await deliver("ambit-runs", ids.map((id) => dispatchBody(t, id, "w-batch")));
+    const { ids: msgIds, result } = await deliver(
+      "ambit-runs",
+      ids.map((id) => dispatchBody(t, id, "w-batch")),
+    );
     expect(result.explicitAcks.sort()).toEqual(msgIds.sort());
     await host.assignmentOf(ids[0]);
     for (const [i, id] of ids.slice(1).entries()) {
-      await untilRun(t.key, id, waitingWith(new RegExp(`all 1 host of worker_host=w-batch are busy \\(position ${i + 1} in line\\)`)), `position ${i + 1}`);
+      await untilRun(
+        t.key,
+        id,
+        waitingWith(
+          new RegExp(`all 1 host of worker_host=w-batch are busy \\(position ${i + 1} in line\\)`),
+        ),
+        `position ${i + 1}`,
+      );
     }
     expect((await poolState(t.teamId, "w-batch")).line.map((e) => e.run_id)).toEqual(ids.slice(1));
     const sessions = await listDurableObjectIds(env.RUN_SESSION);
-    expect(ids.map((id) => sessions.some((s) => s.equals(env.RUN_SESSION.idFromName(id))))).toEqual([true, false, false, false]);
+    expect(ids.map((id) => sessions.some((s) => s.equals(env.RUN_SESSION.idFromName(id))))).toEqual(
+      [true, false, false, false],
+    );
     host.close();
   });
 
@@ -130,13 +192,20 @@ describe("dispatch through the RUNS queue", () => {
     await helloed(t, "warp", 2);
     const r1 = await createRun(t.key, { prompt: "one" });
     const r2 = await createRun(t.key, { prompt: "two" });
-    await eventually("both hosts busy", async () => a.assignments().length + b.assignments().length === 2);
+    await eventually(
+      "both hosts busy",
+      async () => a.assignments().length + b.assignments().length === 2,
+    );
     const r3 = await createRun(t.key, { prompt: "three" });
     const m3 = await untilRun(t.key, r3, waitingWith(/busy/), "the busy message");
-    expect(m3.status_message.message).toBe("Waiting: all 2 hosts of worker_host=warp are busy (position 1 in line)");
+    expect(m3.status_message.message).toBe(
+      "Waiting: all 2 hosts of worker_host=warp are busy (position 1 in line)",
+    );
     const r4 = await createRun(t.key, { prompt: "four" });
     const m4 = await untilRun(t.key, r4, waitingWith(/busy/), "the busy message");
-    expect(m4.status_message.message).toBe("Waiting: all 2 hosts of worker_host=warp are busy (position 2 in line)");
+    expect(m4.status_message.message).toBe(
+      "Waiting: all 2 hosts of worker_host=warp are busy (position 2 in line)",
+    );
     expect(new Set([...a.assignedIds(), ...b.assignedIds()])).toEqual(new Set([r1, r2]));
     a.close();
     b.close();
@@ -171,11 +240,16 @@ describe("dispatch through the RUNS queue", () => {
     });
     // a second dead letter for the same run changes nothing
     await deliver("ambit-runs-dlq", [dispatchBody(t, runId, "w9")], 6);
-    expect((await untilRun(t.key, runId, stateIs("ERROR"))).status_message).toEqual(run.status_message);
+    expect((await untilRun(t.key, runId, stateIs("ERROR"))).status_message).toEqual(
+      run.status_message,
+    );
   });
 
   it("drops (acks) a message it does not understand", async () => {
-    const { ids, result } = await deliver("ambit-runs", [{ kind: "mystery" }, "not even an object"]);
+    const { ids, result } = await deliver("ambit-runs", [
+      { kind: "mystery" },
+      "not even an object",
+    ]);
     expect(result.explicitAcks.sort()).toEqual(ids.sort());
     expect(result.retryMessages).toEqual([]);
   });
@@ -230,10 +304,15 @@ describe("cancel through the API", () => {
     const runId = await createRun(t.key);
     await host.take(t.key, runId);
     expect((await call("POST", `${RUNS}/${runId}/cancel`, { key: t.key })).status).toBe(200);
-    expect((await host.cancellationOf(runId)).data).toEqual({ task_id: runId, reason: `cancelled by user ${t.userId}` });
+    expect((await host.cancellationOf(runId)).data).toEqual({
+      task_id: runId,
+      reason: `cancelled by user ${t.userId}`,
+    });
     expect((await call("GET", `${RUNS}/${runId}`, { key: t.key })).json.state).toBe("INPROGRESS");
     host.complete(runId, { task_state: "CANCELLED", message: "Stopped on request" });
-    expect((await untilRun(t.key, runId, stateIs("CANCELLED"))).status_message).toEqual({ message: "Stopped on request" });
+    expect((await untilRun(t.key, runId, stateIs("CANCELLED"))).status_message).toEqual({
+      message: "Stopped on request",
+    });
     host.close();
   });
 
@@ -263,7 +342,7 @@ describe("the host socket: who may connect", () => {
       const m = await memberKey(t.key, role);
       const res = await hostRequest("w1", m.key);
       expect(res.status, role).toBe(403);
-      expect((await res.json() as Json).error_code).toBe("not_authorized");
+      expect(((await res.json()) as Json).error_code).toBe("not_authorized");
     }
     const admin = await memberKey(t.key, "admin");
     const host = await TestHost.connect(admin.key, "w1", false);
@@ -274,11 +353,22 @@ describe("the host socket: who may connect", () => {
   it("refuses a missing or invalid worker_id, and a request without the websocket upgrade, with 400", async () => {
     const t = await newTeam("hosts");
     for (const id of [undefined, "", "bad id", "-leading-dash", "a/b", "x".repeat(65)]) {
-      const res = await call("GET", `${HOST_WS}${id === undefined ? "" : `?worker_id=${encodeURIComponent(id)}`}`, { key: t.key, headers: { upgrade: "websocket" } });
+      const res = await call(
+        "GET",
+        `${HOST_WS}${id === undefined ? "" : `?worker_id=${encodeURIComponent(id)}`}`,
+        { key: t.key, headers: { upgrade: "websocket" } },
+      );
       const problem = expectProblem(res, 400, "invalid_request");
-      expect(problem.errors.map((e: Json) => e.path), String(id)).toEqual(["query.worker_id"]);
+      expect(
+        problem.errors.map((e: Json) => e.path),
+        String(id),
+      ).toEqual(["query.worker_id"]);
     }
-    expectProblem(await call("GET", `${HOST_WS}?worker_id=w1`, { key: t.key }), 400, "invalid_request");
+    expectProblem(
+      await call("GET", `${HOST_WS}?worker_id=w1`, { key: t.key }),
+      400,
+      "invalid_request",
+    );
     const ok = await hostRequest("a._-Z9", t.key);
     expect(ok.status).toBe(101);
     ok.webSocket!.accept();
@@ -289,7 +379,9 @@ describe("the host socket: who may connect", () => {
 describe("host listings", () => {
   it("connected-self-hosted-workers: one entry per worker id with its connection count (the platform pool is not listed)", async () => {
     const t = await newTeam("hosts");
-    expect((await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: t.key })).json).toEqual({ workers: [] });
+    expect(
+      (await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: t.key })).json,
+    ).toEqual({ workers: [] });
     const hosts = [
       await TestHost.connect(t.key, "w1"),
       await TestHost.connect(t.key, "w1"),
@@ -297,21 +389,34 @@ describe("host listings", () => {
       await TestHost.connect(t.key, "warp"),
     ];
     const viewer = await memberKey(t.key, "viewer");
-    const res = await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: viewer.key });
+    const res = await call("GET", "/api/v1/agent/connected-self-hosted-workers", {
+      key: viewer.key,
+    });
     expect(res.status).toBe(200);
-    const workers = [...res.json.workers].sort((x: Json, y: Json) => x.worker_host.localeCompare(y.worker_host));
+    const workers = [...res.json.workers].sort((x: Json, y: Json) =>
+      x.worker_host.localeCompare(y.worker_host),
+    );
     const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(workers).toEqual([
       { worker_host: "w1", connection_count: 2, connected_at: iso, last_seen_at: iso },
       { worker_host: "w2", connection_count: 1, connected_at: iso, last_seen_at: iso },
     ]);
     for (const h of hosts) h.close();
-    await eventually("the hosts gone", async () => (await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: t.key })).json.workers.length === 0);
+    await eventually(
+      "the hosts gone",
+      async () =>
+        (await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: t.key })).json
+          .workers.length === 0,
+    );
   });
 
   it("/hosts: every connection with capacity, labels, version and the runs it holds", async () => {
     const t = await newTeam("hosts");
-    const a = await TestHost.connect(t.key, "w1", { capacity: 3, labels: ["linux", "gpu"], version: "1.2.3" });
+    const a = await TestHost.connect(t.key, "w1", {
+      capacity: 3,
+      labels: ["linux", "gpu"],
+      version: "1.2.3",
+    });
     const b = await TestHost.connect(t.key, "warp", false);
     await helloed(t, "w1", 1);
     const runId = await createRun(t.key, { prompt: "held", config: { worker_host: "w1" } });
@@ -330,7 +435,13 @@ describe("host listings", () => {
       connected_at: expect.any(String),
       last_seen_at: expect.any(String),
     });
-    expect(byConn[b.connectionId]).toMatchObject({ worker_id: "warp", capacity: 0, running: [], labels: [], version: null });
+    expect(byConn[b.connectionId]).toMatchObject({
+      worker_id: "warp",
+      capacity: 0,
+      running: [],
+      labels: [],
+      version: null,
+    });
     a.close();
     b.close();
   });
@@ -345,7 +456,10 @@ describe("teams never share hosts", () => {
     await helloed(a, "warp", 1);
     await helloed(a, "w1", 1);
     const bRun = await createRun(b.key, { prompt: "team B's secret work" });
-    const bRunW1 = await createRun(b.key, { prompt: "team B on w1", config: { worker_host: "w1" } });
+    const bRunW1 = await createRun(b.key, {
+      prompt: "team B on w1",
+      config: { worker_host: "w1" },
+    });
     await untilRun(b.key, bRun, waitingWith(/no host is connected for worker_host=warp/));
     await untilRun(b.key, bRunW1, waitingWith(/no host is connected for worker_host=w1/));
     const aRun = await createRun(a.key, { prompt: "team A's work" });
@@ -353,7 +467,9 @@ describe("teams never share hosts", () => {
     expect(hostA.assignedIds()).toEqual([aRun]);
     expect(hostAw1.assignedIds()).toEqual([]);
     expect((await call("GET", "/api/v1/hosts", { key: b.key })).json).toEqual({ hosts: [] });
-    expect((await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: b.key })).json).toEqual({ workers: [] });
+    expect(
+      (await call("GET", "/api/v1/agent/connected-self-hosted-workers", { key: b.key })).json,
+    ).toEqual({ workers: [] });
     expect((await call("GET", "/api/v1/hosts", { key: a.key })).json.hosts).toHaveLength(2);
     // B's own host gets B's runs
     const hostB = await TestHost.connect(b.key, "warp");

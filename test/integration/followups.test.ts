@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
-import { advance, createRun, eventsOf, hostAppend, messages, RUNS, runRow } from "../helpers/runs.ts";
+import {
+  advance,
+  createRun,
+  eventsOf,
+  hostAppend,
+  messages,
+  RUNS,
+  runRow,
+} from "../helpers/runs.ts";
 import { attach, tokenFor } from "../helpers/sockets.ts";
 
 async function newRun() {
@@ -17,7 +25,10 @@ describe("POST /agent/runs/{id}/followups", () => {
   it("answers {} and records followup.received attributed to its author on a queued run", async () => {
     const { member, runId, ref } = await newRun();
     const before = await runRow(runId);
-    const res = await followup(runId, member.key, { message: "  Also update the changelog  ", mode: "plan" });
+    const res = await followup(runId, member.key, {
+      message: "  Also update the changelog  ",
+      mode: "plan",
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toEqual({});
     const events = (await eventsOf(ref))!;
@@ -42,12 +53,32 @@ describe("POST /agent/runs/{id}/followups", () => {
     const events = (await eventsOf(ref, 5))!;
     const author = { type: "user", id: member.userId };
     expect(events).toEqual([
-      expect.objectContaining({ seq: 6, type: "followup.received", actor: author, payload: { message: "Yes, go ahead", execution_id: 1 } }),
-      expect.objectContaining({ seq: 7, type: "run.state_changed", actor: author, payload: expect.objectContaining({ from: "BLOCKED", to: "INPROGRESS", command: "unblock" }) }),
+      expect.objectContaining({
+        seq: 6,
+        type: "followup.received",
+        actor: author,
+        payload: { message: "Yes, go ahead", execution_id: 1 },
+      }),
+      expect.objectContaining({
+        seq: 7,
+        type: "run.state_changed",
+        actor: author,
+        payload: expect.objectContaining({ from: "BLOCKED", to: "INPROGRESS", command: "unblock" }),
+      }),
     ]);
-    expect(await runRow(runId)).toMatchObject({ state: "INPROGRESS", summary_seq: 7, ended_at: null });
-    expect((await call("GET", `${RUNS}/${runId}`, { key: member.key })).json.state).toBe("INPROGRESS");
-    expect(await host.nth("followup", 1)).toEqual({ type: "followup", message: "Yes, go ahead", execution_id: 1 });
+    expect(await runRow(runId)).toMatchObject({
+      state: "INPROGRESS",
+      summary_seq: 7,
+      ended_at: null,
+    });
+    expect((await call("GET", `${RUNS}/${runId}`, { key: member.key })).json.state).toBe(
+      "INPROGRESS",
+    );
+    expect(await host.nth("followup", 1)).toEqual({
+      type: "followup",
+      message: "Yes, go ahead",
+      execution_id: 1,
+    });
     host.close();
   });
 
@@ -56,13 +87,24 @@ describe("POST /agent/runs/{id}/followups", () => {
     await advance(ref, "dispatch", "claim", "start");
     const host = await attach(runId, { token: await tokenFor(ref, "HOST") });
     const watcher = await attach(runId, { key: team.key });
-    const res = await followup(runId, member.key, { message: "Prefer small commits", mode: "normal" });
+    const res = await followup(runId, member.key, {
+      message: "Prefer small commits",
+      mode: "normal",
+    });
     expect(res.status, res.text).toBe(200);
-    expect(await host.nth("followup", 1)).toEqual({ type: "followup", message: "Prefer small commits", mode: "normal", execution_id: 1 });
+    expect(await host.nth("followup", 1)).toEqual({
+      type: "followup",
+      message: "Prefer small commits",
+      mode: "normal",
+      execution_id: 1,
+    });
     // everyone sees the event; only the host gets the instruction frame
     await watcher.untilSeq(5);
     await host.untilSeq(5);
-    expect(watcher.events().at(-1)).toMatchObject({ type: "followup.received", actor: { id: member.userId } });
+    expect(watcher.events().at(-1)).toMatchObject({
+      type: "followup.received",
+      actor: { id: member.userId },
+    });
     expect(watcher.ofType("followup")).toEqual([]);
     expect((await runRow(runId))?.state).toBe("INPROGRESS");
     host.close();
@@ -75,7 +117,11 @@ describe("POST /agent/runs/{id}/followups", () => {
     await hostAppend(ref, messages(1, 2));
     await advance(ref, "succeed");
     const ended = (await runRow(runId))!;
-    expect(ended).toMatchObject({ state: "SUCCEEDED", summary_seq: 7, ended_at: expect.any(Number) });
+    expect(ended).toMatchObject({
+      state: "SUCCEEDED",
+      summary_seq: 7,
+      ended_at: expect.any(Number),
+    });
 
     const res = await followup(runId, member.key, { message: "Now do the docs too" });
     expect(res.status, res.text).toBe(200);
@@ -87,21 +133,49 @@ describe("POST /agent/runs/{id}/followups", () => {
         type: "run.state_changed",
         actor: author,
         execution_id: 1,
-        payload: expect.objectContaining({ from: "SUCCEEDED", to: "QUEUED", command: "reopen", execution_id: 2 }),
+        payload: expect.objectContaining({
+          from: "SUCCEEDED",
+          to: "QUEUED",
+          command: "reopen",
+          execution_id: 2,
+        }),
       }),
-      expect.objectContaining({ seq: 9, type: "followup.received", actor: author, execution_id: 2, payload: { message: "Now do the docs too", execution_id: 2 } }),
+      expect.objectContaining({
+        seq: 9,
+        type: "followup.received",
+        actor: author,
+        execution_id: 2,
+        payload: { message: "Now do the docs too", execution_id: 2 },
+      }),
     ]);
     const row = (await runRow(runId))!;
-    expect(row).toMatchObject({ state: "QUEUED", summary_seq: 8, ended_at: null, started_at: ended.started_at });
-    expect((await call("GET", `${RUNS}/${runId}`, { key: member.key })).json).toMatchObject({ state: "QUEUED", status_message: { message: expect.stringMatching(/follow-up/) } });
+    expect(row).toMatchObject({
+      state: "QUEUED",
+      summary_seq: 8,
+      ended_at: null,
+      started_at: ended.started_at,
+    });
+    expect((await call("GET", `${RUNS}/${runId}`, { key: member.key })).json).toMatchObject({
+      state: "QUEUED",
+      status_message: { message: expect.stringMatching(/follow-up/) },
+    });
 
     // the new execution's host numbers its events from 1 again
     await advance(ref, "dispatch", "claim", "start");
-    expect(await hostAppend(ref, messages(1, 1, "second"))).toEqual({ ok: true, seqs: [13], refused: [] });
-    expect((await eventsOf(ref, 12))![0]).toMatchObject({ execution_id: 2, payload: { text: "second 1" } });
+    expect(await hostAppend(ref, messages(1, 1, "second"))).toEqual({
+      ok: true,
+      seqs: [13],
+      refused: [],
+    });
+    expect((await eventsOf(ref, 12))![0]).toMatchObject({
+      execution_id: 2,
+      payload: { text: "second 1" },
+    });
     // another follow-up while it runs stays in execution 2
     expect((await followup(runId, member.key, { message: "one more" })).status).toBe(200);
-    expect((await eventsOf(ref, 13))!.map((e) => [e.type, e.execution_id])).toEqual([["followup.received", 2]]);
+    expect((await eventsOf(ref, 13))!.map((e) => [e.type, e.execution_id])).toEqual([
+      ["followup.received", 2],
+    ]);
   });
 
   it("reopens a cancelled run too, and counts executions on", async () => {
@@ -111,7 +185,9 @@ describe("POST /agent/runs/{id}/followups", () => {
     await advance(ref, "cancel");
     expect((await followup(runId, team.key, { message: "and again" })).status).toBe(200);
     const events = (await eventsOf(ref))!;
-    expect(events.filter((e) => e.type === "followup.received").map((e) => e.execution_id)).toEqual([2, 3]);
+    expect(events.filter((e) => e.type === "followup.received").map((e) => e.execution_id)).toEqual(
+      [2, 3],
+    );
     expect((await runRow(runId))?.state).toBe("QUEUED");
   });
 
@@ -131,7 +207,11 @@ describe("POST /agent/runs/{id}/followups", () => {
     await advance(ref, "dispatch", "claim", "start", "block");
     const viewer = await memberKey(team.key, "viewer");
     const before = await runRow(runId);
-    const problem = expectProblem(await followup(runId, viewer.key, { message: "let me steer" }), 403, "not_authorized");
+    const problem = expectProblem(
+      await followup(runId, viewer.key, { message: "let me steer" }),
+      403,
+      "not_authorized",
+    );
     expect(problem.detail).toMatch(/EDITOR/);
     expect(await runRow(runId)).toEqual(before);
     expect((await eventsOf(ref))!).toHaveLength(5);
@@ -155,8 +235,16 @@ describe("POST /agent/runs/{id}/followups", () => {
     const personal = await createRun(member.key, { prompt: "mine", team: false });
     expectProblem(await followup(runId, other.key, { message: "hi" }), 404, "resource_not_found");
     expectProblem(await followup(personal, team.key, { message: "hi" }), 404, "resource_not_found");
-    expectProblem(await followup("00000000-0000-7000-8000-000000000000", team.key, { message: "hi" }), 404, "resource_not_found");
-    expectProblem(await call("POST", `${RUNS}/${runId}/followups`, { body: { message: "hi" } }), 401, "authentication_required");
+    expectProblem(
+      await followup("00000000-0000-7000-8000-000000000000", team.key, { message: "hi" }),
+      404,
+      "resource_not_found",
+    );
+    expectProblem(
+      await call("POST", `${RUNS}/${runId}/followups`, { body: { message: "hi" } }),
+      401,
+      "authentication_required",
+    );
     expect((await eventsOf(ref))!).toHaveLength(1);
     expect((await eventsOf({ runId: personal, teamId: team.teamId }))!).toHaveLength(1);
     // the creator may steer their own personal run

@@ -18,15 +18,27 @@ describe("BLOCKED via the host protocol", () => {
     const assignment = await host.assignmentOf(runId);
     const hostSession = await attach(runId, { token: assignment.session.token });
 
-    host.msg("task_blocked", { task_id: runId, question: "Which database should I migrate, staging or prod?" });
+    host.msg("task_blocked", {
+      task_id: runId,
+      question: "Which database should I migrate, staging or prod?",
+    });
     const blocked = await untilRun(t.key, runId, (r) => r.state === "BLOCKED", "BLOCKED");
-    expect(blocked.status_message.message).toBe("Waiting for a person: Which database should I migrate, staging or prod?");
+    expect(blocked.status_message.message).toBe(
+      "Waiting for a person: Which database should I migrate, staging or prod?",
+    );
     expect(blocked.is_sandbox_running).toBe(true);
 
-    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: t.key, body: { message: "staging" } });
+    const res = await call("POST", `${RUNS}/${runId}/followups`, {
+      key: t.key,
+      body: { message: "staging" },
+    });
     expect(res.status, res.text).toBeLessThan(300);
     await untilRun(t.key, runId, (r) => r.state === "INPROGRESS", "INPROGRESS again");
-    const followup = await hostSession.next("the follow-up event on the host's socket", (f) => (f.type === "event" ? [f.event] : f.type === "events" ? f.events : []).some((e: { type: string }) => e.type === "followup.received"));
+    const followup = await hostSession.next("the follow-up event on the host's socket", (f) =>
+      (f.type === "event" ? [f.event] : f.type === "events" ? f.events : []).some(
+        (e: { type: string }) => e.type === "followup.received",
+      ),
+    );
     expect(JSON.stringify(followup)).toContain("staging");
 
     // the follow-up already unblocked it: task_unblocked changes nothing

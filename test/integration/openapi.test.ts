@@ -76,7 +76,12 @@ const ROUTES: Record<string, string[]> = {
 const ROOT_ROUTES = new Set(["/auth/link/{token}", "/auth/sign-in", "/auth/sign-out"]);
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */
-const ATTACH_ROUTES = new Set(["/agent/runs/{runId}/session", "/agent/runs/{runId}/events", "/agent/runs/{runId}/artifacts", "/agent/runs/{runId}/artifacts/files"]);
+const ATTACH_ROUTES = new Set([
+  "/agent/runs/{runId}/session",
+  "/agent/runs/{runId}/events",
+  "/agent/runs/{runId}/artifacts",
+  "/agent/runs/{runId}/artifacts/files",
+]);
 /** Routes authenticated by a token in the URL itself (a signed download link, a run's public link). */
 const SIGNED_LINK_ROUTES = new Set([
   "/agent/artifacts/{artifactUid}/content",
@@ -113,27 +118,51 @@ describe("GET /api/v1/openapi.json", () => {
 
   it("lists every route, with paths relative to /api/v1", async () => {
     const doc = await openapi();
-    const listed = Object.fromEntries(Object.entries(doc.paths as Record<string, Json>).map(([p, ops]) => [p, Object.keys(ops).filter((k) => k !== "servers").sort()]));
+    const listed = Object.fromEntries(
+      Object.entries(doc.paths as Record<string, Json>).map(([p, ops]) => [
+        p,
+        Object.keys(ops)
+          .filter((k) => k !== "servers")
+          .sort(),
+      ]),
+    );
     expect(listed).toEqual(ROUTES);
-    for (const p of Object.keys(ROUTES)) expect(doc.paths[p].servers, p).toEqual(ROOT_ROUTES.has(p) ? [{ url: BASE }] : undefined);
+    for (const p of Object.keys(ROUTES))
+      expect(doc.paths[p].servers, p).toEqual(ROOT_ROUTES.has(p) ? [{ url: BASE }] : undefined);
   });
 
   it("has the bearerAuth and sessionCookie schemes on every route but signup and sign-in (and attachToken on attach routes), and marks the legacy ones deprecated", async () => {
     const doc = await openapi();
-    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
-    expect(doc.components.securitySchemes.attachToken).toMatchObject({ type: "apiKey", in: "query", name: "token" });
-    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "ambit_session" });
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+    });
+    expect(doc.components.securitySchemes.attachToken).toMatchObject({
+      type: "apiKey",
+      in: "query",
+      name: "token",
+    });
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({
+      type: "apiKey",
+      in: "cookie",
+      name: "ambit_session",
+    });
     const keyOrSession = [{ bearerAuth: [] }, { sessionCookie: [] }];
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
         if (method === "servers") continue;
         const label = `${method} ${path}`;
-        if (path === "/teams" || SIGNED_LINK_ROUTES.has(path) || ROOT_ROUTES.has(path)) expect(op.security ?? [], label).toEqual([]);
+        if (path === "/teams" || SIGNED_LINK_ROUTES.has(path) || ROOT_ROUTES.has(path))
+          expect(op.security ?? [], label).toEqual([]);
         // artifact uploads: an admin's key or the run's HOST token, no session
-        else if (path.endsWith("/artifacts") || path.endsWith("/artifacts/files")) expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
-        else if (ATTACH_ROUTES.has(path)) expect(op.security, label).toEqual([...keyOrSession, { attachToken: [] }]);
+        else if (path.endsWith("/artifacts") || path.endsWith("/artifacts/files"))
+          expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
+        else if (ATTACH_ROUTES.has(path))
+          expect(op.security, label).toEqual([...keyOrSession, { attachToken: [] }]);
         else expect(op.security, label).toEqual(keyOrSession);
-        expect(op.deprecated ?? false, label).toBe(path === "/agent/run" || path.startsWith("/agent/tasks"));
+        expect(op.deprecated ?? false, label).toBe(
+          path === "/agent/run" || path.startsWith("/agent/tasks"),
+        );
       }
     }
   });
@@ -142,13 +171,29 @@ describe("GET /api/v1/openapi.json", () => {
     const doc = await openapi();
     const problem = doc.components.schemas.Problem;
     expect(Object.keys(problem.properties)).toEqual(
-      expect.arrayContaining(["type", "title", "status", "detail", "instance", "error", "error_code", "retryable", "trace_id", "errors"]),
+      expect.arrayContaining([
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "error",
+        "error_code",
+        "retryable",
+        "trace_id",
+        "errors",
+      ]),
     );
     expect(problem.properties.error_code.enum).toEqual(Object.keys(ERROR_CATALOG));
     const notFound = doc.paths["/agent/runs/{runId}"].get.responses["404"];
-    expect(notFound.content["application/problem+json"].schema).toEqual({ $ref: "#/components/schemas/Problem" });
+    expect(notFound.content["application/problem+json"].schema).toEqual({
+      $ref: "#/components/schemas/Problem",
+    });
     for (const ref of refs(doc)) {
-      const target = ref.replace(/^#\//, "").split("/").reduce<Json | undefined>((node, part) => node?.[part], doc);
+      const target = ref
+        .replace(/^#\//, "")
+        .split("/")
+        .reduce<Json | undefined>((node, part) => node?.[part], doc);
       expect(target, ref).toBeDefined();
     }
   });
@@ -156,9 +201,21 @@ describe("GET /api/v1/openapi.json", () => {
   it("documents the request shapes generated from the zod schemas", async () => {
     const doc = await openapi();
     const create = doc.paths["/agent/runs"].post.requestBody.content["application/json"].schema;
-    expect(Object.keys(create.properties)).toEqual(expect.arrayContaining(["prompt", "config", "team", "metadata", "attachments"]));
+    expect(Object.keys(create.properties)).toEqual(
+      expect.arrayContaining(["prompt", "config", "team", "metadata", "attachments"]),
+    );
     const params = doc.paths["/agent/runs"].get.parameters.map((p: { name: string }) => p.name);
-    expect(params).toEqual(expect.arrayContaining(["limit", "cursor", "sort_by", "sort_order", "state", "created_after", "q"]));
+    expect(params).toEqual(
+      expect.arrayContaining([
+        "limit",
+        "cursor",
+        "sort_by",
+        "sort_order",
+        "state",
+        "created_after",
+        "q",
+      ]),
+    );
     const signup = doc.paths["/teams"].post.requestBody.content["application/json"].schema;
     expect(signup.required).toEqual(expect.arrayContaining(["name", "owner"]));
   });
@@ -170,10 +227,14 @@ describe("GET /docs", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(res.text).toMatch(/^<!doctype html>/i);
-    for (const path of Object.keys(ROUTES)) expect(res.text, path).toContain(ROOT_ROUTES.has(path) ? `<code>${path}</code>` : `/api/v1${path}`);
+    for (const path of Object.keys(ROUTES))
+      expect(res.text, path).toContain(
+        ROOT_ROUTES.has(path) ? `<code>${path}</code>` : `/api/v1${path}`,
+      );
     expect(res.text).toContain('id="error-invalid_request"');
     // every problem's `type` is a link to an anchor on this page
-    for (const code of Object.keys(ERROR_CATALOG)) expect(res.text, code).toContain(`id="error-${code}"`);
+    for (const code of Object.keys(ERROR_CATALOG))
+      expect(res.text, code).toContain(`id="error-${code}"`);
     expect(res.text).not.toContain("<script");
   });
 
@@ -183,12 +244,18 @@ describe("GET /docs", () => {
     expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(names);
     expect(names[0]).toBe("Runs");
     // every section has its place in the order: a new tag is added to OPENAPI_TAGS
-    const used = new Set(Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((ops) => Object.values(ops).map((op) => op.tags[0])));
+    const used = new Set(
+      Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((ops) =>
+        Object.values(ops).map((op) => op.tags[0]),
+      ),
+    );
     expect([...used].filter((t) => !names.includes(t))).toEqual([]);
 
     const res = await call("GET", "/docs");
     expect(res.text).toMatch(/<title>Ambit API reference<\/title>/);
-    const nav = [...res.text.match(/<nav>(.*?)<\/nav>/s)![1].matchAll(/>([^<]+)<\/a>/g)].map((m) => m[1]);
+    const nav = [...res.text.match(/<nav>(.*?)<\/nav>/s)![1].matchAll(/>([^<]+)<\/a>/g)].map(
+      (m) => m[1],
+    );
     expect(nav).toEqual([...names.filter((n) => used.has(n)), "Errors"]);
     const headings = [...res.text.matchAll(/<h2 id="tag-[^"]*">([^<]+)<\/h2>/g)].map((m) => m[1]);
     expect(headings).toEqual(nav.slice(0, -1));
@@ -198,7 +265,9 @@ describe("GET /docs", () => {
     const res = await call("GET", "/docs");
     // signup's description: "Needs `SIGNUP=open`."
     expect(res.text).toContain("Needs <code>SIGNUP=open</code>");
-    const text = res.text.replace(/<(pre|code|style)[^>]*>[\s\S]*?<\/\1>/g, "").replace(/<[^>]+>/g, "");
+    const text = res.text
+      .replace(/<(pre|code|style)[^>]*>[\s\S]*?<\/\1>/g, "")
+      .replace(/<[^>]+>/g, "");
     expect(text.match(/.{0,40}[`].{0,40}|.{0,40}\*\*.{0,40}/g) ?? []).toEqual([]);
   });
 
@@ -207,7 +276,9 @@ describe("GET /docs", () => {
     expect(html("a `<b>` **bold** *em* [docs](/docs) [x](javascript:alert(1)) <i>")).toBe(
       'a <code>&lt;b&gt;</code> <strong>bold</strong> <em>em</em> <a href="/docs">docs</a> [x](javascript:alert(1)) &lt;i&gt;',
     );
-    expect(html("no *emphasis* in a*b*c, or 2 * 3 * 4")).toBe("no <em>emphasis</em> in a*b*c, or 2 * 3 * 4");
+    expect(html("no *emphasis* in a*b*c, or 2 * 3 * 4")).toBe(
+      "no <em>emphasis</em> in a*b*c, or 2 * 3 * 4",
+    );
   });
 });
 
@@ -219,7 +290,11 @@ describe("GET /healthz", () => {
   });
 
   it("touches no storage: it answers even without the D1 binding or secrets", async () => {
-    const res = await callWithEnv({ DB: undefined, JWT_SECRET: undefined, RUN_SESSION: undefined }, "GET", "/healthz");
+    const res = await callWithEnv(
+      { DB: undefined, JWT_SECRET: undefined, RUN_SESSION: undefined },
+      "GET",
+      "/healthz",
+    );
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true });
   });

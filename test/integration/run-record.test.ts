@@ -17,30 +17,76 @@ async function recordedRun() {
   const runId = await createRun(team.key, { prompt: PROMPT });
   const ref = { runId, teamId: team.teamId };
   await advance(ref, "dispatch", "claim");
-  await hostAppend(ref, [{ host_seq: 1, type: "setup.step", payload: { phase: "harness", name: "claude", status: "succeeded", duration_ms: 900 } }]);
+  await hostAppend(ref, [
+    {
+      host_seq: 1,
+      type: "setup.step",
+      payload: { phase: "harness", name: "claude", status: "succeeded", duration_ms: 900 },
+    },
+  ]);
   await new Promise((r) => setTimeout(r, 20)); // a visible gap before the agent starts
   await advance(ref, "start");
   const first = await hostAppend(ref, [
-    { host_seq: 2, type: "agent.message", payload: { text: "Looking at the test", message_id: "m1" } },
-    { host_seq: 3, type: "agent.tool_call", payload: { call_id: "t1", name: "run_command", category: "command", input: { command: "npm test" } } },
-    { host_seq: 4, type: "command.output", payload: { call_id: "t1", stream: "stdout", chunk: "1 failing\n" } },
-    { host_seq: 5, type: "agent.tool_result", payload: { call_id: "t1", name: "run_command", state: "completed", output: { exit_code: 1 } } },
-    { host_seq: 6, type: "agent.tool_call", payload: { call_id: "t2", name: "edit_file", category: "files", input: { path: "src/util/a.ts" } } },
-    { host_seq: 7, type: "agent.tool_result", payload: { call_id: "t2", name: "edit_file", state: "completed", output: { ok: true } } },
+    {
+      host_seq: 2,
+      type: "agent.message",
+      payload: { text: "Looking at the test", message_id: "m1" },
+    },
+    {
+      host_seq: 3,
+      type: "agent.tool_call",
+      payload: {
+        call_id: "t1",
+        name: "run_command",
+        category: "command",
+        input: { command: "npm test" },
+      },
+    },
+    {
+      host_seq: 4,
+      type: "command.output",
+      payload: { call_id: "t1", stream: "stdout", chunk: "1 failing\n" },
+    },
+    {
+      host_seq: 5,
+      type: "agent.tool_result",
+      payload: { call_id: "t1", name: "run_command", state: "completed", output: { exit_code: 1 } },
+    },
+    {
+      host_seq: 6,
+      type: "agent.tool_call",
+      payload: {
+        call_id: "t2",
+        name: "edit_file",
+        category: "files",
+        input: { path: "src/util/a.ts" },
+      },
+    },
+    {
+      host_seq: 7,
+      type: "agent.tool_result",
+      payload: { call_id: "t2", name: "edit_file", state: "completed", output: { ok: true } },
+    },
     { host_seq: 8, type: "agent.message", payload: { text: "Fixed it" } },
     { host_seq: 9, type: "usage", payload: USAGE },
   ]);
   expect(first).toMatchObject({ ok: true, refused: [] });
   await advance(ref, "succeed");
-  const res = await call("POST", `${RUNS}/${runId}/followups`, { key: member.key, body: { message: "Now update the docs" } });
+  const res = await call("POST", `${RUNS}/${runId}/followups`, {
+    key: member.key,
+    body: { message: "Now update the docs" },
+  });
   expect(res.status, res.text).toBe(200);
   await advance(ref, "dispatch", "claim", "start");
-  await hostAppend(ref, [{ host_seq: 1, type: "agent.message", payload: { text: "Docs updated" } }]);
+  await hostAppend(ref, [
+    { host_seq: 1, type: "agent.message", payload: { text: "Docs updated" } },
+  ]);
   await advance(ref, "succeed");
   return { team, member, runId, ref, events: (await eventsOf(ref))! };
 }
 
-const at = (events: RunEvent[], type: string, nth = 1) => events.filter((e) => e.type === type)[nth - 1].at;
+const at = (events: RunEvent[], type: string, nth = 1) =>
+  events.filter((e) => e.type === type)[nth - 1].at;
 
 describe("GET /agent/runs/{id}/conversation", () => {
   it("builds the Oz ConversationResponse from the events: one step per execution", async () => {
@@ -60,32 +106,82 @@ describe("GET /agent/runs/{id}/conversation", () => {
           steps: [],
           messages: [
             { role: "user", timestamp: created.at, content: [{ type: "text", text: PROMPT }] },
-            { role: "system", timestamp: at(events, "setup.step"), content: [{ type: "event", name: "setup.step", data: expect.objectContaining({ phase: "harness", status: "succeeded" }) }] },
+            {
+              role: "system",
+              timestamp: at(events, "setup.step"),
+              content: [
+                {
+                  type: "event",
+                  name: "setup.step",
+                  data: expect.objectContaining({ phase: "harness", status: "succeeded" }),
+                },
+              ],
+            },
             {
               role: "assistant",
               timestamp: at(events, "agent.message"),
               content: [
                 { type: "text", text: "Looking at the test", message_id: "m1" },
-                { type: "action", id: "t1", category: "command", name: "run_command", input: { command: "npm test" } },
+                {
+                  type: "action",
+                  id: "t1",
+                  category: "command",
+                  name: "run_command",
+                  input: { command: "npm test" },
+                },
               ],
             },
             {
               role: "tool",
               timestamp: at(events, "agent.tool_result"),
-              content: [{ type: "action_result", action_id: "t1", category: "command", name: "run_command", state: "completed", output: { exit_code: 1 } }],
+              content: [
+                {
+                  type: "action_result",
+                  action_id: "t1",
+                  category: "command",
+                  name: "run_command",
+                  state: "completed",
+                  output: { exit_code: 1 },
+                },
+              ],
             },
             {
               role: "assistant",
               timestamp: at(events, "agent.tool_call", 2),
-              content: [{ type: "action", id: "t2", category: "files", name: "edit_file", input: { path: "src/util/a.ts" } }],
+              content: [
+                {
+                  type: "action",
+                  id: "t2",
+                  category: "files",
+                  name: "edit_file",
+                  input: { path: "src/util/a.ts" },
+                },
+              ],
             },
             {
               role: "tool",
               timestamp: at(events, "agent.tool_result", 2),
-              content: [{ type: "action_result", action_id: "t2", category: "files", name: "edit_file", state: "completed", output: { ok: true } }],
+              content: [
+                {
+                  type: "action_result",
+                  action_id: "t2",
+                  category: "files",
+                  name: "edit_file",
+                  state: "completed",
+                  output: { ok: true },
+                },
+              ],
             },
-            { role: "assistant", timestamp: at(events, "agent.message", 2), content: [{ type: "text", text: "Fixed it" }] },
-            { role: "system", timestamp: at(events, "usage"), content: [{ type: "event", name: "usage", data: USAGE }] },
+            {
+              role: "assistant",
+              timestamp: at(events, "agent.message", 2),
+              content: [{ type: "text", text: "Fixed it" }],
+            },
+            {
+              role: "system",
+              timestamp: at(events, "usage"),
+              content: [{ type: "event", name: "usage", data: USAGE }],
+            },
           ],
         },
         {
@@ -94,8 +190,16 @@ describe("GET /agent/runs/{id}/conversation", () => {
           completed_at: at(events, "agent.message", 3),
           steps: [],
           messages: [
-            { role: "user", timestamp: followup.at, content: [{ type: "text", text: "Now update the docs" }] },
-            { role: "assistant", timestamp: at(events, "agent.message", 3), content: [{ type: "text", text: "Docs updated" }] },
+            {
+              role: "user",
+              timestamp: followup.at,
+              content: [{ type: "text", text: "Now update the docs" }],
+            },
+            {
+              role: "assistant",
+              timestamp: at(events, "agent.message", 3),
+              content: [{ type: "text", text: "Docs updated" }],
+            },
           ],
         },
       ],
@@ -103,7 +207,9 @@ describe("GET /agent/runs/{id}/conversation", () => {
     // action ids and result ids pair up
     const blocks = res.json.steps.flatMap((s: Json) => s.messages.flatMap((m: Json) => m.content));
     const actions = blocks.filter((b: Json) => b.type === "action").map((b: Json) => b.id);
-    expect(blocks.filter((b: Json) => b.type === "action_result").map((b: Json) => b.action_id)).toEqual(actions);
+    expect(
+      blocks.filter((b: Json) => b.type === "action_result").map((b: Json) => b.action_id),
+    ).toEqual(actions);
   });
 
   it("is also served at GET /agent/conversations/{id}, for viewers too", async () => {
@@ -120,7 +226,13 @@ describe("GET /agent/runs/{id}/conversation", () => {
     const runId = await createRun(team.key, { prompt: "Just one thing" });
     const res = await call("GET", `${RUNS}/${runId}/conversation`, { key: team.key });
     expect(res.json.steps).toHaveLength(1);
-    expect(res.json.steps[0].messages).toEqual([{ role: "user", timestamp: expect.any(String), content: [{ type: "text", text: "Just one thing" }] }]);
+    expect(res.json.steps[0].messages).toEqual([
+      {
+        role: "user",
+        timestamp: expect.any(String),
+        content: [{ type: "text", text: "Just one thing" }],
+      },
+    ]);
   });
 });
 
@@ -145,13 +257,21 @@ describe("GET /agent/runs/{id}/timeline", () => {
     let previous: number | null = null;
     for (const t of timeline) {
       const e = bySeq.get(t.payload.seq)!;
-      expect(t).toMatchObject({ event_uuid: `${runId}:${e.seq}`, run_id: runId, occurred_at: e.at });
+      expect(t).toMatchObject({
+        event_uuid: `${runId}:${e.seq}`,
+        run_id: runId,
+        occurred_at: e.at,
+      });
       const now = Date.parse(e.at);
-      expect(t.payload.since_previous_ms, t.event_type).toBe(previous === null ? 0 : now - previous);
+      expect(t.payload.since_previous_ms, t.event_type).toBe(
+        previous === null ? 0 : now - previous,
+      );
       previous = now;
     }
     // the pause before the agent started shows
-    expect(timeline.find((t) => t.event_type === "agent_started")!.payload.since_previous_ms).toBeGreaterThanOrEqual(20);
+    expect(
+      timeline.find((t) => t.event_type === "agent_started")!.payload.since_previous_ms,
+    ).toBeGreaterThanOrEqual(20);
     expect(new Set(timeline.map((t) => t.event_uuid)).size).toBe(timeline.length);
   });
 
@@ -165,25 +285,35 @@ describe("GET /agent/runs/{id}/timeline", () => {
     for (const [commands, last] of outcomes) {
       const runId = await createRun(team.key);
       await advance({ runId, teamId: team.teamId }, ...(commands as never[]));
-      const types = (await call("GET", `${RUNS}/${runId}/timeline`, { key: team.key })).json.events.map((e: Json) => e.event_type);
+      const types = (
+        await call("GET", `${RUNS}/${runId}/timeline`, { key: team.key })
+      ).json.events.map((e: Json) => e.event_type);
       expect(types.at(-1), last).toBe(last);
     }
     const blocked = await createRun(team.key);
     await advance({ runId: blocked, teamId: team.teamId }, "dispatch", "claim", "start", "block");
-    const types = (await call("GET", `${RUNS}/${blocked}/timeline`, { key: team.key })).json.events.map((e: Json) => e.event_type);
+    const types = (
+      await call("GET", `${RUNS}/${blocked}/timeline`, { key: team.key })
+    ).json.events.map((e: Json) => e.event_type);
     expect(types).toEqual(["oz_run_created", "oz_run_claimed", "agent_started", "oz_run_blocked"]);
   });
 });
 
 describe("GET /agent/runs/{id}/transcript", () => {
-  const parse = (text: string) => text.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const parse = (text: string) =>
+    text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
 
   it("is the whole event log as NDJSON while the run is live", async () => {
     const team = await newTeam("record");
     const runId = await createRun(team.key);
     const ref = { runId, teamId: team.teamId };
     await advance(ref, "dispatch", "claim", "start");
-    await hostAppend(ref, [{ host_seq: 1, type: "agent.message", payload: { text: "line\nbreaks \"and\" quotes" } }]);
+    await hostAppend(ref, [
+      { host_seq: 1, type: "agent.message", payload: { text: 'line\nbreaks "and" quotes' } },
+    ]);
     const res = await call("GET", `${RUNS}/${runId}/transcript`, { key: team.key });
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
@@ -220,8 +350,17 @@ describe("GET /agent/runs/{id}/transcript", () => {
     expect((await call("GET", `${RUNS}/${runId}/transcript`, { key: team.key })).text).toBe(text);
 
     // a follow-up reopens it (live again); its end archives the whole, longer log
-    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: team.key, body: { message: "one more" } })).status).toBe(200);
-    expect(parse((await call("GET", `${RUNS}/${runId}/transcript`, { key: team.key })).text)).toEqual(await eventsOf(ref));
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/followups`, {
+          key: team.key,
+          body: { message: "one more" },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      parse((await call("GET", `${RUNS}/${runId}/transcript`, { key: team.key })).text),
+    ).toEqual(await eventsOf(ref));
     await advance(ref, "cancel");
     const all = (await eventsOf(ref))!;
     expect(all.length).toBe(events.length + 3);
@@ -237,11 +376,23 @@ describe("views of the record: access", () => {
     const runId = await createRun(team.key);
     const personal = await createRun(member.key, { prompt: "mine", team: false });
     const unknown = "00000000-0000-7000-8000-000000000000";
-    const paths = (id: string) => [`${RUNS}/${id}/conversation`, `/api/v1/agent/conversations/${id}`, `${RUNS}/${id}/timeline`, `${RUNS}/${id}/transcript`];
-    for (const [id, key] of [[runId, other.key], [personal, team.key], [unknown, team.key]]) {
-      for (const path of paths(id)) expectProblem(await call("GET", path, { key }), 404, "resource_not_found");
+    const paths = (id: string) => [
+      `${RUNS}/${id}/conversation`,
+      `/api/v1/agent/conversations/${id}`,
+      `${RUNS}/${id}/timeline`,
+      `${RUNS}/${id}/transcript`,
+    ];
+    for (const [id, key] of [
+      [runId, other.key],
+      [personal, team.key],
+      [unknown, team.key],
+    ]) {
+      for (const path of paths(id))
+        expectProblem(await call("GET", path, { key }), 404, "resource_not_found");
     }
-    for (const path of paths(personal)) expect((await call("GET", path, { key: member.key })).status, path).toBe(200);
-    for (const path of paths(runId)) expectProblem(await call("GET", path), 401, "authentication_required");
+    for (const path of paths(personal))
+      expect((await call("GET", path, { key: member.key })).status, path).toBe(200);
+    for (const path of paths(runId))
+      expectProblem(await call("GET", path), 401, "authentication_required");
   });
 });

@@ -1,6 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ATTACH_TOKEN_TTL_S, signAttachToken, verifyAttachToken } from "../../src/lib/attach-token.ts";
+import {
+  ATTACH_TOKEN_TTL_S,
+  signAttachToken,
+  verifyAttachToken,
+} from "../../src/lib/attach-token.ts";
 import { BASE, call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 import { advance, createRun, eventsOf, hostAppend, messages, RUNS } from "../helpers/runs.ts";
 import { attach, attachRequest, SseReader, tokenFor } from "../helpers/sockets.ts";
@@ -21,7 +25,8 @@ async function runWithLog() {
   return run;
 }
 
-const mintToken = (runId: string, key: string) => call("POST", `${RUNS}/${runId}/session-token`, { key });
+const mintToken = (runId: string, key: string) =>
+  call("POST", `${RUNS}/${runId}/session-token`, { key });
 
 describe("GET /agent/runs/{id}/session (websocket attach)", () => {
   it("attaches with an API key: EDITOR for members and above, VIEWER for viewers", async () => {
@@ -31,10 +36,21 @@ describe("GET /agent/runs/{id}/session (websocket attach)", () => {
     expect(res.headers.get("x-request-id")).toBeTruthy();
     res.webSocket!.accept();
     res.webSocket!.close();
-    for (const [role, access] of [["admin", "EDITOR"], ["member", "EDITOR"], ["viewer", "VIEWER"]] as const) {
+    for (const [role, access] of [
+      ["admin", "EDITOR"],
+      ["member", "EDITOR"],
+      ["viewer", "VIEWER"],
+    ] as const) {
       const m = await memberKey(team.key, role);
       const s = await attach(runId, { key: m.key });
-      expect(s.frames[0], role).toEqual({ type: "ready", run_id: runId, state: "QUEUED", last_seq: 1, access, execution_id: 1 });
+      expect(s.frames[0], role).toEqual({
+        type: "ready",
+        run_id: runId,
+        state: "QUEUED",
+        last_seq: 1,
+        access,
+        execution_id: 1,
+      });
       s.close();
     }
   });
@@ -42,26 +58,48 @@ describe("GET /agent/runs/{id}/session (websocket attach)", () => {
   it("lets every teammate steer when the run's session_sharing.public_access is EDITOR", async () => {
     const team = await newTeam("attach");
     const viewer = await memberKey(team.key, "viewer");
-    const runId = await createRun(team.key, { prompt: "shared", config: { session_sharing: { public_access: "EDITOR" } } });
+    const runId = await createRun(team.key, {
+      prompt: "shared",
+      config: { session_sharing: { public_access: "EDITOR" } },
+    });
     const s = await attach(runId, { key: viewer.key });
     expect(s.frames[0]).toMatchObject({ access: "EDITOR" });
     s.send({ type: "followup", ref: "f", message: "from a viewer" });
     expect(await s.nth("ack", 1)).toMatchObject({ ref: "f", seqs: [2] });
     s.close();
     expect((await mintToken(runId, viewer.key)).json.access).toBe("EDITOR");
-    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: viewer.key, body: { message: "again" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/followups`, {
+          key: viewer.key,
+          body: { message: "again" },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("refuses a request without credentials or with a bad key (401)", async () => {
     const { runId } = await newRun();
-    expectProblem(await call("GET", `${RUNS}/${runId}/session`, { headers: UPGRADE }), 401, "authentication_required");
-    expectProblem(await call("GET", `${RUNS}/${runId}/session`, { key: "ambit_not-a-key", headers: UPGRADE }), 401, "authentication_required");
+    expectProblem(
+      await call("GET", `${RUNS}/${runId}/session`, { headers: UPGRADE }),
+      401,
+      "authentication_required",
+    );
+    expectProblem(
+      await call("GET", `${RUNS}/${runId}/session`, { key: "ambit_not-a-key", headers: UPGRADE }),
+      401,
+      "authentication_required",
+    );
     expectProblem(await call("GET", `${RUNS}/${runId}/events`), 401, "authentication_required");
   });
 
   it("answers 400 to a GET without a websocket upgrade", async () => {
     const { team, runId } = await newRun();
-    const problem = expectProblem(await call("GET", `${RUNS}/${runId}/session`, { key: team.key }), 400, "invalid_request");
+    const problem = expectProblem(
+      await call("GET", `${RUNS}/${runId}/session`, { key: team.key }),
+      400,
+      "invalid_request",
+    );
     expect(problem.detail).toMatch(/websocket/i);
   });
 
@@ -77,7 +115,11 @@ describe("GET /agent/runs/{id}/session (websocket attach)", () => {
     ];
     for (const [id, key] of cases) {
       for (const path of [`${RUNS}/${id}/session`, `${RUNS}/${id}/events`]) {
-        expectProblem(await call("GET", path, { key, headers: UPGRADE }), 404, "resource_not_found");
+        expectProblem(
+          await call("GET", path, { key, headers: UPGRADE }),
+          404,
+          "resource_not_found",
+        );
       }
       expectProblem(await mintToken(id, key), 404, "resource_not_found");
     }
@@ -121,7 +163,9 @@ describe("attach tokens", () => {
     expect(minted.json.access).toBe("VIEWER");
     const s = await attach(runId, { token: minted.json.token });
     expect(s.frames[0]).toMatchObject({ type: "ready", access: "VIEWER" });
-    expect((await s.nth("presence", 1)).attached).toEqual([{ principal: { type: "user", id: viewer.userId }, access: "VIEWER", connections: 1 }]);
+    expect((await s.nth("presence", 1)).attached).toEqual([
+      { principal: { type: "user", id: viewer.userId }, access: "VIEWER", connections: 1 },
+    ]);
     s.send({ type: "cancel", ref: "c" });
     expect(await s.nth("error", 1)).toMatchObject({ code: "not_authorized" });
     s.close();
@@ -142,21 +186,56 @@ describe("attach tokens", () => {
     const other = await newRun();
     const sameTeamRun = await createRun(team.key, { prompt: "another run" });
     const principal = { type: "user" as const, id: team.userId };
-    const forged = (await signAttachToken("not-the-secret-0123456789abcdefghijklmn", { ...ref, principal, access: "EDITOR" })).token;
+    const forged = (
+      await signAttachToken("not-the-secret-0123456789abcdefghijklmn", {
+        ...ref,
+        principal,
+        access: "EDITOR",
+      })
+    ).token;
     const expired = await tokenFor(ref, "EDITOR", principal, -60);
     for (const token of [forged, expired, "not.a.jwt", "x"]) {
-      expectProblem(await call("GET", `${RUNS}/${runId}/session?token=${encodeURIComponent(token)}`, { headers: UPGRADE }), 401, "authentication_required");
-      expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`), 401, "authentication_required");
+      expectProblem(
+        await call("GET", `${RUNS}/${runId}/session?token=${encodeURIComponent(token)}`, {
+          headers: UPGRADE,
+        }),
+        401,
+        "authentication_required",
+      );
+      expectProblem(
+        await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`),
+        401,
+        "authentication_required",
+      );
     }
     const valid = await tokenFor(ref, "EDITOR", principal);
     for (const id of [sameTeamRun, other.runId]) {
-      expectProblem(await call("GET", `${RUNS}/${id}/session?token=${valid}`, { headers: UPGRADE }), 404, "resource_not_found");
-      expectProblem(await call("GET", `${RUNS}/${id}/events?token=${valid}`), 404, "resource_not_found");
+      expectProblem(
+        await call("GET", `${RUNS}/${id}/session?token=${valid}`, { headers: UPGRADE }),
+        404,
+        "resource_not_found",
+      );
+      expectProblem(
+        await call("GET", `${RUNS}/${id}/events?token=${valid}`),
+        404,
+        "resource_not_found",
+      );
     }
     // a token of another team (its own member) claiming this run does not reach it either
-    const crossTeam = await tokenFor({ runId, teamId: other.team.teamId }, "EDITOR", { type: "user", id: other.team.userId });
-    expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${crossTeam}`), 404, "resource_not_found");
-    expectProblem(await call("GET", `${RUNS}/${runId}/session?token=${crossTeam}`, { headers: UPGRADE }), 404, "resource_not_found");
+    const crossTeam = await tokenFor({ runId, teamId: other.team.teamId }, "EDITOR", {
+      type: "user",
+      id: other.team.userId,
+    });
+    expectProblem(
+      await call("GET", `${RUNS}/${runId}/events?token=${crossTeam}`),
+      404,
+      "resource_not_found",
+    );
+    expectProblem(
+      await call("GET", `${RUNS}/${runId}/session?token=${crossTeam}`, { headers: UPGRADE }),
+      404,
+      "resource_not_found",
+    );
   });
 });
 
@@ -167,13 +246,30 @@ describe("attach tokens after the team changed", () => {
     const demoted = await memberKey(team.key, "member");
     const leavingToken = (await mintToken(runId, leaving.key)).json.token;
     const demotedToken = (await mintToken(runId, demoted.key)).json.token;
-    expect((await call("DELETE", `/api/v1/team/members/${leaving.userId}`, { key: team.key })).status).toBe(204);
-    expect((await call("PATCH", `/api/v1/team/members/${demoted.userId}`, { key: team.key, body: { role: "viewer" } })).status).toBe(200);
+    expect(
+      (await call("DELETE", `/api/v1/team/members/${leaving.userId}`, { key: team.key })).status,
+    ).toBe(204);
+    expect(
+      (
+        await call("PATCH", `/api/v1/team/members/${demoted.userId}`, {
+          key: team.key,
+          body: { role: "viewer" },
+        })
+      ).status,
+    ).toBe(200);
 
-    const refused = await call("GET", `${RUNS}/${runId}/session?token=${encodeURIComponent(leavingToken)}`, { headers: UPGRADE });
+    const refused = await call(
+      "GET",
+      `${RUNS}/${runId}/session?token=${encodeURIComponent(leavingToken)}`,
+      { headers: UPGRADE },
+    );
     expectProblem(refused, 401, "authentication_required");
     expect(refused.json.detail).toMatch(/no longer a member/);
-    expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(leavingToken)}`), 401, "authentication_required");
+    expectProblem(
+      await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(leavingToken)}`),
+      401,
+      "authentication_required",
+    );
 
     const s = await attach(runId, { token: demotedToken });
     expect(s.frames[0]).toMatchObject({ type: "ready", access: "VIEWER" });
@@ -184,9 +280,14 @@ describe("attach tokens after the team changed", () => {
 
   it("refuses a follow-up longer than the event text limit with a message that says what to do", async () => {
     const { team, runId } = await newRun();
-    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: team.key, body: { message: "x".repeat(64 * 1024 + 1) } });
+    const res = await call("POST", `${RUNS}/${runId}/followups`, {
+      key: team.key,
+      body: { message: "x".repeat(64 * 1024 + 1) },
+    });
     expectProblem(res, 400, "invalid_request");
-    expect(JSON.stringify(res.json.errors)).toMatch(/at most 65536 characters; put longer text in a file/);
+    expect(JSON.stringify(res.json.errors)).toMatch(
+      /at most 65536 characters; put longer text in a file/,
+    );
   });
 });
 
@@ -201,26 +302,44 @@ describe("GET /agent/runs/{id}/events", () => {
     expect(page.json).toEqual({ events: all.slice(2, 7), last_seq: 14, has_more: true });
     const rest = await call("GET", `${RUNS}/${runId}/events?after=7&limit=100`, { key: team.key });
     expect(rest.json).toEqual({ events: all.slice(7), last_seq: 14, has_more: false });
-    expect((await call("GET", `${RUNS}/${runId}/events`, { key: team.key })).json).toEqual({ events: all, last_seq: 14, has_more: false });
-    expect((await call("GET", `${RUNS}/${runId}/events?after=14`, { key: team.key })).json).toEqual({ events: [], last_seq: 14, has_more: false });
+    expect((await call("GET", `${RUNS}/${runId}/events`, { key: team.key })).json).toEqual({
+      events: all,
+      last_seq: 14,
+      has_more: false,
+    });
+    expect((await call("GET", `${RUNS}/${runId}/events?after=14`, { key: team.key })).json).toEqual(
+      { events: [], last_seq: 14, has_more: false },
+    );
     // a viewer reads it too, and so does a token holder
     const viewer = await memberKey(team.key, "viewer");
-    expect((await call("GET", `${RUNS}/${runId}/events?limit=1`, { key: viewer.key })).json).toEqual({ events: all.slice(0, 1), last_seq: 14, has_more: true });
+    expect(
+      (await call("GET", `${RUNS}/${runId}/events?limit=1`, { key: viewer.key })).json,
+    ).toEqual({ events: all.slice(0, 1), last_seq: 14, has_more: true });
     const token = (await mintToken(runId, viewer.key)).json.token;
-    expect((await call("GET", `${RUNS}/${runId}/events?after=13&token=${token}`)).json).toEqual({ events: all.slice(13), last_seq: 14, has_more: false });
+    expect((await call("GET", `${RUNS}/${runId}/events?after=13&token=${token}`)).json).toEqual({
+      events: all.slice(13),
+      last_seq: 14,
+      has_more: false,
+    });
   });
 
   it("refuses a bad after or limit with 400", async () => {
     const { team, runId } = await newRun();
     for (const q of ["after=-1", "after=x", "limit=0", "limit=1001"]) {
-      expectProblem(await call("GET", `${RUNS}/${runId}/events?${q}`, { key: team.key }), 400, "invalid_request");
+      expectProblem(
+        await call("GET", `${RUNS}/${runId}/events?${q}`, { key: team.key }),
+        400,
+        "invalid_request",
+      );
     }
   });
 
   it("streams Server-Sent Events: the replay with id = seq, then live events", async () => {
     const { team, runId, ref } = await runWithLog();
     const res = await exports.default.fetch(
-      new Request(`${BASE}${RUNS}/${runId}/events?after=4`, { headers: { authorization: `Bearer ${team.key}`, accept: "text/event-stream" } }),
+      new Request(`${BASE}${RUNS}/${runId}/events?after=4`, {
+        headers: { authorization: `Bearer ${team.key}`, accept: "text/event-stream" },
+      }),
     );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -234,7 +353,11 @@ describe("GET /agent/runs/{id}/events", () => {
       await hostAppend(ref, messages(11, 2));
       await advance(ref, "succeed");
       const live = (await sse.until(13)).slice(10);
-      expect(live.map((f) => [f.id, f.event])).toEqual([["15", "agent.message"], ["16", "agent.message"], ["17", "run.state_changed"]]);
+      expect(live.map((f) => [f.id, f.event])).toEqual([
+        ["15", "agent.message"],
+        ["16", "agent.message"],
+        ["17", "run.state_changed"],
+      ]);
       expect(sse.events()).toEqual(await eventsOf(ref, 4));
     } finally {
       await sse.cancel();
@@ -245,7 +368,9 @@ describe("GET /agent/runs/{id}/events", () => {
     const { team, runId, ref } = await runWithLog();
     const token = (await mintToken(runId, team.key)).json.token;
     const res = await exports.default.fetch(
-      new Request(`${BASE}${RUNS}/${runId}/events?token=${token}`, { headers: { accept: "text/event-stream", "last-event-id": "11" } }),
+      new Request(`${BASE}${RUNS}/${runId}/events?token=${token}`, {
+        headers: { accept: "text/event-stream", "last-event-id": "11" },
+      }),
     );
     expect(res.status).toBe(200);
     const sse = new SseReader(res);
@@ -260,7 +385,11 @@ describe("GET /agent/runs/{id}/events", () => {
     // an explicit ?after= wins over Last-Event-ID
     const both = await exports.default.fetch(
       new Request(`${BASE}${RUNS}/${runId}/events?after=13`, {
-        headers: { authorization: `Bearer ${team.key}`, accept: "text/event-stream", "last-event-id": "2" },
+        headers: {
+          authorization: `Bearer ${team.key}`,
+          accept: "text/event-stream",
+          "last-event-id": "2",
+        },
       }),
     );
     const again = new SseReader(both);
@@ -274,7 +403,10 @@ describe("GET /agent/runs/{id}/events", () => {
   it("answers 404 to an SSE request for another team's run", async () => {
     const { runId } = await newRun();
     const other = await newTeam("attach");
-    const res = await call("GET", `${RUNS}/${runId}/events`, { key: other.key, headers: { accept: "text/event-stream" } });
+    const res = await call("GET", `${RUNS}/${runId}/events`, {
+      key: other.key,
+      headers: { accept: "text/event-stream" },
+    });
     expectProblem(res, 404, "resource_not_found");
   });
 });

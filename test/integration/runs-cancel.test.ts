@@ -19,7 +19,12 @@ describe("POST /agent/runs/{id}/cancel", () => {
     expect(run.status_message.message).toMatch(/cancelled/i);
     expect(run.is_sandbox_running).toBe(false);
     expect(Date.parse(run.updated_at)).toBeGreaterThanOrEqual(Date.parse(run.created_at));
-    expect((await listRuns(t.key)).runs.map((r: { run_id: string; state: string }) => [r.run_id, r.state])).toEqual([[id, "CANCELLED"]]);
+    expect(
+      (await listRuns(t.key)).runs.map((r: { run_id: string; state: string }) => [
+        r.run_id,
+        r.state,
+      ]),
+    ).toEqual([[id, "CANCELLED"]]);
     expect(idsOf(await listRuns(t.key, "state=CANCELLED"))).toEqual([id]);
     expect(idsOf(await listRuns(t.key, "state=QUEUED"))).toEqual([]);
     const row = await runRow(id);
@@ -39,7 +44,11 @@ describe("POST /agent/runs/{id}/cancel", () => {
         at: expect.any(String),
         actor: { type: "user", id: t.userId },
         execution_id: 1,
-        payload: { state: "QUEUED", prompt: "cancel me", status_message: { message: expect.any(String) } },
+        payload: {
+          state: "QUEUED",
+          prompt: "cancel me",
+          status_message: { message: expect.any(String) },
+        },
       },
       {
         seq: 2,
@@ -47,7 +56,12 @@ describe("POST /agent/runs/{id}/cancel", () => {
         at: expect.any(String),
         actor: { type: "user", id: t.userId },
         execution_id: 1,
-        payload: { from: "QUEUED", to: "CANCELLED", command: "cancel", status_message: { message: expect.stringMatching(/cancelled/i) } },
+        payload: {
+          from: "QUEUED",
+          to: "CANCELLED",
+          command: "cancel",
+          status_message: { message: expect.stringMatching(/cancelled/i) },
+        },
       },
     ]);
     expect(Date.parse(events![1].at)).toBeGreaterThanOrEqual(Date.parse(events![0].at));
@@ -59,7 +73,11 @@ describe("POST /agent/runs/{id}/cancel", () => {
     expect((await call("POST", `${RUNS}/${id}/cancel`, { key: t.key })).status).toBe(200);
     const before = await runRow(id);
     for (const path of [`${RUNS}/${id}/cancel`, `${TASKS}/${id}/cancel`]) {
-      const problem = expectProblem(await call("POST", path, { key: t.key }), 400, "invalid_request");
+      const problem = expectProblem(
+        await call("POST", path, { key: t.key }),
+        400,
+        "invalid_request",
+      );
       expect(problem.detail).toContain("CANCELLED");
     }
     expect(await runRow(id)).toEqual(before);
@@ -88,7 +106,11 @@ describe("POST /agent/runs/{id}/cancel", () => {
     for (const path of [`${RUNS}/${id}/cancel`, `${TASKS}/${id}/cancel`]) {
       expectProblem(await call("POST", path, { key: b.key }), 404, "resource_not_found");
     }
-    expectProblem(await call("POST", `${RUNS}/00000000-0000-7000-8000-000000000000/cancel`, { key: a.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("POST", `${RUNS}/00000000-0000-7000-8000-000000000000/cancel`, { key: a.key }),
+      404,
+      "resource_not_found",
+    );
     expect((await runRow(id))?.state).toBe("QUEUED");
     expect(await eventsOf({ runId: id, teamId: a.teamId })).toHaveLength(1);
     // the session itself refuses a caller naming the wrong team
@@ -109,7 +131,9 @@ describe("POST /agent/runs/{id}/cancel", () => {
     const t = await newTeam();
     const id = await createRun(t.key);
     const ref = { runId: id, teamId: t.teamId };
-    expect(await sessionOf(id).command(ref, "dispatch", { type: "system", id: "system" })).toMatchObject({ ok: true, state: "PENDING" });
+    expect(
+      await sessionOf(id).command(ref, "dispatch", { type: "system", id: "system" }),
+    ).toMatchObject({ ok: true, state: "PENDING" });
     expect((await call("POST", `${RUNS}/${id}/cancel`, { key: t.key })).status).toBe(200);
     expect(await runRow(id)).toMatchObject({ state: "CANCELLED", summary_seq: 3 });
   });
@@ -117,7 +141,9 @@ describe("POST /agent/runs/{id}/cancel", () => {
   it("lets exactly one of two simultaneous cancels win", async () => {
     const t = await newTeam();
     const id = await createRun(t.key);
-    const results = await Promise.all([1, 2, 3].map(() => call("POST", `${RUNS}/${id}/cancel`, { key: t.key })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => call("POST", `${RUNS}/${id}/cancel`, { key: t.key })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
     expect((await eventsOf({ runId: id, teamId: t.teamId }))?.map((e) => e.seq)).toEqual([1, 2]);
   });
@@ -127,13 +153,23 @@ describe("POST /agent/runs/{id}/cancel", () => {
     const id = await createRun(t.key);
     const ref = { runId: id, teamId: t.teamId };
     const host = { type: "host" as const, id: "host-1" };
-    expect(await sessionOf(id).command(ref, "dispatch", { type: "system", id: "system" })).toMatchObject({ ok: true, state: "PENDING" });
-    expect(await sessionOf(id).command(ref, "claim", host)).toMatchObject({ ok: true, state: "CLAIMED" });
+    expect(
+      await sessionOf(id).command(ref, "dispatch", { type: "system", id: "system" }),
+    ).toMatchObject({ ok: true, state: "PENDING" });
+    expect(await sessionOf(id).command(ref, "claim", host)).toMatchObject({
+      ok: true,
+      state: "CLAIMED",
+    });
     const res = await call("POST", `${RUNS}/${id}/cancel`, { key: t.key });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toBe(id);
     expect((await call("GET", `${RUNS}/${id}`, { key: t.key })).json.state).toBe("CLAIMED");
     const events = await eventsOf(ref);
-    expect(events?.map((e) => e.type)).toEqual(["run.created", "run.state_changed", "run.state_changed", "run.cancel_requested"]);
+    expect(events?.map((e) => e.type)).toEqual([
+      "run.created",
+      "run.state_changed",
+      "run.state_changed",
+      "run.cancel_requested",
+    ]);
   });
 });

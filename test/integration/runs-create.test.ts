@@ -7,7 +7,8 @@ import { createRun, idsOf, listRuns, RUNS, runRow, untilDispatched } from "../he
 const LEGACY = "/api/v1/agent/run";
 const UUIDV7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const paths = (problem: Json) => (problem.errors ?? []).map((e: { path: string }) => e.path) as string[];
+const paths = (problem: Json) =>
+  (problem.errors ?? []).map((e: { path: string }) => e.path) as string[];
 
 async function getRun(key: string, id: string) {
   const res = await call("GET", `${RUNS}/${id}`, { key });
@@ -16,19 +17,26 @@ async function getRun(key: string, id: string) {
 }
 
 describe("POST /agent/runs and legacy POST /agent/run", () => {
-  it.each([RUNS, LEGACY])("%s answers {run_id, task_id == run_id, state: QUEUED} with a UUIDv7 id", async (path) => {
-    const t = await newTeam();
-    const before = Date.now();
-    const res = await call("POST", path, { key: t.key, body: { prompt: "Fix the flaky test" } });
-    expect(res.status, res.text).toBe(200);
-    expect(res.json).toEqual({ run_id: expect.any(String), task_id: res.json.run_id, state: "QUEUED" });
-    expect(res.json.run_id).toMatch(UUIDV7_RE);
-    // the first 48 bits are the creation time in milliseconds
-    const ms = Number.parseInt(res.json.run_id.replace(/-/g, "").slice(0, 12), 16);
-    expect(ms).toBeGreaterThanOrEqual(before - 1000);
-    expect(ms).toBeLessThanOrEqual(Date.now() + 1000);
-    expect((await getRun(t.key, res.json.run_id)).state).toBe("QUEUED");
-  });
+  it.each([RUNS, LEGACY])(
+    "%s answers {run_id, task_id == run_id, state: QUEUED} with a UUIDv7 id",
+    async (path) => {
+      const t = await newTeam();
+      const before = Date.now();
+      const res = await call("POST", path, { key: t.key, body: { prompt: "Fix the flaky test" } });
+      expect(res.status, res.text).toBe(200);
+      expect(res.json).toEqual({
+        run_id: expect.any(String),
+        task_id: res.json.run_id,
+        state: "QUEUED",
+      });
+      expect(res.json.run_id).toMatch(UUIDV7_RE);
+      // the first 48 bits are the creation time in milliseconds
+      const ms = Number.parseInt(res.json.run_id.replace(/-/g, "").slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before - 1000);
+      expect(ms).toBeLessThanOrEqual(Date.now() + 1000);
+      expect((await getRun(t.key, res.json.run_id)).state).toBe("QUEUED");
+    },
+  );
 
   it("gives every run its own id, sorting by creation", async () => {
     const t = await newTeam();
@@ -42,9 +50,21 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
 
   describe("title", () => {
     it.each([
-      ["the first line of the prompt", "Fix the flaky test\nIt fails on CI about once a day", "Fix the flaky test"],
-      ["trimmed, skipping blank lines", "\n   \n   Upgrade   the   parser  \nthen the rest", "Upgrade the parser"],
-      ["cut at a word boundary when long", `${"word ".repeat(40)}end`, expect.stringMatching(/^(word ){10,}?word…$/)],
+      [
+        "the first line of the prompt",
+        "Fix the flaky test\nIt fails on CI about once a day",
+        "Fix the flaky test",
+      ],
+      [
+        "trimmed, skipping blank lines",
+        "\n   \n   Upgrade   the   parser  \nthen the rest",
+        "Upgrade the parser",
+      ],
+      [
+        "cut at a word boundary when long",
+        `${"word ".repeat(40)}end`,
+        expect.stringMatching(/^(word ){10,}?word…$/),
+      ],
     ])("is generated from %s", async (_, prompt, title) => {
       const t = await newTeam();
       const id = await createRun(t.key, { prompt });
@@ -56,7 +76,10 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
 
     it("keeps an explicit title", async () => {
       const t = await newTeam();
-      const id = await createRun(t.key, { prompt: "Fix the flaky test", title: "My explicit title" });
+      const id = await createRun(t.key, {
+        prompt: "Fix the flaky test",
+        title: "My explicit title",
+      });
       expect((await getRun(t.key, id)).title).toBe("My explicit title");
     });
 
@@ -77,15 +100,27 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       ["only a title", { title: "No prompt here" }],
     ])("refuses %s with 400 naming prompt, creating nothing", async (_, body) => {
       const t = await newTeam();
-      const problem = expectProblem(await call("POST", RUNS, { key: t.key, body }), 400, "invalid_request");
+      const problem = expectProblem(
+        await call("POST", RUNS, { key: t.key, body }),
+        400,
+        "invalid_request",
+      );
       expect(paths(problem)).toContain("prompt");
       expect((await listRuns(t.key)).runs).toEqual([]);
     });
 
     it.each([
       ["skill", { skill: "acme/tools:SKILL.md" }, "acme/tools:SKILL.md"],
-      ["config.skill_spec", { config: { skill_spec: "acme/tools:a/SKILL.md" } }, "acme/tools:a/SKILL.md"],
-      ["config.skills (the first one counts)", { config: { skills: ["acme/tools:b/SKILL.md", "acme/tools:c/SKILL.md"] } }, "acme/tools:b/SKILL.md"],
+      [
+        "config.skill_spec",
+        { config: { skill_spec: "acme/tools:a/SKILL.md" } },
+        "acme/tools:a/SKILL.md",
+      ],
+      [
+        "config.skills (the first one counts)",
+        { config: { skills: ["acme/tools:b/SKILL.md", "acme/tools:c/SKILL.md"] } },
+        "acme/tools:b/SKILL.md",
+      ],
     ])("accepts %s instead of a prompt", async (_, body, skillSpec) => {
       const t = await newTeam();
       const id = await createRun(t.key, body);
@@ -93,13 +128,18 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       expect(run.prompt).toBe("");
       expect(run.title).toBe(skillSpec);
       expect(idsOf(await listRuns(t.key, `skill=${encodeURIComponent(skillSpec)}`))).toEqual([id]);
-      if (!("config" in body && "skills" in body.config!)) expect(run.agent_config.skill_spec).toBe(skillSpec);
+      if (!("config" in body && "skills" in body.config!))
+        expect(run.agent_config.skill_spec).toBe(skillSpec);
       else expect(run.agent_config.skills).toEqual(body.config.skills);
     });
 
     it("stores skill as agent_config.skill_spec, winning over config.skill_spec", async () => {
       const t = await newTeam();
-      const id = await createRun(t.key, { prompt: "p", skill: "acme/tools:win/SKILL.md", config: { skill_spec: "acme/tools:lose/SKILL.md", name: "n" } });
+      const id = await createRun(t.key, {
+        prompt: "p",
+        skill: "acme/tools:win/SKILL.md",
+        config: { skill_spec: "acme/tools:lose/SKILL.md", name: "n" },
+      });
       const run = await getRun(t.key, id);
       expect(run.agent_config).toEqual({ skill_spec: "acme/tools:win/SKILL.md", name: "n" });
       expect((await runRow(id))?.skill_spec).toBe("acme/tools:win/SKILL.md");
@@ -108,9 +148,22 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
 
   it("stores config as given, unknown fields included, with its references resolved", async () => {
     const t = await newTeam();
-    const env123 = (await call("POST", "/api/v1/agent/environments", { key: t.key, body: { name: "env123", docker_image: "node:22" } })).json.uid;
-    const linear = { url: "https://mcp.linear.app/mcp", headers: { authorization: "Bearer ${LINEAR_TOKEN}" } };
-    const mcp = (await call("POST", "/api/v1/agent/mcp-servers", { key: t.key, body: { name: "linear", config: linear } })).json.uid;
+    const env123 = (
+      await call("POST", "/api/v1/agent/environments", {
+        key: t.key,
+        body: { name: "env123", docker_image: "node:22" },
+      })
+    ).json.uid;
+    const linear = {
+      url: "https://mcp.linear.app/mcp",
+      headers: { authorization: "Bearer ${LINEAR_TOKEN}" },
+    };
+    const mcp = (
+      await call("POST", "/api/v1/agent/mcp-servers", {
+        key: t.key,
+        body: { name: "linear", config: linear },
+      })
+    ).json.uid;
     const config = {
       name: "nightly",
       model_id: "claude-sonnet",
@@ -130,27 +183,61 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
     const resolved = {
       ...config,
       mcp_servers: { ...config.mcp_servers, linear },
-      environment: { uid: env123, name: "env123", docker_image: "node:22", repositories: [], setup_commands: [], env_vars: {} },
+      environment: {
+        uid: env123,
+        name: "env123",
+        docker_image: "node:22",
+        repositories: [],
+        setup_commands: [],
+        env_vars: {},
+      },
     };
     expect((await getRun(t.key, id)).agent_config).toEqual(resolved);
     const row = await runRow(id);
-    expect(row).toMatchObject({ config_name: "nightly", model_id: "claude-sonnet", environment_id: env123 });
+    expect(row).toMatchObject({
+      config_name: "nightly",
+      model_id: "claude-sonnet",
+      environment_id: env123,
+    });
     expect(JSON.parse(row!.agent_config!)).toEqual(resolved);
   });
 
   describe("MCP server config", () => {
     it.each([
       ["none of warp_id, command, url", { a: { args: [] } }, "config.mcp_servers.a"],
-      ["warp_id and url", { a: { warp_id: "linear", url: "https://x.example.com" } }, "config.mcp_servers.a"],
-      ["command and url", { b: { command: "npx", url: "https://x.example.com" } }, "config.mcp_servers.b"],
-      ["env without command", { c: { url: "https://x.example.com", env: { A: "1" } } }, "config.mcp_servers.c.env"],
-      ["headers without url", { d: { command: "npx", headers: { A: "1" } } }, "config.mcp_servers.d.headers"],
+      [
+        "warp_id and url",
+        { a: { warp_id: "linear", url: "https://x.example.com" } },
+        "config.mcp_servers.a",
+      ],
+      [
+        "command and url",
+        { b: { command: "npx", url: "https://x.example.com" } },
+        "config.mcp_servers.b",
+      ],
+      [
+        "env without command",
+        { c: { url: "https://x.example.com", env: { A: "1" } } },
+        "config.mcp_servers.c.env",
+      ],
+      [
+        "headers without url",
+        { d: { command: "npx", headers: { A: "1" } } },
+        "config.mcp_servers.d.headers",
+      ],
       ["a url that is not one", { e: { url: "not a url" } }, "config.mcp_servers.e.url"],
       ["an empty name", { "": { warp_id: "linear" } }, "config.mcp_servers"],
     ])("refuses %s with 400 naming the path", async (_, mcp_servers, path) => {
       const t = await newTeam();
-      const problem = expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", config: { mcp_servers } } }), 400, "invalid_request");
-      expect(paths(problem).some((p) => p.startsWith(path)), JSON.stringify(problem.errors)).toBe(true);
+      const problem = expectProblem(
+        await call("POST", RUNS, { key: t.key, body: { prompt: "p", config: { mcp_servers } } }),
+        400,
+        "invalid_request",
+      );
+      expect(
+        paths(problem).some((p) => p.startsWith(path)),
+        JSON.stringify(problem.errors),
+      ).toBe(true);
       expect((await listRuns(t.key)).runs).toEqual([]);
     });
   });
@@ -158,7 +245,12 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
   describe("metadata", () => {
     it("is stored and returned", async () => {
       const t = await newTeam();
-      const metadata = { ticket_id: "VIS-238", "a.b_c-D9": "", long: "x".repeat(256), utf8: "é".repeat(128) };
+      const metadata = {
+        ticket_id: "VIS-238",
+        "a.b_c-D9": "",
+        long: "x".repeat(256),
+        utf8: "é".repeat(128),
+      };
       const id = await createRun(t.key, { prompt: "p", metadata });
       expect((await getRun(t.key, id)).metadata).toEqual(metadata);
     });
@@ -182,8 +274,15 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       ["a value that is not a string", { k: 5 }],
     ])("refuses %s with 400 naming metadata", async (_, metadata) => {
       const t = await newTeam();
-      const problem = expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", metadata } }), 400, "invalid_request");
-      expect(paths(problem).some((p) => p.startsWith("metadata")), JSON.stringify(problem.errors)).toBe(true);
+      const problem = expectProblem(
+        await call("POST", RUNS, { key: t.key, body: { prompt: "p", metadata } }),
+        400,
+        "invalid_request",
+      );
+      expect(
+        paths(problem).some((p) => p.startsWith("metadata")),
+        JSON.stringify(problem.errors),
+      ).toBe(true);
       expect((await listRuns(t.key)).runs).toEqual([]);
     });
   });
@@ -200,9 +299,21 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       expect((await getRun(t.key, shared)).scope).toEqual({ type: "Team", uid: t.teamId });
       expect(idsOf(await listRuns(t.key))).toEqual(expect.arrayContaining([personal, shared]));
 
-      expectProblem(await call("GET", `${RUNS}/${personal}`, { key: other.key }), 404, "resource_not_found");
-      expectProblem(await call("GET", `/api/v1/agent/tasks/${personal}`, { key: other.key }), 404, "resource_not_found");
-      expectProblem(await call("POST", `${RUNS}/${personal}/cancel`, { key: other.key }), 404, "resource_not_found");
+      expectProblem(
+        await call("GET", `${RUNS}/${personal}`, { key: other.key }),
+        404,
+        "resource_not_found",
+      );
+      expectProblem(
+        await call("GET", `/api/v1/agent/tasks/${personal}`, { key: other.key }),
+        404,
+        "resource_not_found",
+      );
+      expectProblem(
+        await call("POST", `${RUNS}/${personal}/cancel`, { key: other.key }),
+        404,
+        "resource_not_found",
+      );
       expect(idsOf(await listRuns(other.key))).toEqual([shared]);
       expect(idsOf(await listRuns(other.key, `creator=${t.userId}`))).toEqual([shared]);
       expect(idsOf(await listRuns(other.key, "q=mine"))).toEqual([]);
@@ -230,7 +341,14 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       const otherTeams = await createRun(b.key, { prompt: "b" });
       const personal = await createRun(member.key, { prompt: "personal", team: false });
       for (const parent of ["00000000-0000-7000-8000-000000000000", otherTeams, personal]) {
-        const problem = expectProblem(await call("POST", RUNS, { key: a.key, body: { prompt: "child", parent_run_id: parent } }), 400, "invalid_request");
+        const problem = expectProblem(
+          await call("POST", RUNS, {
+            key: a.key,
+            body: { prompt: "child", parent_run_id: parent },
+          }),
+          400,
+          "invalid_request",
+        );
         expect(paths(problem)).toEqual(["parent_run_id"]);
       }
       expect((await listRuns(a.key)).runs).toEqual([]);
@@ -239,14 +357,33 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
 
   it("answers on_behalf_of with 403 feature_not_available", async () => {
     const t = await newTeam();
-    expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", on_behalf_of: "someone@example.com" } }), 403, "feature_not_available");
+    expectProblem(
+      await call("POST", RUNS, {
+        key: t.key,
+        body: { prompt: "p", on_behalf_of: "someone@example.com" },
+      }),
+      403,
+      "feature_not_available",
+    );
     expect((await listRuns(t.key)).runs).toEqual([]);
   });
 
   it("answers an unknown agent_identity_uid with 400 naming it", async () => {
     const t = await newTeam();
-    const problem = expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", agent_identity_uid: "0190f5a2-0000-7000-8000-000000000000" } }), 400, "invalid_request");
-    expect(problem.errors).toEqual([{ path: "agent_identity_uid", message: expect.stringContaining("'0190f5a2-0000-7000-8000-000000000000'") }]);
+    const problem = expectProblem(
+      await call("POST", RUNS, {
+        key: t.key,
+        body: { prompt: "p", agent_identity_uid: "0190f5a2-0000-7000-8000-000000000000" },
+      }),
+      400,
+      "invalid_request",
+    );
+    expect(problem.errors).toEqual([
+      {
+        path: "agent_identity_uid",
+        message: expect.stringContaining("'0190f5a2-0000-7000-8000-000000000000'"),
+      },
+    ]);
     expect((await listRuns(t.key)).runs).toEqual([]);
   });
 
@@ -261,7 +398,11 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       ["nonsense", "API"],
     ])("X-Oz-Api-Source %s makes source %s", async (header, source) => {
       const t = await newTeam();
-      const id = await createRun(t.key, { prompt: "p" }, header ? { "x-oz-api-source": header } : undefined);
+      const id = await createRun(
+        t.key,
+        { prompt: "p" },
+        header ? { "x-oz-api-source": header } : undefined,
+      );
       expect((await getRun(t.key, id)).source).toBe(source);
     });
   });
@@ -272,11 +413,18 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
     const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
     async function stored(runId: string) {
-      const listed = await env.ARTIFACTS.list({ prefix: `runs/${runId}/attachments/`, include: ["httpMetadata"] });
+      const listed = await env.ARTIFACTS.list({
+        prefix: `runs/${runId}/attachments/`,
+        include: ["httpMetadata"],
+      });
       return Promise.all(
         listed.objects.map(async (o) => {
           const obj = await env.ARTIFACTS.get(o.key);
-          return { key: o.key, type: o.httpMetadata?.contentType, bytes: new Uint8Array(await obj!.arrayBuffer()) };
+          return {
+            key: o.key,
+            type: o.httpMetadata?.contentType,
+            bytes: new Uint8Array(await obj!.arrayBuffer()),
+          };
         }),
       );
     }
@@ -292,26 +440,47 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       });
       const objects = await stored(id);
       expect(objects).toHaveLength(2);
-      const byName = Object.fromEntries(objects.map((o) => [o.key.split("/").at(-1)!.replace(/^\d+-/, ""), o]));
+      const byName = Object.fromEntries(
+        objects.map((o) => [o.key.split("/").at(-1)!.replace(/^\d+-/, ""), o]),
+      );
       expect(byName["screen.png"]).toMatchObject({ type: "image/png", bytes: png });
       expect(byName["photo.jpg"]).toMatchObject({ type: "image/jpeg", bytes: jpeg });
     });
 
     it("accepts the legacy images field", async () => {
       const t = await newTeam();
-      const id = await createRun(t.key, { prompt: "legacy", images: [{ mime_type: "image/png", data: b64(png) }] });
+      const id = await createRun(t.key, {
+        prompt: "legacy",
+        images: [{ mime_type: "image/png", data: b64(png) }],
+      });
       const objects = await stored(id);
       expect(objects).toHaveLength(1);
       expect(objects[0]).toMatchObject({ type: "image/png", bytes: png });
     });
 
     it.each([
-      ["a mime type that is not an image", [{ file_name: "a.txt", mime_type: "text/plain", data: b64(png) }], "attachments.0.mime_type"],
-      ["data that is not base64", [{ file_name: "a.png", mime_type: "image/png", data: "not base64!" }], "attachments.0.data"],
-      ["more than 5", Array.from({ length: 6 }, () => ({ mime_type: "image/png", data: b64(png) })), "attachments"],
+      [
+        "a mime type that is not an image",
+        [{ file_name: "a.txt", mime_type: "text/plain", data: b64(png) }],
+        "attachments.0.mime_type",
+      ],
+      [
+        "data that is not base64",
+        [{ file_name: "a.png", mime_type: "image/png", data: "not base64!" }],
+        "attachments.0.data",
+      ],
+      [
+        "more than 5",
+        Array.from({ length: 6 }, () => ({ mime_type: "image/png", data: b64(png) })),
+        "attachments",
+      ],
     ])("refuses %s with 400", async (_, attachments, path) => {
       const t = await newTeam();
-      const problem = expectProblem(await call("POST", RUNS, { key: t.key, body: { prompt: "p", attachments } }), 400, "invalid_request");
+      const problem = expectProblem(
+        await call("POST", RUNS, { key: t.key, body: { prompt: "p", attachments } }),
+        400,
+        "invalid_request",
+      );
       expect(paths(problem)).toContain(path);
     });
   });
@@ -320,7 +489,11 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
     const t = await newTeam();
     const viewer = await memberKey(t.key, "viewer");
     for (const path of [RUNS, LEGACY]) {
-      expectProblem(await call("POST", path, { key: viewer.key, body: { prompt: "p" } }), 403, "not_authorized");
+      expectProblem(
+        await call("POST", path, { key: viewer.key, body: { prompt: "p" } }),
+        403,
+        "not_authorized",
+      );
     }
     expect((await listRuns(t.key)).runs).toEqual([]);
     // a member may create
@@ -329,8 +502,16 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
   });
 
   it("refuses a request without a valid API key with 401", async () => {
-    expectProblem(await call("POST", RUNS, { body: { prompt: "p" } }), 401, "authentication_required");
-    expectProblem(await call("POST", RUNS, { key: "ambit_not_a_key", body: { prompt: "p" } }), 401, "authentication_required");
+    expectProblem(
+      await call("POST", RUNS, { body: { prompt: "p" } }),
+      401,
+      "authentication_required",
+    );
+    expectProblem(
+      await call("POST", RUNS, { key: "ambit_not_a_key", body: { prompt: "p" } }),
+      401,
+      "authentication_required",
+    );
   });
 });
 
@@ -339,7 +520,11 @@ describe("GET /agent/runs/{id}", () => {
     const t = await newTeam();
     const config = { name: "nightly", model_id: "m1", extra: { x: 1 } };
     const metadata = { ticket_id: "VIS-238" };
-    const id = await createRun(t.key, { prompt: "Fix the flaky test\nmore words", config, metadata });
+    const id = await createRun(t.key, {
+      prompt: "Fix the flaky test\nmore words",
+      config,
+      metadata,
+    });
     await untilDispatched({ runId: id, teamId: t.teamId }); // its row changes once more then, with why it waits
     const run = await getRun(t.key, id);
     const row = await runRow(id);
@@ -353,11 +538,18 @@ describe("GET /agent/runs/{id}", () => {
       updated_at: new Date(row!.updated_at).toISOString(),
       started_at: null,
       execution_location: "REMOTE",
-      status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/) },
+      status_message: {
+        message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/),
+      },
       source: "API",
       session_id: id,
       session_link: `ws://ambit.test${RUNS}/${id}/session`,
-      creator: { type: "user", uid: t.userId, display_name: expect.stringMatching(/^Owner \d+$/), email: t.email },
+      creator: {
+        type: "user",
+        uid: t.userId,
+        display_name: expect.stringMatching(/^Owner \d+$/),
+        email: t.email,
+      },
       agent_config: config,
       metadata,
       is_sandbox_running: false,
@@ -391,8 +583,16 @@ describe("GET /agent/runs/{id}", () => {
     for (const path of [`${RUNS}/${id}`, `/api/v1/agent/tasks/${id}`]) {
       expectProblem(await call("GET", path, { key: b.key }), 404, "resource_not_found");
     }
-    expectProblem(await call("GET", `${RUNS}/00000000-0000-7000-8000-000000000000`, { key: a.key }), 404, "resource_not_found");
-    expectProblem(await call("GET", `${RUNS}/not-a-uuid`, { key: a.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("GET", `${RUNS}/00000000-0000-7000-8000-000000000000`, { key: a.key }),
+      404,
+      "resource_not_found",
+    );
+    expectProblem(
+      await call("GET", `${RUNS}/not-a-uuid`, { key: a.key }),
+      404,
+      "resource_not_found",
+    );
     expect(id).toMatch(UUID_RE);
   });
 });

@@ -1,17 +1,32 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
-import { createSchedule, getSchedule, MINUTE, pauseAllSchedules, SCHEDULES } from "../helpers/schedules.ts";
+import {
+  createSchedule,
+  getSchedule,
+  MINUTE,
+  pauseAllSchedules,
+  SCHEDULES,
+} from "../helpers/schedules.ts";
 
 afterEach(pauseAllSchedules);
 
 const bad = (key: string, body: Record<string, unknown>) =>
-  call("POST", SCHEDULES, { key, body: { name: "n", cron_schedule: "0 9 * * *", prompt: "p", ...body } });
+  call("POST", SCHEDULES, {
+    key,
+    body: { name: "n", cron_schedule: "0 9 * * *", prompt: "p", ...body },
+  });
 
 describe("schedules API: the Oz shapes", () => {
   it("creates a schedule (201) with its history, scope, owner and defaults", async () => {
     const t = await newTeam();
     const before = Date.now();
-    const s = await createSchedule(t.key, { name: "Daily review", cron_schedule: "0 9 * * 1-5", prompt: "Review open PRs", metadata: { team: "api" }, agent_config: { model_id: "gpt-5", name: "review" } });
+    const s = await createSchedule(t.key, {
+      name: "Daily review",
+      cron_schedule: "0 9 * * 1-5",
+      prompt: "Review open PRs",
+      metadata: { team: "api" },
+      agent_config: { model_id: "gpt-5", name: "review" },
+    });
     expect(s).toMatchObject({
       id: expect.stringMatching(/^[A-Za-z0-9]{22}$/),
       name: "Daily review",
@@ -40,7 +55,12 @@ describe("schedules API: the Oz shapes", () => {
   it("lists by name, gets, replaces (PUT) and deletes", async () => {
     const t = await newTeam();
     const b = await createSchedule(t.key, { name: "beta" });
-    const a = await createSchedule(t.key, { name: "alpha", metadata: { k: "v" }, timezone: "Europe/Berlin", overlap_policy: "allow" });
+    const a = await createSchedule(t.key, {
+      name: "alpha",
+      metadata: { k: "v" },
+      timezone: "Europe/Berlin",
+      overlap_policy: "allow",
+    });
     const c = await createSchedule(t.key, { name: "Gamma" });
     const list = await call("GET", SCHEDULES, { key: t.key });
     expect(list.status).toBe(200);
@@ -49,9 +69,19 @@ describe("schedules API: the Oz shapes", () => {
     expect(await getSchedule(t.key, a.id)).toEqual(list.json.schedules[1]);
 
     // full replacement: omitted metadata is cleared; the Ambit extensions keep their value
-    const put = await call("PUT", `${SCHEDULES}/${a.id}`, { key: t.key, body: { name: "alpha 2", cron_schedule: "*/15 * * * *", enabled: true, prompt: "new prompt" } });
+    const put = await call("PUT", `${SCHEDULES}/${a.id}`, {
+      key: t.key,
+      body: { name: "alpha 2", cron_schedule: "*/15 * * * *", enabled: true, prompt: "new prompt" },
+    });
     expect(put.status, put.text).toBe(200);
-    expect(put.json).toMatchObject({ id: a.id, name: "alpha 2", cron_schedule: "*/15 * * * *", prompt: "new prompt", timezone: "Europe/Berlin", overlap_policy: "allow" });
+    expect(put.json).toMatchObject({
+      id: a.id,
+      name: "alpha 2",
+      cron_schedule: "*/15 * * * *",
+      prompt: "new prompt",
+      timezone: "Europe/Berlin",
+      overlap_policy: "allow",
+    });
     expect(put.json.metadata).toBeUndefined();
     expect(new Date(put.json.history.next_run).getUTCMinutes() % 15).toBe(0);
     expect(Date.parse(put.json.history.next_run) - Date.now()).toBeLessThanOrEqual(15 * MINUTE);
@@ -60,8 +90,16 @@ describe("schedules API: the Oz shapes", () => {
     const del = await call("DELETE", `${SCHEDULES}/${b.id}`, { key: t.key });
     expect(del.status).toBe(200);
     expect(del.json).toEqual({ success: true });
-    expectProblem(await call("GET", `${SCHEDULES}/${b.id}`, { key: t.key }), 404, "resource_not_found");
-    expectProblem(await call("DELETE", `${SCHEDULES}/${b.id}`, { key: t.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("GET", `${SCHEDULES}/${b.id}`, { key: t.key }),
+      404,
+      "resource_not_found",
+    );
+    expectProblem(
+      await call("DELETE", `${SCHEDULES}/${b.id}`, { key: t.key }),
+      404,
+      "resource_not_found",
+    );
   });
 
   it("pauses (next_run null) and resumes (next slot after now)", async () => {
@@ -112,28 +150,59 @@ describe("schedules API: validation", () => {
     }
     // the same checks on PUT
     const s = await createSchedule(t.key);
-    const put = await call("PUT", `${SCHEDULES}/${s.id}`, { key: t.key, body: { name: "n", cron_schedule: "* 99 * * *", enabled: true, prompt: "p" } });
+    const put = await call("PUT", `${SCHEDULES}/${s.id}`, {
+      key: t.key,
+      body: { name: "n", cron_schedule: "* 99 * * *", enabled: true, prompt: "p" },
+    });
     expect(expectProblem(put, 400, "invalid_request").detail).toMatch(/field 2 \(hour\) '99'/);
     expect((await getSchedule(t.key, s.id)).cron_schedule).toBe("* * * * *");
   });
 
   it("names every other invalid field", async () => {
     const t = await newTeam();
-    const tz = expectProblem(await bad(t.key, { timezone: "Mars/Olympus" }), 400, "invalid_request");
+    const tz = expectProblem(
+      await bad(t.key, { timezone: "Mars/Olympus" }),
+      400,
+      "invalid_request",
+    );
     expect(tz.detail).toMatch(/timezone 'Mars\/Olympus' is not an IANA time zone/);
     expect(tz.errors[0].path).toBe("timezone");
     const noPrompt = expectProblem(await bad(t.key, { prompt: undefined }), 400, "invalid_request");
     expect(noPrompt.errors.map((e: any) => e.path)).toContain("prompt");
-    expect((await bad(t.key, { prompt: undefined, agent_config: { skill_spec: "acme/api:review" } })).status).toBe(201);
-    const missing = expectProblem(await call("POST", SCHEDULES, { key: t.key, body: { prompt: "p" } }), 400, "invalid_request");
+    expect(
+      (await bad(t.key, { prompt: undefined, agent_config: { skill_spec: "acme/api:review" } }))
+        .status,
+    ).toBe(201);
+    const missing = expectProblem(
+      await call("POST", SCHEDULES, { key: t.key, body: { prompt: "p" } }),
+      400,
+      "invalid_request",
+    );
     expect(missing.errors.map((e: any) => e.path).sort()).toEqual(["cron_schedule", "name"]);
-    const reserved = expectProblem(await bad(t.key, { metadata: { "ambit.catch_up": "x" } }), 400, "invalid_request");
+    const reserved = expectProblem(
+      await bad(t.key, { metadata: { "ambit.catch_up": "x" } }),
+      400,
+      "invalid_request",
+    );
     expect(reserved.detail).toMatch(/reserved/);
     expectProblem(await bad(t.key, { overlap_policy: "queue" }), 400, "invalid_request");
-    expectProblem(await bad(t.key, { agent_config: { skill_spec: "a/b:c", skills: ["a/b:c"] } }), 400, "invalid_request");
-    const put = await call("PUT", `${SCHEDULES}/${(await createSchedule(t.key)).id}`, { key: t.key, body: { name: "n", cron_schedule: "* * * * *", prompt: "p" } });
-    expect(expectProblem(put, 400, "invalid_request").errors.map((e: any) => e.path)).toEqual(["enabled"]);
-    const agent = expectProblem(await bad(t.key, { agent_uid: "0b3c0b7e-2f1e-4a51-9b7a-3c1d6b9e8f00" }), 403, "feature_not_available");
+    expectProblem(
+      await bad(t.key, { agent_config: { skill_spec: "a/b:c", skills: ["a/b:c"] } }),
+      400,
+      "invalid_request",
+    );
+    const put = await call("PUT", `${SCHEDULES}/${(await createSchedule(t.key)).id}`, {
+      key: t.key,
+      body: { name: "n", cron_schedule: "* * * * *", prompt: "p" },
+    });
+    expect(expectProblem(put, 400, "invalid_request").errors.map((e: any) => e.path)).toEqual([
+      "enabled",
+    ]);
+    const agent = expectProblem(
+      await bad(t.key, { agent_uid: "0b3c0b7e-2f1e-4a51-9b7a-3c1d6b9e8f00" }),
+      403,
+      "feature_not_available",
+    );
     expect(agent.detail).toMatch(/agent_uid/);
   });
 });
@@ -144,15 +213,44 @@ describe("schedules API: access", () => {
     const viewer = await memberKey(t.key, "viewer");
     const s = await createSchedule(t.key);
     expect((await getSchedule(viewer.key, s.id)).id).toBe(s.id);
-    expectProblem(await call("POST", SCHEDULES, { key: viewer.key, body: { name: "n", cron_schedule: "* * * * *", prompt: "p" } }), 403, "not_authorized");
-    expectProblem(await call("PUT", `${SCHEDULES}/${s.id}`, { key: viewer.key, body: { name: "n", cron_schedule: "* * * * *", enabled: true, prompt: "p" } }), 403, "not_authorized");
-    expectProblem(await call("POST", `${SCHEDULES}/${s.id}/pause`, { key: viewer.key }), 403, "not_authorized");
-    expectProblem(await call("POST", `${SCHEDULES}/${s.id}/resume`, { key: viewer.key }), 403, "not_authorized");
-    expectProblem(await call("DELETE", `${SCHEDULES}/${s.id}`, { key: viewer.key }), 403, "not_authorized");
+    expectProblem(
+      await call("POST", SCHEDULES, {
+        key: viewer.key,
+        body: { name: "n", cron_schedule: "* * * * *", prompt: "p" },
+      }),
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await call("PUT", `${SCHEDULES}/${s.id}`, {
+        key: viewer.key,
+        body: { name: "n", cron_schedule: "* * * * *", enabled: true, prompt: "p" },
+      }),
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await call("POST", `${SCHEDULES}/${s.id}/pause`, { key: viewer.key }),
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await call("POST", `${SCHEDULES}/${s.id}/resume`, { key: viewer.key }),
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await call("DELETE", `${SCHEDULES}/${s.id}`, { key: viewer.key }),
+      403,
+      "not_authorized",
+    );
     expect(await getSchedule(t.key, s.id)).toMatchObject({ enabled: true, name: s.name });
     // members edit team schedules
     const member = await memberKey(t.key, "member");
-    const put = await call("PUT", `${SCHEDULES}/${s.id}`, { key: member.key, body: { name: "edited", cron_schedule: "* * * * *", enabled: true, prompt: "p" } });
+    const put = await call("PUT", `${SCHEDULES}/${s.id}`, {
+      key: member.key,
+      body: { name: "edited", cron_schedule: "* * * * *", enabled: true, prompt: "p" },
+    });
     expect(put.status).toBe(200);
     expect(put.json.updated_by.uid).toBe(member.userId);
     expect(put.json.created_by.uid).toBe(t.userId);
@@ -162,9 +260,22 @@ describe("schedules API: access", () => {
     const a = await newTeam();
     const b = await newTeam();
     const s = await createSchedule(a.key);
-    for (const [method, path] of [["GET", ""], ["PUT", ""], ["DELETE", ""], ["POST", "/pause"], ["POST", "/resume"]] as const) {
-      const body = method === "PUT" ? { name: "n", cron_schedule: "* * * * *", enabled: true, prompt: "p" } : undefined;
-      expectProblem(await call(method, `${SCHEDULES}/${s.id}${path}`, { key: b.key, body }), 404, "resource_not_found");
+    for (const [method, path] of [
+      ["GET", ""],
+      ["PUT", ""],
+      ["DELETE", ""],
+      ["POST", "/pause"],
+      ["POST", "/resume"],
+    ] as const) {
+      const body =
+        method === "PUT"
+          ? { name: "n", cron_schedule: "* * * * *", enabled: true, prompt: "p" }
+          : undefined;
+      expectProblem(
+        await call(method, `${SCHEDULES}/${s.id}${path}`, { key: b.key, body }),
+        404,
+        "resource_not_found",
+      );
     }
     expect((await call("GET", SCHEDULES, { key: b.key })).json.schedules).toEqual([]);
     expect((await getSchedule(a.key, s.id)).enabled).toBe(true);
@@ -178,13 +289,28 @@ describe("schedules API: access", () => {
     const teamOne = await createSchedule(admin.key, { name: "shared" });
     const ownerView = await call("GET", SCHEDULES, { key: t.key });
     expect(ownerView.json.schedules.map((s: any) => s.id)).toEqual([teamOne.id]); // not even the team owner sees it
-    for (const [method, path] of [["GET", ""], ["PUT", ""], ["DELETE", ""], ["POST", "/pause"], ["POST", "/resume"]] as const) {
-      const body = method === "PUT" ? { name: "n", cron_schedule: "* * * * *", enabled: true, prompt: "p" } : undefined;
-      expectProblem(await call(method, `${SCHEDULES}/${mine.id}${path}`, { key: t.key, body }), 404, "resource_not_found");
+    for (const [method, path] of [
+      ["GET", ""],
+      ["PUT", ""],
+      ["DELETE", ""],
+      ["POST", "/pause"],
+      ["POST", "/resume"],
+    ] as const) {
+      const body =
+        method === "PUT"
+          ? { name: "n", cron_schedule: "* * * * *", enabled: true, prompt: "p" }
+          : undefined;
+      expectProblem(
+        await call(method, `${SCHEDULES}/${mine.id}${path}`, { key: t.key, body }),
+        404,
+        "resource_not_found",
+      );
     }
     const adminView = await call("GET", SCHEDULES, { key: admin.key });
     expect(adminView.json.schedules.map((s: any) => s.name)).toEqual(["mine", "shared"]);
-    expect((await call("POST", `${SCHEDULES}/${mine.id}/pause`, { key: admin.key })).status).toBe(200);
+    expect((await call("POST", `${SCHEDULES}/${mine.id}/pause`, { key: admin.key })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -192,7 +318,11 @@ describe("schedules API: OpenAPI", () => {
   it("documents every schedules route", async () => {
     const doc = (await call("GET", "/api/v1/openapi.json")).json;
     expect(Object.keys(doc.paths["/agent/schedules"]).sort()).toEqual(["get", "post"]);
-    expect(Object.keys(doc.paths["/agent/schedules/{scheduleId}"]).sort()).toEqual(["delete", "get", "put"]);
+    expect(Object.keys(doc.paths["/agent/schedules/{scheduleId}"]).sort()).toEqual([
+      "delete",
+      "get",
+      "put",
+    ]);
     expect(doc.paths["/agent/schedules/{scheduleId}/pause"].post).toBeDefined();
     expect(doc.paths["/agent/schedules/{scheduleId}/resume"].post).toBeDefined();
     expect(doc.paths["/agent/schedules"].post.responses["201"]).toBeDefined();

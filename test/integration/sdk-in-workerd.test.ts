@@ -6,35 +6,62 @@ import { describe, expect, it } from "vitest";
 import { BASE, newTeam } from "../helpers/api.ts";
 import { asConsole, signIn } from "../helpers/web-sessions.ts";
 
-const sdk = (key: string) => new Ambit({ apiKey: key, baseURL: BASE, fetch: (input, init) => exports.default.fetch(new Request(input, init)) });
+const sdk = (key: string) =>
+  new Ambit({
+    apiKey: key,
+    baseURL: BASE,
+    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+  });
 
 describe("@ambit/sdk in workerd", () => {
   it("creates, paginates with for await, retrieves, and maps a 404 to NotFoundError", async () => {
     const t = await newTeam("sdk-workerd");
     const client = sdk(t.key);
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await client.agent.runs.create({ prompt: `workerd ${i}`, config: { name: "w" } })).run_id);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await client.agent.runs.create({ prompt: `workerd ${i}`, config: { name: "w" } })).run_id,
+      );
     const seen: string[] = [];
-    for await (const run of client.agent.runs.list({ name: "w", limit: 1, sort_by: "created_at", sort_order: "asc" })) seen.push(run.run_id);
+    for await (const run of client.agent.runs.list({
+      name: "w",
+      limit: 1,
+      sort_by: "created_at",
+      sort_order: "asc",
+    }))
+      seen.push(run.run_id);
     expect(seen).toEqual(ids);
     expect((await client.agent.runs.retrieve(ids[0])).prompt).toBe("workerd 0");
-    await expect(client.agent.runs.retrieve(crypto.randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.agent.runs.retrieve(crypto.randomUUID())).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it("streams a run's events over SSE until it is terminal", async () => {
     const t = await newTeam("sdk-workerd");
     const client = sdk(t.key);
-    const { run_id } = await client.agent.runs.create({ prompt: "cancel me", config: { worker_host: "nobody" } });
+    const { run_id } = await client.agent.runs.create({
+      prompt: "cancel me",
+      config: { worker_host: "nobody" },
+    });
     await client.agent.runs.cancel(run_id);
     const events = [];
     for await (const e of client.agent.runs.stream(run_id, { transport: "sse" })) events.push(e);
     expect(events[0]).toMatchObject({ seq: 1, type: "run.created" });
-    expect(events.at(-1)).toMatchObject({ type: "run.state_changed", payload: { to: "CANCELLED" } });
+    expect(events.at(-1)).toMatchObject({
+      type: "run.state_changed",
+      payload: { to: "CANCELLED" },
+    });
   });
 
   it("me.retrieve() with a key; as the console (apiKey: null, the session cookie) me, auth.sessions.list() and delete()", async () => {
     const t = await newTeam("sdk-workerd");
-    expect(await sdk(t.key).me.retrieve()).toMatchObject({ user: { uid: t.userId }, team: { uid: t.teamId }, role: "owner", via: "api_key" });
+    expect(await sdk(t.key).me.retrieve()).toMatchObject({
+      user: { uid: t.userId },
+      team: { uid: t.teamId },
+      role: "owner",
+      via: "api_key",
+    });
     // what a browser adds to the console's same-origin requests
     const asBrowser = (token: string) =>
       new Ambit({
@@ -48,7 +75,11 @@ describe("@ambit/sdk in workerd", () => {
       });
     const [mine, other] = [await signIn(t.key), await signIn(t.key)];
     const console_ = asBrowser(mine);
-    expect(await console_.me.retrieve()).toMatchObject({ user: { uid: t.userId }, role: "owner", via: "session" });
+    expect(await console_.me.retrieve()).toMatchObject({
+      user: { uid: t.userId },
+      role: "owner",
+      via: "session",
+    });
     const { sessions } = await console_.auth.sessions.list();
     expect(sessions).toHaveLength(2);
     const otherUid = sessions.find((s) => !s.current)!.uid;

@@ -6,14 +6,30 @@ const TASKS = "/api/v1/agent/tasks";
 const LEGACY_CREATE = "/api/v1/agent/run";
 
 const TASK_KEYS = [
-  "task_id", "title", "prompt", "state", "created_at", "updated_at", "agent_config", "creator", "session_id", "session_link", "source", "status_message",
+  "task_id",
+  "title",
+  "prompt",
+  "state",
+  "created_at",
+  "updated_at",
+  "agent_config",
+  "creator",
+  "session_id",
+  "session_link",
+  "source",
+  "status_message",
 ];
 
 describe("GET /agent/tasks (legacy)", () => {
   it("lists runs as TaskItems", async () => {
     const t = await newTeam();
     const config = { name: "nightly", model_id: "m1" };
-    const id = await createRun(t.key, { prompt: "Fix the flaky test\nsoon", config }, undefined, LEGACY_CREATE);
+    const id = await createRun(
+      t.key,
+      { prompt: "Fix the flaky test\nsoon", config },
+      undefined,
+      LEGACY_CREATE,
+    );
     await untilDispatched({ runId: id, teamId: t.teamId }); // its row changes once more then, with why it waits
     const page = await listRuns(t.key, "", TASKS);
     expect(Object.keys(page).sort()).toEqual(["page_info", "tasks"]);
@@ -32,7 +48,9 @@ describe("GET /agent/tasks (legacy)", () => {
         session_id: id,
         session_link: `ws://ambit.test${RUNS}/${id}/session`,
         source: "API",
-        status_message: { message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/) },
+        status_message: {
+          message: expect.stringMatching(/^Waiting: no host is connected for worker_host=warp/),
+        },
       },
     ]);
     // the TaskItem carries no RunItem-only field
@@ -41,7 +59,11 @@ describe("GET /agent/tasks (legacy)", () => {
 
   it("shows the same runs, states and order as /agent/runs", async () => {
     const t = await newTeam();
-    const ids = [await createRun(t.key, { prompt: "a" }), await createRun(t.key, { prompt: "b" }), await createRun(t.key, { prompt: "c" })];
+    const ids = [
+      await createRun(t.key, { prompt: "a" }),
+      await createRun(t.key, { prompt: "b" }),
+      await createRun(t.key, { prompt: "c" }),
+    ];
     await call("POST", `${TASKS}/${ids[1]}/cancel`, { key: t.key });
     const runs = await listRuns(t.key);
     const tasks = await listRuns(t.key, "", TASKS);
@@ -53,7 +75,11 @@ describe("GET /agent/tasks (legacy)", () => {
   it("filters by config_name (and name), state and source", async () => {
     const t = await newTeam();
     const nightly = await createRun(t.key, { prompt: "a", config: { name: "nightly" } });
-    const weekly = await createRun(t.key, { prompt: "b", config: { name: "weekly" } }, { "x-oz-api-source": "CLI" });
+    const weekly = await createRun(
+      t.key,
+      { prompt: "b", config: { name: "weekly" } },
+      { "x-oz-api-source": "CLI" },
+    );
     await createRun(t.key, { prompt: "c" });
     expect(idsOf(await listRuns(t.key, "config_name=nightly", TASKS))).toEqual([nightly]);
     expect(idsOf(await listRuns(t.key, "config_name=weekly", TASKS))).toEqual([weekly]);
@@ -69,8 +95,16 @@ describe("GET /agent/tasks (legacy)", () => {
     for (let i = 0; i < 5; i++) ids.push(await createRun(t.key, { prompt: `run ${i}` }));
     const first = await listRuns(t.key, "limit=2&sort_by=created_at&sort_order=asc", TASKS);
     expect(first.page_info.has_next_page).toBe(true);
-    const second = await listRuns(t.key, `limit=2&sort_by=created_at&sort_order=asc&cursor=${first.page_info.next_cursor}`, TASKS);
-    const third = await listRuns(t.key, `limit=2&sort_by=created_at&sort_order=asc&cursor=${second.page_info.next_cursor}`, TASKS);
+    const second = await listRuns(
+      t.key,
+      `limit=2&sort_by=created_at&sort_order=asc&cursor=${first.page_info.next_cursor}`,
+      TASKS,
+    );
+    const third = await listRuns(
+      t.key,
+      `limit=2&sort_by=created_at&sort_order=asc&cursor=${second.page_info.next_cursor}`,
+      TASKS,
+    );
     expect(third.page_info).toEqual({ has_next_page: false });
     const all = [...idsOf(first), ...idsOf(second), ...idsOf(third)];
     expect([...all].sort()).toEqual([...ids].sort());
@@ -92,7 +126,11 @@ describe("GET /agent/tasks (legacy)", () => {
   it("refuses a bad query with 400 and no key with 401", async () => {
     const t = await newTeam();
     expectProblem(await call("GET", `${TASKS}?limit=0`, { key: t.key }), 400, "invalid_request");
-    expectProblem(await call("GET", `${TASKS}?cursor=nonsense`, { key: t.key }), 400, "invalid_request");
+    expectProblem(
+      await call("GET", `${TASKS}?cursor=nonsense`, { key: t.key }),
+      400,
+      "invalid_request",
+    );
     expectProblem(await call("GET", TASKS), 401, "authentication_required");
   });
 });
@@ -106,7 +144,10 @@ describe("GET /agent/tasks/{id} (legacy)", () => {
     expect(res.status, res.text).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...TASK_KEYS].sort());
     const run = (await call("GET", `${RUNS}/${id}`, { key: t.key })).json;
-    expect(run).toMatchObject({ session_id: id, session_link: `ws://ambit.test${RUNS}/${id}/session` });
+    expect(run).toMatchObject({
+      session_id: id,
+      session_link: `ws://ambit.test${RUNS}/${id}/session`,
+    });
     expect(res.json).toEqual({
       task_id: id,
       title: run.title,
@@ -129,9 +170,17 @@ describe("GET /agent/tasks/{id} (legacy)", () => {
     const member = await memberKey(a.key, "member");
     const id = await createRun(a.key);
     const personal = await createRun(member.key, { prompt: "mine", team: false });
-    expectProblem(await call("GET", `${TASKS}/00000000-0000-7000-8000-000000000000`, { key: a.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("GET", `${TASKS}/00000000-0000-7000-8000-000000000000`, { key: a.key }),
+      404,
+      "resource_not_found",
+    );
     expectProblem(await call("GET", `${TASKS}/${id}`, { key: b.key }), 404, "resource_not_found");
-    expectProblem(await call("GET", `${TASKS}/${personal}`, { key: a.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("GET", `${TASKS}/${personal}`, { key: a.key }),
+      404,
+      "resource_not_found",
+    );
     expect((await call("GET", `${TASKS}/${personal}`, { key: member.key })).status).toBe(200);
   });
 });

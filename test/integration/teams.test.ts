@@ -6,7 +6,9 @@ const uniqueEmail = (tag: string) => `${tag}-${crypto.randomUUID()}@example.com`
 describe("POST /api/v1/teams (signup)", () => {
   it("answers 201 with the team, its owner and a plaintext owner key that works", async () => {
     const email = uniqueEmail("signup");
-    const res = await call("POST", "/api/v1/teams", { body: { name: "  Acme  ", owner: { email, display_name: "Ada" } } });
+    const res = await call("POST", "/api/v1/teams", {
+      body: { name: "  Acme  ", owner: { email, display_name: "Ada" } },
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.json).toEqual({
       team: { uid: expect.any(String), name: "Acme" },
@@ -16,7 +18,10 @@ describe("POST /api/v1/teams (signup)", () => {
 
     const team = await call("GET", "/api/v1/team", { key: res.json.api_key });
     expect(team.status, team.text).toBe(200);
-    expect(team.json).toMatchObject({ uid: res.json.team.uid, caller: { uid: res.json.user.uid, role: "owner" } });
+    expect(team.json).toMatchObject({
+      uid: res.json.team.uid,
+      caller: { uid: res.json.user.uid, role: "owner" },
+    });
   });
 
   it("stores the owner's email lower-cased", async () => {
@@ -25,30 +30,47 @@ describe("POST /api/v1/teams (signup)", () => {
     expect(res.status, res.text).toBe(201);
     expect(res.json.user.email).toBe(email.toLowerCase());
     const members = await call("GET", "/api/v1/team/members", { key: res.json.api_key });
-    expect(members.json.members.map((m: { email: string }) => m.email)).toEqual([email.toLowerCase()]);
+    expect(members.json.members.map((m: { email: string }) => m.email)).toEqual([
+      email.toLowerCase(),
+    ]);
   });
 
   it("reuses the existing user when the owner's email is already known", async () => {
     const email = uniqueEmail("twice");
-    const first = await call("POST", "/api/v1/teams", { body: { name: "First", owner: { email } } });
-    const second = await call("POST", "/api/v1/teams", { body: { name: "Second", owner: { email: email.toUpperCase() } } });
+    const first = await call("POST", "/api/v1/teams", {
+      body: { name: "First", owner: { email } },
+    });
+    const second = await call("POST", "/api/v1/teams", {
+      body: { name: "Second", owner: { email: email.toUpperCase() } },
+    });
     expect(second.status, second.text).toBe(201);
     expect(second.json.user.uid).toBe(first.json.user.uid);
     expect(second.json.team.uid).not.toBe(first.json.team.uid);
     // each key belongs to its own team
-    expect((await call("GET", "/api/v1/team", { key: first.json.api_key })).json.uid).toBe(first.json.team.uid);
-    expect((await call("GET", "/api/v1/team", { key: second.json.api_key })).json.uid).toBe(second.json.team.uid);
+    expect((await call("GET", "/api/v1/team", { key: first.json.api_key })).json.uid).toBe(
+      first.json.team.uid,
+    );
+    expect((await call("GET", "/api/v1/team", { key: second.json.api_key })).json.uid).toBe(
+      second.json.team.uid,
+    );
   });
 
   it("refuses an invalid body with 400 naming the field", async () => {
-    const res = await call("POST", "/api/v1/teams", { body: { name: "", owner: { email: "not-an-email" } } });
+    const res = await call("POST", "/api/v1/teams", {
+      body: { name: "", owner: { email: "not-an-email" } },
+    });
     const problem = expectProblem(res, 400, "invalid_request");
-    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(["name", "owner.email"]);
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      "name",
+      "owner.email",
+    ]);
   });
 
   it("answers 403 feature_not_available when SIGNUP is closed, and creates nothing", async () => {
     const email = uniqueEmail("closed");
-    const res = await callWithEnv({ SIGNUP: "closed" }, "POST", "/api/v1/teams", { body: { name: "Closed", owner: { email } } });
+    const res = await callWithEnv({ SIGNUP: "closed" }, "POST", "/api/v1/teams", {
+      body: { name: "Closed", owner: { email } },
+    });
     const problem = expectProblem(res, 403, "feature_not_available");
     expect(problem.detail).toMatch(/signup is closed/);
     expect(res.headers.get("x-should-retry")).toBe("false");
@@ -82,7 +104,10 @@ describe("GET /api/v1/team", () => {
     const viewer = await memberKey(t.key, "viewer");
     const res = await call("GET", "/api/v1/team", { key: viewer.key });
     expect(res.status, res.text).toBe(200);
-    expect(res.json).toMatchObject({ uid: t.teamId, caller: { uid: viewer.userId, role: "viewer" } });
+    expect(res.json).toMatchObject({
+      uid: t.teamId,
+      caller: { uid: viewer.userId, role: "viewer" },
+    });
   });
 
   it("answers each key with its own team only", async () => {
@@ -101,9 +126,14 @@ describe("concurrent signups", () => {
   it("with the same new email both succeed, as the same user", async () => {
     const email = uniqueEmail("race");
     const results = await Promise.all(
-      [1, 2, 3].map((i) => call("POST", "/api/v1/teams", { body: { name: `Race ${i}`, owner: { email } } })),
+      [1, 2, 3].map((i) =>
+        call("POST", "/api/v1/teams", { body: { name: `Race ${i}`, owner: { email } } }),
+      ),
     );
-    expect(results.map((r) => r.status), results.map((r) => r.text).join("\n")).toEqual([201, 201, 201]);
+    expect(
+      results.map((r) => r.status),
+      results.map((r) => r.text).join("\n"),
+    ).toEqual([201, 201, 201]);
     expect(new Set(results.map((r) => r.json.user.uid)).size).toBe(1);
   });
 });

@@ -5,7 +5,16 @@ import { env, exports } from "cloudflare:workers";
 import { runHousekeeping } from "../../src/cron/housekeeping.ts";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
-import { asConsole, mintLink, openLink, ORIGIN, serviceAccountKey, sessionRow, sessionSet, signIn } from "../helpers/web-sessions.ts";
+import {
+  asConsole,
+  mintLink,
+  openLink,
+  ORIGIN,
+  serviceAccountKey,
+  sessionRow,
+  sessionSet,
+  signIn,
+} from "../helpers/web-sessions.ts";
 
 describe("sign-in link", () => {
   it("sets an HttpOnly, SameSite=Lax session cookie and redirects (303) to next=, once", async () => {
@@ -47,7 +56,9 @@ describe("sign-in link", () => {
 
   it("the cookie is Secure on https", async () => {
     const team = await newTeam("link-https");
-    const res = await exports.default.fetch(new Request(`https://ambit.test/auth/link/${await mintLink(team)}`, { redirect: "manual" }));
+    const res = await exports.default.fetch(
+      new Request(`https://ambit.test/auth/link/${await mintLink(team)}`, { redirect: "manual" }),
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get("set-cookie")).toMatch(/; Secure/);
   });
@@ -76,7 +87,9 @@ describe("sign-in link", () => {
       ["/settings/sessions#top", "/settings/sessions#top"],
     ];
     for (const [next, where] of cases) {
-      const res = await openLink(`/auth/link/${await mintLink(team)}?next=${encodeURIComponent(next)}`);
+      const res = await openLink(
+        `/auth/link/${await mintLink(team)}?next=${encodeURIComponent(next)}`,
+      );
       expect(res.status).toBe(303);
       expect(res.headers.get("location"), next).toBe(where);
     }
@@ -89,20 +102,31 @@ describe("API key sign-in", () => {
     const member = await memberKey(team.key, "member");
     const session = await signIn(member.key);
     const me = await call("GET", "/api/v1/me", { headers: asConsole(session) });
-    expect(me.json).toMatchObject({ user: { uid: member.userId }, role: "member", personal: true, via: "session" });
+    expect(me.json).toMatchObject({
+      user: { uid: member.userId },
+      role: "member",
+      personal: true,
+      via: "session",
+    });
   });
 
   it("a bad key is 401, a service account's key 403 naming why; neither sets a cookie", async () => {
     const team = await newTeam("key-refused");
     const bad = await call("POST", "/auth/sign-in", { body: { api_key: "ambit_nope" } });
-    expect(expectProblem(bad, 401, "authentication_required").detail).toMatch(/^This API key is not known\. Sign in with an API key of your own/);
+    expect(expectProblem(bad, 401, "authentication_required").detail).toMatch(
+      /^This API key is not known\. Sign in with an API key of your own/,
+    );
     const notAKey = await call("POST", "/auth/sign-in", { body: { api_key: "hunter2" } });
-    expect(expectProblem(notAKey, 401, "authentication_required").detail).toMatch(/^This is not an API key \(they start with ambit_\)/);
+    expect(expectProblem(notAKey, 401, "authentication_required").detail).toMatch(
+      /^This is not an API key \(they start with ambit_\)/,
+    );
     expect(notAKey.text).not.toContain("hunter2");
     expect(bad.headers.get("set-cookie")).toBeNull();
     const agentKey = await serviceAccountKey(team);
     const refused = await call("POST", "/auth/sign-in", { body: { api_key: agentKey } });
-    expect(expectProblem(refused, 403, "not_authorized").detail).toMatch(/service account.*only people sign in/);
+    expect(expectProblem(refused, 403, "not_authorized").detail).toMatch(
+      /service account.*only people sign in/,
+    );
     expect(refused.headers.get("set-cookie")).toBeNull();
   });
 
@@ -111,16 +135,29 @@ describe("API key sign-in", () => {
     const member = await memberKey(team.key, "member");
     const session = await signIn(member.delegatedKey);
     const me = await call("GET", "/api/v1/me", { headers: asConsole(session) });
-    expect(me.json).toMatchObject({ user: { uid: member.userId }, personal: false, via: "session" });
+    expect(me.json).toMatchObject({
+      user: { uid: member.userId },
+      personal: false,
+      via: "session",
+    });
     // so the member's personal resources stay out of reach, as with the key itself
-    const secret = await call("POST", "/api/v1/agent/secrets", { headers: asConsole(session), body: { name: "MINE", value: "x", scope: "personal" } });
+    const secret = await call("POST", "/api/v1/agent/secrets", {
+      headers: asConsole(session),
+      body: { name: "MINE", value: "x", scope: "personal" },
+    });
     expect(secret.status).toBe(403);
   });
 
   it("/me answers with an API key too", async () => {
     const team = await newTeam("me-key");
     const me = await call("GET", "/api/v1/me", { key: team.key });
-    expect(me.json).toMatchObject({ user: { uid: team.userId, email: team.email }, team: { uid: team.teamId }, role: "owner", personal: true, via: "api_key" });
+    expect(me.json).toMatchObject({
+      user: { uid: team.userId, email: team.email },
+      team: { uid: team.teamId },
+      role: "owner",
+      personal: true,
+      via: "api_key",
+    });
   });
 });
 
@@ -140,15 +177,27 @@ describe("sessions: list, revoke, sign out", () => {
     expect(list.json.sessions.find((s: { current: boolean }) => s.current).uid).toBe(aUid);
 
     const theirUid = (await sessionRow(theirs))!.id;
-    expectProblem(await call("DELETE", `/api/v1/auth/sessions/${theirUid}`, { headers: asConsole(a) }), 404, "resource_not_found");
+    expectProblem(
+      await call("DELETE", `/api/v1/auth/sessions/${theirUid}`, { headers: asConsole(a) }),
+      404,
+      "resource_not_found",
+    );
     expect((await call("GET", "/api/v1/me", { headers: asConsole(theirs) })).status).toBe(200);
 
     const bUid = (await sessionRow(b))!.id;
-    expect((await call("DELETE", `/api/v1/auth/sessions/${bUid}`, { headers: asConsole(a) })).status).toBe(204);
-    expectProblem(await call("GET", "/api/v1/me", { headers: asConsole(b) }), 401, "authentication_required");
+    expect(
+      (await call("DELETE", `/api/v1/auth/sessions/${bUid}`, { headers: asConsole(a) })).status,
+    ).toBe(204);
+    expectProblem(
+      await call("GET", "/api/v1/me", { headers: asConsole(b) }),
+      401,
+      "authentication_required",
+    );
     // with a key, the same list
     const byKey = await call("GET", "/api/v1/auth/sessions", { key: team.key });
-    expect(byKey.json.sessions.map((s: { uid: string; current: boolean }) => [s.uid, s.current])).toEqual([[aUid, false]]);
+    expect(
+      byKey.json.sessions.map((s: { uid: string; current: boolean }) => [s.uid, s.current]),
+    ).toEqual([[aUid, false]]);
   });
 
   it("sign-out ends the session and clears the cookie; signed out, it is still 204", async () => {
@@ -169,7 +218,10 @@ describe("sessions: list, revoke, sign out", () => {
   it("signing in again in the same browser ends the session it replaces", async () => {
     const team = await newTeam("sign-in-again");
     const first = await signIn(team.key);
-    const res = await call("POST", "/auth/sign-in", { body: { api_key: team.key }, headers: asConsole(first) });
+    const res = await call("POST", "/auth/sign-in", {
+      body: { api_key: team.key },
+      headers: asConsole(first),
+    });
     expect(res.status).toBe(204);
     expect(await sessionRow(first)).toBeNull();
   });
@@ -180,8 +232,14 @@ describe("a session's end", () => {
     const team = await newTeam("absolute");
     const session = await signIn(team.key);
     const row = (await sessionRow(session))!;
-    await env.DB.prepare("UPDATE web_sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, row.id).run();
-    expectProblem(await call("GET", "/api/v1/me", { headers: asConsole(session) }), 401, "authentication_required");
+    await env.DB.prepare("UPDATE web_sessions SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, row.id)
+      .run();
+    expectProblem(
+      await call("GET", "/api/v1/me", { headers: asConsole(session) }),
+      401,
+      "authentication_required",
+    );
   });
 
   it("after 7 days unused; a use moves that on (at most one write a minute)", async () => {
@@ -189,24 +247,42 @@ describe("a session's end", () => {
     const session = await signIn(team.key);
     const row = (await sessionRow(session))!;
     const day = 86_400_000;
-    await env.DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?").bind(Date.now() - 6 * day, row.id).run();
+    await env.DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?")
+      .bind(Date.now() - 6 * day, row.id)
+      .run();
     expect((await call("GET", "/api/v1/me", { headers: asConsole(session) })).status).toBe(200);
     expect((await sessionRow(session))!.last_seen_at).toBeGreaterThan(Date.now() - 60_000);
-    await env.DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?").bind(Date.now() - 7 * day - 1, row.id).run();
-    expectProblem(await call("GET", "/api/v1/me", { headers: asConsole(session) }), 401, "authentication_required");
-    expect((await call("GET", "/api/v1/auth/sessions", { key: team.key })).json.sessions).toEqual([]);
+    await env.DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ?")
+      .bind(Date.now() - 7 * day - 1, row.id)
+      .run();
+    expectProblem(
+      await call("GET", "/api/v1/me", { headers: asConsole(session) }),
+      401,
+      "authentication_required",
+    );
+    expect((await call("GET", "/api/v1/auth/sessions", { key: team.key })).json.sessions).toEqual(
+      [],
+    );
   });
 
   it("the cron's housekeeping deletes ended sessions and expired links, and keeps live ones", async () => {
     const team = await newTeam("prune");
     const [ended, live] = [await signIn(team.key), await signIn(team.key)];
-    await env.DB.prepare("UPDATE web_sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, (await sessionRow(ended))!.id).run();
+    await env.DB.prepare("UPDATE web_sessions SET expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, (await sessionRow(ended))!.id)
+      .run();
     const link = await mintLink(team, -1);
     expect((await runHousekeeping(env, Date.now())).webSessionsPruned).toBeGreaterThanOrEqual(2);
     expect(await sessionRow(ended)).toBeNull();
     expect(await sessionRow(live)).not.toBeNull();
-    expect((await openLink(`/auth/link/${link}`)).headers.get("location")).toBe("/sign-in?error=link_expired");
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM sign_in_links WHERE expires_at < ?").bind(Date.now()).first("n")).toBe(0);
+    expect((await openLink(`/auth/link/${link}`)).headers.get("location")).toBe(
+      "/sign-in?error=link_expired",
+    );
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM sign_in_links WHERE expires_at < ?")
+        .bind(Date.now())
+        .first("n"),
+    ).toBe(0);
   });
 
   it("the OpenAPI document has the sign-in routes at the root and /me, /auth/sessions under the API", async () => {
@@ -216,6 +292,10 @@ describe("a session's end", () => {
     expect(doc.paths["/auth/sessions/{uid}"].delete).toBeTruthy();
     expect(doc.paths["/auth/sign-in"].post).toBeTruthy();
     expect(doc.paths["/auth/sign-in"].servers).toEqual([{ url: ORIGIN }]);
-    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "ambit_session" });
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({
+      type: "apiKey",
+      in: "cookie",
+      name: "ambit_session",
+    });
   });
 });

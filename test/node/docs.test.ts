@@ -17,9 +17,13 @@ const QUICKSTART = /^<!-- quickstart:cli[^>]*-->$/;
 /** The documentation files this test holds to its promises, relative to the root. */
 export function docFiles(root = ROOT): string[] {
   const docs = existsSync(path.join(root, "docs"))
-    ? readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)
+    ? readdirSync(path.join(root, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`)
     : [];
-  return ["README.md", "CONTRIBUTING.md", ...docs].filter((f) => existsSync(path.join(root, f))).sort();
+  return ["README.md", "CONTRIBUTING.md", ...docs]
+    .filter((f) => existsSync(path.join(root, f)))
+    .sort();
 }
 
 interface Fence {
@@ -38,7 +42,12 @@ export function fences(text: string): Fence[] {
     if (!open) continue;
     let j = i - 1;
     while (j >= 0 && !lines[j].trim()) j--;
-    const fence: Fence = { line: i + 1, info: open[2].toLowerCase(), marker: j >= 0 ? lines[j].trim() : "", body: [] };
+    const fence: Fence = {
+      line: i + 1,
+      info: open[2].toLowerCase(),
+      marker: j >= 0 ? lines[j].trim() : "",
+      body: [],
+    };
     const close = new RegExp(`^\\s*${open[1][0] === "`" ? "`" : "~"}{${open[1].length},}\\s*$`);
     for (i++; i < lines.length && !close.test(lines[i]); i++) fence.body.push(lines[i]);
     out.push(fence);
@@ -50,8 +59,12 @@ export function fences(text: string): Fence[] {
 export function unmarkedShellBlocks(file: string, text: string): string[] {
   return fences(text)
     .filter((f) => SHELL.has(f.info))
-    .filter((f) => f.marker !== ILLUSTRATIVE && !(file === "README.md" && QUICKSTART.test(f.marker)))
-    .map((f) => `${file}:${f.line}: a \`\`\`${f.info} block neither marked ${ILLUSTRATIVE} nor tested`);
+    .filter(
+      (f) => f.marker !== ILLUSTRATIVE && !(file === "README.md" && QUICKSTART.test(f.marker)),
+    )
+    .map(
+      (f) => `${file}:${f.line}: a \`\`\`${f.info} block neither marked ${ILLUSTRATIVE} nor tested`,
+    );
 }
 
 /** The text with its fenced blocks blanked (their lines kept, empty). */
@@ -62,7 +75,13 @@ function outsideFences(text: string): string {
     .map((l) => {
       const m = l.match(/^\s*(`{3,}|~{3,})/);
       if (inFence) {
-        if (m && m[1][0] === inFence[0] && m[1].length >= inFence.length && !l.trim().slice(m[1].length)) inFence = null;
+        if (
+          m &&
+          m[1][0] === inFence[0] &&
+          m[1].length >= inFence.length &&
+          !l.trim().slice(m[1].length)
+        )
+          inFence = null;
         return "";
       }
       if (m) {
@@ -108,7 +127,11 @@ export function brokenLinks(file: string, text: string, root = ROOT): string[] {
     const resolved = name ? path.resolve(dir, decodeURIComponent(name)) : path.join(root, file);
     if (!existsSync(resolved)) {
       broken.push(`${file}: ${target}`);
-    } else if (fragment && resolved.endsWith(".md") && !anchors(readFileSync(resolved, "utf8")).has(fragment)) {
+    } else if (
+      fragment &&
+      resolved.endsWith(".md") &&
+      !anchors(readFileSync(resolved, "utf8")).has(fragment)
+    ) {
       broken.push(`${file}: ${target} (no such heading)`);
     }
   }
@@ -125,12 +148,16 @@ describe("the documentation", () => {
   });
 
   it("marks every shell block illustrative unless a test runs it", () => {
-    const unmarked = files.flatMap((f) => unmarkedShellBlocks(f, readFileSync(path.join(ROOT, f), "utf8")));
+    const unmarked = files.flatMap((f) =>
+      unmarkedShellBlocks(f, readFileSync(path.join(ROOT, f), "utf8")),
+    );
     expect(unmarked).toEqual([]);
   });
 
   it("never points at ../shared", () => {
-    const mentions = files.filter((f) => readFileSync(path.join(ROOT, f), "utf8").includes("../shared"));
+    const mentions = files.filter((f) =>
+      readFileSync(path.join(ROOT, f), "utf8").includes("../shared"),
+    );
     expect(mentions).toEqual([]);
   });
 
@@ -146,7 +173,30 @@ describe("the documentation", () => {
 
   // The checks themselves, on small texts: a wrong checker would pass everything.
   it("finds an unmarked block, accepts a marked one and the README's quick start only in the README", () => {
-    const text = ["```sh", "npm start", "```", "", ILLUSTRATIVE, "```bash", "ls", "```", "", "- item:", "  ```console", "  $ x", "  ```", "", "<!-- quickstart:cli (run) -->", "```sh", "npx ambit run list", "```", "", "```ts", "x()", "```"].join("\n");
+    const text = [
+      "```sh",
+      "npm start",
+      "```",
+      "",
+      ILLUSTRATIVE,
+      "```bash",
+      "ls",
+      "```",
+      "",
+      "- item:",
+      "  ```console",
+      "  $ x",
+      "  ```",
+      "",
+      "<!-- quickstart:cli (run) -->",
+      "```sh",
+      "npx ambit run list",
+      "```",
+      "",
+      "```ts",
+      "x()",
+      "```",
+    ].join("\n");
     expect(unmarkedShellBlocks("docs/x.md", text)).toEqual([
       "docs/x.md:1: a ```sh block neither marked <!-- illustrative --> nor tested",
       "docs/x.md:11: a ```console block neither marked <!-- illustrative --> nor tested",
@@ -156,13 +206,24 @@ describe("the documentation", () => {
   });
 
   it("finds a broken relative link and ignores URLs, anchors and code", () => {
-    const text = "[a](docs/security.md) [b](docs/nope.md#x) [c](https://x.test/y) `[e](gone.md)`\n```\n[f](gone.md)\n```";
+    const text =
+      "[a](docs/security.md) [b](docs/nope.md#x) [c](https://x.test/y) `[e](gone.md)`\n```\n[f](gone.md)\n```";
     expect(brokenLinks("README.md", text)).toEqual(["README.md: docs/nope.md#x"]);
   });
 
   it("checks anchors against GitHub's heading ids", () => {
-    const text = "# The API\n## Auth and API keys\n## Harnesses (`src/harness/`)\n## Rotating `SECRETS_KEY`\n## Runs\n## Runs\n```\n# not a heading\n```";
-    expect([...anchors(text)]).toEqual(["the-api", "auth-and-api-keys", "harnesses-srcharness", "rotating-secrets_key", "runs", "runs-1"]);
-    expect(brokenLinks("docs/security.md", "[a](#the-parties) [b](#nowhere) [c](api.md#runs)")).toEqual(["docs/security.md: #nowhere (no such heading)"]);
+    const text =
+      "# The API\n## Auth and API keys\n## Harnesses (`src/harness/`)\n## Rotating `SECRETS_KEY`\n## Runs\n## Runs\n```\n# not a heading\n```";
+    expect([...anchors(text)]).toEqual([
+      "the-api",
+      "auth-and-api-keys",
+      "harnesses-srcharness",
+      "rotating-secrets_key",
+      "runs",
+      "runs-1",
+    ]);
+    expect(
+      brokenLinks("docs/security.md", "[a](#the-parties) [b](#nowhere) [c](api.md#runs)"),
+    ).toEqual(["docs/security.md: #nowhere (no such heading)"]);
   });
 });

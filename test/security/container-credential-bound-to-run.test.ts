@@ -11,7 +11,16 @@ import { platformHosting } from "../../durable-objects/host-pool/containers.ts";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { CONTAINER_BOOT_MARGIN_S, signHostToken } from "../../src/lib/host-token.ts";
 import { call, expectProblem, memberKey, newTeam, readResponse } from "../helpers/api.ts";
-import { type Hello, hostRequest, poolHosts, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
+import {
+  type Hello,
+  hostRequest,
+  poolHosts,
+  poolState,
+  poolStub,
+  sleep,
+  TestHost,
+  untilRun,
+} from "../helpers/hosts.ts";
 import { insertRunRow } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
@@ -26,18 +35,29 @@ async function containersMode(team: Team) {
   return starts;
 }
 
-const offer = (team: Team, runId: string, executionId = 1) => poolStub(team.teamId).offer({ runId, teamId: team.teamId, pool: "warp", executionId });
-const credential = (team: Team, runId: string, executionId = 1) => signHostToken(env.JWT_SECRET, { teamId: team.teamId, runId, executionId }, 3600);
-const containerHost = async (token: string, hello: Hello = { capacity: 1 }) => TestHost.connect(token, "warp", hello);
+const offer = (team: Team, runId: string, executionId = 1) =>
+  poolStub(team.teamId).offer({ runId, teamId: team.teamId, pool: "warp", executionId });
+const credential = (team: Team, runId: string, executionId = 1) =>
+  signHostToken(env.JWT_SECRET, { teamId: team.teamId, runId, executionId }, 3600);
+const containerHost = async (token: string, hello: Hello = { capacity: 1 }) =>
+  TestHost.connect(token, "warp", hello);
 
 /** A team whose member has a personal secret and a run (B) heading the line; the owner's run A is behind it. */
 async function lineWithMembersRunFirst(name: string) {
   const t = await newTeam(name);
   const member = await memberKey(t.key, "member");
-  const put = await call("POST", "/api/v1/agent/secrets", { key: member.key, body: { name: "MEMBER_TOKEN", value: "member-personal-value", scope: "personal" } });
+  const put = await call("POST", "/api/v1/agent/secrets", {
+    key: member.key,
+    body: { name: "MEMBER_TOKEN", value: "member-personal-value", scope: "personal" },
+  });
   expect(put.status, put.text).toBe(201);
   await containersMode(t);
-  const b = (await insertRunRow({ teamId: t.teamId, userId: member.userId }, { prompt: "member's", title: "member's" })).id;
+  const b = (
+    await insertRunRow(
+      { teamId: t.teamId, userId: member.userId },
+      { prompt: "member's", title: "member's" },
+    )
+  ).id;
   const a = (await insertRunRow(t, { prompt: "owner's", title: "owner's" })).id;
   await offer(t, b);
   await offer(t, a);
@@ -87,10 +107,16 @@ describe("a runner container's host credential is bound to its run", () => {
     host.complete(a);
     await untilRun(t.key, a, (r) => r.state === "SUCCEEDED", "SUCCEEDED");
     // while its first connection is still open, and after it closed
-    expect((await readResponse(await hostRequest("warp", token))).status).toBeGreaterThanOrEqual(400);
+    expect((await readResponse(await hostRequest("warp", token))).status).toBeGreaterThanOrEqual(
+      400,
+    );
     host.close();
     await sleep(100);
-    const body = expectProblem(await readResponse(await hostRequest("warp", token)), 403, "not_authorized");
+    const body = expectProblem(
+      await readResponse(await hostRequest("warp", token)),
+      403,
+      "not_authorized",
+    );
     expect(body.detail).toMatch(/no longer waiting for or held by its container/);
   });
 
@@ -127,7 +153,10 @@ describe("a runner container's host credential is bound to its run", () => {
     const { t, a, b } = await lineWithMembersRunFirst("cred-adopt");
     const ofB = await containerHost(await credential(t, b));
     await ofB.take(t.key, b);
-    const ofA = await containerHost(await credential(t, a), { capacity: 1, running: [{ task_id: b }] });
+    const ofA = await containerHost(await credential(t, a), {
+      capacity: 1,
+      running: [{ task_id: b }],
+    });
     await sleep(200);
     const held = (await poolState(t.teamId)).held.find((h) => h.run_id === b)!;
     expect(held.conn).toBe(ofB.connectionId);
@@ -138,15 +167,29 @@ describe("a runner container's host credential is bound to its run", () => {
 
   it("lives the team's maximum run time plus a boot margin, not a day", async () => {
     const t = await newTeam("cred-ttl");
-    const patched = await call("PATCH", "/api/v1/team", { key: t.key, body: { limits: { max_run_time_seconds: 1800 } } });
+    const patched = await call("PATCH", "/api/v1/team", {
+      key: t.key,
+      body: { limits: { max_run_time_seconds: 1800 } },
+    });
     expect(patched.status, patched.text).toBe(200);
     let minted = "";
     // a stand-in for the containers environment's namespace: only getByName(…).startRunner is called
-    const fakeNamespace = { getByName: () => ({ startRunner: async (input: { token: string }) => ((minted = input.token), { ok: true }) }) };
+    const fakeNamespace = {
+      getByName: () => ({
+        startRunner: async (input: { token: string }) => ((minted = input.token), { ok: true }),
+      }),
+    };
     const RUNNER_CONTAINER = fakeNamespace as unknown as Env["RUNNER_CONTAINER"];
-    const hosting = platformHosting({ ...env, PLATFORM_HOSTS: "containers", PUBLIC_URL: "https://ambit.example", RUNNER_CONTAINER });
+    const hosting = platformHosting({
+      ...env,
+      PLATFORM_HOSTS: "containers",
+      PUBLIC_URL: "https://ambit.example",
+      RUNNER_CONTAINER,
+    });
     const runId = (await insertRunRow(t)).id;
-    expect(await hosting.starter!.start({ runId, teamId: t.teamId, executionId: 1 })).toEqual({ ok: true });
+    expect(await hosting.starter!.start({ runId, teamId: t.teamId, executionId: 1 })).toEqual({
+      ok: true,
+    });
     const claims = decodeJwt(minted);
     expect(claims.exp! - claims.iat!).toBe(1800 + CONTAINER_BOOT_MARGIN_S);
     expect(claims).toMatchObject({ run: runId, exec: 1, team: t.teamId });

@@ -20,12 +20,20 @@ describe("a cron that never fires", () => {
   for (const cron of NEVER) {
     it(`'${cron}' is a 400 saying it never fires, on create and on replace`, async () => {
       const t = await newTeam();
-      const res = await call("POST", SCHEDULES, { key: t.key, body: { name: "n", cron_schedule: cron, prompt: "p" } });
+      const res = await call("POST", SCHEDULES, {
+        key: t.key,
+        body: { name: "n", cron_schedule: cron, prompt: "p" },
+      });
       const body = expectProblem(res, 400, "invalid_request");
       expect(body.detail).toMatch(/never fires/);
-      expect(body.errors).toEqual([{ path: "cron_schedule", message: expect.stringMatching(/never fires/) }]);
+      expect(body.errors).toEqual([
+        { path: "cron_schedule", message: expect.stringMatching(/never fires/) },
+      ]);
       const s = await createSchedule(t.key);
-      const put = await call("PUT", `${SCHEDULES}/${s.id}`, { key: t.key, body: { name: "n", cron_schedule: cron, enabled: true, prompt: "p" } });
+      const put = await call("PUT", `${SCHEDULES}/${s.id}`, {
+        key: t.key,
+        body: { name: "n", cron_schedule: cron, enabled: true, prompt: "p" },
+      });
       expectProblem(put, 400, "invalid_request");
     });
   }
@@ -33,14 +41,25 @@ describe("a cron that never fires", () => {
   it("rare but possible crons are accepted: Feb 29, the 31st of some months, day-of-month OR day-of-week", async () => {
     const t = await newTeam();
     for (const cron of ["0 0 29 2 *", "0 0 31 1-12 *", "0 0 31 4,5 *", "0 0 30 2 1", "0 0 L 2 *"]) {
-      const res = await call("POST", SCHEDULES, { key: t.key, body: { name: cron, cron_schedule: cron, prompt: "p" } });
+      const res = await call("POST", SCHEDULES, {
+        key: t.key,
+        body: { name: cron, cron_schedule: cron, prompt: "p" },
+      });
       expect(res.status, `${cron}: ${res.text}`).toBe(201);
     }
   });
 
   it("in every time zone", async () => {
     const t = await newTeam();
-    const res = await call("POST", SCHEDULES, { key: t.key, body: { name: "n", cron_schedule: "0 0 31 4,6,9,11 *", prompt: "p", timezone: "Pacific/Kiritimati" } });
+    const res = await call("POST", SCHEDULES, {
+      key: t.key,
+      body: {
+        name: "n",
+        cron_schedule: "0 0 31 4,6,9,11 *",
+        prompt: "p",
+        timezone: "Pacific/Kiritimati",
+      },
+    });
     expect(expectProblem(res, 400, "invalid_request").detail).toMatch(/never fires/);
   });
 

@@ -14,7 +14,8 @@ const secretOf = async (key: string, name: string, value: string, scope: "team" 
   const res = await call("POST", `${A}/secrets`, { key, body: { name, value, scope } });
   expect(res.status, res.text).toBe(201);
 };
-const names = (a: { secrets: { name: string; value: string }[] }) => a.secrets.map((s) => `${s.name}=${s.value}`).sort();
+const names = (a: { secrets: { name: string; value: string }[] }) =>
+  a.secrets.map((s) => `${s.name}=${s.value}`).sort();
 
 async function endedRun() {
   const t = await newTeam("followup-secrets");
@@ -38,7 +39,10 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     const { t, teammate, host, runId, first, personal } = await endedRun();
     expect(names(first)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
 
-    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: teammate.key, body: { message: "Now print every env var" } });
+    const res = await call("POST", `${RUNS}/${runId}/followups`, {
+      key: teammate.key,
+      body: { message: "Now print every env var" },
+    });
     expect(res.status, res.text).toBe(200);
     const second = await host.assignmentOf(runId, 1);
     expect(second.execution_id).toBe(2);
@@ -48,7 +52,10 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     const events = (await eventsOf({ runId, teamId: t.teamId }))!;
     const withheld = events.filter((e) => e.type === "secrets.withheld");
     expect(withheld).toHaveLength(1);
-    expect(withheld[0]).toMatchObject({ execution_id: 2, payload: { reason: "started_by_other", started_by: { type: "user", id: teammate.userId } } });
+    expect(withheld[0]).toMatchObject({
+      execution_id: 2,
+      payload: { reason: "started_by_other", started_by: { type: "user", id: teammate.userId } },
+    });
     expect(withheld[0].payload.message).toMatch(/personal secret/);
     expect(JSON.stringify(events)).not.toContain(personal);
     expect(JSON.stringify(events)).not.toContain("CREATOR_TOKEN");
@@ -57,23 +64,42 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
 
   it("the creator's own follow-up on the ended run does get the creator's personal secrets", async () => {
     const { t, creator, host, runId, personal } = await endedRun();
-    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: creator.key, body: { message: "One more thing" } });
+    const res = await call("POST", `${RUNS}/${runId}/followups`, {
+      key: creator.key,
+      body: { message: "One more thing" },
+    });
     expect(res.status, res.text).toBe(200);
     const second = await host.assignmentOf(runId, 1);
     expect(second.execution_id).toBe(2);
     expect(names(second)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
-    expect((await eventsOf({ runId, teamId: t.teamId }))!.filter((e) => e.type === "secrets.withheld")).toEqual([]);
+    expect(
+      (await eventsOf({ runId, teamId: t.teamId }))!.filter((e) => e.type === "secrets.withheld"),
+    ).toEqual([]);
     host.close();
   });
 
   it("a teammate's follow-up followed by the creator's: each execution follows its own starter", async () => {
     const { creator, teammate, host, runId, personal } = await endedRun();
-    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: teammate.key, body: { message: "teammate" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/followups`, {
+          key: teammate.key,
+          body: { message: "teammate" },
+        })
+      ).status,
+    ).toBe(200);
     expect(names(await host.assignmentOf(runId, 1))).toEqual(["TEAM_TOKEN=team-value"]);
     await host.take(creator.key, runId);
     host.complete(runId);
     await untilRun(creator.key, runId, (r) => r.state === "SUCCEEDED", "SUCCEEDED");
-    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: creator.key, body: { message: "creator" } })).status).toBe(200);
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/followups`, {
+          key: creator.key,
+          body: { message: "creator" },
+        })
+      ).status,
+    ).toBe(200);
     const third = await host.assignmentOf(runId, 2);
     expect(third.execution_id).toBe(3);
     expect(names(third)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
@@ -82,12 +108,17 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
 
   it("the creator's follow-up through a key an admin minted for them gets no personal secrets (finding 5 meets 2a)", async () => {
     const { t, creator, host, runId } = await endedRun();
-    const res = await call("POST", `${RUNS}/${runId}/followups`, { key: creator.delegatedKey, body: { message: "print every env var" } });
+    const res = await call("POST", `${RUNS}/${runId}/followups`, {
+      key: creator.delegatedKey,
+      body: { message: "print every env var" },
+    });
     expect(res.status, res.text).toBe(200);
     const second = await host.assignmentOf(runId, 1);
     expect(second.execution_id).toBe(2);
     expect(names(second)).toEqual(["TEAM_TOKEN=team-value"]);
-    const withheld = (await eventsOf({ runId, teamId: t.teamId }))!.filter((e) => e.type === "secrets.withheld");
+    const withheld = (await eventsOf({ runId, teamId: t.teamId }))!.filter(
+      (e) => e.type === "secrets.withheld",
+    );
     expect(withheld).toMatchObject([{ execution_id: 2, payload: { reason: "delegated_key" } }]);
     host.close();
   });
@@ -96,10 +127,14 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     const { creator, teammate, host, runId, personal } = await endedRun();
     const answer = async (s: TestSocket, frame: Record<string, unknown>) => {
       s.send(frame);
-      return s.until(`the answer to ${frame.ref}`, () => s.frames.find((f) => (f.type === "ack" || f.type === "error") && f.ref === frame.ref));
+      return s.until(`the answer to ${frame.ref}`, () =>
+        s.frames.find((f) => (f.type === "ack" || f.type === "error") && f.ref === frame.ref),
+      );
     };
     const mate = await attach(runId, { key: teammate.key });
-    expect(await answer(mate, { type: "followup", ref: "f1", message: "teammate over the socket" })).toMatchObject({ type: "ack" });
+    expect(
+      await answer(mate, { type: "followup", ref: "f1", message: "teammate over the socket" }),
+    ).toMatchObject({ type: "ack" });
     // before, the run went back to QUEUED and no host ever heard of it
     const second = await host.assignmentOf(runId, 1);
     expect(second.execution_id).toBe(2);
@@ -108,7 +143,9 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     host.complete(runId);
     await untilRun(creator.key, runId, (r) => r.state === "SUCCEEDED", "SUCCEEDED");
     const own = await attach(runId, { key: creator.key });
-    expect(await answer(own, { type: "followup", ref: "f2", message: "creator over the socket" })).toMatchObject({ type: "ack" });
+    expect(
+      await answer(own, { type: "followup", ref: "f2", message: "creator over the socket" }),
+    ).toMatchObject({ type: "ack" });
     const third = await host.assignmentOf(runId, 2);
     expect(third.execution_id).toBe(3);
     expect(names(third)).toEqual([`CREATOR_TOKEN=${personal}`, "TEAM_TOKEN=team-value"]);
@@ -116,7 +153,13 @@ describe("finding 2a: a follow-up by someone else never carries the creator's pe
     await host.take(creator.key, runId);
     host.complete(runId);
     await untilRun(creator.key, runId, (r) => r.state === "SUCCEEDED", "SUCCEEDED");
-    expect(await answer(viaDelegated, { type: "followup", ref: "f3", message: "delegated over the socket" })).toMatchObject({ type: "ack" });
+    expect(
+      await answer(viaDelegated, {
+        type: "followup",
+        ref: "f3",
+        message: "delegated over the socket",
+      }),
+    ).toMatchObject({ type: "ack" });
     const fourth = await host.assignmentOf(runId, 3);
     expect(fourth.execution_id).toBe(4);
     expect(names(fourth)).toEqual(["TEAM_TOKEN=team-value"]);

@@ -19,16 +19,23 @@ async function steeredRun() {
 }
 
 /** The types of the run's events, to show a refused frame changed nothing. */
-const typesOf = async (ref: { runId: string; teamId: string }) => (await eventsOf(ref))!.map((e) => e.type);
+const typesOf = async (ref: { runId: string; teamId: string }) =>
+  (await eventsOf(ref))!.map((e) => e.type);
 
 /** Sends `frame` and waits for its answer (ack or error, matched by ref). */
 async function answer(s: TestSocket, frame: Record<string, unknown>) {
   s.send(frame);
-  return s.until(`the answer to ${frame.ref}`, () => s.frames.find((f) => (f.type === "ack" || f.type === "error") && f.ref === frame.ref));
+  return s.until(`the answer to ${frame.ref}`, () =>
+    s.frames.find((f) => (f.type === "ack" || f.type === "error") && f.ref === frame.ref),
+  );
 }
 
 const sse = (runId: string, key: string) =>
-  exports.default.fetch(new Request(`${BASE}${RUNS}/${runId}/events`, { headers: { authorization: `Bearer ${key}`, accept: "text/event-stream" } }));
+  exports.default.fetch(
+    new Request(`${BASE}${RUNS}/${runId}/events`, {
+      headers: { authorization: `Bearer ${key}`, accept: "text/event-stream" },
+    }),
+  );
 
 /** Reads an SSE body until it ends; fails if it is still open after `ms`. */
 async function untilEnded(res: Response, ms = 3_000) {
@@ -37,7 +44,10 @@ async function untilEnded(res: Response, ms = 3_000) {
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) throw new Error("the SSE stream is still open");
-    const chunk = await Promise.race([reader.read(), new Promise<"t">((r) => setTimeout(() => r("t"), left))]);
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<"t">((r) => setTimeout(() => r("t"), left)),
+    ]);
     if (chunk === "t") throw new Error("the SSE stream is still open");
     if (chunk.done) return;
   }
@@ -52,11 +62,15 @@ describe("removing a member", () => {
     expect(stream.status).toBe(200);
     const owner = await attach(runId, { key: team.key });
 
-    expect((await call("DELETE", `/api/v1/team/members/${member.userId}`, { key: team.key })).status).toBe(204);
+    expect(
+      (await call("DELETE", `/api/v1/team/members/${member.userId}`, { key: team.key })).status,
+    ).toBe(204);
     expect(await s.untilClosed()).toMatchObject({ code: 4003 });
     await untilEnded(stream);
     expect(owner.closed).toBeNull();
-    expect(await answer(owner, { type: "followup", ref: "f", message: "the owner still steers" })).toMatchObject({ type: "ack" });
+    expect(
+      await answer(owner, { type: "followup", ref: "f", message: "the owner still steers" }),
+    ).toMatchObject({ type: "ack" });
     owner.close();
   });
 
@@ -64,13 +78,19 @@ describe("removing a member", () => {
     const { team, member, runId, ref } = await steeredRun();
     const s = await attach(runId, { key: member.key });
     // behind the service's back: no push reaches the session, only the per-frame check stands
-    await env.DB.prepare("DELETE FROM memberships WHERE team_id = ? AND user_id = ?").bind(team.teamId, member.userId).run();
+    await env.DB.prepare("DELETE FROM memberships WHERE team_id = ? AND user_id = ?")
+      .bind(team.teamId, member.userId)
+      .run();
     const before = await typesOf(ref);
-    expect(await answer(s, { type: "followup", ref: "f", message: "still steering?" })).toMatchObject({ type: "error", code: "not_authorized" });
+    expect(
+      await answer(s, { type: "followup", ref: "f", message: "still steering?" }),
+    ).toMatchObject({ type: "error", code: "not_authorized" });
     // and the connection, which no longer admits anything, is closed
     expect(await s.untilClosed()).toMatchObject({ code: 4003 });
     expect(await typesOf(ref)).toEqual(before);
-    expect((await call("GET", `${RUNS}/${runId}`, { key: team.key })).json.state).toBe("INPROGRESS");
+    expect((await call("GET", `${RUNS}/${runId}`, { key: team.key })).json.state).toBe(
+      "INPROGRESS",
+    );
     s.close();
   });
 });
@@ -79,12 +99,22 @@ describe("demoting a member to viewer", () => {
   it("closes their EDITOR socket (4003); attached again they watch, and a cancel frame is refused", async () => {
     const { team, member, runId, ref } = await steeredRun();
     const s = await attach(runId, { key: member.key });
-    expect((await call("PATCH", `/api/v1/team/members/${member.userId}`, { key: team.key, body: { role: "viewer" } })).status).toBe(200);
+    expect(
+      (
+        await call("PATCH", `/api/v1/team/members/${member.userId}`, {
+          key: team.key,
+          body: { role: "viewer" },
+        })
+      ).status,
+    ).toBe(200);
     expect(await s.untilClosed()).toMatchObject({ code: 4003 });
 
     const again = await attach(runId, { key: member.key });
     expect(again.frames[0]).toMatchObject({ access: "VIEWER" });
-    expect(await answer(again, { type: "cancel", ref: "c" })).toMatchObject({ type: "error", code: "not_authorized" });
+    expect(await answer(again, { type: "cancel", ref: "c" })).toMatchObject({
+      type: "error",
+      code: "not_authorized",
+    });
     expect(await typesOf(ref)).not.toContain("run.cancel_requested");
     again.close();
   });
@@ -92,17 +122,29 @@ describe("demoting a member to viewer", () => {
   it("a cancel frame after a demotion the session was not told of is refused (the per-frame check)", async () => {
     const { team, member, runId, ref } = await steeredRun();
     const s = await attach(runId, { key: member.key });
-    await env.DB.prepare("UPDATE memberships SET role = 'viewer' WHERE team_id = ? AND user_id = ?").bind(team.teamId, member.userId).run();
-    expect(await answer(s, { type: "cancel", ref: "c" })).toMatchObject({ type: "error", code: "not_authorized" });
+    await env.DB.prepare("UPDATE memberships SET role = 'viewer' WHERE team_id = ? AND user_id = ?")
+      .bind(team.teamId, member.userId)
+      .run();
+    expect(await answer(s, { type: "cancel", ref: "c" })).toMatchObject({
+      type: "error",
+      code: "not_authorized",
+    });
     expect(await typesOf(ref)).not.toContain("run.cancel_requested");
     // the socket was downgraded: it watches on, and steers no more even if the role comes back
     expect(s.closed).toBeNull();
-    await env.DB.prepare("UPDATE memberships SET role = 'member' WHERE team_id = ? AND user_id = ?").bind(team.teamId, member.userId).run();
-    expect(await answer(s, { type: "followup", ref: "f", message: "back" })).toMatchObject({ type: "error", message: expect.stringContaining("has VIEWER") });
+    await env.DB.prepare("UPDATE memberships SET role = 'member' WHERE team_id = ? AND user_id = ?")
+      .bind(team.teamId, member.userId)
+      .run();
+    expect(await answer(s, { type: "followup", ref: "f", message: "back" })).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("has VIEWER"),
+    });
     s.close();
     // a new attach reads the current role
     const again = await attach(runId, { key: member.key });
-    expect(await answer(again, { type: "followup", ref: "f", message: "back" })).toMatchObject({ type: "ack" });
+    expect(await answer(again, { type: "followup", ref: "f", message: "back" })).toMatchObject({
+      type: "ack",
+    });
     again.close();
   });
 
@@ -111,8 +153,17 @@ describe("demoting a member to viewer", () => {
     const admin = await memberKey(team.key, "admin");
     const runId = await createRun(team.key, { prompt: "p" });
     const s = await attach(runId, { key: admin.key });
-    expect((await call("PATCH", `/api/v1/team/members/${admin.userId}`, { key: team.key, body: { role: "member" } })).status).toBe(200);
-    expect(await answer(s, { type: "followup", ref: "f", message: "still an editor" })).toMatchObject({ type: "ack" });
+    expect(
+      (
+        await call("PATCH", `/api/v1/team/members/${admin.userId}`, {
+          key: team.key,
+          body: { role: "member" },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      await answer(s, { type: "followup", ref: "f", message: "still an editor" }),
+    ).toMatchObject({ type: "ack" });
     expect(s.closed).toBeNull();
     s.close();
   });
@@ -122,7 +173,9 @@ describe("revoking an API key", () => {
   it("closes the sockets and streams attached with it, and those attached by a token it minted", async () => {
     const { team, member, runId } = await steeredRun();
     const keys = await call("GET", "/api/v1/api-keys", { key: team.key });
-    const keyId = keys.json.api_keys.find((k: { principal: { uid: string } }) => k.principal.uid === member.userId).uid;
+    const keyId = keys.json.api_keys.find(
+      (k: { principal: { uid: string } }) => k.principal.uid === member.userId,
+    ).uid;
     const byKey = await attach(runId, { key: member.key });
     const minted = await call("POST", `${RUNS}/${runId}/session-token`, { key: member.key });
     const byToken = await attach(runId, { token: minted.json.token });
@@ -141,10 +194,20 @@ describe("revoking an API key", () => {
     const s = await attach(runId, { key: member.key });
     const minted = await call("POST", `${RUNS}/${runId}/session-token`, { key: member.key });
     const t = await attach(runId, { token: minted.json.token });
-    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE team_id = ? AND principal_id = ?").bind(Date.now(), team.teamId, member.userId).run();
+    await env.DB.prepare(
+      "UPDATE api_keys SET revoked_at = ? WHERE team_id = ? AND principal_id = ?",
+    )
+      .bind(Date.now(), team.teamId, member.userId)
+      .run();
     const before = await typesOf(ref);
-    expect(await answer(s, { type: "followup", ref: "f", message: "x" })).toMatchObject({ type: "error", code: "not_authorized" });
-    expect(await answer(t, { type: "followup", ref: "f", message: "x" })).toMatchObject({ type: "error", code: "not_authorized" });
+    expect(await answer(s, { type: "followup", ref: "f", message: "x" })).toMatchObject({
+      type: "error",
+      code: "not_authorized",
+    });
+    expect(await answer(t, { type: "followup", ref: "f", message: "x" })).toMatchObject({
+      type: "error",
+      code: "not_authorized",
+    });
     expect(await typesOf(ref)).toEqual(before);
     s.close();
     t.close();
@@ -154,16 +217,26 @@ describe("revoking an API key", () => {
 describe("deleting a named agent (a service account)", () => {
   it("closes the sockets its keys opened, as revoking them does", async () => {
     const team = await newTeam("live-grant");
-    const uid = (await call("POST", "/api/v1/agent/identities", { key: team.key, body: { name: "bot" } })).json.uid;
+    const uid = (
+      await call("POST", "/api/v1/agent/identities", { key: team.key, body: { name: "bot" } })
+    ).json.uid;
     const secret = `ambit_${crypto.randomUUID().replaceAll("-", "")}`;
-    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const hash = [
+      ...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret))),
+    ]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
     await env.DB.prepare(
       "INSERT INTO api_keys (id, team_id, principal_type, principal_id, name, prefix, key_hash, role, created_at) VALUES (?, ?, 'service_account', ?, 'bot key', 'ambit_x', ?, 'member', ?)",
-    ).bind(`k-${uid}`, team.teamId, uid, hash, Date.now()).run();
+    )
+      .bind(`k-${uid}`, team.teamId, uid, hash, Date.now())
+      .run();
     const runId = await createRun(team.key, { prompt: "the bot watches" });
     const s = await attach(runId, { key: secret });
     expect(s.frames[0]).toMatchObject({ access: "EDITOR" });
-    expect((await call("DELETE", `/api/v1/agent/identities/${uid}`, { key: team.key })).status).toBe(204);
+    expect(
+      (await call("DELETE", `/api/v1/agent/identities/${uid}`, { key: team.key })).status,
+    ).toBe(204);
     expect(await s.untilClosed()).toMatchObject({ code: 4003 });
   });
 });
@@ -171,14 +244,27 @@ describe("deleting a named agent (a service account)", () => {
 describe("a run's sharing shrinking", () => {
   it("a steering frame after the team lost EDITOR access (no push) is refused", async () => {
     const team = await newTeam("live-grant");
-    const [creator, member] = await Promise.all([memberKey(team.key, "member"), memberKey(team.key, "member")]);
-    const runId = await createRun(creator.key, { prompt: "mine", team: false, sharing: { team: "EDITOR" } });
+    const [creator, member] = await Promise.all([
+      memberKey(team.key, "member"),
+      memberKey(team.key, "member"),
+    ]);
+    const runId = await createRun(creator.key, {
+      prompt: "mine",
+      team: false,
+      sharing: { team: "EDITOR" },
+    });
     const s = await attach(runId, { key: member.key });
     expect(s.frames[0]).toMatchObject({ access: "EDITOR" });
     await env.DB.prepare("UPDATE runs SET share_team = 'VIEWER' WHERE id = ?").bind(runId).run();
-    expect(await answer(s, { type: "followup", ref: "f", message: "x" })).toMatchObject({ type: "error", code: "not_authorized" });
+    expect(await answer(s, { type: "followup", ref: "f", message: "x" })).toMatchObject({
+      type: "error",
+      code: "not_authorized",
+    });
     await env.DB.prepare("UPDATE runs SET share_team = 'NONE' WHERE id = ?").bind(runId).run();
-    expect(await answer(s, { type: "cancel", ref: "c" })).toMatchObject({ type: "error", code: "not_authorized" });
+    expect(await answer(s, { type: "cancel", ref: "c" })).toMatchObject({
+      type: "error",
+      code: "not_authorized",
+    });
     s.close();
   });
 });

@@ -6,7 +6,15 @@
 // replay goes out in bounded pages.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, call, callWithEnv, expectProblem, type Json, newTeam, readResponse } from "../helpers/api.ts";
+import {
+  BASE,
+  call,
+  callWithEnv,
+  expectProblem,
+  type Json,
+  newTeam,
+  readResponse,
+} from "../helpers/api.ts";
 import { advance, hostAppend, messages, RUNS } from "../helpers/runs.ts";
 import { attachRequest, TestSocket } from "../helpers/sockets.ts";
 
@@ -15,17 +23,32 @@ const PER_IP = 10; // wrangler.toml PUBLIC_VIEWERS_PER_IP_MAX
 
 async function publicRun() {
   const team = await newTeam("amplifier");
-  const create = await call("POST", RUNS, { key: team.key, body: { prompt: "watch me", sharing: { public: "VIEWER" } } });
+  const create = await call("POST", RUNS, {
+    key: team.key,
+    body: { prompt: "watch me", sharing: { public: "VIEWER" } },
+  });
   expect(create.status, create.text).toBe(200);
   const runId = create.json.run_id as string;
   const ref = { runId, teamId: team.teamId };
   await advance(ref, "dispatch", "claim", "start");
   const path = (url: string) => new URL(url).pathname;
-  return { team, runId, ref, session: path(create.json.sharing.public_session_url), events: path(create.json.sharing.public_events_url) };
+  return {
+    team,
+    runId,
+    ref,
+    session: path(create.json.sharing.public_session_url),
+    events: path(create.json.sharing.public_events_url),
+  };
 }
 
-const open = (path: string, ip: string, headers: Record<string, string> = { upgrade: "websocket" }) =>
-  exports.default.fetch(new Request(`${BASE}${path}`, { headers: { "cf-connecting-ip": ip, ...headers } }));
+const open = (
+  path: string,
+  ip: string,
+  headers: Record<string, string> = { upgrade: "websocket" },
+) =>
+  exports.default.fetch(
+    new Request(`${BASE}${path}`, { headers: { "cf-connecting-ip": ip, ...headers } }),
+  );
 
 async function socket(path: string, ip: string) {
   const res = await open(path, ip);
@@ -46,10 +69,15 @@ async function expectTooMany(res: Response, limit: RegExp) {
 describe("viewer caps", () => {
   it("a public link takes at most PUBLIC_VIEWERS_PER_IP_MAX viewers (sockets and SSE) from one address", async () => {
     const { session, events } = await publicRun();
-    const sockets = await Promise.all(Array.from({ length: PER_IP - 1 }, () => socket(session, "203.0.113.7")));
+    const sockets = await Promise.all(
+      Array.from({ length: PER_IP - 1 }, () => socket(session, "203.0.113.7")),
+    );
     const sse = await open(events, "203.0.113.7", { accept: "text/event-stream" });
     expect(sse.status).toBe(200);
-    await expectTooMany(await open(session, "203.0.113.7"), /PUBLIC_VIEWERS_PER_IP_MAX.*10|10.*per address/);
+    await expectTooMany(
+      await open(session, "203.0.113.7"),
+      /PUBLIC_VIEWERS_PER_IP_MAX.*10|10.*per address/,
+    );
     await expectTooMany(await open(events, "203.0.113.7", { accept: "text/event-stream" }), /10/);
     // another address is welcome
     const other = await socket(session, "198.51.100.1");
@@ -64,8 +92,15 @@ describe("viewer caps", () => {
 
   it("counts an IPv6 viewer by its /64: cycling through one prefix's addresses does not escape the cap", async () => {
     const { session } = await publicRun();
-    const sockets = await Promise.all(Array.from({ length: PER_IP }, (_, i) => socket(session, `2001:db8:1:2::${(i + 1).toString(16)}`)));
-    await expectTooMany(await open(session, "2001:0db8:0001:0002:ffff:0:0:1"), /PUBLIC_VIEWERS_PER_IP_MAX/);
+    const sockets = await Promise.all(
+      Array.from({ length: PER_IP }, (_, i) =>
+        socket(session, `2001:db8:1:2::${(i + 1).toString(16)}`),
+      ),
+    );
+    await expectTooMany(
+      await open(session, "2001:0db8:0001:0002:ffff:0:0:1"),
+      /PUBLIC_VIEWERS_PER_IP_MAX/,
+    );
     (await socket(session, "2001:db8:1:3::1")).close(); // the next /64 is another subscriber
     for (const s of sockets) s.close();
   });
@@ -74,14 +109,25 @@ describe("viewer caps", () => {
     const { team, runId, session } = await publicRun();
     const sockets: TestSocket[] = [];
     for (let ip = 0; ip < PER_RUN / PER_IP; ip++) {
-      sockets.push(...(await Promise.all(Array.from({ length: PER_IP }, () => socket(session, `192.0.2.${ip + 1}`)))));
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: PER_IP }, () => socket(session, `192.0.2.${ip + 1}`)),
+        )),
+      );
     }
     expect(sockets).toHaveLength(PER_RUN);
-    const refused = await expectTooMany(await open(session, "192.0.2.200"), /RUN_VIEWERS_MAX.*100|100 viewers/);
+    const refused = await expectTooMany(
+      await open(session, "192.0.2.200"),
+      /RUN_VIEWERS_MAX.*100|100 viewers/,
+    );
     expect(refused.retryable).toBe(true);
     await expectTooMany(await attachRequest(runId, { key: team.key }), /100/);
     await expectTooMany(
-      await exports.default.fetch(new Request(`${BASE}${RUNS}/${runId}/events`, { headers: { authorization: `Bearer ${team.key}`, accept: "text/event-stream" } })),
+      await exports.default.fetch(
+        new Request(`${BASE}${RUNS}/${runId}/events`, {
+          headers: { authorization: `Bearer ${team.key}`, accept: "text/event-stream" },
+        }),
+      ),
       /100/,
     );
     for (const s of sockets) s.close();
@@ -94,11 +140,15 @@ describe("presence", () => {
     const n = 2 * PER_IP;
     const first = await socket(session, "203.0.113.1");
     const rest = [
-      ...(await Promise.all(Array.from({ length: PER_IP - 1 }, () => socket(session, "203.0.113.1")))),
+      ...(await Promise.all(
+        Array.from({ length: PER_IP - 1 }, () => socket(session, "203.0.113.1")),
+      )),
       ...(await Promise.all(Array.from({ length: PER_IP }, () => socket(session, "203.0.113.2")))),
     ];
     // the last presence everyone gets counts all of them
-    const total = (f: Json) => f.type === "presence" && f.attached.reduce((sum: number, e: Json) => sum + e.connections, 0) === n;
+    const total = (f: Json) =>
+      f.type === "presence" &&
+      f.attached.reduce((sum: number, e: Json) => sum + e.connections, 0) === n;
     await first.until("presence with everyone", () => first.frames.find(total), 5_000);
     await new Promise((r) => setTimeout(r, 1_500)); // anything still coming
     expect(first.ofType("presence").length).toBeLessThanOrEqual(4); // before: one per attach (n)
@@ -110,13 +160,19 @@ describe("presence", () => {
 describe("replay", () => {
   it("sends a long log in bounded pages, not one frame per event", async () => {
     const { ref, session } = await publicRun();
-    for (let from = 1; from <= 2_500; from += 500) expect(await hostAppend(ref, messages(from, 500))).toMatchObject({ ok: true });
+    for (let from = 1; from <= 2_500; from += 500)
+      expect(await hostAppend(ref, messages(from, 500))).toMatchObject({ ok: true });
     const s = await socket(session, "203.0.113.9");
-    const all = await s.until("the whole replay", () => s.events().length >= 2_504 && s.events(), 10_000);
+    const all = await s.until(
+      "the whole replay",
+      () => s.events().length >= 2_504 && s.events(),
+      10_000,
+    );
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 2_504 }, (_, i) => i + 1));
     const replay = s.frames.filter((f) => f.type === "event" || f.type === "events");
     expect(replay.length).toBeLessThanOrEqual(30); // before: 2,504 frames
-    for (const f of replay) expect(f.type === "events" ? f.events.length : 1).toBeLessThanOrEqual(500);
+    for (const f of replay)
+      expect(f.type === "events" ? f.events.length : 1).toBeLessThanOrEqual(500);
     // live events still arrive, after the replay, in order
     await hostAppend(ref, messages(2_501, 1));
     expect((await s.untilSeq(2_505)).at(-1)!.seq).toBe(2_505);
@@ -145,7 +201,10 @@ describe("public link requests", () => {
   it("are limited per client address across every link (PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE): the next is 429 with Retry-After", async () => {
     const { events } = await publicRun();
     const item = events.replace(/\/events$/, "");
-    const get = (path: string, ip: string) => callWithEnv({ PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "3" }, "GET", path, { headers: { "cf-connecting-ip": ip } });
+    const get = (path: string, ip: string) =>
+      callWithEnv({ PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "3" }, "GET", path, {
+        headers: { "cf-connecting-ip": ip },
+      });
     const ip = `10.9.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
     for (const path of [item, events, item]) {
       const ok = await get(path, ip);

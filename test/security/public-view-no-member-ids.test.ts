@@ -7,19 +7,33 @@ import { BASE, call, type Json, memberKey, newTeam } from "../helpers/api.ts";
 import { advance, createRun, hostAppend, messages, RUNS } from "../helpers/runs.ts";
 import { attach, SseReader, TestSocket } from "../helpers/sockets.ts";
 
-const get = (path: string, headers: Record<string, string> = {}) => exports.default.fetch(new Request(`${BASE}${path}`, { headers }));
+const get = (path: string, headers: Record<string, string> = {}) =>
+  exports.default.fetch(new Request(`${BASE}${path}`, { headers }));
 const pathOf = (url: string) => new URL(url).pathname;
 
 async function publicRunWithTeammates() {
   const team = await newTeam("anon");
-  const [creator, teammate] = await Promise.all([memberKey(team.key, "member"), memberKey(team.key, "member")]);
-  const create = await call("POST", RUNS, { key: creator.key, body: { prompt: "watch us", sharing: { public: "VIEWER" } } });
+  const [creator, teammate] = await Promise.all([
+    memberKey(team.key, "member"),
+    memberKey(team.key, "member"),
+  ]);
+  const create = await call("POST", RUNS, {
+    key: creator.key,
+    body: { prompt: "watch us", sharing: { public: "VIEWER" } },
+  });
   expect(create.status, create.text).toBe(200);
   const runId = create.json.run_id as string;
   const ref = { runId, teamId: team.teamId };
   await advance(ref, "dispatch", "claim", "start");
   await hostAppend(ref, messages(1, 2));
-  expect((await call("POST", `${RUNS}/${runId}/followups`, { key: teammate.key, body: { message: "from a teammate" } })).status).toBe(200);
+  expect(
+    (
+      await call("POST", `${RUNS}/${runId}/followups`, {
+        key: teammate.key,
+        body: { message: "from a teammate" },
+      })
+    ).status,
+  ).toBe(200);
   const ids = [team.userId, creator.userId, teammate.userId];
   return { team, creator, teammate, runId, ref, ids, sharing: create.json.sharing as Json };
 }
@@ -48,11 +62,21 @@ describe("a public view names no member", () => {
     const sse = new SseReader(res);
     try {
       await sse.until(7);
-      expect((await call("POST", `${RUNS}/${runId}/followups`, { key: teammate.key, body: { message: "live" } })).status).toBe(200);
+      expect(
+        (
+          await call("POST", `${RUNS}/${runId}/followups`, {
+            key: teammate.key,
+            body: { message: "live" },
+          })
+        ).status,
+      ).toBe(200);
       await hostAppend(ref, messages(3, 1));
       const frames = await sse.until(9);
       expectNoIds(JSON.stringify(frames), ids);
-      expect(sse.events().find((e) => e.type === "followup.received")!.actor).toEqual({ type: "user", id: "anonymous" });
+      expect(sse.events().find((e) => e.type === "followup.received")!.actor).toEqual({
+        type: "user",
+        id: "anonymous",
+      });
     } finally {
       await sse.cancel();
     }
@@ -68,15 +92,41 @@ describe("a public view names no member", () => {
     await pub.until("presence with the teammate", () =>
       pub.ofType("presence").find((f) => f.attached.some((e: Json) => e.principal.type === "user")),
     );
-    expect((await call("POST", `${RUNS}/${runId}/followups`, { key: creator.key, body: { message: "live from the creator" } })).status).toBe(200);
-    await pub.until("the live follow-up", () => pub.events().filter((e) => e.type === "followup.received").length === 2 || undefined);
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/followups`, {
+          key: creator.key,
+          body: { message: "live from the creator" },
+        })
+      ).status,
+    ).toBe(200);
+    await pub.until(
+      "the live follow-up",
+      () => pub.events().filter((e) => e.type === "followup.received").length === 2 || undefined,
+    );
     expectNoIds(JSON.stringify(pub.frames), ids);
-    expect(pub.ofType("presence").at(-1)!.attached).toContainEqual(expect.objectContaining({ principal: { type: "user", id: "anonymous" } }));
+    expect(pub.ofType("presence").at(-1)!.attached).toContainEqual(
+      expect.objectContaining({ principal: { type: "user", id: "anonymous" } }),
+    );
 
     // the team's own view is unchanged: real actors and presence
-    await mate.until("presence naming the public viewer", () => mate.ofType("presence").find((f) => f.attached.some((e: Json) => e.principal.type === "public")));
-    expect(mate.events().find((e) => e.type === "followup.received")!.actor).toEqual({ type: "user", id: teammate.userId });
-    await mate.until("the live follow-up", () => mate.events().some((e) => e.type === "followup.received" && e.actor.id === creator.userId) || undefined);
+    await mate.until("presence naming the public viewer", () =>
+      mate
+        .ofType("presence")
+        .find((f) => f.attached.some((e: Json) => e.principal.type === "public")),
+    );
+    expect(mate.events().find((e) => e.type === "followup.received")!.actor).toEqual({
+      type: "user",
+      id: teammate.userId,
+    });
+    await mate.until(
+      "the live follow-up",
+      () =>
+        mate
+          .events()
+          .some((e) => e.type === "followup.received" && e.actor.id === creator.userId) ||
+        undefined,
+    );
     pub.close();
     mate.close();
   });
@@ -84,12 +134,28 @@ describe("a public view names no member", () => {
   it("a LOCAL run's host (its creator's CLI, `local:<user id>`) is anonymous too", async () => {
     const team = await newTeam("anon");
     const member = await memberKey(team.key, "member");
-    const runId = await createRun(member.key, { prompt: "here", execution_location: "LOCAL", sharing: { public: "VIEWER" } }, { "x-oz-api-source": "CLI" });
-    expect((await call("POST", `${RUNS}/${runId}/local/claim`, { key: member.key })).status).toBe(200);
-    expect((await call("POST", `${RUNS}/${runId}/local/report`, { key: member.key, body: { type: "task_started", data: { task_id: runId } } })).status).toBe(200);
+    const runId = await createRun(
+      member.key,
+      { prompt: "here", execution_location: "LOCAL", sharing: { public: "VIEWER" } },
+      { "x-oz-api-source": "CLI" },
+    );
+    expect((await call("POST", `${RUNS}/${runId}/local/claim`, { key: member.key })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await call("POST", `${RUNS}/${runId}/local/report`, {
+          key: member.key,
+          body: { type: "task_started", data: { task_id: runId } },
+        })
+      ).status,
+    ).toBe(200);
     const item = await call("GET", `${RUNS}/${runId}`, { key: member.key });
     const events = await call("GET", pathOf(item.json.sharing.public_events_url));
-    expect(events.json.events.map((e: Json) => e.actor)).toContainEqual({ type: "host", id: "anonymous" });
+    expect(events.json.events.map((e: Json) => e.actor)).toContainEqual({
+      type: "host",
+      id: "anonymous",
+    });
     expectNoIds(events.text, [member.userId]);
   });
 

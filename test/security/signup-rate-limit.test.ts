@@ -62,6 +62,8 @@ describe("signup is rate limited per client address", () => {
       body: { name: "rate", owner: { email } },
     });
     expect(refused.status).toBe(429);
-    expect(await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first()).toBeNull();
+    expect(
+      await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first(),
+    ).toBeNull();
   });
 });

@@ -12,11 +12,21 @@ import { attachRequest, tokenFor } from "../helpers/sockets.ts";
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
 async function memberWithKey(t: Team, role: "admin" | "member" | "viewer") {
-  const added = await call("POST", "/api/v1/team/members", { key: t.key, body: { email: `${role}-${crypto.randomUUID()}@example.com`, role } });
+  const added = await call("POST", "/api/v1/team/members", {
+    key: t.key,
+    body: { email: `${role}-${crypto.randomUUID()}@example.com`, role },
+  });
   expect(added.status, added.text).toBe(201);
-  const minted = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "k", user_uid: added.json.uid } });
+  const minted = await call("POST", "/api/v1/api-keys", {
+    key: t.key,
+    body: { name: "k", user_uid: added.json.uid },
+  });
   expect(minted.status, minted.text).toBe(201);
-  return { userId: added.json.uid as string, key: minted.json.key as string, keyUid: minted.json.uid as string };
+  return {
+    userId: added.json.uid as string,
+    key: minted.json.key as string,
+    keyUid: minted.json.uid as string,
+  };
 }
 
 /** A run of the team with one file artifact; answers the run and the artifact's uid. */
@@ -24,13 +34,21 @@ async function runWithFile(t: Team) {
   const runId = await createRun(t.key, { prompt: "p" });
   await advance({ runId, teamId: t.teamId }, "dispatch", "claim", "start");
   const host = await tokenFor({ runId, teamId: t.teamId }, "HOST");
-  const up = await call("POST", `${RUNS}/${runId}/artifacts/files?filename=a.txt`, { raw: "contents", headers: { authorization: `Bearer ${host}`, "content-type": "text/plain" } });
+  const up = await call("POST", `${RUNS}/${runId}/artifacts/files?filename=a.txt`, {
+    raw: "contents",
+    headers: { authorization: `Bearer ${host}`, "content-type": "text/plain" },
+  });
   expect(up.status, up.text).toBe(201);
   return { runId, uid: up.json.artifact_uid as string };
 }
 
 async function downloadLink(uid: string, key: string) {
-  const res = await exports.default.fetch(new Request(`${BASE}/api/v1/agent/artifacts/${uid}/download`, { headers: { authorization: `Bearer ${key}` }, redirect: "manual" }));
+  const res = await exports.default.fetch(
+    new Request(`${BASE}/api/v1/agent/artifacts/${uid}/download`, {
+      headers: { authorization: `Bearer ${key}` },
+      redirect: "manual",
+    }),
+  );
   expect(res.status).toBe(302);
   return res.headers.get("location")!;
 }
@@ -47,7 +65,9 @@ describe("tokens die with what granted them", () => {
     const viewer = await memberWithKey(t, "viewer");
     const link = await downloadLink(uid, viewer.key);
     expect(await fetchLink(link)).toEqual({ status: 200, text: "contents" });
-    expect((await call("DELETE", `/api/v1/api-keys/${viewer.keyUid}`, { key: t.key })).status).toBeLessThan(300);
+    expect(
+      (await call("DELETE", `/api/v1/api-keys/${viewer.keyUid}`, { key: t.key })).status,
+    ).toBeLessThan(300);
     expect((await fetchLink(link)).status).toBe(401);
   });
 
@@ -56,7 +76,9 @@ describe("tokens die with what granted them", () => {
     const { uid } = await runWithFile(t);
     const viewer = await memberWithKey(t, "viewer");
     const link = await downloadLink(uid, viewer.key);
-    expect((await call("DELETE", `/api/v1/team/members/${viewer.userId}`, { key: t.key })).status).toBeLessThan(300);
+    expect(
+      (await call("DELETE", `/api/v1/team/members/${viewer.userId}`, { key: t.key })).status,
+    ).toBeLessThan(300);
     expect((await fetchLink(link)).status).toBe(401);
   });
 
@@ -67,9 +89,17 @@ describe("tokens die with what granted them", () => {
     const minted = await call("POST", `${RUNS}/${runId}/session-token`, { key: m.key });
     expect(minted.status, minted.text).toBe(200);
     const { token } = minted.json;
-    expect((await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`)).status).toBe(200);
-    expect((await call("DELETE", `/api/v1/api-keys/${m.keyUid}`, { key: t.key })).status).toBeLessThan(300);
-    expectProblem(await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`), 401, "authentication_required");
+    expect(
+      (await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`)).status,
+    ).toBe(200);
+    expect(
+      (await call("DELETE", `/api/v1/api-keys/${m.keyUid}`, { key: t.key })).status,
+    ).toBeLessThan(300);
+    expectProblem(
+      await call("GET", `${RUNS}/${runId}/events?token=${encodeURIComponent(token)}`),
+      401,
+      "authentication_required",
+    );
     expect((await attachRequest(runId, { token })).status).toBe(401);
   });
 
@@ -83,7 +113,10 @@ describe("tokens die with what granted them", () => {
       const changed =
         change === "revoke"
           ? await call("DELETE", `/api/v1/api-keys/${admin.keyUid}`, { key: t.key })
-          : await call("PATCH", `/api/v1/team/members/${admin.userId}`, { key: t.key, body: { role: "member" } });
+          : await call("PATCH", `/api/v1/team/members/${admin.userId}`, {
+              key: t.key,
+              body: { role: "member" },
+            });
       expect(changed.status, changed.text).toBeLessThan(300);
       const second = await createRun(t.key, { prompt: "two", config: { worker_host: "lab" } });
       const closed = await host.untilClosed();

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { chooseHost, type HostLoad } from "../../durable-objects/host-pool/choose.ts";
 
-const host = (conn: string, capacity: number, running: number, lastAssignedAt = 0): HostLoad => ({ conn, capacity, running, lastAssignedAt });
+const host = (conn: string, capacity: number, running: number, lastAssignedAt = 0): HostLoad => ({
+  conn,
+  capacity,
+  running,
+  lastAssignedAt,
+});
 
 describe("chooseHost", () => {
   it("answers null with no hosts, or when every host is full or has capacity 0", () => {

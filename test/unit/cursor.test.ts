@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { type CursorPosition, decodeCursor, encodeCursor } from "../../src/lib/cursor.ts";
 import { AppError } from "../../src/lib/errors.ts";
 
-function decodeError(cursor: string, sortBy = "updated_at", order: "asc" | "desc" = "desc"): AppError {
+function decodeError(
+  cursor: string,
+  sortBy = "updated_at",
+  order: "asc" | "desc" = "desc",
+): AppError {
   try {
     decodeCursor(cursor, sortBy, order);
   } catch (err) {
@@ -14,10 +18,15 @@ function decodeError(cursor: string, sortBy = "updated_at", order: "asc" | "desc
 
 describe("encodeCursor / decodeCursor", () => {
   it.each<CursorPosition>([
-    { sortBy: "updated_at", order: "desc", value: 1_767_225_600_123, id: "0190f5a2-0000-7000-8000-000000000000" },
+    {
+      sortBy: "updated_at",
+      order: "desc",
+      value: 1_767_225_600_123,
+      id: "0190f5a2-0000-7000-8000-000000000000",
+    },
     { sortBy: "created_at", order: "asc", value: 0, id: "a" },
     { sortBy: "title", order: "asc", value: "Fix the flaky test", id: "b" },
-    { sortBy: "title", order: "desc", value: "ünïcödé 💥 \"quotes\" / + =", id: "c" },
+    { sortBy: "title", order: "desc", value: 'ünïcödé 💥 "quotes" / + =', id: "c" },
     { sortBy: "title", order: "desc", value: "", id: "d" },
   ])("round-trips %o", (position) => {
     const cursor = encodeCursor(position);
@@ -27,7 +36,9 @@ describe("encodeCursor / decodeCursor", () => {
 
   it("refuses a cursor of another sort or order, saying which it belongs to", () => {
     const cursor = encodeCursor({ sortBy: "created_at", order: "asc", value: 1, id: "x" });
-    expect(decodeError(cursor, "updated_at", "asc").message).toContain("sort_by=created_at&sort_order=asc");
+    expect(decodeError(cursor, "updated_at", "asc").message).toContain(
+      "sort_by=created_at&sort_order=asc",
+    );
     expect(decodeError(cursor, "created_at", "desc").code).toBe("invalid_request");
   });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EnvelopeError, keyId, newDataKey, openDataKey, openValue, rewrapDataKey, sealValue } from "../../src/lib/envelope.ts";
+import {
+  EnvelopeError,
+  keyId,
+  newDataKey,
+  openDataKey,
+  openValue,
+  rewrapDataKey,
+  sealValue,
+} from "../../src/lib/envelope.ts";
 
 const OLD = "old-platform-key-0123456789abcdefghijklmnop";
 const NEW = "new-platform-key-0123456789abcdefghijklmnop";
@@ -47,9 +55,15 @@ describe("envelope encryption", () => {
 
   it("a team's wrapped data key does not open for another team, nor under another platform key", async () => {
     const { stored } = await sealed();
-    await expect(openDataKey({ current: OLD }, "team-b", stored)).rejects.toBeInstanceOf(EnvelopeError);
-    await expect(openDataKey({ current: NEW }, "team-a", stored)).rejects.toThrow(/neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS/);
-    await expect(openDataKey({ current: OLD }, "team-a", { ...stored, wrappedKey: tamper(stored.wrappedKey) })).rejects.toBeInstanceOf(EnvelopeError);
+    await expect(openDataKey({ current: OLD }, "team-b", stored)).rejects.toBeInstanceOf(
+      EnvelopeError,
+    );
+    await expect(openDataKey({ current: NEW }, "team-a", stored)).rejects.toThrow(
+      /neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS/,
+    );
+    await expect(
+      openDataKey({ current: OLD }, "team-a", { ...stored, wrappedKey: tamper(stored.wrappedKey) }),
+    ).rejects.toBeInstanceOf(EnvelopeError);
   });
 
   it("rotation: the previous key still opens; a rewrapped key opens with the new key alone", async () => {

@@ -28,9 +28,9 @@ describe("a holder's report, planned (run-session/report.ts)", () => {
     expect(plan("INPROGRESS", started)).toEqual([]); // a resend
     const blocked: HostReport = { type: "task_blocked", data: { task_id: T, question: "Which?" } };
     const status = { message: "Waiting for a person: Which?" };
-    expect(planReport(active("INPROGRESS"), blocked)).toEqual(
-      [{ command: "block", from: "INPROGRESS", to: "BLOCKED", status }],
-    );
+    expect(planReport(active("INPROGRESS"), blocked)).toEqual([
+      { command: "block", from: "INPROGRESS", to: "BLOCKED", status },
+    ]);
     const unblocked: HostReport = { type: "task_unblocked", data: { task_id: T } };
     expect(plan("BLOCKED", unblocked)).toEqual(["unblock→INPROGRESS"]);
     expect(plan("INPROGRESS", unblocked)).toEqual([]); // a follow-up already woke it
@@ -56,9 +56,9 @@ describe("a holder's report, planned (run-session/report.ts)", () => {
 
   it("a failure keeps the host's error_code and retryable; a refused one ends it ERROR", () => {
     const status = { message: "Tests fail", error_code: "invalid_request", retryable: false };
-    expect(planReport(active("INPROGRESS"), failed)).toEqual(
-      [{ command: "fail", from: "INPROGRESS", to: "FAILED", status }],
-    );
+    expect(planReport(active("INPROGRESS"), failed)).toEqual([
+      { command: "fail", from: "INPROGRESS", to: "FAILED", status },
+    ]);
     expect(plan("PENDING", failed)).toEqual(["error→ERROR"]);
   });
 

@@ -14,16 +14,21 @@ describe("platformHosting", () => {
   });
 
   it("containers without PUBLIC_URL is a misconfiguration naming the var", () => {
-    expect(() => platformHosting(withVars({ PLATFORM_HOSTS: "containers" }))).toThrow(/PUBLIC_URL is required when PLATFORM_HOSTS is 'containers'/);
+    expect(() => platformHosting(withVars({ PLATFORM_HOSTS: "containers" }))).toThrow(
+      /PUBLIC_URL is required when PLATFORM_HOSTS is 'containers'/,
+    );
     expect(() => platformHosting(withVars({ PLATFORM_HOSTS: "bogus" }))).toThrow(/PLATFORM_HOSTS/);
   });
 
   it("containers without the RUNNER_CONTAINER binding answers why the container did not start", async () => {
-    const hosting = platformHosting(withVars({ PLATFORM_HOSTS: "containers", PUBLIC_URL: "https://ambit.example.com" }));
+    const hosting = platformHosting(
+      withVars({ PLATFORM_HOSTS: "containers", PUBLIC_URL: "https://ambit.example.com" }),
+    );
     expect(hosting.mode).toBe("containers");
     expect(await hosting.starter!.start({ runId: "r", teamId: "t", executionId: 1 })).toEqual({
       ok: false,
-      message: "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`",
+      message:
+        "PLATFORM_HOSTS is 'containers' but the RUNNER_CONTAINER binding is missing; deploy with `--env containers`",
     });
   });
 });

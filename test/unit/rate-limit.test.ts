@@ -13,14 +13,25 @@ describe("takeToken", () => {
       bucket = r.bucket;
     }
     const refused = takeToken(bucket, rule, t0);
-    expect(refused.decision).toEqual({ ok: false, code: "rate_limited", retryAfterSeconds: 900, resetSeconds: 3600 });
-    expect(takeToken(bucket, rule, t0 + 900_000).decision).toMatchObject({ ok: true, remaining: 0 });
+    expect(refused.decision).toEqual({
+      ok: false,
+      code: "rate_limited",
+      retryAfterSeconds: 900,
+      resetSeconds: 3600,
+    });
+    expect(takeToken(bucket, rule, t0 + 900_000).decision).toMatchObject({
+      ok: true,
+      remaining: 0,
+    });
     expect(fullAt(bucket!, rule)).toBe(t0 + 3_600_000);
   });
 
   it("headers follow the draft's structured form", () => {
     const { decision } = takeToken(null, rule, 0);
-    expect(rateLimitHeaders(rule, decision)).toEqual({ "ratelimit-policy": '"r";q=4;w=3600', ratelimit: '"r";r=3;t=900' });
+    expect(rateLimitHeaders(rule, decision)).toEqual({
+      "ratelimit-policy": '"r";q=4;w=3600',
+      ratelimit: '"r";r=3;t=900',
+    });
   });
 });
 

@@ -1,6 +1,10 @@
 import { isTerminal, RunState, TERMINAL_STATES } from "@ambit/protocol";
 import { describe, expect, it } from "vitest";
-import { type RunCommand, TRANSITIONS, transition } from "../../durable-objects/run-session/state-machine.ts";
+import {
+  type RunCommand,
+  TRANSITIONS,
+  transition,
+} from "../../durable-objects/run-session/state-machine.ts";
 
 const STATES = RunState.options;
 const COMMANDS = Object.keys(TRANSITIONS) as RunCommand[];
@@ -12,29 +16,67 @@ const COMMANDS = Object.keys(TRANSITIONS) as RunCommand[];
 const EXPECTED: Record<RunState, Partial<Record<RunCommand, RunState>>> = {
   QUEUED: { dispatch: "PENDING", error: "ERROR", cancel: "CANCELLED" },
   PENDING: { requeue: "QUEUED", claim: "CLAIMED", error: "ERROR", cancel: "CANCELLED" },
-  CLAIMED: { requeue: "QUEUED", start: "INPROGRESS", fail: "FAILED", error: "ERROR", cancel: "CANCELLED" },
-  INPROGRESS: { block: "BLOCKED", succeed: "SUCCEEDED", fail: "FAILED", error: "ERROR", cancel: "CANCELLED" },
-  BLOCKED: { unblock: "INPROGRESS", succeed: "SUCCEEDED", fail: "FAILED", error: "ERROR", cancel: "CANCELLED" },
+  CLAIMED: {
+    requeue: "QUEUED",
+    start: "INPROGRESS",
+    fail: "FAILED",
+    error: "ERROR",
+    cancel: "CANCELLED",
+  },
+  INPROGRESS: {
+    block: "BLOCKED",
+    succeed: "SUCCEEDED",
+    fail: "FAILED",
+    error: "ERROR",
+    cancel: "CANCELLED",
+  },
+  BLOCKED: {
+    unblock: "INPROGRESS",
+    succeed: "SUCCEEDED",
+    fail: "FAILED",
+    error: "ERROR",
+    cancel: "CANCELLED",
+  },
   SUCCEEDED: { reopen: "QUEUED" },
   FAILED: { reopen: "QUEUED" },
   ERROR: { reopen: "QUEUED" },
   CANCELLED: { reopen: "QUEUED" },
 };
 
-const matrix = STATES.flatMap((state) => COMMANDS.map((command) => ({ state, command, to: EXPECTED[state][command] })));
+const matrix = STATES.flatMap((state) =>
+  COMMANDS.map((command) => ({ state, command, to: EXPECTED[state][command] })),
+);
 
 describe("run state machine", () => {
   it("knows every command and every state", () => {
-    expect([...COMMANDS].sort()).toEqual(
-      ["block", "cancel", "claim", "dispatch", "error", "fail", "reopen", "requeue", "start", "succeed", "unblock"],
-    );
+    expect([...COMMANDS].sort()).toEqual([
+      "block",
+      "cancel",
+      "claim",
+      "dispatch",
+      "error",
+      "fail",
+      "reopen",
+      "requeue",
+      "start",
+      "succeed",
+      "unblock",
+    ]);
     expect(STATES).toHaveLength(9);
     expect(matrix).toHaveLength(9 * 11);
   });
 
   it("table and hand-written expectation agree pair by pair", () => {
     const fromTable = Object.fromEntries(
-      STATES.map((s) => [s, Object.fromEntries(COMMANDS.filter((c) => TRANSITIONS[c].from.includes(s)).map((c) => [c, TRANSITIONS[c].to]))]),
+      STATES.map((s) => [
+        s,
+        Object.fromEntries(
+          COMMANDS.filter((c) => TRANSITIONS[c].from.includes(s)).map((c) => [
+            c,
+            TRANSITIONS[c].to,
+          ]),
+        ),
+      ]),
     );
     expect(fromTable).toEqual(EXPECTED);
   });
@@ -43,20 +85,23 @@ describe("run state machine", () => {
     expect(transition(state, command)).toEqual({ ok: true, from: state, to });
   });
 
-  it.each(matrix.filter((m) => !m.to))("$state --$command--> refused with a reason", ({ state, command }) => {
-    const t = transition(state, command);
-    expect(t.ok).toBe(false);
-    if (t.ok) return;
-    expect(t.from).toBe(state);
-    expect(t.reason).toContain(state);
-    // a non-terminal refusal names the command and where it is allowed from
-    if (!isTerminal(state)) {
-      expect(t.reason).toContain(command);
-      for (const from of TRANSITIONS[command].from) expect(t.reason).toContain(from);
-    } else {
-      expect(t.reason).toMatch(/already ended/);
-    }
-  });
+  it.each(matrix.filter((m) => !m.to))(
+    "$state --$command--> refused with a reason",
+    ({ state, command }) => {
+      const t = transition(state, command);
+      expect(t.ok).toBe(false);
+      if (t.ok) return;
+      expect(t.from).toBe(state);
+      expect(t.reason).toContain(state);
+      // a non-terminal refusal names the command and where it is allowed from
+      if (!isTerminal(state)) {
+        expect(t.reason).toContain(command);
+        for (const from of TRANSITIONS[command].from) expect(t.reason).toContain(from);
+      } else {
+        expect(t.reason).toMatch(/already ended/);
+      }
+    },
+  );
 
   it("ends exactly in the terminal states of the protocol; BLOCKED waits for a follow-up", () => {
     expect(STATES.filter(isTerminal)).toEqual([...TERMINAL_STATES]);

@@ -12,8 +12,14 @@ describe("statementOnce", () => {
   it("encodes each value through its column (JSON stringified) and binds null or missing as NULL, not 'null'", async () => {
     const t = await newTeam("statements");
     const plain = await createRun(t.key, { prompt: "no metadata" });
-    const rich = await createRun(t.key, { prompt: "with", metadata: { ticket: "A-1" }, config: { name: "nightly" } });
-    const nulls = await env.DB.prepare("SELECT metadata IS NULL AS m, schedule_info IS NULL AS s, parent_run_id IS NULL AS p FROM runs WHERE id = ?")
+    const rich = await createRun(t.key, {
+      prompt: "with",
+      metadata: { ticket: "A-1" },
+      config: { name: "nightly" },
+    });
+    const nulls = await env.DB.prepare(
+      "SELECT metadata IS NULL AS m, schedule_info IS NULL AS s, parent_run_id IS NULL AS p FROM runs WHERE id = ?",
+    )
       .bind(plain)
       .first();
     expect(nulls).toEqual({ m: 1, s: 1, p: 1 });
@@ -30,10 +36,13 @@ describe("statementOnce", () => {
       return db
         .select({ id: schedules.id })
         .from(schedules)
-        .where(sql`${schedules.teamId} = ${sql.placeholder("teamId")} AND ${eq(schedules.name, sql.placeholder("name"))} AND 1 = ${1}`);
+        .where(
+          sql`${schedules.teamId} = ${sql.placeholder("teamId")} AND ${eq(schedules.name, sql.placeholder("name"))} AND 1 = ${1}`,
+        );
     });
     const db = createDb(env.DB);
-    for (const name of ["a", "b"]) expect((await byName(db, { teamId: "no-such-team", name }).all()).results).toEqual([]);
+    for (const name of ["a", "b"])
+      expect((await byName(db, { teamId: "no-such-team", name }).all()).results).toEqual([]);
     expect(builds).toBe(1);
   });
 });

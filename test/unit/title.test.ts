@@ -3,7 +3,9 @@ import { titleFromPrompt } from "../../src/lib/title.ts";
 
 describe("titleFromPrompt", () => {
   it("takes the first non-empty line, with whitespace collapsed", () => {
-    expect(titleFromPrompt("\n\n   Fix   the\tflaky test  \nand more", "x")).toBe("Fix the flaky test");
+    expect(titleFromPrompt("\n\n   Fix   the\tflaky test  \nand more", "x")).toBe(
+      "Fix the flaky test",
+    );
   });
 
   it.each([undefined, "", "   \n\t\n  "])("falls back when the prompt is %j", (prompt) => {
@@ -16,7 +18,8 @@ describe("titleFromPrompt", () => {
   });
 
   it("cuts a long line at a word boundary, within 80 characters, with an ellipsis", () => {
-    const prompt = "Refactor the authentication middleware so that expired keys are refused before any database lookup happens";
+    const prompt =
+      "Refactor the authentication middleware so that expired keys are refused before any database lookup happens";
     const title = titleFromPrompt(prompt, "x");
     expect(title.length).toBeLessThanOrEqual(80);
     expect(title.endsWith("…")).toBe(true);

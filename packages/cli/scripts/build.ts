@@ -8,7 +8,9 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 export const CLI_BIN = path.join(ROOT, "dist/ambit.js");
 
 export async function buildCli(): Promise<string> {
-  const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    version: string;
+  };
   await build({
     entryPoints: [path.join(ROOT, "src/main.ts")],
     outfile: CLI_BIN,
@@ -17,7 +19,9 @@ export async function buildCli(): Promise<string> {
     format: "esm",
     target: "node20",
     // bundled CommonJS packages (ws, under the runner) `require` Node's built-ins: give them one
-    banner: { js: '#!/usr/bin/env node\nimport { createRequire as __ambitCreateRequire } from "node:module";\nconst require = __ambitCreateRequire(import.meta.url);' },
+    banner: {
+      js: '#!/usr/bin/env node\nimport { createRequire as __ambitCreateRequire } from "node:module";\nconst require = __ambitCreateRequire(import.meta.url);',
+    },
     define: { AMBIT_CLI_VERSION: JSON.stringify(version) },
     logLevel: "warning",
   });

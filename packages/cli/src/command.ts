@@ -76,19 +76,34 @@ export function parseCommandArgs(cmd: Command, argv: string[]) {
     allowPositionals: true,
     strict: true,
     options: Object.fromEntries(
-      Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+      Object.entries(options).map(([name, o]) => [
+        name,
+        {
+          type: o.type,
+          ...(o.short ? { short: o.short } : {}),
+          ...(o.multiple ? { multiple: true } : {}),
+        },
+      ]),
     ),
   } as ParseArgsConfig;
   const name = `ambit ${cmd.path.join(" ")}`;
   try {
     const { values, positionals } = parseArgs(config);
     if (values.help) return { values: values as Values, positionals };
-    if (positionals.length < (cmd.minArgs ?? 0)) throw new UsageError(`${name} needs ${cmd.args}`, name);
-    if (positionals.length > (cmd.maxArgs ?? cmd.minArgs ?? 0)) throw new UsageError(`${name}: unexpected argument '${positionals[cmd.maxArgs ?? cmd.minArgs ?? 0]}'`, name);
+    if (positionals.length < (cmd.minArgs ?? 0))
+      throw new UsageError(`${name} needs ${cmd.args}`, name);
+    if (positionals.length > (cmd.maxArgs ?? cmd.minArgs ?? 0))
+      throw new UsageError(
+        `${name}: unexpected argument '${positionals[cmd.maxArgs ?? cmd.minArgs ?? 0]}'`,
+        name,
+      );
     return { values: values as Values, positionals };
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`${name}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, "")}`, name);
+    throw new UsageError(
+      `${name}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, "")}`,
+      name,
+    );
   }
 }
 
@@ -128,13 +143,20 @@ export function contextFor(io: Io, values: Values, positionals: string[]): Comma
     settings,
     client: () => {
       const s = settings();
-      if (!s.apiKey) throw new CliError("no API key", 3, "run `ambit login` (or set AMBIT_API_KEY)");
-      return new Ambit({ apiKey: s.apiKey, baseURL: s.baseURL, defaultHeaders: { "x-oz-api-source": "CLI" } });
+      if (!s.apiKey)
+        throw new CliError("no API key", 3, "run `ambit login` (or set AMBIT_API_KEY)");
+      return new Ambit({
+        apiKey: s.apiKey,
+        baseURL: s.baseURL,
+        defaultHeaders: { "x-oz-api-source": "CLI" },
+      });
     },
   };
 }
 
 /** A string flag's value (the last one given). */
-export const str = (v: Values[string]): string | undefined => (Array.isArray(v) ? (v.at(-1) as string | undefined) : typeof v === "string" ? v : undefined);
+export const str = (v: Values[string]): string | undefined =>
+  Array.isArray(v) ? (v.at(-1) as string | undefined) : typeof v === "string" ? v : undefined;
 /** A repeatable string flag's values. */
-export const strs = (v: Values[string]): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === "string" ? [v] : []);
+export const strs = (v: Values[string]): string[] =>
+  Array.isArray(v) ? (v as string[]) : typeof v === "string" ? [v] : [];

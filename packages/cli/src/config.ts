@@ -18,7 +18,9 @@ export function readConfig(file = configPath()): StoredConfig {
     return JSON.parse(readFileSync(file, "utf8")) as StoredConfig;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new Error(`cannot read ${file}: ${(err as Error).message}; fix or delete it, then run \`ambit login\``);
+    throw new Error(
+      `cannot read ${file}: ${(err as Error).message}; fix or delete it, then run \`ambit login\``,
+    );
   }
 }
 
@@ -30,7 +32,12 @@ export function writeConfig(config: StoredConfig, file = configPath()) {
 }
 
 /** Where the client's settings come from: the environment overrides the stored config. */
-export type Resolved = { baseURL: string; apiKey?: string; keySource: "AMBIT_API_KEY" | "config" | "none"; urlSource: "AMBIT_BASE_URL" | "config" | "default" };
+export type Resolved = {
+  baseURL: string;
+  apiKey?: string;
+  keySource: "AMBIT_API_KEY" | "config" | "none";
+  urlSource: "AMBIT_BASE_URL" | "config" | "default";
+};
 
 export function resolveSettings(env: NodeJS.ProcessEnv = process.env): Resolved {
   const stored = readConfig(configPath(env));

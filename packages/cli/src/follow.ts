@@ -22,7 +22,12 @@ export type FollowOptions = {
  * Streams a run until it ends: the progress view (state, elapsed time, the agent's messages,
  * tool calls and command output as they happen) or JSON lines. Answers the exit code of its final state.
  */
-export async function followRun(client: Ambit, io: Io, runId: string, opts: FollowOptions): Promise<number> {
+export async function followRun(
+  client: Ambit,
+  io: Io,
+  runId: string,
+  opts: FollowOptions,
+): Promise<number> {
   const paint = painter(io.out, io.env);
   const run = await client.agent.runs.retrieve(runId);
   const since = Date.parse(run.created_at);
@@ -48,10 +53,20 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
     if (!r) return;
     const at = clock(Date.parse(e.at) - since);
     const lines = r.text.split("\n");
-    print(lines.map((l, i) => `${paint("gray", i === 0 ? `[${at}]` : " ".repeat(at.length + 2))} ${r.style ? paint(r.style, l) : l}`).join("\n"));
+    print(
+      lines
+        .map(
+          (l, i) =>
+            `${paint("gray", i === 0 ? `[${at}]` : " ".repeat(at.length + 2))} ${r.style ? paint(r.style, l) : l}`,
+        )
+        .join("\n"),
+    );
   };
 
-  if (!opts.json) print(`${paint("bold", run.title || run.prompt.slice(0, 80))} ${paint("gray", `(run ${runId})`)}`);
+  if (!opts.json)
+    print(
+      `${paint("bold", run.title || run.prompt.slice(0, 80))} ${paint("gray", `(run ${runId})`)}`,
+    );
   const ac = new AbortController();
   let interrupted = false;
   const onSigint = () => {
@@ -62,14 +77,22 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
   process.on("SIGINT", onSigint);
   opts.signal?.addEventListener("abort", () => ac.abort(), { once: true });
   const timer = statusLine ? setInterval(drawStatus, 1000) : undefined;
-  const stopInput = opts.input && !isTerminal(run.state) ? await readFollowups(client, io, runId, print, paint) : () => {};
+  const stopInput =
+    opts.input && !isTerminal(run.state)
+      ? await readFollowups(client, io, runId, print, paint)
+      : () => {};
   try {
     const stream = client.agent.runs.stream(runId, { after: opts.after ?? 0, signal: ac.signal });
     for await (const event of stream) {
       if (event.type === "run.state_changed") state = event.payload.to;
       show(event);
       if (state === "BLOCKED" && event.type === "run.state_changed" && !opts.json && !opts.input) {
-        print(paint("yellow", `The agent waits for an answer: ambit run follow ${runId}, then type it (or POST …/followups).`));
+        print(
+          paint(
+            "yellow",
+            `The agent waits for an answer: ambit run follow ${runId}, then type it (or POST …/followups).`,
+          ),
+        );
       }
     }
   } finally {
@@ -85,29 +108,43 @@ export async function followRun(client: Ambit, io: Io, runId: string, opts: Foll
   }
   const final: RunItem = await client.agent.runs.retrieve(runId);
   if (!opts.json) {
-    const style = final.state === "SUCCEEDED" ? "green" : final.state === "CANCELLED" ? "yellow" : "red";
+    const style =
+      final.state === "SUCCEEDED" ? "green" : final.state === "CANCELLED" ? "yellow" : "red";
     const msg = final.status_message?.message ? ` — ${final.status_message.message}` : "";
     // written as it is, not through print(): the run is over, no live status line goes under it
-    io.out.write(`${paint(style, paint("bold", final.state))} after ${final.run_time ? final.run_time.replace(/^PT/, "").toLowerCase() : elapsed()}${msg}\n`);
+    io.out.write(
+      `${paint(style, paint("bold", final.state))} after ${final.run_time ? final.run_time.replace(/^PT/, "").toLowerCase() : elapsed()}${msg}\n`,
+    );
   }
   return exitForState(final.state);
 }
 
 /** Sends each line typed on stdin as a follow-up, when the key may steer; answers a stopper. */
-async function readFollowups(client: Ambit, io: Io, runId: string, print: (t: string) => void, paint: ReturnType<typeof painter>) {
+async function readFollowups(
+  client: Ambit,
+  io: Io,
+  runId: string,
+  print: (t: string) => void,
+  paint: ReturnType<typeof painter>,
+) {
   const { access } = await client.agent.runs.sessionToken(runId);
   if (access !== "EDITOR") {
-    if (io.stdin.isTTY) print(paint("gray", "(watching read-only: your key may not send follow-ups to this run)"));
+    if (io.stdin.isTTY)
+      print(paint("gray", "(watching read-only: your key may not send follow-ups to this run)"));
     return () => {};
   }
-  if (io.stdin.isTTY) print(paint("gray", "Type a message and press Enter to send a follow-up to the agent."));
+  if (io.stdin.isTTY)
+    print(paint("gray", "Type a message and press Enter to send a follow-up to the agent."));
   const rl = createInterface({ input: io.stdin, terminal: false });
   rl.on("line", (line) => {
     const message = line.trim();
     if (!message) return;
     client.agent.runs.followup(runId, { message }).then(
       () => print(paint("magenta", `→ follow-up sent: ${message}`)),
-      (err: unknown) => print(paint("red", `follow-up not sent: ${err instanceof Error ? err.message : String(err)}`)),
+      (err: unknown) =>
+        print(
+          paint("red", `follow-up not sent: ${err instanceof Error ? err.message : String(err)}`),
+        ),
     );
   });
   return () => {

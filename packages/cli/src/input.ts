@@ -3,9 +3,17 @@ import { CliError, str, UsageError, type Values } from "./command.ts";
 import { EXIT } from "./exit-codes.ts";
 
 /** The text of `--<key>` (`flags` names it in the error), or of the file `--file` names: one at most. */
-export function textOrFile(values: Values, key: string, flags: string, cmd: string): string | undefined {
-  if (str(values[key]) !== undefined && str(values.file) !== undefined) throw new UsageError(`choose ${flags} or --file, not both`, cmd);
-  return str(values.file) !== undefined ? readTextFile(str(values.file)!, "--file", cmd) : str(values[key]);
+export function textOrFile(
+  values: Values,
+  key: string,
+  flags: string,
+  cmd: string,
+): string | undefined {
+  if (str(values[key]) !== undefined && str(values.file) !== undefined)
+    throw new UsageError(`choose ${flags} or --file, not both`, cmd);
+  return str(values.file) !== undefined
+    ? readTextFile(str(values.file)!, "--file", cmd)
+    : str(values[key]);
 }
 
 /** A file's text; a file that cannot be read is a command-line mistake (exit 2) that names it. */
@@ -14,8 +22,19 @@ export function readTextFile(file: string, flag: string, cmd: string): string {
     return readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    throw new CliError(`cannot read ${flag} ${file}: ${why}`, EXIT.USAGE, `check the path (relative to ${process.cwd()}); see \`${cmd} --help\``);
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : (err as Error).message;
+    throw new CliError(
+      `cannot read ${flag} ${file}: ${why}`,
+      EXIT.USAGE,
+      `check the path (relative to ${process.cwd()}); see \`${cmd} --help\``,
+    );
   }
 }
 
@@ -26,9 +45,18 @@ export function readJsonFile(file: string, cmd: string): Record<string, unknown>
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new CliError(`--file ${file} is not valid JSON: ${(err as Error).message}`, EXIT.USAGE, `fix the JSON; see \`${cmd} --help\` for its shape`);
+    throw new CliError(
+      `--file ${file} is not valid JSON: ${(err as Error).message}`,
+      EXIT.USAGE,
+      `fix the JSON; see \`${cmd} --help\` for its shape`,
+    );
   }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new CliError(`--file ${file} must hold a JSON object`, EXIT.USAGE, `see \`${cmd} --help\` for its shape`);
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new CliError(
+      `--file ${file} must hold a JSON object`,
+      EXIT.USAGE,
+      `see \`${cmd} --help\` for its shape`,
+    );
   return value as Record<string, unknown>;
 }
 
@@ -49,7 +77,11 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 export function parseDuration(text: string, flag: string, cmd: string): number {
   if (/^\d+$/.test(text)) return Number(text);
   const parts = [...text.matchAll(/(\d+)([smhd])/g)];
-  if (!parts.length || parts.map((p) => p[0]).join("") !== text) throw new UsageError(`${flag} wants a duration like 90s, 30m, 4h, 1h30m or 2d (or seconds), got '${text}'`, cmd);
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text)
+    throw new UsageError(
+      `${flag} wants a duration like 90s, 30m, 4h, 1h30m or 2d (or seconds), got '${text}'`,
+      cmd,
+    );
   return parts.reduce((sum, p) => sum + Number(p[1]) * UNITS[p[2]], 0);
 }
 

@@ -18,14 +18,27 @@ export type RunHereOptions = {
 };
 
 /** Creates the LOCAL run, claims it, runs the agent in `dir` and shows the live view; answers the exit code. */
-export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunCreateParams, opts: RunHereOptions): Promise<number> {
+export async function runHere(
+  api: Ambit,
+  settings: Resolved,
+  io: Io,
+  body: RunCreateParams,
+  opts: RunHereOptions,
+): Promise<number> {
   const dir = path.resolve(opts.dir);
   let isDir = false;
   try {
     isDir = statSync(dir).isDirectory();
-  } catch { /* missing */ }
-  if (!isDir) throw new UsageError(`-C ${opts.dir}: no such directory; the agent works in an existing directory, as it is`, "ambit agent run --local");
-  if (!settings.apiKey) throw new CliError("no API key: run `ambit login` or set AMBIT_API_KEY", EXIT.AUTH);
+  } catch {
+    /* missing */
+  }
+  if (!isDir)
+    throw new UsageError(
+      `-C ${opts.dir}: no such directory; the agent works in an existing directory, as it is`,
+      "ambit agent run --local",
+    );
+  if (!settings.apiKey)
+    throw new CliError("no API key: run `ambit login` or set AMBIT_API_KEY", EXIT.AUTH);
   // the runner (harnesses, MCP, websockets) loads only for local runs
   const { runLocal } = await import("@ambit/runner");
   const created = await api.agent.runs.create(body);
@@ -43,7 +56,11 @@ export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunC
       log: (e) => note(`ambit: ${String(e.msg)}${e.error ? ` (${String(e.error)})` : ""}`),
     });
   } catch (err) {
-    throw new CliError(`could not start LOCAL run ${created.run_id}: ${(err as Error).message}`, EXIT.ERROR, "the run ends ERROR on the platform once its lease lapses");
+    throw new CliError(
+      `could not start LOCAL run ${created.run_id}: ${(err as Error).message}`,
+      EXIT.ERROR,
+      "the run ends ERROR on the platform once its lease lapses",
+    );
   }
   note(`Running ${created.run_id} here, in ${dir}. Ctrl-C cancels it.`);
   if (created.sharing) {
@@ -66,7 +83,10 @@ export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunC
     },
   });
   // the view may fail (the network is gone) while the agent goes on here: the run's own end decides
-  const viewed = view.then((code) => ({ code }), (error: unknown) => ({ error }));
+  const viewed = view.then(
+    (code) => ({ code }),
+    (error: unknown) => ({ error }),
+  );
   const first = await Promise.race([viewed, local.done]);
   if ("code" in first && first.code === EXIT.INTERRUPTED) return first.code; // a second Ctrl-C
   const { final, lost } = await local.done;
@@ -81,6 +101,8 @@ export async function runHere(api: Ambit, settings: Resolved, io: Io, body: RunC
   }
   const shown = await viewed;
   if ("code" in shown) return shown.code;
-  note(`The live view stopped (${shown.error instanceof Error ? shown.error.message : String(shown.error)}); the run ended ${final?.state ?? "FAILED"} here.`);
+  note(
+    `The live view stopped (${shown.error instanceof Error ? shown.error.message : String(shown.error)}); the run ended ${final?.state ?? "FAILED"} here.`,
+  );
   return exitForState(final?.state ?? "FAILED");
 }

@@ -8,13 +8,24 @@ export type Io = {
   env: NodeJS.ProcessEnv;
 };
 
-const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], blue: [34, 39], magenta: [35, 39], cyan: [36, 39], gray: [90, 39] } as const;
+const CODES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+  gray: [90, 39],
+} as const;
 export type Style = keyof typeof CODES;
 
 /** Colours for a stream: only on a terminal, and never with NO_COLOR. */
 export function painter(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv) {
   const on = !!stream.isTTY && !env.NO_COLOR && env.TERM !== "dumb";
-  return (style: Style, text: string) => (on ? `\x1b[${CODES[style][0]}m${text}\x1b[${CODES[style][1]}m` : text);
+  return (style: Style, text: string) =>
+    on ? `\x1b[${CODES[style][0]}m${text}\x1b[${CODES[style][1]}m` : text;
 }
 
 export function printJson(io: Io, value: unknown) {
@@ -24,7 +35,11 @@ export function printJson(io: Io, value: unknown) {
 /** A plain text table: a header row and left-aligned columns, the last one left ragged. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join("\n") + "\n";
 }
 

@@ -4,7 +4,12 @@ import type { Style } from "./output.ts";
 /** A line (or lines) of the progress view for one event, or nothing for events it does not show. */
 export type Rendered = { text: string; style?: Style } | null;
 
-const indent = (text: string, prefix = "  ") => text.replace(/\n$/, "").split("\n").map((l) => prefix + l).join("\n");
+const indent = (text: string, prefix = "  ") =>
+  text
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => prefix + l)
+    .join("\n");
 
 /** How the progress view and `run logs` show each event type. */
 export function renderEvent(e: RunEvent): Rendered {
@@ -14,7 +19,14 @@ export function renderEvent(e: RunEvent): Rendered {
       return { text: `run created (${p.state})`, style: "gray" };
     case "run.state_changed": {
       const msg = p.status_message?.message ? ` — ${p.status_message.message}` : "";
-      const style: Style = p.to === "SUCCEEDED" ? "green" : ["FAILED", "ERROR"].includes(p.to) ? "red" : p.to === "CANCELLED" ? "yellow" : "cyan";
+      const style: Style =
+        p.to === "SUCCEEDED"
+          ? "green"
+          : ["FAILED", "ERROR"].includes(p.to)
+            ? "red"
+            : p.to === "CANCELLED"
+              ? "yellow"
+              : "cyan";
       return { text: `${p.from} → ${p.to}${msg}`, style };
     }
     case "run.waiting":
@@ -25,25 +37,40 @@ export function renderEvent(e: RunEvent): Rendered {
       return { text: `${p.role === "system" ? "system" : "agent"}: ${p.text}` };
     case "agent.tool_call": {
       const input = p.input ?? {};
-      const shown = typeof input.command === "string" ? `$ ${input.command}` : `${p.name} ${JSON.stringify(input)}`;
+      const shown =
+        typeof input.command === "string"
+          ? `$ ${input.command}`
+          : `${p.name} ${JSON.stringify(input)}`;
       return { text: shown, style: "blue" };
     }
     case "agent.tool_result":
-      return { text: `${p.state === "completed" ? "✓" : "✗"} ${p.name} ${p.state}`, style: p.state === "completed" ? "gray" : "red" };
+      return {
+        text: `${p.state === "completed" ? "✓" : "✗"} ${p.name} ${p.state}`,
+        style: p.state === "completed" ? "gray" : "red",
+      };
     case "command.output":
-      return { text: indent(String(p.chunk ?? ""), "  │ "), style: p.stream === "stderr" ? "yellow" : "dim" };
+      return {
+        text: indent(String(p.chunk ?? ""), "  │ "),
+        style: p.stream === "stderr" ? "yellow" : "dim",
+      };
     case "followup.received":
       return { text: `follow-up: ${p.message}`, style: "magenta" };
     case "artifact.created": {
       const d = p.data ?? {};
       // a kept file says how to get it; other artifacts show their data (a pull request's url, …)
       if (p.artifact_type === "FILE" && typeof d.artifact_uid === "string") {
-        return { text: `artifact FILE ${d.filepath ?? d.filename}: ambit artifact download ${d.artifact_uid}`, style: "green" };
+        return {
+          text: `artifact FILE ${d.filepath ?? d.filename}: ambit artifact download ${d.artifact_uid}`,
+          style: "green",
+        };
       }
       return { text: `artifact ${p.artifact_type}: ${JSON.stringify(d)}`, style: "green" };
     }
     case "setup.step":
-      return { text: `setup ${p.phase} ${p.name}: ${p.status}${p.exit_code !== undefined ? ` (exit ${p.exit_code})` : ""}`, style: p.status === "failed" ? "red" : "gray" };
+      return {
+        text: `setup ${p.phase} ${p.name}: ${p.status}${p.exit_code !== undefined ? ` (exit ${p.exit_code})` : ""}`,
+        style: p.status === "failed" ? "red" : "gray",
+      };
     case "error":
       return { text: `error: ${p.message}`, style: "red" };
     case "secrets.withheld":

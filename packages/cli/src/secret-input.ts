@@ -40,8 +40,14 @@ export async function readSecret(io: Io, prompt: string): Promise<string> {
  * is piped, else a hidden prompt on a terminal. One trailing newline (what `echo` or an editor
  * adds) is dropped; the value is never an argument, so it stays out of shell history.
  */
-export async function readSecretValue(io: Io, opts: { file?: string; prompt: string; readFile: (file: string) => string }): Promise<string> {
-  if (opts.file !== undefined) return opts.file === "-" ? dropNewline(await readAll(io)) : dropNewline(opts.readFile(opts.file));
+export async function readSecretValue(
+  io: Io,
+  opts: { file?: string; prompt: string; readFile: (file: string) => string },
+): Promise<string> {
+  if (opts.file !== undefined)
+    return opts.file === "-"
+      ? dropNewline(await readAll(io))
+      : dropNewline(opts.readFile(opts.file));
   if (io.stdin.isTTY) return readSecret(io, opts.prompt);
   return dropNewline(await readAll(io));
 }

@@ -2,17 +2,28 @@
 import type { RunSharing, RunShareParams } from "@ambit/sdk";
 import { UsageError } from "./command.ts";
 
-const TEAM = { team: "VIEWER", "team:view": "VIEWER", "team:edit": "EDITOR", "team:none": "NONE" } as const;
+const TEAM = {
+  team: "VIEWER",
+  "team:view": "VIEWER",
+  "team:edit": "EDITOR",
+  "team:none": "NONE",
+} as const;
 const PUBLIC = { "public:view": "VIEWER", "public:none": "NONE" } as const;
 
-export const SHARE_FORMS = "team (or team:view: teammates watch), team:edit (teammates with the member role steer too), public:view (a read-only link that needs no key)";
-const NONE_FORMS = "team:none (teammates no longer see a personal run), public:none (revokes the link)";
+export const SHARE_FORMS =
+  "team (or team:view: teammates watch), team:edit (teammates with the member role steer too), public:view (a read-only link that needs no key)";
+const NONE_FORMS =
+  "team:none (teammates no longer see a personal run), public:none (revokes the link)";
 
 /**
  * Parses repeated `--share` values: `team`, `team:view`, `team:edit`, `public:view` (and, to change
  * a run's sharing later, `team:none`, `public:none`). Anything else is a usage error naming the forms.
  */
-export function parseShareSpecs(specs: string[], usage: string, opts: { allowNone?: boolean } = {}): RunShareParams {
+export function parseShareSpecs(
+  specs: string[],
+  usage: string,
+  opts: { allowNone?: boolean } = {},
+): RunShareParams {
   const out: { team?: RunSharing["team"]; public?: RunSharing["public"] } = {};
   const forms = opts.allowNone ? `${SHARE_FORMS}, ${NONE_FORMS}` : SHARE_FORMS;
   for (const raw of specs) {
@@ -28,14 +39,21 @@ export function parseShareSpecs(specs: string[], usage: string, opts: { allowNon
       );
     }
     if (spec.includes("@") || spec.startsWith("email") || spec.startsWith("user")) {
-      throw new UsageError(`--share ${raw}: sharing with a person is not supported yet; share with the team (team, team:edit) or make a read-only link (public:view)`, usage);
+      throw new UsageError(
+        `--share ${raw}: sharing with a person is not supported yet; share with the team (team, team:edit) or make a read-only link (public:view)`,
+        usage,
+      );
     }
-    if (team === undefined && pub === undefined) throw new UsageError(`--share ${raw} is not a recipient; use ${forms}`, usage);
-    const [key, value] = team !== undefined ? (["team", team] as const) : (["public", pub!] as const);
-    if (out[key] !== undefined && out[key] !== value) throw new UsageError(`--share names ${key} twice, differently (${raw}); give it once`, usage);
+    if (team === undefined && pub === undefined)
+      throw new UsageError(`--share ${raw} is not a recipient; use ${forms}`, usage);
+    const [key, value] =
+      team !== undefined ? (["team", team] as const) : (["public", pub!] as const);
+    if (out[key] !== undefined && out[key] !== value)
+      throw new UsageError(`--share names ${key} twice, differently (${raw}); give it once`, usage);
     (out as Record<string, string>)[key] = value;
   }
-  if (opts.allowNone && !Object.keys(out).length) throw new UsageError(`name who to share with: ${forms}`, usage);
+  if (opts.allowNone && !Object.keys(out).length)
+    throw new UsageError(`name who to share with: ${forms}`, usage);
   return out;
 }
 
@@ -44,7 +62,10 @@ export function describeSharing(sharing: RunSharing): string {
   const team = {
     NONE: "Only you can see this run.",
     VIEWER: "Your team can watch this run; only you steer it.",
-    EDITOR: "Your team can watch this run, and teammates with the member role or higher can steer it (follow-ups, cancel).",
+    EDITOR:
+      "Your team can watch this run, and teammates with the member role or higher can steer it (follow-ups, cancel).",
   }[sharing.team];
-  return sharing.public_url ? `${team}\nAnyone with this link can watch it, read-only, without a key: ${sharing.public_url}` : team;
+  return sharing.public_url
+    ? `${team}\nAnyone with this link can watch it, read-only, without a key: ${sharing.public_url}`
+    : team;
 }

@@ -23,11 +23,23 @@ export type ReportArtifactRequest = z.infer<typeof ReportArtifactRequest>;
 
 /** Query of a file upload: the file's name, where it was in the workspace, and how to label it. */
 export const UploadFileArtifactQuery = z.object({
-  filename: z.string().min(1).max(255).refine((s) => !/[\\/\u0000]/.test(s), "filename may not contain '/', '\\' or NUL"),
-  filepath: z.string().max(1000).optional().describe("where the file was, relative to the run's workspace"),
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((s) => !/[\\/\u0000]/.test(s), "filename may not contain '/', '\\' or NUL"),
+  filepath: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe("where the file was, relative to the run's workspace"),
   title: z.string().max(200).optional(),
   description: z.string().max(2000).optional(),
-  token: z.string().max(4000).optional().describe("the run's HOST attach token, for clients that cannot send headers"),
+  token: z
+    .string()
+    .max(4000)
+    .optional()
+    .describe("the run's HOST attach token, for clients that cannot send headers"),
 });
 export type UploadFileArtifactQuery = z.infer<typeof UploadFileArtifactQuery>;
 

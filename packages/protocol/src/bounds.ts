@@ -19,7 +19,8 @@ export function jsonBoundsExceeded(value: unknown, bounds: JsonBounds): string |
     if (typeof v === "string") bytes += utf8.encode(v).length + 2;
     else if (v === null || typeof v !== "object") bytes += String(v).length;
     else {
-      if (depth + 1 > bounds.maxDepth) return `is nested more than ${bounds.maxDepth} levels deep; flatten it to at most ${bounds.maxDepth}`;
+      if (depth + 1 > bounds.maxDepth)
+        return `is nested more than ${bounds.maxDepth} levels deep; flatten it to at most ${bounds.maxDepth}`;
       const entries = Array.isArray(v) ? v.map((x) => [undefined, x] as const) : Object.entries(v);
       bytes += 2 + Math.max(entries.length - 1, 0);
       for (const [k, x] of entries) {
@@ -27,7 +28,8 @@ export function jsonBoundsExceeded(value: unknown, bounds: JsonBounds): string |
         stack.push([x, depth + 1]);
       }
     }
-    if (bytes > bounds.maxBytes) return `is larger than ${kib(bounds.maxBytes)} of JSON; keep it under ${kib(bounds.maxBytes)}`;
+    if (bytes > bounds.maxBytes)
+      return `is larger than ${kib(bounds.maxBytes)} of JSON; keep it under ${kib(bounds.maxBytes)}`;
   }
   return null;
 }
@@ -60,7 +62,8 @@ const LOOPBACK = /^(localhost|[a-z0-9.-]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$
  * characters, which URL parsers strip before reading the scheme.
  */
 export function unsafeLinkReason(s: string): string | null {
-  if (/[\u0000-\u0020\u007f-\u00a0\u2028\u2029]/.test(s)) return "must be an https link without whitespace or control characters";
+  if (/[\u0000-\u0020\u007f-\u00a0\u2028\u2029]/.test(s))
+    return "must be an https link without whitespace or control characters";
   let url: URL;
   try {
     url = new URL(s);
@@ -77,10 +80,13 @@ export function unsafeLinkReason(s: string): string | null {
 
 /** A URL a client or host sets that others may open as a link: see `unsafeLinkReason`. */
 export const safeLinkUrl = (maxLength = 2048) =>
-  z.string().max(maxLength).superRefine((s, ctx) => {
-    const why = unsafeLinkReason(s);
-    if (why) ctx.addIssue({ code: "custom", message: why });
-  });
+  z
+    .string()
+    .max(maxLength)
+    .superRefine((s, ctx) => {
+      const why = unsafeLinkReason(s);
+      if (why) ctx.addIssue({ code: "custom", message: why });
+    });
 
 /** A URL the platform or a runner connects to (MCP servers, model endpoints): http or https only. */
 export const ServiceUrl = z.url({ protocol: /^https?$/, error: "must be an http or https URL" });

@@ -5,7 +5,9 @@ import { ErrorCode } from "./errors.ts";
 import { ConfigChange } from "./agent-config.ts";
 
 export const EventActor = z.object({
-  type: z.enum(["user", "service_account", "host", "system", "public"]).describe("public: someone watching through the run's public link"),
+  type: z
+    .enum(["user", "service_account", "host", "system", "public"])
+    .describe("public: someone watching through the run's public link"),
   id: z.string(),
 });
 export type EventActor = z.infer<typeof EventActor>;
@@ -21,7 +23,11 @@ const text = z.string();
  * from the host running the run (or a local CLI run).
  */
 export const EventPayloads = {
-  "run.created": z.object({ state: RunState, prompt: z.string().optional(), status_message: RunStatusMessage.optional() }),
+  "run.created": z.object({
+    state: RunState,
+    prompt: z.string().optional(),
+    status_message: RunStatusMessage.optional(),
+  }),
   "run.state_changed": z.object({
     from: RunState,
     to: RunState,
@@ -31,11 +37,26 @@ export const EventPayloads = {
   }),
   "run.cancel_requested": z.object({ state: RunState }),
   "run.waiting": z.object({ status_message: RunStatusMessage }),
-  "agent.message": z.object({ text, message_id: z.string().optional(), role: z.enum(["assistant", "system"]).default("assistant") }),
+  "agent.message": z.object({
+    text,
+    message_id: z.string().optional(),
+    role: z.enum(["assistant", "system"]).default("assistant"),
+  }),
   "agent.tool_call": z.object({
     call_id: z.string(),
     name: z.string(),
-    category: z.enum(["command", "files", "search", "integration", "documents", "computer", "review", "skill"]).optional(),
+    category: z
+      .enum([
+        "command",
+        "files",
+        "search",
+        "integration",
+        "documents",
+        "computer",
+        "review",
+        "skill",
+      ])
+      .optional(),
     input: z.record(z.string(), z.unknown()),
   }),
   "agent.tool_result": z.object({
@@ -44,14 +65,29 @@ export const EventPayloads = {
     state: z.enum(["completed", "failed", "denied"]),
     output: z.record(z.string(), z.unknown()),
   }),
-  "command.output": z.object({ call_id: z.string().optional(), stream: z.enum(["stdout", "stderr"]), chunk: text }),
-  "artifact.created": z.object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) }).superRefine((v, ctx) => {
-    // the same rule as a reported artifact's url (safeLinkUrl): a viewer may open it as a link
-    const url = v.data.url;
-    const why = url === undefined ? null : typeof url === "string" ? unsafeLinkReason(url) : "must be a string";
-    if (why) ctx.addIssue({ code: "custom", path: ["data", "url"], message: why });
+  "command.output": z.object({
+    call_id: z.string().optional(),
+    stream: z.enum(["stdout", "stderr"]),
+    chunk: text,
   }),
-  "followup.received": z.object({ message: text, mode: z.enum(["normal", "plan", "orchestrate"]).optional(), execution_id: z.number().int() }),
+  "artifact.created": z
+    .object({ artifact_type: ArtifactType, data: z.record(z.string(), z.unknown()) })
+    .superRefine((v, ctx) => {
+      // the same rule as a reported artifact's url (safeLinkUrl): a viewer may open it as a link
+      const url = v.data.url;
+      const why =
+        url === undefined
+          ? null
+          : typeof url === "string"
+            ? unsafeLinkReason(url)
+            : "must be a string";
+      if (why) ctx.addIssue({ code: "custom", path: ["data", "url"], message: why });
+    }),
+  "followup.received": z.object({
+    message: text,
+    mode: z.enum(["normal", "plan", "orchestrate"]).optional(),
+    execution_id: z.number().int(),
+  }),
   usage: z.object({
     model_id: z.string().optional(),
     input_tokens: z.number().int().nonnegative(),
@@ -67,21 +103,39 @@ export const EventPayloads = {
     exit_code: z.number().int().optional(),
     output_tail: text.optional(),
   }),
-  error: z.object({ message: text, error_code: ErrorCode.optional(), retryable: z.boolean().optional() }),
+  error: z.object({
+    message: text,
+    error_code: ErrorCode.optional(),
+    retryable: z.boolean().optional(),
+  }),
   /** an execution was given no personal secrets (names and values are never in it) */
   "secrets.withheld": z.object({
     reason: z.enum(["started_by_other", "lower_role_change", "delegated_key"]),
     message: text,
-    withheld: z.number().int().positive().describe("how many personal secrets of the run's creator were held back"),
+    withheld: z
+      .number()
+      .int()
+      .positive()
+      .describe("how many personal secrets of the run's creator were held back"),
     started_by: EventActor.optional().describe("started_by_other: who started this execution"),
-    changes: z.array(ConfigChange).optional().describe("lower_role_change: the pieces last written below the creator's role"),
+    changes: z
+      .array(ConfigChange)
+      .optional()
+      .describe("lower_role_change: the pieces last written below the creator's role"),
   }),
 } as const;
 
 export type EventType = keyof typeof EventPayloads;
 export const EVENT_TYPES = Object.keys(EventPayloads) as EventType[];
 /** Events only the platform itself may write. */
-export const LIFECYCLE_EVENT_TYPES: EventType[] = ["run.created", "run.state_changed", "run.cancel_requested", "run.waiting", "followup.received", "secrets.withheld"];
+export const LIFECYCLE_EVENT_TYPES: EventType[] = [
+  "run.created",
+  "run.state_changed",
+  "run.cancel_requested",
+  "run.waiting",
+  "followup.received",
+  "secrets.withheld",
+];
 
 /** One entry of a run's append-only event log. `seq` starts at 1 and never skips. */
 export const RunEvent = z.object({
@@ -104,7 +158,8 @@ export const EventInput = z
   .transform((v, ctx) => {
     const parsed = EventPayloads[v.type].safeParse(v.payload);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ["payload", ...issue.path] } as never);
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ ...issue, path: ["payload", ...issue.path] } as never);
       return z.NEVER;
     }
     return { type: v.type, payload: parsed.data as Record<string, unknown> };

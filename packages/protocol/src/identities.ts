@@ -3,8 +3,15 @@ import { HarnessType, MCPServerConfig } from "./agent-config.ts";
 import { Timestamp } from "./common.ts";
 import { SecretName } from "./secrets.ts";
 
-const Harness = z.object({ type: HarnessType.optional(), model_id: z.string().max(200).optional(), reasoning_level: z.string().max(50).optional() });
-const HarnessAuthSecrets = z.object({ claude_auth_secret_name: SecretName.optional(), codex_auth_secret_name: SecretName.optional() });
+const Harness = z.object({
+  type: HarnessType.optional(),
+  model_id: z.string().max(200).optional(),
+  reasoning_level: z.string().max(50).optional(),
+});
+const HarnessAuthSecrets = z.object({
+  claude_auth_secret_name: SecretName.optional(),
+  codex_auth_secret_name: SecretName.optional(),
+});
 const AgentType = z.enum(["FOREMAN", "TRIAGE", "SPEC", "IMPLEMENT", "REVIEW", "VERIFY", "CUSTOM"]);
 const McpServers = z.record(z.string().min(1).max(100), MCPServerConfig);
 
@@ -19,7 +26,10 @@ export const AgentResponse = z.object({
   updated_at: Timestamp,
   secrets: z.array(z.object({ name: z.string() })),
   skills: z.array(z.string()),
-  memory: z.object({ auto_memory: z.object({ enabled: z.boolean() }), attached_stores: z.array(z.unknown()) }),
+  memory: z.object({
+    auto_memory: z.object({ enabled: z.boolean() }),
+    attached_stores: z.array(z.unknown()),
+  }),
   default_runner_uid: z.string().nullable(),
   environment_id: z.string().optional(),
   base_model: z.string().optional(),
@@ -38,7 +48,11 @@ const agentFields = {
   description: z.string().max(240).nullable().optional(),
   prompt: z.string().max(100_000).nullable().optional(),
   environment_id: z.string().max(64).nullable().optional(),
-  secrets: z.array(z.object({ name: SecretName })).max(100).nullable().optional(),
+  secrets: z
+    .array(z.object({ name: SecretName }))
+    .max(100)
+    .nullable()
+    .optional(),
   skills: z.array(z.string().min(1).max(500)).max(50).nullable().optional(),
   base_model: z.string().max(200).nullable().optional(),
   base_harness: HarnessType.nullable().optional().describe("deprecated: use harness.type"),
@@ -54,17 +68,25 @@ const agentFields = {
 
 const noDuplicateSecrets = (v: { secrets?: { name: string }[] | null }, ctx: z.RefinementCtx) => {
   const names = (v.secrets ?? []).map((s) => s.name);
-  if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", path: ["secrets"], message: "secret names must be unique" });
+  if (new Set(names).size !== names.length)
+    ctx.addIssue({ code: "custom", path: ["secrets"], message: "secret names must be unique" });
 };
 
 export const CreateAgentRequest = z
-  .object({ name: z.string().trim().min(1, "name may not be empty").max(100), ...agentFields, factory_uid: z.string().max(64).nullable().optional() })
+  .object({
+    name: z.string().trim().min(1, "name may not be empty").max(100),
+    ...agentFields,
+    factory_uid: z.string().max(64).nullable().optional(),
+  })
   .superRefine(noDuplicateSecrets);
 export type CreateAgentRequest = z.infer<typeof CreateAgentRequest>;
 
 /** Partial update: omitted or null = unchanged; empty string / [] / {} = clear; anything else replaces. */
 export const UpdateAgentRequest = z
-  .object({ name: z.string().trim().min(1, "name may not be empty").max(100).nullable().optional(), ...agentFields })
+  .object({
+    name: z.string().trim().min(1, "name may not be empty").max(100).nullable().optional(),
+    ...agentFields,
+  })
   .superRefine(noDuplicateSecrets);
 export type UpdateAgentRequest = z.infer<typeof UpdateAgentRequest>;
 

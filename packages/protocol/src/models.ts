@@ -12,28 +12,43 @@ export const ModelInfo = z.object({
   vision_supported: z.boolean(),
   description: z.string().optional(),
   reasoning_level: z.string().optional(),
-  api: ModelProvider.describe("`openai`: any OpenAI-compatible chat-completions server; `anthropic`: the Messages API"),
+  api: ModelProvider.describe(
+    "`openai`: any OpenAI-compatible chat-completions server; `anthropic`: the Messages API",
+  ),
   model: z.string().describe("the model name sent to the provider"),
   base_url: z.string().nullable(),
   api_key_secret: z.string().nullable(),
-  is_default: z.boolean().describe("whether this is the team's default model (the one marked default, else the first added), in every answer the same as the list's"),
+  is_default: z
+    .boolean()
+    .describe(
+      "whether this is the team's default model (the one marked default, else the first added), in every answer the same as the list's",
+    ),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
 export const ListModelsResponse = z.object({
-  default_model_id: z.string().describe("the team's default model; empty when the catalog is empty"),
+  default_model_id: z
+    .string()
+    .describe("the team's default model; empty when the catalog is empty"),
   models: z.array(ModelInfo),
 });
 export type ListModelsResponse = z.infer<typeof ListModelsResponse>;
 
-export const ModelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/, "a model id is 1-100 characters of letters, digits, '.', '_', ':', '@' or '-'");
+export const ModelId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$/,
+    "a model id is 1-100 characters of letters, digits, '.', '_', ':', '@' or '-'",
+  );
 
 const modelFields = {
   display_name: z.string().trim().min(1).max(100).optional(),
   provider: ModelProvider.describe("which API the host speaks"),
   model: z.string().min(1).max(200).describe("the model name sent to the provider"),
   base_url: ServiceUrl.nullable().optional(),
-  api_key_secret: SecretName.nullable().optional().describe("name of the secret holding the API key"),
+  api_key_secret: SecretName.nullable()
+    .optional()
+    .describe("name of the secret holding the API key"),
   vision_supported: z.boolean().default(false),
   description: z.string().max(500).optional(),
   reasoning_level: z.string().max(50).optional(),

@@ -16,18 +16,43 @@ export const RunState = z.enum([
   "CANCELLED",
 ]);
 export type RunState = z.infer<typeof RunState>;
-export const TERMINAL_STATES = ["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"] as const satisfies readonly RunState[];
+export const TERMINAL_STATES = [
+  "SUCCEEDED",
+  "FAILED",
+  "ERROR",
+  "CANCELLED",
+] as const satisfies readonly RunState[];
 export type TerminalState = (typeof TERMINAL_STATES)[number];
 /** The states in which a run occupies one of its team's `max_concurrent_runs` slots (LOCAL runs use their creator's machine, not a slot). */
-export const HELD_STATES = ["PENDING", "CLAIMED", "INPROGRESS", "BLOCKED"] as const satisfies readonly RunState[];
+export const HELD_STATES = [
+  "PENDING",
+  "CLAIMED",
+  "INPROGRESS",
+  "BLOCKED",
+] as const satisfies readonly RunState[];
 /** Whether a run in this state has ended (`TERMINAL_STATES`); only a follow-up reopens it. */
-export const isTerminal = (state: RunState) => (TERMINAL_STATES as readonly RunState[]).includes(state);
+export const isTerminal = (state: RunState) =>
+  (TERMINAL_STATES as readonly RunState[]).includes(state);
 /** Whether a run in this state holds one of its team's slots (`HELD_STATES`). */
 export const isHeld = (state: RunState) => (HELD_STATES as readonly RunState[]).includes(state);
 
 export const RunSourceType = z.enum([
-  "LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT", "WEB_APP", "GITHUB_ACTION", "CLOUD_MODE", "CLI",
-  "JIRA", "SELF_IMPROVEMENT", "GITHUB_WEBHOOK", "GITLAB_WEBHOOK", "AUTOFIX", "RUN_SCORER", "ORCHESTRATION",
+  "LINEAR",
+  "API",
+  "SLACK",
+  "LOCAL",
+  "SCHEDULED_AGENT",
+  "WEB_APP",
+  "GITHUB_ACTION",
+  "CLOUD_MODE",
+  "CLI",
+  "JIRA",
+  "SELF_IMPROVEMENT",
+  "GITHUB_WEBHOOK",
+  "GITLAB_WEBHOOK",
+  "AUTOFIX",
+  "RUN_SCORER",
+  "ORCHESTRATION",
 ]);
 export type RunSourceType = z.infer<typeof RunSourceType>;
 
@@ -35,7 +60,13 @@ export const ExecutionLocation = z.enum(["LOCAL", "REMOTE"]);
 export type ExecutionLocation = z.infer<typeof ExecutionLocation>;
 
 export const AgentRunMode = z.enum(["normal", "plan", "orchestrate"]);
-export const ArtifactType = z.enum(["PLAN", "PULL_REQUEST", "SCREENSHOT", "FILE", "EXTERNAL_REFERENCE"]);
+export const ArtifactType = z.enum([
+  "PLAN",
+  "PULL_REQUEST",
+  "SCREENSHOT",
+  "FILE",
+  "EXTERNAL_REFERENCE",
+]);
 export type ArtifactType = z.infer<typeof ArtifactType>;
 
 const ImageInput = z.object({
@@ -61,7 +92,14 @@ export const RunAgentRequest = z
     parent_run_id: z.string().optional(),
     interactive: z.boolean().optional(),
     metadata: RunMetadata.optional(),
-    saved_prompt: z.string().min(1).max(100).optional().describe("uid or name of a saved prompt (`/agent/prompts`); `prompt`, if given, is appended"),
+    saved_prompt: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        "uid or name of a saved prompt (`/agent/prompts`); `prompt`, if given, is appended",
+      ),
     execution_location: ExecutionLocation.optional().describe(
       "REMOTE (default): dispatched to a host. LOCAL: run by the caller's own machine (`ambit agent run --local`), which claims it with POST /agent/runs/{id}/local/claim",
     ),
@@ -72,8 +110,19 @@ export const RunAgentRequest = z
   })
   .superRefine((v, ctx) => {
     const hasSkill = !!(v.skill || v.config?.skill_spec || v.config?.skills?.length);
-    if (!v.prompt?.trim() && !hasSkill && !v.conversation_id && !v.saved_prompt && !v.agent_identity_uid) {
-      ctx.addIssue({ code: "custom", path: ["prompt"], message: "prompt is required unless a skill, saved_prompt, agent_identity_uid or conversation_id is given" });
+    if (
+      !v.prompt?.trim() &&
+      !hasSkill &&
+      !v.conversation_id &&
+      !v.saved_prompt &&
+      !v.agent_identity_uid
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["prompt"],
+        message:
+          "prompt is required unless a skill, saved_prompt, agent_identity_uid or conversation_id is given",
+      });
     }
   });
 export type RunAgentRequest = z.infer<typeof RunAgentRequest>;
@@ -83,7 +132,9 @@ export const RunAgentResponse = z.object({
   task_id: z.string().describe("deprecated: equal to run_id"),
   state: RunState,
   at_capacity: z.boolean().optional(),
-  sharing: RunSharing.optional().describe("Ambit extension: who can see the run, and its public link"),
+  sharing: RunSharing.optional().describe(
+    "Ambit extension: who can see the run, and its public link",
+  ),
 });
 export type RunAgentResponse = z.infer<typeof RunAgentResponse>;
 
@@ -94,7 +145,11 @@ export const RunStatusMessage = z.object({
 });
 export type RunStatusMessage = z.infer<typeof RunStatusMessage>;
 
-export const ScheduleInfo = z.object({ schedule_id: z.string(), schedule_name: z.string(), cron_schedule: z.string() });
+export const ScheduleInfo = z.object({
+  schedule_id: z.string(),
+  schedule_name: z.string(),
+  cron_schedule: z.string(),
+});
 export type ScheduleInfo = z.infer<typeof ScheduleInfo>;
 
 export const ArtifactItem = z.object({
@@ -121,7 +176,9 @@ export const RunItem = z.object({
   session_id: z.string().optional(),
   session_link: z.string().optional(),
   creator: UserProfile.optional(),
-  executor: UserProfile.optional().describe("the named agent the run executes as (`agent_identity_uid`)"),
+  executor: UserProfile.optional().describe(
+    "the named agent the run executes as (`agent_identity_uid`)",
+  ),
   agent_config: AmbientAgentConfig.optional(),
   conversation_id: z.string().optional(),
   parent_run_id: z.string().optional(),
@@ -130,7 +187,9 @@ export const RunItem = z.object({
   is_run_type_cancellable: z.boolean().optional(),
   artifacts: z.array(ArtifactItem).optional(),
   scope: Scope.optional(),
-  sharing: RunSharing.optional().describe("Ambit extension: who besides the creator sees and steers the run (change it with PATCH /agent/runs/{id}/sharing)"),
+  sharing: RunSharing.optional().describe(
+    "Ambit extension: who besides the creator sees and steers the run (change it with PATCH /agent/runs/{id}/sharing)",
+  ),
 });
 export type RunItem = z.infer<typeof RunItem>;
 
@@ -160,9 +219,15 @@ export const RunSortBy = z.enum(["updated_at", "created_at", "title"]);
 export const SortOrder = z.enum(["asc", "desc"]);
 
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
-  z.preprocess((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]), z.array(t).optional());
+  z.preprocess(
+    (v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]),
+    z.array(t).optional(),
+  );
 
-const rfc3339 = z.iso.datetime({ offset: true, message: "use an RFC 3339 timestamp such as 2026-01-31T12:00:00Z" });
+const rfc3339 = z.iso.datetime({
+  offset: true,
+  message: "use an RFC 3339 timestamp such as 2026-01-31T12:00:00Z",
+});
 
 /** Query of `GET /agent/runs`; `metadata[key]=value` pairs arrive separately (see `parseMetadataFilter`). */
 export const ListRunsQuery = z.object({
@@ -177,7 +242,11 @@ export const ListRunsQuery = z.object({
   name: z.string().max(200).optional(),
   config_name: z.string().max(200).optional().describe("legacy alias of name"),
   model_id: z.string().max(200).optional(),
-  environment_id: z.string().max(200).optional().describe("`empty-environment` selects runs without one"),
+  environment_id: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("`empty-environment` selects runs without one"),
   schedule_id: z.string().max(200).optional(),
   skill: z.string().max(500).optional(),
   skill_spec: z.string().max(500).optional(),

@@ -6,24 +6,46 @@ import { AgentRunMode } from "./runs.ts";
 /** What a slot does while the previous run of the same schedule is still active (Ambit extension). */
 export const OverlapPolicy = z
   .enum(["skip", "allow", "cancel_previous"])
-  .describe("skip (default): do not start while the previous run is active; allow: start anyway; cancel_previous: cancel it, then start");
+  .describe(
+    "skip (default): do not start while the previous run is active; allow: start anyway; cancel_previous: cancel it, then start",
+  );
 export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
 
 /** Metadata keys the platform stamps on scheduled runs; schedules may not set them. */
 export const SCHEDULE_METADATA_PREFIX = "ambit.";
 
 const Name = z.string().trim().min(1, "name may not be empty").max(200);
-const CronSchedule = z.string().trim().min(1, "cron_schedule may not be empty").max(200)
-  .describe("5-field cron expression: minute hour day-of-month month day-of-week (UTC unless timezone is set)");
-const Timezone = z.string().min(1).max(100).describe("IANA time zone the cron is read in, e.g. Europe/Berlin (Ambit extension; default UTC)");
+const CronSchedule = z
+  .string()
+  .trim()
+  .min(1, "cron_schedule may not be empty")
+  .max(200)
+  .describe(
+    "5-field cron expression: minute hour day-of-month month day-of-week (UTC unless timezone is set)",
+  );
+const Timezone = z
+  .string()
+  .min(1)
+  .max(100)
+  .describe(
+    "IANA time zone the cron is read in, e.g. Europe/Berlin (Ambit extension; default UTC)",
+  );
 const ScheduleMetadata = RunMetadata.refine(
   (m) => !Object.keys(m).some((k) => k.startsWith(SCHEDULE_METADATA_PREFIX)),
   `metadata keys starting with '${SCHEDULE_METADATA_PREFIX}' are reserved for the platform`,
 );
 
-const needsPromptOrSkill = (v: { prompt?: string; agent_config?: AmbientAgentConfig }, ctx: z.RefinementCtx) => {
+const needsPromptOrSkill = (
+  v: { prompt?: string; agent_config?: AmbientAgentConfig },
+  ctx: z.RefinementCtx,
+) => {
   const hasSkill = !!(v.agent_config?.skill_spec || v.agent_config?.skills?.length);
-  if (!v.prompt?.trim() && !hasSkill) ctx.addIssue({ code: "custom", path: ["prompt"], message: "prompt is required unless agent_config.skill_spec or agent_config.skills is set" });
+  if (!v.prompt?.trim() && !hasSkill)
+    ctx.addIssue({
+      code: "custom",
+      path: ["prompt"],
+      message: "prompt is required unless agent_config.skill_spec or agent_config.skills is set",
+    });
 };
 
 const fields = {
@@ -43,7 +65,10 @@ export const CreateScheduledAgentRequest = z
   .object({
     ...fields,
     enabled: z.boolean().optional().describe("default true"),
-    team: z.boolean().optional().describe("false: a personal schedule, visible only to its owner, whose runs are personal"),
+    team: z
+      .boolean()
+      .optional()
+      .describe("false: a personal schedule, visible only to its owner, whose runs are personal"),
   })
   .superRefine(needsPromptOrSkill);
 export type CreateScheduledAgentRequest = z.infer<typeof CreateScheduledAgentRequest>;
@@ -62,7 +87,9 @@ export const ScheduledAgentHistory = z.object({
   last_ran: Timestamp.nullable().optional().describe("slot of the last run the schedule started"),
   next_run: Timestamp.nullable().optional().describe("the next slot; null while paused"),
   last_run_id: z.string().nullable().optional().describe("Ambit extension: the last run started"),
-  last_skipped_at: Timestamp.nullable().optional().describe("Ambit extension: the last slot not started, and why"),
+  last_skipped_at: Timestamp.nullable()
+    .optional()
+    .describe("Ambit extension: the last slot not started, and why"),
   last_skip_reason: z.string().nullable().optional(),
 });
 

@@ -4,7 +4,10 @@ import { Scope, Timestamp } from "./common.ts";
 /** A secret's name is the environment variable it becomes on the host. */
 export const SecretName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "a secret name is a valid environment variable name: letters, digits and '_', not starting with a digit, at most 128 characters");
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+    "a secret name is a valid environment variable name: letters, digits and '_', not starting with a digit, at most 128 characters",
+  );
 
 export const SecretType = z.enum([
   "raw_value",
@@ -53,6 +56,10 @@ export const SecretScopeQuery = z.object({ scope: SecretScope.default("team") })
 export const ListSecretsResponse = z.object({ secrets: z.array(Secret) });
 
 export const RotateSecretsKeyResponse = z.object({
-  rewrapped: z.boolean().describe("true when the team's data key was wrapped by an older platform key and is now wrapped by the current one"),
+  rewrapped: z
+    .boolean()
+    .describe(
+      "true when the team's data key was wrapped by an older platform key and is now wrapped by the current one",
+    ),
   key_id: z.string().describe("fingerprint of the platform key now wrapping the team's data key"),
 });

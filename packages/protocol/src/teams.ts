@@ -22,14 +22,31 @@ export type CreateTeamResponse = z.infer<typeof CreateTeamResponse>;
 
 /** Per-team limits (Oz policy `maxConcurrentAgents`, `maxInstanceRuntimeSeconds`). */
 export const TeamLimits = z.object({
-  max_concurrent_runs: z.number().int().min(1).max(10_000).describe("runs hosts may hold at once; more wait in line (`at_capacity` on create)"),
-  max_run_time_seconds: z.number().int().min(60).max(7 * 24 * 3600).describe("a run still going this long after it started is stopped and ends FAILED with budget_exceeded"),
+  max_concurrent_runs: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .describe("runs hosts may hold at once; more wait in line (`at_capacity` on create)"),
+  max_run_time_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .describe(
+      "a run still going this long after it started is stopped and ends FAILED with budget_exceeded",
+    ),
 });
 export type TeamLimits = z.infer<typeof TeamLimits>;
 
 export const UpdateTeamRequest = z
-  .object({ name: z.string().trim().min(1).max(100).optional(), limits: TeamLimits.partial().optional() })
-  .refine((v) => v.name !== undefined || v.limits !== undefined, { message: "nothing to change: set name and/or limits" });
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    limits: TeamLimits.partial().optional(),
+  })
+  .refine((v) => v.name !== undefined || v.limits !== undefined, {
+    message: "nothing to change: set name and/or limits",
+  });
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
 
 export const Team = z.object({
@@ -70,7 +87,9 @@ export const ApiKey = z.object({
   principal: z.object({ type: z.enum(["user", "service_account"]), uid: z.string() }),
   personal_access: z
     .boolean()
-    .describe("false for a key minted for its holder by someone else: it acts on the team's resources, never on the holder's personal runs, secrets, LOCAL runs or schedules"),
+    .describe(
+      "false for a key minted for its holder by someone else: it acts on the team's resources, never on the holder's personal runs, secrets, LOCAL runs or schedules",
+    ),
   created_at: Timestamp,
   expires_at: Timestamp.nullable(),
   last_used_at: Timestamp.nullable(),
@@ -81,18 +100,30 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export const CreateApiKeyRequest = z
   .object({
     name: z.string().trim().min(1).max(100),
-    role: Role.optional().describe("defaults to the caller's role (or the member's, if lower); may not exceed it"),
+    role: Role.optional().describe(
+      "defaults to the caller's role (or the member's, if lower); may not exceed it",
+    ),
     user_uid: z
       .string()
       .min(1)
       .max(64)
       .optional()
-      .describe("mint the key for this member of the team (admins, for a member whose role is not above theirs; the key has no personal access); defaults to the caller"),
-    expires_at: z.iso.datetime({ offset: true }).optional().describe("a key you mint for yourself never outlives the key you call with"),
+      .describe(
+        "mint the key for this member of the team (admins, for a member whose role is not above theirs; the key has no personal access); defaults to the caller",
+      ),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("a key you mint for yourself never outlives the key you call with"),
     expires_in_days: z.number().int().min(1).max(3650).optional(),
   })
-  .refine((v) => !(v.expires_at && v.expires_in_days), { message: "set expires_at or expires_in_days, not both", path: ["expires_in_days"] });
+  .refine((v) => !(v.expires_at && v.expires_in_days), {
+    message: "set expires_at or expires_in_days, not both",
+    path: ["expires_in_days"],
+  });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 
-export const CreateApiKeyResponse = ApiKey.extend({ key: z.string().describe("the secret key; shown only in this response") });
+export const CreateApiKeyResponse = ApiKey.extend({
+  key: z.string().describe("the secret key; shown only in this response"),
+});
 export const ListApiKeysResponse = z.object({ api_keys: z.array(ApiKey) });

@@ -21,7 +21,9 @@ export const Me = z.object({
   role: Role.describe("the role this credential acts with now (never above the member's role)"),
   personal: z
     .boolean()
-    .describe("whether it reaches the user's personal runs and secrets (not for a key someone else minted)"),
+    .describe(
+      "whether it reaches the user's personal runs and secrets (not for a key someone else minted)",
+    ),
   via: z.enum(["session", "api_key"]),
 });
 export type Me = z.infer<typeof Me>;

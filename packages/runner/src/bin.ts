@@ -47,20 +47,38 @@ export async function main(argv: string[]) {
   const apiKey = process.env.AMBIT_API_KEY;
   const capacity = Number(values.capacity);
   if (!url) die(`--url is required (or set AMBIT_BASE_URL)\n${USAGE}`);
-  if (!apiKey) die("AMBIT_API_KEY is not set: create an API key (admin role) and export AMBIT_API_KEY=<key>");
+  if (!apiKey)
+    die("AMBIT_API_KEY is not set: create an API key (admin role) and export AMBIT_API_KEY=<key>");
   // held by the host from here on; nothing that copies process.env (a docker CLI's) carries it along
   delete process.env.AMBIT_API_KEY;
-  const problems = serveProblems({ workerId: values["worker-id"], capacity, backend: values.backend!, agentUser: values["agent-user"] });
+  const problems = serveProblems({
+    workerId: values["worker-id"],
+    capacity,
+    backend: values.backend!,
+    agentUser: values["agent-user"],
+  });
   if (problems.length) die(`${problems.join("\n")}\n${USAGE}`);
   try {
-    process.exit(await serveHost({
-      url, apiKey, workerId: values["worker-id"]!, capacity, backend: values.backend as "process" | "docker", dockerImage: values["docker-image"], workdir: values.workdir, labels: values.label ?? [], once: values.once,
-      agentUser: values["agent-user"], allowLocalRepos: values["allow-local-repos"],
-    }));
+    process.exit(
+      await serveHost({
+        url,
+        apiKey,
+        workerId: values["worker-id"]!,
+        capacity,
+        backend: values.backend as "process" | "docker",
+        dockerImage: values["docker-image"],
+        workdir: values.workdir,
+        labels: values.label ?? [],
+        once: values.once,
+        agentUser: values["agent-user"],
+        allowLocalRepos: values["allow-local-repos"],
+      }),
+    );
   } catch (err) {
     die(`ambit runner: ${(err as Error).message}`, 1);
   }
 }
 
 // run as a program (also through an npm bin symlink), not when imported
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href)
+  await main(process.argv.slice(2));

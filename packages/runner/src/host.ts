@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import { type HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
 import { type AgentUser, checkAgentUserReaches, resolveAgentUser } from "./backends/agent-user.ts";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
@@ -12,7 +12,10 @@ import { type ArtifactOptions, artifactCollector } from "./run/artifacts.ts";
 import type { RunDeps } from "./run/run-handle.ts";
 import { RunHandle } from "./run/run-handle.ts";
 
-type FinalMessage = Extract<HostMessage, { type: "task_completed" | "task_failed" | "task_rejected" }>;
+type FinalMessage = Extract<
+  HostMessage,
+  { type: "task_completed" | "task_failed" | "task_rejected" }
+>;
 
 export const RUNNER_VERSION = "0.1.0";
 /** Final reports are sent again after a reconnect for this long (the pool ignores one it already has). */
@@ -81,11 +84,20 @@ export type Host = {
  */
 export function startHost(options: HostOptions): Host {
   const capacity = options.capacity ?? 1;
-  const log = options.log ?? ((e) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`));
+  const log =
+    options.log ??
+    ((e) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`));
   const agentUser = options.agentUser ? resolveAgentUser(options.agentUser) : undefined;
-  if (agentUser && options.backend === "docker") throw new Error("--agent-user is for the process backend; the docker backend runs a run's processes in its container");
+  if (agentUser && options.backend === "docker")
+    throw new Error(
+      "--agent-user is for the process backend; the docker backend runs a run's processes in its container",
+    );
   const swept = sweepPrivateDirs(undefined, agentUser?.uid);
-  if (swept) log({ msg: "removed private run directories that runners killed earlier left behind", count: swept });
+  if (swept)
+    log({
+      msg: "removed private run directories that runners killed earlier left behind",
+      count: swept,
+    });
   const runs = new Map<string, RunHandle>();
   /** reports of runs that ended recently, sent again after a reconnect */
   const finals = new Map<string, { msg: FinalMessage; at: number }>();
@@ -109,25 +121,45 @@ export function startHost(options: HostOptions): Host {
 
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   if (agentUser) checkAgentUserReaches(agentUser, path.join(options.workdir, "runs"));
-  const resolveHarness = (type: string) => options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
-  const makeBackend = options.makeBackend ?? defaultBackend(options.backend ?? "process", options.dockerImage, agentUser);
+  const resolveHarness = (type: string) =>
+    options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
+  const makeBackend =
+    options.makeBackend ??
+    defaultBackend(options.backend ?? "process", options.dockerImage, agentUser);
 
   const base = options.url.replace(/\/$/, "");
   const socket = new ReconnectingSocket(
-    () => `${base.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${encodeURIComponent(options.workerId)}`,
+    () =>
+      `${base.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${encodeURIComponent(options.workerId)}`,
     { authorization: `Bearer ${options.apiKey}` },
     {
       onOpen: () => log({ msg: "connected to the pool", worker_id: options.workerId }),
       onMessage: (text) => onMessage(text),
       onClose: (code, reason) => {
         clearInterval(heartbeat);
-        if (!stopped) log({ msg: "pool connection lost; reconnecting", code, reason, running: [...runs.keys()] });
+        if (!stopped)
+          log({
+            msg: "pool connection lost; reconnecting",
+            code,
+            reason,
+            running: [...runs.keys()],
+          });
       },
       onRefused: (status, body) => {
         const fatal = status === 401 || status === 403 || status === 400;
-        log({ msg: fatal ? "the pool refused this host; stopping" : "the pool refused the connection; retrying", status, body: body.slice(0, 500) });
+        log({
+          msg: fatal
+            ? "the pool refused this host; stopping"
+            : "the pool refused the connection; retrying",
+          status,
+          body: body.slice(0, 500),
+        });
         if (fatal) {
-          rejectReady(new Error(`the platform refused the host connection (${status}): ${body.slice(0, 300)}`));
+          rejectReady(
+            new Error(
+              `the platform refused the host connection (${status}): ${body.slice(0, 300)}`,
+            ),
+          );
           stopped = true;
         }
         return fatal;
@@ -144,13 +176,24 @@ export function startHost(options: HostOptions): Host {
     allowLocalRepos: options.allowLocalRepos,
     send: (msg) => send(msg),
     log,
-    collectArtifacts: options.artifacts === false ? undefined : artifactCollector({ baseUrl: base, allowLocalRepos: options.allowLocalRepos, ...options.artifacts }),
+    collectArtifacts:
+      options.artifacts === false
+        ? undefined
+        : artifactCollector({
+            baseUrl: base,
+            allowLocalRepos: options.allowLocalRepos,
+            ...options.artifacts,
+          }),
     sessionBackoff: options.backoff,
     onHarnessStart: options.onHarnessStart,
   };
 
   function send(msg: HostMessage) {
-    if (msg.type === "task_completed" || msg.type === "task_failed" || msg.type === "task_rejected") {
+    if (
+      msg.type === "task_completed" ||
+      msg.type === "task_failed" ||
+      msg.type === "task_rejected"
+    ) {
       finals.set(msg.data.task_id, { msg: msg as FinalMessage, at: Date.now() });
     }
     if (!socket.send(JSON.stringify(msg))) outbox.push(msg);
@@ -159,17 +202,24 @@ export function startHost(options: HostOptions): Host {
   function hello() {
     const now = Date.now();
     for (const [id, f] of finals) if (now - f.at > FINAL_RESEND_MS) finals.delete(id);
-    const held = [...runs.values()].map((r) => ({ task_id: r.taskId, execution_id: r.executionId }));
-    const ended = [...finals.values()].filter((f) => !runs.has(f.msg.data.task_id) && f.msg.type !== "task_rejected");
-    socket.send(JSON.stringify({
-      type: "hello",
-      data: {
-        capacity: draining ? 0 : capacity,
-        labels: options.labels ?? [],
-        version: RUNNER_VERSION,
-        running: [...held, ...ended.map((f) => ({ task_id: f.msg.data.task_id }))],
-      },
-    } satisfies HostMessage));
+    const held = [...runs.values()].map((r) => ({
+      task_id: r.taskId,
+      execution_id: r.executionId,
+    }));
+    const ended = [...finals.values()].filter(
+      (f) => !runs.has(f.msg.data.task_id) && f.msg.type !== "task_rejected",
+    );
+    socket.send(
+      JSON.stringify({
+        type: "hello",
+        data: {
+          capacity: draining ? 0 : capacity,
+          labels: options.labels ?? [],
+          version: RUNNER_VERSION,
+          running: [...held, ...ended.map((f) => ({ task_id: f.msg.data.task_id }))],
+        },
+      } satisfies HostMessage),
+    );
     // what could not be sent while disconnected, then the reports the old connection may have lost
     const queued = outbox;
     outbox = [];
@@ -188,7 +238,16 @@ export function startHost(options: HostOptions): Host {
       case "welcome": {
         hello();
         clearInterval(heartbeat);
-        heartbeat = setInterval(() => socket.send(JSON.stringify({ type: "heartbeat", data: { running: [...runs.keys()] } } satisfies HostMessage)), msg.data.heartbeat_interval_ms);
+        heartbeat = setInterval(
+          () =>
+            socket.send(
+              JSON.stringify({
+                type: "heartbeat",
+                data: { running: [...runs.keys()] },
+              } satisfies HostMessage),
+            ),
+          msg.data.heartbeat_interval_ms,
+        );
         heartbeat.unref();
         if (!welcomed) {
           welcomed = true;
@@ -201,7 +260,11 @@ export function startHost(options: HostOptions): Host {
       case "task_cancellation":
         return runs.get(msg.data.task_id)?.cancel(msg.data.reason ?? "cancelled");
       case "error":
-        return log({ msg: "the pool reported an error", code: msg.data.code, message: msg.data.message });
+        return log({
+          msg: "the pool reported an error",
+          code: msg.data.code,
+          message: msg.data.message,
+        });
     }
   }
 
@@ -215,7 +278,11 @@ export function startHost(options: HostOptions): Host {
       if (current.started) send({ type: "task_started", data: ref });
       return;
     }
-    const reject = (reason: string) => send({ type: "task_rejected", data: { task_id: a.task_id, execution_id: a.execution_id, reason } });
+    const reject = (reason: string) =>
+      send({
+        type: "task_rejected",
+        data: { task_id: a.task_id, execution_id: a.execution_id, reason },
+      });
     if (draining || stopped) return reject("the host is shutting down");
     if (options.once && served) return reject("this host serves one run (--once) and has had it");
     if (runs.size >= capacity) return reject(`the host is at capacity (${capacity})`);
@@ -238,7 +305,20 @@ export function startHost(options: HostOptions): Host {
     if (draining) return;
     draining = true;
     log({ msg: "draining: no new runs", running: [...runs.keys()] });
-    socket.send(JSON.stringify({ type: "hello", data: { capacity: 0, labels: options.labels ?? [], version: RUNNER_VERSION, running: [...runs.values()].map((r) => ({ task_id: r.taskId, execution_id: r.executionId })) } } satisfies HostMessage));
+    socket.send(
+      JSON.stringify({
+        type: "hello",
+        data: {
+          capacity: 0,
+          labels: options.labels ?? [],
+          version: RUNNER_VERSION,
+          running: [...runs.values()].map((r) => ({
+            task_id: r.taskId,
+            execution_id: r.executionId,
+          })),
+        },
+      } satisfies HostMessage),
+    );
     for (const r of runs.values()) r.handBack("the host is shutting down");
     await Promise.all([...runs.values()].map((r) => r.done));
     await flushOutbox();
@@ -256,7 +336,8 @@ export function startHost(options: HostOptions): Host {
   /** Gives the socket a moment to deliver the last reports (and to reconnect if it is down). */
   async function flushOutbox(timeoutMs = 10_000) {
     const deadline = Date.now() + timeoutMs;
-    while ((outbox.length || !socket.open) && Date.now() < deadline && !stopped) await new Promise((r) => setTimeout(r, 50));
+    while ((outbox.length || !socket.open) && Date.now() < deadline && !stopped)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -283,11 +364,20 @@ export function startHost(options: HostOptions): Host {
   };
 }
 
-function defaultBackend(kind: "process" | "docker", dockerImage?: string, agentUser?: AgentUser): RunDeps["makeBackend"] {
+function defaultBackend(
+  kind: "process" | "docker",
+  dockerImage?: string,
+  agentUser?: AgentUser,
+): RunDeps["makeBackend"] {
   return async (a, workspace, env): Promise<Backend> => {
     if (kind === "docker") {
       const { dockerBackend } = await import("./backends/docker.ts");
-      return dockerBackend({ image: a.environment?.docker_image || dockerImage, workspace, env, name: `ambit-${a.run_id}-${a.execution_id}` });
+      return dockerBackend({
+        image: a.environment?.docker_image || dockerImage,
+        workspace,
+        env,
+        name: `ambit-${a.run_id}-${a.execution_id}`,
+      });
     }
     return processBackend(workspace, env, { user: agentUser });
   };

@@ -1,7 +1,13 @@
 // A LOCAL run (`ambit agent run --local`): this machine holds a run its user created, the way a
 // host holds an assigned one — the same RunHandle, harnesses, backend and event pipeline — but
 // claimed and reported over the creator's REST endpoints instead of a pool socket.
-import { type HostMessage, isTerminal, LocalRunClaim, LocalRunStatus, type LocalRunReport } from "@ambit/protocol";
+import {
+  type HostMessage,
+  isTerminal,
+  LocalRunClaim,
+  LocalRunStatus,
+  type LocalRunReport,
+} from "@ambit/protocol";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
 import { createHarness } from "./harness/index.ts";
@@ -51,18 +57,29 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   const log = opts.log ?? (() => {});
   sweepPrivateDirs(); // what earlier runs on this machine left if they were killed outright
   const post = async (path: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/local/${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${opts.apiKey}`, "content-type": "application/json", "x-oz-api-source": "CLI" },
-      body: JSON.stringify(body ?? {}),
-    });
+    const res = await fetch(
+      `${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/local/${path}`,
+      {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${opts.apiKey}`,
+          "content-type": "application/json",
+          "x-oz-api-source": "CLI",
+        },
+        body: JSON.stringify(body ?? {}),
+      },
+    );
     const text = await res.text();
     if (!res.ok) {
       let detail = text.slice(0, 500);
       try {
         detail = JSON.parse(text).detail ?? detail;
-      } catch { /* not a problem body */ }
-      throw Object.assign(new Error(`the platform refused ${path} (${res.status}): ${detail}`), { status: res.status });
+      } catch {
+        /* not a problem body */
+      }
+      throw Object.assign(new Error(`the platform refused ${path} (${res.status}): ${detail}`), {
+        status: res.status,
+      });
     }
     return JSON.parse(text) as unknown;
   };
@@ -77,7 +94,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   const onStatus = (status: LocalRunStatus) => {
     lastHeard = Date.now();
     if (status.cancel_requested) handle.cancel("cancelled on the platform");
-    else if (isTerminal(status.state)) handle.cancel(`the platform ended the run (${status.state})`);
+    else if (isTerminal(status.state))
+      handle.cancel(`the platform ended the run (${status.state})`);
   };
 
   /** Sends the reports in order, one at a time; a network failure or 5xx is retried until the lease is gone. */
@@ -98,10 +116,16 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
           }
           if (Date.now() - lastHeard > claim.lease_ms) {
             lost = true;
-            handle.cancel(`the platform was unreachable for more than ${Math.round(claim.lease_ms / 1000)} s`);
+            handle.cancel(
+              `the platform was unreachable for more than ${Math.round(claim.lease_ms / 1000)} s`,
+            );
             break;
           }
-          log({ msg: "platform unreachable; retrying the report", type: reports[0].type, error: String(err) });
+          log({
+            msg: "platform unreachable; retrying the report",
+            type: reports[0].type,
+            error: String(err),
+          });
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(RETRY_MS.max, delay * 2);
         }
@@ -115,7 +139,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
     if (msg.type === "task_claimed" || msg.type === "hello") return; // claimed by POST …/local/claim
     const report: LocalRunReport =
       msg.type === "task_rejected"
-        ? { type: "task_failed", data: { task_id: msg.data.task_id, message: `Not run on this machine: ${msg.data.reason}`, task_state: "FAILED", error_code: "invalid_request" } }
+        ? {
+            type: "task_failed",
+            data: {
+              task_id: msg.data.task_id,
+              message: `Not run on this machine: ${msg.data.reason}`,
+              task_state: "FAILED",
+              error_code: "invalid_request",
+            },
+          }
         : (msg as LocalRunReport);
     reports.push(report);
     void pump();

@@ -27,12 +27,25 @@ export type ServeOptions = {
 };
 
 /** The options' problems, each a sentence naming the fix (empty when they are fine). */
-export function serveProblems(o: { workerId?: string; capacity: number; backend: string; agentUser?: string }): string[] {
+export function serveProblems(o: {
+  workerId?: string;
+  capacity: number;
+  backend: string;
+  agentUser?: string;
+}): string[] {
   const problems: string[] = [];
-  if (!o.workerId) problems.push("--worker-id is required (the pool's name: runs with config.worker_host=<id> go to it; `warp` is the team's platform pool)");
-  if (!Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > 1000) problems.push(`--capacity must be a whole number from 1 to 1000, not '${o.capacity}'`);
-  if (o.backend !== "process" && o.backend !== "docker") problems.push(`--backend must be 'process' or 'docker', not '${o.backend}'`);
-  if (o.agentUser && o.backend === "docker") problems.push("--agent-user is for --backend process (the docker backend runs a run's processes in its container)");
+  if (!o.workerId)
+    problems.push(
+      "--worker-id is required (the pool's name: runs with config.worker_host=<id> go to it; `warp` is the team's platform pool)",
+    );
+  if (!Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > 1000)
+    problems.push(`--capacity must be a whole number from 1 to 1000, not '${o.capacity}'`);
+  if (o.backend !== "process" && o.backend !== "docker")
+    problems.push(`--backend must be 'process' or 'docker', not '${o.backend}'`);
+  if (o.agentUser && o.backend === "docker")
+    problems.push(
+      "--agent-user is for --backend process (the docker backend runs a run's processes in its container)",
+    );
   return problems;
 }
 
@@ -48,19 +61,37 @@ export async function serveHost(o: ServeOptions): Promise<number> {
     if (!docker.ok) throw new Error(`cannot use --backend docker: ${docker.message}`);
   }
   const workdir = path.resolve(o.workdir ?? path.join(homedir(), ".ambit", "runner"));
-  const host = startHost({ url: o.url, apiKey: o.apiKey, workerId: o.workerId, capacity: o.capacity, backend: o.backend, dockerImage: o.dockerImage, workdir, labels: o.labels ?? [], once: o.once, agentUser: o.agentUser, allowLocalRepos: o.allowLocalRepos });
+  const host = startHost({
+    url: o.url,
+    apiKey: o.apiKey,
+    workerId: o.workerId,
+    capacity: o.capacity,
+    backend: o.backend,
+    dockerImage: o.dockerImage,
+    workdir,
+    labels: o.labels ?? [],
+    once: o.once,
+    agentUser: o.agentUser,
+    allowLocalRepos: o.allowLocalRepos,
+  });
   await host.ready;
   if (o.backend === "process" && !o.agentUser) {
-    log("ambit runner: the process backend runs each run's processes as this user, who can read this runner's key (/proc/<pid>/environ); for runs you do not trust as your own shell, start it as root with --agent-user <user>, or use --backend docker");
+    log(
+      "ambit runner: the process backend runs each run's processes as this user, who can read this runner's key (/proc/<pid>/environ); for runs you do not trust as your own shell, start it as root with --agent-user <user>, or use --backend docker",
+    );
   }
-  log(`ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend${o.backend === "docker" && o.dockerImage ? ` (default image ${o.dockerImage})` : ""}, workdir ${workdir}${o.agentUser ? `, runs as ${o.agentUser}` : ""}${o.allowLocalRepos ? ", local repositories allowed" : ""}${o.once ? ", one run" : ""})`);
+  log(
+    `ambit runner: connected to ${o.url} as worker ${o.workerId} (capacity ${o.capacity}, ${o.backend} backend${o.backend === "docker" && o.dockerImage ? ` (default image ${o.dockerImage})` : ""}, workdir ${workdir}${o.agentUser ? `, runs as ${o.agentUser}` : ""}${o.allowLocalRepos ? ", local repositories allowed" : ""}${o.once ? ", one run" : ""})`,
+  );
   return new Promise<number>((resolve) => {
     if (o.once) void host.closed.then(() => resolve(0));
     let signals = 0;
     const onSignal = (sig: string) => {
       signals++;
       if (signals === 1) {
-        log(`ambit runner: ${sig}: draining (no new runs; running ones finish). Send it again to stop now.`);
+        log(
+          `ambit runner: ${sig}: draining (no new runs; running ones finish). Send it again to stop now.`,
+        );
         void host.drain().then(() => resolve(0));
       } else {
         log(`ambit runner: ${sig} again: cancelling the runs in flight`);

@@ -12,7 +12,15 @@ import { visibleTo } from "../runs/sharing.ts";
 import { configCollection } from "./collection.ts";
 import { type EnvironmentRow, loadTeamConfig } from "./team-config.ts";
 
-type LastTask = { id: string; title: string; state: string; createdAt: number; updatedAt: number; startedAt: number | null; statusMessage: unknown };
+type LastTask = {
+  id: string;
+  title: string;
+  state: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  statusMessage: unknown;
+};
 
 const GITHUB = /^(?:https:\/\/github\.com\/)?([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/;
 
@@ -41,7 +49,16 @@ export function toCloudEnvironment(row: EnvironmentRow, last?: LastTask): CloudE
     setup_failed: status?.error_code === "environment_setup_failed",
     last_task_run_timestamp: last ? isoOrNull(last.startedAt ?? last.createdAt) : null,
     ...(last
-      ? { last_task_created: { id: last.id, title: last.title, state: last.state as RunState, created_at: iso(last.createdAt), updated_at: iso(last.updatedAt), started_at: isoOrNull(last.startedAt) } }
+      ? {
+          last_task_created: {
+            id: last.id,
+            title: last.title,
+            state: last.state as RunState,
+            created_at: iso(last.createdAt),
+            updated_at: iso(last.updatedAt),
+            started_at: isoOrNull(last.startedAt),
+          },
+        }
       : {}),
     scope: { type: "Team", uid: row.teamId },
     creator: { type: "user", uid: row.createdBy },
@@ -54,9 +71,17 @@ async function lastTasks(ctx: Ctx, ids: string[]): Promise<Map<string, LastTask>
   if (!ids.length) return new Map();
   const ranked = ctx.db
     .select({
-      environmentId: runs.environmentId, id: runs.id, title: runs.title, state: runs.state, createdAt: runs.createdAt,
-      updatedAt: runs.updatedAt, startedAt: runs.startedAt, statusMessage: runs.statusMessage,
-      n: sql<number>`ROW_NUMBER() OVER (PARTITION BY ${runs.environmentId} ORDER BY ${runs.createdAt} DESC, ${runs.id} DESC)`.as("n"),
+      environmentId: runs.environmentId,
+      id: runs.id,
+      title: runs.title,
+      state: runs.state,
+      createdAt: runs.createdAt,
+      updatedAt: runs.updatedAt,
+      startedAt: runs.startedAt,
+      statusMessage: runs.statusMessage,
+      n: sql<number>`ROW_NUMBER() OVER (PARTITION BY ${runs.environmentId} ORDER BY ${runs.createdAt} DESC, ${runs.id} DESC)`.as(
+        "n",
+      ),
     })
     .from(runs)
     .where(and(eq(runs.teamId, ctx.teamId), inArray(runs.environmentId, ids), visibleTo(ctx)))
@@ -67,7 +92,10 @@ async function lastTasks(ctx: Ctx, ids: string[]): Promise<Map<string, LastTask>
 
 /** The items of these rows, each with the latest run the caller can see in it. */
 async function present(ctx: Ctx, rows: EnvironmentRow[]) {
-  const last = await lastTasks(ctx, rows.map((r) => r.id));
+  const last = await lastTasks(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => toCloudEnvironment(r, last.get(r.id)));
 }
 
@@ -77,7 +105,10 @@ function fields(input: EnvironmentRequest) {
     name: input.name,
     description: input.description ?? null,
     dockerImage: input.docker_image ?? null,
-    repositories: [...(input.repositories ?? []), ...fromGithub.filter((g) => !(input.repositories ?? []).some((r) => r.url === g.url))],
+    repositories: [
+      ...(input.repositories ?? []),
+      ...fromGithub.filter((g) => !(input.repositories ?? []).some((r) => r.url === g.url)),
+    ],
     setupCommands: input.setup_commands ?? [],
     envVars: input.env_vars ?? {},
     secretNames: (input.secrets ?? []).map((s) => s.name),
@@ -90,7 +121,10 @@ function fields(input: EnvironmentRequest) {
  * schedules); runs already created keep their frozen copy.
  */
 export const {
-  get: getEnvironment, create: createEnvironment, update: updateEnvironment, remove: deleteEnvironment,
+  get: getEnvironment,
+  create: createEnvironment,
+  update: updateEnvironment,
+  remove: deleteEnvironment,
 } = configCollection<EnvironmentRow, CloudEnvironment, EnvironmentRequest>({
   table: environments,
   noun: "Environment",
@@ -98,13 +132,21 @@ export const {
   toItem: (row) => toCloudEnvironment(row),
   present,
   authorize: "member",
-  actions: { create: "Creating environments", update: "Changing environments", remove: "Deleting environments" },
+  actions: {
+    create: "Creating environments",
+    update: "Changing environments",
+    remove: "Deleting environments",
+  },
   fields,
   recordsCreator: true,
 });
 
 export async function listEnvironments({ ctx, query }: { ctx: Ctx; query: ListEnvironmentsQuery }) {
   const rows = [...(await loadTeamConfig(ctx)).environments];
-  rows.sort(query.sort_by === "name" ? (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id) : (a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
+  rows.sort(
+    query.sort_by === "name"
+      ? (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)
+      : (a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id),
+  );
   return present(ctx, rows);
 }

@@ -1,4 +1,9 @@
-import type { AgentResponse, CreateAgentRequest, ListAgentsQuery, UpdateAgentRequest } from "@ambit/protocol";
+import type {
+  AgentResponse,
+  CreateAgentRequest,
+  ListAgentsQuery,
+  UpdateAgentRequest,
+} from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { agentIdentities, apiKeys } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -10,9 +15,23 @@ import { configCollection } from "./collection.ts";
 import { type AgentRow, loadTeamConfig } from "./team-config.ts";
 
 /** The run defaults a named agent stores (the Oz `AgentResponse` fields it may set). */
-export type AgentSettings = Partial<Pick<AgentResponse,
-  "description" | "prompt" | "environment_id" | "base_model" | "harness" | "credential_strategy" | "harness_auth_secrets" | "mcp_servers" |
-  "worker_host" | "agent_type" | "factory_uid" | "on_behalf_of_enabled">> & { secrets?: { name: string }[]; skills?: string[]; default_runner_uid?: string };
+export type AgentSettings = Partial<
+  Pick<
+    AgentResponse,
+    | "description"
+    | "prompt"
+    | "environment_id"
+    | "base_model"
+    | "harness"
+    | "credential_strategy"
+    | "harness_auth_secrets"
+    | "mcp_servers"
+    | "worker_host"
+    | "agent_type"
+    | "factory_uid"
+    | "on_behalf_of_enabled"
+  >
+> & { secrets?: { name: string }[]; skills?: string[]; default_runner_uid?: string };
 
 export function toAgentResponse(row: AgentRow): AgentResponse {
   const s = row.settings as AgentSettings;
@@ -33,22 +52,37 @@ export function toAgentResponse(row: AgentRow): AgentResponse {
 /** Named agents are team principals: managed by human admins only (as Oz: "only humans manage agents"). */
 function authorize(ctx: Ctx, action: string) {
   requireRole(ctx, "admin", action);
-  if (ctx.actor.type !== "user") throw new AppError("not_authorized", `${action} is for people: use a user's API key, not a named agent's`);
+  if (ctx.actor.type !== "user")
+    throw new AppError(
+      "not_authorized",
+      `${action} is for people: use a user's API key, not a named agent's`,
+    );
 }
 
 /** Oz update semantics: omitted or null = unchanged; "" / [] / {} = clear; anything else replaces. */
-function applySettings(current: AgentSettings, input: Omit<UpdateAgentRequest, "name">): AgentSettings {
+function applySettings(
+  current: AgentSettings,
+  input: Omit<UpdateAgentRequest, "name">,
+): AgentSettings {
   const next: Record<string, unknown> = { ...current };
   const { base_harness, ...rest } = input;
-  if (base_harness && !input.harness?.type) rest.harness = { ...(input.harness ?? current.harness ?? {}), type: base_harness };
+  if (base_harness && !input.harness?.type)
+    rest.harness = { ...(input.harness ?? current.harness ?? {}), type: base_harness };
   if (base_harness && input.harness?.type && input.harness.type !== base_harness) {
-    throw new AppError("invalid_request", `base_harness '${base_harness}' conflicts with harness.type '${input.harness.type}'; send only harness`, {
-      errors: [{ path: "base_harness", message: "conflicts with harness.type" }],
-    });
+    throw new AppError(
+      "invalid_request",
+      `base_harness '${base_harness}' conflicts with harness.type '${input.harness.type}'; send only harness`,
+      {
+        errors: [{ path: "base_harness", message: "conflicts with harness.type" }],
+      },
+    );
   }
   for (const [k, v] of Object.entries(rest)) {
     if (v === undefined || v === null) continue;
-    const empty = v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0);
+    const empty =
+      v === "" ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0);
     if (empty) delete next[k];
     else next[k] = v;
   }
@@ -58,7 +92,11 @@ function applySettings(current: AgentSettings, input: Omit<UpdateAgentRequest, "
 async function assertEnvironment(ctx: Ctx, environmentId: string | null | undefined) {
   if (!environmentId) return;
   if (!(await loadTeamConfig(ctx)).environments.some((e) => e.id === environmentId)) {
-    throw new AppError("invalid_request", `environment_id '${environmentId}' is not an environment of this team`, { errors: [{ path: "environment_id", message: "unknown environment" }] });
+    throw new AppError(
+      "invalid_request",
+      `environment_id '${environmentId}' is not an environment of this team`,
+      { errors: [{ path: "environment_id", message: "unknown environment" }] },
+    );
   }
 }
 
@@ -69,7 +107,11 @@ const agents = configCollection<AgentRow, AgentResponse, UpdateAgentRequest, Cre
   cached: (c) => c.agents,
   toItem: toAgentResponse,
   authorize,
-  actions: { create: "Creating named agents", update: "Changing named agents", remove: "Deleting named agents" },
+  actions: {
+    create: "Creating named agents",
+    update: "Changing named agents",
+    remove: "Deleting named agents",
+  },
   check: (ctx, input) => assertEnvironment(ctx, input.environment_id),
   fields: ({ name, ...settings }, current) => ({
     name: name || current?.name || "",
@@ -78,9 +120,16 @@ const agents = configCollection<AgentRow, AgentResponse, UpdateAgentRequest, Cre
   newId: uuidv7,
   recordsCreator: true,
   alsoOnDelete: (ctx, uid) => [
-    ctx.db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(
-      eq(apiKeys.teamId, ctx.teamId), eq(apiKeys.principalType, "service_account"), eq(apiKeys.principalId, uid),
-    )),
+    ctx.db
+      .update(apiKeys)
+      .set({ revokedAt: Date.now() })
+      .where(
+        and(
+          eq(apiKeys.teamId, ctx.teamId),
+          eq(apiKeys.principalType, "service_account"),
+          eq(apiKeys.principalId, uid),
+        ),
+      ),
   ],
 });
 

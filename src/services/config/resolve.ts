@@ -1,4 +1,10 @@
-import { type AmbientAgentConfig, type ConfigChange, type MCPServerConfig, RESOLVED_KEYS, type Role } from "@ambit/protocol";
+import {
+  type AmbientAgentConfig,
+  type ConfigChange,
+  type MCPServerConfig,
+  RESOLVED_KEYS,
+  type Role,
+} from "@ambit/protocol";
 import type { FieldError } from "../../lib/errors.ts";
 import { lowerRoleChanges } from "../../lib/personal-secrets.ts";
 import type { AgentSettings } from "./identities.ts";
@@ -21,7 +27,10 @@ export type ResolveInput = {
 
 export type Resolved = { config: AmbientAgentConfig; prompt: string; errors: FieldError[] };
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined && v !== null),
+  ) as Partial<T>;
 
 /** Keys only the platform sets: a client's values for them are dropped, never trusted. */
 function clientConfig(config: AmbientAgentConfig | undefined): AmbientAgentConfig {
@@ -58,49 +67,85 @@ export function resolveConfig(input: ResolveInput): Resolved {
   const errors: FieldError[] = [];
   // every piece of shared configuration copied into the run, with who last wrote it
   const pieces: ConfigChange[] = [];
-  const piece = (kind: ConfigChange["kind"], id: string, name: string, row: { updatedBy: string | null; updatedByRole: Role }) =>
-    pieces.push({ kind, id, name, written_by: row.updatedBy, role: row.updatedByRole });
+  const piece = (
+    kind: ConfigChange["kind"],
+    id: string,
+    name: string,
+    row: { updatedBy: string | null; updatedByRole: Role },
+  ) => pieces.push({ kind, id, name, written_by: row.updatedBy, role: row.updatedByRole });
   const run = clientConfig(input.run);
   const trigger = clientConfig(input.trigger);
 
   let agent: AgentRow | undefined;
   if (input.agentIdentityUid) {
     agent = team.agents.find((a) => a.id === input.agentIdentityUid);
-    if (!agent) errors.push({ path: "agent_identity_uid", message: `named agent '${input.agentIdentityUid}' does not exist in this team` });
+    if (!agent)
+      errors.push({
+        path: "agent_identity_uid",
+        message: `named agent '${input.agentIdentityUid}' does not exist in this team`,
+      });
   }
   if (agent) piece("named_agent", agent.id, agent.name, agent);
   const agentSettings = (agent?.settings ?? {}) as AgentSettings;
   const fromAgent = agentLayer(agentSettings);
 
   // one-of pairs: the layer that sets either wins both
-  const skillsOf = [run, fromAgent, trigger].find((l) => l.skill_spec !== undefined || l.skills !== undefined);
-  const merged: AmbientAgentConfig = { ...defined(trigger), ...defined(fromAgent), ...defined(run) };
+  const skillsOf = [run, fromAgent, trigger].find(
+    (l) => l.skill_spec !== undefined || l.skills !== undefined,
+  );
+  const merged: AmbientAgentConfig = {
+    ...defined(trigger),
+    ...defined(fromAgent),
+    ...defined(run),
+  };
   delete merged.skill_spec;
   delete merged.skills;
   if (skillsOf?.skill_spec !== undefined) merged.skill_spec = skillsOf.skill_spec;
   if (skillsOf?.skills !== undefined) merged.skills = skillsOf.skills;
 
   // environment: run > agent > trigger
-  const envSource = run.environment_id !== undefined ? "config.environment_id" : fromAgent.environment_id !== undefined ? "agent_identity_uid" : "trigger";
-  const environment = merged.environment_id ? team.environments.find((e) => e.id === merged.environment_id) : undefined;
+  const envSource =
+    run.environment_id !== undefined
+      ? "config.environment_id"
+      : fromAgent.environment_id !== undefined
+        ? "agent_identity_uid"
+        : "trigger";
+  const environment = merged.environment_id
+    ? team.environments.find((e) => e.id === merged.environment_id)
+    : undefined;
   if (merged.environment_id && !environment) {
-    errors.push({ path: envSource === "config.environment_id" ? envSource : "config.environment_id", message: `environment '${merged.environment_id}' does not exist in this team${envSource === "agent_identity_uid" ? " (named by the agent's defaults)" : envSource === "trigger" ? " (named by the schedule)" : ""}` });
+    errors.push({
+      path: envSource === "config.environment_id" ? envSource : "config.environment_id",
+      message: `environment '${merged.environment_id}' does not exist in this team${envSource === "agent_identity_uid" ? " (named by the agent's defaults)" : envSource === "trigger" ? " (named by the schedule)" : ""}`,
+    });
   }
   if (environment) {
     piece("environment", environment.id, environment.name, environment);
     merged.environment = {
-      uid: environment.id, name: environment.name, docker_image: environment.dockerImage,
-      repositories: environment.repositories, setup_commands: environment.setupCommands, env_vars: environment.envVars,
+      uid: environment.id,
+      name: environment.name,
+      docker_image: environment.dockerImage,
+      repositories: environment.repositories,
+      setup_commands: environment.setupCommands,
+      env_vars: environment.envVars,
     };
     merged.worker_host ??= environment.workerHost ?? undefined;
   }
 
   // MCP servers: merged by name, run wins; registry references are expanded (placeholders kept)
-  const servers: Record<string, MCPServerConfig> = { ...(trigger.mcp_servers ?? {}), ...(agentSettings.mcp_servers ?? {}), ...(run.mcp_servers ?? {}) };
+  const servers: Record<string, MCPServerConfig> = {
+    ...(trigger.mcp_servers ?? {}),
+    ...(agentSettings.mcp_servers ?? {}),
+    ...(run.mcp_servers ?? {}),
+  };
   for (const [name, server] of Object.entries(servers)) {
     if (server.warp_id === undefined) continue;
     const registered = team.mcpServers.find((m) => m.id === server.warp_id);
-    if (!registered) errors.push({ path: `config.mcp_servers.${name}.warp_id`, message: `MCP server '${server.warp_id}' is not registered in this team (see GET /api/v1/agent/mcp-servers)` });
+    if (!registered)
+      errors.push({
+        path: `config.mcp_servers.${name}.warp_id`,
+        message: `MCP server '${server.warp_id}' is not registered in this team (see GET /api/v1/agent/mcp-servers)`,
+      });
     else {
       servers[name] = registered.config as MCPServerConfig;
       piece("mcp_server", registered.id, registered.name, registered);
@@ -114,9 +159,17 @@ export function resolveConfig(input: ResolveInput): Resolved {
   if (merged.model_id === undefined) delete merged.model_id;
   const model = team.models.find((m) => m.id === merged.model_id);
   if (model) piece("model", model.id, model.displayName, model);
-  if (model) merged.model = { id: model.id, provider: model.provider, model: model.model, base_url: model.baseUrl, api_key_secret: model.apiKeySecret };
+  if (model)
+    merged.model = {
+      id: model.id,
+      provider: model.provider,
+      model: model.model,
+      base_url: model.baseUrl,
+      api_key_secret: model.apiKeySecret,
+    };
 
-  if (team.envVars.length) merged.env_vars = Object.fromEntries(team.envVars.map((v) => [v.name, v.value]));
+  if (team.envVars.length)
+    merged.env_vars = Object.fromEntries(team.envVars.map((v) => [v.name, v.value]));
   for (const v of team.envVars) piece("env_var", v.name, v.name, v);
   const enabledRules = team.rules.filter((r) => r.enabled);
   for (const r of enabledRules) piece("rule", r.id, r.name, r);
@@ -126,7 +179,9 @@ export function resolveConfig(input: ResolveInput): Resolved {
   const secretNames = new Set<string>([
     ...(environment?.secretNames ?? []),
     ...(agentSettings.secrets ?? []).map((s) => s.name),
-    ...Object.values(merged.harness_auth_secrets ?? {}).filter((v): v is string => typeof v === "string"),
+    ...Object.values(merged.harness_auth_secrets ?? {}).filter(
+      (v): v is string => typeof v === "string",
+    ),
     ...(model?.apiKeySecret ? [model.apiKeySecret] : []),
   ]);
   if (secretNames.size) merged.secret_names = [...secretNames].sort();
@@ -134,8 +189,14 @@ export function resolveConfig(input: ResolveInput): Resolved {
 
   let prompt = input.prompt;
   if (input.savedPrompt) {
-    const saved = team.prompts.find((p) => p.id === input.savedPrompt) ?? team.prompts.find((p) => p.name === input.savedPrompt);
-    if (!saved) errors.push({ path: "saved_prompt", message: `saved prompt '${input.savedPrompt}' does not exist in this team (see GET /api/v1/agent/prompts)` });
+    const saved =
+      team.prompts.find((p) => p.id === input.savedPrompt) ??
+      team.prompts.find((p) => p.name === input.savedPrompt);
+    if (!saved)
+      errors.push({
+        path: "saved_prompt",
+        message: `saved prompt '${input.savedPrompt}' does not exist in this team (see GET /api/v1/agent/prompts)`,
+      });
     else {
       merged.saved_prompt = saved.id;
       piece("saved_prompt", saved.id, saved.name, saved);

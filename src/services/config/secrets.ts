@@ -1,4 +1,10 @@
-import type { CreateSecretRequest, Secret, SecretScope, SecretType, UpdateSecretRequest } from "@ambit/protocol";
+import type {
+  CreateSecretRequest,
+  Secret,
+  SecretScope,
+  SecretType,
+  UpdateSecretRequest,
+} from "@ambit/protocol";
 import { and, asc, desc, eq, or } from "drizzle-orm";
 import { secrets } from "../../db/schema.ts";
 import { sealValue } from "../../lib/envelope.ts";
@@ -16,7 +22,8 @@ function toSecret(row: SecretRow): Secret {
     name: row.name,
     description: row.description,
     type: row.type as SecretType,
-    scope: row.scope === "team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.ownerId },
+    scope:
+      row.scope === "team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.ownerId },
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
     created_by: row.createdBy,
@@ -30,12 +37,18 @@ function authorize(ctx: Ctx, scope: SecretScope, action: string): string {
     return "";
   }
   requireRole(ctx, "member", `${action} personal secrets`);
-  if (ctx.actor.type === "system") throw new AppError("operation_not_supported", "the system actor has no personal secrets");
+  if (ctx.actor.type === "system")
+    throw new AppError("operation_not_supported", "the system actor has no personal secrets");
   return requirePersonal(ctx, `${action} personal secrets`);
 }
 
 const rowKey = (ctx: Ctx, scope: SecretScope, ownerId: string, name: string) =>
-  and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, scope), eq(secrets.ownerId, ownerId), eq(secrets.name, name));
+  and(
+    eq(secrets.teamId, ctx.teamId),
+    eq(secrets.scope, scope),
+    eq(secrets.ownerId, ownerId),
+    eq(secrets.name, name),
+  );
 
 async function seal(ctx: Ctx, scope: SecretScope, ownerId: string, name: string, value: string) {
   const key = (await teamDataKey(ctx.env, ctx.teamId, true))!;
@@ -48,46 +61,114 @@ export async function listSecrets({ ctx }: { ctx: Ctx }): Promise<Secret[]> {
   const rows = await ctx.db
     .select()
     .from(secrets)
-    .where(and(eq(secrets.teamId, ctx.teamId), or(eq(secrets.scope, "team"), own === undefined ? undefined : and(eq(secrets.scope, "personal"), eq(secrets.ownerId, own)))))
+    .where(
+      and(
+        eq(secrets.teamId, ctx.teamId),
+        or(
+          eq(secrets.scope, "team"),
+          own === undefined
+            ? undefined
+            : and(eq(secrets.scope, "personal"), eq(secrets.ownerId, own)),
+        ),
+      ),
+    )
     .orderBy(desc(secrets.scope), asc(secrets.name)); // team first
   return rows.map(toSecret);
 }
 
-export async function createSecret({ ctx, input }: { ctx: Ctx; input: CreateSecretRequest }): Promise<Secret> {
+export async function createSecret({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: CreateSecretRequest;
+}): Promise<Secret> {
   const ownerId = authorize(ctx, input.scope, "Creating");
   const now = Date.now();
   const row: SecretRow = {
-    teamId: ctx.teamId, scope: input.scope, ownerId, name: input.name, description: input.description ?? null, type: input.type,
-    ciphertext: await seal(ctx, input.scope, ownerId, input.name, input.value), createdBy: ctx.actor.id, createdAt: now, updatedAt: now,
+    teamId: ctx.teamId,
+    scope: input.scope,
+    ownerId,
+    name: input.name,
+    description: input.description ?? null,
+    type: input.type,
+    ciphertext: await seal(ctx, input.scope, ownerId, input.name, input.value),
+    createdBy: ctx.actor.id,
+    createdAt: now,
+    updatedAt: now,
   };
-  const [existing] = await ctx.db.select({ name: secrets.name }).from(secrets).where(rowKey(ctx, input.scope, ownerId, input.name)).limit(1);
+  const [existing] = await ctx.db
+    .select({ name: secrets.name })
+    .from(secrets)
+    .where(rowKey(ctx, input.scope, ownerId, input.name))
+    .limit(1);
   if (existing) {
-    throw new AppError("conflict", `a ${input.scope} secret named '${input.name}' already exists; change it with PUT /api/v1/agent/secrets/${input.name}?scope=${input.scope}`, { retryable: false });
+    throw new AppError(
+      "conflict",
+      `a ${input.scope} secret named '${input.name}' already exists; change it with PUT /api/v1/agent/secrets/${input.name}?scope=${input.scope}`,
+      { retryable: false },
+    );
   }
   await writeTeamConfig(ctx, [ctx.db.insert(secrets).values(row).onConflictDoNothing()]);
   return toSecret(row);
 }
 
-export async function updateSecret({ ctx, name, scope, input }: { ctx: Ctx; name: string; scope: SecretScope; input: UpdateSecretRequest }): Promise<Secret> {
+export async function updateSecret({
+  ctx,
+  name,
+  scope,
+  input,
+}: {
+  ctx: Ctx;
+  name: string;
+  scope: SecretScope;
+  input: UpdateSecretRequest;
+}): Promise<Secret> {
   const ownerId = authorize(ctx, scope, "Changing");
-  const [row] = await ctx.db.select().from(secrets).where(rowKey(ctx, scope, ownerId, name)).limit(1);
+  const [row] = await ctx.db
+    .select()
+    .from(secrets)
+    .where(rowKey(ctx, scope, ownerId, name))
+    .limit(1);
   if (!row) throw notFound(`${scope === "team" ? "Team" : "Personal"} secret`, name);
   const next: SecretRow = {
     ...row,
-    ...(input.value !== undefined ? { ciphertext: await seal(ctx, scope, ownerId, name, input.value) } : {}),
+    ...(input.value !== undefined
+      ? { ciphertext: await seal(ctx, scope, ownerId, name, input.value) }
+      : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.type !== undefined ? { type: input.type } : {}),
     updatedAt: Date.now(),
   };
   await writeTeamConfig(ctx, [
-    ctx.db.update(secrets).set({ ciphertext: next.ciphertext, description: next.description, type: next.type, updatedAt: next.updatedAt }).where(rowKey(ctx, scope, ownerId, name)),
+    ctx.db
+      .update(secrets)
+      .set({
+        ciphertext: next.ciphertext,
+        description: next.description,
+        type: next.type,
+        updatedAt: next.updatedAt,
+      })
+      .where(rowKey(ctx, scope, ownerId, name)),
   ]);
   return toSecret(next);
 }
 
-export async function deleteSecret({ ctx, name, scope }: { ctx: Ctx; name: string; scope: SecretScope }): Promise<void> {
+export async function deleteSecret({
+  ctx,
+  name,
+  scope,
+}: {
+  ctx: Ctx;
+  name: string;
+  scope: SecretScope;
+}): Promise<void> {
   const ownerId = authorize(ctx, scope, "Deleting");
-  const [row] = await ctx.db.select({ name: secrets.name }).from(secrets).where(rowKey(ctx, scope, ownerId, name)).limit(1);
+  const [row] = await ctx.db
+    .select({ name: secrets.name })
+    .from(secrets)
+    .where(rowKey(ctx, scope, ownerId, name))
+    .limit(1);
   if (!row) throw notFound(`${scope === "team" ? "Team" : "Personal"} secret`, name);
   await writeTeamConfig(ctx, [ctx.db.delete(secrets).where(rowKey(ctx, scope, ownerId, name))]);
 }
@@ -104,6 +185,12 @@ export async function personalSecretNames(ctx: Ctx, ownerId: string): Promise<st
   const rows = await ctx.db
     .select({ name: secrets.name })
     .from(secrets)
-    .where(and(eq(secrets.teamId, ctx.teamId), eq(secrets.scope, "personal"), eq(secrets.ownerId, ownerId)));
+    .where(
+      and(
+        eq(secrets.teamId, ctx.teamId),
+        eq(secrets.scope, "personal"),
+        eq(secrets.ownerId, ownerId),
+      ),
+    );
   return rows.map((r) => r.name);
 }

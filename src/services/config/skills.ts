@@ -14,9 +14,21 @@ type SkillRow = typeof skills.$inferSelect;
  * Reads a `SKILL.md`: YAML front matter between `---` lines with `name` and `description`
  * (plain or quoted scalars), then the instructions. Returns why it is malformed instead of throwing.
  */
-export function parseSkillMd(content: string): { name: string | null; description: string; body: string; error: string | null } {
+export function parseSkillMd(content: string): {
+  name: string | null;
+  description: string;
+  body: string;
+  error: string | null;
+} {
   const m = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(content);
-  if (!m) return { name: null, description: "", body: content, error: "SKILL.md has no front matter: start it with '---', then 'name:' and 'description:' lines, then '---'" };
+  if (!m)
+    return {
+      name: null,
+      description: "",
+      body: content,
+      error:
+        "SKILL.md has no front matter: start it with '---', then 'name:' and 'description:' lines, then '---'",
+    };
   const fields: Record<string, string> = {};
   for (const line of m[1].split(/\r?\n/)) {
     const kv = /^([A-Za-z_][\w-]*):\s*(.*)$/.exec(line);
@@ -38,11 +50,24 @@ export async function registerSkill({ ctx, input }: { ctx: Ctx; input: RegisterS
   const parsed = parseSkillMd(input.content);
   const now = Date.now();
   const row: SkillRow = {
-    teamId: ctx.teamId, id: `${input.repo}:${input.skill_path}`, name: parsed.name, description: parsed.description, basePrompt: parsed.body,
-    owner, repo, skillPath: input.skill_path, workerHost: input.worker_host ?? null, error: parsed.error, createdAt: now, updatedAt: now,
+    teamId: ctx.teamId,
+    id: `${input.repo}:${input.skill_path}`,
+    name: parsed.name,
+    description: parsed.description,
+    basePrompt: parsed.body,
+    owner,
+    repo,
+    skillPath: input.skill_path,
+    workerHost: input.worker_host ?? null,
+    error: parsed.error,
+    createdAt: now,
+    updatedAt: now,
   };
   const { teamId: _t, id: _i, createdAt: _c, ...changes } = row;
-  await ctx.db.insert(skills).values(row).onConflictDoUpdate({ target: [skills.teamId, skills.id], set: changes });
+  await ctx.db
+    .insert(skills)
+    .values(row)
+    .onConflictDoUpdate({ target: [skills.teamId, skills.id], set: changes });
   return { id: row.id, name: row.name, error: row.error };
 }
 
@@ -55,14 +80,24 @@ export async function deleteSkill({ ctx, id }: { ctx: Ctx; id: string }) {
 }
 
 /** Oz `GET /agent`: skills grouped by name, each variant with the environments that clone its repository. */
-export async function listSkills({ ctx, query }: { ctx: Ctx; query: { repo?: string; sort_by: "name" | "last_run"; include_malformed_skills: boolean } }): Promise<AgentSkill[]> {
+export async function listSkills({
+  ctx,
+  query,
+}: {
+  ctx: Ctx;
+  query: { repo?: string; sort_by: "name" | "last_run"; include_malformed_skills: boolean };
+}): Promise<AgentSkill[]> {
   const where = [eq(skills.teamId, ctx.teamId)];
   if (query.repo) {
     const [owner, repo] = query.repo.split("/");
     where.push(eq(skills.owner, owner), eq(skills.repo, repo));
   }
   const [rows, lastRuns, team] = await Promise.all([
-    ctx.db.select().from(skills).where(and(...where)).orderBy(asc(skills.name), asc(skills.id)),
+    ctx.db
+      .select()
+      .from(skills)
+      .where(and(...where))
+      .orderBy(asc(skills.name), asc(skills.id)),
     ctx.db
       .select({ skillSpec: runs.skillSpec, at: max(runs.createdAt) })
       .from(runs)
@@ -76,19 +111,34 @@ export async function listSkills({ ctx, query }: { ctx: Ctx; query: { repo?: str
     if (r.error && !query.include_malformed_skills) continue;
     const name = r.name ?? r.skillPath;
     const environments = team.environments
-      .filter((e) => e.repositories.some((repo) => githubRepoOf(repo.url)?.owner === r.owner && githubRepoOf(repo.url)?.repo === r.repo))
+      .filter((e) =>
+        e.repositories.some(
+          (repo) =>
+            githubRepoOf(repo.url)?.owner === r.owner && githubRepoOf(repo.url)?.repo === r.repo,
+        ),
+      )
       .map((e) => ({ uid: e.id, name: e.name }));
     const last = lastRun.get(r.id) ?? null;
     const group = groups.get(name) ?? { name, variants: [], last: 0 };
     group.variants.push({
-      id: r.id, description: r.description, base_prompt: r.basePrompt,
-      source: { owner: r.owner, name: r.repo, skill_path: r.skillPath, ...(r.workerHost ? { worker_host: r.workerHost } : {}) },
-      environments, last_run_timestamp: last === null ? null : iso(last), ...(r.error ? { error: r.error } : {}),
+      id: r.id,
+      description: r.description,
+      base_prompt: r.basePrompt,
+      source: {
+        owner: r.owner,
+        name: r.repo,
+        skill_path: r.skillPath,
+        ...(r.workerHost ? { worker_host: r.workerHost } : {}),
+      },
+      environments,
+      last_run_timestamp: last === null ? null : iso(last),
+      ...(r.error ? { error: r.error } : {}),
     });
     group.last = Math.max(group.last, last ?? 0);
     groups.set(name, group);
   }
   const out = [...groups.values()];
-  if (query.sort_by === "last_run") out.sort((a, b) => b.last - a.last || a.name.localeCompare(b.name));
+  if (query.sort_by === "last_run")
+    out.sort((a, b) => b.last - a.last || a.name.localeCompare(b.name));
   return out.map(({ last: _l, ...s }) => s);
 }

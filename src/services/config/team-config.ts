@@ -1,6 +1,16 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { agentIdentities, environments, envVars, mcpServers, models, rules, savedPrompts, secrets, teamConfigVersions } from "../../db/schema.ts";
+import {
+  agentIdentities,
+  environments,
+  envVars,
+  mcpServers,
+  models,
+  rules,
+  savedPrompts,
+  secrets,
+  teamConfigVersions,
+} from "../../db/schema.ts";
 import type { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { log } from "../../lib/log.ts";
@@ -31,7 +41,11 @@ const TTL_SECONDS = 3600;
 const cacheKey = (teamId: string, version: number) => `team-config:v2:${teamId}:${version}`;
 
 async function currentVersion(ctx: Ctx): Promise<number> {
-  const [row] = await ctx.db.select({ v: teamConfigVersions.version }).from(teamConfigVersions).where(eq(teamConfigVersions.teamId, ctx.teamId)).limit(1);
+  const [row] = await ctx.db
+    .select({ v: teamConfigVersions.version })
+    .from(teamConfigVersions)
+    .where(eq(teamConfigVersions.teamId, ctx.teamId))
+    .limit(1);
   return row?.v ?? 0;
 }
 
@@ -73,20 +87,53 @@ export async function loadTeamConfig(ctx: Ctx, knownVersion?: number): Promise<T
   if (hit) return remember(key, hit);
   const t = ctx.teamId;
   const [envs, mods, mcps, rls, prompts, vars, agents, names] = await ctx.db.batch([
-    ctx.db.select().from(environments).where(eq(environments.teamId, t)).orderBy(asc(environments.name)),
-    ctx.db.select().from(models).where(eq(models.teamId, t)).orderBy(asc(models.createdAt), asc(models.id)),
+    ctx.db
+      .select()
+      .from(environments)
+      .where(eq(environments.teamId, t))
+      .orderBy(asc(environments.name)),
+    ctx.db
+      .select()
+      .from(models)
+      .where(eq(models.teamId, t))
+      .orderBy(asc(models.createdAt), asc(models.id)),
     ctx.db.select().from(mcpServers).where(eq(mcpServers.teamId, t)).orderBy(asc(mcpServers.name)),
     ctx.db.select().from(rules).where(eq(rules.teamId, t)).orderBy(asc(rules.name)),
-    ctx.db.select().from(savedPrompts).where(eq(savedPrompts.teamId, t)).orderBy(asc(savedPrompts.name)),
+    ctx.db
+      .select()
+      .from(savedPrompts)
+      .where(eq(savedPrompts.teamId, t))
+      .orderBy(asc(savedPrompts.name)),
     ctx.db.select().from(envVars).where(eq(envVars.teamId, t)).orderBy(asc(envVars.name)),
-    ctx.db.select().from(agentIdentities).where(eq(agentIdentities.teamId, t)).orderBy(asc(agentIdentities.name)),
-    ctx.db.select({ name: secrets.name }).from(secrets).where(sql`${secrets.teamId} = ${t} AND ${secrets.scope} = 'team'`).orderBy(asc(secrets.name)),
+    ctx.db
+      .select()
+      .from(agentIdentities)
+      .where(eq(agentIdentities.teamId, t))
+      .orderBy(asc(agentIdentities.name)),
+    ctx.db
+      .select({ name: secrets.name })
+      .from(secrets)
+      .where(sql`${secrets.teamId} = ${t} AND ${secrets.scope} = 'team'`)
+      .orderBy(asc(secrets.name)),
   ]);
   const config: TeamConfig = {
-    version, environments: envs, models: mods, mcpServers: mcps, rules: rls, prompts, envVars: vars, agents, teamSecretNames: names.map((n) => n.name),
+    version,
+    environments: envs,
+    models: mods,
+    mcpServers: mcps,
+    rules: rls,
+    prompts,
+    envVars: vars,
+    agents,
+    teamSecretNames: names.map((n) => n.name),
   };
-  await ctx.env.CONFIG.put(key, JSON.stringify(config), { expirationTtl: TTL_SECONDS }).catch((err) =>
-    log.error("team config cache put failed", { team_id: ctx.teamId, request_id: ctx.requestId, error: err }),
+  await ctx.env.CONFIG.put(key, JSON.stringify(config), { expirationTtl: TTL_SECONDS }).catch(
+    (err) =>
+      log.error("team config cache put failed", {
+        team_id: ctx.teamId,
+        request_id: ctx.requestId,
+        error: err,
+      }),
   );
   return remember(key, config);
 }
@@ -101,17 +148,30 @@ export const writtenBy = (ctx: Ctx) => ({ updatedBy: ctx.actor.id, updatedByRole
  * Writes configuration: the statements and the version bump in one D1 batch, then drops the
  * cached entry of the old version. Every configuration write goes through here.
  */
-export async function writeTeamConfig(ctx: Ctx, statements: BatchItem<"sqlite">[], onDuplicate?: () => AppError): Promise<void> {
+export async function writeTeamConfig(
+  ctx: Ctx,
+  statements: BatchItem<"sqlite">[],
+  onDuplicate?: () => AppError,
+): Promise<void> {
   const before = await currentVersion(ctx);
   const bump = ctx.db
     .insert(teamConfigVersions)
     .values({ teamId: ctx.teamId, version: 1 })
-    .onConflictDoUpdate({ target: teamConfigVersions.teamId, set: { version: sql`${teamConfigVersions.version} + 1` } });
+    .onConflictDoUpdate({
+      target: teamConfigVersions.teamId,
+      set: { version: sql`${teamConfigVersions.version} + 1` },
+    });
   try {
     await ctx.db.batch([bump, ...statements]);
   } catch (err) {
     // a concurrent write took the name between our check and this batch
-    if (onDuplicate && /UNIQUE constraint failed/i.test(String((err as Error)?.message) + String((err as { cause?: unknown })?.cause))) throw onDuplicate();
+    if (
+      onDuplicate &&
+      /UNIQUE constraint failed/i.test(
+        String((err as Error)?.message) + String((err as { cause?: unknown })?.cause),
+      )
+    )
+      throw onDuplicate();
     throw err;
   }
   // correctness does not depend on this delete (the version moved on); it only frees the entry

@@ -11,7 +11,10 @@ import { runSession } from "../../../durable-objects/stubs.ts";
 export async function cancelRun({ ctx, runId }: { ctx: Ctx; runId: string }): Promise<string> {
   const { row } = await getRunInTeam(ctx, runId);
   requireEditor(ctx, row, "Cancelling a run");
-  const result = await runSession(ctx.env, row.id).cancel({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id });
+  const result = await runSession(ctx.env, row.id).cancel(
+    { runId: row.id, teamId: ctx.teamId },
+    { type: ctx.actor.type, id: ctx.actor.id },
+  );
   if (!result.ok) throw new AppError(result.code, result.message);
   return row.id;
 }

@@ -1,4 +1,13 @@
-import { type AmbientAgentConfig, type ExecutionLocation, LOCAL_POOL, type RunAgentRequest, type RunAgentResponse, type RunSourceType, type RunStatusMessage, type ScheduleInfo } from "@ambit/protocol";
+import {
+  type AmbientAgentConfig,
+  type ExecutionLocation,
+  LOCAL_POOL,
+  type RunAgentRequest,
+  type RunAgentResponse,
+  type RunSourceType,
+  type RunStatusMessage,
+  type ScheduleInfo,
+} from "@ambit/protocol";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { holdingSlot } from "../../db/runs.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
@@ -29,7 +38,9 @@ export type CreateRunInput = {
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
-const LOCAL_MESSAGE: RunStatusMessage = { message: "Waiting for the CLI that created it to start it on its machine (LOCAL run)" };
+const LOCAL_MESSAGE: RunStatusMessage = {
+  message: "Waiting for the CLI that created it to start it on its machine (LOCAL run)",
+};
 
 /**
  * Creates a run: validates what the request refers to, writes the run row (with its metadata rows
@@ -40,16 +51,29 @@ const LOCAL_MESSAGE: RunStatusMessage = { message: "Waiting for the CLI that cre
  * Every trigger (API, schedules, webhooks, CLI) creates runs through this one verb.
  */
 
-export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInput }): Promise<RunAgentResponse> {
+export async function createRun({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: CreateRunInput;
+}): Promise<RunAgentResponse> {
   requireRole(ctx, "member", "Creating runs");
   const req = input.request;
   if (req.on_behalf_of) {
-    throw new AppError("feature_not_available", "on_behalf_of is not available on this server yet; omit it");
+    throw new AppError(
+      "feature_not_available",
+      "on_behalf_of is not available on this server yet; omit it",
+    );
   }
   if (req.agent_identity_uid && req.team === false) {
-    throw new AppError("invalid_request", "agent_identity_uid is only allowed on team runs; omit team or set it to true", {
-      errors: [{ path: "agent_identity_uid", message: "team runs only" }],
-    });
+    throw new AppError(
+      "invalid_request",
+      "agent_identity_uid is only allowed on team runs; omit team or set it to true",
+      {
+        errors: [{ path: "agent_identity_uid", message: "team runs only" }],
+      },
+    );
   }
   if (req.parent_run_id) await assertParentVisible(ctx, req.parent_run_id);
 
@@ -58,9 +82,15 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   if (req.team === false) requirePersonal(ctx, "Creating a personal run (team: false)");
   if (location === "LOCAL") requirePersonal(ctx, "Creating a LOCAL run");
   if (location === "LOCAL" && req.config?.worker_host) {
-    throw new AppError("invalid_request", "a LOCAL run runs on the creator's machine, not on a host pool; omit config.worker_host or execution_location", {
-      errors: [{ path: "config.worker_host", message: "not allowed with execution_location LOCAL" }],
-    });
+    throw new AppError(
+      "invalid_request",
+      "a LOCAL run runs on the creator's machine, not on a host pool; omit config.worker_host or execution_location",
+      {
+        errors: [
+          { path: "config.worker_host", message: "not allowed with execution_location LOCAL" },
+        ],
+      },
+    );
   }
   const requested = { ...(req.config ?? {}) };
   if (req.skill) {
@@ -69,13 +99,21 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   }
   const [{ config, prompt }] = await Promise.all([
     resolveRunConfig(ctx, {
-      config: requested, prompt: req.prompt ?? "", savedPrompt: req.saved_prompt, agentIdentityUid: req.agent_identity_uid, trigger: input.triggerConfig,
+      config: requested,
+      prompt: req.prompt ?? "",
+      savedPrompt: req.saved_prompt,
+      agentIdentityUid: req.agent_identity_uid,
+      trigger: input.triggerConfig,
     }),
     assertQueueRoom(ctx), // alongside, not after: the check costs the request no round trip of its own
   ]);
   const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
   if (!prompt.trim() && !skillSpec && !req.conversation_id) {
-    throw new AppError("invalid_request", "prompt is required unless a skill, a saved prompt or conversation_id provides one", { errors: [{ path: "prompt", message: "required" }] });
+    throw new AppError(
+      "invalid_request",
+      "prompt is required unless a skill, a saved prompt or conversation_id provides one",
+      { errors: [{ path: "prompt", message: "required" }] },
+    );
   }
   const scope = req.team === false ? "User" : "Team";
   const sharing = resolveSharing(req, scope, config);
@@ -84,9 +122,13 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   const attachments = req.attachments ?? req.images ?? [];
   await Promise.all(
     attachments.map((a, i) =>
-      ctx.env.ARTIFACTS.put(`runs/${id}/attachments/${i}-${safeFileName(a.file_name)}`, Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0)), {
-        httpMetadata: { contentType: a.mime_type },
-      }),
+      ctx.env.ARTIFACTS.put(
+        `runs/${id}/attachments/${i}-${safeFileName(a.file_name)}`,
+        Uint8Array.from(atob(a.data), (c) => c.charCodeAt(0)),
+        {
+          httpMetadata: { contentType: a.mime_type },
+        },
+      ),
     ),
   );
 
@@ -131,26 +173,44 @@ export async function createRun({ ctx, input }: { ctx: Ctx; input: CreateRunInpu
   // only a request about sharing (or one whose config made a public link) hears about it: Oz's answer stays Oz's
   if (req.sharing || row.sharePublicId) response.sharing = sharingOf(row, ctx.baseUrl);
   // the public link is a credential: a replay names the sharing, and GET /agent/runs/{id} shows the link
-  const stored = response.sharing ? { ...response, sharing: { team: response.sharing.team, public: response.sharing.public } } : response;
-  const sealed = ctx.idempotency ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(stored) }) : undefined;
-  const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({ runId: id, teamId: ctx.teamId, key, value }));
+  const stored = response.sharing
+    ? { ...response, sharing: { team: response.sharing.team, public: response.sharing.public } }
+    : response;
+  const sealed = ctx.idempotency
+    ? await sealResponse(ctx.idempotency, { status: 200, body: JSON.stringify(stored) })
+    : undefined;
+  const metadataRows = Object.entries(req.metadata ?? {}).map(([key, value]) => ({
+    runId: id,
+    teamId: ctx.teamId,
+    key,
+    value,
+  }));
   const [loaded] = await ctx.env.DB.batch<TeamLoad>([
     teamLoad(ctx.db, { teamId: ctx.teamId }),
     insertRun(ctx.db, row),
-    ...(metadataRows.length ? [asStatement(ctx.db, ctx.db.insert(runMetadata).values(metadataRows))] : []),
-    ...(ctx.idempotency && sealed ? [asStatement(ctx.db, completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed))] : []),
+    ...(metadataRows.length
+      ? [asStatement(ctx.db, ctx.db.insert(runMetadata).values(metadataRows))]
+      : []),
+    ...(ctx.idempotency && sealed
+      ? [asStatement(ctx.db, completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed))]
+      : []),
   ]);
   const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
-  if (load && load.active >= capLimits(load, getConfig(ctx.env)).maxConcurrentRuns) response.at_capacity = true;
+  if (load && load.active >= capLimits(load, getConfig(ctx.env)).maxConcurrentRuns)
+    response.at_capacity = true;
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") {
     await openSession(ctx, row);
     return response;
   }
-  await dispatchRun(ctx.env, { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 }, ctx.requestId);
+  await dispatchRun(
+    ctx.env,
+    { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 },
+    ctx.requestId,
+  );
   return response;
 }
 
@@ -169,13 +229,23 @@ async function openSession(ctx: Ctx, row: RunRow) {
       actor: { type: ctx.actor.type, id: ctx.actor.id },
     });
   } catch (err) {
-    log.error("run session init failed; it will rebuild from D1", { run_id: row.id, request_id: ctx.requestId, error: err });
+    log.error("run session init failed; it will rebuild from D1", {
+      run_id: row.id,
+      request_id: ctx.requestId,
+      error: err,
+    });
   }
 }
 
 /** The run row's INSERT (every column), built once: see statementOnce. */
 const insertRun = statementOnce<RunRow>((db) =>
-  db.insert(runs).values(Object.fromEntries(Object.keys(getTableColumns(runs)).map((k) => [k, sql.placeholder(k)])) as unknown as RunRow),
+  db
+    .insert(runs)
+    .values(
+      Object.fromEntries(
+        Object.keys(getTableColumns(runs)).map((k) => [k, sql.placeholder(k)]),
+      ) as unknown as RunRow,
+    ),
 );
 
 type TeamLoad = RunLimits & { active: number };
@@ -190,15 +260,22 @@ const teamLoad = statementOnce<{ teamId: string }>((db) =>
     .select({
       maxConcurrentRuns: sql<number>`${teams.maxConcurrentRuns}`.as("maxConcurrentRuns"),
       maxRunTimeSeconds: sql<number>`${teams.maxRunTimeSeconds}`.as("maxRunTimeSeconds"),
-      active: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM ${runs} WHERE ${holdingSlot(sql.placeholder("teamId"))}
-        LIMIT (SELECT ${teams.maxConcurrentRuns} FROM ${teams} WHERE ${eq(teams.id, sql.placeholder("teamId"))})))`.as("active"),
+      active:
+        sql<number>`(SELECT count(*) FROM (SELECT 1 FROM ${runs} WHERE ${holdingSlot(sql.placeholder("teamId"))}
+        LIMIT (SELECT ${teams.maxConcurrentRuns} FROM ${teams} WHERE ${eq(teams.id, sql.placeholder("teamId"))})))`.as(
+          "active",
+        ),
     })
     .from(teams)
     .where(eq(teams.id, sql.placeholder("teamId"))),
 );
 
 /** A file name safe as the last segment of an object key or a path: no separators, no dot-dot. */
-const safeFileName = (name: string | undefined) => (name ?? "image").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_").slice(0, 100) || "image";
+const safeFileName = (name: string | undefined) =>
+  (name ?? "image")
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^\.+/, "_")
+    .slice(0, 100) || "image";
 
 async function assertParentVisible(ctx: Ctx, parentRunId: string) {
   const [parent] = await ctx.db
@@ -207,8 +284,12 @@ async function assertParentVisible(ctx: Ctx, parentRunId: string) {
     .where(and(eq(runs.teamId, ctx.teamId), eq(runs.id, parentRunId), visibleTo(ctx)))
     .limit(1);
   if (!parent) {
-    throw new AppError("invalid_request", `parent_run_id '${parentRunId}' is not a run you can see in this team`, {
-      errors: [{ path: "parent_run_id", message: "unknown run" }],
-    });
+    throw new AppError(
+      "invalid_request",
+      `parent_run_id '${parentRunId}' is not a run you can see in this team`,
+      {
+        errors: [{ path: "parent_run_id", message: "unknown run" }],
+      },
+    );
   }
 }

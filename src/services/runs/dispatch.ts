@@ -8,11 +8,21 @@ import { log } from "../../lib/log.ts";
  */
 export async function dispatchRun(
   env: Env,
-  run: { runId: string; teamId: string; workerHost: string | null; executionId: number; sessionOpen?: boolean },
+  run: {
+    runId: string;
+    teamId: string;
+    workerHost: string | null;
+    executionId: number;
+    sessionOpen?: boolean;
+  },
   requestId: string,
 ) {
   const msg: DispatchMessage = {
-    kind: "dispatch", run_id: run.runId, team_id: run.teamId, pool: poolOf(run.workerHost), execution_id: run.executionId,
+    kind: "dispatch",
+    run_id: run.runId,
+    team_id: run.teamId,
+    pool: poolOf(run.workerHost),
+    execution_id: run.executionId,
     ...(run.sessionOpen ? { session_open: true } : {}),
   };
   try {

@@ -7,15 +7,28 @@ import { assertQueueRoom } from "./queue-room.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
-export async function followupRun({ ctx, runId, input }: { ctx: Ctx; runId: string; input: RunFollowupRequest }) {
+export async function followupRun({
+  ctx,
+  runId,
+  input,
+}: {
+  ctx: Ctx;
+  runId: string;
+  input: RunFollowupRequest;
+}) {
   const { row } = await getRunInTeam(ctx, runId);
   requireEditor(ctx, row, "Sending follow-ups");
   // a follow-up to an ended run queues it again: it counts against the team's waiting runs like a new one
   if (isTerminal(row.state as RunState)) await assertQueueRoom(ctx);
   // an ended run comes back as a new execution, which its session sends to the run's pool
-  const result = await runSession(ctx.env, row.id).followup({ runId: row.id, teamId: ctx.teamId }, { type: ctx.actor.type, id: ctx.actor.id }, input, {
-    delegated: ownPersonal(ctx) === undefined,
-  });
+  const result = await runSession(ctx.env, row.id).followup(
+    { runId: row.id, teamId: ctx.teamId },
+    { type: ctx.actor.type, id: ctx.actor.id },
+    input,
+    {
+      delegated: ownPersonal(ctx) === undefined,
+    },
+  );
   if (!result.ok) throw new AppError(result.code, result.message);
   return result;
 }

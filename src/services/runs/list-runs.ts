@@ -1,5 +1,18 @@
 import type { ListRunsQuery, RunItem } from "@ambit/protocol";
-import { and, asc, desc, eq, exists, gte, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  gte,
+  inArray,
+  isNull,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { runArtifacts, runMetadata, runs, users } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
@@ -11,7 +24,11 @@ import { toRunItem } from "./run-item.ts";
 export const EMPTY_ENVIRONMENT = "empty-environment";
 const MAX_METADATA_FILTERS = 5;
 
-const SORT_COLUMNS = { updated_at: runs.updatedAt, created_at: runs.createdAt, title: runs.title } as const;
+const SORT_COLUMNS = {
+  updated_at: runs.updatedAt,
+  created_at: runs.createdAt,
+  title: runs.title,
+} as const;
 
 export type ListRunsInput = ListRunsQuery & { metadata?: Record<string, string> };
 
@@ -19,18 +36,36 @@ export type ListRunsInput = ListRunsQuery & { metadata?: Record<string, string> 
  * Lists the runs the caller can see, filtered and sorted, one keyset page at a time:
  * the cursor holds the last row's (sort value, id), so pages stay stable while runs are inserted.
  */
-export async function listRuns({ ctx, input }: { ctx: Ctx; input: ListRunsInput }): Promise<{ runs: RunItem[]; page_info: { has_next_page: boolean; next_cursor?: string } }> {
+export async function listRuns({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: ListRunsInput;
+}): Promise<{ runs: RunItem[]; page_info: { has_next_page: boolean; next_cursor?: string } }> {
   const sortCol = SORT_COLUMNS[input.sort_by];
   const order = input.sort_order;
-  const where: (SQL | undefined)[] = [eq(runs.teamId, ctx.teamId), visibleTo(ctx), ...filters(ctx, input)];
+  const where: (SQL | undefined)[] = [
+    eq(runs.teamId, ctx.teamId),
+    visibleTo(ctx),
+    ...filters(ctx, input),
+  ];
   if (input.cursor) {
     const c = decodeCursor(input.cursor, input.sort_by, order);
-    const keyset = order === "desc" ? sql`(${sortCol}, ${runs.id}) < (${c.value}, ${c.id})` : sql`(${sortCol}, ${runs.id}) > (${c.value}, ${c.id})`;
+    const keyset =
+      order === "desc"
+        ? sql`(${sortCol}, ${runs.id}) < (${c.value}, ${c.id})`
+        : sql`(${sortCol}, ${runs.id}) > (${c.value}, ${c.id})`;
     where.push(keyset);
   }
   const dir = order === "desc" ? desc : asc;
   const rows = await ctx.db
-    .select({ row: runs, displayName: users.displayName, email: users.email, artifacts: artifactsJson })
+    .select({
+      row: runs,
+      displayName: users.displayName,
+      email: users.email,
+      artifacts: artifactsJson,
+    })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.creatorId))
     .where(and(...where))
@@ -40,11 +75,25 @@ export async function listRuns({ ctx, input }: { ctx: Ctx; input: ListRunsInput 
   const hasNext = rows.length > input.limit;
   const last = page.at(-1)?.row;
   return {
-    runs: page.map((r) => toRunItem(r.row, { displayName: r.displayName, email: r.email }, parseArtifacts(r.artifacts), ctx.baseUrl)),
+    runs: page.map((r) =>
+      toRunItem(
+        r.row,
+        { displayName: r.displayName, email: r.email },
+        parseArtifacts(r.artifacts),
+        ctx.baseUrl,
+      ),
+    ),
     page_info: {
       has_next_page: hasNext,
       ...(hasNext && last
-        ? { next_cursor: encodeCursor({ sortBy: input.sort_by, order, value: sortValue(last, input.sort_by), id: last.id }) }
+        ? {
+            next_cursor: encodeCursor({
+              sortBy: input.sort_by,
+              order,
+              value: sortValue(last, input.sort_by),
+              id: last.id,
+            }),
+          }
         : {}),
     },
   };
@@ -56,14 +105,20 @@ function sortValue(row: typeof runs.$inferSelect, sortBy: ListRunsQuery["sort_by
 
 function filters(ctx: Ctx, q: ListRunsInput): (SQL | undefined)[] {
   const out: (SQL | undefined)[] = [];
-  if (q.state?.length) out.push(q.state.length === 1 ? eq(runs.state, q.state[0]) : inArray(runs.state, q.state));
+  if (q.state?.length)
+    out.push(q.state.length === 1 ? eq(runs.state, q.state[0]) : inArray(runs.state, q.state));
   if (q.source) out.push(eq(runs.source, q.source));
   if (q.execution_location) out.push(eq(runs.executionLocation, q.execution_location));
   if (q.creator) out.push(eq(runs.creatorId, q.creator));
   const name = q.name ?? q.config_name;
   if (name) out.push(eq(runs.configName, name));
   if (q.model_id) out.push(eq(runs.modelId, q.model_id));
-  if (q.environment_id) out.push(q.environment_id === EMPTY_ENVIRONMENT ? isNull(runs.environmentId) : eq(runs.environmentId, q.environment_id));
+  if (q.environment_id)
+    out.push(
+      q.environment_id === EMPTY_ENVIRONMENT
+        ? isNull(runs.environmentId)
+        : eq(runs.environmentId, q.environment_id),
+    );
   if (q.schedule_id) out.push(eq(runs.scheduleId, q.schedule_id));
   const skill = q.skill_spec ?? q.skill;
   if (skill) out.push(eq(runs.skillSpec, skill));
@@ -76,7 +131,13 @@ function filters(ctx: Ctx, q: ListRunsInput): (SQL | undefined)[] {
         ctx.db
           .select({ one: sql`1` })
           .from(runArtifacts)
-          .where(and(eq(runArtifacts.runId, runs.id), eq(runArtifacts.teamId, ctx.teamId), eq(runArtifacts.artifactType, q.artifact_type))),
+          .where(
+            and(
+              eq(runArtifacts.runId, runs.id),
+              eq(runArtifacts.teamId, ctx.teamId),
+              eq(runArtifacts.artifactType, q.artifact_type),
+            ),
+          ),
       ),
     );
   }
@@ -92,9 +153,13 @@ function filters(ctx: Ctx, q: ListRunsInput): (SQL | undefined)[] {
   }
   const pairs = Object.entries(q.metadata ?? {});
   if (pairs.length > MAX_METADATA_FILTERS) {
-    throw new AppError("invalid_request", `at most ${MAX_METADATA_FILTERS} metadata[key]=value filters may be combined`, {
-      errors: [{ path: "metadata", message: `${pairs.length} pairs given` }],
-    });
+    throw new AppError(
+      "invalid_request",
+      `at most ${MAX_METADATA_FILTERS} metadata[key]=value filters may be combined`,
+      {
+        errors: [{ path: "metadata", message: `${pairs.length} pairs given` }],
+      },
+    );
   }
   for (const [key, value] of pairs) {
     out.push(
@@ -102,7 +167,14 @@ function filters(ctx: Ctx, q: ListRunsInput): (SQL | undefined)[] {
         ctx.db
           .select({ one: sql`1` })
           .from(runMetadata)
-          .where(and(eq(runMetadata.runId, runs.id), eq(runMetadata.teamId, ctx.teamId), eq(runMetadata.key, key), eq(runMetadata.value, value))),
+          .where(
+            and(
+              eq(runMetadata.runId, runs.id),
+              eq(runMetadata.teamId, ctx.teamId),
+              eq(runMetadata.key, key),
+              eq(runMetadata.value, value),
+            ),
+          ),
       ),
     );
   }

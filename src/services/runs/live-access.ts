@@ -20,12 +20,25 @@ export async function recheckLiveAccess(
   const rows = await ctx.db
     .selectDistinct({ runId: liveAttachments.runId })
     .from(liveAttachments)
-    .where(and(eq(liveAttachments.teamId, ctx.teamId), "keyId" in change ? eq(liveAttachments.keyId, change.keyId) : eq(liveAttachments.principalId, change.principalId)));
+    .where(
+      and(
+        eq(liveAttachments.teamId, ctx.teamId),
+        "keyId" in change
+          ? eq(liveAttachments.keyId, change.keyId)
+          : eq(liveAttachments.principalId, change.principalId),
+      ),
+    );
   await Promise.all(
     rows.map(({ runId }) =>
       runSession(ctx.env, runId)
         .recheckAccess({ runId, teamId: ctx.teamId }, change)
-        .catch((err: unknown) => log.error("live access recheck failed", { run_id: runId, request_id: ctx.requestId, error: err })),
+        .catch((err: unknown) =>
+          log.error("live access recheck failed", {
+            run_id: runId,
+            request_id: ctx.requestId,
+            error: err,
+          }),
+        ),
     ),
   );
 }

@@ -20,15 +20,26 @@ async function localRunOf(ctx: Ctx, runId: string, action: string) {
   requireRole(ctx, "member", action);
   const { row } = await getRunInTeam(ctx, runId);
   if (row.executionLocation !== "LOCAL") {
-    throw new AppError("invalid_request", `run ${row.id} is dispatched to a host pool (execution_location ${row.executionLocation}); only LOCAL runs are run by the CLI`);
+    throw new AppError(
+      "invalid_request",
+      `run ${row.id} is dispatched to a host pool (execution_location ${row.executionLocation}); only LOCAL runs are run by the CLI`,
+    );
   }
   if (row.creatorId !== ctx.actor.id) {
-    throw new AppError("not_authorized", `run ${row.id} is a LOCAL run of another member; only the key that created it runs it`);
+    throw new AppError(
+      "not_authorized",
+      `run ${row.id} is a LOCAL run of another member; only the key that created it runs it`,
+    );
   }
   // its claim opens the creator's personal secrets: a key someone else minted for them does not get them
   requirePersonal(ctx, `Running LOCAL run ${row.id}`);
   const ref: RunRef = { runId: row.id, teamId: ctx.teamId };
-  return { row, ref, session: runSession(ctx.env, row.id), holder: { type: "host" as const, id: `local:${ctx.actor.id}` } };
+  return {
+    row,
+    ref,
+    session: runSession(ctx.env, row.id),
+    holder: { type: "host" as const, id: `local:${ctx.actor.id}` },
+  };
 }
 
 /**
@@ -36,31 +47,63 @@ async function localRunOf(ctx: Ctx, runId: string, action: string) {
  * `task_assignment` carries (the run's frozen config, model, variables, its secrets and a HOST
  * token for the session), plus the lease it must keep with reports.
  */
-export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string }): Promise<LocalRunClaim> {
+export async function claimLocalRun({
+  ctx,
+  runId,
+}: {
+  ctx: Ctx;
+  runId: string;
+}): Promise<LocalRunClaim> {
   const { ref, session, holder } = await localRunOf(ctx, runId, "Running a LOCAL run");
-  const dispatched = await session.command(ref, "dispatch", holder, { message: "Claimed by the CLI on its creator's machine" });
-  if (!dispatched.ok) throw new AppError(dispatched.code, `${dispatched.message}; a LOCAL run is claimed once, right after it is created`);
+  const dispatched = await session.command(ref, "dispatch", holder, {
+    message: "Claimed by the CLI on its creator's machine",
+  });
+  if (!dispatched.ok)
+    throw new AppError(
+      dispatched.code,
+      `${dispatched.message}; a LOCAL run is claimed once, right after it is created`,
+    );
   const claimed = await session.command(ref, "claim", holder);
   if (!claimed.ok) throw new AppError(claimed.code, claimed.message);
   // its HOST token lives the team's maximum run time (plus a margin) and dies with the claiming key
-  const [team] = await ctx.db.select({ maxRunTimeSeconds: teams.maxRunTimeSeconds }).from(teams).where(eq(teams.id, ctx.teamId)).limit(1);
+  const [team] = await ctx.db
+    .select({ maxRunTimeSeconds: teams.maxRunTimeSeconds })
+    .from(teams)
+    .where(eq(teams.id, ctx.teamId))
+    .limit(1);
   const keyId = "keyId" in ctx.actor ? ctx.actor.keyId : undefined;
   const built = await buildAssignment(ctx.env, {
     runId: ref.runId,
     teamId: ref.teamId,
     executionId: claimed.execution_id,
-    holder: { actor: holder, keyId, maxRunTimeSeconds: Math.min(team?.maxRunTimeSeconds ?? 0, getConfig(ctx.env).MAX_RUN_TIME_CEILING_SECONDS) },
+    holder: {
+      actor: holder,
+      keyId,
+      maxRunTimeSeconds: Math.min(
+        team?.maxRunTimeSeconds ?? 0,
+        getConfig(ctx.env).MAX_RUN_TIME_CEILING_SECONDS,
+      ),
+    },
     // a LOCAL run has one execution, started by its creator (the only one who may claim it)
     startedBy: dispatched.started_by,
   });
   if (!built.ok) {
-    const message = built.code === "internal_error" ? built.message : `run ${ref.runId} was not found`;
-    await session.command(ref, "error", holder, { message, error_code: "internal_error", retryable: false });
+    const message =
+      built.code === "internal_error" ? built.message : `run ${ref.runId} was not found`;
+    await session.command(ref, "error", holder, {
+      message,
+      error_code: "internal_error",
+      retryable: false,
+    });
     throw new AppError(built.code, message);
   }
   const lease = await session.lease(ref);
   if (!lease.ok) throw new AppError(lease.code, lease.message);
-  return { assignment: built.assignment, lease_ms: lease.lease_ms, heartbeat_interval_ms: Math.floor(lease.lease_ms / HEARTBEATS_PER_LEASE) };
+  return {
+    assignment: built.assignment,
+    lease_ms: lease.lease_ms,
+    heartbeat_interval_ms: Math.floor(lease.lease_ms / HEARTBEATS_PER_LEASE),
+  };
 }
 
 /**
@@ -69,10 +112,27 @@ export async function claimLocalRun({ ctx, runId }: { ctx: Ctx; runId: string })
  * heartbeat only renews the lease. A report for a run that already ended changes nothing and
  * says so through `state`.
  */
-export async function reportLocalRun({ ctx, runId, report }: { ctx: Ctx; runId: string; report: LocalRunReport }): Promise<LocalRunStatus> {
+export async function reportLocalRun({
+  ctx,
+  runId,
+  report,
+}: {
+  ctx: Ctx;
+  runId: string;
+  report: LocalRunReport;
+}): Promise<LocalRunStatus> {
   const { ref, session, holder } = await localRunOf(ctx, runId, "Reporting on a LOCAL run");
-  const now = report.type === "heartbeat" ? await session.lease(ref) : await session.report(ref, holder, report);
+  const now =
+    report.type === "heartbeat"
+      ? await session.lease(ref)
+      : await session.report(ref, holder, report);
   if (!now.ok) throw new AppError(now.code, now.message);
   const leaseMs = getConfig(ctx.env).LOCAL_RUN_LEASE_MS;
-  return { run_id: ref.runId, state: now.state, execution_id: now.execution_id, cancel_requested: now.cancel_requested, lease_ms: leaseMs };
+  return {
+    run_id: ref.runId,
+    state: now.state,
+    execution_id: now.execution_id,
+    cancel_requested: now.cancel_requested,
+    lease_ms: leaseMs,
+  };
 }

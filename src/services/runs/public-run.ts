@@ -16,7 +16,8 @@ import { publicLinks } from "./sharing.ts";
 // scope or executor uid, and every event's actor anonymous (lib/anonymous.ts; the run's session
 // does the same on the link's websockets and SSE streams).
 
-export const NO_LINK = "this public link does not exist or was revoked; ask the run's creator for a current link";
+export const NO_LINK =
+  "this public link does not exist or was revoked; ask the run's creator for a current link";
 
 async function findShared(env: Env, shareId: string) {
   const [hit] = await createDb(env.DB)
@@ -34,9 +35,23 @@ async function findShared(env: Env, shareId: string) {
  * or id, no scope or executor uid, no `agent_config` (MCP server settings), and the link's own
  * session as `session_link`.
  */
-export async function getPublicRun({ env, shareId, baseUrl }: { env: Env; shareId: string; baseUrl: string }): Promise<RunItem> {
+export async function getPublicRun({
+  env,
+  shareId,
+  baseUrl,
+}: {
+  env: Env;
+  shareId: string;
+  baseUrl: string;
+}): Promise<RunItem> {
   const hit = await findShared(env, shareId);
-  const { agent_config: _config, creator, scope, executor, ...item } = toRunItem(hit.row, null, parseArtifacts(hit.artifacts), baseUrl);
+  const {
+    agent_config: _config,
+    creator,
+    scope,
+    executor,
+    ...item
+  } = toRunItem(hit.row, null, parseArtifacts(hit.artifacts), baseUrl);
   const links = publicLinks(baseUrl, shareId);
   return {
     ...item,
@@ -52,9 +67,26 @@ export async function getPublicRun({ env, shareId, baseUrl }: { env: Env; shareI
  * A read-only attach grant for whoever holds the link, from `ip` (the address its per-address
  * viewer cap counts: `cf-connecting-ip`).
  */
-export async function authorizePublicAttach({ env, shareId, after, ip }: { env: Env; shareId: string; after: number; ip: string }): Promise<AttachGrant> {
+export async function authorizePublicAttach({
+  env,
+  shareId,
+  after,
+  ip,
+}: {
+  env: Env;
+  shareId: string;
+  after: number;
+  ip: string;
+}): Promise<AttachGrant> {
   const { row } = await findShared(env, shareId);
-  return { runId: row.id, teamId: row.teamId, principal: { type: "public", id: "public-link" }, access: "VIEWER", after, ip };
+  return {
+    runId: row.id,
+    teamId: row.teamId,
+    principal: { type: "public", id: "public-link" },
+    access: "VIEWER",
+    after,
+    ip,
+  };
 }
 
 /** A page of the linked run's events, their actors anonymous. */

@@ -12,16 +12,32 @@ const MAX_PAGE = 1_000;
 type EventsPage = Awaited<ReturnType<RunSession["events"]>>;
 
 /** A page of a run's event log after `after`, for a caller already allowed to read it. */
-export async function readEventsPage(env: Env, ref: { runId: string; teamId: string }, after: number, limit: number) {
+export async function readEventsPage(
+  env: Env,
+  ref: { runId: string; teamId: string },
+  after: number,
+  limit: number,
+) {
   const session = runSession(env, ref.runId);
   const page = (await session.events(ref, after, Math.min(limit, MAX_PAGE))) as EventsPage;
-  if (!page) throw new AppError("resource_not_found", `run '${ref.runId}' was not found in this team`);
+  if (!page)
+    throw new AppError("resource_not_found", `run '${ref.runId}' was not found in this team`);
   const last = page.events.at(-1)?.seq ?? after;
   return { events: page.events, last_seq: page.last_seq, has_more: last < page.last_seq };
 }
 
 /** A page of the run's event log after `after`. */
-export async function listRunEvents({ ctx, runId, after, limit }: { ctx: Ctx; runId: string; after: number; limit: number }) {
+export async function listRunEvents({
+  ctx,
+  runId,
+  after,
+  limit,
+}: {
+  ctx: Ctx;
+  runId: string;
+  after: number;
+  limit: number;
+}) {
   const { row } = await getRunInTeam(ctx, runId);
   return readEventsPage(ctx.env, { runId: row.id, teamId: ctx.teamId }, after, limit);
 }
@@ -38,12 +54,19 @@ export async function allRunEvents(ctx: Ctx, runId: string): Promise<RunEvent[]>
 }
 
 /** The whole log as NDJSON: from the R2 archive when the run ended and was archived, else live. */
-export async function runTranscript({ ctx, runId }: { ctx: Ctx; runId: string }): Promise<ReadableStream | string> {
+export async function runTranscript({
+  ctx,
+  runId,
+}: {
+  ctx: Ctx;
+  runId: string;
+}): Promise<ReadableStream | string> {
   const { row } = await getRunInTeam(ctx, runId);
   if (row.endedAt !== null) {
     const archived = await ctx.env.ARTIFACTS.get(transcriptKey(row.id));
     // an archive behind the row's summary is an earlier execution's (its rewrite is still due)
-    if (archived && Number(archived.customMetadata?.last_seq) >= row.summarySeq) return archived.body;
+    if (archived && Number(archived.customMetadata?.last_seq) >= row.summarySeq)
+      return archived.body;
     await archived?.body.cancel();
   }
   const events = await allRunEvents(ctx, row.id);

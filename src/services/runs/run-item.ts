@@ -1,5 +1,5 @@
 import { HELD_STATES, type RunItem, type RunState, type TaskItem } from "@ambit/protocol";
-import { runArtifacts, runs } from "../../db/schema.ts";
+import type { runArtifacts, runs } from "../../db/schema.ts";
 import { iso, isoDuration } from "../../lib/time.ts";
 import { sharingOf } from "./sharing.ts";
 
@@ -12,8 +12,14 @@ export type CreatorRow = { displayName: string | null; email: string | null } | 
 const SANDBOX_RUNNING: readonly RunState[] = HELD_STATES.filter((s) => s !== "PENDING");
 
 /** The one place that decides what of a run row is public. */
-export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactView[], baseUrl: string): RunItem {
-  const runTime = row.startedAt !== null ? isoDuration((row.endedAt ?? Date.now()) - row.startedAt) : undefined;
+export function toRunItem(
+  row: RunRow,
+  creator: CreatorRow,
+  artifacts: ArtifactView[],
+  baseUrl: string,
+): RunItem {
+  const runTime =
+    row.startedAt !== null ? isoDuration((row.endedAt ?? Date.now()) - row.startedAt) : undefined;
   return {
     run_id: row.id,
     task_id: row.id,
@@ -25,7 +31,9 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
     started_at: row.startedAt !== null ? iso(row.startedAt) : null,
     ...(runTime ? { run_time: runTime } : {}),
     execution_location: row.executionLocation as RunItem["execution_location"],
-    ...(row.statusMessage ? { status_message: row.statusMessage as RunItem["status_message"] } : {}),
+    ...(row.statusMessage
+      ? { status_message: row.statusMessage as RunItem["status_message"] }
+      : {}),
     source: row.source as RunItem["source"],
     ...(row.scheduleInfo ? { schedule: row.scheduleInfo as RunItem["schedule"] } : {}),
     // the run's live session: attach with GET /agent/runs/{id}/session (websocket) or /events (SSE)
@@ -44,8 +52,15 @@ export function toRunItem(row: RunRow, creator: CreatorRow, artifacts: ArtifactV
     ...(row.metadata ? { metadata: row.metadata as Record<string, string> } : {}),
     is_sandbox_running: SANDBOX_RUNNING.includes(row.state as RunState),
     is_run_type_cancellable: row.executionLocation === "REMOTE",
-    artifacts: artifacts.map((a) => ({ artifact_type: a.artifactType as never, created_at: iso(a.createdAt), data: a.data as Record<string, unknown> })),
-    scope: row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.creatorId },
+    artifacts: artifacts.map((a) => ({
+      artifact_type: a.artifactType as never,
+      created_at: iso(a.createdAt),
+      data: a.data as Record<string, unknown>,
+    })),
+    scope:
+      row.scope === "Team"
+        ? { type: "Team", uid: row.teamId }
+        : { type: "User", uid: row.creatorId },
     sharing: sharingOf(row, baseUrl),
   };
 }

@@ -13,11 +13,23 @@ export async function getRunConversation({ ctx, runId }: { ctx: Ctx; runId: stri
 }
 
 /** A conversation by its id: the run that carries it (a run's own id is its conversation's id). */
-export async function getConversation({ ctx, conversationId }: { ctx: Ctx; conversationId: string }) {
+export async function getConversation({
+  ctx,
+  conversationId,
+}: {
+  ctx: Ctx;
+  conversationId: string;
+}) {
   const [row] = await ctx.db
     .select({ id: runs.id })
     .from(runs)
-    .where(and(eq(runs.teamId, ctx.teamId), or(eq(runs.conversationId, conversationId), eq(runs.id, conversationId)), visibleTo(ctx)))
+    .where(
+      and(
+        eq(runs.teamId, ctx.teamId),
+        or(eq(runs.conversationId, conversationId), eq(runs.id, conversationId)),
+        visibleTo(ctx),
+      ),
+    )
     .orderBy(runs.createdAt)
     .limit(1);
   if (!row) throw notFound("Conversation", conversationId);

@@ -50,22 +50,41 @@ export async function authorizeAttach(input: {
   if (!input.authorization && input.token) {
     const claims = await verifyAttachToken(getConfig(env).JWT_SECRET, input.token);
     if (!claims) {
-      throw new AppError("authentication_required", "the attach token is invalid or expired; mint a new one with POST /api/v1/agent/runs/{id}/session-token");
+      throw new AppError(
+        "authentication_required",
+        "the attach token is invalid or expired; mint a new one with POST /api/v1/agent/runs/{id}/session-token",
+      );
     }
-    if (claims.runId !== runId) throw new AppError("resource_not_found", `run '${runId}' was not found in this team`);
+    if (claims.runId !== runId)
+      throw new AppError("resource_not_found", `run '${runId}' was not found in this team`);
     if (claims.access === "HOST") {
       await recheckHostToken(env, claims);
-      return { runId, teamId: claims.teamId, principal: claims.principal, access: "HOST", executionId: claims.executionId, after: input.after };
+      return {
+        runId,
+        teamId: claims.teamId,
+        principal: claims.principal,
+        access: "HOST",
+        executionId: claims.executionId,
+        after: input.after,
+      };
     }
     const grant = await recheckMember(env, claims);
-    if (claims.keyId) await recheckMintingKey(env, { ...claims, keyId: claims.keyId }, "attach token");
+    if (claims.keyId)
+      await recheckMintingKey(env, { ...claims, keyId: claims.keyId }, "attach token");
     return { ...grant, after: input.after };
   }
   const db: Db = createDb(env.DB);
   const { teamId, actor } = input.session ?? (await authenticateApiKey(db, input.authorization));
   const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
   const { row } = await getRunInTeam(ctx, runId);
-  return { runId: row.id, teamId, principal: { type: actor.type, id: actor.id }, access: accessFor(ctx, row), after: input.after, keyId: actor.keyId };
+  return {
+    runId: row.id,
+    teamId,
+    principal: { type: actor.type, id: actor.id },
+    access: accessFor(ctx, row),
+    after: input.after,
+    keyId: actor.keyId,
+  };
 }
 
 /**
@@ -74,12 +93,20 @@ export async function authorizeAttach(input: {
  * (its sharing changed) finds it not found, and one whose access fell (a lower role, or sharing
  * to watch only) watches instead of steering. The rule is the one every steering frame is held to.
  */
-async function recheckMember(env: Env, claims: Omit<AttachGrant, "after">): Promise<Omit<AttachGrant, "after">> {
-  if (claims.principal.type !== "user" && claims.principal.type !== "service_account") return claims;
+async function recheckMember(
+  env: Env,
+  claims: Omit<AttachGrant, "after">,
+): Promise<Omit<AttachGrant, "after">> {
+  if (claims.principal.type !== "user" && claims.principal.type !== "service_account")
+    return claims;
   const now = await standingOf(env.DB, claims);
   if (now.access === "NONE") {
-    if (now.reason === "run") throw new AppError("resource_not_found", `run '${claims.runId}' was not found in this team`);
-    throw new AppError("authentication_required", `the attach token no longer admits: ${now.why}; mint a new one with POST /api/v1/agent/runs/{id}/session-token`);
+    if (now.reason === "run")
+      throw new AppError("resource_not_found", `run '${claims.runId}' was not found in this team`);
+    throw new AppError(
+      "authentication_required",
+      `the attach token no longer admits: ${now.why}; mint a new one with POST /api/v1/agent/runs/{id}/session-token`,
+    );
   }
   return { ...claims, access: claims.access === "EDITOR" ? now.access : claims.access };
 }

@@ -24,20 +24,43 @@ const LOCAL_HOLDER = /^local:(.+)$/;
  */
 export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<void> {
   const dead = (why: string) =>
-    new AppError("authentication_required", `this HOST token of run ${claims.runId} no longer grants anything: ${why}. The run's current holder got its own with its assignment`);
-  if (claims.executionId === undefined) throw dead("it names no execution of the run (issued before tokens were bound to one)");
-  const status = await runSession(env, claims.runId).status({ runId: claims.runId, teamId: claims.teamId });
+    new AppError(
+      "authentication_required",
+      `this HOST token of run ${claims.runId} no longer grants anything: ${why}. The run's current holder got its own with its assignment`,
+    );
+  if (claims.executionId === undefined)
+    throw dead("it names no execution of the run (issued before tokens were bound to one)");
+  const status = await runSession(env, claims.runId).status({
+    runId: claims.runId,
+    teamId: claims.teamId,
+  });
   if (!status.ok) throw dead("the run was not found");
-  if (status.execution_id !== claims.executionId) throw dead(`it was for execution ${claims.executionId}, and execution ${status.execution_id} began since`);
-  if (!isHeld(status.state)) throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
+  if (status.execution_id !== claims.executionId)
+    throw dead(
+      `it was for execution ${claims.executionId}, and execution ${status.execution_id} began since`,
+    );
+  if (!isHeld(status.state))
+    throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
   const local = LOCAL_HOLDER.exec(claims.principal.id);
   if (local) {
-    const role = claims.keyId ? await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId, principalId: local[1] }) : null;
-    if (!role || !roleAtLeast(role, "member")) throw dead("the user whose CLI runs this LOCAL run is no longer a member of the team, or the key that claimed it was revoked");
+    const role = claims.keyId
+      ? await keyRoleNow(createDb(env.DB), {
+          teamId: claims.teamId,
+          keyId: claims.keyId,
+          principalId: local[1],
+        })
+      : null;
+    if (!role || !roleAtLeast(role, "member"))
+      throw dead(
+        "the user whose CLI runs this LOCAL run is no longer a member of the team, or the key that claimed it was revoked",
+      );
   } else if (claims.keyId) {
     // a host that connected with an API key holds the run while that key admits it to the pool
     const role = await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId });
-    if (!role || !roleAtLeast(role, "admin")) throw dead("the API key its host connected with was revoked or expired, or lost the admin role");
+    if (!role || !roleAtLeast(role, "admin"))
+      throw dead(
+        "the API key its host connected with was revoked or expired, or lost the admin role",
+      );
   }
 }
 
@@ -45,8 +68,20 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
  * A token minted through an API key (attach token, download link) dies with the key: revoked,
  * expired, or its user gone. Answers what the key grants now.
  */
-export async function recheckMintingKey(env: Env, claims: { teamId: string; keyId: string; principal: { id: string } }, what: string) {
-  const grant = await keyGrantNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId, principalId: claims.principal.id });
-  if (!grant) throw new AppError("authentication_required", `the API key this ${what} was minted with was revoked or expired, or its user left the team; mint a new one with a valid key`);
+export async function recheckMintingKey(
+  env: Env,
+  claims: { teamId: string; keyId: string; principal: { id: string } },
+  what: string,
+) {
+  const grant = await keyGrantNow(createDb(env.DB), {
+    teamId: claims.teamId,
+    keyId: claims.keyId,
+    principalId: claims.principal.id,
+  });
+  if (!grant)
+    throw new AppError(
+      "authentication_required",
+      `the API key this ${what} was minted with was revoked or expired, or its user left the team; mint a new one with a valid key`,
+    );
   return grant;
 }

@@ -7,20 +7,51 @@ import type { z } from "zod";
 type ContentBlock =
   | { type: "text"; text: string; message_id?: string }
   | { type: "action"; id: string; category: string; name: string; input: Record<string, unknown> }
-  | { type: "action_result"; action_id: string; category: string; name: string; state: string; output: Record<string, unknown> }
+  | {
+      type: "action_result";
+      action_id: string;
+      category: string;
+      name: string;
+      state: string;
+      output: Record<string, unknown>;
+    }
   | { type: "event"; name: string; data: Record<string, unknown> };
-type Message = { role: "user" | "assistant" | "tool" | "system"; timestamp: string; content: ContentBlock[]; message_ids?: string[] };
-type Step = { id: string; started_at?: string; completed_at?: string; messages: Message[]; steps: Step[] };
+type Message = {
+  role: "user" | "assistant" | "tool" | "system";
+  timestamp: string;
+  content: ContentBlock[];
+  message_ids?: string[];
+};
+type Step = {
+  id: string;
+  started_at?: string;
+  completed_at?: string;
+  messages: Message[];
+  steps: Step[];
+};
 
-const VISIBLE_EVENTS = new Set(["setup.step", "error", "artifact.created", "usage", "secrets.withheld"]);
+const VISIBLE_EVENTS = new Set([
+  "setup.step",
+  "error",
+  "artifact.created",
+  "usage",
+  "secrets.withheld",
+]);
 
 /** Oz `ConversationResponse`: one step per execution; prompt and follow-ups as user messages. */
-export function buildConversation(conversationId: string, events: RunEvent[]): z.infer<typeof ConversationResponse> {
+export function buildConversation(
+  conversationId: string,
+  events: RunEvent[],
+): z.infer<typeof ConversationResponse> {
   const steps = new Map<number, Step>();
   const toolCategory = new Map<string, string>();
   const stepOf = (e: RunEvent) => {
     let s = steps.get(e.execution_id);
-    if (!s) steps.set(e.execution_id, (s = { id: `execution-${e.execution_id}`, started_at: e.at, messages: [], steps: [] }));
+    if (!s)
+      steps.set(
+        e.execution_id,
+        (s = { id: `execution-${e.execution_id}`, started_at: e.at, messages: [], steps: [] }),
+      );
     s.completed_at = e.at;
     return s;
   };
@@ -41,14 +72,31 @@ export function buildConversation(conversationId: string, events: RunEvent[]): z
         push(e, "user", { type: "text", text: p.message });
         break;
       case "agent.message":
-        push(e, "assistant", { type: "text", text: p.text, ...(p.message_id ? { message_id: p.message_id } : {}) });
+        push(e, "assistant", {
+          type: "text",
+          text: p.text,
+          ...(p.message_id ? { message_id: p.message_id } : {}),
+        });
         break;
       case "agent.tool_call":
         toolCategory.set(p.call_id, p.category ?? "command");
-        push(e, "assistant", { type: "action", id: p.call_id, category: p.category ?? "command", name: p.name, input: p.input });
+        push(e, "assistant", {
+          type: "action",
+          id: p.call_id,
+          category: p.category ?? "command",
+          name: p.name,
+          input: p.input,
+        });
         break;
       case "agent.tool_result":
-        push(e, "tool", { type: "action_result", action_id: p.call_id, category: toolCategory.get(p.call_id) ?? "command", name: p.name, state: p.state, output: p.output });
+        push(e, "tool", {
+          type: "action_result",
+          action_id: p.call_id,
+          category: toolCategory.get(p.call_id) ?? "command",
+          name: p.name,
+          state: p.state,
+          output: p.output,
+        });
         break;
       default:
         if (VISIBLE_EVENTS.has(e.type)) push(e, "system", { type: "event", name: e.type, data: p });
@@ -69,14 +117,23 @@ const TIMELINE_BY_STATE: Record<string, string> = {
 
 /** Oz `GetRunTimelineResponse`: lifecycle milestones, each with the time since the previous one. */
 export function buildTimeline(runId: string, events: RunEvent[]) {
-  const out: { event_uuid: string; run_id: string; execution_id: number; event_type: string; occurred_at: string; payload: Record<string, unknown> }[] = [];
+  const out: {
+    event_uuid: string;
+    run_id: string;
+    execution_id: number;
+    event_type: string;
+    occurred_at: string;
+    payload: Record<string, unknown>;
+  }[] = [];
   let previous: number | null = null;
   for (const e of events) {
     const p = e.payload as Record<string, any>;
     let type: string | undefined;
     if (e.type === "run.created") type = "oz_run_created";
-    else if (e.type === "run.state_changed") type = p.command === "reopen" ? "oz_run_reopened" : TIMELINE_BY_STATE[p.to];
-    else if (e.type === "setup.step" && p.phase === "harness" && p.status === "succeeded") type = "worker_container_ready";
+    else if (e.type === "run.state_changed")
+      type = p.command === "reopen" ? "oz_run_reopened" : TIMELINE_BY_STATE[p.to];
+    else if (e.type === "setup.step" && p.phase === "harness" && p.status === "succeeded")
+      type = "worker_container_ready";
     if (!type) continue;
     const at = Date.parse(e.at);
     out.push({
@@ -85,7 +142,11 @@ export function buildTimeline(runId: string, events: RunEvent[]) {
       execution_id: e.execution_id,
       event_type: type,
       occurred_at: e.at,
-      payload: { seq: e.seq, since_previous_ms: previous === null ? 0 : at - previous, ...(p.status_message ? { status_message: p.status_message } : {}) },
+      payload: {
+        seq: e.seq,
+        since_previous_ms: previous === null ? 0 : at - previous,
+        ...(p.status_message ? { status_message: p.status_message } : {}),
+      },
     });
     previous = at;
   }

@@ -1,7 +1,13 @@
 import type { ScheduleSpawnMessage } from "@ambit/protocol";
 import { parseCron, slotsAt } from "./cron.ts";
 
-type DueRow = { id: string; team_id: string; cron_schedule: string; timezone: string; next_run: number };
+type DueRow = {
+  id: string;
+  team_id: string;
+  cron_schedule: string;
+  timezone: string;
+  next_run: number;
+};
 
 /** Schedules read and claimed per round trip: one SELECT and one UPDATE, whatever the size. */
 export const CLAIM_PAGE = 500;
@@ -45,7 +51,10 @@ export async function claimDueSlots(
   fair: { perTeam?: number; spent?: ReadonlyMap<string, number> } = {},
 ): Promise<{ due: number; claimed: ScheduleSpawnMessage[] }> {
   const spent = JSON.stringify([...(fair.spent ?? [])].map(([t, n]) => ({ t, n })));
-  const { results: due } = await d1.prepare(SELECT_DUE).bind(tick, limit, spent, fair.perTeam ?? Number.MAX_SAFE_INTEGER).all<DueRow>();
+  const { results: due } = await d1
+    .prepare(SELECT_DUE)
+    .bind(tick, limit, spent, fair.perTeam ?? Number.MAX_SAFE_INTEGER)
+    .all<DueRow>();
   if (!due.length) return { due: 0, claimed: [] };
   const plans = new Map<string, ScheduleSpawnMessage>();
   const claims: { i: string; o: number; n: number | null }[] = [];
@@ -64,8 +73,18 @@ export async function claimDueSlots(
       memo.set(key, slots);
     }
     claims.push({ i: row.id, o: row.next_run, n: slots.next });
-    plans.set(row.id, { kind: "spawn", schedule_id: row.id, team_id: row.team_id, slot: slots.slot, tick, missed: slots.missed });
+    plans.set(row.id, {
+      kind: "spawn",
+      schedule_id: row.id,
+      team_id: row.team_id,
+      slot: slots.slot,
+      tick,
+      missed: slots.missed,
+    });
   }
-  const { results: won } = await d1.prepare(CLAIM).bind(JSON.stringify(claims)).all<{ id: string }>();
+  const { results: won } = await d1
+    .prepare(CLAIM)
+    .bind(JSON.stringify(claims))
+    .all<{ id: string }>();
   return { due: due.length, claimed: won.map((w) => plans.get(w.id)!) };
 }

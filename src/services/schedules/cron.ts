@@ -14,11 +14,14 @@ const FORMS = "a value, *, a range a-b, a list a,b or a step */n";
 const cache = new Map<string, Cron>();
 const MAX_CACHED = 2_000;
 
-const build = (expr: string, timezone: string) => new Cron(expr, { mode: "5-part", timezone, paused: true });
+const build = (expr: string, timezone: string) =>
+  new Cron(expr, { mode: "5-part", timezone, paused: true });
 
 /** A bad cron as a 400 that names the wrong field and how to write it. */
 function invalidCron(expr: string, why: string) {
-  return new AppError("invalid_request", `cron_schedule '${expr}' is invalid: ${why}`, { errors: [{ path: "cron_schedule", message: why }] });
+  return new AppError("invalid_request", `cron_schedule '${expr}' is invalid: ${why}`, {
+    errors: [{ path: "cron_schedule", message: why }],
+  });
 }
 
 /** The first field of a 5-field expression croner refuses, judged one field at a time. */
@@ -39,9 +42,13 @@ export function assertTimezone(timezone: string) {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: timezone });
   } catch {
-    throw new AppError("invalid_request", `timezone '${timezone}' is not an IANA time zone; use a name such as UTC, Europe/Berlin or America/New_York`, {
-      errors: [{ path: "timezone", message: "unknown time zone" }],
-    });
+    throw new AppError(
+      "invalid_request",
+      `timezone '${timezone}' is not an IANA time zone; use a name such as UTC, Europe/Berlin or America/New_York`,
+      {
+        errors: [{ path: "timezone", message: "unknown time zone" }],
+      },
+    );
   }
 }
 
@@ -58,15 +65,23 @@ export function parseCron(expr: string, timezone = "UTC"): Cron {
   const trimmed = expr.trim();
   const parts = trimmed.split(/\s+/);
   if (!trimmed.startsWith("@") && parts.length !== 5) {
-    throw invalidCron(expr, `it has ${parts.length} field${parts.length === 1 ? "" : "s"}; write exactly 5: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'`);
+    throw invalidCron(
+      expr,
+      `it has ${parts.length} field${parts.length === 1 ? "" : "s"}; write exactly 5: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'`,
+    );
   }
   let cron: Cron;
   try {
     cron = build(trimmed, timezone);
   } catch (err) {
-    throw invalidCron(expr, (parts.length === 5 && wrongField(parts, timezone)) || String((err as Error).message).replace(/^CronPattern: /, ""));
+    throw invalidCron(
+      expr,
+      (parts.length === 5 && wrongField(parts, timezone)) ||
+        String((err as Error).message).replace(/^CronPattern: /, ""),
+    );
   }
-  const never = "it never fires: it never matches a date (check day of month against month: April has 30 days, February 29)";
+  const never =
+    "it never fires: it never matches a date (check day of month against month: April has 30 days, February 29)";
   if (!canFire(parts) || nextSlot(cron, Date.now()) === null) throw invalidCron(expr, never);
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(key, cron);
@@ -92,7 +107,11 @@ export const MAX_COUNTED_MISSES = 100;
  * For a schedule whose slot `due` has come by `tick`: the latest slot not after `tick` (the one to
  * start), how many earlier slots it stands in for, and the slot after `tick`.
  */
-export function slotsAt(cron: Cron, due: number, tick: number): { slot: number; missed: number; next: number | null } {
+export function slotsAt(
+  cron: Cron,
+  due: number,
+  tick: number,
+): { slot: number; missed: number; next: number | null } {
   let slot = due;
   let missed = 0;
   for (let s = nextSlot(cron, due); s !== null && s <= tick; s = nextSlot(cron, s)) {

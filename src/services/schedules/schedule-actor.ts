@@ -6,7 +6,8 @@ import { AppError } from "../../lib/errors.ts";
 import type { Actor } from "../context.ts";
 import type { ScheduleRow } from "./schedule-item.ts";
 
-const TAKE_OVER = "a current member can take it over by saving it (PUT /api/v1/agent/schedules/{id}) or by pausing and resuming it";
+const TAKE_OVER =
+  "a current member can take it over by saving it (PUT /api/v1/agent/schedules/{id}) or by pausing and resuming it";
 
 /**
  * Who a schedule's runs act as: whoever last changed what it runs (`updated_by`: its creator, the
@@ -27,14 +28,29 @@ export async function scheduleActor(db: Db, row: ScheduleRow, now = Date.now()):
       .from(memberships)
       .where(and(eq(memberships.teamId, row.teamId), eq(memberships.userId, id)))
       .limit(1);
-    if (!m) throw new AppError("not_authorized", `the schedule runs as whoever last changed it, user ${id}, who is no longer a member of the team; ${takeOver}`);
+    if (!m)
+      throw new AppError(
+        "not_authorized",
+        `the schedule runs as whoever last changed it, user ${id}, who is no longer a member of the team; ${takeOver}`,
+      );
     return { type: "user", id, role: m.role, keyId, personal: row.personalAccess };
   }
   const keys = await db
     .select({ role: apiKeys.role })
     .from(apiKeys)
-    .where(and(eq(apiKeys.teamId, row.teamId), eq(apiKeys.principalId, id), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now))));
-  if (!keys.length) throw new AppError("not_authorized", `the schedule runs as whoever last changed it, service account ${id}, which has no active API key; mint one, or ${takeOver}`);
+    .where(
+      and(
+        eq(apiKeys.teamId, row.teamId),
+        eq(apiKeys.principalId, id),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+      ),
+    );
+  if (!keys.length)
+    throw new AppError(
+      "not_authorized",
+      `the schedule runs as whoever last changed it, service account ${id}, which has no active API key; mint one, or ${takeOver}`,
+    );
   const rank = (r: Role) => RoleEnum.options.length - RoleEnum.options.indexOf(r); // owner first in the enum
   const role = keys.map((k) => k.role).sort((a, b) => rank(b) - rank(a))[0];
   return { type: "service_account", id, role, keyId, personal: row.personalAccess };

@@ -1,5 +1,10 @@
-import type { AmbientAgentConfig, OverlapPolicy, ScheduledAgentItem, UserProfile } from "@ambit/protocol";
-import { schedules } from "../../db/schema.ts";
+import type {
+  AmbientAgentConfig,
+  OverlapPolicy,
+  ScheduledAgentItem,
+  UserProfile,
+} from "@ambit/protocol";
+import type { schedules } from "../../db/schema.ts";
 import { iso, isoOrNull } from "../../lib/time.ts";
 
 export type ScheduleRow = typeof schedules.$inferSelect;
@@ -13,7 +18,11 @@ const profile = (type: "user" | "service_account", uid: string, who: Person): Us
 });
 
 /** The one place that decides what of a schedule row is public (Oz `ScheduledAgentItem`). */
-export function toScheduledAgentItem(row: ScheduleRow, owner: Person, editor: Person): ScheduledAgentItem {
+export function toScheduledAgentItem(
+  row: ScheduleRow,
+  owner: Person,
+  editor: Person,
+): ScheduledAgentItem {
   return {
     id: row.id,
     name: row.name,
@@ -35,7 +44,8 @@ export function toScheduledAgentItem(row: ScheduleRow, owner: Person, editor: Pe
       last_skipped_at: isoOrNull(row.lastSkippedAt),
       last_skip_reason: row.lastSkipReason,
     },
-    scope: row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.ownerId },
+    scope:
+      row.scope === "Team" ? { type: "Team", uid: row.teamId } : { type: "User", uid: row.ownerId },
     timezone: row.timezone,
     overlap_policy: row.overlapPolicy as OverlapPolicy,
   };

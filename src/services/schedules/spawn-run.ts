@@ -1,4 +1,10 @@
-import { type AmbientAgentConfig, isTerminal, type RunAgentRequest, type RunState, type ScheduleSpawnMessage } from "@ambit/protocol";
+import {
+  type AmbientAgentConfig,
+  isTerminal,
+  type RunAgentRequest,
+  type RunState,
+  type ScheduleSpawnMessage,
+} from "@ambit/protocol";
 import { and, eq, isNull, lte, or } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
 import { runs, schedules } from "../../db/schema.ts";
@@ -6,7 +12,12 @@ import { AppError } from "../../lib/errors.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { iso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
-import { claimIdempotencyKey, completeIdempotencyStatement, releaseIdempotencyKey, sealResponse } from "../idempotency.ts";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyStatement,
+  releaseIdempotencyKey,
+  sealResponse,
+} from "../idempotency.ts";
 import { createRun } from "../runs/create-run.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { MAX_COUNTED_MISSES } from "./cron.ts";
@@ -30,7 +41,10 @@ const SYSTEM = { type: "system" as const, id: "schedules" };
  * lost access, left the team) is recorded as `last_spawn_error` and does not stop later slots; a success clears
  * it. Anything else throws, so the queue retries.
  */
-export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Promise<SpawnOutcome> {
+export async function spawnScheduledRun(
+  env: Env,
+  msg: ScheduleSpawnMessage,
+): Promise<SpawnOutcome> {
   const db = createDb(env.DB);
   const [hit] = await db
     .select({ row: schedules, lastState: runs.state })
@@ -43,16 +57,26 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
   const requestId = `schedule:${row.id}:${msg.slot}`;
 
   // a scope of its own: a client's Idempotency-Key (scoped by team id) can never collide with a slot
-  const outcome = await claimIdempotencyKey(db, { scope: `schedules:${row.teamId}`, key: requestId, requestHash: await sha256Hex(requestId) });
+  const outcome = await claimIdempotencyKey(db, {
+    scope: `schedules:${row.teamId}`,
+    key: requestId,
+    requestHash: await sha256Hex(requestId),
+  });
   if ("replay" in outcome) return { outcome: "duplicate" };
   const claim = outcome.claim;
 
   const previousActive = row.lastRunId && hit.lastState && !isTerminal(hit.lastState as RunState);
   if (previousActive && row.overlapPolicy === "skip") {
     const reason = `the previous run ${row.lastRunId} was still ${hit.lastState} (overlap_policy skip)`;
-    const sealed = await sealResponse(claim, { status: 204, body: JSON.stringify({ skipped: reason }) });
+    const sealed = await sealResponse(claim, {
+      status: 204,
+      body: JSON.stringify({ skipped: reason }),
+    });
     await db.batch([
-      db.update(schedules).set({ lastSkippedAt: msg.slot, lastSkipReason: reason }).where(eq(schedules.id, row.id)),
+      db
+        .update(schedules)
+        .set({ lastSkippedAt: msg.slot, lastSkipReason: reason })
+        .where(eq(schedules.id, row.id)),
       completeIdempotencyStatement(db, claim, sealed),
     ]);
     return { outcome: "skipped", reason };
@@ -60,10 +84,26 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
 
   let runId: string;
   try {
-    const ctx: Ctx = { teamId: row.teamId, actor: await scheduleActor(db, row), db, env, requestId, baseUrl: "", idempotency: claim };
+    const ctx: Ctx = {
+      teamId: row.teamId,
+      actor: await scheduleActor(db, row),
+      db,
+      env,
+      requestId,
+      baseUrl: "",
+      idempotency: claim,
+    };
     if (previousActive && row.overlapPolicy === "cancel_previous") {
-      const cancelled = await runSession(env, row.lastRunId!).cancel({ runId: row.lastRunId!, teamId: row.teamId }, SYSTEM);
-      if (!cancelled.ok) log.warn("schedule: cancelling the previous run failed", { request_id: requestId, run_id: row.lastRunId, code: cancelled.code });
+      const cancelled = await runSession(env, row.lastRunId!).cancel(
+        { runId: row.lastRunId!, teamId: row.teamId },
+        SYSTEM,
+      );
+      if (!cancelled.ok)
+        log.warn("schedule: cancelling the previous run failed", {
+          request_id: requestId,
+          run_id: row.lastRunId,
+          code: cancelled.code,
+        });
     }
     ({ run_id: runId } = await createRun({
       ctx,
@@ -86,7 +126,12 @@ export async function spawnScheduledRun(env: Env, msg: ScheduleSpawnMessage): Pr
   await db
     .update(schedules)
     .set({ lastRan: msg.slot, lastRunId: runId, lastSpawnError: null })
-    .where(and(eq(schedules.id, row.id), or(isNull(schedules.lastRan), lte(schedules.lastRan, msg.slot))));
+    .where(
+      and(
+        eq(schedules.id, row.id),
+        or(isNull(schedules.lastRan), lte(schedules.lastRan, msg.slot)),
+      ),
+    );
   return { outcome: "spawned", runId };
 }
 
@@ -97,7 +142,12 @@ function runRequest(row: ScheduleRow, msg: ScheduleSpawnMessage): RunAgentReques
     ...((row.metadata as Record<string, string> | null) ?? {}),
     "ambit.schedule_slot": iso(msg.slot),
     ...(late ? { "ambit.catch_up": "true" } : {}),
-    ...(msg.missed ? { "ambit.missed_slots": msg.missed >= MAX_COUNTED_MISSES ? `${MAX_COUNTED_MISSES}+` : String(msg.missed) } : {}),
+    ...(msg.missed
+      ? {
+          "ambit.missed_slots":
+            msg.missed >= MAX_COUNTED_MISSES ? `${MAX_COUNTED_MISSES}+` : String(msg.missed),
+        }
+      : {}),
   };
   return {
     prompt: row.prompt,
@@ -109,18 +159,42 @@ function runRequest(row: ScheduleRow, msg: ScheduleSpawnMessage): RunAgentReques
 }
 
 /** Records on each schedule that a claimed slot could not be queued (the tick's send failed twice). */
-export async function recordQueueFailure(env: Env, messages: ScheduleSpawnMessage[], error: string) {
-  await recordSpawnErrors(createDb(env.DB), messages, (m) => `${iso(m.slot)}: the run could not be queued (${error}); the next slot will try again`);
+export async function recordQueueFailure(
+  env: Env,
+  messages: ScheduleSpawnMessage[],
+  error: string,
+) {
+  await recordSpawnErrors(
+    createDb(env.DB),
+    messages,
+    (m) => `${iso(m.slot)}: the run could not be queued (${error}); the next slot will try again`,
+  );
 }
 
 /** Records on each schedule that a slot's run never started after every retry (dead-letter queue). */
 export async function recordDeadLetters(env: Env, messages: ScheduleSpawnMessage[]) {
-  await recordSpawnErrors(createDb(env.DB), messages, (m) => `${iso(m.slot)}: the run could not be started after several attempts; the next slot will try again`);
+  await recordSpawnErrors(
+    createDb(env.DB),
+    messages,
+    (m) =>
+      `${iso(m.slot)}: the run could not be started after several attempts; the next slot will try again`,
+  );
 }
 
-async function recordSpawnErrors(db: Db, messages: ScheduleSpawnMessage[], text: (m: ScheduleSpawnMessage) => string) {
+async function recordSpawnErrors(
+  db: Db,
+  messages: ScheduleSpawnMessage[],
+  text: (m: ScheduleSpawnMessage) => string,
+) {
   for (let i = 0; i < messages.length; i += 50) {
     const chunk = messages.slice(i, i + 50);
-    await db.batch(chunk.map((m) => db.update(schedules).set({ lastSpawnError: text(m) }).where(eq(schedules.id, m.schedule_id))) as [never, ...never[]]);
+    await db.batch(
+      chunk.map((m) =>
+        db
+          .update(schedules)
+          .set({ lastSpawnError: text(m) })
+          .where(eq(schedules.id, m.schedule_id)),
+      ) as [never, ...never[]],
+    );
   }
 }

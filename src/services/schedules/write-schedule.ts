@@ -1,4 +1,8 @@
-import type { CreateScheduledAgentRequest, ScheduledAgentItem, UpdateScheduledAgentRequest } from "@ambit/protocol";
+import type {
+  CreateScheduledAgentRequest,
+  ScheduledAgentItem,
+  UpdateScheduledAgentRequest,
+} from "@ambit/protocol";
 import { and, eq, sql } from "drizzle-orm";
 import { schedules } from "../../db/schema.ts";
 import { getConfig } from "../../env.ts";
@@ -8,11 +12,18 @@ import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.
 import { nextSlot, parseCron } from "./cron.ts";
 import { getSchedule, getScheduleRow } from "./get-schedule.ts";
 
-const principal = (ctx: Ctx) => ({ type: ctx.actor.type === "service_account" ? ("service_account" as const) : ("user" as const), id: ctx.actor.id });
+const principal = (ctx: Ctx) => ({
+  type: ctx.actor.type === "service_account" ? ("service_account" as const) : ("user" as const),
+  id: ctx.actor.id,
+});
 
 function refuseNamedAgent(agentUid: string | undefined) {
   // the same rule as createRun: named agents arrive with configuration resolution
-  if (agentUid) throw new AppError("feature_not_available", "named agents (agent_uid) are not available on this server yet; omit agent_uid");
+  if (agentUid)
+    throw new AppError(
+      "feature_not_available",
+      "named agents (agent_uid) are not available on this server yet; omit agent_uid",
+    );
 }
 
 const emptyToNull = <T extends object>(v: T | undefined) => (v && Object.keys(v).length ? v : null);
@@ -22,7 +33,13 @@ const emptyToNull = <T extends object>(v: T | undefined) => (v && Object.keys(v)
  * `MAX_SCHEDULES_PER_TEAM`: the insert and a delete of it when the team is then over the cap run in
  * one D1 batch (a transaction), so concurrent creations cannot pass the cap together.
  */
-export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateScheduledAgentRequest }): Promise<ScheduledAgentItem> {
+export async function createSchedule({
+  ctx,
+  input,
+}: {
+  ctx: Ctx;
+  input: CreateScheduledAgentRequest;
+}): Promise<ScheduledAgentItem> {
   requireRole(ctx, "member", "Creating schedules");
   if (input.team === false) requirePersonal(ctx, "Creating a personal schedule (team: false)");
   refuseNamedAgent(input.agent_uid);
@@ -56,7 +73,12 @@ export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateSc
   });
   const overCap = ctx.db
     .delete(schedules)
-    .where(and(eq(schedules.id, id), sql`(SELECT count(*) FROM ${schedules} WHERE ${schedules.teamId} = ${ctx.teamId}) > ${max}`))
+    .where(
+      and(
+        eq(schedules.id, id),
+        sql`(SELECT count(*) FROM ${schedules} WHERE ${schedules.teamId} = ${ctx.teamId}) > ${max}`,
+      ),
+    )
     .returning({ id: schedules.id });
   const [, refused] = await ctx.db.batch([insert, overCap]);
   if (refused.length) {
@@ -75,14 +97,26 @@ export async function createSchedule({ ctx, input }: { ctx: Ctx; input: CreateSc
  * cron time after now; changes to what it runs take effect at the next slot, and its runs act as
  * the editor from then on (`updated_by`, see scheduleActor).
  */
-export async function updateSchedule({ ctx, scheduleId, input }: { ctx: Ctx; scheduleId: string; input: UpdateScheduledAgentRequest }) {
+export async function updateSchedule({
+  ctx,
+  scheduleId,
+  input,
+}: {
+  ctx: Ctx;
+  scheduleId: string;
+  input: UpdateScheduledAgentRequest;
+}) {
   const row = await getScheduleRow(ctx, scheduleId);
   requireRole(ctx, "member", "Editing schedules");
   refuseNamedAgent(input.agent_uid);
   const timezone = input.timezone ?? row.timezone;
   const cron = parseCron(input.cron_schedule, timezone);
   const now = Date.now();
-  const retimed = input.cron_schedule !== row.cronSchedule || timezone !== row.timezone || (input.enabled && !row.enabled) || row.nextRun === null;
+  const retimed =
+    input.cron_schedule !== row.cronSchedule ||
+    timezone !== row.timezone ||
+    (input.enabled && !row.enabled) ||
+    row.nextRun === null;
   const who = principal(ctx);
   await ctx.db
     .update(schedules)
@@ -113,7 +147,15 @@ export async function updateSchedule({ ctx, scheduleId, input }: { ctx: Ctx; sch
  * catch-up for the pause). Resuming a paused schedule makes the resumer the one its runs act as
  * (`updated_by`, see scheduleActor); a pause, or a resume of a schedule that is on, leaves that alone.
  */
-export async function setScheduleEnabled({ ctx, scheduleId, enabled }: { ctx: Ctx; scheduleId: string; enabled: boolean }) {
+export async function setScheduleEnabled({
+  ctx,
+  scheduleId,
+  enabled,
+}: {
+  ctx: Ctx;
+  scheduleId: string;
+  enabled: boolean;
+}) {
   const row = await getScheduleRow(ctx, scheduleId);
   requireRole(ctx, "member", enabled ? "Resuming schedules" : "Pausing schedules");
   const now = Date.now();
@@ -122,7 +164,18 @@ export async function setScheduleEnabled({ ctx, scheduleId, enabled }: { ctx: Ct
   const nextRun = resumed ? nextSlot(parseCron(row.cronSchedule, row.timezone), now) : row.nextRun;
   await ctx.db
     .update(schedules)
-    .set({ enabled, nextRun, ...(resumed ? { updatedByType: who.type, updatedById: who.id, personalAccess: ownPersonal(ctx) !== undefined } : {}), updatedAt: now })
+    .set({
+      enabled,
+      nextRun,
+      ...(resumed
+        ? {
+            updatedByType: who.type,
+            updatedById: who.id,
+            personalAccess: ownPersonal(ctx) !== undefined,
+          }
+        : {}),
+      updatedAt: now,
+    })
     .where(and(eq(schedules.teamId, ctx.teamId), eq(schedules.id, row.id)));
   return getSchedule({ ctx, scheduleId: row.id });
 }
@@ -131,6 +184,8 @@ export async function setScheduleEnabled({ ctx, scheduleId, enabled }: { ctx: Ct
 export async function deleteSchedule({ ctx, scheduleId }: { ctx: Ctx; scheduleId: string }) {
   const row = await getScheduleRow(ctx, scheduleId);
   requireRole(ctx, "member", "Deleting schedules");
-  await ctx.db.delete(schedules).where(and(eq(schedules.teamId, ctx.teamId), eq(schedules.id, row.id)));
+  await ctx.db
+    .delete(schedules)
+    .where(and(eq(schedules.teamId, ctx.teamId), eq(schedules.id, row.id)));
   return { success: true };
 }

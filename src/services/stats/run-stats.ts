@@ -139,12 +139,10 @@ function localDay(from: number, to: number, tz: string): SQL {
   };
   let offset: SQL = int(segments[segments.length - 1].offset);
   if (segments.length > 1) {
-    const whens = segments
-      .slice(0, -1)
-      .map((s, i) => {
-        const until = int(segments[i + 1].from);
-        return sql`when ${runs.createdAt} < ${until} then ${int(s.offset)}`;
-      });
+    const whens = segments.slice(0, -1).map((s, i) => {
+      const until = int(segments[i + 1].from);
+      return sql`when ${runs.createdAt} < ${until} then ${int(s.offset)}`;
+    });
     offset = sql`case ${sql.join(whens, sql` `)} else ${offset} end`;
   }
   return sql`(${runs.createdAt} + ${offset}) / ${int(DAY_MS)}`;

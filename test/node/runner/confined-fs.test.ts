@@ -1,9 +1,21 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OutsideError, readInside, writeInside } from "../../../packages/runner/src/backends/confined-fs.ts";
+import {
+  OutsideError,
+  readInside,
+  writeInside,
+} from "../../../packages/runner/src/backends/confined-fs.ts";
 
 let root = "";
 let ws = "";

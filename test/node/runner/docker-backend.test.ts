@@ -18,16 +18,23 @@ const text = async (s: NodeJS.ReadableStream) => {
   return out;
 };
 /** Names of the containers (running or not) with this name. */
-const containers = (name: string) => execFileSync("docker", ["ps", "-a", "-q", "--filter", `name=^${name}$`], { encoding: "utf8" }).trim();
+const containers = (name: string) =>
+  execFileSync("docker", ["ps", "-a", "-q", "--filter", `name=^${name}$`], {
+    encoding: "utf8",
+  }).trim();
 const until = async (pred: () => boolean, ms: number) => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (pred()) return true;
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
+    if (pred()) return true;
   return pred();
 };
 
 describe("docker availability", () => {
   it("answers with a reason a user can act on when there is no engine", () => {
     if (engine.ok) expect(engine.version).toMatch(/\d/);
-    else expect(engine.message).toMatch(/^no Docker engine is reachable \(.+\); start Docker or use --backend process$/);
+    else
+      expect(engine.message).toMatch(
+        /^no Docker engine is reachable \(.+\); start Docker or use --backend process$/,
+      );
   });
 });
 
@@ -45,9 +52,20 @@ describe.skipIf(!engine.ok)("docker backend (real engine)", () => {
 
   it("runs in a container of the image with the workspace mounted and only the run's variables; files written belong to the runner", async () => {
     const ws = mkdtempSync(path.join(dir, "ws-"));
-    const backend = await dockerBackend({ image: image.tag, workspace: ws, env: { RUN_VAR: "yes", PATH: "/nowhere" } });
+    const backend = await dockerBackend({
+      image: image.tag,
+      workspace: ws,
+      env: { RUN_VAR: "yes", PATH: "/nowhere" },
+    });
     try {
-      const p = backend.spawn("sh", ["-c", 'pwd; echo "$RUN_VAR $EXTRA"; echo "${HOST_ONLY:-unset}"; echo hi > file.txt; read line; echo "got $line"'], { env: { EXTRA: "more" } });
+      const p = backend.spawn(
+        "sh",
+        [
+          "-c",
+          'pwd; echo "$RUN_VAR $EXTRA"; echo "${HOST_ONLY:-unset}"; echo hi > file.txt; read line; echo "got $line"',
+        ],
+        { env: { EXTRA: "more" } },
+      );
       p.stdin.end("from stdin\n");
       const [out, status] = await Promise.all([text(p.stdout), p.wait()]);
       expect(status).toEqual({ exitCode: 0, signal: null, timedOut: false });
@@ -77,7 +95,11 @@ describe.skipIf(!engine.ok)("docker backend (real engine)", () => {
     const name = `ambit-test-${Date.now()}`;
     const backend = await dockerBackend({ image: image.tag, workspace: ws, env: {}, name });
     expect(containers(name)).not.toBe("");
-    const running = async () => (await text(backend.spawn("sh", ["-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' || true"]).stdout));
+    const running = async () =>
+      await text(
+        backend.spawn("sh", ["-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' || true"])
+          .stdout,
+      );
     try {
       const tree = backend.spawn("sh", ["-c", "sleep 301 & sleep 302; wait"]);
       await new Promise((r) => setTimeout(r, 500));
@@ -108,7 +130,9 @@ describe.skipIf(!engine.ok)("docker backend (real engine)", () => {
     const code = `const { dockerBackend } = await import(${JSON.stringify(mod)});
       const b = await dockerBackend({ image: ${JSON.stringify(image.tag)}, workspace: ${JSON.stringify(ws)}, env: {}, name: ${JSON.stringify(name)} });
       b.spawn("sleep", ["600"]); console.log("up");`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const up = await new Promise<boolean>((r) => {
       child.stdout.on("data", (d) => String(d).includes("up") && r(true));
       child.once("exit", () => r(false));
@@ -116,13 +140,18 @@ describe.skipIf(!engine.ok)("docker backend (real engine)", () => {
     expect(up, "the runner stand-in started its container").toBe(true);
     expect(containers(name)).not.toBe("");
     child.kill("SIGKILL");
-    expect(await until(() => containers(name) === "", 20_000), `container ${name} outlived its runner`).toBe(true);
+    expect(
+      await until(() => containers(name) === "", 20_000),
+      `container ${name} outlived its runner`,
+    ).toBe(true);
   }, 120_000);
 
   it("an image the engine does not have fails with the fix", async () => {
     const missing = `ambit-missing-${Date.now()}:none`;
     await expect(dockerBackend({ image: missing, workspace: dir, env: {} })).rejects.toThrow(
-      new RegExp(`the image ${missing} is not on this machine and could not be pulled \\(.+\\); pull or build it on the host \\(docker pull ${missing}\\), or set the environment's docker_image`),
+      new RegExp(
+        `the image ${missing} is not on this machine and could not be pulled \\(.+\\); pull or build it on the host \\(docker pull ${missing}\\), or set the environment's docker_image`,
+      ),
     );
   }, 120_000);
 });

@@ -8,7 +8,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** What the tests and the `ambit` harness's shell tool run in the container. */
-const PROGRAMS = ["sh", "sleep", "cat", "ls", "mkdir", "rm", "grep", "id", "env", "tr", "echo", "test"];
+const PROGRAMS = [
+  "sh",
+  "sleep",
+  "cat",
+  "ls",
+  "mkdir",
+  "rm",
+  "grep",
+  "id",
+  "env",
+  "tr",
+  "echo",
+  "test",
+];
 
 /** Programs found on this machine's PATH, with every library they load. */
 function filesOf(programs: string[]): string[] {
@@ -46,7 +59,8 @@ export function buildTestImage(): TestImage {
     }
     // a merged-/usr host finds its programs under /usr/bin; the image answers at /bin too
     for (const dir of ["bin", "lib", "lib64"]) {
-      if (!existsSync(path.join(root, dir)) && existsSync(path.join(root, "usr", dir))) execFileSync("ln", ["-s", `usr/${dir}`, path.join(root, dir)]);
+      if (!existsSync(path.join(root, dir)) && existsSync(path.join(root, "usr", dir)))
+        execFileSync("ln", ["-s", `usr/${dir}`, path.join(root, dir)]);
     }
     mkdirSync(path.join(root, "tmp"));
     chmodSync(path.join(root, "tmp"), 0o1777);
@@ -54,7 +68,11 @@ export function buildTestImage(): TestImage {
     const tar = path.join(tmpdir(), `${path.basename(root)}.tar`);
     execFileSync("tar", ["-C", root, "-cf", tar, "."]);
     try {
-      execFileSync("docker", ["import", "--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", tar, tag], { stdio: "pipe" });
+      execFileSync(
+        "docker",
+        ["import", "--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", tar, tag],
+        { stdio: "pipe" },
+      );
     } finally {
       rmSync(tar, { force: true });
     }

@@ -11,15 +11,68 @@ afterEach(async () => {
 });
 
 const BIN = path.join(FAKES, "bin");
-const logged = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Logged);
-type Logged = { bin: string; argv: string[]; cmdline: string; key: string | null; mcp: Record<string, unknown> | null; mcpFile: { path: string; mode: number } | null };
+const logged = (file: string) =>
+  readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Logged);
+type Logged = {
+  bin: string;
+  argv: string[];
+  cmdline: string;
+  key: string | null;
+  mcp: Record<string, unknown> | null;
+  mcpFile: { path: string; mode: number } | null;
+};
 const SECRET = "ghp_s3cr3t-value";
 
 const cases = [
-  { type: "claude", env: { ANTHROPIC_API_KEY: "sk-ant-1" }, flags: ["-p", "fix the bug", "--output-format", "stream-json", "--verbose"], usage: { model_id: "claude-sonnet-4-5-20250929", input_tokens: 1200, output_tokens: 85, cache_read_tokens: 300 }, tool: "Bash", category: "command", messages: ["I'll look at the workspace.", "done: fix the bug"] },
-  { type: "codex", env: { OPENAI_API_KEY: "sk-oa-1" }, flags: ["exec", "--json", "--skip-git-repo-check", "--full-auto", "fix the bug"], usage: { input_tokens: 24763, output_tokens: 122, cache_read_tokens: 24448 }, tool: "shell", category: "command", messages: ["done: fix the bug"] },
-  { type: "gemini", env: { GEMINI_API_KEY: "gm-1" }, flags: ["-p", "fix the bug", "--output-format", "stream-json", "--yolo"], usage: { model_id: "gemini-2.5-pro", input_tokens: 5200, output_tokens: 200, cache_read_tokens: 1000 }, tool: "run_shell_command", category: "command", messages: ["Let me list the files.", "done: fix the bug"] },
-  { type: "opencode", env: { ANTHROPIC_API_KEY: "sk-ant-2" }, flags: ["run", "--format", "json", "fix the bug"], usage: { input_tokens: 900, output_tokens: 40 }, tool: "bash", category: "command", messages: ["done: fix the bug"] },
+  {
+    type: "claude",
+    env: { ANTHROPIC_API_KEY: "sk-ant-1" },
+    flags: ["-p", "fix the bug", "--output-format", "stream-json", "--verbose"],
+    usage: {
+      model_id: "claude-sonnet-4-5-20250929",
+      input_tokens: 1200,
+      output_tokens: 85,
+      cache_read_tokens: 300,
+    },
+    tool: "Bash",
+    category: "command",
+    messages: ["I'll look at the workspace.", "done: fix the bug"],
+  },
+  {
+    type: "codex",
+    env: { OPENAI_API_KEY: "sk-oa-1" },
+    flags: ["exec", "--json", "--skip-git-repo-check", "--full-auto", "fix the bug"],
+    usage: { input_tokens: 24763, output_tokens: 122, cache_read_tokens: 24448 },
+    tool: "shell",
+    category: "command",
+    messages: ["done: fix the bug"],
+  },
+  {
+    type: "gemini",
+    env: { GEMINI_API_KEY: "gm-1" },
+    flags: ["-p", "fix the bug", "--output-format", "stream-json", "--yolo"],
+    usage: {
+      model_id: "gemini-2.5-pro",
+      input_tokens: 5200,
+      output_tokens: 200,
+      cache_read_tokens: 1000,
+    },
+    tool: "run_shell_command",
+    category: "command",
+    messages: ["Let me list the files.", "done: fix the bug"],
+  },
+  {
+    type: "opencode",
+    env: { ANTHROPIC_API_KEY: "sk-ant-2" },
+    flags: ["run", "--format", "json", "fix the bug"],
+    usage: { input_tokens: 900, output_tokens: 40 },
+    tool: "bash",
+    category: "command",
+    messages: ["done: fix the bug"],
+  },
 ] as const;
 
 describe("CLI harnesses", () => {
@@ -48,7 +101,12 @@ describe("CLI harnesses", () => {
       run = makeContext({ prompt: "x", env: { ...c.env, FAKE_CLI_FAIL: "1" }, path: [BIN] });
       const outcome = await createHarness(c.type)!.run(run.ctx);
       expect(outcome.state).toBe("FAILED");
-      expect(outcome.message).toMatch(new RegExp(`^${c.type} exited with code 1 after \\d+ s: .*(API key|api-key|Unauthorized|login)`, "i"));
+      expect(outcome.message).toMatch(
+        new RegExp(
+          `^${c.type} exited with code 1 after \\d+ s: .*(API key|api-key|Unauthorized|login)`,
+          "i",
+        ),
+      );
     });
   }
 
@@ -56,17 +114,23 @@ describe("CLI harnesses", () => {
     run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", PATH: "/nonexistent-bin" } });
     const outcome = await createHarness("claude")!.run(run.ctx);
     expect(outcome).toMatchObject({ state: "FAILED", error_code: "environment_setup_failed" });
-    expect(outcome.message).toBe("the claude CLI is not installed where this run executes (process backend): install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image");
+    expect(outcome.message).toBe(
+      "the claude CLI is not installed where this run executes (process backend): install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image",
+    );
   });
 
   it("missing credentials end FAILED naming the secret to add; harness_auth_secrets picks the secret", async () => {
     run = makeContext({ prompt: "x", path: [BIN] });
     const none = await createHarness("codex")!.run(run.ctx);
     expect(none).toMatchObject({ state: "FAILED", error_code: "integration_not_configured" });
-    expect(none.message).toContain("add a team secret named OPENAI_API_KEY (type openai_api_key), set agent_config.harness_auth_secrets.codex_auth_secret_name");
+    expect(none.message).toContain(
+      "add a team secret named OPENAI_API_KEY (type openai_api_key), set agent_config.harness_auth_secrets.codex_auth_secret_name",
+    );
 
     run.ctx.config = { harness_auth_secrets: { claude_auth_secret_name: "MY_CLAUDE" } };
-    expect((await createHarness("claude")!.run(run.ctx)).message).toContain("harness_auth_secrets.claude_auth_secret_name names the secret MY_CLAUDE, which this run does not have");
+    expect((await createHarness("claude")!.run(run.ctx)).message).toContain(
+      "harness_auth_secrets.claude_auth_secret_name names the secret MY_CLAUDE, which this run does not have",
+    );
 
     const log = path.join(run.home, "auth.log");
     Object.assign(run.ctx.env, { MY_CLAUDE: "sk-ant-api03-team", FAKE_CLI_LOG: log });
@@ -80,10 +144,15 @@ describe("CLI harnesses", () => {
     run.ctx.env.FAKE_CLI_LOG = log;
     run.followup("and also this");
     const outcome = await createHarness("claude")!.run(run.ctx);
-    expect(outcome).toEqual({ state: "SUCCEEDED", message: "resumed 9f1c2d3e-claude-session: and also this" });
+    expect(outcome).toEqual({
+      state: "SUCCEEDED",
+      message: "resumed 9f1c2d3e-claude-session: and also this",
+    });
     const calls = logged(log);
     expect(calls).toHaveLength(2);
-    expect(calls[1].argv).toEqual(expect.arrayContaining(["--resume", "9f1c2d3e-claude-session", "-p", "and also this"]));
+    expect(calls[1].argv).toEqual(
+      expect.arrayContaining(["--resume", "9f1c2d3e-claude-session", "-p", "and also this"]),
+    );
   });
 
   it("model and MCP servers reach Claude Code in a private file, resolved; no secret in its argv; the file is gone after", async () => {
@@ -91,7 +160,10 @@ describe("CLI harnesses", () => {
       prompt: "x",
       config: {
         harness: { type: "claude", model_id: "claude-opus-4" },
-        mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}", MODE: "ro" } }, docs: { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}" } } },
+        mcp_servers: {
+          gh: { command: "gh-mcp", env: { TOKEN: "${GH}", MODE: "ro" } },
+          docs: { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}" } },
+        },
       },
       env: { ANTHROPIC_API_KEY: "k", GH: SECRET },
       path: [BIN],
@@ -103,18 +175,30 @@ describe("CLI harnesses", () => {
     expect(call.argv[call.argv.indexOf("--model") + 1]).toBe("claude-opus-4");
     expect(call.mcp).toEqual({
       gh: { command: "gh-mcp", args: [], env: { TOKEN: SECRET, MODE: "ro" } },
-      docs: { type: "http", url: "https://docs.example/mcp", headers: { authorization: `Bearer ${SECRET}` } },
+      docs: {
+        type: "http",
+        url: "https://docs.example/mcp",
+        headers: { authorization: `Bearer ${SECRET}` },
+      },
     });
     expect(call.cmdline).not.toContain(SECRET);
     expect(call.argv.join(" ")).not.toContain(SECRET);
     // a file only the run's user reads, in the backend's private directory (not the workspace)
-    expect(call.mcpFile).toEqual({ path: path.join(run.ctx.backend.privateDir, "claude-mcp.json"), mode: 0o600 });
+    expect(call.mcpFile).toEqual({
+      path: path.join(run.ctx.backend.privateDir, "claude-mcp.json"),
+      mode: 0o600,
+    });
     expect(call.mcpFile!.path.startsWith(run.workspace)).toBe(false);
     expect(existsSync(call.mcpFile!.path)).toBe(false);
   });
 
   it("the Claude Code MCP file is removed when the run is cancelled, and when the CLI fails", async () => {
-    run = makeContext({ prompt: "x", config: { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}" } } } }, env: { ANTHROPIC_API_KEY: "k", GH: SECRET, FAKE_CLI_HANG: "1" }, path: [BIN] });
+    run = makeContext({
+      prompt: "x",
+      config: { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${GH}" } } } },
+      env: { ANTHROPIC_API_KEY: "k", GH: SECRET, FAKE_CLI_HANG: "1" },
+      path: [BIN],
+    });
     const log = path.join(run.home, "cancel.log");
     run.ctx.env.FAKE_CLI_LOG = log;
     const outcome = createHarness("claude")!.run(run.ctx);
@@ -139,7 +223,10 @@ describe("CLI harnesses", () => {
       config: {
         mcp_servers: {
           gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: "${GH}", MODE: "ro" } },
-          "my docs": { url: "https://docs.example/mcp", headers: { authorization: "Bearer ${GH}", "x-client": "ambit" } },
+          "my docs": {
+            url: "https://docs.example/mcp",
+            headers: { authorization: "Bearer ${GH}", "x-client": "ambit" },
+          },
         },
       },
       env: { OPENAI_API_KEY: "k", GH: SECRET },
@@ -151,7 +238,10 @@ describe("CLI harnesses", () => {
     const [call] = logged(log);
     expect(call.mcp).toEqual({
       gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: SECRET, MODE: "ro" } },
-      "my docs": { url: "https://docs.example/mcp", headers: { authorization: `Bearer ${SECRET}`, "x-client": "ambit" } },
+      "my docs": {
+        url: "https://docs.example/mcp",
+        headers: { authorization: `Bearer ${SECRET}`, "x-client": "ambit" },
+      },
     });
     expect(call.cmdline).not.toContain(SECRET);
     expect(call.argv.filter((_, i, a) => a[i - 1] === "-c")).toEqual([
@@ -166,39 +256,71 @@ describe("CLI harnesses", () => {
   });
 
   it("Codex refuses a placeholder it could only get on its command line, and one variable with two values", async () => {
-    run = makeContext({ prompt: "x", config: { mcp_servers: { gh: { command: "gh-mcp", args: ["--token=${GH}"] } } }, env: { OPENAI_API_KEY: "k", GH: SECRET }, path: [BIN] });
+    run = makeContext({
+      prompt: "x",
+      config: { mcp_servers: { gh: { command: "gh-mcp", args: ["--token=${GH}"] } } },
+      env: { OPENAI_API_KEY: "k", GH: SECRET },
+      path: [BIN],
+    });
     const log = path.join(run.home, "refuse.log");
     run.ctx.env.FAKE_CLI_LOG = log;
     const args = await createHarness("codex")!.run(run.ctx);
     expect(args).toMatchObject({ state: "FAILED", error_code: "environment_setup_failed" });
-    expect(args.message).toBe("mcp_servers.gh.args[0] holds a ${…} placeholder, which Codex could only get on its command line, readable by every local user: move the secret to the server's env, or run with the claude or ambit harness");
+    expect(args.message).toBe(
+      "mcp_servers.gh.args[0] holds a ${…} placeholder, which Codex could only get on its command line, readable by every local user: move the secret to the server's env, or run with the claude or ambit harness",
+    );
     run.ctx.config = { mcp_servers: { a: { url: "https://a.example/mcp?key=${GH}" } } };
-    expect((await createHarness("codex")!.run(run.ctx)).message).toMatch(/^mcp_servers\.a\.url holds a \$\{…\} placeholder/);
+    expect((await createHarness("codex")!.run(run.ctx)).message).toMatch(
+      /^mcp_servers\.a\.url holds a \$\{…\} placeholder/,
+    );
     run.ctx.env.OTHER = "x";
-    run.ctx.config = { mcp_servers: { a: { command: "a", env: { TOKEN: "${GH}" } }, b: { command: "b", env: { TOKEN: "${OTHER}" } } } };
-    expect((await createHarness("codex")!.run(run.ctx)).message).toMatch(/^two MCP servers set TOKEN to different values/);
+    run.ctx.config = {
+      mcp_servers: {
+        a: { command: "a", env: { TOKEN: "${GH}" } },
+        b: { command: "b", env: { TOKEN: "${OTHER}" } },
+      },
+    };
+    expect((await createHarness("codex")!.run(run.ctx)).message).toMatch(
+      /^two MCP servers set TOKEN to different values/,
+    );
     expect(existsSync(log)).toBe(false);
   });
 
   it("gemini and opencode refuse MCP servers clearly; an unknown placeholder fails naming it", async () => {
-    run = makeContext({ prompt: "x", config: { mcp_servers: { gh: { command: "gh-mcp" } } }, env: { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" }, path: [BIN] });
+    run = makeContext({
+      prompt: "x",
+      config: { mcp_servers: { gh: { command: "gh-mcp" } } },
+      env: { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" },
+      path: [BIN],
+    });
     for (const type of ["gemini", "opencode"]) {
       const outcome = await createHarness(type)!.run(run.ctx);
       expect(outcome).toMatchObject({ state: "FAILED", error_code: "operation_not_supported" });
-      expect(outcome.message).toBe(`the ${type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`);
+      expect(outcome.message).toBe(
+        `the ${type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
+      );
     }
     run.ctx.config = { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${MISSING}" } } } };
-    expect((await createHarness("claude")!.run(run.ctx)).message).toBe("${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name");
+    expect((await createHarness("claude")!.run(run.ctx)).message).toBe(
+      "${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name",
+    );
   });
 
   it("cancel kills the CLI's whole process tree and ends CANCELLED", async () => {
-    run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", FAKE_CLI_HANG: "1" }, path: [BIN] });
+    run = makeContext({
+      prompt: "x",
+      env: { ANTHROPIC_API_KEY: "k", FAKE_CLI_HANG: "1" },
+      path: [BIN],
+    });
     const outcome = createHarness("claude")!.run(run.ctx);
     while (!run.of("agent.message").length) await new Promise((r) => setTimeout(r, 20));
     const pid = Number(run.of("agent.message")[0].text.replace("waiting on ", ""));
     expect(alive(pid)).toBe(true);
     run.cancel();
-    expect(await outcome).toEqual({ state: "CANCELLED", message: "the run was cancelled; claude was stopped" });
+    expect(await outcome).toEqual({
+      state: "CANCELLED",
+      message: "the run was cancelled; claude was stopped",
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(alive(pid)).toBe(false);
   });

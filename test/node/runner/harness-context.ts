@@ -13,7 +13,13 @@ export const FAKES = path.resolve(import.meta.dirname, "../../fakes");
  * test can feed, and `askUser` that waits for the next follow-up (as the runner does). Every event
  * is validated against the protocol's payload schemas on the way in.
  */
-export function makeContext(opts: { prompt: string; config?: AmbientAgentConfig; model?: AssignedModel | null; env?: Record<string, string>; path?: string[] }) {
+export function makeContext(opts: {
+  prompt: string;
+  config?: AmbientAgentConfig;
+  model?: AssignedModel | null;
+  env?: Record<string, string>;
+  path?: string[];
+}) {
   const workspace = mkdtempSync(path.join(tmpdir(), "ambit-harness-"));
   const home = mkdtempSync(path.join(tmpdir(), "ambit-home-"));
   const env = { PATH: [...(opts.path ?? []), process.env.PATH].join(":"), HOME: home, ...opts.env };
@@ -71,7 +77,8 @@ export function makeContext(opts: { prompt: string; config?: AmbientAgentConfig;
     },
     onQuestion: (f: (q: string) => void) => onQuestion.push(f),
     cancel: (reason = "cancelled by a test") => abort.abort(new Error(reason)),
-    of: (type: string) => events.filter((e) => e.type === type).map((e) => e.payload as Record<string, any>),
+    of: (type: string) =>
+      events.filter((e) => e.type === type).map((e) => e.payload as Record<string, any>),
     async dispose() {
       await backend.dispose();
       rmSync(workspace, { recursive: true, force: true });

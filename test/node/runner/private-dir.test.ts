@@ -3,7 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makePrivateDir, removePrivateDir, sweepPrivateDirs } from "../../../packages/runner/src/backends/private-dir.ts";
+import {
+  makePrivateDir,
+  removePrivateDir,
+  sweepPrivateDirs,
+} from "../../../packages/runner/src/backends/private-dir.ts";
 
 /** The pid of a process that has ended (the kernel does not reuse it this soon). */
 const deadPid = () => spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();

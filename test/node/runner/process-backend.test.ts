@@ -1,4 +1,12 @@
-import { chmodSync, existsSync, mkdtempSync, statSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  statSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -77,28 +85,37 @@ describe("process backend", () => {
     const backend = processBackend(dir, { PATH: process.env.PATH! });
     const missing = backend.spawn("ambit-no-such-program", ["x"]);
     // read as a harness does, from the start: the streams end, they do not fail
-    expect(await Promise.all([text(missing.stdout), text(missing.stderr), missing.wait()])).toEqual(["", "", { exitCode: 127, signal: null, timedOut: false }]);
+    expect(await Promise.all([text(missing.stdout), text(missing.stderr), missing.wait()])).toEqual(
+      ["", "", { exitCode: 127, signal: null, timedOut: false }],
+    );
     expect(missing.stdout.readableEnded && missing.stderr.readableEnded).toBe(true);
 
     const script = path.join(dir, "not-executable.sh");
     writeFileSync(script, "echo hi\n");
     chmodSync(script, 0o644);
     const denied = backend.spawn(script, []);
-    expect(await Promise.all([text(denied.stdout), text(denied.stderr), denied.wait()])).toEqual(["", "", { exitCode: 126, signal: null, timedOut: false }]);
+    expect(await Promise.all([text(denied.stdout), text(denied.stderr), denied.wait()])).toEqual([
+      "",
+      "",
+      { exitCode: 126, signal: null, timedOut: false },
+    ]);
     // a stream read only after the failure is ended too
     expect(await text(denied.stdout)).toBe("");
   });
 
-  it.skipIf(process.getuid?.() !== 0)("with an agent user (a root runner), runs as that user with its HOME, and gives it the workspace and the private directory", async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
-    const user = resolveAgentUser("nobody");
-    const backend = processBackend(dir, { PATH: process.env.PATH!, HOME: "/root" }, { user });
-    expect(backend.owner).toEqual({ uid: user.uid, gid: user.gid });
-    for (const d of [dir, backend.privateDir]) expect(statSync(d).uid).toBe(user.uid);
-    const p = backend.spawn("sh", ["-c", 'id -u; echo "$HOME"; touch made-by-agent']);
-    const [out] = await Promise.all([text(p.stdout), p.wait()]);
-    expect(out.trim().split("\n")).toEqual([String(user.uid), user.home]);
-    expect(statSync(path.join(dir, "made-by-agent")).uid).toBe(user.uid);
-    await backend.dispose();
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    "with an agent user (a root runner), runs as that user with its HOME, and gives it the workspace and the private directory",
+    async () => {
+      dir = mkdtempSync(path.join(tmpdir(), "ambit-backend-"));
+      const user = resolveAgentUser("nobody");
+      const backend = processBackend(dir, { PATH: process.env.PATH!, HOME: "/root" }, { user });
+      expect(backend.owner).toEqual({ uid: user.uid, gid: user.gid });
+      for (const d of [dir, backend.privateDir]) expect(statSync(d).uid).toBe(user.uid);
+      const p = backend.spawn("sh", ["-c", 'id -u; echo "$HOME"; touch made-by-agent']);
+      const [out] = await Promise.all([text(p.stdout), p.wait()]);
+      expect(out.trim().split("\n")).toEqual([String(user.uid), user.home]);
+      expect(statSync(path.join(dir, "made-by-agent")).uid).toBe(user.uid);
+      await backend.dispose();
+    },
+  );
 });

@@ -12,13 +12,20 @@ const SECRETS = [
 
 /** Every `command.output` chunk of one stream, joined. */
 const joined = (events: HarnessEvent[], stream = "stdout") =>
-  events.filter((e) => e.type === "command.output" && e.payload.stream === stream).map((e) => e.payload.chunk).join("");
+  events
+    .filter((e) => e.type === "command.output" && e.payload.stream === stream)
+    .map((e) => e.payload.chunk)
+    .join("");
 
 describe("Redactor", () => {
   const r = new Redactor(SECRETS);
 
   it("replaces every value in every string of a payload, keys included, longest value first", () => {
-    const payload = { text: "token tok_3f9a8b7c6d5e and tok_x", nested: [{ [`k-hunter2-hunter2`]: "pw=hunter2-hunter2" }], n: 3 };
+    const payload = {
+      text: "token tok_3f9a8b7c6d5e and tok_x",
+      nested: [{ [`k-hunter2-hunter2`]: "pw=hunter2-hunter2" }],
+      n: 3,
+    };
     expect(r.deep(payload)).toEqual({
       text: "token [REDACTED:API_TOKEN] and [REDACTED:SHORT]x",
       nested: [{ "k-[REDACTED:DB_PASSWORD]": "pw=[REDACTED:DB_PASSWORD]" }],
@@ -28,7 +35,10 @@ describe("Redactor", () => {
   });
 
   it("treats regex characters in values literally and ignores empty values", () => {
-    const odd = new Redactor([{ name: "ODD", value: "a.b*c(d)" }, { name: "EMPTY", value: "" }]);
+    const odd = new Redactor([
+      { name: "ODD", value: "a.b*c(d)" },
+      { name: "EMPTY", value: "" },
+    ]);
     expect(odd.text("xa.b*c(d)y aXbbc")).toBe("x[REDACTED:ODD]y aXbbc");
     expect(new Redactor([]).text("anything")).toBe("anything");
   });
@@ -67,11 +77,26 @@ describe("EventPipeline", () => {
   it("redacts values split across consecutive command.output chunks of the same stream, never leaking a piece", () => {
     const { events, pipeline } = collect();
     const secret = SECRETS[0].value;
-    pipeline.emit({ type: "command.output", payload: { call_id: "c1", stream: "stdout", chunk: `export T=${secret.slice(0, 5)}` } });
-    pipeline.emit({ type: "command.output", payload: { call_id: "c1", stream: "stderr", chunk: "warning\n" } });
-    pipeline.emit({ type: "command.output", payload: { call_id: "c1", stream: "stdout", chunk: secret.slice(5, 9) } });
-    pipeline.emit({ type: "command.output", payload: { call_id: "c1", stream: "stdout", chunk: `${secret.slice(9)}\ndone\n` } });
-    pipeline.emit({ type: "agent.tool_result", payload: { call_id: "c1", name: "shell", state: "completed", output: { exit_code: 0 } } });
+    pipeline.emit({
+      type: "command.output",
+      payload: { call_id: "c1", stream: "stdout", chunk: `export T=${secret.slice(0, 5)}` },
+    });
+    pipeline.emit({
+      type: "command.output",
+      payload: { call_id: "c1", stream: "stderr", chunk: "warning\n" },
+    });
+    pipeline.emit({
+      type: "command.output",
+      payload: { call_id: "c1", stream: "stdout", chunk: secret.slice(5, 9) },
+    });
+    pipeline.emit({
+      type: "command.output",
+      payload: { call_id: "c1", stream: "stdout", chunk: `${secret.slice(9)}\ndone\n` },
+    });
+    pipeline.emit({
+      type: "agent.tool_result",
+      payload: { call_id: "c1", name: "shell", state: "completed", output: { exit_code: 0 } },
+    });
     expect(joined(events)).toBe("export T=[REDACTED:API_TOKEN]\ndone\n");
     expect(joined(events, "stderr")).toBe("warning\n");
     for (const e of events) {
@@ -87,11 +112,17 @@ describe("EventPipeline", () => {
     const { events, pipeline } = collect();
     pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "Password: " } });
     expect(joined(events)).toBe("Password: "); // nothing there can begin a secret: sent whole at once
-    pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "token tok_3f9" } });
+    pipeline.emit({
+      type: "command.output",
+      payload: { stream: "stdout", chunk: "token tok_3f9" },
+    });
     expect(joined(events)).toBe("Password: token "); // "tok_3f9" may be API_TOKEN's start
     await new Promise((r) => setTimeout(r, 300)); // a slow printer: the start stays on the host
     expect(joined(events)).toBe("Password: token ");
-    pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "a8b7c6d5e ok\n" } });
+    pipeline.emit({
+      type: "command.output",
+      payload: { stream: "stdout", chunk: "a8b7c6d5e ok\n" },
+    });
     expect(joined(events)).toBe("Password: token [REDACTED:API_TOKEN] ok\n");
     // a tail that turns out not to be a secret goes out with the next event
     pipeline.emit({ type: "command.output", payload: { stream: "stdout", chunk: "hunter" } });
@@ -108,7 +139,10 @@ describe("EventPipeline", () => {
     expect(out.length).toBe(3);
     expect(out.every((e) => (e.payload.chunk as string).length <= MAX_EVENT_TEXT)).toBe(true);
     expect(joined(events)).toBe(big);
-    pipeline.emit({ type: "agent.message", payload: { text: `${"y".repeat(MAX_EVENT_TEXT + 5)}${SECRETS[1].value}` } });
+    pipeline.emit({
+      type: "agent.message",
+      payload: { text: `${"y".repeat(MAX_EVENT_TEXT + 5)}${SECRETS[1].value}` },
+    });
     const msg = events[events.length - 1].payload.text as string;
     expect(msg).toMatch(/…\[truncated by Ambit: \d+ more characters\]$/);
     expect(msg).not.toContain(SECRETS[1].value.slice(0, 7));

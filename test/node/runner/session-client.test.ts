@@ -13,7 +13,15 @@ afterEach(async () => {
 });
 
 const event = (seq: number, type: string, payload: Record<string, unknown>, execution_id = 2) => ({
-  type: "event", event: { seq, type, at: new Date().toISOString(), actor: { type: "user", id: "u" }, execution_id, payload },
+  type: "event",
+  event: {
+    seq,
+    type,
+    at: new Date().toISOString(),
+    actor: { type: "user", id: "u" },
+    execution_id,
+    payload,
+  },
 });
 
 async function session(onAttach: (ws: WebSocket) => void) {
@@ -24,18 +32,42 @@ async function session(onAttach: (ws: WebSocket) => void) {
 }
 
 const connect = (baseUrl: string, got: string[]) =>
-  new SessionClient({ baseUrl, path: "/s", token: "t", executionId: 2, onFollowup: (m) => got.push(m), backoff: { initialMs: 50, maxMs: 100 } });
+  new SessionClient({
+    baseUrl,
+    path: "/s",
+    token: "t",
+    executionId: 2,
+    onFollowup: (m) => got.push(m),
+    backoff: { initialMs: 50, maxMs: 100 },
+  });
 
 describe("SessionClient.caughtUp", () => {
   it("resolves only once the history up to the attach is replayed, the follow-up that started the execution delivered", async () => {
     const url = await session((ws) => {
-      ws.send(JSON.stringify({ type: "ready", run_id: "r", state: "PENDING", last_seq: 3, access: "HOST", execution_id: 2 }));
+      ws.send(
+        JSON.stringify({
+          type: "ready",
+          run_id: "r",
+          state: "PENDING",
+          last_seq: 3,
+          access: "HOST",
+          execution_id: 2,
+        }),
+      );
       // the replay comes in slowly: the caller must not start before its end
       setTimeout(() => {
-        ws.send(JSON.stringify(event(1, "followup.received", { message: "old", execution_id: 1 }, 1)));
-        ws.send(JSON.stringify(event(2, "followup.received", { message: "try again", execution_id: 2 })));
+        ws.send(
+          JSON.stringify(event(1, "followup.received", { message: "old", execution_id: 1 }, 1)),
+        );
+        ws.send(
+          JSON.stringify(event(2, "followup.received", { message: "try again", execution_id: 2 })),
+        );
       }, 150);
-      setTimeout(() => ws.send(JSON.stringify(event(3, "run.state_changed", { from: "ERROR", to: "PENDING" }))), 300);
+      setTimeout(
+        () =>
+          ws.send(JSON.stringify(event(3, "run.state_changed", { from: "ERROR", to: "PENDING" }))),
+        300,
+      );
     });
     const got: string[] = [];
     client = connect(url, got);
@@ -46,7 +78,18 @@ describe("SessionClient.caughtUp", () => {
   });
 
   it("resolves at `ready` when there is nothing to replay, and false after its timeout when no session answers", async () => {
-    const url = await session((ws) => ws.send(JSON.stringify({ type: "ready", run_id: "r", state: "PENDING", last_seq: 0, access: "HOST", execution_id: 2 })));
+    const url = await session((ws) =>
+      ws.send(
+        JSON.stringify({
+          type: "ready",
+          run_id: "r",
+          state: "PENDING",
+          last_seq: 0,
+          access: "HOST",
+          execution_id: 2,
+        }),
+      ),
+    );
     client = connect(url, []);
     expect(await client.caughtUp(5_000)).toBe(true);
     client.close();

@@ -12,7 +12,10 @@ import type { HarnessEvent } from "../../../packages/runner/src/harness/types.ts
 import { artifactCollector } from "../../../packages/runner/src/run/artifacts.ts";
 import { prepareRun } from "../../../packages/runner/src/run/prepare.ts";
 import {
-  changedFiles, KEEP_LIMITS, snapshotWorkspace, type WorkspaceSnapshot,
+  changedFiles,
+  KEEP_LIMITS,
+  snapshotWorkspace,
+  type WorkspaceSnapshot,
 } from "../../../packages/runner/src/run/workspace-files.ts";
 
 let root = "";
@@ -56,9 +59,15 @@ function write(ws: string, rel: string, content: string) {
 }
 
 const assignment = TaskAssignment.parse({
-  task_id: "run_ws", run_id: "run_ws", execution_id: 1,
+  task_id: "run_ws",
+  run_id: "run_ws",
+  execution_id: 1,
   task: {
-    id: "run_ws", title: "t", prompt: "p", created_at: new Date().toISOString(), agent_config: {},
+    id: "run_ws",
+    title: "t",
+    prompt: "p",
+    created_at: new Date().toISOString(),
+    agent_config: {},
     team_id: "team_1",
   },
   session: { path: "/api/v1/agent/runs/run_ws/session", token: "x" },
@@ -72,8 +81,12 @@ async function collect(ws: string, before: WorkspaceSnapshot | undefined, secret
   const events: HarnessEvent[] = [];
   const redact = (s: string) => (secret ? s.replaceAll(secret, "[REDACTED:S]") : s);
   await artifactCollector({ baseUrl })({
-    assignment, prepared: { workspace: ws, env: {}, repos: [], backend, before }, redact,
-    emit: (e) => events.push(e), signal: new AbortController().signal, authorization: "Bearer x",
+    assignment,
+    prepared: { workspace: ws, env: {}, repos: [], backend, before },
+    redact,
+    emit: (e) => events.push(e),
+    signal: new AbortController().signal,
+    authorization: "Bearer x",
   });
   await backend.dispose();
   const warnings = events.flatMap((e) => (e.type === "error" ? [String(e.payload.message)] : []));
@@ -106,7 +119,8 @@ describe("the files a run without repositories created or changed", () => {
       assignment: TaskAssignment.parse({ ...assignment, environment }),
       workspace: ws,
       emit: () => {},
-      signal: new AbortController().signal, makeBackend: async (w, env) => processBackend(w, env),
+      signal: new AbortController().signal,
+      makeBackend: async (w, env) => processBackend(w, env),
     });
     expect(prep.ok).toBe(true);
     if (!prep.ok) return;

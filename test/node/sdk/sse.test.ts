@@ -16,7 +16,8 @@ async function parse(chunks: string[]): Promise<SseMessage[]> {
 }
 
 describe("parseSse", () => {
-  const stream = "id: 1\nevent: run.created\ndata: {\"seq\":1}\n\n: keep-alive comment\n\nid: 2\r\nevent: agent.message\r\ndata: line one\r\ndata: line two\r\n\r\n";
+  const stream =
+    'id: 1\nevent: run.created\ndata: {"seq":1}\n\n: keep-alive comment\n\nid: 2\r\nevent: agent.message\r\ndata: line one\r\ndata: line two\r\n\r\n';
 
   it("parses ids, event names, multi-line data, comments and CRLF", async () => {
     expect(await parse([stream])).toEqual([
@@ -27,11 +28,14 @@ describe("parseSse", () => {
 
   it("gives the same messages however the bytes are split", async () => {
     const whole = await parse([stream]);
-    for (let cut = 1; cut < stream.length; cut++) expect(await parse([stream.slice(0, cut), stream.slice(cut)])).toEqual(whole);
+    for (let cut = 1; cut < stream.length; cut++)
+      expect(await parse([stream.slice(0, cut), stream.slice(cut)])).toEqual(whole);
     expect(await parse([...stream])).toEqual(whole);
   });
 
   it("drops a message cut off before its blank line", async () => {
-    expect(await parse(["id: 1\ndata: x\n\nid: 2\ndata: partial"])).toEqual([{ id: "1", event: undefined, data: "x" }]);
+    expect(await parse(["id: 1\ndata: x\n\nid: 2\ndata: partial"])).toEqual([
+      { id: "1", event: undefined, data: "x" },
+    ]);
   });
 });

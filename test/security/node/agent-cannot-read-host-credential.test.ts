@@ -24,7 +24,11 @@ const hasAgent = (() => {
     return false;
   }
 })();
-const skipped = !root ? "skipped: needs root (the runner switches the agent's processes to another user)" : !hasAgent ? `skipped: needs the user ${AGENT}` : null;
+const skipped = !root
+  ? "skipped: needs root (the runner switches the agent's processes to another user)"
+  : !hasAgent
+    ? `skipped: needs the user ${AGENT}`
+    : null;
 
 let child: ChildProcess | undefined;
 let dir = "";
@@ -38,11 +42,20 @@ async function agentSees(agentUser: string | undefined, commands: (runnerPid: nu
   dir = mkdtempSync(path.join(tmpdir(), "ambit-sec-cred-"));
   chmodSync(dir, 0o755); // the agent's user must reach <workdir>/runs
   const platform = await startFakePlatform("run_cred");
-  child = spawn(process.execPath, [path.join(ROOT, "test/fakes/runner-process.ts"), platform.url, "w", path.join(dir, "work")], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, AMBIT_API_KEY: CREDENTIAL, ...(agentUser ? { RUNNER_AGENT_USER: agentUser } : {}) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  child = spawn(
+    process.execPath,
+    [path.join(ROOT, "test/fakes/runner-process.ts"), platform.url, "w", path.join(dir, "work")],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AMBIT_API_KEY: CREDENTIAL,
+        ...(agentUser ? { RUNNER_AGENT_USER: agentUser } : {}),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -50,11 +63,15 @@ async function agentSees(agentUser: string | undefined, commands: (runnerPid: nu
   platform.assignment.task.prompt = commands(child.pid!).join("\n");
   const deadline = Date.now() + 30_000;
   while (!platform.reports.some((r) => r.type === "task_completed" || r.type === "task_failed")) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the run did not end; runner output:\n${out}`);
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`the run did not end; runner output:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, 300)); // the last events' acknowledgements
-  const printed = platform.events.filter((e) => e.type === "command.output").map((e) => String(e.payload.chunk)).join("");
+  const printed = platform.events
+    .filter((e) => e.type === "command.output")
+    .map((e) => String(e.payload.chunk))
+    .join("");
   await platform.close();
   return printed;
 }
@@ -66,34 +83,60 @@ const probe = (pid: number) => [
   `cat /proc/${pid}/cmdline 2>&1 | tr '\\0' ' '; echo`,
 ];
 
-describe.skipIf(skipped !== null)(`finding 1: the agent cannot read the host credential${skipped ? ` (${skipped})` : ""}`, () => {
-  it("with --agent-user, an agent command runs as that user and reads the credential neither from /proc/<runner>/environ nor from its environment", async () => {
-    const seen = await agentSees(AGENT, probe);
-    expect(seen).toContain(`uid=${execFileSync("id", ["-u", AGENT]).toString().trim()}`);
-    expect(seen).toMatch(/Permission denied/);
-    expect(seen).not.toContain(CREDENTIAL);
-    expect(seen).not.toContain("AMBIT_API_KEY");
-  });
+describe.skipIf(skipped !== null)(
+  `finding 1: the agent cannot read the host credential${skipped ? ` (${skipped})` : ""}`,
+  () => {
+    it("with --agent-user, an agent command runs as that user and reads the credential neither from /proc/<runner>/environ nor from its environment", async () => {
+      const seen = await agentSees(AGENT, probe);
+      expect(seen).toContain(`uid=${execFileSync("id", ["-u", AGENT]).toString().trim()}`);
+      expect(seen).toMatch(/Permission denied/);
+      expect(seen).not.toContain(CREDENTIAL);
+      expect(seen).not.toContain("AMBIT_API_KEY");
+    });
 
-  it("without it (the runner's own user) the same command reads it: what the option is for", async () => {
-    const seen = await agentSees(undefined, probe);
-    expect(seen).toContain("uid=0");
-    expect(seen).toContain(`AMBIT_API_KEY=${CREDENTIAL}`);
-  });
+    it("without it (the runner's own user) the same command reads it: what the option is for", async () => {
+      const seen = await agentSees(undefined, probe);
+      expect(seen).toContain("uid=0");
+      expect(seen).toContain(`AMBIT_API_KEY=${CREDENTIAL}`);
+    });
 
-  it("the runner refuses --agent-user it cannot use: unknown, root", async () => {
-    for (const [user, message] of [["no-such-user-x", /no such user/], ["root", /is root/]] as const) {
-      dir = mkdtempSync(path.join(tmpdir(), "ambit-sec-cred-"));
-      const r = (() => {
-        try {
-          execFileSync(process.execPath, [path.join(ROOT, "packages/runner/src/bin.ts"), "host", "start", "--url", "http://127.0.0.1:9", "--worker-id", "w", "--workdir", dir, "--agent-user", user], { env: { ...process.env, AMBIT_API_KEY: "k" }, stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
-          return "";
-        } catch (err) {
-          return String((err as { stderr: Buffer }).stderr);
-        }
-      })();
-      expect(r).toMatch(message);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+    it("the runner refuses --agent-user it cannot use: unknown, root", async () => {
+      for (const [user, message] of [
+        ["no-such-user-x", /no such user/],
+        ["root", /is root/],
+      ] as const) {
+        dir = mkdtempSync(path.join(tmpdir(), "ambit-sec-cred-"));
+        const r = (() => {
+          try {
+            execFileSync(
+              process.execPath,
+              [
+                path.join(ROOT, "packages/runner/src/bin.ts"),
+                "host",
+                "start",
+                "--url",
+                "http://127.0.0.1:9",
+                "--worker-id",
+                "w",
+                "--workdir",
+                dir,
+                "--agent-user",
+                user,
+              ],
+              {
+                env: { ...process.env, AMBIT_API_KEY: "k" },
+                stdio: ["ignore", "pipe", "pipe"],
+                timeout: 20_000,
+              },
+            );
+            return "";
+          } catch (err) {
+            return String((err as { stderr: Buffer }).stderr);
+          }
+        })();
+        expect(r).toMatch(message);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

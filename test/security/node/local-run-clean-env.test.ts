@@ -42,13 +42,32 @@ const printEnv: Harness = {
 };
 
 async function agentEnv(passEnv?: string[]) {
-  const platform = await startFakePlatform("run_local_env", { env_vars: { RUN_VAR: "from-run" }, secrets: [{ name: "TEAM_SECRET", value: "team-secret-value" }] });
+  const platform = await startFakePlatform("run_local_env", {
+    env_vars: { RUN_VAR: "from-run" },
+    secrets: [{ name: "TEAM_SECRET", value: "team-secret-value" }],
+  });
   try {
-    const run = await runLocal({ url: platform.url, apiKey: "k", runId: "run_local_env", dir, harnesses: { ambit: printEnv }, passEnv, log: () => {} });
+    const run = await runLocal({
+      url: platform.url,
+      apiKey: "k",
+      runId: "run_local_env",
+      dir,
+      harnesses: { ambit: printEnv },
+      passEnv,
+      log: () => {},
+    });
     const { final } = await run.done;
     expect(final?.state).toBe("SUCCEEDED");
-    const printed = platform.events.filter((e) => e.type === "command.output" && e.payload.call_id === "env").map((e) => e.payload.chunk).join("");
-    return Object.fromEntries(printed.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const printed = platform.events
+      .filter((e) => e.type === "command.output" && e.payload.call_id === "env")
+      .map((e) => e.payload.chunk)
+      .join("");
+    return Object.fromEntries(
+      printed
+        .trim()
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
   } finally {
     await platform.close();
   }
@@ -64,7 +83,28 @@ describe("finding 9: a LOCAL run's agent gets a clean environment", () => {
     expect(env.TEAM_SECRET).toBe("[REDACTED:TEAM_SECRET]"); // it reached the agent; the stream hides its value
     expect(env.PATH).toBe(process.env.PATH);
     // a host's baseline and the run's own, nothing more
-    expect(Object.keys(env).filter((k) => !["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "TERM", "USER", "SHELL", "PWD", "SHLVL", "_", "OLDPWD", "RUN_VAR", "TEAM_SECRET"].includes(k))).toEqual([]);
+    expect(
+      Object.keys(env).filter(
+        (k) =>
+          ![
+            "PATH",
+            "HOME",
+            "LANG",
+            "LC_ALL",
+            "TZ",
+            "TMPDIR",
+            "TERM",
+            "USER",
+            "SHELL",
+            "PWD",
+            "SHLVL",
+            "_",
+            "OLDPWD",
+            "RUN_VAR",
+            "TEAM_SECRET",
+          ].includes(k),
+      ),
+    ).toEqual([]);
   });
 
   it("--env NAME passes that one variable of the caller's shell through", async () => {
@@ -77,14 +117,27 @@ describe("finding 9: a LOCAL run's agent gets a clean environment", () => {
   it("`ambit agent run` documents --env, and refuses it without --local", () => {
     const cli = (...args: string[]) => {
       try {
-        return { code: 0, out: execFileSync(process.execPath, [path.join(ROOT, "packages/cli/src/main.ts"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AMBIT_API_KEY: "k", AMBIT_BASE_URL: "http://127.0.0.1:9" } }) };
+        return {
+          code: 0,
+          out: execFileSync(
+            process.execPath,
+            [path.join(ROOT, "packages/cli/src/main.ts"), ...args],
+            {
+              encoding: "utf8",
+              stdio: ["ignore", "pipe", "pipe"],
+              env: { ...process.env, AMBIT_API_KEY: "k", AMBIT_BASE_URL: "http://127.0.0.1:9" },
+            },
+          ),
+        };
       } catch (err) {
         const e = err as { status: number; stdout: string; stderr: string };
         return { code: e.status, out: e.stdout + e.stderr };
       }
     };
     const help = cli("agent", "run", "--help");
-    expect(help.out).toMatch(/--env <NAME>\s+with --local: pass this variable of your shell to the agent \(repeatable\)/);
+    expect(help.out).toMatch(
+      /--env <NAME>\s+with --local: pass this variable of your shell to the agent \(repeatable\)/,
+    );
     const refused = cli("agent", "run", "-p", "x", "--env", "PASS_ME");
     expect(refused.code).toBe(2);
     expect(refused.out).toContain("--env is for --local runs");

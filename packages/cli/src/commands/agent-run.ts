@@ -7,33 +7,93 @@ import { printJson } from "../output.ts";
 import { describeSharing, parseShareSpecs, SHARE_FORMS } from "../share-spec.ts";
 
 const LOCAL_OPTIONS: Command["options"] = {
-  local: { type: "boolean", description: "run the agent on this machine, in --dir, tracked by the platform (execution_location LOCAL)" },
-  dir: { type: "string", short: "C", value: "<dir>", description: "with --local: the directory the agent works in, as it is (default: the current one)" },
+  local: {
+    type: "boolean",
+    description:
+      "run the agent on this machine, in --dir, tracked by the platform (execution_location LOCAL)",
+  },
+  dir: {
+    type: "string",
+    short: "C",
+    value: "<dir>",
+    description:
+      "with --local: the directory the agent works in, as it is (default: the current one)",
+  },
   env: {
-    type: "string", multiple: true, value: "<NAME>",
-    description: "with --local: pass this variable of your shell to the agent (repeatable); it gets none of your shell otherwise",
+    type: "string",
+    multiple: true,
+    value: "<NAME>",
+    description:
+      "with --local: pass this variable of your shell to the agent (repeatable); it gets none of your shell otherwise",
   },
 };
 
 const COMMON_OPTIONS: Command["options"] = {
   prompt: { type: "string", short: "p", value: "<text>", description: "what the agent should do" },
-  skill: { type: "string", value: "<spec>", description: "a skill to run, e.g. acme/api:.claude/skills/review/SKILL.md (with or without a prompt)" },
-  "saved-prompt": { type: "string", value: "<uid|name>", description: "start from a saved prompt (ambit prompt list); -p is appended to it" },
-  agent: { type: "string", value: "<uid>", description: "run as this named agent, with its defaults (ambit agent list)" },
-  environment: { type: "string", short: "e", value: "<id>", description: "the environment to run in" },
+  skill: {
+    type: "string",
+    value: "<spec>",
+    description:
+      "a skill to run, e.g. acme/api:.claude/skills/review/SKILL.md (with or without a prompt)",
+  },
+  "saved-prompt": {
+    type: "string",
+    value: "<uid|name>",
+    description: "start from a saved prompt (ambit prompt list); -p is appended to it",
+  },
+  agent: {
+    type: "string",
+    value: "<uid>",
+    description: "run as this named agent, with its defaults (ambit agent list)",
+  },
+  environment: {
+    type: "string",
+    short: "e",
+    value: "<id>",
+    description: "the environment to run in",
+  },
   model: { type: "string", value: "<id>", description: "the model id" },
-  harness: { type: "string", value: "<type>", description: "the agent harness: ambit (default), claude, codex, gemini, opencode" },
-  host: { type: "string", value: "<worker-id>", description: "run on this self-hosted worker pool (default: the platform's hosts)" },
-  name: { type: "string", short: "n", value: "<name>", description: "the agent config name (filter runs by it later)" },
-  title: { type: "string", value: "<title>", description: "the run's title (default: from the prompt)" },
-  mcp: { type: "string", multiple: true, value: "<json|file|id>", description: "MCP servers: inline JSON or a JSON file of {name: server}, or a registered server id" },
+  harness: {
+    type: "string",
+    value: "<type>",
+    description: "the agent harness: ambit (default), claude, codex, gemini, opencode",
+  },
+  host: {
+    type: "string",
+    value: "<worker-id>",
+    description: "run on this self-hosted worker pool (default: the platform's hosts)",
+  },
+  name: {
+    type: "string",
+    short: "n",
+    value: "<name>",
+    description: "the agent config name (filter runs by it later)",
+  },
+  title: {
+    type: "string",
+    value: "<title>",
+    description: "the run's title (default: from the prompt)",
+  },
+  mcp: {
+    type: "string",
+    multiple: true,
+    value: "<json|file|id>",
+    description:
+      "MCP servers: inline JSON or a JSON file of {name: server}, or a registered server id",
+  },
   personal: { type: "boolean", description: "only you can see the run" },
   team: { type: "boolean", description: "the team can see the run (the default)" },
   share: {
-    type: "string", multiple: true, value: "<recipient>",
+    type: "string",
+    multiple: true,
+    value: "<recipient>",
     description: `who else sees the run: ${SHARE_FORMS}; change it later with ambit run share`,
   },
-  follow: { type: "boolean", short: "f", description: "stream the run until it ends (default on a terminal)" },
+  follow: {
+    type: "boolean",
+    short: "f",
+    description: "stream the run until it ends (default on a terminal)",
+  },
   "no-follow": { type: "boolean", description: "print the run id and return at once" },
 };
 
@@ -72,9 +132,13 @@ export const agentRun: Command = {
 export const agentRunCloud: Command = {
   path: ["agent", "run-cloud"],
   summary: "Start an agent run on a host (Oz's name for `agent run` without --local)",
-  description: "The same as `ambit agent run` without --local: the run is dispatched to a host of the team's pool (or --host).",
+  description:
+    "The same as `ambit agent run` without --local: the run is dispatched to a host of the team's pool (or --host).",
   options: COMMON_OPTIONS,
-  examples: ['ambit agent run-cloud -p "Fix the flaky test in src/util"', 'ambit agent run-cloud -p "Nightly audit" --host ci-box --no-follow'],
+  examples: [
+    'ambit agent run-cloud -p "Fix the flaky test in src/util"',
+    'ambit agent run-cloud -p "Nightly audit" --host ci-box --no-follow',
+  ],
   run: (ctx) => startRun(ctx, ["agent", "run-cloud"]),
 };
 
@@ -82,23 +146,52 @@ export const agentRunCloud: Command = {
 async function startRun({ values, client, settings, io, json }: CommandContext, path: string[]) {
   const usage = `ambit ${path.join(" ")}`;
   const local = !!values.local;
-  if (local && str(values.host)) throw new UsageError("--local runs on this machine; --host names a host pool. Choose one", usage);
-  if (!local && str(values.dir)) throw new UsageError("-C/--dir is for --local runs (a host clones the environment's repositories)", usage);
+  if (local && str(values.host))
+    throw new UsageError(
+      "--local runs on this machine; --host names a host pool. Choose one",
+      usage,
+    );
+  if (!local && str(values.dir))
+    throw new UsageError(
+      "-C/--dir is for --local runs (a host clones the environment's repositories)",
+      usage,
+    );
   const passEnv = strs(values.env);
-  if (!local && passEnv.length) throw new UsageError("--env is for --local runs (a host's runs get the environment's variables and the team's secrets)", usage);
+  if (!local && passEnv.length)
+    throw new UsageError(
+      "--env is for --local runs (a host's runs get the environment's variables and the team's secrets)",
+      usage,
+    );
   const badName = passEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
-  if (badName !== undefined) throw new UsageError(`--env takes a variable's name (e.g. --env ANTHROPIC_API_KEY), not '${badName}'`, usage);
-  if (local && values["no-follow"]) throw new UsageError("--local runs the agent in this process until it ends; --no-follow does not apply", usage);
+  if (badName !== undefined)
+    throw new UsageError(
+      `--env takes a variable's name (e.g. --env ANTHROPIC_API_KEY), not '${badName}'`,
+      usage,
+    );
+  if (local && values["no-follow"])
+    throw new UsageError(
+      "--local runs the agent in this process until it ends; --no-follow does not apply",
+      usage,
+    );
   const prompt = str(values.prompt);
   const skill = str(values.skill);
   const savedPrompt = str(values["saved-prompt"]);
   const agent = str(values.agent);
-  if (!prompt && !skill && !savedPrompt && !agent) throw new UsageError(`${usage} needs -p <prompt>, --saved-prompt <name>, --skill <spec> or --agent <uid>`, usage);
-  if (values.personal && values.team) throw new UsageError("choose --personal or --team, not both", usage);
-  if (values.follow && values["no-follow"]) throw new UsageError("choose --follow or --no-follow, not both", usage);
+  if (!prompt && !skill && !savedPrompt && !agent)
+    throw new UsageError(
+      `${usage} needs -p <prompt>, --saved-prompt <name>, --skill <spec> or --agent <uid>`,
+      usage,
+    );
+  if (values.personal && values.team)
+    throw new UsageError("choose --personal or --team, not both", usage);
+  if (values.follow && values["no-follow"])
+    throw new UsageError("choose --follow or --no-follow, not both", usage);
   const shares = strs(values.share);
   const sharing = shares.length ? parseShareSpecs(shares, usage) : undefined;
-  const mcp = strs(values.mcp).reduce((all, spec) => ({ ...all, ...parseMcpSpec(spec) }), {} as Record<string, Record<string, unknown>>);
+  const mcp = strs(values.mcp).reduce(
+    (all, spec) => ({ ...all, ...parseMcpSpec(spec) }),
+    {} as Record<string, Record<string, unknown>>,
+  );
   const config: NonNullable<RunCreateParams["config"]> = {
     ...(str(values.environment) ? { environment_id: str(values.environment) } : {}),
     ...(str(values.model) ? { model_id: str(values.model) } : {}),
@@ -119,14 +212,22 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
     ...(sharing ? { sharing } : {}),
   };
   const api = client();
-  if (local) return runHere(api, settings(), io, body, { dir: str(values.dir) ?? process.cwd(), json, passEnv });
+  if (local)
+    return runHere(api, settings(), io, body, {
+      dir: str(values.dir) ?? process.cwd(),
+      json,
+      passEnv,
+    });
   const created = await api.agent.runs.create(body);
   const follow = values.follow ? true : values["no-follow"] ? false : !!io.out.isTTY;
   if (created.sharing && !json) io.err.write(`${describeSharing(created.sharing)}\n`);
   if (!follow) {
     if (json) printJson(io, created);
     else io.out.write(`${created.run_id}\n`);
-    if (!json && io.err.isTTY) io.err.write(`Run ${created.run_id} is ${created.state}. Follow it: ambit run follow ${created.run_id}\n`);
+    if (!json && io.err.isTTY)
+      io.err.write(
+        `Run ${created.run_id} is ${created.state}. Follow it: ambit run follow ${created.run_id}\n`,
+      );
     return 0;
   }
   if (json && created.sharing) io.out.write(`${JSON.stringify(created)}\n`);

@@ -8,11 +8,20 @@ export const apiKeyList: Command = {
   examples: ["ambit api-key list", "ambit api-key list --json"],
   async run({ client, io, json }) {
     const { api_keys } = await client().apiKeys.list();
-    if (json) return printJson(io, { api_keys }), 0;
+    if (json) return (printJson(io, { api_keys }), 0);
     io.out.write(
       table(
         ["UID", "NAME", "PREFIX", "ROLE", "PRINCIPAL", "LAST USED", "EXPIRES", "STATUS"],
-        api_keys.map((k) => [k.uid, k.name, `${k.prefix}…`, k.role, `${k.principal.type} ${k.principal.uid}`, ago(k.last_used_at), k.expires_at ?? "never", k.revoked_at ? "revoked" : "active"]),
+        api_keys.map((k) => [
+          k.uid,
+          k.name,
+          `${k.prefix}…`,
+          k.role,
+          `${k.principal.type} ${k.principal.uid}`,
+          ago(k.last_used_at),
+          k.expires_at ?? "never",
+          k.revoked_at ? "revoked" : "active",
+        ]),
       ),
     );
     return 0;
@@ -25,19 +34,32 @@ export const apiKeyCreate: Command = {
   args: "<name>",
   minArgs: 1,
   options: {
-    role: { type: "string", value: "<role>", description: "owner, admin, member or viewer (default: yours, or the member's if lower)" },
+    role: {
+      type: "string",
+      value: "<role>",
+      description: "owner, admin, member or viewer (default: yours, or the member's if lower)",
+    },
     user: {
       type: "string",
       value: "<uid>",
-      description: "mint the key for this member of the team (admins; default: you). It is delegated: it never reaches their personal runs or secrets; they make their own key with it, once",
+      description:
+        "mint the key for this member of the team (admins; default: you). It is delegated: it never reaches their personal runs or secrets; they make their own key with it, once",
     },
     "expires-in-days": { type: "string", value: "<n>", description: "expire after n days" },
     "expires-at": { type: "string", value: "<time>", description: "expire at this RFC 3339 time" },
   },
-  examples: ["ambit api-key create ci --role member --expires-in-days 90", "ambit api-key create ada-laptop --user $MEMBER_UID", "ambit api-key create ci --json | jq -r .key"],
+  examples: [
+    "ambit api-key create ci --role member --expires-in-days 90",
+    "ambit api-key create ada-laptop --user $MEMBER_UID",
+    "ambit api-key create ci --json | jq -r .key",
+  ],
   async run({ positionals, values, client, io, json }) {
     const days = str(values["expires-in-days"]);
-    if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError("--expires-in-days wants a whole number of days", "ambit api-key create");
+    if (days !== undefined && !/^\d+$/.test(days))
+      throw new UsageError(
+        "--expires-in-days wants a whole number of days",
+        "ambit api-key create",
+      );
     const body: ApiKeyCreateParams = {
       name: positionals[0],
       ...(str(values.role) ? { role: str(values.role) as ApiKeyCreateParams["role"] } : {}),
@@ -46,11 +68,15 @@ export const apiKeyCreate: Command = {
       ...(str(values["expires-at"]) ? { expires_at: str(values["expires-at"]) } : {}),
     };
     const created = await client().apiKeys.create(body);
-    if (json) return printJson(io, created), 0;
+    if (json) return (printJson(io, created), 0);
     io.out.write(`${created.key}\n`);
-    io.err.write(`Created key '${created.name}' (${created.uid}, role ${created.role}${created.expires_at ? `, expires ${created.expires_at}` : ""}). Store it now: it is not shown again.\n`);
+    io.err.write(
+      `Created key '${created.name}' (${created.uid}, role ${created.role}${created.expires_at ? `, expires ${created.expires_at}` : ""}). Store it now: it is not shown again.\n`,
+    );
     if (created.personal_access === false) {
-      io.err.write("It is delegated: it acts on the team's resources only. Its holder makes a key of their own with it, once: AMBIT_API_KEY=<this key> ambit api-key create <name>\n");
+      io.err.write(
+        "It is delegated: it acts on the team's resources only. Its holder makes a key of their own with it, once: AMBIT_API_KEY=<this key> ambit api-key create <name>\n",
+      );
     }
     return 0;
   },

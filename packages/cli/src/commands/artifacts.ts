@@ -20,8 +20,8 @@ export const artifactList: Command = {
   async run({ positionals, client, io, json }) {
     const run = await client().agent.runs.retrieve(positionals[0]);
     const artifacts = run.artifacts ?? [];
-    if (json) return printJson(io, artifacts), EXIT.OK;
-    if (!artifacts.length) return io.err.write(`Run ${run.run_id} has no artifacts.\n`), EXIT.OK;
+    if (json) return (printJson(io, artifacts), EXIT.OK);
+    if (!artifacts.length) return (io.err.write(`Run ${run.run_id} has no artifacts.\n`), EXIT.OK);
     const rows = artifacts.map(({ artifact_type, data: d }) => {
       const size = typeof d.size_bytes === "number" ? `${d.size_bytes} B` : "";
       const what = str(d.filepath) || str(d.url) || str(d.title);
@@ -46,7 +46,7 @@ export const artifactGet: Command = {
   ],
   async run({ positionals, client, io, json }) {
     const a = await client().agent.artifacts.retrieve(positionals[0]);
-    if (json) return printJson(io, a), EXIT.OK;
+    if (json) return (printJson(io, a), EXIT.OK);
     io.out.write(field("Artifact", a.artifact_uid) + field("Type", a.artifact_type));
     io.out.write(field("Created", a.created_at));
     for (const [k, v] of Object.entries(a.data)) {
@@ -80,7 +80,7 @@ export const artifactDownload: Command = {
     const file = await client().agent.artifacts.download(positionals[0]);
     const uid = positionals[0];
     const out = typeof values.out === "string" ? values.out : safeName(file.filename, uid);
-    if (out === "-") return io.out.write(file.bytes), EXIT.OK;
+    if (out === "-") return (io.out.write(file.bytes), EXIT.OK);
     if (existsSync(out) && !values.force) {
       const fix = "choose another path with -o <path>, or replace it with --force";
       throw new CliError(`${out} already exists`, EXIT.ERROR, fix);

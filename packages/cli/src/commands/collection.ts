@@ -33,7 +33,7 @@ export function listCommand<Item>(spec: {
     ...command,
     async run({ values, client, io, json }) {
       const items = await fetch(client(), values, `ambit ${spec.path.join(" ")}`);
-      if (json) return printJson(io, { [key]: items }), 0;
+      if (json) return (printJson(io, { [key]: items }), 0);
       io.out.write(items.length ? table(columns, items.map(row)) : `${empty}\n`);
       return 0;
     },

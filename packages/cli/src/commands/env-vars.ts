@@ -15,14 +15,21 @@ export const envVarList = listCommand({
 
 export const envVarSet: Command = {
   path: ["env-var", "set"],
-  summary: "Set a team environment variable (admins); for anything sensitive use `ambit secret set`",
+  summary:
+    "Set a team environment variable (admins); for anything sensitive use `ambit secret set`",
   args: "<NAME> <value>",
   minArgs: 2,
   options: { description: { type: "string", value: "<text>", description: "what it is for" } },
-  examples: ["ambit env-var set NODE_ENV test", "ambit env-var set REGISTRY https://npm.example.com --description 'internal registry'"],
+  examples: [
+    "ambit env-var set NODE_ENV test",
+    "ambit env-var set REGISTRY https://npm.example.com --description 'internal registry'",
+  ],
   async run({ positionals, values, client, io, json }) {
-    const v = await client().agent.envVars.set(positionals[0], { value: positionals[1], ...(str(values.description) !== undefined ? { description: str(values.description) } : {}) });
-    if (json) return printJson(io, v), 0;
+    const v = await client().agent.envVars.set(positionals[0], {
+      value: positionals[1],
+      ...(str(values.description) !== undefined ? { description: str(values.description) } : {}),
+    });
+    if (json) return (printJson(io, v), 0);
     io.out.write(`${v.name}=${v.value}\n`);
     return 0;
   },

@@ -4,10 +4,13 @@ import { ago, printJson, table } from "../output.ts";
 export const hostList: Command = {
   path: ["host", "list"],
   summary: "List the hosts connected to the team's pools, with capacity and the runs they hold",
-  examples: ["ambit host list", "ambit host list --json | jq '.hosts[] | select(.worker_id==\"my-box\")'"],
+  examples: [
+    "ambit host list",
+    "ambit host list --json | jq '.hosts[] | select(.worker_id==\"my-box\")'",
+  ],
   async run({ client, io, json }) {
     const { hosts } = await client().hosts.list();
-    if (json) return printJson(io, { hosts }), 0;
+    if (json) return (printJson(io, { hosts }), 0);
     if (!hosts.length) {
       io.out.write("No hosts are connected. Start one on a machine with `ambit host start`.\n");
       return 0;
@@ -15,7 +18,15 @@ export const hostList: Command = {
     io.out.write(
       table(
         ["WORKER ID", "CONNECTION", "BUSY", "VERSION", "CONNECTED", "LAST SEEN", "RUNS"],
-        hosts.map((h) => [h.worker_id, h.connection_id, `${h.running.length}/${h.capacity}`, h.version ?? "-", ago(h.connected_at), ago(h.last_seen_at), h.running.join(",") || "-"]),
+        hosts.map((h) => [
+          h.worker_id,
+          h.connection_id,
+          `${h.running.length}/${h.capacity}`,
+          h.version ?? "-",
+          ago(h.connected_at),
+          ago(h.last_seen_at),
+          h.running.join(",") || "-",
+        ]),
       ),
     );
     return 0;

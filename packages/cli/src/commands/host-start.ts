@@ -11,15 +11,51 @@ export const hostStart: Command = {
     "`ambit login`) needs the admin role. Ctrl-C (or SIGTERM) drains: no new runs, the unstarted ones are handed\n" +
     "back, the running ones finish; a second Ctrl-C cancels them.",
   options: {
-    "worker-id": { type: "string", value: "<id>", description: "the pool to serve (several machines may share one)" },
+    "worker-id": {
+      type: "string",
+      value: "<id>",
+      description: "the pool to serve (several machines may share one)",
+    },
     capacity: { type: "string", value: "<n>", description: "runs at once (default 1)" },
-    backend: { type: "string", value: "process|docker", description: "isolation: a fresh directory and clean environment (default), or a container per run" },
-    "docker-image": { type: "string", value: "<image>", description: "with --backend docker: the image of runs whose environment names none (default ubuntu:24.04)" },
-    workdir: { type: "string", value: "<dir>", description: "where run workspaces go (default ~/.ambit/runner)" },
-    label: { type: "string", multiple: true, value: "<label>", description: "a label shown in `ambit host list`" },
-    "agent-user": { type: "string", value: "<user>", description: "with the process backend and a root runner: run every process of a run as this unprivileged user, out of reach of the key" },
-    "allow-local-repos": { type: "boolean", description: "let runs clone (and push to) local paths and file:// URLs, this machine's disk (tests)" },
-    url: { type: "string", value: "<url>", description: "the platform (default: AMBIT_BASE_URL or the login's)" },
+    backend: {
+      type: "string",
+      value: "process|docker",
+      description:
+        "isolation: a fresh directory and clean environment (default), or a container per run",
+    },
+    "docker-image": {
+      type: "string",
+      value: "<image>",
+      description:
+        "with --backend docker: the image of runs whose environment names none (default ubuntu:24.04)",
+    },
+    workdir: {
+      type: "string",
+      value: "<dir>",
+      description: "where run workspaces go (default ~/.ambit/runner)",
+    },
+    label: {
+      type: "string",
+      multiple: true,
+      value: "<label>",
+      description: "a label shown in `ambit host list`",
+    },
+    "agent-user": {
+      type: "string",
+      value: "<user>",
+      description:
+        "with the process backend and a root runner: run every process of a run as this unprivileged user, out of reach of the key",
+    },
+    "allow-local-repos": {
+      type: "boolean",
+      description:
+        "let runs clone (and push to) local paths and file:// URLs, this machine's disk (tests)",
+    },
+    url: {
+      type: "string",
+      value: "<url>",
+      description: "the platform (default: AMBIT_BASE_URL or the login's)",
+    },
   },
   examples: [
     "ambit host start --worker-id my-box",
@@ -32,9 +68,19 @@ export const hostStart: Command = {
     const s = settings();
     const capacity = Number(str(values.capacity) ?? "1");
     const backend = str(values.backend) ?? "process";
-    const problems = serveProblems({ workerId: str(values["worker-id"]), capacity, backend, agentUser: str(values["agent-user"]) });
+    const problems = serveProblems({
+      workerId: str(values["worker-id"]),
+      capacity,
+      backend,
+      agentUser: str(values["agent-user"]),
+    });
     if (problems.length) throw new UsageError(problems.join("\n"), "ambit host start");
-    if (!s.apiKey) throw new CliError("no API key: run `ambit login` or set AMBIT_API_KEY", EXIT.AUTH, "hosting needs a key with the admin role");
+    if (!s.apiKey)
+      throw new CliError(
+        "no API key: run `ambit login` or set AMBIT_API_KEY",
+        EXIT.AUTH,
+        "hosting needs a key with the admin role",
+      );
     try {
       return await serveHost({
         url: str(values.url) ?? s.baseURL,
@@ -50,7 +96,11 @@ export const hostStart: Command = {
         log: (line) => io.err.write(`${line}\n`),
       });
     } catch (err) {
-      throw new CliError((err as Error).message, EXIT.ERROR, "check the URL and that the key has the admin role (`ambit whoami`)");
+      throw new CliError(
+        (err as Error).message,
+        EXIT.ERROR,
+        "check the URL and that the key has the admin role (`ambit whoami`)",
+      );
     }
   },
 };

@@ -3,7 +3,13 @@ import { agentRun, agentRunCloud } from "./agent-run.ts";
 import { agentCreate, agentDelete, agentGet, agentList, agentUpdate } from "./agents.ts";
 import { apiKeyCreate, apiKeyDelete, apiKeyList } from "./api-keys.ts";
 import { artifactDownload, artifactGet, artifactList } from "./artifacts.ts";
-import { environmentCreate, environmentDelete, environmentGet, environmentList, environmentUpdate } from "./environments.ts";
+import {
+  environmentCreate,
+  environmentDelete,
+  environmentGet,
+  environmentList,
+  environmentUpdate,
+} from "./environments.ts";
 import { envVarList, envVarSet, envVarUnset } from "./env-vars.ts";
 import { hostList } from "./host-list.ts";
 import { hostStart } from "./host-start.ts";
@@ -20,7 +26,15 @@ import { runGet } from "./run-get.ts";
 import { runList } from "./run-list.ts";
 import { runLogs } from "./run-logs.ts";
 import { runShare } from "./run-share.ts";
-import { scheduleCreate, scheduleDelete, scheduleGet, scheduleList, schedulePause, scheduleResume, scheduleUpdate } from "./schedules.ts";
+import {
+  scheduleCreate,
+  scheduleDelete,
+  scheduleGet,
+  scheduleList,
+  schedulePause,
+  scheduleResume,
+  scheduleUpdate,
+} from "./schedules.ts";
 import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
@@ -138,4 +152,3 @@ export const ALIASES: Record<string, string[]> = {
   "skill ls": ["skill", "list"],
   "skill delete": ["skill", "remove"],
 };
-

@@ -13,25 +13,61 @@ export const login: Command = {
     "to $XDG_CONFIG_HOME/ambit/config.json (default ~/.config/ambit/config.json, mode 0600).\n" +
     "AMBIT_BASE_URL and AMBIT_API_KEY, when set, override what is stored.",
   options: {
-    url: { type: "string", value: "<url>", description: "the platform's address, e.g. http://localhost:8787 (default: AMBIT_BASE_URL, the stored URL, or http://localhost:8787)" },
-    key: { type: "string", value: "<key>", description: "the API key as an argument, for CI only: it lands in shell history and process lists" },
+    url: {
+      type: "string",
+      value: "<url>",
+      description:
+        "the platform's address, e.g. http://localhost:8787 (default: AMBIT_BASE_URL, the stored URL, or http://localhost:8787)",
+    },
+    key: {
+      type: "string",
+      value: "<key>",
+      description:
+        "the API key as an argument, for CI only: it lands in shell history and process lists",
+    },
   },
-  examples: ["ambit login", "ambit login --url https://ambit.example.com", 'printf %s "$AMBIT_KEY" | ambit login --url http://localhost:8787'],
+  examples: [
+    "ambit login",
+    "ambit login --url https://ambit.example.com",
+    'printf %s "$AMBIT_KEY" | ambit login --url http://localhost:8787',
+  ],
   async run({ values, io, json }) {
     const baseURL = str(values.url) ?? resolveSettings(io.env).baseURL;
     let apiKey = str(values.key);
-    if (apiKey) io.err.write("warning: --key puts the key in your shell history and process list; prefer the prompt or a pipe (printf %s \"$KEY\" | ambit login)\n");
+    if (apiKey)
+      io.err.write(
+        'warning: --key puts the key in your shell history and process list; prefer the prompt or a pipe (printf %s "$KEY" | ambit login)\n',
+      );
     else apiKey = await readSecret(io, `API key for ${baseURL}: `);
-    if (!apiKey) throw new CliError("no API key given", EXIT.USAGE, "paste the key at the prompt, or pipe it: printf %s \"$KEY\" | ambit login");
+    if (!apiKey)
+      throw new CliError(
+        "no API key given",
+        EXIT.USAGE,
+        'paste the key at the prompt, or pipe it: printf %s "$KEY" | ambit login',
+      );
     const client = new Ambit({ apiKey, baseURL, maxRetries: 1 });
     const team = await client.team.retrieve().catch((err) => {
-      if (err instanceof AuthenticationError) throw new CliError(`${baseURL} refused this key: ${err.detail ?? err.message}`, EXIT.AUTH, "check that you copied the whole key (it starts with ambit_) and that it is not revoked or expired");
+      if (err instanceof AuthenticationError)
+        throw new CliError(
+          `${baseURL} refused this key: ${err.detail ?? err.message}`,
+          EXIT.AUTH,
+          "check that you copied the whole key (it starts with ambit_) and that it is not revoked or expired",
+        );
       throw err;
     });
     const file = configPath(io.env);
     writeConfig({ ...readConfig(file), base_url: baseURL, api_key: apiKey }, file);
-    if (json) printJson(io, { base_url: client.baseURL.replace(/\/api\/v1$/, ""), team: { uid: team.uid, name: team.name }, caller: team.caller, config_path: file });
-    else io.out.write(`Logged in to ${baseURL} as ${team.caller.type} ${team.caller.uid} (${team.caller.role}) on team ${team.name}.\nSaved to ${file}\n`);
+    if (json)
+      printJson(io, {
+        base_url: client.baseURL.replace(/\/api\/v1$/, ""),
+        team: { uid: team.uid, name: team.name },
+        caller: team.caller,
+        config_path: file,
+      });
+    else
+      io.out.write(
+        `Logged in to ${baseURL} as ${team.caller.type} ${team.caller.uid} (${team.caller.role}) on team ${team.name}.\nSaved to ${file}\n`,
+      );
     return 0;
   },
 };

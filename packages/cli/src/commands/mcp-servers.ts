@@ -7,22 +7,48 @@ type Definition = McpServerCreateParams["config"];
 
 const fieldOptions = {
   command: { type: "string", value: "<cmd>", description: "a stdio server: the command to start" },
-  arg: { type: "string", multiple: true, value: "<arg>", description: "an argument of --command (one starting with a dash: --arg=-y)" },
-  env: { type: "string", multiple: true, value: "<KEY=VALUE>", description: "an environment variable of --command; ${NAME} is filled from the run's secrets" },
+  arg: {
+    type: "string",
+    multiple: true,
+    value: "<arg>",
+    description: "an argument of --command (one starting with a dash: --arg=-y)",
+  },
+  env: {
+    type: "string",
+    multiple: true,
+    value: "<KEY=VALUE>",
+    description: "an environment variable of --command; ${NAME} is filled from the run's secrets",
+  },
   url: { type: "string", value: "<url>", description: "a streamable-HTTP server's address" },
-  header: { type: "string", multiple: true, value: "<KEY=VALUE>", description: "an HTTP header of --url; ${NAME} is filled from the run's secrets" },
+  header: {
+    type: "string",
+    multiple: true,
+    value: "<KEY=VALUE>",
+    description: "an HTTP header of --url; ${NAME} is filled from the run's secrets",
+  },
   description: { type: "string", value: "<text>", description: "what it offers" },
-  file: { type: "string", value: "<path>", description: "a JSON file: the server ({command, args, env} or {url, headers}), or {name, description, config}" },
+  file: {
+    type: "string",
+    value: "<path>",
+    description:
+      "a JSON file: the server ({command, args, env} or {url, headers}), or {name, description, config}",
+  },
 } as const;
 
 /** The definition the flags describe, on top of `base` (flags of the other transport are refused by the API). */
 function definition(values: Values, base: Partial<Definition>, cmd: string): Definition {
   const env = keyValues(strs(values.env), "--env", cmd);
   const headers = keyValues(strs(values.header), "--header", cmd);
-  if (str(values.command) && str(values.url)) throw new UsageError("choose --command (stdio) or --url (HTTP), not both", cmd);
-  const switched = str(values.command) ? { url: undefined, headers: undefined } : str(values.url) ? { command: undefined, args: undefined, env: undefined } : {};
+  if (str(values.command) && str(values.url))
+    throw new UsageError("choose --command (stdio) or --url (HTTP), not both", cmd);
+  const switched = str(values.command)
+    ? { url: undefined, headers: undefined }
+    : str(values.url)
+      ? { command: undefined, args: undefined, env: undefined }
+      : {};
   const def = {
-    ...base, ...switched,
+    ...base,
+    ...switched,
     ...(str(values.command) ? { command: str(values.command) } : {}),
     ...(strs(values.arg).length ? { args: strs(values.arg) } : {}),
     ...(Object.keys(env).length ? { env: { ...(base.env ?? {}), ...env } } : {}),
@@ -36,10 +62,15 @@ function definition(values: Values, base: Partial<Definition>, cmd: string): Def
 function fromFile(values: Values, cmd: string): Partial<McpServerCreateParams> {
   if (!str(values.file)) return {};
   const body = readJsonFile(str(values.file)!, cmd);
-  return "config" in body ? (body as Partial<McpServerCreateParams>) : { config: body as Definition };
+  return "config" in body
+    ? (body as Partial<McpServerCreateParams>)
+    : { config: body as Definition };
 }
 
-const describe = (m: McpServer) => ("command" in m.config && m.config.command ? [m.config.command, ...(m.config.args ?? [])].join(" ") : (m.config.url ?? ""));
+const describe = (m: McpServer) =>
+  "command" in m.config && m.config.command
+    ? [m.config.command, ...(m.config.args ?? [])].join(" ")
+    : (m.config.url ?? "");
 
 export const mcpList = listCommand({
   path: ["mcp", "list"],
@@ -57,7 +88,8 @@ export const mcpGet = getCommand({
   summary: "Show one registered MCP server",
   examples: ["ambit mcp get $MCP --json"],
   retrieve: (api, uid) => api.agent.mcpServers.retrieve(uid),
-  show: (m) => `MCP server:  ${m.name} (${m.uid})\n${m.description ? `Description: ${m.description}\n` : ""}Config:      ${JSON.stringify(m.config)}\n`,
+  show: (m) =>
+    `MCP server:  ${m.name} (${m.uid})\n${m.description ? `Description: ${m.description}\n` : ""}Config:      ${JSON.stringify(m.config)}\n`,
 });
 
 export const mcpRemove = removeCommand({
@@ -88,9 +120,19 @@ export const mcpAdd: Command = {
       ...(str(values.description) !== undefined ? { description: str(values.description) } : {}),
       config: definition(values, file.config ?? {}, cmd),
     };
-    if (!body.config.command && !body.config.url) throw new UsageError("an MCP server needs --command <cmd> (stdio) or --url <url> (HTTP), or --file", cmd);
+    if (!body.config.command && !body.config.url)
+      throw new UsageError(
+        "an MCP server needs --command <cmd> (stdio) or --url <url> (HTTP), or --file",
+        cmd,
+      );
     const m = await client().agent.mcpServers.create(body);
-    return reply(io, json, m, () => `Registered MCP server ${m.name} (${m.uid}). Use it: ambit agent run --mcp ${m.uid} -p "…"\n`);
+    return reply(
+      io,
+      json,
+      m,
+      () =>
+        `Registered MCP server ${m.name} (${m.uid}). Use it: ambit agent run --mcp ${m.uid} -p "…"\n`,
+    );
   },
 };
 
@@ -99,8 +141,14 @@ export const mcpUpdate: Command = {
   summary: "Change a registered MCP server (admins); only what you name changes",
   args: "<uid>",
   minArgs: 1,
-  options: { ...fieldOptions, name: { type: "string", short: "n", value: "<name>", description: "rename it" } },
-  examples: ["ambit mcp update $MCP --url https://mcp.example.com/v2", "ambit mcp update $MCP --env LOG_LEVEL=debug"],
+  options: {
+    ...fieldOptions,
+    name: { type: "string", short: "n", value: "<name>", description: "rename it" },
+  },
+  examples: [
+    "ambit mcp update $MCP --url https://mcp.example.com/v2",
+    "ambit mcp update $MCP --env LOG_LEVEL=debug",
+  ],
   async run({ positionals, values, client, io, json }) {
     const cmd = "ambit mcp update";
     const api = client();

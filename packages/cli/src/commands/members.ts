@@ -4,7 +4,8 @@ import { printJson, table } from "../output.ts";
 
 const ROLES = ["owner", "admin", "member", "viewer"];
 const role = (v: string | undefined, cmd: string): Role | undefined => {
-  if (v !== undefined && !ROLES.includes(v)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}`, cmd);
+  if (v !== undefined && !ROLES.includes(v))
+    throw new UsageError(`--role must be one of ${ROLES.join(", ")}`, cmd);
   return v as Role | undefined;
 };
 
@@ -14,8 +15,13 @@ export const memberList: Command = {
   examples: ["ambit member list", "ambit member list --json"],
   async run({ client, io, json }) {
     const { members } = await client().team.members.list();
-    if (json) return printJson(io, { members }), 0;
-    io.out.write(table(["UID", "EMAIL", "NAME", "ROLE", "JOINED"], members.map((m) => [m.uid, m.email, m.display_name ?? "-", m.role, m.joined_at])));
+    if (json) return (printJson(io, { members }), 0);
+    io.out.write(
+      table(
+        ["UID", "EMAIL", "NAME", "ROLE", "JOINED"],
+        members.map((m) => [m.uid, m.email, m.display_name ?? "-", m.role, m.joined_at]),
+      ),
+    );
     return 0;
   },
 };
@@ -26,14 +32,27 @@ export const memberAdd: Command = {
   args: "<email>",
   minArgs: 1,
   options: {
-    role: { type: "string", value: "<role>", description: "owner, admin, member (default) or viewer" },
+    role: {
+      type: "string",
+      value: "<role>",
+      description: "owner, admin, member (default) or viewer",
+    },
     name: { type: "string", value: "<display-name>", description: "their display name" },
   },
-  examples: ["ambit member add ada@example.com", "ambit member add bob@example.com --role viewer --name Bob"],
+  examples: [
+    "ambit member add ada@example.com",
+    "ambit member add bob@example.com --role viewer --name Bob",
+  ],
   async run({ positionals, values, client, io, json }) {
-    const member = await client().team.members.add({ email: positionals[0], role: role(str(values.role), "ambit member add"), display_name: str(values.name) });
-    if (json) return printJson(io, member), 0;
-    io.out.write(`Added ${member.email} as ${member.role} (${member.uid}). Give them a key: ambit api-key create <name> --user ${member.uid}\n`);
+    const member = await client().team.members.add({
+      email: positionals[0],
+      role: role(str(values.role), "ambit member add"),
+      display_name: str(values.name),
+    });
+    if (json) return (printJson(io, member), 0);
+    io.out.write(
+      `Added ${member.email} as ${member.role} (${member.uid}). Give them a key: ambit api-key create <name> --user ${member.uid}\n`,
+    );
     return 0;
   },
 };
@@ -43,13 +62,19 @@ export const memberUpdate: Command = {
   summary: "Change a member's role (admins)",
   args: "<uid>",
   minArgs: 1,
-  options: { role: { type: "string", value: "<role>", description: "owner, admin, member or viewer (required)" } },
+  options: {
+    role: {
+      type: "string",
+      value: "<role>",
+      description: "owner, admin, member or viewer (required)",
+    },
+  },
   examples: ["ambit member update $UID --role admin"],
   async run({ positionals, values, client, io, json }) {
     const r = role(str(values.role), "ambit member update");
     if (!r) throw new UsageError("ambit member update needs --role", "ambit member update");
     const member = await client().team.members.update(positionals[0], { role: r });
-    if (json) return printJson(io, member), 0;
+    if (json) return (printJson(io, member), 0);
     io.out.write(`${member.email} is now ${member.role}\n`);
     return 0;
   },

@@ -27,7 +27,8 @@ export const promptGet = getCommand({
   summary: "Show one saved prompt",
   examples: ["ambit prompt get $PROMPT", "ambit prompt get $PROMPT --json | jq -r .prompt"],
   retrieve: (api, uid) => api.agent.prompts.retrieve(uid),
-  show: (p) => `Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`,
+  show: (p) =>
+    `Prompt:  ${p.name} (${p.uid})\n${p.description ? `About:   ${p.description}\n` : ""}\n${p.prompt}\n`,
 });
 
 export const promptDelete = removeCommand({
@@ -40,16 +41,33 @@ export const promptDelete = removeCommand({
 
 export const promptCreate: Command = {
   path: ["prompt", "create"],
-  summary: "Save a prompt (members); start a run from it with `ambit agent run --saved-prompt <name>`",
+  summary:
+    "Save a prompt (members); start a run from it with `ambit agent run --saved-prompt <name>`",
   args: "<name>",
   minArgs: 1,
   options: fieldOptions,
-  examples: ['ambit prompt create triage -p "Triage the newest open issues and label them."', "ambit prompt create release --file prompts/release.md --description 'cut a release'"],
+  examples: [
+    'ambit prompt create triage -p "Triage the newest open issues and label them."',
+    "ambit prompt create release --file prompts/release.md --description 'cut a release'",
+  ],
   async run({ positionals, values, client, io, json }) {
     const prompt = promptOf(values, "ambit prompt create");
-    if (!prompt) throw new UsageError("a saved prompt needs -p <text> or --file <path>", "ambit prompt create");
-    const p = await client().agent.prompts.create({ name: positionals[0], prompt, ...(str(values.description) !== undefined ? { description: str(values.description) } : {}) });
-    return reply(io, json, p, () => `Saved prompt ${p.name} (${p.uid}). Run it: ambit agent run --saved-prompt ${p.name}\n`);
+    if (!prompt)
+      throw new UsageError(
+        "a saved prompt needs -p <text> or --file <path>",
+        "ambit prompt create",
+      );
+    const p = await client().agent.prompts.create({
+      name: positionals[0],
+      prompt,
+      ...(str(values.description) !== undefined ? { description: str(values.description) } : {}),
+    });
+    return reply(
+      io,
+      json,
+      p,
+      () => `Saved prompt ${p.name} (${p.uid}). Run it: ambit agent run --saved-prompt ${p.name}\n`,
+    );
   },
 };
 
@@ -58,8 +76,14 @@ export const promptUpdate: Command = {
   summary: "Change a saved prompt (members); only what you name changes",
   args: "<uid>",
   minArgs: 1,
-  options: { ...fieldOptions, name: { type: "string", short: "n", value: "<name>", description: "rename it" } },
-  examples: ['ambit prompt update $PROMPT -p "Triage and assign the newest issues."', "ambit prompt update $PROMPT --name triage-v2"],
+  options: {
+    ...fieldOptions,
+    name: { type: "string", short: "n", value: "<name>", description: "rename it" },
+  },
+  examples: [
+    'ambit prompt update $PROMPT -p "Triage and assign the newest issues."',
+    "ambit prompt update $PROMPT --name triage-v2",
+  ],
   async run({ positionals, values, client, io, json }) {
     const prompt = promptOf(values, "ambit prompt update");
     const api = client();

@@ -8,7 +8,11 @@ const contentOf = (values: Values, cmd: string) => textOrFile(values, "content",
 
 const contentOptions = {
   content: { type: "string", value: "<text>", description: "the instructions" },
-  file: { type: "string", value: "<path>", description: "read the instructions from this file (e.g. a Markdown file)" },
+  file: {
+    type: "string",
+    value: "<path>",
+    description: "read the instructions from this file (e.g. a Markdown file)",
+  },
 } as const;
 
 export const ruleList = listCommand({
@@ -43,13 +47,29 @@ export const ruleCreate: Command = {
   summary: "Add a team rule (admins); every later run receives it",
   args: "<name>",
   minArgs: 1,
-  options: { ...contentOptions, disabled: { type: "boolean", description: "store it without applying it yet" } },
-  examples: ['ambit rule create tests --content "Run the tests before you commit."', "ambit rule create style --file docs/STYLE.md"],
+  options: {
+    ...contentOptions,
+    disabled: { type: "boolean", description: "store it without applying it yet" },
+  },
+  examples: [
+    'ambit rule create tests --content "Run the tests before you commit."',
+    "ambit rule create style --file docs/STYLE.md",
+  ],
   async run({ positionals, values, client, io, json }) {
     const content = contentOf(values, "ambit rule create");
-    if (!content) throw new UsageError("a rule needs --content <text> or --file <path>", "ambit rule create");
-    const r = await client().agent.rules.create({ name: positionals[0], content, enabled: !values.disabled });
-    return reply(io, json, r, () => `Created rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`);
+    if (!content)
+      throw new UsageError("a rule needs --content <text> or --file <path>", "ambit rule create");
+    const r = await client().agent.rules.create({
+      name: positionals[0],
+      content,
+      enabled: !values.disabled,
+    });
+    return reply(
+      io,
+      json,
+      r,
+      () => `Created rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`,
+    );
   },
 };
 
@@ -67,7 +87,8 @@ export const ruleUpdate: Command = {
   examples: ["ambit rule update $RULE --disable", "ambit rule update $RULE --file docs/STYLE.md"],
   async run({ positionals, values, client, io, json }) {
     const cmd = "ambit rule update";
-    if (values.enable && values.disable) throw new UsageError("choose --enable or --disable, not both", cmd);
+    if (values.enable && values.disable)
+      throw new UsageError("choose --enable or --disable, not both", cmd);
     const content = contentOf(values, cmd);
     const api = client();
     const current = await api.agent.rules.retrieve(positionals[0]);
@@ -76,6 +97,11 @@ export const ruleUpdate: Command = {
       content: content ?? current.content,
       enabled: values.enable ? true : values.disable ? false : current.enabled,
     });
-    return reply(io, json, r, () => `Updated rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`);
+    return reply(
+      io,
+      json,
+      r,
+      () => `Updated rule ${r.name} (${r.uid})${r.enabled ? "" : ", disabled"}\n`,
+    );
   },
 };

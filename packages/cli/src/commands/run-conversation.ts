@@ -9,13 +9,15 @@ export const runConversation: Command = {
   examples: ["ambit run conversation $RUN", "ambit run conversation $RUN --json"],
   async run({ positionals, client, io, json }) {
     const conversation = await client().agent.runs.conversation(positionals[0]);
-    if (json) return printJson(io, conversation), 0;
+    if (json) return (printJson(io, conversation), 0);
     const paint = painter(io.out, io.env);
     for (const step of conversation.steps) {
       for (const m of step.messages) {
         for (const block of m.content) {
           const text = blockText(block);
-          io.out.write(`${paint(m.role === "user" ? "cyan" : m.role === "assistant" ? "green" : "gray", `${m.role}:`)} ${text}\n`);
+          io.out.write(
+            `${paint(m.role === "user" ? "cyan" : m.role === "assistant" ? "green" : "gray", `${m.role}:`)} ${text}\n`,
+          );
         }
       }
     }
@@ -30,7 +32,9 @@ function blockText(b: Record<string, any>): string {
     case "text":
       return b.text;
     case "action":
-      return typeof b.input?.command === "string" ? `$ ${b.input.command}` : `${b.name} ${JSON.stringify(b.input)}`;
+      return typeof b.input?.command === "string"
+        ? `$ ${b.input.command}`
+        : `${b.name} ${JSON.stringify(b.input)}`;
     case "action_result":
       return `${b.name} ${b.state} ${JSON.stringify(b.output)}`;
     case "event":

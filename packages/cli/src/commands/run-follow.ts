@@ -10,13 +10,22 @@ export const runFollow: Command = {
     "Each line typed (or piped) on stdin is sent to the agent as a follow-up when your key may steer the run (EDITOR).\n" +
     "Exits when the run ends, with its outcome (0 SUCCEEDED, 10 FAILED, 11 ERROR, 12 CANCELLED); Ctrl-C detaches (exit 130).",
   options: {
-    after: { type: "string", value: "<seq>", description: "replay only events after this seq (default 0: everything)" },
+    after: {
+      type: "string",
+      value: "<seq>",
+      description: "replay only events after this seq (default 0: everything)",
+    },
     "no-input": { type: "boolean", description: "do not read follow-ups from stdin" },
   },
-  examples: ["ambit run follow $RUN", "echo 'also update the changelog' | ambit run follow $RUN", "ambit run follow $RUN --json --no-input > events.ndjson"],
+  examples: [
+    "ambit run follow $RUN",
+    "echo 'also update the changelog' | ambit run follow $RUN",
+    "ambit run follow $RUN --json --no-input > events.ndjson",
+  ],
   async run({ positionals, values, client, io, json }) {
     const after = Number(str(values.after) ?? 0);
-    if (!Number.isInteger(after) || after < 0) throw new UsageError("--after wants a seq (a whole number ≥ 0)", "ambit run follow");
+    if (!Number.isInteger(after) || after < 0)
+      throw new UsageError("--after wants a seq (a whole number ≥ 0)", "ambit run follow");
     return followRun(client(), io, positionals[0], { json, input: !values["no-input"], after });
   },
 };

@@ -9,18 +9,33 @@ export const runGet: Command = {
   examples: ["ambit run get 0190f3a2-…", "ambit run get $RUN --json | jq .status_message"],
   async run({ positionals, client, io, json }) {
     const run = await client().agent.runs.retrieve(positionals[0]);
-    if (json) return printJson(io, run), 0;
+    if (json) return (printJson(io, run), 0);
     const c = run.agent_config ?? {};
     const rows: Array<[string, string | undefined]> = [
       ["Run", run.run_id],
       ["Title", run.title],
       ["State", run.state],
-      ["Status", run.status_message ? `${run.status_message.message}${run.status_message.error_code ? ` (${run.status_message.error_code})` : ""}` : undefined],
+      [
+        "Status",
+        run.status_message
+          ? `${run.status_message.message}${run.status_message.error_code ? ` (${run.status_message.error_code})` : ""}`
+          : undefined,
+      ],
       ["Source", run.source],
       ["Scope", run.scope ? `${run.scope.type}` : undefined],
-      ["Shared", run.sharing ? `team ${run.sharing.team.toLowerCase()}, public ${run.sharing.public.toLowerCase()}` : undefined],
+      [
+        "Shared",
+        run.sharing
+          ? `team ${run.sharing.team.toLowerCase()}, public ${run.sharing.public.toLowerCase()}`
+          : undefined,
+      ],
       ["Public link", run.sharing?.public_url],
-      ["Creator", run.creator ? `${run.creator.type} ${run.creator.uid}${run.creator.email ? ` <${run.creator.email}>` : ""}` : undefined],
+      [
+        "Creator",
+        run.creator
+          ? `${run.creator.type} ${run.creator.uid}${run.creator.email ? ` <${run.creator.email}>` : ""}`
+          : undefined,
+      ],
       ["Created", run.created_at],
       ["Started", run.started_at ?? undefined],
       ["Updated", run.updated_at],
@@ -34,7 +49,8 @@ export const runGet: Command = {
       ["Prompt", run.prompt],
     ];
     for (const [k, v] of rows) if (v) io.out.write(`${`${k}:`.padEnd(13)}${v}\n`);
-    for (const a of run.artifacts ?? []) io.out.write(`Artifact:    ${a.artifact_type} ${JSON.stringify(a.data)}\n`);
+    for (const a of run.artifacts ?? [])
+      io.out.write(`Artifact:    ${a.artifact_type} ${JSON.stringify(a.data)}\n`);
     return 0;
   },
 };

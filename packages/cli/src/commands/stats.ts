@@ -80,7 +80,7 @@ export const stats: Command = {
       tz: str(values.tz),
     };
     const answer = await client().stats.runs(query);
-    if (json) return printJson(io, answer), 0;
+    if (json) return (printJson(io, answer), 0);
     io.out.write(renderStats(answer));
     return 0;
   },

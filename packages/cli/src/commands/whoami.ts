@@ -8,7 +8,7 @@ export const whoami: Command = {
   async run({ client, settings, io, json }) {
     const team = await client().team.retrieve();
     const s = settings();
-    if (json) return printJson(io, { ...team, base_url: s.baseURL, key_source: s.keySource }), 0;
+    if (json) return (printJson(io, { ...team, base_url: s.baseURL, key_source: s.keySource }), 0);
     io.out.write(
       [
         `Principal: ${team.caller.type} ${team.caller.uid}`,

@@ -13,9 +13,19 @@ export type AgentUser = { name: string; uid: number; gid: number; home: string }
 /** The passwd entry of `spec` (a name or a uid), through `getent` (NSS), else /etc/passwd. */
 function passwdEntry(spec: string): string[] | null {
   try {
-    return execFileSync("getent", ["passwd", spec], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split(":");
+    return execFileSync("getent", ["passwd", spec], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .trim()
+      .split(":");
   } catch {
-    const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => { const f = l.split(":"); return f[0] === spec || f[2] === spec; });
+    const line = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => {
+        const f = l.split(":");
+        return f[0] === spec || f[2] === spec;
+      });
     return line ? line.split(":") : null;
   }
 }
@@ -26,11 +36,17 @@ function passwdEntry(spec: string): string[] | null {
  */
 export function resolveAgentUser(spec: string): AgentUser {
   const entry = passwdEntry(spec);
-  if (!entry || entry.length < 6) throw new Error(`--agent-user ${spec}: no such user on this machine; create one (e.g. useradd --system --create-home ambit-agent)`);
+  if (!entry || entry.length < 6)
+    throw new Error(
+      `--agent-user ${spec}: no such user on this machine; create one (e.g. useradd --system --create-home ambit-agent)`,
+    );
   const [name, , uid, gid, , home] = entry;
   const user = { name, uid: Number(uid), gid: Number(gid), home: home || "/" };
   if (user.uid === 0) throw new Error(`--agent-user ${spec} is root; name an unprivileged user`);
-  if (process.getuid?.() !== 0) throw new Error(`--agent-user needs the runner to run as root (it starts the agent's processes as ${name}); start it as root, or drop --agent-user`);
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `--agent-user needs the runner to run as root (it starts the agent's processes as ${name}); start it as root, or drop --agent-user`,
+    );
   return user;
 }
 
@@ -38,6 +54,8 @@ export function resolveAgentUser(spec: string): AgentUser {
 export function checkAgentUserReaches(user: AgentUser, dir: string): void {
   const r = spawnSync("test", ["-x", dir], { uid: user.uid, gid: user.gid, stdio: "ignore" });
   if (r.status !== 0) {
-    throw new Error(`--agent-user ${user.name} cannot enter ${dir}: give its parent directories o+x, or choose a --workdir it can reach (e.g. /var/lib/ambit)`);
+    throw new Error(
+      `--agent-user ${user.name} cannot enter ${dir}: give its parent directories o+x, or choose a --workdir it can reach (e.g. /var/lib/ambit)`,
+    );
   }
 }

@@ -1,4 +1,16 @@
-import { closeSync, constants, fchownSync, fstatSync, ftruncateSync, openSync, readlinkSync, readSync, realpathSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fchownSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 
 // The runner reads and writes files of a run's workspace as itself (the artifacts it uploads, the
@@ -25,7 +37,11 @@ function openedPath(fd: number, fallback: string): string {
 }
 
 /** Opens `file` (resolved through links inside `root`) and checks what was opened lies inside `root`. */
-function openInside(root: string, file: string, flags: number): { fd: number; real: string; created: boolean } {
+function openInside(
+  root: string,
+  file: string,
+  flags: number,
+): { fd: number; real: string; created: boolean } {
   const realRoot = realpathSync(root);
   let real: string;
   try {
@@ -57,7 +73,11 @@ function openInside(root: string, file: string, flags: number): { fd: number; re
  * The bytes of `file`, a regular file inside `root` (links inside it are followed); null when it
  * is bigger than `maxBytes` (its size is then in `size`). Throws OutsideError for anything else.
  */
-export function readInside(root: string, file: string, maxBytes = Infinity): { bytes: Buffer | null; size: number } {
+export function readInside(
+  root: string,
+  file: string,
+  maxBytes = Infinity,
+): { bytes: Buffer | null; size: number } {
   const { fd } = openInside(root, file, O_RDONLY);
   try {
     const size = fstatSync(fd).size;
@@ -81,7 +101,12 @@ export function readInside(root: string, file: string, maxBytes = Infinity): { b
  * through a link out of it. A new file is given to `owner` (the uid:gid of the run's processes,
  * when they are not the runner's), so the agent can go on changing it.
  */
-export function writeInside(root: string, file: string, content: string | Buffer, owner?: { uid: number; gid: number }): void {
+export function writeInside(
+  root: string,
+  file: string,
+  content: string | Buffer,
+  owner?: { uid: number; gid: number },
+): void {
   const { fd, created } = openInside(root, file, O_WRONLY | O_CREAT);
   try {
     ftruncateSync(fd, 0);

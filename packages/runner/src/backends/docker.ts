@@ -15,14 +15,24 @@ export const RUN_LABEL = "ambit.run";
 const START_TIMEOUT_MS = 10 * 60_000;
 
 /** Whether a Docker engine answers (`docker info`), and if not, why, in words a user can act on. */
-export async function dockerAvailable(): Promise<{ ok: true; version: string } | { ok: false; message: string }> {
+export async function dockerAvailable(): Promise<
+  { ok: true; version: string } | { ok: false; message: string }
+> {
   try {
-    const { stdout } = await run("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 15_000 });
+    const { stdout } = await run("docker", ["info", "--format", "{{.ServerVersion}}"], {
+      timeout: 15_000,
+    });
     return { ok: true, version: stdout.trim() };
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    const why = e.code === "ENOENT" ? "the docker CLI is not installed" : (e.stderr?.trim() || e.message).split("\n")[0];
-    return { ok: false, message: `no Docker engine is reachable (${why}); start Docker or use --backend process` };
+    const why =
+      e.code === "ENOENT"
+        ? "the docker CLI is not installed"
+        : (e.stderr?.trim() || e.message).split("\n")[0];
+    return {
+      ok: false,
+      message: `no Docker engine is reachable (${why}); start Docker or use --backend process`,
+    };
   }
 }
 
@@ -40,13 +50,21 @@ export async function dockerAvailable(): Promise<{ ok: true; version: string } |
  * `kill` signals the process's group inside the container (docker exec makes each process a
  * session leader), SIGKILL after a grace for other signals.
  */
-export async function dockerBackend(opts: { image?: string; workspace: string; env: Record<string, string>; name?: string }): Promise<Backend> {
+export async function dockerBackend(opts: {
+  image?: string;
+  workspace: string;
+  env: Record<string, string>;
+  name?: string;
+}): Promise<Backend> {
   const name = opts.name?.replace(/[^A-Za-z0-9_.-]/g, "-") ?? `ambit-${randomUUID()}`;
   const image = opts.image || DEFAULT_IMAGE;
   const names = Object.keys(opts.env).filter((k) => k !== "PATH" && k !== "HOME");
   // the docker CLI finds itself and its configuration with the runner's PATH and HOME; the
   // container keeps its image's (the run's PATH and HOME are this machine's, meaningless there)
-  const hostOwn = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", HOME: process.env.HOME ?? "/" };
+  const hostOwn = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/",
+  };
   const cliEnv = { ...process.env, ...opts.env, ...hostOwn };
   const uid = process.getuid?.();
   const user = uid !== undefined && uid !== 0 ? ["--user", `${uid}:${process.getgid?.()}`] : [];
@@ -57,9 +75,26 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
   let holder: ChildProcess;
   try {
     holder = await startContainer(image, cliEnv, [
-      "run", "-i", "--rm", "--name", name, "--init", "--label", `${RUN_LABEL}=${name}`, ...user,
-      "-v", `${opts.workspace}:${opts.workspace}`, "-v", `${privateDir}:${privateDir}`, "-w", opts.workspace, ...names.flatMap((k) => ["-e", k]),
-      image, "sh", "-c", "echo ready; read line; exit 0",
+      "run",
+      "-i",
+      "--rm",
+      "--name",
+      name,
+      "--init",
+      "--label",
+      `${RUN_LABEL}=${name}`,
+      ...user,
+      "-v",
+      `${opts.workspace}:${opts.workspace}`,
+      "-v",
+      `${privateDir}:${privateDir}`,
+      "-w",
+      opts.workspace,
+      ...names.flatMap((k) => ["-e", k]),
+      image,
+      "sh",
+      "-c",
+      "echo ready; read line; exit 0",
     ]);
   } catch (err) {
     removePrivateDir(privateDir);
@@ -72,7 +107,15 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
     privateDir,
     spawn(command: string, args: string[], o: SpawnOptions = {}) {
       const extra = Object.keys(o.env ?? {}).filter((k) => k !== "PATH" && k !== "HOME");
-      const p = execIn(name, opts.workspace, [...names, ...extra], { ...cliEnv, ...o.env, ...hostOwn } as Record<string, string>, command, args, o);
+      const p = execIn(
+        name,
+        opts.workspace,
+        [...names, ...extra],
+        { ...cliEnv, ...o.env, ...hostOwn } as Record<string, string>,
+        command,
+        args,
+        o,
+      );
       live.add(p);
       void p.wait().then(() => live.delete(p));
       return p;
@@ -92,9 +135,17 @@ export async function dockerBackend(opts: { image?: string; workspace: string; e
  * Runs the attached `docker run` and resolves once the container's shell said `ready`; rejects
  * with what to do when the image is missing or the container cannot start.
  */
-function startContainer(image: string, env: NodeJS.ProcessEnv, args: string[]): Promise<ChildProcess> {
+function startContainer(
+  image: string,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): Promise<ChildProcess> {
   // its own process group: a Ctrl-C meant for the runner does not reach the docker CLI first
-  const holder = nodeSpawn("docker", args, { env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+  const holder = nodeSpawn("docker", args, {
+    env,
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   holder.stdin!.on("error", () => {});
   let stderr = "";
   holder.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
@@ -124,7 +175,11 @@ function startContainer(image: string, env: NodeJS.ProcessEnv, args: string[]): 
 
 function startError(image: string, stderr: string): string {
   const last = stderr.trim().split("\n").slice(-2).join(" ");
-  if (/Unable to find image|pull access denied|manifest unknown|not found: manifest|repository does not exist|No such image/i.test(stderr)) {
+  if (
+    /Unable to find image|pull access denied|manifest unknown|not found: manifest|repository does not exist|No such image/i.test(
+      stderr,
+    )
+  ) {
     return `the image ${image} is not on this machine and could not be pulled (${last}); pull or build it on the host (docker pull ${image}), or set the environment's docker_image to an image the engine has`;
   }
   if (/executable file not found|"sh": .*no such file/i.test(stderr)) {
@@ -134,11 +189,32 @@ function startError(image: string, stderr: string): string {
 }
 
 /** One process in the container with `docker exec`; kill, timeout and abort reach it inside. */
-function execIn(container: string, workspace: string, envNames: string[], env: Record<string, string>, command: string, args: string[], o: SpawnOptions): RunProcess {
+function execIn(
+  container: string,
+  workspace: string,
+  envNames: string[],
+  env: Record<string, string>,
+  command: string,
+  args: string[],
+  o: SpawnOptions,
+): RunProcess {
   const pidFile = `/tmp/ambit-${randomUUID()}.pid`;
   // the process records its pid, then becomes the command: kill reaches it (and its group) by that pid
   const script = `echo $$ > ${pidFile}; exec "$@"`;
-  const dockerArgs = ["exec", "-i", "-w", o.cwd ?? workspace, ...envNames.flatMap((k) => ["-e", k]), container, "sh", "-c", script, "sh", command, ...args];
+  const dockerArgs = [
+    "exec",
+    "-i",
+    "-w",
+    o.cwd ?? workspace,
+    ...envNames.flatMap((k) => ["-e", k]),
+    container,
+    "sh",
+    "-c",
+    script,
+    "sh",
+    command,
+    ...args,
+  ];
   const local = spawnTree("docker", dockerArgs, { cwd: workspace }, env);
   let exited = false;
   let timedOut = false;
@@ -147,7 +223,17 @@ function execIn(container: string, workspace: string, envNames: string[], env: R
 
   const signalInside = (sig: NodeJS.Signals) => {
     const s = sig.replace(/^SIG/, "");
-    nodeSpawn("docker", ["exec", container, "sh", "-c", `p=$(cat ${pidFile} 2>/dev/null) && { kill -s ${s} -- -$p 2>/dev/null || kill -s ${s} $p; }`], { stdio: "ignore" }).on("error", () => {});
+    nodeSpawn(
+      "docker",
+      [
+        "exec",
+        container,
+        "sh",
+        "-c",
+        `p=$(cat ${pidFile} 2>/dev/null) && { kill -s ${s} -- -$p 2>/dev/null || kill -s ${s} $p; }`,
+      ],
+      { stdio: "ignore" },
+    ).on("error", () => {});
   };
   const kill = (sig: NodeJS.Signals = "SIGTERM") => {
     if (exited) return;
@@ -155,13 +241,21 @@ function execIn(container: string, workspace: string, envNames: string[], env: R
     signalInside(sig);
     if (grace) return;
     // SIGKILL inside after the grace; then the docker CLI too, should the container be gone
-    grace = setTimeout(() => {
-      if (sig !== "SIGKILL") signalInside("SIGKILL");
-      setTimeout(() => local.kill("SIGKILL"), KILL_GRACE_MS).unref();
-    }, sig === "SIGKILL" ? 0 : KILL_GRACE_MS);
+    grace = setTimeout(
+      () => {
+        if (sig !== "SIGKILL") signalInside("SIGKILL");
+        setTimeout(() => local.kill("SIGKILL"), KILL_GRACE_MS).unref();
+      },
+      sig === "SIGKILL" ? 0 : KILL_GRACE_MS,
+    );
     grace.unref();
   };
-  const timer = o.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, o.timeoutMs) : undefined;
+  const timer = o.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, o.timeoutMs)
+    : undefined;
   const onAbort = () => kill();
   if (o.signal?.aborted) queueMicrotask(onAbort);
   else o.signal?.addEventListener("abort", onAbort, { once: true });
@@ -177,7 +271,9 @@ function execIn(container: string, workspace: string, envNames: string[], env: R
     return { exitCode: signal ? null : s.exitCode, signal, timedOut };
   });
   return {
-    get pid() { return local.pid; },
+    get pid() {
+      return local.pid;
+    },
     stdin: local.stdin,
     stdout: local.stdout,
     stderr: local.stderr,
@@ -186,4 +282,6 @@ function execIn(container: string, workspace: string, envNames: string[], env: R
   };
 }
 
-const signalName = (n: number) => (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
+const signalName = (n: number) =>
+  (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ??
+  null;

@@ -9,7 +9,9 @@ import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 const BASELINE = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "TERM", "USER", "SHELL"];
 
 export function baselineEnv(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return Object.fromEntries(BASELINE.flatMap((k) => (source[k] === undefined ? [] : [[k, source[k] as string]])));
+  return Object.fromEntries(
+    BASELINE.flatMap((k) => (source[k] === undefined ? [] : [[k, source[k] as string]])),
+  );
 }
 
 /** Grace between SIGTERM and SIGKILL when a process tree is stopped. */
@@ -22,20 +24,30 @@ export const KILL_GRACE_MS = 2_000;
  * root runner) they run as that user, with its HOME, and the workspace and private directory are
  * given to it: the runner's own process, and the credential in its environment, are out of reach.
  */
-export function processBackend(workspace: string, env: Record<string, string>, { user }: { user?: AgentUser } = {}): Backend {
+export function processBackend(
+  workspace: string,
+  env: Record<string, string>,
+  { user }: { user?: AgentUser } = {},
+): Backend {
   const live = new Set<RunProcess>();
   const privateDir = makePrivateDir();
   const owner = user && { uid: user.uid, gid: user.gid };
   const runEnv = user ? { ...env, HOME: user.home, USER: user.name, LOGNAME: user.name } : env;
   if (owner) {
-    for (const dir of [workspace, path.join(workspace, "artifacts"), privateDir]) if (existsSync(dir)) lchownSync(dir, owner.uid, owner.gid);
+    for (const dir of [workspace, path.join(workspace, "artifacts"), privateDir])
+      if (existsSync(dir)) lchownSync(dir, owner.uid, owner.gid);
   }
   return {
     kind: "process",
     privateDir,
     owner,
     spawn(command, args, opts: SpawnOptions = {}) {
-      const p = spawnTree(command, args, { ...opts, cwd: opts.cwd ?? workspace, user: owner }, { ...runEnv, ...opts.env });
+      const p = spawnTree(
+        command,
+        args,
+        { ...opts, cwd: opts.cwd ?? workspace, user: owner },
+        { ...runEnv, ...opts.env },
+      );
       live.add(p);
       void p.wait().then(() => live.delete(p));
       return p;
@@ -49,8 +61,19 @@ export function processBackend(workspace: string, env: Record<string, string>, {
 }
 
 /** Spawns a process (as `user` when given) as the leader of a new process group; `kill` signals the whole group. */
-export function spawnTree(command: string, args: string[], opts: SpawnOptions & { cwd: string; user?: { uid: number; gid: number } }, env: Record<string, string>): RunProcess {
-  const child = nodeSpawn(command, args, { cwd: opts.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"], ...opts.user });
+export function spawnTree(
+  command: string,
+  args: string[],
+  opts: SpawnOptions & { cwd: string; user?: { uid: number; gid: number } },
+  env: Record<string, string>,
+): RunProcess {
+  const child = nodeSpawn(command, args, {
+    cwd: opts.cwd,
+    env,
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+    ...opts.user,
+  });
   let timedOut = false;
   let exited = false;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -71,7 +94,12 @@ export function spawnTree(command: string, args: string[], opts: SpawnOptions & 
     }
   };
 
-  const timeout = opts.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs) : undefined;
+  const timeout = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, opts.timeoutMs)
+    : undefined;
   const onAbort = () => kill();
   if (opts.signal?.aborted) queueMicrotask(onAbort);
   else opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -94,18 +122,26 @@ export function spawnTree(command: string, args: string[], opts: SpawnOptions & 
       exited = true;
       clearTimeout(timeout);
       opts.signal?.removeEventListener("abort", onAbort);
-      resolve({ exitCode: (err as NodeJS.ErrnoException).code === "ENOENT" ? 127 : 126, signal: null, timedOut });
+      resolve({
+        exitCode: (err as NodeJS.ErrnoException).code === "ENOENT" ? 127 : 126,
+        signal: null,
+        timedOut,
+      });
     });
     child.once("close", finish);
   });
   child.stdin.on("error", () => {}); // a process that exits without reading its stdin is not an error
 
   return {
-    get pid() { return child.pid; },
+    get pid() {
+      return child.pid;
+    },
     stdin: child.stdin,
     stdout: child.stdout,
     stderr: child.stderr,
     wait: () => done,
-    kill: (sig) => { if (!exited) kill(sig); },
+    kill: (sig) => {
+      if (!exited) kill(sig);
+    },
   };
 }

@@ -1,7 +1,11 @@
 import type { Readable, Writable } from "node:stream";
 
 /** How a process of a run ended. `signal` is set when it was killed (by us or otherwise). */
-export type ExitStatus = { exitCode: number | null; signal: NodeJS.Signals | null; timedOut: boolean };
+export type ExitStatus = {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+};
 
 export type SpawnOptions = {
   /** working directory; defaults to the run's workspace */

@@ -6,7 +6,10 @@ import { opencodeSpec } from "./cli/opencode.ts";
 import { cliHarness } from "./cli/run-cli.ts";
 import type { Harness } from "./types.ts";
 
-const HARNESSES: Harness[] = [ambitHarness, ...[claudeSpec, codexSpec, geminiSpec, opencodeSpec].map(cliHarness)];
+const HARNESSES: Harness[] = [
+  ambitHarness,
+  ...[claudeSpec, codexSpec, geminiSpec, opencodeSpec].map(cliHarness),
+];
 
 /** The harness types this runner can run (`agent_config.harness.type`; `oz` is served by `ambit`). */
 export const HARNESS_TYPES = [...HARNESSES.map((h) => h.type), "oz"];

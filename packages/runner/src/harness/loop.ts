@@ -1,4 +1,11 @@
-import { ProviderError, type ChatMessage, type Provider, type ToolCall, type ToolResult, type Turn } from "./providers/types.ts";
+import {
+  ProviderError,
+  type ChatMessage,
+  type Provider,
+  type ToolCall,
+  type ToolResult,
+  type Turn,
+} from "./providers/types.ts";
 import { elideOldToolResults } from "./history.ts";
 import { ToolInputError, type Tool } from "./tools/types.ts";
 import type { HarnessContext, HarnessOutcome } from "./types.ts";
@@ -21,7 +28,10 @@ export type LoopOptions = {
  * turn without a tool call. Follow-ups that arrive meanwhile are added as user messages before
  * the next model call (and keep a finished turn going). Every model call is one step.
  */
-export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Promise<HarnessOutcome> {
+export async function runAgentLoop(
+  ctx: HarnessContext,
+  opts: LoopOptions,
+): Promise<HarnessOutcome> {
   const messages: ChatMessage[] = [{ role: "user", text: ctx.prompt }];
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
   let lastText = "";
@@ -42,7 +52,10 @@ export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Prom
     });
     if (turn.text) {
       lastText = turn.text;
-      ctx.emit({ type: "agent.message", payload: { text: turn.text, message_id: `${ctx.runId}-m${step}`, role: "assistant" } });
+      ctx.emit({
+        type: "agent.message",
+        payload: { text: turn.text, message_id: `${ctx.runId}-m${step}`, role: "assistant" },
+      });
     }
     messages.push({ role: "assistant", text: turn.text, toolCalls: turn.toolCalls });
 
@@ -53,7 +66,10 @@ export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Prom
       continue;
     }
     if (turn.stop === "max_tokens") {
-      messages.push({ role: "user", text: "Your reply was cut at the output token limit. Continue where you stopped." });
+      messages.push({
+        role: "user",
+        text: "Your reply was cut at the output token limit. Continue where you stopped.",
+      });
       continue;
     }
     const late = ctx.followups.drain();
@@ -61,7 +77,10 @@ export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Prom
       for (const text of late) messages.push({ role: "user", text });
       continue;
     }
-    return { state: "SUCCEEDED", message: lastText || "the agent finished without a final message" };
+    return {
+      state: "SUCCEEDED",
+      message: lastText || "the agent finished without a final message",
+    };
   }
   return {
     state: "FAILED",
@@ -69,42 +88,84 @@ export async function runAgentLoop(ctx: HarnessContext, opts: LoopOptions): Prom
   };
 }
 
-async function completeWithRetry(ctx: HarnessContext, opts: LoopOptions, messages: ChatMessage[]): Promise<Turn> {
-  const tools = opts.tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+async function completeWithRetry(
+  ctx: HarnessContext,
+  opts: LoopOptions,
+  messages: ChatMessage[],
+): Promise<Turn> {
+  const tools = opts.tools.map(({ name, description, inputSchema }) => ({
+    name,
+    description,
+    inputSchema,
+  }));
   for (let attempt = 0; ; attempt++) {
     try {
       return await opts.provider.complete({ system: opts.system, messages, tools }, ctx.signal);
     } catch (err) {
-      const transient = (err instanceof ProviderError && err.retryable) || (err instanceof TypeError && !ctx.signal.aborted);
+      const transient =
+        (err instanceof ProviderError && err.retryable) ||
+        (err instanceof TypeError && !ctx.signal.aborted);
       if (!transient || attempt >= RETRIES) throw err;
-      ctx.emit({ type: "error", payload: { message: `model request failed, retrying: ${(err as Error).message}`, retryable: true } });
+      ctx.emit({
+        type: "error",
+        payload: {
+          message: `model request failed, retrying: ${(err as Error).message}`,
+          retryable: true,
+        },
+      });
       await sleep((opts.retryDelayMs ?? 2000) * (attempt + 1), ctx.signal);
     }
   }
 }
 
-async function runTool(ctx: HarnessContext, tools: Map<string, Tool>, call: ToolCall): Promise<ToolResult> {
+async function runTool(
+  ctx: HarnessContext,
+  tools: Map<string, Tool>,
+  call: ToolCall,
+): Promise<ToolResult> {
   const tool = tools.get(call.name);
-  ctx.emit({ type: "agent.tool_call", payload: { call_id: call.id, name: call.name, ...(tool?.category ? { category: tool.category } : {}), input: call.input } });
+  ctx.emit({
+    type: "agent.tool_call",
+    payload: {
+      call_id: call.id,
+      name: call.name,
+      ...(tool?.category ? { category: tool.category } : {}),
+      input: call.input,
+    },
+  });
   let content: string;
   let isError = true;
   let output: Record<string, unknown>;
   try {
-    if (!tool) throw new ToolInputError(`there is no tool named ${call.name}; available: ${[...tools.keys()].join(", ")}`);
-    if ("__invalid_json" in call.input) throw new ToolInputError("the arguments were not valid JSON; send a JSON object");
+    if (!tool)
+      throw new ToolInputError(
+        `there is no tool named ${call.name}; available: ${[...tools.keys()].join(", ")}`,
+      );
+    if ("__invalid_json" in call.input)
+      throw new ToolInputError("the arguments were not valid JSON; send a JSON object");
     ({ content, isError, output } = await tool.run(call.input, { id: call.id }, ctx));
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     content = `error: ${(err as Error).message}`;
     output = { error: (err as Error).message };
   }
-  ctx.emit({ type: "agent.tool_result", payload: { call_id: call.id, name: call.name, state: isError ? "failed" : "completed", output } });
+  ctx.emit({
+    type: "agent.tool_result",
+    payload: { call_id: call.id, name: call.name, state: isError ? "failed" : "completed", output },
+  });
   return { callId: call.id, name: call.name, content, isError };
 }
 
 function sleep(ms: number, signal: AbortSignal) {
   return new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }

@@ -57,7 +57,8 @@ export class BackendStdioTransport implements Transport {
 
   async send(message: JSONRPCMessage) {
     const stdin = this.proc?.stdin;
-    if (!stdin || stdin.destroyed || this.exit) throw new Error("the MCP server process is not running");
+    if (!stdin || stdin.destroyed || this.exit)
+      throw new Error("the MCP server process is not running");
     if (!stdin.write(serializeMessage(message))) await new Promise((r) => stdin.once("drain", r));
   }
 

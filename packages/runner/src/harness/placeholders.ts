@@ -6,13 +6,19 @@ export class UnknownPlaceholderError extends Error {
   readonly where: string;
   constructor(names: string[], where: string) {
     const list = names.map((n) => "${" + n + "}").join(", ");
-    super(`${list} in ${where} names no secret or environment variable of this run: add a team secret named ${names.join(", ")} or fix the name`);
+    super(
+      `${list} in ${where} names no secret or environment variable of this run: add a team secret named ${names.join(", ")} or fix the name`,
+    );
     this.names = names;
     this.where = where;
   }
 }
 
-export function resolvePlaceholders(value: string, env: Record<string, string>, where: string): string {
+export function resolvePlaceholders(
+  value: string,
+  env: Record<string, string>,
+  where: string,
+): string {
   const unknown: string[] = [];
   const out = value.replace(PLACEHOLDER, (_, name: string) => {
     if (env[name] === undefined) unknown.push(name);
@@ -22,8 +28,14 @@ export function resolvePlaceholders(value: string, env: Record<string, string>, 
   return out;
 }
 
-export function resolveRecord(rec: Record<string, string> | undefined, env: Record<string, string>, where: string) {
-  return Object.fromEntries(Object.entries(rec ?? {}).map(([k, v]) => [k, resolvePlaceholders(v, env, `${where}.${k}`)]));
+export function resolveRecord(
+  rec: Record<string, string> | undefined,
+  env: Record<string, string>,
+  where: string,
+) {
+  return Object.fromEntries(
+    Object.entries(rec ?? {}).map(([k, v]) => [k, resolvePlaceholders(v, env, `${where}.${k}`)]),
+  );
 }
 
 /** Whether `value` holds a `${NAME}` placeholder (its resolved value may be a secret). */

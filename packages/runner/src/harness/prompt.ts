@@ -13,7 +13,9 @@ const RULE_FILES = ["AGENTS.md", "CLAUDE.md", "WARP.md"];
  * workspace's skill folders) and what the workspace holds. `missingSkills` lists skill specs that
  * could not be found, for the caller to report.
  */
-export async function buildSystemPrompt(ctx: HarnessContext): Promise<{ text: string; missingSkills: string[] }> {
+export async function buildSystemPrompt(
+  ctx: HarnessContext,
+): Promise<{ text: string; missingSkills: string[] }> {
   const roots = await workspaceRoots(ctx.workspace);
   const sections = [
     [
@@ -44,8 +46,13 @@ export async function buildSystemPrompt(ctx: HarnessContext): Promise<{ text: st
   }
 
   const entries = await readdir(ctx.workspace, { withFileTypes: true }).catch(() => []);
-  const listing = entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort().slice(0, 100);
-  sections.push(`# Workspace\n${ctx.workspace} contains:\n${listing.join("\n") || "(nothing yet)"}`);
+  const listing = entries
+    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+    .sort()
+    .slice(0, 100);
+  sections.push(
+    `# Workspace\n${ctx.workspace} contains:\n${listing.join("\n") || "(nothing yet)"}`,
+  );
   return { text: sections.join("\n\n"), missingSkills };
 }
 
@@ -57,7 +64,12 @@ function configRules(rules: unknown): string[] {
 /** The workspace and each repository cloned into it. */
 async function workspaceRoots(workspace: string): Promise<string[]> {
   const entries = await readdir(workspace, { withFileTypes: true }).catch(() => []);
-  return [workspace, ...entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => path.join(workspace, e.name))];
+  return [
+    workspace,
+    ...entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+      .map((e) => path.join(workspace, e.name)),
+  ];
 }
 
 /** Skill specs: `name`, `repo:name`, `org/repo:name` or `org/repo:path/to/SKILL.md`. */
@@ -67,7 +79,9 @@ async function findSkill(spec: string, workspace: string, roots: string[]): Prom
   const skill = colon === -1 ? spec : spec.slice(colon + 1);
   const bases = repo ? [path.join(workspace, repo), workspace] : roots;
   for (const base of bases) {
-    const candidates = skill.endsWith(".md") ? [path.join(base, skill)] : SKILL_DIRS.map((d) => path.join(base, d, skill, "SKILL.md"));
+    const candidates = skill.endsWith(".md")
+      ? [path.join(base, skill)]
+      : SKILL_DIRS.map((d) => path.join(base, d, skill, "SKILL.md"));
     for (const file of candidates) {
       if (!path.resolve(file).startsWith(workspace)) continue;
       const text = readCapped(workspace, file);

@@ -36,7 +36,12 @@ export class ReconnectingSocket {
   private readonly handlers: SocketHandlers;
   private readonly backoff: Backoff;
 
-  constructor(url: () => string, headers: Record<string, string>, handlers: SocketHandlers, backoff: Backoff = DEFAULT_BACKOFF) {
+  constructor(
+    url: () => string,
+    headers: Record<string, string>,
+    handlers: SocketHandlers,
+    backoff: Backoff = DEFAULT_BACKOFF,
+  ) {
     this.url = url;
     this.headers = headers;
     this.handlers = handlers;

@@ -16,7 +16,10 @@ export class EventPipeline {
    * next chunk (or the next other event, or the end of the run) however long that takes: sent on
    * a timer, a secret printed slowly would leave the host in pieces.
    */
-  private tails = new Map<string, { call_id?: string; stream: "stdout" | "stderr"; held: string }>();
+  private tails = new Map<
+    string,
+    { call_id?: string; stream: "stdout" | "stderr"; held: string }
+  >();
 
   private readonly redactor: Redactor;
   private readonly sink: EventSink;
@@ -64,7 +67,14 @@ export class EventPipeline {
 
   private send(call_id: string | undefined, stream: "stdout" | "stderr", text: string) {
     for (let i = 0; i < text.length; i += MAX_EVENT_TEXT) {
-      this.sink({ type: "command.output", payload: { ...(call_id ? { call_id } : {}), stream, chunk: text.slice(i, i + MAX_EVENT_TEXT) } });
+      this.sink({
+        type: "command.output",
+        payload: {
+          ...(call_id ? { call_id } : {}),
+          stream,
+          chunk: text.slice(i, i + MAX_EVENT_TEXT),
+        },
+      });
     }
   }
 }

@@ -42,7 +42,8 @@ export class Redactor {
     const walk = (v: unknown): unknown => {
       if (typeof v === "string") return this.text(v);
       if (Array.isArray(v)) return v.map(walk);
-      if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.text(k), walk(x)]));
+      if (v && typeof v === "object")
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.text(k), walk(x)]));
       return v;
     };
     return walk(value) as T;

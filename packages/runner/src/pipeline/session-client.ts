@@ -62,7 +62,11 @@ export class SessionClient {
       {},
       {
         onOpen: () => {
-          if (this.lost) this.log({ msg: "session reconnected; resending what it has not acknowledged", backlog: this.unacked.length });
+          if (this.lost)
+            this.log({
+              msg: "session reconnected; resending what it has not acknowledged",
+              backlog: this.unacked.length,
+            });
           this.lost = false;
           // everything not acknowledged goes again, on this connection
           this.sentUpTo = 0;
@@ -73,7 +77,10 @@ export class SessionClient {
         onClose: () => {
           if (this.stopped || this.lost) return;
           this.lost = true;
-          this.log({ msg: "session connection lost; events are kept and sent after reconnecting", backlog: this.unacked.length });
+          this.log({
+            msg: "session connection lost; events are kept and sent after reconnecting",
+            backlog: this.unacked.length,
+          });
         },
         onRefused: (status, body) => {
           this.log({ msg: "session attach refused", status, body: body.slice(0, 300) });
@@ -91,7 +98,12 @@ export class SessionClient {
   emit(event: HarnessEvent) {
     if (this.stopped) return;
     const payload = event.payload;
-    this.unacked.push({ host_seq: ++this.hostSeq, type: event.type, payload, size: JSON.stringify(payload).length + 64 });
+    this.unacked.push({
+      host_seq: ++this.hostSeq,
+      type: event.type,
+      payload,
+      size: JSON.stringify(payload).length + 64,
+    });
     this.schedule();
   }
 
@@ -172,7 +184,11 @@ export class SessionClient {
   }
 
   private pump() {
-    while (this.inFlight < MAX_IN_FLIGHT && this.sentUpTo < this.unacked.length && this.socket.open) {
+    while (
+      this.inFlight < MAX_IN_FLIGHT &&
+      this.sentUpTo < this.unacked.length &&
+      this.socket.open
+    ) {
       const batch: Pending[] = [];
       let chars = 0;
       for (let i = this.sentUpTo; i < this.unacked.length && batch.length < MAX_BATCH; i++) {
@@ -182,7 +198,11 @@ export class SessionClient {
         chars += e.size;
       }
       const last = batch[batch.length - 1].host_seq;
-      const frame = { type: "append", ref: String(last), events: batch.map(({ host_seq, type, payload }) => ({ host_seq, type, payload })) };
+      const frame = {
+        type: "append",
+        ref: String(last),
+        events: batch.map(({ host_seq, type, payload }) => ({ host_seq, type, payload })),
+      };
       if (!this.socket.send(JSON.stringify(frame))) return;
       this.sentUpTo += batch.length;
       this.inFlight++;
@@ -206,7 +226,8 @@ export class SessionClient {
         return this.onEvents(frame.events);
       case "ack":
       case "error":
-        if (frame.type === "error") this.log({ msg: "session refused a frame", code: frame.code, message: frame.message });
+        if (frame.type === "error")
+          this.log({ msg: "session refused a frame", code: frame.code, message: frame.message });
         if (frame.type === "ack" && frame.refused?.length) {
           // a resend the session already had is not a refusal; anything else is worth a line
           const real = frame.refused.filter((r) => !r.reason.startsWith("duplicate"));
@@ -233,7 +254,11 @@ export class SessionClient {
     for (const e of events) {
       if (e.seq <= this.lastSeq) continue;
       this.lastSeq = e.seq;
-      if (e.type === "followup.received" && e.execution_id === this.opts.executionId && typeof e.payload.message === "string") {
+      if (
+        e.type === "followup.received" &&
+        e.execution_id === this.opts.executionId &&
+        typeof e.payload.message === "string"
+      ) {
         this.opts.onFollowup(e.payload.message);
       }
     }

@@ -45,7 +45,11 @@ type Reported = { artifact_type: ArtifactType; data: Record<string, unknown> };
  * becomes an `artifact.created` event.
  */
 export function artifactCollector(opts: ArtifactOptions) {
-  const githubApi = (opts.githubApiUrl ?? process.env.AMBIT_GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, "");
+  const githubApi = (
+    opts.githubApiUrl ??
+    process.env.AMBIT_GITHUB_API_URL ??
+    "https://api.github.com"
+  ).replace(/\/$/, "");
   const githubUrl = opts.githubUrl ?? process.env.AMBIT_GITHUB_URL ?? "https://github.com";
   const base = opts.baseUrl.replace(/\/$/, "");
 
@@ -59,18 +63,38 @@ export function artifactCollector(opts: ArtifactOptions) {
       reported.push(r);
       emit({ type: "artifact.created", payload: r });
     };
-    const warn = (message: string) => emit({ type: "error", payload: { message: redact(message), retryable: false } });
+    const warn = (message: string) =>
+      emit({ type: "error", payload: { message: redact(message), retryable: false } });
 
-    const upload = async (bytes: Uint8Array<ArrayBuffer> | string, q: Record<string, string>, contentType: string) => {
-      const res = await fetch(`${runUrl}/files?${new URLSearchParams(q)}`, { method: "POST", headers: { authorization: auth, "content-type": contentType }, body: bytes, signal });
-      const body = (await res.json().catch(() => ({}))) as { artifact_type?: ArtifactType; data?: Record<string, unknown>; detail?: string };
-      if (res.status !== 201) throw new Error(`uploading ${q.filename} failed (${res.status}): ${body.detail ?? "no detail"}`);
+    const upload = async (
+      bytes: Uint8Array<ArrayBuffer> | string,
+      q: Record<string, string>,
+      contentType: string,
+    ) => {
+      const res = await fetch(`${runUrl}/files?${new URLSearchParams(q)}`, {
+        method: "POST",
+        headers: { authorization: auth, "content-type": contentType },
+        body: bytes,
+        signal,
+      });
+      const body = (await res.json().catch(() => ({}))) as {
+        artifact_type?: ArtifactType;
+        data?: Record<string, unknown>;
+        detail?: string;
+      };
+      if (res.status !== 201)
+        throw new Error(
+          `uploading ${q.filename} failed (${res.status}): ${body.detail ?? "no detail"}`,
+        );
       note({ artifact_type: "FILE", data: body.data ?? {} });
     };
 
     const branch = a.execution_id > 1 ? `ambit/${a.run_id}-${a.execution_id}` : `ambit/${a.run_id}`;
     const allowLocal = !!opts.allowLocalRepos;
-    for (const dir of repositoriesIn(prepared.workspace, prepared.repos.map((r) => r.dir))) {
+    for (const dir of repositoriesIn(
+      prepared.workspace,
+      prepared.repos.map((r) => r.dir),
+    )) {
       const name = path.basename(dir);
       // the agent had this repository in its hands: its config goes before git reads it
       const clean = await sanitizeRepoConfig(prepared.backend, dir, signal);
@@ -78,14 +102,21 @@ export function artifactCollector(opts: ArtifactOptions) {
         warn(`Left ${name} alone: ${clean.why}`);
         continue;
       }
-      const g = (args: string[], env?: Record<string, string>) => git(prepared.backend, args, { cwd: dir, repo: dir, env, allowLocal, signal });
+      const g = (args: string[], env?: Record<string, string>) =>
+        git(prepared.backend, args, { cwd: dir, repo: dir, env, allowLocal, signal });
       const status = await g(["status", "--porcelain"]);
       if (!status.ok || !status.stdout.trim()) continue;
       const baseRef = (await g(["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
       const baseSha = (await g(["rev-parse", "HEAD"])).stdout.trim();
       await g(["checkout", "--quiet", "-B", branch, "--"]);
       await g(["add", "-A"]);
-      const commit = await g(["commit", "--quiet", "--no-verify", "-m", `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`]);
+      const commit = await g([
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`,
+      ]);
       if (!commit.ok) {
         warn(`Could not commit the changes in ${name}: ${commit.stderr.trim().slice(-500)}`);
         continue;
@@ -98,14 +129,34 @@ export function artifactCollector(opts: ArtifactOptions) {
       const token = prepared.env.GITHUB_TOKEN;
       let pushed = false;
       if (remote && !refused && (!github || token)) {
-        const push = await g(["push", "--quiet", "--no-verify", "--", remote, `HEAD:refs/heads/${branch}`], github ? gitAuthEnv(token) : undefined);
+        const push = await g(
+          ["push", "--quiet", "--no-verify", "--", remote, `HEAD:refs/heads/${branch}`],
+          github ? gitAuthEnv(token) : undefined,
+        );
         pushed = push.ok;
-        if (!push.ok) warn(`Could not push ${branch} of ${name}: ${push.stderr.trim().slice(-500)}`);
+        if (!push.ok)
+          warn(`Could not push ${branch} of ${name}: ${push.stderr.trim().slice(-500)}`);
       }
       if (pushed && github && token) {
-        const pr = await openPullRequest(githubApi, github, token, { head: branch, base: baseRef === "HEAD" ? "main" : baseRef, title: a.task.title, body: `Made by Ambit run \`${a.run_id}\`.\n\n${a.task.prompt.slice(0, 2_000)}` }, signal);
+        const pr = await openPullRequest(
+          githubApi,
+          github,
+          token,
+          {
+            head: branch,
+            base: baseRef === "HEAD" ? "main" : baseRef,
+            title: a.task.title,
+            body: `Made by Ambit run \`${a.run_id}\`.\n\n${a.task.prompt.slice(0, 2_000)}`,
+          },
+          signal,
+        );
         if (pr.ok) {
-          const res = await fetch(runUrl, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ artifact_type: "PULL_REQUEST", data: { url: pr.url, branch } }), signal });
+          const res = await fetch(runUrl, {
+            method: "POST",
+            headers: { authorization: auth, "content-type": "application/json" },
+            body: JSON.stringify({ artifact_type: "PULL_REQUEST", data: { url: pr.url, branch } }),
+            signal,
+          });
           if (res.status === 201) {
             note({ artifact_type: "PULL_REQUEST", data: { url: pr.url, branch } });
             continue;
@@ -113,13 +164,25 @@ export function artifactCollector(opts: ArtifactOptions) {
           warn(`Opened ${pr.url}, but reporting it failed (${res.status})`);
         } else warn(`Could not open a pull request on ${github}: ${pr.message}`);
       }
-      const diff = await g(["diff", "--binary", "--no-ext-diff", "--no-textconv", baseSha, "HEAD", "--"]);
-      await upload(redact(diff.stdout), {
-        filename: `${name}.diff`,
-        filepath: `${name}.diff`,
-        title: "Changes",
-        description: `Changes in ${name}${pushed ? `, pushed as branch ${branch}` : ` (committed locally on ${branch}; not pushed)`}`,
-      }, "text/x-diff").catch((err) => warn(String(err.message ?? err)));
+      const diff = await g([
+        "diff",
+        "--binary",
+        "--no-ext-diff",
+        "--no-textconv",
+        baseSha,
+        "HEAD",
+        "--",
+      ]);
+      await upload(
+        redact(diff.stdout),
+        {
+          filename: `${name}.diff`,
+          filepath: `${name}.diff`,
+          title: "Changes",
+          description: `Changes in ${name}${pushed ? `, pushed as branch ${branch}` : ` (committed locally on ${branch}; not pushed)`}`,
+        },
+        "text/x-diff",
+      ).catch((err) => warn(String(err.message ?? err)));
     }
 
     const artifactsDir = path.join(prepared.workspace, "artifacts");
@@ -134,10 +197,16 @@ export function artifactCollector(opts: ArtifactOptions) {
         continue;
       }
       if (!read.bytes) {
-        warn(`${rel} is ${read.size} bytes, over the ${MAX_UPLOAD_BYTES}-byte limit of an artifact; it was not uploaded`);
+        warn(
+          `${rel} is ${read.size} bytes, over the ${MAX_UPLOAD_BYTES}-byte limit of an artifact; it was not uploaded`,
+        );
         continue;
       }
-      await upload(new Uint8Array(read.bytes), { filename: path.basename(file), filepath: rel }, mimeOf(file)).catch((err) => warn(String(err.message ?? err)));
+      await upload(
+        new Uint8Array(read.bytes),
+        { filename: path.basename(file), filepath: rel },
+        mimeOf(file),
+      ).catch((err) => warn(String(err.message ?? err)));
     }
 
     if (prepared.before) {
@@ -151,11 +220,23 @@ export function artifactCollector(opts: ArtifactOptions) {
   };
 }
 
-async function openPullRequest(api: string, repo: string, token: string, pr: { head: string; base: string; title: string; body: string }, signal: AbortSignal) {
+async function openPullRequest(
+  api: string,
+  repo: string,
+  token: string,
+  pr: { head: string; base: string; title: string; body: string },
+  signal: AbortSignal,
+) {
   try {
     const res = await fetch(`${api}/repos/${repo}/pulls`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "content-type": "application/json", "user-agent": "ambit-runner" },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "content-type": "application/json",
+        "user-agent": "ambit-runner",
+      },
       body: JSON.stringify(pr),
       signal,
     });
@@ -171,8 +252,11 @@ async function openPullRequest(api: string, repo: string, token: string, pr: { h
 function repositoriesIn(workspace: string, known: string[]): string[] {
   const found = new Set(known.filter((d) => existsSync(path.join(d, ".git"))));
   if (existsSync(path.join(workspace, ".git"))) found.add(workspace);
-  for (const entry of existsSync(workspace) ? readdirSync(workspace, { withFileTypes: true }) : []) {
-    if (entry.isDirectory() && existsSync(path.join(workspace, entry.name, ".git"))) found.add(path.join(workspace, entry.name));
+  for (const entry of existsSync(workspace)
+    ? readdirSync(workspace, { withFileTypes: true })
+    : []) {
+    if (entry.isDirectory() && existsSync(path.join(workspace, entry.name, ".git")))
+      found.add(path.join(workspace, entry.name));
   }
   return [...found];
 }
@@ -187,8 +271,21 @@ function filesUnder(dir: string): string[] {
 }
 
 const MIME: Record<string, string> = {
-  ".txt": "text/plain", ".md": "text/markdown", ".json": "application/json", ".html": "text/html", ".csv": "text/csv",
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
-  ".pdf": "application/pdf", ".diff": "text/x-diff", ".patch": "text/x-diff", ".log": "text/plain", ".zip": "application/zip",
+  ".txt": "text/plain",
+  ".md": "text/markdown",
+  ".json": "application/json",
+  ".html": "text/html",
+  ".csv": "text/csv",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".svg": "image/svg+xml",
+  ".pdf": "application/pdf",
+  ".diff": "text/x-diff",
+  ".patch": "text/x-diff",
+  ".log": "text/plain",
+  ".zip": "application/zip",
 };
-const mimeOf = (file: string) => MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream";
+const mimeOf = (file: string) =>
+  MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream";

@@ -21,7 +21,12 @@ export class Tail {
  * Streams a process's stdout and stderr as `command.output` events (tagged with `call_id`) and
  * keeps the tail of both; resolves with the exit status once the process and its streams are done.
  */
-export async function streamProcess(p: RunProcess, emit: (e: HarnessEvent) => void, call_id: string, tail = new Tail()) {
+export async function streamProcess(
+  p: RunProcess,
+  emit: (e: HarnessEvent) => void,
+  call_id: string,
+  tail = new Tail(),
+) {
   const pipe = (s: Readable, stream: "stdout" | "stderr") =>
     new Promise<void>((resolve) => {
       s.setEncoding("utf8");
@@ -33,6 +38,10 @@ export async function streamProcess(p: RunProcess, emit: (e: HarnessEvent) => vo
       s.once("close", resolve);
       s.once("error", () => resolve());
     });
-  const [status] = await Promise.all([p.wait(), pipe(p.stdout, "stdout"), pipe(p.stderr, "stderr")]);
+  const [status] = await Promise.all([
+    p.wait(),
+    pipe(p.stdout, "stdout"),
+    pipe(p.stderr, "stderr"),
+  ]);
   return { status, tail: tail.toString() };
 }

@@ -4,11 +4,25 @@ import type { TaskAssignment } from "@ambit/protocol";
 import { baselineEnv } from "../backends/process.ts";
 import type { Backend } from "../backends/types.ts";
 import type { HarnessEvent } from "../harness/types.ts";
-import { cloneUrlOf, git, gitAuthEnv, githubRepoOf, refProblem, repoDirName, repoUrlProblem } from "./git.ts";
+import {
+  cloneUrlOf,
+  git,
+  gitAuthEnv,
+  githubRepoOf,
+  refProblem,
+  repoDirName,
+  repoUrlProblem,
+} from "./git.ts";
 import { streamProcess, Tail } from "./output.ts";
 import { snapshotWorkspace, type WorkspaceSnapshot } from "./workspace-files.ts";
 
-export type PreparedRepo = { url: string; cloneUrl: string; ref?: string; dir: string; github: string | null };
+export type PreparedRepo = {
+  url: string;
+  cloneUrl: string;
+  ref?: string;
+  dir: string;
+  github: string | null;
+};
 
 export type Prepared = {
   workspace: string;
@@ -19,7 +33,13 @@ export type Prepared = {
   before?: WorkspaceSnapshot;
 };
 
-export type SetupFailure = { step: string; phase: "workspace" | "clone" | "setup_command"; exitCode: number | null; tail: string; message: string };
+export type SetupFailure = {
+  step: string;
+  phase: "workspace" | "clone" | "setup_command";
+  exitCode: number | null;
+  tail: string;
+  message: string;
+};
 
 export type PrepareInput = {
   assignment: TaskAssignment;
@@ -42,7 +62,10 @@ export type PrepareInput = {
 };
 
 /** The run's whole environment: a baseline of this machine, then the environment's and the run's variables, then secrets. */
-export function runEnv(a: TaskAssignment, base: Record<string, string> = baselineEnv()): Record<string, string> {
+export function runEnv(
+  a: TaskAssignment,
+  base: Record<string, string> = baselineEnv(),
+): Record<string, string> {
   return {
     ...base,
     ...(a.environment?.env_vars ?? {}),
@@ -57,16 +80,26 @@ export function runEnv(a: TaskAssignment, base: Record<string, string> = baselin
  * backend. Each step is a `setup.step` event (started, then succeeded or failed with its duration,
  * exit code and output tail); output streams as `command.output`. The first failing step ends it.
  */
-export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepared: Prepared } | { ok: false; failure: SetupFailure; backend?: Backend }> {
+export async function prepareRun(
+  input: PrepareInput,
+): Promise<
+  { ok: true; prepared: Prepared } | { ok: false; failure: SetupFailure; backend?: Backend }
+> {
   const { assignment: a, workspace, emit, signal } = input;
   const step = startStep(emit);
 
-  let done = step("workspace", input.existing ? `${workspace} (this directory, as it is)` : workspace);
+  let done = step(
+    "workspace",
+    input.existing ? `${workspace} (this directory, as it is)` : workspace,
+  );
   if (!input.existing) mkdirSync(path.join(workspace, "artifacts"), { recursive: true });
   done({ ok: true });
 
   const env = runEnv(a, { ...baselineEnv(), ...passedEnv(input.passEnv) });
-  done = step("env", `${Object.keys(env).length} variables (${a.secrets.length} secrets: ${a.secrets.map((s) => s.name).join(", ") || "none"})`);
+  done = step(
+    "env",
+    `${Object.keys(env).length} variables (${a.secrets.length} secrets: ${a.secrets.map((s) => s.name).join(", ") || "none"})`,
+  );
   done({ ok: true });
 
   let backend: Backend;
@@ -77,7 +110,16 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
     const why = (err as Error).message;
     const label = "start the run's isolation backend";
     step("workspace", label)({ ok: false, tail: why });
-    return { ok: false, failure: { step: label, phase: "workspace", exitCode: null, tail: why, message: `Environment setup failed: ${why}` } };
+    return {
+      ok: false,
+      failure: {
+        step: label,
+        phase: "workspace",
+        exitCode: null,
+        tail: why,
+        message: `Environment setup failed: ${why}`,
+      },
+    };
   }
 
   const repos: PreparedRepo[] = [];
@@ -93,17 +135,45 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
     const label = `clone ${r.url}${r.ref ? `@${r.ref}` : ""}`;
     const finish = step("clone", label);
     // refused before git sees them: an option (`--upload-pack=…`, `--pathspec-from-file=…`), this machine's disk, a remote helper
-    const refused = repoUrlProblem(cloneUrl, allowLocal) ?? (r.ref !== undefined ? refProblem(r.ref) : null);
+    const refused =
+      repoUrlProblem(cloneUrl, allowLocal) ?? (r.ref !== undefined ? refProblem(r.ref) : null);
     if (refused) {
       finish({ ok: false, tail: refused });
-      return { ok: false, failure: { step: label, phase: "clone", exitCode: null, tail: refused, message: `Environment setup failed: ${refused}` }, backend };
+      return {
+        ok: false,
+        failure: {
+          step: label,
+          phase: "clone",
+          exitCode: null,
+          tail: refused,
+          message: `Environment setup failed: ${refused}`,
+        },
+        backend,
+      };
     }
     const tail = new Tail();
     const callId = `setup-clone-${i + 1}`;
-    const onOutput = (stream: "stdout" | "stderr", chunk: string) => emit({ type: "command.output", payload: { call_id: callId, stream, chunk } });
-    const opts = { cwd: workspace, env: github ? gitAuthEnv(env.GITHUB_TOKEN) : undefined, allowLocal, signal, tail, onOutput };
-    let res = await git(backend, ["clone", "--quiet", "--no-recurse-submodules", "--", cloneUrl, dir], opts);
-    if (res.ok && r.ref) res = await git(backend, ["checkout", "--quiet", r.ref, "--"], { ...opts, cwd: dir, repo: dir });
+    const onOutput = (stream: "stdout" | "stderr", chunk: string) =>
+      emit({ type: "command.output", payload: { call_id: callId, stream, chunk } });
+    const opts = {
+      cwd: workspace,
+      env: github ? gitAuthEnv(env.GITHUB_TOKEN) : undefined,
+      allowLocal,
+      signal,
+      tail,
+      onOutput,
+    };
+    let res = await git(
+      backend,
+      ["clone", "--quiet", "--no-recurse-submodules", "--", cloneUrl, dir],
+      opts,
+    );
+    if (res.ok && r.ref)
+      res = await git(backend, ["checkout", "--quiet", r.ref, "--"], {
+        ...opts,
+        cwd: dir,
+        repo: dir,
+      });
     if (!res.ok) {
       const failure = fail("clone", label, res.exitCode, tail.toString(), signal);
       finish({ ok: false, exitCode: res.exitCode, tail: failure.tail });
@@ -113,14 +183,23 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
     repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github });
   }
 
-  for (const [i, command] of (input.existing ? [] : (a.environment?.setup_commands ?? [])).entries()) {
+  for (const [i, command] of (input.existing
+    ? []
+    : (a.environment?.setup_commands ?? [])
+  ).entries()) {
     const label = command;
     const finish = step("setup_command", label);
     const p = backend.spawn("sh", ["-c", command], { signal });
     p.stdin.end();
     const { status, tail } = await streamProcess(p, emit, `setup-${i + 1}`);
     if (status.exitCode !== 0) {
-      const failure = fail("setup_command", `setup command ${i + 1} \`${command}\``, status.exitCode, tail, signal);
+      const failure = fail(
+        "setup_command",
+        `setup command ${i + 1} \`${command}\``,
+        status.exitCode,
+        tail,
+        signal,
+      );
       finish({ ok: false, exitCode: status.exitCode, tail });
       return { ok: false, failure, backend };
     }
@@ -131,7 +210,10 @@ export async function prepareRun(input: PrepareInput): Promise<{ ok: true; prepa
 }
 
 /** The variables of this process that `names` (`--env NAME`) lets through; nothing else of it. */
-const passedEnv = (names: string[] = []) => Object.fromEntries(names.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])));
+const passedEnv = (names: string[] = []) =>
+  Object.fromEntries(
+    names.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])),
+  );
 
 type StepEnd = { ok: boolean; exitCode?: number | null; tail?: string };
 
@@ -148,15 +230,27 @@ function startStep(emit: (e: HarnessEvent) => void) {
           name,
           status: end.ok ? "succeeded" : "failed",
           duration_ms: Math.round(performance.now() - t0),
-          ...(end.exitCode !== undefined && end.exitCode !== null ? { exit_code: end.exitCode } : {}),
+          ...(end.exitCode !== undefined && end.exitCode !== null
+            ? { exit_code: end.exitCode }
+            : {}),
           ...(end.tail !== undefined ? { output_tail: end.tail } : {}),
         },
       });
   };
 }
 
-function fail(phase: SetupFailure["phase"], step: string, exitCode: number | null, tail: string, signal: AbortSignal): SetupFailure {
-  const how = signal.aborted ? "was stopped (the run was cancelled)" : exitCode === null ? "was killed" : `exited with code ${exitCode}`;
+function fail(
+  phase: SetupFailure["phase"],
+  step: string,
+  exitCode: number | null,
+  tail: string,
+  signal: AbortSignal,
+): SetupFailure {
+  const how = signal.aborted
+    ? "was stopped (the run was cancelled)"
+    : exitCode === null
+      ? "was killed"
+      : `exited with code ${exitCode}`;
   const shown = tail.trim().slice(-1_500);
   return {
     step,

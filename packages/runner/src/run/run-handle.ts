@@ -18,7 +18,14 @@ const SETTLE_MS = 30_000;
 /** What ended a run, as the host reports it. */
 export type Final =
   | { kind: "completed"; state: "SUCCEEDED" | "CANCELLED"; message: string }
-  | { kind: "failed"; state: "FAILED" | "ERROR" | "CANCELLED"; message: string; error_code?: ErrorCode; retryable?: boolean; exit_code?: number };
+  | {
+      kind: "failed";
+      state: "FAILED" | "ERROR" | "CANCELLED";
+      message: string;
+      error_code?: ErrorCode;
+      retryable?: boolean;
+      exit_code?: number;
+    };
 
 export type RunDeps = {
   baseUrl: string;
@@ -37,7 +44,13 @@ export type RunDeps = {
   send(msg: HostMessage): void;
   log(entry: Record<string, unknown>): void;
   /** after the harness finished: commit, push, open a PR, upload `artifacts/` (see artifacts.ts) */
-  collectArtifacts?(input: { assignment: TaskAssignment; prepared: Prepared; emit: (e: HarnessEvent) => void; signal: AbortSignal; redact: (text: string) => string }): Promise<unknown>;
+  collectArtifacts?(input: {
+    assignment: TaskAssignment;
+    prepared: Prepared;
+    emit: (e: HarnessEvent) => void;
+    signal: AbortSignal;
+    redact: (text: string) => string;
+  }): Promise<unknown>;
   sessionBackoff?: Backoff;
   /** observed by benchmarks: the harness is about to start, `ms` after the assignment arrived */
   onHarnessStart?(runId: string, ms: number): void;
@@ -71,8 +84,18 @@ export class RunHandle {
     this.executionId = assignment.execution_id;
     this.redactor = new Redactor(assignment.secrets);
     this.done = this.run().catch((err) => {
-      deps.log({ msg: "run crashed", task_id: this.taskId, error: this.redactor.text(String(err?.stack ?? err)) });
-      return this.report({ kind: "failed", state: "ERROR", message: `The host runner failed: ${this.redactor.text(String(err))}`, error_code: "internal_error", retryable: true });
+      deps.log({
+        msg: "run crashed",
+        task_id: this.taskId,
+        error: this.redactor.text(String(err?.stack ?? err)),
+      });
+      return this.report({
+        kind: "failed",
+        state: "ERROR",
+        message: `The host runner failed: ${this.redactor.text(String(err))}`,
+        error_code: "internal_error",
+        retryable: true,
+      });
     });
   }
 
@@ -101,10 +124,20 @@ export class RunHandle {
     const type = a.task.agent_config.harness?.type ?? "ambit";
     const harness = this.deps.resolveHarness(type);
     if (!harness) {
-      this.deps.send({ type: "task_rejected", data: { task_id: a.task_id, execution_id: a.execution_id, reason: `this host has no '${type}' harness` } });
+      this.deps.send({
+        type: "task_rejected",
+        data: {
+          task_id: a.task_id,
+          execution_id: a.execution_id,
+          reason: `this host has no '${type}' harness`,
+        },
+      });
       return null;
     }
-    this.deps.send({ type: "task_claimed", data: { task_id: a.task_id, execution_id: a.execution_id } });
+    this.deps.send({
+      type: "task_claimed",
+      data: { task_id: a.task_id, execution_id: a.execution_id },
+    });
 
     const session = (this.session = new SessionClient({
       baseUrl: this.deps.baseUrl,
@@ -119,24 +152,43 @@ export class RunHandle {
     const emit = (e: HarnessEvent) => pipeline.emit(e);
     const signal = this.abort.signal;
     const existing = this.deps.workspace !== undefined;
-    const workspace = this.deps.workspace ?? path.join(this.deps.workdir, "runs", `${a.run_id}.${a.execution_id}`);
+    const workspace =
+      this.deps.workspace ?? path.join(this.deps.workdir, "runs", `${a.run_id}.${a.execution_id}`);
     if (!existing) rmSync(workspace, { recursive: true, force: true }); // left by a runner that died mid-run
     let backend: Backend | undefined;
     try {
-      const prep = await prepareRun({ assignment: a, workspace, existing, passEnv: this.deps.passEnv, allowLocalRepos: this.deps.allowLocalRepos, emit, signal, makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env) });
+      const prep = await prepareRun({
+        assignment: a,
+        workspace,
+        existing,
+        passEnv: this.deps.passEnv,
+        allowLocalRepos: this.deps.allowLocalRepos,
+        emit,
+        signal,
+        makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env),
+      });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
       if (this.handedBack !== null) return this.handBackNow();
       if (signal.aborted) return await this.end(pipeline, this.cancelled());
       if (!prep.ok) {
         const f = prep.failure;
-        emit({ type: "error", payload: { message: f.message, error_code: "environment_setup_failed", retryable: false } });
+        emit({
+          type: "error",
+          payload: { message: f.message, error_code: "environment_setup_failed", retryable: false },
+        });
         return await this.end(pipeline, {
-          kind: "failed", state: "FAILED", message: this.redactor.text(f.message), error_code: "environment_setup_failed",
+          kind: "failed",
+          state: "FAILED",
+          message: this.redactor.text(f.message),
+          error_code: "environment_setup_failed",
           ...(f.exitCode !== null ? { exit_code: f.exitCode } : {}),
         });
       }
       this.started = true;
-      this.deps.send({ type: "task_started", data: { task_id: a.task_id, execution_id: a.execution_id } });
+      this.deps.send({
+        type: "task_started",
+        data: { task_id: a.task_id, execution_id: a.execution_id },
+      });
       this.deps.onHarnessStart?.(a.run_id, performance.now() - this.assignedAt);
       // the follow-ups sent before this host attached (the one that started this execution among
       // them) are in the harness's queue before its first step
@@ -144,9 +196,21 @@ export class RunHandle {
       const final = await this.runHarness(harness, prep.prepared, emit);
       if (final.state !== "CANCELLED" && this.deps.collectArtifacts) {
         try {
-          await this.deps.collectArtifacts({ assignment: a, prepared: prep.prepared, emit, signal, redact: (s) => this.redactor.text(s) });
+          await this.deps.collectArtifacts({
+            assignment: a,
+            prepared: prep.prepared,
+            emit,
+            signal,
+            redact: (s) => this.redactor.text(s),
+          });
         } catch (err) {
-          emit({ type: "error", payload: { message: `Collecting the run's artifacts failed: ${String(err)}`, retryable: true } });
+          emit({
+            type: "error",
+            payload: {
+              message: `Collecting the run's artifacts failed: ${String(err)}`,
+              retryable: true,
+            },
+          });
         }
       }
       return await this.end(pipeline, final);
@@ -157,7 +221,11 @@ export class RunHandle {
     }
   }
 
-  private async runHarness(harness: Harness, prepared: Prepared, emit: (e: HarnessEvent) => void): Promise<Final> {
+  private async runHarness(
+    harness: Harness,
+    prepared: Prepared,
+    emit: (e: HarnessEvent) => void,
+  ): Promise<Final> {
     const a = this.assignment;
     const signal = this.abort.signal;
     const ctx: HarnessContext = {
@@ -191,29 +259,62 @@ export class RunHandle {
     if ("error" in first) {
       const message = `The ${harness.type} harness failed: ${first.error instanceof Error ? first.error.message : String(first.error)}`;
       emit({ type: "error", payload: { message, error_code: "internal_error", retryable: true } });
-      return { kind: "failed", state: "ERROR", message, error_code: "internal_error", retryable: true };
+      return {
+        kind: "failed",
+        state: "ERROR",
+        message,
+        error_code: "internal_error",
+        retryable: true,
+      };
     }
     return finalOf(first.outcome);
   }
 
-  private async askUser(question: string, emit: (e: HarnessEvent) => void, signal?: AbortSignal): Promise<string> {
+  private async askUser(
+    question: string,
+    emit: (e: HarnessEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const a = this.assignment;
     // an answer that is already here needs no BLOCKED round trip
     if (this.followups.size) return this.followups.next();
     emit({ type: "agent.message", payload: { text: question, role: "assistant" } });
-    this.deps.send({ type: "task_blocked", data: { task_id: a.task_id, execution_id: a.execution_id, question: this.redactor.text(question).slice(0, 10_000) } });
-    const answer = await this.followups.next(signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal);
+    this.deps.send({
+      type: "task_blocked",
+      data: {
+        task_id: a.task_id,
+        execution_id: a.execution_id,
+        question: this.redactor.text(question).slice(0, 10_000),
+      },
+    });
+    const answer = await this.followups.next(
+      signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal,
+    );
     // the follow-up normally unblocked the run already; this covers one that raced the block
-    this.deps.send({ type: "task_unblocked", data: { task_id: a.task_id, execution_id: a.execution_id } });
+    this.deps.send({
+      type: "task_unblocked",
+      data: { task_id: a.task_id, execution_id: a.execution_id },
+    });
     return answer;
   }
 
   private cancelled(): Final {
-    return { kind: "completed", state: "CANCELLED", message: `Cancelled on the host: ${this.cancelReason ?? "stopped"}; its processes were killed` };
+    return {
+      kind: "completed",
+      state: "CANCELLED",
+      message: `Cancelled on the host: ${this.cancelReason ?? "stopped"}; its processes were killed`,
+    };
   }
 
   private handBackNow(): null {
-    this.deps.send({ type: "task_rejected", data: { task_id: this.taskId, execution_id: this.executionId, reason: this.handedBack ?? "handed back" } });
+    this.deps.send({
+      type: "task_rejected",
+      data: {
+        task_id: this.taskId,
+        execution_id: this.executionId,
+        reason: this.handedBack ?? "handed back",
+      },
+    });
     return null;
   }
 
@@ -221,17 +322,29 @@ export class RunHandle {
   private async end(pipeline: EventPipeline, final: Final): Promise<Final> {
     pipeline.flush();
     const settled = await this.session!.settled(this.deps.settleMs ?? SETTLE_MS);
-    if (!settled) this.deps.log({ msg: "events not acknowledged before the run ended", task_id: this.taskId, backlog: this.session!.backlog });
+    if (!settled)
+      this.deps.log({
+        msg: "events not acknowledged before the run ended",
+        task_id: this.taskId,
+        backlog: this.session!.backlog,
+      });
     return this.report(final);
   }
 
   private report(final: Final): Final {
     const ref = { task_id: this.taskId, execution_id: this.executionId };
     const message = this.redactor.text(final.message).slice(0, 10_000);
-    if (final.kind === "completed") this.deps.send({ type: "task_completed", data: { ...ref, message, task_state: final.state } });
+    if (final.kind === "completed")
+      this.deps.send({
+        type: "task_completed",
+        data: { ...ref, message, task_state: final.state },
+      });
     else {
       const { kind: _k, message: _m, ...rest } = final;
-      this.deps.send({ type: "task_failed", data: { ...ref, ...rest, message, task_state: final.state } });
+      this.deps.send({
+        type: "task_failed",
+        data: { ...ref, ...rest, message, task_state: final.state },
+      });
     }
     return final;
   }
@@ -240,5 +353,10 @@ export class RunHandle {
 function finalOf(o: HarnessOutcome): Final {
   if (o.state === "SUCCEEDED") return { kind: "completed", state: "SUCCEEDED", message: o.message };
   if (o.state === "CANCELLED") return { kind: "completed", state: "CANCELLED", message: o.message };
-  return { kind: "failed", state: "FAILED", message: o.message, ...(o.error_code ? { error_code: o.error_code } : {}) };
+  return {
+    kind: "failed",
+    state: "FAILED",
+    message: o.message,
+    ...(o.error_code ? { error_code: o.error_code } : {}),
+  };
 }

@@ -13,9 +13,24 @@ export const KEEP_LIMITS = { files: 50, bytes: 10 * 1024 * 1024 };
 
 /** Folders never looked into: version control, dependencies, caches, virtual environments. */
 export const SKIPPED_DIRS = new Set([
-  ".git", ".hg", ".svn", "node_modules", ".npm", ".pnpm-store", ".yarn", "bower_components",
-  ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".cache",
-  ".gradle", ".m2",
+  ".git",
+  ".hg",
+  ".svn",
+  "node_modules",
+  ".npm",
+  ".pnpm-store",
+  ".yarn",
+  "bower_components",
+  ".venv",
+  "venv",
+  "__pycache__",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".ruff_cache",
+  ".tox",
+  ".cache",
+  ".gradle",
+  ".m2",
 ]);
 
 /** Files looked at, at most: a workspace holding more is not walked further. */
@@ -36,7 +51,10 @@ export function changedFiles(workspace: string, before: WorkspaceSnapshot): stri
   // the agent made the workspace a repository: git keeps its changes
   if (existsSync(path.join(workspace, ".git"))) return [];
   const now = snapshotWorkspace(workspace);
-  return [...now].filter(([rel, sig]) => before.get(rel) !== sig).map(([rel]) => rel).sort();
+  return [...now]
+    .filter(([rel, sig]) => before.get(rel) !== sig)
+    .map(([rel]) => rel)
+    .sort();
 }
 
 export type KeepInput = {

@@ -27,12 +27,20 @@ export class APIPromise<T> implements PromiseLike<T> {
 
   /** The parsed body together with the raw response. */
   withResponse(): Promise<WithResponse<T>> {
-    this.parsed ??= this.responsePromise.then(async (response) => ({ data: await this.parse(response), response }));
+    this.parsed ??= this.responsePromise.then(async (response) => ({
+      data: await this.parse(response),
+      response,
+    }));
     return this.parsed;
   }
 
-  then<R1 = T, R2 = never>(onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null, onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {
-    return this.withResponse().then((r) => r.data).then(onfulfilled, onrejected);
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.withResponse()
+      .then((r) => r.data)
+      .then(onfulfilled, onrejected);
   }
 
   catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {

@@ -1,5 +1,11 @@
 import { APIPromise } from "./api-promise.ts";
-import { AmbitError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "./errors.ts";
+import {
+  AmbitError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from "./errors.ts";
 import { retryDelayMs, shouldRetry, sleep } from "./retry.ts";
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -19,7 +25,14 @@ export type ClientOptions = {
   fetch?: Fetch;
 };
 
-export type QueryValue = string | number | boolean | undefined | null | ReadonlyArray<string | number | boolean> | Record<string, string>;
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | undefined
+  | null
+  | ReadonlyArray<string | number | boolean>
+  | Record<string, string>;
 
 /** Per-request overrides. */
 export type RequestOptions = {
@@ -34,7 +47,9 @@ export type RequestOptions = {
 };
 
 const DEFAULT_BASE_URL = "http://localhost:8787";
-const env = (name: string): string | undefined => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined;
+const env = (name: string): string | undefined =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] ||
+  undefined;
 
 /** `http://host:8787`, `http://host:8787/`, `http://host:8787/api/v1` → `http://host:8787/api/v1`. */
 export function apiBaseOf(baseURL: string): string {
@@ -57,7 +72,10 @@ export class AmbitCore {
 
   constructor(options: ClientOptions = {}) {
     const apiKey = options.apiKey === null ? null : (options.apiKey ?? env("AMBIT_API_KEY"));
-    if (apiKey === undefined || apiKey === "") throw new AmbitError("no API key: pass { apiKey } or set AMBIT_API_KEY (create one with `ambit api-key create` or POST /api/v1/api-keys)");
+    if (apiKey === undefined || apiKey === "")
+      throw new AmbitError(
+        "no API key: pass { apiKey } or set AMBIT_API_KEY (create one with `ambit api-key create` or POST /api/v1/api-keys)",
+      );
     this.apiKey = apiKey;
     this.baseURL = apiBaseOf(options.baseURL ?? env("AMBIT_BASE_URL") ?? DEFAULT_BASE_URL);
     this.timeout = options.timeout ?? 60_000;
@@ -84,7 +102,10 @@ export class AmbitCore {
 
   /** Any request under `/api/v1`; resolves to the parsed JSON body (undefined for 204). */
   request<T>(method: string, path: string, opts: RequestOptions = {}): APIPromise<T> {
-    return new APIPromise<T>(this.send(method, path, opts), parseBody as (r: Response) => Promise<T>);
+    return new APIPromise<T>(
+      this.send(method, path, opts),
+      parseBody as (r: Response) => Promise<T>,
+    );
   }
 
   /** The full URL of `path` with `query`. */
@@ -93,7 +114,9 @@ export class AmbitCore {
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value === undefined || value === null) continue;
       if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, String(v));
-      else if (typeof value === "object") for (const [k, v] of Object.entries(value as Record<string, string>)) url.searchParams.append(`${key}[${k}]`, v);
+      else if (typeof value === "object")
+        for (const [k, v] of Object.entries(value as Record<string, string>))
+          url.searchParams.append(`${key}[${k}]`, v);
       else url.searchParams.append(key, String(value));
     }
     return url.toString();
@@ -109,14 +132,20 @@ export class AmbitCore {
       ...this.defaultHeaders,
     };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
-    if (method === "POST") headers["idempotency-key"] = opts.idempotencyKey ?? `ambit-sdk-${crypto.randomUUID()}`;
+    if (method === "POST")
+      headers["idempotency-key"] = opts.idempotencyKey ?? `ambit-sdk-${crypto.randomUUID()}`;
     Object.assign(headers, opts.headers);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
 
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
-        response = await this.attempt(url, { method, headers: { ...headers, "x-ambit-retry-count": String(attempt) }, body }, timeout, opts.signal);
+        response = await this.attempt(
+          url,
+          { method, headers: { ...headers, "x-ambit-retry-count": String(attempt) }, body },
+          timeout,
+          opts.signal,
+        );
       } catch (err) {
         if (err instanceof APIUserAbortError || attempt >= maxRetries) throw err;
         await sleep(retryDelayMs(attempt + 1), opts.signal).catch(() => {
@@ -137,7 +166,12 @@ export class AmbitCore {
   }
 
   /** One fetch with its own timeout; transport failures become APIConnection(Timeout)Error. */
-  private async attempt(url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
+  private async attempt(
+    url: string,
+    init: RequestInit,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     if (signal?.aborted) throw new APIUserAbortError("request aborted");
     const controller = new AbortController();
     let timedOut = false;
@@ -152,9 +186,15 @@ export class AmbitCore {
       return await this.fetch(url, { ...init, signal: controller.signal });
     } catch (err) {
       signal?.removeEventListener("abort", onAbort);
-      if (timedOut) throw new APIConnectionTimeoutError(`no answer from ${new URL(url).origin} within ${timeoutMs} ms`, { cause: err });
+      if (timedOut)
+        throw new APIConnectionTimeoutError(
+          `no answer from ${new URL(url).origin} within ${timeoutMs} ms`,
+          { cause: err },
+        );
       if (signal?.aborted) throw new APIUserAbortError("request aborted");
-      throw new APIConnectionError(`could not reach ${new URL(url).origin}: ${causeText(err)}`, { cause: err });
+      throw new APIConnectionError(`could not reach ${new URL(url).origin}: ${causeText(err)}`, {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -170,7 +210,9 @@ async function parseBody(response: Response): Promise<unknown> {
   if (response.status === 204) return undefined;
   const text = await response.text();
   if (!text) return undefined;
-  return /^application\/([\w.-]+\+)?json\b/.test(response.headers.get("content-type") ?? "") ? JSON.parse(text) : text;
+  return /^application\/([\w.-]+\+)?json\b/.test(response.headers.get("content-type") ?? "")
+    ? JSON.parse(text)
+    : text;
 }
 
 async function readError(response: Response) {

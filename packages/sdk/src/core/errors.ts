@@ -42,7 +42,11 @@ export class APIError<TStatus extends number = number> extends AmbitError {
   }
 
   /** The error class for a status. */
-  static generate(status: number, body: Partial<Problem> | string | undefined, headers: Headers): APIError {
+  static generate(
+    status: number,
+    body: Partial<Problem> | string | undefined,
+    headers: Headers,
+  ): APIError {
     const cls = STATUS_CLASSES[status] ?? (status >= 500 ? InternalServerError : APIError);
     return new cls(status, body, headers);
   }
@@ -50,7 +54,9 @@ export class APIError<TStatus extends number = number> extends AmbitError {
 
 function messageOf(status: number, body: Partial<Problem> | string | undefined): string {
   if (typeof body === "object" && body) {
-    const fields = body.errors?.length ? ` [${body.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}]` : "";
+    const fields = body.errors?.length
+      ? ` [${body.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}]`
+      : "";
     const text = body.detail ?? body.title ?? body.error ?? JSON.stringify(body);
     return `${status} ${body.error_code ?? "error"}: ${text}${fields}`;
   }

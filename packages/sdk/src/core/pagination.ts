@@ -17,7 +17,11 @@ export class PagePromise<P extends Paged, Item> implements PromiseLike<P>, Async
   private readonly fetchPage: (cursor?: string) => APIPromise<P>;
   private readonly itemsOf: (page: P) => Item[];
 
-  constructor(fetchPage: (cursor?: string) => APIPromise<P>, itemsOf: (page: P) => Item[], cursor?: string) {
+  constructor(
+    fetchPage: (cursor?: string) => APIPromise<P>,
+    itemsOf: (page: P) => Item[],
+    cursor?: string,
+  ) {
     this.fetchPage = fetchPage;
     this.itemsOf = itemsOf;
     this.first = fetchPage(cursor);
@@ -31,7 +35,10 @@ export class PagePromise<P extends Paged, Item> implements PromiseLike<P>, Async
     return this.first.asResponse();
   }
 
-  then<R1 = P, R2 = never>(onfulfilled?: ((value: P) => R1 | PromiseLike<R1>) | null, onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {
+  then<R1 = P, R2 = never>(
+    onfulfilled?: ((value: P) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
     return this.first.then(onfulfilled, onrejected);
   }
 
@@ -39,7 +46,11 @@ export class PagePromise<P extends Paged, Item> implements PromiseLike<P>, Async
   async *pages(): AsyncGenerator<P> {
     let page = await this.first;
     yield page;
-    while (page.page_info.has_next_page && page.page_info.next_cursor && this.itemsOf(page).length > 0) {
+    while (
+      page.page_info.has_next_page &&
+      page.page_info.next_cursor &&
+      this.itemsOf(page).length > 0
+    ) {
       page = await this.fetchPage(page.page_info.next_cursor);
       yield page;
     }

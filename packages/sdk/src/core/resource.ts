@@ -10,5 +10,8 @@ export abstract class APIResource {
 
 /** `encodeURIComponent` for each interpolated path segment. */
 export function path(strings: TemplateStringsArray, ...params: string[]): string {
-  return strings.reduce((out, s, i) => out + s + (i < params.length ? encodeURIComponent(params[i]) : ""), "");
+  return strings.reduce(
+    (out, s, i) => out + s + (i < params.length ? encodeURIComponent(params[i]) : ""),
+    "",
+  );
 }

@@ -1,4 +1,11 @@
-import type { AccessLevel, RunEvent, RunItem, RunState, ServerFrame, TerminalState } from "@ambit/protocol";
+import type {
+  AccessLevel,
+  RunEvent,
+  RunItem,
+  RunState,
+  ServerFrame,
+  TerminalState,
+} from "@ambit/protocol";
 import type { AmbitCore } from "./client.ts";
 import { APIError, AmbitError } from "./errors.ts";
 import { path } from "./resource.ts";
@@ -33,7 +40,12 @@ export type RunStreamOptions = {
  * The protocol's `TERMINAL_STATES`, restated because the SDK takes only types from
  * `@ambit/protocol` (it bundles without it); tsc checks that the two name the same states.
  */
-const TERMINAL: Record<TerminalState, true> = { SUCCEEDED: true, FAILED: true, ERROR: true, CANCELLED: true };
+const TERMINAL: Record<TerminalState, true> = {
+  SUCCEEDED: true,
+  FAILED: true,
+  ERROR: true,
+  CANCELLED: true,
+};
 
 /** Where a connection starts: the run's state and last seq at that moment. */
 type Tail = { state: RunState; lastSeq: number; access?: AccessLevel };
@@ -71,7 +83,12 @@ export class RunStream implements AsyncIterable<RunEvent> {
     this.options = options;
     this.lastSeq = options.after ?? 0;
     const wanted = options.transport ?? "auto";
-    this.transport = wanted === "auto" ? (typeof globalThis.WebSocket === "function" ? "websocket" : "sse") : wanted;
+    this.transport =
+      wanted === "auto"
+        ? typeof globalThis.WebSocket === "function"
+          ? "websocket"
+          : "sse"
+        : wanted;
   }
 
   /** Closes the open connection; the iteration then ends. */
@@ -90,14 +107,17 @@ export class RunStream implements AsyncIterable<RunEvent> {
       for (let first = true; !this.closed && !signal?.aborted; first = false) {
         if (!first) this.reconnects++;
         try {
-          const conn = (this.current = await (this.transport === "websocket" ? this.openSocket() : this.openSse()));
+          const conn = (this.current = await (this.transport === "websocket"
+            ? this.openSocket()
+            : this.openSse()));
           failures = 0;
           // the run's state at the tail of the log when we connected; replayed events rewrite it in order
           const tailSeq = conn.tail.lastSeq;
           this.access = conn.tail.access ?? this.access;
           this.state = conn.tail.state;
           this.options.onStatus?.("live");
-          const ended = () => untilTerminal && Object.hasOwn(TERMINAL, this.state!) && this.lastSeq >= tailSeq;
+          const ended = () =>
+            untilTerminal && Object.hasOwn(TERMINAL, this.state!) && this.lastSeq >= tailSeq;
           if (ended()) return conn.close();
           for await (const batch of conn.frames) {
             for (const event of batch) {
@@ -125,21 +145,33 @@ export class RunStream implements AsyncIterable<RunEvent> {
   }
 
   private async openSocket(): Promise<Connection> {
-    const minted = await this.client.post<{ token: string; access: AccessLevel }>(path`/agent/runs/${this.runId}/session-token`);
+    const minted = await this.client.post<{ token: string; access: AccessLevel }>(
+      path`/agent/runs/${this.runId}/session-token`,
+    );
     // built from our base URL rather than the answer's session_url: the address we reached the API at also reaches the socket
-    const url = new URL(this.client.buildURL(path`/agent/runs/${this.runId}/session`, { token: minted.token, after: this.lastSeq }).replace(/^http/, "ws"));
+    const url = new URL(
+      this.client
+        .buildURL(path`/agent/runs/${this.runId}/session`, {
+          token: minted.token,
+          after: this.lastSeq,
+        })
+        .replace(/^http/, "ws"),
+    );
     const ws = new WebSocket(url.toString());
     const channel = new Channel<RunEvent[]>();
     // a connection that died without a close (a sleeping laptop, a dropped NAT entry) is noticed by pinging it
     const idleMs = this.options.idleTimeoutMs ?? 45_000;
     let heardAt = Date.now();
-    const watchdog = setInterval(() => {
-      if (Date.now() - heardAt > idleMs) {
-        // a dead link may never complete the close handshake: give up on it now rather than on its close event
-        drop(new StreamDisconnected(`session socket silent for ${idleMs} ms`));
-        ws.close(4001, "no answer to pings");
-      } else if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
-    }, Math.max(100, Math.floor(idleMs / 3)));
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - heardAt > idleMs) {
+          // a dead link may never complete the close handshake: give up on it now rather than on its close event
+          drop(new StreamDisconnected(`session socket silent for ${idleMs} ms`));
+          ws.close(4001, "no answer to pings");
+        } else if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
+      },
+      Math.max(100, Math.floor(idleMs / 3)),
+    );
     let ready: (tail: Tail) => void;
     let failed: (err: unknown) => void;
     const opened = new Promise<Tail>((resolve, reject) => ((ready = resolve), (failed = reject)));
@@ -151,7 +183,8 @@ export class RunStream implements AsyncIterable<RunEvent> {
       } catch {
         return ws.close(4000, "not JSON"); // clients may only close with 1000 or 3000-4999
       }
-      if (frame.type === "ready") ready({ state: frame.state, lastSeq: frame.last_seq, access: frame.access });
+      if (frame.type === "ready")
+        ready({ state: frame.state, lastSeq: frame.last_seq, access: frame.access });
       else if (frame.type === "event") channel.push([frame.event]);
       else if (frame.type === "events") channel.push(frame.events);
       else if (frame.type === "presence") this.options.onPresence?.(frame.attached);
@@ -161,14 +194,27 @@ export class RunStream implements AsyncIterable<RunEvent> {
       failed(err);
       channel.end(this.closed ? undefined : err);
     };
-    ws.addEventListener("close", (e) => drop(new StreamDisconnected(`session socket closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`)));
+    ws.addEventListener("close", (e) =>
+      drop(
+        new StreamDisconnected(
+          `session socket closed (${e.code}${e.reason ? ` ${e.reason}` : ""})`,
+        ),
+      ),
+    );
     const tail = await opened;
-    return { tail: { ...tail, access: tail.access ?? minted.access }, frames: channel, close: () => ws.close(1000) };
+    return {
+      tail: { ...tail, access: tail.access ?? minted.access },
+      frames: channel,
+      close: () => ws.close(1000),
+    };
   }
 
   private async openSse(): Promise<Connection> {
     const run = await this.client.get<RunItem>(path`/agent/runs/${this.runId}`);
-    const page = await this.client.get<{ last_seq: number }>(path`/agent/runs/${this.runId}/events`, { query: { after: this.lastSeq, limit: 1 } });
+    const page = await this.client.get<{ last_seq: number }>(
+      path`/agent/runs/${this.runId}/events`,
+      { query: { after: this.lastSeq, limit: 1 } },
+    );
     const controller = new AbortController();
     const response = await this.client
       .get(path`/agent/runs/${this.runId}/events`, {
@@ -183,7 +229,11 @@ export class RunStream implements AsyncIterable<RunEvent> {
       for await (const msg of parseSse(body!)) yield [JSON.parse(msg.data) as RunEvent];
       throw new StreamDisconnected("the event stream ended");
     }
-    return { tail: { state: run.state, lastSeq: page.last_seq }, frames: frames(), close: () => controller.abort() };
+    return {
+      tail: { state: run.state, lastSeq: page.last_seq },
+      frames: frames(),
+      close: () => controller.abort(),
+    };
   }
 }
 

@@ -24,6 +24,9 @@ export class Hosts extends APIResource {
    * const { workers } = await client.hosts.connectedWorkers();
    */
   connectedWorkers(options?: RequestOptions) {
-    return this._client.get<{ workers: ConnectedWorker[] }>("/agent/connected-self-hosted-workers", options);
+    return this._client.get<{ workers: ConnectedWorker[] }>(
+      "/agent/connected-self-hosted-workers",
+      options,
+    );
   }
 }

@@ -16,7 +16,11 @@ export type IdentityUpdateParams = z.input<typeof UpdateAgentRequest>;
  * const agent = await client.agent.identities.create({ name: "triage", prompt: "You triage issues.", base_model: "gpt-5" });
  * await client.agent.identities.update(agent.uid, { description: "", skills: ["acme/api:review"] });
  */
-export class Identities extends Collection<AgentResponse, IdentityCreateParams, IdentityUpdateParams> {
+export class Identities extends Collection<
+  AgentResponse,
+  IdentityCreateParams,
+  IdentityUpdateParams
+> {
   protected readonly basePath = "/agent/identities";
 
   /**

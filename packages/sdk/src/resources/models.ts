@@ -1,4 +1,9 @@
-import type { CreateModelRequest, ListModelsResponse, ModelInfo, UpdateModelRequest } from "@ambit/protocol";
+import type {
+  CreateModelRequest,
+  ListModelsResponse,
+  ModelInfo,
+  UpdateModelRequest,
+} from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
 import { APIResource, path } from "../core/resource.ts";

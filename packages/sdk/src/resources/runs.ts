@@ -1,6 +1,16 @@
 import type {
-  ConversationResponse, ListRunsQuery, ListRunsResponse, RunAgentRequest, RunAgentResponse, RunEvent, RunFollowupRequest, RunItem, RunSharing,
-  SessionTokenResponse, TimelineResponse, UpdateRunSharingRequest,
+  ConversationResponse,
+  ListRunsQuery,
+  ListRunsResponse,
+  RunAgentRequest,
+  RunAgentResponse,
+  RunEvent,
+  RunFollowupRequest,
+  RunItem,
+  RunSharing,
+  SessionTokenResponse,
+  TimelineResponse,
+  UpdateRunSharingRequest,
 } from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
@@ -39,9 +49,16 @@ export class Runs extends APIResource {
    *   console.log(run.run_id, run.title);
    * }
    */
-  list(query: RunListParams = {}, options?: RequestOptions): PagePromise<ListRunsResponse, RunItem> {
+  list(
+    query: RunListParams = {},
+    options?: RequestOptions,
+  ): PagePromise<ListRunsResponse, RunItem> {
     return new PagePromise(
-      (cursor) => this._client.get<ListRunsResponse>("/agent/runs", { ...options, query: { ...query, ...(cursor ? { cursor } : {}) } }),
+      (cursor) =>
+        this._client.get<ListRunsResponse>("/agent/runs", {
+          ...options,
+          query: { ...query, ...(cursor ? { cursor } : {}) },
+        }),
       (page) => page.runs,
     );
   }
@@ -75,7 +92,10 @@ export class Runs extends APIResource {
    * await client.agent.runs.followup(runId, { message: "also update the docs" });
    */
   followup(runId: string, body: RunFollowupParams, options?: RequestOptions) {
-    return this._client.post<Record<string, never>>(path`/agent/runs/${runId}/followups`, { body, ...options });
+    return this._client.post<Record<string, never>>(path`/agent/runs/${runId}/followups`, {
+      body,
+      ...options,
+    });
   }
 
   /**
@@ -106,7 +126,10 @@ export class Runs extends APIResource {
    * const { events, has_more } = await client.agent.runs.events(runId, { after: 0, limit: 500 });
    */
   events(runId: string, query: { after?: number; limit?: number } = {}, options?: RequestOptions) {
-    return this._client.get<RunEventsPage>(path`/agent/runs/${runId}/events`, { ...options, query });
+    return this._client.get<RunEventsPage>(path`/agent/runs/${runId}/events`, {
+      ...options,
+      query,
+    });
   }
 
   /**
@@ -150,6 +173,9 @@ export class Runs extends APIResource {
    * const lines = (await client.agent.runs.transcript(runId)).trim().split("\n").map((l) => JSON.parse(l));
    */
   transcript(runId: string, options?: RequestOptions) {
-    return this._client.get<string>(path`/agent/runs/${runId}/transcript`, { ...options, headers: { accept: "application/x-ndjson", ...options?.headers } });
+    return this._client.get<string>(path`/agent/runs/${runId}/transcript`, {
+      ...options,
+      headers: { accept: "application/x-ndjson", ...options?.headers },
+    });
   }
 }

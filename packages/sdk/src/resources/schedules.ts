@@ -1,4 +1,8 @@
-import type { CreateScheduledAgentRequest, ScheduledAgentItem, UpdateScheduledAgentRequest } from "@ambit/protocol";
+import type {
+  CreateScheduledAgentRequest,
+  ScheduledAgentItem,
+  UpdateScheduledAgentRequest,
+} from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
 import { APIResource, path } from "../core/resource.ts";

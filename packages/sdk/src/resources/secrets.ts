@@ -1,4 +1,10 @@
-import type { CreateSecretRequest, RotateSecretsKeyResponse, Secret, SecretScope, UpdateSecretRequest } from "@ambit/protocol";
+import type {
+  CreateSecretRequest,
+  RotateSecretsKeyResponse,
+  Secret,
+  SecretScope,
+  UpdateSecretRequest,
+} from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
 import { APIResource, path } from "../core/resource.ts";
@@ -37,8 +43,17 @@ export class Secrets extends APIResource {
    * @example
    * await client.agent.secrets.update("GITHUB_TOKEN", { value: newToken }, { scope: "personal" });
    */
-  update(name: string, body: SecretUpdateParams, params: SecretScopeParams = {}, options?: RequestOptions) {
-    return this._client.put<Secret>(path`/agent/secrets/${name}`, { ...options, query: { ...params }, body });
+  update(
+    name: string,
+    body: SecretUpdateParams,
+    params: SecretScopeParams = {},
+    options?: RequestOptions,
+  ) {
+    return this._client.put<Secret>(path`/agent/secrets/${name}`, {
+      ...options,
+      query: { ...params },
+      body,
+    });
   }
 
   /**
@@ -46,7 +61,10 @@ export class Secrets extends APIResource {
    * await client.agent.secrets.delete("GITHUB_TOKEN", { scope: "team" });
    */
   delete(name: string, params: SecretScopeParams = {}, options?: RequestOptions) {
-    return this._client.delete<void>(path`/agent/secrets/${name}`, { ...options, query: { ...params } });
+    return this._client.delete<void>(path`/agent/secrets/${name}`, {
+      ...options,
+      query: { ...params },
+    });
   }
 
   /**

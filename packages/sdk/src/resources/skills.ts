@@ -1,4 +1,9 @@
-import type { AgentListQuery, AgentSkill, RegisterSkillRequest, RegisterSkillResponse } from "@ambit/protocol";
+import type {
+  AgentListQuery,
+  AgentSkill,
+  RegisterSkillRequest,
+  RegisterSkillResponse,
+} from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
 import { APIResource } from "../core/resource.ts";

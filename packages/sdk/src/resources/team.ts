@@ -1,4 +1,10 @@
-import type { AddMemberRequest, Member, Role, Team as TeamInfo, UpdateTeamRequest } from "@ambit/protocol";
+import type {
+  AddMemberRequest,
+  Member,
+  Role,
+  Team as TeamInfo,
+  UpdateTeamRequest,
+} from "@ambit/protocol";
 import type { z } from "zod";
 import type { AmbitCore, RequestOptions } from "../core/client.ts";
 import { APIResource, path } from "../core/resource.ts";

@@ -68,8 +68,7 @@ export function VirtualList<T>({
       for (const entry of entries) {
         const key = (entry.target as HTMLElement).dataset.key!;
         const h = entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height;
-        if (h > 0 && heights.current.get(key) !== h)
-          (heights.current.set(key, h), (changed = true));
+        if (h > 0 && heights.current.get(key) !== h) heights.current.set(key, h), (changed = true);
       }
       if (changed) remeasured((n) => n + 1);
     });

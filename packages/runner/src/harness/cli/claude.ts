@@ -11,7 +11,8 @@ import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 export const claudeSpec: CliSpec = {
   type: "claude",
   bin: "claude",
-  install: "install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image",
+  install:
+    "install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image",
   mcp: mcpConfig,
   credentials: (ctx) =>
     checkCredentials(ctx, {
@@ -19,15 +20,22 @@ export const claudeSpec: CliSpec = {
       vars: ["ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"],
       secretType: "anthropic_api_key",
       loginFile: ".claude/.credentials.json",
-      mapSecret: (v): Record<string, string> => (v.startsWith("sk-ant-oat") ? { CLAUDE_CODE_OAUTH_TOKEN: v } : { ANTHROPIC_API_KEY: v }),
+      mapSecret: (v): Record<string, string> =>
+        v.startsWith("sk-ant-oat") ? { CLAUDE_CODE_OAUTH_TOKEN: v } : { ANTHROPIC_API_KEY: v },
     }),
   // Claude Code refuses to skip permission prompts as root unless told it runs in a sandbox; a
   // container run is one, and a root host runner is one by its operator's choice
-  env: (ctx): Record<string, string> => (ctx.backend.kind === "docker" || process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {}),
+  env: (ctx): Record<string, string> =>
+    ctx.backend.kind === "docker" || process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {},
   args(ctx, prompt, resume, mcpArgs) {
     const model = cliModel(ctx);
     return [
-      "-p", prompt, "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions",
+      "-p",
+      prompt,
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--dangerously-skip-permissions",
       ...(model ? ["--model", model] : []),
       ...(resume ? ["--resume", resume] : []),
       ...mcpArgs,
@@ -47,17 +55,43 @@ export const claudeSpec: CliSpec = {
           for (const b of ev.message?.content ?? []) {
             if (b.type === "text" && b.text) {
               p.finalText = b.text;
-              emit({ type: "agent.message", payload: { text: b.text, ...(ev.message?.id ? { message_id: ev.message.id } : {}), role: "assistant" } });
+              emit({
+                type: "agent.message",
+                payload: {
+                  text: b.text,
+                  ...(ev.message?.id ? { message_id: ev.message.id } : {}),
+                  role: "assistant",
+                },
+              });
             } else if (b.type === "tool_use") {
               names.set(b.id, b.name);
-              emit({ type: "agent.tool_call", payload: { call_id: b.id, name: b.name, ...optCategory(b.name), input: asRecord(b.input) } });
+              emit({
+                type: "agent.tool_call",
+                payload: {
+                  call_id: b.id,
+                  name: b.name,
+                  ...optCategory(b.name),
+                  input: asRecord(b.input),
+                },
+              });
             }
           }
         } else if (ev.type === "user") {
           for (const b of Array.isArray(ev.message?.content) ? ev.message.content : []) {
             if (b.type !== "tool_result") continue;
-            const text = typeof b.content === "string" ? b.content : (b.content ?? []).map((c: any) => c.text ?? "").join("\n");
-            emit({ type: "agent.tool_result", payload: { call_id: b.tool_use_id, name: names.get(b.tool_use_id) ?? "tool", state: b.is_error ? "failed" : "completed", output: { text: tail(text, 4000) } } });
+            const text =
+              typeof b.content === "string"
+                ? b.content
+                : (b.content ?? []).map((c: any) => c.text ?? "").join("\n");
+            emit({
+              type: "agent.tool_result",
+              payload: {
+                call_id: b.tool_use_id,
+                name: names.get(b.tool_use_id) ?? "tool",
+                state: b.is_error ? "failed" : "completed",
+                output: { text: tail(text, 4000) },
+              },
+            });
           }
         } else if (ev.type === "result") {
           if (typeof ev.result === "string" && ev.result) p.finalText = ev.result;
@@ -68,11 +102,17 @@ export const claudeSpec: CliSpec = {
               ...(model ? { model_id: model } : {}),
               input_tokens: u.input_tokens ?? 0,
               output_tokens: u.output_tokens ?? 0,
-              ...(u.cache_read_input_tokens ? { cache_read_tokens: u.cache_read_input_tokens } : {}),
-              ...(u.cache_creation_input_tokens ? { cache_write_tokens: u.cache_creation_input_tokens } : {}),
+              ...(u.cache_read_input_tokens
+                ? { cache_read_tokens: u.cache_read_input_tokens }
+                : {}),
+              ...(u.cache_creation_input_tokens
+                ? { cache_write_tokens: u.cache_creation_input_tokens }
+                : {}),
             },
           });
-          if (ev.is_error || (ev.subtype && ev.subtype !== "success")) p.error = `Claude Code ended with ${ev.subtype ?? "an error"}: ${ev.result ?? ""}`.trim();
+          if (ev.is_error || (ev.subtype && ev.subtype !== "success"))
+            p.error =
+              `Claude Code ended with ${ev.subtype ?? "an error"}: ${ev.result ?? ""}`.trim();
         }
       },
     };
@@ -88,8 +128,17 @@ export const claudeSpec: CliSpec = {
 function mcpConfig(servers: CliMcpServer[], _ctx: unknown, privateDir: string): CliMcpHandoff {
   if (!servers.length) return { args: [], env: {}, files: {} };
   const mcpServers = Object.fromEntries(
-    servers.map((s) => [s.name, s.kind === "stdio" ? { command: s.command, args: s.args, env: s.env } : { type: "http", url: s.url, headers: s.headers }]),
+    servers.map((s) => [
+      s.name,
+      s.kind === "stdio"
+        ? { command: s.command, args: s.args, env: s.env }
+        : { type: "http", url: s.url, headers: s.headers },
+    ]),
   );
   const file = path.join(privateDir, "claude-mcp.json");
-  return { args: ["--mcp-config", file], env: {}, files: { [file]: JSON.stringify({ mcpServers }) } };
+  return {
+    args: ["--mcp-config", file],
+    env: {},
+    files: { [file]: JSON.stringify({ mcpServers }) },
+  };
 }

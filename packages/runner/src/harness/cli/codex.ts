@@ -26,9 +26,13 @@ export const codexSpec: CliSpec = {
   args(ctx, prompt, resume, mcpArgs) {
     const model = cliModel(ctx);
     return [
-      "exec", "--json", "--skip-git-repo-check",
+      "exec",
+      "--json",
+      "--skip-git-repo-check",
       // in a container the container is the sandbox; on the host keep Codex's own workspace sandbox
-      ...(ctx.backend.kind === "docker" ? ["--dangerously-bypass-approvals-and-sandbox"] : ["--full-auto"]),
+      ...(ctx.backend.kind === "docker"
+        ? ["--dangerously-bypass-approvals-and-sandbox"]
+        : ["--full-auto"]),
       ...(model ? ["-m", model] : []),
       ...mcpArgs,
       ...(resume ? ["resume", resume] : []),
@@ -59,20 +63,45 @@ export const codexSpec: CliSpec = {
             if (!item) break;
             if (item.type === "agent_message") {
               p.finalText = item.text ?? "";
-              emit({ type: "agent.message", payload: { text: item.text ?? "", message_id: item.id, role: "assistant" } });
+              emit({
+                type: "agent.message",
+                payload: { text: item.text ?? "", message_id: item.id, role: "assistant" },
+              });
             } else if (item.type === "error") {
-              emit({ type: "error", payload: { message: item.message ?? "codex reported an error" } });
+              emit({
+                type: "error",
+                payload: { message: item.message ?? "codex reported an error" },
+              });
             } else if (isTool(item.type)) {
               call(item);
               if (item.type === "command_execution" && item.aggregated_output) {
-                emit({ type: "command.output", payload: { call_id: item.id, stream: "stdout", chunk: item.aggregated_output } });
+                emit({
+                  type: "command.output",
+                  payload: { call_id: item.id, stream: "stdout", chunk: item.aggregated_output },
+                });
               }
-              emit({ type: "agent.tool_result", payload: { call_id: item.id, name: describe(item)[0], state: failed(item) ? "failed" : "completed", output: result(item) } });
+              emit({
+                type: "agent.tool_result",
+                payload: {
+                  call_id: item.id,
+                  name: describe(item)[0],
+                  state: failed(item) ? "failed" : "completed",
+                  output: result(item),
+                },
+              });
             }
             break;
           case "turn.completed": {
             const u = ev.usage ?? {};
-            emit({ type: "usage", payload: { ...(model ? { model_id: model } : {}), input_tokens: u.input_tokens ?? 0, output_tokens: u.output_tokens ?? 0, ...(u.cached_input_tokens ? { cache_read_tokens: u.cached_input_tokens } : {}) } });
+            emit({
+              type: "usage",
+              payload: {
+                ...(model ? { model_id: model } : {}),
+                input_tokens: u.input_tokens ?? 0,
+                output_tokens: u.output_tokens ?? 0,
+                ...(u.cached_input_tokens ? { cache_read_tokens: u.cached_input_tokens } : {}),
+              },
+            });
             break;
           }
           case "turn.failed":
@@ -92,23 +121,41 @@ export const codexSpec: CliSpec = {
 
 const TOOL_ITEMS = ["command_execution", "file_change", "mcp_tool_call", "web_search"];
 const isTool = (type: string) => TOOL_ITEMS.includes(type);
-const failed = (item: any) => item.status === "failed" || item.status === "declined" || (item.type === "command_execution" && item.exit_code !== 0 && item.exit_code != null);
+const failed = (item: any) =>
+  item.status === "failed" ||
+  item.status === "declined" ||
+  (item.type === "command_execution" && item.exit_code !== 0 && item.exit_code != null);
 
-function describe(item: any): [string, "command" | "files" | "integration" | "search", Record<string, unknown>] {
+function describe(
+  item: any,
+): [string, "command" | "files" | "integration" | "search", Record<string, unknown>] {
   switch (item.type) {
-    case "command_execution": return ["shell", "command", { command: item.command }];
-    case "file_change": return ["apply_patch", "files", { changes: item.changes ?? [] }];
-    case "mcp_tool_call": return [`${item.server}__${item.tool}`, "integration", { arguments: item.arguments ?? {} }];
-    default: return ["web_search", "search", { query: item.query }];
+    case "command_execution":
+      return ["shell", "command", { command: item.command }];
+    case "file_change":
+      return ["apply_patch", "files", { changes: item.changes ?? [] }];
+    case "mcp_tool_call":
+      return [`${item.server}__${item.tool}`, "integration", { arguments: item.arguments ?? {} }];
+    default:
+      return ["web_search", "search", { query: item.query }];
   }
 }
 
 function result(item: any): Record<string, unknown> {
   switch (item.type) {
-    case "command_execution": return { exit_code: item.exit_code ?? null, output: tail(item.aggregated_output ?? "", 4000) };
-    case "file_change": return { status: item.status, changes: item.changes ?? [] };
-    case "mcp_tool_call": return item.error ? { error: item.error.message ?? item.error } : { result: item.result ?? null };
-    default: return { status: item.status ?? "completed" };
+    case "command_execution":
+      return {
+        exit_code: item.exit_code ?? null,
+        output: tail(item.aggregated_output ?? "", 4000),
+      };
+    case "file_change":
+      return { status: item.status, changes: item.changes ?? [] };
+    case "mcp_tool_call":
+      return item.error
+        ? { error: item.error.message ?? item.error }
+        : { result: item.result ?? null };
+    default:
+      return { status: item.status ?? "completed" };
   }
 }
 
@@ -129,7 +176,10 @@ function result(item: any): Record<string, unknown> {
  * host's login, `auth.json`) and from a trusted project's `.codex/` (the workspace, which is committed).
  */
 function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHandoff {
-  const table = (rec: Record<string, string>) => `{${Object.entries(rec).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`).join(", ")}}`;
+  const table = (rec: Record<string, string>) =>
+    `{${Object.entries(rec)
+      .map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`)
+      .join(", ")}}`;
   const env: Record<string, string> = {};
   const args = servers.flatMap((s, i) => {
     const key = /^[A-Za-z0-9_-]+$/.test(s.name) ? s.name : JSON.stringify(s.name);
@@ -138,11 +188,14 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
     const split = (resolved: Record<string, string>, given: Record<string, string> | undefined) => {
       const literal: Record<string, string> = {};
       const secret: Record<string, string> = {};
-      for (const [k, v] of Object.entries(resolved)) (hasPlaceholder(given?.[k] ?? "") ? secret : literal)[k] = v;
+      for (const [k, v] of Object.entries(resolved))
+        (hasPlaceholder(given?.[k] ?? "") ? secret : literal)[k] = v;
       return [literal, secret];
     };
     const refuse = (field: string) => {
-      throw new Error(`mcp_servers.${s.name}.${field} holds a \${…} placeholder, which Codex could only get on its command line, readable by every local user: move the secret to the server's ${s.kind === "stdio" ? "env" : "headers"}, or run with the claude or ambit harness`);
+      throw new Error(
+        `mcp_servers.${s.name}.${field} holds a \${…} placeholder, which Codex could only get on its command line, readable by every local user: move the secret to the server's ${s.kind === "stdio" ? "env" : "headers"}, or run with the claude or ambit harness`,
+      );
     };
     if (s.kind === "stdio") {
       if (hasPlaceholder(raw.command ?? "")) refuse("command");
@@ -150,7 +203,9 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
       const [literal, secret] = split(s.env, raw.env);
       for (const [k, v] of Object.entries(secret)) {
         if (k in env && env[k] !== v) {
-          throw new Error(`two MCP servers set ${k} to different values; Codex forwards a variable to its MCP servers under the name it has in Codex's environment, so one name has one value: rename the variable of one server, or run with the claude or ambit harness`);
+          throw new Error(
+            `two MCP servers set ${k} to different values; Codex forwards a variable to its MCP servers under the name it has in Codex's environment, so one name has one value: rename the variable of one server, or run with the claude or ambit harness`,
+          );
         }
         env[k] = v;
       }
@@ -163,7 +218,9 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
     }
     if (hasPlaceholder(raw.url ?? "")) refuse("url");
     const [literal, secret] = split(s.headers, raw.headers);
-    const byVar = Object.fromEntries(Object.keys(secret).map((h, j) => [h, `AMBIT_MCP_${i}_HEADER_${j}`]));
+    const byVar = Object.fromEntries(
+      Object.keys(secret).map((h, j) => [h, `AMBIT_MCP_${i}_HEADER_${j}`]),
+    );
     for (const [h, name] of Object.entries(byVar)) env[name] = secret[h];
     return [
       ...set("url", JSON.stringify(s.url)),

@@ -21,10 +21,17 @@ export const optCategory = (name: string) => {
   return c ? { category: c } : {};
 };
 
-export const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : v === undefined ? {} : { value: v });
+export const asRecord = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : v === undefined
+      ? {}
+      : { value: v };
 
 /** The model the run asked the vendor CLI to use: `harness.model_id`, else `model_id`. */
-export const cliModel = (ctx: HarnessContext) => ctx.config.harness?.model_id ?? (ctx.config.model_id && ctx.config.model_id !== "auto" ? ctx.config.model_id : undefined);
+export const cliModel = (ctx: HarnessContext) =>
+  ctx.config.harness?.model_id ??
+  (ctx.config.model_id && ctx.config.model_id !== "auto" ? ctx.config.model_id : undefined);
 
 /**
  * Credentials of a vendor CLI, in this order: the secret named by
@@ -33,20 +40,30 @@ export const cliModel = (ctx: HarnessContext) => ctx.config.harness?.model_id ??
  */
 export function checkCredentials(
   ctx: HarnessContext,
-  o: { type: string; vars: string[]; loginFile: string; mapSecret: (value: string) => Record<string, string>; secretType: string },
+  o: {
+    type: string;
+    vars: string[];
+    loginFile: string;
+    mapSecret: (value: string) => Record<string, string>;
+    secretType: string;
+  },
 ): CredentialCheck {
   const field = `${o.type}_auth_secret_name`;
   const named = (ctx.config.harness_auth_secrets as Record<string, unknown> | undefined)?.[field];
   if (typeof named === "string" && named) {
     const value = ctx.env[named];
     if (!value) {
-      return { ok: false, message: `agent_config.harness_auth_secrets.${field} names the secret ${named}, which this run does not have: add a team secret named ${named} or fix the name` };
+      return {
+        ok: false,
+        message: `agent_config.harness_auth_secrets.${field} names the secret ${named}, which this run does not have: add a team secret named ${named} or fix the name`,
+      };
     }
     return { ok: true, env: o.mapSecret(value) };
   }
   if (o.vars.some((v) => ctx.env[v])) return { ok: true, env: {} };
   const home = ctx.env.HOME ?? homedir();
-  if (ctx.backend.kind === "process" && existsSync(path.join(home, o.loginFile))) return { ok: true, env: {} };
+  if (ctx.backend.kind === "process" && existsSync(path.join(home, o.loginFile)))
+    return { ok: true, env: {} };
   return {
     ok: false,
     message: `the ${o.type} harness needs credentials: add a team secret named ${o.vars[0]} (type ${o.secretType}), set agent_config.harness_auth_secrets.${field} to the secret holding them, or log the ${o.type} CLI in on the host`,
@@ -61,7 +78,10 @@ export type CliMcpServer =
 export function cliMcpServers(ctx: HarnessContext): CliMcpServer[] {
   return Object.entries(ctx.config.mcp_servers ?? {}).map(([name, s]) => {
     const at = `mcp_servers.${name}`;
-    if (s.warp_id) throw new Error(`MCP server "${name}" is given by warp_id, which an Ambit host cannot resolve: give its command (stdio) or url (HTTP) instead`);
+    if (s.warp_id)
+      throw new Error(
+        `MCP server "${name}" is given by warp_id, which an Ambit host cannot resolve: give its command (stdio) or url (HTTP) instead`,
+      );
     if (s.command) {
       return {
         name,
@@ -71,6 +91,11 @@ export function cliMcpServers(ctx: HarnessContext): CliMcpServer[] {
         env: resolveRecord(s.env, ctx.env, `${at}.env`),
       };
     }
-    return { name, kind: "http", url: resolvePlaceholders(s.url ?? "", ctx.env, `${at}.url`), headers: resolveRecord(s.headers, ctx.env, `${at}.headers`) };
+    return {
+      name,
+      kind: "http",
+      url: resolvePlaceholders(s.url ?? "", ctx.env, `${at}.url`),
+      headers: resolveRecord(s.headers, ctx.env, `${at}.headers`),
+    };
   });
 }

@@ -10,7 +10,8 @@ import type { CliParser, CliSpec } from "./types.ts";
 export const geminiSpec: CliSpec = {
   type: "gemini",
   bin: "gemini",
-  install: "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
+  install:
+    "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "gemini",
@@ -21,7 +22,15 @@ export const geminiSpec: CliSpec = {
     }),
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
-    return ["-p", prompt, "--output-format", "stream-json", "--yolo", ...(model ? ["-m", model] : []), ...(resume ? ["--resume", resume] : [])];
+    return [
+      "-p",
+      prompt,
+      "--output-format",
+      "stream-json",
+      "--yolo",
+      ...(model ? ["-m", model] : []),
+      ...(resume ? ["--resume", resume] : []),
+    ];
   },
   parser(emit) {
     const names = new Map<string, string>();
@@ -53,7 +62,15 @@ export const geminiSpec: CliSpec = {
           case "tool_use":
             flush();
             names.set(ev.tool_id, ev.tool_name);
-            emit({ type: "agent.tool_call", payload: { call_id: ev.tool_id, name: ev.tool_name, ...optCategory(ev.tool_name), input: asRecord(ev.parameters) } });
+            emit({
+              type: "agent.tool_call",
+              payload: {
+                call_id: ev.tool_id,
+                name: ev.tool_name,
+                ...optCategory(ev.tool_name),
+                input: asRecord(ev.parameters),
+              },
+            });
             break;
           case "tool_result":
             emit({
@@ -62,7 +79,9 @@ export const geminiSpec: CliSpec = {
                 call_id: ev.tool_id,
                 name: names.get(ev.tool_id) ?? "tool",
                 state: ev.status === "success" ? "completed" : "failed",
-                output: ev.error ? { error: ev.error.message ?? ev.error } : { output: tail(String(ev.output ?? ""), 4000) },
+                output: ev.error
+                  ? { error: ev.error.message ?? ev.error }
+                  : { output: tail(String(ev.output ?? ""), 4000) },
               },
             });
             break;
@@ -73,8 +92,17 @@ export const geminiSpec: CliSpec = {
           case "result": {
             flush();
             const s = ev.stats ?? {};
-            emit({ type: "usage", payload: { ...(model ? { model_id: model } : {}), input_tokens: s.input_tokens ?? 0, output_tokens: s.output_tokens ?? 0, ...(s.cached ? { cache_read_tokens: s.cached } : {}) } });
-            if (ev.status && ev.status !== "success") p.error = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
+            emit({
+              type: "usage",
+              payload: {
+                ...(model ? { model_id: model } : {}),
+                input_tokens: s.input_tokens ?? 0,
+                output_tokens: s.output_tokens ?? 0,
+                ...(s.cached ? { cache_read_tokens: s.cached } : {}),
+              },
+            });
+            if (ev.status && ev.status !== "success")
+              p.error = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
             break;
           }
         }

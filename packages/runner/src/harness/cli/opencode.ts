@@ -14,14 +14,28 @@ export const opencodeSpec: CliSpec = {
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "opencode",
-      vars: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "GROQ_API_KEY"],
+      vars: [
+        "ANTHROPIC_API_KEY",
+        "OPENAI_API_KEY",
+        "GEMINI_API_KEY",
+        "OPENROUTER_API_KEY",
+        "GROQ_API_KEY",
+      ],
       secretType: "anthropic_api_key",
       loginFile: ".local/share/opencode/auth.json",
-      mapSecret: (v): Record<string, string> => (v.startsWith("sk-ant-") ? { ANTHROPIC_API_KEY: v } : { OPENAI_API_KEY: v }),
+      mapSecret: (v): Record<string, string> =>
+        v.startsWith("sk-ant-") ? { ANTHROPIC_API_KEY: v } : { OPENAI_API_KEY: v },
     }),
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
-    return ["run", "--format", "json", ...(model ? ["-m", model] : []), ...(resume ? ["--session", resume] : []), prompt];
+    return [
+      "run",
+      "--format",
+      "json",
+      ...(model ? ["-m", model] : []),
+      ...(resume ? ["--session", resume] : []),
+      prompt,
+    ];
   },
   parser(emit, ctx) {
     const model = cliModel(ctx);
@@ -34,18 +48,39 @@ export const opencodeSpec: CliSpec = {
           case "text":
             if (!part.text) break;
             p.finalText = part.text;
-            emit({ type: "agent.message", payload: { text: part.text, ...(part.messageID ? { message_id: part.messageID } : {}), role: "assistant" } });
+            emit({
+              type: "agent.message",
+              payload: {
+                text: part.text,
+                ...(part.messageID ? { message_id: part.messageID } : {}),
+                role: "assistant",
+              },
+            });
             break;
           case "tool_use": {
             const st = part.state ?? {};
-            emit({ type: "agent.tool_call", payload: { call_id: part.callID, name: part.tool, ...optCategory(part.tool ?? ""), input: asRecord(st.input) } });
+            emit({
+              type: "agent.tool_call",
+              payload: {
+                call_id: part.callID,
+                name: part.tool,
+                ...optCategory(part.tool ?? ""),
+                input: asRecord(st.input),
+              },
+            });
             emit({
               type: "agent.tool_result",
               payload: {
                 call_id: part.callID,
                 name: part.tool,
                 state: st.status === "completed" ? "completed" : "failed",
-                output: st.status === "completed" ? { output: tail(String(st.output ?? ""), 4000), ...(st.title ? { title: st.title } : {}) } : { error: st.error ?? st.status },
+                output:
+                  st.status === "completed"
+                    ? {
+                        output: tail(String(st.output ?? ""), 4000),
+                        ...(st.title ? { title: st.title } : {}),
+                      }
+                    : { error: st.error ?? st.status },
               },
             });
             break;
@@ -65,7 +100,11 @@ export const opencodeSpec: CliSpec = {
             break;
           }
           case "error":
-            p.error = ev.error?.data?.message ?? ev.error?.message ?? ev.error?.name ?? "OpenCode reported an error";
+            p.error =
+              ev.error?.data?.message ??
+              ev.error?.message ??
+              ev.error?.name ??
+              "OpenCode reported an error";
             break;
         }
       },

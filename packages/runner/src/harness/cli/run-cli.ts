@@ -22,12 +22,21 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
     };
   }
   const creds = spec.credentials(ctx);
-  if (!creds.ok) return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
+  if (!creds.ok)
+    return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
   let mcp: CliMcpHandoff;
   try {
-    mcp = spec.mcp?.(cliMcpServers(ctx), ctx, ctx.backend.privateDir) ?? { args: [], env: {}, files: {} };
+    mcp = spec.mcp?.(cliMcpServers(ctx), ctx, ctx.backend.privateDir) ?? {
+      args: [],
+      env: {},
+      files: {},
+    };
   } catch (err) {
-    return { state: "FAILED", message: (err as Error).message, error_code: "environment_setup_failed" };
+    return {
+      state: "FAILED",
+      message: (err as Error).message,
+      error_code: "environment_setup_failed",
+    };
   }
   try {
     // wx: a fresh file, never one planted at that path; 0600 though the directory is 0700 already
@@ -48,7 +57,12 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
   }
 }
 
-async function converse(spec: CliSpec, ctx: HarnessContext, credsEnv: Record<string, string>, mcp: CliMcpHandoff): Promise<HarnessOutcome> {
+async function converse(
+  spec: CliSpec,
+  ctx: HarnessContext,
+  credsEnv: Record<string, string>,
+  mcp: CliMcpHandoff,
+): Promise<HarnessOutcome> {
   let prompt = ctx.prompt;
   let resume: string | undefined;
   for (;;) {
@@ -57,9 +71,16 @@ async function converse(spec: CliSpec, ctx: HarnessContext, credsEnv: Record<str
     try {
       args = spec.args(ctx, prompt, resume, mcp.args);
     } catch (err) {
-      return { state: "FAILED", message: (err as Error).message, error_code: "environment_setup_failed" };
+      return {
+        state: "FAILED",
+        message: (err as Error).message,
+        error_code: "environment_setup_failed",
+      };
     }
-    const p = ctx.backend.spawn(spec.bin, args, { env: { ...spec.env?.(ctx), ...mcp.env, ...credsEnv }, signal: ctx.signal });
+    const p = ctx.backend.spawn(spec.bin, args, {
+      env: { ...spec.env?.(ctx), ...mcp.env, ...credsEnv },
+      signal: ctx.signal,
+    });
     p.stdin.end();
     const parser = spec.parser(ctx.emit, ctx);
     let stderr = "";
@@ -80,19 +101,36 @@ async function converse(spec: CliSpec, ctx: HarnessContext, credsEnv: Record<str
       ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk } });
     });
     const [status] = await Promise.all([p.wait(), readStdout, readStderr]);
-    if (ctx.signal.aborted) return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
+    if (ctx.signal.aborted)
+      return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
     if (status.exitCode === 127) {
-      return { state: "FAILED", message: `the ${spec.bin} CLI is not installed where this run executes (${ctx.backend.kind} backend): ${spec.install}`, error_code: "environment_setup_failed" };
+      return {
+        state: "FAILED",
+        message: `the ${spec.bin} CLI is not installed where this run executes (${ctx.backend.kind} backend): ${spec.install}`,
+        error_code: "environment_setup_failed",
+      };
     }
     if (status.exitCode !== 0 || parser.error) {
       const why = parser.error ?? parser.hint ?? (tail(stderr.trim(), 2000) || "no error output");
-      const how = status.exitCode === null ? `was killed by ${status.signal}` : `exited with code ${status.exitCode}`;
-      return { state: "FAILED", message: `${spec.bin} ${how} after ${Math.round((Date.now() - started) / 1000)} s: ${why}` };
+      const how =
+        status.exitCode === null
+          ? `was killed by ${status.signal}`
+          : `exited with code ${status.exitCode}`;
+      return {
+        state: "FAILED",
+        message: `${spec.bin} ${how} after ${Math.round((Date.now() - started) / 1000)} s: ${why}`,
+      };
     }
     const followups = ctx.followups.drain();
-    if (!followups.length) return { state: "SUCCEEDED", message: parser.finalText || `${spec.bin} finished without a final message` };
+    if (!followups.length)
+      return {
+        state: "SUCCEEDED",
+        message: parser.finalText || `${spec.bin} finished without a final message`,
+      };
     // resume the CLI's conversation; without a session id, start over with the whole exchange
     resume = parser.sessionId;
-    prompt = resume ? followups.join("\n\n") : `${ctx.prompt}\n\nYou answered:\n${parser.finalText}\n\nFollow-up:\n${followups.join("\n\n")}`;
+    prompt = resume
+      ? followups.join("\n\n")
+      : `${ctx.prompt}\n\nYou answered:\n${parser.finalText}\n\nFollow-up:\n${followups.join("\n\n")}`;
   }
 }

@@ -14,7 +14,9 @@ export interface CliParser {
   hint?: string;
 }
 
-export type CredentialCheck = { ok: true; env: Record<string, string> } | { ok: false; message: string };
+export type CredentialCheck =
+  | { ok: true; env: Record<string, string> }
+  | { ok: false; message: string };
 
 /** What differs between vendor CLIs; `runCliHarness` does the rest. */
 export interface CliSpec {
@@ -32,7 +34,12 @@ export interface CliSpec {
   /** variables the CLI needs besides its credentials */
   env?(ctx: HarnessContext): Record<string, string>;
   /** the command line; `mcpArgs` is what `mcp` returned, for the spec to place */
-  args(ctx: HarnessContext, prompt: string, resume: string | undefined, mcpArgs: string[]): string[];
+  args(
+    ctx: HarnessContext,
+    prompt: string,
+    resume: string | undefined,
+    mcpArgs: string[],
+  ): string[];
   parser(emit: (e: HarnessEvent) => void, ctx: HarnessContext): CliParser;
 }
 

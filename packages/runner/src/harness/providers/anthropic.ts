@@ -1,7 +1,21 @@
 import { readSse } from "../sse.ts";
-import { ensureOk, parseArguments, parseEvent, ProviderError, truncatedStream, type ChatMessage, type Provider, type Turn } from "./types.ts";
+import {
+  ensureOk,
+  parseArguments,
+  parseEvent,
+  ProviderError,
+  truncatedStream,
+  type ChatMessage,
+  type Provider,
+  type Turn,
+} from "./types.ts";
 
-export type AnthropicOptions = { baseUrl: string; apiKey: string; model: string; maxTokens?: number };
+export type AnthropicOptions = {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  maxTokens?: number;
+};
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -17,7 +31,11 @@ export function anthropicProvider(opts: AnthropicOptions): Provider {
       const res = await fetch(url, {
         method: "POST",
         signal,
-        headers: { "content-type": "application/json", "x-api-key": opts.apiKey, "anthropic-version": ANTHROPIC_VERSION },
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": opts.apiKey,
+          "anthropic-version": ANTHROPIC_VERSION,
+        },
         body: JSON.stringify({
           model: opts.model,
           max_tokens: opts.maxTokens ?? 8192,
@@ -26,7 +44,15 @@ export function anthropicProvider(opts: AnthropicOptions): Provider {
           // whole conversation, so all but the newest part is read from the prompt cache
           system: [{ type: "text", text: req.system, cache_control: { type: "ephemeral" } }],
           messages: withCacheBreakpoint(toAnthropic(req.messages)),
-          ...(req.tools.length ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) } : {}),
+          ...(req.tools.length
+            ? {
+                tools: req.tools.map((t) => ({
+                  name: t.name,
+                  description: t.description,
+                  input_schema: t.inputSchema,
+                })),
+              }
+            : {}),
         }),
       });
       return readTurn(await ensureOk("Anthropic", res), opts.model);
@@ -47,7 +73,15 @@ function toAnthropic(messages: ChatMessage[]) {
   for (const m of messages) {
     if (m.role === "user") push("user", [{ type: "text", text: m.text }]);
     else if (m.role === "tool") {
-      push("user", m.results.map((r) => ({ type: "tool_result", tool_use_id: r.callId, content: r.content, ...(r.isError ? { is_error: true } : {}) })));
+      push(
+        "user",
+        m.results.map((r) => ({
+          type: "tool_result",
+          tool_use_id: r.callId,
+          content: r.content,
+          ...(r.isError ? { is_error: true } : {}),
+        })),
+      );
     } else if (m.text || m.toolCalls.length) {
       // an empty answer is left out: the API refuses messages without content
       push("assistant", [
@@ -74,11 +108,22 @@ type StreamEvent = {
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 };
-type AnthropicUsage = { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+type AnthropicUsage = {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+};
 
 async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promise<Turn> {
   const blocks = new Map<number, { kind: string; id: string; name: string; text: string }>();
-  const turn: Turn = { text: "", toolCalls: [], stop: "end", usage: { inputTokens: 0, outputTokens: 0 }, model };
+  const turn: Turn = {
+    text: "",
+    toolCalls: [],
+    stop: "end",
+    usage: { inputTokens: 0, outputTokens: 0 },
+    model,
+  };
   let stopReason = "";
   let stopped = false;
   const addUsage = (u: AnthropicUsage | undefined) => {
@@ -97,7 +142,12 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
         break;
       case "content_block_start": {
         const b = data.content_block;
-        blocks.set(data.index ?? blocks.size, { kind: b?.type ?? "", id: b?.id ?? "", name: b?.name ?? "", text: b?.text ?? "" });
+        blocks.set(data.index ?? blocks.size, {
+          kind: b?.type ?? "",
+          id: b?.id ?? "",
+          name: b?.name ?? "",
+          text: b?.text ?? "",
+        });
         break;
       }
       case "content_block_delta": {
@@ -115,13 +165,26 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
         stopped = true;
         break;
       case "error":
-        throw new ProviderError("Anthropic", data.error?.type === "overloaded_error" ? 529 : 0, data.error?.message ?? ev.data);
+        throw new ProviderError(
+          "Anthropic",
+          data.error?.type === "overloaded_error" ? 529 : 0,
+          data.error?.message ?? ev.data,
+        );
     }
   }
   if (!stopped) throw truncatedStream("Anthropic");
   const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, b]) => b);
-  turn.text = ordered.filter((b) => b.kind === "text").map((b) => b.text).join("");
-  turn.toolCalls = ordered.filter((b) => b.kind === "tool_use").map((b) => ({ id: b.id, name: b.name, input: parseArguments(b.text) }));
-  turn.stop = turn.toolCalls.length ? "tool_use" : stopReason === "max_tokens" ? "max_tokens" : "end";
+  turn.text = ordered
+    .filter((b) => b.kind === "text")
+    .map((b) => b.text)
+    .join("");
+  turn.toolCalls = ordered
+    .filter((b) => b.kind === "tool_use")
+    .map((b) => ({ id: b.id, name: b.name, input: parseArguments(b.text) }));
+  turn.stop = turn.toolCalls.length
+    ? "tool_use"
+    : stopReason === "max_tokens"
+      ? "max_tokens"
+      : "end";
   return turn;
 }

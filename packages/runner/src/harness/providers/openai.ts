@@ -1,5 +1,14 @@
 import { readSse } from "../sse.ts";
-import { ensureOk, parseArguments, parseEvent, ProviderError, truncatedStream, type ChatMessage, type Provider, type Turn } from "./types.ts";
+import {
+  ensureOk,
+  parseArguments,
+  parseEvent,
+  ProviderError,
+  truncatedStream,
+  type ChatMessage,
+  type Provider,
+  type Turn,
+} from "./types.ts";
 
 export type OpenAiOptions = { baseUrl: string; apiKey: string; model: string };
 
@@ -19,14 +28,22 @@ export function openAiProvider(opts: OpenAiOptions): Provider {
       const res = await fetch(url, {
         method: "POST",
         signal,
-        headers: { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+        },
         body: JSON.stringify({
           model: opts.model,
           stream: true,
           stream_options: { include_usage: true },
           messages: [{ role: "system", content: req.system }, ...req.messages.flatMap(toOpenAi)],
           ...(req.tools.length
-            ? { tools: req.tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.inputSchema } })) }
+            ? {
+                tools: req.tools.map((t) => ({
+                  type: "function",
+                  function: { name: t.name, description: t.description, parameters: t.inputSchema },
+                })),
+              }
             : {}),
         }),
       });
@@ -39,33 +56,64 @@ export function openAiProvider(opts: OpenAiOptions): Provider {
 export function chatCompletionsUrl(baseUrl: string) {
   const base = baseUrl.replace(/\/+$/, "");
   if (base.endsWith("/chat/completions")) return base;
-  return new URL(base).pathname === "/" ? `${base}/v1/chat/completions` : `${base}/chat/completions`;
+  return new URL(base).pathname === "/"
+    ? `${base}/v1/chat/completions`
+    : `${base}/chat/completions`;
 }
 
 function toOpenAi(m: ChatMessage): unknown[] {
   if (m.role === "user") return [{ role: "user", content: m.text }];
-  if (m.role === "tool") return m.results.map((r) => ({ role: "tool", tool_call_id: r.callId, content: r.content }));
-  return [{
-    role: "assistant",
-    content: m.text || null,
-    ...(m.toolCalls.length
-      ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: JSON.stringify(c.input) } })) }
-      : {}),
-  }];
+  if (m.role === "tool")
+    return m.results.map((r) => ({ role: "tool", tool_call_id: r.callId, content: r.content }));
+  return [
+    {
+      role: "assistant",
+      content: m.text || null,
+      ...(m.toolCalls.length
+        ? {
+            tool_calls: m.toolCalls.map((c) => ({
+              id: c.id,
+              type: "function",
+              function: { name: c.name, arguments: JSON.stringify(c.input) },
+            })),
+          }
+        : {}),
+    },
+  ];
 }
 
 type Chunk = {
   model?: string;
   error?: { message?: string };
-  choices?: { delta?: { content?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } | null;
+  choices?: {
+    delta?: {
+      content?: string | null;
+      tool_calls?: {
+        index?: number;
+        id?: string;
+        function?: { name?: string; arguments?: string };
+      }[];
+    };
+    finish_reason?: string | null;
+  }[];
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    prompt_tokens_details?: { cached_tokens?: number };
+  } | null;
 };
 
 async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promise<Turn> {
   let text = "";
   let finish: string | null | undefined;
   const calls = new Map<number, { id: string; name: string; args: string }>();
-  const turn: Turn = { text: "", toolCalls: [], stop: "end", usage: { inputTokens: 0, outputTokens: 0 }, model };
+  const turn: Turn = {
+    text: "",
+    toolCalls: [],
+    stop: "end",
+    usage: { inputTokens: 0, outputTokens: 0 },
+    model,
+  };
   let done = false;
   for await (const ev of readSse(body)) {
     if (ev.data === "[DONE]") {
@@ -73,13 +121,16 @@ async function readTurn(body: ReadableStream<Uint8Array>, model: string): Promis
       break;
     }
     const chunk = parseEvent<Chunk>("OpenAI-compatible", ev.data);
-    if (chunk.error) throw new ProviderError("OpenAI-compatible", 0, chunk.error.message ?? ev.data);
+    if (chunk.error)
+      throw new ProviderError("OpenAI-compatible", 0, chunk.error.message ?? ev.data);
     if (chunk.model) turn.model = chunk.model;
     if (chunk.usage) {
       turn.usage = {
         inputTokens: chunk.usage.prompt_tokens ?? 0,
         outputTokens: chunk.usage.completion_tokens ?? 0,
-        ...(chunk.usage.prompt_tokens_details?.cached_tokens ? { cacheReadTokens: chunk.usage.prompt_tokens_details.cached_tokens } : {}),
+        ...(chunk.usage.prompt_tokens_details?.cached_tokens
+          ? { cacheReadTokens: chunk.usage.prompt_tokens_details.cached_tokens }
+          : {}),
       };
     }
     for (const choice of chunk.choices ?? []) {

@@ -8,29 +8,53 @@ export const DEFAULT_OPENAI_MODEL = "gpt-4.1";
 
 export type ProviderChoice = { ok: true; provider: Provider } | { ok: false; message: string };
 
-type Source = { config: AmbientAgentConfig; model: AssignedModel | null; env: Record<string, string> };
+type Source = {
+  config: AmbientAgentConfig;
+  model: AssignedModel | null;
+  env: Record<string, string>;
+};
 
 /**
  * Which API the `ambit` harness speaks: the team catalog's model when the run has one; otherwise
  * `claude-*` ids go to Anthropic and everything else to an OpenAI-compatible server, with keys and
  * base URLs from the run's secrets first and the host's environment second.
  */
-export function chooseProvider({ config, model, env }: Source, host: NodeJS.ProcessEnv = process.env): ProviderChoice {
+export function chooseProvider(
+  { config, model, env }: Source,
+  host: NodeJS.ProcessEnv = process.env,
+): ProviderChoice {
   if (model) return fromCatalog(model, env);
   const lookup = (name: string) => env[name] || host[name] || undefined;
-  const id = config.model_id && !["auto", "default"].includes(config.model_id) ? config.model_id : undefined;
-  const wantsAnthropic = id ? /^claude[-_]/i.test(id) : Boolean(lookup("ANTHROPIC_API_KEY")) && !lookup("OPENAI_API_KEY");
+  const id =
+    config.model_id && !["auto", "default"].includes(config.model_id) ? config.model_id : undefined;
+  const wantsAnthropic = id
+    ? /^claude[-_]/i.test(id)
+    : Boolean(lookup("ANTHROPIC_API_KEY")) && !lookup("OPENAI_API_KEY");
 
   if (wantsAnthropic) {
     const apiKey = lookup("ANTHROPIC_API_KEY");
     if (!apiKey) return missing("ANTHROPIC_API_KEY", "anthropic_api_key", id);
-    return { ok: true, provider: anthropicProvider({ apiKey, baseUrl: lookup("ANTHROPIC_BASE_URL") ?? ANTHROPIC_DEFAULT_BASE_URL, model: id ?? DEFAULT_ANTHROPIC_MODEL }) };
+    return {
+      ok: true,
+      provider: anthropicProvider({
+        apiKey,
+        baseUrl: lookup("ANTHROPIC_BASE_URL") ?? ANTHROPIC_DEFAULT_BASE_URL,
+        model: id ?? DEFAULT_ANTHROPIC_MODEL,
+      }),
+    };
   }
   const apiKey = lookup("OPENAI_API_KEY");
   const baseUrl = lookup("OPENAI_BASE_URL");
   // a local server (llama.cpp, Ollama, vLLM) named by OPENAI_BASE_URL needs no key
   if (!apiKey && !baseUrl) return missing("OPENAI_API_KEY", "openai_api_key", id);
-  return { ok: true, provider: openAiProvider({ apiKey: apiKey ?? "", baseUrl: baseUrl ?? OPENAI_DEFAULT_BASE_URL, model: id ?? DEFAULT_OPENAI_MODEL }) };
+  return {
+    ok: true,
+    provider: openAiProvider({
+      apiKey: apiKey ?? "",
+      baseUrl: baseUrl ?? OPENAI_DEFAULT_BASE_URL,
+      model: id ?? DEFAULT_OPENAI_MODEL,
+    }),
+  };
 }
 
 function fromCatalog(m: AssignedModel, env: Record<string, string>): ProviderChoice {
@@ -46,7 +70,11 @@ function fromCatalog(m: AssignedModel, env: Record<string, string>): ProviderCho
   }
   const provider =
     m.provider === "anthropic"
-      ? anthropicProvider({ apiKey, baseUrl: m.base_url ?? ANTHROPIC_DEFAULT_BASE_URL, model: m.model })
+      ? anthropicProvider({
+          apiKey,
+          baseUrl: m.base_url ?? ANTHROPIC_DEFAULT_BASE_URL,
+          model: m.model,
+        })
       : openAiProvider({ apiKey, baseUrl: m.base_url ?? OPENAI_DEFAULT_BASE_URL, model: m.model });
   return { ok: true, provider };
 }

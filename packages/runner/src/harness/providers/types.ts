@@ -10,7 +10,12 @@ export type ChatMessage =
 /** A tool offered to the model: `inputSchema` is a JSON Schema object. */
 export type ToolSpec = { name: string; description: string; inputSchema: Record<string, unknown> };
 
-export type Usage = { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+export type Usage = {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+};
 
 /** One model response. `stop` is "tool_use" when the model wants its tool calls answered. */
 export type Turn = {
@@ -56,7 +61,10 @@ export function parseArguments(raw: string): Record<string, unknown> {
 }
 
 /** Throws a ProviderError for a non-2xx answer, with the start of its body. */
-export async function ensureOk(provider: string, res: Response): Promise<ReadableStream<Uint8Array>> {
+export async function ensureOk(
+  provider: string,
+  res: Response,
+): Promise<ReadableStream<Uint8Array>> {
   if (res.ok && res.body) return res.body;
   const body = (await res.text().catch(() => "")).slice(0, 2000);
   throw new ProviderError(provider, res.status, body || res.statusText);
@@ -67,9 +75,14 @@ export function parseEvent<T>(provider: string, data: string): T {
   try {
     return JSON.parse(data) as T;
   } catch {
-    throw new ProviderError(provider, 0, `sent a stream event that is not JSON: ${data.slice(0, 200)}`);
+    throw new ProviderError(
+      provider,
+      0,
+      `sent a stream event that is not JSON: ${data.slice(0, 200)}`,
+    );
   }
 }
 
 /** A stream that stopped before its end marker (connection lost): the turn is incomplete. */
-export const truncatedStream = (provider: string) => new ProviderError(provider, 0, "the response stream ended before the response was complete");
+export const truncatedStream = (provider: string) =>
+  new ProviderError(provider, 0, "the response stream ended before the response was complete");

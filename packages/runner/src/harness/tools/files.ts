@@ -10,7 +10,8 @@ const MAX_READ = 100_000;
 export const readFileTool: Tool = {
   name: "read_file",
   category: "files",
-  description: "Read a text file of the workspace. Optional 1-based `offset` line and `limit` lines for big files.",
+  description:
+    "Read a text file of the workspace. Optional 1-based `offset` line and `limit` lines for big files.",
   inputSchema: {
     type: "object",
     properties: { path: { type: "string" }, offset: { type: "number" }, limit: { type: "number" } },
@@ -22,7 +23,10 @@ export const readFileTool: Tool = {
     const lines = text.split("\n");
     const from = num(input, "offset", 1) - 1;
     const slice = lines.slice(from, from + num(input, "limit", lines.length)).join("\n");
-    const content = slice.length > MAX_READ ? `${slice.slice(0, MAX_READ)}\n[cut at ${MAX_READ} characters; read further with offset/limit]` : slice;
+    const content =
+      slice.length > MAX_READ
+        ? `${slice.slice(0, MAX_READ)}\n[cut at ${MAX_READ} characters; read further with offset/limit]`
+        : slice;
     return ok(content, { path: rel, lines: lines.length });
   },
 };
@@ -30,17 +34,27 @@ export const readFileTool: Tool = {
 export const writeFileTool: Tool = {
   name: "write_file",
   category: "files",
-  description: "Create or overwrite a file of the workspace with `content` (parent directories are created).",
-  inputSchema: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } }, required: ["path", "content"] },
+  description:
+    "Create or overwrite a file of the workspace with `content` (parent directories are created).",
+  inputSchema: {
+    type: "object",
+    properties: { path: { type: "string" }, content: { type: "string" } },
+    required: ["path", "content"],
+  },
   async run(input, _call, ctx) {
     const { abs, rel } = await resolveInWorkspace(ctx.workspace, str(input, "path"));
     const content = str(input, "content", false);
     const first = await mkdir(path.dirname(abs), { recursive: true });
     const owner = ctx.backend.owner;
     // directories made for the agent's user (--agent-user) are its own, as if its shell had made them
-    if (first && owner) for (let d = path.dirname(abs); d.length >= first.length; d = path.dirname(d)) lchownSync(d, owner.uid, owner.gid);
+    if (first && owner)
+      for (let d = path.dirname(abs); d.length >= first.length; d = path.dirname(d))
+        lchownSync(d, owner.uid, owner.gid);
     writeText(ctx.workspace, abs, rel, content, owner);
-    return ok(`wrote ${Buffer.byteLength(content)} bytes to ${rel}`, { path: rel, bytes: Buffer.byteLength(content) });
+    return ok(`wrote ${Buffer.byteLength(content)} bytes to ${rel}`, {
+      path: rel,
+      bytes: Buffer.byteLength(content),
+    });
   },
 };
 
@@ -51,7 +65,12 @@ export const editFileTool: Tool = {
     "Replace the exact text `old_string` with `new_string` in a file. `old_string` must occur exactly once unless `replace_all` is true; include enough surrounding lines to make it unique.",
   inputSchema: {
     type: "object",
-    properties: { path: { type: "string" }, old_string: { type: "string" }, new_string: { type: "string" }, replace_all: { type: "boolean" } },
+    properties: {
+      path: { type: "string" },
+      old_string: { type: "string" },
+      new_string: { type: "string" },
+      replace_all: { type: "boolean" },
+    },
     required: ["path", "old_string", "new_string"],
   },
   async run(input, _call, ctx) {
@@ -60,12 +79,28 @@ export const editFileTool: Tool = {
     const newString = str(input, "new_string", false);
     const text = readText(ctx.workspace, abs, rel);
     const count = text.split(oldString).length - 1;
-    if (count === 0) throw new ToolInputError(`old_string was not found in ${rel}; read the file and copy the text exactly`);
+    if (count === 0)
+      throw new ToolInputError(
+        `old_string was not found in ${rel}; read the file and copy the text exactly`,
+      );
     if (count > 1 && input.replace_all !== true) {
-      throw new ToolInputError(`old_string occurs ${count} times in ${rel}; add surrounding lines to make it unique or set replace_all`);
+      throw new ToolInputError(
+        `old_string occurs ${count} times in ${rel}; add surrounding lines to make it unique or set replace_all`,
+      );
     }
-    writeText(ctx.workspace, abs, rel, input.replace_all === true ? text.split(oldString).join(newString) : text.replace(oldString, () => newString), ctx.backend.owner);
-    return ok(`replaced ${count} occurrence${count > 1 ? "s" : ""} in ${rel}`, { path: rel, replacements: count });
+    writeText(
+      ctx.workspace,
+      abs,
+      rel,
+      input.replace_all === true
+        ? text.split(oldString).join(newString)
+        : text.replace(oldString, () => newString),
+      ctx.backend.owner,
+    );
+    return ok(`replaced ${count} occurrence${count > 1 ? "s" : ""} in ${rel}`, {
+      path: rel,
+      replacements: count,
+    });
   },
 };
 
@@ -75,7 +110,10 @@ export const listDirectoryTool: Tool = {
   name: "list_directory",
   category: "files",
   description: "List the entries of a workspace directory (directories end with '/').",
-  inputSchema: { type: "object", properties: { path: { type: "string", description: "defaults to the workspace root" } } },
+  inputSchema: {
+    type: "object",
+    properties: { path: { type: "string", description: "defaults to the workspace root" } },
+  },
   async run(input, _call, ctx) {
     const { abs, rel } = await resolveInWorkspace(ctx.workspace, str(input, "path", false) || ".");
     if (!(await stat(abs)).isDirectory()) throw new ToolInputError(`${rel} is not a directory`);
@@ -83,7 +121,8 @@ export const listDirectoryTool: Tool = {
       .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
       .sort();
     const shownEntries = entries.slice(0, MAX_ENTRIES);
-    const more = entries.length > MAX_ENTRIES ? `\n[${entries.length - MAX_ENTRIES} more entries]` : "";
+    const more =
+      entries.length > MAX_ENTRIES ? `\n[${entries.length - MAX_ENTRIES} more entries]` : "";
     return ok(shownEntries.join("\n") + more, { path: rel, entries: entries.length });
   },
 };
@@ -94,16 +133,24 @@ function readText(workspace: string, abs: string, rel: string): string {
   try {
     return readInside(workspace, abs).bytes!.toString("utf8");
   } catch (err) {
-    if (err instanceof OutsideError) throw new ToolInputError(`${rel} is not a regular file inside the workspace`);
+    if (err instanceof OutsideError)
+      throw new ToolInputError(`${rel} is not a regular file inside the workspace`);
     throw err;
   }
 }
 
-function writeText(workspace: string, abs: string, rel: string, content: string, owner?: { uid: number; gid: number }): void {
+function writeText(
+  workspace: string,
+  abs: string,
+  rel: string,
+  content: string,
+  owner?: { uid: number; gid: number },
+): void {
   try {
     writeInside(workspace, abs, content, owner);
   } catch (err) {
-    if (err instanceof OutsideError) throw new ToolInputError(`${rel} is not a regular file inside the workspace`);
+    if (err instanceof OutsideError)
+      throw new ToolInputError(`${rel} is not a regular file inside the workspace`);
     throw err;
   }
 }

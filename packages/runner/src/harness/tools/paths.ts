@@ -7,7 +7,10 @@ import { ToolInputError } from "./types.ts";
  * anything outside the workspace, symlinks included: the nearest existing ancestor is resolved
  * with realpath so `link -> /etc` cannot be used to escape.
  */
-export async function resolveInWorkspace(workspace: string, given: string): Promise<{ abs: string; rel: string }> {
+export async function resolveInWorkspace(
+  workspace: string,
+  given: string,
+): Promise<{ abs: string; rel: string }> {
   const root = await realpath(workspace);
   const target = path.resolve(root, given || ".");
   let existing = target;
@@ -25,7 +28,9 @@ export async function resolveInWorkspace(workspace: string, given: string): Prom
   }
   const real = path.join(existing, rest);
   if (real !== root && !real.startsWith(root + path.sep)) {
-    throw new ToolInputError(`${given} is outside the workspace (${root}); only paths inside it can be used`);
+    throw new ToolInputError(
+      `${given} is outside the workspace (${root}); only paths inside it can be used`,
+    );
   }
   return { abs: real, rel: path.relative(root, real) || "." };
 }

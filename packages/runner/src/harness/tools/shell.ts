@@ -24,12 +24,21 @@ export const shellTool: Tool = {
   async run(input, call, ctx) {
     const command = str(input, "command");
     const timeoutS = Math.min(num(input, "timeout_seconds", DEFAULT_TIMEOUT_S), MAX_TIMEOUT_S);
-    const { output, status } = await runStreamed(ctx, "sh", ["-c", command], { callId: call.id, timeoutMs: timeoutS * 1000 });
+    const { output, status } = await runStreamed(ctx, "sh", ["-c", command], {
+      callId: call.id,
+      timeoutMs: timeoutS * 1000,
+    });
     const how = status.timedOut
       ? `timed out after ${timeoutS} s and was killed`
-      : status.exitCode === null ? `was killed by ${status.signal}` : `exited with code ${status.exitCode}`;
+      : status.exitCode === null
+        ? `was killed by ${status.signal}`
+        : `exited with code ${status.exitCode}`;
     const content = `${tail(output, MAX_RESULT)}\n[the command ${how}]`;
-    const result = { exit_code: status.exitCode, timed_out: status.timedOut, output: tail(output, 4000) };
+    const result = {
+      exit_code: status.exitCode,
+      timed_out: status.timedOut,
+      output: tail(output, 4000),
+    };
     return { ...ok(content, result), isError: status.exitCode !== 0 };
   },
 };
@@ -48,8 +57,16 @@ export async function runStreamed(
     forEachChunk(stream, (text) => {
       output += text;
       if (output.length > 4 * MAX_RESULT) output = output.slice(-2 * MAX_RESULT);
-      if (!opts.quiet) ctx.emit({ type: "command.output", payload: { ...(opts.callId ? { call_id: opts.callId } : {}), stream: name, chunk: text } });
+      if (!opts.quiet)
+        ctx.emit({
+          type: "command.output",
+          payload: { ...(opts.callId ? { call_id: opts.callId } : {}), stream: name, chunk: text },
+        });
     });
-  const [status] = await Promise.all([p.wait(), pump(p.stdout, "stdout"), pump(p.stderr, "stderr")]);
+  const [status] = await Promise.all([
+    p.wait(),
+    pump(p.stdout, "stdout"),
+    pump(p.stderr, "stderr"),
+  ]);
   return { output, status };
 }
