@@ -176,7 +176,7 @@ export async function benchApi(argv: string[]) {
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `api-${started.toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
     console.log(
       `\n${routeTable(results, listSeq && { name: "  the same list: 1 connection, sequential", result: listSeq })}\n`,

@@ -212,7 +212,7 @@ export async function benchDispatch(argv: string[]) {
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `dispatch-${started.toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
     console.log(`\n${table(report.ambit, bullmq)}\n`);
     if (ratios) {

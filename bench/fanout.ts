@@ -104,7 +104,7 @@ export async function benchFanout(argv: string[]) {
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `fanout-${started.toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
     console.log(`\n${table(cases)}\n`);
     console.log(`nothing lost, duplicated or reordered:    ${verdict(intact)}`);

@@ -187,7 +187,7 @@ export async function benchRunner(argv: string[]) {
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `runner-${started.toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`
 assignment → harness start   p50 ${figures.overhead_ms.p50} ms (target < ${TARGETS.overhead_ms})  ${verdict(targets.overhead_ms_pass)}   = ${ratios.overhead_over_spawn} × spawning \`true\` (${figures.spawn_true_ms_p50} ms)
 events forwarded             ${figures.events.runner_events_per_sec}/s (target > ${TARGETS.events_per_sec})  ${verdict(targets.events_per_sec_pass)}   = ${ratios.runner_over_raw_client_events} × a raw host client (${figures.events.raw_client_events_per_sec}/s); pipeline alone ${figures.events.pipeline_only_events_per_sec}/s

@@ -168,7 +168,7 @@ export async function benchSchedules(argv: string[]) {
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `schedules-${started.toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(
       `\n${"due".padStart(6)} ${"tick ms".padStart(8)} ${"spawn s".padStart(8)} ${"runs/s".padStart(7)} ${"API s".padStart(7)} ${"API runs/s".padStart(10)} ${"ratio".padStart(6)} ${"cpu/run".padStart(8)} ${"API cpu".padStart(8)}`,
     );

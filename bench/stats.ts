@@ -127,7 +127,7 @@ export async function benchStats(argv: string[]) {
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `stats-${started.toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
     console.log(`\n${caseTable(results, totals)}\n`);
     const pass = verdict(report.target.pass);

@@ -211,7 +211,7 @@ export async function seedRuns(opts: SeedOptions): Promise<SeedResult> {
   let done = 0;
   let file = 0;
   const flush = async () => {
-    if (statement.length) chunk.push(head + statement.join(",\n") + ";");
+    if (statement.length) chunk.push(`${head + statement.join(",\n")};`);
     statement = [];
     if (!chunk.length) return;
     const f = path.join(opts.persistTo, `seed-${file++}.sql`);
@@ -226,7 +226,7 @@ export async function seedRuns(opts: SeedOptions): Promise<SeedResult> {
   for (const values of rows(opts, byState, sampleIds)) {
     statement.push(`(${values.join(", ")})`);
     if (statement.length === 100) {
-      chunk.push(head + statement.join(",\n") + ";");
+      chunk.push(`${head + statement.join(",\n")};`);
       statement = [];
     }
     if (++done % chunkRows === 0) {

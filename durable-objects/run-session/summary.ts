@@ -149,7 +149,7 @@ export class WaitWrites {
         this.db,
         batch.map((p) => p.item),
       );
-      batch.forEach((p, i) => p.resolve(answers[i]));
+      for (const [i, p] of batch.entries()) p.resolve(answers[i]);
     } catch (err) {
       for (const p of batch) p.reject(err);
     }

@@ -25,7 +25,7 @@ export async function fireSchedules(env: Env, scheduledTime: number) {
   let lost = 0;
   const perTeam = getConfig(env).MAX_SCHEDULE_SLOTS_PER_TEAM_PER_TICK;
   const spent = new Map<string, number>();
-  for (let page = 0; Date.now() - started < TICK_BUDGET_MS; page++) {
+  for (let _page = 0; Date.now() - started < TICK_BUDGET_MS; _page++) {
     const result = await claimDueSlots(env.DB, tick, undefined, { perTeam, spent });
     for (const m of result.claimed) spent.set(m.team_id, (spent.get(m.team_id) ?? 0) + 1);
     due += result.due;

@@ -27,7 +27,7 @@ const NO_STORE = { "cache-control": "no-store" };
 /** Where to go after signing in: a path of this origin (`/…`, never `//…` or `/\…`), else `/`. */
 export function safeNext(next: string | undefined, origin: string): string {
   // browsers read `/\host` as `//host`, and drop tabs and newlines from URLs
-  if (!next || !next.startsWith("/") || /^\/[/\\]/.test(next) || /[\u0000-\u001f\\]/.test(next)) {
+  if (!next?.startsWith("/") || /^\/[/\\]/.test(next) || /[\u0000-\u001f\\]/.test(next)) {
     return "/";
   }
   try {

@@ -85,7 +85,7 @@ export async function authenticateApiKey(
 }> {
   if (!authorization) throw denied("No API key was sent");
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match || !match[1].startsWith(API_KEY_PREFIX))
+  if (!match?.[1].startsWith(API_KEY_PREFIX))
     throw denied("The Authorization header is not a valid bearer API key");
   const hash = await sha256Hex(match[1]);
   // positional: two of the columns are named `role`

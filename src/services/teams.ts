@@ -6,7 +6,7 @@ import type {
 } from "@ambit/protocol";
 import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, memberships, teams, users } from "../db/schema.ts";
+import { apiKeys, memberships, teams } from "../db/schema.ts";
 import { getConfig } from "../env.ts";
 import { assertUnderCeilings, capLimits } from "../lib/ceilings.ts";
 import { AppError } from "../lib/errors.ts";
@@ -43,15 +43,13 @@ export async function createTeam({
   });
   await db.batch([
     db.insert(teams).values(team),
-    db
-      .insert(memberships)
-      .values({
-        teamId: team.id,
-        userId: user.id,
-        role: "owner",
-        createdAt: now,
-        personalKeyAt: now,
-      }),
+    db.insert(memberships).values({
+      teamId: team.id,
+      userId: user.id,
+      role: "owner",
+      createdAt: now,
+      personalKeyAt: now,
+    }),
     db.insert(apiKeys).values(keyRow),
   ]);
   return {

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Host } from "../../packages/runner/src/host.ts";
 import { type ModelServer, type Script, startModelServer } from "../fakes/model-server.ts";
 import { mintSignInLink } from "../../scripts/lib/bootstrap.ts";
-import { api, type E2eServer, startE2eServer } from "../e2e/helpers.ts";
+import { type E2eServer, startE2eServer } from "../e2e/helpers.ts";
 import { inProcessHost, post, useModelServer } from "../e2e/runner-setup.ts";
 
 export const MODEL = "fake-gpt";

@@ -32,6 +32,7 @@ async function elapse(runId: string, ms: number) {
   await runInDurableObject(
     sessionOf(runId) as DurableObjectStub<RunSession>,
     (instance: RunSession, state) => {
+      // biome-ignore lint/complexity/useLiteralKeys: a private member, reached by name in a test
       const run = instance["session"].run; // private: the record the alarm reads, reached by name
       if (!run) throw new Error(`the session of ${runId} holds no run`);
       for (const k of ["deadline_at", "timed_out_at", "cancel_requested_at"] as const)

@@ -59,16 +59,14 @@ export async function startFakeGitHub(token: string) {
       const number = pulls.length + 1;
       const pr = { ...body, repo, number, html_url: `${base}/${repo}/pull/${number}` };
       pulls.push(pr);
-      res
-        .writeHead(201, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            number,
-            html_url: pr.html_url,
-            head: { ref: body.head },
-            base: { ref: body.base },
-          }),
-        );
+      res.writeHead(201, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          number,
+          html_url: pr.html_url,
+          head: { ref: body.head },
+          base: { ref: body.base },
+        }),
+      );
     });
   }
 

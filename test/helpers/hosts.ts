@@ -1,4 +1,4 @@
-import type { HostInfo, TaskAssignment } from "@ambit/protocol";
+import type { TaskAssignment } from "@ambit/protocol";
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";

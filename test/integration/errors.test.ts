@@ -187,7 +187,7 @@ describe("no input is a 500", () => {
     { prompt: "x", parent_run_id: "no-such-run" },
     { prompt: "x", title: 1e308 },
     { prompt: "💥 ünïcödé \u0000 \ud800 lone surrogate", title: "\u202e right-to-left" },
-    { prompt: "x", team: null, limit: 9e999 },
+    { prompt: "x", team: null, limit: Number.POSITIVE_INFINITY },
     { name: ["a"], owner: "me", role: "owner", email: 7, expires_in_days: 1e20, user_uid: "" },
     { role: "owner", email: "a@b.c" },
     { name: "k", expires_at: "2026-02-30T00:00:00Z" },

@@ -15,7 +15,7 @@ const ILLUSTRATIVE = "<!-- illustrative -->";
 const QUICKSTART = /^<!-- quickstart:cli[^>]*-->$/;
 
 /** The documentation files this test holds to its promises, relative to the root. */
-export function docFiles(root = ROOT): string[] {
+function docFiles(root = ROOT): string[] {
   const docs = existsSync(path.join(root, "docs"))
     ? readdirSync(path.join(root, "docs"))
         .filter((f) => f.endsWith(".md"))
@@ -34,7 +34,7 @@ interface Fence {
 }
 
 /** The fenced code blocks of a Markdown text (``` or ~~~, indented ones in lists too). */
-export function fences(text: string): Fence[] {
+function fences(text: string): Fence[] {
   const lines = text.split("\n");
   const out: Fence[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -56,7 +56,7 @@ export function fences(text: string): Fence[] {
 }
 
 /** Shell blocks that are neither marked illustrative nor the README's tested quick start. */
-export function unmarkedShellBlocks(file: string, text: string): string[] {
+function unmarkedShellBlocks(file: string, text: string): string[] {
   return fences(text)
     .filter((f) => SHELL.has(f.info))
     .filter(
@@ -99,7 +99,7 @@ function prose(text: string): string {
 }
 
 /** The anchors GitHub gives a Markdown text's headings (github-slugger's rule). */
-export function anchors(text: string): Set<string> {
+function anchors(text: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
   for (const line of outsideFences(text).split("\n")) {
@@ -117,7 +117,7 @@ export function anchors(text: string): Set<string> {
 }
 
 /** Relative links to a file that does not exist, or to a heading a Markdown file does not have. */
-export function brokenLinks(file: string, text: string, root = ROOT): string[] {
+function brokenLinks(file: string, text: string, root = ROOT): string[] {
   const broken: string[] = [];
   const dir = path.dirname(path.join(root, file));
   for (const m of prose(text).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {

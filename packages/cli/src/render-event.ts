@@ -13,6 +13,7 @@ const indent = (text: string, prefix = "  ") =>
 
 /** How the progress view and `run logs` show each event type. */
 export function renderEvent(e: RunEvent): Rendered {
+  // biome-ignore lint/suspicious/noExplicitAny: an event payload is JSON whose shape its type names; fields are read defensively
   const p = e.payload as Record<string, any>;
   switch (e.type) {
     case "run.created":

@@ -23,10 +23,9 @@ function die(message: string, code = 2): never {
 export async function main(argv: string[]) {
   const [noun, verb, ...rest] = argv;
   if (noun !== "host" || verb !== "start") die(USAGE);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
       options: {
         url: { type: "string" },
         "worker-id": { type: "string" },
@@ -39,7 +38,10 @@ export async function main(argv: string[]) {
         "agent-user": { type: "string" },
         "allow-local-repos": { type: "boolean", default: false },
       },
-    }));
+    });
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    ({ values } = parse(rest));
   } catch (err) {
     die(`${(err as Error).message}\n${USAGE}`);
   }

@@ -70,5 +70,5 @@ export async function runTranscript({
     await archived?.body.cancel();
   }
   const events = await allRunEvents(ctx, row.id);
-  return events.map((e) => JSON.stringify(e)).join("\n") + "\n";
+  return `${events.map((e) => JSON.stringify(e)).join("\n")}\n`;
 }

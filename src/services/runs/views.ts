@@ -63,6 +63,7 @@ export function buildConversation(
     else msgs.push({ role, timestamp: e.at, content: [block] });
   };
   for (const e of events) {
+    // biome-ignore lint/suspicious/noExplicitAny: an event payload is JSON whose shape its type names; fields are read defensively
     const p = e.payload as Record<string, any>;
     switch (e.type) {
       case "run.created":
@@ -127,6 +128,7 @@ export function buildTimeline(runId: string, events: RunEvent[]) {
   }[] = [];
   let previous: number | null = null;
   for (const e of events) {
+    // biome-ignore lint/suspicious/noExplicitAny: an event payload is JSON whose shape its type names; fields are read defensively
     const p = e.payload as Record<string, any>;
     let type: string | undefined;
     if (e.type === "run.created") type = "oz_run_created";

@@ -52,7 +52,7 @@ export async function spawnScheduledRun(
     .leftJoin(runs, eq(runs.id, schedules.lastRunId))
     .where(and(eq(schedules.id, msg.schedule_id), eq(schedules.teamId, msg.team_id)))
     .limit(1);
-  if (!hit || !hit.row.enabled) return { outcome: "gone" }; // deleted or paused since the tick claimed the slot
+  if (!hit?.row.enabled) return { outcome: "gone" }; // deleted or paused since the tick claimed the slot
   const row = hit.row;
   const requestId = `schedule:${row.id}:${msg.slot}`;
 

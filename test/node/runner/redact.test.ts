@@ -23,7 +23,7 @@ describe("Redactor", () => {
   it("replaces every value in every string of a payload, keys included, longest value first", () => {
     const payload = {
       text: "token tok_3f9a8b7c6d5e and tok_x",
-      nested: [{ [`k-hunter2-hunter2`]: "pw=hunter2-hunter2" }],
+      nested: [{ "k-hunter2-hunter2": "pw=hunter2-hunter2" }],
       n: 3,
     };
     expect(r.deep(payload)).toEqual({

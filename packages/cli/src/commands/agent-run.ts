@@ -189,7 +189,7 @@ async function startRun({ values, client, settings, io, json }: CommandContext, 
   const shares = strs(values.share);
   const sharing = shares.length ? parseShareSpecs(shares, usage) : undefined;
   const mcp = strs(values.mcp).reduce(
-    (all, spec) => ({ ...all, ...parseMcpSpec(spec) }),
+    (all, spec) => Object.assign(all, parseMcpSpec(spec)),
     {} as Record<string, Record<string, unknown>>,
   );
   const config: NonNullable<RunCreateParams["config"]> = {

@@ -47,7 +47,7 @@ function fromFlags(values: Values, cmd: string): IdentityUpdateParams {
   if (harness !== undefined && !HARNESSES.includes(harness))
     throw new UsageError(`--harness must be one of ${HARNESSES.join(", ")}`, cmd);
   const mcp = strs(values.mcp).reduce(
-    (all, spec) => ({ ...all, ...parseMcpSpec(spec) }),
+    (all, spec) => Object.assign(all, parseMcpSpec(spec)),
     {} as Record<string, Record<string, unknown>>,
   );
   const set = (key: string, flag: string) =>

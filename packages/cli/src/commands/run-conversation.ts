@@ -27,6 +27,7 @@ export const runConversation: Command = {
 };
 
 /** One content block of an Oz conversation as a line of text. */
+// biome-ignore lint/suspicious/noExplicitAny: a conversation block is untyped JSON; fields are read defensively
 function blockText(b: Record<string, any>): string {
   switch (b.type) {
     case "text":

@@ -72,7 +72,7 @@ function describe(s: ScheduledAgentItem): string {
     ["Spawn error", s.last_spawn_error ?? "-"],
     ["Prompt", s.prompt],
   ];
-  return lines.map(([k, v]) => `${`${k}:`.padEnd(14)}${v}`).join("\n") + "\n";
+  return `${lines.map(([k, v]) => `${`${k}:`.padEnd(14)}${v}`).join("\n")}\n`;
 }
 
 export const scheduleList: Command = {

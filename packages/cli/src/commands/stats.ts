@@ -47,7 +47,7 @@ export function renderStats(s: RunStats): string {
     ]);
     lines.push("", "Top failure reasons:", table(["COUNT", "CODE", "MESSAGE"], reasons).trimEnd());
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export const stats: Command = {

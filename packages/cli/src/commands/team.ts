@@ -6,13 +6,13 @@ import { printJson } from "../output.ts";
 const hours = (s: number) =>
   s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`;
 const show = (t: TeamInfo) =>
-  [
+  `${[
     `Team:                ${t.name} (${t.uid})`,
     `Members:             ${t.member_count}`,
     `Max concurrent runs: ${t.limits.max_concurrent_runs}`,
     `Max run time:        ${hours(t.limits.max_run_time_seconds)}`,
     `You:                 ${t.caller.type} ${t.caller.uid} (${t.caller.role})`,
-  ].join("\n") + "\n";
+  ].join("\n")}\n`;
 
 export const teamGet: Command = {
   path: ["team", "get"],

@@ -5,7 +5,7 @@ export class UnknownPlaceholderError extends Error {
   readonly names: string[];
   readonly where: string;
   constructor(names: string[], where: string) {
-    const list = names.map((n) => "${" + n + "}").join(", ");
+    const list = names.map((n) => `\${${n}}`).join(", ");
     super(
       `${list} in ${where} names no secret or environment variable of this run: add a team secret named ${names.join(", ")} or fix the name`,
     );

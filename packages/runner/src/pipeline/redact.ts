@@ -3,7 +3,7 @@ import type { AssignedSecret } from "@ambit/protocol";
 /** What a secret's value becomes in every event: `[REDACTED:<name>]`. */
 export const redactionOf = (name: string) => `[REDACTED:${name}]`;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Replaces every secret value in text with `[REDACTED:<name>]`. Longer values win where two
@@ -23,7 +23,7 @@ export class Redactor {
     const sorted = [...this.names.keys()].sort((a, b) => b.length - a.length);
     this.maxLength = sorted[0]?.length ?? 0;
     this.values = sorted;
-    this.pattern = sorted.length ? new RegExp(sorted.map(escape).join("|"), "g") : null;
+    this.pattern = sorted.length ? new RegExp(sorted.map(escapeRegExp).join("|"), "g") : null;
   }
 
   get active() {

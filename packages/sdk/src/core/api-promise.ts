@@ -34,6 +34,7 @@ export class APIPromise<T> implements PromiseLike<T> {
     return this.parsed;
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, so the call can be awaited or chained
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,

@@ -91,6 +91,7 @@ export class InternalServerError extends APIError<number> {
   override name = "InternalServerError";
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each class narrows its status and body; this table only constructs them
 const STATUS_CLASSES: Record<number, new (status: any, body: any, headers: Headers) => APIError> = {
   400: BadRequestError,
   401: AuthenticationError,

@@ -35,6 +35,7 @@ export class PagePromise<P extends Paged, Item> implements PromiseLike<P>, Async
     return this.first.asResponse();
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, so the call can be awaited or chained
   then<R1 = P, R2 = never>(
     onfulfilled?: ((value: P) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,

@@ -49,6 +49,7 @@ export function VirtualList<T>({
   }, []);
 
   // new rows while at the end: stay at the end
+  // biome-ignore lint/correctness/useExhaustiveDependencies: items.length and total are what trigger the follow, not values it reads
   useLayoutEffect(() => {
     if (atEnd && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [items.length, total, atEnd]);
@@ -85,6 +86,7 @@ export function VirtualList<T>({
         role="log"
         aria-label={label}
         aria-live="off"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must take focus so the keyboard can scroll it (axe: scrollable-region-focusable)
         tabIndex={0}
       >
         <div style={{ height: total, position: "relative" }}>

@@ -57,6 +57,7 @@ export function RunsPage() {
         ))}
       </nav>
       <div className="toolbar">
+        {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for some screen readers; role=search on a form is the established landmark */}
         <form role="search" onSubmit={submitSearch}>
           <label htmlFor="runs-q" className="sr-only">
             Search runs

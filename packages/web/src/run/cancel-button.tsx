@@ -20,6 +20,7 @@ export function CancelButton({ runId }: { runId: string }) {
         <p>The agent stops and the run ends CANCELLED. A follow-up can start it again later.</p>
         <Problem error={cancel.error} what="The run was not cancelled" />
         <div className="actions">
+          {/* biome-ignore lint/a11y/noAutofocus: a confirmation dialog focuses its safe choice (WAI-ARIA dialog pattern) */}
           <button type="button" autoFocus onClick={() => dialog.current?.close()}>
             Keep running
           </button>

@@ -41,7 +41,11 @@ export function RunsTable({ runs }: { runs: RunItem[] }) {
         {nestChildren(runs).map(({ run, depth }) => (
           <tr key={run.run_id} data-run-id={run.run_id} className={depth ? "child" : undefined}>
             <td style={{ paddingLeft: `${0.5 + depth * 1.5}rem` }}>
-              {depth > 0 && <span aria-label="child run">↳ </span>}
+              {depth > 0 && (
+                <span role="img" aria-label="child run">
+                  ↳{" "}
+                </span>
+              )}
               <Link to="/runs/$runId" params={{ runId: run.run_id }}>
                 {run.title || run.prompt.slice(0, 80) || run.run_id}
               </Link>

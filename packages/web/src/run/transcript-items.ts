@@ -63,6 +63,7 @@ export class TranscriptBuilder {
   }
 
   private addOne(e: RunEvent): void {
+    // biome-ignore lint/suspicious/noExplicitAny: an event payload is JSON whose shape its type names; fields are read defensively
     const p = e.payload as Record<string, any>;
     const base = { key: `e${e.seq}`, seqs: [e.seq], at: e.at };
     switch (e.type) {
@@ -98,18 +99,20 @@ export class TranscriptBuilder {
           e.type === "command.output"
             ? { output: tool.output + String(p.chunk) }
             : { result: String(p.state) };
-        return this.touch(index, change, e.seq);
+        this.touch(index, change, e.seq);
+        return;
       }
       case "setup.step": {
         const id = `${p.phase}:${p.name}`;
         const open = this.steps.get(id);
         if (open !== undefined && p.status !== "started") {
           this.steps.delete(id);
-          return this.touch(
+          this.touch(
             open,
             { status: p.status, durationMs: p.duration_ms, tail: p.output_tail },
             e.seq,
           );
+          return;
         }
         const index = this.push({
           ...base,

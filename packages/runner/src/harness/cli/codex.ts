@@ -199,7 +199,7 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
     };
     if (s.kind === "stdio") {
       if (hasPlaceholder(raw.command ?? "")) refuse("command");
-      (raw.args ?? []).forEach((a, j) => hasPlaceholder(a) && refuse(`args[${j}]`));
+      for (const [j, a] of (raw.args ?? []).entries()) if (hasPlaceholder(a)) refuse(`args[${j}]`);
       const [literal, secret] = split(s.env, raw.env);
       for (const [k, v] of Object.entries(secret)) {
         if (k in env && env[k] !== v) {
