@@ -27,6 +27,10 @@ export const OPENAPI_TAGS = [
   { name: "Skills", description: "Skills agents may load." },
   { name: "Named agents", description: "Agents with their own name and configuration." },
   { name: "Team", description: "Signup, the team, its limits and members." },
+  {
+    name: "Console sign-in",
+    description: "Web console sessions: sign in by a one-time link or an API key, list, sign out.",
+  },
   { name: "API keys", description: "Keys for the API, the CLI and the SDKs." },
   { name: "Tasks (legacy)", description: "The old names of runs, kept for Oz clients." },
 ];
