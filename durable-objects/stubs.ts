@@ -27,9 +27,6 @@ export function rateLimiter(env: Env, rule: string, key: string): DurableObjectS
   return env.RATE_LIMITER.getByName(`${rule}:${key}`);
 }
 
-/** The bindings only the `containers` wrangler environment has (absent from the generated `Env`). */
-type ContainerBindings = { RUNNER_CONTAINER?: DurableObjectNamespace<RunnerContainer> };
-
 /**
  * The `RunnerContainer` of a platform-pool run, named by the run (a second start of the same run
  * reaches the same instance), or null where the `RUNNER_CONTAINER` binding is missing.
@@ -38,6 +35,6 @@ export function runnerContainer(
   env: Env,
   runId: string,
 ): DurableObjectStub<RunnerContainer> | null {
-  const ns = (env as Env & ContainerBindings).RUNNER_CONTAINER;
+  const ns = env.RUNNER_CONTAINER; // only the `containers` wrangler environment binds it
   return ns ? ns.getByName(runId) : null;
 }

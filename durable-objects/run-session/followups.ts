@@ -1,12 +1,11 @@
-import { type DispatchMessage, type EventActor, isTerminal, LOCAL_POOL } from "@ambit/protocol";
+import { type EventActor, isTerminal, LOCAL_POOL } from "@ambit/protocol";
 import type { RunFollowupRequest } from "@ambit/protocol";
-import { log } from "../../src/lib/log.ts";
+import { dispatchRun } from "../../src/lib/dispatch.ts";
 import type { Starter } from "../../src/lib/personal-secrets.ts";
 import { load } from "./open.ts";
 import { notFound, type RunRef, type SessionResult } from "./results.ts";
 import type { Session } from "./session.ts";
 import { broadcast } from "./sockets.ts";
-import type { RunRecord } from "./storage.ts";
 import { apply } from "./transitions.ts";
 
 /**
@@ -40,7 +39,13 @@ export async function followup(
     const status = { message: "Queued: a follow-up started a new execution" };
     const reopened = await apply(s, run, "reopen", actor, status, starter);
     if (!reopened.ok) return reopened;
-    await dispatchExecution(s, run);
+    await dispatchRun(s.env, {
+      runId: run.id,
+      teamId: run.team_id,
+      pool: run.pool,
+      executionId: run.execution_id,
+      sessionOpen: true,
+    });
   }
   const payload = {
     message: input.message,
@@ -59,29 +64,4 @@ export async function followup(
     execution_id: run.execution_id,
   });
   return result;
-}
-
-/**
- * Sends the run's current execution to the `RUNS` queue, whose consumer offers it to the run's
- * pool. A failed send is logged, not thrown: the run is committed, and an offer is idempotent,
- * so sending again (the next follow-up, or an operator) is always safe.
- */
-async function dispatchExecution(s: Session, run: RunRecord) {
-  const msg: DispatchMessage = {
-    kind: "dispatch",
-    run_id: run.id,
-    team_id: run.team_id,
-    pool: run.pool,
-    execution_id: run.execution_id,
-    session_open: true,
-  };
-  try {
-    await s.env.RUNS.send(msg, { contentType: "json" });
-  } catch (err) {
-    log.error("dispatch send failed", {
-      run_id: run.id,
-      execution_id: run.execution_id,
-      error: err,
-    });
-  }
 }

@@ -2,12 +2,14 @@ import {
   type AmbientAgentConfig,
   type ExecutionLocation,
   LOCAL_POOL,
+  poolOf,
   type RunAgentRequest,
   type RunAgentResponse,
   type RunSourceType,
   type RunStatusMessage,
   type ScheduleInfo,
 } from "@ambit/protocol";
+import { dispatchRun } from "../../lib/dispatch.ts";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { holdingSlot } from "../../db/runs.ts";
 import { runMetadata, runs, teams } from "../../db/schema.ts";
@@ -22,7 +24,6 @@ import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
-import { dispatchRun } from "./dispatch.ts";
 import { assertQueueRoom } from "./queue-room.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
@@ -208,7 +209,7 @@ export async function createRun({
   }
   await dispatchRun(
     ctx.env,
-    { runId: id, teamId: ctx.teamId, workerHost: row.workerHost, executionId: 1 },
+    { runId: id, teamId: ctx.teamId, pool: poolOf(row.workerHost), executionId: 1 },
     ctx.requestId,
   );
   return response;
