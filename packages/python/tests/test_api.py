@@ -562,7 +562,7 @@ class AccountTest(ApiTestCase):
         day = self.client.stats.runs(from_=start[:10], to=start[:10], tz="Europe/Paris")
         self.assertEqual((day["tz"], day["group_by"], len(day["series"])), ("Europe/Paris", "day", 1))
         bad = raises(self, ambit.BadRequestError, lambda: self.client.stats.runs(group_by="week", tz="Mars/Olympus"))  # type: ignore[arg-type]
-        self.assertEqual(sorted(e["path"] for e in bad.errors), ["group_by", "tz"])
+        self.assertEqual(sorted(e["path"] for e in bad.errors), ["query.group_by", "query.tz"])
 
     def test_me_is_the_keys_owner_via_api_key(self) -> None:
         me = self.client.me.retrieve()
