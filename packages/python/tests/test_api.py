@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import time
 import unittest
+import urllib.error
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Tuple, Type
+from urllib.parse import urlsplit
 
 from _support import API_KEY, BASE_URL, MAX_QUEUED, POOL, FaultProxy, need_server
 
@@ -509,6 +512,82 @@ class ConfigResourcesTest(ApiTestCase):
         self.assertEqual(raw.status, 204)
         time.sleep(0.1)
         raises(self, ambit.AuthenticationError, lambda: Ambit(api_key=created["key"], base_url=BASE_URL).team.retrieve())
+
+
+def console_request(path: str, *, body: Any = None, cookie: str = "") -> Tuple[int, str]:
+    """(status, Set-Cookie) of a request as the web console sends it: JSON, with this origin and
+    the session cookie, if any."""
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(BASE_URL))
+    headers = {"origin": origin, "content-type": "application/json"}
+    if cookie:
+        headers["cookie"] = f"ambit_session={cookie}"
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(origin + path, data=data, headers=headers, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.status, res.headers.get("set-cookie") or ""
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("set-cookie") or ""
+
+
+class AccountTest(ApiTestCase):
+    def test_stats_runs_counts_a_window_of_runs_exactly(self) -> None:
+        if not POOL:
+            self.skipTest("no scripted host (AMBIT_TEST_POOL)")
+        model = f"stats-{uuid.uuid4()}"
+        config = {"worker_host": POOL, "model_id": model}
+        runs = [self.client.agent.runs.create(prompt=f"{p} {uuid.uuid4()}", config=config)["run_id"] for p in ("py:succeed", "py:succeed", "py:fail")]
+        ended = [self.client.agent.runs.wait(r, timeout=60, poll_interval=0.2)["state"] for r in runs]
+        self.assertEqual(ended, ["SUCCEEDED", "SUCCEEDED", "FAILED"])
+        queued = self.client.agent.runs.create(prompt="stats cancelled", config={"model_id": model})["run_id"]
+        self.client.agent.runs.cancel(queued)
+        start = self.client.agent.runs.retrieve(runs[0])["created_at"]
+        end = self.client.agent.runs.retrieve(queued)["created_at"]
+
+        # the suite's tests run one at a time: [start, now) holds these four runs and no other
+        stats = self.client.stats.runs(from_=start, group_by="model")
+        self.assertEqual((stats["from"], stats["group_by"], stats["tz"], stats["total"]), (start, "model", "UTC", 4))
+        self.assertEqual({k: v for k, v in stats["by_state"].items() if v}, {"SUCCEEDED": 2, "FAILED": 1, "CANCELLED": 1})
+        self.assertEqual(stats["by_state"]["QUEUED"], 0)  # every state, 0 included
+        self.assertAlmostEqual(stats["success_rate"] or 0, 2 / 3)
+        self.assertEqual((stats["run_time_ms"]["count"], stats["queue_time_ms"]["count"]), (3, 3))
+        self.assertEqual([(f["message"], f["count"]) for f in stats["failure_reasons"]], [("tests still failing", 1)])
+        self.assertEqual([(b["key"], b["total"], b["success_rate"]) for b in stats["series"]], [(model, 4, stats["success_rate"])])
+        self.assertFalse(stats["series_truncated"])
+        # to is exclusive: a window ending at the cancelled run's creation leaves it out
+        before = self.client.stats.runs(from_=start, to=end, group_by="state")
+        self.assertEqual(sorted((b["key"], b["total"]) for b in before["series"]), [("FAILED", 1), ("SUCCEEDED", 2)])
+        self.assertEqual(self.client.stats.runs(to=start)["series"][-1]["key"], start[:10])  # by day, the last one start's
+        # a date means its midnight in tz, and as to includes that whole day
+        day = self.client.stats.runs(from_=start[:10], to=start[:10], tz="Europe/Paris")
+        self.assertEqual((day["tz"], day["group_by"], len(day["series"])), ("Europe/Paris", "day", 1))
+        bad = raises(self, ambit.BadRequestError, lambda: self.client.stats.runs(group_by="week", tz="Mars/Olympus"))  # type: ignore[arg-type]
+        self.assertEqual(sorted(e["path"] for e in bad.errors), ["query.group_by", "query.tz"])
+
+    def test_me_is_the_keys_owner_via_api_key(self) -> None:
+        me = self.client.me.retrieve()
+        team = self.client.team.retrieve()
+        self.assertEqual((me["via"], me["role"], me["personal"]), ("api_key", "owner", True))
+        self.assertEqual(me["team"], {"uid": team["uid"], "name": team["name"]})
+        assert me["user"] is not None
+        self.assertEqual(me["user"]["uid"], team["caller"]["uid"])
+        self.assertIn("@", me["user"]["email"])
+
+    def test_web_sessions_listed_and_deleted(self) -> None:
+        status, set_cookie = console_request("/auth/sign-in", body={"api_key": API_KEY})
+        self.assertEqual(status, 204)
+        token = set_cookie.split("ambit_session=", 1)[1].split(";", 1)[0]
+        self.assertEqual(console_request("/api/v1/me", cookie=token)[0], 200)
+        sessions = self.client.auth.sessions.list()
+        self.assertNotIn(token, json.dumps(sessions))  # never the token
+        # with a key no session is the current one; the newest is the one just opened
+        self.assertEqual([s["current"] for s in sessions], [False] * len(sessions))
+        uid = max(sessions, key=lambda s: s["created_at"])["uid"]
+        self.client.auth.sessions.delete(uid)
+        self.assertNotIn(uid, [s["uid"] for s in self.client.auth.sessions.list()])
+        self.assertEqual(console_request("/api/v1/me", cookie=token)[0], 401)
+        missing = raises(self, ambit.NotFoundError, lambda: self.client.auth.sessions.delete(uid))
+        self.assertEqual(missing.code, "resource_not_found")
 
 
 if __name__ == "__main__":

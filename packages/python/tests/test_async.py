@@ -358,6 +358,25 @@ class AsyncApiTest(unittest.IsolatedAsyncioTestCase):
         )
         await self.client.agent.secrets.delete(name)
 
+    async def test_stats_me_and_sessions_concurrently(self) -> None:
+        run_id = (await self.client.agent.runs.create(prompt="async stats"))["run_id"]
+        await self.client.agent.runs.cancel(run_id)
+        start = (await self.client.agent.runs.retrieve(run_id))["created_at"]
+        # the suite's tests run one at a time: [start, now) holds this run alone
+        stats, me, sessions = await asyncio.gather(
+            self.client.stats.runs(from_=start, group_by="state"),
+            self.client.me.retrieve(),
+            self.client.auth.sessions.list(),
+        )
+        self.assertEqual((stats["from"], stats["total"]), (start, 1))
+        self.assertEqual([(b["key"], b["total"]) for b in stats["series"]], [("CANCELLED", 1)])
+        self.assertIsNone(stats["success_rate"])  # a cancellation is not counted either way
+        self.assertEqual((me["via"], me["role"]), ("api_key", "owner"))
+        self.assertFalse(any(s["current"] for s in sessions))  # with a key, none is this one
+        await raises_async(
+            self, ambit.NotFoundError, lambda: self.client.auth.sessions.delete("nope")
+        )
+
     async def test_streams_with_a_forced_disconnect_while_other_calls_run(self) -> None:
         if not POOL:
             self.skipTest("no scripted host (AMBIT_TEST_POOL)")

@@ -11,15 +11,18 @@ from ._flow import Flow
 from ._sync import SyncClient
 from .resources._base import APIResource, C, endpoint
 from .resources.artifacts import Artifacts
+from .resources.auth import Auth
 from .resources.conversations import Conversations
 from .resources.environments import Environments
 from .resources.hosts import Hosts
 from .resources.identities import Identities
+from .resources.me import MeResource
 from .resources.models import Models
 from .resources.runs import RunCreateParams, Runs, create_run_flow
 from .resources.schedules import Schedules
 from .resources.secrets import Secrets
 from .resources.skills import Skills
+from .resources.stats import Stats
 from .resources.team import ApiKeys, TeamResource, Teams
 from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .types import RunCreated, SignUp
@@ -86,6 +89,9 @@ class _Resources(Generic[C]):
     teams: Teams[C]
     api_keys: ApiKeys[C]
     hosts: Hosts[C]
+    stats: Stats[C]
+    me: MeResource[C]
+    auth: Auth[C]
 
     def _attach(self, client: C) -> None:
         self.agent = Agent(client)
@@ -93,6 +99,9 @@ class _Resources(Generic[C]):
         self.teams = Teams(client)
         self.api_keys = ApiKeys(client)
         self.hosts = Hosts(client)
+        self.stats = Stats(client)
+        self.me = MeResource(client)
+        self.auth = Auth(client)
 
 
 def _signup(client: BaseClient, params: SignUpParams) -> Flow[SignUp]:

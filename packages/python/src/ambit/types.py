@@ -346,3 +346,89 @@ class RegisteredSkill(TypedDict):
     id: str
     name: Optional[str]
     error: Optional[str]
+
+
+StatsGroupBy = Literal["day", "source", "model", "environment", "creator", "state"]
+
+
+class DurationPercentiles(TypedDict):
+    """Nearest-rank percentiles of a duration (milliseconds) over ``count`` runs; ``None`` when
+    no run has it."""
+
+    count: int
+    p50: Optional[int]
+    p95: Optional[int]
+
+
+class RunStatsBucket(TypedDict):
+    key: Optional[str]
+    """The day (``YYYY-MM-DD`` in ``tz``) or the group's value; ``None``: runs without one."""
+    total: int
+    by_state: Dict[RunState, int]
+    success_rate: Optional[float]
+
+
+class FailureReason(TypedDict):
+    error_code: Optional[str]
+    message: Optional[str]
+    count: int
+
+
+# "from" is a Python keyword, which the class syntax cannot name: the functional one can
+_RunStatsFrom = TypedDict("_RunStatsFrom", {"from": str})
+
+
+class RunStats(_RunStatsFrom):
+    """``stats.runs``'s answer: the runs the caller can see, created in [``from``, ``to``) (the
+    resolved range: ``stats["from"]``, ``stats["to"]``)."""
+
+    to: str
+    tz: str
+    group_by: StatsGroupBy
+    total: int
+    by_state: Dict[RunState, int]
+    """Every state, 0 included."""
+    success_rate: Optional[float]
+    """SUCCEEDED ÷ (SUCCEEDED + FAILED + ERROR), CANCELLED left out; ``None`` if none."""
+    run_time_ms: DurationPercentiles
+    queue_time_ms: DurationPercentiles
+    failure_reasons: List[FailureReason]
+    series: List[RunStatsBucket]
+    series_truncated: bool
+
+
+class MeUser(TypedDict):
+    uid: str
+    name: Optional[str]
+    email: str
+
+
+class MeTeam(TypedDict):
+    uid: str
+    name: str
+
+
+class Me(TypedDict):
+    """``me.retrieve``'s answer: who the caller is."""
+
+    user: Optional[MeUser]
+    """``None`` for a service account."""
+    team: MeTeam
+    role: Role
+    """The role this credential acts with now (never above the member's role)."""
+    personal: bool
+    """Whether it reaches the user's personal runs and secrets (not for a key someone else
+    minted)."""
+    via: Literal["session", "api_key"]
+
+
+class WebSession(TypedDict):
+    """A web console session of the caller (only its uid: its token is never shown again)."""
+
+    uid: str
+    created_at: str
+    last_seen_at: str
+    expires_at: str
+    user_agent: Optional[str]
+    current: bool
+    """Whether this request came with this session."""
