@@ -9,6 +9,7 @@ import {
 import { Shell } from "./components/shell.tsx";
 import { NotFound } from "./components/not-found.tsx";
 import { NewRunPage } from "./pages/new-run.tsx";
+import { PublicRunPage } from "./pages/public-run.tsx";
 import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
 import { RunsPage } from "./pages/runs.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
@@ -22,6 +23,13 @@ const signInRoute = createRoute({
   path: "/sign-in",
   validateSearch: (s: Record<string, unknown>): SignInSearch => parseSignInSearch(s),
   component: SignInPage,
+});
+
+/** A run's public link: no sign-in, no shell (the share dialog hands out this page's URL). */
+const publicRunRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/share/$shareId",
+  component: PublicRunPage,
 });
 
 /** The signed-in part: the shell around every other screen. */
@@ -63,6 +71,7 @@ const sessionsRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
+  publicRunRoute,
   appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
 ]);
 
