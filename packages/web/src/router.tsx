@@ -12,6 +12,8 @@ import { NewRunPage } from "./pages/new-run.tsx";
 import { PublicRunPage } from "./pages/public-run.tsx";
 import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
 import { RunsPage } from "./pages/runs.tsx";
+import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedule.tsx";
+import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
@@ -69,10 +71,39 @@ const sessionsRoute = createRoute({
   component: SessionsPage,
 });
 
+const schedulesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules",
+  component: SchedulesPage,
+});
+const newScheduleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules/new",
+  component: NewSchedulePage,
+});
+const scheduleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules/$scheduleId",
+  component: SchedulePage,
+});
+const editScheduleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules/$scheduleId/edit",
+  component: EditSchedulePage,
+});
+const schedulesRoutes = [schedulesRoute, newScheduleRoute, scheduleRoute, editScheduleRoute];
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   publicRunRoute,
-  appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
+  appRoute.addChildren([
+    indexRoute,
+    runsRoute,
+    newRunRoute,
+    runRoute,
+    sessionsRoute,
+    ...schedulesRoutes,
+  ]),
 ]);
 
 /**
