@@ -3,13 +3,13 @@
 // live; a revoked link says so. Schedules: created with a time zone from the console, its next
 // slots as the API reads them, a wrong cron field explained, paused and resumed, edited, deleted;
 // a viewer changes nothing. axe-core on every screen, a screenshot of each.
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/model-server.ts";
 import { api } from "../e2e/helpers.ts";
-import { axeViolations } from "./axe.ts";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { expectAccessible, signedInContext } from "./session.ts";
 import { addMember, type ConsolePlatform, MODEL, POOL, startConsolePlatform } from "./platform.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
@@ -42,21 +42,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-async function signedIn(key: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: p.s.url });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/runs");
-  await page.close();
-  return context;
-}
-
-async function expectAccessible(page: Page, screen: string) {
-  await shot(page, screen);
-  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
-}
+const signedIn = (key: string) => signedInContext(browser, p.s.url, key);
 
 const stateOf = (page: Page) => page.locator(".run-header .badge").getAttribute("data-state");
 

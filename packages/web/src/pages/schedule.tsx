@@ -2,7 +2,7 @@
 // confirmation), and the runs it started. A viewer sees it all and changes nothing.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
-import { useRef } from "react";
+import { ConfirmButton } from "../components/confirm-button.tsx";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
 import { formatTime, personName } from "../lib/format.ts";
@@ -97,43 +97,26 @@ export function SchedulePage() {
 }
 
 function DeleteSchedule({ id }: { id: string }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: async () => client.agent.schedules.delete(id),
-    onSuccess: async () => {
-      await navigate({ to: "/schedules" });
-      // forget it rather than read it again (a 404)
-      queryClient.removeQueries({ queryKey: ["schedules", id] });
-      await queryClient.invalidateQueries({ queryKey: ["schedules"], exact: true });
-    },
-  });
   return (
-    <>
-      <button type="button" className="danger" onClick={() => dialog.current?.showModal()}>
-        Delete
-      </button>
-      <dialog ref={dialog} aria-labelledby="delete-title">
-        <h2 id="delete-title">Delete this schedule?</h2>
-        <p>It starts no more runs. The runs it started stay.</p>
-        <Problem error={remove.error} what="The schedule was not deleted" />
-        <div className="actions">
-          {/* biome-ignore lint/a11y/noAutofocus: a confirmation dialog focuses its safe choice (WAI-ARIA dialog pattern) */}
-          <button type="button" autoFocus onClick={() => dialog.current?.close()}>
-            Keep it
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={remove.isPending}
-            onClick={() => remove.mutate()}
-          >
-            {remove.isPending ? "Deleting…" : "Yes, delete it"}
-          </button>
-        </div>
-      </dialog>
-    </>
+    <ConfirmButton
+      label="Delete"
+      title="Delete this schedule?"
+      keep="Keep it"
+      confirm="Yes, delete it"
+      pending="Deleting…"
+      what="The schedule was not deleted"
+      action={async () => client.agent.schedules.delete(id)}
+      onDone={async () => {
+        await navigate({ to: "/schedules" });
+        // forget it rather than read it again (a 404)
+        queryClient.removeQueries({ queryKey: ["schedules", id] });
+        await queryClient.invalidateQueries({ queryKey: ["schedules"], exact: true });
+      }}
+    >
+      <p>It starts no more runs. The runs it started stay.</p>
+    </ConfirmButton>
   );
 }
 
