@@ -54,6 +54,31 @@ describe("@ambit/sdk in workerd", () => {
     });
   });
 
+  it("publicRuns: a shared run and its events with no key, actors anonymous; revoked is a 404", async () => {
+    const t = await newTeam("sdk-workerd");
+    const client = sdk(t.key);
+    const { run_id } = await client.agent.runs.create({
+      prompt: "share me",
+      config: { worker_host: "nobody" },
+    });
+    await client.agent.runs.cancel(run_id);
+    const { public_url } = await client.agent.runs.share(run_id, { public: "VIEWER" });
+    const shareId = public_url!.split("/").at(-1)!;
+    const nobody = new Ambit({
+      apiKey: null,
+      baseURL: BASE,
+      fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    });
+    expect(await nobody.publicRuns.retrieve(shareId)).toMatchObject({ run_id, state: "CANCELLED" });
+    const events = [];
+    for await (const e of nobody.publicRuns.stream(shareId, { transport: "sse" })) events.push(e);
+    expect(events[0]).toMatchObject({ seq: 1, type: "run.created" });
+    expect(events.at(-1)).toMatchObject({ payload: { to: "CANCELLED" } });
+    expect(JSON.stringify(events)).not.toContain(t.userId);
+    await client.agent.runs.share(run_id, { public: "NONE" });
+    await expect(nobody.publicRuns.retrieve(shareId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it("me.retrieve() with a key; as the console (apiKey: null, the session cookie) me, auth.sessions.list() and delete()", async () => {
     const t = await newTeam("sdk-workerd");
     expect(await sdk(t.key).me.retrieve()).toMatchObject({

@@ -5,6 +5,7 @@ import { Auth } from "./resources/auth.ts";
 import { Hosts } from "./resources/hosts.ts";
 import { Stats } from "./resources/stats.ts";
 import { Me } from "./resources/me.ts";
+import { PublicRuns } from "./resources/public-runs.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 
@@ -27,6 +28,7 @@ export class Ambit extends AmbitCore {
   readonly stats: Stats;
   readonly me: Me;
   readonly auth: Auth;
+  readonly publicRuns: PublicRuns;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -38,5 +40,6 @@ export class Ambit extends AmbitCore {
     this.stats = new Stats(this);
     this.me = new Me(this);
     this.auth = new Auth(this);
+    this.publicRuns = new PublicRuns(this);
   }
 }

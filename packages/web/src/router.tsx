@@ -9,8 +9,11 @@ import {
 import { Shell } from "./components/shell.tsx";
 import { NotFound } from "./components/not-found.tsx";
 import { NewRunPage } from "./pages/new-run.tsx";
+import { PublicRunPage } from "./pages/public-run.tsx";
 import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
 import { RunsPage } from "./pages/runs.tsx";
+import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedule.tsx";
+import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
@@ -22,6 +25,13 @@ const signInRoute = createRoute({
   path: "/sign-in",
   validateSearch: (s: Record<string, unknown>): SignInSearch => parseSignInSearch(s),
   component: SignInPage,
+});
+
+/** A run's public link: no sign-in, no shell (the share dialog hands out this page's URL). */
+const publicRunRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/share/$shareId",
+  component: PublicRunPage,
 });
 
 /** The signed-in part: the shell around every other screen. */
@@ -61,9 +71,39 @@ const sessionsRoute = createRoute({
   component: SessionsPage,
 });
 
+const schedulesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules",
+  component: SchedulesPage,
+});
+const newScheduleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules/new",
+  component: NewSchedulePage,
+});
+const scheduleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules/$scheduleId",
+  component: SchedulePage,
+});
+const editScheduleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/schedules/$scheduleId/edit",
+  component: EditSchedulePage,
+});
+const schedulesRoutes = [schedulesRoute, newScheduleRoute, scheduleRoute, editScheduleRoute];
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
+  publicRunRoute,
+  appRoute.addChildren([
+    indexRoute,
+    runsRoute,
+    newRunRoute,
+    runRoute,
+    sessionsRoute,
+    ...schedulesRoutes,
+  ]),
 ]);
 
 /**

@@ -1,15 +1,7 @@
+import { cronFieldCount, wrongCronField } from "@ambit/protocol/cron-fields";
 import { Cron } from "croner";
 import { AppError } from "../../lib/errors.ts";
 import { canFire } from "./cron-possible.ts";
-
-const FIELDS = [
-  { name: "minute", hint: "0-59" },
-  { name: "hour", hint: "0-23" },
-  { name: "day of month", hint: "1-31" },
-  { name: "month", hint: "1-12 or JAN-DEC" },
-  { name: "day of week", hint: "0-7 or SUN-SAT (0 and 7 are Sunday)" },
-];
-const FORMS = "a value, *, a range a-b, a list a,b or a step */n";
 
 const cache = new Map<string, Cron>();
 const MAX_CACHED = 2_000;
@@ -25,17 +17,15 @@ function invalidCron(expr: string, why: string) {
 }
 
 /** The first field of a 5-field expression croner refuses, judged one field at a time. */
-function wrongField(parts: string[], timezone: string): string | undefined {
-  for (let i = 0; i < 5; i++) {
-    const probe = parts.map((p, j) => (j === i ? p : "*")).join(" ");
+const wrongField = (parts: string[], timezone: string) =>
+  wrongCronField(parts, (probe) => {
     try {
       build(probe, timezone);
+      return true;
     } catch {
-      return `field ${i + 1} (${FIELDS[i].name}) '${parts[i]}' is not valid; use ${FORMS} within ${FIELDS[i].hint}`;
+      return false;
     }
-  }
-  return undefined;
-}
+  });
 
 /** Checks an IANA time zone name; a 400 naming it otherwise. */
 export function assertTimezone(timezone: string) {
@@ -64,12 +54,8 @@ export function parseCron(expr: string, timezone = "UTC"): Cron {
   assertTimezone(timezone);
   const trimmed = expr.trim();
   const parts = trimmed.split(/\s+/);
-  if (!trimmed.startsWith("@") && parts.length !== 5) {
-    throw invalidCron(
-      expr,
-      `it has ${parts.length} field${parts.length === 1 ? "" : "s"}; write exactly 5: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'`,
-    );
-  }
+  const count = trimmed.startsWith("@") ? undefined : cronFieldCount(parts);
+  if (count) throw invalidCron(expr, count);
   let cron: Cron;
   try {
     cron = build(trimmed, timezone);

@@ -76,11 +76,22 @@ export class RunStream implements AsyncIterable<RunEvent> {
   private readonly client: AmbitCore;
   private readonly runId: string;
   private readonly options: RunStreamOptions;
+  /** `/agent/runs/{id}`, or `/public/runs/{shareId}` for a public link (no key, no token). */
+  private readonly base: string;
+  private readonly publicLink: boolean;
 
-  constructor(client: AmbitCore, runId: string, options: RunStreamOptions = {}) {
+  /** `runId` is a share id when `publicLink` is set: the run behind that link, read-only. */
+  constructor(
+    client: AmbitCore,
+    runId: string,
+    options: RunStreamOptions = {},
+    publicLink = false,
+  ) {
     this.client = client;
     this.runId = runId;
     this.options = options;
+    this.publicLink = publicLink;
+    this.base = publicLink ? path`/public/runs/${runId}` : path`/agent/runs/${runId}`;
     this.lastSeq = options.after ?? 0;
     const wanted = options.transport ?? "auto";
     this.transport =
@@ -145,14 +156,17 @@ export class RunStream implements AsyncIterable<RunEvent> {
   }
 
   private async openSocket(): Promise<Connection> {
-    const minted = await this.client.post<{ token: string; access: AccessLevel }>(
-      path`/agent/runs/${this.runId}/session-token`,
-    );
+    // a public link is its own credential: no token to mint, and the socket is read-only
+    const minted = this.publicLink
+      ? { access: "VIEWER" as const }
+      : await this.client.post<{ token: string; access: AccessLevel }>(
+          path`/agent/runs/${this.runId}/session-token`,
+        );
     // built from our base URL rather than the answer's session_url: the address we reached the API at also reaches the socket
     const url = new URL(
       this.client
-        .buildURL(path`/agent/runs/${this.runId}/session`, {
-          token: minted.token,
+        .buildURL(`${this.base}/session`, {
+          ...("token" in minted ? { token: minted.token } : {}),
           after: this.lastSeq,
         })
         .replace(/^http/, "ws"),
@@ -210,14 +224,13 @@ export class RunStream implements AsyncIterable<RunEvent> {
   }
 
   private async openSse(): Promise<Connection> {
-    const run = await this.client.get<RunItem>(path`/agent/runs/${this.runId}`);
-    const page = await this.client.get<{ last_seq: number }>(
-      path`/agent/runs/${this.runId}/events`,
-      { query: { after: this.lastSeq, limit: 1 } },
-    );
+    const run = await this.client.get<RunItem>(this.base);
+    const page = await this.client.get<{ last_seq: number }>(`${this.base}/events`, {
+      query: { after: this.lastSeq, limit: 1 },
+    });
     const controller = new AbortController();
     const response = await this.client
-      .get(path`/agent/runs/${this.runId}/events`, {
+      .get(`${this.base}/events`, {
         query: { after: this.lastSeq },
         headers: { accept: "text/event-stream" },
         signal: controller.signal,

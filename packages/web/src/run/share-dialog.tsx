@@ -5,6 +5,13 @@ import { type FormEvent, useRef, useState } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 
+/**
+ * The console's page for a public link (`/share/<id>`), which a person opens; the API's
+ * `public_url` (`/api/v1/public/runs/<id>`) stays what programs read.
+ */
+const pageOf = (publicUrl: string) =>
+  `${window.location.origin}/share/${publicUrl.split("/").at(-1)}`;
+
 export function ShareDialog({ runId, sharing }: { runId: string; sharing?: RunSharing }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const queryClient = useQueryClient();
@@ -15,7 +22,9 @@ export function ShareDialog({ runId, sharing }: { runId: string; sharing?: RunSh
     mutationFn: async () => client.agent.runs.share(runId, { team, public: pub }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["run", runId] }),
   });
-  const link = save.data?.public_url ?? (pub === sharing?.public ? sharing?.public_url : undefined);
+  const apiLink =
+    save.data?.public_url ?? (pub === sharing?.public ? sharing?.public_url : undefined);
+  const link = apiLink && pageOf(apiLink);
 
   function open() {
     setTeam(sharing?.team ?? "VIEWER");

@@ -21,7 +21,8 @@ export type RunEvents = {
   error?: unknown;
 };
 
-export function useRunEvents(runId: string): RunEvents {
+/** `id` is a share id when `publicLink` is set: the run behind that link, read-only, no sign-in. */
+export function useRunEvents(id: string, publicLink = false): RunEvents {
   const [view, setView] = useState<RunEvents>({ events: [], status: "connecting", presence: [] });
 
   useEffect(() => {
@@ -29,7 +30,7 @@ export function useRunEvents(runId: string): RunEvents {
     let pending: RunEvent[] = [];
     let frame = 0;
     const patch = (p: Partial<RunEvents>) => setView((v) => ({ ...v, ...p }));
-    const stream = client.agent.runs.stream(runId, {
+    const stream = (publicLink ? client.publicRuns : client.agent.runs).stream(id, {
       untilTerminal: false, // a follow-up may start an ended run again
       signal: controller.signal,
       maxReconnects: 1_000,
@@ -57,7 +58,7 @@ export function useRunEvents(runId: string): RunEvents {
       controller.abort();
       cancelAnimationFrame(frame);
     };
-  }, [runId]);
+  }, [id, publicLink]);
 
   return view;
 }
