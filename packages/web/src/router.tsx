@@ -12,7 +12,9 @@ import { NewRunPage } from "./pages/new-run.tsx";
 import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
 import { RunsPage } from "./pages/runs.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
+import { SettingsCollectionPage, SettingsPage } from "./pages/settings.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
+import { type CollectionSearch, parseCollectionSearch } from "./settings/collection-page.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
 
 const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
@@ -61,9 +63,30 @@ const sessionsRoute = createRoute({
   component: SessionsPage,
 });
 
+const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings",
+  component: SettingsPage,
+});
+
+const settingsCollectionRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings/$resource",
+  validateSearch: (s: Record<string, unknown>): CollectionSearch => parseCollectionSearch(s),
+  component: SettingsCollectionPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
+  appRoute.addChildren([
+    indexRoute,
+    runsRoute,
+    newRunRoute,
+    runRoute,
+    sessionsRoute,
+    settingsRoute,
+    settingsCollectionRoute,
+  ]),
 ]);
 
 /**

@@ -35,6 +35,7 @@ export function Shell() {
             Runs
           </Link>
           {canWrite(me.data) && <Link to="/runs/new">New run</Link>}
+          <Link to="/settings">Settings</Link>
         </nav>
         {me.data && (
           <div className="who">
