@@ -43,7 +43,9 @@ export function CollectionPage<Item>(props: {
           New {r.noun}
         </button>
       )}
-      {search.mode === "new" && <ItemForm resource={r} role={role} onDone={() => go({})} />}
+      {search.mode === "new" && mayWrite(r, role) && (
+        <ItemForm resource={r} role={role} onDone={() => go({})} />
+      )}
       {search.item && items.data && !selected && (
         <p role="alert" className="problem">
           No {r.noun} “{search.item}” here (it may have been deleted).
@@ -73,7 +75,7 @@ export function CollectionPage<Item>(props: {
 
 function ItemTable<Item>(props: { resource: Resource<Item>; items: Item[]; selected?: string }) {
   const { resource: r, items, selected } = props;
-  if (!items.length) return <p className="help">No {r.title.toLowerCase()} yet.</p>;
+  if (!items.length) return <p className="help empty">No {r.title.toLowerCase()} yet.</p>;
   return (
     <table className="runs settings-list">
       <caption className="sr-only">{r.title}</caption>
@@ -187,7 +189,11 @@ function ItemForm<Item>(props: {
   const { resource: r, role, item } = props;
   const queryClient = useQueryClient();
   const editing = item !== undefined;
-  const values: Values = item ? r.toForm(item) : {};
+  const values: Values = item
+    ? r.toForm(item)
+    : Object.fromEntries(
+        r.fields.flatMap((f) => (f.initial === undefined ? [] : [[f.name, f.initial]])),
+      );
   const save = useMutation({
     mutationFn: async (v: Values) => (item && r.update ? r.update(item, v) : r.create(v)),
   });

@@ -53,6 +53,8 @@ export function FieldInput(props: {
   const id = `f-${f.name}`;
   const hint = [f.help, HINT[f.kind]].filter(Boolean).join(" ");
   const describedBy = hint ? `${id}-hint` : undefined;
+  // a secret's value may be left empty on edit: unchanged
+  const required = f.required && !(editing && f.kind === "secret");
   const common = {
     id,
     name: f.name,
@@ -78,7 +80,7 @@ export function FieldInput(props: {
     <div className="field">
       <label htmlFor={id}>
         {f.label}
-        {f.required ? "" : " (optional)"}
+        {required ? "" : " (optional)"}
       </label>
       {f.kind === "multiline" || f.kind === "list" || f.kind === "map" ? (
         <textarea
@@ -100,7 +102,7 @@ export function FieldInput(props: {
           type="password"
           {...common}
           autoComplete="off"
-          required={f.required && !editing}
+          required={required}
           placeholder={editing ? "unchanged" : undefined}
           defaultValue=""
         />

@@ -21,6 +21,8 @@ export type Field = {
   options?: readonly string[] | ((role: Role) => readonly string[]);
   /** part of the item's identity: set on create, shown but not changed on edit */
   createOnly?: boolean;
+  /** what a new item's form starts with */
+  initial?: string | boolean;
 };
 
 /** A form's values by field name: text kinds as strings, lists and maps parsed, checkboxes. */

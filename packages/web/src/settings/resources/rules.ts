@@ -17,7 +17,7 @@ export const rules: Resource<Rule> = {
   fields: [
     { name: "name", label: "Name", kind: "text", required: true },
     { name: "content", label: "Content", kind: "multiline", required: true },
-    { name: "enabled", label: "Enabled", kind: "checkbox" },
+    { name: "enabled", label: "Enabled", kind: "checkbox", initial: true },
   ],
   columns: [
     { label: "Name", value: (r) => r.name },
