@@ -1,13 +1,13 @@
 // The configuration screens (/settings/...) in a real browser against a real platform: round
 // trips through the UI checked against the API, a secret's value never coming back, a viewer's
 // read-only screens, an API refusal inline, axe-core and a screenshot of each screen.
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { api } from "../e2e/helpers.ts";
-import { axeViolations } from "./axe.ts";
-import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { launch, NO_BROWSER, watchedPage } from "./browser.ts";
 import { addMember, type ConsolePlatform, startConsolePlatform } from "./platform.ts";
+import { expectAccessible, signedIn as signIn } from "./session.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
 
@@ -25,21 +25,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-async function signedIn(key: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: p.s.url });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/runs");
-  await page.close();
-  return context;
-}
-
-async function expectAccessible(page: Page, screen: string) {
-  await shot(page, screen);
-  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
-}
+const signedIn = (key: string) => signIn(browser, p.s.url, key);
 
 /** The API's list of a collection, as the owner reads it. */
 async function listed(route: string, key: string): Promise<Record<string, unknown>[]> {
@@ -61,7 +47,7 @@ async function deleteThrough(page: Page, text: string) {
 }
 
 describe.skipIf(!!NO_BROWSER)("the settings screens", () => {
-  it("round-trips an environment, a rule and an env var through the UI, as the API sees them", async () => {
+  it("round-trips an environment, a rule and an env var through the UI and the API", async () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto("/runs");

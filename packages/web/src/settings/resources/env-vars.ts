@@ -11,7 +11,9 @@ export const envVars: Resource<EnvVar> = {
   slug: "env-vars",
   title: "Env vars",
   noun: "variable",
-  help: "Environment variables every run of the team receives. Not secret: values are shown. Admins write them.",
+  help:
+    "Environment variables every run of the team receives. Not secret: values are " +
+    "shown. Admins write them.",
   writeRole: "admin",
   fields: [
     { name: "name", label: "Name", kind: "text", required: true, createOnly: true },

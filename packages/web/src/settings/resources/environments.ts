@@ -24,7 +24,9 @@ export const environments: Resource<CloudEnvironment> = {
   slug: "environments",
   title: "Environments",
   noun: "environment",
-  help: "Where runs happen: image, repositories, setup commands, variables and the secrets they need. Members write them.",
+  help:
+    "Where runs happen: image, repositories, setup commands, variables and the " +
+    "secrets they need. Members write them.",
   writeRole: "member",
   fields: [
     { name: "name", label: "Name", kind: "text", required: true },

@@ -18,7 +18,9 @@ export const identities: Resource<AgentResponse> = {
   slug: "agents",
   title: "Named agents",
   noun: "named agent",
-  help: "Team principals with their own run defaults; start a run as one. Admins (people) write them; deleting one revokes its API keys.",
+  help:
+    "Team principals with their own run defaults; start a run as one. Admins (people) " +
+    "write them; deleting one revokes its API keys.",
   writeRole: "admin",
   fields: [
     { name: "name", label: "Name", kind: "text", required: true },

@@ -20,7 +20,9 @@ export const mcpServers: Resource<McpServer> = {
   slug: "mcp-servers",
   title: "MCP servers",
   noun: "MCP server",
-  help: "Registered MCP servers, started by command or reached by URL (one of the two). Admins write them.",
+  help:
+    "Registered MCP servers, started by command or reached by URL (one of the two). " +
+    "Admins write them.",
   writeRole: "admin",
   fields: [
     { name: "name", label: "Name", kind: "text", required: true },

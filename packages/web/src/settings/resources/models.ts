@@ -17,7 +17,9 @@ export const models: Resource<ModelInfo> = {
   slug: "models",
   title: "Models",
   noun: "model",
-  help: "The team's model catalog: which API, where, and the secret holding its key. A run names one by id; one is the default. Admins write it.",
+  help:
+    "The team's model catalog: which API, where, and the secret holding its key. A " +
+    "run names one by id; one is the default. Admins write it.",
   writeRole: "admin",
   fields: [
     { name: "id", label: "Id", kind: "text", required: true, createOnly: true },

@@ -2,14 +2,15 @@ import type { Secret, SecretType } from "@ambit/protocol";
 import { client } from "../../lib/api.ts";
 import { isAdmin, opt, type Resource, str } from "../resource.ts";
 
-const TYPES = [
-  "raw_value",
-  "anthropic_api_key",
-  "openai_api_key",
-  "anthropic_bedrock_access_key",
-  "anthropic_bedrock_api_key",
-  "dotenvx",
-] as const;
+// every type the API knows, checked by the compiler (a missing or unknown one does not build)
+const TYPES = Object.keys({
+  raw_value: 1,
+  anthropic_api_key: 1,
+  openai_api_key: 1,
+  anthropic_bedrock_access_key: 1,
+  anthropic_bedrock_api_key: 1,
+  dotenvx: 1,
+} satisfies Record<SecretType, 1>);
 const scopeOf = (s: Secret) => (s.scope.type === "Team" ? "team" : "personal");
 
 export const secrets: Resource<Secret> = {

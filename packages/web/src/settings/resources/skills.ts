@@ -9,7 +9,9 @@ export const skills: Resource<Skill> = {
   slug: "skills",
   title: "Skills",
   noun: "skill",
-  help: "SKILL.md files in the team's repositories, registered by hosts as they clone them or by hand here. Members write them; to change one, register it again.",
+  help:
+    "SKILL.md files in the team's repositories, registered by hosts as they clone " +
+    "them or by hand here. Members write them; to change one, register it again.",
   writeRole: "member",
   fields: [
     { name: "repo", label: "Repository", kind: "text", required: true, help: "owner/repo." },
