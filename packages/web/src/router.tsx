@@ -15,7 +15,9 @@ import { RunsPage } from "./pages/runs.tsx";
 import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedule.tsx";
 import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
+import { SettingsCollectionPage, SettingsPage } from "./pages/settings.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
+import { type CollectionSearch, parseCollectionSearch } from "./settings/collection-page.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
 
 const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
@@ -93,6 +95,19 @@ const editScheduleRoute = createRoute({
 });
 const schedulesRoutes = [schedulesRoute, newScheduleRoute, scheduleRoute, editScheduleRoute];
 
+const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings",
+  component: SettingsPage,
+});
+
+const settingsCollectionRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings/$resource",
+  validateSearch: (s: Record<string, unknown>): CollectionSearch => parseCollectionSearch(s),
+  component: SettingsCollectionPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   publicRunRoute,
@@ -103,6 +118,8 @@ const routeTree = rootRoute.addChildren([
     runRoute,
     sessionsRoute,
     ...schedulesRoutes,
+    settingsRoute,
+    settingsCollectionRoute,
   ]),
 ]);
 

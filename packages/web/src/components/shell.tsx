@@ -36,6 +36,7 @@ export function Shell() {
           </Link>
           {canWrite(me.data) && <Link to="/runs/new">New run</Link>}
           <Link to="/schedules">Schedules</Link>
+          <Link to="/settings">Settings</Link>
         </nav>
         {me.data && (
           <div className="who">

@@ -1,0 +1,49 @@
+import type { AgentSkill } from "@ambit/protocol";
+import { client } from "../../lib/api.ts";
+import { opt, type Resource, str } from "../resource.ts";
+
+/** One registered SKILL.md (a variant of a skill name). */
+type Skill = AgentSkill["variants"][number] & { name: string };
+
+export const skills: Resource<Skill> = {
+  slug: "skills",
+  title: "Skills",
+  noun: "skill",
+  help:
+    "SKILL.md files in the team's repositories, registered by hosts as they clone " +
+    "them or by hand here. Members write them; to change one, register it again.",
+  writeRole: "member",
+  fields: [
+    { name: "repo", label: "Repository", kind: "text", required: true, help: "owner/repo." },
+    { name: "skill_path", label: "Path of its SKILL.md", kind: "text", required: true },
+    { name: "content", label: "SKILL.md", kind: "multiline", required: true },
+    { name: "worker_host", label: "Host pool", kind: "text" },
+  ],
+  columns: [
+    { label: "Id", value: (s) => s.id },
+    { label: "Name", value: (s) => s.name },
+    { label: "Description", value: (s) => s.description },
+  ],
+  list: async () =>
+    (await client.agent.skills.list()).agents.flatMap((a) =>
+      a.variants.map((v) => ({ ...v, name: a.name })),
+    ),
+  key: (s) => s.id,
+  toForm: (s) => ({
+    repo: `${s.source.owner}/${s.source.name}`,
+    skill_path: s.source.skill_path,
+    content: s.base_prompt,
+    worker_host: s.source.worker_host ?? "",
+  }),
+  create: async (v) => {
+    const r = await client.agent.skills.register({
+      repo: str(v, "repo"),
+      skill_path: str(v, "skill_path"),
+      content: str(v, "content"),
+      worker_host: opt(v, "worker_host"),
+    });
+    if (r.error) throw new Error(`The SKILL.md was not understood: ${r.error}`);
+    return r;
+  },
+  delete: (s) => client.agent.skills.delete(s.id),
+};
