@@ -12,8 +12,11 @@ import { NewRunPage } from "./pages/new-run.tsx";
 import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
 import { RunsPage } from "./pages/runs.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
+import { HostsPage } from "./pages/hosts.tsx";
+import { StatsPage } from "./pages/stats.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
+import { parseStatsSearch, type StatsSearch } from "./stats/stats-search.ts";
 
 const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
 
@@ -61,9 +64,30 @@ const sessionsRoute = createRoute({
   component: SessionsPage,
 });
 
+const statsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/stats",
+  validateSearch: (s: Record<string, unknown>): StatsSearch => parseStatsSearch(s),
+  component: StatsPage,
+});
+
+const hostsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/hosts",
+  component: HostsPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([indexRoute, runsRoute, newRunRoute, runRoute, sessionsRoute]),
+  appRoute.addChildren([
+    indexRoute,
+    runsRoute,
+    newRunRoute,
+    runRoute,
+    sessionsRoute,
+    statsRoute,
+    hostsRoute,
+  ]),
 ]);
 
 /**

@@ -35,6 +35,8 @@ export function Shell() {
             Runs
           </Link>
           {canWrite(me.data) && <Link to="/runs/new">New run</Link>}
+          <Link to="/stats">Stats</Link>
+          <Link to="/hosts">Hosts</Link>
         </nav>
         {me.data && (
           <div className="who">

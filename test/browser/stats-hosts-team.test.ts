@@ -1,0 +1,167 @@
+// The Stats, Hosts and Team screens in a real browser against a real platform: runs seeded in
+// known states through the API (the runner and the scripted model end them), the figures on screen
+// checked against `GET /stats/runs`, the runner seen on Hosts, keys and roles managed on Team,
+// a viewer's read-only Team, axe-core and a screenshot of each screen.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../fakes/model-server.ts";
+import { api, type Json } from "../e2e/helpers.ts";
+import { untilEnded, untilRun } from "../e2e/runner-setup.ts";
+import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
+import { formatDuration } from "../../packages/web/src/lib/format.ts";
+import { axeViolations } from "./axe.ts";
+import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { addMember, type ConsolePlatform, MODEL, POOL, startConsolePlatform } from "./platform.ts";
+
+if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
+
+const holds: Array<() => void> = [];
+
+/** The model: BROKEN answers 400 (the run fails), HANG holds, anything else finishes at once. */
+function script(req: RecordedRequest) {
+  const all = JSON.stringify(req.body?.messages ?? []);
+  if (all.includes("BROKEN")) return { status: 400, body: '{"error":{"message":"bad model"}}' };
+  if (all.includes("HANG"))
+    return { text: "Working", hold: new Promise<void>((r) => holds.push(r)) };
+  return { text: "Done." };
+}
+
+let p: ConsolePlatform;
+let browser: Browser;
+let hanging = "";
+
+async function startRun(prompt: string): Promise<string> {
+  const created = await api(p.s.url, "POST", "/api/v1/agent/runs", {
+    key: p.s.key,
+    body: { prompt, title: prompt, config: { model_id: MODEL, worker_host: POOL } },
+  });
+  expect(created.status, created.text).toBe(200);
+  return created.json.run_id as string;
+}
+
+beforeAll(async () => {
+  if (NO_BROWSER) return;
+  buildConsoleIfMissing();
+  [p, browser] = await Promise.all([startConsolePlatform(script), launch()]);
+  // known states: 2 SUCCEEDED, 1 FAILED (or ERROR: the model refused), 1 CANCELLED, 1 running
+  const ids = await Promise.all(["ok one", "ok two", "BROKEN model"].map(startRun));
+  await Promise.all(ids.map((id) => untilEnded(p.s, id, 60_000)));
+  const cancelled = await startRun("HANG then cancel");
+  await untilRun(p.s, cancelled, (r) => r.state === "INPROGRESS", 30_000);
+  await api(p.s.url, "POST", `/api/v1/agent/runs/${cancelled}/cancel`, { key: p.s.key });
+  await untilRun(p.s, cancelled, (r) => r.state === "CANCELLED", 40_000);
+  hanging = await startRun("HANG while Hosts is open");
+  await untilRun(p.s, hanging, (r) => r.state === "INPROGRESS", 30_000);
+}, 180_000);
+
+afterAll(async () => {
+  for (const release of holds) release();
+  await browser?.close();
+  await p?.stop();
+});
+
+async function signedIn(key: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: p.s.url, timezoneId: "UTC" });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/runs");
+  await page.close();
+  return context;
+}
+
+async function expectAccessible(page: Page, screen: string) {
+  await shot(page, screen);
+  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
+}
+
+const stats = async (query: string): Promise<Json> => {
+  const res = await api(p.s.url, "GET", `/api/v1/stats/runs?${query}`, { key: p.s.key });
+  expect(res.status, res.text).toBe(200);
+  return res.json;
+};
+
+const percent = (r: number | null) =>
+  r === null ? "—" : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`;
+
+describe.skipIf(!!NO_BROWSER)("stats, hosts and team screens", () => {
+  it("shows the runs' stats as GET /stats/runs computes them, the range in the URL", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/stats");
+    // the defaults land in the URL: the last 30 days in the browser's zone, by day
+    await page.waitForURL(/\/stats\?from=\d{4}-\d{2}-\d{2}&to=.*&tz=UTC&group_by=day/);
+    const url = new URL(page.url());
+    const expected = await stats(url.search.slice(1));
+    expect(expected.total).toBe(5);
+    expect(expected.by_state.SUCCEEDED).toBe(2);
+    expect(expected.by_state.CANCELLED).toBe(1);
+    const figure = (id: string) => page.locator(`[data-figure="${id}"]`).textContent();
+    await expect.poll(() => figure("total")).toBe("5");
+    expect(await figure("success")).toBe(percent(expected.success_rate));
+    expect(await figure("run-p50")).toBe(formatDuration(expected.run_time_ms.p50));
+    expect(await figure("run-p95")).toBe(formatDuration(expected.run_time_ms.p95));
+    expect(await figure("queue-p50")).toBe(formatDuration(expected.queue_time_ms.p50));
+    expect(await figure("queue-p95")).toBe(formatDuration(expected.queue_time_ms.p95));
+    // today's bar carries every run
+    const today = url.searchParams.get("to");
+    expect(await page.locator(`g[data-day="${today}"]`).getAttribute("data-total")).toBe("5");
+    // the failure reason the model's refusal left
+    const reasons = page.getByTestId("failure-reasons").locator("li");
+    expect(await reasons.count()).toBe(expected.failure_reasons.length);
+    expect(expected.failure_reasons.length).toBeGreaterThan(0);
+    expect(await reasons.first().locator("strong").getAttribute("data-count")).toBe(
+      String(expected.failure_reasons[0].count),
+    );
+    await expectAccessible(page, "stats");
+
+    // split by state: the URL says so, each row matches the API
+    await page.getByLabel("Split by").selectOption("state");
+    await page.waitForURL(/group_by=state/);
+    const byState = await stats(new URL(page.url()).search.slice(1));
+    await page.locator('[data-testid="split"] tr[data-key="SUCCEEDED"]').waitFor();
+    for (const b of byState.series) {
+      const row = page.locator(`[data-testid="split"] tr[data-key="${b.key}"]`);
+      expect(await row.locator('[data-col="total"]').textContent()).toBe(String(b.total));
+    }
+    await expectAccessible(page, "stats-by-state");
+
+    // a range with no runs: the URL holds it, and after a reload too
+    await page.getByLabel("From").fill("2020-01-01");
+    await page.getByLabel("To (included)").fill("2020-01-31");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL(/from=2020-01-01&to=2020-01-31/);
+    await page.reload();
+    await expect.poll(() => figure("total")).toBe("0");
+    expect(await page.getByLabel("From").inputValue()).toBe("2020-01-01");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the runner's pool on Hosts: its capacity, the run it holds, when it was heard", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    const api_ = await api(p.s.url, "GET", "/api/v1/hosts", { key: p.s.key });
+    const host = (api_.json.hosts as Json[]).find((h) => h.worker_id === POOL)!;
+    expect(host.running).toContain(hanging);
+    await page.goto("/hosts");
+    const pool = page.locator(`section[data-pool="${POOL}"]`);
+    const row = pool.locator(`tr[data-connection="${host.connection_id}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-col="capacity"]').textContent()).toBe(
+      `${host.running.length} / ${host.capacity}`,
+    );
+    expect(await pool.getByTestId("pool-load").textContent()).toContain(
+      `${host.running.length} of ${host.capacity} slots busy`,
+    );
+    // the running run links to its page
+    await row.getByRole("link", { name: hanging }).waitFor();
+    expect(await row.textContent()).toMatch(/(just now|\d+ s ago)/);
+    await expectAccessible(page, "hosts");
+    await row.getByRole("link", { name: hanging }).click();
+    await page.waitForURL(`**/runs/${hanging}`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
