@@ -164,4 +164,76 @@ describe.skipIf(!!NO_BROWSER)("stats, hosts and team screens", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("lets an owner create a key (shown once), revoke it, and change a member's role", async () => {
+    const member = await addMember(p.s, "member");
+    const context = await signedIn(p.s.key);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/team");
+    await page.getByTestId("api-keys").waitFor();
+    // create: the value is shown once, copies, and works
+    await page.getByLabel("Name").fill("console key");
+    await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const value = await page.getByTestId("key-value").inputValue();
+    expect(value).toMatch(/^ambit_/);
+    await page.getByRole("button", { name: "Copy" }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
+    const row = page.locator('tr[data-key-name="console key"]');
+    await row.waitFor();
+    expect(await row.textContent()).not.toContain(value);
+    const me = await api(p.s.url, "GET", "/api/v1/me", { key: value });
+    expect(me.status).toBe(200);
+    expect(me.json.role).toBe("viewer");
+    await expectAccessible(page, "team-key-created");
+    // gone after a reload; the list never holds a value
+    await page.reload();
+    await row.waitFor();
+    expect(await page.getByTestId("key-value").count()).toBe(0);
+    expect(await page.content()).not.toContain(value);
+    // revoke, after a confirmation: the key is refused from then on
+    await row.getByRole("button", { name: "Revoke console key" }).click();
+    await expectAccessible(page, "team-revoke-dialog");
+    await page.getByRole("button", { name: "Yes, revoke it" }).click();
+    await expect.poll(() => row.getAttribute("data-revoked")).toBe("");
+    expect((await api(p.s.url, "GET", "/api/v1/me", { key: value })).status).toBe(401);
+    // change the member's role
+    await page.getByLabel("Role of A member").selectOption("viewer");
+    await expect
+      .poll(async () => {
+        const res = await api(p.s.url, "GET", "/api/v1/team/members", { key: p.s.key });
+        return (res.json.members as Json[]).find((m) => m.uid === member.uid)?.role;
+      })
+      .toBe("viewer");
+    // and the limits
+    await page.getByLabel("Runs at once").fill("7");
+    await page.getByRole("button", { name: "Save limits" }).click();
+    await page.getByText("Saved.").waitFor();
+    const team = await api(p.s.url, "GET", "/api/v1/team", { key: p.s.key });
+    expect(team.json.limits.max_concurrent_runs).toBe(7);
+    await expectAccessible(page, "team-owner");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a viewer the team with no write controls", async () => {
+    const viewer = await addMember(p.s, "viewer");
+    const context = await signedIn(viewer.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/team");
+    await page.getByTestId("members").waitFor();
+    await page.getByTestId("limits").waitFor();
+    expect(await page.locator("main select, main input, main button").count()).toBe(0);
+    expect(await page.getByTestId("api-keys").count()).toBe(0);
+    await expectAccessible(page, "team-viewer");
+    // and the API refuses anyway
+    const refused = await api(p.s.url, "PATCH", "/api/v1/team", {
+      key: viewer.key,
+      body: { limits: { max_concurrent_runs: 3 } },
+    });
+    expect(refused.status).toBe(403);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

@@ -14,6 +14,7 @@ import { RunsPage } from "./pages/runs.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 import { HostsPage } from "./pages/hosts.tsx";
 import { StatsPage } from "./pages/stats.tsx";
+import { TeamPage } from "./pages/team.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
 import { parseStatsSearch, type StatsSearch } from "./stats/stats-search.ts";
@@ -77,6 +78,12 @@ const hostsRoute = createRoute({
   component: HostsPage,
 });
 
+const teamRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/team",
+  component: TeamPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   appRoute.addChildren([
@@ -87,6 +94,7 @@ const routeTree = rootRoute.addChildren([
     sessionsRoute,
     statsRoute,
     hostsRoute,
+    teamRoute,
   ]),
 ]);
 
