@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
+import { expect } from "vitest";
+import { shot } from "./browser.ts";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -30,4 +32,10 @@ export async function axeViolations(page: Page): Promise<string[]> {
         `${v.impact} ${v.id}: ${v.help} — ` +
         v.nodes.map((n) => JSON.stringify(n.target)).join(", "),
     );
+}
+
+/** A screenshot of the screen, then no serious or critical axe violation on it. */
+export async function expectAccessible(page: Page, screen: string) {
+  await shot(page, screen);
+  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
 }

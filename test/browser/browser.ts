@@ -46,3 +46,20 @@ export async function watchedPage(
 
 export const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+/** A browser context signed in with `key` through the sign-in page. */
+export async function signedInContext(
+  browser: Browser,
+  baseURL: string,
+  key: string,
+  options: { timezoneId?: string } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, ...options });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/runs");
+  await page.close();
+  return context;
+}

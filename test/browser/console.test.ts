@@ -2,15 +2,15 @@
 // succeed live, steer it, cancel one, a viewer's read-only screens, a dropped session websocket
 // resumed with every event exactly once, axe-core on every screen, a screenshot of each.
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/model-server.ts";
 import { api, waitFor } from "../e2e/helpers.ts";
 import { eventsOf, untilRun } from "../e2e/runner-setup.ts";
 import { ScriptedHost } from "../e2e/scripted-host.ts";
-import { axeViolations } from "./axe.ts";
+import { expectAccessible } from "./axe.ts";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
-import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { launch, NO_BROWSER, signedInContext, watchedPage } from "./browser.ts";
 import {
   addMember,
   type ConsolePlatform,
@@ -52,22 +52,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-/** A browser context signed in with `key` through the sign-in page. */
-async function signedIn(key: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: p.s.url });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/runs");
-  await page.close();
-  return context;
-}
-
-async function expectAccessible(page: Page, screen: string) {
-  await shot(page, screen);
-  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
-}
+const signedIn = (key: string) => signedInContext(browser, p.s.url, key);
 
 const stateOf = (page: Page) => page.locator(".run-header .badge").getAttribute("data-state");
 

@@ -2,15 +2,15 @@
 // known states through the API (the runner and the scripted model end them), the figures on screen
 // checked against `GET /stats/runs`, the runner seen on Hosts, keys and roles managed on Team,
 // a viewer's read-only Team, axe-core and a screenshot of each screen.
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/model-server.ts";
 import { api, type Json } from "../e2e/helpers.ts";
 import { untilEnded, untilRun } from "../e2e/runner-setup.ts";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
 import { formatDuration } from "../../packages/web/src/lib/format.ts";
-import { axeViolations } from "./axe.ts";
-import { launch, NO_BROWSER, shot, watchedPage } from "./browser.ts";
+import { expectAccessible } from "./axe.ts";
+import { launch, NO_BROWSER, signedInContext, watchedPage } from "./browser.ts";
 import { addMember, type ConsolePlatform, MODEL, POOL, startConsolePlatform } from "./platform.ts";
 
 if (NO_BROWSER) console.log(`browser tests skipped: ${NO_BROWSER}`);
@@ -60,21 +60,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-async function signedIn(key: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: p.s.url, timezoneId: "UTC" });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/runs");
-  await page.close();
-  return context;
-}
-
-async function expectAccessible(page: Page, screen: string) {
-  await shot(page, screen);
-  expect(await axeViolations(page), `axe on ${screen}`).toEqual([]);
-}
+const signedIn = (key: string) => signedInContext(browser, p.s.url, key, { timezoneId: "UTC" });
 
 const stats = async (query: string): Promise<Json> => {
   const res = await api(p.s.url, "GET", `/api/v1/stats/runs?${query}`, { key: p.s.key });

@@ -4,11 +4,18 @@ import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
 import { ConfirmButton } from "./confirm-button.tsx";
+import { useMembers } from "./use-members.ts";
 import { NewKey } from "./new-key.tsx";
 
 export function ApiKeys({ me }: { me: Me }) {
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: ["api-keys"], queryFn: async () => client.apiKeys.list() });
+  // the same query as the members table: a holder reads as a name where one is known
+  const members = useMembers();
+  const holder = (uid: string) => {
+    const m = members.data?.members.find((x) => x.uid === uid);
+    return m ? m.display_name || m.email : uid;
+  };
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["api-keys"] });
   return (
     <section aria-labelledby="keys-title">
@@ -40,9 +47,7 @@ export function ApiKeys({ me }: { me: Me }) {
                   <code>{k.prefix}…</code>
                 </td>
                 <td>{k.role}</td>
-                <td>
-                  <code>{k.principal.uid}</code>
-                </td>
+                <td>{holder(k.principal.uid)}</td>
                 <td>{formatTime(k.created_at)}</td>
                 <td>{k.expires_at ? formatTime(k.expires_at) : "never"}</td>
                 <td>{formatTime(k.last_used_at)}</td>

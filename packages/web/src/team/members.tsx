@@ -1,18 +1,16 @@
 // The team's members and their roles; admins change a role or remove a member.
 import type { Member } from "@ambit/protocol";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
 import { ConfirmButton } from "./confirm-button.tsx";
+import { useMembers } from "./use-members.ts";
 import { grantable, isAdmin, mayManage, type Role } from "./roles.ts";
 
 export function Members({ me }: { me: Me }) {
   const queryClient = useQueryClient();
-  const members = useQuery({
-    queryKey: ["members"],
-    queryFn: async () => client.team.members.list(),
-  });
+  const members = useMembers();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["members"] });
   const setRole = useMutation({
     mutationFn: async (v: { uid: string; role: Role }) =>
