@@ -10,8 +10,9 @@ export async function signedInContext(
   browser: Browser,
   baseURL: string,
   key: string,
+  options: { timezoneId?: string } = {},
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL });
+  const context = await browser.newContext({ baseURL, ...options });
   const page = await context.newPage();
   await page.goto("/sign-in");
   await page.getByLabel("API key").fill(key);

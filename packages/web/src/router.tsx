@@ -16,9 +16,13 @@ import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedul
 import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 import { SettingsCollectionPage, SettingsPage } from "./pages/settings.tsx";
+import { HostsPage } from "./pages/hosts.tsx";
+import { StatsPage } from "./pages/stats.tsx";
+import { TeamPage } from "./pages/team.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { type CollectionSearch, parseCollectionSearch } from "./settings/collection-page.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
+import { parseStatsSearch, type StatsSearch } from "./stats/stats-search.ts";
 
 const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
 
@@ -108,6 +112,25 @@ const settingsCollectionRoute = createRoute({
   component: SettingsCollectionPage,
 });
 
+const statsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/stats",
+  validateSearch: (s: Record<string, unknown>): StatsSearch => parseStatsSearch(s),
+  component: StatsPage,
+});
+
+const hostsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/hosts",
+  component: HostsPage,
+});
+
+const teamRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/team",
+  component: TeamPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   publicRunRoute,
@@ -120,6 +143,9 @@ const routeTree = rootRoute.addChildren([
     ...schedulesRoutes,
     settingsRoute,
     settingsCollectionRoute,
+    statsRoute,
+    hostsRoute,
+    teamRoute,
   ]),
 ]);
 

@@ -15,13 +15,13 @@ export function ConfirmButton(props: {
   pending: string;
   /** what failed, before the problem's detail */
   what: string;
-  action: () => Promise<unknown>;
+  action: () => PromiseLike<unknown>;
   onDone?: () => unknown;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const run = useMutation({
-    mutationFn: props.action,
+    mutationFn: async () => props.action(),
     onSuccess: async () => {
       dialog.current?.close();
       await props.onDone?.();

@@ -37,6 +37,9 @@ export function Shell() {
           {canWrite(me.data) && <Link to="/runs/new">New run</Link>}
           <Link to="/schedules">Schedules</Link>
           <Link to="/settings">Settings</Link>
+          <Link to="/stats">Stats</Link>
+          <Link to="/hosts">Hosts</Link>
+          <Link to="/team">Team</Link>
         </nav>
         {me.data && (
           <div className="who">

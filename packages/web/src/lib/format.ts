@@ -36,3 +36,10 @@ export function personName(
 ): string {
   return p?.display_name || p?.email || p?.uid || "—";
 }
+
+/** How long ago `iso` was, in words: "5 s ago", "3 min ago". */
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "—";
+  const ms = Math.max(0, now - Date.parse(iso));
+  return ms < 1000 ? "just now" : `${formatDuration(Math.floor(ms / 1000) * 1000)} ago`;
+}

@@ -1,0 +1,27 @@
+// Team: members and roles, API keys, limits. Admins manage them; everyone else reads.
+import { useQuery } from "@tanstack/react-query";
+import { Problem } from "../components/problem.tsx";
+import { client } from "../lib/api.ts";
+import { useMe } from "../lib/me.ts";
+import { ApiKeys } from "../team/api-keys.tsx";
+import { Limits } from "../team/limits.tsx";
+import { Members } from "../team/members.tsx";
+import { isAdmin } from "../team/roles.ts";
+
+export function TeamPage() {
+  const me = useMe().data!;
+  const team = useQuery({ queryKey: ["team"], queryFn: async () => client.team.retrieve() });
+  const admin = isAdmin(me);
+  return (
+    <>
+      <h1>Team{team.data ? `: ${team.data.name}` : ""}</h1>
+      {!admin && (
+        <p className="help">You may read the team; its admins change members, keys and limits.</p>
+      )}
+      <Problem error={team.error} what="Could not read the team" />
+      <Members me={me} />
+      {admin && <ApiKeys me={me} />}
+      {team.data && <Limits team={team.data} editable={admin} />}
+    </>
+  );
+}

@@ -1,0 +1,110 @@
+// The team's members and their roles; admins change a role or remove a member.
+import type { Member } from "@ambit/protocol";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Problem } from "../components/problem.tsx";
+import { client, type Me } from "../lib/api.ts";
+import { formatTime } from "../lib/format.ts";
+import { ConfirmButton } from "../components/confirm-button.tsx";
+import { useMembers } from "./use-members.ts";
+import { grantable, isAdmin, mayManage, type Role } from "./roles.ts";
+
+export function Members({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const members = useMembers();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["members"] });
+  const setRole = useMutation({
+    mutationFn: async (v: { uid: string; role: Role }) =>
+      client.team.members.update(v.uid, { role: v.role }),
+    onSettled: refresh,
+  });
+  const admin = isAdmin(me);
+  return (
+    <section aria-labelledby="members-title">
+      <h2 id="members-title">Members</h2>
+      <Problem error={members.error} what="Could not list the members" />
+      <Problem error={setRole.error} what="The role was not changed" />
+      {members.data && (
+        <table className="runs" data-testid="members">
+          <caption className="sr-only">Members of the team</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Joined</th>
+              {admin && (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {members.data.members.map((m) => (
+              <MemberRow
+                key={m.uid}
+                m={m}
+                me={me}
+                onRole={(role) => setRole.mutate({ uid: m.uid, role })}
+                onRemoved={refresh}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function MemberRow(props: {
+  m: Member;
+  me: Me;
+  onRole: (role: Role) => void;
+  onRemoved: () => void;
+}) {
+  const { m, me } = props;
+  const name = m.display_name || m.email;
+  const manage = mayManage(me, m.role);
+  return (
+    <tr data-member={m.email}>
+      <td>{m.display_name ?? "—"}</td>
+      <td>{m.email}</td>
+      <td data-col="role">
+        {manage ? (
+          <select
+            aria-label={`Role of ${name}`}
+            value={m.role}
+            onChange={(e) => props.onRole(e.currentTarget.value as Role)}
+          >
+            {grantable(me).map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        ) : (
+          m.role
+        )}
+      </td>
+      <td>{formatTime(m.joined_at)}</td>
+      {isAdmin(me) && (
+        <td>
+          {manage && (
+            <ConfirmButton
+              label={`Remove ${name}`}
+              title={`Remove ${name} from the team?`}
+              keep="Keep"
+              confirm="Yes, remove them"
+              pending="Removing…"
+              what="The member was not removed"
+              action={() => client.team.members.remove(m.uid)}
+              onDone={props.onRemoved}
+            >
+              <p>Their API keys are revoked and their personal secrets deleted.</p>
+            </ConfirmButton>
+          )}
+        </td>
+      )}
+    </tr>
+  );
+}

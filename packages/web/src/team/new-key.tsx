@@ -1,0 +1,82 @@
+// Create an API key: its value is shown here once, with a copy button, and never again.
+import type { CreatedApiKey } from "@ambit/sdk";
+import { useMutation } from "@tanstack/react-query";
+import { type FormEvent, useId, useState } from "react";
+import { Problem } from "../components/problem.tsx";
+import { client, type Me } from "../lib/api.ts";
+import { grantable, type Role } from "./roles.ts";
+
+export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
+  const [copied, setCopied] = useState(false);
+  const roleId = useId();
+  const create = useMutation({
+    mutationFn: async (f: FormData) => {
+      const days = Number(f.get("days"));
+      return client.apiKeys.create({
+        name: String(f.get("name")),
+        role: f.get("role") as Role,
+        ...(days ? { expires_in_days: days } : {}),
+      });
+    },
+    onSuccess: () => {
+      setCopied(false);
+      onCreated();
+    },
+  });
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    create.mutate(new FormData(e.currentTarget));
+    e.currentTarget.reset();
+  }
+  const created: CreatedApiKey | undefined = create.data;
+  return (
+    <>
+      <form className="toolbar" onSubmit={submit} aria-label="New API key">
+        <label>
+          Name <input name="name" required maxLength={100} placeholder="ci" />
+        </label>
+        <span>
+          <label htmlFor={roleId}>Role</label>{" "}
+          <select id={roleId} name="role" defaultValue={me.role === "owner" ? "member" : me.role}>
+            {grantable(me).map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </span>
+        <label>
+          Expires in days <input name="days" type="number" min={1} max={3650} size={5} />
+        </label>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create key
+        </button>
+      </form>
+      <Problem error={create.error} what="The key was not created" />
+      {created && (
+        <div className="banner new-key" role="status">
+          <p>
+            The key <strong>{created.name}</strong>: copy it now, it is not shown again.
+          </p>
+          <div className="public-link">
+            <input
+              readOnly
+              aria-label="New key value"
+              value={created.key}
+              data-testid="key-value"
+            />
+            <button
+              type="button"
+              onClick={async () => {
+                await navigator.clipboard.writeText(created.key);
+                setCopied(true);
+              }}
+            >
+              {copied ? "Copied" : "Copy"}
+            </button>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
