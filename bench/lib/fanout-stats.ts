@@ -1,9 +1,7 @@
 // Figures for the fanout benchmark: percentiles, and CPU time of the server's processes, of the
 // benchmark itself and of the whole machine (Linux /proc), so a reader can tell who was busy.
+import { machineInfo as baseMachineInfo } from "./machine.ts";
 import { readdirSync, readFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { round } from "./load.ts";
 
 /** p50/p90/p99/max/mean (nearest rank) of `xs`, in ms rounded to 0.01. */
@@ -119,21 +117,13 @@ export async function machineBusy(ms = 1000) {
   return round(100 * (1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total)), 1);
 }
 
+/** The shared machine facts (`machine.ts`), and why the CPU figures of each case matter here. */
 export function machineInfo() {
-  const cpus = os.cpus();
-  const version = (pkg: string) =>
-    JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8"))
-      .version as string;
+  const info = baseMachineInfo();
   return {
-    cpus: cpus.length,
-    cpu_model: cpus[0]?.model ?? "unknown",
-    memory_gb: round(os.totalmem() / 2 ** 30, 1),
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    wrangler: version("wrangler"),
+    ...info,
     shared_machine:
       `the load generator (this Node process: host + every viewer socket) and the server (wrangler dev: workerd) ` +
-      `run on the same ${cpus.length}-core machine and compete for it; see cpu.* per case`,
-    loadavg_at_start: os.loadavg().map((x) => round(x)),
+      `run on the same ${info.cpus}-core machine and compete for it; see cpu.* per case`,
   };
 }
