@@ -19,3 +19,4 @@ export * from "./local-runs.ts";
 export * from "./stats.ts";
 export * from "./bounds.ts";
 export * from "./web-sessions.ts";
+export * from "./lifecycle.ts";

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/**
+ * The platform's own events, as outbound webhooks and integrations hear of them. Each is sent once
+ * to the `EVENTS` queue when it happens; its `id` is made then and never again, so a redelivered
+ * queue message, a retried webhook and a resend all carry the same `webhook-id`.
+ */
+export const PlatformEventType = z.enum([
+  "run.created",
+  "run.state_changed",
+  "run.completed",
+  "run.followup",
+  "artifact.created",
+  "schedule.spawn_failed",
+  "integration.delivery_failed",
+]);
+export type PlatformEventType = z.infer<typeof PlatformEventType>;
+
+/** Message on the `EVENTS` queue: one platform event of one team. */
+export const PlatformEventMessage = z.object({
+  /** `evt_` + a UUIDv7: the Standard Webhooks `webhook-id` of every delivery of this event */
+  id: z.string(),
+  team_id: z.string(),
+  type: PlatformEventType,
+  /** when it happened (ms) */
+  at: z.number().int(),
+  /**
+   * What happened. Run events: `{ run_id, state, previous_state?, source, title }` and, by type,
+   * `status_message`, `followup` (`{ message, sender }`), `artifact` (the ArtifactItem). Others:
+   * `{ schedule_id, error }`, `{ integration_id, delivery_id, error }`. Never a secret's value.
+   */
+  data: z.record(z.string(), z.unknown()),
+});
+export type PlatformEventMessage = z.infer<typeof PlatformEventMessage>;

@@ -1,0 +1,94 @@
+import type {
+  AmbientAgentConfig,
+  PlatformEventMessage,
+  RunAgentRequest,
+  RunSourceType,
+} from "@ambit/protocol";
+import type { z } from "zod";
+
+/**
+ * What one type of integration (`github`, `webhook`, later `slack`, `linear`) brings to the
+ * framework (`src/integrations/`): how its deliveries are verified, what a delivery asks for, and
+ * how a run's progress goes back to where it started. The framework owns the rest: the resource,
+ * sealing credentials, the inbound URL, the delivery log, deduplication, the queue, creating the
+ * run (trigger layer of configuration resolution) and follow-ups on a thread's active run.
+ */
+export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
+  type: "github" | "webhook";
+  /** write-only credentials, sealed with the team's envelope key (never in a response or log) */
+  credentials: z.ZodType<Credentials>;
+  /** triggers, filters, maps and templates: shown to members, written by admins */
+  settings: z.ZodType<Settings>;
+  /**
+   * Checks a delivery's signature over the raw bytes, in constant time, before anything is parsed;
+   * a stale timestamp fails too. Runs inside the inbound request: no network, no D1.
+   */
+  verify(input: {
+    headers: Headers;
+    body: Uint8Array;
+    credentials: Credentials;
+    now: number;
+  }): Promise<Verified>;
+  /**
+   * What a verified delivery asks for, worked out in the queue consumer (it may call the sender's
+   * API: fetch a thread, a diff, a log; react to the comment). Never throws for a delivery that is
+   * merely uninteresting: that is `ignore` with the reason.
+   */
+  decide(input: {
+    env: Env;
+    integration: IntegrationRecord<Credentials, Settings>;
+    delivery: { id: string; event: string; payload: unknown; receivedAt: number };
+  }): Promise<Decision>;
+  /**
+   * Tells the origin how a run it started is going (a comment edited on each state change, the
+   * outcome and pull request at the end). Called from the `EVENTS` queue consumer for runs this
+   * integration started; `thread` is what `decide` returned with the run.
+   */
+  report?(input: {
+    env: Env;
+    integration: IntegrationRecord<Credentials, Settings>;
+    thread: Thread;
+    event: PlatformEventMessage;
+  }): Promise<void>;
+}
+
+export type Verified =
+  | { ok: true; deliveryId: string; event: string }
+  /** `401` bad or missing signature or stale timestamp (answered with an empty body) */
+  | { ok: false; status: 401; reason: string };
+
+/** Where a conversation lives at the origin: an issue or PR thread, a Slack thread, a Linear session. */
+export type Thread = {
+  /** stable across deliveries of the same thread, e.g. `github:acme/api#42` */
+  key: string;
+  /** the origin's page, becomes the run's `trigger_url` */
+  url?: string;
+  /** what `report` needs to find its way back (e.g. the comment it keeps editing) */
+  state?: Record<string, unknown>;
+};
+
+export type Decision =
+  | {
+      kind: "start_run";
+      request: RunAgentRequest;
+      source: RunSourceType;
+      thread: Thread;
+      /** the integration's run defaults, below the request in configuration resolution */
+      triggerConfig?: AmbientAgentConfig;
+    }
+  /** a message for the run active on this thread (or the next execution of its last run) */
+  | { kind: "followup"; thread: Thread; message: string; sender: string }
+  | { kind: "ignore"; reason: string };
+
+/** An integration as a kind sees it: credentials unsealed, settings parsed. */
+export type IntegrationRecord<Credentials, Settings> = {
+  id: string;
+  teamId: string;
+  type: IntegrationKind["type"];
+  name: string;
+  enabled: boolean;
+  credentials: Credentials;
+  settings: Settings;
+  /** the run defaults it applies (environment, model, named agent, host pool, sharing) */
+  runDefaults: AmbientAgentConfig;
+};
