@@ -12,7 +12,7 @@ import {
   RunAgentRequest,
   RunAgentResponse,
   RunItem,
-  RunSourceType,
+  RunSourceHeaders,
   TaskItem,
 } from "@ambit/protocol";
 import type { Context } from "hono";
@@ -33,21 +33,6 @@ import { listRuns } from "../services/runs/list-runs.ts";
 import { toTaskItem } from "../services/runs/run-item.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
-/** Sources a client may claim with `X-Oz-Api-Source`; the others are set by the platform itself. */
-const CLIENT_SOURCES = new Set<RunSourceType>([
-  "API",
-  "CLI",
-  "WEB_APP",
-  "GITHUB_ACTION",
-  "LOCAL",
-  "CLOUD_MODE",
-]);
-
-function sourceOf(c: Context<AppEnv>): RunSourceType {
-  const claimed = RunSourceType.safeParse(c.req.header("x-oz-api-source")?.toUpperCase());
-  return claimed.success && CLIENT_SOURCES.has(claimed.data) ? claimed.data : "API";
-}
-
 /** `metadata[key]=value` query pairs. */
 function metadataFilter(c: Context<AppEnv>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -60,8 +45,10 @@ function metadataFilter(c: Context<AppEnv>): Record<string, string> {
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
 const TaskParams = z.object({ taskId: z.string().min(1).max(64) });
-const createBody = {
+const createRequest = {
   body: { required: true, content: { "application/json": { schema: RunAgentRequest } } },
+  // a value the client may not declare is a 400 naming the header, never silently API
+  headers: RunSourceHeaders,
 };
 const createResponses = {
   200: {
@@ -87,14 +74,17 @@ export const runsRoutes = newRouter()
       tags: ["Runs"],
       security: bearer,
       summary: "Create a run",
-      request: createBody,
+      request: createRequest,
       responses: createResponses,
     }),
     async (c) =>
       c.json(
         await createRun({
           ctx: serviceCtx(c),
-          input: { request: c.req.valid("json"), source: sourceOf(c) },
+          input: {
+            request: c.req.valid("json"),
+            source: c.req.valid("header")["x-oz-api-source"] ?? "API",
+          },
         }),
         200,
       ),
@@ -107,14 +97,17 @@ export const runsRoutes = newRouter()
       security: bearer,
       deprecated: true,
       summary: "Create a run (legacy path of POST /agent/runs)",
-      request: createBody,
+      request: createRequest,
       responses: createResponses,
     }),
     async (c) =>
       c.json(
         await createRun({
           ctx: serviceCtx(c),
-          input: { request: c.req.valid("json"), source: sourceOf(c) },
+          input: {
+            request: c.req.valid("json"),
+            source: c.req.valid("header")["x-oz-api-source"] ?? "API",
+          },
         }),
         200,
       ),

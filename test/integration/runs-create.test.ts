@@ -393,9 +393,7 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       ["CLI", "CLI"],
       ["cli", "CLI"],
       ["WEB_APP", "WEB_APP"],
-      ["SCHEDULED_AGENT", "API"],
-      ["SLACK", "API"],
-      ["nonsense", "API"],
+      [" github_action ", "GITHUB_ACTION"],
     ])("X-Oz-Api-Source %s makes source %s", async (header, source) => {
       const t = await newTeam();
       const id = await createRun(
@@ -405,6 +403,25 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
       );
       expect((await getRun(t.key, id)).source).toBe(source);
     });
+
+    // a source the platform sets itself (schedules, Slack, webhooks) or a typo is refused, not
+    // silently recorded as API: a client that means GITHUB_ACTION learns at once that it is not
+    it.each(["SCHEDULED_AGENT", "SLACK", "GITHUB_WEBHOOK", "nonsense"])(
+      "X-Oz-Api-Source %s is a 400 naming the header, and makes no run",
+      async (header) => {
+        const t = await newTeam();
+        const res = await call("POST", RUNS, {
+          key: t.key,
+          body: { prompt: "p" },
+          headers: { "x-oz-api-source": header },
+        });
+        const problem = await expectProblem(res, 400, "invalid_request");
+        expect(problem.errors).toEqual([
+          { path: "header.x-oz-api-source", message: expect.stringContaining("GITHUB_ACTION") },
+        ]);
+        expect((await listRuns(t.key)).runs).toEqual([]);
+      },
+    );
   });
 
   describe("attachments", () => {

@@ -56,6 +56,28 @@ export const RunSourceType = z.enum([
 ]);
 export type RunSourceType = z.infer<typeof RunSourceType>;
 
+/** Sources a client may declare with `X-Oz-Api-Source`; the others are set by the platform itself. */
+export const ClientRunSource = z.enum(
+  ["API", "CLI", "WEB_APP", "GITHUB_ACTION", "LOCAL", "CLOUD_MODE"],
+  {
+    error:
+      "a client may declare API, CLI, WEB_APP, GITHUB_ACTION, LOCAL or CLOUD_MODE (any case); " +
+      "the platform sets the other sources itself. Omit the header for API",
+  },
+);
+export type ClientRunSource = z.infer<typeof ClientRunSource>;
+
+/** Headers of `POST /agent/runs`: `X-Oz-Api-Source` (Oz's header) says how the run was started. */
+export const RunSourceHeaders = z.object({
+  "x-oz-api-source": z
+    .string()
+    .trim()
+    .toUpperCase()
+    .pipe(ClientRunSource)
+    .optional()
+    .describe("the run's `source` (default API), e.g. CLI or GITHUB_ACTION"),
+});
+
 export const ExecutionLocation = z.enum(["LOCAL", "REMOTE"]);
 export type ExecutionLocation = z.infer<typeof ExecutionLocation>;
 
