@@ -1612,7 +1612,7 @@ var label = (text) => text.replace(/[\\[\]`*_<>]/g, "\\$&").replace(/\s+/g, " ")
 function startedSummary(run, sessionUrl) {
   return `### Ambit run: [${label(run.title || run.run_id)}](${sessionUrl})
 
-Run \`${run.run_id}\` is **${run.state}**. [Watch it live](${sessionUrl}).
+Run \`${run.run_id}\` was created (${run.state}). [Watch it live](${sessionUrl}).
 
 `;
 }
@@ -1694,8 +1694,9 @@ async function follow(client, io, log, files, run) {
     ac.abort();
   };
   const timer = run.timeoutMinutes ? setTimeout(() => stop("timeout"), run.timeoutMinutes * 6e4) : void 0;
-  const detach = io.onCancelSignal?.(() => stop("cancel")) ?? (() => {
-  });
+  const onCancel = () => stop("cancel");
+  if (io.cancelled?.aborted) onCancel();
+  io.cancelled?.addEventListener("abort", onCancel);
   let lastMessage;
   let lost;
   try {
@@ -1712,7 +1713,7 @@ async function follow(client, io, log, files, run) {
     lost = err;
   } finally {
     clearTimeout(timer);
-    detach();
+    io.cancelled?.removeEventListener("abort", onCancel);
   }
   let note;
   if (stoppedBy) {
@@ -1759,17 +1760,12 @@ async function follow(client, io, log, files, run) {
 }
 
 // packages/action/src/main.ts
+var cancelled = new AbortController();
+process.once("SIGINT", () => cancelled.abort());
+process.once("SIGTERM", () => cancelled.abort());
 var code = await runAction({
   env: process.env,
   out: process.stdout,
-  // GitHub cancels a job with SIGINT, then SIGTERM 7.5 s later: the run is cancelled with it
-  onCancelSignal: (stop) => {
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    return () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-    };
-  }
+  cancelled: cancelled.signal
 });
 process.exit(code);

@@ -14,8 +14,8 @@ export type ActionIo = {
   env: NodeJS.ProcessEnv;
   out: Out;
   fetch?: Fetch;
-  /** Told when the job is being cancelled (SIGINT, then SIGTERM); answers a detacher. */
-  onCancelSignal?: (stop: () => void) => () => void;
+  /** Aborted when the job is being cancelled (GitHub sends SIGINT, then SIGTERM). */
+  cancelled?: AbortSignal;
 };
 
 /** Runs the step; answers its exit code (0 success, 1 failure). */
@@ -92,7 +92,9 @@ async function follow(
   const timer = run.timeoutMinutes
     ? setTimeout(() => stop("timeout"), run.timeoutMinutes * 60_000)
     : undefined;
-  const detach = io.onCancelSignal?.(() => stop("cancel")) ?? (() => {});
+  const onCancel = () => stop("cancel");
+  if (io.cancelled?.aborted) onCancel();
+  io.cancelled?.addEventListener("abort", onCancel);
   let lastMessage: string | undefined;
   let lost: unknown;
   try {
@@ -109,7 +111,7 @@ async function follow(
     lost = err;
   } finally {
     clearTimeout(timer);
-    detach();
+    io.cancelled?.removeEventListener("abort", onCancel);
   }
 
   let note: string | undefined;

@@ -11,7 +11,7 @@ export function startedSummary(
 ) {
   return (
     `### Ambit run: [${label(run.title || run.run_id)}](${sessionUrl})\n\n` +
-    `Run \`${run.run_id}\` is **${run.state}**. [Watch it live](${sessionUrl}).\n\n`
+    `Run \`${run.run_id}\` was created (${run.state}). [Watch it live](${sessionUrl}).\n\n`
   );
 }
 
