@@ -1537,7 +1537,7 @@ function readInputs(env2) {
       "input api_key is empty: pass a repository secret, e.g. api_key: ${{ secrets.AMBIT_API_KEY }} (create a key with `ambit api-key create ci --role member`)"
     );
   const baseUrl = input("base_url") || input("api_url");
-  if (!/^https?:\/\/[^/\s]+/i.test(baseUrl))
+  if (!/^https?:\/\/[^/\s]+/i.test(baseUrl) || !URL.canParse(baseUrl))
     throw new InputError(
       `input base_url is ${baseUrl ? `'${baseUrl}'` : "empty"}; give your Ambit platform's address, e.g. https://ambit.example.com`
     );
@@ -1635,6 +1635,13 @@ ${out.summary}
 }
 
 // packages/action/src/run-action.ts
+var TERMINAL2 = /* @__PURE__ */ new Set([
+  "SUCCEEDED",
+  "FAILED",
+  "ERROR",
+  "CANCELLED"
+]);
+var CANCEL_WAIT_MS = 5e3;
 async function runAction(io) {
   const log = workflowCommands(io.out);
   log.addMask(getInput(io.env, "api_key") || getInput(io.env, "warp_api_key"));
@@ -1647,6 +1654,8 @@ async function runAction(io) {
     return 1;
   }
   const files = envFiles(io.env, (m) => log.warning(m));
+  if (inClear(inputs.baseUrl))
+    log.warning("base_url is http://: the API key crosses the network unencrypted; use https://");
   const client = new Ambit({
     apiKey: inputs.apiKey,
     baseURL: inputs.baseUrl,
@@ -1715,15 +1724,14 @@ async function follow(client, io, log, files, run) {
     clearTimeout(timer);
     io.cancelled?.removeEventListener("abort", onCancel);
   }
-  let note;
-  if (stoppedBy) {
-    note = stoppedBy === "timeout" ? `The run did not end within ${run.timeoutMinutes} minutes (timeout_minutes), so the step cancelled it.` : "The job was cancelled, so the step cancelled the run.";
-    await client.agent.runs.cancel(runId, { maxRetries: 0, timeout: 5e3 }).catch(() => {
-    });
-  }
   let final;
+  let note;
   try {
     final = await client.agent.runs.retrieve(runId);
+    if (stoppedBy && !TERMINAL2.has(final.state)) {
+      note = stoppedBy === "timeout" ? `The run did not end within ${run.timeoutMinutes} minutes (timeout_minutes), so the step cancelled it.` : "The job was cancelled, so the step cancelled the run.";
+      final = await cancelRun(client, runId);
+    }
   } catch (err) {
     log.error(`${describeError(lost ?? err, run.origin)} (run ${runId}: ${sessionUrl})`);
     return 1;
@@ -1758,6 +1766,20 @@ async function follow(client, io, log, files, run) {
   log.info(`Run ${runId} SUCCEEDED${pullRequestUrl ? `; pull request: ${pullRequestUrl}` : ""}`);
   return 0;
 }
+async function cancelRun(client, runId) {
+  await client.agent.runs.cancel(runId, { maxRetries: 0, timeout: CANCEL_WAIT_MS }).catch(() => {
+  });
+  const until = Date.now() + CANCEL_WAIT_MS;
+  for (; ; ) {
+    const run = await client.agent.runs.retrieve(runId);
+    if (TERMINAL2.has(run.state) || Date.now() > until) return run;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+var inClear = (baseUrl) => {
+  const url = new URL(baseUrl);
+  return url.protocol === "http:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+};
 
 // packages/action/src/main.ts
 var cancelled = new AbortController();

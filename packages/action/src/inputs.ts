@@ -93,7 +93,7 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
         "(create a key with `ambit api-key create ci --role member`)",
     );
   const baseUrl = input("base_url") || input("api_url");
-  if (!/^https?:\/\/[^/\s]+/i.test(baseUrl))
+  if (!/^https?:\/\/[^/\s]+/i.test(baseUrl) || !URL.canParse(baseUrl))
     throw new InputError(
       `input base_url is ${baseUrl ? `'${baseUrl}'` : "empty"}; give your Ambit platform's address, ` +
         "e.g. https://ambit.example.com",

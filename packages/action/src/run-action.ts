@@ -1,6 +1,7 @@
 // The step: read the inputs, create the run (source GITHUB_ACTION, metadata naming the workflow
 // run), write the live link to the job summary, then (wait: true) follow the run to its end and
 // set the outputs; a run that does not succeed fails the step.
+import type { RunState, TerminalState } from "@ambit/protocol";
 import { Ambit, type Fetch, type RunItem } from "@ambit/sdk";
 import { describeError } from "./api-errors.ts";
 import { type Out, type WorkflowCommands, workflowCommands } from "./commands.ts";
@@ -9,6 +10,15 @@ import { githubMetadata } from "./github-context.ts";
 import { getInput, InputError, readInputs } from "./inputs.ts";
 import { clock, progressLine } from "./progress.ts";
 import { endedSummary, startedSummary } from "./summary.ts";
+
+const TERMINAL = new Set<RunState>([
+  "SUCCEEDED",
+  "FAILED",
+  "ERROR",
+  "CANCELLED",
+] satisfies TerminalState[]);
+/** How long a cancelled run's host gets to confirm, before the step reports the state it has. */
+const CANCEL_WAIT_MS = 5_000;
 
 export type ActionIo = {
   env: NodeJS.ProcessEnv;
@@ -32,6 +42,8 @@ export async function runAction(io: ActionIo): Promise<number> {
     return 1;
   }
   const files = envFiles(io.env, (m) => log.warning(m));
+  if (inClear(inputs.baseUrl))
+    log.warning("base_url is http://: the API key crosses the network unencrypted; use https://");
   const client = new Ambit({
     apiKey: inputs.apiKey,
     baseURL: inputs.baseUrl,
@@ -114,17 +126,18 @@ async function follow(
     io.cancelled?.removeEventListener("abort", onCancel);
   }
 
-  let note: string | undefined;
-  if (stoppedBy) {
-    note =
-      stoppedBy === "timeout"
-        ? `The run did not end within ${run.timeoutMinutes} minutes (timeout_minutes), so the step cancelled it.`
-        : "The job was cancelled, so the step cancelled the run.";
-    await client.agent.runs.cancel(runId, { maxRetries: 0, timeout: 5_000 }).catch(() => {});
-  }
   let final: RunItem;
+  let note: string | undefined;
   try {
     final = await client.agent.runs.retrieve(runId);
+    // a run that ended as the step stopped waiting is reported as it ended
+    if (stoppedBy && !TERMINAL.has(final.state)) {
+      note =
+        stoppedBy === "timeout"
+          ? `The run did not end within ${run.timeoutMinutes} minutes (timeout_minutes), so the step cancelled it.`
+          : "The job was cancelled, so the step cancelled the run.";
+      final = await cancelRun(client, runId);
+    }
   } catch (err) {
     log.error(`${describeError(lost ?? err, run.origin)} (run ${runId}: ${sessionUrl})`);
     return 1;
@@ -162,3 +175,20 @@ async function follow(
   log.info(`Run ${runId} SUCCEEDED${pullRequestUrl ? `; pull request: ${pullRequestUrl}` : ""}`);
   return 0;
 }
+
+/** Cancels the run and answers it once its host confirmed (CANCELLED), or as it is after a wait. */
+async function cancelRun(client: Ambit, runId: string): Promise<RunItem> {
+  await client.agent.runs.cancel(runId, { maxRetries: 0, timeout: CANCEL_WAIT_MS }).catch(() => {});
+  const until = Date.now() + CANCEL_WAIT_MS;
+  for (;;) {
+    const run = await client.agent.runs.retrieve(runId);
+    if (TERMINAL.has(run.state) || Date.now() > until) return run;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Whether the key would cross a network unencrypted (plain http to another machine). */
+const inClear = (baseUrl: string) => {
+  const url = new URL(baseUrl);
+  return url.protocol === "http:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+};
