@@ -167,6 +167,15 @@ describe("the GitHub Action against a real platform", () => {
     expect((await untilEnded(s, r.outputs.run_id)).state).toBe("CANCELLED");
   });
 
+  it("a request the platform refuses fails the step with its problem, naming what to fix", async () => {
+    const r = await step({ prompt: "hello", environment: "no-such-environment" });
+    expect(r.code, failed(r)).toBe(1);
+    expect(r.stdout).toMatch(
+      /^::error title=Ambit%3A the run was not created::Ambit answered 4\d\d \w+: .*no-such-environment/m,
+    );
+    expect(r.outputs).toEqual({});
+  });
+
   it("a cancelled job (SIGINT, as GitHub sends) cancels the run and fails the step", async () => {
     let child: ChildProcess | undefined;
     const stepDone = runActionStep(

@@ -1372,15 +1372,11 @@ var KEY_HELP = "Check the api_key input: the secret must hold an API key of this
 function describeError(err, origin) {
   if (err instanceof APIError) {
     const said = err.detail ?? err.message;
-    const fields = err.errors?.length ? ` (${err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")})` : "";
     if (err.status === 401) return `Ambit refused the API key (401): ${said}. ${KEY_HELP}`;
     if (err.status === 403) return `The API key may not do this (403): ${said}`;
     if (err.status === 404 && !err.error_code)
       return `Nothing at ${origin} answers as an Ambit platform (404). Is base_url your platform's address?`;
-    return `Ambit answered ${err.status} ${err.error_code ?? ""}: ${said}${fields}`.replace(
-      "  ",
-      " "
-    );
+    return `Ambit answered ${err.status}${err.error_code ? ` ${err.error_code}` : ""}: ${said}`;
   }
   if (err instanceof APIConnectionError)
     return `The platform did not answer (${err.message}). Check base_url (${origin}), and that the platform is reachable from this runner.`;
@@ -1685,6 +1681,8 @@ async function runAction(io) {
   const title = inputs.body.title ?? (await client.agent.runs.retrieve(runId).catch(() => null))?.title;
   files.appendSummary(startedSummary({ ...created, title: title ?? "" }, sessionUrl));
   log.info(`Ambit run ${runId} is ${created.state}: ${sessionUrl}`);
+  if (created.at_capacity)
+    log.notice("The team runs as many agents as its limit allows; this run waits its turn.");
   if (!inputs.wait) return 0;
   return follow(client, io, log, files, {
     runId,

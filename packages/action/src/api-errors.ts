@@ -8,18 +8,13 @@ const KEY_HELP =
 /** One sentence or two: what failed, why, and what to change. */
 export function describeError(err: unknown, origin: string): string {
   if (err instanceof APIError) {
+    // an invalid_request's detail already names each wrong field
     const said = err.detail ?? err.message;
-    const fields = err.errors?.length
-      ? ` (${err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")})`
-      : "";
     if (err.status === 401) return `Ambit refused the API key (401): ${said}. ${KEY_HELP}`;
     if (err.status === 403) return `The API key may not do this (403): ${said}`;
     if (err.status === 404 && !err.error_code)
       return `Nothing at ${origin} answers as an Ambit platform (404). Is base_url your platform's address?`;
-    return `Ambit answered ${err.status} ${err.error_code ?? ""}: ${said}${fields}`.replace(
-      "  ",
-      " ",
-    );
+    return `Ambit answered ${err.status}${err.error_code ? ` ${err.error_code}` : ""}: ${said}`;
   }
   if (err instanceof APIConnectionError)
     return `The platform did not answer (${err.message}). Check base_url (${origin}), and that the platform is reachable from this runner.`;

@@ -76,6 +76,8 @@ export async function runAction(io: ActionIo): Promise<number> {
     inputs.body.title ?? (await client.agent.runs.retrieve(runId).catch(() => null))?.title;
   files.appendSummary(startedSummary({ ...created, title: title ?? "" }, sessionUrl));
   log.info(`Ambit run ${runId} is ${created.state}: ${sessionUrl}`);
+  if (created.at_capacity)
+    log.notice("The team runs as many agents as its limit allows; this run waits its turn.");
   if (!inputs.wait) return 0;
   return follow(client, io, log, files, {
     runId,
