@@ -1,13 +1,13 @@
 // Create an API key: its value is shown here once, with a copy button, and never again.
 import type { CreatedApiKey } from "@ambit/sdk";
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useId } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
+import { KeyOnce } from "./key-once.tsx";
 import { grantable, type Role } from "./roles.ts";
 
 export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
-  const [copied, setCopied] = useState(false);
   const roleId = useId();
   const create = useMutation({
     mutationFn: async (f: FormData) => {
@@ -18,10 +18,7 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
         ...(days ? { expires_in_days: days } : {}),
       });
     },
-    onSuccess: () => {
-      setCopied(false);
-      onCreated();
-    },
+    onSuccess: onCreated,
   });
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -54,28 +51,9 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
       </form>
       <Problem error={create.error} what="The key was not created" />
       {created && (
-        <div className="banner new-key" role="status">
-          <p>
-            The key <strong>{created.name}</strong>: copy it now, it is not shown again.
-          </p>
-          <div className="public-link">
-            <input
-              readOnly
-              aria-label="New key value"
-              value={created.key}
-              data-testid="key-value"
-            />
-            <button
-              type="button"
-              onClick={async () => {
-                await navigator.clipboard.writeText(created.key);
-                setCopied(true);
-              }}
-            >
-              {copied ? "Copied" : "Copy"}
-            </button>
-          </div>
-        </div>
+        <KeyOnce created={created} label="New key value" testId="key-value">
+          The key <strong>{created.name}</strong>: copy it now, it is not shown again.
+        </KeyOnce>
       )}
     </>
   );
