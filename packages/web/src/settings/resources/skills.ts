@@ -9,6 +9,13 @@ function understood(r: RegisteredSkill) {
   return r;
 }
 
+/**
+ * The SKILL.md as the API read it: the list has its front matter's name and description and its
+ * body, not the text, so an edit starts from the same three (and a save keeps the front matter).
+ */
+const skillMd = (s: Skill) =>
+  `---\nname: ${s.name}\ndescription: ${s.description}\n---\n${s.base_prompt}\n`;
+
 /** One registered SKILL.md (a variant of a skill name). */
 type Skill = AgentSkill["variants"][number] & { name: string };
 
@@ -53,7 +60,7 @@ export const skills: Resource<Skill> = {
   toForm: (s) => ({
     repo: `${s.source.owner}/${s.source.name}`,
     skill_path: s.source.skill_path,
-    content: s.base_prompt,
+    content: skillMd(s),
     worker_host: s.source.worker_host ?? "",
   }),
   create: async (v) =>
