@@ -48,7 +48,7 @@ async function editItem(page: Page, slug: string, key: string) {
 }
 
 describe.skipIf(!!NO_BROWSER)("forms that pick references, and adding a member", () => {
-  it("adds a member with a role and shows their new key once; a viewer has no such form", async () => {
+  it("adds a member with a role and shows their new key once; a viewer has no such form (nor a schedule's)", async () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto("/team");
@@ -94,6 +94,10 @@ describe.skipIf(!!NO_BROWSER)("forms that pick references, and adding a member",
     expect(await v.page.getByRole("button", { name: /Add member|Remove/ }).count()).toBe(0);
     expect(await v.page.getByRole("combobox").count()).toBe(0);
     await expectAccessible(v.page, "team-viewer");
+    // nor a schedule form asked for by URL
+    await v.page.goto("/schedules/new");
+    await v.page.getByRole("alert").getByText("may read schedules").waitFor();
+    expect(await v.page.locator("form").count()).toBe(0);
     expect(v.errors).toEqual([]);
     await theirs.close();
   });

@@ -7,8 +7,9 @@ import { useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { Choice } from "../components/choice.tsx";
 import { Problem } from "../components/problem.tsx";
-import { client } from "../lib/api.ts";
+import { canWrite, client } from "../lib/api.ts";
 import { useChoices, useDefaultModel } from "../lib/choices.ts";
+import { useMe } from "../lib/me.ts";
 import { NextSlots } from "./next-slots.tsx";
 
 /** The `agent_config` keys this form edits; every other key of it is kept as it is. */
@@ -75,6 +76,14 @@ export function ScheduleForm({ current }: { current?: ScheduledAgentItem }) {
       await navigate({ to: "/schedules/$scheduleId", params: { scheduleId: s.id } });
     },
   });
+  const me = useMe();
+  // asked for by URL (/schedules/new, …/edit): a viewer gets no form, the API would refuse it
+  if (!canWrite(me.data))
+    return (
+      <p role="alert" className="problem">
+        Your role ({me.data?.role}) may read schedules but not change them.
+      </p>
+    );
   function submit(e: FormEvent) {
     e.preventDefault();
     save.mutate();
