@@ -43,7 +43,8 @@ export class Skills extends APIResource {
    * await client.agent.skills.update("acme/api:.claude/skills/review/SKILL.md", { content });
    */
   update(id: string, body: SkillUpdateParams, options?: RequestOptions) {
-    return this._client.patch<RegisteredSkill>("/agent/skills", { body, ...options, query: { id } });
+    const opts = { body, ...options, query: { id } };
+    return this._client.patch<RegisteredSkill>("/agent/skills", opts);
   }
 
   /**

@@ -35,7 +35,7 @@ export const LISTS = {
 } satisfies Record<string, () => Promise<Option[]>>;
 export type ListName = keyof typeof LISTS;
 
-/** The label of `value` among `options`: the value itself while they load or lack it; "—" for none. */
+/** The label of `value` among `options`: the value while they load or lack it; "—" for none. */
 export const labelOf = (options: Option[] | undefined, value: string | undefined) =>
   !value ? "—" : (options?.find((o) => o.value === value)?.label ?? value);
 
@@ -62,6 +62,10 @@ export function useDefaultModel(): string | undefined {
   });
   return q.data?.default_model_id ?? undefined;
 }
+
+/** A model field's empty choice: the team's default, named when known. */
+export const teamDefault = (model: string | undefined) =>
+  `Team default${model ? ` (${model})` : ""}`;
 
 /** The choices of the new-run form. */
 export function useRunOptions() {

@@ -7,7 +7,7 @@ import { type FormEvent, useState } from "react";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
 import { Choice } from "../components/choice.tsx";
-import { type Choices, useRunOptions } from "../lib/choices.ts";
+import { type Choices, teamDefault, useRunOptions } from "../lib/choices.ts";
 import { useMe } from "../lib/me.ts";
 
 type Form = {
@@ -90,10 +90,9 @@ export function NewRunPage() {
     } as RunCreateParams);
   }
 
-  const defaultModel = o.defaultModel ? ` (${o.defaultModel})` : "";
   const fields: Array<[ChoiceField, string, string, Choices, string]> = [
     ["environment", "environment", "Environment", o.environment, "No environment"],
-    ["model", "model", "Model", o.model, `Team default${defaultModel}`],
+    ["model", "model", "Model", o.model, teamDefault(o.defaultModel)],
     ["agent", "agent", "Named agent", o.agent, "None (run as you)"],
     ["savedPrompt", "saved-prompt", "Saved prompt", o.savedPrompt, "None"],
     ["pool", "pool", "Host pool", o.pool, "Platform pool"],

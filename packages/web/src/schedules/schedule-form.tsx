@@ -8,7 +8,7 @@ import { type FormEvent, useState } from "react";
 import { Choice } from "../components/choice.tsx";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
-import { useChoices, useDefaultModel } from "../lib/choices.ts";
+import { type Choices, teamDefault, useChoices, useDefaultModel } from "../lib/choices.ts";
 import { useMe } from "../lib/me.ts";
 import { NextSlots } from "./next-slots.tsx";
 
@@ -44,12 +44,18 @@ export function ScheduleForm({ current }: { current?: ScheduledAgentItem }) {
   });
   const pick = (k: keyof Picked) => (e: { target: { value: string } }) =>
     setPicked((v) => ({ ...v, [k]: e.target.value }));
-  const choices = {
-    models: useChoices("models"),
-    environments: useChoices("environments"),
-    pools: useChoices("pools"),
-  };
   const defaultModel = useDefaultModel();
+  const pickers: Array<[keyof Picked, string, string, Choices, string]> = [
+    ["model_id", "schedule-model", "Model", useChoices("models"), teamDefault(defaultModel)],
+    [
+      "environment_id",
+      "schedule-environment",
+      "Environment",
+      useChoices("environments"),
+      "No environment",
+    ],
+    ["worker_host", "schedule-pool", "Host pool", useChoices("pools"), "Platform pool"],
+  ];
   const save = useMutation({
     mutationFn: async () => {
       const agent_config = withPicked(config, picked);
@@ -122,30 +128,17 @@ export function ScheduleForm({ current }: { current?: ScheduledAgentItem }) {
         onChange={(e) => setPrompt(e.target.value)}
       />
       <div className="grid">
-        <Choice
-          id="schedule-model"
-          label="Model"
-          value={picked.model_id}
-          onChange={pick("model_id")}
-          {...choices.models}
-          none={`Team default${defaultModel ? ` (${defaultModel})` : ""}`}
-        />
-        <Choice
-          id="schedule-environment"
-          label="Environment"
-          value={picked.environment_id}
-          onChange={pick("environment_id")}
-          {...choices.environments}
-          none="No environment"
-        />
-        <Choice
-          id="schedule-pool"
-          label="Host pool"
-          value={picked.worker_host}
-          onChange={pick("worker_host")}
-          {...choices.pools}
-          none="Platform pool"
-        />
+        {pickers.map(([key, id, label, list, none]) => (
+          <Choice
+            key={key}
+            id={id}
+            label={label}
+            value={picked[key]}
+            onChange={pick(key)}
+            {...list}
+            none={none}
+          />
+        ))}
       </div>
       <Problem error={save.error} what="The schedule was not saved" />
       <button type="submit" className="primary" disabled={save.isPending}>

@@ -3,16 +3,16 @@
 import type { CreatedApiKey } from "@ambit/sdk";
 import type { Member } from "@ambit/protocol";
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useId } from "react";
+import type { FormEvent } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
 import { KeyOnce } from "./key-once.tsx";
-import { grantable, type Role } from "./roles.ts";
+import type { Role } from "./roles.ts";
+import { RoleSelect } from "./role-select.tsx";
 
 type Added = { member: Member; key?: CreatedApiKey };
 
 export function AddMember({ me, onAdded }: { me: Me; onAdded: () => void }) {
-  const roleId = useId();
   const add = useMutation({
     mutationFn: async (f: FormData) => {
       const email = String(f.get("email")).trim();
@@ -58,16 +58,7 @@ export function AddMember({ me, onAdded }: { me: Me; onAdded: () => void }) {
         <label>
           Name <input name="display_name" maxLength={100} placeholder="optional" />
         </label>
-        <span>
-          <label htmlFor={roleId}>Role</label>{" "}
-          <select id={roleId} name="role" defaultValue="member">
-            {grantable(me).map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </span>
+        <RoleSelect me={me} initial="member" />
         <label className="check">
           <input type="checkbox" name="key" defaultChecked /> Give them an API key
         </label>
