@@ -9,6 +9,7 @@ import {
   RegisterSkillRequest,
   RegisterSkillResponse,
   SkillIdQuery,
+  UpdateSkillRequest,
   UpdateAgentRequest,
 } from "@ambit/protocol";
 import {
@@ -18,7 +19,12 @@ import {
   listAgents,
   updateAgent,
 } from "../services/config/identities.ts";
-import { deleteSkill, listSkills, registerSkill } from "../services/config/skills.ts";
+import {
+  deleteSkill,
+  listSkills,
+  registerSkill,
+  updateSkill,
+} from "../services/config/skills.ts";
 import { collectionRoutes } from "./collection.ts";
 import { bearer, json, newRouter, problems, serviceCtx } from "./ctx.ts";
 
@@ -80,6 +86,24 @@ const skillRoutes = newRouter()
     }),
     async (c) =>
       c.json(await registerSkill({ ctx: serviceCtx(c), input: c.req.valid("json") }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/agent/skills",
+      tags: ["Skills"],
+      security: bearer,
+      summary: "Change a registered skill's SKILL.md or host pool in place, by id (member)",
+      request: { query: SkillIdQuery, body: { required: true, ...json(UpdateSkillRequest) } },
+      responses: {
+        200: { description: "Updated", ...json(RegisterSkillResponse) },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const [id, input] = [c.req.valid("query").id, c.req.valid("json")];
+      return c.json(await updateSkill({ ctx: serviceCtx(c), id, input }), 200);
+    },
   )
   .openapi(
     createRoute({

@@ -159,8 +159,10 @@ describe.skipIf(!!NO_BROWSER)("stats, hosts and team screens", () => {
     await page.goto("/team");
     await page.getByTestId("api-keys").waitFor();
     // create: the value is shown once, copies, and works
-    await page.getByLabel("Name").fill("console key");
-    await page.getByLabel("Role", { exact: true }).selectOption("viewer");
+    // the add-member form has a name and a role too
+    const keyForm = page.getByRole("form", { name: "New API key" });
+    await keyForm.getByLabel("Name").fill("console key");
+    await keyForm.getByLabel("Role", { exact: true }).selectOption("viewer");
     await page.getByRole("button", { name: "Create key" }).click();
     const value = await page.getByTestId("key-value").inputValue();
     expect(value).toMatch(/^ambit_/);

@@ -377,7 +377,7 @@ describe("env vars, named agents, skills, team limits", () => {
     );
   });
 
-  it("skills: register, list grouped by name, delete", async () => {
+  it("skills: register, list grouped by name, edit in place, delete", async () => {
     const content =
       "---\nname: review\ndescription: Reviews a pull request\n---\nReview the diff.\n";
     const r = await member.agent.skills.register({
@@ -402,8 +402,27 @@ describe("env vars, named agents, skills, team limits", () => {
         viewer.agent.skills.register({ repo: "acme/api", skill_path: "SKILL.md", content }),
       ),
     ).toBeInstanceOf(PermissionDeniedError);
+    // edited in place: the same id, a new text and host pool
+    const edited = await member.agent.skills.update(r.id, {
+      content: content.replace("Review the diff.", "Read it."),
+      worker_host: "box",
+    });
+    expect(edited).toEqual({ id: r.id, name: "review", error: null });
+    expect((await client.agent.skills.list()).agents[0].variants).toEqual([
+      expect.objectContaining({
+        id: r.id,
+        base_prompt: "Read it.",
+        source: expect.objectContaining({ worker_host: "box" }),
+      }),
+    ]);
+    expect(
+      await rejection(viewer.agent.skills.update(r.id, { worker_host: null })),
+    ).toBeInstanceOf(PermissionDeniedError);
     await client.agent.skills.delete(r.id);
     expect((await client.agent.skills.list()).agents).toEqual([]);
+    expect(await rejection(client.agent.skills.update(r.id, { content }))).toBeInstanceOf(
+      NotFoundError,
+    );
     expect(await rejection(client.agent.skills.delete(r.id))).toBeInstanceOf(NotFoundError);
   });
 

@@ -54,7 +54,7 @@ const ROUTES: Record<string, string[]> = {
   "/agent/identities": ["get", "post"],
   "/agent/identities/{uid}": ["delete", "get", "put"],
   "/agent": ["get"],
-  "/agent/skills": ["delete", "post"],
+  "/agent/skills": ["delete", "patch", "post"],
   "/agent/runs/{runId}/artifacts": ["post"],
   "/agent/runs/{runId}/artifacts/files": ["post"],
   "/agent/artifacts/{artifactUid}": ["get"],

@@ -190,4 +190,65 @@ describe("skills (GET /agent, POST/DELETE /agent/skills)", () => {
       "resource_not_found",
     );
   });
+
+  it("PATCH /agent/skills?id= edits a registered skill in place; 404 elsewhere; viewers refused", async () => {
+    const t = await newTeam("skills");
+    const viewer = await memberKey(t.key, "viewer");
+    const other = await newTeam("skills");
+    const id = "acme/tools:skills/x/SKILL.md";
+    const at = `${SKILLS}?id=${encodeURIComponent(id)}`;
+    await call("POST", SKILLS, {
+      key: t.key,
+      body: {
+        repo: "acme/tools",
+        skill_path: "skills/x/SKILL.md",
+        content: skillMd("x", "X"),
+        worker_host: "box",
+      },
+    });
+    const variant = async () =>
+      (await call("GET", "/api/v1/agent?include_malformed_skills=true", { key: t.key })).json
+        .agents[0].variants[0];
+
+    const edited = await call("PATCH", at, {
+      key: t.key,
+      body: { content: skillMd("x2", "Edited", "New steps.") },
+    });
+    expect(edited.status, edited.text).toBe(200);
+    expect(edited.json).toEqual({ id, name: "x2", error: null });
+    expect(await variant()).toMatchObject({
+      id,
+      description: "Edited",
+      base_prompt: "New steps.",
+      source: { skill_path: "skills/x/SKILL.md", worker_host: "box" },
+    });
+    // the host pool alone, then cleared; a text without front matter is kept with its error
+    await call("PATCH", at, { key: t.key, body: { worker_host: "other" } });
+    expect((await variant()).source.worker_host).toBe("other");
+    await call("PATCH", at, { key: t.key, body: { worker_host: null, content: "plain" } });
+    const broken = await variant();
+    expect(broken.source.worker_host).toBeUndefined();
+    expect(broken.error).toMatch(/no front matter/);
+    expect(broken.description).toBe("");
+
+    expectProblem(await call("PATCH", at, { key: t.key, body: {} }), 400, "invalid_request");
+    expectProblem(
+      await call("PATCH", at, { key: viewer.key, body: { worker_host: "x" } }),
+      403,
+      "not_authorized",
+    );
+    expectProblem(
+      await call("PATCH", at, { key: other.key, body: { worker_host: "x" } }),
+      404,
+      "resource_not_found",
+    );
+    expectProblem(
+      await call("PATCH", `${SKILLS}?id=acme/tools:nope/SKILL.md`, {
+        key: t.key,
+        body: { worker_host: "x" },
+      }),
+      404,
+      "resource_not_found",
+    );
+  });
 });

@@ -58,3 +58,21 @@ export const RegisterSkillResponse = z.object({
   error: z.string().nullable(),
 });
 export const SkillIdQuery = z.object({ id: z.string().min(1).max(600) });
+
+/** Body of `PATCH /agent/skills?id=`: a registered skill's text or host pool, changed in place. */
+export const UpdateSkillRequest = z
+  .object({
+    content: RegisterSkillRequest.shape.content.optional(),
+    worker_host: z
+      .string()
+      .min(1)
+      .max(200)
+      .nullable()
+      .optional()
+      .describe("the host pool that reads its repository; null clears it"),
+  })
+  .refine((v) => v.content !== undefined || v.worker_host !== undefined, {
+    message: "send content, worker_host or both",
+    path: ["content"],
+  });
+export type UpdateSkillRequest = z.infer<typeof UpdateSkillRequest>;

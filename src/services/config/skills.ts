@@ -1,4 +1,4 @@
-import type { AgentSkill, RegisterSkillRequest } from "@ambit/protocol";
+import type { AgentSkill, RegisterSkillRequest, UpdateSkillRequest } from "@ambit/protocol";
 import { and, asc, eq, isNotNull, max } from "drizzle-orm";
 import { runs, skills } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
@@ -43,23 +43,30 @@ export function parseSkillMd(content: string): {
   };
 }
 
+/** The columns a `SKILL.md`'s text decides. */
+function fromContent(content: string) {
+  const parsed = parseSkillMd(content);
+  return {
+    name: parsed.name,
+    description: parsed.description,
+    basePrompt: parsed.body,
+    error: parsed.error,
+  };
+}
+
 /** Registers (or refreshes) a skill found in a repository: by hosts after cloning, or by people. */
 export async function registerSkill({ ctx, input }: { ctx: Ctx; input: RegisterSkillRequest }) {
   requireRole(ctx, "member", "Registering skills");
   const [owner, repo] = input.repo.split("/");
-  const parsed = parseSkillMd(input.content);
   const now = Date.now();
   const row: SkillRow = {
     teamId: ctx.teamId,
     id: `${input.repo}:${input.skill_path}`,
-    name: parsed.name,
-    description: parsed.description,
-    basePrompt: parsed.body,
+    ...fromContent(input.content),
     owner,
     repo,
     skillPath: input.skill_path,
     workerHost: input.worker_host ?? null,
-    error: parsed.error,
     createdAt: now,
     updatedAt: now,
   };
@@ -69,6 +76,36 @@ export async function registerSkill({ ctx, input }: { ctx: Ctx; input: RegisterS
     .values(row)
     .onConflictDoUpdate({ target: [skills.teamId, skills.id], set: changes });
   return { id: row.id, name: row.name, error: row.error };
+}
+
+/**
+ * Changes a registered skill in place (its text, its host pool): the same row, the same id, so
+ * the named agents and schedules that name it keep it. Registering is an upsert; this is a 404
+ * for a skill that is not there, so a typo does not register a new one.
+ */
+export async function updateSkill({
+  ctx,
+  id,
+  input,
+}: {
+  ctx: Ctx;
+  id: string;
+  input: UpdateSkillRequest;
+}) {
+  requireRole(ctx, "member", "Editing skills");
+  const key = and(eq(skills.teamId, ctx.teamId), eq(skills.id, id));
+  const changes = {
+    ...(input.content !== undefined && fromContent(input.content)),
+    ...(input.worker_host !== undefined && { workerHost: input.worker_host }),
+    updatedAt: Date.now(),
+  };
+  const [row] = await ctx.db
+    .update(skills)
+    .set(changes)
+    .where(key)
+    .returning({ id: skills.id, name: skills.name, error: skills.error });
+  if (!row) throw notFound("Skill", id);
+  return row;
 }
 
 export async function deleteSkill({ ctx, id }: { ctx: Ctx; id: string }) {

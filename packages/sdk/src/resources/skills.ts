@@ -3,6 +3,7 @@ import type {
   AgentSkill,
   RegisterSkillRequest,
   RegisterSkillResponse,
+  UpdateSkillRequest,
 } from "@ambit/protocol";
 import type { z } from "zod";
 import type { RequestOptions } from "../core/client.ts";
@@ -11,6 +12,7 @@ import { APIResource } from "../core/resource.ts";
 export type SkillListParams = Partial<z.input<typeof AgentListQuery>>;
 export type SkillRegisterParams = z.input<typeof RegisterSkillRequest>;
 export type RegisteredSkill = z.infer<typeof RegisterSkillResponse>;
+export type SkillUpdateParams = z.input<typeof UpdateSkillRequest>;
 
 /** `client.agent.skills`: `SKILL.md` files found in the team's repositories, run with `runs.create({ skill })`. */
 export class Skills extends APIResource {
@@ -32,6 +34,17 @@ export class Skills extends APIResource {
    */
   register(body: SkillRegisterParams, options?: RequestOptions) {
     return this._client.post<RegisteredSkill>("/agent/skills", { body, ...options });
+  }
+
+  /**
+   * Changes a registered skill in place (members): its `SKILL.md` text, its host pool, or both.
+   *
+   * @example
+   * await client.agent.skills.update("acme/api:.claude/skills/review/SKILL.md", { content });
+   */
+  update(id: string, body: SkillUpdateParams, options?: RequestOptions) {
+    const opts = { body, ...options, query: { id } };
+    return this._client.patch<RegisteredSkill>("/agent/skills", opts);
   }
 
   /**

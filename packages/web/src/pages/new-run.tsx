@@ -6,8 +6,9 @@ import { useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
+import { Choice } from "../components/choice.tsx";
+import { type Choices, teamDefault, useRunOptions } from "../lib/choices.ts";
 import { useMe } from "../lib/me.ts";
-import { type Choices, type Option, useRunOptions } from "../run/config-options.ts";
 
 type Form = {
   prompt: string;
@@ -89,10 +90,9 @@ export function NewRunPage() {
     } as RunCreateParams);
   }
 
-  const defaultModel = o.defaultModel ? ` (${o.defaultModel})` : "";
   const fields: Array<[ChoiceField, string, string, Choices, string]> = [
     ["environment", "environment", "Environment", o.environment, "No environment"],
-    ["model", "model", "Model", o.model, `Team default${defaultModel}`],
+    ["model", "model", "Model", o.model, teamDefault(o.defaultModel)],
     ["agent", "agent", "Named agent", o.agent, "None (run as you)"],
     ["savedPrompt", "saved-prompt", "Saved prompt", o.savedPrompt, "None"],
     ["pool", "pool", "Host pool", o.pool, "Platform pool"],
@@ -142,44 +142,5 @@ export function NewRunPage() {
         </button>
       </form>
     </>
-  );
-}
-
-/** A select of `options`, disabled while they load, or a text box when the list cannot be read. */
-function Choice(props: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (e: { target: { value: string } }) => void;
-  options?: Option[];
-  failed?: boolean;
-  none: string;
-}) {
-  return (
-    <div>
-      <label htmlFor={props.id}>{props.label}</label>
-      {!props.failed ? (
-        <select
-          id={props.id}
-          value={props.value}
-          onChange={props.onChange}
-          disabled={!props.options}
-        >
-          <option value="">{props.none}</option>
-          {props.options?.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      ) : (
-        <input
-          id={props.id}
-          value={props.value}
-          onChange={props.onChange}
-          placeholder={props.none}
-        />
-      )}
-    </div>
   );
 }

@@ -6,6 +6,7 @@ import { ConfirmButton } from "../components/confirm-button.tsx";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
 import { formatTime, personName } from "../lib/format.ts";
+import { labelOf, useChoices } from "../lib/choices.ts";
 import { useMe } from "../lib/me.ts";
 import { RunsTable } from "../run/runs-table.tsx";
 import { slotText } from "../schedules/cron-preview.ts";
@@ -27,6 +28,7 @@ export function SchedulePage() {
     queryFn: async () =>
       (await client.agent.runs.list({ schedule_id: scheduleId, limit: 50 })).runs,
   });
+  const environments = useChoices("environments");
   const queryClient = useQueryClient();
   const toggle = useMutation({
     mutationFn: async (pause: boolean) =>
@@ -75,6 +77,9 @@ export function SchedulePage() {
               ["Last ran", formatTime(s.history?.last_ran)],
               ["Runs as", personName(s.updated_by)],
               ["Overlap", s.overlap_policy],
+              ["Model", s.agent_config?.model_id ?? "team default"],
+              ["Environment", labelOf(environments.options, s.agent_config?.environment_id)],
+              ["Host pool", s.agent_config?.worker_host ?? "platform"],
             ] as const
           ).map(([k, v]) => (
             <div key={k}>

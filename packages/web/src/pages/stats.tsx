@@ -7,6 +7,7 @@ import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { DayChart } from "../stats/day-chart.tsx";
 import { FailureReasons, Figures } from "../stats/figures.tsx";
+import { SplitChart } from "../stats/split-chart.tsx";
 import { SplitTable } from "../stats/split-table.tsx";
 import { GROUP_BYS, type GroupBy, resolveStatsSearch, toQuery } from "../stats/stats-search.ts";
 
@@ -83,6 +84,9 @@ export function StatsPage() {
           <h2>Top failure reasons</h2>
           <FailureReasons stats={stats.data} />
           <h2>By {search.group_by}</h2>
+          {search.group_by !== "day" && stats.data.series.length > 0 && (
+            <SplitChart stats={stats.data} />
+          )}
           <SplitTable stats={stats.data} />
         </>
       )}

@@ -131,6 +131,7 @@ function ItemView<Item>(props: {
     mutationFn: async () => r.delete(item),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ["settings", r.slug] });
+      await queryClient.invalidateQueries({ queryKey: ["choices"] });
       props.onDeleted();
     },
   });
@@ -209,6 +210,8 @@ function ItemForm<Item>(props: {
     form.reset();
     save.reset();
     await queryClient.invalidateQueries({ queryKey: ["settings", r.slug] });
+    // the other forms' pickers list this collection too (a new secret, a renamed environment)
+    await queryClient.invalidateQueries({ queryKey: ["choices"] });
     props.onDone(item);
   }
   return (

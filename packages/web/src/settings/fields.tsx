@@ -1,5 +1,6 @@
 // A resource's form: one input per declared field, uncontrolled, read once on submit. A secret's
 // value lives only in its password input until the form is sent (no React state holds it).
+import { RefInput, RefValue } from "./ref-input.tsx";
 import type { Field, Role, Values } from "./resource.ts";
 
 const lines = (text: string) =>
@@ -18,6 +19,10 @@ function shown(v: Values[string] | undefined): string {
   return typeof v === "string" ? v : "";
 }
 
+/** A reference field's values: a `ref` is one string, `refs` a list. */
+const refs = (v: Values[string] | undefined): string[] =>
+  Array.isArray(v) ? v : typeof v === "string" && v ? [v] : [];
+
 /** The form's values by field, parsed by kind. */
 export function readForm(form: HTMLFormElement, fields: Field[]): Values {
   const data = new FormData(form);
@@ -26,6 +31,8 @@ export function readForm(form: HTMLFormElement, fields: Field[]): Values {
     const raw = String(data.get(f.name) ?? "");
     if (f.kind === "checkbox") out[f.name] = data.get(f.name) === "on";
     else if (f.kind === "list") out[f.name] = lines(raw);
+    // checkboxes, one entry each; or the text box, one a line, when the list could not be read
+    else if (f.kind === "refs") out[f.name] = data.getAll(f.name).flatMap((x) => lines(String(x)));
     else if (f.kind === "map")
       out[f.name] = Object.fromEntries(
         lines(raw).map((l) => {
@@ -75,6 +82,8 @@ export function FieldInput(props: {
         {hint && <small id={describedBy}>{hint}</small>}
       </div>
     );
+  if (f.kind === "ref" || f.kind === "refs")
+    return <RefInput field={f} id={id} current={refs(value)} hint={hint} />;
   const options = typeof f.options === "function" ? f.options(role) : (f.options ?? []);
   return (
     <div className="field">
@@ -122,6 +131,8 @@ export function FieldInput(props: {
 export function FieldValue({ field, value }: { field: Field; value: Values[string] | undefined }) {
   if (field.kind === "secret") return <span className="muted">write-only, never shown</span>;
   if (field.kind === "checkbox") return <>{value ? "yes" : "no"}</>;
+  if (field.kind === "ref" || field.kind === "refs")
+    return <RefValue field={field} values={refs(value)} />;
   const text = shown(value);
   if (!text) return <span className="muted">—</span>;
   return field.kind === "text" || field.kind === "select" ? <span>{text}</span> : <pre>{text}</pre>;

@@ -2,14 +2,25 @@
 // the columns of its list, and five calls to the SDK. Each resource is one short declaration in
 // `resources/`; `collection-page.tsx` draws all of them (the server's `configCollection`, twice).
 import type { Me } from "../lib/api.ts";
+import type { ListName } from "../lib/choices.ts";
 
 export type Role = Me["role"];
 
 /**
  * How a field is edited. `list`: one string a line; `map`: one `KEY=value` a line; `secret`: a
- * write-only password input, never pre-filled and never shown.
+ * write-only password input, never pre-filled and never shown; `ref` and `refs`: one or several
+ * references picked from the list `from` (a text box, one a line, when it cannot be read).
  */
-export type FieldKind = "text" | "multiline" | "list" | "map" | "select" | "checkbox" | "secret";
+export type FieldKind =
+  | "text"
+  | "multiline"
+  | "list"
+  | "map"
+  | "select"
+  | "checkbox"
+  | "secret"
+  | "ref"
+  | "refs";
 
 export type Field = {
   name: string;
@@ -19,6 +30,10 @@ export type Field = {
   required?: boolean;
   /** the choices of a `select`, by the caller's role when they depend on it */
   options?: readonly string[] | ((role: Role) => readonly string[]);
+  /** the list a `ref` or `refs` field picks from */
+  from?: ListName;
+  /** a `ref`'s empty choice ("None") */
+  none?: string;
   /** part of the item's identity: set on create, shown but not changed on edit */
   createOnly?: boolean;
   /** what a new item's form starts with */

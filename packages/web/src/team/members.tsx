@@ -1,10 +1,11 @@
-// The team's members and their roles; admins change a role or remove a member.
+// The team's members and their roles; admins add a member, change a role or remove a member.
 import type { Member } from "@ambit/protocol";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { AddMember } from "./add-member.tsx";
 import { useMembers } from "./use-members.ts";
 import { grantable, isAdmin, mayManage, type Role } from "./roles.ts";
 
@@ -12,6 +13,11 @@ export function Members({ me }: { me: Me }) {
   const queryClient = useQueryClient();
   const members = useMembers();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["members"] });
+  // a new member's key is in the keys list too
+  const added = () => {
+    void refresh();
+    void queryClient.invalidateQueries({ queryKey: ["api-keys"] });
+  };
   const setRole = useMutation({
     mutationFn: async (v: { uid: string; role: Role }) =>
       client.team.members.update(v.uid, { role: v.role }),
@@ -21,6 +27,7 @@ export function Members({ me }: { me: Me }) {
   return (
     <section aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
+      {admin && <AddMember me={me} onAdded={added} />}
       <Problem error={members.error} what="Could not list the members" />
       <Problem error={setRole.error} what="The role was not changed" />
       {members.data && (

@@ -1,14 +1,14 @@
 // Create an API key: its value is shown here once, with a copy button, and never again.
 import type { CreatedApiKey } from "@ambit/sdk";
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import type { FormEvent } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
-import { grantable, type Role } from "./roles.ts";
+import { KeyOnce } from "./key-once.tsx";
+import type { Role } from "./roles.ts";
+import { RoleSelect } from "./role-select.tsx";
 
 export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
-  const [copied, setCopied] = useState(false);
-  const roleId = useId();
   const create = useMutation({
     mutationFn: async (f: FormData) => {
       const days = Number(f.get("days"));
@@ -18,10 +18,7 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
         ...(days ? { expires_in_days: days } : {}),
       });
     },
-    onSuccess: () => {
-      setCopied(false);
-      onCreated();
-    },
+    onSuccess: onCreated,
   });
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -35,16 +32,7 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
         <label>
           Name <input name="name" required maxLength={100} placeholder="ci" />
         </label>
-        <span>
-          <label htmlFor={roleId}>Role</label>{" "}
-          <select id={roleId} name="role" defaultValue={me.role === "owner" ? "member" : me.role}>
-            {grantable(me).map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </span>
+        <RoleSelect me={me} initial={me.role === "owner" ? "member" : (me.role as Role)} />
         <label>
           Expires in days <input name="days" type="number" min={1} max={3650} size={5} />
         </label>
@@ -54,28 +42,9 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
       </form>
       <Problem error={create.error} what="The key was not created" />
       {created && (
-        <div className="banner new-key" role="status">
-          <p>
-            The key <strong>{created.name}</strong>: copy it now, it is not shown again.
-          </p>
-          <div className="public-link">
-            <input
-              readOnly
-              aria-label="New key value"
-              value={created.key}
-              data-testid="key-value"
-            />
-            <button
-              type="button"
-              onClick={async () => {
-                await navigator.clipboard.writeText(created.key);
-                setCopied(true);
-              }}
-            >
-              {copied ? "Copied" : "Copy"}
-            </button>
-          </div>
-        </div>
+        <KeyOnce created={created} label="New key value" testId="key-value">
+          The key <strong>{created.name}</strong>: copy it now, it is not shown again.
+        </KeyOnce>
       )}
     </>
   );

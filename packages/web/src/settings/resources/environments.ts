@@ -40,8 +40,8 @@ export const environments: Resource<CloudEnvironment> = {
     },
     { name: "setup_commands", label: "Setup commands", kind: "list" },
     { name: "env_vars", label: "Environment variables", kind: "map" },
-    { name: "secrets", label: "Default secrets", kind: "list", help: "Secret names." },
-    { name: "worker_host", label: "Host pool", kind: "text" },
+    { name: "secrets", label: "Default secrets", kind: "refs", from: "secrets" },
+    { name: "worker_host", label: "Host pool", kind: "ref", from: "pools", none: "Platform pool" },
   ],
   columns: [
     { label: "Name", value: (e) => e.config.name },

@@ -27,7 +27,7 @@ export const models: Resource<ModelInfo> = {
     { name: "provider", label: "API", kind: "select", options: ["openai", "anthropic"] },
     { name: "model", label: "Model name at the provider", kind: "text", required: true },
     { name: "base_url", label: "Base URL", kind: "text" },
-    { name: "api_key_secret", label: "API key secret", kind: "text", help: "A secret's name." },
+    { name: "api_key_secret", label: "API key secret", kind: "ref", from: "secrets" },
     { name: "description", label: "Description", kind: "text" },
     { name: "vision_supported", label: "Takes images", kind: "checkbox" },
     { name: "default", label: "The team's default", kind: "checkbox" },
