@@ -1073,6 +1073,16 @@ var Skills = class extends APIResource {
     return this._client.post("/agent/skills", { body, ...options });
   }
   /**
+   * Changes a registered skill in place (members): its `SKILL.md` text, its host pool, or both.
+   *
+   * @example
+   * await client.agent.skills.update("acme/api:.claude/skills/review/SKILL.md", { content });
+   */
+  update(id, body, options) {
+    const opts = { body, ...options, query: { id } };
+    return this._client.patch("/agent/skills", opts);
+  }
+  /**
    * Removes a registered skill by id (`owner/repo:path`).
    *
    * @example
