@@ -20,6 +20,11 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   /** triggers, filters, maps and templates: shown to members, written by admins */
   settings: z.ZodType<Settings>;
   /**
+   * Credentials the server makes for an integration created without them (a generic webhook's
+   * `whsec_` secret): shown once, in the create response.
+   */
+  generateCredentials?(): Partial<Credentials>;
+  /**
    * Checks a delivery's signature over the raw bytes, in constant time, before anything is parsed;
    * a stale timestamp fails too. Runs inside the inbound request: no network, no D1.
    */
@@ -91,4 +96,6 @@ export type IntegrationRecord<Credentials, Settings> = {
   settings: Settings;
   /** the run defaults it applies (environment, model, named agent, host pool, sharing) */
   runDefaults: AmbientAgentConfig;
+  /** the integration's own prompt template, if an admin set one (the kind has its default) */
+  promptTemplate?: string | null;
 };
