@@ -1,9 +1,9 @@
-import type { AmbientAgentConfig, PlatformEventMessage } from "@ambit/protocol";
+import type { PlatformEventMessage } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { createDb } from "../db/client.ts";
 import { integrations, integrationThreads } from "../db/schema.ts";
 import { log } from "../lib/log.ts";
-import { openCredentials } from "../services/integrations/credentials.ts";
+import { integrationRecord } from "../services/integrations/credentials.ts";
 import type { Thread } from "./kind.ts";
 import { kindOf } from "./registry.ts";
 
@@ -37,17 +37,7 @@ export async function reportToIntegrations(
       try {
         await kind.report({
           env,
-          integration: {
-            id: integration.id,
-            teamId: integration.teamId,
-            type: kind.type,
-            name: integration.name,
-            enabled: integration.enabled,
-            credentials: await openCredentials(env, integration),
-            settings: integration.settings,
-            runDefaults: integration.runDefaults as AmbientAgentConfig,
-            promptTemplate: integration.promptTemplate,
-          },
+          integration: await integrationRecord(env, integration, kind),
           thread: {
             key: thread.threadKey,
             ...(thread.url ? { url: thread.url } : {}),

@@ -1,4 +1,6 @@
+import type { AmbientAgentConfig } from "@ambit/protocol";
 import type { z } from "zod";
+import type { IntegrationKind, IntegrationRecord } from "../../integrations/kind.ts";
 import { openValue, sealValue } from "../../lib/envelope.ts";
 import { validationError } from "../../lib/problem.ts";
 import { teamDataKey } from "../../lib/team-data-key.ts";
@@ -37,4 +39,23 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, target: strin
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error, target);
   return parsed.data;
+}
+
+/** The integration as its kind sees it: credentials opened, settings as stored (checked on write). */
+export async function integrationRecord(
+  env: Env,
+  row: IntegrationRow,
+  kind: IntegrationKind,
+): Promise<IntegrationRecord<unknown, unknown>> {
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    type: kind.type,
+    name: row.name,
+    enabled: row.enabled,
+    credentials: await openCredentials(env, row),
+    settings: row.settings,
+    runDefaults: row.runDefaults as AmbientAgentConfig,
+    promptTemplate: row.promptTemplate,
+  };
 }

@@ -22,7 +22,7 @@ import {
 } from "../idempotency.ts";
 import { createRun } from "../runs/create-run.ts";
 import { followupRun } from "../runs/followup-run.ts";
-import { openCredentials, parseWith } from "./credentials.ts";
+import { integrationRecord, parseWith } from "./credentials.ts";
 import type { DeliveryRow, IntegrationRow } from "./integration-item.ts";
 import { integrationActor } from "./integration-actor.ts";
 
@@ -79,17 +79,7 @@ export async function processDelivery(
       throw new AppError("operation_not_supported", "the delivery's payload is no longer stored");
     const decision = await kind.decide({
       env,
-      integration: {
-        id: integration.id,
-        teamId: integration.teamId,
-        type: kind.type,
-        name: integration.name,
-        enabled: integration.enabled,
-        credentials: await openCredentials(env, integration),
-        settings: integration.settings,
-        runDefaults: integration.runDefaults as AmbientAgentConfig,
-        promptTemplate: integration.promptTemplate,
-      },
+      integration: await integrationRecord(env, integration, kind),
       delivery: {
         id: delivery.id,
         event: delivery.event,
