@@ -49,7 +49,11 @@ export async function reportToIntegrations(
         break;
       } catch (err) {
         if (attempt === REPORT_ATTEMPTS) {
-          log.error("integration report failed; given up", { ...ids, attempts: attempt, error: err });
+          log.error("integration report failed; given up", {
+            ...ids,
+            attempts: attempt,
+            error: err,
+          });
           break;
         }
         log.warn("integration report failed; trying again", { ...ids, attempt, error: err });

@@ -12,7 +12,12 @@ export async function threadRunId(
   const [row] = await createDb(env.DB)
     .select({ runId: integrationThreads.runId })
     .from(integrationThreads)
-    .where(and(eq(integrationThreads.integrationId, integrationId), eq(integrationThreads.threadKey, key)))
+    .where(
+      and(
+        eq(integrationThreads.integrationId, integrationId),
+        eq(integrationThreads.threadKey, key),
+      ),
+    )
     .limit(1);
   return row?.runId ?? null;
 }

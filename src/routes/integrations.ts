@@ -40,7 +40,10 @@ export const integrationInboundRoutes = newRouter().openapi(
     request: { params: Params },
     responses: {
       202: { description: "Recorded; processed from a queue", ...json(InboundDeliveryResponse) },
-      200: { description: "A repeat of a delivery already recorded", ...json(InboundDeliveryResponse) },
+      200: {
+        description: "A repeat of a delivery already recorded",
+        ...json(InboundDeliveryResponse),
+      },
       401: { description: "Bad or missing signature, or a stale timestamp (empty body)" },
       ...problems(400, 403, 404, 413, 503),
     },
@@ -90,7 +93,10 @@ export const integrationsRoutes = newRouter()
       security: bearer,
       summary: "List the team's integrations, sorted by name (members)",
       responses: {
-        200: { description: "Every integration (not paginated)", ...json(ListIntegrationsResponse) },
+        200: {
+          description: "Every integration (not paginated)",
+          ...json(ListIntegrationsResponse),
+        },
         ...problems(401, 403),
       },
     }),
@@ -183,9 +189,6 @@ export const integrationsRoutes = newRouter()
     }),
     async (c) => {
       const { uid, deliveryId } = c.req.valid("param");
-      return c.json(
-        await redeliverDelivery({ ctx: serviceCtx(c), id: uid, deliveryId }),
-        202,
-      );
+      return c.json(await redeliverDelivery({ ctx: serviceCtx(c), id: uid, deliveryId }), 202);
     },
   );

@@ -49,7 +49,9 @@ describe("ambit integration", () => {
 
     let first: Json = {};
     await waitFor(async () => {
-      const { deliveries } = parsed(await ambit(["integration", "deliveries", created.uid, "--json"]));
+      const { deliveries } = parsed(
+        await ambit(["integration", "deliveries", created.uid, "--json"]),
+      );
       first = deliveries[0] ?? {};
       return first.outcome !== undefined && first.outcome !== "received";
     });
@@ -58,7 +60,9 @@ describe("ambit integration", () => {
     const text = await ambit(["integration", "deliveries", created.uid]);
     expect(text.stdout).toMatch(/ticket\.created\s+run_created/);
 
-    const again = parsed(await ambit(["integration", "redeliver", created.uid, first.id, "--json"]));
+    const again = parsed(
+      await ambit(["integration", "redeliver", created.uid, first.id, "--json"]),
+    );
     expect(again.redelivery_of).toBe(first.id);
 
     const off = await ambit(["integration", "update", created.uid, "--disable"]);

@@ -79,7 +79,9 @@ describe("/api/v1/integrations", () => {
     const admin = await memberKey(t.key, "admin");
     expect((await call("GET", INTEGRATIONS, { key: member.key })).status).toBe(200);
     expect((await call("GET", `${INTEGRATIONS}/${uid}`, { key: member.key })).status).toBe(200);
-    expect((await call("GET", `${INTEGRATIONS}/${uid}/deliveries`, { key: member.key })).status).toBe(200);
+    expect(
+      (await call("GET", `${INTEGRATIONS}/${uid}/deliveries`, { key: member.key })).status,
+    ).toBe(200);
     for (const [method, path, body] of [
       ["POST", INTEGRATIONS, { type: "webhook", name: "m" }],
       ["PATCH", `${INTEGRATIONS}/${uid}`, { name: "m" }],
@@ -88,7 +90,11 @@ describe("/api/v1/integrations", () => {
     ] as const)
       expectProblem(await call(method, path, { key: member.key, body }), 403, "not_authorized");
     expectProblem(await call("GET", INTEGRATIONS, { key: viewer.key }), 403, "not_authorized");
-    expectProblem(await call("GET", `${INTEGRATIONS}/${uid}`, { key: viewer.key }), 403, "not_authorized");
+    expectProblem(
+      await call("GET", `${INTEGRATIONS}/${uid}`, { key: viewer.key }),
+      403,
+      "not_authorized",
+    );
     const patched = await call("PATCH", `${INTEGRATIONS}/${uid}`, {
       key: admin.key,
       body: { name: "by admin" },
@@ -98,7 +104,11 @@ describe("/api/v1/integrations", () => {
       uid,
       deleted: true,
     });
-    expectProblem(await call("GET", `${INTEGRATIONS}/${uid}`, { key: t.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("GET", `${INTEGRATIONS}/${uid}`, { key: t.key }),
+      404,
+      "resource_not_found",
+    );
   });
 
   it("another team's integration is not found, for every verb", async () => {
@@ -113,7 +123,10 @@ describe("/api/v1/integrations", () => {
       ["POST", `${INTEGRATIONS}/${uid}/deliveries/x/redeliver`],
     ] as const)
       expectProblem(
-        await call(method, path, { key: b.key, body: method === "PATCH" ? { name: "x" } : undefined }),
+        await call(method, path, {
+          key: b.key,
+          body: method === "PATCH" ? { name: "x" } : undefined,
+        }),
         404,
         "resource_not_found",
       );
@@ -122,7 +135,10 @@ describe("/api/v1/integrations", () => {
 
   it("a type this server does not run yet is refused", async () => {
     const t = await newTeam();
-    const res = await call("POST", INTEGRATIONS, { key: t.key, body: { type: "github", name: "gh" } });
+    const res = await call("POST", INTEGRATIONS, {
+      key: t.key,
+      body: { type: "github", name: "gh" },
+    });
     expectProblem(res, 403, "feature_not_available");
   });
 });

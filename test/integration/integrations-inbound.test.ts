@@ -17,7 +17,8 @@ describe("POST /integrations/{uid}/events", () => {
   it("a signed delivery is recorded (202) and becomes a run whose prompt is the template filled from the payload", async () => {
     const t = await newTeam();
     const { uid, secret } = await createWebhookIntegration(t.key, {
-      prompt_template: "Fix {{payload.issue.title}} in {{payload.repo}} (labels {{payload.labels}}; {{payload.missing}}.)",
+      prompt_template:
+        "Fix {{payload.issue.title}} in {{payload.repo}} (labels {{payload.labels}}; {{payload.missing}}.)",
       settings: { url_path: "issue.url", title_template: "Ticket {{payload.issue.id}}" },
     });
     const payload = {
@@ -73,10 +74,15 @@ describe("POST /integrations/{uid}/events", () => {
   it("an oversized body is 413 before any check; an unknown integration is 404", async () => {
     const t = await newTeam();
     const { uid, secret } = await createWebhookIntegration(t.key);
-    const big = await callWithEnv({ MAX_BODY_BYTES: "1000" }, "POST", `${INTEGRATIONS}/${uid}/events`, {
-      raw: JSON.stringify({ pad: "x".repeat(2000) }),
-      headers: { "content-type": "application/json" },
-    });
+    const big = await callWithEnv(
+      { MAX_BODY_BYTES: "1000" },
+      "POST",
+      `${INTEGRATIONS}/${uid}/events`,
+      {
+        raw: JSON.stringify({ pad: "x".repeat(2000) }),
+        headers: { "content-type": "application/json" },
+      },
+    );
     expectProblem(big, 413, "payload_too_large");
     expect(await deliveriesOf(t.key, uid)).toHaveLength(0); // refused before the integration was read
     const unknown = await deliver("0190a0a0-0000-7000-8000-000000000000", secret, {});
@@ -87,7 +93,7 @@ describe("POST /integrations/{uid}/events", () => {
     const t = await newTeam();
     const { uid, secret } = await createWebhookIntegration(t.key, { enabled: false });
     expectProblem(await deliver(uid, secret, {}), 403, "integration_disabled");
-    expect((await deliver(uid, "whsec_" + btoa("x".repeat(32)), {})).status).toBe(401);
+    expect((await deliver(uid, `whsec_${btoa("x".repeat(32))}`, {})).status).toBe(401);
     const outcomes = (await deliveriesOf(t.key, uid)).map((d) => [d.outcome, d.reason]);
     expect(outcomes).toContainEqual(["rejected", "the integration is disabled"]);
     expect(await runsOfIntegration(uid)).toHaveLength(0);
@@ -122,8 +128,16 @@ describe("POST /integrations/{uid}/events", () => {
         ],
       },
     });
-    const skip = await deliver(uid, secret, { action: "closed", repo: { private: false }, sender: "a" });
-    const take = await deliver(uid, secret, { action: "opened", repo: { private: false }, sender: "a" });
+    const skip = await deliver(uid, secret, {
+      action: "closed",
+      repo: { private: false },
+      sender: "a",
+    });
+    const take = await deliver(uid, secret, {
+      action: "opened",
+      repo: { private: false },
+      sender: "a",
+    });
     expect(await processed(t.key, uid, skip.json.delivery_id)).toMatchObject({
       outcome: "ignored",
       reason: "filter: action did not match",

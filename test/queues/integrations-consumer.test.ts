@@ -87,7 +87,11 @@ describe("INTEGRATIONS consumer", () => {
       key: t.key,
     });
     expect(res.status, res.text).toBe(202);
-    expect(res.json).toMatchObject({ outcome: "received", redelivery_of: row.id, delivery_id: null });
+    expect(res.json).toMatchObject({
+      outcome: "received",
+      redelivery_of: row.id,
+      delivery_id: null,
+    });
     const again = await processed(t.key, uid, res.json.id);
     expect(again.outcome).toBe("run_created");
     expect(again.run_id).not.toBe(row.run_id);
@@ -135,7 +139,9 @@ describe("INTEGRATIONS consumer", () => {
     const msg = { delivery_id: "dlq-1", integration_id: fresh.uid, team_id: t.teamId };
     await consume([msg], { queue: "ambit-integrations-dlq" });
     expect((await deliveriesOf(t.key, fresh.uid))[0].outcome).toBe("failed");
-    const events = sent.mock.calls.map(([m]) => m as { type: string; data: Record<string, unknown> });
+    const events = sent.mock.calls.map(
+      ([m]) => m as { type: string; data: Record<string, unknown> },
+    );
     expect(events).toContainEqual(
       expect.objectContaining({
         type: "integration.delivery_failed",

@@ -96,7 +96,10 @@ export type DeleteIntegrationResponse = z.infer<typeof DeleteIntegrationResponse
 export const IntegrationDeliveryItem = z.object({
   id: z.string(),
   integration_uid: z.string(),
-  delivery_id: z.string().nullable().describe("the sender's id (`webhook-id`, `X-GitHub-Delivery`)"),
+  delivery_id: z
+    .string()
+    .nullable()
+    .describe("the sender's id (`webhook-id`, `X-GitHub-Delivery`)"),
   event: z.string(),
   outcome: DeliveryOutcome,
   reason: z

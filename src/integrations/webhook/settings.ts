@@ -2,7 +2,10 @@ import { z } from "zod";
 
 const WhSecret = z
   .string()
-  .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "a Standard Webhooks secret: whsec_ + base64 of 24-64 bytes");
+  .regex(
+    /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/,
+    "a Standard Webhooks secret: whsec_ + base64 of 24-64 bytes",
+  );
 
 /** A generic webhook's credentials: its `whsec_` secret, and the previous one while rotating. */
 export const WebhookCredentials = z.strictObject({
@@ -11,7 +14,12 @@ export const WebhookCredentials = z.strictObject({
 });
 export type WebhookCredentials = z.infer<typeof WebhookCredentials>;
 
-const Path = z.string().trim().min(1).max(200).describe("a dotted path into the payload, e.g. data.repo");
+const Path = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .describe("a dotted path into the payload, e.g. data.repo");
 const Scalar = z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]);
 
 /** One condition a delivery must meet to start anything: exactly one of `equals`, `in`, `exists`. */
@@ -23,8 +31,9 @@ export const WebhookFilter = z
     exists: z.boolean().optional(),
   })
   .refine(
-    (f) => [f.equals !== undefined, f.in !== undefined, f.exists !== undefined].filter(Boolean)
-      .length === 1,
+    (f) =>
+      [f.equals !== undefined, f.in !== undefined, f.exists !== undefined].filter(Boolean)
+        .length === 1,
     "a filter has exactly one of equals, in, exists",
   );
 export type WebhookFilter = z.infer<typeof WebhookFilter>;
@@ -41,7 +50,10 @@ export const WebhookSettings = z.strictObject({
   metadata: z
     .record(z.string().regex(/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,63}$/), Path)
     .refine((m) => Object.keys(m).length <= 10, "at most 10 metadata keys")
-    .refine((m) => !Object.keys(m).some((k) => k.startsWith("ambit.")), "ambit.* keys are the platform's")
+    .refine(
+      (m) => !Object.keys(m).some((k) => k.startsWith("ambit.")),
+      "ambit.* keys are the platform's",
+    )
     .optional(),
 });
 export type WebhookSettings = z.infer<typeof WebhookSettings>;

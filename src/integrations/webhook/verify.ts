@@ -28,7 +28,8 @@ export async function verifyStandardWebhook(input: {
   const id = input.headers.get("webhook-id");
   const ts = input.headers.get("webhook-timestamp");
   const list = input.headers.get("webhook-signature");
-  if (!id || !ts || !list) return reject("missing webhook-id, webhook-timestamp or webhook-signature");
+  if (!id || !ts || !list)
+    return reject("missing webhook-id, webhook-timestamp or webhook-signature");
   if (!/^\d{1,12}$/.test(ts)) return reject("webhook-timestamp is not integer seconds");
   if (Math.abs(Math.floor(input.now / 1000) - Number(ts)) > TOLERANCE_SECONDS)
     return reject("webhook-timestamp is more than 5 minutes from now");

@@ -26,7 +26,11 @@ import { integrationRecord, parseWith } from "./credentials.ts";
 import type { DeliveryRow, IntegrationRow } from "./integration-item.ts";
 import { integrationActor } from "./integration-actor.ts";
 
-type Result = { outcome: Exclude<DeliveryOutcome, "received" | "rejected">; runId?: string; reason?: string };
+type Result = {
+  outcome: Exclude<DeliveryOutcome, "received" | "rejected">;
+  runId?: string;
+  reason?: string;
+};
 export type ProcessOutcome = Result | { outcome: "skipped" };
 
 /**
@@ -54,7 +58,7 @@ export async function processDelivery(
       ),
     )
     .limit(1);
-  if (!hit || hit.delivery.outcome !== "received") return { outcome: "skipped" };
+  if (hit?.delivery.outcome !== "received") return { outcome: "skipped" };
   const { delivery, integration } = hit;
   const kind = kindOf(integration.type);
   if (!integration.enabled || !kind) {
@@ -183,7 +187,10 @@ async function finish(
         processedAt: now,
       })
       .where(
-        and(eq(integrationDeliveries.id, delivery.id), eq(integrationDeliveries.outcome, "received")),
+        and(
+          eq(integrationDeliveries.id, delivery.id),
+          eq(integrationDeliveries.outcome, "received"),
+        ),
       ),
     ...(thread && result.runId
       ? [

@@ -94,7 +94,12 @@ export async function receiveDelivery(
     const first = await findBySenderId(db, row.id, verified.deliveryId);
     return { status: 200, body: { delivery_id: first ?? id, duplicate: true } };
   }
-  await enqueueDelivery(env, db, { delivery_id: id, integration_id: row.id, team_id: row.teamId }, key);
+  await enqueueDelivery(
+    env,
+    db,
+    { delivery_id: id, integration_id: row.id, team_id: row.teamId },
+    key,
+  );
   return { status: 202, body: { delivery_id: id } };
 }
 

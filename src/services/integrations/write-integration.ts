@@ -57,7 +57,11 @@ export async function createIntegration({
     type: input.type,
     name: input.name,
     enabled: input.enabled ?? true,
-    credentialsSealed: await sealCredentials(ctx.env, { teamId: ctx.teamId, integrationId: id }, credentials as Record<string, unknown>),
+    credentialsSealed: await sealCredentials(
+      ctx.env,
+      { teamId: ctx.teamId, integrationId: id },
+      credentials as Record<string, unknown>,
+    ),
     credentialFields: setFields(credentials),
     settings,
     runDefaults: input.run_defaults ?? {},
@@ -103,7 +107,11 @@ export async function updateIntegration({
       else merged[k] = v;
     const credentials = parseWith(kind.credentials, merged, "credentials");
     sealed = {
-      credentialsSealed: await sealCredentials(ctx.env, { teamId: ctx.teamId, integrationId: id }, credentials as Record<string, unknown>),
+      credentialsSealed: await sealCredentials(
+        ctx.env,
+        { teamId: ctx.teamId, integrationId: id },
+        credentials as Record<string, unknown>,
+      ),
       credentialFields: setFields(credentials),
     };
   }
@@ -138,7 +146,9 @@ export async function deleteIntegration({
   requireRole(ctx, "admin", "Deleting integrations");
   await getIntegrationRow(ctx, id);
   await ctx.db.batch([
-    ctx.db.delete(integrations).where(and(eq(integrations.teamId, ctx.teamId), eq(integrations.id, id))),
+    ctx.db
+      .delete(integrations)
+      .where(and(eq(integrations.teamId, ctx.teamId), eq(integrations.id, id))),
     ctx.db.delete(integrationDeliveries).where(eq(integrationDeliveries.integrationId, id)),
     ctx.db.delete(integrationThreads).where(eq(integrationThreads.integrationId, id)),
   ]);

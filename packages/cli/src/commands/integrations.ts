@@ -22,7 +22,8 @@ const SHAPE = {
   settings: {
     type: "string",
     value: "<json>",
-    description: 'the kind\'s settings as JSON, e.g. \'{"filters":[{"path":"action","equals":"opened"}]}\'',
+    description:
+      'the kind\'s settings as JSON, e.g. \'{"filters":[{"path":"action","equals":"opened"}]}\'',
   },
   environment: { type: "string", short: "e", value: "<uid>", description: "its runs' environment" },
   model: { type: "string", value: "<id>", description: "its runs' model" },
@@ -80,7 +81,10 @@ function describe(i: IntegrationItem): string {
 export const integrationList: Command = {
   path: ["integration", "list"],
   summary: "List the team's integrations",
-  examples: ["ambit integration list", "ambit integration list --json | jq -r '.integrations[].inbound_url'"],
+  examples: [
+    "ambit integration list",
+    "ambit integration list --json | jq -r '.integrations[].inbound_url'",
+  ],
   async run({ client, io, json }) {
     const { integrations } = await client().integrations.list();
     if (json) return (printJson(io, { integrations }), 0);
@@ -122,7 +126,7 @@ export const integrationCreate: Command = {
   },
   examples: [
     'ambit integration create tickets -p "Fix {{payload.ticket.title}}: {{payload.ticket.body}}"',
-    "ambit integration create alerts --settings '{\"filters\":[{\"path\":\"severity\",\"in\":[\"high\"]}]}' --json",
+    'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
   ],
   async run({ positionals, values, client, io, json }) {
     const body = {
@@ -155,7 +159,7 @@ export const integrationUpdate: Command = {
   },
   examples: [
     "ambit integration update $INTEGRATION --disable",
-    'ambit integration update $INTEGRATION --template-file prompt.md --model claude-sonnet',
+    "ambit integration update $INTEGRATION --template-file prompt.md --model claude-sonnet",
   ],
   async run({ positionals, values, client, io, json }) {
     const cmd = "ambit integration update";
