@@ -1,6 +1,7 @@
 import { IntegrationDeliveryMessage } from "@ambit/protocol";
 import { log } from "../lib/log.ts";
 import { processDelivery, recordFailure } from "../services/integrations/process-delivery.ts";
+import { eachConcurrently, parsedMessages } from "./each-message.ts";
 
 /** Deliveries processed at once per batch: enough to overlap the D1, R2 and sender round trips. */
 const CONCURRENCY = 10;
@@ -14,15 +15,7 @@ export async function consumeIntegrationsQueue(
   batch: MessageBatch<unknown>,
   env: Env,
 ): Promise<void> {
-  const valid: { msg: Message<unknown>; body: IntegrationDeliveryMessage }[] = [];
-  for (const msg of batch.messages) {
-    const parsed = IntegrationDeliveryMessage.safeParse(msg.body);
-    if (parsed.success) valid.push({ msg, body: parsed.data });
-    else {
-      log.warn("integrations queue: unknown message dropped", { queue: batch.queue, id: msg.id });
-      msg.ack();
-    }
-  }
+  const valid = parsedMessages(batch, IntegrationDeliveryMessage);
   if (batch.queue.endsWith("-dlq")) {
     for (const { msg, body } of valid) {
       await recordFailure(
@@ -34,27 +27,22 @@ export async function consumeIntegrationsQueue(
     }
     return;
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < valid.length) {
-      const { msg, body } = valid[next++];
-      try {
-        const result = await processDelivery(env, body);
-        if (result.outcome === "failed")
-          log.warn("integration delivery failed", {
-            delivery_id: body.delivery_id,
-            error: result.reason,
-          });
-        msg.ack();
-      } catch (err) {
-        log.error("integrations queue: processing failed; will retry", {
+  await eachConcurrently(valid, CONCURRENCY, async ({ msg, body }) => {
+    try {
+      const result = await processDelivery(env, body);
+      if (result.outcome === "failed")
+        log.warn("integration delivery failed", {
           delivery_id: body.delivery_id,
-          attempts: msg.attempts,
-          error: err,
+          error: result.reason,
         });
-        msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
-      }
+      msg.ack();
+    } catch (err) {
+      log.error("integrations queue: processing failed; will retry", {
+        delivery_id: body.delivery_id,
+        attempts: msg.attempts,
+        error: err,
+      });
+      msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, valid.length) }, worker));
+  });
 }

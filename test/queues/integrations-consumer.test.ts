@@ -76,8 +76,10 @@ describe("INTEGRATIONS consumer", () => {
     expect((await processed(t.key, uid, other.json.delivery_id)).outcome).toBe("run_created");
     expect(await runsOfIntegration(uid)).toHaveLength(2);
     const events = (await eventsOf({ runId: run.run_id, teamId: t.teamId }))!;
-    expect(events.map((e) => e.type)).toEqual(["run.created", "followup.received"]);
-    expect(events[1].payload).toMatchObject({ message: "and the logout" });
+    const followups = events.filter((e) => e.type === "followup.received");
+    expect(followups.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ message: "and the logout" }),
+    ]);
   });
 
   it("redeliver processes the stored payload again as a new delivery linked to the original (admin)", async () => {

@@ -3,22 +3,14 @@ import type {
   IntegrationDeliveryItem,
   IntegrationItem,
   IntegrationType,
-  UserProfile,
 } from "@ambit/protocol";
 import type { integrationDeliveries, integrations } from "../../db/schema.ts";
 import { iso, isoOrNull } from "../../lib/time.ts";
 import type { Thread } from "../../integrations/kind.ts";
+import { type Person, profile } from "../schedules/schedule-item.ts";
 
 export type IntegrationRow = typeof integrations.$inferSelect;
 export type DeliveryRow = typeof integrationDeliveries.$inferSelect;
-export type Person = { displayName: string | null; email: string | null } | null;
-
-const profile = (type: "user" | "service_account", uid: string, who: Person): UserProfile => ({
-  type,
-  uid,
-  ...(who?.displayName ? { display_name: who.displayName } : {}),
-  ...(who?.email ? { email: who.email } : {}),
-});
 
 /** The public inbound URL of an integration (no key: the sender's signature is the credential). */
 export const inboundUrl = (baseUrl: string, id: string) =>
