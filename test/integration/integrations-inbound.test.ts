@@ -147,5 +147,11 @@ describe("POST /integrations/{uid}/events", () => {
     expect(await runsOfIntegration(uid)).toHaveLength(1);
     const ignored = await deliveriesOf(t.key, uid, "outcome=ignored");
     expect(ignored.map((d) => d.id)).toEqual([skip.json.delivery_id]);
+    expect(await deliveriesOf(t.key, uid, "event=webhook")).toHaveLength(2);
+    expect(await deliveriesOf(t.key, uid, "event=other")).toHaveLength(0);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect(await deliveriesOf(t.key, uid, `since=${encodeURIComponent(later)}`)).toHaveLength(0);
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    expect(await deliveriesOf(t.key, uid, `since=${encodeURIComponent(earlier)}`)).toHaveLength(2);
   });
 });
