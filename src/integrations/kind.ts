@@ -47,14 +47,16 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   /**
    * Tells the origin how a run it started is going (a comment edited on each state change, the
    * outcome and pull request at the end). Called from the `EVENTS` queue consumer for runs this
-   * integration started; `thread` is what `decide` returned with the run.
+   * integration started; `thread` is what `decide` returned with the run, with the state the last
+   * report returned. Returning `{state}` replaces the thread's state (e.g. the id of the comment
+   * it posted, to edit it next time).
    */
   report?(input: {
     env: Env;
     integration: IntegrationRecord<Credentials, Settings>;
     thread: Thread;
     event: PlatformEventMessage;
-  }): Promise<void>;
+  }): Promise<void | { state?: Record<string, unknown> }>;
 }
 
 export type Verified =

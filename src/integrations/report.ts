@@ -12,7 +12,8 @@ export const REPORT_ATTEMPTS = 3;
 
 /**
  * Tells the origin of a run an integration started how it is going: for a run event (one with
- * `data.run_id`), finds the thread of that run and calls its kind's `report`. A failing report is
+ * `data.run_id`), finds the thread of that run and calls its kind's `report` (keeping the thread
+ * state it returns, for the next report). A failing report is
  * tried `REPORT_ATTEMPTS` times, then logged (by ids, never content) and dropped: it never throws,
  * so the `EVENTS` consumer that calls it is not held up by a slow or broken origin.
  */
@@ -35,7 +36,7 @@ export async function reportToIntegrations(
     const ids = { integration_id: integration.id, run_id: runId, event_id: event.id };
     for (let attempt = 1; attempt <= REPORT_ATTEMPTS; attempt++) {
       try {
-        await kind.report({
+        const result = await kind.report({
           env,
           integration: await integrationRecord(env, integration, kind),
           thread: {
@@ -45,6 +46,16 @@ export async function reportToIntegrations(
           },
           event,
         });
+        if (result?.state)
+          await createDb(env.DB)
+            .update(integrationThreads)
+            .set({ state: result.state, updatedAt: Date.now() })
+            .where(
+              and(
+                eq(integrationThreads.integrationId, thread.integrationId),
+                eq(integrationThreads.threadKey, thread.threadKey),
+              ),
+            );
         reported++;
         break;
       } catch (err) {

@@ -164,6 +164,7 @@ describe("INTEGRATIONS consumer", () => {
     (webhookKind as { report?: unknown }).report = async (input: unknown) => {
       calls.push(input);
       if (calls.length < 3) throw new Error("origin down");
+      return { state: { comment_id: 99 } };
     };
     const event = {
       id: "evt_1",
@@ -179,6 +180,9 @@ describe("INTEGRATIONS consumer", () => {
       integration: { id: uid, credentials: { secret } },
       event,
     });
+    // the state it returned comes back with the thread next time
+    expect(await reportToIntegrations(env, event, async () => {})).toEqual({ reported: 1 });
+    expect(calls[3]).toMatchObject({ thread: { key: "webhook:7", state: { comment_id: 99 } } });
     // always failing: given up without throwing; another team's event finds nothing
     (webhookKind as { report?: unknown }).report = async () => {
       throw new Error("down");
