@@ -56,7 +56,7 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
     integration: IntegrationRecord<Credentials, Settings>;
     thread: Thread;
     event: PlatformEventMessage;
-    // biome-ignore lint/suspicious/noConfusingVoidType: a kind that keeps no state returns nothing (Promise<void>)
+    // biome-ignore lint/suspicious/noConfusingVoidType: a stateless kind returns nothing
   }): Promise<void | { state?: Record<string, unknown> }>;
 }
 
