@@ -24,6 +24,7 @@ import { runSessionRoutes } from "./routes/run-session.ts";
 import { runSharingRoutes } from "./routes/run-sharing.ts";
 import { localRunRoutes } from "./routes/local-runs.ts";
 import { runsRoutes } from "./routes/runs.ts";
+import { integrationInboundRoutes, integrationsRoutes } from "./routes/integrations.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { teamRoutes } from "./routes/team.ts";
@@ -53,6 +54,7 @@ export function createApp() {
   api.route("/", teamsRoutes);
   api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
+  api.route("/", integrationInboundRoutes); // a sender's delivery: its signature is the credential
   api.use("*", sessionAuth); // a console session cookie stands for a key where none is sent
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
@@ -64,6 +66,7 @@ export function createApp() {
   api.route("/", runsRoutes);
   api.route("/", runSharingRoutes);
   api.route("/", schedulesRoutes);
+  api.route("/", integrationsRoutes);
   api.route("/", localRunRoutes);
   api.route("/", hostRoutes);
   api.route("/", configRoutes);

@@ -1,6 +1,7 @@
 import { createApp } from "./app.ts";
 import { runHousekeeping } from "./cron/housekeeping.ts";
 import { fireSchedules } from "./cron/schedules.ts";
+import { consumeIntegrationsQueue } from "./queues/integrations-consumer.ts";
 import { consumeRunsQueue } from "./queues/runs-consumer.ts";
 import { consumeSchedulesQueue } from "./queues/schedules-consumer.ts";
 import { log } from "./lib/log.ts";
@@ -18,7 +19,9 @@ export default {
   queue: (batch, env) =>
     batch.queue.startsWith("ambit-schedules")
       ? consumeSchedulesQueue(batch, env)
-      : consumeRunsQueue(batch, env),
+      : batch.queue.startsWith("ambit-integrations")
+        ? consumeIntegrationsQueue(batch, env)
+        : consumeRunsQueue(batch, env),
   // both run to completion within the invocation; one failing does not stop the other
   scheduled: async (controller, env, _ctx) => {
     const results = await Promise.allSettled([

@@ -1,28 +1,32 @@
 import { createDb } from "../db/client.ts";
 import { rewrapStaleTeamKeys } from "../lib/team-data-key.ts";
 import { pruneIdempotencyKeys } from "../services/idempotency.ts";
+import { pruneDeliveryPayloads } from "../services/integrations/payloads.ts";
 import { pruneWebSessions } from "../services/web-sessions.ts";
 import { log } from "../lib/log.ts";
 
 /**
  * Every minute: drop idempotency records past their 24 h window and web sessions and sign-in links
- * past their end, and after a `SECRETS_KEY` rotation rewrap teams' data keys under the new key.
+ * past their end, integration delivery payloads past 30 days, and after a `SECRETS_KEY` rotation rewrap teams' data keys under the new key.
  * (Schedules have their own: cron/schedules.ts.)
  */
 export async function runHousekeeping(env: Env, now: number) {
   const pruned = await pruneIdempotencyKeys(createDb(env.DB), now);
   const sessionsPruned = await pruneWebSessions(createDb(env.DB), now);
   const rewrapped = await rewrapStaleTeamKeys(env);
-  if (pruned || rewrapped || sessionsPruned) {
+  const payloadsPruned = await pruneDeliveryPayloads(env, createDb(env.DB), now);
+  if (pruned || rewrapped || sessionsPruned || payloadsPruned) {
     log.info("housekeeping", {
       idempotency_keys_pruned: pruned,
       web_sessions_pruned: sessionsPruned,
+      delivery_payloads_pruned: payloadsPruned,
       team_keys_rewrapped: rewrapped,
     });
   }
   return {
     idempotencyKeysPruned: pruned,
     webSessionsPruned: sessionsPruned,
+    deliveryPayloadsPruned: payloadsPruned,
     teamKeysRewrapped: rewrapped,
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   index,
   integer,
@@ -109,6 +110,8 @@ export const runs = sqliteTable(
     parentRunId: text("parent_run_id"),
     sessionId: text("session_id"),
     hostId: text("host_id"),
+    /** where the run came from (an issue, a PR, a webhook's page): set by the integration that started it, never by a client */
+    triggerUrl: text("trigger_url"),
     /** what teammates other than the creator get (NONE, VIEWER, EDITOR); null: the scope's default (Team EDITOR, User NONE) */
     shareTeam: text("share_team", { enum: ["NONE", "VIEWER", "EDITOR"] }),
     /** the random id of the run's read-only public link; null: no link (revoking clears it, so an old link never works again) */
@@ -554,3 +557,94 @@ export const signInLinks = sqliteTable("sign_in_links", {
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
 });
+
+/**
+ * Integrations (src/integrations/, src/services/integrations/): a configured source of runs (a
+ * GitHub App, a generic Standard Webhooks sender) with its sealed credentials, settings and the
+ * run defaults it applies. Its runs act as whoever last configured it (`updated_by`).
+ */
+export const integrations = sqliteTable(
+  "integrations",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    type: text("type").notNull(),
+    name: text("name").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    /** the credentials object, sealed with the team's data key (src/lib/envelope.ts); never returned */
+    credentialsSealed: text("credentials_sealed").notNull(),
+    /** which credential fields are set (names only), so a response can say so without unsealing */
+    credentialFields: text("credential_fields", { mode: "json" }).notNull(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    /** AmbientAgentConfig: the trigger layer of its runs' configuration */
+    runDefaults: text("run_defaults", { mode: "json" }).notNull(),
+    promptTemplate: text("prompt_template"),
+    createdByType: text("created_by_type", { enum: ["user", "service_account"] }).notNull(),
+    createdById: text("created_by_id").notNull(),
+    updatedByType: text("updated_by_type", { enum: ["user", "service_account"] }).notNull(),
+    updatedById: text("updated_by_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("integrations_team_name").on(t.teamId, t.name, t.id)],
+);
+
+/**
+ * Every delivery an integration received, with what became of it. `sender_delivery_id` (the
+ * sender's own id: `webhook-id`, `X-GitHub-Delivery`) is unique per integration, so a repeat is
+ * recognised; a rejected delivery has none (its id was not signed). The payload is in R2
+ * (`payload_key`) for 30 days.
+ */
+export const integrationDeliveries = sqliteTable(
+  "integration_deliveries",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    integrationId: text("integration_id").notNull(),
+    senderDeliveryId: text("sender_delivery_id"),
+    event: text("event").notNull(),
+    outcome: text("outcome", {
+      enum: ["received", "run_created", "followup_sent", "ignored", "rejected", "failed"],
+    }).notNull(),
+    /** why it was ignored or rejected, or the error it failed with (never a secret) */
+    reason: text("reason"),
+    runId: text("run_id"),
+    /** the delivery this one processes again (POST .../redeliver) */
+    redeliveryOf: text("redelivery_of"),
+    /** the thread `decide` named, kept before the run is created so a retried message finds it */
+    thread: text("thread", { mode: "json" }),
+    payloadKey: text("payload_key"),
+    receivedAt: integer("received_at").notNull(),
+    processedAt: integer("processed_at"),
+  },
+  (t) => [
+    uniqueIndex("integration_deliveries_sender").on(t.integrationId, t.senderDeliveryId),
+    index("integration_deliveries_list").on(t.integrationId, t.receivedAt, t.id),
+    index("integration_deliveries_payload_expiry")
+      .on(t.receivedAt)
+      .where(sql`payload_key IS NOT NULL`),
+  ],
+);
+
+/**
+ * A conversation at the origin (an issue or PR thread, a webhook's thread key) and the run it
+ * started: a follow-up on the thread finds the run here, and `report` finds the thread of a run.
+ */
+export const integrationThreads = sqliteTable(
+  "integration_threads",
+  {
+    integrationId: text("integration_id").notNull(),
+    threadKey: text("thread_key").notNull(),
+    teamId: text("team_id").notNull(),
+    runId: text("run_id").notNull(),
+    url: text("url"),
+    state: text("state", { mode: "json" }),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.integrationId, t.threadKey] }),
+    index("integration_threads_run").on(t.runId),
+  ],
+);

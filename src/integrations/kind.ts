@@ -20,6 +20,11 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   /** triggers, filters, maps and templates: shown to members, written by admins */
   settings: z.ZodType<Settings>;
   /**
+   * Credentials the server makes for an integration created without them (a generic webhook's
+   * `whsec_` secret): shown once, in the create response.
+   */
+  generateCredentials?(): Partial<Credentials>;
+  /**
    * Checks a delivery's signature over the raw bytes, in constant time, before anything is parsed;
    * a stale timestamp fails too. Runs inside the inbound request: no network, no D1.
    */
@@ -42,14 +47,17 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   /**
    * Tells the origin how a run it started is going (a comment edited on each state change, the
    * outcome and pull request at the end). Called from the `EVENTS` queue consumer for runs this
-   * integration started; `thread` is what `decide` returned with the run.
+   * integration started; `thread` is what `decide` returned with the run, with the state the last
+   * report returned. Returning `{state}` replaces the thread's state (e.g. the id of the comment
+   * it posted, to edit it next time).
    */
   report?(input: {
     env: Env;
     integration: IntegrationRecord<Credentials, Settings>;
     thread: Thread;
     event: PlatformEventMessage;
-  }): Promise<void>;
+    // biome-ignore lint/suspicious/noConfusingVoidType: a stateless kind returns nothing
+  }): Promise<void | { state?: Record<string, unknown> }>;
 }
 
 export type Verified =
@@ -91,4 +99,6 @@ export type IntegrationRecord<Credentials, Settings> = {
   settings: Settings;
   /** the run defaults it applies (environment, model, named agent, host pool, sharing) */
   runDefaults: AmbientAgentConfig;
+  /** the integration's own prompt template, if an admin set one (the kind has its default) */
+  promptTemplate?: string | null;
 };

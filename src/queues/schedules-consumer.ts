@@ -1,6 +1,7 @@
 import { ScheduleSpawnMessage } from "@ambit/protocol";
 import { recordDeadLetters, spawnScheduledRun } from "../services/schedules/spawn-run.ts";
 import { log } from "../lib/log.ts";
+import { eachConcurrently, parsedMessages } from "./each-message.ts";
 
 /** Slots started at once per batch: enough to overlap the D1 and Durable Object round trips. */
 const CONCURRENCY = 10;
@@ -11,15 +12,7 @@ const CONCURRENCY = 10;
  * as the schedule's `last_spawn_error`.
  */
 export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const valid: { msg: Message<unknown>; body: ScheduleSpawnMessage }[] = [];
-  for (const msg of batch.messages) {
-    const parsed = ScheduleSpawnMessage.safeParse(msg.body);
-    if (parsed.success) valid.push({ msg, body: parsed.data });
-    else {
-      log.warn("schedules queue: unknown message dropped", { queue: batch.queue, id: msg.id });
-      msg.ack();
-    }
-  }
+  const valid = parsedMessages(batch, ScheduleSpawnMessage);
   if (batch.queue.endsWith("-dlq")) {
     await recordDeadLetters(
       env,
@@ -28,28 +21,23 @@ export async function consumeSchedulesQueue(batch: MessageBatch<unknown>, env: E
     for (const v of valid) v.msg.ack();
     return;
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < valid.length) {
-      const { msg, body } = valid[next++];
-      try {
-        const result = await spawnScheduledRun(env, body);
-        if (result.outcome === "failed")
-          log.warn("schedule spawn refused", {
-            schedule_id: body.schedule_id,
-            error: result.error,
-          });
-        msg.ack();
-      } catch (err) {
-        log.error("schedules queue: spawn failed; will retry", {
+  await eachConcurrently(valid, CONCURRENCY, async ({ msg, body }) => {
+    try {
+      const result = await spawnScheduledRun(env, body);
+      if (result.outcome === "failed")
+        log.warn("schedule spawn refused", {
           schedule_id: body.schedule_id,
-          slot: body.slot,
-          attempts: msg.attempts,
-          error: err,
+          error: result.error,
         });
-        msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
-      }
+      msg.ack();
+    } catch (err) {
+      log.error("schedules queue: spawn failed; will retry", {
+        schedule_id: body.schedule_id,
+        slot: body.slot,
+        attempts: msg.attempts,
+        error: err,
+      });
+      msg.retry({ delaySeconds: Math.min(30, 2 ** msg.attempts) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, valid.length) }, worker));
+  });
 }

@@ -12,6 +12,10 @@ export const OPENAPI_TAGS = [
   { name: "Artifacts", description: "What runs produced: files, pull requests, links." },
   { name: "Schedules", description: "Runs started on a cron schedule." },
   {
+    name: "Integrations",
+    description: "Runs started by other systems' events (signed webhooks), and their delivery log.",
+  },
+  {
     name: "Stats",
     description: "What a team's runs add up to over a range: counts, times, failures.",
   },

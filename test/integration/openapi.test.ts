@@ -64,6 +64,11 @@ const ROUTES: Record<string, string[]> = {
   "/agent/schedules/{scheduleId}": ["delete", "get", "put"],
   "/agent/schedules/{scheduleId}/pause": ["post"],
   "/agent/schedules/{scheduleId}/resume": ["post"],
+  "/integrations": ["get", "post"],
+  "/integrations/{uid}": ["delete", "get", "patch"],
+  "/integrations/{uid}/deliveries": ["get"],
+  "/integrations/{uid}/deliveries/{deliveryId}/redeliver": ["post"],
+  "/integrations/{uid}/events": ["post"],
   "/me": ["get"],
   "/auth/sessions": ["get"],
   "/auth/sessions/{uid}": ["delete"],
@@ -82,8 +87,12 @@ const ATTACH_ROUTES = new Set([
   "/agent/runs/{runId}/artifacts",
   "/agent/runs/{runId}/artifacts/files",
 ]);
-/** Routes authenticated by a token in the URL itself (a signed download link, a run's public link). */
+/**
+ * Routes authenticated by a token in the URL itself (a signed download link, a run's public link)
+ * or by the request's own signature (an integration's inbound URL).
+ */
 const SIGNED_LINK_ROUTES = new Set([
+  "/integrations/{uid}/events",
   "/agent/artifacts/{artifactUid}/content",
   "/public/runs/{shareId}",
   "/public/runs/{shareId}/events",

@@ -197,6 +197,10 @@ export const RunItem = z.object({
   schedule: ScheduleInfo.optional(),
   session_id: z.string().optional(),
   session_link: z.string().optional(),
+  trigger_url: z
+    .string()
+    .optional()
+    .describe("where the run came from (an issue, a pull request, a webhook's thread)"),
   creator: UserProfile.optional(),
   executor: UserProfile.optional().describe(
     "the named agent the run executes as (`agent_identity_uid`)",

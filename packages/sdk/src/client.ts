@@ -3,6 +3,7 @@ import { Agent } from "./resources/agent.ts";
 import { ApiKeys } from "./resources/api-keys.ts";
 import { Auth } from "./resources/auth.ts";
 import { Hosts } from "./resources/hosts.ts";
+import { Integrations } from "./resources/integrations.ts";
 import { Stats } from "./resources/stats.ts";
 import { Me } from "./resources/me.ts";
 import { PublicRuns } from "./resources/public-runs.ts";
@@ -29,6 +30,7 @@ export class Ambit extends AmbitCore {
   readonly me: Me;
   readonly auth: Auth;
   readonly publicRuns: PublicRuns;
+  readonly integrations: Integrations;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -41,5 +43,6 @@ export class Ambit extends AmbitCore {
     this.me = new Me(this);
     this.auth = new Auth(this);
     this.publicRuns = new PublicRuns(this);
+    this.integrations = new Integrations(this);
   }
 }

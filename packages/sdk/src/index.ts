@@ -22,6 +22,7 @@ export type * from "./resources/team.ts";
 export type * from "./resources/hosts.ts";
 export type * from "./resources/stats.ts";
 export type * from "./resources/schedules.ts";
+export type * from "./resources/integrations.ts";
 export type * from "./resources/environments.ts";
 export type * from "./resources/secrets.ts";
 export type * from "./resources/models.ts";

@@ -116,7 +116,7 @@ export function resolveConfig(input: ResolveInput): Resolved {
   if (merged.environment_id && !environment) {
     errors.push({
       path: envSource === "config.environment_id" ? envSource : "config.environment_id",
-      message: `environment '${merged.environment_id}' does not exist in this team${envSource === "agent_identity_uid" ? " (named by the agent's defaults)" : envSource === "trigger" ? " (named by the schedule)" : ""}`,
+      message: `environment '${merged.environment_id}' does not exist in this team${envSource === "agent_identity_uid" ? " (named by the agent's defaults)" : envSource === "trigger" ? " (named by the schedule or integration that started the run)" : ""}`,
     });
   }
   if (environment) {

@@ -36,6 +36,8 @@ export type CreateRunInput = {
   triggerConfig?: AmbientAgentConfig;
   /** the schedule that starts this run (Oz `ScheduleInfo`, as the schedule was at that moment) */
   schedule?: ScheduleInfo;
+  /** the origin's page (an issue, a PR, a webhook's thread): only an integration sets it, never a client's request */
+  triggerUrl?: string;
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
@@ -159,6 +161,7 @@ export async function createRun({
     parentRunId: req.parent_run_id ?? null,
     sessionId: null,
     hostId: null,
+    triggerUrl: input.triggerUrl ?? null,
     shareTeam: sharing.shareTeam,
     sharePublicId: sharing.publicLink ? newShareId() : null,
     // a run made through a key someone else minted gets the team's secrets, not its creator's personal ones

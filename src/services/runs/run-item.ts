@@ -36,6 +36,7 @@ export function toRunItem(
       : {}),
     source: row.source as RunItem["source"],
     ...(row.scheduleInfo ? { schedule: row.scheduleInfo as RunItem["schedule"] } : {}),
+    ...(row.triggerUrl ? { trigger_url: row.triggerUrl } : {}),
     // the run's live session: attach with GET /agent/runs/{id}/session (websocket) or /events (SSE)
     session_id: row.sessionId ?? row.id,
     session_link: `${baseUrl.replace(/^http/, "ws")}/api/v1/agent/runs/${row.id}/session`,

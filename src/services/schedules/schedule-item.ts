@@ -10,7 +10,12 @@ import { iso, isoOrNull } from "../../lib/time.ts";
 export type ScheduleRow = typeof schedules.$inferSelect;
 export type Person = { displayName: string | null; email: string | null } | null;
 
-const profile = (type: "user" | "service_account", uid: string, who: Person): UserProfile => ({
+/** A principal as a response shows it (Oz `UserProfile`), with the name and email known of them. */
+export const profile = (
+  type: "user" | "service_account",
+  uid: string,
+  who: Person,
+): UserProfile => ({
   type,
   uid,
   ...(who?.displayName ? { display_name: who.displayName } : {}),

@@ -13,6 +13,14 @@ import {
 import { envVarList, envVarSet, envVarUnset } from "./env-vars.ts";
 import { hostList } from "./host-list.ts";
 import { hostStart } from "./host-start.ts";
+import { integrationDeliveries, integrationRedeliver } from "./integration-deliveries.ts";
+import {
+  integrationCreate,
+  integrationDelete,
+  integrationGet,
+  integrationList,
+  integrationUpdate,
+} from "./integrations.ts";
 import { login, logout } from "./login.ts";
 import { mcpAdd, mcpGet, mcpList, mcpRemove, mcpUpdate } from "./mcp-servers.ts";
 import { memberAdd, memberList, memberRemove, memberUpdate } from "./members.ts";
@@ -80,6 +88,13 @@ export const COMMANDS: Command[] = [
   schedulePause,
   scheduleResume,
   scheduleDelete,
+  integrationList,
+  integrationGet,
+  integrationCreate,
+  integrationUpdate,
+  integrationDelete,
+  integrationDeliveries,
+  integrationRedeliver,
   teamGet,
   teamUpdate,
   environmentList,

@@ -1,0 +1,99 @@
+import type {
+  CreateIntegrationRequest,
+  CreateIntegrationResponse,
+  DeleteIntegrationResponse,
+  IntegrationDeliveryItem,
+  IntegrationItem,
+  ListIntegrationDeliveriesQuery,
+  ListIntegrationDeliveriesResponse,
+  ListIntegrationsResponse,
+  UpdateIntegrationRequest,
+} from "@ambit/protocol";
+import type { z } from "zod";
+import type { RequestOptions } from "../core/client.ts";
+import { PagePromise } from "../core/pagination.ts";
+import { APIResource, path } from "../core/resource.ts";
+
+export type IntegrationCreateParams = z.input<typeof CreateIntegrationRequest>;
+export type IntegrationUpdateParams = z.input<typeof UpdateIntegrationRequest>;
+export type IntegrationDeliveryListParams = Omit<
+  ListIntegrationDeliveriesQuery,
+  "cursor" | "limit"
+> & { limit?: number };
+
+/**
+ * `client.integrations`: other systems that start runs (a generic signed webhook; GitHub), and
+ * the log of every delivery they sent. Admins write, members read; credentials are write-only.
+ */
+export class Integrations extends APIResource {
+  /**
+   * Creates an integration. A `webhook` created without a secret gets one, in this answer only.
+   *
+   * @example
+   * const hook = await client.integrations.create({ type: "webhook", name: "tickets", prompt_template: "Fix {{payload.ticket.title}}" });
+   * console.log(hook.inbound_url, hook.generated_credentials?.secret);
+   */
+  create(body: IntegrationCreateParams, options?: RequestOptions) {
+    return this._client.post<CreateIntegrationResponse>("/integrations", { body, ...options });
+  }
+
+  /** The team's integrations, sorted by name. @example const { integrations } = await client.integrations.list(); */
+  list(options?: RequestOptions) {
+    return this._client.get<ListIntegrationsResponse>("/integrations", options);
+  }
+
+  /** @example const hook = await client.integrations.retrieve(uid); console.log(hook.credentials); */
+  retrieve(uid: string, options?: RequestOptions) {
+    return this._client.get<IntegrationItem>(path`/integrations/${uid}`, options);
+  }
+
+  /**
+   * Changes the fields given; credential fields given replace those stored (`null` removes one).
+   * Its runs act as whoever saved it last.
+   *
+   * @example
+   * await client.integrations.update(uid, { enabled: false });
+   */
+  update(uid: string, body: IntegrationUpdateParams, options?: RequestOptions) {
+    return this._client.patch<IntegrationItem>(path`/integrations/${uid}`, { body, ...options });
+  }
+
+  /** Deletes it with its delivery log; its runs are kept. @example await client.integrations.delete(uid); */
+  delete(uid: string, options?: RequestOptions) {
+    return this._client.delete<DeleteIntegrationResponse>(path`/integrations/${uid}`, options);
+  }
+
+  /**
+   * Its deliveries, newest first. Await for one page, or `for await` over every delivery.
+   *
+   * @example
+   * for await (const d of client.integrations.deliveries(uid, { outcome: "failed" })) console.log(d.id, d.reason);
+   */
+  deliveries(
+    uid: string,
+    query: IntegrationDeliveryListParams = {},
+    options?: RequestOptions,
+  ): PagePromise<ListIntegrationDeliveriesResponse, IntegrationDeliveryItem> {
+    return new PagePromise(
+      (cursor) =>
+        this._client.get<ListIntegrationDeliveriesResponse>(path`/integrations/${uid}/deliveries`, {
+          ...options,
+          query: { ...query, ...(cursor ? { cursor } : {}) },
+        }),
+      (page) => page.deliveries,
+    );
+  }
+
+  /**
+   * Processes a stored delivery again, as a new delivery linked to it (admin).
+   *
+   * @example
+   * const again = await client.integrations.redeliver(uid, deliveryId);
+   */
+  redeliver(uid: string, deliveryId: string, options?: RequestOptions) {
+    return this._client.post<IntegrationDeliveryItem>(
+      path`/integrations/${uid}/deliveries/${deliveryId}/redeliver`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,194 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  CreateIntegrationRequest,
+  CreateIntegrationResponse,
+  DeleteIntegrationResponse,
+  InboundDeliveryResponse,
+  IntegrationDeliveryItem,
+  IntegrationItem,
+  ListIntegrationDeliveriesQuery,
+  ListIntegrationDeliveriesResponse,
+  ListIntegrationsResponse,
+  UpdateIntegrationRequest,
+} from "@ambit/protocol";
+import { answerHoldsSecret } from "../middleware/idempotency.ts";
+import { listDeliveries, redeliverDelivery } from "../services/integrations/deliveries.ts";
+import { getIntegration, listIntegrations } from "../services/integrations/get-integration.ts";
+import { receiveDelivery } from "../services/integrations/receive-delivery.ts";
+import {
+  createIntegration,
+  deleteIntegration,
+  updateIntegration,
+} from "../services/integrations/write-integration.ts";
+import { bearer, json, newRouter, problems, serviceCtx } from "./ctx.ts";
+
+const Params = z.object({ uid: z.string().min(1).max(64) });
+const DeliveryParams = Params.extend({ deliveryId: z.string().min(1).max(64) });
+const tags = ["Integrations"];
+const item = (description: string) => ({ description, ...json(IntegrationItem) });
+
+/** The inbound URL: no key, the sender's signature is the credential (checked by the service). */
+export const integrationInboundRoutes = newRouter().openapi(
+  createRoute({
+    method: "post",
+    path: "/integrations/{uid}/events",
+    tags,
+    security: [],
+    summary: "Receive a delivery from the integration's sender (signed, no API key)",
+    description:
+      "The body is read once as bytes and the signature checked over them (a generic webhook: Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature`) before anything is parsed. 401 (empty body): bad or missing signature, or a timestamp more than 5 minutes off; 403 `integration_disabled`; 404: no such integration; 413: body over the limit; 400: not JSON. A repeated sender delivery id answers 200 and does nothing.",
+    request: { params: Params },
+    responses: {
+      202: { description: "Recorded; processed from a queue", ...json(InboundDeliveryResponse) },
+      200: {
+        description: "A repeat of a delivery already recorded",
+        ...json(InboundDeliveryResponse),
+      },
+      401: { description: "Bad or missing signature, or a stale timestamp (empty body)" },
+      ...problems(400, 403, 404, 413, 503),
+    },
+  }),
+  async (c) => {
+    const answer = await receiveDelivery(c.env, {
+      integrationId: c.req.valid("param").uid,
+      headers: c.req.raw.headers,
+      body: new Uint8Array(await c.req.arrayBuffer()),
+    });
+    if (answer.status === 401) return c.body(null, 401);
+    return c.json(answer.body, answer.status);
+  },
+);
+
+export const integrationsRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations",
+      tags,
+      security: bearer,
+      summary: "Create an integration (admin)",
+      description:
+        "Credentials are write-only. A `webhook` integration created without `credentials.secret` gets a generated one, shown only in this response.",
+      request: { body: { required: true, ...json(CreateIntegrationRequest) } },
+      middleware: [
+        answerHoldsSecret({
+          retry: "withhold",
+          what: "a new integration's generated secret",
+          hint: "Find the integration in GET /api/v1/integrations and set a new secret with PATCH, or delete it and create another with a new Idempotency-Key.",
+        }),
+      ],
+      responses: {
+        201: { description: "Created", ...json(CreateIntegrationResponse) },
+        ...problems(400, 401, 403, 413, 422),
+      },
+    }),
+    async (c) =>
+      c.json(await createIntegration({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations",
+      tags,
+      security: bearer,
+      summary: "List the team's integrations, sorted by name (members)",
+      responses: {
+        200: {
+          description: "Every integration (not paginated)",
+          ...json(ListIntegrationsResponse),
+        },
+        ...problems(401, 403),
+      },
+    }),
+    async (c) => c.json(await listIntegrations({ ctx: serviceCtx(c) }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations/{uid}",
+      tags,
+      security: bearer,
+      summary: "Get an integration (members); credentials show only which fields are set",
+      request: { params: Params },
+      responses: { 200: item("The integration"), ...problems(401, 403, 404) },
+    }),
+    async (c) =>
+      c.json(await getIntegration({ ctx: serviceCtx(c), id: c.req.valid("param").uid }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/integrations/{uid}",
+      tags,
+      security: bearer,
+      summary: "Change an integration (admin); its runs then act as you",
+      request: { params: Params, body: { required: true, ...json(UpdateIntegrationRequest) } },
+      responses: { 200: item("The integration"), ...problems(400, 401, 403, 404, 413) },
+    }),
+    async (c) =>
+      c.json(
+        await updateIntegration({
+          ctx: serviceCtx(c),
+          id: c.req.valid("param").uid,
+          input: c.req.valid("json"),
+        }),
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/integrations/{uid}",
+      tags,
+      security: bearer,
+      summary: "Delete an integration with its delivery log (admin); its runs are kept",
+      request: { params: Params },
+      responses: {
+        200: { description: "Deleted", ...json(DeleteIntegrationResponse) },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) =>
+      c.json(await deleteIntegration({ ctx: serviceCtx(c), id: c.req.valid("param").uid }), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations/{uid}/deliveries",
+      tags,
+      security: bearer,
+      summary: "List an integration's deliveries, newest first (members)",
+      request: { params: Params, query: ListIntegrationDeliveriesQuery },
+      responses: {
+        200: { description: "One page", ...json(ListIntegrationDeliveriesResponse) },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await listDeliveries({
+          ctx: serviceCtx(c),
+          id: c.req.valid("param").uid,
+          input: c.req.valid("query"),
+        }),
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{uid}/deliveries/{deliveryId}/redeliver",
+      tags,
+      security: bearer,
+      summary: "Process a stored delivery again, as a new delivery linked to it (admin)",
+      request: { params: DeliveryParams },
+      responses: {
+        202: { description: "The new delivery, queued", ...json(IntegrationDeliveryItem) },
+        ...problems(401, 403, 404, 422, 503),
+      },
+    }),
+    async (c) => {
+      const { uid, deliveryId } = c.req.valid("param");
+      return c.json(await redeliverDelivery({ ctx: serviceCtx(c), id: uid, deliveryId }), 202);
+    },
+  );

@@ -1,0 +1,233 @@
+import {
+  type AmbientAgentConfig,
+  type DeliveryOutcome,
+  type IntegrationDeliveryMessage,
+  RunAgentRequest,
+} from "@ambit/protocol";
+import { and, eq } from "drizzle-orm";
+import { createDb, type Db } from "../../db/client.ts";
+import { integrationDeliveries, integrations } from "../../db/schema.ts";
+import type { Decision, Thread } from "../../integrations/kind.ts";
+import { kindOf } from "../../integrations/registry.ts";
+import { threadRunId, upsertThread } from "../../integrations/threads.ts";
+import { AppError } from "../../lib/errors.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { emitPlatformEvent } from "../../lib/platform-events.ts";
+import type { Ctx, IdempotencyClaim } from "../context.ts";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyStatement,
+  releaseIdempotencyKey,
+  sealResponse,
+} from "../idempotency.ts";
+import { createRun } from "../runs/create-run.ts";
+import { followupRun } from "../runs/followup-run.ts";
+import { integrationRecord, parseWith } from "./credentials.ts";
+import type { DeliveryRow, IntegrationRow } from "./integration-item.ts";
+import { integrationActor } from "./integration-actor.ts";
+
+type Result = {
+  outcome: Exclude<DeliveryOutcome, "received" | "rejected">;
+  runId?: string;
+  reason?: string;
+};
+export type ProcessOutcome = Result | { outcome: "skipped" };
+
+/**
+ * Processes one recorded delivery (the `INTEGRATIONS` queue consumer): the kind decides, then a
+ * run is created, a follow-up sent, or the delivery ignored, and the row says which. Exactly once
+ * under queue redelivery: a row no longer `received` is skipped, and the work itself is claimed
+ * as an idempotency key completed in the same batch as its effect (createRun's own batch for a
+ * run), so a consumer that died half-way is finished by the next without doing it twice. A
+ * refusal (`AppError`: a bad configuration, an actor who lost access) is `failed` at once; any
+ * other error throws, so the queue retries (the dead-letter queue then records `failed`).
+ */
+export async function processDelivery(
+  env: Env,
+  msg: IntegrationDeliveryMessage,
+): Promise<ProcessOutcome> {
+  const db = createDb(env.DB);
+  const [hit] = await db
+    .select({ delivery: integrationDeliveries, integration: integrations })
+    .from(integrationDeliveries)
+    .innerJoin(integrations, eq(integrations.id, integrationDeliveries.integrationId))
+    .where(
+      and(
+        eq(integrationDeliveries.id, msg.delivery_id),
+        eq(integrationDeliveries.teamId, msg.team_id),
+      ),
+    )
+    .limit(1);
+  if (hit?.delivery.outcome !== "received") return { outcome: "skipped" };
+  const { delivery, integration } = hit;
+  const kind = kindOf(integration.type);
+  if (!integration.enabled || !kind) {
+    const reason = !kind
+      ? `not permitted: this server no longer runs '${integration.type}' integrations`
+      : "not permitted: the integration was disabled before the delivery was processed";
+    return finish(db, delivery, { outcome: "ignored", reason });
+  }
+
+  // a racing consumer holding the claim makes this throw `conflict`: the queue retries later
+  const claimed = await claimIdempotencyKey(db, {
+    scope: `integrations:${delivery.teamId}`,
+    key: `delivery:${delivery.id}`,
+    requestHash: await sha256Hex(delivery.id),
+  });
+  if ("replay" in claimed)
+    return finish(db, delivery, replayed(claimed.replay.body), delivery.thread as Thread | null);
+  const claim = claimed.claim;
+  try {
+    const stored = delivery.payloadKey ? await env.ARTIFACTS.get(delivery.payloadKey) : null;
+    if (!stored)
+      throw new AppError("operation_not_supported", "the delivery's payload is no longer stored");
+    const decision = await kind.decide({
+      env,
+      integration: await integrationRecord(env, integration, kind),
+      delivery: {
+        id: delivery.id,
+        event: delivery.event,
+        payload: JSON.parse(await stored.text()),
+        receivedAt: delivery.receivedAt,
+      },
+    });
+    return await act(env, db, { delivery, integration, claim }, decision);
+  } catch (err) {
+    if (!claim.completed) await releaseIdempotencyKey(db, claim);
+    if (!(err instanceof AppError)) throw err;
+    return recordFailure(env, delivery, err.message);
+  }
+}
+
+type Work = { delivery: DeliveryRow; integration: IntegrationRow; claim: IdempotencyClaim };
+
+async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Result> {
+  if (decision.kind === "ignore") {
+    const result: Result = { outcome: "ignored", reason: decision.reason };
+    return finish(db, w.delivery, result, null, w.claim);
+  }
+  const ctx: Ctx = {
+    teamId: w.integration.teamId,
+    actor: await integrationActor(db, w.integration),
+    db,
+    env,
+    requestId: `integration:${w.delivery.id}`,
+    baseUrl: "",
+  };
+  if (decision.kind === "followup") {
+    const runId = await threadRunId(env, w.integration.id, decision.thread.key);
+    if (!runId) {
+      const result: Result = { outcome: "ignored", reason: "no run on this thread to follow up" };
+      return finish(db, w.delivery, result, null, w.claim);
+    }
+    await followupRun({ ctx, runId, input: { message: decision.message } });
+    const result: Result = { outcome: "followup_sent", runId };
+    return finish(db, w.delivery, result, decision.thread, w.claim);
+  }
+  // the thread is kept first: a consumer finishing after a crash past createRun finds it here
+  await db
+    .update(integrationDeliveries)
+    .set({ thread: decision.thread })
+    .where(eq(integrationDeliveries.id, w.delivery.id));
+  const request = parseWith(
+    RunAgentRequest,
+    {
+      ...decision.request,
+      metadata: {
+        ...decision.request.metadata,
+        "ambit.integration": w.integration.id,
+        "ambit.integration_delivery": w.delivery.id,
+      },
+    },
+    "request",
+  );
+  const { run_id } = await createRun({
+    ctx: { ...ctx, idempotency: w.claim },
+    input: {
+      request,
+      source: decision.source,
+      triggerConfig: {
+        ...(w.integration.runDefaults as AmbientAgentConfig),
+        ...decision.triggerConfig,
+      },
+      triggerUrl: decision.thread.url,
+    },
+  });
+  return finish(db, w.delivery, { outcome: "run_created", runId: run_id }, decision.thread);
+}
+
+/** What a completed claim stored: our own result, or createRun's answer (a run was created). */
+function replayed(body: string): Result {
+  const stored = JSON.parse(body) as Partial<Result> & { run_id?: string };
+  if (stored.outcome) return stored as Result;
+  return { outcome: "run_created", runId: stored.run_id };
+}
+
+/**
+ * Writes the delivery's outcome (once: only over `received`) and points its thread at the run;
+ * with `claim`, completes it in the same batch (storing the result for a consumer that retries).
+ */
+async function finish(
+  db: Db,
+  delivery: DeliveryRow,
+  result: Result,
+  thread?: Thread | null,
+  claim?: IdempotencyClaim,
+): Promise<Result> {
+  const now = Date.now();
+  const sealed =
+    claim && (await sealResponse(claim, { status: 200, body: JSON.stringify(result) }));
+  await db.batch([
+    db
+      .update(integrationDeliveries)
+      .set({
+        outcome: result.outcome,
+        reason: result.reason ?? null,
+        runId: result.runId ?? null,
+        processedAt: now,
+      })
+      .where(
+        and(
+          eq(integrationDeliveries.id, delivery.id),
+          eq(integrationDeliveries.outcome, "received"),
+        ),
+      ),
+    ...(thread && result.runId
+      ? [
+          upsertThread(db, {
+            teamId: delivery.teamId,
+            integrationId: delivery.integrationId,
+            runId: result.runId,
+            thread,
+            now,
+          }),
+        ]
+      : []),
+    ...(claim && sealed ? [completeIdempotencyStatement(db, claim, sealed)] : []),
+  ]);
+  if (claim) claim.completed = true;
+  return result;
+}
+
+/** Records `failed` with the error (never a secret: messages name things, not values) and says so as a platform event. */
+export async function recordFailure(
+  env: Env,
+  delivery: Pick<DeliveryRow, "id" | "teamId" | "integrationId">,
+  error: string,
+): Promise<Result> {
+  const db = createDb(env.DB);
+  const updated = await db
+    .update(integrationDeliveries)
+    .set({ outcome: "failed", reason: error.slice(0, 2000), processedAt: Date.now() })
+    .where(
+      and(eq(integrationDeliveries.id, delivery.id), eq(integrationDeliveries.outcome, "received")),
+    )
+    .returning({ id: integrationDeliveries.id });
+  if (updated.length)
+    await emitPlatformEvent(env, {
+      team_id: delivery.teamId,
+      type: "integration.delivery_failed",
+      data: { integration_id: delivery.integrationId, delivery_id: delivery.id, error },
+    });
+  return { outcome: "failed", reason: error };
+}

@@ -1,0 +1,165 @@
+import type { InboundDeliveryResponse, IntegrationDeliveryMessage } from "@ambit/protocol";
+import { and, eq } from "drizzle-orm";
+import { createDb, type Db } from "../../db/client.ts";
+import { integrationDeliveries, integrations } from "../../db/schema.ts";
+import { kindOf } from "../../integrations/registry.ts";
+import { AppError } from "../../lib/errors.ts";
+import { uuidv7 } from "../../lib/ids.ts";
+import { log } from "../../lib/log.ts";
+import { openCredentials } from "./credentials.ts";
+import type { IntegrationRow } from "./integration-item.ts";
+import { payloadKey } from "./payloads.ts";
+
+export type InboundAnswer =
+  | { status: 200 | 202; body: InboundDeliveryResponse }
+  /** a bad or missing signature, a stale timestamp: answered with an empty body */
+  | { status: 401 };
+
+/**
+ * The public inbound URL (no API key: the sender's signature is the credential). In order:
+ * the integration must exist (404; its uid is a random UUIDv7, so this tells a prober nothing it
+ * could enumerate); the signature is checked over the raw bytes by the kind, in constant time,
+ * before anything is parsed (401, recorded as `rejected` without the unsigned sender id, so
+ * forged requests can never poison deduplication); only a verified sender learns that the
+ * integration is disabled (403 `integration_disabled`) or that its body is not JSON (400). A
+ * repeated sender id answers 200 and does nothing. Otherwise the payload goes to R2, the delivery
+ * row is written, and the `INTEGRATIONS` queue does the work: the answer (202) does not wait for it.
+ * The body size cap (413) is the app's body limit, applied before this runs.
+ */
+export async function receiveDelivery(
+  env: Env,
+  input: { integrationId: string; headers: Headers; body: Uint8Array; now?: number },
+): Promise<InboundAnswer> {
+  const now = input.now ?? Date.now();
+  const db = createDb(env.DB);
+  const [row] = await db
+    .select()
+    .from(integrations)
+    .where(eq(integrations.id, input.integrationId))
+    .limit(1);
+  const kind = row && kindOf(row.type);
+  if (!row || !kind)
+    throw new AppError(
+      "resource_not_found",
+      `no integration '${input.integrationId}' on this server; check the inbound URL its settings show`,
+    );
+  const verified = await kind.verify({
+    headers: input.headers,
+    body: input.body,
+    credentials: await openCredentials(env, row),
+    now,
+  });
+  if (!verified.ok) {
+    await recordRefusal(db, row, now, verified.reason);
+    return { status: 401 };
+  }
+  if (!row.enabled) {
+    await recordRefusal(db, row, now, "the integration is disabled", verified.event);
+    throw new AppError(
+      "integration_disabled",
+      "this integration is disabled, so its deliveries start nothing; an admin can enable it (PATCH /api/v1/integrations/{uid} with enabled: true)",
+    );
+  }
+  try {
+    JSON.parse(new TextDecoder().decode(input.body));
+  } catch {
+    await recordRefusal(db, row, now, "malformed body: not JSON", verified.event);
+    throw new AppError("invalid_request", "the delivery's body is not JSON; send a JSON body");
+  }
+
+  const original = await findBySenderId(db, row.id, verified.deliveryId);
+  if (original) return { status: 200, body: { delivery_id: original, duplicate: true } };
+  const id = uuidv7(now);
+  const key = payloadKey(row.teamId, row.id, id);
+  await env.ARTIFACTS.put(key, input.body, {
+    httpMetadata: { contentType: input.headers.get("content-type") ?? "application/json" },
+  });
+  const inserted = await db
+    .insert(integrationDeliveries)
+    .values({
+      id,
+      teamId: row.teamId,
+      integrationId: row.id,
+      senderDeliveryId: verified.deliveryId,
+      event: verified.event,
+      outcome: "received",
+      payloadKey: key,
+      receivedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: integrationDeliveries.id });
+  if (!inserted.length) {
+    // the same delivery, sent twice at once: the other request recorded it
+    await env.ARTIFACTS.delete(key);
+    const first = await findBySenderId(db, row.id, verified.deliveryId);
+    return { status: 200, body: { delivery_id: first ?? id, duplicate: true } };
+  }
+  await enqueueDelivery(
+    env,
+    db,
+    { delivery_id: id, integration_id: row.id, team_id: row.teamId },
+    key,
+  );
+  return { status: 202, body: { delivery_id: id } };
+}
+
+/**
+ * Hands a recorded delivery to the queue. If the queue refuses, the row and payload go again and
+ * the caller answers 503: the sender's retry (same id) is then a new delivery, not a duplicate of
+ * one nobody will process.
+ */
+export async function enqueueDelivery(
+  env: Env,
+  db: Db,
+  message: IntegrationDeliveryMessage,
+  key: string,
+) {
+  try {
+    await env.INTEGRATIONS.send(message, { contentType: "json" });
+  } catch (err) {
+    log.error("integrations: the delivery could not be queued", {
+      delivery_id: message.delivery_id,
+      error: err,
+    });
+    await db.delete(integrationDeliveries).where(eq(integrationDeliveries.id, message.delivery_id));
+    await env.ARTIFACTS.delete(key);
+    throw new AppError(
+      "resource_unavailable",
+      "the delivery could not be queued for processing; send it again in a moment",
+    );
+  }
+}
+
+async function findBySenderId(db: Db, integrationId: string, senderId: string) {
+  const [hit] = await db
+    .select({ id: integrationDeliveries.id })
+    .from(integrationDeliveries)
+    .where(
+      and(
+        eq(integrationDeliveries.integrationId, integrationId),
+        eq(integrationDeliveries.senderDeliveryId, senderId),
+      ),
+    )
+    .limit(1);
+  return hit?.id;
+}
+
+/** A delivery refused at the door: recorded with why, no payload, no sender id. */
+async function recordRefusal(
+  db: Db,
+  row: IntegrationRow,
+  now: number,
+  reason: string,
+  event = "unverified",
+) {
+  await db.insert(integrationDeliveries).values({
+    id: uuidv7(now),
+    teamId: row.teamId,
+    integrationId: row.id,
+    event,
+    outcome: "rejected",
+    reason,
+    receivedAt: now,
+    processedAt: now,
+  });
+}
