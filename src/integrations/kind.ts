@@ -42,14 +42,15 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   /**
    * Tells the origin how a run it started is going (a comment edited on each state change, the
    * outcome and pull request at the end). Called from the `EVENTS` queue consumer for runs this
-   * integration started; `thread` is what `decide` returned with the run.
+   * integration started; `thread` is what `decide` returned with the run. It may return the
+   * thread's new `state` (e.g. the comment it edits) for the framework to keep for the next report.
    */
   report?(input: {
     env: Env;
     integration: IntegrationRecord<Credentials, Settings>;
     thread: Thread;
     event: PlatformEventMessage;
-  }): Promise<void>;
+  }): Promise<void | { state: Record<string, unknown> }>;
 }
 
 export type Verified =
@@ -75,6 +76,11 @@ export type Decision =
       thread: Thread;
       /** the integration's run defaults, below the request in configuration resolution */
       triggerConfig?: AmbientAgentConfig;
+      /**
+       * What to send instead when `thread.key` already has a run (a mention on a thread whose run
+       * is active, or ended: its next execution); absent: a new run each time.
+       */
+      followup?: { message: string; sender: string };
     }
   /** a message for the run active on this thread (or the next execution of its last run) */
   | { kind: "followup"; thread: Thread; message: string; sender: string }

@@ -1,0 +1,54 @@
+import { commentMarker } from "./comment-marker.ts";
+import type { RunFacts } from "./run-facts.ts";
+
+const HEADLINES: Record<string, string> = {
+  QUEUED: "⏳ Ambit started a run for this; it is waiting for a host.",
+  PENDING: "⏳ Ambit started a run for this; it is waiting for a host.",
+  CLAIMED: "⏳ Ambit started a run for this; a host is preparing it.",
+  INPROGRESS: "🏃 Ambit is working on this.",
+  BLOCKED: "✋ Ambit's run is waiting for input.",
+  SUCCEEDED: "✅ Ambit's run succeeded",
+  FAILED: "❌ Ambit's run failed",
+  ERROR: "❌ Ambit's run ended with an error",
+  CANCELLED: "⏹️ Ambit's run was cancelled",
+};
+
+/** `4 min 12 s`, `1 h 3 min`, `35 s`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h) return `${h} h ${m} min`;
+  return m ? `${m} min ${s % 60} s` : `${s} s`;
+}
+
+/** The run's one comment on the thread, as of one event (the marker records which). */
+export function renderComment(input: {
+  runId: string;
+  title?: string;
+  state: string;
+  at: number;
+  /** the console's origin (PUBLIC_URL); without it the comment names the run id only */
+  publicUrl?: string;
+  facts?: RunFacts | null;
+  statusMessage?: string;
+}): string {
+  const { runId, state, facts } = input;
+  const lines: string[] = [];
+  let headline = HEADLINES[state] ?? `Ambit's run is ${state}.`;
+  if (facts?.durationMs != null) headline += ` after ${formatDuration(facts.durationMs)}`;
+  if (!headline.endsWith(".")) headline += ".";
+  lines.push(headline);
+  const message = input.statusMessage ?? facts?.statusMessage;
+  if (message && state !== "SUCCEEDED") lines.push("", `> ${message.replace(/\n/g, "\n> ")}`);
+  if (facts?.pullRequestUrl) lines.push("", `Pull request: ${facts.pullRequestUrl}`);
+  const name = input.title ? `**${input.title.replace(/[*_`[\]]/g, "")}**` : `\`${runId}\``;
+  lines.push(
+    "",
+    input.publicUrl
+      ? `Run ${name}: [open the session](${input.publicUrl.replace(/\/+$/, "")}/runs/${runId})`
+      : `Run ${name} (\`${runId}\`)`,
+    commentMarker(runId, input.at),
+  );
+  return lines.join("\n");
+}
