@@ -50,7 +50,7 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
     integration: IntegrationRecord<Credentials, Settings>;
     thread: Thread;
     event: PlatformEventMessage;
-  }): Promise<void | { state: Record<string, unknown> }>;
+  }): Promise<{ state: Record<string, unknown> } | undefined>;
 }
 
 export type Verified =

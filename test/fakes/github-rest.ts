@@ -55,7 +55,9 @@ export async function startFakeGitHubRest(options: {
   let tokenTtlMs = options.tokenTtlMs ?? 3_600_000;
   let nextId = 1000;
   let minted = 0;
-  const publicKey = options.appPublicKeyPem ? await importSPKI(options.appPublicKeyPem, "RS256") : null;
+  const publicKey = options.appPublicKeyPem
+    ? await importSPKI(options.appPublicKeyPem, "RS256")
+    : null;
 
   const server = createServer((req, res) => {
     let raw = "";
@@ -79,7 +81,13 @@ export async function startFakeGitHubRest(options: {
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {}
-    calls.push({ method, path, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
+    calls.push({
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+    });
 
     // the log blob a job's logs URL redirects to: served without GitHub's headers, as GitHub's is
     const blob = path.match(/^\/_blob\/logs\/(\d+)$/);
@@ -87,8 +95,14 @@ export async function startFakeGitHubRest(options: {
 
     const failure = failures.find((f) => (!f.method || f.method === method) && f.path.test(path));
     if (failure) {
-      if (failure.times !== undefined && --failure.times <= 0) failures.splice(failures.indexOf(failure), 1);
-      return send(res, failure.status, failure.body ?? { message: "fake failure" }, failure.headers);
+      if (failure.times !== undefined && --failure.times <= 0)
+        failures.splice(failures.indexOf(failure), 1);
+      return send(
+        res,
+        failure.status,
+        failure.body ?? { message: "fake failure" },
+        failure.headers,
+      );
     }
     if (!req.headers["user-agent"]) return send(res, 403, { message: "User-Agent required" });
     if (req.headers["x-github-api-version"] !== "2022-11-28")
@@ -102,9 +116,14 @@ export async function startFakeGitHubRest(options: {
     if (mint && method === "POST") {
       if (!publicKey) return send(res, 404, { message: "Not Found" });
       try {
-        const { payload } = await jwtVerify(bearer, publicKey, { algorithms: ["RS256"], issuer: options.appId });
+        const { payload } = await jwtVerify(bearer, publicKey, {
+          algorithms: ["RS256"],
+          issuer: options.appId,
+        });
         if ((payload.exp ?? 0) - (payload.iat ?? 0) > 660)
-          return send(res, 401, { message: "'Expiration time' claim ('exp') is too far in the future" });
+          return send(res, 401, {
+            message: "'Expiration time' claim ('exp') is too far in the future",
+          });
       } catch (err) {
         return send(res, 401, { message: `A JSON web token could not be decoded: ${err}` });
       }
@@ -120,13 +139,20 @@ export async function startFakeGitHubRest(options: {
       const since = url.searchParams.get("since");
       const perPage = Number(url.searchParams.get("per_page") ?? 30);
       const page = Number(url.searchParams.get("page") ?? 1);
-      const all = (comments.get(`${m[1]}#${m[2]}`) ?? []).filter((c) => !since || c.updated_at >= since);
+      const all = (comments.get(`${m[1]}#${m[2]}`) ?? []).filter(
+        (c) => !since || c.updated_at >= since,
+      );
       return send(res, 200, all.slice((page - 1) * perPage, page * perPage));
     }
     if (m && method === "POST") {
       const text = (body as { body?: string })?.body;
-      if (!text) return send(res, 422, { message: "Validation Failed", errors: [{ field: "body" }] });
-      const c = addComment(m[1], Number(m[2]), { body: text, login: options.botLogin ?? "ambit[bot]", type: "Bot" });
+      if (!text)
+        return send(res, 422, { message: "Validation Failed", errors: [{ field: "body" }] });
+      const c = addComment(m[1], Number(m[2]), {
+        body: text,
+        login: options.botLogin ?? "ambit[bot]",
+        type: "Bot",
+      });
       return send(res, 201, c, { location: `/repos/${m[1]}/issues/comments/${c.id}` });
     }
     m = path.match(/^\/repos\/([^/]+\/[^/]+)\/issues\/comments\/(\d+)$/);
@@ -153,10 +179,15 @@ export async function startFakeGitHubRest(options: {
       const diff = diffs.get(`${m[1]}#${m[2]}`);
       if (diff === undefined) return send(res, 404, { message: "Not Found" });
       if (accept === "application/vnd.github.diff") return send(res, 200, diff);
-      return send(res, 200, { number: Number(m[2]), head: { ref: "feature" }, base: { ref: "main" } });
+      return send(res, 200, {
+        number: Number(m[2]),
+        head: { ref: "feature" },
+        base: { ref: "main" },
+      });
     }
     m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/jobs$/);
-    if (m && method === "GET") return send(res, 200, { total_count: 0, jobs: jobs.get(Number(m[2])) ?? [] });
+    if (m && method === "GET")
+      return send(res, 200, { total_count: 0, jobs: jobs.get(Number(m[2])) ?? [] });
     m = path.match(/^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)\/logs$/);
     if (m && method === "GET") {
       if (!logs.has(Number(m[2]))) return send(res, 410, { message: "Gone" });
@@ -213,7 +244,8 @@ export async function startFakeGitHubRest(options: {
     fail: (f: Failure) => failures.push(f),
     setTokenTtl: (ms: number) => (tokenTtlMs = ms),
     /** the calls other than the log blobs, as `METHOD /path` */
-    requests: () => calls.filter((c) => !c.path.startsWith("/_blob/")).map((c) => `${c.method} ${c.path}`),
+    requests: () =>
+      calls.filter((c) => !c.path.startsWith("/_blob/")).map((c) => `${c.method} ${c.path}`),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -23,7 +23,9 @@ export function toPkcs8Pem(pem: string): string {
   if (!pem.includes("BEGIN RSA PRIVATE KEY")) return pem;
   const b64 = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
   const pkcs1 = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const rsaEncryption = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+  const rsaEncryption = [
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+  ];
   const body = [0x02, 0x01, 0x00, ...rsaEncryption, 0x04, ...derLength(pkcs1.length), ...pkcs1];
   const der = new Uint8Array([0x30, ...derLength(body.length), ...body]);
   const lines = btoa(String.fromCharCode(...der)).match(/.{1,64}/g) ?? [];

@@ -5,7 +5,12 @@ import type { GitHubSettings } from "./settings.ts";
 import type { Trigger } from "./triggers.ts";
 
 type Limits = GitHubSettings["limits"];
-type Comment = { id: number; body: string | null; user: { login: string } | null; author_association?: string };
+type Comment = {
+  id: number;
+  body: string | null;
+  user: { login: string } | null;
+  author_association?: string;
+};
 
 /** Failing jobs whose logs go into a CI prompt: the first few, each with its share of the cap. */
 export const MAX_FAILING_JOBS = 5;
@@ -29,7 +34,9 @@ export async function gatherContext(
     t.isPullRequest && t.number !== undefined && limits.diff_chars > 0
       ? optional("diff", () => pullDiff(client, repo, t.number as number, limits.diff_chars))
       : "",
-    t.ci ? optional("CI log", () => ciLogs(client, repo, t.ci as NonNullable<Trigger["ci"]>, limits)) : "",
+    t.ci
+      ? optional("CI log", () => ciLogs(client, repo, t.ci as NonNullable<Trigger["ci"]>, limits))
+      : "",
   ]);
   return {
     repository: t.repo.fullName,
@@ -67,7 +74,9 @@ async function threadComments(client: GitHubClient, repo: string, t: Trigger, li
   const last = Math.max(1, Math.ceil((t.commentCount ?? 0) / 100));
   let list = await client.json<Comment[]>("GET", path, { query: { per_page: 100, page: last } });
   if (list.length < limits.comments && last > 1) {
-    const before = await client.json<Comment[]>("GET", path, { query: { per_page: 100, page: last - 1 } });
+    const before = await client.json<Comment[]>("GET", path, {
+      query: { per_page: 100, page: last - 1 },
+    });
     list = [...before, ...list];
   }
   const others = list.filter((c) => c.id !== t.comment?.id);
@@ -95,20 +104,35 @@ const note = (t: Text, which: "first" | "last") =>
   t.truncated ? ` (its ${which} ${t.text.length} characters; the rest is left out)` : "";
 
 type Job = { id: number; name: string; conclusion: string | null };
-type CheckRun = Job & { output?: { title?: string | null; summary?: string | null; text?: string | null } };
-const failed = (j: { conclusion: string | null }) => j.conclusion === "failure" || j.conclusion === "timed_out";
+type CheckRun = Job & {
+  output?: { title?: string | null; summary?: string | null; text?: string | null };
+};
+const failed = (j: { conclusion: string | null }) =>
+  j.conclusion === "failure" || j.conclusion === "timed_out";
 
-async function ciLogs(client: GitHubClient, repo: string, ci: NonNullable<Trigger["ci"]>, limits: Limits) {
+async function ciLogs(
+  client: GitHubClient,
+  repo: string,
+  ci: NonNullable<Trigger["ci"]>,
+  limits: Limits,
+) {
   if ("workflowRunId" in ci) {
-    const { jobs } = await client.json<{ jobs: Job[] }>("GET", `${repo}/actions/runs/${ci.workflowRunId}/jobs`, {
-      query: { filter: "latest", per_page: 100 },
-    });
+    const { jobs } = await client.json<{ jobs: Job[] }>(
+      "GET",
+      `${repo}/actions/runs/${ci.workflowRunId}/jobs`,
+      {
+        query: { filter: "latest", per_page: 100 },
+      },
+    );
     const failing = jobs.filter(failed).slice(0, MAX_FAILING_JOBS);
     const share = Math.floor(limits.log_chars / Math.max(1, failing.length));
     const parts = await Promise.all(
       failing.map(async (job) => {
         const log = await optional(`log of ${job.name}`, async () => {
-          const t = await client.text(`${repo}/actions/jobs/${job.id}/logs`, { max: share, keep: "tail" });
+          const t = await client.text(`${repo}/actions/jobs/${job.id}/logs`, {
+            max: share,
+            keep: "tail",
+          });
           return `${note(t, "last")}\n\`\`\`\n${t.text}\n\`\`\``;
         });
         return `Failing job "${job.name}"${log}`;

@@ -44,7 +44,9 @@ export async function decideGitHub(input: {
       ...integration.runDefaults,
       ...(environment ? { environment_id: environment } : {}),
     },
-    ...(t.comment ? { followup: { message: t.comment.request, sender: `github:${t.author}` } } : {}),
+    ...(t.comment
+      ? { followup: { message: t.comment.request, sender: `github:${t.author}` } }
+      : {}),
   };
 }
 

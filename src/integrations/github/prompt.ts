@@ -35,7 +35,9 @@ export function renderPrompt(template: string, context: PromptContext): string {
     .replace(PLACEHOLDER, (_, name: Placeholder) => context[name] ?? "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
-  return text.length <= MAX_PROMPT_CHARS ? text : `${text.slice(0, MAX_PROMPT_CHARS - 20)}\n…(truncated)`;
+  return text.length <= MAX_PROMPT_CHARS
+    ? text
+    : `${text.slice(0, MAX_PROMPT_CHARS - 20)}\n…(truncated)`;
 }
 
 const CONTEXT = `Repository: {{repository}}

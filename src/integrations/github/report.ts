@@ -28,7 +28,7 @@ export async function reportToGitHub(input: {
   integration: GitHubIntegration;
   thread: Thread;
   event: PlatformEventMessage;
-}): Promise<void | { state: Record<string, unknown> }> {
+}): Promise<{ state: Record<string, unknown> } | undefined> {
   const { env, integration, event } = input;
   const state = input.thread.state as GitHubThreadState | undefined;
   const runId = typeof event.data.run_id === "string" ? event.data.run_id : null;
@@ -38,7 +38,8 @@ export async function reportToGitHub(input: {
   const repo = `/repos/${owner}/${name}`;
   const client = await clientFor(integration, state.installation_id);
 
-  const facts = event.type === "run.completed" ? await readRunFacts(env.DB, integration.teamId, runId) : null;
+  const facts =
+    event.type === "run.completed" ? await readRunFacts(env.DB, integration.teamId, runId) : null;
   const eventState = typeof event.data.state === "string" ? event.data.state : facts?.state;
   const message = event.data.status_message as { message?: string } | undefined;
   const body = renderComment({
@@ -52,14 +53,19 @@ export async function reportToGitHub(input: {
   });
 
   const found = await findComment(client, repo, state, runId);
-  if (found && found.at >= event.at) return found.id === state.comment_id ? undefined : keep(state, found.id);
+  if (found && found.at >= event.at)
+    return found.id === state.comment_id ? undefined : keep(state, found.id);
   if (found) {
     await client.json("PATCH", `${repo}/issues/comments/${found.id}`, { body: { body } });
     return found.id === state.comment_id ? undefined : keep(state, found.id);
   }
-  const created = await client.json<IssueComment>("POST", `${repo}/issues/${state.issue_number}/comments`, {
-    body: { body },
-  });
+  const created = await client.json<IssueComment>(
+    "POST",
+    `${repo}/issues/${state.issue_number}/comments`,
+    {
+      body: { body },
+    },
+  );
   return keep(state, created.id);
 }
 
@@ -86,9 +92,13 @@ async function findComment(
   }
   const since = new Date(Date.parse(state.since) - SKEW_MS).toISOString();
   for (let page = 1; page <= SEARCH_PAGES; page++) {
-    const list = await client.json<IssueComment[]>("GET", `${repo}/issues/${state.issue_number}/comments`, {
-      query: { since, per_page: 100, page },
-    });
+    const list = await client.json<IssueComment[]>(
+      "GET",
+      `${repo}/issues/${state.issue_number}/comments`,
+      {
+        query: { since, per_page: 100, page },
+      },
+    );
     for (const c of list) {
       const hit = mine(c);
       if (hit) return hit;

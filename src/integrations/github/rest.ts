@@ -15,7 +15,10 @@ export type RequestOptions = {
 export type GitHubClient = {
   json<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
   /** the answer as text, cut to `max` characters: its head, or its tail for logs */
-  text(path: string, options: RequestOptions & { max: number; keep: "head" | "tail" }): Promise<Text>;
+  text(
+    path: string,
+    options: RequestOptions & { max: number; keep: "head" | "tail" },
+  ): Promise<Text>;
 };
 export type Text = { text: string; truncated: boolean };
 
@@ -43,9 +46,7 @@ export function githubClient(baseUrl: string, token: string): GitHubClient {
     },
     async text(path, options) {
       const res = await send("GET", path, options);
-      return options.keep === "head"
-        ? readHead(res, options.max)
-        : readTail(res, options.max);
+      return options.keep === "head" ? readHead(res, options.max) : readTail(res, options.max);
     },
   };
 }
@@ -82,7 +83,8 @@ export async function githubError(method: string, path: string, res: Response) {
       `${what}. Check that the App is installed on the repository (or the token can see it) with the permissions in docs/integrations.md.`,
       details,
     );
-  if (res.status >= 500) return new AppError("resource_unavailable", what, { ...details, retryable: true });
+  if (res.status >= 500)
+    return new AppError("resource_unavailable", what, { ...details, retryable: true });
   return new AppError("invalid_request", what, details);
 }
 

@@ -12,7 +12,11 @@ export type RunFacts = {
 };
 
 /** Two small reads of one run of one team (another team's run is simply not found). */
-export async function readRunFacts(d1: D1Database, teamId: string, runId: string): Promise<RunFacts | null> {
+export async function readRunFacts(
+  d1: D1Database,
+  teamId: string,
+  runId: string,
+): Promise<RunFacts | null> {
   const db = createDb(d1);
   const [rows, prs] = await db.batch([
     db

@@ -50,7 +50,8 @@ export function matchTrigger(
 ): Match {
   if (event === "ping") return no("ping: GitHub checking the webhook");
   const env = Envelope.safeParse(payload);
-  if (!env.success || !env.data.repository) return no(`unknown event: ${event} without a repository`);
+  if (!env.success || !env.data.repository)
+    return no(`unknown event: ${event} without a repository`);
   const { repository, sender, action, installation } = env.data;
   const label = `${event}.${action ?? ""}`;
   if (settings.bot_login && sender?.login.toLowerCase() === settings.bot_login.toLowerCase())
@@ -87,7 +88,10 @@ const MATCHERS: Record<string, Matcher> = {
     const parsed = IssueCommentEvent.safeParse(payload);
     if (!parsed.success) return malformed(base);
     const { action, issue, comment } = parsed.data;
-    if (readMarker(comment.body) || ("app_id" in c && String(comment.performed_via_github_app?.id) === c.app_id))
+    if (
+      readMarker(comment.body) ||
+      ("app_id" in c && String(comment.performed_via_github_app?.id) === c.app_id)
+    )
       return no("own event: the integration's own comment");
     if (action !== "created") return no(`filter: ${base.event} (only new comments trigger)`);
     if (!s.triggers.mention) return no("filter: the mention trigger is off");
@@ -178,9 +182,16 @@ const MATCHERS: Record<string, Matcher> = {
     if (refused) return refused;
     if (run.head_repository && run.head_repository.full_name !== base.repo.fullName)
       return no(`not permitted: the workflow ran on a fork (${run.head_repository.full_name})`);
-    return ciTrigger(base, run.head_branch ?? "", run.pull_requests[0]?.number, run.html_url, {
-      workflowRunId: run.id,
-    }, `${run.name ?? "a workflow"}`);
+    return ciTrigger(
+      base,
+      run.head_branch ?? "",
+      run.pull_requests[0]?.number,
+      run.html_url,
+      {
+        workflowRunId: run.id,
+      },
+      `${run.name ?? "a workflow"}`,
+    );
   },
 
   check_suite(payload, s, _c, base) {
@@ -193,8 +204,14 @@ const MATCHERS: Record<string, Matcher> = {
     if (refused) return refused;
     const number = suite.pull_requests[0]?.number;
     const page = `${s.web_base_url}/${base.repo.fullName}/commit/${suite.head_sha ?? ""}`;
-    return ciTrigger(base, suite.head_branch ?? "", number, page, { checkSuiteId: suite.id },
-      `the checks of ${suite.app?.slug ?? "an app"}`);
+    return ciTrigger(
+      base,
+      suite.head_branch ?? "",
+      number,
+      page,
+      { checkSuiteId: suite.id },
+      `the checks of ${suite.app?.slug ?? "an app"}`,
+    );
   },
 };
 

@@ -24,7 +24,7 @@ export async function verifyGitHubDelivery(input: {
   const header = input.headers.get("x-hub-signature-256");
   if (!header?.startsWith(SIG_PREFIX)) return refuse("no X-Hub-Signature-256 header");
   const sig = hexToBytes(header.slice(SIG_PREFIX.length));
-  if (!sig || sig.length !== 32) return refuse("X-Hub-Signature-256 is not a SHA-256 hex digest");
+  if (sig?.length !== 32) return refuse("X-Hub-Signature-256 is not a SHA-256 hex digest");
   const key = await crypto.subtle.importKey(
     "raw",
     enc.encode(input.credentials.webhook_secret),
@@ -33,7 +33,12 @@ export async function verifyGitHubDelivery(input: {
     ["verify"],
   );
   // copies into fresh ArrayBuffers: WebCrypto's BufferSource refuses a view of a SharedArrayBuffer
-  const ok = await crypto.subtle.verify("HMAC", key, new Uint8Array(sig), new Uint8Array(input.body));
+  const ok = await crypto.subtle.verify(
+    "HMAC",
+    key,
+    new Uint8Array(sig),
+    new Uint8Array(input.body),
+  );
   if (!ok) return refuse("signature does not match the webhook secret");
   const deliveryId = input.headers.get("x-github-delivery");
   const event = input.headers.get("x-github-event");

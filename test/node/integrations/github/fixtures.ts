@@ -41,7 +41,13 @@ export function integration(input: {
     settings: GitHubSettings.parse({
       api_base_url: input.apiBaseUrl,
       ...input.settings,
-      triggers: { mention: true, label: true, pull_request: true, ci_failure: true, ...(input.settings?.triggers as object) },
+      triggers: {
+        mention: true,
+        label: true,
+        pull_request: true,
+        ci_failure: true,
+        ...(input.settings?.triggers as object),
+      },
     }),
     runDefaults: input.runDefaults ?? {},
   };
@@ -63,7 +69,9 @@ const envelope = (action: string, sender = "octocat") => ({
   installation: { id: INSTALLATION, node_id: "MDIz" },
   organization: { login: "acme", id: 10 },
 });
-const issue = (o: { number?: number; pr?: boolean; comments?: number; labels?: string[] } = {}) => ({
+const issue = (
+  o: { number?: number; pr?: boolean; comments?: number; labels?: string[] } = {},
+) => ({
   number: o.number ?? 42,
   title: "Login fails on Safari",
   body: "Steps: open /login in Safari 17 and submit.",
@@ -110,7 +118,9 @@ export const issueLabeled = (label: string, action = "labeled") => ({
   label: { id: 7, name: label },
 });
 
-export function pullRequest(o: { action?: string; draft?: boolean; ref?: string; association?: string } = {}) {
+export function pullRequest(
+  o: { action?: string; draft?: boolean; ref?: string; association?: string } = {},
+) {
   return {
     ...envelope(o.action ?? "opened", "contributor"),
     number: 7,
@@ -125,13 +135,20 @@ export function pullRequest(o: { action?: string; draft?: boolean; ref?: string;
       author_association: o.association ?? "COLLABORATOR",
       labels: [],
       comments: 0,
-      head: { ref: o.ref ?? "speed-login", sha: "abc", label: "acme:speed-login", repo: repository },
+      head: {
+        ref: o.ref ?? "speed-login",
+        sha: "abc",
+        label: "acme:speed-login",
+        repo: repository,
+      },
       base: { ref: "main", sha: "def", repo: repository },
     },
   };
 }
 
-export function workflowRun(o: { conclusion?: string; branch?: string | null; prs?: number[]; fork?: boolean } = {}) {
+export function workflowRun(
+  o: { conclusion?: string; branch?: string | null; prs?: number[]; fork?: boolean } = {},
+) {
   return {
     ...envelope("completed", "ghost"),
     workflow_run: {
@@ -144,7 +161,11 @@ export function workflowRun(o: { conclusion?: string; branch?: string | null; pr
       head_sha: "abc",
       html_url: "https://github.com/acme/api/actions/runs/555",
       head_repository: { full_name: o.fork ? "stranger/api" : "acme/api" },
-      pull_requests: (o.prs ?? []).map((number) => ({ number, head: { ref: "x" }, base: { ref: "main" } })),
+      pull_requests: (o.prs ?? []).map((number) => ({
+        number,
+        head: { ref: "x" },
+        base: { ref: "main" },
+      })),
     },
     workflow: { id: 1, name: "CI", path: ".github/workflows/ci.yml" },
   };
