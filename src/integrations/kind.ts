@@ -97,4 +97,6 @@ export type IntegrationRecord<Credentials, Settings> = {
   settings: Settings;
   /** the run defaults it applies (environment, model, named agent, host pool, sharing) */
   runDefaults: AmbientAgentConfig;
+  /** the integration's own prompt template, if an admin set one (the kind has its default) */
+  promptTemplate?: string | null;
 };

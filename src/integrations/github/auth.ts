@@ -1,11 +1,8 @@
 import { AppError } from "../../lib/errors.ts";
-import type { IntegrationRecord } from "../kind.ts";
-import { type GitHubCredentials, isApp } from "./credentials.ts";
+import { isApp } from "./credentials.ts";
 import { installationToken } from "./installation-token.ts";
 import { type GitHubClient, githubClient } from "./rest.ts";
-import type { GitHubSettings } from "./settings.ts";
-
-export type GitHubIntegration = IntegrationRecord<GitHubCredentials, GitHubSettings>;
+import type { GitHubIntegration } from "./record.ts";
 
 /**
  * A REST client acting as the integration: the token as given, or the App's installation token

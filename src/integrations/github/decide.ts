@@ -1,6 +1,7 @@
 import { log } from "../../lib/log.ts";
 import type { Decision } from "../kind.ts";
-import { type GitHubIntegration, clientFor } from "./auth.ts";
+import { clientFor } from "./auth.ts";
+import type { GitHubIntegration } from "./record.ts";
 import { gatherContext } from "./context.ts";
 import { DEFAULT_TEMPLATES, renderPrompt } from "./prompt.ts";
 import type { GitHubClient } from "./rest.ts";
@@ -28,7 +29,9 @@ export async function decideGitHub(input: {
   const t = match.trigger;
   const client = await clientFor(integration, t.installationId, input.now);
   const context = await gatherContext(client, t, settings.limits);
-  const template = settings.prompts[t.name] ?? DEFAULT_TEMPLATES[t.name];
+  // the trigger's own template, else the integration's one (`prompt_template`), else ours
+  const template =
+    settings.prompts[t.name] ?? integration.promptTemplate ?? DEFAULT_TEMPLATES[t.name];
   const environment = environmentFor(settings, t.repo.fullName);
   if (t.comment) await react(client, t, t.comment.id);
   return {
@@ -36,7 +39,7 @@ export async function decideGitHub(input: {
     source: "GITHUB_WEBHOOK",
     request: {
       title: titleOf(t).slice(0, MAX_TITLE),
-      prompt: renderPrompt(template, context),
+      prompt: renderPrompt(template, context, delivery.payload),
       metadata: metadataOf(t, delivery.id),
     },
     thread: threadOf(t, delivery.receivedAt),

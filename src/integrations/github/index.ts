@@ -1,6 +1,7 @@
 import type { IntegrationKind } from "../kind.ts";
 import { GitHubCredentials } from "./credentials.ts";
 import { decideGitHub } from "./decide.ts";
+import { githubRecord } from "./record.ts";
 import { reportToGitHub } from "./report.ts";
 import { GitHubSettings } from "./settings.ts";
 import { verifyGitHubDelivery } from "./verify.ts";
@@ -10,9 +11,15 @@ export const githubKind: IntegrationKind<GitHubCredentials, GitHubSettings> = {
   type: "github",
   credentials: GitHubCredentials,
   settings: GitHubSettings,
-  verify: (input) => verifyGitHubDelivery(input),
-  decide: ({ integration, delivery }) => decideGitHub({ integration, delivery }),
-  report: (input) => reportToGitHub(input),
+  async verify({ headers, body, credentials }) {
+    const parsed = GitHubCredentials.safeParse(credentials);
+    if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };
+    return verifyGitHubDelivery({ headers, body, credentials: parsed.data });
+  },
+  decide: async ({ integration, delivery }) =>
+    decideGitHub({ integration: githubRecord(integration), delivery }),
+  report: async ({ env, integration, thread, event }) =>
+    reportToGitHub({ env, integration: githubRecord(integration), thread, event }),
 };
 
 export { GitHubCredentials, GitHubSettings };

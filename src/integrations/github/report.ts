@@ -1,7 +1,8 @@
 import type { PlatformEventMessage } from "@ambit/protocol";
 import { getConfig } from "../../env.ts";
 import type { Thread } from "../kind.ts";
-import { type GitHubIntegration, clientFor } from "./auth.ts";
+import { clientFor } from "./auth.ts";
+import type { GitHubIntegration } from "./record.ts";
 import { renderComment } from "./comment-body.ts";
 import { readMarker } from "./comment-marker.ts";
 import type { GitHubClient } from "./rest.ts";

@@ -10,6 +10,7 @@ import {
   issueLabeled,
   PAT,
   pullRequest,
+  SECRET,
   workflowRun,
 } from "./fixtures.ts";
 
@@ -24,6 +25,7 @@ beforeEach(() => {
   gh.reactions.length = 0;
 });
 
+const FAKE_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMII=\n-----END RSA PRIVATE KEY-----\n";
 let n = 0;
 const decide = (
   event: string,
@@ -128,7 +130,7 @@ describe("mention", () => {
     await ignored(decide("issue_comment", issueComment({ body: ours })), /^own event/);
     const viaApp = {
       ...integration({ apiBaseUrl: gh.url }),
-      credentials: { app_id: "77", private_key: "k", webhook_secret: "s" },
+      credentials: { app_id: "77", private_key: FAKE_PEM, webhook_secret: SECRET },
     };
     const d = await githubKind.decide({
       env: {} as Env,
@@ -385,6 +387,38 @@ describe("caps and templates", () => {
     );
     expect(d.request.prompt.startsWith("In acme/api #42 (Issue) @maintainer says: zzz")).toBe(true);
     expect(d.request.prompt.length).toBeLessThanOrEqual(100_000);
+  });
+
+  it("uses the integration's prompt_template, with payload fields, below a trigger's own", async () => {
+    const i = integration({ apiBaseUrl: gh.url });
+    i.promptTemplate =
+      "{{author}} on {{payload.issue.title}} ({{payload.comment.id}}{{payload.nope.x}})";
+    const d = started(
+      await githubKind.decide({
+        env: {} as Env,
+        integration: i,
+        delivery: { id: "t", event: "issue_comment", payload: issueComment({}), receivedAt: 0 },
+      }),
+    );
+    expect(d.request.prompt).toBe("@maintainer on Login fails on Safari (9001)");
+    i.settings.prompts.mention = "mine: {{request}}";
+    const again = await githubKind.decide({
+      env: {} as Env,
+      integration: i,
+      delivery: { id: "u", event: "issue_comment", payload: issueComment({}), receivedAt: 0 },
+    });
+    expect(started(again).request.prompt).toBe("mine: please fix this");
+  });
+
+  it("fails, naming the fix, when stored settings no longer validate", async () => {
+    const i = { ...integration({ apiBaseUrl: gh.url }), settings: { triggers: "all" } };
+    await expect(
+      githubKind.decide({
+        env: {} as Env,
+        integration: i as never,
+        delivery: { id: "v", event: "issue_comment", payload: issueComment({}), receivedAt: 0 },
+      }),
+    ).rejects.toMatchObject({ code: "integration_not_configured" });
   });
 
   it("refuses a template with an unknown placeholder", () => {

@@ -2,7 +2,7 @@
 // integration record, for the GitHub kind's tests.
 import { generateKeyPairSync } from "node:crypto";
 import { GitHubSettings } from "../../../../src/integrations/github/settings.ts";
-import type { GitHubIntegration } from "../../../../src/integrations/github/auth.ts";
+import type { GitHubIntegration } from "../../../../src/integrations/github/record.ts";
 import type { GitHubCredentials } from "../../../../src/integrations/github/credentials.ts";
 
 export const SECRET = "a-webhook-secret-of-some-length";
