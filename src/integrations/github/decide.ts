@@ -13,13 +13,15 @@ const MAX_TITLE = 500;
 
 /**
  * What a verified GitHub delivery asks for: `ignore` with the reason, or `start_run` with the
- * prompt, thread, metadata and environment. A mention also carries `followup`: the framework
- * sends that instead when the thread already has a run. The triggering comment gets an "eyes"
- * reaction once the run is decided on.
+ * prompt, thread, metadata and environment. A mention on a thread that already has a run is a
+ * `followup` when `threadHasRun` says so (the framework knows its threads); without it, the
+ * mention's `start_run` carries `followup` for the framework to send instead. The triggering
+ * comment gets an "eyes" reaction once decided on.
  */
 export async function decideGitHub(input: {
   integration: GitHubIntegration;
   delivery: { id: string; event: string; payload: unknown; receivedAt: number };
+  threadHasRun?: (key: string) => Promise<boolean>;
   now?: number;
 }): Promise<Decision> {
   const { integration, delivery } = input;
@@ -27,7 +29,15 @@ export async function decideGitHub(input: {
   const match = matchTrigger(delivery.event, delivery.payload, settings, credentials);
   if (!match.ok) return { kind: "ignore", reason: match.reason };
   const t = match.trigger;
+  const thread = threadOf(t, delivery.receivedAt);
   const client = await clientFor(integration, t.installationId, input.now);
+  const followup = t.comment
+    ? { message: t.comment.request, sender: `github:${t.author}` }
+    : undefined;
+  if (t.comment && followup && (await input.threadHasRun?.(thread.key))) {
+    await react(client, t, t.comment.id);
+    return { kind: "followup", thread, ...followup };
+  }
   const context = await gatherContext(client, t, settings.limits);
   // the trigger's own template, else the integration's one (`prompt_template`), else ours
   const template =
@@ -42,14 +52,12 @@ export async function decideGitHub(input: {
       prompt: renderPrompt(template, context, delivery.payload),
       metadata: metadataOf(t, delivery.id),
     },
-    thread: threadOf(t, delivery.receivedAt),
+    thread,
     triggerConfig: {
       ...integration.runDefaults,
       ...(environment ? { environment_id: environment } : {}),
     },
-    ...(t.comment
-      ? { followup: { message: t.comment.request, sender: `github:${t.author}` } }
-      : {}),
+    ...(followup ? { followup } : {}),
   };
 }
 

@@ -6,21 +6,41 @@ import { reportToGitHub } from "./report.ts";
 import { GitHubSettings } from "./settings.ts";
 import { verifyGitHubDelivery } from "./verify.ts";
 
-/** The `github` integration kind (README.md in this folder): deliveries in, comments back. */
-export const githubKind: IntegrationKind<GitHubCredentials, GitHubSettings> = {
-  type: "github",
-  credentials: GitHubCredentials,
-  settings: GitHubSettings,
-  async verify({ headers, body, credentials }) {
-    const parsed = GitHubCredentials.safeParse(credentials);
-    if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };
-    return verifyGitHubDelivery({ headers, body, credentials: parsed.data });
-  },
-  decide: async ({ integration, delivery }) =>
-    decideGitHub({ integration: githubRecord(integration), delivery }),
-  report: async ({ env, integration, thread, event }) =>
-    reportToGitHub({ env, integration: githubRecord(integration), thread, event }),
-};
+type ThreadHasRun = (env: Env, integrationId: string, threadKey: string) => Promise<boolean>;
+
+/**
+ * The `github` integration kind (README.md in this folder): deliveries in, comments back.
+ * `threadHasRun` is how the framework tells it a thread already has a run (its thread table): a
+ * mention there is then a `followup`. Without it a mention is always `start_run`, carrying the
+ * `followup` the framework may send instead.
+ */
+export function createGitHubKind(
+  options: { threadHasRun?: ThreadHasRun } = {},
+): IntegrationKind<GitHubCredentials, GitHubSettings> {
+  const { threadHasRun } = options;
+  return {
+    type: "github",
+    credentials: GitHubCredentials,
+    settings: GitHubSettings,
+    async verify({ headers, body, credentials }) {
+      const parsed = GitHubCredentials.safeParse(credentials);
+      if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };
+      return verifyGitHubDelivery({ headers, body, credentials: parsed.data });
+    },
+    async decide({ env, integration, delivery }) {
+      return decideGitHub({
+        integration: githubRecord(integration),
+        delivery,
+        threadHasRun: threadHasRun && ((key) => threadHasRun(env, integration.id, key)),
+      });
+    },
+    async report({ env, integration, thread, event }) {
+      return reportToGitHub({ env, integration: githubRecord(integration), thread, event });
+    },
+  };
+}
+
+export const githubKind = createGitHubKind();
 
 export { GitHubCredentials, GitHubSettings };
 export { threadKey } from "./thread.ts";

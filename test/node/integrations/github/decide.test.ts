@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { githubKind } from "../../../../src/integrations/github/index.ts";
+import { createGitHubKind, githubKind } from "../../../../src/integrations/github/index.ts";
 import { GitHubSettings } from "../../../../src/integrations/github/settings.ts";
 import type { Decision } from "../../../../src/integrations/kind.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../../../fakes/github-rest.ts";
@@ -89,6 +89,42 @@ describe("mention", () => {
     expect(d.triggerConfig).toEqual({ model_id: "gpt-x", environment_id: "env_web" });
     expect(d.followup).toEqual({ message: "please fix the login", sender: "github:maintainer" });
     expect(gh.reactions).toEqual([{ commentId: 9001, content: "eyes" }]);
+  });
+
+  it("is a follow-up when the framework says the thread has a run, without gathering context", async () => {
+    const asked: string[] = [];
+    const kind = createGitHubKind({
+      threadHasRun: async (_env, _id, key) => (asked.push(key), key === "github:acme/api#42"),
+    });
+    const d = await kind.decide({
+      env: {} as Env,
+      integration: integration({ apiBaseUrl: gh.url }),
+      delivery: {
+        id: "f",
+        event: "issue_comment",
+        payload: issueComment({ comments: 5 }),
+        receivedAt: 0,
+      },
+    });
+    expect(d).toEqual({
+      kind: "followup",
+      thread: expect.objectContaining({ key: "github:acme/api#42" }),
+      message: "please fix this",
+      sender: "github:maintainer",
+    });
+    expect(asked).toEqual(["github:acme/api#42"]);
+    expect(gh.requests()).toEqual(["POST /repos/acme/api/issues/comments/9001/reactions"]);
+    const other = await kind.decide({
+      env: {} as Env,
+      integration: integration({ apiBaseUrl: gh.url }),
+      delivery: {
+        id: "g",
+        event: "issue_comment",
+        payload: issueComment({ number: 43 }),
+        receivedAt: 0,
+      },
+    });
+    expect(other.kind).toBe("start_run");
   });
 
   it("on a pull request brings its diff and names the PR", async () => {
