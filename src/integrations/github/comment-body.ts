@@ -1,5 +1,4 @@
 import { commentMarker } from "./comment-marker.ts";
-import type { RunFacts } from "./run-facts.ts";
 
 const HEADLINES: Record<string, string> = {
   QUEUED: "⏳ Ambit started a run for this; it is waiting for a host.",
@@ -22,33 +21,33 @@ export function formatDuration(ms: number): string {
   return m ? `${m} min ${s % 60} s` : `${s} s`;
 }
 
-/** The run's one comment on the thread, as of one event (the marker records which). */
+/** The run's one comment on the thread, as of one event (`version`, in the marker). */
 export function renderComment(input: {
   runId: string;
   title?: string;
   state: string;
-  at: number;
+  version: number;
   /** the console's origin (PUBLIC_URL); without it the comment names the run id only */
   publicUrl?: string;
-  facts?: RunFacts | null;
-  statusMessage?: string;
+  durationMs?: number | null;
+  pullRequestUrl?: string | null;
+  statusMessage?: string | null;
 }): string {
-  const { runId, state, facts } = input;
-  const lines: string[] = [];
+  const { runId, state } = input;
   let headline = HEADLINES[state] ?? `Ambit's run is ${state}.`;
-  if (facts?.durationMs != null) headline += ` after ${formatDuration(facts.durationMs)}`;
+  if (input.durationMs != null) headline += ` after ${formatDuration(input.durationMs)}`;
   if (!headline.endsWith(".")) headline += ".";
-  lines.push(headline);
-  const message = input.statusMessage ?? facts?.statusMessage;
-  if (message && state !== "SUCCEEDED") lines.push("", `> ${message.replace(/\n/g, "\n> ")}`);
-  if (facts?.pullRequestUrl) lines.push("", `Pull request: ${facts.pullRequestUrl}`);
+  const lines = [headline];
+  if (input.statusMessage && state !== "SUCCEEDED")
+    lines.push("", `> ${input.statusMessage.replace(/\n/g, "\n> ")}`);
+  if (input.pullRequestUrl) lines.push("", `Pull request: ${input.pullRequestUrl}`);
   const name = input.title ? `**${input.title.replace(/[*_`[\]]/g, "")}**` : `\`${runId}\``;
   lines.push(
     "",
     input.publicUrl
       ? `Run ${name}: [open the session](${input.publicUrl.replace(/\/+$/, "")}/runs/${runId})`
       : `Run ${name} (\`${runId}\`)`,
-    commentMarker(runId, input.at),
+    commentMarker(runId, input.version),
   );
   return lines.join("\n");
 }

@@ -4,7 +4,7 @@ import type { Thread } from "../kind.ts";
 import { clientFor } from "./auth.ts";
 import type { GitHubIntegration } from "./record.ts";
 import { renderComment } from "./comment-body.ts";
-import { readMarker } from "./comment-marker.ts";
+import { readMarker, versionOf } from "./comment-marker.ts";
 import type { GitHubClient } from "./rest.ts";
 import { readRunFacts } from "./run-facts.ts";
 import type { GitHubThreadState } from "./thread.ts";
@@ -15,7 +15,7 @@ const SEARCH_PAGES = 5;
 /** the search starts this long before the delivery, for clock skew between us and GitHub */
 const SKEW_MS = 5 * 60_000;
 
-type Found = { id: number; at: number };
+type Found = { id: number; version: number };
 type IssueComment = { id: number; body?: string | null };
 
 /**
@@ -39,22 +39,26 @@ export async function reportToGitHub(input: {
   const repo = `/repos/${owner}/${name}`;
   const client = await clientFor(integration, state.installation_id);
 
-  const facts =
-    event.type === "run.completed" ? await readRunFacts(env.DB, integration.teamId, runId) : null;
-  const eventState = typeof event.data.state === "string" ? event.data.state : facts?.state;
+  const facts = await readRunFacts(env.DB, integration.teamId, runId);
+  const runState = typeof event.data.state === "string" ? event.data.state : "QUEUED";
   const message = event.data.status_message as { message?: string } | undefined;
+  const ended = event.type === "run.completed";
+  const version = versionOf(event);
   const body = renderComment({
     runId,
-    title: typeof event.data.title === "string" ? event.data.title : undefined,
-    state: eventState ?? "QUEUED",
-    at: event.at,
+    title: facts?.title ?? (typeof event.data.title === "string" ? event.data.title : undefined),
+    state: runState,
+    version,
     publicUrl: getConfig(env).PUBLIC_URL,
-    facts,
-    statusMessage: message?.message,
+    // the run row may trail the event by a moment: the event's time is the end then
+    durationMs:
+      ended && facts ? (facts.endedAt ?? event.at) - (facts.startedAt ?? facts.createdAt) : null,
+    pullRequestUrl: ended ? facts?.pullRequestUrl : null,
+    statusMessage: message?.message ?? (ended ? facts?.statusMessage : null),
   });
 
   const found = await findComment(client, repo, state, runId);
-  if (found && found.at >= event.at)
+  if (found && found.version >= version)
     return found.id === state.comment_id ? undefined : keep(state, found.id);
   if (found) {
     await client.json("PATCH", `${repo}/issues/comments/${found.id}`, { body: { body } });
@@ -82,7 +86,7 @@ async function findComment(
 ): Promise<Found | null> {
   const mine = (c: IssueComment) => {
     const m = readMarker(c.body);
-    return m?.runId === runId ? { id: c.id, at: m.at } : null;
+    return m?.runId === runId ? { id: c.id, version: m.version } : null;
   };
   if (state.comment_id) {
     const known = await client

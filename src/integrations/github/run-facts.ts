@@ -2,11 +2,12 @@ import { and, desc, eq } from "drizzle-orm";
 import { createDb } from "../../db/client.ts";
 import { runArtifacts, runs } from "../../db/schema.ts";
 
-/** What the final comment says beyond the event: how long the run took and the PR it opened. */
+/** What the comment says beyond the event: the run's title, times and the PR it opened. */
 export type RunFacts = {
-  state: string;
-  /** ms from start (or creation, for a run that never started) to end */
-  durationMs: number | null;
+  title: string;
+  startedAt: number | null;
+  endedAt: number | null;
+  createdAt: number;
   pullRequestUrl: string | null;
   statusMessage: string | null;
 };
@@ -21,7 +22,7 @@ export async function readRunFacts(
   const [rows, prs] = await db.batch([
     db
       .select({
-        state: runs.state,
+        title: runs.title,
         startedAt: runs.startedAt,
         endedAt: runs.endedAt,
         createdAt: runs.createdAt,
@@ -44,11 +45,9 @@ export async function readRunFacts(
   ]);
   const run = rows[0];
   if (!run) return null;
-  const end = run.endedAt ?? null;
   const url = (prs[0]?.data as { url?: unknown } | undefined)?.url;
   return {
-    state: run.state,
-    durationMs: end === null ? null : end - (run.startedAt ?? run.createdAt),
+    ...run,
     pullRequestUrl: typeof url === "string" ? url : null,
     statusMessage: (run.statusMessage as { message?: string } | null)?.message ?? null,
   };

@@ -162,7 +162,7 @@ describe("mention", () => {
   });
 
   it("ignores its own comments: the marker, the App, the bot login", async () => {
-    const ours = "Ambit is on it @ambit\n<!-- ambit:run=run_1 at=1 -->";
+    const ours = "Ambit is on it @ambit\n<!-- ambit:run=run_1 v=1 -->";
     await ignored(decide("issue_comment", issueComment({ body: ours })), /^own event/);
     const viaApp = {
       ...integration({ apiBaseUrl: gh.url }),

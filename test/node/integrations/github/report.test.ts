@@ -150,6 +150,22 @@ describe("report: one comment per run", () => {
     expect(ours(43)[0].body).toContain("> tests still fail");
   });
 
+  it("keeps run.completed's comment over the run.state_changed of the same change, either order", async () => {
+    const pr = "https://github.com/acme/api/pull/9";
+    for (const [number, order] of [
+      [48, ["run.state_changed", "run.completed"]],
+      [49, ["run.completed", "run.state_changed"]],
+    ] as const) {
+      // the run row does not say it ended yet: the event's time is the end
+      const runId = await seedRun({ state: "INPROGRESS", startedAt: 1_000, pr });
+      for (const type of order)
+        await report(thread(number), event(runId, type, 61_000, { state: "SUCCEEDED" }));
+      expect(ours(number)).toHaveLength(1);
+      expect(ours(number)[0].body).toContain("succeeded after 1 min 0 s.");
+      expect(ours(number)[0].body).toContain(`Pull request: ${pr}`);
+    }
+  });
+
   it("writes the comment at a later event when run.created was missed", async () => {
     const runId = await seedRun({ state: "INPROGRESS" });
     await report(thread(44), event(runId, "run.state_changed", 200, { state: "INPROGRESS" }));
