@@ -22,8 +22,23 @@ export type GitHubClient = {
 };
 export type Text = { text: string; truncated: boolean };
 
+/**
+ * Credentials GitHub said are out of requests (`x-ratelimit-remaining: 0`), until the reset (ms),
+ * in this isolate: calls before it fail at once instead of spending GitHub's patience (it may
+ * ban an integration that keeps calling while limited).
+ */
+const exhausted = new Map<string, number>();
+
 export function githubClient(baseUrl: string, token: string): GitHubClient {
+  const limitKey = `${baseUrl} ${token}`;
   async function send(method: string, path: string, options: RequestOptions = {}) {
+    const until = exhausted.get(limitKey) ?? 0;
+    if (until > Date.now())
+      throw new AppError(
+        "rate_limited",
+        `GitHub's rate limit for the integration's credentials is used up; ${method} ${path} not sent before the reset`,
+        { retryable: true, retry_after_seconds: Math.ceil((until - Date.now()) / 1000) },
+      );
     const url = new URL(`${baseUrl}${path}`);
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -36,6 +51,10 @@ export function githubClient(baseUrl: string, token: string): GitHubClient {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const res = await fetch(url, { method, headers, body });
+    const reset = Number(res.headers.get("x-ratelimit-reset"));
+    if (res.headers.get("x-ratelimit-remaining") === "0" && reset > 0)
+      exhausted.set(limitKey, reset * 1000);
+    else exhausted.delete(limitKey);
     if (!res.ok) throw await githubError(method, path, res);
     return res;
   }

@@ -112,7 +112,7 @@ describe("REST client", () => {
     });
   });
 
-  it("turns a rate limit into rate_limited with the wait", async () => {
+  it("turns a rate limit into rate_limited with the wait, and sends nothing more until the reset", async () => {
     const reset = Math.floor(Date.now() / 1000) + 120;
     gh.fail({
       path: /\/issues\/99\/comments$/,
@@ -121,11 +121,22 @@ describe("REST client", () => {
       headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
       times: 1,
     });
-    const err = githubClient(gh.url, PAT).json("GET", "/repos/acme/api/issues/99/comments");
-    await expect(err).rejects.toMatchObject({
+    const limited = githubClient(gh.url, "ghp_limited");
+    await expect(limited.json("GET", "/repos/acme/api/issues/99/comments")).rejects.toMatchObject({
       code: "rate_limited",
+      message: expect.stringContaining("API rate limit exceeded"),
       details: { retryable: true, retry_after_seconds: expect.any(Number) },
     });
+    const sent = gh.calls.length;
+    await expect(limited.json("GET", "/repos/acme/api/issues/1/comments")).rejects.toMatchObject({
+      code: "rate_limited",
+      details: { retry_after_seconds: expect.any(Number) },
+    });
+    expect(gh.calls.length).toBe(sent);
+    // other credentials are not held back
+    await githubClient(gh.url, PAT).json("GET", "/repos/acme/api/issues/1/comments");
+    expect(gh.calls.length).toBe(sent + 1);
+
     gh.fail({
       path: /\/issues\/98\/comments$/,
       status: 429,
@@ -134,8 +145,6 @@ describe("REST client", () => {
     });
     await expect(
       githubClient(gh.url, PAT).json("GET", "/repos/acme/api/issues/98/comments"),
-    ).rejects.toMatchObject({
-      details: { retry_after_seconds: 7 },
-    });
+    ).rejects.toMatchObject({ details: { retry_after_seconds: 7 } });
   });
 });
