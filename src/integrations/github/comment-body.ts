@@ -12,6 +12,9 @@ const HEADLINES: Record<string, string> = {
   CANCELLED: "⏹️ Ambit's run was cancelled",
 };
 
+/** Text from the run (its title, an agent's message) without live @mentions: no one is paged by it. */
+const quiet = (text: string) => text.replace(/@(?=[\w-])/g, "@\u200b");
+
 /** `4 min 12 s`, `1 h 3 min`, `35 s`. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -39,9 +42,9 @@ export function renderComment(input: {
   if (!headline.endsWith(".")) headline += ".";
   const lines = [headline];
   if (input.statusMessage && state !== "SUCCEEDED")
-    lines.push("", `> ${input.statusMessage.replace(/\n/g, "\n> ")}`);
+    lines.push("", `> ${quiet(input.statusMessage).replace(/\n/g, "\n> ")}`);
   if (input.pullRequestUrl) lines.push("", `Pull request: ${input.pullRequestUrl}`);
-  const name = input.title ? `**${input.title.replace(/[*_`[\]]/g, "")}**` : `\`${runId}\``;
+  const name = input.title ? `**${quiet(input.title).replace(/[*_`[\]]/g, "")}**` : `\`${runId}\``;
   lines.push(
     "",
     input.publicUrl

@@ -95,7 +95,8 @@ async function findComment(
     const hit = known && mine(known);
     if (hit) return hit;
   }
-  const since = new Date(Date.parse(state.since) - SKEW_MS).toISOString();
+  const began = Date.parse(state.since);
+  const since = Number.isNaN(began) ? undefined : new Date(began - SKEW_MS).toISOString();
   for (let page = 1; page <= SEARCH_PAGES; page++) {
     const list = await client.json<IssueComment[]>(
       "GET",

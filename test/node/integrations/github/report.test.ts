@@ -139,7 +139,7 @@ describe("report: one comment per run", () => {
     await report(t, event(runId, "run.created", 100, { state: "QUEUED" }));
     await report(t, event(runId, "run.created", 100, { state: "QUEUED" }));
     expect(ours(43)).toHaveLength(1);
-    const failed = { state: "FAILED", status_message: { message: "tests still fail" } };
+    const failed = { state: "FAILED", status_message: { message: "tests still fail, ask @lead" } };
     await report(t, event(runId, "run.completed", 300, failed));
     const patches = gh.requests().filter((r) => r.startsWith("PATCH")).length;
     await report(t, event(runId, "run.completed", 300, failed));
@@ -147,7 +147,7 @@ describe("report: one comment per run", () => {
     expect(gh.requests().filter((r) => r.startsWith("PATCH")).length).toBe(patches);
     expect(ours(43)).toHaveLength(1);
     expect(ours(43)[0].body).toContain("❌ Ambit's run failed after 35 s.");
-    expect(ours(43)[0].body).toContain("> tests still fail");
+    expect(ours(43)[0].body).toContain("> tests still fail, ask @\u200blead"); // pages no one
   });
 
   it("keeps run.completed's comment over the run.state_changed of the same change, either order", async () => {
