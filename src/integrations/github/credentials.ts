@@ -4,6 +4,9 @@ const webhookSecret = z
   .string()
   .min(16, "must be at least 16 characters (GitHub signs with it; a short one is guessable)")
   .describe("the secret GitHub signs deliveries with (the App's or the hook's webhook secret)");
+const previousSecret = webhookSecret
+  .optional()
+  .describe("the secret before a rotation, accepted too until it is removed");
 
 /** A GitHub App: the bot acts as `<slug>[bot]` with the installation's permissions (recommended). */
 export const GitHubAppCredentials = z.object({
@@ -24,12 +27,14 @@ export const GitHubAppCredentials = z.object({
     .optional()
     .describe("omit to use each delivery's `installation.id`"),
   webhook_secret: webhookSecret,
+  previous_webhook_secret: previousSecret,
 });
 
 /** A token (fine-grained or classic PAT): comments appear as its user. */
 export const GitHubTokenCredentials = z.object({
   token: z.string().min(1),
   webhook_secret: webhookSecret,
+  previous_webhook_secret: previousSecret,
 });
 
 /** What a GitHub integration authenticates with: an App or a token, and the webhook secret. */

@@ -25,23 +25,25 @@ export async function verifyGitHubDelivery(input: {
   if (!header?.startsWith(SIG_PREFIX)) return refuse("no X-Hub-Signature-256 header");
   const sig = hexToBytes(header.slice(SIG_PREFIX.length));
   if (sig?.length !== 32) return refuse("X-Hub-Signature-256 is not a SHA-256 hex digest");
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(input.credentials.webhook_secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  // copies into fresh ArrayBuffers: WebCrypto's BufferSource refuses a view of a SharedArrayBuffer
-  const ok = await crypto.subtle.verify(
-    "HMAC",
-    key,
-    new Uint8Array(sig),
-    new Uint8Array(input.body),
-  );
+  // the previous secret still opens while a rotation is under way (GitHub has one at a time)
+  const secrets = [input.credentials.webhook_secret, input.credentials.previous_webhook_secret];
+  let ok = false;
+  for (const secret of secrets) if (secret && !ok) ok = await hmacMatches(secret, sig, input.body);
   if (!ok) return refuse("signature does not match the webhook secret");
   const deliveryId = input.headers.get("x-github-delivery");
   const event = input.headers.get("x-github-event");
   if (!deliveryId || !event) return refuse("no X-GitHub-Delivery or X-GitHub-Event header");
   return { ok: true, deliveryId, event };
+}
+
+async function hmacMatches(secret: string, sig: Uint8Array, body: Uint8Array) {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    enc.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
+  // copies into fresh ArrayBuffers: WebCrypto's BufferSource refuses a view of a SharedArrayBuffer
+  return crypto.subtle.verify("HMAC", key, new Uint8Array(sig), new Uint8Array(body));
 }

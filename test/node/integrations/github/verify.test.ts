@@ -61,6 +61,24 @@ describe("verify (X-Hub-Signature-256)", () => {
     });
   });
 
+  it("accepts the previous secret during a rotation, and only then", async () => {
+    const body = '{"action":"created"}';
+    const headers = {
+      ...delivery,
+      "x-hub-signature-256": await sign("the-old-secret-value", body),
+    };
+    const rotating = { ...creds(SECRET), previous_webhook_secret: "the-old-secret-value" };
+    const at = (credentials: GitHubCredentials) =>
+      githubKind.verify({
+        headers: new Headers(headers),
+        body: enc.encode(body),
+        credentials,
+        now: 0,
+      });
+    expect(await at(rotating)).toMatchObject({ ok: true });
+    expect(await at(creds(SECRET))).toMatchObject({ ok: false, status: 401 });
+  });
+
   it("refuses a missing, legacy-only or malformed signature header", async () => {
     const body = '{"action":"created"}';
     expect(await verify(body, delivery)).toMatchObject({ ok: false, status: 401 });
