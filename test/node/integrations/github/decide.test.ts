@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGitHubKind, githubKind } from "../../../../src/integrations/github/index.ts";
 import { GitHubSettings } from "../../../../src/integrations/github/settings.ts";
-import type { Decision } from "../../../../src/integrations/kind.ts";
+import type {
+  Decision,
+  IntegrationKind,
+  IntegrationRecord,
+} from "../../../../src/integrations/kind.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../../../fakes/github-rest.ts";
 import {
   checkSuite,
@@ -27,17 +31,25 @@ beforeEach(() => {
 
 const FAKE_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMII=\n-----END RSA PRIVATE KEY-----\n";
 let n = 0;
+/** One issue_comment (or `event`) delivery to `kind` for an integration record as given. */
+const decideFor = (
+  i: unknown,
+  payload: unknown,
+  kind: IntegrationKind<unknown, unknown> = githubKind as IntegrationKind<unknown, unknown>,
+  event = "issue_comment",
+) =>
+  kind.decide({
+    env: {} as Env,
+    integration: i as IntegrationRecord<unknown, unknown>,
+    delivery: { id: `d-${++n}`, event, payload, receivedAt: Date.UTC(2026, 11, 1) },
+  });
 const decide = (
   event: string,
   payload: unknown,
   settings: Record<string, unknown> = {},
   runDefaults = {},
 ) =>
-  githubKind.decide({
-    env: {} as Env,
-    integration: integration({ apiBaseUrl: gh.url, settings, runDefaults }),
-    delivery: { id: `d-${++n}`, event, payload, receivedAt: Date.UTC(2026, 11, 1) },
-  });
+  decideFor(integration({ apiBaseUrl: gh.url, settings, runDefaults }), payload, undefined, event);
 
 const started = (d: Decision) => {
   if (d.kind !== "start_run") throw new Error(`expected start_run, got ${JSON.stringify(d)}`);
@@ -96,16 +108,8 @@ describe("mention", () => {
     const kind = createGitHubKind({
       threadHasRun: async (_env, _id, key) => (asked.push(key), key === "github:acme/api#42"),
     });
-    const d = await kind.decide({
-      env: {} as Env,
-      integration: integration({ apiBaseUrl: gh.url }),
-      delivery: {
-        id: "f",
-        event: "issue_comment",
-        payload: issueComment({ comments: 5 }),
-        receivedAt: 0,
-      },
-    });
+    const gi = integration({ apiBaseUrl: gh.url });
+    const d = await decideFor(gi, issueComment({ comments: 5 }), kind as never);
     expect(d).toEqual({
       kind: "followup",
       thread: expect.objectContaining({ key: "github:acme/api#42" }),
@@ -114,16 +118,7 @@ describe("mention", () => {
     });
     expect(asked).toEqual(["github:acme/api#42"]);
     expect(gh.requests()).toEqual(["POST /repos/acme/api/issues/comments/9001/reactions"]);
-    const other = await kind.decide({
-      env: {} as Env,
-      integration: integration({ apiBaseUrl: gh.url }),
-      delivery: {
-        id: "g",
-        event: "issue_comment",
-        payload: issueComment({ number: 43 }),
-        receivedAt: 0,
-      },
-    });
+    const other = await decideFor(gi, issueComment({ number: 43 }), kind as never);
     expect(other.kind).toBe("start_run");
   });
 
@@ -168,16 +163,7 @@ describe("mention", () => {
       ...integration({ apiBaseUrl: gh.url }),
       credentials: { app_id: "77", private_key: FAKE_PEM, webhook_secret: SECRET },
     };
-    const d = await githubKind.decide({
-      env: {} as Env,
-      integration: viaApp as never,
-      delivery: {
-        id: "x",
-        event: "issue_comment",
-        payload: issueComment({ viaApp: 77 }),
-        receivedAt: 0,
-      },
-    });
+    const d = await decideFor(viaApp, issueComment({ viaApp: 77 }));
     expect(d).toMatchObject({ kind: "ignore", reason: expect.stringMatching(/^own event/) });
     await ignored(
       decide("issue_comment", issueComment({ login: "ambit-dev[bot]" }), {
@@ -192,30 +178,16 @@ describe("mention", () => {
       decide("issue_comment", issueComment({ action: "edited" })),
       /^filter: issue_comment.edited/,
     );
-    await ignored(
-      decide("issue_comment", issueComment({ body: "looks good" })),
-      /does not mention @ambit/,
-    );
-    await ignored(
-      decide("issue_comment", issueComment({ body: "mail me@ambit.dev" })),
-      /does not mention/,
-    );
-    await ignored(
-      decide("issue_comment", issueComment({ body: "@ambitious idea" })),
-      /does not mention/,
-    );
-    await ignored(
-      decide("issue_comment", issueComment({ body: "```\n@ambit fix\n```" })),
-      /does not mention/,
-    );
-    await ignored(
-      decide("issue_comment", issueComment({ body: "> @ambit fix\nthanks" })),
-      /does not mention/,
-    );
-    await ignored(
-      decide("issue_comment", issueComment({ body: "run `@ambit fix`" })),
-      /does not mention/,
-    );
+    const quiet = [
+      "looks good",
+      "mail me@ambit.dev",
+      "@ambitious idea",
+      "```\n@ambit fix\n```",
+      "> @ambit fix\nthanks",
+      "run `@ambit fix`",
+    ];
+    for (const body of quiet)
+      await ignored(decide("issue_comment", issueComment({ body })), /does not mention @ambit/);
     started(await decide("issue_comment", issueComment({ body: "Hey @AMBIT, fix it" })));
     started(await decide("issue_comment", issueComment({ body: "@bot fix" }), { handle: "@bot" }));
   });
@@ -429,32 +401,18 @@ describe("caps and templates", () => {
     const i = integration({ apiBaseUrl: gh.url });
     i.promptTemplate =
       "{{author}} on {{payload.issue.title}} ({{payload.comment.id}}{{payload.nope.x}})";
-    const d = started(
-      await githubKind.decide({
-        env: {} as Env,
-        integration: i,
-        delivery: { id: "t", event: "issue_comment", payload: issueComment({}), receivedAt: 0 },
-      }),
-    );
+    const d = started(await decideFor(i, issueComment({})));
     expect(d.request.prompt).toBe("@maintainer on Login fails on Safari (9001)");
     i.settings.prompts.mention = "mine: {{request}}";
-    const again = await githubKind.decide({
-      env: {} as Env,
-      integration: i,
-      delivery: { id: "u", event: "issue_comment", payload: issueComment({}), receivedAt: 0 },
-    });
+    const again = await decideFor(i, issueComment({}));
     expect(started(again).request.prompt).toBe("mine: please fix this");
   });
 
   it("fails, naming the fix, when stored settings no longer validate", async () => {
     const i = { ...integration({ apiBaseUrl: gh.url }), settings: { triggers: "all" } };
-    await expect(
-      githubKind.decide({
-        env: {} as Env,
-        integration: i as never,
-        delivery: { id: "v", event: "issue_comment", payload: issueComment({}), receivedAt: 0 },
-      }),
-    ).rejects.toMatchObject({ code: "integration_not_configured" });
+    await expect(decideFor(i, issueComment({}))).rejects.toMatchObject({
+      code: "integration_not_configured",
+    });
   });
 
   it("refuses a template with an unknown placeholder", () => {
