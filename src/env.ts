@@ -25,7 +25,10 @@ const Config = z
      * wrangler environment, docs/deploy.md), with the local kind still welcome.
      */
     PLATFORM_HOSTS: z.enum(["local", "containers"]).default("local"),
-    /** the Worker's public origin, where runner containers connect back to (needed by "containers") */
+    /**
+     * the Worker's public origin, where runner containers connect back to (needed by "containers")
+     * and where integrations' comments link a run (`<PUBLIC_URL>/runs/<id>`)
+     */
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     // Live viewers (finding 7): what one run's session serves at once; more are answered 429.
     /** websockets and SSE streams of one run, of every kind (teammates and the public link; the host aside) */

@@ -83,6 +83,11 @@ export type Decision =
       thread: Thread;
       /** the integration's run defaults, below the request in configuration resolution */
       triggerConfig?: AmbientAgentConfig;
+      /**
+       * What to send instead when `thread.key` already has a run (a mention on a thread whose run
+       * is active, or ended: its next execution); absent: a new run each time.
+       */
+      followup?: { message: string; sender: string };
     }
   /** a message for the run active on this thread (or the next execution of its last run) */
   | { kind: "followup"; thread: Thread; message: string; sender: string }

@@ -1,4 +1,6 @@
+import { createGitHubKind } from "./github/index.ts";
 import type { IntegrationKind } from "./kind.ts";
+import { threadRunId } from "./threads.ts";
 import { webhookKind } from "./webhook/index.ts";
 
 /**
@@ -7,6 +9,10 @@ import { webhookKind } from "./webhook/index.ts";
  */
 const KINDS: Partial<Record<IntegrationKind["type"], IntegrationKind>> = {
   webhook: webhookKind as IntegrationKind,
+  // a mention on a thread that already has a run is a follow-up to it (threads.ts)
+  github: createGitHubKind({
+    threadHasRun: async (env, id, key) => (await threadRunId(env, id, key)) !== null,
+  }) as IntegrationKind,
 };
 
 /** The kind of `type`, or undefined when this server does not run it (yet). */

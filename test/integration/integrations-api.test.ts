@@ -133,12 +133,24 @@ describe("/api/v1/integrations", () => {
     expect((await call("GET", INTEGRATIONS, { key: b.key })).json.integrations).toEqual([]);
   });
 
-  it("a type this server does not run yet is refused", async () => {
+  it("a type this server does not run yet is refused; github is run, its token never shown", async () => {
     const t = await newTeam();
     const res = await call("POST", INTEGRATIONS, {
       key: t.key,
-      body: { type: "github", name: "gh" },
+      body: { type: "slack", name: "sl" },
     });
     expectProblem(res, 403, "feature_not_available");
+    const token = "ghp_not-a-real-token-value";
+    const gh = await call("POST", INTEGRATIONS, {
+      key: t.key,
+      body: {
+        type: "github",
+        name: "gh",
+        credentials: { token, webhook_secret: "a-webhook-secret-of-length" },
+      },
+    });
+    expect(gh.status).toBe(201);
+    expect(JSON.stringify(gh.json)).not.toContain(token);
+    expect(gh.json.credentials).toMatchObject({ token: true, webhook_secret: true });
   });
 });

@@ -4,7 +4,7 @@ import { boundedJson } from "./bounds.ts";
 import { PageInfo, Timestamp, UserProfile } from "./common.ts";
 
 /** The kinds of integration this server knows (`slack` and `linear` later). */
-export const IntegrationType = z.enum(["github", "webhook"]);
+export const IntegrationType = z.enum(["github", "webhook", "slack", "linear"]);
 export type IntegrationType = z.infer<typeof IntegrationType>;
 
 /** What became of one delivery an integration received. */

@@ -1,0 +1,26 @@
+/**
+ * Every comment this integration writes carries a hidden marker naming its run and the version of
+ * what it shows: `report` finds its comment again by it (one comment per run) and never replaces
+ * it with an older version; `decide` drops any comment bearing it (our own echo, whoever posted).
+ */
+const MARKER = /<!-- ambit:run=([\w-]+) v=(\d+) -->/;
+
+export const commentMarker = (runId: string, version: number) =>
+  `<!-- ambit:run=${runId} v=${version} -->`;
+
+export function readMarker(body: string | null | undefined) {
+  const m = body?.match(MARKER);
+  return m ? { runId: m[1], version: Number(m[2]) } : null;
+}
+
+// A terminal change comes as run.state_changed and run.completed at the same `at`: the rank
+// orders them, so the completed one (with duration and pull request) is the one that stays.
+const RANK: Record<string, number> = {
+  "run.created": 0,
+  "run.state_changed": 1,
+  "run.completed": 2,
+};
+
+/** The version of the comment an event makes: later events, then richer ones, win. */
+export const versionOf = (event: { type: string; at: number }) =>
+  event.at * 10 + (RANK[event.type] ?? 0);
