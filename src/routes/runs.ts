@@ -17,6 +17,7 @@ import {
 } from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
+import { sessionUidOf } from "../lib/web-session.ts";
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { cancelRun } from "../services/runs/cancel-run.ts";
 import { followupRun } from "../services/runs/followup-run.ts";
@@ -43,9 +44,14 @@ const CLIENT_SOURCES = new Set<RunSourceType>([
   "CLOUD_MODE",
 ]);
 
+/**
+ * The run's source: the one the client claims (`X-Oz-Api-Source`), else `WEB_APP` for a request
+ * the console's session cookie authenticated (middleware/session.ts), else `API`.
+ */
 function sourceOf(c: Context<AppEnv>): RunSourceType {
   const claimed = RunSourceType.safeParse(c.req.header("x-oz-api-source")?.toUpperCase());
-  return claimed.success && CLIENT_SOURCES.has(claimed.data) ? claimed.data : "API";
+  if (claimed.success && CLIENT_SOURCES.has(claimed.data)) return claimed.data;
+  return sessionUidOf(c.get("auth")?.actor.keyId) === undefined ? "API" : "WEB_APP";
 }
 
 /** `metadata[key]=value` query pairs. */
