@@ -24,13 +24,17 @@ const TABS = {
   artifacts: "Artifacts",
 } as const;
 type Tab = keyof typeof TABS;
-export type RunSearch = { tab?: Tab };
-export const parseRunSearch = (s: Record<string, unknown>): RunSearch =>
-  s.tab && Object.hasOwn(TABS, s.tab as string) ? { tab: s.tab as Tab } : {};
+/** `diff`: the artifact the artifacts tab shows as a diff; `view`: how (unified by default). */
+export type RunSearch = { tab?: Tab; diff?: string; view?: "unified" | "split" };
+export const parseRunSearch = (s: Record<string, unknown>): RunSearch => ({
+  ...(s.tab && Object.hasOwn(TABS, s.tab as string) ? { tab: s.tab as Tab } : {}),
+  ...(typeof s.diff === "string" && s.diff.length <= 64 ? { diff: s.diff } : {}),
+  ...(s.view === "split" || s.view === "unified" ? { view: s.view } : {}),
+});
 
 export function RunPage() {
   const { runId } = useParams({ from: "/app/runs/$runId" });
-  const { tab = "transcript" } = useSearch({ from: "/app/runs/$runId" });
+  const { tab = "transcript", diff, view } = useSearch({ from: "/app/runs/$runId" });
   const me = useMe();
   const run = useQuery({
     queryKey: ["run", runId],
@@ -102,7 +106,9 @@ export function RunPage() {
         {tab === "transcript" && <Transcript events={live.events} />}
         {tab === "conversation" && <Conversation runId={runId} />}
         {tab === "timeline" && <Timeline runId={runId} />}
-        {tab === "artifacts" && <Artifacts artifacts={run.data.artifacts ?? []} />}
+        {tab === "artifacts" && (
+          <Artifacts runId={runId} artifacts={run.data.artifacts ?? []} diff={diff} view={view} />
+        )}
       </section>
       {mayWrite && <FollowupBox runId={runId} />}
     </>
