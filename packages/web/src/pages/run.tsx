@@ -11,6 +11,7 @@ import { Artifacts } from "../run/artifacts.tsx";
 import { CancelButton } from "../run/cancel-button.tsx";
 import { Conversation } from "../run/conversation.tsx";
 import { FollowupBox } from "../run/followup-box.tsx";
+import { presenceText } from "../run/presence.ts";
 import { RunHeader } from "../run/run-header.tsx";
 import { ShareDialog } from "../run/share-dialog.tsx";
 import { Timeline } from "../run/timeline.tsx";
@@ -72,10 +73,7 @@ export function RunPage() {
           Download transcript
         </a>
         <span className="presence" aria-live="polite">
-          {live.presence.length > 0 &&
-            `Watching: ${live.presence
-              .map((p) => `${p.principal.type} ${p.principal.id}`)
-              .join(", ")}`}
+          {presenceText(live.presence)}
         </span>
       </div>
       {live.status === "reconnecting" && (
