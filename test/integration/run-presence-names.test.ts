@@ -35,7 +35,11 @@ describe("presence by name", () => {
         .ofType("presence")
         .find((f) => f.attached.length === 4 && byType(f, "public")[0]?.connections === 2),
     );
-    expect(byType(frame, "user").map((e) => [e.principal.id, e.name]).sort()).toEqual(
+    expect(
+      byType(frame, "user")
+        .map((e) => [e.principal.id, e.name])
+        .sort(),
+    ).toEqual(
       [
         [team.userId, expect.stringMatching(/^Owner \d+$/)],
         [viewer.userId, viewer.email],

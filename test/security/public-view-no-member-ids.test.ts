@@ -121,7 +121,10 @@ describe("a public view names no member", () => {
         .find((f) => f.attached.some((e: Json) => e.principal.type === "public")),
     );
     expect(
-      mate.ofType("presence").at(-1)!.attached.find((e: Json) => e.principal.type === "user"),
+      mate
+        .ofType("presence")
+        .at(-1)!
+        .attached.find((e: Json) => e.principal.type === "user"),
     ).toMatchObject({ principal: { id: teammate.userId }, name: teammate.email });
     expect(mate.events().find((e) => e.type === "followup.received")!.actor).toEqual({
       type: "user",

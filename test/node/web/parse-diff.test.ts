@@ -2,11 +2,7 @@
 // no newline at the end), plain `---/+++` ones, a hunk whose deleted line looks like a header, and
 // a cut one ending in the runner's note.
 import { describe, expect, it } from "vitest";
-import {
-  fileLabel,
-  parseDiff,
-  splitRows,
-} from "../../../packages/web/src/run/diff/parse-diff.ts";
+import { fileLabel, parseDiff, splitRows } from "../../../packages/web/src/run/diff/parse-diff.ts";
 
 const GIT_DIFF = `diff --git a/src/app.ts b/src/app.ts
 index 83db48f..bf269f4 100644
@@ -58,9 +54,7 @@ describe("parseDiff", () => {
   const { files, notes } = parseDiff(GIT_DIFF);
 
   it("reads every file of a git diff with its status and counts", () => {
-    expect(
-      files.map((f) => [fileLabel(f), f.status, f.additions, f.deletions, f.binary]),
-    ).toEqual([
+    expect(files.map((f) => [fileLabel(f), f.status, f.additions, f.deletions, f.binary])).toEqual([
       ["src/app.ts", "modified", 3, 2, false],
       ["NEW.md", "added", 1, 0, false],
       ["old.txt", "deleted", 0, 1, false],
@@ -95,12 +89,16 @@ describe("parseDiff", () => {
   });
 
   it("reads a plain unified diff of two files, and a diff cut inside a hunk", () => {
-    const plain = parseDiff("--- x.txt\n+++ x.txt\n@@ -1 +1 @@\n-a\n+b\n--- y.txt\n+++ y.txt\n@@ -1 +1 @@\n-c\n+d\n");
+    const plain = parseDiff(
+      "--- x.txt\n+++ x.txt\n@@ -1 +1 @@\n-a\n+b\n--- y.txt\n+++ y.txt\n@@ -1 +1 @@\n-c\n+d\n",
+    );
     expect(plain.files.map((f) => [f.oldPath, f.newPath, f.additions, f.deletions])).toEqual([
       ["x.txt", "x.txt", 1, 1],
       ["y.txt", "y.txt", 1, 1],
     ]);
-    const cut = parseDiff("--- a/x\n+++ b/x\n@@ -1,9 +1,9 @@\n a\n-b\n# Ambit truncated this diff\n");
+    const cut = parseDiff(
+      "--- a/x\n+++ b/x\n@@ -1,9 +1,9 @@\n a\n-b\n# Ambit truncated this diff\n",
+    );
     expect(cut.files[0]!.hunks[0]!.lines).toHaveLength(2);
     expect(cut.notes).toEqual(["# Ambit truncated this diff"]);
     expect(parseDiff("").files).toEqual([]);

@@ -30,7 +30,9 @@ function DownloadButton({ uid, name }: { uid: string; name: string }) {
     setError(undefined);
     try {
       const file = await client.agent.artifacts.download(uid);
-      const url = URL.createObjectURL(new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.contentType }));
+      const url = URL.createObjectURL(
+        new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.contentType }),
+      );
       const a = Object.assign(document.createElement("a"), { href: url, download: file.filename });
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
@@ -85,7 +87,7 @@ export function Artifacts(props: {
                   params={{ runId }}
                   search={{ tab: "artifacts", diff: uid, ...(props.view ? { view } : {}) }}
                   className="button"
-                  aria-label={`Show the diff ${name}`}
+                  aria-label={`Show diff ${name}`}
                   aria-current={uid === diff ? "true" : undefined}
                 >
                   Show diff

@@ -107,6 +107,7 @@ export function DiffFileView(props: {
             <table className={`diff diff-${view}`}>
               <tbody>
                 {rows.slice(0, shown).map((row, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a diff's rows never move: their place is their identity
                   <DiffRow key={i} row={row} view={view} />
                 ))}
               </tbody>
@@ -115,8 +116,7 @@ export function DiffFileView(props: {
         )}
         {rows.length > shown && (
           <button type="button" onClick={() => setShown(shown + MORE_ROWS)}>
-            Show {Math.min(MORE_ROWS, rows.length - shown)} more lines ({rows.length - shown}{" "}
-            left)
+            Show {Math.min(MORE_ROWS, rows.length - shown)} more lines ({rows.length - shown} left)
           </button>
         )}
       </div>

@@ -52,7 +52,7 @@ export default function DiffViewer(props: {
       to="/runs/$runId"
       params={{ runId }}
       search={{ tab: "artifacts", diff: artifactUid, view: v }}
-      className="button"
+      className={view === v ? "button selected" : "button"}
       aria-current={view === v ? "true" : undefined}
     >
       {label}
@@ -82,6 +82,7 @@ export default function DiffViewer(props: {
       </p>
       <ul className="diff-files" aria-label="Changed files">
         {parsed.files.map((f, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a diff's files never move: their place is their identity
           <li key={i}>
             <a
               href={`#diff-file-${i}`}
@@ -98,9 +99,11 @@ export default function DiffViewer(props: {
         ))}
       </ul>
       {parsed.files.map((f, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the same, and a file's fold outlives a view change
         <DiffFileView key={i} file={f} index={i} view={view} open={openAt[i]!} />
       ))}
       {parsed.notes.map((n, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: notes never move, and two may read the same
         <p key={i} className="diff-note">
           {n}
         </p>

@@ -59,9 +59,10 @@ function gitHeaderPaths(rest: string): [string | null, string | null] {
   if (quoted) return [pathOf(`"${quoted[1]}"`), pathOf(`"${quoted[2]}"`)];
   // `a/p b/p`: the same path twice when not renamed, so split in the middle
   const mid = rest.length >> 1;
-  const split = rest[mid] === " " && rest.slice(0, mid).slice(2) === rest.slice(mid + 3)
-    ? mid
-    : rest.indexOf(" b/");
+  const split =
+    rest[mid] === " " && rest.slice(0, mid).slice(2) === rest.slice(mid + 3)
+      ? mid
+      : rest.indexOf(" b/");
   if (split < 0) return [pathOf(rest), pathOf(rest)];
   return [pathOf(rest.slice(0, split)), pathOf(rest.slice(split + 1))];
 }
