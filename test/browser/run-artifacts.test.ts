@@ -103,6 +103,12 @@ describe.skipIf(!!NO_BROWSER)("the run page's artifacts and presence", () => {
     expect(await notes.locator("table.diff tr").count()).toBe(400);
     await notes.getByRole("button", { name: /Show 51 more lines/ }).click();
     expect(await notes.locator("table.diff tr").count()).toBe(451);
+    // the file list jumps to a file, focus with it
+    await page
+      .getByRole("list", { name: "Changed files" })
+      .getByRole("link", { name: "notes.txt" })
+      .click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("diff-file-1");
     await expectAccessible(page, "run-diff-unified");
 
     // side by side: the deletion and its addition on one row

@@ -82,7 +82,7 @@ export function DiffFileView(props: {
   const rows = open ? rowsOf(file, view) : [];
   const bodyId = `diff-file-${index}-body`;
   return (
-    <section className="diff-file" id={`diff-file-${index}`} aria-label={label}>
+    <section className="diff-file" id={`diff-file-${index}`} aria-label={label} tabIndex={-1}>
       <h4 className="diff-file-head">
         <button
           type="button"

@@ -88,7 +88,10 @@ export default function DiffViewer(props: {
               href={`#diff-file-${i}`}
               onClick={(e) => {
                 e.preventDefault();
-                document.getElementById(`diff-file-${i}`)?.scrollIntoView();
+                // focus follows, so the keyboard goes on from the file it jumped to
+                const target = document.getElementById(`diff-file-${i}`);
+                target?.scrollIntoView();
+                target?.focus();
               }}
             >
               {fileLabel(f)}
