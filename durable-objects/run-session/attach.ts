@@ -76,6 +76,7 @@ function attachSocket(s: Session, run: RunRecord, grant: AttachGrant, conn: stri
     access: grant.access,
     joined_at: Date.now(),
     ...(grant.keyId ? { key_id: grant.keyId } : {}),
+    ...(grant.name ? { name: grant.name } : {}),
     ...(grant.access === "HOST" ? { execution_id: grant.executionId } : {}),
   };
   server.serializeAttachment(state);

@@ -10,6 +10,8 @@ export type SocketState = {
   execution_id?: number;
   /** the API key behind a teammate's connection (directly, or through the attach token it minted) */
   key_id?: string;
+  /** how presence names a teammate (`AttachGrant.name`) */
+  name?: string;
 };
 
 /**
@@ -27,6 +29,8 @@ export type AttachGrant = {
   ip?: string;
   /** HOST: the execution of the run its token holds */
   executionId?: number;
+  /** a teammate's name as presence shows it (services/runs/principal-name.ts) */
+  name?: string;
 };
 export const ATTACH_HEADER = "x-ambit-attach";
 
@@ -58,24 +62,25 @@ export function broadcast(sockets: WebSocket[], frame: ServerFrame, except?: Web
 }
 
 /**
- * Who is attached, with what access and how many connections, from the sockets' attachments;
- * `view` shows each principal as the audience may see it (the public link: without ids).
+ * Who is attached, with what access and how many connections, by name, from the sockets'
+ * attachments; `anonymize` shows each principal as the public link may see it: no id, no name.
  */
 export function presence(
   sockets: WebSocket[],
-  view: (p: EventActor) => EventActor = (p) => p,
+  anonymize?: (p: EventActor) => EventActor,
 ): ServerFrame {
   const byKey = new Map<
     string,
-    { principal: EventActor; access: AccessLevel; connections: number }
+    { principal: EventActor; access: AccessLevel; connections: number; name?: string }
   >();
   for (const ws of sockets) {
     if (ws.readyState !== WebSocket.OPEN) continue;
     const s = stateOf(ws);
     if (!s) continue;
-    const principal = view(s.principal);
+    const principal = anonymize ? anonymize(s.principal) : s.principal;
     const key = `${principal.type}:${principal.id}:${s.access}`;
-    const entry = byKey.get(key) ?? { principal, access: s.access, connections: 0 };
+    const named = !anonymize && s.name ? { name: s.name } : {};
+    const entry = byKey.get(key) ?? { principal, access: s.access, connections: 0, ...named };
     entry.connections++;
     byKey.set(key, entry);
   }

@@ -36,7 +36,13 @@ export function afterOf(c: Context<AppEnv>, query: { after?: number }) {
   return query.after ?? (Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
 }
 
-async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof StreamQuery>) {
+async function grantFor(
+  c: Context<AppEnv>,
+  runId: string,
+  query: z.infer<typeof StreamQuery>,
+  /** the websocket: its presence names the principal */
+  named = false,
+) {
   const after = afterOf(c, query);
   // a web session cookie (middleware/session.ts), its origin already checked
   const session = c.get("auth");
@@ -51,6 +57,7 @@ async function grantFor(c: Context<AppEnv>, runId: string, query: z.infer<typeof
     after,
     baseUrl: new URL(c.req.url).origin,
     requestId: c.get("requestId"),
+    named,
   });
 }
 
@@ -116,7 +123,7 @@ export const runSessionRoutes = newRouter()
       responses: { 101: { description: "Switching protocols" }, ...problems(401, 404, 426, 429) },
     }),
     async (c) => {
-      const grant = await grantFor(c, c.req.valid("param").runId, c.req.valid("query"));
+      const grant = await grantFor(c, c.req.valid("param").runId, c.req.valid("query"), true);
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new AppError(
           "invalid_request",

@@ -17,6 +17,7 @@ import {
 } from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
+import { sessionUidOf } from "../lib/web-session.ts";
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { cancelRun } from "../services/runs/cancel-run.ts";
 import { followupRun } from "../services/runs/followup-run.ts";
@@ -32,6 +33,14 @@ import { getRun } from "../services/runs/get-run.ts";
 import { listRuns } from "../services/runs/list-runs.ts";
 import { toTaskItem } from "../services/runs/run-item.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
+
+/**
+ * The run's source when the client declares none (`X-Oz-Api-Source`, validated by the route):
+ * `WEB_APP` for a request the console's session cookie authenticated (middleware/session.ts),
+ * else `API`.
+ */
+const undeclaredSource = (c: Context<AppEnv>): RunSourceType =>
+  sessionUidOf(c.get("auth")?.actor.keyId) === undefined ? "API" : "WEB_APP";
 
 /** `metadata[key]=value` query pairs. */
 function metadataFilter(c: Context<AppEnv>): Record<string, string> {
@@ -83,7 +92,7 @@ export const runsRoutes = newRouter()
           ctx: serviceCtx(c),
           input: {
             request: c.req.valid("json"),
-            source: c.req.valid("header")["x-oz-api-source"] ?? "API",
+            source: c.req.valid("header")["x-oz-api-source"] ?? undeclaredSource(c),
           },
         }),
         200,
@@ -106,7 +115,7 @@ export const runsRoutes = newRouter()
           ctx: serviceCtx(c),
           input: {
             request: c.req.valid("json"),
-            source: c.req.valid("header")["x-oz-api-source"] ?? "API",
+            source: c.req.valid("header")["x-oz-api-source"] ?? undeclaredSource(c),
           },
         }),
         200,

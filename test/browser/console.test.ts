@@ -162,6 +162,8 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
       .waitFor();
     await expect.poll(() => row.locator(".badge").getAttribute("data-state")).toBe("SUCCEEDED");
     expect(await row.textContent()).toContain(MODEL);
+    // started with the console's session cookie: source WEB_APP (the child, by key: API)
+    expect(await row.locator("td").allTextContents()).toContain("WEB_APP");
     await expectAccessible(page, "runs");
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]); // the refused create above
     errors.length = 0;

@@ -224,6 +224,8 @@ describe("the host runner (wrangler dev)", () => {
           artifact_type: "PULL_REQUEST",
           data: { url: `${gh.url}/acme/widgets/pull/1`, branch: `ambit/${runId}` },
         },
+        // the diff goes along with the pull request, for the console to render
+        { artifact_type: "FILE", data: expect.objectContaining({ filename: "widgets.diff" }) },
       ]);
       expect(gh.pulls).toMatchObject([
         { repo: "acme/widgets", head: `ambit/${runId}`, base: "main", title },
@@ -249,6 +251,10 @@ describe("the host runner (wrangler dev)", () => {
         expect.objectContaining({
           artifact_type: "PULL_REQUEST",
           data: { url: `${gh.url}/acme/widgets/pull/1`, branch: `ambit/${runId}` },
+        }),
+        expect.objectContaining({
+          artifact_type: "FILE",
+          data: expect.objectContaining({ filename: "widgets.diff" }),
         }),
       ]);
     } finally {

@@ -164,7 +164,12 @@ describe("attach tokens", () => {
     const s = await attach(runId, { token: minted.json.token });
     expect(s.frames[0]).toMatchObject({ type: "ready", access: "VIEWER" });
     expect((await s.nth("presence", 1)).attached).toEqual([
-      { principal: { type: "user", id: viewer.userId }, access: "VIEWER", connections: 1 },
+      {
+        principal: { type: "user", id: viewer.userId },
+        access: "VIEWER",
+        connections: 1,
+        name: viewer.email, // no display name: the email
+      },
     ]);
     s.send({ type: "cancel", ref: "c" });
     expect(await s.nth("error", 1)).toMatchObject({ code: "not_authorized" });

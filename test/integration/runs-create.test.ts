@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { UUID_RE } from "../../src/lib/ids.ts";
 import { call, expectProblem, type Json, memberKey, newTeam } from "../helpers/api.ts";
+import { asConsole, signIn } from "../helpers/web-sessions.ts";
 import { createRun, idsOf, listRuns, RUNS, runRow, untilDispatched } from "../helpers/runs.ts";
 
 const LEGACY = "/api/v1/agent/run";
@@ -422,6 +423,21 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
         expect((await listRuns(t.key)).runs).toEqual([]);
       },
     );
+
+    it("a run created with the console's session cookie is WEB_APP; the same user's key makes API", async () => {
+      const t = await newTeam();
+      const session = await signIn(t.key);
+      const res = await call("POST", RUNS, { body: { prompt: "p" }, headers: asConsole(session) });
+      expect(res.status, res.text).toBe(200);
+      expect((await getRun(t.key, res.json.run_id)).source).toBe("WEB_APP");
+      // a claimed source still wins over the cookie's default
+      const claimed = await call("POST", RUNS, {
+        body: { prompt: "p" },
+        headers: { ...asConsole(session), "x-oz-api-source": "CLI" },
+      });
+      expect((await getRun(t.key, claimed.json.run_id)).source).toBe("CLI");
+      expect((await getRun(t.key, await createRun(t.key, { prompt: "p" }))).source).toBe("API");
+    });
   });
 
   describe("attachments", () => {

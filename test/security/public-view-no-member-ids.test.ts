@@ -105,6 +105,11 @@ describe("a public view names no member", () => {
       () => pub.events().filter((e) => e.type === "followup.received").length === 2 || undefined,
     );
     expectNoIds(JSON.stringify(pub.frames), ids);
+    // nor names: the teammates' emails never reach the link's viewers (the team sees them below)
+    expectNoIds(JSON.stringify(pub.frames), [teammate.email, creator.email]);
+    expect(pub.ofType("presence").some((f) => f.attached.some((e: Json) => "name" in e))).toBe(
+      false,
+    );
     expect(pub.ofType("presence").at(-1)!.attached).toContainEqual(
       expect.objectContaining({ principal: { type: "user", id: "anonymous" } }),
     );
@@ -115,6 +120,12 @@ describe("a public view names no member", () => {
         .ofType("presence")
         .find((f) => f.attached.some((e: Json) => e.principal.type === "public")),
     );
+    expect(
+      mate
+        .ofType("presence")
+        .at(-1)!
+        .attached.find((e: Json) => e.principal.type === "user"),
+    ).toMatchObject({ principal: { id: teammate.userId }, name: teammate.email });
     expect(mate.events().find((e) => e.type === "followup.received")!.actor).toEqual({
       type: "user",
       id: teammate.userId,

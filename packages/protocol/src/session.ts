@@ -56,6 +56,13 @@ export const PresenceEntry = z.object({
   principal: EventActor,
   access: AccessLevel,
   connections: z.number().int(),
+  name: z
+    .string()
+    .optional()
+    .describe(
+      "who it is, for people: a member's display name or email, a service account's key name; " +
+        "never sent to the public link's viewers",
+    ),
 });
 
 /** Frames the server sends on the session socket. */

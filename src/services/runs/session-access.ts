@@ -7,6 +7,7 @@ import { standingOf } from "../../../durable-objects/run-session/standing.ts";
 import { authenticateApiKey } from "../authenticate.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
+import { principalName } from "./principal-name.ts";
 import { accessFor } from "./sharing.ts";
 import { recheckHostToken, recheckMintingKey } from "./token-checks.ts";
 
@@ -45,6 +46,8 @@ export async function authorizeAttach(input: {
   after: number;
   baseUrl: string;
   requestId: string;
+  /** a websocket's grant: with the principal's name, for presence (streams have none) */
+  named?: boolean;
 }): Promise<AttachGrant> {
   const { env, runId } = input;
   if (!input.authorization && input.token) {
@@ -71,13 +74,14 @@ export async function authorizeAttach(input: {
     const grant = await recheckMember(env, claims);
     if (claims.keyId)
       await recheckMintingKey(env, { ...claims, keyId: claims.keyId }, "attach token");
-    return { ...grant, after: input.after };
+    const withAfter = { ...grant, after: input.after };
+    return input.named ? named(createDb(env.DB), withAfter) : withAfter;
   }
   const db: Db = createDb(env.DB);
   const { teamId, actor } = input.session ?? (await authenticateApiKey(db, input.authorization));
   const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
   const { row } = await getRunInTeam(ctx, runId);
-  return {
+  const grant: AttachGrant = {
     runId: row.id,
     teamId,
     principal: { type: actor.type, id: actor.id },
@@ -85,6 +89,13 @@ export async function authorizeAttach(input: {
     after: input.after,
     keyId: actor.keyId,
   };
+  return input.named ? named(db, grant) : grant;
+}
+
+/** The grant with its principal's name for presence (principal-name.ts). */
+async function named(db: Db, grant: AttachGrant): Promise<AttachGrant> {
+  const name = await principalName(db, grant.teamId, grant.principal, grant.keyId);
+  return name ? { ...grant, name } : grant;
 }
 
 /**

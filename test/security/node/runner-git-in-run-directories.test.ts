@@ -218,8 +218,10 @@ describe("finding 3: git on the host in directories the run controls", () => {
     });
     expect(result.ok, JSON.stringify(result)).toBe(true);
     expect(
-      started.filter((c) => c.startsWith("git ")).map((c) => c.match(/ (clone|checkout) /)?.[1]),
-    ).toEqual(["clone", "checkout"]);
+      started
+        .filter((c) => c.startsWith("git "))
+        .map((c) => c.match(/ (clone|checkout|rev-parse) /)?.[1]),
+    ).toEqual(["clone", "checkout", "rev-parse"]); // rev-parse: the commit the run's diff starts from
   });
 
   it("an option-like ref (--pathspec-from-file=<host file>) is refused with a clear message and never reaches git", async () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { ArtifactType, TaskAssignment } from "@ambit/protocol";
 import { readInside } from "../backends/confined-fs.ts";
 import type { HarnessEvent } from "../harness/types.ts";
+import { capDiff, diffRevisions, MAX_DIFF_BYTES } from "./diff-artifact.ts";
 import { git, gitAuthEnv, githubRepoOf, repoUrlProblem } from "./git.ts";
 import type { Prepared } from "./prepare.ts";
 import { sanitizeRepoConfig } from "./repo-config.ts";
@@ -39,7 +40,8 @@ type Reported = { artifact_type: ArtifactType; data: Record<string, unknown> };
 /**
  * After the harness: every workspace repository with changes is committed to `ambit/<run_id>`
  * and pushed where credentials allow; a GitHub remote with a `GITHUB_TOKEN` secret gets a pull
- * request (`PULL_REQUEST` artifact), any other change is uploaded as a diff (`FILE`). Files the
+ * request (`PULL_REQUEST` artifact); every changed repository's diff against where the run
+ * started is uploaded too (`FILE` `<repo>.diff`, at most 2 MiB: diff-artifact.ts). Files the
  * agent wrote under `artifacts/` are uploaded as `FILE` artifacts, and so, in a run without
  * repositories, are the files it created or changed in the workspace (`workspace-files.ts`). Each
  * becomes an `artifact.created` event.
@@ -105,21 +107,29 @@ export function artifactCollector(opts: ArtifactOptions) {
       const g = (args: string[], env?: Record<string, string>) =>
         git(prepared.backend, args, { cwd: dir, repo: dir, env, allowLocal, signal });
       const status = await g(["status", "--porcelain"]);
-      if (!status.ok || !status.stdout.trim()) continue;
+      if (!status.ok) continue;
+      const dirty = !!status.stdout.trim();
+      const start = prepared.repos.find((r) => r.dir === dir)?.base;
+      const headOf = async () =>
+        (await g(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])).stdout.trim();
+      const baseSha = await headOf();
+      // changed: uncommitted changes, or commits of the agent's own past where the run started
+      if (!dirty && (!start || baseSha === start)) continue;
       const baseRef = (await g(["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
-      const baseSha = (await g(["rev-parse", "HEAD"])).stdout.trim();
       await g(["checkout", "--quiet", "-B", branch, "--"]);
-      await g(["add", "-A"]);
-      const commit = await g([
-        "commit",
-        "--quiet",
-        "--no-verify",
-        "-m",
-        `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`,
-      ]);
-      if (!commit.ok) {
-        warn(`Could not commit the changes in ${name}: ${commit.stderr.trim().slice(-500)}`);
-        continue;
+      if (dirty) {
+        await g(["add", "-A"]);
+        const commit = await g([
+          "commit",
+          "--quiet",
+          "--no-verify",
+          "-m",
+          `${a.task.title}\n\nMade by Ambit run ${a.run_id}.`,
+        ]);
+        if (!commit.ok) {
+          warn(`Could not commit the changes in ${name}: ${commit.stderr.trim().slice(-500)}`);
+          continue;
+        }
       }
       // an environment's repository is pushed where it was cloned from; one the agent made, to its origin if that is allowed
       const remote = prepared.repos.find((r) => r.dir === dir)?.cloneUrl ?? clean.remote;
@@ -137,6 +147,7 @@ export function artifactCollector(opts: ArtifactOptions) {
         if (!push.ok)
           warn(`Could not push ${branch} of ${name}: ${push.stderr.trim().slice(-500)}`);
       }
+      let pullRequest: string | undefined;
       if (pushed && github && token) {
         const pr = await openPullRequest(
           githubApi,
@@ -159,27 +170,36 @@ export function artifactCollector(opts: ArtifactOptions) {
           });
           if (res.status === 201) {
             note({ artifact_type: "PULL_REQUEST", data: { url: pr.url, branch } });
-            continue;
-          }
-          warn(`Opened ${pr.url}, but reporting it failed (${res.status})`);
+            pullRequest = pr.url;
+          } else warn(`Opened ${pr.url}, but reporting it failed (${res.status})`);
         } else warn(`Could not open a pull request on ${github}: ${pr.message}`);
       }
+      // the diff goes along in every case (with a pull request too): the console renders it
       const diff = await g([
         "diff",
         "--binary",
         "--no-ext-diff",
         "--no-textconv",
-        baseSha,
-        "HEAD",
+        ...diffRevisions(start, baseSha),
         "--",
       ]);
+      if (!diff.ok) {
+        warn(`Could not diff the changes in ${name}: ${diff.stderr.trim().slice(-500)}`);
+        continue;
+      }
+      const { text, truncated } = capDiff(redact(diff.stdout));
+      const where = pullRequest
+        ? `, pull request ${pullRequest}`
+        : pushed
+          ? `, pushed as branch ${branch}`
+          : ` (committed locally on ${branch}; not pushed)`;
       await upload(
-        redact(diff.stdout),
+        text,
         {
           filename: `${name}.diff`,
           filepath: `${name}.diff`,
-          title: "Changes",
-          description: `Changes in ${name}${pushed ? `, pushed as branch ${branch}` : ` (committed locally on ${branch}; not pushed)`}`,
+          title: truncated ? "Changes (truncated)" : "Changes",
+          description: `Changes in ${name}${where}${truncated ? `; truncated to ${MAX_DIFF_BYTES} bytes` : ""}`,
         },
         "text/x-diff",
       ).catch((err) => warn(String(err.message ?? err)));

@@ -22,6 +22,8 @@ export type PreparedRepo = {
   ref?: string;
   dir: string;
   github: string | null;
+  /** the commit the run started from (HEAD once cloned and checked out): its diff's base */
+  base?: string;
 };
 
 export type Prepared = {
@@ -180,7 +182,14 @@ export async function prepareRun(
       return { ok: false, failure, backend };
     }
     finish({ ok: true, exitCode: 0 });
-    repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github });
+    const head = await git(backend, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
+      cwd: dir,
+      repo: dir,
+      allowLocal,
+      signal,
+    });
+    const base = head.ok ? head.stdout.trim() : undefined;
+    repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github, base });
   }
 
   for (const [i, command] of (input.existing

@@ -11,6 +11,7 @@ import { Artifacts } from "../run/artifacts.tsx";
 import { CancelButton } from "../run/cancel-button.tsx";
 import { Conversation } from "../run/conversation.tsx";
 import { FollowupBox } from "../run/followup-box.tsx";
+import { presenceText } from "../run/presence.ts";
 import { RunHeader } from "../run/run-header.tsx";
 import { ShareDialog } from "../run/share-dialog.tsx";
 import { Timeline } from "../run/timeline.tsx";
@@ -24,13 +25,17 @@ const TABS = {
   artifacts: "Artifacts",
 } as const;
 type Tab = keyof typeof TABS;
-export type RunSearch = { tab?: Tab };
-export const parseRunSearch = (s: Record<string, unknown>): RunSearch =>
-  s.tab && Object.hasOwn(TABS, s.tab as string) ? { tab: s.tab as Tab } : {};
+/** `diff`: the artifact the artifacts tab shows as a diff; `view`: how (unified by default). */
+export type RunSearch = { tab?: Tab; diff?: string; view?: "unified" | "split" };
+export const parseRunSearch = (s: Record<string, unknown>): RunSearch => ({
+  ...(s.tab && Object.hasOwn(TABS, s.tab as string) ? { tab: s.tab as Tab } : {}),
+  ...(typeof s.diff === "string" && s.diff.length <= 64 ? { diff: s.diff } : {}),
+  ...(s.view === "split" || s.view === "unified" ? { view: s.view } : {}),
+});
 
 export function RunPage() {
   const { runId } = useParams({ from: "/app/runs/$runId" });
-  const { tab = "transcript" } = useSearch({ from: "/app/runs/$runId" });
+  const { tab = "transcript", diff, view } = useSearch({ from: "/app/runs/$runId" });
   const me = useMe();
   const run = useQuery({
     queryKey: ["run", runId],
@@ -68,10 +73,7 @@ export function RunPage() {
           Download transcript
         </a>
         <span className="presence" aria-live="polite">
-          {live.presence.length > 0 &&
-            `Watching: ${live.presence
-              .map((p) => `${p.principal.type} ${p.principal.id}`)
-              .join(", ")}`}
+          {presenceText(live.presence)}
         </span>
       </div>
       {live.status === "reconnecting" && (
@@ -102,7 +104,9 @@ export function RunPage() {
         {tab === "transcript" && <Transcript events={live.events} />}
         {tab === "conversation" && <Conversation runId={runId} />}
         {tab === "timeline" && <Timeline runId={runId} />}
-        {tab === "artifacts" && <Artifacts artifacts={run.data.artifacts ?? []} />}
+        {tab === "artifacts" && (
+          <Artifacts runId={runId} artifacts={run.data.artifacts ?? []} diff={diff} view={view} />
+        )}
       </section>
       {mayWrite && <FollowupBox runId={runId} />}
     </>

@@ -9,6 +9,8 @@ export type Presence = Array<{
   principal: { type: string; id: string };
   access: string;
   connections: number;
+  /** a teammate's name (not on the public page) */
+  name?: string;
 }>;
 
 export type RunEvents = {
