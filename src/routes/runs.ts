@@ -1,19 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   ConversationResponse,
-  RunFollowupRequest,
-  SessionTokenResponse,
-  TimelineResponse,
-} from "@ambit/protocol";
-import {
   ListRunsQuery,
   ListRunsResponse,
   ListTasksResponse,
   RunAgentRequest,
   RunAgentResponse,
   RunItem,
+  RunFollowupRequest,
   RunSourceHeaders,
+  type RunSourceType,
+  SessionTokenResponse,
   TaskItem,
+  TimelineResponse,
 } from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
