@@ -1220,6 +1220,69 @@ var Hosts = class extends APIResource {
   }
 };
 
+// packages/sdk/src/resources/integrations.ts
+var Integrations = class extends APIResource {
+  /**
+   * Creates an integration. A `webhook` created without a secret gets one, in this answer only.
+   *
+   * @example
+   * const hook = await client.integrations.create({ type: "webhook", name: "tickets", prompt_template: "Fix {{payload.ticket.title}}" });
+   * console.log(hook.inbound_url, hook.generated_credentials?.secret);
+   */
+  create(body, options) {
+    return this._client.post("/integrations", { body, ...options });
+  }
+  /** The team's integrations, sorted by name. @example const { integrations } = await client.integrations.list(); */
+  list(options) {
+    return this._client.get("/integrations", options);
+  }
+  /** @example const hook = await client.integrations.retrieve(uid); console.log(hook.credentials); */
+  retrieve(uid, options) {
+    return this._client.get(path`/integrations/${uid}`, options);
+  }
+  /**
+   * Changes the fields given; credential fields given replace those stored (`null` removes one).
+   * Its runs act as whoever saved it last.
+   *
+   * @example
+   * await client.integrations.update(uid, { enabled: false });
+   */
+  update(uid, body, options) {
+    return this._client.patch(path`/integrations/${uid}`, { body, ...options });
+  }
+  /** Deletes it with its delivery log; its runs are kept. @example await client.integrations.delete(uid); */
+  delete(uid, options) {
+    return this._client.delete(path`/integrations/${uid}`, options);
+  }
+  /**
+   * Its deliveries, newest first. Await for one page, or `for await` over every delivery.
+   *
+   * @example
+   * for await (const d of client.integrations.deliveries(uid, { outcome: "failed" })) console.log(d.id, d.reason);
+   */
+  deliveries(uid, query = {}, options) {
+    return new PagePromise(
+      (cursor) => this._client.get(path`/integrations/${uid}/deliveries`, {
+        ...options,
+        query: { ...query, ...cursor ? { cursor } : {} }
+      }),
+      (page) => page.deliveries
+    );
+  }
+  /**
+   * Processes a stored delivery again, as a new delivery linked to it (admin).
+   *
+   * @example
+   * const again = await client.integrations.redeliver(uid, deliveryId);
+   */
+  redeliver(uid, deliveryId, options) {
+    return this._client.post(
+      path`/integrations/${uid}/deliveries/${deliveryId}/redeliver`,
+      options
+    );
+  }
+};
+
 // packages/sdk/src/resources/stats.ts
 var Stats = class extends APIResource {
   /**
@@ -1363,6 +1426,7 @@ var Ambit = class extends AmbitCore {
   me;
   auth;
   publicRuns;
+  integrations;
   constructor(options = {}) {
     super(options);
     this.agent = new Agent(this);
@@ -1374,6 +1438,7 @@ var Ambit = class extends AmbitCore {
     this.me = new Me(this);
     this.auth = new Auth(this);
     this.publicRuns = new PublicRuns(this);
+    this.integrations = new Integrations(this);
   }
 };
 
