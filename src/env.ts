@@ -51,6 +51,16 @@ const Config = z
     /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
     SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     /**
+     * "true": outbound webhooks may reach loopback, private, link-local and internal addresses and
+     * plain http (local development and tests); otherwise only public https destinations.
+     */
+    WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
+    /** an outbound webhook whose attempts have all failed for this many days is disabled */
+    WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+    /**
      * Origins besides the Worker's own whose pages may make cookie-authenticated writes and open
      * websockets (a console served elsewhere), comma-separated, e.g. `https://console.example.com`.
      */

@@ -20,3 +20,4 @@ export * from "./stats.ts";
 export * from "./bounds.ts";
 export * from "./web-sessions.ts";
 export * from "./lifecycle.ts";
+export * from "./webhooks.ts";
