@@ -58,6 +58,6 @@ export async function deliverToQueue(queue: string, bodies: unknown[], workerEnv
     bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, workerEnv, ctx);
+  await worker.queue(batch, workerEnv);
   return getQueueResult(batch, ctx);
 }

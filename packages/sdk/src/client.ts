@@ -8,6 +8,7 @@ import { Me } from "./resources/me.ts";
 import { PublicRuns } from "./resources/public-runs.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
+import { Webhooks } from "./resources/webhooks.ts";
 
 /**
  * The Ambit API client. Reads `AMBIT_API_KEY` and `AMBIT_BASE_URL` when they are not passed.
@@ -29,6 +30,7 @@ export class Ambit extends AmbitCore {
   readonly me: Me;
   readonly auth: Auth;
   readonly publicRuns: PublicRuns;
+  readonly webhooks: Webhooks;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -41,5 +43,6 @@ export class Ambit extends AmbitCore {
     this.me = new Me(this);
     this.auth = new Auth(this);
     this.publicRuns = new PublicRuns(this);
+    this.webhooks = new Webhooks(this);
   }
 }
