@@ -32,7 +32,10 @@ export const webhookRoutes = newRouter()
       method: "get",
       path: "/webhooks",
       summary: "List outbound webhooks (admin)",
-      responses: { 200: { description: "OK", ...json(ListWebhooksResponse) }, ...problems(401, 403) },
+      responses: {
+        200: { description: "OK", ...json(ListWebhooksResponse) },
+        ...problems(401, 403),
+      },
     }),
     async (c) => c.json({ webhooks: await listWebhooks({ ctx: serviceCtx(c) }) }, 200),
   )

@@ -80,7 +80,11 @@ describe("webhooks API", () => {
       ["GET", `${item}/deliveries`],
       ["POST", `${item}/deliveries/${delivery.id}/resend`],
     ] as const) {
-      expectProblem(await call(method, path, { key: b.key, body: payload }), 404, "resource_not_found");
+      expectProblem(
+        await call(method, path, { key: b.key, body: payload }),
+        404,
+        "resource_not_found",
+      );
     }
     expect((await call("GET", WEBHOOKS, { key: b.key })).json.webhooks).toEqual([]);
     expect((await call("GET", item, { key: a.key })).json.enabled).toBe(true);
@@ -139,8 +143,14 @@ describe("webhooks API", () => {
     const hook = await createWebhook(t.key, body(url));
     await call("POST", `${WEBHOOKS}/${hook.uid}/test`, { key: t.key });
     expect((await call("DELETE", `${WEBHOOKS}/${hook.uid}`, { key: t.key })).status).toBe(204);
-    expectProblem(await call("GET", `${WEBHOOKS}/${hook.uid}`, { key: t.key }), 404, "resource_not_found");
-    const left = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?")
+    expectProblem(
+      await call("GET", `${WEBHOOKS}/${hook.uid}`, { key: t.key }),
+      404,
+      "resource_not_found",
+    );
+    const left = await env.DB.prepare(
+      "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?",
+    )
       .bind(hook.uid)
       .first<{ n: number }>();
     expect(left!.n).toBe(0);

@@ -65,7 +65,11 @@ describe("outbound webhooks", () => {
     const hook = await createWebhook(t.key, { url: receiver.url, event_types: ["run.created"] });
     await createRun(t.key);
     // the first attempt (queued by the EVENTS consumer) fails: the next is due 5 s later
-    const first = await untilDelivery(t.key, hook.uid, (d) => d.attempt_count === 1 && d.status === "failed");
+    const first = await untilDelivery(
+      t.key,
+      hook.uid,
+      (d) => d.attempt_count === 1 && d.status === "failed",
+    );
     const due = Date.parse(first.next_attempt_at) - Date.parse(first.attempts[0].at);
     expect(due).toBeGreaterThanOrEqual(5_000);
     expect(due).toBeLessThan(6_000);
@@ -74,7 +78,9 @@ describe("outbound webhooks", () => {
     await deliverToQueue(SENDS, [msg(1)]);
     const [second] = await deliveriesOf(t.key, hook.uid);
     expect(second).toMatchObject({ status: "failed", attempt_count: 2 });
-    expect(Date.parse(second.next_attempt_at) - Date.parse(second.attempts[0].at)).toBeGreaterThanOrEqual(300_000);
+    expect(
+      Date.parse(second.next_attempt_at) - Date.parse(second.attempts[0].at),
+    ).toBeGreaterThanOrEqual(300_000);
     // attempt 3 succeeds; the attempts already made, delivered again, send nothing
     await deliverToQueue(SENDS, [msg(2), msg(2), msg(1), msg(0)]);
     // the queue's own delayed message for attempt 2 comes 5 s after the first failure: it is stale
@@ -88,7 +94,9 @@ describe("outbound webhooks", () => {
     for (const c of calls) expect(verified(hook.secret, c).type).toBe("run.created");
     const [done] = await deliveriesOf(t.key, hook.uid);
     expect(done).toMatchObject({ status: "succeeded", attempt_count: 3, next_attempt_at: null });
-    expect(done.attempts.map((a: { http_status: number }) => a.http_status)).toEqual([200, 503, 500]);
+    expect(done.attempts.map((a: { http_status: number }) => a.http_status)).toEqual([
+      200, 503, 500,
+    ]);
     expect(done.attempts[2].response_body).toBe("down");
   });
 
@@ -191,7 +199,11 @@ describe("outbound webhooks", () => {
       .bind("dlv_strict", hook.uid, t.teamId, `evt_${uuidv7()}`, Date.now(), Date.now())
       .run();
     const strict = { ...env, WEBHOOKS_ALLOW_PRIVATE: "false" } as Env;
-    await deliverToQueue(SENDS, [{ delivery_id: "dlv_strict", team_id: t.teamId, attempt: 0 }], strict);
+    await deliverToQueue(
+      SENDS,
+      [{ delivery_id: "dlv_strict", team_id: t.teamId, attempt: 0 }],
+      strict,
+    );
     const [d] = await deliveriesOf(t.key, hook.uid);
     expect(d.status).toBe("failed");
     expect(d.attempts[0]).toMatchObject({ http_status: null });

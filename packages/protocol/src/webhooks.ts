@@ -49,7 +49,9 @@ export const WebhookItem = z.object({
     .string()
     .nullable()
     .describe("why the platform disabled it (410 Gone, failing for days); null otherwise"),
-  failing_since: Timestamp.nullable().describe("first of the failed attempts since the last success"),
+  failing_since: Timestamp.nullable().describe(
+    "first of the failed attempts since the last success",
+  ),
   created_at: Timestamp,
   updated_at: Timestamp,
   created_by: z.string(),

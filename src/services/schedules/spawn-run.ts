@@ -6,7 +6,7 @@ import {
   type ScheduleSpawnMessage,
 } from "@ambit/protocol";
 import { and, eq, isNull, lte, or } from "drizzle-orm";
-import { createDb, type Db } from "../../db/client.ts";
+import { createDb } from "../../db/client.ts";
 import { runs, schedules } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { sha256Hex } from "../../lib/hash.ts";

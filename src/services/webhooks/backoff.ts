@@ -7,7 +7,15 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 /** Waits (seconds) after failed attempts 1, 2, …: the 8th attempt comes ≈ 27.6 h after the first. */
-export const RETRY_DELAYS_S = [5, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR];
+export const RETRY_DELAYS_S = [
+  5,
+  5 * MINUTE,
+  30 * MINUTE,
+  2 * HOUR,
+  5 * HOUR,
+  10 * HOUR,
+  10 * HOUR,
+];
 export const MAX_DELAY_S = 43_200;
 
 /**

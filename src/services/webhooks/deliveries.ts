@@ -59,7 +59,14 @@ export async function listDeliveries({
     page_info: {
       has_next_page: hasNext,
       ...(hasNext
-        ? { next_cursor: encodeCursor({ sortBy: SORT, order: "desc", value: last.createdAt, id: last.id }) }
+        ? {
+            next_cursor: encodeCursor({
+              sortBy: SORT,
+              order: "desc",
+              value: last.createdAt,
+              id: last.id,
+            }),
+          }
         : {}),
     },
   };
@@ -129,7 +136,10 @@ export async function resendDelivery({
     .where(and(ofDelivery, eq(webhookDeliveries.attemptCount, current.attemptCount)))
     .returning();
   if (!row)
-    throw new AppError("conflict", "an attempt of this delivery is under way; try again in a moment");
+    throw new AppError(
+      "conflict",
+      "an attempt of this delivery is under way; try again in a moment",
+    );
   await queueAttempt(ctx.env, row);
   return toDeliveryItem(row, []);
 }

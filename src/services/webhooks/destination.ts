@@ -38,7 +38,9 @@ export function assertDestination(url: string, allowPrivate: boolean): void {
   throw new AppError(
     "invalid_request",
     `url ${url} cannot receive webhooks: ${why}. Use a public https URL` +
-      (allowPrivate ? "" : " (the platform's WEBHOOKS_ALLOW_PRIVATE allows others, for development)"),
+      (allowPrivate
+        ? ""
+        : " (the platform's WEBHOOKS_ALLOW_PRIVATE allows others, for development)"),
     { errors: [{ path: "url", message: why }] },
   );
 }

@@ -19,7 +19,12 @@ export const ATTEMPT_TIMEOUT_MS = 15_000;
 const KEPT_BYTES = 1024;
 const DAY_MS = 86_400_000;
 
-type Answer = { status: number | null; error: string | null; body: string | null; retryAfter: string | null };
+type Answer = {
+  status: number | null;
+  error: string | null;
+  body: string | null;
+  retryAfter: string | null;
+};
 
 /**
  * Makes attempt `msg.attempt` of a delivery, if that is the attempt due: a message delivered
@@ -27,12 +32,17 @@ type Answer = { status: number | null; error: string | null; body: string | null
  * Records the attempt, then either ends the delivery (2xx; 410 Gone, which disables the endpoint;
  * the schedule run out) or queues the next attempt with its delay.
  */
-export async function attemptDelivery(env: Env, msg: WebhookSendMessage): Promise<"sent" | "skipped"> {
+export async function attemptDelivery(
+  env: Env,
+  msg: WebhookSendMessage,
+): Promise<"sent" | "skipped"> {
   const db = createDb(env.DB);
   const [delivery] = await db
     .select()
     .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.id, msg.delivery_id), eq(webhookDeliveries.teamId, msg.team_id)));
+    .where(
+      and(eq(webhookDeliveries.id, msg.delivery_id), eq(webhookDeliveries.teamId, msg.team_id)),
+    );
   if (!delivery || delivery.attemptCount !== msg.attempt) return "skipped";
   const [hook] = await db
     .select()
@@ -81,7 +91,12 @@ async function post(env: Env, hook: WebhookRow, delivery: DeliveryRow): Promise<
         "user-agent": "Ambit-Webhooks/1",
         "webhook-id": delivery.eventId,
         "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signWebhook(secret, delivery.eventId, timestamp, delivery.payload),
+        "webhook-signature": await signWebhook(
+          secret,
+          delivery.eventId,
+          timestamp,
+          delivery.payload,
+        ),
       },
       body: delivery.payload,
       redirect: "manual", // a redirect is a failure, never followed (it could point anywhere)
@@ -152,26 +167,40 @@ async function settle(
   if (answer.status !== null && answer.status >= 200 && answer.status < 300) {
     await db.batch([
       attempt,
-      db.update(webhookDeliveries).set({ status: "succeeded", ...ended }).where(ofDelivery),
-      db.update(webhooks).set({ failingSince: null }).where(and(ofHook, isNotNull(webhooks.failingSince))),
+      db
+        .update(webhookDeliveries)
+        .set({ status: "succeeded", ...ended })
+        .where(ofDelivery),
+      db
+        .update(webhooks)
+        .set({ failingSince: null })
+        .where(and(ofHook, isNotNull(webhooks.failingSince))),
     ]);
     return;
   }
   if (answer.status === 410) {
     const reason =
       `the endpoint answered 410 Gone at ${iso(at)}, which asks for no more deliveries; ` +
-      "enable it again with PATCH /api/v1/webhooks/{uid} {\"enabled\": true}";
+      'enable it again with PATCH /api/v1/webhooks/{uid} {"enabled": true}';
     await db.batch([
       attempt,
-      db.update(webhookDeliveries).set({ status: "gave_up", ...ended }).where(ofDelivery),
-      db.update(webhooks).set({ enabled: false, disabledReason: reason, updatedAt: now }).where(ofHook),
+      db
+        .update(webhookDeliveries)
+        .set({ status: "gave_up", ...ended })
+        .where(ofDelivery),
+      db
+        .update(webhooks)
+        .set({ enabled: false, disabledReason: reason, updatedAt: now })
+        .where(ofHook),
     ]);
     return;
   }
   const failingSince = hook.failingSince ?? at;
   const days = getConfig(env).WEBHOOKS_DISABLE_AFTER_DAYS;
   const tooLong = at - failingSince >= days * DAY_MS;
-  const delay = tooLong ? null : nextDelay(delivery.attemptCount - 1 - delivery.seriesStart, answer.retryAfter);
+  const delay = tooLong
+    ? null
+    : nextDelay(delivery.attemptCount - 1 - delivery.seriesStart, answer.retryAfter);
   await db.batch([
     attempt,
     db
@@ -193,7 +222,7 @@ async function settle(
               disabledReason:
                 `every attempt since ${iso(failingSince)} failed (${days} days or more); ` +
                 "fix the endpoint, then enable it again with PATCH /api/v1/webhooks/{uid} " +
-                "{\"enabled\": true} and resend what it missed",
+                '{"enabled": true} and resend what it missed',
             }
           : { failingSince: sql`coalesce(${webhooks.failingSince}, ${at})` },
       )

@@ -20,7 +20,12 @@ const eventOption: OptionSpec = {
   description: `an event type to send (repeatable, or comma-separated): ${EVENTS.join(", ")}`,
 };
 const eventTypes = (v: unknown) =>
-  strs(v as string[] | undefined).flatMap((e) => e.split(",").map((x) => x.trim()).filter(Boolean));
+  strs(v as string[] | undefined).flatMap((e) =>
+    e
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 function describeWebhook(w: WebhookItem): string {
   const rows = [
@@ -115,7 +120,10 @@ export const webhookUpdate: Command = {
     enable: { type: "boolean", description: "enable it (clears why it was disabled)" },
     disable: { type: "boolean", description: "disable it" },
   },
-  examples: ["ambit webhook update $UID --enable", "ambit webhook update $UID --event run.completed"],
+  examples: [
+    "ambit webhook update $UID --enable",
+    "ambit webhook update $UID --event run.completed",
+  ],
   async run({ positionals, values, client, io, json }) {
     if (values.enable && values.disable)
       throw new UsageError("--enable and --disable contradict each other", "ambit webhook update");
@@ -189,22 +197,29 @@ export const webhookDeliveries: Command = {
     limit: { type: "string", value: "<n>", description: "how many (1-100, default 20)" },
     cursor: { type: "string", value: "<cursor>", description: "the next page (from --json)" },
   },
-  examples: ["ambit webhook deliveries $UID --status gave_up", "ambit webhook deliveries $UID --json"],
+  examples: [
+    "ambit webhook deliveries $UID --status gave_up",
+    "ambit webhook deliveries $UID --json",
+  ],
   async run({ positionals, values, client, io, json }) {
     const limit = str(values.limit);
     if (limit !== undefined && !/^\d+$/.test(limit))
       throw new UsageError("--limit wants a whole number", "ambit webhook deliveries");
     const page = await client().webhooks.deliveries(positionals[0], {
-      ...(str(values.status) ? { status: str(values.status) as WebhookDeliveryItem["status"] } : {}),
+      ...(str(values.status)
+        ? { status: str(values.status) as WebhookDeliveryItem["status"] }
+        : {}),
       ...(limit ? { limit: Number(limit) } : {}),
       ...(str(values.cursor) ? { cursor: str(values.cursor) } : {}),
     });
     if (json) return (printJson(io, page), 0);
     io.out.write(
-      table(["ID", "EVENT", "STATUS", "ATTEMPTS", "LAST ANSWER", "UPDATED"], page.deliveries.map(deliveryLine)),
+      table(
+        ["ID", "EVENT", "STATUS", "ATTEMPTS", "LAST ANSWER", "UPDATED"],
+        page.deliveries.map(deliveryLine),
+      ),
     );
-    if (page.page_info.next_cursor)
-      io.err.write(`More: --cursor ${page.page_info.next_cursor}\n`);
+    if (page.page_info.next_cursor) io.err.write(`More: --cursor ${page.page_info.next_cursor}\n`);
     return 0;
   },
 };

@@ -19,7 +19,12 @@ export type WebhookDeliveriesParams = {
   limit?: number;
   status?: WebhookDeliveryStatus;
 };
-export type { CreateWebhookResponse, ListWebhookDeliveriesResponse, WebhookDeliveryItem, WebhookItem };
+export type {
+  CreateWebhookResponse,
+  ListWebhookDeliveriesResponse,
+  WebhookDeliveryItem,
+  WebhookItem,
+};
 
 /**
  * `client.webhooks`: outbound webhooks (admins). The team's events are POSTed to each endpoint,
