@@ -17,7 +17,7 @@ const RETRY_MS = 1_000;
 const SOURCES = ["run.state_changed", "followup.received"];
 const BATCH = 50;
 
-/** Starts the cursor at `seq` (a new session: its log begins with `run.created`, sent by createRun). */
+/** Starts the cursor at `seq`: a new session's log begins with `run.created` (createRun sends it). */
 export function startPlatformEvents(s: Session, seq: number) {
   s.ctx.storage.kv.put(CURSOR, seq);
 }

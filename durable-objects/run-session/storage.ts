@@ -223,7 +223,7 @@ export function listEvents(sql: SqlStorage, after: number, limit: number): RunEv
     .map(toEvent);
 }
 
-/** Entries of these types after `after`, in order (the platform events' outbox, platform-events.ts). */
+/** Entries of these types after `after`, in order (the platform events' outbox: platform-events.ts). */
 export function listEventsOfTypes(
   sql: SqlStorage,
   after: number,
@@ -232,7 +232,8 @@ export function listEventsOfTypes(
 ): RunEvent[] {
   return sql
     .exec<RawEvent>(
-      `SELECT * FROM events WHERE seq > ? AND type IN (${types.map(() => "?").join(", ")}) ORDER BY seq LIMIT ?`,
+      `SELECT * FROM events WHERE seq > ? AND type IN (${types.map(() => "?").join(", ")})
+       ORDER BY seq LIMIT ?`,
       after,
       ...types,
       limit,

@@ -8,7 +8,8 @@ import type { Session } from "./session.ts";
 import { type RunRecord, updateRun } from "./storage.ts";
 import { apply } from "./transitions.ts";
 
-// The session's alarm: retries of a failed summary write-back, platform events or archive, and the run's timers
+// The session's alarm: retries of a failed summary write-back, platform events or archive, and
+// the run's timers
 // (deadlines.ts): the team's maximum run time, hosts that never confirm a stop, a LOCAL run's
 // lease.
 

@@ -600,9 +600,9 @@ export const webhookDeliveries = sqliteTable(
     payload: text("payload").notNull(),
     /** pending | succeeded | failed (a retry is scheduled) | gave_up */
     status: text("status").notNull(),
-    /** attempts ever made; each queue message names the count it expects, so a duplicate sends nothing */
+    /** attempts ever made; a queue message names the count it expects: a duplicate sends nothing */
     attemptCount: integer("attempt_count").notNull().default(0),
-    /** attempt_count when the current series began (a resend starts a new one): the backoff counts from here */
+    /** attempt_count when the current series began (a resend starts one); the backoff counts from it */
     seriesStart: integer("series_start").notNull().default(0),
     nextAttemptAt: integer("next_attempt_at"),
     createdAt: integer("created_at").notNull(),
@@ -614,7 +614,7 @@ export const webhookDeliveries = sqliteTable(
   ],
 );
 
-/** Every HTTP attempt of a delivery: its answer's status (or the network error), latency, first 1 KB. */
+/** Every HTTP attempt of a delivery: its answer's status (or network error), latency, first 1 KB. */
 export const webhookAttempts = sqliteTable(
   "webhook_attempts",
   {

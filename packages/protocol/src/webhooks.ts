@@ -114,7 +114,7 @@ export const ListWebhookDeliveriesResponse = z.object({
 });
 export type ListWebhookDeliveriesResponse = z.infer<typeof ListWebhookDeliveriesResponse>;
 
-/** Message on the `WEBHOOK_SENDS` queue: make attempt number `attempt` (0-based, over all series). */
+/** Message on the `WEBHOOK_SENDS` queue: make attempt `attempt` (0-based, over all series). */
 export const WebhookSendMessage = z.object({
   delivery_id: z.string(),
   team_id: z.string(),

@@ -199,7 +199,7 @@ export async function createRun({
   ]);
   const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;
-  // the run exists from here: its event goes out beside the dispatch, and its loss never fails the request
+  // the run exists from here: its event goes out beside the dispatch; losing it never fails the request
   const created = emitPlatformEventOrLog(ctx.env, {
     team_id: ctx.teamId,
     type: "run.created",

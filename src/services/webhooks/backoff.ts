@@ -6,7 +6,7 @@ const SECOND = 1;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-/** Waits (seconds) after failed attempts 1, 2, …: the 8th attempt comes ≈ 27.6 h after the first. */
+/** Waits (seconds) after failed attempts 1, 2, …: the 8th attempt is ≈ 27.6 h after the first. */
 export const RETRY_DELAYS_S = [
   5,
   5 * MINUTE,

@@ -7,7 +7,7 @@ import { AppError } from "../../lib/errors.ts";
 
 const INTERNAL_NAMES = /(^|\.)(localhost|internal|local|localdomain|home\.arpa)$/i;
 
-/** Why `url` may not receive webhooks, or null when it may. `allowPrivate`: WEBHOOKS_ALLOW_PRIVATE. */
+/** Why `url` may not receive webhooks, or null if it may. `allowPrivate`: WEBHOOKS_ALLOW_PRIVATE. */
 export function refusedDestination(url: string, allowPrivate: boolean): string | null {
   let u: URL;
   try {
@@ -54,7 +54,8 @@ function parseV4(host: string): number[] | null {
 }
 
 function publicV4([a, b, c]: number[]): boolean {
-  if (a === 0 || a === 10 || a === 127 || a >= 224) return false; // this net, private, loopback, multicast/reserved
+  // this network, private, loopback, multicast and reserved
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
   if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT
   if (a === 169 && b === 254) return false; // link-local, cloud metadata (169.254.169.254)
   if (a === 172 && b >= 16 && b <= 31) return false;
@@ -66,7 +67,7 @@ function publicV4([a, b, c]: number[]): boolean {
   return true;
 }
 
-/** Eight 16-bit groups, or null. The URL parser writes IPv6 hosts in hex only (`[::ffff:7f00:1]`). */
+/** Eight 16-bit groups, or null. The URL parser writes IPv6 hosts in hex (`[::ffff:7f00:1]`). */
 function parseV6(text: string): number[] | null {
   const halves = text.split("::");
   if (halves.length > 2) return null;

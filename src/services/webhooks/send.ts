@@ -76,7 +76,7 @@ const claimable = (id: string, attempt: number) =>
     inArray(webhookDeliveries.status, ["pending", "failed"]),
   );
 
-/** One signed POST; never throws: a refused destination, a timeout or a network error is an answer too. */
+/** One signed POST; never throws: a refused destination, a timeout, a network error are answers. */
 async function post(env: Env, hook: WebhookRow, delivery: DeliveryRow): Promise<Answer> {
   const none = { status: null, body: null, retryAfter: null };
   const refused = refusedDestination(hook.url, getConfig(env).WEBHOOKS_ALLOW_PRIVATE);
