@@ -224,6 +224,8 @@ describe("outbound webhooks", () => {
     // a host's report retried after it was applied changes nothing, so it emits nothing
     const again = await sessionOf(runId).command(ref, "succeed", HOST_ACTOR);
     expect(again.ok).toBe(false);
+    // sent as each change commits (not only when something later drains the log)
+    await eventually("the state changes' events", async () => (await receiver.calls()).length >= 5);
     const res = await call("POST", `/api/v1/agent/runs/${runId}/followups`, {
       key: t.key,
       body: { message: "also fix the lint" },
