@@ -61,6 +61,15 @@ const Config = z
     /** an outbound webhook whose attempts have all failed for this many days is disabled */
     WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
     /**
+     * The waits (seconds, comma-separated) between a webhook delivery's attempts, replacing the
+     * schedule of src/services/webhooks/backoff.ts; end to end tests and benches shorten it.
+     */
+    WEBHOOKS_RETRY_DELAYS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, "must be whole seconds separated by commas, e.g. 5,300,1800")
+      .transform((v) => v.split(",").map(Number))
+      .optional(),
+    /**
      * Origins besides the Worker's own whose pages may make cookie-authenticated writes and open
      * websockets (a console served elsewhere), comma-separated, e.g. `https://console.example.com`.
      */

@@ -23,8 +23,12 @@ export const MAX_DELAY_S = 43_200;
  * place in its series (0 = the first); `retryAfter`: the answer's `Retry-After`, honoured within
  * the queue's limit when it asks for longer than the schedule.
  */
-export function nextDelay(index: number, retryAfter: string | null): number | null {
-  const planned = RETRY_DELAYS_S[index];
+export function nextDelay(
+  index: number,
+  retryAfter: string | null,
+  schedule: number[] = RETRY_DELAYS_S,
+): number | null {
+  const planned = schedule[index];
   if (planned === undefined) return null;
   const asked = retryAfterSeconds(retryAfter);
   return Math.min(MAX_DELAY_S, Math.max(planned, asked ?? 0));

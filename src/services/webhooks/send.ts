@@ -196,11 +196,16 @@ async function settle(
     return;
   }
   const failingSince = hook.failingSince ?? at;
-  const days = getConfig(env).WEBHOOKS_DISABLE_AFTER_DAYS;
+  const config = getConfig(env);
+  const days = config.WEBHOOKS_DISABLE_AFTER_DAYS;
   const tooLong = at - failingSince >= days * DAY_MS;
   const delay = tooLong
     ? null
-    : nextDelay(delivery.attemptCount - 1 - delivery.seriesStart, answer.retryAfter);
+    : nextDelay(
+        delivery.attemptCount - 1 - delivery.seriesStart,
+        answer.retryAfter,
+        config.WEBHOOKS_RETRY_DELAYS,
+      );
   await db.batch([
     attempt,
     db
