@@ -8,9 +8,9 @@ import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import { webhookAttempts, webhookDeliveries } from "../../db/schema.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { AppError, notFound } from "../../lib/errors.ts";
-import { newUid, uuidv7 } from "../../lib/ids.ts";
+import { uuidv7 } from "../../lib/ids.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { eventBody, queueAttempt } from "./fan-out.ts";
+import { eventBody, newDelivery, queueAttempt } from "./fan-out.ts";
 import { type DeliveryRow, toDeliveryItem } from "./webhook-item.ts";
 import { getWebhookInTeam } from "./write-webhook.ts";
 
@@ -160,20 +160,12 @@ export async function testWebhook({
   const now = Date.now();
   const eventId = `evt_${uuidv7(now)}`;
   const data = { webhook_uid: hook.id, message: "a test event sent by POST /webhooks/{uid}/test" };
-  const row: DeliveryRow = {
-    id: newUid(),
+  const row = newDelivery({
     webhookId: hook.id,
     teamId: ctx.teamId,
-    eventId,
-    eventType: WEBHOOK_TEST_EVENT,
+    event: { id: eventId, type: WEBHOOK_TEST_EVENT },
     payload: eventBody({ type: WEBHOOK_TEST_EVENT, at: now, data }),
-    status: "pending",
-    attemptCount: 0,
-    seriesStart: 0,
-    nextAttemptAt: now,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   await ctx.db.insert(webhookDeliveries).values(row);
   await queueAttempt(ctx.env, row);
   return toDeliveryItem(row, []);

@@ -19,6 +19,30 @@ export function eventBody(event: { type: string; at: number; data: Record<string
   return JSON.stringify({ type: event.type, timestamp: iso(event.at), data: event.data });
 }
 
+/** A delivery of `event` to one webhook, its first attempt due now. */
+export function newDelivery(input: {
+  webhookId: string;
+  teamId: string;
+  event: { id: string; type: string };
+  payload: string;
+}): DeliveryRow {
+  const now = Date.now();
+  return {
+    id: newUid(),
+    webhookId: input.webhookId,
+    teamId: input.teamId,
+    eventId: input.event.id,
+    eventType: input.event.type,
+    payload: input.payload,
+    status: "pending",
+    attemptCount: 0,
+    seriesStart: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /**
  * Makes one delivery of the event per enabled webhook of its team that subscribes to its type,
  * and queues each one's first attempt. A redelivered event finds its deliveries made
@@ -35,21 +59,9 @@ export async function fanOutEvent(env: Env, event: PlatformEventMessage): Promis
   ).filter((w) => (w.eventTypes as string[]).includes(event.type));
   if (!subscribed.length) return 0;
   const payload = eventBody({ ...event, data: await withRunSummary(db, event) });
-  const now = Date.now();
-  const rows: DeliveryRow[] = subscribed.map((w) => ({
-    id: newUid(),
-    webhookId: w.id,
-    teamId: event.team_id,
-    eventId: event.id,
-    eventType: event.type,
-    payload,
-    status: "pending",
-    attemptCount: 0,
-    seriesStart: 0,
-    nextAttemptAt: now,
-    createdAt: now,
-    updatedAt: now,
-  }));
+  const rows = subscribed.map((w) =>
+    newDelivery({ webhookId: w.id, teamId: event.team_id, event, payload }),
+  );
   const made = await db.insert(webhookDeliveries).values(rows).onConflictDoNothing().returning();
   const unsent = await db
     .select()
