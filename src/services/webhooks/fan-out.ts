@@ -1,4 +1,4 @@
-import type { PlatformEventMessage } from "@ambit/protocol";
+import type { PlatformEventMessage, WebhookSendMessage } from "@ambit/protocol";
 import { and, eq, inArray } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
 import { runs, webhookDeliveries, webhooks } from "../../db/schema.ts";
@@ -8,11 +8,18 @@ import type { DeliveryRow } from "./webhook-item.ts";
 
 /** Sends a delivery's next attempt to the `WEBHOOK_SENDS` queue (the sender: send.ts). */
 export async function queueAttempt(env: Env, row: DeliveryRow, delaySeconds = 0): Promise<void> {
-  await env.WEBHOOK_SENDS.send(
-    { delivery_id: row.id, team_id: row.teamId, attempt: row.attemptCount },
-    { contentType: "json", ...(delaySeconds ? { delaySeconds } : {}) },
-  );
+  await env.WEBHOOK_SENDS.send(sendMessage(row), {
+    contentType: "json",
+    ...(delaySeconds ? { delaySeconds } : {}),
+  });
 }
+
+/** The message of a delivery's next attempt (the one `attempt_count` says is due). */
+const sendMessage = (row: DeliveryRow): WebhookSendMessage => ({
+  delivery_id: row.id,
+  team_id: row.teamId,
+  attempt: row.attemptCount,
+});
 
 /** The exact body every attempt of an event's delivery sends (Standard Webhooks' shape). */
 export function eventBody(event: { type: string; at: number; data: Record<string, unknown> }) {
@@ -77,7 +84,10 @@ export async function fanOutEvent(env: Env, event: PlatformEventMessage): Promis
         eq(webhookDeliveries.attemptCount, 0),
       ),
     );
-  await Promise.all(unsent.map((row) => queueAttempt(env, row)));
+  if (unsent.length)
+    await env.WEBHOOK_SENDS.sendBatch(
+      unsent.map((row) => ({ body: sendMessage(row), contentType: "json" as const })),
+    );
   return made.length;
 }
 

@@ -37,17 +37,18 @@ export async function attemptDelivery(
   msg: WebhookSendMessage,
 ): Promise<"sent" | "skipped"> {
   const db = createDb(env.DB);
-  const [delivery] = await db
-    .select()
+  const [found] = await db
+    .select({ delivery: webhookDeliveries, hook: webhooks })
     .from(webhookDeliveries)
+    .leftJoin(
+      webhooks,
+      and(eq(webhooks.id, webhookDeliveries.webhookId), eq(webhooks.teamId, msg.team_id)),
+    )
     .where(
       and(eq(webhookDeliveries.id, msg.delivery_id), eq(webhookDeliveries.teamId, msg.team_id)),
     );
+  const { delivery, hook } = found ?? {};
   if (!delivery || delivery.attemptCount !== msg.attempt) return "skipped";
-  const [hook] = await db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.id, delivery.webhookId), eq(webhooks.teamId, msg.team_id)));
   // a test is sent to a disabled endpoint too: it is how one checks it before enabling it again
   if (!hook || (!hook.enabled && delivery.eventType !== WEBHOOK_TEST_EVENT)) {
     await db
