@@ -13,7 +13,9 @@ import { listEventsOfTypes } from "./storage.ts";
 // after it was applied writes nothing, so it emits nothing.
 
 const CURSOR = "platform_events_seq";
-const RETRY_MS = 1_000;
+const FAILURES = "platform_events_failures";
+/** A failed send is tried again after 1 s, 2 s, 4 s, … up to 5 minutes (a queue outage). */
+const retryMs = (failures: number) => Math.min(300_000, 1_000 * 2 ** Math.min(failures, 9));
 const SOURCES = ["run.state_changed", "followup.received"];
 const BATCH = 50;
 
@@ -54,27 +56,53 @@ export async function emitRecorded(s: Session, before?: number): Promise<void> {
         kv.put(CURSOR, Math.max(kv.get<number>(CURSOR) ?? 0, from));
       }
     } catch (err) {
-      log.error("platform event not sent; retrying from the alarm", { run_id: run.id, error: err });
-      await s.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+      const failures = (kv.get<number>(FAILURES) ?? 0) + 1;
+      kv.put(FAILURES, failures);
+      log.error("platform event not sent; retrying from the alarm", {
+        run_id: run.id,
+        failures,
+        error: err,
+      });
+      // never later than a timer already armed (a deadline must not wait for this retry)
+      const at = Date.now() + retryMs(failures - 1);
+      const current = await s.ctx.storage.getAlarm();
+      if (current === null || current > at) await s.ctx.storage.setAlarm(at);
       return;
     }
+    if (kv.get(FAILURES) !== undefined) kv.delete(FAILURES);
     if (entries.length < BATCH) return;
   }
 }
 
 type Out = { type: PlatformEventType; data: Record<string, unknown> };
 
+/**
+ * Longest text an event carries (a follow-up, a status message): webhooks want thin payloads, and
+ * a queue message over 128 KB could never be sent, holding up every later event of the run.
+ */
+const MAX_TEXT = 4_000;
+const cut = (text: unknown) =>
+  typeof text === "string" && text.length > MAX_TEXT
+    ? { text: `${text.slice(0, MAX_TEXT)}…`, truncated: true as const }
+    : { text };
+
 /** What one log entry tells the platform's listeners. */
 function platformEventsOf({ type, payload, actor }: RunEvent): Out[] {
   if (type === "followup.received") {
     const sender = { type: actor.type, id: actor.id };
-    return [{ type: "run.followup", data: { followup: { message: payload.message, sender } } }];
+    const { text, truncated } = cut(payload.message);
+    const followup = { message: text, sender, ...(truncated ? { truncated } : {}) };
+    return [{ type: "run.followup", data: { followup } }];
   }
   const to = payload.to as RunState;
+  const status = payload.status_message as { message?: unknown } | undefined;
+  const { text, truncated } = cut(status?.message);
   const data = {
     state: to,
     previous_state: payload.from,
-    ...(payload.status_message ? { status_message: payload.status_message } : {}),
+    ...(status
+      ? { status_message: { ...status, message: text, ...(truncated ? { truncated } : {}) } }
+      : {}),
   };
   const out: Out[] = [{ type: "run.state_changed", data }];
   if (isTerminal(to)) out.push({ type: "run.completed", data });

@@ -263,4 +263,26 @@ describe("outbound webhooks", () => {
     const completed = bodies.find((b) => b.type === "run.completed")!;
     expect(completed.data).toMatchObject({ run_id: runId, state: "SUCCEEDED", title: "Fix" });
   });
+
+  it("a long follow-up is cut in its event, which a queue message could not hold whole", async () => {
+    const t = await newTeam();
+    const receiver = await receiverEndpoint();
+    const hook = await createWebhook(t.key, { url: receiver.url, event_types: ["run.followup"] });
+    const runId = await createRun(t.key);
+    const ref = { runId, teamId: t.teamId };
+    await advance(ref, "dispatch", "claim", "start");
+    const message = "€".repeat(60_000); // 180 KB of UTF-8: more than a queue message holds
+    const res = await call("POST", `/api/v1/agent/runs/${runId}/followups`, {
+      key: t.key,
+      body: { message },
+    });
+    expect(res.status, res.text).toBeLessThan(300);
+    const [c] = await eventually("the follow-up's event", async () => {
+      const calls = await receiver.calls();
+      return calls.length ? calls : null;
+    });
+    const { data } = verified(hook.secret, c);
+    expect(data.followup.truncated).toBe(true);
+    expect(data.followup.message).toBe(`${"€".repeat(4_000)}…`);
+  });
 });
