@@ -2,27 +2,32 @@ import { createDb } from "../db/client.ts";
 import { rewrapStaleTeamKeys } from "../lib/team-data-key.ts";
 import { pruneIdempotencyKeys } from "../services/idempotency.ts";
 import { pruneWebSessions } from "../services/web-sessions.ts";
+import { requeueStalledDeliveries } from "../services/webhooks/sweep.ts";
 import { log } from "../lib/log.ts";
 
 /**
  * Every minute: drop idempotency records past their 24 h window and web sessions and sign-in links
- * past their end, and after a `SECRETS_KEY` rotation rewrap teams' data keys under the new key.
+ * past their end, after a `SECRETS_KEY` rotation rewrap teams' data keys under the new key, and
+ * queue again outbound webhook attempts whose message was lost.
  * (Schedules have their own: cron/schedules.ts.)
  */
 export async function runHousekeeping(env: Env, now: number) {
   const pruned = await pruneIdempotencyKeys(createDb(env.DB), now);
   const sessionsPruned = await pruneWebSessions(createDb(env.DB), now);
   const rewrapped = await rewrapStaleTeamKeys(env);
-  if (pruned || rewrapped || sessionsPruned) {
+  const requeued = await requeueStalledDeliveries(env, now);
+  if (pruned || rewrapped || sessionsPruned || requeued) {
     log.info("housekeeping", {
       idempotency_keys_pruned: pruned,
       web_sessions_pruned: sessionsPruned,
       team_keys_rewrapped: rewrapped,
+      webhook_attempts_requeued: requeued,
     });
   }
   return {
     idempotencyKeysPruned: pruned,
     webSessionsPruned: sessionsPruned,
     teamKeysRewrapped: rewrapped,
+    webhookAttemptsRequeued: requeued,
   };
 }

@@ -611,6 +611,8 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     uniqueIndex("webhook_deliveries_event").on(t.webhookId, t.eventId),
     index("webhook_deliveries_list").on(t.webhookId, t.createdAt, t.id),
+    // the housekeeping's sweep of attempts whose message was lost (services/webhooks/sweep.ts)
+    index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
   ],
 );
 

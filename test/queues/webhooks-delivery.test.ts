@@ -1,8 +1,14 @@
 // Outbound webhooks end to end in workerd: real EVENTS and WEBHOOK_SENDS queues, D1 and the run's
 // Durable Object, sending to a recording receiver in Node; signatures checked with the
 // independent `standardwebhooks` library.
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import worker from "../../src/index.ts";
 import { uuidv7 } from "../../src/lib/ids.ts";
 import { call, newTeam } from "../helpers/api.ts";
 import { eventually, sleep } from "../helpers/hosts.ts";
@@ -284,5 +290,33 @@ describe("outbound webhooks", () => {
     const { data } = verified(hook.secret, c);
     expect(data.followup.truncated).toBe(true);
     expect(data.followup.message).toBe(`${"€".repeat(4_000)}…`);
+  });
+
+  it("an attempt whose message was lost is queued again by the housekeeping cron, once", async () => {
+    const t = await newTeam();
+    const receiver = await receiverEndpoint();
+    const hook = await createWebhook(t.key, { url: receiver.url, event_types: ["run.created"] });
+    const now = Date.now();
+    // its consumer died after claiming attempt 1 (so attempt_count is 2), 20 minutes ago
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, webhook_id, team_id, event_id, event_type, payload, status, attempt_count, series_start, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'run.created', '{\"type\":\"run.created\"}', 'failed', 2, 0, ?, ?, ?)",
+    )
+      .bind("dlv_lost", hook.uid, t.teamId, `evt_${uuidv7()}`, now - 20 * 60_000, now, now)
+      .run();
+    const fire = async () => {
+      const ctx = createExecutionContext();
+      const controller = createScheduledController({
+        scheduledTime: Date.now(),
+        cron: "* * * * *",
+      });
+      await worker.scheduled(controller, env, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    await fire();
+    const d = await untilDelivery(t.key, hook.uid, (x) => x.status === "succeeded");
+    expect(d.attempt_count).toBe(3);
+    await fire(); // nothing is due any more
+    await sleep(1_500);
+    expect(await receiver.calls()).toHaveLength(1);
   });
 });

@@ -57,9 +57,11 @@ export async function attemptDelivery(
       .where(claimable(delivery.id, msg.attempt));
     return "skipped";
   }
+  const now = Date.now();
   const [claimed] = await db
     .update(webhookDeliveries)
-    .set({ attemptCount: msg.attempt + 1, updatedAt: Date.now() })
+    // in flight until then: the sweep (sweep.ts) leaves it alone unless this consumer dies
+    .set({ attemptCount: msg.attempt + 1, nextAttemptAt: now + ATTEMPT_TIMEOUT_MS, updatedAt: now })
     .where(claimable(delivery.id, msg.attempt))
     .returning();
   if (!claimed) return "skipped";
