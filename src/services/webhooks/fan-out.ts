@@ -95,7 +95,7 @@ export async function fanOutEvent(env: Env, event: PlatformEventMessage): Promis
  * A run event names the run's source and title, which its Durable Object does not hold: read
  * from the run's row as it is when the event is handled.
  */
-async function withRunSummary(db: Db, event: PlatformEventMessage) {
+export async function withRunSummary(db: Db, event: PlatformEventMessage) {
   const runId = event.data.run_id;
   if (typeof runId !== "string" || ("title" in event.data && "source" in event.data))
     return event.data;
