@@ -14,6 +14,7 @@ import {
 import { startWebhookReceiver, type WebhookReceiver } from "../test/fakes/webhook-receiver.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
+import { createRuns } from "./lib/create-runs.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
 
@@ -69,7 +70,9 @@ export async function benchWebhooks(argv: string[]) {
       log(`${endpoints} endpoint(s): ${events} runs created → ${expected} deliveries`);
       const cpu0 = treeCpuMs(server.child.pid);
       const t0 = Date.now();
-      await createRuns(server.url, team.api_key, events, connections);
+      await createRuns(server.url, team.api_key, events, connections, (i) => ({
+        prompt: `webhook bench ${i}`,
+      }));
       const createdMs = Date.now() - t0;
       const calls = async () =>
         (await Promise.all(names.map((n) => callsOf(receiver!.url, n)))).flat();
@@ -126,22 +129,6 @@ export async function benchWebhooks(argv: string[]) {
 
 async function callsOf(base: string, name: string): Promise<Call[]> {
   return (await (await fetch(`${base}/calls/${name}`)).json()) as Call[];
-}
-
-async function createRuns(url: string, key: string, n: number, connections: number) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const res = await fetch(`${url}/api/v1/agent/runs`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ prompt: `webhook bench ${i}` }),
-      });
-      await json(res, 200);
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
 }
 
 const log = (msg: string) => console.log(`[webhooks] ${msg}`);
