@@ -5,6 +5,7 @@ import { benchFanout } from "./fanout.ts";
 import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
 import { benchStats } from "./stats.ts";
+import { benchWebhooks } from "./webhooks.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
@@ -31,6 +32,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchStats,
     about:
       "GET /api/v1/stats/runs on a team of 100,000 runs (each group_by, 30 and 90 days) against GET /healthz. Options: --runs N --samples N --rounds N --warmup N --keep",
+  },
+  webhooks: {
+    run: benchWebhooks,
+    about:
+      "outbound webhook events delivered per second to a local receiver: N runs created (run.created), E endpoints each. Options: --events N --endpoints 1,4 --connections N --timeout S --keep",
   },
   schedules: {
     run: benchSchedules,

@@ -13,6 +13,7 @@ import {
   startDevServer,
 } from "../scripts/lib/wrangler-dev.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
+import { createRuns } from "./lib/create-runs.ts";
 import { round } from "./lib/load.ts";
 import { distinctCrons, seedSchedules } from "./lib/seed-schedules.ts";
 import { benchState, type SignedUp, signUp } from "./lib/bench-state.ts";
@@ -90,7 +91,11 @@ export async function benchSchedules(argv: string[]) {
       const before = countRuns(apiTeam.team.uid);
       const apiCpu0 = treeCpuMs(server.child.pid);
       const apiStart = performance.now();
-      await createRuns(server.url, apiTeam.api_key, n, connections);
+      await createRuns(server.url, apiTeam.api_key, n, connections, (i) => ({
+        prompt: `Benchmark task ${i}: triage new issues`,
+        title: `baseline ${i}`,
+        metadata: { bench: "api" },
+      }));
       await until(() => countRuns(apiTeam.team.uid) - before >= n, Number(o.timeout));
       const apiSeconds = (performance.now() - apiStart) / 1000;
       const apiCpu = cpuDelta(apiCpu0, treeCpuMs(server.child.pid));
@@ -194,28 +199,6 @@ async function tick(url: string, time: number) {
   const body = await res.text();
   if (res.status !== 200) throw new Error(`scheduled handler answered ${res.status}: ${body}`);
   return performance.now() - t0;
-}
-
-async function createRuns(url: string, key: string, n: number, connections: number) {
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const res = await fetch(`${url}/api/v1/agent/runs`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          prompt: `Benchmark task ${i}: triage new issues`,
-          title: `baseline ${i}`,
-          metadata: { bench: "api" },
-        }),
-      });
-      if (res.status !== 200)
-        throw new Error(`POST /agent/runs answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
 }
 
 /** The local D1 database file of the `DB` binding under a `--persist-to` directory. */

@@ -52,6 +52,8 @@ const server = (running = await startDevServer({
   inherit: true,
   drop: HARMLESS_DEV_LINES,
   extraArgs: ["--test-scheduled"],
+  // webhooks to receivers on this machine (localhost, plain http) are what local development needs
+  vars: { WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE ?? "true" },
 }));
 if (stopping) {
   await server.stop();

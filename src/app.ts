@@ -13,6 +13,7 @@ import { sessionAuth } from "./middleware/session.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { configRoutes } from "./routes/config.ts";
 import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -72,6 +73,7 @@ export function createApp() {
   api.route("/", configRoutes);
   api.route("/", artifactRoutes);
   api.route("/", statsRoutes);
+  api.route("/", webhookRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -54,6 +54,25 @@ const Config = z
     /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
     SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     /**
+     * "true": outbound webhooks may reach loopback, private, link-local and internal addresses and
+     * plain http (local development and tests); otherwise only public https destinations.
+     */
+    WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
+    /** an outbound webhook whose attempts have all failed for this many days is disabled */
+    WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+    /**
+     * The waits (seconds, comma-separated) between a webhook delivery's attempts, replacing the
+     * schedule of src/services/webhooks/backoff.ts; end to end tests and benches shorten it.
+     */
+    WEBHOOKS_RETRY_DELAYS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, "must be whole seconds separated by commas, e.g. 5,300,1800")
+      .transform((v) => v.split(",").map(Number))
+      .optional(),
+    /**
      * Origins besides the Worker's own whose pages may make cookie-authenticated writes and open
      * websockets (a console served elsewhere), comma-separated, e.g. `https://console.example.com`.
      */

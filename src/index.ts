@@ -4,6 +4,8 @@ import { fireSchedules } from "./cron/schedules.ts";
 import { consumeIntegrationsQueue } from "./queues/integrations-consumer.ts";
 import { consumeRunsQueue } from "./queues/runs-consumer.ts";
 import { consumeSchedulesQueue } from "./queues/schedules-consumer.ts";
+import { consumeEventsQueue } from "./queues/events-consumer.ts";
+import { consumeWebhookSendsQueue } from "./queues/webhook-sends-consumer.ts";
 import { log } from "./lib/log.ts";
 
 export { RunSession } from "../durable-objects/run-session/run-session.ts";
@@ -16,12 +18,13 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) =>
-    batch.queue.startsWith("ambit-schedules")
-      ? consumeSchedulesQueue(batch, env)
-      : batch.queue.startsWith("ambit-integrations")
-        ? consumeIntegrationsQueue(batch, env)
-        : consumeRunsQueue(batch, env),
+  queue: (batch, env) => {
+    if (batch.queue.startsWith("ambit-schedules")) return consumeSchedulesQueue(batch, env);
+    if (batch.queue.startsWith("ambit-integrations")) return consumeIntegrationsQueue(batch, env);
+    if (batch.queue.startsWith("ambit-events")) return consumeEventsQueue(batch, env);
+    if (batch.queue.startsWith("ambit-webhook-sends")) return consumeWebhookSendsQueue(batch, env);
+    return consumeRunsQueue(batch, env);
+  },
   // both run to completion within the invocation; one failing does not stop the other
   scheduled: async (controller, env, _ctx) => {
     const results = await Promise.allSettled([

@@ -4,6 +4,7 @@ import { dispatchRun } from "../../src/lib/dispatch.ts";
 import type { Starter } from "../../src/lib/personal-secrets.ts";
 import { load } from "./open.ts";
 import { notFound, type RunRef, type SessionResult } from "./results.ts";
+import { emitRecorded } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { broadcast } from "./sockets.ts";
 import { apply } from "./transitions.ts";
@@ -53,6 +54,7 @@ export async function followup(
     execution_id: run.execution_id,
   };
   const [e] = s.record(run, [{ type: "followup.received", actor, payload }]);
+  await emitRecorded(s, e.seq);
   const result =
     run.state === "BLOCKED" ? await apply(s, run, "unblock", actor, null) : s.ok(run, e.seq);
   // the host of a BLOCKED run is waiting for exactly this message, so it gets it too

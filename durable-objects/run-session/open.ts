@@ -1,6 +1,7 @@
 import { type EventActor, LOCAL_POOL, poolOf, type RunState } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { notFound, type RunInit, type RunRef, type SessionResult } from "./results.ts";
+import { startPlatformEvents } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { appendEvent, insertRun, type RunRecord } from "./storage.ts";
 import { readRunRow } from "./summary.ts";
@@ -87,6 +88,7 @@ function create(s: Session, input: RunInit, times?: Times): number {
     // the D1 row was written with this very summary by createRun (or is where it came from)
     run.summary_seq = run.synced_seq = e.seq;
     insertRun(s.sql, run);
+    startPlatformEvents(s, e.seq);
     return e.seq;
   });
   s.opened(run);

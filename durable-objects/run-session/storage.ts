@@ -223,6 +223,25 @@ export function listEvents(sql: SqlStorage, after: number, limit: number): RunEv
     .map(toEvent);
 }
 
+/** Entries of these types after `after`, in order (the platform events' outbox: platform-events.ts). */
+export function listEventsOfTypes(
+  sql: SqlStorage,
+  after: number,
+  types: string[],
+  limit: number,
+): RunEvent[] {
+  return sql
+    .exec<RawEvent>(
+      `SELECT * FROM events WHERE seq > ? AND type IN (${types.map(() => "?").join(", ")})
+       ORDER BY seq LIMIT ?`,
+      after,
+      ...types,
+      limit,
+    )
+    .toArray()
+    .map(toEvent);
+}
+
 export function lastSeq(sql: SqlStorage): number {
   return sql.exec<{ s: number }>("SELECT COALESCE(MAX(seq), 0) AS s FROM events").one().s;
 }

@@ -3,11 +3,13 @@ import { getConfig } from "../../src/env.ts";
 import { dueTimer, timeoutStatus } from "./deadlines.ts";
 import { load } from "./open.ts";
 import { type LeaseResult, notFound, type RunRef } from "./results.ts";
+import { emitRecorded } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { type RunRecord, updateRun } from "./storage.ts";
 import { apply } from "./transitions.ts";
 
-// The session's alarm: retries of a failed summary write-back or archive, and the run's timers
+// The session's alarm: retries of a failed summary write-back, platform events or archive, and
+// the run's timers
 // (deadlines.ts): the team's maximum run time, hosts that never confirm a stop, a LOCAL run's
 // lease.
 
@@ -19,6 +21,7 @@ const LIMITS: EventActor = { type: "system", id: "limits" };
  */
 export async function alarm(s: Session) {
   await s.syncSummary();
+  await emitRecorded(s);
   await s.archive();
   await fireTimers(s);
   await s.armTimers();

@@ -5,6 +5,7 @@ import { timeoutStatus } from "./deadlines.ts";
 import { load } from "./open.ts";
 import type { CommandOptions, Position, RunRef, SessionResult } from "./results.ts";
 import { notFound } from "./results.ts";
+import { emitRecorded } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { type RunCommand, transition } from "./state-machine.ts";
 import { lastSeq, type RunRecord } from "./storage.ts";
@@ -119,6 +120,7 @@ export async function applySteps(
     run.summary_seq = lastSeq(s.sql);
   });
   await s.syncSummary();
+  await emitRecorded(s, written[0].seq);
   const reopened = steps.some((step) => step.command === "reopen");
   if (isTerminal(run.state) || reopened) dropEndedHolders(s, run);
   if (isTerminal(run.state)) await s.archive();

@@ -3,11 +3,14 @@ import { rewrapStaleTeamKeys } from "../lib/team-data-key.ts";
 import { pruneIdempotencyKeys } from "../services/idempotency.ts";
 import { pruneDeliveryPayloads } from "../services/integrations/payloads.ts";
 import { pruneWebSessions } from "../services/web-sessions.ts";
+import { requeueStalledDeliveries } from "../services/webhooks/sweep.ts";
 import { log } from "../lib/log.ts";
 
 /**
  * Every minute: drop idempotency records past their 24 h window and web sessions and sign-in links
- * past their end, integration delivery payloads past 30 days, and after a `SECRETS_KEY` rotation rewrap teams' data keys under the new key.
+ * past their end, integration delivery payloads past 30 days, after a `SECRETS_KEY` rotation
+ * rewrap teams' data keys under the new key, and queue again outbound webhook attempts whose
+ * message was lost.
  * (Schedules have their own: cron/schedules.ts.)
  */
 export async function runHousekeeping(env: Env, now: number) {
@@ -15,12 +18,14 @@ export async function runHousekeeping(env: Env, now: number) {
   const sessionsPruned = await pruneWebSessions(createDb(env.DB), now);
   const rewrapped = await rewrapStaleTeamKeys(env);
   const payloadsPruned = await pruneDeliveryPayloads(env, createDb(env.DB), now);
-  if (pruned || rewrapped || sessionsPruned || payloadsPruned) {
+  const requeued = await requeueStalledDeliveries(env, now);
+  if (pruned || rewrapped || sessionsPruned || payloadsPruned || requeued) {
     log.info("housekeeping", {
       idempotency_keys_pruned: pruned,
       web_sessions_pruned: sessionsPruned,
       delivery_payloads_pruned: payloadsPruned,
       team_keys_rewrapped: rewrapped,
+      webhook_attempts_requeued: requeued,
     });
   }
   return {
@@ -28,5 +33,6 @@ export async function runHousekeeping(env: Env, now: number) {
     webSessionsPruned: sessionsPruned,
     deliveryPayloadsPruned: payloadsPruned,
     teamKeysRewrapped: rewrapped,
+    webhookAttemptsRequeued: requeued,
   };
 }

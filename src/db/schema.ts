@@ -648,3 +648,80 @@ export const integrationThreads = sqliteTable(
     index("integration_threads_run").on(t.runId),
   ],
 );
+
+/**
+ * Outbound webhooks (src/services/webhooks/): an endpoint of a team that hears of the platform
+ * events it subscribes to, signed per Standard Webhooks with its own `whsec_` secret (sealed with
+ * the team's data key, shown once at create). `failing_since`: when the first of an unbroken run
+ * of failed attempts happened (null after any success); the endpoint is disabled, saying why in
+ * `disabled_reason`, when that lasts past WEBHOOKS_DISABLE_AFTER_DAYS or on a 410 Gone.
+ */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    url: text("url").notNull(),
+    /** JSON array of PlatformEventType */
+    eventTypes: text("event_types", { mode: "json" }).notNull(),
+    sealedSecret: text("sealed_secret").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    disabledReason: text("disabled_reason"),
+    failingSince: integer("failing_since"),
+    description: text("description"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_team").on(t.teamId, t.createdAt)],
+);
+
+/**
+ * One event to one webhook: sent, retried on the schedule, or given up. UNIQUE(webhook, event) is
+ * what makes a redelivered EVENTS message send nothing twice; a resend starts a new series of
+ * attempts on the same row (same `webhook-id`).
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id").notNull(),
+    teamId: text("team_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** the exact body sent (minified JSON `{type, timestamp, data}`), signed byte for byte */
+    payload: text("payload").notNull(),
+    /** pending | succeeded | failed (a retry is scheduled) | gave_up */
+    status: text("status").notNull(),
+    /** attempts ever made; a queue message names the count it expects: a duplicate sends nothing */
+    attemptCount: integer("attempt_count").notNull().default(0),
+    /** attempt_count when the current series began (a resend starts one); the backoff counts from it */
+    seriesStart: integer("series_start").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event").on(t.webhookId, t.eventId),
+    index("webhook_deliveries_list").on(t.webhookId, t.createdAt, t.id),
+    // the housekeeping's sweep of attempts whose message was lost (services/webhooks/sweep.ts)
+    index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
+  ],
+);
+
+/** Every HTTP attempt of a delivery: its answer's status (or network error), latency, first 1 KB. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull(),
+    teamId: text("team_id").notNull(),
+    at: integer("at").notNull(),
+    httpStatus: integer("http_status"),
+    error: text("error"),
+    latencyMs: integer("latency_ms").notNull(),
+    responseBody: text("response_body"),
+  },
+  (t) => [index("webhook_attempts_delivery").on(t.deliveryId, t.at)],
+);

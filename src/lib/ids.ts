@@ -15,9 +15,12 @@ export function newUid(length = 22): string {
   return out;
 }
 
-/** RFC 9562 UUID version 7: time-ordered, so run ids sort by creation. */
-export function uuidv7(now = Date.now()): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
+/**
+ * RFC 9562 UUID version 7: time-ordered, so run ids sort by creation. `bits`: 16 bytes to take
+ * the random part from (a hash, for an id that must come out the same twice).
+ */
+export function uuidv7(now = Date.now(), bits?: Uint8Array): string {
+  const b = bits ? bits.slice(0, 16) : crypto.getRandomValues(new Uint8Array(16));
   const ts = BigInt(now);
   for (let i = 0; i < 6; i++) b[i] = Number((ts >> BigInt(8 * (5 - i))) & 0xffn);
   b[6] = (b[6] & 0x0f) | 0x70;

@@ -1,5 +1,15 @@
 import type { PlatformEventMessage, PlatformEventType } from "@ambit/protocol";
 import { uuidv7 } from "./ids.ts";
+import { log } from "./log.ts";
+
+type NewEvent = {
+  team_id: string;
+  type: PlatformEventType;
+  data: PlatformEventMessage["data"];
+  at?: number;
+  /** a fixed id (eventIdFor): sending the same event again then makes the same event */
+  id?: string;
+};
 
 /**
  * Sends one platform event to the `EVENTS` queue, with the id every delivery of it will carry
@@ -8,15 +18,43 @@ import { uuidv7 } from "./ids.ts";
  */
 export async function emitPlatformEvent(
   env: Pick<Env, "EVENTS">,
-  event: {
-    team_id: string;
-    type: PlatformEventType;
-    data: PlatformEventMessage["data"];
-    at?: number;
-  },
+  event: NewEvent,
 ): Promise<PlatformEventMessage> {
   const at = event.at ?? Date.now();
-  const message: PlatformEventMessage = { id: `evt_${uuidv7(at)}`, ...event, at };
+  const message: PlatformEventMessage = {
+    id: event.id ?? `evt_${uuidv7(at)}`,
+    team_id: event.team_id,
+    type: event.type,
+    at,
+    data: event.data,
+  };
   await env.EVENTS.send(message, { contentType: "json" });
   return message;
+}
+
+/**
+ * `emitPlatformEvent` for a write already answered as done: a failure is logged, never thrown, so
+ * the event is lost (docs/integrations.md names which events this can happen to).
+ */
+export async function emitPlatformEventOrLog(env: Pick<Env, "EVENTS">, event: NewEvent) {
+  try {
+    await emitPlatformEvent(env, event);
+  } catch (err) {
+    log.error("platform event not sent; webhooks will not hear of it", {
+      team_id: event.team_id,
+      type: event.type,
+      error: err,
+    });
+  }
+}
+
+/**
+ * The id of an event known by a stable `key` (a run's log entry): `evt_` + a UUIDv7 of its time
+ * whose random bits come from the key, so the event sent twice is one event to its consumers.
+ */
+export async function eventIdFor(at: number, key: string): Promise<string> {
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ambit-event:v1:${key}`)),
+  );
+  return `evt_${uuidv7(at, hash)}`;
 }

@@ -36,5 +36,9 @@ export const OPENAPI_TAGS = [
     description: "Web console sessions: sign in by a one-time link or an API key, list, sign out.",
   },
   { name: "API keys", description: "Keys for the API, the CLI and the SDKs." },
+  {
+    name: "Webhooks",
+    description: "Outbound webhooks: the team's events POSTed to your endpoints, signed.",
+  },
   { name: "Tasks (legacy)", description: "The old names of runs, kept for Oz clients." },
 ];

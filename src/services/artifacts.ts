@@ -12,6 +12,7 @@ import { signArtifactToken, verifyArtifactToken } from "../lib/artifact-token.ts
 import { verifyAttachToken } from "../lib/attach-token.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { newUid } from "../lib/ids.ts";
+import { emitPlatformEventOrLog } from "../lib/platform-events.ts";
 import { iso } from "../lib/time.ts";
 import { authenticateApiKey } from "./authenticate.ts";
 import { type Ctx, requireRole } from "./context.ts";
@@ -81,7 +82,14 @@ async function insertArtifact(
   await createDb(env.DB)
     .insert(runArtifacts)
     .values({ id: uid, runId: w.runId, teamId: w.teamId, artifactType: type, data, createdAt });
-  return { artifact_uid: uid, artifact_type: type, created_at: iso(createdAt), data };
+  const artifact = { artifact_uid: uid, artifact_type: type, created_at: iso(createdAt), data };
+  await emitPlatformEventOrLog(env, {
+    team_id: w.teamId,
+    type: "artifact.created",
+    at: createdAt,
+    data: { run_id: w.runId, artifact },
+  });
+  return artifact;
 }
 
 /** Records a pull request or external reference of a run; it shows on the run's `artifacts`. */

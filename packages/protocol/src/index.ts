@@ -21,3 +21,4 @@ export * from "./bounds.ts";
 export * from "./web-sessions.ts";
 export * from "./lifecycle.ts";
 export * from "./integrations.ts";
+export * from "./webhooks.ts";

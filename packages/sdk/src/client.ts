@@ -9,6 +9,7 @@ import { Me } from "./resources/me.ts";
 import { PublicRuns } from "./resources/public-runs.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
+import { Webhooks } from "./resources/webhooks.ts";
 
 /**
  * The Ambit API client. Reads `AMBIT_API_KEY` and `AMBIT_BASE_URL` when they are not passed.
@@ -31,6 +32,7 @@ export class Ambit extends AmbitCore {
   readonly auth: Auth;
   readonly publicRuns: PublicRuns;
   readonly integrations: Integrations;
+  readonly webhooks: Webhooks;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -44,5 +46,6 @@ export class Ambit extends AmbitCore {
     this.auth = new Auth(this);
     this.publicRuns = new PublicRuns(this);
     this.integrations = new Integrations(this);
+    this.webhooks = new Webhooks(this);
   }
 }

@@ -27,6 +27,7 @@ import type { RunRow } from "./run-item.ts";
 import { assertQueueRoom } from "./queue-room.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
+import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
 
 export type CreateRunInput = {
   request: RunAgentRequest;
@@ -201,20 +202,37 @@ export async function createRun({
   ]);
   const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;
+  // the run exists from here: its event goes out beside the dispatch; losing it never fails the request
+  const created = emitPlatformEventOrLog(ctx.env, {
+    team_id: ctx.teamId,
+    type: "run.created",
+    at: now,
+    data: {
+      run_id: id,
+      state: "QUEUED",
+      source: row.source,
+      title: row.title,
+      execution_location: location,
+      ...(row.scheduleId ? { schedule_id: row.scheduleId } : {}),
+    },
+  });
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
   if (load && load.active >= capLimits(load, getConfig(ctx.env)).maxConcurrentRuns)
     response.at_capacity = true;
   // a LOCAL run is claimed by its creator's CLI (local-run.ts), never offered to a host pool
   if (location === "LOCAL") {
-    await openSession(ctx, row);
+    await Promise.all([openSession(ctx, row), created]);
     return response;
   }
-  await dispatchRun(
-    ctx.env,
-    { runId: id, teamId: ctx.teamId, pool: poolOf(row.workerHost), executionId: 1 },
-    ctx.requestId,
-  );
+  await Promise.all([
+    dispatchRun(
+      ctx.env,
+      { runId: id, teamId: ctx.teamId, pool: poolOf(row.workerHost), executionId: 1 },
+      ctx.requestId,
+    ),
+    created,
+  ]);
   return response;
 }
 

@@ -6,7 +6,7 @@ import {
   type ScheduleSpawnMessage,
 } from "@ambit/protocol";
 import { and, eq, isNull, lte, or } from "drizzle-orm";
-import { createDb, type Db } from "../../db/client.ts";
+import { createDb } from "../../db/client.ts";
 import { runs, schedules } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { sha256Hex } from "../../lib/hash.ts";
@@ -24,6 +24,7 @@ import { MAX_COUNTED_MISSES } from "./cron.ts";
 import { scheduleActor } from "./schedule-actor.ts";
 import type { ScheduleRow } from "./schedule-item.ts";
 import { log } from "../../lib/log.ts";
+import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
 
 export type SpawnOutcome =
   | { outcome: "spawned"; runId: string }
@@ -120,6 +121,7 @@ export async function spawnScheduledRun(
     if (!(err instanceof AppError)) throw err;
     const error = `${iso(msg.slot)}: ${err.message}`;
     await db.update(schedules).set({ lastSpawnError: error }).where(eq(schedules.id, row.id));
+    await spawnFailed(env, { team_id: row.teamId, schedule_id: row.id, slot: msg.slot }, error);
     return { outcome: "failed", error };
   }
   // slots may finish out of order (retries): the history only moves forward
@@ -165,7 +167,7 @@ export async function recordQueueFailure(
   error: string,
 ) {
   await recordSpawnErrors(
-    createDb(env.DB),
+    env,
     messages,
     (m) => `${iso(m.slot)}: the run could not be queued (${error}); the next slot will try again`,
   );
@@ -174,7 +176,7 @@ export async function recordQueueFailure(
 /** Records on each schedule that a slot's run never started after every retry (dead-letter queue). */
 export async function recordDeadLetters(env: Env, messages: ScheduleSpawnMessage[]) {
   await recordSpawnErrors(
-    createDb(env.DB),
+    env,
     messages,
     (m) =>
       `${iso(m.slot)}: the run could not be started after several attempts; the next slot will try again`,
@@ -182,10 +184,11 @@ export async function recordDeadLetters(env: Env, messages: ScheduleSpawnMessage
 }
 
 async function recordSpawnErrors(
-  db: Db,
+  env: Env,
   messages: ScheduleSpawnMessage[],
   text: (m: ScheduleSpawnMessage) => string,
 ) {
+  const db = createDb(env.DB);
   for (let i = 0; i < messages.length; i += 50) {
     const chunk = messages.slice(i, i + 50);
     await db.batch(
@@ -196,5 +199,19 @@ async function recordSpawnErrors(
           .where(eq(schedules.id, m.schedule_id)),
       ) as [never, ...never[]],
     );
+    await Promise.all(chunk.map((m) => spawnFailed(env, m, text(m))));
   }
+}
+
+/** The `schedule.spawn_failed` event of a slot whose error was just recorded on its schedule. */
+function spawnFailed(
+  env: Env,
+  slot: Pick<ScheduleSpawnMessage, "team_id" | "schedule_id" | "slot">,
+  error: string,
+) {
+  return emitPlatformEventOrLog(env, {
+    team_id: slot.team_id,
+    type: "schedule.spawn_failed",
+    data: { schedule_id: slot.schedule_id, slot: iso(slot.slot), error },
+  });
 }

@@ -47,6 +47,16 @@ import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts"
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
+import {
+  webhookCreate,
+  webhookDeliveries,
+  webhookDelete,
+  webhookGet,
+  webhookList,
+  webhookResend,
+  webhookTest,
+  webhookUpdate,
+} from "./webhooks.ts";
 import { whoami } from "./whoami.ts";
 
 /** Every command; a new one is a file plus a line here. */
@@ -74,6 +84,14 @@ export const COMMANDS: Command[] = [
   apiKeyList,
   apiKeyCreate,
   apiKeyDelete,
+  webhookList,
+  webhookCreate,
+  webhookGet,
+  webhookUpdate,
+  webhookDelete,
+  webhookTest,
+  webhookDeliveries,
+  webhookResend,
   memberList,
   memberAdd,
   memberUpdate,

@@ -1,0 +1,110 @@
+import { isTerminal, type PlatformEventType, type RunEvent, type RunState } from "@ambit/protocol";
+import { log } from "../../src/lib/log.ts";
+import { emitPlatformEvent, eventIdFor } from "../../src/lib/platform-events.ts";
+import type { Session } from "./session.ts";
+import { listEventsOfTypes } from "./storage.ts";
+
+// The run's platform events (run.state_changed, run.completed, run.followup) come from its event
+// log, which is its outbox: a change of state and its log entry commit together, and
+// `emitRecorded` sends what the log holds past the `platform_events_seq` cursor. A send that
+// fails is tried again from the alarm, so no state change is lost; an entry sent twice (a failure
+// after the send, a retried drain) keeps its id, derived from the run and the entry's seq, which
+// the consumers deduplicate by. Only entries actually written are sent: a host's report retried
+// after it was applied writes nothing, so it emits nothing.
+
+const CURSOR = "platform_events_seq";
+const FAILURES = "platform_events_failures";
+/** A failed send is tried again after 1 s, 2 s, 4 s, … up to 5 minutes (a queue outage). */
+const retryMs = (failures: number) => Math.min(300_000, 1_000 * 2 ** Math.min(failures, 9));
+const SOURCES = ["run.state_changed", "followup.received"];
+const BATCH = 50;
+
+/** Starts the cursor at `seq`: a new session's log begins with `run.created` (createRun sends it). */
+export function startPlatformEvents(s: Session, seq: number) {
+  s.ctx.storage.kv.put(CURSOR, seq);
+}
+
+/**
+ * Sends the platform events of the log entries past the cursor. `before`: the first entry just
+ * written, where a session older than the cursor starts (its earlier history is not news).
+ */
+export async function emitRecorded(s: Session, before?: number): Promise<void> {
+  const run = s.run;
+  if (!run) return;
+  const kv = s.ctx.storage.kv;
+  let from = kv.get<number>(CURSOR);
+  if (from === undefined) {
+    if (before === undefined) return;
+    from = before - 1;
+  }
+  for (;;) {
+    const entries = listEventsOfTypes(s.sql, from, SOURCES, BATCH);
+    if (!entries.length) return;
+    try {
+      for (const e of entries) {
+        const at = Date.parse(e.at);
+        for (const { type, data } of platformEventsOf(e)) {
+          await emitPlatformEvent(s.env, {
+            id: await eventIdFor(at, `${run.id}:${e.seq}:${type}`),
+            team_id: run.team_id,
+            type,
+            at,
+            data: { run_id: run.id, execution_id: e.execution_id, ...data },
+          });
+        }
+        from = e.seq;
+        kv.put(CURSOR, Math.max(kv.get<number>(CURSOR) ?? 0, from));
+      }
+    } catch (err) {
+      const failures = (kv.get<number>(FAILURES) ?? 0) + 1;
+      kv.put(FAILURES, failures);
+      log.error("platform event not sent; retrying from the alarm", {
+        run_id: run.id,
+        failures,
+        error: err,
+      });
+      // never later than a timer already armed (a deadline must not wait for this retry)
+      const at = Date.now() + retryMs(failures - 1);
+      const current = await s.ctx.storage.getAlarm();
+      if (current === null || current > at) await s.ctx.storage.setAlarm(at);
+      return;
+    }
+    if (kv.get(FAILURES) !== undefined) kv.delete(FAILURES);
+    if (entries.length < BATCH) return;
+  }
+}
+
+type Out = { type: PlatformEventType; data: Record<string, unknown> };
+
+/**
+ * Longest text an event carries (a follow-up, a status message): webhooks want thin payloads, and
+ * a queue message over 128 KB could never be sent, holding up every later event of the run.
+ */
+const MAX_TEXT = 4_000;
+const cut = (text: unknown) =>
+  typeof text === "string" && text.length > MAX_TEXT
+    ? { text: `${text.slice(0, MAX_TEXT)}…`, truncated: true as const }
+    : { text };
+
+/** What one log entry tells the platform's listeners. */
+function platformEventsOf({ type, payload, actor }: RunEvent): Out[] {
+  if (type === "followup.received") {
+    const sender = { type: actor.type, id: actor.id };
+    const { text, truncated } = cut(payload.message);
+    const followup = { message: text, sender, ...(truncated ? { truncated } : {}) };
+    return [{ type: "run.followup", data: { followup } }];
+  }
+  const to = payload.to as RunState;
+  const status = payload.status_message as { message?: unknown } | undefined;
+  const { text, truncated } = cut(status?.message);
+  const data = {
+    state: to,
+    previous_state: payload.from,
+    ...(status
+      ? { status_message: { ...status, message: text, ...(truncated ? { truncated } : {}) } }
+      : {}),
+  };
+  const out: Out[] = [{ type: "run.state_changed", data }];
+  if (isTerminal(to)) out.push({ type: "run.completed", data });
+  return out;
+}
