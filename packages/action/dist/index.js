@@ -1415,6 +1415,91 @@ var Teams = class extends APIResource {
   }
 };
 
+// packages/sdk/src/resources/webhooks.ts
+var Webhooks = class extends APIResource {
+  /**
+   * Every endpoint of the team (never its secret).
+   *
+   * @example
+   * const { webhooks } = await client.webhooks.list();
+   */
+  list(options) {
+    return this._client.get("/webhooks", options);
+  }
+  /**
+   * Creates an endpoint; `secret` (`whsec_…`) appears only in this answer.
+   *
+   * @example
+   * const { uid, secret } = await client.webhooks.create({
+   *   url: "https://ci.example.com/ambit", event_types: ["run.completed"],
+   * });
+   */
+  create(body, options) {
+    return this._client.post("/webhooks", { body, ...options });
+  }
+  /**
+   * One endpoint.
+   *
+   * @example
+   * const hook = await client.webhooks.get(uid);
+   * if (!hook.enabled) console.log(hook.disabled_reason);
+   */
+  get(uid, options) {
+    return this._client.get(path`/webhooks/${uid}`, options);
+  }
+  /**
+   * Changes what is given; `enabled: true` enables a disabled endpoint again.
+   *
+   * @example
+   * await client.webhooks.update(uid, { enabled: true });
+   */
+  update(uid, body, options) {
+    return this._client.patch(path`/webhooks/${uid}`, { body, ...options });
+  }
+  /**
+   * Deletes an endpoint and its deliveries.
+   *
+   * @example
+   * await client.webhooks.delete(uid);
+   */
+  delete(uid, options) {
+    return this._client.delete(path`/webhooks/${uid}`, options);
+  }
+  /**
+   * Sends a `webhook.test` event; answers its delivery (recorded like any other).
+   *
+   * @example
+   * const delivery = await client.webhooks.test(uid);
+   */
+  test(uid, options) {
+    return this._client.post(path`/webhooks/${uid}/test`, options);
+  }
+  /**
+   * A page of the endpoint's deliveries, newest first, each with its attempts.
+   *
+   * @example
+   * const { deliveries, page_info } = await client.webhooks.deliveries(uid, { status: "gave_up" });
+   */
+  deliveries(uid, query = {}, options) {
+    return this._client.get(path`/webhooks/${uid}/deliveries`, {
+      ...options,
+      query
+    });
+  }
+  /**
+   * Sends a delivery again: the same body and `webhook-id`, a new series of attempts.
+   *
+   * @example
+   * await client.webhooks.resend(uid, deliveryId);
+   */
+  resend(uid, deliveryId, options) {
+    return this._client.post(
+      path`/webhooks/${uid}/deliveries/${deliveryId}/resend`,
+      options
+    );
+  }
+};
+
 // packages/sdk/src/client.ts
 var Ambit = class extends AmbitCore {
   agent;
@@ -1427,6 +1512,7 @@ var Ambit = class extends AmbitCore {
   auth;
   publicRuns;
   integrations;
+  webhooks;
   constructor(options = {}) {
     super(options);
     this.agent = new Agent(this);
@@ -1439,6 +1525,7 @@ var Ambit = class extends AmbitCore {
     this.auth = new Auth(this);
     this.publicRuns = new PublicRuns(this);
     this.integrations = new Integrations(this);
+    this.webhooks = new Webhooks(this);
   }
 };
 
