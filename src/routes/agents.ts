@@ -19,12 +19,7 @@ import {
   listAgents,
   updateAgent,
 } from "../services/config/identities.ts";
-import {
-  deleteSkill,
-  listSkills,
-  registerSkill,
-  updateSkill,
-} from "../services/config/skills.ts";
+import { deleteSkill, listSkills, registerSkill, updateSkill } from "../services/config/skills.ts";
 import { collectionRoutes } from "./collection.ts";
 import { bearer, json, newRouter, problems, serviceCtx } from "./ctx.ts";
 

@@ -188,8 +188,14 @@ describe.skipIf(!!NO_BROWSER)("forms that pick references, and adding a member",
     await page.getByLabel("Name", { exact: true }).fill("reviewer");
     await page.getByLabel(/^Model/).selectOption(MODEL);
     await page.getByLabel(/^Environment/).selectOption({ label: "picked-env" });
-    await page.getByRole("group", { name: /^Skills/ }).getByLabel(/review/).check();
-    await page.getByRole("group", { name: /^Secrets/ }).getByLabel("NPM_TOKEN").check();
+    await page
+      .getByRole("group", { name: /^Skills/ })
+      .getByLabel(/review/)
+      .check();
+    await page
+      .getByRole("group", { name: /^Secrets/ })
+      .getByLabel("NPM_TOKEN")
+      .check();
     await expectAccessible(page, "settings-agent-picked");
     await page.getByRole("button", { name: "Create" }).click();
     await page.waitForURL(/\/settings\/agents$/);

@@ -415,9 +415,9 @@ describe("env vars, named agents, skills, team limits", () => {
         source: expect.objectContaining({ worker_host: "box" }),
       }),
     ]);
-    expect(
-      await rejection(viewer.agent.skills.update(r.id, { worker_host: null })),
-    ).toBeInstanceOf(PermissionDeniedError);
+    expect(await rejection(viewer.agent.skills.update(r.id, { worker_host: null }))).toBeInstanceOf(
+      PermissionDeniedError,
+    );
     await client.agent.skills.delete(r.id);
     expect((await client.agent.skills.list()).agents).toEqual([]);
     expect(await rejection(client.agent.skills.update(r.id, { content }))).toBeInstanceOf(

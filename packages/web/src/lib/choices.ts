@@ -14,9 +14,7 @@ const unique = (values: string[]) => [...new Set(values)];
 /** Every list a reference is picked from, by name. */
 export const LISTS = {
   environments: async () =>
-    (await client.agent.environments.list()).environments.map((e) =>
-      option(e.uid, e.config.name),
-    ),
+    (await client.agent.environments.list()).environments.map((e) => option(e.uid, e.config.name)),
   models: async () =>
     (await client.agent.models.list()).models.map((m) => option(m.id, m.display_name || m.id)),
   agents: async () =>

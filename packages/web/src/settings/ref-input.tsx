@@ -12,12 +12,7 @@ function withCurrent(choices: Choices, current: string[]): Option[] {
   return [...options, ...missing.map((v) => ({ value: v, label: `${v}${suffix}` }))];
 }
 
-export function RefInput(props: {
-  field: Field;
-  id: string;
-  current: string[];
-  hint?: string;
-}) {
+export function RefInput(props: { field: Field; id: string; current: string[]; hint?: string }) {
   const { field: f, id, current, hint } = props;
   const describedBy = hint ? `${id}-hint` : undefined;
   const help = hint && (
