@@ -49,9 +49,12 @@ export async function seededTeam(
   process.stdout.write("\n");
   if (opts.maxConcurrentRuns !== undefined) {
     const sql = `UPDATE teams SET max_concurrent_runs = ${Math.floor(opts.maxConcurrentRuns)} WHERE id = '${signup.team.uid}'`;
-    await wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql], {
-      quiet: true,
-    });
+    await wrangler(
+      ["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql],
+      {
+        quiet: true,
+      },
+    );
   }
   log(
     `seeded ${seed.runs.toLocaleString("en")} runs in ${round(seed.seconds, 1)} s (${seed.byState.QUEUED ?? 0} QUEUED); restarting the server`,

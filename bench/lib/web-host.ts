@@ -129,7 +129,9 @@ export class EventHost {
         acks.push(this.send(1));
         i++;
       }
-      await new Promise((r) => setTimeout(r, Math.max(0, start + (i * 1000) / rate - performance.now())));
+      await new Promise((r) =>
+        setTimeout(r, Math.max(0, start + (i * 1000) / rate - performance.now())),
+      );
     }
     const sent = (performance.now() - start) / 1000;
     await Promise.all(acks);
@@ -140,4 +142,39 @@ export class EventHost {
     this.ws.close(1000);
     await this.held.release();
   }
+}
+
+/**
+ * What a viewer waits for before it can draw a run, measured from Node: minting a session token
+ * (`POST …/session-token`), attaching, and receiving the replay up to `lastSeq`. The page's own
+ * floor for "interactive", with no browser, no rendering.
+ */
+export async function timeReplay(url: string, key: string, runId: string, lastSeq: number) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/agent/runs/${runId}/session-token`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}` },
+  });
+  if (!res.ok) throw new Error(`session-token answered ${res.status}: ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  const ws = new WebSocket(
+    `${url.replace(/^http/, "ws")}/api/v1/agent/runs/${runId}/session?token=${encodeURIComponent(token)}&after=0`,
+    { perMessageDeflate: false },
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once("error", reject);
+    ws.on("message", (raw) => {
+      const f = JSON.parse(raw.toString()) as {
+        type: string;
+        event?: { seq: number };
+        events?: { seq: number }[];
+      };
+      const seq =
+        f.type === "event" ? f.event!.seq : f.type === "events" ? f.events!.at(-1)!.seq : 0;
+      if (seq >= lastSeq) resolve();
+    });
+  });
+  const ms = performance.now() - t0;
+  ws.close(1000);
+  return ms;
 }

@@ -69,24 +69,30 @@ export const probeState = (page: Page) =>
 
 /** Starts watching `selector` as `name` on a page already loaded. */
 export const watch = (page: Page, name: string, selector: string) =>
-  page.evaluate(
-    ([n, s]) => (window as unknown as BenchWindow).__bench.watch(n, s),
-    [name, selector] as const,
-  );
+  page.evaluate(([n, s]) => (window as unknown as BenchWindow).__bench.watch(n, s), [
+    name,
+    selector,
+  ] as const);
 
-/** Waits until `name` was marked. */
-export const marked = (page: Page, name: string, timeout: number) =>
-  page.waitForFunction((n) => n in (window as unknown as BenchWindow).__bench.marks, name, {
-    polling: 50,
-    timeout,
-  });
+/** Waits until `name` was marked (or, with `painted`, until the frame after it was painted). */
+export const marked = (
+  page: Page,
+  name: string,
+  timeout: number,
+  of: "marks" | "painted" = "marks",
+) =>
+  page.waitForFunction(
+    ([n, o]) => n in (window as unknown as BenchWindow).__bench[o as "marks" | "painted"],
+    [name, of] as const,
+    { polling: 50, timeout },
+  );
 
 /**
  * Waits until `name` was marked and no long task ended in the last `quietMs`; answers the moment
  * the page became interactive: the later of the mark and the end of the last long task.
  */
 export async function interactive(page: Page, name: string, quietMs: number, timeout: number) {
-  await page.waitForFunction(
+  const settled = page.waitForFunction(
     ([n, quiet]) => {
       const b = (window as unknown as BenchWindow).__bench;
       const at = b.marks[n as string];
@@ -97,6 +103,24 @@ export async function interactive(page: Page, name: string, quietMs: number, tim
     [name, quietMs] as const,
     { polling: 100, timeout },
   );
+  await settled.catch(async (err: Error) => {
+    const s = await probeState(page).catch(() => undefined);
+    const view = await page
+      .evaluate(() => {
+        const list = document.querySelector(".vlist");
+        return {
+          events: document.querySelector("[data-events]")?.getAttribute("data-events"),
+          status: document.querySelector("[data-live-status]")?.getAttribute("data-live-status"),
+          scroll: list && [list.scrollTop, list.scrollHeight, list.clientHeight],
+          lastRow: document.querySelector(".vrow:last-child")?.textContent?.slice(0, 80),
+        };
+      })
+      .catch(() => undefined);
+    const tasks = s?.longtasks.slice(-5).map(([t, d]) => [Math.round(t), Math.round(d)]);
+    throw new Error(
+      `${err.message}; ${name}: ${JSON.stringify({ marks: s?.marks, now: s?.now, tasks, view })}`,
+    );
+  });
   const s = await probeState(page);
   const lastEnd = Math.max(0, ...s.longtasks.map(([start, d]) => start + d));
   return { state: s, interactiveMs: Math.max(s.marks[name], lastEnd) };
@@ -105,3 +129,31 @@ export async function interactive(page: Page, name: string, quietMs: number, tim
 /** The long tasks that started within [from, to) on the page's clock. */
 export const tasksWithin = (s: ProbeState, from: number, to = Infinity) =>
   s.longtasks.filter(([start]) => start >= from && start < to).map(([, d]) => d);
+
+type TraceEvent = {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+};
+
+/**
+ * The renderer main thread's tasks in a Chrome trace (`browser.startTracing`, category
+ * `disabled-by-default-devtools.timeline`): each task's wall time and its thread (CPU) time, in
+ * ms. Wall time is what the reader feels and what `longtask` reports; thread time is the page's own
+ * work, which other load on the machine does not stretch.
+ */
+export function mainThreadTasks(trace: Buffer): { wall: number; cpu: number }[] {
+  const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
+  const main = new Set(
+    events
+      .filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain")
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  return events
+    .filter((e) => e.name === "RunTask" && e.ph === "X" && main.has(`${e.pid}:${e.tid}`))
+    .map((e) => ({ wall: (e.dur ?? 0) / 1000, cpu: (e.tdur ?? 0) / 1000 }));
+}
