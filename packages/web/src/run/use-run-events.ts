@@ -1,10 +1,11 @@
 // A run's events, replayed then live over the session websocket (@ambit/sdk's RunStream, which
 // reconnects from the last seq it yielded: no gap, no repeat). Events arrive in bursts (a replay of
 // thousands) and streams (hundreds a second): they are added to the screen in batches, on an
-// animation frame at least FLUSH_MS after the previous batch, not one render each. Every batch
-// costs a render of the transcript (the windowed list's offsets over every item, the rows that
-// came into view, a layout): ten a second keep a 200 events/s run far from a long task, and a
-// replay of 10,000 events is drawn in a handful of renders instead of one per websocket frame.
+// animation frame at least FLUSH_MS after the previous batch, not one render each; the batch that
+// completes a replay (the log's tail when the socket opened) is drawn at once. Every batch costs a
+// render of the transcript (the windowed list's offsets over every item, the rows that came into
+// view, a layout): ten a second keep a 200 events/s run far from a long task, and a replay of
+// 10,000 events is drawn in a handful of renders instead of one per websocket frame.
 import type { AccessLevel, RunEvent } from "@ambit/sdk";
 import { useEffect, useState } from "react";
 import { client } from "../lib/api.ts";
@@ -59,6 +60,11 @@ export function useRunEvents(id: string, publicLink = false): RunEvents {
       try {
         for await (const event of stream) {
           pending.push(event);
+          if (event.seq === stream.tailSeq) {
+            clearTimeout(timer);
+            timer = undefined;
+            if (!frame) frame = requestAnimationFrame(flush);
+          }
           if (frame || timer) continue;
           const wait = flushedAt + FLUSH_MS - performance.now();
           if (wait <= 0) frame = requestAnimationFrame(flush);
