@@ -357,7 +357,7 @@ async function interactiveVisit(
     await page.goto(path, { waitUntil: "commit" });
     const { state, interactiveMs } = await interactive(page, "last", quietMs, 120_000);
     // the quiet window's tasks are in the trace too: a few ms of timers and polls
-    const traced = mainThreadTasks(await browser.stopTracing());
+    const traced = mainThreadTasks(await browser.stopTracing(), path);
     const tasks = tasksWithin(state, 0, interactiveMs + 1);
     return {
       mainThreadCpuMs: traced.reduce((sum, t) => sum + t.cpu, 0),
@@ -396,7 +396,7 @@ async function streamCase(
     const ackedAt = Date.now();
     await watch(page, "end", seqSelector(host.lastSeq));
     await marked(page, "end", 60_000);
-    const traced = mainThreadTasks(await browser.stopTracing());
+    const traced = mainThreadTasks(await browser.stopTracing(), host.runId);
     const s = await probeState(page);
     const tasks = tasksWithin(s, from);
     return {

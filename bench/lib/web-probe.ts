@@ -137,20 +137,39 @@ type TraceEvent = {
   tid: number;
   dur?: number;
   tdur?: number;
-  args?: { name?: string };
+  args?: {
+    name?: string;
+    data?: { url?: string; processId?: number; frames?: { url?: string; processId?: number }[] };
+  };
 };
 
 /**
  * The renderer main thread's tasks in a Chrome trace (`browser.startTracing`, category
  * `disabled-by-default-devtools.timeline`): each task's wall time and its thread (CPU) time, in
  * ms. Wall time is what the reader feels and what `longtask` reports; thread time is the page's own
- * work, which other load on the machine does not stretch.
+ * work, which other load on the machine does not stretch. A trace holds every renderer (a page
+ * closed just before, other contexts): only the processes that showed a frame whose URL holds
+ * `urlPart` count.
  */
-export function mainThreadTasks(trace: Buffer): { wall: number; cpu: number }[] {
+export function mainThreadTasks(trace: Buffer, urlPart: string): { wall: number; cpu: number }[] {
   const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
+  const frames = events.flatMap((e) =>
+    e.name === "TracingStartedInBrowser"
+      ? (e.args?.data?.frames ?? [])
+      : e.name === "FrameCommittedInBrowser" && e.args?.data
+        ? [e.args.data]
+        : [],
+  );
+  const pids = new Set(frames.filter((f) => f.url?.includes(urlPart)).map((f) => f.processId));
   const main = new Set(
     events
-      .filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain")
+      .filter(
+        (e) =>
+          e.ph === "M" &&
+          e.name === "thread_name" &&
+          e.args?.name === "CrRendererMain" &&
+          pids.has(e.pid),
+      )
       .map((e) => `${e.pid}:${e.tid}`),
   );
   return events
