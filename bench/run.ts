@@ -6,6 +6,7 @@ import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
 import { benchStats } from "./stats.ts";
 import { benchWebhooks } from "./webhooks.ts";
+import { benchWeb } from "./web.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
   api: {
@@ -42,6 +43,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchSchedules,
     about:
       "one Cron Trigger tick starting the runs of N due schedules, against N runs created through the API. Options: --sizes 1000,5000 --connections N --timeout S --keep",
+  },
+  web: {
+    run: benchWeb,
+    about:
+      "the web console in headless Chromium on a team of 100,000 runs: first rows, a 10,000-event run interactive, long tasks while a run streams. Options: --runs N --samples N --events N --rate N --duration S --streams N --quiet MS --no-build --keep",
   },
 };
 

@@ -387,10 +387,10 @@ describe("the live run stream", () => {
       if (transport === "websocket") expect(stream.access).toBe("EDITOR");
 
       // `after` replays only what came later; a finished run's stream ends by itself
-      const tail = await collect(
-        client.agent.runs.stream(runId, { transport, after: got.length - 2 }),
-      );
+      const replay = client.agent.runs.stream(runId, { transport, after: got.length - 2 });
+      const tail = await collect(replay);
       expect(tail.map((e) => e.seq)).toEqual([got.length - 1, got.length]);
+      expect(replay.tailSeq).toBe(got.length); // the log's end when it connected: where replay ends
       expect(
         await collect(client.agent.runs.stream(runId, { transport, after: got.length })),
       ).toEqual([]);

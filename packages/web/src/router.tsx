@@ -1,6 +1,7 @@
 // Every screen has a URL; search parameters (filters, tabs) are the screen's state.
+import type { QueryClient } from "@tanstack/react-query";
 import {
-  createRootRoute,
+  createRootRouteWithContext,
   createRoute,
   createRouter,
   Outlet,
@@ -10,8 +11,9 @@ import { Shell } from "./components/shell.tsx";
 import { NotFound } from "./components/not-found.tsx";
 import { NewRunPage } from "./pages/new-run.tsx";
 import { PublicRunPage } from "./pages/public-run.tsx";
-import { RunPage, type RunSearch, parseRunSearch } from "./pages/run.tsx";
-import { RunsPage } from "./pages/runs.tsx";
+import { meQuery } from "./lib/me.ts";
+import { RunPage, type RunSearch, parseRunSearch, runQuery } from "./pages/run.tsx";
+import { RunsPage, runsQuery } from "./pages/runs.tsx";
 import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedule.tsx";
 import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
@@ -24,7 +26,13 @@ import { type CollectionSearch, parseCollectionSearch } from "./settings/collect
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
 import { parseStatsSearch, type StatsSearch } from "./stats/stats-search.ts";
 
-const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
+/** What every route's loader gets: main.tsx's query client, passed to the RouterProvider. */
+export type RouterContext = { queryClient: QueryClient };
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: NotFound,
+});
 
 const signInRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -40,8 +48,18 @@ const publicRunRoute = createRoute({
   component: PublicRunPage,
 });
 
-/** The signed-in part: the shell around every other screen. */
-const appRoute = createRoute({ getParentRoute: () => rootRoute, id: "app", component: Shell });
+/**
+ * The signed-in part: the shell around every other screen. The shell draws a screen once `GET /me`
+ * answered (its role decides the write controls); the loaders start that request and the screen's
+ * first one together, as the page loads, rather than one after the other. They do not wait for
+ * them (the screens show their own loading and errors): a loader only warms the query cache.
+ */
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: "app",
+  component: Shell,
+  loader: ({ context }) => void context.queryClient.prefetchQuery(meQuery),
+});
 
 const indexRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -55,6 +73,8 @@ export const runsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/runs",
   validateSearch: (s: Record<string, unknown>): RunsSearch => parseRunsSearch(s),
+  loaderDeps: ({ search }) => search,
+  loader: ({ context, deps }) => void context.queryClient.prefetchQuery(runsQuery(deps)),
   component: RunsPage,
 });
 
@@ -68,6 +88,7 @@ export const runRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/runs/$runId",
   validateSearch: (s: Record<string, unknown>): RunSearch => parseRunSearch(s),
+  loader: ({ context, params }) => void context.queryClient.prefetchQuery(runQuery(params.runId)),
   component: RunPage,
 });
 
@@ -174,6 +195,7 @@ function stringifySearch(search: Record<string, unknown>): string {
 
 export const router = createRouter({
   routeTree,
+  context: { queryClient: undefined! }, // main.tsx gives the RouterProvider the real one
   defaultPreload: "intent",
   scrollRestoration: true,
   parseSearch,

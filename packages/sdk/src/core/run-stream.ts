@@ -65,6 +65,11 @@ export class RunStream implements AsyncIterable<RunEvent> {
   lastSeq: number;
   /** The run's state as of the last event yielded. */
   state: RunState | undefined;
+  /**
+   * The log's last seq when the current connection opened: events up to it are the replay, later
+   * ones are live (a screen may draw a replay in one go rather than as it arrives).
+   */
+  tailSeq: number | undefined;
   /** The caller's access to the session (`EDITOR` may send follow-ups), once connected. */
   access: AccessLevel | undefined;
   /** The transport in use. */
@@ -124,6 +129,7 @@ export class RunStream implements AsyncIterable<RunEvent> {
           failures = 0;
           // the run's state at the tail of the log when we connected; replayed events rewrite it in order
           const tailSeq = conn.tail.lastSeq;
+          this.tailSeq = tailSeq;
           this.access = conn.tail.access ?? this.access;
           this.state = conn.tail.state;
           this.options.onStatus?.("live");

@@ -5,8 +5,25 @@ import { type Token, type Tokens, lexer } from "marked";
 import { memo, type ReactNode } from "react";
 
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
-  return <div className="md">{blocks(lexer(text))}</div>;
+  return <div className="md">{drawn(text)}</div>;
 });
+
+// The elements of recent texts: a windowed transcript mounts a row again each time it scrolls back
+// into view (and a live one draws the newest rows over and over while it follows the end), and
+// `lexer` is the costliest part of drawing a message. React elements are immutable, so one tree
+// serves every mount.
+const DRAWN = new Map<string, ReactNode[]>();
+const DRAWN_MAX = 2_000;
+
+function drawn(text: string): ReactNode[] {
+  let nodes = DRAWN.get(text);
+  if (!nodes) {
+    nodes = blocks(lexer(text));
+    if (DRAWN.size >= DRAWN_MAX) DRAWN.delete(DRAWN.keys().next().value!);
+    DRAWN.set(text, nodes);
+  }
+  return nodes;
+}
 
 function blocks(tokens: Token[]): ReactNode[] {
   return tokens.map((t, i) => block(t, i));

@@ -22,6 +22,11 @@ export function VirtualList<T>({
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
   const [atEnd, setAtEnd] = useState(true);
   const [, remeasured] = useState(0);
+  // The scrollTop the list last set to follow the end (null once the reader left it). A scroll
+  // event that finds the list above it is the reader's; one that finds it there with more below
+  // (rows added or measured again since, before the follow caught up) is not, and must not stop
+  // the following: a replay of thousands of events grows the list between the two.
+  const followedTo = useRef<number | null>(0);
 
   const offsets: number[] = new Array(items.length + 1);
   offsets[0] = 0;
@@ -39,19 +44,26 @@ export function VirtualList<T>({
   const onScroll = useCallback(() => {
     const el = box.current!;
     setScroll({ top: el.scrollTop, height: el.clientHeight });
-    setAtEnd(el.scrollHeight - el.scrollTop - el.clientHeight < 40);
+    const end = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    const following = followedTo.current !== null && el.scrollTop >= followedTo.current - 1;
+    if (!end && !following) followedTo.current = null;
+    setAtEnd(end || following);
   }, []);
 
   const jumpToEnd = useCallback(() => {
     const el = box.current!;
     el.scrollTop = el.scrollHeight;
+    followedTo.current = el.scrollTop;
     setAtEnd(true);
   }, []);
 
   // new rows while at the end: stay at the end
   // biome-ignore lint/correctness/useExhaustiveDependencies: items.length and total are what trigger the follow, not values it reads
   useLayoutEffect(() => {
-    if (atEnd && box.current) box.current.scrollTop = box.current.scrollHeight;
+    const el = box.current;
+    if (!atEnd || !el) return;
+    el.scrollTop = el.scrollHeight;
+    followedTo.current = el.scrollTop;
   }, [items.length, total, atEnd]);
 
   useEffect(() => {

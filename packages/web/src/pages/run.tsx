@@ -1,6 +1,6 @@
 // One run: its header, then tabs (the live transcript, the timeline, artifacts), the follow-up box
 // and cancel for those who may steer it, who else is watching, and the transcript's download.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { queryOptions, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { Link, useParams, useSearch } from "@tanstack/react-router";
 import { Problem } from "../components/problem.tsx";
@@ -33,15 +33,18 @@ export const parseRunSearch = (s: Record<string, unknown>): RunSearch => ({
   ...(s.view === "split" || s.view === "unified" ? { view: s.view } : {}),
 });
 
+/** `GET /agent/runs/{id}`: also started by the router's loader, beside `GET /me`. */
+export const runQuery = (runId: string) =>
+  queryOptions({
+    queryKey: ["run", runId],
+    queryFn: async () => client.agent.runs.retrieve(runId),
+  });
+
 export function RunPage() {
   const { runId } = useParams({ from: "/app/runs/$runId" });
   const { tab = "transcript", diff, view } = useSearch({ from: "/app/runs/$runId" });
   const me = useMe();
-  const run = useQuery({
-    queryKey: ["run", runId],
-    queryFn: async () => client.agent.runs.retrieve(runId),
-    refetchInterval: 3_000,
-  });
+  const run = useQuery({ ...runQuery(runId), refetchInterval: 3_000 });
   const live = useRunEvents(runId);
   const state = live.state ?? run.data?.state;
   // a state change seen live: read the run again now (timings, status message), not at next poll

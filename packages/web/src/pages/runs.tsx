@@ -1,6 +1,6 @@
 // Runs: quick views, a search box, filter chips, sort, cursor paging; polled so states change
 // on screen within 3 s.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { Problem } from "../components/problem.tsx";
@@ -13,6 +13,16 @@ import { RunsTable } from "../run/runs-table.tsx";
 const PAGE_SIZE = 25;
 export const RUNS_POLL_MS = 2_000;
 
+/** The page of runs `search` shows: also started by the router's loader, beside `GET /me`. */
+export function runsQuery(search: RunsSearch) {
+  const params = toListParams(search, PAGE_SIZE);
+  return queryOptions({
+    queryKey: ["runs", params, search.cursor],
+    queryFn: async () =>
+      client.agent.runs.list({ ...params, ...(search.cursor ? { cursor: search.cursor } : {}) }),
+  });
+}
+
 export function RunsPage() {
   const search = useSearch({ from: "/app/runs" });
   const navigate = useNavigate({ from: "/runs" });
@@ -20,9 +30,7 @@ export function RunsPage() {
   const [q, setQ] = useState(search.q ?? "");
   const params = toListParams(search, PAGE_SIZE);
   const runs = useQuery({
-    queryKey: ["runs", params, search.cursor],
-    queryFn: async () =>
-      client.agent.runs.list({ ...params, ...(search.cursor ? { cursor: search.cursor } : {}) }),
+    ...runsQuery(search),
     refetchInterval: RUNS_POLL_MS,
     placeholderData: keepPreviousData,
   });

@@ -3,7 +3,7 @@ import type { RunEvent } from "@ambit/sdk";
 import { memo, useRef } from "react";
 import { Markdown } from "../components/markdown.tsx";
 import { VirtualList } from "../components/virtual-list.tsx";
-import { formatDuration } from "../lib/format.ts";
+import { formatClock, formatDuration } from "../lib/format.ts";
 import { type Item, TranscriptBuilder } from "./transcript-items.ts";
 
 export function Transcript({ events }: { events: RunEvent[] }) {
@@ -29,7 +29,7 @@ export function Transcript({ events }: { events: RunEvent[] }) {
 
 const Row = memo(function Row({ item }: { item: Item }) {
   const seqs = item.seqs.join(" ");
-  const time = new Date(item.at).toLocaleTimeString();
+  const time = formatClock(item.at);
   switch (item.kind) {
     case "message":
       return (
