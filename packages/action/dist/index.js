@@ -621,6 +621,11 @@ var RunStream = class {
   lastSeq;
   /** The run's state as of the last event yielded. */
   state;
+  /**
+   * The log's last seq when the current connection opened: events up to it are the replay, later
+   * ones are live (a screen may draw a replay in one go rather than as it arrives).
+   */
+  tailSeq;
   /** The caller's access to the session (`EDITOR` may send follow-ups), once connected. */
   access;
   /** The transport in use. */
@@ -663,6 +668,7 @@ var RunStream = class {
           const conn = this.current = await (this.transport === "websocket" ? this.openSocket() : this.openSse());
           failures = 0;
           const tailSeq = conn.tail.lastSeq;
+          this.tailSeq = tailSeq;
           this.access = conn.tail.access ?? this.access;
           this.state = conn.tail.state;
           this.options.onStatus?.("live");
