@@ -1,11 +1,15 @@
 import { tail } from "../tools/types.ts";
-import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
-import type { CliParser, CliSpec } from "./types.ts";
+import path from "node:path";
+import { asRecord, checkCredentials, cliModel, optCategory, providerBaseUrl } from "./common.ts";
+import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * Gemini CLI: `gemini -p <prompt> --output-format stream-json`. Lines are `init` (session_id,
  * model), `message` (role, content, `delta` for chunks), `tool_use` (tool_name, tool_id,
  * parameters), `tool_result` (tool_id, status, output / error), `error` and `result` (status, stats).
+ * Headless, it refuses an untrusted folder (exit 55) unless `--skip-trust`; with
+ * `GOOGLE_GEMINI_BASE_URL` set it picks a "gateway" auth it then rejects (exit 41) unless the
+ * settings select `gemini-api-key`.
  */
 export const geminiSpec: CliSpec = {
   type: "gemini",
@@ -20,6 +24,19 @@ export const geminiSpec: CliSpec = {
       loginFile: ".gemini/oauth_creds.json",
       mapSecret: (v) => ({ GEMINI_API_KEY: v }),
     }),
+  // A custom endpoint (Gemini's form: no version, the CLI adds `/v1beta`) with the API key auth,
+  // in a private home's settings: the host's own ~/.gemini stays untouched.
+  config(ctx, privateDir): CliMcpHandoff {
+    const base = providerBaseUrl(ctx, "GOOGLE_GEMINI_BASE_URL", false);
+    if (!base) return { args: [], env: {}, files: {} };
+    const home = path.join(privateDir, "gemini-home");
+    const settings = { security: { auth: { selectedType: "gemini-api-key" } } };
+    return {
+      args: [],
+      env: { GOOGLE_GEMINI_BASE_URL: base, GEMINI_CLI_HOME: home },
+      files: { [path.join(home, ".gemini", "settings.json")]: JSON.stringify(settings) },
+    };
+  },
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
     return [
@@ -28,6 +45,8 @@ export const geminiSpec: CliSpec = {
       "--output-format",
       "stream-json",
       "--yolo",
+      // the run's workspace is the run's: trusted (the CLI's own prompt cannot be answered here)
+      "--skip-trust",
       ...(model ? ["-m", model] : []),
       ...(resume ? ["--resume", resume] : []),
     ];

@@ -1,5 +1,5 @@
 import { tail } from "../tools/types.ts";
-import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
+import { asRecord, checkCredentials, cliModel, optCategory, providerBaseUrl } from "./common.ts";
 import type { CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -26,6 +26,15 @@ export const opencodeSpec: CliSpec = {
       mapSecret: (v): Record<string, string> =>
         v.startsWith("sk-ant-") ? { ANTHROPIC_API_KEY: v } : { OPENAI_API_KEY: v },
     }),
+  // OpenCode's providers (the AI SDK's) take base URLs with `/v1`, Anthropic's included
+  env(ctx) {
+    const env: Record<string, string> = {};
+    for (const name of ["ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"] as const) {
+      const base = providerBaseUrl(ctx, name, true);
+      if (base) env[name] = base;
+    }
+    return env;
+  },
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
     return [
