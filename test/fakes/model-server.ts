@@ -234,7 +234,7 @@ async function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, in
   res.end("data: [DONE]\n\n");
 }
 
-function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
+async function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (event: string, obj: Record<string, unknown>) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...obj })}\n\n`);
@@ -251,6 +251,7 @@ function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index
     },
   });
   if (turn.cut) return void res.end();
+  await turn.hold;
   let block = 0;
   if (turn.text) {
     send("content_block_start", { index: block, content_block: { type: "text", text: "" } });

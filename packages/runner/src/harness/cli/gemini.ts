@@ -1,6 +1,13 @@
 import { tail } from "../tools/types.ts";
 import path from "node:path";
-import { asRecord, checkCredentials, cliModel, optCategory, providerBaseUrl } from "./common.ts";
+import {
+  apiFailure,
+  asRecord,
+  checkCredentials,
+  cliModel,
+  optCategory,
+  providerBaseUrl,
+} from "./common.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -51,7 +58,7 @@ export const geminiSpec: CliSpec = {
       ...(resume ? ["--resume", resume] : []),
     ];
   },
-  parser(emit) {
+  parser(emit, ctx) {
     const names = new Map<string, string>();
     let model: string | undefined;
     let text = "";
@@ -120,8 +127,23 @@ export const geminiSpec: CliSpec = {
                 ...(s.cached ? { cache_read_tokens: s.cached } : {}),
               },
             });
-            if (ev.status && ev.status !== "success")
-              p.error = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
+            if (ev.status && ev.status !== "success") {
+              const said: string = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
+              // "[API Error: {…"code": 401…}]": the API's own status, when the message has it
+              const status = Number(
+                /"code":\s*(\d{3})|\bstatus:? (\d{3})\b/.exec(said)?.slice(1).find(Boolean),
+              );
+              if (status) {
+                const f = apiFailure("Gemini CLI", status, {
+                  keyVar: "GEMINI_API_KEY",
+                  urlVar: "GOOGLE_GEMINI_BASE_URL",
+                  model: cliModel(ctx) ?? model,
+                  detail: said,
+                });
+                p.error = f.message;
+                p.errorCode = f.code;
+              } else p.error = said;
+            }
             break;
           }
         }
