@@ -45,7 +45,7 @@ const SETUPS: Record<
     model: string;
     shell: (command: string) => { name: string; args: Record<string, unknown> };
     key: [name: string, type: string];
-    /** the provider's base URL secret and its value for a server at `url` (one form per provider) */
+    /** the provider's base URL secret, its value for a server at `url` (one form per provider) */
     base: (url: string) => [name: string, value: string];
     /** an HTTP 401 body as the provider writes it */
     refused: string;
@@ -73,7 +73,7 @@ const SETUPS: Record<
   gemini: {
     model: "gemini-2.5-pro",
     shell: (command) => ({ name: "run_shell_command", args: { command } }),
-    key: ["GEMINI_API_KEY", "gemini_api_key"],
+    key: ["GEMINI_API_KEY", "raw_value"],
     base: (url) => ["GOOGLE_GEMINI_BASE_URL", url],
     refused: JSON.stringify({
       error: { code: 401, message: "API key not valid.", status: "UNAUTHENTICATED" },

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  checkCliVersions,
+  judgeVersion,
+  TESTED_CLIS,
+} from "../../../packages/runner/src/harness/cli/versions.ts";
 import { createHarness } from "../../../packages/runner/src/harness/index.ts";
 import { alive, FAKES, makeContext } from "./harness-context.ts";
 
@@ -167,6 +172,30 @@ describe("CLI harnesses", () => {
       expect.stringContaining("Model metadata for `gpt-x` not found"),
       expect.stringContaining("Reconnecting... 1/5"),
     ]);
+  });
+
+  it("at start the runner logs each installed CLI's version, plainly when it is outside the tested range", async () => {
+    const logs: Record<string, unknown>[] = [];
+    const env = { PATH: `${BIN}:${process.env.PATH}`, FAKE_CLI_VERSION: "codex-cli 0.171.4" };
+    const found = await checkCliVersions((e) => logs.push(e), env);
+    // every stand-in answers 0.171.4 here: a later patch of Codex's tested minor, nobody else's
+    expect(found.map((c) => [c.cli, c.inRange])).toEqual([
+      ["claude", false],
+      ["codex", true],
+      ["gemini", false],
+      ["opencode", false],
+    ]);
+    expect(found[0]).toMatchObject({ version: "0.171.4", tested: TESTED_CLIS.claude });
+    const warned = logs.filter((l) => l.level === "warning").map((l) => l.msg);
+    expect(warned).toHaveLength(3);
+    expect(logs.find((l) => l.cli === "codex")).toMatchObject({ msg: "vendor CLI" });
+    expect(warned[1]).toContain(
+      "vendor CLI gemini 0.171.4 is outside the tested range (0.61.x, tested 0.61.0)",
+    );
+    expect(judgeVersion("claude", "2.1.340 (Claude Code)").inRange).toBe(true);
+    expect(judgeVersion("claude", "2.2.0 (Claude Code)").inRange).toBe(false);
+    // a CLI that is not installed is left out
+    expect(await checkCliVersions(() => {}, { PATH: "/nonexistent-bin" })).toEqual([]);
   });
 
   it("a missing CLI ends FAILED with how to install it", async () => {

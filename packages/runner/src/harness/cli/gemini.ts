@@ -27,7 +27,7 @@ export const geminiSpec: CliSpec = {
     checkCredentials(ctx, {
       type: "gemini",
       vars: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-      secretType: "gemini_api_key",
+      secretType: "raw_value",
       loginFile: ".gemini/oauth_creds.json",
       mapSecret: (v) => ({ GEMINI_API_KEY: v }),
     }),

@@ -21,7 +21,7 @@ export type CliVersion = {
 
 const minor = (v: string) => v.split(".").slice(0, 2).join(".");
 
-/** `version` (as `--version` prints it: "2.1.332 (Claude Code)", "codex-cli 0.171.0") against the tested one. */
+/** A `--version` answer ("2.1.332 (Claude Code)", "codex-cli 0.171.0") against the tested one. */
 export function judgeVersion(cli: keyof typeof TESTED_CLIS, printed: string): CliVersion {
   const version = /\d+\.\d+\.\d+/.exec(printed)?.[0] ?? printed.trim().slice(0, 100);
   const tested = TESTED_CLIS[cli];
@@ -35,12 +35,13 @@ export function judgeVersion(cli: keyof typeof TESTED_CLIS, printed: string): Cl
  */
 export async function checkCliVersions(
   log: (entry: Record<string, unknown>) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<CliVersion[]> {
   const found = await Promise.all(
     (Object.keys(TESTED_CLIS) as (keyof typeof TESTED_CLIS)[]).map(
       (cli) =>
         new Promise<CliVersion | null>((resolve) => {
-          execFile(cli, ["--version"], { timeout: 15_000 }, (err, stdout) =>
+          execFile(cli, ["--version"], { timeout: 15_000, env }, (err, stdout) =>
             resolve(err ? null : judgeVersion(cli, String(stdout))),
           );
         }),
