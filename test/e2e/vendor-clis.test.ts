@@ -38,6 +38,11 @@ const WORKER = "e2e-vendor-clis";
 const GOOD_KEY = "sk-vendor-good-4b1e";
 const BAD_KEY = "sk-vendor-bad-9d0c";
 
+const ANTHROPIC_REFUSED = JSON.stringify({
+  type: "error",
+  error: { type: "authentication_error", message: "invalid x-api-key" },
+});
+
 /** How each CLI is run: its model, its shell tool and the secrets naming its provider. */
 const SETUPS: Record<
   Cli,
@@ -56,10 +61,7 @@ const SETUPS: Record<
     shell: (command) => ({ name: "Bash", args: { command, description: "run it" } }),
     key: ["ANTHROPIC_API_KEY", "anthropic_api_key"],
     base: (url) => ["ANTHROPIC_BASE_URL", url],
-    refused: JSON.stringify({
-      type: "error",
-      error: { type: "authentication_error", message: "invalid x-api-key" },
-    }),
+    refused: ANTHROPIC_REFUSED,
   },
   codex: {
     model: "gpt-5",
@@ -85,10 +87,7 @@ const SETUPS: Record<
     key: ["ANTHROPIC_API_KEY", "anthropic_api_key"],
     // the same secret as Claude Code's, without /v1: the adapter adds what OpenCode needs
     base: (url) => ["ANTHROPIC_BASE_URL", url],
-    refused: JSON.stringify({
-      type: "error",
-      error: { type: "authentication_error", message: "invalid x-api-key" },
-    }),
+    refused: ANTHROPIC_REFUSED,
   },
 };
 
