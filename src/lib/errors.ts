@@ -37,6 +37,8 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
   quota_exceeded: { status: 403, title: "Quota exceeded", retryable: false },
   // a cookie-authenticated write (or websocket) from another origin's page: request forgery
   csrf_rejected: { status: 403, title: "Cross-site request refused", retryable: false },
+  // a run's model API refused its key (HTTP 401/403 to the agent): a team secret to fix
+  model_auth_failed: { status: 502, title: "Model authentication failed", retryable: false },
 };
 
 export type FieldError = { path: string; message: string };

@@ -2,10 +2,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 
 /**
- * A stand-in model API for tests: speaks OpenAI chat completions (`POST /v1/chat/completions`)
- * and Anthropic Messages (`POST /v1/messages`), both streaming over SSE exactly as the vendors
- * frame it, and plays scripted turns. Tool-call arguments are cut into small chunks so clients
- * must join them. Every request is recorded for assertions.
+ * A stand-in model API for tests, playing scripted turns in the dialects the agents and vendor
+ * CLIs speak: OpenAI chat completions (`POST /v1/chat/completions`) and Responses
+ * (`POST /v1/responses`), Anthropic Messages (`POST /v1/messages`) and Gemini
+ * (`POST /v1beta/models/<model>:generateContent` and `:streamGenerateContent`), each streaming as
+ * the vendor frames it (or one JSON answer when the request does not ask for a stream). Requests
+ * are routed by path, query string aside (Claude Code calls `/v1/messages?beta=true`). Tool-call
+ * arguments are cut into small chunks so clients must join them.
+ *
+ * Side requests (probes of `/`, model lists, token counts, Claude Code's title and quota calls,
+ * which send no tools) are answered without playing a turn and recorded in `sideRequests`;
+ * `requests` holds the scripted ones. A WebSocket upgrade is refused, so clients that try one
+ * first (Codex) fall back to HTTP streaming.
  */
 export type ScriptedTurn = {
   text?: string;
@@ -21,7 +29,11 @@ export type ScriptedTurn = {
 };
 
 export type RecordedRequest = {
+  /** the path without its query string */
   path: string;
+  method: string;
+  /** the path with its query string, as sent */
+  url: string;
   headers: Record<string, string | string[] | undefined>;
   body: any;
 };
@@ -29,20 +41,90 @@ export type Script =
   | ScriptedTurn[]
   | ((req: RecordedRequest, index: number) => ScriptedTurn | Promise<ScriptedTurn>);
 
-export type ModelServer = { url: string; requests: RecordedRequest[]; close(): Promise<void> };
+export type ModelServer = {
+  url: string;
+  requests: RecordedRequest[];
+  sideRequests: RecordedRequest[];
+  close(): Promise<void>;
+};
+
+type Dialect = "openai" | "responses" | "anthropic" | "gemini";
+
+/** Which dialect a model call speaks, by method and path; undefined for anything else. */
+function dialectOf(method: string, path: string): Dialect | undefined {
+  if (method !== "POST") return undefined;
+  if (path.endsWith("/chat/completions")) return "openai";
+  if (path.endsWith("/responses")) return "responses";
+  if (path.endsWith("/messages")) return "anthropic";
+  if (/:(stream)?generateContent$/i.test(path)) return "gemini";
+  return undefined;
+}
+
+/**
+ * A side request's answer, or undefined for a model call that plays a turn: probes (`GET /`,
+ * model lists), token counts, and model calls of a CLI's own (a session title, a one-token quota
+ * check) besides the agent's turns.
+ */
+function sideAnswer(rec: RecordedRequest, dialect: Dialect | undefined): unknown {
+  if (!dialect) {
+    if (rec.path.endsWith("/count_tokens") || rec.path.endsWith(":countTokens"))
+      return { input_tokens: 10, totalTokens: 10 };
+    if (rec.method === "GET" && /\/models$/.test(rec.path))
+      return { object: "list", data: [], models: [] };
+    if (rec.method === "GET" || rec.method === "HEAD") return { ok: true };
+    return undefined;
+  }
+  const b = rec.body ?? {};
+  if (b.max_tokens === 1) return "side";
+  const instructions = JSON.stringify([
+    b.system,
+    b.instructions,
+    b.systemInstruction,
+    b.messages?.[0]?.role === "system" ? b.messages[0] : null,
+  ]);
+  if (/title generator|generate a (short |concise |brief )?title/i.test(instructions))
+    return "side";
+  return undefined;
+}
 
 export async function startModelServer(
   script: Script,
   opts: { port?: number } = {},
 ): Promise<ModelServer> {
   const requests: RecordedRequest[] = [];
+  const sideRequests: RecordedRequest[] = [];
   const server = createServer(async (req, res) => {
     const raw = await readBody(req);
+    const url = req.url ?? "";
     const rec: RecordedRequest = {
-      path: req.url ?? "",
+      path: url.split("?")[0],
+      method: req.method ?? "GET",
+      url,
       headers: req.headers,
       body: raw ? JSON.parse(raw) : null,
     };
+    const dialect = dialectOf(rec.method, rec.path);
+    const side = sideAnswer(rec, dialect);
+    if (side === "side") {
+      sideRequests.push(rec);
+      return play(
+        res,
+        dialect as Dialect,
+        rec,
+        { text: "Side answer", usage: { input: 5, output: 2 } },
+        -1,
+      );
+    }
+    if (side !== undefined) {
+      sideRequests.push(rec);
+      return void res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(side));
+    }
+    if (!dialect) {
+      sideRequests.push(rec);
+      return void res.writeHead(404).end(`model-server: nothing at ${rec.method} ${rec.path}`);
+    }
     const index = requests.push(rec) - 1;
     const turn = typeof script === "function" ? await script(rec, index) : script[index];
     if (!turn) return void res.writeHead(500).end(`model-server: script has no turn ${index + 1}`);
@@ -50,23 +132,53 @@ export async function startModelServer(
       return void res
         .writeHead(turn.status, { "content-type": "application/json" })
         .end(turn.body ?? "{}");
-    if (req.method === "POST" && req.url === "/v1/chat/completions")
-      return openAi(res, rec.body.model, turn, index);
-    if (req.method === "POST" && req.url === "/v1/messages")
-      return anthropic(res, rec.body.model, turn, index);
-    res.writeHead(404).end("not found");
+    return play(res, dialect, rec, turn, index);
+  });
+  // no WebSocket here: a refused upgrade makes Codex fall back to HTTP streaming
+  server.on("upgrade", (_req, socket) => {
+    socket.end("HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
   });
   await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    sideRequests,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
         server.close(() => r());
       }),
   };
+}
+
+/** The model a request names: in its body, or in the path for Gemini (`models/<m>:…`). */
+const modelOf = (rec: RecordedRequest) =>
+  rec.body?.model ?? /models\/([^:/]+):/.exec(rec.path)?.[1] ?? "model";
+
+function play(
+  res: ServerResponse,
+  dialect: Dialect,
+  rec: RecordedRequest,
+  turn: ScriptedTurn,
+  index: number,
+) {
+  const model = modelOf(rec);
+  const streaming =
+    dialect === "gemini" ? /:streamGenerateContent$/i.test(rec.path) : rec.body?.stream === true;
+  if (!streaming) {
+    const answer = {
+      openai: openAiJson,
+      responses: responsesJson,
+      anthropic: anthropicJson,
+      gemini: geminiJson,
+    }[dialect];
+    return void res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify(answer(model, turn, index)));
+  }
+  const stream = { openai: openAi, responses, anthropic, gemini }[dialect];
+  return stream(res, model, turn, index);
 }
 
 const readBody = async (req: IncomingMessage) => {
@@ -122,7 +234,7 @@ async function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, in
   res.end("data: [DONE]\n\n");
 }
 
-function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
+async function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (event: string, obj: Record<string, unknown>) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...obj })}\n\n`);
@@ -139,6 +251,7 @@ function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index
     },
   });
   if (turn.cut) return void res.end();
+  await turn.hold;
   let block = 0;
   if (turn.text) {
     send("content_block_start", { index: block, content_block: { type: "text", text: "" } });
@@ -169,5 +282,217 @@ function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn, index
     usage: { output_tokens: u.output },
   });
   send("message_stop", {});
+  res.end();
+}
+
+const usageOf = (turn: ScriptedTurn) => turn.usage ?? { input: 100, output: 20 };
+const callId = (c: { id?: string }, prefix: string, index: number, i: number) =>
+  c.id ?? `${prefix}_${index}_${i}`;
+
+function openAiJson(model: string, turn: ScriptedTurn, index: number) {
+  const u = usageOf(turn);
+  const calls = (turn.toolCalls ?? []).map((c, i) => ({
+    id: callId(c, "call", index, i),
+    type: "function",
+    function: { name: c.name, arguments: JSON.stringify(c.args) },
+  }));
+  return {
+    id: `chatcmpl-${index}`,
+    object: "chat.completion",
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: turn.text ?? null,
+          ...(calls.length ? { tool_calls: calls } : {}),
+        },
+        finish_reason: calls.length ? "tool_calls" : "stop",
+      },
+    ],
+    usage: {
+      prompt_tokens: u.input,
+      completion_tokens: u.output,
+      total_tokens: u.input + u.output,
+    },
+  };
+}
+
+function anthropicJson(model: string, turn: ScriptedTurn, index: number) {
+  const u = usageOf(turn);
+  return {
+    id: `msg_${index}`,
+    type: "message",
+    role: "assistant",
+    model,
+    content: [
+      ...(turn.text ? [{ type: "text", text: turn.text }] : []),
+      ...(turn.toolCalls ?? []).map((c, i) => ({
+        type: "tool_use",
+        id: callId(c, "toolu", index, i),
+        name: c.name,
+        input: c.args,
+      })),
+    ],
+    stop_reason: turn.toolCalls?.length ? "tool_use" : "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: u.input, output_tokens: u.output },
+  };
+}
+
+/** The items of a Responses answer: a message, then one function call per tool call. */
+function responseItems(turn: ScriptedTurn, index: number) {
+  return [
+    ...(turn.text
+      ? [
+          {
+            type: "message",
+            id: `msg_${index}`,
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: turn.text, annotations: [] }],
+          },
+        ]
+      : []),
+    ...(turn.toolCalls ?? []).map((c, i) => ({
+      type: "function_call",
+      id: `fc_${index}_${i}`,
+      call_id: callId(c, "call", index, i),
+      name: c.name,
+      arguments: JSON.stringify(c.args),
+      status: "completed",
+    })),
+  ];
+}
+
+function responsesJson(model: string, turn: ScriptedTurn, index: number) {
+  const u = usageOf(turn);
+  return {
+    id: `resp_${index}`,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status: "completed",
+    model,
+    output: responseItems(turn, index),
+    usage: {
+      input_tokens: u.input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: u.output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: u.input + u.output,
+    },
+  };
+}
+
+/** The OpenAI Responses API over SSE: each item added, its text or arguments in deltas, done. */
+async function responses(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  let seq = 0;
+  const send = (type: string, obj: Record<string, unknown>) =>
+    res.write(
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...obj })}\n\n`,
+    );
+  const whole = responsesJson(model, turn, index);
+  send("response.created", {
+    response: { ...whole, status: "in_progress", output: [], usage: null },
+  });
+  if (turn.cut) return void res.end();
+  await turn.hold;
+  whole.output.forEach((item, output_index) => {
+    if (item.type === "message") {
+      send("response.output_item.added", {
+        output_index,
+        item: { ...item, status: "in_progress", content: [] },
+      });
+      const part = { type: "output_text", text: "", annotations: [] };
+      send("response.content_part.added", {
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        part,
+      });
+      for (const delta of pieces(turn.text ?? "", 5))
+        send("response.output_text.delta", {
+          item_id: item.id,
+          output_index,
+          content_index: 0,
+          delta,
+        });
+      send("response.output_text.done", {
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        text: turn.text,
+      });
+      send("response.content_part.done", {
+        item_id: item.id,
+        output_index,
+        content_index: 0,
+        part: { ...part, text: turn.text },
+      });
+    } else {
+      const args = (item as { arguments: string }).arguments;
+      send("response.output_item.added", {
+        output_index,
+        item: { ...item, arguments: "", status: "in_progress" },
+      });
+      for (const delta of pieces(args, 7))
+        send("response.function_call_arguments.delta", { item_id: item.id, output_index, delta });
+      send("response.function_call_arguments.done", {
+        item_id: item.id,
+        output_index,
+        arguments: args,
+      });
+    }
+    send("response.output_item.done", { output_index, item });
+  });
+  send("response.completed", { response: whole });
+  res.end();
+}
+
+function geminiJson(model: string, turn: ScriptedTurn, _index: number) {
+  const u = usageOf(turn);
+  const parts = [
+    ...(turn.text ? [{ text: turn.text }] : []),
+    ...(turn.toolCalls ?? []).map((c) => ({ functionCall: { name: c.name, args: c.args } })),
+  ];
+  return {
+    candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
+    usageMetadata: {
+      promptTokenCount: u.input,
+      candidatesTokenCount: u.output,
+      totalTokenCount: u.input + u.output,
+    },
+    modelVersion: model,
+  };
+}
+
+/** Gemini's `streamGenerateContent?alt=sse`: the text in chunks, then the calls and usage. */
+async function gemini(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  const chunk = (parts: unknown[]) =>
+    send({ candidates: [{ content: { role: "model", parts }, index: 0 }], modelVersion: model });
+  const text = pieces(turn.text ?? "", 5);
+  chunk(text.length ? [{ text: text.shift() }] : []);
+  if (turn.cut) return void res.end();
+  await turn.hold;
+  for (const p of text) chunk([{ text: p }]);
+  const whole = geminiJson(model, turn, index);
+  send({
+    ...whole,
+    candidates: [
+      {
+        ...whole.candidates[0],
+        content: {
+          role: "model",
+          parts: (turn.toolCalls ?? []).map((c) => ({
+            functionCall: { name: c.name, args: c.args },
+          })),
+        },
+      },
+    ],
+  });
   res.end();
 }

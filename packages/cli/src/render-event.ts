@@ -74,6 +74,8 @@ export function renderEvent(e: RunEvent): Rendered {
       };
     case "error":
       return { text: `error: ${p.message}`, style: "red" };
+    case "log":
+      return { text: `${p.source ? `${p.source}: ` : ""}${p.message}`, style: "gray" };
     case "secrets.withheld":
       return { text: p.message, style: "yellow" };
     case "usage":

@@ -24,6 +24,7 @@ export const ErrorCode = z.enum([
   "rate_limited",
   "quota_exceeded",
   "csrf_rejected",
+  "model_auth_failed",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

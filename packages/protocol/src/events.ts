@@ -108,6 +108,12 @@ export const EventPayloads = {
     error_code: ErrorCode.optional(),
     retryable: z.boolean().optional(),
   }),
+  /** what an agent's own tooling reported along the way (a vendor CLI's retry, a warning): not an error */
+  log: z.object({
+    level: z.enum(["info", "warning"]),
+    message: text,
+    source: z.string().optional().describe("who said it: the vendor CLI (claude, codex, …)"),
+  }),
   /** an execution was given no personal secrets (names and values are never in it) */
   "secrets.withheld": z.object({
     reason: z.enum(["started_by_other", "lower_role_change", "delegated_key"]),

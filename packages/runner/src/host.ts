@@ -1,3 +1,4 @@
+import { checkCliVersions } from "./harness/cli/versions.ts";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
@@ -55,6 +56,8 @@ export type HostOptions = {
   artifacts?: Omit<ArtifactOptions, "baseUrl"> | false;
   /** one JSON-able line per notable thing; default: JSON lines on stderr */
   log?: (entry: Record<string, unknown>) => void;
+  /** false: skip asking the vendor CLIs for their `--version` at start (logged; on by default) */
+  checkCliVersions?: boolean;
   backoff?: Backoff;
   onHarnessStart?: RunDeps["onHarnessStart"];
   /** serve one run, then drain and disconnect (a runner container the platform started per run) */
@@ -119,6 +122,8 @@ export function startHost(options: HostOptions): Host {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((res) => (resolveClosed = res));
 
+  // which vendor CLIs this host has, and whether their versions are the tested ones (not awaited)
+  if (options.checkCliVersions !== false) void checkCliVersions(log).catch(() => {});
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   if (agentUser) checkAgentUserReaches(agentUser, path.join(options.workdir, "runs"));
   const resolveHarness = (type: string) =>

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  checkCliVersions,
+  judgeVersion,
+  TESTED_CLIS,
+} from "../../../packages/runner/src/harness/cli/versions.ts";
 import { createHarness } from "../../../packages/runner/src/harness/index.ts";
 import { alive, FAKES, makeContext } from "./harness-context.ts";
 
@@ -44,7 +49,14 @@ const cases = [
   {
     type: "codex",
     env: { OPENAI_API_KEY: "sk-oa-1" },
-    flags: ["exec", "--json", "--skip-git-repo-check", "--full-auto", "fix the bug"],
+    flags: [
+      "exec",
+      "--json",
+      "--skip-git-repo-check",
+      "--sandbox",
+      "workspace-write",
+      "fix the bug",
+    ],
     usage: { input_tokens: 24763, output_tokens: 122, cache_read_tokens: 24448 },
     tool: "shell",
     category: "command",
@@ -53,7 +65,7 @@ const cases = [
   {
     type: "gemini",
     env: { GEMINI_API_KEY: "gm-1" },
-    flags: ["-p", "fix the bug", "--output-format", "stream-json", "--yolo"],
+    flags: ["-p", "fix the bug", "--output-format", "stream-json", "--yolo", "--skip-trust"],
     usage: {
       model_id: "gemini-2.5-pro",
       input_tokens: 5200,
@@ -109,6 +121,82 @@ describe("CLI harnesses", () => {
       );
     });
   }
+
+  it("claude: a refused key ends FAILED model_auth_failed at the CLI's first retry notice, shown as a log event", async () => {
+    const env = { ANTHROPIC_API_KEY: "sk-bad", FAKE_CLI_API_STATUS: "401" };
+    run = makeContext({ prompt: "x", env, path: [BIN] });
+    const started = Date.now();
+    const outcome = await createHarness("claude")!.run(run.ctx);
+    // the stand-in retries every 30 s for 10 attempts, as Claude Code does for minutes
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(outcome).toMatchObject({ state: "FAILED", error_code: "model_auth_failed" });
+    expect(outcome.message).toMatch(/^claude was stopped after \d+ s: Claude Code could not use/);
+    expect(outcome.message).toContain("HTTP 401, the key was refused");
+    expect(outcome.message).toContain("Fix the team secret ANTHROPIC_API_KEY");
+    expect(run.of("log")).toEqual([
+      expect.objectContaining({ level: "warning", source: "claude" }),
+    ]);
+    expect(run.of("log")[0].message).toContain("attempt 1 of 10, HTTP 401");
+  });
+
+  it("claude: an API error in a result whose subtype is success ends FAILED naming the model, without ANSI codes", async () => {
+    for (const [status, want] of [
+      ["404", /HTTP 404, no model "claude-x" there/],
+      ["400", /HTTP 400 \(Invalid API key · Fix external API key\)/],
+    ] as const) {
+      run = makeContext({
+        prompt: "x",
+        config: { harness: { type: "claude", model_id: "claude-x" } },
+        env: { ANTHROPIC_API_KEY: "k", FAKE_CLI_API_STATUS: status },
+        path: [BIN],
+      });
+      const outcome = await createHarness("claude")!.run(run.ctx);
+      expect(outcome.state).toBe("FAILED");
+      expect(outcome.message).toMatch(want);
+      expect(outcome.message).not.toContain("\u001b");
+      await run.dispose();
+    }
+  });
+
+  it("codex: warnings and reconnect notices are log events, not errors; a refused key ends FAILED model_auth_failed at once", async () => {
+    const env = { OPENAI_API_KEY: "sk-bad", FAKE_CLI_API_STATUS: "401" };
+    run = makeContext({ prompt: "x", env, path: [BIN] });
+    const started = Date.now();
+    const outcome = await createHarness("codex")!.run(run.ctx);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(outcome).toMatchObject({ state: "FAILED", error_code: "model_auth_failed" });
+    expect(outcome.message).toContain("Codex could not use the model API: HTTP 401");
+    expect(run.of("error")).toEqual([]);
+    const logs = run.of("log").map((l) => l.message);
+    expect(logs).toEqual([
+      expect.stringContaining("Model metadata for `gpt-x` not found"),
+      expect.stringContaining("Reconnecting... 1/5"),
+    ]);
+  });
+
+  it("at start the runner logs each installed CLI's version, plainly when it is outside the tested range", async () => {
+    const logs: Record<string, unknown>[] = [];
+    const env = { PATH: `${BIN}:${process.env.PATH}`, FAKE_CLI_VERSION: "codex-cli 0.171.4" };
+    const found = await checkCliVersions((e) => logs.push(e), env);
+    // every stand-in answers 0.171.4 here: a later patch of Codex's tested minor, nobody else's
+    expect(found.map((c) => [c.cli, c.inRange])).toEqual([
+      ["claude", false],
+      ["codex", true],
+      ["gemini", false],
+      ["opencode", false],
+    ]);
+    expect(found[0]).toMatchObject({ version: "0.171.4", tested: TESTED_CLIS.claude });
+    const warned = logs.filter((l) => l.level === "warning").map((l) => l.msg);
+    expect(warned).toHaveLength(3);
+    expect(logs.find((l) => l.cli === "codex")).toMatchObject({ msg: "vendor CLI" });
+    expect(warned[1]).toContain(
+      "vendor CLI gemini 0.171.4 is outside the tested range (0.61.x, tested 0.61.0)",
+    );
+    expect(judgeVersion("claude", "2.1.340 (Claude Code)").inRange).toBe(true);
+    expect(judgeVersion("claude", "2.2.0 (Claude Code)").inRange).toBe(false);
+    // a CLI that is not installed is left out
+    expect(await checkCliVersions(() => {}, { PATH: "/nonexistent-bin" })).toEqual([]);
+  });
 
   it("a missing CLI ends FAILED with how to install it", async () => {
     run = makeContext({ prompt: "x", env: { ANTHROPIC_API_KEY: "k", PATH: "/nonexistent-bin" } });

@@ -1,12 +1,22 @@
 import path from "node:path";
 import { tail } from "../tools/types.ts";
-import { asRecord, checkCredentials, type CliMcpServer, cliModel, optCategory } from "./common.ts";
+import {
+  apiFailure,
+  asRecord,
+  checkCredentials,
+  type CliMcpServer,
+  cliModel,
+  optCategory,
+  providerBaseUrl,
+} from "./common.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * Claude Code: `claude -p <prompt> --output-format stream-json --verbose`. Lines are `system`
  * (subtype `init`: session_id, model), `assistant` / `user` (an API message whose content holds
  * text, tool_use and tool_result blocks) and a final `result` (usage, is_error, result text).
+ * A failed model call retries quietly (`system`/`api_retry` lines, 10 attempts over minutes) and
+ * ends in a `result` with `subtype: "success"` yet `is_error: true` and `api_error_status`.
  */
 export const claudeSpec: CliSpec = {
   type: "claude",
@@ -25,8 +35,14 @@ export const claudeSpec: CliSpec = {
     }),
   // Claude Code refuses to skip permission prompts as root unless told it runs in a sandbox; a
   // container run is one, and a root host runner is one by its operator's choice
-  env: (ctx): Record<string, string> =>
-    ctx.backend.kind === "docker" || process.getuid?.() === 0 ? { IS_SANDBOX: "1" } : {},
+  // The base URL is Anthropic's form, without `/v1` (Claude Code adds `/v1/messages`).
+  env(ctx) {
+    const env: Record<string, string> = {};
+    if (ctx.backend.kind === "docker" || process.getuid?.() === 0) env.IS_SANDBOX = "1";
+    const base = providerBaseUrl(ctx, "ANTHROPIC_BASE_URL", false);
+    if (base) env.ANTHROPIC_BASE_URL = base;
+    return env;
+  },
   args(ctx, prompt, resume, mcpArgs) {
     const model = cliModel(ctx);
     return [
@@ -42,15 +58,39 @@ export const claudeSpec: CliSpec = {
       ...(ctx.config.base_prompt ? ["--append-system-prompt", ctx.config.base_prompt] : []),
     ];
   },
-  parser(emit) {
+  parser(emit, ctx) {
     const names = new Map<string, string>();
     let model: string | undefined;
+    const failure = (status: number, detail?: string) =>
+      apiFailure("Claude Code", status, {
+        keyVar: "ANTHROPIC_API_KEY",
+        urlVar: "ANTHROPIC_BASE_URL",
+        model: cliModel(ctx) ?? model,
+        detail,
+      });
     const p: CliParser = {
       finalText: "",
       line(ev) {
         if (ev.type === "system" && ev.subtype === "init") {
           p.sessionId = ev.session_id;
           model = ev.model;
+        } else if (ev.type === "system" && ev.subtype === "api_retry") {
+          const status = typeof ev.error_status === "number" ? ev.error_status : undefined;
+          emit({
+            type: "log",
+            payload: {
+              level: "warning",
+              source: "claude",
+              message: `Claude Code is retrying the model API (attempt ${ev.attempt ?? "?"} of ${ev.max_retries ?? "?"}${status ? `, HTTP ${status}` : ""}${ev.error ? `: ${ev.error}` : ""})`,
+            },
+          });
+          // a refused key stays refused: fail now, not after minutes of retries
+          if (status === 401 || status === 403) {
+            const f = failure(status, ev.error);
+            p.error = f.message;
+            p.errorCode = f.code;
+            p.stop = true;
+          }
         } else if (ev.type === "assistant") {
           for (const b of ev.message?.content ?? []) {
             if (b.type === "text" && b.text) {
@@ -110,9 +150,13 @@ export const claudeSpec: CliSpec = {
                 : {}),
             },
           });
-          if (ev.is_error || (ev.subtype && ev.subtype !== "success"))
-            p.error =
-              `Claude Code ended with ${ev.subtype ?? "an error"}: ${ev.result ?? ""}`.trim();
+          if (typeof ev.api_error_status === "number") {
+            const f = failure(ev.api_error_status, ev.result);
+            p.error = f.message;
+            p.errorCode = f.code;
+          } else if (ev.is_error || (ev.subtype && ev.subtype !== "success")) {
+            p.error = `Claude Code failed (${ev.subtype ?? "error"}): ${ev.result ?? ""}`.trim();
+          }
         }
       },
     };

@@ -1,14 +1,22 @@
 import { tail } from "../tools/types.ts";
 import { hasPlaceholder } from "../placeholders.ts";
 import type { HarnessContext } from "../types.ts";
-import { checkCredentials, type CliMcpServer, cliModel } from "./common.ts";
+import {
+  apiFailure,
+  checkCredentials,
+  type CliMcpServer,
+  cliModel,
+  providerBaseUrl,
+} from "./common.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * Codex: `codex exec --json`. Lines are `thread.started` (thread_id), `turn.started`,
  * `item.started` / `item.updated` / `item.completed` (items `agent_message`, `command_execution`,
  * `file_change`, `mcp_tool_call`, `web_search`, `reasoning`, `todo_list`, `error`),
- * `turn.completed` (usage), `turn.failed` and `error`.
+ * `turn.completed` (usage), `turn.failed` and `error`. Codex speaks only the Responses API and
+ * reads its endpoint only from configuration (`openai_base_url`, given here with `-c`), never
+ * from `OPENAI_BASE_URL`; it retries a failed call 5 times ("Reconnecting... 1/5 (…)").
  */
 export const codexSpec: CliSpec = {
   type: "codex",
@@ -23,16 +31,26 @@ export const codexSpec: CliSpec = {
       loginFile: ".codex/auth.json",
       mapSecret: (v) => ({ OPENAI_API_KEY: v, CODEX_API_KEY: v }),
     }),
+  // the base URL is OpenAI's form, with `/v1`; a URL is no secret, so `-c` may carry it
+  config(ctx) {
+    const base = providerBaseUrl(ctx, "OPENAI_BASE_URL", true);
+    return {
+      args: base ? ["-c", `openai_base_url=${JSON.stringify(base)}`] : [],
+      env: {},
+      files: {},
+    };
+  },
   args(ctx, prompt, resume, mcpArgs) {
     const model = cliModel(ctx);
     return [
       "exec",
       "--json",
       "--skip-git-repo-check",
-      // in a container the container is the sandbox; on the host keep Codex's own workspace sandbox
+      // in a container the container is the sandbox; on the host keep Codex's own workspace
+      // sandbox (`exec` never asks for approval)
       ...(ctx.backend.kind === "docker"
         ? ["--dangerously-bypass-approvals-and-sandbox"]
-        : ["--full-auto"]),
+        : ["--sandbox", "workspace-write"]),
       ...(model ? ["-m", model] : []),
       ...mcpArgs,
       ...(resume ? ["resume", resume] : []),
@@ -42,6 +60,24 @@ export const codexSpec: CliSpec = {
   parser(emit, ctx) {
     const announced = new Set<string>();
     const model = cliModel(ctx);
+    const log = (message: string) =>
+      emit({ type: "log", payload: { level: "warning", source: "codex", message } });
+    // "unexpected status 401 Unauthorized: …" makes the run's error when the turn failed, or at
+    // once when the key was refused (which no retry changes); true for a refused key
+    const apiError = (message: string, final: boolean) => {
+      const status = Number(/\bstatus (\d{3})\b/.exec(message)?.[1]);
+      const keyRefused = status === 401 || status === 403;
+      if (!status || !(final || keyRefused)) return false;
+      const f = apiFailure("Codex", status, {
+        keyVar: "OPENAI_API_KEY",
+        urlVar: "OPENAI_BASE_URL",
+        model,
+        detail: message,
+      });
+      p.error = f.message;
+      p.errorCode = f.code;
+      return keyRefused;
+    };
     const call = (item: any) => {
       if (announced.has(item.id)) return;
       announced.add(item.id);
@@ -68,10 +104,8 @@ export const codexSpec: CliSpec = {
                 payload: { text: item.text ?? "", message_id: item.id, role: "assistant" },
               });
             } else if (item.type === "error") {
-              emit({
-                type: "error",
-                payload: { message: item.message ?? "codex reported an error" },
-              });
+              // an item of the turn, not its end: warnings ("Model metadata for … not found")
+              log(item.message ?? "Codex reported a problem");
             } else if (isTool(item.type)) {
               call(item);
               if (item.type === "command_execution" && item.aggregated_output) {
@@ -104,14 +138,23 @@ export const codexSpec: CliSpec = {
             });
             break;
           }
-          case "turn.failed":
-            p.error = ev.error?.message ?? "the Codex turn failed";
+          case "turn.failed": {
+            const message = ev.error?.message ?? "the Codex turn failed";
+            apiError(message, true);
+            p.error = p.error ?? message;
             break;
-          case "error":
-            // also sent for retries it recovers from ("Reconnecting… 1/5"); the exit code decides
-            p.hint = ev.message ?? "Codex reported an error";
-            emit({ type: "error", payload: { message: p.hint } });
+          }
+          case "error": {
+            const message: string = ev.message ?? "Codex reported an error";
+            // also sent for retries it may recover from: the exit code decides, unless the key
+            // was refused (which five retries will not change)
+            p.hint = message;
+            if (/^Reconnecting\b/i.test(message)) {
+              log(message);
+              if (apiError(message, false)) p.stop = true;
+            } else emit({ type: "error", payload: { message } });
             break;
+          }
         }
       },
     };

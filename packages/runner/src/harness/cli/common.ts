@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { resolvePlaceholders, resolveRecord } from "../placeholders.ts";
+import type { ErrorCode } from "@ambit/protocol";
 import type { HarnessContext } from "../types.ts";
 import type { CredentialCheck } from "./types.ts";
 
@@ -98,4 +99,53 @@ export function cliMcpServers(ctx: HarnessContext): CliMcpServer[] {
       headers: resolveRecord(s.headers, ctx.env, `${at}.headers`),
     };
   });
+}
+
+/** Text without terminal colour and cursor codes (vendor CLIs colour their messages). */
+export const stripAnsi = (s: string) =>
+  s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g, "");
+
+/**
+ * A provider's base URL for a vendor CLI: the run's secret (or the host's variable) named `name`,
+ * in the one form the team configures it: Anthropic's without `/v1`, OpenAI's with it, Gemini's
+ * without a version. `v1: true` adds `/v1` where a CLI needs it, `v1: false` removes it.
+ */
+export function providerBaseUrl(
+  ctx: HarnessContext,
+  name: "ANTHROPIC_BASE_URL" | "OPENAI_BASE_URL" | "GOOGLE_GEMINI_BASE_URL",
+  v1: boolean,
+): string | undefined {
+  const raw = (ctx.env[name] || process.env[name])?.trim().replace(/\/+$/, "");
+  if (!raw) return undefined;
+  const bare = raw.replace(/\/v1$/, "");
+  return v1 ? `${bare}/v1` : bare;
+}
+
+/** What a vendor CLI's failed model call means for the run: the message to show and its code. */
+export function apiFailure(
+  cli: string,
+  status: number,
+  o: { keyVar: string; urlVar: string; model?: string; detail?: string },
+): { message: string; code?: ErrorCode } {
+  const said = o.detail ? ` (${stripAnsi(o.detail).trim()})` : "";
+  if (status === 401 || status === 403) {
+    return {
+      code: "model_auth_failed",
+      message: `${cli} could not use the model API: HTTP ${status}, the key was refused${said}. Fix the team secret ${o.keyVar} (or the one agent_config.harness_auth_secrets names), and ${o.urlVar} if the run uses its own endpoint`,
+    };
+  }
+  if (status === 404) {
+    return {
+      message: `${cli} could not use the model API: HTTP 404, no model ${o.model ? `"${o.model}" ` : ""}there${said}. Set harness.model_id to a model the provider serves, or fix ${o.urlVar}`,
+    };
+  }
+  if (status === 429) {
+    return {
+      code: "rate_limited",
+      message: `${cli} could not use the model API: HTTP 429, rate limited${said}. Wait and start the run again, or raise the provider's limits`,
+    };
+  }
+  return {
+    message: `${cli} could not use the model API: HTTP ${status}${said}. Check the provider's status and ${o.urlVar}`,
+  };
 }

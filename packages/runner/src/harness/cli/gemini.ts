@@ -1,11 +1,22 @@
 import { tail } from "../tools/types.ts";
-import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
-import type { CliParser, CliSpec } from "./types.ts";
+import path from "node:path";
+import {
+  apiFailure,
+  asRecord,
+  checkCredentials,
+  cliModel,
+  optCategory,
+  providerBaseUrl,
+} from "./common.ts";
+import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * Gemini CLI: `gemini -p <prompt> --output-format stream-json`. Lines are `init` (session_id,
  * model), `message` (role, content, `delta` for chunks), `tool_use` (tool_name, tool_id,
  * parameters), `tool_result` (tool_id, status, output / error), `error` and `result` (status, stats).
+ * Headless, it refuses an untrusted folder (exit 55) unless `--skip-trust`; with
+ * `GOOGLE_GEMINI_BASE_URL` set it picks a "gateway" auth it then rejects (exit 41) unless the
+ * settings select `gemini-api-key`.
  */
 export const geminiSpec: CliSpec = {
   type: "gemini",
@@ -16,10 +27,23 @@ export const geminiSpec: CliSpec = {
     checkCredentials(ctx, {
       type: "gemini",
       vars: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-      secretType: "gemini_api_key",
+      secretType: "raw_value",
       loginFile: ".gemini/oauth_creds.json",
       mapSecret: (v) => ({ GEMINI_API_KEY: v }),
     }),
+  // A custom endpoint (Gemini's form: no version, the CLI adds `/v1beta`) with the API key auth,
+  // in a private home's settings: the host's own ~/.gemini stays untouched.
+  config(ctx, privateDir): CliMcpHandoff {
+    const base = providerBaseUrl(ctx, "GOOGLE_GEMINI_BASE_URL", false);
+    if (!base) return { args: [], env: {}, files: {} };
+    const home = path.join(privateDir, "gemini-home");
+    const settings = { security: { auth: { selectedType: "gemini-api-key" } } };
+    return {
+      args: [],
+      env: { GOOGLE_GEMINI_BASE_URL: base, GEMINI_CLI_HOME: home },
+      files: { [path.join(home, ".gemini", "settings.json")]: JSON.stringify(settings) },
+    };
+  },
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
     return [
@@ -28,11 +52,13 @@ export const geminiSpec: CliSpec = {
       "--output-format",
       "stream-json",
       "--yolo",
+      // the run's workspace is the run's: trusted (the CLI's own prompt cannot be answered here)
+      "--skip-trust",
       ...(model ? ["-m", model] : []),
       ...(resume ? ["--resume", resume] : []),
     ];
   },
-  parser(emit) {
+  parser(emit, ctx) {
     const names = new Map<string, string>();
     let model: string | undefined;
     let text = "";
@@ -101,8 +127,23 @@ export const geminiSpec: CliSpec = {
                 ...(s.cached ? { cache_read_tokens: s.cached } : {}),
               },
             });
-            if (ev.status && ev.status !== "success")
-              p.error = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
+            if (ev.status && ev.status !== "success") {
+              const said: string = ev.error?.message ?? `Gemini CLI ended with status ${ev.status}`;
+              // "[API Error: {…"code": 401…}]": the API's own status, when the message has it
+              const status = Number(
+                /"code":\s*(\d{3})|\bstatus:? (\d{3})\b/.exec(said)?.slice(1).find(Boolean),
+              );
+              if (status) {
+                const f = apiFailure("Gemini CLI", status, {
+                  keyVar: "GEMINI_API_KEY",
+                  urlVar: "GOOGLE_GEMINI_BASE_URL",
+                  model: cliModel(ctx) ?? model,
+                  detail: said,
+                });
+                p.error = f.message;
+                p.errorCode = f.code;
+              } else p.error = said;
+            }
             break;
           }
         }

@@ -1,5 +1,12 @@
 import { tail } from "../tools/types.ts";
-import { asRecord, checkCredentials, cliModel, optCategory } from "./common.ts";
+import {
+  apiFailure,
+  asRecord,
+  checkCredentials,
+  cliModel,
+  optCategory,
+  providerBaseUrl,
+} from "./common.ts";
 import type { CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -26,6 +33,15 @@ export const opencodeSpec: CliSpec = {
       mapSecret: (v): Record<string, string> =>
         v.startsWith("sk-ant-") ? { ANTHROPIC_API_KEY: v } : { OPENAI_API_KEY: v },
     }),
+  // OpenCode's providers (the AI SDK's) take base URLs with `/v1`, Anthropic's included
+  env(ctx) {
+    const env: Record<string, string> = {};
+    for (const name of ["ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"] as const) {
+      const base = providerBaseUrl(ctx, name, true);
+      if (base) env[name] = base;
+    }
+    return env;
+  },
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
     return [
@@ -99,13 +115,28 @@ export const opencodeSpec: CliSpec = {
             });
             break;
           }
-          case "error":
-            p.error =
+          case "error": {
+            const said =
               ev.error?.data?.message ??
               ev.error?.message ??
               ev.error?.name ??
               "OpenCode reported an error";
+            const status = ev.error?.data?.statusCode;
+            if (typeof status === "number") {
+              const url = String(ev.error?.data?.metadata?.url ?? "");
+              const f = apiFailure("OpenCode", status, {
+                keyVar: /anthropic|\/messages$/.test(url) ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY",
+                urlVar: /anthropic|\/messages$/.test(url)
+                  ? "ANTHROPIC_BASE_URL"
+                  : "OPENAI_BASE_URL",
+                model,
+                detail: said,
+              });
+              p.error = f.message;
+              p.errorCode = f.code;
+            } else p.error = said;
             break;
+          }
         }
       },
     };

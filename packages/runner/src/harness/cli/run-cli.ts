@@ -1,8 +1,17 @@
-import { closeSync, fchownSync, openSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  closeSync,
+  fchownSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import path from "node:path";
 import { forEachChunk, forEachLine } from "../streams.ts";
 import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
-import { cliMcpServers } from "./common.ts";
+import { cliMcpServers, stripAnsi } from "./common.ts";
 import type { CliMcpHandoff, CliSpec } from "./types.ts";
 
 /**
@@ -26,10 +35,13 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
     return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
   let mcp: CliMcpHandoff;
   try {
-    mcp = spec.mcp?.(cliMcpServers(ctx), ctx, ctx.backend.privateDir) ?? {
-      args: [],
-      env: {},
-      files: {},
+    const own = spec.mcp?.(cliMcpServers(ctx), ctx, ctx.backend.privateDir);
+    const conf = spec.config?.(ctx, ctx.backend.privateDir);
+    // the CLI's configuration first, then the MCP servers (whose `-c` flags come after)
+    mcp = {
+      args: [...(conf?.args ?? []), ...(own?.args ?? [])],
+      env: { ...conf?.env, ...own?.env },
+      files: { ...conf?.files, ...own?.files },
     };
   } catch (err) {
     return {
@@ -41,6 +53,7 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
   try {
     // wx: a fresh file, never one planted at that path; 0600 though the directory is 0700 already
     for (const [file, content] of Object.entries(mcp.files)) {
+      makeParents(ctx, path.dirname(file));
       const fd = openSync(file, "wx", 0o600);
       try {
         writeFileSync(fd, content);
@@ -55,6 +68,15 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
     // whatever the end (success, failure, cancel, a throw): the secrets leave the disk with the CLI
     for (const file of Object.keys(mcp.files)) rmSync(file, { force: true });
   }
+}
+
+/** The folders above a file of the private directory, made 0700 and the backend user's. */
+function makeParents(ctx: HarnessContext, dir: string) {
+  const root = ctx.backend.privateDir;
+  if (dir === root || !dir.startsWith(`${root}${path.sep}`)) return;
+  makeParents(ctx, path.dirname(dir));
+  mkdirSync(dir, { mode: 0o700, recursive: true });
+  if (ctx.backend.owner) chownSync(dir, ctx.backend.owner.uid, ctx.backend.owner.gid);
 }
 
 async function converse(
@@ -82,7 +104,14 @@ async function converse(
       signal: ctx.signal,
     });
     p.stdin.end();
-    const parser = spec.parser(ctx.emit, ctx);
+    // vendor CLIs colour their messages: no terminal codes reach an event
+    const parser = spec.parser((e) => {
+      const p = e.payload as Record<string, unknown>;
+      for (const k of ["message", "text"])
+        if (typeof p[k] === "string") p[k] = stripAnsi(p[k] as string);
+      ctx.emit(e);
+    }, ctx);
+    let stopped = false;
     let stderr = "";
     const readStdout = forEachLine(p.stdout, (line) => {
       if (!line.trim()) return;
@@ -95,6 +124,10 @@ async function converse(
         return;
       }
       if (obj && typeof obj === "object") parser.line(obj as Record<string, any>);
+      if (parser.stop && parser.error && !stopped) {
+        stopped = true;
+        p.kill("SIGTERM");
+      }
     });
     const readStderr = forEachChunk(p.stderr, (chunk) => {
       stderr = (stderr + chunk).slice(-8000);
@@ -111,14 +144,18 @@ async function converse(
       };
     }
     if (status.exitCode !== 0 || parser.error) {
-      const why = parser.error ?? parser.hint ?? (tail(stderr.trim(), 2000) || "no error output");
-      const how =
-        status.exitCode === null
+      const why = stripAnsi(
+        parser.error ?? parser.hint ?? (tail(stderr.trim(), 2000) || "no error output"),
+      );
+      const how = stopped
+        ? "was stopped"
+        : status.exitCode === null
           ? `was killed by ${status.signal}`
           : `exited with code ${status.exitCode}`;
       return {
         state: "FAILED",
         message: `${spec.bin} ${how} after ${Math.round((Date.now() - started) / 1000)} s: ${why}`,
+        ...(parser.errorCode ? { error_code: parser.errorCode } : {}),
       };
     }
     const followups = ctx.followups.drain();

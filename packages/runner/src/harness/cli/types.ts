@@ -1,3 +1,4 @@
+import type { ErrorCode } from "@ambit/protocol";
 import type { HarnessContext, HarnessEvent } from "../types.ts";
 import type { CliMcpServer } from "./common.ts";
 
@@ -10,6 +11,13 @@ export interface CliParser {
   finalText: string;
   /** an error the stream reported as fatal: the run fails even if the CLI exits 0 */
   error?: string;
+  /** the run's error code for `error` (e.g. `model_auth_failed`) */
+  errorCode?: ErrorCode;
+  /**
+   * set with `error` when waiting for the CLI is pointless (a refused key it would retry for
+   * minutes): the CLI is stopped and the run fails with `error` at once
+   */
+  stop?: boolean;
   /** the last non-fatal error the stream reported: the reason shown if the CLI then exits non-zero */
   hint?: string;
 }
@@ -33,6 +41,11 @@ export interface CliSpec {
   mcp?(servers: CliMcpServer[], ctx: HarnessContext, privateDir: string): CliMcpHandoff;
   /** variables the CLI needs besides its credentials */
   env?(ctx: HarnessContext): Record<string, string>;
+  /**
+   * The CLI's configuration for this run (base URL, auth method) as arguments, variables and
+   * files in the private directory (written like the MCP handoff's; parent folders are made).
+   */
+  config?(ctx: HarnessContext, privateDir: string): CliMcpHandoff;
   /** the command line; `mcpArgs` is what `mcp` returned, for the spec to place */
   args(
     ctx: HarnessContext,

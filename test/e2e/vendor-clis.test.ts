@@ -1,0 +1,235 @@
+// The real vendor CLIs (Claude Code, Codex, Gemini CLI, OpenCode at the versions pinned in
+// test/vendor-clis/package.json) driven by the host runner's harnesses against a real
+// `wrangler dev`, their model API being the scripted model server (test/fakes/model-server.ts):
+// a tool call that changes a file, a follow-up that resumes the same conversation, and a refused
+// key that ends FAILED with a clear message in under 30 s. One base URL per provider is configured
+// as a team secret (ANTHROPIC_BASE_URL serves Claude Code and OpenCode alike).
+//
+// The CLIs are installed by .ci/run (`npm install --prefix test/vendor-clis`), outside the root
+// install; without them these tests skip, saying so.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
+import { type ModelServer, type Script, startModelServer } from "../fakes/model-server.ts";
+import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import {
+  type ChildHost,
+  childHost,
+  createRun,
+  eventsOf,
+  payloadsOf,
+  untilEnded,
+  untilHosts,
+} from "./runner-setup.ts";
+
+const BIN = path.join(ROOT, "test/vendor-clis/node_modules/.bin");
+const CLIS = ["claude", "codex", "gemini", "opencode"] as const;
+type Cli = (typeof CLIS)[number];
+const missing = CLIS.filter((c) => !existsSync(path.join(BIN, c)));
+if (missing.length) {
+  console.warn(
+    `vendor-clis.test.ts: skipping ${missing.join(", ")}: not installed in test/vendor-clis (run \`npm install --prefix test/vendor-clis\`, as .ci/run does)`,
+  );
+}
+
+const WORKER = "e2e-vendor-clis";
+const GOOD_KEY = "sk-vendor-good-4b1e";
+const BAD_KEY = "sk-vendor-bad-9d0c";
+
+const ANTHROPIC_REFUSED = JSON.stringify({
+  type: "error",
+  error: { type: "authentication_error", message: "invalid x-api-key" },
+});
+
+/** How each CLI is run: its model, its shell tool and the secrets naming its provider. */
+const SETUPS: Record<
+  Cli,
+  {
+    model: string;
+    shell: (command: string) => { name: string; args: Record<string, unknown> };
+    key: [name: string, type: string];
+    /** the provider's base URL secret, its value for a server at `url` (one form per provider) */
+    base: (url: string) => [name: string, value: string];
+    /** an HTTP 401 body as the provider writes it */
+    refused: string;
+  }
+> = {
+  claude: {
+    model: "claude-sonnet-4-5",
+    shell: (command) => ({ name: "Bash", args: { command, description: "run it" } }),
+    key: ["ANTHROPIC_API_KEY", "anthropic_api_key"],
+    base: (url) => ["ANTHROPIC_BASE_URL", url],
+    refused: ANTHROPIC_REFUSED,
+  },
+  codex: {
+    model: "gpt-5",
+    shell: (command) => ({ name: "exec_command", args: { cmd: command } }),
+    key: ["OPENAI_API_KEY", "openai_api_key"],
+    base: (url) => ["OPENAI_BASE_URL", `${url}/v1`],
+    refused: JSON.stringify({
+      error: { message: "Incorrect API key provided", type: "invalid_request_error" },
+    }),
+  },
+  gemini: {
+    model: "gemini-2.5-pro",
+    shell: (command) => ({ name: "run_shell_command", args: { command } }),
+    key: ["GEMINI_API_KEY", "raw_value"],
+    base: (url) => ["GOOGLE_GEMINI_BASE_URL", url],
+    refused: JSON.stringify({
+      error: { code: 401, message: "API key not valid.", status: "UNAUTHENTICATED" },
+    }),
+  },
+  opencode: {
+    model: "anthropic/claude-sonnet-4-5",
+    shell: (command) => ({ name: "bash", args: { command, description: "run it" } }),
+    key: ["ANTHROPIC_API_KEY", "anthropic_api_key"],
+    // the same secret as Claude Code's, without /v1: the adapter adds what OpenCode needs
+    base: (url) => ["ANTHROPIC_BASE_URL", url],
+    refused: ANTHROPIC_REFUSED,
+  },
+};
+
+let s: E2eServer;
+let dir: string;
+let host: ChildHost;
+const servers: ModelServer[] = [];
+
+beforeAll(async () => {
+  if (missing.length === CLIS.length) return;
+  s = await startE2eServer({ teamName: "e2e-vendor-clis" });
+  dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-vendor-"));
+  // the CLIs first on the runner's PATH (the process backend passes it on), a home of their own
+  host = childHost(s, WORKER, mkdtempSync(path.join(dir, "wd-")), {
+    harness: "builtin",
+    env: {
+      PATH: `${BIN}:${path.dirname(process.execPath)}:${process.env.PATH}`,
+      HOME: mkdtempSync(path.join(dir, "home-")),
+    },
+  });
+  await untilHosts(s, WORKER, 1, 30_000);
+}, 120_000);
+
+afterAll(async () => {
+  if (host && host.child.exitCode === null) {
+    host.child.kill("SIGKILL");
+    await host.exited;
+  }
+  await Promise.all(servers.map((m) => m.close()));
+  await s?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Sets the team secret `name` (made the first time, changed after). */
+async function secret(name: string, value: string, type?: string) {
+  const made = await api(s.url, "POST", "/api/v1/agent/secrets", {
+    key: s.key,
+    body: { name, value, ...(type ? { type } : {}) },
+  });
+  if (made.status === 201) return;
+  expect(made.status, made.text).toBe(409);
+  const changed = await api(s.url, "PUT", `/api/v1/agent/secrets/${name}?scope=team`, {
+    key: s.key,
+    body: { value },
+  });
+  expect(changed.status, changed.text).toBe(200);
+}
+
+/** A model server for `cli`, named by the team's base URL secret, with `key` as its API key. */
+async function serve(cli: Cli, script: Script, key: string) {
+  const model = await startModelServer(script);
+  servers.push(model);
+  const setup = SETUPS[cli];
+  await secret(setup.key[0], key, setup.key[1]);
+  await secret(...setup.base(model.url));
+  return model;
+}
+
+const post = (route: string, body?: Json) => api(s.url, "POST", route, { key: s.key, body });
+const bodyOf = (model: ModelServer, i: number) => JSON.stringify(model.requests[i]?.body ?? null);
+
+describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) => {
+  const skip = missing.includes(cli);
+  const setup = SETUPS[cli];
+  const config = { harness: { type: cli, model_id: setup.model } };
+
+  it.skipIf(skip)(
+    "a tool call changes a file; a follow-up resumes the same conversation",
+    async () => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const write = `echo vendor-edit-${cli} > notes.txt`;
+      const model = await serve(
+        cli,
+        [
+          { toolCalls: [setup.shell(write)] },
+          { text: "Wrote notes.txt.", hold: held },
+          { toolCalls: [setup.shell("cat notes.txt")] },
+          { text: `notes.txt says vendor-edit-${cli}.` },
+        ],
+        GOOD_KEY,
+      );
+      const runId = await createRun(s, "Write the notes file", WORKER, config);
+      // the follow-up arrives while the CLI is still answering: the harness resumes its session
+      const asked = await waitFor(() => model.requests.length >= 2, 60_000);
+      expect(asked, `model calls: ${model.requests.length}\n${host.output().slice(-3000)}`).toBe(
+        true,
+      );
+      const res = await post(`/api/v1/agent/runs/${runId}/followups`, {
+        message: "What does notes.txt say now?",
+      });
+      expect(res.status, res.text).toBeLessThan(300);
+      await new Promise((r) => setTimeout(r, 2_000));
+      release();
+      const run = await untilEnded(s, runId, 90_000);
+      const events = await eventsOf(s, runId);
+      expect(
+        run.state,
+        `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
+      ).toBe("SUCCEEDED");
+      expect(run.status_message.message).toBe(`notes.txt says vendor-edit-${cli}.`);
+
+      // the file was changed by the first call and read back by the follow-up's
+      const results = payloadsOf(events, "agent.tool_result");
+      expect(results.length, JSON.stringify(results)).toBeGreaterThanOrEqual(2);
+      expect(
+        results.every((r) => r.state === "completed"),
+        JSON.stringify(results),
+      ).toBe(true);
+      expect(JSON.stringify(results.at(-1))).toContain(`vendor-edit-${cli}`);
+      expect(payloadsOf(events, "agent.tool_call").length).toBeGreaterThanOrEqual(2);
+      // resumed, not started over: the follow-up's model call carries the first turn's tool call
+      expect(model.requests).toHaveLength(4);
+      expect(bodyOf(model, 2)).toContain(write);
+      expect(bodyOf(model, 2)).toContain("What does notes.txt say now?");
+      expect(payloadsOf(events, "usage").length).toBeGreaterThan(0);
+      expect(payloadsOf(events, "error"), "no vendor warning reads as an error").toEqual([]);
+      expect(JSON.stringify(events)).not.toContain(GOOD_KEY);
+    },
+    150_000,
+  );
+
+  it.skipIf(skip)(
+    "a refused key ends FAILED model_auth_failed with a clear message in under 30 s",
+    async () => {
+      const model = await serve(cli, () => ({ status: 401, body: setup.refused }), BAD_KEY);
+      const started = Date.now();
+      const runId = await createRun(s, "Write the notes file", WORKER, config);
+      const run = await untilEnded(s, runId, 60_000);
+      const took = Date.now() - started;
+      const events = await eventsOf(s, runId);
+      expect(run.state, JSON.stringify(run.status_message)).toBe("FAILED");
+      expect(run.status_message.error_code, JSON.stringify(run.status_message)).toBe(
+        "model_auth_failed",
+      );
+      expect(run.status_message.message).toContain("HTTP 401, the key was refused");
+      expect(run.status_message.message).toContain(`Fix the team secret ${setup.key[0]}`);
+      expect(run.status_message.message).not.toContain("\u001b[");
+      expect(took, run.status_message.message).toBeLessThan(30_000);
+      expect(model.requests.length).toBeGreaterThan(0);
+      expect(JSON.stringify(events)).not.toContain(BAD_KEY);
+    },
+    90_000,
+  );
+});
