@@ -14,6 +14,7 @@ import {
   ROOT,
   startDevServer,
 } from "../scripts/lib/wrangler-dev.ts";
+import { issueCommentPayload } from "../test/fakes/github-payloads.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../test/fakes/github-rest.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
@@ -22,7 +23,6 @@ import { machineInfo } from "./lib/machine.ts";
 
 const PAT = "ghp_bench_token";
 const SECRET = "bench-webhook-secret";
-const REPO = "acme/widgets";
 
 type Sent = { at: number; ms: number; status: number };
 
@@ -151,38 +151,14 @@ export async function benchIntegrations(argv: string[]) {
 
 /** One signed `issue_comment` delivery: an OWNER's mention on issue `number` (a thread of its own). */
 async function deliver(inbound: string, deliveryId: string, number: number) {
-  const body = JSON.stringify({
-    action: "created",
-    sender: { login: "maintainer", id: 3, type: "User" },
-    repository: {
-      id: 1,
-      name: "widgets",
-      full_name: REPO,
-      owner: { login: "acme", id: 10, type: "Organization" },
-      private: true,
-      html_url: `https://github.com/${REPO}`,
-      default_branch: "main",
-    },
-    issue: {
+  const body = JSON.stringify(
+    issueCommentPayload({
+      repo: "acme/widgets",
       number,
-      title: `Issue ${number}`,
-      body: "Something is off.",
-      state: "open",
-      labels: [],
-      user: { login: "reporter", type: "User" },
-      comments: 0,
-      html_url: `https://github.com/${REPO}/issues/${number}`,
-      author_association: "NONE",
-    },
-    comment: {
-      id: 1_000_000 + number,
       body: "@ambit please fix this",
-      user: { login: "maintainer", id: 3, type: "User" },
-      author_association: "OWNER",
-      html_url: `https://github.com/${REPO}/issues/${number}#issuecomment-${number}`,
-      performed_via_github_app: null,
-    },
-  });
+      commentId: 1_000_000 + number,
+    }),
+  );
   return fetch(inbound, {
     method: "POST",
     headers: {

@@ -11,6 +11,7 @@ import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub } from "../fakes/github.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../fakes/github-rest.ts";
+import { issueCommentPayload } from "../fakes/github-payloads.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import {
   type ChildHost,
@@ -84,47 +85,10 @@ afterAll(async () => {
 });
 
 let commentIds = 9000;
-/** An issue_comment delivery on issue `number` of acme/widgets. */
+/** An issue_comment delivery on issue `number` of acme/widgets (an OWNER's unless said). */
 function mention(o: { body: string; number: number; association?: string; login?: string }) {
-  const login = o.login ?? "maintainer";
-  const id = ++commentIds;
-  const html = `https://github.com/${REPO}/issues/${o.number}`;
-  return {
-    commentId: id,
-    payload: {
-      action: "created",
-      sender: { login, id: 3, type: "User" },
-      repository: {
-        id: 1,
-        name: "widgets",
-        full_name: REPO,
-        owner: { login: "acme", id: 10, type: "Organization" },
-        private: true,
-        html_url: `https://github.com/${REPO}`,
-        default_branch: "main",
-      },
-      organization: { login: "acme", id: 10 },
-      issue: {
-        number: o.number,
-        title: "The README needs polish",
-        body: "It says hello and nothing else.",
-        state: "open",
-        labels: [],
-        user: { login: "reporter", type: "User" },
-        comments: 0,
-        html_url: html,
-        author_association: "NONE",
-      },
-      comment: {
-        id,
-        body: o.body,
-        user: { login, id: 3, type: "User" },
-        author_association: o.association ?? "OWNER",
-        html_url: `${html}#issuecomment-${id}`,
-        performed_via_github_app: null,
-      },
-    },
-  };
+  const commentId = ++commentIds;
+  return { commentId, payload: issueCommentPayload({ ...o, repo: REPO, commentId }) };
 }
 
 /** POSTs a delivery as GitHub does (signed unless `signature` is given); the X-GitHub-Delivery id is returned. */
@@ -302,6 +266,9 @@ describe("the GitHub integration end to end", () => {
       true,
     );
     expect((await untilEnded(s, runId, 60_000)).state).toBe("SUCCEEDED");
+    // one comment for the run, through both executions (the EVENTS queue trails them)
+    await waitFor(() => commentsOn(46).some((c) => c.body.includes("succeeded")), 30_000, 200);
+    await new Promise((r) => setTimeout(r, 2_000)); // a second comment would have come by now
     expect(commentsOn(46).map((c) => c.body)).toHaveLength(1);
     expect((await getRun(s, runId)).source).toBe("GITHUB_WEBHOOK");
   }, 150_000);
