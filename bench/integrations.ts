@@ -114,13 +114,22 @@ export async function benchIntegrations(argv: string[]) {
       finished_at: new Date().toISOString(),
       machine: { ...machineInfo(), other_processes_cpu_s: otherCpu() },
       config: { rate, deliveries: n },
-      healthz: figures(healthz.map((x) => x.ms), healthz),
+      healthz: figures(
+        healthz.map((x) => x.ms),
+        healthz,
+      ),
       api_run_created: {
-        ...figures(api.map((x) => x.ms), api),
+        ...figures(
+          api.map((x) => x.ms),
+          api,
+        ),
         server_cpu_ms_per_run:
           cpuApi0 === null || cpuApi1 === null ? null : round((cpuApi1 - cpuApi0) / n),
       },
-      delivery_acknowledged: figures(acks.map((x) => x.ms), acks),
+      delivery_acknowledged: figures(
+        acks.map((x) => x.ms),
+        acks,
+      ),
       delivery_to_run_queued: {
         ...stats(toQueued),
         runs: toQueued.length,
@@ -137,10 +146,7 @@ export async function benchIntegrations(argv: string[]) {
     });
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
-    const file = path.join(
-      dir,
-      `integrations-${started.toISOString().replace(/[:.]/g, "-")}.json`,
-    );
+    const file = path.join(dir, `integrations-${started.toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(JSON.stringify(report, null, 2));
     console.log(`results: ${path.relative(ROOT, file)}`);
@@ -149,7 +155,7 @@ export async function benchIntegrations(argv: string[]) {
   }
 }
 
-/** One signed `issue_comment` delivery: an OWNER's mention on issue `number` (a thread of its own). */
+/** One signed `issue_comment`: an OWNER's mention on issue `number` (a thread of its own). */
 async function deliver(inbound: string, deliveryId: string, number: number) {
   const body = JSON.stringify(
     issueCommentPayload({
@@ -171,7 +177,7 @@ async function deliver(inbound: string, deliveryId: string, number: number) {
   });
 }
 
-/** `n` requests started `1000/rate` ms apart whatever the answers do (an open loop, as senders are). */
+/** `n` requests started `1000/rate` ms apart whatever the answers do (an open loop, as senders). */
 async function openLoop(
   n: number,
   rate: number,
@@ -211,7 +217,8 @@ async function settle(
     const found = new Map<string, number>();
     let cursor: string | undefined;
     do {
-      const q = `source=GITHUB_WEBHOOK&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const q = `source=GITHUB_WEBHOOK&limit=100${after}`;
       const page = await json<{
         runs: { created_at: string; metadata?: Record<string, string> }[];
         page_info: { next_cursor?: string; has_next_page?: boolean };

@@ -91,7 +91,7 @@ function mention(o: { body: string; number: number; association?: string; login?
   return { commentId, payload: issueCommentPayload({ ...o, repo: REPO, commentId }) };
 }
 
-/** POSTs a delivery as GitHub does (signed unless `signature` is given); the X-GitHub-Delivery id is returned. */
+/** POSTs a delivery as GitHub does (signed unless `signature` is given). */
 async function deliver(
   payload: unknown,
   o: { event?: string; deliveryId?: string; signature?: string } = {},
@@ -115,9 +115,14 @@ async function deliver(
 
 const deliveries = async (query = "") =>
   (
-    await api(s.url, "GET", `/api/v1/integrations/${integration.uid}/deliveries?limit=100${query}`, {
-      key: s.key,
-    })
+    await api(
+      s.url,
+      "GET",
+      `/api/v1/integrations/${integration.uid}/deliveries?limit=100${query}`,
+      {
+        key: s.key,
+      },
+    )
   ).json.deliveries as Json[];
 
 /** Waits until the delivery the sender called `deliveryId` is processed; returns its row. */
@@ -158,7 +163,9 @@ describe("the GitHub integration end to end", () => {
     expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
     expect(run.source).toBe("GITHUB_WEBHOOK");
     // the run links back to the comment that asked for it
-    expect(run.trigger_url).toBe(`https://github.com/${REPO}/issues/42#issuecomment-${m.commentId}`);
+    expect(run.trigger_url).toBe(
+      `https://github.com/${REPO}/issues/42#issuecomment-${m.commentId}`,
+    );
     expect(run.metadata).toMatchObject({
       github_repository: REPO,
       github_issue: "42",
@@ -238,7 +245,7 @@ describe("the GitHub integration end to end", () => {
 
   it("a second mention while the run is active is a follow-up the agent gets; after it ended, the next execution", async () => {
     const first = await deliver(
-      mention({ number: 46, body: "@ambit #wait-followup\necho \"$FOLLOWUP\" > widgets/F.md" })
+      mention({ number: 46, body: '@ambit #wait-followup\necho "$FOLLOWUP" > widgets/F.md' })
         .payload,
     );
     const row = await processed(first.deliveryId);
@@ -262,9 +269,9 @@ describe("the GitHub integration end to end", () => {
     // its next execution runs the mention's text and ends again
     const said2 = async () =>
       payloadsOf(await eventsOf(s, runId), "agent.message").map((p) => String(p.text));
-    expect(await waitFor(async () => (await said2()).some((t) => t.includes("again")), 30_000)).toBe(
-      true,
-    );
+    expect(
+      await waitFor(async () => (await said2()).some((t) => t.includes("again")), 30_000),
+    ).toBe(true);
     expect((await untilEnded(s, runId, 60_000)).state).toBe("SUCCEEDED");
     // one comment for the run, through both executions (the EVENTS queue trails them)
     await waitFor(() => commentsOn(46).some((c) => c.body.includes("succeeded")), 30_000, 200);

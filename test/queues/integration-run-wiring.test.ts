@@ -52,7 +52,9 @@ describe("HostPool: a run's integration credentials", () => {
 
     const other = await createRun(t.key, { prompt: "by hand" });
     const b = await host.assignmentOf(other);
-    expect(b.secrets).toEqual([expect.objectContaining({ name: "GITHUB_TOKEN", value: "team-token" })]);
+    expect(b.secrets).toEqual([
+      expect.objectContaining({ name: "GITHUB_TOKEN", value: "team-token" }),
+    ]);
   });
 });
 
@@ -67,7 +69,9 @@ describe("a run an integration started", () => {
     const key = payloadKey(t.teamId, uid, id);
     await env.ARTIFACTS.put(key, JSON.stringify({ issue: "7", task: "fix it" }));
     await env.DB.prepare(
-      "INSERT INTO integration_deliveries (id, team_id, integration_id, event, outcome, payload_key, received_at) VALUES (?, ?, ?, 'webhook', 'received', ?, ?)",
+      `INSERT INTO integration_deliveries
+         (id, team_id, integration_id, event, outcome, payload_key, received_at)
+       VALUES (?, ?, ?, 'webhook', 'received', ?, ?)`,
     )
       .bind(id, t.teamId, uid, key, Date.now())
       .run();
@@ -83,11 +87,14 @@ describe("a run an integration started", () => {
         threadsAtCreated.push(...results.map((r) => r.thread_key));
       },
     };
-    const result = await processDelivery({ ...env, EVENTS: events as unknown as Queue }, {
-      delivery_id: id,
-      integration_id: uid,
-      team_id: t.teamId,
-    });
+    const result = await processDelivery(
+      { ...env, EVENTS: events as unknown as Queue },
+      {
+        delivery_id: id,
+        integration_id: uid,
+        team_id: t.teamId,
+      },
+    );
     expect(result).toMatchObject({ outcome: "run_created" });
     expect(threadsAtCreated).toHaveLength(1);
     expect(String(threadsAtCreated[0])).toContain("7");
