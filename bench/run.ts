@@ -2,6 +2,7 @@
 import { benchApi } from "./api.ts";
 import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
+import { benchIntegrations } from "./integrations.ts";
 import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
 import { benchStats } from "./stats.ts";
@@ -38,6 +39,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchWebhooks,
     about:
       "outbound webhook events delivered per second to a local receiver: N runs created (run.created), E endpoints each. Options: --events N --endpoints 1,4 --connections N --timeout S --keep",
+  },
+  integrations: {
+    run: benchIntegrations,
+    about:
+      "GitHub deliveries in at a fixed rate: acknowledged and delivery → run QUEUED (p50/p99), against GET /healthz and POST /agent/runs at that rate. Options: --rate 50 --deliveries N --timeout S --keep",
   },
   schedules: {
     run: benchSchedules,

@@ -10,6 +10,7 @@ import { readRunRow } from "../run-session/summary.ts";
 import { runSession } from "../stubs.ts";
 import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
 import { log } from "../../src/lib/log.ts";
+import { integrationRunSecrets } from "../../src/integrations/run-secrets.ts";
 
 export type AssignmentResult =
   | { ok: true; assignment: TaskAssignment }
@@ -67,7 +68,13 @@ export async function buildAssignment(
     );
   let secrets: TaskAssignment["secrets"];
   try {
-    secrets = await openRunSecrets(env, teamId, personal.of);
+    const [opened, fromIntegration] = await Promise.all([
+      openRunSecrets(env, teamId, personal.of),
+      integrationRunSecrets(env, teamId, runId),
+    ]);
+    // the integration's credentials (a GitHub token) win over a team or personal secret so named
+    const given = new Set(fromIntegration.map((x) => x.name));
+    secrets = [...opened.filter((x) => !given.has(x.name)), ...fromIntegration];
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
     log.error("secret did not open at assignment; the run ends ERROR", {

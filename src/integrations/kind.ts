@@ -1,5 +1,6 @@
 import type {
   AmbientAgentConfig,
+  AssignedSecret,
   PlatformEventMessage,
   RunAgentRequest,
   RunSourceType,
@@ -42,7 +43,14 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   decide(input: {
     env: Env;
     integration: IntegrationRecord<Credentials, Settings>;
-    delivery: { id: string; event: string; payload: unknown; receivedAt: number };
+    /** `senderId`: the sender's own id of the delivery (`X-GitHub-Delivery`), when it gave one */
+    delivery: {
+      id: string;
+      senderId?: string;
+      event: string;
+      payload: unknown;
+      receivedAt: number;
+    };
   }): Promise<Decision>;
   /**
    * Tells the origin how a run it started is going (a comment edited on each state change, the
@@ -58,6 +66,18 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
     event: PlatformEventMessage;
     // biome-ignore lint/suspicious/noConfusingVoidType: a stateless kind returns nothing
   }): Promise<void | { state?: Record<string, unknown> }>;
+  /**
+   * Credentials a run this integration started gets as secrets (e.g. GitHub's `GITHUB_TOKEN`, to
+   * push and open its pull request as the integration), made at each assignment of the run
+   * (durable-objects/host-pool/assignment.ts) and treated as its secrets are: sent to the holder
+   * only, never stored, logged or evented, and redacted from the run's events. They replace team
+   * and personal secrets of the same name.
+   */
+  runSecrets?(input: {
+    env: Env;
+    integration: IntegrationRecord<Credentials, Settings>;
+    thread: Thread;
+  }): Promise<AssignedSecret[]>;
 }
 
 export type Verified =

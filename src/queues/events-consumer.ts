@@ -14,28 +14,30 @@ import { fanOutEvent } from "../services/webhooks/fan-out.ts";
  */
 export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const dead = batch.queue.endsWith("-dlq");
-  await Promise.all(
-    batch.messages.map(async (msg) => {
-      const parsed = PlatformEventMessage.safeParse(msg.body);
-      if (!parsed.success) {
-        log.warn("events queue: unknown message dropped", { queue: batch.queue, id: msg.id });
-        return msg.ack();
-      }
-      const event = parsed.data;
-      if (dead) {
-        log.error("platform event dropped after every retry: its webhooks never heard of it", {
-          event_id: event.id,
-          team_id: event.team_id,
-          type: event.type,
-        });
-        return msg.ack();
-      }
+  const events: { msg: Message<unknown>; event: PlatformEventMessage }[] = [];
+  for (const msg of batch.messages) {
+    const parsed = PlatformEventMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      log.warn("events queue: unknown message dropped", { queue: batch.queue, id: msg.id });
+      msg.ack();
+    } else if (dead) {
+      log.error("platform event dropped after every retry: its webhooks never heard of it", {
+        event_id: parsed.data.id,
+        team_id: parsed.data.team_id,
+        type: parsed.data.type,
+      });
+      msg.ack();
+    } else events.push({ msg, event: parsed.data });
+  }
+  await Promise.all([
+    // a run's reports one after the other, oldest first: the first writes the run's comment and
+    // the next ones edit it (in parallel, each would find none and write its own)
+    ...byRun(events.map((e) => e.event)).map(async (chain) => {
+      for (const event of chain) await reportToIntegrations(env, event);
+    }),
+    ...events.map(async ({ msg, event }) => {
       try {
-        const [, fanOut] = await Promise.allSettled([
-          reportToIntegrations(env, event),
-          fanOutEvent(env, event),
-        ]);
-        if (fanOut.status === "rejected") throw fanOut.reason;
+        await fanOutEvent(env, event);
         msg.ack();
       } catch (err) {
         log.error("events queue: fan-out failed; will retry", {
@@ -46,5 +48,19 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
         msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
       }
     }),
-  );
+  ]);
 }
+
+/** The run events of a batch by run, each run's in the order they happened. */
+function byRun(events: PlatformEventMessage[]): PlatformEventMessage[][] {
+  const runs = new Map<string, PlatformEventMessage[]>();
+  for (const e of events) {
+    const runId = typeof e.data.run_id === "string" ? e.data.run_id : undefined;
+    if (runId) runs.set(runId, [...(runs.get(runId) ?? []), e]);
+  }
+  return [...runs.values()].map((chain) => chain.sort((a, b) => a.at - b.at || rank(a) - rank(b)));
+}
+
+/** At the same moment: created, then changed, then completed. */
+const rank = (e: PlatformEventMessage) =>
+  e.type === "run.created" ? 0 : e.type === "run.completed" ? 2 : 1;

@@ -20,7 +20,7 @@ const MAX_TITLE = 500;
  */
 export async function decideGitHub(input: {
   integration: GitHubIntegration;
-  delivery: { id: string; event: string; payload: unknown; receivedAt: number };
+  delivery: { id: string; senderId?: string; event: string; payload: unknown; receivedAt: number };
   threadHasRun?: (key: string) => Promise<boolean>;
   now?: number;
 }): Promise<Decision> {
@@ -50,7 +50,8 @@ export async function decideGitHub(input: {
     request: {
       title: titleOf(t).slice(0, MAX_TITLE),
       prompt: renderPrompt(template, context, delivery.payload),
-      metadata: metadataOf(t, delivery.id),
+      // GitHub's delivery GUID, as its delivery log shows it (ours is `ambit.integration_delivery`)
+      metadata: metadataOf(t, delivery.senderId ?? delivery.id),
     },
     thread,
     triggerConfig: {

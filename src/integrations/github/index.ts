@@ -1,9 +1,11 @@
 import type { IntegrationKind } from "../kind.ts";
+import { tokenFor } from "./auth.ts";
 import { GitHubCredentials } from "./credentials.ts";
 import { decideGitHub } from "./decide.ts";
 import { githubRecord } from "./record.ts";
 import { reportToGitHub } from "./report.ts";
 import { GitHubSettings } from "./settings.ts";
+import type { GitHubThreadState } from "./thread.ts";
 import { verifyGitHubDelivery } from "./verify.ts";
 
 type ThreadHasRun = (env: Env, integrationId: string, threadKey: string) => Promise<boolean>;
@@ -36,6 +38,12 @@ export function createGitHubKind(
     },
     async report({ env, integration, thread, event }) {
       return reportToGitHub({ env, integration: githubRecord(integration), thread, event });
+    },
+    // the run pushes and opens its pull request as the integration (the App's installation)
+    async runSecrets({ integration, thread }) {
+      const state = thread.state as GitHubThreadState | undefined;
+      const token = await tokenFor(githubRecord(integration), state?.installation_id);
+      return [{ name: "GITHUB_TOKEN", value: token }];
     },
   };
 }

@@ -6,6 +6,7 @@ import {
 } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
+import { asStatement } from "../../db/statements.ts";
 import { integrationDeliveries, integrations } from "../../db/schema.ts";
 import type { Decision, Thread } from "../../integrations/kind.ts";
 import { kindOf } from "../../integrations/registry.ts";
@@ -86,6 +87,7 @@ export async function processDelivery(
       integration: await integrationRecord(env, integration, kind),
       delivery: {
         id: delivery.id,
+        ...(delivery.senderDeliveryId ? { senderId: delivery.senderDeliveryId } : {}),
         event: delivery.event,
         payload: JSON.parse(await stored.text()),
         receivedAt: delivery.receivedAt,
@@ -151,9 +153,25 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
         ...decision.triggerConfig,
       },
       triggerUrl: decision.thread.url,
+      // the thread points at the run from its first moment: its `run.created` report, and the
+      // assignment that gives it the integration's credentials, look the run's thread up
+      alsoWrite: (runId, now) => [
+        asStatement(
+          db,
+          upsertThread(db, {
+            teamId: w.integration.teamId,
+            integrationId: w.integration.id,
+            runId,
+            thread: decision.thread,
+            now,
+          }),
+        ),
+      ],
     },
   });
-  return finish(db, w.delivery, { outcome: "run_created", runId: run_id }, decision.thread);
+  // the thread was written with the run (writing it again here would drop the state a report
+  // may have kept meanwhile, e.g. its comment's id)
+  return finish(db, w.delivery, { outcome: "run_created", runId: run_id });
 }
 
 /** What a completed claim stored: our own result, or createRun's answer (a run was created). */

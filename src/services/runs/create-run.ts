@@ -39,6 +39,11 @@ export type CreateRunInput = {
   schedule?: ScheduleInfo;
   /** the origin's page (an issue, a PR, a webhook's thread): only an integration sets it, never a client's request */
   triggerUrl?: string;
+  /**
+   * Rows the trigger writes with the run, in its batch (before its `run.created` event and its
+   * dispatch): an integration's thread, so the first report and the assignment find it.
+   */
+  alsoWrite?: (runId: string, now: number) => D1PreparedStatement[];
 };
 
 const QUEUED_MESSAGE: RunStatusMessage = { message: "Queued: waiting to be dispatched to a host" };
@@ -199,6 +204,7 @@ export async function createRun({
     ...(ctx.idempotency && sealed
       ? [asStatement(ctx.db, completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed))]
       : []),
+    ...(input.alsoWrite?.(id, now) ?? []),
   ]);
   const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;

@@ -2,6 +2,10 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppJwt } from "../../../../src/integrations/github/app-jwt.ts";
 import { clientFor } from "../../../../src/integrations/github/auth.ts";
+import type { GitHubCredentials } from "../../../../src/integrations/github/credentials.ts";
+import { githubKind } from "../../../../src/integrations/github/index.ts";
+import type { GitHubSettings } from "../../../../src/integrations/github/settings.ts";
+import type { IntegrationRecord } from "../../../../src/integrations/kind.ts";
 import { REFRESH_BEFORE_MS } from "../../../../src/integrations/github/installation-token.ts";
 import { githubClient } from "../../../../src/integrations/github/rest.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../../../fakes/github-rest.ts";
@@ -146,5 +150,40 @@ describe("REST client", () => {
     await expect(
       githubClient(gh.url, PAT).json("GET", "/repos/acme/api/issues/98/comments"),
     ).rejects.toMatchObject({ details: { retry_after_seconds: 7 } });
+  });
+});
+
+describe("the run's GitHub token (runSecrets)", () => {
+  const thread = (installation?: number) => ({
+    key: "github:acme/api#42",
+    state: {
+      repository: "acme/api",
+      issue_number: 42,
+      since: new Date().toISOString(),
+      ...(installation ? { installation_id: installation } : {}),
+    },
+  });
+  const runSecrets = (i: ReturnType<typeof integration>, installation?: number) =>
+    githubKind.runSecrets!({
+      env: {} as Env,
+      integration: i as IntegrationRecord<GitHubCredentials, GitHubSettings>,
+      thread: thread(installation),
+    });
+
+  it("is the token as given", async () => {
+    const i = integration({ apiBaseUrl: gh.url });
+    expect(await runSecrets(i)).toEqual([{ name: "GITHUB_TOKEN", value: PAT }]);
+  });
+
+  it("is an installation token of the App, for the installation the delivery came from", async () => {
+    const i = integration({ apiBaseUrl: gh.url, privateKey: keys.privateKey });
+    const [secret] = await runSecrets(i, INSTALLATION);
+    expect(secret.name).toBe("GITHUB_TOKEN");
+    expect(secret.value).toMatch(new RegExp(`^ghs_fake\\d+_${INSTALLATION}$`));
+  });
+
+  it("an App without a known installation gives none (integration_not_configured)", async () => {
+    const i = integration({ apiBaseUrl: gh.url, privateKey: keys.privateKey });
+    await expect(runSecrets(i)).rejects.toMatchObject({ code: "integration_not_configured" });
   });
 });

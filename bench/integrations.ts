@@ -1,0 +1,259 @@
+// `npm run bench -- integrations`: GitHub deliveries in at a fixed rate (open loop, 50/s by
+// default), each a signed mention from an OWNER on its own issue, to a `github` integration whose
+// API base is the fake GitHub REST server (test/fakes/github-rest.ts, in this process: decide's
+// reaction and thread read). Measures the inbound answer (acknowledged) and delivery → run QUEUED
+// (the run row's created_at), against GET /healthz and POST /agent/runs at the same rate on the
+// same server. Writes bench/results/integrations-<timestamp>.json. See bench/README.md.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { sign } from "@octokit/webhooks-methods";
+import {
+  applyMigrations,
+  type DevServer,
+  ROOT,
+  startDevServer,
+} from "../scripts/lib/wrangler-dev.ts";
+import { issueCommentPayload } from "../test/fakes/github-payloads.ts";
+import { type FakeGitHubRest, startFakeGitHubRest } from "../test/fakes/github-rest.ts";
+import { benchState, json, signUp } from "./lib/bench-state.ts";
+import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
+import { round } from "./lib/load.ts";
+import { machineInfo } from "./lib/machine.ts";
+
+const PAT = "ghp_bench_token";
+const SECRET = "bench-webhook-secret";
+
+type Sent = { at: number; ms: number; status: number };
+
+export async function benchIntegrations(argv: string[]) {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      rate: { type: "string", default: "50" },
+      deliveries: { type: "string", default: "500" },
+      timeout: { type: "string", default: "120" },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const rate = Number(o.rate);
+  const n = Number(o.deliveries);
+  const state = benchState("integrations", o.keep!);
+  let server: DevServer | undefined;
+  let rest: FakeGitHubRest | undefined;
+  state.onCleanup(async () => {
+    await server?.stop();
+    await rest?.close();
+  });
+  const started = new Date();
+  try {
+    await applyMigrations(state.persistTo, { quiet: true });
+    rest = await startFakeGitHubRest({ pat: PAT, botLogin: "ambit[bot]" });
+    server = await startDevServer({
+      persistTo: state.persistTo,
+      // every run waits in line (no host serves its pool): the team may hold all of them
+      vars: { ...state.vars, MAX_QUEUED_RUNS_PER_TEAM: "1000000" },
+      logLevel: "warn",
+    });
+    const url = server.url;
+    const team = await signUp(url, "integrations");
+    const auth = { authorization: `Bearer ${team.api_key}`, "content-type": "application/json" };
+    const integration = await json<{ uid: string }>(
+      await fetch(`${url}/api/v1/integrations`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({
+          type: "github",
+          name: "bench",
+          credentials: { token: PAT, webhook_secret: SECRET },
+          settings: { api_base_url: rest.url, bot_login: "ambit[bot]" },
+          run_defaults: { worker_host: "bench-nobody" },
+        }),
+      }),
+      201,
+    );
+    const inbound = `${url}/api/v1/integrations/${integration.uid}/events`;
+    const otherCpu = watchOtherCpu();
+
+    // warm-up: the isolate, the queue consumer and D1 statements, outside the figures
+    await openLoop(20, rate, (i) => deliver(inbound, `warm-${i}`, 100_000 + i));
+    await openLoop(20, rate, () => fetch(`${url}/healthz`));
+    await settle(url, auth, 20, Number(o.timeout));
+
+    log(`GET /healthz: ${n} at ${rate}/s`);
+    const healthz = await openLoop(n, rate, () => fetch(`${url}/healthz`));
+
+    log(`POST /agent/runs: ${n} at ${rate}/s`);
+    const cpuApi0 = treeCpuMs(server.child.pid);
+    const api = await openLoop(n, rate, (i) =>
+      fetch(`${url}/api/v1/agent/runs`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ prompt: `bench ${i}`, config: { worker_host: "bench-nobody" } }),
+      }),
+    );
+    const cpuApi1 = treeCpuMs(server.child.pid);
+
+    log(`GitHub deliveries: ${n} at ${rate}/s`);
+    const ids = Array.from({ length: n }, () => crypto.randomUUID());
+    const cpu0 = treeCpuMs(server.child.pid);
+    const acks = await openLoop(n, rate, (i) => deliver(inbound, ids[i], i + 1));
+    const queued = await settle(url, auth, n + 20, Number(o.timeout));
+    const cpu1 = treeCpuMs(server.child.pid);
+    const sentAt = new Map(ids.map((id, i) => [id, acks[i].at]));
+    const toQueued = ids
+      .map((id) => {
+        const created = queued.get(id);
+        return created === undefined ? undefined : created - sentAt.get(id)!;
+      })
+      .filter((x): x is number => x !== undefined);
+
+    const report = {
+      bench: "integrations",
+      started_at: started.toISOString(),
+      finished_at: new Date().toISOString(),
+      machine: { ...machineInfo(), other_processes_cpu_s: otherCpu() },
+      config: { rate, deliveries: n },
+      healthz: figures(
+        healthz.map((x) => x.ms),
+        healthz,
+      ),
+      api_run_created: {
+        ...figures(
+          api.map((x) => x.ms),
+          api,
+        ),
+        server_cpu_ms_per_run:
+          cpuApi0 === null || cpuApi1 === null ? null : round((cpuApi1 - cpuApi0) / n),
+      },
+      delivery_acknowledged: figures(
+        acks.map((x) => x.ms),
+        acks,
+      ),
+      delivery_to_run_queued: {
+        ...stats(toQueued),
+        runs: toQueued.length,
+        missing: n - toQueued.length,
+      },
+      server_cpu_ms_per_delivery: cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / n),
+      github_calls_per_delivery: round(rest.calls.length / (n + 20), 2),
+    };
+    console.table({
+      "GET /healthz": row(report.healthz),
+      "POST /agent/runs": row(report.api_run_created),
+      "delivery acknowledged": row(report.delivery_acknowledged),
+      "delivery → QUEUED": row(report.delivery_to_run_queued),
+    });
+    const dir = path.join(ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `integrations-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(JSON.stringify(report, null, 2));
+    console.log(`results: ${path.relative(ROOT, file)}`);
+  } finally {
+    await state.dispose();
+  }
+}
+
+/** One signed `issue_comment`: an OWNER's mention on issue `number` (a thread of its own). */
+async function deliver(inbound: string, deliveryId: string, number: number) {
+  const body = JSON.stringify(
+    issueCommentPayload({
+      repo: "acme/widgets",
+      number,
+      body: "@ambit please fix this",
+      commentId: 1_000_000 + number,
+    }),
+  );
+  return fetch(inbound, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "issue_comment",
+      "x-github-delivery": deliveryId,
+      "x-hub-signature-256": await sign(SECRET, body),
+    },
+    body,
+  });
+}
+
+/** `n` requests started `1000/rate` ms apart whatever the answers do (an open loop, as senders). */
+async function openLoop(
+  n: number,
+  rate: number,
+  send: (i: number) => Promise<Response>,
+): Promise<Sent[]> {
+  const t0 = performance.now();
+  const wall0 = Date.now();
+  const out: Promise<Sent>[] = [];
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const start = performance.now();
+    const at = wall0 + (start - t0);
+    out.push(
+      send(i).then(async (res) => {
+        await res.arrayBuffer();
+        return { at, ms: performance.now() - start, status: res.status };
+      }),
+    );
+  }
+  return Promise.all(out);
+}
+
+/**
+ * Waits until `expected` GitHub-started runs exist (or `timeoutS` passes); returns each one's
+ * creation time by its X-GitHub-Delivery (the run's `github_delivery` metadata).
+ */
+async function settle(
+  url: string,
+  auth: Record<string, string>,
+  expected: number,
+  timeoutS: number,
+): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const found = new Map<string, number>();
+    let cursor: string | undefined;
+    do {
+      const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const q = `source=GITHUB_WEBHOOK&limit=100${after}`;
+      const page = await json<{
+        runs: { created_at: string; metadata?: Record<string, string> }[];
+        page_info: { next_cursor?: string; has_next_page?: boolean };
+      }>(await fetch(`${url}/api/v1/agent/runs?${q}`, { headers: auth }), 200);
+      for (const r of page.runs) {
+        const id = r.metadata?.github_delivery;
+        if (id) found.set(id, Date.parse(r.created_at));
+      }
+      cursor = page.page_info.next_cursor;
+    } while (cursor);
+    process.stdout.write(`\r  runs ${found.size} / ${expected}`);
+    if (found.size >= expected || Date.now() > deadline) {
+      process.stdout.write("\n");
+      return found;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function stats(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const pct = (p: number) => round(s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? Number.NaN, 1);
+  return { p50_ms: pct(0.5), p99_ms: pct(0.99), max_ms: pct(1) };
+}
+
+function figures(ms: number[], sent: Sent[]) {
+  const statuses: Record<string, number> = {};
+  for (const x of sent) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+  return { ...stats(ms), requests: sent.length, statuses };
+}
+
+const row = (f: { p50_ms: number; p99_ms: number; max_ms: number }) => ({
+  "p50 ms": f.p50_ms,
+  "p99 ms": f.p99_ms,
+  "max ms": f.max_ms,
+});
+
+const log = (msg: string) => console.log(`[integrations] ${msg}`);
