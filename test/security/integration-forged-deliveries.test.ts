@@ -1,8 +1,10 @@
 // An inbound URL is public: someone who knows it but not the secret must not be able to start,
 // block or learn anything. A forged delivery carrying a real sender's next `webhook-id` must not
 // make the real one look like a repeat; a disabled integration says so only to a signed sender;
-// another team's secret does not verify.
+// another team's secret does not verify; a flood of forgeries records a bounded number of rows and
+// never holds up a signed delivery.
 import { describe, expect, it, vi } from "vitest";
+import { FORGERIES_RECORDED_PER_MINUTE } from "../../src/services/integrations/receive-delivery.ts";
 import { newTeam } from "../helpers/api.ts";
 import {
   createWebhookIntegration,
@@ -35,5 +37,20 @@ describe("forged deliveries to an inbound URL", () => {
     expect(res.status).toBe(401);
     expect(res.text).toBe("");
     expect((await deliveriesOf(a.key, target.uid))[0]).toMatchObject({ outcome: "rejected" });
+  });
+
+  it("a flood of forged requests is recorded at most FORGERIES_RECORDED_PER_MINUTE times; a signed one still goes through", async () => {
+    const t = await newTeam();
+    const { uid, secret } = await createWebhookIntegration(t.key);
+    const sent = FORGERIES_RECORDED_PER_MINUTE + 15;
+    for (let i = 0; i < sent; i++)
+      expect((await deliver(uid, FORGER, { n: i }, { id: `msg_forged_${i}` })).status).toBe(401);
+    const rows = await deliveriesOf(t.key, uid, "limit=100");
+    expect(rows.filter((d) => d.outcome === "rejected")).toHaveLength(
+      FORGERIES_RECORDED_PER_MINUTE,
+    );
+    const real = await deliver(uid, secret, { task: "real" });
+    expect(real.status, real.text).toBe(202);
+    expect((await processed(t.key, uid, real.json.delivery_id)).outcome).toBe("run_created");
   });
 });

@@ -6,6 +6,7 @@ import { kindOf } from "../../integrations/registry.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { log } from "../../lib/log.ts";
+import { rateLimiter } from "../../../durable-objects/stubs.ts";
 import { openCredentials } from "./credentials.ts";
 import type { IntegrationRow } from "./integration-item.ts";
 import { payloadKey } from "./payloads.ts";
@@ -50,7 +51,7 @@ export async function receiveDelivery(
     now,
   });
   if (!verified.ok) {
-    await recordRefusal(db, row, now, verified.reason);
+    if (await mayRecordForgery(env, row.id)) await recordRefusal(db, row, now, verified.reason);
     return { status: 401 };
   }
   if (!row.enabled) {
@@ -145,6 +146,28 @@ async function findBySenderId(db: Db, integrationId: string, senderId: string) {
 }
 
 /** A delivery refused at the door: recorded with why, no payload, no sender id. */
+/**
+ * Unsigned requests recorded as `rejected`, at most, per integration and minute. Anyone who knows
+ * an inbound URL can send them: past this, a forgery still gets its 401 but writes no row, so a
+ * flood cannot grow the delivery log (or D1) without bound. Verified deliveries are never limited.
+ */
+export const FORGERIES_RECORDED_PER_MINUTE = 60;
+
+async function mayRecordForgery(env: Env, integrationId: string): Promise<boolean> {
+  const rule = {
+    name: "integration-forgeries",
+    limit: FORGERIES_RECORDED_PER_MINUTE,
+    windowSeconds: 60,
+  };
+  const decision = await rateLimiter(env, rule.name, integrationId).take(rule);
+  if (!decision.ok && decision.retryAfterSeconds >= 59)
+    log.warn("integration: unsigned deliveries past the recording limit are not recorded", {
+      integration_id: integrationId,
+      limit_per_minute: FORGERIES_RECORDED_PER_MINUTE,
+    });
+  return decision.ok;
+}
+
 async function recordRefusal(
   db: Db,
   row: IntegrationRow,
