@@ -164,6 +164,14 @@ export class TranscriptBuilder {
         });
       case "error":
         return void this.push({ ...base, kind: "note", tone: "error", text: String(p.message) });
+      case "log":
+        // what a vendor CLI said along the way (a retry, a warning): shown, never as an error
+        return void this.push({
+          ...base,
+          kind: "note",
+          tone: "info",
+          text: `${p.source ?? "agent"}${p.level === "warning" ? " (warning)" : ""}: ${p.message}`,
+        });
       case "secrets.withheld":
         return void this.push({ ...base, kind: "note", tone: "info", text: String(p.message) });
       case "usage":
