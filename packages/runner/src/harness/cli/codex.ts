@@ -18,6 +18,12 @@ import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
  * reads its endpoint only from configuration (`openai_base_url`, given here with `-c`), never
  * from `OPENAI_BASE_URL`; it retries a failed call 5 times ("Reconnecting... 1/5 (…)").
  */
+/**
+ * Per run, the token totals of the Codex thread last reported: `turn.completed` carries the
+ * thread's running totals, which `exec resume` carries on, so each usage event is the difference.
+ */
+const threadTotals = new WeakMap<object, { input: number; output: number; cached: number }>();
+
 export const codexSpec: CliSpec = {
   type: "codex",
   bin: "codex",
@@ -126,14 +132,24 @@ export const codexSpec: CliSpec = {
             }
             break;
           case "turn.completed": {
+            // the thread's totals so far (a resumed thread counts its earlier turns again):
+            // the usage event is what this turn added
             const u = ev.usage ?? {};
+            const now = {
+              input: u.input_tokens ?? 0,
+              output: u.output_tokens ?? 0,
+              cached: u.cached_input_tokens ?? 0,
+            };
+            const before = threadTotals.get(ctx) ?? { input: 0, output: 0, cached: 0 };
+            threadTotals.set(ctx, now);
+            const cached = Math.max(0, now.cached - before.cached);
             emit({
               type: "usage",
               payload: {
                 ...(model ? { model_id: model } : {}),
-                input_tokens: u.input_tokens ?? 0,
-                output_tokens: u.output_tokens ?? 0,
-                ...(u.cached_input_tokens ? { cache_read_tokens: u.cached_input_tokens } : {}),
+                input_tokens: Math.max(0, now.input - before.input),
+                output_tokens: Math.max(0, now.output - before.output),
+                ...(cached ? { cache_read_tokens: cached } : {}),
               },
             });
             break;
