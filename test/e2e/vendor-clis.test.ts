@@ -309,4 +309,53 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
     },
     120_000,
   );
+
+  // MCP servers reach Claude Code and Codex only (the others refuse a run that names one)
+  it.skipIf(skip || !["claude", "codex"].includes(cli))(
+    "a stdio MCP server of the run reaches the CLI, and the model calls its tool",
+    async () => {
+      const model = await serve(
+        cli,
+        (req, i) => {
+          if (i > 0) return { text: "The color is known." };
+          const args = { key: "color" };
+          // Claude Code names the tool mcp__lookup__lookup; Codex offers it in a namespace
+          return cli === "claude"
+            ? { toolCalls: [{ name: "mcp__lookup__lookup", args }] }
+            : { toolCalls: [{ name: "lookup", namespace: "mcp__lookup", args }] };
+        },
+        GOOD_KEY,
+      );
+      const runId = await createRun(s, "What is the color?", WORKER, {
+        ...config,
+        mcp_servers: {
+          lookup: {
+            command: process.execPath,
+            args: [path.join(ROOT, "test/fakes/mcp-server.ts")],
+            env: { LOOKUP_TOKEN: "lookup-value-7" },
+          },
+        },
+      });
+      const run = await untilEnded(s, runId, 90_000);
+      const events = await eventsOf(s, runId);
+      expect(
+        run.state,
+        `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
+      ).toBe("SUCCEEDED");
+      expect(JSON.stringify(model.requests[0].body)).toContain("mcp__lookup");
+      // the server ran with its env and its answer went back to the model
+      expect(bodyOf(model, 1)).toContain("color=lookup-value-7");
+      const call = payloadsOf(events, "agent.tool_call").find((c) =>
+        String(c.name).includes("lookup"),
+      );
+      expect(call, JSON.stringify(payloadsOf(events, "agent.tool_call"))).toBeTruthy();
+      const result = payloadsOf(events, "agent.tool_result").find(
+        (r) => r.call_id === call?.call_id,
+      );
+      expect(result, JSON.stringify(result)).toMatchObject({ state: "completed" });
+      expect(JSON.stringify(result)).toContain("color=lookup-value-7");
+      expect(run.status_message.message).toBe("The color is known.");
+    },
+    120_000,
+  );
 });

@@ -337,9 +337,11 @@ describe("CLI harnesses", () => {
       'mcp_servers.gh.args=["--stdio"]',
       'mcp_servers.gh.env={"MODE" = "ro"}',
       'mcp_servers.gh.env_vars=["TOKEN"]',
+      'mcp_servers.gh.default_tools_approval_mode="approve"',
       'mcp_servers."my docs".url="https://docs.example/mcp"',
       'mcp_servers."my docs".http_headers={"x-client" = "ambit"}',
       'mcp_servers."my docs".env_http_headers={"authorization" = "AMBIT_MCP_1_HEADER_0"}',
+      'mcp_servers."my docs".default_tools_approval_mode="approve"',
     ]);
   });
 

@@ -244,6 +244,10 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
     const key = /^[A-Za-z0-9_-]+$/.test(s.name) ? s.name : JSON.stringify(s.name);
     const raw = ctx.config.mcp_servers?.[s.name] ?? {};
     const set = (k: string, v: string) => ["-c", `mcp_servers.${key}.${k}=${v}`];
+    // headless, with approvals "never", Codex refuses every MCP tool call needing approval
+    // ("MCP tool call requires approval, but approval policy is never"): the run's servers are
+    // the team's choice, so their tools are approved
+    const approved = set("default_tools_approval_mode", '"approve"');
     const split = (resolved: Record<string, string>, given: Record<string, string> | undefined) => {
       const literal: Record<string, string> = {};
       const secret: Record<string, string> = {};
@@ -273,6 +277,7 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
         ...set("args", JSON.stringify(s.args)),
         ...(Object.keys(literal).length ? set("env", table(literal)) : []),
         ...(Object.keys(secret).length ? set("env_vars", JSON.stringify(Object.keys(secret))) : []),
+        ...approved,
       ];
     }
     if (hasPlaceholder(raw.url ?? "")) refuse("url");
@@ -285,6 +290,7 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
       ...set("url", JSON.stringify(s.url)),
       ...(Object.keys(literal).length ? set("http_headers", table(literal)) : []),
       ...(Object.keys(byVar).length ? set("env_http_headers", table(byVar)) : []),
+      ...approved,
     ];
   });
   return { args, env, files: {} };
