@@ -172,6 +172,17 @@ const USAGE = [
   { input: 1504, output: 64 },
 ];
 
+/** The run once it has ended SUCCEEDED (else the failure, with its last events), and its events. */
+async function untilSucceeded(runId: string) {
+  const run = await untilEnded(s, runId, 90_000);
+  const events = await eventsOf(s, runId);
+  expect(
+    run.state,
+    `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
+  ).toBe("SUCCEEDED");
+  return { run, events };
+}
+
 const post = (route: string, body?: Json) => api(s.url, "POST", route, { key: s.key, body });
 const bodyOf = (model: ModelServer, i: number) => JSON.stringify(model.requests[i]?.body ?? null);
 
@@ -208,12 +219,7 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(res.status, res.text).toBeLessThan(300);
       await new Promise((r) => setTimeout(r, 2_000));
       release();
-      const run = await untilEnded(s, runId, 90_000);
-      const events = await eventsOf(s, runId);
-      expect(
-        run.state,
-        `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
-      ).toBe("SUCCEEDED");
+      const { run, events } = await untilSucceeded(runId);
       expect(run.status_message.message).toBe(`notes.txt says vendor-edit-${cli}.`);
 
       // the file was changed by the first call and read back by the follow-up's
@@ -336,12 +342,7 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
           },
         },
       });
-      const run = await untilEnded(s, runId, 90_000);
-      const events = await eventsOf(s, runId);
-      expect(
-        run.state,
-        `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
-      ).toBe("SUCCEEDED");
+      const { run, events } = await untilSucceeded(runId);
       expect(JSON.stringify(model.requests[0].body)).toContain("mcp__lookup");
       // the server ran with its env and its answer went back to the model
       expect(bodyOf(model, 1)).toContain("color=lookup-value-7");
