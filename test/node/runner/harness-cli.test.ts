@@ -243,6 +243,14 @@ describe("CLI harnesses", () => {
     );
   });
 
+  it("codex: a resumed thread's usage is what the follow-up's turn added, not the thread's totals again", async () => {
+    run = makeContext({ prompt: "first task", env: { OPENAI_API_KEY: "k" }, path: [BIN] });
+    run.followup("and also this");
+    expect((await createHarness("codex")!.run(run.ctx)).state).toBe("SUCCEEDED");
+    const turn = { input_tokens: 24763, output_tokens: 122, cache_read_tokens: 24448 };
+    expect(run.of("usage")).toEqual([expect.objectContaining(turn), expect.objectContaining(turn)]);
+  });
+
   it("model and MCP servers reach Claude Code in a private file, resolved; no secret in its argv; the file is gone after", async () => {
     run = makeContext({
       prompt: "x",
