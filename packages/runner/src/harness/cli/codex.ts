@@ -22,7 +22,8 @@ import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
  * Per run, the token totals of the Codex thread last reported: `turn.completed` carries the
  * thread's running totals, which `exec resume` carries on, so each usage event is the difference.
  */
-const threadTotals = new WeakMap<object, { input: number; output: number; cached: number }>();
+type Totals = { thread?: string; input: number; output: number; cached: number };
+const threadTotals = new WeakMap<object, Totals>();
 
 export const codexSpec: CliSpec = {
   type: "codex",
@@ -135,12 +136,16 @@ export const codexSpec: CliSpec = {
             // the thread's totals so far (a resumed thread counts its earlier turns again):
             // the usage event is what this turn added
             const u = ev.usage ?? {};
-            const now = {
+            const now: Totals = {
+              thread: p.sessionId,
               input: u.input_tokens ?? 0,
               output: u.output_tokens ?? 0,
               cached: u.cached_input_tokens ?? 0,
             };
-            const before = threadTotals.get(ctx) ?? { input: 0, output: 0, cached: 0 };
+            const last = threadTotals.get(ctx);
+            // a new thread (a follow-up started over) counts from nothing
+            const before =
+              last && last.thread === now.thread ? last : { input: 0, output: 0, cached: 0 };
             threadTotals.set(ctx, now);
             const cached = Math.max(0, now.cached - before.cached);
             emit({
