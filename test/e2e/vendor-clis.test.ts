@@ -7,7 +7,7 @@
 //
 // The CLIs are installed by .ci/run (`npm install --prefix test/vendor-clis`), outside the root
 // install; without them these tests skip, saying so.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,7 @@ import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { type ModelServer, type Script, startModelServer } from "../fakes/model-server.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import {
+  alive,
   type ChildHost,
   childHost,
   createRun,
@@ -94,6 +95,7 @@ const SETUPS: Record<
 let s: E2eServer;
 let dir: string;
 let host: ChildHost;
+let workdir: string;
 const servers: ModelServer[] = [];
 
 beforeAll(async () => {
@@ -101,7 +103,8 @@ beforeAll(async () => {
   s = await startE2eServer({ teamName: "e2e-vendor-clis" });
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-vendor-"));
   // the CLIs first on the runner's PATH (the process backend passes it on), a home of their own
-  host = childHost(s, WORKER, mkdtempSync(path.join(dir, "wd-")), {
+  workdir = mkdtempSync(path.join(dir, "wd-"));
+  host = childHost(s, WORKER, workdir, {
     harness: "builtin",
     env: {
       PATH: `${BIN}:${path.dirname(process.execPath)}:${process.env.PATH}`,
@@ -146,6 +149,40 @@ async function serve(cli: Cli, script: Script, key: string) {
   return model;
 }
 
+/** The processes working in the runner's workdir (the CLIs and whatever they started). */
+function processesInWorkdir(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (cwd === workdir || cwd.startsWith(`${workdir}/`)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Each scripted turn's usage, distinct per turn so a dropped or doubled turn shows. */
+const USAGE = [
+  { input: 1201, output: 31 },
+  { input: 1302, output: 42 },
+  { input: 1403, output: 53 },
+  { input: 1504, output: 64 },
+];
+
+/** The run once it has ended SUCCEEDED (else the failure, with its last events), and its events. */
+async function untilSucceeded(runId: string) {
+  const run = await untilEnded(s, runId, 90_000);
+  const events = await eventsOf(s, runId);
+  expect(
+    run.state,
+    `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
+  ).toBe("SUCCEEDED");
+  return { run, events };
+}
+
 const post = (route: string, body?: Json) => api(s.url, "POST", route, { key: s.key, body });
 const bodyOf = (model: ModelServer, i: number) => JSON.stringify(model.requests[i]?.body ?? null);
 
@@ -163,10 +200,10 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       const model = await serve(
         cli,
         [
-          { toolCalls: [setup.shell(write)] },
-          { text: "Wrote notes.txt.", hold: held },
-          { toolCalls: [setup.shell("cat notes.txt")] },
-          { text: `notes.txt says vendor-edit-${cli}.` },
+          { toolCalls: [setup.shell(write)], usage: USAGE[0] },
+          { text: "Wrote notes.txt.", hold: held, usage: USAGE[1] },
+          { toolCalls: [setup.shell("cat notes.txt")], usage: USAGE[2] },
+          { text: `notes.txt says vendor-edit-${cli}.`, usage: USAGE[3] },
         ],
         GOOD_KEY,
       );
@@ -182,12 +219,7 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(res.status, res.text).toBeLessThan(300);
       await new Promise((r) => setTimeout(r, 2_000));
       release();
-      const run = await untilEnded(s, runId, 90_000);
-      const events = await eventsOf(s, runId);
-      expect(
-        run.state,
-        `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}`,
-      ).toBe("SUCCEEDED");
+      const { run, events } = await untilSucceeded(runId);
       expect(run.status_message.message).toBe(`notes.txt says vendor-edit-${cli}.`);
 
       // the file was changed by the first call and read back by the follow-up's
@@ -203,7 +235,16 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(model.requests).toHaveLength(4);
       expect(bodyOf(model, 2)).toContain(write);
       expect(bodyOf(model, 2)).toContain("What does notes.txt say now?");
-      expect(payloadsOf(events, "usage").length).toBeGreaterThan(0);
+      // the usage the run records is what the model server's answers said, no more, no less
+      const usage = payloadsOf(events, "usage");
+      const sum = (k: string) => usage.reduce((n, u) => n + (u[k] ?? 0), 0);
+      expect(
+        { input: sum("input_tokens"), output: sum("output_tokens") },
+        JSON.stringify(usage),
+      ).toEqual({
+        input: USAGE.reduce((n, u) => n + u.input, 0),
+        output: USAGE.reduce((n, u) => n + u.output, 0),
+      });
       expect(payloadsOf(events, "error"), "no vendor warning reads as an error").toEqual([]);
       expect(JSON.stringify(events)).not.toContain(GOOD_KEY);
     },
@@ -231,5 +272,91 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(JSON.stringify(events)).not.toContain(BAD_KEY);
     },
     90_000,
+  );
+
+  it.skipIf(skip)(
+    "a cancel mid-turn ends the run CANCELLED promptly, the CLI gone, nothing reported after",
+    async () => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const model = await serve(
+        cli,
+        [
+          { text: "Thinking about it", hold: held },
+          { toolCalls: [setup.shell(`echo too-late-${cli} > late.txt`)] },
+          { text: "Done." },
+        ],
+        GOOD_KEY,
+      );
+      const runId = await createRun(s, "Write the notes file", WORKER, config);
+      const asked = await waitFor(() => model.requests.length >= 1, 60_000);
+      expect(asked, host.output().slice(-3000)).toBe(true);
+      // mid-turn: the CLI is alive in the workdir, waiting on the held answer
+      const running = processesInWorkdir();
+      expect(running.length, "the CLI runs in the runner's workdir").toBeGreaterThan(0);
+      const cancelled = Date.now();
+      const res = await post(`/api/v1/agent/runs/${runId}/cancel`);
+      expect(res.status, res.text).toBeLessThan(300);
+      const run = await untilEnded(s, runId, 30_000);
+      const took = Date.now() - cancelled;
+      console.log(`vendor-clis: ${cli} cancelled mid-turn, CANCELLED after ${took} ms`);
+      expect(run.state, JSON.stringify(run.status_message)).toBe("CANCELLED");
+      expect(took).toBeLessThan(10_000);
+      // no orphan: every process of the CLI has left (the group is signalled, then killed)
+      const gone = await waitFor(() => running.every((pid) => !alive(pid)), 10_000);
+      expect(gone, `still alive: ${running.filter(alive)}`).toBe(true);
+      expect(processesInWorkdir()).toEqual([]);
+      // the held answer released now finds nobody to act on it: nothing more is reported
+      const before = (await eventsOf(s, runId)).length;
+      release();
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect((await eventsOf(s, runId)).length).toBe(before);
+      expect(model.requests).toHaveLength(1);
+    },
+    120_000,
+  );
+
+  // MCP servers reach Claude Code and Codex only (the others refuse a run that names one)
+  it.skipIf(skip || !["claude", "codex"].includes(cli))(
+    "a stdio MCP server of the run reaches the CLI, and the model calls its tool",
+    async () => {
+      const model = await serve(
+        cli,
+        (req, i) => {
+          if (i > 0) return { text: "The color is known." };
+          const args = { key: "color" };
+          // Claude Code names the tool mcp__lookup__lookup; Codex offers it in a namespace
+          return cli === "claude"
+            ? { toolCalls: [{ name: "mcp__lookup__lookup", args }] }
+            : { toolCalls: [{ name: "lookup", namespace: "mcp__lookup", args }] };
+        },
+        GOOD_KEY,
+      );
+      const runId = await createRun(s, "What is the color?", WORKER, {
+        ...config,
+        mcp_servers: {
+          lookup: {
+            command: process.execPath,
+            args: [path.join(ROOT, "test/fakes/mcp-server.ts")],
+            env: { LOOKUP_TOKEN: "lookup-value-7" },
+          },
+        },
+      });
+      const { run, events } = await untilSucceeded(runId);
+      expect(JSON.stringify(model.requests[0].body)).toContain("mcp__lookup");
+      // the server ran with its env and its answer went back to the model
+      expect(bodyOf(model, 1)).toContain("color=lookup-value-7");
+      const call = payloadsOf(events, "agent.tool_call").find((c) =>
+        String(c.name).includes("lookup"),
+      );
+      expect(call, JSON.stringify(payloadsOf(events, "agent.tool_call"))).toBeTruthy();
+      const result = payloadsOf(events, "agent.tool_result").find(
+        (r) => r.call_id === call?.call_id,
+      );
+      expect(result, JSON.stringify(result)).toMatchObject({ state: "completed" });
+      expect(JSON.stringify(result)).toContain("color=lookup-value-7");
+      expect(run.status_message.message).toBe("The color is known.");
+    },
+    120_000,
   );
 });

@@ -17,7 +17,13 @@ import type { AddressInfo } from "node:net";
  */
 export type ScriptedTurn = {
   text?: string;
-  toolCalls?: { name: string; args: Record<string, unknown>; id?: string }[];
+  toolCalls?: {
+    name: string;
+    args: Record<string, unknown>;
+    id?: string;
+    /** the Responses API's tool namespace (Codex offers MCP tools as `mcp__<server>`) */
+    namespace?: string;
+  }[];
   usage?: { input: number; output: number };
   /** stream the first chunk, then wait for this before the rest (to test cancelling mid-stream) */
   hold?: Promise<unknown>;
@@ -360,6 +366,7 @@ function responseItems(turn: ScriptedTurn, index: number) {
       id: `fc_${index}_${i}`,
       call_id: callId(c, "call", index, i),
       name: c.name,
+      ...(c.namespace ? { namespace: c.namespace } : {}),
       arguments: JSON.stringify(c.args),
       status: "completed",
     })),

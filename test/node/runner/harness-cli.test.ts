@@ -243,6 +243,14 @@ describe("CLI harnesses", () => {
     );
   });
 
+  it("codex: a resumed thread's usage is what the follow-up's turn added, not the thread's totals again", async () => {
+    run = makeContext({ prompt: "first task", env: { OPENAI_API_KEY: "k" }, path: [BIN] });
+    run.followup("and also this");
+    expect((await createHarness("codex")!.run(run.ctx)).state).toBe("SUCCEEDED");
+    const turn = { input_tokens: 24763, output_tokens: 122, cache_read_tokens: 24448 };
+    expect(run.of("usage")).toEqual([expect.objectContaining(turn), expect.objectContaining(turn)]);
+  });
+
   it("model and MCP servers reach Claude Code in a private file, resolved; no secret in its argv; the file is gone after", async () => {
     run = makeContext({
       prompt: "x",
@@ -337,9 +345,11 @@ describe("CLI harnesses", () => {
       'mcp_servers.gh.args=["--stdio"]',
       'mcp_servers.gh.env={"MODE" = "ro"}',
       'mcp_servers.gh.env_vars=["TOKEN"]',
+      'mcp_servers.gh.default_tools_approval_mode="approve"',
       'mcp_servers."my docs".url="https://docs.example/mcp"',
       'mcp_servers."my docs".http_headers={"x-client" = "ambit"}',
       'mcp_servers."my docs".env_http_headers={"authorization" = "AMBIT_MCP_1_HEADER_0"}',
+      'mcp_servers."my docs".default_tools_approval_mode="approve"',
     ]);
   });
 

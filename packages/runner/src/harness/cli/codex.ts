@@ -18,6 +18,13 @@ import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
  * reads its endpoint only from configuration (`openai_base_url`, given here with `-c`), never
  * from `OPENAI_BASE_URL`; it retries a failed call 5 times ("Reconnecting... 1/5 (…)").
  */
+/**
+ * Per run, the token totals of the Codex thread last reported: `turn.completed` carries the
+ * thread's running totals, which `exec resume` carries on, so each usage event is the difference.
+ */
+type Totals = { thread?: string; input: number; output: number; cached: number };
+const threadTotals = new WeakMap<object, Totals>();
+
 export const codexSpec: CliSpec = {
   type: "codex",
   bin: "codex",
@@ -126,14 +133,28 @@ export const codexSpec: CliSpec = {
             }
             break;
           case "turn.completed": {
+            // the thread's totals so far (a resumed thread counts its earlier turns again):
+            // the usage event is what this turn added
             const u = ev.usage ?? {};
+            const now: Totals = {
+              thread: p.sessionId,
+              input: u.input_tokens ?? 0,
+              output: u.output_tokens ?? 0,
+              cached: u.cached_input_tokens ?? 0,
+            };
+            const last = threadTotals.get(ctx);
+            // a new thread (a follow-up started over) counts from nothing
+            const before =
+              last && last.thread === now.thread ? last : { input: 0, output: 0, cached: 0 };
+            threadTotals.set(ctx, now);
+            const cached = Math.max(0, now.cached - before.cached);
             emit({
               type: "usage",
               payload: {
                 ...(model ? { model_id: model } : {}),
-                input_tokens: u.input_tokens ?? 0,
-                output_tokens: u.output_tokens ?? 0,
-                ...(u.cached_input_tokens ? { cache_read_tokens: u.cached_input_tokens } : {}),
+                input_tokens: Math.max(0, now.input - before.input),
+                output_tokens: Math.max(0, now.output - before.output),
+                ...(cached ? { cache_read_tokens: cached } : {}),
               },
             });
             break;
@@ -228,6 +249,10 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
     const key = /^[A-Za-z0-9_-]+$/.test(s.name) ? s.name : JSON.stringify(s.name);
     const raw = ctx.config.mcp_servers?.[s.name] ?? {};
     const set = (k: string, v: string) => ["-c", `mcp_servers.${key}.${k}=${v}`];
+    // headless, with approvals "never", Codex refuses every MCP tool call needing approval
+    // ("MCP tool call requires approval, but approval policy is never"): the run's servers are
+    // the team's choice, so their tools are approved
+    const approved = set("default_tools_approval_mode", '"approve"');
     const split = (resolved: Record<string, string>, given: Record<string, string> | undefined) => {
       const literal: Record<string, string> = {};
       const secret: Record<string, string> = {};
@@ -257,6 +282,7 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
         ...set("args", JSON.stringify(s.args)),
         ...(Object.keys(literal).length ? set("env", table(literal)) : []),
         ...(Object.keys(secret).length ? set("env_vars", JSON.stringify(Object.keys(secret))) : []),
+        ...approved,
       ];
     }
     if (hasPlaceholder(raw.url ?? "")) refuse("url");
@@ -269,6 +295,7 @@ function mcpOverrides(servers: CliMcpServer[], ctx: HarnessContext): CliMcpHando
       ...set("url", JSON.stringify(s.url)),
       ...(Object.keys(literal).length ? set("http_headers", table(literal)) : []),
       ...(Object.keys(byVar).length ? set("env_http_headers", table(byVar)) : []),
+      ...approved,
     ];
   });
   return { args, env, files: {} };
