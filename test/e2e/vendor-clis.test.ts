@@ -322,7 +322,7 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
     async () => {
       const model = await serve(
         cli,
-        (req, i) => {
+        (_req, i) => {
           if (i > 0) return { text: "The color is known." };
           const args = { key: "color" };
           // Claude Code names the tool mcp__lookup__lookup; Codex offers it in a namespace
