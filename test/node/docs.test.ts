@@ -5,6 +5,7 @@
 //   line before its fence;
 // - nothing points at `../shared`, which readers of this repository do not have;
 // - every relative link names a file or folder that exists, and a heading its Markdown file has.
+// And docs/deploy.md creates every queue wrangler.toml names (a deploy missing one fails).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -152,6 +153,19 @@ describe("the documentation", () => {
       unmarkedShellBlocks(f, readFileSync(path.join(ROOT, f), "utf8")),
     );
     expect(unmarked).toEqual([]);
+  });
+
+  it("docs/deploy.md creates every queue wrangler.toml names", () => {
+    const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+    const queues = new Set(
+      [...toml.matchAll(/^(?:queue|dead_letter_queue) = "([^"]+)"/gm)].map((m) => m[1]),
+    );
+    const deploy = readFileSync(path.join(ROOT, "docs/deploy.md"), "utf8");
+    const missing = [...queues].filter(
+      (q) => !deploy.includes(`npx wrangler queues create ${q}\n`),
+    );
+    expect(queues.size).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
   });
 
   it("never points at ../shared", () => {
