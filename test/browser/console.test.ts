@@ -318,12 +318,17 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     const { page, errors } = await watchedPage(context);
     await page.setViewportSize({ width: 1280, height: 4000 }); // every row of the transcript in the window
     let connections = 0;
+    // the resumed connection's frames wait until the test has seen the banner: a reconnect faster
+    // than a frame of the page would otherwise end the drop before it could be seen
+    let bannerSeen = false;
+    const held: Array<() => void> = [];
     await page.routeWebSocket(/\/session\?/, (ws) => {
       const server = ws.connectToServer();
       const first = ++connections === 1;
       let dropped = false;
       server.onMessage((message) => {
         if (dropped) return;
+        if (!first && !bannerSeen) return void held.push(() => ws.send(message));
         const frame = JSON.parse(String(message));
         const events =
           frame.type === "events" ? frame.events : frame.type === "event" ? [frame.event] : null;
@@ -339,6 +344,8 @@ describe.skipIf(!!NO_BROWSER)("the web console", () => {
     const banner = page.getByText("Connection lost — reconnecting").waitFor({ timeout: 20_000 });
     await page.goto(`/runs/${succeededRunId}`);
     await banner; // the drop is shown while it lasts
+    bannerSeen = true;
+    for (const send of held.splice(0)) send();
     const seqsOnScreen = async () =>
       (
         await page
