@@ -26,7 +26,7 @@ async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcom
   if (!spec.mcp && Object.keys(ctx.config.mcp_servers ?? {}).length) {
     return {
       state: "FAILED",
-      message: `the ${spec.type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
+      message: `the ${spec.type} harness cannot hand MCP servers to its CLI: run with another harness, or remove agent_config.mcp_servers`,
       error_code: "operation_not_supported",
     };
   }
