@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TESTED_CLIS } from "../../packages/runner/src/harness/cli/versions.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { startMcpHttpServer } from "../fakes/mcp-http-server.ts";
 import {
@@ -205,6 +206,23 @@ async function untilSucceeded(runId: string) {
 
 const post = (route: string, body?: Json) => api(s.url, "POST", route, { key: s.key, body });
 const bodyOf = (model: ModelServer, i: number) => JSON.stringify(model.requests[i]?.body ?? null);
+
+it.skipIf(missing.length > 0)(
+  "the runner's hello names the CLIs it found, their versions in the tested range; GET /hosts shows them",
+  async () => {
+    const res = await api(s.url, "GET", "/api/v1/hosts", { key: s.key });
+    expect(res.status, res.text).toBe(200);
+    const mine = (res.json.hosts as Json[]).find((h) => h.worker_id === WORKER);
+    expect(mine?.clis, JSON.stringify(res.json)).toEqual(
+      CLIS.map((name) => ({
+        name,
+        version: TESTED_CLIS[name],
+        tested: TESTED_CLIS[name],
+        in_tested_range: true,
+      })),
+    );
+  },
+);
 
 describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) => {
   const skip = missing.includes(cli);
