@@ -196,6 +196,19 @@ describe("CLI harnesses", () => {
     expect(judgeVersion("claude", "2.2.0 (Claude Code)").inRange).toBe(false);
     // a CLI that is not installed is left out
     expect(await checkCliVersions(() => {}, { PATH: "/nonexistent-bin" })).toEqual([]);
+    // one that names no version (asked three times) is "unknown", not in range, and said so
+    const quiet: Record<string, unknown>[] = [];
+    const unknown = await checkCliVersions((e) => quiet.push(e), {
+      PATH: `${BIN}:${process.env.PATH}`,
+      FAKE_CLI_VERSION: "",
+    });
+    expect(unknown.find((c) => c.cli === "gemini")).toMatchObject({
+      version: "unknown",
+      inRange: false,
+    });
+    expect(quiet.find((l) => l.cli === "gemini")?.msg).toContain(
+      "vendor CLI gemini did not say its version (`--version` printed none), so it may be outside the tested range (0.61.x, tested 0.61.0)",
+    );
   });
 
   it("a missing CLI ends FAILED with how to install it", async () => {
