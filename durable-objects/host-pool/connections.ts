@@ -1,11 +1,6 @@
 // The pool's host connections: hibernating websockets tagged "host", each carrying its state in
 // its attachment (the only per-socket state that survives hibernation).
-import {
-  type HostCli,
-  HostMessage,
-  type HostInfo,
-  type ServerHostMessage,
-} from "@ambit/protocol";
+import { type HostCli, HostMessage, type HostInfo, type ServerHostMessage } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { log } from "../../src/lib/log.ts";
 import type { BoundRun } from "./admission.ts";

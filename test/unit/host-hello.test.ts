@@ -18,9 +18,9 @@ describe("the host's hello names its vendor CLIs", () => {
       HostMessage.safeParse({ type: "hello", data: { capacity: 1, clis: [unflagged] } }).success,
     ).toBe(false);
     const many = Array.from({ length: 11 }, (_, i) => ({ ...claude, name: `cli${i}` }));
-    expect(HostMessage.safeParse({ type: "hello", data: { capacity: 1, clis: many } }).success).toBe(
-      false,
-    );
+    expect(
+      HostMessage.safeParse({ type: "hello", data: { capacity: 1, clis: many } }).success,
+    ).toBe(false);
   });
 
   it("the hosts listing requires the CLIs of each connection", () => {
