@@ -36,7 +36,7 @@ export const integrationInboundRoutes = newRouter().openapi(
     security: [],
     summary: "Receive a delivery from the integration's sender (signed, no API key)",
     description:
-      "The body is read once as bytes and the signature checked over them (a generic webhook: Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature`) before anything is parsed. 401 (empty body): bad or missing signature, or a timestamp more than 5 minutes off; 403 `integration_disabled`; 404: no such integration; 413: body over the limit; 400: not JSON. A repeated sender delivery id answers 200 and does nothing.",
+      "The body is read once as bytes and the signature checked over them (a generic webhook: Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature`) before anything is parsed. Some senders get their own answer instead of the 202 (Slack: the `url_verification` challenge, a slash command's ephemeral text) and may post forms (Slack's commands and buttons). 401 (empty body): bad or missing signature, or a timestamp more than 5 minutes off; 403 `integration_disabled`; 404: no such integration; 413: body over the limit; 400: not JSON. A repeated sender delivery id answers 200 and does nothing.",
     request: { params: Params },
     responses: {
       202: { description: "Recorded; processed from a queue", ...json(InboundDeliveryResponse) },
@@ -55,6 +55,8 @@ export const integrationInboundRoutes = newRouter().openapi(
       body: new Uint8Array(await c.req.arrayBuffer()),
     });
     if (answer.status === 401) return c.body(null, 401);
+    if ("raw" in answer)
+      return c.body(answer.raw.body, 200, { "content-type": answer.raw.contentType });
     return c.json(answer.body, answer.status);
   },
 );

@@ -12,6 +12,8 @@ export const DeliveryOutcome = z.enum([
   "received",
   "run_created",
   "followup_sent",
+  /** a Slack Cancel button cancelled the thread's run */
+  "run_cancelled",
   "ignored",
   "rejected",
   "failed",
