@@ -30,6 +30,7 @@ export default defineConfig(async () => {
                   SIGNUPS_PER_IP_PER_HOUR: "1000000", // the suite signs up thousands of teams from no address; test/security/signup-rate-limit.test.ts sets its own
                   PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "1000000", // likewise for public links; test/security/public-link-amplifier.test.ts sets its own
                   SIGN_INS_PER_IP_PER_MINUTE: "1000000", // likewise for console sign-ins; test/security/web-sessions.test.ts sets its own
+                  SLACK_API_URL: "http://127.0.0.1:9/api", // no Slack here: tests that call it pass the fake as `fetcher`
                   WEBHOOKS_ALLOW_PRIVATE: "true", // webhooks reach the tests' receiver on 127.0.0.1; test/integration/webhooks-api.test.ts sets its own
                 },
               },

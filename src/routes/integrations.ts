@@ -4,6 +4,7 @@ import {
   CreateIntegrationResponse,
   DeleteIntegrationResponse,
   InboundDeliveryResponse,
+  IntegrationLinkCode,
   IntegrationDeliveryItem,
   IntegrationItem,
   ListIntegrationDeliveriesQuery,
@@ -14,6 +15,7 @@ import {
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { listDeliveries, redeliverDelivery } from "../services/integrations/deliveries.ts";
 import { getIntegration, listIntegrations } from "../services/integrations/get-integration.ts";
+import { createLinkCode } from "../services/integrations/link-code.ts";
 import { receiveDelivery } from "../services/integrations/receive-delivery.ts";
 import {
   createIntegration,
@@ -62,6 +64,31 @@ export const integrationInboundRoutes = newRouter().openapi(
 );
 
 export const integrationsRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{uid}/link-codes",
+      tags,
+      security: bearer,
+      summary: "Mint a one-time code that links your account in the integration's tool to you",
+      description:
+        "Members, with their own personal key. The code lives 10 minutes and works once: typing `/ambit link <code>` in Slack makes that Slack user act as you there (start runs, answer them, cancel what you may).",
+      request: { params: Params },
+      middleware: [
+        answerHoldsSecret({
+          retry: "withhold",
+          what: "a one-time link code",
+          hint: "Mint another code (POST again with a new Idempotency-Key).",
+        }),
+      ],
+      responses: {
+        201: { description: "The code, shown once", ...json(IntegrationLinkCode) },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) =>
+      c.json(await createLinkCode({ ctx: serviceCtx(c), id: c.req.valid("param").uid }), 201),
+  )
   .openapi(
     createRoute({
       method: "post",

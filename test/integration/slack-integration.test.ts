@@ -15,7 +15,7 @@ import { saveLinkCode } from "../../src/integrations/user-links.ts";
 import { VendorRetryError } from "../../src/integrations/vendor-retry.ts";
 import { slackKind } from "../../src/integrations/slack/index.ts";
 import { createSlackWebApi } from "../fakes/slack-web-api.ts";
-import { call, newTeam } from "../helpers/api.ts";
+import { call, memberKey, newTeam } from "../helpers/api.ts";
 import { deliveriesOf, INTEGRATIONS } from "../helpers/integrations.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -299,6 +299,42 @@ describe("Slack: decide", () => {
     });
     expect(await decide(click("U5"))).toMatchObject({ kind: "ignore" });
     expect(slack.ephemerals.map((e) => e.user)).toEqual(["U5"]);
+  });
+});
+
+describe("Slack: link codes (POST /integrations/{uid}/link-codes)", () => {
+  it("a member mints a code for themselves that links a Slack user once; a viewer cannot; another team's is 404", async () => {
+    const t = await newTeam();
+    const uid = await createSlack(t.key);
+    const res = await call("POST", `${INTEGRATIONS}/${uid}/link-codes`, { key: t.key });
+    expect(res.status, res.text).toBe(201);
+    expect(res.json.instructions).toBe(`In Slack, type: /ambit link ${res.json.code}`);
+    const viewer = await memberKey(t.key, "viewer");
+    const refused = await call("POST", `${INTEGRATIONS}/${uid}/link-codes`, { key: viewer.key });
+    expect(refused.status).toBe(403);
+    const other = await newTeam();
+    expect((await call("POST", `${INTEGRATIONS}/${uid}/link-codes`, { key: other.key })).status).toBe(404);
+    const slack = createSlackWebApi({ token: TOKEN, users: [{ id: "U8" }] });
+    const integration = { ...record(t.teamId), id: uid };
+    const d = await decideSlack({
+      env,
+      integration,
+      delivery: {
+        id: "d",
+        payload: {
+          type: "slash_command",
+          command: "/ambit",
+          text: `link ${res.json.code}`,
+          user_id: "U8",
+          channel_id: "C1",
+          team_id: "T1",
+          trigger_id: "t-link",
+        },
+      },
+      threadHasRun: async () => false,
+      fetcher: slack.fetch,
+    });
+    expect(d).toMatchObject({ reason: `linked Slack user U8 to member ${t.userId}` });
   });
 });
 

@@ -139,6 +139,14 @@ export const InboundDeliveryResponse = z.object({
 });
 export type InboundDeliveryResponse = z.infer<typeof InboundDeliveryResponse>;
 
+/** A one-time code a member types in the integration's tool to link their account there to them. */
+export const IntegrationLinkCode = z.object({
+  code: z.string().describe("shown once; single use"),
+  expires_at: z.string().describe("RFC 3339; codes live 10 minutes"),
+  instructions: z.string().describe("what to type where, e.g. `/ambit link <code>` in Slack"),
+});
+export type IntegrationLinkCode = z.infer<typeof IntegrationLinkCode>;
+
 /** Message on the `INTEGRATIONS` queue: one recorded delivery to process. */
 export const IntegrationDeliveryMessage = z.object({
   delivery_id: z.string(),

@@ -12,6 +12,16 @@ const SHAPE = {
     value: "<whsec_…>",
     description: "a webhook's signing secret (create makes one when left out)",
   },
+  "signing-secret": {
+    type: "string",
+    value: "<secret>",
+    description: "a Slack app's signing secret (Basic Information → App Credentials)",
+  },
+  "bot-token": {
+    type: "string",
+    value: "<xoxb-…>",
+    description: "a Slack app's bot token (OAuth & Permissions → Bot User OAuth Token)",
+  },
   template: {
     type: "string",
     short: "p",
@@ -53,8 +63,12 @@ function shape(values: Values, cmd: string) {
   if (str(values.environment)) defaults.environment_id = str(values.environment)!;
   if (str(values.model)) defaults.model_id = str(values.model)!;
   if (str(values.host)) defaults.worker_host = str(values.host)!;
+  const credentials: Record<string, string> = {};
+  if (str(values.secret)) credentials.secret = str(values.secret)!;
+  if (str(values["signing-secret"])) credentials.signing_secret = str(values["signing-secret"])!;
+  if (str(values["bot-token"])) credentials.bot_token = str(values["bot-token"])!;
   return {
-    ...(str(values.secret) ? { credentials: { secret: str(values.secret)! } } : {}),
+    ...(Object.keys(credentials).length ? { credentials } : {}),
     ...(template !== undefined ? { prompt_template: template } : {}),
     ...(settings ? { settings } : {}),
     ...(Object.keys(defaults).length ? { run_defaults: defaults } : {}),
@@ -120,13 +134,18 @@ export const integrationCreate: Command = {
   args: "<name>",
   minArgs: 1,
   options: {
-    type: { type: "string", value: "webhook", description: "its kind (default webhook)" },
+    type: {
+      type: "string",
+      value: "webhook|github|slack",
+      description: "its kind (default webhook)",
+    },
     ...SHAPE,
     disabled: { type: "boolean", description: "create it disabled" },
   },
   examples: [
     'ambit integration create tickets -p "Fix {{payload.ticket.title}}: {{payload.ticket.body}}"',
     'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
+    "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings '{\"channels\":{\"C0123\":\"<env uid>\"}}'",
   ],
   async run({ positionals, values, client, io, json }) {
     const body = {
@@ -141,6 +160,10 @@ export const integrationCreate: Command = {
     if (i.generated_credentials?.secret)
       io.err.write(
         `\nSigning secret (shown once; give it to the sender): ${i.generated_credentials.secret}\n`,
+      );
+    if (i.type === "slack")
+      io.err.write(
+        `\nIn the Slack app's settings, set this URL as the Event Subscriptions request URL (events app_mention, message.im), the /ambit slash command's URL and the Interactivity request URL:\n  ${i.inbound_url}\nMembers then link themselves once with \`ambit integration link slack\` (or Slack matches their confirmed email).\n`,
       );
     return 0;
   },

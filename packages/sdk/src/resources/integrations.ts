@@ -4,6 +4,7 @@ import type {
   DeleteIntegrationResponse,
   IntegrationDeliveryItem,
   IntegrationItem,
+  IntegrationLinkCode,
   ListIntegrationDeliveriesQuery,
   ListIntegrationDeliveriesResponse,
   ListIntegrationsResponse,
@@ -35,6 +36,16 @@ export class Integrations extends APIResource {
    */
   create(body: IntegrationCreateParams, options?: RequestOptions) {
     return this._client.post<CreateIntegrationResponse>("/integrations", { body, ...options });
+  }
+
+  /**
+   * Mints a one-time code linking your account in the integration's tool (a Slack user) to you.
+   *
+   * @example
+   * const { instructions } = await client.integrations.createLinkCode(uid); // "In Slack, type: /ambit link …"
+   */
+  createLinkCode(uid: string, options?: RequestOptions) {
+    return this._client.post<IntegrationLinkCode>(path`/integrations/${uid}/link-codes`, options);
   }
 
   /** The team's integrations, sorted by name. @example const { integrations } = await client.integrations.list(); */
