@@ -6,6 +6,7 @@ import type {
   RunSourceType,
 } from "@ambit/protocol";
 import type { z } from "zod";
+import type { OAuthDescriptor } from "./oauth.ts";
 
 /**
  * What one type of integration (`github`, `webhook`, `slack`, later `linear`) brings to the
@@ -20,6 +21,8 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   credentials: z.ZodType<Credentials>;
   /** triggers, filters, maps and templates: shown to members, written by admins */
   settings: z.ZodType<Settings>;
+  /** How the kind is installed with OAuth (src/integrations/oauth.ts), if it can be. */
+  oauth?: OAuthDescriptor;
   /**
    * Credentials the server makes for an integration created without them (a generic webhook's
    * `whsec_` secret): shown once, in the create response.

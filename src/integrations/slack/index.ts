@@ -1,6 +1,7 @@
 import type { IntegrationKind } from "../kind.ts";
 import { SlackCredentials } from "./credentials.ts";
 import { decideSlack } from "./decide.ts";
+import { slackOAuth } from "./oauth.ts";
 import { parseSlackBody } from "./payload.ts";
 import { slackRecord } from "./record.ts";
 import { replyToSlack } from "./reply.ts";
@@ -21,6 +22,7 @@ export function createSlackKind(options: {
     type: "slack",
     credentials: SlackCredentials,
     settings: SlackSettings,
+    oauth: slackOAuth,
     async verify({ headers, body, credentials, now }) {
       const parsed = SlackCredentials.safeParse(credentials);
       if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };

@@ -32,7 +32,7 @@ export function slackClient(base: string, token: string, fetcher: typeof fetch =
       const res = await fetcher(`${base}/${method}`, {
         method: "POST",
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           "content-type": "application/x-www-form-urlencoded",
         },
         body: form,
