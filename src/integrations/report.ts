@@ -20,6 +20,13 @@ export const REPORT_ATTEMPTS = 3;
 export const REPORT_QUEUE_ATTEMPTS = 5;
 /** The longest wait a vendor's Retry-After is honoured for (a later one is waited this long). */
 const MAX_RETRY_AFTER_SECONDS = 3600;
+/**
+ * Until when (ms) each integration's vendor asked us to wait: the run's later events, in this
+ * batch or the next ones, wait too rather than overtake the one retried (their edit would come
+ * before the message it edits, and Slack counts every call). Per isolate: a consumer elsewhere
+ * learns it from its own first 429.
+ */
+const quietUntil = new Map<string, number>();
 
 /**
  * Tells the origin of a run an integration started how it is going: for a run event (one with
@@ -50,6 +57,11 @@ export async function reportToIntegrations(
     const kind = kindOf(integration.type);
     if (!kind?.report || !integration.enabled) continue;
     const ids = { integration_id: integration.id, run_id: runId, event_id: event.id };
+    const quiet = (quietUntil.get(integration.id) ?? 0) - Date.now();
+    if (quiet > 0 && attempt < REPORT_QUEUE_ATTEMPTS) {
+      retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, Math.ceil(quiet / 1000));
+      continue;
+    }
     for (let tries = 1; tries <= REPORT_ATTEMPTS; tries++) {
       try {
         const result = await kind.report({
@@ -84,6 +96,7 @@ export async function reportToIntegrations(
           });
           const bounded = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(wait)));
           retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, bounded);
+          quietUntil.set(integration.id, Date.now() + bounded * 1000);
           break;
         }
         if (wait !== undefined || tries === REPORT_ATTEMPTS) {

@@ -4,6 +4,7 @@ import {
   CreateIntegrationResponse,
   DeleteIntegrationResponse,
   InboundDeliveryResponse,
+  IntegrationInstallLink,
   IntegrationLinkCode,
   IntegrationDeliveryItem,
   IntegrationItem,
@@ -15,6 +16,7 @@ import {
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { listDeliveries, redeliverDelivery } from "../services/integrations/deliveries.ts";
 import { getIntegration, listIntegrations } from "../services/integrations/get-integration.ts";
+import { completeInstall, createInstallLink } from "../services/integrations/install.ts";
 import { createLinkCode } from "../services/integrations/link-code.ts";
 import { receiveDelivery } from "../services/integrations/receive-delivery.ts";
 import {
@@ -61,9 +63,52 @@ export const integrationInboundRoutes = newRouter().openapi(
       return c.body(answer.raw.body, 200, { "content-type": answer.raw.contentType });
     return c.json(answer.body, answer.status);
   },
+).openapi(
+  createRoute({
+    method: "get",
+    path: "/integrations/install/callback",
+    tags,
+    security: [],
+    summary: "Where the vendor's OAuth install redirects back (no API key: the signed state)",
+    description:
+      "Checks `state` (signed for a team, integration and admin; 10 minutes; single use), exchanges `code` (Slack: `oauth.v2.access`) and stores the bot token sealed in the integration's credentials. Answers a short page.",
+    request: {
+      query: z.object({
+        code: z.string().max(500).optional(),
+        state: z.string().max(4000).optional(),
+        error: z.string().max(200).optional(),
+      }),
+    },
+    responses: {
+      200: { description: "Installed", content: { "text/plain": { schema: z.string() } } },
+      ...problems(400, 403, 404),
+    },
+  }),
+  async (c) => {
+    await completeInstall(c.env, c.req.valid("query"));
+    return c.text("Installed. You can close this tab and mention the app in Slack.", 200);
+  },
 );
 
 export const integrationsRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{uid}/install-link",
+      tags,
+      security: bearer,
+      summary: "Make a link that installs the integration's app with OAuth (admin; Slack)",
+      description:
+        "Needs the app's `client_id` and `client_secret` in the credentials and the server's PUBLIC_URL. The link's `state` is signed for this team, integration and you; it works once, for 10 minutes.",
+      request: { params: Params },
+      responses: {
+        201: { description: "The install link", ...json(IntegrationInstallLink) },
+        ...problems(401, 403, 404, 422),
+      },
+    }),
+    async (c) =>
+      c.json(await createInstallLink({ ctx: serviceCtx(c), id: c.req.valid("param").uid }), 201),
+  )
   .openapi(
     createRoute({
       method: "post",

@@ -260,23 +260,68 @@ describe("the Slack integration end to end", () => {
   }, 60_000);
 
   it("a 429 from Slack: the start reply is retried after Retry-After and arrives once", async () => {
-    slack.fail({ method: "chat.postMessage", status: 429, retryAfter: 2, times: 1 });
     const parent = say("U1", "<@UBOT> #say rate limited");
+    slack.fail({
+      method: "chat.postMessage",
+      status: 429,
+      retryAfter: 2,
+      where: { thread_ts: parent.ts },
+    });
     const sent = mentionOf(parent);
     expect((await send(sent.body)).status).toBe(202);
     const runId = (await processed(sent.eventId)).run_id as string;
-    const limited = slack.calls.findIndex((c) => c.method === "chat.postMessage");
-    expect(limited).toBeGreaterThanOrEqual(0);
     await untilEnded(s, runId, 60_000);
-    expect(
-      await waitFor(
-        () => inThread(parent.ts).some((x) => x.text?.includes("Run ")),
-        30_000,
-        200,
-      ),
-    ).toBe(true);
-    await waitFor(() => inThread(parent.ts).length >= 2, 20_000, 200);
-    const statuses = inThread(parent.ts).filter((x) => JSON.stringify(x.blocks ?? "").includes("section"));
-    expect(statuses).toHaveLength(1);
+    await waitFor(() => inThread(parent.ts).length >= 2, 30_000, 200);
+    const posts = slack.callsOf("chat.postMessage").filter((c) => c.args.thread_ts === parent.ts);
+    // the first try was answered 429; the next came after Retry-After, from the queue
+    expect(posts[0].status).toBe(429);
+    expect(posts[1].status).toBeUndefined();
+    expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(2_000);
+    // one status message and one final reply: the retry posted nothing twice
+    expect(inThread(parent.ts)).toHaveLength(2);
+    expect(JSON.stringify(inThread(parent.ts)[0].blocks)).toContain(runId);
   }, 120_000);
+
+  it("the OAuth install: a signed single-use link; the callback stores the bot token sealed", async () => {
+    const created = await api(s.url, "POST", "/api/v1/integrations", {
+      key: s.key,
+      body: {
+        type: "slack",
+        name: "oauth-slack",
+        credentials: {
+          signing_secret: SIGNING_SECRET,
+          client_id: "1234.5678",
+          client_secret: "a-client-secret",
+        },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.uid as string;
+    const link = await api(s.url, "POST", `/api/v1/integrations/${id}/install-link`, { key: s.key });
+    expect(link.status, link.text).toBe(201);
+    const url = new URL(link.json.url);
+    expect(url.origin + url.pathname).toBe("https://slack.com/oauth/v2/authorize");
+    expect(url.searchParams.get("client_id")).toBe("1234.5678");
+    expect(url.searchParams.get("scope")).toContain("users:read.email");
+    const callback = `${PUBLIC_URL}/api/v1/integrations/install/callback`;
+    expect(url.searchParams.get("redirect_uri")).toBe(callback);
+    const state = url.searchParams.get("state") ?? "";
+    const back = (q: string) => fetch(`${s.url}/api/v1/integrations/install/callback?${q}`);
+    expect((await back(`code=good-code&state=${state.slice(0, -2)}xx`)).status).toBe(400);
+    const ok = await back(`code=good-code&state=${state}`);
+    expect(ok.status, await ok.text()).toBe(200);
+    const exchange = slack.callsOf("oauth.v2.access").at(-1);
+    expect(exchange?.args).toMatchObject({
+      code: "good-code",
+      client_id: "1234.5678",
+      client_secret: "a-client-secret",
+      redirect_uri: callback,
+    });
+    const got = await api(s.url, "GET", `/api/v1/integrations/${id}`, { key: s.key });
+    expect(got.json.credentials).toMatchObject({ bot_token: true, client_id: true });
+    expect(got.json.settings).toMatchObject({ bot_user_id: "UBOT" });
+    expect(JSON.stringify(got.json)).not.toContain("xoxb-installed");
+    // single use
+    expect((await back(`code=good-code&state=${state}`)).status).toBe(400);
+  });
 });

@@ -5,7 +5,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type SlackCall = { method: string; token: string | null; args: Record<string, string> };
+export type SlackCall = {
+  method: string;
+  token: string | null;
+  args: Record<string, string>;
+  at: number;
+  /** set when the call was answered with a scripted failure (`fail`) */
+  status?: number;
+};
 export type SlackMessage = {
   channel: string;
   ts: string;
@@ -23,7 +30,15 @@ export function createSlackWebApi(o: { token: string; users?: SlackUser[]; botUs
   const messages: SlackMessage[] = [];
   const ephemerals: SlackMessage[] = [];
   const users = new Map((o.users ?? []).map((u) => [u.id, u]));
-  const failures: { method: string; status: number; retryAfter?: number; times: number }[] = [];
+  type Failure = {
+    method: string;
+    status: number;
+    retryAfter?: number;
+    times: number;
+    /** only calls whose arguments include these */
+    where?: Record<string, string>;
+  };
+  const failures: Failure[] = [];
   let clock = 1_700_000_000_000_000;
   const nextTs = () => {
     clock += 100;
@@ -106,10 +121,17 @@ export function createSlackWebApi(o: { token: string; users?: SlackUser[]; botUs
       : Object.fromEntries(new URLSearchParams(text));
     const auth = req.headers.get("authorization");
     const token = auth?.startsWith("Bearer ") ? auth.slice(7) : null;
-    calls.push({ method, token, args });
-    const fail = failures.find((f) => f.method === method && f.times > 0);
+    const call: SlackCall = { method, token, args, at: Date.now() };
+    calls.push(call);
+    const fail = failures.find(
+      (f) =>
+        f.method === method &&
+        f.times > 0 &&
+        Object.entries(f.where ?? {}).every(([k, v]) => args[k] === v),
+    );
     if (fail) {
       fail.times--;
+      call.status = fail.status;
       return new Response(JSON.stringify({ ok: false, error: "ratelimited" }), {
         status: fail.status,
         headers: fail.retryAfter ? { "retry-after": String(fail.retryAfter) } : {},
@@ -127,8 +149,8 @@ export function createSlackWebApi(o: { token: string; users?: SlackUser[]; botUs
     messages,
     ephemerals,
     users,
-    /** the next `times` calls of `method` answer `status` (429: with Retry-After `retryAfter`) */
-    fail(f: { method: string; status: number; retryAfter?: number; times?: number }) {
+    /** the next `times` calls of `method` (`where` its arguments match) answer `status` (429: with Retry-After `retryAfter`) */
+    fail(f: Omit<Failure, "times"> & { times?: number }) {
       failures.push({ ...f, times: f.times ?? 1 });
     },
     /** a message a person posts in a channel (a thread's parent or reply), for conversations.replies */

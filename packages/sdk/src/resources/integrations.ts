@@ -3,6 +3,7 @@ import type {
   CreateIntegrationResponse,
   DeleteIntegrationResponse,
   IntegrationDeliveryItem,
+  IntegrationInstallLink,
   IntegrationItem,
   IntegrationLinkCode,
   ListIntegrationDeliveriesQuery,
@@ -46,6 +47,19 @@ export class Integrations extends APIResource {
    */
   createLinkCode(uid: string, options?: RequestOptions) {
     return this._client.post<IntegrationLinkCode>(path`/integrations/${uid}/link-codes`, options);
+  }
+
+  /**
+   * A link that installs the integration's app with OAuth (admin; Slack), working once for 10 minutes.
+   *
+   * @example
+   * const { url } = await client.integrations.createInstallLink(uid); // open it in a browser
+   */
+  createInstallLink(uid: string, options?: RequestOptions) {
+    return this._client.post<IntegrationInstallLink>(
+      path`/integrations/${uid}/install-link`,
+      options,
+    );
   }
 
   /** The team's integrations, sorted by name. @example const { integrations } = await client.integrations.list(); */
