@@ -12,7 +12,11 @@ const SIGNING_SECRET = "bench-slack-signing-secret";
 
 type Sent = { at: number; ms: number; status: number };
 type FakeSlack = Awaited<ReturnType<typeof startFakeSlackWebApi>>;
-type OpenLoop = (n: number, rate: number, send: (i: number) => Promise<Response>) => Promise<Sent[]>;
+type OpenLoop = (
+  n: number,
+  rate: number,
+  send: (i: number) => Promise<Response>,
+) => Promise<Sent[]>;
 
 export async function benchSlack(o: {
   url: string;
@@ -49,7 +53,11 @@ export async function benchSlack(o: {
   const firstReply = new Map<string, number>();
   while (Date.now() < deadline) {
     for (const c of slack.calls)
-      if (c.method === "chat.postMessage" && !c.status && c.args.thread_ts?.startsWith("1800000000."))
+      if (
+        c.method === "chat.postMessage" &&
+        !c.status &&
+        c.args.thread_ts?.startsWith("1800000000.")
+      )
         if (!firstReply.has(c.args.thread_ts)) firstReply.set(c.args.thread_ts, c.at);
     const done = acks.filter((_, i) => firstReply.has(tsOf(i))).length;
     process.stdout.write(`\r  first replies ${done} / ${o.n}`);

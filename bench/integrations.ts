@@ -125,12 +125,15 @@ export async function benchIntegrations(argv: string[]) {
       .filter((x): x is number => x !== undefined);
 
     log(`Slack events: ${n} at ${rate}/s`);
-    const owner = await json<{ email: string }>(await fetch(`${url}/api/v1/me`, { headers: auth }), 200);
+    const me = await json<{ user: { email: string } }>(
+      await fetch(`${url}/api/v1/me`, { headers: auth }),
+      200,
+    );
     const cpuSlack0 = treeCpuMs(server.child.pid);
     const sl = await benchSlack({
       url,
       auth,
-      ownerEmail: owner.email,
+      ownerEmail: me.user.email,
       slack,
       n,
       rate,

@@ -47,7 +47,10 @@ export async function signInstallState(secret: string, s: Omit<InstallState, "jt
 }
 
 /** The state's claims, or null when it is forged, expired or for something else. */
-export async function verifyInstallState(secret: string, token: string): Promise<InstallState | null> {
+export async function verifyInstallState(
+  secret: string,
+  token: string,
+): Promise<InstallState | null> {
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
       audience: AUDIENCE,

@@ -144,6 +144,9 @@ async function recordUnreported(
       { level: "warning", message, source: `integration:${integration.type}` },
     );
   } catch (err) {
-    log.error("integration report: recording the failure failed too", { run_id: runId, error: err });
+    log.error("integration report: recording the failure failed too", {
+      run_id: runId,
+      error: err,
+    });
   }
 }

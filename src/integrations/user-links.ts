@@ -1,11 +1,6 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import { createDb } from "../db/client.ts";
-import {
-  integrationLinkCodes,
-  integrationUserLinks,
-  memberships,
-  users,
-} from "../db/schema.ts";
+import { integrationLinkCodes, integrationUserLinks, memberships, users } from "../db/schema.ts";
 import { sha256Hex } from "../lib/hash.ts";
 
 // Which team member an outside user is (a Slack user id): a link the member made once with a

@@ -32,63 +32,65 @@ const tags = ["Integrations"];
 const item = (description: string) => ({ description, ...json(IntegrationItem) });
 
 /** The inbound URL: no key, the sender's signature is the credential (checked by the service). */
-export const integrationInboundRoutes = newRouter().openapi(
-  createRoute({
-    method: "post",
-    path: "/integrations/{uid}/events",
-    tags,
-    security: [],
-    summary: "Receive a delivery from the integration's sender (signed, no API key)",
-    description:
-      "The body is read once as bytes and the signature checked over them (a generic webhook: Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature`) before anything is parsed. Some senders get their own answer instead of the 202 (Slack: the `url_verification` challenge, a slash command's ephemeral text) and may post forms (Slack's commands and buttons). 401 (empty body): bad or missing signature, or a timestamp more than 5 minutes off; 403 `integration_disabled`; 404: no such integration; 413: body over the limit; 400: not JSON. A repeated sender delivery id answers 200 and does nothing.",
-    request: { params: Params },
-    responses: {
-      202: { description: "Recorded; processed from a queue", ...json(InboundDeliveryResponse) },
-      200: {
-        description: "A repeat of a delivery already recorded",
-        ...json(InboundDeliveryResponse),
+export const integrationInboundRoutes = newRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/integrations/{uid}/events",
+      tags,
+      security: [],
+      summary: "Receive a delivery from the integration's sender (signed, no API key)",
+      description:
+        "The body is read once as bytes and the signature checked over them (a generic webhook: Standard Webhooks `webhook-id`, `webhook-timestamp`, `webhook-signature`) before anything is parsed. Some senders get their own answer instead of the 202 (Slack: the `url_verification` challenge, a slash command's ephemeral text) and may post forms (Slack's commands and buttons). 401 (empty body): bad or missing signature, or a timestamp more than 5 minutes off; 403 `integration_disabled`; 404: no such integration; 413: body over the limit; 400: not JSON. A repeated sender delivery id answers 200 and does nothing.",
+      request: { params: Params },
+      responses: {
+        202: { description: "Recorded; processed from a queue", ...json(InboundDeliveryResponse) },
+        200: {
+          description: "A repeat of a delivery already recorded",
+          ...json(InboundDeliveryResponse),
+        },
+        401: { description: "Bad or missing signature, or a stale timestamp (empty body)" },
+        ...problems(400, 403, 404, 413, 503),
       },
-      401: { description: "Bad or missing signature, or a stale timestamp (empty body)" },
-      ...problems(400, 403, 404, 413, 503),
+    }),
+    async (c) => {
+      const answer = await receiveDelivery(c.env, {
+        integrationId: c.req.valid("param").uid,
+        headers: c.req.raw.headers,
+        body: new Uint8Array(await c.req.arrayBuffer()),
+      });
+      if (answer.status === 401) return c.body(null, 401);
+      if ("raw" in answer)
+        return c.body(answer.raw.body, 200, { "content-type": answer.raw.contentType });
+      return c.json(answer.body, answer.status);
     },
-  }),
-  async (c) => {
-    const answer = await receiveDelivery(c.env, {
-      integrationId: c.req.valid("param").uid,
-      headers: c.req.raw.headers,
-      body: new Uint8Array(await c.req.arrayBuffer()),
-    });
-    if (answer.status === 401) return c.body(null, 401);
-    if ("raw" in answer)
-      return c.body(answer.raw.body, 200, { "content-type": answer.raw.contentType });
-    return c.json(answer.body, answer.status);
-  },
-).openapi(
-  createRoute({
-    method: "get",
-    path: "/integrations/install/callback",
-    tags,
-    security: [],
-    summary: "Where the vendor's OAuth install redirects back (no API key: the signed state)",
-    description:
-      "Checks `state` (signed for a team, integration and admin; 10 minutes; single use), exchanges `code` (Slack: `oauth.v2.access`) and stores the bot token sealed in the integration's credentials. Answers a short page.",
-    request: {
-      query: z.object({
-        code: z.string().max(500).optional(),
-        state: z.string().max(4000).optional(),
-        error: z.string().max(200).optional(),
-      }),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/integrations/install/callback",
+      tags,
+      security: [],
+      summary: "Where the vendor's OAuth install redirects back (no API key: the signed state)",
+      description:
+        "Checks `state` (signed for a team, integration and admin; 10 minutes; single use), exchanges `code` (Slack: `oauth.v2.access`) and stores the bot token sealed in the integration's credentials. Answers a short page.",
+      request: {
+        query: z.object({
+          code: z.string().max(500).optional(),
+          state: z.string().max(4000).optional(),
+          error: z.string().max(200).optional(),
+        }),
+      },
+      responses: {
+        200: { description: "Installed", content: { "text/plain": { schema: z.string() } } },
+        ...problems(400, 403, 404),
+      },
+    }),
+    async (c) => {
+      await completeInstall(c.env, c.req.valid("query"));
+      return c.text("Installed. You can close this tab and mention the app in Slack.", 200);
     },
-    responses: {
-      200: { description: "Installed", content: { "text/plain": { schema: z.string() } } },
-      ...problems(400, 403, 404),
-    },
-  }),
-  async (c) => {
-    await completeInstall(c.env, c.req.valid("query"));
-    return c.text("Installed. You can close this tab and mention the app in Slack.", 200);
-  },
-);
+  );
 
 export const integrationsRoutes = newRouter()
   .openapi(

@@ -129,9 +129,8 @@ const click = (user: string, threadTs: string) =>
   )}`;
 
 const deliveries = async () =>
-  (
-    await api(s.url, "GET", `/api/v1/integrations/${uid}/deliveries?limit=100`, { key: s.key })
-  ).json.deliveries as Json[];
+  (await api(s.url, "GET", `/api/v1/integrations/${uid}/deliveries?limit=100`, { key: s.key })).json
+    .deliveries as Json[];
 
 async function processed(senderId: string, timeoutMs = 20_000): Promise<Json> {
   let row: Json | undefined;
@@ -190,7 +189,7 @@ describe("the Slack integration end to end", () => {
   }, 120_000);
 
   it("a BLOCKED run's question is posted in the thread and a reply mentioning the app answers it", async () => {
-    const parent = say("U1", "<@UBOT> #ask Which colour?\necho \"$ANSWER\" > gadgets/colour.md");
+    const parent = say("U1", '<@UBOT> #ask Which colour?\necho "$ANSWER" > gadgets/colour.md');
     const sent = mentionOf(parent);
     expect((await send(sent.body)).status).toBe(202);
     const runId = (await processed(sent.eventId)).run_id as string;
@@ -297,7 +296,9 @@ describe("the Slack integration end to end", () => {
     });
     expect(created.status, created.text).toBe(201);
     const id = created.json.uid as string;
-    const link = await api(s.url, "POST", `/api/v1/integrations/${id}/install-link`, { key: s.key });
+    const link = await api(s.url, "POST", `/api/v1/integrations/${id}/install-link`, {
+      key: s.key,
+    });
     expect(link.status, link.text).toBe(201);
     const url = new URL(link.json.url);
     expect(url.origin + url.pathname).toBe("https://slack.com/oauth/v2/authorize");

@@ -40,7 +40,11 @@ async function createSlack(key: string, settings: Record<string, unknown> = {}) 
   return res.json.uid as string;
 }
 
-function post(uid: string, body: string, o: { form?: boolean; ts?: number; headers?: Record<string, string>; secret?: string } = {}) {
+function post(
+  uid: string,
+  body: string,
+  o: { form?: boolean; ts?: number; headers?: Record<string, string>; secret?: string } = {},
+) {
   const ts = String(o.ts ?? Math.floor(Date.now() / 1000));
   return call("POST", `${INTEGRATIONS}/${uid}/events`, {
     raw: body,
@@ -169,7 +173,10 @@ const payloadOf = (body: string) => JSON.parse(body) as unknown;
 describe("Slack: decide", () => {
   it("a stranger is told how to get access (ephemeral) and ignored; nothing else is called", async () => {
     const t = await newTeam();
-    const slack = createSlackWebApi({ token: TOKEN, users: [{ id: "U9", email: "x@evil.test", confirmed: true }] });
+    const slack = createSlackWebApi({
+      token: TOKEN,
+      users: [{ id: "U9", email: "x@evil.test", confirmed: true }],
+    });
     const d = await decideSlack({
       env,
       integration: record(t.teamId),
@@ -193,14 +200,27 @@ describe("Slack: decide", () => {
         { id: "U2", email: t.email, confirmed: false },
       ],
     });
-    slack.post({ channel: "C1", ts: "1700000000.000001", user: "U3", text: "the build is red since #42" });
-    slack.post({ channel: "C1", thread_ts: "1700000000.000001", user: "U1", text: "<@UBOT> fix the build" });
+    slack.post({
+      channel: "C1",
+      ts: "1700000000.000001",
+      user: "U3",
+      text: "the build is red since #42",
+    });
+    slack.post({
+      channel: "C1",
+      thread_ts: "1700000000.000001",
+      user: "U1",
+      text: "<@UBOT> fix the build",
+    });
     const integration = record(t.teamId, { channels: { C1: "env-c1" } });
     const decide = (user: string) =>
       decideSlack({
         env,
         integration,
-        delivery: { id: "d", payload: payloadOf(mention(`Ev-${user}`, { user, thread: "1700000000.000001" })) },
+        delivery: {
+          id: "d",
+          payload: payloadOf(mention(`Ev-${user}`, { user, thread: "1700000000.000001" })),
+        },
         threadHasRun: async () => false,
         fetcher: slack.fetch,
       });
@@ -230,7 +250,10 @@ describe("Slack: decide", () => {
 
   it("a mention in a thread that has a run is a follow-up; our own message is ignored", async () => {
     const t = await newTeam();
-    const slack = createSlackWebApi({ token: TOKEN, users: [{ id: "U1", email: t.email, confirmed: true }] });
+    const slack = createSlackWebApi({
+      token: TOKEN,
+      users: [{ id: "U1", email: t.email, confirmed: true }],
+    });
     const decide = (body: string) =>
       decideSlack({
         env,
@@ -239,7 +262,9 @@ describe("Slack: decide", () => {
         threadHasRun: async (key) => key === "slack:T1:C1:1700000000.000001",
         fetcher: slack.fetch,
       });
-    expect(await decide(mention("Ev3", { text: "use the blue one", thread: "1700000000.000001" }))).toEqual({
+    expect(
+      await decide(mention("Ev3", { text: "use the blue one", thread: "1700000000.000001" })),
+    ).toEqual({
       kind: "followup",
       thread: slackThread("T1", "C1", "1700000000.000001"),
       message: "use the blue one",
@@ -253,7 +278,11 @@ describe("Slack: decide", () => {
     const t = await newTeam();
     const slack = createSlackWebApi({ token: TOKEN, users: [{ id: "U7" }] });
     const integration = record(t.teamId);
-    await saveLinkCode({ env, teamId: t.teamId, integrationId: integration.id }, "code-123", t.userId);
+    await saveLinkCode(
+      { env, teamId: t.teamId, integrationId: integration.id },
+      "code-123",
+      t.userId,
+    );
     const command = (text: string, trigger: string) => ({
       type: "slash_command",
       command: "/ambit",
@@ -264,7 +293,13 @@ describe("Slack: decide", () => {
       trigger_id: trigger,
     });
     const decide = (payload: unknown) =>
-      decideSlack({ env, integration, delivery: { id: "d", payload }, threadHasRun: async () => false, fetcher: slack.fetch });
+      decideSlack({
+        env,
+        integration,
+        delivery: { id: "d", payload },
+        threadHasRun: async () => false,
+        fetcher: slack.fetch,
+      });
     expect(await decide(command("link code-123", "t1"))).toMatchObject({
       kind: "ignore",
       reason: `linked Slack user U7 to member ${t.userId}`,
@@ -275,13 +310,22 @@ describe("Slack: decide", () => {
     });
     // now U7 (no email at Slack) is the member: a command starts a run in a new thread
     const d = await decide(command("tidy the README", "t3"));
-    expect(d).toMatchObject({ kind: "start_run", actAs: t.userId, request: { title: "tidy the README" } });
-    expect(slack.callsOf("chat.postMessage")[0].args.text).toContain("<@U7> asked: tidy the README");
+    expect(d).toMatchObject({
+      kind: "start_run",
+      actAs: t.userId,
+      request: { title: "tidy the README" },
+    });
+    expect(slack.callsOf("chat.postMessage")[0].args.text).toContain(
+      "<@U7> asked: tidy the README",
+    );
   });
 
   it("the Cancel button is a cancel as the member who clicked; a stranger's click is refused", async () => {
     const t = await newTeam();
-    const slack = createSlackWebApi({ token: TOKEN, users: [{ id: "U1", email: t.email, confirmed: true }] });
+    const slack = createSlackWebApi({
+      token: TOKEN,
+      users: [{ id: "U1", email: t.email, confirmed: true }],
+    });
     const click = (user: string) => ({
       type: "block_actions",
       trigger_id: `tr-${user}`,
@@ -291,7 +335,13 @@ describe("Slack: decide", () => {
       actions: [{ action_id: "ambit_cancel", value: "1700000000.000001" }],
     });
     const decide = (payload: unknown) =>
-      decideSlack({ env, integration: record(t.teamId), delivery: { id: "d", payload }, threadHasRun: async () => true, fetcher: slack.fetch });
+      decideSlack({
+        env,
+        integration: record(t.teamId),
+        delivery: { id: "d", payload },
+        threadHasRun: async () => true,
+        fetcher: slack.fetch,
+      });
     expect(await decide(click("U1"))).toMatchObject({
       kind: "cancel",
       actAs: t.userId,
@@ -313,7 +363,9 @@ describe("Slack: link codes (POST /integrations/{uid}/link-codes)", () => {
     const refused = await call("POST", `${INTEGRATIONS}/${uid}/link-codes`, { key: viewer.key });
     expect(refused.status).toBe(403);
     const other = await newTeam();
-    expect((await call("POST", `${INTEGRATIONS}/${uid}/link-codes`, { key: other.key })).status).toBe(404);
+    expect(
+      (await call("POST", `${INTEGRATIONS}/${uid}/link-codes`, { key: other.key })).status,
+    ).toBe(404);
     const slack = createSlackWebApi({ token: TOKEN, users: [{ id: "U8" }] });
     const integration = { ...record(t.teamId), id: uid };
     const d = await decideSlack({

@@ -149,7 +149,9 @@ export type IntegrationLinkCode = z.infer<typeof IntegrationLinkCode>;
 
 /** Where an admin installs the integration's app with OAuth (Slack's OAuth v2). */
 export const IntegrationInstallLink = z.object({
-  url: z.string().describe("the vendor's authorize page, with a signed state; open it in a browser"),
+  url: z
+    .string()
+    .describe("the vendor's authorize page, with a signed state; open it in a browser"),
   expires_at: z.string().describe("RFC 3339; links live 10 minutes and work once"),
 });
 export type IntegrationInstallLink = z.infer<typeof IntegrationInstallLink>;

@@ -26,7 +26,10 @@ type Input = {
   threadHasRun: (key: string) => Promise<boolean>;
   fetcher?: typeof fetch;
 };
-type Ctx = Input & { client: SlackClient; say: (channel: string, user: string, text: string) => Promise<void> };
+type Ctx = Input & {
+  client: SlackClient;
+  say: (channel: string, user: string, text: string) => Promise<void>;
+};
 
 /**
  * What a verified Slack delivery asks for. Events: a mention (or a DM) from a member starts a run
@@ -78,7 +81,13 @@ async function onEvent(ctx: Ctx, p: EventPayload): Promise<Decision> {
   const text = stripMention(e.text ?? "", bot);
   const sender = `slack:${e.user}`;
   if (hasRun)
-    return { kind: "followup", thread: slackThread(p.team_id, e.channel, threadTs), message: text, sender, actAs: member };
+    return {
+      kind: "followup",
+      thread: slackThread(p.team_id, e.channel, threadTs),
+      message: text,
+      sender,
+      actAs: member,
+    };
   return startRun(ctx, { team: p.team_id, event: e, threadTs, text, member });
 }
 
@@ -137,7 +146,12 @@ async function onCommand(ctx: Ctx, p: CommandPayload): Promise<Decision> {
     channel: p.channel_id,
     text: renderRequest(p.user_id, text),
   });
-  const event: SlackEvent = { type: "command", user: p.user_id, ts: posted.ts, channel: p.channel_id };
+  const event: SlackEvent = {
+    type: "command",
+    user: p.user_id,
+    ts: posted.ts,
+    channel: p.channel_id,
+  };
   return startRun(ctx, { team: p.team_id, event, threadTs: posted.ts, text, member });
 }
 

@@ -32,6 +32,7 @@ export async function memberOf(
       throw err;
     });
   const email = user?.profile?.email;
-  if (!user || !email || user.is_bot || user.deleted || user.is_email_confirmed !== true) return null;
+  if (!user || !email || user.is_bot || user.deleted || user.is_email_confirmed !== true)
+    return null;
   return memberByEmail(ref, email);
 }

@@ -29,15 +29,17 @@ const STATES: Record<string, string> = {
 };
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "ERROR", "CANCELLED"]);
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeText = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const stateText = (state: string) => STATES[state] ?? state.toLowerCase();
-const named = (v: RunView) => (v.title ? `*${escape(v.title.slice(0, 200))}*` : `run ${v.runId}`);
+const named = (v: RunView) =>
+  v.title ? `*${escapeText(v.title.slice(0, 200))}*` : `run ${v.runId}`;
 const linked = (v: RunView) => (v.runUrl ? `<${v.runUrl}|${named(v)}>` : named(v));
 
 /** The one status message of a run: started, then edited as its state changes. */
 export function renderStatus(v: RunView): { text: string; blocks: unknown[] } {
   const line = `Run ${linked(v)}: ${stateText(v.state)}`;
-  const note = v.statusMessage ? `\n>${escape(v.statusMessage.slice(0, 500))}` : "";
+  const note = v.statusMessage ? `\n>${escapeText(v.statusMessage.slice(0, 500))}` : "";
   const blocks: unknown[] = [{ type: "section", text: { type: "mrkdwn", text: line + note } }];
   if (!TERMINAL.has(v.state)) {
     const buttons: unknown[] = [];
@@ -62,13 +64,13 @@ export function renderFinal(v: RunView, facts: RunFacts | null, endedAt: number)
   const lines = [`Run ${linked(v)} ${stateText(v.state)}${took}.`];
   if (facts?.pullRequestUrl) lines.push(`Pull request: ${facts.pullRequestUrl}`);
   const why = v.statusMessage ?? facts?.statusMessage;
-  if (why && v.state !== "SUCCEEDED") lines.push(`>${escape(why.slice(0, 1000))}`);
+  if (why && v.state !== "SUCCEEDED") lines.push(`>${escapeText(why.slice(0, 1000))}`);
   return lines.join("\n");
 }
 
 /** A BLOCKED run's question, posted in the thread: the answer there unblocks it. */
 export const renderQuestion = (question: string) =>
-  `:raising_hand: The agent asks: ${escape(question.slice(0, 3000))}\nReply in this thread (mention the app) to answer.`;
+  `:raising_hand: The agent asks: ${escapeText(question.slice(0, 3000))}\nReply in this thread (mention the app) to answer.`;
 
 /** Told (ephemerally) to a Slack user who is not a team member Ambit knows. */
 export const renderAccessHelp = (command: string) =>
@@ -87,7 +89,7 @@ export const renderHelp = (command: string) =>
   "(the code from `ambit integration link slack`).";
 export const renderAccepted = () => "On it: the run's thread starts below in a moment.";
 export const renderRequest = (user: string, text: string) =>
-  `<@${user}> asked: ${escape(text.slice(0, 3000))}`;
+  `<@${user}> asked: ${escapeText(text.slice(0, 3000))}`;
 
 const plain = (text: string) => ({ type: "plain_text", text });
 

@@ -39,7 +39,9 @@ export async function reportToSlack(input: {
     runId,
     title: facts?.title ?? (typeof event.data.title === "string" ? event.data.title : undefined),
     state: typeof event.data.state === "string" ? event.data.state : "QUEUED",
-    ...(config.PUBLIC_URL ? { runUrl: `${config.PUBLIC_URL.replace(/\/+$/, "")}/runs/${runId}` } : {}),
+    ...(config.PUBLIC_URL
+      ? { runUrl: `${config.PUBLIC_URL.replace(/\/+$/, "")}/runs/${runId}` }
+      : {}),
     statusMessage: message?.message ?? null,
     threadTs: state.thread_ts,
   };

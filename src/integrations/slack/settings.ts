@@ -3,7 +3,8 @@ import { z } from "zod";
 /** A Slack integration's maps and limits (shown to members, written by admins). */
 export const SlackSettings = z.object({
   /** channel id (`C…`, `G…`, `D…`) → the environment its runs use */
-  channels: z.record(z.string().regex(/^[CGD][A-Z0-9]+$/, "must be a Slack channel id"), z.string())
+  channels: z
+    .record(z.string().regex(/^[CGD][A-Z0-9]+$/, "must be a Slack channel id"), z.string())
     .default({}),
   /** the environment of a run from a channel the map does not name (absent: the run defaults') */
   default_environment: z.string().min(1).optional(),

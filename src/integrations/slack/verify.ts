@@ -1,3 +1,4 @@
+import { hexToBytes, hmacMatches } from "../hmac.ts";
 import type { Verified } from "../kind.ts";
 import type { SlackCredentials } from "./credentials.ts";
 import { eventOf, parseSlackBody, senderIdOf } from "./payload.ts";
@@ -41,25 +42,9 @@ export async function verifySlackRequest(input: {
   return { ok: true, deliveryId: id, event: eventOf(payload) };
 }
 
-const hexToBytes = (hex: string) =>
-  /^(?:[0-9a-f]{2})+$/i.test(hex)
-    ? Uint8Array.from(hex.match(/../g) ?? [], (x) => Number.parseInt(x, 16))
-    : null;
-
 function concat(a: Uint8Array, b: Uint8Array) {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-async function hmacMatches(secret: string, sig: Uint8Array, data: Uint8Array) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  return crypto.subtle.verify("HMAC", key, new Uint8Array(sig), new Uint8Array(data));
 }

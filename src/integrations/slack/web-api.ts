@@ -23,7 +23,11 @@ const OUTAGE_RETRY_SECONDS = 30;
  * 429 or a 5xx throws `VendorRetryError` (the report is retried after `Retry-After`); `ok: false`
  * throws `SlackApiError`.
  */
-export function slackClient(base: string, token: string, fetcher: typeof fetch = fetch): SlackClient {
+export function slackClient(
+  base: string,
+  token: string,
+  fetcher: typeof fetch = fetch,
+): SlackClient {
   return {
     async call<T>(method: string, args: Record<string, unknown>): Promise<T> {
       const form = new URLSearchParams();

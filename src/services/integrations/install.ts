@@ -1,6 +1,10 @@
 import type { IntegrationInstallLink } from "@ambit/protocol";
 import { getConfig } from "../../env.ts";
-import { signInstallState, verifyInstallState, INSTALL_STATE_TTL_S } from "../../integrations/oauth.ts";
+import {
+  signInstallState,
+  verifyInstallState,
+  INSTALL_STATE_TTL_S,
+} from "../../integrations/oauth.ts";
 import { kindOf } from "../../integrations/registry.ts";
 import { AppError } from "../../lib/errors.ts";
 import { sha256Hex } from "../../lib/hash.ts";
@@ -39,7 +43,10 @@ export async function createInstallLink({
   const row = await getIntegrationRow(ctx, id);
   const oauth = kindOf(row.type)?.oauth;
   if (!oauth)
-    throw new AppError("operation_not_supported", `a '${row.type}' integration has no OAuth install`);
+    throw new AppError(
+      "operation_not_supported",
+      `a '${row.type}' integration has no OAuth install`,
+    );
   const client = oauth.client(await openCredentials(ctx.env, row));
   if (!client.id || !client.secret)
     throw new AppError(
@@ -69,7 +76,8 @@ export async function createInstallLink({
   };
 }
 
-const callbackUrl = (publicUrl: string) => `${publicUrl.replace(/\/+$/, "")}${INSTALL_CALLBACK_PATH}`;
+const callbackUrl = (publicUrl: string) =>
+  `${publicUrl.replace(/\/+$/, "")}${INSTALL_CALLBACK_PATH}`;
 
 /**
  * The vendor's redirect back (no API key: the signed `state` is the credential). Checks the state
@@ -88,7 +96,10 @@ export async function completeInstall(
       "this install link is expired or not ours; make a new one (`ambit integration install <uid>`)",
     );
   if (input.error || !input.code)
-    throw new AppError("invalid_request", `the install was not approved (${input.error ?? "no code"})`);
+    throw new AppError(
+      "invalid_request",
+      `the install was not approved (${input.error ?? "no code"})`,
+    );
   const db = createDb(env.DB);
   const claimed = await claimIdempotencyKey(db, {
     scope: `integration-install:${claims.teamId}`,
@@ -114,7 +125,10 @@ export async function completeInstall(
     const oauth = kindOf(row.type)?.oauth;
     const client = oauth?.client(await openCredentials(env, row));
     if (!oauth || !client?.id || !client.secret)
-      throw new AppError("integration_not_configured", "the integration's client credentials are gone");
+      throw new AppError(
+        "integration_not_configured",
+        "the integration's client credentials are gone",
+      );
     const got = await oauth.exchange({
       env,
       code: input.code,

@@ -38,5 +38,11 @@ export async function memberActor(db: Db, row: IntegrationRow, userId: string): 
       "not_authorized",
       `user ${userId} is no longer a member of the team, so the integration acts for them no more`,
     );
-  return { type: "user", id: userId, role: m.role, keyId: `integration:${row.id}`, personal: false };
+  return {
+    type: "user",
+    id: userId,
+    role: m.role,
+    keyId: `integration:${row.id}`,
+    personal: false,
+  };
 }

@@ -4,7 +4,8 @@ import { printJson } from "../output.ts";
 
 export const integrationLink: Command = {
   path: ["integration", "link"],
-  summary: "Link your account in an integration's tool to you (prints a one-time code to type there)",
+  summary:
+    "Link your account in an integration's tool to you (prints a one-time code to type there)",
   args: "slack [<uid>]",
   minArgs: 1,
   examples: ["ambit integration link slack", "ambit integration link slack $INTEGRATION"],
@@ -22,7 +23,9 @@ export const integrationLink: Command = {
             ? `the team has ${mine.length} slack integrations; name one`
             : "the team has no slack integration; an admin creates one with `ambit integration create slack --type slack`",
           EXIT.USAGE,
-          mine.length ? `ambit integration link slack <uid> (one of ${mine.map((i) => i.uid).join(", ")})` : undefined,
+          mine.length
+            ? `ambit integration link slack <uid> (one of ${mine.map((i) => i.uid).join(", ")})`
+            : undefined,
         );
       id = mine[0].uid;
     }

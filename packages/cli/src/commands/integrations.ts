@@ -157,7 +157,7 @@ export const integrationCreate: Command = {
   examples: [
     'ambit integration create tickets -p "Fix {{payload.ticket.title}}: {{payload.ticket.body}}"',
     'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
-    "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings '{\"channels\":{\"C0123\":\"<env uid>\"}}'",
+    'ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings \'{"channels":{"C0123":"<env uid>"}}\'',
     "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --client-id $SLACK_CLIENT_ID --client-secret $SLACK_CLIENT_SECRET",
   ],
   async run({ positionals, values, client, io, json }) {
