@@ -1,9 +1,7 @@
-import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { memberships } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { Actor } from "../context.ts";
-import { lastEditorActor } from "../last-editor-actor.ts";
+import { lastEditorActor, memberRole } from "../last-editor-actor.ts";
 import type { IntegrationRow } from "./integration-item.ts";
 
 /**
@@ -28,21 +26,11 @@ export const integrationActor = (db: Db, row: IntegrationRow): Promise<Actor> =>
  * their personal secrets: the request came through a third party's servers).
  */
 export async function memberActor(db: Db, row: IntegrationRow, userId: string): Promise<Actor> {
-  const [m] = await db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.teamId, row.teamId), eq(memberships.userId, userId)))
-    .limit(1);
-  if (!m)
+  const role = await memberRole(db, row.teamId, userId);
+  if (!role)
     throw new AppError(
       "not_authorized",
       `user ${userId} is no longer a member of the team, so the integration acts for them no more`,
     );
-  return {
-    type: "user",
-    id: userId,
-    role: m.role,
-    keyId: `integration:${row.id}`,
-    personal: false,
-  };
+  return { type: "user", id: userId, role, keyId: `integration:${row.id}`, personal: false };
 }
