@@ -33,6 +33,7 @@ export default defineConfig(async () => {
                   // test/integration/api-fuzz.test.ts: a fixed seed by default; set these to explore
                   FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                  SLACK_API_URL: "http://127.0.0.1:9/api", // no Slack here: tests that call it pass the fake as `fetcher`
                   WEBHOOKS_ALLOW_PRIVATE: "true", // webhooks reach the tests' receiver on 127.0.0.1; test/integration/webhooks-api.test.ts sets its own
                 },
               },

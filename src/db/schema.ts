@@ -606,7 +606,15 @@ export const integrationDeliveries = sqliteTable(
     senderDeliveryId: text("sender_delivery_id"),
     event: text("event").notNull(),
     outcome: text("outcome", {
-      enum: ["received", "run_created", "followup_sent", "ignored", "rejected", "failed"],
+      enum: [
+        "received",
+        "run_created",
+        "followup_sent",
+        "run_cancelled",
+        "ignored",
+        "rejected",
+        "failed",
+      ],
     }).notNull(),
     /** why it was ignored or rejected, or the error it failed with (never a secret) */
     reason: text("reason"),
@@ -648,6 +656,39 @@ export const integrationThreads = sqliteTable(
     index("integration_threads_run").on(t.runId),
   ],
 );
+
+/**
+ * Which team member an outside user is (src/integrations/user-links.ts): a Slack user id linked to
+ * the member who typed `/ambit link <code>`, one member per outside user and integration. Kinds
+ * look it up before letting an outside user start a run.
+ */
+export const integrationUserLinks = sqliteTable(
+  "integration_user_links",
+  {
+    integrationId: text("integration_id").notNull(),
+    externalUserId: text("external_user_id").notNull(),
+    teamId: text("team_id").notNull(),
+    userId: text("user_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.integrationId, t.externalUserId] }),
+    index("integration_user_links_user").on(t.teamId, t.userId),
+  ],
+);
+
+/**
+ * One-time codes a member mints (`ambit integration link slack`) and types in the outside tool to
+ * link their account there to them: stored as a SHA-256 (the code itself is shown once), short
+ * lived, consumed at first use.
+ */
+export const integrationLinkCodes = sqliteTable("integration_link_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  integrationId: text("integration_id").notNull(),
+  teamId: text("team_id").notNull(),
+  userId: text("user_id").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
 
 /**
  * Outbound webhooks (src/services/webhooks/): an endpoint of a team that hears of the platform

@@ -137,7 +137,7 @@ describe("/api/v1/integrations", () => {
     const t = await newTeam();
     const res = await call("POST", INTEGRATIONS, {
       key: t.key,
-      body: { type: "slack", name: "sl" },
+      body: { type: "linear", name: "ln" },
     });
     expectProblem(res, 403, "feature_not_available");
     const token = "ghp_not-a-real-token-value";

@@ -14,6 +14,7 @@ import { envVarList, envVarSet, envVarUnset } from "./env-vars.ts";
 import { hostList } from "./host-list.ts";
 import { hostStart } from "./host-start.ts";
 import { integrationDeliveries, integrationRedeliver } from "./integration-deliveries.ts";
+import { integrationLink } from "./integration-link.ts";
 import {
   integrationCreate,
   integrationDelete,
@@ -111,6 +112,7 @@ export const COMMANDS: Command[] = [
   integrationCreate,
   integrationUpdate,
   integrationDelete,
+  integrationLink,
   integrationDeliveries,
   integrationRedeliver,
   teamGet,

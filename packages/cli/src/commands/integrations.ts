@@ -12,6 +12,26 @@ const SHAPE = {
     value: "<whsec_…>",
     description: "a webhook's signing secret (create makes one when left out)",
   },
+  "signing-secret": {
+    type: "string",
+    value: "<secret>",
+    description: "a Slack app's signing secret (Basic Information → App Credentials)",
+  },
+  "bot-token": {
+    type: "string",
+    value: "<xoxb-…>",
+    description: "a Slack app's bot token (OAuth & Permissions → Bot User OAuth Token)",
+  },
+  "client-id": {
+    type: "string",
+    value: "<id>",
+    description: "a Slack app's client id, to install it with OAuth instead of a bot token",
+  },
+  "client-secret": {
+    type: "string",
+    value: "<secret>",
+    description: "a Slack app's client secret, with --client-id",
+  },
   template: {
     type: "string",
     short: "p",
@@ -53,8 +73,14 @@ function shape(values: Values, cmd: string) {
   if (str(values.environment)) defaults.environment_id = str(values.environment)!;
   if (str(values.model)) defaults.model_id = str(values.model)!;
   if (str(values.host)) defaults.worker_host = str(values.host)!;
+  const credentials: Record<string, string> = {};
+  if (str(values.secret)) credentials.secret = str(values.secret)!;
+  if (str(values["signing-secret"])) credentials.signing_secret = str(values["signing-secret"])!;
+  if (str(values["bot-token"])) credentials.bot_token = str(values["bot-token"])!;
+  if (str(values["client-id"])) credentials.client_id = str(values["client-id"])!;
+  if (str(values["client-secret"])) credentials.client_secret = str(values["client-secret"])!;
   return {
-    ...(str(values.secret) ? { credentials: { secret: str(values.secret)! } } : {}),
+    ...(Object.keys(credentials).length ? { credentials } : {}),
     ...(template !== undefined ? { prompt_template: template } : {}),
     ...(settings ? { settings } : {}),
     ...(Object.keys(defaults).length ? { run_defaults: defaults } : {}),
@@ -120,13 +146,19 @@ export const integrationCreate: Command = {
   args: "<name>",
   minArgs: 1,
   options: {
-    type: { type: "string", value: "webhook", description: "its kind (default webhook)" },
+    type: {
+      type: "string",
+      value: "webhook|github|slack",
+      description: "its kind (default webhook)",
+    },
     ...SHAPE,
     disabled: { type: "boolean", description: "create it disabled" },
   },
   examples: [
     'ambit integration create tickets -p "Fix {{payload.ticket.title}}: {{payload.ticket.body}}"',
     'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
+    'ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings \'{"channels":{"C0123":"<env uid>"}}\'',
+    "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --client-id $SLACK_CLIENT_ID --client-secret $SLACK_CLIENT_SECRET",
   ],
   async run({ positionals, values, client, io, json }) {
     const body = {
@@ -135,12 +167,26 @@ export const integrationCreate: Command = {
       ...shape(values, "ambit integration create"),
       ...(values.disabled ? { enabled: false } : {}),
     } as IntegrationCreateParams;
-    const i = await client().integrations.create(body);
-    if (json) return (printJson(io, i), 0);
+    const c = client();
+    const i = await c.integrations.create(body);
+    // a Slack app given its client credentials and no bot token is installed with OAuth
+    const install =
+      i.type === "slack" && i.credentials.client_id && !i.credentials.bot_token
+        ? await c.integrations.createInstallLink(i.uid)
+        : undefined;
+    if (json) return (printJson(io, install ? { ...i, install_link: install } : i), 0);
     io.out.write(describe(i));
     if (i.generated_credentials?.secret)
       io.err.write(
         `\nSigning secret (shown once; give it to the sender): ${i.generated_credentials.secret}\n`,
+      );
+    if (i.type === "slack")
+      io.err.write(
+        `\nIn the Slack app's settings, set this URL as the Event Subscriptions request URL (events app_mention, message.im), the /ambit slash command's URL and the Interactivity request URL:\n  ${i.inbound_url}\nMembers then link themselves once with \`ambit integration link slack\` (or Slack matches their confirmed email).\n`,
+      );
+    if (install)
+      io.err.write(
+        `\nInstall the app in your workspace (the link works once, until ${install.expires_at}):\n  ${install.url}\n`,
       );
     return 0;
   },
