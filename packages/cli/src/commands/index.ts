@@ -47,6 +47,7 @@ import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts"
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
+import { teamSsoDelete, teamSsoGet, teamSsoSet } from "./team-sso.ts";
 import {
   webhookCreate,
   webhookDeliveries,
@@ -115,6 +116,9 @@ export const COMMANDS: Command[] = [
   integrationRedeliver,
   teamGet,
   teamUpdate,
+  teamSsoGet,
+  teamSsoSet,
+  teamSsoDelete,
   environmentList,
   environmentGet,
   environmentCreate,
