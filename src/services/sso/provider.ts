@@ -2,9 +2,10 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import { AppError } from "../../lib/errors.ts";
 
-// The protocol side of single sign-on, all through oauth4webapi (no hand-written OAuth): discovery,
-// the authorization request (code + PKCE S256, state, nonce), the code exchange, and the ID token,
-// whose signature is checked once more against the issuer's JWKS with jose.
+// The protocol side of single sign-on, all through oauth4webapi (no hand-written OAuth):
+// discovery, the authorization request (code + PKCE S256, state, nonce), the code exchange,
+// UserInfo, and the ID token, whose signature is checked once more against the issuer's JWKS
+// with jose.
 
 /** What a provider said about the person: their email, only when the provider verified it. */
 export type SsoIdentity = { email: string; emailVerified: boolean; name: string | null };
@@ -106,7 +107,10 @@ export async function exchangeCode(
       expectedNonce: expected.nonce,
       requireIdToken: true,
     });
-    return await verifiedIdentity(as, c, tokens.id_token!);
+    const who = await verifiedIdentity(as, c, tokens.id_token!);
+    // claims asked for by scope may come only from UserInfo (OpenID Connect Core 5.4)
+    if (who.email || !as.userinfo_endpoint) return who;
+    return await userInfoIdentity(as, c, tokens.access_token, who.subject);
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw refused(`the code exchange failed (${(err as Error).message})`);
@@ -118,13 +122,26 @@ async function verifiedIdentity(as: oauth.AuthorizationServer, c: SsoClient, idT
   if (!as.jwks_uri) throw refused("the issuer publishes no jwks_uri to check the ID token with");
   const jwks = createRemoteJWKSet(new URL(as.jwks_uri));
   const { payload } = await jwtVerify(idToken, jwks, { issuer: as.issuer, audience: c.clientId });
-  const email = typeof payload.email === "string" ? payload.email.toLowerCase() : "";
-  return {
-    email,
-    emailVerified: payload.email_verified === true,
-    name: typeof payload.name === "string" ? payload.name : null,
-  };
+  return { ...identityOf(payload), subject: payload.sub! };
 }
+
+/** The person's claims from the UserInfo endpoint, for the ID token's subject only. */
+async function userInfoIdentity(
+  as: oauth.AuthorizationServer,
+  c: SsoClient,
+  accessToken: string,
+  subject: string,
+): Promise<SsoIdentity> {
+  const client: oauth.Client = { client_id: c.clientId };
+  const res = await oauth.userInfoRequest(as, client, accessToken, http(c));
+  return identityOf(await oauth.processUserInfoResponse(as, client, subject, res));
+}
+
+const identityOf = (claims: Record<string, unknown>): SsoIdentity => ({
+  email: typeof claims.email === "string" ? claims.email.toLowerCase() : "",
+  emailVerified: claims.email_verified === true,
+  name: typeof claims.name === "string" ? claims.name : null,
+});
 
 /** GitHub is OAuth, not OpenID Connect: the person's primary email, if GitHub verified it. */
 async function githubIdentity(accessToken: string): Promise<SsoIdentity> {
