@@ -730,7 +730,7 @@ export const webhookAttempts = sqliteTable(
   (t) => [index("webhook_attempts_delivery").on(t.deliveryId, t.at)],
 );
 
-// ── Single sign-on (docs/sso.md) ───────────────────────────────────────────────────────────
+// ── Single sign-on (docs/sso.md) ──────────────────────────────────────────────────────────
 
 /**
  * A team's single sign-on: an OpenID Connect provider (`oidc`, found by discovery from `issuer`)

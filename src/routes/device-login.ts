@@ -96,7 +96,10 @@ export const deviceLoginRoutes = newRouter()
         "for themselves: revocable in the key list) that the waiting CLI receives once. Only a " +
         "person approves.",
       request: { params: CodeParams, body: { required: true, ...json(DeviceDecision) } },
-      responses: { 200: { description: "Decided", ...json(DeviceLogin) }, ...problems(401, 403, 404) },
+      responses: {
+        200: { description: "Decided", ...json(DeviceLogin) },
+        ...problems(401, 403, 404),
+      },
     }),
     async (c) => {
       const input = {

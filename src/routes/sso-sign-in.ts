@@ -82,7 +82,8 @@ ssoSignInRoutes
         "minutes), exchanges the code with the PKCE verifier, checks the ID token's signature " +
         "(the issuer's JWKS), issuer, audience and nonce, then signs the person in: a member by " +
         "verified email, or a new member with the configured role when their email's domain is " +
-        "allowed. Redirects (303) to `next`, or to `/sign-in?error=sso&reason=…` (`state_mismatch`, " +
+        "allowed. Redirects (303) to `next`, or to `/sign-in?error=sso&reason=…` " +
+        "(`state_mismatch`, " +
         "`expired`, `provider_error`, `email_not_verified`, `domain_not_allowed`, " +
         `\`not_configured\`). ${LIMITED}`,
       request: { query: z.object({ state: z.string().max(500).optional() }).passthrough() },

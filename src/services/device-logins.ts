@@ -145,7 +145,8 @@ function requirePerson(ctx: Ctx) {
   if (ctx.actor.type !== "user") {
     throw new AppError(
       "not_authorized",
-      "only a person signed in to the console approves a CLI sign-in (this is not a user's credential)",
+      "only a person signed in to the console approves a CLI sign-in (this is not a user's " +
+        "credential)",
     );
   }
 }

@@ -308,7 +308,10 @@ function ownSessions(ctx: Ctx) {
   return personal ? mine : [...mine, eq(webSessions.personal, false)];
 }
 
-/** Deletes sessions, sign-in links, SSO sign-ins and device logins past their end (the cron's housekeeping); how many went. */
+/**
+ * Deletes sessions, sign-in links, SSO sign-ins and device logins past their end (the cron's
+ * housekeeping); how many went.
+ */
 export async function pruneWebSessions(db: Db, now = Date.now()) {
   const idleSince = now - SESSION_IDLE_MS;
   const ended = or(lt(webSessions.expiresAt, now), lt(webSessions.lastSeenAt, idleSince));

@@ -39,7 +39,9 @@ class Jar {
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(";");
       const [name, ...rest] = pair.split("=");
-      const expired = attrs.some((a) => /max-age=0\b/i.test(a.trim()) || /expires=Thu, 01 Jan 1970/i.test(a));
+      const expired = attrs.some(
+        (a) => /max-age=0\b/i.test(a.trim()) || /expires=Thu, 01 Jan 1970/i.test(a),
+      );
       if (expired || rest.join("=") === "") m.delete(name.trim());
       else m.set(name.trim(), rest.join("="));
     }
@@ -88,7 +90,8 @@ async function signIn(person: string, next?: string) {
   return { landed: url.slice(s.url.length), jar, session: jar.get(s.url, "ambit_session") };
 }
 
-const me = (jar: Jar) => api(s.url, "GET", "/api/v1/me", { headers: { cookie: jar.header(s.url) } });
+const me = (jar: Jar) =>
+  api(s.url, "GET", "/api/v1/me", { headers: { cookie: jar.header(s.url) } });
 const setSso = (body: Record<string, unknown>) =>
   api(s.url, "PUT", "/api/v1/team/sso", {
     key: s.key,
@@ -137,7 +140,9 @@ describe("single sign-on with a real OpenID provider", () => {
     expect(again.landed).toBe("/runs");
     expect((await me(again.jar)).json).toMatchObject({ user: { uid }, role: "member" });
     const members = await api(s.url, "GET", "/api/v1/team/members", { key: s.key });
-    expect(members.json.members.filter((m: any) => m.email === "ada@alpha.example")).toHaveLength(1);
+    expect(members.json.members.filter((m: any) => m.email === "ada@alpha.example")).toHaveLength(
+      1,
+    );
   });
 
   it("refuses a person of a domain not allowed, and an email the provider did not verify", async () => {
@@ -200,7 +205,10 @@ describe("single sign-on with a real OpenID provider", () => {
   it("SSO required: key sign-in is refused naming SSO, API keys still work, SSO still signs in", async () => {
     const before = await api(s.url, "POST", "/auth/sign-in", { body: { api_key: s.key } });
     expect(before.status).toBe(204);
-    const keySession = before.headers.getSetCookie().join().match(/ambit_session=([^;]+)/)![1];
+    const keySession = before.headers
+      .getSetCookie()
+      .join()
+      .match(/ambit_session=([^;]+)/)![1];
     expect((await setSso({ required: true })).status).toBe(200);
     // the session opened with a key ended when SSO became required
     const ended = await api(s.url, "GET", "/api/v1/me", {

@@ -54,7 +54,9 @@ export async function startOidcProvider(redirectUri: string): Promise<FakeOidcPr
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     scopes: ["openid", "email", "profile"],
     features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
     cookies: { keys: ["fake-oidc-cookie-key-0123456789"] },
     async findAccount(_ctx: unknown, sub: string) {
       const person = people[sub];
@@ -75,9 +77,14 @@ export async function startOidcProvider(redirectUri: string): Promise<FakeOidcPr
     const grant = new provider.Grant({ accountId: details.session.accountId, clientId });
     grant.addOIDCScope("openid email profile");
     const grantId = await grant.save();
-    await provider.interactionFinished(req, res, { consent: { grantId } }, {
-      mergeWithLastSubmission: true,
-    });
+    await provider.interactionFinished(
+      req,
+      res,
+      { consent: { grantId } },
+      {
+        mergeWithLastSubmission: true,
+      },
+    );
   }
 
   /** The token endpoint's answer with its ID token's signature altered. */

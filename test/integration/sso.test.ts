@@ -21,11 +21,23 @@ describe("single sign-on settings", () => {
   it("are for admins; none set is 404; a plain-http issuer and a missing first secret are refused", async () => {
     const team = await newTeam("sso");
     const member = await memberKey(team.key, "member");
-    expectProblem(await call("GET", "/api/v1/team/sso", { key: member.key }), 403, "not_authorized");
-    const body = { issuer: "https://idp.invalid", client_id: "c", allowed_domains: ["example.com"] };
+    expectProblem(
+      await call("GET", "/api/v1/team/sso", { key: member.key }),
+      403,
+      "not_authorized",
+    );
+    const body = {
+      issuer: "https://idp.invalid",
+      client_id: "c",
+      allowed_domains: ["example.com"],
+    };
     const put = (key: string, b: object) => call("PUT", "/api/v1/team/sso", { key, body: b });
     expectProblem(await put(member.key, body), 403, "not_authorized");
-    expectProblem(await call("GET", "/api/v1/team/sso", { key: team.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("GET", "/api/v1/team/sso", { key: team.key }),
+      404,
+      "resource_not_found",
+    );
     const http = await put(team.key, { ...body, issuer: "http://idp.invalid", client_secret: "s" });
     expect(expectProblem(http, 400, "invalid_request").errors[0].path).toBe("issuer");
     const noSecret = await put(team.key, body);
@@ -76,8 +88,13 @@ describe("ambit login --web: device codes", () => {
     const pair = (await code("ada-laptop")).json;
     expect(pair).toMatchObject({ expires_in: 600, interval: 5 });
     expect(pair.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
-    expect(pair.verification_uri_complete).toBe(`http://ambit.test/login/device?code=${pair.user_code}`);
-    expect((await poll(pair.device_code)).json).toEqual({ status: "authorization_pending", interval: 5 });
+    expect(pair.verification_uri_complete).toBe(
+      `http://ambit.test/login/device?code=${pair.user_code}`,
+    );
+    expect((await poll(pair.device_code)).json).toEqual({
+      status: "authorization_pending",
+      interval: 5,
+    });
     expect((await poll(pair.device_code)).json).toEqual({ status: "slow_down", interval: 10 });
 
     const session = await signIn(team.key);

@@ -13,7 +13,7 @@ const Domain = z
 export const SsoRole = z.enum(["admin", "member", "viewer"]);
 export type SsoRole = z.infer<typeof SsoRole>;
 
-/** `PUT /team/sso`: the team's single sign-on, replaced whole (the secret may be omitted to keep it). */
+/** `PUT /team/sso`: the team's single sign-on, replaced whole (omit the secret to keep it). */
 export const SetSsoConfigRequest = z.object({
   provider: z
     .enum(["oidc", "github"])

@@ -108,7 +108,10 @@ export async function setSsoConfig({ ctx, input }: { ctx: Ctx; input: SetSsoConf
     updatedAt: now,
   };
   const { teamId: _, createdAt: __, ...update } = row;
-  await ctx.db.insert(teamSso).values(row).onConflictDoUpdate({ target: teamSso.teamId, set: update });
+  await ctx.db
+    .insert(teamSso)
+    .values(row)
+    .onConflictDoUpdate({ target: teamSso.teamId, set: update });
   if (row.required && !existing?.required) await endSessionsNotViaSso(ctx);
   return toSsoConfig(row, ctx.baseUrl);
 }

@@ -82,7 +82,9 @@ export async function exchangeCode(
   const as = await discover(c);
   const client: oauth.Client = { client_id: c.clientId };
   const basic = as.token_endpoint_auth_methods_supported?.includes("client_secret_basic");
-  const auth = basic ? oauth.ClientSecretBasic(c.clientSecret) : oauth.ClientSecretPost(c.clientSecret);
+  const auth = basic
+    ? oauth.ClientSecretBasic(c.clientSecret)
+    : oauth.ClientSecretPost(c.clientSecret);
   let params: URLSearchParams;
   try {
     params = oauth.validateAuthResponse(as, client, callback, expected.state);

@@ -63,7 +63,7 @@ export const teamSsoSet: Command = {
     "keep-secret": { type: "boolean", description: "keep the stored client secret" },
   },
   examples: [
-    "printf %s \"$SECRET\" | ambit team sso set --issuer https://idp.example.com --client-id ambit --domain example.com",
+    'printf %s "$SECRET" | ambit team sso set --issuer https://idp.example.com --client-id ambit --domain example.com',
     "ambit team sso set --provider github --client-id Iv1.abc --domain example.com --role viewer --required",
   ],
   async run({ values, client, io, json }) {

@@ -77,7 +77,7 @@ export class Device extends APIResource {
   }
 }
 
-/** `client.auth`: signing in to the web console (the sessions it opened) and the CLI's web login. */
+/** `client.auth`: the web console's sessions, and the CLI's web login. */
 export class Auth extends APIResource {
   readonly sessions: Sessions;
   readonly device: Device;

@@ -25,7 +25,11 @@ export function DeviceLoginPage() {
   return (
     <>
       <h1>Sign in the CLI</h1>
-      {!code && <p className="help">Run <code>ambit login --web</code>: it opens this page with its code.</p>}
+      {!code && (
+        <p className="help">
+          Run <code>ambit login --web</code>: it opens this page with its code.
+        </p>
+      )}
       <Problem error={login.error} what="This code cannot be approved" />
       {login.data && !decide.isSuccess && (
         <section aria-labelledby="device-title">
@@ -34,8 +38,8 @@ export function DeviceLoginPage() {
           </h2>
           <p>
             The CLI on <strong>{login.data.client_name}</strong> asks to sign in as you. Approve
-            only if your terminal shows this same code. It receives an API key of yours named
-            after the machine; revoke it with the team's API keys.
+            only if your terminal shows this same code. It receives an API key of yours named after
+            the machine; revoke it with the team's API keys.
           </p>
           <div className="toolbar">
             <button type="button" onClick={() => decide.mutate(true)} disabled={decide.isPending}>
@@ -49,7 +53,9 @@ export function DeviceLoginPage() {
       )}
       {decide.isSuccess && (
         <p role="status">
-          {decide.variables ? "Approved: the CLI is signed in. You may close this page." : "Denied."}
+          {decide.variables
+            ? "Approved: the CLI is signed in. You may close this page."
+            : "Denied."}
         </p>
       )}
       <Problem error={decide.error} what="The decision was not recorded" />

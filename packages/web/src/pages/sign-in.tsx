@@ -29,9 +29,13 @@ const LINK_ERRORS: Record<string, string> = {
 /** Why a single sign-on was refused (`?error=sso&reason=`, set by the platform's callback). */
 const SSO_REASONS: Record<string, string> = {
   not_configured: "This team has no single sign-on; ask an admin, or sign in with an API key.",
-  state_mismatch: "That answer from the identity provider does not belong to a sign-in this browser started. Start again.",
+  state_mismatch:
+    "That answer from the identity provider does not belong to a sign-in this browser " +
+    "started. Start again.",
   expired: "That sign-in was already used or took over ten minutes. Start again.",
-  provider_error: "The identity provider's answer could not be verified. Start again; if it keeps failing, tell a team admin.",
+  provider_error:
+    "The identity provider's answer could not be verified. Start again; if it keeps failing, " +
+    "tell a team admin.",
   email_not_verified: "Your identity provider has not verified your email address.",
   domain_not_allowed: "Your email's domain may not sign in to this team. Ask a team admin.",
 };
@@ -39,7 +43,8 @@ const SSO_REASONS: Record<string, string> = {
 const errorText = (error: string, reason?: string) =>
   error === "sso"
     ? (SSO_REASONS[reason ?? ""] ?? "Single sign-on failed. Start again.")
-    : (LINK_ERRORS[error] ?? `Sign-in failed (${error}). Try again, or sign in with an API key below.`);
+    : (LINK_ERRORS[error] ??
+      `Sign-in failed (${error}). Try again, or sign in with an API key below.`);
 
 export function SignInPage() {
   const { next, error, reason, team: teamParam } = useSearch({ from: "/sign-in" });

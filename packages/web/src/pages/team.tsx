@@ -1,4 +1,4 @@
-// Team: members and roles, API keys, limits, single sign-on. Admins manage them; everyone else reads.
+// Team: members and roles, API keys, limits, single sign-on. Admins manage them; the rest read.
 import { useQuery } from "@tanstack/react-query";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";

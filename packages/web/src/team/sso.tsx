@@ -13,7 +13,8 @@ export function Sso() {
   const queryClient = useQueryClient();
   const sso = useQuery({
     queryKey: ["team-sso"],
-    queryFn: async () => client.team.sso.retrieve().catch((e) => (notSet(e) ? null : Promise.reject(e))),
+    queryFn: async () =>
+      client.team.sso.retrieve().catch((e) => (notSet(e) ? null : Promise.reject(e))),
   });
   const save = useMutation({
     mutationFn: async (f: FormData) => {
