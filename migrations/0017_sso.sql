@@ -1,4 +1,5 @@
 ALTER TABLE `web_sessions` ADD `via` text DEFAULT 'link' NOT NULL;--> statement-breakpoint
+-- hand-written: sessions opened before this migration with a key say so (SSO required ends them)
 UPDATE `web_sessions` SET `via` = 'key' WHERE `key_id` IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `team_sso` (
 	`team_id` text PRIMARY KEY NOT NULL,
