@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
 import { createDb } from "../db/client.ts";
+import { log } from "../lib/log.ts";
 import { sessionCookie } from "../middleware/session.ts";
 import { signInRateLimit } from "../middleware/sign-in-rate-limit.ts";
 import type { AppEnv } from "../middleware/types.ts";
@@ -110,6 +111,8 @@ ssoSignInRoutes
       } catch (err) {
         const reason = refusalOf(err);
         if (!reason) throw err;
+        // the reason reaches the page; the provider's words only the log
+        log.warn("single sign-on refused", { reason, detail: (err as Error).message });
         c.header("set-cookie", cleared, { append: true });
         return c.body(null, 303, { ...NO_STORE, location: refusedPage(reason) });
       }
