@@ -105,7 +105,7 @@ export function SignInPage() {
           Your team's id (<code>ambit team get</code>), if its admins set up single sign-on.
         </p>
         <button type="submit" disabled={!team.trim()}>
-          Sign in with SSO
+          Continue with single sign-on
         </button>
       </form>
       <h2>API key</h2>
