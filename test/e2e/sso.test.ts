@@ -259,4 +259,27 @@ describe("single sign-on with a real OpenID provider", () => {
     });
     expect(twice.status).toBe(404);
   });
+
+  it("ambit sso get|set|delete: the settings from the CLI, the secret piped", async () => {
+    const env = { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key };
+    const got = await runCli(bin, ["sso", "get", "--json"], { env });
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ issuer: idp.issuer, required: true });
+    const args = ["sso", "set", "--issuer", idp.issuer, "--client-id", idp.clientId];
+    const more = ["--domain", "alpha.example", "--domain", "beta.example", "--role", "member"];
+    const set = await runCli(bin, [...args, ...more, "--json"], { env, input: idp.clientSecret });
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      allowed_domains: ["alpha.example", "beta.example"],
+      default_role: "member",
+      required: false,
+    });
+    // the piped secret is the one the provider knows: cy of beta.example now joins as a member
+    const cy = await signIn("cy");
+    expect(cy.landed).toBe("/runs");
+    expect((await me(cy.jar)).json).toMatchObject({ role: "member" });
+    const gone = await runCli(bin, ["sso", "delete"], { env });
+    expect(gone.code, gone.stderr).toBe(0);
+    expect((await api(s.url, "GET", "/api/v1/team/sso", { key: s.key })).status).toBe(404);
+  });
 });

@@ -51,7 +51,7 @@ const notConfigured = () =>
   new AppError(
     "resource_not_found",
     "this team has no single sign-on configured; an admin sets it with PUT /api/v1/team/sso " +
-      "(`ambit team sso set`)",
+      "(`ambit sso set`)",
   );
 
 export async function getSsoConfig({ ctx }: { ctx: Ctx }): Promise<SsoConfig> {

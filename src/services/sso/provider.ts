@@ -32,7 +32,7 @@ const providerError = (issuer: string, what: string, err: unknown) =>
   new AppError(
     "integration_not_configured",
     `single sign-on could not ${what} at ${issuer}: ${err instanceof Error ? err.message : err}. ` +
-      "A team admin checks the issuer, client id and secret (`ambit team sso get`).",
+      "A team admin checks the issuer, client id and secret (`ambit sso get`).",
   );
 
 /** The provider's metadata: GitHub's fixed endpoints, or the issuer's discovery document. */

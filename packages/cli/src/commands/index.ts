@@ -47,7 +47,7 @@ import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts"
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
-import { teamSsoDelete, teamSsoGet, teamSsoSet } from "./team-sso.ts";
+import { ssoDelete, ssoGet, ssoSet } from "./sso.ts";
 import {
   webhookCreate,
   webhookDeliveries,
@@ -116,9 +116,9 @@ export const COMMANDS: Command[] = [
   integrationRedeliver,
   teamGet,
   teamUpdate,
-  teamSsoGet,
-  teamSsoSet,
-  teamSsoDelete,
+  ssoGet,
+  ssoSet,
+  ssoDelete,
   environmentList,
   environmentGet,
   environmentCreate,

@@ -3,7 +3,7 @@ import { type Command, str, strs, UsageError } from "../command.ts";
 import { printJson } from "../output.ts";
 import { readSecret } from "../secret-input.ts";
 
-// `ambit team sso get|set|delete`: the team's single sign-on (admins; docs/sso.md).
+// `ambit sso get|set|delete`: the team's single sign-on (admins; docs/sso.md).
 
 const show = (c: SsoConfig) =>
   `${[
@@ -18,10 +18,10 @@ const show = (c: SsoConfig) =>
     `Sign-in URL:     ${c.sign_in_url}`,
   ].join("\n")}\n`;
 
-export const teamSsoGet: Command = {
-  path: ["team", "sso", "get"],
+export const ssoGet: Command = {
+  path: ["sso", "get"],
   summary: "Show the team's single sign-on (admins)",
-  examples: ["ambit team sso get", "ambit team sso get --json"],
+  examples: ["ambit sso get", "ambit sso get --json"],
   async run({ client, io, json }) {
     const sso = await client().team.sso.retrieve();
     if (json) return (printJson(io, sso), 0);
@@ -30,8 +30,8 @@ export const teamSsoGet: Command = {
   },
 };
 
-export const teamSsoSet: Command = {
-  path: ["team", "sso", "set"],
+export const ssoSet: Command = {
+  path: ["sso", "set"],
   summary: "Set the team's single sign-on: an OpenID Connect provider, or GitHub (admins)",
   description:
     "Replaces the settings whole. The client secret is read from a hidden prompt, or from stdin when it is piped\n" +
@@ -63,11 +63,11 @@ export const teamSsoSet: Command = {
     "keep-secret": { type: "boolean", description: "keep the stored client secret" },
   },
   examples: [
-    'printf %s "$SECRET" | ambit team sso set --issuer https://idp.example.com --client-id ambit --domain example.com',
-    "ambit team sso set --provider github --client-id Iv1.abc --domain example.com --role viewer --required",
+    'printf %s "$SECRET" | ambit sso set --issuer https://idp.example.com --client-id ambit --domain example.com',
+    "ambit sso set --provider github --client-id Iv1.abc --domain example.com --role viewer --required",
   ],
   async run({ values, client, io, json }) {
-    const cmd = "ambit team sso set";
+    const cmd = "ambit sso set";
     const provider = str(values.provider) ?? "oidc";
     if (provider !== "oidc" && provider !== "github")
       throw new UsageError("--provider is oidc or github", cmd);
@@ -95,10 +95,10 @@ export const teamSsoSet: Command = {
   },
 };
 
-export const teamSsoDelete: Command = {
-  path: ["team", "sso", "delete"],
+export const ssoDelete: Command = {
+  path: ["sso", "delete"],
   summary: "Remove the team's single sign-on (admins); key and link sign-in work again",
-  examples: ["ambit team sso delete"],
+  examples: ["ambit sso delete"],
   async run({ client, io, json }) {
     await client().team.sso.delete();
     if (json) return (printJson(io, { deleted: true }), 0);
