@@ -4,12 +4,14 @@
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
+import { type FakeGithubOauth, startGithubOauth } from "../fakes/github-oauth.ts";
 import { type FakeOidcProvider, startOidcProvider } from "../fakes/oidc-provider.ts";
 import { type CliProcess, freshConfigHome, runCli, startCli, tearDown } from "./cli-run.ts";
 import { api, type E2eServer, startE2eServer } from "./helpers.ts";
 
 let s: E2eServer;
 let idp: FakeOidcProvider;
+let gh: FakeGithubOauth;
 let bin: string;
 const clis: CliProcess[] = [];
 const dirs: string[] = [];
@@ -23,8 +25,9 @@ beforeAll(async () => {
     }),
   ]);
   idp = await startOidcProvider(`${s.url}/api/v1/auth/sso/callback`);
+  gh = await startGithubOauth();
 });
-afterAll(() => tearDown({ clis, servers: [idp?.close, s?.stop], dirs }));
+afterAll(() => tearDown({ clis, servers: [idp?.close, gh?.close, s?.stop], dirs }));
 
 /** A browser's cookies, per origin (enough here: the platform and the provider differ by port). */
 class Jar {
@@ -281,5 +284,30 @@ describe("single sign-on with a real OpenID provider", () => {
     const gone = await runCli(bin, ["sso", "delete"], { env });
     expect(gone.code, gone.stderr).toBe(0);
     expect((await api(s.url, "GET", "/api/v1/team/sso", { key: s.key })).status).toBe(404);
+  });
+
+  it("the GitHub preset (an Enterprise Server's URL): the verified primary email signs in", async () => {
+    const put = await setSso({
+      provider: "github",
+      issuer: gh.url,
+      client_id: gh.clientId,
+      client_secret: gh.clientSecret,
+      default_role: "viewer",
+    });
+    expect(put.status, put.text).toBe(200);
+    const emails = (primary: string, verified: boolean) => [
+      { email: "someone@elsewhere.example", primary: false, verified: true },
+      { email: primary, primary: true, verified },
+    ];
+    gh.signInAs(emails("Gus@Alpha.example", true));
+    const jar = new Jar();
+    const { url } = await browse(jar, startUrl());
+    expect(url).toBe(`${s.url}/runs`);
+    expect((await me(jar)).json).toMatchObject({
+      user: { email: "gus@alpha.example" },
+      role: "viewer",
+    });
+    gh.signInAs(emails("hal@alpha.example", false));
+    expect((await browse(new Jar(), startUrl())).url).toContain("reason=email_not_verified");
   });
 });

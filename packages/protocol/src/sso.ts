@@ -25,7 +25,7 @@ export const SetSsoConfigRequest = z.object({
     .optional()
     .describe(
       "the OpenID provider's issuer (its `/.well-known/openid-configuration` is read); " +
-        "`github` needs none",
+        "`github`: https://github.com by default, or a GitHub Enterprise Server's URL",
     ),
   client_id: z.string().min(1).max(500),
   client_secret: z

@@ -9,7 +9,7 @@ import { teamDataKey } from "../../lib/team-data-key.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { endSessionsNotViaSso } from "../web-sessions.ts";
-import { discover, type SsoClient } from "./provider.ts";
+import { discover, GITHUB_ISSUER, type SsoClient } from "./provider.ts";
 
 // A team's single sign-on settings (admins). The client secret is sealed like a secret, bound to
 // the team's SSO (a ciphertext copied elsewhere does not open) and never returned.
@@ -67,7 +67,8 @@ export async function getSsoConfig({ ctx }: { ctx: Ctx }): Promise<SsoConfig> {
  */
 export async function setSsoConfig({ ctx, input }: { ctx: Ctx; input: SetSsoConfigRequest }) {
   requireRole(ctx, "admin", "Configuring the team's single sign-on");
-  const issuer = input.provider === "github" ? "https://github.com" : input.issuer;
+  // GitHub: github.com unless an Enterprise Server's URL is given
+  const issuer = input.issuer ?? (input.provider === "github" ? GITHUB_ISSUER : undefined);
   if (!issuer) {
     throw new AppError("invalid_request", "an OpenID Connect provider needs its `issuer` URL", {
       errors: [{ path: "issuer", message: "required for provider 'oidc'" }],

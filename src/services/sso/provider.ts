@@ -19,12 +19,16 @@ export type SsoClient = {
   allowHttp: boolean;
 };
 
-const GITHUB: oauth.AuthorizationServer = {
-  issuer: "https://github.com",
-  authorization_endpoint: "https://github.com/login/oauth/authorize",
-  token_endpoint: "https://github.com/login/oauth/access_token",
-};
-const GITHUB_EMAILS = "https://api.github.com/user/emails";
+export const GITHUB_ISSUER = "https://github.com";
+
+/** GitHub's OAuth endpoints on github.com, or on a GitHub Enterprise Server at `issuer`. */
+const github = (issuer: string): oauth.AuthorizationServer => ({
+  issuer,
+  authorization_endpoint: `${issuer}/login/oauth/authorize`,
+  token_endpoint: `${issuer}/login/oauth/access_token`,
+});
+const githubEmails = (issuer: string) =>
+  issuer === GITHUB_ISSUER ? "https://api.github.com/user/emails" : `${issuer}/api/v3/user/emails`;
 
 const http = (c: Pick<SsoClient, "allowHttp">) => ({ [oauth.allowInsecureRequests]: c.allowHttp });
 
@@ -37,7 +41,7 @@ const providerError = (issuer: string, what: string, err: unknown) =>
 
 /** The provider's metadata: GitHub's fixed endpoints, or the issuer's discovery document. */
 export async function discover(c: Pick<SsoClient, "provider" | "issuer" | "allowHttp">) {
-  if (c.provider === "github") return GITHUB;
+  if (c.provider === "github") return github(c.issuer.replace(/\/+$/, ""));
   const issuer = new URL(c.issuer);
   try {
     const res = await oauth.discoveryRequest(issuer, { algorithm: "oidc", ...http(c) });
@@ -103,7 +107,7 @@ export async function exchangeCode(
     );
     if (c.provider === "github") {
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, res);
-      return await githubIdentity(tokens.access_token);
+      return await githubIdentity(as.issuer, tokens.access_token);
     }
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, res, {
       expectedNonce: expected.nonce,
@@ -146,8 +150,8 @@ const identityOf = (claims: Record<string, unknown>): SsoIdentity => ({
 });
 
 /** GitHub is OAuth, not OpenID Connect: the person's primary email, if GitHub verified it. */
-async function githubIdentity(accessToken: string): Promise<SsoIdentity> {
-  const res = await fetch(GITHUB_EMAILS, {
+async function githubIdentity(issuer: string, accessToken: string): Promise<SsoIdentity> {
+  const res = await fetch(githubEmails(issuer), {
     headers: {
       authorization: `Bearer ${accessToken}`,
       accept: "application/vnd.github+json",

@@ -43,7 +43,12 @@ export const ssoSet: Command = {
       value: "<oidc|github>",
       description: "oidc (default): any OpenID Connect provider; github: a GitHub OAuth app",
     },
-    issuer: { type: "string", value: "<url>", description: "the OpenID provider's issuer URL" },
+    issuer: {
+      type: "string",
+      value: "<url>",
+      description:
+        "the OpenID provider's issuer URL (github: https://github.com, or an Enterprise Server's URL)",
+    },
     "client-id": { type: "string", value: "<id>", description: "the client (app) id" },
     domain: {
       type: "string",
