@@ -32,6 +32,9 @@ import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 import { meRoutes } from "./routes/me.ts";
 import { webAuthRoutes } from "./routes/web-auth.ts";
+import { deviceLoginPublicRoutes, deviceLoginRoutes } from "./routes/device-login.ts";
+import { ssoConfigRoutes } from "./routes/sso.ts";
+import { ssoSignInRoutes } from "./routes/sso-sign-in.ts";
 import { log } from "./lib/log.ts";
 
 export const API_VERSION = "0.1.0";
@@ -56,6 +59,8 @@ export function createApp() {
   api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
   api.route("/", integrationInboundRoutes); // a sender's delivery: its signature is the credential
+  api.route("/", ssoSignInRoutes); // single sign-on for the console: no credential yet
+  api.route("/", deviceLoginPublicRoutes); // `ambit login --web`: the device code is the credential
   api.use("*", sessionAuth); // a console session cookie stands for a key where none is sent
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
@@ -74,6 +79,8 @@ export function createApp() {
   api.route("/", artifactRoutes);
   api.route("/", statsRoutes);
   api.route("/", webhookRoutes);
+  api.route("/", ssoConfigRoutes);
+  api.route("/", deviceLoginRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -69,6 +69,14 @@ const Config = z
       .enum(["true", "false"])
       .default("false")
       .transform((v) => v === "true"),
+    /**
+     * "true": single sign-on issuers may be plain http (a provider on localhost: development and
+     * tests); otherwise only https, as OpenID Connect requires.
+     */
+    SSO_ALLOW_HTTP: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     /** an outbound webhook whose attempts have all failed for this many days is disabled */
     WEBHOOKS_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
     /**

@@ -541,6 +541,10 @@ export const webSessions = sqliteTable(
     /** the absolute end: 30 days after sign-in */
     expiresAt: integer("expires_at").notNull(),
     userAgent: text("user_agent"),
+    /** how it was opened: an API key, a one-time link, or the team's single sign-on */
+    via: text("via", { enum: ["key", "link", "sso"] })
+      .notNull()
+      .default("link"),
   },
   (t) => [
     uniqueIndex("web_sessions_token").on(t.tokenHash),
@@ -765,4 +769,71 @@ export const webhookAttempts = sqliteTable(
     responseBody: text("response_body"),
   },
   (t) => [index("webhook_attempts_delivery").on(t.deliveryId, t.at)],
+);
+
+// ── Single sign-on (docs/sso.md) ──────────────────────────────────────────────────────────
+
+/**
+ * A team's single sign-on: an OpenID Connect provider (`oidc`, found by discovery from `issuer`)
+ * or GitHub's OAuth (`github`). The client secret is sealed with the team's data key.
+ */
+export const teamSso = sqliteTable("team_sso", {
+  teamId: text("team_id")
+    .primaryKey()
+    .references(() => teams.id),
+  provider: text("provider", { enum: ["oidc", "github"] }).notNull(),
+  issuer: text("issuer").notNull(),
+  clientId: text("client_id").notNull(),
+  clientSecretSealed: text("client_secret_sealed").notNull(),
+  /** lower-cased email domains whose people may sign in (and join on first sign-in) */
+  allowedDomains: text("allowed_domains", { mode: "json" }).$type<string[]>().notNull(),
+  /** the role a person gets when their first sign-in makes them a member */
+  defaultRole: text("default_role", { enum: ["admin", "member", "viewer"] }).notNull(),
+  /** the console accepts only this sign-in for the team (API keys keep working) */
+  required: integer("required", { mode: "boolean" }).notNull(),
+  updatedBy: text("updated_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * A single sign-on under way, between the redirect to the provider and its callback: `state`
+ * (its SHA-256 is the key), the `nonce` and the PKCE verifier stay here, and the row is deleted
+ * as the callback reads it, so a replayed callback finds nothing. Ten minutes at most.
+ */
+export const ssoLogins = sqliteTable("sso_logins", {
+  stateHash: text("state_hash").primaryKey(),
+  teamId: text("team_id").notNull(),
+  nonce: text("nonce").notNull(),
+  codeVerifier: text("code_verifier").notNull(),
+  next: text("next").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/**
+ * `ambit login --web` (a device authorization, RFC 8628 in spirit): the CLI holds the device
+ * code (only its SHA-256 is here) and polls; a signed-in person approves the user code. The key
+ * minted at approval waits here sealed under the device code (src/lib/seal.ts), so only the
+ * poller opens it, once: the row is deleted as it is handed over.
+ */
+export const deviceLogins = sqliteTable(
+  "device_logins",
+  {
+    deviceCodeHash: text("device_code_hash").primaryKey(),
+    userCode: text("user_code").notNull(),
+    clientName: text("client_name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    lastPolledAt: integer("last_polled_at"),
+    /** seconds the CLI waits between polls; raised by `slow_down` */
+    interval: integer("interval").notNull(),
+    teamId: text("team_id"),
+    userId: text("user_id"),
+    keyId: text("key_id"),
+    keySealed: text("key_sealed"),
+    approvedAt: integer("approved_at"),
+    deniedAt: integer("denied_at"),
+  },
+  (t) => [uniqueIndex("device_logins_user_code").on(t.userCode)],
 );

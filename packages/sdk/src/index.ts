@@ -37,6 +37,10 @@ export type * from "./resources/me.ts";
 export type * from "./resources/auth.ts";
 export type * from "./resources/webhooks.ts";
 export type {
+  DeviceCodeResponse,
+  DeviceLogin,
+  DeviceTokenResponse,
+  SsoConfig,
   AccessLevel,
   AgentResponse,
   AgentSkill,

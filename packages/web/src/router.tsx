@@ -21,6 +21,11 @@ import { SettingsCollectionPage, SettingsPage } from "./pages/settings.tsx";
 import { HostsPage } from "./pages/hosts.tsx";
 import { StatsPage } from "./pages/stats.tsx";
 import { TeamPage } from "./pages/team.tsx";
+import {
+  DeviceLoginPage,
+  type DeviceLoginSearch,
+  parseDeviceLoginSearch,
+} from "./pages/device-login.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { type CollectionSearch, parseCollectionSearch } from "./settings/collection-page.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
@@ -152,6 +157,14 @@ const teamRoute = createRoute({
   component: TeamPage,
 });
 
+/** `ambit login --web`'s approval page: signed in, like every screen of the shell. */
+const deviceLoginRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/login/device",
+  validateSearch: (s: Record<string, unknown>): DeviceLoginSearch => parseDeviceLoginSearch(s),
+  component: DeviceLoginPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   publicRunRoute,
@@ -167,6 +180,7 @@ const routeTree = rootRoute.addChildren([
     statsRoute,
     hostsRoute,
     teamRoute,
+    deviceLoginRoute,
   ]),
 ]);
 

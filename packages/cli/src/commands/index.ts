@@ -48,6 +48,7 @@ import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts"
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
+import { ssoDelete, ssoGet, ssoSet } from "./sso.ts";
 import {
   webhookCreate,
   webhookDeliveries,
@@ -117,6 +118,9 @@ export const COMMANDS: Command[] = [
   integrationRedeliver,
   teamGet,
   teamUpdate,
+  ssoGet,
+  ssoSet,
+  ssoDelete,
   environmentList,
   environmentGet,
   environmentCreate,
