@@ -606,7 +606,7 @@ export const integrationDeliveries = sqliteTable(
     senderDeliveryId: text("sender_delivery_id"),
     event: text("event").notNull(),
     outcome: text("outcome", {
-      enum: ["received", "run_created", "followup_sent", "ignored", "rejected", "failed"],
+      enum: ["received", "run_created", "followup_sent", "run_cancelled", "ignored", "rejected", "failed"],
     }).notNull(),
     /** why it was ignored or rejected, or the error it failed with (never a secret) */
     reason: text("reason"),

@@ -2,6 +2,7 @@ import type {
   AmbientAgentConfig,
   AssignedSecret,
   PlatformEventMessage,
+  ReportArtifactRequest,
   RunAgentRequest,
   RunSourceType,
 } from "@ambit/protocol";
@@ -15,7 +16,7 @@ import type { z } from "zod";
  * run (trigger layer of configuration resolution) and follow-ups on a thread's active run.
  */
 export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
-  type: "github" | "webhook";
+  type: "github" | "webhook" | "linear";
   /** write-only credentials, sealed with the team's envelope key (never in a response or log) */
   credentials: z.ZodType<Credentials>;
   /** triggers, filters, maps and templates: shown to members, written by admins */
@@ -108,9 +109,13 @@ export type Decision =
        * is active, or ended: its next execution); absent: a new run each time.
        */
       followup?: { message: string; sender: string };
+      /** artifacts the run has from its first moment (e.g. the Linear issue it works on) */
+      artifacts?: ReportArtifactRequest[];
     }
   /** a message for the run active on this thread (or the next execution of its last run) */
   | { kind: "followup"; thread: Thread; message: string; sender: string }
+  /** cancel the run active on this thread (a Linear stop request) */
+  | { kind: "cancel"; thread: Thread; sender: string }
   | { kind: "ignore"; reason: string };
 
 /** An integration as a kind sees it: credentials unsealed, settings parsed. */

@@ -1,5 +1,6 @@
 import { createGitHubKind } from "./github/index.ts";
 import type { IntegrationKind } from "./kind.ts";
+import { linearKind } from "./linear/index.ts";
 import { threadRunId } from "./threads.ts";
 import { webhookKind } from "./webhook/index.ts";
 
@@ -13,6 +14,7 @@ const KINDS: Partial<Record<IntegrationKind["type"], IntegrationKind>> = {
   github: createGitHubKind({
     threadHasRun: async (env, id, key) => (await threadRunId(env, id, key)) !== null,
   }) as IntegrationKind,
+  linear: linearKind as IntegrationKind,
 };
 
 /** The kind of `type`, or undefined when this server does not run it (yet). */

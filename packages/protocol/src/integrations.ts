@@ -12,6 +12,7 @@ export const DeliveryOutcome = z.enum([
   "received",
   "run_created",
   "followup_sent",
+  "run_cancelled",
   "ignored",
   "rejected",
   "failed",

@@ -22,7 +22,9 @@ import {
   sealResponse,
 } from "../idempotency.ts";
 import { createRun } from "../runs/create-run.ts";
+import { cancelRun } from "../runs/cancel-run.ts";
 import { followupRun } from "../runs/followup-run.ts";
+import { artifactInsert } from "../artifacts.ts";
 import { integrationRecord, parseWith } from "./credentials.ts";
 import type { DeliveryRow, IntegrationRow } from "./integration-item.ts";
 import { integrationActor } from "./integration-actor.ts";
@@ -116,15 +118,17 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
     requestId: `integration:${w.delivery.id}`,
     baseUrl: "",
   };
-  if (decision.kind === "followup") {
+  if (decision.kind === "followup" || decision.kind === "cancel") {
     const runId = await threadRunId(env, w.integration.id, decision.thread.key);
     if (!runId) {
-      const result: Result = { outcome: "ignored", reason: "no run on this thread to follow up" };
+      const what = decision.kind === "cancel" ? "cancel" : "follow up";
+      const result: Result = { outcome: "ignored", reason: `no run on this thread to ${what}` };
       return finish(db, w.delivery, result, null, w.claim);
     }
-    await followupRun({ ctx, runId, input: { message: decision.message } });
-    const result: Result = { outcome: "followup_sent", runId };
-    return finish(db, w.delivery, result, decision.thread, w.claim);
+    if (decision.kind === "cancel") await cancelRun({ ctx, runId });
+    else await followupRun({ ctx, runId, input: { message: decision.message } });
+    const outcome = decision.kind === "cancel" ? "run_cancelled" : "followup_sent";
+    return finish(db, w.delivery, { outcome, runId }, decision.thread, w.claim);
   }
   // the thread is kept first: a consumer finishing after a crash past createRun finds it here
   await db
@@ -165,6 +169,19 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
             thread: decision.thread,
             now,
           }),
+        ),
+        // the run's artifacts from its first moment (a Linear issue), written with it
+        ...(decision.artifacts ?? []).map((a) =>
+          asStatement(
+            db,
+            artifactInsert(db, {
+              teamId: w.integration.teamId,
+              runId,
+              type: a.artifact_type,
+              data: a.data,
+              createdAt: now,
+            }),
+          ),
         ),
       ],
     },

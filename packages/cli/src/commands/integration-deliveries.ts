@@ -3,7 +3,7 @@ import { type Command, str, UsageError } from "../command.ts";
 import { parseCount } from "../input.ts";
 import { ago, clip, printJson, table } from "../output.ts";
 
-const OUTCOMES = ["received", "run_created", "followup_sent", "ignored", "rejected", "failed"];
+const OUTCOMES = ["received", "run_created", "followup_sent", "run_cancelled", "ignored", "rejected", "failed"];
 
 export const integrationDeliveries: Command = {
   path: ["integration", "deliveries"],
