@@ -9,8 +9,14 @@ import { printJson, table } from "../output.ts";
 const SHAPE = {
   secret: {
     type: "string",
-    value: "<whsec_…>",
-    description: "a webhook's signing secret (create makes one when left out)",
+    value: "<secret>",
+    description:
+      "the signing secret of deliveries: a webhook's (create makes one when left out), or Linear's webhook secret",
+  },
+  "api-key": {
+    type: "string",
+    value: "<lin_api_…>",
+    description: "linear: the personal API key its activities are posted with",
   },
   template: {
     type: "string",
@@ -30,7 +36,20 @@ const SHAPE = {
   host: { type: "string", value: "<worker-id>", description: "the host pool its runs go to" },
 } as const;
 
-function shape(values: Values, cmd: string) {
+/** The credentials the flags give, named as the kind names them. */
+function credentialsOf(values: Values, type: string): Record<string, string> | undefined {
+  const secret = str(values.secret);
+  const apiKey = str(values["api-key"]);
+  if (type === "linear")
+    return secret || apiKey
+      ? { ...(secret ? { webhook_secret: secret } : {}), ...(apiKey ? { api_key: apiKey } : {}) }
+      : undefined;
+  return secret ? { secret } : undefined;
+}
+
+function shape(values: Values, cmd: string, type: string) {
+  if (str(values["api-key"]) !== undefined && type !== "linear")
+    throw new UsageError("--api-key is for linear integrations", cmd);
   if (str(values.template) !== undefined && str(values["template-file"]) !== undefined)
     throw new UsageError("choose --template or --template-file, not both", cmd);
   const template =
@@ -54,7 +73,7 @@ function shape(values: Values, cmd: string) {
   if (str(values.model)) defaults.model_id = str(values.model)!;
   if (str(values.host)) defaults.worker_host = str(values.host)!;
   return {
-    ...(str(values.secret) ? { credentials: { secret: str(values.secret)! } } : {}),
+    ...(credentialsOf(values, type) ? { credentials: credentialsOf(values, type) } : {}),
     ...(template !== undefined ? { prompt_template: template } : {}),
     ...(settings ? { settings } : {}),
     ...(Object.keys(defaults).length ? { run_defaults: defaults } : {}),
@@ -120,19 +139,25 @@ export const integrationCreate: Command = {
   args: "<name>",
   minArgs: 1,
   options: {
-    type: { type: "string", value: "webhook", description: "its kind (default webhook)" },
+    type: {
+      type: "string",
+      value: "webhook|github|linear",
+      description: "its kind (default webhook)",
+    },
     ...SHAPE,
     disabled: { type: "boolean", description: "create it disabled" },
   },
   examples: [
     'ambit integration create tickets -p "Fix {{payload.ticket.title}}: {{payload.ticket.body}}"',
     'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
+    'ambit integration create linear --type linear --api-key "$LINEAR_API_KEY" --secret "$LINEAR_WEBHOOK_SECRET" --settings \'{"teams":{"ENG":"<env-uid>"}}\'',
   ],
   async run({ positionals, values, client, io, json }) {
+    const type = str(values.type) ?? "webhook";
     const body = {
-      type: (str(values.type) ?? "webhook") as IntegrationCreateParams["type"],
+      type: type as IntegrationCreateParams["type"],
       name: positionals[0],
-      ...shape(values, "ambit integration create"),
+      ...shape(values, "ambit integration create", type),
       ...(values.disabled ? { enabled: false } : {}),
     } as IntegrationCreateParams;
     const i = await client().integrations.create(body);
@@ -165,8 +190,13 @@ export const integrationUpdate: Command = {
     const cmd = "ambit integration update";
     if (values.enable && values.disable)
       throw new UsageError("choose --enable or --disable, not both", cmd);
+    // credentials are named by the kind: ask which it is only when some are given
+    const type =
+      str(values.secret) !== undefined || str(values["api-key"]) !== undefined
+        ? (await client().integrations.retrieve(positionals[0])).type
+        : "webhook";
     const body: IntegrationUpdateParams = {
-      ...shape(values, cmd),
+      ...shape(values, cmd, type),
       ...(str(values.name) ? { name: str(values.name)! } : {}),
       ...(values.enable ? { enabled: true } : values.disable ? { enabled: false } : {}),
     };
