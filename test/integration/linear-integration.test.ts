@@ -177,7 +177,7 @@ describe("decideLinear", () => {
       expect(fake.activities).toHaveLength(1);
       expect(fake.activities[0].content).toMatchObject({
         type: "error",
-        body: expect.stringContaining("ambit member invite"),
+        body: expect.stringContaining("ambit member add"),
       });
     }
   });

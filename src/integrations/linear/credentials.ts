@@ -13,7 +13,7 @@ const oauthClient = {
   client_secret: z.string().min(1).optional().describe("the OAuth app's client secret"),
 };
 
-/** A personal API key (`lin_api_…`): sent bare as `Authorization: <key>`; activities appear as its user. */
+/** A personal API key (`lin_api_…`), sent bare as `Authorization: <key>`: activities are its user's. */
 export const LinearApiKeyCredentials = z.object({
   api_key: z.string().min(1),
   webhook_secret: webhookSecret,
@@ -27,7 +27,7 @@ export const LinearOAuthCredentials = z.object({
   ...oauthClient,
 });
 
-/** What a Linear integration authenticates with: an API key or an OAuth token, and the webhook secret. */
+/** What a Linear integration authenticates with: an API key or OAuth token, and the webhook secret. */
 export const LinearCredentials = z.union([LinearApiKeyCredentials, LinearOAuthCredentials]);
 export type LinearCredentials = z.infer<typeof LinearCredentials>;
 

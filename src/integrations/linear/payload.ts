@@ -16,7 +16,7 @@ const Issue = z.looseObject({
   projectId: z.string().nullish(),
 });
 
-/** The fields of an `AgentSessionEvent` read (integrations reference §4.3); the rest is ignored. */
+/** The fields of an `AgentSessionEvent` read (integrations reference §4.3); others are ignored. */
 export const AgentSessionEvent = z.looseObject({
   type: z.literal("AgentSessionEvent"),
   action: z.string(),

@@ -1,6 +1,6 @@
 import type { LinearClient } from "./graphql.ts";
 
-/** An issue with what a run needs to know of it (one query, ~ `comments` × 2 points of complexity). */
+/** An issue with what a run needs to know of it (one query of ~ `comments` × 2 complexity points). */
 export type IssueContext = {
   id: string;
   identifier: string;

@@ -5,7 +5,7 @@ import { LinearSettings } from "./settings.ts";
 
 export type LinearIntegration = IntegrationRecord<LinearCredentials, LinearSettings>;
 
-/** The integration with credentials and settings parsed again (defaults of settings added since). */
+/** The integration with credentials and settings parsed again (defaults of settings added since) */
 export function linearRecord(integration: IntegrationRecord<unknown, unknown>): LinearIntegration {
   const credentials = LinearCredentials.safeParse(integration.credentials);
   const settings = LinearSettings.safeParse(integration.settings);

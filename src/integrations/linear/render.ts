@@ -23,8 +23,9 @@ export const needsLinks = (e: RunEvent) =>
 /**
  * The one place a run event becomes what an agent session shows (integrations reference §4.3):
  * a run starting work → `thought`; a tool's result → `action` (the tool, its parameter, its
- * result); `BLOCKED` → `elicitation` (the answer comes back as `prompted`, a follow-up); success →
- * `response` (the agent's last message, the pull request, the run); failure or cancel → `error`.
+ * result); `BLOCKED` → `elicitation` (the answer comes back as `prompted`, a follow-up);
+ * success → `response` (the agent's last message, the pull request, the run); failure or
+ * cancel → `error`.
  * Anything else shows nothing. Pure: the report posts what this returns, in event order.
  */
 export function renderEvent(

@@ -20,9 +20,9 @@ const Template = z
 
 /** A Linear integration's maps, access message and limits (shown to members, written by admins). */
 export const LinearSettings = z.object({
-  /** the app user's id in the workspace (`viewer { id }`): its own comments and activities are dropped */
+  /** the app user's id in the workspace (`viewer { id }`): its own events are dropped */
   app_user_id: z.string().min(1).optional(),
-  /** Linear team (its key, e.g. `ENG`, or its id) → environment id of the runs its issues start */
+  /** Linear team (its key, e.g. `ENG`, or its id) → environment id of its issues' runs */
   teams: z.record(z.string().min(1).max(200), EnvId).default({}),
   /** Linear project id → environment id; a project's entry wins over its team's */
   projects: z.record(z.string().min(1).max(200), EnvId).default({}),
@@ -36,9 +36,9 @@ export const LinearSettings = z.object({
     .min(1)
     .max(1_000)
     .default(
-      "Ask an admin of the Ambit team to invite the email address of your Linear account (`ambit member invite <email>`), then mention the agent again.",
+      "Ask an admin of the Ambit team to invite the email address of your Linear account (`ambit member add <email>`), then mention the agent again.",
     ),
-  /** the prompt of a new session (placeholders in the README); absent: the integration's, else ours */
+  /** a new session's prompt (placeholders in the README); absent: the integration's, else ours */
   prompt: Template.optional(),
   /** how much of the issue goes into the prompt */
   limits: z
@@ -51,7 +51,7 @@ export const LinearSettings = z.object({
 });
 export type LinearSettings = z.infer<typeof LinearSettings>;
 
-/** The environment of an issue: its project's entry, else its team's (key, then id), else the default. */
+/** An issue's environment: its project's entry, else its team's (key, then id), else the default. */
 export function environmentFor(
   settings: LinearSettings,
   at: { teamKey?: string; teamId?: string; projectId?: string },
