@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub } from "../fakes/github.ts";
 import { startFakeLinear } from "../fakes/linear-graphql.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { deliveriesOf, processedDelivery, runsOf as runsOfTeam } from "./integration-log.ts";
 import {
   type ChildHost,
   childHost,
@@ -154,29 +155,10 @@ async function deliver(payload: unknown, o: { deliveryId?: string } = {}) {
   return { status: res.status, text: await res.text(), deliveryId, sentAt };
 }
 
-const deliveries = async () =>
-  (
-    await api(s.url, "GET", `/api/v1/integrations/${integration.uid}/deliveries?limit=100`, {
-      key: s.key,
-    })
-  ).json.deliveries as Json[];
+const deliveries = (query = "") => deliveriesOf(s, integration.uid, query);
+const processed = (deliveryId: string) => processedDelivery(s, integration.uid, deliveryId);
+const runsOf = () => runsOfTeam(s);
 
-async function processed(deliveryId: string, timeoutMs = 20_000): Promise<Json> {
-  let row: Json | undefined;
-  const ok = await waitFor(
-    async () => {
-      row = (await deliveries()).find((d) => d.delivery_id === deliveryId);
-      return !!row && row.outcome !== "received";
-    },
-    timeoutMs,
-    200,
-  );
-  expect(ok, `delivery ${deliveryId}: ${JSON.stringify(row)}`).toBe(true);
-  return row!;
-}
-
-const runsOf = async () =>
-  (await api(s.url, "GET", "/api/v1/agent/runs?limit=100", { key: s.key })).json.runs as Json[];
 const typesOf = (sessionId: string) =>
   linear.activitiesOf(sessionId).map((a) => String(a.content.type));
 

@@ -13,7 +13,6 @@ import { createFakeLinear } from "../fakes/linear-graphql.ts";
 
 const SECRET = "lin_wh_test_secret";
 /** What a promise was rejected with (it must be). */
-// biome-ignore lint/suspicious/noExplicitAny: the tests read the error's fields
 const rejection = (p: Promise<unknown>): Promise<any> =>
   p.then(
     () => {

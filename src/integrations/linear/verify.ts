@@ -1,13 +1,8 @@
+import { hexToBytes, hmacSha256Matches } from "../hmac.ts";
 import type { Verified } from "../kind.ts";
 
-const enc = new TextEncoder();
 /** Linear's own SDK refuses a delivery whose `webhookTimestamp` is further than this from now. */
 export const FRESHNESS_MS = 60_000;
-
-const hexToBytes = (hex: string) =>
-  /^(?:[0-9a-f]{2})+$/i.test(hex)
-    ? Uint8Array.from(hex.match(/../g) ?? [], (x) => Number.parseInt(x, 16))
-    : null;
 
 const refuse = (reason: string): Verified => ({ ok: false, status: 401, reason });
 
@@ -25,15 +20,7 @@ export async function verifyLinearDelivery(input: {
 }): Promise<Verified> {
   const sig = hexToBytes(input.headers.get("linear-signature") ?? "");
   if (sig?.length !== 32) return refuse("no Linear-Signature header, or not a SHA-256 hex digest");
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(input.secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  // fresh copies: WebCrypto's BufferSource refuses a view of a SharedArrayBuffer
-  if (!(await crypto.subtle.verify("HMAC", key, new Uint8Array(sig), new Uint8Array(input.body))))
+  if (!(await hmacSha256Matches(input.secret, sig, input.body)))
     return refuse("signature does not match the webhook secret");
   let payload: { webhookTimestamp?: unknown; type?: unknown; action?: unknown };
   try {
