@@ -3,10 +3,15 @@
 // API base is the fake GitHub REST server (test/fakes/github-rest.ts, in this process: decide's
 // reaction and thread read). Measures the inbound answer (acknowledged) and delivery → run QUEUED
 // (the run row's created_at), against GET /healthz and POST /agent/runs at the same rate on the
-// same server. Writes bench/results/integrations-<timestamp>.json. See bench/README.md.
+// same server. Then Linear agent sessions (`AgentSessionEvent` `created`, each its own session) at
+// the same rate to a `linear` integration whose LINEAR_API_URL is the fake Linear GraphQL server
+// (test/fakes/linear-graphql.ts, in this process): acknowledged, and event → first activity
+// posted (Linear wants one within 10 s). Writes bench/results/integrations-<timestamp>.json.
+// See bench/README.md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import {
   applyMigrations,
@@ -16,6 +21,7 @@ import {
 } from "../scripts/lib/wrangler-dev.ts";
 import { issueCommentPayload } from "../test/fakes/github-payloads.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../test/fakes/github-rest.ts";
+import { startFakeLinear } from "../test/fakes/linear-graphql.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round } from "./lib/load.ts";
@@ -23,6 +29,8 @@ import { machineInfo } from "./lib/machine.ts";
 
 const PAT = "ghp_bench_token";
 const SECRET = "bench-webhook-secret";
+const LINEAR_KEY = "lin_api_bench_key";
+const LINEAR_SECRET = "bench-linear-webhook-secret";
 
 type Sent = { at: number; ms: number; status: number };
 
@@ -41,18 +49,25 @@ export async function benchIntegrations(argv: string[]) {
   const state = benchState("integrations", o.keep!);
   let server: DevServer | undefined;
   let rest: FakeGitHubRest | undefined;
+  let linear: Awaited<ReturnType<typeof startFakeLinear>> | undefined;
   state.onCleanup(async () => {
     await server?.stop();
     await rest?.close();
+    await linear?.close();
   });
   const started = new Date();
   try {
     await applyMigrations(state.persistTo, { quiet: true });
     rest = await startFakeGitHubRest({ pat: PAT, botLogin: "ambit[bot]" });
+    linear = await startFakeLinear({ apiKey: LINEAR_KEY });
     server = await startDevServer({
       persistTo: state.persistTo,
       // every run waits in line (no host serves its pool): the team may hold all of them
-      vars: { ...state.vars, MAX_QUEUED_RUNS_PER_TEAM: "1000000" },
+      vars: {
+        ...state.vars,
+        MAX_QUEUED_RUNS_PER_TEAM: "1000000",
+        LINEAR_API_URL: linear.url,
+      },
       logLevel: "warn",
     });
     const url = server.url;
@@ -108,6 +123,32 @@ export async function benchIntegrations(argv: string[]) {
       })
       .filter((x): x is number => x !== undefined);
 
+    log(`Linear agent sessions: ${n} at ${rate}/s`);
+    const lin = await json<{ uid: string }>(
+      await fetch(`${url}/api/v1/integrations`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({
+          type: "linear",
+          name: "bench-linear",
+          credentials: { api_key: LINEAR_KEY, webhook_secret: LINEAR_SECRET },
+          run_defaults: { worker_host: "bench-nobody" },
+        }),
+      }),
+      201,
+    );
+    const linInbound = `${url}/api/v1/integrations/${lin.uid}/events`;
+    const email = `integrations@ambit.local`;
+    await openLoop(20, rate, (i) => deliverLinear(linInbound, `warm-session-${i}`, email));
+    const sessions = Array.from({ length: n }, (_, i) => `bench-session-${i}`);
+    const linCpu0 = treeCpuMs(server.child.pid);
+    const linAcks = await openLoop(n, rate, (i) => deliverLinear(linInbound, sessions[i], email));
+    const firstAt = await firstActivities(linear, sessions, Number(o.timeout));
+    const linCpu1 = treeCpuMs(server.child.pid);
+    const toFirst = sessions
+      .map((id, i) => (firstAt.has(id) ? firstAt.get(id)! - linAcks[i].at : undefined))
+      .filter((x): x is number => x !== undefined);
+
     const report = {
       bench: "integrations",
       started_at: started.toISOString(),
@@ -137,12 +178,27 @@ export async function benchIntegrations(argv: string[]) {
       },
       server_cpu_ms_per_delivery: cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / n),
       github_calls_per_delivery: round(rest.calls.length / (n + 20), 2),
+      linear_delivery_acknowledged: figures(
+        linAcks.map((x) => x.ms),
+        linAcks,
+      ),
+      linear_event_to_first_activity: {
+        ...stats(toFirst),
+        within_10s: toFirst.filter((ms) => ms <= 10_000).length,
+        sessions: toFirst.length,
+        missing: n - toFirst.length,
+      },
+      linear_server_cpu_ms_per_delivery:
+        linCpu0 === null || linCpu1 === null ? null : round((linCpu1 - linCpu0) / n),
+      linear_calls_per_delivery: round(linear.calls.length / (n + 20), 2),
     };
     console.table({
       "GET /healthz": row(report.healthz),
       "POST /agent/runs": row(report.api_run_created),
       "delivery acknowledged": row(report.delivery_acknowledged),
       "delivery → QUEUED": row(report.delivery_to_run_queued),
+      "Linear acknowledged": row(report.linear_delivery_acknowledged),
+      "Linear → first activity": row(report.linear_event_to_first_activity),
     });
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
@@ -175,6 +231,60 @@ async function deliver(inbound: string, deliveryId: string, number: number) {
     },
     body,
   });
+}
+
+/** One signed `AgentSessionEvent` `created`: the team's owner delegated an issue of its own. */
+function deliverLinear(inbound: string, sessionId: string, email: string) {
+  const body = JSON.stringify({
+    type: "AgentSessionEvent",
+    action: "created",
+    organizationId: "bench-org",
+    webhookTimestamp: Date.now(),
+    agentSession: {
+      id: sessionId,
+      issue: {
+        id: `issue-${sessionId}`,
+        identifier: "BEN-1",
+        title: "bench",
+        url: `https://linear.app/bench/issue/${sessionId}`,
+      },
+      comment: { id: `c-${sessionId}`, body: "please fix this" },
+      creatorId: "bench-user",
+      creator: { id: "bench-user", name: "bench", email },
+    },
+  });
+  return fetch(inbound, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "linear-delivery": crypto.randomUUID(),
+      "linear-event": "AgentSessionEvent",
+      "linear-signature": createHmac("sha256", LINEAR_SECRET).update(body).digest("hex"),
+    },
+    body,
+  });
+}
+
+/** Waits until each session has an activity on the fake (or `timeoutS` passes): the first's time. */
+async function firstActivities(
+  linear: { activities: { agentSessionId: string; at: number }[] },
+  sessions: string[],
+  timeoutS: number,
+): Promise<Map<string, number>> {
+  const wanted = new Set(sessions);
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const first = new Map<string, number>();
+    for (const a of linear.activities)
+      if (wanted.has(a.agentSessionId) && !first.has(a.agentSessionId))
+        first.set(a.agentSessionId, a.at);
+    process.stdout.write(`\r  sessions answered ${first.size} / ${sessions.length}`);
+    if (first.size >= sessions.length || Date.now() > deadline) {
+      process.stdout.write("\n");
+      return first;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** `n` requests started `1000/rate` ms apart whatever the answers do (an open loop, as senders). */
