@@ -36,6 +36,8 @@ export type LinearFailure = {
   retryAfter?: number;
   /** how many matching calls fail (default 1) */
   times?: number;
+  /** how many matching calls pass first (default 0) */
+  after?: number;
 };
 
 export function createFakeLinear(options: {
@@ -95,7 +97,8 @@ export function createFakeLinear(options: {
         ],
       });
     const failure = failures.find((f) => !f.operation || f.operation === operation);
-    if (failure) {
+    if (failure?.after) failure.after--;
+    else if (failure) {
       failure.times = (failure.times ?? 1) - 1;
       if (failure.times <= 0) failures.splice(failures.indexOf(failure), 1);
       if (failure.kind === "429")

@@ -63,17 +63,13 @@ export async function saveProgress(
   return rows.length > 0;
 }
 
-/** Gives the posting back (what it got to is saved with it). */
-export async function releaseLease(d1: D1Database, lease: Lease, state: LinearThreadState) {
-  const {
-    posting_by: _by,
-    posting_until: _until,
-    ...rest
-  } = state as LinearThreadState & {
-    posting_by?: string;
-  };
+/** Gives the posting back; what it got to stays as `saveProgress` last wrote it. */
+export async function releaseLease(d1: D1Database, lease: Lease) {
   await createDb(d1)
     .update(integrationThreads)
-    .set({ state: rest, updatedAt: Date.now() })
+    .set({
+      state: sql`json_remove(${integrationThreads.state}, '$.posting_by', '$.posting_until')`,
+      updatedAt: Date.now(),
+    })
     .where(and(where(lease), heldBy(lease.token)));
 }

@@ -42,12 +42,18 @@ export async function reportToLinear(input: {
     now(),
   );
   if (!taken) throw new VendorRetryError(1, "another report is posting to this agent session");
-  const { lease } = taken;
-  let state = taken.state;
   try {
-    state = await postPending({ env, integration, client, runId, lease, state, now });
+    await postPending({
+      env,
+      integration,
+      client,
+      runId,
+      lease: taken.lease,
+      state: taken.state,
+      now,
+    });
   } finally {
-    await releaseLease(env.DB, lease, state);
+    await releaseLease(env.DB, taken.lease);
   }
 }
 
