@@ -38,6 +38,14 @@ const Config = z
       .url({ protocol: /^https?$/ })
       .default("https://slack.com/api")
       .transform((u) => u.replace(/\/+$/, "")),
+    /**
+     * Linear's API origin (GraphQL at `<LINEAR_API_URL>/graphql`): the Linear integration's
+     * activities and issue reads go there; tests point it at a fake (test/fakes/linear-graphql.ts)
+     */
+    LINEAR_API_URL: z
+      .url({ protocol: /^https?$/ })
+      .default("https://api.linear.app")
+      .transform((u) => u.replace(/\/+$/, "")),
     // Live viewers (finding 7): what one run's session serves at once; more are answered 429.
     /** websockets and SSE streams of one run, of every kind (teammates and the public link; the host aside) */
     RUN_VIEWERS_MAX: z.coerce.number().int().min(1).default(100),

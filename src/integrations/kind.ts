@@ -2,6 +2,7 @@ import type {
   AmbientAgentConfig,
   AssignedSecret,
   PlatformEventMessage,
+  ReportArtifactRequest,
   RunAgentRequest,
   RunSourceType,
 } from "@ambit/protocol";
@@ -16,7 +17,7 @@ import type { OAuthDescriptor } from "./oauth.ts";
  * run (trigger layer of configuration resolution) and follow-ups on a thread's active run.
  */
 export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
-  type: "github" | "webhook" | "slack";
+  type: "github" | "webhook" | "slack" | "linear";
   /** write-only credentials, sealed with the team's envelope key (never in a response or log) */
   credentials: z.ZodType<Credentials>;
   /** triggers, filters, maps and templates: shown to members, written by admins */
@@ -134,6 +135,8 @@ export type Decision =
       followup?: { message: string; sender: string };
       /** the team member the run is created as (a Slack user linked to them); absent: the integration's actor */
       actAs?: string;
+      /** artifacts the run has from its first moment (e.g. the Linear issue it works on) */
+      artifacts?: ReportArtifactRequest[];
     }
   /** a message for the run active on this thread (or the next execution of its last run) */
   | { kind: "followup"; thread: Thread; message: string; sender: string; actAs?: string }

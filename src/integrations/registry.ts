@@ -1,6 +1,7 @@
 import { createGitHubKind } from "./github/index.ts";
 import type { IntegrationKind } from "./kind.ts";
 import { createSlackKind } from "./slack/index.ts";
+import { linearKind } from "./linear/index.ts";
 import { threadRunId } from "./threads.ts";
 import { webhookKind } from "./webhook/index.ts";
 
@@ -16,6 +17,7 @@ const KINDS: Partial<Record<IntegrationKind["type"], IntegrationKind>> = {
   webhook: webhookKind as IntegrationKind,
   github: createGitHubKind({ threadHasRun }) as IntegrationKind,
   slack: createSlackKind({ threadHasRun }) as IntegrationKind,
+  linear: linearKind as IntegrationKind,
 };
 
 /** The kind of `type`, or undefined when this server does not run it (yet). */

@@ -5,7 +5,7 @@ import type {
   UploadFileArtifactQuery,
 } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
-import { createDb } from "../db/client.ts";
+import { createDb, type Db } from "../db/client.ts";
 import { runArtifacts, runs } from "../db/schema.ts";
 import { getConfig } from "../env.ts";
 import { signArtifactToken, verifyArtifactToken } from "../lib/artifact-token.ts";
@@ -71,6 +71,24 @@ export async function authorizeArtifactWrite(input: {
   return { teamId, runId: row.id };
 }
 
+/** The insert of one artifact row (a caller may batch it with the run it belongs to). */
+export function artifactInsert(
+  db: Db,
+  a: {
+    teamId: string;
+    runId: string;
+    type: ArtifactType;
+    data: Record<string, unknown>;
+    createdAt: number;
+    uid?: string;
+  },
+) {
+  const { teamId, runId, type: artifactType, data, createdAt } = a;
+  return db
+    .insert(runArtifacts)
+    .values({ id: a.uid ?? newUid(), runId, teamId, artifactType, data, createdAt });
+}
+
 async function insertArtifact(
   env: Env,
   w: ArtifactWriter,
@@ -79,9 +97,7 @@ async function insertArtifact(
   uid = newUid(),
 ) {
   const createdAt = Date.now();
-  await createDb(env.DB)
-    .insert(runArtifacts)
-    .values({ id: uid, runId: w.runId, teamId: w.teamId, artifactType: type, data, createdAt });
+  await artifactInsert(createDb(env.DB), { ...w, type, data, createdAt, uid });
   const artifact = { artifact_uid: uid, artifact_type: type, created_at: iso(createdAt), data };
   await emitPlatformEventOrLog(env, {
     team_id: w.teamId,

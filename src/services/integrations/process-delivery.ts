@@ -24,6 +24,7 @@ import {
 import { createRun } from "../runs/create-run.ts";
 import { cancelRun } from "../runs/cancel-run.ts";
 import { followupRun } from "../runs/followup-run.ts";
+import { artifactInsert } from "../artifacts.ts";
 import { integrationRecord, parseWith } from "./credentials.ts";
 import type { DeliveryRow, IntegrationRow } from "./integration-item.ts";
 import { integrationActor, memberActor } from "./integration-actor.ts";
@@ -170,6 +171,19 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
             thread: decision.thread,
             now,
           }),
+        ),
+        // the run's artifacts from its first moment (a Linear issue), written with it
+        ...(decision.artifacts ?? []).map((a) =>
+          asStatement(
+            db,
+            artifactInsert(db, {
+              teamId: w.integration.teamId,
+              runId,
+              type: a.artifact_type,
+              data: a.data,
+              createdAt: now,
+            }),
+          ),
         ),
       ],
     },

@@ -9,8 +9,14 @@ import { printJson, table } from "../output.ts";
 const SHAPE = {
   secret: {
     type: "string",
-    value: "<whsec_…>",
-    description: "a webhook's signing secret (create makes one when left out)",
+    value: "<secret>",
+    description:
+      "the signing secret of deliveries: a webhook's (create makes one when left out), or Linear's webhook secret",
+  },
+  "api-key": {
+    type: "string",
+    value: "<lin_api_…>",
+    description: "linear: the personal API key its activities are posted with",
   },
   "signing-secret": {
     type: "string",
@@ -50,7 +56,28 @@ const SHAPE = {
   host: { type: "string", value: "<worker-id>", description: "the host pool its runs go to" },
 } as const;
 
-function shape(values: Values, cmd: string) {
+/** The credentials the flags give, named as the kind names them. */
+function credentialsOf(values: Values, type: string): Record<string, string> | undefined {
+  const flags: Record<string, string> =
+    type === "linear"
+      ? { secret: "webhook_secret", "api-key": "api_key" }
+      : type === "slack"
+        ? {
+            "signing-secret": "signing_secret",
+            "bot-token": "bot_token",
+            "client-id": "client_id",
+            "client-secret": "client_secret",
+          }
+        : { secret: "secret" };
+  const credentials: Record<string, string> = {};
+  for (const [flag, field] of Object.entries(flags))
+    if (str(values[flag])) credentials[field] = str(values[flag])!;
+  return Object.keys(credentials).length ? credentials : undefined;
+}
+
+function shape(values: Values, cmd: string, type: string) {
+  if (str(values["api-key"]) !== undefined && type !== "linear")
+    throw new UsageError("--api-key is for linear integrations", cmd);
   if (str(values.template) !== undefined && str(values["template-file"]) !== undefined)
     throw new UsageError("choose --template or --template-file, not both", cmd);
   const template =
@@ -73,14 +100,9 @@ function shape(values: Values, cmd: string) {
   if (str(values.environment)) defaults.environment_id = str(values.environment)!;
   if (str(values.model)) defaults.model_id = str(values.model)!;
   if (str(values.host)) defaults.worker_host = str(values.host)!;
-  const credentials: Record<string, string> = {};
-  if (str(values.secret)) credentials.secret = str(values.secret)!;
-  if (str(values["signing-secret"])) credentials.signing_secret = str(values["signing-secret"])!;
-  if (str(values["bot-token"])) credentials.bot_token = str(values["bot-token"])!;
-  if (str(values["client-id"])) credentials.client_id = str(values["client-id"])!;
-  if (str(values["client-secret"])) credentials.client_secret = str(values["client-secret"])!;
+  const credentials = credentialsOf(values, type);
   return {
-    ...(Object.keys(credentials).length ? { credentials } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(template !== undefined ? { prompt_template: template } : {}),
     ...(settings ? { settings } : {}),
     ...(Object.keys(defaults).length ? { run_defaults: defaults } : {}),
@@ -148,7 +170,7 @@ export const integrationCreate: Command = {
   options: {
     type: {
       type: "string",
-      value: "webhook|github|slack",
+      value: "webhook|github|slack|linear",
       description: "its kind (default webhook)",
     },
     ...SHAPE,
@@ -159,12 +181,14 @@ export const integrationCreate: Command = {
     'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
     'ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings \'{"channels":{"C0123":"<env uid>"}}\'',
     "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --client-id $SLACK_CLIENT_ID --client-secret $SLACK_CLIENT_SECRET",
+    'ambit integration create linear --type linear --api-key "$LINEAR_API_KEY" --secret "$LINEAR_WEBHOOK_SECRET" --settings \'{"teams":{"ENG":"<env-uid>"}}\'',
   ],
   async run({ positionals, values, client, io, json }) {
+    const type = str(values.type) ?? "webhook";
     const body = {
-      type: (str(values.type) ?? "webhook") as IntegrationCreateParams["type"],
+      type: type as IntegrationCreateParams["type"],
       name: positionals[0],
-      ...shape(values, "ambit integration create"),
+      ...shape(values, "ambit integration create", type),
       ...(values.disabled ? { enabled: false } : {}),
     } as IntegrationCreateParams;
     const c = client();
@@ -211,8 +235,13 @@ export const integrationUpdate: Command = {
     const cmd = "ambit integration update";
     if (values.enable && values.disable)
       throw new UsageError("choose --enable or --disable, not both", cmd);
+    // credentials are named by the kind: ask which it is only when some are given
+    const credentialFlags = ["secret", "api-key", "signing-secret", "bot-token", "client-id", "client-secret"];
+    const type = credentialFlags.some((f) => str(values[f]) !== undefined)
+      ? (await client().integrations.retrieve(positionals[0])).type
+      : "webhook";
     const body: IntegrationUpdateParams = {
-      ...shape(values, cmd),
+      ...shape(values, cmd, type),
       ...(str(values.name) ? { name: str(values.name)! } : {}),
       ...(values.enable ? { enabled: true } : values.disable ? { enabled: false } : {}),
     };
