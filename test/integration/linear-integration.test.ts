@@ -234,10 +234,11 @@ describe("decideLinear", () => {
       message: "also fix the other test",
       sender: "linear:lu-1",
     });
-    expect(await decide({ userId: "lu-1", signal: "stop", email: t.email })).toEqual({
+    // a stop cancels as the member behind the Linear user (their right to steer the run applies)
+    expect(await decide({ userId: "lu-1", signal: "stop", email: t.email })).toMatchObject({
       kind: "cancel",
       thread: { key: "linear:s-1" },
-      sender: "linear:lu-1",
+      actAs: t.userId,
     });
     expect(fake.activities).toHaveLength(0);
   });
