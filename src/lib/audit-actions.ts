@@ -3,8 +3,17 @@
 // `test/integration/audit-coverage.test.ts` can hold this table to every write operation there.
 // A write route missing here is still recorded, under `fallbackAuditAction`'s name.
 
-/** How a route's write is recorded: its action, and its target's type (id: the last path param, else the answer's id). */
-export type AuditRoute = { action: string; target: string; targetParam?: string };
+/**
+ * How a route's write is recorded: its action, and its target's type (id: the last path param,
+ * else the answer's id). `recordedBy`: the module that records it instead of the middleware (a
+ * write that carries no key, whose team is known only later).
+ */
+export type AuditRoute = {
+  action: string;
+  target: string;
+  targetParam?: string;
+  recordedBy?: string;
+};
 
 export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /teams": { action: "team.create", target: "team" },
@@ -40,8 +49,12 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
     targetParam: "uid",
   },
   // an inbound delivery carries no key and names no team until it is processed: the run it
-  // creates is recorded then, with the integration as its actor (services/integrations)
-  "POST /integrations/{uid}/events": { action: "integration.receive", target: "integration" },
+  // creates (or follows up) is recorded then, with the integration as its actor
+  "POST /integrations/{uid}/events": {
+    action: "run.create",
+    target: "run",
+    recordedBy: "services/integrations/process-delivery.ts",
+  },
   "POST /webhooks": { action: "webhook.create", target: "webhook" },
   "PATCH /webhooks/{uid}": { action: "webhook.update", target: "webhook" },
   "DELETE /webhooks/{uid}": { action: "webhook.delete", target: "webhook" },
@@ -78,9 +91,17 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /agent/skills": { action: "skill.create", target: "skill" },
   "PATCH /agent/skills": { action: "skill.update", target: "skill" },
   "DELETE /agent/skills": { action: "skill.delete", target: "skill" },
-  // the console's sign-in records its own entries, failures included (routes/web-auth.ts)
-  "POST /auth/sign-in": { action: "auth.sign_in", target: "session" },
-  "POST /auth/sign-out": { action: "auth.sign_out", target: "session" },
+  // the console's sign-in, at the root: it records its own entries, failures included
+  "POST /auth/sign-in": {
+    action: "auth.sign_in",
+    target: "session",
+    recordedBy: "routes/web-auth.ts",
+  },
+  "POST /auth/sign-out": {
+    action: "auth.sign_out",
+    target: "session",
+    recordedBy: "routes/web-auth.ts",
+  },
 };
 
 const VERBS: Record<string, string> = {

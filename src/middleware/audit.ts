@@ -6,7 +6,7 @@ import { auditRouteOf } from "../lib/audit-actions.ts";
 import type { AuditNote } from "../lib/audit-note.ts";
 import { log } from "../lib/log.ts";
 import { auditActorOf } from "../services/audit/actor.ts";
-import { type AuditInput, recordAuditSafely } from "../services/audit/record.ts";
+import { type AuditInput, recordAuditSafely } from "../db/audit-log.ts";
 import type { AppEnv } from "./types.ts";
 
 const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -55,6 +55,7 @@ export function openApiPath(honoPath: string): string {
 async function auditInputOf(c: Context<AppEnv>, note: AuditNote): Promise<AuditInput | null> {
   const path = openApiPath(routePath(c)); // the route that answered
   const route = auditRouteOf(c.req.method, path);
+  if (route.recordedBy) return null; // recorded there, with what only it knows
   const auth = c.get("auth");
   const teamId = note.teamId ?? auth?.teamId ?? c.get("hostToken")?.teamId;
   if (!teamId) {

@@ -1,7 +1,7 @@
 import { type AuditEntry, verifyAuditChain } from "@ambit/protocol";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordAudit } from "../../src/services/audit/record.ts";
+import { recordAudit } from "../../src/db/audit-log.ts";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 
 const LOG = "/api/v1/audit-log";

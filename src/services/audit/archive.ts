@@ -1,7 +1,7 @@
 import { and, asc, between, eq, lt, sql } from "drizzle-orm";
 import { createDb } from "../../db/client.ts";
 import { auditLog, teams } from "../../db/schema.ts";
-import { toAuditEntry } from "./record.ts";
+import { toAuditEntry } from "../../db/audit-log.ts";
 
 // Entries older than their team's retention move from D1 to R2 (the ARTIFACTS bucket), as NDJSON
 // chunks keyed by team and seq range, where `exportAuditLog` still reads them. The newest entry

@@ -4,7 +4,7 @@ import { auditLog } from "../../db/schema.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { archivedChunks } from "./archive.ts";
-import { toAuditEntry } from "./record.ts";
+import { toAuditEntry } from "../../db/audit-log.ts";
 
 const SORT = "seq";
 const WHO = "Reading the audit log";

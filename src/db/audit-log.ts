@@ -1,11 +1,15 @@
 import { AUDIT_GENESIS_HASH, type AuditEntry, auditEntryHash } from "@ambit/protocol";
 import { desc, eq } from "drizzle-orm";
-import { createDb, type Db } from "../../db/client.ts";
-import { auditLog } from "../../db/schema.ts";
-import type { AuditActor, AuditChanges } from "../../lib/audit-note.ts";
-import { newUid } from "../../lib/ids.ts";
-import { errorText, log } from "../../lib/log.ts";
-import { iso } from "../../lib/time.ts";
+import { createDb, type Db } from "./client.ts";
+import { auditLog } from "./schema.ts";
+import type { AuditActor, AuditChanges } from "../lib/audit-note.ts";
+import { newUid } from "../lib/ids.ts";
+import { errorText, log } from "../lib/log.ts";
+import { iso } from "../lib/time.ts";
+
+// The audit log's one writer (docs/audit.md): here beside the schema rather than in services/
+// because the Durable Objects record too (a host's connection to its pool) and never import
+// services.
 
 /** What a caller records; the chain (seq, hashes), the id and the time are added here. */
 export type AuditInput = {
