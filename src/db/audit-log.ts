@@ -37,9 +37,10 @@ export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEnt
   const db = createDb(env.DB);
   const at = input.at ?? Date.now();
   // as stored and read back (JSON), so the hash covers exactly what an export shows
-  const changes = input.changes && Object.keys(input.changes).length > 0
-    ? (JSON.parse(JSON.stringify(input.changes)) as AuditEntry["changes"])
-    : null;
+  const changes =
+    input.changes && Object.keys(input.changes).length > 0
+      ? (JSON.parse(JSON.stringify(input.changes)) as AuditEntry["changes"])
+      : null;
   const base = {
     id: newUid(),
     team_id: input.teamId,
@@ -92,7 +93,8 @@ export async function recordAuditSafely(env: Env, input: AuditInput): Promise<vo
 /** Whether D1 refused the insert for UNIQUE(team_id, seq) (drizzle wraps D1's error as `cause`). */
 function lostTheRace(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
-    if (/UNIQUE constraint failed: audit_log\.team_id, audit_log\.seq/.test(errorText(e))) return true;
+    if (/UNIQUE constraint failed: audit_log\.team_id, audit_log\.seq/.test(errorText(e)))
+      return true;
   }
   return false;
 }

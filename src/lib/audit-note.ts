@@ -56,8 +56,59 @@ export function diffForAudit(
     const [b, a] = [before?.[k], after?.[k]];
     if (JSON.stringify(b) === JSON.stringify(a)) continue;
     out[k] = secret.includes(k)
-      ? { before: b === undefined ? undefined : "(set)", after: a === undefined ? undefined : "(set)" }
+      ? {
+          before: b === undefined ? undefined : "(set)",
+          after: a === undefined ? undefined : "(set)",
+        }
       : { before: b ?? null, after: a ?? null };
   }
   return out;
+}
+
+/** Fields that may hold a credential (MCP env and headers, generated secrets): "(set)" only. */
+const OPAQUE = new Set([
+  "env",
+  "env_vars",
+  "headers",
+  "secret",
+  "credentials",
+  "generated_credentials",
+  "key",
+  "value",
+  "token",
+]);
+/** Fields every write changes, which say nothing of what changed. */
+const BOOKKEEPING = /^(uid|id|created|updated|last_updated|last_updated_by|creator)$|_at$/;
+
+/** An item's fields, nested objects flattened to dotted names (`config.setup_commands`). */
+function fieldsOf(item: unknown, prefix = "", out: Record<string, unknown> = {}) {
+  if (!item || typeof item !== "object") return prefix ? out : undefined;
+  for (const [k, v] of Object.entries(item)) {
+    if (BOOKKEEPING.test(k)) continue;
+    const name = `${prefix}${k}`;
+    if (OPAQUE.has(k)) out[name] = v == null ? v : "(set)";
+    else if (v && typeof v === "object" && !Array.isArray(v)) fieldsOf(v, `${name}.`, out);
+    else out[name] = v;
+  }
+  return out;
+}
+
+/** What a write changed in an item, from its wire form before and after (either may be absent). */
+export const itemAuditDiff = (before: unknown, after: unknown): AuditChanges =>
+  diffForAudit(fieldsOf(before), fieldsOf(after));
+
+/**
+ * Runs a write between a read of its item and notes the fields it changed: `read` the item
+ * before (omit for a create), `write` answers the item after (a delete: anything, ignored).
+ */
+export async function auditedWrite<T>(
+  ctx: HasNote,
+  read: (() => Promise<unknown>) | undefined,
+  write: () => Promise<T>,
+  opts: { deletes?: boolean } = {},
+): Promise<T> {
+  const before = read && ctx.audit ? await read() : undefined;
+  const after = await write();
+  noteAuditChanges(ctx, itemAuditDiff(before, opts.deletes ? undefined : after));
+  return after;
 }

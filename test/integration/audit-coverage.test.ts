@@ -110,8 +110,17 @@ describe("every write route records an audit entry", () => {
       { op: "POST /api-keys", path: "/api-keys", body: { name: "ci" }, keep: "key" },
       { op: "DELETE /api-keys/{uid}", path: "/api-keys/:key" },
       { op: "DELETE /team/members/{uid}", path: "/team/members/:member" },
-      { op: "POST /agent/environments", path: "/agent/environments", body: { name: "e" }, keep: "env" },
-      { op: "PUT /agent/environments/{uid}", path: "/agent/environments/:env", body: { name: "e2" } },
+      {
+        op: "POST /agent/environments",
+        path: "/agent/environments",
+        body: { name: "e" },
+        keep: "env",
+      },
+      {
+        op: "PUT /agent/environments/{uid}",
+        path: "/agent/environments/:env",
+        body: { name: "e2" },
+      },
       { op: "DELETE /agent/environments/{uid}", path: "/agent/environments/:env" },
       {
         op: "POST /agent/secrets",
@@ -147,8 +156,17 @@ describe("every write route records an audit entry", () => {
         body: { name: "gh", config: { command: "npx", args: ["gh-mcp2"] } },
       },
       { op: "DELETE /agent/mcp-servers/{uid}", path: "/agent/mcp-servers/:mcp" },
-      { op: "POST /agent/rules", path: "/agent/rules", body: { name: "r", content: "c" }, keep: "rule" },
-      { op: "PUT /agent/rules/{uid}", path: "/agent/rules/:rule", body: { name: "r", content: "d" } },
+      {
+        op: "POST /agent/rules",
+        path: "/agent/rules",
+        body: { name: "r", content: "c" },
+        keep: "rule",
+      },
+      {
+        op: "PUT /agent/rules/{uid}",
+        path: "/agent/rules/:rule",
+        body: { name: "r", content: "d" },
+      },
       { op: "DELETE /agent/rules/{uid}", path: "/agent/rules/:rule" },
       {
         op: "POST /agent/prompts",
@@ -156,11 +174,24 @@ describe("every write route records an audit entry", () => {
         body: { name: "p", prompt: "x" },
         keep: "prompt",
       },
-      { op: "PUT /agent/prompts/{uid}", path: "/agent/prompts/:prompt", body: { name: "p", prompt: "y" } },
+      {
+        op: "PUT /agent/prompts/{uid}",
+        path: "/agent/prompts/:prompt",
+        body: { name: "p", prompt: "y" },
+      },
       { op: "DELETE /agent/prompts/{uid}", path: "/agent/prompts/:prompt" },
-      { op: "PUT /agent/env-vars/{name}", path: "/agent/env-vars/LOG_LEVEL", body: { value: "debug" } },
+      {
+        op: "PUT /agent/env-vars/{name}",
+        path: "/agent/env-vars/LOG_LEVEL",
+        body: { value: "debug" },
+      },
       { op: "DELETE /agent/env-vars/{name}", path: "/agent/env-vars/LOG_LEVEL" },
-      { op: "POST /agent/identities", path: "/agent/identities", body: { name: "bot" }, keep: "id" },
+      {
+        op: "POST /agent/identities",
+        path: "/agent/identities",
+        body: { name: "bot" },
+        keep: "id",
+      },
       {
         op: "PUT /agent/identities/{uid}",
         path: "/agent/identities/:id",
@@ -179,7 +210,10 @@ describe("every write route records an audit entry", () => {
         body: { name: "n2", cron_schedule: "0 10 * * *", prompt: "p", enabled: true },
       },
       { op: "POST /agent/schedules/{scheduleId}/pause", path: "/agent/schedules/:schedule/pause" },
-      { op: "POST /agent/schedules/{scheduleId}/resume", path: "/agent/schedules/:schedule/resume" },
+      {
+        op: "POST /agent/schedules/{scheduleId}/resume",
+        path: "/agent/schedules/:schedule/resume",
+      },
       { op: "DELETE /agent/schedules/{scheduleId}", path: "/agent/schedules/:schedule" },
       {
         op: "POST /webhooks",

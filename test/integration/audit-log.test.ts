@@ -122,9 +122,7 @@ describe("the hash chain", () => {
     const before = await exported(t.key);
     expect(before).toHaveLength(4);
     expect((await verifyAuditChain(before)).broken).toBeNull();
-    await env.DB.prepare(
-      "UPDATE audit_log SET changes = ? WHERE team_id = ? AND seq = 2",
-    )
+    await env.DB.prepare("UPDATE audit_log SET changes = ? WHERE team_id = ? AND seq = 2")
       .bind(JSON.stringify({ role: { after: "owner" } }), t.teamId)
       .run();
     const after = await exported(t.key);
@@ -150,7 +148,12 @@ describe("the hash chain", () => {
     const n = 25;
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        recordAudit(env, { teamId: t.teamId, actor, action: "test.parallel", target: { id: `${i}` } }),
+        recordAudit(env, {
+          teamId: t.teamId,
+          actor,
+          action: "test.parallel",
+          target: { id: `${i}` },
+        }),
       ),
     );
     const chain = await exported(t.key);

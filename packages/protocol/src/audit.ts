@@ -118,7 +118,8 @@ export async function verifyAuditChain(
       last: prev,
       broken: { seq: e.seq, id: e.id, problem },
     });
-    if (prev && e.team_id !== prev.team_id) return at(`team_id ${e.team_id} is not ${prev.team_id}`);
+    if (prev && e.team_id !== prev.team_id)
+      return at(`team_id ${e.team_id} is not ${prev.team_id}`);
     if (prev && e.seq !== prev.seq + 1) return at(`seq follows ${prev.seq}: entries are missing`);
     if (!prev && e.seq === 1 && e.prev_hash !== AUDIT_GENESIS_HASH)
       return at("the first entry's prev_hash is not the genesis hash (64 zeros)");

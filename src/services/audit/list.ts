@@ -51,7 +51,14 @@ export async function listAuditLog({
     page_info: {
       has_next_page: hasNext,
       ...(hasNext
-        ? { next_cursor: encodeCursor({ sortBy: SORT, order: "desc", value: last.seq, id: last.id }) }
+        ? {
+            next_cursor: encodeCursor({
+              sortBy: SORT,
+              order: "desc",
+              value: last.seq,
+              id: last.id,
+            }),
+          }
         : {}),
     },
   };
