@@ -64,9 +64,9 @@ describe.skipIf(!!NO_BROWSER)("the audit log screen", () => {
     await page.waitForURL(/action=member\.update/);
     await expect.poll(() => rows.count()).toBe(2);
     await rows.first().getByText("1 field").click();
-    await expect.poll(() => rows.first().locator("dl").textContent()).toContain(
-      'role"member" → "viewer"',
-    );
+    await expect
+      .poll(() => rows.first().locator("dl").textContent())
+      .toContain('role"member" → "viewer"');
     await expectAccessible(page, "audit-log-filtered");
     expect(errors).toEqual([]);
 

@@ -1,7 +1,7 @@
 import type { AuditEntry, ListAuditLogQuery, ListAuditLogResponse } from "@ambit/protocol";
 import { and, asc, desc, eq, gt, gte, like, lt, or } from "drizzle-orm";
 import { auditLog } from "../../db/schema.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, keysetPage } from "../../lib/cursor.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { archivedChunks } from "./archive.ts";
 import { toAuditEntry } from "../../db/audit-log.ts";
@@ -43,25 +43,13 @@ export async function listAuditLog({
     )
     .orderBy(desc(auditLog.seq))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const hasNext = rows.length > limit && last !== undefined;
-  return {
-    entries: page.map(toAuditEntry),
-    page_info: {
-      has_next_page: hasNext,
-      ...(hasNext
-        ? {
-            next_cursor: encodeCursor({
-              sortBy: SORT,
-              order: "desc",
-              value: last.seq,
-              id: last.id,
-            }),
-          }
-        : {}),
-    },
-  };
+  const { page, page_info } = keysetPage(rows, limit, (last) => ({
+    sortBy: SORT,
+    order: "desc",
+    value: last.seq,
+    id: last.id,
+  }));
+  return { entries: page.map(toAuditEntry), page_info };
 }
 
 const PAGE = 500;
