@@ -25,6 +25,8 @@ export const auditWrites = createMiddleware<AppEnv>(async (c, next) => {
   c.set("audit", note);
   await next();
   if (c.res.status >= 400 || note.recorded) return;
+  // an idempotent replay changed nothing: its first answer was recorded
+  if (c.res.headers.get("idempotent-replayed") === "true") return;
   const input = await auditInputOf(c, note);
   if (input) await recordAuditSafely(c.env, input);
 });

@@ -63,6 +63,20 @@ describe("the audit log", () => {
     });
   });
 
+  it("records an idempotent retry once: its replay changed nothing", async () => {
+    const t = await newTeam();
+    const send = () =>
+      call("POST", "/api/v1/agent/environments", {
+        key: t.key,
+        body: { name: "once" },
+        headers: { "idempotency-key": "audit-once" },
+      });
+    expect((await send()).status).toBe(201);
+    const again = await send();
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await entries(t.key, "?action=environment.create")).length).toBe(1);
+  });
+
   it("does not record a failed write", async () => {
     const t = await newTeam();
     const bad = await call("PATCH", "/api/v1/team/members/nobody", {
