@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { routePath } from "hono/route";
+import { matchedRoutes, routePath } from "hono/route";
 import { createDb } from "../db/client.ts";
 import { auditRouteOf } from "../lib/audit-actions.ts";
 import type { AuditNote } from "../lib/audit-note.ts";
@@ -55,7 +55,7 @@ export function openApiPath(honoPath: string): string {
 }
 
 async function auditInputOf(c: Context<AppEnv>, note: AuditNote): Promise<AuditInput | null> {
-  const path = openApiPath(routePath(c)); // the route that answered
+  const path = openApiPath(routeOf(c));
   const route = auditRouteOf(c.req.method, path);
   if (route.recordedBy) return null; // recorded there, with what only it knows
   const auth = c.get("auth");
@@ -80,6 +80,15 @@ async function auditInputOf(c: Context<AppEnv>, note: AuditNote): Promise<AuditI
     changes: note.changes ?? null,
     ...auditClient(c),
   };
+}
+
+/**
+ * The pattern of the route the request matched: its handler's (a middleware may have answered
+ * for it, e.g. a rate limit or an idempotent replay), registered for its method, not `ALL`.
+ */
+function routeOf(c: Context<AppEnv>): string {
+  const handler = matchedRoutes(c).findLast((r) => r.method !== "ALL");
+  return handler?.path ?? routePath(c);
 }
 
 /** The id the answer names (`uid`, `id`, `run_id`), for creates whose path has none. */
