@@ -41,6 +41,14 @@ export function noteAuditTarget(ctx: HasNote, type: string, id: string): void {
   if (ctx.audit) ctx.audit.target = { type, id };
 }
 
+/** Values past this size (as JSON) are recorded by their size only: a log, not a copy. */
+const MAX_VALUE_CHARS = 2000;
+function bounded(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  const size = JSON.stringify(v).length;
+  return size > MAX_VALUE_CHARS ? `(${size} characters)` : v;
+}
+
 /**
  * The fields of `after` that differ from `before` (compared as JSON), as audit changes. `secret`:
  * fields whose values are never written, only that they changed.
@@ -60,7 +68,7 @@ export function diffForAudit(
           before: b === undefined ? undefined : "(set)",
           after: a === undefined ? undefined : "(set)",
         }
-      : { before: b ?? null, after: a ?? null };
+      : { before: bounded(b), after: bounded(a) };
   }
   return out;
 }

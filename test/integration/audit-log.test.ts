@@ -98,6 +98,8 @@ describe("the audit log", () => {
     }
     expect(await entries(t.key, "?action=member.update")).toHaveLength(3);
     expect(await entries(t.key, "?action=member.")).toHaveLength(4);
+    expect(await entries(t.key, "?action=api_key.")).toHaveLength(2);
+    expect(await entries(t.key, "?action=api%key.")).toHaveLength(0);
     expect((await entries(t.key, `?actor=${m.userId}`)).map((e) => e.action)).toEqual([
       "api_key.create",
     ]);

@@ -1,5 +1,5 @@
 import type { AuditEntry, ListAuditLogQuery, ListAuditLogResponse } from "@ambit/protocol";
-import { and, asc, desc, eq, gt, gte, like, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, or, sql } from "drizzle-orm";
 import { auditLog } from "../../db/schema.ts";
 import { decodeCursor, keysetPage } from "../../lib/cursor.ts";
 import { type Ctx, requireRole } from "../context.ts";
@@ -32,7 +32,8 @@ export async function listAuditLog({
           : undefined,
         action
           ? action.endsWith(".")
-            ? like(auditLog.action, `${action.replace(/[%_]/g, "")}%`)
+            ? // a prefix, compared as it is (LIKE would read `_` in `api_key.` as a wildcard)
+              sql`substr(${auditLog.action}, 1, ${action.length}) = ${action}`
             : eq(auditLog.action, action)
           : undefined,
         query.target ? eq(auditLog.targetId, query.target) : undefined,
