@@ -1,8 +1,9 @@
 import { type AuditEntry, verifyAuditChain } from "@ambit/protocol";
-import { env } from "cloudflare:workers";
+import { Ambit, PermissionDeniedError } from "@ambit/sdk";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordAudit } from "../../src/db/audit-log.ts";
-import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
+import { BASE, call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 
 const LOG = "/api/v1/audit-log";
 
@@ -195,5 +196,28 @@ describe("the hash chain", () => {
     const chain = await exported(t.key);
     expect(chain.filter((e) => e.action === "member.add")).toHaveLength(8);
     expect((await verifyAuditChain(chain)).broken).toBeNull();
+  });
+});
+
+describe("client.auditLog (@ambit/sdk)", () => {
+  const sdk = (key: string) =>
+    new Ambit({
+      apiKey: key,
+      baseURL: BASE,
+      fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    });
+
+  it("lists every page with for await, exports the chain as it streams, refuses a member", async () => {
+    const t = await newTeam();
+    const m = await memberKey(t.key, "member");
+    const client = sdk(t.key);
+    const seqs: number[] = [];
+    for await (const e of client.auditLog.list({ limit: 2 })) seqs.push(e.seq);
+    expect(seqs).toEqual([4, 3, 2, 1]);
+    const chain: AuditEntry[] = [];
+    for await (const e of client.auditLog.export()) chain.push(e);
+    expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect((await verifyAuditChain(chain)).broken).toBeNull();
+    await expect(sdk(m.key).auditLog.list()).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 });
