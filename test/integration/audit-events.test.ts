@@ -11,6 +11,8 @@ import {
   pauseAllSchedules,
   runsOfSchedule,
 } from "../helpers/schedules.ts";
+import { advance, createRun, RUNS } from "../helpers/runs.ts";
+import { tokenFor } from "../helpers/sockets.ts";
 import { ORIGIN, signIn } from "../helpers/web-sessions.ts";
 
 // Security events outside plain API writes, and the changes writes note.
@@ -68,6 +70,28 @@ describe("audit events", () => {
     expect(entries[1]).toMatchObject({
       actor: { type: "host", name: "build-box", member_id: t.userId },
       target: { type: "pool", id: "build-box" },
+    });
+  });
+
+  it("a file the run's host uploads with its HOST token (no key, no session)", async () => {
+    const t = await newTeam();
+    const runId = await createRun(t.key, { prompt: "p" });
+    await advance({ runId, teamId: t.teamId }, "dispatch", "claim", "start");
+    const token = await tokenFor({ runId, teamId: t.teamId }, "HOST");
+    const up = await call(
+      "POST",
+      `${RUNS}/${runId}/artifacts/files?filename=a.txt&filepath=a.txt`,
+      {
+        raw: "hello",
+        headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+      },
+    );
+    expect(up.status, up.text).toBe(201);
+    const [entry] = await log(t.key, "&action=artifact.");
+    expect(entry).toMatchObject({
+      action: "artifact.upload",
+      actor: { type: "host", id: `run:${runId}` },
+      target: { type: "run", id: runId },
     });
   });
 
