@@ -53,8 +53,12 @@ export class AuditLog extends APIResource {
     if (!res.body) return;
     const decoder = new TextDecoder();
     let buffered = "";
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
+    // a reader, not `for await` over the body: not every runtime's streams are async iterable
+    const reader = res.body.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
       for (const line of lines) if (line.trim()) yield JSON.parse(line) as AuditEntry;
