@@ -5,6 +5,7 @@ import { AppError } from "./lib/errors.ts";
 import { problemResponse, redactedPath } from "./lib/problem.ts";
 import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
+import { auditWrites } from "./middleware/audit.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
@@ -13,6 +14,7 @@ import { sessionAuth } from "./middleware/session.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { configRoutes } from "./routes/config.ts";
 import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
@@ -53,6 +55,7 @@ export function createApp() {
 
   const api = new OpenAPIHono<AppEnv>();
   api.use("*", bodyLimit);
+  api.use("*", auditWrites); // every successful write, whoever it came from, is recorded
   api.on("POST", "/teams", signupRateLimit); // signup: limited per client address
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
@@ -81,6 +84,7 @@ export function createApp() {
   api.route("/", webhookRoutes);
   api.route("/", ssoConfigRoutes);
   api.route("/", deviceLoginRoutes);
+  api.route("/", auditLogRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -19,6 +19,8 @@ export const teams = sqliteTable("teams", {
   maxConcurrentRuns: integer("max_concurrent_runs").notNull().default(10),
   /** a run still going this long after it started is stopped and ends FAILED (budget_exceeded) */
   maxRunTimeSeconds: integer("max_run_time_seconds").notNull().default(14_400),
+  /** audit entries older than this move from D1 to R2 (services/audit/archive.ts) */
+  auditRetentionDays: integer("audit_retention_days").notNull().default(400),
 });
 
 export const users = sqliteTable(
@@ -837,3 +839,50 @@ export const deviceLogins = sqliteTable(
   },
   (t) => [uniqueIndex("device_logins_user_code").on(t.userCode)],
 );
+/**
+ * The audit log (docs/audit.md): one hash chain per team. UNIQUE(team, seq) is what keeps two
+ * concurrent appends from forking the chain: the loser of a race retries on the new head.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    actorName: text("actor_name"),
+    /** the member or service account a key or session acts for (the `actor` filter matches it) */
+    actorMemberId: text("actor_member_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    /** JSON `{field: {before, after}}` or null */
+    changes: text("changes"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    uniqueIndex("audit_log_team_seq").on(t.teamId, t.seq),
+    index("audit_log_team_at").on(t.teamId, t.at),
+    index("audit_log_team_action").on(t.teamId, t.action, t.seq),
+    index("audit_log_team_actor").on(t.teamId, t.actorId, t.seq),
+    index("audit_log_team_member").on(t.teamId, t.actorMemberId, t.seq),
+    index("audit_log_team_target").on(t.teamId, t.targetId, t.seq),
+  ],
+);
+
+/**
+ * Each team's chain head (last seq and hash), kept apart from the entries so the chain goes on
+ * after its oldest entries moved to R2; `archived_through`: the last seq moved there.
+ */
+export const auditHeads = sqliteTable("audit_heads", {
+  teamId: text("team_id").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+  archivedThrough: integer("archived_through").notNull().default(0),
+});

@@ -5,7 +5,11 @@ import {
   ReportArtifactRequest,
   UploadFileArtifactQuery,
 } from "@ambit/protocol";
+import type { Context } from "hono";
+import { noteAudit } from "../middleware/audit.ts";
+import type { AppEnv } from "../middleware/types.ts";
 import {
+  type ArtifactWriter,
   artifactDownloadUrl,
   authorizeArtifactWrite,
   getArtifact,
@@ -14,6 +18,15 @@ import {
   uploadFileArtifact,
 } from "../services/artifacts.ts";
 import { bearer, bearerOnly, newRouter, problems, serviceCtx } from "./ctx.ts";
+
+/** Uploads carry no session or `requireAuth`: their audit entry names who the upload proved. */
+const auditWriter = (c: Context<AppEnv>, w: ArtifactWriter) =>
+  noteAudit(c, {
+    teamId: w.teamId,
+    actor: w.keyId
+      ? { type: "key", id: w.keyId, memberId: w.memberId }
+      : { type: "host", id: `run:${w.runId}`, name: "the run's host (its HOST token)" },
+  });
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
 const UidParams = z.object({ artifactUid: z.string().min(1).max(64) });
@@ -53,6 +66,7 @@ export const artifactUploadRoutes = newRouter()
         authorization: c.req.header("authorization"),
         token: c.req.valid("query").token,
       });
+      auditWriter(c, writer);
       return c.json(await reportArtifact({ env: c.env, writer, input: c.req.valid("json") }), 201);
     },
   )
@@ -85,6 +99,7 @@ export const artifactUploadRoutes = newRouter()
         authorization: c.req.header("authorization"),
         token: query.token,
       });
+      auditWriter(c, writer);
       return c.json(
         await uploadFileArtifact({
           env: c.env,

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedWrite } from "../lib/audit-note.ts";
 import {
   CreateIntegrationRequest,
   CreateIntegrationResponse,
@@ -158,8 +159,11 @@ export const integrationsRoutes = newRouter()
         ...problems(400, 401, 403, 413, 422),
       },
     }),
-    async (c) =>
-      c.json(await createIntegration({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+    async (c) => {
+      const [ctx, input] = [serviceCtx(c), c.req.valid("json")];
+      const write = () => createIntegration({ ctx, input });
+      return c.json(await auditedWrite(ctx, undefined, write), 201);
+    },
   )
   .openapi(
     createRoute({
@@ -201,15 +205,14 @@ export const integrationsRoutes = newRouter()
       request: { params: Params, body: { required: true, ...json(UpdateIntegrationRequest) } },
       responses: { 200: item("The integration"), ...problems(400, 401, 403, 404, 413) },
     }),
-    async (c) =>
-      c.json(
-        await updateIntegration({
-          ctx: serviceCtx(c),
-          id: c.req.valid("param").uid,
-          input: c.req.valid("json"),
-        }),
+    async (c) => {
+      const [ctx, { uid: id }, input] = [serviceCtx(c), c.req.valid("param"), c.req.valid("json")];
+      const read = () => getIntegration({ ctx, id });
+      return c.json(
+        await auditedWrite(ctx, read, () => updateIntegration({ ctx, id, input })),
         200,
-      ),
+      );
+    },
   )
   .openapi(
     createRoute({
@@ -224,8 +227,12 @@ export const integrationsRoutes = newRouter()
         ...problems(401, 403, 404),
       },
     }),
-    async (c) =>
-      c.json(await deleteIntegration({ ctx: serviceCtx(c), id: c.req.valid("param").uid }), 200),
+    async (c) => {
+      const [ctx, { uid: id }] = [serviceCtx(c), c.req.valid("param")];
+      const read = () => getIntegration({ ctx, id });
+      const write = () => deleteIntegration({ ctx, id });
+      return c.json(await auditedWrite(ctx, read, write, { deletes: true }), 200);
+    },
   )
   .openapi(
     createRoute({

@@ -37,6 +37,10 @@ export const OPENAPI_TAGS = [
   },
   { name: "API keys", description: "Keys for the API, the CLI and the SDKs." },
   {
+    name: "Audit log",
+    description: "Every write and security event of the team, hash-chained (admins).",
+  },
+  {
     name: "Webhooks",
     description: "Outbound webhooks: the team's events POSTed to your endpoints, signed.",
   },

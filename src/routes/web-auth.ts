@@ -3,6 +3,7 @@ import { SignInRequest } from "@ambit/protocol";
 import type { Context } from "hono";
 import { createDb } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
+import { auditClient } from "../middleware/audit.ts";
 import { bodyLimit } from "../middleware/body-limit.ts";
 import {
   assertSameOrigin,
@@ -18,6 +19,7 @@ import {
   signInWithLink,
   signOut,
 } from "../services/web-sessions.ts";
+import { recordSignIn, recordSignInFailure, recordSignOut } from "../services/audit/sign-in.ts";
 import { newRouter, problems } from "./ctx.ts";
 
 // Signing in to the web console: the one set of endpoints that exists for it alone. Mounted at
@@ -42,7 +44,7 @@ export function safeNext(next: string | undefined, origin: string): string {
 /** Ends the session the browser held before this sign-in (its cookie is about to be replaced). */
 export async function signOutPrevious(c: Context<AppEnv>) {
   const db = createDb(c.env.DB);
-  await signOut({ db, env: c.env, token: sessionToken(c), requestId: c.get("requestId") });
+  return signOut({ db, env: c.env, token: sessionToken(c), requestId: c.get("requestId") });
 }
 
 const userAgent = (c: Context<AppEnv>) => c.req.header("user-agent");
@@ -92,6 +94,7 @@ webAuthRoutes
         return c.body(null, 303, { ...headers, location: "/sign-in?error=link_expired" });
       }
       await signOutPrevious(c);
+      await recordSignIn(c.env, session, "link", auditClient(c));
       const location = safeNext(c.req.valid("query").next, new URL(c.req.url).origin);
       return c.body(null, 303, { ...headers, ...withCookie(c, session), location });
     },
@@ -119,8 +122,15 @@ webAuthRoutes
       assertSameOrigin(c, false);
       const db = createDb(c.env.DB);
       const apiKey = c.req.valid("json").api_key;
-      const session = await signInWithKey({ db, apiKey, userAgent: userAgent(c) });
+      const session = await signInWithKey({ db, apiKey, userAgent: userAgent(c) }).catch(
+        async (err: unknown) => {
+          if (err instanceof AppError)
+            await recordSignInFailure(c.env, apiKey, err.code, auditClient(c));
+          throw err;
+        },
+      );
       await signOutPrevious(c);
+      await recordSignIn(c.env, session, "key", auditClient(c));
       return c.body(null, 204, withCookie(c, session));
     },
   )
@@ -137,7 +147,8 @@ webAuthRoutes
     }),
     async (c) => {
       assertSameOrigin(c, false);
-      await signOutPrevious(c);
+      const ended = await signOutPrevious(c);
+      if (ended) await recordSignOut(c.env, ended, auditClient(c));
       return c.body(null, 204, { ...NO_STORE, "set-cookie": clearedSessionCookie(c) });
     },
   );

@@ -9,6 +9,7 @@ import { sessionUidOf } from "../lib/web-session.ts";
 import { type Ctx, lowerRole, ownPersonal, requireRole, roleAtLeast } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
 import { endSessionsOfKey } from "./web-sessions.ts";
+import { noteAuditChanges } from "../lib/audit-note.ts";
 
 export const API_KEY_PREFIX = "ambit_";
 const VISIBLE_CHARS = API_KEY_PREFIX.length + 6;
@@ -108,6 +109,8 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
     now,
   });
   await ctx.db.insert(apiKeys).values(row);
+  const holder = { after: principal.id };
+  noteAuditChanges(ctx, { holder, role: { after: role }, name: { after: input.name } });
   return { ...toApiKey(row), key };
 }
 
@@ -223,4 +226,5 @@ export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
     .where(and(eq(apiKeys.id, uid), isNull(apiKeys.revokedAt)));
   await recheckLiveAccess(ctx, { keyId: uid });
   await endSessionsOfKey(ctx, uid);
+  noteAuditChanges(ctx, { holder: { before: row.principalId }, revoked: { after: true } });
 }

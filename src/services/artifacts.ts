@@ -23,7 +23,8 @@ import { recheckHostToken, recheckMintingKey } from "./runs/token-checks.ts";
 export const MAX_ARTIFACT_BYTES = 25 * 1024 * 1024;
 
 /** Who may add artifacts to a run: its host (the HOST attach token of the assignment) or an admin's API key. */
-export type ArtifactWriter = { teamId: string; runId: string };
+/** Who adds an artifact: the run's host by its token, or an admin's key (`keyId`, `memberId`). */
+export type ArtifactWriter = { teamId: string; runId: string; keyId?: string; memberId?: string };
 
 const r2Key = (teamId: string, runId: string, uid: string) => `artifacts/${teamId}/${runId}/${uid}`;
 
@@ -68,7 +69,7 @@ export async function authorizeArtifactWrite(input: {
     .where(and(eq(runs.teamId, teamId), eq(runs.id, input.runId)))
     .limit(1);
   if (!row) throw notFound("Run", input.runId);
-  return { teamId, runId: row.id };
+  return { teamId, runId: row.id, keyId: actor.keyId, memberId: actor.id };
 }
 
 /** The insert of one artifact row (a caller may batch it with the run it belongs to). */

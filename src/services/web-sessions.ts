@@ -32,7 +32,15 @@ import { recheckLiveAccess } from "./runs/live-access.ts";
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 /** A fresh session for a sign-in: its token (for the cookie, never stored) and when it ends. */
-export type NewSession = { token: string; uid: string; expiresAt: number };
+export type NewSession = {
+  token: string;
+  uid: string;
+  expiresAt: number;
+  /** whose session it is (the audit log's sign-in entry names them) */
+  teamId: string;
+  userId: string;
+  keyId: string | null;
+};
 type NewSessionOf = {
   teamId: string;
   userId: string;
@@ -66,7 +74,7 @@ async function createSession(db: Db, s: NewSessionOf, now: number): Promise<NewS
     userAgent: s.userAgent?.slice(0, 300) ?? null,
     via: s.via,
   });
-  return { token, uid, expiresAt };
+  return { token, uid, expiresAt, teamId: s.teamId, userId: s.userId, keyId: s.keyId };
 }
 
 /**
@@ -234,14 +242,15 @@ export async function signOut(input: {
   env: Env;
   token: string | undefined;
   requestId: string;
-}): Promise<void> {
+}): Promise<{ uid: string; teamId: string; userId: string } | undefined> {
   const { db, token } = input;
   if (!token) return;
   const [ended] = await db
     .delete(webSessions)
     .where(eq(webSessions.tokenHash, await sha256Hex(token)))
-    .returning({ uid: webSessions.id, teamId: webSessions.teamId });
+    .returning({ uid: webSessions.id, teamId: webSessions.teamId, userId: webSessions.userId });
   if (ended) await endLive({ ...input, teamId: ended.teamId }, [ended.uid]);
+  return ended;
 }
 
 /** Closes the live connections (websockets, SSE) attached through these sessions. */

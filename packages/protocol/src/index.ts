@@ -23,3 +23,4 @@ export * from "./lifecycle.ts";
 export * from "./integrations.ts";
 export * from "./webhooks.ts";
 export * from "./sso.ts";
+export * from "./audit.ts";

@@ -10,6 +10,7 @@ import { PublicRuns } from "./resources/public-runs.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 import { Webhooks } from "./resources/webhooks.ts";
+import { AuditLog } from "./resources/audit-log.ts";
 
 /**
  * The Ambit API client. Reads `AMBIT_API_KEY` and `AMBIT_BASE_URL` when they are not passed.
@@ -33,6 +34,8 @@ export class Ambit extends AmbitCore {
   readonly publicRuns: PublicRuns;
   readonly integrations: Integrations;
   readonly webhooks: Webhooks;
+  /** The team's audit log (admins). */
+  readonly auditLog: AuditLog;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -47,5 +50,6 @@ export class Ambit extends AmbitCore {
     this.publicRuns = new PublicRuns(this);
     this.integrations = new Integrations(this);
     this.webhooks = new Webhooks(this);
+    this.auditLog = new AuditLog(this);
   }
 }

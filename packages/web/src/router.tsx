@@ -18,6 +18,7 @@ import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedul
 import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 import { SettingsCollectionPage, SettingsPage } from "./pages/settings.tsx";
+import { AuditLogPage, type AuditSearch, parseAuditSearch } from "./pages/audit-log.tsx";
 import { HostsPage } from "./pages/hosts.tsx";
 import { StatsPage } from "./pages/stats.tsx";
 import { TeamPage } from "./pages/team.tsx";
@@ -103,6 +104,13 @@ const sessionsRoute = createRoute({
   component: SessionsPage,
 });
 
+const auditLogRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings/audit-log",
+  validateSearch: (s: Record<string, unknown>): AuditSearch => parseAuditSearch(s),
+  component: AuditLogPage,
+});
+
 const schedulesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/schedules",
@@ -174,6 +182,7 @@ const routeTree = rootRoute.addChildren([
     newRunRoute,
     runRoute,
     sessionsRoute,
+    auditLogRoute,
     ...schedulesRoutes,
     settingsRoute,
     settingsCollectionRoute,

@@ -21,6 +21,7 @@ import {
   releaseIdempotencyKey,
   sealResponse,
 } from "../idempotency.ts";
+import { recordAuditSafely } from "../../db/audit-log.ts";
 import { createRun } from "../runs/create-run.ts";
 import { cancelRun } from "../runs/cancel-run.ts";
 import { followupRun } from "../runs/followup-run.ts";
@@ -129,6 +130,7 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
       return finish(db, w.delivery, result, null, w.claim);
     }
     await followupRun({ ctx, runId, input: { message: decision.message } });
+    await recordByIntegration(env, w, "run.followup", runId);
     const result: Result = { outcome: "followup_sent", runId };
     return finish(db, w.delivery, result, decision.thread, w.claim);
   }
@@ -188,6 +190,7 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
       ],
     },
   });
+  await recordByIntegration(env, w, "run.create", run_id);
   // the thread was written with the run (writing it again here would drop the state a report
   // may have kept meanwhile, e.g. its comment's id)
   return finish(db, w.delivery, { outcome: "run_created", runId: run_id });
@@ -213,6 +216,16 @@ async function cancelFor(
   const result: Result = { outcome: "ignored", reason: `not permitted: ${refusal}` };
   return finish(ctx.db, w.delivery, result, null, w.claim);
 }
+/** The audit entry of what a delivery did, with the integration as its actor. */
+const recordByIntegration = (env: Env, w: Work, action: string, runId: string) =>
+  recordAuditSafely(env, {
+    teamId: w.integration.teamId,
+    actor: { type: "integration", id: w.integration.id, name: w.integration.name },
+    action,
+    target: { type: "run", id: runId },
+    changes: { delivery: { after: w.delivery.id } },
+    requestId: `integration:${w.delivery.id}`,
+  });
 
 /** What a completed claim stored: our own result, or createRun's answer (a run was created). */
 function replayed(body: string): Result {

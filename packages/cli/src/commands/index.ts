@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { agentRun, agentRunCloud } from "./agent-run.ts";
 import { agentCreate, agentDelete, agentGet, agentList, agentUpdate } from "./agents.ts";
 import { apiKeyCreate, apiKeyDelete, apiKeyList } from "./api-keys.ts";
+import { auditExport, auditList, auditVerify } from "./audit.ts";
 import { artifactDownload, artifactGet, artifactList } from "./artifacts.ts";
 import {
   environmentCreate,
@@ -94,6 +95,9 @@ export const COMMANDS: Command[] = [
   webhookTest,
   webhookDeliveries,
   webhookResend,
+  auditList,
+  auditExport,
+  auditVerify,
   memberList,
   memberAdd,
   memberUpdate,
