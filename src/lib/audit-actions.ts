@@ -91,6 +91,30 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /agent/skills": { action: "skill.create", target: "skill" },
   "PATCH /agent/skills": { action: "skill.update", target: "skill" },
   "DELETE /agent/skills": { action: "skill.delete", target: "skill" },
+  "POST /integrations/{uid}/install-link": {
+    action: "integration.install_link",
+    target: "integration",
+  },
+  "POST /integrations/{uid}/link-codes": { action: "integration.link_code", target: "integration" },
+  "PUT /team/sso": { action: "sso.update", target: "team" },
+  "DELETE /team/sso": { action: "sso.delete", target: "team" },
+  // `ambit login --web`: the approval, by a signed-in person, mints their key (the entry); the
+  // CLI's code request and polls carry no credential and name no team until then
+  "POST /auth/device/{user_code}": {
+    action: "device_login.decide",
+    target: "device_login",
+    targetParam: "user_code",
+  },
+  "POST /auth/device/code": {
+    action: "device_login.start",
+    target: "device_login",
+    recordedBy: "nothing: no team is known before the approval, which is recorded",
+  },
+  "POST /auth/device/token": {
+    action: "device_login.poll",
+    target: "device_login",
+    recordedBy: "nothing: the approval that minted the key was recorded",
+  },
   // the console's sign-in, at the root: it records its own entries, failures included
   "POST /auth/sign-in": {
     action: "auth.sign_in",

@@ -8,6 +8,8 @@ import { signInRateLimit } from "../middleware/sign-in-rate-limit.ts";
 import type { AppEnv } from "../middleware/types.ts";
 import { finishSsoSignIn, refusalOf, startSsoSignIn } from "../services/sso/sign-in.ts";
 import { newRouter, problems } from "./ctx.ts";
+import { recordSignIn } from "../services/audit/sign-in.ts";
+import { auditClient } from "../middleware/audit.ts";
 import { safeNext, signOutPrevious } from "./web-auth.ts";
 
 // Signing in to the console through a team's single sign-on (docs/sso.md). Public: the browser
@@ -103,6 +105,7 @@ ssoSignInRoutes
           userAgent: c.req.header("user-agent"),
         });
         await signOutPrevious(c);
+        await recordSignIn(c.env, session, "sso", auditClient(c));
         c.header("set-cookie", cleared, { append: true });
         c.header("set-cookie", sessionCookie(c, session.token, session.expiresAt), {
           append: true,

@@ -43,6 +43,14 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   "POST /webhooks/{uid}/deliveries/{id}/resend": "needs a finished delivery",
   "DELETE /auth/sessions/{uid}": "needs a console session (web-sessions.test.ts)",
   "POST /agent/secrets/rotate": "rotates the team's data key (secrets.test.ts)",
+  "PUT /team/sso":
+    "needs an OpenID provider's discovery (test/e2e/sso.test.ts); the middleware records it as every write (router test above)",
+  "DELETE /team/sso":
+    "needs a configured provider (test/e2e/sso.test.ts); recorded by the middleware",
+  "POST /integrations/{uid}/install-link":
+    "needs PUBLIC_URL, which the worker tests leave unset (test/e2e/slack-integration.test.ts installs); recorded by the middleware",
+  "POST /auth/device/code": "no credential, no team: nothing to record until the approval",
+  "POST /auth/device/token": "no credential: the approval that minted the key is the entry",
 };
 
 type Step = { op: string; path: string; body?: unknown; keep?: string };
@@ -232,6 +240,17 @@ describe("every write route records an audit entry", () => {
       },
       { op: "PATCH /integrations/{uid}", path: "/integrations/:integration", body: { name: "h2" } },
       { op: "DELETE /integrations/{uid}", path: "/integrations/:integration" },
+      {
+        op: "POST /integrations",
+        path: "/integrations",
+        body: {
+          type: "slack",
+          name: "slack",
+          credentials: { signing_secret: "s".repeat(32), client_id: "1.2", client_secret: "c" },
+        },
+        keep: "slack",
+      },
+      { op: "POST /integrations/{uid}/link-codes", path: "/integrations/:slack/link-codes" },
       { op: "POST /agent/runs", path: "/agent/runs", body: { prompt: "hello" }, keep: "run" },
       { op: "POST /agent/run", path: "/agent/run", body: { prompt: "hello again" }, keep: "run2" },
       {
@@ -248,6 +267,14 @@ describe("every write route records an audit entry", () => {
       { op: "POST /agent/runs/{runId}/cancel", path: "/agent/runs/:run/cancel" },
       { op: "POST /agent/tasks/{taskId}/cancel", path: "/agent/tasks/:run2/cancel" },
     ];
+    // `ambit login --web`: the CLI's code (no credential), then the person's approval
+    const device = await call("POST", "/api/v1/auth/device/code", { body: { client_name: "ci" } });
+    ids.device = device.json?.user_code;
+    steps.push({
+      op: "POST /auth/device/{user_code}",
+      path: "/auth/device/:device",
+      body: { approve: true },
+    });
     const failures: string[] = [];
     for (const step of steps) {
       const path = step.path.replace(/:(\w+)/g, (_, k: string) => ids[k]!);

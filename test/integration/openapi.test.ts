@@ -76,6 +76,9 @@ const ROUTES: Record<string, string[]> = {
   "/integrations/{uid}/deliveries": ["get"],
   "/integrations/{uid}/deliveries/{deliveryId}/redeliver": ["post"],
   "/integrations/{uid}/events": ["post"],
+  "/integrations/{uid}/install-link": ["post"],
+  "/integrations/{uid}/link-codes": ["post"],
+  "/integrations/install/callback": ["get"],
   "/me": ["get"],
   "/auth/sessions": ["get"],
   "/auth/sessions/{uid}": ["delete"],
@@ -110,10 +113,11 @@ const ATTACH_ROUTES = new Set([
 ]);
 /**
  * Routes authenticated by a token in the URL itself (a signed download link, a run's public link)
- * or by the request's own signature (an integration's inbound URL).
+ * or by the request's own signature (an integration's inbound URL, an OAuth install's signed state).
  */
 const SIGNED_LINK_ROUTES = new Set([
   "/integrations/{uid}/events",
+  "/integrations/install/callback",
   "/agent/artifacts/{artifactUid}/content",
   "/public/runs/{shareId}",
   "/public/runs/{shareId}/events",

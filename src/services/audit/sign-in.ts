@@ -13,7 +13,7 @@ type Client = { ip: string | null; userAgent: string | null; requestId: string |
 export async function recordSignIn(
   env: Env,
   session: NewSession,
-  via: "key" | "link",
+  via: "key" | "link" | "sso",
   client: Client,
 ) {
   await recordAuditSafely(env, {

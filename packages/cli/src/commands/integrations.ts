@@ -236,7 +236,14 @@ export const integrationUpdate: Command = {
     if (values.enable && values.disable)
       throw new UsageError("choose --enable or --disable, not both", cmd);
     // credentials are named by the kind: ask which it is only when some are given
-    const credentialFlags = ["secret", "api-key", "signing-secret", "bot-token", "client-id", "client-secret"];
+    const credentialFlags = [
+      "secret",
+      "api-key",
+      "signing-secret",
+      "bot-token",
+      "client-id",
+      "client-secret",
+    ];
     const type = credentialFlags.some((f) => str(values[f]) !== undefined)
       ? (await client().integrations.retrieve(positionals[0])).type
       : "webhook";
