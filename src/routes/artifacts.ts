@@ -1,3 +1,4 @@
+import { apiKeyScopeFirst } from "../middleware/scope.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   ArtifactItem,
@@ -34,6 +35,7 @@ export const artifactUploadRoutes = newRouter()
       path: "/agent/runs/{runId}/artifacts",
       tags: ["Artifacts"],
       security: hostSecurity,
+      middleware: [apiKeyScopeFirst],
       summary:
         "Report a run's pull request or external reference (the run's host, or an admin key)",
       request: {
@@ -62,6 +64,7 @@ export const artifactUploadRoutes = newRouter()
       path: "/agent/runs/{runId}/artifacts/files",
       tags: ["Artifacts"],
       security: hostSecurity,
+      middleware: [apiKeyScopeFirst],
       summary: "Upload a file of a run (stored in R2, listed as a FILE artifact)",
       description:
         "The request body is the file's bytes; its Content-Type becomes the artifact's mime_type. At most 25 MiB.",
