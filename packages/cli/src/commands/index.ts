@@ -43,6 +43,12 @@ import {
   scheduleResume,
   scheduleUpdate,
 } from "./schedules.ts";
+import {
+  serviceAccountCreate,
+  serviceAccountDelete,
+  serviceAccountList,
+  serviceAccountUpdate,
+} from "./service-accounts.ts";
 import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
@@ -84,6 +90,10 @@ export const COMMANDS: Command[] = [
   apiKeyList,
   apiKeyCreate,
   apiKeyDelete,
+  serviceAccountList,
+  serviceAccountCreate,
+  serviceAccountUpdate,
+  serviceAccountDelete,
   webhookList,
   webhookCreate,
   webhookGet,

@@ -18,8 +18,15 @@ export const memberList: Command = {
     if (json) return (printJson(io, { members }), 0);
     io.out.write(
       table(
-        ["UID", "EMAIL", "NAME", "ROLE", "JOINED"],
-        members.map((m) => [m.uid, m.email, m.display_name ?? "-", m.role, m.joined_at]),
+        ["UID", "TYPE", "EMAIL", "NAME", "ROLE", "JOINED"],
+        members.map((m) => [
+          m.uid,
+          m.type === "service_account" ? "service account" : "user",
+          m.email || "-",
+          m.display_name ?? "-",
+          m.role,
+          m.joined_at,
+        ]),
       ),
     );
     return 0;
