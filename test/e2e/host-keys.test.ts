@@ -1,23 +1,26 @@
 // Credentials scoped to their job, on a real `wrangler dev`: a real runner (its own Node process)
-// connects with a host key (`hosts:connect` for one pool, minted for a service account) instead of
-// an admin key and runs a run a CI service account created; the same key is refused on every
-// other route and on another pool.
+// connects with a host key (`hosts:connect` for one pool, minted with the built CLI for a service
+// account) instead of an admin key and runs a run a CI service account created; the same key is
+// refused on every other route and on another pool.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../../packages/cli/scripts/build.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
+import { runCli } from "./cli-run.ts";
 import { startHost } from "../../packages/runner/src/host.ts";
 import { api, type E2eServer, type Json, startE2eServer } from "./helpers.ts";
 import { FAKES, post, untilEnded, untilHosts } from "./runner-setup.ts";
 
 let s: E2eServer;
+let bin: string;
 let dir: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  s = await startE2eServer({ teamName: "e2e-host-keys" });
+  [bin, s] = await Promise.all([buildCli(), startE2eServer({ teamName: "e2e-host-keys" })]);
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-host-keys-"));
 });
 
@@ -44,14 +47,23 @@ function runnerProcess(key: string, workerId: string) {
 
 describe("host keys and service accounts (wrangler dev)", () => {
   it("a runner connects with a host key, runs a service account's run, and the key does nothing else", async () => {
-    const hostsAccount = await post(s, "/api/v1/service-accounts", { name: "hosts", role: "admin" });
-    const hostKey = await post(s, "/api/v1/api-keys", {
-      name: "build-host",
-      service_account_uid: hostsAccount.uid,
+    const ambit = async (...args: string[]) => {
+      const r = await runCli(bin, [...args, "--json"], {
+        env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key },
+      });
+      expect(r.code, `ambit ${args.join(" ")}: ${r.stderr}`).toBe(0);
+      return JSON.parse(r.stdout) as Json;
+    };
+    const hostsAccount = await ambit("service-account", "create", "hosts", "--role", "admin");
+    const hostKey = await ambit(
+      ...["api-key", "create", "build-host", "--service-account", hostsAccount.uid],
+      ...["--scope", "hosts:connect", "--pool", "e2e-build"],
+    );
+    expect(hostKey).toMatchObject({
       scopes: ["hosts:connect"],
       pools: ["e2e-build"],
+      principal: { type: "service_account", uid: hostsAccount.uid },
     });
-    expect(hostKey).toMatchObject({ scopes: ["hosts:connect"], pools: ["e2e-build"] });
     runnerProcess(hostKey.key, "e2e-build");
     await untilHosts(s, "e2e-build", 1, 30_000);
 

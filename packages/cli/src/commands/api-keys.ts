@@ -1,4 +1,5 @@
-import type { ApiKeyCreateParams, KeyScope } from "@ambit/sdk";
+import { KeyScope } from "@ambit/protocol";
+import type { ApiKeyCreateParams } from "@ambit/sdk";
 import { type Command, str, strs, UsageError } from "../command.ts";
 import { ago, printJson, table } from "../output.ts";
 
@@ -29,14 +30,7 @@ export const apiKeyList: Command = {
   },
 };
 
-const SCOPES: KeyScope[] = [
-  "runs:read",
-  "runs:write",
-  "config:read",
-  "config:write",
-  "hosts:connect",
-  "admin",
-];
+const SCOPES = KeyScope.options;
 
 /** A key's scopes, and the pools of a host key. */
 const scopesText = (k: { scopes: string[]; pools: string[] | null }) =>

@@ -2,11 +2,16 @@ import type { Role } from "@ambit/sdk";
 import { type Command, str, UsageError } from "../command.ts";
 import { printJson, table } from "../output.ts";
 
-const ROLES = ["owner", "admin", "member", "viewer"];
-const role = (v: string | undefined, cmd: string): Role | undefined => {
-  if (v !== undefined && !ROLES.includes(v))
-    throw new UsageError(`--role must be one of ${ROLES.join(", ")}`, cmd);
-  return v as Role | undefined;
+const ROLES: Role[] = ["owner", "admin", "member", "viewer"];
+/** A `--role` value, one of `allowed`. */
+export const role = <R extends Role = Role>(
+  v: string | undefined,
+  cmd: string,
+  allowed: readonly R[] = ROLES as R[],
+): R | undefined => {
+  if (v !== undefined && !allowed.includes(v as R))
+    throw new UsageError(`--role must be one of ${allowed.join(", ")}`, cmd);
+  return v as R | undefined;
 };
 
 export const memberList: Command = {

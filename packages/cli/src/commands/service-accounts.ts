@@ -1,13 +1,10 @@
-import type { Role } from "@ambit/sdk";
-import { type Command, str, UsageError } from "../command.ts";
+import { type Command, str } from "../command.ts";
 import { printJson, table } from "../output.ts";
+import { role } from "./members.ts";
 
-const ROLES = ["admin", "member", "viewer"];
-const roleOf = (v: string | undefined, cmd: string) => {
-  if (v !== undefined && !ROLES.includes(v))
-    throw new UsageError(`--role must be one of ${ROLES.join(", ")}`, cmd);
-  return v as Exclude<Role, "owner"> | undefined;
-};
+/** A service account is never an owner. */
+const roleOf = (v: string | undefined, cmd: string) =>
+  role(v, cmd, ["admin", "member", "viewer"] as const);
 
 export const serviceAccountList: Command = {
   path: ["service-account", "list"],
