@@ -6,6 +6,7 @@ import { problemResponse, redactedPath } from "./lib/problem.ts";
 import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
 import { scopeCheck } from "./middleware/scope.ts";
+import { apiRateLimit } from "./middleware/api-rate-limit.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
@@ -62,7 +63,7 @@ export function createApp() {
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
-  api.use("*", requireAuth, scopeCheck, idempotency);
+  api.use("*", requireAuth, scopeCheck, apiRateLimit, idempotency);
   api.route("/", teamRoutes);
   api.route("/", meRoutes);
   api.route("/", apiKeyRoutes);
