@@ -23,7 +23,7 @@ from .resources.schedules import Schedules
 from .resources.secrets import Secrets
 from .resources.skills import Skills
 from .resources.stats import Stats
-from .resources.team import ApiKeys, TeamResource, Teams
+from .resources.team import ApiKeys, ServiceAccounts, TeamResource, Teams
 from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .types import RunCreated, SignUp
 
@@ -88,6 +88,7 @@ class _Resources(Generic[C]):
     team: TeamResource[C]
     teams: Teams[C]
     api_keys: ApiKeys[C]
+    service_accounts: ServiceAccounts[C]
     hosts: Hosts[C]
     stats: Stats[C]
     me: MeResource[C]
@@ -98,6 +99,7 @@ class _Resources(Generic[C]):
         self.team = TeamResource(client)
         self.teams = Teams(client)
         self.api_keys = ApiKeys(client)
+        self.service_accounts = ServiceAccounts(client)
         self.hosts = Hosts(client)
         self.stats = Stats(client)
         self.me = MeResource(client)
