@@ -1,6 +1,6 @@
 import { AppError } from "./errors.ts";
 import type { RouteNeed } from "./route-scopes.ts";
-import type { KeyLimits } from "../services/context.ts";
+import type { KeyLimits } from "./scopes.ts";
 
 /**
  * Throws `insufficient_scope` unless a key of `limits` may call a route that needs `need`. A key

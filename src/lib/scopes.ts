@@ -27,3 +27,14 @@ export const effectiveScopes = (minted: readonly KeyScope[] | null, role: Role):
 /** Whether a key of `scopes` is limited below its role (null on the context: unlimited). */
 export const isRestricted = (minted: readonly KeyScope[] | null, role: Role) =>
   minted !== null && scopesOfRole(role).some((s) => !minted.includes(s));
+
+/**
+ * What a key minted for a narrower job is limited to: absent on a key of its role's full power,
+ * on a web session, and on the platform's own work (services/context.ts `Actor`).
+ */
+export type KeyLimits = {
+  /** its scopes now: those minted, within its role's */
+  scopes?: KeyScope[];
+  /** the host pools a `hosts:connect` key may join */
+  pools?: string[];
+};

@@ -1,4 +1,3 @@
-import { apiKeyScopeFirst } from "../middleware/scope.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   ArtifactItem,
@@ -14,6 +13,7 @@ import {
   reportArtifact,
   uploadFileArtifact,
 } from "../services/artifacts.ts";
+import { apiKeyScopeFirst } from "../middleware/scope.ts";
 import { bearer, bearerOnly, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });

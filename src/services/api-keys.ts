@@ -307,3 +307,20 @@ export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
   await recheckLiveAccess(ctx, { keyId: uid });
   await endSessionsOfKey(ctx, uid);
 }
+
+/**
+ * Revokes every key of a service account or named agent (a statement, for the batch that deletes
+ * it): nobody else holds a principal's keys once it is gone.
+ */
+export const revokeKeysOfAccount = (ctx: Ctx, principalId: string) =>
+  ctx.db
+    .update(apiKeys)
+    .set({ revokedAt: Date.now() })
+    .where(
+      and(
+        eq(apiKeys.teamId, ctx.teamId),
+        eq(apiKeys.principalType, "service_account"),
+        eq(apiKeys.principalId, principalId),
+        isNull(apiKeys.revokedAt),
+      ),
+    );

@@ -1,4 +1,5 @@
-import type { KeyScope, Role } from "@ambit/protocol";
+import type { Role } from "@ambit/protocol";
+import type { KeyLimits } from "../lib/scopes.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
 import { lowerRole, roleAtLeast } from "../lib/roles.ts";
@@ -12,16 +13,6 @@ export type Actor =
   | ({ type: "service_account"; id: string; role: Role; keyId: string; personal: boolean } & KeyLimits)
   | { type: "system"; id: "system"; role: "owner" };
 
-/**
- * What a key minted for a narrower job is limited to (src/lib/scopes.ts): absent on a key of its
- * role's full power, on a web session, and on the platform's own work.
- */
-export type KeyLimits = {
-  /** its scopes now: those minted, within its role's */
-  scopes?: KeyScope[];
-  /** the host pools a `hosts:connect` key may join */
-  pools?: string[];
-};
 
 /** A reservation of an `Idempotency-Key`, which a service may complete inside its own batch. */
 export type IdempotencyClaim = {

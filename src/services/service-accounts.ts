@@ -4,12 +4,13 @@ import type {
   ServiceAccount,
   UpdateServiceAccountRequest,
 } from "@ambit/protocol";
-import { and, asc, eq, isNull } from "drizzle-orm";
-import { apiKeys, serviceAccounts } from "../db/schema.ts";
+import { and, asc, eq } from "drizzle-orm";
+import { serviceAccounts } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
+import { revokeKeysOfAccount } from "./api-keys.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
 
 type Row = typeof serviceAccounts.$inferSelect;
@@ -135,17 +136,7 @@ export async function deleteServiceAccount({ ctx, uid }: { ctx: Ctx; uid: string
   const row = await getAccountInTeam(ctx, uid);
   authorize(ctx, "Deleting service accounts", row.role);
   await ctx.db.batch([
-    ctx.db
-      .update(apiKeys)
-      .set({ revokedAt: Date.now() })
-      .where(
-        and(
-          eq(apiKeys.teamId, ctx.teamId),
-          eq(apiKeys.principalType, "service_account"),
-          eq(apiKeys.principalId, uid),
-          isNull(apiKeys.revokedAt),
-        ),
-      ),
+    revokeKeysOfAccount(ctx, uid),
     ctx.db
       .delete(serviceAccounts)
       .where(and(eq(serviceAccounts.teamId, ctx.teamId), eq(serviceAccounts.id, uid))),
