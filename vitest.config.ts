@@ -30,6 +30,10 @@ export default defineConfig(async () => {
                   SIGNUPS_PER_IP_PER_HOUR: "1000000", // the suite signs up thousands of teams from no address; test/security/signup-rate-limit.test.ts sets its own
                   PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "1000000", // likewise for public links; test/security/public-link-amplifier.test.ts sets its own
                   SIGN_INS_PER_IP_PER_MINUTE: "1000000", // likewise for console sign-ins; test/security/web-sessions.test.ts sets its own
+                  // test/integration/api-fuzz.test.ts: a fixed seed by default; set these to explore
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                  SLACK_API_URL: "http://127.0.0.1:9/api", // no Slack here: tests that call it pass the fake as `fetcher`
                   WEBHOOKS_ALLOW_PRIVATE: "true", // webhooks reach the tests' receiver on 127.0.0.1; test/integration/webhooks-api.test.ts sets its own
                 },
               },

@@ -3,7 +3,9 @@
 // API base is the fake GitHub REST server (test/fakes/github-rest.ts, in this process: decide's
 // reaction and thread read). Measures the inbound answer (acknowledged) and delivery → run QUEUED
 // (the run row's created_at), against GET /healthz and POST /agent/runs at the same rate on the
-// same server. Writes bench/results/integrations-<timestamp>.json. See bench/README.md.
+// same server; then Slack app_mention events at the same rate (integrations-slack.ts): acknowledged
+// (Slack's deadline 3 s) and event → first reply posted. Writes
+// bench/results/integrations-<timestamp>.json. See bench/README.md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -16,6 +18,8 @@ import {
 } from "../scripts/lib/wrangler-dev.ts";
 import { issueCommentPayload } from "../test/fakes/github-payloads.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../test/fakes/github-rest.ts";
+import { startFakeSlackWebApi } from "../test/fakes/slack-web-api.ts";
+import { benchSlack, SLACK_BOT_TOKEN } from "./integrations-slack.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round } from "./lib/load.ts";
@@ -34,25 +38,36 @@ export async function benchIntegrations(argv: string[]) {
       deliveries: { type: "string", default: "500" },
       timeout: { type: "string", default: "120" },
       keep: { type: "boolean", default: false },
+      /** `slack`: the Slack case only (skips the floor, POST /agent/runs and GitHub) */
+      only: { type: "string" },
     },
   });
+  const slackOnly = o.only === "slack";
   const rate = Number(o.rate);
   const n = Number(o.deliveries);
   const state = benchState("integrations", o.keep!);
   let server: DevServer | undefined;
   let rest: FakeGitHubRest | undefined;
+  let slack: Awaited<ReturnType<typeof startFakeSlackWebApi>> | undefined;
   state.onCleanup(async () => {
     await server?.stop();
     await rest?.close();
+    await slack?.close();
   });
   const started = new Date();
   try {
     await applyMigrations(state.persistTo, { quiet: true });
     rest = await startFakeGitHubRest({ pat: PAT, botLogin: "ambit[bot]" });
+    slack = await startFakeSlackWebApi({ token: SLACK_BOT_TOKEN, botUserId: "UBOT" });
     server = await startDevServer({
       persistTo: state.persistTo,
       // every run waits in line (no host serves its pool): the team may hold all of them
-      vars: { ...state.vars, MAX_QUEUED_RUNS_PER_TEAM: "1000000" },
+      vars: {
+        ...state.vars,
+        MAX_QUEUED_RUNS_PER_TEAM: "1000000",
+        SLACK_API_URL: slack.url,
+        PUBLIC_URL: "https://ambit.bench.test",
+      },
       logLevel: "warn",
     });
     const url = server.url;
@@ -80,12 +95,13 @@ export async function benchIntegrations(argv: string[]) {
     await openLoop(20, rate, () => fetch(`${url}/healthz`));
     await settle(url, auth, 20, Number(o.timeout));
 
-    log(`GET /healthz: ${n} at ${rate}/s`);
-    const healthz = await openLoop(n, rate, () => fetch(`${url}/healthz`));
+    const m = slackOnly ? 0 : n;
+    log(`GET /healthz: ${m} at ${rate}/s`);
+    const healthz = await openLoop(m, rate, () => fetch(`${url}/healthz`));
 
-    log(`POST /agent/runs: ${n} at ${rate}/s`);
+    log(`POST /agent/runs: ${m} at ${rate}/s`);
     const cpuApi0 = treeCpuMs(server.child.pid);
-    const api = await openLoop(n, rate, (i) =>
+    const api = await openLoop(m, rate, (i) =>
       fetch(`${url}/api/v1/agent/runs`, {
         method: "POST",
         headers: auth,
@@ -94,11 +110,11 @@ export async function benchIntegrations(argv: string[]) {
     );
     const cpuApi1 = treeCpuMs(server.child.pid);
 
-    log(`GitHub deliveries: ${n} at ${rate}/s`);
-    const ids = Array.from({ length: n }, () => crypto.randomUUID());
+    log(`GitHub deliveries: ${m} at ${rate}/s`);
+    const ids = Array.from({ length: m }, () => crypto.randomUUID());
     const cpu0 = treeCpuMs(server.child.pid);
-    const acks = await openLoop(n, rate, (i) => deliver(inbound, ids[i], i + 1));
-    const queued = await settle(url, auth, n + 20, Number(o.timeout));
+    const acks = await openLoop(m, rate, (i) => deliver(inbound, ids[i], i + 1));
+    const queued = await settle(url, auth, m + 20, Number(o.timeout));
     const cpu1 = treeCpuMs(server.child.pid);
     const sentAt = new Map(ids.map((id, i) => [id, acks[i].at]));
     const toQueued = ids
@@ -107,6 +123,24 @@ export async function benchIntegrations(argv: string[]) {
         return created === undefined ? undefined : created - sentAt.get(id)!;
       })
       .filter((x): x is number => x !== undefined);
+
+    log(`Slack events: ${n} at ${rate}/s`);
+    const me = await json<{ user: { email: string } }>(
+      await fetch(`${url}/api/v1/me`, { headers: auth }),
+      200,
+    );
+    const cpuSlack0 = treeCpuMs(server.child.pid);
+    const sl = await benchSlack({
+      url,
+      auth,
+      ownerEmail: me.user.email,
+      slack,
+      n,
+      rate,
+      timeoutS: Number(o.timeout),
+      openLoop,
+    });
+    const cpuSlack1 = treeCpuMs(server.child.pid);
 
     const report = {
       bench: "integrations",
@@ -136,13 +170,30 @@ export async function benchIntegrations(argv: string[]) {
         missing: n - toQueued.length,
       },
       server_cpu_ms_per_delivery: cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / n),
-      github_calls_per_delivery: round(rest.calls.length / (n + 20), 2),
+      github_calls_per_delivery: round(rest.calls.length / (m + 20), 2),
+      slack_event_acknowledged: {
+        ...figures(
+          sl.acks.map((x) => x.ms),
+          sl.acks,
+        ),
+        deadline_ms: 3000,
+      },
+      slack_event_to_first_reply: {
+        ...stats(sl.toReply),
+        replies: sl.toReply.length,
+        missing: n - sl.toReply.length,
+      },
+      slack_server_cpu_ms_per_event:
+        cpuSlack0 === null || cpuSlack1 === null ? null : round((cpuSlack1 - cpuSlack0) / n),
+      slack_calls_per_event: round(sl.slackCallsPerEvent, 2),
     };
     console.table({
       "GET /healthz": row(report.healthz),
       "POST /agent/runs": row(report.api_run_created),
       "delivery acknowledged": row(report.delivery_acknowledged),
       "delivery → QUEUED": row(report.delivery_to_run_queued),
+      "Slack event acknowledged": row(report.slack_event_acknowledged),
+      "Slack event → first reply": row(report.slack_event_to_first_reply),
     });
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });

@@ -7,6 +7,7 @@ import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
 import { scopeCheck } from "./middleware/scope.ts";
 import { apiRateLimit } from "./middleware/api-rate-limit.ts";
+import { auditWrites } from "./middleware/audit.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
@@ -16,6 +17,7 @@ import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { serviceAccountRoutes } from "./routes/service-accounts.ts";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { configRoutes } from "./routes/config.ts";
 import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
@@ -35,6 +37,9 @@ import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 import { meRoutes } from "./routes/me.ts";
 import { webAuthRoutes } from "./routes/web-auth.ts";
+import { deviceLoginPublicRoutes, deviceLoginRoutes } from "./routes/device-login.ts";
+import { ssoConfigRoutes } from "./routes/sso.ts";
+import { ssoSignInRoutes } from "./routes/sso-sign-in.ts";
 import { log } from "./lib/log.ts";
 
 export const API_VERSION = "0.1.0";
@@ -53,12 +58,15 @@ export function createApp() {
 
   const api = new OpenAPIHono<AppEnv>();
   api.use("*", bodyLimit);
+  api.use("*", auditWrites); // every successful write, whoever it came from, is recorded
   api.on("POST", "/teams", signupRateLimit); // signup: limited per client address
   api.use("/teams", idempotency); // signup: the one route without a key
   api.route("/", teamsRoutes);
   api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
   api.route("/", integrationInboundRoutes); // a sender's delivery: its signature is the credential
+  api.route("/", ssoSignInRoutes); // single sign-on for the console: no credential yet
+  api.route("/", deviceLoginPublicRoutes); // `ambit login --web`: the device code is the credential
   api.use("*", sessionAuth); // a console session cookie stands for a key where none is sent
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
@@ -78,6 +86,9 @@ export function createApp() {
   api.route("/", artifactRoutes);
   api.route("/", statsRoutes);
   api.route("/", webhookRoutes);
+  api.route("/", ssoConfigRoutes);
+  api.route("/", deviceLoginRoutes);
+  api.route("/", auditLogRoutes);
   app.route("/api/v1", api);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

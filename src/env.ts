@@ -30,6 +30,22 @@ const Config = z
      * and where integrations' comments link a run (`<PUBLIC_URL>/runs/<id>`)
      */
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Slack's Web API (and OAuth) base: every Slack integration of this server calls it. Tests and
+     * benches point it at a fake (test/fakes/slack-web-api.ts); production leaves the default.
+     */
+    SLACK_API_URL: z
+      .url({ protocol: /^https?$/ })
+      .default("https://slack.com/api")
+      .transform((u) => u.replace(/\/+$/, "")),
+    /**
+     * Linear's API origin (GraphQL at `<LINEAR_API_URL>/graphql`): the Linear integration's
+     * activities and issue reads go there; tests point it at a fake (test/fakes/linear-graphql.ts)
+     */
+    LINEAR_API_URL: z
+      .url({ protocol: /^https?$/ })
+      .default("https://api.linear.app")
+      .transform((u) => u.replace(/\/+$/, "")),
     // Live viewers (finding 7): what one run's session serves at once; more are answered 429.
     /** websockets and SSE streams of one run, of every kind (teammates and the public link; the host aside) */
     RUN_VIEWERS_MAX: z.coerce.number().int().min(1).default(100),
@@ -69,6 +85,14 @@ const Config = z
      * plain http (local development and tests); otherwise only public https destinations.
      */
     WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
+    /**
+     * "true": single sign-on issuers may be plain http (a provider on localhost: development and
+     * tests); otherwise only https, as OpenID Connect requires.
+     */
+    SSO_ALLOW_HTTP: z
       .enum(["true", "false"])
       .default("false")
       .transform((v) => v === "true"),

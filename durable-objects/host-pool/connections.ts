@@ -1,6 +1,6 @@
 // The pool's host connections: hibernating websockets tagged "host", each carrying its state in
 // its attachment (the only per-socket state that survives hibernation).
-import { HostMessage, type HostInfo, type ServerHostMessage } from "@ambit/protocol";
+import { type HostCli, HostMessage, type HostInfo, type ServerHostMessage } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { log } from "../../src/lib/log.ts";
 import type { BoundRun } from "./admission.ts";
@@ -26,6 +26,8 @@ export type HostState = {
   capacity: number;
   labels: string[];
   version: string | null;
+  /** the vendor CLIs it has (absent in states saved before hosts said so) */
+  clis?: HostCli[];
   connected_at: number;
   last_seen_at: number;
   hello: boolean;
@@ -156,6 +158,7 @@ export function readFrame(
       capacity,
       labels: msg.data.labels,
       version: msg.data.version ?? null,
+      clis: msg.data.clis,
       hello: true,
     });
   }
@@ -197,6 +200,7 @@ export function hostInfos(sockets: HostSocket[], held: HeldEntry[]): HostInfo[] 
     running: held.filter((h) => h.conn === state.conn).map((h) => h.run_id),
     labels: state.labels,
     version: state.version,
+    clis: state.clis ?? [],
     connected_at: new Date(state.connected_at).toISOString(),
     last_seen_at: new Date(state.last_seen_at).toISOString(),
   }));

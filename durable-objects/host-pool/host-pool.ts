@@ -6,6 +6,7 @@ import {
   closeSilent,
   HOST_GRANT_HEADER,
   type HostGrant,
+  type HostState,
   hostInfos,
   hostSockets,
   Inbox,
@@ -25,6 +26,7 @@ import {
   type Offer,
   type OfferResult,
 } from "./dispatch.ts";
+import { recordHostAudit } from "./audit.ts";
 import { Holds } from "./holds.ts";
 import {
   heldAll,
@@ -148,6 +150,12 @@ export class HostPool extends DurableObject<Env> {
     const { heartbeat, silent } = timings(this.env);
     const response = acceptHost(this.ctx, grant, heartbeat);
     await scheduleAlarm(this.ctx.storage, Date.now() + silent);
+    await recordHostAudit(this.env, "host.connect", grant.teamId, {
+      pool: grant.pool,
+      workerId: grant.workerId,
+      principal: grant.principal.id,
+      keyId: grant.keyId,
+    });
     return response;
   }
 
@@ -165,7 +173,7 @@ export class HostPool extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number) {
-    await this.inbox.inOrder(ws, () => this.holds.hostGone(ws));
+    await this.inbox.inOrder(ws, () => this.hostGone(ws));
     try {
       ws.close(code === 1005 ? 1000 : code, "closed");
     } catch {
@@ -174,14 +182,28 @@ export class HostPool extends DurableObject<Env> {
   }
 
   async webSocketError(ws: WebSocket) {
-    await this.inbox.inOrder(ws, () => this.holds.hostGone(ws));
+    await this.inbox.inOrder(ws, () => this.hostGone(ws));
+  }
+
+  /** A host connection ended (closed, failed, or silent): its runs are dealt with, and recorded. */
+  private async hostGone(ws: WebSocket) {
+    const state = ws.deserializeAttachment() as HostState | null;
+    await this.holds.hostGone(ws);
+    if (state && this.teamId)
+      await recordHostAudit(this.env, "host.disconnect", this.teamId, {
+        pool: this.pool,
+        workerId: state.worker_id,
+        principal: state.principal,
+        keyId: state.key_id,
+        conn: state.conn,
+      });
   }
 
   /** Leases: silent hosts are closed; runs of hosts gone longer than the grace are lost. */
   async alarm() {
     const now = Date.now();
     const { heartbeat, silent, lostGrace } = timings(this.env);
-    for (const ws of closeSilent(this.ctx, silent, now)) await this.holds.hostGone(ws);
+    for (const ws of closeSilent(this.ctx, silent, now)) await this.hostGone(ws);
     await this.holds.loseExpired(now, lostGrace);
     await this.dispatch.pump();
     // also what a refresh that never finished (the object was evicted) left untold, anywhere in line

@@ -87,6 +87,18 @@ export class RunSession extends DurableObject<Env> {
     return this.session.ok(run, e.seq);
   }
 
+  /**
+   * A `log` event from the platform itself about the run (an integration that could not post
+   * its progress back to Slack, say): the run goes on; its events say so.
+   */
+  async note(ref: RunRef, payload: { level: "info" | "warning"; message: string; source: string }) {
+    const run = await load(this.session, ref);
+    if (!run) return notFound(ref);
+    const actor = { type: "system" as const, id: payload.source };
+    const [e] = this.session.record(run, [{ type: "log", actor, payload }]);
+    return this.session.ok(run, e.seq);
+  }
+
   /** The run's state and execution, changing nothing. */
   async status(ref: RunRef): Promise<SessionResult> {
     const run = await load(this.session, ref);

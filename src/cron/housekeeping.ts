@@ -1,5 +1,6 @@
 import { createDb } from "../db/client.ts";
 import { rewrapStaleTeamKeys } from "../lib/team-data-key.ts";
+import { archiveAuditLog } from "../services/audit/archive.ts";
 import { pruneIdempotencyKeys } from "../services/idempotency.ts";
 import { pruneDeliveryPayloads } from "../services/integrations/payloads.ts";
 import { pruneWebSessions } from "../services/web-sessions.ts";
@@ -10,7 +11,7 @@ import { log } from "../lib/log.ts";
  * Every minute: drop idempotency records past their 24 h window and web sessions and sign-in links
  * past their end, integration delivery payloads past 30 days, after a `SECRETS_KEY` rotation
  * rewrap teams' data keys under the new key, and queue again outbound webhook attempts whose
- * message was lost.
+ * message was lost, and move audit entries past their team's retention to R2.
  * (Schedules have their own: cron/schedules.ts.)
  */
 export async function runHousekeeping(env: Env, now: number) {
@@ -19,13 +20,15 @@ export async function runHousekeeping(env: Env, now: number) {
   const rewrapped = await rewrapStaleTeamKeys(env);
   const payloadsPruned = await pruneDeliveryPayloads(env, createDb(env.DB), now);
   const requeued = await requeueStalledDeliveries(env, now);
-  if (pruned || rewrapped || sessionsPruned || payloadsPruned || requeued) {
+  const auditArchived = await archiveAuditLog(env, now);
+  if (pruned || rewrapped || sessionsPruned || payloadsPruned || requeued || auditArchived) {
     log.info("housekeeping", {
       idempotency_keys_pruned: pruned,
       web_sessions_pruned: sessionsPruned,
       delivery_payloads_pruned: payloadsPruned,
       team_keys_rewrapped: rewrapped,
       webhook_attempts_requeued: requeued,
+      audit_entries_archived: auditArchived,
     });
   }
   return {
@@ -34,5 +37,6 @@ export async function runHousekeeping(env: Env, now: number) {
     deliveryPayloadsPruned: payloadsPruned,
     teamKeysRewrapped: rewrapped,
     webhookAttemptsRequeued: requeued,
+    auditEntriesArchived: auditArchived,
   };
 }

@@ -20,6 +20,8 @@ export const teams = sqliteTable("teams", {
   maxConcurrentRuns: integer("max_concurrent_runs").notNull().default(10),
   /** a run still going this long after it started is stopped and ends FAILED (budget_exceeded) */
   maxRunTimeSeconds: integer("max_run_time_seconds").notNull().default(14_400),
+  /** audit entries older than this move from D1 to R2 (services/audit/archive.ts) */
+  auditRetentionDays: integer("audit_retention_days").notNull().default(400),
 });
 
 export const users = sqliteTable(
@@ -563,6 +565,10 @@ export const webSessions = sqliteTable(
     /** the absolute end: 30 days after sign-in */
     expiresAt: integer("expires_at").notNull(),
     userAgent: text("user_agent"),
+    /** how it was opened: an API key, a one-time link, or the team's single sign-on */
+    via: text("via", { enum: ["key", "link", "sso"] })
+      .notNull()
+      .default("link"),
   },
   (t) => [
     uniqueIndex("web_sessions_token").on(t.tokenHash),
@@ -628,7 +634,15 @@ export const integrationDeliveries = sqliteTable(
     senderDeliveryId: text("sender_delivery_id"),
     event: text("event").notNull(),
     outcome: text("outcome", {
-      enum: ["received", "run_created", "followup_sent", "ignored", "rejected", "failed"],
+      enum: [
+        "received",
+        "run_created",
+        "followup_sent",
+        "run_cancelled",
+        "ignored",
+        "rejected",
+        "failed",
+      ],
     }).notNull(),
     /** why it was ignored or rejected, or the error it failed with (never a secret) */
     reason: text("reason"),
@@ -670,6 +684,39 @@ export const integrationThreads = sqliteTable(
     index("integration_threads_run").on(t.runId),
   ],
 );
+
+/**
+ * Which team member an outside user is (src/integrations/user-links.ts): a Slack user id linked to
+ * the member who typed `/ambit link <code>`, one member per outside user and integration. Kinds
+ * look it up before letting an outside user start a run.
+ */
+export const integrationUserLinks = sqliteTable(
+  "integration_user_links",
+  {
+    integrationId: text("integration_id").notNull(),
+    externalUserId: text("external_user_id").notNull(),
+    teamId: text("team_id").notNull(),
+    userId: text("user_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.integrationId, t.externalUserId] }),
+    index("integration_user_links_user").on(t.teamId, t.userId),
+  ],
+);
+
+/**
+ * One-time codes a member mints (`ambit integration link slack`) and types in the outside tool to
+ * link their account there to them: stored as a SHA-256 (the code itself is shown once), short
+ * lived, consumed at first use.
+ */
+export const integrationLinkCodes = sqliteTable("integration_link_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  integrationId: text("integration_id").notNull(),
+  teamId: text("team_id").notNull(),
+  userId: text("user_id").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
 
 /**
  * Outbound webhooks (src/services/webhooks/): an endpoint of a team that hears of the platform
@@ -747,3 +794,117 @@ export const webhookAttempts = sqliteTable(
   },
   (t) => [index("webhook_attempts_delivery").on(t.deliveryId, t.at)],
 );
+
+// ── Single sign-on (docs/sso.md) ──────────────────────────────────────────────────────────
+
+/**
+ * A team's single sign-on: an OpenID Connect provider (`oidc`, found by discovery from `issuer`)
+ * or GitHub's OAuth (`github`). The client secret is sealed with the team's data key.
+ */
+export const teamSso = sqliteTable("team_sso", {
+  teamId: text("team_id")
+    .primaryKey()
+    .references(() => teams.id),
+  provider: text("provider", { enum: ["oidc", "github"] }).notNull(),
+  issuer: text("issuer").notNull(),
+  clientId: text("client_id").notNull(),
+  clientSecretSealed: text("client_secret_sealed").notNull(),
+  /** lower-cased email domains whose people may sign in (and join on first sign-in) */
+  allowedDomains: text("allowed_domains", { mode: "json" }).$type<string[]>().notNull(),
+  /** the role a person gets when their first sign-in makes them a member */
+  defaultRole: text("default_role", { enum: ["admin", "member", "viewer"] }).notNull(),
+  /** the console accepts only this sign-in for the team (API keys keep working) */
+  required: integer("required", { mode: "boolean" }).notNull(),
+  updatedBy: text("updated_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * A single sign-on under way, between the redirect to the provider and its callback: `state`
+ * (its SHA-256 is the key), the `nonce` and the PKCE verifier stay here, and the row is deleted
+ * as the callback reads it, so a replayed callback finds nothing. Ten minutes at most.
+ */
+export const ssoLogins = sqliteTable("sso_logins", {
+  stateHash: text("state_hash").primaryKey(),
+  teamId: text("team_id").notNull(),
+  nonce: text("nonce").notNull(),
+  codeVerifier: text("code_verifier").notNull(),
+  next: text("next").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/**
+ * `ambit login --web` (a device authorization, RFC 8628 in spirit): the CLI holds the device
+ * code (only its SHA-256 is here) and polls; a signed-in person approves the user code. The key
+ * minted at approval waits here sealed under the device code (src/lib/seal.ts), so only the
+ * poller opens it, once: the row is deleted as it is handed over.
+ */
+export const deviceLogins = sqliteTable(
+  "device_logins",
+  {
+    deviceCodeHash: text("device_code_hash").primaryKey(),
+    userCode: text("user_code").notNull(),
+    clientName: text("client_name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    lastPolledAt: integer("last_polled_at"),
+    /** seconds the CLI waits between polls; raised by `slow_down` */
+    interval: integer("interval").notNull(),
+    teamId: text("team_id"),
+    userId: text("user_id"),
+    keyId: text("key_id"),
+    keySealed: text("key_sealed"),
+    approvedAt: integer("approved_at"),
+    deniedAt: integer("denied_at"),
+  },
+  (t) => [uniqueIndex("device_logins_user_code").on(t.userCode)],
+);
+/**
+ * The audit log (docs/audit.md): one hash chain per team. UNIQUE(team, seq) is what keeps two
+ * concurrent appends from forking the chain: the loser of a race retries on the new head.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    actorName: text("actor_name"),
+    /** the member or service account a key or session acts for (the `actor` filter matches it) */
+    actorMemberId: text("actor_member_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    /** JSON `{field: {before, after}}` or null */
+    changes: text("changes"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    uniqueIndex("audit_log_team_seq").on(t.teamId, t.seq),
+    index("audit_log_team_at").on(t.teamId, t.at),
+    index("audit_log_team_action").on(t.teamId, t.action, t.seq),
+    index("audit_log_team_actor").on(t.teamId, t.actorId, t.seq),
+    index("audit_log_team_member").on(t.teamId, t.actorMemberId, t.seq),
+    index("audit_log_team_target").on(t.teamId, t.targetId, t.seq),
+  ],
+);
+
+/**
+ * Each team's chain head (last seq and hash), kept apart from the entries so the chain goes on
+ * after its oldest entries moved to R2; `archived_through`: the last seq moved there.
+ */
+export const auditHeads = sqliteTable("audit_heads", {
+  teamId: text("team_id").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+  archivedThrough: integer("archived_through").notNull().default(0),
+});

@@ -2,24 +2,28 @@ import type {
   AmbientAgentConfig,
   AssignedSecret,
   PlatformEventMessage,
+  ReportArtifactRequest,
   RunAgentRequest,
   RunSourceType,
 } from "@ambit/protocol";
 import type { z } from "zod";
+import type { OAuthDescriptor } from "./oauth.ts";
 
 /**
- * What one type of integration (`github`, `webhook`, later `slack`, `linear`) brings to the
+ * What one type of integration (`github`, `webhook`, `slack`, later `linear`) brings to the
  * framework (`src/integrations/`): how its deliveries are verified, what a delivery asks for, and
  * how a run's progress goes back to where it started. The framework owns the rest: the resource,
  * sealing credentials, the inbound URL, the delivery log, deduplication, the queue, creating the
  * run (trigger layer of configuration resolution) and follow-ups on a thread's active run.
  */
 export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
-  type: "github" | "webhook";
+  type: "github" | "webhook" | "slack" | "linear";
   /** write-only credentials, sealed with the team's envelope key (never in a response or log) */
   credentials: z.ZodType<Credentials>;
   /** triggers, filters, maps and templates: shown to members, written by admins */
   settings: z.ZodType<Settings>;
+  /** How the kind is installed with OAuth (src/integrations/oauth.ts), if it can be. */
+  oauth?: OAuthDescriptor;
   /**
    * Credentials the server makes for an integration created without them (a generic webhook's
    * `whsec_` secret): shown once, in the create response.
@@ -35,6 +39,19 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
     credentials: Credentials;
     now: number;
   }): Promise<Verified>;
+  /**
+   * Reads a verified body into the payload `decide` gets (stored as JSON, so a redelivery reads
+   * it the same way). Absent: the body must be JSON. For senders that post forms (Slack's slash
+   * commands and buttons). `null`: malformed, answered 400 and recorded `rejected`.
+   */
+  parse?(input: { headers: Headers; body: Uint8Array }): unknown | null;
+  /**
+   * The immediate answer to a verified delivery, for senders that expect one within their
+   * deadline (Slack's `url_verification` challenge, a slash command's short ephemeral text).
+   * Pure: no network, no D1. `record: false` answers without recording or queueing anything (a
+   * handshake). Absent or `undefined`: the framework's `202 {delivery_id}`.
+   */
+  reply?(input: { event: string; payload: unknown }): InboundReply | undefined;
   /**
    * What a verified delivery asks for, worked out in the queue consumer (it may call the sender's
    * API: fetch a thread, a diff, a log; react to the comment). Never throws for a delivery that is
@@ -80,6 +97,14 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
   }): Promise<AssignedSecret[]>;
 }
 
+/** What a kind answers a delivery at once, instead of the framework's JSON `202`. */
+export type InboundReply = {
+  contentType: string;
+  body: string;
+  /** false: a handshake, neither recorded nor queued */
+  record: boolean;
+};
+
 export type Verified =
   | { ok: true; deliveryId: string; event: string }
   /** `401` bad or missing signature or stale timestamp (answered with an empty body) */
@@ -108,9 +133,23 @@ export type Decision =
        * is active, or ended: its next execution); absent: a new run each time.
        */
       followup?: { message: string; sender: string };
+      /** the team member the run is created as (a Slack user linked to them); absent: the integration's actor */
+      actAs?: string;
+      /** artifacts the run has from its first moment (e.g. the Linear issue it works on) */
+      artifacts?: ReportArtifactRequest[];
     }
   /** a message for the run active on this thread (or the next execution of its last run) */
-  | { kind: "followup"; thread: Thread; message: string; sender: string }
+  | { kind: "followup"; thread: Thread; message: string; sender: string; actAs?: string }
+  /**
+   * Cancels the run of `thread` as team member `actAs` (a Slack Cancel button): only if they may
+   * (EDITOR access to the run); a refusal is told to `refused` and recorded `ignored`.
+   */
+  | {
+      kind: "cancel";
+      thread: Thread;
+      actAs: string;
+      refused?: (message: string) => Promise<void>;
+    }
   | { kind: "ignore"; reason: string };
 
 /** An integration as a kind sees it: credentials unsealed, settings parsed. */

@@ -47,3 +47,15 @@ export function decodeCursor(
   }
   return { sortBy: s, order: o, value, id };
 }
+
+/**
+ * A keyset page from rows read with `limit + 1`: the first `limit` rows, and `page_info` whose
+ * `next_cursor` is the last row's position (`position`) when more rows follow.
+ */
+export function keysetPage<R>(rows: R[], limit: number, position: (last: R) => CursorPosition) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const hasNext = rows.length > limit && last !== undefined;
+  const next = hasNext ? { next_cursor: encodeCursor(position(last)) } : {};
+  return { page, page_info: { has_next_page: hasNext, ...next } };
+}

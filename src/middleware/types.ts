@@ -1,3 +1,4 @@
+import type { AuditNote } from "../lib/audit-note.ts";
 import type { AppError } from "../lib/errors.ts";
 import type { HostTokenClaims } from "../lib/host-token.ts";
 import type { Actor, IdempotencyClaim } from "../services/context.ts";
@@ -16,6 +17,8 @@ export type AppEnv = {
     idempotency?: IdempotencyClaim;
     /** set by `answerHoldsSecret` on routes whose answer must never be stored */
     secretAnswer?: SecretAnswer;
+    /** what a write adds to its audit entry (middleware/audit.ts) */
+    audit?: AuditNote;
     /** a platform host credential (only on the host websocket route; see middleware/host-token.ts) */
     hostToken?: HostTokenClaims;
     /**

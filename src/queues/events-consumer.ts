@@ -29,16 +29,29 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
       msg.ack();
     } else events.push({ msg, event: parsed.data });
   }
-  await Promise.all([
-    // a run's reports one after the other, oldest first: the first writes the run's comment and
-    // the next ones edit it (in parallel, each would find none and write its own)
-    ...byRun(events.map((e) => e.event)).map(async (chain) => {
-      for (const event of chain) await reportToIntegrations(env, event);
+  // a report whose vendor asked us to wait (a 429, an outage): its message comes back after the
+  // wait (fan-out deduplicates by event id, and a kind's report skips what it already showed)
+  const waits = new Map<string, number>();
+  const attempts = new Map(events.map(({ msg, event }) => [event.id, msg.attempts]));
+  // a run's reports one after the other, oldest first: the first writes the run's comment and
+  // the next ones edit it (in parallel, each would find none and write its own)
+  const reports = Promise.all(
+    byRun(events.map((e) => e.event)).map(async (chain) => {
+      for (const event of chain) {
+        const attempt = attempts.get(event.id) ?? 1;
+        const r = await reportToIntegrations(env, event, undefined, attempt);
+        if (r.retryAfterSeconds) waits.set(event.id, r.retryAfterSeconds);
+      }
     }),
-    ...events.map(async ({ msg, event }) => {
+  );
+  await Promise.all(
+    events.map(async ({ msg, event }) => {
       try {
         await fanOutEvent(env, event);
-        msg.ack();
+        await reports;
+        const wait = waits.get(event.id);
+        if (wait) msg.retry({ delaySeconds: wait });
+        else msg.ack();
       } catch (err) {
         log.error("events queue: fan-out failed; will retry", {
           event_id: event.id,
@@ -48,7 +61,7 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
         msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
       }
     }),
-  ]);
+  );
 }
 
 /** The run events of a batch by run, each run's in the order they happened. */

@@ -5,7 +5,11 @@ import {
   ReportArtifactRequest,
   UploadFileArtifactQuery,
 } from "@ambit/protocol";
+import type { Context } from "hono";
+import { noteAudit } from "../middleware/audit.ts";
+import type { AppEnv } from "../middleware/types.ts";
 import {
+  type ArtifactWriter,
   artifactDownloadUrl,
   authorizeArtifactWrite,
   getArtifact,
@@ -15,6 +19,15 @@ import {
 } from "../services/artifacts.ts";
 import { apiKeyScopeFirst } from "../middleware/scope.ts";
 import { bearer, bearerOnly, newRouter, problems, serviceCtx } from "./ctx.ts";
+
+/** Uploads carry no session or `requireAuth`: their audit entry names who the upload proved. */
+const auditWriter = (c: Context<AppEnv>, w: ArtifactWriter) =>
+  noteAudit(c, {
+    teamId: w.teamId,
+    actor: w.keyId
+      ? { type: "key", id: w.keyId, memberId: w.memberId }
+      : { type: "host", id: `run:${w.runId}`, name: "the run's host (its HOST token)" },
+  });
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
 const UidParams = z.object({ artifactUid: z.string().min(1).max(64) });
@@ -55,6 +68,7 @@ export const artifactUploadRoutes = newRouter()
         authorization: c.req.header("authorization"),
         token: c.req.valid("query").token,
       });
+      auditWriter(c, writer);
       return c.json(await reportArtifact({ env: c.env, writer, input: c.req.valid("json") }), 201);
     },
   )
@@ -88,6 +102,7 @@ export const artifactUploadRoutes = newRouter()
         authorization: c.req.header("authorization"),
         token: query.token,
       });
+      auditWriter(c, writer);
       return c.json(
         await uploadFileArtifact({
           env: c.env,

@@ -3,6 +3,7 @@ import { UidParams } from "@ambit/protocol";
 import type { Context } from "hono";
 import type { AppEnv } from "../middleware/types.ts";
 import type { Ctx } from "../services/context.ts";
+import { auditedWrite } from "../lib/audit-note.ts";
 import { bearer, json, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 type Schemas = Partial<Record<"json" | "param" | "query", z.ZodTypeAny | undefined>>;
@@ -86,8 +87,10 @@ export function collectionRoutes<
           ...problems(400, 401, 403, ...conflict),
         },
       }),
-      async (c: Handler<{ json: Create }>) =>
-        c.json(await verbs.create({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+      async (c: Handler<{ json: Create }>) => {
+        const [ctx, input] = [serviceCtx(c), c.req.valid("json")];
+        return c.json(await auditedWrite(ctx, undefined, () => verbs.create({ ctx, input })), 201);
+      },
     )
     .openapi(
       createRoute({
@@ -114,8 +117,9 @@ export function collectionRoutes<
         },
       }),
       async (c: Handler<{ param: typeof UidParams; json: Update }>) => {
-        const [uid, input] = [c.req.valid("param").uid, c.req.valid("json")];
-        return c.json(await verbs.update({ ctx: serviceCtx(c), uid, input }), 200);
+        const [ctx, uid, input] = [serviceCtx(c), c.req.valid("param").uid, c.req.valid("json")];
+        const read = () => verbs.get({ ctx, uid });
+        return c.json(await auditedWrite(ctx, read, () => verbs.update({ ctx, uid, input })), 200);
       },
     )
     .openapi(
@@ -128,7 +132,9 @@ export function collectionRoutes<
         responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
       }),
       async (c: Handler<{ param: typeof UidParams }>) => {
-        await verbs.remove({ ctx: serviceCtx(c), uid: c.req.valid("param").uid });
+        const [ctx, uid] = [serviceCtx(c), c.req.valid("param").uid];
+        const read = () => verbs.get({ ctx, uid });
+        await auditedWrite(ctx, read, () => verbs.remove({ ctx, uid }), { deletes: true });
         return c.body(null, 204);
       },
     );

@@ -18,6 +18,7 @@ export function serviceCtx(c: Context<AppEnv>): Ctx {
     requestId: c.get("requestId"),
     baseUrl: new URL(c.req.url).origin,
     idempotency: c.get("idempotency"),
+    audit: c.get("audit"),
   };
 }
 

@@ -44,6 +44,10 @@ export const OPENAPI_TAGS = [
     description: "Non-human members (CI, integrations, hosts) with a role and keys of their own.",
   },
   {
+    name: "Audit log",
+    description: "Every write and security event of the team, hash-chained (admins).",
+  },
+  {
     name: "Webhooks",
     description: "Outbound webhooks: the team's events POSTed to your endpoints, signed.",
   },

@@ -13,6 +13,7 @@ import {
   setScheduleEnabled,
   updateSchedule,
 } from "../services/schedules/write-schedule.ts";
+import { auditedWrite } from "../lib/audit-note.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 const Params = z.object({ scheduleId: z.string().min(1).max(64) });
@@ -40,8 +41,11 @@ export const schedulesRoutes = newRouter()
       },
       responses: { 201: item("The schedule"), ...problems(400, 401, 403, 413, 422) },
     }),
-    async (c) =>
-      c.json(await createSchedule({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const input = c.req.valid("json");
+      return c.json(await auditedWrite(ctx, undefined, () => createSchedule({ ctx, input })), 201);
+    },
   )
   .openapi(
     createRoute({
@@ -94,15 +98,18 @@ export const schedulesRoutes = newRouter()
       },
       responses: { 200: item("The schedule"), ...problems(400, 401, 403, 404, 413) },
     }),
-    async (c) =>
-      c.json(
-        await updateSchedule({
-          ctx: serviceCtx(c),
-          scheduleId: c.req.valid("param").scheduleId,
-          input: c.req.valid("json"),
-        }),
+    async (c) => {
+      const [ctx, { scheduleId }, input] = [
+        serviceCtx(c),
+        c.req.valid("param"),
+        c.req.valid("json"),
+      ];
+      const read = () => getSchedule({ ctx, scheduleId });
+      return c.json(
+        await auditedWrite(ctx, read, () => updateSchedule({ ctx, scheduleId, input })),
         200,
-      ),
+      );
+    },
   )
   .openapi(
     createRoute({
@@ -120,11 +127,12 @@ export const schedulesRoutes = newRouter()
         ...problems(401, 403, 404),
       },
     }),
-    async (c) =>
-      c.json(
-        await deleteSchedule({ ctx: serviceCtx(c), scheduleId: c.req.valid("param").scheduleId }),
-        200,
-      ),
+    async (c) => {
+      const [ctx, { scheduleId }] = [serviceCtx(c), c.req.valid("param")];
+      const read = () => getSchedule({ ctx, scheduleId });
+      const write = () => deleteSchedule({ ctx, scheduleId });
+      return c.json(await auditedWrite(ctx, read, write, { deletes: true }), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -136,15 +144,12 @@ export const schedulesRoutes = newRouter()
       request: { params: Params },
       responses: { 200: item("The schedule"), ...problems(401, 403, 404) },
     }),
-    async (c) =>
-      c.json(
-        await setScheduleEnabled({
-          ctx: serviceCtx(c),
-          scheduleId: c.req.valid("param").scheduleId,
-          enabled: false,
-        }),
-        200,
-      ),
+    async (c) => {
+      const [ctx, { scheduleId }] = [serviceCtx(c), c.req.valid("param")];
+      const read = () => getSchedule({ ctx, scheduleId });
+      const write = () => setScheduleEnabled({ ctx, scheduleId, enabled: false });
+      return c.json(await auditedWrite(ctx, read, write), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -156,13 +161,10 @@ export const schedulesRoutes = newRouter()
       request: { params: Params },
       responses: { 200: item("The schedule"), ...problems(401, 403, 404) },
     }),
-    async (c) =>
-      c.json(
-        await setScheduleEnabled({
-          ctx: serviceCtx(c),
-          scheduleId: c.req.valid("param").scheduleId,
-          enabled: true,
-        }),
-        200,
-      ),
+    async (c) => {
+      const [ctx, { scheduleId }] = [serviceCtx(c), c.req.valid("param")];
+      const read = () => getSchedule({ ctx, scheduleId });
+      const write = () => setScheduleEnabled({ ctx, scheduleId, enabled: true });
+      return c.json(await auditedWrite(ctx, read, write), 200);
+    },
   );

@@ -3,6 +3,7 @@ import { CreateTeamRequest, CreateTeamResponse } from "@ambit/protocol";
 import { createDb } from "../db/client.ts";
 import { getConfig } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
+import { noteAudit } from "../middleware/audit.ts";
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
 import { createTeam } from "../services/teams.ts";
 import { newRouter, problems } from "./ctx.ts";
@@ -43,6 +44,13 @@ export const teamsRoutes = newRouter().openapi(
         "signup is closed on this server; ask an admin of an existing team to add you",
       );
     }
-    return c.json(await createTeam({ db: createDb(c.env.DB), input: c.req.valid("json") }), 201);
+    const created = await createTeam({ db: createDb(c.env.DB), input: c.req.valid("json") });
+    const owner = { type: "member" as const, id: created.user.uid, memberId: created.user.uid };
+    noteAudit(c, {
+      teamId: created.team.uid,
+      actor: { ...owner, name: created.user.email },
+      target: { type: "team", id: created.team.uid },
+    });
+    return c.json(created, 201);
   },
 );

@@ -2,6 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { SignInRequest } from "@ambit/protocol";
 import type { Context } from "hono";
 import { createDb } from "../db/client.ts";
+import { AppError } from "../lib/errors.ts";
+import { auditClient } from "../middleware/audit.ts";
 import { bodyLimit } from "../middleware/body-limit.ts";
 import {
   assertSameOrigin,
@@ -17,6 +19,7 @@ import {
   signInWithLink,
   signOut,
 } from "../services/web-sessions.ts";
+import { recordSignIn, recordSignInFailure, recordSignOut } from "../services/audit/sign-in.ts";
 import { newRouter, problems } from "./ctx.ts";
 
 // Signing in to the web console: the one set of endpoints that exists for it alone. Mounted at
@@ -39,9 +42,9 @@ export function safeNext(next: string | undefined, origin: string): string {
 }
 
 /** Ends the session the browser held before this sign-in (its cookie is about to be replaced). */
-async function signOutPrevious(c: Context<AppEnv>) {
+export async function signOutPrevious(c: Context<AppEnv>) {
   const db = createDb(c.env.DB);
-  await signOut({ db, env: c.env, token: sessionToken(c), requestId: c.get("requestId") });
+  return signOut({ db, env: c.env, token: sessionToken(c), requestId: c.get("requestId") });
 }
 
 const userAgent = (c: Context<AppEnv>) => c.req.header("user-agent");
@@ -64,7 +67,8 @@ webAuthRoutes
       description:
         "Consumes the link (15 minutes, single use), sets the session cookie and redirects (303) " +
         "to `next` (a path of this origin) or `/`. A used, expired or unknown link redirects to " +
-        `\`/sign-in?error=link_expired\`. ${LIMITED}`,
+        "`/sign-in?error=link_expired`; a team that requires single sign-on, to " +
+        `\`/sign-in?error=sso_required&team=<uid>\`. ${LIMITED}`,
       request: {
         params: z.object({ token: z.string().max(200) }),
         query: z.object({ next: z.string().max(2000).optional() }),
@@ -76,13 +80,21 @@ webAuthRoutes
       if (c.req.method === "HEAD") return c.body(null, 200, NO_STORE);
       const db = createDb(c.env.DB);
       const { token } = c.req.valid("param");
-      const session = await signInWithLink({ db, token, userAgent: userAgent(c) });
       // the link's URL (with its token) is not passed on to the next page
       const headers = { ...NO_STORE, "referrer-policy": "no-referrer" };
+      const session = await signInWithLink({ db, token, userAgent: userAgent(c) }).catch(
+        (err: unknown) => {
+          const team = err instanceof AppError && err.details?.team_uid;
+          if (!team) throw err;
+          return `/sign-in?error=sso_required&team=${encodeURIComponent(String(team))}`;
+        },
+      );
+      if (typeof session === "string") return c.body(null, 303, { ...headers, location: session });
       if (!session) {
         return c.body(null, 303, { ...headers, location: "/sign-in?error=link_expired" });
       }
       await signOutPrevious(c);
+      await recordSignIn(c.env, session, "link", auditClient(c));
       const location = safeNext(c.req.valid("query").next, new URL(c.req.url).origin);
       return c.body(null, 303, { ...headers, ...withCookie(c, session), location });
     },
@@ -96,7 +108,8 @@ webAuthRoutes
       description:
         "Opens a web session (the `ambit_session` cookie) that acts as the key's user, never " +
         "above the key, and ends when the key is revoked or expires. A service account's key is " +
-        `refused (403). ${LIMITED}`,
+        "refused (403), and so is any key of a team that requires single sign-on (403, " +
+        `\`sso_required\`). ${LIMITED}`,
       request: {
         body: { required: true, content: { "application/json": { schema: SignInRequest } } },
       },
@@ -109,8 +122,15 @@ webAuthRoutes
       assertSameOrigin(c, false);
       const db = createDb(c.env.DB);
       const apiKey = c.req.valid("json").api_key;
-      const session = await signInWithKey({ db, apiKey, userAgent: userAgent(c) });
+      const session = await signInWithKey({ db, apiKey, userAgent: userAgent(c) }).catch(
+        async (err: unknown) => {
+          if (err instanceof AppError)
+            await recordSignInFailure(c.env, apiKey, err.code, auditClient(c));
+          throw err;
+        },
+      );
       await signOutPrevious(c);
+      await recordSignIn(c.env, session, "key", auditClient(c));
       return c.body(null, 204, withCookie(c, session));
     },
   )
@@ -127,7 +147,8 @@ webAuthRoutes
     }),
     async (c) => {
       assertSameOrigin(c, false);
-      await signOutPrevious(c);
+      const ended = await signOutPrevious(c);
+      if (ended) await recordSignOut(c.env, ended, auditClient(c));
       return c.body(null, 204, { ...NO_STORE, "set-cookie": clearedSessionCookie(c) });
     },
   );

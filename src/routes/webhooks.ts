@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedWrite } from "../lib/audit-note.ts";
 import {
   CreateWebhookRequest,
   CreateWebhookResponse,
@@ -60,8 +61,10 @@ export const webhookRoutes = newRouter()
         ...problems(400, 401, 403, 422),
       },
     }),
-    async (c) =>
-      c.json(await createWebhook({ ctx: serviceCtx(c), input: c.req.valid("json") }), 201),
+    async (c) => {
+      const [ctx, input] = [serviceCtx(c), c.req.valid("json")];
+      return c.json(await auditedWrite(ctx, undefined, () => createWebhook({ ctx, input })), 201);
+    },
   )
   .openapi(
     createRoute({
@@ -88,15 +91,11 @@ export const webhookRoutes = newRouter()
         ...problems(400, 401, 403, 404),
       },
     }),
-    async (c) =>
-      c.json(
-        await updateWebhook({
-          ctx: serviceCtx(c),
-          uid: c.req.valid("param").uid,
-          input: c.req.valid("json"),
-        }),
-        200,
-      ),
+    async (c) => {
+      const [ctx, { uid }, input] = [serviceCtx(c), c.req.valid("param"), c.req.valid("json")];
+      const read = () => getWebhook({ ctx, uid });
+      return c.json(await auditedWrite(ctx, read, () => updateWebhook({ ctx, uid, input })), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -108,7 +107,9 @@ export const webhookRoutes = newRouter()
       responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
     }),
     async (c) => {
-      await deleteWebhook({ ctx: serviceCtx(c), uid: c.req.valid("param").uid });
+      const [ctx, { uid }] = [serviceCtx(c), c.req.valid("param")];
+      const read = () => getWebhook({ ctx, uid });
+      await auditedWrite(ctx, read, () => deleteWebhook({ ctx, uid }), { deletes: true });
       return c.body(null, 204);
     },
   )

@@ -10,6 +10,7 @@ import { effectiveScopes, scopesOfRole } from "../lib/scopes.ts";
 import { type Ctx, lowerRole, ownPersonal, requireRole, roleAtLeast } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
 import { endSessionsOfKey } from "./web-sessions.ts";
+import { noteAuditChanges } from "../lib/audit-note.ts";
 
 export const API_KEY_PREFIX = "ambit_";
 const VISIBLE_CHARS = API_KEY_PREFIX.length + 6;
@@ -123,6 +124,14 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
     pools: input.pools ?? null,
   });
   await ctx.db.insert(apiKeys).values(row);
+  const holder = { after: principal.id };
+  noteAuditChanges(ctx, {
+    holder,
+    role: { after: role },
+    name: { after: input.name },
+    ...(row.scopes ? { scopes: { after: row.scopes } } : {}),
+    ...(row.pools ? { pools: { after: row.pools } } : {}),
+  });
   return { ...toApiKey(row, principal.agent ? principal.id : null), key };
 }
 
@@ -306,6 +315,7 @@ export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
     .where(and(eq(apiKeys.id, uid), isNull(apiKeys.revokedAt)));
   await recheckLiveAccess(ctx, { keyId: uid });
   await endSessionsOfKey(ctx, uid);
+  noteAuditChanges(ctx, { holder: { before: row.principalId }, revoked: { after: true } });
 }
 
 /**

@@ -5,7 +5,7 @@ import type {
   UploadFileArtifactQuery,
 } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
-import { createDb } from "../db/client.ts";
+import { createDb, type Db } from "../db/client.ts";
 import { runArtifacts, runs } from "../db/schema.ts";
 import { getConfig } from "../env.ts";
 import { signArtifactToken, verifyArtifactToken } from "../lib/artifact-token.ts";
@@ -24,7 +24,8 @@ import { recheckHostToken, recheckMintingKey } from "./runs/token-checks.ts";
 export const MAX_ARTIFACT_BYTES = 25 * 1024 * 1024;
 
 /** Who may add artifacts to a run: its host (the HOST attach token of the assignment) or an admin's API key. */
-export type ArtifactWriter = { teamId: string; runId: string };
+/** Who adds an artifact: the run's host by its token, or an admin's key (`keyId`, `memberId`). */
+export type ArtifactWriter = { teamId: string; runId: string; keyId?: string; memberId?: string };
 
 const r2Key = (teamId: string, runId: string, uid: string) => `artifacts/${teamId}/${runId}/${uid}`;
 
@@ -70,7 +71,25 @@ export async function authorizeArtifactWrite(input: {
     .where(and(eq(runs.teamId, teamId), eq(runs.id, input.runId)))
     .limit(1);
   if (!row) throw notFound("Run", input.runId);
-  return { teamId, runId: row.id };
+  return { teamId, runId: row.id, keyId: actor.keyId, memberId: actor.id };
+}
+
+/** The insert of one artifact row (a caller may batch it with the run it belongs to). */
+export function artifactInsert(
+  db: Db,
+  a: {
+    teamId: string;
+    runId: string;
+    type: ArtifactType;
+    data: Record<string, unknown>;
+    createdAt: number;
+    uid?: string;
+  },
+) {
+  const { teamId, runId, type: artifactType, data, createdAt } = a;
+  return db
+    .insert(runArtifacts)
+    .values({ id: a.uid ?? newUid(), runId, teamId, artifactType, data, createdAt });
 }
 
 async function insertArtifact(
@@ -81,9 +100,7 @@ async function insertArtifact(
   uid = newUid(),
 ) {
   const createdAt = Date.now();
-  await createDb(env.DB)
-    .insert(runArtifacts)
-    .values({ id: uid, runId: w.runId, teamId: w.teamId, artifactType: type, data, createdAt });
+  await artifactInsert(createDb(env.DB), { ...w, type, data, createdAt, uid });
   const artifact = { artifact_uid: uid, artifact_type: type, created_at: iso(createdAt), data };
   await emitPlatformEventOrLog(env, {
     team_id: w.teamId,

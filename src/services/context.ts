@@ -1,6 +1,7 @@
 import type { Role } from "@ambit/protocol";
 import type { KeyLimits } from "../lib/scopes.ts";
 import type { Db } from "../db/client.ts";
+import type { AuditNote } from "../lib/audit-note.ts";
 import { AppError } from "../lib/errors.ts";
 import { lowerRole, roleAtLeast } from "../lib/roles.ts";
 
@@ -37,6 +38,8 @@ export type Ctx = {
   idempotency?: IdempotencyClaim;
   /** The team's configuration version, read with the caller's API key as the request began (absent for the platform's own work). */
   configVersion?: number;
+  /** the request's audit entry, which a write may add changed fields to (lib/audit-note.ts) */
+  audit?: AuditNote;
 };
 
 export { lowerRole, roleAtLeast };

@@ -5,6 +5,16 @@ import { apiKeys, memberships } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Actor } from "./context.ts";
 
+/** The role `userId` holds in the team now, or null when they are not a member. */
+export async function memberRole(db: Db, teamId: string, userId: string): Promise<Role | null> {
+  const [m] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.teamId, teamId), eq(memberships.userId, userId)))
+    .limit(1);
+  return m?.role ?? null;
+}
+
 /**
  * The actor a platform trigger (a schedule, an integration) acts as: whoever last changed what it
  * runs, with the role they hold now. A user who left the team, or a service account without an
@@ -25,17 +35,13 @@ export async function lastEditorActor(
 ): Promise<Actor> {
   const { id, keyId, personal, what, takeOver } = editor;
   if (editor.type === "user") {
-    const [m] = await db
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.teamId, editor.teamId), eq(memberships.userId, id)))
-      .limit(1);
-    if (!m)
+    const role = await memberRole(db, editor.teamId, id);
+    if (!role)
       throw new AppError(
         "not_authorized",
         `${what} runs as whoever last changed it, user ${id}, who is no longer a member of the team; ${takeOver}`,
       );
-    return { type: "user", id, role: m.role, keyId, personal };
+    return { type: "user", id, role, keyId, personal };
   }
   const keys = await db
     .select({ role: apiKeys.role })

@@ -8,6 +8,7 @@ import { recheckLiveAccess } from "./runs/live-access.ts";
 import { deleteSessionsOfMember } from "./web-sessions.ts";
 import { ensureUser } from "./users.ts";
 import { listAccountsAsMembers } from "./service-accounts.ts";
+import { noteAuditChanges } from "../lib/audit-note.ts";
 
 const memberColumns = {
   uid: users.id,
@@ -90,6 +91,7 @@ export async function addMember({ ctx, input }: { ctx: Ctx; input: AddMemberRequ
       { retryable: false },
     );
   }
+  noteAuditChanges(ctx, { email: { after: user.email }, role: { after: input.role } });
   return toMember({
     uid: user.id,
     email: user.email,
@@ -123,6 +125,7 @@ export async function updateMember({ ctx, uid, role }: { ctx: Ctx; uid: string; 
     .set({ role })
     .where(and(eq(memberships.teamId, ctx.teamId), eq(memberships.userId, uid)));
   await recheckLiveAccess(ctx, { principalId: uid });
+  noteAuditChanges(ctx, { role: { before: member.role, after: role } });
   return toMember({ ...member, role });
 }
 
@@ -167,4 +170,6 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
     deleteSessionsOfMember(ctx, uid),
   ]);
   await recheckLiveAccess(ctx, { principalId: uid });
+  noteAuditChanges(ctx, { email: { before: member.email }, role: { before: member.role } });
+  if (leaving && ctx.audit) ctx.audit.action = "member.leave";
 }

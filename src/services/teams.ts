@@ -13,6 +13,7 @@ import { AppError } from "../lib/errors.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { mintApiKey } from "./api-keys.ts";
+import { diffForAudit, noteAuditChanges } from "../lib/audit-note.ts";
 import { type Ctx, requireRole } from "./context.ts";
 import { ensureUser } from "./users.ts";
 
@@ -67,7 +68,7 @@ export async function updateTeam({
   ctx: Ctx;
   input: UpdateTeamRequest;
 }): Promise<Team> {
-  requireRole(ctx, "admin", "Changing the team's name or limits");
+  requireRole(ctx, "admin", "Changing the team's name, limits or audit retention");
   assertUnderCeilings(
     {
       maxConcurrentRuns: input.limits?.max_concurrent_runs,
@@ -81,9 +82,16 @@ export async function updateTeam({
     set.maxConcurrentRuns = input.limits.max_concurrent_runs;
   if (input.limits?.max_run_time_seconds !== undefined)
     set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
+  if (input.audit_retention_days !== undefined) set.auditRetentionDays = input.audit_retention_days;
+  const before = Object.keys(set).length ? await getTeam({ ctx }) : undefined;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
-  return getTeam({ ctx });
+  const after = await getTeam({ ctx });
+  noteAuditChanges(ctx, diffForAudit(teamSettings(before), teamSettings(after)));
+  return after;
 }
+
+const teamSettings = (t: Team | undefined) =>
+  t && { name: t.name, ...t.limits, audit_retention_days: t.audit_retention_days };
 
 export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
   const [[team], [{ n }]] = await ctx.db.batch([
@@ -101,6 +109,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
       max_concurrent_runs: limits.maxConcurrentRuns,
       max_run_time_seconds: limits.maxRunTimeSeconds,
     },
+    audit_retention_days: team.auditRetentionDays,
     caller: {
       uid: ctx.actor.id,
       type: ctx.actor.type === "service_account" ? "service_account" : "user",

@@ -1,6 +1,14 @@
-import { and, desc, eq, gt, lt, or } from "drizzle-orm";
+import { and, desc, eq, gt, lt, ne, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { memberships, signInLinks, teamConfigVersions, webSessions } from "../db/schema.ts";
+import {
+  deviceLogins,
+  memberships,
+  signInLinks,
+  ssoLogins,
+  teamConfigVersions,
+  teamSso,
+  webSessions,
+} from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
@@ -25,12 +33,21 @@ import { recheckLiveAccess } from "./runs/live-access.ts";
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 /** A fresh session for a sign-in: its token (for the cookie, never stored) and when it ends. */
-export type NewSession = { token: string; uid: string; expiresAt: number };
+export type NewSession = {
+  token: string;
+  uid: string;
+  expiresAt: number;
+  /** whose session it is (the audit log's sign-in entry names them) */
+  teamId: string;
+  userId: string;
+  keyId: string | null;
+};
 type NewSessionOf = {
   teamId: string;
   userId: string;
   keyId: string | null;
   personal: boolean;
+  via: "key" | "link" | "sso";
   userAgent?: string;
 };
 
@@ -56,8 +73,9 @@ async function createSession(db: Db, s: NewSessionOf, now: number): Promise<NewS
     lastSeenAt: now,
     expiresAt,
     userAgent: s.userAgent?.slice(0, 300) ?? null,
+    via: s.via,
   });
-  return { token, uid, expiresAt };
+  return { token, uid, expiresAt, teamId: s.teamId, userId: s.userId, keyId: s.keyId };
 }
 
 /**
@@ -79,7 +97,9 @@ export async function signInWithLink(
     .limit(1);
   if (!member) return null;
   const { teamId, userId } = link;
-  return createSession(db, { teamId, userId, keyId: null, personal: true, userAgent }, now);
+  await refuseUnlessSso(db, teamId);
+  const s = { teamId, userId, keyId: null, personal: true, via: "link" as const, userAgent };
+  return createSession(db, s, now);
 }
 
 const KEY_WAYS_IN =
@@ -121,8 +141,51 @@ export async function signInWithKey(
         `with your role's full power: sign in with a key of every scope your role allows. ${KEY_WAYS_IN}`,
     );
   }
+  await refuseUnlessSso(db, teamId);
   const { keyId, personal } = actor;
-  return createSession(db, { teamId, userId: actor.id, keyId, personal, userAgent }, now);
+  const s = { teamId, userId: actor.id, keyId, personal, via: "key" as const, userAgent };
+  return createSession(db, s, now);
+}
+
+/** Opens a session for a member who signed in through the team's single sign-on, in person. */
+export function signInWithSso(
+  { db, teamId, userId, userAgent }: { db: Db; teamId: string; userId: string; userAgent?: string },
+  now = Date.now(),
+): Promise<NewSession> {
+  const s = { teamId, userId, keyId: null, personal: true, via: "sso" as const, userAgent };
+  return createSession(db, s, now);
+}
+
+/** Throws `not_authorized` (with `sso_required` and the team) when the team requires its SSO. */
+async function refuseUnlessSso(db: Db, teamId: string) {
+  const [sso] = await db
+    .select({ required: teamSso.required })
+    .from(teamSso)
+    .where(eq(teamSso.teamId, teamId))
+    .limit(1);
+  if (!sso?.required) return;
+  throw new AppError(
+    "not_authorized",
+    "this team requires single sign-on for the console: sign in with your identity provider at " +
+      `/api/v1/auth/sso/start?team=${teamId} (the sign-in page's "Sign in with SSO"). API keys ` +
+      "still work for the API and the CLI.",
+    { sso_required: true, team_uid: teamId },
+  );
+}
+
+/**
+ * Ends the team's sessions not opened through its SSO (it was just made required), with their
+ * live connections.
+ */
+export async function endSessionsNotViaSso(ctx: Ctx): Promise<void> {
+  const ended = await ctx.db
+    .delete(webSessions)
+    .where(and(eq(webSessions.teamId, ctx.teamId), ne(webSessions.via, "sso")))
+    .returning({ uid: webSessions.id });
+  await endLive(
+    ctx,
+    ended.map((e) => e.uid),
+  );
 }
 
 const ENDED =
@@ -188,14 +251,15 @@ export async function signOut(input: {
   env: Env;
   token: string | undefined;
   requestId: string;
-}): Promise<void> {
+}): Promise<{ uid: string; teamId: string; userId: string } | undefined> {
   const { db, token } = input;
   if (!token) return;
   const [ended] = await db
     .delete(webSessions)
     .where(eq(webSessions.tokenHash, await sha256Hex(token)))
-    .returning({ uid: webSessions.id, teamId: webSessions.teamId });
+    .returning({ uid: webSessions.id, teamId: webSessions.teamId, userId: webSessions.userId });
   if (ended) await endLive({ ...input, teamId: ended.teamId }, [ended.uid]);
+  return ended;
 }
 
 /** Closes the live connections (websockets, SSE) attached through these sessions. */
@@ -262,13 +326,18 @@ function ownSessions(ctx: Ctx) {
   return personal ? mine : [...mine, eq(webSessions.personal, false)];
 }
 
-/** Deletes sessions and sign-in links past their end (the cron's housekeeping); how many went. */
+/**
+ * Deletes sessions, sign-in links, SSO sign-ins and device logins past their end (the cron's
+ * housekeeping); how many went.
+ */
 export async function pruneWebSessions(db: Db, now = Date.now()) {
   const idleSince = now - SESSION_IDLE_MS;
   const ended = or(lt(webSessions.expiresAt, now), lt(webSessions.lastSeenAt, idleSince));
-  const [sessions, links] = await db.batch([
+  const results = await db.batch([
     db.delete(webSessions).where(ended),
     db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
+    db.delete(ssoLogins).where(lt(ssoLogins.expiresAt, now)),
+    db.delete(deviceLogins).where(lt(deviceLogins.expiresAt, now)),
   ]);
-  return (sessions.meta.changes ?? 0) + (links.meta.changes ?? 0);
+  return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
 }

@@ -141,6 +141,11 @@ describe.skipIf(!!NO_BROWSER)("stats, hosts and team screens", () => {
     expect(await pool.getByTestId("pool-load").textContent()).toContain(
       `${host.running.length} of ${host.capacity} slots busy`,
     );
+    // the host's vendor CLIs as its hello named them, those outside the tested range marked
+    const clis = (host.clis as Json[])
+      .map((c) => `${c.name} ${c.version}${c.in_tested_range ? "" : " (untested)"}`)
+      .join(" ");
+    expect((await row.locator('[data-col="clis"]').textContent())?.trim()).toBe(clis || "—");
     // the running run links to its page
     await row.getByRole("link", { name: hanging }).waitFor();
     expect(await row.textContent()).toMatch(/(just now|\d+ s ago)/);

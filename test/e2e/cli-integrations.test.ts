@@ -1,6 +1,7 @@
 // `ambit integration …` (the built CLI) against a real `wrangler dev`: create a generic webhook,
 // send it a delivery signed by the independent `standardwebhooks` library, see the run in the
-// delivery log (text and --json), redeliver it, update, delete.
+// delivery log (text and --json), redeliver it, update, delete; a Linear integration's
+// credentials from flags.
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../packages/cli/scripts/build.ts";
@@ -74,5 +75,36 @@ describe("ambit integration", () => {
     expect(got.stdout).not.toContain(secret.slice(6));
     expect((await ambit(["integration", "delete", created.uid])).code).toBe(0);
     expect((await ambit(["integration", "get", created.uid])).code).not.toBe(0);
+  });
+
+  it("create --type linear takes the API key and webhook secret (write-only); update replaces one", async () => {
+    const key = "lin_api_cli_test_key";
+    const r = await ambit([
+      "integration",
+      "create",
+      "linear",
+      "--type",
+      "linear",
+      "--api-key",
+      key,
+      "--secret",
+      "a-linear-webhook-secret",
+      "--settings",
+      '{"teams":{"ENG":"env_x"}}',
+      "--json",
+    ]);
+    const created = parsed(r);
+    expect(created).toMatchObject({ type: "linear", settings: { teams: { ENG: "env_x" } } });
+    expect(created.credentials).toMatchObject({ api_key: true, webhook_secret: true });
+    expect(r.stdout + r.stderr).not.toContain(key);
+    const updated = parsed(
+      await ambit(["integration", "update", created.uid, "--api-key", "lin_api_other", "--json"]),
+    );
+    expect(updated.credentials).toMatchObject({ api_key: true, webhook_secret: true });
+    const wrong = await ambit(["integration", "create", "x", "--api-key", "k"]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain("--api-key is for linear integrations");
+    const help = await ambit(["integration", "create", "--help"]);
+    expect(help.stdout).toContain("--api-key");
   });
 });

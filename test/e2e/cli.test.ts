@@ -266,7 +266,11 @@ describe("--json output of the admin commands", () => {
   });
 
   it("host list", async () => {
-    const host = await ScriptedHost.connect(s.url, s.key, "cli-hosts", 2);
+    const clis = [
+      { name: "claude", version: "2.1.340", tested: "2.1.332", in_tested_range: true },
+      { name: "gemini", version: "0.62.1", tested: "0.61.0", in_tested_range: false },
+    ];
+    const host = await ScriptedHost.connect(s.url, s.key, "cli-hosts", 2, { clis });
     try {
       let hosts: Json[] = [];
       await waitFor(
@@ -279,10 +283,15 @@ describe("--json output of the admin commands", () => {
       );
       expect(hosts).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ worker_id: "cli-hosts", capacity: 2, running: [] }),
+          expect.objectContaining({ worker_id: "cli-hosts", capacity: 2, running: [], clis }),
         ]),
       );
-      expect((await ambit(["host", "list"])).stdout).toMatch(/^cli-hosts +\S+ +0\/2 /m);
+      const listed = (await ambit(["host", "list"])).stdout;
+      expect(listed).toMatch(/^cli-hosts +\S+ +0\/2 /m);
+      // the CLI outside the tested range says so, naming the tested version
+      expect(listed).toMatch(
+        /^cli-hosts .* claude 2\.1\.340, gemini 0\.62\.1 \(untested; tested 0\.61\.0\)$/m,
+      );
     } finally {
       host.close();
     }

@@ -14,10 +14,14 @@ export class FaultProxy {
   private readonly frozen = new WeakSet<net.Socket>();
   private blocked = false;
 
-  private constructor(
-    private readonly server: net.Server,
-    readonly url: string,
-  ) {}
+  private readonly server: net.Server;
+  readonly url: string;
+
+  // plain fields, no parameter properties: `npm run chaos` runs this file with Node's type stripping
+  private constructor(server: net.Server, url: string) {
+    this.server = server;
+    this.url = url;
+  }
 
   static async start(upstreamPort: number): Promise<FaultProxy> {
     let proxy!: FaultProxy;

@@ -13,6 +13,7 @@ import { startFakeGitHub } from "../fakes/github.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../fakes/github-rest.ts";
 import { issueCommentPayload } from "../fakes/github-payloads.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { deliveriesOf, processedDelivery, runsOf as runsOfTeam } from "./integration-log.ts";
 import {
   type ChildHost,
   childHost,
@@ -113,35 +114,9 @@ async function deliver(
   return { status: res.status, text: await res.text(), deliveryId };
 }
 
-const deliveries = async (query = "") =>
-  (
-    await api(
-      s.url,
-      "GET",
-      `/api/v1/integrations/${integration.uid}/deliveries?limit=100${query}`,
-      {
-        key: s.key,
-      },
-    )
-  ).json.deliveries as Json[];
-
-/** Waits until the delivery the sender called `deliveryId` is processed; returns its row. */
-async function processed(deliveryId: string, timeoutMs = 20_000): Promise<Json> {
-  let row: Json | undefined;
-  const ok = await waitFor(
-    async () => {
-      row = (await deliveries()).find((d) => d.delivery_id === deliveryId);
-      return !!row && row.outcome !== "received";
-    },
-    timeoutMs,
-    200,
-  );
-  expect(ok, `delivery ${deliveryId}: ${JSON.stringify(row)}`).toBe(true);
-  return row!;
-}
-
-const runsOf = async () =>
-  (await api(s.url, "GET", "/api/v1/agent/runs?limit=100", { key: s.key })).json.runs as Json[];
+const deliveries = (query = "") => deliveriesOf(s, integration.uid, query);
+const processed = (deliveryId: string) => processedDelivery(s, integration.uid, deliveryId);
+const runsOf = () => runsOfTeam(s);
 
 const commentsOn = (number: number) =>
   (rest.comments.get(`${REPO}#${number}`) ?? []).filter((c) => c.user.login === "ambit[bot]");

@@ -1,11 +1,12 @@
 // `ambit-runner host start --backend docker` against a real `wrangler dev` and a real Docker engine:
 // the environment's image (built from this machine's own programs, test/node/runner/docker-image.ts,
 // so no registry is needed), the `ambit` harness driven by a scripted model server
-// (test/fakes/model-server.ts) whose shell tool calls run inside the run's container. Skipped, with
-// a message saying why, where no Docker engine is reachable (as on CI).
+// (test/fakes/model-server.ts) whose shell tool calls run inside the run's container, and a vendor
+// CLI (the real Claude Code of test/vendor-clis, put in an image of its own) running in the
+// container. Skipped, with a message saying why, where no Docker engine is reachable (as on CI).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerAvailable } from "../../packages/runner/src/backends/docker.ts";
@@ -28,6 +29,11 @@ const engine = await dockerAvailable();
 if (!engine.ok) console.warn(`[docker runner e2e tests skipped] ${engine.message}`);
 
 const WORKER = "e2e-docker";
+/** the real Claude Code's binary, when test/vendor-clis is installed */
+const CLAUDE = path.join(
+  ROOT,
+  "test/vendor-clis/node_modules/@anthropic-ai/claude-code-linux-x64/claude",
+);
 const BIN = path.join(ROOT, "packages/runner/src/bin.ts");
 
 /** IDs of the containers (running or not) of a run. */
@@ -195,4 +201,65 @@ describe.skipIf(!engine.ok)("the runner with --backend docker (wrangler dev, rea
     );
     expect(run.status_message.message).toContain(`docker pull ${missing}`);
   }, 120_000);
+
+  // the real Claude Code (test/vendor-clis) in the run's container: its own binary put in an image
+  // with bash, its model API the scripted server on the host, reached at the bridge's address
+  it.skipIf(!existsSync(CLAUDE))(
+    "a vendor CLI (the real Claude Code) runs in the run's container, its model calls and tool call made there; the run SUCCEEDS",
+    async () => {
+      const claudeImage = buildTestImage({
+        programs: ["bash"],
+        files: { "/usr/local/bin/claude": CLAUDE },
+      });
+      try {
+        // the host as the container sees it: the bridge's gateway (not always in its IPAM config)
+        const gateway =
+          execFileSync(
+            "docker",
+            ["network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}"],
+            { encoding: "utf8" },
+          ).trim() ||
+          networkInterfaces().docker0?.find((a) => a.family === "IPv4")?.address ||
+          "172.17.0.1";
+        const command = "echo claude-in-docker > notes.txt; cat notes.txt";
+        const model = await startModelServer(
+          [
+            { toolCalls: [{ name: "Bash", args: { command, description: "write it" } }] },
+            { text: "Wrote notes.txt in the container." },
+          ],
+          { host: gateway },
+        );
+        servers.push(model);
+        await cfg.secret("ANTHROPIC_API_KEY", "sk-docker-claude-5b7e", "anthropic_api_key");
+        await cfg.secret("ANTHROPIC_BASE_URL", `http://${gateway}:${new URL(model.url).port}`);
+        const env = await cfg.environment({ name: "claude-image", docker_image: claudeImage.tag });
+        const runId = await createRun(s, "Write the notes file", WORKER, {
+          harness: { type: "claude", model_id: "claude-sonnet-4-5" },
+          environment_id: env,
+        });
+        const run = await untilEnded(s, runId, 120_000);
+        const events = await eventsOf(s, runId);
+        expect(
+          run.state,
+          `${JSON.stringify(run.status_message)}\n${JSON.stringify(events).slice(-3000)}\n${output.slice(-3000)}`,
+        ).toBe("SUCCEEDED");
+        expect(run.status_message.message).toBe("Wrote notes.txt in the container.");
+        const [call] = payloadsOf(events, "agent.tool_call");
+        expect(call).toMatchObject({ name: "Bash", category: "command" });
+        const [result] = payloadsOf(events, "agent.tool_result");
+        expect(result).toMatchObject({ state: "completed" });
+        expect(JSON.stringify(result)).toContain("claude-in-docker");
+        // the CLI itself made the model calls, from inside the container
+        expect(model.requests).toHaveLength(2);
+        expect(JSON.stringify(model.requests[1].body)).toContain("claude-in-docker");
+        expect(
+          await waitFor(() => containersOf(runId) === "", 10_000),
+          "the run's container was removed",
+        ).toBe(true);
+      } finally {
+        claudeImage.remove();
+      }
+    },
+    300_000,
+  );
 });

@@ -19,13 +19,19 @@ export class ScriptedHost {
     pool.on("message", (d) => this.frames.push(JSON.parse(d.toString())));
   }
 
-  /** Connects as `workerId`, waits for `welcome` and says hello with `capacity`. */
-  static async connect(baseUrl: string, key: string, workerId: string, capacity = 4) {
+  /** Connects as `workerId`, waits for `welcome` and says hello with `capacity` (and `hello`). */
+  static async connect(
+    baseUrl: string,
+    key: string,
+    workerId: string,
+    capacity = 4,
+    hello: Json = {},
+  ) {
     const url = `${baseUrl.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${encodeURIComponent(workerId)}`;
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
     const host = new ScriptedHost(baseUrl, ws);
     await host.until("welcome", (f) => f.type === "welcome");
-    host.send("hello", { capacity });
+    host.send("hello", { ...hello, capacity });
     return host;
   }
 

@@ -2,7 +2,9 @@
 // test/vendor-clis/package.json) driven by the host runner's harnesses against a real
 // `wrangler dev`, their model API being the scripted model server (test/fakes/model-server.ts):
 // a tool call that changes a file, a follow-up that resumes the same conversation, and a refused
-// key that ends FAILED with a clear message in under 30 s. One base URL per provider is configured
+// key that ends FAILED with a clear message in under 30 s, a cancel mid-turn, usage, and the run's
+// MCP servers (a stdio one and an HTTP one, each given a team secret by placeholder, which no event
+// may show). One base URL per provider is configured
 // as a team secret (ANTHROPIC_BASE_URL serves Claude Code and OpenCode alike).
 //
 // The CLIs are installed by .ci/run (`npm install --prefix test/vendor-clis`), outside the root
@@ -11,8 +13,15 @@ import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TESTED_CLIS } from "../../packages/runner/src/harness/cli/versions.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
-import { type ModelServer, type Script, startModelServer } from "../fakes/model-server.ts";
+import { startMcpHttpServer } from "../fakes/mcp-http-server.ts";
+import {
+  type ModelServer,
+  type Script,
+  type ScriptedTurn,
+  startModelServer,
+} from "../fakes/model-server.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import {
   alive,
@@ -38,6 +47,9 @@ if (missing.length) {
 const WORKER = "e2e-vendor-clis";
 const GOOD_KEY = "sk-vendor-good-4b1e";
 const BAD_KEY = "sk-vendor-bad-9d0c";
+// team secrets an MCP server's env and headers name by placeholder
+const LOOKUP_SECRET = "lookup-secret-5e2a";
+const ISSUES_TOKEN = "issues-token-c71f";
 
 const ANTHROPIC_REFUSED = JSON.stringify({
   type: "error",
@@ -55,6 +67,8 @@ const SETUPS: Record<
     base: (url: string) => [name: string, value: string];
     /** an HTTP 401 body as the provider writes it */
     refused: string;
+    /** a call of the MCP server's tool as the model makes it, under the name the CLI gives it */
+    mcpTool: (server: string, tool: string, args: Record<string, unknown>) => ToolCall;
   }
 > = {
   claude: {
@@ -63,6 +77,7 @@ const SETUPS: Record<
     key: ["ANTHROPIC_API_KEY", "anthropic_api_key"],
     base: (url) => ["ANTHROPIC_BASE_URL", url],
     refused: ANTHROPIC_REFUSED,
+    mcpTool: (server, tool, args) => ({ name: `mcp__${server}__${tool}`, args }),
   },
   codex: {
     model: "gpt-5",
@@ -72,6 +87,8 @@ const SETUPS: Record<
     refused: JSON.stringify({
       error: { message: "Incorrect API key provided", type: "invalid_request_error" },
     }),
+    // Codex offers a server's tools in a namespace of their own
+    mcpTool: (server, tool, args) => ({ name: tool, namespace: `mcp__${server}`, args }),
   },
   gemini: {
     model: "gemini-2.5-pro",
@@ -81,6 +98,7 @@ const SETUPS: Record<
     refused: JSON.stringify({
       error: { code: 401, message: "API key not valid.", status: "UNAUTHENTICATED" },
     }),
+    mcpTool: (server, tool, args) => ({ name: `mcp_${server}_${tool}`, args }),
   },
   opencode: {
     model: "anthropic/claude-sonnet-4-5",
@@ -89,6 +107,7 @@ const SETUPS: Record<
     // the same secret as Claude Code's, without /v1: the adapter adds what OpenCode needs
     base: (url) => ["ANTHROPIC_BASE_URL", url],
     refused: ANTHROPIC_REFUSED,
+    mcpTool: (server, tool, args) => ({ name: `${server}_${tool}`, args }),
   },
 };
 
@@ -97,6 +116,8 @@ let dir: string;
 let host: ChildHost;
 let workdir: string;
 const servers: ModelServer[] = [];
+const closers: (() => Promise<void>)[] = [];
+type ToolCall = NonNullable<ScriptedTurn["toolCalls"]>[number];
 
 beforeAll(async () => {
   if (missing.length === CLIS.length) return;
@@ -119,7 +140,7 @@ afterAll(async () => {
     host.child.kill("SIGKILL");
     await host.exited;
   }
-  await Promise.all(servers.map((m) => m.close()));
+  await Promise.all([...servers.map((m) => m.close()), ...closers.map((c) => c())]);
   await s?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -185,6 +206,23 @@ async function untilSucceeded(runId: string) {
 
 const post = (route: string, body?: Json) => api(s.url, "POST", route, { key: s.key, body });
 const bodyOf = (model: ModelServer, i: number) => JSON.stringify(model.requests[i]?.body ?? null);
+
+it.skipIf(missing.length > 0)(
+  "the runner's hello names the CLIs it found, their versions in the tested range; GET /hosts shows them",
+  async () => {
+    const res = await api(s.url, "GET", "/api/v1/hosts", { key: s.key });
+    expect(res.status, res.text).toBe(200);
+    const mine = (res.json.hosts as Json[]).find((h) => h.worker_id === WORKER);
+    expect(mine?.clis, JSON.stringify(res.json)).toEqual(
+      CLIS.map((name) => ({
+        name,
+        version: TESTED_CLIS[name],
+        tested: TESTED_CLIS[name],
+        in_tested_range: true,
+      })),
+    );
+  },
+);
 
 describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) => {
   const skip = missing.includes(cli);
@@ -316,46 +354,64 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
     120_000,
   );
 
-  // MCP servers reach Claude Code and Codex only (the others refuse a run that names one)
-  it.skipIf(skip || !["claude", "codex"].includes(cli))(
-    "a stdio MCP server of the run reaches the CLI, and the model calls its tool",
+  it.skipIf(skip)(
+    "MCP servers of the run reach the CLI (stdio and HTTP, secrets from placeholders); the model calls their tools",
     async () => {
+      const mcp = await startMcpHttpServer(ISSUES_TOKEN);
+      closers.push(mcp.close);
+      await secret("LOOKUP_SECRET", LOOKUP_SECRET);
+      await secret("ISSUES_TOKEN", ISSUES_TOKEN);
       const model = await serve(
         cli,
-        (_req, i) => {
-          if (i > 0) return { text: "The color is known." };
-          const args = { key: "color" };
-          // Claude Code names the tool mcp__lookup__lookup; Codex offers it in a namespace
-          return cli === "claude"
-            ? { toolCalls: [{ name: "mcp__lookup__lookup", args }] }
-            : { toolCalls: [{ name: "lookup", namespace: "mcp__lookup", args }] };
-        },
+        (_req, i) =>
+          i === 0
+            ? { toolCalls: [setup.mcpTool("lookup", "lookup", { key: "color" })] }
+            : i === 1
+              ? { toolCalls: [setup.mcpTool("issues", "issue_title", { number: 7 })] }
+              : { text: "The color and the issue are known." },
         GOOD_KEY,
       );
-      const runId = await createRun(s, "What is the color?", WORKER, {
+      const runId = await createRun(s, "What is the color, and issue 7's title?", WORKER, {
         ...config,
         mcp_servers: {
           lookup: {
             command: process.execPath,
             args: [path.join(ROOT, "test/fakes/mcp-server.ts")],
-            env: { LOOKUP_TOKEN: "lookup-value-7" },
+            env: { LOOKUP_TOKEN: "${LOOKUP_SECRET}" },
           },
+          issues: { url: mcp.url, headers: { authorization: "Bearer ${ISSUES_TOKEN}" } },
         },
       });
       const { run, events } = await untilSucceeded(runId);
-      expect(JSON.stringify(model.requests[0].body)).toContain("mcp__lookup");
-      // the server ran with its env and its answer went back to the model
-      expect(bodyOf(model, 1)).toContain("color=lookup-value-7");
-      const call = payloadsOf(events, "agent.tool_call").find((c) =>
-        String(c.name).includes("lookup"),
-      );
-      expect(call, JSON.stringify(payloadsOf(events, "agent.tool_call"))).toBeTruthy();
-      const result = payloadsOf(events, "agent.tool_result").find(
-        (r) => r.call_id === call?.call_id,
-      );
-      expect(result, JSON.stringify(result)).toMatchObject({ state: "completed" });
-      expect(JSON.stringify(result)).toContain("color=lookup-value-7");
-      expect(run.status_message.message).toBe("The color is known.");
+      // both servers' tools were offered to the model, under the names the CLI gives them
+      const offered = JSON.stringify(model.requests[0].body);
+      for (const [server, tool] of [
+        ["lookup", "lookup"],
+        ["issues", "issue_title"],
+      ]) {
+        const { name, namespace } = setup.mcpTool(server, tool, {});
+        expect(offered.includes(namespace ?? name), `${namespace ?? name} offered`).toBe(true);
+      }
+      // the stdio server ran with the secret its env names; the HTTP one was sent the header
+      // (it answers 401 without it), and each answer went back to the model
+      expect(bodyOf(model, 1)).toContain(`color=${LOOKUP_SECRET}`);
+      expect(bodyOf(model, 2)).toContain("#7: Crash on start");
+      const calls = payloadsOf(events, "agent.tool_call");
+      const results = payloadsOf(events, "agent.tool_result");
+      for (const tool of ["lookup", "issue_title"]) {
+        const call = calls.find((c) => String(c.name).endsWith(tool));
+        expect(call, JSON.stringify(calls)).toMatchObject({ category: "integration" });
+        const result = results.find((r) => r.call_id === call?.call_id);
+        expect(result, JSON.stringify(results)).toMatchObject({ state: "completed" });
+      }
+      const said = JSON.stringify(results);
+      expect(said).toContain("#7: Crash on start");
+      expect(said).toContain("color=");
+      // the secrets reached the servers, never an event
+      const all = JSON.stringify(events);
+      expect(all).not.toContain(LOOKUP_SECRET);
+      expect(all).not.toContain(ISSUES_TOKEN);
+      expect(run.status_message.message).toBe("The color and the issue are known.");
     },
     120_000,
   );

@@ -95,7 +95,8 @@ function sideAnswer(rec: RecordedRequest, dialect: Dialect | undefined): unknown
 
 export async function startModelServer(
   script: Script,
-  opts: { port?: number } = {},
+  /** `host`: the address to listen on (127.0.0.1; a container reaches the host's bridge address) */
+  opts: { port?: number; host?: string } = {},
 ): Promise<ModelServer> {
   const requests: RecordedRequest[] = [];
   const sideRequests: RecordedRequest[] = [];
@@ -144,7 +145,8 @@ export async function startModelServer(
   server.on("upgrade", (_req, socket) => {
     socket.end("HTTP/1.1 426 Upgrade Required\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
   });
-  await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, host, r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

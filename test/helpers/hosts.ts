@@ -26,6 +26,7 @@ export type Hello = {
   capacity: number;
   labels?: string[];
   version?: string;
+  clis?: { name: string; version: string; tested: string; in_tested_range: boolean }[];
   running?: { task_id: string }[];
 };
 

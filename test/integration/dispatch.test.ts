@@ -410,12 +410,17 @@ describe("host listings", () => {
     );
   });
 
-  it("/hosts: every connection with capacity, labels, version and the runs it holds", async () => {
+  it("/hosts: every connection with capacity, labels, version, vendor CLIs and the runs it holds", async () => {
     const t = await newTeam("hosts");
+    const clis = [
+      { name: "claude", version: "2.1.340", tested: "2.1.332", in_tested_range: true },
+      { name: "gemini", version: "0.62.1", tested: "0.61.0", in_tested_range: false },
+    ];
     const a = await TestHost.connect(t.key, "w1", {
       capacity: 3,
       labels: ["linux", "gpu"],
       version: "1.2.3",
+      clis,
     });
     const b = await TestHost.connect(t.key, "warp", false);
     await helloed(t, "w1", 1);
@@ -432,6 +437,7 @@ describe("host listings", () => {
       running: [runId],
       labels: ["linux", "gpu"],
       version: "1.2.3",
+      clis,
       connected_at: expect.any(String),
       last_seen_at: expect.any(String),
     });
@@ -441,9 +447,16 @@ describe("host listings", () => {
       running: [],
       labels: [],
       version: null,
+      clis: [],
     });
+    // a host that says hello without its CLIs (an older runner) has none listed
+    const c = await TestHost.connect(t.key, "w2", { capacity: 1 });
+    await helloed(t, "w2", 1);
+    const again = (await call("GET", "/api/v1/hosts", { key: t.key })).json.hosts as Json[];
+    expect(again.find((h) => h.connection_id === c.connectionId)).toMatchObject({ clis: [] });
     a.close();
     b.close();
+    c.close();
   });
 });
 

@@ -13,6 +13,8 @@ const ROUTES: Record<string, string[]> = {
   "/api-keys/{uid}": ["delete"],
   "/service-accounts": ["get", "post"],
   "/service-accounts/{uid}": ["delete", "patch"],
+  "/audit-log": ["get"],
+  "/audit-log/export": ["get"],
   "/agent/runs": ["get", "post"],
   "/agent/run": ["post"],
   "/agent/runs/{runId}": ["get"],
@@ -76,9 +78,18 @@ const ROUTES: Record<string, string[]> = {
   "/integrations/{uid}/deliveries": ["get"],
   "/integrations/{uid}/deliveries/{deliveryId}/redeliver": ["post"],
   "/integrations/{uid}/events": ["post"],
+  "/integrations/{uid}/install-link": ["post"],
+  "/integrations/{uid}/link-codes": ["post"],
+  "/integrations/install/callback": ["get"],
   "/me": ["get"],
   "/auth/sessions": ["get"],
   "/auth/sessions/{uid}": ["delete"],
+  "/team/sso": ["delete", "get", "put"],
+  "/auth/sso/start": ["get"],
+  "/auth/sso/callback": ["get"],
+  "/auth/device/code": ["post"],
+  "/auth/device/token": ["post"],
+  "/auth/device/{user_code}": ["get", "post"],
   // the console's sign-in, at the root (each with its own `servers`)
   "/auth/link/{token}": ["get"],
   "/auth/sign-in": ["post"],
@@ -86,6 +97,14 @@ const ROUTES: Record<string, string[]> = {
 };
 /** Routes at the root, not under /api/v1: the console's sign-in, which takes no credential yet. */
 const ROOT_ROUTES = new Set(["/auth/link/{token}", "/auth/sign-in", "/auth/sign-out"]);
+
+/** Single sign-on and the CLI's web login: no credential yet (the device code is in the body). */
+const SIGN_IN_ROUTES = new Set([
+  "/auth/sso/start",
+  "/auth/sso/callback",
+  "/auth/device/code",
+  "/auth/device/token",
+]);
 
 /** Routes that also take an attach token in `?token=` (they authenticate themselves). */
 const ATTACH_ROUTES = new Set([
@@ -96,10 +115,11 @@ const ATTACH_ROUTES = new Set([
 ]);
 /**
  * Routes authenticated by a token in the URL itself (a signed download link, a run's public link)
- * or by the request's own signature (an integration's inbound URL).
+ * or by the request's own signature (an integration's inbound URL, an OAuth install's signed state).
  */
 const SIGNED_LINK_ROUTES = new Set([
   "/integrations/{uid}/events",
+  "/integrations/install/callback",
   "/agent/artifacts/{artifactUid}/content",
   "/public/runs/{shareId}",
   "/public/runs/{shareId}/events",
@@ -168,7 +188,8 @@ describe("GET /api/v1/openapi.json", () => {
       for (const [method, op] of Object.entries(ops)) {
         if (method === "servers") continue;
         const label = `${method} ${path}`;
-        if (path === "/teams" || SIGNED_LINK_ROUTES.has(path) || ROOT_ROUTES.has(path))
+        const open = SIGNED_LINK_ROUTES.has(path) || ROOT_ROUTES.has(path);
+        if (path === "/teams" || open || SIGN_IN_ROUTES.has(path))
           expect(op.security ?? [], label).toEqual([]);
         // artifact uploads: an admin's key or the run's HOST token, no session
         else if (path.endsWith("/artifacts") || path.endsWith("/artifacts/files"))

@@ -2,7 +2,8 @@
 // redelivery of a stored payload, failures, and reporting back to the integration's origin.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { reportToIntegrations } from "../../src/integrations/report.ts";
+import { REPORT_QUEUE_ATTEMPTS, reportToIntegrations } from "../../src/integrations/report.ts";
+import { VendorRetryError } from "../../src/integrations/vendor-retry.ts";
 import { webhookKind } from "../../src/integrations/webhook/index.ts";
 import { runHousekeeping } from "../../src/cron/housekeeping.ts";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
@@ -192,6 +193,48 @@ describe("INTEGRATIONS consumer", () => {
     expect(
       await reportToIntegrations(env, { ...event, team_id: other.teamId }, async () => {}),
     ).toEqual({ reported: 0 });
+  });
+
+  it("a vendor's 429 asks the queue to retry after Retry-After; at the last attempt the delivery log and the run's events say so", async () => {
+    const t = await newTeam();
+    const { uid, secret } = await createWebhookIntegration(t.key, {
+      settings: { thread_key_path: "id", url_path: "url" },
+    });
+    const res = await deliver(uid, secret, { id: "8", url: "https://example.test/8" });
+    const row = await processed(t.key, uid, res.json.delivery_id);
+    (webhookKind as { report?: unknown }).report = async () => {
+      throw new VendorRetryError(42, "Slack's chat.postMessage answered 429");
+    };
+    const event = {
+      id: "evt_2",
+      team_id: t.teamId,
+      type: "run.state_changed" as const,
+      at: Date.now(),
+      data: { run_id: row.run_id, state: "INPROGRESS" },
+    };
+    const pause = vi.fn(async () => {});
+    expect(await reportToIntegrations(env, event, pause, 1)).toEqual({
+      reported: 0,
+      retryAfterSeconds: 42,
+    });
+    expect(pause).not.toHaveBeenCalled(); // the queue waits, not the consumer
+    expect((await deliveriesOf(t.key, uid)).map((d) => d.event)).not.toContain(
+      "report.run.state_changed",
+    );
+    // the last attempt: given up, and said where people look
+    expect(await reportToIntegrations(env, event, pause, REPORT_QUEUE_ATTEMPTS)).toEqual({
+      reported: 0,
+    });
+    const failed = (await deliveriesOf(t.key, uid)).find(
+      (d) => d.event === "report.run.state_changed",
+    );
+    expect(failed).toMatchObject({ outcome: "failed", run_id: row.run_id });
+    expect(failed?.reason).toContain("429");
+    const logs = (await eventsOf({ runId: row.run_id, teamId: t.teamId }))?.filter(
+      (e) => e.type === "log",
+    );
+    expect(logs).toHaveLength(1);
+    expect(logs?.[0].payload).toMatchObject({ level: "warning", source: "integration:webhook" });
   });
 
   it("housekeeping deletes payloads older than 30 days and keeps the delivery row", async () => {

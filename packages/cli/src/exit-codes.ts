@@ -19,6 +19,8 @@ export const EXIT = {
   RUN_ERROR: 11,
   /** A followed run ended CANCELLED. */
   RUN_CANCELLED: 12,
+  /** `ambit audit verify` found the audit chain broken (an entry edited, removed or forged). */
+  CHAIN_BROKEN: 20,
   /** Interrupted (Ctrl-C) while following; the run goes on. */
   INTERRUPTED: 130,
 } as const;

@@ -28,6 +28,22 @@ const TaskRef = z.object({
   execution_id: z.number().int().positive().optional(),
 });
 
+/**
+ * A vendor agent CLI installed on a host (`claude`, `codex`, `gemini`, `opencode`): the version its
+ * `--version` printed, against the one the runner's harness for it is tested with.
+ */
+export const HostCli = z.object({
+  name: z.string().max(50),
+  version: z.string().max(100),
+  tested: z.string().max(100).describe("the version the runner's harness is tested with"),
+  in_tested_range: z
+    .boolean()
+    .describe(
+      "false: another minor than the tested one; runs with this CLI's harness may fail on changed flags or output",
+    ),
+});
+export type HostCli = z.infer<typeof HostCli>;
+
 /** Messages a host sends on its pool socket. */
 export const HostMessage = z.discriminatedUnion("type", [
   envelope(
@@ -36,6 +52,11 @@ export const HostMessage = z.discriminatedUnion("type", [
       capacity: z.number().int().min(0).max(1000),
       labels: z.array(z.string().max(100)).max(50).default([]),
       version: z.string().max(100).optional(),
+      clis: z
+        .array(HostCli)
+        .max(10)
+        .default([])
+        .describe("the vendor agent CLIs the host found at start, with their versions"),
       running: z
         .array(TaskRef)
         .max(1000)
@@ -189,6 +210,9 @@ export const HostInfo = z.object({
   running: z.array(z.string()),
   labels: z.array(z.string()),
   version: z.string().nullable(),
+  clis: z
+    .array(HostCli)
+    .describe("the vendor agent CLIs the host has, each flagged when outside the tested range"),
   connected_at: z.string(),
   last_seen_at: z.string(),
 });

@@ -24,3 +24,5 @@ export * from "./web-sessions.ts";
 export * from "./lifecycle.ts";
 export * from "./integrations.ts";
 export * from "./webhooks.ts";
+export * from "./sso.ts";
+export * from "./audit.ts";

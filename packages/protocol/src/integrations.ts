@@ -12,6 +12,8 @@ export const DeliveryOutcome = z.enum([
   "received",
   "run_created",
   "followup_sent",
+  /** a Slack Cancel button cancelled the thread's run */
+  "run_cancelled",
   "ignored",
   "rejected",
   "failed",
@@ -136,6 +138,23 @@ export const InboundDeliveryResponse = z.object({
   duplicate: z.boolean().optional(),
 });
 export type InboundDeliveryResponse = z.infer<typeof InboundDeliveryResponse>;
+
+/** A one-time code a member types in the integration's tool to link their account there to them. */
+export const IntegrationLinkCode = z.object({
+  code: z.string().describe("shown once; single use"),
+  expires_at: z.string().describe("RFC 3339; codes live 10 minutes"),
+  instructions: z.string().describe("what to type where, e.g. `/ambit link <code>` in Slack"),
+});
+export type IntegrationLinkCode = z.infer<typeof IntegrationLinkCode>;
+
+/** Where an admin installs the integration's app with OAuth (Slack's OAuth v2). */
+export const IntegrationInstallLink = z.object({
+  url: z
+    .string()
+    .describe("the vendor's authorize page, with a signed state; open it in a browser"),
+  expires_at: z.string().describe("RFC 3339; links live 10 minutes and work once"),
+});
+export type IntegrationInstallLink = z.infer<typeof IntegrationInstallLink>;
 
 /** Message on the `INTEGRATIONS` queue: one recorded delivery to process. */
 export const IntegrationDeliveryMessage = z.object({

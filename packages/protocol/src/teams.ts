@@ -40,14 +40,23 @@ export const TeamLimits = z.object({
 });
 export type TeamLimits = z.infer<typeof TeamLimits>;
 
+const AuditRetentionDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(36_500)
+  .describe("audit entries older than this move to R2 storage, still exportable (default 400)");
+
 export const UpdateTeamRequest = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
     limits: TeamLimits.partial().optional(),
+    audit_retention_days: AuditRetentionDays.optional(),
   })
-  .refine((v) => v.name !== undefined || v.limits !== undefined, {
-    message: "nothing to change: set name and/or limits",
-  });
+  .refine(
+    (v) => v.name !== undefined || v.limits !== undefined || v.audit_retention_days !== undefined,
+    { message: "nothing to change: set name, limits and/or audit_retention_days" },
+  );
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
 
 export const Team = z.object({
@@ -56,6 +65,7 @@ export const Team = z.object({
   created_at: Timestamp,
   member_count: z.number().int(),
   limits: TeamLimits,
+  audit_retention_days: AuditRetentionDays,
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;

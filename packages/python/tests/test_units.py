@@ -5,8 +5,9 @@ from __future__ import annotations
 import email.utils
 import time
 import unittest
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
+from ambit import audit_entry_hash, verify_audit_chain
 from ambit import Ambit, APIError, BadRequestError, InternalServerError, Page, Paginator, RateLimitError
 from ambit._flow import Flow, Sleep
 from ambit._client import retry_delay, should_retry
@@ -70,3 +71,33 @@ class PaginatorTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AuditChainTest(unittest.TestCase):
+    # an entry hashed by the Worker's own code (packages/protocol/src/audit.ts): the two agree
+    ENTRY: Dict[str, Any] = {
+        "id": "aud1",
+        "team_id": "team1",
+        "seq": 1,
+        "at": "2026-12-07T04:00:00.000Z",
+        "actor": {"type": "key", "id": "k1", "name": "ci key (Zo\u00eb \u2603)", "member_id": "u1"},
+        "ip": None,
+        "user_agent": "curl/8",
+        "request_id": "r-1",
+        "action": "member.update",
+        "target": {"type": "member", "id": "u2"},
+        "changes": {
+            "role": {"before": "viewer", "after": "admin"},
+            "config.setup_commands": {"after": ["npm ci", 'a"b']},
+        },
+        "prev_hash": "0" * 64,
+        "hash": "65e80028fc75d328f48e51232f56942790c4742bdcbb300d2bf367532ce347ff",
+    }
+
+    def test_the_hash_is_the_workers(self) -> None:
+        self.assertEqual(audit_entry_hash(self.ENTRY), self.ENTRY["hash"])
+        self.assertIsNone(verify_audit_chain([self.ENTRY]))
+
+    def test_an_edited_entry_is_named(self) -> None:
+        edited = {**self.ENTRY, "action": "member.remove"}
+        self.assertEqual(verify_audit_chain([edited])["seq"], 1)  # type: ignore[index]

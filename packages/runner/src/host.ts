@@ -1,7 +1,12 @@
 import { checkCliVersions } from "./harness/cli/versions.ts";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type HostMessage, ServerHostMessage, type TaskAssignment } from "@ambit/protocol";
+import {
+  type HostCli,
+  type HostMessage,
+  ServerHostMessage,
+  type TaskAssignment,
+} from "@ambit/protocol";
 import { type AgentUser, checkAgentUserReaches, resolveAgentUser } from "./backends/agent-user.ts";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
@@ -122,8 +127,25 @@ export function startHost(options: HostOptions): Host {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((res) => (resolveClosed = res));
 
-  // which vendor CLIs this host has, and whether their versions are the tested ones (not awaited)
-  if (options.checkCliVersions !== false) void checkCliVersions(log).catch(() => {});
+  // which vendor CLIs this host has, and whether their versions are the tested ones: logged, and
+  // said in every hello (the first waits for the check: a few seconds at most)
+  let clis: HostCli[] = [];
+  const cliCheck =
+    options.checkCliVersions === false
+      ? Promise.resolve()
+      : checkCliVersions(log).then(
+          (found) => {
+            clis = found.map((c) => ({
+              name: c.cli,
+              version: c.version,
+              tested: c.tested,
+              in_tested_range: c.inRange,
+            }));
+          },
+          () => {},
+        );
+  /** the connection the pool welcomed last */
+  let connection: string | undefined;
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   if (agentUser) checkAgentUserReaches(agentUser, path.join(options.workdir, "runs"));
   const resolveHarness = (type: string) =>
@@ -142,6 +164,7 @@ export function startHost(options: HostOptions): Host {
       onMessage: (text) => onMessage(text),
       onClose: (code, reason) => {
         clearInterval(heartbeat);
+        connection = undefined;
         if (!stopped)
           log({
             msg: "pool connection lost; reconnecting",
@@ -221,6 +244,7 @@ export function startHost(options: HostOptions): Host {
           capacity: draining ? 0 : capacity,
           labels: options.labels ?? [],
           version: RUNNER_VERSION,
+          clis,
           running: [...held, ...ended.map((f) => ({ task_id: f.msg.data.task_id }))],
         },
       } satisfies HostMessage),
@@ -232,6 +256,27 @@ export function startHost(options: HostOptions): Host {
     for (const m of [...queued, ...resend]) socket.send(JSON.stringify(m));
   }
 
+  /** Says hello on the connection just welcomed, then heartbeats on it. */
+  function welcome(heartbeatMs: number) {
+    hello();
+    clearInterval(heartbeat);
+    heartbeat = setInterval(
+      () =>
+        socket.send(
+          JSON.stringify({
+            type: "heartbeat",
+            data: { running: [...runs.keys()] },
+          } satisfies HostMessage),
+        ),
+      heartbeatMs,
+    );
+    heartbeat.unref();
+    if (!welcomed) {
+      welcomed = true;
+      resolveReady();
+    }
+  }
+
   function onMessage(text: string) {
     let msg: ServerHostMessage;
     try {
@@ -241,23 +286,10 @@ export function startHost(options: HostOptions): Host {
     }
     switch (msg.type) {
       case "welcome": {
-        hello();
-        clearInterval(heartbeat);
-        heartbeat = setInterval(
-          () =>
-            socket.send(
-              JSON.stringify({
-                type: "heartbeat",
-                data: { running: [...runs.keys()] },
-              } satisfies HostMessage),
-            ),
-          msg.data.heartbeat_interval_ms,
-        );
-        heartbeat.unref();
-        if (!welcomed) {
-          welcomed = true;
-          resolveReady();
-        }
+        const conn = (connection = msg.data.connection_id);
+        const every = msg.data.heartbeat_interval_ms;
+        // unless the connection was lost (or the host stopped) meanwhile
+        void cliCheck.then(() => connection === conn && !stopped && welcome(every));
         return;
       }
       case "task_assignment":
@@ -317,6 +349,7 @@ export function startHost(options: HostOptions): Host {
           capacity: 0,
           labels: options.labels ?? [],
           version: RUNNER_VERSION,
+          clis,
           running: [...runs.values()].map((r) => ({
             task_id: r.taskId,
             execution_id: r.executionId,

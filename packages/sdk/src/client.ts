@@ -11,6 +11,7 @@ import { ServiceAccounts } from "./resources/service-accounts.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 import { Webhooks } from "./resources/webhooks.ts";
+import { AuditLog } from "./resources/audit-log.ts";
 
 /**
  * The Ambit API client. Reads `AMBIT_API_KEY` and `AMBIT_BASE_URL` when they are not passed.
@@ -35,6 +36,8 @@ export class Ambit extends AmbitCore {
   readonly publicRuns: PublicRuns;
   readonly integrations: Integrations;
   readonly webhooks: Webhooks;
+  /** The team's audit log (admins). */
+  readonly auditLog: AuditLog;
 
   constructor(options: ClientOptions = {}) {
     super(options);
@@ -50,5 +53,6 @@ export class Ambit extends AmbitCore {
     this.publicRuns = new PublicRuns(this);
     this.integrations = new Integrations(this);
     this.webhooks = new Webhooks(this);
+    this.auditLog = new AuditLog(this);
   }
 }

@@ -37,7 +37,12 @@ export type * from "./resources/artifacts.ts";
 export type * from "./resources/me.ts";
 export type * from "./resources/auth.ts";
 export type * from "./resources/webhooks.ts";
+export type * from "./resources/audit-log.ts";
 export type {
+  DeviceCodeResponse,
+  DeviceLogin,
+  DeviceTokenResponse,
+  SsoConfig,
   AccessLevel,
   AgentResponse,
   AgentSkill,

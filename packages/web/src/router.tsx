@@ -18,9 +18,15 @@ import { EditSchedulePage, NewSchedulePage, SchedulePage } from "./pages/schedul
 import { SchedulesPage } from "./pages/schedules.tsx";
 import { SessionsPage } from "./pages/sessions.tsx";
 import { SettingsCollectionPage, SettingsPage } from "./pages/settings.tsx";
+import { AuditLogPage, type AuditSearch, parseAuditSearch } from "./pages/audit-log.tsx";
 import { HostsPage } from "./pages/hosts.tsx";
 import { StatsPage } from "./pages/stats.tsx";
 import { TeamPage } from "./pages/team.tsx";
+import {
+  DeviceLoginPage,
+  type DeviceLoginSearch,
+  parseDeviceLoginSearch,
+} from "./pages/device-login.tsx";
 import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-in.tsx";
 import { type CollectionSearch, parseCollectionSearch } from "./settings/collection-page.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
@@ -98,6 +104,13 @@ const sessionsRoute = createRoute({
   component: SessionsPage,
 });
 
+const auditLogRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/settings/audit-log",
+  validateSearch: (s: Record<string, unknown>): AuditSearch => parseAuditSearch(s),
+  component: AuditLogPage,
+});
+
 const schedulesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/schedules",
@@ -152,6 +165,14 @@ const teamRoute = createRoute({
   component: TeamPage,
 });
 
+/** `ambit login --web`'s approval page: signed in, like every screen of the shell. */
+const deviceLoginRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/login/device",
+  validateSearch: (s: Record<string, unknown>): DeviceLoginSearch => parseDeviceLoginSearch(s),
+  component: DeviceLoginPage,
+});
+
 const routeTree = rootRoute.addChildren([
   signInRoute,
   publicRunRoute,
@@ -161,12 +182,14 @@ const routeTree = rootRoute.addChildren([
     newRunRoute,
     runRoute,
     sessionsRoute,
+    auditLogRoute,
     ...schedulesRoutes,
     settingsRoute,
     settingsCollectionRoute,
     statsRoute,
     hostsRoute,
     teamRoute,
+    deviceLoginRoute,
   ]),
 ]);
 

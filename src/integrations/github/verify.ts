@@ -1,13 +1,8 @@
+import { hexToBytes, hmacMatches } from "../hmac.ts";
 import type { Verified } from "../kind.ts";
 import type { GitHubCredentials } from "./credentials.ts";
 
-const enc = new TextEncoder();
 const SIG_PREFIX = "sha256=";
-
-const hexToBytes = (hex: string) =>
-  /^(?:[0-9a-f]{2})+$/i.test(hex)
-    ? Uint8Array.from(hex.match(/../g) ?? [], (x) => Number.parseInt(x, 16))
-    : null;
 
 const refuse = (reason: string): Verified => ({ ok: false, status: 401, reason });
 
@@ -34,16 +29,4 @@ export async function verifyGitHubDelivery(input: {
   const event = input.headers.get("x-github-event");
   if (!deliveryId || !event) return refuse("no X-GitHub-Delivery or X-GitHub-Event header");
   return { ok: true, deliveryId, event };
-}
-
-async function hmacMatches(secret: string, sig: Uint8Array, body: Uint8Array) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
-  // copies into fresh ArrayBuffers: WebCrypto's BufferSource refuses a view of a SharedArrayBuffer
-  return crypto.subtle.verify("HMAC", key, new Uint8Array(sig), new Uint8Array(body));
 }

@@ -13,6 +13,7 @@ import { rewrapTeamKey, teamDataKey } from "../../lib/team-data-key.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.ts";
 import { writeTeamConfig } from "./team-config.ts";
+import { diffForAudit, noteAuditChanges } from "../../lib/audit-note.ts";
 
 type SecretRow = typeof secrets.$inferSelect;
 
@@ -110,6 +111,10 @@ export async function createSecret({
     );
   }
   await writeTeamConfig(ctx, [ctx.db.insert(secrets).values(row).onConflictDoNothing()]);
+  noteAuditChanges(ctx, {
+    ...diffForAudit(null, { name: row.name, scope: row.scope, type: row.type }),
+    value: { after: "(set)" }, // a secret's name is recorded, never its value
+  });
   return toSecret(row);
 }
 
@@ -151,6 +156,15 @@ export async function updateSecret({
       })
       .where(rowKey(ctx, scope, ownerId, name)),
   ]);
+  noteAuditChanges(ctx, {
+    name: { before: name, after: name },
+    scope: { before: scope, after: scope },
+    ...diffForAudit(
+      { type: row.type, description: row.description },
+      { type: next.type, description: next.description },
+    ),
+    ...(input.value !== undefined ? { value: { before: "(set)", after: "(changed)" } } : {}),
+  });
   return toSecret(next);
 }
 
@@ -171,6 +185,7 @@ export async function deleteSecret({
     .limit(1);
   if (!row) throw notFound(`${scope === "team" ? "Team" : "Personal"} secret`, name);
   await writeTeamConfig(ctx, [ctx.db.delete(secrets).where(rowKey(ctx, scope, ownerId, name))]);
+  noteAuditChanges(ctx, { name: { before: name }, scope: { before: scope } });
 }
 
 /** Wraps the team's data key under the current platform key (after a `SECRETS_KEY` rotation). */

@@ -21,11 +21,14 @@ import {
   releaseIdempotencyKey,
   sealResponse,
 } from "../idempotency.ts";
+import { recordAuditSafely } from "../../db/audit-log.ts";
 import { createRun } from "../runs/create-run.ts";
+import { cancelRun } from "../runs/cancel-run.ts";
 import { followupRun } from "../runs/followup-run.ts";
+import { artifactInsert } from "../artifacts.ts";
 import { integrationRecord, parseWith } from "./credentials.ts";
 import type { DeliveryRow, IntegrationRow } from "./integration-item.ts";
-import { integrationActor } from "./integration-actor.ts";
+import { integrationActor, memberActor } from "./integration-actor.ts";
 
 type Result = {
   outcome: Exclude<DeliveryOutcome, "received" | "rejected">;
@@ -108,14 +111,18 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
     const result: Result = { outcome: "ignored", reason: decision.reason };
     return finish(db, w.delivery, result, null, w.claim);
   }
+  const actAs = decision.actAs;
   const ctx: Ctx = {
     teamId: w.integration.teamId,
-    actor: await integrationActor(db, w.integration),
+    actor: actAs
+      ? await memberActor(db, w.integration, actAs)
+      : await integrationActor(db, w.integration),
     db,
     env,
     requestId: `integration:${w.delivery.id}`,
     baseUrl: "",
   };
+  if (decision.kind === "cancel") return cancelFor(ctx, w, decision);
   if (decision.kind === "followup") {
     const runId = await threadRunId(env, w.integration.id, decision.thread.key);
     if (!runId) {
@@ -123,6 +130,7 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
       return finish(db, w.delivery, result, null, w.claim);
     }
     await followupRun({ ctx, runId, input: { message: decision.message } });
+    await recordByIntegration(env, w, "run.followup", runId);
     const result: Result = { outcome: "followup_sent", runId };
     return finish(db, w.delivery, result, decision.thread, w.claim);
   }
@@ -166,13 +174,58 @@ async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Resul
             now,
           }),
         ),
+        // the run's artifacts from its first moment (a Linear issue), written with it
+        ...(decision.artifacts ?? []).map((a) =>
+          asStatement(
+            db,
+            artifactInsert(db, {
+              teamId: w.integration.teamId,
+              runId,
+              type: a.artifact_type,
+              data: a.data,
+              createdAt: now,
+            }),
+          ),
+        ),
       ],
     },
   });
+  await recordByIntegration(env, w, "run.create", run_id);
   // the thread was written with the run (writing it again here would drop the state a report
   // may have kept meanwhile, e.g. its comment's id)
   return finish(db, w.delivery, { outcome: "run_created", runId: run_id });
 }
+
+/** Cancels the thread's run as the member who asked, if they may; else tells them, and `ignored`. */
+async function cancelFor(
+  ctx: Ctx,
+  w: Work,
+  decision: Extract<Decision, { kind: "cancel" }>,
+): Promise<Result> {
+  const runId = await threadRunId(ctx.env, w.integration.id, decision.thread.key);
+  let refusal = runId ? null : "no run on this thread to cancel";
+  if (runId)
+    try {
+      await cancelRun({ ctx, runId });
+      return finish(ctx.db, w.delivery, { outcome: "run_cancelled", runId }, null, w.claim);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      refusal = err.message;
+    }
+  await decision.refused?.(`Not cancelled: ${refusal}`);
+  const result: Result = { outcome: "ignored", reason: `not permitted: ${refusal}` };
+  return finish(ctx.db, w.delivery, result, null, w.claim);
+}
+/** The audit entry of what a delivery did, with the integration as its actor. */
+const recordByIntegration = (env: Env, w: Work, action: string, runId: string) =>
+  recordAuditSafely(env, {
+    teamId: w.integration.teamId,
+    actor: { type: "integration", id: w.integration.id, name: w.integration.name },
+    action,
+    target: { type: "run", id: runId },
+    changes: { delivery: { after: w.delivery.id } },
+    requestId: `integration:${w.delivery.id}`,
+  });
 
 /** What a completed claim stored: our own result, or createRun's answer (a run was created). */
 function replayed(body: string): Result {

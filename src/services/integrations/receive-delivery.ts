@@ -2,6 +2,7 @@ import type { InboundDeliveryResponse, IntegrationDeliveryMessage } from "@ambit
 import { and, eq } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client.ts";
 import { integrationDeliveries, integrations } from "../../db/schema.ts";
+import type { IntegrationKind } from "../../integrations/kind.ts";
 import { kindOf } from "../../integrations/registry.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
@@ -13,6 +14,8 @@ import { payloadKey } from "./payloads.ts";
 
 export type InboundAnswer =
   | { status: 200 | 202; body: InboundDeliveryResponse }
+  /** the kind's own answer (`IntegrationKind.reply`): a challenge, a slash command's text */
+  | { status: 200; raw: { contentType: string; body: string } }
   /** a bad or missing signature, a stale timestamp: answered with an empty body */
   | { status: 401 };
 
@@ -22,9 +25,11 @@ export type InboundAnswer =
  * could enumerate); the signature is checked over the raw bytes by the kind, in constant time,
  * before anything is parsed (401, recorded as `rejected` without the unsigned sender id, so
  * forged requests can never poison deduplication); only a verified sender learns that the
- * integration is disabled (403 `integration_disabled`) or that its body is not JSON (400). A
- * repeated sender id answers 200 and does nothing. Otherwise the payload goes to R2, the delivery
- * row is written, and the `INTEGRATIONS` queue does the work: the answer (202) does not wait for it.
+ * integration is disabled (403 `integration_disabled`) or that its body is not JSON, or what the
+ * kind's `parse` reads (400). A kind's `reply` may answer at once instead of the 202 (a handshake
+ * it answers without recording anything, or a short text). A repeated sender id answers 200 and
+ * does nothing. Otherwise the payload goes to R2, the delivery row is written, and the
+ * `INTEGRATIONS` queue does the work: the answer does not wait for it.
  * The body size cap (413) is the app's body limit, applied before this runs.
  */
 export async function receiveDelivery(
@@ -61,19 +66,28 @@ export async function receiveDelivery(
       "this integration is disabled, so its deliveries start nothing; an admin can enable it (PATCH /api/v1/integrations/{uid} with enabled: true)",
     );
   }
-  try {
-    JSON.parse(new TextDecoder().decode(input.body));
-  } catch {
-    await recordRefusal(db, row, now, "malformed body: not JSON", verified.event);
-    throw new AppError("invalid_request", "the delivery's body is not JSON; send a JSON body");
+  const payload = readPayload(kind, input.headers, input.body);
+  if (payload === null) {
+    await recordRefusal(db, row, now, "malformed body", verified.event);
+    throw new AppError(
+      "invalid_request",
+      kind.parse
+        ? "the delivery's body is not what this integration's sender posts"
+        : "the delivery's body is not JSON; send a JSON body",
+    );
   }
+  const reply = kind.reply?.({ event: verified.event, payload });
+  if (reply && !reply.record) return { status: 200, raw: reply };
 
   const original = await findBySenderId(db, row.id, verified.deliveryId);
   if (original) return { status: 200, body: { delivery_id: original, duplicate: true } };
   const id = uuidv7(now);
   const key = payloadKey(row.teamId, row.id, id);
-  await env.ARTIFACTS.put(key, input.body, {
-    httpMetadata: { contentType: input.headers.get("content-type") ?? "application/json" },
+  // a kind that reads its own body stores what it read, as JSON: the consumer reads every one so
+  const stored = kind.parse ? new TextEncoder().encode(JSON.stringify(payload)) : input.body;
+  const contentType = kind.parse ? null : input.headers.get("content-type");
+  await env.ARTIFACTS.put(key, stored, {
+    httpMetadata: { contentType: contentType ?? "application/json" },
   });
   const inserted = await db
     .insert(integrationDeliveries)
@@ -101,7 +115,18 @@ export async function receiveDelivery(
     { delivery_id: id, integration_id: row.id, team_id: row.teamId },
     key,
   );
-  return { status: 202, body: { delivery_id: id } };
+  return reply ? { status: 200, raw: reply } : { status: 202, body: { delivery_id: id } };
+}
+
+/** The verified body as the kind reads it (JSON unless it has `parse`); null when malformed. */
+function readPayload(kind: IntegrationKind, headers: Headers, body: Uint8Array): unknown | null {
+  try {
+    return kind.parse
+      ? kind.parse({ headers, body })
+      : (JSON.parse(new TextDecoder().decode(body)) as unknown);
+  } catch {
+    return null;
+  }
 }
 
 /**

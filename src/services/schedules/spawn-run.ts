@@ -18,6 +18,7 @@ import {
   releaseIdempotencyKey,
   sealResponse,
 } from "../idempotency.ts";
+import { recordAuditSafely } from "../../db/audit-log.ts";
 import { createRun } from "../runs/create-run.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { MAX_COUNTED_MISSES } from "./cron.ts";
@@ -124,6 +125,14 @@ export async function spawnScheduledRun(
     await spawnFailed(env, { team_id: row.teamId, schedule_id: row.id, slot: msg.slot }, error);
     return { outcome: "failed", error };
   }
+  await recordAuditSafely(env, {
+    teamId: row.teamId,
+    actor: { type: "schedule", id: row.id, name: row.name },
+    action: "run.create",
+    target: { type: "run", id: runId },
+    changes: { slot: { after: iso(msg.slot) } },
+    requestId,
+  });
   // slots may finish out of order (retries): the history only moves forward
   await db
     .update(schedules)

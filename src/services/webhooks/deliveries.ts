@@ -6,7 +6,7 @@ import {
 } from "@ambit/protocol";
 import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import { webhookAttempts, webhookDeliveries } from "../../db/schema.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, keysetPage } from "../../lib/cursor.ts";
 import { AppError, notFound } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { type Ctx, requireRole } from "../context.ts";
@@ -51,25 +51,13 @@ export async function listDeliveries({
     )
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const hasNext = rows.length > limit && last !== undefined;
-  return {
-    deliveries: await withAttempts(ctx, page),
-    page_info: {
-      has_next_page: hasNext,
-      ...(hasNext
-        ? {
-            next_cursor: encodeCursor({
-              sortBy: SORT,
-              order: "desc",
-              value: last.createdAt,
-              id: last.id,
-            }),
-          }
-        : {}),
-    },
-  };
+  const { page, page_info } = keysetPage(rows, limit, (last) => ({
+    sortBy: SORT,
+    order: "desc",
+    value: last.createdAt,
+    id: last.id,
+  }));
+  return { deliveries: await withAttempts(ctx, page), page_info };
 }
 
 async function withAttempts(ctx: Ctx, rows: DeliveryRow[]): Promise<WebhookDeliveryItem[]> {

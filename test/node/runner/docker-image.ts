@@ -48,15 +48,29 @@ function filesOf(programs: string[]): string[] {
 
 export type TestImage = { tag: string; remove(): void };
 
-export function buildTestImage(): TestImage {
+/**
+ * `extra.programs`: more of this machine's programs (bash, …); `extra.files`: a path in the
+ * image → a program of this machine put there (a vendor CLI's binary), with the libraries it loads.
+ */
+export function buildTestImage(
+  extra: { programs?: string[]; files?: Record<string, string> } = {},
+): TestImage {
   const root = mkdtempSync(path.join(tmpdir(), "ambit-image-"));
+  const put = (from: string, to: string) => {
+    const dest = path.join(root, to);
+    mkdirSync(path.dirname(dest), { recursive: true });
+    copyFileSync(from, dest); // follows symlinks: /bin/sh → dash becomes a real sh
+    chmodSync(dest, 0o755);
+  };
   try {
-    for (const file of filesOf(PROGRAMS)) {
-      const dest = path.join(root, file);
-      mkdirSync(path.dirname(dest), { recursive: true });
-      copyFileSync(file, dest); // follows symlinks: /bin/sh → dash becomes a real sh
-      chmodSync(dest, 0o755);
+    const placed = Object.entries(extra.files ?? {});
+    for (const file of filesOf([...PROGRAMS, ...(extra.programs ?? [])])) put(file, file);
+    for (const [to, from] of placed) {
+      put(from, to);
+      for (const lib of filesOf([from])) if (lib !== from) put(lib, lib);
     }
+    // a home for root, whose programs (vendor CLIs) keep their state there
+    mkdirSync(path.join(root, "root"), { recursive: true });
     // a merged-/usr host finds its programs under /usr/bin; the image answers at /bin too
     for (const dir of ["bin", "lib", "lib64"]) {
       if (!existsSync(path.join(root, dir)) && existsSync(path.join(root, "usr", dir)))

@@ -27,7 +27,7 @@ type Logged = {
   cmdline: string;
   key: string | null;
   mcp: Record<string, unknown> | null;
-  mcpFile: { path: string; mode: number } | null;
+  mcpFile: { path: string; mode: number; text?: string } | null;
 };
 const SECRET = "ghp_s3cr3t-value";
 
@@ -196,6 +196,19 @@ describe("CLI harnesses", () => {
     expect(judgeVersion("claude", "2.2.0 (Claude Code)").inRange).toBe(false);
     // a CLI that is not installed is left out
     expect(await checkCliVersions(() => {}, { PATH: "/nonexistent-bin" })).toEqual([]);
+    // one that names no version (asked three times) is "unknown", not in range, and said so
+    const quiet: Record<string, unknown>[] = [];
+    const unknown = await checkCliVersions((e) => quiet.push(e), {
+      PATH: `${BIN}:${process.env.PATH}`,
+      FAKE_CLI_VERSION: "",
+    });
+    expect(unknown.find((c) => c.cli === "gemini")).toMatchObject({
+      version: "unknown",
+      inRange: false,
+    });
+    expect(quiet.find((l) => l.cli === "gemini")?.msg).toContain(
+      "vendor CLI gemini did not say its version (`--version` printed none), so it may be outside the tested range (0.61.x, tested 0.61.0)",
+    );
   });
 
   it("a missing CLI ends FAILED with how to install it", async () => {
@@ -384,24 +397,76 @@ describe("CLI harnesses", () => {
     expect(existsSync(log)).toBe(false);
   });
 
-  it("gemini and opencode refuse MCP servers clearly; an unknown placeholder fails naming it", async () => {
+  it("MCP servers reach Gemini CLI and OpenCode in a private settings file naming variables: secrets in their environment, not on disk or in argv", async () => {
+    const mcp_servers = {
+      gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: "${GH}", MODE: "ro" } },
+      docs: {
+        url: "https://docs.example/mcp",
+        headers: { authorization: "Bearer ${GH}", "x-client": "ambit" },
+      },
+    };
     run = makeContext({
       prompt: "x",
-      config: { mcp_servers: { gh: { command: "gh-mcp" } } },
-      env: { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" },
+      config: { mcp_servers },
+      env: { GEMINI_API_KEY: "k", ANTHROPIC_API_KEY: "k", GH: SECRET },
       path: [BIN],
     });
+    const log = path.join(run.home, "mcp.log");
+    run.ctx.env.FAKE_CLI_LOG = log;
     for (const type of ["gemini", "opencode"]) {
       const outcome = await createHarness(type)!.run(run.ctx);
-      expect(outcome).toMatchObject({ state: "FAILED", error_code: "operation_not_supported" });
-      expect(outcome.message).toBe(
-        `the ${type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
+      expect(outcome.state, outcome.message).toBe("SUCCEEDED");
+    }
+    const [gemini, opencode] = logged(log);
+    // what each CLI starts, once it has expanded its variables
+    expect(gemini.mcp).toEqual({
+      gh: { command: "gh-mcp", args: ["--stdio"], env: { TOKEN: SECRET, MODE: "ro" }, trust: true },
+      docs: {
+        httpUrl: "https://docs.example/mcp",
+        headers: { authorization: `Bearer ${SECRET}`, "x-client": "ambit" },
+        trust: true,
+      },
+    });
+    expect(opencode.mcp).toEqual({
+      gh: {
+        type: "local",
+        command: ["gh-mcp", "--stdio"],
+        environment: { TOKEN: SECRET, MODE: "ro" },
+        enabled: true,
+      },
+      docs: {
+        type: "remote",
+        url: "https://docs.example/mcp",
+        headers: { authorization: `Bearer ${SECRET}`, "x-client": "ambit" },
+        oauth: false,
+        enabled: true,
+      },
+    });
+    for (const call of [gemini, opencode]) {
+      // the file names the secret's variable, never its value; only the run's user reads it,
+      // in the backend's private directory, and it is gone after the run
+      expect(call.mcpFile!.text).not.toContain(SECRET);
+      expect(call.mcpFile!.text).toContain("AMBIT_MCP_0");
+      expect(call.mcpFile!.text).toContain('"MODE":"ro"');
+      expect(call.mcpFile!.mode).toBe(0o600);
+      expect(call.mcpFile!.path.startsWith(run.ctx.backend.privateDir)).toBe(true);
+      expect(existsSync(call.mcpFile!.path)).toBe(false);
+      expect(call.cmdline).not.toContain(SECRET);
+    }
+  });
+
+  it("an unknown placeholder in an MCP server fails naming it", async () => {
+    run = makeContext({
+      prompt: "x",
+      config: { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${MISSING}" } } } },
+      env: { ANTHROPIC_API_KEY: "k", GEMINI_API_KEY: "k" },
+      path: [BIN],
+    });
+    for (const type of ["claude", "gemini", "opencode"]) {
+      expect((await createHarness(type)!.run(run.ctx)).message).toBe(
+        "${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name",
       );
     }
-    run.ctx.config = { mcp_servers: { gh: { command: "gh-mcp", env: { TOKEN: "${MISSING}" } } } };
-    expect((await createHarness("claude")!.run(run.ctx)).message).toBe(
-      "${MISSING} in mcp_servers.gh.env.TOKEN names no secret or environment variable of this run: add a team secret named MISSING or fix the name",
-    );
   });
 
   it("cancel kills the CLI's whole process tree and ends CANCELLED", async () => {

@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { agentRun, agentRunCloud } from "./agent-run.ts";
 import { agentCreate, agentDelete, agentGet, agentList, agentUpdate } from "./agents.ts";
 import { apiKeyCreate, apiKeyDelete, apiKeyList } from "./api-keys.ts";
+import { auditExport, auditList, auditVerify } from "./audit.ts";
 import { artifactDownload, artifactGet, artifactList } from "./artifacts.ts";
 import {
   environmentCreate,
@@ -14,6 +15,7 @@ import { envVarList, envVarSet, envVarUnset } from "./env-vars.ts";
 import { hostList } from "./host-list.ts";
 import { hostStart } from "./host-start.ts";
 import { integrationDeliveries, integrationRedeliver } from "./integration-deliveries.ts";
+import { integrationLink } from "./integration-link.ts";
 import {
   integrationCreate,
   integrationDelete,
@@ -53,6 +55,7 @@ import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts"
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
+import { ssoDelete, ssoGet, ssoSet } from "./sso.ts";
 import {
   webhookCreate,
   webhookDeliveries,
@@ -102,6 +105,9 @@ export const COMMANDS: Command[] = [
   webhookTest,
   webhookDeliveries,
   webhookResend,
+  auditList,
+  auditExport,
+  auditVerify,
   memberList,
   memberAdd,
   memberUpdate,
@@ -121,10 +127,14 @@ export const COMMANDS: Command[] = [
   integrationCreate,
   integrationUpdate,
   integrationDelete,
+  integrationLink,
   integrationDeliveries,
   integrationRedeliver,
   teamGet,
   teamUpdate,
+  ssoGet,
+  ssoSet,
+  ssoDelete,
   environmentList,
   environmentGet,
   environmentCreate,

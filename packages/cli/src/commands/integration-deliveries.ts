@@ -1,9 +1,9 @@
-import type { DeliveryOutcome, IntegrationDeliveryItem } from "@ambit/protocol";
+import { DeliveryOutcome, type IntegrationDeliveryItem } from "@ambit/protocol";
 import { type Command, str, UsageError } from "../command.ts";
 import { parseCount } from "../input.ts";
 import { ago, clip, printJson, table } from "../output.ts";
 
-const OUTCOMES = ["received", "run_created", "followup_sent", "ignored", "rejected", "failed"];
+const OUTCOMES: string[] = DeliveryOutcome.options;
 
 export const integrationDeliveries: Command = {
   path: ["integration", "deliveries"],

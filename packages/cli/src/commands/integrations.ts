@@ -9,8 +9,34 @@ import { printJson, table } from "../output.ts";
 const SHAPE = {
   secret: {
     type: "string",
-    value: "<whsec_…>",
-    description: "a webhook's signing secret (create makes one when left out)",
+    value: "<secret>",
+    description:
+      "the signing secret of deliveries: a webhook's (create makes one when left out), or Linear's webhook secret",
+  },
+  "api-key": {
+    type: "string",
+    value: "<lin_api_…>",
+    description: "linear: the personal API key its activities are posted with",
+  },
+  "signing-secret": {
+    type: "string",
+    value: "<secret>",
+    description: "a Slack app's signing secret (Basic Information → App Credentials)",
+  },
+  "bot-token": {
+    type: "string",
+    value: "<xoxb-…>",
+    description: "a Slack app's bot token (OAuth & Permissions → Bot User OAuth Token)",
+  },
+  "client-id": {
+    type: "string",
+    value: "<id>",
+    description: "a Slack app's client id, to install it with OAuth instead of a bot token",
+  },
+  "client-secret": {
+    type: "string",
+    value: "<secret>",
+    description: "a Slack app's client secret, with --client-id",
   },
   template: {
     type: "string",
@@ -30,7 +56,28 @@ const SHAPE = {
   host: { type: "string", value: "<worker-id>", description: "the host pool its runs go to" },
 } as const;
 
-function shape(values: Values, cmd: string) {
+/** The credentials the flags give, named as the kind names them. */
+function credentialsOf(values: Values, type: string): Record<string, string> | undefined {
+  const flags: Record<string, string> =
+    type === "linear"
+      ? { secret: "webhook_secret", "api-key": "api_key" }
+      : type === "slack"
+        ? {
+            "signing-secret": "signing_secret",
+            "bot-token": "bot_token",
+            "client-id": "client_id",
+            "client-secret": "client_secret",
+          }
+        : { secret: "secret" };
+  const credentials: Record<string, string> = {};
+  for (const [flag, field] of Object.entries(flags))
+    if (str(values[flag])) credentials[field] = str(values[flag])!;
+  return Object.keys(credentials).length ? credentials : undefined;
+}
+
+function shape(values: Values, cmd: string, type: string) {
+  if (str(values["api-key"]) !== undefined && type !== "linear")
+    throw new UsageError("--api-key is for linear integrations", cmd);
   if (str(values.template) !== undefined && str(values["template-file"]) !== undefined)
     throw new UsageError("choose --template or --template-file, not both", cmd);
   const template =
@@ -53,8 +100,9 @@ function shape(values: Values, cmd: string) {
   if (str(values.environment)) defaults.environment_id = str(values.environment)!;
   if (str(values.model)) defaults.model_id = str(values.model)!;
   if (str(values.host)) defaults.worker_host = str(values.host)!;
+  const credentials = credentialsOf(values, type);
   return {
-    ...(str(values.secret) ? { credentials: { secret: str(values.secret)! } } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(template !== undefined ? { prompt_template: template } : {}),
     ...(settings ? { settings } : {}),
     ...(Object.keys(defaults).length ? { run_defaults: defaults } : {}),
@@ -120,27 +168,49 @@ export const integrationCreate: Command = {
   args: "<name>",
   minArgs: 1,
   options: {
-    type: { type: "string", value: "webhook", description: "its kind (default webhook)" },
+    type: {
+      type: "string",
+      value: "webhook|github|slack|linear",
+      description: "its kind (default webhook)",
+    },
     ...SHAPE,
     disabled: { type: "boolean", description: "create it disabled" },
   },
   examples: [
     'ambit integration create tickets -p "Fix {{payload.ticket.title}}: {{payload.ticket.body}}"',
     'ambit integration create alerts --settings \'{"filters":[{"path":"severity","in":["high"]}]}\' --json',
+    'ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings \'{"channels":{"C0123":"<env uid>"}}\'',
+    "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --client-id $SLACK_CLIENT_ID --client-secret $SLACK_CLIENT_SECRET",
+    'ambit integration create linear --type linear --api-key "$LINEAR_API_KEY" --secret "$LINEAR_WEBHOOK_SECRET" --settings \'{"teams":{"ENG":"<env-uid>"}}\'',
   ],
   async run({ positionals, values, client, io, json }) {
+    const type = str(values.type) ?? "webhook";
     const body = {
-      type: (str(values.type) ?? "webhook") as IntegrationCreateParams["type"],
+      type: type as IntegrationCreateParams["type"],
       name: positionals[0],
-      ...shape(values, "ambit integration create"),
+      ...shape(values, "ambit integration create", type),
       ...(values.disabled ? { enabled: false } : {}),
     } as IntegrationCreateParams;
-    const i = await client().integrations.create(body);
-    if (json) return (printJson(io, i), 0);
+    const c = client();
+    const i = await c.integrations.create(body);
+    // a Slack app given its client credentials and no bot token is installed with OAuth
+    const install =
+      i.type === "slack" && i.credentials.client_id && !i.credentials.bot_token
+        ? await c.integrations.createInstallLink(i.uid)
+        : undefined;
+    if (json) return (printJson(io, install ? { ...i, install_link: install } : i), 0);
     io.out.write(describe(i));
     if (i.generated_credentials?.secret)
       io.err.write(
         `\nSigning secret (shown once; give it to the sender): ${i.generated_credentials.secret}\n`,
+      );
+    if (i.type === "slack")
+      io.err.write(
+        `\nIn the Slack app's settings, set this URL as the Event Subscriptions request URL (events app_mention, message.im), the /ambit slash command's URL and the Interactivity request URL:\n  ${i.inbound_url}\nMembers then link themselves once with \`ambit integration link slack\` (or Slack matches their confirmed email).\n`,
+      );
+    if (install)
+      io.err.write(
+        `\nInstall the app in your workspace (the link works once, until ${install.expires_at}):\n  ${install.url}\n`,
       );
     return 0;
   },
@@ -165,8 +235,20 @@ export const integrationUpdate: Command = {
     const cmd = "ambit integration update";
     if (values.enable && values.disable)
       throw new UsageError("choose --enable or --disable, not both", cmd);
+    // credentials are named by the kind: ask which it is only when some are given
+    const credentialFlags = [
+      "secret",
+      "api-key",
+      "signing-secret",
+      "bot-token",
+      "client-id",
+      "client-secret",
+    ];
+    const type = credentialFlags.some((f) => str(values[f]) !== undefined)
+      ? (await client().integrations.retrieve(positionals[0])).type
+      : "webhook";
     const body: IntegrationUpdateParams = {
-      ...shape(values, cmd),
+      ...shape(values, cmd, type),
       ...(str(values.name) ? { name: str(values.name)! } : {}),
       ...(values.enable ? { enabled: true } : values.disable ? { enabled: false } : {}),
     };

@@ -1,7 +1,8 @@
 import { Ambit, AuthenticationError } from "@ambit/sdk";
-import { CliError, type Command, str } from "../command.ts";
+import { CliError, type Command, str, UsageError } from "../command.ts";
 import { configPath, readConfig, resolveSettings, writeConfig } from "../config.ts";
 import { EXIT } from "../exit-codes.ts";
+import { loginWeb } from "./login-web.ts";
 import { printJson } from "../output.ts";
 import { readSecret } from "../secret-input.ts";
 
@@ -9,7 +10,9 @@ export const login: Command = {
   path: ["login"],
   summary: "Store the server URL and your API key in your config directory",
   description:
-    "The key is read from a hidden prompt, or from stdin when it is piped, and checked against the server before it is saved\n" +
+    "--web: approve this machine in the browser (signed in to the console, e.g. with your team's single sign-on);\n" +
+    "the server then mints an API key for you named after this machine (revocable in the console's key list).\n" +
+    "Otherwise the key is read from a hidden prompt, or from stdin when it is piped, and checked against the server before it is saved\n" +
     "to $XDG_CONFIG_HOME/ambit/config.json (default ~/.config/ambit/config.json, mode 0600).\n" +
     "AMBIT_BASE_URL and AMBIT_API_KEY, when set, override what is stored.",
   options: {
@@ -18,6 +21,11 @@ export const login: Command = {
       value: "<url>",
       description:
         "the platform's address, e.g. http://localhost:8787 (default: AMBIT_BASE_URL, the stored URL, or http://localhost:8787)",
+    },
+    web: {
+      type: "boolean",
+      description:
+        "sign in through the browser: shows a code, opens the console's approval page (AMBIT_NO_BROWSER=1: only prints it)",
     },
     key: {
       type: "string",
@@ -28,13 +36,16 @@ export const login: Command = {
   },
   examples: [
     "ambit login",
+    "ambit login --web --url https://ambit.example.com",
     "ambit login --url https://ambit.example.com",
     'printf %s "$AMBIT_KEY" | ambit login --url http://localhost:8787',
   ],
   async run({ values, io, json }) {
     const baseURL = str(values.url) ?? resolveSettings(io.env).baseURL;
     let apiKey = str(values.key);
-    if (apiKey)
+    if (values.web && apiKey) throw new UsageError("give --web or --key, not both", "login");
+    if (values.web) apiKey = await loginWeb(baseURL, io, json);
+    else if (apiKey)
       io.err.write(
         'warning: --key puts the key in your shell history and process list; prefer the prompt or a pipe (printf %s "$KEY" | ambit login)\n',
       );

@@ -31,10 +31,13 @@ from ._errors import (
 )
 from ._pagination import AsyncPaginator, Page, Paginator
 from ._run_stream import AsyncRunStream, RunStream
+from .resources.audit_log import audit_entry_hash, verify_audit_chain
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "audit_entry_hash",
+    "verify_audit_chain",
     "Ambit",
     "AsyncAmbit",
     "Agent",

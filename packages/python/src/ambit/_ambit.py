@@ -22,6 +22,7 @@ from .resources.runs import RunCreateParams, Runs, create_run_flow
 from .resources.schedules import Schedules
 from .resources.secrets import Secrets
 from .resources.skills import Skills
+from .resources.audit_log import AuditLog
 from .resources.stats import Stats
 from .resources.team import ApiKeys, ServiceAccounts, TeamResource, Teams
 from .resources.team_config import EnvVars, McpServers, Prompts, Rules
@@ -93,6 +94,7 @@ class _Resources(Generic[C]):
     stats: Stats[C]
     me: MeResource[C]
     auth: Auth[C]
+    audit_log: AuditLog[C]
 
     def _attach(self, client: C) -> None:
         self.agent = Agent(client)
@@ -104,6 +106,7 @@ class _Resources(Generic[C]):
         self.stats = Stats(client)
         self.me = MeResource(client)
         self.auth = Auth(client)
+        self.audit_log = AuditLog(client)
 
 
 def _signup(client: BaseClient, params: SignUpParams) -> Flow[SignUp]:

@@ -228,6 +228,15 @@ class CreatedApiKey(ApiKey):
     key: str
 
 
+class HostCli(TypedDict):
+    """A vendor agent CLI on a host; ``in_tested_range`` is false outside the tested minor."""
+
+    name: str
+    version: str
+    tested: str
+    in_tested_range: bool
+
+
 class HostInfo(TypedDict):
     worker_id: str
     connection_id: str
@@ -235,6 +244,7 @@ class HostInfo(TypedDict):
     running: List[str]
     labels: List[str]
     version: Optional[str]
+    clis: List[HostCli]
     connected_at: str
     last_seen_at: str
 

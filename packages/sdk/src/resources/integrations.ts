@@ -3,7 +3,9 @@ import type {
   CreateIntegrationResponse,
   DeleteIntegrationResponse,
   IntegrationDeliveryItem,
+  IntegrationInstallLink,
   IntegrationItem,
+  IntegrationLinkCode,
   ListIntegrationDeliveriesQuery,
   ListIntegrationDeliveriesResponse,
   ListIntegrationsResponse,
@@ -35,6 +37,29 @@ export class Integrations extends APIResource {
    */
   create(body: IntegrationCreateParams, options?: RequestOptions) {
     return this._client.post<CreateIntegrationResponse>("/integrations", { body, ...options });
+  }
+
+  /**
+   * Mints a one-time code linking your account in the integration's tool (a Slack user) to you.
+   *
+   * @example
+   * const { instructions } = await client.integrations.createLinkCode(uid); // "In Slack, type: /ambit link …"
+   */
+  createLinkCode(uid: string, options?: RequestOptions) {
+    return this._client.post<IntegrationLinkCode>(path`/integrations/${uid}/link-codes`, options);
+  }
+
+  /**
+   * A link that installs the integration's app with OAuth (admin; Slack), working once for 10 minutes.
+   *
+   * @example
+   * const { url } = await client.integrations.createInstallLink(uid); // open it in a browser
+   */
+  createInstallLink(uid: string, options?: RequestOptions) {
+    return this._client.post<IntegrationInstallLink>(
+      path`/integrations/${uid}/install-link`,
+      options,
+    );
   }
 
   /** The team's integrations, sorted by name. @example const { integrations } = await client.integrations.list(); */

@@ -2,6 +2,8 @@ import type {
   AddMemberRequest,
   Member,
   Role,
+  SetSsoConfigRequest,
+  SsoConfig,
   Team as TeamInfo,
   UpdateTeamRequest,
 } from "@ambit/protocol";
@@ -11,6 +13,46 @@ import { APIResource, path } from "../core/resource.ts";
 
 export type MemberAddParams = z.input<typeof AddMemberRequest>;
 export type TeamUpdateParams = z.input<typeof UpdateTeamRequest>;
+export type SsoSetParams = z.input<typeof SetSsoConfigRequest>;
+
+/** `client.team.sso`: the team's single sign-on (admins; docs/sso.md). */
+export class Sso extends APIResource {
+  /**
+   * The settings, never the client secret (`client_secret_set`).
+   *
+   * @example
+   * const { issuer, redirect_uri } = await client.team.sso.retrieve();
+   */
+  retrieve(options?: RequestOptions) {
+    return this._client.get<SsoConfig>("/team/sso", options);
+  }
+
+  /**
+   * Sets them whole (omit `client_secret` to keep the stored one); the issuer's discovery is
+   * checked now.
+   *
+   * @example
+   * await client.team.sso.set({
+   *   issuer: "https://accounts.google.com",
+   *   client_id: "…",
+   *   client_secret: "…",
+   *   allowed_domains: ["example.com"],
+   * });
+   */
+  set(body: SsoSetParams, options?: RequestOptions) {
+    return this._client.put<SsoConfig>("/team/sso", { body, ...options });
+  }
+
+  /**
+   * Removes single sign-on: sign-in links and key sign-in work again.
+   *
+   * @example
+   * await client.team.sso.delete();
+   */
+  delete(options?: RequestOptions) {
+    return this._client.delete<void>("/team/sso", options);
+  }
+}
 
 /** `client.team.members`: who is on the team, with which role. */
 export class Members extends APIResource {
@@ -57,10 +99,12 @@ export class Members extends APIResource {
 /** `client.team`: the caller's team. */
 export class Team extends APIResource {
   readonly members: Members;
+  readonly sso: Sso;
 
   constructor(client: AmbitCore) {
     super(client);
     this.members = new Members(client);
+    this.sso = new Sso(client);
   }
 
   /**

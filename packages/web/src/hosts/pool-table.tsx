@@ -1,4 +1,5 @@
-// One pool's connected hosts: capacity, the runs each holds (linked), when each was last heard.
+// One pool's connected hosts: capacity, the runs each holds (linked), when each was last heard,
+// and the vendor CLIs each has (those outside the tested range marked).
 import type { HostInfo } from "@ambit/protocol";
 import { Link } from "@tanstack/react-router";
 import { ago, formatTime } from "../lib/format.ts";
@@ -24,6 +25,7 @@ export function PoolTable({ pool, hosts, now }: { pool: string; hosts: HostInfo[
             <th scope="col">Last heard</th>
             <th scope="col">Connected</th>
             <th scope="col">Version and labels</th>
+            <th scope="col">Vendor CLIs</th>
           </tr>
         </thead>
         <tbody>
@@ -49,6 +51,20 @@ export function PoolTable({ pool, hosts, now }: { pool: string; hosts: HostInfo[
               <td>
                 {h.version ?? "—"}
                 {h.labels.length > 0 && ` · ${h.labels.join(", ")}`}
+              </td>
+              <td data-col="clis">
+                {h.clis.length === 0
+                  ? "—"
+                  : h.clis.map((c) => (
+                      <span
+                        key={c.name}
+                        className={c.in_tested_range ? "cli" : "cli untested"}
+                        title={c.in_tested_range ? undefined : `tested with ${c.tested}`}
+                      >
+                        {c.name} {c.version}
+                        {!c.in_tested_range && " (untested)"}{" "}
+                      </span>
+                    ))}
               </td>
             </tr>
           ))}

@@ -20,6 +20,10 @@ export function SettingsPage() {
           </li>
         ))}
         <li>
+          <Link to="/settings/audit-log">Audit log</Link>
+          <span className="help"> — every write and security event (admins).</span>
+        </li>
+        <li>
           <Link to="/settings/sessions">Your sessions</Link>
           <span className="help"> — where you are signed in to the console.</span>
         </li>

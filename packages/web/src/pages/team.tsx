@@ -1,4 +1,4 @@
-// Team: members and roles, API keys, limits. Admins manage them; everyone else reads.
+// Team: members and roles, API keys, limits, single sign-on. Admins manage them; the rest read.
 import { useQuery } from "@tanstack/react-query";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
@@ -6,6 +6,7 @@ import { useMe } from "../lib/me.ts";
 import { ApiKeys } from "../team/api-keys.tsx";
 import { Limits } from "../team/limits.tsx";
 import { Members } from "../team/members.tsx";
+import { Sso } from "../team/sso.tsx";
 import { isAdmin } from "../team/roles.ts";
 
 export function TeamPage() {
@@ -22,6 +23,7 @@ export function TeamPage() {
       <Members me={me} />
       {admin && <ApiKeys me={me} />}
       {team.data && <Limits team={team.data} editable={admin} />}
+      {admin && <Sso />}
     </>
   );
 }

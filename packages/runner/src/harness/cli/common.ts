@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
-import { resolvePlaceholders, resolveRecord } from "../placeholders.ts";
+import { hasPlaceholder, resolvePlaceholders, resolveRecord } from "../placeholders.ts";
 import type { ErrorCode } from "@ambit/protocol";
 import type { HarnessContext } from "../types.ts";
 import type { CredentialCheck } from "./types.ts";
@@ -99,6 +99,40 @@ export function cliMcpServers(ctx: HarnessContext): CliMcpServer[] {
       headers: resolveRecord(s.headers, ctx.env, `${at}.headers`),
     };
   });
+}
+
+/**
+ * The run's MCP servers for a CLI that expands variables in its own config file (Gemini CLI's
+ * `${NAME}`, OpenCode's `{env:NAME}`): each value resolved from a `${…}` placeholder (a secret, as
+ * a rule) is replaced by `ref(variable)` and its value goes in `env`, the CLI's environment, so no
+ * secret is written to disk. Values the run's config holds verbatim stay in the file.
+ */
+export function mcpServersByVariable(
+  servers: CliMcpServer[],
+  ctx: HarnessContext,
+  ref: (variable: string) => string,
+): { servers: CliMcpServer[]; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  const hide = (given: string | undefined, value: string) => {
+    if (!hasPlaceholder(given ?? "")) return value;
+    const name = `AMBIT_MCP_${Object.keys(env).length}`;
+    env[name] = value;
+    return ref(name);
+  };
+  const each = (rec: Record<string, string>, given: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, hide(given?.[k], v)]));
+  const out = servers.map((s): CliMcpServer => {
+    const raw = ctx.config.mcp_servers?.[s.name] ?? {};
+    return s.kind === "stdio"
+      ? {
+          ...s,
+          command: hide(raw.command, s.command),
+          args: s.args.map((a, i) => hide(raw.args?.[i], a)),
+          env: each(s.env, raw.env),
+        }
+      : { ...s, url: hide(raw.url, s.url), headers: each(s.headers, raw.headers) };
+  });
+  return { servers: out, env };
 }
 
 /** Text without terminal colour and cursor codes (vendor CLIs colour their messages). */

@@ -4,10 +4,13 @@ import {
   apiFailure,
   asRecord,
   checkCredentials,
+  type CliMcpServer,
   cliModel,
+  mcpServersByVariable,
   optCategory,
   providerBaseUrl,
 } from "./common.ts";
+import type { HarnessContext } from "../types.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -23,6 +26,7 @@ export const geminiSpec: CliSpec = {
   bin: "gemini",
   install:
     "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
+  mcp: settingsHome,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "gemini",
@@ -31,19 +35,6 @@ export const geminiSpec: CliSpec = {
       loginFile: ".gemini/oauth_creds.json",
       mapSecret: (v) => ({ GEMINI_API_KEY: v }),
     }),
-  // A custom endpoint (Gemini's form: no version, the CLI adds `/v1beta`) with the API key auth,
-  // in a private home's settings: the host's own ~/.gemini stays untouched.
-  config(ctx, privateDir): CliMcpHandoff {
-    const base = providerBaseUrl(ctx, "GOOGLE_GEMINI_BASE_URL", false);
-    if (!base) return { args: [], env: {}, files: {} };
-    const home = path.join(privateDir, "gemini-home");
-    const settings = { security: { auth: { selectedType: "gemini-api-key" } } };
-    return {
-      args: [],
-      env: { GOOGLE_GEMINI_BASE_URL: base, GEMINI_CLI_HOME: home },
-      files: { [path.join(home, ".gemini", "settings.json")]: JSON.stringify(settings) },
-    };
-  },
   args(ctx, prompt, resume) {
     const model = cliModel(ctx);
     return [
@@ -152,3 +143,40 @@ export const geminiSpec: CliSpec = {
     return p;
   },
 };
+
+/**
+ * Gemini CLI's settings for the run, in a private home (`GEMINI_CLI_HOME`; the host's own
+ * ~/.gemini stays untouched): a custom endpoint (Gemini's form, no version: the CLI adds
+ * `/v1beta`) with the API key auth, and the run's MCP servers as `mcpServers`, `trust`ed so that
+ * their tools run without a confirmation nobody could give headless. Without either the host's
+ * home is used, its login included. (A settings file of its own, `GEMINI_CLI_SYSTEM_SETTINGS_PATH`,
+ * is no option: Gemini skips one below a folder others may write, as /tmp is.) Secrets stay out of
+ * the file: Gemini expands `${NAME}` in its settings, and the values are in its environment.
+ */
+function settingsHome(
+  given: CliMcpServer[],
+  ctx: HarnessContext,
+  privateDir: string,
+): CliMcpHandoff {
+  const base = providerBaseUrl(ctx, "GOOGLE_GEMINI_BASE_URL", false);
+  if (!base && !given.length) return { args: [], env: {}, files: {} };
+  const { servers, env } = mcpServersByVariable(given, ctx, (name) => `\${${name}}`);
+  const mcpServers = Object.fromEntries(
+    servers.map((s) => [
+      s.name,
+      s.kind === "stdio"
+        ? { command: s.command, args: s.args, env: s.env, trust: true }
+        : { httpUrl: s.url, headers: s.headers, trust: true },
+    ]),
+  );
+  const home = path.join(privateDir, "gemini-home");
+  const settings = {
+    ...(base ? { security: { auth: { selectedType: "gemini-api-key" } } } : {}),
+    ...(servers.length ? { mcpServers } : {}),
+  };
+  return {
+    args: [],
+    env: { ...env, ...(base ? { GOOGLE_GEMINI_BASE_URL: base } : {}), GEMINI_CLI_HOME: home },
+    files: { [path.join(home, ".gemini", "settings.json")]: JSON.stringify(settings) },
+  };
+}

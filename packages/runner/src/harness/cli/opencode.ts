@@ -1,13 +1,17 @@
+import path from "node:path";
 import { tail } from "../tools/types.ts";
+import type { HarnessContext } from "../types.ts";
 import {
   apiFailure,
   asRecord,
   checkCredentials,
+  type CliMcpServer,
   cliModel,
+  mcpServersByVariable,
   optCategory,
   providerBaseUrl,
 } from "./common.ts";
-import type { CliParser, CliSpec } from "./types.ts";
+import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
  * OpenCode: `opencode run --format json <prompt>`. Lines are `{type, timestamp, sessionID, part}`
@@ -18,6 +22,7 @@ export const opencodeSpec: CliSpec = {
   type: "opencode",
   bin: "opencode",
   install: "install OpenCode on the host (npm i -g opencode-ai) or in the environment's image",
+  mcp: mcpConfig,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "opencode",
@@ -55,6 +60,15 @@ export const opencodeSpec: CliSpec = {
   },
   parser(emit, ctx) {
     const model = cliModel(ctx);
+    // OpenCode names an MCP tool `<server>_<tool>` (other characters than letters, digits, _ and -
+    // made `_`): the run's servers tell its MCP tools from its own
+    const servers = Object.keys(ctx.config.mcp_servers ?? {}).map(
+      (n) => `${n.replace(/[^A-Za-z0-9_-]/g, "_")}_`,
+    );
+    const category = (tool: string) =>
+      servers.some((prefix) => tool.startsWith(prefix))
+        ? { category: "integration" as const }
+        : optCategory(tool);
     const p: CliParser = {
       finalText: "",
       line(ev) {
@@ -80,7 +94,7 @@ export const opencodeSpec: CliSpec = {
               payload: {
                 call_id: part.callID,
                 name: part.tool,
-                ...optCategory(part.tool ?? ""),
+                ...category(part.tool ?? ""),
                 input: asRecord(st.input),
               },
             });
@@ -143,3 +157,29 @@ export const opencodeSpec: CliSpec = {
     return p;
   },
 };
+
+/**
+ * The run's MCP servers as OpenCode's `mcp` config, in a file of the run's private directory
+ * named by `OPENCODE_CONFIG` (merged over the user's config; the host's own stays untouched).
+ * A remote server gets `oauth: false`: headless, OpenCode cannot run an OAuth flow, and its
+ * headers carry the credentials. Secrets stay out of the file: OpenCode substitutes `{env:NAME}`,
+ * the values are in its environment.
+ */
+function mcpConfig(given: CliMcpServer[], ctx: HarnessContext, privateDir: string): CliMcpHandoff {
+  if (!given.length) return { args: [], env: {}, files: {} };
+  const { servers, env } = mcpServersByVariable(given, ctx, (name) => `{env:${name}}`);
+  const mcp = Object.fromEntries(
+    servers.map((s) => [
+      s.name,
+      s.kind === "stdio"
+        ? { type: "local", command: [s.command, ...s.args], environment: s.env, enabled: true }
+        : { type: "remote", url: s.url, headers: s.headers, oauth: false, enabled: true },
+    ]),
+  );
+  const file = path.join(privateDir, "opencode-mcp.json");
+  return {
+    args: [],
+    env: { ...env, OPENCODE_CONFIG: file },
+    files: { [file]: JSON.stringify({ $schema: "https://opencode.ai/config.json", mcp }) },
+  };
+}

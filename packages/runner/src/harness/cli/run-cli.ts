@@ -23,25 +23,18 @@ export function cliHarness(spec: CliSpec): Harness {
 }
 
 async function runCli(spec: CliSpec, ctx: HarnessContext): Promise<HarnessOutcome> {
-  if (!spec.mcp && Object.keys(ctx.config.mcp_servers ?? {}).length) {
-    return {
-      state: "FAILED",
-      message: `the ${spec.type} harness cannot hand MCP servers to its CLI yet: run with the ambit, claude or codex harness, or remove agent_config.mcp_servers`,
-      error_code: "operation_not_supported",
-    };
-  }
   const creds = spec.credentials(ctx);
   if (!creds.ok)
     return { state: "FAILED", message: creds.message, error_code: "integration_not_configured" };
   let mcp: CliMcpHandoff;
   try {
-    const own = spec.mcp?.(cliMcpServers(ctx), ctx, ctx.backend.privateDir);
+    const own = spec.mcp(cliMcpServers(ctx), ctx, ctx.backend.privateDir);
     const conf = spec.config?.(ctx, ctx.backend.privateDir);
     // the CLI's configuration first, then the MCP servers (whose `-c` flags come after)
     mcp = {
-      args: [...(conf?.args ?? []), ...(own?.args ?? [])],
-      env: { ...conf?.env, ...own?.env },
-      files: { ...conf?.files, ...own?.files },
+      args: [...(conf?.args ?? []), ...own.args],
+      env: { ...conf?.env, ...own.env },
+      files: { ...conf?.files, ...own.files },
     };
   } catch (err) {
     return {

@@ -34,11 +34,12 @@ export interface CliSpec {
   install: string;
   credentials(ctx: HarnessContext): CredentialCheck;
   /**
-   * How the run's `mcp_servers` reach the CLI (a run that has some fails when absent). Resolved
-   * secrets never go on the command line: they travel in `env` or in `files`, which `runCli`
-   * writes (0600) at the given paths in the backend's private directory and removes at the end.
+   * How the run's `mcp_servers` reach the CLI (every CLI takes them; called with none too).
+   * Resolved secrets never go on the command line: they travel in `env` or in `files`, which
+   * `runCli` writes (0600) at the given paths in the backend's private directory and removes at
+   * the end.
    */
-  mcp?(servers: CliMcpServer[], ctx: HarnessContext, privateDir: string): CliMcpHandoff;
+  mcp(servers: CliMcpServer[], ctx: HarnessContext, privateDir: string): CliMcpHandoff;
   /** variables the CLI needs besides its credentials */
   env?(ctx: HarnessContext): Record<string, string>;
   /**

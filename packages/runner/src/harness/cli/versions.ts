@@ -21,12 +21,23 @@ export type CliVersion = {
 
 const minor = (v: string) => v.split(".").slice(0, 2).join(".");
 
-/** A `--version` answer ("2.1.332 (Claude Code)", "codex-cli 0.171.0") against the tested one. */
+/**
+ * A `--version` answer ("2.1.332 (Claude Code)", "codex-cli 0.171.0") against the tested one;
+ * "unknown" (and not in range) when it names no version.
+ */
 export function judgeVersion(cli: keyof typeof TESTED_CLIS, printed: string): CliVersion {
-  const version = /\d+\.\d+\.\d+/.exec(printed)?.[0] ?? printed.trim().slice(0, 100);
+  const version = /\d+\.\d+\.\d+/.exec(printed)?.[0] ?? "unknown";
   const tested = TESTED_CLIS[cli];
   return { cli, version, tested, inRange: minor(version) === minor(tested) };
 }
+
+/** `cli --version`'s output; null when the CLI is not there (or fails, or hangs 15 s). */
+const askVersion = (cli: string, env: NodeJS.ProcessEnv) =>
+  new Promise<string | null>((resolve) => {
+    execFile(cli, ["--version"], { timeout: 15_000, env }, (err, stdout) =>
+      resolve(err ? null : String(stdout)),
+    );
+  });
 
 /**
  * Asks each vendor CLI on this host's PATH for its `--version` (in parallel, 15 s at most each)
@@ -38,14 +49,15 @@ export async function checkCliVersions(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CliVersion[]> {
   const found = await Promise.all(
-    (Object.keys(TESTED_CLIS) as (keyof typeof TESTED_CLIS)[]).map(
-      (cli) =>
-        new Promise<CliVersion | null>((resolve) => {
-          execFile(cli, ["--version"], { timeout: 15_000, env }, (err, stdout) =>
-            resolve(err ? null : judgeVersion(cli, String(stdout))),
-          );
-        }),
-    ),
+    (Object.keys(TESTED_CLIS) as (keyof typeof TESTED_CLIS)[]).map(async (cli) => {
+      // asked again when it answered without a version: seen once from Gemini CLI on a busy machine
+      for (let attempt = 1; ; attempt++) {
+        const printed = await askVersion(cli, env);
+        if (printed === null) return null;
+        const judged = judgeVersion(cli, printed);
+        if (judged.version !== "unknown" || attempt === 3) return judged;
+      }
+    }),
   );
   const clis = found.filter((c): c is CliVersion => c !== null);
   for (const c of clis) {
@@ -53,7 +65,7 @@ export async function checkCliVersions(
       c.inRange
         ? { msg: "vendor CLI", cli: c.cli, version: c.version, tested: c.tested }
         : {
-            msg: `vendor CLI ${c.cli} ${c.version} is outside the tested range (${minor(c.tested)}.x, tested ${c.tested}): runs with the ${c.cli} harness may fail on changed flags or output; install ${c.tested} or report what breaks`,
+            msg: `vendor CLI ${c.cli} ${c.version === "unknown" ? "did not say its version (`--version` printed none), so it may be" : `${c.version} is`} outside the tested range (${minor(c.tested)}.x, tested ${c.tested}): runs with the ${c.cli} harness may fail on changed flags or output; install ${c.tested} or report what breaks`,
             cli: c.cli,
             version: c.version,
             tested: c.tested,

@@ -1,0 +1,156 @@
+import { AUDIT_GENESIS_HASH, type AuditEntry, auditEntryHash } from "@ambit/protocol";
+import { desc, eq } from "drizzle-orm";
+import { createDb, type Db } from "./client.ts";
+import { auditLog } from "./schema.ts";
+import type { AuditActor, AuditChanges } from "../lib/audit-note.ts";
+import { newUid } from "../lib/ids.ts";
+import { errorText, log } from "../lib/log.ts";
+import { iso } from "../lib/time.ts";
+
+// The audit log's one writer (docs/audit.md): here beside the schema rather than in services/
+// because the Durable Objects record too (a host's connection to its pool) and never import
+// services.
+
+/** What a caller records; the chain (seq, hashes), the id and the time are added here. */
+export type AuditInput = {
+  teamId: string;
+  actor: AuditActor;
+  action: string;
+  target?: { type?: string | null; id?: string | null };
+  changes?: AuditChanges | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  at?: number;
+};
+
+/** Appends losing a race to the same seq retry on the new head; past this many, give up loudly. */
+const MAX_ATTEMPTS = 40;
+const cut = (s: string | null | undefined, n: number) => (s == null ? null : s.slice(0, n));
+
+/**
+ * Appends one entry to the team's hash chain: reads the head (the newest entry, which the
+ * archive never moves), links to it, and inserts. UNIQUE(team_id, seq) refuses the second of two
+ * appends that read the same head, and that one retries on the new head: no fork, no gap.
+ */
+export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEntry> {
+  const db = createDb(env.DB);
+  const at = input.at ?? Date.now();
+  // as stored and read back (JSON), so the hash covers exactly what an export shows
+  const changes =
+    input.changes && Object.keys(input.changes).length > 0
+      ? (JSON.parse(JSON.stringify(input.changes)) as AuditEntry["changes"])
+      : null;
+  const base = {
+    id: newUid(),
+    team_id: input.teamId,
+    at: iso(at),
+    actor: {
+      type: input.actor.type,
+      id: input.actor.id,
+      name: cut(input.actor.name, 200),
+      member_id: input.actor.memberId ?? null,
+    },
+    ip: cut(input.ip, 64),
+    user_agent: cut(input.userAgent, 500),
+    request_id: cut(input.requestId, 128),
+    action: input.action,
+    target: { type: input.target?.type ?? null, id: cut(input.target?.id, 200) },
+    changes,
+  };
+  for (let attempt = 1; ; attempt++) {
+    const head = await chainHead(db, input.teamId);
+    const unhashed = {
+      ...base,
+      seq: (head?.seq ?? 0) + 1,
+      prev_hash: head?.hash ?? AUDIT_GENESIS_HASH,
+    };
+    const entry: AuditEntry = { ...unhashed, hash: await auditEntryHash(unhashed) };
+    try {
+      await db.insert(auditLog).values(toRow(entry, at));
+      return entry;
+    } catch (err) {
+      if (!lostTheRace(err) || attempt >= MAX_ATTEMPTS) throw err;
+      // another append took this seq: back off a little (jittered) and link to the new head
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
+    }
+  }
+}
+
+/**
+ * `recordAudit` for work that must not fail because its record did: a failure is logged loudly
+ * (`audit entry lost`, with the whole entry but its changes) and swallowed.
+ */
+export async function recordAuditSafely(env: Env, input: AuditInput): Promise<void> {
+  try {
+    await recordAudit(env, input);
+  } catch (error) {
+    const { changes: _changes, ...entry } = input;
+    log.error("audit entry lost", { ...entry, error });
+  }
+}
+
+/** Whether D1 refused the insert for UNIQUE(team_id, seq) (drizzle wraps D1's error as `cause`). */
+function lostTheRace(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
+    if (/UNIQUE constraint failed: audit_log\.team_id, audit_log\.seq/.test(errorText(e)))
+      return true;
+  }
+  return false;
+}
+
+async function chainHead(db: Db, teamId: string) {
+  const [head] = await db
+    .select({ seq: auditLog.seq, hash: auditLog.hash })
+    .from(auditLog)
+    .where(eq(auditLog.teamId, teamId))
+    .orderBy(desc(auditLog.seq))
+    .limit(1);
+  return head;
+}
+
+function toRow(e: AuditEntry, at: number): typeof auditLog.$inferInsert {
+  return {
+    id: e.id,
+    teamId: e.team_id,
+    seq: e.seq,
+    at,
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    actorName: e.actor.name,
+    actorMemberId: e.actor.member_id,
+    ip: e.ip,
+    userAgent: e.user_agent,
+    requestId: e.request_id,
+    action: e.action,
+    targetType: e.target.type,
+    targetId: e.target.id,
+    changes: e.changes ? JSON.stringify(e.changes) : null,
+    prevHash: e.prev_hash,
+    hash: e.hash,
+  };
+}
+
+/** A stored row as its wire entry (what the hash covers, plus the hash). */
+export function toAuditEntry(r: typeof auditLog.$inferSelect): AuditEntry {
+  return {
+    id: r.id,
+    team_id: r.teamId,
+    seq: r.seq,
+    at: iso(r.at),
+    actor: {
+      type: r.actorType as AuditEntry["actor"]["type"],
+      id: r.actorId,
+      name: r.actorName,
+      member_id: r.actorMemberId,
+    },
+    ip: r.ip,
+    user_agent: r.userAgent,
+    request_id: r.requestId,
+    action: r.action,
+    target: { type: r.targetType, id: r.targetId },
+    changes: r.changes ? (JSON.parse(r.changes) as AuditEntry["changes"]) : null,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,45 @@
+import { getConfig } from "../../env.ts";
+import type { IntegrationKind } from "../kind.ts";
+import { LinearCredentials } from "./credentials.ts";
+import { decideLinear } from "./decide.ts";
+import { linearClient } from "./graphql.ts";
+import { linearRecord } from "./record.ts";
+import { reportToLinear } from "./report.ts";
+import { LinearSettings } from "./settings.ts";
+import { verifyLinearDelivery } from "./verify.ts";
+
+/**
+ * The `linear` integration kind (README.md in this folder): agent session events in, agent
+ * activities back. `fetch` is how it reaches Linear (tests pass a fake's); Linear's origin is the
+ * operator's `LINEAR_API_URL`.
+ */
+export function createLinearKind(
+  options: { fetch?: typeof fetch } = {},
+): IntegrationKind<LinearCredentials, LinearSettings> {
+  const clientOf = (env: Env, credentials: LinearCredentials) =>
+    linearClient({ apiUrl: getConfig(env).LINEAR_API_URL, credentials, fetch: options.fetch });
+  return {
+    type: "linear",
+    credentials: LinearCredentials,
+    settings: LinearSettings,
+    async verify({ headers, body, credentials, now }) {
+      const parsed = LinearCredentials.safeParse(credentials);
+      if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };
+      return verifyLinearDelivery({ headers, body, secret: parsed.data.webhook_secret, now });
+    },
+    async decide({ env, integration, delivery }) {
+      const linear = linearRecord(integration);
+      const client = clientOf(env, linear.credentials);
+      return decideLinear({ env, integration: linear, delivery, client });
+    },
+    async report({ env, integration, thread, event }) {
+      const linear = linearRecord(integration);
+      const client = clientOf(env, linear.credentials);
+      await reportToLinear({ env, integration: linear, thread, event, client });
+    },
+  };
+}
+
+export const linearKind = createLinearKind();
+
+export { LinearCredentials, LinearSettings };
