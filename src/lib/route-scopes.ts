@@ -20,8 +20,14 @@ const RULES: readonly Rule[] = [
   ["/auth/link/*", "public", "public"],
   ["/auth/sign-in", "public", "public"],
   ["/auth/sign-out", "public", "public"],
+  ["/auth/sso/start", "public", "public"],
+  ["/auth/sso/callback", "public", "public"], // the provider's answer, bound to the browser's state
+  ["/auth/device/code", "public", "public"], // `ambit login --web` asks for a code pair
+  ["/auth/device/token", "public", "public"], // and polls with its device code
+  ["/integrations/install/callback", "public", "public"], // an OAuth install's signed state
   // the caller's own account: minting a key never yields more than the caller's key has
   ["/me", "any", "any"],
+  ["/auth/device/*", "any", "any"], // a person approves a CLI's login: the key is theirs, no more
   ["/auth/sessions/**", "any", "any"],
   ["/auth/sessions", "any", "any"],
   ["/api-keys", "admin", "any"],
@@ -29,6 +35,9 @@ const RULES: readonly Rule[] = [
   ["/team", "any", "admin"],
   ["/team/members/**", "any", "admin"],
   ["/team/members", "any", "admin"],
+  ["/team/sso", "admin", "admin"],
+  ["/audit-log/**", "admin", "admin"],
+  ["/audit-log", "admin", "admin"],
   ["/service-accounts/**", "admin", "admin"],
   ["/service-accounts", "admin", "admin"],
   // hosts
@@ -67,6 +76,8 @@ const RULES: readonly Rule[] = [
   ["/agent/skills/**", "config:read", "config:write"],
   ["/agent/skills", "config:read", "config:write"],
   ["/agent", "config:read", "config:write"],
+  // linking a Slack user to yourself lets them start runs as you there
+  ["/integrations/*/link-codes", "runs:write", "runs:write"],
   ["/integrations/**", "config:read", "config:write"],
   ["/integrations", "config:read", "config:write"],
   ["/webhooks/**", "config:read", "config:write"],
