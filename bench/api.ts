@@ -10,6 +10,7 @@ import { fsType, machineInfo } from "./lib/machine.ts";
 import { routeTable, verdict } from "./lib/report.ts";
 import { benchState } from "./lib/bench-state.ts";
 import { seededTeam } from "./lib/seeded-team.ts";
+import { limiterCheck } from "./lib/rate-limit-check.ts";
 
 const TARGETS = { create_over_healthz: 0.25, list_p50_ms: 25 };
 const LIST_PATH = "/api/v1/agent/runs?state=QUEUED&limit=20";
@@ -133,6 +134,12 @@ export async function benchApi(argv: string[]) {
       for (const side of [interleaved.healthz, interleaved.create])
         side.seconds = round(side.seconds, 2);
     }
+    // the per-key and per-team rate limiter: its cost per request, and a limited key beside another
+    let limiter: Awaited<ReturnType<typeof limiterCheck>> | null = null;
+    if (!only || only.includes("limiter")) {
+      log(`limiter: ${cfg.samples} attach tokens within budget, then a burst from one key`);
+      limiter = await limiterCheck(server.url, signup.api_key, seed.sampleIds[0]!, cfg.samples);
+    }
     const otherCpuSeconds = otherCpu();
     const firstPass =
       healthz && create ? round(create.requests_per_sec / healthz.requests_per_sec, 3) : null;
@@ -171,6 +178,7 @@ export async function benchApi(argv: string[]) {
       seed: { runs: seed.runs, by_state: seed.byState, seconds: round(seed.seconds, 1) },
       routes: results,
       list_sequential: listSeq,
+      limiter,
       ratios,
     };
     const dir = path.join(ROOT, "bench/results");
@@ -198,6 +206,12 @@ export async function benchApi(argv: string[]) {
     if (list)
       console.log(
         `list p50, ${cfg.connections} connections:     ${ratios.list_p50_ms_under_load} ms ${verdict(ratios.list_p50_pass_under_load!)}`,
+      );
+    if (limiter)
+      console.log(
+        `rate limiter added, p50:     ${limiter.added_ms.p50} ms (p95 ${limiter.added_ms.p95} ms; target < ${limiter.added_p50_target_ms} ms) ${verdict(limiter.added_p50_pass)}
+` +
+          `limited key (${limiter.limited_key.budget_per_minute} attaches/min): ${limiter.limited_key.ok} ok, ${limiter.limited_key.refused_429} × 429 (Retry-After ${limiter.refusal.retry_after}; ${limiter.refusal.ratelimit}); another key: ${limiter.other_key_status}`,
       );
     console.log(
       `machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, state on ${report.machine.state_fs}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`,

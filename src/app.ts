@@ -5,6 +5,8 @@ import { AppError } from "./lib/errors.ts";
 import { problemResponse, redactedPath } from "./lib/problem.ts";
 import { requireAuth } from "./middleware/auth.ts";
 import { hostTokenAuth } from "./middleware/host-token.ts";
+import { scopeCheck } from "./middleware/scope.ts";
+import { apiRateLimit } from "./middleware/api-rate-limit.ts";
 import { auditWrites } from "./middleware/audit.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
@@ -14,6 +16,7 @@ import { sessionAuth } from "./middleware/session.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { AppEnv } from "./middleware/types.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { serviceAccountRoutes } from "./routes/service-accounts.ts";
 import { auditLogRoutes } from "./routes/audit-log.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { configRoutes } from "./routes/config.ts";
@@ -68,10 +71,11 @@ export function createApp() {
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
-  api.use("*", requireAuth, idempotency);
+  api.use("*", requireAuth, scopeCheck, apiRateLimit, idempotency);
   api.route("/", teamRoutes);
   api.route("/", meRoutes);
   api.route("/", apiKeyRoutes);
+  api.route("/", serviceAccountRoutes);
   api.route("/", runsRoutes);
   api.route("/", runSharingRoutes);
   api.route("/", schedulesRoutes);

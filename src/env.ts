@@ -69,6 +69,17 @@ const Config = z
     PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
     /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
     SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    // Authenticated requests per minute, per API key (or web session) and per team, by budget
+    // (src/lib/api-rate-limits.ts): creating runs, follow-ups, attach tokens, everything else.
+    // Unset: that bucket is not kept (each one set costs a Durable Object call per request).
+    RUN_CREATES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    RUN_CREATES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    FOLLOWUPS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    FOLLOWUPS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    ATTACHES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    ATTACHES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    REQUESTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    REQUESTS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
     /**
      * "true": outbound webhooks may reach loopback, private, link-local and internal addresses and
      * plain http (local development and tests); otherwise only public https destinations.

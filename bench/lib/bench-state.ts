@@ -19,6 +19,9 @@ export type BenchState = {
   dispose(): Promise<void>;
 };
 
+/** The per-key attach budget of bench servers: `api` shows a key past it refused, another not. */
+export const BENCH_ATTACHES_PER_KEY = 100;
+
 export function benchState(name: string, keep: boolean): BenchState {
   const persistTo = mkdtempSync(path.join(os.tmpdir(), `ambit-bench-${name}-`));
   const vars = {
@@ -32,6 +35,9 @@ export function benchState(name: string, keep: boolean): BenchState {
     // benches sign up and watch from one local address
     SIGNUPS_PER_IP_PER_HOUR: "10000000",
     PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "10000000",
+    // `api` measures the per-key and per-team limiter on the attach budget (the load uses none)
+    ATTACHES_PER_KEY_PER_MINUTE: String(BENCH_ATTACHES_PER_KEY),
+    ATTACHES_PER_TEAM_PER_MINUTE: "10000000",
   };
   const closers: (() => unknown)[] = [];
   const cleanup = async () => {

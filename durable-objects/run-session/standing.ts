@@ -1,7 +1,13 @@
 import type { EventActor, Role } from "@ambit/protocol";
 import { and, eq, notInArray } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
-import { apiKeys, liveAttachments, memberships, runs } from "../../src/db/schema.ts";
+import {
+  apiKeys,
+  liveAttachments,
+  memberships,
+  runs,
+  serviceAccounts,
+} from "../../src/db/schema.ts";
 import { keyStanding } from "../../src/lib/roles.ts";
 import { sessionAsKey, sessionUidOf } from "../../src/lib/web-session.ts";
 import { accessOf, canSee } from "../../src/lib/run-access.ts";
@@ -53,11 +59,20 @@ function queries(d1: D1Database, who: Who) {
       .from(runs)
       .where(and(eq(runs.id, who.runId), eq(runs.teamId, who.teamId)))
       .limit(1),
-    db
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.teamId, who.teamId), eq(memberships.userId, who.principal.id)))
-      .limit(1),
+    // a service account's role caps its keys as a member's does theirs
+    who.principal.type === "service_account"
+      ? db
+          .select({ role: serviceAccounts.role })
+          .from(serviceAccounts)
+          .where(
+            and(eq(serviceAccounts.teamId, who.teamId), eq(serviceAccounts.id, who.principal.id)),
+          )
+          .limit(1)
+      : db
+          .select({ role: memberships.role })
+          .from(memberships)
+          .where(and(eq(memberships.teamId, who.teamId), eq(memberships.userId, who.principal.id)))
+          .limit(1),
     session === undefined
       ? db
           .select({

@@ -1,3 +1,4 @@
+import type { KeyScope } from "@ambit/protocol";
 import { sql } from "drizzle-orm";
 import {
   index,
@@ -74,11 +75,32 @@ export const apiKeys = sqliteTable(
     expiresAt: integer("expires_at"),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
+    /** what the key may be used for (src/lib/scopes.ts); null: everything its role allows */
+    scopes: text("scopes", { mode: "json" }).$type<KeyScope[]>(),
+    /** the host pools a `hosts:connect` key may join; null: any */
+    pools: text("pools", { mode: "json" }).$type<string[]>(),
   },
   (t) => [
     uniqueIndex("api_keys_hash").on(t.keyHash),
     index("api_keys_team").on(t.teamId, t.createdAt),
   ],
+);
+
+/** Non-human members (CI, integrations, hosts): a role and keys of their own, no sign-in. */
+export const serviceAccounts = sqliteTable(
+  "service_accounts",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    name: text("name").notNull(),
+    description: text("description"),
+    role: text("role", { enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("service_accounts_team_name").on(t.teamId, t.name)],
 );
 
 export const runs = sqliteTable(

@@ -96,6 +96,9 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
     target: "integration",
   },
   "POST /integrations/{uid}/link-codes": { action: "integration.link_code", target: "integration" },
+  "POST /service-accounts": { action: "service_account.create", target: "service_account" },
+  "PATCH /service-accounts/{uid}": { action: "service_account.update", target: "service_account" },
+  "DELETE /service-accounts/{uid}": { action: "service_account.delete", target: "service_account" },
   "PUT /team/sso": { action: "sso.update", target: "team" },
   "DELETE /team/sso": { action: "sso.delete", target: "team" },
   // `ambit login --web`: the approval, by a signed-in person, mints their key (the entry); the

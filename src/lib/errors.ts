@@ -17,6 +17,8 @@ export const ERROR_CATALOG: Record<ErrorCode, CatalogEntry> = {
     retryable: false,
   },
   not_authorized: { status: 403, title: "Not authorized", retryable: false },
+  // the key's role would do, but it was minted for other scopes (details.required_scope)
+  insufficient_scope: { status: 403, title: "Insufficient scope", retryable: false },
   feature_not_available: { status: 403, title: "Feature not available", retryable: false },
   insufficient_credits: { status: 403, title: "Insufficient credits", retryable: false },
   budget_exceeded: { status: 403, title: "Budget exceeded", retryable: false },

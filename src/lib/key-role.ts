@@ -1,7 +1,7 @@
 import type { Role } from "@ambit/protocol";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, memberships } from "../db/schema.ts";
+import { apiKeys, memberships, serviceAccounts } from "../db/schema.ts";
 import { keyStanding } from "./roles.ts";
 import { sessionAsKey, sessionUidOf } from "./web-session.ts";
 
@@ -47,15 +47,20 @@ export async function keyGrantNow(
       revokedAt: apiKeys.revokedAt,
       personal: apiKeys.personalAccess,
       memberRole: memberships.role,
+      accountRole: serviceAccounts.role,
     })
     .from(apiKeys)
     .leftJoin(
       memberships,
       and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)),
     )
+    .leftJoin(
+      serviceAccounts,
+      and(eq(serviceAccounts.teamId, apiKeys.teamId), eq(serviceAccounts.id, apiKeys.principalId)),
+    )
     .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
     .limit(1);
   if (!row || (key.principalId !== undefined && row.principalId !== key.principalId)) return null;
-  const standing = keyStanding(row, row.memberRole, now);
+  const standing = keyStanding(row, row.memberRole ?? row.accountRole, now);
   return "role" in standing ? { role: standing.role, personal: row.personal } : null;
 }

@@ -12,7 +12,8 @@ export type KeyDenial = "revoked" | "expired" | "not_member";
 
 /**
  * What an API key may do now: its role capped by its user's current team role, or why it acts no
- * more. `memberRole` is null for a user no longer in the team (and ignored for service accounts).
+ * more. `memberRole` is null for a user no longer in the team; for a service account it is the
+ * account's role (null for a named agent's key).
  */
 export function keyStanding(
   key: {
@@ -26,6 +27,7 @@ export function keyStanding(
 ): { role: Role } | { denied: KeyDenial } {
   if (key.revokedAt !== null) return { denied: "revoked" };
   if (key.expiresAt !== null && key.expiresAt <= now) return { denied: "expired" };
-  if (key.principalType !== "user") return { role: key.role };
+  // a service account's keys are capped by its role; a named agent's (no role of its own) are not
+  if (key.principalType !== "user") return { role: memberRole ? lowerRole(key.role, memberRole) : key.role };
   return memberRole ? { role: lowerRole(key.role, memberRole) } : { denied: "not_member" };
 }

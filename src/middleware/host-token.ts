@@ -17,7 +17,7 @@ export const hostTokenAuth = createMiddleware<AppEnv>(async (c, next) => {
     if (!claims) {
       throw new AppError(
         "authentication_required",
-        "This host credential is not valid (forged, expired, or not a host credential). Connect with an admin API key: 'Authorization: Bearer <API key>'.",
+        "This host credential is not valid (forged, expired, or not a host credential). Connect with a host key (`ambit api-key create --scope hosts:connect --pool <pool>`) or an admin API key: 'Authorization: Bearer <API key>'.",
       );
     }
     c.set("hostToken", claims);

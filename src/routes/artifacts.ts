@@ -17,6 +17,7 @@ import {
   reportArtifact,
   uploadFileArtifact,
 } from "../services/artifacts.ts";
+import { apiKeyScopeFirst } from "../middleware/scope.ts";
 import { bearer, bearerOnly, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 /** Uploads carry no session or `requireAuth`: their audit entry names who the upload proved. */
@@ -47,6 +48,7 @@ export const artifactUploadRoutes = newRouter()
       path: "/agent/runs/{runId}/artifacts",
       tags: ["Artifacts"],
       security: hostSecurity,
+      middleware: [apiKeyScopeFirst],
       summary:
         "Report a run's pull request or external reference (the run's host, or an admin key)",
       request: {
@@ -76,6 +78,7 @@ export const artifactUploadRoutes = newRouter()
       path: "/agent/runs/{runId}/artifacts/files",
       tags: ["Artifacts"],
       security: hostSecurity,
+      middleware: [apiKeyScopeFirst],
       summary: "Upload a file of a run (stored in R2, listed as a FILE artifact)",
       description:
         "The request body is the file's bytes; its Content-Type becomes the artifact's mime_type. At most 25 MiB.",

@@ -35,7 +35,14 @@ export const OPENAPI_TAGS = [
     name: "Console sign-in",
     description: "Web console sessions: sign in by a one-time link or an API key, list, sign out.",
   },
-  { name: "API keys", description: "Keys for the API, the CLI and the SDKs." },
+  {
+    name: "API keys",
+    description: "Keys for the API, the CLI, the SDKs and hosts, scoped to their job.",
+  },
+  {
+    name: "Service accounts",
+    description: "Non-human members (CI, integrations, hosts) with a role and keys of their own.",
+  },
   {
     name: "Audit log",
     description: "Every write and security event of the team, hash-chained (admins).",

@@ -1,11 +1,12 @@
-import type { ApiKey, CreateApiKeyRequest, Role } from "@ambit/protocol";
+import { type ApiKey, type CreateApiKeyRequest, KeyScope, type Role } from "@ambit/protocol";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { apiKeys, memberships, webSessions } from "../db/schema.ts";
+import { agentIdentities, apiKeys, memberships, serviceAccounts, webSessions } from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
 import { iso, isoOrNull } from "../lib/time.ts";
 import { sessionUidOf } from "../lib/web-session.ts";
+import { effectiveScopes, scopesOfRole } from "../lib/scopes.ts";
 import { type Ctx, lowerRole, ownPersonal, requireRole, roleAtLeast } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
 import { endSessionsOfKey } from "./web-sessions.ts";
@@ -27,6 +28,9 @@ export async function mintApiKey(input: {
   personalAccess: boolean;
   expiresAt: number | null;
   now: number;
+  /** null or absent: everything its role allows */
+  scopes?: KeyScope[] | null;
+  pools?: string[] | null;
 }): Promise<{ key: string; row: KeyRow }> {
   const key = API_KEY_PREFIX + newUid(40);
   const row: KeyRow = {
@@ -44,17 +48,23 @@ export async function mintApiKey(input: {
     expiresAt: input.expiresAt,
     lastUsedAt: null,
     revokedAt: null,
+    scopes: input.scopes ?? null,
+    pools: input.pools ?? null,
   };
   return { key, row };
 }
 
-export function toApiKey(row: KeyRow): ApiKey {
+/** The wire view of a key; `agentUid` when its principal is a named agent. */
+export function toApiKey(row: KeyRow, agentUid: string | null = null): ApiKey {
   return {
     uid: row.id,
     name: row.name,
     prefix: row.prefix,
     role: row.role,
     principal: { type: row.principalType, uid: row.principalId },
+    scopes: effectiveScopes(row.scopes, row.role),
+    pools: row.pools,
+    agent_uid: agentUid,
     personal_access: row.personalAccess,
     created_at: iso(row.createdAt),
     expires_at: isoOrNull(row.expiresAt),
@@ -65,14 +75,15 @@ export function toApiKey(row: KeyRow): ApiKey {
 
 /**
  * Mints a key. Anyone may mint keys for themselves (a role up to their own, expiring no later than
- * the key they call with); admins may also mint for another member whose role is not above theirs.
- * A key minted for someone else is delegated: whoever minted it holds it too, so it acts as its
- * principal on the team's resources only, never on their personal ones (`personal_access` false).
- * Its holder turns it into a personal key by minting one for themselves with it, once per membership:
- * if someone else did that first, the member is refused and learns it.
+ * the key they call with); admins may also mint for another member whose role is not above theirs,
+ * for a service account, or for a named agent. A key minted for someone else is delegated: whoever
+ * minted it holds it too, so it acts as its principal on the team's resources only, never on their
+ * personal ones (`personal_access` false). Its holder turns it into a personal key by minting one
+ * for themselves with it, once per membership: if someone else did that first, the member is
+ * refused and learns it. Scopes: never more than the key's role allows, nor than the caller's key has.
  */
 export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiKeyRequest }) {
-  const principal = await keyPrincipal(ctx, input.user_uid);
+  const principal = await keyPrincipal(ctx, input);
   const ceiling = lowerRole(ctx.actor.role, principal.role);
   const role = input.role ?? ceiling;
   if (!roleAtLeast(ceiling, role)) {
@@ -81,6 +92,7 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
       `a key's role may not exceed its holder's or yours: the ceiling is '${ceiling}', the key asks for '${role}'`,
     );
   }
+  const scopes = keyScopes(ctx, role, input.scopes);
   const now = Date.now();
   let expiresAt = input.expires_at
     ? Date.parse(input.expires_at)
@@ -104,23 +116,96 @@ export async function createApiKey({ ctx, input }: { ctx: Ctx; input: CreateApiK
     name: input.name,
     role,
     createdBy: ctx.actor.id,
-    personalAccess: principal.self,
+    // a service account's or agent's keys are its own: nobody's personal resources are behind them
+    personalAccess: principal.self || principal.type === "service_account",
     expiresAt,
     now,
+    scopes,
+    pools: input.pools ?? null,
   });
   await ctx.db.insert(apiKeys).values(row);
   const holder = { after: principal.id };
-  noteAuditChanges(ctx, { holder, role: { after: role }, name: { after: input.name } });
-  return { ...toApiKey(row), key };
+  noteAuditChanges(ctx, {
+    holder,
+    role: { after: role },
+    name: { after: input.name },
+    ...(row.scopes ? { scopes: { after: row.scopes } } : {}),
+    ...(row.pools ? { pools: { after: row.pools } } : {}),
+  });
+  return { ...toApiKey(row, principal.agent ? principal.id : null), key };
 }
 
-/** Whom a new key acts as: the caller, or (admins) another member of the team of a role not above theirs. */
-async function keyPrincipal(
-  ctx: Ctx,
-  userUid: string | undefined,
-): Promise<{ type: "user" | "service_account"; id: string; role: Role; self: boolean }> {
+/**
+ * The scopes a new key is minted with (null: its role's all): those asked for, each allowed by
+ * the key's role and held by the caller's key. Without a request, a limited caller's own.
+ */
+function keyScopes(ctx: Ctx, role: Role, asked: KeyScope[] | undefined): KeyScope[] | null {
+  const caller = ctx.actor.type === "system" ? undefined : ctx.actor.scopes;
+  if (!asked) return caller ? caller.filter((s) => scopesOfRole(role).includes(s)) : null;
+  const unique = [...new Set(asked)];
+  const aboveRole = unique.filter((s) => !scopesOfRole(role).includes(s));
+  if (aboveRole.length) {
+    throw new AppError(
+      "not_authorized",
+      `a '${role}' key may not hold ${aboveRole.join(", ")}: a '${role}' has ${scopesOfRole(role).join(", ")}. Ask for fewer scopes, or a higher role (up to yours and its holder's).`,
+    );
+  }
+  const notHeld = caller ? unique.filter((s) => !caller.includes(s)) : [];
+  if (notHeld.length) {
+    throw new AppError(
+      "insufficient_scope",
+      `a key never gets more than the key that mints it: this key lacks ${notHeld.join(", ")}`,
+      { required_scope: notHeld[0], key_scopes: caller },
+    );
+  }
+  return KeyScope.options.filter((x) => unique.includes(x)); // the catalog's order
+}
+
+type KeyPrincipal = {
+  type: "user" | "service_account";
+  id: string;
+  role: Role;
+  self: boolean;
+  /** a named agent's key: its runs run as the agent */
+  agent?: boolean;
+};
+
+/**
+ * Whom a new key acts as: the caller, or (admins) another member of the team of a role not above
+ * theirs, a service account of the team, or a named agent (by a person, as Oz: humans manage agents).
+ */
+async function keyPrincipal(ctx: Ctx, input: CreateApiKeyRequest): Promise<KeyPrincipal> {
   if (ctx.actor.type === "system")
     throw new AppError("operation_not_supported", "the system actor cannot own API keys");
+  if (input.service_account_uid) {
+    requireRole(ctx, "admin", "Creating API keys for service accounts");
+    const [sa] = await ctx.db
+      .select({ role: serviceAccounts.role })
+      .from(serviceAccounts)
+      .where(
+        and(eq(serviceAccounts.teamId, ctx.teamId), eq(serviceAccounts.id, input.service_account_uid)),
+      )
+      .limit(1);
+    if (!sa) throw notFound("Service account", input.service_account_uid);
+    return { type: "service_account", id: input.service_account_uid, role: sa.role, self: false };
+  }
+  if (input.agent_uid) {
+    requireRole(ctx, "admin", "Creating API keys for named agents");
+    if (ctx.actor.type !== "user")
+      throw new AppError(
+        "not_authorized",
+        "Creating API keys for named agents is for people: use a user's API key",
+      );
+    const [agent] = await ctx.db
+      .select({ id: agentIdentities.id })
+      .from(agentIdentities)
+      .where(and(eq(agentIdentities.teamId, ctx.teamId), eq(agentIdentities.id, input.agent_uid)))
+      .limit(1);
+    if (!agent) throw notFound("Agent", input.agent_uid);
+    const id = input.agent_uid;
+    return { type: "service_account", id, role: ctx.actor.role, self: false, agent: true };
+  }
+  const userUid = input.user_uid;
   if (!userUid || userUid === ctx.actor.id)
     return { type: ctx.actor.type, id: ctx.actor.id, role: ctx.actor.role, self: true };
   requireRole(ctx, "admin", "Creating API keys for other members");
@@ -189,11 +274,15 @@ async function takePersonalKey(ctx: Ctx, now: number): Promise<void> {
 export async function listApiKeys({ ctx }: { ctx: Ctx }) {
   requireRole(ctx, "admin", "Listing API keys");
   const rows = await ctx.db
-    .select()
+    .select({ key: apiKeys, agent: agentIdentities.id })
     .from(apiKeys)
+    .leftJoin(
+      agentIdentities,
+      and(eq(agentIdentities.teamId, apiKeys.teamId), eq(agentIdentities.id, apiKeys.principalId)),
+    )
     .where(eq(apiKeys.teamId, ctx.teamId))
     .orderBy(desc(apiKeys.createdAt));
-  return rows.map(toApiKey);
+  return rows.map((r) => toApiKey(r.key, r.agent));
 }
 
 /** Revokes a key (admins); a key of a member whose role is above the caller's (an owner's, for an admin) is refused. */
@@ -228,3 +317,20 @@ export async function revokeApiKey({ ctx, uid }: { ctx: Ctx; uid: string }) {
   await endSessionsOfKey(ctx, uid);
   noteAuditChanges(ctx, { holder: { before: row.principalId }, revoked: { after: true } });
 }
+
+/**
+ * Revokes every key of a service account or named agent (a statement, for the batch that deletes
+ * it): nobody else holds a principal's keys once it is gone.
+ */
+export const revokeKeysOfAccount = (ctx: Ctx, principalId: string) =>
+  ctx.db
+    .update(apiKeys)
+    .set({ revokedAt: Date.now() })
+    .where(
+      and(
+        eq(apiKeys.teamId, ctx.teamId),
+        eq(apiKeys.principalType, "service_account"),
+        eq(apiKeys.principalId, principalId),
+        isNull(apiKeys.revokedAt),
+      ),
+    );

@@ -15,6 +15,7 @@ import { newUid } from "../lib/ids.ts";
 import { emitPlatformEventOrLog } from "../lib/platform-events.ts";
 import { iso } from "../lib/time.ts";
 import { authenticateApiKey } from "./authenticate.ts";
+import { requireScope } from "../lib/require-scope.ts";
 import { type Ctx, requireRole } from "./context.ts";
 import { visibleTo } from "./runs/sharing.ts";
 import { recheckHostToken, recheckMintingKey } from "./runs/token-checks.ts";
@@ -58,6 +59,7 @@ export async function authorizeArtifactWrite(input: {
   }
   const db = createDb(input.env.DB);
   const { teamId, actor } = await authenticateApiKey(db, input.authorization);
+  requireScope(actor, "runs:write", "Adding artifacts to a run");
   requireRole(
     { teamId, actor, db, env: input.env, requestId: "", baseUrl: "" },
     "admin",

@@ -1,12 +1,13 @@
-import type { Role } from "@ambit/protocol";
+import type { KeyScope, Role } from "@ambit/protocol";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, memberships, teamConfigVersions } from "../db/schema.ts";
+import { apiKeys, memberships, serviceAccounts, teamConfigVersions } from "../db/schema.ts";
 import { statementOnce } from "../db/statements.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { API_KEY_PREFIX } from "./api-keys.ts";
 import { type KeyDenial, keyStanding } from "../lib/roles.ts";
+import { effectiveScopes } from "../lib/scopes.ts";
 import type { Actor } from "./context.ts";
 
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -22,6 +23,9 @@ const KEY_FIELDS = {
   revokedAt: apiKeys.revokedAt,
   lastUsedAt: apiKeys.lastUsedAt,
   memberRole: memberships.role,
+  accountRole: serviceAccounts.role,
+  scopes: apiKeys.scopes,
+  pools: apiKeys.pools,
   configVersion: teamConfigVersions.version,
 };
 type KeyRow = {
@@ -35,6 +39,10 @@ type KeyRow = {
   revokedAt: number | null;
   lastUsedAt: number | null;
   memberRole: Role | null;
+  accountRole: Role | null;
+  /** raw: JSON text (the statement's `.raw()` skips drizzle's decoding) */
+  scopes: string | null;
+  pools: string | null;
   configVersion: number | null;
 };
 
@@ -46,6 +54,10 @@ const keyLookup = statementOnce<{ hash: string }>((db) =>
     .leftJoin(
       memberships,
       and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.principalId)),
+    )
+    .leftJoin(
+      serviceAccounts,
+      and(eq(serviceAccounts.teamId, apiKeys.teamId), eq(serviceAccounts.id, apiKeys.principalId)),
     )
     // read here so that creating a run needs no query of its own for it (see loadTeamConfig)
     .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, apiKeys.teamId))
@@ -92,9 +104,10 @@ export async function authenticateApiKey(
   const [values] = await keyLookup(db, { hash }).raw();
   if (!values) throw denied("This API key is not known");
   const row = Object.fromEntries(FIELD_NAMES.map((name, i) => [name, values[i]])) as KeyRow;
-  const standing = keyStanding(row, row.memberRole, now);
+  const standing = keyStanding(row, row.memberRole ?? row.accountRole, now);
   if ("denied" in standing) throw denied(KEY_DENIED[standing.denied]);
   const { role } = standing;
+  const minted = row.scopes === null ? null : (JSON.parse(row.scopes) as KeyScope[]);
   const stale = row.lastUsedAt === null || row.lastUsedAt < now - LAST_USED_GRANULARITY_MS;
   return {
     teamId: row.teamId,
@@ -105,6 +118,8 @@ export async function authenticateApiKey(
       role,
       keyId: row.id,
       personal: Boolean(row.personalAccess),
+      ...(minted ? { scopes: effectiveScopes(minted, role) } : {}),
+      ...(row.pools ? { pools: JSON.parse(row.pools) as string[] } : {}),
     },
     configVersion: row.configVersion ?? 0,
     touch: stale

@@ -1,4 +1,5 @@
 import type { Role } from "@ambit/protocol";
+import type { KeyLimits } from "../lib/scopes.ts";
 import type { Db } from "../db/client.ts";
 import type { AuditNote } from "../lib/audit-note.ts";
 import { AppError } from "../lib/errors.ts";
@@ -9,9 +10,10 @@ import { lowerRole, roleAtLeast } from "../lib/roles.ts";
  * `personal`: whether this credential reaches the principal's personal resources (see `ownPersonal`).
  */
 export type Actor =
-  | { type: "user"; id: string; role: Role; keyId: string; personal: boolean }
-  | { type: "service_account"; id: string; role: Role; keyId: string; personal: boolean }
+  | ({ type: "user"; id: string; role: Role; keyId: string; personal: boolean } & KeyLimits)
+  | ({ type: "service_account"; id: string; role: Role; keyId: string; personal: boolean } & KeyLimits)
   | { type: "system"; id: "system"; role: "owner" };
+
 
 /** A reservation of an `Idempotency-Key`, which a service may complete inside its own batch. */
 export type IdempotencyClaim = {

@@ -14,6 +14,7 @@ const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /**
  * Connects a host to its team's pool for `workerId` (admins only: a host receives the team's
  * runs and their secrets). Several hosts may share a worker id; `warp` is the platform pool.
+ * A host key (`hosts:connect`, minted for named pools) joins those pools only.
  */
 export async function connectHost({
   ctx,
@@ -26,6 +27,14 @@ export async function connectHost({
 }) {
   requireRole(ctx, "admin", "Connecting a host");
   checkHostRequest(workerId, request);
+  const pools = ctx.actor.type === "system" ? undefined : ctx.actor.pools;
+  if (pools && !pools.includes(workerId!)) {
+    throw new AppError(
+      "insufficient_scope",
+      `This host key joins the pools ${pools.join(", ")} only, not '${workerId}'. Start the host with one of them (--worker-id), or mint a host key for '${workerId}' (\`ambit api-key create --scope hosts:connect --pool ${workerId}\`).`,
+      { required_scope: "hosts:connect", pools },
+    );
+  }
   await ctx.db
     .insert(hostPools)
     .values({ teamId: ctx.teamId, pool: workerId!, firstConnectedAt: Date.now() })
@@ -64,7 +73,7 @@ export async function connectPlatformHost({
   if (workerId !== claims.pool) {
     throw new AppError(
       "not_authorized",
-      `This host credential connects to worker_id=${claims.pool} only, not '${workerId}'; other pools need an admin API key.`,
+      `This host credential connects to worker_id=${claims.pool} only, not '${workerId}'; other pools need a host key for them (ambit api-key create --scope hosts:connect --pool <pool>) or an admin API key.`,
     );
   }
   await createDb(env.DB)

@@ -7,6 +7,7 @@ import { actsPersonallyAs, type Ctx, requireRole, roleAtLeast } from "./context.
 import { recheckLiveAccess } from "./runs/live-access.ts";
 import { deleteSessionsOfMember } from "./web-sessions.ts";
 import { ensureUser } from "./users.ts";
+import { listAccountsAsMembers } from "./service-accounts.ts";
 import { noteAuditChanges } from "../lib/audit-note.ts";
 
 const memberColumns = {
@@ -27,6 +28,7 @@ type MemberRow = {
 
 const toMember = (r: MemberRow): Member => ({
   uid: r.uid,
+  type: "user",
   email: r.email,
   display_name: r.displayName,
   role: r.role,
@@ -51,7 +53,9 @@ export async function listMembers({ ctx }: { ctx: Ctx }) {
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.teamId, ctx.teamId))
     .orderBy(asc(memberships.createdAt), asc(users.id));
-  return rows.map(toMember);
+  // service accounts are members too, shown as such (they are managed at /service-accounts)
+  const accounts = await listAccountsAsMembers(ctx);
+  return [...rows.map(toMember), ...accounts];
 }
 
 /** Owners are managed by owners only; nobody grants a role above their own. */

@@ -22,6 +22,7 @@ import {
   sessionUidOf,
 } from "../lib/web-session.ts";
 import { authenticateApiKey } from "./authenticate.ts";
+import { isRestricted } from "../lib/scopes.ts";
 import type { Actor, Ctx } from "./context.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
 
@@ -130,6 +131,14 @@ export async function signInWithKey(
       "this is a service account's API key (a named agent's), and only people sign in to the " +
         "console: sign in with an API key of your own user (`ambit api-key create` as yourself), " +
         "or a sign-in link (`npm run sign-in-link` on a local platform)",
+    );
+  }
+  if (actor.scopes && isRestricted(actor.scopes, actor.role)) {
+    // a session acts with its user's role's full power: a key minted for less may not open one
+    throw new AppError(
+      "insufficient_scope",
+      `this API key is limited to ${actor.scopes.join(", ") || "no scope"}, and the console acts ` +
+        `with your role's full power: sign in with a key of every scope your role allows. ${KEY_WAYS_IN}`,
     );
   }
   await refuseUnlessSso(db, teamId);

@@ -251,6 +251,18 @@ describe("every write route records an audit entry", () => {
         keep: "slack",
       },
       { op: "POST /integrations/{uid}/link-codes", path: "/integrations/:slack/link-codes" },
+      {
+        op: "POST /service-accounts",
+        path: "/service-accounts",
+        body: { name: "ci", role: "member" },
+        keep: "account",
+      },
+      {
+        op: "PATCH /service-accounts/{uid}",
+        path: "/service-accounts/:account",
+        body: { role: "viewer" },
+      },
+      { op: "DELETE /service-accounts/{uid}", path: "/service-accounts/:account" },
       { op: "POST /agent/runs", path: "/agent/runs", body: { prompt: "hello" }, keep: "run" },
       { op: "POST /agent/run", path: "/agent/run", body: { prompt: "hello again" }, keep: "run2" },
       {

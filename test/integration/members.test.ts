@@ -15,6 +15,7 @@ describe("GET /api/v1/team/members", () => {
       expect.arrayContaining([
         {
           uid: t.userId,
+          type: "user",
           email: t.email,
           display_name: expect.any(String),
           role: "owner",
@@ -22,6 +23,7 @@ describe("GET /api/v1/team/members", () => {
         },
         {
           uid: viewer.userId,
+          type: "user",
           email: viewer.email,
           display_name: null,
           role: "viewer",
@@ -52,6 +54,7 @@ describe("POST /api/v1/team/members", () => {
     expect(res.status, res.text).toBe(201);
     expect(res.json).toEqual({
       uid: expect.any(String),
+      type: "user",
       email: address.toLowerCase(),
       display_name: "Newbie",
       role: "member",

@@ -11,6 +11,8 @@ const ROUTES: Record<string, string[]> = {
   "/team/members/{uid}": ["delete", "patch"],
   "/api-keys": ["get", "post"],
   "/api-keys/{uid}": ["delete"],
+  "/service-accounts": ["get", "post"],
+  "/service-accounts/{uid}": ["delete", "patch"],
   "/audit-log": ["get"],
   "/audit-log/export": ["get"],
   "/agent/runs": ["get", "post"],

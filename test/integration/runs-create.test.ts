@@ -356,7 +356,7 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
     });
   });
 
-  it("answers on_behalf_of with 403 feature_not_available", async () => {
+  it("answers on_behalf_of from a key that is not a named agent's with 403", async () => {
     const t = await newTeam();
     expectProblem(
       await call("POST", RUNS, {
@@ -364,7 +364,7 @@ describe("POST /agent/runs and legacy POST /agent/run", () => {
         body: { prompt: "p", on_behalf_of: "someone@example.com" },
       }),
       403,
-      "feature_not_available",
+      "not_authorized",
     );
     expect((await listRuns(t.key)).runs).toEqual([]);
   });

@@ -7,6 +7,7 @@ export const ErrorCode = z.enum([
   "authentication_required",
   "external_authentication_required",
   "not_authorized",
+  "insufficient_scope",
   "feature_not_available",
   "insufficient_credits",
   "budget_exceeded",

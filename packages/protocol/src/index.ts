@@ -1,5 +1,7 @@
 export * from "./agent-config.ts";
 export * from "./common.ts";
+export * from "./key-scopes.ts";
+export * from "./service-accounts.ts";
 export * from "./errors.ts";
 export * from "./runs.ts";
 export * from "./sharing.ts";

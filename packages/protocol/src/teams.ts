@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Role, Timestamp } from "./common.ts";
+import { KeyScope } from "./key-scopes.ts";
 
 export const CreateTeamRequest = z.object({
   name: z.string().trim().min(1).max(100),
@@ -71,7 +72,10 @@ export type Team = z.infer<typeof Team>;
 
 export const Member = z.object({
   uid: z.string(),
-  email: z.string(),
+  type: z
+    .enum(["user", "service_account"])
+    .describe("a person, or a service account (no email; see /service-accounts)"),
+  email: z.string().describe("empty for a service account"),
   display_name: z.string().nullable(),
   role: Role,
   joined_at: Timestamp,
@@ -95,6 +99,17 @@ export const ApiKey = z.object({
   prefix: z.string().describe("the first characters of the key, enough to recognise it"),
   role: Role,
   principal: z.object({ type: z.enum(["user", "service_account"]), uid: z.string() }),
+  scopes: z
+    .array(KeyScope)
+    .describe("what the key may be used for now: those it was minted with, within its role's"),
+  pools: z
+    .array(z.string())
+    .nullable()
+    .describe("the host pools (worker ids) a `hosts:connect` key may join; null: any"),
+  agent_uid: z
+    .string()
+    .nullable()
+    .describe("the named agent the key acts as (runs made with it run as that agent)"),
   personal_access: z
     .boolean()
     .describe(
@@ -126,10 +141,47 @@ export const CreateApiKeyRequest = z
       .optional()
       .describe("a key you mint for yourself never outlives the key you call with"),
     expires_in_days: z.number().int().min(1).max(3650).optional(),
+    scopes: z
+      .array(KeyScope)
+      .min(1)
+      .optional()
+      .describe(
+        "what the key may be used for; defaults to everything its role allows. Never more than the caller's key has",
+      ),
+    pools: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/))
+      .min(1)
+      .max(50)
+      .optional()
+      .describe(
+        "with `scopes: [\"hosts:connect\"]` only: the host pools (worker ids) the key may join",
+      ),
+    service_account_uid: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("mint the key for this service account of the team (admins)"),
+    agent_uid: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "mint the key for this named agent (admins): runs made with it run as the agent, and may use `on_behalf_of` when the agent allows it",
+      ),
   })
   .refine((v) => !(v.expires_at && v.expires_in_days), {
     message: "set expires_at or expires_in_days, not both",
     path: ["expires_in_days"],
+  })
+  .refine(
+    (v) => [v.user_uid, v.service_account_uid, v.agent_uid].filter(Boolean).length <= 1,
+    { message: "set at most one of user_uid, service_account_uid and agent_uid", path: ["agent_uid"] },
+  )
+  .refine((v) => !v.pools || (v.scopes?.length === 1 && v.scopes[0] === "hosts:connect"), {
+    message: "pools goes with scopes: [\"hosts:connect\"] only (a key for hosts, nothing else)",
+    path: ["pools"],
   });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 

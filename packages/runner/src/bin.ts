@@ -13,7 +13,8 @@ const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> 
     so nothing a run starts can read the runner's key (its environment, /proc/<runner>/environ)
   --allow-local-repos: let runs clone (and push to) local paths and file:// URLs, i.e. this machine's disk (tests)
   --once: serve one run, then exit (a runner container the platform starts per run)
-  the API key (an admin's, or a service account's) is read from AMBIT_API_KEY`;
+  the key is read from AMBIT_API_KEY: a host key for this pool (ambit api-key create <name> --scope hosts:connect
+    --pool <worker-id>), which joins its pools and calls nothing else; an admin key works too`;
 
 function die(message: string, code = 2): never {
   process.stderr.write(`${message}\n`);
@@ -50,7 +51,9 @@ export async function main(argv: string[]) {
   const capacity = Number(values.capacity);
   if (!url) die(`--url is required (or set AMBIT_BASE_URL)\n${USAGE}`);
   if (!apiKey)
-    die("AMBIT_API_KEY is not set: create an API key (admin role) and export AMBIT_API_KEY=<key>");
+    die(
+      "AMBIT_API_KEY is not set: mint a host key (ambit api-key create <name> --scope hosts:connect --pool <worker-id>) and export AMBIT_API_KEY=<key>",
+    );
   // held by the host from here on; nothing that copies process.env (a docker CLI's) carries it along
   delete process.env.AMBIT_API_KEY;
   const problems = serveProblems({

@@ -7,6 +7,7 @@ import { Integrations } from "./resources/integrations.ts";
 import { Stats } from "./resources/stats.ts";
 import { Me } from "./resources/me.ts";
 import { PublicRuns } from "./resources/public-runs.ts";
+import { ServiceAccounts } from "./resources/service-accounts.ts";
 import { Team } from "./resources/team.ts";
 import { Teams } from "./resources/teams.ts";
 import { Webhooks } from "./resources/webhooks.ts";
@@ -25,6 +26,7 @@ import { AuditLog } from "./resources/audit-log.ts";
 export class Ambit extends AmbitCore {
   readonly agent: Agent;
   readonly apiKeys: ApiKeys;
+  readonly serviceAccounts: ServiceAccounts;
   readonly team: Team;
   readonly teams: Teams;
   readonly hosts: Hosts;
@@ -41,6 +43,7 @@ export class Ambit extends AmbitCore {
     super(options);
     this.agent = new Agent(this);
     this.apiKeys = new ApiKeys(this);
+    this.serviceAccounts = new ServiceAccounts(this);
     this.team = new Team(this);
     this.teams = new Teams(this);
     this.hosts = new Hosts(this);

@@ -18,6 +18,7 @@ export {
 export * from "./core/errors.ts";
 export type * from "./resources/runs.ts";
 export type * from "./resources/api-keys.ts";
+export type * from "./resources/service-accounts.ts";
 export type * from "./resources/team.ts";
 export type * from "./resources/hosts.ts";
 export type * from "./resources/stats.ts";
@@ -58,6 +59,8 @@ export type {
   SecretType,
   TeamLimits,
   ApiKey,
+  KeyScope,
+  ServiceAccount,
   ArtifactItem,
   CreateTeamRequest,
   CreateTeamResponse,

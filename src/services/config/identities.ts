@@ -4,12 +4,12 @@ import type {
   ListAgentsQuery,
   UpdateAgentRequest,
 } from "@ambit/protocol";
-import { and, eq } from "drizzle-orm";
-import { agentIdentities, apiKeys } from "../../db/schema.ts";
+import { agentIdentities } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
+import { revokeKeysOfAccount } from "../api-keys.ts";
 import { recheckLiveAccess } from "../runs/live-access.ts";
 import { configCollection } from "./collection.ts";
 import { type AgentRow, loadTeamConfig } from "./team-config.ts";
@@ -119,18 +119,7 @@ const agents = configCollection<AgentRow, AgentResponse, UpdateAgentRequest, Cre
   }),
   newId: uuidv7,
   recordsCreator: true,
-  alsoOnDelete: (ctx, uid) => [
-    ctx.db
-      .update(apiKeys)
-      .set({ revokedAt: Date.now() })
-      .where(
-        and(
-          eq(apiKeys.teamId, ctx.teamId),
-          eq(apiKeys.principalType, "service_account"),
-          eq(apiKeys.principalId, uid),
-        ),
-      ),
-  ],
+  alsoOnDelete: (ctx, uid) => [revokeKeysOfAccount(ctx, uid)],
 });
 
 export const { get: getAgent, create: createAgent, update: updateAgent } = agents;

@@ -25,6 +25,7 @@ import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
 import { assertQueueRoom } from "./queue-room.ts";
+import { runAs } from "./run-as.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
 import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
@@ -69,13 +70,8 @@ export async function createRun({
 }): Promise<RunAgentResponse> {
   requireRole(ctx, "member", "Creating runs");
   const req = input.request;
-  if (req.on_behalf_of) {
-    throw new AppError(
-      "feature_not_available",
-      "on_behalf_of is not available on this server yet; omit it",
-    );
-  }
-  if (req.agent_identity_uid && req.team === false) {
+  const as = await runAs(ctx, req);
+  if (as.agentUid && req.team === false) {
     throw new AppError(
       "invalid_request",
       "agent_identity_uid is only allowed on team runs; omit team or set it to true",
@@ -111,7 +107,7 @@ export async function createRun({
       config: requested,
       prompt: req.prompt ?? "",
       savedPrompt: req.saved_prompt,
-      agentIdentityUid: req.agent_identity_uid,
+      agentIdentityUid: as.agentUid,
       trigger: input.triggerConfig,
     }),
     assertQueueRoom(ctx), // alongside, not after: the check costs the request no round trip of its own
@@ -145,8 +141,8 @@ export async function createRun({
     id,
     teamId: ctx.teamId,
     scope,
-    creatorType: ctx.actor.type === "service_account" ? "service_account" : "user",
-    creatorId: ctx.actor.id,
+    creatorType: as.onBehalfOf || ctx.actor.type !== "service_account" ? "user" : "service_account",
+    creatorId: as.onBehalfOf ?? ctx.actor.id,
     title: req.title?.trim() || titleFromPrompt(prompt, skillSpec ?? "Untitled run"),
     prompt,
     mode: req.mode ?? null,
@@ -171,7 +167,7 @@ export async function createRun({
     shareTeam: sharing.shareTeam,
     sharePublicId: sharing.publicLink ? newShareId() : null,
     // a run made through a key someone else minted gets the team's secrets, not its creator's personal ones
-    personalAccess: ownPersonal(ctx) !== undefined,
+    personalAccess: !as.onBehalfOf && ownPersonal(ctx) !== undefined,
     attempts: 0,
     summarySeq: 1, // the RunSession's `run.created` event
     startedAt: null,

@@ -5,6 +5,7 @@ import { AppError } from "../../lib/errors.ts";
 import type { AttachGrant } from "../../../durable-objects/run-session/sockets.ts";
 import { standingOf } from "../../../durable-objects/run-session/standing.ts";
 import { authenticateApiKey } from "../authenticate.ts";
+import { requireScope } from "../../lib/require-scope.ts";
 import type { Ctx } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { principalName } from "./principal-name.ts";
@@ -79,6 +80,7 @@ export async function authorizeAttach(input: {
   }
   const db: Db = createDb(env.DB);
   const { teamId, actor } = input.session ?? (await authenticateApiKey(db, input.authorization));
+  requireScope(actor, "runs:read", "Attaching to a run");
   const ctx: Ctx = { teamId, actor, db, env, requestId: input.requestId, baseUrl: input.baseUrl };
   const { row } = await getRunInTeam(ctx, runId);
   const grant: AttachGrant = {

@@ -34,12 +34,16 @@ export const visibleTo = (ctx: Ctx) => {
 };
 
 /** A caller's access to a run they can see (`visibleTo`); the rule itself is `lib/run-access.ts`. */
-export const accessFor = (ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> =>
-  accessOf(row, {
+export function accessFor(ctx: Ctx, row: RunRow): Exclude<AccessLevel, "HOST"> {
+  const access = accessOf(row, {
     id: ctx.actor.id,
     role: ctx.actor.role,
     personal: ownPersonal(ctx) !== undefined,
   });
+  // a key minted to read runs watches them: steering (a socket's follow-ups) is `runs:write`
+  const scopes = ctx.actor.type === "system" ? undefined : ctx.actor.scopes;
+  return access === "EDITOR" && scopes && !scopes.includes("runs:write") ? "VIEWER" : access;
+}
 
 /** Throws `not_authorized` unless the caller may steer the run (follow-ups, cancel). */
 export function requireEditor(ctx: Ctx, row: RunRow, action: string): void {

@@ -1,5 +1,6 @@
+import { KeyScope } from "@ambit/protocol";
 import type { ApiKeyCreateParams } from "@ambit/sdk";
-import { type Command, str, UsageError } from "../command.ts";
+import { type Command, str, strs, UsageError } from "../command.ts";
 import { ago, printJson, table } from "../output.ts";
 
 export const apiKeyList: Command = {
@@ -11,13 +12,14 @@ export const apiKeyList: Command = {
     if (json) return (printJson(io, { api_keys }), 0);
     io.out.write(
       table(
-        ["UID", "NAME", "PREFIX", "ROLE", "PRINCIPAL", "LAST USED", "EXPIRES", "STATUS"],
+        ["UID", "NAME", "PREFIX", "ROLE", "SCOPES", "PRINCIPAL", "LAST USED", "EXPIRES", "STATUS"],
         api_keys.map((k) => [
           k.uid,
           k.name,
           `${k.prefix}…`,
           k.role,
-          `${k.principal.type} ${k.principal.uid}`,
+          scopesText(k),
+          `${k.agent_uid ? "agent" : k.principal.type} ${k.principal.uid}`,
           ago(k.last_used_at),
           k.expires_at ?? "never",
           k.revoked_at ? "revoked" : "active",
@@ -28,9 +30,18 @@ export const apiKeyList: Command = {
   },
 };
 
+const SCOPES = KeyScope.options;
+
+/** A key's scopes, and the pools of a host key. */
+const scopesText = (k: { scopes: string[]; pools: string[] | null }) =>
+  `${k.scopes.join(",") || "-"}${k.pools ? ` (pools ${k.pools.join(",")})` : ""}`;
+
 export const apiKeyCreate: Command = {
   path: ["api-key", "create"],
-  summary: "Create an API key for yourself (or, admins, for another member); the key is shown once",
+  summary:
+    "Create an API key for yourself (or, admins, for a member, a service account, a named agent or hosts); shown once",
+  description:
+    "Scopes limit what a key may do beside its role: runs:read, runs:write, config:read, config:write, hosts:connect, admin. Default: everything its role allows. A host key is `--scope hosts:connect --pool <pool>`: it connects hosts to those pools and calls nothing else.",
   args: "<name>",
   minArgs: 1,
   options: {
@@ -45,12 +56,38 @@ export const apiKeyCreate: Command = {
       description:
         "mint the key for this member of the team (admins; default: you). It is delegated: it never reaches their personal runs or secrets; they make their own key with it, once",
     },
+    "service-account": {
+      type: "string",
+      value: "<uid>",
+      description: "mint the key for this service account (admins; `ambit service-account list`)",
+    },
+    agent: {
+      type: "string",
+      value: "<uid>",
+      description:
+        "mint the key for this named agent (admins): runs made with it run as the agent, and may use on_behalf_of if the agent allows it",
+    },
+    scope: {
+      type: "string",
+      multiple: true,
+      value: "<scope>",
+      description: `limit the key to these scopes (${SCOPES.join(", ")}); default: all its role allows`,
+    },
+    pool: {
+      type: "string",
+      multiple: true,
+      value: "<pool>",
+      description: "a host key: the pools (worker ids) it may join; implies --scope hosts:connect",
+    },
     "expires-in-days": { type: "string", value: "<n>", description: "expire after n days" },
     "expires-at": { type: "string", value: "<time>", description: "expire at this RFC 3339 time" },
   },
   examples: [
     "ambit api-key create ci --role member --expires-in-days 90",
     "ambit api-key create ada-laptop --user $MEMBER_UID",
+    "ambit api-key create dashboards --scope runs:read",
+    "ambit api-key create build-host --scope hosts:connect --pool build --service-account $SA_UID",
+    "ambit api-key create triage-bot --agent $AGENT_UID",
     "ambit api-key create ci --json | jq -r .key",
   ],
   async run({ positionals, values, client, io, json }) {
@@ -60,10 +97,26 @@ export const apiKeyCreate: Command = {
         "--expires-in-days wants a whole number of days",
         "ambit api-key create",
       );
+    const pools = strs(values.pool);
+    const scopes = strs(values.scope);
+    if (pools.length && scopes.some((s) => s !== "hosts:connect"))
+      throw new UsageError("--pool makes a host key: it goes with --scope hosts:connect only");
+    const unknown = scopes.filter((s) => !SCOPES.includes(s as KeyScope));
+    if (unknown.length)
+      throw new UsageError(`unknown scope ${unknown.join(", ")}: use ${SCOPES.join(", ")}`);
     const body: ApiKeyCreateParams = {
       name: positionals[0],
       ...(str(values.role) ? { role: str(values.role) as ApiKeyCreateParams["role"] } : {}),
       ...(str(values.user) ? { user_uid: str(values.user) } : {}),
+      ...(str(values["service-account"])
+        ? { service_account_uid: str(values["service-account"]) }
+        : {}),
+      ...(str(values.agent) ? { agent_uid: str(values.agent) } : {}),
+      ...(pools.length
+        ? { scopes: ["hosts:connect"], pools }
+        : scopes.length
+          ? { scopes: scopes as KeyScope[] }
+          : {}),
       ...(days ? { expires_in_days: Number(days) } : {}),
       ...(str(values["expires-at"]) ? { expires_at: str(values["expires-at"]) } : {}),
     };
@@ -71,7 +124,7 @@ export const apiKeyCreate: Command = {
     if (json) return (printJson(io, created), 0);
     io.out.write(`${created.key}\n`);
     io.err.write(
-      `Created key '${created.name}' (${created.uid}, role ${created.role}${created.expires_at ? `, expires ${created.expires_at}` : ""}). Store it now: it is not shown again.\n`,
+      `Created key '${created.name}' (${created.uid}, role ${created.role}, scopes ${scopesText(created)}${created.expires_at ? `, expires ${created.expires_at}` : ""}). Store it now: it is not shown again.\n`,
     );
     if (created.personal_access === false) {
       io.err.write(

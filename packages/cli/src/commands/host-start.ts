@@ -8,7 +8,8 @@ export const hostStart: Command = {
     "Connects this machine to the team's host pool named by --worker-id and runs what it is assigned: clones the run's\n" +
     "environment, runs its setup commands and agent harness, and streams everything to the run's session. Runs with\n" +
     "config.worker_host=<worker-id> go to this pool; `warp` is the team's platform pool. The key (AMBIT_API_KEY or\n" +
-    "`ambit login`) needs the admin role. Ctrl-C (or SIGTERM) drains: no new runs, the unstarted ones are handed\n" +
+    "`ambit login`) is a host key for the pool (`ambit api-key create <name> --scope hosts:connect --pool <worker-id>`,\n" +
+    "it can do nothing else) or an admin's key. Ctrl-C (or SIGTERM) drains: no new runs, the unstarted ones are handed\n" +
     "back, the running ones finish; a second Ctrl-C cancels them.",
   options: {
     "worker-id": {
@@ -79,7 +80,7 @@ export const hostStart: Command = {
       throw new CliError(
         "no API key: run `ambit login` or set AMBIT_API_KEY",
         EXIT.AUTH,
-        "hosting needs a key with the admin role",
+        "mint a host key: ambit api-key create <name> --scope hosts:connect --pool <worker-id>",
       );
     try {
       return await serveHost({
@@ -99,7 +100,7 @@ export const hostStart: Command = {
       throw new CliError(
         (err as Error).message,
         EXIT.ERROR,
-        "check the URL and that the key has the admin role (`ambit whoami`)",
+        "check the URL and that the key is a host key for this pool (--scope hosts:connect --pool <worker-id>) or an admin's",
       );
     }
   },

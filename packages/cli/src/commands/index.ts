@@ -45,6 +45,12 @@ import {
   scheduleResume,
   scheduleUpdate,
 } from "./schedules.ts";
+import {
+  serviceAccountCreate,
+  serviceAccountDelete,
+  serviceAccountList,
+  serviceAccountUpdate,
+} from "./service-accounts.ts";
 import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
@@ -87,6 +93,10 @@ export const COMMANDS: Command[] = [
   apiKeyList,
   apiKeyCreate,
   apiKeyDelete,
+  serviceAccountList,
+  serviceAccountCreate,
+  serviceAccountUpdate,
+  serviceAccountDelete,
   webhookList,
   webhookCreate,
   webhookGet,

@@ -2,11 +2,16 @@ import type { Role } from "@ambit/sdk";
 import { type Command, str, UsageError } from "../command.ts";
 import { printJson, table } from "../output.ts";
 
-const ROLES = ["owner", "admin", "member", "viewer"];
-const role = (v: string | undefined, cmd: string): Role | undefined => {
-  if (v !== undefined && !ROLES.includes(v))
-    throw new UsageError(`--role must be one of ${ROLES.join(", ")}`, cmd);
-  return v as Role | undefined;
+const ROLES: Role[] = ["owner", "admin", "member", "viewer"];
+/** A `--role` value, one of `allowed`. */
+export const role = <R extends Role = Role>(
+  v: string | undefined,
+  cmd: string,
+  allowed: readonly R[] = ROLES as R[],
+): R | undefined => {
+  if (v !== undefined && !allowed.includes(v as R))
+    throw new UsageError(`--role must be one of ${allowed.join(", ")}`, cmd);
+  return v as R | undefined;
 };
 
 export const memberList: Command = {
@@ -18,8 +23,15 @@ export const memberList: Command = {
     if (json) return (printJson(io, { members }), 0);
     io.out.write(
       table(
-        ["UID", "EMAIL", "NAME", "ROLE", "JOINED"],
-        members.map((m) => [m.uid, m.email, m.display_name ?? "-", m.role, m.joined_at]),
+        ["UID", "TYPE", "EMAIL", "NAME", "ROLE", "JOINED"],
+        members.map((m) => [
+          m.uid,
+          m.type === "service_account" ? "service account" : "user",
+          m.email || "-",
+          m.display_name ?? "-",
+          m.role,
+          m.joined_at,
+        ]),
       ),
     );
     return 0;

@@ -24,7 +24,7 @@ from .resources.secrets import Secrets
 from .resources.skills import Skills
 from .resources.audit_log import AuditLog
 from .resources.stats import Stats
-from .resources.team import ApiKeys, TeamResource, Teams
+from .resources.team import ApiKeys, ServiceAccounts, TeamResource, Teams
 from .resources.team_config import EnvVars, McpServers, Prompts, Rules
 from .types import RunCreated, SignUp
 
@@ -89,6 +89,7 @@ class _Resources(Generic[C]):
     team: TeamResource[C]
     teams: Teams[C]
     api_keys: ApiKeys[C]
+    service_accounts: ServiceAccounts[C]
     hosts: Hosts[C]
     stats: Stats[C]
     me: MeResource[C]
@@ -100,6 +101,7 @@ class _Resources(Generic[C]):
         self.team = TeamResource(client)
         self.teams = Teams(client)
         self.api_keys = ApiKeys(client)
+        self.service_accounts = ServiceAccounts(client)
         self.hosts = Hosts(client)
         self.stats = Stats(client)
         self.me = MeResource(client)

@@ -187,6 +187,7 @@ class Team(TypedDict):
 
 class Member(TypedDict):
     uid: str
+    type: Literal["user", "service_account"]
     email: str
     display_name: Optional[str]
     role: Role
@@ -199,11 +200,26 @@ class ApiKey(TypedDict):
     prefix: str
     role: Role
     principal: Dict[str, str]
+    scopes: List[str]
+    pools: Optional[List[str]]
+    agent_uid: Optional[str]
     personal_access: bool
     created_at: str
     expires_at: Optional[str]
     last_used_at: Optional[str]
     revoked_at: Optional[str]
+
+
+class ServiceAccount(TypedDict):
+    """A non-human member (CI, an integration, hosts) with a role and keys of its own."""
+
+    uid: str
+    type: Literal["service_account"]
+    name: str
+    description: Optional[str]
+    role: Role
+    created_by: Optional[str]
+    created_at: str
 
 
 class CreatedApiKey(ApiKey):

@@ -14,7 +14,9 @@ export function ApiKeys({ me }: { me: Me }) {
   const members = useMembers();
   const holder = (uid: string) => {
     const m = members.data?.members.find((x) => x.uid === uid);
-    return m ? m.display_name || m.email : uid;
+    if (!m) return uid;
+    const name = m.display_name || m.email;
+    return m.type === "service_account" ? `${name} (service account)` : name;
   };
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["api-keys"] });
   return (
@@ -30,6 +32,7 @@ export function ApiKeys({ me }: { me: Me }) {
               <th scope="col">Name</th>
               <th scope="col">Key</th>
               <th scope="col">Role</th>
+              <th scope="col">Scopes</th>
               <th scope="col">Holder</th>
               <th scope="col">Created</th>
               <th scope="col">Expires</th>
@@ -47,7 +50,11 @@ export function ApiKeys({ me }: { me: Me }) {
                   <code>{k.prefix}…</code>
                 </td>
                 <td>{k.role}</td>
-                <td>{holder(k.principal.uid)}</td>
+                <td>
+                  {k.scopes.join(", ") || "none"}
+                  {k.pools && <span className="muted"> (pools {k.pools.join(", ")})</span>}
+                </td>
+                <td>{k.agent_uid ? `named agent ${k.agent_uid}` : holder(k.principal.uid)}</td>
                 <td>{formatTime(k.created_at)}</td>
                 <td>{k.expires_at ? formatTime(k.expires_at) : "never"}</td>
                 <td>{formatTime(k.last_used_at)}</td>

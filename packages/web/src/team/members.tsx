@@ -19,8 +19,11 @@ export function Members({ me }: { me: Me }) {
     void queryClient.invalidateQueries({ queryKey: ["api-keys"] });
   };
   const setRole = useMutation({
-    mutationFn: async (v: { uid: string; role: Role }) =>
-      client.team.members.update(v.uid, { role: v.role }),
+    // a service account is re-roled where it is managed (it is no person's membership)
+    mutationFn: async (v: { uid: string; role: Role; account: boolean }) =>
+      v.account
+        ? client.serviceAccounts.update(v.uid, { role: v.role as Exclude<Role, "owner"> })
+        : client.team.members.update(v.uid, { role: v.role }),
     onSettled: refresh,
   });
   const admin = isAdmin(me);
@@ -52,7 +55,9 @@ export function Members({ me }: { me: Me }) {
                 key={m.uid}
                 m={m}
                 me={me}
-                onRole={(role) => setRole.mutate({ uid: m.uid, role })}
+                onRole={(role) =>
+                  setRole.mutate({ uid: m.uid, role, account: m.type === "service_account" })
+                }
                 onRemoved={refresh}
               />
             ))}
@@ -72,10 +77,14 @@ function MemberRow(props: {
   const { m, me } = props;
   const name = m.display_name || m.email;
   const manage = mayManage(me, m.role);
+  const account = m.type === "service_account";
   return (
-    <tr data-member={m.email}>
-      <td>{m.display_name ?? "—"}</td>
-      <td>{m.email}</td>
+    <tr data-member={m.email || m.uid} data-type={m.type}>
+      <td>
+        {m.display_name ?? "—"}
+        {account && <span className="muted"> (service account)</span>}
+      </td>
+      <td>{m.email || "—"}</td>
       <td data-col="role">
         {manage ? (
           <select
@@ -104,7 +113,9 @@ function MemberRow(props: {
               confirm="Yes, remove them"
               pending="Removing…"
               what="The member was not removed"
-              action={() => client.team.members.remove(m.uid)}
+              action={() =>
+                account ? client.serviceAccounts.delete(m.uid) : client.team.members.remove(m.uid)
+              }
               onDone={props.onRemoved}
             >
               <p>Their API keys are revoked and their personal secrets deleted.</p>

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Mapping, Optional
 
 from .._client import path_of
 from .._flow import Flow
-from ..types import ApiKey, CreatedApiKey, Member, SignUp, Team
+from ..types import ApiKey, CreatedApiKey, Member, ServiceAccount, SignUp, Team
 from ._base import APIResource, C, Options, PostOptions, compact, endpoint
 
 if TYPE_CHECKING:
@@ -108,16 +108,25 @@ class ApiKeys(APIResource[C]):
         user_uid: Optional[str] = None,
         expires_at: Optional[str] = None,
         expires_in_days: Optional[int] = None,
+        scopes: Optional[List[str]] = None,
+        pools: Optional[List[str]] = None,
+        service_account_uid: Optional[str] = None,
+        agent_uid: Optional[str] = None,
         **options: Unpack[PostOptions],
     ) -> Flow[CreatedApiKey]:
         """Creates a key (``role`` at most the caller's); its secret ``key`` is in this answer
-        only."""
+        only. ``scopes`` limit it (default: all its role allows); ``pools`` with
+        ``scopes=["hosts:connect"]`` make a host key for those pools."""
         body = compact(
             name=name,
             role=role,
             user_uid=user_uid,
             expires_at=expires_at,
             expires_in_days=expires_in_days,
+            scopes=scopes,
+            pools=pools,
+            service_account_uid=service_account_uid,
+            agent_uid=agent_uid,
         )
         return self._client.request_flow("POST", "/api-keys", body=body, **options)
 
@@ -125,3 +134,48 @@ class ApiKeys(APIResource[C]):
     def delete(self, uid: str, **options: Unpack[Options]) -> Flow[None]:
         """Revokes the key."""
         return self._client.request_flow("DELETE", path_of("/api-keys/{}", uid), **options)
+
+
+class ServiceAccounts(APIResource[C]):
+    """``client.service_accounts``: the team's non-human members (admins). Mint their keys with
+    ``client.api_keys.create(name=..., service_account_uid=uid)``."""
+
+    @endpoint
+    def list(self, **options: Unpack[Options]) -> Flow[List[ServiceAccount]]:
+        return self._list_at("/service-accounts", "service_accounts", **options)
+
+    @endpoint
+    def create(
+        self,
+        *,
+        name: str,
+        role: Optional[str] = None,
+        description: Optional[str] = None,
+        **options: Unpack[PostOptions],
+    ) -> Flow[ServiceAccount]:
+        """Creates one (``role`` defaults to ``member``, at most the caller's)."""
+        body = compact(name=name, role=role, description=description)
+        return self._client.request_flow("POST", "/service-accounts", body=body, **options)
+
+    @endpoint
+    def update(
+        self,
+        uid: str,
+        *,
+        name: Optional[str] = None,
+        role: Optional[str] = None,
+        description: Optional[str] = None,
+        **options: Unpack[Options],
+    ) -> Flow[ServiceAccount]:
+        """Renames it or changes its role (a lower role caps its keys)."""
+        body = compact(name=name, role=role, description=description)
+        return self._client.request_flow(
+            "PATCH", path_of("/service-accounts/{}", uid), body=body, **options
+        )
+
+    @endpoint
+    def delete(self, uid: str, **options: Unpack[Options]) -> Flow[None]:
+        """Deletes it and revokes its keys."""
+        return self._client.request_flow(
+            "DELETE", path_of("/service-accounts/{}", uid), **options
+        )

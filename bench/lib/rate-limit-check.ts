@@ -1,0 +1,94 @@
+// `npm run bench -- api`'s limiter section: what the per-key and per-team rate limiter adds to a
+// request (its own `Server-Timing: ratelimit;dur=…`, the two RateLimiter Durable Object calls it
+// waits for), and a key past its budget refused 429 while another key of the team goes on.
+import { BENCH_ATTACHES_PER_KEY } from "./bench-state.ts";
+import { round } from "./load.ts";
+
+export type LimiterResult = {
+  added_ms: { p50: number; p95: number; samples: number };
+  added_p50_target_ms: number;
+  added_p50_pass: boolean;
+  limited_key: { budget_per_minute: number; sent: number; ok: number; refused_429: number };
+  refusal: { retry_after: string | null; ratelimit_policy: string | null; ratelimit: string | null };
+  other_key_status: number;
+};
+
+const TARGET_MS = 1;
+
+async function call(url: string, key: string, method = "GET", body?: unknown) {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  await res.arrayBuffer();
+  return res;
+}
+
+/**
+ * A burst of attach tokens from one fresh key (the bench server limits that budget, per key and
+ * per team): the limiter's cost from each answer's `Server-Timing`, the refusals past the
+ * key's budget, and another key's answer after them.
+ */
+export async function limiterCheck(
+  baseUrl: string,
+  ownerKey: string,
+  runId: string,
+  samples: number,
+): Promise<LimiterResult> {
+  const mint = async (name: string) => {
+    const res = await fetch(`${baseUrl}/api/v1/api-keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ownerKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name }),
+    });
+    return ((await res.json()) as { key: string }).key;
+  };
+  const tokenUrl = `${baseUrl}/api/v1/agent/runs/${runId}/session-token`;
+  const durations: number[] = [];
+  const timed = async (key: string) => {
+    const res = await call(tokenUrl, key, "POST");
+    const dur = /ratelimit;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1];
+    if (dur) durations.push(Number(dur));
+    return res;
+  };
+  // the cost: keys each within their budget
+  let sampler = "";
+  for (let i = 0; i < samples; i++) {
+    if (i % BENCH_ATTACHES_PER_KEY === 0) sampler = await mint(`bench-sampler-${i}`);
+    await timed(sampler);
+  }
+  durations.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    round(durations[Math.min(durations.length - 1, Math.ceil((p / 100) * durations.length) - 1)]);
+  const [limited, other] = [await mint("bench-limited"), await mint("bench-other")];
+  const sent = BENCH_ATTACHES_PER_KEY + 20;
+  let ok = 0;
+  let refused = 0;
+  let last: Response | undefined;
+  for (let i = 0; i < sent; i++) {
+    const res = await call(tokenUrl, limited, "POST");
+    if (res.status === 200) ok++;
+    if (res.status === 429) {
+      refused++;
+      last = res;
+    }
+  }
+  const otherStatus = (await call(tokenUrl, other, "POST")).status;
+  const p50 = pct(50);
+  return {
+    added_ms: { p50, p95: pct(95), samples: durations.length },
+    added_p50_target_ms: TARGET_MS,
+    added_p50_pass: p50 < TARGET_MS,
+    limited_key: { budget_per_minute: BENCH_ATTACHES_PER_KEY, sent, ok, refused_429: refused },
+    refusal: {
+      retry_after: last?.headers.get("retry-after") ?? null,
+      ratelimit_policy: last?.headers.get("ratelimit-policy") ?? null,
+      ratelimit: last?.headers.get("ratelimit") ?? null,
+    },
+    other_key_status: otherStatus,
+  };
+}
