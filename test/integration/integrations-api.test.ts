@@ -139,7 +139,9 @@ describe("/api/v1/integrations", () => {
       key: t.key,
       body: { type: "jira", name: "j" },
     });
-    expect(expectProblem(res, 400, "invalid_request").detail).toMatch(/github.*webhook.*slack.*linear/);
+    expect(expectProblem(res, 400, "invalid_request").detail).toMatch(
+      /github.*webhook.*slack.*linear/,
+    );
     const token = "ghp_not-a-real-token-value";
     const gh = await call("POST", INTEGRATIONS, {
       key: t.key,

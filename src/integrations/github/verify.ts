@@ -23,8 +23,7 @@ export async function verifyGitHubDelivery(input: {
   // the previous secret still opens while a rotation is under way (GitHub has one at a time)
   const secrets = [input.credentials.webhook_secret, input.credentials.previous_webhook_secret];
   let ok = false;
-  for (const secret of secrets)
-    if (secret && !ok) ok = await hmacMatches(secret, sig, input.body);
+  for (const secret of secrets) if (secret && !ok) ok = await hmacMatches(secret, sig, input.body);
   if (!ok) return refuse("signature does not match the webhook secret");
   const deliveryId = input.headers.get("x-github-delivery");
   const event = input.headers.get("x-github-event");

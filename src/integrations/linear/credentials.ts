@@ -63,6 +63,6 @@ export function authorizationOf(c: LinearAuth): string {
   if ("access_token" in c) return `Bearer ${c.access_token}`;
   throw new AppError(
     "integration_not_configured",
-    "the Linear integration has no api_key or access_token yet: open its install link (`ambit integration install <uid>`) or save an api_key (PATCH /api/v1/integrations/{uid})",
+    "the Linear integration has no api_key or access_token yet: open an install link (`POST /api/v1/integrations/{uid}/install-link`) or save an api_key (PATCH /api/v1/integrations/{uid})",
   );
 }
