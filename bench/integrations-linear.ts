@@ -7,17 +7,12 @@
 import { createHmac } from "node:crypto";
 import type { startFakeLinear } from "../test/fakes/linear-graphql.ts";
 import { json } from "./lib/bench-state.ts";
+import { openLoop } from "./lib/open-loop.ts";
 
 export const LINEAR_KEY = "lin_api_bench_key";
 const WEBHOOK_SECRET = "bench-linear-webhook-secret";
 
-type Sent = { at: number; ms: number; status: number };
 type FakeLinear = Awaited<ReturnType<typeof startFakeLinear>>;
-type OpenLoop = (
-  n: number,
-  rate: number,
-  send: (i: number) => Promise<Response>,
-) => Promise<Sent[]>;
 
 export async function benchLinear(o: {
   url: string;
@@ -27,7 +22,6 @@ export async function benchLinear(o: {
   n: number;
   rate: number;
   timeoutS: number;
-  openLoop: OpenLoop;
 }) {
   const integration = await json<{ uid: string }>(
     await fetch(`${o.url}/api/v1/integrations`, {
@@ -43,9 +37,9 @@ export async function benchLinear(o: {
     201,
   );
   const inbound = `${o.url}/api/v1/integrations/${integration.uid}/events`;
-  await o.openLoop(20, o.rate, (i) => deliverLinear(inbound, `warm-session-${i}`, o.ownerEmail));
+  await openLoop(20, o.rate, (i) => deliverLinear(inbound, `warm-session-${i}`, o.ownerEmail));
   const sessions = Array.from({ length: o.n }, (_, i) => `bench-session-${i}`);
-  const acks = await o.openLoop(o.n, o.rate, (i) =>
+  const acks = await openLoop(o.n, o.rate, (i) =>
     deliverLinear(inbound, sessions[i], o.ownerEmail),
   );
   const firstAt = await firstActivities(o.linear, sessions, o.timeoutS);

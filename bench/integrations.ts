@@ -28,11 +28,10 @@ import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
+import { openLoop, type Sent } from "./lib/open-loop.ts";
 
 const PAT = "ghp_bench_token";
 const SECRET = "bench-webhook-secret";
-
-type Sent = { at: number; ms: number; status: number };
 
 export async function benchIntegrations(argv: string[]) {
   const { values: o } = parseArgs({
@@ -145,14 +144,14 @@ export async function benchIntegrations(argv: string[]) {
     log(`Slack events: ${sn} at ${rate}/s`);
     const cpuSlack0 = treeCpuMs(server.child.pid);
     const sl = runSlack
-      ? await benchSlack({ ...vendor, slack, n: sn, openLoop })
+      ? await benchSlack({ ...vendor, slack, n: sn })
       : { acks: [], toReply: [], slackCallsPerEvent: 0 };
     const cpuSlack1 = treeCpuMs(server.child.pid);
     const ln = runLinear ? n : 0;
     log(`Linear agent sessions: ${ln} at ${rate}/s`);
     const cpuLinear0 = treeCpuMs(server.child.pid);
     const li = runLinear
-      ? await benchLinear({ ...vendor, linear, n: ln, openLoop })
+      ? await benchLinear({ ...vendor, linear, n: ln })
       : { acks: [], toFirst: [], linearCallsPerDelivery: 0 };
     const cpuLinear1 = treeCpuMs(server.child.pid);
 
@@ -255,31 +254,6 @@ async function deliver(inbound: string, deliveryId: string, number: number) {
     },
     body,
   });
-}
-
-/** `n` requests started `1000/rate` ms apart whatever the answers do (an open loop, as senders). */
-async function openLoop(
-  n: number,
-  rate: number,
-  send: (i: number) => Promise<Response>,
-): Promise<Sent[]> {
-  const t0 = performance.now();
-  const wall0 = Date.now();
-  const out: Promise<Sent>[] = [];
-  for (let i = 0; i < n; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const start = performance.now();
-    const at = wall0 + (start - t0);
-    out.push(
-      send(i).then(async (res) => {
-        await res.arrayBuffer();
-        return { at, ms: performance.now() - start, status: res.status };
-      }),
-    );
-  }
-  return Promise.all(out);
 }
 
 /**

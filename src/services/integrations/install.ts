@@ -95,7 +95,7 @@ export async function completeInstall(
   if (!claims)
     throw new AppError(
       "invalid_request",
-      "this install link is expired or not ours; make a new one (`ambit integration install <uid>`)",
+      "this install link is expired or not ours; make a new one (`POST /api/v1/integrations/{uid}/install-link`)",
     );
   if (input.error || !input.code)
     throw new AppError(
