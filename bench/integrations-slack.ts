@@ -6,17 +6,12 @@
 import { createHmac } from "node:crypto";
 import type { startFakeSlackWebApi } from "../test/fakes/slack-web-api.ts";
 import { json } from "./lib/bench-state.ts";
+import { openLoop } from "./lib/open-loop.ts";
 
 export const SLACK_BOT_TOKEN = "xoxb-bench";
 const SIGNING_SECRET = "bench-slack-signing-secret";
 
-type Sent = { at: number; ms: number; status: number };
 type FakeSlack = Awaited<ReturnType<typeof startFakeSlackWebApi>>;
-type OpenLoop = (
-  n: number,
-  rate: number,
-  send: (i: number) => Promise<Response>,
-) => Promise<Sent[]>;
 
 export async function benchSlack(o: {
   url: string;
@@ -26,7 +21,6 @@ export async function benchSlack(o: {
   n: number;
   rate: number;
   timeoutS: number;
-  openLoop: OpenLoop;
 }) {
   const { slack } = o;
   slack.users.set("U1", { id: "U1", email: o.ownerEmail, confirmed: true });
@@ -47,8 +41,8 @@ export async function benchSlack(o: {
   const inbound = `${o.url}/api/v1/integrations/${integration.uid}/events`;
   // each event is a thread of its own: its ts is the thread the reply goes to
   const tsOf = (i: number) => `1800000000.${String(i).padStart(6, "0")}`;
-  await o.openLoop(20, o.rate, (i) => mention(inbound, `EvWarm${i}`, tsOf(900_000 + i)));
-  const acks = await o.openLoop(o.n, o.rate, (i) => mention(inbound, `EvBench${i}`, tsOf(i)));
+  await openLoop(20, o.rate, (i) => mention(inbound, `EvWarm${i}`, tsOf(900_000 + i)));
+  const acks = await openLoop(o.n, o.rate, (i) => mention(inbound, `EvBench${i}`, tsOf(i)));
   const deadline = Date.now() + o.timeoutS * 1000;
   const firstReply = new Map<string, number>();
   while (Date.now() < deadline) {

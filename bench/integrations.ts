@@ -4,7 +4,9 @@
 // reaction and thread read). Measures the inbound answer (acknowledged) and delivery → run QUEUED
 // (the run row's created_at), against GET /healthz and POST /agent/runs at the same rate on the
 // same server; then Slack app_mention events at the same rate (integrations-slack.ts): acknowledged
-// (Slack's deadline 3 s) and event → first reply posted. Writes
+// (Slack's deadline 3 s) and event → first reply posted; then Linear agent sessions
+// (integrations-linear.ts): acknowledged (Linear's deadline 5 s) and event → first activity
+// posted (Linear wants one within 10 s). `--only slack|linear` runs one vendor case alone. Writes
 // bench/results/integrations-<timestamp>.json. See bench/README.md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -18,17 +20,18 @@ import {
 } from "../scripts/lib/wrangler-dev.ts";
 import { issueCommentPayload } from "../test/fakes/github-payloads.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../test/fakes/github-rest.ts";
+import { startFakeLinear } from "../test/fakes/linear-graphql.ts";
 import { startFakeSlackWebApi } from "../test/fakes/slack-web-api.ts";
+import { benchLinear, LINEAR_KEY } from "./integrations-linear.ts";
 import { benchSlack, SLACK_BOT_TOKEN } from "./integrations-slack.ts";
 import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { treeCpuMs, watchOtherCpu } from "./lib/cpu.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
+import { openLoop, type Sent } from "./lib/open-loop.ts";
 
 const PAT = "ghp_bench_token";
 const SECRET = "bench-webhook-secret";
-
-type Sent = { at: number; ms: number; status: number };
 
 export async function benchIntegrations(argv: string[]) {
   const { values: o } = parseArgs({
@@ -38,27 +41,34 @@ export async function benchIntegrations(argv: string[]) {
       deliveries: { type: "string", default: "500" },
       timeout: { type: "string", default: "120" },
       keep: { type: "boolean", default: false },
-      /** `slack`: the Slack case only (skips the floor, POST /agent/runs and GitHub) */
+      /** `slack` or `linear`: that case only (skips the floor, POST /agent/runs, GitHub, the other) */
       only: { type: "string" },
     },
   });
-  const slackOnly = o.only === "slack";
+  if (o.only !== undefined && o.only !== "slack" && o.only !== "linear")
+    throw new Error(`--only ${o.only}: expected slack or linear`);
+  const vendorOnly = o.only !== undefined;
+  const runSlack = o.only !== "linear";
+  const runLinear = o.only !== "slack";
   const rate = Number(o.rate);
   const n = Number(o.deliveries);
   const state = benchState("integrations", o.keep!);
   let server: DevServer | undefined;
   let rest: FakeGitHubRest | undefined;
   let slack: Awaited<ReturnType<typeof startFakeSlackWebApi>> | undefined;
+  let linear: Awaited<ReturnType<typeof startFakeLinear>> | undefined;
   state.onCleanup(async () => {
     await server?.stop();
     await rest?.close();
     await slack?.close();
+    await linear?.close();
   });
   const started = new Date();
   try {
     await applyMigrations(state.persistTo, { quiet: true });
     rest = await startFakeGitHubRest({ pat: PAT, botLogin: "ambit[bot]" });
     slack = await startFakeSlackWebApi({ token: SLACK_BOT_TOKEN, botUserId: "UBOT" });
+    linear = await startFakeLinear({ apiKey: LINEAR_KEY });
     server = await startDevServer({
       persistTo: state.persistTo,
       // every run waits in line (no host serves its pool): the team may hold all of them
@@ -66,6 +76,7 @@ export async function benchIntegrations(argv: string[]) {
         ...state.vars,
         MAX_QUEUED_RUNS_PER_TEAM: "1000000",
         SLACK_API_URL: slack.url,
+        LINEAR_API_URL: linear.url,
         PUBLIC_URL: "https://ambit.bench.test",
       },
       logLevel: "warn",
@@ -95,7 +106,7 @@ export async function benchIntegrations(argv: string[]) {
     await openLoop(20, rate, () => fetch(`${url}/healthz`));
     await settle(url, auth, 20, Number(o.timeout));
 
-    const m = slackOnly ? 0 : n;
+    const m = vendorOnly ? 0 : n;
     log(`GET /healthz: ${m} at ${rate}/s`);
     const healthz = await openLoop(m, rate, () => fetch(`${url}/healthz`));
 
@@ -124,23 +135,25 @@ export async function benchIntegrations(argv: string[]) {
       })
       .filter((x): x is number => x !== undefined);
 
-    log(`Slack events: ${n} at ${rate}/s`);
     const me = await json<{ user: { email: string } }>(
       await fetch(`${url}/api/v1/me`, { headers: auth }),
       200,
     );
+    const vendor = { url, auth, ownerEmail: me.user.email, rate, timeoutS: Number(o.timeout) };
+    const sn = runSlack ? n : 0;
+    log(`Slack events: ${sn} at ${rate}/s`);
     const cpuSlack0 = treeCpuMs(server.child.pid);
-    const sl = await benchSlack({
-      url,
-      auth,
-      ownerEmail: me.user.email,
-      slack,
-      n,
-      rate,
-      timeoutS: Number(o.timeout),
-      openLoop,
-    });
+    const sl = runSlack
+      ? await benchSlack({ ...vendor, slack, n: sn })
+      : { acks: [], toReply: [], slackCallsPerEvent: 0 };
     const cpuSlack1 = treeCpuMs(server.child.pid);
+    const ln = runLinear ? n : 0;
+    log(`Linear agent sessions: ${ln} at ${rate}/s`);
+    const cpuLinear0 = treeCpuMs(server.child.pid);
+    const li = runLinear
+      ? await benchLinear({ ...vendor, linear, n: ln })
+      : { acks: [], toFirst: [], linearCallsPerDelivery: 0 };
+    const cpuLinear1 = treeCpuMs(server.child.pid);
 
     const report = {
       bench: "integrations",
@@ -157,8 +170,7 @@ export async function benchIntegrations(argv: string[]) {
           api.map((x) => x.ms),
           api,
         ),
-        server_cpu_ms_per_run:
-          cpuApi0 === null || cpuApi1 === null ? null : round((cpuApi1 - cpuApi0) / n),
+        server_cpu_ms_per_run: perItem(cpuApi0, cpuApi1, m),
       },
       delivery_acknowledged: figures(
         acks.map((x) => x.ms),
@@ -167,9 +179,9 @@ export async function benchIntegrations(argv: string[]) {
       delivery_to_run_queued: {
         ...stats(toQueued),
         runs: toQueued.length,
-        missing: n - toQueued.length,
+        missing: m - toQueued.length,
       },
-      server_cpu_ms_per_delivery: cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / n),
+      server_cpu_ms_per_delivery: perItem(cpu0, cpu1, m),
       github_calls_per_delivery: round(rest.calls.length / (m + 20), 2),
       slack_event_acknowledged: {
         ...figures(
@@ -181,11 +193,25 @@ export async function benchIntegrations(argv: string[]) {
       slack_event_to_first_reply: {
         ...stats(sl.toReply),
         replies: sl.toReply.length,
-        missing: n - sl.toReply.length,
+        missing: sn - sl.toReply.length,
       },
-      slack_server_cpu_ms_per_event:
-        cpuSlack0 === null || cpuSlack1 === null ? null : round((cpuSlack1 - cpuSlack0) / n),
+      slack_server_cpu_ms_per_event: perItem(cpuSlack0, cpuSlack1, sn),
       slack_calls_per_event: round(sl.slackCallsPerEvent, 2),
+      linear_delivery_acknowledged: {
+        ...figures(
+          li.acks.map((x) => x.ms),
+          li.acks,
+        ),
+        deadline_ms: 5000,
+      },
+      linear_event_to_first_activity: {
+        ...stats(li.toFirst),
+        within_10s: li.toFirst.filter((ms) => ms <= 10_000).length,
+        sessions: li.toFirst.length,
+        missing: ln - li.toFirst.length,
+      },
+      linear_server_cpu_ms_per_delivery: perItem(cpuLinear0, cpuLinear1, ln),
+      linear_calls_per_delivery: round(li.linearCallsPerDelivery, 2),
     };
     console.table({
       "GET /healthz": row(report.healthz),
@@ -194,6 +220,8 @@ export async function benchIntegrations(argv: string[]) {
       "delivery → QUEUED": row(report.delivery_to_run_queued),
       "Slack event acknowledged": row(report.slack_event_acknowledged),
       "Slack event → first reply": row(report.slack_event_to_first_reply),
+      "Linear acknowledged": row(report.linear_delivery_acknowledged),
+      "Linear → first activity": row(report.linear_event_to_first_activity),
     });
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
@@ -226,31 +254,6 @@ async function deliver(inbound: string, deliveryId: string, number: number) {
     },
     body,
   });
-}
-
-/** `n` requests started `1000/rate` ms apart whatever the answers do (an open loop, as senders). */
-async function openLoop(
-  n: number,
-  rate: number,
-  send: (i: number) => Promise<Response>,
-): Promise<Sent[]> {
-  const t0 = performance.now();
-  const wall0 = Date.now();
-  const out: Promise<Sent>[] = [];
-  for (let i = 0; i < n; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const start = performance.now();
-    const at = wall0 + (start - t0);
-    out.push(
-      send(i).then(async (res) => {
-        await res.arrayBuffer();
-        return { at, ms: performance.now() - start, status: res.status };
-      }),
-    );
-  }
-  return Promise.all(out);
 }
 
 /**
@@ -288,6 +291,10 @@ async function settle(
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** CPU ms per item between two readings (null off Linux or when the case did not run). */
+const perItem = (cpu0: number | null, cpu1: number | null, count: number) =>
+  cpu0 === null || cpu1 === null || count === 0 ? null : round((cpu1 - cpu0) / count);
 
 function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);

@@ -43,7 +43,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   integrations: {
     run: benchIntegrations,
     about:
-      "GitHub deliveries in at a fixed rate: acknowledged and delivery → run QUEUED (p50/p99), against GET /healthz and POST /agent/runs at that rate. Options: --rate 50 --deliveries N --timeout S --keep",
+      "GitHub deliveries, Slack events and Linear agent sessions in at a fixed rate: acknowledged, delivery → run QUEUED / first reply / first activity (p50/p99), against GET /healthz and POST /agent/runs at that rate. Options: --rate 50 --deliveries N --timeout S --only slack|linear --keep",
   },
   schedules: {
     run: benchSchedules,

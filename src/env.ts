@@ -46,6 +46,14 @@ const Config = z
       .url({ protocol: /^https?$/ })
       .default("https://api.linear.app")
       .transform((u) => u.replace(/\/+$/, "")),
+    /**
+     * Linear's web origin, where an admin approves the OAuth install (`<LINEAR_OAUTH_URL>/oauth/
+     * authorize`); the code is exchanged at `<LINEAR_API_URL>/oauth/token`. Tests point both at a fake.
+     */
+    LINEAR_OAUTH_URL: z
+      .url({ protocol: /^https?$/ })
+      .default("https://linear.app")
+      .transform((u) => u.replace(/\/+$/, "")),
     // Live viewers (finding 7): what one run's session serves at once; more are answered 429.
     /** websockets and SSE streams of one run, of every kind (teammates and the public link; the host aside) */
     RUN_VIEWERS_MAX: z.coerce.number().int().min(1).default(100),

@@ -30,6 +30,14 @@ export interface IntegrationKind<Credentials = unknown, Settings = unknown> {
    */
   generateCredentials?(): Partial<Credentials>;
   /**
+   * An answer given BEFORE the signature check, for a sender's unsigned probe (Slack's
+   * `ssl_check=1` health check, which may come unsigned). Pure: no network, no D1; it sees the
+   * raw request only. Whatever it answers is neither recorded nor queued, so it must be a fixed,
+   * content-free reply (it is open to anyone who knows the inbound URL). Absent or `undefined`:
+   * the request goes on to `verify`.
+   */
+  preVerify?(input: { headers: Headers; body: Uint8Array }): InboundReply | undefined;
+  /**
    * Checks a delivery's signature over the raw bytes, in constant time, before anything is parsed;
    * a stale timestamp fails too. Runs inside the inbound request: no network, no D1.
    */
@@ -150,7 +158,12 @@ export type Decision =
       actAs: string;
       refused?: (message: string) => Promise<void>;
     }
-  | { kind: "ignore"; reason: string };
+  | { kind: "ignore"; reason: string }
+  /**
+   * The sender says the integration can no longer act (Slack's `app_uninstalled`,
+   * `tokens_revoked`): it is disabled, and `reason` is recorded on the delivery for the admin.
+   */
+  | { kind: "disable"; reason: string };
 
 /** An integration as a kind sees it: credentials unsealed, settings parsed. */
 export type IntegrationRecord<Credentials, Settings> = {

@@ -1,7 +1,7 @@
 import { jwtVerify, SignJWT } from "jose";
 
-// A generic OAuth install for integration kinds (Slack's OAuth v2 now; Linear's `actor=app`
-// next): a kind describes its authorize URL, scopes and code exchange (`OAuthDescriptor`), the
+// A generic OAuth install for integration kinds (Slack's OAuth v2, Linear's `actor=app` agent
+// app): a kind describes its authorize URL, scopes and code exchange (`OAuthDescriptor`), the
 // framework signs the `state` (bound to team, integration and the admin who asked; 10 minutes;
 // single use by its `jti`) and stores what the exchange returns in the integration's sealed
 // credentials (src/services/integrations/install.ts).
@@ -26,6 +26,8 @@ export type OAuthDescriptor = {
     code: string;
     redirectUri: string;
     client: { id: string; secret: string };
+    /** how the vendor is reached (tests pass a fake's); absent: the global `fetch` */
+    fetch?: typeof fetch;
   }) => Promise<{ credentials: Record<string, string>; settings?: Record<string, unknown> }>;
 };
 

@@ -1,9 +1,10 @@
+import type { Role } from "@ambit/protocol";
 import { and, eq, gt, lt } from "drizzle-orm";
 import { createDb } from "../db/client.ts";
 import { integrationLinkCodes, integrationUserLinks, memberships, users } from "../db/schema.ts";
 import { sha256Hex } from "../lib/hash.ts";
 
-// Which team member an outside user is (a Slack user id): a link the member made once with a
+// Which team member an outside user is (a Slack user id, a Linear user's email): a link the member made once with a
 // one-time code, or the email the outside tool verified. Kinds call these from `decide`.
 
 /** How long a link code lives: long enough to switch to Slack and type it, short enough to leak harmlessly. */
@@ -34,15 +35,22 @@ export async function linkedMember(ref: Ref, externalUserId: string): Promise<st
   return hit?.userId ?? null;
 }
 
-/** The member whose account email is `email` (an address the outside tool says it verified). */
-export async function memberByEmail(ref: Ref, email: string): Promise<string | null> {
+/**
+ * The member whose account email is `email` (an address the outside tool says it verified), with
+ * their role (a kind may want more than a viewer). Emails are stored lower-cased; another team's
+ * member is not found.
+ */
+export async function memberByEmail(
+  ref: Pick<Ref, "env" | "teamId">,
+  email: string,
+): Promise<{ userId: string; role: Role } | null> {
   const [hit] = await createDb(ref.env.DB)
-    .select({ userId: users.id })
+    .select({ userId: users.id, role: memberships.role })
     .from(users)
     .innerJoin(memberships, eq(memberships.userId, users.id))
     .where(and(eq(users.email, email.trim().toLowerCase()), eq(memberships.teamId, ref.teamId)))
     .limit(1);
-  return hit?.userId ?? null;
+  return hit ?? null;
 }
 
 /** Stores a code's hash for member `userId` (the code itself is shown to them once). */

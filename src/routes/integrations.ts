@@ -74,7 +74,7 @@ export const integrationInboundRoutes = newRouter()
       security: [],
       summary: "Where the vendor's OAuth install redirects back (no API key: the signed state)",
       description:
-        "Checks `state` (signed for a team, integration and admin; 10 minutes; single use), exchanges `code` (Slack: `oauth.v2.access`) and stores the bot token sealed in the integration's credentials. Answers a short page.",
+        "Checks `state` (signed for a team, integration and admin; 10 minutes; single use), exchanges `code` (Slack: `oauth.v2.access`; Linear: `/oauth/token`, then `viewer { id }` as `app_user_id`) and stores the token sealed in the integration's credentials. Answers a short page.",
       request: {
         query: z.object({
           code: z.string().max(500).optional(),
@@ -89,7 +89,7 @@ export const integrationInboundRoutes = newRouter()
     }),
     async (c) => {
       await completeInstall(c.env, c.req.valid("query"));
-      return c.text("Installed. You can close this tab and mention the app in Slack.", 200);
+      return c.text("Installed. You can close this tab and mention the app where you work.", 200);
     },
   );
 
@@ -100,7 +100,7 @@ export const integrationsRoutes = newRouter()
       path: "/integrations/{uid}/install-link",
       tags,
       security: bearer,
-      summary: "Make a link that installs the integration's app with OAuth (admin; Slack)",
+      summary: "Make a link that installs the integration's app with OAuth (admin; Slack, Linear)",
       description:
         "Needs the app's `client_id` and `client_secret` in the credentials and the server's PUBLIC_URL. The link's `state` is signed for this team, integration and you; it works once, for 10 minutes.",
       request: { params: Params },

@@ -29,6 +29,8 @@ const PAT = "ghp_fake_linear_e2e_token";
 const API_KEY = "lin_api_fake_e2e_key";
 const WEBHOOK_SECRET = "a-linear-webhook-secret-for-e2e";
 const PUBLIC_URL = "https://ambit.example.test";
+const OAUTH = { clientId: "lin-e2e-client", clientSecret: "lin-e2e-client-secret", code: "c-e2e" };
+const OAUTH_TOKEN = "lin_oauth_e2e_installed_token";
 const REPO = "acme/widgets";
 
 let s: E2eServer;
@@ -39,10 +41,22 @@ let dir: string;
 let integration: Json;
 
 beforeAll(async () => {
-  [git, linear] = await Promise.all([startFakeGitHub(PAT), startFakeLinear({ apiKey: API_KEY })]);
+  [git, linear] = await Promise.all([
+    startFakeGitHub(PAT),
+    startFakeLinear({
+      apiKey: API_KEY,
+      accessToken: OAUTH_TOKEN,
+      viewerId: "u-app-e2e",
+      oauth: OAUTH,
+    }),
+  ]);
   s = await startE2eServer({
     teamName: "e2e-linear-integration",
-    vars: { PUBLIC_URL, LINEAR_API_URL: linear.url },
+    vars: {
+      PUBLIC_URL,
+      LINEAR_API_URL: linear.url,
+      LINEAR_OAUTH_URL: "https://linear.example.test",
+    },
   });
   git.createRepo(REPO);
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-linear-"));
@@ -307,4 +321,44 @@ describe("the Linear integration end to end", () => {
     expect((await runsOf()).length).toBe(runs);
     expect((await deliveries()).filter((d) => d.delivery_id === first.deliveryId)).toHaveLength(1);
   }, 90_000);
+
+  it("the agent app's OAuth install: link, callback, token sealed, app user recorded", async () => {
+    const made = await api(s.url, "POST", "/api/v1/integrations", {
+      key: s.key,
+      body: {
+        type: "linear",
+        name: "acme-linear-app",
+        credentials: {
+          client_id: OAUTH.clientId,
+          client_secret: OAUTH.clientSecret,
+          webhook_secret: WEBHOOK_SECRET,
+        },
+      },
+    });
+    expect(made.status, made.text).toBe(201);
+    const uid = made.json.uid as string;
+    const link = await api(s.url, "POST", `/api/v1/integrations/${uid}/install-link`, {
+      key: s.key,
+    });
+    expect(link.status, link.text).toBe(201);
+    const url = new URL(link.json.url);
+    expect(url.origin).toBe("https://linear.example.test");
+    expect(url.searchParams.get("actor")).toBe("app");
+    const state = url.searchParams.get("state")!;
+    const back = (code: string) =>
+      fetch(
+        `${s.url}/api/v1/integrations/install/callback?code=${code}&state=${encodeURIComponent(state)}`,
+      );
+    const ok = await back(OAUTH.code);
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    expect((await back(OAUTH.code)).status).toBe(400); // single use
+    const got = await api(s.url, "GET", `/api/v1/integrations/${uid}`, { key: s.key });
+    expect(got.json.credentials).toMatchObject({ access_token: true });
+    expect(got.json.settings.app_user_id).toBe("u-app-e2e");
+    expect(got.text).not.toContain(OAUTH_TOKEN);
+    expect(linear.tokenRequests.at(-1)).toMatchObject({
+      code: OAUTH.code,
+      redirect_uri: `${PUBLIC_URL}/api/v1/integrations/install/callback`,
+    });
+  });
 });

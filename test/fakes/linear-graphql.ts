@@ -2,7 +2,8 @@
 // `issue`, `user`, `viewer` and `agentActivityCreate`, answered by operation (the query text), as
 // Linear does: HTTP 200 with `errors[]` for GraphQL errors. It checks the `Authorization` form (a
 // personal key bare, an OAuth token as `Bearer`), records every call, and fails on demand (429
-// with Retry-After, `RATELIMITED`, 5xx). `fetch` serves in-process (workerd tests);
+// with Retry-After, `RATELIMITED`, 5xx). `POST /oauth/token` trades an install's code (the
+// `oauth` option) for `accessToken`, as Linear's token endpoint does. `fetch` serves in-process (workerd tests);
 // `startFakeLinear` puts the same behind a Node HTTP server (e2e).
 
 export type LinearCall = {
@@ -46,12 +47,16 @@ export function createFakeLinear(options: {
   viewerId?: string;
   /** how long each answer takes (ms), e.g. to let reports overlap */
   delayMs?: number;
+  /** the OAuth app: `POST /oauth/token` gives `accessToken` for `code` with these credentials */
+  oauth?: { clientId: string; clientSecret: string; code: string };
 }) {
   const calls: LinearCall[] = [];
   const activities: FakeActivity[] = [];
   const issues = new Map<string, FakeIssue>();
   const users = new Map<string, { id: string; name: string; email: string | null }>();
   const failures: LinearFailure[] = [];
+  /** every code exchange, in order (the form's fields) */
+  const tokenRequests: Record<string, string>[] = [];
   let nextId = 1;
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -77,6 +82,29 @@ export function createFakeLinear(options: {
 
   async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
+    if (req.method === "POST" && url.pathname === "/oauth/token") {
+      const form = Object.fromEntries(
+        new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())),
+      );
+      tokenRequests.push(form);
+      const o = options.oauth;
+      if (
+        !o ||
+        !options.accessToken ||
+        form.grant_type !== "authorization_code" ||
+        form.client_id !== o.clientId ||
+        form.client_secret !== o.clientSecret ||
+        !form.redirect_uri
+      )
+        return json(401, { error: "invalid_client" });
+      if (form.code !== o.code) return json(400, { error: "invalid_grant" });
+      return json(200, {
+        access_token: options.accessToken,
+        token_type: "Bearer",
+        expires_in: 86_399,
+        scope: "read write app:assignable app:mentionable",
+      });
+    }
     if (req.method !== "POST" || url.pathname !== "/graphql")
       return json(404, { error: "not found" });
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
@@ -189,6 +217,7 @@ export function createFakeLinear(options: {
 
   return {
     calls,
+    tokenRequests,
     activities,
     issues,
     users,

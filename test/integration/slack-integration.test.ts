@@ -16,7 +16,7 @@ import { VendorRetryError } from "../../src/integrations/vendor-retry.ts";
 import { slackKind } from "../../src/integrations/slack/index.ts";
 import { createSlackWebApi } from "../fakes/slack-web-api.ts";
 import { call, memberKey, newTeam } from "../helpers/api.ts";
-import { deliveriesOf, INTEGRATIONS } from "../helpers/integrations.ts";
+import { deliveriesOf, INTEGRATIONS, processed } from "../helpers/integrations.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const TOKEN = "xoxb-test-token";
@@ -152,6 +152,65 @@ describe("Slack: signature and the inbound URL", () => {
     expect(rows.map((r) => r.event)).toEqual(["slash_command"]);
     const bad = await post(uid, "payload=%7Bnot-json", { form: true });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("Slack: probes and revocations", () => {
+  it("ssl_check=1, unsigned, is 200 with an empty body and records nothing", async () => {
+    const t = await newTeam();
+    const uid = await createSlack(t.key);
+    const res = await call("POST", `${INTEGRATIONS}/${uid}/events`, {
+      raw: "ssl_check=1&token=legacy-verification-token",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("");
+    expect(await deliveriesOf(t.key, uid)).toHaveLength(0);
+    // anything else unsigned is still refused
+    const other = await call("POST", `${INTEGRATIONS}/${uid}/events`, {
+      raw: "ssl_check=0&command=%2Fambit",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(other.status).toBe(401);
+  });
+
+  for (const [name, event] of [
+    ["app_uninstalled", { type: "app_uninstalled" }],
+    ["tokens_revoked", { type: "tokens_revoked", tokens: { bot: ["UBOT"] } }],
+  ] as const)
+    it(`${name} disables the integration, with the reason on the delivery`, async () => {
+      const t = await newTeam();
+      const uid = await createSlack(t.key);
+      const body = JSON.stringify({
+        type: "event_callback",
+        team_id: "T1",
+        api_app_id: "A1",
+        event_id: `Ev-${name}`,
+        event: { ...event, event_ts: "1700000001.000100" },
+      });
+      const res = await post(uid, body);
+      expect(res.status, res.text).toBe(202);
+      const done = await processed(t.key, uid, res.json.delivery_id);
+      expect(done.outcome).toBe("ignored");
+      expect(done.reason).toMatch(/^integration disabled: Slack says the app/);
+      const got = await call("GET", `${INTEGRATIONS}/${uid}`, { key: t.key });
+      expect(got.json.enabled).toBe(false);
+    });
+
+  it("tokens_revoked for user tokens only leaves the integration enabled", async () => {
+    const t = await newTeam();
+    const uid = await createSlack(t.key);
+    const body = JSON.stringify({
+      type: "event_callback",
+      team_id: "T1",
+      event_id: "Ev-user-tokens",
+      event: { type: "tokens_revoked", tokens: { oauth: ["U1"] }, event_ts: "1.0" },
+    });
+    const res = await post(uid, body);
+    expect(res.status, res.text).toBe(202);
+    expect((await processed(t.key, uid, res.json.delivery_id)).outcome).toBe("ignored");
+    const got = await call("GET", `${INTEGRATIONS}/${uid}`, { key: t.key });
+    expect(got.json.enabled).toBe(true);
   });
 });
 

@@ -12,15 +12,3 @@ export function readMarker(body: string | null | undefined) {
   const m = body?.match(MARKER);
   return m ? { runId: m[1], version: Number(m[2]) } : null;
 }
-
-// A terminal change comes as run.state_changed and run.completed at the same `at`: the rank
-// orders them, so the completed one (with duration and pull request) is the one that stays.
-const RANK: Record<string, number> = {
-  "run.created": 0,
-  "run.state_changed": 1,
-  "run.completed": 2,
-};
-
-/** The version of the comment an event makes: later events, then richer ones, win. */
-export const versionOf = (event: { type: string; at: number }) =>
-  event.at * 10 + (RANK[event.type] ?? 0);

@@ -4,9 +4,10 @@ import type { Thread } from "../kind.ts";
 import { clientFor } from "./auth.ts";
 import type { GitHubIntegration } from "./record.ts";
 import { renderComment } from "./comment-body.ts";
-import { readMarker, versionOf } from "./comment-marker.ts";
+import { readMarker } from "./comment-marker.ts";
+import { versionOf } from "../report-version.ts";
 import type { GitHubClient } from "./rest.ts";
-import { readRunFacts } from "./run-facts.ts";
+import { readRunFacts } from "../run-facts.ts";
 import type { GitHubThreadState } from "./thread.ts";
 
 const REPORTED = new Set(["run.created", "run.state_changed", "run.completed"]);

@@ -1,7 +1,8 @@
 import { log } from "../../lib/log.ts";
 import type { Decision } from "../kind.ts";
 import { VendorRetryError } from "../vendor-retry.ts";
-import { memberByEmail } from "./access.ts";
+import { roleAtLeast } from "../../lib/roles.ts";
+import { memberByEmail } from "../user-links.ts";
 import type { LinearClient } from "./graphql.ts";
 import { AgentSessionEvent } from "./payload.ts";
 import { DEFAULT_TEMPLATE, promptValues, renderPrompt } from "./prompt.ts";
@@ -62,7 +63,11 @@ export async function decideLinear(input: {
   const post = (content: ActivityContent) => postQuietly(client, session.id, content);
   const knownEmail = e.action === "created" ? session.creator?.email : activity?.user?.email;
   const email = knownEmail ?? (userId ? await fetchUserEmail(client, userId) : null);
-  const member = email ? await memberByEmail(input.env.DB, integration.teamId, email) : null;
+  // a viewer may not start runs: a run holds the team's secrets
+  const found = email
+    ? await memberByEmail({ env: input.env, teamId: integration.teamId }, email)
+    : null;
+  const member = found && roleAtLeast(found.role, "member") ? found : null;
   if (!member) {
     const who = userId ? `Linear user ${userId}` : "a session without a human creator";
     await post({

@@ -1,6 +1,6 @@
 import { AppError } from "../../lib/errors.ts";
 import { VendorRetryError } from "../vendor-retry.ts";
-import { authorizationOf, type LinearCredentials } from "./credentials.ts";
+import { authorizationOf, type LinearAuth } from "./credentials.ts";
 
 /** Wait when Linear says to wait but not for how long (seconds). */
 const DEFAULT_RETRY_S = 60;
@@ -22,7 +22,8 @@ type GraphQLError = { message?: string; extensions?: { code?: string; type?: str
  */
 export function linearClient(input: {
   apiUrl: string;
-  credentials: LinearCredentials;
+  /** an API key (sent bare) or an OAuth access token (as a bearer) */
+  credentials: LinearAuth;
   fetch?: typeof fetch;
   now?: () => number;
 }): LinearClient {

@@ -3,6 +3,7 @@ import type { IntegrationKind } from "../kind.ts";
 import { LinearCredentials } from "./credentials.ts";
 import { decideLinear } from "./decide.ts";
 import { linearClient } from "./graphql.ts";
+import { linearOAuth } from "./oauth.ts";
 import { linearRecord } from "./record.ts";
 import { reportToLinear } from "./report.ts";
 import { LinearSettings } from "./settings.ts";
@@ -22,6 +23,7 @@ export function createLinearKind(
     type: "linear",
     credentials: LinearCredentials,
     settings: LinearSettings,
+    oauth: linearOAuth,
     async verify({ headers, body, credentials, now }) {
       const parsed = LinearCredentials.safeParse(credentials);
       if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };

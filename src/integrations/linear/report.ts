@@ -2,7 +2,7 @@ import type { PlatformEventMessage } from "@ambit/protocol";
 import { getConfig } from "../../env.ts";
 import { log } from "../../lib/log.ts";
 import { readEventsPage } from "../../services/runs/run-events.ts";
-import { readRunFacts } from "../github/run-facts.ts";
+import { readRunFacts } from "../run-facts.ts";
 import type { Thread } from "../kind.ts";
 import { VendorRetryError } from "../vendor-retry.ts";
 import { type Lease, releaseLease, saveProgress, takeLease } from "./cursor.ts";

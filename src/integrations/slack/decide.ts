@@ -40,6 +40,8 @@ type Ctx = Input & {
  */
 export async function decideSlack(input: Input): Promise<Decision> {
   const { env, integration } = input;
+  const revoked = revocationOf(input.delivery.payload as SlackPayload);
+  if (revoked) return { kind: "disable", reason: revoked };
   const client = slackClient(getConfig(env).SLACK_API_URL, botToken(integration), input.fetcher);
   const say = async (channel: string, user: string, text: string) => {
     try {
@@ -57,6 +59,19 @@ export async function decideSlack(input: Input): Promise<Decision> {
 }
 
 type EventPayload = Extract<SlackPayload, { type: "event_callback" }>;
+
+const REINSTALL =
+  "install the app again (`POST /api/v1/integrations/{uid}/install-link`, or paste a new bot token), then enable the integration (PATCH enabled: true)";
+
+/** Why the integration can no longer act, when Slack says so (the app removed, its bot token revoked). */
+function revocationOf(p: SlackPayload): string | null {
+  if (p.type !== "event_callback" || !("event" in p)) return null;
+  if (p.event.type === "app_uninstalled")
+    return `Slack says the app was uninstalled from workspace ${p.team_id}; ${REINSTALL}`;
+  if (p.event.type === "tokens_revoked" && p.event.tokens?.bot?.length)
+    return `Slack says the app's bot token was revoked in workspace ${p.team_id}; ${REINSTALL}`;
+  return null;
+}
 
 async function onEvent(ctx: Ctx, p: EventPayload): Promise<Decision> {
   const e = p.event;

@@ -2,7 +2,7 @@ import type { IntegrationKind } from "../kind.ts";
 import { SlackCredentials } from "./credentials.ts";
 import { decideSlack } from "./decide.ts";
 import { slackOAuth } from "./oauth.ts";
-import { parseSlackBody } from "./payload.ts";
+import { parseSlackBody, sslCheckReply } from "./payload.ts";
 import { slackRecord } from "./record.ts";
 import { replyToSlack } from "./reply.ts";
 import { reportToSlack } from "./report.ts";
@@ -23,6 +23,7 @@ export function createSlackKind(options: {
     credentials: SlackCredentials,
     settings: SlackSettings,
     oauth: slackOAuth,
+    preVerify: ({ headers, body }) => sslCheckReply(headers, body),
     async verify({ headers, body, credentials, now }) {
       const parsed = SlackCredentials.safeParse(credentials);
       if (!parsed.success) return { ok: false, status: 401, reason: "credentials do not validate" };

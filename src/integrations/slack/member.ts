@@ -34,5 +34,5 @@ export async function memberOf(
   const email = user?.profile?.email;
   if (!user || !email || user.is_bot || user.deleted || user.is_email_confirmed !== true)
     return null;
-  return memberByEmail(ref, email);
+  return (await memberByEmail(ref, email))?.userId ?? null;
 }

@@ -22,9 +22,9 @@ export const slackOAuth: OAuthDescriptor = {
     id: typeof c.client_id === "string" ? c.client_id : undefined,
     secret: typeof c.client_secret === "string" ? c.client_secret : undefined,
   }),
-  async exchange({ env, code, redirectUri, client }) {
+  async exchange({ env, code, redirectUri, client, fetch }) {
     // oauth.v2.access takes the client credentials in the form, not a bearer token
-    const api = slackClient(getConfig(env).SLACK_API_URL, "");
+    const api = slackClient(getConfig(env).SLACK_API_URL, "", fetch);
     const r = await api.call<{ access_token: string; bot_user_id?: string }>("oauth.v2.access", {
       code,
       redirect_uri: redirectUri,

@@ -12,6 +12,8 @@ export type SlackEvent = {
   channel_type?: string;
   bot_id?: string;
   subtype?: string;
+  /** `tokens_revoked`: the revoked tokens' user ids, by kind */
+  tokens?: { oauth?: string[]; bot?: string[] };
 };
 
 export type SlackPayload =
@@ -43,6 +45,18 @@ export type SlackPayload =
   | { type: string };
 
 const FORM = "application/x-www-form-urlencoded";
+
+/**
+ * Slack's `ssl_check=1` probe to a slash command's URL, which may come unsigned (reference §3.1):
+ * answered 200 with an empty body before the signature check, as Bolt does. Nothing recorded.
+ */
+export function sslCheckReply(headers: Headers, body: Uint8Array) {
+  if (!(headers.get("content-type") ?? "").startsWith(FORM)) return undefined;
+  const form = new URLSearchParams(new TextDecoder().decode(body));
+  return form.get("ssl_check") === "1"
+    ? { contentType: "text/plain", body: "", record: false }
+    : undefined;
+}
 
 /** Reads a body: JSON, a slash command's form (as `type: "slash_command"`), or a button's `payload`. */
 export function parseSlackBody(headers: Headers, body: Uint8Array): SlackPayload | null {

@@ -1,4 +1,4 @@
-import type { RunFacts } from "../github/run-facts.ts";
+import type { RunFacts } from "../run-facts.ts";
 
 // Everything the Slack integration posts, rendered from the run's events and facts in this one
 // module: a new event type shows up in Slack by a line here. Slack `mrkdwn`: *bold*, <url|text>.

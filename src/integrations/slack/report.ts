@@ -1,7 +1,7 @@
 import type { PlatformEventMessage } from "@ambit/protocol";
 import { getConfig } from "../../env.ts";
-import { versionOf } from "../github/comment-marker.ts";
-import { readRunFacts } from "../github/run-facts.ts";
+import { versionOf } from "../report-version.ts";
+import { readRunFacts } from "../run-facts.ts";
 import type { Thread } from "../kind.ts";
 import { botToken, type SlackIntegration } from "./record.ts";
 import { renderFinal, renderQuestion, renderStatus, type RunView } from "./render.ts";

@@ -8,7 +8,7 @@ export type SlackThreadState = {
   thread_ts: string;
   /** the status message, edited at each change of state */
   message_ts?: string;
-  /** the version (comment-marker.ts's `versionOf`) the status message shows */
+  /** the version (`../report-version.ts`'s `versionOf`) the status message shows */
   version?: number;
   /** the version of the last question posted (a BLOCKED run), and of the last final reply */
   asked?: number;

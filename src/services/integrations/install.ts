@@ -25,7 +25,7 @@ import { updateIntegration } from "./write-integration.ts";
 export const INSTALL_CALLBACK_PATH = "/api/v1/integrations/install/callback";
 
 /**
- * The link an admin opens to install the integration's app with OAuth (Slack's OAuth v2): the
+ * The link an admin opens to install the integration's app with OAuth (Slack, Linear): the
  * vendor's authorize page, with a `state` signed for this team, integration and admin (10
  * minutes, single use). Needs the kind's client id and secret in the credentials, and PUBLIC_URL
  * (the callback the vendor redirects to).
@@ -87,13 +87,15 @@ const callbackUrl = (publicUrl: string) =>
 export async function completeInstall(
   env: Env,
   input: { code?: string; state?: string; error?: string },
+  /** how the vendor is reached (tests pass a fake's) */
+  options: { fetch?: typeof fetch } = {},
 ): Promise<{ integrationId: string }> {
   const config = getConfig(env);
   const claims = input.state ? await verifyInstallState(config.JWT_SECRET, input.state) : null;
   if (!claims)
     throw new AppError(
       "invalid_request",
-      "this install link is expired or not ours; make a new one (`ambit integration install <uid>`)",
+      "this install link is expired or not ours; make a new one (`POST /api/v1/integrations/{uid}/install-link`)",
     );
   if (input.error || !input.code)
     throw new AppError(
@@ -134,6 +136,7 @@ export async function completeInstall(
       code: input.code,
       redirectUri: callbackUrl(config.PUBLIC_URL ?? ""),
       client: { id: client.id, secret: client.secret },
+      fetch: options.fetch,
     });
     await updateIntegration({
       ctx,

@@ -13,6 +13,7 @@ import { kindOf } from "../../integrations/registry.ts";
 import { threadRunId, upsertThread } from "../../integrations/threads.ts";
 import { AppError } from "../../lib/errors.ts";
 import { sha256Hex } from "../../lib/hash.ts";
+import { log } from "../../lib/log.ts";
 import { emitPlatformEvent } from "../../lib/platform-events.ts";
 import type { Ctx, IdempotencyClaim } from "../context.ts";
 import {
@@ -109,6 +110,24 @@ type Work = { delivery: DeliveryRow; integration: IntegrationRow; claim: Idempot
 async function act(env: Env, db: Db, w: Work, decision: Decision): Promise<Result> {
   if (decision.kind === "ignore") {
     const result: Result = { outcome: "ignored", reason: decision.reason };
+    return finish(db, w.delivery, result, null, w.claim);
+  }
+  if (decision.kind === "disable") {
+    // the sender revoked us: nothing it sends can be acted on until an admin sets it up again
+    await db
+      .update(integrations)
+      .set({ enabled: false, updatedAt: Date.now() })
+      .where(
+        and(eq(integrations.id, w.integration.id), eq(integrations.teamId, w.integration.teamId)),
+      );
+    log.warn("integration disabled by its sender", {
+      integrationId: w.integration.id,
+      reason: decision.reason,
+    });
+    const result: Result = {
+      outcome: "ignored",
+      reason: `integration disabled: ${decision.reason}`,
+    };
     return finish(db, w.delivery, result, null, w.claim);
   }
   const actAs = decision.actAs;

@@ -22,7 +22,8 @@ export type InboundAnswer =
 /**
  * The public inbound URL (no API key: the sender's signature is the credential). In order:
  * the integration must exist (404; its uid is a random UUIDv7, so this tells a prober nothing it
- * could enumerate); the signature is checked over the raw bytes by the kind, in constant time,
+ * could enumerate); a kind's `preVerify` may answer a sender's unsigned probe (a fixed reply,
+ * nothing recorded); the signature is checked over the raw bytes by the kind, in constant time,
  * before anything is parsed (401, recorded as `rejected` without the unsigned sender id, so
  * forged requests can never poison deduplication); only a verified sender learns that the
  * integration is disabled (403 `integration_disabled`) or that its body is not JSON, or what the
@@ -49,6 +50,9 @@ export async function receiveDelivery(
       "resource_not_found",
       `no integration '${input.integrationId}' on this server; check the inbound URL its settings show`,
     );
+  // a sender's unsigned probe (the kind says which): a fixed answer, nothing recorded
+  const probe = kind.preVerify?.({ headers: input.headers, body: input.body });
+  if (probe) return { status: 200, raw: probe };
   const verified = await kind.verify({
     headers: input.headers,
     body: input.body,

@@ -31,12 +31,13 @@ const SHAPE = {
   "client-id": {
     type: "string",
     value: "<id>",
-    description: "a Slack app's client id, to install it with OAuth instead of a bot token",
+    description:
+      "a Slack or Linear app's client id, to install it with OAuth instead of a bot token or API key",
   },
   "client-secret": {
     type: "string",
     value: "<secret>",
-    description: "a Slack app's client secret, with --client-id",
+    description: "a Slack or Linear app's client secret, with --client-id",
   },
   template: {
     type: "string",
@@ -60,7 +61,12 @@ const SHAPE = {
 function credentialsOf(values: Values, type: string): Record<string, string> | undefined {
   const flags: Record<string, string> =
     type === "linear"
-      ? { secret: "webhook_secret", "api-key": "api_key" }
+      ? {
+          secret: "webhook_secret",
+          "api-key": "api_key",
+          "client-id": "client_id",
+          "client-secret": "client_secret",
+        }
       : type === "slack"
         ? {
             "signing-secret": "signing_secret",
@@ -182,6 +188,7 @@ export const integrationCreate: Command = {
     'ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --bot-token $SLACK_BOT_TOKEN --settings \'{"channels":{"C0123":"<env uid>"}}\'',
     "ambit integration create slack --type slack --signing-secret $SLACK_SIGNING_SECRET --client-id $SLACK_CLIENT_ID --client-secret $SLACK_CLIENT_SECRET",
     'ambit integration create linear --type linear --api-key "$LINEAR_API_KEY" --secret "$LINEAR_WEBHOOK_SECRET" --settings \'{"teams":{"ENG":"<env-uid>"}}\'',
+    'ambit integration create linear --type linear --client-id "$LINEAR_CLIENT_ID" --client-secret "$LINEAR_CLIENT_SECRET" --secret "$LINEAR_WEBHOOK_SECRET"',
   ],
   async run({ positionals, values, client, io, json }) {
     const type = str(values.type) ?? "webhook";
@@ -193,9 +200,11 @@ export const integrationCreate: Command = {
     } as IntegrationCreateParams;
     const c = client();
     const i = await c.integrations.create(body);
-    // a Slack app given its client credentials and no bot token is installed with OAuth
+    // an app given its client credentials and no token (Slack's bot token, Linear's API key) is
+    // installed with OAuth
+    const token = i.type === "slack" ? i.credentials.bot_token : i.credentials.api_key;
     const install =
-      i.type === "slack" && i.credentials.client_id && !i.credentials.bot_token
+      (i.type === "slack" || i.type === "linear") && i.credentials.client_id && !token
         ? await c.integrations.createInstallLink(i.uid)
         : undefined;
     if (json) return (printJson(io, install ? { ...i, install_link: install } : i), 0);

@@ -50,7 +50,7 @@ export class Integrations extends APIResource {
   }
 
   /**
-   * A link that installs the integration's app with OAuth (admin; Slack), working once for 10 minutes.
+   * A link that installs the integration's app with OAuth (admin; Slack, Linear), working once for 10 minutes.
    *
    * @example
    * const { url } = await client.integrations.createInstallLink(uid); // open it in a browser

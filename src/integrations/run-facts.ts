@@ -1,8 +1,11 @@
 import { and, desc, eq } from "drizzle-orm";
-import { createDb } from "../../db/client.ts";
-import { runArtifacts, runs } from "../../db/schema.ts";
+import { createDb } from "../db/client.ts";
+import { runArtifacts, runs } from "../db/schema.ts";
 
-/** What the comment says beyond the event: the run's title, times and the PR it opened. */
+/**
+ * What a report (a GitHub comment, a Slack reply, a Linear response) says beyond the event: the
+ * run's title, times and the pull request it opened.
+ */
 export type RunFacts = {
   title: string;
   startedAt: number | null;
