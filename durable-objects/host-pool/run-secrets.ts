@@ -1,5 +1,5 @@
 import type { AssignedSecret } from "@ambit/protocol";
-import { and, asc, desc, eq, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
 import { secrets } from "../../src/db/schema.ts";
 import { openValue } from "../../src/lib/envelope.ts";
@@ -21,12 +21,14 @@ export class SecretUnavailable extends Error {
  * secrets of `personalOf` (a personal secret wins over a team secret of the same name); null:
  * nobody's. Who that is, is decided by src/lib/personal-secrets.ts, never here. This is the only
  * place values are decrypted ("opened by the Worker only at assignment"); they go to the host
- * over its authenticated socket and are never stored, logged or evented.
+ * over its authenticated socket and are never stored, logged or evented. The model gateway opens
+ * the same way, `only` the provider key and base URL a call needs (src/services/gateway/upstream.ts).
  */
 export async function openRunSecrets(
   env: Env,
   teamId: string,
   personalOf: string | null,
+  only?: string[],
 ): Promise<AssignedSecret[]> {
   const results = await createDb(env.DB)
     .select({
@@ -41,6 +43,7 @@ export async function openRunSecrets(
       and(
         eq(secrets.teamId, teamId),
         or(eq(secrets.scope, "team"), personalOf === null ? undefined : ownedBy(personalOf)),
+        only ? inArray(secrets.name, only) : undefined,
       ),
     )
     .orderBy(asc(secrets.name), desc(secrets.scope));

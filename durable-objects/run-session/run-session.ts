@@ -87,6 +87,26 @@ export class RunSession extends DurableObject<Env> {
     return this.session.ok(run, e.seq);
   }
 
+  /**
+   * Records the `usage` event of one model call the gateway served for execution `executionId`
+   * (the call is already in the ledger). Dropped for an execution that is no longer current or a
+   * run that ended: the ledger keeps the call either way.
+   */
+  async usageRecorded(
+    ref: RunRef,
+    executionId: number,
+    payload: Record<string, unknown>,
+  ): Promise<SessionResult> {
+    const run = await load(this.session, ref);
+    if (!run) return notFound(ref);
+    if (run.execution_id !== executionId || isTerminal(run.state)) {
+      return this.session.ok(run, run.summary_seq);
+    }
+    const actor = { type: "system" as const, id: "gateway" };
+    const [e] = this.session.record(run, [{ type: "usage", actor, payload }]);
+    return this.session.ok(run, e.seq);
+  }
+
   /** The run's state and execution, changing nothing. */
   async status(ref: RunRef): Promise<SessionResult> {
     const run = await load(this.session, ref);

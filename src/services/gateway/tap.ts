@@ -1,0 +1,82 @@
+import { type GatewayProvider, isUsageOnlyChunk, readUsage, type UsageSeen } from "./usage.ts";
+
+/** The most of a non-streamed answer kept to read its usage; past it the answer passes unread. */
+const JSON_KEEP_MAX = 8 * 1024 * 1024;
+
+export type TapResult = { usage: UsageSeen; ttfbMs: number; endedAt: number; complete: boolean };
+
+/**
+ * A pass-through for a provider's answer that reads its usage on the way: every chunk goes on as
+ * it came (nothing waits for the end), while a copy is cut into SSE events (or, for a JSON
+ * answer, kept) to read the usage from. `stripUsageChunk`: the client of an OpenAI chat stream
+ * did not ask for the usage chunk the gateway asked for; events then go on whole, that one held
+ * back. `done` runs once, when the answer ended or the client went away.
+ */
+export function usageTap(o: {
+  provider: GatewayProvider;
+  sse: boolean;
+  stripUsageChunk: boolean;
+  usage: UsageSeen;
+  startedAt: number;
+  done: (r: TapResult) => void;
+}): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let buffer = "";
+  let kept = 0;
+  let ttfbMs = -1;
+  let finished = false;
+  const finish = (complete: boolean) => {
+    if (finished) return;
+    finished = true;
+    o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
+  };
+  const readEvent = (event: string) => {
+    let data = "";
+    for (const line of event.split(/\r?\n/))
+      if (line.startsWith("data:")) data += line.slice(line[5] === " " ? 6 : 5);
+    if (!data || data === "[DONE]") return true;
+    try {
+      const obj = JSON.parse(data);
+      readUsage(o.provider, obj, o.usage);
+      return !(o.stripUsageChunk && isUsageOnlyChunk(obj));
+    } catch {
+      return true;
+    }
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
+      if (!o.stripUsageChunk) controller.enqueue(chunk);
+      if (!o.sse) {
+        kept += chunk.byteLength;
+        if (kept <= JSON_KEEP_MAX) buffer += decoder.decode(chunk, { stream: true });
+        return;
+      }
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let at = buffer.search(/\r?\n\r?\n/); at >= 0; at = buffer.search(/\r?\n\r?\n/)) {
+        const end = at + (/^\r?\n\r?\n/.exec(buffer.slice(at))?.[0].length ?? 2);
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end);
+        if (readEvent(event) && o.stripUsageChunk) controller.enqueue(encoder.encode(event));
+      }
+    },
+    flush(controller) {
+      if (o.sse) {
+        if (buffer && readEvent(buffer) && o.stripUsageChunk)
+          controller.enqueue(encoder.encode(buffer));
+      } else if (kept <= JSON_KEEP_MAX) {
+        try {
+          readUsage(o.provider, JSON.parse(buffer + decoder.decode()), o.usage);
+        } catch {
+          // not JSON after all: nothing to read
+        }
+      }
+      finish(true);
+    },
+    // the client went away mid-answer: what was seen so far is recorded
+    cancel() {
+      finish(false);
+    },
+  } as Transformer<Uint8Array, Uint8Array>);
+}
