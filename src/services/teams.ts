@@ -59,7 +59,7 @@ export async function createTeam({
   };
 }
 
-/** Renames the team or changes its limits (admin), within the operator's ceilings. Pools read the limits on their next assignment. */
+/** Renames the team, changes its limits or turns its model gateway on or off (admin), within the operator's ceilings. Pools read the limits on their next assignment. */
 export async function updateTeam({
   ctx,
   input,
@@ -81,6 +81,7 @@ export async function updateTeam({
     set.maxConcurrentRuns = input.limits.max_concurrent_runs;
   if (input.limits?.max_run_time_seconds !== undefined)
     set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
+  if (input.model_gateway !== undefined) set.modelGateway = input.model_gateway;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
   return getTeam({ ctx });
 }
@@ -101,6 +102,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
       max_concurrent_runs: limits.maxConcurrentRuns,
       max_run_time_seconds: limits.maxRunTimeSeconds,
     },
+    model_gateway: team.modelGateway,
     caller: {
       uid: ctx.actor.id,
       type: ctx.actor.type === "service_account" ? "service_account" : "user",

@@ -5,7 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import type { TaskAssignment } from "@ambit/protocol";
 import { describe, expect, inject, it, vi } from "vitest";
-import { BASE, call, newTeam } from "../helpers/api.ts";
+import { BASE, call, memberKey, newTeam } from "../helpers/api.ts";
 import { TestHost, untilRun } from "../helpers/hosts.ts";
 import { createRun, eventsOf } from "../helpers/runs.ts";
 
@@ -99,7 +99,7 @@ describe("the model gateway", () => {
       "key=Bearer sk-openai-team-key",
     );
 
-    for (const how of [{ "x-goog-api-key": token }, {}]) {
+    for (const how of [{ "x-goog-api-key": token }, {}] as Record<string, string>[]) {
       const q = "x-goog-api-key" in how ? "" : `?key=${token}`;
       const gemini = await gw(
         `/gemini/v1beta/models/gemini-2.5-flash:generateContent${q}`,
@@ -130,7 +130,7 @@ describe("the model gateway", () => {
       {},
       { "x-api-key": `${token.slice(0, -4)}AAAA` },
       { "x-api-key": assignment.session.token },
-    ]) {
+    ] as Record<string, string>[]) {
       const r = await gw("/anthropic/v1/messages", json(body, headers));
       expect(r.status).toBe(401);
       expect(r.headers.get("content-type")).toContain("application/problem+json");
@@ -270,6 +270,27 @@ describe("the model gateway", () => {
       source: "gateway",
     });
     expect(events[0].actor).toEqual({ type: "system", id: "gateway" });
+
+    // the run's request_usage (Oz shape), summed from the ledger, on the run and in the list
+    const run = await call("GET", `${A}/runs/${runId}`, { key: t.key });
+    const u = run.json.request_usage;
+    expect(u.inference_cost_usd).toBeCloseTo((3 * 7049 + 8400 + 386) / 1e6, 12);
+    expect(u.total_tokens).toBe(3 * (1234 + 567 + 89) + 1000 + 200 + 3000 + 400 + 700 + 70 + 7);
+    expect(u.model_calls).toBe(5);
+    expect(u.usage_by_category.primary_agent.byok_inference_usage["house-model"]).toEqual({
+      token_count: { input: 3702, output: 1701, input_cache_read: 267, input_cache_write: 0 },
+      cost_usd: {
+        input_cost_usd: 0.007404,
+        input_cache_read_cost_usd: 0.000135,
+        input_cache_write_cost_usd: 0,
+        output_cost_usd: 0.013608,
+      },
+      web_search_count: 0,
+      web_search_cost_usd: 0,
+    });
+    expect(u.compute_time).toMatch(/^P/);
+    const listed = await call("GET", `${A}/runs?limit=5`, { key: t.key });
+    expect(listed.json.runs[0].request_usage).toEqual(u);
     host.complete(runId, { message: "done" });
     host.close();
   });
@@ -294,6 +315,29 @@ describe("the model gateway", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
     await until("the call in the ledger", async () => ((await ledgerOf(runId)).length ? 1 : 0));
     host.complete(runId, { message: "done" });
+    host.close();
+  });
+
+  it("a team that turns the gateway off: its hosts get the model keys as secrets, and no gateway", async () => {
+    const t = await newTeam("gateway-off");
+    const member = await memberKey(t.key, "admin");
+    const refused = await call("PATCH", "/api/v1/team", {
+      key: (await memberKey(t.key, "member")).key,
+      body: { model_gateway: false },
+    });
+    expect(refused.status).toBe(403);
+    const off = await call("PATCH", "/api/v1/team", {
+      key: member.key,
+      body: { model_gateway: false },
+    });
+    expect(off.status, off.text).toBe(200);
+    expect(off.json.model_gateway).toBe(false);
+    await secret(t.key, "ANTHROPIC_API_KEY", "sk-ant-for-the-host");
+    const host = await TestHost.connect(t.key, "warp", { capacity: 1 });
+    const runId = await createRun(t.key, { prompt: "p" });
+    const a: TaskAssignment = await host.assignmentOf(runId);
+    expect(a.gateway).toBeNull();
+    expect(a.secrets.map((s) => s.value)).toEqual(["sk-ant-for-the-host"]);
     host.close();
   });
 

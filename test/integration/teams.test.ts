@@ -95,6 +95,7 @@ describe("GET /api/v1/team", () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       member_count: 2,
       limits: { max_concurrent_runs: 10, max_run_time_seconds: 14_400 },
+      model_gateway: true,
       caller: { uid: t.userId, type: "user", role: "owner" },
     });
   });

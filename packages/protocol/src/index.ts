@@ -22,3 +22,4 @@ export * from "./web-sessions.ts";
 export * from "./lifecycle.ts";
 export * from "./integrations.ts";
 export * from "./webhooks.ts";
+export * from "./usage.ts";

@@ -39,14 +39,22 @@ export const TeamLimits = z.object({
 });
 export type TeamLimits = z.infer<typeof TeamLimits>;
 
+const ModelGateway = z
+  .boolean()
+  .describe(
+    "whether the team's runs call models through the platform's gateway (docs/gateway.md): usage and cost are recorded, and hosts get no model keys; off, model keys go to hosts as secrets",
+  );
+
 export const UpdateTeamRequest = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
     limits: TeamLimits.partial().optional(),
+    model_gateway: ModelGateway.optional(),
   })
-  .refine((v) => v.name !== undefined || v.limits !== undefined, {
-    message: "nothing to change: set name and/or limits",
-  });
+  .refine(
+    (v) => v.name !== undefined || v.limits !== undefined || v.model_gateway !== undefined,
+    { message: "nothing to change: set name, limits and/or model_gateway" },
+  );
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
 
 export const Team = z.object({
@@ -55,6 +63,7 @@ export const Team = z.object({
   created_at: Timestamp,
   member_count: z.number().int(),
   limits: TeamLimits,
+  model_gateway: ModelGateway,
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;
