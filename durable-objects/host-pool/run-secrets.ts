@@ -20,9 +20,9 @@ export class SecretUnavailable extends Error {
  * Opens the secrets an execution receives: every team secret of its team plus the personal
  * secrets of `personalOf` (a personal secret wins over a team secret of the same name); null:
  * nobody's. Who that is, is decided by src/lib/personal-secrets.ts, never here. This is the only
- * place values are decrypted ("opened by the Worker only at assignment"); they go to the host
- * over its authenticated socket and are never stored, logged or evented. The model gateway opens
- * the same way, `only` the provider key and base URL a call needs (src/services/gateway/upstream.ts).
+ * place values are decrypted: at assignment, for the host (over its authenticated socket), and by
+ * the model gateway, `only` the provider key and base URL one call needs
+ * (src/services/gateway/upstream.ts); never stored, logged or evented.
  */
 export async function openRunSecrets(
   env: Env,
