@@ -54,7 +54,10 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-gateway-"));
   model = await startModelServer((_req, i) =>
     i % 2 === 0
-      ? { toolCalls: [{ name: "run_shell_command", args: { command: "echo gateway > g.txt" } }], usage: USAGE[0] }
+      ? {
+          toolCalls: [{ name: "run_shell_command", args: { command: "echo gateway > g.txt" } }],
+          usage: USAGE[0],
+        }
       : { text: "Wrote g.txt.", usage: USAGE[1] },
   );
   const cfg = configure(s);

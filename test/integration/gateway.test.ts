@@ -204,10 +204,14 @@ describe("the model gateway", () => {
     // Gemini streamed (SSE)
     const gem = await gw(
       "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
-      json({ contents: [] }, { "x-goog-api-key": token }, {
-        text: "gemini says",
-        usage: { input: 700, output: 70, cacheRead: 7 },
-      }),
+      json(
+        { contents: [] },
+        { "x-goog-api-key": token },
+        {
+          text: "gemini says",
+          usage: { input: 700, output: 70, cacheRead: 7 },
+        },
+      ),
     );
     expect(await gem.text()).toContain("usageMetadata");
 
@@ -299,9 +303,13 @@ describe("the model gateway", () => {
     const { host, runId, token } = await heldRun({ ANTHROPIC_BASE_URL: upstream() });
     const res = await gw(
       "/anthropic/v1/messages",
-      json({ model: "claude-haiku-4-5", stream: true, max_tokens: 10, messages: [] }, {
-        "x-api-key": token,
-      }, { text: "later", holdMs: 3_000 }),
+      json(
+        { model: "claude-haiku-4-5", stream: true, max_tokens: 10, messages: [] },
+        {
+          "x-api-key": token,
+        },
+        { text: "later", holdMs: 3_000 },
+      ),
     );
     const reader = res.body!.getReader();
     const started = Date.now();

@@ -66,6 +66,8 @@ export const RequestUsage = z.object({
   run_duration: z
     .string()
     .optional()
-    .describe("Ambit: ISO-8601 duration from the run's creation to its end (or now), waits included"),
+    .describe(
+      "Ambit: ISO-8601 duration from the run's creation to its end (or now), waits included",
+    ),
 });
 export type RequestUsage = z.infer<typeof RequestUsage>;

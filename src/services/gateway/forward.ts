@@ -62,10 +62,7 @@ export async function forwardModelCall(o: {
   } catch {
     body = undefined;
   }
-  const asked =
-    typeof body?.model === "string"
-      ? body.model
-      : /\/models\/([^/:]+)/.exec(path)?.[1];
+  const asked = typeof body?.model === "string" ? body.model : /\/models\/([^/:]+)/.exec(path)?.[1];
   const [, upstream] = await Promise.all([
     recheckHostToken(env, claims),
     resolveUpstream(env, claims, provider, asked),

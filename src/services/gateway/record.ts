@@ -74,7 +74,10 @@ export async function recordModelCall(env: Env, call: ModelCall): Promise<Cost> 
       },
     );
   } catch (err) {
-    log.error("model call recorded but its usage event was not", { run_id: call.runId, error: err });
+    log.error("model call recorded but its usage event was not", {
+      run_id: call.runId,
+      error: err,
+    });
   }
   return cost;
 }

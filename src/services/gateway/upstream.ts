@@ -54,7 +54,11 @@ export async function resolveUpstream(
     wanted.length
       ? openRunSecrets(env, claims.teamId, claims.personalOf ?? null, wanted)
       : Promise.resolve([]),
-    catalogPrices(env, claims.teamId, catalog && (!asked || asked === catalog.model) ? catalog.id : model),
+    catalogPrices(
+      env,
+      claims.teamId,
+      catalog && (!asked || asked === catalog.model) ? catalog.id : model,
+    ),
   ]);
   const value = (name: string) => opened.find((x) => x.name === name)?.value || undefined;
   const key = keyNames.map(value).find(Boolean);
@@ -90,7 +94,9 @@ async function catalogPrices(env: Env, teamId: string, idOrModel: string) {
       cacheWrite: models.cacheWritePrice,
     })
     .from(models)
-    .where(and(eq(models.teamId, teamId), or(eq(models.id, idOrModel), eq(models.model, idOrModel))))
+    .where(
+      and(eq(models.teamId, teamId), or(eq(models.id, idOrModel), eq(models.model, idOrModel))),
+    )
     .limit(1);
   return row;
 }

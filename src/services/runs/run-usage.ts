@@ -39,7 +39,9 @@ export const parseUsage = (json: string | null): UsageLine[] => (json ? JSON.par
 
 const usd = (micros: number) => micros / 1e6;
 
-const breakdown = (l: Pick<UsageLine, "inputCost" | "outputCost" | "cacheReadCost" | "cacheWriteCost">) => ({
+const breakdown = (
+  l: Pick<UsageLine, "inputCost" | "outputCost" | "cacheReadCost" | "cacheWriteCost">,
+) => ({
   input_cost_usd: usd(l.inputCost),
   input_cache_read_cost_usd: usd(l.cacheReadCost),
   input_cache_write_cost_usd: usd(l.cacheWriteCost),

@@ -41,5 +41,4 @@ export function gatewayModel(a: TaskAssignment, serverUrl: string): AssignedMode
   };
 }
 
-const gatewayRoot = (serverUrl: string, path: string) =>
-  `${serverUrl.replace(/\/+$/, "")}${path}`;
+const gatewayRoot = (serverUrl: string, path: string) => `${serverUrl.replace(/\/+$/, "")}${path}`;
