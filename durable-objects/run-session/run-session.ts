@@ -77,14 +77,7 @@ export class RunSession extends DurableObject<Env> {
     executionId: number,
     payload: Record<string, unknown>,
   ): Promise<SessionResult> {
-    const run = await load(this.session, ref);
-    if (!run) return notFound(ref);
-    if (run.execution_id !== executionId || isTerminal(run.state)) {
-      return this.session.ok(run, run.summary_seq);
-    }
-    const actor = { type: "system" as const, id: "secrets" };
-    const [e] = this.session.record(run, [{ type: "secrets.withheld", actor, payload }]);
-    return this.session.ok(run, e.seq);
+    return this.systemNote(ref, executionId, "secrets", "secrets.withheld", payload);
   }
 
   /**
@@ -97,13 +90,24 @@ export class RunSession extends DurableObject<Env> {
     executionId: number,
     payload: Record<string, unknown>,
   ): Promise<SessionResult> {
+    return this.systemNote(ref, executionId, "gateway", "usage", payload);
+  }
+
+  /** An event by the platform (`system:<by>`) about the current execution of a live run, else nothing. */
+  private async systemNote(
+    ref: RunRef,
+    executionId: number,
+    by: string,
+    type: "secrets.withheld" | "usage",
+    payload: Record<string, unknown>,
+  ): Promise<SessionResult> {
     const run = await load(this.session, ref);
     if (!run) return notFound(ref);
     if (run.execution_id !== executionId || isTerminal(run.state)) {
       return this.session.ok(run, run.summary_seq);
     }
-    const actor = { type: "system" as const, id: "gateway" };
-    const [e] = this.session.record(run, [{ type: "usage", actor, payload }]);
+    const actor = { type: "system" as const, id: by };
+    const [e] = this.session.record(run, [{ type, actor, payload }]);
     return this.session.ok(run, e.seq);
   }
 

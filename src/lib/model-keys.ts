@@ -20,7 +20,7 @@ export const PROVIDER_SECRETS: Record<
     authSecret: "claude_auth_secret_name",
   },
   openai: {
-    keys: ["OPENAI_API_KEY"],
+    keys: ["OPENAI_API_KEY", "CODEX_API_KEY"],
     base: "OPENAI_BASE_URL",
     defaultBase: "https://api.openai.com/v1",
     authSecret: "codex_auth_secret_name",

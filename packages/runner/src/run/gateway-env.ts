@@ -20,6 +20,7 @@ export function gatewayEnv(a: TaskAssignment, serverUrl: string): Record<string,
     ANTHROPIC_API_KEY: token,
     OPENAI_BASE_URL: `${root}/openai/v1`,
     OPENAI_API_KEY: token,
+    CODEX_API_KEY: token,
     GOOGLE_GEMINI_BASE_URL: `${root}/gemini`,
     GEMINI_API_KEY: token,
   };
