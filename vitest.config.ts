@@ -45,7 +45,8 @@ export default defineConfig(async () => {
             // outbound webhooks' receiver and a scripted model server, in Node
             globalSetup: [
               "./test/helpers/webhook-receiver-setup.ts",
-              "./test/helpers/model-server-setup.ts", // the model gateway's provider (test/fakes/model-server.ts)
+              // the model gateway's provider (test/fakes/model-server.ts)
+              "./test/helpers/model-server-setup.ts",
             ],
           },
         },

@@ -50,6 +50,7 @@ export async function benchGateway(argv: string[]) {
       persistTo: state.persistTo,
       vars: state.vars,
       logLevel: "warn",
+      inherit: true, // a failed call's log line (with its trace id) shows in the output
     });
     const team = await signUp(server.url, "gateway");
     for (const [name, value] of [

@@ -155,7 +155,7 @@ export async function buildAssignment(
 /** Where the model gateway is served (src/routes/gateway.ts), on the server the holder talks to. */
 export const GATEWAY_PATH = "/api/v1/gateway";
 
-/** Whether the team's runs call models through the gateway (a team setting, on unless turned off). */
+/** Whether the team's runs call models through the gateway (a team setting, on unless off). */
 async function usesGateway(env: Env, teamId: string): Promise<boolean> {
   const [row] = await createDb(env.DB)
     .select({ on: teams.modelGateway })

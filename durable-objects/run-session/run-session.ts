@@ -93,7 +93,7 @@ export class RunSession extends DurableObject<Env> {
     return this.systemNote(ref, executionId, "gateway", "usage", payload);
   }
 
-  /** An event by the platform (`system:<by>`) about the current execution of a live run, else nothing. */
+  /** An event by the platform (`system:<by>`) about a live run's current execution, else none. */
   private async systemNote(
     ref: RunRef,
     executionId: number,

@@ -19,7 +19,7 @@ export const teams = sqliteTable("teams", {
   maxConcurrentRuns: integer("max_concurrent_runs").notNull().default(10),
   /** a run still going this long after it started is stopped and ends FAILED (budget_exceeded) */
   maxRunTimeSeconds: integer("max_run_time_seconds").notNull().default(14_400),
-  /** whether the team's runs call models through the platform's gateway (hosts then get no model key) */
+  /** whether the team's runs call models through the platform's gateway (hosts get no model key) */
   modelGateway: integer("model_gateway", { mode: "boolean" }).notNull().default(true),
 });
 

@@ -25,8 +25,8 @@ export type AttachClaims = {
   /** the API key it was minted through (or that claimed a LOCAL run); it dies with it */
   keyId?: string;
   /**
-   * gateway credentials: whose personal secrets the execution was given (src/lib/personal-secrets.ts
-   * decided it at assignment), so the gateway opens the provider key the host would have had
+   * gateway credentials: whose personal secrets the execution was given (decided at assignment,
+   * src/lib/personal-secrets.ts), so the gateway opens the provider key the host would have had
    */
   personalOf?: string;
 };

@@ -45,7 +45,7 @@ const DEFAULTS: [RegExp, Prices][] = [
 
 const FREE: Prices = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 
-/** The default prices of a model by its name (a provider prefix like `anthropic/` aside); zero when unknown. */
+/** A model's default prices by its name (a prefix like `anthropic/` aside); zero when unknown. */
 export function defaultPrices(model: string): Prices & { known: boolean } {
   const name = model.toLowerCase().replace(/^.*\//, "");
   const hit = DEFAULTS.find(([re]) => re.test(name));

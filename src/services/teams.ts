@@ -59,7 +59,10 @@ export async function createTeam({
   };
 }
 
-/** Renames the team, changes its limits or turns its model gateway on or off (admin), within the operator's ceilings. Pools read the limits on their next assignment. */
+/**
+ * Renames the team, changes its limits or turns its model gateway on or off (admin), within the
+ * operator's ceilings. Pools read the limits on their next assignment.
+ */
 export async function updateTeam({
   ctx,
   input,

@@ -118,7 +118,8 @@ describe("the model gateway (wrangler dev, the real runner)", () => {
       // OpenAI's APIs report no cache writes (the model server says none): only Anthropic's count
       const writes = provider === "anthropic" ? 250 : 0;
       const tokens = USAGE.reduce((n, u) => n + u.input + u.output + u.cacheRead, 0) + writes;
-      // micro-USD per part, rounded per call: (1201×3 + 31×15 + 400×0.3) and (1302×3 + 42×15 + 250×3.75)
+      // micro-USD per part, rounded per call:
+      // (1201×3 + 31×15 + 400×0.3) and (1302×3 + 42×15 + 250×3.75)
       const micros = [3603 + 465 + 120, 3906 + 630 + (writes ? 938 : 0)];
       const r = run.request_usage;
       expect(r.total_tokens).toBe(tokens);

@@ -1,4 +1,5 @@
-// The model gateway in workerd against the scripted model server (test/helpers/model-server-setup.ts):
+// The model gateway in workerd against the scripted model server
+// (test/helpers/model-server-setup.ts):
 // a run's gateway credential in each form a client sends a key, refused once the run ended;
 // the team's key sent upstream in its place; answers streamed through as they come, their usage
 // read per provider into the ledger at the catalog's prices, and a `usage` event per call.

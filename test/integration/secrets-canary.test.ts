@@ -123,7 +123,8 @@ describe("secret values never leave through any interface but the assignment", (
     const host = await TestHost.connect(t.key, "warp", { capacity: 2 });
     const runId = await createRun(member.key, { prompt: "Use the tokens" });
     const assignment = await host.assignmentOf(runId);
-    expect(assignment.secrets.map((s) => s.value).sort()).toEqual([canary(2)]); // the scan can find them
+    // the scan can find it
+    expect(assignment.secrets.map((s) => s.value).sort()).toEqual([canary(2)]);
     // TEAM_TOKEN is the catalog model's key: the model gateway holds it, the host never sees it
     expect(JSON.stringify(assignment)).not.toContain(canary(3));
     host.claim(runId);

@@ -46,7 +46,7 @@ function pricesInUsd(row: ModelRow) {
   };
 }
 
-/** A price in USD per million tokens as the catalog stores it (micro-USD per million); null: the default. */
+/** A price in USD per million tokens as the catalog stores it (micro-USD); null: the default. */
 const micros = (usd: number | null | undefined) =>
   usd === null || usd === undefined ? null : Math.round(usd * 1e6);
 

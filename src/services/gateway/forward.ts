@@ -1,3 +1,4 @@
+import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import type { GatewayProvider } from "../../lib/model-keys.ts";
@@ -32,7 +33,7 @@ const DROPPED_RESPONSE = new Set([
   "set-cookie",
 ]);
 
-/** The calls that generate (and so report usage); the rest (token counts, model lists) pass as they are. */
+/** The calls that generate (and report usage); the rest (token counts, model lists) just pass. */
 const GENERATES: Record<GatewayProvider, RegExp> = {
   anthropic: /^\/v1\/messages$/,
   openai: /^\/v1\/(chat\/completions|responses)$/,
@@ -65,7 +66,7 @@ export async function forwardModelCall(o: {
   const asked = typeof body?.model === "string" ? body.model : /\/models\/([^/:]+)/.exec(path)?.[1];
   const [, upstream] = await Promise.all([
     recheckHostToken(env, claims),
-    resolveUpstream(env, claims, provider, asked),
+    cachedUpstream(env, claims, provider, asked),
   ]);
   // OpenAI chat streams report usage only when asked: ask, and hold that chunk back from a
   // client that did not
@@ -132,7 +133,10 @@ export async function forwardModelCall(o: {
   return new Response(res.body.pipeThrough(tap), { status: res.status, headers });
 }
 
-/** The client's headers (its API version and beta flags among them) with the provider's key in place of the run credential. */
+/**
+ * The client's headers (its API version and beta flags among them), with the provider's key in
+ * place of the run credential.
+ */
 function upstreamHeaders(from: Headers, u: Upstream): Headers {
   const h = new Headers();
   for (const [k, v] of from) if (!DROPPED_REQUEST.has(k) && !k.startsWith("cf-")) h.set(k, v);
@@ -147,4 +151,31 @@ function upstreamHeaders(from: Headers, u: Upstream): Headers {
       h.set("anthropic-beta", beta ? `${beta},oauth-2025-04-20` : "oauth-2025-04-20");
   } else h.set("x-api-key", u.key);
   return h;
+}
+
+/**
+ * How long this isolate reuses a run's resolved upstream (its key and prices) for the next calls
+ * of the same execution, provider and model: an agent's calls come in quick succession, and each
+ * resolution reads D1 and opens a secret. A key changed meanwhile is used within the minute. The
+ * credential itself is rechecked at every call, never cached.
+ */
+const UPSTREAM_TTL_MS = 60_000;
+const UPSTREAM_CACHE_MAX = 1_000;
+const upstreams = new Map<string, { at: number; upstream: Promise<Upstream> }>();
+
+function cachedUpstream(
+  env: Env,
+  claims: AttachClaims,
+  provider: GatewayProvider,
+  asked: string | undefined,
+): Promise<Upstream> {
+  const key = [claims.runId, claims.executionId, claims.personalOf, provider, asked].join("|");
+  const now = Date.now();
+  const hit = upstreams.get(key);
+  if (hit && now - hit.at < UPSTREAM_TTL_MS) return hit.upstream;
+  if (upstreams.size >= UPSTREAM_CACHE_MAX) upstreams.clear();
+  const upstream = resolveUpstream(env, claims, provider, asked);
+  upstreams.set(key, { at: now, upstream });
+  upstream.catch(() => upstreams.delete(key));
+  return upstream;
 }

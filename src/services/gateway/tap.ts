@@ -3,6 +3,16 @@ import { type GatewayProvider, isUsageOnlyChunk, readUsage, type UsageSeen } fro
 /** The most of a non-streamed answer kept to read its usage; past it the answer passes unread. */
 const JSON_KEEP_MAX = 8 * 1024 * 1024;
 
+/** What every event carrying usage has in it (`"usage"`, `"usageMetadata"`), and few others do. */
+const USAGE_MARK = "sage";
+
+/** Where the last whole SSE event of `s` ends (after its blank line), or -1 when none does. */
+function lastBoundary(s: string): number {
+  const lf = s.lastIndexOf("\n\n");
+  const crlf = s.lastIndexOf("\r\n\r\n");
+  return Math.max(lf < 0 ? -1 : lf + 2, crlf < 0 ? -1 : crlf + 4);
+}
+
 export type TapResult = { usage: UsageSeen; ttfbMs: number; endedAt: number; complete: boolean };
 
 /**
@@ -54,12 +64,19 @@ export function usageTap(o: {
         return;
       }
       buffer += decoder.decode(chunk, { stream: true });
-      for (let at = buffer.search(/\r?\n\r?\n/); at >= 0; at = buffer.search(/\r?\n\r?\n/)) {
-        const end = at + (/^\r?\n\r?\n/.exec(buffer.slice(at))?.[0].length ?? 2);
-        const event = buffer.slice(0, end);
-        buffer = buffer.slice(end);
-        if (readEvent(event) && o.stripUsageChunk) controller.enqueue(encoder.encode(event));
+      const cut = lastBoundary(buffer);
+      if (cut < 0) return;
+      const complete = buffer.slice(0, cut);
+      buffer = buffer.slice(cut);
+      // most events are text deltas: only those naming usage are parsed (`usage`, `usageMetadata`)
+      if (!o.stripUsageChunk && !complete.includes(USAGE_MARK)) return;
+      let out = "";
+      for (const event of complete.split(/\r?\n\r?\n/)) {
+        if (!event) continue;
+        const keep = event.includes(USAGE_MARK) ? readEvent(event) : true;
+        if (keep && o.stripUsageChunk) out += `${event}\n\n`;
       }
+      if (out) controller.enqueue(encoder.encode(out));
     },
     flush(controller) {
       if (o.sse) {

@@ -14,7 +14,7 @@ type Config = TaskAssignment["task"]["agent_config"];
 /** Where one model call goes, with what key, and what the ledger calls it. */
 export type Upstream = {
   provider: GatewayProvider;
-  /** in the form the team configures it: Anthropic's and Gemini's without a version, OpenAI's with `/v1` */
+  /** as the team configures it: Anthropic's and Gemini's without a version, OpenAI's with `/v1` */
   baseUrl: string;
   key: string | undefined;
   /** the catalog id when the run's catalog model serves the call, else the model name asked for */

@@ -30,7 +30,7 @@ export function gatewayEnv(a: TaskAssignment, serverUrl: string): Record<string,
   return env;
 }
 
-/** The catalog model as the run calls it: through the gateway, with the run credential as its key. */
+/** The catalog model as the run calls it: through the gateway, the run credential its key. */
 export function gatewayModel(a: TaskAssignment, serverUrl: string): AssignedModel | null {
   const m = a.model ?? null;
   if (!m || !a.gateway) return m;

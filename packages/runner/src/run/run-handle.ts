@@ -86,7 +86,9 @@ export class RunHandle {
     // the gateway credential is a key like the others: it never shows in an event
     this.redactor = new Redactor([
       ...assignment.secrets,
-      ...(assignment.gateway ? [{ name: "AMBIT_GATEWAY_TOKEN", value: assignment.gateway.token }] : []),
+      ...(assignment.gateway
+        ? [{ name: "AMBIT_GATEWAY_TOKEN", value: assignment.gateway.token }]
+        : []),
     ]);
     this.done = this.run().catch((err) => {
       deps.log({
