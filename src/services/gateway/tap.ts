@@ -18,7 +18,8 @@ export type TapResult = { usage: UsageSeen; ttfbMs: number; endedAt: number; com
 /**
  * A pass-through for a provider's answer that reads its usage on the way: every chunk goes on as
  * it came (nothing waits for the end), while a copy is cut into SSE events (or, for a JSON
- * answer, kept) to read the usage from. `stripUsageChunk`: the client of an OpenAI chat stream
+ * answer, kept) to read the usage from. The gateway puts it on a tee of the answer (the client's
+ * copy then streams natively), or in the client's path when it must hold a chunk back. `stripUsageChunk`: the client of an OpenAI chat stream
  * did not ask for the usage chunk the gateway asked for; events then go on whole, that one held
  * back. `done` runs once, when the answer ended or the client went away.
  */
