@@ -135,7 +135,12 @@ export async function forwardModelCall(o: {
   // the client's copy streams natively; usage is read from the other copy, which also runs to
   // the answer's end when the client goes away first
   const [client, copy] = res.body.tee();
-  o.waitUntil(copy.pipeThrough(tap).pipeTo(new WritableStream()).catch(() => {}));
+  o.waitUntil(
+    copy
+      .pipeThrough(tap)
+      .pipeTo(new WritableStream())
+      .catch(() => {}),
+  );
   return new Response(client, { status: res.status, headers });
 }
 
