@@ -67,7 +67,9 @@ export async function resolveUpstream(
       "model_auth_failed",
       `the catalog model "${catalog.id}" takes its API key from the secret ${catalog.api_key_secret}, which this run does not have: add a team secret named ${catalog.api_key_secret}`,
     );
-  const baseUrl = (catalog ? catalog.base_url : value(s.base)) || s.defaultBase;
+  // the operator's default endpoint (a Worker var of the same name) before the provider's own
+  const platformBase = (env as unknown as Record<string, string | undefined>)[s.base];
+  const baseUrl = (catalog ? catalog.base_url : value(s.base)) || platformBase || s.defaultBase;
   return {
     provider,
     baseUrl: baseUrl.trim().replace(/\/+$/, ""),
