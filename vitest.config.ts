@@ -46,8 +46,12 @@ export default defineConfig(async () => {
               "test/security/*.test.ts",
             ],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
-            // outbound webhooks' receiver, in Node (test/fakes/webhook-receiver.ts)
-            globalSetup: ["./test/helpers/webhook-receiver-setup.ts"],
+            // outbound webhooks' receiver and a scripted model server, in Node
+            globalSetup: [
+              "./test/helpers/webhook-receiver-setup.ts",
+              // the model gateway's provider (test/fakes/model-server.ts)
+              "./test/helpers/model-server-setup.ts",
+            ],
           },
         },
         {

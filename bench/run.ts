@@ -2,6 +2,7 @@
 import { benchApi } from "./api.ts";
 import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
+import { benchGateway } from "./gateway.ts";
 import { benchIntegrations } from "./integrations.ts";
 import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
@@ -34,6 +35,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchStats,
     about:
       "GET /api/v1/stats/runs on a team of 100,000 runs (each group_by, 30 and 90 days) against GET /healthz. Options: --runs N --samples N --rounds N --warmup N --keep",
+  },
+  gateway: {
+    run: benchGateway,
+    about:
+      "the model gateway: time to first byte (p50/p99) and streamed tokens/s through it against calling the scripted model server directly, same run. Options: --samples N --warmup N --text CHARS --keep",
   },
   webhooks: {
     run: benchWebhooks,

@@ -53,7 +53,11 @@ const server = (running = await startDevServer({
   drop: HARMLESS_DEV_LINES,
   extraArgs: ["--test-scheduled"],
   // webhooks to receivers on this machine (localhost, plain http) are what local development needs
-  vars: { WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE ?? "true" },
+  vars: {
+    WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE ?? "true",
+    // a model server named in this environment is where the model gateway sends runs' calls
+    ...providerBaseUrls(),
+  },
 }));
 if (stopping) {
   await server.stop();
@@ -168,3 +172,9 @@ server.child.on("exit", (code) => {
   console.error(`wrangler dev exited (${code})`);
   process.exit(code ?? 1);
 });
+
+/** The provider base URLs set in `npm start`'s environment, for the model gateway (docs/gateway.md). */
+function providerBaseUrls(): Record<string, string> {
+  const names = ["ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"];
+  return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]!]));
+}

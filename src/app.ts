@@ -23,6 +23,7 @@ import { configRoutes } from "./routes/config.ts";
 import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { OPENAPI_TAGS } from "./routes/openapi-tags.ts";
+import { gatewayRoutes } from "./routes/gateway.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostRoutes } from "./routes/hosts.ts";
 import { publicRunRoutes } from "./routes/public-runs.ts";
@@ -55,6 +56,9 @@ export function createApp() {
     docsRoutes((origin) => document(origin) as never),
   );
   app.route("/", webAuthRoutes); // the console's sign-in (a link or a key) and sign-out
+
+  // model calls of runs: the run's gateway credential, no API body limit (see routes/gateway.ts)
+  app.route("/api/v1/gateway", gatewayRoutes);
 
   const api = new OpenAPIHono<AppEnv>();
   api.use("*", bodyLimit);

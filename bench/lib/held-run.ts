@@ -4,8 +4,19 @@
 // while its execution is held, so a bench cannot mint one for a run nobody took.
 import WebSocket from "ws";
 
-type Assignment = { task_id: string; execution_id: number; session: { token: string } };
-export type HeldRun = { runId: string; token: string; release(): Promise<void> };
+type Assignment = {
+  task_id: string;
+  execution_id: number;
+  session: { token: string };
+  gateway?: { path: string; token: string } | null;
+};
+export type HeldRun = {
+  runId: string;
+  token: string;
+  /** the run's model gateway credential (null when the team's gateway is off) */
+  gatewayToken: string | null;
+  release(): Promise<void>;
+};
 
 export async function heldRun(
   ctx: { url: string; key: string },
@@ -76,6 +87,7 @@ export async function heldRun(
   return {
     runId,
     token: a.session.token,
+    gatewayToken: a.gateway?.token ?? null,
     release: async () => {
       send("task_completed", { ...ref, message: "bench done" });
       await new Promise((r) => setTimeout(r, 200)); // the report goes out before the socket closes

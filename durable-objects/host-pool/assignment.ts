@@ -1,6 +1,15 @@
 import type { EventActor, TaskAssignment } from "@ambit/protocol";
+import { eq } from "drizzle-orm";
+import { createDb } from "../../src/db/client.ts";
+import { teams } from "../../src/db/schema.ts";
 import { getConfig } from "../../src/env.ts";
-import { RUN_TOKEN_MARGIN_S, signAttachToken } from "../../src/lib/attach-token.ts";
+import {
+  type AttachClaims,
+  GATEWAY_AUDIENCE,
+  RUN_TOKEN_MARGIN_S,
+  signAttachToken,
+} from "../../src/lib/attach-token.ts";
+import { gatewaySecretNames } from "../../src/lib/model-keys.ts";
 import {
   type PersonalSecrets,
   personalSecretsFor,
@@ -67,14 +76,22 @@ export async function buildAssignment(
       personal,
     );
   let secrets: TaskAssignment["secrets"];
+  let gateway: boolean;
   try {
-    const [opened, fromIntegration] = await Promise.all([
+    const [opened, fromIntegration, viaGateway] = await Promise.all([
       openRunSecrets(env, teamId, personal.of),
       integrationRunSecrets(env, teamId, runId),
+      usesGateway(env, teamId),
     ]);
+    gateway = viaGateway;
     // the integration's credentials (a GitHub token) win over a team or personal secret so named
     const given = new Set(fromIntegration.map((x) => x.name));
-    secrets = [...opened.filter((x) => !given.has(x.name)), ...fromIntegration];
+    // the gateway holds the model keys (and where they go) of a run it serves: the host gets none
+    const withheld = gateway ? gatewaySecretNames(config) : new Set<string>();
+    secrets = [
+      ...opened.filter((x) => !given.has(x.name) && !withheld.has(x.name)),
+      ...fromIntegration,
+    ];
   } catch (err) {
     if (!(err instanceof SecretUnavailable)) throw err;
     log.error("secret did not open at assignment; the run ends ERROR", {
@@ -89,18 +106,28 @@ export async function buildAssignment(
     };
   }
   const { holder } = input;
-  const { token } = await signAttachToken(
-    getConfig(env).JWT_SECRET,
-    {
-      teamId,
-      runId,
-      principal: holder.actor,
-      access: "HOST",
-      executionId: input.executionId,
-      ...(holder.keyId ? { keyId: holder.keyId } : {}),
-    },
-    holder.maxRunTimeSeconds + RUN_TOKEN_MARGIN_S,
-  );
+  const claims: AttachClaims = {
+    teamId,
+    runId,
+    principal: holder.actor,
+    access: "HOST",
+    executionId: input.executionId,
+    ...(holder.keyId ? { keyId: holder.keyId } : {}),
+  };
+  const ttl = holder.maxRunTimeSeconds + RUN_TOKEN_MARGIN_S;
+  const secret = getConfig(env).JWT_SECRET;
+  const [{ token }, gatewayToken] = await Promise.all([
+    signAttachToken(secret, claims, ttl),
+    // the same execution's claims for the gateway only, with whose personal secrets it may open
+    gateway
+      ? signAttachToken(
+          secret,
+          { ...claims, ...(personal.of ? { personalOf: personal.of } : {}) },
+          ttl,
+          GATEWAY_AUDIENCE,
+        )
+      : undefined,
+  ]);
   return {
     ok: true,
     assignment: {
@@ -120,8 +147,22 @@ export async function buildAssignment(
       environment: config.environment ?? null,
       model: config.model ?? null,
       secrets,
+      gateway: gatewayToken ? { path: GATEWAY_PATH, token: gatewayToken.token } : null,
     },
   };
+}
+
+/** Where the model gateway is served (src/routes/gateway.ts), on the server the holder talks to. */
+export const GATEWAY_PATH = "/api/v1/gateway";
+
+/** Whether the team's runs call models through the gateway (a team setting, on unless off). */
+async function usesGateway(env: Env, teamId: string): Promise<boolean> {
+  const [row] = await createDb(env.DB)
+    .select({ on: teams.modelGateway })
+    .from(teams)
+    .where(eq(teams.id, teamId))
+    .limit(1);
+  return row?.on ?? true;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AssignedSecret } from "@ambit/protocol";
-import { and, asc, desc, eq, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
 import { secrets } from "../../src/db/schema.ts";
 import { openValue } from "../../src/lib/envelope.ts";
@@ -20,13 +20,15 @@ export class SecretUnavailable extends Error {
  * Opens the secrets an execution receives: every team secret of its team plus the personal
  * secrets of `personalOf` (a personal secret wins over a team secret of the same name); null:
  * nobody's. Who that is, is decided by src/lib/personal-secrets.ts, never here. This is the only
- * place values are decrypted ("opened by the Worker only at assignment"); they go to the host
- * over its authenticated socket and are never stored, logged or evented.
+ * place values are decrypted: at assignment, for the host (over its authenticated socket), and by
+ * the model gateway, `only` the provider key and base URL one call needs
+ * (src/services/gateway/upstream.ts); never stored, logged or evented.
  */
 export async function openRunSecrets(
   env: Env,
   teamId: string,
   personalOf: string | null,
+  only?: string[],
 ): Promise<AssignedSecret[]> {
   const results = await createDb(env.DB)
     .select({
@@ -41,6 +43,7 @@ export async function openRunSecrets(
       and(
         eq(secrets.teamId, teamId),
         or(eq(secrets.scope, "team"), personalOf === null ? undefined : ownedBy(personalOf)),
+        only ? inArray(secrets.name, only) : undefined,
       ),
     )
     .orderBy(asc(secrets.name), desc(secrets.scope));

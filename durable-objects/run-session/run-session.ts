@@ -77,13 +77,37 @@ export class RunSession extends DurableObject<Env> {
     executionId: number,
     payload: Record<string, unknown>,
   ): Promise<SessionResult> {
+    return this.systemNote(ref, executionId, "secrets", "secrets.withheld", payload);
+  }
+
+  /**
+   * Records the `usage` event of one model call the gateway served for execution `executionId`
+   * (the call is already in the ledger). Dropped for an execution that is no longer current or a
+   * run that ended: the ledger keeps the call either way.
+   */
+  async usageRecorded(
+    ref: RunRef,
+    executionId: number,
+    payload: Record<string, unknown>,
+  ): Promise<SessionResult> {
+    return this.systemNote(ref, executionId, "gateway", "usage", payload);
+  }
+
+  /** An event by the platform (`system:<by>`) about a live run's current execution, else none. */
+  private async systemNote(
+    ref: RunRef,
+    executionId: number,
+    by: string,
+    type: "secrets.withheld" | "usage",
+    payload: Record<string, unknown>,
+  ): Promise<SessionResult> {
     const run = await load(this.session, ref);
     if (!run) return notFound(ref);
     if (run.execution_id !== executionId || isTerminal(run.state)) {
       return this.session.ok(run, run.summary_seq);
     }
-    const actor = { type: "system" as const, id: "secrets" };
-    const [e] = this.session.record(run, [{ type: "secrets.withheld", actor, payload }]);
+    const actor = { type: "system" as const, id: by };
+    const [e] = this.session.record(run, [{ type, actor, payload }]);
     return this.session.ok(run, e.seq);
   }
 

@@ -22,6 +22,8 @@ export const teams = sqliteTable("teams", {
   maxRunTimeSeconds: integer("max_run_time_seconds").notNull().default(14_400),
   /** audit entries older than this move from D1 to R2 (services/audit/archive.ts) */
   auditRetentionDays: integer("audit_retention_days").notNull().default(400),
+  /** whether the team's runs call models through the platform's gateway (hosts get no model key) */
+  modelGateway: integer("model_gateway", { mode: "boolean" }).notNull().default(true),
 });
 
 export const users = sqliteTable(
@@ -326,6 +328,11 @@ export const models = sqliteTable(
     description: text("description"),
     reasoningLevel: text("reasoning_level"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull(),
+    /** micro-USD per million tokens; null: the well-known default (src/lib/model-prices.ts) */
+    inputPrice: integer("input_price"),
+    outputPrice: integer("output_price"),
+    cacheReadPrice: integer("cache_read_price"),
+    cacheWritePrice: integer("cache_write_price"),
     /** who last wrote it, and their role then (see src/lib/personal-secrets.ts); null before writers were recorded */
     updatedBy: text("updated_by"),
     updatedByRole: text("updated_by_role", { enum: ["owner", "admin", "member", "viewer"] })
@@ -908,3 +915,44 @@ export const auditHeads = sqliteTable("audit_heads", {
   hash: text("hash").notNull(),
   archivedThrough: integer("archived_through").notNull().default(0),
 });
+/**
+ * The usage ledger: one row per model call the gateway forwarded, its cost (micro-USD) computed
+ * from the model's prices when it was recorded and never changed afterwards.
+ */
+export const modelCalls = sqliteTable(
+  "model_calls",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    runId: text("run_id").notNull(),
+    executionId: integer("execution_id").notNull(),
+    /** who owns the run (its creator) */
+    memberId: text("member_id").notNull(),
+    /** the catalog id, or the model name the client asked for when the catalog has none */
+    modelId: text("model_id").notNull(),
+    provider: text("provider", { enum: ["openai", "anthropic", "gemini"] }).notNull(),
+    /** the model name sent to the provider */
+    model: text("model").notNull(),
+    category: text("category").notNull().default("primary_agent"),
+    /** the provider's HTTP status */
+    status: integer("status").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    cacheReadTokens: integer("cache_read_tokens").notNull(),
+    cacheWriteTokens: integer("cache_write_tokens").notNull(),
+    inputCost: integer("input_cost").notNull(),
+    outputCost: integer("output_cost").notNull(),
+    cacheReadCost: integer("cache_read_cost").notNull(),
+    cacheWriteCost: integer("cache_write_cost").notNull(),
+    cost: integer("cost").notNull(),
+    ttfbMs: integer("ttfb_ms").notNull(),
+    latencyMs: integer("latency_ms").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("model_calls_run").on(t.runId, t.createdAt),
+    index("model_calls_team_created").on(t.teamId, t.createdAt),
+  ],
+);

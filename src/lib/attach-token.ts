@@ -2,6 +2,12 @@ import type { AccessLevel, EventActor } from "@ambit/protocol";
 import { jwtVerify, SignJWT } from "jose";
 
 const AUDIENCE = "ambit:session";
+/**
+ * The audience of a run's gateway credential: a HOST token's claims (the same execution, the same
+ * checks, src/services/runs/token-checks.ts) that calls the model gateway and nothing else, so the
+ * agent's sandbox, which holds it as its model key, cannot speak for the run's host.
+ */
+export const GATEWAY_AUDIENCE = "ambit:gateway";
 export const ATTACH_TOKEN_TTL_S = 600;
 /**
  * What a run's HOST token lives beyond the team's maximum run time: the wait before the run
@@ -18,6 +24,11 @@ export type AttachClaims = {
   executionId?: number;
   /** the API key it was minted through (or that claimed a LOCAL run); it dies with it */
   keyId?: string;
+  /**
+   * gateway credentials: whose personal secrets the execution was given (decided at assignment,
+   * src/lib/personal-secrets.ts), so the gateway opens the provider key the host would have had
+   */
+  personalOf?: string;
 };
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -27,6 +38,7 @@ export async function signAttachToken(
   secret: string,
   claims: AttachClaims,
   ttlSeconds = ATTACH_TOKEN_TTL_S,
+  audience = AUDIENCE,
 ) {
   const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
   const token = await new SignJWT({
@@ -36,10 +48,11 @@ export async function signAttachToken(
     access: claims.access,
     ...(claims.executionId !== undefined ? { exec: claims.executionId } : {}),
     ...(claims.keyId ? { key: claims.keyId } : {}),
+    ...(claims.personalOf ? { po: claims.personalOf } : {}),
   })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(claims.principal.id)
-    .setAudience(AUDIENCE)
+    .setAudience(audience)
     .setIssuedAt()
     .setExpirationTime(exp)
     .sign(keyOf(secret));
@@ -54,20 +67,22 @@ export async function signAttachToken(
 export async function verifyAttachToken(
   secret: string,
   token: string,
+  audience = AUDIENCE,
 ): Promise<AttachClaims | null> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {
-      audience: AUDIENCE,
+      audience,
       algorithms: ["HS256"],
     });
-    const { team, run, ptype, access, sub, exec, key } = payload as Record<string, unknown>;
+    const { team, run, ptype, access, sub, exec, key, po } = payload as Record<string, unknown>;
     if (typeof team !== "string" || typeof run !== "string" || typeof sub !== "string") return null;
     if (access !== "VIEWER" && access !== "EDITOR" && access !== "HOST") return null;
     if (ptype !== "user" && ptype !== "service_account" && ptype !== "host" && ptype !== "system")
       return null;
     if (
       (exec !== undefined && !Number.isInteger(exec)) ||
-      (key !== undefined && typeof key !== "string")
+      (key !== undefined && typeof key !== "string") ||
+      (po !== undefined && typeof po !== "string")
     )
       return null;
     return {
@@ -77,6 +92,7 @@ export async function verifyAttachToken(
       access,
       ...(exec !== undefined ? { executionId: exec as number } : {}),
       ...(key !== undefined ? { keyId: key as string } : {}),
+      ...(po !== undefined ? { personalOf: po as string } : {}),
     };
   } catch {
     return null;

@@ -34,7 +34,7 @@ export const teamRoutes = newRouter()
       path: "/team",
       tags: ["Team"],
       security: bearer,
-      summary: "Rename the team or change its limits (admin)",
+      summary: "Rename the team, change its limits or turn its model gateway on or off (admin)",
       request: {
         body: { required: true, content: { "application/json": { schema: UpdateTeamRequest } } },
       },

@@ -60,7 +60,10 @@ export async function createTeam({
   };
 }
 
-/** Renames the team or changes its limits (admin), within the operator's ceilings. Pools read the limits on their next assignment. */
+/**
+ * Renames the team, changes its limits or turns its model gateway on or off (admin), within the
+ * operator's ceilings. Pools read the limits on their next assignment.
+ */
 export async function updateTeam({
   ctx,
   input,
@@ -83,6 +86,7 @@ export async function updateTeam({
   if (input.limits?.max_run_time_seconds !== undefined)
     set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
   if (input.audit_retention_days !== undefined) set.auditRetentionDays = input.audit_retention_days;
+  if (input.model_gateway !== undefined) set.modelGateway = input.model_gateway;
   const before = Object.keys(set).length ? await getTeam({ ctx }) : undefined;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
   const after = await getTeam({ ctx });
@@ -91,7 +95,12 @@ export async function updateTeam({
 }
 
 const teamSettings = (t: Team | undefined) =>
-  t && { name: t.name, ...t.limits, audit_retention_days: t.audit_retention_days };
+  t && {
+    name: t.name,
+    ...t.limits,
+    audit_retention_days: t.audit_retention_days,
+    model_gateway: t.model_gateway,
+  };
 
 export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
   const [[team], [{ n }]] = await ctx.db.batch([
@@ -110,6 +119,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
       max_run_time_seconds: limits.maxRunTimeSeconds,
     },
     audit_retention_days: team.auditRetentionDays,
+    model_gateway: team.modelGateway,
     caller: {
       uid: ctx.actor.id,
       type: ctx.actor.type === "service_account" ? "service_account" : "user",

@@ -71,6 +71,8 @@ describe("HostPool: assignment", () => {
       environment: null,
       model: null,
       secrets: [],
+      // the team's model gateway is on by default (docs/gateway.md)
+      gateway: { path: "/api/v1/gateway", token: expect.any(String) },
     });
     const run = await untilRun(t.key, runId, stateIs("PENDING"));
     expect(run.status_message.message).toMatch(/Offered to host warp/);

@@ -4,8 +4,10 @@
 // a tool call that changes a file, a follow-up that resumes the same conversation, and a refused
 // key that ends FAILED with a clear message in under 30 s, a cancel mid-turn, usage, and the run's
 // MCP servers (a stdio one and an HTTP one, each given a team secret by placeholder, which no event
-// may show). One base URL per provider is configured
-// as a team secret (ANTHROPIC_BASE_URL serves Claude Code and OpenCode alike).
+// may show). One base URL per provider is configured as a team secret (ANTHROPIC_BASE_URL serves
+// Claude Code and OpenCode alike). The team's model gateway is on (the default): the CLIs call it
+// with the run's credential, and it calls the model server with the team's key and base URL
+// (docs/gateway.md).
 //
 // The CLIs are installed by .ci/run (`npm install --prefix test/vendor-clis`), outside the root
 // install; without them these tests skip, saying so.
@@ -273,16 +275,26 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(model.requests).toHaveLength(4);
       expect(bodyOf(model, 2)).toContain(write);
       expect(bodyOf(model, 2)).toContain("What does notes.txt say now?");
-      // the usage the run records is what the model server's answers said, no more, no less
+      // the usage the run records is what the model server's answers said, no more, no less:
+      // the model gateway counts every call, the CLI's own side calls (a title, a quota check,
+      // answered 5 in / 2 out) too, and the CLI's self-reported usage is not counted again
       const usage = payloadsOf(events, "usage");
+      expect(usage.every((u) => u.source === "gateway"), JSON.stringify(usage)).toBe(true);
+      const side = model.sideRequests.filter(
+        (r) =>
+          r.method === "POST" &&
+          /(\/messages|\/chat\/completions|\/responses|:(stream)?generateContent)$/i.test(r.path),
+      ).length;
       const sum = (k: string) => usage.reduce((n, u) => n + (u[k] ?? 0), 0);
       expect(
         { input: sum("input_tokens"), output: sum("output_tokens") },
         JSON.stringify(usage),
       ).toEqual({
-        input: USAGE.reduce((n, u) => n + u.input, 0),
-        output: USAGE.reduce((n, u) => n + u.output, 0),
+        input: USAGE.reduce((n, u) => n + u.input, 0) + 5 * side,
+        output: USAGE.reduce((n, u) => n + u.output, 0) + 2 * side,
       });
+      // and the run's request_usage agrees with the events
+      expect(run.request_usage.total_tokens).toBe(sum("input_tokens") + sum("output_tokens"));
       expect(payloadsOf(events, "error"), "no vendor warning reads as an error").toEqual([]);
       expect(JSON.stringify(events)).not.toContain(GOOD_KEY);
     },

@@ -10,6 +10,9 @@ import type { AddressInfo } from "node:net";
  * are routed by path, query string aside (Claude Code calls `/v1/messages?beta=true`). Tool-call
  * arguments are cut into small chunks so clients must join them.
  *
+ * Usage is reported as each vendor does: OpenAI's chat stream sends its usage chunk only when the
+ * request asks (`stream_options.include_usage`), like the real API.
+ *
  * Side requests (probes of `/`, model lists, token counts, Claude Code's title and quota calls,
  * which send no tools) are answered without playing a turn and recorded in `sideRequests`;
  * `requests` holds the scripted ones. A WebSocket upgrade is refused, so clients that try one
@@ -24,7 +27,12 @@ export type ScriptedTurn = {
     /** the Responses API's tool namespace (Codex offers MCP tools as `mcp__<server>`) */
     namespace?: string;
   }[];
-  usage?: { input: number; output: number };
+  /**
+   * what the answer reports (default 100 in, 20 out): `input` uncached prompt tokens, `cacheRead`
+   * and `cacheWrite` cached ones, each in the provider's own fields (OpenAI and Gemini count
+   * cached tokens inside the prompt's, Anthropic apart)
+   */
+  usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
   /** stream the first chunk, then wait for this before the rest (to test cancelling mid-stream) */
   hold?: Promise<unknown>;
   /** end the stream after its first event, as a dropped connection does */
@@ -186,7 +194,7 @@ function play(
       .end(JSON.stringify(answer(model, turn, index)));
   }
   const stream = { openai: openAi, responses, anthropic, gemini }[dialect];
-  return stream(res, model, turn, index);
+  return stream(res, model, turn, index, rec);
 }
 
 const readBody = async (req: IncomingMessage) => {
@@ -198,7 +206,13 @@ const readBody = async (req: IncomingMessage) => {
 const pieces = (s: string, n: number) =>
   s.length ? s.match(new RegExp(`[\\s\\S]{1,${n}}`, "g"))! : [];
 
-async function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, index: number) {
+async function openAi(
+  res: ServerResponse,
+  model: string,
+  turn: ScriptedTurn,
+  index: number,
+  rec: RecordedRequest,
+) {
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
   const chunk = (delta: unknown, finish: string | null = null) =>
@@ -227,18 +241,14 @@ async function openAi(res: ServerResponse, model: string, turn: ScriptedTurn, in
       chunk({ tool_calls: [{ index: i, function: { arguments: p } }] });
   });
   chunk({}, turn.toolCalls?.length ? "tool_calls" : "stop");
-  const u = turn.usage ?? { input: 100, output: 20 };
-  send({
-    id: `chatcmpl-${index}`,
-    object: "chat.completion.chunk",
-    model,
-    choices: [],
-    usage: {
-      prompt_tokens: u.input,
-      completion_tokens: u.output,
-      total_tokens: u.input + u.output,
-    },
-  });
+  if (rec.body?.stream_options?.include_usage)
+    send({
+      id: `chatcmpl-${index}`,
+      object: "chat.completion.chunk",
+      model,
+      choices: [],
+      usage: openAiUsage(turn),
+    });
   res.end("data: [DONE]\n\n");
 }
 
@@ -246,7 +256,7 @@ async function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn,
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (event: string, obj: Record<string, unknown>) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...obj })}\n\n`);
-  const u = turn.usage ?? { input: 100, output: 20 };
+  const u = anthropicUsage(turn);
   send("message_start", {
     message: {
       id: `msg_${index}`,
@@ -255,7 +265,7 @@ async function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn,
       model,
       content: [],
       stop_reason: null,
-      usage: { input_tokens: u.input, output_tokens: 1 },
+      usage: { ...u, output_tokens: 1 },
     },
   });
   if (turn.cut) return void res.end();
@@ -287,18 +297,38 @@ async function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn,
   res.write(": keep-alive comment\n\n");
   send("message_delta", {
     delta: { stop_reason: turn.toolCalls?.length ? "tool_use" : "end_turn", stop_sequence: null },
-    usage: { output_tokens: u.output },
+    usage: { output_tokens: u.output_tokens },
   });
   send("message_stop", {});
   res.end();
 }
 
-const usageOf = (turn: ScriptedTurn) => turn.usage ?? { input: 100, output: 20 };
+const usageOf = (turn: ScriptedTurn) => {
+  const u = turn.usage ?? { input: 100, output: 20 };
+  return { cacheRead: 0, cacheWrite: 0, ...u };
+};
+const openAiUsage = (turn: ScriptedTurn) => {
+  const u = usageOf(turn);
+  return {
+    prompt_tokens: u.input + u.cacheRead,
+    completion_tokens: u.output,
+    total_tokens: u.input + u.cacheRead + u.output,
+    prompt_tokens_details: { cached_tokens: u.cacheRead },
+  };
+};
+const anthropicUsage = (turn: ScriptedTurn) => {
+  const u = usageOf(turn);
+  return {
+    input_tokens: u.input,
+    output_tokens: u.output,
+    cache_read_input_tokens: u.cacheRead,
+    cache_creation_input_tokens: u.cacheWrite,
+  };
+};
 const callId = (c: { id?: string }, prefix: string, index: number, i: number) =>
   c.id ?? `${prefix}_${index}_${i}`;
 
 function openAiJson(model: string, turn: ScriptedTurn, index: number) {
-  const u = usageOf(turn);
   const calls = (turn.toolCalls ?? []).map((c, i) => ({
     id: callId(c, "call", index, i),
     type: "function",
@@ -319,16 +349,11 @@ function openAiJson(model: string, turn: ScriptedTurn, index: number) {
         finish_reason: calls.length ? "tool_calls" : "stop",
       },
     ],
-    usage: {
-      prompt_tokens: u.input,
-      completion_tokens: u.output,
-      total_tokens: u.input + u.output,
-    },
+    usage: openAiUsage(turn),
   };
 }
 
 function anthropicJson(model: string, turn: ScriptedTurn, index: number) {
-  const u = usageOf(turn);
   return {
     id: `msg_${index}`,
     type: "message",
@@ -345,7 +370,7 @@ function anthropicJson(model: string, turn: ScriptedTurn, index: number) {
     ],
     stop_reason: turn.toolCalls?.length ? "tool_use" : "end_turn",
     stop_sequence: null,
-    usage: { input_tokens: u.input, output_tokens: u.output },
+    usage: anthropicUsage(turn),
   };
 }
 
@@ -385,11 +410,11 @@ function responsesJson(model: string, turn: ScriptedTurn, index: number) {
     model,
     output: responseItems(turn, index),
     usage: {
-      input_tokens: u.input,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens: u.input + u.cacheRead,
+      input_tokens_details: { cached_tokens: u.cacheRead },
       output_tokens: u.output,
       output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: u.input + u.output,
+      total_tokens: u.input + u.cacheRead + u.output,
     },
   };
 }
@@ -469,9 +494,10 @@ function geminiJson(model: string, turn: ScriptedTurn, _index: number) {
   return {
     candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
     usageMetadata: {
-      promptTokenCount: u.input,
+      promptTokenCount: u.input + u.cacheRead,
       candidatesTokenCount: u.output,
-      totalTokenCount: u.input + u.output,
+      totalTokenCount: u.input + u.cacheRead + u.output,
+      ...(u.cacheRead ? { cachedContentTokenCount: u.cacheRead } : {}),
     },
     modelVersion: model,
   };

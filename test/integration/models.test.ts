@@ -42,6 +42,8 @@ describe("models catalog", () => {
       model: "gpt-5",
       base_url: null,
       api_key_secret: "OPENAI_API_KEY",
+      // gpt-5's well-known prices (src/lib/model-prices.ts), USD per million tokens
+      prices: { input: 1.25, output: 10, cache_read: 0.125, cache_write: 0 },
       is_default: true,
     });
     // the second is not the default: the answer agrees with the list

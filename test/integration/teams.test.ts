@@ -96,6 +96,7 @@ describe("GET /api/v1/team", () => {
       member_count: 2,
       limits: { max_concurrent_runs: 10, max_run_time_seconds: 14_400 },
       audit_retention_days: 400,
+      model_gateway: true,
       caller: { uid: t.userId, type: "user", role: "owner" },
     });
   });

@@ -94,6 +94,15 @@ export const EventPayloads = {
     output_tokens: z.number().int().nonnegative(),
     cache_read_tokens: z.number().int().nonnegative().optional(),
     cache_write_tokens: z.number().int().nonnegative().optional(),
+    // the model gateway's (docs/gateway.md): written by the platform, one per model call
+    provider: z.string().optional(),
+    cost_usd: z.number().nonnegative().optional(),
+    ttfb_ms: z.number().int().nonnegative().optional(),
+    latency_ms: z.number().int().nonnegative().optional(),
+    source: z
+      .enum(["gateway", "harness"])
+      .optional()
+      .describe("`gateway`: recorded by the platform (authoritative when the gateway serves the run)"),
   }),
   "setup.step": z.object({
     phase: z.enum(["workspace", "clone", "setup_command", "env", "mcp", "harness"]),

@@ -152,6 +152,21 @@ export const AssignedModel = z.object({
 });
 export type AssignedModel = z.infer<typeof AssignedModel>;
 
+/** The platform's model gateway, as a run's holder is given it (docs/gateway.md). */
+export const AssignedGateway = z.object({
+  path: z
+    .string()
+    .describe(
+      "the gateway's root on the server the holder connected to; each provider's API is under it: `<path>/anthropic`, `<path>/openai/v1`, `<path>/gemini`",
+    ),
+  token: z
+    .string()
+    .describe(
+      "the run's gateway credential, the model key of every client: it calls the gateway for this execution while it is held, and nothing else",
+    ),
+});
+export type AssignedGateway = z.infer<typeof AssignedGateway>;
+
 export const TaskAssignment = z.object({
   task_id: z.string(),
   run_id: z.string(),
@@ -177,6 +192,11 @@ export const TaskAssignment = z.object({
     .array(AssignedSecret)
     .default([])
     .describe("opened only for this assignment; never logged"),
+  gateway: AssignedGateway.nullable()
+    .optional()
+    .describe(
+      "set when the platform's model gateway serves the run: its model calls go there with `token` as the API key, and `secrets` hold no model key",
+    ),
 });
 export type TaskAssignment = z.infer<typeof TaskAssignment>;
 

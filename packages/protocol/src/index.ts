@@ -26,3 +26,4 @@ export * from "./integrations.ts";
 export * from "./webhooks.ts";
 export * from "./sso.ts";
 export * from "./audit.ts";
+export * from "./usage.ts";

@@ -4,6 +4,20 @@ import { SecretName } from "./secrets.ts";
 
 export const ModelProvider = z.enum(["openai", "anthropic"]);
 
+const price = z.number().min(0).max(10_000);
+/** A model's prices in USD per million tokens (the gateway's ledger counts micro-USD). */
+export const ModelPrices = z
+  .object({
+    input: price,
+    output: price,
+    cache_read: price,
+    cache_write: price,
+  })
+  .describe(
+    "USD per million tokens; in answers the prices in force (the entry's own, else the well-known default for its model name, else 0)",
+  );
+export type ModelPrices = z.infer<typeof ModelPrices>;
+
 /** Oz `ModelInfo`, plus the catalog fields Ambit adds (which API, where, which secret holds the key). */
 export const ModelInfo = z.object({
   id: z.string(),
@@ -18,6 +32,7 @@ export const ModelInfo = z.object({
   model: z.string().describe("the model name sent to the provider"),
   base_url: z.string().nullable(),
   api_key_secret: z.string().nullable(),
+  prices: ModelPrices,
   is_default: z
     .boolean()
     .describe(
@@ -53,6 +68,18 @@ const modelFields = {
   description: z.string().max(500).optional(),
   reasoning_level: z.string().max(50).optional(),
   default: z.boolean().optional().describe("make this the team's default model"),
+  prices: z
+    .object({
+      input: price.nullable(),
+      output: price.nullable(),
+      cache_read: price.nullable(),
+      cache_write: price.nullable(),
+    })
+    .partial()
+    .optional()
+    .describe(
+      "USD per million tokens; a price left out or null is the well-known default for the model name (0 when unknown)",
+    ),
 };
 
 export const CreateModelRequest = z.object({ id: ModelId, ...modelFields });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RequestUsage } from "./usage.ts";
 import { AgentConfigInput, AmbientAgentConfig, RunMetadata } from "./agent-config.ts";
 import { PageInfo, Scope, Timestamp, UserProfile } from "./common.ts";
 import { ErrorCode } from "./errors.ts";
@@ -212,6 +213,9 @@ export const RunItem = z.object({
   is_sandbox_running: z.boolean().optional(),
   is_run_type_cancellable: z.boolean().optional(),
   artifacts: z.array(ArtifactItem).optional(),
+  request_usage: RequestUsage.optional().describe(
+    "what the run's model calls through the gateway used and cost (docs/gateway.md)",
+  ),
   scope: Scope.optional(),
   sharing: RunSharing.optional().describe(
     "Ambit extension: who besides the creator sees and steers the run (change it with PATCH /agent/runs/{id}/sharing)",

@@ -46,16 +46,26 @@ const AuditRetentionDays = z
   .min(1)
   .max(36_500)
   .describe("audit entries older than this move to R2 storage, still exportable (default 400)");
+const ModelGateway = z
+  .boolean()
+  .describe(
+    "whether the team's runs call models through the platform's gateway (docs/gateway.md): usage and cost are recorded, and hosts get no model keys; off, model keys go to hosts as secrets",
+  );
 
 export const UpdateTeamRequest = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
     limits: TeamLimits.partial().optional(),
     audit_retention_days: AuditRetentionDays.optional(),
+    model_gateway: ModelGateway.optional(),
   })
   .refine(
-    (v) => v.name !== undefined || v.limits !== undefined || v.audit_retention_days !== undefined,
-    { message: "nothing to change: set name, limits and/or audit_retention_days" },
+    (v) =>
+      v.name !== undefined ||
+      v.limits !== undefined ||
+      v.audit_retention_days !== undefined ||
+      v.model_gateway !== undefined,
+    { message: "nothing to change: set name, limits, audit_retention_days and/or model_gateway" },
   );
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
 
@@ -66,6 +76,7 @@ export const Team = z.object({
   member_count: z.number().int(),
   limits: TeamLimits,
   audit_retention_days: AuditRetentionDays,
+  model_gateway: ModelGateway,
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;

@@ -7,6 +7,7 @@ import type {
 import { and, asc, eq, ne } from "drizzle-orm";
 import { models } from "../../db/schema.ts";
 import { AppError, notFound } from "../../lib/errors.ts";
+import { pricesOf } from "../../lib/model-prices.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { loadTeamConfig, type ModelRow, writeTeamConfig, writtenBy } from "./team-config.ts";
 
@@ -24,9 +25,30 @@ function toModelInfo(row: ModelRow): ModelInfo {
     model: row.model,
     base_url: row.baseUrl,
     api_key_secret: row.apiKeySecret,
+    prices: pricesInUsd(row),
     is_default: row.isDefault,
   };
 }
+
+/** The prices in force for a catalog entry, in USD per million tokens. */
+function pricesInUsd(row: ModelRow) {
+  const p = pricesOf(row.model, {
+    input: row.inputPrice,
+    output: row.outputPrice,
+    cacheRead: row.cacheReadPrice,
+    cacheWrite: row.cacheWritePrice,
+  });
+  return {
+    input: p.input / 1e6,
+    output: p.output / 1e6,
+    cache_read: p.cacheRead / 1e6,
+    cache_write: p.cacheWrite / 1e6,
+  };
+}
+
+/** A price in USD per million tokens as the catalog stores it (micro-USD); null: the default. */
+const micros = (usd: number | null | undefined) =>
+  usd === null || usd === undefined ? null : Math.round(usd * 1e6);
 
 /** The default model: the one marked default, else the first added; none for an empty catalog. */
 export const defaultModel = <T extends Pick<ModelRow, "isDefault">>(rows: T[]) =>
@@ -66,6 +88,10 @@ function fields(input: UpdateModelRequest, id: string) {
     description: input.description ?? null,
     reasoningLevel: input.reasoning_level ?? null,
     isDefault: input.default ?? false,
+    inputPrice: micros(input.prices?.input),
+    outputPrice: micros(input.prices?.output),
+    cacheReadPrice: micros(input.prices?.cache_read),
+    cacheWritePrice: micros(input.prices?.cache_write),
   };
 }
 

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { runs, users } from "../../db/schema.ts";
+import { parseUsage, usageJson } from "./run-usage.ts";
 import { notFound } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { type ArtifactView, type RunRow, toRunItem } from "./run-item.ts";
@@ -38,6 +39,7 @@ export async function getRun({ ctx, runId }: { ctx: Ctx; runId: string }) {
       displayName: users.displayName,
       email: users.email,
       artifacts: artifactsJson,
+      usage: usageJson,
     })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.creatorId))
@@ -49,5 +51,6 @@ export async function getRun({ ctx, runId }: { ctx: Ctx; runId: string }) {
     { displayName: hit.displayName, email: hit.email },
     parseArtifacts(hit.artifacts),
     ctx.baseUrl,
+    parseUsage(hit.usage),
   );
 }

@@ -20,6 +20,7 @@ import type { Ctx } from "../context.ts";
 import { artifactsJson, parseArtifacts } from "./get-run.ts";
 import { visibleTo } from "./sharing.ts";
 import { toRunItem } from "./run-item.ts";
+import { parseUsage, usageJson } from "./run-usage.ts";
 
 export const EMPTY_ENVIRONMENT = "empty-environment";
 const MAX_METADATA_FILTERS = 5;
@@ -65,6 +66,7 @@ export async function listRuns({
       displayName: users.displayName,
       email: users.email,
       artifacts: artifactsJson,
+      usage: usageJson,
     })
     .from(runs)
     .leftJoin(users, eq(users.id, runs.creatorId))
@@ -81,6 +83,7 @@ export async function listRuns({
         { displayName: r.displayName, email: r.email },
         parseArtifacts(r.artifacts),
         ctx.baseUrl,
+        parseUsage(r.usage),
       ),
     ),
     page_info: {

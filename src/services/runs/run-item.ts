@@ -1,6 +1,7 @@
 import { HELD_STATES, type RunItem, type RunState, type TaskItem } from "@ambit/protocol";
 import type { runArtifacts, runs } from "../../db/schema.ts";
 import { iso, isoDuration } from "../../lib/time.ts";
+import { type UsageLine, toRequestUsage } from "./run-usage.ts";
 import { sharingOf } from "./sharing.ts";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -11,12 +12,16 @@ export type CreatorRow = { displayName: string | null; email: string | null } | 
 /** a host claimed it and holds it: the held states (`HELD_STATES`) past PENDING (offered, not yet claimed) */
 const SANDBOX_RUNNING: readonly RunState[] = HELD_STATES.filter((s) => s !== "PENDING");
 
-/** The one place that decides what of a run row is public. */
+/**
+ * The one place that decides what of a run row is public. `usage`: the run's ledger lines
+ * (run-usage.ts), for `request_usage`; left out where the caller may not see costs.
+ */
 export function toRunItem(
   row: RunRow,
   creator: CreatorRow,
   artifacts: ArtifactView[],
   baseUrl: string,
+  usage?: UsageLine[],
 ): RunItem {
   const runTime =
     row.startedAt !== null ? isoDuration((row.endedAt ?? Date.now()) - row.startedAt) : undefined;
@@ -58,6 +63,7 @@ export function toRunItem(
       created_at: iso(a.createdAt),
       data: a.data as Record<string, unknown>,
     })),
+    ...(usage ? { request_usage: toRequestUsage(usage, row) } : {}),
     scope:
       row.scope === "Team"
         ? { type: "Team", uid: row.teamId }

@@ -13,6 +13,7 @@ import {
   repoDirName,
   repoUrlProblem,
 } from "./git.ts";
+import { gatewayEnv } from "./gateway-env.ts";
 import { streamProcess, Tail } from "./output.ts";
 import { snapshotWorkspace, type WorkspaceSnapshot } from "./workspace-files.ts";
 
@@ -61,18 +62,25 @@ export type PrepareInput = {
   makeBackend: (workspace: string, env: Record<string, string>) => Promise<Backend>;
   emit: (e: HarnessEvent) => void;
   signal: AbortSignal;
+  /** the server this host talks to: where the model gateway is (`assignment.gateway`) */
+  serverUrl?: string;
 };
 
-/** The run's whole environment: a baseline of this machine, then the environment's and the run's variables, then secrets. */
+/**
+ * The run's whole environment: a baseline of this machine, then the environment's and the run's
+ * variables, then secrets, then the model gateway's URLs and credential when it serves the run.
+ */
 export function runEnv(
   a: TaskAssignment,
   base: Record<string, string> = baselineEnv(),
+  serverUrl?: string,
 ): Record<string, string> {
   return {
     ...base,
     ...(a.environment?.env_vars ?? {}),
     ...a.env_vars,
     ...Object.fromEntries(a.secrets.map((s) => [s.name, s.value])),
+    ...(serverUrl ? gatewayEnv(a, serverUrl) : {}),
   };
 }
 
@@ -97,7 +105,7 @@ export async function prepareRun(
   if (!input.existing) mkdirSync(path.join(workspace, "artifacts"), { recursive: true });
   done({ ok: true });
 
-  const env = runEnv(a, { ...baselineEnv(), ...passedEnv(input.passEnv) });
+  const env = runEnv(a, { ...baselineEnv(), ...passedEnv(input.passEnv) }, input.serverUrl);
   done = step(
     "env",
     `${Object.keys(env).length} variables (${a.secrets.length} secrets: ${a.secrets.map((s) => s.name).join(", ") || "none"})`,

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { ErrorCode, HostMessage, TaskAssignment } from "@ambit/protocol";
 import type { Backend } from "../backends/types.ts";
 import type { Harness, HarnessContext, HarnessEvent, HarnessOutcome } from "../harness/types.ts";
+import { gatewayModel } from "./gateway-env.ts";
 import type { Backoff } from "../net/reconnecting-socket.ts";
 import { EventPipeline } from "../pipeline/events.ts";
 import { FollowupQueue } from "../pipeline/followups.ts";
@@ -82,7 +83,13 @@ export class RunHandle {
     this.deps = deps;
     this.taskId = assignment.task_id;
     this.executionId = assignment.execution_id;
-    this.redactor = new Redactor(assignment.secrets);
+    // the gateway credential is a key like the others: it never shows in an event
+    this.redactor = new Redactor([
+      ...assignment.secrets,
+      ...(assignment.gateway
+        ? [{ name: "AMBIT_GATEWAY_TOKEN", value: assignment.gateway.token }]
+        : []),
+    ]);
     this.done = this.run().catch((err) => {
       deps.log({
         msg: "run crashed",
@@ -165,6 +172,7 @@ export class RunHandle {
         allowLocalRepos: this.deps.allowLocalRepos,
         emit,
         signal,
+        serverUrl: this.deps.baseUrl,
         makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env),
       });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
@@ -232,11 +240,13 @@ export class RunHandle {
       runId: a.run_id,
       prompt: a.task.prompt,
       config: a.task.agent_config,
-      model: a.model ?? null,
+      model: gatewayModel(a, this.deps.baseUrl),
       workspace: prepared.workspace,
       env: prepared.env,
       backend: prepared.backend,
-      emit,
+      // the gateway records every model call (the run's `usage` events and its ledger): what a
+      // harness or CLI says it used would count the same calls twice
+      emit: a.gateway ? (e) => e.type !== "usage" && emit(e) : emit,
       followups: this.followups,
       askUser: (question, s) => this.askUser(question, emit, s),
       signal,

@@ -38,6 +38,11 @@ export const codexSpec: CliSpec = {
       loginFile: ".codex/auth.json",
       mapSecret: (v) => ({ OPENAI_API_KEY: v, CODEX_API_KEY: v }),
     }),
+  // `codex exec` sends only CODEX_API_KEY (an OPENAI_API_KEY alone reaches no request)
+  env: (ctx): Record<string, string> =>
+    ctx.env.OPENAI_API_KEY && !ctx.env.CODEX_API_KEY
+      ? { CODEX_API_KEY: ctx.env.OPENAI_API_KEY }
+      : {},
   // the base URL is OpenAI's form, with `/v1`; a URL is no secret, so `-c` may carry it
   config(ctx) {
     const base = providerBaseUrl(ctx, "OPENAI_BASE_URL", true);

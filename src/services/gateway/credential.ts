@@ -1,0 +1,40 @@
+import { getConfig } from "../../env.ts";
+import { type AttachClaims, GATEWAY_AUDIENCE, verifyAttachToken } from "../../lib/attach-token.ts";
+import { AppError } from "../../lib/errors.ts";
+
+/**
+ * The run credential a model call carries, in whichever form its client sends an API key:
+ * Anthropic's `x-api-key`, OpenAI's `Authorization: Bearer`, Gemini's `x-goog-api-key` or `?key=`.
+ */
+export function credentialOf(req: Request): string | undefined {
+  const h = req.headers;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(h.get("authorization") ?? "")?.[1];
+  return (
+    h.get("x-api-key") ??
+    bearer ??
+    h.get("x-goog-api-key") ??
+    new URL(req.url).searchParams.get("key") ??
+    undefined
+  )?.trim();
+}
+
+/**
+ * The claims of a run's gateway credential, verified (signature, expiry, audience). Not yet a
+ * grant: `recheckHostToken` checks them against the run at every call, like the run's HOST token
+ * (an ended, handed-back or superseded execution, or a revoked key behind it, is refused).
+ */
+export async function verifyModelCall(env: Env, req: Request): Promise<AttachClaims> {
+  const token = credentialOf(req);
+  if (!token)
+    throw new AppError(
+      "authentication_required",
+      "this model gateway call carries no credential: send the run's gateway credential (AMBIT_GATEWAY_TOKEN of the run) as the API key",
+    );
+  const claims = await verifyAttachToken(getConfig(env).JWT_SECRET, token, GATEWAY_AUDIENCE);
+  if (!claims || claims.access !== "HOST")
+    throw new AppError(
+      "authentication_required",
+      "this model gateway credential is not valid (forged, expired, or not a run's gateway credential); the gateway takes only the credential a run is given with its assignment",
+    );
+  return claims;
+}
