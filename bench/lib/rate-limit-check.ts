@@ -9,7 +9,11 @@ export type LimiterResult = {
   added_p50_target_ms: number;
   added_p50_pass: boolean;
   limited_key: { budget_per_minute: number; sent: number; ok: number; refused_429: number };
-  refusal: { retry_after: string | null; ratelimit_policy: string | null; ratelimit: string | null };
+  refusal: {
+    retry_after: string | null;
+    ratelimit_policy: string | null;
+    ratelimit: string | null;
+  };
   other_key_status: number;
 };
 

@@ -28,6 +28,7 @@ export function keyStanding(
   if (key.revokedAt !== null) return { denied: "revoked" };
   if (key.expiresAt !== null && key.expiresAt <= now) return { denied: "expired" };
   // a service account's keys are capped by its role; a named agent's (no role of its own) are not
-  if (key.principalType !== "user") return { role: memberRole ? lowerRole(key.role, memberRole) : key.role };
+  if (key.principalType !== "user")
+    return { role: memberRole ? lowerRole(key.role, memberRole) : key.role };
   return memberRole ? { role: lowerRole(key.role, memberRole) } : { denied: "not_member" };
 }

@@ -24,7 +24,10 @@ export const serviceAccountRoutes = newRouter()
       tags,
       security: bearer,
       summary: "List the team's service accounts (admin)",
-      responses: { 200: { description: "OK", ...json(ListServiceAccountsResponse) }, ...problems(401, 403) },
+      responses: {
+        200: { description: "OK", ...json(ListServiceAccountsResponse) },
+        ...problems(401, 403),
+      },
     }),
     async (c) =>
       c.json({ service_accounts: await listServiceAccounts({ ctx: serviceCtx(c) }) }, 200),

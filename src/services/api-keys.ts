@@ -1,6 +1,12 @@
 import { type ApiKey, type CreateApiKeyRequest, KeyScope, type Role } from "@ambit/protocol";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { agentIdentities, apiKeys, memberships, serviceAccounts, webSessions } from "../db/schema.ts";
+import {
+  agentIdentities,
+  apiKeys,
+  memberships,
+  serviceAccounts,
+  webSessions,
+} from "../db/schema.ts";
 import { AppError, notFound } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { newUid } from "../lib/ids.ts";
@@ -183,7 +189,10 @@ async function keyPrincipal(ctx: Ctx, input: CreateApiKeyRequest): Promise<KeyPr
       .select({ role: serviceAccounts.role })
       .from(serviceAccounts)
       .where(
-        and(eq(serviceAccounts.teamId, ctx.teamId), eq(serviceAccounts.id, input.service_account_uid)),
+        and(
+          eq(serviceAccounts.teamId, ctx.teamId),
+          eq(serviceAccounts.id, input.service_account_uid),
+        ),
       )
       .limit(1);
     if (!sa) throw notFound("Service account", input.service_account_uid);

@@ -11,9 +11,14 @@ import { lowerRole, roleAtLeast } from "../lib/roles.ts";
  */
 export type Actor =
   | ({ type: "user"; id: string; role: Role; keyId: string; personal: boolean } & KeyLimits)
-  | ({ type: "service_account"; id: string; role: Role; keyId: string; personal: boolean } & KeyLimits)
+  | ({
+      type: "service_account";
+      id: string;
+      role: Role;
+      keyId: string;
+      personal: boolean;
+    } & KeyLimits)
   | { type: "system"; id: "system"; role: "owner" };
-
 
 /** A reservation of an `Idempotency-Key`, which a service may complete inside its own batch. */
 export type IdempotencyClaim = {

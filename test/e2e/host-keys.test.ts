@@ -115,8 +115,9 @@ describe("host keys and service accounts (wrangler dev)", () => {
     // the member list shows both accounts as such
     const members = (await api(s.url, "GET", "/api/v1/team/members", { key: s.key })).json
       .members as Json[];
-    expect(members.filter((m) => m.type === "service_account").map((m) => m.display_name)).toEqual(
-      ["hosts", "ci"],
-    );
+    expect(members.filter((m) => m.type === "service_account").map((m) => m.display_name)).toEqual([
+      "hosts",
+      "ci",
+    ]);
   });
 });

@@ -279,7 +279,10 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       // the model gateway counts every call, the CLI's own side calls (a title, a quota check,
       // answered 5 in / 2 out) too, and the CLI's self-reported usage is not counted again
       const usage = payloadsOf(events, "usage");
-      expect(usage.every((u) => u.source === "gateway"), JSON.stringify(usage)).toBe(true);
+      expect(
+        usage.every((u) => u.source === "gateway"),
+        JSON.stringify(usage),
+      ).toBe(true);
       const side = model.sideRequests.filter(
         (r) =>
           r.method === "POST" &&

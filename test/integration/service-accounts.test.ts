@@ -22,7 +22,11 @@ describe("service accounts", () => {
   it("admins create, list, update and delete them; members may not", async () => {
     const t = await newTeam();
     const member = await memberKey(t.key, "member");
-    expectProblem(await call("POST", SAS, { key: member.key, body: { name: "x" } }), 403, "not_authorized");
+    expectProblem(
+      await call("POST", SAS, { key: member.key, body: { name: "x" } }),
+      403,
+      "not_authorized",
+    );
     const sa = await newAccount(t.key, { description: "GitHub Actions" });
     expect(sa).toMatchObject({
       type: "service_account",
@@ -45,7 +49,11 @@ describe("service accounts", () => {
     // another team's account is not found
     const other = await newTeam();
     const theirs = await newAccount(other.key);
-    expectProblem(await call("DELETE", `${SAS}/${theirs.uid}`, { key: t.key }), 404, "resource_not_found");
+    expectProblem(
+      await call("DELETE", `${SAS}/${theirs.uid}`, { key: t.key }),
+      404,
+      "resource_not_found",
+    );
   });
 
   it("a service account's run shows it as its creator, as a service account", async () => {
@@ -65,7 +73,10 @@ describe("service accounts", () => {
     const t = await newTeam();
     const sa = await newAccount(t.key, { role: "member" });
     expectProblem(
-      await call("POST", KEYS, { key: t.key, body: { name: "k", service_account_uid: sa.uid, role: "admin" } }),
+      await call("POST", KEYS, {
+        key: t.key,
+        body: { name: "k", service_account_uid: sa.uid, role: "admin" },
+      }),
       403,
       "not_authorized",
     );
@@ -73,7 +84,11 @@ describe("service accounts", () => {
     expect(k.role).toBe("member");
     expect((await call("POST", RUNS, { key: k.key, body: { prompt: "x" } })).status).toBe(200);
     await call("PATCH", `${SAS}/${sa.uid}`, { key: t.key, body: { role: "viewer" } });
-    expectProblem(await call("POST", RUNS, { key: k.key, body: { prompt: "x" } }), 403, "not_authorized");
+    expectProblem(
+      await call("POST", RUNS, { key: k.key, body: { prompt: "x" } }),
+      403,
+      "not_authorized",
+    );
     const caller = (await call("GET", "/api/v1/team", { key: k.key })).json.caller;
     expect(caller.role).toBe("viewer");
     // an admin may not create an account above their role
@@ -88,7 +103,8 @@ describe("service accounts", () => {
 
 describe("keys bound to a named agent", () => {
   async function agentKey(t: { key: string }, settings: Json = {}) {
-    const agent = (await call("POST", IDS, { key: t.key, body: { name: "bot", ...settings } })).json;
+    const agent = (await call("POST", IDS, { key: t.key, body: { name: "bot", ...settings } }))
+      .json;
     const key = await keyFor(t.key, { agent_uid: agent.uid });
     expect(key.agent_uid).toBe(agent.uid);
     return { agent, key: key.key as string };
@@ -102,7 +118,10 @@ describe("keys bound to a named agent", () => {
     const item = (await call("GET", `${RUNS}/${run.json.run_id}`, { key: t.key })).json;
     expect(item.executor).toEqual({ type: "service_account", uid: agent.uid });
     expect(item.creator).toMatchObject({ type: "service_account", uid: agent.uid });
-    expect(item.agent_config).toMatchObject({ agent_identity_uid: agent.uid, base_prompt: "You are the bot." });
+    expect(item.agent_config).toMatchObject({
+      agent_identity_uid: agent.uid,
+      base_prompt: "You are the bot.",
+    });
     // it may not run as another agent
     const other = (await call("POST", IDS, { key: t.key, body: { name: "other" } })).json;
     expectProblem(
@@ -119,7 +138,10 @@ describe("keys bound to a named agent", () => {
     const member = await memberKey(t.key, "member");
     const closed = await agentKey(t);
     expectProblem(
-      await call("POST", RUNS, { key: closed.key, body: { prompt: "p", on_behalf_of: member.email } }),
+      await call("POST", RUNS, {
+        key: closed.key,
+        body: { prompt: "p", on_behalf_of: member.email },
+      }),
       403,
       "not_authorized",
     );
@@ -139,7 +161,10 @@ describe("keys bound to a named agent", () => {
     });
     expect(byId.status, byId.text).toBe(200);
     expectProblem(
-      await call("POST", RUNS, { key: open.key, body: { prompt: "p", on_behalf_of: "nobody@example.com" } }),
+      await call("POST", RUNS, {
+        key: open.key,
+        body: { prompt: "p", on_behalf_of: "nobody@example.com" },
+      }),
       403,
       "not_authorized",
     );
@@ -153,7 +178,10 @@ describe("keys bound to a named agent", () => {
     );
     // a person's key may not use it at all
     expectProblem(
-      await call("POST", RUNS, { key: member.key, body: { prompt: "p", on_behalf_of: member.email } }),
+      await call("POST", RUNS, {
+        key: member.key,
+        body: { prompt: "p", on_behalf_of: member.email },
+      }),
       403,
       "not_authorized",
     );

@@ -102,7 +102,9 @@ export const EventPayloads = {
     source: z
       .enum(["gateway", "harness"])
       .optional()
-      .describe("`gateway`: recorded by the platform (authoritative when the gateway serves the run)"),
+      .describe(
+        "`gateway`: recorded by the platform (authoritative when the gateway serves the run)",
+      ),
   }),
   "setup.step": z.object({
     phase: z.enum(["workspace", "clone", "setup_command", "env", "mcp", "harness"]),

@@ -165,7 +165,7 @@ export const CreateApiKeyRequest = z
       .max(50)
       .optional()
       .describe(
-        "with `scopes: [\"hosts:connect\"]` only: the host pools (worker ids) the key may join",
+        'with `scopes: ["hosts:connect"]` only: the host pools (worker ids) the key may join',
       ),
     service_account_uid: z
       .string()
@@ -186,12 +186,12 @@ export const CreateApiKeyRequest = z
     message: "set expires_at or expires_in_days, not both",
     path: ["expires_in_days"],
   })
-  .refine(
-    (v) => [v.user_uid, v.service_account_uid, v.agent_uid].filter(Boolean).length <= 1,
-    { message: "set at most one of user_uid, service_account_uid and agent_uid", path: ["agent_uid"] },
-  )
+  .refine((v) => [v.user_uid, v.service_account_uid, v.agent_uid].filter(Boolean).length <= 1, {
+    message: "set at most one of user_uid, service_account_uid and agent_uid",
+    path: ["agent_uid"],
+  })
   .refine((v) => !v.pools || (v.scopes?.length === 1 && v.scopes[0] === "hosts:connect"), {
-    message: "pools goes with scopes: [\"hosts:connect\"] only (a key for hosts, nothing else)",
+    message: 'pools goes with scopes: ["hosts:connect"] only (a key for hosts, nothing else)',
     path: ["pools"],
   });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;

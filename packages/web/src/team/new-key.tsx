@@ -22,7 +22,9 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
         role: f.get("role") as Role,
         ...(days ? { expires_in_days: days } : {}),
         ...(kind === "read" ? { scopes: ["runs:read", "config:read"] } : {}),
-        ...(kind === "host" ? { scopes: ["hosts:connect"], ...(pools.length ? { pools } : {}) } : {}),
+        ...(kind === "host"
+          ? { scopes: ["hosts:connect"], ...(pools.length ? { pools } : {}) }
+          : {}),
       });
     },
     onSuccess: onCreated,
