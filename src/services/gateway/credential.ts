@@ -31,7 +31,7 @@ export async function verifyModelCall(env: Env, req: Request): Promise<AttachCla
       "this model gateway call carries no credential: send the run's gateway credential (AMBIT_GATEWAY_TOKEN of the run) as the API key",
     );
   const claims = await verifyAttachToken(getConfig(env).JWT_SECRET, token, GATEWAY_AUDIENCE);
-  if (!claims || claims.access !== "HOST")
+  if (claims?.access !== "HOST")
     throw new AppError(
       "authentication_required",
       "this model gateway credential is not valid (forged, expired, or not a run's gateway credential); the gateway takes only the credential a run is given with its assignment",

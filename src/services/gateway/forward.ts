@@ -57,6 +57,7 @@ export async function forwardModelCall(o: {
   const claims = await verifyModelCall(env, req);
   const generates = req.method === "POST" && GENERATES[provider].test(path);
   const raw = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();
+  // biome-ignore lint/suspicious/noExplicitAny: a provider's JSON, read field by field
   let body: Record<string, any> | undefined;
   try {
     body = raw ? JSON.parse(raw) : undefined;

@@ -15,6 +15,7 @@ export const noUsage = (): UsageSeen => ({
 });
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);
+// biome-ignore lint/suspicious/noExplicitAny: a provider's JSON, read field by field
 type Obj = Record<string, any>;
 
 /**
