@@ -590,6 +590,13 @@ describe("GET /agent/runs/{id}", () => {
       artifacts: [],
       scope: { type: "Team", uid: t.teamId },
       sharing: { team: "EDITOR", public: "NONE" },
+      // no model call yet: every figure zero (services/runs/run-usage.ts)
+      request_usage: expect.objectContaining({
+        inference_cost_usd: 0,
+        total_tokens: 0,
+        model_calls: 0,
+        run_duration: "PT0S",
+      }),
     });
     expect(Date.parse(run.created_at)).not.toBeNaN();
   });

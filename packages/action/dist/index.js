@@ -1193,11 +1193,52 @@ var Sessions = class extends APIResource {
     return this._client.delete(path`/auth/sessions/${uid}`, options);
   }
 };
+var Device = class extends APIResource {
+  /**
+   * A code pair: show `user_code`, open `verification_uri_complete`, poll with `device_code`.
+   *
+   * @example
+   * const pair = await new Ambit({ apiKey: null }).auth.device.code({ client_name: "laptop" });
+   */
+  code(body, options) {
+    return this._client.post("/auth/device/code", { body, ...options });
+  }
+  /**
+   * One poll: `authorization_pending`, `slow_down` (wait longer), `access_denied`,
+   * `expired_token`, or `approved` with the API key (once).
+   *
+   * @example
+   * const answer = await client.auth.device.poll({ device_code: pair.device_code });
+   */
+  poll(body, options) {
+    return this._client.post("/auth/device/token", { body, ...options });
+  }
+  /**
+   * Which machine waits for this user code (a signed-in person).
+   *
+   * @example
+   * const { client_name } = await client.auth.device.retrieve("WDJB-MJHT");
+   */
+  retrieve(userCode, options) {
+    return this._client.get(path`/auth/device/${userCode}`, options);
+  }
+  /**
+   * Approves (mints the caller a key named after the machine) or denies a waiting CLI sign-in.
+   *
+   * @example
+   * await client.auth.device.decide("WDJB-MJHT", { approve: true });
+   */
+  decide(userCode, body, options) {
+    return this._client.post(path`/auth/device/${userCode}`, { body, ...options });
+  }
+};
 var Auth = class extends APIResource {
   sessions;
+  device;
   constructor(client) {
     super(client);
     this.sessions = new Sessions(client);
+    this.device = new Device(client);
   }
 };
 
@@ -1237,6 +1278,27 @@ var Integrations = class extends APIResource {
    */
   create(body, options) {
     return this._client.post("/integrations", { body, ...options });
+  }
+  /**
+   * Mints a one-time code linking your account in the integration's tool (a Slack user) to you.
+   *
+   * @example
+   * const { instructions } = await client.integrations.createLinkCode(uid); // "In Slack, type: /ambit link …"
+   */
+  createLinkCode(uid, options) {
+    return this._client.post(path`/integrations/${uid}/link-codes`, options);
+  }
+  /**
+   * A link that installs the integration's app with OAuth (admin; Slack, Linear), working once for 10 minutes.
+   *
+   * @example
+   * const { url } = await client.integrations.createInstallLink(uid); // open it in a browser
+   */
+  createInstallLink(uid, options) {
+    return this._client.post(
+      path`/integrations/${uid}/install-link`,
+      options
+    );
   }
   /** The team's integrations, sorted by name. @example const { integrations } = await client.integrations.list(); */
   list(options) {
@@ -1343,7 +1405,82 @@ var PublicRuns = class extends APIResource {
   }
 };
 
+// packages/sdk/src/resources/service-accounts.ts
+var ServiceAccounts = class extends APIResource {
+  /**
+   * @example
+   * const { service_accounts } = await client.serviceAccounts.list();
+   */
+  list(options) {
+    return this._client.get("/service-accounts", options);
+  }
+  /**
+   * @example
+   * const ci = await client.serviceAccounts.create({ name: "ci", role: "member" });
+   * const { key } = await client.apiKeys.create({ name: "gh-actions", service_account_uid: ci.uid });
+   */
+  create(body, options) {
+    return this._client.post("/service-accounts", { body, ...options });
+  }
+  /**
+   * A lower role caps the account's keys from their next request on.
+   *
+   * @example
+   * await client.serviceAccounts.update(uid, { role: "viewer" });
+   */
+  update(uid, body, options) {
+    return this._client.patch(path`/service-accounts/${uid}`, {
+      body,
+      ...options
+    });
+  }
+  /**
+   * Deletes the account and revokes its keys.
+   *
+   * @example
+   * await client.serviceAccounts.delete(uid);
+   */
+  delete(uid, options) {
+    return this._client.delete(path`/service-accounts/${uid}`, options);
+  }
+};
+
 // packages/sdk/src/resources/team.ts
+var Sso = class extends APIResource {
+  /**
+   * The settings, never the client secret (`client_secret_set`).
+   *
+   * @example
+   * const { issuer, redirect_uri } = await client.team.sso.retrieve();
+   */
+  retrieve(options) {
+    return this._client.get("/team/sso", options);
+  }
+  /**
+   * Sets them whole (omit `client_secret` to keep the stored one); the issuer's discovery is
+   * checked now.
+   *
+   * @example
+   * await client.team.sso.set({
+   *   issuer: "https://accounts.google.com",
+   *   client_id: "…",
+   *   client_secret: "…",
+   *   allowed_domains: ["example.com"],
+   * });
+   */
+  set(body, options) {
+    return this._client.put("/team/sso", { body, ...options });
+  }
+  /**
+   * Removes single sign-on: sign-in links and key sign-in work again.
+   *
+   * @example
+   * await client.team.sso.delete();
+   */
+  delete(options) {
+    return this._client.delete("/team/sso", options);
+  }
+};
 var Members = class extends APIResource {
   /**
    * @example
@@ -1383,9 +1520,11 @@ var Members = class extends APIResource {
 };
 var Team = class extends APIResource {
   members;
+  sso;
   constructor(client) {
     super(client);
     this.members = new Members(client);
+    this.sso = new Sso(client);
   }
   /**
    * The team, its size, and who the caller is on it (uid, type, role).
@@ -1506,10 +1645,57 @@ var Webhooks = class extends APIResource {
   }
 };
 
+// packages/sdk/src/resources/audit-log.ts
+var AuditLog = class extends APIResource {
+  /**
+   * Entries newest first, filtered; await for one page or iterate every entry.
+   *
+   * @example
+   * for await (const e of client.auditLog.list({ action: "api_key." })) console.log(e.action);
+   */
+  list(query = {}, options) {
+    const { cursor, ...rest } = query;
+    return new PagePromise(
+      (next) => this._client.get("/audit-log", {
+        ...options,
+        query: { ...rest, ...next ? { cursor: next } : {} }
+      }),
+      (page) => page.entries,
+      cursor
+    );
+  }
+  /**
+   * The whole chain, oldest first (archived entries included), read as it streams.
+   *
+   * @example
+   * for await (const entry of client.auditLog.export()) console.log(entry.seq, entry.hash);
+   */
+  async *export(options) {
+    const res = await this._client.get("/audit-log/export", {
+      ...options,
+      headers: { accept: "application/x-ndjson", ...options?.headers }
+    }).asResponse();
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    let buffered = "";
+    const reader = res.body.getReader();
+    for (; ; ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) if (line.trim()) yield JSON.parse(line);
+    }
+    if (buffered.trim()) yield JSON.parse(buffered);
+  }
+};
+
 // packages/sdk/src/client.ts
 var Ambit = class extends AmbitCore {
   agent;
   apiKeys;
+  serviceAccounts;
   team;
   teams;
   hosts;
@@ -1519,10 +1705,13 @@ var Ambit = class extends AmbitCore {
   publicRuns;
   integrations;
   webhooks;
+  /** The team's audit log (admins). */
+  auditLog;
   constructor(options = {}) {
     super(options);
     this.agent = new Agent(this);
     this.apiKeys = new ApiKeys(this);
+    this.serviceAccounts = new ServiceAccounts(this);
     this.team = new Team(this);
     this.teams = new Teams(this);
     this.hosts = new Hosts(this);
@@ -1532,6 +1721,7 @@ var Ambit = class extends AmbitCore {
     this.publicRuns = new PublicRuns(this);
     this.integrations = new Integrations(this);
     this.webhooks = new Webhooks(this);
+    this.auditLog = new AuditLog(this);
   }
 };
 

@@ -68,8 +68,8 @@ export const ssoSet: Command = {
     "keep-secret": { type: "boolean", description: "keep the stored client secret" },
   },
   examples: [
-    'printf %s "$SECRET" | ambit sso set --issuer https://idp.example.com --client-id ambit --domain example.com',
     "ambit sso set --provider github --client-id Iv1.abc --domain example.com --role viewer --required",
+    'printf %s "$SECRET" | ambit sso set --issuer https://idp.example.com --client-id ambit --domain example.com',
   ],
   async run({ values, client, io, json }) {
     const cmd = "ambit sso set";
