@@ -104,7 +104,7 @@ async function download(uid: string) {
 }
 
 describe("the host runner (wrangler dev)", () => {
-  it("runs a prompt to SUCCEEDED: tool calls, streamed output, usage, run_time and started_at filled in", async () => {
+  it("runs a prompt to SUCCEEDED: tool calls, streamed output, run_time and started_at filled in", async () => {
     await inProcessHost("e2e-runner-full");
     const runId = await createRun(
       `git clone --quiet ${origin} repo\necho fixed >> repo/README.md\ncat repo/README.md\necho "# Report" > artifacts/report.md\n#say all done`,
@@ -123,7 +123,9 @@ describe("the host runner (wrangler dev)", () => {
     expect(events.some((e) => e.type === "agent.message" && e.payload.text === "all done")).toBe(
       true,
     );
-    expect(events.some((e) => e.type === "usage")).toBe(true);
+    // the team's model gateway is on (the default): the harness's own usage report is dropped, the
+    // gateway's ledger counts model calls (this harness makes none)
+    expect(events.some((e) => e.type === "usage")).toBe(false);
     const steps = events
       .filter((e) => e.type === "setup.step")
       .map((e) => `${e.payload.phase}:${e.payload.status}`);
