@@ -91,11 +91,13 @@ describe("HostPool: assignments carry the run's configuration and secrets", () =
       base_url: "http://127.0.0.1:9/v1",
       api_key_secret: "OPENAI_KEY",
     });
+    // the catalog model's key stays on the platform: the team's model gateway (on by default)
+    // calls the model, the host gets the gateway's address and the run's credential instead
     expect(a.secrets).toEqual([
       { name: "GH_TOKEN", value: "member-gh-value", type: "raw_value" },
       { name: "MY_NOTE", value: "member-personal-value", type: "raw_value" },
-      { name: "OPENAI_KEY", value: "team-openai-value", type: "openai_api_key" },
     ]);
+    expect(a.gateway).toMatchObject({ path: expect.any(String), token: expect.any(String) });
     expect(a.task.agent_config).toMatchObject({
       environment_id: environment.uid,
       model_id: "local-llm",
@@ -139,9 +141,9 @@ describe("HostPool: assignments carry the run's configuration and secrets", () =
     });
     expect(b.env_vars).toEqual({ LOG_LEVEL: "info" });
     // the owner's run gets the owner's personal secret and the team GH_TOKEN, never the member's
+    // (the model key, as above, stays with the gateway)
     expect(b.secrets.map((s) => `${s.name}=${s.value}`)).toEqual([
       "GH_TOKEN=team-gh-value",
-      "OPENAI_KEY=team-openai-value",
       "OWNER_ONLY=owner-personal-value",
     ]);
     host.close();
