@@ -1,7 +1,8 @@
 // The console's forms that pick instead of type, and Team's add-member, in a real browser against a
-// real platform: a member added with a key shown once (and a viewer without the form), a schedule's
-// model, environment and host pool picked, an environment's secrets and a named agent's references
-// picked, a skill edited in place, the split chart on Stats — each checked against the API, with
+// real platform: a member added with a key shown once (and a viewer without the form), a service
+// account added with a host key, a schedule's model, environment and host pool picked, an
+// environment's secrets and a named agent's references picked, a skill edited in place, the split
+// chart on Stats — each checked against the API, with
 // axe-core and a screenshot of each screen.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +101,49 @@ describe.skipIf(!!NO_BROWSER)("forms that pick references, and adding a member",
     expect(await v.page.locator("form").count()).toBe(0);
     expect(v.errors).toEqual([]);
     await theirs.close();
+  });
+
+  it("adds a service account with a host key for one pool, shown once; its role offers no owner", async () => {
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/team");
+    const form = page.getByRole("form", { name: "Add a service account" });
+    expect(
+      await form.getByLabel("Role", { exact: true }).locator("option").allTextContents(),
+    ).toEqual(["admin", "member", "viewer"]);
+    const name = `ci-${Date.now()}`;
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("Description").fill("builds on the build pool");
+    // a host key needs an admin's role (hosts:connect)
+    await form.getByLabel("Role", { exact: true }).selectOption("admin");
+    await form.getByLabel("Scopes").selectOption("host");
+    await form.getByLabel("Pools").fill("build");
+    await form.getByRole("button", { name: "Add service account" }).click();
+    const value = await page.getByTestId("account-key-value").inputValue();
+    expect(value).toMatch(/^ambit_/);
+    // the members table lists it as a service account, with no owner among its roles
+    const accounts = (await owner("GET", "/service-accounts")).service_accounts as Json[];
+    const account = accounts.find((a) => a.name === name);
+    expect(account).toMatchObject({ role: "admin", description: "builds on the build pool" });
+    const row = page.locator(`tr[data-member="${account?.uid}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute("data-type")).toBe("service_account");
+    expect(await row.locator("option").allTextContents()).not.toContain("owner");
+    // its key: for hosts of the build pool only, held by the account, refused by the API
+    const keys = (await owner("GET", "/api-keys")).api_keys as Json[];
+    expect(keys.find((k) => (k.principal as Json).uid === account?.uid)).toMatchObject({
+      scopes: ["hosts:connect"],
+      pools: ["build"],
+      role: "admin",
+    });
+    const me = await api(p.s.url, "GET", "/api/v1/agent/runs", { key: value });
+    expect(me.status, me.text).toBe(403);
+    await expectAccessible(page, "team-service-account-added");
+    await page.reload();
+    await row.waitFor();
+    expect(await page.getByTestId("account-key-value").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   it("edits a schedule's model, environment and host pool from lists, keeping the rest of its agent_config", async () => {

@@ -1,4 +1,5 @@
-// The team's members and their roles; admins add a member, change a role or remove a member.
+// The team's members and their roles; admins add a member or a service account, change a role or
+// remove one.
 import type { Member } from "@ambit/protocol";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Problem } from "../components/problem.tsx";
@@ -6,6 +7,7 @@ import { client, type Me } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { AddMember } from "./add-member.tsx";
+import { AddServiceAccount } from "./add-service-account.tsx";
 import { useMembers } from "./use-members.ts";
 import { grantable, isAdmin, mayManage, type Role } from "./roles.ts";
 
@@ -31,6 +33,7 @@ export function Members({ me }: { me: Me }) {
     <section aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
       {admin && <AddMember me={me} onAdded={added} />}
+      {admin && <AddServiceAccount me={me} onAdded={added} />}
       <Problem error={members.error} what="Could not list the members" />
       <Problem error={setRole.error} what="The role was not changed" />
       {members.data && (
@@ -92,7 +95,7 @@ function MemberRow(props: {
             value={m.role}
             onChange={(e) => props.onRole(e.currentTarget.value as Role)}
           >
-            {grantable(me).map((r) => (
+            {grantable(me, account ? "owner" : undefined).map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>

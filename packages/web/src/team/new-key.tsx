@@ -5,6 +5,7 @@ import type { FormEvent } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client, type Me } from "../lib/api.ts";
 import { KeyOnce } from "./key-once.tsx";
+import { KeyKindFields, keyKind } from "./key-kind.tsx";
 import type { Role } from "./roles.ts";
 import { RoleSelect } from "./role-select.tsx";
 
@@ -12,19 +13,11 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
   const create = useMutation({
     mutationFn: async (f: FormData) => {
       const days = Number(f.get("days"));
-      const kind = String(f.get("kind") ?? "all");
-      const pools = String(f.get("pools") ?? "")
-        .split(",")
-        .map((p) => p.trim())
-        .filter(Boolean);
       return client.apiKeys.create({
         name: String(f.get("name")),
         role: f.get("role") as Role,
         ...(days ? { expires_in_days: days } : {}),
-        ...(kind === "read" ? { scopes: ["runs:read", "config:read"] } : {}),
-        ...(kind === "host"
-          ? { scopes: ["hosts:connect"], ...(pools.length ? { pools } : {}) }
-          : {}),
+        ...keyKind(f),
       });
     },
     onSuccess: onCreated,
@@ -42,17 +35,7 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
           Name <input name="name" required maxLength={100} placeholder="ci" />
         </label>
         <RoleSelect me={me} initial={me.role === "owner" ? "member" : (me.role as Role)} />
-        <label>
-          Scopes{" "}
-          <select name="kind" defaultValue="all">
-            <option value="all">all its role allows</option>
-            <option value="read">read only (runs, configuration)</option>
-            <option value="host">host key (hosts:connect)</option>
-          </select>
-        </label>
-        <label>
-          Pools <input name="pools" maxLength={500} placeholder="build, gpu (host keys)" />
-        </label>
+        <KeyKindFields />
         <label>
           Expires in days <input name="days" type="number" min={1} max={3650} size={5} />
         </label>

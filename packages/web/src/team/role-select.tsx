@@ -1,15 +1,16 @@
-// The role a new key or a new member gets: only the roles the caller may grant.
+// The role a new key, member or service account gets: only the roles the caller may grant.
 import { useId } from "react";
 import type { Me } from "../lib/api.ts";
 import { grantable, type Role } from "./roles.ts";
 
-export function RoleSelect({ me, initial }: { me: Me; initial: Role }) {
+export function RoleSelect(props: { me: Me; initial: Role; exclude?: Role }) {
+  const { me, initial, exclude } = props;
   const id = useId();
   return (
     <span>
       <label htmlFor={id}>Role</label>{" "}
       <select id={id} name="role" defaultValue={initial}>
-        {grantable(me).map((r) => (
+        {grantable(me, exclude).map((r) => (
           <option key={r} value={r}>
             {r}
           </option>
