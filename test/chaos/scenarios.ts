@@ -20,7 +20,7 @@ const signalGroup = (world: World, index: number, signal: NodeJS.Signals) =>
   process.kill(-(world.runners[index].child.pid as number), signal);
 
 /** Lease: 30 s of silence, then 30 s of grace (durable-objects/host-pool/connections.ts), plus slack. */
-const AFTER_LEASE = 90;
+export const AFTER_LEASE = 90;
 
 export const SCENARIOS: Scenario[] = [
   {
