@@ -29,7 +29,14 @@ function readProc(pid: number): { rssMb: number; cpuS: number } | null {
   }
 }
 
-/** The processes of process group `pgid`, each named by its role (`serverRole`), by pid. */
+/** `serverRole`, with wrangler's launcher and its esbuild services apart from its CLI. */
+function memoryRole(cmd: string) {
+  if (cmd.includes("/esbuild")) return "esbuild";
+  if (cmd.includes("wrangler/bin/wrangler.js")) return "wrangler_launcher";
+  return serverRole(cmd);
+}
+
+/** The processes of process group `pgid`, each named by its role, by pid. */
 export function serverProcesses(pgid: number): Map<number, string> {
   const out = new Map<number, string>();
   for (const d of readdirSync("/proc")) {
@@ -37,7 +44,7 @@ export function serverProcesses(pgid: number): Map<number, string> {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
-      out.set(Number(d), serverRole(readFileSync(`/proc/${d}/cmdline`, "utf8")));
+      out.set(Number(d), memoryRole(readFileSync(`/proc/${d}/cmdline`, "utf8")));
     } catch {
       /* exited meanwhile */
     }
