@@ -19,6 +19,7 @@ import {
   type World,
 } from "../test/chaos/world.ts";
 import { benchState } from "./lib/bench-state.ts";
+import { watchOtherCpu } from "./lib/cpu.ts";
 import { summary } from "./lib/fanout-stats.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
@@ -65,6 +66,7 @@ export async function benchSoak(argv: string[]) {
       `platform, ${w.runners.length} runners and the model server up; ${rate} run/s for ${minutes} min, each run's work ${o["work-seconds"]} s`,
     );
     const machine = machineInfo();
+    const otherCpu = watchOtherCpu();
     sampler.sample();
     const loadStart = Date.now();
     const load = steadyLoad(w, 1_000 / rate);
@@ -99,7 +101,8 @@ export async function benchSoak(argv: string[]) {
       bench: "soak",
       started_at: started.toISOString(),
       options: o,
-      machine,
+      // CPU seconds of processes outside the bench meanwhile: on a busy machine latencies stretch
+      machine: { ...machine, other_processes_cpu_s: otherCpu() },
       runs: { ...runs, create_errors },
       nothing_stuck: counts.runs_stuck === 0 && counts.runs_lost === 0,
       memory,
@@ -173,6 +176,7 @@ type Result = {
     runs_with_work_lost: number;
   };
   nothing_stuck: boolean;
+  machine: { cpus: number; loadavg_at_start: number[]; other_processes_cpu_s: number | null };
   memory: ReturnType<typeof memoryReport>[];
   latency_windows: Awaited<ReturnType<typeof latencyWindows>>;
 };
@@ -199,6 +203,7 @@ function table(r: Result) {
     "-".repeat(latHead.length),
     ...lat,
     "",
+    `machine: ${r.machine.cpus} cores, load average ${r.machine.loadavg_at_start.join(" ")} at the start; other processes used ${r.machine.other_processes_cpu_s ?? "-"} CPU s meanwhile`,
     `runs ${x.runs_planned}: ${JSON.stringify(x.by_state)}; creates failed ${x.creates_failed}, lost ${x.runs_lost}, duplicated ${x.runs_duplicated}, stuck ${x.runs_stuck}, work lost ${x.runs_with_work_lost}: ${r.nothing_stuck ? "nothing stuck" : "STUCK OR LOST RUNS"}`,
   ].join("\n");
 }

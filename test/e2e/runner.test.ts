@@ -79,8 +79,8 @@ async function inProcessHost(workerId: string, capacity = 2) {
 }
 
 /** A runner in a child process (test/fakes/runner-process.ts) with the shell test harness. */
-function childHost(workerId: string, workdir: string) {
-  const h = startChildHost(s, workerId, workdir);
+function childHost(workerId: string, workdir: string, env?: Record<string, string>) {
+  const h = startChildHost(s, workerId, workdir, { env });
   children.push(h.child);
   return h;
 }
@@ -489,5 +489,43 @@ describe("the host runner (wrangler dev)", () => {
     expect(run.state, second.output()).toBe("SUCCEEDED");
     expect(stdoutOf(await eventsOf(runId))).toContain("resumed with: try again\n");
     second.child.kill("SIGKILL");
+  }, 120_000);
+
+  it("an agent busy when its runner is killed with SIGKILL does not outlive it: the runner's watchdog kills its process group, else the runner started again on the workdir does", async () => {
+    const groupAlive = (pgid: number) => {
+      try {
+        process.kill(-pgid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const watchdog of [true, false]) {
+      const workerId = `e2e-runner-orphan-${watchdog ? "dog" : "sweep"}`;
+      const workdir = mkdtempSync(path.join(dir, "wd-orphan-"));
+      const env = watchdog ? {} : { RUNNER_ORPHAN_WATCHDOG: "0" };
+      const first = childHost(workerId, workdir, env);
+      await untilHosts(workerId, 1, 30_000);
+      const runId = await createRun("echo pid=$$; sleep 300", workerId);
+      let pgid = 0;
+      expect(
+        await waitFor(async () => {
+          const m = stdoutOf(await eventsOf(runId)).match(/pid=(\d+)/);
+          return !!m && (pgid = Number(m[1])) > 0;
+        }, 20_000),
+      ).toBe(true);
+      strays.push(pgid);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      if (!watchdog) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        expect(groupAlive(pgid), "no watchdog: the group outlives its runner").toBe(true);
+        const second = childHost(workerId, workdir, env);
+        await waitFor(() => second.output().includes('"ready"'), 30_000);
+        expect(second.output()).toContain("killed process groups");
+        second.child.kill("SIGKILL");
+      }
+      expect(await waitFor(() => !groupAlive(pgid), 5_000), `group ${pgid} survived`).toBe(true);
+    }
   }, 120_000);
 });
