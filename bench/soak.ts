@@ -37,6 +37,8 @@ export async function benchSoak(argv: string[]) {
       runners: { type: "string", default: "2" },
       "sample-seconds": { type: "string", default: "5" },
       "window-minutes": { type: "string", default: "5" },
+      /** after every run ended: minutes without load, sampled, to see what memory is given back */
+      "idle-minutes": { type: "string", default: "1" },
       /** seconds between progress lines */
       progress: { type: "string", default: "30" },
       keep: { type: "boolean", default: false },
@@ -82,13 +84,20 @@ export async function benchSoak(argv: string[]) {
     clearInterval(progress);
     await load.stop();
     log(`load stopped: ${load.planned.length} runs asked for; waiting for every run to end`);
-    const counts = await tally(w, load.planned, [], AFTER_LEASE * 1_000);
-    clearInterval(sampling);
     sampler.sample();
+    const loadEnd = sampler.minutes();
+    const counts = await tally(w, load.planned, [], AFTER_LEASE * 1_000);
     const windows = await latencyWindows(w, load.planned, loadStart, windowMs);
+    const idle = Number(o["idle-minutes"]);
+    if (idle > 0) {
+      log(`settled; ${idle} min without load`);
+      await new Promise((r) => setTimeout(r, idle * 60_000));
+      sampler.sample();
+    }
+    clearInterval(sampling);
     const memory = [...sampler.tracked.values()]
-      .filter((t) => t.samples.length >= 3)
-      .map(memoryReport);
+      .filter((t) => t.samples.filter(([x]) => x <= loadEnd).length >= 3)
+      .map((t) => memoryReport(t, loadEnd));
     const {
       create_errors,
       viewers,
@@ -183,10 +192,10 @@ type Result = {
 
 function table(r: Result) {
   const pad = (s: unknown, n: number) => String(s ?? "-").padStart(n);
-  const memHead = `${"process".padEnd(18)}${pad("pid", 8)}${pad("rss first", 11)}${pad("last", 8)}${pad("max", 8)}${pad("MB/min", 9)}${pad("2nd half", 10)}${pad("cpu %", 8)}`;
+  const memHead = `${"process".padEnd(18)}${pad("pid", 8)}${pad("rss first", 11)}${pad("last", 8)}${pad("max", 8)}${pad("MB/min", 9)}${pad("2nd half", 10)}${pad("cpu %", 8)}${pad("idle", 8)}`;
   const mem = r.memory.map(
     (m) =>
-      `${m.label.padEnd(18)}${pad(m.pid, 8)}${pad(m.rss_mb.first, 11)}${pad(m.rss_mb.last, 8)}${pad(m.rss_mb.max, 8)}${pad(m.slope_mb_per_min, 9)}${pad(m.slope_mb_per_min_second_half, 10)}${pad(m.cpu_pct, 8)}`,
+      `${m.label.padEnd(18)}${pad(m.pid, 8)}${pad(m.rss_mb.first, 11)}${pad(m.rss_mb.last, 8)}${pad(m.rss_mb.max, 8)}${pad(m.slope_mb_per_min, 9)}${pad(m.slope_mb_per_min_second_half, 10)}${pad(m.cpu_pct, 8)}${pad(m.rss_mb_after_idle, 8)}`,
   );
   const latHead = `${"window (min)".padEnd(14)}${pad("runs", 6)}${pad("create p50", 12)}${pad("p99", 8)}${pad("→RUNNING p50", 14)}${pad("p99", 8)}${pad("→end p50", 10)}${pad("p99", 8)}`;
   const lat = r.latency_windows.map(

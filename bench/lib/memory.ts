@@ -9,12 +9,8 @@ const TICK = 100; // USER_HZ: /proc times are in 1/100 s
 export type Tracked = {
   label: string;
   pid: number;
-  /** [minutes since the sampler started, resident MB] */
-  samples: [number, number][];
-  /** CPU seconds (user + system) at the first and the latest sample */
-  cpu: [number, number];
-  /** minutes at the first and the latest sample */
-  at: [number, number];
+  /** [minutes since the sampler started, resident MB, CPU seconds (user + system) so far] */
+  samples: [number, number, number][];
 };
 
 function readProc(pid: number): { rssMb: number; cpuS: number } | null {
@@ -55,27 +51,20 @@ export function serverProcesses(pgid: number): Map<number, string> {
 /** Samples what `processes()` names (pid → label) on each `sample()`; a pid seen again keeps its series. */
 export function memorySampler(processes: () => Map<number, string>) {
   const t0 = performance.now();
+  const minutes = () => (performance.now() - t0) / 60_000;
   const tracked = new Map<number, Tracked>();
   return {
     tracked,
+    /** minutes since the sampler started */
+    minutes,
     sample() {
-      const t = (performance.now() - t0) / 60_000;
+      const t = minutes();
       for (const [pid, label] of processes()) {
         const p = readProc(pid);
         if (!p) continue;
-        const s = tracked.get(pid);
-        if (s) {
-          s.samples.push([t, p.rssMb]);
-          s.cpu[1] = p.cpuS;
-          s.at[1] = t;
-        } else
-          tracked.set(pid, {
-            label,
-            pid,
-            samples: [[t, p.rssMb]],
-            cpu: [p.cpuS, p.cpuS],
-            at: [t, t],
-          });
+        const s = tracked.get(pid) ?? { label, pid, samples: [] };
+        s.samples.push([t, p.rssMb, p.cpuS]);
+        tracked.set(pid, s);
       }
     },
     /** The latest resident MB of each label (summed when a label has several processes). */
@@ -92,7 +81,7 @@ export function memorySampler(processes: () => Map<number, string>) {
 }
 
 /** Least-squares slope of y over x (null with fewer than 3 points). */
-export function slope(points: [number, number][]): number | null {
+export function slope(points: [number, number, ...number[]][]): number | null {
   if (points.length < 3) return null;
   const n = points.length;
   const mx = points.reduce((a, [x]) => a + x, 0) / n;
@@ -106,22 +95,34 @@ export function slope(points: [number, number][]): number | null {
   return den === 0 ? null : num / den;
 }
 
-/** Per process: resident MB first/last/max, the slope over the whole run and its second half, CPU. */
-export function memoryReport(t: Tracked) {
-  const mb = t.samples.map(([, y]) => y);
-  const half = t.samples.filter(([x]) => x >= (t.at[0] + t.at[1]) / 2);
-  const s = slope(t.samples);
-  const s2 = slope(half);
-  const minutes = t.at[1] - t.at[0];
+/**
+ * Per process, over the samples up to `loadEnd` (minutes): resident MB first/last/max, the slope
+ * over the whole load and its second half, the mean CPU; then the resident MB at the last sample
+ * (after the idle time that followed the load).
+ */
+export function memoryReport(t: Tracked, loadEnd: number) {
+  const load = t.samples.filter(([x]) => x <= loadEnd);
+  const [first, last] = [load[0], load.at(-1)!];
+  const minutes = last[0] - first[0];
+  const s = slope(load);
+  const s2 = slope(load.filter(([x]) => x >= (first[0] + last[0]) / 2));
+  const after = t.samples.at(-1)!;
   return {
     label: t.label,
     pid: t.pid,
-    samples: t.samples.length,
+    samples: load.length,
     minutes: round(minutes, 2),
-    rss_mb: { first: round(mb[0], 1), last: round(mb.at(-1)!, 1), max: round(Math.max(...mb), 1) },
+    rss_mb: {
+      first: round(first[1], 1),
+      last: round(last[1], 1),
+      max: round(Math.max(...load.map(([, y]) => y)), 1),
+    },
     slope_mb_per_min: s === null ? null : round(s, 3),
     // the first minutes hold the warm-up (JIT, caches, pools filling): the second half is the leak test
     slope_mb_per_min_second_half: s2 === null ? null : round(s2, 3),
-    cpu_pct: minutes > 0 ? round((100 * (t.cpu[1] - t.cpu[0])) / (minutes * 60), 1) : null,
+    cpu_pct: minutes > 0 ? round((100 * (last[2] - first[2])) / (minutes * 60), 1) : null,
+    // what is left once the load is over: a cache gives memory back (or stops growing), a leak does not
+    rss_mb_after_idle: after[0] > loadEnd ? round(after[1], 1) : null,
+    idle_minutes: after[0] > loadEnd ? round(after[0] - loadEnd, 2) : null,
   };
 }
