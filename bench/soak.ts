@@ -24,6 +24,7 @@ import { summary } from "./lib/fanout-stats.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { memoryReport, memorySampler, serverProcesses } from "./lib/memory.ts";
+import { tableLines } from "./lib/report.ts";
 import { log } from "./lib/progress.ts";
 
 export async function benchSoak(argv: string[]) {
@@ -204,13 +205,9 @@ function table(r: Result) {
   );
   const x = r.runs;
   return [
-    memHead,
-    "-".repeat(memHead.length),
-    ...mem,
+    ...tableLines(memHead, mem),
     "",
-    latHead,
-    "-".repeat(latHead.length),
-    ...lat,
+    ...tableLines(latHead, lat),
     "",
     `machine: ${r.machine.cpus} cores, load average ${r.machine.loadavg_at_start.join(" ")} at the start; other processes used ${r.machine.other_processes_cpu_s ?? "-"} CPU s meanwhile`,
     `runs ${x.runs_planned}: ${JSON.stringify(x.by_state)}; creates failed ${x.creates_failed}, lost ${x.runs_lost}, duplicated ${x.runs_duplicated}, stuck ${x.runs_stuck}, work lost ${x.runs_with_work_lost}: ${r.nothing_stuck ? "nothing stuck" : "STUCK OR LOST RUNS"}`,

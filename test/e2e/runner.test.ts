@@ -94,6 +94,20 @@ const untilHosts = (workerId: string, n: number, timeoutMs = 15_000) =>
   untilHostsOf(s, workerId, n, timeoutMs);
 const eventsOf = (runId: string) => eventsOfRun(s, runId);
 
+/** Waits until the run's output prints `<name>=<pid>` (within 20 s); answers the pid. */
+async function printedPid(runId: string, name: string): Promise<number> {
+  let pid = 0;
+  const re = new RegExp(`${name}=(\\d+)`);
+  expect(
+    await waitFor(async () => {
+      const m = stdoutOf(await eventsOf(runId)).match(re);
+      return !!m && (pid = Number(m[1])) > 0;
+    }, 20_000),
+    `${name}=<pid> in the output of ${runId}`,
+  ).toBe(true);
+  return pid;
+}
+
 /** A file artifact's bytes, through GET /download's signed link. */
 async function download(uid: string) {
   const res = await fetch(`${s.url}/api/v1/agent/artifacts/${uid}/download`, {
@@ -367,13 +381,7 @@ describe("the host runner (wrangler dev)", () => {
   it("cancel mid-command kills the whole process tree and ends CANCELLED", async () => {
     await inProcessHost("e2e-runner-cancel");
     const runId = await createRun("sleep 300 & echo child=$!; wait", "e2e-runner-cancel");
-    let child = 0;
-    expect(
-      await waitFor(async () => {
-        const m = stdoutOf(await eventsOf(runId)).match(/child=(\d+)/);
-        return !!m && (child = Number(m[1])) > 0;
-      }, 20_000),
-    ).toBe(true);
+    const child = await printedPid(runId, "child");
     strays.push(child);
     expect(alive(child)).toBe(true);
     const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/cancel`, { key: s.key });
@@ -463,13 +471,7 @@ describe("the host runner (wrangler dev)", () => {
       "echo pid=$$\n#wait-followup\necho resumed with: $FOLLOWUP",
       "e2e-runner-kill",
     );
-    let pid = 0;
-    expect(
-      await waitFor(async () => {
-        const m = stdoutOf(await eventsOf(runId)).match(/pid=(\d+)/);
-        return !!m && (pid = Number(m[1])) > 0;
-      }, 20_000),
-    ).toBe(true);
+    await printedPid(runId, "pid");
     first.child.kill("SIGKILL");
     await first.exited;
     const second = childHost("e2e-runner-kill", workdir);
@@ -507,13 +509,7 @@ describe("the host runner (wrangler dev)", () => {
       const first = childHost(workerId, workdir, env);
       await untilHosts(workerId, 1, 30_000);
       const runId = await createRun("echo pid=$$; sleep 300", workerId);
-      let pgid = 0;
-      expect(
-        await waitFor(async () => {
-          const m = stdoutOf(await eventsOf(runId)).match(/pid=(\d+)/);
-          return !!m && (pgid = Number(m[1])) > 0;
-        }, 20_000),
-      ).toBe(true);
+      const pgid = await printedPid(runId, "pid");
       strays.push(pgid);
       first.child.kill("SIGKILL");
       await first.exited;
