@@ -6,6 +6,7 @@ import { benchGateway } from "./gateway.ts";
 import { benchIntegrations } from "./integrations.ts";
 import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
+import { benchSoak } from "./soak.ts";
 import { benchStats } from "./stats.ts";
 import { benchWebhooks } from "./webhooks.ts";
 import { benchWeb } from "./web.ts";
@@ -55,6 +56,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchSchedules,
     about:
       "one Cron Trigger tick starting the runs of N due schedules, against N runs created through the API. Options: --sizes 1000,5000 --connections N --timeout S --keep",
+  },
+  soak: {
+    run: benchSoak,
+    about:
+      "a steady load of runs on a real wrangler dev, two runners and the scripted model server: every process's memory slope (MB/min), p50/p99 latencies per 5-minute window, nothing stuck at the end. Options: --minutes 30 --rate 1 --work-seconds 2 --runners 2 --sample-seconds 5 --window-minutes 5 --progress 30 --keep",
   },
   web: {
     run: benchWeb,

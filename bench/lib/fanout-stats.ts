@@ -37,21 +37,24 @@ function groupCpuSeconds(pgid: number): Map<string, { role: string; cpu: number 
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
       if (Number(f[2]) !== pgid) continue; // field 5: pgrp
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      const role =
-        cmd.startsWith("redis-server") || cmd.includes("/redis-server")
-          ? "redis_server"
-          : !cmd.includes("workerd")
-            ? "wrangler_cli"
-            : /entry=127\.0\.0\.1:0\b/.test(cmd)
-              ? "runtime_workerd"
-              : "proxy_workerd";
+      const role = serverRole(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
       out.set(pid, { role, cpu: (Number(f[11]) + Number(f[12])) / TICK }); // fields 14, 15: utime, stime
     } catch {
       /* exited meanwhile */
     }
   }
   return out;
+}
+
+/** Which of the server's processes `cmd` (a /proc cmdline) is; see `groupCpuSeconds`. */
+export function serverRole(cmd: string) {
+  return cmd.startsWith("redis-server") || cmd.includes("/redis-server")
+    ? "redis_server"
+    : !cmd.includes("workerd")
+      ? "wrangler_cli"
+      : /entry=127\.0\.0\.1:0\b/.test(cmd)
+        ? "runtime_workerd"
+        : "proxy_workerd";
 }
 
 function machineTicks() {

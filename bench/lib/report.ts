@@ -23,4 +23,11 @@ export function routeTable(
   return lines.join("\n");
 }
 
+/** A table's lines: its head, a rule as wide, its rows. */
+export const tableLines = (head: string, rows: string[]) => [
+  head,
+  "-".repeat(head.length),
+  ...rows,
+];
+
 export const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");

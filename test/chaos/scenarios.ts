@@ -19,8 +19,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const signalGroup = (world: World, index: number, signal: NodeJS.Signals) =>
   process.kill(-(world.runners[index].child.pid as number), signal);
 
+/**
+ * 8 s into the load (runs in flight): `signal` to runner 1's process group; with `resumeAfter`,
+ * SIGCONT that many seconds later.
+ */
+async function signalRunnerMidLoad(
+  world: World,
+  log: (msg: string) => void,
+  signal: NodeJS.Signals,
+  resumeAfter?: number,
+) {
+  await sleep(8_000);
+  log(`${signal} runner 1${resumeAfter === undefined ? "" : ` for ${resumeAfter} s`}`);
+  signalGroup(world, 0, signal);
+  if (resumeAfter === undefined) return;
+  await sleep(resumeAfter * 1_000);
+  log("SIGCONT runner 1");
+  signalGroup(world, 0, "SIGCONT");
+}
+
 /** Lease: 30 s of silence, then 30 s of grace (durable-objects/host-pool/connections.ts), plus slack. */
-const AFTER_LEASE = 90;
+export const AFTER_LEASE = 90;
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -37,9 +56,7 @@ export const SCENARIOS: Scenario[] = [
     loadSeconds: 25,
     settleSeconds: AFTER_LEASE,
     fault: async (world, log) => {
-      await sleep(8_000);
-      log("SIGKILL runner 1");
-      signalGroup(world, 0, "SIGKILL");
+      await signalRunnerMidLoad(world, log, "SIGKILL");
       await world.startRunner();
     },
   },
@@ -48,13 +65,7 @@ export const SCENARIOS: Scenario[] = [
     about: "a runner frozen (SIGSTOP) for 5 s, then resumed",
     loadSeconds: 25,
     settleSeconds: AFTER_LEASE,
-    fault: async (world, log) => {
-      await sleep(8_000);
-      log("SIGSTOP runner 1 for 5 s");
-      signalGroup(world, 0, "SIGSTOP");
-      await sleep(5_000);
-      signalGroup(world, 0, "SIGCONT");
-    },
+    fault: (world, log) => signalRunnerMidLoad(world, log, "SIGSTOP", 5),
   },
   {
     name: "runner-sigstop-2m",
@@ -63,13 +74,8 @@ export const SCENARIOS: Scenario[] = [
     settleSeconds: AFTER_LEASE,
     slow: true,
     fault: async (world, log) => {
-      await sleep(8_000);
-      log("SIGSTOP runner 1 for 120 s");
-      signalGroup(world, 0, "SIGSTOP");
       // awaited: the tally comes after the runner woke up and tried to go on with its ended run
-      await sleep(120_000);
-      log("SIGCONT runner 1");
-      signalGroup(world, 0, "SIGCONT");
+      await signalRunnerMidLoad(world, log, "SIGSTOP", 120);
       await sleep(10_000);
     },
   },

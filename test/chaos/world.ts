@@ -1,5 +1,6 @@
-// What every chaos scenario runs in: a real `wrangler dev` on fresh state, the scripted model server
-// playing "run a shell command, then answer", real runner processes with the built-in harness that
+// What every chaos scenario (and the soak bench) runs in: a real `wrangler dev` on fresh state, the
+// scripted model server playing "run a shell command, then answer" in its own process
+// (`model-process.ts`), real runner processes with the built-in harness that
 // reach the platform through a fault proxy (so their sockets can be cut), and a steady stream of
 // runs, some watched live by SDK viewers through the same proxy.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -10,11 +11,9 @@ import { Ambit } from "../../packages/sdk/src/index.ts";
 import { ROOT } from "../../scripts/lib/wrangler-dev.ts";
 import { FaultProxy } from "../e2e/fault-proxy.ts";
 import { api, type E2eServer, startE2eServer } from "../e2e/helpers.ts";
-import { type ModelServer, startModelServer } from "../fakes/model-server.ts";
 
 export const POOL = "chaos";
 export const MODEL = "chaos-model";
-const TOKEN_RE = /chaos-token:([0-9a-f-]{36})/;
 
 export type Runner = { id: number; child: ChildProcess; exited: Promise<number | null> };
 
@@ -22,7 +21,8 @@ export type World = {
   server: E2eServer;
   /** the platform as runners and viewers reach it (through the fault proxy) */
   proxy: FaultProxy;
-  model: ModelServer;
+  /** the scripted model server's process */
+  model: { url: string; pid: number; close(): Promise<void> };
   /** lines `start <token> <ms>` and `end <token> <ms>` that each execution's shell command writes */
   workLog: string;
   runners: Runner[];
@@ -37,19 +37,7 @@ export async function startWorld(opts: { workSeconds: number; dir: string }): Pr
   const proxy = await FaultProxy.start(server.server.port);
   const workLog = path.join(opts.dir, "work.log");
   appendFileSync(workLog, "");
-  // turn 1: the work (a shell command that takes `workSeconds`); turn 2: the answer
-  const model = await startModelServer((req) => {
-    const body = JSON.stringify(req.body);
-    const token = body.match(TOKEN_RE)?.[1] ?? "unknown";
-    const messages = req.body?.messages ?? [];
-    if (messages.at(-1)?.role === "tool")
-      return { text: `done ${token}`, usage: { input: 10, output: 2 } };
-    const command = `echo "start ${token} $(date +%s%3N)" >> ${workLog}; sleep ${opts.workSeconds}; echo "end ${token} $(date +%s%3N)" >> ${workLog}`;
-    return {
-      toolCalls: [{ name: "run_shell_command", args: { command } }],
-      usage: { input: 10, output: 5 },
-    };
-  });
+  const model = await startModel(opts.dir, workLog, opts.workSeconds);
   const owner = { key: server.key };
   const post = async (route: string, body: unknown) => {
     const res = await api(server.url, "POST", route, { ...owner, body });
@@ -121,7 +109,14 @@ export async function startWorld(opts: { workSeconds: number; dir: string }): Pr
 }
 
 /** One logical run the load asked for: its token, and the run id the platform answered (if any). */
-export type Planned = { token: string; runId?: string; createdAt: number; error?: string };
+export type Planned = {
+  token: string;
+  runId?: string;
+  createdAt: number;
+  /** when the create was answered (after the SDK's retries) */
+  answeredAt?: number;
+  error?: string;
+};
 
 /** Creates a run every `everyMs` until stopped; each create carries its own idempotency key. */
 export function steadyLoad(world: World, everyMs: number) {
@@ -138,7 +133,10 @@ export function steadyLoad(world: World, everyMs: number) {
             { prompt: `chaos-token:${p.token}`, config: { worker_host: POOL, model_id: MODEL } },
             { idempotencyKey: `chaos-${p.token}` },
           )
-          .then((r) => void (p.runId = r.run_id))
+          .then((r) => {
+            p.runId = r.run_id;
+            p.answeredAt = Date.now();
+          })
           .catch((err) => void (p.error = String(err))),
       );
       await new Promise((r) => setTimeout(r, everyMs));
@@ -150,6 +148,33 @@ export function steadyLoad(world: World, everyMs: number) {
       stopped = true;
       await loop;
       await Promise.all(inflight);
+    },
+  };
+}
+
+/** Starts `model-process.ts`; resolves once it listens. */
+async function startModel(dir: string, workLog: string, workSeconds: number) {
+  const child = spawn(
+    process.execPath,
+    [path.join(import.meta.dirname, "model-process.ts"), workLog, String(workSeconds)],
+    { cwd: dir, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const exited = new Promise((r) => child.once("exit", r));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const line = out.match(/^(\{.*\})\n/m)?.[1];
+      if (line) resolve(JSON.parse(line).url);
+    });
+    child.once("exit", (code) => reject(new Error(`the model server exited (${code}): ${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid as number,
+    async close() {
+      child.stdin?.end();
+      await exited;
     },
   };
 }

@@ -79,8 +79,8 @@ async function inProcessHost(workerId: string, capacity = 2) {
 }
 
 /** A runner in a child process (test/fakes/runner-process.ts) with the shell test harness. */
-function childHost(workerId: string, workdir: string) {
-  const h = startChildHost(s, workerId, workdir);
+function childHost(workerId: string, workdir: string, env?: Record<string, string>) {
+  const h = startChildHost(s, workerId, workdir, { env });
   children.push(h.child);
   return h;
 }
@@ -93,6 +93,20 @@ const untilRun = (runId: string, pred: (r: Json) => boolean, timeoutMs = 20_000)
 const untilHosts = (workerId: string, n: number, timeoutMs = 15_000) =>
   untilHostsOf(s, workerId, n, timeoutMs);
 const eventsOf = (runId: string) => eventsOfRun(s, runId);
+
+/** Waits until the run's output prints `<name>=<pid>` (within 20 s); answers the pid. */
+async function printedPid(runId: string, name: string): Promise<number> {
+  let pid = 0;
+  const re = new RegExp(`${name}=(\\d+)`);
+  expect(
+    await waitFor(async () => {
+      const m = stdoutOf(await eventsOf(runId)).match(re);
+      return !!m && (pid = Number(m[1])) > 0;
+    }, 20_000),
+    `${name}=<pid> in the output of ${runId}`,
+  ).toBe(true);
+  return pid;
+}
 
 /** A file artifact's bytes, through GET /download's signed link. */
 async function download(uid: string) {
@@ -367,13 +381,7 @@ describe("the host runner (wrangler dev)", () => {
   it("cancel mid-command kills the whole process tree and ends CANCELLED", async () => {
     await inProcessHost("e2e-runner-cancel");
     const runId = await createRun("sleep 300 & echo child=$!; wait", "e2e-runner-cancel");
-    let child = 0;
-    expect(
-      await waitFor(async () => {
-        const m = stdoutOf(await eventsOf(runId)).match(/child=(\d+)/);
-        return !!m && (child = Number(m[1])) > 0;
-      }, 20_000),
-    ).toBe(true);
+    const child = await printedPid(runId, "child");
     strays.push(child);
     expect(alive(child)).toBe(true);
     const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/cancel`, { key: s.key });
@@ -463,13 +471,7 @@ describe("the host runner (wrangler dev)", () => {
       "echo pid=$$\n#wait-followup\necho resumed with: $FOLLOWUP",
       "e2e-runner-kill",
     );
-    let pid = 0;
-    expect(
-      await waitFor(async () => {
-        const m = stdoutOf(await eventsOf(runId)).match(/pid=(\d+)/);
-        return !!m && (pid = Number(m[1])) > 0;
-      }, 20_000),
-    ).toBe(true);
+    await printedPid(runId, "pid");
     first.child.kill("SIGKILL");
     await first.exited;
     const second = childHost("e2e-runner-kill", workdir);
@@ -489,5 +491,37 @@ describe("the host runner (wrangler dev)", () => {
     expect(run.state, second.output()).toBe("SUCCEEDED");
     expect(stdoutOf(await eventsOf(runId))).toContain("resumed with: try again\n");
     second.child.kill("SIGKILL");
+  }, 120_000);
+
+  it("an agent busy when its runner is killed with SIGKILL does not outlive it: the runner's watchdog kills its process group, else the runner started again on the workdir does", async () => {
+    const groupAlive = (pgid: number) => {
+      try {
+        process.kill(-pgid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const watchdog of [true, false]) {
+      const workerId = `e2e-runner-orphan-${watchdog ? "dog" : "sweep"}`;
+      const workdir = mkdtempSync(path.join(dir, "wd-orphan-"));
+      const env = watchdog ? {} : { RUNNER_ORPHAN_WATCHDOG: "0" };
+      const first = childHost(workerId, workdir, env);
+      await untilHosts(workerId, 1, 30_000);
+      const runId = await createRun("echo pid=$$; sleep 300", workerId);
+      const pgid = await printedPid(runId, "pid");
+      strays.push(pgid);
+      first.child.kill("SIGKILL");
+      await first.exited;
+      if (!watchdog) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        expect(groupAlive(pgid), "no watchdog: the group outlives its runner").toBe(true);
+        const second = childHost(workerId, workdir, env);
+        await waitFor(() => second.output().includes('"ready"'), 30_000);
+        expect(second.output()).toContain("killed process groups");
+        second.child.kill("SIGKILL");
+      }
+      expect(await waitFor(() => !groupAlive(pgid), 5_000), `group ${pgid} survived`).toBe(true);
+    }
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import {
   type TaskAssignment,
 } from "@ambit/protocol";
 import { type AgentUser, checkAgentUserReaches, resolveAgentUser } from "./backends/agent-user.ts";
+import { type GroupLedger, groupLedger, sweepOrphanGroups } from "./backends/orphans.ts";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
 import type { Backend } from "./backends/types.ts";
@@ -67,6 +68,11 @@ export type HostOptions = {
   onHarnessStart?: RunDeps["onHarnessStart"];
   /** serve one run, then drain and disconnect (a runner container the platform started per run) */
   once?: boolean;
+  /**
+   * false: no watchdog killing the runs' process groups when this runner dies (backends/orphans.ts);
+   * the next runner on the workdir still does. Tests turn it off to see that second line alone.
+   */
+  orphanWatchdog?: boolean;
 };
 
 export type Host = {
@@ -148,11 +154,18 @@ export function startHost(options: HostOptions): Host {
   let connection: string | undefined;
   mkdirSync(path.join(options.workdir, "runs"), { recursive: true });
   if (agentUser) checkAgentUserReaches(agentUser, path.join(options.workdir, "runs"));
+  const orphans = sweepOrphanGroups(options.workdir);
+  if (orphans)
+    log({ msg: "killed process groups that a runner killed earlier left running", count: orphans });
+  const groups =
+    (options.backend ?? "process") === "process" && !options.makeBackend
+      ? groupLedger(options.workdir, { watchdog: options.orphanWatchdog })
+      : undefined;
   const resolveHarness = (type: string) =>
     options.harnesses?.[type] ?? options.resolveHarness?.(type) ?? createHarness(type);
   const makeBackend =
     options.makeBackend ??
-    defaultBackend(options.backend ?? "process", options.dockerImage, agentUser);
+    defaultBackend(options.backend ?? "process", options.dockerImage, agentUser, groups);
 
   const base = options.url.replace(/\/$/, "");
   const socket = new ReconnectingSocket(
@@ -381,6 +394,7 @@ export function startHost(options: HostOptions): Host {
 
   function close() {
     stopped = true;
+    groups?.close();
     clearInterval(heartbeat);
     socket.close(1000, "host stopped");
     resolveClosed();
@@ -406,6 +420,7 @@ function defaultBackend(
   kind: "process" | "docker",
   dockerImage?: string,
   agentUser?: AgentUser,
+  groups?: GroupLedger,
 ): RunDeps["makeBackend"] {
   return async (a, workspace, env): Promise<Backend> => {
     if (kind === "docker") {
@@ -417,6 +432,6 @@ function defaultBackend(
         name: `ambit-${a.run_id}-${a.execution_id}`,
       });
     }
-    return processBackend(workspace, env, { user: agentUser });
+    return processBackend(workspace, env, { user: agentUser, groups });
   };
 }

@@ -2,6 +2,7 @@ import { spawn as nodeSpawn } from "node:child_process";
 import { existsSync, lchownSync } from "node:fs";
 import path from "node:path";
 import type { AgentUser } from "./agent-user.ts";
+import type { GroupLedger } from "./orphans.ts";
 import { makePrivateDir, removePrivateDir } from "./private-dir.ts";
 import type { Backend, ExitStatus, RunProcess, SpawnOptions } from "./types.ts";
 
@@ -23,11 +24,12 @@ export const KILL_GRACE_MS = 2_000;
  * every descendant (a shell's children, a test runner's workers). With `user` (`--agent-user`, a
  * root runner) they run as that user, with its HOME, and the workspace and private directory are
  * given to it: the runner's own process, and the credential in its environment, are out of reach.
+ * With `groups` (the host's), each process group is recorded while it lives (`orphans.ts`).
  */
 export function processBackend(
   workspace: string,
   env: Record<string, string>,
-  { user }: { user?: AgentUser } = {},
+  { user, groups }: { user?: AgentUser; groups?: GroupLedger } = {},
 ): Backend {
   const live = new Set<RunProcess>();
   const privateDir = makePrivateDir();
@@ -45,7 +47,7 @@ export function processBackend(
       const p = spawnTree(
         command,
         args,
-        { ...opts, cwd: opts.cwd ?? workspace, user: owner },
+        { ...opts, cwd: opts.cwd ?? workspace, user: owner, groups },
         { ...runEnv, ...opts.env },
       );
       live.add(p);
@@ -64,7 +66,7 @@ export function processBackend(
 export function spawnTree(
   command: string,
   args: string[],
-  opts: SpawnOptions & { cwd: string; user?: { uid: number; gid: number } },
+  opts: SpawnOptions & { cwd: string; user?: { uid: number; gid: number }; groups?: GroupLedger },
   env: Record<string, string>,
 ): RunProcess {
   const child = nodeSpawn(command, args, {
@@ -74,6 +76,7 @@ export function spawnTree(
     stdio: ["pipe", "pipe", "pipe"],
     ...opts.user,
   });
+  if (child.pid !== undefined) opts.groups?.started(child.pid);
   let timedOut = false;
   let exited = false;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -111,6 +114,7 @@ export function spawnTree(
       opts.signal?.removeEventListener("abort", onAbort);
       // the leader exited; make sure nothing it started outlives it
       signalGroup("SIGKILL");
+      if (child.pid !== undefined) opts.groups?.ended(child.pid);
       clearTimeout(graceTimer);
       resolve({ exitCode, signal, timedOut });
     };
