@@ -135,8 +135,13 @@ function AdminActions({ item: i }: { item: IntegrationItem }) {
         what="The integration was not deleted"
         action={async () => client.integrations.delete(i.uid)}
         onDone={async () => {
+          // gone from the list before it draws again: its last delivery would be asked for (a 404)
+          queryClient.setQueryData<IntegrationItem[]>(["integrations"], (list) =>
+            list?.filter((x) => x.uid !== i.uid),
+          );
           await navigate({ to: "/integrations" });
           queryClient.removeQueries({ queryKey: ["integrations", i.uid] });
+          queryClient.removeQueries({ queryKey: ["integration-deliveries", i.uid] });
           await queryClient.invalidateQueries({ queryKey: ["integrations"], exact: true });
         }}
       >
