@@ -274,6 +274,17 @@ describe.skipIf(!!NO_BROWSER)("integrations and outbound webhooks in the console
     await set.waitFor();
     expect(await set.textContent()).toContain("bot_token");
     expect(await page.content()).not.toContain("xoxb-installed");
+    // edited: a new name; the credentials and the bot's user id the install stored stay
+    await page.getByRole("link", { name: "Edit" }).click();
+    const edit = page.getByRole("form", { name: "Edit slack" });
+    await edit.getByLabel("Name").fill("slack-acme");
+    await edit.getByRole("button", { name: "Save integration" }).click();
+    await page.getByRole("heading", { name: "slack-acme" }).waitFor();
+    const saved = ((await owner("GET", "/integrations")).integrations as Json[]).find(
+      (i) => i.name === "slack-acme",
+    );
+    expect(saved?.credentials).toMatchObject({ bot_token: true, signing_secret: true });
+    expect(saved?.settings).toMatchObject({ bot_user_id: "UBOT" });
     await page.getByRole("button", { name: "Make a link code" }).click();
     const code = await page.getByTestId("link-code").inputValue();
     await page.getByText(`In Slack, type: /ambit link ${code}`).waitFor();

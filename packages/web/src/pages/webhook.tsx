@@ -35,10 +35,12 @@ export function WebhookPage() {
         <Actions hook={w} />
       </div>
       <section className="run-header" aria-label="Webhook details">
+        <p>
+          Events are POSTed to <code data-testid="webhook-url">{w.url}</code>
+        </p>
         <dl>
           {(
             [
-              ["URL", w.url],
               ["Events", w.event_types.join(", ")],
               ["Description", w.description ?? "—"],
               [
