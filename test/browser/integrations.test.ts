@@ -42,7 +42,7 @@ beforeAll(async () => {
     }),
     launch(),
   ]);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -289,6 +289,47 @@ describe.skipIf(!!NO_BROWSER)("integrations and outbound webhooks in the console
     const code = await page.getByTestId("link-code").inputValue();
     await page.getByText(`In Slack, type: /ambit link ${code}`).waitFor();
     await expectAccessible(page, "integration-slack");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it("pages a long delivery log with its cursor, filtered by outcome, with why each was ignored", async () => {
+    const created = await owner(
+      "POST",
+      "/integrations",
+      {
+        type: "webhook",
+        name: "filtered",
+        settings: { filters: [{ path: "severity", equals: "high" }] },
+      },
+      201,
+    );
+    const secret = created.generated_credentials.secret as string;
+    const sent = await Promise.all(
+      Array.from({ length: 22 }, (_, n) =>
+        sendSigned(created.inbound_url, secret, { type: "alert", severity: "low", n }),
+      ),
+    );
+    expect(sent.map((r) => r.status)).toEqual(Array(22).fill(202));
+    const ignored = async () =>
+      (await owner("GET", `/integrations/${created.uid}/deliveries?outcome=ignored&limit=100`))
+        .deliveries.length;
+    expect(await waitFor(async () => (await ignored()) === 22, 60_000)).toBe(true);
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`/integrations/${created.uid}?outcome=ignored`);
+    const rows = page.locator('[data-testid="deliveries"] tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(20);
+    expect(await rows.first().textContent()).toContain("severity");
+    await page.getByRole("button", { name: "Older deliveries" }).click();
+    await rows.nth(21).waitFor();
+    expect(await rows.count()).toBe(22);
+    expect(await page.getByRole("button", { name: "Older deliveries" }).count()).toBe(0);
+    // another outcome: none
+    await page.getByLabel("Outcome").selectOption("run_created");
+    await page.waitForURL(/outcome=run_created/);
+    await page.getByText("No deliveries with this outcome.").waitFor();
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);

@@ -28,3 +28,4 @@ export * from "./sso.ts";
 export * from "./audit.ts";
 export * from "./usage.ts";
 export * from "./event-types.ts";
+export * from "./integration-enums.ts";

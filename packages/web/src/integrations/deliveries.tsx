@@ -3,6 +3,7 @@
 // Admins redeliver a stored one. Re-read every 2 s while one is still being processed.
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
+import { nextCursor, OlderButton } from "../components/older-button.tsx";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
@@ -21,10 +22,9 @@ export function Deliveries(props: { uid: string; outcome?: Outcome; admin: boole
         limit: PAGE,
         ...(outcome ? { outcome } : {}),
         ...(pageParam ? { cursor: pageParam } : {}),
-      } as Parameters<typeof client.integrations.deliveries>[1]),
+      }),
     initialPageParam: "",
-    getNextPageParam: (last) =>
-      last.page_info.has_next_page ? (last.page_info.next_cursor ?? undefined) : undefined,
+    getNextPageParam: nextCursor,
     refetchInterval: (q) =>
       q.state.data?.pages.some((p) => p.deliveries.some((d) => d.outcome === "received"))
         ? 2000
@@ -39,7 +39,9 @@ export function Deliveries(props: { uid: string; outcome?: Outcome; admin: boole
     <>
       <Problem error={pages.error} what="Could not read its deliveries" />
       <Problem error={redeliver.error} what="Not redelivered" />
-      {pages.data && rows.length === 0 && <p>No deliveries yet.</p>}
+      {pages.data && rows.length === 0 && (
+        <p>{outcome ? "No deliveries with this outcome." : "No deliveries yet."}</p>
+      )}
       {rows.length > 0 && (
         <table className="runs" data-testid="deliveries">
           <caption className="sr-only">Deliveries, newest first</caption>
@@ -99,15 +101,7 @@ export function Deliveries(props: { uid: string; outcome?: Outcome; admin: boole
           </tbody>
         </table>
       )}
-      {pages.hasNextPage && (
-        <button
-          type="button"
-          onClick={() => void pages.fetchNextPage()}
-          disabled={pages.isFetchingNextPage}
-        >
-          {pages.isFetchingNextPage ? "Loading…" : "Older deliveries"}
-        </button>
-      )}
+      <OlderButton pages={pages} label="Older deliveries" />
     </>
   );
 }

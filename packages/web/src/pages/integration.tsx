@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { CopyField } from "../components/copy-field.tsx";
+import { DetailList } from "../components/detail-list.tsx";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
 import { labelOf, useChoices } from "../lib/choices.ts";
@@ -16,7 +17,7 @@ import { InstallLink } from "../integrations/install-link.tsx";
 import { IntegrationForm } from "../integrations/integration-form.tsx";
 import { connected, installable, KINDS } from "../integrations/kinds.ts";
 import { LinkAccount } from "../integrations/link-account.tsx";
-import { OUTCOMES, type Outcome } from "../integrations/search.ts";
+import { DELIVERY_OUTCOMES, type Outcome } from "../integrations/search.ts";
 import { isAdmin } from "../team/roles.ts";
 import { ViewerRefusal } from "./integrations.tsx";
 
@@ -60,7 +61,7 @@ export function IntegrationPage() {
             }
           >
             <option value="">Any</option>
-            {OUTCOMES.map((o) => (
+            {DELIVERY_OUTCOMES.map((o) => (
               <option key={o} value={o}>
                 {o.replace("_", " ")}
               </option>
@@ -92,14 +93,7 @@ function Details({ item: i }: { item: IntegrationItem }) {
       <h2 className="sr-only">Details</h2>
       <p>Inbound URL (the sender signs what it posts here):</p>
       <CopyField value={i.inbound_url} label="Inbound URL" testId="inbound-url" />
-      <dl>
-        {rows.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd data-field={k}>{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <DetailList rows={rows} />
       <h3>Prompt template</h3>
       <pre className="prompt">{i.prompt_template ?? "(the type's own)"}</pre>
       <h3>Settings</h3>

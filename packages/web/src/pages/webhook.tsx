@@ -4,11 +4,14 @@ import type { WebhookItem } from "@ambit/sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { DetailList } from "../components/detail-list.tsx";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
 import { useMe } from "../lib/me.ts";
 import { isAdmin } from "../team/roles.ts";
+import { AdminsOnly } from "../webhooks/admins-only.tsx";
+import { webhookStatus } from "../webhooks/status.ts";
 import { WebhookDeliveries, webhookDeliveriesKey } from "../webhooks/webhook-deliveries.tsx";
 
 export function WebhookPage() {
@@ -19,12 +22,7 @@ export function WebhookPage() {
     queryFn: async () => client.webhooks.get(uid),
     enabled: isAdmin(me),
   });
-  if (!isAdmin(me))
-    return (
-      <p role="alert" className="problem">
-        Outbound webhooks are for the team's admins and owners.
-      </p>
-    );
+  if (!isAdmin(me)) return <AdminsOnly />;
   if (hook.error) return <Problem error={hook.error} what="Could not load the webhook" />;
   const w = hook.data;
   if (!w) return <p>Loading…</p>;
@@ -38,27 +36,15 @@ export function WebhookPage() {
         <p>
           Events are POSTed to <code data-testid="webhook-url">{w.url}</code>
         </p>
-        <dl>
-          {(
-            [
-              ["Events", w.event_types.join(", ")],
-              ["Description", w.description ?? "—"],
-              [
-                "Status",
-                w.enabled
-                  ? "Enabled"
-                  : `Disabled${w.disabled_reason ? `: ${w.disabled_reason}` : ""}`,
-              ],
-              ["Failing since", formatTime(w.failing_since)],
-              ["Created", formatTime(w.created_at)],
-            ] as const
-          ).map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd data-field={k}>{v}</dd>
-            </div>
-          ))}
-        </dl>
+        <DetailList
+          rows={[
+            ["Events", w.event_types.join(", ")],
+            ["Description", w.description ?? "—"],
+            ["Status", webhookStatus(w)],
+            ["Failing since", formatTime(w.failing_since)],
+            ["Created", formatTime(w.created_at)],
+          ]}
+        />
       </section>
       <h2>Deliveries</h2>
       <WebhookDeliveries uid={uid} />

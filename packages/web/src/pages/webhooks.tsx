@@ -7,7 +7,9 @@ import { client } from "../lib/api.ts";
 import { ago } from "../lib/format.ts";
 import { useMe } from "../lib/me.ts";
 import { isAdmin } from "../team/roles.ts";
+import { AdminsOnly } from "../webhooks/admins-only.tsx";
 import { NewWebhook } from "../webhooks/new-webhook.tsx";
+import { webhookStatus } from "../webhooks/status.ts";
 
 export function WebhooksPage() {
   const me = useMe().data!;
@@ -16,12 +18,7 @@ export function WebhooksPage() {
     queryFn: async () => (await client.webhooks.list()).webhooks,
     enabled: isAdmin(me),
   });
-  if (!isAdmin(me))
-    return (
-      <p role="alert" className="problem">
-        Outbound webhooks are for the team's admins and owners.
-      </p>
-    );
+  if (!isAdmin(me)) return <AdminsOnly />;
   return (
     <>
       <h1>Outbound webhooks</h1>
@@ -53,9 +50,7 @@ export function WebhooksPage() {
                 </td>
                 <td>{w.event_types.join(", ")}</td>
                 <td>
-                  {w.enabled
-                    ? "Enabled"
-                    : `Disabled${w.disabled_reason ? `: ${w.disabled_reason}` : ""}`}
+                  {webhookStatus(w)}
                   {w.failing_since && (
                     <span className="help"> (failing {ago(w.failing_since)})</span>
                   )}

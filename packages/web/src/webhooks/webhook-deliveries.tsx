@@ -3,6 +3,7 @@
 // every 2 s while one is pending or waiting for a retry.
 import type { WebhookDeliveryItem } from "@ambit/sdk";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { nextCursor, OlderButton } from "../components/older-button.tsx";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { formatTime } from "../lib/format.ts";
@@ -18,8 +19,7 @@ export function WebhookDeliveries({ uid }: { uid: string }) {
     queryFn: async ({ pageParam }) =>
       client.webhooks.deliveries(uid, { limit: 20, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: "",
-    getNextPageParam: (last) =>
-      last.page_info.has_next_page ? (last.page_info.next_cursor ?? undefined) : undefined,
+    getNextPageParam: nextCursor,
     refetchInterval: (q) =>
       q.state.data?.pages.some((p) =>
         p.deliveries.some((d) => d.status === "pending" || d.status === "failed"),
@@ -82,15 +82,7 @@ export function WebhookDeliveries({ uid }: { uid: string }) {
           </tbody>
         </table>
       )}
-      {pages.hasNextPage && (
-        <button
-          type="button"
-          onClick={() => void pages.fetchNextPage()}
-          disabled={pages.isFetchingNextPage}
-        >
-          {pages.isFetchingNextPage ? "Loading…" : "Older deliveries"}
-        </button>
-      )}
+      <OlderButton pages={pages} label="Older deliveries" />
     </>
   );
 }
