@@ -56,7 +56,7 @@ export const KINDS: Record<IntegrationType, { label: string; modes: ConnectMode[
           secret(
             "secret",
             "Signing secret",
-            "Leave empty: a whsec_ secret is made and shown once.",
+            "Left empty on create, a whsec_ secret is made and shown once.",
             false,
           ),
         ],
