@@ -21,12 +21,16 @@ export type ConsolePlatform = {
   stop: () => Promise<void>;
 };
 
-export async function startConsolePlatform(script: Script): Promise<ConsolePlatform> {
+/** `vars`: more platform variables (a fake vendor's URL, PUBLIC_URL) over the defaults. */
+export async function startConsolePlatform(
+  script: Script,
+  vars: Record<string, string> = {},
+): Promise<ConsolePlatform> {
   const [s, model] = await Promise.all([
     startE2eServer({
       teamName: "Browser team",
       // every test signs in from 127.0.0.1; the limit itself is tested in test/security/
-      vars: { SIGN_INS_PER_IP_PER_MINUTE: "1000" },
+      vars: { SIGN_INS_PER_IP_PER_MINUTE: "1000", ...vars },
     }),
     startModelServer(script),
   ]);

@@ -27,3 +27,5 @@ export * from "./webhooks.ts";
 export * from "./sso.ts";
 export * from "./audit.ts";
 export * from "./usage.ts";
+export * from "./event-types.ts";
+export * from "./integration-enums.ts";

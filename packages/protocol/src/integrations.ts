@@ -2,22 +2,14 @@ import { z } from "zod";
 import { AgentConfigInput, AmbientAgentConfig } from "./agent-config.ts";
 import { boundedJson } from "./bounds.ts";
 import { PageInfo, Timestamp, UserProfile } from "./common.ts";
+import { DELIVERY_OUTCOMES, INTEGRATION_TYPES } from "./integration-enums.ts";
 
-/** The kinds of integration this server knows (`slack` and `linear` later). */
-export const IntegrationType = z.enum(["github", "webhook", "slack", "linear"]);
+/** The kinds of integration this server knows. */
+export const IntegrationType = z.enum(INTEGRATION_TYPES);
 export type IntegrationType = z.infer<typeof IntegrationType>;
 
-/** What became of one delivery an integration received. */
-export const DeliveryOutcome = z.enum([
-  "received",
-  "run_created",
-  "followup_sent",
-  /** a Slack Cancel button cancelled the thread's run */
-  "run_cancelled",
-  "ignored",
-  "rejected",
-  "failed",
-]);
+/** What became of one delivery an integration received (integration-enums.ts says each). */
+export const DeliveryOutcome = z.enum(DELIVERY_OUTCOMES);
 export type DeliveryOutcome = z.infer<typeof DeliveryOutcome>;
 
 const SETTINGS_BOUNDS = { maxDepth: 8, maxBytes: 64 * 1024 };

@@ -1,19 +1,12 @@
 import { z } from "zod";
+import { PLATFORM_EVENT_TYPES } from "./event-types.ts";
 
 /**
  * The platform's own events, as outbound webhooks and integrations hear of them. Each is sent once
  * to the `EVENTS` queue when it happens; its `id` is made then and never again, so a redelivered
  * queue message, a retried webhook and a resend all carry the same `webhook-id`.
  */
-export const PlatformEventType = z.enum([
-  "run.created",
-  "run.state_changed",
-  "run.completed",
-  "run.followup",
-  "artifact.created",
-  "schedule.spawn_failed",
-  "integration.delivery_failed",
-]);
+export const PlatformEventType = z.enum(PLATFORM_EVENT_TYPES);
 export type PlatformEventType = z.infer<typeof PlatformEventType>;
 
 /** Message on the `EVENTS` queue: one platform event of one team. */

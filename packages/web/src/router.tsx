@@ -4,6 +4,7 @@ import {
   createRootRouteWithContext,
   createRoute,
   createRouter,
+  lazyRouteComponent,
   Outlet,
   redirect,
 } from "@tanstack/react-router";
@@ -31,6 +32,12 @@ import { SignInPage, type SignInSearch, parseSignInSearch } from "./pages/sign-i
 import { type CollectionSearch, parseCollectionSearch } from "./settings/collection-page.tsx";
 import { parseRunsSearch, type RunsSearch } from "./run/runs-search.ts";
 import { parseStatsSearch, type StatsSearch } from "./stats/stats-search.ts";
+import {
+  type IntegrationSearch,
+  type NewIntegrationSearch,
+  parseIntegrationSearch,
+  parseNewIntegrationSearch,
+} from "./integrations/search.ts";
 
 /** What every route's loader gets: main.tsx's query client, passed to the RouterProvider. */
 export type RouterContext = { queryClient: QueryClient };
@@ -153,6 +160,47 @@ const statsRoute = createRoute({
   component: StatsPage,
 });
 
+// Integrations and outbound webhooks: their own chunks, loaded when one of their screens opens
+const integrationsPage = () => import("./pages/integrations.tsx");
+const integrationPage = () => import("./pages/integration.tsx");
+const webhooksPage = () => import("./pages/webhooks.tsx");
+const webhookPage = () => import("./pages/webhook.tsx");
+const integrationRoutes = [
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: "/integrations",
+    component: lazyRouteComponent(integrationsPage, "IntegrationsPage"),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: "/integrations/new",
+    validateSearch: (s: Record<string, unknown>): NewIntegrationSearch =>
+      parseNewIntegrationSearch(s),
+    component: lazyRouteComponent(integrationsPage, "NewIntegrationPage"),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: "/integrations/$uid",
+    validateSearch: (s: Record<string, unknown>): IntegrationSearch => parseIntegrationSearch(s),
+    component: lazyRouteComponent(integrationPage, "IntegrationPage"),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: "/integrations/$uid/edit",
+    component: lazyRouteComponent(integrationPage, "EditIntegrationPage"),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: "/settings/webhooks",
+    component: lazyRouteComponent(webhooksPage, "WebhooksPage"),
+  }),
+  createRoute({
+    getParentRoute: () => appRoute,
+    path: "/settings/webhooks/$uid",
+    component: lazyRouteComponent(webhookPage, "WebhookPage"),
+  }),
+];
+
 const hostsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/hosts",
@@ -187,6 +235,7 @@ const routeTree = rootRoute.addChildren([
     settingsRoute,
     settingsCollectionRoute,
     statsRoute,
+    ...integrationRoutes,
     hostsRoute,
     teamRoute,
     deviceLoginRoute,

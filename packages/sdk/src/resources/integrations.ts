@@ -21,7 +21,11 @@ export type IntegrationUpdateParams = z.input<typeof UpdateIntegrationRequest>;
 export type IntegrationDeliveryListParams = Omit<
   ListIntegrationDeliveriesQuery,
   "cursor" | "limit"
-> & { limit?: number };
+> & {
+  limit?: number;
+  /** start from this page (a `page_info.next_cursor`) */
+  cursor?: string;
+};
 
 /**
  * `client.integrations`: other systems that start runs (a generic signed webhook; GitHub), and
@@ -99,13 +103,15 @@ export class Integrations extends APIResource {
     query: IntegrationDeliveryListParams = {},
     options?: RequestOptions,
   ): PagePromise<ListIntegrationDeliveriesResponse, IntegrationDeliveryItem> {
+    const { cursor, ...rest } = query;
     return new PagePromise(
-      (cursor) =>
+      (next) =>
         this._client.get<ListIntegrationDeliveriesResponse>(path`/integrations/${uid}/deliveries`, {
           ...options,
-          query: { ...query, ...(cursor ? { cursor } : {}) },
+          query: { ...rest, ...(next ? { cursor: next } : {}) },
         }),
       (page) => page.deliveries,
+      cursor,
     );
   }
 

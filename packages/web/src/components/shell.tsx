@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate } from "@tanstack/react-router";
 import { canWrite } from "../lib/api.ts";
 import { useMe } from "../lib/me.ts";
+import { isAdmin } from "../team/roles.ts";
 import { Problem } from "./problem.tsx";
 
 export function Shell() {
@@ -36,6 +37,9 @@ export function Shell() {
           </Link>
           {canWrite(me.data) && <Link to="/runs/new">New run</Link>}
           <Link to="/schedules">Schedules</Link>
+          {/* viewers may not read integrations, nor anyone but admins outbound webhooks */}
+          {canWrite(me.data) && <Link to="/integrations">Integrations</Link>}
+          {isAdmin(me.data) && <Link to="/settings/webhooks">Webhooks</Link>}
           <Link to="/settings">Settings</Link>
           <Link to="/stats">Stats</Link>
           <Link to="/hosts">Hosts</Link>

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { ConfirmButton } from "../components/confirm-button.tsx";
+import { DetailList } from "../components/detail-list.tsx";
 import { Problem } from "../components/problem.tsx";
 import { canWrite, client } from "../lib/api.ts";
 import { formatTime, personName } from "../lib/format.ts";
@@ -61,33 +62,26 @@ export function SchedulePage() {
       </div>
       <Problem error={toggle.error} what="The schedule was not changed" />
       <section className="run-header" aria-label="Schedule details">
-        <dl>
-          {(
+        <DetailList
+          rows={[
+            ["Status", s.enabled ? "Active" : "Paused"],
+            ["Cron", `${s.cron_schedule} (${s.timezone})`],
             [
-              ["Status", s.enabled ? "Active" : "Paused"],
-              ["Cron", `${s.cron_schedule} (${s.timezone})`],
-              [
-                "Next run",
-                !s.enabled
-                  ? "Paused"
-                  : s.history?.next_run
-                    ? slotText(new Date(s.history.next_run), s.timezone)
-                    : "—",
-              ],
-              ["Last ran", formatTime(s.history?.last_ran)],
-              ["Runs as", personName(s.updated_by)],
-              ["Overlap", s.overlap_policy],
-              ["Model", s.agent_config?.model_id ?? "team default"],
-              ["Environment", labelOf(environments.options, s.agent_config?.environment_id)],
-              ["Host pool", s.agent_config?.worker_host ?? "platform"],
-            ] as const
-          ).map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd data-field={k}>{v}</dd>
-            </div>
-          ))}
-        </dl>
+              "Next run",
+              !s.enabled
+                ? "Paused"
+                : s.history?.next_run
+                  ? slotText(new Date(s.history.next_run), s.timezone)
+                  : "—",
+            ],
+            ["Last ran", formatTime(s.history?.last_ran)],
+            ["Runs as", personName(s.updated_by)],
+            ["Overlap", s.overlap_policy],
+            ["Model", s.agent_config?.model_id ?? "team default"],
+            ["Environment", labelOf(environments.options, s.agent_config?.environment_id)],
+            ["Host pool", s.agent_config?.worker_host ?? "platform"],
+          ]}
+        />
       </section>
       {s.last_spawn_error && <p className="problem">Last start failed: {s.last_spawn_error}</p>}
       {s.enabled && <NextSlots cron={s.cron_schedule} timezone={s.timezone} />}

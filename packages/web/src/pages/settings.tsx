@@ -20,6 +20,10 @@ export function SettingsPage() {
           </li>
         ))}
         <li>
+          <Link to="/settings/webhooks">Outbound webhooks</Link>
+          <span className="help"> — the team's events POSTed to your endpoints (admins).</span>
+        </li>
+        <li>
           <Link to="/settings/audit-log">Audit log</Link>
           <span className="help"> — every write and security event (admins).</span>
         </li>

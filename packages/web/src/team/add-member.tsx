@@ -74,7 +74,7 @@ export function AddMember({ me, onAdded }: { me: Me; onAdded: () => void }) {
       )}
       <Problem error={mint.error} what="Their API key was not created" />
       {added?.key && (
-        <KeyOnce created={added.key} label="The new member's key" testId="member-key-value">
+        <KeyOnce value={added.key.key} label="The new member's key" testId="member-key-value">
           Hand <strong>{added.member.email}</strong> this key: it signs them in (console or API) and
           is not shown again.
         </KeyOnce>

@@ -74,7 +74,7 @@ export function AddServiceAccount({ me, onAdded }: { me: Me; onAdded: () => void
       )}
       <Problem error={mint.error} what="Its API key was not created" />
       {key && (
-        <KeyOnce created={key} label="The service account's key" testId="account-key-value">
+        <KeyOnce value={key.key} label="The service account's key" testId="account-key-value">
           The key of <strong>{add.data?.name}</strong>: put it where the account works (a CI secret,
           a host's environment); it is not shown again.
         </KeyOnce>

@@ -45,7 +45,7 @@ export function NewKey({ me, onCreated }: { me: Me; onCreated: () => void }) {
       </form>
       <Problem error={create.error} what="The key was not created" />
       {created && (
-        <KeyOnce created={created} label="New key value" testId="key-value">
+        <KeyOnce value={created.key} label="New key value" testId="key-value">
           The key <strong>{created.name}</strong>: copy it now, it is not shown again.
         </KeyOnce>
       )}
