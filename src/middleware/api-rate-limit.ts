@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import { rateLimiter } from "../../durable-objects/stubs.ts";
 import { getConfig } from "../env.ts";
 import { apiRules, budgetOf, varOf } from "../lib/api-rate-limits.ts";
 import { AppError } from "../lib/errors.ts";
+import { takeLeased } from "../lib/leased-limiter.ts";
 import { type RateDecision, rateLimitHeaders, type RateRule } from "../lib/rate-limit.ts";
 import { API_BASE } from "./scope.ts";
 import type { AppEnv } from "./types.ts";
@@ -11,7 +11,8 @@ type Taken = { per: "key" | "team"; rule: RateRule; decision: RateDecision };
 
 /**
  * After `requireAuth`: an authenticated request takes a token from its key's bucket and its
- * team's for its budget (lib/api-rate-limits.ts), both at once, where the operator set them.
+ * team's for its budget (lib/api-rate-limits.ts), both at once, where the operator set them:
+ * mostly from this isolate's lease of them (lib/leased-limiter.ts), without a Durable Object call.
  * Answers carry every policy in `RateLimit-Policy` / `RateLimit`; past one, 429 `rate_limited`
  * with `Retry-After`.
  */
@@ -31,7 +32,7 @@ export const apiRateLimit = createMiddleware<AppEnv>(async (c, next) => {
     wanted.map(async (w) => ({
       per: w.per,
       rule: w.rule,
-      decision: await rateLimiter(c.env, w.rule.name, w.id).take(w.rule),
+      decision: await takeLeased(c.env, w.rule, w.id, (p) => c.executionCtx.waitUntil(p)),
     })),
   );
   const each = taken.map((t) => rateLimitHeaders(t.rule, t.decision));
