@@ -211,6 +211,8 @@ export async function benchApi(argv: string[]) {
       console.log(
         `rate limiter added, p50:     ${limiter.added_ms.p50} ms (p95 ${limiter.added_ms.p95} ms; target < ${limiter.added_p50_target_ms} ms) ${verdict(limiter.added_p50_pass)}
 ` +
+          `  by path, p50:               lease ${limiter.by_path.lease.p50} ms (${limiter.by_path.lease.samples} requests), RateLimiter object ${limiter.by_path.object.p50} ms (${limiter.by_path.object.samples})
+` +
           `limited key (${limiter.limited_key.budget_per_minute} attaches/min): ${limiter.limited_key.ok} ok, ${limiter.limited_key.refused_429} × 429 (Retry-After ${limiter.refusal.retry_after}; ${limiter.refusal.ratelimit}); another key: ${limiter.other_key_status}`,
       );
     console.log(

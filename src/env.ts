@@ -78,16 +78,17 @@ const Config = z
     /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
     SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     // Authenticated requests per minute, per API key (or web session) and per team, by budget
-    // (src/lib/api-rate-limits.ts): creating runs, follow-ups, attach tokens, everything else.
-    // Unset: that bucket is not kept (each one set costs a Durable Object call per request).
-    RUN_CREATES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    RUN_CREATES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    FOLLOWUPS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    FOLLOWUPS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    ATTACHES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    ATTACHES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    REQUESTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    REQUESTS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    // (src/lib/api-rate-limits.ts): creating runs, follow-ups, attaches, everything else. Each is
+    // every team's default and the most its admins may set; a platform admin may raise one team's
+    // (docs/security.md). Most requests spend tokens their isolate leased (lib/leased-limiter.ts).
+    RUN_CREATES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    RUN_CREATES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+    FOLLOWUPS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    FOLLOWUPS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+    ATTACHES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    ATTACHES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(3_000),
+    REQUESTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+    REQUESTS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
     /**
      * "true": outbound webhooks may reach loopback, private, link-local and internal addresses and
      * plain http (local development and tests); otherwise only public https destinations.

@@ -20,8 +20,9 @@ const CLOCK_MARGIN_MS = 2_000;
 /** Buckets this isolate keeps; the oldest is dropped past it (its tokens lapse with its lease). */
 const MAX_ENTRIES = 2_000;
 
-/** This isolate's name to the objects: its leases are its own. */
-const HOLDER = crypto.randomUUID();
+/** This isolate's name to the objects: its leases are its own (random values only in a request). */
+let holder: string | undefined;
+const holderId = () => (holder ??= crypto.randomUUID());
 
 type Entry = {
   rule: RateRule;
@@ -58,7 +59,7 @@ function renew(env: Env, e: Entry, key: string, cost: 0 | 1): Promise<LeaseAnswe
   const held = sentAt < e.until ? e.tokens : 0;
   e.spentSince = 0;
   const call = rateLimiter(env, e.rule.name, key)
-    .lease(e.rule, { holder: HOLDER, held, want: leaseSize(e.rule), cost })
+    .lease(e.rule, { holder: holderId(), held, want: leaseSize(e.rule), cost })
     .then((a) => {
       e.tokens = Math.max(0, a.kept - e.spentSince) + a.granted;
       e.until = Math.min(sentAt + LEASE_MS, a.until) - CLOCK_MARGIN_MS; // never after the object's end
@@ -94,16 +95,16 @@ function refused(e: Entry, now: number): RateDecision {
 /**
  * Takes a token of `rule` for `key` (e.g. an API key's id): from this isolate's lease when it
  * holds one, else from the `RateLimiter` object `<rule>:<key>`. `waitUntil` keeps a background
- * renewal alive past the answer.
+ * renewal alive past the answer. `waited`: whether this request waited for the object.
  */
 export async function takeLeased(
   env: Env,
   rule: RateRule,
   key: string,
   waitUntil: (p: Promise<unknown>) => void,
-): Promise<RateDecision> {
+): Promise<{ decision: RateDecision; waited: boolean }> {
   const e = entryOf(rule, key);
-  for (;;) {
+  for (let waited = false; ; waited = true) {
     const now = Date.now();
     if (now >= e.until) e.tokens = 0; // the lease lapsed: the object has taken it back
     if (e.tokens >= 1) {
@@ -116,12 +117,12 @@ export async function takeLeased(
         );
         waitUntil(background);
       }
-      return admitted(e);
+      return { decision: admitted(e), waited };
     }
-    if (e.emptyUntil > now) return refused(e, now);
+    if (e.emptyUntil > now) return { decision: refused(e, now), waited };
     if (!e.pending) break;
     await e.pending.catch(() => {}); // one call at a time per bucket: its answer may be enough
   }
   const answer = await renew(env, e, key, 1); // this request's token is taken on the object's side
-  return answer.ok ? admitted(e) : refused(e, Date.now());
+  return { decision: answer.ok ? admitted(e) : refused(e, Date.now()), waited: true };
 }

@@ -7,7 +7,7 @@ import { type RateDecision, rateLimitHeaders, type RateRule } from "../lib/rate-
 import { API_BASE } from "./scope.ts";
 import type { AppEnv } from "./types.ts";
 
-type Taken = { per: "key" | "team"; rule: RateRule; decision: RateDecision };
+type Taken = { per: "key" | "team"; rule: RateRule; decision: RateDecision; waited: boolean };
 
 /**
  * After `requireAuth`: an authenticated request takes a token from its key's bucket and its
@@ -32,13 +32,15 @@ export const apiRateLimit = createMiddleware<AppEnv>(async (c, next) => {
     wanted.map(async (w) => ({
       per: w.per,
       rule: w.rule,
-      decision: await takeLeased(c.env, w.rule, w.id, (p) => c.executionCtx.waitUntil(p)),
+      ...(await takeLeased(c.env, w.rule, w.id, (p) => c.executionCtx.waitUntil(p))),
     })),
   );
   const each = taken.map((t) => rateLimitHeaders(t.rule, t.decision));
+  const via = taken.some((t) => t.waited) ? "object" : "lease";
   const headers: Record<string, string> = {
-    // what the limiter added to this request (`npm run bench -- api` reads it)
-    "server-timing": `ratelimit;dur=${(performance.now() - started).toFixed(2)}`,
+    // what the limiter added to this request, and whether it waited for a RateLimiter object
+    // or spent tokens its isolate held (`npm run bench -- api` reads both)
+    "server-timing": `ratelimit;dur=${(performance.now() - started).toFixed(2)};desc="${via}"`,
     "ratelimit-policy": each.map((h) => h["ratelimit-policy"]).join(", "),
     ratelimit: each.map((h) => h.ratelimit).join(", "),
   };

@@ -32,7 +32,9 @@ describe("the in-isolate limiter (leases)", () => {
     const rule = { name: "t-lease", limit: 1200, windowSeconds: 60 };
     const key = crypto.randomUUID();
     for (let i = 0; i < 200; i++) {
-      expect(await takeLeased(c.env, rule, key, c.waitUntil)).toMatchObject({ ok: true });
+      expect((await takeLeased(c.env, rule, key, c.waitUntil)).decision).toMatchObject({
+        ok: true,
+      });
       await c.settle();
     }
     // a lease is a twentieth of the limit (60), renewed when half is spent: ~7 calls for 200
@@ -45,7 +47,7 @@ describe("the in-isolate limiter (leases)", () => {
     const key = crypto.randomUUID();
     const answers = [];
     for (let i = 0; i < 15; i++) {
-      answers.push(await takeLeased(c.env, rule, key, c.waitUntil));
+      answers.push((await takeLeased(c.env, rule, key, c.waitUntil)).decision);
       await c.settle();
     }
     expect(answers.filter((a) => a.ok)).toHaveLength(10);
@@ -54,7 +56,9 @@ describe("the in-isolate limiter (leases)", () => {
     await takeLeased(c.env, rule, key, c.waitUntil);
     expect(c.calls()).toBe(callsAtFirstRefusal); // remembered: tokens only come back with time
     // another key of the same rule is its own bucket
-    expect(await takeLeased(c.env, rule, crypto.randomUUID(), c.waitUntil)).toMatchObject({
+    const other = await takeLeased(c.env, rule, crypto.randomUUID(), c.waitUntil);
+    expect(other).toMatchObject({ waited: true });
+    expect(other.decision).toMatchObject({
       ok: true,
       remaining: 9,
     });

@@ -5,7 +5,7 @@ import { callWithEnv, expectProblem, type Json, newTeam } from "../helpers/api.t
 const RUNS = "/api/v1/agent/runs";
 const KEYS = "/api/v1/api-keys";
 
-/** The limits are the operator's; unset (the suite's), no bucket is kept. */
+/** The limits are the operator's (the suite sets them out of the way: vitest.config.ts). */
 const limits = (over: Record<string, string>) =>
   ({
     REQUESTS_PER_KEY_PER_MINUTE: "1000",
@@ -31,11 +31,25 @@ describe("rate limits per API key and per team", () => {
     expect(budgetOf("POST", "/agent/runs/r1/cancel")).toBe("requests");
   });
 
-  it("keeps no bucket and sends no RateLimit headers where the operator set no limit", async () => {
+  it("applies the documented defaults where the operator set nothing", async () => {
     const t = await newTeam();
-    const res = await callWithEnv({} as never, "GET", RUNS, { key: t.key });
+    const unset = Object.fromEntries(
+      ["RUN_CREATES", "FOLLOWUPS", "ATTACHES", "REQUESTS"].flatMap((b) =>
+        ["KEY", "TEAM"].map((per) => [`${b}_PER_${per}_PER_MINUTE`, undefined]),
+      ),
+    );
+    const res = await callWithEnv(unset as never, "GET", RUNS, { key: t.key });
     expect(res.status).toBe(200);
-    expect(res.headers.get("ratelimit-policy")).toBeNull();
+    expect(res.headers.get("ratelimit-policy")).toBe(
+      '"key-requests";q=1200;w=60, "team-requests";q=6000;w=60',
+    );
+    const created = await callWithEnv(unset as never, "POST", RUNS, {
+      key: t.key,
+      body: { prompt: "x" },
+    });
+    expect(created.headers.get("ratelimit-policy")).toBe(
+      '"key-run_creates";q=300;w=60, "team-run_creates";q=1200;w=60',
+    );
   });
 
   it("a key past its budget gets 429 with Retry-After and RateLimit headers; another key is unaffected", async () => {
