@@ -8,6 +8,11 @@ const Config = z
     SECRETS_KEY: z.string({ error: "is missing" }).min(32, "must be at least 32 characters"),
     /** the platform key before the last rotation: data keys it wrapped still open (src/lib/envelope.ts) */
     SECRETS_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
+    /**
+     * the platform admin's credential (a Worker secret; unset: no platform admin): it may raise one
+     * team's rate limits at /api/v1/platform/teams/{uid}/limits (docs/security.md)
+     */
+    PLATFORM_ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
     SIGNUP: z.enum(["open", "closed"]).default("open"),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     // Dispatch timings (milliseconds). The defaults suit production; tests shorten them.
