@@ -213,7 +213,7 @@ export async function benchApi(argv: string[]) {
 ` +
           `  by path, p50:               lease ${limiter.by_path.lease.p50} ms (${limiter.by_path.lease.samples} requests), RateLimiter object ${limiter.by_path.object.p50} ms (${limiter.by_path.object.samples})
 ` +
-          `limited key (${limiter.limited_key.budget_per_minute} attaches/min): ${limiter.limited_key.ok} ok, ${limiter.limited_key.refused_429} × 429 (Retry-After ${limiter.refusal.retry_after}; ${limiter.refusal.ratelimit}); another key: ${limiter.other_key_status}`,
+          `limited key (${limiter.limited_key.budget_per_minute} attaches/min): ${limiter.limited_key.ok} ok (at most ${limiter.limited_key.at_most} in its ${limiter.limited_key.seconds} s), ${limiter.limited_key.refused_429} × 429 (Retry-After ${limiter.refusal.retry_after}; ${limiter.refusal.ratelimit}); another key: ${limiter.other_key_status}`,
       );
     console.log(
       `machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, state on ${report.machine.state_fs}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`,

@@ -11,7 +11,15 @@ export type LimiterResult = {
   by_path: Record<"lease" | "object", { p50: number | null; samples: number }>;
   added_p50_target_ms: number;
   added_p50_pass: boolean;
-  limited_key: { budget_per_minute: number; sent: number; ok: number; refused_429: number };
+  limited_key: {
+    budget_per_minute: number;
+    sent: number;
+    ok: number;
+    refused_429: number;
+    /** the token bucket's bound over the burst: the budget plus what refilled while it lasted */
+    at_most: number;
+    seconds: number;
+  };
   refusal: {
     retry_after: string | null;
     ratelimit_policy: string | null;
@@ -86,6 +94,7 @@ export async function limiterCheck(
   let ok = 0;
   let refused = 0;
   let last: Response | undefined;
+  const burstStart = performance.now();
   for (let i = 0; i < sent; i++) {
     const res = await call(tokenUrl, limited, "POST");
     if (res.status === 200) ok++;
@@ -94,6 +103,7 @@ export async function limiterCheck(
       last = res;
     }
   }
+  const seconds = (performance.now() - burstStart) / 1000;
   const otherStatus = (await call(tokenUrl, other, "POST")).status;
   const p50 = pct(50);
   return {
@@ -104,7 +114,14 @@ export async function limiterCheck(
     },
     added_p50_target_ms: TARGET_MS,
     added_p50_pass: p50 < TARGET_MS,
-    limited_key: { budget_per_minute: BENCH_ATTACHES_PER_KEY, sent, ok, refused_429: refused },
+    limited_key: {
+      budget_per_minute: BENCH_ATTACHES_PER_KEY,
+      sent,
+      ok,
+      refused_429: refused,
+      at_most: BENCH_ATTACHES_PER_KEY + Math.floor((seconds * BENCH_ATTACHES_PER_KEY) / 60),
+      seconds: round(seconds, 1),
+    },
     refusal: {
       retry_after: last?.headers.get("retry-after") ?? null,
       ratelimit_policy: last?.headers.get("ratelimit-policy") ?? null,

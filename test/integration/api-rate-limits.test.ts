@@ -93,4 +93,26 @@ describe("rate limits per API key and per team", () => {
     const theirs = await callWithEnv(env, "POST", RUNS, { key: u.key, body: { prompt: "x" } });
     expect(theirs.status, theirs.text).toBe(200);
   });
+
+  it("direct attaches with a key draw on its attach budget; attaches with a token were counted at minting", async () => {
+    const t = await newTeam();
+    const other = await mint(t.key, "other");
+    const env = limits({ ATTACHES_PER_KEY_PER_MINUTE: "2" });
+    const run = await callWithEnv(env, "POST", RUNS, { key: t.key, body: { prompt: "x" } });
+    const events = `${RUNS}/${run.json.run_id}/events`;
+    const minted = await callWithEnv(env, "POST", `${RUNS}/${run.json.run_id}/session-token`, {
+      key: t.key,
+    });
+    expect(minted.status, minted.text).toBe(200);
+    const direct = await callWithEnv(env, "GET", events, { key: t.key });
+    expect(direct.status, direct.text).toBe(200);
+    expect(direct.headers.get("ratelimit-policy")).toMatch(/^"key-attaches";q=2;w=60/);
+    const refused = await callWithEnv(env, "GET", events, { key: t.key });
+    expect(expectProblem(refused, 429, "rate_limited").detail).toMatch(/ATTACHES_PER_KEY/);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // the token minted before still attaches: it was counted when minted
+    const token = encodeURIComponent(minted.json.token);
+    expect((await callWithEnv(env, "GET", `${events}?token=${token}`)).status).toBe(200);
+    expect((await callWithEnv(env, "GET", events, { key: other })).status).toBe(200);
+  });
 });
