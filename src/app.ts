@@ -11,6 +11,7 @@ import { auditWrites } from "./middleware/audit.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
+import { inboundRateLimit } from "./middleware/inbound-rate-limit.ts";
 import { signupRateLimit } from "./middleware/signup-rate-limit.ts";
 import { sessionAuth } from "./middleware/session.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -69,6 +70,7 @@ export function createApp() {
   api.route("/", teamsRoutes);
   api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
+  api.on("POST", "/integrations/:uid/events", inboundRateLimit); // no key: limited per address
   api.route("/", integrationInboundRoutes); // a sender's delivery: its signature is the credential
   api.route("/", ssoSignInRoutes); // single sign-on for the console: no credential yet
   api.route("/", deviceLoginPublicRoutes); // `ambit login --web`: the device code is the credential

@@ -82,6 +82,8 @@ const Config = z
     PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
     /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
     SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    /** requests to integrations' inbound URLs per client address per minute, before any check */
+    INBOUND_DELIVERIES_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(3_000),
     // Authenticated requests per minute, per API key (or web session) and per team, by budget
     // (src/lib/api-rate-limits.ts): creating runs, follow-ups, attaches, everything else. Each is
     // every team's default and the most its admins may set; a platform admin may raise one team's

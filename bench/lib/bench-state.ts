@@ -35,6 +35,7 @@ export function benchState(name: string, keep: boolean): BenchState {
     // benches sign up and watch from one local address
     SIGNUPS_PER_IP_PER_HOUR: "10000000",
     PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "10000000",
+    INBOUND_DELIVERIES_PER_IP_PER_MINUTE: "10000000",
     // the API's budgets are out of the way of the loads (one key sends thousands a minute)...
     RUN_CREATES_PER_KEY_PER_MINUTE: "10000000",
     RUN_CREATES_PER_TEAM_PER_MINUTE: "10000000",
