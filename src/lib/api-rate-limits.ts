@@ -57,7 +57,9 @@ export function teamRateLimits(
   const ceilings = mapLimits(
     (b, p) => team?.rateLimitCeilings?.[b]?.[p] ?? config[VARS[b][p === "per_key" ? 0 : 1]],
   );
-  const limits = mapLimits((b, p) => Math.min(team?.rateLimits?.[b]?.[p] ?? Infinity, ceilings[b][p]));
+  const limits = mapLimits((b, p) =>
+    Math.min(team?.rateLimits?.[b]?.[p] ?? Infinity, ceilings[b][p]),
+  );
   return { limits, ceilings };
 }
 

@@ -45,11 +45,7 @@ const rateOf = (rule: RateRule) => rule.limit / (rule.windowSeconds * 1000); // 
  * Refills the bucket to `now`, step by step: a lease that ended gives its share of the cap back
  * only from its end on, so the tokens never pass `limit − outstanding` at any moment.
  */
-export function advance(
-  given: LeasedBucket | null,
-  rule: RateRule,
-  now: number,
-): LeasedBucket {
+export function advance(given: LeasedBucket | null, rule: RateRule, now: number): LeasedBucket {
   const { limit } = rule;
   if (!given) return { tokens: limit, at: now, limit, leases: {} };
   // a new limit: every isolate drops its lease when it sees the new rule (leased-limiter.ts), so

@@ -2,8 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { getConfig } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
 
-const digest = async (s: string) =>
-  crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
+const digest = async (s: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
 
 /**
  * The platform admin: whoever holds the operator's `PLATFORM_ADMIN_TOKEN` secret (compared in

@@ -5,10 +5,7 @@ import { createDb } from "../db/client.ts";
 import { platformAdminAuth } from "../middleware/platform-admin.ts";
 import type { AppEnv } from "../middleware/types.ts";
 import type { Ctx } from "../services/context.ts";
-import {
-  getPlatformTeamLimits,
-  updatePlatformTeamLimits,
-} from "../services/team-rate-limits.ts";
+import { getPlatformTeamLimits, updatePlatformTeamLimits } from "../services/team-rate-limits.ts";
 import { json, newRouter, problems } from "./ctx.ts";
 
 const Params = z.object({ uid: z.string().min(1).max(64) });

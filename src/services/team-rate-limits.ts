@@ -77,7 +77,10 @@ export async function changeTeamRateSettings(
   if (which === "rateLimits")
     assertUnderRateCeilings(next.rateLimits, teamRateLimits(getConfig(ctx.env), next).ceilings);
   await writeTeamConfig(ctx, [
-    ctx.db.update(teams).set({ [which]: next[which] }).where(eq(teams.id, ctx.teamId)),
+    ctx.db
+      .update(teams)
+      .set({ [which]: next[which] })
+      .where(eq(teams.id, ctx.teamId)),
   ]);
 }
 
@@ -110,7 +113,10 @@ export async function updatePlatformTeamLimits({
   const after = await getPlatformTeamLimits({ ctx });
   const flat = (l: RateLimits) =>
     Object.fromEntries(
-      Object.entries(flatRateLimits(l)!).map(([k, v]) => [k.replace("rate_limits.", "ceilings."), v]),
+      Object.entries(flatRateLimits(l)!).map(([k, v]) => [
+        k.replace("rate_limits.", "ceilings."),
+        v,
+      ]),
     );
   noteAuditChanges(
     ctx,

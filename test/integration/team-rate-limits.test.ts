@@ -51,7 +51,6 @@ describe("a team's own rate limits", () => {
     const refused = await callWithEnv(env, "GET", RUNS, { key: t.key });
     expect(refused.headers.get("ratelimit-policy")).toMatch(/^"key-requests";q=3;w=60/);
     expect((await callWithEnv(env, "GET", RUNS, { key: member })).status).toBe(200);
-
   });
 });
 

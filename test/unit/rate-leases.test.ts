@@ -48,7 +48,12 @@ describe("leased token buckets", () => {
 
   it("starts over under a new limit: the old leases lapse, the tokens fit the new limit", () => {
     const old = lease(null, rule, { holder: "a", held: 0, want: 20, cost: 1 }, 0).bucket;
-    const lowered = lease(old, { ...rule, limit: 3 }, { holder: "a", held: 0, want: 1, cost: 1 }, 0);
+    const lowered = lease(
+      old,
+      { ...rule, limit: 3 },
+      { holder: "a", held: 0, want: 1, cost: 1 },
+      0,
+    );
     expect(lowered.answer).toMatchObject({ ok: true, granted: 1, tokens: 1 });
     expect(lowered.bucket.limit).toBe(3);
   });

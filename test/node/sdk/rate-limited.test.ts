@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ambit } from "../../../packages/sdk/src/index.ts";
 
 const seen: number[] = [];
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   seen.push(Date.now());
   if (seen.length === 1) {
     res.writeHead(429, {
