@@ -30,6 +30,14 @@ export default defineConfig(async () => {
                   SIGNUPS_PER_IP_PER_HOUR: "1000000", // the suite signs up thousands of teams from no address; test/security/signup-rate-limit.test.ts sets its own
                   PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: "1000000", // likewise for public links; test/security/public-link-amplifier.test.ts sets its own
                   SIGN_INS_PER_IP_PER_MINUTE: "1000000", // likewise for console sign-ins; test/security/web-sessions.test.ts sets its own
+                  INBOUND_DELIVERIES_PER_IP_PER_MINUTE: "1000000", // likewise for inbound URLs; test/security/inbound-rate-limit.test.ts sets its own
+                  // the API's budgets (on by default): the fuzzer alone sends thousands of requests with
+                  // one key; test/integration/api-rate-limits.test.ts and team-rate-limits.test.ts set their own
+                  ...Object.fromEntries(
+                    ["RUN_CREATES", "FOLLOWUPS", "ATTACHES", "REQUESTS"].flatMap((b) =>
+                      ["KEY", "TEAM"].map((per) => [`${b}_PER_${per}_PER_MINUTE`, "1000000"]),
+                    ),
+                  ),
                   // test/integration/api-fuzz.test.ts: a fixed seed by default; set these to explore
                   FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -211,7 +211,9 @@ export async function benchApi(argv: string[]) {
       console.log(
         `rate limiter added, p50:     ${limiter.added_ms.p50} ms (p95 ${limiter.added_ms.p95} ms; target < ${limiter.added_p50_target_ms} ms) ${verdict(limiter.added_p50_pass)}
 ` +
-          `limited key (${limiter.limited_key.budget_per_minute} attaches/min): ${limiter.limited_key.ok} ok, ${limiter.limited_key.refused_429} × 429 (Retry-After ${limiter.refusal.retry_after}; ${limiter.refusal.ratelimit}); another key: ${limiter.other_key_status}`,
+          `  by path, p50:               lease ${limiter.by_path.lease.p50} ms (${limiter.by_path.lease.samples} requests), RateLimiter object ${limiter.by_path.object.p50} ms (${limiter.by_path.object.samples})
+` +
+          `limited key (${limiter.limited_key.budget_per_minute} attaches/min): ${limiter.limited_key.ok} ok (at most ${limiter.limited_key.at_most} in its ${limiter.limited_key.seconds} s), ${limiter.limited_key.refused_429} × 429 (Retry-After ${limiter.refusal.retry_after}; ${limiter.refusal.ratelimit}); another key: ${limiter.other_key_status}`,
       );
     console.log(
       `machine: ${report.machine.cpus} × ${report.machine.cpu_model}, node ${report.machine.node}, state on ${report.machine.state_fs}, load average ${machine.loadavg_at_start[0]} at start\nother processes used ${otherCpuSeconds ?? "?"} CPU s during the load (should be ~0)\nresults: ${path.relative(ROOT, file)}`,

@@ -11,6 +11,7 @@ import { auditWrites } from "./middleware/audit.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { publicLinkRateLimit } from "./middleware/public-link-rate-limit.ts";
+import { inboundRateLimit } from "./middleware/inbound-rate-limit.ts";
 import { signupRateLimit } from "./middleware/signup-rate-limit.ts";
 import { sessionAuth } from "./middleware/session.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -41,6 +42,7 @@ import { webAuthRoutes } from "./routes/web-auth.ts";
 import { deviceLoginPublicRoutes, deviceLoginRoutes } from "./routes/device-login.ts";
 import { ssoConfigRoutes } from "./routes/sso.ts";
 import { ssoSignInRoutes } from "./routes/sso-sign-in.ts";
+import { platformRoutes } from "./routes/platform.ts";
 import { log } from "./lib/log.ts";
 
 export const API_VERSION = "0.1.0";
@@ -68,9 +70,11 @@ export function createApp() {
   api.route("/", teamsRoutes);
   api.use("/public/*", publicLinkRateLimit); // no key: limited per client address
   api.route("/", publicRunRoutes); // a run's public link: the share id is the credential, read-only
+  api.on("POST", "/integrations/:uid/events", inboundRateLimit); // no key: limited per address
   api.route("/", integrationInboundRoutes); // a sender's delivery: its signature is the credential
   api.route("/", ssoSignInRoutes); // single sign-on for the console: no credential yet
   api.route("/", deviceLoginPublicRoutes); // `ambit login --web`: the device code is the credential
+  api.route("/", platformRoutes); // the platform admin: the operator's PLATFORM_ADMIN_TOKEN, no key
   api.use("*", sessionAuth); // a console session cookie stands for a key where none is sent
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
@@ -101,6 +105,11 @@ export function createApp() {
     description: "An Ambit API key",
   });
   app.openAPIRegistry.register("Problem", Problem);
+  app.openAPIRegistry.registerComponent("securitySchemes", "platformAdmin", {
+    type: "http",
+    scheme: "bearer",
+    description: "The platform operator's PLATFORM_ADMIN_TOKEN secret (not an API key)",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "attachToken", {
     type: "apiKey",
     in: "query",

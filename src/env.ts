@@ -8,6 +8,11 @@ const Config = z
     SECRETS_KEY: z.string({ error: "is missing" }).min(32, "must be at least 32 characters"),
     /** the platform key before the last rotation: data keys it wrapped still open (src/lib/envelope.ts) */
     SECRETS_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
+    /**
+     * the platform admin's credential (a Worker secret; unset: no platform admin): it may raise one
+     * team's rate limits at /api/v1/platform/teams/{uid}/limits (docs/security.md)
+     */
+    PLATFORM_ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
     SIGNUP: z.enum(["open", "closed"]).default("open"),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     // Dispatch timings (milliseconds). The defaults suit production; tests shorten them.
@@ -77,17 +82,20 @@ const Config = z
     PUBLIC_LINK_REQUESTS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
     /** console sign-ins (POST /auth/sign-in, GET /auth/link/…) per client address per minute */
     SIGN_INS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    /** requests to integrations' inbound URLs per client address per minute, before any check */
+    INBOUND_DELIVERIES_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(3_000),
     // Authenticated requests per minute, per API key (or web session) and per team, by budget
-    // (src/lib/api-rate-limits.ts): creating runs, follow-ups, attach tokens, everything else.
-    // Unset: that bucket is not kept (each one set costs a Durable Object call per request).
-    RUN_CREATES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    RUN_CREATES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    FOLLOWUPS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    FOLLOWUPS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    ATTACHES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    ATTACHES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    REQUESTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).optional(),
-    REQUESTS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+    // (src/lib/api-rate-limits.ts): creating runs, follow-ups, attaches, everything else. Each is
+    // every team's default and the most its admins may set; a platform admin may raise one team's
+    // (docs/security.md). Most requests spend tokens their isolate leased (lib/leased-limiter.ts).
+    RUN_CREATES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    RUN_CREATES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+    FOLLOWUPS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    FOLLOWUPS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+    ATTACHES_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    ATTACHES_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(3_000),
+    REQUESTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+    REQUESTS_PER_TEAM_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
     /**
      * "true": outbound webhooks may reach loopback, private, link-local and internal addresses and
      * plain http (local development and tests); otherwise only public https destinations.

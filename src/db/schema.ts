@@ -1,4 +1,4 @@
-import type { KeyScope } from "@ambit/protocol";
+import type { KeyScope, RateLimitSettings } from "@ambit/protocol";
 import { sql } from "drizzle-orm";
 import {
   index,
@@ -24,6 +24,10 @@ export const teams = sqliteTable("teams", {
   auditRetentionDays: integer("audit_retention_days").notNull().default(400),
   /** whether the team's runs call models through the platform's gateway (hosts get no model key) */
   modelGateway: integer("model_gateway", { mode: "boolean" }).notNull().default(true),
+  /** API rate limits the team's admins lowered, per budget (lib/api-rate-limits.ts); null: none */
+  rateLimits: text("rate_limits", { mode: "json" }).$type<RateLimitSettings>(),
+  /** the team's own ceilings a platform admin set (raised) in place of the operator's vars */
+  rateLimitCeilings: text("rate_limit_ceilings", { mode: "json" }).$type<RateLimitSettings>(),
 });
 
 export const users = sqliteTable(

@@ -99,6 +99,8 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /service-accounts": { action: "service_account.create", target: "service_account" },
   "PATCH /service-accounts/{uid}": { action: "service_account.update", target: "service_account" },
   "DELETE /service-accounts/{uid}": { action: "service_account.delete", target: "service_account" },
+  // the platform admin (no key): the team is the path's, the actor `platform` (routes/platform.ts)
+  "PATCH /platform/teams/{uid}/limits": { action: "team.rate_ceilings_update", target: "team" },
   "PUT /team/sso": { action: "sso.update", target: "team" },
   "DELETE /team/sso": { action: "sso.delete", target: "team" },
   // `ambit login --web`: the approval, by a signed-in person, mints their key (the entry); the

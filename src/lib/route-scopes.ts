@@ -25,6 +25,7 @@ const RULES: readonly Rule[] = [
   ["/auth/device/code", "public", "public"], // `ambit login --web` asks for a code pair
   ["/auth/device/token", "public", "public"], // and polls with its device code
   ["/integrations/install/callback", "public", "public"], // an OAuth install's signed state
+  ["/platform/**", "public", "public"], // the operator's PLATFORM_ADMIN_TOKEN, never a key
   // the caller's own account: minting a key never yields more than the caller's key has
   ["/me", "any", "any"],
   ["/auth/device/*", "any", "any"], // a person approves a CLI's login: the key is theirs, no more

@@ -51,7 +51,7 @@ export const integrationInboundRoutes = newRouter()
           ...json(InboundDeliveryResponse),
         },
         401: { description: "Bad or missing signature, or a stale timestamp (empty body)" },
-        ...problems(400, 403, 404, 413, 503),
+        ...problems(400, 403, 404, 413, 429, 503),
       },
     }),
     async (c) => {

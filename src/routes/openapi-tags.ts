@@ -51,5 +51,10 @@ export const OPENAPI_TAGS = [
     name: "Webhooks",
     description: "Outbound webhooks: the team's events POSTed to your endpoints, signed.",
   },
+  {
+    name: "Platform",
+    description:
+      "The platform operator's own routes (the PLATFORM_ADMIN_TOKEN secret): raise one team's limits.",
+  },
   { name: "Tasks (legacy)", description: "The old names of runs, kept for Oz clients." },
 ];

@@ -2,11 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { RunEvent } from "@ambit/protocol";
 import type { Context } from "hono";
 import { ATTACH_HEADER, type AttachGrant } from "../../durable-objects/run-session/sockets.ts";
+import { createDb } from "../db/client.ts";
 import { AppError } from "../lib/errors.ts";
+import { takeApiBudget } from "../middleware/api-rate-limit.ts";
 import { mutableResponse } from "../lib/mutable-response.ts";
 import type { AppEnv } from "../middleware/types.ts";
 import { readEventsPage } from "../services/runs/run-events.ts";
 import { authorizeAttach } from "../services/runs/session-access.ts";
+import { authenticateApiKey } from "../services/authenticate.ts";
 import { runSession } from "../../durable-objects/stubs.ts";
 import { bearer, newRouter, problems } from "./ctx.ts";
 
@@ -44,10 +47,22 @@ async function grantFor(
   named = false,
 ) {
   const after = afterOf(c, query);
-  // a web session cookie (middleware/session.ts), its origin already checked
+  // a web session cookie (middleware/session.ts), its origin already checked, or an API key
+  const authorization = c.req.header("authorization");
+  if (authorization) {
+    const { teamId, actor, configVersion } = await authenticateApiKey(
+      createDb(c.env.DB),
+      authorization,
+    );
+    c.set("auth", { teamId, actor, configVersion });
+  }
   const session = c.get("auth");
   const ended = c.get("sessionEnded");
   if (ended && !session && query.token === undefined) throw ended;
+  // an attach with a key or session draws on the attach budget like an attach token's minting
+  // (an attach with a token was counted when the token was minted)
+  if (session)
+    for (const [k, v] of Object.entries(await takeApiBudget(c, "attaches"))) c.header(k, v);
   return authorizeAttach({
     session,
     env: c.env,

@@ -1,7 +1,7 @@
-import { type Role, Role as RoleEnum } from "@ambit/protocol";
+import type { Role } from "@ambit/protocol";
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, memberships } from "../db/schema.ts";
+import { apiKeys, memberships, serviceAccounts } from "../db/schema.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Actor } from "./context.ts";
 
@@ -17,8 +17,9 @@ export async function memberRole(db: Db, teamId: string, userId: string): Promis
 
 /**
  * The actor a platform trigger (a schedule, an integration) acts as: whoever last changed what it
- * runs, with the role they hold now. A user who left the team, or a service account without an
- * active key, cannot start runs: the error names `what` and how to `takeOver`.
+ * runs, with the role they hold now (a service account's own role, not its keys'). A user who left
+ * the team, or a service account deleted or without an active key, cannot start runs: the error
+ * names `what` and how to `takeOver`.
  */
 export async function lastEditorActor(
   db: Db,
@@ -43,23 +44,35 @@ export async function lastEditorActor(
       );
     return { type: "user", id, role, keyId, personal };
   }
-  const keys = await db
-    .select({ role: apiKeys.role })
-    .from(apiKeys)
-    .where(
-      and(
-        eq(apiKeys.teamId, editor.teamId),
-        eq(apiKeys.principalId, id),
-        isNull(apiKeys.revokedAt),
-        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-      ),
+  // the account's own role, as its member entry has it (its keys' roles are each at most that)
+  const [[account], keys] = await db.batch([
+    db
+      .select({ role: serviceAccounts.role })
+      .from(serviceAccounts)
+      .where(and(eq(serviceAccounts.teamId, editor.teamId), eq(serviceAccounts.id, id)))
+      .limit(1),
+    db
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(
+        and(
+          eq(apiKeys.teamId, editor.teamId),
+          eq(apiKeys.principalId, id),
+          isNull(apiKeys.revokedAt),
+          or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+        ),
+      )
+      .limit(1),
+  ]);
+  if (!account)
+    throw new AppError(
+      "not_authorized",
+      `${what} runs as whoever last changed it, service account ${id}, which no longer exists; ${takeOver}`,
     );
   if (!keys.length)
     throw new AppError(
       "not_authorized",
       `${what} runs as whoever last changed it, service account ${id}, which has no active API key; mint one, or ${takeOver}`,
     );
-  const rank = (r: Role) => RoleEnum.options.length - RoleEnum.options.indexOf(r); // owner first in the enum
-  const role = keys.map((k) => k.role).sort((a, b) => rank(b) - rank(a))[0];
-  return { type: "service_account", id, role, keyId, personal };
+  return { type: "service_account", id, role: account.role, keyId, personal };
 }

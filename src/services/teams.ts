@@ -14,6 +14,8 @@ import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { mintApiKey } from "./api-keys.ts";
 import { diffForAudit, noteAuditChanges } from "../lib/audit-note.ts";
+import { flatRateLimits, teamRateLimits } from "../lib/api-rate-limits.ts";
+import { changeTeamRateSettings } from "./team-rate-limits.ts";
 import { type Ctx, requireRole } from "./context.ts";
 import { ensureUser } from "./users.ts";
 
@@ -62,7 +64,8 @@ export async function createTeam({
 
 /**
  * Renames the team, changes its limits or turns its model gateway on or off (admin), within the
- * operator's ceilings. Pools read the limits on their next assignment.
+ * operator's ceilings. Pools read the limits on their next assignment; the API's rate limits
+ * (lowered only) apply from the team's next request.
  */
 export async function updateTeam({
   ctx,
@@ -87,8 +90,10 @@ export async function updateTeam({
     set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
   if (input.audit_retention_days !== undefined) set.auditRetentionDays = input.audit_retention_days;
   if (input.model_gateway !== undefined) set.modelGateway = input.model_gateway;
-  const before = Object.keys(set).length ? await getTeam({ ctx }) : undefined;
+  const changing = Object.keys(set).length > 0 || input.rate_limits !== undefined;
+  const before = changing ? await getTeam({ ctx }) : undefined;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
+  if (input.rate_limits) await changeTeamRateSettings(ctx, "rateLimits", input.rate_limits);
   const after = await getTeam({ ctx });
   noteAuditChanges(ctx, diffForAudit(teamSettings(before), teamSettings(after)));
   return after;
@@ -100,6 +105,7 @@ const teamSettings = (t: Team | undefined) =>
     ...t.limits,
     audit_retention_days: t.audit_retention_days,
     model_gateway: t.model_gateway,
+    ...flatRateLimits(t.rate_limits),
   };
 
 export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
@@ -109,6 +115,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
   ]);
   if (!team) throw new AppError("resource_not_found", "this API key's team no longer exists");
   const limits = capLimits(team, getConfig(ctx.env));
+  const rates = teamRateLimits(getConfig(ctx.env), team);
   return {
     uid: team.id,
     name: team.name,
@@ -120,6 +127,8 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
     },
     audit_retention_days: team.auditRetentionDays,
     model_gateway: team.modelGateway,
+    rate_limits: rates.limits,
+    rate_limit_ceilings: rates.ceilings,
     caller: {
       uid: ctx.actor.id,
       type: ctx.actor.type === "service_account" ? "service_account" : "user",

@@ -5,7 +5,7 @@ import { callWithEnv, expectProblem, type Json, newTeam } from "../helpers/api.t
 const RUNS = "/api/v1/agent/runs";
 const KEYS = "/api/v1/api-keys";
 
-/** The limits are the operator's; unset (the suite's), no bucket is kept. */
+/** The limits are the operator's (the suite sets them out of the way: vitest.config.ts). */
 const limits = (over: Record<string, string>) =>
   ({
     REQUESTS_PER_KEY_PER_MINUTE: "1000",
@@ -31,11 +31,25 @@ describe("rate limits per API key and per team", () => {
     expect(budgetOf("POST", "/agent/runs/r1/cancel")).toBe("requests");
   });
 
-  it("keeps no bucket and sends no RateLimit headers where the operator set no limit", async () => {
+  it("applies the documented defaults where the operator set nothing", async () => {
     const t = await newTeam();
-    const res = await callWithEnv({} as never, "GET", RUNS, { key: t.key });
+    const unset = Object.fromEntries(
+      ["RUN_CREATES", "FOLLOWUPS", "ATTACHES", "REQUESTS"].flatMap((b) =>
+        ["KEY", "TEAM"].map((per) => [`${b}_PER_${per}_PER_MINUTE`, undefined]),
+      ),
+    );
+    const res = await callWithEnv(unset as never, "GET", RUNS, { key: t.key });
     expect(res.status).toBe(200);
-    expect(res.headers.get("ratelimit-policy")).toBeNull();
+    expect(res.headers.get("ratelimit-policy")).toBe(
+      '"key-requests";q=1200;w=60, "team-requests";q=6000;w=60',
+    );
+    const created = await callWithEnv(unset as never, "POST", RUNS, {
+      key: t.key,
+      body: { prompt: "x" },
+    });
+    expect(created.headers.get("ratelimit-policy")).toBe(
+      '"key-run_creates";q=300;w=60, "team-run_creates";q=1200;w=60',
+    );
   });
 
   it("a key past its budget gets 429 with Retry-After and RateLimit headers; another key is unaffected", async () => {
@@ -78,5 +92,27 @@ describe("rate limits per API key and per team", () => {
     const u = await newTeam();
     const theirs = await callWithEnv(env, "POST", RUNS, { key: u.key, body: { prompt: "x" } });
     expect(theirs.status, theirs.text).toBe(200);
+  });
+
+  it("direct attaches with a key draw on its attach budget; attaches with a token were counted at minting", async () => {
+    const t = await newTeam();
+    const other = await mint(t.key, "other");
+    const env = limits({ ATTACHES_PER_KEY_PER_MINUTE: "2" });
+    const run = await callWithEnv(env, "POST", RUNS, { key: t.key, body: { prompt: "x" } });
+    const events = `${RUNS}/${run.json.run_id}/events`;
+    const minted = await callWithEnv(env, "POST", `${RUNS}/${run.json.run_id}/session-token`, {
+      key: t.key,
+    });
+    expect(minted.status, minted.text).toBe(200);
+    const direct = await callWithEnv(env, "GET", events, { key: t.key });
+    expect(direct.status, direct.text).toBe(200);
+    expect(direct.headers.get("ratelimit-policy")).toMatch(/^"key-attaches";q=2;w=60/);
+    const refused = await callWithEnv(env, "GET", events, { key: t.key });
+    expect(expectProblem(refused, 429, "rate_limited").detail).toMatch(/ATTACHES_PER_KEY/);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // the token minted before still attaches: it was counted when minted
+    const token = encodeURIComponent(minted.json.token);
+    expect((await callWithEnv(env, "GET", `${events}?token=${token}`)).status).toBe(200);
+    expect((await callWithEnv(env, "GET", events, { key: other })).status).toBe(200);
   });
 });

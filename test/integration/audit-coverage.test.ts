@@ -49,6 +49,8 @@ const TESTED_ELSEWHERE: Record<string, string> = {
     "needs a configured provider (test/e2e/sso.test.ts); recorded by the middleware",
   "POST /integrations/{uid}/install-link":
     "needs PUBLIC_URL, which the worker tests leave unset (test/e2e/slack-integration.test.ts installs); recorded by the middleware",
+  "PATCH /platform/teams/{uid}/limits":
+    "needs the operator's PLATFORM_ADMIN_TOKEN (team-rate-limits.test.ts checks its entry)",
   "POST /auth/device/code": "no credential, no team: nothing to record until the approval",
   "POST /auth/device/token": "no credential: the approval that minted the key is the entry",
 };

@@ -7,6 +7,7 @@ import { BASE, call, callWithEnv, type Json } from "../helpers/api.ts";
 const ROUTES: Record<string, string[]> = {
   "/teams": ["post"],
   "/team": ["get", "patch"],
+  "/platform/teams/{uid}/limits": ["get", "patch"],
   "/team/members": ["get", "post"],
   "/team/members/{uid}": ["delete", "patch"],
   "/api-keys": ["get", "post"],
@@ -189,7 +190,9 @@ describe("GET /api/v1/openapi.json", () => {
         if (method === "servers") continue;
         const label = `${method} ${path}`;
         const open = SIGNED_LINK_ROUTES.has(path) || ROOT_ROUTES.has(path);
-        if (path === "/teams" || open || SIGN_IN_ROUTES.has(path))
+        if (path.startsWith("/platform/"))
+          expect(op.security, label).toEqual([{ platformAdmin: [] }]);
+        else if (path === "/teams" || open || SIGN_IN_ROUTES.has(path))
           expect(op.security ?? [], label).toEqual([]);
         // artifact uploads: an admin's key or the run's HOST token, no session
         else if (path.endsWith("/artifacts") || path.endsWith("/artifacts/files"))

@@ -97,6 +97,9 @@ describe("GET /api/v1/team", () => {
       limits: { max_concurrent_runs: 10, max_run_time_seconds: 14_400 },
       audit_retention_days: 400,
       model_gateway: true,
+      // the suite's operator vars (vitest.config.ts); team-rate-limits.test.ts tests them
+      rate_limits: expect.objectContaining({ requests: { per_key: 1e6, per_team: 1e6 } }),
+      rate_limit_ceilings: expect.objectContaining({ requests: { per_key: 1e6, per_team: 1e6 } }),
       caller: { uid: t.userId, type: "user", role: "owner" },
     });
   });

@@ -119,6 +119,32 @@ describe("finding 2b: a schedule runs as its last editor", () => {
     await expectRuns([s.id], 0, { settleMs: 100 });
   });
 
+  it("a service account last editor runs with its own role now, not its keys': demoted, its schedule cannot start runs", async () => {
+    const t = await newTeam("sched-sa-role");
+    const sa = await call("POST", "/api/v1/service-accounts", {
+      key: t.key,
+      body: { name: "ci", role: "member" },
+    });
+    expect(sa.status, sa.text).toBe(201);
+    const minted = await call("POST", "/api/v1/api-keys", {
+      key: t.key,
+      body: { name: "ci key", service_account_uid: sa.json.uid },
+    });
+    expect(minted.status, minted.text).toBe(201);
+    const s = await createSchedule(t.key, { overlap_policy: "allow" });
+    expect((await put(minted.json.key, s.id, { prompt: "edited" })).status).toBe(200);
+    // the account is demoted; its key keeps the 'member' it was minted with
+    const demoted = await call("PATCH", `/api/v1/service-accounts/${sa.json.uid}`, {
+      key: t.key,
+      body: { role: "viewer" },
+    });
+    expect(demoted.status, demoted.text).toBe(200);
+    await fireCron(await nextRunOf(t.key, s.id));
+    const failed = await untilSchedule(t.key, s.id, (x) => x.last_spawn_error !== null);
+    expect(failed.last_spawn_error).toMatch(/needs the 'member' role/);
+    await expectRuns([s.id], 0, { settleMs: 100 });
+  });
+
   it("a last editor who left the team: the spawn fails with a clear last_spawn_error, and nothing runs as the owner", async () => {
     const t = await newTeam("sched-left");
     const member = await memberKey(t.key, "member");

@@ -6,6 +6,7 @@ export * from "./errors.ts";
 export * from "./runs.ts";
 export * from "./sharing.ts";
 export * from "./teams.ts";
+export * from "./rate-limits.ts";
 export * from "./events.ts";
 export * from "./session.ts";
 export * from "./hosts.ts";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Role, Timestamp } from "./common.ts";
 import { KeyScope } from "./key-scopes.ts";
+import { RateLimits, RateLimitsChange } from "./rate-limits.ts";
 
 export const CreateTeamRequest = z.object({
   name: z.string().trim().min(1).max(100),
@@ -58,14 +59,21 @@ export const UpdateTeamRequest = z
     limits: TeamLimits.partial().optional(),
     audit_retention_days: AuditRetentionDays.optional(),
     model_gateway: ModelGateway.optional(),
+    rate_limits: RateLimitsChange.optional().describe(
+      "lower the team's API rate limits (admin), each at most its ceiling in `rate_limit_ceilings`; null: back to the ceiling",
+    ),
   })
   .refine(
     (v) =>
       v.name !== undefined ||
       v.limits !== undefined ||
       v.audit_retention_days !== undefined ||
-      v.model_gateway !== undefined,
-    { message: "nothing to change: set name, limits, audit_retention_days and/or model_gateway" },
+      v.model_gateway !== undefined ||
+      v.rate_limits !== undefined,
+    {
+      message:
+        "nothing to change: set name, limits, audit_retention_days, model_gateway and/or rate_limits",
+    },
   );
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
 
@@ -77,6 +85,10 @@ export const Team = z.object({
   limits: TeamLimits,
   audit_retention_days: AuditRetentionDays,
   model_gateway: ModelGateway,
+  rate_limits: RateLimits.describe("the API rate limits the team is held to now"),
+  rate_limit_ceilings: RateLimits.describe(
+    "the most the team's admins may set: the platform operator's defaults, or what a platform admin raised for this team",
+  ),
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;
