@@ -10,11 +10,20 @@ export const PlatformEventType = z.enum([
   "run.state_changed",
   "run.completed",
   "run.followup",
+  /**
+   * internal, never sent to webhooks: the run's host reported a tool's result, so an integration
+   * that mirrors the agent's actions (Linear) reads the run's log now, not at its next change
+   */
+  "run.progress",
   "artifact.created",
   "schedule.spawn_failed",
   "integration.delivery_failed",
 ]);
 export type PlatformEventType = z.infer<typeof PlatformEventType>;
+
+/** The platform events an outbound webhook may subscribe to: all but the internal ones. */
+export const WebhookEventType = PlatformEventType.exclude(["run.progress"]);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
 /** Message on the `EVENTS` queue: one platform event of one team. */
 export const PlatformEventMessage = z.object({
