@@ -4,7 +4,11 @@ import { integrations } from "../../db/schema.ts";
 import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
-import { openCredentials, sealCredentials } from "../../services/integrations/credentials.ts";
+import {
+  credentialFieldsOf,
+  openCredentials,
+  sealCredentials,
+} from "../../services/integrations/credentials.ts";
 import { VendorRetryError } from "../vendor-retry.ts";
 import { type LinearAuth, LinearCredentials } from "./credentials.ts";
 
@@ -112,10 +116,11 @@ export async function refreshLinearToken(input: {
     );
   }
   const next = { ...c, ...tokenFields(got, now) };
-  const sealed = await sealCredentials(env, { teamId: integration.teamId, integrationId: integration.id }, next);
+  const at = { teamId: integration.teamId, integrationId: integration.id };
+  const sealed = await sealCredentials(env, at, next);
   const kept = await db
     .update(integrations)
-    .set({ credentialsSealed: sealed, updatedAt: now })
+    .set({ credentialsSealed: sealed, credentialFields: credentialFieldsOf(next), updatedAt: now })
     .where(
       and(
         eq(integrations.id, integration.id),

@@ -24,6 +24,13 @@ export async function sealCredentials(
   return sealValue(key, binding(at.teamId, at.integrationId), JSON.stringify(credentials));
 }
 
+/** Which credential fields are set (names only): what a response may say without unsealing. */
+export const credentialFieldsOf = (credentials: unknown) =>
+  Object.entries(credentials as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k]) => k)
+    .sort();
+
 /** The integration's credentials in clear: only for verifying, deciding and reporting, never a response. */
 export async function openCredentials(
   env: Env,
