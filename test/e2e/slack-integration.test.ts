@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSlackWebApi } from "../fakes/slack-web-api.ts";
-import { api, type Json, waitFor } from "./helpers.ts";
+import { api, waitFor } from "./helpers.ts";
 import { type IntegrationE2e, PUBLIC_URL, startIntegrationE2e } from "./integration-setup.ts";
 import { eventsOf, payloadsOf, untilEnded, untilRun } from "./runner-setup.ts";
 

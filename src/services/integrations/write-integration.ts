@@ -12,12 +12,7 @@ import type { IntegrationKind } from "../../integrations/kind.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import {
-  credentialFieldsOf,
-  openCredentials,
-  parseWith,
-  sealCredentials,
-} from "./credentials.ts";
+import { credentialFieldsOf, openCredentials, parseWith, sealCredentials } from "./credentials.ts";
 import { getIntegration, getIntegrationRow } from "./get-integration.ts";
 import { deletePayloadsOf } from "./payloads.ts";
 
