@@ -438,7 +438,11 @@ describe("a Linear run's tool calls, as they happen", () => {
       teamId: t.teamId,
       integrationId,
       runId,
-      thread: { key: `linear:${sessionId}`, url: ISSUE.url, state: { session_id: sessionId, seq: 0 } },
+      thread: {
+        key: `linear:${sessionId}`,
+        url: ISSUE.url,
+        state: { session_id: sessionId, seq: 0 },
+      },
       now: Date.now(),
     });
     const ref = { runId, teamId: t.teamId };
@@ -458,7 +462,12 @@ describe("a Linear run's tool calls, as they happen", () => {
       {
         host_seq: 2,
         type: "agent.tool_result",
-        payload: { call_id: "c1", name: "shell", state: "completed", output: { stdout: "1 passed" } },
+        payload: {
+          call_id: "c1",
+          name: "shell",
+          state: "completed",
+          output: { stdout: "1 passed" },
+        },
       },
     ]);
     // no state change follows: the tool's action comes on its own
