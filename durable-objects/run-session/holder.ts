@@ -1,6 +1,7 @@
 import { capPayload, type EventActor, EventInput, isTerminal } from "@ambit/protocol";
 import { LIFECYCLE_EVENT_TYPES, LOCAL_POOL } from "@ambit/protocol";
 import { load } from "./open.ts";
+import { nudgeProgress } from "./platform-events.ts";
 import { type HostReport, planReport } from "./report.ts";
 import { type AppendResult, notFound, type ReportResult, type RunRef } from "./results.ts";
 import type { EventEntry, Session } from "./session.ts";
@@ -41,6 +42,8 @@ export async function append(
     accepted.push({ type: parsed.data.type, actor, payload });
   }
   const written = accepted.length ? s.record(run, accepted, () => (run.host_seq = highest)) : [];
+  const done = written.filter((e) => e.type === "agent.tool_result");
+  if (done.length) await nudgeProgress(s, done[done.length - 1].seq);
   return { ok: true, seqs: written.map((e) => e.seq), refused };
 }
 

@@ -1,7 +1,7 @@
 import { type EventActor, LOCAL_POOL, poolOf, type RunState } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
 import { notFound, type RunInit, type RunRef, type SessionResult } from "./results.ts";
-import { startPlatformEvents } from "./platform-events.ts";
+import { noteSource, startPlatformEvents } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { appendEvent, insertRun, type RunRecord } from "./storage.ts";
 import { readRunRow } from "./summary.ts";
@@ -45,6 +45,7 @@ export async function load(s: Session, ref: RunRef): Promise<RunRecord | null> {
     },
     { updated_at: row.updated_at, started_at: row.started_at, ended_at: row.ended_at },
   );
+  noteSource(s, row.source);
   return s.run;
 }
 

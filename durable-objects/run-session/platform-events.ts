@@ -74,6 +74,46 @@ export async function emitRecorded(s: Session, before?: number): Promise<void> {
   }
 }
 
+/**
+ * Sources of runs whose origin shows the agent's tool calls as they happen (a Linear agent
+ * session mirrors each as an `action` activity): their host's tool results are sent on as
+ * `run.progress` (internal: no webhook hears it), so the integration reads the run's log then
+ * rather than at the run's next change of state. Others' (Slack, GitHub: one status message)
+ * would only cost a queue message each.
+ */
+const PROGRESS_SOURCES = new Set(["LINEAR"]);
+const PROGRESS = "progress_events";
+
+/** Remembers whether the run's tool results are sent on (`nudgeProgress`), from its source. */
+export function noteSource(s: Session, source: string) {
+  if (PROGRESS_SOURCES.has(source)) s.ctx.storage.kv.put(PROGRESS, true);
+}
+
+/**
+ * Tells the run's integration that the log has a new tool result (at `seq`, the last of a host's
+ * batch): one `run.progress` per batch, its id fixed by the entry so a resend is one event. A
+ * courtesy: a failure is logged and the run's next change of state carries the entry anyway.
+ */
+export async function nudgeProgress(s: Session, seq: number): Promise<void> {
+  const run = s.run;
+  if (!run || !s.ctx.storage.kv.get(PROGRESS)) return;
+  const at = Date.now();
+  try {
+    await emitPlatformEvent(s.env, {
+      id: await eventIdFor(at, `${run.id}:${seq}:run.progress`),
+      team_id: run.team_id,
+      type: "run.progress",
+      at,
+      data: { run_id: run.id, execution_id: run.execution_id, seq, state: run.state },
+    });
+  } catch (err) {
+    log.warn("run.progress not sent; the next change of state carries it", {
+      run_id: run.id,
+      error: err,
+    });
+  }
+}
+
 type Out = { type: PlatformEventType; data: Record<string, unknown> };
 
 /**

@@ -169,6 +169,8 @@ export type DispatchRow = {
   execution_location: string;
   creator_type: "user" | "service_account";
   creator_id: string;
+  /** RunSourceType: where the run came from (API, SLACK, LINEAR, …) */
+  source: string;
   personal_access: number;
   created_at: number;
   updated_at: number;
@@ -191,6 +193,7 @@ const dispatchRow = statementOnce<{ runId: string; teamId: string }>((db) =>
       execution_location: runs.executionLocation,
       creator_type: runs.creatorType,
       creator_id: runs.creatorId,
+      source: runs.source,
       personal_access: runs.personalAccess,
       created_at: runs.createdAt,
       updated_at: runs.updatedAt,

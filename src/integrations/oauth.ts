@@ -28,7 +28,10 @@ export type OAuthDescriptor = {
     client: { id: string; secret: string };
     /** how the vendor is reached (tests pass a fake's); absent: the global `fetch` */
     fetch?: typeof fetch;
-  }) => Promise<{ credentials: Record<string, string>; settings?: Record<string, unknown> }>;
+  }) => Promise<{
+    credentials: Record<string, string | number>;
+    settings?: Record<string, unknown>;
+  }>;
 };
 
 const AUDIENCE = "ambit:integration-install";

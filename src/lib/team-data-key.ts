@@ -50,6 +50,15 @@ export async function teamDataKey(
   return opened.key;
 }
 
+/**
+ * The team's data key from a `team_keys` row the caller read (joined to another read, to save a
+ * round trip). A key still wrapped by `SECRETS_KEY_PREVIOUS` opens, and is left for the
+ * every-minute cron to rewrap.
+ */
+export async function openTeamDataKey(env: Env, teamId: string, stored: Stored) {
+  return (await openDataKey(platformKeys(env), teamId, stored)).key;
+}
+
 /** Wraps the team's data key under the current platform key; true when it was wrapped by an older one. */
 export async function rewrapTeamKey(
   env: Env,

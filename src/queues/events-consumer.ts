@@ -1,4 +1,4 @@
-import { PlatformEventMessage } from "@ambit/protocol";
+import { PlatformEventMessage, WebhookEventType } from "@ambit/protocol";
 import { reportToIntegrations } from "../integrations/report.ts";
 import { log } from "../lib/log.ts";
 import { fanOutEvent } from "../services/webhooks/fan-out.ts";
@@ -47,7 +47,8 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
   await Promise.all(
     events.map(async ({ msg, event }) => {
       try {
-        await fanOutEvent(env, event);
+        // internal events (run.progress) are no webhook's: only integrations hear of them
+        if (WebhookEventType.safeParse(event.type).success) await fanOutEvent(env, event);
         await reports;
         const wait = waits.get(event.id);
         if (wait) msg.retry({ delaySeconds: wait });

@@ -1,6 +1,11 @@
 import { IntegrationDeliveryMessage } from "@ambit/protocol";
 import { log } from "../lib/log.ts";
-import { processDelivery, recordFailure } from "../services/integrations/process-delivery.ts";
+import { payloadKey } from "../services/integrations/payloads.ts";
+import {
+  processDelivery,
+  recordFailure,
+  storePayload,
+} from "../services/integrations/process-delivery.ts";
 import { eachConcurrently, parsedMessages } from "./each-message.ts";
 
 /** Deliveries processed at once per batch: enough to overlap the D1, R2 and sender round trips. */
@@ -18,6 +23,15 @@ export async function consumeIntegrationsQueue(
   const valid = parsedMessages(batch, IntegrationDeliveryMessage);
   if (batch.queue.endsWith("-dlq")) {
     for (const { msg, body } of valid) {
+      // a payload only the message held: kept, so the delivery can be redelivered
+      if (body.payload !== undefined)
+        await storePayload(
+          env,
+          payloadKey(body.team_id, body.integration_id, body.delivery_id),
+          body.payload,
+        ).catch((err) =>
+          log.error("integrations: a dead delivery's payload was lost", { error: err }),
+        );
       await recordFailure(
         env,
         { id: body.delivery_id, teamId: body.team_id, integrationId: body.integration_id },

@@ -1,89 +1,54 @@
 // The GitHub integration end to end: a real `wrangler dev` (its INTEGRATIONS and EVENTS queues),
-// a host runner (the shell test harness: the mention's text is the run's script), a local git
-// server the run clones, pushes and opens its pull request on (test/fakes/github.ts), and a fake
-// GitHub REST API the integration reacts and comments on (test/fakes/github-rest.ts). Deliveries
-// are signed with the independent `@octokit/webhooks-methods`.
+// a host runner with the built-in harness whose model is the scripted model server (the mention's
+// text is what the agent does: test/fakes/scripted-agent.ts), a local git server the run clones,
+// pushes and opens its pull request on (integration-setup.ts), and a fake GitHub REST API the
+// integration reacts and comments on (test/fakes/github-rest.ts). Deliveries are signed with the
+// independent `@octokit/webhooks-methods`.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGitHub } from "../fakes/github.ts";
 import { type FakeGitHubRest, startFakeGitHubRest } from "../fakes/github-rest.ts";
 import { issueCommentPayload } from "../fakes/github-payloads.ts";
-import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
-import { deliveriesOf, processedDelivery, runsOf as runsOfTeam } from "./integration-log.ts";
-import {
-  type ChildHost,
-  childHost,
-  configure,
-  eventsOf,
-  getRun,
-  payloadsOf,
-  untilEnded,
-  untilHosts,
-  untilRun,
-} from "./runner-setup.ts";
+import { type Json, waitFor } from "./helpers.ts";
+import { type IntegrationE2e, PUBLIC_URL, startIntegrationE2e } from "./integration-setup.ts";
+import { eventsOf, getRun, payloadsOf, untilEnded, untilRun } from "./runner-setup.ts";
 
-const WORKER = "e2e-github-integration";
 const PAT = "ghp_fake_integration_token";
 const WEBHOOK_SECRET = "a-webhook-secret-for-the-e2e-test";
-const PUBLIC_URL = "https://ambit.example.test";
 const REPO = "acme/widgets";
 
-let s: E2eServer;
-let git: Awaited<ReturnType<typeof startFakeGitHub>>;
+let e: IntegrationE2e<FakeGitHubRest>;
+let s: IntegrationE2e<FakeGitHubRest>["s"];
+let git: IntegrationE2e<FakeGitHubRest>["git"];
 let rest: FakeGitHubRest;
-let host: ChildHost;
-let dir: string;
 let integration: Json;
 
 beforeAll(async () => {
-  [s, git, rest] = await Promise.all([
-    startE2eServer({ teamName: "e2e-github-integration", vars: { PUBLIC_URL } }),
-    startFakeGitHub(PAT),
-    startFakeGitHubRest({ pat: PAT, botLogin: "ambit[bot]" }),
-  ]);
-  git.createRepo(REPO);
-  dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-ghint-"));
-  // no GITHUB_TOKEN secret: the run's token comes from the integration
-  const envId = await configure(s).environment({
-    name: "widgets",
-    repositories: [{ url: REPO }],
-  });
-  const created = await api(s.url, "POST", "/api/v1/integrations", {
-    key: s.key,
-    body: {
+  e = await startIntegrationE2e({
+    name: "e2e-github-integration",
+    repo: REPO,
+    githubToken: PAT,
+    // no GITHUB_TOKEN secret: the run's token comes from the integration
+    githubSecret: false,
+    vendor: () => startFakeGitHubRest({ pat: PAT, botLogin: "ambit[bot]" }),
+    integration: ({ vendor, envId, git }) => ({
       type: "github",
       name: "acme",
       credentials: { token: PAT, webhook_secret: WEBHOOK_SECRET },
       settings: {
-        api_base_url: rest.url,
+        api_base_url: vendor.url,
         web_base_url: git.url,
         bot_login: "ambit[bot]",
         environments: { [REPO]: envId },
       },
-      run_defaults: { worker_host: WORKER },
-      // the mention's text is the run's script for the shell test harness
+      // the mention's text is what the scripted agent does
       prompt_template: "{{request}}",
-    },
+    }),
   });
-  expect(created.status, created.text).toBe(201);
-  integration = created.json;
-  host = childHost(s, WORKER, path.join(dir, "work"), {
-    env: { AMBIT_GITHUB_URL: git.url, AMBIT_GITHUB_API_URL: git.apiUrl },
-  });
-  await untilHosts(s, WORKER, 1, 30_000);
-}, 180_000);
+  ({ s, git, vendor: rest, integration } = e);
+}, 240_000);
 
-afterAll(async () => {
-  if (host && host.child.exitCode === null) host.child.kill("SIGKILL");
-  await git?.stop();
-  await rest?.close();
-  await s?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => e?.stop());
 
 let commentIds = 9000;
 /** An issue_comment delivery on issue `number` of acme/widgets (an OWNER's unless said). */
@@ -114,9 +79,9 @@ async function deliver(
   return { status: res.status, text: await res.text(), deliveryId };
 }
 
-const deliveries = (query = "") => deliveriesOf(s, integration.uid, query);
-const processed = (deliveryId: string) => processedDelivery(s, integration.uid, deliveryId);
-const runsOf = () => runsOfTeam(s);
+const deliveries = (query = "") => e.deliveries(query);
+const processed = (deliveryId: string) => e.processed(deliveryId);
+const runsOf = () => e.runs();
 
 const commentsOn = (number: number) =>
   (rest.comments.get(`${REPO}#${number}`) ?? []).filter((c) => c.user.login === "ambit[bot]");
@@ -152,9 +117,10 @@ describe("the GitHub integration end to end", () => {
     expect(git.pulls[0].html_url).toBe(prUrl);
 
     expect(rest.reactions).toContainEqual({ commentId: m.commentId, content: "eyes" });
-    // one comment, created once and edited to the outcome (the EVENTS queue trails the run)
+    // one comment, created once and edited to the outcome (the EVENTS queue trails the run; the
+    // state change's edit says "succeeded", run.completed's then adds the time and the PR)
     const done = await waitFor(
-      () => commentsOn(42).some((c) => c.body.includes("succeeded")),
+      () => commentsOn(42).some((c) => c.body.includes("Pull request:")),
       30_000,
       200,
     );

@@ -1,94 +1,59 @@
 // The Linear integration end to end: a real `wrangler dev` (its INTEGRATIONS and EVENTS queues)
 // with LINEAR_API_URL pointing at a fake Linear GraphQL API (test/fakes/linear-graphql.ts), a
-// host runner (the shell test harness: the mention's text is the run's script), and a local git
-// server the run clones, pushes and opens its pull request on (test/fakes/github.ts). Deliveries
-// are signed with node:crypto, independent of the kind's WebCrypto.
+// host runner with the built-in harness whose model is the scripted model server (the mention's
+// text is what the agent does: test/fakes/scripted-agent.ts), and a local git server the run
+// clones, pushes and opens its pull request on (integration-setup.ts). Deliveries are signed with
+// node:crypto, independent of the kind's WebCrypto.
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGitHub } from "../fakes/github.ts";
 import { startFakeLinear } from "../fakes/linear-graphql.ts";
-import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
-import { deliveriesOf, processedDelivery, runsOf as runsOfTeam } from "./integration-log.ts";
-import {
-  type ChildHost,
-  childHost,
-  configure,
-  eventsOf,
-  getRun,
-  payloadsOf,
-  untilEnded,
-  untilHosts,
-  untilRun,
-} from "./runner-setup.ts";
+import { api, type Json, waitFor } from "./helpers.ts";
+import { type IntegrationE2e, PUBLIC_URL, startIntegrationE2e } from "./integration-setup.ts";
+import { eventsOf, getRun, payloadsOf, untilEnded, untilRun } from "./runner-setup.ts";
 
-const WORKER = "e2e-linear-integration";
 const PAT = "ghp_fake_linear_e2e_token";
 const API_KEY = "lin_api_fake_e2e_key";
 const WEBHOOK_SECRET = "a-linear-webhook-secret-for-e2e";
-const PUBLIC_URL = "https://ambit.example.test";
 const OAUTH = { clientId: "lin-e2e-client", clientSecret: "lin-e2e-client-secret", code: "c-e2e" };
 const OAUTH_TOKEN = "lin_oauth_e2e_installed_token";
 const REPO = "acme/widgets";
 
-let s: E2eServer;
-let git: Awaited<ReturnType<typeof startFakeGitHub>>;
-let linear: Awaited<ReturnType<typeof startFakeLinear>>;
-let host: ChildHost;
-let dir: string;
+type FakeLinear = Awaited<ReturnType<typeof startFakeLinear>>;
+let e: IntegrationE2e<FakeLinear>;
+let s: IntegrationE2e<FakeLinear>["s"];
+let git: IntegrationE2e<FakeLinear>["git"];
+let linear: FakeLinear;
 let integration: Json;
 
 beforeAll(async () => {
-  [git, linear] = await Promise.all([
-    startFakeGitHub(PAT),
-    startFakeLinear({
-      apiKey: API_KEY,
-      accessToken: OAUTH_TOKEN,
-      viewerId: "u-app-e2e",
-      oauth: OAUTH,
-    }),
-  ]);
-  s = await startE2eServer({
-    teamName: "e2e-linear-integration",
-    vars: {
-      PUBLIC_URL,
-      LINEAR_API_URL: linear.url,
+  e = await startIntegrationE2e({
+    name: "e2e-linear-integration",
+    repo: REPO,
+    githubToken: PAT,
+    vendor: () =>
+      startFakeLinear({
+        apiKey: API_KEY,
+        accessToken: OAUTH_TOKEN,
+        viewerId: "u-app-e2e",
+        oauth: OAUTH,
+      }),
+    vars: (fake) => ({
+      LINEAR_API_URL: fake.url,
       LINEAR_OAUTH_URL: "https://linear.example.test",
-    },
-  });
-  git.createRepo(REPO);
-  dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-linear-"));
-  await configure(s).secret("GITHUB_TOKEN", PAT);
-  const envId = await configure(s).environment({ name: "widgets", repositories: [{ url: REPO }] });
-  const created = await api(s.url, "POST", "/api/v1/integrations", {
-    key: s.key,
-    body: {
+    }),
+    integration: ({ envId }) => ({
       type: "linear",
       name: "acme-linear",
       credentials: { api_key: API_KEY, webhook_secret: WEBHOOK_SECRET },
       settings: { teams: { ENG: envId } },
-      run_defaults: { worker_host: WORKER },
-      // the mention's text is the run's script for the shell test harness
+      // the mention's text is what the scripted agent does
       prompt_template: "{{request}}",
-    },
+    }),
   });
-  expect(created.status, created.text).toBe(201);
-  integration = created.json;
-  host = childHost(s, WORKER, path.join(dir, "work"), {
-    env: { AMBIT_GITHUB_URL: git.url, AMBIT_GITHUB_API_URL: git.apiUrl },
-  });
-  await untilHosts(s, WORKER, 1, 30_000);
+  ({ s, git, vendor: linear, integration } = e);
 }, 240_000);
 
-afterAll(async () => {
-  if (host && host.child.exitCode === null) host.child.kill("SIGKILL");
-  await git?.stop();
-  await linear?.close();
-  await s?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => e?.stop());
 
 let issues = 0;
 /** A new issue of team ENG in the fake, and an agent session on it. */
@@ -169,9 +134,9 @@ async function deliver(payload: unknown, o: { deliveryId?: string } = {}) {
   return { status: res.status, text: await res.text(), deliveryId, sentAt };
 }
 
-const deliveries = (query = "") => deliveriesOf(s, integration.uid, query);
-const processed = (deliveryId: string) => processedDelivery(s, integration.uid, deliveryId);
-const runsOf = () => runsOfTeam(s);
+const deliveries = (query = "") => e.deliveries(query);
+const processed = (deliveryId: string) => e.processed(deliveryId);
+const runsOf = () => e.runs();
 
 const typesOf = (sessionId: string) =>
   linear.activitiesOf(sessionId).map((a) => String(a.content.type));
@@ -222,6 +187,10 @@ describe("the Linear integration end to end", () => {
     const actions = linear.activitiesOf(sessionId).filter((a) => a.content.type === "action");
     expect(actions.map((a) => a.content.parameter)).toContain("echo polished >> widgets/README.md");
     expect(types.indexOf("action")).toBeLessThan(types.indexOf("response"));
+    // the built-in harness ran the scripted model's tool call
+    const calls = payloadsOf(await eventsOf(s, runId), "agent.tool_call");
+    expect(calls.map((c) => c.name)).toContain("run_shell_command");
+    expect(e.model.requests.length).toBeGreaterThanOrEqual(2);
     const response = linear.activitiesOf(sessionId).at(-1)!;
     expect(response.content.body).toContain(`Pull request: ${prUrl}`);
     expect(response.content.body).toContain(`${PUBLIC_URL}/runs/${runId}`);
@@ -253,7 +222,7 @@ describe("the Linear integration end to end", () => {
   it("a BLOCKED question is an elicitation; the answer in the session unblocks the run", async () => {
     const { issue, sessionId } = newSession();
     const first = await deliver(
-      created({ sessionId, issue, body: "#ask Which colour?\n#say painted $ANSWER" }),
+      created({ sessionId, issue, body: '#ask Which colour?\necho "$ANSWER" > widgets/colour.md' }),
     );
     const runId = (await processed(first.deliveryId)).run_id as string;
     await untilRun(s, runId, (r) => r.state === "BLOCKED", 30_000);

@@ -1,83 +1,51 @@
 // The Slack integration end to end: a real `wrangler dev` (its INTEGRATIONS and EVENTS queues)
 // with SLACK_API_URL at a fake Slack Web API (test/fakes/slack-web-api.ts) that records every
-// call, a host runner (the shell test harness: the mention's text is the run's script) and a local
-// git server the run pushes and opens its pull request on. Slack's requests are signed here with
-// node:crypto, independently of the product's check.
+// call, a host runner with the built-in harness whose model is the scripted model server (the
+// mention's text is what the agent does: test/fakes/scripted-agent.ts), and a local git server the
+// run pushes and opens its pull request on (integration-setup.ts). Slack's requests are signed
+// here with node:crypto, independently of the product's check.
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeGitHub } from "../fakes/github.ts";
 import { startFakeSlackWebApi } from "../fakes/slack-web-api.ts";
-import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
-import {
-  type ChildHost,
-  childHost,
-  configure,
-  eventsOf,
-  payloadsOf,
-  untilEnded,
-  untilHosts,
-  untilRun,
-} from "./runner-setup.ts";
+import { api, waitFor } from "./helpers.ts";
+import { type IntegrationE2e, PUBLIC_URL, startIntegrationE2e } from "./integration-setup.ts";
+import { eventsOf, payloadsOf, untilEnded, untilRun } from "./runner-setup.ts";
 
-const WORKER = "e2e-slack-integration";
 const PAT = "ghp_fake_slack_e2e_token";
 const SIGNING_SECRET = "a-slack-signing-secret-for-e2e";
 const BOT_TOKEN = "xoxb-e2e-bot-token";
-const PUBLIC_URL = "https://ambit.example.test";
 const REPO = "acme/gadgets";
 
-let s: E2eServer;
-let git: Awaited<ReturnType<typeof startFakeGitHub>>;
-let slack: Awaited<ReturnType<typeof startFakeSlackWebApi>>;
-let host: ChildHost;
-let dir: string;
+type FakeSlack = Awaited<ReturnType<typeof startFakeSlackWebApi>>;
+let e: IntegrationE2e<FakeSlack>;
+let s: IntegrationE2e<FakeSlack>["s"];
+let git: IntegrationE2e<FakeSlack>["git"];
+let slack: FakeSlack;
 let uid: string;
 
 beforeAll(async () => {
-  slack = await startFakeSlackWebApi({ token: BOT_TOKEN, botUserId: "UBOT" });
-  [s, git] = await Promise.all([
-    startE2eServer({
-      teamName: "e2e-slack-integration",
-      vars: { PUBLIC_URL, SLACK_API_URL: slack.url },
-    }),
-    startFakeGitHub(PAT),
-  ]);
-  slack.users.set("U1", { id: "U1", email: s.owner.email, confirmed: true });
-  slack.users.set("U9", { id: "U9", email: "stranger@elsewhere.test", confirmed: true });
-  git.createRepo(REPO);
-  dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-slack-"));
-  await configure(s).secret("GITHUB_TOKEN", PAT);
-  const envId = await configure(s).environment({ name: "gadgets", repositories: [{ url: REPO }] });
-  const created = await api(s.url, "POST", "/api/v1/integrations", {
-    key: s.key,
-    body: {
+  e = await startIntegrationE2e({
+    name: "e2e-slack-integration",
+    repo: REPO,
+    githubToken: PAT,
+    vendor: () => startFakeSlackWebApi({ token: BOT_TOKEN, botUserId: "UBOT" }),
+    vars: (fake) => ({ SLACK_API_URL: fake.url }),
+    integration: ({ envId }) => ({
       type: "slack",
       name: "acme-slack",
       credentials: { signing_secret: SIGNING_SECRET, bot_token: BOT_TOKEN },
       settings: { channels: { C1: envId }, bot_user_id: "UBOT" },
-      run_defaults: { worker_host: WORKER },
-      // the mention's text is the run's script for the shell test harness
+      // the mention's text is what the scripted agent does
       prompt_template: "{{request}}",
-    },
+    }),
   });
-  expect(created.status, created.text).toBe(201);
-  uid = created.json.uid;
-  host = childHost(s, WORKER, path.join(dir, "work"), {
-    env: { AMBIT_GITHUB_URL: git.url, AMBIT_GITHUB_API_URL: git.apiUrl },
-  });
-  await untilHosts(s, WORKER, 1, 30_000);
-}, 180_000);
+  ({ s, git, vendor: slack } = e);
+  uid = e.integration.uid;
+  slack.users.set("U1", { id: "U1", email: s.owner.email, confirmed: true });
+  slack.users.set("U9", { id: "U9", email: "stranger@elsewhere.test", confirmed: true });
+}, 240_000);
 
-afterAll(async () => {
-  if (host && host.child.exitCode === null) host.child.kill("SIGKILL");
-  await git?.stop();
-  await slack?.close();
-  await s?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => e?.stop());
 
 /** POSTs a body as Slack does: signed over `v0:<ts>:<body>` with the signing secret. */
 async function send(body: string, o: { form?: boolean; headers?: Record<string, string> } = {}) {
@@ -128,23 +96,8 @@ const click = (user: string, threadTs: string) =>
     }),
   )}`;
 
-const deliveries = async () =>
-  (await api(s.url, "GET", `/api/v1/integrations/${uid}/deliveries?limit=100`, { key: s.key })).json
-    .deliveries as Json[];
-
-async function processed(senderId: string, timeoutMs = 20_000): Promise<Json> {
-  let row: Json | undefined;
-  const ok = await waitFor(
-    async () => {
-      row = (await deliveries()).find((d) => d.delivery_id === senderId);
-      return !!row && row.outcome !== "received";
-    },
-    timeoutMs,
-    200,
-  );
-  expect(ok, `delivery ${senderId}: ${JSON.stringify(row)}`).toBe(true);
-  return row!;
-}
+const deliveries = () => e.deliveries();
+const processed = (senderId: string) => e.processed(senderId);
 
 const inThread = (threadTs: string) =>
   slack.messages.filter((m) => m.thread_ts === threadTs && m.user === "UBOT");
@@ -167,6 +120,9 @@ describe("the Slack integration end to end", () => {
     );
     expect(run.metadata).toMatchObject({ slack_channel: "C1", slack_thread_ts: parent.ts });
     expect(slack.callsOf("conversations.replies").some((c) => c.args.ts === parent.ts)).toBe(true);
+    // the built-in harness ran the scripted model's tool call
+    const calls = payloadsOf(await eventsOf(s, runId), "agent.tool_call");
+    expect(calls.map((c) => c.name)).toContain("run_shell_command");
     const prUrl = `${git.url}/${REPO}/pull/1`;
     // the EVENTS queue trails the run: the final reply comes after it ended
     const done = await waitFor(
@@ -237,8 +193,7 @@ describe("the Slack integration end to end", () => {
   }, 120_000);
 
   it("a non-member's mention is refused (ephemeral) and recorded ignored; Slack's retry creates nothing", async () => {
-    const runs = async () =>
-      (await api(s.url, "GET", "/api/v1/agent/runs?limit=100", { key: s.key })).json.runs.length;
+    const runs = async () => (await e.runs()).length;
     const count = await runs();
     const m = say("U9", "<@UBOT> rm -rf /");
     const sent = mentionOf(m);

@@ -3,8 +3,10 @@
 // Linear does: HTTP 200 with `errors[]` for GraphQL errors. It checks the `Authorization` form (a
 // personal key bare, an OAuth token as `Bearer`), records every call, and fails on demand (429
 // with Retry-After, `RATELIMITED`, 5xx). `POST /oauth/token` trades an install's code (the
-// `oauth` option) for `accessToken`, as Linear's token endpoint does. `fetch` serves in-process (workerd tests);
-// `startFakeLinear` puts the same behind a Node HTTP server (e2e).
+// `oauth` option) for `accessToken` and a refresh token, as Linear's token endpoint does: the
+// tokens it issues expire (`tokenTtlS`, or `expireTokens()` at once), and a refresh token buys a
+// new pair once. `fetch` serves in-process (workerd tests); `startFakeLinear` puts the same behind
+// a Node HTTP server (e2e).
 
 export type LinearCall = {
   operation: string;
@@ -49,6 +51,8 @@ export function createFakeLinear(options: {
   delayMs?: number;
   /** the OAuth app: `POST /oauth/token` gives `accessToken` for `code` with these credentials */
   oauth?: { clientId: string; clientSecret: string; code: string };
+  /** how long the tokens `/oauth/token` issues live (s; Linear's: 24 h) */
+  tokenTtlS?: number;
 }) {
   const calls: LinearCall[] = [];
   const activities: FakeActivity[] = [];
@@ -58,6 +62,11 @@ export function createFakeLinear(options: {
   /** every code exchange, in order (the form's fields) */
   const tokenRequests: Record<string, string>[] = [];
   let nextId = 1;
+  /** the access tokens `/oauth/token` issued, and until when each works (ms) */
+  const issued = new Map<string, number>();
+  /** refresh tokens not yet used: each refresh returns a new one, as Linear's does */
+  const refreshTokens = new Set<string>();
+  let grants = 0;
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), {
@@ -65,9 +74,32 @@ export function createFakeLinear(options: {
       headers: { "content-type": "application/json", ...headers },
     });
 
+  const bearer = (auth: string | null) => {
+    const token = auth?.startsWith("Bearer ") ? auth.slice(7) : null;
+    if (!token) return false;
+    const until = issued.get(token);
+    // a token given to the fake outright (no install) never expires
+    return until === undefined ? token === options.accessToken : Date.now() < until;
+  };
   const authorized = (auth: string | null) =>
-    (options.apiKey !== undefined && auth === options.apiKey) ||
-    (options.accessToken !== undefined && auth === `Bearer ${options.accessToken}`);
+    (options.apiKey !== undefined && auth === options.apiKey) || bearer(auth);
+
+  /** A new access token (the first is `accessToken`) and refresh token, as `/oauth/token` answers. */
+  function grant() {
+    const n = ++grants;
+    const access = n === 1 ? options.accessToken! : `${options.accessToken}-${n}`;
+    const ttl = options.tokenTtlS ?? 86_399;
+    issued.set(access, Date.now() + ttl * 1000);
+    const refresh = `lin_refresh_${n}_${crypto.randomUUID()}`;
+    refreshTokens.add(refresh);
+    return {
+      access_token: access,
+      token_type: "Bearer",
+      expires_in: ttl,
+      refresh_token: refresh,
+      scope: "read write app:assignable app:mentionable",
+    };
+  }
 
   const operationOf = (query: string) =>
     /agentActivityCreate/.test(query)
@@ -91,19 +123,18 @@ export function createFakeLinear(options: {
       if (
         !o ||
         !options.accessToken ||
-        form.grant_type !== "authorization_code" ||
         form.client_id !== o.clientId ||
-        form.client_secret !== o.clientSecret ||
-        !form.redirect_uri
+        form.client_secret !== o.clientSecret
       )
         return json(401, { error: "invalid_client" });
+      if (form.grant_type === "refresh_token") {
+        if (!refreshTokens.delete(form.refresh_token)) return json(400, { error: "invalid_grant" });
+        return json(200, grant());
+      }
+      if (form.grant_type !== "authorization_code" || !form.redirect_uri)
+        return json(401, { error: "invalid_client" });
       if (form.code !== o.code) return json(400, { error: "invalid_grant" });
-      return json(200, {
-        access_token: options.accessToken,
-        token_type: "Bearer",
-        expires_in: 86_399,
-        scope: "read write app:assignable app:mentionable",
-      });
+      return json(200, grant());
     }
     if (req.method !== "POST" || url.pathname !== "/graphql")
       return json(404, { error: "not found" });
@@ -231,6 +262,10 @@ export function createFakeLinear(options: {
     addIssue: (issue: FakeIssue) => issues.set(issue.id, issue),
     addUser: (user: { id: string; name: string; email: string | null }) => users.set(user.id, user),
     fail: (f: LinearFailure) => failures.push(f),
+    /** every token `/oauth/token` issued stops working now (refresh tokens still do) */
+    expireTokens: () => {
+      for (const token of issued.keys()) issued.set(token, 0);
+    },
   };
 }
 export type FakeLinear = ReturnType<typeof createFakeLinear>;

@@ -1,5 +1,7 @@
 // The inbound URL of an integration: signed per Standard Webhooks (signed here by the independent
 // `standardwebhooks` library), recorded, deduplicated and processed by the real INTEGRATIONS queue.
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
 import { call, callWithEnv, expectProblem, newTeam } from "../helpers/api.ts";
 import {
@@ -12,6 +14,95 @@ import {
 } from "../helpers/integrations.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
+
+/** `target` whose method calls are written to `seen` as `<name>.<method>` (and then made). */
+function counted<T extends object>(name: string, target: T, seen: string[]): T {
+  return new Proxy(target, {
+    get(t, p) {
+      const v = Reflect.get(t, p);
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        seen.push(`${name}.${String(p)}`);
+        return v.apply(t, args);
+      };
+    },
+  });
+}
+
+/** A delivery signed per Standard Webhooks, sent to an app whose D1, R2 and queue are counted. */
+async function countedDelivery(uid: string, secret: string, payload: unknown) {
+  const seen: string[] = [];
+  const sent: { payload?: string }[] = [];
+  const queue = counted("INTEGRATIONS", env.INTEGRATIONS, seen);
+  const id = `msg_${crypto.randomUUID().replace(/-/g, "")}`;
+  const raw = JSON.stringify(payload);
+  const at = new Date();
+  const res = await callWithEnv(
+    {
+      DB: counted("DB", env.DB, seen),
+      ARTIFACTS: counted("ARTIFACTS", env.ARTIFACTS, seen),
+      INTEGRATIONS: new Proxy(queue, {
+        get: (t, p) =>
+          p === "send"
+            ? (body: { payload?: string }, o?: QueueSendOptions) => {
+                sent.push(body);
+                return t.send(body, o);
+              }
+            : Reflect.get(t, p),
+      }),
+    },
+    "POST",
+    `${INTEGRATIONS}/${uid}/events`,
+    {
+      raw,
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+        "webhook-signature": new Webhook(secret).sign(id, at, raw),
+      },
+    },
+  );
+  return { res, seen, sent, raw };
+}
+
+describe("the inbound answer: verify, deduplicate, enqueue, nothing else", () => {
+  it("one D1 read, one D1 write, one queue message carrying the payload; the consumer keeps it in R2", async () => {
+    const t = await newTeam();
+    const { uid, secret } = await createWebhookIntegration(t.key);
+    const { res, seen, sent, raw } = await countedDelivery(uid, secret, { task: "fix it" });
+    expect(res.status, res.text).toBe(202);
+    // the integration with its team's key, then the insert that deduplicates and records
+    expect(seen).toEqual(["DB.prepare", "DB.prepare", "INTEGRATIONS.send"]);
+    expect(sent).toEqual([expect.objectContaining({ payload: raw })]);
+    const row = await processed(t.key, uid, res.json.delivery_id);
+    expect(row).toMatchObject({ outcome: "run_created", payload_available: true });
+    const stored = await env.ARTIFACTS.get(`integrations/${t.teamId}/${uid}/${row.id}`);
+    expect(await stored?.text()).toBe(raw);
+    // what R2 holds is what a redelivery processes again
+    const again = await call("POST", `${INTEGRATIONS}/${uid}/deliveries/${row.id}/redeliver`, {
+      key: t.key,
+    });
+    expect(again.status, again.text).toBe(202);
+    expect(await processed(t.key, uid, again.json.id)).toMatchObject({
+      outcome: "run_created",
+    });
+  });
+
+  it("a payload too big for a queue message goes to R2 before the answer; the message names it", async () => {
+    const t = await newTeam();
+    const { uid, secret } = await createWebhookIntegration(t.key, {
+      prompt_template: "{{payload.task}}",
+    });
+    const big = { task: "fix it", log: "x".repeat(100 * 1024) };
+    const { res, seen, sent } = await countedDelivery(uid, secret, big);
+    expect(res.status, res.text).toBe(202);
+    expect(seen).toEqual(["DB.prepare", "ARTIFACTS.put", "DB.prepare", "INTEGRATIONS.send"]);
+    expect(sent[0].payload).toBeUndefined();
+    const row = await processed(t.key, uid, res.json.delivery_id);
+    expect(row, row.reason).toMatchObject({ outcome: "run_created" });
+  });
+});
 
 describe("POST /integrations/{uid}/events", () => {
   it("a signed delivery is recorded (202) and becomes a run whose prompt is the template filled from the payload", async () => {

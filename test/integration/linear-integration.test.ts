@@ -6,7 +6,10 @@ import { createHmac } from "node:crypto";
 import type { PlatformEventMessage } from "@ambit/protocol";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
+import { runs } from "../../src/db/schema.ts";
+import { getConfig } from "../../src/env.ts";
 import { decideLinear } from "../../src/integrations/linear/decide.ts";
 import { linearClient } from "../../src/integrations/linear/graphql.ts";
 import type { LinearIntegration } from "../../src/integrations/linear/record.ts";
@@ -403,6 +406,81 @@ describe("reportToLinear", () => {
       "action",
       "response",
     ]);
+  });
+});
+
+describe("a Linear run's tool calls, as they happen", () => {
+  it("an action activity is posted before the run's next state change (the real EVENTS queue)", async () => {
+    const t = await newTeam();
+    const res = await call("POST", INTEGRATIONS, {
+      key: t.key,
+      body: {
+        type: "linear",
+        name: "linear",
+        credentials: { api_key: API_KEY, webhook_secret: SECRET },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const integrationId = res.json.uid as string;
+    const fake = createFakeLinear({ apiKey: API_KEY });
+    const linearUrl = new URL(getConfig(env).LINEAR_API_URL).origin;
+    const real = globalThis.fetch;
+    vi.stubGlobal("fetch", (input: RequestInfo | URL, init?: RequestInit) =>
+      new Request(input, init).url.startsWith(linearUrl)
+        ? fake.fetch(input, init)
+        : real(input, init),
+    );
+    // a run as a Linear delivery makes it: source LINEAR, its thread the agent session
+    const runId = await createRun(t.key);
+    await createDb(env.DB).update(runs).set({ source: "LINEAR" }).where(eq(runs.id, runId));
+    const sessionId = `s-${crypto.randomUUID()}`;
+    await upsertThread(createDb(env.DB), {
+      teamId: t.teamId,
+      integrationId,
+      runId,
+      thread: {
+        key: `linear:${sessionId}`,
+        url: ISSUE.url,
+        state: { session_id: sessionId, seq: 0 },
+      },
+      now: Date.now(),
+    });
+    const ref = { runId, teamId: t.teamId };
+    const types = () => fake.activitiesOf(sessionId).map((a) => a.content.type);
+    const until = async (pred: () => boolean) => {
+      for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 100));
+      return pred();
+    };
+    await advance(ref, "dispatch", "claim", "start");
+    expect(await until(() => types().includes("thought"))).toBe(true);
+    await hostAppend(ref, [
+      {
+        host_seq: 1,
+        type: "agent.tool_call",
+        payload: { call_id: "c1", name: "shell", input: { command: "npm test" } },
+      },
+      {
+        host_seq: 2,
+        type: "agent.tool_result",
+        payload: {
+          call_id: "c1",
+          name: "shell",
+          state: "completed",
+          output: { stdout: "1 passed" },
+        },
+      },
+    ]);
+    // no state change follows: the tool's action comes on its own
+    expect(await until(() => types().includes("action")), JSON.stringify(types())).toBe(true);
+    expect(fake.activitiesOf(sessionId).at(-1)?.content).toMatchObject({
+      type: "action",
+      action: "shell",
+      parameter: "npm test",
+      result: "1 passed",
+    });
+    await advance(ref, "succeed");
+    expect(await until(() => types().includes("response"))).toBe(true);
+    expect(types()).toEqual(["thought", "action", "response"]);
   });
 });
 

@@ -153,5 +153,10 @@ export const IntegrationDeliveryMessage = z.object({
   delivery_id: z.string(),
   integration_id: z.string(),
   team_id: z.string(),
+  /**
+   * the payload as the kind reads it (JSON text), carried here when small so the inbound answer
+   * writes nothing to R2; the consumer stores it (absent: it is in R2 already)
+   */
+  payload: z.string().optional(),
 });
 export type IntegrationDeliveryMessage = z.infer<typeof IntegrationDeliveryMessage>;

@@ -9,6 +9,10 @@ import { PLATFORM_EVENT_TYPES } from "./event-types.ts";
 export const PlatformEventType = z.enum(PLATFORM_EVENT_TYPES);
 export type PlatformEventType = z.infer<typeof PlatformEventType>;
 
+/** The platform events an outbound webhook may subscribe to: all but the internal ones. */
+export const WebhookEventType = PlatformEventType.exclude(["run.progress"]);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
+
 /** Message on the `EVENTS` queue: one platform event of one team. */
 export const PlatformEventMessage = z.object({
   /** `evt_` + a UUIDv7: the Standard Webhooks `webhook-id` of every delivery of this event */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PageInfo, Timestamp } from "./common.ts";
-import { PlatformEventType } from "./lifecycle.ts";
+import { WebhookEventType } from "./lifecycle.ts";
 
 // Outbound webhooks: endpoints that hear of a team's platform events, signed per Standard Webhooks.
 
@@ -14,9 +14,9 @@ const Url = z
   .url()
   .describe("where events are POSTed; https (http only where the platform allows it)");
 const EventTypes = z
-  .array(PlatformEventType)
+  .array(WebhookEventType)
   .min(1, "subscribe to at least one event type")
-  .max(PlatformEventType.options.length)
+  .max(WebhookEventType.options.length)
   .transform((types) => [...new Set(types)]);
 const Description = z.string().trim().max(500);
 
@@ -42,7 +42,7 @@ export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequest>;
 export const WebhookItem = z.object({
   uid: z.string(),
   url: z.string(),
-  event_types: z.array(PlatformEventType),
+  event_types: z.array(WebhookEventType),
   description: z.string().nullable(),
   enabled: z.boolean(),
   disabled_reason: z

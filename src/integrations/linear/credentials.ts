@@ -26,6 +26,8 @@ export const LinearOAuthCredentials = z.object({
   access_token: z.string().min(1),
   /** kept from the install for a later refresh (apps made since 2025-10 get 24-hour tokens) */
   refresh_token: z.string().min(1).optional(),
+  /** when `access_token` ends (ms since the epoch); it is refreshed a little before (token.ts) */
+  expires_at: z.number().int().positive().optional(),
   webhook_secret: webhookSecret,
   ...oauthClient,
 });

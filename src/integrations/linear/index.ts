@@ -4,9 +4,10 @@ import { LinearCredentials } from "./credentials.ts";
 import { decideLinear } from "./decide.ts";
 import { linearClient } from "./graphql.ts";
 import { linearOAuth } from "./oauth.ts";
-import { linearRecord } from "./record.ts";
+import { type LinearIntegration, linearRecord } from "./record.ts";
 import { reportToLinear } from "./report.ts";
 import { LinearSettings } from "./settings.ts";
+import { refreshable, refreshLinearToken } from "./token.ts";
 import { verifyLinearDelivery } from "./verify.ts";
 
 /**
@@ -17,8 +18,19 @@ import { verifyLinearDelivery } from "./verify.ts";
 export function createLinearKind(
   options: { fetch?: typeof fetch } = {},
 ): IntegrationKind<LinearCredentials, LinearSettings> {
-  const clientOf = (env: Env, credentials: LinearCredentials) =>
-    linearClient({ apiUrl: getConfig(env).LINEAR_API_URL, credentials, fetch: options.fetch });
+  /** the client as the integration, its OAuth token refreshed (and stored) when due or refused */
+  const clientOf = (env: Env, integration: LinearIntegration) =>
+    linearClient({
+      apiUrl: getConfig(env).LINEAR_API_URL,
+      credentials: integration.credentials,
+      fetch: options.fetch,
+      ...(refreshable(integration.credentials)
+        ? {
+            refresh: (used: string) =>
+              refreshLinearToken({ env, integration, used, fetch: options.fetch }),
+          }
+        : {}),
+    });
   return {
     type: "linear",
     credentials: LinearCredentials,
@@ -31,12 +43,12 @@ export function createLinearKind(
     },
     async decide({ env, integration, delivery }) {
       const linear = linearRecord(integration);
-      const client = clientOf(env, linear.credentials);
+      const client = clientOf(env, linear);
       return decideLinear({ env, integration: linear, delivery, client });
     },
     async report({ env, integration, thread, event }) {
       const linear = linearRecord(integration);
-      const client = clientOf(env, linear.credentials);
+      const client = clientOf(env, linear);
       await reportToLinear({ env, integration: linear, thread, event, client });
     },
   };

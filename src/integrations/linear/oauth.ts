@@ -2,6 +2,7 @@ import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { OAuthDescriptor } from "../oauth.ts";
 import { linearClient } from "./graphql.ts";
+import { type LinearTokenAnswer, tokenFields } from "./token.ts";
 
 /**
  * The scopes of the agent app: `read` and `write` (read issues, post activities), and the two
@@ -39,11 +40,7 @@ export const linearOAuth: OAuthDescriptor = {
     }).catch((err) => {
       throw new AppError("invalid_request", `Linear did not answer the install: ${String(err)}`);
     });
-    const got = (await res.json().catch(() => null)) as {
-      access_token?: string;
-      refresh_token?: string;
-      error?: string;
-    } | null;
+    const got = (await res.json().catch(() => null)) as LinearTokenAnswer | null;
     if (!res.ok || !got?.access_token)
       throw new AppError(
         "invalid_request",
@@ -55,10 +52,7 @@ export const linearOAuth: OAuthDescriptor = {
       fetch: doFetch,
     }).request<{ viewer: { id: string } }>("query Viewer { viewer { id } }");
     return {
-      credentials: {
-        access_token: got.access_token,
-        ...(got.refresh_token ? { refresh_token: got.refresh_token } : {}),
-      },
+      credentials: tokenFields(got, Date.now()),
       settings: { app_user_id: viewer.viewer.id },
     };
   },

@@ -13,13 +13,17 @@ import { needsLinks, type RunLinks, renderEvent } from "./render.ts";
 import type { LinearThreadState } from "./thread.ts";
 
 const PAGE = 200;
+/** Times one report posts the entries written while it posted (a streaming run never stops). */
+const CATCH_UP_ROUNDS = 3;
 
 /**
  * Mirrors a run into its agent session: every platform event of the run makes the report read the
  * run's log past the session's cursor (`seq` in the thread state) and post what `render.ts` makes
  * of each entry, in log order, saving the cursor after each. One report per session posts at a
- * time (a lease in the thread state); another waits (`VendorRetryError`, retried) and the holder
- * reads again before letting go, so no entry is skipped or posted twice. Linear refusing to take
+ * time (a lease in the thread state); another waits (`VendorRetryError`, retried), except a tool's
+ * `run.progress`, which leaves it to the holder: after letting go, the holder looks for entries
+ * written meanwhile and posts them too (a few rounds; a run that keeps writing is caught up by its
+ * next event), so no entry is skipped or posted twice. Linear refusing to take
  * an activity now (429, `RATELIMITED`, 5xx) throws `VendorRetryError` with the cursor kept where
  * it got to; the run goes on regardless.
  */
@@ -36,24 +40,32 @@ export async function reportToLinear(input: {
   const runId = typeof event.data.run_id === "string" ? event.data.run_id : null;
   const sessionId = (input.thread.state as LinearThreadState | undefined)?.session_id;
   if (!runId || !sessionId || event.team_id !== integration.teamId) return;
-  const taken = await takeLease(
-    env.DB,
-    { integrationId: integration.id, key: input.thread.key },
-    now(),
-  );
-  if (!taken) throw new VendorRetryError(1, "another report is posting to this agent session");
-  try {
-    await postPending({
-      env,
-      integration,
-      client,
-      runId,
-      lease: taken.lease,
-      state: taken.state,
-      now,
-    });
-  } finally {
-    await releaseLease(env.DB, taken.lease);
+  const at = { integrationId: integration.id, key: input.thread.key };
+  for (let round = 1; ; round++) {
+    const taken = await takeLease(env.DB, at, now());
+    if (!taken) {
+      // a tool's nudge finds the holder posting: the holder looks again once done (below)
+      if (event.type === "run.progress") return;
+      throw new VendorRetryError(1, "another report is posting to this agent session");
+    }
+    let state: LinearThreadState;
+    try {
+      state = await postPending({
+        env,
+        integration,
+        client,
+        runId,
+        lease: taken.lease,
+        state: taken.state,
+        now,
+      });
+    } finally {
+      await releaseLease(env.DB, taken.lease);
+    }
+    // entries written while this report posted, whose nudges found it busy: post them too
+    const ref = { runId, teamId: integration.teamId };
+    if (round >= CATCH_UP_ROUNDS) return;
+    if (!(await readEventsPage(env, ref, state.seq ?? 0, 1)).events.length) return;
   }
 }
 

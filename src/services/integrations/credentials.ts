@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { IntegrationKind, IntegrationRecord } from "../../integrations/kind.ts";
 import { openValue, sealValue } from "../../lib/envelope.ts";
 import { validationError } from "../../lib/problem.ts";
-import { teamDataKey } from "../../lib/team-data-key.ts";
+import { openTeamDataKey, teamDataKey } from "../../lib/team-data-key.ts";
 import type { IntegrationRow } from "./integration-item.ts";
 
 // Sealed like a secret (src/lib/envelope.ts), bound to the integration: a ciphertext copied to
@@ -24,12 +24,25 @@ export async function sealCredentials(
   return sealValue(key, binding(at.teamId, at.integrationId), JSON.stringify(credentials));
 }
 
-/** The integration's credentials in clear: only for verifying, deciding and reporting, never a response. */
+/** Which credential fields are set (names only): what a response may say without unsealing. */
+export const credentialFieldsOf = (credentials: unknown) =>
+  Object.entries(credentials as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k]) => k)
+    .sort();
+
+/**
+ * The integration's credentials in clear: only for verifying, deciding and reporting, never a
+ * response. `teamKey`: the team's `team_keys` row when the caller read it already.
+ */
 export async function openCredentials(
   env: Env,
   row: Pick<IntegrationRow, "teamId" | "id" | "credentialsSealed">,
+  teamKey?: { wrappedKey: string; kid: string } | null,
 ): Promise<Record<string, unknown>> {
-  const key = await teamDataKey(env, row.teamId, false);
+  const key = teamKey
+    ? await openTeamDataKey(env, row.teamId, teamKey)
+    : await teamDataKey(env, row.teamId, false);
   if (!key) throw new Error(`team ${row.teamId} has no data key to open integration ${row.id}`);
   return JSON.parse(await openValue(key, binding(row.teamId, row.id), row.credentialsSealed));
 }

@@ -83,9 +83,7 @@ export async function processDelivery(
     return finish(db, delivery, replayed(claimed.replay.body), delivery.thread as Thread | null);
   const claim = claimed.claim;
   try {
-    const stored = delivery.payloadKey ? await env.ARTIFACTS.get(delivery.payloadKey) : null;
-    if (!stored)
-      throw new AppError("operation_not_supported", "the delivery's payload is no longer stored");
+    const text = await payloadOf(env, delivery, msg);
     const decision = await kind.decide({
       env,
       integration: await integrationRecord(env, integration, kind),
@@ -93,7 +91,7 @@ export async function processDelivery(
         id: delivery.id,
         ...(delivery.senderDeliveryId ? { senderId: delivery.senderDeliveryId } : {}),
         event: delivery.event,
-        payload: JSON.parse(await stored.text()),
+        payload: JSON.parse(text),
         receivedAt: delivery.receivedAt,
       },
     });
@@ -104,6 +102,25 @@ export async function processDelivery(
     return recordFailure(env, delivery, err.message);
   }
 }
+
+/**
+ * The delivery's payload: carried by its message (then kept in R2 now, for a redelivery and for
+ * as long as payloads are kept), else read from R2.
+ */
+async function payloadOf(env: Env, delivery: DeliveryRow, msg: IntegrationDeliveryMessage) {
+  if (msg.payload !== undefined) {
+    if (delivery.payloadKey) await storePayload(env, delivery.payloadKey, msg.payload);
+    return msg.payload;
+  }
+  const stored = delivery.payloadKey ? await env.ARTIFACTS.get(delivery.payloadKey) : null;
+  if (!stored)
+    throw new AppError("operation_not_supported", "the delivery's payload is no longer stored");
+  return stored.text();
+}
+
+/** Keeps a payload a message carried in R2, where redelivery reads it. */
+export const storePayload = (env: Env, key: string, text: string) =>
+  env.ARTIFACTS.put(key, text, { httpMetadata: { contentType: "application/json" } });
 
 type Work = { delivery: DeliveryRow; integration: IntegrationRow; claim: IdempotencyClaim };
 

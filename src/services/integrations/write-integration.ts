@@ -12,7 +12,7 @@ import type { IntegrationKind } from "../../integrations/kind.ts";
 import { AppError } from "../../lib/errors.ts";
 import { uuidv7 } from "../../lib/ids.ts";
 import { type Ctx, requireRole } from "../context.ts";
-import { openCredentials, parseWith, sealCredentials } from "./credentials.ts";
+import { credentialFieldsOf, openCredentials, parseWith, sealCredentials } from "./credentials.ts";
 import { getIntegration, getIntegrationRow } from "./get-integration.ts";
 import { deletePayloadsOf } from "./payloads.ts";
 
@@ -62,7 +62,7 @@ export async function createIntegration({
       { teamId: ctx.teamId, integrationId: id },
       credentials as Record<string, unknown>,
     ),
-    credentialFields: setFields(credentials),
+    credentialFields: credentialFieldsOf(credentials),
     settings,
     runDefaults: input.run_defaults ?? {},
     promptTemplate: input.prompt_template ?? null,
@@ -76,12 +76,6 @@ export async function createIntegration({
   const item = await getIntegration({ ctx, id });
   return Object.keys(generated).length ? { ...item, generated_credentials: generated } : item;
 }
-
-const setFields = (credentials: unknown) =>
-  Object.entries(credentials as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && v !== null && v !== "")
-    .map(([k]) => k)
-    .sort();
 
 /**
  * Changes the fields given (admin). Credentials given replace those stored, one field at a time
@@ -112,7 +106,7 @@ export async function updateIntegration({
         { teamId: ctx.teamId, integrationId: id },
         credentials as Record<string, unknown>,
       ),
-      credentialFields: setFields(credentials),
+      credentialFields: credentialFieldsOf(credentials),
     };
   }
   const by = byOf(ctx);

@@ -1,5 +1,5 @@
 import type {
-  PlatformEventType,
+  WebhookEventType,
   WebhookAttemptItem,
   WebhookDeliveryItem,
   WebhookItem,
@@ -16,7 +16,7 @@ export function toWebhookItem(row: WebhookRow): WebhookItem {
   return {
     uid: row.id,
     url: row.url,
-    event_types: row.eventTypes as PlatformEventType[],
+    event_types: row.eventTypes as WebhookEventType[],
     description: row.description,
     enabled: row.enabled,
     disabled_reason: row.disabledReason,

@@ -1,11 +1,11 @@
-import { PlatformEventType } from "@ambit/protocol";
+import { WebhookEventType } from "@ambit/protocol";
 import type { WebhookDeliveryItem, WebhookItem, WebhookUpdateParams } from "@ambit/sdk";
 import { type Command, type OptionSpec, str, strs, UsageError } from "../command.ts";
 import { ago, printJson, table } from "../output.ts";
 
 // `ambit webhook …`: outbound webhooks (admins). One file for the noun: each verb is a few lines.
 
-const EVENTS = PlatformEventType.options;
+const EVENTS = WebhookEventType.options;
 const eventOption: OptionSpec = {
   type: "string",
   multiple: true,

@@ -1,13 +1,13 @@
 // Register an outbound webhook (admins): its URL, the event types it hears of (the protocol's
 // list), a description; its `whsec_` signing secret is shown here once.
-import { PLATFORM_EVENT_TYPES } from "@ambit/protocol/event-types";
+import { WEBHOOK_EVENT_TYPES } from "@ambit/protocol/event-types";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { KeyOnce } from "../team/key-once.tsx";
 
-type EventType = (typeof PLATFORM_EVENT_TYPES)[number];
+type EventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export function NewWebhook() {
   const queryClient = useQueryClient();
@@ -42,7 +42,7 @@ export function NewWebhook() {
         </div>
         <fieldset className="field refs">
           <legend>Event types</legend>
-          {PLATFORM_EVENT_TYPES.map((t) => (
+          {WEBHOOK_EVENT_TYPES.map((t) => (
             <label key={t} className="check">
               <input
                 type="checkbox"
