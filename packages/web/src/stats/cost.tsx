@@ -4,6 +4,7 @@
 import type { UsageBucket, UsageGroupBy, UsageReport } from "@ambit/protocol";
 import { useQuery } from "@tanstack/react-query";
 import { client } from "../lib/api.ts";
+import { formatUsd } from "../lib/format.ts";
 import { useMembers } from "../team/use-members.ts";
 import { type StatsSearch, toQuery } from "./stats-search.ts";
 
@@ -15,9 +16,7 @@ export const useUsage = (search: Required<StatsSearch>, groupBy: UsageGroupBy, e
     enabled,
   });
 
-/** $0.0143 below a cent, $12.35 above: small agent calls stay visible. */
-export const usd = (n: number) =>
-  `$${n !== 0 && Math.abs(n) < 0.01 ? n.toFixed(4) : n.toFixed(2)}`;
+const usd = formatUsd;
 const count = (n: number) => n.toLocaleString("en-US");
 
 const H = 100;
@@ -62,7 +61,7 @@ export function CostChart({ series }: { series: UsageBucket[] }) {
         {series.map((b, i) => {
           const h = max > 0 ? (b.cost_usd / max) * H : 0;
           return (
-            <g key={b.key ?? i} data-day={b.key} data-cost={b.cost_usd}>
+            <g key={b.key ?? i} data-cost-day={b.key} data-cost={b.cost_usd}>
               <title>{`${b.key}: ${usd(b.cost_usd)}, ${count(b.model_calls)} model calls`}</title>
               {h > 0 && (
                 <rect x={i * (bar + 2)} y={H - h} width={bar} height={h} fill="var(--accent)" />
