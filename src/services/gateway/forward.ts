@@ -55,6 +55,9 @@ export async function forwardModelCall(o: {
 }): Promise<Response> {
   const { env, req, provider, path } = o;
   const claims = await verifyModelCall(env, req);
+  // the run is rechecked while the body is read and the upstream resolved: none waits for another
+  const held = recheckHostToken(env, claims);
+  held.catch(() => {}); // awaited below; a refusal before then is not left unhandled
   const generates = req.method === "POST" && GENERATES[provider].test(path);
   const raw = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();
   // biome-ignore lint/suspicious/noExplicitAny: a provider's JSON, read field by field
@@ -65,10 +68,7 @@ export async function forwardModelCall(o: {
     body = undefined;
   }
   const asked = typeof body?.model === "string" ? body.model : /\/models\/([^/:]+)/.exec(path)?.[1];
-  const [, upstream] = await Promise.all([
-    recheckHostToken(env, claims),
-    cachedUpstream(env, claims, provider, asked),
-  ]);
+  const [, upstream] = await Promise.all([held, cachedUpstream(env, claims, provider, asked)]);
   // OpenAI chat streams report usage only when asked: ask, and hold that chunk back from a
   // client that did not
   let stripUsageChunk = false;

@@ -30,6 +30,17 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
     );
   if (claims.executionId === undefined)
     throw dead("it names no execution of the run (issued before tokens were bound to one)");
+  const local = LOCAL_HOLDER.exec(claims.principal.id);
+  // the key behind the token is read while the run answers (one round trip, not two in a row: the
+  // model gateway does this at every call); both must pass, the run's answer is judged first
+  const role = claims.keyId
+    ? keyRoleNow(createDb(env.DB), {
+        teamId: claims.teamId,
+        keyId: claims.keyId,
+        ...(local ? { principalId: local[1] } : {}),
+      })
+    : Promise.resolve(null);
+  role.catch(() => {}); // awaited below unless the run refuses first
   const status = await runSession(env, claims.runId).status({
     runId: claims.runId,
     teamId: claims.teamId,
@@ -41,23 +52,16 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
     );
   if (!isHeld(status.state))
     throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
-  const local = LOCAL_HOLDER.exec(claims.principal.id);
   if (local) {
-    const role = claims.keyId
-      ? await keyRoleNow(createDb(env.DB), {
-          teamId: claims.teamId,
-          keyId: claims.keyId,
-          principalId: local[1],
-        })
-      : null;
-    if (!role || !roleAtLeast(role, "member"))
+    const r = await role;
+    if (!r || !roleAtLeast(r, "member"))
       throw dead(
         "the user whose CLI runs this LOCAL run is no longer a member of the team, or the key that claimed it was revoked",
       );
   } else if (claims.keyId) {
     // a host that connected with an API key holds the run while that key admits it to the pool
-    const role = await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId });
-    if (!role || !roleAtLeast(role, "admin"))
+    const r = await role;
+    if (!r || !roleAtLeast(r, "admin"))
       throw dead(
         "the API key its host connected with was revoked or expired, or lost the admin role",
       );
