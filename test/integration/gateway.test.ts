@@ -327,6 +327,27 @@ describe("the model gateway", () => {
     host.close();
   });
 
+  it("refuses the calls of a run whose host's key was revoked, within two seconds", async () => {
+    const t = await newTeam("gateway-revoked");
+    await secret(t.key, "ANTHROPIC_BASE_URL", upstream());
+    const made = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "host" } });
+    expect(made.status, made.text).toBe(201);
+    const host = await TestHost.connect(made.json.key, "warp", { capacity: 1 });
+    const runId = await createRun(t.key, { prompt: "count my tokens" });
+    await host.take(t.key, runId);
+    const token = (await host.assignmentOf(runId)).gateway!.token;
+    const body = { model: "claude-haiku-4-5", max_tokens: 10, messages: [] };
+    const send = () => gw("/anthropic/v1/messages", json(body, { "x-api-key": token }));
+    expect((await send()).status).toBe(200);
+    const revoked = await call("DELETE", `/api/v1/api-keys/${made.json.uid}`, { key: t.key });
+    expect(revoked.status, revoked.text).toBe(204);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const refused = await send();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as any).detail).toMatch(/revoked/);
+    host.close();
+  });
+
   it("records a provider's error answer as a failed call at no cost, and passes it on whole", async () => {
     const { t, host, runId, token } = await heldRun({
       ANTHROPIC_BASE_URL: upstream(),

@@ -9,6 +9,14 @@ import { type TapResult, usageTap } from "./tap.ts";
 import { resolveUpstream, type Upstream, upstreamUrl } from "./upstream.ts";
 import { noUsage } from "./usage.ts";
 
+/**
+ * How long a model call may rely on this isolate's reading of the key behind its credential (the
+ * key its host connected with, or that claimed a LOCAL run): one D1 read per key every two
+ * seconds instead of one per call, an agent's calls coming in quick succession. A revoked key
+ * stops its runs' calls within that; whether the run is still held is asked at every call.
+ */
+const KEY_STANDING_TTL_MS = 2_000;
+
 /** Request headers that stay at the gateway: the run credential and what names this hop. */
 const DROPPED_REQUEST = new Set([
   "authorization",
@@ -56,7 +64,7 @@ export async function forwardModelCall(o: {
   const { env, req, provider, path } = o;
   const claims = await verifyModelCall(env, req);
   // the run is rechecked while the body is read and the upstream resolved: none waits for another
-  const held = recheckHostToken(env, claims);
+  const held = recheckHostToken(env, claims, { keyStandingTtlMs: KEY_STANDING_TTL_MS });
   held.catch(() => {}); // awaited below; a refusal before then is not left unhandled
   const generates = req.method === "POST" && GENERATES[provider].test(path);
   const raw = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();

@@ -1,4 +1,4 @@
-import { isHeld } from "@ambit/protocol";
+import { isHeld, type Role } from "@ambit/protocol";
 import { createDb } from "../../db/client.ts";
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -22,7 +22,11 @@ const LOCAL_HOLDER = /^local:(.+)$/;
  * host connected with still valid and admin (a runner container's has no key: its credential was
  * bound to the run).
  */
-export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<void> {
+export async function recheckHostToken(
+  env: Env,
+  claims: AttachClaims,
+  o: { keyStandingTtlMs?: number } = {},
+): Promise<void> {
   const dead = (why: string) =>
     new AppError(
       "authentication_required",
@@ -34,11 +38,15 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
   // the key behind the token is read while the run answers (one round trip, not two in a row: the
   // model gateway does this at every call); both must pass, the run's answer is judged first
   const role = claims.keyId
-    ? keyRoleNow(createDb(env.DB), {
-        teamId: claims.teamId,
-        keyId: claims.keyId,
-        ...(local ? { principalId: local[1] } : {}),
-      })
+    ? recentKeyRole(
+        env,
+        {
+          teamId: claims.teamId,
+          keyId: claims.keyId,
+          ...(local ? { principalId: local[1] } : {}),
+        },
+        o.keyStandingTtlMs ?? 0,
+      )
     : Promise.resolve(null);
   role.catch(() => {}); // awaited below unless the run refuses first
   const status = await runSession(env, claims.runId).status({
@@ -66,6 +74,32 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
         "the API key its host connected with was revoked or expired, or lost the admin role",
       );
   }
+}
+
+/**
+ * A key's role now, or as this isolate read it less than `ttlMs` ago. Only a standing key is
+ * remembered (a refusal is read again every time), so a revoked or demoted key stops granting
+ * within `ttlMs`. 0: read it now.
+ */
+const standings = new Map<string, { at: number; role: Role }>();
+const STANDINGS_MAX = 1_000;
+
+async function recentKeyRole(
+  env: Env,
+  key: { teamId: string; keyId: string; principalId?: string },
+  ttlMs: number,
+): Promise<Role | null> {
+  const id = [key.teamId, key.keyId, key.principalId].join("|");
+  const hit = ttlMs > 0 ? standings.get(id) : undefined;
+  if (hit && Date.now() - hit.at < ttlMs) return hit.role;
+  const at = Date.now();
+  const role = await keyRoleNow(createDb(env.DB), key, at);
+  if (ttlMs > 0) {
+    if (standings.size >= STANDINGS_MAX) standings.clear();
+    if (role) standings.set(id, { at, role });
+    else standings.delete(id);
+  }
+  return role;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { StatsUsageParams, UsageReport } from "@ambit/sdk";
-import { type Command, str, UsageError } from "../command.ts";
+import type { Command } from "../command.ts";
 import { printJson, table } from "../output.ts";
-import { duration } from "./stats.ts";
+import { duration, rangeQuery, rangeOptions } from "./stats.ts";
 
 const GROUPS = ["day", "member", "model", "source", "environment", "schedule"];
 const COLUMNS = ["COST USD", "CALLS", "FAILED", "INPUT", "OUTPUT", "CACHE R", "CACHE W", "RUNS"];
@@ -50,28 +50,14 @@ export const usage: Command = {
     "Sums the model calls the gateway recorded in [--from, --to) and the runs created in it " +
     "(default: the last 30 days; at most 366), for the whole team. A date means its midnight in " +
     "--tz; as --to it includes that whole day.",
-  options: {
-    from: { type: "string", value: "<date|time>", description: "start: 2026-03-01 or RFC 3339" },
-    to: { type: "string", value: "<date|time>", description: "end (a date includes its day)" },
-    "group-by": { type: "string", short: "g", value: "<field>", description: GROUPS.join(", ") },
-    tz: { type: "string", value: "<zone>", description: "IANA time zone of the days (UTC)" },
-  },
+  options: rangeOptions(GROUPS),
   examples: [
     "ambit usage",
     "ambit usage --from 2026-03-01 --to 2026-03-31 --group-by model",
     "ambit usage --group-by member --json | jq '.series[] | {key, cost_usd}'",
   ],
   async run({ values, client, io, json }) {
-    const group = str(values["group-by"]);
-    if (group !== undefined && !GROUPS.includes(group)) {
-      throw new UsageError(`--group-by is one of ${GROUPS.join(", ")}`, "ambit usage");
-    }
-    const query: StatsUsageParams = {
-      from: str(values.from),
-      to: str(values.to),
-      group_by: group as StatsUsageParams["group_by"],
-      tz: str(values.tz),
-    };
+    const query = rangeQuery(values, GROUPS, "ambit usage") as StatsUsageParams;
     const answer = await client().stats.usage(query);
     if (json) return (printJson(io, answer), 0);
     io.out.write(renderUsage(answer));

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { client } from "../lib/api.ts";
 import { formatUsd } from "../lib/format.ts";
 import { useMembers } from "../team/use-members.ts";
+import { FigureList } from "./figures.tsx";
 import { type StatsSearch, toQuery } from "./stats-search.ts";
 
 /** The team's usage over the screen's range, split one way. */
@@ -31,16 +32,7 @@ export function CostFigures({ usage }: { usage: UsageReport }) {
     ["failed-calls", "Failed calls", count(t.failed_model_calls)],
     ["tokens", "Tokens", count(t.tokens.total)],
   ];
-  return (
-    <dl className="figures" data-testid="cost-figures">
-      {items.map(([id, label, value]) => (
-        <div key={id}>
-          <dt>{label}</dt>
-          <dd data-figure={id}>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <FigureList items={items} testId="cost-figures" />;
 }
 
 export function CostChart({ series }: { series: UsageBucket[] }) {
