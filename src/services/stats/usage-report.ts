@@ -4,6 +4,7 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { modelCalls, runs } from "../../db/schema.ts";
 import { dateOfDay } from "../../lib/time-zone.ts";
 import type { Ctx } from "../context.ts";
+import type { UsageLine } from "../runs/run-usage.ts";
 import { daysOf, localDay } from "./local-day.ts";
 import { resolveRange } from "./range.ts";
 import { MAX_GROUPS } from "./tally.ts";
@@ -157,18 +158,9 @@ const zeroTotals = (): UsageTotals & { micros: number } => ({
 });
 
 /** A row of the calls aggregate, costs still in micro-USD (in `cost_breakdown_usd`'s places). */
-function toCallLine(r: {
-  n: number;
-  failed: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  inputCost: number;
-  outputCost: number;
-  cacheReadCost: number;
-  cacheWriteCost: number;
-}): CallLine {
+function toCallLine(
+  r: Omit<UsageLine, "modelId" | "category" | "calls"> & { n: number; failed: number },
+): CallLine {
   return {
     micros: r.inputCost + r.outputCost + r.cacheReadCost + r.cacheWriteCost,
     cost_breakdown_usd: {
