@@ -35,6 +35,7 @@ import { runsRoutes } from "./routes/runs.ts";
 import { integrationInboundRoutes, integrationsRoutes } from "./routes/integrations.ts";
 import { schedulesRoutes } from "./routes/schedules.ts";
 import { statsRoutes } from "./routes/stats.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { teamRoutes } from "./routes/team.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -93,6 +94,7 @@ export function createApp() {
   api.route("/", configRoutes);
   api.route("/", artifactRoutes);
   api.route("/", statsRoutes);
+  api.route("/", usageRoutes);
   api.route("/", webhookRoutes);
   api.route("/", ssoConfigRoutes);
   api.route("/", deviceLoginRoutes);

@@ -55,6 +55,7 @@ const RULES: readonly Rule[] = [
   ["/agent/conversations/**", "runs:read", "runs:write"],
   ["/agent/artifacts/**", "runs:read", "runs:write"],
   ["/stats/**", "runs:read", "runs:write"],
+  ["/usage", "runs:read", "runs:read"],
   // configuration: what runs are made of and what starts them
   ["/agent/schedules/**", "config:read", "config:write"],
   ["/agent/schedules", "config:read", "config:write"],

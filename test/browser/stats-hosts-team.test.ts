@@ -8,7 +8,7 @@ import type { RecordedRequest } from "../fakes/model-server.ts";
 import { api, type Json } from "../e2e/helpers.ts";
 import { untilEnded, untilRun } from "../e2e/runner-setup.ts";
 import { buildConsoleIfMissing } from "../../scripts/lib/console-assets.ts";
-import { formatDuration } from "../../packages/web/src/lib/format.ts";
+import { formatDuration, formatUsd as usd } from "../../packages/web/src/lib/format.ts";
 import { launch, NO_BROWSER, watchedPage } from "./browser.ts";
 import { addMember, type ConsolePlatform, MODEL, POOL, startConsolePlatform } from "./platform.ts";
 import { expectAccessible, signedInContext } from "./session.ts";
@@ -68,6 +68,12 @@ const stats = async (query: string): Promise<Json> => {
   return res.json;
 };
 
+const usage = async (query: string): Promise<Json> => {
+  const res = await api(p.s.url, "GET", `/api/v1/usage?${query}`, { key: p.s.key });
+  expect(res.status, res.text).toBe(200);
+  return res.json;
+};
+
 const percent = (r: number | null) =>
   r === null ? "—" : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`;
 
@@ -100,6 +106,27 @@ describe.skipIf(!!NO_BROWSER)("stats, hosts and team screens", () => {
     expect(await reasons.first().locator("strong").getAttribute("data-count")).toBe(
       String(expected.failure_reasons[0].count),
     );
+    // what the runs cost, as GET /usage sums the gateway's ledger
+    const spent = await usage(url.search.slice(1));
+    expect(spent.total.runs).toBe(5);
+    expect(spent.total.model_calls).toBeGreaterThan(0);
+    await expect.poll(() => figure("model-calls")).toBe(String(spent.total.model_calls));
+    expect(await figure("cost")).toBe(usd(spent.total.cost_usd));
+    expect(await figure("failed-calls")).toBe(String(spent.total.failed_model_calls));
+    expect(await figure("tokens")).toBe(spent.total.tokens.total.toLocaleString("en-US"));
+    const costToday = page.locator(`g[data-cost-day="${today}"]`);
+    expect(Number(await costToday.getAttribute("data-cost"))).toBe(spent.total.cost_usd);
+    const byModel = await usage(url.search.slice(1).replace("group_by=day", "group_by=model"));
+    const top = byModel.series[0].key;
+    const topModel = page.locator(`[data-testid="top-model"] tr[data-key="${top}"]`);
+    expect(await topModel.locator('[data-col="calls"]').textContent()).toBe(
+      String(byModel.series[0].model_calls),
+    );
+    const topMember = page.locator(`[data-testid="top-member"] tr[data-key="${p.s.owner.uid}"]`);
+    expect(await topMember.locator('[data-col="cost"]').textContent()).toBe(
+      usd(spent.total.cost_usd),
+    );
+    expect(await topMember.locator("th").textContent()).not.toBe(p.s.owner.uid); // a name
     await expectAccessible(page, "stats");
 
     // split by state: the URL says so, each row matches the API

@@ -345,3 +345,34 @@ describe("stats", () => {
     expect(invalid.stderr).toMatch(/at most 92/);
   });
 });
+
+describe("usage", () => {
+  it("ambit usage: the team's totals and a table by --group-by, --json the API's answer; bad input says what to fix", async () => {
+    const team = await signUp(s.url, "cli-usage");
+    const env = { AMBIT_API_KEY: team.api_key };
+    const created = await api(s.url, "POST", "/api/v1/agent/runs", {
+      key: team.api_key,
+      body: { prompt: "spend nothing", config: { worker_host: "nobody", model_id: "m-usage" } },
+    });
+    expect(created.status, created.text).toBeLessThan(300);
+
+    const json = parsed(await ambit(["usage", "--json"], env));
+    expect(json).toMatchObject({ group_by: "day", tz: "UTC", total: { runs: 1, cost_usd: 0 } });
+    expect(json.series).toHaveLength(30);
+    const human = await ambit(["usage", "--group-by", "model"], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Cost: +\$0\.00$/m);
+    expect(human.stdout).toMatch(/^Runs: +1 created, compute -?\S*/m);
+    expect(human.stdout).toMatch(
+      /^MODEL +COST USD +CALLS +FAILED +INPUT +OUTPUT +CACHE R +CACHE W +RUNS +COMPUTE$/m,
+    );
+    expect(human.stdout).toMatch(/^m-usage +0\.00 +0 +0 +0 +0 +0 +0 +1 +0ms$/m);
+
+    const wrong = await ambit(["usage", "--group-by", "state"], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--group-by is one of day, member, model/);
+    const long = await ambit(["usage", "--from", "2020-01-01", "--to", "2021-06-01"], env);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/at most 366/);
+  });
+});

@@ -327,6 +327,70 @@ describe("the model gateway", () => {
     host.close();
   });
 
+  it("refuses the calls of a run whose host's key was revoked, within two seconds", async () => {
+    const t = await newTeam("gateway-revoked");
+    await secret(t.key, "ANTHROPIC_BASE_URL", upstream());
+    const made = await call("POST", "/api/v1/api-keys", { key: t.key, body: { name: "host" } });
+    expect(made.status, made.text).toBe(201);
+    const host = await TestHost.connect(made.json.key, "warp", { capacity: 1 });
+    const runId = await createRun(t.key, { prompt: "count my tokens" });
+    await host.take(t.key, runId);
+    const token = (await host.assignmentOf(runId)).gateway!.token;
+    const body = { model: "claude-haiku-4-5", max_tokens: 10, messages: [] };
+    const send = () => gw("/anthropic/v1/messages", json(body, { "x-api-key": token }));
+    expect((await send()).status).toBe(200);
+    const revoked = await call("DELETE", `/api/v1/api-keys/${made.json.uid}`, { key: t.key });
+    expect(revoked.status, revoked.text).toBe(204);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const refused = await send();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as any).detail).toMatch(/revoked/);
+    host.close();
+  });
+
+  it("records a provider's error answer as a failed call at no cost, and passes it on whole", async () => {
+    const { t, host, runId, token } = await heldRun({
+      ANTHROPIC_BASE_URL: upstream(),
+      OPENAI_BASE_URL: `${upstream()}/v1`,
+    });
+    const limited = '{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}';
+    const a = await gw(
+      "/anthropic/v1/messages",
+      json(
+        { model: "claude-haiku-4-5", max_tokens: 10, messages: [] },
+        { "x-api-key": token },
+        { status: 429, body: limited },
+      ),
+    );
+    expect([a.status, await a.text()]).toEqual([429, limited]);
+    // a chat stream whose usage chunk the gateway asked for: the error still reaches the client
+    const broken = '{"error":{"message":"the model is down"}}';
+    const o = await gw(
+      "/openai/v1/chat/completions",
+      json(
+        { model: "gpt-4.1", stream: true, messages: [] },
+        { authorization: `Bearer ${token}` },
+        { status: 500, body: broken },
+      ),
+    );
+    expect([o.status, await o.text()]).toEqual([500, broken]);
+    const rows = await until("both calls in the ledger", async () => {
+      const l = await ledgerOf(runId);
+      return l.length === 2 ? l : undefined;
+    });
+    expect(
+      rows.map((r) => [r.model_id, r.status, r.input_tokens + r.output_tokens, r.cost]).sort(),
+    ).toEqual([
+      ["claude-haiku-4-5", 429, 0, 0],
+      ["gpt-4.1", 500, 0, 0],
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    const u = await call("GET", `/api/v1/usage?from=${today}&to=${today}`, { key: t.key });
+    expect([u.json.total.model_calls, u.json.total.failed_model_calls]).toEqual([2, 2]);
+    host.complete(runId, { message: "done" });
+    host.close();
+  });
+
   it("a team that turns the gateway off: its hosts get the model keys as secrets, and no gateway", async () => {
     const t = await newTeam("gateway-off");
     const member = await memberKey(t.key, "admin");

@@ -41,6 +41,7 @@ const ROUTES: Record<string, string[]> = {
   "/agent/connected-self-hosted-workers": ["get"],
   "/hosts": ["get"],
   "/stats/runs": ["get"],
+  "/usage": ["get"],
   "/webhooks": ["get", "post"],
   "/webhooks/{uid}": ["delete", "get", "patch"],
   "/webhooks/{uid}/test": ["post"],

@@ -1367,6 +1367,20 @@ var Stats = class extends APIResource {
   runs(query = {}, options) {
     return this._client.get("/stats/runs", { ...options, query });
   }
+  /**
+   * What the team spent in [from, to) (default: the last 30 days; at most 366): tokens by kind,
+   * cost in USD, model calls (and failed ones) from the gateway's ledger, runs created and their
+   * compute time, in total and as a series by day, member, model, source, environment or schedule.
+   *
+   * @example
+   * const march = await client.stats.usage({
+   *   from: "2026-03-01", to: "2026-03-31", group_by: "model",
+   * });
+   * console.log(march.total.cost_usd, march.series.map((b) => [b.key, b.cost_usd]));
+   */
+  usage(query = {}, options) {
+    return this._client.get("/usage", { ...options, query });
+  }
 };
 
 // packages/sdk/src/resources/me.ts

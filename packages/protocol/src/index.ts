@@ -30,3 +30,4 @@ export * from "./audit.ts";
 export * from "./usage.ts";
 export * from "./event-types.ts";
 export * from "./integration-enums.ts";
+export * from "./usage-report.ts";

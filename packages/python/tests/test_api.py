@@ -564,6 +564,19 @@ class AccountTest(ApiTestCase):
         bad = raises(self, ambit.BadRequestError, lambda: self.client.stats.runs(group_by="week", tz="Mars/Olympus"))  # type: ignore[arg-type]
         self.assertEqual(sorted(e["path"] for e in bad.errors), ["query.group_by", "query.tz"])
 
+    def test_stats_usage_sums_the_team_and_bounds_the_range(self) -> None:
+        model = f"usage-{uuid.uuid4()}"
+        run_id = self.client.agent.runs.create(prompt="usage queued", config={"model_id": model})["run_id"]
+        start = self.client.agent.runs.retrieve(run_id)["created_at"]
+        self.client.agent.runs.cancel(run_id)
+        usage = self.client.stats.usage(from_=start, group_by="model")
+        self.assertEqual((usage["from"], usage["group_by"], usage["tz"]), (start, "model", "UTC"))
+        mine = [b for b in usage["series"] if b["key"] == model]
+        self.assertEqual([(b["runs"], b["model_calls"], b["cost_usd"]) for b in mine], [(1, 0, 0)])
+        self.assertGreaterEqual(usage["total"]["runs"], 1)
+        bad = raises(self, ambit.BadRequestError, lambda: self.client.stats.usage(from_="2020-01-01", to="2021-06-01"))
+        self.assertIn("at most 366", str(bad))
+
     def test_me_is_the_keys_owner_via_api_key(self) -> None:
         me = self.client.me.retrieve()
         team = self.client.team.retrieve()

@@ -1,3 +1,4 @@
+import { decodeJwt } from "jose";
 import { getConfig } from "../../env.ts";
 import { type AttachClaims, GATEWAY_AUDIENCE, verifyAttachToken } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -30,11 +31,30 @@ export async function verifyModelCall(env: Env, req: Request): Promise<AttachCla
       "authentication_required",
       "this model gateway call carries no credential: send the run's gateway credential (AMBIT_GATEWAY_TOKEN of the run) as the API key",
     );
-  const claims = await verifyAttachToken(getConfig(env).JWT_SECRET, token, GATEWAY_AUDIENCE);
+  const claims = await verifiedClaims(getConfig(env).JWT_SECRET, token);
   if (claims?.access !== "HOST")
     throw new AppError(
       "authentication_required",
       "this model gateway credential is not valid (forged, expired, or not a run's gateway credential); the gateway takes only the credential a run is given with its assignment",
     );
+  return claims;
+}
+
+/**
+ * A credential's signature checked once per isolate: a run's calls carry the same token many times
+ * over, and what its signature says never changes. Only that is cached; its expiry is checked at
+ * every use, and whether it still grants anything (`recheckHostToken`) is asked at every call.
+ */
+const VERIFIED_MAX = 1_000;
+const verified = new Map<string, { secret: string; exp: number; claims: AttachClaims }>();
+
+async function verifiedClaims(secret: string, token: string): Promise<AttachClaims | null> {
+  const hit = verified.get(token);
+  if (hit && hit.secret === secret && Date.now() < hit.exp * 1000) return hit.claims;
+  const claims = await verifyAttachToken(secret, token, GATEWAY_AUDIENCE);
+  const exp = claims && decodeJwt(token).exp;
+  if (!claims || typeof exp !== "number") return claims;
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(token, { secret, exp, claims });
   return claims;
 }

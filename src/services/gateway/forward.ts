@@ -5,9 +5,17 @@ import type { GatewayProvider } from "../../lib/model-keys.ts";
 import { recheckHostToken } from "../runs/token-checks.ts";
 import { verifyModelCall } from "./credential.ts";
 import { recordModelCall } from "./record.ts";
-import { usageTap } from "./tap.ts";
+import { type TapResult, usageTap } from "./tap.ts";
 import { resolveUpstream, type Upstream, upstreamUrl } from "./upstream.ts";
 import { noUsage } from "./usage.ts";
+
+/**
+ * How long a model call may rely on this isolate's reading of the key behind its credential (the
+ * key its host connected with, or that claimed a LOCAL run): one D1 read per key every two
+ * seconds instead of one per call, an agent's calls coming in quick succession. A revoked key
+ * stops its runs' calls within that; whether the run is still held is asked at every call.
+ */
+const KEY_STANDING_TTL_MS = 2_000;
 
 /** Request headers that stay at the gateway: the run credential and what names this hop. */
 const DROPPED_REQUEST = new Set([
@@ -55,6 +63,9 @@ export async function forwardModelCall(o: {
 }): Promise<Response> {
   const { env, req, provider, path } = o;
   const claims = await verifyModelCall(env, req);
+  // the run is rechecked while the body is read and the upstream resolved: none waits for another
+  const held = recheckHostToken(env, claims, { keyStandingTtlMs: KEY_STANDING_TTL_MS });
+  held.catch(() => {}); // awaited below; a refusal before then is not left unhandled
   const generates = req.method === "POST" && GENERATES[provider].test(path);
   const raw = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();
   // biome-ignore lint/suspicious/noExplicitAny: a provider's JSON, read field by field
@@ -65,10 +76,7 @@ export async function forwardModelCall(o: {
     body = undefined;
   }
   const asked = typeof body?.model === "string" ? body.model : /\/models\/([^/:]+)/.exec(path)?.[1];
-  const [, upstream] = await Promise.all([
-    recheckHostToken(env, claims),
-    cachedUpstream(env, claims, provider, asked),
-  ]);
+  const [, upstream] = await Promise.all([held, cachedUpstream(env, claims, provider, asked)]);
   // OpenAI chat streams report usage only when asked: ask, and hold that chunk back from a
   // client that did not
   let stripUsageChunk = false;
@@ -104,35 +112,39 @@ export async function forwardModelCall(o: {
   }
   const headers = new Headers();
   for (const [k, v] of res.headers) if (!DROPPED_RESPONSE.has(k)) headers.append(k, v);
-  if (!generates || !res.body || !res.ok)
+  const record = (r: TapResult) =>
+    o.waitUntil(
+      recordModelCall(env, {
+        teamId: claims.teamId,
+        runId: claims.runId,
+        executionId: claims.executionId ?? 0,
+        upstream,
+        status: res.status,
+        tokens: r.usage,
+        startedAt,
+        ttfbMs: r.ttfbMs,
+        endedAt: r.endedAt,
+      }).catch((err) => log.error("model call not recorded", { run_id: claims.runId, error: err })),
+    );
+  if (!generates || !res.body) {
+    // a provider's error answer is a call too: it shows in usage as failed, at no cost
+    if (generates && !res.ok) record(bodilessResult(startedAt));
     return new Response(res.body, { status: res.status, headers });
+  }
+  // an error answer goes to the client whole, the usage chunk we asked for was never sent
+  const strip = stripUsageChunk && res.ok;
   const tap = usageTap({
     provider,
     sse: /text\/event-stream/i.test(res.headers.get("content-type") ?? ""),
-    stripUsageChunk,
+    stripUsageChunk: strip,
     usage: noUsage(),
     startedAt,
+    // an error answer is recorded with the usage it reported, if any (else none, costing 0)
     done: (r) => {
-      if (!r.usage.seen) return;
-      o.waitUntil(
-        recordModelCall(env, {
-          teamId: claims.teamId,
-          runId: claims.runId,
-          executionId: claims.executionId ?? 0,
-          upstream,
-          status: res.status,
-          tokens: r.usage,
-          startedAt,
-          ttfbMs: r.ttfbMs,
-          endedAt: r.endedAt,
-        }).catch((err) =>
-          log.error("model call not recorded", { run_id: claims.runId, error: err }),
-        ),
-      );
+      if (r.usage.seen || !res.ok) record(r);
     },
   });
-  if (stripUsageChunk)
-    return new Response(res.body.pipeThrough(tap), { status: res.status, headers });
+  if (strip) return new Response(res.body.pipeThrough(tap), { status: res.status, headers });
   // the client's copy streams natively; usage is read from the other copy, which also runs to
   // the answer's end when the client goes away first
   const [client, copy] = res.body.tee();
@@ -144,6 +156,11 @@ export async function forwardModelCall(o: {
   );
   return new Response(client, { status: res.status, headers });
 }
+
+const bodilessResult = (startedAt: number): TapResult => {
+  const now = Date.now();
+  return { usage: noUsage(), ttfbMs: now - startedAt, endedAt: now, complete: true };
+};
 
 /**
  * The client's headers (its API version and beta flags among them), with the provider's key in

@@ -1,4 +1,4 @@
-import { isHeld } from "@ambit/protocol";
+import { isHeld, type Role } from "@ambit/protocol";
 import { createDb } from "../../db/client.ts";
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -22,7 +22,11 @@ const LOCAL_HOLDER = /^local:(.+)$/;
  * host connected with still valid and admin (a runner container's has no key: its credential was
  * bound to the run).
  */
-export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<void> {
+export async function recheckHostToken(
+  env: Env,
+  claims: AttachClaims,
+  o: { keyStandingTtlMs?: number } = {},
+): Promise<void> {
   const dead = (why: string) =>
     new AppError(
       "authentication_required",
@@ -30,6 +34,21 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
     );
   if (claims.executionId === undefined)
     throw dead("it names no execution of the run (issued before tokens were bound to one)");
+  const local = LOCAL_HOLDER.exec(claims.principal.id);
+  // the key behind the token is read while the run answers (one round trip, not two in a row: the
+  // model gateway does this at every call); both must pass, the run's answer is judged first
+  const role = claims.keyId
+    ? recentKeyRole(
+        env,
+        {
+          teamId: claims.teamId,
+          keyId: claims.keyId,
+          ...(local ? { principalId: local[1] } : {}),
+        },
+        o.keyStandingTtlMs ?? 0,
+      )
+    : Promise.resolve(null);
+  role.catch(() => {}); // awaited below unless the run refuses first
   const status = await runSession(env, claims.runId).status({
     runId: claims.runId,
     teamId: claims.teamId,
@@ -41,27 +60,46 @@ export async function recheckHostToken(env: Env, claims: AttachClaims): Promise<
     );
   if (!isHeld(status.state))
     throw dead(`execution ${claims.executionId} is ${status.state}, held by no one`);
-  const local = LOCAL_HOLDER.exec(claims.principal.id);
   if (local) {
-    const role = claims.keyId
-      ? await keyRoleNow(createDb(env.DB), {
-          teamId: claims.teamId,
-          keyId: claims.keyId,
-          principalId: local[1],
-        })
-      : null;
-    if (!role || !roleAtLeast(role, "member"))
+    const r = await role;
+    if (!r || !roleAtLeast(r, "member"))
       throw dead(
         "the user whose CLI runs this LOCAL run is no longer a member of the team, or the key that claimed it was revoked",
       );
   } else if (claims.keyId) {
     // a host that connected with an API key holds the run while that key admits it to the pool
-    const role = await keyRoleNow(createDb(env.DB), { teamId: claims.teamId, keyId: claims.keyId });
-    if (!role || !roleAtLeast(role, "admin"))
+    const r = await role;
+    if (!r || !roleAtLeast(r, "admin"))
       throw dead(
         "the API key its host connected with was revoked or expired, or lost the admin role",
       );
   }
+}
+
+/**
+ * A key's role now, or as this isolate read it less than `ttlMs` ago. Only a standing key is
+ * remembered (a refusal is read again every time), so a revoked or demoted key stops granting
+ * within `ttlMs`. 0: read it now.
+ */
+const standings = new Map<string, { at: number; role: Role }>();
+const STANDINGS_MAX = 1_000;
+
+async function recentKeyRole(
+  env: Env,
+  key: { teamId: string; keyId: string; principalId?: string },
+  ttlMs: number,
+): Promise<Role | null> {
+  const id = [key.teamId, key.keyId, key.principalId].join("|");
+  const hit = ttlMs > 0 ? standings.get(id) : undefined;
+  if (hit && Date.now() - hit.at < ttlMs) return hit.role;
+  const at = Date.now();
+  const role = await keyRoleNow(createDb(env.DB), key, at);
+  if (ttlMs > 0) {
+    if (standings.size >= STANDINGS_MAX) standings.clear();
+    if (role) standings.set(id, { at, role });
+    else standings.delete(id);
+  }
+  return role;
 }
 
 /**

@@ -15,11 +15,12 @@ const isDate = (v: string) => v.length === 10;
 /**
  * The instants [from, to) of a stats query. A date means its midnight in `tz`; as `to`, the whole
  * day is included (the range ends at the next midnight). Without `to`: now. Without `from`: the
- * midnight (in `tz`) 29 days before `to`'s day.
+ * midnight (in `tz`) 29 days before `to`'s day. At most `maxDays` apart.
  */
 export function resolveRange(
   q: Pick<RunStatsQuery, "from" | "to" | "tz">,
   now: number,
+  maxDays = MAX_DAYS,
 ): { from: number; to: number } {
   const to =
     q.to === undefined
@@ -38,11 +39,11 @@ export function resolveRange(
     throw invalid("from", `from (${f}) must be before to (${t}); swap them or widen the range`);
   }
   // an hour of slack: a range of whole days across a daylight-saving change is an hour longer
-  if (to - from > MAX_DAYS * DAY_MS + 3_600_000) {
+  if (to - from > maxDays * DAY_MS + 3_600_000) {
     const days = Math.ceil((to - from) / DAY_MS);
     throw invalid(
       q.from === undefined ? "to" : "from",
-      `the range spans ${days} days and at most ${MAX_DAYS} may be asked at once; ` +
+      `the range spans ${days} days and at most ${maxDays} may be asked at once; ` +
         "narrow from/to (ask several ranges for a longer view)",
     );
   }

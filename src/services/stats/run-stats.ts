@@ -1,9 +1,10 @@
 import type { RunState, RunStats, RunStatsQuery } from "@ambit/protocol";
 import { and, asc, desc, eq, gte, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import { runs } from "../../db/schema.ts";
-import { dateOfDay, DAY_MS, dayOfDate, localDate, offsetSegments } from "../../lib/time-zone.ts";
+import { dateOfDay } from "../../lib/time-zone.ts";
 import type { Ctx } from "../context.ts";
 import { visibleTo } from "../runs/sharing.ts";
+import { daysOf, localDay } from "./local-day.ts";
 import { resolveRange } from "./range.ts";
 import { daySeries, groupSeries, successRate, sum, tally } from "./tally.ts";
 
@@ -43,7 +44,7 @@ export async function getRunStats({
   // updated_at)` index, reading the team's whole history instead of the range
   const key =
     input.group_by === "day"
-      ? localDay(from, to, input.tz)
+      ? localDay(runs.createdAt, from, to, input.tz)
       : sql`+${GROUP_COLUMNS[input.group_by]}`;
   const db = ctx.db;
   const runTime = sql`${runs.endedAt} - ${runs.startedAt}`;
@@ -124,33 +125,4 @@ function percentiles(ctx: Ctx, where: SQL, value: SQL) {
     })
     .from(sql`(WITH sorted AS MATERIALIZED ${sorted}, n AS (SELECT count(*) AS c FROM sorted)
       SELECT c AS count, ${at(50)} AS p50, ${at(95)} AS p95 FROM n)`);
-}
-
-/**
- * A run's day number (days since 1970-01-01) in `tz`: its `created_at` shifted by the zone's
- * offset at that instant. SQLite knows no zones, so the Worker lists the offsets in force over
- * the range (one per daylight-saving change) and inlines them as integer literals.
- */
-function localDay(from: number, to: number, tz: string): SQL {
-  const segments = offsetSegments(from, to, tz);
-  const int = (n: number) => {
-    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
-    return sql.raw(String(n));
-  };
-  let offset: SQL = int(segments[segments.length - 1].offset);
-  if (segments.length > 1) {
-    const whens = segments.slice(0, -1).map((s, i) => {
-      const until = int(segments[i + 1].from);
-      return sql`when ${runs.createdAt} < ${until} then ${int(s.offset)}`;
-    });
-    offset = sql`case ${sql.join(whens, sql` `)} else ${offset} end`;
-  }
-  return sql`(${runs.createdAt} + ${offset}) / ${int(DAY_MS)}`;
-}
-
-/** The dates of [from, to) in `tz`, first to last. */
-function daysOf(from: number, to: number, tz: string): string[] {
-  const first = dayOfDate(localDate(from, tz));
-  const last = dayOfDate(localDate(to - 1, tz));
-  return Array.from({ length: last - first + 1 }, (_, i) => dateOfDay(first + i));
 }

@@ -54,6 +54,7 @@ import {
 import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts";
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
+import { usage } from "./usage.ts";
 import { teamGet, teamUpdate } from "./team.ts";
 import { ssoDelete, ssoGet, ssoSet } from "./sso.ts";
 import {
@@ -115,6 +116,7 @@ export const COMMANDS: Command[] = [
   hostList,
   hostStart,
   stats,
+  usage,
   scheduleList,
   scheduleGet,
   scheduleCreate,

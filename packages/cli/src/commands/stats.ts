@@ -1,5 +1,5 @@
 import type { RunStats, StatsRunsParams } from "@ambit/sdk";
-import { type Command, str, UsageError } from "../command.ts";
+import { type Command, str, UsageError, type Values } from "../command.ts";
 import { clip, printJson, table } from "../output.ts";
 
 const GROUPS = ["day", "source", "model", "environment", "creator", "state"];
@@ -50,6 +50,22 @@ export function renderStats(s: RunStats): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The options of a report over a range (`stats`, `usage`), split by one of `groups`. */
+export const rangeOptions = (groups: string[]): Command["options"] => ({
+  from: { type: "string", value: "<date|time>", description: "start: 2026-03-01 or RFC 3339" },
+  to: { type: "string", value: "<date|time>", description: "end (a date includes its day)" },
+  "group-by": { type: "string", short: "g", value: "<field>", description: groups.join(", ") },
+  tz: { type: "string", value: "<zone>", description: "IANA time zone of the days (UTC)" },
+});
+
+/** The API query of a range report's options; an unknown `--group-by` is a usage error. */
+export function rangeQuery(values: Values, groups: string[], usage: string) {
+  const group = str(values["group-by"]);
+  if (group !== undefined && !groups.includes(group))
+    throw new UsageError(`--group-by is one of ${groups.join(", ")}`, usage);
+  return { from: str(values.from), to: str(values.to), group_by: group, tz: str(values.tz) };
+}
+
 export const stats: Command = {
   path: ["stats"],
   summary: "Run statistics: counts by state, success rate, run and queue times, failure reasons",
@@ -57,28 +73,14 @@ export const stats: Command = {
     "Counts the runs you can see created in [--from, --to) (default: the last 30 days; at most " +
     "92). A date means its midnight in --tz; as --to it includes that whole day. Success is " +
     "succeeded ÷ (succeeded + failed + error): cancelled runs are left out.",
-  options: {
-    from: { type: "string", value: "<date|time>", description: "start: 2026-03-01 or RFC 3339" },
-    to: { type: "string", value: "<date|time>", description: "end (a date includes its day)" },
-    "group-by": { type: "string", short: "g", value: "<field>", description: GROUPS.join(", ") },
-    tz: { type: "string", value: "<zone>", description: "IANA time zone of the days (UTC)" },
-  },
+  options: rangeOptions(GROUPS),
   examples: [
     "ambit stats",
     "ambit stats --from 2026-03-01 --to 2026-03-31 --tz Europe/Paris",
     "ambit stats --group-by model --json | jq '.series[] | {key, success_rate}'",
   ],
   async run({ values, client, io, json }) {
-    const group = str(values["group-by"]);
-    if (group !== undefined && !GROUPS.includes(group)) {
-      throw new UsageError(`--group-by is one of ${GROUPS.join(", ")}`, "ambit stats");
-    }
-    const query: StatsRunsParams = {
-      from: str(values.from),
-      to: str(values.to),
-      group_by: group as StatsRunsParams["group_by"],
-      tz: str(values.tz),
-    };
+    const query = rangeQuery(values, GROUPS, "ambit stats") as StatsRunsParams;
     const answer = await client().stats.runs(query);
     if (json) return (printJson(io, answer), 0);
     io.out.write(renderStats(answer));

@@ -423,6 +423,57 @@ class RunStats(_RunStatsFrom):
     series_truncated: bool
 
 
+UsageGroupBy = Literal["day", "member", "model", "source", "environment", "schedule"]
+
+
+class UsageCostBreakdown(TypedDict):
+    input_cost_usd: float
+    input_cache_read_cost_usd: float
+    input_cache_write_cost_usd: float
+    output_cost_usd: float
+
+
+class UsageTokens(TypedDict):
+    input: int
+    """Uncached input."""
+    output: int
+    input_cache_read: int
+    input_cache_write: int
+    total: int
+
+
+class UsageTotals(TypedDict):
+    cost_usd: float
+    cost_breakdown_usd: UsageCostBreakdown
+    tokens: UsageTokens
+    model_calls: int
+    """Model calls the gateway recorded in the range."""
+    failed_model_calls: int
+    """Of which the provider answered with an error."""
+    runs: int
+    """Runs created in the range."""
+    compute_time_ms: int
+
+
+class UsageBucket(UsageTotals):
+    key: Optional[str]
+    """The day (``YYYY-MM-DD`` in ``tz``) or the group's value; ``None``: without one."""
+
+
+_UsageReportFrom = TypedDict("_UsageReportFrom", {"from": str})
+
+
+class UsageReport(_UsageReportFrom):
+    """``stats.usage``'s answer: what the team spent in [``from``, ``to``)."""
+
+    to: str
+    tz: str
+    group_by: UsageGroupBy
+    total: UsageTotals
+    series: List[UsageBucket]
+    series_truncated: bool
+
+
 class MeUser(TypedDict):
     uid: str
     name: Optional[str]

@@ -11,6 +11,10 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** "$12.35"; below a cent "$0.0143", so small agent calls stay visible. */
+export const formatUsd = (n: number) =>
+  `$${n !== 0 && Math.abs(n) < 0.01 ? n.toFixed(4) : n.toFixed(2)}`;
+
 /** A run's duration: from its start to its end (its last update once terminal) or now. */
 export function runDuration(
   run: { started_at?: string | null; updated_at: string; state: string },

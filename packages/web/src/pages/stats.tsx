@@ -5,6 +5,7 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useEffect } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
+import { CostChart, CostFigures, TopCost, useUsage } from "../stats/cost.tsx";
 import { DayChart } from "../stats/day-chart.tsx";
 import { FailureReasons, Figures } from "../stats/figures.tsx";
 import { SplitChart } from "../stats/split-chart.tsx";
@@ -31,6 +32,10 @@ export function StatsPage() {
     enabled: !!complete && search.group_by !== "day",
   });
   const days = search.group_by === "day" ? stats.data : daily.data;
+  // what the range cost (GET /usage): per day, and the costliest models and members
+  const costDays = useUsage(search, "day", !!complete);
+  const costModels = useUsage(search, "model", !!complete);
+  const costMembers = useUsage(search, "member", !!complete);
 
   function apply(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -75,6 +80,10 @@ export function StatsPage() {
         <button type="submit">Show</button>
       </form>
       <Problem error={stats.error ?? daily.error} what="Could not read the stats" />
+      <Problem
+        error={costDays.error ?? costModels.error ?? costMembers.error}
+        what="Could not read the usage"
+      />
       {stats.isPending && complete && <p>Loading…</p>}
       {stats.data && (
         <>
@@ -89,6 +98,24 @@ export function StatsPage() {
           )}
           <SplitTable stats={stats.data} />
         </>
+      )}
+      {costDays.data && (
+        <section aria-labelledby="cost-heading">
+          <h2 id="cost-heading">Cost</h2>
+          <CostFigures usage={costDays.data} />
+          <h3>Cost per day</h3>
+          <CostChart series={costDays.data.series} />
+          <div className="cost-tops">
+            <div>
+              <h3>Top models</h3>
+              {costModels.data && <TopCost usage={costModels.data} label="Model" />}
+            </div>
+            <div>
+              <h3>Top members</h3>
+              {costMembers.data && <TopCost usage={costMembers.data} label="Member" />}
+            </div>
+          </div>
+        </section>
       )}
     </>
   );

@@ -16,9 +16,14 @@ export function Figures({ stats }: { stats: RunStats }) {
     ["queue-p50", "In queue p50", ms(stats.queue_time_ms.p50)],
     ["queue-p95", "In queue p95", ms(stats.queue_time_ms.p95)],
   ];
+  return <FigureList items={items} />;
+}
+
+/** Headline numbers as [id, label, value]: each value's `data-figure` is its id. */
+export function FigureList(p: { items: [string, string, string][]; testId?: string }) {
   return (
-    <dl className="figures">
-      {items.map(([id, label, value]) => (
+    <dl className="figures" data-testid={p.testId}>
+      {p.items.map(([id, label, value]) => (
         <div key={id}>
           <dt>{label}</dt>
           <dd data-figure={id}>{value}</dd>

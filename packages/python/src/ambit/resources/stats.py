@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from .._flow import Flow
-from ..types import RunStats, StatsGroupBy
+from ..types import RunStats, StatsGroupBy, UsageGroupBy, UsageReport
 from ._base import APIResource, C, Options, endpoint
 
 if TYPE_CHECKING:
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 class Stats(APIResource[C]):
-    """``client.stats``: aggregates over the team's runs, for dashboards."""
+    """``client.stats``: aggregates over the team's runs and their spending, for dashboards."""
 
     @endpoint
     def runs(
@@ -33,3 +33,23 @@ class Stats(APIResource[C]):
         """
         query = {"from": from_, "to": to, "group_by": group_by, "tz": tz}
         return self._client.request_flow("GET", "/stats/runs", query=query, **options)
+
+    @endpoint
+    def usage(
+        self,
+        *,
+        from_: Optional[str] = None,
+        to: Optional[str] = None,
+        group_by: Optional[UsageGroupBy] = None,
+        tz: Optional[str] = None,
+        **options: Unpack[Options],
+    ) -> Flow[UsageReport]:
+        """What the team spent in [``from_``, ``to``) (default: the last 30 days; at most 366):
+        cost in USD, tokens by kind, model calls (and failed ones) from the gateway's ledger, runs
+        created and their compute time, in ``total`` and as a ``series`` by ``group_by``: ``day``
+        (default), ``member``, ``model``, ``source``, ``environment`` or ``schedule``.
+
+        ``client.stats.usage(from_="2026-03-01", to="2026-03-31", group_by="model")``
+        """
+        query = {"from": from_, "to": to, "group_by": group_by, "tz": tz}
+        return self._client.request_flow("GET", "/usage", query=query, **options)
