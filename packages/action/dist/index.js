@@ -1329,12 +1329,14 @@ var Integrations = class extends APIResource {
    * for await (const d of client.integrations.deliveries(uid, { outcome: "failed" })) console.log(d.id, d.reason);
    */
   deliveries(uid, query = {}, options) {
+    const { cursor, ...rest } = query;
     return new PagePromise(
-      (cursor) => this._client.get(path`/integrations/${uid}/deliveries`, {
+      (next) => this._client.get(path`/integrations/${uid}/deliveries`, {
         ...options,
-        query: { ...query, ...cursor ? { cursor } : {} }
+        query: { ...rest, ...next ? { cursor: next } : {} }
       }),
-      (page) => page.deliveries
+      (page) => page.deliveries,
+      cursor
     );
   }
   /**
