@@ -24,6 +24,10 @@ export const teams = sqliteTable("teams", {
   auditRetentionDays: integer("audit_retention_days").notNull().default(400),
   /** whether the team's runs call models through the platform's gateway (hosts get no model key) */
   modelGateway: integer("model_gateway", { mode: "boolean" }).notNull().default(true),
+  /** budgets in micro-USD (null: none): the team's a month, each member's a month, a run's default cap */
+  budgetMonthly: integer("budget_monthly"),
+  memberBudgetMonthly: integer("member_budget_monthly"),
+  runMaxCost: integer("run_max_cost"),
 });
 
 export const users = sqliteTable(

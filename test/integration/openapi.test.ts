@@ -7,6 +7,7 @@ import { BASE, call, callWithEnv, type Json } from "../helpers/api.ts";
 const ROUTES: Record<string, string[]> = {
   "/teams": ["post"],
   "/team": ["get", "patch"],
+  "/team/budget": ["get", "patch"],
   "/team/members": ["get", "post"],
   "/team/members/{uid}": ["delete", "patch"],
   "/api-keys": ["get", "post"],

@@ -3,6 +3,7 @@ import { AppError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import type { GatewayProvider } from "../../lib/model-keys.ts";
 import { recheckHostToken } from "../runs/token-checks.ts";
+import { holdModelCall } from "./budget.ts";
 import { verifyModelCall } from "./credential.ts";
 import { recordModelCall } from "./record.ts";
 import { usageTap } from "./tap.ts";
@@ -82,6 +83,16 @@ export async function forwardModelCall(o: {
       });
     }
   }
+  // a budget's hold on the call's maximum cost, settled with its actual cost once it ended
+  const held = generates ? await holdModelCall(env, claims, upstream, body, raw?.length ?? 0) : null;
+  if (held && !held.ok) return held.response;
+  const release = () =>
+    held?.ok &&
+    o.waitUntil(
+      held.hold
+        .settle(null)
+        .catch((err) => log.error("budget hold not released", { run_id: claims.runId, error: err })),
+    );
   const url = new URL(req.url);
   const startedAt = Date.now();
   let res: Response;
@@ -92,6 +103,7 @@ export async function forwardModelCall(o: {
       body: sent,
     });
   } catch (err) {
+    release();
     log.error("model gateway: the provider did not answer", {
       run_id: claims.runId,
       provider,
@@ -104,8 +116,10 @@ export async function forwardModelCall(o: {
   }
   const headers = new Headers();
   for (const [k, v] of res.headers) if (!DROPPED_RESPONSE.has(k)) headers.append(k, v);
-  if (!generates || !res.body || !res.ok)
+  if (!generates || !res.body || !res.ok) {
+    release();
     return new Response(res.body, { status: res.status, headers });
+  }
   const tap = usageTap({
     provider,
     sse: /text\/event-stream/i.test(res.headers.get("content-type") ?? ""),
@@ -113,6 +127,12 @@ export async function forwardModelCall(o: {
     usage: noUsage(),
     startedAt,
     done: (r) => {
+      if (held?.ok)
+        o.waitUntil(
+          held.hold
+            .settle(r.usage.seen ? r.usage : null)
+            .catch((err) => log.error("model call not settled", { run_id: claims.runId, error: err })),
+        );
       if (!r.usage.seen) return;
       o.waitUntil(
         recordModelCall(env, {
