@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../../packages/cli/scripts/build.ts";
 import type { Host } from "../../packages/runner/src/host.ts";
 import { type ModelServer, startModelServer } from "../fakes/model-server.ts";
+import { runCli } from "./cli-run.ts";
 import { api, type E2eServer, startE2eServer } from "./helpers.ts";
 import { configure, createRun, inProcessHost, untilEnded } from "./runner-setup.ts";
 
@@ -20,9 +22,10 @@ let s: E2eServer;
 let dir: string;
 let host: Host;
 let model: ModelServer;
+let bin: string;
 
 beforeAll(async () => {
-  s = await startE2eServer({ teamName: "e2e-budgets" });
+  [bin, s] = await Promise.all([buildCli(), startE2eServer({ teamName: "e2e-budgets" })]);
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-budgets-"));
   model = await startModelServer(() => ({
     toolCalls: [{ name: "run_shell_command", args: { command: "echo spend" } }],
@@ -55,6 +58,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+const ambit = (args: string[]) =>
+  runCli(bin, args, { env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key } });
+
 const budget = async (body?: Record<string, unknown>) => {
   const res = await api(s.url, body ? "PATCH" : "GET", "/api/v1/team/budget", { key: s.key, body });
   expect(res.status, res.text).toBe(200);
@@ -73,7 +79,10 @@ async function settledSpend(): Promise<number> {
 
 describe("budgets (wrangler dev, the real runner)", () => {
   it("a budget crossed mid-run stops that run FAILED (budget_exceeded) and refuses the next run", async () => {
-    await budget({ monthly_usd: 0.02 }); // room for five calls: the fifth passes it
+    // room for five calls: the fifth passes it
+    const set = await ambit(["budget", "set", "--monthly-usd", "0.02"]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/Team, monthly: +\$0\.02/);
     const runId = await createRun(s, "Spend", WORKER, { model_id: "metered" });
     const run = await untilEnded(s, runId, 60_000);
     expect(run.state).toBe("FAILED");
@@ -90,6 +99,10 @@ describe("budgets (wrangler dev, the real runner)", () => {
     expect(next.status, next.text).toBe(403);
     expect(next.json.error_code).toBe("budget_exceeded");
     expect(next.json.detail).toMatch(/monthly budget of \$0\.02 is used up .* resets at /);
+    const shown = await ambit(["budget", "get"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/\(spent \$0\.02\)/);
+    expect(shown.stdout).toMatch(/Resets at: +\d{4}-\d\d-01T00:00:00\.000Z/);
   }, 120_000);
 
   it("twenty runs at once against a small budget pass it by less than one call", async () => {

@@ -55,6 +55,7 @@ import { secretDelete, secretList, secretRotate, secretSet } from "./secrets.ts"
 import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { teamGet, teamUpdate } from "./team.ts";
+import { budgetGet, budgetSet } from "./budget.ts";
 import { ssoDelete, ssoGet, ssoSet } from "./sso.ts";
 import {
   webhookCreate,
@@ -132,6 +133,8 @@ export const COMMANDS: Command[] = [
   integrationRedeliver,
   teamGet,
   teamUpdate,
+  budgetGet,
+  budgetSet,
   ssoGet,
   ssoSet,
   ssoDelete,
