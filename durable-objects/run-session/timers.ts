@@ -89,7 +89,8 @@ export async function lease(s: Session, ref: RunRef): Promise<LeaseResult> {
     ok: true,
     state: run.state,
     execution_id: run.execution_id,
-    cancel_requested: run.cancel_requested_at !== null,
+    // a budget's stop too: a LOCAL run's CLI has no pool to tell it
+    cancel_requested: run.cancel_requested_at !== null || run.stop_status !== null,
     lease_ms: leaseMs,
   };
 }
