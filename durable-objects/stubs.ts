@@ -2,6 +2,7 @@ import type { HostPool } from "./host-pool/host-pool.ts";
 import type { RateLimiter } from "./rate-limiter/rate-limiter.ts";
 import type { RunSession } from "./run-session/run-session.ts";
 import type { RunnerContainer } from "./runner-container/runner-container.ts";
+import type { TeamLedger } from "./team-ledger/team-ledger.ts";
 
 /**
  * The one place a Durable Object stub is obtained, and so the one place each object's name is
@@ -25,6 +26,11 @@ export function hostPool(env: Env, teamId: string, pool: string): HostPoolStub {
 /** The `RateLimiter` token bucket of a rule and a key, named `<rule>:<key>` (e.g. `signup:<address>`). */
 export function rateLimiter(env: Env, rule: string, key: string): DurableObjectStub<RateLimiter> {
   return env.RATE_LIMITER.getByName(`${rule}:${key}`);
+}
+
+/** The `TeamLedger` of a team (its budgets' spend and holds), named by the team id. */
+export function teamLedger(env: Env, teamId: string): DurableObjectStub<TeamLedger> {
+  return env.TEAM_LEDGER.getByName(teamId);
 }
 
 /**

@@ -37,6 +37,7 @@ import { schedulesRoutes } from "./routes/schedules.ts";
 import { statsRoutes } from "./routes/stats.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { teamRoutes } from "./routes/team.ts";
+import { budgetRoutes } from "./routes/budgets.ts";
 import { teamsRoutes } from "./routes/teams.ts";
 import { meRoutes } from "./routes/me.ts";
 import { webAuthRoutes } from "./routes/web-auth.ts";
@@ -82,6 +83,7 @@ export function createApp() {
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
   api.use("*", requireAuth, scopeCheck, apiRateLimit, idempotency);
   api.route("/", teamRoutes);
+  api.route("/", budgetRoutes);
   api.route("/", meRoutes);
   api.route("/", apiKeyRoutes);
   api.route("/", serviceAccountRoutes);

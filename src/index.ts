@@ -11,6 +11,7 @@ import { log } from "./lib/log.ts";
 export { RunSession } from "../durable-objects/run-session/run-session.ts";
 export { HostPool } from "../durable-objects/host-pool/host-pool.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter/rate-limiter.ts";
+export { TeamLedger } from "../durable-objects/team-ledger/team-ledger.ts";
 // bound only in the `containers` wrangler environment (PLATFORM_HOSTS=containers)
 export { RunnerContainer } from "../durable-objects/runner-container/runner-container.ts";
 

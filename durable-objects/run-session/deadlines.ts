@@ -36,6 +36,11 @@ export function dueTimer(run: RunRecord, now: number, graceMs: number): DueTimer
   return run.deadline_at !== null && now >= run.deadline_at ? "deadline" : null;
 }
 
+/** How a run told to stop ends: as its budget said (`stop_status`), else as its deadline does. */
+export function stopStatus(run: Pick<RunRecord, "max_run_ms" | "stop_status">): RunStatusMessage {
+  return run.stop_status ?? timeoutStatus(run);
+}
+
 /** How a run that passed the team's maximum run time ends. */
 export function timeoutStatus(run: Pick<RunRecord, "max_run_ms">): RunStatusMessage {
   const limit = run.max_run_ms ?? 0;

@@ -71,6 +71,7 @@ function create(s: Session, input: RunInit, times?: Times): number {
     max_run_ms: null,
     deadline_at: null,
     timed_out_at: null,
+    stop_status: null,
     lease_until: input.pool === LOCAL_POOL ? input.createdAt + leaseMs : null,
     started_by: input.actor,
   };

@@ -1,5 +1,5 @@
 import type { HostMessage, RunStatusMessage } from "@ambit/protocol";
-import { timeoutStatus } from "./deadlines.ts";
+import { stopStatus } from "./deadlines.ts";
 import { type RunCommand, transition, type TransitionResult } from "./state-machine.ts";
 import type { RunRecord } from "./storage.ts";
 import type { Step } from "./transitions.ts";
@@ -19,17 +19,22 @@ export type HostReport = Extract<
  * a resend, a start or block a follow-up already overtook, anything after the run ended). A final
  * report always ends an active run: a success without `task_started` starts the run first, and a
  * refused success or failure ends it ERROR. A cancel confirmed after the run passed its deadline
- * ends it FAILED (`budget_exceeded`), as the `command` RPC does.
+ * ends it FAILED (`budget_exceeded`), as the `command` RPC does; so does any final report of a run
+ * a budget stopped (its agent's model call was refused: it may fail, or finish with what it had).
  */
 export function planReport(
-  run: Pick<RunRecord, "state" | "timed_out_at" | "max_run_ms">,
+  run: Pick<RunRecord, "state" | "timed_out_at" | "max_run_ms" | "stop_status">,
   msg: HostReport,
 ): Step[] {
   const steps: Step[] = [];
   let state = run.state;
   const attempt = (command: RunCommand, status: RunStatusMessage | null): TransitionResult => {
     if (command === "cancel" && run.timed_out_at !== null) {
-      [command, status] = ["fail", timeoutStatus(run)];
+      [command, status] = ["fail", stopStatus(run)];
+    }
+    // a run a budget stopped ends FAILED however its agent took the refused model call
+    if ((command === "fail" || command === "succeed") && run.stop_status) {
+      [command, status] = ["fail", run.stop_status];
     }
     const t = transition(state, command);
     if (t.ok) {

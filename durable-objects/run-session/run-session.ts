@@ -3,6 +3,7 @@ import { type EventActor, isTerminal, type RunEvent } from "@ambit/protocol";
 import type { RunFollowupRequest, RunStatusMessage } from "@ambit/protocol";
 import { recheckAccess } from "./access.ts";
 import { attach } from "./attach.ts";
+import { budgetStop } from "./budget-stop.ts";
 import { dropWatchers, left } from "./audience.ts";
 import { followup } from "./followups.ts";
 import { onFrame } from "./frames.ts";
@@ -144,6 +145,11 @@ export class RunSession extends DurableObject<Env> {
    */
   lease(ref: RunRef): Promise<LeaseResult> {
     return lease(this.session, ref);
+  }
+
+  /** A budget is spent: the run stops and ends FAILED with `status` (budget-stop.ts). */
+  budgetStop(ref: RunRef, executionId: number, status: RunStatusMessage): Promise<SessionResult> {
+    return budgetStop(this.session, ref, executionId, status);
   }
 
   /** Applies one state-machine command; refusals are values, not exceptions. */

@@ -28,8 +28,10 @@ export type RunRecord = {
   max_run_ms: number | null;
   /** when the current execution must have ended (started + max_run_ms) */
   deadline_at: number | null;
-  /** when the run was told to stop for passing its deadline */
+  /** when the run was told to stop for passing its deadline (or a budget: `stop_status`) */
   timed_out_at: number | null;
+  /** how a run told to stop by a budget ends (FAILED, budget_exceeded); null: by its deadline */
+  stop_status: RunStatusMessage | null;
   /** a LOCAL run (pool LOCAL_POOL) ends ERROR at this time unless its CLI reports again */
   lease_until: number | null;
   /** who started the current execution: the creator (execution 1), or the follow-up's sender (src/lib/personal-secrets.ts) */
@@ -67,6 +69,7 @@ const MIGRATIONS: string[][] = [
       (SELECT actor FROM events WHERE type = 'run.state_changed' AND json_extract(payload, '$.command') = 'reopen' ORDER BY seq DESC LIMIT 1),
       (SELECT actor FROM events WHERE type = 'run.created' ORDER BY seq LIMIT 1))`,
   ],
+  ["ALTER TABLE run ADD COLUMN stop_status TEXT"],
 ];
 
 /**
@@ -81,7 +84,7 @@ const CURRENT: string[] = [
     started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0,
     execution_id INTEGER NOT NULL DEFAULT 1, host_seq INTEGER NOT NULL DEFAULT 0, archived_seq INTEGER NOT NULL DEFAULT 0,
     pool TEXT NOT NULL DEFAULT 'warp', max_run_ms INTEGER, deadline_at INTEGER, timed_out_at INTEGER, lease_until INTEGER,
-    started_by TEXT)`,
+    started_by TEXT, stop_status TEXT)`,
   `CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL,
     execution_id INTEGER NOT NULL DEFAULT 1)`,
@@ -107,8 +110,9 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
   }
 }
 
-type RawRun = Omit<RunRecord, "status_message" | "started_by"> & {
+type RawRun = Omit<RunRecord, "status_message" | "started_by" | "stop_status"> & {
   status_message: string | null;
+  stop_status: string | null;
   started_by: string;
 };
 
@@ -119,6 +123,7 @@ export function readRun(sql: SqlStorage): RunRecord | null {
   return {
     ...r,
     status_message: r.status_message ? JSON.parse(r.status_message) : null,
+    stop_status: r.stop_status ? JSON.parse(r.stop_status) : null,
     started_by: r.started_by ? JSON.parse(r.started_by) : UNKNOWN_STARTER,
   };
 }
@@ -144,13 +149,14 @@ const RUN_COLUMNS = [
   "timed_out_at",
   "lease_until",
   "started_by",
+  "stop_status",
 ] as const;
 
 const values = (r: RunRecord) =>
   RUN_COLUMNS.map((c) =>
-    c === "status_message"
-      ? r.status_message
-        ? JSON.stringify(r.status_message)
+    c === "status_message" || c === "stop_status"
+      ? r[c]
+        ? JSON.stringify(r[c])
         : null
       : c === "started_by"
         ? JSON.stringify(r.started_by)

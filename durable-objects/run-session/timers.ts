@@ -1,6 +1,6 @@
 import { type EventActor, isTerminal, LOCAL_POOL } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
-import { dueTimer, timeoutStatus } from "./deadlines.ts";
+import { dueTimer, stopStatus } from "./deadlines.ts";
 import { load } from "./open.ts";
 import { type LeaseResult, notFound, type RunRef } from "./results.ts";
 import { emitRecorded } from "./platform-events.ts";
@@ -54,7 +54,7 @@ async function fireTimers(s: Session) {
       return;
     }
     case "timeout_unconfirmed": {
-      const status = timeoutStatus(run);
+      const status = stopStatus(run);
       const message = `${status.message} (${unconfirmed})`;
       await apply(s, run, "fail", LIMITS, { ...status, message });
       await s.tellPool(run, (pool) => pool.release(run.id));
@@ -71,7 +71,7 @@ async function fireTimers(s: Session) {
       s.record(run, [{ type: "run.cancel_requested", actor: LIMITS, payload }], () => {
         run.timed_out_at = now;
       });
-      await s.tellPool(run, (pool) => pool.cancel(run.id, timeoutStatus(run).message));
+      await s.tellPool(run, (pool) => pool.cancel(run.id, stopStatus(run).message));
       return;
     }
   }
@@ -89,7 +89,8 @@ export async function lease(s: Session, ref: RunRef): Promise<LeaseResult> {
     ok: true,
     state: run.state,
     execution_id: run.execution_id,
-    cancel_requested: run.cancel_requested_at !== null,
+    // a budget's stop too: a LOCAL run's CLI has no pool to tell it
+    cancel_requested: run.cancel_requested_at !== null || run.stop_status !== null,
     lease_ms: leaseMs,
   };
 }

@@ -1,7 +1,7 @@
 import { type EventActor, isTerminal, type RunState, type RunStatusMessage } from "@ambit/protocol";
 import type { Starter } from "../../src/lib/personal-secrets.ts";
 import { dropEndedHolders } from "./audience.ts";
-import { timeoutStatus } from "./deadlines.ts";
+import { stopStatus } from "./deadlines.ts";
 import { load } from "./open.ts";
 import type { CommandOptions, Position, RunRef, SessionResult } from "./results.ts";
 import { notFound } from "./results.ts";
@@ -32,7 +32,7 @@ export async function command(
   if (opts?.maxRunMs !== undefined) run.max_run_ms = opts.maxRunMs;
   // a host confirming the stop of a run that ran out of time: it failed, it was not cancelled
   if (cmd === "cancel" && run.timed_out_at !== null) {
-    return apply(s, run, "fail", actor, timeoutStatus(run));
+    return apply(s, run, "fail", actor, stopStatus(run));
   }
   return apply(s, run, cmd, actor, status ?? null);
 }
@@ -73,7 +73,7 @@ export async function hostLost(
 ): Promise<SessionResult> {
   const run = await load(s, ref);
   if (!run) return notFound(ref);
-  if (run.timed_out_at !== null) return apply(s, run, "fail", actor, timeoutStatus(run));
+  if (run.timed_out_at !== null) return apply(s, run, "fail", actor, stopStatus(run));
   return run.cancel_requested_at !== null
     ? apply(s, run, "cancel", actor, messages.cancelled)
     : apply(s, run, "error", actor, messages.error);
@@ -159,5 +159,8 @@ function enter(run: RunRecord, { command, to, status }: Step, now: number, start
   if (command === "start") run.deadline_at = run.max_run_ms ? now + run.max_run_ms : null;
   run.ended_at = isTerminal(to) ? now : null;
   // a new execution (or another offer) starts with no stop pending
-  if (to === "QUEUED") run.cancel_requested_at = run.timed_out_at = run.deadline_at = null;
+  if (to === "QUEUED") {
+    run.cancel_requested_at = run.timed_out_at = run.deadline_at = null;
+    run.stop_status = null;
+  }
 }

@@ -28,6 +28,10 @@ export const teams = sqliteTable("teams", {
   rateLimits: text("rate_limits", { mode: "json" }).$type<RateLimitSettings>(),
   /** the team's own ceilings a platform admin set (raised) in place of the operator's vars */
   rateLimitCeilings: text("rate_limit_ceilings", { mode: "json" }).$type<RateLimitSettings>(),
+  /** budgets in micro-USD (null: none): the team's a month, each member's a month, a run's default cap */
+  budgetMonthly: integer("budget_monthly"),
+  memberBudgetMonthly: integer("member_budget_monthly"),
+  runMaxCost: integer("run_max_cost"),
 });
 
 export const users = sqliteTable(

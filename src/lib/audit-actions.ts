@@ -18,6 +18,7 @@ export type AuditRoute = {
 export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /teams": { action: "team.create", target: "team" },
   "PATCH /team": { action: "team.update", target: "team" },
+  "PATCH /team/budget": { action: "budget.update", target: "team" },
   "POST /team/members": { action: "member.add", target: "member" },
   "PATCH /team/members/{uid}": { action: "member.update", target: "member" },
   "DELETE /team/members/{uid}": { action: "member.remove", target: "member" },

@@ -34,6 +34,7 @@ const RULES: readonly Rule[] = [
   ["/api-keys", "admin", "any"],
   ["/api-keys/*", "admin", "admin"],
   ["/team", "any", "admin"],
+  ["/team/budget", "any", "admin"],
   ["/team/members/**", "any", "admin"],
   ["/team/members", "any", "admin"],
   ["/team/sso", "admin", "admin"],

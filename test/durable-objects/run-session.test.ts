@@ -25,11 +25,21 @@ const HOST = { type: "host" as const, id: "host-1" };
 async function storageOf(runId: string) {
   return runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
     run: state.storage.sql
-      .exec<Omit<RunRecord, "started_by"> & { status_message: string | null; started_by: string }>(
+      .exec<
+        Omit<RunRecord, "started_by" | "stop_status"> & {
+          status_message: string | null;
+          started_by: string;
+          stop_status: string | null;
+        }
+      >(
         "SELECT * FROM run",
       )
       .toArray()
-      .map((r) => ({ ...r, started_by: JSON.parse(r.started_by) as RunRecord["started_by"] })),
+      .map((r) => ({
+        ...r,
+        started_by: JSON.parse(r.started_by) as RunRecord["started_by"],
+        stop_status: r.stop_status ? JSON.parse(r.stop_status) : null,
+      })),
     seqs: state.storage.sql
       .exec<{ seq: number }>("SELECT seq FROM events ORDER BY seq")
       .toArray()

@@ -110,6 +110,7 @@ describe("every write route records an audit entry", () => {
     const ids: Record<string, string> = {};
     const steps: Step[] = [
       { op: "PATCH /team", path: "/team", body: { name: "renamed" } },
+      { op: "PATCH /team/budget", path: "/team/budget", body: { monthly_usd: 100 } },
       {
         op: "POST /team/members",
         path: "/team/members",

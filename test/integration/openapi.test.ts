@@ -8,6 +8,7 @@ const ROUTES: Record<string, string[]> = {
   "/teams": ["post"],
   "/team": ["get", "patch"],
   "/platform/teams/{uid}/limits": ["get", "patch"],
+  "/team/budget": ["get", "patch"],
   "/team/members": ["get", "post"],
   "/team/members/{uid}": ["delete", "patch"],
   "/api-keys": ["get", "post"],

@@ -14,11 +14,19 @@ const failed: HostReport = {
   data: { task_id: T, message: "Tests fail", error_code: "invalid_request", retryable: false },
 };
 
-const active = (state: RunState) => ({ state, timed_out_at: null, max_run_ms: null });
+const active = (state: RunState) => ({
+  state,
+  timed_out_at: null,
+  max_run_ms: null,
+  stop_status: null,
+});
 
 /** The commands a report makes from `state`, with where each leads. */
 const plan = (state: RunState, msg: HostReport, timedOut = false) =>
-  planReport({ state, timed_out_at: timedOut ? 1 : null, max_run_ms: 60_000 }, msg).map(
+  planReport(
+    { state, timed_out_at: timedOut ? 1 : null, max_run_ms: 60_000, stop_status: null },
+    msg,
+  ).map(
     (s) => `${s.command}→${s.to}`,
   );
 
@@ -64,11 +72,28 @@ describe("a holder's report, planned (run-session/report.ts)", () => {
 
   it("a confirmed cancel ends CANCELLED, or FAILED (budget_exceeded) past the deadline", () => {
     expect(plan("INPROGRESS", cancelled)).toEqual(["cancel→CANCELLED"]);
-    const run = { state: "INPROGRESS" as const, timed_out_at: 1, max_run_ms: 120_000 };
+    const run = {
+      state: "INPROGRESS" as const,
+      timed_out_at: 1,
+      max_run_ms: 120_000,
+      stop_status: null,
+    };
     const [step] = planReport(run, cancelled);
     const status = { error_code: "budget_exceeded" };
     expect(step).toMatchObject({ command: "fail", to: "FAILED", status });
     expect(step.status?.message).toMatch(/maximum run time of 2 min/);
+  });
+
+  it("a run a budget stopped ends FAILED (budget_exceeded) however its holder reports the end", () => {
+    const stop = {
+      message: "Stopped: the team's monthly budget…",
+      error_code: "budget_exceeded" as const,
+    };
+    const run = { ...active("INPROGRESS"), timed_out_at: 1, stop_status: stop };
+    for (const msg of [cancelled, failed, done])
+      expect(planReport(run, msg)).toEqual([
+        { command: "fail", from: "INPROGRESS", to: "FAILED", status: stop },
+      ]);
   });
 
   it("changes nothing once the run ended: a redelivered final report is applied once", () => {

@@ -1462,6 +1462,26 @@ var ServiceAccounts = class extends APIResource {
 };
 
 // packages/sdk/src/resources/team.ts
+var Budget = class extends APIResource {
+  /**
+   * The budgets, this month's spend (the team's, the caller's own runs') and when they reset.
+   *
+   * @example
+   * const { monthly_usd, spent, period } = await client.team.budget.retrieve();
+   */
+  retrieve(options) {
+    return this._client.get("/team/budget", options);
+  }
+  /**
+   * Sets budgets in USD (admins); `null` removes one, an omitted one stays.
+   *
+   * @example
+   * await client.team.budget.update({ monthly_usd: 500, member_monthly_usd: 100, run_max_cost_usd: 5 });
+   */
+  update(body, options) {
+    return this._client.patch("/team/budget", { body, ...options });
+  }
+};
 var Sso = class extends APIResource {
   /**
    * The settings, never the client secret (`client_secret_set`).
@@ -1537,10 +1557,12 @@ var Members = class extends APIResource {
 var Team = class extends APIResource {
   members;
   sso;
+  budget;
   constructor(client) {
     super(client);
     this.members = new Members(client);
     this.sso = new Sso(client);
+    this.budget = new Budget(client);
   }
   /**
    * The team, its size, and who the caller is on it (uid, type, role).

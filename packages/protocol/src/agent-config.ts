@@ -149,6 +149,14 @@ export const AmbientAgentConfig = z
       .object({ public_access: z.enum(["VIEWER", "EDITOR"]).optional() })
       .optional(),
     credential_strategy: z.enum(["CREATOR", "EXECUTOR"]).nullable().optional(),
+    max_cost_usd: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe(
+        "the most this run's model calls may cost in USD (the gateway's ledger); at it, the next call is refused and the run ends FAILED with budget_exceeded. Default: the team's run_max_cost_usd",
+      ),
     ...ResolvedConfigFields,
   })
   .superRefine((v, ctx) => {

@@ -15,6 +15,7 @@ export const PLATFORM_EVENT_TYPES = [
   "artifact.created",
   "schedule.spawn_failed",
   "integration.delivery_failed",
+  "budget.threshold",
 ] as const;
 
 /** The events an outbound webhook may subscribe to: all but the internal ones. */

@@ -35,7 +35,12 @@ export const EventPayloads = {
     status_message: RunStatusMessage.optional(),
     execution_id: z.number().int().optional(),
   }),
-  "run.cancel_requested": z.object({ state: RunState }),
+  "run.cancel_requested": z.object({
+    state: RunState,
+    // set when a budget stopped the run (the gateway refused its model call)
+    reason: z.literal("budget_exceeded").optional(),
+    message: z.string().optional(),
+  }),
   "run.waiting": z.object({ status_message: RunStatusMessage }),
   "agent.message": z.object({
     text,

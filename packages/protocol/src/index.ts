@@ -31,3 +31,4 @@ export * from "./usage.ts";
 export * from "./event-types.ts";
 export * from "./integration-enums.ts";
 export * from "./usage-report.ts";
+export * from "./budgets.ts";

@@ -24,7 +24,9 @@ export const PlatformEventMessage = z.object({
   /**
    * What happened. Run events: `{ run_id, state, previous_state?, source, title }` and, by type,
    * `status_message`, `followup` (`{ message, sender }`), `artifact` (the ArtifactItem). Others:
-   * `{ schedule_id, error }`, `{ integration_id, delivery_id, error }`. Never a secret's value.
+   * `{ schedule_id, error }`, `{ integration_id, delivery_id, error }`, `budget.threshold`:
+   * `{ budget, member_id?, run_id?, threshold, limit_usd, spent_usd, period_start, resets_at }`.
+   * Never a secret's value.
    */
   data: z.record(z.string(), z.unknown()),
 });

@@ -292,6 +292,17 @@ class ArtifactsTest(ApiTestCase):
         raises(self, ambit.NotFoundError, lambda: artifacts.download(str(uuid.uuid4())))
 
 
+class BudgetTest(ApiTestCase):
+    def test_set_read_and_remove_budgets(self) -> None:
+        b = self.client.team.budget.update(monthly_usd=1000, run_max_cost_usd=5)
+        self.assertEqual((b["monthly_usd"], b["member_monthly_usd"], b["run_max_cost_usd"]), (1000, None, 5))
+        self.assertRegex(b["period"]["resets_at"], r"^\d{4}-\d\d-01T00:00:00")
+        self.assertEqual(b["thresholds"], [80, 90, 100])
+        cleared = self.client.team.budget.update(monthly_usd=None, run_max_cost_usd=None)
+        self.assertEqual((cleared["monthly_usd"], cleared["run_max_cost_usd"]), (None, None))
+        self.assertIsNone(self.client.team.budget.retrieve()["monthly_usd"])
+
+
 class ErrorsTest(ApiTestCase):
     def test_400_with_every_invalid_field(self) -> None:
         bad = raises(self, ambit.BadRequestError, lambda: self.client.agent.runs.create())

@@ -3,6 +3,7 @@ import { AppError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import type { GatewayProvider } from "../../lib/model-keys.ts";
 import { recheckHostToken } from "../runs/token-checks.ts";
+import { holdModelCall } from "./budget.ts";
 import { verifyModelCall } from "./credential.ts";
 import { recordModelCall } from "./record.ts";
 import { type TapResult, usageTap } from "./tap.ts";
@@ -90,6 +91,18 @@ export async function forwardModelCall(o: {
       });
     }
   }
+  // a budget's hold on the call's maximum cost, settled with its actual cost once it ended
+  const budget = generates ? await holdModelCall(env, claims, upstream, body, raw?.length ?? 0) : null;
+  if (budget && !budget.ok) return budget.response;
+  // once per call: its usage replaces the hold, or none releases it
+  const settle = (tokens: TapResult["usage"] | null) =>
+    budget?.ok &&
+    o.waitUntil(
+      budget.hold
+        .settle(tokens)
+        .catch((err) => log.error("model call not settled", { run_id: claims.runId, error: err })),
+    );
+  const release = () => settle(null);
   const url = new URL(req.url);
   const startedAt = Date.now();
   let res: Response;
@@ -100,6 +113,7 @@ export async function forwardModelCall(o: {
       body: sent,
     });
   } catch (err) {
+    release();
     log.error("model gateway: the provider did not answer", {
       run_id: claims.runId,
       provider,
@@ -129,6 +143,7 @@ export async function forwardModelCall(o: {
   if (!generates || !res.body) {
     // a provider's error answer is a call too: it shows in usage as failed, at no cost
     if (generates && !res.ok) record(bodilessResult(startedAt));
+    release();
     return new Response(res.body, { status: res.status, headers });
   }
   // an error answer goes to the client whole, the usage chunk we asked for was never sent
@@ -141,6 +156,7 @@ export async function forwardModelCall(o: {
     startedAt,
     // an error answer is recorded with the usage it reported, if any (else none, costing 0)
     done: (r) => {
+      settle(r.usage.seen ? r.usage : null);
       if (r.usage.seen || !res.ok) record(r);
     },
   });

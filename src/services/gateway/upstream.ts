@@ -7,7 +7,9 @@ import { models } from "../../db/schema.ts";
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
 import { authSecretOf, type GatewayProvider, PROVIDER_SECRETS } from "../../lib/model-keys.ts";
+import type { BudgetCaps } from "../../lib/budgets.ts";
 import { type Prices, pricesOf } from "../../lib/model-prices.ts";
+import { capsFor, readTeamBudgets } from "../budgets/caps.ts";
 
 type Config = TaskAssignment["task"]["agent_config"];
 
@@ -23,6 +25,8 @@ export type Upstream = {
   model: string;
   prices: Prices;
   memberId: string;
+  /** the budgets the call spends from (the team's, its owner's, the run's) */
+  caps: BudgetCaps;
 };
 
 /**
@@ -50,7 +54,7 @@ export async function resolveUpstream(
     : [authSecretOf(config, provider), ...s.keys].filter((n): n is string => Boolean(n));
   const wanted = catalog ? keyNames : [...keyNames, s.base];
   const model = asked || catalog?.model || "";
-  const [opened, priced] = await Promise.all([
+  const [opened, priced, budgets] = await Promise.all([
     wanted.length
       ? openRunSecrets(env, claims.teamId, claims.personalOf ?? null, wanted)
       : Promise.resolve([]),
@@ -59,6 +63,7 @@ export async function resolveUpstream(
       claims.teamId,
       catalog && (!asked || asked === catalog.model) ? catalog.id : model,
     ),
+    readTeamBudgets(createDb(env.DB), claims.teamId),
   ]);
   const value = (name: string) => opened.find((x) => x.name === name)?.value || undefined;
   const key = keyNames.map(value).find(Boolean);
@@ -78,6 +83,7 @@ export async function resolveUpstream(
     model: model || "unknown",
     prices: pricesOf(priced?.model ?? model, priced),
     memberId: row.creator_id,
+    caps: capsFor(budgets, config.max_cost_usd),
   };
 }
 

@@ -25,6 +25,7 @@ import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
 import { assertQueueRoom } from "./queue-room.ts";
+import { assertBudgetRoom } from "../budgets/assert-room.ts";
 import { runAs } from "./run-as.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
@@ -111,6 +112,7 @@ export async function createRun({
       trigger: input.triggerConfig,
     }),
     assertQueueRoom(ctx), // alongside, not after: the check costs the request no round trip of its own
+    assertBudgetRoom(ctx, { memberId: as.onBehalfOf ?? ctx.actor.id }),
   ]);
   const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
   if (!prompt.trim() && !skillSpec && !req.conversation_id) {

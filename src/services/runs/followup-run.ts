@@ -4,6 +4,7 @@ import { type Ctx, ownPersonal } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { requireEditor } from "./sharing.ts";
 import { assertQueueRoom } from "./queue-room.ts";
+import { assertBudgetRoom } from "../budgets/assert-room.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
@@ -19,7 +20,16 @@ export async function followupRun({
   const { row } = await getRunInTeam(ctx, runId);
   requireEditor(ctx, row, "Sending follow-ups");
   // a follow-up to an ended run queues it again: it counts against the team's waiting runs like a new one
-  if (isTerminal(row.state as RunState)) await assertQueueRoom(ctx);
+  const config = (row.agentConfig ?? {}) as { max_cost_usd?: unknown };
+  await Promise.all([
+    isTerminal(row.state as RunState) ? assertQueueRoom(ctx) : undefined,
+    // the run's model calls spend its owner's budget, and its own cap
+    assertBudgetRoom(ctx, {
+      memberId: row.creatorId,
+      runId: row.id,
+      runMaxCostUsd: config.max_cost_usd,
+    }),
+  ]);
   // an ended run comes back as a new execution, which its session sends to the run's pool
   const result = await runSession(ctx.env, row.id).followup(
     { runId: row.id, teamId: ctx.teamId },

@@ -56,6 +56,7 @@ import { skillAdd, skillList, skillRemove } from "./skills.ts";
 import { stats } from "./stats.ts";
 import { usage } from "./usage.ts";
 import { teamGet, teamUpdate } from "./team.ts";
+import { budgetGet, budgetSet } from "./budget.ts";
 import { ssoDelete, ssoGet, ssoSet } from "./sso.ts";
 import {
   webhookCreate,
@@ -134,6 +135,8 @@ export const COMMANDS: Command[] = [
   integrationRedeliver,
   teamGet,
   teamUpdate,
+  budgetGet,
+  budgetSet,
   ssoGet,
   ssoSet,
   ssoDelete,

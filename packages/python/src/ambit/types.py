@@ -185,6 +185,26 @@ class Team(TypedDict):
     caller: TeamCaller
 
 
+class BudgetPeriod(TypedDict):
+    start: str
+    resets_at: str
+
+
+class BudgetSpent(TypedDict):
+    team_usd: float
+    member_usd: float
+    reserved_usd: float
+
+
+class TeamBudget(TypedDict):
+    monthly_usd: Optional[float]
+    member_monthly_usd: Optional[float]
+    run_max_cost_usd: Optional[float]
+    period: BudgetPeriod
+    spent: BudgetSpent
+    thresholds: List[int]
+
+
 class Member(TypedDict):
     uid: str
     type: Literal["user", "service_account"]

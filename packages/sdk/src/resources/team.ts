@@ -5,6 +5,8 @@ import type {
   SetSsoConfigRequest,
   SsoConfig,
   Team as TeamInfo,
+  TeamBudget,
+  UpdateTeamBudgetRequest,
   UpdateTeamRequest,
 } from "@ambit/protocol";
 import type { z } from "zod";
@@ -14,6 +16,31 @@ import { APIResource, path } from "../core/resource.ts";
 export type MemberAddParams = z.input<typeof AddMemberRequest>;
 export type TeamUpdateParams = z.input<typeof UpdateTeamRequest>;
 export type SsoSetParams = z.input<typeof SetSsoConfigRequest>;
+export type BudgetUpdateParams = z.input<typeof UpdateTeamBudgetRequest>;
+export type { TeamBudget };
+
+/** `client.team.budget`: the team's budgets on model spend (docs/gateway.md "Budgets"). */
+export class Budget extends APIResource {
+  /**
+   * The budgets, this month's spend (the team's, the caller's own runs') and when they reset.
+   *
+   * @example
+   * const { monthly_usd, spent, period } = await client.team.budget.retrieve();
+   */
+  retrieve(options?: RequestOptions) {
+    return this._client.get<TeamBudget>("/team/budget", options);
+  }
+
+  /**
+   * Sets budgets in USD (admins); `null` removes one, an omitted one stays.
+   *
+   * @example
+   * await client.team.budget.update({ monthly_usd: 500, member_monthly_usd: 100, run_max_cost_usd: 5 });
+   */
+  update(body: BudgetUpdateParams, options?: RequestOptions) {
+    return this._client.patch<TeamBudget>("/team/budget", { body, ...options });
+  }
+}
 
 /** `client.team.sso`: the team's single sign-on (admins; docs/sso.md). */
 export class Sso extends APIResource {
@@ -100,11 +127,13 @@ export class Members extends APIResource {
 export class Team extends APIResource {
   readonly members: Members;
   readonly sso: Sso;
+  readonly budget: Budget;
 
   constructor(client: AmbitCore) {
     super(client);
     this.members = new Members(client);
     this.sso = new Sso(client);
+    this.budget = new Budget(client);
   }
 
   /**

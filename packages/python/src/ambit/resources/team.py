@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Union
 
 from .._client import path_of
 from .._flow import Flow
-from ..types import ApiKey, CreatedApiKey, Member, ServiceAccount, SignUp, Team
+from ..types import ApiKey, CreatedApiKey, Member, ServiceAccount, SignUp, Team, TeamBudget
 from ._base import APIResource, C, Options, PostOptions, compact, endpoint
 
 if TYPE_CHECKING:
@@ -44,12 +44,50 @@ class Members(APIResource[C]):
         return self._client.request_flow("DELETE", path_of("/team/members/{}", uid), **options)
 
 
+class _Keep:
+    """An argument left out (``None`` means something else: remove)."""
+
+
+KEEP = _Keep()
+
+
+class Budget(APIResource[C]):
+    """``client.team.budget``: the team's budgets on model spend (docs/gateway.md "Budgets")."""
+
+    @endpoint
+    def retrieve(self, **options: Unpack[Options]) -> Flow[TeamBudget]:
+        """The budgets in USD, this month's ``spent`` (the team's, the caller's own runs', what
+        calls in flight hold) and ``period.resets_at``."""
+        return self._client.request_flow("GET", "/team/budget", **options)
+
+    @endpoint
+    def update(
+        self,
+        *,
+        monthly_usd: Union[float, None, _Keep] = KEEP,
+        member_monthly_usd: Union[float, None, _Keep] = KEEP,
+        run_max_cost_usd: Union[float, None, _Keep] = KEEP,
+        **options: Unpack[Options],
+    ) -> Flow[TeamBudget]:
+        """Sets budgets in USD (admins); ``None`` removes one, one left out stays."""
+        given = {
+            "monthly_usd": monthly_usd,
+            "member_monthly_usd": member_monthly_usd,
+            "run_max_cost_usd": run_max_cost_usd,
+        }
+        body: Dict[str, Optional[float]] = {
+            k: v for k, v in given.items() if not isinstance(v, _Keep)
+        }
+        return self._client.request_flow("PATCH", "/team/budget", body=body, **options)
+
+
 class TeamResource(APIResource[C]):
     """``client.team``: the caller's team."""
 
     def __init__(self, client: C) -> None:
         super().__init__(client)
         self.members = Members(client)
+        self.budget = Budget(client)
 
     @endpoint
     def retrieve(self, **options: Unpack[Options]) -> Flow[Team]:

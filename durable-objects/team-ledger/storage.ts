@@ -1,0 +1,112 @@
+import type { BudgetScope } from "@ambit/protocol";
+import type { ScopeSpend } from "../../src/lib/budgets.ts";
+
+// The ledger's own SQLite: what each scope spent in each period (a run's: `run`, for its whole
+// life), the holds of calls in flight, and the thresholds already announced.
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS spend (scope TEXT NOT NULL, key TEXT NOT NULL, period TEXT NOT NULL,
+    micros INTEGER NOT NULL, PRIMARY KEY (scope, key, period))`,
+  `CREATE TABLE IF NOT EXISTS holds (id TEXT PRIMARY KEY, run TEXT NOT NULL, member TEXT NOT NULL,
+    micros INTEGER NOT NULL, at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS fired (scope TEXT NOT NULL, key TEXT NOT NULL, period TEXT NOT NULL,
+    threshold INTEGER NOT NULL, PRIMARY KEY (scope, key, period, threshold))`,
+];
+
+export function migrate(sql: SqlStorage) {
+  for (const stmt of SCHEMA) sql.exec(stmt);
+}
+
+/** The row key of a scope: the team's and a member's per month, a run's for its life. */
+export type ScopeKey = { scope: BudgetScope; key: string; period: string };
+
+export const scopeKeys = (month: string, memberId: string, runId: string): ScopeKey[] => [
+  { scope: "team", key: "", period: month },
+  { scope: "member", key: memberId, period: month },
+  { scope: "run", key: runId, period: "run" },
+];
+
+export function spentOf(sql: SqlStorage, k: ScopeKey): number {
+  const [row] = sql
+    .exec<{ micros: number }>(
+      "SELECT micros FROM spend WHERE scope = ? AND key = ? AND period = ?",
+      k.scope,
+      k.key,
+      k.period,
+    )
+    .toArray();
+  return row?.micros ?? 0;
+}
+
+export function addSpend(sql: SqlStorage, k: ScopeKey, micros: number) {
+  sql.exec(
+    `INSERT INTO spend (scope, key, period, micros) VALUES (?, ?, ?, ?)
+     ON CONFLICT (scope, key, period) DO UPDATE SET micros = micros + excluded.micros`,
+    k.scope,
+    k.key,
+    k.period,
+    micros,
+  );
+}
+
+/** What the calls in flight hold: the team's all, a member's and a run's their own. */
+export function heldOf(sql: SqlStorage, memberId: string, runId: string) {
+  return sql
+    .exec<{ team: number; member: number; run: number }>(
+      `SELECT COALESCE(SUM(micros), 0) AS team,
+        COALESCE(SUM(CASE WHEN member = ? THEN micros END), 0) AS member,
+        COALESCE(SUM(CASE WHEN run = ? THEN micros END), 0) AS run FROM holds`,
+      memberId,
+      runId,
+    )
+    .one();
+}
+
+/** Spent and held by each scope of a call of `runId` by `memberId` in `month`. */
+export function spendOf(
+  sql: SqlStorage,
+  month: string,
+  memberId: string,
+  runId: string,
+): Record<BudgetScope, ScopeSpend> {
+  const held = heldOf(sql, memberId, runId);
+  const [team, member, run] = scopeKeys(month, memberId, runId).map((k) => spentOf(sql, k));
+  return {
+    team: { spent: team, held: held.team },
+    member: { spent: member, held: held.member },
+    run: { spent: run, held: held.run },
+  };
+}
+
+export function addHold(sql: SqlStorage, h: { id: string; run: string; member: string; micros: number; at: number }) {
+  sql.exec("INSERT INTO holds (id, run, member, micros, at) VALUES (?, ?, ?, ?, ?)", h.id, h.run, h.member, h.micros, h.at);
+}
+
+export function dropHold(sql: SqlStorage, id: string) {
+  sql.exec("DELETE FROM holds WHERE id = ?", id);
+}
+
+/** Drops holds older than `before`: a call whose Worker went away without settling. */
+export function dropStaleHolds(sql: SqlStorage, before: number) {
+  sql.exec("DELETE FROM holds WHERE at < ?", before);
+}
+
+/** Marks a threshold announced; false when it already was this period. */
+export function markFired(sql: SqlStorage, k: ScopeKey, threshold: number): boolean {
+  return (
+    sql
+      .exec(
+        "INSERT OR IGNORE INTO fired (scope, key, period, threshold) VALUES (?, ?, ?, ?)",
+        k.scope,
+        k.key,
+        k.period,
+        threshold,
+      ).rowsWritten > 0
+  );
+}
+
+/** Forgets the months before `month` (a run's spend stays: its cap does not reset). */
+export function dropOldPeriods(sql: SqlStorage, month: string) {
+  sql.exec("DELETE FROM spend WHERE period <> 'run' AND period < ?", month);
+  sql.exec("DELETE FROM fired WHERE period <> 'run' AND period < ?", month);
+}
