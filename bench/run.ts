@@ -1,5 +1,6 @@
 // `npm run bench -- <name> [options]`: runs one benchmark. Each writes JSON under bench/results/.
 import { benchApi } from "./api.ts";
+import { benchCost } from "./cost.ts";
 import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
 import { benchGateway } from "./gateway.ts";
@@ -30,6 +31,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchDispatch,
     about:
       "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
+  },
+  cost: {
+    run: benchCost,
+    about:
+      "the billable operations of one no-op run (D1 rows, Durable Object requests and time, queue, KV, R2, Worker requests), counted by the Worker's meter (AMBIT_METER=1) and priced per 1,000 runs. Options: --runs N --rounds N --warmup N --concurrency N --keep",
   },
   stats: {
     run: benchStats,
