@@ -81,10 +81,13 @@ function wrap(
 function d1Rows(sql: string[], result: unknown) {
   const results = Array.isArray(result) ? result : [result];
   results.forEach((r, i) => {
-    const meta = (r as { meta?: { rows_read?: number; rows_written?: number } } | null)?.meta;
+    type Meta = { rows_read?: number; rows_written?: number; duration?: number };
+    const meta = (r as { meta?: Meta } | null)?.meta;
     const q = `d1.sql.${(sql[i] ?? "?").replace(/\s+/g, " ").slice(0, 120)}`;
     add("d1.rows_read", meta?.rows_read ?? 0);
     add("d1.rows_written", meta?.rows_written ?? 0);
+    // the database's own time on the statement: a database runs one at a time
+    add("d1.duration_ms", meta?.duration ?? 0);
     add(`${q}.count`);
     add(`${q}.rows_read`, meta?.rows_read ?? 0);
     add(`${q}.rows_written`, meta?.rows_written ?? 0);
