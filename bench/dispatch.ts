@@ -540,11 +540,11 @@ function table(
   ].join("\n");
 }
 
-const poolSocketUrl = (serverUrl: string) =>
+export const poolSocketUrl = (serverUrl: string) =>
   `${serverUrl.replace(/^http/, "ws")}/api/v1/selfhosted/worker/ws?worker_id=${POOL}`;
 
 /** The team's API, with the owner's key. */
-class Api {
+export class Api {
   readonly url: string;
   readonly key: string;
 
@@ -573,7 +573,7 @@ class Api {
 }
 
 /** Waits until `n` host connections of the pool said hello (capacity > 0). */
-async function untilHosts(api: Api, n: number) {
+export async function untilHosts(api: Api, n: number) {
   await until(
     async () =>
       (
@@ -589,7 +589,7 @@ async function untilHosts(api: Api, n: number) {
 }
 
 /** The team's SUCCEEDED runs (every page of `GET /agent/runs?state=SUCCEEDED`). */
-async function countSucceeded(api: Api) {
+export async function countSucceeded(api: Api) {
   const ids = new Set<string>();
   let cursor: string | undefined;
   do {

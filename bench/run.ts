@@ -1,8 +1,10 @@
 // `npm run bench -- <name> [options]`: runs one benchmark. Each writes JSON under bench/results/.
 import { benchApi } from "./api.ts";
+import { benchCost } from "./cost.ts";
 import { benchDispatch } from "./dispatch.ts";
 import { benchFanout } from "./fanout.ts";
 import { benchGateway } from "./gateway.ts";
+import { benchGrowth } from "./growth.ts";
 import { benchIntegrations } from "./integrations.ts";
 import { benchRunner } from "./runner.ts";
 import { benchSchedules } from "./schedules.ts";
@@ -31,6 +33,16 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchDispatch,
     about:
       "POST /agent/runs → task_assignment at an idle host (latency), runs/s to H hosts of capacity C; BullMQ on a local redis-server as the baseline. Options: --runs N --hosts H --capacity C --concurrency N --skip-unbatched --keep",
+  },
+  cost: {
+    run: benchCost,
+    about:
+      "the billable operations of one no-op run (D1 rows, Durable Object requests and time, queue, KV, R2, Worker requests), counted by the Worker's meter (AMBIT_METER=1) and priced per 1,000 runs. Options: --runs N --rounds N --warmup N --concurrency N --keep",
+  },
+  growth: {
+    run: benchGrowth,
+    about:
+      "list and create cost (latency, server CPU, D1 rows read/written per request) as one team grows to each size, seeded straight into local D1; the D1 file's size. Options: --sizes 10000,100000,1000000 --samples N --keep",
   },
   stats: {
     run: benchStats,

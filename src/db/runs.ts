@@ -17,5 +17,8 @@ export const holdingSlot = (teamId: string | Placeholder): SQL =>
   and(
     eq(runs.teamId, teamId),
     inArray(runs.state, [...HELD_STATES]),
-    eq(runs.executionLocation, "REMOTE"),
+    // `+` keeps SQLite from using the (team, execution_location) index for this term: it
+    // preferred it (two equalities) and read every REMOTE run the team ever had, per creation
+    // and per assignment; with it, the (team, state) index reads the held runs alone
+    sql`+${runs.executionLocation} = 'REMOTE'`,
   )!;

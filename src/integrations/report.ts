@@ -1,5 +1,5 @@
 import type { PlatformEventMessage } from "@ambit/protocol";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { createDb } from "../db/client.ts";
 import { runSession } from "../../durable-objects/stubs.ts";
 import { integrationDeliveries, integrations, integrationThreads } from "../db/schema.ts";
@@ -27,6 +27,19 @@ const MAX_RETRY_AFTER_SECONDS = 3600;
  * learns it from its own first 429.
  */
 const quietUntil = new Map<string, number>();
+
+/**
+ * Of `runIds`, those an integration started (that have a thread): one query for a batch of
+ * events, so the runs of no integration (most) cost no query each.
+ */
+export async function runsWithThreads(env: Env, runIds: string[]): Promise<Set<string>> {
+  if (!runIds.length) return new Set();
+  const rows = await createDb(env.DB)
+    .selectDistinct({ runId: integrationThreads.runId })
+    .from(integrationThreads)
+    .where(inArray(integrationThreads.runId, runIds));
+  return new Set(rows.map((r) => r.runId));
+}
 
 /**
  * Tells the origin of a run an integration started how it is going: for a run event (one with

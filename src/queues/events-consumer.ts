@@ -1,7 +1,7 @@
 import { PlatformEventMessage, WebhookEventType } from "@ambit/protocol";
-import { reportToIntegrations } from "../integrations/report.ts";
+import { reportToIntegrations, runsWithThreads } from "../integrations/report.ts";
 import { log } from "../lib/log.ts";
-import { fanOutEvent } from "../services/webhooks/fan-out.ts";
+import { enabledWebhooks, fanOutEvent, type TeamWebhook } from "../services/webhooks/fan-out.ts";
 
 /**
  * Consumer of the `EVENTS` queue: each platform event goes back to the integration that started
@@ -33,22 +33,38 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
   // wait (fan-out deduplicates by event id, and a kind's report skips what it already showed)
   const waits = new Map<string, number>();
   const attempts = new Map(events.map(({ msg, event }) => [event.id, msg.attempts]));
+  // what the batch's events may go to, read once for the batch rather than once per event (a run
+  // makes ~6 events; most runs have no integration and most teams no webhook)
+  const chains = byRun(events.map((e) => e.event));
+  const [threaded, hooks] = await Promise.all([
+    runsWithThreads(
+      env,
+      chains.map((c) => c[0].data.run_id as string),
+    ),
+    webhooksByTeam(
+      env,
+      events.map((e) => e.event.team_id),
+    ),
+  ]);
   // a run's reports one after the other, oldest first: the first writes the run's comment and
   // the next ones edit it (in parallel, each would find none and write its own)
   const reports = Promise.all(
-    byRun(events.map((e) => e.event)).map(async (chain) => {
-      for (const event of chain) {
-        const attempt = attempts.get(event.id) ?? 1;
-        const r = await reportToIntegrations(env, event, undefined, attempt);
-        if (r.retryAfterSeconds) waits.set(event.id, r.retryAfterSeconds);
-      }
-    }),
+    chains
+      .filter((chain) => threaded.has(chain[0].data.run_id as string))
+      .map(async (chain) => {
+        for (const event of chain) {
+          const attempt = attempts.get(event.id) ?? 1;
+          const r = await reportToIntegrations(env, event, undefined, attempt);
+          if (r.retryAfterSeconds) waits.set(event.id, r.retryAfterSeconds);
+        }
+      }),
   );
   await Promise.all(
     events.map(async ({ msg, event }) => {
       try {
         // internal events (run.progress) are no webhook's: only integrations hear of them
-        if (WebhookEventType.safeParse(event.type).success) await fanOutEvent(env, event);
+        if (WebhookEventType.safeParse(event.type).success)
+          await fanOutEvent(env, event, hooks.get(event.team_id));
         await reports;
         const wait = waits.get(event.id);
         if (wait) msg.retry({ delaySeconds: wait });
@@ -63,6 +79,13 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
       }
     }),
   );
+}
+
+/** The enabled webhooks of each team of the batch, one query per team. */
+async function webhooksByTeam(env: Env, teamIds: string[]) {
+  const teams = [...new Set(teamIds)];
+  const lists = await Promise.all(teams.map((t) => enabledWebhooks(env, t)));
+  return new Map<string, TeamWebhook[]>(teams.map((t, i) => [t, lists[i]]));
 }
 
 /** The run events of a batch by run, each run's in the order they happened. */

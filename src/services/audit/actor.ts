@@ -13,18 +13,28 @@ import type { Actor } from "../context.ts";
 export async function auditActorOf(db: Db, teamId: string, actor: Actor): Promise<AuditActor> {
   if (actor.type === "system") return { type: "platform", id: "platform", name: "Ambit" };
   const session = sessionUidOf(actor.keyId);
-  const [person] = await db
+  const personQuery = db
     .select({ email: users.email, displayName: users.displayName })
     .from(users)
     .where(eq(users.id, actor.id))
     .limit(1);
-  const who = person ? (person.displayName ?? person.email) : actor.id;
-  if (session) return { type: "member", id: actor.id, name: who, memberId: actor.id };
-  const [key] = await db
-    .select({ name: apiKeys.name })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.teamId, teamId), eq(apiKeys.id, actor.keyId)))
-    .limit(1);
+  if (session) {
+    const [person] = await personQuery;
+    return { type: "member", id: actor.id, name: nameOf(person, actor.id), memberId: actor.id };
+  }
+  // the member and the key in one round trip (every audited write through a key asks both)
+  const [[person], [key]] = await db.batch([
+    personQuery,
+    db
+      .select({ name: apiKeys.name })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.teamId, teamId), eq(apiKeys.id, actor.keyId)))
+      .limit(1),
+  ]);
+  const who = nameOf(person, actor.id);
   const name = key ? `${key.name} (${who})` : who;
   return { type: "key", id: actor.keyId, name, memberId: actor.id };
 }
+
+const nameOf = (person: { email: string; displayName: string | null } | undefined, id: string) =>
+  person ? (person.displayName ?? person.email) : id;

@@ -50,20 +50,32 @@ export function newDelivery(input: {
   };
 }
 
+export type TeamWebhook = { id: string; eventTypes: unknown };
+
+/** The enabled webhooks of a team (what `fanOutEvent` matches an event's type against). */
+export function enabledWebhooks(env: Env, teamId: string): Promise<TeamWebhook[]> {
+  return createDb(env.DB)
+    .select({ id: webhooks.id, eventTypes: webhooks.eventTypes })
+    .from(webhooks)
+    .where(and(eq(webhooks.teamId, teamId), eq(webhooks.enabled, true)));
+}
+
 /**
  * Makes one delivery of the event per enabled webhook of its team that subscribes to its type,
  * and queues each one's first attempt. A redelivered event finds its deliveries made
  * (UNIQUE(webhook, event)); one whose first attempt was never made is queued again, which the
  * sender's claim on `attempt_count` makes harmless if it was. Answers how many were made now.
+ * `teamWebhooks`: the team's `enabledWebhooks`, when the caller read them once for many events.
  */
-export async function fanOutEvent(env: Env, event: PlatformEventMessage): Promise<number> {
+export async function fanOutEvent(
+  env: Env,
+  event: PlatformEventMessage,
+  teamWebhooks?: TeamWebhook[],
+): Promise<number> {
   const db = createDb(env.DB);
-  const subscribed = (
-    await db
-      .select({ id: webhooks.id, eventTypes: webhooks.eventTypes })
-      .from(webhooks)
-      .where(and(eq(webhooks.teamId, event.team_id), eq(webhooks.enabled, true)))
-  ).filter((w) => (w.eventTypes as string[]).includes(event.type));
+  const subscribed = (teamWebhooks ?? (await enabledWebhooks(env, event.team_id))).filter((w) =>
+    (w.eventTypes as string[]).includes(event.type),
+  );
   if (!subscribed.length) return 0;
   const payload = eventBody({ ...event, data: await withRunSummary(db, event) });
   const rows = subscribed.map((w) =>
