@@ -78,8 +78,18 @@ export function spendOf(
   };
 }
 
-export function addHold(sql: SqlStorage, h: { id: string; run: string; member: string; micros: number; at: number }) {
-  sql.exec("INSERT INTO holds (id, run, member, micros, at) VALUES (?, ?, ?, ?, ?)", h.id, h.run, h.member, h.micros, h.at);
+export function addHold(
+  sql: SqlStorage,
+  h: { id: string; run: string; member: string; micros: number; at: number },
+) {
+  sql.exec(
+    "INSERT INTO holds (id, run, member, micros, at) VALUES (?, ?, ?, ?, ?)",
+    h.id,
+    h.run,
+    h.member,
+    h.micros,
+    h.at,
+  );
 }
 
 export function dropHold(sql: SqlStorage, id: string) {
@@ -94,14 +104,13 @@ export function dropStaleHolds(sql: SqlStorage, before: number) {
 /** Marks a threshold announced; false when it already was this period. */
 export function markFired(sql: SqlStorage, k: ScopeKey, threshold: number): boolean {
   return (
-    sql
-      .exec(
-        "INSERT OR IGNORE INTO fired (scope, key, period, threshold) VALUES (?, ?, ?, ?)",
-        k.scope,
-        k.key,
-        k.period,
-        threshold,
-      ).rowsWritten > 0
+    sql.exec(
+      "INSERT OR IGNORE INTO fired (scope, key, period, threshold) VALUES (?, ?, ?, ?)",
+      k.scope,
+      k.key,
+      k.period,
+      threshold,
+    ).rowsWritten > 0
   );
 }
 

@@ -85,7 +85,11 @@ export class TeamLedger extends DurableObject<Env> {
       const now = Date.now();
       const period = periodOf(now);
       dropStaleHolds(sql, now - HOLD_TTL_MS);
-      const d = admit(call.caps, spendOf(sql, period.key, call.memberId, call.runId), period.resetsAt);
+      const d = admit(
+        call.caps,
+        spendOf(sql, period.key, call.memberId, call.runId),
+        period.resetsAt,
+      );
       if (d.ok) {
         const hold = crypto.randomUUID();
         addHold(sql, { id: hold, run: call.runId, member: call.memberId, micros, at: now });

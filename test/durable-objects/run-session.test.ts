@@ -31,9 +31,7 @@ async function storageOf(runId: string) {
           started_by: string;
           stop_status: string | null;
         }
-      >(
-        "SELECT * FROM run",
-      )
+      >("SELECT * FROM run")
       .toArray()
       .map((r) => ({
         ...r,

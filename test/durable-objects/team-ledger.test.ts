@@ -27,7 +27,11 @@ describe("TeamLedger", () => {
     const b = await ledger.reserve(c, 600_000, 0);
     expect(b.ok).toBe(true);
     // now held ≥ the cap: a third waits, and past its wait is told to retry
-    expect(await ledger.reserve(c, 1, 0)).toEqual({ ok: false, code: "rate_limited", budget: "team" });
+    expect(await ledger.reserve(c, 1, 0)).toEqual({
+      ok: false,
+      code: "rate_limited",
+      budget: "team",
+    });
     await ledger.settle(c, a.ok ? a.hold : null, 250_000);
     await ledger.settle(c, b.ok ? b.hold : null, 0);
     const s = await ledger.status(teamId, "m-1");

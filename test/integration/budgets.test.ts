@@ -85,7 +85,11 @@ describe("budgets", () => {
       body: { monthly_usd: 100, member_monthly_usd: 25.5, run_max_cost_usd: 2 },
     });
     expect(set.status, set.text).toBe(200);
-    expect(set.json).toMatchObject({ monthly_usd: 100, member_monthly_usd: 25.5, run_max_cost_usd: 2 });
+    expect(set.json).toMatchObject({
+      monthly_usd: 100,
+      member_monthly_usd: 25.5,
+      run_max_cost_usd: 2,
+    });
     const cleared = await call("PATCH", BUDGET, { key: t.key, body: { run_max_cost_usd: null } });
     expect(cleared.json).toMatchObject({ monthly_usd: 100, run_max_cost_usd: null });
     const log = await call("GET", "/api/v1/audit-log?limit=2", { key: t.key });
@@ -137,7 +141,7 @@ describe("budgets", () => {
       }),
     );
     expect(anth.status).toBe(403);
-    expect(((await anth.json()) as any)).toMatchObject({
+    expect((await anth.json()) as any).toMatchObject({
       type: "error",
       error: { type: "permission_error" },
     });
@@ -161,14 +165,13 @@ describe("budgets", () => {
     expect(thresholds.map((e: any) => e.changes.threshold.after).sort()).toEqual([100, 80, 90]);
     const events = (await eventsOf({ runId, teamId: t.teamId })) ?? [];
     const notes = events.filter((e) => e.actor.id === "budget");
-    expect(notes.map((e) => e.type).sort()).toEqual([
-      "log",
-      "log",
-      "log",
-      "run.cancel_requested",
-    ]);
+    expect(notes.map((e) => e.type).sort()).toEqual(["log", "log", "log", "run.cancel_requested"]);
     expect(notes.find((e) => e.payload.message?.toString().startsWith("100 %"))).toBeTruthy();
-    const delivery = await untilDelivery(t.key, hook.uid, (d) => d.event_type === "budget.threshold");
+    const delivery = await untilDelivery(
+      t.key,
+      hook.uid,
+      (d) => d.event_type === "budget.threshold",
+    );
     expect(delivery.event_type).toBe("budget.threshold");
   });
 

@@ -7,7 +7,6 @@ import { insertRunRow, type RunRowSql } from "../helpers/runs.ts";
 
 const USAGE = "/api/v1/usage";
 const RANGE = "from=2026-03-01&to=2026-03-01"; // the whole of 1 March
-type Team = Awaited<ReturnType<typeof newTeam>>;
 const at = (iso: string) => Date.parse(iso);
 
 /** A ledger row of `run` at `created` (ISO): tokens and their costs in micro-USD. */
@@ -91,7 +90,10 @@ async function seed() {
   await seedCall(r1, "2026-03-01T00:00:00Z", "m1", [100, 50, 10, 5], [300, 750, 3, 4]);
   await seedCall(r1, "2026-03-01T01:00:10Z", "m2", [200, 80, 0, 0], [600, 1200, 0, 0]);
   await seedCall(r2, "2026-03-01T05:00:10Z", "m2", [40, 0, 0, 0], [0, 0, 0, 0], 429);
-  const [big, bigCost] = [[1000, 500, 2000, 100], [3000, 7500, 600, 375]];
+  const [big, bigCost] = [
+    [1000, 500, 2000, 100],
+    [3000, 7500, 600, 375],
+  ];
   await seedCall(r2, "2026-03-01T23:59:59.999Z", "m2", big, bigCost);
   await seedCall(r2, "2026-03-02T00:00:00Z", "m2", [7, 7, 7, 7], [7, 7, 7, 7]);
   const other = await newTeam("usage-other");
@@ -187,9 +189,7 @@ describe("GET /usage", () => {
     );
     expect(long.detail).toMatch(/at most 366/);
     expect(long.errors[0].path).toBe("query.from");
-    expect(
-      (await call("GET", `${USAGE}?from=2025-03-01&to=2026-03-01`, { key })).status,
-    ).toBe(200); // 366 days
+    expect((await call("GET", `${USAGE}?from=2025-03-01&to=2026-03-01`, { key })).status).toBe(200); // 366 days
     expectProblem(
       await call("GET", `${USAGE}?from=2026-03-02&to=2026-03-01`, { key }),
       400,

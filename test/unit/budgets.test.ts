@@ -45,10 +45,15 @@ describe("budgets, pure", () => {
       spend({ spent: 0, held: 5 }, none, { spent: 12, held: 0 }),
       9,
     );
-    expect(run).toMatchObject({ ok: false, code: "budget_exceeded", budget: "run", resetsAt: null });
-    expect(admit({ team: null, member: null, run: null }, spend({ spent: 9e9, held: 0 }), 9).ok).toBe(
-      true,
-    );
+    expect(run).toMatchObject({
+      ok: false,
+      code: "budget_exceeded",
+      budget: "run",
+      resetsAt: null,
+    });
+    expect(
+      admit({ team: null, member: null, run: null }, spend({ spent: 9e9, held: 0 }), 9).ok,
+    ).toBe(true);
   });
 
   it("thresholds are 80, 90 and 100 % of a cap", () => {

@@ -26,9 +26,7 @@ const plan = (state: RunState, msg: HostReport, timedOut = false) =>
   planReport(
     { state, timed_out_at: timedOut ? 1 : null, max_run_ms: 60_000, stop_status: null },
     msg,
-  ).map(
-    (s) => `${s.command}→${s.to}`,
-  );
+  ).map((s) => `${s.command}→${s.to}`);
 
 describe("a holder's report, planned (run-session/report.ts)", () => {
   it("a start, a block, an unblock: one change each, none when the run cannot take it", () => {

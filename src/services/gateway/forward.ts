@@ -92,7 +92,9 @@ export async function forwardModelCall(o: {
     }
   }
   // a budget's hold on the call's maximum cost, settled with its actual cost once it ended
-  const budget = generates ? await holdModelCall(env, claims, upstream, body, raw?.length ?? 0) : null;
+  const budget = generates
+    ? await holdModelCall(env, claims, upstream, body, raw?.length ?? 0)
+    : null;
   if (budget && !budget.ok) return budget.response;
   // once per call: its usage replaces the hold, or none releases it
   const settle = (tokens: TapResult["usage"] | null) =>

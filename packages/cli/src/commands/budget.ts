@@ -32,7 +32,10 @@ function amount(text: string | undefined, flag: string, cmd: string) {
   if (text === "none") return null;
   const n = Number(text.replace(/^\$/, ""));
   if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag} wants an amount in USD (e.g. 50 or 12.5) or none, got '${text}'`, cmd);
+    throw new UsageError(
+      `${flag} wants an amount in USD (e.g. 50 or 12.5) or none, got '${text}'`,
+      cmd,
+    );
   return n;
 }
 
@@ -43,7 +46,11 @@ export const budgetSet: Command = {
     "Amounts are in USD; `none` removes a budget. At 100 % new runs are refused (403 budget_exceeded)\n" +
     "and a running run's next model call is refused, the run ending FAILED. See docs/gateway.md.",
   options: {
-    "monthly-usd": { type: "string", value: "<usd|none>", description: "the team's monthly budget" },
+    "monthly-usd": {
+      type: "string",
+      value: "<usd|none>",
+      description: "the team's monthly budget",
+    },
     "member-monthly-usd": {
       type: "string",
       value: "<usd|none>",
