@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { type EventActor, isTerminal, type RunEvent } from "@ambit/protocol";
-import type { RunFollowupRequest, RunStatusMessage } from "@ambit/protocol";
+import type { CheckpointItem, RunFollowupRequest, RunStatusMessage } from "@ambit/protocol";
 import { recheckAccess } from "./access.ts";
 import { attach } from "./attach.ts";
+import { checkpointStored, lastCheckpoint } from "./checkpoints.ts";
 import { dropWatchers, left } from "./audience.ts";
 import { followup } from "./followups.ts";
 import { onFrame } from "./frames.ts";
@@ -91,6 +92,19 @@ export class RunSession extends DurableObject<Env> {
     payload: Record<string, unknown>,
   ): Promise<SessionResult> {
     return this.systemNote(ref, executionId, "gateway", "usage", payload);
+  }
+
+  /**
+   * The platform stored a checkpoint of execution `executionId` (src/services/runs/checkpoints.ts):
+   * a `checkpoint` event, and the run's starting point from now on (checkpoints.ts).
+   */
+  checkpointStored(ref: RunRef, executionId: number, item: CheckpointItem): Promise<SessionResult> {
+    return checkpointStored(this.session, ref, executionId, item);
+  }
+
+  /** The run's last checkpoint (null: none yet). */
+  lastCheckpoint(ref: RunRef) {
+    return lastCheckpoint(this.session, ref);
   }
 
   /** An event by the platform (`system:<by>`) about a live run's current execution, else none. */

@@ -27,3 +27,4 @@ export * from "./webhooks.ts";
 export * from "./sso.ts";
 export * from "./audit.ts";
 export * from "./usage.ts";
+export * from "./checkpoints.ts";
