@@ -33,12 +33,31 @@ export async function checkpointStored(
   return s.ok(run, e.seq);
 }
 
-/** The run's last checkpoint, or null when it has none. */
+/** Why the run's current execution began, when it resumes the run from its host's loss. */
+const RESUMED = "resumed_after_host_lost";
+
+/** Notes that execution `executionId` began because the previous one's host was lost. */
+export function noteResumedAfterHostLost(s: Session, executionId: number) {
+  s.ctx.storage.kv.put(RESUMED, executionId);
+}
+
+/**
+ * The run's last checkpoint (null when it has none) and why its current execution began from it:
+ * its previous host was lost (`host_lost`), else a follow-up.
+ */
 export async function lastCheckpoint(
   s: Session,
   ref: RunRef,
-): Promise<{ ok: true; checkpoint: CheckpointItem | null } | ReturnType<typeof notFound>> {
+): Promise<
+  | { ok: true; checkpoint: CheckpointItem | null; reason: "followup" | "host_lost" }
+  | ReturnType<typeof notFound>
+> {
   const run = await load(s, ref);
   if (!run) return notFound(ref);
-  return { ok: true, checkpoint: s.ctx.storage.kv.get<CheckpointItem>(LAST) ?? null };
+  const kv = s.ctx.storage.kv;
+  return {
+    ok: true,
+    checkpoint: kv.get<CheckpointItem>(LAST) ?? null,
+    reason: kv.get<number>(RESUMED) === run.execution_id ? "host_lost" : "followup",
+  };
 }

@@ -86,7 +86,7 @@ export function encodeCheckpoint(
   header: CheckpointHeader,
   bundles: Uint8Array[],
   conversation: Uint8Array | null,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const line = new TextEncoder().encode(`${MAGIC}${JSON.stringify(header)}\n`);
   const parts = [line, ...bundles, ...(conversation ? [conversation] : [])];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

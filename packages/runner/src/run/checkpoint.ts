@@ -40,7 +40,7 @@ export type CheckpointInput = {
 /** Takes a checkpoint: the archive's bytes and header (packages/protocol/src/checkpoints.ts). */
 export async function takeCheckpoint(
   input: CheckpointInput,
-): Promise<{ bytes: Uint8Array; header: CheckpointHeader }> {
+): Promise<{ bytes: Uint8Array<ArrayBuffer>; header: CheckpointHeader }> {
   const scratch = path.join(input.backend.privateDir, "checkpoint");
   const repos: CheckpointRepo[] = [];
   const bundles: Uint8Array[] = [];

@@ -41,7 +41,7 @@ export async function restoreCheckpoint(input: {
     const file = path.join(scratch, "repo.bundle");
     writeInside(input.backend.privateDir, file, Buffer.from(bundle), input.backend.owner);
     const own = repo.name === ".";
-    const env = own
+    const env: Record<string, string> = own
       ? {
           GIT_DIR: path.join(scratch, "workspace.git"),
           GIT_WORK_TREE: dir,
