@@ -149,7 +149,7 @@ export async function buildAssignment(
       model: config.model ?? null,
       secrets,
       gateway: gatewayToken ? { path: GATEWAY_PATH, token: gatewayToken.token } : null,
-      resume,
+      ...(resume ? { resume } : {}),
     },
   };
 }

@@ -33,6 +33,9 @@ export async function checkpointStored(
   return s.ok(run, e.seq);
 }
 
+/** The run's last checkpoint (the session is loaded), or null. */
+export const lastCheckpointOf = (s: Session) => s.ctx.storage.kv.get<CheckpointItem>(LAST) ?? null;
+
 /** Why the run's current execution began, when it resumes the run from its host's loss. */
 const RESUMED = "resumed_after_host_lost";
 
@@ -57,7 +60,7 @@ export async function lastCheckpoint(
   const kv = s.ctx.storage.kv;
   return {
     ok: true,
-    checkpoint: kv.get<CheckpointItem>(LAST) ?? null,
+    checkpoint: lastCheckpointOf(s),
     reason: kv.get<number>(RESUMED) === run.execution_id ? "host_lost" : "followup",
   };
 }

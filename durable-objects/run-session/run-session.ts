@@ -6,6 +6,7 @@ import { attach } from "./attach.ts";
 import { checkpointStored, lastCheckpoint } from "./checkpoints.ts";
 import { dropWatchers, left } from "./audience.ts";
 import { followup } from "./followups.ts";
+import { resumeAfterHostLost } from "./resume.ts";
 import { onFrame } from "./frames.ts";
 import { append, report } from "./holder.ts";
 import { waiting, watchLine } from "./line.ts";
@@ -143,13 +144,17 @@ export class RunSession extends DurableObject<Env> {
     return run ? this.session.ok(run, run.summary_seq) : notFound(ref);
   }
 
-  /** Ends a run whose host went away for good: CANCELLED if a cancel was pending, else ERROR. */
-  hostLost(
+  /**
+   * A run whose host went away for good: back in line to resume from its last checkpoint when
+   * the team allows (resume.ts), else CANCELLED if a cancel was pending, else ERROR.
+   */
+  async hostLost(
     ref: RunRef,
     actor: EventActor,
     messages: { cancelled: RunStatusMessage; error: RunStatusMessage },
   ): Promise<SessionResult> {
-    return hostLost(this.session, ref, actor, messages);
+    const resumed = await resumeAfterHostLost(this.session, ref, actor, messages.error);
+    return resumed ?? hostLost(this.session, ref, actor, messages);
   }
 
   /**

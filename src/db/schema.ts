@@ -24,6 +24,8 @@ export const teams = sqliteTable("teams", {
   auditRetentionDays: integer("audit_retention_days").notNull().default(400),
   /** whether the team's runs call models through the platform's gateway (hosts get no model key) */
   modelGateway: integer("model_gateway", { mode: "boolean" }).notNull().default(true),
+  /** times a run whose host was lost resumes on another host from its last checkpoint */
+  resumeAttempts: integer("resume_attempts").notNull().default(2),
 });
 
 export const users = sqliteTable(

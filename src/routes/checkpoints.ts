@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CheckpointItem } from "@ambit/protocol";
 import { noteAudit } from "../middleware/audit.ts";
+import { apiKeyScopeFirst } from "../middleware/scope.ts";
 import {
   authorizeCheckpointWrite,
   readCheckpoint,
@@ -29,6 +30,7 @@ export const checkpointRoutes = newRouter()
       path: "/agent/runs/{runId}/checkpoints/{checkpointId}",
       tags: ["Live runs"],
       security: [...bearerOnly, { attachToken: [] }],
+      middleware: [apiKeyScopeFirst],
       summary: "Store a checkpoint of a run (its host, with the run's HOST token)",
       description:
         "The body is a checkpoint archive (packages/protocol/src/checkpoints.ts), at most 50 MiB; its id is the SHA-256 of its bytes. The run gets a `checkpoint` event and its next execution starts from the last one.",
@@ -70,6 +72,7 @@ export const checkpointRoutes = newRouter()
       path: "/agent/runs/{runId}/checkpoints/{checkpointId}",
       tags: ["Live runs"],
       security: [...bearer, { attachToken: [] }],
+      middleware: [apiKeyScopeFirst],
       summary: "A checkpoint of a run: its repositories' git bundles and its conversation",
       description:
         "Whoever may read the run may read its checkpoints; `latest` is the one its next execution starts from. `ambit run checkout <id>` applies it to a local repository.",

@@ -87,6 +87,7 @@ export async function updateTeam({
     set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
   if (input.audit_retention_days !== undefined) set.auditRetentionDays = input.audit_retention_days;
   if (input.model_gateway !== undefined) set.modelGateway = input.model_gateway;
+  if (input.resume_attempts !== undefined) set.resumeAttempts = input.resume_attempts;
   const before = Object.keys(set).length ? await getTeam({ ctx }) : undefined;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
   const after = await getTeam({ ctx });
@@ -100,6 +101,7 @@ const teamSettings = (t: Team | undefined) =>
     ...t.limits,
     audit_retention_days: t.audit_retention_days,
     model_gateway: t.model_gateway,
+    resume_attempts: t.resume_attempts,
   };
 
 export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
@@ -120,6 +122,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
     },
     audit_retention_days: team.auditRetentionDays,
     model_gateway: team.modelGateway,
+    resume_attempts: team.resumeAttempts,
     caller: {
       uid: ctx.actor.id,
       type: ctx.actor.type === "service_account" ? "service_account" : "user",

@@ -2,21 +2,23 @@
 // the runner checkpoints the workspace (a repository's uncommitted file) and the built-in
 // harness's conversation; a follow-up on the ended run starts its next execution from that
 // checkpoint, so the agent finds the file it wrote in turn 1 and the model gets the conversation.
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Host } from "../../packages/runner/src/host.ts";
 import { type ModelServer, type ScriptedTurn, startModelServer } from "../fakes/model-server.ts";
-import { api, type E2eServer, type Json, startE2eServer } from "./helpers.ts";
+import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import {
+  childHost,
   configure,
   createRun,
   eventsOf,
   inProcessHost,
   stdoutOf,
   untilEnded,
+  untilHosts,
   useModelServer,
 } from "./runner-setup.ts";
 
@@ -25,11 +27,16 @@ let dir: string;
 let origin: string;
 let model: ModelServer;
 const hosts: Host[] = [];
+const children: ChildProcess[] = [];
 /** each run's scripted turns, by the run's prompt (its first user message) */
 const scripts = new Map<string, ScriptedTurn[]>();
 
 beforeAll(async () => {
-  s = await startE2eServer({ teamName: "e2e-checkpoints" });
+  // a killed runner's runs are given up 3 s after its socket dropped (not the default 30 s)
+  s = await startE2eServer({
+    teamName: "e2e-checkpoints",
+    vars: { HOST_LOST_GRACE_MS: "3000" },
+  });
   dir = mkdtempSync(path.join(tmpdir(), "ambit-e2e-checkpoints-"));
   origin = path.join(dir, "repo");
   mkdirSync(origin);
@@ -63,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(hosts.map((h) => h.stop()));
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   await model?.close();
   await s?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -133,5 +141,63 @@ describe("checkpoints and resume (wrangler dev, runner, scripted model)", () => 
     expect(third).toContain("echo from-turn-1");
     expect(third).toContain("Wrote repo/turn1.txt.");
     expect(third).toContain("Is the file still there?");
+  });
+
+  it("a runner killed (SIGKILL) after a checkpoint: the run goes back in line, a second runner resumes it from the checkpoint and it SUCCEEDS with the file of turn 1", async () => {
+    const worker = "e2e-cp-sigkill";
+    const env = { RUNNER_CHECKPOINT_INTERVAL_MS: "1000" };
+    const first = childHost(s, worker, mkdtempSync(path.join(dir, "wd-k1-")), {
+      harness: "builtin",
+      env,
+    });
+    children.push(first.child);
+    await untilHosts(s, worker, 1, 30_000);
+    scripts.set("[sigkill-case]", [
+      shell("echo from-turn-1 > repo/turn1.txt"),
+      // the agent is busy when its runner dies; interval checkpoints are taken meanwhile
+      shell("sleep 20"),
+      shell("cat repo/turn1.txt"),
+      { text: "Resumed and done." },
+    ]);
+    const runId = await createRun(s, "Write turn1.txt, then work [sigkill-case]", worker, {
+      model_id: "m-checkpoints",
+      environment_id: await environment("cp-sigkill"),
+    });
+    // a checkpoint that holds turn 1's result (taken while `sleep 20` runs)
+    const ok = await waitFor(
+      async () => {
+        const events = await eventsOf(s, runId);
+        const sleeping = events.find(
+          (e) => e.type === "agent.tool_call" && e.payload.input?.command === "sleep 20",
+        );
+        return !!sleeping && events.some((e) => e.type === "checkpoint" && e.seq > sleeping.seq);
+      },
+      60_000,
+      250,
+    );
+    expect(ok, first.output()).toBe(true);
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = childHost(s, worker, mkdtempSync(path.join(dir, "wd-k2-")), {
+      harness: "builtin",
+      env,
+    });
+    children.push(second.child);
+    const run = await untilEnded(s, runId, 90_000);
+    expect(run.state, `${JSON.stringify(run.status_message)}\n${second.output()}`).toBe(
+      "SUCCEEDED",
+    );
+    const events = await eventsOf(s, runId);
+    const warning = events.find((e) => e.type === "log" && e.payload.source === "platform");
+    expect(warning?.payload.message).toMatch(/checkpoint of .* is lost$/);
+    const resumed = events.filter((e) => e.execution_id === 2);
+    expect(stdoutOf(resumed)).toContain("from-turn-1\n");
+    // the model picked the conversation up where the checkpoint left it, told of the loss
+    const calls = model.requests.filter((r) => JSON.stringify(r.body).includes("[sigkill-case]"));
+    const after = JSON.stringify(calls[2].body.messages);
+    expect(after).toContain("echo from-turn-1");
+    expect(after).toContain("The host you ran on was lost");
+    second.child.kill("SIGTERM");
   });
 });

@@ -1,7 +1,8 @@
 // A host runner in its own Node process, so an e2e test can kill it for real (SIGKILL), drain it
 // (SIGTERM) or give it its own PATH. It runs the shell test harness as `ambit`, or with
 // RUNNER_HARNESS=builtin the runner's real harnesses.
-//   AMBIT_API_KEY=… [RUNNER_HARNESS=shell|builtin] [RUNNER_AGENT_USER=nobody] node test/fakes/runner-process.ts <url> <worker-id> <workdir> [capacity]
+//   AMBIT_API_KEY=… [RUNNER_HARNESS=shell|builtin] [RUNNER_AGENT_USER=nobody]
+//   [RUNNER_CHECKPOINT_INTERVAL_MS=…] node test/fakes/runner-process.ts <url> <worker-id> <workdir> [capacity]
 import { startHost } from "../../packages/runner/src/host.ts";
 import { shellHarness } from "./shell-harness.ts";
 
@@ -22,6 +23,9 @@ const host = startHost({
   harnesses: process.env.RUNNER_HARNESS === "builtin" ? undefined : { ambit: shellHarness },
   allowLocalRepos: true, // the tests' repositories are on this disk
   agentUser: process.env.RUNNER_AGENT_USER || undefined,
+  checkpointIntervalMs: process.env.RUNNER_CHECKPOINT_INTERVAL_MS
+    ? Number(process.env.RUNNER_CHECKPOINT_INTERVAL_MS)
+    : undefined,
   backoff: { initialMs: 200, maxMs: 2_000 },
   log: (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
 });

@@ -1,43 +1,14 @@
 // Checkpoints: the run's host stores one with its HOST token (PUT, content-addressed, size-capped);
 // the run gets a `checkpoint` event and remembers its last; whoever may read the run (a viewer
 // too) downloads it; another team gets 404, a key may not write, a stale execution is refused.
-import { encodeCheckpoint } from "@ambit/protocol";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
 import { advance, createRun, eventsOf, RUNS } from "../helpers/runs.ts";
+import { checkpointArchive, putCheckpoint, sha256Hex } from "../helpers/checkpoints.ts";
 import { tokenFor } from "../helpers/sockets.ts";
 
 const SHA = "a".repeat(40);
-
-async function archive(executionId = 1, marker = "x") {
-  const bundle = new TextEncoder().encode(`bundle bytes ${marker}`);
-  const conversation = new TextEncoder().encode(JSON.stringify([{ role: "user", text: "hi" }]));
-  const bytes = encodeCheckpoint(
-    {
-      version: 1,
-      reason: "turn",
-      execution_id: executionId,
-      created_at: new Date().toISOString(),
-      repos: [
-        {
-          name: "repo",
-          base: SHA,
-          head: SHA,
-          snapshot: "b".repeat(40),
-          branch: "main",
-          bytes: bundle.length,
-          excluded: [".env"],
-        },
-      ],
-      conversation: { harness: "ambit", bytes: conversation.length },
-    },
-    [bundle],
-    conversation,
-  );
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  const id = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return { bytes, id };
-}
+const archive = checkpointArchive;
 
 async function heldRun(team: { key: string; teamId: string }) {
   const runId = await createRun(team.key, { prompt: "p" });
@@ -45,11 +16,7 @@ async function heldRun(team: { key: string; teamId: string }) {
   return runId;
 }
 
-const put = (runId: string, id: string, auth: string, body: Uint8Array) =>
-  call("PUT", `${RUNS}/${runId}/checkpoints/${id}`, {
-    raw: body,
-    headers: { authorization: `Bearer ${auth}`, "content-type": "application/octet-stream" },
-  });
+const put = putCheckpoint;
 
 describe("checkpoints", () => {
   it("the host stores one; the run gets a checkpoint event, and members and viewers read it back by id and as latest", async () => {
@@ -99,11 +66,7 @@ describe("checkpoints", () => {
     const { bytes, id } = await archive();
     expectProblem(await put(runId, "0".repeat(64), host, bytes), 400, "invalid_request");
     const junk = new TextEncoder().encode("not an archive");
-    const junkId = [
-      ...new Uint8Array(await crypto.subtle.digest("SHA-256", junk)),
-    ]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
+    const junkId = await sha256Hex(junk);
     expectProblem(await put(runId, junkId, host, junk), 400, "invalid_request");
     expectProblem(await put(runId, id, t.key, bytes), 403, "not_authorized");
     const other = await heldRun(t);

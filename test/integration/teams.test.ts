@@ -97,6 +97,7 @@ describe("GET /api/v1/team", () => {
       limits: { max_concurrent_runs: 10, max_run_time_seconds: 14_400 },
       audit_retention_days: 400,
       model_gateway: true,
+      resume_attempts: 2,
       caller: { uid: t.userId, type: "user", role: "owner" },
     });
   });

@@ -52,20 +52,34 @@ const ModelGateway = z
     "whether the team's runs call models through the platform's gateway (docs/gateway.md): usage and cost are recorded, and hosts get no model keys; off, model keys go to hosts as secrets",
   );
 
+const ResumeAttempts = z
+  .number()
+  .int()
+  .min(0)
+  .max(10)
+  .describe(
+    "how many times a run whose host was lost goes back in line to resume on another host from its last checkpoint (default 2; 0: it ends ERROR)",
+  );
+
 export const UpdateTeamRequest = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
     limits: TeamLimits.partial().optional(),
     audit_retention_days: AuditRetentionDays.optional(),
     model_gateway: ModelGateway.optional(),
+    resume_attempts: ResumeAttempts.optional(),
   })
   .refine(
     (v) =>
       v.name !== undefined ||
       v.limits !== undefined ||
       v.audit_retention_days !== undefined ||
-      v.model_gateway !== undefined,
-    { message: "nothing to change: set name, limits, audit_retention_days and/or model_gateway" },
+      v.model_gateway !== undefined ||
+      v.resume_attempts !== undefined,
+    {
+      message:
+        "nothing to change: set name, limits, audit_retention_days, model_gateway and/or resume_attempts",
+    },
   );
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
 
@@ -77,6 +91,7 @@ export const Team = z.object({
   limits: TeamLimits,
   audit_retention_days: AuditRetentionDays,
   model_gateway: ModelGateway,
+  resume_attempts: ResumeAttempts,
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;

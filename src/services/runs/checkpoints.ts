@@ -1,8 +1,4 @@
-import {
-  type CheckpointItem,
-  MAX_CHECKPOINT_BYTES,
-  readCheckpointHeader,
-} from "@ambit/protocol";
+import { type CheckpointItem, MAX_CHECKPOINT_BYTES, readCheckpointHeader } from "@ambit/protocol";
 import { getConfig } from "../../env.ts";
 import { verifyAttachToken } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";

@@ -83,7 +83,11 @@ describe("workspace checkpoints", () => {
 
     const b = workspaceWithClone("b");
     const backend2 = processBackend(b.ws, { PATH: process.env.PATH ?? "" });
-    const restored = await restoreCheckpoint({ workspace: b.ws, backend: backend2, archive: cp.bytes });
+    const restored = await restoreCheckpoint({
+      workspace: b.ws,
+      backend: backend2,
+      archive: cp.bytes,
+    });
     await backend2.dispose();
     expect(restored.failed).toEqual([]);
     expect(restored.restored).toEqual(["repo"]);
@@ -131,7 +135,11 @@ describe("workspace checkpoints", () => {
     const fresh = path.join(root, "plain-2");
     mkdirSync(fresh);
     const backend2 = processBackend(fresh, { PATH: process.env.PATH ?? "" });
-    const restored = await restoreCheckpoint({ workspace: fresh, backend: backend2, archive: cp.bytes });
+    const restored = await restoreCheckpoint({
+      workspace: fresh,
+      backend: backend2,
+      archive: cp.bytes,
+    });
     await backend2.dispose();
     expect(restored.failed).toEqual([]);
     expect(readFileSync(path.join(fresh, "notes", "a.md"), "utf8")).toBe("# A\n");

@@ -27,7 +27,8 @@ export async function restoreCheckpoint(input: {
   signal?: AbortSignal;
 }): Promise<Restored> {
   const decoded = decodeCheckpoint(input.archive);
-  if (!decoded.ok) return { restored: [], failed: [{ name: "*", why: decoded.why }], conversation: null };
+  if (!decoded.ok)
+    return { restored: [], failed: [{ name: "*", why: decoded.why }], conversation: null };
   const out: Restored = { restored: [], failed: [], conversation: null };
   const scratch = path.join(input.backend.privateDir, "restore");
   for (const { repo, bundle } of decoded.bundles) {
@@ -54,7 +55,10 @@ export async function restoreCheckpoint(input: {
       // our own bundle, by path: the one `file` transport this allows
       ["fetch", "--quiet", "--no-tags", file, `${CHECKPOINT_REF}:${CHECKPOINT_REF}`],
       ...(own
-        ? [["read-tree", repo.snapshot], ["checkout-index", "--all", "--force"]]
+        ? [
+            ["read-tree", repo.snapshot],
+            ["checkout-index", "--all", "--force"],
+          ]
         : [
             repo.branch
               ? ["checkout", "--quiet", "--force", "-B", repo.branch, repo.snapshot, "--"]
