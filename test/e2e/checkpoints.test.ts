@@ -3,12 +3,14 @@
 // harness's conversation; a follow-up on the ended run starts its next execution from that
 // checkpoint, so the agent finds the file it wrote in turn 1 and the model gets the conversation.
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCli } from "../../packages/cli/scripts/build.ts";
 import type { Host } from "../../packages/runner/src/host.ts";
 import { type ModelServer, type ScriptedTurn, startModelServer } from "../fakes/model-server.ts";
+import { runCli } from "./cli-run.ts";
 import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
 import {
   childHost,
@@ -30,8 +32,11 @@ const hosts: Host[] = [];
 const children: ChildProcess[] = [];
 /** each run's scripted turns, by the run's prompt (its first user message) */
 const scripts = new Map<string, ScriptedTurn[]>();
+/** the built CLI, for the hand-off */
+let bin: Promise<string>;
 
 beforeAll(async () => {
+  bin = buildCli();
   // a killed runner's runs are given up 3 s after its socket dropped (not the default 30 s)
   s = await startE2eServer({
     teamName: "e2e-checkpoints",
@@ -111,12 +116,22 @@ describe("checkpoints and resume (wrangler dev, runner, scripted model)", () => 
       has_conversation: true,
       repos: [{ name: "repo", branch: "main" }],
     });
-    // a member reads it as `latest`
-    const latest = await fetch(`${s.url}/api/v1/agent/runs/${runId}/checkpoints/latest`, {
-      headers: { authorization: `Bearer ${s.key}` },
+    // hand-off: `ambit run checkout` brings the change into a clone of the repository
+    const mine = path.join(dir, "laptop");
+    execFileSync("git", ["clone", "--quiet", origin, mine]);
+    const out = await runCli(await bin, ["run", "checkout", runId, "--json"], {
+      env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key, HOME: dir },
+      cwd: mine,
     });
-    expect(latest.status).toBe(200);
-    expect(latest.headers.get("x-ambit-checkpoint-id")).toBe(cp.payload.checkpoint_id);
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      checkpoint_id: cp.payload.checkpoint_id,
+      branch: `ambit/${runId}`,
+    });
+    const onBranch = (...args: string[]) =>
+      execFileSync("git", args, { cwd: mine }).toString().trim();
+    expect(onBranch("rev-parse", "--abbrev-ref", "HEAD")).toBe(`ambit/${runId}`);
+    expect(readFileSync(path.join(mine, "turn1.txt"), "utf8")).toBe("from-turn-1\n");
 
     const res = await api(s.url, "POST", `/api/v1/agent/runs/${runId}/followups`, {
       key: s.key,
