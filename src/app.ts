@@ -22,6 +22,7 @@ import { auditLogRoutes } from "./routes/audit-log.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { configRoutes } from "./routes/config.ts";
 import { artifactRoutes, artifactUploadRoutes } from "./routes/artifacts.ts";
+import { checkpointRoutes } from "./routes/checkpoints.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { OPENAPI_TAGS } from "./routes/openapi-tags.ts";
 import { gatewayRoutes } from "./routes/gateway.ts";
@@ -80,6 +81,7 @@ export function createApp() {
   api.use("*", sessionAuth); // a console session cookie stands for a key where none is sent
   api.route("/", runSessionRoutes); // attach: API key, session or ?token=, checked by the routes themselves
   api.route("/", artifactUploadRoutes); // the run's HOST token or an admin key; signed download links
+  api.route("/", checkpointRoutes); // written with the run's HOST token; read as its events are
   api.use("/selfhosted/worker/ws", hostTokenAuth); // platform runner containers: a host credential instead of a key
   api.use("*", requireAuth, scopeCheck, apiRateLimit, idempotency);
   api.route("/", teamRoutes);

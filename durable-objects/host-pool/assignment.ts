@@ -1,4 +1,4 @@
-import type { EventActor, TaskAssignment } from "@ambit/protocol";
+import type { EventActor, ResumeFrom, TaskAssignment } from "@ambit/protocol";
 import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client.ts";
 import { teams } from "../../src/db/schema.ts";
@@ -105,6 +105,7 @@ export async function buildAssignment(
       message: `The team's ${err.message} (altered, or sealed under a platform key this server no longer has); set it again with PUT /api/v1/agent/secrets/${err.secretName}`,
     };
   }
+  const resume = input.executionId > 1 ? await resumeFrom(env, runId, teamId) : null;
   const { holder } = input;
   const claims: AttachClaims = {
     teamId,
@@ -148,7 +149,25 @@ export async function buildAssignment(
       model: config.model ?? null,
       secrets,
       gateway: gatewayToken ? { path: GATEWAY_PATH, token: gatewayToken.token } : null,
+      ...(resume ? { resume } : {}),
     },
+  };
+}
+
+/**
+ * Where a later execution of the run starts from: its last checkpoint, which the holder
+ * downloads with its HOST token (src/routes/checkpoints.ts). Null when it has none.
+ */
+async function resumeFrom(env: Env, runId: string, teamId: string): Promise<ResumeFrom | null> {
+  const last = await runSession(env, runId).lastCheckpoint({ runId, teamId });
+  if (!last.ok || !last.checkpoint) return null;
+  const c = last.checkpoint;
+  return {
+    checkpoint_id: c.checkpoint_id,
+    path: `/api/v1/agent/runs/${runId}/checkpoints/${c.checkpoint_id}`,
+    created_at: c.created_at,
+    reason: last.reason,
+    execution_id: c.execution_id,
   };
 }
 

@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { type EventActor, isTerminal, type RunEvent } from "@ambit/protocol";
-import type { RunFollowupRequest, RunStatusMessage } from "@ambit/protocol";
+import type { CheckpointItem, RunFollowupRequest, RunStatusMessage } from "@ambit/protocol";
 import { recheckAccess } from "./access.ts";
 import { attach } from "./attach.ts";
 import { budgetStop } from "./budget-stop.ts";
+import { checkpointStored, lastCheckpoint } from "./checkpoints.ts";
 import { dropWatchers, left } from "./audience.ts";
 import { followup } from "./followups.ts";
+import { resumeAfterHostLost } from "./resume.ts";
 import { onFrame } from "./frames.ts";
 import { append, report } from "./holder.ts";
 import { waiting, watchLine } from "./line.ts";
@@ -94,6 +96,19 @@ export class RunSession extends DurableObject<Env> {
     return this.systemNote(ref, executionId, "gateway", "usage", payload);
   }
 
+  /**
+   * The platform stored a checkpoint of execution `executionId` (src/services/runs/checkpoints.ts):
+   * a `checkpoint` event, and the run's starting point from now on (checkpoints.ts).
+   */
+  checkpointStored(ref: RunRef, executionId: number, item: CheckpointItem): Promise<SessionResult> {
+    return checkpointStored(this.session, ref, executionId, item);
+  }
+
+  /** The run's last checkpoint (null: none yet). */
+  lastCheckpoint(ref: RunRef) {
+    return lastCheckpoint(this.session, ref);
+  }
+
   /** An event by the platform (`system:<by>`) about a live run's current execution, else none. */
   private async systemNote(
     ref: RunRef,
@@ -130,13 +145,17 @@ export class RunSession extends DurableObject<Env> {
     return run ? this.session.ok(run, run.summary_seq) : notFound(ref);
   }
 
-  /** Ends a run whose host went away for good: CANCELLED if a cancel was pending, else ERROR. */
-  hostLost(
+  /**
+   * A run whose host went away for good: back in line to resume from its last checkpoint when
+   * the team allows (resume.ts), else CANCELLED if a cancel was pending, else ERROR.
+   */
+  async hostLost(
     ref: RunRef,
     actor: EventActor,
     messages: { cancelled: RunStatusMessage; error: RunStatusMessage },
   ): Promise<SessionResult> {
-    return hostLost(this.session, ref, actor, messages);
+    const resumed = await resumeAfterHostLost(this.session, ref, actor, messages.error);
+    return resumed ?? hostLost(this.session, ref, actor, messages);
   }
 
   /**

@@ -12,7 +12,8 @@ export type RunCommand =
   | "fail" // user-caused failure
   | "error" // platform-caused failure
   | "cancel"
-  | "reopen"; // a follow-up on an ended run starts a new execution
+  | "reopen" // a follow-up on an ended run starts a new execution
+  | "resume"; // its host was lost: a new execution from the run's last checkpoint
 
 /** every state but the terminal ones (`TERMINAL_STATES`, from the protocol), in the protocol's order */
 const ACTIVE: RunState[] = RunState.options.filter((s) => !isTerminal(s));
@@ -30,6 +31,7 @@ export const TRANSITIONS: Record<RunCommand, { from: RunState[]; to: RunState }>
   error: { from: ACTIVE, to: "ERROR" },
   cancel: { from: ACTIVE, to: "CANCELLED" },
   reopen: { from: [...TERMINAL_STATES], to: "QUEUED" },
+  resume: { from: ["CLAIMED", "INPROGRESS", "BLOCKED"], to: "QUEUED" },
 };
 
 export type TransitionResult =

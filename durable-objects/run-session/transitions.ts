@@ -121,7 +121,7 @@ export async function applySteps(
   });
   await s.syncSummary();
   await emitRecorded(s, written[0].seq);
-  const reopened = steps.some((step) => step.command === "reopen");
+  const reopened = steps.some((step) => step.command === "reopen" || step.command === "resume");
   if (isTerminal(run.state) || reopened) dropEndedHolders(s, run);
   if (isTerminal(run.state)) await s.archive();
   else await s.armTimers();
@@ -140,18 +140,19 @@ function changeOf(run: RunRecord, { command, from, to, status }: Step) {
     to,
     command,
     ...(status ? { status_message: status } : {}),
-    // a reopened run starts its next execution, whose host numbers its events from 1 again
-    ...(command === "reopen" ? { execution_id: run.execution_id + 1 } : {}),
+    // a reopened (or resumed) run starts its next execution, whose host numbers its events from 1
+    ...(command === "reopen" || command === "resume" ? { execution_id: run.execution_id + 1 } : {}),
   };
 }
 
 /** What entering a step's state does to the run. */
 function enter(run: RunRecord, { command, to, status }: Step, now: number, starter: Starter) {
-  if (command === "reopen") {
+  if (command === "reopen" || command === "resume") {
     run.execution_id += 1;
     run.host_seq = 0;
-    run.started_by = starter; // the follow-up's sender
   }
+  // the follow-up's sender; a resumed execution is still the one its starter began
+  if (command === "reopen") run.started_by = starter;
   run.state = to;
   run.status_message = status;
   run.updated_at = now;

@@ -32,6 +32,8 @@ export const teams = sqliteTable("teams", {
   budgetMonthly: integer("budget_monthly"),
   memberBudgetMonthly: integer("member_budget_monthly"),
   runMaxCost: integer("run_max_cost"),
+  /** times a run whose host was lost resumes on another host from its last checkpoint */
+  resumeAttempts: integer("resume_attempts").notNull().default(2),
 });
 
 export const users = sqliteTable(

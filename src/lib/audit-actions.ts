@@ -36,6 +36,11 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /agent/runs/{runId}/local/report": { action: "run.local_report", target: "run" },
   "POST /agent/runs/{runId}/artifacts": { action: "artifact.create", target: "run" },
   "POST /agent/runs/{runId}/artifacts/files": { action: "artifact.upload", target: "run" },
+  "PUT /agent/runs/{runId}/checkpoints/{checkpointId}": {
+    action: "run.checkpoint",
+    target: "run",
+    targetParam: "runId",
+  },
   "POST /agent/schedules": { action: "schedule.create", target: "schedule" },
   "PUT /agent/schedules/{scheduleId}": { action: "schedule.update", target: "schedule" },
   "DELETE /agent/schedules/{scheduleId}": { action: "schedule.delete", target: "schedule" },

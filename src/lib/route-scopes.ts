@@ -48,6 +48,8 @@ const RULES: readonly Rule[] = [
   ["/agent/connected-self-hosted-workers", "config:read", "config:write"],
   // runs: attaching (and its token) reads; following up, cancelling, sharing write
   ["/agent/runs/*/session-token", "runs:read", "runs:read"],
+  // a checkpoint is read like the run's events; only the run's HOST token writes one, never a key
+  ["/agent/runs/*/checkpoints/*", "runs:read", "runs:write"],
   ["/agent/runs/**", "runs:read", "runs:write"],
   ["/agent/runs", "runs:read", "runs:write"],
   ["/agent/run", "runs:read", "runs:write"],

@@ -2,15 +2,18 @@ import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { getConfig } from "../env.ts";
 import { AppError } from "../lib/errors.ts";
+import { MAX_CHECKPOINT_BYTES } from "@ambit/protocol";
 import { MAX_ARTIFACT_BYTES } from "../services/artifacts.ts";
 import type { AppEnv } from "./types.ts";
 
 /** Refuses request bodies over `MAX_BODY_BYTES` with 413 before anything reads them. */
 export const bodyLimit = createMiddleware<AppEnv>(async (c, next) => {
-  // file artifacts are uploaded whole; everything else is JSON
+  // file artifacts and checkpoints are uploaded whole; everything else is JSON
   const maxSize = c.req.path.endsWith("/artifacts/files")
     ? MAX_ARTIFACT_BYTES
-    : getConfig(c.env).MAX_BODY_BYTES;
+    : c.req.method === "PUT" && /\/checkpoints\/[^/]+$/.test(c.req.path)
+      ? MAX_CHECKPOINT_BYTES
+      : getConfig(c.env).MAX_BODY_BYTES;
   return honoBodyLimit({
     maxSize,
     onError: () => {

@@ -90,6 +90,7 @@ export async function updateTeam({
     set.maxRunTimeSeconds = input.limits.max_run_time_seconds;
   if (input.audit_retention_days !== undefined) set.auditRetentionDays = input.audit_retention_days;
   if (input.model_gateway !== undefined) set.modelGateway = input.model_gateway;
+  if (input.resume_attempts !== undefined) set.resumeAttempts = input.resume_attempts;
   const changing = Object.keys(set).length > 0 || input.rate_limits !== undefined;
   const before = changing ? await getTeam({ ctx }) : undefined;
   if (Object.keys(set).length) await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
@@ -106,6 +107,7 @@ const teamSettings = (t: Team | undefined) =>
     audit_retention_days: t.audit_retention_days,
     model_gateway: t.model_gateway,
     ...flatRateLimits(t.rate_limits),
+    resume_attempts: t.resume_attempts,
   };
 
 export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
@@ -129,6 +131,7 @@ export async function getTeam({ ctx }: { ctx: Ctx }): Promise<Team> {
     model_gateway: team.modelGateway,
     rate_limits: rates.limits,
     rate_limit_ceilings: rates.ceilings,
+    resume_attempts: team.resumeAttempts,
     caller: {
       uid: ctx.actor.id,
       type: ctx.actor.type === "service_account" ? "service_account" : "user",

@@ -44,7 +44,7 @@ export type Tally = {
   viewer_errors: number;
   /** runs whose work (the shell command) started at least once */
   executions_recorded: number;
-  /** a run that ended without finishing its work (ERROR after its host was lost): work lost, since there are no checkpoints yet */
+  /** a run that ended without finishing its work (ERROR after its host was lost with no checkpoint to resume from) */
   runs_with_work_lost: number;
 };
 

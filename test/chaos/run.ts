@@ -21,7 +21,10 @@ const { values: args } = parseArgs({
   },
 });
 
-/** Lines whose promise is zero. `runs_with_work_lost` is measured, not promised (no checkpoints yet). */
+/**
+ * Lines whose promise is zero. `runs_with_work_lost` is measured, not promised: a lost run resumes
+ * from its last checkpoint, and one lost before its first checkpoint still ends ERROR.
+ */
 const PROMISED: (keyof Tally)[] = [
   "creates_failed",
   "runs_lost",

@@ -3,7 +3,8 @@
 // RUNNER_HARNESS=builtin the runner's real harnesses.
 // RUNNER_ORPHAN_WATCHDOG=0 starts it without the watchdog that kills its runs' process groups when
 // it dies (so a test sees what the next runner on the workdir cleans up alone).
-//   AMBIT_API_KEY=… [RUNNER_HARNESS=shell|builtin] [RUNNER_AGENT_USER=nobody] node test/fakes/runner-process.ts <url> <worker-id> <workdir> [capacity]
+//   AMBIT_API_KEY=… [RUNNER_HARNESS=shell|builtin] [RUNNER_AGENT_USER=nobody]
+//   [RUNNER_CHECKPOINT_INTERVAL_MS=…] node test/fakes/runner-process.ts <url> <worker-id> <workdir> [capacity]
 import { startHost } from "../../packages/runner/src/host.ts";
 import { shellHarness } from "./shell-harness.ts";
 
@@ -24,6 +25,9 @@ const host = startHost({
   harnesses: process.env.RUNNER_HARNESS === "builtin" ? undefined : { ambit: shellHarness },
   allowLocalRepos: true, // the tests' repositories are on this disk
   agentUser: process.env.RUNNER_AGENT_USER || undefined,
+  checkpointIntervalMs: process.env.RUNNER_CHECKPOINT_INTERVAL_MS
+    ? Number(process.env.RUNNER_CHECKPOINT_INTERVAL_MS)
+    : undefined,
   backoff: { initialMs: 200, maxMs: 2_000 },
   orphanWatchdog: process.env.RUNNER_ORPHAN_WATCHDOG !== "0",
   log: (e) => process.stdout.write(`${JSON.stringify(e)}\n`),

@@ -36,6 +36,7 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   "POST /agent/runs/{runId}/local/report": "needs a claimed LOCAL run (runs-local)",
   "POST /agent/runs/{runId}/artifacts": "needs the run's host token (artifacts.test.ts)",
   "POST /agent/runs/{runId}/artifacts/files": "audit-events.test.ts: by the run's HOST token",
+  "PUT /agent/runs/{runId}/checkpoints/{checkpointId}": "checkpoints.test.ts: by the HOST token",
   "POST /agent/skills": "needs a repository the host lists skills from (skills.test.ts)",
   "PATCH /agent/skills": "needs a registered skill (skills.test.ts)",
   "DELETE /agent/skills": "needs a registered skill (skills.test.ts)",

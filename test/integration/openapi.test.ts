@@ -69,6 +69,7 @@ const ROUTES: Record<string, string[]> = {
   "/agent/skills": ["delete", "patch", "post"],
   "/agent/runs/{runId}/artifacts": ["post"],
   "/agent/runs/{runId}/artifacts/files": ["post"],
+  "/agent/runs/{runId}/checkpoints/{checkpointId}": ["get", "put"],
   "/agent/artifacts/{artifactUid}": ["get"],
   "/agent/artifacts/{artifactUid}/download": ["get"],
   "/agent/artifacts/{artifactUid}/content": ["get"],
@@ -115,6 +116,7 @@ const ATTACH_ROUTES = new Set([
   "/agent/runs/{runId}/events",
   "/agent/runs/{runId}/artifacts",
   "/agent/runs/{runId}/artifacts/files",
+  "/agent/runs/{runId}/checkpoints/{checkpointId}",
 ]);
 /**
  * Routes authenticated by a token in the URL itself (a signed download link, a run's public link)
@@ -197,7 +199,11 @@ describe("GET /api/v1/openapi.json", () => {
         else if (path === "/teams" || open || SIGN_IN_ROUTES.has(path))
           expect(op.security ?? [], label).toEqual([]);
         // artifact uploads: an admin's key or the run's HOST token, no session
-        else if (path.endsWith("/artifacts") || path.endsWith("/artifacts/files"))
+        else if (
+          path.endsWith("/artifacts") ||
+          path.endsWith("/artifacts/files") ||
+          (path.endsWith("/checkpoints/{checkpointId}") && method === "put")
+        )
           expect(op.security, label).toEqual([{ bearerAuth: [] }, { attachToken: [] }]);
         else if (ATTACH_ROUTES.has(path))
           expect(op.security, label).toEqual([...keyOrSession, { attachToken: [] }]);

@@ -100,6 +100,7 @@ describe("GET /api/v1/team", () => {
       // the suite's operator vars (vitest.config.ts); team-rate-limits.test.ts tests them
       rate_limits: expect.objectContaining({ requests: { per_key: 1e6, per_team: 1e6 } }),
       rate_limit_ceilings: expect.objectContaining({ requests: { per_key: 1e6, per_team: 1e6 } }),
+      resume_attempts: 2,
       caller: { uid: t.userId, type: "user", role: "owner" },
     });
   });

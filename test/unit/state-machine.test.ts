@@ -18,12 +18,14 @@ const EXPECTED: Record<RunState, Partial<Record<RunCommand, RunState>>> = {
   PENDING: { requeue: "QUEUED", claim: "CLAIMED", error: "ERROR", cancel: "CANCELLED" },
   CLAIMED: {
     requeue: "QUEUED",
+    resume: "QUEUED",
     start: "INPROGRESS",
     fail: "FAILED",
     error: "ERROR",
     cancel: "CANCELLED",
   },
   INPROGRESS: {
+    resume: "QUEUED",
     block: "BLOCKED",
     succeed: "SUCCEEDED",
     fail: "FAILED",
@@ -31,6 +33,7 @@ const EXPECTED: Record<RunState, Partial<Record<RunCommand, RunState>>> = {
     cancel: "CANCELLED",
   },
   BLOCKED: {
+    resume: "QUEUED",
     unblock: "INPROGRESS",
     succeed: "SUCCEEDED",
     fail: "FAILED",
@@ -58,12 +61,13 @@ describe("run state machine", () => {
       "fail",
       "reopen",
       "requeue",
+      "resume",
       "start",
       "succeed",
       "unblock",
     ]);
     expect(STATES).toHaveLength(9);
-    expect(matrix).toHaveLength(9 * 11);
+    expect(matrix).toHaveLength(9 * 12);
   });
 
   it("table and hand-written expectation agree pair by pair", () => {

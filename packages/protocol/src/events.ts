@@ -3,6 +3,7 @@ import { boundedJson, EVENT_PAYLOAD_BOUNDS, unsafeLinkReason } from "./bounds.ts
 import { ArtifactType, RunState, RunStatusMessage } from "./runs.ts";
 import { ErrorCode } from "./errors.ts";
 import { ConfigChange } from "./agent-config.ts";
+import { CheckpointItem } from "./checkpoints.ts";
 
 export const EventActor = z.object({
   type: z
@@ -145,6 +146,8 @@ export const EventPayloads = {
       .optional()
       .describe("lower_role_change: the pieces last written below the creator's role"),
   }),
+  /** the platform stored a checkpoint of the run's workspace and conversation (docs/runs.md) */
+  checkpoint: CheckpointItem,
 } as const;
 
 export type EventType = keyof typeof EventPayloads;
@@ -157,6 +160,7 @@ export const LIFECYCLE_EVENT_TYPES: EventType[] = [
   "run.waiting",
   "followup.received",
   "secrets.withheld",
+  "checkpoint",
 ];
 
 /** One entry of a run's append-only event log. `seq` starts at 1 and never skips. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ResumeFrom } from "./checkpoints.ts";
 import { AmbientAgentConfig } from "./agent-config.ts";
 import { ErrorCode } from "./errors.ts";
 
@@ -196,6 +197,11 @@ export const TaskAssignment = z.object({
     .optional()
     .describe(
       "set when the platform's model gateway serves the run: its model calls go there with `token` as the API key, and `secrets` hold no model key",
+    ),
+  resume: ResumeFrom.nullable()
+    .optional()
+    .describe(
+      "set when this execution starts from the run's last checkpoint (a follow-up on an ended run, or a run whose host was lost): restore its repositories and conversation first",
     ),
 });
 export type TaskAssignment = z.infer<typeof TaskAssignment>;

@@ -32,3 +32,4 @@ export * from "./event-types.ts";
 export * from "./integration-enums.ts";
 export * from "./usage-report.ts";
 export * from "./budgets.ts";
+export * from "./checkpoints.ts";

@@ -53,6 +53,15 @@ const ModelGateway = z
     "whether the team's runs call models through the platform's gateway (docs/gateway.md): usage and cost are recorded, and hosts get no model keys; off, model keys go to hosts as secrets",
   );
 
+const ResumeAttempts = z
+  .number()
+  .int()
+  .min(0)
+  .max(10)
+  .describe(
+    "how many times a run whose host was lost goes back in line to resume on another host from its last checkpoint (default 2; 0: it ends ERROR)",
+  );
+
 export const UpdateTeamRequest = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
@@ -62,6 +71,7 @@ export const UpdateTeamRequest = z
     rate_limits: RateLimitsChange.optional().describe(
       "lower the team's API rate limits (admin), each at most its ceiling in `rate_limit_ceilings`; null: back to the ceiling",
     ),
+    resume_attempts: ResumeAttempts.optional(),
   })
   .refine(
     (v) =>
@@ -69,10 +79,11 @@ export const UpdateTeamRequest = z
       v.limits !== undefined ||
       v.audit_retention_days !== undefined ||
       v.model_gateway !== undefined ||
-      v.rate_limits !== undefined,
+      v.rate_limits !== undefined ||
+      v.resume_attempts !== undefined,
     {
       message:
-        "nothing to change: set name, limits, audit_retention_days, model_gateway and/or rate_limits",
+        "nothing to change: set name, limits, audit_retention_days, model_gateway, rate_limits and/or resume_attempts",
     },
   );
 export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
@@ -89,6 +100,7 @@ export const Team = z.object({
   rate_limit_ceilings: RateLimits.describe(
     "the most the team's admins may set: the platform operator's defaults, or what a platform admin raised for this team",
   ),
+  resume_attempts: ResumeAttempts,
   caller: z.object({ uid: z.string(), type: z.enum(["user", "service_account"]), role: Role }),
 });
 export type Team = z.infer<typeof Team>;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--agent-user NAME] [--allow-local-repos] [--once]`
+// `ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--agent-user NAME] [--allow-local-repos] [--checkpoint-interval SECONDS] [--once]`
 // The API key comes from AMBIT_API_KEY. SIGTERM/SIGINT drains (no new runs, the unstarted ones are
 // handed back, the others finish); a second signal stops at once (runs in flight are cancelled).
 import { realpathSync } from "node:fs";
@@ -7,11 +7,13 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { serveHost, serveProblems } from "./serve.ts";
 
-const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--label L ...] [--agent-user NAME] [--allow-local-repos] [--once]
+const USAGE = `usage: ambit-runner host start --url <platform> --worker-id <id> [--capacity N] [--backend process|docker] [--docker-image IMAGE] [--workdir DIR] [--label L ...] [--agent-user NAME] [--allow-local-repos] [--checkpoint-interval SECONDS] [--once]
   --docker-image: with --backend docker, the image of runs whose environment names none (default ubuntu:24.04)
   --agent-user: with --backend process and a root runner, run every process of a run as this unprivileged user,
     so nothing a run starts can read the runner's key (its environment, /proc/<runner>/environ)
   --allow-local-repos: let runs clone (and push to) local paths and file:// URLs, i.e. this machine's disk (tests)
+  --checkpoint-interval: how often a working run's workspace and conversation are checkpointed
+    (default 300; 0: only when a turn ends and when a run stops)
   --once: serve one run, then exit (a runner container the platform starts per run)
   the key is read from AMBIT_API_KEY: a host key for this pool (ambit api-key create <name> --scope hosts:connect
     --pool <worker-id>), which joins its pools and calls nothing else; an admin key works too`;
@@ -38,6 +40,7 @@ export async function main(argv: string[]) {
         once: { type: "boolean", default: false },
         "agent-user": { type: "string" },
         "allow-local-repos": { type: "boolean", default: false },
+        "checkpoint-interval": { type: "string" },
       },
     });
   let values: ReturnType<typeof parse>["values"];
@@ -49,6 +52,9 @@ export async function main(argv: string[]) {
   const url = values.url ?? process.env.AMBIT_BASE_URL;
   const apiKey = process.env.AMBIT_API_KEY;
   const capacity = Number(values.capacity);
+  const interval = values["checkpoint-interval"];
+  if (interval !== undefined && !/^\d+$/.test(interval))
+    die(`--checkpoint-interval takes a whole number of seconds (0: off)\n${USAGE}`);
   if (!url) die(`--url is required (or set AMBIT_BASE_URL)\n${USAGE}`);
   if (!apiKey)
     die(
@@ -77,6 +83,7 @@ export async function main(argv: string[]) {
         once: values.once,
         agentUser: values["agent-user"],
         allowLocalRepos: values["allow-local-repos"],
+        checkpointIntervalMs: interval === undefined ? undefined : Number(interval) * 1000,
       }),
     );
   } catch (err) {

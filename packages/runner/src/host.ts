@@ -44,6 +44,8 @@ export type HostOptions = {
    * run's repository URL would otherwise read (or its push write) this machine's disk.
    */
   allowLocalRepos?: boolean;
+  /** how often a working run's workspace is checkpointed (default 5 min; 0: at turns and stops only) */
+  checkpointIntervalMs?: number;
   /**
    * With the process backend, a root runner: run every process of a run as this unprivileged user
    * (`--agent-user`), so nothing the agent runs can read the runner's credential (its environment,
@@ -215,6 +217,7 @@ export function startHost(options: HostOptions): Host {
     makeBackend,
     resolveHarness,
     allowLocalRepos: options.allowLocalRepos,
+    checkpointIntervalMs: options.checkpointIntervalMs,
     send: (msg) => send(msg),
     log,
     collectArtifacts:

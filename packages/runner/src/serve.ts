@@ -20,6 +20,8 @@ export type ServeOptions = {
   agentUser?: string;
   /** clone and push to local paths and file:// URLs (see HostOptions.allowLocalRepos) */
   allowLocalRepos?: boolean;
+  /** `--checkpoint-interval <seconds>` (HostOptions.checkpointIntervalMs) */
+  checkpointIntervalMs?: number;
   /** serve one run, then exit (see HostOptions.once) */
   once?: boolean;
   /** where progress lines go (stderr by default) */
@@ -73,6 +75,7 @@ export async function serveHost(o: ServeOptions): Promise<number> {
     once: o.once,
     agentUser: o.agentUser,
     allowLocalRepos: o.allowLocalRepos,
+    checkpointIntervalMs: o.checkpointIntervalMs,
   });
   await host.ready;
   if (o.backend === "process" && !o.agentUser) {

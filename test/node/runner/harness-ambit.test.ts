@@ -243,6 +243,45 @@ describe("ambit harness", () => {
     });
   });
 
+  it("saves its conversation, asks for a checkpoint at a follow-up boundary, and a resumed execution picks the conversation up (told of a lost host)", async () => {
+    server = await startModelServer((_req, i) => {
+      if (i === 0) run!.followup("and then?");
+      return { text: i === 0 ? "First answer." : "Second answer." };
+    });
+    run = makeContext({ prompt: "go", config: { model_id: "gpt-test" }, env: openAiEnv(server) });
+    let saved: unknown;
+    const asked: string[] = [];
+    run.ctx.saveConversation = (state) => (saved = JSON.parse(JSON.stringify(state)));
+    run.ctx.checkpoint = (reason) => asked.push(reason);
+    expect((await ambitHarness.run(run.ctx)).state).toBe("SUCCEEDED");
+    expect(asked).toEqual(["turn"]);
+    expect((saved as { text: string }[]).map((m) => m.text)).toEqual([
+      "go",
+      "First answer.",
+      "and then?",
+      "Second answer.",
+    ]);
+    await server.close();
+    await run.dispose();
+
+    server = await startModelServer([{ text: "Picked up." }]);
+    run = makeContext({ prompt: "go", config: { model_id: "gpt-test" }, env: openAiEnv(server) });
+    run.ctx.resume = {
+      reason: "host_lost",
+      checkpointAt: "2026-12-07T06:00:00.000Z",
+      conversation: { harness: "ambit", state: saved },
+    };
+    expect(await ambitHarness.run(run.ctx)).toEqual({ state: "SUCCEEDED", message: "Picked up." });
+    const sent = server.requests[0].body.messages.filter((m: any) => m.role !== "system");
+    expect(sent.map((m: any) => m.content)).toEqual([
+      "go",
+      "First answer.",
+      "and then?",
+      "Second answer.",
+      expect.stringMatching(/^The host you ran on was lost\. .*2026-12-07T06:00:00\.000Z/),
+    ]);
+  });
+
   it("ask_user blocks on askUser and resumes with the person's answer", async () => {
     server = await startModelServer([
       { toolCalls: [{ name: "ask_user", args: { question: "Which branch?" } }] },

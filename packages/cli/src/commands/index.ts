@@ -30,6 +30,7 @@ import { modelAdd, modelDefault, modelList, modelRemove, modelUpdate } from "./m
 import { promptCreate, promptDelete, promptGet, promptList, promptUpdate } from "./prompts.ts";
 import { ruleCreate, ruleDelete, ruleGet, ruleList, ruleUpdate } from "./rules.ts";
 import { runCancel } from "./run-cancel.ts";
+import { runCheckout } from "./run-checkout.ts";
 import { runConversation } from "./run-conversation.ts";
 import { runFollow } from "./run-follow.ts";
 import { runGet } from "./run-get.ts";
@@ -88,6 +89,7 @@ export const COMMANDS: Command[] = [
   runLogs,
   runConversation,
   runCancel,
+  runCheckout,
   runShare,
   artifactList,
   artifactGet,

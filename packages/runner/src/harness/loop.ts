@@ -32,7 +32,7 @@ export async function runAgentLoop(
   ctx: HarnessContext,
   opts: LoopOptions,
 ): Promise<HarnessOutcome> {
-  const messages: ChatMessage[] = [{ role: "user", text: ctx.prompt }];
+  const messages = resumedMessages(ctx) ?? [{ role: "user", text: ctx.prompt }];
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
   let lastText = "";
   for (let step = 1; step <= opts.maxSteps; step++) {
@@ -63,6 +63,7 @@ export async function runAgentLoop(
       const results: ToolResult[] = [];
       for (const call of turn.toolCalls) results.push(await runTool(ctx, byName, call));
       messages.push({ role: "tool", results });
+      ctx.saveConversation?.(messages);
       continue;
     }
     if (turn.stop === "max_tokens") {
@@ -72,8 +73,11 @@ export async function runAgentLoop(
       });
       continue;
     }
+    ctx.saveConversation?.(messages);
     const late = ctx.followups.drain();
     if (late.length) {
+      // a follow-up boundary: what the agent did in its turn is checkpointed before the next
+      ctx.checkpoint?.("turn");
       for (const text of late) messages.push({ role: "user", text });
       continue;
     }
@@ -86,6 +90,24 @@ export async function runAgentLoop(
     state: "FAILED",
     message: `the agent reached its step limit (${opts.maxSteps} model calls) before finishing; raise agent_config.max_steps or split the task`,
   };
+}
+
+/**
+ * The conversation a resumed execution picks up (HarnessContext.resume), saved by this loop; a
+ * run whose host was lost is told where it stands. Null: start from the prompt.
+ */
+function resumedMessages(ctx: HarnessContext): ChatMessage[] | null {
+  const saved = ctx.resume?.conversation;
+  if (!saved || saved.harness !== "ambit" || !Array.isArray(saved.state) || !saved.state.length)
+    return null;
+  const messages = saved.state as ChatMessage[];
+  ctx.saveConversation?.(messages);
+  if (ctx.resume!.reason === "host_lost")
+    messages.push({
+      role: "user",
+      text: `The host you ran on was lost. The workspace and this conversation were restored from the checkpoint of ${ctx.resume!.checkpointAt}: anything you did after it is gone (check the files before you go on). Continue the task.`,
+    });
+  return messages;
 }
 
 async function completeWithRetry(

@@ -38,6 +38,20 @@ export interface HarnessContext {
   askUser(question: string, signal?: AbortSignal): Promise<string>;
   /** aborted when the run is cancelled or times out: stop and kill what you started */
   signal: AbortSignal;
+  /**
+   * This execution resumes the run from its last checkpoint (a follow-up on an ended run, or a
+   * host that was lost): the workspace is restored already; `conversation` is what this harness
+   * saved with `saveConversation` (null: none, start from the prompt).
+   */
+  resume?: {
+    reason: "followup" | "host_lost";
+    checkpointAt: string;
+    conversation: { harness: string; state: unknown } | null;
+  } | null;
+  /** keeps the conversation as it stands for the next checkpoint (JSON-able; no secrets in it) */
+  saveConversation?(state: unknown): void;
+  /** a turn ended at a follow-up boundary: checkpoint the workspace now */
+  checkpoint?(reason: "turn"): void;
 }
 
 /** How a harness ended the run. */

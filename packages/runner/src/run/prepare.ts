@@ -64,6 +64,8 @@ export type PrepareInput = {
   signal: AbortSignal;
   /** the server this host talks to: where the model gateway is (`assignment.gateway`) */
   serverUrl?: string;
+  /** after the clones, before the setup commands: bring back the run's last checkpoint (resume.ts) */
+  restore?: (workspace: string, backend: Backend) => Promise<void>;
 };
 
 /**
@@ -199,6 +201,8 @@ export async function prepareRun(
     const base = head.ok ? head.stdout.trim() : undefined;
     repos.push({ url: r.url, cloneUrl, ref: r.ref, dir, github, base });
   }
+
+  await input.restore?.(workspace, backend);
 
   for (const [i, command] of (input.existing
     ? []

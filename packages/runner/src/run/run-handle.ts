@@ -9,7 +9,10 @@ import { EventPipeline } from "../pipeline/events.ts";
 import { FollowupQueue } from "../pipeline/followups.ts";
 import { Redactor } from "../pipeline/redact.ts";
 import { SessionClient } from "../pipeline/session-client.ts";
+import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS } from "./checkpointer.ts";
 import { type Prepared, prepareRun } from "./prepare.ts";
+import { fetchResumeArchive, type Resumed, resumeWorkspace } from "./resume.ts";
+import { stopReason } from "./stop-reason.ts";
 
 /** How long a harness gets to return after its run was aborted before the runner reports anyway. */
 const ABORT_GRACE_MS = 5_000;
@@ -39,6 +42,8 @@ export type RunDeps = {
   passEnv?: string[];
   /** how long the run waits for the session to acknowledge its last events (default 30 s) */
   settleMs?: number;
+  /** how often a working run's workspace is checkpointed (default 5 min; 0: at turns and stops only) */
+  checkpointIntervalMs?: number;
   makeBackend(a: TaskAssignment, workspace: string, env: Record<string, string>): Promise<Backend>;
   resolveHarness(type: string): Harness | null;
   /** a message to the pool (queued by the host while its socket is down) */
@@ -73,6 +78,8 @@ export class RunHandle {
   private readonly followups = new FollowupQueue();
   private readonly redactor: Redactor;
   private session: SessionClient | null = null;
+  private checkpointer: Checkpointer | null = null;
+  private resumed: Resumed | null = null;
   private readonly assignedAt = performance.now();
 
   readonly assignment: TaskAssignment;
@@ -164,6 +171,8 @@ export class RunHandle {
     if (!existing) rmSync(workspace, { recursive: true, force: true }); // left by a runner that died mid-run
     let backend: Backend | undefined;
     try {
+      // a LOCAL run's workspace is the user's checkout: nothing is restored over it
+      const archive = existing ? null : await fetchResumeArchive(a, this.deps.baseUrl, emit, signal);
       const prep = await prepareRun({
         assignment: a,
         workspace,
@@ -174,6 +183,18 @@ export class RunHandle {
         signal,
         serverUrl: this.deps.baseUrl,
         makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env),
+        restore: archive
+          ? async (ws, b) => {
+              this.resumed = await resumeWorkspace({
+                assignment: a,
+                archive,
+                workspace: ws,
+                backend: b,
+                emit,
+                signal,
+              });
+            }
+          : undefined,
       });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
       if (this.handedBack !== null) return this.handBackNow();
@@ -201,7 +222,23 @@ export class RunHandle {
       // the follow-ups sent before this host attached (the one that started this execution among
       // them) are in the harness's queue before its first step
       await session.caughtUp();
+      const cp = (this.checkpointer = new Checkpointer({
+        assignment: a,
+        baseUrl: this.deps.baseUrl,
+        workspace: prep.prepared.workspace,
+        repos: prep.prepared.repos,
+        backend: prep.prepared.backend,
+        harness: harness.type,
+        intervalMs: this.deps.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
+        allowLocal: this.deps.allowLocalRepos,
+        emit,
+        log: this.deps.log,
+      }));
+      cp.start();
       const final = await this.runHarness(harness, prep.prepared, emit);
+      cp.stop();
+      // what the agent left, before the artifacts step commits it to the run's branch
+      if (final.state !== "CANCELLED") await cp.take("ended");
       if (final.state !== "CANCELLED" && this.deps.collectArtifacts) {
         try {
           await this.deps.collectArtifacts({
@@ -250,6 +287,9 @@ export class RunHandle {
       followups: this.followups,
       askUser: (question, s) => this.askUser(question, emit, s),
       signal,
+      resume: this.resumed,
+      saveConversation: (state) => this.checkpointer?.saveConversation(state),
+      checkpoint: (reason) => void this.checkpointer?.take(reason),
     };
     const running = harness.run(ctx).then(
       (outcome) => ({ outcome }),
@@ -261,6 +301,9 @@ export class RunHandle {
     });
     const first = await Promise.race([running, aborted]);
     if (first === "aborted") {
+      // what the agent did so far is kept before its processes (and the backend) go
+      this.checkpointer?.stop();
+      await this.checkpointer?.take(stopReason(this.cancelReason));
       // the harness's processes die with their trees whether or not it honours the signal
       await prepared.backend.dispose();
       await Promise.race([running, new Promise((r) => setTimeout(r, ABORT_GRACE_MS).unref())]);

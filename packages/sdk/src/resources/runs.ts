@@ -178,4 +178,26 @@ export class Runs extends APIResource {
       headers: { accept: "application/x-ndjson", ...options?.headers },
     });
   }
+
+  /**
+   * A checkpoint of the run's workspace and conversation (`latest` by default): the archive's
+   * bytes (`decodeCheckpoint` in `@ambit/protocol` reads it) and its id. Whoever may read the run
+   * may read them.
+   *
+   * @example
+   * const { checkpointId, bytes } = await client.agent.runs.checkpoint(runId);
+   */
+  async checkpoint(
+    runId: string,
+    checkpointId = "latest",
+    options?: RequestOptions,
+  ): Promise<{ checkpointId: string; bytes: Uint8Array }> {
+    const res = await this._client
+      .get(path`/agent/runs/${runId}/checkpoints/${checkpointId}`, options)
+      .asResponse();
+    return {
+      checkpointId: res.headers.get("x-ambit-checkpoint-id") ?? checkpointId,
+      bytes: new Uint8Array(await res.arrayBuffer()),
+    };
+  }
 }
