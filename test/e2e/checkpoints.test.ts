@@ -11,7 +11,7 @@ import { buildCli } from "../../packages/cli/scripts/build.ts";
 import type { Host } from "../../packages/runner/src/host.ts";
 import { type ModelServer, type ScriptedTurn, startModelServer } from "../fakes/model-server.ts";
 import { runCli } from "./cli-run.ts";
-import { api, type E2eServer, type Json, startE2eServer, waitFor } from "./helpers.ts";
+import { api, type E2eServer, startE2eServer, waitFor } from "./helpers.ts";
 import {
   childHost,
   configure,

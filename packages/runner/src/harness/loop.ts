@@ -98,8 +98,7 @@ export async function runAgentLoop(
  */
 function resumedMessages(ctx: HarnessContext): ChatMessage[] | null {
   const saved = ctx.resume?.conversation;
-  if (!saved || saved.harness !== "ambit" || !Array.isArray(saved.state) || !saved.state.length)
-    return null;
+  if (saved?.harness !== "ambit" || !Array.isArray(saved.state) || !saved.state.length) return null;
   const messages = saved.state as ChatMessage[];
   ctx.saveConversation?.(messages);
   if (ctx.resume!.reason === "host_lost")

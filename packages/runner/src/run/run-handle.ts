@@ -172,7 +172,9 @@ export class RunHandle {
     let backend: Backend | undefined;
     try {
       // a LOCAL run's workspace is the user's checkout: nothing is restored over it
-      const archive = existing ? null : await fetchResumeArchive(a, this.deps.baseUrl, emit, signal);
+      const archive = existing
+        ? null
+        : await fetchResumeArchive(a, this.deps.baseUrl, emit, signal);
       const prep = await prepareRun({
         assignment: a,
         workspace,
