@@ -117,6 +117,7 @@ let s: E2eServer;
 let dir: string;
 let host: ChildHost;
 let workdir: string;
+let home: string;
 const servers: ModelServer[] = [];
 const closers: (() => Promise<void>)[] = [];
 type ToolCall = NonNullable<ScriptedTurn["toolCalls"]>[number];
@@ -131,7 +132,7 @@ beforeAll(async () => {
     harness: "builtin",
     env: {
       PATH: `${BIN}:${path.dirname(process.execPath)}:${process.env.PATH}`,
-      HOME: mkdtempSync(path.join(dir, "home-")),
+      HOME: (home = mkdtempSync(path.join(dir, "home-"))),
     },
   });
   await untilHosts(s, WORKER, 1, 30_000);
@@ -302,6 +303,54 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(JSON.stringify(events)).not.toContain(GOOD_KEY);
     },
     150_000,
+  );
+
+  // the CLIs whose sessions the runner keeps in the run's checkpoints
+  const sessions = ["claude", "codex"].includes(cli);
+  it.skipIf(skip || !sessions)(
+    "a follow-up on the ended run resumes the CLI's session from the checkpoint (another host's view)",
+    async () => {
+      const write = `echo session-edit-${cli} > notes.txt`;
+      const model = await serve(
+        cli,
+        [
+          { toolCalls: [setup.shell(write)] },
+          { text: "Wrote notes.txt." },
+          { toolCalls: [setup.shell("cat notes.txt")] },
+          { text: `notes.txt still says session-edit-${cli}.` },
+        ],
+        GOOD_KEY,
+      );
+      const runId = await createRun(s, "Write the notes file", WORKER, config);
+      const first = await untilSucceeded(runId);
+      const cp = first.events.filter((e) => e.type === "checkpoint").at(-1);
+      expect(cp?.payload, JSON.stringify(first.events.map((e) => e.type))).toMatchObject({
+        has_conversation: true,
+      });
+      // the CLI's own session files are gone, as on another host: only the checkpoint has them
+      rmSync(path.join(home, ".claude", "projects"), { recursive: true, force: true });
+      rmSync(path.join(home, ".codex", "sessions"), { recursive: true, force: true });
+      const res = await post(`/api/v1/agent/runs/${runId}/followups`, {
+        message: "Is notes.txt still there?",
+      });
+      expect(res.status, res.text).toBeLessThan(300);
+      const { run, events } = await untilSucceeded(runId);
+      expect(run.status_message.message).toBe(`notes.txt still says session-edit-${cli}.`);
+      const second = events.filter((e) => e.execution_id === 2);
+      expect(JSON.stringify(payloadsOf(second, "agent.tool_result"))).toContain(
+        `session-edit-${cli}`,
+      );
+      // the resumed CLI sent the first execution's turn with the follow-up, once: the session
+      // went on (the prompt was not sent again as a new conversation)
+      expect(model.requests).toHaveLength(4);
+      const resumed = bodyOf(model, 2);
+      expect(resumed).toContain(write);
+      expect(resumed).toContain("Wrote notes.txt.");
+      expect(resumed).toContain("Is notes.txt still there?");
+      expect(resumed.split("Write the notes file").length - 1).toBe(1);
+      expect(JSON.stringify(events)).not.toContain(GOOD_KEY);
+    },
+    180_000,
   );
 
   it.skipIf(skip)(

@@ -61,7 +61,9 @@ export async function takeCheckpoint(
     }
   }
   const conversation = input.conversation
-    ? new TextEncoder().encode(JSON.stringify(input.conversation.state))
+    ? new TextEncoder().encode(
+        JSON.stringify(withoutSecrets(input.conversation.state, input.secrets)),
+      )
     : null;
   const header: CheckpointHeader = {
     version: 1,
@@ -74,6 +76,30 @@ export async function takeCheckpoint(
       : null,
   };
   return { bytes: encodeCheckpoint(header, bundles, conversation), header };
+}
+
+/** Replaced for a secret value of the run in the conversation the checkpoint carries. */
+export const REDACTED = "[redacted secret]";
+
+/**
+ * The conversation with every secret value of the run (as it is, and as JSON escapes it: a vendor
+ * CLI's session file is JSON lines) replaced in each of its strings.
+ */
+export function withoutSecrets(state: unknown, secrets: string[]): unknown {
+  const values = secrets
+    .filter((v) => v.length >= MIN_SECRET_LENGTH)
+    .flatMap((v) => [v, JSON.stringify(v).slice(1, -1)])
+    .sort((a, b) => b.length - a.length);
+  if (!values.length) return state;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string")
+      return values.reduce((s, secret) => s.replaceAll(secret, REDACTED), v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(state);
 }
 
 type Target = { dir: string; base?: string; outside?: string[] };

@@ -9,6 +9,7 @@ import {
   optCategory,
   providerBaseUrl,
 } from "./common.ts";
+import { claudeSessions } from "./sessions.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -24,6 +25,7 @@ export const claudeSpec: CliSpec = {
   install:
     "install Claude Code on the host (npm i -g @anthropic-ai/claude-code) or in the environment's image",
   mcp: mcpConfig,
+  session: claudeSessions,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "claude",

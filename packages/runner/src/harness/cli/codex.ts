@@ -8,6 +8,7 @@ import {
   cliModel,
   providerBaseUrl,
 } from "./common.ts";
+import { codexSessions } from "./sessions.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -30,6 +31,7 @@ export const codexSpec: CliSpec = {
   bin: "codex",
   install: "install Codex on the host (npm i -g @openai/codex) or in the environment's image",
   mcp: mcpOverrides,
+  session: codexSessions,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "codex",

@@ -12,6 +12,7 @@ import { forEachChunk, forEachLine } from "../streams.ts";
 import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
 import { cliMcpServers, stripAnsi } from "./common.ts";
+import { restoreSession, saveSession } from "./sessions.ts";
 import type { CliMcpHandoff, CliSpec } from "./types.ts";
 
 /**
@@ -79,7 +80,9 @@ async function converse(
   mcp: CliMcpHandoff,
 ): Promise<HarnessOutcome> {
   let prompt = ctx.prompt;
-  let resume: string | undefined;
+  // a resumed execution whose checkpoint holds the CLI's session goes on with it
+  let resume = restoreSession(spec, ctx);
+  if (resume) prompt = await resumedPrompt(ctx);
   for (;;) {
     const started = Date.now();
     let args: string[];
@@ -127,6 +130,7 @@ async function converse(
       ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk } });
     });
     const [status] = await Promise.all([p.wait(), readStdout, readStderr]);
+    saveSession(spec, ctx, parser.sessionId ?? resume);
     if (ctx.signal.aborted)
       return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
     if (status.exitCode === 127) {
@@ -157,10 +161,28 @@ async function converse(
         state: "SUCCEEDED",
         message: parser.finalText || `${spec.bin} finished without a final message`,
       };
+    // a follow-up boundary: what the agent did in its turn is checkpointed before the next
+    ctx.checkpoint?.("turn");
     // resume the CLI's conversation; without a session id, start over with the whole exchange
-    resume = parser.sessionId;
+    resume = parser.sessionId ?? resume;
     prompt = resume
       ? followups.join("\n\n")
       : `${ctx.prompt}\n\nYou answered:\n${parser.finalText}\n\nFollow-up:\n${followups.join("\n\n")}`;
   }
+}
+
+/** How long a resumed execution waits for the follow-up that started it. */
+const FOLLOWUP_WAIT_MS = 60_000;
+
+/**
+ * What a CLI resuming its session is told first: the follow-ups that started this execution, or
+ * (a lost host) to continue where the checkpoint left it.
+ */
+async function resumedPrompt(ctx: HarnessContext): Promise<string> {
+  const lost = `The host you ran on was lost. The workspace and this conversation were restored from the checkpoint of ${ctx.resume!.checkpointAt}: anything you did after it is gone (check the files before you go on). Continue the task.`;
+  if (ctx.resume!.reason === "host_lost") return [lost, ...ctx.followups.drain()].join("\n\n");
+  const now = ctx.followups.drain();
+  if (now.length) return now.join("\n\n");
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(FOLLOWUP_WAIT_MS)]);
+  return ctx.followups.next(signal).catch(() => "Continue the task.");
 }
