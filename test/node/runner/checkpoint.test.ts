@@ -1,7 +1,8 @@
 // A checkpoint of a run's workspace taken and brought back into a fresh one: a cloned repository
 // at the agent's branch and HEAD (its own commit included) with its uncommitted changes (an
 // edit, a new file, a deletion) uncommitted again; a workspace without repositories file by file;
-// files holding a secret value of the run left out; the agent's index and working tree untouched.
+// files holding a secret value of the run left out, and replaced in the conversation; the agent's
+// index and working tree untouched.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,5 +146,38 @@ describe("workspace checkpoints", () => {
     expect(readFileSync(path.join(fresh, "notes", "a.md"), "utf8")).toBe("# A\n");
     expect(readFileSync(path.join(fresh, "made", "x.txt"), "utf8")).toBe("x\n");
     expect(existsSync(path.join(fresh, ".git"))).toBe(false);
+  });
+
+  it("the conversation it carries has the run's secret values replaced, as they are and JSON-escaped (a vendor CLI's session lines)", async () => {
+    const ws = path.join(root, "conv");
+    mkdirSync(ws);
+    const backend = processBackend(ws, { PATH: process.env.PATH ?? "" });
+    const quoted = 'pa"ss\\word-9';
+    const line = JSON.stringify({ tool_result: `token=sk-secret-value-123 pw=${quoted}` });
+    const cp = await takeCheckpoint({
+      workspace: ws,
+      repos: [],
+      backend,
+      executionId: 1,
+      reason: "ended",
+      secrets: ["sk-secret-value-123", quoted, "short"],
+      conversation: {
+        harness: "claude",
+        state: { session_id: "s1", files: [{ path: "x.jsonl", content: `${line}\nshort\n` }] },
+      },
+    });
+    await backend.dispose();
+    const decoded = decodeCheckpoint(cp.bytes);
+    if (!decoded.ok) throw new Error(decoded.why);
+    const text = new TextDecoder().decode(decoded.conversation!);
+    expect(text).not.toContain("sk-secret-value-123");
+    expect(text).not.toContain("word-9");
+    const state = JSON.parse(text);
+    expect(state.session_id).toBe("s1");
+    const [first, second] = state.files[0].content.split("\n");
+    expect(JSON.parse(first)).toEqual({
+      tool_result: "token=[redacted secret] pw=[redacted secret]",
+    });
+    expect(second).toBe("short");
   });
 });
