@@ -7,6 +7,7 @@ import {
   type Turn,
 } from "./providers/types.ts";
 import { elideOldToolResults } from "./history.ts";
+import { hostLostNotice } from "./prompt.ts";
 import { ToolInputError, type Tool } from "./tools/types.ts";
 import type { HarnessContext, HarnessOutcome } from "./types.ts";
 
@@ -104,7 +105,7 @@ function resumedMessages(ctx: HarnessContext): ChatMessage[] | null {
   if (ctx.resume!.reason === "host_lost")
     messages.push({
       role: "user",
-      text: `The host you ran on was lost. The workspace and this conversation were restored from the checkpoint of ${ctx.resume!.checkpointAt}: anything you did after it is gone (check the files before you go on). Continue the task.`,
+      text: hostLostNotice(ctx.resume!.checkpointAt),
     });
   return messages;
 }

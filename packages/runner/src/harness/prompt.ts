@@ -4,6 +4,10 @@ import { readInside } from "../backends/confined-fs.ts";
 import type { HarnessContext } from "./types.ts";
 
 const MAX_DOC = 50_000;
+
+/** What a harness resumed after its host was lost tells the agent first. */
+export const hostLostNotice = (checkpointAt: string) =>
+  `The host you ran on was lost. The workspace and this conversation were restored from the checkpoint of ${checkpointAt}: anything you did after it is gone (check the files before you go on). Continue the task.`;
 const SKILL_DIRS = [".agents/skills", ".warp/skills", ".claude/skills", ".codex/skills"];
 const RULE_FILES = ["AGENTS.md", "CLAUDE.md", "WARP.md"];
 

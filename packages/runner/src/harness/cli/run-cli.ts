@@ -11,6 +11,7 @@ import path from "node:path";
 import { forEachChunk, forEachLine } from "../streams.ts";
 import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
+import { hostLostNotice } from "../prompt.ts";
 import { cliMcpServers, stripAnsi } from "./common.ts";
 import { restoreSession, saveSession } from "./sessions.ts";
 import type { CliMcpHandoff, CliSpec } from "./types.ts";
@@ -179,8 +180,9 @@ const FOLLOWUP_WAIT_MS = 60_000;
  * (a lost host) to continue where the checkpoint left it.
  */
 async function resumedPrompt(ctx: HarnessContext): Promise<string> {
-  const lost = `The host you ran on was lost. The workspace and this conversation were restored from the checkpoint of ${ctx.resume!.checkpointAt}: anything you did after it is gone (check the files before you go on). Continue the task.`;
-  if (ctx.resume!.reason === "host_lost") return [lost, ...ctx.followups.drain()].join("\n\n");
+  const r = ctx.resume!;
+  if (r.reason === "host_lost")
+    return [hostLostNotice(r.checkpointAt), ...ctx.followups.drain()].join("\n\n");
   const now = ctx.followups.drain();
   if (now.length) return now.join("\n\n");
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(FOLLOWUP_WAIT_MS)]);
