@@ -1,7 +1,8 @@
 // The real vendor CLIs (Claude Code, Codex, Gemini CLI, OpenCode at the versions pinned in
 // test/vendor-clis/package.json) driven by the host runner's harnesses against a real
 // `wrangler dev`, their model API being the scripted model server (test/fakes/model-server.ts):
-// a tool call that changes a file, a follow-up that resumes the same conversation, and a refused
+// a tool call that changes a file, a follow-up that resumes the same conversation (for Claude Code
+// and Codex also on the ended run, from the session the checkpoint kept), and a refused
 // key that ends FAILED with a clear message in under 30 s, a cancel mid-turn, usage, and the run's
 // MCP servers (a stdio one and an HTTP one, each given a team secret by placeholder, which no event
 // may show). One base URL per provider is configured as a team secret (ANTHROPIC_BASE_URL serves
