@@ -33,8 +33,8 @@ export async function followup(
       code: "invalid_request",
       message:
         `run ${run.id} ran on its creator's machine (LOCAL) and ended (${run.state}); a ` +
-        "follow-up cannot restart it there. Start a new run: ambit agent run --local, or " +
-        "ambit agent run-cloud",
+        "follow-up cannot restart it there. Its creator continues it with " +
+        `ambit run continue ${run.id} --local`,
     };
   }
   if (isTerminal(run.state)) {
