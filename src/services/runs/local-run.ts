@@ -13,8 +13,7 @@ import { AppError } from "../../lib/errors.ts";
 import { type Ctx, requirePersonal, requireRole } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
-import { assertBudgetRoom } from "../budgets/assert-room.ts";
-import { assertQueueRoom } from "./queue-room.ts";
+import { assertFollowupRoom } from "./followup-run.ts";
 
 /** The part of a LOCAL run's lease its CLI waits between reports (four chances before it lapses). */
 const HEARTBEATS_PER_LEASE = 4;
@@ -129,15 +128,7 @@ export async function continueRunLocally({
   input: RunFollowupRequest;
 }): Promise<LocalRunClaim> {
   const { row, ref, session } = await localRunOf(ctx, runId, "Continuing a run locally", true);
-  const config = (row.agentConfig ?? {}) as { max_cost_usd?: unknown };
-  await Promise.all([
-    assertQueueRoom(ctx),
-    assertBudgetRoom(ctx, {
-      memberId: row.creatorId,
-      runId: row.id,
-      runMaxCostUsd: config.max_cost_usd,
-    }),
-  ]);
+  await assertFollowupRoom(ctx, row);
   const actor = { type: ctx.actor.type, id: ctx.actor.id };
   const continued = await session.continueLocally(ref, actor, input);
   if (!continued.ok) throw new AppError(continued.code, continued.message);
