@@ -1,16 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  LocalRunClaim,
-  LocalRunReport,
-  LocalRunStatus,
-  RunFollowupRequest,
-} from "@ambit/protocol";
+import { LocalRunClaim, LocalRunReport, LocalRunStatus, RunFollowupRequest } from "@ambit/protocol";
 import { answerHoldsSecret } from "../middleware/idempotency.ts";
-import {
-  claimLocalRun,
-  continueRunLocally,
-  reportLocalRun,
-} from "../services/runs/local-run.ts";
+import { claimLocalRun, continueRunLocally, reportLocalRun } from "../services/runs/local-run.ts";
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 const RunParams = z.object({ runId: z.string().min(1).max(64) });

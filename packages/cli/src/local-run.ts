@@ -96,9 +96,7 @@ async function holdHere(
     throw new CliError(
       `could not start LOCAL run ${runId}: ${(err as Error).message}`,
       EXIT.ERROR,
-      opts.continueWith
-        ? undefined
-        : "the run ends ERROR on the platform once its lease lapses",
+      opts.continueWith ? undefined : "the run ends ERROR on the platform once its lease lapses",
     );
   }
   note(`Running ${runId} here, in ${dir}. Ctrl-C cancels it.`);

@@ -63,18 +63,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   const log = opts.log ?? (() => {});
   sweepPrivateDirs(); // what earlier runs on this machine left if they were killed outright
   const post = async (path: string, body?: unknown) => {
-    const res = await fetch(
-      `${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/${path}`,
-      {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${opts.apiKey}`,
-          "content-type": "application/json",
-          "x-oz-api-source": "CLI",
-        },
-        body: JSON.stringify(body ?? {}),
+    const res = await fetch(`${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${opts.apiKey}`,
+        "content-type": "application/json",
+        "x-oz-api-source": "CLI",
       },
-    );
+      body: JSON.stringify(body ?? {}),
+    });
     const text = await res.text();
     if (!res.ok) {
       let detail = text.slice(0, 500);
@@ -91,9 +88,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   };
 
   const claim = LocalRunClaim.parse(
-    await (opts.continueWith
-      ? post("local-executions", opts.continueWith)
-      : post("local/claim")),
+    await (opts.continueWith ? post("local-executions", opts.continueWith) : post("local/claim")),
   );
   const reports: LocalRunReport[] = [];
   let lastHeard = Date.now();

@@ -50,11 +50,20 @@ export const runContinue: Command = {
         usage: `ambit run continue ${runId} --local --repo <name>`,
       });
       if (!json)
-        io.err.write(`On ${out.branch}: the run's changes in ${out.repo} as of ${out.created_at}\n`);
+        io.err.write(
+          `On ${out.branch}: the run's changes in ${out.repo} as of ${out.created_at}\n`,
+        );
     }
-    return continueHere(api, settings(), io, runId, { message: str(values.prompt) ?? CARRY_ON }, {
-      dir: top,
-      json,
-    });
+    return continueHere(
+      api,
+      settings(),
+      io,
+      runId,
+      { message: str(values.prompt) ?? CARRY_ON },
+      {
+        dir: top,
+        json,
+      },
+    );
   },
 };

@@ -11,12 +11,7 @@ import { Redactor } from "../pipeline/redact.ts";
 import { SessionClient } from "../pipeline/session-client.ts";
 import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS } from "./checkpointer.ts";
 import { type Prepared, prepareRun } from "./prepare.ts";
-import {
-  fetchResumeArchive,
-  type Resumed,
-  resumeConversation,
-  resumeWorkspace,
-} from "./resume.ts";
+import { fetchResumeArchive, type Resumed, resumeConversation, resumeWorkspace } from "./resume.ts";
 import { stopReason } from "./stop-reason.ts";
 
 /** How long a harness gets to return after its run was aborted before the runner reports anyway. */
@@ -190,18 +185,19 @@ export class RunHandle {
         signal,
         serverUrl: this.deps.baseUrl,
         makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env),
-        restore: !existing && archive
-          ? async (ws, b) => {
-              this.resumed = await resumeWorkspace({
-                assignment: a,
-                archive,
-                workspace: ws,
-                backend: b,
-                emit,
-                signal,
-              });
-            }
-          : undefined,
+        restore:
+          !existing && archive
+            ? async (ws, b) => {
+                this.resumed = await resumeWorkspace({
+                  assignment: a,
+                  archive,
+                  workspace: ws,
+                  backend: b,
+                  emit,
+                  signal,
+                });
+              }
+            : undefined,
       });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
       if (this.handedBack !== null) return this.handBackNow();
