@@ -6,7 +6,7 @@ import { attach } from "./attach.ts";
 import { budgetStop } from "./budget-stop.ts";
 import { checkpointStored, lastCheckpoint } from "./checkpoints.ts";
 import { dropWatchers, left } from "./audience.ts";
-import { followup } from "./followups.ts";
+import { continueLocally, followup } from "./followups.ts";
 import { resumeAfterHostLost } from "./resume.ts";
 import { onFrame } from "./frames.ts";
 import { append, report } from "./holder.ts";
@@ -202,6 +202,15 @@ export class RunSession extends DurableObject<Env> {
     opts: { delegated?: boolean } = {},
   ): Promise<SessionResult> {
     return followup(this.session, ref, actor, input, opts);
+  }
+
+  /** The next execution of an ended run, on its creator's machine (followups.ts). */
+  continueLocally(
+    ref: RunRef,
+    actor: EventActor,
+    input: RunFollowupRequest,
+  ): Promise<SessionResult> {
+    return continueLocally(this.session, ref, actor, input);
   }
 
   /** Events from the run's host, each with its own `host_seq` (holder.ts). */

@@ -34,6 +34,7 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /agent/runs/{runId}/followups": { action: "run.followup", target: "run" },
   "POST /agent/runs/{runId}/local/claim": { action: "run.local_claim", target: "run" },
   "POST /agent/runs/{runId}/local/report": { action: "run.local_report", target: "run" },
+  "POST /agent/runs/{runId}/local-executions": { action: "run.local_continue", target: "run" },
   "POST /agent/runs/{runId}/artifacts": { action: "artifact.create", target: "run" },
   "POST /agent/runs/{runId}/artifacts/files": { action: "artifact.upload", target: "run" },
   "PUT /agent/runs/{runId}/checkpoints/{checkpointId}": {

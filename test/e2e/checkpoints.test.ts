@@ -158,6 +158,64 @@ describe("checkpoints and resume (wrangler dev, runner, scripted model)", () => 
     expect(third).toContain("Is the file still there?");
   });
 
+  it("ambit run continue <id> --local: a new LOCAL execution of the ended run, in a clone with its checkpoint checked out and the conversation resumed", async () => {
+    const worker = "e2e-cp-continue";
+    hosts.push(
+      await inProcessHost(s, dir, worker, { allowLocalRepos: true, checkpointIntervalMs: 0 }),
+    );
+    scripts.set("[continue-case]", [
+      shell("echo from-turn-1 > repo/turn1.txt"),
+      { text: "Wrote repo/turn1.txt." },
+      // on the laptop the clone itself is the workspace
+      shell("cat turn1.txt; git status --porcelain"),
+      { text: "Continued here." },
+    ]);
+    const runId = await createRun(s, "Write turn1.txt [continue-case]", worker, {
+      model_id: "m-checkpoints",
+      environment_id: await environment("cp-continue"),
+    });
+    const first = await untilEnded(s, runId, 60_000);
+    expect(first.state, JSON.stringify(first.status_message)).toBe("SUCCEEDED");
+
+    const laptop = path.join(dir, "laptop-continue");
+    execFileSync("git", ["clone", "--quiet", origin, laptop]);
+    const out = await runCli(
+      await bin,
+      ["run", "continue", runId, "--local", "--prompt", "Carry on from the laptop", "--json"],
+      { env: { AMBIT_BASE_URL: s.url, AMBIT_API_KEY: s.key, HOME: dir }, cwd: laptop },
+    );
+    expect(out.code, `${out.stdout}\n${out.stderr}`).toBe(0);
+    const onBranch = execFileSync("git", ["rev-parse", "--abbrev-ref", "HEAD"], { cwd: laptop });
+    expect(onBranch.toString().trim()).toBe(`ambit/${runId}`);
+
+    const run = await untilEnded(s, runId, 60_000);
+    expect(run.state, JSON.stringify(run.status_message)).toBe("SUCCEEDED");
+    const events = await eventsOf(s, runId);
+    // the second execution was LOCAL: claimed by the CLI on its creator's machine
+    const reopened = events.find(
+      (e) => e.type === "run.state_changed" && e.payload.execution_id === 2,
+    );
+    expect(reopened?.payload.status_message?.message).toMatch(/LOCAL/);
+    const second = events.filter((e) => e.execution_id === 2);
+    expect(
+      second.some(
+        (e) =>
+          e.type === "run.state_changed" &&
+          e.payload.to === "PENDING" &&
+          /CLI on its creator's machine/.test(e.payload.status_message?.message ?? ""),
+      ),
+      JSON.stringify(second.map((e) => [e.type, e.payload.to])),
+    ).toBe(true);
+    // the file of turn 1 was there, uncommitted on top of the checked-out branch
+    expect(stdoutOf(second)).toBe("from-turn-1\n");
+    // the model got the earlier conversation and then the new prompt
+    const calls = model.requests.filter((r) => JSON.stringify(r.body).includes("[continue-case]"));
+    const third = JSON.stringify(calls[2].body.messages);
+    expect(third).toContain("echo from-turn-1");
+    expect(third).toContain("Wrote repo/turn1.txt.");
+    expect(third).toContain("Carry on from the laptop");
+  });
+
   it("a runner killed (SIGKILL) after a checkpoint: the run goes back in line, a second runner resumes it from the checkpoint and it SUCCEEDS with the file of turn 1", async () => {
     const worker = "e2e-cp-sigkill";
     const env = { RUNNER_CHECKPOINT_INTERVAL_MS: "1000" };

@@ -34,6 +34,7 @@ const TESTED_ELSEWHERE: Record<string, string> = {
   "POST /auth/sign-out": "audit-events.test.ts",
   "POST /agent/runs/{runId}/local/claim": "needs a LOCAL run claimed by the CLI (runs-local)",
   "POST /agent/runs/{runId}/local/report": "needs a claimed LOCAL run (runs-local)",
+  "POST /agent/runs/{runId}/local-executions": "needs an ended run of the caller (runs-local)",
   "POST /agent/runs/{runId}/artifacts": "needs the run's host token (artifacts.test.ts)",
   "POST /agent/runs/{runId}/artifacts/files": "audit-events.test.ts: by the run's HOST token",
   "PUT /agent/runs/{runId}/checkpoints/{checkpointId}": "checkpoints.test.ts: by the HOST token",

@@ -33,6 +33,7 @@ const ROUTES: Record<string, string[]> = {
   "/agent/runs/{runId}/session-token": ["post"],
   "/agent/runs/{runId}/local/claim": ["post"],
   "/agent/runs/{runId}/local/report": ["post"],
+  "/agent/runs/{runId}/local-executions": ["post"],
   "/agent/runs/{runId}/followups": ["post"],
   "/agent/runs/{runId}/conversation": ["get"],
   "/agent/conversations/{conversationId}": ["get"],

@@ -192,6 +192,43 @@ describe("LOCAL runs", () => {
     expect((await get(t.key, id)).state).toBe("QUEUED");
   });
 
+  it("continue --local: an ended run (LOCAL or hosted) gets a new LOCAL execution claimed by its creator, with the follow-up; not while active (400), nor for others (403)", async () => {
+    const t = await newTeam();
+    const other = await memberKey(t.key, "member");
+    const more = (key: string, id: string) =>
+      call("POST", `${RUNS}/${id}/local-executions`, { key, body: { message: "Go on here" } });
+    const id = await local(t.key);
+    await claim(t.key, id);
+    expect(expectProblem(await more(t.key, id), 400, "invalid_request").detail).toMatch(
+      /only an ended run continues/,
+    );
+    await report(t.key, id, {
+      type: "task_completed",
+      data: { task_id: id, task_state: "SUCCEEDED", message: "done" },
+    });
+    expect(expectProblem(await more(other.key, id), 403, "not_authorized").detail).toMatch(
+      /only the key that created it/,
+    );
+    const c = await more(t.key, id);
+    expect(c.status, c.text).toBe(200);
+    expect(c.json.assignment).toMatchObject({ run_id: id, execution_id: 2 });
+    expect(await get(t.key, id)).toMatchObject({ state: "CLAIMED", execution_location: "LOCAL" });
+    const events = (await eventsOf({ runId: id, teamId: t.teamId }))!;
+    expect(events.find((e) => e.type === "followup.received")).toMatchObject({
+      execution_id: 2,
+      payload: { message: "Go on here", execution_id: 2 },
+    });
+    // a hosted run, once ended, continues here too, and is LOCAL from then on
+    const remote = await createRun(t.key);
+    expectProblem(await more(t.key, remote), 400, "invalid_request");
+    expect((await call("POST", `${RUNS}/${remote}/cancel`, { key: t.key })).status).toBe(200);
+    expect((await more(t.key, remote)).status).toBe(200);
+    expect(await get(t.key, remote)).toMatchObject({
+      state: "CLAIMED",
+      execution_location: "LOCAL",
+    });
+  });
+
   it("a CLI that stops reporting: the lease lapses and the run ends ERROR saying why; reports renew it", async () => {
     const t = await newTeam();
     const id = await local(t.key);

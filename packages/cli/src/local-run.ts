@@ -2,6 +2,7 @@
 // runner's code (runLocal), while the usual live view follows the run's session.
 import { statSync } from "node:fs";
 import path from "node:path";
+import type { RunFollowupRequest } from "@ambit/protocol";
 import type { Ambit, RunCreateParams } from "@ambit/sdk";
 import { CliError, UsageError } from "./command.ts";
 import type { Resolved } from "./config.ts";
@@ -37,11 +38,46 @@ export async function runHere(
       `-C ${opts.dir}: no such directory; the agent works in an existing directory, as it is`,
       "ambit agent run --local",
     );
+  apiKeyOf(settings);
+  const created = await api.agent.runs.create(body);
+  return holdHere(api, settings, io, created.run_id, { ...opts, dir }, created);
+}
+
+/**
+ * Continues the key's ended run here (`ambit run continue <id> --local`): a new LOCAL execution
+ * of it with `followup`, run in `dir` (the checkout of its last checkpoint) with the live view.
+ */
+export function continueHere(
+  api: Ambit,
+  settings: Resolved,
+  io: Io,
+  runId: string,
+  followup: RunFollowupRequest,
+  opts: RunHereOptions,
+): Promise<number> {
+  const dir = path.resolve(opts.dir);
+  return holdHere(api, settings, io, runId, { ...opts, dir, continueWith: followup });
+}
+
+function apiKeyOf(settings: Resolved): string {
   if (!settings.apiKey)
     throw new CliError("no API key: run `ambit login` or set AMBIT_API_KEY", EXIT.AUTH);
+  return settings.apiKey;
+}
+
+/** Claims the run, runs its agent in `dir` and shows the live view; answers the exit code. */
+async function holdHere(
+  api: Ambit,
+  settings: Resolved,
+  io: Io,
+  runId: string,
+  opts: RunHereOptions & { continueWith?: RunFollowupRequest },
+  created?: Awaited<ReturnType<Ambit["agent"]["runs"]["create"]>>,
+): Promise<number> {
+  const { dir } = opts;
+  const apiKey = apiKeyOf(settings);
   // the runner (harnesses, MCP, websockets) loads only for local runs
   const { runLocal } = await import("@ambit/runner");
-  const created = await api.agent.runs.create(body);
   const note = (text: string) => {
     if (!opts.json) io.err.write(`${text}\n`);
   };
@@ -49,28 +85,29 @@ export async function runHere(
   try {
     local = await runLocal({
       url: settings.baseURL,
-      apiKey: settings.apiKey,
-      runId: created.run_id,
+      apiKey,
+      runId,
       dir,
       passEnv: opts.passEnv,
+      continueWith: opts.continueWith,
       log: (e) => note(`ambit: ${String(e.msg)}${e.error ? ` (${String(e.error)})` : ""}`),
     });
   } catch (err) {
     throw new CliError(
-      `could not start LOCAL run ${created.run_id}: ${(err as Error).message}`,
+      `could not start LOCAL run ${runId}: ${(err as Error).message}`,
       EXIT.ERROR,
-      "the run ends ERROR on the platform once its lease lapses",
+      opts.continueWith ? undefined : "the run ends ERROR on the platform once its lease lapses",
     );
   }
-  note(`Running ${created.run_id} here, in ${dir}. Ctrl-C cancels it.`);
-  if (created.sharing) {
+  note(`Running ${runId} here, in ${dir}. Ctrl-C cancels it.`);
+  if (created?.sharing) {
     note(describeSharing(created.sharing));
     if (opts.json) io.out.write(`${JSON.stringify(created)}\n`);
   }
 
   let cancelling = false;
   const stopView = new AbortController();
-  const view = followRun(api, io, created.run_id, {
+  const view = followRun(api, io, runId, {
     json: opts.json,
     input: false,
     signal: stopView.signal,
@@ -94,7 +131,7 @@ export async function runHere(
     stopView.abort();
     await viewed;
     io.err.write(
-      `LOCAL run ${created.run_id}: the platform (${settings.baseURL}) was unreachable for longer than the run's lease, so it ended the run ERROR; ` +
+      `LOCAL run ${runId}: the platform (${settings.baseURL}) was unreachable for longer than the run's lease, so it ended the run ERROR; ` +
         "the agent was stopped. Events sent before the loss are kept; see them with `ambit run logs`.\n",
     );
     return EXIT.RUN_ERROR;

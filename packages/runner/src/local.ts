@@ -7,6 +7,7 @@ import {
   LocalRunClaim,
   LocalRunStatus,
   type LocalRunReport,
+  type RunFollowupRequest,
 } from "@ambit/protocol";
 import { sweepPrivateDirs } from "./backends/private-dir.ts";
 import { processBackend } from "./backends/process.ts";
@@ -25,6 +26,11 @@ export type LocalRunOptions = {
   apiKey: string;
   /** a LOCAL run the key created (POST /agent/runs with execution_location LOCAL) */
   runId: string;
+  /**
+   * Continue the key's ended run instead (`ambit run continue --local`): a new LOCAL execution
+   * with this follow-up (POST …/local-executions), resuming the conversation of its checkpoint.
+   */
+  continueWith?: RunFollowupRequest;
   /** the directory the agent works in, as it is */
   dir: string;
   /**
@@ -57,18 +63,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
   const log = opts.log ?? (() => {});
   sweepPrivateDirs(); // what earlier runs on this machine left if they were killed outright
   const post = async (path: string, body?: unknown) => {
-    const res = await fetch(
-      `${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/local/${path}`,
-      {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${opts.apiKey}`,
-          "content-type": "application/json",
-          "x-oz-api-source": "CLI",
-        },
-        body: JSON.stringify(body ?? {}),
+    const res = await fetch(`${base}/api/v1/agent/runs/${encodeURIComponent(opts.runId)}/${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${opts.apiKey}`,
+        "content-type": "application/json",
+        "x-oz-api-source": "CLI",
       },
-    );
+      body: JSON.stringify(body ?? {}),
+    });
     const text = await res.text();
     if (!res.ok) {
       let detail = text.slice(0, 500);
@@ -84,7 +87,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
     return JSON.parse(text) as unknown;
   };
 
-  const claim = LocalRunClaim.parse(await post("claim"));
+  const claim = LocalRunClaim.parse(
+    await (opts.continueWith ? post("local-executions", opts.continueWith) : post("local/claim")),
+  );
   const reports: LocalRunReport[] = [];
   let lastHeard = Date.now();
   let lost = false;
@@ -104,7 +109,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRun> {
       let delay = RETRY_MS.initial;
       while (reports.length && !lost) {
         try {
-          onStatus(LocalRunStatus.parse(await post("report", reports[0])));
+          onStatus(LocalRunStatus.parse(await post("local/report", reports[0])));
           reports.shift();
           delay = RETRY_MS.initial;
         } catch (err) {

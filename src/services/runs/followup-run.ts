@@ -7,6 +7,26 @@ import { assertQueueRoom } from "./queue-room.ts";
 import { assertBudgetRoom } from "../budgets/assert-room.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 
+/**
+ * Whether the team and the run's owner have room for another turn of `row`: a follow-up to an
+ * ended run queues it again, so it counts against the team's waiting runs like a new one, and
+ * the run's model calls spend its owner's budget, and its own cap.
+ */
+export async function assertFollowupRoom(
+  ctx: Ctx,
+  row: { id: string; state: string; creatorId: string; agentConfig: unknown },
+) {
+  const config = (row.agentConfig ?? {}) as { max_cost_usd?: unknown };
+  await Promise.all([
+    isTerminal(row.state as RunState) ? assertQueueRoom(ctx) : undefined,
+    assertBudgetRoom(ctx, {
+      memberId: row.creatorId,
+      runId: row.id,
+      runMaxCostUsd: config.max_cost_usd,
+    }),
+  ]);
+}
+
 /** Sends a follow-up to a run (EDITOR access): to the live host, waking a BLOCKED run, or as a new execution. */
 export async function followupRun({
   ctx,
@@ -19,17 +39,7 @@ export async function followupRun({
 }) {
   const { row } = await getRunInTeam(ctx, runId);
   requireEditor(ctx, row, "Sending follow-ups");
-  // a follow-up to an ended run queues it again: it counts against the team's waiting runs like a new one
-  const config = (row.agentConfig ?? {}) as { max_cost_usd?: unknown };
-  await Promise.all([
-    isTerminal(row.state as RunState) ? assertQueueRoom(ctx) : undefined,
-    // the run's model calls spend its owner's budget, and its own cap
-    assertBudgetRoom(ctx, {
-      memberId: row.creatorId,
-      runId: row.id,
-      runMaxCostUsd: config.max_cost_usd,
-    }),
-  ]);
+  await assertFollowupRoom(ctx, row);
   // an ended run comes back as a new execution, which its session sends to the run's pool
   const result = await runSession(ctx.env, row.id).followup(
     { runId: row.id, teamId: ctx.teamId },

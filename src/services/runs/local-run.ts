@@ -1,13 +1,19 @@
-import type { LocalRunClaim, LocalRunReport, LocalRunStatus } from "@ambit/protocol";
+import type {
+  LocalRunClaim,
+  LocalRunReport,
+  LocalRunStatus,
+  RunFollowupRequest,
+} from "@ambit/protocol";
 import { buildAssignment } from "../../../durable-objects/host-pool/assignment.ts";
 import type { RunRef } from "../../../durable-objects/run-session/run-session.ts";
-import { eq } from "drizzle-orm";
-import { teams } from "../../db/schema.ts";
+import { and, eq } from "drizzle-orm";
+import { runs, teams } from "../../db/schema.ts";
 import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { type Ctx, requirePersonal, requireRole } from "../context.ts";
 import { getRunInTeam } from "./get-run.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
+import { assertFollowupRoom } from "./followup-run.ts";
 
 /** The part of a LOCAL run's lease its CLI waits between reports (four chances before it lapses). */
 const HEARTBEATS_PER_LEASE = 4;
@@ -16,10 +22,10 @@ const HEARTBEATS_PER_LEASE = 4;
  * Only the creator of a LOCAL run holds it: another team's run is not found, someone else's run
  * or a run a host pool runs is refused, saying why.
  */
-async function localRunOf(ctx: Ctx, runId: string, action: string) {
+async function localRunOf(ctx: Ctx, runId: string, action: string, anywhere = false) {
   requireRole(ctx, "member", action);
   const { row } = await getRunInTeam(ctx, runId);
-  if (row.executionLocation !== "LOCAL") {
+  if (row.executionLocation !== "LOCAL" && !anywhere) {
     throw new AppError(
       "invalid_request",
       `run ${row.id} is dispatched to a host pool (execution_location ${row.executionLocation}); only LOCAL runs are run by the CLI`,
@@ -104,6 +110,34 @@ export async function claimLocalRun({
     lease_ms: lease.lease_ms,
     heartbeat_interval_ms: Math.floor(lease.lease_ms / HEARTBEATS_PER_LEASE),
   };
+}
+
+/**
+ * `ambit run continue <id> --local`: the creator of an ended run (hosted or LOCAL) continues it
+ * on their machine. The run gets a new execution, LOCAL from now on, whose first message is the
+ * follow-up; it is claimed in the same call, so the answer is the claim (its assignment resumes
+ * from the run's last checkpoint, whose conversation the CLI's harness picks up).
+ */
+export async function continueRunLocally({
+  ctx,
+  runId,
+  input,
+}: {
+  ctx: Ctx;
+  runId: string;
+  input: RunFollowupRequest;
+}): Promise<LocalRunClaim> {
+  const { row, ref, session } = await localRunOf(ctx, runId, "Continuing a run locally", true);
+  await assertFollowupRoom(ctx, row);
+  const actor = { type: ctx.actor.type, id: ctx.actor.id };
+  const continued = await session.continueLocally(ref, actor, input);
+  if (!continued.ok) throw new AppError(continued.code, continued.message);
+  // the row says where the run's executions happen now: the LOCAL routes accept its CLI
+  await ctx.db
+    .update(runs)
+    .set({ executionLocation: "LOCAL" })
+    .where(and(eq(runs.teamId, ctx.teamId), eq(runs.id, row.id)));
+  return claimLocalRun({ ctx, runId });
 }
 
 /**

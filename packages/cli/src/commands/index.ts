@@ -31,6 +31,7 @@ import { promptCreate, promptDelete, promptGet, promptList, promptUpdate } from 
 import { ruleCreate, ruleDelete, ruleGet, ruleList, ruleUpdate } from "./rules.ts";
 import { runCancel } from "./run-cancel.ts";
 import { runCheckout } from "./run-checkout.ts";
+import { runContinue } from "./run-continue.ts";
 import { runConversation } from "./run-conversation.ts";
 import { runFollow } from "./run-follow.ts";
 import { runGet } from "./run-get.ts";
@@ -90,6 +91,7 @@ export const COMMANDS: Command[] = [
   runConversation,
   runCancel,
   runCheckout,
+  runContinue,
   runShare,
   artifactList,
   artifactGet,

@@ -85,15 +85,23 @@ export async function restoreCheckpoint(input: {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  if (decoded.conversation && decoded.header.conversation) {
-    try {
-      out.conversation = {
-        harness: decoded.header.conversation.harness,
-        state: JSON.parse(new TextDecoder().decode(decoded.conversation)),
-      };
-    } catch {
-      out.failed.push({ name: "conversation", why: "it is not JSON" });
-    }
-  }
+  const talk = conversationOf(decoded);
+  if (talk === "unreadable") out.failed.push({ name: "conversation", why: "it is not JSON" });
+  else out.conversation = talk;
   return out;
+}
+
+/** The harness's conversation a decoded checkpoint holds (null: none was saved). */
+export function conversationOf(
+  decoded: Extract<ReturnType<typeof decodeCheckpoint>, { ok: true }>,
+): Restored["conversation"] | "unreadable" {
+  if (!decoded.conversation || !decoded.header.conversation) return null;
+  try {
+    return {
+      harness: decoded.header.conversation.harness,
+      state: JSON.parse(new TextDecoder().decode(decoded.conversation)),
+    };
+  } catch {
+    return "unreadable";
+  }
 }

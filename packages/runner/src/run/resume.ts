@@ -1,7 +1,7 @@
-import type { TaskAssignment } from "@ambit/protocol";
+import { decodeCheckpoint, type TaskAssignment } from "@ambit/protocol";
 import type { Backend } from "../backends/types.ts";
 import type { HarnessEvent } from "../harness/types.ts";
-import { restoreCheckpoint } from "./restore.ts";
+import { conversationOf, restoreCheckpoint } from "./restore.ts";
 
 /** What an execution resumes from: the conversation its harness picks up (null: none saved). */
 export type Resumed = {
@@ -73,4 +73,32 @@ export async function resumeWorkspace(input: {
     },
   });
   return { reason: r.reason, checkpointAt: r.created_at, conversation: done.conversation };
+}
+
+/**
+ * What a LOCAL execution picks up from the run's checkpoint: the conversation only, since its
+ * workspace is the user's checkout (`ambit run continue --local` checked the changes out there).
+ * An unreadable checkpoint is an `error` event and the harness starts from the prompt.
+ */
+export function resumeConversation(
+  a: TaskAssignment,
+  archive: Uint8Array,
+  emit: (e: HarnessEvent) => void,
+): Resumed {
+  const r = a.resume!;
+  const decoded = decodeCheckpoint(archive);
+  const talk = decoded.ok ? conversationOf(decoded) : "unreadable";
+  if (talk === "unreadable")
+    emit({
+      type: "error",
+      payload: {
+        message: `The conversation of checkpoint ${r.checkpoint_id} is unreadable; the agent starts from the follow-up alone`,
+        retryable: false,
+      },
+    });
+  return {
+    reason: r.reason,
+    checkpointAt: r.created_at,
+    conversation: talk === "unreadable" ? null : talk,
+  };
 }

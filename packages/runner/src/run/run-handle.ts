@@ -11,7 +11,7 @@ import { Redactor } from "../pipeline/redact.ts";
 import { SessionClient } from "../pipeline/session-client.ts";
 import { Checkpointer, DEFAULT_CHECKPOINT_INTERVAL_MS } from "./checkpointer.ts";
 import { type Prepared, prepareRun } from "./prepare.ts";
-import { fetchResumeArchive, type Resumed, resumeWorkspace } from "./resume.ts";
+import { fetchResumeArchive, type Resumed, resumeConversation, resumeWorkspace } from "./resume.ts";
 import { stopReason } from "./stop-reason.ts";
 
 /** How long a harness gets to return after its run was aborted before the runner reports anyway. */
@@ -171,10 +171,10 @@ export class RunHandle {
     if (!existing) rmSync(workspace, { recursive: true, force: true }); // left by a runner that died mid-run
     let backend: Backend | undefined;
     try {
-      // a LOCAL run's workspace is the user's checkout: nothing is restored over it
-      const archive = existing
-        ? null
-        : await fetchResumeArchive(a, this.deps.baseUrl, emit, signal);
+      // a LOCAL run's workspace is the user's checkout: nothing is restored over it, but a
+      // continued run's harness picks up its conversation
+      const archive = await fetchResumeArchive(a, this.deps.baseUrl, emit, signal);
+      if (existing && archive) this.resumed = resumeConversation(a, archive, emit);
       const prep = await prepareRun({
         assignment: a,
         workspace,
@@ -185,18 +185,19 @@ export class RunHandle {
         signal,
         serverUrl: this.deps.baseUrl,
         makeBackend: (ws, env) => this.deps.makeBackend(a, ws, env),
-        restore: archive
-          ? async (ws, b) => {
-              this.resumed = await resumeWorkspace({
-                assignment: a,
-                archive,
-                workspace: ws,
-                backend: b,
-                emit,
-                signal,
-              });
-            }
-          : undefined,
+        restore:
+          !existing && archive
+            ? async (ws, b) => {
+                this.resumed = await resumeWorkspace({
+                  assignment: a,
+                  archive,
+                  workspace: ws,
+                  backend: b,
+                  emit,
+                  signal,
+                });
+              }
+            : undefined,
       });
       backend = prep.ok ? prep.prepared.backend : prep.backend;
       if (this.handedBack !== null) return this.handBackNow();
