@@ -78,7 +78,12 @@ function BudgetForm({ budget }: { budget: TeamBudget }) {
   );
   return (
     <>
-      <form className="toolbar" onSubmit={submit} key={`${team}:${member}:${run}`}>
+      <form
+        className="toolbar"
+        aria-label="Budgets"
+        onSubmit={submit}
+        key={`${team}:${member}:${run}`}
+      >
         {field("monthly", "Team monthly (USD)", team)}
         {field("member", "Each member monthly (USD)", member)}
         {field("run", "Per run (USD)", run)}
