@@ -132,7 +132,7 @@ describe.skipIf(!!NO_BROWSER)("budgets in the console", () => {
   it("says on a run's page that a budget stopped it", async () => {
     const created = await owner("POST", "/agent/runs", {
       prompt: "SPEND until stopped",
-      title: "Over budget",
+      title: "Stopped by its cap",
       config: { model_id: "metered", worker_host: POOL, max_cost_usd: 0.001 },
     });
     const run = await untilEnded(p.s, created.run_id, 60_000);
@@ -141,7 +141,7 @@ describe.skipIf(!!NO_BROWSER)("budgets in the console", () => {
     const { page, errors } = await watchedPage(context);
     await page.goto(`/runs/${created.run_id}`);
     const header = page.getByRole("region", { name: "Run details" });
-    await header.getByText("Stopped: over budget.").waitFor();
+    await header.getByText("Over budget.", { exact: true }).waitFor();
     await header.getByText(run.status_message.message).waitFor();
     await expectAccessible(page, "run-budget-exceeded");
     expect(errors).toEqual([]);

@@ -30,7 +30,7 @@ export function RunHeader({ run, liveState }: { run: RunItem; liveState?: string
       <p className="state-line">
         <StateBadge state={state} />
         {state === "FAILED" && run.status_message?.error_code === "budget_exceeded" && (
-          <strong className="budget-stopped"> Stopped: over budget.</strong>
+          <strong className="budget-stopped"> Over budget.</strong>
         )}
         {run.status_message?.message && (
           <span className="status-message"> {run.status_message.message}</span>
