@@ -32,14 +32,19 @@ beforeAll(async () => {
   buildConsoleIfMissing();
   [p, browser] = await Promise.all([startConsolePlatform(script), launch()]);
   // a priced model, so the gateway's ledger counts what its calls cost
-  await owner("POST", "/agent/models", {
-    id: "metered",
-    provider: "openai",
-    model: "metered-1",
-    base_url: `${p.model.url}/v1`,
-    api_key_secret: "MODEL_KEY",
-    prices: { input: 3, output: 15, cache_read: 0, cache_write: 0 },
-  }, 201);
+  await owner(
+    "POST",
+    "/agent/models",
+    {
+      id: "metered",
+      provider: "openai",
+      model: "metered-1",
+      base_url: `${p.model.url}/v1`,
+      api_key_secret: "MODEL_KEY",
+      prices: { input: 3, output: 15, cache_read: 0, cache_write: 0 },
+    },
+    201,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -61,7 +66,7 @@ const unexpected = (errors: string[]) =>
   errors.filter((e) => !/status of 400 .*\/api\/v1\/team\/budget\)$/.test(e));
 
 describe.skipIf(!!NO_BROWSER)("budgets in the console", () => {
-  it("lets an admin set the budgets (GET /team/budget agrees) and shows the API's 400", async () => {
+  it("saves an admin's budgets (as GET /team/budget reads them); shows the API's 400", async () => {
     const context = await signedIn(p.s.key);
     const { page, errors } = await watchedPage(context);
     await page.goto("/team");

@@ -43,8 +43,8 @@ export function BudgetLine() {
   const share = Math.round((b.spent.team_usd / b.monthly_usd) * 100);
   return (
     <p className="help" data-testid="cost-budget">
-      Team budget this month: {usd(b.spent.team_usd)} of {usd(b.monthly_usd)} ({share}%),
-      resets {formatTime(b.period.resets_at)}.
+      Team budget this month: {usd(b.spent.team_usd)} of {usd(b.monthly_usd)} ({share}%), resets{" "}
+      {formatTime(b.period.resets_at)}.
     </p>
   );
 }

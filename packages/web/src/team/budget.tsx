@@ -21,7 +21,14 @@ const usdOrNull = (v: FormDataEntryValue | null) => {
 };
 
 /** Spend against a budget: a native meter (amber past 80 %, red past 90 %) with its marks. */
-function SpendMeter({ label, spent, limit }: { label: string; spent: number; limit: number }) {
+function SpendMeter(props: { label: string; spent: number; limit: number | null }) {
+  const { label, spent, limit } = props;
+  if (limit === null)
+    return (
+      <p>
+        {label}: {formatUsd(spent)}
+      </p>
+    );
   return (
     <div className="budget-meter">
       <p>
@@ -125,24 +132,16 @@ export function Budget({ editable }: { editable: boolean }) {
               <dd data-budget="reserved">{formatUsd(b.spent.reserved_usd)}</dd>
             </div>
           </dl>
-          {b.monthly_usd === null ? (
-            <p>Team spend this month: {formatUsd(b.spent.team_usd)}</p>
-          ) : (
-            <SpendMeter
-              label="Team spend this month"
-              spent={b.spent.team_usd}
-              limit={b.monthly_usd}
-            />
-          )}
-          {b.member_monthly_usd === null ? (
-            <p>Your spend this month: {formatUsd(b.spent.member_usd)}</p>
-          ) : (
-            <SpendMeter
-              label="Your spend this month"
-              spent={b.spent.member_usd}
-              limit={b.member_monthly_usd}
-            />
-          )}
+          <SpendMeter
+            label="Team spend this month"
+            spent={b.spent.team_usd}
+            limit={b.monthly_usd}
+          />
+          <SpendMeter
+            label="Your spend this month"
+            spent={b.spent.member_usd}
+            limit={b.member_monthly_usd}
+          />
           <p className="help">
             Monthly budgets reset {formatTime(b.period.resets_at)}; a run's cap applies to each run
             whose configuration sets no <code>max_cost_usd</code>.
