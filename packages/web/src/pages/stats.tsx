@@ -5,7 +5,7 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useEffect } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
-import { CostChart, CostFigures, TopCost, useUsage } from "../stats/cost.tsx";
+import { BudgetLine, CostChart, CostFigures, TopCost, useUsage } from "../stats/cost.tsx";
 import { DayChart } from "../stats/day-chart.tsx";
 import { FailureReasons, Figures } from "../stats/figures.tsx";
 import { SplitChart } from "../stats/split-chart.tsx";
@@ -103,6 +103,7 @@ export function StatsPage() {
         <section aria-labelledby="cost-heading">
           <h2 id="cost-heading">Cost</h2>
           <CostFigures usage={costDays.data} />
+          <BudgetLine />
           <h3>Cost per day</h3>
           <CostChart series={costDays.data.series} />
           <div className="cost-tops">

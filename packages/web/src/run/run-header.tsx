@@ -29,6 +29,9 @@ export function RunHeader({ run, liveState }: { run: RunItem; liveState?: string
       <h1>{run.title || run.run_id}</h1>
       <p className="state-line">
         <StateBadge state={state} />
+        {state === "FAILED" && run.status_message?.error_code === "budget_exceeded" && (
+          <strong className="budget-stopped"> Over budget.</strong>
+        )}
         {run.status_message?.message && (
           <span className="status-message"> {run.status_message.message}</span>
         )}

@@ -4,7 +4,8 @@
 import type { UsageBucket, UsageGroupBy, UsageReport } from "@ambit/protocol";
 import { useQuery } from "@tanstack/react-query";
 import { client } from "../lib/api.ts";
-import { formatUsd } from "../lib/format.ts";
+import { formatTime, formatUsd } from "../lib/format.ts";
+import { useBudget } from "../team/budget.tsx";
 import { useMembers } from "../team/use-members.ts";
 import { FigureList } from "./figures.tsx";
 import { type StatsSearch, toQuery } from "./stats-search.ts";
@@ -33,6 +34,19 @@ export function CostFigures({ usage }: { usage: UsageReport }) {
     ["tokens", "Tokens", count(t.tokens.total)],
   ];
   return <FigureList items={items} testId="cost-figures" />;
+}
+
+/** This month's team spend against the monthly budget, when the team has one. */
+export function BudgetLine() {
+  const b = useBudget().data;
+  if (!b || b.monthly_usd === null) return null;
+  const share = Math.round((b.spent.team_usd / b.monthly_usd) * 100);
+  return (
+    <p className="help" data-testid="cost-budget">
+      Team budget this month: {usd(b.spent.team_usd)} of {usd(b.monthly_usd)} ({share}%), resets{" "}
+      {formatTime(b.period.resets_at)}.
+    </p>
+  );
 }
 
 export function CostChart({ series }: { series: UsageBucket[] }) {
