@@ -31,8 +31,9 @@ export const runContinue: Command = {
   description:
     "Like Oz's \"fork to local\": checks out the run's last checkpoint in the git repository you are in, on the branch ambit/<run-id> (unless you are on it already, with your changes kept), then continues the run here: a new LOCAL execution of the same run, its agent picking up the conversation where it stopped, with --prompt as the next message. Teammates watch it live as they watch any run. Only the run's creator continues it, and only once it ended (SUCCEEDED, FAILED, ERROR or CANCELLED): a run that is still going takes a follow-up where it runs (`ambit run follow`). After this the run is a LOCAL run: its next turns are `ambit run continue --local` again.",
   examples: [
-    'cd widgets && ambit run continue $RUN --local -p "Now add the tests"',
+    'ambit run continue $RUN --local -p "Now add the tests"',
     "ambit run continue $RUN --local --repo api --json",
+    "cd widgets && ambit run continue $RUN --local",
   ],
   async run({ positionals, values, client, settings, io, json }) {
     const runId = positionals[0];

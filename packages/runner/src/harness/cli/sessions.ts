@@ -46,8 +46,7 @@ export const claudeSessions: CliSessionStore = {
       .filter((f) => existsSync(path.join(root, f)));
   },
   // a new execution works in another folder: the session goes to that folder's project
-  place: (file, ctx) =>
-    path.join("projects", claudeProject(ctx.workspace), path.basename(file)),
+  place: (file, ctx) => path.join("projects", claudeProject(ctx.workspace), path.basename(file)),
 };
 
 export const codexSessions: CliSessionStore = {
