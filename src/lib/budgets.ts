@@ -84,7 +84,11 @@ export function reachedThresholds(cap: number | null, spent: number): number[] {
 
 export const usd = (micros: number) => micros / 1e6;
 export const microsOf = (dollars: number) => Math.round(dollars * 1e6);
-const money = (micros: number) => `$${usd(micros).toFixed(2)}`;
+/** Dollars and cents, with two significant digits under a cent so a small cap never reads $0.00. */
+const money = (micros: number) => {
+  const v = usd(micros);
+  return `$${v === 0 || Math.abs(v) >= 0.01 ? v.toFixed(2) : v.toPrecision(2)}`;
+};
 
 /** The refusal of a new run or a model call, naming the budget, its amount and when it resets. */
 export function exhaustedMessage(e: Exhausted): string {

@@ -76,6 +76,9 @@ describe("budgets, pure", () => {
     const run = exhaustedMessage({ budget: "run", limit: 500_000, spent: 510_000, resetsAt: null });
     expect(run).toContain("this run's cost cap of $0.50 is reached");
     expect(run).toContain("config.max_cost_usd");
+    // under a cent, the amounts keep two significant digits rather than reading $0.00
+    const tiny = exhaustedMessage({ budget: "run", limit: 1_000, spent: 2_500, resetsAt: null });
+    expect(tiny).toContain("cost cap of $0.0010 is reached ($0.0025 spent");
   });
 
   it("a call's maximum: its output limit at the output price plus its size at the input price", () => {
