@@ -9,7 +9,8 @@
 //   #say <text>        said with the next turn (the final turn says what is left, or "Done.");
 //                      what is pending when a turn goes out is one message, lines joined
 // Stateless: each model call replays the conversation it is sent (OpenAI chat completions, the
-// catalog model's dialect) to find the next step, so one server serves any number of runs.
+// catalog model's dialect) to find the next step, so one server serves any number of runs; a run
+// resumed from its checkpoint plays the prompt of its last execution.
 import type { RecordedRequest, ScriptedTurn } from "./model-server.ts";
 
 type Step =
@@ -52,9 +53,25 @@ function withVars(command: string, vars: Record<string, string>) {
   return `${set}${command}`;
 }
 
+/**
+ * The messages of the conversation's last execution: a run resumed from a checkpoint (a follow-up
+ * after it ended) sends its earlier turns too, and its new prompt is the user message after a
+ * turn that ended (an assistant answer without tool calls). Follow-ups during a turn come after a
+ * tool call, and stay in it.
+ */
+function lastExecution(messages: Message[]): Message[] {
+  let start = 0;
+  messages.forEach((m, i) => {
+    if (m.role !== "user" || i === 0) return;
+    const before = messages.slice(0, i).findLast((x) => x.role !== "user" && x.role !== "system");
+    if (before?.role === "assistant" && !before.tool_calls?.length) start = i;
+  });
+  return messages.slice(start);
+}
+
 /** The next turn of the conversation in `req` (a chat completions request). */
 export function scriptedAgentTurn(req: RecordedRequest): ScriptedTurn {
-  const messages = (req.body?.messages ?? []) as Message[];
+  const messages = lastExecution((req.body?.messages ?? []) as Message[]);
   const users = messages.filter((m) => m.role === "user").map((m) => String(m.content ?? ""));
   const steps = parseSteps(users[0] ?? "");
   const followups = users.slice(1);
