@@ -68,8 +68,9 @@ export class Holds {
 
   /**
    * A message about a run from the connection that holds it (else answered with an error).
-   * `startedNext`: takes the run's `task_started` if it is the connection's next message waiting,
-   * so a claim and the start right behind it make one call and one D1 update.
+   * `startedNext`: takes the run's `task_started` if it is the connection's next message waiting
+   * (it came while earlier messages were handled: a busy host), so a claim and the start right
+   * behind it make one call and one D1 update. A claim handled at once is not held back for it.
    */
   async report(
     ws: WebSocket,
@@ -77,8 +78,6 @@ export class Holds {
     msg: TaskMessage,
     startedNext: (runId: string) => HostMessage | null = () => null,
   ) {
-    // a host sends its start right behind its claim: let the runtime hand it over first
-    if (msg.type === "task_claimed") await new Promise((resolve) => setTimeout(resolve, 0));
     const sql = this.sql;
     const held = heldGet(sql, msg.data.task_id);
     if (!held || held.conn !== state.conn) return notHeld(ws, msg.data.task_id);

@@ -266,10 +266,14 @@ describe("HostPool: host messages drive the run", () => {
     );
     try {
       const t = await newTeam("pool");
-      const host = await TestHost.connect(t.key, "warp");
-      const runId = await queuedRun(t);
+      const host = await TestHost.connect(t.key, "warp", { capacity: 2 });
+      const [busy, runId] = [await queuedRun(t, "warp", "busy"), await queuedRun(t)];
+      await offer(t, busy);
+      await host.take(t.key, busy, false);
       await offer(t, runId);
       await host.assignmentOf(runId);
+      // the claim waits behind another run's report, and the start arrives behind it meanwhile
+      host.start(busy);
       host.claim(runId);
       host.start(runId);
       await untilRun(t.key, runId, stateIs("INPROGRESS"));
@@ -286,7 +290,7 @@ describe("HostPool: host messages drive the run", () => {
       const commands = ["dispatch", "claim", "start", "succeed"];
       expect(events.map((e) => e.payload.command)).toEqual(commands);
       expect(host.ofType("error")).toEqual([]);
-      expect((await poolState(t.teamId)).held).toEqual([]);
+      expect((await poolState(t.teamId)).held.map((h) => h.run_id)).toEqual([busy]);
       host.close();
     } finally {
       await env.DB.exec("DROP TRIGGER IF EXISTS t_run_updates");
