@@ -225,11 +225,40 @@ export function closeSilent(
 export class Inbox {
   /** per connection: the tail of its events being handled */
   private tails = new Map<string, Promise<void>>();
+  /** per connection: its messages waiting for the ones before them, in order */
+  private waiting = new Map<string, Waiting[]>();
 
   constructor(private pool: () => string) {}
 
+  /** A message, handled in order unless the handler of the one before took it (`takeNext`). */
+  message(ws: WebSocket, raw: string | ArrayBuffer, work: () => Promise<unknown>): Promise<void> {
+    const conn = connOf(ws);
+    const item = { raw, taken: false };
+    const line = this.waiting.get(conn) ?? [];
+    line.push(item);
+    this.waiting.set(conn, line);
+    return this.inOrder(ws, async () => {
+      line.splice(line.indexOf(item), 1);
+      if (!line.length && this.waiting.get(conn) === line) this.waiting.delete(conn);
+      if (!item.taken) await work();
+    });
+  }
+
+  /**
+   * Takes the connection's next waiting message off the line if `wanted` says so (it is then
+   * never handled on its own): a handler may apply it together with its own.
+   */
+  takeNext(ws: WebSocket, wanted: (msg: HostMessage) => boolean): HostMessage | null {
+    const next = this.waiting.get(connOf(ws))?.[0];
+    if (!next) return null;
+    const msg = parseMessage(next.raw);
+    if (!msg || !wanted(msg)) return null;
+    next.taken = true;
+    return msg;
+  }
+
   inOrder(ws: WebSocket, work: () => Promise<unknown>): Promise<void> {
-    const conn = (ws.deserializeAttachment() as HostState | null)?.conn ?? "";
+    const conn = connOf(ws);
     const done = (this.tails.get(conn) ?? Promise.resolve()).then(work).then(
       () => {},
       (err) => log.error("host message failed", { pool: this.pool(), error: err }),
@@ -237,5 +266,20 @@ export class Inbox {
     this.tails.set(conn, done);
     void done.then(() => this.tails.get(conn) === done && this.tails.delete(conn));
     return done;
+  }
+}
+
+type Waiting = { raw: string | ArrayBuffer; taken: boolean };
+
+const connOf = (ws: WebSocket) => (ws.deserializeAttachment() as HostState | null)?.conn ?? "";
+
+/** A host message, or null if it is not one (its own handling closes the connection then). */
+function parseMessage(raw: string | ArrayBuffer): HostMessage | null {
+  try {
+    const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw);
+    const parsed = HostMessage.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }

@@ -3,7 +3,7 @@ import { runSession } from "../stubs.ts";
 import { mayAdopt } from "./admission.ts";
 import { forget, type HostState, send, socketOf, timings } from "./connections.ts";
 import { type Dispatch, type PoolDeps, SYSTEM } from "./dispatch.ts";
-import { applyHostReport } from "./host-report.ts";
+import { applyHostReport, type HostReport } from "./host-report.ts";
 import {
   dropHeld,
   dropLine,
@@ -66,31 +66,35 @@ export class Holds {
     return { ok: true, released: true };
   }
 
-  /** A message about a run from the connection that holds it (else answered with an error). */
-  async report(ws: WebSocket, state: HostState, msg: TaskMessage) {
+  /**
+   * A message about a run from the connection that holds it (else answered with an error).
+   * `startedNext`: takes the run's `task_started` if it is the connection's next message waiting
+   * (it came while earlier messages were handled: a busy host), so a claim and the start right
+   * behind it make one call and one D1 update. A claim handled at once is not held back for it.
+   */
+  async report(
+    ws: WebSocket,
+    state: HostState,
+    msg: TaskMessage,
+    startedNext: (runId: string) => HostMessage | null = () => null,
+  ) {
     const sql = this.sql;
     const held = heldGet(sql, msg.data.task_id);
-    if (!held || held.conn !== state.conn) {
-      return send(ws, {
-        type: "error",
-        data: {
-          code: "resource_not_found",
-          message: `this connection does not hold run ${msg.data.task_id}`,
-        },
-      });
-    }
+    if (!held || held.conn !== state.conn) return notHeld(ws, msg.data.task_id);
     const ref = { runId: held.run_id, teamId: held.team_id };
     const session = this.session(held.run_id);
     const host = { type: "host" as const, id: state.worker_id };
     switch (msg.type) {
       case "task_claimed": {
-        const r = await session.command(ref, "claim", host);
+        const started = startedNext(held.run_id) as HostReport | null;
+        const r = await session.claim(ref, host, started ?? undefined);
         if (!r.ok) {
           dropHeld(sql, held.run_id);
           send(ws, {
             type: "task_cancellation",
             data: { task_id: held.run_id, reason: r.message },
           });
+          if (started) notHeld(ws, held.run_id); // as it would have been answered on its own
         } else hold(sql, { ...held, claimed: 1 });
         break;
       }
@@ -163,3 +167,9 @@ export class Holds {
   /** Whether runs are held by hosts gone for now (the alarm keeps watching for their return). */
   anyLost = () => heldAll(this.sql).some((h) => h.lost_at !== null);
 }
+
+const notHeld = (ws: WebSocket, runId: string) =>
+  send(ws, {
+    type: "error",
+    data: { code: "resource_not_found", message: `this connection does not hold run ${runId}` },
+  });

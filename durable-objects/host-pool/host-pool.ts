@@ -160,10 +160,14 @@ export class HostPool extends DurableObject<Env> {
   }
 
   async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer) {
-    await this.inbox.inOrder(ws, async () => {
+    await this.inbox.message(ws, raw, async () => {
       const frame = readFrame(ws, raw);
       if (!frame || frame.msg.type === "heartbeat") return;
-      if (frame.msg.type !== "hello") return this.holds.report(ws, frame.state, frame.msg);
+      if (frame.msg.type !== "hello") {
+        const started = (runId: string) =>
+          this.inbox.takeNext(ws, (m) => m.type === "task_started" && m.data.task_id === runId);
+        return this.holds.report(ws, frame.state, frame.msg, started);
+      }
       this.holds.adopt(
         frame.state,
         frame.msg.data.running.map((r) => r.task_id),

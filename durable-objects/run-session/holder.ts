@@ -4,7 +4,9 @@ import { load } from "./open.ts";
 import { nudgeProgress } from "./platform-events.ts";
 import { type HostReport, planReport } from "./report.ts";
 import { type AppendResult, notFound, type ReportResult, type RunRef } from "./results.ts";
+import type { SessionResult } from "./results.ts";
 import type { EventEntry, Session } from "./session.ts";
+import { transition } from "./state-machine.ts";
 import type { RunRecord } from "./storage.ts";
 import { renewLease } from "./timers.ts";
 import { applySteps } from "./transitions.ts";
@@ -94,4 +96,25 @@ export async function report(
     execution_id: run.execution_id,
     cancel_requested: run.cancel_requested_at !== null,
   };
+}
+
+/**
+ * A host claims the run, and with it the report it sent right behind the claim (its
+ * `task_started`, when the pool had both waiting): both changes of state in one transaction, so
+ * the run's D1 row is updated once, not twice (each update rewrites the row's indexes). Refused,
+ * like the `claim` command, unless the run waits for its host (PENDING).
+ */
+export async function claim(
+  s: Session,
+  ref: RunRef,
+  actor: EventActor,
+  then?: HostReport,
+): Promise<SessionResult> {
+  const run = await load(s, ref);
+  if (!run) return notFound(ref);
+  const t = transition(run.state, "claim");
+  if (!t.ok) return { ok: false, code: "invalid_request", message: t.reason };
+  const claimed = { command: "claim" as const, from: t.from, to: t.to, status: null };
+  const after = then ? planReport({ ...run, state: t.to }, then) : [];
+  return applySteps(s, run, [claimed, ...after], actor);
 }

@@ -1,6 +1,7 @@
 import { isTerminal, type PlatformEventType, type RunEvent, type RunState } from "@ambit/protocol";
 import { log } from "../../src/lib/log.ts";
 import { emitPlatformEvent, eventIdFor } from "../../src/lib/platform-events.ts";
+import { emitPlatformEvents, SEND_BATCH_MAX } from "../../src/lib/platform-events.ts";
 import type { Session } from "./session.ts";
 import { listEventsOfTypes } from "./storage.ts";
 
@@ -41,10 +42,18 @@ export async function emitRecorded(s: Session, before?: number): Promise<void> {
     const entries = listEventsOfTypes(s.sql, from, SOURCES, BATCH);
     if (!entries.length) return;
     try {
-      for (const e of entries) {
+      // the entries' events go out together, a batch at a time, the cursor after each batch
+      let batch: Parameters<typeof emitPlatformEvents>[1] = [];
+      const flush = async (upTo: number) => {
+        await emitPlatformEvents(s.env, batch);
+        batch = [];
+        from = upTo;
+        kv.put(CURSOR, Math.max(kv.get<number>(CURSOR) ?? 0, from));
+      };
+      for (const [i, e] of entries.entries()) {
         const at = Date.parse(e.at);
         for (const { type, data } of platformEventsOf(e)) {
-          await emitPlatformEvent(s.env, {
+          batch.push({
             id: await eventIdFor(at, `${run.id}:${e.seq}:${type}`),
             team_id: run.team_id,
             type,
@@ -52,8 +61,10 @@ export async function emitRecorded(s: Session, before?: number): Promise<void> {
             data: { run_id: run.id, execution_id: e.execution_id, ...data },
           });
         }
-        from = e.seq;
-        kv.put(CURSOR, Math.max(kv.get<number>(CURSOR) ?? 0, from));
+        const next = entries[i + 1];
+        if (!next || batch.length + platformEventsOf(next).length > SEND_BATCH_MAX) {
+          await flush(e.seq);
+        }
       }
     } catch (err) {
       const failures = (kv.get<number>(FAILURES) ?? 0) + 1;

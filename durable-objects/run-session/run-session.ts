@@ -9,7 +9,7 @@ import { dropWatchers, left } from "./audience.ts";
 import { continueLocally, followup } from "./followups.ts";
 import { resumeAfterHostLost } from "./resume.ts";
 import { onFrame } from "./frames.ts";
-import { append, report } from "./holder.ts";
+import { append, claim, report } from "./holder.ts";
 import { waiting, watchLine } from "./line.ts";
 import { init, load } from "./open.ts";
 import type { HostReport } from "./report.ts";
@@ -180,6 +180,14 @@ export class RunSession extends DurableObject<Env> {
     opts?: CommandOptions,
   ): Promise<SessionResult> {
     return command(this.session, ref, cmd, actor, statusMessage, opts);
+  }
+
+  /**
+   * Its host claims the run; `then`: the report the host sent right behind the claim, applied
+   * with it in one transaction and one D1 update (holder.ts).
+   */
+  claim(ref: RunRef, actor: EventActor, then?: HostReport): Promise<SessionResult> {
+    return claim(this.session, ref, actor, then);
   }
 
   /**

@@ -1,6 +1,6 @@
 // The HostPool Durable Object, driven through its RPC (`offer`, `cancel`, `hosts`) and real host
 // websockets. Runs are inserted straight into D1, so no RUNS queue message races these tests.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LOST_GRACE_MS, SILENT_MS } from "../../durable-objects/host-pool/connections.ts";
 import { MAX_ATTEMPTS } from "../../durable-objects/host-pool/dispatch.ts";
@@ -255,6 +255,46 @@ describe("HostPool: host messages drive the run", () => {
     }
     expect(host.ofType("error")).toEqual([]);
     host.close();
+  });
+
+  it("a claim and the start sent with it update the run's D1 row once (each update rewrites its indexes)", async () => {
+    // a trigger of the test's own records every UPDATE of the row: what D1 bills as rows written
+    await env.DB.exec("CREATE TABLE IF NOT EXISTS t_run_updates (run_id TEXT, state TEXT)");
+    await env.DB.exec(
+      "CREATE TRIGGER IF NOT EXISTS t_run_updates AFTER UPDATE ON runs BEGIN " +
+        "INSERT INTO t_run_updates VALUES (new.id, new.state); END",
+    );
+    try {
+      const t = await newTeam("pool");
+      const host = await TestHost.connect(t.key, "warp", { capacity: 2 });
+      const [busy, runId] = [await queuedRun(t, "warp", "busy"), await queuedRun(t)];
+      await offer(t, busy);
+      await host.take(t.key, busy, false);
+      await offer(t, runId);
+      await host.assignmentOf(runId);
+      // the claim waits behind another run's report, and the start arrives behind it meanwhile
+      host.start(busy);
+      host.claim(runId);
+      host.start(runId);
+      await untilRun(t.key, runId, stateIs("INPROGRESS"));
+      host.complete(runId, { message: "done" });
+      await untilRun(t.key, runId, stateIs("SUCCEEDED"));
+      const { results } = await env.DB.prepare("SELECT state FROM t_run_updates WHERE run_id = ?")
+        .bind(runId)
+        .all<{ state: string }>();
+      expect(results.map((r) => r.state)).toEqual(["PENDING", "INPROGRESS", "SUCCEEDED"]);
+      // both changes are still in the run's log, in order, and the host got no error
+      const events = (await eventsOf({ runId, teamId: t.teamId }))!.filter(
+        (e) => e.type === "run.state_changed",
+      );
+      const commands = ["dispatch", "claim", "start", "succeed"];
+      expect(events.map((e) => e.payload.command)).toEqual(commands);
+      expect(host.ofType("error")).toEqual([]);
+      expect((await poolState(t.teamId)).held.map((h) => h.run_id)).toEqual([busy]);
+      host.close();
+    } finally {
+      await env.DB.exec("DROP TRIGGER IF EXISTS t_run_updates");
+    }
   });
 
   it("task_completed right after the claim (no task_started) still ends the run SUCCEEDED", async () => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
 import type { HostReport } from "../../durable-objects/run-session/report.ts";
-import { newTeam } from "../helpers/api.ts";
+import { type Json, newTeam } from "../helpers/api.ts";
 import { advance, eventsOf, HOST_ACTOR, insertRunRow, runRow, sessionOf } from "../helpers/runs.ts";
 import { attach } from "../helpers/sockets.ts";
 
@@ -46,6 +47,29 @@ describe("RunSession.report: a holder's report is one call", () => {
     expect(row).toMatchObject({ state: "SUCCEEDED", summary_seq: 5, status_message });
     expect(row!.started_at).toBe(row!.ended_at);
     watcher.close();
+  });
+
+  it("sends the platform events of one report in one queue call, in order", async () => {
+    const { ref, watcher, report } = await claimedRun();
+    const queue = Object.getPrototypeOf(env.EVENTS) as Queue;
+    const send = vi.spyOn(queue, "send");
+    const sendBatch = vi.spyOn(queue, "sendBatch");
+    try {
+      await report({ type: "task_completed", data: { task_id: ref.runId, message: "Done" } });
+      expect(send).not.toHaveBeenCalled();
+      expect(sendBatch).toHaveBeenCalledTimes(1);
+      const batch = [...sendBatch.mock.calls[0][0]];
+      const sent = batch.map((m) => m.body as { type: string; data: Json });
+      expect(sent.map((e) => [e.type, e.data.state])).toEqual([
+        ["run.state_changed", "INPROGRESS"],
+        ["run.state_changed", "SUCCEEDED"],
+        ["run.completed", "SUCCEEDED"],
+      ]);
+    } finally {
+      send.mockRestore();
+      sendBatch.mockRestore();
+      watcher.close();
+    }
   });
 
   it("applies a redelivered report once", async () => {
