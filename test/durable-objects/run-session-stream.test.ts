@@ -494,7 +494,7 @@ describe("RunSession websocket: the run's host", () => {
 });
 
 describe("RunSession schema", () => {
-  it("is at schema version 6 with the execution, host_seq, archive, pool, timer, lease and started_by columns", async () => {
+  it("is at schema version 7 with the execution, host_seq, archive, pool, timer, lease, started_by and stop_status columns", async () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
@@ -507,7 +507,7 @@ describe("RunSession schema", () => {
         .toArray()
         .map((c) => c.name),
     }));
-    expect(schema.version).toBe(6);
+    expect(schema.version).toBe(7);
     expect(schema.run).toEqual(
       expect.arrayContaining([
         "execution_id",
@@ -519,6 +519,7 @@ describe("RunSession schema", () => {
         "timed_out_at",
         "lease_until",
         "started_by",
+        "stop_status",
       ]),
     );
     expect(schema.events).toEqual(expect.arrayContaining(["execution_id"]));
@@ -596,7 +597,7 @@ describe("RunSession schema", () => {
         .toArray(),
     }));
     expect(after).toEqual({
-      version: 6,
+      version: 7,
       run: [
         {
           state: "INPROGRESS",
