@@ -108,6 +108,7 @@ describe.skipIf(!!NO_BROWSER)("forms that pick references, and adding a member",
     const { page, errors } = await watchedPage(context);
     await page.goto("/team");
     const form = page.getByRole("form", { name: "Add a service account" });
+    await form.waitFor();
     expect(
       await form.getByLabel("Role", { exact: true }).locator("option").allTextContents(),
     ).toEqual(["admin", "member", "viewer"]);

@@ -11,8 +11,9 @@ export async function readSecret(io: Io, prompt: string): Promise<string> {
     for await (const chunk of stdin) text += chunk.toString();
     return text.split(/\r?\n/)[0].trim();
   }
-  io.err.write(prompt);
+  // echo off before the prompt shows: what is typed the moment it appears is not echoed either
   stdin.setRawMode?.(true);
+  io.err.write(prompt);
   stdin.resume();
   return new Promise((resolve, reject) => {
     let value = "";
