@@ -131,7 +131,7 @@ describe("budgets", () => {
     expect(refused.headers.get("x-should-retry")).toBe("false");
     const err = ((await refused.json()) as any).error;
     expect(err.code).toBe("budget_exceeded");
-    expect(err.message).toMatch(/team's monthly budget of \$0\.01 is used up \(\$0\.01 spent/);
+    expect(err.message).toMatch(/team's monthly budget of \$0\.0050 is used up \(\$0\.0060 spent/);
     // Anthropic's shape for an Anthropic client
     const anth = await exports.default.fetch(
       new Request(`${BASE}/api/v1/gateway/anthropic/v1/messages`, {
@@ -155,7 +155,7 @@ describe("budgets", () => {
 
     const next = await call("POST", RUNS, { key: t.key, body: { prompt: "more" } });
     const problem = expectProblem(next, 403, "budget_exceeded");
-    expect(problem.detail).toMatch(/no new run can start: the team's monthly budget of \$0\.01/);
+    expect(problem.detail).toMatch(/no new run can start: the team's monthly budget of \$0\.0050/);
     expect(problem.detail).toMatch(/resets at \d{4}-\d\d-01T00:00:00\.000Z/);
     expect(problem).toMatchObject({ budget: "team", limit_usd: 0.005, spent_usd: 0.006 });
 
@@ -193,7 +193,7 @@ describe("budgets", () => {
     await host.cancellationOf(capped.runId);
     host.complete(capped.runId, { message: "done anyway" });
     const ended = await untilRun(t.key, capped.runId, (r) => r.state === "FAILED");
-    expect(ended.status_message.message).toMatch(/this run's cost cap of \$0\.00 is reached/);
+    expect(ended.status_message.message).toMatch(/this run's cost cap of \$0\.0010 is reached/);
     const followup = await call("POST", `${RUNS}/${capped.runId}/followups`, {
       key: t.key,
       body: { message: "go on" },
