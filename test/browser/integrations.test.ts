@@ -187,6 +187,9 @@ describe.skipIf(!!NO_BROWSER)("integrations and outbound webhooks in the console
     );
     await expectAccessible(page, "webhooks");
 
+    const [hook0] = ((await owner("GET", "/webhooks")).webhooks as Json[]).filter(
+      (w) => w.url === url,
+    );
     await listed.getByRole("link", { name: url }).click();
     await page.getByRole("button", { name: "Send test event" }).click();
     const row = page.locator('[data-testid="webhook-deliveries"] tr[data-status="succeeded"]');
@@ -212,17 +215,39 @@ describe.skipIf(!!NO_BROWSER)("integrations and outbound webhooks in the console
     const again = (await (await fetch(`${receiver.url}/calls/console`)).json()) as Json[];
     expect(again[1].headers["webhook-id"]).toBe(calls[0].headers["webhook-id"]);
 
+    // edited: another URL, one event type less, a description; the same secret signs
+    await page.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("form", { name: "Edit webhook" });
+    expect(await edit.getByLabel("URL").inputValue()).toBe(url);
+    expect(await edit.getByLabel("run.created").isChecked()).toBe(true);
+    const moved = `${receiver.url}/hooks/console-moved`;
+    await edit.getByLabel("URL").fill(moved);
+    await edit.getByLabel("run.created").uncheck();
+    await edit.getByLabel("Description (optional)").fill("CI notifications");
+    await expectAccessible(page, "webhook-edit");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    expect(await page.getByTestId("webhook-url").textContent()).toBe(moved);
+    const [edited] = ((await owner("GET", "/webhooks")).webhooks as Json[]).filter(
+      (w) => w.uid === hook0.uid,
+    );
+    expect(edited).toMatchObject({
+      url: moved,
+      event_types: ["run.completed"],
+      description: "CI notifications",
+    });
+
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("button", { name: "Enable" }).waitFor();
     const [hook] = ((await owner("GET", "/webhooks")).webhooks as Json[]).filter(
-      (w) => w.url === url,
+      (w) => w.uid === hook0.uid,
     );
     expect(hook.enabled).toBe(false);
     await confirmDelete(page);
     await page.waitForURL(/\/settings\/webhooks$/);
-    expect(((await owner("GET", "/webhooks")).webhooks as Json[]).some((w) => w.url === url)).toBe(
-      false,
-    );
+    expect(
+      ((await owner("GET", "/webhooks")).webhooks as Json[]).some((w) => w.uid === hook0.uid),
+    ).toBe(false);
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);

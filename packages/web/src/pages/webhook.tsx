@@ -1,8 +1,10 @@
-// `/settings/webhooks/$uid` (admins): one outbound webhook — enable or disable it, send a test
-// event, delete it (after a confirmation), and its deliveries with their attempts.
+// `/settings/webhooks/$uid` (admins): one outbound webhook — edit its URL, events and description,
+// enable or disable it, send a test event, delete it (after a confirmation), and its deliveries
+// with their attempts.
 import type { WebhookItem } from "@ambit/sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useParams } from "@tanstack/react-router";
+import { useState } from "react";
 import { ConfirmButton } from "../components/confirm-button.tsx";
 import { DetailList } from "../components/detail-list.tsx";
 import { Problem } from "../components/problem.tsx";
@@ -11,12 +13,14 @@ import { formatTime } from "../lib/format.ts";
 import { useMe } from "../lib/me.ts";
 import { isAdmin } from "../team/roles.ts";
 import { AdminsOnly } from "../webhooks/admins-only.tsx";
+import { EditWebhook } from "../webhooks/edit-webhook.tsx";
 import { webhookStatus } from "../webhooks/status.ts";
 import { WebhookDeliveries, webhookDeliveriesKey } from "../webhooks/webhook-deliveries.tsx";
 
 export function WebhookPage() {
   const { uid } = useParams({ from: "/app/settings/webhooks/$uid" });
   const me = useMe().data!;
+  const [editing, setEditing] = useState(false);
   const hook = useQuery({
     queryKey: ["webhooks", uid],
     queryFn: async () => client.webhooks.get(uid),
@@ -30,8 +34,9 @@ export function WebhookPage() {
     <>
       <div className="page-head">
         <h1>Webhook</h1>
-        <Actions hook={w} />
+        <Actions hook={w} onEdit={() => setEditing(true)} />
       </div>
+      {editing && <EditWebhook hook={w} onDone={() => setEditing(false)} />}
       <section className="run-header" aria-label="Webhook details">
         <p>
           Events are POSTed to <code data-testid="webhook-url">{w.url}</code>
@@ -52,7 +57,7 @@ export function WebhookPage() {
   );
 }
 
-function Actions({ hook: w }: { hook: WebhookItem }) {
+function Actions({ hook: w, onEdit }: { hook: WebhookItem; onEdit: () => void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const toggle = useMutation({
@@ -68,6 +73,9 @@ function Actions({ hook: w }: { hook: WebhookItem }) {
   });
   return (
     <div className="run-actions">
+      <button type="button" onClick={onEdit}>
+        Edit
+      </button>
       <button type="button" disabled={test.isPending} onClick={() => test.mutate()}>
         Send test event
       </button>

@@ -1,24 +1,18 @@
-// Register an outbound webhook (admins): its URL, the event types it hears of (the protocol's
-// list), a description; its `whsec_` signing secret is shown here once.
-import { WEBHOOK_EVENT_TYPES } from "@ambit/protocol/event-types";
+// Register an outbound webhook (admins): its URL, the event types it hears of, a description
+// (`WebhookFields`); its `whsec_` signing secret is shown here once.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { KeyOnce } from "../team/key-once.tsx";
-
-type EventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+import { WebhookFields, webhookInput } from "./webhook-fields.tsx";
 
 export function NewWebhook() {
   const queryClient = useQueryClient();
   const create = useMutation({
     mutationFn: async (f: FormData) => {
-      const description = String(f.get("description") ?? "").trim();
-      return client.webhooks.create({
-        url: String(f.get("url")).trim(),
-        event_types: f.getAll("event_types").map(String) as EventType[],
-        ...(description ? { description } : {}),
-      });
+      const { description, ...rest } = webhookInput(f);
+      return client.webhooks.create({ ...rest, ...(description ? { description } : {}) });
     },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["webhooks"] }),
   });
@@ -30,34 +24,7 @@ export function NewWebhook() {
   return (
     <>
       <form className="settings-form" onSubmit={submit} aria-label="New webhook">
-        <div className="field">
-          <label htmlFor="webhook-url">URL</label>
-          <input
-            id="webhook-url"
-            name="url"
-            type="url"
-            required
-            placeholder="https://ci.example.com/ambit"
-          />
-        </div>
-        <fieldset className="field refs">
-          <legend>Event types</legend>
-          {WEBHOOK_EVENT_TYPES.map((t) => (
-            <label key={t} className="check">
-              <input
-                type="checkbox"
-                name="event_types"
-                value={t}
-                defaultChecked={t === "run.completed"}
-              />{" "}
-              <code>{t}</code>
-            </label>
-          ))}
-        </fieldset>
-        <div className="field">
-          <label htmlFor="webhook-description">Description (optional)</label>
-          <input id="webhook-description" name="description" maxLength={500} />
-        </div>
+        <WebhookFields idPrefix="webhook" />
         <Problem error={create.error} what="The webhook was not created" />
         <div className="actions">
           <button type="submit" className="primary" disabled={create.isPending}>
