@@ -4,7 +4,7 @@
 // runner's reach). No Docker engine here: a process backend that says it is a container plays the
 // docker backend's part (the same private directory, mounted at the same path in a container),
 // so what is proven is the harness's side, the CLIs' own variables included.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -150,5 +150,25 @@ it("a saved session path out of the CLI's state folder is refused", async () => 
     expect(existsSync(path.join(path.dirname(run.home), "escaped.txt"))).toBe(false);
   } finally {
     await run.dispose();
+  }
+});
+
+it("Gemini CLI's project folder: the registry's, else ours claimed by a marker", async () => {
+  const { geminiProject } = await import("../../../packages/runner/src/harness/cli/sessions.ts");
+  const root = mkdtempSync(path.join(tmpdir(), "ambit-gemini-root-"));
+  try {
+    const ours = geminiProject(root, "/work/runs/r1.2");
+    expect(ours).toMatch(/^ambit-[0-9a-f]{12}$/);
+    expect(geminiProject(root, "/work/runs/r1.2/")).toBe(ours);
+    expect(geminiProject(root, "/work/runs/r1.3")).not.toBe(ours);
+    // a directory the CLI has worked in already: its folder, where `--resume` looks
+    writeFileSync(
+      path.join(root, "projects.json"),
+      JSON.stringify({ projects: { "/work/runs/r1.2": "r1-2", "/x": "../escape" } }),
+    );
+    expect(geminiProject(root, "/work/runs/r1.2")).toBe("r1-2");
+    expect(geminiProject(root, "/x")).toMatch(/^ambit-/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
