@@ -4,7 +4,7 @@
 // runner's reach). No Docker engine here: a process backend that says it is a container plays the
 // docker backend's part (the same private directory, mounted at the same path in a container),
 // so what is proven is the harness's side, the CLIs' own variables included.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -170,5 +170,32 @@ it("Gemini CLI's project folder: the registry's, else ours claimed by a marker",
     expect(geminiProject(root, "/x")).toMatch(/^ambit-/);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+it("a session left in two folders of this host is kept once, the last written", async () => {
+  const { saveSession } = await import("../../../packages/runner/src/harness/cli/sessions.ts");
+  const { claudeSpec } = await import("../../../packages/runner/src/harness/cli/claude.ts");
+  const run = makeContext({ prompt: "p", config: { harness: { type: "claude" } } });
+  try {
+    const id = "5e551011-aaaa-bbbb-cccc-000000000001";
+    for (const [dir, content, at] of [
+      ["-old-run-1", "stale", 1_000],
+      ["-old-run-2", "latest", 2_000],
+    ] as const) {
+      const file = path.join(run.home, ".claude", "projects", dir, `${id}.jsonl`);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+      utimesSync(file, at, at);
+    }
+    let saved: any = null;
+    run.ctx.saveConversation = (state) => (saved = state);
+    await saveSession(claudeSpec, run.ctx, id);
+    expect(saved).toEqual({
+      session_id: id,
+      files: [{ path: path.join("projects", "-old-run-2", `${id}.jsonl`), content: "latest" }],
+    });
+  } finally {
+    await run.dispose();
   }
 });

@@ -275,12 +275,26 @@ export async function saveSession(spec: CliSpec, ctx: HarnessContext, id: string
     return;
   }
   const root = store.root(ctx);
-  const names = store.find(root, id);
+  const names = newest(store, ctx, root, store.find(root, id));
   if (!names.length) return;
   const bytes = names.reduce((n, f) => n + statSync(path.join(root, f)).size, 0);
   if (bytes > MAX_SESSION_BYTES) return tooLarge(spec, ctx, bytes);
   const files = names.map((f) => ({ path: f, content: readFileSync(path.join(root, f), "utf8") }));
   ctx.saveConversation({ session_id: id, files } satisfies SavedSession);
+}
+
+/**
+ * Of files that a resumed execution would put on one path (a session resumed on this host before,
+ * whose copy in the earlier working directory's folder stayed behind), the last written.
+ */
+function newest(store: CliSessionStore, ctx: HarnessContext, root: string, files: string[]) {
+  const kept = new Map<string, { file: string; at: number }>();
+  for (const file of files) {
+    const to = path.normalize(store.place?.(file, ctx, root) ?? file);
+    const at = statSync(path.join(root, file)).mtimeMs;
+    if ((kept.get(to)?.at ?? -1) < at) kept.set(to, { file, at });
+  }
+  return [...kept.values()].map((k) => k.file);
 }
 
 /**
