@@ -149,11 +149,13 @@ export const geminiSpec: CliSpec = {
 /**
  * Gemini CLI's settings for the run, in a private home (`GEMINI_CLI_HOME`, `geminiPrivateHome`;
  * the host's own ~/.gemini stays untouched): a custom endpoint (Gemini's form, no version: the
- * CLI adds `/v1beta`) with the API key auth, and the run's MCP servers as `mcpServers`, `trust`ed so that
- * their tools run without a confirmation nobody could give headless. Without either the host's
- * home is used, its login included (a container's is always private: its sessions are kept). (A settings file of its own, `GEMINI_CLI_SYSTEM_SETTINGS_PATH`,
- * is no option: Gemini skips one below a folder others may write, as /tmp is.) Secrets stay out of
- * the file: Gemini expands `${NAME}` in its settings, and the values are in its environment.
+ * CLI adds `/v1beta`) with the API key auth, and the run's MCP servers as `mcpServers`, `trust`ed
+ * so that their tools run without a confirmation nobody could give headless. Without either the
+ * host's home is used, its login included (in a container the home is always the private one:
+ * its sessions are kept from there). (A settings file of its own,
+ * `GEMINI_CLI_SYSTEM_SETTINGS_PATH`, is no option: Gemini skips one below a folder others may
+ * write, as /tmp is.) Secrets stay out of the file: Gemini expands `${NAME}` in its settings, and
+ * the values are in its environment.
  */
 function settingsHome(
   given: CliMcpServer[],
