@@ -131,7 +131,10 @@ async function converse(
       ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk } });
     });
     const [status] = await Promise.all([p.wait(), readStdout, readStderr]);
-    await saveSession(spec, ctx, parser.sessionId ?? resume);
+    // a refused key: the model answered nothing, the session has nothing new to keep (and
+    // OpenCode's export would hold up the failure by seconds)
+    if (parser.errorCode !== "model_auth_failed")
+      await saveSession(spec, ctx, parser.sessionId ?? resume);
     if (ctx.signal.aborted)
       return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
     if (status.exitCode === 127) {
