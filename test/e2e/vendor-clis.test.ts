@@ -1,8 +1,8 @@
 // The real vendor CLIs (Claude Code, Codex, Gemini CLI, OpenCode at the versions pinned in
 // test/vendor-clis/package.json) driven by the host runner's harnesses against a real
 // `wrangler dev`, their model API being the scripted model server (test/fakes/model-server.ts):
-// a tool call that changes a file, a follow-up that resumes the same conversation (for Claude Code
-// and Codex also on the ended run, from the session the checkpoint kept), and a refused
+// a tool call that changes a file, a follow-up that resumes the same conversation (also on the
+// ended run, from the session the checkpoint kept, as another host would), and a refused
 // key that ends FAILED with a clear message in under 30 s, a cancel mid-turn, usage, and the run's
 // MCP servers (a stdio one and an HTTP one, each given a team secret by placeholder, which no event
 // may show). One base URL per provider is configured as a team secret (ANTHROPIC_BASE_URL serves
@@ -306,9 +306,7 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
     150_000,
   );
 
-  // the CLIs whose sessions the runner keeps in the run's checkpoints
-  const sessions = ["claude", "codex"].includes(cli);
-  it.skipIf(skip || !sessions)(
+  it.skipIf(skip)(
     "a follow-up on the ended run resumes the CLI's session from the checkpoint (another host's view)",
     async () => {
       const write = `echo session-edit-${cli} > notes.txt`;
@@ -328,9 +326,11 @@ describe.each(CLIS)("the real %s CLI through the runner (wrangler dev)", (cli) =
       expect(cp?.payload, JSON.stringify(first.events.map((e) => e.type))).toMatchObject({
         has_conversation: true,
       });
-      // the CLI's own session files are gone, as on another host: only the checkpoint has them
-      rmSync(path.join(home, ".claude", "projects"), { recursive: true, force: true });
-      rmSync(path.join(home, ".codex", "sessions"), { recursive: true, force: true });
+      // the CLI's own sessions are gone, as on another host: only the checkpoint has them
+      // (Gemini CLI's are in the run's private home, gone with the execution; OpenCode's in its
+      // database)
+      const states = [".claude/projects", ".codex/sessions", ".gemini", ".local/share/opencode"];
+      for (const state of states) rmSync(path.join(home, state), { recursive: true, force: true });
       const res = await post(`/api/v1/agent/runs/${runId}/followups`, {
         message: "Is notes.txt still there?",
       });

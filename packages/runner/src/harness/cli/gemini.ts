@@ -11,6 +11,7 @@ import {
   providerBaseUrl,
 } from "./common.ts";
 import type { HarnessContext } from "../types.ts";
+import { geminiPrivateHome, geminiSessions } from "./sessions.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -27,6 +28,7 @@ export const geminiSpec: CliSpec = {
   install:
     "install Gemini CLI on the host (npm i -g @google/gemini-cli) or in the environment's image",
   mcp: settingsHome,
+  session: geminiSessions,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "gemini",
@@ -145,21 +147,24 @@ export const geminiSpec: CliSpec = {
 };
 
 /**
- * Gemini CLI's settings for the run, in a private home (`GEMINI_CLI_HOME`; the host's own
- * ~/.gemini stays untouched): a custom endpoint (Gemini's form, no version: the CLI adds
- * `/v1beta`) with the API key auth, and the run's MCP servers as `mcpServers`, `trust`ed so that
- * their tools run without a confirmation nobody could give headless. Without either the host's
- * home is used, its login included. (A settings file of its own, `GEMINI_CLI_SYSTEM_SETTINGS_PATH`,
- * is no option: Gemini skips one below a folder others may write, as /tmp is.) Secrets stay out of
- * the file: Gemini expands `${NAME}` in its settings, and the values are in its environment.
+ * Gemini CLI's settings for the run, in a private home (`GEMINI_CLI_HOME`, `geminiPrivateHome`;
+ * the host's own ~/.gemini stays untouched): a custom endpoint (Gemini's form, no version: the
+ * CLI adds `/v1beta`) with the API key auth, and the run's MCP servers as `mcpServers`, `trust`ed
+ * so that their tools run without a confirmation nobody could give headless. Without either the
+ * host's home is used, its login included (in a container the home is always the private one:
+ * its sessions are kept from there). (A settings file of its own,
+ * `GEMINI_CLI_SYSTEM_SETTINGS_PATH`, is no option: Gemini skips one below a folder others may
+ * write, as /tmp is.) Secrets stay out of the file: Gemini expands `${NAME}` in its settings, and
+ * the values are in its environment.
  */
 function settingsHome(
   given: CliMcpServer[],
   ctx: HarnessContext,
-  privateDir: string,
+  _privateDir: string,
 ): CliMcpHandoff {
+  const home = geminiPrivateHome(ctx);
+  if (!home) return { args: [], env: {}, files: {} };
   const base = providerBaseUrl(ctx, "GOOGLE_GEMINI_BASE_URL", false);
-  if (!base && !given.length) return { args: [], env: {}, files: {} };
   const { servers, env } = mcpServersByVariable(given, ctx, (name) => `\${${name}}`);
   const mcpServers = Object.fromEntries(
     servers.map((s) => [
@@ -169,7 +174,6 @@ function settingsHome(
         : { httpUrl: s.url, headers: s.headers, trust: true },
     ]),
   );
-  const home = path.join(privateDir, "gemini-home");
   const settings = {
     ...(base ? { security: { auth: { selectedType: "gemini-api-key" } } } : {}),
     ...(servers.length ? { mcpServers } : {}),

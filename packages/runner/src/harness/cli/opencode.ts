@@ -11,6 +11,7 @@ import {
   optCategory,
   providerBaseUrl,
 } from "./common.ts";
+import { opencodeSessions } from "./sessions.ts";
 import type { CliMcpHandoff, CliParser, CliSpec } from "./types.ts";
 
 /**
@@ -23,6 +24,7 @@ export const opencodeSpec: CliSpec = {
   bin: "opencode",
   install: "install OpenCode on the host (npm i -g opencode-ai) or in the environment's image",
   mcp: mcpConfig,
+  session: opencodeSessions,
   credentials: (ctx) =>
     checkCredentials(ctx, {
       type: "opencode",

@@ -13,7 +13,7 @@ import { tail } from "../tools/types.ts";
 import type { Harness, HarnessContext, HarnessOutcome } from "../types.ts";
 import { hostLostNotice } from "../prompt.ts";
 import { cliMcpServers, stripAnsi } from "./common.ts";
-import { restoreSession, saveSession } from "./sessions.ts";
+import { restoreSession, saveSession, sessionEnv } from "./sessions.ts";
 import type { CliMcpHandoff, CliSpec } from "./types.ts";
 
 /**
@@ -82,7 +82,7 @@ async function converse(
 ): Promise<HarnessOutcome> {
   let prompt = ctx.prompt;
   // a resumed execution whose checkpoint holds the CLI's session goes on with it
-  let resume = restoreSession(spec, ctx);
+  let resume = await restoreSession(spec, ctx);
   if (resume) prompt = await resumedPrompt(ctx);
   for (;;) {
     const started = Date.now();
@@ -97,7 +97,7 @@ async function converse(
       };
     }
     const p = ctx.backend.spawn(spec.bin, args, {
-      env: { ...spec.env?.(ctx), ...mcp.env, ...credsEnv },
+      env: { ...spec.env?.(ctx), ...sessionEnv(spec, ctx), ...mcp.env, ...credsEnv },
       signal: ctx.signal,
     });
     p.stdin.end();
@@ -131,7 +131,10 @@ async function converse(
       ctx.emit({ type: "command.output", payload: { stream: "stderr", chunk } });
     });
     const [status] = await Promise.all([p.wait(), readStdout, readStderr]);
-    saveSession(spec, ctx, parser.sessionId ?? resume);
+    // a refused key: the model answered nothing, the session has nothing new to keep (and
+    // OpenCode's export would hold up the failure by seconds)
+    if (parser.errorCode !== "model_auth_failed")
+      await saveSession(spec, ctx, parser.sessionId ?? resume);
     if (ctx.signal.aborted)
       return { state: "CANCELLED", message: `the run was cancelled; ${spec.bin} was stopped` };
     if (status.exitCode === 127) {

@@ -1,7 +1,7 @@
 import type { ErrorCode } from "@ambit/protocol";
 import type { HarnessContext, HarnessEvent } from "../types.ts";
 import type { CliMcpServer } from "./common.ts";
-import type { CliSessionStore } from "./sessions.ts";
+import type { CliSessionCommands, CliSessionStore } from "./sessions.ts";
 
 /** Turns one vendor CLI's JSON lines into our events and remembers what the run needs at the end. */
 export interface CliParser {
@@ -57,7 +57,7 @@ export interface CliSpec {
   ): string[];
   parser(emit: (e: HarnessEvent) => void, ctx: HarnessContext): CliParser;
   /** where the CLI keeps its sessions: kept in the run's checkpoints, resumed from them */
-  session?: CliSessionStore;
+  session?: CliSessionStore | CliSessionCommands;
 }
 
 /** What a CLI is handed so that it starts the run's MCP servers. */
