@@ -55,7 +55,12 @@ export function spentOf(sql: SqlStorage, k: ScopeKey): number {
 /** Whether a scope has a row this period (a run's: any spend or restore since it was pruned). */
 export const hasSpendRow = (sql: SqlStorage, k: ScopeKey) =>
   sql
-    .exec("SELECT 1 FROM spend WHERE scope = ? AND key = ? AND period = ?", k.scope, k.key, k.period)
+    .exec(
+      "SELECT 1 FROM spend WHERE scope = ? AND key = ? AND period = ?",
+      k.scope,
+      k.key,
+      k.period,
+    )
     .toArray().length > 0;
 
 export function addSpend(sql: SqlStorage, k: ScopeKey, micros: number, at = Date.now()) {

@@ -35,7 +35,12 @@ export type BudgetSettings = {
   members: Record<string, number | null>;
 };
 
-export const NO_BUDGETS: BudgetSettings = { team: null, member: null, runDefault: null, members: {} };
+export const NO_BUDGETS: BudgetSettings = {
+  team: null,
+  member: null,
+  runDefault: null,
+  members: {},
+};
 
 /** The monthly budget of `memberId`: their own when set, else the team's per-member default. */
 export function memberCapOf(b: BudgetSettings, memberId: string) {

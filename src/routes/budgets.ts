@@ -10,7 +10,11 @@ import { getTeamBudget, updateTeamBudget } from "../services/budgets/team-budget
 import { bearer, newRouter, problems, serviceCtx } from "./ctx.ts";
 
 const MemberParams = z.object({
-  uid: z.string().min(1).max(64).openapi({ description: "the member's (or service account's) uid" }),
+  uid: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ description: "the member's (or service account's) uid" }),
 });
 const memberAnswer = (description: string) => ({
   description,

@@ -43,7 +43,9 @@ const call = (teamId: string, runId = "run-1", memberId = "m-1", runCap: number 
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rowsOf = (teamId: string) =>
-  runInDurableObject(teamLedger(env, teamId), (_: TeamLedger, state) => rowCounts(state.storage.sql));
+  runInDurableObject(teamLedger(env, teamId), (_: TeamLedger, state) =>
+    rowCounts(state.storage.sql),
+  );
 
 describe("TeamLedger", () => {
   it("a hold counts until settled; the actual cost replaces it; a release (0) frees it", async () => {

@@ -16,11 +16,7 @@ type MemberRow = Awaited<ReturnType<typeof listMembers>>[number];
 
 const usdOrNull = (micros: number | null) => (micros === null ? null : usd(micros));
 
-function toMemberBudget(
-  m: MemberRow,
-  budgets: BudgetSettings,
-  status: LedgerStatus,
-): MemberBudget {
+function toMemberBudget(m: MemberRow, budgets: BudgetSettings, status: LedgerStatus): MemberBudget {
   const { cap, own } = memberCapOf(budgets, m.uid);
   const spent = status.members[m.uid] ?? 0;
   const user = m.type === "user";
