@@ -181,6 +181,15 @@ export function markFired(sql: SqlStorage, k: ScopeKey, threshold: number): bool
   );
 }
 
+/**
+ * Forgets the thresholds announced this period for a team's or members' budget whose amount
+ * changed: a new amount is announced afresh at 80, 90 and 100 % of itself. `keys`: the members.
+ */
+export function forgetFired(sql: SqlStorage, scope: "team" | "member", keys: string[] = [""]) {
+  for (const key of keys)
+    sql.exec("DELETE FROM fired WHERE scope = ? AND key = ? AND period <> 'run'", scope, key);
+}
+
 /** Forgets the months before `month` (a run's spend stays: its cap does not reset). */
 export function dropOldPeriods(sql: SqlStorage, month: string) {
   sql.exec("DELETE FROM spend WHERE period <> 'run' AND period < ?", month);

@@ -22,6 +22,7 @@ import {
   dropOldPeriods,
   dropRuns,
   dropStaleHolds,
+  forgetFired,
   hasSpendRow,
   heldOf,
   idleRuns,
@@ -201,10 +202,22 @@ export class TeamLedger extends DurableObject<Env> {
   async refreshBudgets(teamId: string): Promise<{ ok: true }> {
     await this.ctx.blockConcurrencyWhile(async () => {
       const budgets = await readTeamBudgets(createDb(this.env.DB), teamId);
+      this.forgetChangedThresholds(this.budgets(), budgets);
       this.ctx.storage.kv.put<HeldBudgets>("budgets", { at: Date.now(), budgets });
       this.ctx.storage.kv.put("team", teamId);
     });
     return { ok: true };
+  }
+
+  /** A budget whose amount changed announces its thresholds again, of the new amount. */
+  private forgetChangedThresholds(was: BudgetSettings, now: BudgetSettings) {
+    const sql = this.ctx.storage.sql;
+    if (was.team !== now.team) forgetFired(sql, "team");
+    const members = memberSpends(sql, periodOf(Date.now()).key);
+    const changed = Object.keys(members).filter(
+      (id) => memberCapOf(was, id).cap !== memberCapOf(now, id).cap,
+    );
+    if (changed.length) forgetFired(sql, "member", changed);
   }
 
   /**

@@ -192,6 +192,29 @@ describe("TeamLedger", () => {
     });
   });
 
+  it("a budget whose amount changed announces its thresholds again, of the new amount", async () => {
+    const { teamId, ledger } = await ledgerOf({ team: 1_000_000 }, { "m-1": 1_000_000 });
+    const c = call(teamId);
+    const first = await ledger.settle(c, null, 800_000);
+    expect(first.map((x) => [x.budget, x.threshold])).toEqual([
+      ["team", 80],
+      ["member", 80],
+    ]);
+    // the team's doubled and m-1's own raised to $4: the team's 80 % comes again, at $1.60
+    await createDb(env.DB)
+      .update(memberBudgets)
+      .set({ budgetMonthly: 4_000_000 })
+      .where(eq(memberBudgets.teamId, teamId));
+    await createDb(env.DB)
+      .update(teams)
+      .set({ budgetMonthly: 2_000_000 })
+      .where(eq(teams.id, teamId));
+    await ledger.refreshBudgets(teamId);
+    expect(await ledger.settle(c, null, 700_000)).toEqual([]);
+    const again = await ledger.settle(c, null, 100_000);
+    expect(again.map((x) => [x.budget, x.threshold, x.limit])).toEqual([["team", 80, 2_000_000]]);
+  });
+
   it("forgets ended runs once their month closed: storage stays bounded, no total changes", async () => {
     const { teamId, ledger } = await ledgerOf({ team: 100_000_000 });
     const runIds = (round: number) => Array.from({ length: 40 }, (_, i) => `run-${round}-${i}`);
