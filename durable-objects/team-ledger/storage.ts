@@ -2,19 +2,33 @@ import type { BudgetScope } from "@ambit/protocol";
 import type { ScopeSpend } from "../../src/lib/budgets.ts";
 
 // The ledger's own SQLite: what each scope spent in each period (a run's: `run`, for its whole
-// life), the holds of calls in flight, and the thresholds already announced.
+// life, with when it last spent), the holds of calls in flight, and the thresholds already
+// announced. The team's budget amounts are a copy in the object's KV (`budgets`).
 
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS spend (scope TEXT NOT NULL, key TEXT NOT NULL, period TEXT NOT NULL,
-    micros INTEGER NOT NULL, PRIMARY KEY (scope, key, period))`,
-  `CREATE TABLE IF NOT EXISTS holds (id TEXT PRIMARY KEY, run TEXT NOT NULL, member TEXT NOT NULL,
-    micros INTEGER NOT NULL, at INTEGER NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS fired (scope TEXT NOT NULL, key TEXT NOT NULL, period TEXT NOT NULL,
-    threshold INTEGER NOT NULL, PRIMARY KEY (scope, key, period, threshold))`,
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS spend (scope TEXT NOT NULL, key TEXT NOT NULL, period TEXT NOT NULL,
+      micros INTEGER NOT NULL, PRIMARY KEY (scope, key, period))`,
+    `CREATE TABLE IF NOT EXISTS holds (id TEXT PRIMARY KEY, run TEXT NOT NULL, member TEXT NOT NULL,
+      micros INTEGER NOT NULL, at INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS fired (scope TEXT NOT NULL, key TEXT NOT NULL, period TEXT NOT NULL,
+      threshold INTEGER NOT NULL, PRIMARY KEY (scope, key, period, threshold))`,
+  ],
+  // when a scope last spent, so a run's rows can go once it ended and its month closed (prune.ts);
+  // rows from before count as idle since ever
+  [
+    "ALTER TABLE spend ADD COLUMN at INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS spend_idle ON spend (scope, at)",
+  ],
 ];
 
-export function migrate(sql: SqlStorage) {
-  for (const stmt of SCHEMA) sql.exec(stmt);
+export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
+  // a ledger from before versioning has the first step's tables already (all IF NOT EXISTS)
+  const version = kv.get<number>("schema_version") ?? 0;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    for (const stmt of MIGRATIONS[v]) sql.exec(stmt);
+    kv.put("schema_version", v + 1);
+  }
 }
 
 /** The row key of a scope: the team's and a member's per month, a run's for its life. */
@@ -38,16 +52,69 @@ export function spentOf(sql: SqlStorage, k: ScopeKey): number {
   return row?.micros ?? 0;
 }
 
-export function addSpend(sql: SqlStorage, k: ScopeKey, micros: number) {
+/** Whether a scope has a row this period (a run's: any spend or restore since it was pruned). */
+export const hasSpendRow = (sql: SqlStorage, k: ScopeKey) =>
+  sql
+    .exec(
+      "SELECT 1 FROM spend WHERE scope = ? AND key = ? AND period = ?",
+      k.scope,
+      k.key,
+      k.period,
+    )
+    .toArray().length > 0;
+
+export function addSpend(sql: SqlStorage, k: ScopeKey, micros: number, at = Date.now()) {
   sql.exec(
-    `INSERT INTO spend (scope, key, period, micros) VALUES (?, ?, ?, ?)
-     ON CONFLICT (scope, key, period) DO UPDATE SET micros = micros + excluded.micros`,
+    `INSERT INTO spend (scope, key, period, micros, at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (scope, key, period) DO UPDATE SET micros = micros + excluded.micros,
+       at = MAX(at, excluded.at)`,
     k.scope,
     k.key,
     k.period,
     micros,
+    at,
   );
 }
+
+/** This month's spend of every member who spent, micro-USD by member id. */
+export function memberSpends(sql: SqlStorage, month: string): Record<string, number> {
+  const rows = sql
+    .exec<{ key: string; micros: number }>(
+      "SELECT key, micros FROM spend WHERE scope = 'member' AND period = ?",
+      month,
+    )
+    .toArray();
+  return Object.fromEntries(rows.map((r) => [r.key, r.micros]));
+}
+
+/** Runs whose last spend was before `before` and that hold nothing now: candidates to prune. */
+export const idleRuns = (sql: SqlStorage, before: number, limit: number) =>
+  sql
+    .exec<{ key: string }>(
+      `SELECT key FROM spend WHERE scope = 'run' AND at < ?
+         AND key NOT IN (SELECT run FROM holds) LIMIT ?`,
+      before,
+      limit,
+    )
+    .toArray()
+    .map((r) => r.key);
+
+/** Forgets runs' spend and announced thresholds (they ended; D1's model calls keep the record). */
+export function dropRuns(sql: SqlStorage, runIds: string[]) {
+  for (const id of runIds) {
+    sql.exec("DELETE FROM spend WHERE scope = 'run' AND key = ?", id);
+    sql.exec("DELETE FROM fired WHERE scope = 'run' AND key = ?", id);
+  }
+}
+
+/** Rows the ledger keeps, by table: what its storage grows with. */
+export const rowCounts = (sql: SqlStorage) =>
+  sql
+    .exec<{ spend: number; fired: number; holds: number }>(
+      `SELECT (SELECT COUNT(*) FROM spend) AS spend, (SELECT COUNT(*) FROM fired) AS fired,
+        (SELECT COUNT(*) FROM holds) AS holds`,
+    )
+    .one();
 
 /** What the calls in flight hold: the team's all, a member's and a run's their own. */
 export function heldOf(sql: SqlStorage, memberId: string, runId: string) {
@@ -112,6 +179,15 @@ export function markFired(sql: SqlStorage, k: ScopeKey, threshold: number): bool
       threshold,
     ).rowsWritten > 0
   );
+}
+
+/**
+ * Forgets the thresholds announced this period for a team's or members' budget whose amount
+ * changed: a new amount is announced afresh at 80, 90 and 100 % of itself. `keys`: the members.
+ */
+export function forgetFired(sql: SqlStorage, scope: "team" | "member", keys: string[] = [""]) {
+  for (const key of keys)
+    sql.exec("DELETE FROM fired WHERE scope = ? AND key = ? AND period <> 'run'", scope, key);
 }
 
 /** Forgets the months before `month` (a run's spend stays: its cap does not reset). */

@@ -36,6 +36,24 @@ export const teams = sqliteTable("teams", {
   resumeAttempts: integer("resume_attempts").notNull().default(2),
 });
 
+/**
+ * A member's own monthly budget (micro-USD), in place of the team's per-member default
+ * (`teams.member_budget_monthly`); null: none for this member. `member_id` is a user's or a
+ * service account's id (a run's `creator_id`). The team's ledger (TeamLedger) keeps a copy.
+ */
+export const memberBudgets = sqliteTable(
+  "member_budgets",
+  {
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id),
+    memberId: text("member_id").notNull(),
+    budgetMonthly: integer("budget_monthly"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.memberId] })],
+);
+
 export const users = sqliteTable(
   "users",
   {

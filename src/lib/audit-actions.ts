@@ -19,6 +19,8 @@ export const AUDIT_ROUTES: Record<string, AuditRoute> = {
   "POST /teams": { action: "team.create", target: "team" },
   "PATCH /team": { action: "team.update", target: "team" },
   "PATCH /team/budget": { action: "budget.update", target: "team" },
+  "PUT /team/budget/members/{uid}": { action: "budget.member_set", target: "member" },
+  "DELETE /team/budget/members/{uid}": { action: "budget.member_clear", target: "member" },
   "POST /team/members": { action: "member.add", target: "member" },
   "PATCH /team/members/{uid}": { action: "member.update", target: "member" },
   "DELETE /team/members/{uid}": { action: "member.remove", target: "member" },

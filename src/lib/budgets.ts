@@ -11,8 +11,57 @@ import { iso } from "./time.ts";
 /** The percentages of a budget that are announced (`budget.threshold`), once each a period. */
 export const THRESHOLDS = [80, 90, 100] as const;
 
-/** The caps that apply to one call or one new run, micro-USD; null: none. */
-export type BudgetCaps = { team: number | null; member: number | null; run: number | null };
+/**
+ * The caps that apply to one call or one new run, micro-USD; null: none. `runOwn`: the run's own
+ * cap (`config.max_cost_usd`) when it sets one, which the ledger keeps while it applies the team's
+ * amounts as they are now (a run's configuration is frozen; the team's budgets are not).
+ */
+export type BudgetCaps = {
+  team: number | null;
+  member: number | null;
+  run: number | null;
+  runOwn?: number | null;
+};
+
+/**
+ * A team's budget amounts, micro-USD (null: none), as D1 keeps them and the ledger holds a copy:
+ * the team's a month, a member's a month by default and each member's own (`members`: an entry,
+ * even null, replaces the default), and a run's default cap.
+ */
+export type BudgetSettings = {
+  team: number | null;
+  member: number | null;
+  runDefault: number | null;
+  members: Record<string, number | null>;
+};
+
+export const NO_BUDGETS: BudgetSettings = {
+  team: null,
+  member: null,
+  runDefault: null,
+  members: {},
+};
+
+/** The monthly budget of `memberId`: their own when set, else the team's per-member default. */
+export function memberCapOf(b: BudgetSettings, memberId: string) {
+  const own = Object.hasOwn(b.members, memberId);
+  return { cap: own ? b.members[memberId] : b.member, own };
+}
+
+/**
+ * The caps on one call of a run owned by `memberId`: the team's, the member's, and the run's own
+ * (`runCap`: `config.max_cost_usd`, micro-USD; null: the team's default).
+ */
+export function capsOf(b: BudgetSettings, memberId: string, runCap: number | null): BudgetCaps {
+  const run = runCap ?? b.runDefault;
+  return { team: b.team, member: memberCapOf(b, memberId).cap, run, runOwn: runCap };
+}
+
+export const hasBudgets = (b: BudgetSettings) =>
+  b.team !== null ||
+  b.member !== null ||
+  b.runDefault !== null ||
+  Object.values(b.members).some((v) => v !== null);
 
 /** What a scope has spent (settled) and holds (in flight), micro-USD. */
 export type ScopeSpend = { spent: number; held: number };
@@ -35,6 +84,8 @@ export type Exhausted = {
   limit: number;
   spent: number;
   resetsAt: number | null;
+  /** a member's budget: whose, and whether it is their own rather than the team's default */
+  member?: { id: string; own: boolean };
 };
 
 export type Admission =
@@ -100,12 +151,18 @@ export function exhaustedMessage(e: Exhausted): string {
         `resets at ${iso(e.resetsAt ?? 0)}. An admin can raise it: PATCH /api/v1/team/budget ` +
         "monthly_usd (ambit budget set --monthly-usd)"
       );
-    case "member":
+    case "member": {
+      const id = e.member?.id ?? "<member>";
+      const how = e.member?.own
+        ? `PUT /api/v1/team/budget/members/${id} (ambit budget set --member ${id} <usd>)`
+        : "PATCH /api/v1/team/budget member_monthly_usd (ambit budget set --member-monthly-usd) " +
+          `for everyone, or PUT /api/v1/team/budget/members/${id} for this member`;
       return (
-        `this member's monthly budget of ${money(e.limit)} is used up (${spent} this month on ` +
-        `their runs); it resets at ${iso(e.resetsAt ?? 0)}. An admin can raise it: PATCH ` +
-        "/api/v1/team/budget member_monthly_usd (ambit budget set --member-monthly-usd)"
+        `this member's ${e.member?.own ? "own " : ""}monthly budget of ${money(e.limit)} is ` +
+        `used up (${spent} this month on their runs); it resets at ${iso(e.resetsAt ?? 0)}. ` +
+        `An admin can raise it: ${how}`
       );
+    }
     case "run":
       return (
         `this run's cost cap of ${money(e.limit)} is reached (${spent}); a run's cap does not ` +
@@ -121,4 +178,5 @@ export const exhaustedDetails = (e: Exhausted) => ({
   limit_usd: usd(e.limit),
   spent_usd: usd(e.spent),
   resets_at: e.resetsAt === null ? null : iso(e.resetsAt),
+  ...(e.member ? { member_id: e.member.id } : {}),
 });

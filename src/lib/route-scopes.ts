@@ -35,6 +35,7 @@ const RULES: readonly Rule[] = [
   ["/api-keys/*", "admin", "admin"],
   ["/team", "any", "admin"],
   ["/team/budget", "any", "admin"],
+  ["/team/budget/members/*", "any", "admin"],
   ["/team/members/**", "any", "admin"],
   ["/team/members", "any", "admin"],
   ["/team/sso", "admin", "admin"],

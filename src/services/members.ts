@@ -9,6 +9,7 @@ import { deleteSessionsOfMember } from "./web-sessions.ts";
 import { ensureUser } from "./users.ts";
 import { listAccountsAsMembers } from "./service-accounts.ts";
 import { noteAuditChanges } from "../lib/audit-note.ts";
+import { forgetMemberBudget, refreshLedgerBudgetsSafely } from "./budgets/member-budgets.ts";
 
 const memberColumns = {
   uid: users.id,
@@ -168,8 +169,13 @@ export async function removeMember({ ctx, uid }: { ctx: Ctx; uid: string }) {
       ),
     // a member added again starts signed out
     deleteSessionsOfMember(ctx, uid),
+    // and under the team's per-member budget, not the one they had
+    forgetMemberBudget(ctx, uid),
   ]);
-  await recheckLiveAccess(ctx, { principalId: uid });
+  await Promise.all([
+    recheckLiveAccess(ctx, { principalId: uid }),
+    refreshLedgerBudgetsSafely(ctx),
+  ]);
   noteAuditChanges(ctx, { email: { before: member.email }, role: { before: member.role } });
   if (leaving && ctx.audit) ctx.audit.action = "member.leave";
 }

@@ -11,6 +11,7 @@ import { newUid } from "../lib/ids.ts";
 import { iso } from "../lib/time.ts";
 import { type Ctx, requireRole, roleAtLeast } from "./context.ts";
 import { revokeKeysOfAccount } from "./api-keys.ts";
+import { forgetMemberBudget, refreshLedgerBudgetsSafely } from "./budgets/member-budgets.ts";
 import { recheckLiveAccess } from "./runs/live-access.ts";
 
 type Row = typeof serviceAccounts.$inferSelect;
@@ -140,6 +141,10 @@ export async function deleteServiceAccount({ ctx, uid }: { ctx: Ctx; uid: string
     ctx.db
       .delete(serviceAccounts)
       .where(and(eq(serviceAccounts.teamId, ctx.teamId), eq(serviceAccounts.id, uid))),
+    forgetMemberBudget(ctx, uid),
   ]);
-  await recheckLiveAccess(ctx, { principalId: uid });
+  await Promise.all([
+    recheckLiveAccess(ctx, { principalId: uid }),
+    refreshLedgerBudgetsSafely(ctx),
+  ]);
 }

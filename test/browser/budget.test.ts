@@ -1,7 +1,8 @@
 // The team's budgets in a real browser against a real platform: an admin sets them on Team and
 // `GET /team/budget` agrees; an amount the API refuses shows its 400 where it was typed; a viewer
-// reads them with no form; Stats' cost section shows the team budget; a run that a budget stopped
-// says so on its page. Axe-core and a screenshot of each screen.
+// reads them with no form; each member's spend against their budget, an admin setting one their
+// own and clearing it, a member seeing only their line; Stats' cost section shows the team
+// budget; a run that a budget stopped says so on its page. Axe-core and a screenshot of each screen.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/model-server.ts";
@@ -132,6 +133,59 @@ describe.skipIf(!!NO_BROWSER)("budgets in the console", () => {
     await expectAccessible(page, "team-budget-viewer");
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it("lists each member's spend against their budget; an admin gives one their own and clears it", async () => {
+    await owner("PATCH", "/team/budget", { member_monthly_usd: 50 });
+    const member = await addMember(p.s, "member");
+    const email = (await owner("GET", "/team/budget")).members.find(
+      (m: Json) => m.member_id === member.uid,
+    ).email;
+    const context = await signedIn(p.s.key);
+    const { page, errors } = await watchedPage(context);
+    await page.goto("/team");
+    const table = page.getByTestId("member-budgets");
+    const row = table.locator(`[data-member-budget="${email}"]`);
+    await expect
+      .poll(() => row.locator("[data-col=budget]").textContent())
+      .toBe("$50.00 (the team's)");
+    const form = page.getByRole("form", { name: `Budget of ${email}` });
+    await form.getByLabel(`Own monthly budget of ${email} (USD)`).fill("12.5");
+    await form.getByRole("button", { name: "Set" }).click();
+    await expect
+      .poll(() => row.locator("[data-col=budget]").textContent())
+      .toBe("$12.50 (their own)");
+    let mine = (await owner("GET", "/team/budget")).members.find(
+      (m: Json) => m.member_id === member.uid,
+    );
+    expect(mine).toMatchObject({ monthly_usd: 12.5, source: "member", percent: 0 });
+    expect(await row.locator("[data-col=percent]").textContent()).toBe("0%");
+    await expectAccessible(page, "team-member-budgets-admin");
+    await form.getByRole("button", { name: "Clear" }).click();
+    await expect
+      .poll(() => row.locator("[data-col=budget]").textContent())
+      .toBe("$50.00 (the team's)");
+    mine = (await owner("GET", "/team/budget")).members.find(
+      (m: Json) => m.member_id === member.uid,
+    );
+    expect(mine.source).toBe("team");
+    expect(errors).toEqual([]);
+    await context.close();
+
+    // the member sees their own line only, with no form
+    await owner("PUT", `/team/budget/members/${member.uid}`, { monthly_usd: 7 });
+    const theirs = await signedIn(member.key);
+    const seen = await watchedPage(theirs);
+    await seen.page.goto("/team");
+    const own = seen.page.getByTestId("member-budgets");
+    await own.locator(`[data-member-budget="${email}"]`).waitFor();
+    expect(await own.locator("tbody tr").count()).toBe(1);
+    expect(await own.locator("[data-col=budget]").textContent()).toBe("$7.00 (their own)");
+    expect(await seen.page.getByRole("form", { name: `Budget of ${email}` }).count()).toBe(0);
+    await seen.page.getByText("Your spend this month: $0.00 of $7.00").waitFor();
+    await expectAccessible(seen.page, "team-member-budgets-member");
+    expect(seen.errors).toEqual([]);
+    await theirs.close();
   });
 
   it("says on a run's page that a budget stopped it", async () => {

@@ -125,4 +125,32 @@ describe("budgets (wrangler dev, the real runner)", () => {
     expect(spent).toBeGreaterThanOrEqual(cap);
     expect(spent - cap).toBeLessThan(CALL_USD); // one call past the cap at most, for all twenty
   }, 180_000);
+
+  it("ambit budget set --member gives one member a budget of their own; get shows it; --clear removes it", async () => {
+    const email = `ada-${crypto.randomUUID()}@example.com`;
+    const added = await api(s.url, "POST", "/api/v1/team/members", {
+      key: s.key,
+      body: { email, role: "member" },
+    });
+    expect(added.status, added.text).toBe(201);
+    const set = await ambit(["budget", "set", "--member", email, "2.5"]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain(`${email}`);
+    expect(set.stdout).toMatch(/\$0\.00 of \$2\.50 \(0 %, own\)/);
+    const shown = await ambit(["budget", "get"]);
+    expect(shown.stdout).toMatch(/Members this month:/);
+    const line = shown.stdout.split("\n").find((l) => l.includes(email));
+    expect(line).toMatch(/\$0\.00 of \$2\.50 \(0 %, own\)/);
+    const json = await ambit(["budget", "get", "--json"]);
+    const mine = JSON.parse(json.stdout).members.find((m: any) => m.email === email);
+    expect(mine).toMatchObject({ monthly_usd: 2.5, source: "member", member_id: added.json.uid });
+    const cleared = await ambit(["budget", "set", "--member", added.json.uid, "--clear", "--json"]);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ source: null, monthly_usd: null });
+    const nobody = await ambit(["budget", "set", "--member", "nobody@example.com", "1"]);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toMatch(/no member of this team is 'nobody@example\.com'/);
+    const both = await ambit(["budget", "set", "--member", email, "1", "--clear"]);
+    expect(both.code).toBe(2);
+  }, 60_000);
 });

@@ -120,6 +120,12 @@ describe("every write route records an audit entry", () => {
         keep: "member",
       },
       { op: "PATCH /team/members/{uid}", path: "/team/members/:member", body: { role: "member" } },
+      {
+        op: "PUT /team/budget/members/{uid}",
+        path: "/team/budget/members/:member",
+        body: { monthly_usd: 10 },
+      },
+      { op: "DELETE /team/budget/members/{uid}", path: "/team/budget/members/:member" },
       { op: "POST /api-keys", path: "/api-keys", body: { name: "ci" }, keep: "key" },
       { op: "DELETE /api-keys/{uid}", path: "/api-keys/:key" },
       { op: "DELETE /team/members/{uid}", path: "/team/members/:member" },

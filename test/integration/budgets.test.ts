@@ -3,60 +3,25 @@
 // refuses the run's next model call in the provider's error shape and ends the run FAILED
 // (budget_exceeded), refuses the next run with 403, and announces its thresholds once each.
 import { exports } from "cloudflare:workers";
-import type { TaskAssignment } from "@ambit/protocol";
-import { describe, expect, inject, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BASE, call, expectProblem, memberKey, newTeam } from "../helpers/api.ts";
+import { BUDGET, gw, heldRun as heldRunOf, pricedCatalog } from "../helpers/budgets.ts";
 import { eventually, TestHost, untilRun } from "../helpers/hosts.ts";
-import { createRun, eventsOf, RUNS } from "../helpers/runs.ts";
+import { eventsOf, RUNS } from "../helpers/runs.ts";
 import { createWebhook, receiverEndpoint, untilDelivery } from "../helpers/webhooks.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
-const A = "/api/v1/agent";
-const BUDGET = "/api/v1/team/budget";
-const upstream = () => inject("modelServerUrl");
-
-const gw = (path: string, token: string, body: unknown, turn?: unknown) =>
-  exports.default.fetch(
-    new Request(`${BASE}/api/v1/gateway${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${token}`,
-        ...(turn ? { "x-test-turn": JSON.stringify(turn) } : {}),
-      },
-      body: JSON.stringify(body),
-    }),
-  );
-
 /** A team with a priced catalog model ($2 in, $8 out per million tokens) and a test host. */
 async function pricedTeam(capacity = 4) {
   const t = await newTeam("budgets");
-  const s = await call("POST", `${A}/secrets`, { key: t.key, body: { name: "K", value: "sk" } });
-  expect(s.status, s.text).toBeLessThan(300);
-  const m = await call("POST", `${A}/models`, {
-    key: t.key,
-    body: {
-      default: true,
-      id: "house",
-      provider: "openai",
-      model: "house-1",
-      base_url: `${upstream()}/v1`,
-      api_key_secret: "K",
-      prices: { input: 2, output: 8, cache_read: 0, cache_write: 0 },
-    },
-  });
-  expect(m.status, m.text).toBeLessThan(300);
+  await pricedCatalog(t.key);
   const host = await TestHost.connect(t.key, "warp", { capacity });
   return { t, host };
 }
 
-async function heldRun(t: { key: string }, host: TestHost, config: Record<string, unknown> = {}) {
-  const runId = await createRun(t.key, { prompt: "spend", config });
-  await host.take(t.key, runId);
-  const assignment: TaskAssignment = await host.assignmentOf(runId);
-  return { runId, token: assignment.gateway!.token };
-}
+const heldRun = (t: { key: string }, host: TestHost, config: Record<string, unknown> = {}) =>
+  heldRunOf(t.key, host, config);
 
 describe("budgets", () => {
   it("admins set them, every member reads them with this month's spend and reset; each change is audited", async () => {

@@ -9,6 +9,7 @@ const ROUTES: Record<string, string[]> = {
   "/team": ["get", "patch"],
   "/platform/teams/{uid}/limits": ["get", "patch"],
   "/team/budget": ["get", "patch"],
+  "/team/budget/members/{uid}": ["delete", "put"],
   "/team/members": ["get", "post"],
   "/team/members/{uid}": ["delete", "patch"],
   "/api-keys": ["get", "post"],

@@ -26,6 +26,29 @@ export const UpdateTeamBudgetRequest = z
   });
 export type UpdateTeamBudgetRequest = z.infer<typeof UpdateTeamBudgetRequest>;
 
+/** One member's spend this month against their monthly budget (`GET /team/budget` `members`). */
+export const MemberBudget = z.object({
+  member_id: z.string().describe("the user's or service account's uid (a run's `creator_id`)"),
+  type: z.enum(["user", "service_account"]),
+  email: z.string().nullable().describe("a user's address; null for a service account"),
+  name: z.string().nullable().describe("a user's display name, or the service account's name"),
+  monthly_usd: Usd.nullable().describe("the budget that applies to them this month; null: none"),
+  source: z
+    .enum(["member", "team"])
+    .nullable()
+    .describe(
+      "where `monthly_usd` comes from: `member`, their own (PUT /team/budget/members/{uid}); " +
+        "`team`, the team's `member_monthly_usd`; null: no budget",
+    ),
+  spent_usd: z.number().describe("their runs' model calls this month"),
+  percent: z
+    .number()
+    .nullable()
+    .describe("spent_usd as a percentage of monthly_usd (one decimal); null without a budget"),
+  resets_at: Timestamp.describe("when their monthly budget starts again from zero"),
+});
+export type MemberBudget = z.infer<typeof MemberBudget>;
+
 /** The team's budgets, what this month spent of them, and when they reset (docs/gateway.md). */
 export const TeamBudget = z.object({
   monthly_usd: TeamMonthly,
@@ -45,8 +68,23 @@ export const TeamBudget = z.object({
   thresholds: z
     .array(z.number().int())
     .describe("the percentages of a budget that emit `budget.threshold`, once each a month"),
+  members: z
+    .array(MemberBudget)
+    .describe(
+      "each member's spend this month against their budget: every member (users and service " +
+        "accounts) for an admin, the caller alone for anyone else",
+    ),
 });
 export type TeamBudget = z.infer<typeof TeamBudget>;
+
+/** A member's own monthly budget (`PUT /team/budget/members/{uid}`); null: none for them. */
+export const SetMemberBudgetRequest = z.object({
+  monthly_usd: Usd.nullable().describe(
+    "this member's monthly budget in USD, in place of the team's `member_monthly_usd`; null: " +
+      "no monthly budget for this member (the team's still applies)",
+  ),
+});
+export type SetMemberBudgetRequest = z.infer<typeof SetMemberBudgetRequest>;
 
 /** Which budget: the team's monthly, a member's monthly, or one run's cap. */
 export const BudgetScope = z.enum(["team", "member", "run"]);

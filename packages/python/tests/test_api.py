@@ -302,6 +302,16 @@ class BudgetTest(ApiTestCase):
         self.assertEqual((cleared["monthly_usd"], cleared["run_max_cost_usd"]), (None, None))
         self.assertIsNone(self.client.team.budget.retrieve()["monthly_usd"])
 
+    def test_a_members_own_budget(self) -> None:
+        me = self.client.team.retrieve()["caller"]["uid"]
+        own = self.client.team.budget.set_member(me, monthly_usd=250)
+        self.assertEqual((own["member_id"], own["monthly_usd"], own["source"]), (me, 250, "member"))
+        listed = {m["member_id"]: m for m in self.client.team.budget.retrieve()["members"]}
+        self.assertEqual(listed[me]["monthly_usd"], 250)
+        back = self.client.team.budget.clear_member(me)
+        self.assertEqual(back["source"], None if back["monthly_usd"] is None else "team")
+        raises(self, ambit.NotFoundError, lambda: self.client.team.budget.set_member("nobody", monthly_usd=1))
+
 
 class ErrorsTest(ApiTestCase):
     def test_400_with_every_invalid_field(self) -> None:

@@ -1,31 +1,20 @@
-import { eq } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { teams } from "../../db/schema.ts";
-import { type BudgetCaps, microsOf } from "../../lib/budgets.ts";
+import { readTeamBudgets } from "../../db/budgets.ts";
+import { type BudgetCaps, type BudgetSettings, microsOf } from "../../lib/budgets.ts";
 
-/** A team's budgets as D1 keeps them, micro-USD (null: none). */
-export type TeamBudgets = { team: number | null; member: number | null; runDefault: number | null };
+/** A team's budgets as D1 keeps them, micro-USD (null: none); the ledger holds a copy. */
+export type TeamBudgets = BudgetSettings;
 
-export const NO_BUDGETS: TeamBudgets = { team: null, member: null, runDefault: null };
+export { readTeamBudgets };
 
-export async function readTeamBudgets(db: Db, teamId: string): Promise<TeamBudgets> {
-  const [row] = await db
-    .select({
-      team: teams.budgetMonthly,
-      member: teams.memberBudgetMonthly,
-      runDefault: teams.runMaxCost,
-    })
-    .from(teams)
-    .where(eq(teams.id, teamId))
-    .limit(1);
-  return row ?? NO_BUDGETS;
-}
+/** A run's own cap (`config.max_cost_usd`) in micro-USD; null when its config sets none. */
+export const runCapOf = (runMaxCostUsd: unknown) =>
+  typeof runMaxCostUsd === "number" ? microsOf(runMaxCostUsd) : null;
 
-/** The caps on a run's calls: the team's, its owner's, and its own (`max_cost_usd`, else the team's default). */
-export const capsFor = (b: TeamBudgets, runMaxCostUsd?: number | null): BudgetCaps => ({
-  team: b.team,
-  member: b.member,
-  run: typeof runMaxCostUsd === "number" ? microsOf(runMaxCostUsd) : b.runDefault,
-});
-
-export const hasCaps = (c: BudgetCaps) => c.team !== null || c.member !== null || c.run !== null;
+/**
+ * The caps on a run's calls as `b` has them: the team's, its owner's default (the ledger applies
+ * a member's own), and its own (`max_cost_usd`, else the team's default).
+ */
+export const capsFor = (b: TeamBudgets, runMaxCostUsd?: unknown): BudgetCaps => {
+  const runOwn = runCapOf(runMaxCostUsd);
+  return { team: b.team, member: b.member, run: runOwn ?? b.runDefault, runOwn };
+};

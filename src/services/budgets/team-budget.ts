@@ -7,6 +7,7 @@ import { microsOf, THRESHOLDS, usd } from "../../lib/budgets.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole } from "../context.ts";
 import { readTeamBudgets, type TeamBudgets } from "./caps.ts";
+import { memberBudgetsOf, refreshLedgerBudgets } from "./member-budgets.ts";
 
 const usdOrNull = (micros: number | null) => (micros === null ? null : usd(micros));
 
@@ -17,14 +18,16 @@ const settings = (b: TeamBudgets) => ({
 });
 
 /**
- * The team's budgets with this month's spend (the team's, and the caller's own runs') and when
- * they reset; any member may read them.
+ * The team's budgets with this month's spend (the team's, and the caller's own runs'), each
+ * member's against their budget (admins see everyone's, others their own), and when they reset;
+ * any member may read them.
  */
 export async function getTeamBudget({ ctx }: { ctx: Ctx }): Promise<TeamBudget> {
   const [budgets, status] = await Promise.all([
     readTeamBudgets(ctx.db, ctx.teamId),
     teamLedger(ctx.env, ctx.teamId).status(ctx.teamId, ctx.actor.id),
   ]);
+  const members = await memberBudgetsOf(ctx, budgets, status);
   return {
     ...settings(budgets),
     period: { start: iso(status.periodStart), resets_at: iso(status.resetsAt) },
@@ -34,13 +37,14 @@ export async function getTeamBudget({ ctx }: { ctx: Ctx }): Promise<TeamBudget> 
       reserved_usd: usd(status.held),
     },
     thresholds: [...THRESHOLDS],
+    members,
   };
 }
 
 /**
- * Sets or removes (null) the team's monthly budget, each member's, and the default cap of a run
- * (admin). New runs are checked against them at once; running runs' model calls within a minute
- * (the gateway's cache of a run's upstream).
+ * Sets or removes (null) the team's monthly budget, each member's default, and the default cap of
+ * a run (admin). New runs are checked against them at once, and running runs' next model call:
+ * the team's ledger is told before this answers.
  */
 export async function updateTeamBudget({
   ctx,
@@ -58,6 +62,7 @@ export async function updateTeamBudget({
   if (input.run_max_cost_usd !== undefined) set.runMaxCost = micros(input.run_max_cost_usd);
   const before = await readTeamBudgets(ctx.db, ctx.teamId);
   await ctx.db.update(teams).set(set).where(eq(teams.id, ctx.teamId));
+  await refreshLedgerBudgets(ctx);
   const after = await getTeamBudget({ ctx });
   const { monthly_usd, member_monthly_usd, run_max_cost_usd } = after;
   noteAuditChanges(

@@ -1,10 +1,12 @@
 import { runSession, teamLedger } from "../../../durable-objects/stubs.ts";
-import type { ReserveResult } from "../../../durable-objects/team-ledger/team-ledger.ts";
+import type {
+  LedgerCall,
+  ReserveResult,
+} from "../../../durable-objects/team-ledger/team-ledger.ts";
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { exhaustedMessage } from "../../lib/budgets.ts";
 import { log } from "../../lib/log.ts";
 import { costOf, type Tokens } from "../../lib/model-prices.ts";
-import { hasCaps } from "../budgets/caps.ts";
 import { announceCrossings } from "../budgets/thresholds.ts";
 import { maxCostOf } from "./estimate.ts";
 import { providerError } from "./refusal.ts";
@@ -19,10 +21,11 @@ export type CallHold = { settle(tokens: Tokens | null): Promise<void> };
 
 /**
  * Before a model call is forwarded: when a budget covers it, holds its maximum cost in the team's
- * ledger (TeamLedger). A spent budget refuses it in the provider's error shape (403
- * `budget_exceeded`) and stops its run, which ends FAILED with budget_exceeded; room held by calls
- * in flight for longer than HELD_WAIT_MS answers 429 (the CLIs retry). Without a budget nothing
- * is held, and the call's cost is still counted when it settles.
+ * ledger (TeamLedger), which applies the team's budgets as they are at this call (a change
+ * reaches the next call). A spent budget refuses it in the provider's error shape (403
+ * `budget_exceeded`) and stops its run, which ends FAILED with budget_exceeded; room held by
+ * calls in flight for longer than HELD_WAIT_MS answers 429 (the CLIs retry). Without a budget
+ * nothing is held, and the call's cost is still counted when it settles.
  */
 export async function holdModelCall(
   env: Env,
@@ -32,19 +35,17 @@ export async function holdModelCall(
   body: Record<string, any> | undefined,
   bytes: number,
 ): Promise<{ ok: true; hold: CallHold } | { ok: false; response: Response }> {
-  const call = {
+  const call: LedgerCall = {
     teamId: claims.teamId,
     runId: claims.runId,
     memberId: upstream.memberId,
-    caps: upstream.caps,
+    runCap: upstream.caps.runOwn ?? null,
   };
   const ledger = teamLedger(env, claims.teamId);
-  let hold: string | null = null;
-  if (hasCaps(call.caps)) {
-    const r = await ledger.reserve(call, maxCostOf(body, bytes, upstream.prices), HELD_WAIT_MS);
-    if (!r.ok) return { ok: false, response: await refuse(env, claims, upstream, r) };
-    hold = r.hold;
-  }
+  // asked at every call, budgets or not: the ledger holds the team's amounts as they are now
+  const r = await ledger.reserve(call, maxCostOf(body, bytes, upstream.prices), HELD_WAIT_MS);
+  if (!r.ok) return { ok: false, response: await refuse(env, claims, upstream, r) };
+  const hold = r.hold;
   let settled = false;
   const settle = async (tokens: Tokens | null) => {
     if (settled || (!tokens && !hold)) return;

@@ -196,6 +196,21 @@ class BudgetSpent(TypedDict):
     reserved_usd: float
 
 
+class MemberBudget(TypedDict):
+    """One member's spend this month against their monthly budget. ``source``: ``member`` (their
+    own), ``team`` (the team's ``member_monthly_usd``) or ``None`` (no budget)."""
+
+    member_id: str
+    type: Literal["user", "service_account"]
+    email: Optional[str]
+    name: Optional[str]
+    monthly_usd: Optional[float]
+    source: Optional[Literal["member", "team"]]
+    spent_usd: float
+    percent: Optional[float]
+    resets_at: str
+
+
 class TeamBudget(TypedDict):
     monthly_usd: Optional[float]
     member_monthly_usd: Optional[float]
@@ -203,6 +218,7 @@ class TeamBudget(TypedDict):
     period: BudgetPeriod
     spent: BudgetSpent
     thresholds: List[int]
+    members: List[MemberBudget]
 
 
 class Member(TypedDict):

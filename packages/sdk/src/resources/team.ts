@@ -1,7 +1,9 @@
 import type {
   AddMemberRequest,
   Member,
+  MemberBudget,
   Role,
+  SetMemberBudgetRequest,
   SetSsoConfigRequest,
   SsoConfig,
   Team as TeamInfo,
@@ -17,15 +19,17 @@ export type MemberAddParams = z.input<typeof AddMemberRequest>;
 export type TeamUpdateParams = z.input<typeof UpdateTeamRequest>;
 export type SsoSetParams = z.input<typeof SetSsoConfigRequest>;
 export type BudgetUpdateParams = z.input<typeof UpdateTeamBudgetRequest>;
-export type { TeamBudget };
+export type MemberBudgetSetParams = z.input<typeof SetMemberBudgetRequest>;
+export type { MemberBudget, TeamBudget };
 
 /** `client.team.budget`: the team's budgets on model spend (docs/gateway.md "Budgets"). */
 export class Budget extends APIResource {
   /**
-   * The budgets, this month's spend (the team's, the caller's own runs') and when they reset.
+   * The budgets, this month's spend (the team's, the caller's own runs') and when they reset,
+   * and `members`: each member's spend against their budget (admins: everyone; others: their own).
    *
    * @example
-   * const { monthly_usd, spent, period } = await client.team.budget.retrieve();
+   * const { monthly_usd, spent, period, members } = await client.team.budget.retrieve();
    */
   retrieve(options?: RequestOptions) {
     return this._client.get<TeamBudget>("/team/budget", options);
@@ -39,6 +43,31 @@ export class Budget extends APIResource {
    */
   update(body: BudgetUpdateParams, options?: RequestOptions) {
     return this._client.patch<TeamBudget>("/team/budget", { body, ...options });
+  }
+
+  /**
+   * Sets one member's (or service account's) own monthly budget in USD, in place of the team's
+   * `member_monthly_usd` (admins); `null`: no monthly budget for them. Their running runs' next
+   * model call is held to it.
+   *
+   * @example
+   * const { spent_usd, percent } = await client.team.budget.setMember(uid, { monthly_usd: 50 });
+   */
+  setMember(uid: string, body: MemberBudgetSetParams, options?: RequestOptions) {
+    return this._client.put<MemberBudget>(path`/team/budget/members/${uid}`, {
+      body,
+      ...options,
+    });
+  }
+
+  /**
+   * Removes a member's own budget (admins): the team's per-member one applies to them again.
+   *
+   * @example
+   * await client.team.budget.clearMember(uid);
+   */
+  clearMember(uid: string, options?: RequestOptions) {
+    return this._client.delete<MemberBudget>(path`/team/budget/members/${uid}`, options);
   }
 }
 

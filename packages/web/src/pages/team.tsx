@@ -27,7 +27,7 @@ export function TeamPage() {
       <Members me={me} />
       {admin && <ApiKeys me={me} />}
       {team.data && <Limits team={team.data} editable={admin} />}
-      <Budget editable={admin} />
+      <Budget editable={admin} uid={me.user?.uid} />
       {admin && <Sso />}
     </>
   );

@@ -1,11 +1,13 @@
 // The team's budgets on model spend (GET /team/budget): the three caps, this month's spend against
-// them, what calls in flight hold and when the month resets. Everyone reads; admins change them.
+// them, what calls in flight hold, when the month resets, and each member's spend against their
+// budget (member-budgets.tsx). Everyone reads; admins change them.
 import type { TeamBudget } from "@ambit/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { Problem } from "../components/problem.tsx";
 import { client } from "../lib/api.ts";
 import { formatTime, formatUsd } from "../lib/format.ts";
+import { MemberBudgets } from "./member-budgets.tsx";
 
 /** The team's budgets; the Stats page's cost section reads the same cache entry. */
 export const useBudget = () =>
@@ -105,9 +107,11 @@ function BudgetForm({ budget }: { budget: TeamBudget }) {
   );
 }
 
-export function Budget({ editable }: { editable: boolean }) {
+export function Budget({ editable, uid }: { editable: boolean; uid: string | undefined }) {
   const budget = useBudget();
   const b = budget.data;
+  // the caller's own budget: theirs when an admin set one, else the team's per-member one
+  const own = b?.members.find((m) => m.member_id === uid);
   return (
     <section aria-labelledby="budget-title">
       <h2 id="budget-title">Budget</h2>
@@ -140,13 +144,14 @@ export function Budget({ editable }: { editable: boolean }) {
           <SpendMeter
             label="Your spend this month"
             spent={b.spent.member_usd}
-            limit={b.member_monthly_usd}
+            limit={own ? own.monthly_usd : b.member_monthly_usd}
           />
           <p className="help">
             Monthly budgets reset {formatTime(b.period.resets_at)}; a run's cap applies to each run
             whose configuration sets no <code>max_cost_usd</code>.
           </p>
           {editable && <BudgetForm budget={b} />}
+          <MemberBudgets budget={b} editable={editable} />
         </>
       )}
     </section>

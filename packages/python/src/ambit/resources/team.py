@@ -4,7 +4,16 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Union
 
 from .._client import path_of
 from .._flow import Flow
-from ..types import ApiKey, CreatedApiKey, Member, ServiceAccount, SignUp, Team, TeamBudget
+from ..types import (
+    ApiKey,
+    CreatedApiKey,
+    Member,
+    MemberBudget,
+    ServiceAccount,
+    SignUp,
+    Team,
+    TeamBudget,
+)
 from ._base import APIResource, C, Options, PostOptions, compact, endpoint
 
 if TYPE_CHECKING:
@@ -57,7 +66,8 @@ class Budget(APIResource[C]):
     @endpoint
     def retrieve(self, **options: Unpack[Options]) -> Flow[TeamBudget]:
         """The budgets in USD, this month's ``spent`` (the team's, the caller's own runs', what
-        calls in flight hold) and ``period.resets_at``."""
+        calls in flight hold), ``period.resets_at``, and ``members``: each member's spend against
+        their budget (admins: everyone; others: their own)."""
         return self._client.request_flow("GET", "/team/budget", **options)
 
     @endpoint
@@ -79,6 +89,26 @@ class Budget(APIResource[C]):
             k: v for k, v in given.items() if not isinstance(v, _Keep)
         }
         return self._client.request_flow("PATCH", "/team/budget", body=body, **options)
+
+    @endpoint
+    def set_member(
+        self, uid: str, *, monthly_usd: Optional[float], **options: Unpack[Options]
+    ) -> Flow[MemberBudget]:
+        """Sets one member's (or service account's) own monthly budget in USD, in place of the
+        team's ``member_monthly_usd`` (admins); ``None``: no monthly budget for them."""
+        return self._client.request_flow(
+            "PUT",
+            path_of("/team/budget/members/{}", uid),
+            body={"monthly_usd": monthly_usd},
+            **options,
+        )
+
+    @endpoint
+    def clear_member(self, uid: str, **options: Unpack[Options]) -> Flow[MemberBudget]:
+        """Removes a member's own budget (admins): the team's per-member one applies again."""
+        return self._client.request_flow(
+            "DELETE", path_of("/team/budget/members/{}", uid), **options
+        )
 
 
 class TeamResource(APIResource[C]):
