@@ -1479,10 +1479,11 @@ var ServiceAccounts = class extends APIResource {
 // packages/sdk/src/resources/team.ts
 var Budget = class extends APIResource {
   /**
-   * The budgets, this month's spend (the team's, the caller's own runs') and when they reset.
+   * The budgets, this month's spend (the team's, the caller's own runs') and when they reset,
+   * and `members`: each member's spend against their budget (admins: everyone; others: their own).
    *
    * @example
-   * const { monthly_usd, spent, period } = await client.team.budget.retrieve();
+   * const { monthly_usd, spent, period, members } = await client.team.budget.retrieve();
    */
   retrieve(options) {
     return this._client.get("/team/budget", options);
@@ -1495,6 +1496,29 @@ var Budget = class extends APIResource {
    */
   update(body, options) {
     return this._client.patch("/team/budget", { body, ...options });
+  }
+  /**
+   * Sets one member's (or service account's) own monthly budget in USD, in place of the team's
+   * `member_monthly_usd` (admins); `null`: no monthly budget for them. Their running runs' next
+   * model call is held to it.
+   *
+   * @example
+   * const { spent_usd, percent } = await client.team.budget.setMember(uid, { monthly_usd: 50 });
+   */
+  setMember(uid, body, options) {
+    return this._client.put(path`/team/budget/members/${uid}`, {
+      body,
+      ...options
+    });
+  }
+  /**
+   * Removes a member's own budget (admins): the team's per-member one applies to them again.
+   *
+   * @example
+   * await client.team.budget.clearMember(uid);
+   */
+  clearMember(uid, options) {
+    return this._client.delete(path`/team/budget/members/${uid}`, options);
   }
 };
 var Sso = class extends APIResource {
