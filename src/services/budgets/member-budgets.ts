@@ -5,7 +5,7 @@ import type { LedgerStatus } from "../../../durable-objects/team-ledger/team-led
 import { memberBudgets } from "../../db/schema.ts";
 import { diffForAudit, noteAuditChanges } from "../../lib/audit-note.ts";
 import { type BudgetSettings, memberCapOf, microsOf, usd } from "../../lib/budgets.ts";
-import { notFound } from "../../lib/errors.ts";
+import { AppError, notFound } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
 import { iso } from "../../lib/time.ts";
 import { type Ctx, requireRole, roleAtLeast } from "../context.ts";
@@ -56,9 +56,22 @@ async function memberInTeam(ctx: Ctx, uid: string): Promise<MemberRow> {
   return m;
 }
 
-/** Tells the team's ledger that D1's budget amounts changed: the next model call sees them. */
+/**
+ * Tells the team's ledger that D1's budget amounts changed: the next model call sees them. When
+ * the ledger cannot be reached the change is saved all the same: a 503 says to repeat the request
+ * (the same amounts again), and the ledger re-reads D1 by itself within 10 minutes.
+ */
 export async function refreshLedgerBudgets(ctx: Ctx): Promise<void> {
-  await teamLedger(ctx.env, ctx.teamId).refreshBudgets(ctx.teamId);
+  try {
+    await teamLedger(ctx.env, ctx.teamId).refreshBudgets(ctx.teamId);
+  } catch (error) {
+    log.error("the team's ledger was not told of a budget change", { error });
+    throw new AppError(
+      "resource_unavailable",
+      "The budget change is saved, but running runs may not see it for up to 10 minutes: the team's ledger did not answer. Send the same request again to apply it now.",
+      { retryable: true },
+    );
+  }
 }
 
 /**
@@ -130,7 +143,6 @@ export const forgetMemberBudget = (ctx: Ctx, uid: string) =>
   ctx.db.delete(memberBudgets).where(memberBudgetOf(ctx, uid));
 
 export async function refreshLedgerBudgetsSafely(ctx: Ctx): Promise<void> {
-  await refreshLedgerBudgets(ctx).catch((error) =>
-    log.error("the team's ledger was not told of a budget change", { error }),
-  );
+  // logged by refreshLedgerBudgets; the ledger re-reads D1 by itself within 10 minutes
+  await refreshLedgerBudgets(ctx).catch(() => undefined);
 }
