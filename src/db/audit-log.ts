@@ -1,5 +1,5 @@
 import { AUDIT_GENESIS_HASH, type AuditEntry, auditEntryHash } from "@ambit/protocol";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { createDb, type Db } from "./client.ts";
 import { auditLog } from "./schema.ts";
 import type { AuditActor, AuditChanges } from "../lib/audit-note.ts";
@@ -32,6 +32,9 @@ const cut = (s: string | null | undefined, n: number) => (s == null ? null : s.s
  * Appends one entry to the team's hash chain: reads the head (the newest entry, which the
  * archive never moves), links to it, and inserts. UNIQUE(team_id, seq) refuses the second of two
  * appends that read the same head, and that one retries on the new head: no fork, no gap.
+ * Where this isolate knows the team's head (it appended or read it last), the first attempt
+ * skips the read: one statement inserts the entry only if that head is still the newest entry,
+ * and reads the head after all when it is not.
  */
 export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEntry> {
   const db = createDb(env.DB);
@@ -59,7 +62,8 @@ export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEnt
     changes,
   };
   for (let attempt = 1; ; attempt++) {
-    const head = await chainHead(db, input.teamId);
+    const known = attempt === 1 ? heads.get(input.teamId) : undefined;
+    const head = known ?? (await chainHead(db, input.teamId));
     const unhashed = {
       ...base,
       seq: (head?.seq ?? 0) + 1,
@@ -67,9 +71,16 @@ export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEnt
     };
     const entry: AuditEntry = { ...unhashed, hash: await auditEntryHash(unhashed) };
     try {
-      await db.insert(auditLog).values(toRow(entry, at));
+      if (known) {
+        if (!(await appendAfter(db, known, toRow(entry, at)))) {
+          heads.delete(input.teamId); // the team's head moved on elsewhere: read it
+          continue;
+        }
+      } else await db.insert(auditLog).values(toRow(entry, at));
+      rememberHead(input.teamId, { seq: entry.seq, hash: entry.hash });
       return entry;
     } catch (err) {
+      heads.delete(input.teamId);
       if (!lostTheRace(err) || attempt >= MAX_ATTEMPTS) throw err;
       // another append took this seq: back off a little (jittered) and link to the new head
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
@@ -97,6 +108,49 @@ function lostTheRace(err: unknown): boolean {
       return true;
   }
   return false;
+}
+
+type Head = { seq: number; hash: string };
+
+/**
+ * Each team's head as this isolate last wrote it (bounded; the oldest team goes first). Only a
+ * hint: `appendAfter` checks it in the database, so a stale one costs a read, never a fork.
+ */
+const heads = new Map<string, Head>();
+const MAX_HEADS = 1000;
+
+function rememberHead(teamId: string, head: Head) {
+  heads.delete(teamId);
+  heads.set(teamId, head);
+  if (heads.size > MAX_HEADS) heads.delete(heads.keys().next().value!);
+}
+
+const COLUMNS = Object.keys(getTableColumns(auditLog)) as (keyof typeof auditLog.$inferInsert)[];
+
+/**
+ * Inserts `row` only while `head` is the team's newest entry (it exists with that hash, and
+ * nothing follows it); says whether it did. UNIQUE(team_id, seq) still refuses a concurrent twin.
+ */
+async function appendAfter(db: Db, head: Head, row: typeof auditLog.$inferInsert) {
+  const values = sql.join(
+    COLUMNS.map((k) => sql`${row[k] ?? null}`),
+    sql`, `,
+  );
+  const { teamId } = row;
+  const result = await db
+    .insert(auditLog)
+    .select(
+      sql`select ${values} where exists (select 1 from ${auditLog} where ${and(
+        eq(auditLog.teamId, teamId),
+        eq(auditLog.seq, head.seq),
+        eq(auditLog.hash, head.hash),
+      )}) and not exists (select 1 from ${auditLog} where ${and(
+        eq(auditLog.teamId, teamId),
+        gt(auditLog.seq, head.seq),
+      )})`,
+    )
+    .run();
+  return result.meta.changes > 0;
 }
 
 async function chainHead(db: Db, teamId: string) {

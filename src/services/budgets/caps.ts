@@ -9,7 +9,13 @@ export type TeamBudgets = { team: number | null; member: number | null; runDefau
 export const NO_BUDGETS: TeamBudgets = { team: null, member: null, runDefault: null };
 
 export async function readTeamBudgets(db: Db, teamId: string): Promise<TeamBudgets> {
-  const [row] = await db
+  const [row] = await teamBudgetsQuery(db, teamId);
+  return row ?? NO_BUDGETS;
+}
+
+/** The query of `readTeamBudgets`, for a D1 batch that reads it with others. */
+export const teamBudgetsQuery = (db: Db, teamId: string) =>
+  db
     .select({
       team: teams.budgetMonthly,
       member: teams.memberBudgetMonthly,
@@ -18,8 +24,6 @@ export async function readTeamBudgets(db: Db, teamId: string): Promise<TeamBudge
     .from(teams)
     .where(eq(teams.id, teamId))
     .limit(1);
-  return row ?? NO_BUDGETS;
-}
 
 /** The caps on a run's calls: the team's, its owner's, and its own (`max_cost_usd`, else the team's default). */
 export const capsFor = (b: TeamBudgets, runMaxCostUsd?: number | null): BudgetCaps => ({
