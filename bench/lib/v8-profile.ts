@@ -227,19 +227,46 @@ function summarise(
   for (const [id, p] of profiles) {
     if (!p) continue;
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const origins = new Map<number, ReturnType<typeof origin>>();
+    const originOf = (n: number) => {
+      if (!origins.has(n)) origins.set(n, origin(nodes.get(n)!.callFrame, id, map));
+      return origins.get(n)!;
+    };
     const byKind: Tally = {};
     const byFile: Tally = {};
     const byFunction: Tally = {};
+    const inclusive: Tally = {};
+    const byEntry: Tally = {};
     let busy = 0;
     for (const s of p.samples) {
       const f = nodes.get(s)!.callFrame;
       if (f.functionName === "(idle)" || f.functionName === "(root)") continue;
       busy++;
-      const o = origin(f, id, map);
+      const o = originOf(s);
       add(byKind, o.kind, 1);
       add(byFile, o.file, 1);
       if (o.kind !== "gc" && o.kind !== "program")
         add(byFunction, `${f.functionName || "(anonymous)"} ${o.file}`, 1);
+      if (id !== WORKER) continue;
+      // our files on the sample's stack: each counts the sample once (its inclusive time)
+      const ours = new Set<string>();
+      for (let n: number | undefined = s; n !== undefined; n = parent.get(n))
+        if (originOf(n).kind === "ours") ours.add(originOf(n).file);
+      for (const file of ours) add(inclusive, file, 1);
+      const files = [...ours];
+      add(
+        byEntry,
+        files.some((x) => x.startsWith("durable-objects/"))
+          ? "durable_objects"
+          : files.some((x) => x.startsWith("src/queues/"))
+            ? "queue_consumers"
+            : files.length
+              ? "requests"
+              : "no_frame_of_ours",
+        1,
+      );
     }
     if (!busy) continue;
     total += busy;
@@ -250,7 +277,18 @@ function summarise(
       by_file_ms_per_unit: top(byFile, id === WORKER ? 40 : 12, perUnitMs),
       by_function_ms_per_unit: top(byFunction, id === WORKER ? 40 : 12, perUnitMs),
     };
-    if (id === WORKER) worker = { ...entry, source_map: map !== null };
+    if (id === WORKER)
+      worker = {
+        ...entry,
+        /**
+         * by what the stack runs in: a Durable Object's code, a queue consumer, else a request
+         * (GC and V8's own work have no stack: `no_frame_of_ours`)
+         */
+        by_entry_ms_per_unit: top(byEntry, 10, perUnitMs),
+        /** each of our files' inclusive time (what it and everything it called took) */
+        inclusive_by_file_ms_per_unit: top(inclusive, 60, perUnitMs),
+        source_map: map !== null,
+      };
     else isolates[id] = entry;
   }
   return {

@@ -30,6 +30,7 @@ import { NO_BUDGETS, teamBudgetsQuery } from "../budgets/caps.ts";
 import { runAs } from "./run-as.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
+import { noteAuditTarget } from "../../lib/audit-note.ts";
 import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
 
 export type CreateRunInput = {
@@ -207,6 +208,8 @@ export async function createRun({
   ]);
   const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;
+  // the audit entry's target, so the middleware need not parse the answer back for its id
+  noteAuditTarget(ctx, "run", id);
   // the run exists from here: its event goes out beside the dispatch; losing it never fails the request
   const created = emitPlatformEventOrLog(ctx.env, {
     team_id: ctx.teamId,
