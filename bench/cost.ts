@@ -19,6 +19,7 @@ import { BenchHost } from "./lib/dispatch-hosts.ts";
 import { cpuMeter, machineBusy, machineInfo, summary } from "./lib/fanout-stats.ts";
 import { round } from "./lib/load.ts";
 import { bounded, log, sleep, until } from "./lib/progress.ts";
+import { DEFAULT_ISOLATES, startProfiles } from "./lib/v8-profile.ts";
 
 /**
  * Workers Paid list prices, USD per unit, beyond the plan's monthly inclusions (which this bench
@@ -61,6 +62,9 @@ export async function benchCost(argv: string[]) {
       concurrency: { type: "string", default: "4" },
       capacity: { type: "string", default: "8" },
       quiet: { type: "string", default: "3000" },
+      profile: { type: "boolean", default: false },
+      "profile-interval-us": { type: "string", default: "250" },
+      "profile-isolates": { type: "string" },
       keep: { type: "boolean", default: false },
     },
   });
@@ -72,6 +76,10 @@ export async function benchCost(argv: string[]) {
     capacity: Number(o.capacity),
     /** a round ends once the meter has not moved for this long (ms): the queued work is done */
     quiet_ms: Number(o.quiet),
+    /** one more round of `runs`, with V8's profiler on in the chosen isolates (lib/v8-profile.ts) */
+    profile: o.profile!,
+    profile_interval_us: Number(o["profile-interval-us"]),
+    profile_isolates: o["profile-isolates"] ?? DEFAULT_ISOLATES.source,
   };
   const state = benchState("cost", o.keep!);
   // the meter on; heartbeats out of the window (a host's, not a run's, and every 10 s by default)
@@ -86,6 +94,7 @@ export async function benchCost(argv: string[]) {
   const machine = { ...machineInfo(), busy_pct_before: await machineBusy() };
   try {
     await applyMigrations(state.persistTo, { quiet: true });
+    const serverStartedAt = Date.now();
     server = await startDevServer({ persistTo: state.persistTo, vars, logLevel: "warn" });
     const signup = await signUp(server.url);
     const api = new Api(server.url, signup.api_key);
@@ -123,6 +132,7 @@ export async function benchCost(argv: string[]) {
       rounds.push({
         per_run: perRun,
         server_cpu_ms_per_run: cpuMs,
+        server_cpu_ms_per_run_by_process: byProcess(usage, cfg.runs),
         succeeded,
         seconds,
         cpu: usage,
@@ -131,6 +141,32 @@ export async function benchCost(argv: string[]) {
         `round ${r + 1}/${cfg.rounds}: ${succeeded}/${cfg.runs} SUCCEEDED; server cpu ${cpuMs} ms/run; ` +
           `D1 ${perRun["d1.round_trips"] ?? 0} round trips, ${perRun["d1.rows_read"] ?? 0} rows read, ` +
           `${perRun["d1.rows_written"] ?? 0} written; other cpu ${usage.other_cpu_pct} %`,
+      );
+    }
+    let profile = null;
+    if (cfg.profile) {
+      // a round of its own: the profiler's sampling costs CPU, which the rounds above leave out
+      const profiler = await startProfiles({
+        pgid: server.child.pid!,
+        inspectorPort: server.inspectorPort,
+        startedAt: serverStartedAt,
+        intervalUs: cfg.profile_interval_us,
+        isolates: new RegExp(cfg.profile_isolates),
+      });
+      const cpu = cpuMeter(server.child.pid);
+      await live(cfg.runs, "profiled");
+      const { cpu: usage } = await settle(meter, cfg.quiet_ms, cpu);
+      const sampled = await profiler.stop(cfg.runs);
+      profile = {
+        ...sampled,
+        /** the profiled round's process CPU (the profiler's own cost included) */
+        server_cpu_ms_per_run: round((1000 * usage.server_cpu_s) / cfg.runs, 2),
+        server_cpu_ms_per_run_by_process: byProcess(usage, cfg.runs),
+      };
+      log(
+        `profiled round: server cpu ${profile.server_cpu_ms_per_run} ms/run ` +
+          `(${JSON.stringify(profile.server_cpu_ms_per_run_by_process)}); sampled in isolates ` +
+          `${sampled.sampled_ms_per_unit} ms/run, the Worker's ${JSON.stringify(sampled.worker.by_kind_ms_per_unit)}`,
       );
     }
     const perRun = mean(rounds.map((r) => r.per_run));
@@ -149,6 +185,8 @@ export async function benchCost(argv: string[]) {
       /** billable units and USD per 1,000 runs */
       per_1000_runs: priced,
       rounds,
+      /** with --profile: V8 samples per isolate, source file and function, per run */
+      profile,
     };
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
@@ -183,6 +221,16 @@ async function settle(
     if (s !== last) [last, since, usage] = [s, performance.now(), cpu?.()];
   }
   return { counts: JSON.parse(last) as Counts, cpu: usage! };
+}
+
+/** CPU ms per run of each of wrangler dev's processes (the runtime workerd, its proxy, Node). */
+function byProcess(usage: ReturnType<ReturnType<typeof cpuMeter>>, runs: number) {
+  return Object.fromEntries(
+    Object.entries(usage.server_cpu_pct_by_process).map(([k, pct]) => [
+      k,
+      round(((pct / 100) * usage.wall_s * 1000) / runs, 2),
+    ]),
+  );
 }
 
 function diff(a: Counts, b: Counts, n: number): Counts {

@@ -37,7 +37,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   cost: {
     run: benchCost,
     about:
-      "the billable operations of one no-op run (D1 rows, Durable Object requests and time, queue, KV, R2, Worker requests), counted by the Worker's meter (AMBIT_METER=1) and priced per 1,000 runs. Options: --runs N --rounds N --warmup N --concurrency N --keep",
+      "the billable operations of one no-op run (D1 rows, Durable Object requests and time, queue, KV, R2, Worker requests), counted by the Worker's meter (AMBIT_METER=1) and priced per 1,000 runs. Options: --runs N --rounds N --warmup N --concurrency N --profile [--profile-interval-us 250 --profile-isolates REGEX] --keep",
   },
   growth: {
     run: benchGrowth,

@@ -1,5 +1,5 @@
 import { AUDIT_GENESIS_HASH, type AuditEntry, auditEntryHash } from "@ambit/protocol";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { createDb, type Db } from "./client.ts";
 import { auditLog } from "./schema.ts";
 import type { AuditActor, AuditChanges } from "../lib/audit-note.ts";
@@ -32,6 +32,9 @@ const cut = (s: string | null | undefined, n: number) => (s == null ? null : s.s
  * Appends one entry to the team's hash chain: reads the head (the newest entry, which the
  * archive never moves), links to it, and inserts. UNIQUE(team_id, seq) refuses the second of two
  * appends that read the same head, and that one retries on the new head: no fork, no gap.
+ * Each attempt is one round trip: the entry, inserted only if the head it links to is still the
+ * newest, and the newest read beside it for the next attempt when it was not. Where this isolate
+ * appended the team's last entry it knows the head, and an append takes that one round trip.
  */
 export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEntry> {
   const db = createDb(env.DB);
@@ -58,8 +61,10 @@ export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEnt
     target: { type: input.target?.type ?? null, id: cut(input.target?.id, 200) },
     changes,
   };
+  // the head to link to: the one this isolate last wrote for the team, else read
+  let head: Head | null | undefined = heads.get(input.teamId);
   for (let attempt = 1; ; attempt++) {
-    const head = await chainHead(db, input.teamId);
+    if (head === undefined) head = (await chainHead(db, input.teamId)) ?? null;
     const unhashed = {
       ...base,
       seq: (head?.seq ?? 0) + 1,
@@ -67,13 +72,24 @@ export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEnt
     };
     const entry: AuditEntry = { ...unhashed, hash: await auditEntryHash(unhashed) };
     try {
-      await db.insert(auditLog).values(toRow(entry, at));
-      return entry;
+      const newest = await appendAfter(db, head, toRow(entry, at));
+      if (newest === "appended") {
+        rememberHead(input.teamId, { seq: entry.seq, hash: entry.hash });
+        return entry;
+      }
+      // the head moved on (another isolate, a concurrent request): link to the one read with it
+      heads.delete(input.teamId);
+      head = newest;
+      if (attempt >= MAX_ATTEMPTS)
+        throw new Error(`the audit chain's head moved ${attempt} times while appending`);
     } catch (err) {
+      heads.delete(input.teamId);
       if (!lostTheRace(err) || attempt >= MAX_ATTEMPTS) throw err;
-      // another append took this seq: back off a little (jittered) and link to the new head
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
+      head = undefined;
     }
+    // another append took this seq: back off a little (jittered) and link to the new head
+    if (attempt > 1)
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
   }
 }
 
@@ -99,15 +115,65 @@ function lostTheRace(err: unknown): boolean {
   return false;
 }
 
+type Head = { seq: number; hash: string };
+
+/**
+ * Each team's head as this isolate last wrote it (bounded; the oldest team goes first). Only a
+ * hint: `appendAfter` checks it in the database, so a stale one costs a read, never a fork.
+ */
+const heads = new Map<string, Head>();
+const MAX_HEADS = 1000;
+
+function rememberHead(teamId: string, head: Head) {
+  heads.delete(teamId);
+  heads.set(teamId, head);
+  if (heads.size > MAX_HEADS) heads.delete(heads.keys().next().value!);
+}
+
+const COLUMNS = Object.keys(getTableColumns(auditLog)) as (keyof typeof auditLog.$inferInsert)[];
+
+/**
+ * Inserts `row` only while `head` is the team's newest entry (it exists with that hash and
+ * nothing follows it; null: the team has no entry), and reads the newest entry in the same
+ * round trip: `"appended"`, or the head to link to instead. UNIQUE(team_id, seq) still refuses
+ * a concurrent twin.
+ */
+async function appendAfter(
+  db: Db,
+  head: Head | null,
+  row: typeof auditLog.$inferInsert,
+): Promise<"appended" | Head | null> {
+  const values = sql.join(
+    COLUMNS.map((k) => sql`${row[k] ?? null}`),
+    sql`, `,
+  );
+  const team = eq(auditLog.teamId, row.teamId);
+  const newest = head
+    ? sql`exists (select 1 from ${auditLog} where ${and(
+        team,
+        eq(auditLog.seq, head.seq),
+        eq(auditLog.hash, head.hash),
+      )}) and not exists (select 1 from ${auditLog} where ${and(team, gt(auditLog.seq, head.seq))})`
+    : sql`not exists (select 1 from ${auditLog} where ${team})`;
+  const [inserted, [now]] = await db.batch([
+    db.insert(auditLog).select(sql`select ${values} where ${newest}`),
+    chainHeadQuery(db, row.teamId),
+  ]);
+  return inserted.meta.changes > 0 ? "appended" : (now ?? null);
+}
+
 async function chainHead(db: Db, teamId: string) {
-  const [head] = await db
+  const [head] = await chainHeadQuery(db, teamId);
+  return head;
+}
+
+const chainHeadQuery = (db: Db, teamId: string) =>
+  db
     .select({ seq: auditLog.seq, hash: auditLog.hash })
     .from(auditLog)
     .where(eq(auditLog.teamId, teamId))
     .orderBy(desc(auditLog.seq))
     .limit(1);
-  return head;
-}
 
 function toRow(e: AuditEntry, at: number): typeof auditLog.$inferInsert {
   return {

@@ -67,7 +67,7 @@ async function auditInputOf(c: Context<AppEnv>, note: AuditNote): Promise<AuditI
   const actor =
     note.actor ??
     (auth
-      ? await auditActorOf(createDb(c.env.DB), teamId, auth.actor)
+      ? await auditActorOf(createDb(c.env.DB), teamId, auth.actor, auth.auditName)
       : { type: "platform" as const, id: "platform", name: "Ambit" });
   const params = c.req.param() as Record<string, string>;
   const param = route.targetParam ?? Object.keys(params).at(-1);

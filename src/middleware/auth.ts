@@ -15,11 +15,11 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get("auth")) return next(); // a web session (middleware/session.ts)
   const ended = c.get("sessionEnded");
   if (ended) throw ended;
-  const { teamId, actor, configVersion, touch } = await authenticateApiKey(
+  const { teamId, actor, configVersion, auditName, touch } = await authenticateApiKey(
     createDb(c.env.DB),
     c.req.header("authorization"),
   );
-  c.set("auth", { teamId, actor, configVersion });
+  c.set("auth", { teamId, actor, configVersion, auditName });
   if (touch)
     c.executionCtx.waitUntil(
       touch().catch((err) => log.error("api key last_used update failed", { error: err })),

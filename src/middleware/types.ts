@@ -13,7 +13,13 @@ export type AppEnv = {
   Bindings: Env;
   Variables: {
     requestId: string;
-    auth?: { teamId: string; actor: Extract<Actor, { keyId: string }>; configVersion?: number };
+    auth?: {
+      teamId: string;
+      actor: Extract<Actor, { keyId: string }>;
+      configVersion?: number;
+      /** an API key's audit actor name, read with the key (services/authenticate.ts) */
+      auditName?: string;
+    };
     idempotency?: IdempotencyClaim;
     /** set by `answerHoldsSecret` on routes whose answer must never be stored */
     secretAnswer?: SecretAnswer;

@@ -1,13 +1,14 @@
 import type { KeyScope, Role } from "@ambit/protocol";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, memberships, serviceAccounts, teamConfigVersions } from "../db/schema.ts";
+import { apiKeys, memberships, serviceAccounts, teamConfigVersions, users } from "../db/schema.ts";
 import { statementOnce } from "../db/statements.ts";
 import { AppError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { API_KEY_PREFIX } from "./api-keys.ts";
 import { type KeyDenial, keyStanding } from "../lib/roles.ts";
 import { effectiveScopes } from "../lib/scopes.ts";
+import { keyAuditName } from "./audit/actor.ts";
 import type { Actor } from "./context.ts";
 
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -27,6 +28,10 @@ const KEY_FIELDS = {
   scopes: apiKeys.scopes,
   pools: apiKeys.pools,
   configVersion: teamConfigVersions.version,
+  // what an audited write through the key names its actor by (services/audit/actor.ts)
+  keyName: apiKeys.name,
+  personEmail: users.email,
+  personName: users.displayName,
 };
 type KeyRow = {
   id: string;
@@ -44,6 +49,9 @@ type KeyRow = {
   scopes: string | null;
   pools: string | null;
   configVersion: number | null;
+  keyName: string;
+  personEmail: string | null;
+  personName: string | null;
 };
 
 /** An API key by its hash, with its principal's team role and the team's configuration version (built once: every request runs it). */
@@ -61,6 +69,8 @@ const keyLookup = statementOnce<{ hash: string }>((db) =>
     )
     // read here so that creating a run needs no query of its own for it (see loadTeamConfig)
     .leftJoin(teamConfigVersions, eq(teamConfigVersions.teamId, apiKeys.teamId))
+    // the audit entry's actor name, so an audited write reads no names of its own
+    .leftJoin(users, eq(users.id, apiKeys.principalId))
     .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
     .limit(1),
 );
@@ -84,6 +94,7 @@ const denied = (why: string) =>
  * `actor.personal` says whether the key reaches its principal's personal resources (services/context.ts `ownPersonal`).
  * `configVersion` is the team's configuration version at this moment (see `loadTeamConfig`).
  * `touch` (to run after the response) records the key's last use at most once a minute.
+ * `auditName` is how an audit entry names the caller (its key and member, read now).
  */
 export async function authenticateApiKey(
   db: Db,
@@ -93,6 +104,7 @@ export async function authenticateApiKey(
   teamId: string;
   actor: Extract<Actor, { keyId: string }>;
   configVersion: number;
+  auditName: string;
   touch?: () => Promise<unknown>;
 }> {
   if (!authorization) throw denied("No API key was sent");
@@ -122,6 +134,13 @@ export async function authenticateApiKey(
       ...(row.pools ? { pools: JSON.parse(row.pools) as string[] } : {}),
     },
     configVersion: row.configVersion ?? 0,
+    auditName: keyAuditName(
+      row.keyName,
+      row.personEmail === null
+        ? undefined
+        : { email: row.personEmail, displayName: row.personName },
+      row.principalId,
+    ),
     touch: stale
       ? () =>
           db

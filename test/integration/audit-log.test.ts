@@ -182,6 +182,29 @@ describe("the hash chain", () => {
     expect((await verifyAuditChain(chain)).broken).toBeNull();
   });
 
+  it("links to the team's newest entry when another writer moved the head this isolate knew", async () => {
+    const t = await newTeam();
+    const actor = { type: "platform" as const, id: "platform" };
+    const mine = await recordAudit(env, { teamId: t.teamId, actor, action: "test.known" });
+    // another isolate appends two entries; then the archive takes every one but the newest
+    const insert = (seq: number, prev: string, hash: string) =>
+      env.DB.prepare(
+        `INSERT INTO audit_log (id, team_id, seq, at, actor_type, actor_id, action, prev_hash, hash)
+         VALUES (?, ?, ?, ?, 'platform', 'platform', 'test.elsewhere', ?, ?)`,
+      ).bind(crypto.randomUUID(), t.teamId, seq, Date.now(), prev, hash);
+    const [h1, h2] = ["1".repeat(64), "2".repeat(64)];
+    await env.DB.batch([
+      insert(mine.seq + 1, mine.hash, h1),
+      insert(mine.seq + 2, h1, h2),
+      env.DB.prepare("DELETE FROM audit_log WHERE team_id = ? AND seq <= ?").bind(
+        t.teamId,
+        mine.seq + 1,
+      ),
+    ]);
+    const next = await recordAudit(env, { teamId: t.teamId, actor, action: "test.after" });
+    expect(next).toMatchObject({ seq: mine.seq + 3, prev_hash: h2 });
+  });
+
   it("parallel writes through the API are all recorded, in one chain", async () => {
     const t = await newTeam();
     const adds = await Promise.all(

@@ -8,11 +8,19 @@ import type { Actor } from "../context.ts";
 /**
  * The audit actor of an authenticated caller: a console session is its member in person
  * (`member`, id the member's); an API key is `key` (id the key's), acting for its member. The
- * display name is read now, so the entry keeps it after a rename or removal.
+ * display name is read now, so the entry keeps it after a rename or removal. A key's request
+ * read it already with the key (`auditName`, services/authenticate.ts): no query then.
  */
-export async function auditActorOf(db: Db, teamId: string, actor: Actor): Promise<AuditActor> {
+export async function auditActorOf(
+  db: Db,
+  teamId: string,
+  actor: Actor,
+  auditName?: string,
+): Promise<AuditActor> {
   if (actor.type === "system") return { type: "platform", id: "platform", name: "Ambit" };
   const session = sessionUidOf(actor.keyId);
+  if (!session && auditName !== undefined)
+    return { type: "key", id: actor.keyId, name: auditName, memberId: actor.id };
   const personQuery = db
     .select({ email: users.email, displayName: users.displayName })
     .from(users)
@@ -31,10 +39,16 @@ export async function auditActorOf(db: Db, teamId: string, actor: Actor): Promis
       .where(and(eq(apiKeys.teamId, teamId), eq(apiKeys.id, actor.keyId)))
       .limit(1),
   ]);
-  const who = nameOf(person, actor.id);
-  const name = key ? `${key.name} (${who})` : who;
+  const name = keyAuditName(key?.name, person, actor.id);
   return { type: "key", id: actor.keyId, name, memberId: actor.id };
 }
 
-const nameOf = (person: { email: string; displayName: string | null } | undefined, id: string) =>
+/** A key's actor name in an entry: `<key name> (<its member's name>)`. */
+export function keyAuditName(keyName: string | undefined, person: Person | undefined, id: string) {
+  const who = nameOf(person, id);
+  return keyName !== undefined ? `${keyName} (${who})` : who;
+}
+
+type Person = { email: string; displayName: string | null };
+const nameOf = (person: Person | undefined, id: string) =>
   person ? (person.displayName ?? person.email) : id;

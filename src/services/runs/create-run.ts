@@ -24,11 +24,13 @@ import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
-import { assertQueueRoom } from "./queue-room.ts";
+import { queuedCountQuery, refuseWhenFull } from "./queue-room.ts";
 import { assertBudgetRoom } from "../budgets/assert-room.ts";
+import { budgetsOf, teamBudgetsQueries } from "../budgets/caps.ts";
 import { runAs } from "./run-as.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
+import { noteAuditTarget } from "../../lib/audit-note.ts";
 import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
 
 export type CreateRunInput = {
@@ -111,8 +113,8 @@ export async function createRun({
       agentIdentityUid: as.agentUid,
       trigger: input.triggerConfig,
     }),
-    assertQueueRoom(ctx), // alongside, not after: the check costs the request no round trip of its own
-    assertBudgetRoom(ctx, { memberId: as.onBehalfOf ?? ctx.actor.id }),
+    // alongside, not after, and in one D1 round trip: the line's room and the budgets
+    assertRoomToStart(ctx, as.onBehalfOf ?? ctx.actor.id),
   ]);
   const skillSpec = config.skill_spec ?? config.skills?.[0] ?? null;
   if (!prompt.trim() && !skillSpec && !req.conversation_id) {
@@ -206,6 +208,8 @@ export async function createRun({
   ]);
   const load = loaded.results[0];
   if (ctx.idempotency) ctx.idempotency.completed = true;
+  // the audit entry's target, so the middleware need not parse the answer back for its id
+  noteAuditTarget(ctx, "run", id);
   // the run exists from here: its event goes out beside the dispatch; losing it never fails the request
   const created = emitPlatformEventOrLog(ctx.env, {
     team_id: ctx.teamId,
@@ -238,6 +242,16 @@ export async function createRun({
     created,
   ]);
   return response;
+}
+
+/** Refuses the run when its team's line is full or a budget it spends from is used up. */
+async function assertRoomToStart(ctx: Ctx, memberId: string) {
+  const [[queued], teamRow, own] = await ctx.db.batch([
+    queuedCountQuery(ctx),
+    ...teamBudgetsQueries(ctx.db, ctx.teamId),
+  ]);
+  refuseWhenFull(ctx, queued.n);
+  await assertBudgetRoom(ctx, { memberId, budgets: budgetsOf([teamRow, own]) });
 }
 
 /** Opens a LOCAL run's session. The row is committed already, so a failure here must not fail the

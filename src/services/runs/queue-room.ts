@@ -15,14 +15,24 @@ export const QUEUE_FULL_RETRY_AFTER_S = 30;
  * as many as race, once; the next creation sees them.
  */
 export async function assertQueueRoom(ctx: Ctx): Promise<void> {
-  const max = getConfig(ctx.env).MAX_QUEUED_RUNS_PER_TEAM;
+  const [{ n }] = await queuedCountQuery(ctx);
+  refuseWhenFull(ctx, n);
+}
+
+/** The team's QUEUED runs, counted up to the cap (for a D1 batch that reads it with others). */
+export function queuedCountQuery(ctx: Ctx) {
   const waiting = ctx.db
     .select({ one: sql`1` })
     .from(runs)
     .where(and(eq(runs.teamId, ctx.teamId), eq(runs.state, "QUEUED")))
-    .limit(max)
+    .limit(getConfig(ctx.env).MAX_QUEUED_RUNS_PER_TEAM)
     .as("waiting");
-  const [{ n }] = await ctx.db.select({ n: count() }).from(waiting);
+  return ctx.db.select({ n: count() }).from(waiting);
+}
+
+/** `assertQueueRoom` on a count already read (`queuedCountQuery`). */
+export function refuseWhenFull(ctx: Ctx, n: number): void {
+  const max = getConfig(ctx.env).MAX_QUEUED_RUNS_PER_TEAM;
   if (n < max) return;
   throw new AppError(
     "rate_limited",
