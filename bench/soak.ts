@@ -128,6 +128,8 @@ export async function benchSoak(argv: string[]) {
         ? `load stopped: ${load.planned.length} runs asked for; waiting for every run to end (at most ${AFTER_LEASE} s)`
         : `load stopped: ${load.planned.length} requests sent`,
     );
+    // the samples after this one are the idle one alone: `rss_mb_after_idle` is null without idle
+    clearInterval(sampling);
     await sample();
     const loadEnd = sampler.minutes();
     const counts = world
@@ -144,7 +146,6 @@ export async function benchSoak(argv: string[]) {
       await sample();
       await probe.collect("after_idle", sampler.minutes());
     }
-    clearInterval(sampling);
     probe.close();
     // MB per run from MB per minute: the load is `rate` runs a second
     const perRun = (mbPerMin: number | null) =>

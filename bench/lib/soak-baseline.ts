@@ -4,6 +4,7 @@
 // says what the local runtime keeps per Durable Object with none of Ambit's code loaded.
 import path from "node:path";
 import { type DevServer, ROOT, startDevServer } from "../../scripts/lib/wrangler-dev.ts";
+import { steadily } from "../../test/chaos/world.ts";
 
 export type BaselineMode = "do" | "noop";
 
@@ -18,31 +19,14 @@ export async function startBaseline(persistTo: string): Promise<DevServer> {
 
 /** Sends `/<mode>` every `everyMs` until stopped; no request waits for another. */
 export function baselineLoad(server: DevServer, mode: BaselineMode, everyMs: number) {
-  const planned: BaselineRequest[] = [];
-  const inflight: Promise<void>[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const p: BaselineRequest = { createdAt: Date.now() };
-      planned.push(p);
-      inflight.push(
-        fetch(`${server.url}/${mode}`)
-          .then(async (res) => {
-            await res.text();
-            if (res.ok) p.answeredAt = Date.now();
-            else p.error = `HTTP ${res.status}`;
-          })
-          .catch((err) => void (p.error = String(err))),
-      );
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
-  return {
-    planned,
-    async stop() {
-      stopped = true;
-      await loop;
-      await Promise.all(inflight);
+  return steadily(
+    everyMs,
+    (): BaselineRequest => ({ createdAt: Date.now() }),
+    async (p) => {
+      const res = await fetch(`${server.url}/${mode}`);
+      await res.text();
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      p.answeredAt = Date.now();
     },
-  };
+  );
 }
