@@ -72,7 +72,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   soak: {
     run: benchSoak,
     about:
-      "a steady load of runs on a real wrangler dev, two runners and the scripted model server: every process's memory slope (MB/min), p50/p99 latencies per 5-minute window, nothing stuck at the end. Options: --minutes 30 --rate 1 --work-seconds 2 --runners 2 --sample-seconds 5 --window-minutes 5 --progress 30 --keep",
+      "a steady load of runs on a real wrangler dev, two runners and the scripted model server: every process's memory slope (MB/min, MB/run), the runtime's JS heap and open Durable Objects, p50/p99 latencies per 5-minute window, nothing stuck at the end; --baseline do|noop: the same load on a minimal Worker (one Durable Object per request, or none). Options: --minutes 30 --rate 1 --work-seconds 2 --runners 2 --sample-seconds 5 --window-minutes 5 --idle-minutes 1 --progress 30 --baseline do|noop --keep",
   },
   web: {
     run: benchWeb,

@@ -120,25 +120,39 @@ export type Planned = {
 
 /** Creates a run every `everyMs` until stopped; each create carries its own idempotency key. */
 export function steadyLoad(world: World, everyMs: number) {
-  const planned: Planned[] = [];
+  return steadily(
+    everyMs,
+    (): Planned => ({ token: randomUUID(), createdAt: Date.now() }),
+    (p) =>
+      world.sdk.agent.runs
+        .create(
+          { prompt: `chaos-token:${p.token}`, config: { worker_host: POOL, model_id: MODEL } },
+          { idempotencyKey: `chaos-${p.token}` },
+        )
+        .then((r) => {
+          p.runId = r.run_id;
+          p.answeredAt = Date.now();
+        }),
+  );
+}
+
+/**
+ * Starts `send(item)` for a new item every `everyMs` until stopped, none waiting for another; a
+ * send that throws records its error on the item. `stop()` resolves once every send has settled.
+ */
+export function steadily<P extends { error?: string }>(
+  everyMs: number,
+  make: () => P,
+  send: (p: P) => Promise<void>,
+) {
+  const planned: P[] = [];
   let stopped = false;
   const inflight: Promise<void>[] = [];
   const loop = (async () => {
     while (!stopped) {
-      const p: Planned = { token: randomUUID(), createdAt: Date.now() };
+      const p = make();
       planned.push(p);
-      inflight.push(
-        world.sdk.agent.runs
-          .create(
-            { prompt: `chaos-token:${p.token}`, config: { worker_host: POOL, model_id: MODEL } },
-            { idempotencyKey: `chaos-${p.token}` },
-          )
-          .then((r) => {
-            p.runId = r.run_id;
-            p.answeredAt = Date.now();
-          })
-          .catch((err) => void (p.error = String(err))),
-      );
+      inflight.push(send(p).catch((err) => void (p.error = String(err))));
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();

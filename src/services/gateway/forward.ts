@@ -1,6 +1,7 @@
 import type { AttachClaims } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
+import { recentMap } from "../../lib/recent-map.ts";
 import type { GatewayProvider } from "../../lib/model-keys.ts";
 import { recheckHostToken } from "../runs/token-checks.ts";
 import { holdModelCall } from "./budget.ts";
@@ -207,8 +208,7 @@ function upstreamHeaders(from: Headers, u: Upstream): Headers {
  * credential itself is rechecked at every call, never cached.
  */
 const UPSTREAM_TTL_MS = 60_000;
-const UPSTREAM_CACHE_MAX = 1_000;
-const upstreams = new Map<string, { at: number; upstream: Promise<Upstream> }>();
+const upstreams = recentMap<Promise<Upstream>>({ ttlMs: UPSTREAM_TTL_MS, max: 1_000 });
 
 function cachedUpstream(
   env: Env,
@@ -217,12 +217,10 @@ function cachedUpstream(
   asked: string | undefined,
 ): Promise<Upstream> {
   const key = [claims.runId, claims.executionId, claims.personalOf, provider, asked].join("|");
-  const now = Date.now();
   const hit = upstreams.get(key);
-  if (hit && now - hit.at < UPSTREAM_TTL_MS) return hit.upstream;
-  if (upstreams.size >= UPSTREAM_CACHE_MAX) upstreams.clear();
+  if (hit) return hit;
   const upstream = resolveUpstream(env, claims, provider, asked);
-  upstreams.set(key, { at: now, upstream });
-  upstream.catch(() => upstreams.delete(key));
+  upstreams.set(key, upstream);
+  upstream.catch(() => upstreams.forget(key, upstream));
   return upstream;
 }
