@@ -2,6 +2,7 @@ import { decodeJwt } from "jose";
 import { getConfig } from "../../env.ts";
 import { type AttachClaims, GATEWAY_AUDIENCE, verifyAttachToken } from "../../lib/attach-token.ts";
 import { AppError } from "../../lib/errors.ts";
+import { recentMap } from "../../lib/recent-map.ts";
 
 /**
  * The run credential a model call carries, in whichever form its client sends an API key:
@@ -45,8 +46,11 @@ export async function verifyModelCall(env: Env, req: Request): Promise<AttachCla
  * over, and what its signature says never changes. Only that is cached; its expiry is checked at
  * every use, and whether it still grants anything (`recheckHostToken`) is asked at every call.
  */
-const VERIFIED_MAX = 1_000;
-const verified = new Map<string, { secret: string; exp: number; claims: AttachClaims }>();
+const verified = recentMap<{ secret: string; exp: number; claims: AttachClaims }>({
+  // a run's calls come minutes apart at most while it works; an idle run's token is checked again
+  ttlMs: 10 * 60_000,
+  max: 1_000,
+});
 
 async function verifiedClaims(secret: string, token: string): Promise<AttachClaims | null> {
   const hit = verified.get(token);
@@ -54,7 +58,6 @@ async function verifiedClaims(secret: string, token: string): Promise<AttachClai
   const claims = await verifyAttachToken(secret, token, GATEWAY_AUDIENCE);
   const exp = claims && decodeJwt(token).exp;
   if (!claims || typeof exp !== "number") return claims;
-  if (verified.size >= VERIFIED_MAX) verified.clear();
   verified.set(token, { secret, exp, claims });
   return claims;
 }
