@@ -155,7 +155,7 @@ describe("outbound webhooks", () => {
     await deliverToQueue("ambit-events", [packed]);
     await eventually("both deliveries succeeded", async () => {
       const ds = await deliveriesOf(t.key, hook.uid);
-      return ds.length === 2 && ds.every((d: { status: string }) => d.status === "succeeded");
+      return ds.length === 2 && ds.every((d) => d.status === "succeeded");
     });
     await sleep(1_500); // any duplicate send would have happened by now
     const ids = (await receiver.calls()).map((c) => c.headers["webhook-id"]).sort();
