@@ -25,22 +25,25 @@ type Profile = {
   timeDeltas: number[];
 };
 
-/** One Chrome DevTools Protocol session over the inspector's websocket. */
+type Target = { webSocketDebuggerUrl: string; title?: string };
+
+/** One Chrome DevTools Protocol session with the Worker's isolate, through wrangler's inspector proxy. */
 async function cdp(inspectorPort: number) {
-  const targets = (await (
+  const [target] = (await (
     await fetch(`http://127.0.0.1:${inspectorPort}/json`)
-  ).json()) as { webSocketDebuggerUrl: string; title?: string }[];
-  if (!targets.length) throw new Error("the inspector lists no target");
-  // the inspector proxy admits a local origin only
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, {
+  ).json()) as Target[];
+  if (!target) throw new Error("the inspector lists no target");
+  // the proxy admits a local origin only
+  const ws = new WebSocket(target.webSocketDebuggerUrl, {
     headers: { origin: "http://localhost" },
   });
   await new Promise((resolve, reject) => {
     ws.once("open", resolve);
     ws.once("error", reject);
   });
-  // the proxy opens a new connection to the runtime once a client attaches: what was sent before
-  // it went to the old one
+  // the proxy opens a new connection to the runtime once a client attaches (what was sent before
+  // went to the old one), and turns the debugger on, which slows the Worker several times over:
+  // the profile wants it off
   await sleep(2000);
   let next = 1;
   const waiting = new Map<number, (r: unknown) => void>();
@@ -53,7 +56,7 @@ async function cdp(inspectorPort: number) {
     waiting.delete(m.id);
   });
   return {
-    title: targets[0].title,
+    title: target.title,
     send<T>(method: string, params: object = {}): Promise<T> {
       const id = next++;
       ws.send(JSON.stringify({ id, method, params }));
@@ -138,6 +141,7 @@ async function main() {
     await sleep(3000);
     const session = await cdp(server.inspectorPort);
     log(`profiling ${session.title ?? "the Worker"}: ${runs} runs`);
+    await session.send("Debugger.disable");
     await session.send("Profiler.enable");
     await session.send("Profiler.setSamplingInterval", { interval: Number(o.interval) });
     await session.send("Profiler.start");
