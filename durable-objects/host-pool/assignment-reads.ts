@@ -29,7 +29,8 @@ type Ref = { runId: string; teamId: string };
 
 const gatewaySetting = statementOnce<{ teamId: string }>((db) =>
   db
-    .select({ on: teams.modelGateway })
+    // aliased: a raw row is keyed by the column's SQL name otherwise
+    .select({ on: sql<number>`${teams.modelGateway}`.as("on") })
     .from(teams)
     .where(eq(teams.id, sql.placeholder("teamId")))
     .limit(1),
