@@ -27,7 +27,7 @@ type Profile = {
 
 type Target = { webSocketDebuggerUrl: string; title?: string };
 
-/** One Chrome DevTools Protocol session with the Worker's isolate, through wrangler's inspector proxy. */
+/** A Chrome DevTools Protocol session with the Worker's isolate, through wrangler's inspector. */
 async function cdp(inspectorPort: number) {
   const [target] = (await (
     await fetch(`http://127.0.0.1:${inspectorPort}/json`)
@@ -153,8 +153,10 @@ async function main() {
     const { all, self, total } = attribute(profile);
     const wall = (profile.endTime - profile.startTime) / 1000;
     const idle = self.get("(idle) :0") ?? 0;
+    const busy = all - idle;
     console.log(
-      `\nsampled ${all.toFixed(0)} ms over ${wall.toFixed(0)} ms; not idle ${(all - idle).toFixed(0)} ms = ${((all - idle) / runs).toFixed(2)} ms/run\n`,
+      `\nsampled ${all.toFixed(0)} ms over ${wall.toFixed(0)} ms; not idle ${busy.toFixed(0)} ms` +
+        ` = ${(busy / runs).toFixed(2)} ms/run\n`,
     );
     console.log(`self time:\n${top(self, Number(o.top), runs)}\n`);
     console.log(`total time:\n${top(total, Number(o.top), runs)}\n`);

@@ -82,7 +82,10 @@ export const runSecretRows = statementOnce<{ teamId: string; runId: string }>((d
               .select({ creator: runs.creatorId })
               .from(runs)
               .where(
-                and(eq(runs.id, sql.placeholder("runId")), eq(runs.teamId, sql.placeholder("teamId"))),
+                and(
+                  eq(runs.id, sql.placeholder("runId")),
+                  eq(runs.teamId, sql.placeholder("teamId")),
+                ),
               )})`,
           ),
         ),

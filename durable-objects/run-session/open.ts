@@ -25,7 +25,11 @@ export async function init(s: Session, input: RunInit): Promise<SessionResult> {
  * `known`: the row as the caller just read it (the pool, to give the run to a host), read again
  * only if it is not this run's.
  */
-export async function load(s: Session, ref: RunRef, known?: DispatchRow): Promise<RunRecord | null> {
+export async function load(
+  s: Session,
+  ref: RunRef,
+  known?: DispatchRow,
+): Promise<RunRecord | null> {
   if (s.run) return s.run.id === ref.runId && s.run.team_id === ref.teamId ? s.run : null;
   const row =
     known?.id === ref.runId && known.team_id === ref.teamId

@@ -179,7 +179,7 @@ export type DispatchRow = {
   summary_seq: number;
 };
 
-/** The read of `readRunRow`, built once (also in the assignment's D1 batch: host-pool/assignment-reads.ts). */
+/** The read of `readRunRow`, built once (also in the assignment's batch: assignment-reads.ts). */
 export const runRowStatement = statementOnce<{ runId: string; teamId: string }>((db) =>
   db
     .select({

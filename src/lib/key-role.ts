@@ -81,7 +81,9 @@ export const keyGrantRow = statementOnce<{ teamId: string; keyId: string }>((db)
       serviceAccounts,
       and(eq(serviceAccounts.teamId, apiKeys.teamId), eq(serviceAccounts.id, apiKeys.principalId)),
     )
-    .where(and(eq(apiKeys.id, sql.placeholder("keyId")), eq(apiKeys.teamId, sql.placeholder("teamId"))))
+    .where(
+      and(eq(apiKeys.id, sql.placeholder("keyId")), eq(apiKeys.teamId, sql.placeholder("teamId"))),
+    )
     .limit(1),
 );
 

@@ -135,7 +135,7 @@ describe("outbound webhooks", () => {
     expect(await deliveriesOf(t.key, hook.uid)).toHaveLength(1);
   });
 
-  it("an EVENTS message carrying several events delivers each once, delivered again or not", async () => {
+  it("an EVENTS message of several events delivers each once, delivered again or not", async () => {
     const t = await newTeam();
     const receiver = await receiverEndpoint();
     const hook = await createWebhook(t.key, {
