@@ -1,7 +1,8 @@
 // Which host connections the pool admits and what each may be given: a runner container's is
 // bound to its one run (its credential's claims); any other host to the API key it connected with.
 import { createDb } from "../../src/db/client.ts";
-import { keyRoleNow } from "../../src/lib/key-role.ts";
+import { grantOf, type KeyGrantRow, keyRoleNow } from "../../src/lib/key-role.ts";
+import { sessionUidOf } from "../../src/lib/web-session.ts";
 import { roleAtLeast } from "../../src/lib/roles.ts";
 import { chooseHost, type HostLoad } from "./choose.ts";
 import { heldGet, type HeldEntry, type LineEntry, lineFirst, lineGet } from "./storage.ts";
@@ -110,13 +111,20 @@ function ownRunsWaiting<C extends { state: ConnBinding }>(
 /**
  * Whether the API key a host connected with still admits it (valid, admin): checked before each run
  * it is given. A runner container has no key: its credential was checked against its run at connect.
+ * `row`: the key's row, read in the assignment's batch (assignment-reads.ts); a web session's
+ * standing is read here.
  */
-export async function hostKeyAdmits(env: Env, teamId: string, conn: ConnBinding): Promise<boolean> {
+export async function hostKeyAdmits(
+  env: Env,
+  teamId: string,
+  conn: ConnBinding,
+  row: KeyGrantRow | null,
+): Promise<boolean> {
   if (!conn.key_id || !conn.principal) return true;
-  const role = await keyRoleNow(createDb(env.DB), {
-    teamId,
-    keyId: conn.key_id,
-    principalId: conn.principal,
-  });
+  const key = { teamId, keyId: conn.key_id, principalId: conn.principal };
+  const role =
+    sessionUidOf(key.keyId) === undefined
+      ? (grantOf(row, key, Date.now())?.role ?? null)
+      : await keyRoleNow(createDb(env.DB), key);
   return role !== null && roleAtLeast(role, "admin");
 }

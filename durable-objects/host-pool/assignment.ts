@@ -1,7 +1,4 @@
 import type { EventActor, ResumeFrom, TaskAssignment } from "@ambit/protocol";
-import { eq } from "drizzle-orm";
-import { createDb } from "../../src/db/client.ts";
-import { teams } from "../../src/db/schema.ts";
 import { getConfig } from "../../src/env.ts";
 import {
   type AttachClaims,
@@ -15,9 +12,9 @@ import {
   personalSecretsFor,
   withheldMessage,
 } from "../../src/lib/personal-secrets.ts";
-import { readRunRow } from "../run-session/summary.ts";
 import { runSession } from "../stubs.ts";
-import { countPersonalSecrets, openRunSecrets, SecretUnavailable } from "./run-secrets.ts";
+import { type AssignmentInputs, readAssignmentInputs } from "./assignment-reads.ts";
+import { openSecretRows, SecretUnavailable } from "./run-secrets.ts";
 import { log } from "../../src/lib/log.ts";
 import { integrationRunSecrets } from "../../src/integrations/run-secrets.ts";
 
@@ -42,7 +39,8 @@ export type Holder = {
  * run's session, bound to this execution. The same for a host of a pool and for the CLI of a
  * LOCAL run. `startedBy`: who started this execution (the session's `dispatch` answer); with the
  * frozen configuration it decides whether the creator's personal secrets go
- * (src/lib/personal-secrets.ts).
+ * (src/lib/personal-secrets.ts). `inputs`: what it is built from, when the caller read it in its
+ * own batch (the pool, assignment-reads.ts); else read here, in one D1 batch.
  */
 export async function buildAssignment(
   env: Env,
@@ -52,10 +50,12 @@ export async function buildAssignment(
     executionId: number;
     holder: Holder;
     startedBy: EventActor | undefined;
+    inputs?: AssignmentInputs;
   },
 ): Promise<AssignmentResult> {
   const { runId, teamId } = input;
-  const row = await readRunRow(env.DB, runId, teamId);
+  const { row, gateway, secrets: stored, threaded } =
+    input.inputs ?? (await readAssignmentInputs(env, { runId, teamId }));
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (
@@ -69,21 +69,21 @@ export async function buildAssignment(
     },
     input.startedBy,
   );
+  // the stored personal secrets are the creator's, whom `personal.of` names when they go
+  const teamOnly = stored.filter((x) => x.scope === "team");
   if (personal.of === null)
     await noteWithheld(
       env,
-      { runId, teamId, executionId: input.executionId, creatorId: row.creator_id },
+      { runId, teamId, executionId: input.executionId },
       personal,
+      stored.length - teamOnly.length,
     );
   let secrets: TaskAssignment["secrets"];
-  let gateway: boolean;
   try {
-    const [opened, fromIntegration, viaGateway] = await Promise.all([
-      openRunSecrets(env, teamId, personal.of),
-      integrationRunSecrets(env, teamId, runId),
-      usesGateway(env, teamId),
+    const [opened, fromIntegration] = await Promise.all([
+      openSecretRows(env, teamId, personal.of === null ? teamOnly : stored),
+      threaded ? integrationRunSecrets(env, teamId, runId) : [],
     ]);
-    gateway = viaGateway;
     // the integration's credentials (a GitHub token) win over a team or personal secret so named
     const given = new Set(fromIntegration.map((x) => x.name));
     // the gateway holds the model keys (and where they go) of a run it serves: the host gets none
@@ -174,28 +174,18 @@ async function resumeFrom(env: Env, runId: string, teamId: string): Promise<Resu
 /** Where the model gateway is served (src/routes/gateway.ts), on the server the holder talks to. */
 export const GATEWAY_PATH = "/api/v1/gateway";
 
-/** Whether the team's runs call models through the gateway (a team setting, on unless off). */
-async function usesGateway(env: Env, teamId: string): Promise<boolean> {
-  const [row] = await createDb(env.DB)
-    .select({ on: teams.modelGateway })
-    .from(teams)
-    .where(eq(teams.id, teamId))
-    .limit(1);
-  return row?.on ?? true;
-}
-
 /**
  * Tells the run's events that this execution got none of its creator's personal secrets, and why
  * (only when the creator has some). Best effort: the secrets were withheld either way.
  */
 async function noteWithheld(
   env: Env,
-  run: { runId: string; teamId: string; executionId: number; creatorId: string },
+  run: { runId: string; teamId: string; executionId: number },
   d: Exclude<PersonalSecrets, { of: string }>,
+  count: number,
 ) {
+  if (!count) return;
   try {
-    const count = await countPersonalSecrets(env, run.teamId, run.creatorId);
-    if (!count) return;
     const payload = {
       reason: d.reason,
       message: withheldMessage(d, count),

@@ -5,6 +5,7 @@ import { WaitWrites } from "../run-session/summary.ts";
 import { runSession } from "../stubs.ts";
 import { hostKeyAdmits, nextPick } from "./admission.ts";
 import { buildAssignment } from "./assignment.ts";
+import { readPoolAssignment } from "./assignment-reads.ts";
 import type { HostLoad } from "./choose.ts";
 import { close, hostLoads, hostSockets, markServed, send } from "./connections.ts";
 import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from "./containers.ts";
@@ -22,7 +23,7 @@ import {
   scheduleAlarm,
   sessionOpen,
 } from "./storage.ts";
-import { readTeamLoad, type TeamLoad } from "./team-load.ts";
+import { readTeamLoad, type TeamLoad, teamLoadOf } from "./team-load.ts";
 
 /** An execution of a run to put in line (a `DispatchMessage`). */
 export type Offer = {
@@ -215,10 +216,16 @@ export class Dispatch {
     if (!pick) return false;
     const { next, choice } = pick;
     const target = sockets.find((s) => s.state.conn === choice.conn)!;
-    const [load, keyHolds] = await Promise.all([
-      this.teamLoad(next.team_id, held.length),
-      hostKeyAdmits(env, this.deps.who().teamId, target.state),
-    ]);
+    // the team's load, the host's key and what the assignment is built from: one D1 batch (the
+    // pool's team is the run's)
+    const reads = await readPoolAssignment(env, {
+      runId: next.run_id,
+      teamId: next.team_id,
+      pool: this.deps.who().pool,
+      keyId: target.state.principal ? target.state.key_id : undefined,
+    });
+    const load = teamLoadOf(reads.limits, held.length, getConfig(env));
+    const keyHolds = await hostKeyAdmits(env, next.team_id, target.state, reads.key);
     if (!keyHolds) {
       // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
       close(
@@ -246,7 +253,8 @@ export class Dispatch {
       {
         message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
       },
-      { maxRunMs: load.maxRunTimeSeconds * 1000 },
+      // the row just read: a session opening now starts from it rather than read it again
+      { maxRunMs: load.maxRunTimeSeconds * 1000, row: reads.inputs.row ?? undefined },
     );
     if (!dispatched.ok) {
       dropLine(sql, next.run_id); // cancelled or ended meanwhile
@@ -256,6 +264,7 @@ export class Dispatch {
       ...ref,
       executionId: dispatched.execution_id,
       startedBy: dispatched.started_by,
+      inputs: reads.inputs,
       holder: {
         actor: { type: "host", id: this.deps.who().pool },
         maxRunTimeSeconds: load.maxRunTimeSeconds,

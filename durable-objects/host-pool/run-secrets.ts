@@ -1,7 +1,8 @@
 import type { AssignedSecret } from "@ambit/protocol";
-import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
-import { createDb } from "../../src/db/client.ts";
-import { secrets } from "../../src/db/schema.ts";
+import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { createDb, type Db } from "../../src/db/client.ts";
+import { runs, secrets } from "../../src/db/schema.ts";
+import { statementOnce } from "../../src/db/statements.ts";
 import { openValue } from "../../src/lib/envelope.ts";
 import { teamDataKey } from "../../src/lib/team-data-key.ts";
 
@@ -30,14 +31,8 @@ export async function openRunSecrets(
   personalOf: string | null,
   only?: string[],
 ): Promise<AssignedSecret[]> {
-  const results = await createDb(env.DB)
-    .select({
-      scope: secrets.scope,
-      ownerId: secrets.ownerId,
-      name: secrets.name,
-      type: secrets.type,
-      ciphertext: secrets.ciphertext,
-    })
+  const results: SecretRow[] = await createDb(env.DB)
+    .select(secretColumns)
     .from(secrets)
     .where(
       and(
@@ -47,6 +42,67 @@ export async function openRunSecrets(
       ),
     )
     .orderBy(asc(secrets.name), desc(secrets.scope));
+  return openSecretRows(env, teamId, results);
+}
+
+/** A stored secret as the assignment reads it (D1 names: the raw statement below gives these). */
+export type SecretRow = {
+  scope: "team" | "personal";
+  ownerId: string;
+  name: string;
+  type: string;
+  ciphertext: string;
+};
+const secretColumns = {
+  scope: secrets.scope,
+  ownerId: sql<string>`${secrets.ownerId}`.as("ownerId"),
+  name: secrets.name,
+  type: secrets.type,
+  ciphertext: secrets.ciphertext,
+};
+
+/**
+ * Every secret an execution of the run may receive, whoever starts it: the team's, and its
+ * creator's personal ones (only an execution its creator started gets those, decided by the
+ * caller with src/lib/personal-secrets.ts), in `openRunSecrets`' order. Built once, so that it
+ * goes in the assignment's one D1 batch (assignment-reads.ts).
+ */
+export const runSecretRows = statementOnce<{ teamId: string; runId: string }>((db: Db) =>
+  db
+    .select(secretColumns)
+    .from(secrets)
+    .where(
+      and(
+        eq(secrets.teamId, sql.placeholder("teamId")),
+        or(
+          eq(secrets.scope, "team"),
+          and(
+            eq(secrets.scope, "personal"),
+            sql`${secrets.ownerId} = (${db
+              .select({ creator: runs.creatorId })
+              .from(runs)
+              .where(
+                and(
+                  eq(runs.id, sql.placeholder("runId")),
+                  eq(runs.teamId, sql.placeholder("teamId")),
+                ),
+              )})`,
+          ),
+        ),
+      ),
+    )
+    .orderBy(asc(secrets.name), desc(secrets.scope)),
+);
+
+/**
+ * Opens stored secrets: a personal one wins over a team one of the same name (rows come team
+ * first per name). Throws SecretUnavailable for one that does not open.
+ */
+export async function openSecretRows(
+  env: Env,
+  teamId: string,
+  results: SecretRow[],
+): Promise<AssignedSecret[]> {
   if (!results.length) return [];
   const key = await teamDataKey(env, teamId, false);
   if (!key) throw new SecretUnavailable(results[0].name);
@@ -66,13 +122,4 @@ export async function openRunSecrets(
     byName.set(row.name, { name: row.name, value, type: row.type });
   }
   return [...byName.values()];
-}
-
-/** How many personal secrets `ownerId` has in the team (to say that some were withheld; never which). */
-export async function countPersonalSecrets(
-  env: Env,
-  teamId: string,
-  ownerId: string,
-): Promise<number> {
-  return createDb(env.DB).$count(secrets, and(eq(secrets.teamId, teamId), ownedBy(ownerId)));
 }

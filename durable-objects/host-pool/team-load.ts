@@ -9,8 +9,18 @@ import { capLimits } from "../../src/lib/ceilings.ts";
 /** A team's limits and how many of its runs hosts hold right now. */
 export type TeamLoad = { maxConcurrentRuns: number; maxRunTimeSeconds: number; active: number };
 
-/** The team's limits and the slots its other pools hold, read before each assignment (built once: see statementOnce). */
-const limitsAndElsewhere = statementOnce<{ teamId: string; pool: string }>((db) =>
+/** The team's limits and the slots its other pools hold (`limitsAndElsewhere`). */
+export type TeamLimitsRow = {
+  max_concurrent_runs: number;
+  max_run_time_seconds: number;
+  elsewhere: number;
+};
+
+/**
+ * The team's limits and the slots its other pools hold, read before each assignment (built once:
+ * see statementOnce; in the assignment's D1 batch, assignment-reads.ts).
+ */
+export const limitsAndElsewhere = statementOnce<{ teamId: string; pool: string }>((db) =>
   db
     .select({
       max_concurrent_runs: teams.maxConcurrentRuns,
@@ -39,11 +49,12 @@ export async function readTeamLoad(
   heldHere: number,
   config: Config,
 ): Promise<TeamLoad> {
-  const row = await limitsAndElsewhere(createDb(db), { teamId, pool }).first<{
-    max_concurrent_runs: number;
-    max_run_time_seconds: number;
-    elsewhere: number;
-  }>();
+  const row = await limitsAndElsewhere(createDb(db), { teamId, pool }).first<TeamLimitsRow>();
+  return teamLoadOf(row, heldHere, config);
+}
+
+/** The team's load from its `limitsAndElsewhere` row and the runs this pool holds (`heldHere`). */
+export function teamLoadOf(row: TeamLimitsRow | null, heldHere: number, config: Config): TeamLoad {
   // a team deleted under its pool: nothing to enforce
   if (!row)
     return { maxConcurrentRuns: Number.MAX_SAFE_INTEGER, maxRunTimeSeconds: 0, active: heldHere };

@@ -4,7 +4,7 @@ import { notFound, type RunInit, type RunRef, type SessionResult } from "./resul
 import { noteSource, startPlatformEvents } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { appendEvent, insertRun, type RunRecord } from "./storage.ts";
-import { readRunRow } from "./summary.ts";
+import { type DispatchRow, readRunRow } from "./summary.ts";
 
 type Times = { updated_at: number; started_at: number | null; ended_at: number | null };
 
@@ -22,10 +22,19 @@ export async function init(s: Session, input: RunInit): Promise<SessionResult> {
  * opens on first use, not with the run: its host taking it, a client attaching, reading its
  * events, a follow-up, a cancel. Until then the D1 row is the whole of the run (a QUEUED run,
  * the creation in its columns, why it waits in `status_message`), and the log starts from it.
+ * `known`: the row as the caller just read it (the pool, to give the run to a host), read again
+ * only if it is not this run's.
  */
-export async function load(s: Session, ref: RunRef): Promise<RunRecord | null> {
+export async function load(
+  s: Session,
+  ref: RunRef,
+  known?: DispatchRow,
+): Promise<RunRecord | null> {
   if (s.run) return s.run.id === ref.runId && s.run.team_id === ref.teamId ? s.run : null;
-  const row = await readRunRow(s.env.DB, ref.runId, ref.teamId);
+  const row =
+    known?.id === ref.runId && known.team_id === ref.teamId
+      ? known
+      : await readRunRow(s.env.DB, ref.runId, ref.teamId);
   if (!row || s.run) return s.run;
   const creator: EventActor =
     row.creator_id === "system"

@@ -1,5 +1,6 @@
 import type { EventActor, RunState, RunStatusMessage } from "@ambit/protocol";
 import type { Starter } from "../../src/lib/personal-secrets.ts";
+import type { DispatchRow } from "./summary.ts";
 
 // What the session's RPC methods take and answer. Refusals are values, never thrown: a thrown
 // error loses its code across Durable Object RPC.
@@ -61,6 +62,8 @@ export type AppendResult =
 export type CommandOptions = {
   /** the team's maximum run time, given with `dispatch` */
   maxRunMs?: number;
+  /** the run's D1 row as the pool just read it: a session that was never opened starts from it */
+  row?: DispatchRow;
 };
 
 /** Whose standing changed: every connection of a principal, or every one made with one API key. */

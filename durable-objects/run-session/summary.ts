@@ -179,7 +179,8 @@ export type DispatchRow = {
   summary_seq: number;
 };
 
-const dispatchRow = statementOnce<{ runId: string; teamId: string }>((db) =>
+/** The read of `readRunRow`, built once (also in the assignment's batch: assignment-reads.ts). */
+export const runRowStatement = statementOnce<{ runId: string; teamId: string }>((db) =>
   db
     .select({
       id: runs.id,
@@ -215,5 +216,5 @@ export async function readRunRow(
   runId: string,
   teamId: string,
 ): Promise<DispatchRow | null> {
-  return dispatchRow(createDb(db), { runId, teamId }).first<DispatchRow>();
+  return runRowStatement(createDb(db), { runId, teamId }).first<DispatchRow>();
 }

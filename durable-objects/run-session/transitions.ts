@@ -27,7 +27,7 @@ export async function command(
   status?: RunStatusMessage,
   opts?: CommandOptions,
 ): Promise<SessionResult> {
-  const run = await load(s, ref);
+  const run = await load(s, ref, opts?.row);
   if (!run) return notFound(ref);
   if (opts?.maxRunMs !== undefined) run.max_run_ms = opts.maxRunMs;
   // a host confirming the stop of a run that ran out of time: it failed, it was not cancelled

@@ -1,7 +1,8 @@
 import type { Role } from "@ambit/protocol";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, memberships, serviceAccounts } from "../db/schema.ts";
+import { statementOnce } from "../db/statements.ts";
 import { keyStanding } from "./roles.ts";
 import { sessionAsKey, sessionUidOf } from "./web-session.ts";
 
@@ -38,16 +39,38 @@ export async function keyGrantNow(
     if (!standing || !("role" in standing)) return null;
     return { role: standing.role, personal: Boolean(row.personal) };
   }
-  const [row] = await db
+  const row = await keyGrantRow(db, key).first<KeyGrantRow>();
+  return grantOf(row, key, now);
+}
+
+/** An API key with its principal's current role in the team (`keyGrantRow`). */
+export type KeyGrantRow = {
+  principalType: "user" | "service_account";
+  principalId: string;
+  role: Role;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  personal: number | boolean;
+  memberRole: Role | null;
+  accountRole: Role | null;
+};
+
+/**
+ * The read behind `keyGrantNow`, built once, so that the HostPool can put it in the one D1 batch
+ * of an assignment (durable-objects/host-pool/assignment-reads.ts). Every column is aliased: the
+ * three joined tables each have a `role`, which a raw row would hold once.
+ */
+export const keyGrantRow = statementOnce<{ teamId: string; keyId: string }>((db) =>
+  db
     .select({
-      principalType: apiKeys.principalType,
-      principalId: apiKeys.principalId,
-      role: apiKeys.role,
-      expiresAt: apiKeys.expiresAt,
-      revokedAt: apiKeys.revokedAt,
-      personal: apiKeys.personalAccess,
-      memberRole: memberships.role,
-      accountRole: serviceAccounts.role,
+      principalType: sql`${apiKeys.principalType}`.as("principalType"),
+      principalId: sql`${apiKeys.principalId}`.as("principalId"),
+      role: sql`${apiKeys.role}`.as("role"),
+      expiresAt: sql`${apiKeys.expiresAt}`.as("expiresAt"),
+      revokedAt: sql`${apiKeys.revokedAt}`.as("revokedAt"),
+      personal: sql`${apiKeys.personalAccess}`.as("personal"),
+      memberRole: sql`${memberships.role}`.as("memberRole"),
+      accountRole: sql`${serviceAccounts.role}`.as("accountRole"),
     })
     .from(apiKeys)
     .leftJoin(
@@ -58,9 +81,19 @@ export async function keyGrantNow(
       serviceAccounts,
       and(eq(serviceAccounts.teamId, apiKeys.teamId), eq(serviceAccounts.id, apiKeys.principalId)),
     )
-    .where(and(eq(apiKeys.id, key.keyId), eq(apiKeys.teamId, key.teamId)))
-    .limit(1);
+    .where(
+      and(eq(apiKeys.id, sql.placeholder("keyId")), eq(apiKeys.teamId, sql.placeholder("teamId"))),
+    )
+    .limit(1),
+);
+
+/** What a key's row (`keyGrantRow`) grants now: see `keyGrantNow`. */
+export function grantOf(
+  row: KeyGrantRow | null,
+  key: { principalId?: string },
+  now: number,
+): { role: Role; personal: boolean } | null {
   if (!row || (key.principalId !== undefined && row.principalId !== key.principalId)) return null;
   const standing = keyStanding(row, row.memberRole ?? row.accountRole, now);
-  return "role" in standing ? { role: standing.role, personal: row.personal } : null;
+  return "role" in standing ? { role: standing.role, personal: Boolean(row.personal) } : null;
 }

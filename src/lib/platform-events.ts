@@ -1,4 +1,8 @@
-import type { PlatformEventMessage, PlatformEventType } from "@ambit/protocol";
+import type {
+  PlatformEventMessage,
+  PlatformEventsMessage,
+  PlatformEventType,
+} from "@ambit/protocol";
 import { uuidv7 } from "./ids.ts";
 import { log } from "./log.ts";
 
@@ -33,8 +37,9 @@ export async function emitPlatformEvent(
 }
 
 /**
- * Sends several platform events, in order, in one `sendBatch` (one call instead of one per
- * event): each is still its own message with its own id, so consumers see no difference. At
+ * Sends several platform events, in order, in one `sendBatch`: the events go packed together
+ * into as few messages as their size allows (`PlatformEventsMessage`; a lone event as a
+ * `PlatformEventMessage`), each event with its own id, which its consumers deduplicate by. At
  * most `SEND_BATCH_MAX` events (their text is capped, so a batch stays within the queue's 256 KB).
  */
 export async function emitPlatformEvents(
@@ -42,15 +47,30 @@ export async function emitPlatformEvents(
   events: (NewEvent & { id: string; at: number })[],
 ): Promise<void> {
   if (!events.length) return;
-  const messages = events.map(({ id, team_id, type, at, data }) => ({
-    body: { id, team_id, type, at, data } satisfies PlatformEventMessage,
-    contentType: "json" as const,
-  }));
-  await env.EVENTS.sendBatch(messages);
+  const packs: PlatformEventMessage[][] = [];
+  let size = Infinity;
+  for (const { id, team_id, type, at, data } of events) {
+    const event: PlatformEventMessage = { id, team_id, type, at, data };
+    const length = JSON.stringify(data).length;
+    if (size + length > PACK_CHARS) [packs[packs.length], size] = [[], 0];
+    packs[packs.length - 1].push(event);
+    size += length;
+  }
+  await env.EVENTS.sendBatch(
+    packs.map((pack) => ({
+      body: pack.length === 1 ? pack[0] : ({ events: pack } satisfies PlatformEventsMessage),
+      contentType: "json" as const,
+    })),
+  );
 }
 
 /** How many events one `emitPlatformEvents` call sends at most. */
 export const SEND_BATCH_MAX = 20;
+/**
+ * The most text (UTF-16 units of the events' JSON data) one message packs: at 3 bytes a unit,
+ * well inside the queue's 128 KB per message, with room for each event's envelope.
+ */
+const PACK_CHARS = 30_000;
 
 /**
  * `emitPlatformEvent` for a write already answered as done: a failure is logged, never thrown, so

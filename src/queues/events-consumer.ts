@@ -1,4 +1,4 @@
-import { PlatformEventMessage, WebhookEventType } from "@ambit/protocol";
+import { PlatformEventMessage, PlatformEventsMessage, WebhookEventType } from "@ambit/protocol";
 import { reportToIntegrations, runsWithThreads } from "../integrations/report.ts";
 import { log } from "../lib/log.ts";
 import { enabledWebhooks, fanOutEvent, type TeamWebhook } from "../services/webhooks/fan-out.ts";
@@ -9,25 +9,28 @@ import { enabledWebhooks, fanOutEvent, type TeamWebhook } from "../services/webh
  * a kind's report is idempotent), and becomes one delivery per outbound webhook
  * of its team that subscribes to its type (src/services/webhooks/fan-out.ts), whose attempts the
  * `WEBHOOK_SENDS` consumer makes. Deliveries are unique per (webhook, event id), so an event
- * delivered again sends nothing twice. An event that keeps failing lands in the dead-letter queue,
- * whose consumer logs it: its deliveries were never made.
+ * delivered again sends nothing twice. A message carries one event, or the events of one change
+ * of a run (`PlatformEventsMessage`), taken apart here in their order; it is acked once all of
+ * them are done, and delivered again whole otherwise. An event that keeps failing lands in the
+ * dead-letter queue, whose consumer logs it: its deliveries were never made.
  */
 export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const dead = batch.queue.endsWith("-dlq");
   const events: { msg: Message<unknown>; event: PlatformEventMessage }[] = [];
   for (const msg of batch.messages) {
-    const parsed = PlatformEventMessage.safeParse(msg.body);
-    if (!parsed.success) {
+    const parsed = eventsOf(msg.body);
+    if (!parsed) {
       log.warn("events queue: unknown message dropped", { queue: batch.queue, id: msg.id });
       msg.ack();
     } else if (dead) {
-      log.error("platform event dropped after every retry: its webhooks never heard of it", {
-        event_id: parsed.data.id,
-        team_id: parsed.data.team_id,
-        type: parsed.data.type,
-      });
+      for (const event of parsed)
+        log.error("platform event dropped after every retry: its webhooks never heard of it", {
+          event_id: event.id,
+          team_id: event.team_id,
+          type: event.type,
+        });
       msg.ack();
-    } else events.push({ msg, event: parsed.data });
+    } else for (const event of parsed) events.push({ msg, event });
   }
   // a report whose vendor asked us to wait (a 429, an outage): its message comes back after the
   // wait (fan-out deduplicates by event id, and a kind's report skips what it already showed)
@@ -59,26 +62,42 @@ export async function consumeEventsQueue(batch: MessageBatch<unknown>, env: Env)
         }
       }),
   );
+  // a message's outcome: acked once every event it carries is done; else delivered again (all of
+  // it: fan-out and reports skip what they already did) after the longest wait one asked for
+  const outcomes = new Map<Message<unknown>, { failed: boolean; wait: number }>();
   await Promise.all(
     events.map(async ({ msg, event }) => {
+      const outcome = outcomes.get(msg) ?? { failed: false, wait: 0 };
+      outcomes.set(msg, outcome);
       try {
         // internal events (run.progress) are no webhook's: only integrations hear of them
         if (WebhookEventType.safeParse(event.type).success)
           await fanOutEvent(env, event, hooks.get(event.team_id));
         await reports;
-        const wait = waits.get(event.id);
-        if (wait) msg.retry({ delaySeconds: wait });
-        else msg.ack();
+        outcome.wait = Math.max(outcome.wait, waits.get(event.id) ?? 0);
       } catch (err) {
         log.error("events queue: fan-out failed; will retry", {
           event_id: event.id,
           attempts: msg.attempts,
           error: err,
         });
-        msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
+        outcome.failed = true;
       }
     }),
   );
+  for (const [msg, { failed, wait }] of outcomes) {
+    if (failed) msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
+    else if (wait) msg.retry({ delaySeconds: wait });
+    else msg.ack();
+  }
+}
+
+/** The events a message carries, in order; null: not an events message. */
+function eventsOf(body: unknown): PlatformEventMessage[] | null {
+  const one = PlatformEventMessage.safeParse(body);
+  if (one.success) return [one.data];
+  const several = PlatformEventsMessage.safeParse(body);
+  return several.success ? several.data.events : null;
 }
 
 /** The enabled webhooks of each team of the batch, one query per team. */

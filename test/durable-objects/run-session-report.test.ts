@@ -49,7 +49,7 @@ describe("RunSession.report: a holder's report is one call", () => {
     watcher.close();
   });
 
-  it("sends the platform events of one report in one queue call, in order", async () => {
+  it("sends the platform events of one report in one queue message, in order", async () => {
     const { ref, watcher, report } = await claimedRun();
     const queue = Object.getPrototypeOf(env.EVENTS) as Queue;
     const send = vi.spyOn(queue, "send");
@@ -58,8 +58,11 @@ describe("RunSession.report: a holder's report is one call", () => {
       await report({ type: "task_completed", data: { task_id: ref.runId, message: "Done" } });
       expect(send).not.toHaveBeenCalled();
       expect(sendBatch).toHaveBeenCalledTimes(1);
+      // packed into one message, each event with its own id
       const batch = [...sendBatch.mock.calls[0][0]];
-      const sent = batch.map((m) => m.body as { type: string; data: Json });
+      expect(batch).toHaveLength(1);
+      const sent = (batch[0].body as { events: { id: string; type: string; data: Json }[] }).events;
+      expect(new Set(sent.map((e) => e.id)).size).toBe(3);
       expect(sent.map((e) => [e.type, e.data.state])).toEqual([
         ["run.state_changed", "INPROGRESS"],
         ["run.state_changed", "SUCCEEDED"],

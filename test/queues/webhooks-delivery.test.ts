@@ -135,6 +135,36 @@ describe("outbound webhooks", () => {
     expect(await deliveriesOf(t.key, hook.uid)).toHaveLength(1);
   });
 
+  it("an EVENTS message of several events delivers each once, delivered again or not", async () => {
+    const t = await newTeam();
+    const receiver = await receiverEndpoint();
+    const hook = await createWebhook(t.key, {
+      url: receiver.url,
+      event_types: ["schedule.spawn_failed"],
+    });
+    const event = (n: number) => ({
+      id: `evt_${uuidv7()}`,
+      team_id: t.teamId,
+      type: "schedule.spawn_failed",
+      at: Date.now() + n,
+      data: { schedule_id: `sch_${n}`, error: "the owner left the team" },
+    });
+    const packed = { events: [event(1), event(2)] };
+    const first = await deliverToQueue("ambit-events", [packed]);
+    expect(first.explicitAcks).toHaveLength(1);
+    await deliverToQueue("ambit-events", [packed]);
+    await eventually("both deliveries succeeded", async () => {
+      const ds = await deliveriesOf(t.key, hook.uid);
+      return ds.length === 2 && ds.every((d) => d.status === "succeeded");
+    });
+    await sleep(1_500); // any duplicate send would have happened by now
+    const ids = (await receiver.calls()).map((c) => c.headers["webhook-id"]).sort();
+    expect(ids).toEqual(packed.events.map((e) => e.id).sort());
+    // a message that is neither one event nor several is dropped (acked), not retried forever
+    const odd = await deliverToQueue("ambit-events", [{ events: [] }]);
+    expect(odd.explicitAcks).toHaveLength(1);
+  });
+
   it("410 Gone disables the endpoint and ends the delivery", async () => {
     const t = await newTeam();
     const receiver = await receiverEndpoint([{ status: 410, body: "gone" }]);

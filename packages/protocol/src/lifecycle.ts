@@ -31,3 +31,11 @@ export const PlatformEventMessage = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 export type PlatformEventMessage = z.infer<typeof PlatformEventMessage>;
+
+/**
+ * Message on the `EVENTS` queue carrying the events of one change of a run, in the order they
+ * happened (a report that ends a run: its `run.state_changed` events and `run.completed`): one
+ * message rather than one per event. Each event keeps its own `id`; the consumer takes them apart.
+ */
+export const PlatformEventsMessage = z.object({ events: z.array(PlatformEventMessage).min(1) });
+export type PlatformEventsMessage = z.infer<typeof PlatformEventsMessage>;
