@@ -188,6 +188,12 @@ export class Dispatch {
 
   /** The connected hosts that said hello, as the host choice sees them. */
   loads(sockets = this.ready(), held = heldAll(this.sql)): HostLoad[] {
+    // a closed connection's time goes (kept, it would stay for the object's life: reconnects)
+    if (this.lastAssigned.size > sockets.length) {
+      const open = new Set(sockets.map((s) => s.state.conn));
+      for (const conn of this.lastAssigned.keys())
+        if (!open.has(conn)) this.lastAssigned.delete(conn);
+    }
     return hostLoads(sockets, held, this.lastAssigned);
   }
 
