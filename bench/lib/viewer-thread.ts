@@ -69,7 +69,9 @@ port.on("message", async (m: ToThread) => {
     }));
     port.postMessage(
       { type: "results", viewers: results } satisfies FromThread,
-      results.flatMap((r) => [r.seen.buffer, r.latencies.buffer, r.indices.buffer]),
+      results.flatMap(
+        (r) => [r.seen.buffer, r.latencies.buffer, r.indices.buffer] as ArrayBuffer[],
+      ),
     );
   } else if (m.type === "close") {
     clearInterval(timer);

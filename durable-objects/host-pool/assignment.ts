@@ -54,8 +54,12 @@ export async function buildAssignment(
   },
 ): Promise<AssignmentResult> {
   const { runId, teamId } = input;
-  const { row, gateway, secrets: stored, threaded } =
-    input.inputs ?? (await readAssignmentInputs(env, { runId, teamId }));
+  const {
+    row,
+    gateway,
+    secrets: stored,
+    threaded,
+  } = input.inputs ?? (await readAssignmentInputs(env, { runId, teamId }));
   if (!row) return { ok: false, code: "resource_not_found" };
   // the configuration was resolved and frozen at creation; only secret values are opened now
   const config = (

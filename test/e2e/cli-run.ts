@@ -13,7 +13,10 @@ export class CliProcess {
   stderr = "";
   readonly done: Promise<CliResult>;
 
-  constructor(readonly child: ChildProcess) {
+  readonly child: ChildProcess;
+
+  constructor(child: ChildProcess) {
+    this.child = child;
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (this.stdout += d));
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (this.stderr += d));
     this.done = new Promise((resolve) =>

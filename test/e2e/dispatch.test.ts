@@ -30,10 +30,12 @@ class HostProcess {
   private buffer = "";
   readonly exited: Promise<void>;
 
-  constructor(
-    readonly workerId: string,
-    readonly child: ChildProcess,
-  ) {
+  readonly workerId: string;
+  readonly child: ChildProcess;
+
+  constructor(workerId: string, child: ChildProcess) {
+    this.workerId = workerId;
+    this.child = child;
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
       this.buffer += chunk;

@@ -319,14 +319,12 @@ describe("oz-agent-sdk against wrangler dev: skills, environments and models", (
         ],
       },
     ]);
-    const envs = await client.get<unknown, { environments: Json[] }>("/agent/environments");
+    const envs = await client.get<{ environments: Json[] }>("/agent/environments");
     expect(envs.environments.find((e) => e.uid === env.json.uid)).toMatchObject({
       config: { github_repos: [{ owner: repo.split("/")[0], repo: "tools" }] },
       setup_failed: false,
     });
-    const models = await client.get<unknown, { default_model_id: string; models: Json[] }>(
-      "/agent/models",
-    );
+    const models = await client.get<{ default_model_id: string; models: Json[] }>("/agent/models");
     expect(models).toEqual({ default_model_id: expect.any(String), models: expect.any(Array) });
   });
 

@@ -505,7 +505,7 @@ describe("the host runner (wrangler dev)", () => {
     for (const watchdog of [true, false]) {
       const workerId = `e2e-runner-orphan-${watchdog ? "dog" : "sweep"}`;
       const workdir = mkdtempSync(path.join(dir, "wd-orphan-"));
-      const env = watchdog ? {} : { RUNNER_ORPHAN_WATCHDOG: "0" };
+      const env: Record<string, string> = watchdog ? {} : { RUNNER_ORPHAN_WATCHDOG: "0" };
       const first = childHost(workerId, workdir, env);
       await untilHosts(workerId, 1, 30_000);
       const runId = await createRun("echo pid=$$; sleep 300", workerId);

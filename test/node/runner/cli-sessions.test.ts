@@ -134,9 +134,7 @@ describe.each(Object.keys(CLIS) as Cli[])("the real %s CLI in a container", (cli
 it("a saved session path out of the CLI's state folder is refused", async () => {
   const run = makeContext({ prompt: "p", config: { harness: { type: "codex" } } });
   try {
-    const { restoreSession } = await import(
-      "../../../packages/runner/src/harness/cli/sessions.ts"
-    );
+    const { restoreSession } = await import("../../../packages/runner/src/harness/cli/sessions.ts");
     const { codexSpec } = await import("../../../packages/runner/src/harness/cli/codex.ts");
     run.ctx.resume = {
       reason: "followup",

@@ -75,8 +75,7 @@ const home = (ctx: HarnessContext) => ctx.env.HOME ?? process.env.HOME ?? homedi
 
 /** A container's home is gone with it: the CLI's state folder is in the private directory. */
 const inContainer = (ctx: HarnessContext) => ctx.backend.kind === "docker";
-const privateState = (ctx: HarnessContext, name: string) =>
-  path.join(ctx.backend.privateDir, name);
+const privateState = (ctx: HarnessContext, name: string) => path.join(ctx.backend.privateDir, name);
 
 /** Claude Code's project folder name for a working directory: every other character a `-`. */
 export const claudeProject = (cwd: string) => cwd.replace(/[^a-zA-Z0-9]/g, "-");
