@@ -129,38 +129,85 @@ export async function readUsageOfCopy(copy: ReadableStream<Uint8Array>, o: TapOp
   }
 }
 
+/** Past this much written ahead of a slow client, the provider is read no further meanwhile. */
+const STRIP_AHEAD_MAX = 1024 * 1024;
+
 /**
- * The client's path when the gateway must hold a chunk back (`stripUsageChunk`: the client of an
+ * The client's copy when the gateway must hold a chunk back (`stripUsageChunk`: the client of an
  * OpenAI chat stream did not ask for the usage chunk the gateway asked for): whole events go on
- * as they come (nothing waits for the end), that one left out, while their usage is read.
- * `done` runs once, when the answer ended or the client went away.
+ * as they come (nothing waits for the end), that one left out, while their usage is read. Each
+ * provider chunk is read as it comes and written at once; what arrives while a write is under
+ * way goes in the next write, whole (one write for many events, none waiting for more). `done`
+ * runs once, when the answer ended or broke off, or the client went away.
  */
-export function usageStripTap(o: TapOptions): TransformStream<Uint8Array, Uint8Array> {
+export function withoutUsageChunk(
+  body: ReadableStream<Uint8Array>,
+  o: TapOptions & { waitUntil: (p: Promise<unknown>) => void },
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const scan = usageScanner(o);
+  const out = new IdentityTransformStream();
+  const writer = out.writable.getWriter();
+  const reader = body.getReader();
+  // the client went away: the provider's answer is read no further
+  writer.closed.catch((err) => reader.cancel(err).catch(() => {}));
   let ttfbMs = -1;
-  let finished = false;
-  const finish = (complete: boolean) => {
-    if (finished) return;
-    finished = true;
-    o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
+  let ahead: Uint8Array[] = [];
+  let aheadBytes = 0;
+  let writing: Promise<void> | null = null;
+  const drain = async () => {
+    try {
+      while (ahead.length) {
+        const bytes = ahead.length === 1 ? ahead[0] : joined(ahead, aheadBytes);
+        ahead = [];
+        aheadBytes = 0;
+        await writer.write(bytes);
+      }
+    } finally {
+      writing = null;
+    }
   };
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
-      // an answer that is not a stream after all has no usage chunk to hold back
-      if (!o.sse) return void (scan.push(chunk, false), controller.enqueue(chunk));
-      const out = scan.push(chunk, true);
-      if (out) controller.enqueue(encoder.encode(out));
-    },
-    flush(controller) {
-      const out = scan.end(true);
-      if (out) controller.enqueue(encoder.encode(out));
-      finish(true);
-    },
-    // the client went away mid-answer: what was seen so far is recorded
-    cancel() {
-      finish(false);
-    },
-  } as Transformer<Uint8Array, Uint8Array>);
+  const send = (bytes: Uint8Array) => {
+    ahead.push(bytes);
+    aheadBytes += bytes.byteLength;
+    if (writing) return;
+    writing = drain();
+    writing.catch(() => {}); // a failed write fails the next one too, which is awaited
+  };
+  const pass = async () => {
+    let complete = false;
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
+        // an answer that is not a stream after all has no usage chunk to hold back
+        const text = o.sse ? scan.push(r.value, true) : (scan.push(r.value, false), null);
+        if (text === null) send(r.value);
+        else if (text) send(encoder.encode(text));
+        if (aheadBytes > STRIP_AHEAD_MAX) await writing;
+      }
+      const rest = scan.end(true);
+      if (rest) send(encoder.encode(rest));
+      await writing;
+      await writer.close();
+      complete = true;
+    } catch (err) {
+      // the answer broke off (the client's copy breaks too), or the client went away
+      writer.abort(err).catch(() => {});
+      reader.cancel(err).catch(() => {});
+    } finally {
+      o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
+    }
+  };
+  o.waitUntil(pass());
+  return out.readable;
+}
+
+function joined(parts: Uint8Array[], size: number): Uint8Array {
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  return all;
 }
