@@ -2,8 +2,8 @@
 // host takes it, bench/lib/held-run.ts) with the scripted model server (test/fakes/model-server.ts)
 // as its provider (the team's ANTHROPIC_BASE_URL / OPENAI_BASE_URL secrets). Streamed calls are
 // made in turn straight to the model server, through a Worker that only passes the answer on
-// (bench/passthrough, in a `wrangler dev` of its own: what any Worker in between costs locally)
-// and through the gateway with the run's credential: time to first byte (p50/p99) and streamed
+// (bench/passthrough: in a bare `workerd`, what the runtime costs, and in a `wrangler dev` of its
+// own, what any Worker behind the local proxy costs) and through the gateway with the run's credential: time to first byte (p50/p99) and streamed
 // tokens per second, in the same run, for a synthetic answer sent as fast as a socket allows and
 // for one paced like a fast real model. Writes bench/results/gateway-<timestamp>.json. See
 // bench/README.md.
@@ -22,10 +22,12 @@ import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { heldRun } from "./lib/held-run.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
+import { type BareWorkerd, startBareWorkerd } from "./passthrough/workerd.ts";
 
 type Sample = { ttfbMs: number; totalMs: number; bytes: number; chunks: number };
-type Target = "direct" | "passthrough" | "gateway";
-const TARGETS: Target[] = ["direct", "passthrough", "gateway"];
+type Target = "direct" | "workerd" | "passthrough" | "gateway";
+const TARGETS: Target[] = ["direct", "workerd", "passthrough", "gateway"];
+type Hop = Exclude<Target, "direct">;
 
 /** Characters per token of the scripted answers (the model server counts nothing itself). */
 const CHARS_PER_TOKEN = 4;
@@ -57,10 +59,12 @@ export async function benchGateway(argv: string[]) {
   const state = benchState("gateway", o.keep!);
   let server: DevServer | undefined;
   let passthrough: DevServer | undefined;
+  let bare: BareWorkerd | undefined;
   let model: ModelServer | undefined;
   state.onCleanup(async () => {
     await server?.stop();
     await passthrough?.stop();
+    await bare?.stop();
     await model?.close();
   });
   const started = new Date();
@@ -83,6 +87,7 @@ export async function benchGateway(argv: string[]) {
       logLevel: "warn",
       extraArgs: ["--config", "bench/passthrough/wrangler.toml"],
     });
+    bare = await startBareWorkerd(model.url);
     const team = await signUp(server.url, "gateway");
     for (const [name, value] of [
       ["ANTHROPIC_API_KEY", "sk-bench"],
@@ -125,10 +130,11 @@ export async function benchGateway(argv: string[]) {
         body: { model: "gpt-4.1", stream: true, messages: [] },
       },
     };
-    const floor = () => ({
-      passthrough: timedGet(`${passthrough!.url}/healthz`),
-      gateway: timedGet(`${server!.url}/healthz`),
-    });
+    const base: Record<Hop, string> = {
+      workerd: bare.url,
+      passthrough: passthrough.url,
+      gateway: server.url,
+    };
     const cases = [];
     for (const paced of [false, true]) {
       const n = paced ? pacedSamples : samples;
@@ -136,14 +142,15 @@ export async function benchGateway(argv: string[]) {
       for (const [name, d] of Object.entries(dialects)) {
         const url: Record<Target, string> = {
           direct: `${model.url}${d.path}`,
+          workerd: `${bare.url}${d.path}`,
           passthrough: `${passthrough.url}${d.path}`,
           gateway: `${server.url}/api/v1/gateway/${d.provider}${d.path}`,
         };
         const body = JSON.stringify(paced ? { ...d.body, bench_paced: true } : d.body);
         const one = (t: Target) => timedStream(url[t], body, token);
         for (let i = 0; i < (paced ? 2 : warmup); i++) for (const t of TARGETS) await one(t);
-        const s: Record<Target, Sample[]> = { direct: [], passthrough: [], gateway: [] };
-        const hop: Record<"passthrough" | "gateway", Sample[]> = { passthrough: [], gateway: [] };
+        const s: Record<Target, Sample[]> = { direct: [], workerd: [], passthrough: [], gateway: [] };
+        const hop: Record<Hop, Sample[]> = { workerd: [], passthrough: [], gateway: [] };
         // in turn, each sample starting with the next target, so a slow moment of the machine
         // falls on all alike
         for (let i = 0; i < n; i++) {
@@ -151,11 +158,9 @@ export async function benchGateway(argv: string[]) {
             const t = TARGETS[(i + k) % TARGETS.length];
             s[t].push(await one(t));
           }
-          if (!paced) {
-            const f = floor();
-            hop.passthrough.push(await f.passthrough);
-            hop.gateway.push(await f.gateway);
-          }
+          if (!paced)
+            for (const h of ["workerd", "passthrough", "gateway"] as const)
+              hop[h].push(await timedGet(`${base[h]}/healthz`));
           if (i % 10 === 0) process.stdout.write(`\r  ${name}${paced ? " paced" : ""}: ${i} / ${n}`);
         }
         process.stdout.write("\n");
@@ -209,7 +214,7 @@ function summarize(o: {
   samples: number;
   tokens: number;
   s: Record<Target, Sample[]>;
-  hop: Record<"passthrough" | "gateway", Sample[]> | null;
+  hop: Record<Hop, Sample[]> | null;
 }) {
   const { s } = o;
   const ttfb = (t: Target) => stats(s[t].map((x) => x.ttfbMs));
@@ -227,32 +232,30 @@ function summarize(o: {
     samples: o.samples,
     answer_bytes: median(s.gateway.map((x) => x.bytes)),
     output_tokens: o.tokens,
-    ttfb_ms: { direct: ttfb("direct"), passthrough: ttfb("passthrough"), gateway: ttfb("gateway") },
-    added_ttfb_ms: { passthrough: added("passthrough"), gateway: gatewayAdded },
+    ttfb_ms: Object.fromEntries(TARGETS.map((t) => [t, ttfb(t)])),
+    added_ttfb_ms: {
+      workerd: added("workerd"),
+      passthrough: added("passthrough"),
+      gateway: gatewayAdded,
+    },
     // the gateway's own first-byte work: beyond what the plain Worker in between costs
     gateway_beyond_passthrough_ttfb_ms_p50: round(ttfb("gateway").p50 - ttfb("passthrough").p50),
     // a Worker route that does nothing (`/healthz`) through each server's local proxy hop
     ...(o.hop
       ? {
           hop_floor_ttfb_ms: {
+            workerd: stats(o.hop.workerd.map((x) => x.ttfbMs)),
             passthrough: stats(o.hop.passthrough.map((x) => x.ttfbMs)),
             gateway: stats(o.hop.gateway.map((x) => x.ttfbMs)),
           },
         }
       : {}),
-    total_ms_p50: {
-      direct: round(median(s.direct.map((x) => x.totalMs))),
-      passthrough: round(median(s.passthrough.map((x) => x.totalMs))),
-      gateway: round(median(s.gateway.map((x) => x.totalMs))),
-    },
+    total_ms_p50: Object.fromEntries(TARGETS.map((t) => [t, round(median(s[t].map((x) => x.totalMs)))])),
     // how many pieces the client's reads got (the model server writes one per event)
-    client_reads_p50: {
-      direct: median(s.direct.map((x) => x.chunks)),
-      passthrough: median(s.passthrough.map((x) => x.chunks)),
-      gateway: median(s.gateway.map((x) => x.chunks)),
-    },
-    tokens_per_sec: { direct: tps("direct"), passthrough: tps("passthrough"), gateway: tps("gateway") },
+    client_reads_p50: Object.fromEntries(TARGETS.map((t) => [t, median(s[t].map((x) => x.chunks))])),
+    tokens_per_sec: Object.fromEntries(TARGETS.map((t) => [t, tps(t)])),
     throughput_ratio: {
+      workerd: ratio("workerd"),
       passthrough: ratio("passthrough"),
       gateway: throughput,
       gateway_over_passthrough: round(tps("gateway") / tps("passthrough"), 3),
@@ -264,9 +267,10 @@ function summarize(o: {
 function printTable(cases: ReturnType<typeof summarize>[]) {
   const rows = cases.map((c) => ({
     case: c.case,
-    "ttfb p50 d/pt/gw": `${c.ttfb_ms.direct.p50} / ${c.ttfb_ms.passthrough.p50} / ${c.ttfb_ms.gateway.p50}`,
+    "ttfb p50 d/wd/pt/gw": TARGETS.map((t) => c.ttfb_ms[t].p50).join(" / "),
     "added gw p50": c.added_ttfb_ms.gateway.p50,
-    "tok/s d/pt/gw": `${c.tokens_per_sec.direct} / ${c.tokens_per_sec.passthrough} / ${c.tokens_per_sec.gateway}`,
+    "tok/s d/wd/pt/gw": TARGETS.map((t) => c.tokens_per_sec[t]).join(" / "),
+    "ratio wd": c.throughput_ratio.workerd,
     "ratio pt": c.throughput_ratio.passthrough,
     "ratio gw": c.throughput_ratio.gateway,
     "gw/pt": c.throughput_ratio.gateway_over_passthrough,
