@@ -6,7 +6,7 @@ import { recheckHostToken } from "../runs/token-checks.ts";
 import { holdModelCall } from "./budget.ts";
 import { verifyModelCall } from "./credential.ts";
 import { recordModelCall } from "./record.ts";
-import { readUsageOfCopy, type TapResult, withoutUsageChunk } from "./tap.ts";
+import { readUsageOfCopy, type TapResult, usageStripTap } from "./tap.ts";
 import { resolveUpstream, type Upstream, upstreamUrl } from "./upstream.ts";
 import { noUsage } from "./usage.ts";
 
@@ -160,10 +160,8 @@ export async function forwardModelCall(o: {
       if (r.usage.seen || !res.ok) record(r);
     },
   };
-  if (stripUsageChunk && res.ok) {
-    const body = withoutUsageChunk(res.body, { ...tap, waitUntil: o.waitUntil });
-    return new Response(body, { status: res.status, headers });
-  }
+  if (stripUsageChunk && res.ok)
+    return new Response(res.body.pipeThrough(usageStripTap(tap)), { status: res.status, headers });
   // the client's copy streams natively (no JavaScript per chunk on its path); usage is read from
   // the other copy, which also runs to the answer's end when the client goes away first
   const [client, copy] = res.body.tee();

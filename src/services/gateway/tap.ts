@@ -3,8 +3,6 @@ import { type GatewayProvider, isUsageOnlyChunk, readUsage, type UsageSeen } fro
 /** The most of a non-streamed answer kept to read its usage; past it the answer passes unread. */
 const JSON_KEEP_MAX = 8 * 1024 * 1024;
 
-/** What every event carrying usage has in it (`"usage"`, `"usageMetadata"`), and few others do. */
-const USAGE_MARK = "sage";
 
 /**
  * How much of the answer the usage copy reads at once. A provider's stream comes in one chunk per
@@ -14,11 +12,37 @@ const USAGE_MARK = "sage";
  */
 const COPY_READ_BYTES = 64 * 1024;
 
-/** Where the last whole SSE event of `s` ends (after its blank line), or -1 when none does. */
-function lastBoundary(s: string): number {
-  const lf = s.lastIndexOf("\n\n");
-  const crlf = s.lastIndexOf("\r\n\r\n");
-  return Math.max(lf < 0 ? -1 : lf + 2, crlf < 0 ? -1 : crlf + 4);
+/** Where the SSE event around `at` begins: after the blank line before it, or 0. */
+function eventStart(s: string, at: number): number {
+  const lf = s.lastIndexOf("\n\n", at);
+  const crlf = s.lastIndexOf("\r\n\r\n", at);
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+}
+
+/** Where the SSE event around `at` ends (after its blank line), or -1 when it is not whole yet. */
+function eventEnd(s: string, at: number): number {
+  const lf = s.indexOf("\n\n", at);
+  const crlf = s.indexOf("\r\n\r\n", at);
+  if (lf < 0) return crlf < 0 ? -1 : crlf + 4;
+  return crlf < 0 || lf < crlf ? lf + 2 : crlf + 4;
+}
+
+/**
+ * Where the next event reporting usage names it, from `from`: `"usage"` or `"usageMetadata"`
+ * followed by anything but `null`. Most events are text deltas without it (OpenAI's carry
+ * `"usage":null` when the usage chunk was asked for), and only these are parsed.
+ */
+function usageAt(s: string, from: number): number {
+  for (let i = s.indexOf('"usage', from); i >= 0; i = s.indexOf('"usage', i + 6)) {
+    let j = i + 6;
+    if (s.startsWith("Metadata", j)) j += 8;
+    if (s[j++] !== '"') continue;
+    while (s[j] === " ") j++;
+    if (s[j++] !== ":") continue;
+    while (s[j] === " ") j++;
+    if (!s.startsWith("null", j)) return i;
+  }
+  return -1;
 }
 
 export type TapResult = { usage: UsageSeen; ttfbMs: number; endedAt: number; complete: boolean };
@@ -34,7 +58,7 @@ type TapOptions = {
 
 /**
  * Reads the usage of an answer as it is cut into pieces of any size: SSE events are parsed only
- * when they name usage (most are text deltas); a JSON answer is kept whole (up to JSON_KEEP_MAX).
+ * when they report usage (`usageAt`); a JSON answer is kept whole (up to JSON_KEEP_MAX).
  * `strip` (an OpenAI chat stream whose client did not ask for the usage chunk the gateway asked
  * for): `push` and `end` return the text to pass on, whole events with that one left out.
  */
@@ -62,18 +86,20 @@ function usageScanner(o: { provider: GatewayProvider; sse: boolean; usage: Usage
         if (kept <= JSON_KEEP_MAX) buffer += decoder.decode(chunk, { stream: true });
         return "";
       }
-      buffer += decoder.decode(chunk, { stream: true });
-      const cut = lastBoundary(buffer);
-      if (cut < 0) return "";
-      const complete = buffer.slice(0, cut);
-      buffer = buffer.slice(cut);
-      if (!strip && !complete.includes(USAGE_MARK)) return "";
+      const text = buffer + decoder.decode(chunk, { stream: true });
       let out = "";
-      for (const event of complete.split(/\r?\n\r?\n/)) {
-        if (!event) continue;
-        const keep = event.includes(USAGE_MARK) ? readEvent(event, strip) : true;
-        if (keep && strip) out += `${event}\n\n`;
+      let done = 0; // the text before it is whole events, read (and passed on)
+      for (let at = usageAt(text, 0); at >= 0; at = usageAt(text, done)) {
+        const end = eventEnd(text, at);
+        if (end < 0) break; // its event is not whole yet
+        const start = Math.max(done, eventStart(text, at));
+        const keep = readEvent(text.slice(start, end), strip);
+        if (strip) out += text.slice(done, keep ? end : start);
+        done = end;
       }
+      const whole = Math.max(done, eventStart(text, text.length));
+      if (strip) out += text.slice(done, whole);
+      buffer = text.slice(whole);
       return out;
     },
     end(strip: boolean): string {
@@ -129,85 +155,39 @@ export async function readUsageOfCopy(copy: ReadableStream<Uint8Array>, o: TapOp
   }
 }
 
-/** Past this much written ahead of a slow client, the provider is read no further meanwhile. */
-const STRIP_AHEAD_MAX = 1024 * 1024;
-
 /**
- * The client's copy when the gateway must hold a chunk back (`stripUsageChunk`: the client of an
+ * The client's path when the gateway must hold a chunk back (`stripUsageChunk`: the client of an
  * OpenAI chat stream did not ask for the usage chunk the gateway asked for): whole events go on
- * as they come (nothing waits for the end), that one left out, while their usage is read. Each
- * provider chunk is read as it comes and written at once; what arrives while a write is under
- * way goes in the next write, whole (one write for many events, none waiting for more). `done`
- * runs once, when the answer ended or broke off, or the client went away.
+ * as they come (nothing waits for the end), that one left out, while their usage is read. Every
+ * provider chunk is read by JavaScript here (one turn of the runtime each): the only path that
+ * does. `done` runs once, when the answer ended or the client went away.
  */
-export function withoutUsageChunk(
-  body: ReadableStream<Uint8Array>,
-  o: TapOptions & { waitUntil: (p: Promise<unknown>) => void },
-): ReadableStream<Uint8Array> {
+export function usageStripTap(o: TapOptions): TransformStream<Uint8Array, Uint8Array> {
   const encoder = new TextEncoder();
   const scan = usageScanner(o);
-  const out = new IdentityTransformStream();
-  const writer = out.writable.getWriter();
-  const reader = body.getReader();
-  // the client went away: the provider's answer is read no further
-  writer.closed.catch((err) => reader.cancel(err).catch(() => {}));
   let ttfbMs = -1;
-  let ahead: Uint8Array[] = [];
-  let aheadBytes = 0;
-  let writing: Promise<void> | null = null;
-  const drain = async () => {
-    try {
-      while (ahead.length) {
-        const bytes = ahead.length === 1 ? ahead[0] : joined(ahead, aheadBytes);
-        ahead = [];
-        aheadBytes = 0;
-        await writer.write(bytes);
-      }
-    } finally {
-      writing = null;
-    }
+  let finished = false;
+  const finish = (complete: boolean) => {
+    if (finished) return;
+    finished = true;
+    o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
   };
-  const send = (bytes: Uint8Array) => {
-    ahead.push(bytes);
-    aheadBytes += bytes.byteLength;
-    if (writing) return;
-    writing = drain();
-    writing.catch(() => {}); // a failed write fails the next one too, which is awaited
-  };
-  const pass = async () => {
-    let complete = false;
-    try {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
-        // an answer that is not a stream after all has no usage chunk to hold back
-        const text = o.sse ? scan.push(r.value, true) : (scan.push(r.value, false), null);
-        if (text === null) send(r.value);
-        else if (text) send(encoder.encode(text));
-        if (aheadBytes > STRIP_AHEAD_MAX) await writing;
-      }
-      const rest = scan.end(true);
-      if (rest) send(encoder.encode(rest));
-      await writing;
-      await writer.close();
-      complete = true;
-    } catch (err) {
-      // the answer broke off (the client's copy breaks too), or the client went away
-      writer.abort(err).catch(() => {});
-      reader.cancel(err).catch(() => {});
-    } finally {
-      o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
-    }
-  };
-  o.waitUntil(pass());
-  return out.readable;
-}
-
-function joined(parts: Uint8Array[], size: number): Uint8Array {
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.byteLength;
-  }
-  return all;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
+      // an answer that is not a stream after all has no usage chunk to hold back
+      if (!o.sse) return void (scan.push(chunk, false), controller.enqueue(chunk));
+      const out = scan.push(chunk, true);
+      if (out) controller.enqueue(encoder.encode(out));
+    },
+    flush(controller) {
+      const out = scan.end(true);
+      if (out) controller.enqueue(encoder.encode(out));
+      finish(true);
+    },
+    // the client went away mid-answer: what was seen so far is recorded
+    cancel() {
+      finish(false);
+    },
+  } as Transformer<Uint8Array, Uint8Array>);
 }
