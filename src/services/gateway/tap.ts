@@ -3,12 +3,11 @@ import { type GatewayProvider, isUsageOnlyChunk, readUsage, type UsageSeen } fro
 /** The most of a non-streamed answer kept to read its usage; past it the answer passes unread. */
 const JSON_KEEP_MAX = 8 * 1024 * 1024;
 
-
 /**
  * How much of the answer the usage copy reads at once. A provider's stream comes in one chunk per
- * SSE event (a few tokens), and each read of a chunk from JavaScript costs a turn of the runtime's
- * event loop: read one by one, 4,000 tiny events cost the isolate ~50 µs each (bench/README.md,
- * `gateway`). Read in batches, a whole answer is a handful of turns.
+ * SSE event (a few tokens), a JavaScript read returns one chunk, and each read costs a turn of the
+ * runtime's event loop (tens of µs on a small machine; bench/README.md, `gateway`). Read in
+ * batches, a whole answer is a handful of turns instead of one per event.
  */
 const COPY_READ_BYTES = 64 * 1024;
 
