@@ -149,7 +149,12 @@ export async function benchGateway(argv: string[]) {
         const body = JSON.stringify(paced ? { ...d.body, bench_paced: true } : d.body);
         const one = (t: Target) => timedStream(url[t], body, token);
         for (let i = 0; i < (paced ? 2 : warmup); i++) for (const t of TARGETS) await one(t);
-        const s: Record<Target, Sample[]> = { direct: [], workerd: [], passthrough: [], gateway: [] };
+        const s: Record<Target, Sample[]> = {
+          direct: [],
+          workerd: [],
+          passthrough: [],
+          gateway: [],
+        };
         const hop: Record<Hop, Sample[]> = { workerd: [], passthrough: [], gateway: [] };
         // in turn, each sample starting with the next target, so a slow moment of the machine
         // falls on all alike
@@ -161,7 +166,8 @@ export async function benchGateway(argv: string[]) {
           if (!paced)
             for (const h of ["workerd", "passthrough", "gateway"] as const)
               hop[h].push(await timedGet(`${base[h]}/healthz`));
-          if (i % 10 === 0) process.stdout.write(`\r  ${name}${paced ? " paced" : ""}: ${i} / ${n}`);
+          if (i % 10 === 0)
+            process.stdout.write(`\r  ${name}${paced ? " paced" : ""}: ${i} / ${n}`);
         }
         process.stdout.write("\n");
         const c = summarize({ name, paced, samples: n, tokens, s, hop: paced ? null : hop });
@@ -250,9 +256,13 @@ function summarize(o: {
           },
         }
       : {}),
-    total_ms_p50: Object.fromEntries(TARGETS.map((t) => [t, round(median(s[t].map((x) => x.totalMs)))])),
+    total_ms_p50: Object.fromEntries(
+      TARGETS.map((t) => [t, round(median(s[t].map((x) => x.totalMs)))]),
+    ),
     // how many pieces the client's reads got (the model server writes one per event)
-    client_reads_p50: Object.fromEntries(TARGETS.map((t) => [t, median(s[t].map((x) => x.chunks))])),
+    client_reads_p50: Object.fromEntries(
+      TARGETS.map((t) => [t, median(s[t].map((x) => x.chunks))]),
+    ),
     tokens_per_sec: Object.fromEntries(TARGETS.map((t) => [t, tps(t)])),
     throughput_ratio: {
       workerd: ratio("workerd"),
@@ -352,7 +362,8 @@ async function profileWorker(inspectorPort: number, work: () => Promise<void>) {
   };
   ws.close();
   const self = new Map<number, number>();
-  profile.samples.forEach((n, i) => self.set(n, (self.get(n) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, n] of profile.samples.entries())
+    self.set(n, (self.get(n) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const byFn = new Map<string, number>();
   let busyUs = 0;
   for (const node of profile.nodes) {

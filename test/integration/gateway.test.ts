@@ -371,18 +371,20 @@ describe("the model gateway", () => {
     const calls = [
       // read natively by the client, usage from the tee
       ["/anthropic/v1/messages", { model: "claude-haiku-4-5", max_tokens: 10, messages: [] }],
-      ["/openai/v1/chat/completions", { model: "gpt-4.1", stream_options: { include_usage: true } }],
+      [
+        "/openai/v1/chat/completions",
+        { model: "gpt-4.1", stream_options: { include_usage: true } },
+      ],
       // the usage chunk held back: every event passes through the gateway's own reads
       ["/openai/v1/chat/completions", { model: "gpt-4.1", messages: [] }],
     ] as const;
     for (const [path, body] of calls) {
-      const res = await gw(
-        path,
-        json({ ...body, stream: true }, { "x-api-key": token }, turn),
-      );
+      const res = await gw(path, json({ ...body, stream: true }, { "x-api-key": token }, turn));
       const got = await res.text();
       expect(got.match(/abcde/g)?.length, path).toBe(6_000);
-      expect(got.includes('"usage"'), path).toBe(!path.includes("chat") || "stream_options" in body);
+      expect(got.includes('"usage"'), path).toBe(
+        !path.includes("chat") || "stream_options" in body,
+      );
     }
     const rows = await until("three calls in the ledger", async () => {
       const r = await ledgerOf(runId);
