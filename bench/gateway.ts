@@ -1,12 +1,16 @@
 // `npm run bench -- gateway`: what the model gateway adds to a model call. One run is held (a bare
 // host takes it, bench/lib/held-run.ts) with the scripted model server (test/fakes/model-server.ts)
 // as its provider (the team's ANTHROPIC_BASE_URL / OPENAI_BASE_URL secrets). Streamed calls are
-// made alternately straight to the model server and through the gateway with the run's credential:
-// time to first byte (p50/p99) and streamed tokens per second, direct against through, in the same
-// run. Writes bench/results/gateway-<timestamp>.json. See bench/README.md.
+// made in turn straight to the model server, through a Worker that only passes the answer on
+// (bench/passthrough: in a bare `workerd`, what the runtime costs, and in a `wrangler dev` of its
+// own, what any Worker behind the local proxy costs) and through the gateway with the run's credential: time to first byte (p50/p99) and streamed
+// tokens per second, in the same run, for a synthetic answer sent as fast as a socket allows and
+// for one paced like a fast real model. Writes bench/results/gateway-<timestamp>.json. See
+// bench/README.md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import WebSocket from "ws";
 import {
   applyMigrations,
   type DevServer,
@@ -18,8 +22,15 @@ import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { heldRun } from "./lib/held-run.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
+import { type BareWorkerd, startBareWorkerd } from "./passthrough/workerd.ts";
 
-type Sample = { ttfbMs: number; totalMs: number; bytes: number };
+type Sample = { ttfbMs: number; totalMs: number; bytes: number; chunks: number };
+type Target = "direct" | "workerd" | "passthrough" | "gateway";
+const TARGETS: Target[] = ["direct", "workerd", "passthrough", "gateway"];
+type Hop = Exclude<Target, "direct">;
+
+/** Characters per token of the scripted answers (the model server counts nothing itself). */
+const CHARS_PER_TOKEN = 4;
 
 export async function benchGateway(argv: string[]) {
   const { values: o } = parseArgs({
@@ -29,29 +40,54 @@ export async function benchGateway(argv: string[]) {
       warmup: { type: "string", default: "20" },
       /** characters of the streamed answer (the model server sends 5 per chunk) */
       text: { type: "string", default: "20000" },
+      /** the paced answer: its characters, the wait before each 5-character delta, its samples */
+      "paced-text": { type: "string", default: "1000" },
+      "pace-ms": { type: "string", default: "5" },
+      "paced-samples": { type: "string", default: "15" },
+      /** a CPU profile of the gateway's Worker over this many more synthetic calls per dialect */
+      profile: { type: "string", default: "0" },
       keep: { type: "boolean", default: false },
     },
   });
   const samples = Number(o.samples);
   const warmup = Number(o.warmup);
+  const pacedSamples = Number(o["paced-samples"]);
+  const paceMs = Number(o["pace-ms"]);
+  const profileCalls = Number(o.profile);
   const text = "x".repeat(Number(o.text));
+  const pacedText = "x".repeat(Number(o["paced-text"]));
   const state = benchState("gateway", o.keep!);
   let server: DevServer | undefined;
+  let passthrough: DevServer | undefined;
+  let bare: BareWorkerd | undefined;
   let model: ModelServer | undefined;
   state.onCleanup(async () => {
     await server?.stop();
+    await passthrough?.stop();
+    await bare?.stop();
     await model?.close();
   });
   const started = new Date();
   try {
     await applyMigrations(state.persistTo, { quiet: true });
-    model = await startModelServer(() => ({ text, usage: { input: 1000, output: 5000 } }));
+    // a call whose body says `bench_paced` gets the paced answer
+    model = await startModelServer((rec) =>
+      rec.body?.bench_paced
+        ? { text: pacedText, paceMs, usage: { input: 1000, output: tokensOf(pacedText) } }
+        : { text, usage: { input: 1000, output: tokensOf(text) } },
+    );
     server = await startDevServer({
       persistTo: state.persistTo,
       vars: state.vars,
       logLevel: "warn",
       inherit: true, // a failed call's log line (with its trace id) shows in the output
     });
+    passthrough = await startDevServer({
+      vars: { UPSTREAM: model.url },
+      logLevel: "warn",
+      extraArgs: ["--config", "bench/passthrough/wrangler.toml"],
+    });
+    bare = await startBareWorkerd(model.url);
     const team = await signUp(server.url, "gateway");
     for (const [name, value] of [
       ["ANTHROPIC_API_KEY", "sk-bench"],
@@ -70,80 +106,186 @@ export async function benchGateway(argv: string[]) {
     if (!run.gatewayToken) throw new Error("the held run's assignment has no gateway credential");
     const token = run.gatewayToken;
     const dialects = {
+      // the gateway streams the client's copy natively and reads usage from a tee
       anthropic: {
+        provider: "anthropic",
         path: "/v1/messages",
         body: { model: "claude-sonnet-4-5", max_tokens: 10_000, stream: true, messages: [] },
       },
+      // the client asks for the usage chunk, as the built-in harness and the AI SDK do: as above
       openai: {
+        provider: "openai",
+        path: "/v1/chat/completions",
+        body: {
+          model: "gpt-4.1",
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [],
+        },
+      },
+      // the client does not: the gateway asks and holds that chunk back, JavaScript on the path
+      "openai-strip": {
+        provider: "openai",
         path: "/v1/chat/completions",
         body: { model: "gpt-4.1", stream: true, messages: [] },
       },
     };
+    const base: Record<Hop, string> = {
+      workerd: bare.url,
+      passthrough: passthrough.url,
+      gateway: server.url,
+    };
     const cases = [];
-    for (const [name, d] of Object.entries(dialects)) {
-      const direct = `${model.url}${d.path}`;
-      const through = `${server.url}/api/v1/gateway/${name}${d.path}`;
-      const body = JSON.stringify(d.body);
-      const one = (url: string) => timedStream(url, body, token);
-      for (let i = 0; i < warmup; i++) {
-        await one(direct);
-        await one(through);
+    for (const paced of [false, true]) {
+      const n = paced ? pacedSamples : samples;
+      const tokens = tokensOf(paced ? pacedText : text);
+      for (const [name, d] of Object.entries(dialects)) {
+        const url: Record<Target, string> = {
+          direct: `${model.url}${d.path}`,
+          workerd: `${bare.url}${d.path}`,
+          passthrough: `${passthrough.url}${d.path}`,
+          gateway: `${server.url}/api/v1/gateway/${d.provider}${d.path}`,
+        };
+        const body = JSON.stringify(paced ? { ...d.body, bench_paced: true } : d.body);
+        const one = (t: Target) => timedStream(url[t], body, token);
+        for (let i = 0; i < (paced ? 2 : warmup); i++) for (const t of TARGETS) await one(t);
+        const s: Record<Target, Sample[]> = {
+          direct: [],
+          workerd: [],
+          passthrough: [],
+          gateway: [],
+        };
+        const hop: Record<Hop, Sample[]> = { workerd: [], passthrough: [], gateway: [] };
+        // in turn, each sample starting with the next target, so a slow moment of the machine
+        // falls on all alike
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < TARGETS.length; k++) {
+            const t = TARGETS[(i + k) % TARGETS.length];
+            s[t].push(await one(t));
+          }
+          if (!paced)
+            for (const h of ["workerd", "passthrough", "gateway"] as const)
+              hop[h].push(await timedGet(`${base[h]}/healthz`));
+          if (i % 10 === 0)
+            process.stdout.write(`\r  ${name}${paced ? " paced" : ""}: ${i} / ${n}`);
+        }
+        process.stdout.write("\n");
+        const c = summarize({ name, paced, samples: n, tokens, s, hop: paced ? null : hop });
+        cases.push(c);
+        log(JSON.stringify(c));
       }
-      const a: Sample[] = [];
-      const b: Sample[] = [];
-      const f: Sample[] = [];
-      // alternate, so a slow moment of the machine falls on both alike
-      for (let i = 0; i < samples; i++) {
-        a.push(await one(direct));
-        b.push(await one(through));
-        f.push(await timedGet(`${server.url}/healthz`));
-        if (i % 20 === 0) process.stdout.write(`\r  ${name}: ${i} / ${samples}`);
-      }
-      process.stdout.write("\n");
-      const ttfb = (s: Sample[]) => stats(s.map((x) => x.ttfbMs));
-      // tokens per second of the stream: the answer's 5,000 output tokens over its whole time
-      const tps = (s: Sample[]) => round(5000 / (median(s.map((x) => x.totalMs)) / 1000), 0);
-      const c = {
-        dialect: name,
-        samples,
-        answer_bytes: median(b.map((x) => x.bytes)),
-        ttfb_ms: { direct: ttfb(a), gateway: ttfb(b) },
-        added_ttfb_ms: {
-          p50: round(ttfb(b).p50 - ttfb(a).p50),
-          p99: round(ttfb(b).p99 - ttfb(a).p99),
-        },
-        // the floor: a Worker route that does nothing (`/healthz`) through the same local hop;
-        // what the gateway adds beyond it is its own work
-        hop_floor_ttfb_ms: ttfb(f),
-        added_beyond_floor_ms_p50: round(ttfb(b).p50 - ttfb(a).p50 - ttfb(f).p50),
-        total_ms_p50: {
-          direct: round(median(a.map((x) => x.totalMs))),
-          gateway: round(median(b.map((x) => x.totalMs))),
-        },
-        tokens_per_sec: { direct: tps(a), gateway: tps(b) },
-        throughput_ratio: round(tps(b) / tps(a), 3),
-      };
-      cases.push(c);
-      log(JSON.stringify(c));
     }
+    const profiles: Record<string, unknown> = {};
+    if (profileCalls > 0)
+      for (const [name, d] of Object.entries(dialects)) {
+        const url = `${server.url}/api/v1/gateway/${d.provider}${d.path}`;
+        const body = JSON.stringify(d.body);
+        profiles[name] = await profileWorker(server.inspectorPort, async () => {
+          for (let i = 0; i < profileCalls; i++) await timedStream(url, body, token);
+        });
+        log(`${name} profile: ${JSON.stringify(profiles[name])}`);
+      }
     await run.release();
     const report = {
       bench: "gateway",
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
       machine: machineInfo(),
-      config: { samples, warmup, text_chars: text.length },
+      config: {
+        samples,
+        warmup,
+        text_chars: text.length,
+        paced: { samples: pacedSamples, text_chars: pacedText.length, pace_ms: paceMs },
+      },
       targets: { added_ttfb_p50_ms_under: 5, throughput_ratio_at_least: 0.95 },
       cases,
+      ...(profileCalls > 0 ? { profiles } : {}),
     };
     const dir = path.join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `gateway-${started.toISOString().replace(/[:.]/g, "-")}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    printTable(cases);
     console.log(`results: ${path.relative(ROOT, file)}`);
   } finally {
     await state.dispose();
   }
+}
+
+const tokensOf = (s: string) => Math.round(s.length / CHARS_PER_TOKEN);
+
+function summarize(o: {
+  name: string;
+  paced: boolean;
+  samples: number;
+  tokens: number;
+  s: Record<Target, Sample[]>;
+  hop: Record<Hop, Sample[]> | null;
+}) {
+  const { s } = o;
+  const ttfb = (t: Target) => stats(s[t].map((x) => x.ttfbMs));
+  // tokens per second of the stream: the answer's output tokens over its whole time
+  const tps = (t: Target) => round(o.tokens / (median(s[t].map((x) => x.totalMs)) / 1000), 0);
+  const added = (t: Target) => ({
+    p50: round(ttfb(t).p50 - ttfb("direct").p50),
+    p99: round(ttfb(t).p99 - ttfb("direct").p99),
+  });
+  const ratio = (t: Target) => round(tps(t) / tps("direct"), 3);
+  const gatewayAdded = added("gateway");
+  const throughput = ratio("gateway");
+  return {
+    case: o.paced ? `${o.name} paced` : o.name,
+    samples: o.samples,
+    answer_bytes: median(s.gateway.map((x) => x.bytes)),
+    output_tokens: o.tokens,
+    ttfb_ms: Object.fromEntries(TARGETS.map((t) => [t, ttfb(t)])),
+    added_ttfb_ms: {
+      workerd: added("workerd"),
+      passthrough: added("passthrough"),
+      gateway: gatewayAdded,
+    },
+    // the gateway's own first-byte work: beyond what the plain Worker in between costs
+    gateway_beyond_passthrough_ttfb_ms_p50: round(ttfb("gateway").p50 - ttfb("passthrough").p50),
+    // a Worker route that does nothing (`/healthz`) through each server's local proxy hop
+    ...(o.hop
+      ? {
+          hop_floor_ttfb_ms: {
+            workerd: stats(o.hop.workerd.map((x) => x.ttfbMs)),
+            passthrough: stats(o.hop.passthrough.map((x) => x.ttfbMs)),
+            gateway: stats(o.hop.gateway.map((x) => x.ttfbMs)),
+          },
+        }
+      : {}),
+    total_ms_p50: Object.fromEntries(
+      TARGETS.map((t) => [t, round(median(s[t].map((x) => x.totalMs)))]),
+    ),
+    // how many pieces the client's reads got (the model server writes one per event)
+    client_reads_p50: Object.fromEntries(
+      TARGETS.map((t) => [t, median(s[t].map((x) => x.chunks))]),
+    ),
+    tokens_per_sec: Object.fromEntries(TARGETS.map((t) => [t, tps(t)])),
+    throughput_ratio: {
+      workerd: ratio("workerd"),
+      passthrough: ratio("passthrough"),
+      gateway: throughput,
+      gateway_over_passthrough: round(tps("gateway") / tps("passthrough"), 3),
+    },
+    targets_met: { added_ttfb_p50: gatewayAdded.p50 < 5, throughput: throughput >= 0.95 },
+  };
+}
+
+function printTable(cases: ReturnType<typeof summarize>[]) {
+  const rows = cases.map((c) => ({
+    case: c.case,
+    "ttfb p50 d/wd/pt/gw": TARGETS.map((t) => c.ttfb_ms[t].p50).join(" / "),
+    "added gw p50": c.added_ttfb_ms.gateway.p50,
+    "tok/s d/wd/pt/gw": TARGETS.map((t) => c.tokens_per_sec[t]).join(" / "),
+    "ratio wd": c.throughput_ratio.workerd,
+    "ratio pt": c.throughput_ratio.passthrough,
+    "ratio gw": c.throughput_ratio.gateway,
+    "gw/pt": c.throughput_ratio.gateway_over_passthrough,
+  }));
+  console.table(rows);
 }
 
 /** One streamed call: time to its first body byte, and to its end. */
@@ -158,11 +300,13 @@ async function timedStream(url: string, body: string, token: string): Promise<Sa
   const reader = res.body!.getReader();
   let ttfbMs = -1;
   let bytes = 0;
+  let chunks = 0;
   for (let r = await reader.read(); !r.done; r = await reader.read()) {
     if (ttfbMs < 0) ttfbMs = performance.now() - t0;
     bytes += r.value.byteLength;
+    chunks++;
   }
-  return { ttfbMs, totalMs: performance.now() - t0, bytes };
+  return { ttfbMs, totalMs: performance.now() - t0, bytes, chunks };
 }
 
 /** A bare GET: time to its first body byte (the local hop to the Worker and back). */
@@ -174,7 +318,73 @@ async function timedGet(url: string): Promise<Sample> {
   const ttfbMs = performance.now() - t0;
   let bytes = first.value?.byteLength ?? 0;
   for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.byteLength;
-  return { ttfbMs, totalMs: performance.now() - t0, bytes };
+  return { ttfbMs, totalMs: performance.now() - t0, bytes, chunks: 0 };
+}
+
+type ProfileNode = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+};
+
+/**
+ * A V8 CPU profile of the Worker's isolate while `work` runs, through `wrangler dev`'s inspector
+ * (Chrome DevTools Protocol `Profiler.start` / `stop`): the isolate's busy time and its top
+ * functions by self time (their script and line), idle excluded.
+ */
+async function profileWorker(inspectorPort: number, work: () => Promise<void>) {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
+    webSocketDebuggerUrl: string;
+    title?: string;
+  }[];
+  const target = targets.find((t) => !/proxy/i.test(t.title ?? "")) ?? targets[0];
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => ws.once("open", r).once("error", j));
+  let id = 0;
+  const pending = new Map<number, (v: any) => void>();
+  ws.on("message", (m) => {
+    const msg = JSON.parse(String(m));
+    if (msg.id) pending.get(msg.id)?.(msg.result);
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<any>((r) => {
+      pending.set(++id, r);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 100 });
+  await call("Profiler.start");
+  const t0 = performance.now();
+  await work();
+  const wallMs = performance.now() - t0;
+  const { profile } = (await call("Profiler.stop")) as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
+  ws.close();
+  const self = new Map<number, number>();
+  for (const [i, n] of profile.samples.entries())
+    self.set(n, (self.get(n) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const byFn = new Map<string, number>();
+  let busyUs = 0;
+  for (const node of profile.nodes) {
+    const us = self.get(node.id) ?? 0;
+    const f = node.callFrame;
+    if (f.functionName === "(idle)") continue;
+    busyUs += us;
+    const file = f.url.split("/").slice(-2).join("/");
+    const key = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + us);
+  }
+  return {
+    wall_ms: round(wallMs),
+    busy_ms: round(busyUs / 1000),
+    top_self_ms: Object.fromEntries(
+      [...byFn]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([k, us]) => [k, round(us / 1000)]),
+    ),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

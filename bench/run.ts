@@ -52,7 +52,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   gateway: {
     run: benchGateway,
     about:
-      "the model gateway: time to first byte (p50/p99) and streamed tokens/s through it against calling the scripted model server directly, same run. Options: --samples N --warmup N --text CHARS --keep",
+      "the model gateway: time to first byte (p50/p99) and streamed tokens/s through it against calling the scripted model server directly and through a pass-through Worker (bare workerd and wrangler dev), same run; a synthetic and a paced answer. Options: --samples N --warmup N --text CHARS --paced-text CHARS --pace-ms MS --paced-samples N --profile N --keep",
   },
   webhooks: {
     run: benchWebhooks,

@@ -35,6 +35,11 @@ export type ScriptedTurn = {
   usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
   /** stream the first chunk, then wait for this before the rest (to test cancelling mid-stream) */
   hold?: Promise<unknown>;
+  /**
+   * wait this many ms before each text delta (chat completions and Messages streams), as a real
+   * model streams (a fast one: ~5 ms per 5-character delta); without it they go out at once
+   */
+  paceMs?: number;
   /** end the stream after its first event, as a dropped connection does */
   cut?: boolean;
   /** answer with this HTTP status and body instead of a stream */
@@ -203,6 +208,8 @@ const readBody = async (req: IncomingMessage) => {
   return s;
 };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const pieces = (s: string, n: number) =>
   s.length ? s.match(new RegExp(`[\\s\\S]{1,${n}}`, "g"))! : [];
 
@@ -225,7 +232,10 @@ async function openAi(
   chunk({ role: "assistant", content: "" });
   if (turn.cut) return void res.end();
   await turn.hold;
-  for (const p of pieces(turn.text ?? "", 5)) chunk({ content: p });
+  for (const p of pieces(turn.text ?? "", 5)) {
+    if (turn.paceMs) await sleep(turn.paceMs);
+    chunk({ content: p });
+  }
   (turn.toolCalls ?? []).forEach((c, i) => {
     chunk({
       tool_calls: [
@@ -273,8 +283,10 @@ async function anthropic(res: ServerResponse, model: string, turn: ScriptedTurn,
   let block = 0;
   if (turn.text) {
     send("content_block_start", { index: block, content_block: { type: "text", text: "" } });
-    for (const p of pieces(turn.text, 5))
+    for (const p of pieces(turn.text, 5)) {
+      if (turn.paceMs) await sleep(turn.paceMs);
       send("content_block_delta", { index: block, delta: { type: "text_delta", text: p } });
+    }
     send("content_block_stop", { index: block++ });
   }
   (turn.toolCalls ?? []).forEach((c, i) => {

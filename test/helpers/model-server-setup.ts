@@ -18,7 +18,9 @@ const keyOf = (r: RecordedRequest) =>
 export default async function setup(project: TestProject) {
   const server = await startModelServer((rec) => {
     const scripted = rec.headers["x-test-turn"];
-    const { holdMs, ...turn } = typeof scripted === "string" ? JSON.parse(scripted) : {};
+    const { holdMs, repeat, ...turn } = typeof scripted === "string" ? JSON.parse(scripted) : {};
+    // `repeat`: the text that many times over (a long answer, its script short enough for a header)
+    if (repeat) turn.text = String(turn.text).repeat(repeat);
     // `holdMs`: the first chunk, then a pause before the rest (to see it arrive alone)
     const hold = holdMs ? new Promise((r) => setTimeout(r, holdMs)) : undefined;
     return { text: `key=${keyOf(rec)} url=${rec.url}`, ...turn, hold };

@@ -58,6 +58,18 @@ async function ledgerOf(runId: string) {
   return results;
 }
 
+/** A streamed answer's first read and when it came, then the rest and when it ended. */
+async function firstAndRest(res: Response) {
+  const reader = res.body!.getReader();
+  const started = Date.now();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  const firstMs = Date.now() - started;
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read())
+    rest += new TextDecoder().decode(r.value);
+  return { first, firstMs, rest, restMs: Date.now() - started };
+}
+
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 5_000) {
   const end = Date.now() + ms;
   for (;;) {
@@ -312,17 +324,77 @@ describe("the model gateway", () => {
         { text: "later", holdMs: 3_000 },
       ),
     );
-    const reader = res.body!.getReader();
-    const started = Date.now();
-    const first = new TextDecoder().decode((await reader.read()).value);
+    const { first, firstMs, rest, restMs } = await firstAndRest(res);
     expect(first).toContain("message_start");
-    expect(Date.now() - started).toBeLessThan(2_000);
-    let rest = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read())
-      rest += new TextDecoder().decode(r.value);
+    expect(firstMs).toBeLessThan(2_000);
     expect(rest).toContain("message_stop");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+    expect(restMs).toBeGreaterThanOrEqual(2_500);
     await until("the call in the ledger", async () => ((await ledgerOf(runId)).length ? 1 : 0));
+    host.complete(runId, { message: "done" });
+    host.close();
+  });
+
+  it("a chat stream whose usage chunk is held back also passes its first chunk on at once", async () => {
+    const { host, runId, token } = await heldRun({ OPENAI_BASE_URL: `${upstream()}/v1` });
+    const usage = { input: 10, output: 3 };
+    const res = await gw(
+      "/openai/v1/chat/completions",
+      json(
+        { model: "gpt-4.1", stream: true, messages: [] },
+        { authorization: `Bearer ${token}` },
+        { text: "later", usage, holdMs: 3_000 },
+      ),
+    );
+    const { first, firstMs, rest, restMs } = await firstAndRest(res);
+    expect(first).toContain('"role":"assistant"');
+    expect(firstMs).toBeLessThan(2_000);
+    expect(rest).toContain("later");
+    expect(rest).not.toContain('"usage"');
+    expect(rest.trim().endsWith("data: [DONE]")).toBe(true);
+    expect(restMs).toBeGreaterThanOrEqual(2_500);
+    const [row] = await until("the call in the ledger", async () => {
+      const r = await ledgerOf(runId);
+      return r.length ? r : undefined;
+    });
+    expect([row.input_tokens, row.output_tokens]).toEqual([10, 3]);
+    host.complete(runId, { message: "done" });
+    host.close();
+  });
+
+  it("answers of thousands of events reach the client whole, their usage read to the end", async () => {
+    const { host, runId, token } = await heldRun({
+      ANTHROPIC_BASE_URL: upstream(),
+      OPENAI_BASE_URL: `${upstream()}/v1`,
+    });
+    // 6,000 events of 5 characters: several of the copy's 64 KB reads, the usage in the last
+    const turn = { text: "abcde", repeat: 6_000, usage: { input: 4321, output: 6000 } };
+    const calls = [
+      // read natively by the client, usage from the tee
+      ["/anthropic/v1/messages", { model: "claude-haiku-4-5", max_tokens: 10, messages: [] }],
+      [
+        "/openai/v1/chat/completions",
+        { model: "gpt-4.1", stream_options: { include_usage: true } },
+      ],
+      // the usage chunk held back: every event passes through the gateway's own reads
+      ["/openai/v1/chat/completions", { model: "gpt-4.1", messages: [] }],
+    ] as const;
+    for (const [path, body] of calls) {
+      const res = await gw(path, json({ ...body, stream: true }, { "x-api-key": token }, turn));
+      const got = await res.text();
+      expect(got.match(/abcde/g)?.length, path).toBe(6_000);
+      expect(got.includes('"usage"'), path).toBe(
+        !path.includes("chat") || "stream_options" in body,
+      );
+    }
+    const rows = await until("three calls in the ledger", async () => {
+      const r = await ledgerOf(runId);
+      return r.length === 3 ? r : undefined;
+    });
+    expect(rows.map((r) => [r.input_tokens, r.output_tokens])).toEqual([
+      [4321, 6000],
+      [4321, 6000],
+      [4321, 6000],
+    ]);
     host.complete(runId, { message: "done" });
     host.close();
   });

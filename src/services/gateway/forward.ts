@@ -7,7 +7,7 @@ import { recheckHostToken } from "../runs/token-checks.ts";
 import { holdModelCall } from "./budget.ts";
 import { verifyModelCall } from "./credential.ts";
 import { recordModelCall } from "./record.ts";
-import { type TapResult, usageTap } from "./tap.ts";
+import { readUsageOfCopy, type TapResult, usageStripTap } from "./tap.ts";
 import { resolveUpstream, type Upstream, upstreamUrl } from "./upstream.ts";
 import { noUsage } from "./usage.ts";
 
@@ -150,29 +150,23 @@ export async function forwardModelCall(o: {
     return new Response(res.body, { status: res.status, headers });
   }
   // an error answer goes to the client whole, the usage chunk we asked for was never sent
-  const strip = stripUsageChunk && res.ok;
-  const tap = usageTap({
+  const tap = {
     provider,
     sse: /text\/event-stream/i.test(res.headers.get("content-type") ?? ""),
-    stripUsageChunk: strip,
     usage: noUsage(),
     startedAt,
     // an error answer is recorded with the usage it reported, if any (else none, costing 0)
-    done: (r) => {
+    done: (r: TapResult) => {
       settle(r.usage.seen ? r.usage : null);
       if (r.usage.seen || !res.ok) record(r);
     },
-  });
-  if (strip) return new Response(res.body.pipeThrough(tap), { status: res.status, headers });
-  // the client's copy streams natively; usage is read from the other copy, which also runs to
-  // the answer's end when the client goes away first
+  };
+  if (stripUsageChunk && res.ok)
+    return new Response(res.body.pipeThrough(usageStripTap(tap)), { status: res.status, headers });
+  // the client's copy streams natively (no JavaScript per chunk on its path); usage is read from
+  // the other copy, which also runs to the answer's end when the client goes away first
   const [client, copy] = res.body.tee();
-  o.waitUntil(
-    copy
-      .pipeThrough(tap)
-      .pipeTo(new WritableStream())
-      .catch(() => {}),
-  );
+  o.waitUntil(readUsageOfCopy(copy, tap));
   return new Response(client, { status: res.status, headers });
 }
 

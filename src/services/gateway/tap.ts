@@ -3,46 +3,69 @@ import { type GatewayProvider, isUsageOnlyChunk, readUsage, type UsageSeen } fro
 /** The most of a non-streamed answer kept to read its usage; past it the answer passes unread. */
 const JSON_KEEP_MAX = 8 * 1024 * 1024;
 
-/** What every event carrying usage has in it (`"usage"`, `"usageMetadata"`), and few others do. */
-const USAGE_MARK = "sage";
+/**
+ * How much of the answer the usage copy reads at once. A provider's stream comes in one chunk per
+ * SSE event (a few tokens), a JavaScript read returns one chunk, and each read costs a turn of the
+ * runtime's event loop (tens of µs on a small machine; bench/README.md, `gateway`). Read in
+ * batches, a whole answer is a handful of turns instead of one per event.
+ */
+const COPY_READ_BYTES = 64 * 1024;
 
-/** Where the last whole SSE event of `s` ends (after its blank line), or -1 when none does. */
-function lastBoundary(s: string): number {
-  const lf = s.lastIndexOf("\n\n");
-  const crlf = s.lastIndexOf("\r\n\r\n");
-  return Math.max(lf < 0 ? -1 : lf + 2, crlf < 0 ? -1 : crlf + 4);
+/** Where the SSE event around `at` begins: after the blank line before it, or 0. */
+function eventStart(s: string, at: number): number {
+  const lf = s.lastIndexOf("\n\n", at);
+  const crlf = s.lastIndexOf("\r\n\r\n", at);
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+}
+
+/** Where the SSE event around `at` ends (after its blank line), or -1 when it is not whole yet. */
+function eventEnd(s: string, at: number): number {
+  const lf = s.indexOf("\n\n", at);
+  const crlf = s.indexOf("\r\n\r\n", at);
+  if (lf < 0) return crlf < 0 ? -1 : crlf + 4;
+  return crlf < 0 || lf < crlf ? lf + 2 : crlf + 4;
+}
+
+/**
+ * Where the next event reporting usage names it, from `from`: `"usage"` or `"usageMetadata"`
+ * followed by anything but `null`. Most events are text deltas without it (OpenAI's carry
+ * `"usage":null` when the usage chunk was asked for), and only these are parsed.
+ */
+function usageAt(s: string, from: number): number {
+  for (let i = s.indexOf('"usage', from); i >= 0; i = s.indexOf('"usage', i + 6)) {
+    let j = i + 6;
+    if (s.startsWith("Metadata", j)) j += 8;
+    if (s[j++] !== '"') continue;
+    while (s[j] === " ") j++;
+    if (s[j++] !== ":") continue;
+    while (s[j] === " ") j++;
+    if (!s.startsWith("null", j)) return i;
+  }
+  return -1;
 }
 
 export type TapResult = { usage: UsageSeen; ttfbMs: number; endedAt: number; complete: boolean };
 
-/**
- * A pass-through for a provider's answer that reads its usage on the way: every chunk goes on as
- * it came (nothing waits for the end), while a copy is cut into SSE events (or, for a JSON
- * answer, kept) to read the usage from. The gateway puts it on a tee of the answer (the client's
- * copy then streams natively), or in the client's path when it must hold a chunk back. `stripUsageChunk`: the client of an OpenAI chat stream
- * did not ask for the usage chunk the gateway asked for; events then go on whole, that one held
- * back. `done` runs once, when the answer ended or the client went away.
- */
-export function usageTap(o: {
+type TapOptions = {
   provider: GatewayProvider;
   sse: boolean;
-  stripUsageChunk: boolean;
   usage: UsageSeen;
   startedAt: number;
+  /** runs once, when the answer ended (or failed), or the client went away */
   done: (r: TapResult) => void;
-}): TransformStream<Uint8Array, Uint8Array> {
+};
+
+/**
+ * Reads the usage of an answer as it is cut into pieces of any size: SSE events are parsed only
+ * when they report usage (`usageAt`); a JSON answer is kept whole (up to JSON_KEEP_MAX).
+ * `strip` (an OpenAI chat stream whose client did not ask for the usage chunk the gateway asked
+ * for): `push` and `end` return the text to pass on, whole events with that one left out.
+ */
+function usageScanner(o: { provider: GatewayProvider; sse: boolean; usage: UsageSeen }) {
   const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
   let buffer = "";
   let kept = 0;
-  let ttfbMs = -1;
-  let finished = false;
-  const finish = (complete: boolean) => {
-    if (finished) return;
-    finished = true;
-    o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
-  };
-  const readEvent = (event: string) => {
+  const readEvent = (event: string, strip: boolean) => {
     let data = "";
     for (const line of event.split(/\r?\n/))
       if (line.startsWith("data:")) data += line.slice(line[5] === " " ? 6 : 5);
@@ -50,46 +73,115 @@ export function usageTap(o: {
     try {
       const obj = JSON.parse(data);
       readUsage(o.provider, obj, o.usage);
-      return !(o.stripUsageChunk && isUsageOnlyChunk(obj));
+      return !(strip && isUsageOnlyChunk(obj));
     } catch {
       return true;
     }
   };
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
-      if (!o.stripUsageChunk) controller.enqueue(chunk);
+  return {
+    push(chunk: Uint8Array, strip: boolean): string {
       if (!o.sse) {
         kept += chunk.byteLength;
         if (kept <= JSON_KEEP_MAX) buffer += decoder.decode(chunk, { stream: true });
-        return;
+        return "";
       }
-      buffer += decoder.decode(chunk, { stream: true });
-      const cut = lastBoundary(buffer);
-      if (cut < 0) return;
-      const complete = buffer.slice(0, cut);
-      buffer = buffer.slice(cut);
-      // most events are text deltas: only those naming usage are parsed (`usage`, `usageMetadata`)
-      if (!o.stripUsageChunk && !complete.includes(USAGE_MARK)) return;
+      const text = buffer + decoder.decode(chunk, { stream: true });
       let out = "";
-      for (const event of complete.split(/\r?\n\r?\n/)) {
-        if (!event) continue;
-        const keep = event.includes(USAGE_MARK) ? readEvent(event) : true;
-        if (keep && o.stripUsageChunk) out += `${event}\n\n`;
+      let done = 0; // the text before it is whole events, read (and passed on)
+      for (let at = usageAt(text, 0); at >= 0; at = usageAt(text, done)) {
+        const end = eventEnd(text, at);
+        if (end < 0) break; // its event is not whole yet
+        const start = Math.max(done, eventStart(text, at));
+        const keep = readEvent(text.slice(start, end), strip);
+        if (strip) out += text.slice(done, keep ? end : start);
+        done = end;
       }
-      if (out) controller.enqueue(encoder.encode(out));
+      const whole = Math.max(done, eventStart(text, text.length));
+      if (strip) out += text.slice(done, whole);
+      buffer = text.slice(whole);
+      return out;
     },
-    flush(controller) {
-      if (o.sse) {
-        if (buffer && readEvent(buffer) && o.stripUsageChunk)
-          controller.enqueue(encoder.encode(buffer));
-      } else if (kept <= JSON_KEEP_MAX) {
+    end(strip: boolean): string {
+      if (o.sse) return buffer && readEvent(buffer, strip) && strip ? buffer : "";
+      if (kept <= JSON_KEEP_MAX) {
         try {
           readUsage(o.provider, JSON.parse(buffer + decoder.decode()), o.usage);
         } catch {
           // not JSON after all: nothing to read
         }
       }
+      return "";
+    },
+  };
+}
+
+/**
+ * Reads the usage of a copy of the answer (a tee: the client's copy streams natively and is never
+ * waited for). Its first chunk is read as it comes (when the answer started: `ttfbMs`); the rest
+ * is piped natively into a buffer read COPY_READ_BYTES at a time, not one provider chunk at a
+ * time. Runs to the answer's end even when the client went away; never rejects.
+ */
+export async function readUsageOfCopy(copy: ReadableStream<Uint8Array>, o: TapOptions) {
+  const scan = usageScanner(o);
+  let ttfbMs = -1;
+  let complete = false;
+  try {
+    const first = copy.getReader();
+    const r = await first.read();
+    ttfbMs = Date.now() - o.startedAt;
+    first.releaseLock();
+    if (!r.done) {
+      scan.push(r.value, false);
+      const pipe = new IdentityTransformStream();
+      const piped = copy.pipeTo(pipe.writable);
+      piped.catch(() => {}); // the read below fails with it
+      const reader = pipe.readable.getReader({ mode: "byob" });
+      let buf = new ArrayBuffer(COPY_READ_BYTES);
+      for (;;) {
+        const { done, value } = await reader.readAtLeast(COPY_READ_BYTES, new Uint8Array(buf));
+        if (value?.byteLength) scan.push(value, false);
+        if (done || !value) break;
+        buf = value.buffer as ArrayBuffer;
+      }
+      await piped;
+    }
+    scan.end(false);
+    complete = true;
+  } catch {
+    // the answer broke off: what was read so far is recorded
+  } finally {
+    o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
+  }
+}
+
+/**
+ * The client's path when the gateway must hold a chunk back (`stripUsageChunk`: the client of an
+ * OpenAI chat stream did not ask for the usage chunk the gateway asked for): whole events go on
+ * as they come (nothing waits for the end), that one left out, while their usage is read. Every
+ * provider chunk is read by JavaScript here (one turn of the runtime each): the only path that
+ * does. `done` runs once, when the answer ended or the client went away.
+ */
+export function usageStripTap(o: TapOptions): TransformStream<Uint8Array, Uint8Array> {
+  const encoder = new TextEncoder();
+  const scan = usageScanner(o);
+  let ttfbMs = -1;
+  let finished = false;
+  const finish = (complete: boolean) => {
+    if (finished) return;
+    finished = true;
+    o.done({ usage: o.usage, ttfbMs: Math.max(ttfbMs, 0), endedAt: Date.now(), complete });
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
+      // an answer that is not a stream after all has no usage chunk to hold back
+      if (!o.sse) return void (scan.push(chunk, false), controller.enqueue(chunk));
+      const out = scan.push(chunk, true);
+      if (out) controller.enqueue(encoder.encode(out));
+    },
+    flush(controller) {
+      const out = scan.end(true);
+      if (out) controller.enqueue(encoder.encode(out));
       finish(true);
     },
     // the client went away mid-answer: what was seen so far is recorded
