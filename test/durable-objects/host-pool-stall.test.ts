@@ -5,8 +5,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Json, newTeam } from "../helpers/api.ts";
-import { poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
-import { insertRunRow } from "../helpers/runs.ts";
+import { eventually, poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
+import { insertRunRow, runRow } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
@@ -56,7 +56,14 @@ describe("HostPool: a failed pump is tried again", () => {
     const { host, runId } = await waitingRun(t);
     await setColumn(runId, "agent_config", "{not json");
     host.hello({ capacity: 1 });
-    await new Promise((r) => setTimeout(r, 500));
+    // dispatched (PENDING), then its assignment could not be built: handed back, still in line
+    // (read raw: the API cannot read the spoiled row)
+    const back = await eventually("the hand-back", async () => {
+      const row = await runRow(runId);
+      return row?.status_message?.includes("Queued again") && row;
+    });
+    expect(back.state).toBe("QUEUED");
+    expect((await poolState(t.teamId)).line.map((e) => e.run_id)).toEqual([runId]);
     expect(host.assignments()).toEqual([]);
     await setColumn(runId, "agent_config", "{}");
     const a = await host.assignmentOf(runId, 0, RETRY_WAIT_MS);
