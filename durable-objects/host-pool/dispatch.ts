@@ -42,12 +42,14 @@ export const MAX_ATTEMPTS = 3;
 /** When some waiting runs could not be told why they wait (their session call failed), when the pool tries again. */
 export const LINE_RETRY_MS = 5_000;
 
-/** After a pump threw, when the alarm pumps again (doubling with each failure in a row, up to the max). */
+/** After a pump threw, when the alarm pumps again: doubled per failure in a row, up to the max. */
 export const PUMP_RETRY_MS = 1_000;
 export const PUMP_RETRY_MAX_MS = 30_000;
 
 /** The actor of what the pool does to a run by itself. */
 export const SYSTEM = { type: "system" as const, id: "dispatch" };
+
+type RunRef = { runId: string; teamId: string };
 
 /** What dispatch needs of its HostPool. */
 export type PoolDeps = {
@@ -333,7 +335,7 @@ export class Dispatch {
    * (PENDING), which the next pump's `dispatch` would then find refused, and the run would leave
    * the line held by no host. Best effort: a run still QUEUED refuses the `requeue`.
    */
-  private async handBackOnThrow<T>(ref: { runId: string; teamId: string }, give: () => Promise<T>) {
+  private async handBackOnThrow<T>(ref: RunRef, give: () => Promise<T>) {
     try {
       return await give();
     } catch (err) {
