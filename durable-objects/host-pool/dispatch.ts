@@ -12,12 +12,14 @@ import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
 import {
+  countAttempt,
   dropLine,
   enqueue,
   heldAll,
   heldGet,
   hold,
   type HeldEntry,
+  type LineEntry,
   lineGet,
   markSession,
   scheduleAlarm,
@@ -48,8 +50,6 @@ export const PUMP_RETRY_MAX_MS = 30_000;
 
 /** The actor of what the pool does to a run by itself. */
 export const SYSTEM = { type: "system" as const, id: "dispatch" };
-
-type RunRef = { runId: string; teamId: string };
 
 /** What dispatch needs of its HostPool. */
 export type PoolDeps = {
@@ -276,7 +276,7 @@ export class Dispatch {
     this.atLimit = null;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const session = runSession(env, next.run_id);
-    const given = await this.handBackOnThrow(ref, async () => {
+    const given = await this.handBackOnThrow(next, async () => {
       const dispatched = await session.command(
         ref,
         "dispatch",
@@ -302,7 +302,7 @@ export class Dispatch {
       return { dispatched, built };
     });
     if (!given) {
-      dropLine(sql, next.run_id); // cancelled or ended meanwhile
+      dropLine(sql, next.run_id); // cancelled or ended meanwhile, or ended for failing
       return true;
     }
     const { dispatched, built } = given;
@@ -333,12 +333,30 @@ export class Dispatch {
    * Runs `give` (the run's `dispatch` and its assignment's building); if it throws, the run, which
    * stays in line, is handed back to QUEUED first: its session may have taken the `dispatch`
    * (PENDING), which the next pump's `dispatch` would then find refused, and the run would leave
-   * the line held by no host. Best effort: a run still QUEUED refuses the `requeue`.
+   * the line held by no host (best effort: a run still QUEUED refuses the `requeue`). Each such
+   * failure counts as an offer: after MAX_ATTEMPTS the run ends ERROR and leaves the line, so one
+   * run that always fails does not hold up the runs behind it.
    */
-  private async handBackOnThrow<T>(ref: RunRef, give: () => Promise<T>) {
+  private async handBackOnThrow<T>(next: LineEntry, give: () => Promise<T>) {
     try {
       return await give();
     } catch (err) {
+      const ref = { runId: next.run_id, teamId: next.team_id };
+      const attempts = next.attempts + 1;
+      log.error("run not given to its host; handed back", {
+        run_id: ref.runId,
+        attempts,
+        error: err,
+      });
+      if (attempts >= MAX_ATTEMPTS) {
+        // the status is public (a shared run shows it): the error itself is in the log only
+        const message =
+          `Could not be given to a host after ${attempts} tries: the platform failed while ` +
+          "preparing it; start a new run, and check the platform's logs if it repeats";
+        await this.end(ref, message, "internal_error");
+        return null; // out of line
+      }
+      countAttempt(this.sql, next);
       const status = { message: "Queued again: the pool could not give it to a host; retrying" };
       await runSession(this.deps.env, ref.runId)
         .command(ref, "requeue", SYSTEM, status)

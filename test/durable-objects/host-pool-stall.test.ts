@@ -4,6 +4,7 @@
 // run's session (its status_message) or the building of its assignment (its agent_config) throws.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MAX_ATTEMPTS } from "../../durable-objects/host-pool/dispatch.ts";
 import { type Json, newTeam } from "../helpers/api.ts";
 import { eventually, poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
 import { insertRunRow, runRow } from "../helpers/runs.ts";
@@ -16,17 +17,14 @@ const RETRY_WAIT_MS = 6_000;
 const setColumn = (runId: string, column: "status_message" | "agent_config", value: string) =>
   env.DB.prepare(`UPDATE runs SET ${column} = ? WHERE id = ?`).bind(value, runId).run();
 
+const offer = (t: Team, runId: string) =>
+  poolStub(t.teamId).offer({ runId, teamId: t.teamId, pool: "warp", executionId: 1 });
+
 /** A QUEUED run waiting in the platform pool, whose host is connected but has not said hello. */
 async function waitingRun(t: Team) {
   const host = await TestHost.connect(t.key, "warp", false);
   const { id: runId } = await insertRunRow(t, { prompt: "Stall", title: "Stall" });
-  const offered = await poolStub(t.teamId).offer({
-    runId,
-    teamId: t.teamId,
-    pool: "warp",
-    executionId: 1,
-  });
-  expect(offered).toEqual({ ok: true, status: "waiting" });
+  expect(await offer(t, runId)).toEqual({ ok: true, status: "waiting" });
   // the line's message is written to the row behind the offer: let it land before spoiling it
   const told = (r: Json) => /no host is connected/.test(r.status_message?.message ?? "");
   await untilRun(t.key, runId, told);
@@ -74,4 +72,30 @@ describe("HostPool: a failed pump is tried again", () => {
     await untilRun(t.key, runId, (r: Json) => r.state === "CLAIMED");
     host.close();
   }, 20_000);
+
+  it("a run whose assignment never builds ends ERROR at MAX_ATTEMPTS; the next goes", async () => {
+    const t = await newTeam("stall-never");
+    const { host, runId } = await waitingRun(t);
+    const { id: behind } = await insertRunRow(t, { prompt: "Behind", title: "Behind" });
+    await offer(t, behind);
+    await setColumn(runId, "agent_config", "{not json");
+    host.hello({ capacity: 1 });
+    // tried MAX_ATTEMPTS times (the alarm's retries 1 s and 2 s apart), then ended
+    const ended = await eventually(
+      "the spoiled run's end",
+      async () => {
+        const row = await runRow(runId);
+        return row?.state === "ERROR" && row;
+      },
+      10_000,
+    );
+    expect(JSON.parse(ended.status_message!)).toMatchObject({
+      message: expect.stringContaining(`after ${MAX_ATTEMPTS} tries: the platform failed`),
+      error_code: "internal_error",
+    });
+    await host.assignmentOf(behind, 0, RETRY_WAIT_MS);
+    expect(host.assignedIds()).toEqual([behind]);
+    expect((await poolState(t.teamId)).line).toEqual([]);
+    host.close();
+  }, 25_000);
 });
