@@ -361,7 +361,7 @@ export class Dispatch {
       await runSession(this.deps.env, ref.runId)
         .command(ref, "requeue", SYSTEM, status)
         .then(
-          (r) => r.ok && markSession(this.sql, ref.runId), // it just answered
+          () => markSession(this.sql, ref.runId), // it answered: its session exists now
           (e) => log.error("hand-back failed", { run_id: ref.runId, error: e }),
         );
       throw err;
