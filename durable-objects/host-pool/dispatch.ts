@@ -12,12 +12,14 @@ import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
 import {
+  countAttempt,
   dropLine,
   enqueue,
   heldAll,
   heldGet,
   hold,
   type HeldEntry,
+  type LineEntry,
   lineGet,
   markSession,
   scheduleAlarm,
@@ -42,6 +44,10 @@ export const MAX_ATTEMPTS = 3;
 /** When some waiting runs could not be told why they wait (their session call failed), when the pool tries again. */
 export const LINE_RETRY_MS = 5_000;
 
+/** After a pump threw, when the alarm pumps again: doubled per failure in a row, up to the max. */
+export const PUMP_RETRY_MS = 1_000;
+export const PUMP_RETRY_MAX_MS = 30_000;
+
 /** The actor of what the pool does to a run by itself. */
 export const SYSTEM = { type: "system" as const, id: "dispatch" };
 
@@ -64,6 +70,8 @@ export type PoolDeps = {
 export class Dispatch {
   private pumping = false;
   private pumpAgain = false;
+  /** pumps that threw in a row: the next retry waits longer */
+  private pumpFailures = 0;
   private lastAssigned = new Map<string, number>();
   private lastEnqueuedAt = 0;
   /** set while the head of the line waits for the team's concurrency limit */
@@ -156,7 +164,13 @@ export class Dispatch {
     await runSession(this.deps.env, ref.runId).command(ref, "error", SYSTEM, status);
   }
 
-  /** Assigns waiting runs to hosts with free capacity until one of the two runs out. */
+  /**
+   * Assigns waiting runs to hosts with free capacity until one of the two runs out. A pump that
+   * throws (a D1 read, a session call) leaves the run it was giving in line, and what asked for
+   * it (a host's hello or report, a pump asked for meanwhile) pumps only once: the pool's alarm
+   * pumps again soon, later after each failure in a row (the error still reaches the caller: an
+   * offer is redelivered by the RUNS queue).
+   */
   async pump() {
     if (this.pumping) {
       this.pumpAgain = true;
@@ -169,6 +183,16 @@ export class Dispatch {
         while (await this.assignNext());
         await this.startContainers();
       } while (this.pumpAgain);
+      this.pumpFailures = 0;
+    } catch (err) {
+      const retryMs = Math.min(PUMP_RETRY_MAX_MS, PUMP_RETRY_MS * 2 ** this.pumpFailures++);
+      log.error("pump failed; the alarm tries again", {
+        pool: this.deps.who().pool,
+        retry_ms: retryMs,
+        error: err,
+      });
+      await this.alarmIn(retryMs);
+      throw err;
     } finally {
       this.pumping = false;
     }
@@ -252,31 +276,36 @@ export class Dispatch {
     this.atLimit = null;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const session = runSession(env, next.run_id);
-    const dispatched = await session.command(
-      ref,
-      "dispatch",
-      SYSTEM,
-      {
-        message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
-      },
-      // the row just read: a session opening now starts from it rather than read it again
-      { maxRunMs: load.maxRunTimeSeconds * 1000, row: reads.inputs.row ?? undefined },
-    );
-    if (!dispatched.ok) {
-      dropLine(sql, next.run_id); // cancelled or ended meanwhile
+    const given = await this.handBackOnThrow(next, async () => {
+      const dispatched = await session.command(
+        ref,
+        "dispatch",
+        SYSTEM,
+        {
+          message: `Offered to host ${target.state.worker_id}; waiting for it to claim the run`,
+        },
+        // the row just read: a session opening now starts from it rather than read it again
+        { maxRunMs: load.maxRunTimeSeconds * 1000, row: reads.inputs.row ?? undefined },
+      );
+      if (!dispatched.ok) return null;
+      const built = await buildAssignment(env, {
+        ...ref,
+        executionId: dispatched.execution_id,
+        startedBy: dispatched.started_by,
+        inputs: reads.inputs,
+        holder: {
+          actor: { type: "host", id: this.deps.who().pool },
+          maxRunTimeSeconds: load.maxRunTimeSeconds,
+          keyId: target.state.key_id,
+        },
+      });
+      return { dispatched, built };
+    });
+    if (!given) {
+      dropLine(sql, next.run_id); // cancelled or ended meanwhile, or ended for failing
       return true;
     }
-    const built = await buildAssignment(env, {
-      ...ref,
-      executionId: dispatched.execution_id,
-      startedBy: dispatched.started_by,
-      inputs: reads.inputs,
-      holder: {
-        actor: { type: "host", id: this.deps.who().pool },
-        maxRunTimeSeconds: load.maxRunTimeSeconds,
-        keyId: target.state.key_id,
-      },
-    });
+    const { dispatched, built } = given;
     if (!built.ok) {
       if (built.code === "internal_error") await this.end(ref, built.message, "internal_error");
       dropLine(sql, next.run_id);
@@ -298,6 +327,45 @@ export class Dispatch {
     if (target.state.single) markServed(target);
     send(target.ws, { type: "task_assignment", data: built.assignment });
     return true;
+  }
+
+  /**
+   * Runs `give` (the run's `dispatch` and its assignment's building); if it throws, the run, which
+   * stays in line, is handed back to QUEUED first: its session may have taken the `dispatch`
+   * (PENDING), which the next pump's `dispatch` would then find refused, and the run would leave
+   * the line held by no host (best effort: a run still QUEUED refuses the `requeue`). Each such
+   * failure counts as an offer: after MAX_ATTEMPTS the run ends ERROR and leaves the line, so one
+   * run that always fails does not hold up the runs behind it.
+   */
+  private async handBackOnThrow<T>(next: LineEntry, give: () => Promise<T>) {
+    try {
+      return await give();
+    } catch (err) {
+      const ref = { runId: next.run_id, teamId: next.team_id };
+      const attempts = next.attempts + 1;
+      log.error("run not given to its host; handed back", {
+        run_id: ref.runId,
+        attempts,
+        error: err,
+      });
+      if (attempts >= MAX_ATTEMPTS) {
+        // the status is public (a shared run shows it): the error itself is in the log only
+        const message =
+          `Could not be given to a host after ${attempts} tries: the platform failed while ` +
+          "preparing it; start a new run, and check the platform's logs if it repeats";
+        await this.end(ref, message, "internal_error");
+        return null; // out of line
+      }
+      countAttempt(this.sql, next);
+      const status = { message: "Queued again: the pool could not give it to a host; retrying" };
+      await runSession(this.deps.env, ref.runId)
+        .command(ref, "requeue", SYSTEM, status)
+        .then(
+          () => markSession(this.sql, ref.runId), // it answered: its session exists now
+          (e) => log.error("hand-back failed", { run_id: ref.runId, error: e }),
+        );
+      throw err;
+    }
   }
 
   /**

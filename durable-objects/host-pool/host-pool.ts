@@ -209,7 +209,8 @@ export class HostPool extends DurableObject<Env> {
     const { heartbeat, silent, lostGrace } = timings(this.env);
     for (const ws of closeSilent(this.ctx, silent, now)) await this.hostGone(ws);
     await this.holds.loseExpired(now, lostGrace);
-    await this.dispatch.pump();
+    // a pump that throws is logged and has set this alarm to try again: the leases still go on
+    await this.dispatch.pump().catch(() => {});
     // also what a refresh that never finished (the object was evicted) left untold, anywhere in line
     this.dispatch.line.behindChanged();
     const untold = await this.dispatch.line.refresh();

@@ -192,6 +192,16 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
   );
 }
 
+/** One more offer of a run that stays in line (its place kept). */
+export const countAttempt = (sql: SqlStorage, e: LineEntry) =>
+  sql.exec(
+    `UPDATE line SET attempts = attempts + 1
+     WHERE run_id = ? AND execution_id = ? AND attempts = ?`,
+    e.run_id,
+    e.execution_id,
+    e.attempts,
+  );
+
 export function dropLine(sql: SqlStorage, runId: string) {
   sql.exec("DELETE FROM line WHERE run_id = ?", runId);
   sql.exec("DELETE FROM sessions WHERE run_id = ?", runId);
