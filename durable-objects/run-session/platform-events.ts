@@ -3,7 +3,7 @@ import { log } from "../../src/lib/log.ts";
 import { emitPlatformEvent, eventIdFor } from "../../src/lib/platform-events.ts";
 import { emitPlatformEvents, SEND_BATCH_MAX } from "../../src/lib/platform-events.ts";
 import type { Session } from "./session.ts";
-import { listEventsOfTypes } from "./storage.ts";
+import { lastSeq, listEventsOfTypes } from "./storage.ts";
 
 // The run's platform events (run.state_changed, run.completed, run.followup) come from its event
 // log, which is its outbox: a change of state and its log entry commit together, and
@@ -11,7 +11,8 @@ import { listEventsOfTypes } from "./storage.ts";
 // fails is tried again from the alarm, so no state change is lost; an entry sent twice (a failure
 // after the send, a retried drain) keeps its id, derived from the run and the entry's seq, which
 // the consumers deduplicate by. Only entries actually written are sent: a host's report retried
-// after it was applied writes nothing, so it emits nothing.
+// after it was applied writes nothing, so it emits nothing. Nor are they sent when no one hears
+// them (`Session.heard`, read with the summary's write: src/lib/platform-listeners.ts).
 
 const CURSOR = "platform_events_seq";
 const FAILURES = "platform_events_failures";
@@ -32,11 +33,20 @@ export function startPlatformEvents(s: Session, seq: number) {
 export async function emitRecorded(s: Session, before?: number): Promise<void> {
   const run = s.run;
   if (!run) return;
+  const heard = s.heard;
+  s.heard = undefined;
   const kv = s.ctx.storage.kv;
   let from = kv.get<number>(CURSOR);
   if (from === undefined) {
     if (before === undefined) return;
     from = before - 1;
+  }
+  if (heard === false) {
+    // no webhook and no integration thread when the change was written: its events are news
+    // to no one, now or later (a webhook made afterwards hears of the changes after it)
+    kv.put(CURSOR, Math.max(from, lastSeq(s.sql)));
+    if (kv.get(FAILURES) !== undefined) kv.delete(FAILURES);
+    return;
   }
   for (;;) {
     const entries = listEventsOfTypes(s.sql, from, SOURCES, BATCH);

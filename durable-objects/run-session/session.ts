@@ -41,6 +41,11 @@ export class Session {
   /** what the run's D1 row holds, as far as this instance knows (null: unknown, write it all) */
   private d1: D1Columns | null = null;
   private syncing: Promise<void> = Promise.resolve();
+  /**
+   * Whether anyone heard of the run's platform events when its summary was last written (read
+   * with that write); `emitRecorded` takes it once. Unknown (no write just made): they are sent.
+   */
+  heard: boolean | undefined = undefined;
   /** whether this instance asked its pool to tell it why the run waits (line.ts `watchLine`) */
   watching = false;
   /** Server-Sent Events listeners (in memory: an open SSE response keeps this object awake). */
@@ -105,8 +110,9 @@ export class Session {
     const target = run.summary_seq;
     try {
       const written = d1Columns(run);
-      const took = await writeSummary(this.env.DB, run, this.d1);
+      const { took, heard } = await writeSummary(this.env.DB, run, this.d1);
       this.d1 = took ? written : null;
+      this.heard = heard;
       if (target > run.synced_seq) {
         run.synced_seq = target;
         updateRun(this.sql, run);

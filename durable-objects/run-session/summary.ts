@@ -3,6 +3,7 @@ import { and, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
 import { statementOnce } from "../../src/db/statements.ts";
+import { heardOf, heardStatement } from "../../src/lib/platform-listeners.ts";
 import type { RunRecord } from "./storage.ts";
 
 /** The summary columns of a run's D1 row that its indexes cover (state, updated_at) or that rarely change. */
@@ -23,16 +24,20 @@ export const d1Columns = (r: RunRecord): D1Columns => ({
  * `known` is what the row is known to hold already: those columns are left out when unchanged.
  * `runs` has a dozen `(team_id, …, updated_at)` indexes, and SQLite rewrites every index whose
  * column an UPDATE sets, even to the same value; a status message alone touches none of them.
- * Without `known` every column is written. Answers whether the row took the write.
+ * Without `known` every column is written. Answers whether the row took the write, and, read
+ * in the same batch, whether anyone hears of the run's platform events (`platform-listeners.ts`).
  */
 export async function writeSummary(
   db: D1Database,
   r: RunRecord,
   known?: D1Columns | null,
-): Promise<boolean> {
+): Promise<{ took: boolean; heard: boolean }> {
   const changed = TRACKED.filter((c) => !known || known[c] !== r[c]);
-  const result = await summaryUpdate(changed)(createDb(db), r).run();
-  return result.meta.changes > 0;
+  const [update, heard] = await db.batch([
+    summaryUpdate(changed)(createDb(db), r),
+    heardStatement(db, { teamId: r.team_id, runId: r.id }),
+  ]);
+  return { took: update.meta.changes > 0, heard: heardOf(heard) };
 }
 
 /** The schema's key of each `runs` column, by its D1 name (the run record's keys are D1 names). */

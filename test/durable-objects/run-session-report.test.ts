@@ -2,8 +2,23 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { HostReport } from "../../durable-objects/run-session/report.ts";
 import { type Json, newTeam } from "../helpers/api.ts";
-import { advance, eventsOf, HOST_ACTOR, insertRunRow, runRow, sessionOf } from "../helpers/runs.ts";
+import {
+  advance,
+  createRun,
+  eventsOf,
+  HOST_ACTOR,
+  insertRunRow,
+  runRow,
+  sessionOf,
+} from "../helpers/runs.ts";
 import { attach } from "../helpers/sockets.ts";
+import { createWebhook, receiverEndpoint } from "../helpers/webhooks.ts";
+
+/** The team's first webhook: from then on the run's platform events have someone to go to. */
+async function listen(key: string) {
+  const receiver = await receiverEndpoint();
+  await createWebhook(key, { url: receiver.url, event_types: ["run.completed"] });
+}
 
 /** A run its host claimed (seq 3 is the claim), with a watcher attached and past its replay. */
 async function claimedRun() {
@@ -50,7 +65,8 @@ describe("RunSession.report: a holder's report is one call", () => {
   });
 
   it("sends the platform events of one report in one queue message, in order", async () => {
-    const { ref, watcher, report } = await claimedRun();
+    const { team, ref, watcher, report } = await claimedRun();
+    await listen(team.key);
     const queue = Object.getPrototypeOf(env.EVENTS) as Queue;
     const send = vi.spyOn(queue, "send");
     const sendBatch = vi.spyOn(queue, "sendBatch");
@@ -68,6 +84,41 @@ describe("RunSession.report: a holder's report is one call", () => {
         ["run.state_changed", "SUCCEEDED"],
         ["run.completed", "SUCCEEDED"],
       ]);
+    } finally {
+      send.mockRestore();
+      sendBatch.mockRestore();
+      watcher.close();
+    }
+  });
+
+  it("sends no platform event no one hears: none before the team's first webhook, all after", async () => {
+    const { team, ref, watcher, report } = await claimedRun();
+    // every queue binding shares the prototype: the RUNS queue's dispatch messages are not events
+    const queue = Object.getPrototypeOf(env.EVENTS) as Queue;
+    const send = vi.spyOn(queue, "send");
+    const sendBatch = vi.spyOn(queue, "sendBatch");
+    const isEvent = (m: unknown) => !!m && typeof m === "object" && !("kind" in m);
+    const sentOne = () => send.mock.calls.map(([m]) => m).filter(isEvent) as Json[];
+    const sentBatches = () =>
+      sendBatch.mock.calls.map(([b]) => [...b].map((m) => m.body)).filter((b) => b.every(isEvent));
+    try {
+      // no webhook, no integration thread: a change, and a new run's creation, send nothing
+      await report({ type: "task_started", data: { task_id: ref.runId } });
+      const quiet = await createRun(team.key);
+      expect(sentOne()).toEqual([]);
+      expect(sentBatches()).toEqual([]);
+      // the changes made once a webhook exists are sent, and only those
+      await listen(team.key);
+      await report({ type: "task_completed", data: { task_id: ref.runId, message: "Done" } });
+      const batches = sentBatches() as { events: { type: string }[] }[][];
+      expect(batches).toHaveLength(1);
+      expect(batches[0][0].events.map((e) => e.type)).toEqual([
+        "run.state_changed",
+        "run.completed",
+      ]);
+      const loud = await createRun(team.key);
+      expect(sentOne().map((m) => [m.type, m.data.run_id])).toEqual([["run.created", loud]]);
+      expect(loud).not.toBe(quiet);
     } finally {
       send.mockRestore();
       sendBatch.mockRestore();

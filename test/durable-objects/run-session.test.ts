@@ -340,7 +340,7 @@ describe("RunSession", () => {
       summary_seq: 11,
       updated_at: before.updated_at,
     });
-    expect(await writeSummary(env.DB, { ...record, summary_seq: 11 }, known)).toBe(false); // not newer: refused
+    expect((await writeSummary(env.DB, { ...record, summary_seq: 11 }, known)).took).toBe(false); // not newer: refused
   });
 
   it("writes a summary only to its own team's row", async () => {

@@ -32,6 +32,7 @@ import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
 import { noteAuditTarget } from "../../lib/audit-note.ts";
 import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
+import { heardOf, heardStatement } from "../../lib/platform-listeners.ts";
 
 export type CreateRunInput = {
   request: RunAgentRequest;
@@ -195,7 +196,7 @@ export async function createRun({
     key,
     value,
   }));
-  const [loaded] = await ctx.env.DB.batch<TeamLoad>([
+  const written = await ctx.env.DB.batch<TeamLoad>([
     teamLoad(ctx.db, { teamId: ctx.teamId }),
     insertRun(ctx.db, row),
     ...(metadataRows.length
@@ -205,13 +206,17 @@ export async function createRun({
       ? [asStatement(ctx.db, completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed))]
       : []),
     ...(input.alsoWrite?.(id, now) ?? []),
+    // last: it sees the thread an integration's `alsoWrite` made
+    heardStatement(ctx.env.DB, { teamId: ctx.teamId, runId: id }),
   ]);
-  const load = loaded.results[0];
+  const load = written[0].results[0];
+  const heard = heardOf(written[written.length - 1]);
   if (ctx.idempotency) ctx.idempotency.completed = true;
   // the audit entry's target, so the middleware need not parse the answer back for its id
   noteAuditTarget(ctx, "run", id);
-  // the run exists from here: its event goes out beside the dispatch; losing it never fails the request
-  const created = emitPlatformEventOrLog(ctx.env, {
+  // the run exists from here: its event goes out beside the dispatch (to its team's webhooks and
+  // its integration, if it has either); losing it never fails the request
+  const created = heard && emitPlatformEventOrLog(ctx.env, {
     team_id: ctx.teamId,
     type: "run.created",
     at: now,
