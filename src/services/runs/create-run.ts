@@ -216,19 +216,21 @@ export async function createRun({
   noteAuditTarget(ctx, "run", id);
   // the run exists from here: its event goes out beside the dispatch (to its team's webhooks and
   // its integration, if it has either); losing it never fails the request
-  const created = heard && emitPlatformEventOrLog(ctx.env, {
-    team_id: ctx.teamId,
-    type: "run.created",
-    at: now,
-    data: {
-      run_id: id,
-      state: "QUEUED",
-      source: row.source,
-      title: row.title,
-      execution_location: location,
-      ...(row.scheduleId ? { schedule_id: row.scheduleId } : {}),
-    },
-  });
+  const created =
+    heard &&
+    emitPlatformEventOrLog(ctx.env, {
+      team_id: ctx.teamId,
+      type: "run.created",
+      at: now,
+      data: {
+        run_id: id,
+        state: "QUEUED",
+        source: row.source,
+        title: row.title,
+        execution_location: location,
+        ...(row.scheduleId ? { schedule_id: row.scheduleId } : {}),
+      },
+    });
   // Oz's `at_capacity`: the run is queued behind the team's concurrency limit (the idempotent
   // replay of this answer omits it: it described that moment, not the run)
   if (load && load.active >= capLimits(load, getConfig(ctx.env)).maxConcurrentRuns)
