@@ -44,35 +44,7 @@ export async function listRuns({
   ctx: Ctx;
   input: ListRunsInput;
 }): Promise<{ runs: RunItem[]; page_info: { has_next_page: boolean; next_cursor?: string } }> {
-  const sortCol = SORT_COLUMNS[input.sort_by];
-  const order = input.sort_order;
-  const where: (SQL | undefined)[] = [
-    eq(runs.teamId, ctx.teamId),
-    visibleTo(ctx),
-    ...filters(ctx, input),
-  ];
-  if (input.cursor) {
-    const c = decodeCursor(input.cursor, input.sort_by, order);
-    const keyset =
-      order === "desc"
-        ? sql`(${sortCol}, ${runs.id}) < (${c.value}, ${c.id})`
-        : sql`(${sortCol}, ${runs.id}) > (${c.value}, ${c.id})`;
-    where.push(keyset);
-  }
-  const dir = order === "desc" ? desc : asc;
-  const rows = await ctx.db
-    .select({
-      row: runs,
-      displayName: users.displayName,
-      email: users.email,
-      artifacts: artifactsJson,
-      usage: usageJson,
-    })
-    .from(runs)
-    .leftJoin(users, eq(users.id, runs.creatorId))
-    .where(and(...where))
-    .orderBy(dir(sortCol), dir(runs.id))
-    .limit(input.limit + 1);
+  const rows = await listRunsQuery(ctx, input);
   const page = rows.slice(0, input.limit);
   const hasNext = rows.length > input.limit;
   const last = page.at(-1)?.row;
@@ -92,7 +64,7 @@ export async function listRuns({
         ? {
             next_cursor: encodeCursor({
               sortBy: input.sort_by,
-              order,
+              order: input.sort_order,
               value: sortValue(last, input.sort_by),
               id: last.id,
             }),
@@ -100,6 +72,42 @@ export async function listRuns({
         : {}),
     },
   };
+}
+
+/**
+ * The page's query, unsent: `listRuns` runs it, and the query-plan test examines its SQL for
+ * every filter and sort (test/integration/runs-list-plans.test.ts).
+ */
+export function listRunsQuery(ctx: Ctx, input: ListRunsInput) {
+  const sortCol = SORT_COLUMNS[input.sort_by];
+  const order = input.sort_order;
+  const where: (SQL | undefined)[] = [
+    eq(runs.teamId, ctx.teamId),
+    visibleTo(ctx),
+    ...filters(ctx, input),
+  ];
+  if (input.cursor) {
+    const c = decodeCursor(input.cursor, input.sort_by, order);
+    const keyset =
+      order === "desc"
+        ? sql`(${sortCol}, ${runs.id}) < (${c.value}, ${c.id})`
+        : sql`(${sortCol}, ${runs.id}) > (${c.value}, ${c.id})`;
+    where.push(keyset);
+  }
+  const dir = order === "desc" ? desc : asc;
+  return ctx.db
+    .select({
+      row: runs,
+      displayName: users.displayName,
+      email: users.email,
+      artifacts: artifactsJson,
+      usage: usageJson,
+    })
+    .from(runs)
+    .leftJoin(users, eq(users.id, runs.creatorId))
+    .where(and(...where))
+    .orderBy(dir(sortCol), dir(runs.id))
+    .limit(input.limit + 1);
 }
 
 function sortValue(row: typeof runs.$inferSelect, sortBy: ListRunsQuery["sort_by"]) {
