@@ -34,6 +34,13 @@ const SORT_COLUMNS = {
 export type ListRunsInput = ListRunsQuery & { metadata?: Record<string, string> };
 
 /**
+ * Up to this many matches, a filtered list sorted by `updated_at` or `title` reads its filter's
+ * matches through the filter's index and sorts them; past it, it walks the team's runs in the
+ * sort's index until the page is full (docs/scaling.md, "Which list plans").
+ */
+export const NARROW_MAX = 1000;
+
+/**
  * Lists the runs the caller can see, filtered and sorted, one keyset page at a time:
  * the cursor holds the last row's (sort value, id), so pages stay stable while runs are inserted.
  */
@@ -44,7 +51,8 @@ export async function listRuns({
   ctx: Ctx;
   input: ListRunsInput;
 }): Promise<{ runs: RunItem[]; page_info: { has_next_page: boolean; next_cursor?: string } }> {
-  const rows = await listRunsQuery(ctx, input);
+  const narrow = sortsMatches(input) && (await fewerMatches(ctx, input, NARROW_MAX));
+  const rows = await listRunsQuery(ctx, input, narrow);
   const page = rows.slice(0, input.limit);
   const hasNext = rows.length > input.limit;
   const last = page.at(-1)?.row;
@@ -75,11 +83,47 @@ export async function listRuns({
 }
 
 /**
- * The page's query, unsent: `listRuns` runs it, and the query-plan test examines its SQL for
- * every filter and sort (test/integration/runs-list-plans.test.ts).
+ * Whether the list has a filter with an index of its own whose order is not the sort's: the
+ * filters' indexes end in `(created_at, id)` and the state's in `updated_at` or `created_at`, so
+ * that no state change rewrites them. SQLite then has two ways: walk the team's runs in the
+ * sort's index (cheap when the filter matches many) or narrow to the filter and sort (cheap when
+ * it matches few); without statistics it always walks, so `listRuns` counts and tells it.
  */
-export function listRunsQuery(ctx: Ctx, input: ListRunsInput) {
-  const sortCol = SORT_COLUMNS[input.sort_by];
+function sortsMatches(q: ListRunsInput): boolean {
+  const own = [
+    q.source,
+    q.execution_location,
+    q.creator,
+    q.name ?? q.config_name,
+    q.model_id,
+    q.environment_id,
+    q.schedule_id,
+    q.skill_spec ?? q.skill,
+  ].some(Boolean);
+  if (q.sort_by === "title") return own || !!q.state?.length;
+  return q.sort_by === "updated_at" && own && !q.state?.length;
+}
+
+/** Whether fewer than `max` of the team's runs match the filters (reads at most `max` entries). */
+async function fewerMatches(ctx: Ctx, input: ListRunsInput, max: number): Promise<boolean> {
+  const matches = ctx.db
+    .select({ one: sql`1` })
+    .from(runs)
+    .where(and(eq(runs.teamId, ctx.teamId), ...filters(ctx, input)))
+    .limit(max)
+    .as("matches");
+  const [{ n }] = await ctx.db.select({ n: sql<number>`count(*)` }).from(matches);
+  return n < max;
+}
+
+/**
+ * The page's query, unsent: `listRuns` runs it, and the query-plan test examines its SQL for
+ * every filter and sort (test/integration/runs-list-plans.test.ts). `narrow`: sort the filter's
+ * matches (`+column` keeps SQLite from walking the sort's index instead).
+ */
+export function listRunsQuery(ctx: Ctx, input: ListRunsInput, narrow = false) {
+  // `+column` in the keyset too, or SQLite would range over the sort's index from the cursor
+  const sortCol = narrow ? sql`+${SORT_COLUMNS[input.sort_by]}` : SORT_COLUMNS[input.sort_by];
   const order = input.sort_order;
   const where: (SQL | undefined)[] = [
     eq(runs.teamId, ctx.teamId),
