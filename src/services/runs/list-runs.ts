@@ -34,9 +34,9 @@ const SORT_COLUMNS = {
 export type ListRunsInput = ListRunsQuery & { metadata?: Record<string, string> };
 
 /**
- * Up to this many matches, a filtered list sorted by `updated_at` or `title` reads its filter's
- * matches through the filter's index and sorts them; past it, it walks the team's runs in the
- * sort's index until the page is full (docs/scaling.md, "Which list plans").
+ * Below this many matches, a filtered list reads its filter's matches by the filter's index and
+ * sorts them; from it on, it walks the team's runs in the sort's index until the page is full
+ * (docs/scaling.md, "Which list plans").
  */
 export const NARROW_MAX = 1000;
 
@@ -83,11 +83,12 @@ export async function listRuns({
 }
 
 /**
- * Whether the list has a filter with an index of its own whose order is not the sort's: the
- * filters' indexes end in `(created_at, id)` and the state's in `updated_at` or `created_at`, so
- * that no state change rewrites them. SQLite then has two ways: walk the team's runs in the
- * sort's index (cheap when the filter matches many) or narrow to the filter and sort (cheap when
- * it matches few); without statistics it always walks, so `listRuns` counts and tells it.
+ * Whether the list has a filter with an index of its own that is not in the sort's order: the
+ * filters' indexes are `(team_id, <filter>, created_at)`, with no `updated_at` for a state change
+ * to rewrite and no `id` to end the order with; the state's end in `(updated_at | created_at,
+ * id)`. SQLite then has two ways: walk the team's runs in the sort's index (cheap when the
+ * filter matches many) or narrow to the filter and sort (cheap when it matches few); without
+ * statistics it always walks, so `listRuns` counts the matches and tells it.
  */
 function sortsMatches(q: ListRunsInput): boolean {
   const own = [
@@ -100,8 +101,9 @@ function sortsMatches(q: ListRunsInput): boolean {
     q.schedule_id,
     q.skill_spec ?? q.skill,
   ].some(Boolean);
-  if (q.sort_by === "title") return own || !!q.state?.length;
-  return q.sort_by === "updated_at" && own && !q.state?.length;
+  // a state's own indexes are in the order of `updated_at` and `created_at`
+  if (q.state?.length) return q.sort_by === "title";
+  return own;
 }
 
 /** Whether fewer than `max` of the team's runs match the filters (reads at most `max` entries). */
