@@ -51,8 +51,7 @@ export async function listRuns({
   ctx: Ctx;
   input: ListRunsInput;
 }): Promise<{ runs: RunItem[]; page_info: { has_next_page: boolean; next_cursor?: string } }> {
-  const narrow = sortsMatches(input) && (await fewerMatches(ctx, input, NARROW_MAX));
-  const rows = await listRunsQuery(ctx, input, narrow);
+  const rows = await listRunsQuery(ctx, input, await sortsMatches(ctx, input));
   const page = rows.slice(0, input.limit);
   const hasNext = rows.length > input.limit;
   const last = page.at(-1)?.row;
@@ -83,39 +82,51 @@ export async function listRuns({
 }
 
 /**
- * Whether the list has a filter with an index of its own that is not in the sort's order: the
- * filters' indexes are `(team_id, <filter>, created_at)`, with no `updated_at` for a state change
- * to rewrite and no `id` to end the order with; the state's end in `(updated_at | created_at,
- * id)`. SQLite then has two ways: walk the team's runs in the sort's index (cheap when the
- * filter matches many) or narrow to the filter and sort (cheap when it matches few); without
- * statistics it always walks, so `listRuns` counts the matches and tells it.
+ * The filter terms an index of the team's runs narrows to: a state's `(team_id, state,
+ * updated_at | created_at, id)`, the others' `(team_id, <filter>, created_at)`. The latter end in
+ * no `updated_at` for a state change to rewrite, so no sort but creation finds them in order.
  */
-function sortsMatches(q: ListRunsInput): boolean {
-  const own = [
-    q.source,
-    q.execution_location,
-    q.creator,
-    q.name ?? q.config_name,
-    q.model_id,
-    q.environment_id,
-    q.schedule_id,
-    q.skill_spec ?? q.skill,
-  ].some(Boolean);
-  // a state's own indexes are in the order of `updated_at` and `created_at`
-  if (q.state?.length) return q.sort_by === "title";
-  return own;
+function indexedFilters(q: ListRunsInput): SQL[] {
+  const out: SQL[] = [];
+  if (q.state?.length)
+    out.push(q.state.length === 1 ? eq(runs.state, q.state[0]) : inArray(runs.state, q.state));
+  if (q.source) out.push(eq(runs.source, q.source));
+  if (q.execution_location) out.push(eq(runs.executionLocation, q.execution_location));
+  if (q.creator) out.push(eq(runs.creatorId, q.creator));
+  const name = q.name ?? q.config_name;
+  if (name) out.push(eq(runs.configName, name));
+  if (q.model_id) out.push(eq(runs.modelId, q.model_id));
+  if (q.environment_id)
+    out.push(
+      q.environment_id === EMPTY_ENVIRONMENT
+        ? isNull(runs.environmentId)
+        : eq(runs.environmentId, q.environment_id),
+    );
+  if (q.schedule_id) out.push(eq(runs.scheduleId, q.schedule_id));
+  const skill = q.skill_spec ?? q.skill;
+  if (skill) out.push(eq(runs.skillSpec, skill));
+  return out;
 }
 
-/** Whether fewer than `max` of the team's runs match the filters (reads at most `max` entries). */
-async function fewerMatches(ctx: Ctx, input: ListRunsInput, max: number): Promise<boolean> {
+/**
+ * Whether the page is cheaper read by its filter's index and sorted than walked in the sort's
+ * index with the filter checked on each run: when no index has both and the filter's index
+ * holds fewer than NARROW_MAX of the team's runs (counted reading at most that many entries).
+ * SQLite without statistics would always walk, reading the team's whole history for a filter
+ * that matches few or none of its runs.
+ */
+async function sortsMatches(ctx: Ctx, q: ListRunsInput): Promise<boolean> {
+  const terms = indexedFilters(q);
+  // a state's own indexes are in the order of `updated_at` and `created_at`
+  if (!terms.length || (q.state?.length && q.sort_by !== "title")) return false;
   const matches = ctx.db
     .select({ one: sql`1` })
     .from(runs)
-    .where(and(eq(runs.teamId, ctx.teamId), ...filters(ctx, input)))
-    .limit(max)
+    .where(and(eq(runs.teamId, ctx.teamId), ...terms))
+    .limit(NARROW_MAX)
     .as("matches");
   const [{ n }] = await ctx.db.select({ n: sql<number>`count(*)` }).from(matches);
-  return n < max;
+  return n < NARROW_MAX;
 }
 
 /**
@@ -161,24 +172,7 @@ function sortValue(row: typeof runs.$inferSelect, sortBy: ListRunsQuery["sort_by
 }
 
 function filters(ctx: Ctx, q: ListRunsInput): (SQL | undefined)[] {
-  const out: (SQL | undefined)[] = [];
-  if (q.state?.length)
-    out.push(q.state.length === 1 ? eq(runs.state, q.state[0]) : inArray(runs.state, q.state));
-  if (q.source) out.push(eq(runs.source, q.source));
-  if (q.execution_location) out.push(eq(runs.executionLocation, q.execution_location));
-  if (q.creator) out.push(eq(runs.creatorId, q.creator));
-  const name = q.name ?? q.config_name;
-  if (name) out.push(eq(runs.configName, name));
-  if (q.model_id) out.push(eq(runs.modelId, q.model_id));
-  if (q.environment_id)
-    out.push(
-      q.environment_id === EMPTY_ENVIRONMENT
-        ? isNull(runs.environmentId)
-        : eq(runs.environmentId, q.environment_id),
-    );
-  if (q.schedule_id) out.push(eq(runs.scheduleId, q.schedule_id));
-  const skill = q.skill_spec ?? q.skill;
-  if (skill) out.push(eq(runs.skillSpec, skill));
+  const out: (SQL | undefined)[] = indexedFilters(q);
   if (q.created_after) out.push(gte(runs.createdAt, Date.parse(q.created_after)));
   if (q.created_before) out.push(lte(runs.createdAt, Date.parse(q.created_before)));
   if (q.updated_after) out.push(gte(runs.updatedAt, Date.parse(q.updated_after)));
