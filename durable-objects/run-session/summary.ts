@@ -22,8 +22,8 @@ export const d1Columns = (r: RunRecord): D1Columns => ({
  * Guarded by `summary_seq`, so a late or repeated write can never move the row backwards.
  *
  * `known` is what the row is known to hold already: those columns are left out when unchanged.
- * `runs` has a dozen `(team_id, …, updated_at)` indexes, and SQLite rewrites every index whose
- * column an UPDATE sets, even to the same value; a status message alone touches none of them.
+ * SQLite rewrites every index whose column an UPDATE sets, even to the same value (four of
+ * `runs`' hold state, updated_at, started_at or ended_at); a status message alone touches none.
  * Without `known` every column is written. Answers whether the row took the write, and, read
  * in the same batch, whether anyone hears of the run's platform events (`platform-listeners.ts`).
  */

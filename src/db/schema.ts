@@ -186,14 +186,17 @@ export const runs = sqliteTable(
     index("runs_team_title").on(t.teamId, t.title, t.id),
     index("runs_team_state_updated").on(t.teamId, t.state, t.updatedAt, t.id),
     index("runs_team_state_created").on(t.teamId, t.state, t.createdAt, t.id),
-    index("runs_team_source").on(t.teamId, t.source, t.updatedAt),
-    index("runs_team_creator").on(t.teamId, t.creatorId, t.updatedAt),
-    index("runs_team_name").on(t.teamId, t.configName, t.updatedAt),
-    index("runs_team_model").on(t.teamId, t.modelId, t.updatedAt),
-    index("runs_team_environment").on(t.teamId, t.environmentId, t.updatedAt),
-    index("runs_team_schedule").on(t.teamId, t.scheduleId, t.updatedAt),
-    index("runs_team_skill").on(t.teamId, t.skillSpec, t.updatedAt),
-    index("runs_team_location").on(t.teamId, t.executionLocation, t.updatedAt),
+    // The filters' indexes end in the run's creation, which never changes: a state change (which
+    // moves `updated_at`) rewrites none of them; a list sorts their matches (list-runs.ts,
+    // docs/scaling.md "Which list plans")
+    index("runs_team_source").on(t.teamId, t.source, t.createdAt),
+    index("runs_team_creator").on(t.teamId, t.creatorId, t.createdAt),
+    index("runs_team_name").on(t.teamId, t.configName, t.createdAt),
+    index("runs_team_model").on(t.teamId, t.modelId, t.createdAt),
+    index("runs_team_environment").on(t.teamId, t.environmentId, t.createdAt),
+    index("runs_team_schedule").on(t.teamId, t.scheduleId, t.createdAt),
+    index("runs_team_skill").on(t.teamId, t.skillSpec, t.createdAt),
+    index("runs_team_location").on(t.teamId, t.executionLocation, t.createdAt),
     uniqueIndex("runs_share_public").on(t.sharePublicId),
     // covers every column GET /stats/runs reads but status_message (migrations/0010_run_stats.sql)
     index("runs_team_stats").on(

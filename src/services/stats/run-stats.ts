@@ -41,7 +41,7 @@ export async function getRunStats({
   const where = and(eq(runs.teamId, ctx.teamId), visibleTo(ctx), ...inRange)!;
   const byDay = input.group_by === "day";
   // `+column`: a bare column would let SQLite group along that column's `(team_id, column,
-  // updated_at)` index, reading the team's whole history instead of the range
+  // created_at)` index, reading the team's whole history instead of the range
   const key =
     input.group_by === "day"
       ? localDay(runs.createdAt, from, to, input.tz)

@@ -54,7 +54,7 @@ export async function getUsageReport({
   const callColumn = byDay ? undefined : (CALL_COLUMNS[g] ?? RUN_COLUMNS[g]);
   const callKey = byDay ? localDay(modelCalls.createdAt, from, to, input.tz) : sql`${callColumn}`;
   // `+column`: a bare column would let SQLite group along that column's `(team_id, column,
-  // updated_at)` index, reading the team's whole history instead of the range
+  // created_at)` index, reading the team's whole history instead of the range
   const runKey = byDay ? localDay(runs.createdAt, from, to, input.tz) : sql`+${RUN_COLUMNS[g]}`;
   const sum = (c: SQLiteColumn) => sql<number>`coalesce(sum(${c}), 0)`;
   const db = ctx.db;
