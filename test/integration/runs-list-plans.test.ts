@@ -29,7 +29,7 @@ type Sent = { sql: string; params: unknown[]; meta?: { rows_written: number } };
 
 /**
  * A D1 binding that records what it is sent, for a service's real SQL to be examined: each
- * statement's text and values, and its answer's `meta` (a batch's answers are not recorded).
+ * statement's text and values, and its answer's `meta`.
  */
 function recording(d1: D1Database) {
   const sent: Sent[] = [];
@@ -54,10 +54,14 @@ function recording(d1: D1Database) {
   };
   const db = {
     prepare: (sql: string) => wrap(d1.prepare(sql), { sql, params: [] }),
-    batch: (stmts: D1PreparedStatement[]) => {
+    batch: async (stmts: D1PreparedStatement[]) => {
       const each = stmts.map((s) => real.get(s)!);
       sent.push(...each.map(([, s]) => s));
-      return d1.batch(each.map(([stmt]) => stmt));
+      const answers = await d1.batch(each.map(([stmt]) => stmt));
+      answers.forEach((answer, i) => {
+        each[i][1].meta = answer.meta;
+      });
+      return answers;
     },
   } as unknown as D1Database;
   return { db, sent };
@@ -143,6 +147,17 @@ async function listPlan(t: Team, input: ListRunsInput, narrow = false) {
 const SORTED_IN_INDEX = /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY)/;
 
 describe("GET /agent/runs query plans", () => {
+  it("reads each listed run's usage by its own model calls, not the team's", async () => {
+    const t = await newTeam();
+    await insertRunRow(t);
+    for (const input of inputsOf({})) {
+      const { plan, why } = await listPlan(t, input);
+      // the usage subquery reads `model_calls AS m`
+      const calls = plan.filter((d) => /^(SEARCH|SCAN) m\b/.test(d));
+      expect(calls, why).toEqual(["SEARCH m USING INDEX model_calls_run (run_id=?)"]);
+    }
+  });
+
   it("reaches every list's runs through an index of the team's, never a scan", async () => {
     const t = await newTeam();
     for (let i = 0; i < 20; i++) await insertRunRow(t, { title: `Run ${i}` });
@@ -330,9 +345,11 @@ describe("a run's state change", () => {
     } as RunRecord;
     const { db, sent } = recording(env.DB);
     // a claim with its start (state, updated_at, started_at), then a completion (+ ended_at)
-    expect(await writeSummary(db, record, before as RunRecord)).toBe(true);
-    expect(await writeSummary(db, done, record)).toBe(true);
-    const sets = sent.map((s) => s.sql.replace(/ where .*/, ""));
+    expect((await writeSummary(db, record, before as RunRecord)).took).toBe(true);
+    expect((await writeSummary(db, done, record)).took).toBe(true);
+    // each write's batch also asks whether anyone hears the run's events (a read)
+    const updates = sent.filter((s) => /^update\b/i.test(s.sql));
+    const sets = updates.map((s) => s.sql.replace(/ where .*/, ""));
     for (const column of ["state", "updated_at", "status_message", "summary_seq"])
       for (const set of sets) expect(set).toContain(`"${column}" = ?`);
     expect(sets[0]).toContain(`"started_at" = ?`);
@@ -340,6 +357,6 @@ describe("a run's state change", () => {
     // D1 bills each entry an UPDATE rewrites as a row written: the row, runs_team_updated,
     // runs_team_state_updated, runs_team_state_created and runs_team_stats. An index that holds
     // state, updated_at, started_at or ended_at adds one to every state change of every run.
-    expect(sent.map((s) => s.meta?.rows_written)).toEqual([5, 5]);
+    expect(updates.map((s) => s.meta?.rows_written)).toEqual([5, 5]);
   });
 });

@@ -20,7 +20,9 @@ export type UsageLine = {
 
 /**
  * The run's model calls summed by model and category, as one JSON column, so a run (or a page of
- * runs) and its usage come back in one D1 round trip (`model_calls_run` covers the lookup).
+ * runs) and its usage come back in one D1 round trip. The lookup goes by `model_calls_run`: the
+ * `+` keeps SQLite off `model_calls_team_created`, which it would otherwise pick (no statistics)
+ * and read every model call of the team for each run.
  */
 export const usageJson = sql<string | null>`(SELECT json_group_array(json_object(
   'modelId', u.model_id, 'category', u.category, 'calls', u.calls,
@@ -32,7 +34,7 @@ export const usageJson = sql<string | null>`(SELECT json_group_array(json_object
     sum(cache_read_tokens) AS cache_read, sum(cache_write_tokens) AS cache_write,
     sum(input_cost) AS input_cost, sum(output_cost) AS output_cost,
     sum(cache_read_cost) AS cache_read_cost, sum(cache_write_cost) AS cache_write_cost
-    FROM model_calls m WHERE m.run_id = ${runs.id} AND m.team_id = ${runs.teamId}
+    FROM model_calls m WHERE m.run_id = ${runs.id} AND +m.team_id = ${runs.teamId}
     GROUP BY model_id, category ORDER BY model_id, category) u)`;
 
 export const parseUsage = (json: string | null): UsageLine[] => (json ? JSON.parse(json) : []);
