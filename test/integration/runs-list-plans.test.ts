@@ -5,6 +5,7 @@ import type { RunRecord } from "../../durable-objects/run-session/storage.ts";
 import { writeSummary } from "../../durable-objects/run-session/summary.ts";
 import { createDb } from "../../src/db/client.ts";
 import { encodeCursor } from "../../src/lib/cursor.ts";
+import { heardStatement } from "../../src/lib/platform-listeners.ts";
 import type { Ctx } from "../../src/services/context.ts";
 import {
   EMPTY_ENVIRONMENT,
@@ -321,6 +322,18 @@ describe("GET /stats/runs query plans", () => {
 });
 
 describe("a run's state change", () => {
+  it("asks who hears its events by two index lookups, beside the write", async () => {
+    const t = await newTeam();
+    const stmt = heardStatement(env.DB, { teamId: t.teamId, runId: "r" }) as unknown as {
+      statement: string;
+    };
+    const plan = await planOf(stmt.statement, [t.teamId, "r"]);
+    expect(plan.filter((d) => /^(SEARCH|SCAN) (?!CONSTANT)/.test(d)).sort()).toEqual([
+      expect.stringMatching(/^SEARCH integration_threads USING INDEX integration_threads_run /),
+      expect.stringMatching(/^SEARCH webhooks USING INDEX webhooks_team \(team_id=\?\)/),
+    ]);
+  });
+
   it("writes its row and four index entries: the list's, two of state, the stats'", async () => {
     const t = await newTeam();
     const row = await insertRunRow(t, { state: "QUEUED", summary_seq: 1 });
