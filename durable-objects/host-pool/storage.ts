@@ -66,6 +66,17 @@ export const lineGet = (sql: SqlStorage, runId: string) =>
   sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
 export const heldGet = (sql: SqlStorage, runId: string) =>
   sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
+/** Which of `runIds` this pool has: waiting in its line or held by a connection. */
+export const lineOrHeld = (sql: SqlStorage, runIds: string[]) =>
+  sql
+    .exec<{ run_id: string }>(
+      `SELECT run_id FROM line WHERE run_id IN (SELECT value FROM json_each(?))
+       UNION SELECT run_id FROM held WHERE run_id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(runIds),
+      JSON.stringify(runIds),
+    )
+    .toArray()
+    .map((r) => r.run_id);
 export const heldAll = (sql: SqlStorage) => sql.exec<HeldEntry>("SELECT * FROM held").toArray();
 export const heldByConn = (sql: SqlStorage, conn: string) =>
   sql.exec<HeldEntry>("SELECT * FROM held WHERE conn = ?", conn).toArray();
