@@ -83,7 +83,7 @@ describe("HostPool: a failed pump is tried again", () => {
     host.close();
   }, 20_000);
 
-  it("a run whose assignment never builds is passed over, and ends ERROR after its window", async () => {
+  it("a run that never builds is passed over, and ends ERROR after its window", async () => {
     const t = await newTeam("stall-never");
     const { host, runId } = await waitingRun(t);
     const { id: behind } = await insertRunRow(t, { prompt: "Behind", title: "Behind" });
@@ -114,22 +114,20 @@ describe("HostPool: a failed pump is tried again", () => {
     host.close();
   }, 25_000);
 
-  it("an outage of a few seconds (the session cannot open) delays the run, errors none", async () => {
+  it("a few seconds of failed builds (an outage) delay the run and error none", async () => {
     const t = await newTeam("stall-outage");
     const { host, runId } = await waitingRun(t);
-    const status = (await runRow(runId))!.status_message!;
+    // what the assignment reads fails for 4.5 s, as if D1 were out: each try dispatches the run
+    // (PENDING), fails to build its assignment, and hands it back
+    await setColumn(runId, "agent_config", "{not json");
     host.hello({ capacity: 1 });
-    // the row stays spoiled for the whole outage (the line's messages would repair it)
-    const until = Date.now() + 4_500;
-    while (Date.now() < until) {
-      await setColumn(runId, "status_message", "{not json");
-      await sleep(50);
-    }
+    await sleep(4_500);
     // more tries failed than MAX_ATTEMPTS (0 s, 1 s, 3 s): none of them is an offer
     const [entry] = (await poolState(t.teamId)).line;
     expect(entry.run_id).toBe(runId);
     expect(entry.give_failures).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
-    await setColumn(runId, "status_message", status);
+    expect((await runRow(runId))!.state).toBe("QUEUED");
+    await setColumn(runId, "agent_config", "{}");
     await host.assignmentOf(runId, 0, 10_000);
     const run = await untilRun(t.key, runId, (r: Json) => r.state === "PENDING");
     expect(run.status_message.message).toMatch(/Offered to host warp/);
