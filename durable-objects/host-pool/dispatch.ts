@@ -11,7 +11,7 @@ import { close, hostLoads, hostSockets, markServed, send } from "./connections.t
 import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from "./containers.ts";
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
-import { bounded } from "./bounded.ts";
+import { bounded, StepTimeout } from "./bounded.ts";
 import {
   dropLine,
   dropStay,
@@ -420,10 +420,12 @@ export class Dispatch {
         return null; // out of line
       }
       await this.alarmIn(retryMs);
-      // at once, so it does not show PENDING while it waits; if this fails, the next try's first
-      await this.handBack(next).catch((e) =>
-        log.error("hand-back failed; made before the next try", { run_id: ref.runId, error: e }),
-      );
+      // at once, so it does not show PENDING while it waits (unless its session just did not
+      // answer: that call would wait as long); if this fails, the next try makes it first
+      if (!(err instanceof StepTimeout))
+        await this.handBack(next).catch((e) =>
+          log.error("hand-back failed; made before the next try", { run_id: ref.runId, error: e }),
+        );
       // one run failing does not hold up the line behind it; a second in the same pump looks like
       // an outage of D1 or the sessions: the pump stops, and its alarm tries again later
       if (++this.givesFailed > 1) throw err;
