@@ -15,6 +15,7 @@ import {
 import { callWithEnv, type Json, newTeam } from "../helpers/api.ts";
 import { eventually, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { insertRunRow, RUNS, runRow } from "../helpers/runs.ts";
+import { aroundStubs } from "../helpers/stubs.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -39,21 +40,10 @@ const later = () => Date.now() + LOST_AFTER_MS + 60_000;
 /** The test env with every HostPool call recorded as `<object name> <method>`. */
 function watchedPools() {
   const calls: string[] = [];
-  const HOST_POOL = {
-    getByName(name: string) {
-      const stub = env.HOST_POOL.getByName(name);
-      return new Proxy(stub, {
-        get(target, method: string) {
-          const f = Reflect.get(target, method);
-          if (typeof f !== "function") return f;
-          return (...args: unknown[]) => {
-            calls.push(`${name} ${method}`);
-            return Reflect.apply(f, target, args);
-          };
-        },
-      });
-    },
-  } as unknown as Env["HOST_POOL"];
+  const HOST_POOL = aroundStubs(env.HOST_POOL, ({ name, method, real }) => {
+    calls.push(`${name} ${method}`);
+    return real();
+  });
   return { env: { ...env, HOST_POOL } as Env, calls };
 }
 

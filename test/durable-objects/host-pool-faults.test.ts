@@ -1,7 +1,7 @@
 // Faults on the way from a pool's line to a host that must leave no run lost or stuck: a hand-back
 // whose `requeue` call fails is made again before the run is given again (never PENDING for good
 // with no host holding it), and a call that hangs is timed out and the line goes on past it.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import type { PoolDeps } from "../../durable-objects/host-pool/dispatch.ts";
@@ -9,6 +9,7 @@ import { PUMP_STEP_TIMEOUT_MS } from "../../durable-objects/host-pool/dispatch.t
 import { type Json, newTeam } from "../helpers/api.ts";
 import { eventually, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { insertRunRow, sessionOf } from "../helpers/runs.ts";
+import { aroundStubs } from "../helpers/stubs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
 
@@ -23,21 +24,11 @@ async function failRequeues(t: Team, outage: { down: boolean }) {
   await runInDurableObject(poolStub(t.teamId), (pool: HostPool) => {
     const dispatch = (pool as unknown as { dispatch: { deps: PoolDeps } }).dispatch;
     const real = dispatch.deps.env;
-    const RUN_SESSION = {
-      getByName(name: string) {
-        const stub = real.RUN_SESSION.getByName(name);
-        return new Proxy(stub, {
-          get(target, method: string) {
-            const f = Reflect.get(target, method);
-            if (method !== "command") return f;
-            return (...args: unknown[]) =>
-              outage.down && args[1] === "requeue"
-                ? Promise.reject(new Error("Network connection lost."))
-                : Reflect.apply(f, target, args);
-          },
-        });
-      },
-    } as unknown as Env["RUN_SESSION"];
+    const RUN_SESSION = aroundStubs(real.RUN_SESSION, ({ method, args, real: call }) =>
+      outage.down && method === "command" && args[1] === "requeue"
+        ? Promise.reject(new Error("Network connection lost."))
+        : call(),
+    );
     dispatch.deps = { ...dispatch.deps, env: { ...real, RUN_SESSION } };
   });
 }
