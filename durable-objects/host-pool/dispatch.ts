@@ -390,7 +390,8 @@ export class Dispatch {
    * within PUMP_STEP_TIMEOUT_MS. If it throws or times out, the run keeps its place in line but is
    * not picked again before its retry time (1 s, doubled per failure, up to PUMP_RETRY_MAX_MS), so
    * the runs behind it go meanwhile; its session may have taken the `dispatch` (PENDING), so it
-   * owes a hand-back, which the next try makes first. Such failures are not offers (MAX_ATTEMPTS):
+   * owes a hand-back, made at once or else first by the next try. A second failure in the same
+   * pump looks like an outage: the pump stops, and its alarm tries again. Not offers (MAX_ATTEMPTS):
    * an outage of D1 or of the sessions errors no run. A run whose tries keep failing for
    * GIVE_RETRY_WINDOW_MS ends ERROR (`internal_error`) and leaves the line.
    */
