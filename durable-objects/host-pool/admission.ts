@@ -73,7 +73,8 @@ export function mayAdopt(conn: ConnBinding & { worker_id: string }, held: HeldEn
 }
 
 /**
- * The run to assign next and where: the head of the line, to a host that may take it (any but a
+ * The run to assign next and where: the head of the line (the first not waiting to be tried again
+ * after a failed try), to a host that may take it (any but a
  * runner container started for another run); else a run further back whose own runner container
  * is connected and free (it may take nothing else, so it takes no one's turn). `loads`: the given
  * connections as the host choice sees them.
@@ -103,7 +104,10 @@ function ownRunsWaiting<C extends { state: ConnBinding }>(
     .filter((c) => c.state.bound && !c.state.served)
     .map((c) => ({ conn: c, entry: lineGet(sql, c.state.bound!.runId) }))
     .filter(
-      (c): c is { conn: C; entry: LineEntry } => c.entry !== null && mayTake(c.conn.state, c.entry),
+      (c): c is { conn: C; entry: LineEntry } =>
+        c.entry !== null &&
+        (c.entry.retry_at ?? 0) <= Date.now() && // a failed try waits its turn (dispatch.ts `give`)
+        mayTake(c.conn.state, c.entry),
     )
     .sort((a, b) => a.entry.enqueued_at - b.entry.enqueued_at);
 }

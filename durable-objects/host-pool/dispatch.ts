@@ -11,10 +11,13 @@ import { close, hostLoads, hostSockets, markServed, send } from "./connections.t
 import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from "./containers.ts";
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
+import { bounded, StepTimeout } from "./bounded.ts";
 import {
-  countAttempt,
   dropLine,
+  dropStay,
   enqueue,
+  giveFailed,
+  handedBack,
   heldAll,
   heldGet,
   hold,
@@ -41,12 +44,27 @@ export type OfferResult = { ok: true; status: "waiting" | "assigned" | "duplicat
 export const CAPACITY_POLL_MS = 5_000;
 /** Offers of one run (rejections, hosts lost before it started) before it ends ERROR. */
 export const MAX_ATTEMPTS = 3;
+/**
+ * How long tries to give a run may keep failing (a call to D1 or its session threw or timed out)
+ * before it ends ERROR. Not counted in MAX_ATTEMPTS: an outage of D1 or of the sessions (seconds,
+ * a minute) delays runs and errors none; a run that really cannot be given ends ERROR after this.
+ */
+export const GIVE_RETRY_WINDOW_MS = 3 * 60_000;
+/**
+ * The longest one awaited step of a pump may take (a D1 batch, a session call, an assignment's
+ * building, the container starts). Past it the step counts as failed and the pump is tried again
+ * from the alarm like one that threw: a call that never settles cannot hold the pool's line.
+ */
+export const PUMP_STEP_TIMEOUT_MS = 10_000;
 /** When some waiting runs could not be told why they wait (their session call failed), when the pool tries again. */
 export const LINE_RETRY_MS = 5_000;
 
 /** After a pump threw, when the alarm pumps again: doubled per failure in a row, up to the max. */
 export const PUMP_RETRY_MS = 1_000;
 export const PUMP_RETRY_MAX_MS = 30_000;
+
+/** `give`'s answer for a run whose try failed: it keeps its place, and the pump goes on. */
+const PASSED_OVER = Symbol("passed over");
 
 /** The actor of what the pool does to a run by itself. */
 export const SYSTEM = { type: "system" as const, id: "dispatch" };
@@ -72,6 +90,8 @@ export class Dispatch {
   private pumpAgain = false;
   /** pumps that threw in a row: the next retry waits longer */
   private pumpFailures = 0;
+  /** tries to give a run that failed in this pump: past the first, the pump stops (an outage?) */
+  private givesFailed = 0;
   private lastAssigned = new Map<string, number>();
   private lastEnqueuedAt = 0;
   /** set while the head of the line waits for the team's concurrency limit */
@@ -130,25 +150,44 @@ export class Dispatch {
     );
   }
 
-  /** Hands a run back to the line, or ends it ERROR after MAX_ATTEMPTS offers. */
+  /**
+   * Hands a run a host let go of back to the line, or ends it ERROR after MAX_ATTEMPTS offers.
+   * It is in line first, owing its session the `requeue`: if that call fails, the run is not lost
+   * (held by no host, in no line, PENDING for good) but handed back by the pump before it is
+   * given again (`give`), retried from the alarm.
+   */
   async requeue(held: HeldEntry, why: string) {
     const ref = { runId: held.run_id, teamId: held.team_id };
     const session = runSession(this.deps.env, held.run_id);
     const attempts = held.attempts + 1;
     if (attempts >= MAX_ATTEMPTS)
       return this.end(ref, `Could not be started after ${attempts} offers to hosts (last: ${why})`);
-    const r = await session.command(ref, "requeue", SYSTEM, { message: `Queued again: ${why}` });
-    if (!r.ok) return;
-    const entry = {
+    const entry: LineEntry = {
       run_id: held.run_id,
       team_id: held.team_id,
       execution_id: held.execution_id,
       enqueued_at: 0,
       attempts,
+      handback: 1,
+      // not picked while the requeue below is in flight
+      retry_at: Date.now() + PUMP_STEP_TIMEOUT_MS,
     };
     enqueue(this.sql, entry);
-    markSession(this.sql, held.run_id); // it just answered the requeue
     this.line.enqueued(entry);
+    const status = { message: `Queued again: ${why}` };
+    let r: { ok: boolean };
+    try {
+      const call = session.command(ref, "requeue", SYSTEM, status);
+      r = await bounded<{ ok: boolean }>(call, PUMP_STEP_TIMEOUT_MS);
+    } catch (err) {
+      log.error("hand-back failed; the pump tries again", { run_id: ref.runId, error: err });
+      giveFailed(this.sql, entry, Date.now(), Date.now() + PUMP_RETRY_MS);
+      await this.alarmIn(PUMP_RETRY_MS);
+      return;
+    }
+    if (!r.ok) return dropStay(this.sql, entry); // it ended meanwhile
+    handedBack(this.sql, entry);
+    markSession(this.sql, held.run_id); // it just answered the requeue
   }
 
   /**
@@ -177,11 +216,12 @@ export class Dispatch {
       return;
     }
     this.pumping = true;
+    this.givesFailed = 0;
     try {
       do {
         this.pumpAgain = false;
         while (await this.assignNext());
-        await this.startContainers();
+        await bounded(this.startContainers(), PUMP_STEP_TIMEOUT_MS);
       } while (this.pumpAgain);
       this.pumpFailures = 0;
     } catch (err) {
@@ -248,14 +288,20 @@ export class Dispatch {
     const target = sockets.find((s) => s.state.conn === choice.conn)!;
     // the team's load, the host's key and what the assignment is built from: one D1 batch (the
     // pool's team is the run's)
-    const reads = await readPoolAssignment(env, {
-      runId: next.run_id,
-      teamId: next.team_id,
-      pool: this.deps.who().pool,
-      keyId: target.state.principal ? target.state.key_id : undefined,
-    });
+    const reads = await bounded(
+      readPoolAssignment(env, {
+        runId: next.run_id,
+        teamId: next.team_id,
+        pool: this.deps.who().pool,
+        keyId: target.state.principal ? target.state.key_id : undefined,
+      }),
+      PUMP_STEP_TIMEOUT_MS,
+    );
     const load = teamLoadOf(reads.limits, held.length, getConfig(env));
-    const keyHolds = await hostKeyAdmits(env, next.team_id, target.state, reads.key);
+    const keyHolds = await bounded(
+      hostKeyAdmits(env, next.team_id, target.state, reads.key),
+      PUMP_STEP_TIMEOUT_MS,
+    );
     if (!keyHolds) {
       // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
       close(
@@ -276,7 +322,10 @@ export class Dispatch {
     this.atLimit = null;
     const ref = { runId: next.run_id, teamId: next.team_id };
     const session = runSession(env, next.run_id);
-    const given = await this.handBackOnThrow(next, async () => {
+    const given = await this.give(next, async () => {
+      // a try that failed after its `dispatch` may have been taken left the session PENDING,
+      // which would refuse this one: hand it back first (refused, harmlessly, if still QUEUED)
+      if (next.handback) await this.handBack(next);
       const dispatched = await session.command(
         ref,
         "dispatch",
@@ -287,7 +336,13 @@ export class Dispatch {
         // the row just read: a session opening now starts from it rather than read it again
         { maxRunMs: load.maxRunTimeSeconds * 1000, row: reads.inputs.row ?? undefined },
       );
-      if (!dispatched.ok) return null;
+      if (!dispatched.ok) {
+        // after a failed try, that try's `dispatch` may have landed late (it timed out here): the
+        // run is PENDING and no host holds it. Hand it back and try again, rather than drop it
+        const now = next.give_failures ? await session.status(ref) : null;
+        if (now?.ok && now.state === "PENDING") throw new Error("PENDING from an earlier try");
+        return null;
+      }
       const built = await buildAssignment(env, {
         ...ref,
         executionId: dispatched.execution_id,
@@ -301,8 +356,9 @@ export class Dispatch {
       });
       return { dispatched, built };
     });
+    if (given === PASSED_OVER) return true; // it waits its retry: the next run goes
     if (!given) {
-      dropLine(sql, next.run_id); // cancelled or ended meanwhile, or ended for failing
+      dropLine(sql, next.run_id); // cancelled or ended meanwhile, or ended for failing too long
       return true;
     }
     const { dispatched, built } = given;
@@ -330,42 +386,62 @@ export class Dispatch {
   }
 
   /**
-   * Runs `give` (the run's `dispatch` and its assignment's building); if it throws, the run, which
-   * stays in line, is handed back to QUEUED first: its session may have taken the `dispatch`
-   * (PENDING), which the next pump's `dispatch` would then find refused, and the run would leave
-   * the line held by no host (best effort: a run still QUEUED refuses the `requeue`). Each such
-   * failure counts as an offer: after MAX_ATTEMPTS the run ends ERROR and leaves the line, so one
-   * run that always fails does not hold up the runs behind it.
+   * Runs `attempt` (the run's hand-back if owed, its `dispatch` and its assignment's building)
+   * within PUMP_STEP_TIMEOUT_MS. If it throws or times out, the run keeps its place in line but is
+   * not picked again before its retry time (1 s, doubled per failure, up to PUMP_RETRY_MAX_MS), so
+   * the runs behind it go meanwhile; its session may have taken the `dispatch` (PENDING), so it
+   * owes a hand-back, made at once or else first by the next try. A second failure in the same
+   * pump looks like an outage: the pump stops, and its alarm tries again. Not offers (MAX_ATTEMPTS):
+   * an outage of D1 or of the sessions errors no run. A run whose tries keep failing for
+   * GIVE_RETRY_WINDOW_MS ends ERROR (`internal_error`) and leaves the line.
    */
-  private async handBackOnThrow<T>(next: LineEntry, give: () => Promise<T>) {
+  private async give<T>(next: LineEntry, attempt: () => Promise<T>) {
     try {
-      return await give();
+      return await bounded(attempt(), PUMP_STEP_TIMEOUT_MS);
     } catch (err) {
       const ref = { runId: next.run_id, teamId: next.team_id };
-      const attempts = next.attempts + 1;
-      log.error("run not given to its host; handed back", {
+      const now = Date.now();
+      const failures = (next.give_failures ?? 0) + 1;
+      const since = next.failing_since ?? now;
+      const retryMs = Math.min(PUMP_RETRY_MAX_MS, PUMP_RETRY_MS * 2 ** (failures - 1));
+      giveFailed(this.sql, next, now, now + retryMs);
+      log.error("run not given to its host; tried again later", {
         run_id: ref.runId,
-        attempts,
+        give_failures: failures,
+        retry_ms: retryMs,
         error: err,
       });
-      if (attempts >= MAX_ATTEMPTS) {
+      if (now - since >= GIVE_RETRY_WINDOW_MS) {
         // the status is public (a shared run shows it): the error itself is in the log only
         const message =
-          `Could not be given to a host after ${attempts} tries: the platform failed while ` +
-          "preparing it; start a new run, and check the platform's logs if it repeats";
-        await this.end(ref, message, "internal_error");
+          `Could not be given to a host: the platform failed while preparing it ${failures} ` +
+          `times over ${Math.round((now - since) / 1000)} s; start a new run, and check the ` +
+          "platform's logs if it repeats";
+        await this.end(ref, message, "internal_error"); // if this fails too, it is tried again
         return null; // out of line
       }
-      countAttempt(this.sql, next);
-      const status = { message: "Queued again: the pool could not give it to a host; retrying" };
-      await runSession(this.deps.env, ref.runId)
-        .command(ref, "requeue", SYSTEM, status)
-        .then(
-          () => markSession(this.sql, ref.runId), // it answered: its session exists now
-          (e) => log.error("hand-back failed", { run_id: ref.runId, error: e }),
+      await this.alarmIn(retryMs);
+      // at once, so it does not show PENDING while it waits (unless its session just did not
+      // answer: that call would wait as long); if this fails, the next try makes it first
+      if (!(err instanceof StepTimeout))
+        await this.handBack(next).catch((e) =>
+          log.error("hand-back failed; made before the next try", { run_id: ref.runId, error: e }),
         );
-      throw err;
+      // one run failing does not hold up the line behind it; a second in the same pump looks like
+      // an outage of D1 or the sessions: the pump stops, and its alarm tries again later
+      if (++this.givesFailed > 1) throw err;
+      return PASSED_OVER;
     }
+  }
+
+  /** Hands a run in line back to QUEUED (`requeue`; refused, harmlessly, if it is QUEUED still). */
+  private async handBack(e: LineEntry) {
+    const ref = { runId: e.run_id, teamId: e.team_id };
+    const status = { message: "Queued again: the pool could not give it to a host; retrying" };
+    const call = runSession(this.deps.env, ref.runId).command(ref, "requeue", SYSTEM, status);
+    await bounded<unknown>(call, PUMP_STEP_TIMEOUT_MS);
+    handedBack(this.sql, e);
+    markSession(this.sql, ref.runId); // it answered: its session exists now
   }
 
   /**

@@ -32,6 +32,7 @@ import {
   heldAll,
   heldGet,
   lineGet,
+  lineOrHeld,
   markSession,
   migrate,
   pruneSessions,
@@ -91,6 +92,14 @@ export class HostPool extends DurableObject<Env> {
     if (!heldGet(sql, runId)) markSession(sql, runId);
     pruneSessions(sql, Date.now() - SESSION_MARK_TTL_MS);
     return { told: lineGet(sql, runId)?.told ?? null };
+  }
+
+  /**
+   * Which of `runIds` this pool has, waiting in line or held: the housekeeping's sweep of QUEUED
+   * runs (src/services/runs/redispatch.ts) offers again only those it does not.
+   */
+  async holding(runIds: string[]): Promise<{ ok: true; held: string[] }> {
+    return { ok: true, held: lineOrHeld(this.ctx.storage.sql, runIds) };
   }
 
   /** Takes a run out of line, or tells the host holding it to stop. */

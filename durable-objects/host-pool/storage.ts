@@ -7,6 +7,14 @@ export type LineEntry = {
   attempts: number;
   /** the waiting message the run's session last accepted for this stay in line (null: none yet) */
   told?: string | null;
+  /** tries to give it to a host that failed (threw or timed out) since it was last given one */
+  give_failures?: number;
+  /** when the first of those failed (null: none did): its retry window starts then */
+  failing_since?: number | null;
+  /** not picked before this time (null: now), after a failed try */
+  retry_at?: number | null;
+  /** 1: its session may hold a `dispatch` the pool did not follow through: `requeue` it first */
+  handback?: number;
 };
 export type HeldEntry = {
   run_id: string;
@@ -46,6 +54,13 @@ const MIGRATIONS: string[][] = [
   ["CREATE TABLE IF NOT EXISTS sessions (run_id TEXT PRIMARY KEY, at INTEGER NOT NULL)"],
   // who holds a run: a runner container's credential reconnects only to the run its container holds
   ["ALTER TABLE held ADD COLUMN principal TEXT"],
+  // a run whose giving failed waits its turn to be tried again, and owes its session a hand-back
+  [
+    "ALTER TABLE line ADD COLUMN give_failures INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE line ADD COLUMN failing_since INTEGER",
+    "ALTER TABLE line ADD COLUMN retry_at INTEGER",
+    "ALTER TABLE line ADD COLUMN handback INTEGER NOT NULL DEFAULT 0",
+  ],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -58,26 +73,45 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
 
 export const lineAll = (sql: SqlStorage) =>
   sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id").toArray();
-/** The head of the line (what `lineAll(sql)[0]` is, without reading the whole line). */
-export const lineFirst = (sql: SqlStorage) =>
-  sql.exec<LineEntry>("SELECT * FROM line ORDER BY enqueued_at, run_id LIMIT 1").toArray()[0] ??
-  null;
+/** The first run in line that may be tried now (a run whose last try failed waits its `retry_at`). */
+export const lineFirst = (sql: SqlStorage, now = Date.now()) =>
+  sql
+    .exec<LineEntry>(
+      `SELECT * FROM line WHERE retry_at IS NULL OR retry_at <= ?
+       ORDER BY enqueued_at, run_id LIMIT 1`,
+      now,
+    )
+    .toArray()[0] ?? null;
 export const lineGet = (sql: SqlStorage, runId: string) =>
   sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
 export const heldGet = (sql: SqlStorage, runId: string) =>
   sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
+/** Which of `runIds` this pool has: waiting in its line or held by a connection. */
+export const lineOrHeld = (sql: SqlStorage, runIds: string[]) =>
+  sql
+    .exec<{ run_id: string }>(
+      `SELECT run_id FROM line WHERE run_id IN (SELECT value FROM json_each(?))
+       UNION SELECT run_id FROM held WHERE run_id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(runIds),
+      JSON.stringify(runIds),
+    )
+    .toArray()
+    .map((r) => r.run_id);
 export const heldAll = (sql: SqlStorage) => sql.exec<HeldEntry>("SELECT * FROM held").toArray();
 export const heldByConn = (sql: SqlStorage, conn: string) =>
   sql.exec<HeldEntry>("SELECT * FROM held WHERE conn = ?", conn).toArray();
 
 export function enqueue(sql: SqlStorage, e: LineEntry) {
   sql.exec(
-    "INSERT OR IGNORE INTO line (run_id, team_id, execution_id, enqueued_at, attempts) VALUES (?, ?, ?, ?, ?)",
+    `INSERT OR IGNORE INTO line (run_id, team_id, execution_id, enqueued_at, attempts, retry_at, handback)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
     e.run_id,
     e.team_id,
     e.execution_id,
     e.enqueued_at,
     e.attempts,
+    e.retry_at ?? null,
+    e.handback ?? 0,
   );
 }
 
@@ -192,10 +226,28 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
   );
 }
 
-/** One more offer of a run that stays in line (its place kept). */
-export const countAttempt = (sql: SqlStorage, e: LineEntry) =>
+/**
+ * A try to give a run that stays in line (its place kept) failed: counted, not tried again before
+ * `retryAt`, and its session is `requeue`d before the next `dispatch` (it may hold this one).
+ */
+export const giveFailed = (sql: SqlStorage, e: LineEntry, now: number, retryAt: number) =>
   sql.exec(
-    `UPDATE line SET attempts = attempts + 1
+    `UPDATE line SET give_failures = give_failures + 1, failing_since = coalesce(failing_since, ?),
+       retry_at = ?, handback = 1
+     WHERE run_id = ? AND execution_id = ? AND attempts = ?`,
+    now,
+    retryAt,
+    e.run_id,
+    e.execution_id,
+    e.attempts,
+  );
+/**
+ * A run's session took its hand-back: none is owed now. A run whose tries have not failed may be
+ * picked at once; one whose did still waits its retry time.
+ */
+export const handedBack = (sql: SqlStorage, e: LineEntry) =>
+  sql.exec(
+    `UPDATE line SET handback = 0, retry_at = CASE WHEN give_failures = 0 THEN NULL ELSE retry_at END
      WHERE run_id = ? AND execution_id = ? AND attempts = ?`,
     e.run_id,
     e.execution_id,

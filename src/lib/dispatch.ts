@@ -4,9 +4,10 @@ import { log } from "./log.ts";
 /**
  * Sends a run's execution to the `RUNS` queue, whose consumer offers it to the run's HostPool:
  * a new run (createRun) and a reopened one (its session, after a follow-up). A failed send is
- * logged, not thrown: the run is committed, and the pool's line is idempotent, so re-sending later
- * (the next follow-up, or an operator) is always safe. `sessionOpen`: the run's session exists
- * already, so the consumer need not open it.
+ * logged, not thrown: the run is committed, and the pool's line is idempotent, so offering it
+ * later is safe, and the housekeeping does (services/runs/redispatch.ts: a REMOTE run QUEUED for
+ * minutes that its pool does not have). `sessionOpen`: the run's session exists already, so the
+ * consumer need not open it.
  */
 export async function dispatchRun(
   env: Env,

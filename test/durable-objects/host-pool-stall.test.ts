@@ -2,11 +2,11 @@
 // left to pump it (a host's hello or report pumps once; the pool's alarm may be 30 s away). The
 // failures are made real: the run's D1 row is spoiled for a moment, so the pool's call into the
 // run's session (its status_message) or the building of its assignment (its agent_config) throws.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_ATTEMPTS } from "../../durable-objects/host-pool/dispatch.ts";
+import { GIVE_RETRY_WINDOW_MS, MAX_ATTEMPTS } from "../../durable-objects/host-pool/dispatch.ts";
 import { type Json, newTeam } from "../helpers/api.ts";
-import { eventually, poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
+import { eventually, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { insertRunRow, runRow } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
@@ -19,6 +19,16 @@ const setColumn = (runId: string, column: "status_message" | "agent_config", val
 
 const offer = (t: Team, runId: string) =>
   poolStub(t.teamId).offer({ runId, teamId: t.teamId, pool: "warp", executionId: 1 });
+
+/** Moves back in time when a run's tries to be given began failing (its retry window's start). */
+const backdateFailures = (t: Team, runId: string, ms: number) =>
+  runInDurableObject(poolStub(t.teamId), (_, state) => {
+    state.storage.sql.exec(
+      "UPDATE line SET failing_since = failing_since - ? WHERE run_id = ?",
+      ms,
+      runId,
+    );
+  });
 
 /** A QUEUED run waiting in the platform pool, whose host is connected but has not said hello. */
 async function waitingRun(t: Team) {
@@ -73,29 +83,54 @@ describe("HostPool: a failed pump is tried again", () => {
     host.close();
   }, 20_000);
 
-  it("a run whose assignment never builds ends ERROR at MAX_ATTEMPTS; the next goes", async () => {
+  it("a run that never builds is passed over, and ends ERROR after its window", async () => {
     const t = await newTeam("stall-never");
     const { host, runId } = await waitingRun(t);
     const { id: behind } = await insertRunRow(t, { prompt: "Behind", title: "Behind" });
     await offer(t, behind);
     await setColumn(runId, "agent_config", "{not json");
-    host.hello({ capacity: 1 });
-    // tried MAX_ATTEMPTS times (the alarm's retries 1 s and 2 s apart), then ended
+    host.hello({ capacity: 2 });
+    // its failed try does not hold up the run behind it, which goes at once
+    await host.assignmentOf(behind, 0, RETRY_WAIT_MS);
+    const line = (await poolState(t.teamId)).line;
+    expect(line).toMatchObject([{ run_id: runId, handback: 0 }]);
+    expect(line[0].give_failures).toBeGreaterThanOrEqual(1);
+    // still tried (1 s, 2 s, 4 s apart): as if its window were spent, the next try ends it
+    await backdateFailures(t, runId, GIVE_RETRY_WINDOW_MS);
     const ended = await eventually(
       "the spoiled run's end",
       async () => {
         const row = await runRow(runId);
         return row?.state === "ERROR" && row;
       },
-      10_000,
+      12_000,
     );
     expect(JSON.parse(ended.status_message!)).toMatchObject({
-      message: expect.stringContaining(`after ${MAX_ATTEMPTS} tries: the platform failed`),
+      message: expect.stringContaining("Could not be given to a host: the platform failed"),
       error_code: "internal_error",
     });
-    await host.assignmentOf(behind, 0, RETRY_WAIT_MS);
     expect(host.assignedIds()).toEqual([behind]);
     expect((await poolState(t.teamId)).line).toEqual([]);
+    host.close();
+  }, 25_000);
+
+  it("a few seconds of failed builds (an outage) delay the run and error none", async () => {
+    const t = await newTeam("stall-outage");
+    const { host, runId } = await waitingRun(t);
+    // what the assignment reads fails for 4.5 s, as if D1 were out: each try dispatches the run
+    // (PENDING), fails to build its assignment, and hands it back
+    await setColumn(runId, "agent_config", "{not json");
+    host.hello({ capacity: 1 });
+    await sleep(4_500);
+    // more tries failed than MAX_ATTEMPTS (0 s, 1 s, 3 s): none of them is an offer
+    const [entry] = (await poolState(t.teamId)).line;
+    expect(entry.run_id).toBe(runId);
+    expect(entry.give_failures).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
+    expect((await runRow(runId))!.state).toBe("QUEUED");
+    await setColumn(runId, "agent_config", "{}");
+    await host.assignmentOf(runId, 0, 10_000);
+    const run = await untilRun(t.key, runId, (r: Json) => r.state === "PENDING");
+    expect(run.status_message.message).toMatch(/Offered to host warp/);
     host.close();
   }, 25_000);
 });
