@@ -78,6 +78,7 @@ export async function benchGateway(argv: string[]) {
     await model?.close();
   });
   const started = new Date();
+  const loadAtStart = os.loadavg().map((x) => round(x));
   try {
     await applyMigrations(state.persistTo, { quiet: true });
     // a call whose body says `bench_answer: "paced"` or `"first"` gets that answer
@@ -202,7 +203,11 @@ export async function benchGateway(argv: string[]) {
       bench: "gateway",
       started_at: started.toISOString(),
       finished_at: new Date().toISOString(),
-      machine: { ...machineInfo(), loadavg_at_end: os.loadavg().map((x) => round(x)) },
+      machine: {
+        ...machineInfo(),
+        loadavg_at_start: loadAtStart,
+        loadavg_at_end: os.loadavg().map((x) => round(x)),
+      },
       config: {
         samples,
         warmup,
