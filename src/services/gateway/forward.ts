@@ -84,16 +84,15 @@ export async function forwardModelCall(o: {
   const holding: Promise<Awaited<ReturnType<typeof holdModelCall>> | null> = generates
     ? resolved.then((u) => holdModelCall(env, claims, u, body, raw?.length ?? 0))
     : Promise.resolve(null);
-  let upstream: Upstream;
-  let budget: Awaited<typeof holding>;
   try {
-    [, upstream, budget] = await Promise.all([held, resolved, holding]);
+    await held; // judged first: a credential that no longer holds its run is refused as such
   } catch (err) {
-    // the run refused the call: room a hold took meanwhile is given back, and a spent budget
-    // stops no run this credential no longer holds
+    // room a hold took meanwhile is given back, and a spent budget stops no run this credential
+    // no longer holds
     o.waitUntil(holding.then((b) => (b?.ok ? b.hold.settle(null) : undefined)).catch(() => {}));
     throw err;
   }
+  const [upstream, budget] = await Promise.all([resolved, holding]);
   if (budget && !budget.ok) return budget.refuse();
   // OpenAI chat streams report usage only when asked: ask, and hold that chunk back from a
   // client that did not
