@@ -222,12 +222,15 @@ async function openAi(
 ) {
   res.writeHead(200, { "content-type": "text/event-stream" });
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  // asked for, the usage chunk comes last and every chunk before it says `"usage":null`
+  const usage = rec.body?.stream_options?.include_usage;
   const chunk = (delta: unknown, finish: string | null = null) =>
     send({
       id: `chatcmpl-${index}`,
       object: "chat.completion.chunk",
       model,
       choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(usage ? { usage: null } : {}),
     });
   chunk({ role: "assistant", content: "" });
   if (turn.cut) return void res.end();
@@ -251,7 +254,7 @@ async function openAi(
       chunk({ tool_calls: [{ index: i, function: { arguments: p } }] });
   });
   chunk({}, turn.toolCalls?.length ? "tool_calls" : "stop");
-  if (rec.body?.stream_options?.include_usage)
+  if (usage)
     send({
       id: `chatcmpl-${index}`,
       object: "chat.completion.chunk",

@@ -140,6 +140,36 @@ describe("budgets", () => {
     expect(delivery.event_type).toBe("budget.threshold");
   });
 
+  it("an ended run's credential is refused (401) though its hold was taken beside the check: the room is given back", async () => {
+    const { t, host } = await pricedTeam();
+    const set = await call("PATCH", BUDGET, { key: t.key, body: { monthly_usd: 5 } });
+    expect(set.status, set.text).toBe(200);
+    const { runId, token } = await heldRun(t, host);
+    const body = { model: "house-1", max_tokens: 500, messages: [] };
+    // a first call while the run is held: its upstream is then at hand, and the next call's hold
+    // is asked for at once
+    const first = await gw("/openai/v1/chat/completions", token, body, { text: "ok" });
+    expect(first.status).toBe(200);
+    await first.text();
+    const spent = await eventually("the first call settled", async () => {
+      const b = await call("GET", BUDGET, { key: t.key });
+      return b.json.spent.team_usd > 0 && b.json.spent.reserved_usd === 0 && b.json.spent;
+    });
+    host.complete(runId, { message: "done" });
+    await untilRun(t.key, runId, (r) => r.state === "SUCCEEDED");
+    const refused = await gw("/openai/v1/chat/completions", token, body);
+    expect(refused.status).toBe(401);
+    await refused.text();
+    // the ledger held the call's maximum while the run answered (let it have); nothing stays held
+    await new Promise((r) => setTimeout(r, 500));
+    await eventually("the hold released", async () => {
+      const b = await call("GET", BUDGET, { key: t.key });
+      return b.json.spent.reserved_usd === 0 ? b : undefined;
+    });
+    const b = await call("GET", BUDGET, { key: t.key });
+    expect(b.json.spent).toMatchObject({ team_usd: spent.team_usd, reserved_usd: 0 });
+  });
+
   it("a run's own cap (config.max_cost_usd) stops that run only; a follow-up of it is refused", async () => {
     const { t, host } = await pricedTeam();
     const capped = await heldRun(t, host, { max_cost_usd: 0.001 });

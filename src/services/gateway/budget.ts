@@ -23,9 +23,11 @@ export type CallHold = { settle(tokens: Tokens | null): Promise<void> };
  * Before a model call is forwarded: when a budget covers it, holds its maximum cost in the team's
  * ledger (TeamLedger), which applies the team's budgets as they are at this call (a change
  * reaches the next call). A spent budget refuses it in the provider's error shape (403
- * `budget_exceeded`) and stops its run, which ends FAILED with budget_exceeded; room held by
- * calls in flight for longer than HELD_WAIT_MS answers 429 (the CLIs retry). Without a budget
- * nothing is held, and the call's cost is still counted when it settles.
+ * `budget_exceeded`, `refuse`) and stops its run, which ends FAILED with budget_exceeded; room
+ * held by calls in flight for longer than HELD_WAIT_MS answers 429 (the CLIs retry). Without a
+ * budget nothing is held, and the call's cost is still counted when it settles. Asked beside the
+ * check that the run is still held: `refuse` (which stops the run) and releasing a hold of a call
+ * that check refused are the caller's.
  */
 export async function holdModelCall(
   env: Env,
@@ -34,7 +36,7 @@ export async function holdModelCall(
   // biome-ignore lint/suspicious/noExplicitAny: a provider's JSON, read field by field
   body: Record<string, any> | undefined,
   bytes: number,
-): Promise<{ ok: true; hold: CallHold } | { ok: false; response: Response }> {
+): Promise<{ ok: true; hold: CallHold } | { ok: false; refuse: () => Promise<Response> }> {
   const call: LedgerCall = {
     teamId: claims.teamId,
     runId: claims.runId,
@@ -44,7 +46,8 @@ export async function holdModelCall(
   const ledger = teamLedger(env, claims.teamId);
   // asked at every call, budgets or not: the ledger holds the team's amounts as they are now
   const r = await ledger.reserve(call, maxCostOf(body, bytes, upstream.prices), HELD_WAIT_MS);
-  if (!r.ok) return { ok: false, response: await refuse(env, claims, upstream, r) };
+  // the refusal stops the run: only once the caller knows the credential still holds it
+  if (!r.ok) return { ok: false, refuse: () => refuse(env, claims, upstream, r) };
   const hold = r.hold;
   let settled = false;
   const settle = async (tokens: Tokens | null) => {

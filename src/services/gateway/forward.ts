@@ -78,7 +78,22 @@ export async function forwardModelCall(o: {
     body = undefined;
   }
   const asked = typeof body?.model === "string" ? body.model : /\/models\/([^/:]+)/.exec(path)?.[1];
-  const [, upstream] = await Promise.all([held, cachedUpstream(env, claims, provider, asked)]);
+  const resolved = cachedUpstream(env, claims, provider, asked);
+  // a budget's hold on the call's maximum cost, settled with its actual cost once it ended: taken
+  // while the run is rechecked (two object calls at once, not one after the other)
+  const holding: Promise<Awaited<ReturnType<typeof holdModelCall>> | null> = generates
+    ? resolved.then((u) => holdModelCall(env, claims, u, body, raw?.length ?? 0))
+    : Promise.resolve(null);
+  try {
+    await held; // judged first: a credential that no longer holds its run is refused as such
+  } catch (err) {
+    // room a hold took meanwhile is given back, and a spent budget stops no run this credential
+    // no longer holds
+    o.waitUntil(holding.then((b) => (b?.ok ? b.hold.settle(null) : undefined)).catch(() => {}));
+    throw err;
+  }
+  const [upstream, budget] = await Promise.all([resolved, holding]);
+  if (budget && !budget.ok) return budget.refuse();
   // OpenAI chat streams report usage only when asked: ask, and hold that chunk back from a
   // client that did not
   let stripUsageChunk = false;
@@ -92,11 +107,6 @@ export async function forwardModelCall(o: {
       });
     }
   }
-  // a budget's hold on the call's maximum cost, settled with its actual cost once it ended
-  const budget = generates
-    ? await holdModelCall(env, claims, upstream, body, raw?.length ?? 0)
-    : null;
-  if (budget && !budget.ok) return budget.response;
   // once per call: its usage replaces the hold, or none releases it
   const settle = (tokens: TapResult["usage"] | null) =>
     budget?.ok &&

@@ -1,4 +1,5 @@
-import { type GatewayProvider, isUsageOnlyChunk, readUsage, type UsageSeen } from "./usage.ts";
+import { usageChunkStripper } from "./strip-usage.ts";
+import { type GatewayProvider, readUsage, type UsageSeen } from "./usage.ts";
 
 /** The most of a non-streamed answer kept to read its usage; past it the answer passes unread. */
 const JSON_KEEP_MAX = 8 * 1024 * 1024;
@@ -58,51 +59,41 @@ type TapOptions = {
 /**
  * Reads the usage of an answer as it is cut into pieces of any size: SSE events are parsed only
  * when they report usage (`usageAt`); a JSON answer is kept whole (up to JSON_KEEP_MAX).
- * `strip` (an OpenAI chat stream whose client did not ask for the usage chunk the gateway asked
- * for): `push` and `end` return the text to pass on, whole events with that one left out.
  */
 function usageScanner(o: { provider: GatewayProvider; sse: boolean; usage: UsageSeen }) {
   const decoder = new TextDecoder();
   let buffer = "";
   let kept = 0;
-  const readEvent = (event: string, strip: boolean) => {
+  const readEvent = (event: string) => {
     let data = "";
     for (const line of event.split(/\r?\n/))
       if (line.startsWith("data:")) data += line.slice(line[5] === " " ? 6 : 5);
-    if (!data || data === "[DONE]") return true;
+    if (!data || data === "[DONE]") return;
     try {
-      const obj = JSON.parse(data);
-      readUsage(o.provider, obj, o.usage);
-      return !(strip && isUsageOnlyChunk(obj));
+      readUsage(o.provider, JSON.parse(data), o.usage);
     } catch {
-      return true;
+      // not JSON: no usage in it
     }
   };
   return {
-    push(chunk: Uint8Array, strip: boolean): string {
+    push(chunk: Uint8Array): void {
       if (!o.sse) {
         kept += chunk.byteLength;
         if (kept <= JSON_KEEP_MAX) buffer += decoder.decode(chunk, { stream: true });
-        return "";
+        return;
       }
       const text = buffer + decoder.decode(chunk, { stream: true });
-      let out = "";
-      let done = 0; // the text before it is whole events, read (and passed on)
+      let done = 0; // the text before it is whole events, read
       for (let at = usageAt(text, 0); at >= 0; at = usageAt(text, done)) {
         const end = eventEnd(text, at);
         if (end < 0) break; // its event is not whole yet
-        const start = Math.max(done, eventStart(text, at));
-        const keep = readEvent(text.slice(start, end), strip);
-        if (strip) out += text.slice(done, keep ? end : start);
+        readEvent(text.slice(Math.max(done, eventStart(text, at)), end));
         done = end;
       }
-      const whole = Math.max(done, eventStart(text, text.length));
-      if (strip) out += text.slice(done, whole);
-      buffer = text.slice(whole);
-      return out;
+      buffer = text.slice(Math.max(done, eventStart(text, text.length)));
     },
-    end(strip: boolean): string {
-      if (o.sse) return buffer && readEvent(buffer, strip) && strip ? buffer : "";
+    end(): void {
+      if (o.sse) return void (buffer && readEvent(buffer));
       if (kept <= JSON_KEEP_MAX) {
         try {
           readUsage(o.provider, JSON.parse(buffer + decoder.decode()), o.usage);
@@ -110,7 +101,6 @@ function usageScanner(o: { provider: GatewayProvider; sse: boolean; usage: Usage
           // not JSON after all: nothing to read
         }
       }
-      return "";
     },
   };
 }
@@ -131,7 +121,7 @@ export async function readUsageOfCopy(copy: ReadableStream<Uint8Array>, o: TapOp
     ttfbMs = Date.now() - o.startedAt;
     first.releaseLock();
     if (!r.done) {
-      scan.push(r.value, false);
+      scan.push(r.value);
       const pipe = new IdentityTransformStream();
       const piped = copy.pipeTo(pipe.writable);
       piped.catch(() => {}); // the read below fails with it
@@ -139,13 +129,13 @@ export async function readUsageOfCopy(copy: ReadableStream<Uint8Array>, o: TapOp
       let buf = new ArrayBuffer(COPY_READ_BYTES);
       for (;;) {
         const { done, value } = await reader.readAtLeast(COPY_READ_BYTES, new Uint8Array(buf));
-        if (value?.byteLength) scan.push(value, false);
+        if (value?.byteLength) scan.push(value);
         if (done || !value) break;
         buf = value.buffer as ArrayBuffer;
       }
       await piped;
     }
-    scan.end(false);
+    scan.end();
     complete = true;
   } catch {
     // the answer broke off: what was read so far is recorded
@@ -156,14 +146,16 @@ export async function readUsageOfCopy(copy: ReadableStream<Uint8Array>, o: TapOp
 
 /**
  * The client's path when the gateway must hold a chunk back (`stripUsageChunk`: the client of an
- * OpenAI chat stream did not ask for the usage chunk the gateway asked for): whole events go on
- * as they come (nothing waits for the end), that one left out, while their usage is read. Every
- * provider chunk is read by JavaScript here (one turn of the runtime each): the only path that
- * does. `done` runs once, when the answer ended or the client went away.
+ * OpenAI chat stream did not ask for the usage chunk the gateway asked for): what the provider
+ * would have sent without `include_usage` (`usageChunkStripper`: chunks go on as they came, byte
+ * for byte, but for that chunk and the `"usage":null` of the others), while its usage is read.
+ * Every provider chunk is read by JavaScript here (one turn of the runtime each): the only path
+ * that does. `done` runs once, when the answer ended or the client went away.
  */
 export function usageStripTap(o: TapOptions): TransformStream<Uint8Array, Uint8Array> {
-  const encoder = new TextEncoder();
-  const scan = usageScanner(o);
+  const strip = usageChunkStripper(o);
+  // an answer that is not a stream after all has no usage chunk to hold back
+  const json = o.sse ? null : usageScanner(o);
   let ttfbMs = -1;
   let finished = false;
   const finish = (complete: boolean) => {
@@ -174,14 +166,12 @@ export function usageStripTap(o: TapOptions): TransformStream<Uint8Array, Uint8A
   return new TransformStream({
     transform(chunk, controller) {
       if (ttfbMs < 0) ttfbMs = Date.now() - o.startedAt;
-      // an answer that is not a stream after all has no usage chunk to hold back
-      if (!o.sse) return void (scan.push(chunk, false), controller.enqueue(chunk));
-      const out = scan.push(chunk, true);
-      if (out) controller.enqueue(encoder.encode(out));
+      if (json) return void (json.push(chunk), controller.enqueue(chunk));
+      for (const part of strip.push(chunk)) controller.enqueue(part);
     },
     flush(controller) {
-      const out = scan.end(true);
-      if (out) controller.enqueue(encoder.encode(out));
+      if (json) json.end();
+      else for (const part of strip.end()) controller.enqueue(part);
       finish(true);
     },
     // the client went away mid-answer: what was seen so far is recorded
