@@ -178,8 +178,7 @@ export async function benchGateway(argv: string[]) {
           if (synthetic)
             for (const h of ["workerd", "passthrough", "gateway"] as const)
               hop[h].push(await timedGet(`${base[h]}/healthz`));
-          if (i % 10 === 0)
-            process.stdout.write(`\r  ${name} ${kind}: ${i} / ${n[kind]}`);
+          if (i % 10 === 0) process.stdout.write(`\r  ${name} ${kind}: ${i} / ${n[kind]}`);
         }
         process.stdout.write("\n");
         const hops = synthetic ? hop : null;
@@ -250,7 +249,8 @@ function summarize(o: {
   const gatewayAdded = added("gateway");
   const throughput = ratio("gateway");
   return {
-    case: o.kind === "synthetic" ? o.name : `${o.name} ${o.kind === "first" ? "first-byte" : o.kind}`,
+    case:
+      o.kind === "synthetic" ? o.name : `${o.name} ${o.kind === "first" ? "first-byte" : o.kind}`,
     loadavg_at_end: round(os.loadavg()[0]),
     samples: o.samples,
     answer_bytes: median(s.gateway.map((x) => x.bytes)),

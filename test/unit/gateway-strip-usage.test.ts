@@ -14,7 +14,9 @@ const dec = new TextDecoder();
 function answer(o: { asked: boolean; eol?: string; multiline?: boolean; spaced?: boolean }) {
   const eol = o.eol ?? "\n";
   const json = (obj: unknown) =>
-    o.spaced ? JSON.stringify(obj).replace(/":/g, '": ').replace(/,"/g, ', "') : JSON.stringify(obj);
+    o.spaced
+      ? JSON.stringify(obj).replace(/":/g, '": ').replace(/,"/g, ', "')
+      : JSON.stringify(obj);
   const event = (obj: unknown) => {
     const data = json(obj);
     // the JSON cut over several `data:` lines, where whitespace may go
