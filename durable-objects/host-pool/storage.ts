@@ -192,6 +192,10 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
   );
 }
 
+/** Its host claimed a held run (one UPDATE: `hold` would also take it out of line again). */
+export const markClaimed = (sql: SqlStorage, runId: string) =>
+  sql.exec("UPDATE held SET claimed = 1 WHERE run_id = ?", runId);
+
 /** One more offer of a run that stays in line (its place kept). */
 export const countAttempt = (sql: SqlStorage, e: LineEntry) =>
   sql.exec(
