@@ -110,7 +110,7 @@ export async function emitRecorded(s: Session, written?: RunEvent[]): Promise<vo
         error: err,
       });
       // never later than a timer already armed (a deadline must not wait for this retry)
-      await s.alarmBy(Date.now() + retryMs(failures - 1));
+      await s.retryBy(Date.now() + retryMs(failures - 1));
       return;
     }
     if (c.failures) {

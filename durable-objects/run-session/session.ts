@@ -44,6 +44,8 @@ export class Session {
   private syncing: Promise<void> = Promise.resolve();
   /** the alarm as this instance set or read it last (undefined: not read yet; null: none) */
   private alarmAt: number | null | undefined = undefined;
+  /** a write-back, send or archive failed since the alarm last went off: the alarm retries it */
+  private retrying = false;
   /** the platform events' outbox as stored (undefined: not read yet): platform-events.ts */
   outboxCursor: { through: number | undefined; failures: number } | undefined = undefined;
   /** whether the run's tool results are sent on (undefined: not read yet): platform-events.ts */
@@ -135,7 +137,7 @@ export class Session {
     } catch (err) {
       this.d1 = null; // the write may or may not have landed
       log.error("run summary write-back failed; retrying", { run_id: run.id, error: err });
-      await this.alarmBy(Date.now() + RETRY_MS);
+      await this.retryBy(Date.now() + RETRY_MS);
     }
   }
 
@@ -154,7 +156,7 @@ export class Session {
       updateRun(this.sql, run);
     } catch (err) {
       log.error("transcript archive failed; retrying", { run_id: run.id, error: err });
-      await this.alarmBy(Date.now() + RETRY_MS);
+      await this.retryBy(Date.now() + RETRY_MS);
     }
   }
 
@@ -176,9 +178,27 @@ export class Session {
     await this.ctx.storage.setAlarm(at);
   }
 
-  /** The alarm went off: none is set until something sets it again. */
+  /** Something failed that the alarm tries again, by `at` at the latest. */
+  async retryBy(at: number) {
+    this.retrying = true;
+    await this.alarmBy(at);
+  }
+
+  /**
+   * An ended run with nothing to retry has no timer left: the alarm one set (its deadline) is
+   * deleted now rather than wake the object later for nothing.
+   */
+  async disarm() {
+    if (this.retrying || this.alarmAt === null) return;
+    if (this.alarmAt === undefined && (await this.ctx.storage.getAlarm()) === null) return;
+    this.alarmAt = null;
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  /** The alarm went off: none is set until something sets it again, and it retries everything. */
   alarmFired() {
     this.alarmAt = null;
+    this.retrying = false;
   }
 
   /** Calls the run's pool; a failure is logged, not thrown. */

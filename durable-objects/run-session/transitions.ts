@@ -123,8 +123,10 @@ export async function applySteps(
   await emitRecorded(s, written);
   const reopened = steps.some((step) => step.command === "reopen" || step.command === "resume");
   if (isTerminal(run.state) || reopened) dropEndedHolders(s, run);
-  if (isTerminal(run.state)) await s.archive(written[written.length - 1].seq);
-  else await s.armTimers();
+  if (isTerminal(run.state)) {
+    await s.archive(written[written.length - 1].seq);
+    await s.disarm();
+  } else await s.armTimers();
   const dispatched = steps.some((step) => step.command === "dispatch");
   // whoever builds the assignment next needs to know whose execution it is
   return {

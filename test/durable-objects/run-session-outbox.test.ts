@@ -2,7 +2,7 @@
 // it was written, the cursor and the failures kept in memory and stored after each send. These
 // pin that nothing is lost or sent twice by it: a failed send is retried from the alarm with the
 // same ids, and a restarted session resumes from the stored cursor.
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HostReport } from "../../durable-objects/run-session/report.ts";
 import { newTeam } from "../helpers/api.ts";
@@ -83,5 +83,24 @@ describe("RunSession's platform events", () => {
       ["INPROGRESS", "SUCCEEDED", "SUCCEEDED"],
     ]);
     expect(sent()[1][0].id).toBe(sent()[0][0].id);
+  });
+});
+
+describe("an ended run's alarm", () => {
+  const alarmOf = (runId: string) =>
+    runInDurableObject(sessionOf(runId), (_: unknown, state) => state.storage.getAlarm());
+
+  it("is kept while the ending change's events wait to be sent, and gone once they are", async () => {
+    const { ref, report } = await runAt("dispatch", "claim", "start");
+    const { spy, sent } = watchSends();
+    spy.mockRejectedValueOnce(new Error("queue unavailable"));
+    await report({ type: "task_completed", data: { task_id: ref.runId, message: "Done" } });
+    expect(await alarmOf(ref.runId)).toEqual(expect.any(Number));
+    expect(await runDurableObjectAlarm(sessionOf(ref.runId))).toBe(true);
+    expect(sent().map((batch) => batch.map((e) => e.type))).toEqual([
+      ["run.state_changed", "run.completed"],
+      ["run.state_changed", "run.completed"],
+    ]);
+    expect(await alarmOf(ref.runId)).toBe(null);
   });
 });
