@@ -172,10 +172,19 @@ export class Session {
    * when it moves earlier.
    */
   async alarmBy(at: number) {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === undefined) {
+      const stored = await this.ctx.storage.getAlarm();
+      if (this.alarmAt === undefined) this.alarmAt = stored; // unless a call meanwhile set it
+    }
     if (this.alarmAt !== null && this.alarmAt <= at) return;
+    // noted before the call returns, so a call meanwhile compares with it
     this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+    try {
+      await this.ctx.storage.setAlarm(at);
+    } catch (err) {
+      this.alarmAt = undefined; // not known any more: read it again next time
+      throw err;
+    }
   }
 
   /** Something failed that the alarm tries again, by `at` at the latest. */
@@ -191,6 +200,8 @@ export class Session {
   async disarm() {
     if (this.retrying || this.alarmAt === null) return;
     if (this.alarmAt === undefined && (await this.ctx.storage.getAlarm()) === null) return;
+    // still ended with nothing to retry (a follow-up may have reopened it meanwhile)
+    if (this.retrying || !this.run || !isTerminal(this.run.state)) return;
     this.alarmAt = null;
     await this.ctx.storage.deleteAlarm();
   }
