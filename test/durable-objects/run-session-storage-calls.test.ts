@@ -1,46 +1,14 @@
-// What a no-op run's life costs its RunSession in storage calls (docs/scaling.md, "Dispatch
+// What a no-op run's life costs its RunSession (and its pool) in storage calls (docs/scaling.md, "Dispatch
 // path"): each SQLite `exec`, KV call, transaction and alarm call is synchronous work on the
 // object's thread (locally, the one thread of every isolate), and each write is billed.
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
 import { newTeam } from "../helpers/api.ts";
+import { poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
 import { HOST_ACTOR, insertRunRow, runRow, SYSTEM_ACTOR, sessionOf } from "../helpers/runs.ts";
-
-type Calls = Record<string, number>;
-
-/**
- * Counts, by kind, the storage calls of every Durable Object in this isolate while `fn` runs,
- * each under the storage object it was made on (its `sql`, `kv` or the storage itself), so one
- * object's calls can be told from the others'. Miniflare's own bookkeeping statement (the
- * object's name, local only) is left out.
- */
-async function storageCalls(probe: DurableObjectStorage, fn: () => Promise<unknown>) {
-  const seen = new Map<object, Calls>();
-  const spy = (proto: object, method: string, kind: string) => {
-    const methods = proto as Record<string, (...a: unknown[]) => unknown>;
-    const orig = methods[method];
-    return vi.spyOn(methods, method).mockImplementation(function (this: object, ...args) {
-      if (!(kind === "exec" && String(args[0]).includes("__miniflare"))) {
-        const calls = seen.get(this) ?? {};
-        calls[kind] = (calls[kind] ?? 0) + 1;
-        seen.set(this, calls);
-      }
-      return orig.apply(this, args);
-    });
-  };
-  const storage = Object.getPrototypeOf(probe);
-  spy(Object.getPrototypeOf(probe.sql), "exec", "exec");
-  for (const m of ["get", "put", "delete"]) spy(Object.getPrototypeOf(probe.kv), m, `kv.${m}`);
-  for (const m of ["getAlarm", "setAlarm", "deleteAlarm", "transactionSync"]) spy(storage, m, m);
-  await fn();
-  return (of: DurableObjectStorage): Calls => {
-    const out: Calls = {};
-    for (const part of [of, of.sql, of.kv])
-      for (const [k, n] of Object.entries(seen.get(part) ?? {})) out[k] = (out[k] ?? 0) + n;
-    return out;
-  };
-}
+import { storageCalls } from "../helpers/storage-calls.ts";
 
 const storageOf = (runId: string) =>
   runInDurableObject(sessionOf(runId), (_: RunSession, state) => state.storage);
@@ -70,7 +38,7 @@ describe("a no-op run's RunSession, in storage calls", () => {
     });
     expect(await runRow(row.id)).toMatchObject({ state: "SUCCEEDED", summary_seq: 5 });
     const storage = await storageOf(row.id);
-    const calls = callsOf(storage);
+    const calls = callsOf(storage).counts;
     expect(calls).toEqual({
       // the schema's version (read, then written with the tables)
       "kv.get": 1,
@@ -85,5 +53,39 @@ describe("a no-op run's RunSession, in storage calls", () => {
       deleteAlarm: 1, // and gone when the run ends, rather than wake the object for nothing
     });
       expect(await runInDurableObject(sessionOf(row.id), (_, st) => st.storage.getAlarm())).toBe(null);
+  });
+});
+
+describe("a run's HostPool, in storage calls", () => {
+  it("marks a claim with one UPDATE, and pumps only after the report that frees a slot", async () => {
+    const team = await newTeam("pool-calls");
+    const host = await TestHost.connect(team.key, "w-calls", { capacity: 2 });
+    const row = await insertRunRow(team, { worker_host: "w-calls" });
+    const pool = poolStub(team.teamId, "w-calls");
+    const offer = { runId: row.id, teamId: team.teamId, pool: "w-calls", executionId: 1 };
+    expect(await pool.offer(offer)).toEqual({ ok: true, status: "assigned" });
+    await host.assignmentOf(row.id);
+    const poolStorage = await runInDurableObject(pool, (_: HostPool, state) => state.storage);
+    const live = async (report: () => void, state: string) => {
+      const callsOf = await storageCalls(poolStorage, async () => {
+        report();
+        await untilRun(team.key, row.id, (r) => r.state === state, state);
+        await sleep(100); // what the pool does after the session answered
+      });
+      vi.restoreAllMocks();
+      return callsOf(poolStorage).statements;
+    };
+    const heldRead = "SELECT * FROM held WHERE run_id = ?";
+    // each report reads its run's hold; a claim is one UPDATE, and neither pumps
+    expect(await live(() => host.claim(row.id), "CLAIMED")).toEqual([
+      heldRead,
+      "UPDATE held SET claimed = 1 WHERE run_id = ?",
+    ]);
+    expect(await live(() => host.start(row.id), "INPROGRESS")).toEqual([heldRead]);
+    // the completion frees the slot: the pump looks for the next run
+    const done = await live(() => host.complete(row.id), "SUCCEEDED");
+    expect(done.slice(0, 2)).toEqual([heldRead, "DELETE FROM held WHERE run_id = ?"]);
+    expect(done).toContain("SELECT * FROM line ORDER BY enqueued_at, run_id LIMIT 1");
+    host.close();
   });
 });
