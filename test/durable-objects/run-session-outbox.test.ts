@@ -6,6 +6,7 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HostReport } from "../../durable-objects/run-session/report.ts";
 import { newTeam } from "../helpers/api.ts";
+import { createWebhook, receiverEndpoint } from "../helpers/webhooks.ts";
 import { advance, HOST_ACTOR, insertRunRow, sessionOf } from "../helpers/runs.ts";
 
 type Sent = { id: string; type: string; data: { state?: string } };
@@ -26,6 +27,9 @@ function watchSends() {
 
 async function runAt(...commands: Parameters<typeof advance>[1][]) {
   const team = await newTeam("outbox");
+  // a webhook hears the team's runs: their platform events are sent
+  const receiver = await receiverEndpoint();
+  await createWebhook(team.key, { url: receiver.url, event_types: ["run.completed"] });
   const row = await insertRunRow(team, { worker_host: "w-outbox" });
   const ref = { runId: row.id, teamId: team.teamId };
   await advance(ref, ...commands);

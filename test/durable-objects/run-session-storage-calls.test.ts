@@ -82,10 +82,10 @@ describe("a run's HostPool, in storage calls", () => {
       "UPDATE held SET claimed = 1 WHERE run_id = ?",
     ]);
     expect(await live(() => host.start(row.id), "INPROGRESS")).toEqual([heldRead]);
-    // the completion frees the slot: the pump looks for the next run
+    // the completion frees the slot: the pump reads the holds to look for the next run
     const done = await live(() => host.complete(row.id), "SUCCEEDED");
     expect(done.slice(0, 2)).toEqual([heldRead, "DELETE FROM held WHERE run_id = ?"]);
-    expect(done).toContain("SELECT * FROM line ORDER BY enqueued_at, run_id LIMIT 1");
+    expect(done).toContain("SELECT * FROM held");
     host.close();
   });
 });
