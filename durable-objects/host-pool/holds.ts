@@ -12,6 +12,7 @@ import {
   heldGet,
   hold,
   lineGet,
+  markClaimed,
   scheduleAlarm,
 } from "./storage.ts";
 
@@ -95,14 +96,16 @@ export class Holds {
             data: { task_id: held.run_id, reason: r.message },
           });
           if (started) notHeld(ws, held.run_id); // as it would have been answered on its own
-        } else hold(sql, { ...held, claimed: 1 });
-        break;
+          break;
+        }
+        markClaimed(sql, held.run_id);
+        return; // still held: no slot freed, no run to give
       }
       case "task_started":
       case "task_blocked":
       case "task_unblocked":
         await applyHostReport(session, ref, host, msg);
-        break;
+        return; // still held: no slot freed, no run to give
       case "task_rejected": {
         dropHeld(sql, held.run_id);
         await this.dispatch.requeue(

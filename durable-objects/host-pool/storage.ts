@@ -226,6 +226,10 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
   );
 }
 
+/** Its host claimed a held run (one UPDATE: `hold` would also take it out of line again). */
+export const markClaimed = (sql: SqlStorage, runId: string) =>
+  sql.exec("UPDATE held SET claimed = 1 WHERE run_id = ?", runId);
+
 /**
  * A try to give a run that stays in line (its place kept) failed: counted, not tried again before
  * `retryAt`, and its session is `requeue`d before the next `dispatch` (it may hold this one).

@@ -97,7 +97,7 @@ async function deliver(
     execution_id: run.execution_id,
   };
   const [e] = s.record(run, [{ type: "followup.received", actor, payload }]);
-  await emitRecorded(s, e.seq);
+  await emitRecorded(s, [e]);
   const result =
     run.state === "BLOCKED" ? await apply(s, run, "unblock", actor, null) : s.ok(run, e.seq);
   // the host of a BLOCKED run is waiting for exactly this message, so it gets it too

@@ -2,7 +2,7 @@ import { LOCAL_POOL, type RunStatusMessage } from "@ambit/protocol";
 import { load } from "./open.ts";
 import { notFound, type RunRef, type SessionResult } from "./results.ts";
 import type { Session } from "./session.ts";
-import { lastSeq, type RunRecord } from "./storage.ts";
+import type { RunRecord } from "./storage.ts";
 
 // Why a QUEUED run waits (no host, all busy, the team's limit): its pool says, and the session
 // records it as live status, changing nothing else about the run.
@@ -20,11 +20,11 @@ export async function waiting(
   }
   const actor = { type: "system" as const, id: "dispatch" };
   const payload = { status_message: statusMessage };
-  const [e] = s.record(run, [{ type: "run.waiting", actor, payload }], () => {
+  const [e] = s.record(run, [{ type: "run.waiting", actor, payload }], ([w]) => {
     // a wait reason is live status, not a change to the run: updated_at (and with it every
     // list sorted by it) stays put while a run waits
     run.status_message = statusMessage;
-    run.summary_seq = lastSeq(s.sql);
+    run.summary_seq = w.seq;
   });
   await s.syncSummary();
   return s.ok(run, e.seq);

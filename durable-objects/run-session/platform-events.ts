@@ -13,6 +13,11 @@ import { lastSeq, listEventsOfTypes } from "./storage.ts";
 // the consumers deduplicate by. Only entries actually written are sent: a host's report retried
 // after it was applied writes nothing, so it emits nothing. Nor are they sent when no one hears
 // them (`Session.heard`, read with the summary's write: src/lib/platform-listeners.ts).
+//
+// The cursor and the count of failed sends are read once per instance (never for a new session)
+// and kept in memory (`Session.outboxCursor`); its `through` also passes, in memory only, entries
+// that are no platform event (a host's events), so a change recorded right behind sent ones is
+// sent as written, without reading the log back.
 
 const CURSOR = "platform_events_seq";
 const FAILURES = "platform_events_failures";
@@ -21,44 +26,80 @@ const retryMs = (failures: number) => Math.min(300_000, 1_000 * 2 ** Math.min(fa
 const SOURCES = ["run.state_changed", "followup.received"];
 const BATCH = 50;
 
+/** The outbox's cursor and failures in a row, as stored (read on first use). */
+function cursorOf(s: Session) {
+  const kv = s.ctx.storage.kv;
+  s.outboxCursor ??= { through: kv.get<number>(CURSOR), failures: kv.get<number>(FAILURES) ?? 0 };
+  return s.outboxCursor;
+}
+
 /** Starts the cursor at `seq`: a new session's log begins with `run.created` (createRun sends it). */
 export function startPlatformEvents(s: Session, seq: number) {
   s.ctx.storage.kv.put(CURSOR, seq);
+  cursorOf(s).through = seq;
 }
 
 /**
- * Sends the platform events of the log entries past the cursor. `before`: the first entry just
- * written, where a session older than the cursor starts (its earlier history is not news).
+ * Entries just recorded that are no platform event, right behind everything sent: the cursor
+ * passes them in memory, so the next change's entries follow it directly (see emitRecorded).
  */
-export async function emitRecorded(s: Session, before?: number): Promise<void> {
+export function passOver(s: Session, written: RunEvent[]) {
+  const c = s.outboxCursor;
+  if (!c || c.through === undefined || !written.length) return;
+  if (written[0].seq !== c.through + 1 || written.some((e) => SOURCES.includes(e.type))) return;
+  c.through = written[written.length - 1].seq;
+}
+
+/**
+ * Sends the platform events of the log entries past the cursor. `written`: the entries just
+ * recorded; when nothing before them waits, they are sent as they are, without reading the log
+ * (and a session older than the cursor starts at the first of them: its history is not news).
+ */
+export async function emitRecorded(s: Session, written?: RunEvent[]): Promise<void> {
   const run = s.run;
   if (!run) return;
   const heard = s.heard;
   s.heard = undefined;
   const kv = s.ctx.storage.kv;
-  let from = kv.get<number>(CURSOR);
+  const c = cursorOf(s);
+  let from = c.through;
   if (from === undefined) {
-    if (before === undefined) return;
-    from = before - 1;
+    if (!written?.length) return;
+    from = written[0].seq - 1;
   }
   if (heard === false) {
     // no webhook and no integration thread when the change was written: its events are news
     // to no one, now or later (a webhook made afterwards hears of the changes after it)
-    kv.put(CURSOR, Math.max(from, lastSeq(s.sql)));
-    if (kv.get(FAILURES) !== undefined) kv.delete(FAILURES);
+    const through = Math.max(from, written?.at(-1)?.seq ?? lastSeq(s.sql));
+    if (c.through === undefined || through > c.through) {
+      c.through = through;
+      kv.put(CURSOR, through);
+    }
+    if (c.failures) {
+      c.failures = 0;
+      kv.delete(FAILURES);
+    }
     return;
   }
+  let fresh = written?.length && written[0].seq === from + 1 ? written : null;
   for (;;) {
-    const entries = listEventsOfTypes(s.sql, from, SOURCES, BATCH);
-    if (!entries.length) return;
+    const entries = fresh
+      ? fresh.filter((e) => SOURCES.includes(e.type))
+      : listEventsOfTypes(s.sql, from, SOURCES, BATCH);
+    const last = fresh ? fresh[fresh.length - 1].seq : entries.at(-1)?.seq;
+    fresh = null;
+    if (last === undefined) return;
     try {
       // the entries' events go out together, a batch at a time, the cursor after each batch
       let batch: Parameters<typeof emitPlatformEvents>[1] = [];
       const flush = async (upTo: number) => {
-        await emitPlatformEvents(s.env, batch);
+        if (batch.length) await emitPlatformEvents(s.env, batch);
         batch = [];
         from = upTo;
-        kv.put(CURSOR, Math.max(kv.get<number>(CURSOR) ?? 0, from));
+        if (c.through === undefined || from > c.through) {
+          c.through = from;
+          kv.put(CURSOR, from);
+        }
       };
       for (const [i, e] of entries.entries()) {
         const at = Date.parse(e.at);
@@ -72,12 +113,13 @@ export async function emitRecorded(s: Session, before?: number): Promise<void> {
           });
         }
         const next = entries[i + 1];
-        if (!next || batch.length + platformEventsOf(next).length > SEND_BATCH_MAX) {
+        if (next && batch.length + platformEventsOf(next).length > SEND_BATCH_MAX) {
           await flush(e.seq);
         }
       }
+      await flush(last);
     } catch (err) {
-      const failures = (kv.get<number>(FAILURES) ?? 0) + 1;
+      const failures = ++c.failures;
       kv.put(FAILURES, failures);
       log.error("platform event not sent; retrying from the alarm", {
         run_id: run.id,
@@ -85,12 +127,13 @@ export async function emitRecorded(s: Session, before?: number): Promise<void> {
         error: err,
       });
       // never later than a timer already armed (a deadline must not wait for this retry)
-      const at = Date.now() + retryMs(failures - 1);
-      const current = await s.ctx.storage.getAlarm();
-      if (current === null || current > at) await s.ctx.storage.setAlarm(at);
+      await s.retryBy(Date.now() + retryMs(failures - 1));
       return;
     }
-    if (kv.get(FAILURES) !== undefined) kv.delete(FAILURES);
+    if (c.failures) {
+      c.failures = 0;
+      kv.delete(FAILURES);
+    }
     if (entries.length < BATCH) return;
   }
 }
@@ -107,7 +150,8 @@ const PROGRESS = "progress_events";
 
 /** Remembers whether the run's tool results are sent on (`nudgeProgress`), from its source. */
 export function noteSource(s: Session, source: string) {
-  if (PROGRESS_SOURCES.has(source)) s.ctx.storage.kv.put(PROGRESS, true);
+  s.progress = PROGRESS_SOURCES.has(source);
+  if (s.progress) s.ctx.storage.kv.put(PROGRESS, true);
 }
 
 /**
@@ -117,7 +161,8 @@ export function noteSource(s: Session, source: string) {
  */
 export async function nudgeProgress(s: Session, seq: number): Promise<void> {
   const run = s.run;
-  if (!run || !s.ctx.storage.kv.get(PROGRESS)) return;
+  s.progress ??= s.ctx.storage.kv.get(PROGRESS) === true;
+  if (!run || !s.progress) return;
   const at = Date.now();
   try {
     await emitPlatformEvent(s.env, {

@@ -48,8 +48,9 @@ export class RunSession extends DurableObject<Env> {
     super(ctx, env);
     this.session = new Session(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql, ctx.storage.kv);
-      this.session.run = readRun(ctx.storage.sql);
+      // a new run's storage is empty: nothing to read back
+      if (migrate(ctx.storage.sql, ctx.storage.kv)) this.session.fresh();
+      else this.session.run = readRun(ctx.storage.sql);
     });
   }
 

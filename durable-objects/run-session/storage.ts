@@ -89,25 +89,29 @@ const CURRENT: string[] = [
     seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL,
     execution_id INTEGER NOT NULL DEFAULT 1)`,
 ];
+const CURRENT_SCRIPT = CURRENT.join(";\n");
 
 /**
- * Creates the tables (a new session: the current schema at once) or upgrades them version by
- * version; call inside `blockConcurrencyWhile` from the constructor.
+ * Creates the tables (a new session: the current schema at once, in one `exec` of one script) or
+ * upgrades them version by version; call inside `blockConcurrencyWhile` from the constructor.
+ * Answers whether the storage was new (no tables yet): then it holds no run, no alarm and no key
+ * besides the version, which the session need not read back.
  */
-export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
+export function migrate(sql: SqlStorage, kv: SyncKvStorage): boolean {
   const version = (kv.get<number>("schema_version") ?? 0) as number;
-  if (
-    version === 0 &&
-    !sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'run'").toArray().length
-  ) {
-    for (const stmt of CURRENT) sql.exec(stmt);
+  if (version === MIGRATIONS.length) return false;
+  // no version, no tables: every version since the first wrote the tables and the version in one
+  // synchronous step (one implicit transaction), so the one cannot be stored without the other
+  if (version === 0) {
+    sql.exec(CURRENT_SCRIPT);
     kv.put("schema_version", MIGRATIONS.length);
-    return;
+    return true;
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     for (const stmt of MIGRATIONS[v]) sql.exec(stmt);
     kv.put("schema_version", v + 1);
   }
+  return false;
 }
 
 type RawRun = Omit<RunRecord, "status_message" | "started_by" | "stop_status"> & {

@@ -20,6 +20,7 @@ const LIMITS: EventActor = { type: "system", id: "limits" };
  * run's timers.
  */
 export async function alarm(s: Session) {
+  s.alarmFired();
   await s.syncSummary();
   await emitRecorded(s);
   await s.archive();

@@ -8,7 +8,7 @@ import { notFound } from "./results.ts";
 import { emitRecorded } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { type RunCommand, transition } from "./state-machine.ts";
-import { lastSeq, type RunRecord } from "./storage.ts";
+import type { RunRecord } from "./storage.ts";
 
 /** One change of state the state machine allows, and the status the run is left with. */
 export type Step = {
@@ -115,16 +115,18 @@ export async function applySteps(
     actor,
     payload: changeOf(run, step),
   }));
-  const written = s.record(run, entries, () => {
+  const written = s.record(run, entries, (out) => {
     for (const step of steps) enter(run, step, now, starter);
-    run.summary_seq = lastSeq(s.sql);
+    run.summary_seq = out[out.length - 1].seq;
   });
   await s.syncSummary();
-  await emitRecorded(s, written[0].seq);
+  await emitRecorded(s, written);
   const reopened = steps.some((step) => step.command === "reopen" || step.command === "resume");
   if (isTerminal(run.state) || reopened) dropEndedHolders(s, run);
-  if (isTerminal(run.state)) await s.archive();
-  else await s.armTimers();
+  if (isTerminal(run.state)) {
+    await s.archive(written[written.length - 1].seq);
+    await s.disarm();
+  } else await s.armTimers();
   const dispatched = steps.some((step) => step.command === "dispatch");
   // whoever builds the assignment next needs to know whose execution it is
   return {

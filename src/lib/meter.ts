@@ -34,7 +34,10 @@ type DoClass = { name: string; prototype: object };
 export function withMeter<H extends Handler>(handler: H, classes: DoClass[]): H {
   if (!meterOn) return handler;
   meterBindings(moduleEnv as unknown as Record<string, unknown>);
-  for (const cls of classes) meterObjectClass(cls);
+  for (const cls of classes) {
+    meterObjectClass(cls);
+    meterObjectStorage(cls);
+  }
   const metered: Handler = {
     ...handler,
     fetch(req, env, ctx) {
@@ -217,4 +220,61 @@ function meterObjectClass(cls: DoClass) {
       r?.then?.(done, done);
       return r;
     });
+}
+
+/**
+ * Each object's own storage calls (SQLite `exec`, the synchronous KV, transactions, the alarm),
+ * counted by class: not billed apart (their time is the object's duration), but locally each one
+ * blocks the one thread every isolate shares. The class is known from the `ctx` its constructor
+ * gets: a class of our own is put between the object's class and `DurableObject`, which notes
+ * whose storage it is.
+ */
+function meterObjectStorage(cls: DoClass) {
+  const key = cls.name.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+  const base = Object.getPrototypeOf(cls) as new (ctx: DurableObjectState, env: unknown) => object;
+  const noting = class extends base {
+    constructor(ctx: DurableObjectState, env: unknown) {
+      super(ctx, env);
+      noteStorage(ctx.storage, key);
+    }
+  };
+  Object.setPrototypeOf(cls, noting);
+}
+
+const owners = new WeakMap<object, string>();
+const ownerOf = (self: unknown) => owners.get(self as object) ?? "unknown";
+
+function noteStorage(storage: DurableObjectStorage, cls: string) {
+  owners.set(storage, cls);
+  owners.set(storage.sql, cls);
+  owners.set(storage.kv, cls);
+  const count = (proto: object, methods: string[], what: string) => {
+    for (const m of methods)
+      wrap(proto, m, (orig, self, args) => {
+        add(`do.${ownerOf(self)}.storage.${what}.${m}`);
+        return orig.apply(self, args);
+      });
+  };
+  count(Object.getPrototypeOf(storage), ["transactionSync", "transaction"], "tx");
+  count(Object.getPrototypeOf(storage), ["getAlarm", "setAlarm", "deleteAlarm"], "alarm");
+  count(Object.getPrototypeOf(storage), ["get", "put", "delete", "list"], "async_kv");
+  count(Object.getPrototypeOf(storage.kv), ["get", "put", "delete", "list"], "kv");
+  wrap(Object.getPrototypeOf(storage.sql), "exec", (orig, self, args) => {
+    const owner = ownerOf(self);
+    add(`do.${owner}.storage.sql.exec`);
+    add(`do.${owner}.sql.${statementKey(String(args[0]))}`);
+    return orig.apply(self, args);
+  });
+}
+
+/** A statement's counter name: its text, its first 80 characters (never the bound values). */
+const statementKeys = new Map<string, string>();
+function statementKey(sql: string) {
+  let key = statementKeys.get(sql);
+  if (key === undefined) {
+    // made once per statement text: the meter's own cost stays off each call
+    key = sql.replace(/\s+/g, " ").trim().slice(0, 80);
+    if (statementKeys.size < 1_000) statementKeys.set(sql, key);
+  }
+  return key;
 }
