@@ -32,8 +32,12 @@ export async function getRunInTeam(
   return { row: hit.row, creator: { displayName: hit.displayName, email: hit.email } };
 }
 
-export async function getRun({ ctx, runId }: { ctx: Ctx; runId: string }) {
-  const [hit] = await ctx.db
+/**
+ * Runs as the API shows them: each row with its creator's names, its artifacts and its usage, in
+ * one query (`getRun`, `listRuns` add their filters, order and limit).
+ */
+export const selectRunViews = (ctx: Ctx) =>
+  ctx.db
     .select({
       row: runs,
       displayName: users.displayName,
@@ -42,7 +46,10 @@ export async function getRun({ ctx, runId }: { ctx: Ctx; runId: string }) {
       usage: usageJson,
     })
     .from(runs)
-    .leftJoin(users, eq(users.id, runs.creatorId))
+    .leftJoin(users, eq(users.id, runs.creatorId));
+
+export async function getRun({ ctx, runId }: { ctx: Ctx; runId: string }) {
+  const [hit] = await selectRunViews(ctx)
     .where(and(eq(runs.teamId, ctx.teamId), eq(runs.id, runId), visibleTo(ctx)))
     .limit(1);
   if (!hit) throw notFound("Run", runId);

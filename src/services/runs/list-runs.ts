@@ -13,14 +13,14 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import { runArtifacts, runMetadata, runs, users } from "../../db/schema.ts";
+import { runArtifacts, runMetadata, runs } from "../../db/schema.ts";
 import { AppError } from "../../lib/errors.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import type { Ctx } from "../context.ts";
-import { artifactsJson, parseArtifacts } from "./get-run.ts";
+import { parseArtifacts, selectRunViews } from "./get-run.ts";
 import { visibleTo } from "./sharing.ts";
 import { toRunItem } from "./run-item.ts";
-import { parseUsage, usageJson } from "./run-usage.ts";
+import { parseUsage } from "./run-usage.ts";
 
 export const EMPTY_ENVIRONMENT = "empty-environment";
 const MAX_METADATA_FILTERS = 5;
@@ -152,16 +152,7 @@ export function listRunsQuery(ctx: Ctx, input: ListRunsInput, narrow = false) {
     where.push(keyset);
   }
   const dir = order === "desc" ? desc : asc;
-  return ctx.db
-    .select({
-      row: runs,
-      displayName: users.displayName,
-      email: users.email,
-      artifacts: artifactsJson,
-      usage: usageJson,
-    })
-    .from(runs)
-    .leftJoin(users, eq(users.id, runs.creatorId))
+  return selectRunViews(ctx)
     .where(and(...where))
     .orderBy(dir(sortCol), dir(runs.id))
     .limit(input.limit + 1);
