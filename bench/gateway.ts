@@ -4,7 +4,9 @@
 // made in turn straight to the model server, through a Worker that only passes the answer on
 // (bench/passthrough: in a bare `workerd`, what the runtime costs, and in a `wrangler dev` of its
 // own, what any Worker behind the local proxy costs) and through the gateway with the run's
-// credential, in the same run: time to first byte (p50/p99) of a short answer whose first event
+// credential, twice: behind `wrangler dev` and in Miniflare with no dev proxy in front
+// (bench/lib/miniflare-worker.ts, the shape a deployment has), each on state of its own, in the
+// same run: time to first byte (p50/p99) of a short answer whose first event
 // comes alone, as a model's first token does, and streamed tokens per second of a synthetic
 // answer sent as fast as a socket allows and of one paced like a fast real model. The model
 // server runs in a process of its own (bench/lib/model-process.ts). Writes
@@ -24,13 +26,21 @@ import { benchState, json, signUp } from "./lib/bench-state.ts";
 import { heldRun } from "./lib/held-run.ts";
 import { round } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
+import { type MiniflareWorker, startMiniflareWorker } from "./lib/miniflare-worker.ts";
 import { type ModelProcess, startModelProcess } from "./lib/model-process.ts";
 import { type BareWorkerd, startBareWorkerd } from "./passthrough/workerd.ts";
 
 type Sample = { ttfbMs: number; totalMs: number; bytes: number; chunks: number };
-type Target = "direct" | "workerd" | "passthrough" | "gateway";
-const TARGETS: Target[] = ["direct", "workerd", "passthrough", "gateway"];
+/**
+ * `gateway` is the platform's Worker behind `wrangler dev` (as `npm start` runs it), `miniflare`
+ * the same Worker in Miniflare with no dev proxy in front (as a deployment is reached).
+ */
+type Target = "direct" | "workerd" | "passthrough" | "miniflare" | "gateway";
+const TARGETS: Target[] = ["direct", "workerd", "passthrough", "miniflare", "gateway"];
 type Hop = Exclude<Target, "direct">;
+const HOPS: Hop[] = ["workerd", "passthrough", "miniflare", "gateway"];
+const byHop = <T>(f: (h: Hop) => T) =>
+  Object.fromEntries(HOPS.map((h) => [h, f(h)])) as Record<Hop, T>;
 
 /** Characters per token of the scripted answers (the model server counts nothing itself). */
 const CHARS_PER_TOKEN = 4;
@@ -70,17 +80,22 @@ export async function benchGateway(argv: string[]) {
   let server: DevServer | undefined;
   let passthrough: DevServer | undefined;
   let bare: BareWorkerd | undefined;
+  let mf: MiniflareWorker | undefined;
   let model: ModelProcess | undefined;
   state.onCleanup(async () => {
     await server?.stop();
     await passthrough?.stop();
     await bare?.stop();
+    await mf?.stop();
     await model?.close();
   });
   const started = new Date();
   const loadAtStart = os.loadavg().map((x) => round(x));
   try {
     await applyMigrations(state.persistTo, { quiet: true });
+    // Miniflare's own state: two runtimes must not share one Durable Object's storage
+    const mfState = path.join(state.persistTo, "miniflare");
+    await applyMigrations(mfState, { quiet: true });
     // a call whose body says `bench_answer: "paced"` or `"first"` gets that answer
     model = await startModelProcess({
       default: { chars: chars.synthetic },
@@ -99,23 +114,17 @@ export async function benchGateway(argv: string[]) {
       extraArgs: ["--config", "bench/passthrough/wrangler.toml"],
     });
     bare = await startBareWorkerd(model.url);
-    const team = await signUp(server.url, "gateway");
-    for (const [name, value] of [
-      ["ANTHROPIC_API_KEY", "sk-bench"],
-      ["ANTHROPIC_BASE_URL", model.url],
-      ["OPENAI_API_KEY", "sk-bench"],
-      ["OPENAI_BASE_URL", `${model.url}/v1`],
-    ]) {
-      const res = await fetch(`${server.url}/api/v1/agent/secrets`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${team.api_key}`, "content-type": "application/json" },
-        body: JSON.stringify({ name, value }),
-      });
-      await json(res, 201);
-    }
-    const run = await heldRun({ url: server.url, key: team.api_key }, "gateway bench");
-    if (!run.gatewayToken) throw new Error("the held run's assignment has no gateway credential");
-    const token = run.gatewayToken;
+    mf = await startMiniflareWorker({ persistTo: mfState, vars: state.vars });
+    // a team on each platform, the same way, and a run each holds
+    const run = await seedGatewayRun(server.url, model.url);
+    const mfRun = await seedGatewayRun(mf.url, model.url);
+    const token: Record<Target, string> = {
+      direct: run.token,
+      workerd: run.token,
+      passthrough: run.token,
+      miniflare: mfRun.token,
+      gateway: run.token,
+    };
     const dialects = {
       // the gateway streams the client's copy natively and reads usage from a tee
       anthropic: {
@@ -144,6 +153,7 @@ export async function benchGateway(argv: string[]) {
     const base: Record<Hop, string> = {
       workerd: bare.url,
       passthrough: passthrough.url,
+      miniflare: mf.url,
       gateway: server.url,
     };
     const cases = [];
@@ -155,19 +165,18 @@ export async function benchGateway(argv: string[]) {
           direct: `${model.url}${d.path}`,
           workerd: `${bare.url}${d.path}`,
           passthrough: `${passthrough.url}${d.path}`,
+          miniflare: `${mf.url}/api/v1/gateway/${d.provider}${d.path}`,
           gateway: `${server.url}/api/v1/gateway/${d.provider}${d.path}`,
         };
         const body = JSON.stringify(synthetic ? d.body : { ...d.body, bench_answer: kind });
-        const one = (t: Target) => timedStream(url[t], body, token);
+        const one = (t: Target) => timedStream(url[t], body, token[t]);
         for (let i = 0; i < (kind === "paced" ? 2 : warmup); i++)
           for (const t of TARGETS) await one(t);
-        const s: Record<Target, Sample[]> = {
-          direct: [],
-          workerd: [],
-          passthrough: [],
-          gateway: [],
-        };
-        const hop: Record<Hop, Sample[]> = { workerd: [], passthrough: [], gateway: [] };
+        const s = Object.fromEntries(TARGETS.map((t) => [t, []])) as unknown as Record<
+          Target,
+          Sample[]
+        >;
+        const hop = byHop((): Sample[] => []);
         // in turn, each sample starting with the next target, so a slow moment of the machine
         // falls on all alike
         for (let i = 0; i < n[kind]; i++) {
@@ -175,9 +184,7 @@ export async function benchGateway(argv: string[]) {
             const t = TARGETS[(i + k) % TARGETS.length];
             s[t].push(await one(t));
           }
-          if (synthetic)
-            for (const h of ["workerd", "passthrough", "gateway"] as const)
-              hop[h].push(await timedGet(`${base[h]}/healthz`));
+          if (synthetic) for (const h of HOPS) hop[h].push(await timedGet(`${base[h]}/healthz`));
           if (i % 10 === 0) process.stdout.write(`\r  ${name} ${kind}: ${i} / ${n[kind]}`);
         }
         process.stdout.write("\n");
@@ -193,11 +200,12 @@ export async function benchGateway(argv: string[]) {
         const url = `${server.url}/api/v1/gateway/${d.provider}${d.path}`;
         const body = JSON.stringify(d.body);
         profiles[name] = await profileWorker(server.inspectorPort, async () => {
-          for (let i = 0; i < profileCalls; i++) await timedStream(url, body, token);
+          for (let i = 0; i < profileCalls; i++) await timedStream(url, body, run.token);
         });
         log(`${name} profile: ${JSON.stringify(profiles[name])}`);
       }
     await run.release();
+    await mfRun.release();
     const report = {
       bench: "gateway",
       started_at: started.toISOString(),
@@ -215,6 +223,8 @@ export async function benchGateway(argv: string[]) {
         first_byte: { samples: n.first, text_chars: chars.first, pace_ms: paceMs },
       },
       targets: { added_ttfb_p50_ms_under: 5, throughput_ratio_at_least: 0.95 },
+      // `gateway`: behind `wrangler dev`'s proxy; `miniflare`: the same Worker without it
+      targets_judged_on: ["gateway", "miniflare"],
       cases,
       ...(profileCalls > 0 ? { profiles } : {}),
     };
@@ -246,8 +256,8 @@ function summarize(o: {
     p99: round(ttfb(t).p99 - ttfb("direct").p99),
   });
   const ratio = (t: Target) => round(tps(t) / tps("direct"), 3);
-  const gatewayAdded = added("gateway");
-  const throughput = ratio("gateway");
+  const met = (t: "gateway" | "miniflare") =>
+    o.kind === "first" ? { added_ttfb_p50: added(t).p50 < 5 } : { throughput: ratio(t) >= 0.95 };
   return {
     case:
       o.kind === "synthetic" ? o.name : `${o.name} ${o.kind === "first" ? "first-byte" : o.kind}`,
@@ -256,21 +266,15 @@ function summarize(o: {
     answer_bytes: median(s.gateway.map((x) => x.bytes)),
     output_tokens: o.tokens,
     ttfb_ms: Object.fromEntries(TARGETS.map((t) => [t, ttfb(t)])),
-    added_ttfb_ms: {
-      workerd: added("workerd"),
-      passthrough: added("passthrough"),
-      gateway: gatewayAdded,
-    },
-    // the gateway's own first-byte work: beyond what the plain Worker in between costs
+    added_ttfb_ms: byHop(added),
+    // the gateway's own first-byte work: beyond what the plain Worker in between costs, behind
+    // `wrangler dev`'s proxy and without it
     gateway_beyond_passthrough_ttfb_ms_p50: round(ttfb("gateway").p50 - ttfb("passthrough").p50),
+    miniflare_beyond_workerd_ttfb_ms_p50: round(ttfb("miniflare").p50 - ttfb("workerd").p50),
     // a Worker route that does nothing (`/healthz`) through each server's local proxy hop
     ...(o.hop
       ? {
-          hop_floor_ttfb_ms: {
-            workerd: stats(o.hop.workerd.map((x) => x.ttfbMs)),
-            passthrough: stats(o.hop.passthrough.map((x) => x.ttfbMs)),
-            gateway: stats(o.hop.gateway.map((x) => x.ttfbMs)),
-          },
+          hop_floor_ttfb_ms: byHop((h) => stats(o.hop![h].map((x) => x.ttfbMs))),
         }
       : {}),
     total_ms_p50: Object.fromEntries(
@@ -282,32 +286,51 @@ function summarize(o: {
     ),
     tokens_per_sec: Object.fromEntries(TARGETS.map((t) => [t, tps(t)])),
     throughput_ratio: {
-      workerd: ratio("workerd"),
-      passthrough: ratio("passthrough"),
-      gateway: throughput,
+      ...byHop(ratio),
       gateway_over_passthrough: round(tps("gateway") / tps("passthrough"), 3),
+      miniflare_over_workerd: round(tps("miniflare") / tps("workerd"), 3),
     },
     // each target where it means what issue 24 asks: the first byte of an answer whose first
-    // event comes alone, the throughput of a stream (both streams reported)
-    targets_met:
-      o.kind === "first"
-        ? { added_ttfb_p50: gatewayAdded.p50 < 5 }
-        : { throughput: throughput >= 0.95 },
+    // event comes alone, the throughput of a stream (both streams reported); behind `wrangler
+    // dev` and in Miniflare without its proxy
+    targets_met: { gateway: met("gateway"), miniflare: met("miniflare") },
   };
 }
 
 function printTable(cases: ReturnType<typeof summarize>[]) {
   const rows = cases.map((c) => ({
     case: c.case,
-    "ttfb p50 d/wd/pt/gw": TARGETS.map((t) => c.ttfb_ms[t].p50).join(" / "),
-    "added gw p50": c.added_ttfb_ms.gateway.p50,
-    "tok/s d/wd/pt/gw": TARGETS.map((t) => c.tokens_per_sec[t]).join(" / "),
-    "ratio wd": c.throughput_ratio.workerd,
-    "ratio pt": c.throughput_ratio.passthrough,
-    "ratio gw": c.throughput_ratio.gateway,
-    "gw/pt": c.throughput_ratio.gateway_over_passthrough,
+    "ttfb p50 d/wd/pt/mf/gw": TARGETS.map((t) => c.ttfb_ms[t].p50).join(" / "),
+    "added mf/gw p50": `${c.added_ttfb_ms.miniflare.p50} / ${c.added_ttfb_ms.gateway.p50}`,
+    "tok/s d/wd/pt/mf/gw": TARGETS.map((t) => c.tokens_per_sec[t]).join(" / "),
+    "ratio wd/pt": `${c.throughput_ratio.workerd} / ${c.throughput_ratio.passthrough}`,
+    "ratio mf/gw": `${c.throughput_ratio.miniflare} / ${c.throughput_ratio.gateway}`,
   }));
   console.table(rows);
+}
+
+/**
+ * A team signed up on the platform at `url`, its provider secrets pointed at the model server, and
+ * a run a bare host holds: its gateway credential.
+ */
+async function seedGatewayRun(url: string, modelUrl: string) {
+  const team = await signUp(url, "gateway");
+  for (const [name, value] of [
+    ["ANTHROPIC_API_KEY", "sk-bench"],
+    ["ANTHROPIC_BASE_URL", modelUrl],
+    ["OPENAI_API_KEY", "sk-bench"],
+    ["OPENAI_BASE_URL", `${modelUrl}/v1`],
+  ]) {
+    const res = await fetch(`${url}/api/v1/agent/secrets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${team.api_key}`, "content-type": "application/json" },
+      body: JSON.stringify({ name, value }),
+    });
+    await json(res, 201);
+  }
+  const run = await heldRun({ url, key: team.api_key }, "gateway bench");
+  if (!run.gatewayToken) throw new Error("the held run's assignment has no gateway credential");
+  return { token: run.gatewayToken, release: run.release };
 }
 
 /** One streamed call: time to its first body byte, and to its end. */
