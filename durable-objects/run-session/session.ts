@@ -102,7 +102,11 @@ export class Session {
    * Appends events (and applies `mutate`, given the events as written, to the run) in one
    * transaction, then publishes them.
    */
-  record(run: RunRecord, entries: EventEntry[], mutate?: (written: RunEvent[]) => void): RunEvent[] {
+  record(
+    run: RunRecord,
+    entries: EventEntry[],
+    mutate?: (written: RunEvent[]) => void,
+  ): RunEvent[] {
     const now = Date.now();
     const written = this.ctx.storage.transactionSync(() => {
       const out = entries.map((e) =>

@@ -2,7 +2,12 @@
 // it was written, the cursor and the failures kept in memory and stored after each send. These
 // pin that nothing is lost or sent twice by it: a failed send is retried from the alarm with the
 // same ids, and a restarted session resumes from the stored cursor.
-import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  env,
+  evictDurableObject,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HostReport } from "../../durable-objects/run-session/report.ts";
 import { newTeam } from "../helpers/api.ts";

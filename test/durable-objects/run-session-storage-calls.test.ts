@@ -52,7 +52,9 @@ describe("a no-op run's RunSession, in storage calls", () => {
       setAlarm: 1, // the deadline, once the run started: the alarm's time is known, not read
       deleteAlarm: 1, // and gone when the run ends, rather than wake the object for nothing
     });
-      expect(await runInDurableObject(sessionOf(row.id), (_, st) => st.storage.getAlarm())).toBe(null);
+    expect(await runInDurableObject(sessionOf(row.id), (_, st) => st.storage.getAlarm())).toBe(
+      null,
+    );
   });
 });
 
