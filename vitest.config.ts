@@ -90,6 +90,9 @@ export default defineConfig(async () => {
             include: ["test/browser/**/*.test.ts"],
             testTimeout: 120_000,
             hookTimeout: 240_000,
+            // a page loads, fetches and renders before what a poll waits for shows: a loaded
+            // machine can take more than vitest's 1 s default (a poll only waits when failing)
+            expect: { poll: { timeout: 10_000 } },
             fileParallelism: false,
           },
         },

@@ -135,23 +135,36 @@ export type DevServer = {
   stop: () => Promise<void>;
 };
 
+type DevServerOptions = {
+  port?: number;
+  persistTo?: string;
+  vars?: Record<string, string>;
+  logLevel?: "error" | "warn" | "info" | "log" | "debug";
+  /** wrangler's output goes to ours (less the lines `drop` matches) */
+  inherit?: boolean;
+  drop?: RegExp;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+};
+
 /**
  * Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. `vars` are passed with
  * `--var` (so tests need no .dev.vars); `persistTo` keeps its state apart from the default.
  */
-export async function startDevServer(
-  opts: {
-    port?: number;
-    persistTo?: string;
-    vars?: Record<string, string>;
-    logLevel?: "error" | "warn" | "info" | "log" | "debug";
-    /** wrangler's output goes to ours (less the lines `drop` matches) */
-    inherit?: boolean;
-    drop?: RegExp;
-    extraArgs?: string[];
-    readyTimeoutMs?: number;
-  } = {},
-): Promise<DevServer> {
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(opts);
+    } catch (err) {
+      // a port `freePort` found free was taken before wrangler bound it (another process picked
+      // it meanwhile, e.g. a parallel test file): start again on ports picked anew
+      if (attempt < 3 && /Address already in use/.test(String(err))) continue;
+      throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(opts: DevServerOptions): Promise<DevServer> {
   ensureConsoleAssets();
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
