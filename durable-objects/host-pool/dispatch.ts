@@ -154,7 +154,9 @@ export class Dispatch {
    * Hands a run a host let go of back to the line, or ends it ERROR after MAX_ATTEMPTS offers.
    * It is in line first, owing its session the `requeue`: if that call fails, the run is not lost
    * (held by no host, in no line, PENDING for good) but handed back by the pump before it is
-   * given again (`give`), retried from the alarm.
+   * given again (`give`), retried from the alarm. If the end after the last offer fails, the run
+   * is PENDING in no line and no hold: the housekeeping's sweep hands it back and offers it again
+   * (src/services/runs/redispatch.ts).
    */
   async requeue(held: HeldEntry, why: string) {
     const ref = { runId: held.run_id, teamId: held.team_id };

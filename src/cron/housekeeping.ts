@@ -11,8 +11,8 @@ import { log } from "../lib/log.ts";
 /**
  * Every minute: drop idempotency records past their 24 h window and web sessions and sign-in links
  * past their end, integration delivery payloads past 30 days, after a `SECRETS_KEY` rotation
- * rewrap teams' data keys under the new key, offer again REMOTE runs QUEUED for minutes that no
- * pool has (their dispatch was lost: services/runs/redispatch.ts), queue again outbound webhook
+ * rewrap teams' data keys under the new key, offer again REMOTE runs QUEUED (or PENDING) for
+ * minutes that no pool has (their dispatch was lost: services/runs/redispatch.ts), queue again outbound webhook
  * attempts whose message was lost, and move audit entries past their team's retention to R2.
  * (Schedules have their own: cron/schedules.ts.)
  */

@@ -14,7 +14,7 @@ import {
 } from "../../src/services/runs/redispatch.ts";
 import { callWithEnv, type Json, newTeam } from "../helpers/api.ts";
 import { eventually, poolState, poolStub, sleep, TestHost, untilRun } from "../helpers/hosts.ts";
-import { insertRunRow, RUNS, runRow } from "../helpers/runs.ts";
+import { advance, eventsOf, insertRunRow, RUNS, runRow } from "../helpers/runs.ts";
 import { aroundStubs } from "../helpers/stubs.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -47,7 +47,7 @@ function watchedPools() {
   return { env: { ...env, HOST_POOL } as Env, calls };
 }
 
-describe("housekeeping: QUEUED runs no pool has are offered again", () => {
+describe("housekeeping: QUEUED or PENDING runs no pool has are offered again", () => {
   it("a run whose RUNS send failed is offered by the next tick and reaches a host", async () => {
     const t = await newTeam("lost-send");
     const host = await TestHost.connect(t.key, "warp", { capacity: 1 });
@@ -68,6 +68,28 @@ describe("housekeeping: QUEUED runs no pool has are offered again", () => {
     expect(a.execution_id).toBe(1);
     host.claim(runId);
     await untilRun(t.key, runId, (r: Json) => r.state === "CLAIMED");
+    host.close();
+  });
+
+  it("a PENDING run no pool holds (its pool let go of it unsaid) is handed back and given again", async () => {
+    const t = await newTeam("lost-pending");
+    const runId = await lostRun(t);
+    // what a pool leaves when its hand-back (or the end after the last offer) failed after the
+    // run left its holds: the session says PENDING, and no pool has it
+    const ref = { runId, teamId: t.teamId };
+    await advance(ref, "dispatch");
+    expect(await poolState(t.teamId)).toEqual({ line: [], held: [] });
+    const host = await TestHost.connect(t.key, "warp", { capacity: 1 });
+    await eventually("the hello", async () =>
+      (await poolStub(t.teamId).hosts()).some((h) => h.capacity > 0),
+    );
+    expect(await redispatchLostRuns(env, later())).toBeGreaterThanOrEqual(1);
+    const a = await host.assignmentOf(runId);
+    host.claim(runId);
+    await untilRun(t.key, runId, (r: Json) => r.state === "CLAIMED");
+    expect(a.execution_id).toBe(1);
+    const events = JSON.stringify(await eventsOf(ref));
+    expect(events).toContain("the host it was offered to never took it");
     host.close();
   });
 
@@ -128,7 +150,7 @@ describe("housekeeping: QUEUED runs no pool has are offered again", () => {
 
   it("finds them with one indexed query: teams drive it, no scan of runs, no sort", async () => {
     const db = createDb(env.DB);
-    const cursor = { teamId: "t", updatedAt: 1, id: "r" };
+    const cursor = { teamId: "t", state: "QUEUED" as const, updatedAt: 1, id: "r" };
     for (const after of [null, cursor]) {
       const q = lostRunCandidates(db, Date.now(), after, SWEEP_PAGE).toSQL();
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
