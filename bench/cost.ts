@@ -166,7 +166,9 @@ export async function benchCost(argv: string[]) {
       log(
         `profiled round: server cpu ${profile.server_cpu_ms_per_run} ms/run ` +
           `(${JSON.stringify(profile.server_cpu_ms_per_run_by_process)}); sampled in isolates ` +
-          `${sampled.sampled_ms_per_unit} ms/run, the Worker's ${JSON.stringify(sampled.worker.by_kind_ms_per_unit)}`,
+          `${sampled.sampled_ms_per_unit} ms/run, the Worker's ${sampled.worker.ms_per_unit} ` +
+          `(${sampled.worker.without_meter_ms_per_unit} without the meter; requests, consumers and ` +
+          `Durable Objects): ${JSON.stringify(sampled.worker.by_kind_ms_per_unit)}`,
       );
     }
     const perRun = mean(rounds.map((r) => r.per_run));

@@ -169,7 +169,7 @@ export async function benchGateway(argv: string[]) {
           gateway: `${server.url}/api/v1/gateway/${d.provider}${d.path}`,
         };
         const body = JSON.stringify(synthetic ? d.body : { ...d.body, bench_answer: kind });
-        const one = (t: Target) => timedStream(url[t], body, token[t]);
+        const one = (t: Target) => retriedOnDrop(t, () => timedStream(url[t], body, token[t]));
         for (let i = 0; i < (kind === "paced" ? 2 : warmup); i++)
           for (const t of TARGETS) await one(t);
         const s = Object.fromEntries(TARGETS.map((t) => [t, []])) as unknown as Record<
@@ -226,6 +226,8 @@ export async function benchGateway(argv: string[]) {
       // `gateway`: behind `wrangler dev`'s proxy; `miniflare`: the same Worker without it
       targets_judged_on: ["gateway", "miniflare"],
       cases,
+      /** calls made again after a keep-alive connection dropped under them, per target */
+      dropped_connections: dropped,
       ...(profileCalls > 0 ? { profiles } : {}),
     };
     const dir = path.join(ROOT, "bench/results");
@@ -331,6 +333,25 @@ async function seedGatewayRun(url: string, modelUrl: string) {
   const run = await heldRun({ url, key: team.api_key }, "gateway bench");
   if (!run.gatewayToken) throw new Error("the held run's assignment has no gateway credential");
   return { token: run.gatewayToken, release: run.release };
+}
+
+/**
+ * Each target's connections dropped under a call (counted in the report): a local server closes
+ * a keep-alive connection idle for about 5 s just as the client reuses it (undici's "other side
+ * closed"), which the paced cases' turns (a second per call per target) run into. The call is
+ * made again, once; a second drop in a row is a fault, and ends the bench.
+ */
+const dropped: Record<string, number> = {};
+
+async function retriedOnDrop(t: Target, call: () => Promise<Sample>): Promise<Sample> {
+  try {
+    return await call();
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET") throw err;
+    dropped[t] = (dropped[t] ?? 0) + 1;
+    return call();
+  }
 }
 
 /** One streamed call: time to its first body byte, and to its end. */

@@ -170,6 +170,9 @@ export async function startProfiles(o: ProfileOptions) {
   };
 }
 
+/** The bench's meter (`bench cost`), sampled in the Worker's isolate but no part of the product. */
+const METER_FILE = "src/lib/meter.ts";
+
 /** Where a frame's code comes from: ours (src/…, durable-objects/…, packages/…), a library, … */
 function origin(f: CallFrame, id: string, map: SourceMap | null): { file: string; kind: string } {
   if (!f.url) {
@@ -240,6 +243,7 @@ function summarise(
     const inclusive: Tally = {};
     const byEntry: Tally = {};
     let busy = 0;
+    let metering = 0;
     for (const s of p.samples) {
       const f = nodes.get(s)!.callFrame;
       if (f.functionName === "(idle)" || f.functionName === "(root)") continue;
@@ -247,6 +251,7 @@ function summarise(
       const o = originOf(s);
       add(byKind, o.kind, 1);
       add(byFile, o.file, 1);
+      if (o.file === METER_FILE) metering++;
       if (o.kind !== "gc" && o.kind !== "program")
         add(byFunction, `${f.functionName || "(anonymous)"} ${o.file}`, 1);
       if (id !== WORKER) continue;
@@ -285,6 +290,12 @@ function summarise(
          * (GC and V8's own work have no stack: `no_frame_of_ours`)
          */
         by_entry_ms_per_unit: top(byEntry, 10, perUnitMs),
+        /**
+         * the bench's own meter (AMBIT_METER=1, src/lib/meter.ts: its JavaScript, not the calls it
+         * counts), which a deployment never runs, and the Worker's isolate without it
+         */
+        meter_ms_per_unit: perUnitMs(metering),
+        without_meter_ms_per_unit: perUnitMs(busy - metering),
         /** each of our files' inclusive time (what it and everything it called took) */
         inclusive_by_file_ms_per_unit: top(inclusive, 60, perUnitMs),
         source_map: map !== null,
