@@ -41,6 +41,9 @@ export const PRICES = {
   d1_row_written: 1.0 / 1e6,
   do_request: 0.15 / 1e6,
   do_gb_s: 12.5 / 1e6,
+  // SQLite-backed objects' storage, billed since January 2026 (SQL and the synchronous KV alike)
+  do_row_read: 0.001 / 1e6,
+  do_row_written: 1.0 / 1e6,
   do_memory_gb: 128 / 1024,
   do_ws_messages_per_request: 20,
   queue_operation: 0.4 / 1e6,
@@ -272,6 +275,8 @@ export function price(perRun: Counts, serverCpuMsPerRun: number) {
         sum(perRun, /^do\.[a-z_]+\.alarms$/) +
         wsMessages / p.do_ws_messages_per_request),
     do_gb_s: (k * sum(perRun, /^do\.[a-z_]+\.(request|handler)_wall_ms$/) * p.do_memory_gb) / 1000,
+    do_rows_read: k * sum(perRun, /^do\.[a-z_]+\.rows_read$/),
+    do_rows_written: k * sum(perRun, /^do\.[a-z_]+\.rows_written$/),
     // written once, read and deleted once per delivery
     queue_operations: k * (sum(perRun, /^queue\.sent\./) + 2 * sum(perRun, /^queue\.delivered\./)),
     kv_reads: k * (perRun["kv.reads"] ?? 0),
@@ -286,6 +291,8 @@ export function price(perRun: Counts, serverCpuMsPerRun: number) {
     d1_rows_written: units.d1_rows_written * p.d1_row_written,
     do_requests: units.do_requests * p.do_request,
     do_gb_s: units.do_gb_s * p.do_gb_s,
+    do_rows_read: units.do_rows_read * p.do_row_read,
+    do_rows_written: units.do_rows_written * p.do_row_written,
     queue_operations: units.queue_operations * p.queue_operation,
     kv_reads: units.kv_reads * p.kv_read,
     kv_writes: units.kv_writes * p.kv_write,

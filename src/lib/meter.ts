@@ -42,7 +42,10 @@ export function withMeter<H extends Handler>(handler: H, classes: DoClass[]): H 
     ...handler,
     fetch(req, env, ctx) {
       const url = new URL(req.url);
-      if (url.pathname === METER_PATH) return Response.json(counts);
+      if (url.pathname === METER_PATH) {
+        countCursorRows();
+        return Response.json(counts);
+      }
       add("worker.fetch");
       return handler.fetch!(req, env, ctx);
     },
@@ -258,13 +261,46 @@ function noteStorage(storage: DurableObjectStorage, cls: string) {
   count(Object.getPrototypeOf(storage), ["transactionSync", "transaction"], "tx");
   count(Object.getPrototypeOf(storage), ["getAlarm", "setAlarm", "deleteAlarm"], "alarm");
   count(Object.getPrototypeOf(storage), ["get", "put", "delete", "list"], "async_kv");
-  count(Object.getPrototypeOf(storage.kv), ["get", "put", "delete", "list"], "kv");
+  // the synchronous KV keeps its pairs in a table of the object's SQLite, billed as rows: a row
+  // read per `get`, one written per `put` or `delete` (a `list`'s rows are not counted)
+  for (const [m, rows] of [
+    ["get", "rows_read"],
+    ["put", "rows_written"],
+    ["delete", "rows_written"],
+    ["list", null],
+  ] as const)
+    wrap(Object.getPrototypeOf(storage.kv), m, (orig, self, args) => {
+      add(`do.${ownerOf(self)}.storage.kv.${m}`);
+      if (rows) add(`do.${ownerOf(self)}.${rows}`);
+      return orig.apply(self, args);
+    });
   wrap(Object.getPrototypeOf(storage.sql), "exec", (orig, self, args) => {
     const owner = ownerOf(self);
     add(`do.${owner}.storage.sql.exec`);
-    add(`do.${owner}.sql.${statementKey(String(args[0]))}`);
-    return orig.apply(self, args);
+    const statement = `do.${owner}.sql.${statementKey(String(args[0]))}`;
+    add(statement);
+    const cursor = orig.apply(self, args) as SqlStorageCursor<Record<string, SqlStorageValue>>;
+    openCursors.push({ owner, statement, cursor });
+    return cursor;
   });
+}
+
+/**
+ * Each SQL cursor's rows read and written (SQLite-backed objects bill them as D1 does), known once
+ * it was read to its end: counted when the meter is read, by which time every cursor of a
+ * finished call was (an object's code reads its cursors in the same turn).
+ */
+const openCursors: {
+  owner: string;
+  statement: string;
+  cursor: SqlStorageCursor<Record<string, SqlStorageValue>>;
+}[] = [];
+function countCursorRows() {
+  for (const { owner, statement, cursor } of openCursors.splice(0)) {
+    add(`do.${owner}.rows_read`, cursor.rowsRead);
+    add(`do.${owner}.rows_written`, cursor.rowsWritten);
+    if (cursor.rowsWritten) add(`${statement}.rows_written`, cursor.rowsWritten);
+  }
 }
 
 /** A statement's counter name: its text, its first 80 characters (never the bound values). */
