@@ -188,16 +188,29 @@ export const runs = sqliteTable(
     index("runs_team_state_created").on(t.teamId, t.state, t.createdAt, t.id),
     // The filters' indexes end in the run's creation, which never changes: a state change (which
     // moves `updated_at`) rewrites none of them; a list sorts their matches (list-runs.ts,
-    // docs/scaling.md "Which list plans")
+    // docs/scaling.md "Which list plans"). Those of a field most runs leave empty hold only the
+    // runs that have it (`x = ?` implies `x IS NOT NULL` to SQLite): a run made without them
+    // writes no entry there (D1 bills each as a row written). The environment's stays whole: a
+    // list asks for the runs without one (`environment_id IS NULL`)
     index("runs_team_source").on(t.teamId, t.source, t.createdAt),
     index("runs_team_creator").on(t.teamId, t.creatorId, t.createdAt),
-    index("runs_team_name").on(t.teamId, t.configName, t.createdAt),
-    index("runs_team_model").on(t.teamId, t.modelId, t.createdAt),
+    index("runs_team_name")
+      .on(t.teamId, t.configName, t.createdAt)
+      .where(sql`config_name IS NOT NULL`),
+    index("runs_team_model")
+      .on(t.teamId, t.modelId, t.createdAt)
+      .where(sql`model_id IS NOT NULL`),
     index("runs_team_environment").on(t.teamId, t.environmentId, t.createdAt),
-    index("runs_team_schedule").on(t.teamId, t.scheduleId, t.createdAt),
-    index("runs_team_skill").on(t.teamId, t.skillSpec, t.createdAt),
+    index("runs_team_schedule")
+      .on(t.teamId, t.scheduleId, t.createdAt)
+      .where(sql`schedule_id IS NOT NULL`),
+    index("runs_team_skill")
+      .on(t.teamId, t.skillSpec, t.createdAt)
+      .where(sql`skill_spec IS NOT NULL`),
     index("runs_team_location").on(t.teamId, t.executionLocation, t.createdAt),
-    uniqueIndex("runs_share_public").on(t.sharePublicId),
+    uniqueIndex("runs_share_public")
+      .on(t.sharePublicId)
+      .where(sql`share_public_id IS NOT NULL`),
     // covers every column GET /stats/runs reads but status_message (migrations/0010_run_stats.sql)
     index("runs_team_stats").on(
       t.teamId,

@@ -321,6 +321,39 @@ describe("GET /stats/runs query plans", () => {
   });
 });
 
+describe("a new run", () => {
+  /** The rows D1 bills for one run's INSERT: the row, its primary key's entry, its indexes'. */
+  async function rowsWrittenBy(fields: Record<string, string>) {
+    const t = await newTeam();
+    const row = {
+      ...(await insertRunRow(t, { state: "QUEUED" })),
+      ...fields,
+      id: crypto.randomUUID(),
+    };
+    const cols = Object.keys(row);
+    const r = await env.DB.prepare(
+      `INSERT INTO runs (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+    )
+      .bind(...cols.map((c) => (row as Record<string, unknown>)[c]))
+      .run();
+    return r.meta.rows_written;
+  }
+
+  it("writes no entry in the indexes of the fields it leaves empty (migration 0023)", async () => {
+    const bare = await rowsWrittenBy({});
+    const full = await rowsWrittenBy({
+      config_name: "nightly",
+      model_id: "m-a",
+      schedule_id: "sched-1",
+      skill_spec: "acme/tools:skills/triage/SKILL.md",
+      share_public_id: crypto.randomUUID(),
+    });
+    // name, model, schedule, skill and public link: one entry each, only when set
+    expect(full - bare).toBe(5);
+    expect(bare).toBe(12);
+  });
+});
+
 describe("a run's state change", () => {
   it("asks who hears its events by two index lookups, beside the write", async () => {
     const t = await newTeam();
