@@ -197,9 +197,7 @@ export const runs = sqliteTable(
     index("runs_team_name")
       .on(t.teamId, t.configName, t.createdAt)
       .where(sql`config_name IS NOT NULL`),
-    index("runs_team_model")
-      .on(t.teamId, t.modelId, t.createdAt)
-      .where(sql`model_id IS NOT NULL`),
+    index("runs_team_model").on(t.teamId, t.modelId, t.createdAt).where(sql`model_id IS NOT NULL`),
     index("runs_team_environment").on(t.teamId, t.environmentId, t.createdAt),
     index("runs_team_schedule")
       .on(t.teamId, t.scheduleId, t.createdAt)
@@ -208,9 +206,7 @@ export const runs = sqliteTable(
       .on(t.teamId, t.skillSpec, t.createdAt)
       .where(sql`skill_spec IS NOT NULL`),
     index("runs_team_location").on(t.teamId, t.executionLocation, t.createdAt),
-    uniqueIndex("runs_share_public")
-      .on(t.sharePublicId)
-      .where(sql`share_public_id IS NOT NULL`),
+    uniqueIndex("runs_share_public").on(t.sharePublicId).where(sql`share_public_id IS NOT NULL`),
     // covers every column GET /stats/runs reads but status_message (migrations/0010_run_stats.sql)
     index("runs_team_stats").on(
       t.teamId,

@@ -93,7 +93,7 @@ describe("the usage chunk held back from a client that did not ask for it", () =
 
   it("a chunk of whole events without usage goes on as it came, the same bytes object", () => {
     const s = usageChunkStripper({ provider: "openai", usage: noUsage() });
-    const chunk = enc.encode(answer({ asked: false }).split("\n\n")[2] + "\n\n");
+    const chunk = enc.encode(`${answer({ asked: false }).split("\n\n")[2]}\n\n`);
     const [out] = s.push(chunk);
     expect(out).toBe(chunk);
   });
