@@ -10,6 +10,7 @@ import {
   LOST_AFTER_MS,
   lostRunCandidates,
   redispatchLostRuns,
+  SWEEP_CURSOR_KEY,
   SWEEP_PAGE,
 } from "../../src/services/runs/redispatch.ts";
 import { callWithEnv, type Json, newTeam } from "../helpers/api.ts";
@@ -146,6 +147,23 @@ describe("housekeeping: QUEUED or PENDING runs no pool has are offered again", (
     const inLine = async () => (await poolState(t.teamId)).line.some((e) => e.run_id === lost.id);
     for (let i = 0; i < ticks && !(await inLine()); i++) await redispatchLostRuns(env, later());
     expect(await inLine()).toBe(true);
+  });
+
+  it("reads a cursor saved before PENDING runs were swept (no state) as standing among QUEUED ones", async () => {
+    const t = await newTeam("lost-old-cursor");
+    const runId = await lostRun(t);
+    const row = (await runRow(runId))!;
+    // just before this run, in the old shape: the sweep goes on from there and finds it, whatever
+    // other teams' stale runs (this file's) come before this team's
+    const old = { teamId: t.teamId, updatedAt: row.updated_at - 1, id: "0" };
+    await env.CONFIG.put(SWEEP_CURSOR_KEY, JSON.stringify(old));
+    const host = await TestHost.connect(t.key, "warp", { capacity: 1 });
+    await eventually("the hello", async () =>
+      (await poolStub(t.teamId).hosts()).some((h) => h.capacity > 0),
+    );
+    expect(await redispatchLostRuns(env, later())).toBeGreaterThanOrEqual(1);
+    await host.assignmentOf(runId);
+    host.close();
   });
 
   it("finds them with one indexed query: teams drive it, no scan of runs, no sort", async () => {
