@@ -25,9 +25,10 @@ type Candidate = Omit<Cursor, "state"> & { state: string; workerHost: string | n
  * The REMOTE runs QUEUED or PENDING since before `before`, in (team, state, updated_at, id) order
  * after `after`: the order of the index that finds them.
  * `runs` has no index that starts with `state` (each leads with `team_id`), so the teams drive
- * the query: one probe of `runs_team_state_updated` per team, and nothing else read when no run
- * waits that long (test/cron/redispatch.test.ts checks the plan). LOCAL runs are their CLI's,
- * never a pool's (`+` keeps SQLite off the (team, execution_location) index, as `holdingSlot`).
+ * the query: one probe of `runs_team_state_updated` per team and waiting state, and nothing else
+ * read when no run waits that long (test/cron/redispatch.test.ts checks the plan). LOCAL runs are
+ * their CLI's, never a pool's (`+` keeps SQLite off the (team, execution_location) index, as
+ * `holdingSlot`).
  */
 export function lostRunCandidates(db: Db, before: number, after: Cursor | null, limit: number) {
   return (
@@ -155,7 +156,8 @@ const HANDED_BACK = {
 /**
  * The execution to offer of a run no pool has, once its session (the authority) says it still
  * waits for a host: QUEUED, or PENDING for a host that is gone (handed back to QUEUED here).
- * Null: it ended, started or moved on meanwhile.
+ * Null: it ended, started or moved on meanwhile. A run handed back here starts its offers over,
+ * even one whose end after its last offer was what failed: offered again rather than stuck.
  */
 async function stillWaiting(env: Env, r: Candidate): Promise<number | null> {
   const ref = { runId: r.id, teamId: r.teamId };
