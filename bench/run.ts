@@ -11,6 +11,7 @@ import { benchSchedules } from "./schedules.ts";
 import { benchSoak } from "./soak.ts";
 import { benchStats } from "./stats.ts";
 import { benchWebhooks } from "./webhooks.ts";
+import { benchWorkerCpu } from "./worker-cpu.ts";
 import { benchWeb } from "./web.ts";
 
 const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
@@ -38,6 +39,11 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
     run: benchCost,
     about:
       "the billable operations of one no-op run (D1 rows, Durable Object requests and time, queue, KV, R2, Worker requests), counted by the Worker's meter (AMBIT_METER=1) and priced per 1,000 runs. Options: --runs N --rounds N --warmup N --concurrency N --profile [--profile-interval-us 250 --profile-isolates REGEX] --keep",
+  },
+  "worker-cpu": {
+    run: benchWorkerCpu,
+    about:
+      "the Worker isolate's CPU over the life of N no-op runs (requests, queue consumers, Durable Objects), against GET /healthz in the same round, V8-profiled with the runtime's thread on a core of its own; the runtime thread's CPU; with Linux perf, the local-only work inside the Worker's calls. Options: --runs N --rounds N --baseline-requests N --warmup N --interval US --top N --unpinned",
   },
   growth: {
     run: benchGrowth,

@@ -108,7 +108,7 @@ async function runtimeTargets(pgid: number): Promise<Map<string, string>> {
 }
 
 /** The Worker's bundle source map, read while wrangler dev runs (it deletes it on exit). */
-function bundleSourceMap(since: number): SourceMap | null {
+export function bundleSourceMap(since: number): SourceMap | null {
   const tmp = path.join(ROOT, ".wrangler/tmp");
   try {
     const dirs = readdirSync(tmp)

@@ -1,0 +1,408 @@
+// A V8 CPU profile of the Worker isolate (the Worker and its Durable Objects) over the life of N
+// no-op runs, as `bench cost` lives them: created with POST /agent/runs, offered to one host of
+// the platform pool, claimed, started and completed. Through wrangler dev's inspector port
+// (Chrome DevTools Protocol: Profiler.start/stop). Prints the functions with the most self and
+// total time and writes the profile (open it in Chrome DevTools) under bench/results/.
+//
+//   npm run bench -- worker-cpu [--runs 200] [--warmup 20] [--interval 200] [--rounds 3] [--baseline-requests 1000] [--unpinned] [--top 60]
+//
+// By default the runtime workerd's JavaScript thread gets a core of its own while it is profiled
+// (lib/pin.ts): unpinned, on 2 cores, it is taken off the core between samples, and neither
+// counting samples nor weighting them by the gaps between them measures its CPU. Pinned, the
+// samples come at a steady pace, a little slower than asked (the JSON's `gap_us`), so busy samples
+// × that pace is the time the Worker's isolate ran. The main thread's own CPU time (/proc) is
+// reported beside it: every isolate of the runtime (Miniflare's simulators too) and workerd's
+// native work. Then, where Linux `perf` runs, as many runs again under `perf` alone
+// (lib/perf-thread.ts) say how much of that thread is work only the local runtime does inside the
+// Worker's calls: creating each new Durable Object's SQLite file within the call that first
+// reaches it (`worker_less_local_object_creation_ms_per_run` takes it out).
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { SourceMap } from "node:module";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { applyMigrations, ROOT, startDevServer } from "../scripts/lib/wrangler-dev.ts";
+import { Api, poolSocketUrl, untilHosts } from "./dispatch.ts";
+import { benchState, json, signUp } from "./lib/bench-state.ts";
+import { BenchHost } from "./lib/dispatch-hosts.ts";
+import { cpuMeter } from "./lib/fanout-stats.ts";
+import { round } from "./lib/load.ts";
+import { machineInfo } from "./lib/machine.ts";
+import { NATIVE_BUCKETS, startPerf } from "./lib/perf-thread.ts";
+import { pinRuntime, threadCpuSeconds } from "./lib/pin.ts";
+import { bounded, log, sleep, until } from "./lib/progress.ts";
+import { bundleSourceMap } from "./lib/v8-profile.ts";
+
+type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
+type ProfileNode = {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+  positionTicks?: { line: number; ticks: number }[];
+};
+type Profile = {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+};
+
+type Target = { webSocketDebuggerUrl: string; title?: string };
+
+/** A Chrome DevTools Protocol session with the Worker's isolate, through wrangler's inspector. */
+async function cdp(inspectorPort: number) {
+  const [target] = (await (
+    await fetch(`http://127.0.0.1:${inspectorPort}/json`)
+  ).json()) as Target[];
+  if (!target) throw new Error("the inspector lists no target");
+  // the proxy admits a local origin only
+  const ws = new WebSocket(target.webSocketDebuggerUrl, {
+    headers: { origin: "http://localhost" },
+  });
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  // the proxy opens a new connection to the runtime once a client attaches (what was sent before
+  // went to the old one), and turns the debugger on, which slows the Worker several times over:
+  // the profile wants it off
+  await sleep(2000);
+  let next = 1;
+  const waiting = new Map<number, (r: unknown) => void>();
+  ws.on("message", (raw) => {
+    const m = JSON.parse(raw.toString()) as { id?: number; result?: unknown; error?: unknown };
+    if (process.env.CDP_DEBUG) console.log("cdp <-", JSON.stringify(m).slice(0, 200));
+    if (m.id === undefined) return;
+    if (m.error) console.error("cdp error", m.error);
+    waiting.get(m.id)?.(m.result);
+    waiting.delete(m.id);
+  });
+  return {
+    title: target.title,
+    send<T>(method: string, params: object = {}): Promise<T> {
+      const id = next++;
+      ws.send(JSON.stringify({ id, method, params }));
+      return new Promise((r) => waiting.set(id, r as (x: unknown) => void));
+    },
+    close: () => ws.close(),
+  };
+}
+
+/** Self and total (inclusive, each function once per stack) time per function, in ms. */
+function attribute(p: Profile, intervalUs: number, map: SourceMap | null) {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // the bundle's line and column → the source's (file:line), where the bundle's map says
+  const source = (url: string, line: number, column: number) => {
+    const e = url.endsWith("index.js")
+      ? (map?.findEntry(line, column) as { originalSource?: string; originalLine?: number })
+      : undefined;
+    if (!e?.originalSource) return `${url.split("/").slice(-2).join("/")}:${line + 1}`;
+    const src = e.originalSource.replace(
+      /^.*?(node_modules\/|\/(?=(src|durable-objects|packages)\/))/,
+      "$1",
+    );
+    return `${src}:${(e.originalLine ?? 0) + 1}`;
+  };
+  const name = (n: ProfileNode) => {
+    const f = n.callFrame;
+    return `${f.functionName || "(anonymous)"} ${source(f.url, f.lineNumber, f.columnNumber)}`;
+  };
+  /** self time by source line (V8's positionTicks: where in a function its samples fell) */
+  const lines = new Map<string, number>();
+  /** inclusive time by our source file (src/, durable-objects/, packages/) */
+  const ours = new Map<string, number>();
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  let all = 0;
+  let weighted = 0;
+  let counted = 0;
+  const gaps: number[] = [];
+  const isBusy = (id: number | undefined) =>
+    id !== undefined && !["(idle)", "(root)"].includes(byId.get(id)!.callFrame.functionName);
+  p.samples.forEach((id, i) => {
+    // each sample stands for the interval (pinned, that is what lies between them while busy)
+    const ms = intervalUs / 1000;
+    const node = byId.get(id)!;
+    if (isBusy(id)) {
+      counted++;
+      weighted += (p.timeDeltas[i + 1] ?? 0) / 1000; // or for the time to the next sample
+      if (isBusy(p.samples[i - 1])) gaps.push(p.timeDeltas[i]);
+    }
+    all += ms;
+    add(self, name(node), ms);
+    const ticks = node.positionTicks?.reduce((t, x) => t + x.ticks, 0) ?? 0;
+    // a tick has a line, not a column: the line's last mapping (a bundle line is one statement)
+    for (const t of ticks ? node.positionTicks! : [])
+      add(lines, source(node.callFrame.url, t.line - 1, 1e9), (ms * t.ticks) / ticks);
+    const seen = new Set<string>();
+    const files = new Set<string>();
+    for (let n: ProfileNode | undefined = node; n; n = byId.get(parent.get(n.id)!)) {
+      const k = name(n);
+      if (!seen.has(k)) add(total, k, ms);
+      seen.add(k);
+      const file = /^\/?((?:src|durable-objects|packages)\/[^:]+):/.exec(
+        source(n.callFrame.url, n.callFrame.lineNumber, n.callFrame.columnNumber),
+      )?.[1];
+      if (file) files.add(file);
+    }
+    // each of our files once per sample: what it and everything it called took
+    for (const file of files) add(ours, file, ms);
+  });
+  gaps.sort((a, b) => a - b);
+  const q = (f: number) => gaps[Math.floor(f * (gaps.length - 1))] ?? null;
+  return {
+    all,
+    self,
+    total,
+    lines,
+    ours,
+    counted,
+    weighted,
+    /** µs between two consecutive samples both outside (idle): the interval, when on time */
+    gap_us: { p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9), samples: gaps.length },
+  };
+}
+
+const top = (m: Map<string, number>, n: number, runs: number) =>
+  [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${(v / runs).toFixed(3).padStart(8)} ms/run  ${k}`)
+    .join("\n");
+
+export async function benchWorkerCpu(argv: string[]) {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string", default: "200" },
+      warmup: { type: "string", default: "20" },
+      interval: { type: "string", default: "200" },
+      concurrency: { type: "string", default: "4" },
+      top: { type: "string", default: "60" },
+      rounds: { type: "string", default: "3" },
+      "baseline-requests": { type: "string", default: "1000" },
+      unpinned: { type: "boolean", default: false },
+    },
+  });
+  const intervalUs = Number(o.interval);
+  const runs = Number(o.runs);
+  const state = benchState("worker-cpu", false);
+  const vars = { ...state.vars, HOST_HEARTBEAT_MS: "3600000" };
+  const startedAt = Date.now();
+  const server = await (async () => {
+    await applyMigrations(state.persistTo, { quiet: true });
+    return startDevServer({ persistTo: state.persistTo, vars, logLevel: "warn" });
+  })();
+  const host = new BenchHost("profile", 8);
+  state.onCleanup(async () => {
+    await host.close();
+    await server.stop();
+  });
+  try {
+    const signup = await signUp(server.url);
+    const api = new Api(server.url, signup.api_key);
+    await json(await api.call("PATCH", "/team", { limits: { max_concurrent_runs: 50 } }), 200);
+    await host.connect(poolSocketUrl(server.url), signup.api_key);
+    await untilHosts(api, 1);
+    const live = async (n: number, label: string) => {
+      const before = host.assignedAt.size;
+      await bounded(n, Number(o.concurrency), async (i) => {
+        await api.createRun(`profile: ${label} ${i}`);
+      });
+      await until(() => host.assignedAt.size >= before + n, 60_000, `${n} runs assigned`, 20);
+    };
+    await live(Number(o.warmup), "warm-up");
+    await sleep(3000);
+    const pin = o.unpinned ? null : pinRuntime(server.child.pid!);
+    if (!o.unpinned && !pin)
+      log("could not pin the runtime's thread (needs Linux, taskset, 2+ cores)");
+    else if (pin)
+      log(
+        `the runtime's main thread alone on core ${pin.core}; ${o.rounds} rounds of ${runs} runs`,
+      );
+    const runtimePid = pin?.runtimePid;
+    const threadMsSince = () => {
+      const t0 = runtimePid ? threadCpuSeconds(runtimePid, runtimePid) : 0;
+      return () => (runtimePid ? (threadCpuSeconds(runtimePid, runtimePid) - t0) * 1000 : null);
+    };
+    const perRun = (ms: number | null) => (ms === null ? null : round(ms / runs, 3));
+    const map = bundleSourceMap(startedAt);
+    const rounds = [];
+    let last: { profile: Profile; attributed: ReturnType<typeof attribute> } | null = null;
+    /** `work` under V8's profiler: the Worker isolate's time, the runtime thread's, every server process's */
+    const profiled = async (label: string, work: () => Promise<void>, pace?: number) => {
+      const session = await cdp(server.inspectorPort);
+      await session.send("Debugger.disable");
+      await session.send("Profiler.enable");
+      await session.send("Profiler.setSamplingInterval", { interval: intervalUs });
+      await session.send("Profiler.start");
+      const samplers = pin?.pinNewThreads() ?? [];
+      if (samplers.length)
+        log(
+          `${samplers.length} new thread(s) of the runtime (the sampler) off its core, real-time`,
+        );
+      const thread = threadMsSince();
+      const cpu = cpuMeter(server.child.pid);
+      await work();
+      await sleep(3000); // queued work (events, archive) after the last answer
+      const { profile } = await session.send<{ profile: Profile }>("Profiler.stop");
+      const threadMs = thread();
+      const serverMs = cpu().server_cpu_s * 1000;
+      session.close();
+      const attributed = attribute(profile, intervalUs, map);
+      // V8 samples later than asked (its sampler's own work): pinned, the gap between two samples
+      // of a busy isolate is what one sample stands for; unpinned it is not (the thread was off
+      // the core), and the interval asked is all there is. Work in short bursts (a /healthz
+      // request) rarely has two samples in a row: it takes the pace measured on the runs
+      const spacingUs = pace ?? (pin && attributed.gap_us.p50 ? attributed.gap_us.p50 : intervalUs);
+      log(`${label}: ${attributed.counted} samples in the Worker's isolate, ${spacingUs} µs apart`);
+      return {
+        profile,
+        attributed,
+        spacingUs,
+        workerMs: (attributed.counted * spacingUs) / 1000,
+        threadMs,
+        serverMs,
+      };
+    };
+    const requests = Number(o["baseline-requests"]);
+    for (let r = 0; r < Number(o.rounds); r++) {
+      const life = await profiled(`round ${r + 1}, ${runs} runs`, () => live(runs, `round ${r}`));
+      // the floor, same round: GET /healthz answered by the Worker (no binding touched)
+      const floor = await profiled(
+        `round ${r + 1}, ${requests} × GET /healthz`,
+        () =>
+          bounded(requests, Number(o.concurrency), async () => {
+            await json(await fetch(`${server.url}/healthz`), 200);
+          }),
+        life.spacingUs,
+      );
+      const perReq = (ms: number | null) => (ms === null ? null : round(ms / requests, 4));
+      const round_ = {
+        worker_ms_per_run: perRun(life.workerMs)!,
+        sample_spacing_us: life.spacingUs,
+        worker_at_interval_ms_per_run: perRun((life.attributed.counted * intervalUs) / 1000),
+        worker_weighted_ms_per_run: perRun(life.attributed.weighted),
+        gap_us: life.attributed.gap_us,
+        runtime_main_thread_ms_per_run: perRun(life.threadMs),
+        /** every process of `wrangler dev` (the issue's "srv cpu ms/run", profiler on) */
+        server_ms_per_run: perRun(life.serverMs),
+        healthz: {
+          worker_ms_per_request: perReq(floor.workerMs),
+          runtime_main_thread_ms_per_request: perReq(floor.threadMs),
+          server_ms_per_request: perReq(floor.serverMs),
+        },
+        /** a run's life in /healthz requests, the Worker's isolate and every server process */
+        worker_ratio_to_healthz: round(life.workerMs / runs / (floor.workerMs / requests), 1),
+        server_ratio_to_healthz: round(life.serverMs / runs / (floor.serverMs / requests), 1),
+      };
+      rounds.push(round_);
+      last = { profile: life.profile, attributed: life.attributed };
+      log(
+        `round ${r + 1}/${o.rounds}: the Worker's isolate ${round_.worker_ms_per_run} ms/run ` +
+          `(${round_.worker_ratio_to_healthz} × a /healthz request's ${round_.healthz.worker_ms_per_request}); ` +
+          `the runtime's main thread ${round_.runtime_main_thread_ms_per_run ?? "?"} ms/run; every ` +
+          `server process ${round_.server_ms_per_run} ms/run (${round_.server_ratio_to_healthz} × /healthz)`,
+      );
+    }
+    // then as many runs again under `perf`, V8's profiler off (each one's sampling slows the
+    // thread: together they would skew both): how much of the thread is which native work
+    let shares: Awaited<ReturnType<NonNullable<ReturnType<typeof startPerf>>["stop"]>> = null;
+    let perfThreadMs: number | null = null;
+    const perf = runtimePid ? startPerf(runtimePid) : null;
+    if (perf) {
+      log(`perf on the runtime's main thread: ${runs} runs`);
+      const perfThread = threadMsSince();
+      await live(runs, "perf");
+      await sleep(3000);
+      perfThreadMs = perfThread();
+      shares = await perf.stop();
+    }
+    pin?.unpin();
+    const native =
+      shares && perfThreadMs !== null
+        ? Object.fromEntries(
+            Object.keys(NATIVE_BUCKETS).map((k) => [
+              k,
+              perRun(shares[k as keyof typeof NATIVE_BUCKETS] * perfThreadMs),
+            ]),
+          )
+        : null;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    const worker = median(rounds.map((x) => x.worker_ms_per_run));
+    const localObjects = native?.local_object_creation ?? 0;
+    const deployed = round(worker - localObjects, 3);
+    const ratio = median(rounds.map((x) => x.worker_ratio_to_healthz));
+    console.log(
+      `\nthe Worker's isolate: median ${worker} ms/run over ${rounds.length} rounds ` +
+        `(${rounds.map((x) => x.worker_ms_per_run).join(", ")}), ${ratio} × a /healthz request's` +
+        (native
+          ? `; under perf (no V8 profiler) the runtime's main thread ${perRun(perfThreadMs)} ms/run, ` +
+            `of which creating Durable Objects locally ${localObjects} (inside the Worker's calls: ` +
+            `a deployment does it elsewhere), fsync ${native.fsync}, SQLite ${native.sqlite_step}; ` +
+            `the Worker's isolate less local object creation ${deployed} ms/run`
+          : "") +
+        "\n",
+    );
+    const { self, total, lines, ours } = last!.attributed;
+    console.log(`self time (last round):\n${top(self, Number(o.top), runs)}\n`);
+    console.log(`total time (last round):\n${top(total, Number(o.top), runs)}\n`);
+    console.log(`self time by source line (last round):\n${top(lines, Number(o.top), runs)}\n`);
+    console.log(`our files, inclusive (last round):\n${top(ours, Number(o.top), runs)}\n`);
+    const dir = path.join(ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const file = path.join(dir, `worker-cpu-${stamp}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(last!.profile));
+    const report = {
+      bench: "worker-cpu",
+      machine: machineInfo(),
+      config: {
+        runs,
+        rounds: rounds.length,
+        interval_us: intervalUs,
+        pinned: pin !== null,
+        unpinned_asked: o.unpinned,
+      },
+      /**
+       * the Worker's isolate (requests, queue consumers, Durable Objects), ms per run, the median
+       * of the rounds: busy samples × the round's `sample_spacing_us`; and less
+       * `native_ms_per_run.local_object_creation`, which locally happens inside the Worker's
+       * first call to each new object
+       */
+      worker_ms_per_run: worker,
+      worker_less_local_object_creation_ms_per_run: deployed,
+      /** the median of the rounds' run life ÷ a GET /healthz request, both in the Worker's isolate */
+      worker_ratio_to_healthz: ratio,
+      /** each round: also the samples × the interval asked, and weighted by the time to the next sample */
+      rounds,
+      /** the main thread in a round of as many runs under `perf` (no V8 profiler), and its parts (inclusive; null without perf) */
+      perf_round_main_thread_ms_per_run: perRun(perfThreadMs),
+      native_ms_per_run: native,
+      perf_samples: shares?.samples ?? null,
+      /** the last round's profile */
+      self_ms_per_run: Object.fromEntries(
+        [...self]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 40)
+          .map(([k, v]) => [k, perRun(v)]),
+      ),
+      /** the last round's: each of our files with what it called */
+      ours_inclusive_ms_per_run: Object.fromEntries(
+        [...ours]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 60)
+          .map(([k, v]) => [k, perRun(v)]),
+      ),
+      profile: path.relative(ROOT, file),
+    };
+    writeFileSync(file.replace(/\.cpuprofile$/, ".json"), `${JSON.stringify(report, null, 2)}\n`);
+    log(`profile of the last round: ${path.relative(ROOT, file)} (summary beside it, .json)`);
+  } finally {
+    await state.dispose();
+  }
+}
