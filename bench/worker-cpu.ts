@@ -136,8 +136,13 @@ function attribute(p: Profile, intervalUs: number, map: SourceMap | null) {
     add(self, name(node), ms);
     const ticks = node.positionTicks?.reduce((t, x) => t + x.ticks, 0) ?? 0;
     // a tick has a line, not a column: the line's last mapping (a bundle line is one statement)
+    // a built-in's ticks are lines of the script that called it: its nearest caller with a url
+    let script: ProfileNode | undefined = node;
+    while (script && !script.callFrame.url) script = byId.get(parent.get(script.id)!);
+    const url = script?.callFrame.url ?? "";
+    const native = script !== node ? `${node.callFrame.functionName} @ ` : "";
     for (const t of ticks ? node.positionTicks! : [])
-      add(lines, source(node.callFrame.url, t.line - 1, 1e9), (ms * t.ticks) / ticks);
+      add(lines, native + source(url, t.line - 1, 1e9), (ms * t.ticks) / ticks);
     const seen = new Set<string>();
     const files = new Set<string>();
     for (let n: ProfileNode | undefined = node; n; n = byId.get(parent.get(n.id)!)) {

@@ -83,6 +83,7 @@ function create(s: Session, input: RunInit, times?: Times): number {
     stop_status: null,
     lease_until: input.pool === LOCAL_POOL ? input.createdAt + leaseMs : null,
     started_by: input.actor,
+    platform_seq: null,
   };
   const seq = s.ctx.storage.transactionSync(() => {
     const e = appendEvent(s.sql, {
@@ -98,6 +99,8 @@ function create(s: Session, input: RunInit, times?: Times): number {
     });
     // the D1 row was written with this very summary by createRun (or is where it came from)
     run.summary_seq = run.synced_seq = e.seq;
+    // its platform event (run.created) is createRun's: the cursor starts past it
+    run.platform_seq = e.seq;
     insertRun(s.sql, run);
     startPlatformEvents(s, e.seq);
     return e.seq;

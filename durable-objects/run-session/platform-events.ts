@@ -18,6 +18,14 @@ import { lastSeq, listEventsOfTypes } from "./storage.ts";
 // and kept in memory (`Session.outboxCursor`); its `through` also passes, in memory only, entries
 // that are no platform event (a host's events), so a change recorded right behind sent ones is
 // sent as written, without reading the log back.
+//
+// Where the cursor is stored: after a send, at once (the KV store's `platform_events_seq`), so a
+// restart sends nothing twice. Past changes no one heard (most runs: no webhook, no integration),
+// only with the run's row (`run.platform_seq`), which the run's next change or its archive
+// writes anyway: no write of its own. A restart in between finds the cursor one change behind and
+// sends that change's events after all; no one heard of it when it was made, and the consumer
+// gives an event to no webhook made after it (src/services/webhooks/fan-out.ts). (A webhook that
+// was disabled then and enabled since would hear of that one change: the cost of storing nothing.)
 
 const CURSOR = "platform_events_seq";
 const FAILURES = "platform_events_failures";
@@ -26,17 +34,33 @@ const retryMs = (failures: number) => Math.min(300_000, 1_000 * 2 ** Math.min(fa
 const SOURCES = ["run.state_changed", "followup.received"];
 const BATCH = 50;
 
-/** The outbox's cursor and failures in a row, as stored (read on first use). */
+/** The outbox's cursor and failures in a row, as stored (read on first use): the later of the two cursors. */
 function cursorOf(s: Session) {
-  const kv = s.ctx.storage.kv;
-  s.outboxCursor ??= { through: kv.get<number>(CURSOR), failures: kv.get<number>(FAILURES) ?? 0 };
+  if (!s.outboxCursor) {
+    const kv = s.ctx.storage.kv;
+    const stored = [s.run?.platform_seq, kv.get<number>(CURSOR)].filter(
+      (x): x is number => typeof x === "number",
+    );
+    s.outboxCursor = {
+      through: stored.length ? Math.max(...stored) : undefined,
+      failures: kv.get<number>(FAILURES) ?? 0,
+    };
+  }
   return s.outboxCursor;
 }
 
-/** Starts the cursor at `seq`: a new session's log begins with `run.created` (createRun sends it). */
+/** Moves the cursor to `seq` in memory; the run's row carries it with its next write. */
+function advance(s: Session, c: NonNullable<Session["outboxCursor"]>, seq: number) {
+  c.through = seq;
+  if (s.run) s.run.platform_seq = seq;
+}
+
+/**
+ * Starts the cursor at `seq`: a new session's log begins with `run.created` (createRun sends it;
+ * the run's row, inserted with it, holds `seq`).
+ */
 export function startPlatformEvents(s: Session, seq: number) {
-  s.ctx.storage.kv.put(CURSOR, seq);
-  cursorOf(s).through = seq;
+  s.outboxCursor = { through: seq, failures: 0 };
 }
 
 /**
@@ -47,7 +71,7 @@ export function passOver(s: Session, written: RunEvent[]) {
   const c = s.outboxCursor;
   if (!c || c.through === undefined || !written.length) return;
   if (written[0].seq !== c.through + 1 || written.some((e) => SOURCES.includes(e.type))) return;
-  c.through = written[written.length - 1].seq;
+  advance(s, c, written[written.length - 1].seq);
 }
 
 /**
@@ -71,10 +95,7 @@ export async function emitRecorded(s: Session, written?: RunEvent[]): Promise<vo
     // no webhook and no integration thread when the change was written: its events are news
     // to no one, now or later (a webhook made afterwards hears of the changes after it)
     const through = Math.max(from, written?.at(-1)?.seq ?? lastSeq(s.sql));
-    if (c.through === undefined || through > c.through) {
-      c.through = through;
-      kv.put(CURSOR, through);
-    }
+    if (c.through === undefined || through > c.through) advance(s, c, through);
     if (c.failures) {
       c.failures = 0;
       kv.delete(FAILURES);
@@ -97,7 +118,7 @@ export async function emitRecorded(s: Session, written?: RunEvent[]): Promise<vo
         batch = [];
         from = upTo;
         if (c.through === undefined || from > c.through) {
-          c.through = from;
+          advance(s, c, from);
           kv.put(CURSOR, from);
         }
       };

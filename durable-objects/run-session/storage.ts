@@ -37,6 +37,12 @@ export type RunRecord = {
   /** who started the current execution: the creator (execution 1), or the follow-up's sender (src/lib/personal-secrets.ts) */
   /** who started the current execution (`delegated`: through a key someone else minted for them) */
   started_by: Starter;
+  /**
+   * the platform events' cursor (platform-events.ts) as of this row's last write: stored with
+   * the run's changes rather than by a write of its own; null: none yet (an older session keeps
+   * it in the KV store)
+   */
+  platform_seq: number | null;
 };
 
 /** Each entry upgrades the schema by one version; applied in order, never edited once released. */
@@ -70,6 +76,7 @@ const MIGRATIONS: string[][] = [
       (SELECT actor FROM events WHERE type = 'run.created' ORDER BY seq LIMIT 1))`,
   ],
   ["ALTER TABLE run ADD COLUMN stop_status TEXT"],
+  ["ALTER TABLE run ADD COLUMN platform_seq INTEGER"],
 ];
 
 /**
@@ -84,7 +91,7 @@ const CURRENT: string[] = [
     started_at INTEGER, ended_at INTEGER, summary_seq INTEGER NOT NULL DEFAULT 0, synced_seq INTEGER NOT NULL DEFAULT 0,
     execution_id INTEGER NOT NULL DEFAULT 1, host_seq INTEGER NOT NULL DEFAULT 0, archived_seq INTEGER NOT NULL DEFAULT 0,
     pool TEXT NOT NULL DEFAULT 'warp', max_run_ms INTEGER, deadline_at INTEGER, timed_out_at INTEGER, lease_until INTEGER,
-    started_by TEXT, stop_status TEXT)`,
+    started_by TEXT, stop_status TEXT, platform_seq INTEGER)`,
   `CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL,
     execution_id INTEGER NOT NULL DEFAULT 1)`,
@@ -154,6 +161,7 @@ const RUN_COLUMNS = [
   "lease_until",
   "started_by",
   "stop_status",
+  "platform_seq",
 ] as const;
 
 const values = (r: RunRecord) =>

@@ -11,7 +11,13 @@ import {
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HostReport } from "../../durable-objects/run-session/report.ts";
 import { newTeam } from "../helpers/api.ts";
-import { createWebhook, receiverEndpoint } from "../helpers/webhooks.ts";
+import { sleep } from "../helpers/hosts.ts";
+import {
+  createWebhook,
+  deliveriesOf,
+  receiverEndpoint,
+  untilDelivery,
+} from "../helpers/webhooks.ts";
 import { advance, HOST_ACTOR, insertRunRow, sessionOf } from "../helpers/runs.ts";
 
 type Sent = { id: string; type: string; data: { state?: string } };
@@ -92,6 +98,55 @@ describe("RunSession's platform events", () => {
       ["INPROGRESS", "SUCCEEDED", "SUCCEEDED"],
     ]);
     expect(sent()[1][0].id).toBe(sent()[0][0].id);
+  });
+});
+
+describe("changes no one heard", () => {
+  const cursors = (runId: string) =>
+    runInDurableObject(sessionOf(runId), (_: unknown, state) => ({
+      kv: state.storage.kv.get("platform_events_seq"),
+      row: state.storage.sql.exec<{ p: number | null }>("SELECT platform_seq AS p FROM run").one()
+        .p,
+      last: state.storage.sql.exec<{ s: number }>("SELECT MAX(seq) AS s FROM events").one().s,
+    }));
+
+  it("move the cursor with the run's next change: no write of their own, nothing sent", async () => {
+    const team = await newTeam("outbox-unheard"); // no webhook, no integration thread
+    const row = await insertRunRow(team, { worker_host: "w-outbox" });
+    const ref = { runId: row.id, teamId: team.teamId };
+    const { sent } = watchSends();
+    await advance(ref, "dispatch", "claim", "start");
+    expect(sent()).toEqual([]);
+    // the row was written with each change, the cursor as it stood before that change's send
+    expect(await cursors(row.id)).toEqual({ kv: undefined, row: 3, last: 4 });
+    // an ended run's archive writes the row once more: the cursor is past everything
+    await advance(ref, "succeed");
+    expect(await cursors(row.id)).toEqual({ kv: undefined, row: 5, last: 5 });
+  });
+
+  it("are sent again after a restart at most once, and reach no webhook made since", async () => {
+    const team = await newTeam("outbox-late-hook");
+    const row = await insertRunRow(team, { worker_host: "w-outbox" });
+    const ref = { runId: row.id, teamId: team.teamId };
+    await advance(ref, "dispatch", "claim");
+    await evictDurableObject(sessionOf(row.id));
+    const receiver = await receiverEndpoint();
+    const hook = await createWebhook(team.key, {
+      url: receiver.url,
+      event_types: ["run.state_changed"],
+    });
+    const { sent } = watchSends();
+    await advance(ref, "start");
+    // the claim (stored one change behind) goes out with the start, and the consumer drops it
+    expect(sent().map((batch) => batch.map((e) => e.data.state))).toEqual([
+      ["CLAIMED", "INPROGRESS"],
+    ]);
+    const delivered = await untilDelivery(team.key, hook.uid, () => true);
+    await sleep(500);
+    const all = await deliveriesOf(team.key, hook.uid);
+    expect(all).toHaveLength(1);
+    expect(all[0].event_id).toBe(delivered.event_id);
+    expect(all[0].event_id).toBe(sent()[0][1].id);
   });
 });
 

@@ -494,7 +494,7 @@ describe("RunSession websocket: the run's host", () => {
 });
 
 describe("RunSession schema", () => {
-  it("is at schema version 7 with the execution, host_seq, archive, pool, timer, lease, started_by and stop_status columns", async () => {
+  it("is at schema version 8 with the execution, host_seq, archive, pool, timer, lease, started_by, stop_status and platform_seq columns", async () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
       version: state.storage.kv.get("schema_version"),
@@ -507,7 +507,7 @@ describe("RunSession schema", () => {
         .toArray()
         .map((c) => c.name),
     }));
-    expect(schema.version).toBe(7);
+    expect(schema.version).toBe(8);
     expect(schema.run).toEqual(
       expect.arrayContaining([
         "execution_id",
@@ -597,7 +597,7 @@ describe("RunSession schema", () => {
         .toArray(),
     }));
     expect(after).toEqual({
-      version: 7,
+      version: 8,
       run: [
         {
           state: "INPROGRESS",

@@ -135,6 +135,29 @@ describe("outbound webhooks", () => {
     expect(await deliveriesOf(t.key, hook.uid)).toHaveLength(1);
   });
 
+  it("a webhook hears of what happened after it was made, not of an event from before it", async () => {
+    const t = await newTeam();
+    const receiver = await receiverEndpoint();
+    const hook = await createWebhook(t.key, {
+      url: receiver.url,
+      event_types: ["schedule.spawn_failed"],
+    });
+    const made = Date.parse(hook.created_at);
+    const event = (at: number) => ({
+      id: `evt_${uuidv7()}`,
+      team_id: t.teamId,
+      type: "schedule.spawn_failed",
+      at,
+      data: { schedule_id: "sch_1", error: "the owner left the team" },
+    });
+    const before = event(made - 1);
+    const after = event(made);
+    await deliverToQueue("ambit-events", [before, after]);
+    await untilDelivery(t.key, hook.uid, (d) => d.status === "succeeded");
+    await sleep(500);
+    expect((await deliveriesOf(t.key, hook.uid)).map((d) => d.event_id)).toEqual([after.id]);
+  });
+
   it("an EVENTS message of several events delivers each once, delivered again or not", async () => {
     const t = await newTeam();
     const receiver = await receiverEndpoint();

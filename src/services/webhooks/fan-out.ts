@@ -50,19 +50,21 @@ export function newDelivery(input: {
   };
 }
 
-export type TeamWebhook = { id: string; eventTypes: unknown };
+export type TeamWebhook = { id: string; eventTypes: unknown; createdAt: number };
 
 /** The enabled webhooks of a team (what `fanOutEvent` matches an event's type against). */
 export function enabledWebhooks(env: Env, teamId: string): Promise<TeamWebhook[]> {
   return createDb(env.DB)
-    .select({ id: webhooks.id, eventTypes: webhooks.eventTypes })
+    .select({ id: webhooks.id, eventTypes: webhooks.eventTypes, createdAt: webhooks.createdAt })
     .from(webhooks)
     .where(and(eq(webhooks.teamId, teamId), eq(webhooks.enabled, true)));
 }
 
 /**
- * Makes one delivery of the event per enabled webhook of its team that subscribes to its type,
- * and queues each one's first attempt. A redelivered event finds its deliveries made
+ * Makes one delivery of the event per enabled webhook of its team that subscribes to its type
+ * and existed when the event happened (a webhook hears of the changes made after it: a run's
+ * session may send a change again after a restart, one that no one heard when it was made), and
+ * queues each one's first attempt. A redelivered event finds its deliveries made
  * (UNIQUE(webhook, event)); one whose first attempt was never made is queued again, which the
  * sender's claim on `attempt_count` makes harmless if it was. Answers how many were made now.
  * `teamWebhooks`: the team's `enabledWebhooks`, when the caller read them once for many events.
@@ -73,8 +75,8 @@ export async function fanOutEvent(
   teamWebhooks?: TeamWebhook[],
 ): Promise<number> {
   const db = createDb(env.DB);
-  const subscribed = (teamWebhooks ?? (await enabledWebhooks(env, event.team_id))).filter((w) =>
-    (w.eventTypes as string[]).includes(event.type),
+  const subscribed = (teamWebhooks ?? (await enabledWebhooks(env, event.team_id))).filter(
+    (w) => (w.eventTypes as string[]).includes(event.type) && w.createdAt <= event.at,
   );
   if (!subscribed.length) return 0;
   const payload = eventBody({ ...event, data: await withRunSummary(db, event) });
