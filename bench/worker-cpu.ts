@@ -90,7 +90,11 @@ async function cdp(inspectorPort: number) {
 }
 
 /** Self and total (inclusive, each function once per stack) time per function, in ms. */
-function attribute(p: Profile, intervalUs: number, map: SourceMap | null) {
+/**
+ * `spacing`: what one busy sample stands for (µs), given the median gap between two busy samples
+ * in a row; the tables (self, total, lines, ours) are in those units.
+ */
+function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: SourceMap | null) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -124,14 +128,18 @@ function attribute(p: Profile, intervalUs: number, map: SourceMap | null) {
   const isBusy = (id: number | undefined) =>
     id !== undefined && !["(idle)", "(root)"].includes(byId.get(id)!.callFrame.functionName);
   p.samples.forEach((id, i) => {
-    // each sample stands for the interval (pinned, that is what lies between them while busy)
-    const ms = intervalUs / 1000;
+    if (!isBusy(id)) return;
+    counted++;
+    weighted += (p.timeDeltas[i + 1] ?? 0) / 1000; // a sample for the time to the next one
+    if (isBusy(p.samples[i - 1])) gaps.push(p.timeDeltas[i]);
+  });
+  gaps.sort((a, b) => a - b);
+  const q = (f: number) => gaps[Math.floor(f * (gaps.length - 1))] ?? null;
+  const spacingUs = spacing(q(0.5));
+  p.samples.forEach((id) => {
+    // each sample stands for `spacingUs`
+    const ms = spacingUs / 1000;
     const node = byId.get(id)!;
-    if (isBusy(id)) {
-      counted++;
-      weighted += (p.timeDeltas[i + 1] ?? 0) / 1000; // or for the time to the next sample
-      if (isBusy(p.samples[i - 1])) gaps.push(p.timeDeltas[i]);
-    }
     all += ms;
     add(self, name(node), ms);
     const ticks = node.positionTicks?.reduce((t, x) => t + x.ticks, 0) ?? 0;
@@ -157,9 +165,8 @@ function attribute(p: Profile, intervalUs: number, map: SourceMap | null) {
     // each of our files once per sample: what it and everything it called took
     for (const file of files) add(ours, file, ms);
   });
-  gaps.sort((a, b) => a - b);
-  const q = (f: number) => gaps[Math.floor(f * (gaps.length - 1))] ?? null;
   return {
+    spacingUs,
     all,
     self,
     total,
@@ -258,12 +265,12 @@ export async function benchWorkerCpu(argv: string[]) {
       const threadMs = thread();
       const serverMs = cpu().server_cpu_s * 1000;
       session.close();
-      const attributed = attribute(profile, intervalUs, map);
       // V8 samples later than asked (its sampler's own work): pinned, the gap between two samples
       // of a busy isolate is what one sample stands for; unpinned it is not (the thread was off
       // the core), and the interval asked is all there is. Work in short bursts (a /healthz
       // request) rarely has two samples in a row: it takes the pace measured on the runs
-      const spacingUs = pace ?? (pin && attributed.gap_us.p50 ? attributed.gap_us.p50 : intervalUs);
+      const attributed = attribute(profile, (p50) => pace ?? (pin && p50 ? p50 : intervalUs), map);
+      const spacingUs = attributed.spacingUs;
       log(`${label}: ${attributed.counted} samples in the Worker's isolate, ${spacingUs} µs apart`);
       return {
         profile,
@@ -303,6 +310,13 @@ export async function benchWorkerCpu(argv: string[]) {
         },
         /** a run's life in /healthz requests, the Worker's isolate and every server process */
         worker_ratio_to_healthz: round(life.workerMs / runs / (floor.workerMs / requests), 1),
+        /** the round's largest of our files, inclusive (rounds differ: compare them) */
+        ours_inclusive_ms_per_run: Object.fromEntries(
+          [...life.attributed.ours]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 15)
+            .map(([k, v]) => [k, perRun(v)]),
+        ),
         server_ratio_to_healthz: round(life.serverMs / runs / (floor.serverMs / requests), 1),
       };
       rounds.push(round_);
