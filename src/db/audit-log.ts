@@ -2,6 +2,7 @@ import { AUDIT_GENESIS_HASH, type AuditEntry, auditEntryHash } from "@ambit/prot
 import { and, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { createDb, type Db } from "./client.ts";
 import { auditLog } from "./schema.ts";
+import { statementOnce } from "./statements.ts";
 import type { AuditActor, AuditChanges } from "../lib/audit-note.ts";
 import { newUid } from "../lib/ids.ts";
 import { errorText, log } from "../lib/log.ts";
@@ -131,49 +132,69 @@ function rememberHead(teamId: string, head: Head) {
 }
 
 const COLUMNS = Object.keys(getTableColumns(auditLog)) as (keyof typeof auditLog.$inferInsert)[];
+type Row = typeof auditLog.$inferInsert;
 
 /**
- * Inserts `row` only while `head` is the team's newest entry (it exists with that hash and
- * nothing follows it; null: the team has no entry), and reads the newest entry in the same
- * round trip: `"appended"`, or the head to link to instead. UNIQUE(team_id, seq) still refuses
- * a concurrent twin.
+ * The entry's INSERT, taken only while the head it links to is the team's newest entry (`headSeq`
+ * exists with `headHash` and nothing follows it), or, for a team's first entry, while the team has
+ * none. Built once per isolate (statementOnce): an append is on every audited write's path.
  */
-async function appendAfter(
-  db: Db,
-  head: Head | null,
-  row: typeof auditLog.$inferInsert,
-): Promise<"appended" | Head | null> {
-  const values = sql.join(
-    COLUMNS.map((k) => sql`${row[k] ?? null}`),
+const values = () =>
+  sql.join(
+    COLUMNS.map((k) => sql.placeholder(k)),
     sql`, `,
   );
-  const team = eq(auditLog.teamId, row.teamId);
-  const newest = head
-    ? sql`exists (select 1 from ${auditLog} where ${and(
-        team,
-        eq(auditLog.seq, head.seq),
-        eq(auditLog.hash, head.hash),
-      )}) and not exists (select 1 from ${auditLog} where ${and(team, gt(auditLog.seq, head.seq))})`
-    : sql`not exists (select 1 from ${auditLog} where ${team})`;
-  const [inserted, [now]] = await db.batch([
-    db.insert(auditLog).select(sql`select ${values} where ${newest}`),
-    chainHeadQuery(db, row.teamId),
-  ]);
-  return inserted.meta.changes > 0 ? "appended" : (now ?? null);
-}
+const ofTeam = () => eq(auditLog.teamId, sql.placeholder("teamId"));
+const insertAfterHead = statementOnce<Row & { headSeq: number; headHash: string }>((db) =>
+  db
+    .insert(auditLog)
+    .select(
+      sql`select ${values()} where exists (select 1 from ${auditLog} where ${and(
+        ofTeam(),
+        eq(auditLog.seq, sql.placeholder("headSeq")),
+        eq(auditLog.hash, sql.placeholder("headHash")),
+      )}) and not exists (select 1 from ${auditLog} where ${and(
+        ofTeam(),
+        gt(auditLog.seq, sql.placeholder("headSeq")),
+      )})`,
+    ),
+);
+const insertFirst = statementOnce<Row>((db) =>
+  db
+    .insert(auditLog)
+    .select(sql`select ${values()} where not exists (select 1 from ${auditLog} where ${ofTeam()})`),
+);
 
-async function chainHead(db: Db, teamId: string) {
-  const [head] = await chainHeadQuery(db, teamId);
-  return head;
-}
-
-const chainHeadQuery = (db: Db, teamId: string) =>
+/** The team's newest entry (the chain's head). */
+const chainHeadStatement = statementOnce<{ teamId: string }>((db) =>
   db
     .select({ seq: auditLog.seq, hash: auditLog.hash })
     .from(auditLog)
-    .where(eq(auditLog.teamId, teamId))
+    .where(ofTeam())
     .orderBy(desc(auditLog.seq))
-    .limit(1);
+    .limit(1),
+);
+
+/**
+ * Inserts `row` only while `head` is the team's newest entry (null: the team has no entry), and
+ * reads the newest entry in the same round trip: `"appended"`, or the head to link to instead.
+ * UNIQUE(team_id, seq) still refuses a concurrent twin.
+ */
+async function appendAfter(db: Db, head: Head | null, row: Row): Promise<"appended" | Head | null> {
+  const insert = head
+    ? insertAfterHead(db, { ...row, headSeq: head.seq, headHash: head.hash })
+    : insertFirst(db, row);
+  const [inserted, newest] = await db.$client.batch<Head>([
+    insert,
+    chainHeadStatement(db, { teamId: row.teamId }),
+  ]);
+  return inserted.meta.changes > 0 ? "appended" : (newest.results[0] ?? null);
+}
+
+async function chainHead(db: Db, teamId: string): Promise<Head | undefined> {
+  const { results } = await chainHeadStatement(db, { teamId }).all<Head>();
+  return results[0];
+}
 
 function toRow(e: AuditEntry, at: number): typeof auditLog.$inferInsert {
   return {
