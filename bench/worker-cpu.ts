@@ -121,7 +121,6 @@ function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: 
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-  let all = 0;
   let weighted = 0;
   let counted = 0;
   const gaps: number[] = [];
@@ -140,7 +139,6 @@ function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: 
     // each sample stands for `spacingUs`
     const ms = spacingUs / 1000;
     const node = byId.get(id)!;
-    all += ms;
     add(self, name(node), ms);
     const ticks = node.positionTicks?.reduce((t, x) => t + x.ticks, 0) ?? 0;
     // a tick has a line, not a column: the line's last mapping (a bundle line is one statement)
@@ -167,7 +165,6 @@ function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: 
   });
   return {
     spacingUs,
-    all,
     self,
     total,
     lines,
