@@ -77,6 +77,11 @@ const MIGRATIONS: string[][] = [
   ],
   ["ALTER TABLE run ADD COLUMN stop_status TEXT"],
   ["ALTER TABLE run ADD COLUMN platform_seq INTEGER"],
+  // the version itself moves here from the KV store (see `migrate`)
+  [
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    "INSERT INTO schema_version (version) VALUES (9)",
+  ],
 ];
 
 /**
@@ -95,29 +100,48 @@ const CURRENT: string[] = [
   `CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, payload TEXT NOT NULL,
     execution_id INTEGER NOT NULL DEFAULT 1)`,
+  "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+  `INSERT INTO schema_version (version) VALUES (${MIGRATIONS.length})`,
 ];
 const CURRENT_SCRIPT = CURRENT.join(";\n");
+
+/** Versions up to this one were stored in the KV store (`schema_version`), later ones in the table. */
+const LAST_KV_VERSION = 8;
 
 /**
  * Creates the tables (a new session: the current schema at once, in one `exec` of one script) or
  * upgrades them version by version; call inside `blockConcurrencyWhile` from the constructor.
- * Answers whether the storage was new (no tables yet): then it holds no run, no alarm and no key
- * besides the version, which the session need not read back.
+ * Answers whether the storage was new (no tables yet): then it holds no run, no alarm and no key,
+ * which the session need not read back.
+ *
+ * The version is a row of the `schema_version` table, written with the tables. Up to version 8
+ * it was a key of the KV store: a new session's first KV write also creates the KV store's own
+ * table, which cost every run creation as much again as its tables (the workerd authorizer does
+ * not allow `PRAGMA user_version`). Such a session is upgraded, and its key deleted.
  */
 export function migrate(sql: SqlStorage, kv: SyncKvStorage): boolean {
-  const version = (kv.get<number>("schema_version") ?? 0) as number;
-  if (version === MIGRATIONS.length) return false;
-  // no version, no tables: every version since the first wrote the tables and the version in one
-  // synchronous step (one implicit transaction), so the one cannot be stored without the other
-  if (version === 0) {
+  const tables = sql
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('run', 'schema_version')",
+    )
+    .toArray()
+    .map((t) => t.name);
+  // no tables: a new session (the tables and their version were always written in one
+  // synchronous step, one implicit transaction, so neither exists without the other)
+  if (!tables.includes("run")) {
     sql.exec(CURRENT_SCRIPT);
-    kv.put("schema_version", MIGRATIONS.length);
     return true;
   }
+  const version = tables.includes("schema_version")
+    ? sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version
+    : ((kv.get<number>("schema_version") ?? 0) as number);
+  if (version === MIGRATIONS.length) return false;
+  // every step in this one synchronous call: all of them land, or none
   for (let v = version; v < MIGRATIONS.length; v++) {
     for (const stmt of MIGRATIONS[v]) sql.exec(stmt);
-    kv.put("schema_version", v + 1);
   }
+  sql.exec("UPDATE schema_version SET version = ?", MIGRATIONS.length);
+  if (version <= LAST_KV_VERSION) kv.delete("schema_version");
   return false;
 }
 

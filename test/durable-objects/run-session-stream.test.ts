@@ -493,11 +493,17 @@ describe("RunSession websocket: the run's host", () => {
   });
 });
 
+/** The session's schema version: its table's row, and the KV key that held it up to version 8. */
+const versionOf = (storage: DurableObjectStorage) => ({
+  table: storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version,
+  kv: storage.kv.get("schema_version"),
+});
+
 describe("RunSession schema", () => {
-  it("is at schema version 8 with the execution, host_seq, archive, pool, timer, lease, started_by, stop_status and platform_seq columns", async () => {
+  it("is at schema version 9 with the execution, host_seq, archive, pool, timer, lease, started_by, stop_status and platform_seq columns, its version in a table", async () => {
     const { runId } = await newRun();
     const schema = await runInDurableObject(sessionOf(runId), (_: RunSession, state) => ({
-      version: state.storage.kv.get("schema_version"),
+      version: versionOf(state.storage),
       run: state.storage.sql
         .exec<{ name: string }>("SELECT name FROM pragma_table_info('run')")
         .toArray()
@@ -507,7 +513,7 @@ describe("RunSession schema", () => {
         .toArray()
         .map((c) => c.name),
     }));
-    expect(schema.version).toBe(8);
+    expect(schema.version).toEqual({ table: 9, kv: undefined });
     expect(schema.run).toEqual(
       expect.arrayContaining([
         "execution_id",
@@ -536,6 +542,7 @@ describe("RunSession schema", () => {
       const sql = state.storage.sql;
       sql.exec("DROP TABLE IF EXISTS run");
       sql.exec("DROP TABLE IF EXISTS events");
+      sql.exec("DROP TABLE IF EXISTS schema_version");
       sql.exec(`CREATE TABLE run (
         id TEXT PRIMARY KEY, team_id TEXT NOT NULL, state TEXT NOT NULL, status_message TEXT,
         cancel_requested_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
@@ -589,7 +596,7 @@ describe("RunSession schema", () => {
       [4, "run.state_changed", 1],
     ]);
     const after = await runInDurableObject(stub, (_: RunSession, state) => ({
-      version: state.storage.kv.get("schema_version"),
+      version: versionOf(state.storage),
       run: state.storage.sql
         .exec(
           "SELECT state, execution_id, host_seq, archived_seq, pool, max_run_ms, deadline_at, lease_until, started_by FROM run",
@@ -597,7 +604,8 @@ describe("RunSession schema", () => {
         .toArray(),
     }));
     expect(after).toEqual({
-      version: 8,
+      // moved from the KV store to its table, the key deleted
+      version: { table: 9, kv: undefined },
       run: [
         {
           state: "INPROGRESS",
@@ -622,7 +630,7 @@ describe("RunSession schema", () => {
     // a new session creates the current schema in one step: exactly the tables the upgrade led to
     const columns = (s: typeof stub) =>
       runInDurableObject(s, (_: RunSession, state) =>
-        ["run", "events"].map((t) =>
+        ["run", "events", "schema_version"].map((t) =>
           state.storage.sql
             .exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${t}')`)
             .toArray(),
