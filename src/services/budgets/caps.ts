@@ -1,10 +1,10 @@
-import { budgetsOf, readTeamBudgets, teamBudgetsQueries } from "../../db/budgets.ts";
+import { budgetsOf, readTeamBudgets, teamBudgetsStatements } from "../../db/budgets.ts";
 import { type BudgetCaps, type BudgetSettings, microsOf } from "../../lib/budgets.ts";
 
 /** A team's budgets as D1 keeps them, micro-USD (null: none); the ledger holds a copy. */
 export type TeamBudgets = BudgetSettings;
 
-export { budgetsOf, readTeamBudgets, teamBudgetsQueries };
+export { budgetsOf, readTeamBudgets, teamBudgetsStatements };
 
 /** A run's own cap (`config.max_cost_usd`) in micro-USD; null when its config sets none. */
 export const runCapOf = (runMaxCostUsd: unknown) =>

@@ -24,9 +24,9 @@ import { type Ctx, ownPersonal, requirePersonal, requireRole } from "../context.
 import { completeIdempotencyStatement, sealResponse } from "../idempotency.ts";
 import { newShareId, resolveSharing, sharingOf, visibleTo } from "./sharing.ts";
 import type { RunRow } from "./run-item.ts";
-import { queuedCountQuery, refuseWhenFull } from "./queue-room.ts";
+import { queuedCountStatement, refuseWhenFull } from "./queue-room.ts";
 import { assertBudgetRoom } from "../budgets/assert-room.ts";
-import { budgetsOf, teamBudgetsQueries } from "../budgets/caps.ts";
+import { budgetsOf, teamBudgetsStatements } from "../budgets/caps.ts";
 import { runAs } from "./run-as.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
@@ -253,12 +253,12 @@ export async function createRun({
 
 /** Refuses the run when its team's line is full or a budget it spends from is used up. */
 async function assertRoomToStart(ctx: Ctx, memberId: string) {
-  const [[queued], teamRow, own] = await ctx.db.batch([
-    queuedCountQuery(ctx),
-    ...teamBudgetsQueries(ctx.db, ctx.teamId),
+  const [queued, ...budgets] = await ctx.db.$client.batch<{ n: number }>([
+    queuedCountStatement(ctx),
+    ...teamBudgetsStatements(ctx.db, ctx.teamId),
   ]);
-  refuseWhenFull(ctx, queued.n);
-  await assertBudgetRoom(ctx, { memberId, budgets: budgetsOf([teamRow, own]) });
+  refuseWhenFull(ctx, queued.results[0].n);
+  await assertBudgetRoom(ctx, { memberId, budgets: budgetsOf(budgets) });
 }
 
 /** Opens a LOCAL run's session. The row is committed already, so a failure here must not fail the

@@ -1,5 +1,6 @@
-import { and, count, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { runs } from "../../db/schema.ts";
+import { statementOnce } from "../../db/statements.ts";
 import { getConfig } from "../../env.ts";
 import { AppError } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
@@ -15,20 +16,28 @@ export const QUEUE_FULL_RETRY_AFTER_S = 30;
  * as many as race, once; the next creation sees them.
  */
 export async function assertQueueRoom(ctx: Ctx): Promise<void> {
-  const [{ n }] = await queuedCountQuery(ctx);
-  refuseWhenFull(ctx, n);
+  const n = await queuedCountStatement(ctx).first<number>("n");
+  refuseWhenFull(ctx, n ?? 0);
 }
 
-/** The team's QUEUED runs, counted up to the cap (for a D1 batch that reads it with others). */
-export function queuedCountQuery(ctx: Ctx) {
-  const waiting = ctx.db
+/**
+ * The team's QUEUED runs, counted up to the cap, as a D1 statement built once (for a batch that
+ * reads it with others: createRun); its one row is `{ n }`.
+ */
+export function queuedCountStatement(ctx: Ctx): D1PreparedStatement {
+  const max = getConfig(ctx.env).MAX_QUEUED_RUNS_PER_TEAM;
+  return queuedCount(ctx.db, { teamId: ctx.teamId, max });
+}
+
+const queuedCount = statementOnce<{ teamId: string; max: number }>((db) => {
+  const waiting = db
     .select({ one: sql`1` })
     .from(runs)
-    .where(and(eq(runs.teamId, ctx.teamId), eq(runs.state, "QUEUED")))
-    .limit(getConfig(ctx.env).MAX_QUEUED_RUNS_PER_TEAM)
+    .where(and(eq(runs.teamId, sql.placeholder("teamId")), eq(runs.state, "QUEUED")))
+    .limit(sql.placeholder("max"))
     .as("waiting");
-  return ctx.db.select({ n: count() }).from(waiting);
-}
+  return db.select({ n: sql<number>`count(*)`.as("n") }).from(waiting);
+});
 
 /** `assertQueueRoom` on a count already read (`queuedCountQuery`). */
 export function refuseWhenFull(ctx: Ctx, n: number): void {
