@@ -84,8 +84,27 @@ export const lineFirst = (sql: SqlStorage, now = Date.now()) =>
     .toArray()[0] ?? null;
 export const lineGet = (sql: SqlStorage, runId: string) =>
   sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
-export const heldGet = (sql: SqlStorage, runId: string) =>
-  sql.exec<HeldEntry>("SELECT * FROM held WHERE run_id = ?", runId).toArray()[0] ?? null;
+
+/**
+ * The `held` table as this instance knows it: read whole once, then kept by the three writers
+ * below (`hold`, `markClaimed`, `dropHeld`), the only ones of the table. Every host report reads
+ * its run's hold and every pump reads them all: served from memory, a run's life makes no read of
+ * the table. The table stays the authority (a new instance reads it again); a write that throws
+ * changes nothing here.
+ */
+const heldCache = new WeakMap<SqlStorage, Map<string, HeldEntry>>();
+function heldRows(sql: SqlStorage): Map<string, HeldEntry> {
+  let rows = heldCache.get(sql);
+  if (!rows) {
+    const all = sql.exec<HeldEntry>("SELECT * FROM held").toArray();
+    heldCache.set(sql, (rows = new Map(all.map((h) => [h.run_id, h]))));
+  }
+  return rows;
+}
+/** A copy: a caller changing it does not change what is held. */
+const copy = (h: HeldEntry | undefined) => (h ? { ...h } : null);
+
+export const heldGet = (sql: SqlStorage, runId: string) => copy(heldRows(sql).get(runId));
 /** Which of `runIds` this pool has: waiting in its line or held by a connection. */
 export const lineOrHeld = (sql: SqlStorage, runIds: string[]) =>
   sql
@@ -97,9 +116,10 @@ export const lineOrHeld = (sql: SqlStorage, runIds: string[]) =>
     )
     .toArray()
     .map((r) => r.run_id);
-export const heldAll = (sql: SqlStorage) => sql.exec<HeldEntry>("SELECT * FROM held").toArray();
+export const heldAll = (sql: SqlStorage): HeldEntry[] =>
+  [...heldRows(sql).values()].map((h) => ({ ...h }));
 export const heldByConn = (sql: SqlStorage, conn: string) =>
-  sql.exec<HeldEntry>("SELECT * FROM held WHERE conn = ?", conn).toArray();
+  heldAll(sql).filter((h) => h.conn === conn);
 
 export function enqueue(sql: SqlStorage, e: LineEntry) {
   sql.exec(
@@ -210,6 +230,7 @@ export const sessionOpen = (sql: SqlStorage, runId: string) =>
 
 export function hold(sql: SqlStorage, h: HeldEntry) {
   dropLine(sql, h.run_id);
+  const rows = heldRows(sql);
   sql.exec(
     `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts, principal)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -224,11 +245,18 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
     h.attempts,
     h.principal ?? null,
   );
+  // last, as REPLACE leaves it in the table's own order
+  rows.delete(h.run_id);
+  rows.set(h.run_id, { ...h, principal: h.principal ?? null });
 }
 
 /** Its host claimed a held run (one UPDATE: `hold` would also take it out of line again). */
-export const markClaimed = (sql: SqlStorage, runId: string) =>
+export function markClaimed(sql: SqlStorage, runId: string) {
+  const rows = heldRows(sql);
   sql.exec("UPDATE held SET claimed = 1 WHERE run_id = ?", runId);
+  const h = rows.get(runId);
+  if (h) h.claimed = 1;
+}
 
 /**
  * A try to give a run that stays in line (its place kept) failed: counted, not tried again before
@@ -262,8 +290,11 @@ export function dropLine(sql: SqlStorage, runId: string) {
   sql.exec("DELETE FROM line WHERE run_id = ?", runId);
   sql.exec("DELETE FROM sessions WHERE run_id = ?", runId);
 }
-export const dropHeld = (sql: SqlStorage, runId: string) =>
+export function dropHeld(sql: SqlStorage, runId: string) {
+  const rows = heldRows(sql);
   sql.exec("DELETE FROM held WHERE run_id = ?", runId);
+  rows.delete(runId);
+}
 
 /** Forgets the containers of runs no longer in line (assigned, cancelled or ended). */
 export const pruneContainers = (sql: SqlStorage) =>

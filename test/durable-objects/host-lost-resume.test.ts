@@ -2,13 +2,19 @@
 // host from it (a new execution whose assignment carries `resume`), its events saying what was
 // lost; without a checkpoint, past the team's `resume_attempts`, or with 0 of them, it ends ERROR
 // as before. Runs are inserted into D1 and offered to the pool by RPC, hosts are real websockets.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LOST_GRACE_MS } from "../../durable-objects/host-pool/connections.ts";
-import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
 import { checkpointArchive, putCheckpoint } from "../helpers/checkpoints.ts";
-import { eventually, poolState, poolStub, TestHost, untilRun } from "../helpers/hosts.ts";
+import {
+  backdateLost,
+  eventually,
+  poolState,
+  poolStub,
+  TestHost,
+  untilRun,
+} from "../helpers/hosts.ts";
 import { eventsOf, insertRunRow } from "../helpers/runs.ts";
 
 type Team = Awaited<ReturnType<typeof newTeam>>;
@@ -34,12 +40,7 @@ async function loseHost(t: Team, pool: string, host: TestHost) {
     "the run marked lost",
     async () => (await poolState(t.teamId, pool)).held[0]?.lost_at,
   );
-  await runInDurableObject(poolStub(t.teamId, pool), (_: HostPool, state) => {
-    state.storage.sql.exec(
-      "UPDATE held SET lost_at = ? WHERE lost_at IS NOT NULL",
-      Date.now() - LOST_GRACE_MS - 1_000,
-    );
-  });
+  await backdateLost(t.teamId, pool, LOST_GRACE_MS + 1_000);
   await runDurableObjectAlarm(poolStub(t.teamId, pool));
 }
 

@@ -8,6 +8,7 @@ import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
 import { SESSION_MARK_TTL_MS } from "../../durable-objects/host-pool/storage.ts";
 import { call, type Json, newTeam } from "../helpers/api.ts";
 import {
+  backdateLost,
   eventually,
   poolHosts,
   poolState,
@@ -798,13 +799,3 @@ describe("HostPool: cancel", () => {
     expect(run.status_message.message).toMatch(/^Cancelled: host w-cx went away/);
   });
 });
-
-/** Moves every held run's `lost_at` `ms` into the past, as if the host had gone that long ago. */
-async function backdateLost(teamId: string, pool: string, ms: number) {
-  await runInDurableObject(poolStub(teamId, pool), (_: HostPool, state) => {
-    state.storage.sql.exec(
-      "UPDATE held SET lost_at = ? WHERE lost_at IS NOT NULL",
-      Date.now() - ms,
-    );
-  });
-}

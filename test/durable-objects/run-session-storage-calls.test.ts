@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 describe("a no-op run's RunSession, in storage calls", () => {
-  it("is made, dispatched, claimed and started, and completed with 12 SQLite statements, 1 KV read and 1 KV write", async () => {
+  it("is made, dispatched, claimed and started, and completed with 13 SQLite statements and no KV call", async () => {
     const team = await newTeam("storage-calls");
     const row = await insertRunRow(team, { worker_host: "w-calls" });
     const ref = { runId: row.id, teamId: team.teamId };
@@ -40,15 +40,11 @@ describe("a no-op run's RunSession, in storage calls", () => {
     const storage = await storageOf(row.id);
     const calls = callsOf(storage).counts;
     expect(calls).toEqual({
-      // the schema's version (read, then written with the tables)
-      "kv.get": 1,
-      // the tables in one script; per change its events and the run (with the first, the run's
-      // row and `run.created`); the ended run's log read whole for its R2 transcript, and its
-      // archived_seq
-      exec: 1 + (2 + 2) + (2 + 1) + (1 + 1) + 2,
-      // the version; no one hears the run's platform events, so their cursor rides on the run's
-      // row (its writes above), never a KV write of its own
-      "kv.put": 1,
+      // which tables exist (none), then the tables and their version in one script; per change
+      // its events and the run (with the first, the run's row and `run.created`); the ended
+      // run's log read whole for its R2 transcript, and its archived_seq. No one hears the run's
+      // platform events, so their cursor rides on the run's row, never a KV write of its own
+      exec: 2 + (2 + 2) + (2 + 1) + (1 + 1) + 2,
       transactionSync: 4, // the creation, and each change
       setAlarm: 1, // the deadline, once the run started: the alarm's time is known, not read
       deleteAlarm: 1, // and gone when the run ends, rather than wake the object for nothing
@@ -60,7 +56,7 @@ describe("a no-op run's RunSession, in storage calls", () => {
 });
 
 describe("a run's HostPool, in storage calls", () => {
-  it("marks a claim with one UPDATE, and pumps only after the report that frees a slot", async () => {
+  it("marks a claim with one UPDATE, reads no hold from its table, and pumps only after the report that frees a slot", async () => {
     const team = await newTeam("pool-calls");
     const host = await TestHost.connect(team.key, "w-calls", { capacity: 2 });
     const row = await insertRunRow(team, { worker_host: "w-calls" });
@@ -78,17 +74,18 @@ describe("a run's HostPool, in storage calls", () => {
       vi.restoreAllMocks();
       return callsOf(poolStorage).statements;
     };
-    const heldRead = "SELECT * FROM held WHERE run_id = ?";
-    // each report reads its run's hold; a claim is one UPDATE, and neither pumps
+    // the holds are read once per instance (the offer above did): a claim is one UPDATE, a start
+    // writes nothing, and neither pumps
     expect(await live(() => host.claim(row.id), "CLAIMED")).toEqual([
-      heldRead,
       "UPDATE held SET claimed = 1 WHERE run_id = ?",
     ]);
-    expect(await live(() => host.start(row.id), "INPROGRESS")).toEqual([heldRead]);
-    // the completion frees the slot: the pump reads the holds to look for the next run
+    expect(await live(() => host.start(row.id), "INPROGRESS")).toEqual([]);
+    // the completion frees the slot: the pump looks in line for the next run
     const done = await live(() => host.complete(row.id), "SUCCEEDED");
-    expect(done.slice(0, 2)).toEqual([heldRead, "DELETE FROM held WHERE run_id = ?"]);
-    expect(done).toContain("SELECT * FROM held");
+    expect(done).toEqual([
+      "DELETE FROM held WHERE run_id = ?",
+      "SELECT * FROM line WHERE retry_at IS NULL OR retry_at <= ? ORDER BY enqueued_at, run_id LIMIT 1",
+    ]);
     host.close();
   });
 });

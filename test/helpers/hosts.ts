@@ -3,7 +3,12 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { HostPool } from "../../durable-objects/host-pool/host-pool.ts";
-import type { HeldEntry, LineEntry } from "../../durable-objects/host-pool/storage.ts";
+import {
+  type HeldEntry,
+  heldAll,
+  hold,
+  type LineEntry,
+} from "../../durable-objects/host-pool/storage.ts";
 import { hostPool } from "../../durable-objects/stubs.ts";
 import { BASE, call, type Json } from "./api.ts";
 import { RUNS } from "./runs.ts";
@@ -152,6 +157,18 @@ export async function poolState(teamId: string, pool = "warp") {
 /** The pool's connected hosts as its `hosts` RPC answers. */
 export async function poolHosts(teamId: string, pool = "warp") {
   return poolStub(teamId, pool).hosts();
+}
+
+/**
+ * Moves every held run's `lost_at` `ms` into the past, as if its host had gone that long ago:
+ * through the pool's own writer of the holds, which keeps them in memory too.
+ */
+export async function backdateLost(teamId: string, pool: string, ms: number) {
+  await runInDurableObject(poolStub(teamId, pool), (_: HostPool, state) => {
+    const sql = state.storage.sql;
+    for (const h of heldAll(sql))
+      if (h.lost_at !== null) hold(sql, { ...h, lost_at: Date.now() - ms });
+  });
 }
 
 /** Polls `GET /agent/runs/{id}` until `pred` holds; returns the run. */
