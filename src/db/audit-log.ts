@@ -40,38 +40,12 @@ const cut = (s: string | null | undefined, n: number) => (s == null ? null : s.s
 export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEntry> {
   const db = createDb(env.DB);
   const at = input.at ?? Date.now();
-  // as stored and read back (JSON), so the hash covers exactly what an export shows
-  const changes =
-    input.changes && Object.keys(input.changes).length > 0
-      ? (JSON.parse(JSON.stringify(input.changes)) as AuditEntry["changes"])
-      : null;
-  const base = {
-    id: newUid(),
-    team_id: input.teamId,
-    at: iso(at),
-    actor: {
-      type: input.actor.type,
-      id: input.actor.id,
-      name: cut(input.actor.name, 200),
-      member_id: input.actor.memberId ?? null,
-    },
-    ip: cut(input.ip, 64),
-    user_agent: cut(input.userAgent, 500),
-    request_id: cut(input.requestId, 128),
-    action: input.action,
-    target: { type: input.target?.type ?? null, id: cut(input.target?.id, 200) },
-    changes,
-  };
+  const base = unlinked(input, at);
   // the head to link to: the one this isolate last wrote for the team, else read
   let head: Head | null | undefined = heads.get(input.teamId);
   for (let attempt = 1; ; attempt++) {
     if (head === undefined) head = (await chainHead(db, input.teamId)) ?? null;
-    const unhashed = {
-      ...base,
-      seq: (head?.seq ?? 0) + 1,
-      prev_hash: head?.hash ?? AUDIT_GENESIS_HASH,
-    };
-    const entry: AuditEntry = { ...unhashed, hash: await auditEntryHash(unhashed) };
+    const entry = await linked(base, head);
     try {
       const newest = await appendAfter(db, head, toRow(entry, at));
       if (newest === "appended") {
@@ -92,6 +66,83 @@ export async function recordAudit(env: Env, input: AuditInput): Promise<AuditEnt
     if (attempt > 1)
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
   }
+}
+
+/** An entry as `input` says, but for its place in the chain (seq, prev_hash, hash). */
+function unlinked(input: AuditInput, at: number) {
+  // as stored and read back (JSON), so the hash covers exactly what an export shows
+  const changes =
+    input.changes && Object.keys(input.changes).length > 0
+      ? (JSON.parse(JSON.stringify(input.changes)) as AuditEntry["changes"])
+      : null;
+  return {
+    id: newUid(),
+    team_id: input.teamId,
+    at: iso(at),
+    actor: {
+      type: input.actor.type,
+      id: input.actor.id,
+      name: cut(input.actor.name, 200),
+      member_id: input.actor.memberId ?? null,
+    },
+    ip: cut(input.ip, 64),
+    user_agent: cut(input.userAgent, 500),
+    request_id: cut(input.requestId, 128),
+    action: input.action,
+    target: { type: input.target?.type ?? null, id: cut(input.target?.id, 200) },
+    changes,
+  };
+}
+
+/** The entry linked after `head` (null: the team's first), hashed. */
+async function linked(base: ReturnType<typeof unlinked>, head: Head | null): Promise<AuditEntry> {
+  const unhashed = {
+    ...base,
+    seq: (head?.seq ?? 0) + 1,
+    prev_hash: head?.hash ?? AUDIT_GENESIS_HASH,
+  };
+  return { ...unhashed, hash: await auditEntryHash(unhashed) };
+}
+
+/** An entry prepared to ride in a write's own D1 batch: `prepareAudit`. */
+export type RidingAudit = {
+  /** to go last in the write's batch */
+  statements: D1PreparedStatement[];
+  /** the batch's results for `statements`: whether the entry was appended */
+  landed(results: D1Result[]): boolean;
+};
+
+/**
+ * An entry that rides in the write's own D1 batch, linked to the head this isolate last wrote
+ * for the team: the write and its record are one round trip, and commit together. Its insert
+ * takes no row when the head has moved on (another isolate appended meanwhile), which fails
+ * nothing in the batch; `landed` is false then, and the caller appends the entry the usual way
+ * (`recordAudit`), linked to the head read beside it. Null when this isolate knows no head for
+ * the team (its first entry for it): nothing rides.
+ */
+export async function prepareAudit(env: Env, input: AuditInput): Promise<RidingAudit | null> {
+  const head = heads.get(input.teamId);
+  if (!head) return null;
+  const at = input.at ?? Date.now();
+  const entry = await linked(unlinked(input, at), head);
+  const db = createDb(env.DB);
+  return {
+    statements: [
+      insertAfterHead(db, { ...toRow(entry, at), headSeq: head.seq, headHash: head.hash }),
+      chainHeadStatement(db, { teamId: input.teamId }),
+    ],
+    landed([inserted, newest]) {
+      if (inserted.meta.changes > 0) {
+        rememberHead(input.teamId, { seq: entry.seq, hash: entry.hash });
+        return true;
+      }
+      // the head to link to next: the newest, read in the same batch
+      const now = (newest.results as Head[])[0];
+      if (now) rememberHead(input.teamId, now);
+      else heads.delete(input.teamId);
+      return false;
+    },
+  };
 }
 
 /**
@@ -119,8 +170,9 @@ function lostTheRace(err: unknown): boolean {
 type Head = { seq: number; hash: string };
 
 /**
- * Each team's head as this isolate last wrote it (bounded; the oldest team goes first). Only a
- * hint: `appendAfter` checks it in the database, so a stale one costs a read, never a fork.
+ * Each team's head as this isolate last wrote it, or read it beside an entry that could not ride
+ * (bounded; the oldest team goes first). Only a hint: every insert checks it in the database, so
+ * a stale one costs a round trip, never a fork.
  */
 const heads = new Map<string, Head>();
 const MAX_HEADS = 1000;

@@ -26,6 +26,19 @@ export type AuditNote = {
   actor?: AuditActor;
   /** the write recorded its own entry (or needs none): the middleware adds nothing */
   recorded?: boolean;
+  /**
+   * Set by the middleware: the request's entry, as it stands with `target`, prepared to ride in
+   * the write's own D1 batch (`auditRide`). Null: it cannot ride, and is recorded after the
+   * handler as usual.
+   */
+  ride?: (target: { type: string; id: string }) => Promise<AuditRide | null>;
+};
+
+/** The request's entry in the write's batch: its statements go last, `landed` takes their results. */
+export type AuditRide = {
+  statements: D1PreparedStatement[];
+  /** marks the entry recorded if it was appended; if not, the middleware appends it after */
+  landed(results: D1Result[]): void;
 };
 
 type HasNote = { audit?: AuditNote };
@@ -34,6 +47,20 @@ type HasNote = { audit?: AuditNote };
 export function noteAuditChanges(ctx: HasNote, changes: AuditChanges): void {
   if (!ctx.audit) return;
   ctx.audit.changes = { ...ctx.audit.changes, ...changes };
+}
+
+/**
+ * The request's entry, prepared to ride in the write's D1 batch, naming `target` (see
+ * `AuditNote.ride`): its statements go last in the batch, and `landed` takes their results.
+ * Call it once everything the entry says is known (its changes noted), just before the batch; a
+ * write that answers an error after its batch committed is recorded all the same, as it happened.
+ * Undefined when nothing rides: the middleware records the entry after the handler.
+ */
+export async function auditRide(
+  ctx: HasNote,
+  target: { type: string; id: string },
+): Promise<AuditRide | undefined> {
+  return (await ctx.audit?.ride?.(target)) ?? undefined;
 }
 
 /** Names the entry's target when the route's path and answer do not. */

@@ -2,7 +2,7 @@
 // a request to the database, and locally a trip through Miniflare's D1 simulator.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { callWithEnv, newTeam } from "../helpers/api.ts";
+import { call, callWithEnv, newTeam } from "../helpers/api.ts";
 
 type Sender = (...args: unknown[]) => Promise<unknown>;
 
@@ -40,7 +40,7 @@ const create = (key: string, prompt: string) =>
   callWithEnv({}, "POST", "/api/v1/agent/runs", { key, body: { prompt } });
 
 describe("a run's creation, in D1 round trips", () => {
-  it("takes four: the key, the line's room with the budgets, the run's batch, its audit entry", async () => {
+  it("takes three: the key, the line's room with the budgets, the run's batch with its audit entry", async () => {
     const t = await newTeam();
     // the first creation warms what the isolate keeps (the team's configuration, the audit head)
     expect((await create(t.key, "warm up")).status).toBe(200);
@@ -49,14 +49,61 @@ describe("a run's creation, in D1 round trips", () => {
       res = await create(t.key, "counted");
     });
     expect(res?.status, res?.text).toBe(200);
-    expect(trips, trips.join("\n")).toHaveLength(4);
-    const [key, room, batch, audit] = trips;
+    expect(trips, trips.join("\n")).toHaveLength(3);
+    const [key, room, batch] = trips;
     // the key with its member, its name and its member's (for the audit entry)
     expect(key).toMatch(/from "api_keys".*left join "users"/);
     // the line's room and the budgets together, before anything is written
     expect(room).toMatch(/"waiting".* ; select "budget_monthly"/);
-    expect(batch).toMatch(/insert into "runs"/);
-    // linked to the head this isolate wrote, without reading it first
-    expect(audit).toMatch(/^insert into "audit_log" .* select .* where exists/);
+    // the run, and its audit entry linked to the head this isolate wrote, without reading it first
+    expect(batch).toMatch(
+      /insert into "runs".* ; insert into "audit_log" .* select .* where exists/,
+    );
+    const runId = (res!.json as { run_id: string }).run_id;
+    const { results } = await env.DB.prepare(
+      "SELECT action, target_id FROM audit_log WHERE team_id = ? ORDER BY seq DESC LIMIT 1",
+    )
+      .bind(t.teamId)
+      .all();
+    expect(results).toEqual([{ action: "run.create", target_id: runId }]);
+  });
+
+  it("records the entry after the batch when the head moved on meanwhile: the chain neither forks nor gaps", async () => {
+    const t = await newTeam();
+    expect((await create(t.key, "warm up")).status).toBe(200);
+    // another isolate appends: this one's head is stale, and its entry's insert takes no row
+    const other = await call("POST", "/api/v1/agent/runs", { key: t.key, body: { prompt: "x" } });
+    expect(other.status).toBe(200);
+    await env.DB.prepare(
+      `INSERT INTO audit_log (id, team_id, seq, at, actor_type, actor_id, action, prev_hash, hash)
+       SELECT 'elsewhere', team_id, seq + 1, at, 'platform', 'platform', 'test.elsewhere', hash, 'h-elsewhere'
+       FROM audit_log WHERE team_id = ? ORDER BY seq DESC LIMIT 1`,
+    )
+      .bind(t.teamId)
+      .run();
+    let res: Awaited<ReturnType<typeof create>> | undefined;
+    const trips = await roundTrips(async () => {
+      res = await create(t.key, "after the move");
+    });
+    expect(res?.status, res?.text).toBe(200);
+    // the batch (its entry took no row; the head was read beside it), then the entry on that head
+    expect(trips).toHaveLength(4);
+    expect(trips[3]).toMatch(/^insert into "audit_log" .* select .* where exists/);
+    const { results } = await env.DB.prepare(
+      "SELECT seq, action, prev_hash, hash FROM audit_log WHERE team_id = ? ORDER BY seq DESC LIMIT 2",
+    )
+      .bind(t.teamId)
+      .all<{ seq: number; action: string; prev_hash: string; hash: string }>();
+    const [last, before] = results;
+    expect(before.action).toBe("test.elsewhere");
+    expect(last).toMatchObject({
+      seq: before.seq + 1,
+      action: "run.create",
+      prev_hash: before.hash,
+    });
+    const runs = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE team_id = ?")
+      .bind(t.teamId)
+      .first<{ n: number }>("n");
+    expect(runs).toBe(3);
   });
 });

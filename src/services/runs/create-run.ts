@@ -30,7 +30,7 @@ import { budgetsOf, teamBudgetsStatements } from "../budgets/caps.ts";
 import { runAs } from "./run-as.ts";
 import { runSession } from "../../../durable-objects/stubs.ts";
 import { log } from "../../lib/log.ts";
-import { noteAuditTarget } from "../../lib/audit-note.ts";
+import { auditRide, noteAuditTarget } from "../../lib/audit-note.ts";
 import { emitPlatformEventOrLog } from "../../lib/platform-events.ts";
 import { heardOf, heardStatement } from "../../lib/platform-listeners.ts";
 
@@ -196,7 +196,7 @@ export async function createRun({
     key,
     value,
   }));
-  const written = await ctx.env.DB.batch<TeamLoad>([
+  const statements = [
     teamLoad(ctx.db, { teamId: ctx.teamId }),
     insertRun(ctx.db, row),
     ...(metadataRows.length
@@ -206,11 +206,15 @@ export async function createRun({
       ? [asStatement(ctx.db, completeIdempotencyStatement(ctx.db, ctx.idempotency, sealed))]
       : []),
     ...(input.alsoWrite?.(id, now) ?? []),
-    // last: it sees the thread an integration's `alsoWrite` made
+    // after the run's rows: it sees the thread an integration's `alsoWrite` made
     heardStatement(ctx.env.DB, { teamId: ctx.teamId, runId: id }),
-  ]);
+  ];
+  // the request's audit entry, in the same batch: one round trip, and they commit together
+  const audit = await auditRide(ctx, { type: "run", id });
+  const written = await ctx.env.DB.batch<TeamLoad>([...statements, ...(audit?.statements ?? [])]);
+  audit?.landed(written.slice(statements.length));
   const load = written[0].results[0];
-  const heard = heardOf(written[written.length - 1]);
+  const heard = heardOf(written[statements.length - 1]);
   if (ctx.idempotency) ctx.idempotency.completed = true;
   // the audit entry's target, so the middleware need not parse the answer back for its id
   noteAuditTarget(ctx, "run", id);
