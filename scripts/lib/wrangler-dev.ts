@@ -42,12 +42,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs a wrangler command to completion; rejects with its output when it fails. */
-export function wrangler(args: string[], opts: { quiet?: boolean } = {}): Promise<string> {
+/**
+ * Runs a wrangler command to completion; rejects with its output when it fails. `root`: the
+ * checkout it runs in (default this one; a bench compares with another commit's, bench/README.md).
+ */
+export function wrangler(
+  args: string[],
+  opts: { quiet?: boolean; root?: string } = {},
+): Promise<string> {
   ensureConsoleAssets();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], {
-      cwd: ROOT,
+      cwd: opts.root ?? ROOT,
       env: wranglerEnv({ CI: "1" }),
     });
     let out = "";
@@ -64,7 +70,10 @@ export function wrangler(args: string[], opts: { quiet?: boolean } = {}): Promis
 }
 
 /** Applies the D1 migrations to the local state directory `persistTo` (default `.wrangler/state`). */
-export async function applyMigrations(persistTo?: string, opts: { quiet?: boolean } = {}) {
+export async function applyMigrations(
+  persistTo?: string,
+  opts: { quiet?: boolean; root?: string } = {},
+) {
   return wrangler(
     [
       "d1",
@@ -145,6 +154,8 @@ type DevServerOptions = {
   drop?: RegExp;
   extraArgs?: string[];
   readyTimeoutMs?: number;
+  /** the checkout whose Worker it runs (default this one) */
+  root?: string;
 };
 
 /**
@@ -186,7 +197,7 @@ async function startDevServerOnce(opts: DevServerOptions): Promise<DevServer> {
   ];
   const filtered = !!(opts.inherit && opts.drop);
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: opts.root ?? ROOT,
     detached: true,
     // piped through the filter, it keeps the colours it would have on our terminal
     env: wranglerEnv({
