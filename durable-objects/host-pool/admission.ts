@@ -1,5 +1,6 @@
 // Which host connections the pool admits and what each may be given: a runner container's is
 // bound to its one run (its credential's claims); any other host to the API key it connected with.
+import type { Role } from "@ambit/protocol";
 import { createDb } from "../../src/db/client.ts";
 import { grantOf, type KeyGrantRow, keyRoleNow } from "../../src/lib/key-role.ts";
 import { sessionUidOf } from "../../src/lib/web-session.ts";
@@ -115,20 +116,20 @@ function ownRunsWaiting<C extends { state: ConnBinding }>(
 /**
  * Whether the API key a host connected with still admits it (valid, admin): checked before each run
  * it is given. A runner container has no key: its credential was checked against its run at connect.
- * `row`: the key's row, read in the assignment's batch (assignment-reads.ts); a web session's
- * standing is read here.
+ * `row`: the key's row, read in the assignment's batch (assignment-reads.ts): answered at once; a
+ * web session's standing is read here (a promise).
  */
-export async function hostKeyAdmits(
+export function hostKeyAdmits(
   env: Env,
   teamId: string,
   conn: ConnBinding,
   row: KeyGrantRow | null,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   if (!conn.key_id || !conn.principal) return true;
   const key = { teamId, keyId: conn.key_id, principalId: conn.principal };
-  const role =
-    sessionUidOf(key.keyId) === undefined
-      ? (grantOf(row, key, Date.now())?.role ?? null)
-      : await keyRoleNow(createDb(env.DB), key);
-  return role !== null && roleAtLeast(role, "admin");
+  const admits = (role: Role | null) => role !== null && roleAtLeast(role, "admin");
+  // an API key's row came with the batch: the answer is at hand
+  if (sessionUidOf(key.keyId) === undefined)
+    return admits(grantOf(row, key, Date.now())?.role ?? null);
+  return keyRoleNow(createDb(env.DB), key).then(admits);
 }

@@ -223,7 +223,7 @@ export class Dispatch {
       do {
         this.pumpAgain = false;
         while (await this.assignNext());
-        await bounded(this.startContainers(), PUMP_STEP_TIMEOUT_MS);
+        if (this.startsContainers()) await bounded(this.startContainers(), PUMP_STEP_TIMEOUT_MS);
       } while (this.pumpAgain);
       this.pumpFailures = 0;
     } catch (err) {
@@ -300,10 +300,9 @@ export class Dispatch {
       PUMP_STEP_TIMEOUT_MS,
     );
     const load = teamLoadOf(reads.limits, held.length, getConfig(env));
-    const keyHolds = await bounded(
-      hostKeyAdmits(env, next.team_id, target.state, reads.key),
-      PUMP_STEP_TIMEOUT_MS,
-    );
+    const admitted = hostKeyAdmits(env, next.team_id, target.state, reads.key);
+    const keyHolds =
+      typeof admitted === "boolean" ? admitted : await bounded(admitted, PUMP_STEP_TIMEOUT_MS);
     if (!keyHolds) {
       // the run and its secrets go to no host whose key was revoked (or whose user lost the admin role) since it connected
       close(
@@ -452,9 +451,12 @@ export class Dispatch {
    * the line is a new attempt and gets a new one), as many as the team may still run: none while
    * it is at its concurrency limit; the rest are looked at again from the alarm.
    */
+  private startsContainers() {
+    return this.deps.who().pool === PLATFORM_POOL && !!this.deps.hosting().starter;
+  }
+
   private async startContainers() {
-    const { pool, teamId } = this.deps.who();
-    if (pool !== PLATFORM_POOL) return;
+    const { teamId } = this.deps.who();
     const { starter } = this.deps.hosting();
     if (!starter) return;
     const room = async () => {

@@ -1,10 +1,9 @@
 import { jwtVerify, SignJWT } from "jose";
+import { jwtKey } from "./jwt-key.ts";
 
 const AUDIENCE = "ambit:artifact";
 /** How long a download link of a file artifact works. */
 export const ARTIFACT_LINK_TTL_S = 600;
-
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /**
  * Who a download link was minted for: the principal and the API key it asked with. The link works
@@ -34,7 +33,7 @@ export async function signArtifactToken(
     .setSubject(claims.artifactUid)
     .setAudience(AUDIENCE)
     .setExpirationTime(exp)
-    .sign(keyOf(secret));
+    .sign(await jwtKey(secret));
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
@@ -44,7 +43,7 @@ export async function verifyArtifactToken(
   token: string,
 ): Promise<ArtifactTokenClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
+    const { payload } = await jwtVerify(token, await jwtKey(secret), {
       audience: AUDIENCE,
       algorithms: ["HS256"],
     });

@@ -1,5 +1,6 @@
 import type { AccessLevel, EventActor } from "@ambit/protocol";
 import { jwtVerify, SignJWT } from "jose";
+import { jwtKey } from "./jwt-key.ts";
 
 const AUDIENCE = "ambit:session";
 /**
@@ -31,8 +32,6 @@ export type AttachClaims = {
   personalOf?: string;
 };
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
-
 /** A short-lived token (HS256) that lets its bearer attach to one run at one access level. */
 export async function signAttachToken(
   secret: string,
@@ -55,7 +54,7 @@ export async function signAttachToken(
     .setAudience(audience)
     .setIssuedAt()
     .setExpirationTime(exp)
-    .sign(keyOf(secret));
+    .sign(await jwtKey(secret));
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
@@ -70,7 +69,7 @@ export async function verifyAttachToken(
   audience = AUDIENCE,
 ): Promise<AttachClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
+    const { payload } = await jwtVerify(token, await jwtKey(secret), {
       audience,
       algorithms: ["HS256"],
     });

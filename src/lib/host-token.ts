@@ -1,5 +1,6 @@
 import { PLATFORM_POOL } from "@ambit/protocol";
 import { jwtVerify, SignJWT } from "jose";
+import { jwtKey } from "./jwt-key.ts";
 
 const AUDIENCE = "ambit:host";
 /**
@@ -20,8 +21,6 @@ export type HostTokenClaims = {
   executionId: number;
 };
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
-
 /** A credential (HS256) for a runner container the platform started itself for one run's execution. */
 export async function signHostToken(
   secret: string,
@@ -39,7 +38,7 @@ export async function signHostToken(
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(keyOf(secret));
+    .sign(await jwtKey(secret));
 }
 
 /** The credential's claims, or null when it is malformed, forged, expired or not a host credential. */
@@ -48,7 +47,7 @@ export async function verifyHostToken(
   token: string,
 ): Promise<HostTokenClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
+    const { payload } = await jwtVerify(token, await jwtKey(secret), {
       audience: AUDIENCE,
       algorithms: ["HS256"],
     });
