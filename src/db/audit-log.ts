@@ -126,6 +126,10 @@ export async function prepareAudit(env: Env, input: AuditInput): Promise<RidingA
   const at = input.at ?? Date.now();
   const entry = await linked(unlinked(input, at), head);
   const db = createDb(env.DB);
+  const mine = { seq: entry.seq, hash: entry.hash };
+  // the head from now on, before it lands: a ride prepared meanwhile (a concurrent creation)
+  // links to this entry rather than race it for the same seq
+  if (heads.get(input.teamId)?.seq === head.seq) rememberHead(input.teamId, mine);
   return {
     statements: [
       insertAfterHead(db, { ...toRow(entry, at), headSeq: head.seq, headHash: head.hash }),
@@ -133,13 +137,15 @@ export async function prepareAudit(env: Env, input: AuditInput): Promise<RidingA
     ],
     landed([inserted, newest]) {
       if (inserted.meta.changes > 0) {
-        rememberHead(input.teamId, { seq: entry.seq, hash: entry.hash });
+        if ((heads.get(input.teamId)?.seq ?? 0) < mine.seq) rememberHead(input.teamId, mine);
         return true;
       }
-      // the head to link to next: the newest, read in the same batch
-      const now = (newest.results as Head[])[0];
-      if (now) rememberHead(input.teamId, now);
-      else heads.delete(input.teamId);
+      // not appended: unless a later ride moved the head on, link to the newest, read beside it
+      if (heads.get(input.teamId)?.seq === mine.seq) {
+        const now = (newest.results as Head[])[0];
+        if (now) rememberHead(input.teamId, now);
+        else heads.delete(input.teamId);
+      }
       return false;
     },
   };

@@ -106,4 +106,24 @@ describe("a run's creation, in D1 round trips", () => {
       .first<{ n: number }>("n");
     expect(runs).toBe(3);
   });
+
+  it("parallel creations each ride on the entry before them: one chain, every run recorded once", async () => {
+    const t = await newTeam();
+    expect((await create(t.key, "warm up")).status).toBe(200);
+    const made = await Promise.all(Array.from({ length: 6 }, (_, i) => create(t.key, `p${i}`)));
+    expect(made.map((r) => r.status)).toEqual(Array(6).fill(200));
+    const { results } = await env.DB.prepare(
+      "SELECT seq, action, target_id, prev_hash, hash FROM audit_log WHERE team_id = ? ORDER BY seq",
+    )
+      .bind(t.teamId)
+      .all<{ seq: number; action: string; target_id: string; prev_hash: string; hash: string }>();
+    const created = results.filter((e) => e.action === "run.create").map((e) => e.target_id);
+    const ids = made.map((r) => (r.json as { run_id: string }).run_id);
+    expect(created.slice(1).sort()).toEqual([...ids].sort());
+    // no gap and no fork: each entry links to the one before it
+    results.forEach((e, i) => {
+      expect(e.seq).toBe(results[0].seq + i);
+      if (i) expect(e.prev_hash).toBe(results[i - 1].hash);
+    });
+  });
 });
