@@ -9,7 +9,7 @@ import { Outbox } from "./fanout.ts";
 import { PresenceTimer } from "./replay.ts";
 import type { Position } from "./results.ts";
 import { passOver } from "./platform-events.ts";
-import { appendEvent, lastSeq, listEvents, type RunRecord, updateRun } from "./storage.ts";
+import { appendEvent, lastSeq, logAsNdjson, type RunRecord, updateRun } from "./storage.ts";
 import { type D1Columns, d1Columns, writeSummary } from "./summary.ts";
 
 /** How long a failed summary write-back or archive waits to be tried again (from the alarm). */
@@ -160,9 +160,9 @@ export class Session {
     if (!run || !isTerminal(run.state)) return;
     if (run.archived_seq >= (last ?? lastSeq(this.sql))) return;
     try {
-      const events = listEvents(this.sql, 0, Number.MAX_SAFE_INTEGER);
-      await archiveTranscript(this.env.ARTIFACTS, run.id, events);
-      run.archived_seq = Math.max(run.archived_seq, events.at(-1)?.seq ?? 0);
+      const log = logAsNdjson(this.sql);
+      await archiveTranscript(this.env.ARTIFACTS, run.id, log);
+      run.archived_seq = Math.max(run.archived_seq, log.last);
       updateRun(this.sql, run);
     } catch (err) {
       log.error("transcript archive failed; retrying", { run_id: run.id, error: err });

@@ -258,6 +258,24 @@ const toEvent = (e: RawEvent): RunEvent => ({
   payload: JSON.parse(e.payload),
 });
 
+/**
+ * The whole log as NDJSON, each line what `JSON.stringify` makes of the event `listEvents` gives
+ * (the same keys in the same order), built from the stored JSON of its actor and payload rather
+ * than parsed and written again (they were stored by `JSON.stringify`, which gives back the same
+ * text); and its last seq (0: empty).
+ */
+export function logAsNdjson(sql: SqlStorage): { ndjson: string; last: number } {
+  let ndjson = "";
+  let last = 0;
+  for (const e of sql.exec<RawEvent>("SELECT * FROM events ORDER BY seq")) {
+    ndjson +=
+      `{"seq":${e.seq},"type":${JSON.stringify(e.type)},"at":"${new Date(e.at).toISOString()}",` +
+      `"actor":${e.actor},"execution_id":${e.execution_id},"payload":${e.payload}}\n`;
+    last = e.seq;
+  }
+  return { ndjson, last };
+}
+
 export function listEvents(sql: SqlStorage, after: number, limit: number): RunEvent[] {
   return sql
     .exec<RawEvent>("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
