@@ -3,7 +3,7 @@ import { and, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { runs } from "../../src/db/schema.ts";
 import { statementOnce } from "../../src/db/statements.ts";
-import { heardOf, heardStatement } from "../../src/lib/platform-listeners.ts";
+import { HEARD_OF_UPDATED_RUN } from "../../src/lib/platform-listeners.ts";
 import type { RunRecord } from "./storage.ts";
 
 /** The summary columns of a run's D1 row that its indexes cover (state, updated_at) or that rarely change. */
@@ -25,19 +25,18 @@ export const d1Columns = (r: RunRecord): D1Columns => ({
  * SQLite rewrites every index whose column an UPDATE sets, even to the same value (four of
  * `runs`' hold state, updated_at, started_at or ended_at); a status message alone touches none.
  * Without `known` every column is written. Answers whether the row took the write, and, read
- * in the same batch, whether anyone hears of the run's platform events (`platform-listeners.ts`).
+ * by the same statement (`RETURNING`), whether anyone hears of the run's platform events
+ * (`platform-listeners.ts`); unknown (undefined) when it did not take it.
  */
 export async function writeSummary(
   db: D1Database,
   r: RunRecord,
   known?: D1Columns | null,
-): Promise<{ took: boolean; heard: boolean }> {
+): Promise<{ took: boolean; heard: boolean | undefined }> {
   const changed = TRACKED.filter((c) => !known || known[c] !== r[c]);
-  const [update, heard] = await db.batch([
-    summaryUpdate(changed)(createDb(db), r),
-    heardStatement(db, { teamId: r.team_id, runId: r.id }),
-  ]);
-  return { took: update.meta.changes > 0, heard: heardOf(heard) };
+  const { results } = await summaryUpdate(changed)(createDb(db), r).all<{ heard: number }>();
+  const row = results[0];
+  return { took: row !== undefined, heard: row ? Boolean(row.heard) : undefined };
 }
 
 /** The schema's key of each `runs` column, by its D1 name (the run record's keys are D1 names). */
@@ -65,7 +64,8 @@ function summaryUpdate(changed: (typeof TRACKED)[number][]) {
             eq(runs.teamId, sql.placeholder("team_id")),
             lt(runs.summarySeq, sql.placeholder("summary_seq")),
           ),
-        ),
+        )
+        .returning({ heard: sql<number>`${sql.raw(HEARD_OF_UPDATED_RUN)}`.as("heard") }),
     );
     summaryUpdates.set(key, update);
   }

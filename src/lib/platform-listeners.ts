@@ -7,9 +7,16 @@
  * integration: each event was a queue message and a consumer's work for no one). A webhook hears
  * of the changes made after it exists.
  */
-const HEARD_SQL =
-  "SELECT (EXISTS (SELECT 1 FROM webhooks WHERE team_id = ?1 AND enabled = 1)" +
-  " OR EXISTS (SELECT 1 FROM integration_threads WHERE run_id = ?2 AND team_id = ?1)) AS heard";
+const heardOf_ = (team: string, run: string) =>
+  `(EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = ${team} AND w.enabled = 1)` +
+  ` OR EXISTS (SELECT 1 FROM integration_threads t WHERE t.run_id = ${run} AND t.team_id = ${team}))`;
+const HEARD_SQL = `SELECT ${heardOf_("?1", "?2")} AS heard`;
+
+/**
+ * The same, of the run an `UPDATE runs … RETURNING` just changed (its row's own columns): the
+ * summary's write-back reads it in its one statement (durable-objects/run-session/summary.ts).
+ */
+export const HEARD_OF_UPDATED_RUN = heardOf_("runs.team_id", "runs.id");
 
 export const heardStatement = (d1: D1Database, ref: { teamId: string; runId: string }) =>
   d1.prepare(HEARD_SQL).bind(ref.teamId, ref.runId);
