@@ -106,5 +106,6 @@ function create(s: Session, input: RunInit, times?: Times): number {
     return e.seq;
   });
   s.opened(run);
+  s.loggedSeq = seq;
   return seq;
 }

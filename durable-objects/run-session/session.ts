@@ -47,6 +47,11 @@ export class Session {
    * with that write); `emitRecorded` takes it once. Unknown (no write just made): they are sent.
    */
   heard: boolean | undefined = undefined;
+  /**
+   * The log's last seq as this instance wrote or read it (undefined: not read yet): the next
+   * event's seq is known without a read (`record`).
+   */
+  loggedSeq: number | undefined = undefined;
   /** the alarm as this instance set or read it last (undefined: not read yet; null: none) */
   private alarmAt: number | null | undefined = undefined;
   /** a write-back, send or archive failed since the alarm last went off: the alarm retries it */
@@ -87,6 +92,7 @@ export class Session {
    * and no keys to read back.
    */
   fresh() {
+    this.loggedSeq = 0;
     this.alarmAt = null;
     this.outboxCursor = { through: undefined, failures: 0 };
     this.progress = false;
@@ -108,14 +114,22 @@ export class Session {
     mutate?: (written: RunEvent[]) => void,
   ): RunEvent[] {
     const now = Date.now();
-    const written = this.ctx.storage.transactionSync(() => {
-      const out = entries.map((e) =>
-        appendEvent(this.sql, { ...e, at: now, execution_id: run.execution_id }),
-      );
-      mutate?.(out);
-      updateRun(this.sql, run);
-      return out;
-    });
+    let written: RunEvent[];
+    try {
+      written = this.ctx.storage.transactionSync(() => {
+        let seq = this.loggedSeq ?? lastSeq(this.sql);
+        const out = entries.map((e) =>
+          appendEvent(this.sql, { ...e, at: now, execution_id: run.execution_id, seq: ++seq }),
+        );
+        mutate?.(out);
+        updateRun(this.sql, run);
+        return out;
+      });
+    } catch (err) {
+      this.loggedSeq = undefined; // rolled back: read again next time
+      throw err;
+    }
+    if (written.length) this.loggedSeq = written[written.length - 1].seq;
     passOver(this, written);
     this.outbox.add(written);
     return written;

@@ -215,21 +215,37 @@ export function updateRun(sql: SqlStorage, r: RunRecord) {
   );
 }
 
-/** Appends an event with the next seq and returns it; the caller broadcasts only after this returns. */
+/**
+ * Appends an event and returns it; the caller broadcasts only after this returns. `seq`: its seq,
+ * when the caller knows the log's last (one more than it; the primary key refuses a wrong one);
+ * else the next, read in the same statement.
+ */
 export function appendEvent(
   sql: SqlStorage,
-  e: { type: string; at: number; actor: EventActor; payload: object; execution_id: number },
+  e: {
+    type: string;
+    at: number;
+    actor: EventActor;
+    payload: object;
+    execution_id: number;
+    seq?: number;
+  },
 ): RunEvent {
-  const { seq } = sql
-    .exec<{ seq: number }>(
-      "INSERT INTO events (seq, type, at, actor, payload, execution_id) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?, ?) RETURNING seq",
-      e.type,
-      e.at,
-      JSON.stringify(e.actor),
-      JSON.stringify(e.payload),
-      e.execution_id,
-    )
-    .one();
+  const values = [e.type, e.at, JSON.stringify(e.actor), JSON.stringify(e.payload), e.execution_id];
+  const seq =
+    e.seq !== undefined
+      ? (sql.exec(
+          "INSERT INTO events (seq, type, at, actor, payload, execution_id) VALUES (?, ?, ?, ?, ?, ?)",
+          e.seq,
+          ...values,
+        ),
+        e.seq)
+      : sql
+          .exec<{ seq: number }>(
+            "INSERT INTO events (seq, type, at, actor, payload, execution_id) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?, ?) RETURNING seq",
+            ...values,
+          )
+          .one().seq;
   return {
     seq,
     type: e.type,

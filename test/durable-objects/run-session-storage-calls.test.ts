@@ -82,10 +82,12 @@ describe("a run's HostPool, in storage calls", () => {
     expect(await live(() => host.start(row.id), "INPROGRESS")).toEqual([]);
     // the completion frees the slot: the pump looks in line for the next run
     const done = await live(() => host.complete(row.id), "SUCCEEDED");
-    expect(done).toEqual([
+    expect(done.slice(0, 2)).toEqual([
       "DELETE FROM held WHERE run_id = ?",
       "SELECT * FROM line WHERE retry_at IS NULL OR retry_at <= ? ORDER BY enqueued_at, run_id LIMIT 1",
     ]);
+    // (the line's refresh may read its head after it: a timer of its own, not this report's)
+    expect(done.filter((s) => s.startsWith("SELECT") && s.includes("FROM held"))).toEqual([]);
     host.close();
   });
 });
