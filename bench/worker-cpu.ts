@@ -258,7 +258,11 @@ async function startSide(
     await bounded(n, o.concurrency, async (i) => {
       await api.createRun(`profile: ${what} ${i}`);
     });
-    const what_ = `${n} runs assigned to ${label}'s host${host.closedEarly ? ` (its socket closed: ${host.closedEarly})` : ""}`;
+    // wrangler dev reloads the Worker when one of its source files changes, which drops every socket
+    const closed = host.closedEarly
+      ? ` (its socket closed: ${host.closedEarly}; was a source file of the checkout edited meanwhile?)`
+      : "";
+    const what_ = `${n} runs assigned to ${label}'s host${closed}`;
     await until(() => host.assignedAt.size >= before + n, 60_000, what_, 20);
   };
   await live(o.warmup, "warm-up");

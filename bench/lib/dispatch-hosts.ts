@@ -10,9 +10,6 @@ type Frame = {
   data?: { task_id?: string; heartbeat_interval_ms?: number; code?: string; message?: string };
 };
 
-/** How often a host pings its socket at the protocol level. */
-const KEEPALIVE_MS = 20_000;
-
 export class BenchHost {
   /** run id → performance.now() when its `task_assignment` arrived */
   readonly assignedAt = new Map<string, number>();
@@ -23,7 +20,6 @@ export class BenchHost {
   closedEarly: string | null = null;
   private ws?: WebSocket;
   private heartbeat?: NodeJS.Timeout;
-  private keepalive?: NodeJS.Timeout;
   private listeners: ((runId: string, at: number) => void)[] = [];
 
   readonly label: string;
@@ -59,7 +55,6 @@ export class BenchHost {
       });
       ws.on("close", (code, reason) => {
         clearInterval(this.heartbeat);
-        clearInterval(this.keepalive);
         if (code !== 1000) this.closedEarly = `${code} ${reason.toString()}`;
       });
       ws.on("message", (raw) => {
@@ -71,9 +66,6 @@ export class BenchHost {
           this.send("hello", { capacity: this.capacity, version: "bench" });
           const every = f.data?.heartbeat_interval_ms ?? 10_000;
           this.heartbeat = setInterval(() => this.send("heartbeat", { running: [] }), every);
-          // a protocol ping (answered by the runtime, no JavaScript runs) keeps a socket that
-          // heartbeats rarely from being closed as idle while the bench measures elsewhere
-          this.keepalive = setInterval(() => ws.ping(), KEEPALIVE_MS);
           resolve();
         } else if (f.type === "task_assignment") {
           this.onAssignment(f.data!.task_id!, at);
@@ -106,7 +98,6 @@ export class BenchHost {
 
   close(): Promise<void> {
     clearInterval(this.heartbeat);
-    clearInterval(this.keepalive);
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
