@@ -87,6 +87,8 @@ function create(s: Session, input: RunInit, times?: Times): number {
   };
   const seq = s.ctx.storage.transactionSync(() => {
     const e = appendEvent(s.sql, {
+      // new storage's log is empty: the first seq is known
+      ...(s.loggedSeq !== undefined ? { seq: s.loggedSeq + 1 } : {}),
       type: "run.created",
       at: input.createdAt,
       actor: input.actor,

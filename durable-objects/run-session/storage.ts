@@ -199,20 +199,17 @@ const values = (r: RunRecord) =>
         : r[c],
   );
 
+const INSERT_RUN = `INSERT INTO run (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map(() => "?").join(", ")})`;
+const UPDATE_RUN = `UPDATE run SET ${RUN_COLUMNS.slice(1)
+  .map((c) => `${c} = ?`)
+  .join(", ")} WHERE id = ?`;
+
 export function insertRun(sql: SqlStorage, r: RunRecord) {
-  sql.exec(
-    `INSERT INTO run (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map(() => "?").join(", ")})`,
-    ...values(r),
-  );
+  sql.exec(INSERT_RUN, ...values(r));
 }
 
 export function updateRun(sql: SqlStorage, r: RunRecord) {
-  const cols = RUN_COLUMNS.slice(1);
-  sql.exec(
-    `UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
-    ...values(r).slice(1),
-    r.id,
-  );
+  sql.exec(UPDATE_RUN, ...values(r).slice(1), r.id);
 }
 
 /**

@@ -4,8 +4,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { RunSession } from "../../durable-objects/run-session/run-session.ts";
+import type { Session } from "../../durable-objects/run-session/session.ts";
 import { appendEvent, listEvents, logAsNdjson } from "../../durable-objects/run-session/storage.ts";
-import { sessionOf } from "../helpers/runs.ts";
+import { newTeam } from "../helpers/api.ts";
+import { advance, createRun, eventsOf, hostAppend, messages, sessionOf } from "../helpers/runs.ts";
 
 describe("the archived transcript", () => {
   it("is JSON.stringify of each event, in seq order, for payloads of every kind", async () => {
@@ -42,5 +44,28 @@ describe("the archived transcript", () => {
       logAsNdjson(state.storage.sql),
     );
     expect(log).toEqual({ ndjson: "", last: 0 });
+  });
+
+  it("keeps its seqs without a gap when a change is rolled back: the session reads the log's last again", async () => {
+    const team = await newTeam("seq");
+    const runId = await createRun(team.key, { prompt: "seq" });
+    const ref = { runId, teamId: team.teamId };
+    await advance(ref, "dispatch", "claim", "start");
+    await runInDurableObject(sessionOf(runId), (instance: RunSession) => {
+      const { session } = instance as unknown as { session: Session };
+      const entry = {
+        type: "agent.message",
+        actor: { type: "host" as const, id: "h" },
+        payload: {},
+      };
+      // two events appended, then the change fails: the transaction rolls both back
+      expect(() =>
+        session.record(session.run!, [entry, entry], () => {
+          throw new Error("a change that fails");
+        }),
+      ).toThrow("a change that fails");
+    });
+    expect(await hostAppend(ref, messages(1, 2))).toMatchObject({ ok: true, seqs: [5, 6] });
+    expect((await eventsOf(ref))!.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
