@@ -4,7 +4,7 @@
 // (Chrome DevTools Protocol: Profiler.start/stop). Prints the functions with the most self and
 // total time and writes the profile (open it in Chrome DevTools) under bench/results/.
 //
-//   npm run bench -- worker-cpu [--runs 200] [--warmup 20] [--interval 200] [--rounds 3] [--baseline-requests 1000] [--unpinned] [--top 60]
+//   npm run bench -- worker-cpu [--runs 200] [--warmup 20] [--interval 200] [--rounds 3] [--baseline-requests 1000] [--unpinned] [--top 60] [--against <ref>]
 //
 // By default the runtime workerd's JavaScript thread gets a core of its own while it is profiled
 // (lib/pin.ts): unpinned, on 2 cores, it is taken off the core between samples, and neither
