@@ -8,8 +8,9 @@
  * of the changes made after it exists.
  */
 const heardOf_ = (team: string, run: string) =>
-  `(EXISTS (SELECT 1 FROM webhooks w WHERE w.team_id = ${team} AND w.enabled = 1)` +
-  ` OR EXISTS (SELECT 1 FROM integration_threads t WHERE t.run_id = ${run} AND t.team_id = ${team}))`;
+  `(EXISTS (SELECT 1 FROM webhooks WHERE webhooks.team_id = ${team} AND webhooks.enabled = 1)` +
+  ` OR EXISTS (SELECT 1 FROM integration_threads WHERE integration_threads.run_id = ${run}` +
+  ` AND integration_threads.team_id = ${team}))`;
 const HEARD_SQL = `SELECT ${heardOf_("?1", "?2")} AS heard`;
 
 /**

@@ -393,7 +393,7 @@ describe("a run's state change", () => {
     // a claim with its start (state, updated_at, started_at), then a completion (+ ended_at)
     expect((await writeSummary(db, record, before as RunRecord)).took).toBe(true);
     expect((await writeSummary(db, done, record)).took).toBe(true);
-    // each write's batch also asks whether anyone hears the run's events (a read)
+    // each write also asks whether anyone hears the run's events (a read, in its RETURNING)
     const updates = sent.filter((s) => /^update\b/i.test(s.sql));
     const sets = updates.map((s) => s.sql.replace(/ where .*/, ""));
     for (const column of ["state", "updated_at", "status_message", "summary_seq"])
@@ -404,5 +404,11 @@ describe("a run's state change", () => {
     // runs_team_state_updated, runs_team_state_created and runs_team_stats. An index that holds
     // state, updated_at, started_at or ended_at adds one to every state change of every run.
     expect(updates.map((s) => s.meta?.rows_written)).toEqual([5, 5]);
+    // and who hears it by the same two index lookups as heardStatement's
+    const plan = await planOf(updates[1].sql, updates[1].params);
+    expect(plan.filter((d) => /^SEARCH (webhooks|integration_threads)/.test(d)).sort()).toEqual([
+      expect.stringMatching(/^SEARCH integration_threads USING INDEX integration_threads_run /),
+      expect.stringMatching(/^SEARCH webhooks USING INDEX webhooks_team \(team_id=\?\)/),
+    ]);
   });
 });
