@@ -26,8 +26,14 @@ export const auditWrites = createMiddleware<AppEnv>(async (c, next) => {
   const note: AuditNote = {};
   note.ride = async (target) => {
     note.target = target;
-    const input = await auditInputOf(c, note);
-    const riding = input && (await prepareAudit(c.env, input));
+    // preparing it must not fail the write: on an error nothing rides (the entry is recorded
+    // after the handler as usual, where a failure is logged)
+    const riding = await auditInputOf(c, note)
+      .then((input) => input && prepareAudit(c.env, input))
+      .catch((error) => {
+        log.error("audit entry could not ride in the write's batch", { error });
+        return null;
+      });
     if (!riding) return null;
     return {
       statements: riding.statements,
@@ -41,9 +47,23 @@ export const auditWrites = createMiddleware<AppEnv>(async (c, next) => {
   if (c.res.status >= 400 || note.recorded) return;
   // an idempotent replay changed nothing: its first answer was recorded
   if (c.res.headers.get("idempotent-replayed") === "true") return;
-  const input = await auditInputOf(c, note);
+  const input = await safeInputOf(c, note);
   if (input) await recordAuditSafely(c.env, input);
 });
+
+/** `auditInputOf`, whose failure (reading the actor's name) is logged and never fails the write. */
+async function safeInputOf(c: Context<AppEnv>, note: AuditNote): Promise<AuditInput | null> {
+  try {
+    return await auditInputOf(c, note);
+  } catch (error) {
+    log.error("audit entry lost: its actor could not be read", {
+      method: c.req.method,
+      path: c.req.path,
+      error,
+    });
+    return null;
+  }
+}
 
 /** Adds to the request's audit entry from a handler (routes without a key name their team). */
 export function noteAudit(c: Context<AppEnv>, note: AuditNote): void {

@@ -126,4 +126,34 @@ describe("a run's creation, in D1 round trips", () => {
       if (i) expect(e.prev_hash).toBe(results[i - 1].hash);
     });
   });
+
+  it("creates the run when its audit entry cannot be written, riding or after: the entry is lost, the write is not", async () => {
+    const t = await newTeam();
+    expect((await create(t.key, "warm up")).status).toBe(200);
+    // a D1 binding that refuses every audit insert (as a D1 outage of that one table would)
+    const refusing = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop !== "prepare") return typeof value === "function" ? value.bind(target) : value;
+        return (sql: string) => {
+          if (/insert into "audit_log"/.test(sql)) throw new Error("audit_log unavailable");
+          return target.prepare(sql);
+        };
+      },
+    });
+    const res = await callWithEnv({ DB: refusing }, "POST", "/api/v1/agent/runs", {
+      key: t.key,
+      body: { prompt: "no audit" },
+    });
+    expect(res.status, res.text).toBe(200);
+    const runId = (res.json as { run_id: string }).run_id;
+    expect(
+      await env.DB.prepare("SELECT state FROM runs WHERE id = ?").bind(runId).first("state"),
+    ).toBe("QUEUED");
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE target_id = ?")
+        .bind(runId)
+        .first("n"),
+    ).toBe(0);
+  });
 });
