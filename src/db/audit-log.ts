@@ -131,10 +131,7 @@ export async function prepareAudit(env: Env, input: AuditInput): Promise<RidingA
   // links to this entry rather than race it for the same seq
   if (heads.get(input.teamId)?.seq === head.seq) rememberHead(input.teamId, mine);
   return {
-    statements: [
-      insertAfterHead(db, { ...toRow(entry, at), headSeq: head.seq, headHash: head.hash }),
-      chainHeadStatement(db, { teamId: input.teamId }),
-    ],
+    statements: appendStatements(db, head, toRow(entry, at)),
     landed([inserted, newest]) {
       if (inserted.meta.changes > 0) {
         if ((heads.get(input.teamId)?.seq ?? 0) < mine.seq) rememberHead(input.teamId, mine);
@@ -239,14 +236,16 @@ const chainHeadStatement = statementOnce<{ teamId: string }>((db) =>
  * UNIQUE(team_id, seq) still refuses a concurrent twin.
  */
 async function appendAfter(db: Db, head: Head | null, row: Row): Promise<"appended" | Head | null> {
+  const [inserted, newest] = await db.$client.batch<Head>(appendStatements(db, head, row));
+  return inserted.meta.changes > 0 ? "appended" : (newest.results[0] ?? null);
+}
+
+/** The entry's insert, taken only while `head` is the newest (null: none yet), and the newest beside it. */
+function appendStatements(db: Db, head: Head | null, row: Row): D1PreparedStatement[] {
   const insert = head
     ? insertAfterHead(db, { ...row, headSeq: head.seq, headHash: head.hash })
     : insertFirst(db, row);
-  const [inserted, newest] = await db.$client.batch<Head>([
-    insert,
-    chainHeadStatement(db, { teamId: row.teamId }),
-  ]);
-  return inserted.meta.changes > 0 ? "appended" : (newest.results[0] ?? null);
+  return [insert, chainHeadStatement(db, { teamId: row.teamId })];
 }
 
 async function chainHead(db: Db, teamId: string): Promise<Head | undefined> {

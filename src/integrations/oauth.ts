@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from "jose";
+import { jwtKey } from "../lib/jwt-key.ts";
 
 // A generic OAuth install for integration kinds (Slack's OAuth v2, Linear's `actor=app` agent
 // app): a kind describes its authorize URL, scopes and code exchange (`OAuthDescriptor`), the
@@ -48,7 +49,7 @@ export async function signInstallState(secret: string, s: Omit<InstallState, "jt
     .setAudience(AUDIENCE)
     .setJti(jti)
     .setExpirationTime(Math.floor(Date.now() / 1000) + INSTALL_STATE_TTL_S)
-    .sign(new TextEncoder().encode(secret));
+    .sign(await jwtKey(secret));
 }
 
 /** The state's claims, or null when it is forged, expired or for something else. */
@@ -57,7 +58,7 @@ export async function verifyInstallState(
   token: string,
 ): Promise<InstallState | null> {
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(token, await jwtKey(secret), {
       audience: AUDIENCE,
       algorithms: ["HS256"],
     });
