@@ -7,7 +7,7 @@ import { hostKeyAdmits, nextPick } from "./admission.ts";
 import { buildAssignment } from "./assignment.ts";
 import { readPoolAssignment } from "./assignment-reads.ts";
 import type { HostLoad } from "./choose.ts";
-import { close, hostLoads, hostSockets, markServed, send } from "./connections.ts";
+import { close, hostLoads, hostSockets, markServed, send, timings } from "./connections.ts";
 import { CONTAINER_RETRY_MS, type PlatformHosting, startWaitingContainers } from "./containers.ts";
 import { LineRefresh } from "./line-refresh.ts";
 import { lineReason } from "./line-status.ts";
@@ -368,21 +368,29 @@ export class Dispatch {
       dropLine(sql, next.run_id);
       return true;
     }
+    const now = Date.now();
+    // its session's deadline is at least this far: a start cannot come before the assignment
+    const dueAt = load.maxRunTimeSeconds ? now + load.maxRunTimeSeconds * 1000 : null;
     hold(sql, {
       run_id: next.run_id,
       team_id: next.team_id,
       execution_id: dispatched.execution_id,
       conn: target.state.conn,
       worker_id: target.state.worker_id,
-      assigned_at: Date.now(),
+      assigned_at: now,
       claimed: 0,
       lost_at: null,
       attempts: next.attempts,
       principal: target.state.principal ?? null,
+      due_at: dueAt,
     });
     this.lastAssigned.set(target.state.conn, Date.now());
     if (target.state.single) markServed(target);
     send(target.ws, { type: "task_assignment", data: built.assignment });
+    // the alarm goes off within `silent` while a host is connected (then every heartbeat, and at
+    // the earliest due_at: host-pool.ts): only a limit shorter than that moves it
+    if (dueAt !== null && dueAt < now + timings(env).silent)
+      await scheduleAlarm(this.deps.ctx.storage, dueAt);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import type { HostMessage } from "@ambit/protocol";
+import { log } from "../../src/lib/log.ts";
 import { runSession } from "../stubs.ts";
 import { mayAdopt } from "./admission.ts";
 import { forget, type HostState, send, socketOf, timings } from "./connections.ts";
@@ -14,6 +15,7 @@ import {
   lineGet,
   markClaimed,
   scheduleAlarm,
+  setDue,
 } from "./storage.ts";
 
 type TaskMessage = Exclude<HostMessage, { type: "hello" | "heartbeat" }>;
@@ -165,6 +167,39 @@ export class Holds {
         },
       });
     }
+  }
+
+  /**
+   * Asks the session of each held run whose `due_at` came whether it passed the team's maximum
+   * run time (it is then told to stop: RunSession `watchDeadline`), and notes when to ask again.
+   * A run's session sets no alarm of its own for its deadline: this pool's alarm, which goes off
+   * every heartbeat while it holds runs anyway, watches them all. A call that fails is tried at
+   * the next alarm. Answers the earliest `due_at` still to come (null: none).
+   */
+  async watchDeadlines(now: number): Promise<number | null> {
+    let earliest: number | null = null;
+    for (const h of heldAll(this.sql)) {
+      if (h.due_at == null) continue;
+      let due: number | null = h.due_at;
+      if (due <= now) {
+        const ref = { runId: h.run_id, teamId: h.team_id };
+        try {
+          const r = await this.session(h.run_id).watchDeadline(ref);
+          due = r.ok ? r.next : null;
+          // unless it ended meanwhile (or was held again, with a deadline of its own)
+          if (heldGet(this.sql, h.run_id)?.assigned_at === h.assigned_at)
+            setDue(this.sql, h.run_id, due);
+        } catch (err) {
+          log.error("deadline check failed; tried again at the next alarm", {
+            run_id: h.run_id,
+            error: err,
+          });
+          continue;
+        }
+      }
+      if (due !== null && (earliest === null || due < earliest)) earliest = due;
+    }
+    return earliest;
   }
 
   /** Whether runs are held by hosts gone for now (the alarm keeps watching for their return). */

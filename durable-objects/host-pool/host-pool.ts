@@ -212,12 +212,16 @@ export class HostPool extends DurableObject<Env> {
       });
   }
 
-  /** Leases: silent hosts are closed; runs of hosts gone longer than the grace are lost. */
+  /**
+   * Leases: silent hosts are closed; runs of hosts gone longer than the grace are lost; held runs
+   * whose deadline may have passed are checked (holds.ts `watchDeadlines`).
+   */
   async alarm() {
     const now = Date.now();
     const { heartbeat, silent, lostGrace } = timings(this.env);
     for (const ws of closeSilent(this.ctx, silent, now)) await this.hostGone(ws);
     await this.holds.loseExpired(now, lostGrace);
+    const due = await this.holds.watchDeadlines(now);
     // a pump that throws is logged and has set this alarm to try again: the leases still go on
     await this.dispatch.pump().catch(() => {});
     // also what a refresh that never finished (the object was evicted) left untold, anywhere in line
@@ -225,6 +229,7 @@ export class HostPool extends DurableObject<Env> {
     const untold = await this.dispatch.line.refresh();
     if (hostSockets(this.ctx).length || this.holds.anyLost())
       await this.dispatch.alarmIn(heartbeat);
+    if (due !== null) await scheduleAlarm(this.ctx.storage, due);
     if (this.dispatch.atLimit) await this.dispatch.alarmIn(CAPACITY_POLL_MS);
     if (untold) await this.dispatch.alarmIn(LINE_RETRY_MS);
   }

@@ -29,6 +29,11 @@ export type HeldEntry = {
   attempts: number;
   /** who connected the holding connection (`container:<run>` for a runner container; null: held before this was recorded) */
   principal?: string | null;
+  /**
+   * when to ask the run's session whether it passed the team's maximum run time (null: never):
+   * given with the limit, then as the session answers (holds.ts `watchDeadlines`)
+   */
+  due_at?: number | null;
 };
 
 const MIGRATIONS: string[][] = [
@@ -61,6 +66,9 @@ const MIGRATIONS: string[][] = [
     "ALTER TABLE line ADD COLUMN retry_at INTEGER",
     "ALTER TABLE line ADD COLUMN handback INTEGER NOT NULL DEFAULT 0",
   ],
+  // the pool watches its runs' deadlines (their sessions set no alarm for them): a run held
+  // before is asked at once, and its session answers when to ask again
+  ["ALTER TABLE held ADD COLUMN due_at INTEGER", "UPDATE held SET due_at = assigned_at"],
 ];
 
 export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
@@ -86,8 +94,8 @@ export const lineGet = (sql: SqlStorage, runId: string) =>
   sql.exec<LineEntry>("SELECT * FROM line WHERE run_id = ?", runId).toArray()[0] ?? null;
 
 /**
- * The `held` table as this instance knows it: read whole once, then kept by the three writers
- * below (`hold`, `markClaimed`, `dropHeld`), the only ones of the table. Every host report reads
+ * The `held` table as this instance knows it: read whole once, then kept by the four writers
+ * below (`hold`, `markClaimed`, `setDue`, `dropHeld`), the only ones of the table. Every host report reads
  * its run's hold and every pump reads them all: served from memory, a run's life makes no read of
  * the table. The table stays the authority (a new instance reads it again); a write that throws
  * changes nothing here.
@@ -232,8 +240,8 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
   dropLine(sql, h.run_id);
   const rows = heldRows(sql);
   sql.exec(
-    `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts, principal)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO held (run_id, team_id, execution_id, conn, worker_id, assigned_at, claimed, lost_at, attempts, principal, due_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     h.run_id,
     h.team_id,
     h.execution_id,
@@ -244,10 +252,19 @@ export function hold(sql: SqlStorage, h: HeldEntry) {
     h.lost_at,
     h.attempts,
     h.principal ?? null,
+    h.due_at ?? null,
   );
   // last, as REPLACE leaves it in the table's own order
   rows.delete(h.run_id);
-  rows.set(h.run_id, { ...h, principal: h.principal ?? null });
+  rows.set(h.run_id, { ...h, principal: h.principal ?? null, due_at: h.due_at ?? null });
+}
+
+/** When to ask a held run's session about its deadline next (null: never). */
+export function setDue(sql: SqlStorage, runId: string, dueAt: number | null) {
+  const rows = heldRows(sql);
+  sql.exec("UPDATE held SET due_at = ? WHERE run_id = ?", dueAt, runId);
+  const h = rows.get(runId);
+  if (h) h.due_at = dueAt;
 }
 
 /** Its host claimed a held run (one UPDATE: `hold` would also take it out of line again). */

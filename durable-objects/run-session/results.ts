@@ -59,6 +59,9 @@ export type AppendResult =
   | { ok: true; seqs: number[]; refused: { host_seq: number; reason: string }[] }
   | Refusal;
 
+/** The answer to a pool watching a run's deadline: when to ask again (null: no more). */
+export type DeadlineWatch = { ok: true; next: number | null } | Refusal;
+
 export type CommandOptions = {
   /** the team's maximum run time, given with `dispatch` */
   maxRunMs?: number;

@@ -16,6 +16,7 @@ import type { HostReport } from "./report.ts";
 import type {
   AppendResult,
   CommandOptions,
+  DeadlineWatch,
   LeaseResult,
   ReportResult,
   RunInit,
@@ -24,11 +25,11 @@ import { notFound, type RunRef, type SessionResult, type StandingChange } from "
 import { Session } from "./session.ts";
 import type { RunCommand } from "./state-machine.ts";
 import { lastSeq, listEvents, migrate, readRun } from "./storage.ts";
-import { alarm, lease } from "./timers.ts";
+import { alarm, lease, watchDeadline } from "./timers.ts";
 import { cancel, command, hostLost } from "./transitions.ts";
 
 export type { RunRef, RunInit, SessionResult, LeaseResult, ReportResult, AppendResult };
-export type { CommandOptions, StandingChange };
+export type { CommandOptions, DeadlineWatch, StandingChange };
 
 /** The default page of the `events` RPC (its callers page with their own limits). */
 const EVENTS_PAGE = 1_000;
@@ -165,6 +166,14 @@ export class RunSession extends DurableObject<Env> {
    */
   lease(ref: RunRef): Promise<LeaseResult> {
     return lease(this.session, ref);
+  }
+
+  /**
+   * The run's pool asks whether the run passed the team's maximum run time: if so it is told to
+   * stop; the answer says when to ask again (timers.ts).
+   */
+  watchDeadline(ref: RunRef): Promise<DeadlineWatch> {
+    return watchDeadline(this.session, ref);
   }
 
   /** A budget is spent: the run stops and ends FAILED with `status` (budget-stop.ts). */

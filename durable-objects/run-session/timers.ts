@@ -1,17 +1,17 @@
 import { type EventActor, isTerminal, LOCAL_POOL } from "@ambit/protocol";
 import { getConfig } from "../../src/env.ts";
-import { dueTimer, stopStatus } from "./deadlines.ts";
+import { deadlineCheckAt, dueTimer, stopStatus } from "./deadlines.ts";
 import { load } from "./open.ts";
-import { type LeaseResult, notFound, type RunRef } from "./results.ts";
+import { type DeadlineWatch, type LeaseResult, notFound, type RunRef } from "./results.ts";
 import { emitRecorded } from "./platform-events.ts";
 import type { Session } from "./session.ts";
 import { type RunRecord, updateRun } from "./storage.ts";
 import { apply } from "./transitions.ts";
 
 // The session's alarm: retries of a failed summary write-back, platform events or archive, and
-// the run's timers
-// (deadlines.ts): the team's maximum run time, hosts that never confirm a stop, a LOCAL run's
-// lease.
+// the run's timers (deadlines.ts): hosts that never confirm a stop, a LOCAL run's lease. The
+// team's maximum run time is watched by the pool that holds the run, which asks here
+// (`watchDeadline`) when it may have passed.
 
 const LIMITS: EventActor = { type: "system", id: "limits" };
 
@@ -76,6 +76,18 @@ async function fireTimers(s: Session) {
       return;
     }
   }
+}
+
+/**
+ * The run's pool asks whether its deadline passed (host-pool/holds.ts `watchDeadlines`): a timer
+ * due now fires, as from the alarm, and the answer says when to ask again.
+ */
+export async function watchDeadline(s: Session, ref: RunRef): Promise<DeadlineWatch> {
+  const run = await load(s, ref);
+  if (!run) return notFound(ref);
+  await fireTimers(s);
+  await s.armTimers();
+  return { ok: true, next: deadlineCheckAt(run, Date.now()) };
 }
 
 /**

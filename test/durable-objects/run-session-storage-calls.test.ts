@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 describe("a no-op run's RunSession, in storage calls", () => {
-  it("is made, dispatched, claimed and started, and completed with 13 SQLite statements and no KV call", async () => {
+  it("is made, dispatched, claimed and started, and completed with 13 SQLite statements, no KV call and no alarm", async () => {
     const team = await newTeam("storage-calls");
     const row = await insertRunRow(team, { worker_host: "w-calls" });
     const ref = { runId: row.id, teamId: team.teamId };
@@ -42,12 +42,12 @@ describe("a no-op run's RunSession, in storage calls", () => {
     expect(calls).toEqual({
       // which tables exist (none), then the tables and their version in one script; per change
       // its events and the run (with the first, the run's row and `run.created`); the ended
-      // run's log read whole for its R2 transcript, and its archived_seq. No one hears the run's
-      // platform events, so their cursor rides on the run's row, never a KV write of its own
+      // run's log read whole for its R2 transcript, and its archived_seq (with the write-back's
+      // synced_seq and the platform events' cursor). No one hears the run's platform events, so
+      // their cursor rides on the run's row, never a KV write of its own
       exec: 2 + (2 + 2) + (2 + 1) + (1 + 1) + 2,
       transactionSync: 4, // the creation, and each change
-      setAlarm: 1, // the deadline, once the run started: the alarm's time is known, not read
-      deleteAlarm: 1, // and gone when the run ends, rather than wake the object for nothing
+      // no alarm: the pool holding the run watches its deadline (host-pool/holds.ts)
     });
     expect(await runInDurableObject(sessionOf(row.id), (_, st) => st.storage.getAlarm())).toBe(
       null,
