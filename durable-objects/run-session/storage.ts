@@ -246,11 +246,21 @@ export function appendEvent(
   return {
     seq,
     type: e.type,
-    at: new Date(e.at).toISOString(),
+    at: isoOf(e.at),
     actor: e.actor,
     execution_id: e.execution_id,
     payload: e.payload as Record<string, unknown>,
   };
+}
+
+/**
+ * An event's time as the API shows it. The events of one change share their time, and a log's
+ * neighbours often do: the last one made is kept (one `Date` and its text per distinct time).
+ */
+let lastIso = { ms: Number.NaN, iso: "" };
+function isoOf(ms: number): string {
+  if (ms !== lastIso.ms) lastIso = { ms, iso: new Date(ms).toISOString() };
+  return lastIso.iso;
 }
 
 type RawEvent = {
@@ -265,7 +275,7 @@ type RawEvent = {
 const toEvent = (e: RawEvent): RunEvent => ({
   seq: e.seq,
   type: e.type,
-  at: new Date(e.at).toISOString(),
+  at: isoOf(e.at),
   actor: JSON.parse(e.actor),
   execution_id: e.execution_id,
   payload: JSON.parse(e.payload),
@@ -282,7 +292,7 @@ export function logAsNdjson(sql: SqlStorage): { ndjson: string; last: number } {
   let last = 0;
   for (const e of sql.exec<RawEvent>("SELECT * FROM events ORDER BY seq")) {
     ndjson +=
-      `{"seq":${e.seq},"type":${JSON.stringify(e.type)},"at":"${new Date(e.at).toISOString()}",` +
+      `{"seq":${e.seq},"type":${JSON.stringify(e.type)},"at":"${isoOf(e.at)}",` +
       `"actor":${e.actor},"execution_id":${e.execution_id},"payload":${e.payload}}\n`;
     last = e.seq;
   }
