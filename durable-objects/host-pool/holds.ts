@@ -3,7 +3,8 @@ import { log } from "../../src/lib/log.ts";
 import { runSession } from "../stubs.ts";
 import { mayAdopt } from "./admission.ts";
 import { forget, type HostState, send, socketOf, timings } from "./connections.ts";
-import { type Dispatch, type PoolDeps, SYSTEM } from "./dispatch.ts";
+import { bounded } from "./bounded.ts";
+import { type Dispatch, type PoolDeps, PUMP_STEP_TIMEOUT_MS, SYSTEM } from "./dispatch.ts";
 import { applyHostReport, type HostReport } from "./host-report.ts";
 import {
   dropHeld,
@@ -173,8 +174,9 @@ export class Holds {
    * Asks the session of each held run whose `due_at` came whether it passed the team's maximum
    * run time (it is then told to stop: RunSession `watchDeadline`), and notes when to ask again.
    * A run's session sets no alarm of its own for its deadline: this pool's alarm, which goes off
-   * every heartbeat while it holds runs anyway, watches them all. A call that fails is tried at
-   * the next alarm. Answers the earliest `due_at` still to come (null: none).
+   * every heartbeat while it holds runs anyway, watches them all. A call that fails (or does not
+   * settle within PUMP_STEP_TIMEOUT_MS) is made again at the next alarm. Answers the earliest
+   * `due_at` still to come (null: none).
    */
   async watchDeadlines(now: number): Promise<number | null> {
     let earliest: number | null = null;
@@ -184,8 +186,11 @@ export class Holds {
       if (due <= now) {
         const ref = { runId: h.run_id, teamId: h.team_id };
         try {
-          const r = await this.session(h.run_id).watchDeadline(ref);
-          due = r.ok ? r.next : null;
+          const ask = async () => {
+            const answer = await this.session(h.run_id).watchDeadline(ref);
+            return answer.ok ? answer.next : null;
+          };
+          due = await bounded(ask(), PUMP_STEP_TIMEOUT_MS);
           // unless it ended meanwhile (or was held again, with a deadline of its own)
           if (heldGet(this.sql, h.run_id)?.assigned_at === h.assigned_at)
             setDue(this.sql, h.run_id, due);
