@@ -43,7 +43,7 @@ const BENCHES: Record<string, { run: (argv: string[]) => Promise<void>; about: s
   "worker-cpu": {
     run: benchWorkerCpu,
     about:
-      "the Worker isolate's CPU over the life of N no-op runs (requests, queue consumers, Durable Objects), against GET /healthz in the same round, V8-profiled with the runtime's thread on a core of its own; the runtime thread's CPU; with Linux perf, the local-only work inside the Worker's calls. Options: --runs N --rounds N --baseline-requests N --warmup N --interval US --top N --unpinned --against REF (another commit's Worker beside this one, rounds in turn: the ratio)",
+      "the Worker isolate's CPU over the life of N no-op runs (requests, queue consumers, Durable Objects), against GET /healthz in the same round, V8-profiled with the runtime's thread on a core of its own; the runtime thread's CPU; with Linux perf, the local-only work inside the Worker's calls. Options: --runs N --rounds N --baseline-requests N --warmup N --interval US --top N --unpinned --against REF (another commit's Worker beside this one, rounds in turn: the ratio) --heap (then what N runs allocate in the isolate, by function: V8's sampling heap profiler)",
   },
   growth: {
     run: benchGrowth,

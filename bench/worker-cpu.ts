@@ -4,7 +4,7 @@
 // (Chrome DevTools Protocol: Profiler.start/stop). Prints the functions with the most self and
 // total time and writes the profile (open it in Chrome DevTools) under bench/results/.
 //
-//   npm run bench -- worker-cpu [--runs 200] [--warmup 20] [--interval 200] [--rounds 3] [--baseline-requests 1000] [--unpinned] [--top 60] [--against <ref>]
+//   npm run bench -- worker-cpu [--runs 200] [--warmup 20] [--interval 200] [--rounds 3] [--baseline-requests 1000] [--unpinned] [--top 60] [--against <ref>] [--heap]
 //
 // By default the runtime workerd's JavaScript thread gets a core of its own while it is profiled
 // (lib/pin.ts): unpinned, on 2 cores, it is taken off the core between samples, and neither
@@ -102,17 +102,9 @@ async function cdp(inspectorPort: number) {
   };
 }
 
-/** Self and total (inclusive, each function once per stack) time per function, in ms. */
-/**
- * `spacing`: what one busy sample stands for (µs), given the median gap between two busy samples
- * in a row; the tables (self, total, lines, ours) are in those units.
- */
-function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: SourceMap | null) {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  // the bundle's line and column → the source's (file:line), where the bundle's map says
-  const source = (url: string, line: number, column: number) => {
+/** The bundle's line and column → the source's (file:line), where the bundle's map says. */
+function sourceOf(map: SourceMap | null) {
+  return (url: string, line: number, column: number) => {
     const e = url.endsWith("index.js")
       ? (map?.findEntry(line, column) as { originalSource?: string; originalLine?: number })
       : undefined;
@@ -123,10 +115,79 @@ function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: 
     );
     return `${src}:${(e.originalLine ?? 0) + 1}`;
   };
-  const name = (n: ProfileNode) => {
-    const f = n.callFrame;
-    return `${f.functionName || "(anonymous)"} ${source(f.url, f.lineNumber, f.columnNumber)}`;
+}
+const frameName = (f: CallFrame, source: ReturnType<typeof sourceOf>) =>
+  `${f.functionName || "(anonymous)"} ${source(f.url, f.lineNumber, f.columnNumber)}`;
+
+/** V8's sampling heap profile: a tree of call frames, each with the bytes allocated in it. */
+type HeapNode = { callFrame: CallFrame; selfSize: number; children: HeapNode[] };
+
+/**
+ * `--heap`: what `runs` runs allocate in the Worker's isolate (V8's sampling heap profiler, one
+ * sample per `intervalBytes` allocated on average): the bytes per run by the function that
+ * allocated them, and by the first of our own functions (src/, durable-objects/) on its stack.
+ * What drives the collector's share of the time.
+ */
+async function sampleAllocations(side: Side, map: SourceMap | null, runs: number, top_: number) {
+  const session = await cdp(side.server.inspectorPort);
+  await session.send("Debugger.disable");
+  await session.send("HeapProfiler.enable");
+  await session.send("HeapProfiler.startSampling", { samplingInterval: 1024 });
+  await side.live(runs, "heap");
+  await sleep(3000);
+  const { profile } = await session.send<{ profile: { head: HeapNode } }>(
+    "HeapProfiler.stopSampling",
+  );
+  session.close();
+  const source = sourceOf(map);
+  const bySelf = new Map<string, number>();
+  const byOurs = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  let total = 0;
+  const walk = (n: HeapNode, ours: string | null) => {
+    const name = frameName(n.callFrame, source);
+    const here = /^\S+ \/?(src|durable-objects)\//.test(name) ? name : ours;
+    if (n.selfSize) {
+      total += n.selfSize;
+      add(bySelf, name, n.selfSize);
+      add(byOurs, here ?? "(none of ours)", n.selfSize);
+    }
+    for (const c of n.children) walk(c, here);
   };
+  walk(profile.head, null);
+  const kb = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, top_)
+      .map(([k, v]) => `${(v / 1024 / runs).toFixed(2).padStart(8)} KB/run  ${k}`)
+      .join("\n");
+  console.log(
+    `\nallocated in the Worker's isolate (sampled): ${(total / 1024 / runs).toFixed(1)} KB/run` +
+      `\nby the function that allocated:\n${kb(bySelf)}` +
+      `\nby our innermost function on the stack:\n${kb(byOurs)}\n`,
+  );
+  return {
+    kb_per_run: round(total / 1024 / runs, 2),
+    by_function_kb_per_run: Object.fromEntries(
+      [...bySelf]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, 40)
+        .map(([k, v]) => [k, round(v / 1024 / runs, 2)]),
+    ),
+  };
+}
+
+/** Self and total (inclusive, each function once per stack) time per function, in ms. */
+/**
+ * `spacing`: what one busy sample stands for (µs), given the median gap between two busy samples
+ * in a row; the tables (self, total, lines, ours) are in those units.
+ */
+function attribute(p: Profile, spacing: (gapP50: number | null) => number, map: SourceMap | null) {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const source = sourceOf(map);
+  const name = (n: ProfileNode) => frameName(n.callFrame, source);
   /** self time by source line (V8's positionTicks: where in a function its samples fell) */
   const lines = new Map<string, number>();
   /** inclusive time by our source file (src/, durable-objects/, packages/) */
@@ -301,6 +362,7 @@ export async function benchWorkerCpu(argv: string[]) {
       "baseline-requests": { type: "string", default: "1000" },
       unpinned: { type: "boolean", default: false },
       against: { type: "string" },
+      heap: { type: "boolean", default: false },
     },
   });
   const o: Options = {
@@ -344,6 +406,7 @@ export async function benchWorkerCpu(argv: string[]) {
         }
       }
     }
+    const heap = a.heap ? await sampleAllocations(sides[0], map, runs, Number(a.top)) : null;
     // then as many runs again under `perf`, V8's profiler off (each one's sampling slows the
     // thread: together they would skew both): how much of the thread is which native work
     for (const side of sides) {
@@ -475,6 +538,8 @@ export async function benchWorkerCpu(argv: string[]) {
       native_ms_per_run: cur.native,
       /** `--against`: the other commit's figures, and this checkout's ÷ them */
       against,
+      /** `--heap`: what a run allocates in the Worker's isolate, by function */
+      heap,
       /** the last round's profile */
       self_ms_per_run: Object.fromEntries(
         [...self]
