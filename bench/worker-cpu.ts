@@ -132,7 +132,12 @@ async function sampleAllocations(side: Side, map: SourceMap | null, runs: number
   const session = await cdp(side.server.inspectorPort);
   await session.send("Debugger.disable");
   await session.send("HeapProfiler.enable");
-  await session.send("HeapProfiler.startSampling", { samplingInterval: 1024 });
+  // every allocation, not only what is still alive when sampling stops
+  await session.send("HeapProfiler.startSampling", {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   await side.live(runs, "heap");
   await sleep(3000);
   const { profile } = await session.send<{ profile: { head: HeapNode } }>(
