@@ -238,6 +238,28 @@ describe("team limits: run time, and stops a host never confirms", () => {
     host.close();
   });
 
+  it("a deadline check that fails is made again at the pool's next alarm", async () => {
+    const { t, host, r } = await heldRun(600);
+    await backdateTimers(t, r, 601_000, { session: true });
+    const due = await dueOf(t, r);
+    // the run's session cannot be reached for one alarm
+    await runInDurableObject(poolStub(t.teamId), (instance: HostPool) => {
+      // biome-ignore lint/complexity/useLiteralKeys: a private member, reached by name in a test
+      const holds = instance["holds"] as unknown as { session: (id: string) => unknown };
+      const real = holds.session.bind(holds);
+      holds.session = () => {
+        holds.session = real;
+        return { watchDeadline: () => Promise.reject(new Error("session unreachable")) };
+      };
+    });
+    await runDurableObjectAlarm(poolStub(t.teamId));
+    expect(await dueOf(t, r)).toBe(due); // still due: asked again
+    await runDurableObjectAlarm(poolStub(t.teamId));
+    expect((await host.cancellationOf(r)).data.reason).toMatch(/maximum run time of 10 min/);
+    expect(await dueOf(t, r)).toBeNull();
+    host.close();
+  });
+
   it("a pool upgraded to watch deadlines asks at once about the runs it held before (their sessions answer when to ask again)", async () => {
     const t = await newTeam("limits");
     const rows = await runInDurableObject(poolStub(t.teamId), (_: HostPool, state) => {
