@@ -124,7 +124,7 @@ type HeapNode = { callFrame: CallFrame; selfSize: number; children: HeapNode[] }
 
 /**
  * `--heap`: what `runs` runs allocate in the Worker's isolate (V8's sampling heap profiler, one
- * sample per `intervalBytes` allocated on average): the bytes per run by the function that
+ * sample per KB allocated on average): the bytes per run by the function that
  * allocated them, and by the first of our own functions (src/, durable-objects/) on its stack.
  * What drives the collector's share of the time.
  */
@@ -160,10 +160,10 @@ async function sampleAllocations(side: Side, map: SourceMap | null, runs: number
     for (const c of n.children) walk(c, here);
   };
   walk(profile.head, null);
+  const largest = (m: Map<string, number>, n: number) =>
+    [...m.entries()].sort((x, y) => y[1] - x[1]).slice(0, n);
   const kb = (m: Map<string, number>) =>
-    [...m.entries()]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, top_)
+    largest(m, top_)
       .map(([k, v]) => `${(v / 1024 / runs).toFixed(2).padStart(8)} KB/run  ${k}`)
       .join("\n");
   console.log(
@@ -174,16 +174,13 @@ async function sampleAllocations(side: Side, map: SourceMap | null, runs: number
   return {
     kb_per_run: round(total / 1024 / runs, 2),
     by_function_kb_per_run: Object.fromEntries(
-      [...bySelf]
-        .sort((x, y) => y[1] - x[1])
-        .slice(0, 40)
-        .map(([k, v]) => [k, round(v / 1024 / runs, 2)]),
+      largest(bySelf, 40).map(([k, v]) => [k, round(v / 1024 / runs, 2)]),
     ),
   };
 }
 
-/** Self and total (inclusive, each function once per stack) time per function, in ms. */
 /**
+ * Self and total (inclusive, each function once per stack) time per function, in ms.
  * `spacing`: what one busy sample stands for (µs), given the median gap between two busy samples
  * in a row; the tables (self, total, lines, ours) are in those units.
  */

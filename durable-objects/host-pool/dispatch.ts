@@ -384,7 +384,7 @@ export class Dispatch {
       principal: target.state.principal ?? null,
       due_at: dueAt,
     });
-    this.lastAssigned.set(target.state.conn, Date.now());
+    this.lastAssigned.set(target.state.conn, now);
     if (target.state.single) markServed(target);
     send(target.ws, { type: "task_assignment", data: built.assignment });
     // the alarm goes off within `silent` while a host is connected (then every heartbeat, and at

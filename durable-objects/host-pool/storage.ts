@@ -95,9 +95,9 @@ export const lineGet = (sql: SqlStorage, runId: string) =>
 
 /**
  * The `held` table as this instance knows it: read whole once, then kept by the four writers
- * below (`hold`, `markClaimed`, `setDue`, `dropHeld`), the only ones of the table. Every host report reads
- * its run's hold and every pump reads them all: served from memory, a run's life makes no read of
- * the table. The table stays the authority (a new instance reads it again); a write that throws
+ * below (`hold`, `markClaimed`, `setDue`, `dropHeld`), the only ones of the table. Every host
+ * report reads its run's hold and every pump reads them all: served from memory, a run's life
+ * makes no read of the table. The table stays the authority (a new instance reads it again); a write that throws
  * changes nothing here.
  */
 const heldCache = new WeakMap<SqlStorage, Map<string, HeldEntry>>();

@@ -4,8 +4,8 @@ const MAX_KEYS = 16;
 
 /**
  * The HS256 key of `secret` for signing and verifying the platform's tokens (attach, HOST,
- * artifact, an integration's install state): imported once, where jose, given the secret's bytes, imports it again for every
- * token it signs or checks (a run's assignment signs one).
+ * artifact, an integration's install state): imported once, where jose, given the secret's
+ * bytes, imports it again for every token it signs or checks (a run's assignment signs one).
  */
 export function jwtKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
